@@ -1,0 +1,5 @@
+//! `icmpkit`: the command-line front end.
+
+fn main() {
+    println!("icmpkit");
+}
