@@ -17,5 +17,7 @@ pub mod checksum;
 pub mod error;
 pub mod extension;
 pub mod field;
+pub mod ip;
 
 pub use error::{Malformed, Result};
+pub use ip::IpVersion;
