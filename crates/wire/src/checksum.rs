@@ -158,7 +158,8 @@ mod tests {
 
     #[test]
     fn every_length_and_split_agrees_with_reference() {
-        let data: [u8; 41] = core::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
+        let data: [u8; 41] =
+            core::array::from_fn(|i| u8::try_from(i).unwrap().wrapping_mul(37).wrapping_add(11));
         for len in 0..=data.len() {
             let d = &data[..len];
             let mut r: u32 = 0;

@@ -90,7 +90,7 @@ impl core::error::Error for Malformed {}
 pub type Result<T> = core::result::Result<T, Malformed>;
 
 /// Checks that `buf` holds at least `needed` bytes for `what`.
-pub(crate) fn need(what: &'static str, buf: &[u8], needed: usize) -> Result<()> {
+pub fn need(what: &'static str, buf: &[u8], needed: usize) -> Result<()> {
     if buf.len() < needed {
         Err(Malformed::Truncated {
             what,
