@@ -289,7 +289,7 @@ fn take_name<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8]> {
     if len == 0 {
         return Err(invalid("is zero, but the length counts its own octet"));
     }
-    if len % 4 != 0 {
+    if !len.is_multiple_of(4) {
         return Err(invalid("is not a multiple of 4"));
     }
     if usize::from(len) > MAX_NAME_LEN + 1 {
@@ -323,7 +323,7 @@ mod tests {
     }
 
     /// Role incoming, ifIndex 3, IPv4 192.0.2.1, name "ge-0/0/0.0", MTU
-    /// 1500: c-type 0b00_00_1111.
+    /// 1500: c-type `0b00_00_1111`.
     const GE_PAYLOAD: [u8; 32] = [
         0x00, 0x00, 0x00, 0x03, // ifIndex 3
         0x00, 0x01, 0x00, 0x00, // AFI 1, reserved

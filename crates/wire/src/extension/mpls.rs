@@ -75,7 +75,7 @@ pub struct MplsLabelStack<'a> {
 impl<'a> MplsLabelStack<'a> {
     /// Checks that the object payload `data` is a whole number of entries.
     pub fn parse(data: &'a [u8]) -> Result<Self> {
-        if data.len() % ENTRY_LEN != 0 {
+        if !data.len().is_multiple_of(ENTRY_LEN) {
             return Err(Malformed::Invalid {
                 what: "MPLS label stack object",
                 field: "payload length",

@@ -375,3 +375,6 @@ impl fmt::Display for ChecksumStatus {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
