@@ -17,6 +17,24 @@
 //! that predate RFC 4884); it is taken as one only when the bytes there are a
 //! well-formed version-2 header with a valid (or absent) checksum, so a quote
 //! is never misread as an extension.
+//!
+//! [`ExtensionStructure`] reads the structure that [`split`] finds: its
+//! header, checksum and [`Object`]s (RFC 4950 MPLS label stacks, RFC 5837
+//! interface information, RFC 8335 interface identification, and any other
+//! object kept raw). [`emit_structure`] writes one from [`ObjectRepr`]s.
+
+pub mod interface_id;
+pub mod interface_info;
+pub mod mpls;
+mod structure;
+
+pub use interface_id::{InterfaceAddress, InterfaceIdentification};
+pub use interface_info::{InterfaceInformation, InterfaceRole};
+pub use mpls::{MplsLabel, MplsLabelStack, MplsLabels};
+pub use structure::{
+    ChecksumStatus, ExtensionStructure, MAX_OBJECT_PAYLOAD, OBJECT_HEADER_LEN, Object, ObjectRepr,
+    Objects, RawObject, RawObjects, emit_structure, structure_len,
+};
 
 use crate::checksum;
 use crate::error::{Malformed, Result};
