@@ -1,5 +1,5 @@
 //! ICMPv4 tests: per-message vectors (deconstruct, construct, parse, emit,
-//! check_len), real captures, and property tests.
+//! `check_len`), real captures, and property tests.
 
 extern crate std;
 

@@ -1,5 +1,5 @@
 //! One group per message: deconstruct (getters on known bytes), construct
-//! (setters on a 0xa5 buffer), parse, emit, and check_len.
+//! (setters on a 0xa5 buffer), parse, emit, and `check_len`.
 
 use core::net::Ipv4Addr;
 

@@ -39,7 +39,7 @@ fn repr() -> impl Strategy<Value = Repr<'static>> {
     let id = (any::<u16>(), any::<u16>());
     let stamps = (any::<u16>(), any::<u16>(), any::<[u32; 3]>());
     prop_oneof![
-        (id.clone(), bytes(0..64), any::<bool>()).prop_map(|((ident, seq_no), data, reply)| {
+        (id, bytes(0..64), any::<bool>()).prop_map(|((ident, seq_no), data, reply)| {
             if reply {
                 Repr::EchoReply {
                     ident,
@@ -117,7 +117,7 @@ fn repr() -> impl Strategy<Value = Repr<'static>> {
                 }
             }
         ),
-        (id.clone(), any::<bool>()).prop_map(|((ident, seq_no), reply)| {
+        (id, any::<bool>()).prop_map(|((ident, seq_no), reply)| {
             if reply {
                 Repr::InformationReply { ident, seq_no }
             } else {
@@ -276,10 +276,15 @@ fn agree(theirs: &Icmpv4Type, p: &Packet<&[u8]>, payload: &[u8]) -> Result<(), T
         Icmpv4Type::DestinationUnreachable(h) => {
             prop_assert_eq!(p.msg_type(), Message::DestinationUnreachable);
             prop_assert_eq!(p.msg_code(), h.code_u8());
-            if let DestUnreachableHeader::FragmentationNeeded { next_hop_mtu } = h {
-                prop_assert_eq!(p.next_hop_mtu(), *next_hop_mtu);
+            if let Some(Repr::DestinationUnreachable {
+                code, next_hop_mtu, ..
+            }) = check_error_body(repr, p)?
+            {
+                prop_assert_eq!(u8::from(code), h.code_u8());
+                if let DestUnreachableHeader::FragmentationNeeded { next_hop_mtu: mtu } = h {
+                    prop_assert_eq!(next_hop_mtu, *mtu);
+                }
             }
-            check_error_body(repr, p)?;
         }
         Icmpv4Type::Redirect(h) => {
             let want = Repr::Redirect {
@@ -292,20 +297,29 @@ fn agree(theirs: &Icmpv4Type, p: &Packet<&[u8]>, payload: &[u8]) -> Result<(), T
         Icmpv4Type::TimeExceeded(c) => {
             prop_assert_eq!(p.msg_type(), Message::TimeExceeded);
             prop_assert_eq!(p.msg_code(), c.code_u8());
-            check_error_body(repr, p)?;
+            if let Some(repr) = check_error_body(repr, p)? {
+                prop_assert_eq!(repr.code(), c.code_u8());
+            }
         }
         Icmpv4Type::ParameterProblem(h) => {
             prop_assert_eq!(p.msg_type(), Message::ParameterProblem);
-            let code = match h {
-                ParameterProblemHeader::PointerIndicatesError(ptr) => {
-                    prop_assert_eq!(p.pointer(), *ptr);
-                    0
-                }
-                ParameterProblemHeader::MissingRequiredOption => 1,
-                ParameterProblemHeader::BadLength => 2,
+            let (code, pointer) = match h {
+                ParameterProblemHeader::PointerIndicatesError(ptr) => (0, Some(*ptr)),
+                ParameterProblemHeader::MissingRequiredOption => (1, None),
+                ParameterProblemHeader::BadLength => (2, None),
             };
             prop_assert_eq!(p.msg_code(), code);
-            check_error_body(repr, p)?;
+            if let Some(Repr::ParameterProblem {
+                code: c,
+                pointer: ours,
+                ..
+            }) = check_error_body(repr, p)?
+            {
+                prop_assert_eq!(u8::from(c), code);
+                if let Some(ptr) = pointer {
+                    prop_assert_eq!(ours, ptr);
+                }
+            }
         }
         Icmpv4Type::TimestampRequest(m) | Icmpv4Type::TimestampReply(m) => {
             let (ident, seq_no) = (m.id, m.seq);
@@ -358,7 +372,7 @@ fn agree(theirs: &Icmpv4Type, p: &Packet<&[u8]>, payload: &[u8]) -> Result<(), T
                     prop_assert_eq!(code, DestinationUnreachable::Unknown(*code_u8));
                 }
                 Ok(Repr::Redirect { code, .. }) => {
-                    prop_assert_eq!(code, Redirect::Unknown(*code_u8))
+                    prop_assert_eq!(code, Redirect::Unknown(*code_u8));
                 }
                 Ok(Repr::TimeExceeded { code, .. }) => {
                     prop_assert_eq!(code, TimeExceeded::Unknown(*code_u8));
@@ -375,9 +389,12 @@ fn agree(theirs: &Icmpv4Type, p: &Packet<&[u8]>, payload: &[u8]) -> Result<(), T
 }
 
 /// An error parses to a quote and extension that together are the body
-/// (with `Plain` layout the quote is all of it), or fails only on an RFC
-/// 4884 length attribute past the end.
-fn check_error_body(repr: crate::Result<Repr<'_>>, p: &Packet<&[u8]>) -> Result<(), TestCaseError> {
+/// (returning the parse), or fails only on an RFC 4884 length attribute
+/// past the end (returning `None`).
+fn check_error_body<'a>(
+    repr: crate::Result<Repr<'a>>,
+    p: &Packet<&[u8]>,
+) -> Result<Option<Repr<'a>>, TestCaseError> {
     let (original, extension) = match repr {
         Ok(
             Repr::DestinationUnreachable {
@@ -397,14 +414,14 @@ fn check_error_body(repr: crate::Result<Repr<'_>>, p: &Packet<&[u8]>) -> Result<
             },
         ) => (original, extension),
         Ok(other) => return Err(TestCaseError::fail(format!("not an error: {other:?}"))),
-        Err(e) => return check_only_rfc4884_fails(e, p),
+        Err(e) => return check_only_rfc4884_fails(e, p).map(|()| None),
     };
     prop_assert_eq!(
         original.len() + extension.map_or(0, <[u8]>::len),
         p.data().len()
     );
     prop_assert_eq!(original, &p.data()[..original.len()]);
-    Ok(())
+    Ok(repr.ok())
 }
 
 fn check_only_rfc4884_fails(e: Malformed, p: &Packet<&[u8]>) -> Result<(), TestCaseError> {
