@@ -1,0 +1,537 @@
+//! The zero-copy ICMPv4 view, [`Packet`].
+
+use core::net::Ipv4Addr;
+
+use super::codes::{ExtendedEchoState, Message};
+use crate::checksum;
+use crate::error::{Malformed, Result, need};
+use crate::field as f;
+
+/// Byte positions of the ICMPv4 header fields. Bytes 4-7 ("rest of
+/// header") mean something different for each message type.
+pub mod field {
+    use crate::field::Field;
+
+    /// Message type.
+    pub const TYPE: usize = 0;
+    /// Message code.
+    pub const CODE: usize = 1;
+    /// Internet checksum over the whole ICMP message.
+    pub const CHECKSUM: Field = 2..4;
+    /// Bytes 4-7, whose meaning depends on the type.
+    pub const REST_OF_HEADER: Field = 4..8;
+
+    /// Echo, timestamp, information, address mask and extended echo:
+    /// identifier.
+    pub const IDENT: Field = 4..6;
+    /// Echo, timestamp, information and address mask: sequence number.
+    pub const SEQ_NO: Field = 6..8;
+
+    /// Parameter Problem: pointer to the offending octet.
+    pub const POINTER: usize = 4;
+    /// Destination Unreachable, Time Exceeded, Parameter Problem: RFC 4884
+    /// length of the original datagram in 32-bit words.
+    pub const LENGTH: usize = 5;
+    /// Destination Unreachable code 4: next-hop MTU (RFC 1191).
+    pub const NEXT_HOP_MTU: Field = 6..8;
+    /// Redirect: gateway internet address.
+    pub const GATEWAY: Field = 4..8;
+    /// Photuris: pointer (16 bits) to the offending SPI.
+    pub const PHOTURIS_POINTER: Field = 6..8;
+
+    /// Router Advertisement: number of addresses.
+    pub const NUM_ADDRS: usize = 4;
+    /// Router Advertisement: 32-bit words per address entry.
+    pub const ADDR_ENTRY_SIZE: usize = 5;
+    /// Router Advertisement: lifetime in seconds.
+    pub const LIFETIME: Field = 6..8;
+
+    /// Timestamp: originate timestamp.
+    pub const ORIGINATE: Field = 8..12;
+    /// Timestamp: receive timestamp.
+    pub const RECEIVE: Field = 12..16;
+    /// Timestamp: transmit timestamp.
+    pub const TRANSMIT: Field = 16..20;
+
+    /// Address mask.
+    pub const ADDRESS_MASK: Field = 8..12;
+
+    /// Extended echo: 8-bit sequence number.
+    pub const EXTENDED_SEQ_NO: usize = 6;
+    /// Extended echo: flags (request: L in bit 0; reply: State in bits
+    /// 7-5, A, 4, 6 in bits 2-0).
+    pub const EXTENDED_FLAGS: usize = 7;
+
+    /// Where the data (payload, quoted datagram, entries) begins.
+    pub const DATA: usize = 8;
+}
+
+/// The length of the fixed ICMPv4 header.
+pub const HEADER_LEN: usize = field::DATA;
+/// The length of a Timestamp or Timestamp Reply message.
+pub const TIMESTAMP_LEN: usize = field::TRANSMIT.end;
+/// The length of an Address Mask Request or Reply message.
+pub const ADDRESS_MASK_LEN: usize = field::ADDRESS_MASK.end;
+/// The least Router Advertisement address entry size in 32-bit words
+/// (RFC 1256: router address and preference level).
+pub const MIN_ADDR_ENTRY_SIZE: u8 = 2;
+
+const FLAG_LOCAL: u8 = 0x01;
+const FLAG_ACTIVE: u8 = 0x04;
+const FLAG_IPV4: u8 = 0x02;
+const FLAG_IPV6: u8 = 0x01;
+const STATE_SHIFT: u8 = 5;
+
+/// A view of an ICMPv4 message in a byte buffer.
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |     Type      |     Code      |          Checksum             |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |               rest of header (depends on the type)            |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |     data ...
+/// +-+-+-+-+-+-+-+-+-
+/// ```
+///
+/// After [`Packet::new_checked`] every getter is safe to call, whatever the
+/// type: the buffer holds at least the 8-byte header and the fixed part of
+/// its message type. The per-type layouts are drawn on the variants of
+/// [`super::Repr`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Wraps a buffer without checking it; getters may panic on a short one.
+    pub const fn new_unchecked(buffer: T) -> Self {
+        Self { buffer }
+    }
+
+    /// Wraps a buffer after [`Packet::check_len`].
+    pub fn new_checked(buffer: T) -> Result<Self> {
+        let packet = Self::new_unchecked(buffer);
+        packet.check_len()?;
+        Ok(packet)
+    }
+
+    /// Checks that the buffer holds the 8-byte header and the fixed part of
+    /// its type: 20 bytes for timestamps, 12 for address masks, and for a
+    /// Router Advertisement its address entries, whose size must be at
+    /// least 2 words and whose number at least 1 (RFC 1256 §5.2).
+    pub fn check_len(&self) -> Result<()> {
+        let buf = self.buffer.as_ref();
+        need("ICMPv4 header", buf, HEADER_LEN)?;
+        match Message::from(buf[field::TYPE]) {
+            Message::Timestamp | Message::TimestampReply => {
+                need("ICMPv4 Timestamp", buf, TIMESTAMP_LEN)
+            }
+            Message::AddressMaskRequest | Message::AddressMaskReply => {
+                need("ICMPv4 Address Mask", buf, ADDRESS_MASK_LEN)
+            }
+            Message::RouterAdvertisement => check_router_advertisement(buf),
+            _ => Ok(()),
+        }
+    }
+
+    /// Returns the buffer.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    /// The whole message.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buffer.as_ref()
+    }
+
+    /// The message type.
+    pub fn msg_type(&self) -> Message {
+        Message::from(self.buffer.as_ref()[field::TYPE])
+    }
+
+    /// The message code, to be read with the code enum of its type.
+    pub fn msg_code(&self) -> u8 {
+        self.buffer.as_ref()[field::CODE]
+    }
+
+    /// The stored checksum.
+    pub fn checksum(&self) -> u16 {
+        f::u16_at(self.buffer.as_ref(), field::CHECKSUM.start)
+    }
+
+    /// Bytes 4-7 as found, whatever the type.
+    pub fn rest_of_header(&self) -> [u8; 4] {
+        let b = self.buffer.as_ref();
+        [b[4], b[5], b[6], b[7]]
+    }
+
+    /// The identifier of an echo, timestamp, information, address mask or
+    /// extended echo message.
+    pub fn echo_ident(&self) -> u16 {
+        f::u16_at(self.buffer.as_ref(), field::IDENT.start)
+    }
+
+    /// The 16-bit sequence number of an echo, timestamp, information or
+    /// address mask message.
+    pub fn echo_seq_no(&self) -> u16 {
+        f::u16_at(self.buffer.as_ref(), field::SEQ_NO.start)
+    }
+
+    /// The next-hop MTU of a Destination Unreachable, code 4 (RFC 1191);
+    /// zero from routers that predate it.
+    pub fn next_hop_mtu(&self) -> u16 {
+        f::u16_at(self.buffer.as_ref(), field::NEXT_HOP_MTU.start)
+    }
+
+    /// The gateway of a Redirect.
+    pub fn gateway(&self) -> Ipv4Addr {
+        Ipv4Addr::from(f::u32_at(self.buffer.as_ref(), field::GATEWAY.start))
+    }
+
+    /// The octet offset a Parameter Problem points at.
+    pub fn pointer(&self) -> u8 {
+        self.buffer.as_ref()[field::POINTER]
+    }
+
+    /// The RFC 4884 length attribute of Destination Unreachable, Time
+    /// Exceeded and Parameter Problem: the original datagram's length in
+    /// 32-bit words, or zero when no extension structure is delimited.
+    pub fn length_attr(&self) -> u8 {
+        self.buffer.as_ref()[field::LENGTH]
+    }
+
+    /// The 16-bit pointer of a Photuris message.
+    pub fn photuris_pointer(&self) -> u16 {
+        f::u16_at(self.buffer.as_ref(), field::PHOTURIS_POINTER.start)
+    }
+
+    /// The number of addresses in a Router Advertisement.
+    pub fn num_addrs(&self) -> u8 {
+        self.buffer.as_ref()[field::NUM_ADDRS]
+    }
+
+    /// The size of each Router Advertisement entry in 32-bit words.
+    pub fn addr_entry_size(&self) -> u8 {
+        self.buffer.as_ref()[field::ADDR_ENTRY_SIZE]
+    }
+
+    /// The Router Advertisement lifetime in seconds.
+    pub fn lifetime(&self) -> u16 {
+        f::u16_at(self.buffer.as_ref(), field::LIFETIME.start)
+    }
+
+    /// The Router Advertisement entries as announced by the header (the
+    /// bytes after it are not included).
+    pub fn router_entries(&self) -> RouterEntries<'_> {
+        let len = entries_len(self.num_addrs(), self.addr_entry_size());
+        let data = self.data();
+        RouterEntries::new(data.get(..len).unwrap_or(data), self.addr_entry_size())
+    }
+
+    /// The originate timestamp (milliseconds since midnight UT).
+    pub fn originate_timestamp(&self) -> u32 {
+        f::u32_at(self.buffer.as_ref(), field::ORIGINATE.start)
+    }
+
+    /// The receive timestamp.
+    pub fn receive_timestamp(&self) -> u32 {
+        f::u32_at(self.buffer.as_ref(), field::RECEIVE.start)
+    }
+
+    /// The transmit timestamp.
+    pub fn transmit_timestamp(&self) -> u32 {
+        f::u32_at(self.buffer.as_ref(), field::TRANSMIT.start)
+    }
+
+    /// The address mask of an Address Mask Request or Reply.
+    pub fn address_mask(&self) -> Ipv4Addr {
+        Ipv4Addr::from(f::u32_at(self.buffer.as_ref(), field::ADDRESS_MASK.start))
+    }
+
+    /// The 8-bit sequence number of an extended echo message.
+    pub fn extended_seq_no(&self) -> u8 {
+        self.buffer.as_ref()[field::EXTENDED_SEQ_NO]
+    }
+
+    /// The L bit of an Extended Echo Request: the probed interface is on
+    /// the node that receives the request.
+    pub fn local(&self) -> bool {
+        self.flags() & FLAG_LOCAL != 0
+    }
+
+    /// The State of an Extended Echo Reply.
+    pub fn state(&self) -> ExtendedEchoState {
+        ExtendedEchoState::from(self.flags() >> STATE_SHIFT)
+    }
+
+    /// The A bit of an Extended Echo Reply: the interface is active.
+    pub fn active(&self) -> bool {
+        self.flags() & FLAG_ACTIVE != 0
+    }
+
+    /// The 4 bit of an Extended Echo Reply: IPv4 runs on the interface.
+    pub fn ipv4(&self) -> bool {
+        self.flags() & FLAG_IPV4 != 0
+    }
+
+    /// The 6 bit of an Extended Echo Reply: IPv6 runs on the interface.
+    pub fn ipv6(&self) -> bool {
+        self.flags() & FLAG_IPV6 != 0
+    }
+
+    fn flags(&self) -> u8 {
+        self.buffer.as_ref()[field::EXTENDED_FLAGS]
+    }
+
+    /// Everything after the 8-byte header.
+    pub fn data(&self) -> &[u8] {
+        &self.buffer.as_ref()[field::DATA..]
+    }
+
+    /// Whether the checksum over the whole buffer verifies.
+    pub fn verify_checksum(&self) -> bool {
+        checksum::is_valid(self.buffer.as_ref())
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    /// Sets the message type.
+    pub fn set_msg_type(&mut self, value: Message) {
+        self.buffer.as_mut()[field::TYPE] = value.into();
+    }
+
+    /// Sets the message code.
+    pub fn set_msg_code(&mut self, value: u8) {
+        self.buffer.as_mut()[field::CODE] = value;
+    }
+
+    /// Sets the checksum field as given.
+    pub fn set_checksum(&mut self, value: u16) {
+        f::set_u16(self.buffer.as_mut(), field::CHECKSUM.start, value);
+    }
+
+    /// Sets bytes 4-7.
+    pub fn set_rest_of_header(&mut self, value: [u8; 4]) {
+        self.buffer.as_mut()[field::REST_OF_HEADER].copy_from_slice(&value);
+    }
+
+    /// Sets the identifier.
+    pub fn set_echo_ident(&mut self, value: u16) {
+        f::set_u16(self.buffer.as_mut(), field::IDENT.start, value);
+    }
+
+    /// Sets the 16-bit sequence number.
+    pub fn set_echo_seq_no(&mut self, value: u16) {
+        f::set_u16(self.buffer.as_mut(), field::SEQ_NO.start, value);
+    }
+
+    /// Sets the next-hop MTU.
+    pub fn set_next_hop_mtu(&mut self, value: u16) {
+        f::set_u16(self.buffer.as_mut(), field::NEXT_HOP_MTU.start, value);
+    }
+
+    /// Sets the Redirect gateway.
+    pub fn set_gateway(&mut self, value: Ipv4Addr) {
+        f::set_u32(self.buffer.as_mut(), field::GATEWAY.start, value.to_bits());
+    }
+
+    /// Sets the Parameter Problem pointer.
+    pub fn set_pointer(&mut self, value: u8) {
+        self.buffer.as_mut()[field::POINTER] = value;
+    }
+
+    /// Sets the RFC 4884 length attribute.
+    pub fn set_length_attr(&mut self, value: u8) {
+        self.buffer.as_mut()[field::LENGTH] = value;
+    }
+
+    /// Sets the Photuris pointer.
+    pub fn set_photuris_pointer(&mut self, value: u16) {
+        f::set_u16(self.buffer.as_mut(), field::PHOTURIS_POINTER.start, value);
+    }
+
+    /// Sets the Router Advertisement number of addresses.
+    pub fn set_num_addrs(&mut self, value: u8) {
+        self.buffer.as_mut()[field::NUM_ADDRS] = value;
+    }
+
+    /// Sets the Router Advertisement address entry size.
+    pub fn set_addr_entry_size(&mut self, value: u8) {
+        self.buffer.as_mut()[field::ADDR_ENTRY_SIZE] = value;
+    }
+
+    /// Sets the Router Advertisement lifetime.
+    pub fn set_lifetime(&mut self, value: u16) {
+        f::set_u16(self.buffer.as_mut(), field::LIFETIME.start, value);
+    }
+
+    /// Sets the originate timestamp.
+    pub fn set_originate_timestamp(&mut self, value: u32) {
+        f::set_u32(self.buffer.as_mut(), field::ORIGINATE.start, value);
+    }
+
+    /// Sets the receive timestamp.
+    pub fn set_receive_timestamp(&mut self, value: u32) {
+        f::set_u32(self.buffer.as_mut(), field::RECEIVE.start, value);
+    }
+
+    /// Sets the transmit timestamp.
+    pub fn set_transmit_timestamp(&mut self, value: u32) {
+        f::set_u32(self.buffer.as_mut(), field::TRANSMIT.start, value);
+    }
+
+    /// Sets the address mask.
+    pub fn set_address_mask(&mut self, value: Ipv4Addr) {
+        f::set_u32(
+            self.buffer.as_mut(),
+            field::ADDRESS_MASK.start,
+            value.to_bits(),
+        );
+    }
+
+    /// Sets the 8-bit extended echo sequence number.
+    pub fn set_extended_seq_no(&mut self, value: u8) {
+        self.buffer.as_mut()[field::EXTENDED_SEQ_NO] = value;
+    }
+
+    /// Sets byte 7 of an Extended Echo Request: reserved bits zero, L bit
+    /// as given.
+    pub fn set_request_flags(&mut self, local: bool) {
+        self.buffer.as_mut()[field::EXTENDED_FLAGS] = if local { FLAG_LOCAL } else { 0 };
+    }
+
+    /// Sets byte 7 of an Extended Echo Reply: State (its low 3 bits), the
+    /// reserved bits zero, and the A, 4 and 6 bits.
+    pub fn set_reply_flags(
+        &mut self,
+        state: ExtendedEchoState,
+        active: bool,
+        ipv4: bool,
+        ipv6: bool,
+    ) {
+        let mut flags = (u8::from(state) & 0x07) << STATE_SHIFT;
+        for (bit, on) in [(FLAG_ACTIVE, active), (FLAG_IPV4, ipv4), (FLAG_IPV6, ipv6)] {
+            if on {
+                flags |= bit;
+            }
+        }
+        self.buffer.as_mut()[field::EXTENDED_FLAGS] = flags;
+    }
+
+    /// Everything after the 8-byte header, to write into.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.buffer.as_mut()[field::DATA..]
+    }
+
+    /// Computes the checksum over the whole buffer and stores it.
+    pub fn fill_checksum(&mut self) {
+        self.set_checksum(0);
+        let sum = checksum::checksum(self.buffer.as_ref());
+        self.set_checksum(sum);
+    }
+}
+
+impl<T: AsRef<[u8]>> AsRef<[u8]> for Packet<T> {
+    fn as_ref(&self) -> &[u8] {
+        self.buffer.as_ref()
+    }
+}
+
+/// The bytes `num_addrs` entries of `entry_size` words take.
+pub(super) fn entries_len(num_addrs: u8, entry_size: u8) -> usize {
+    usize::from(num_addrs) * usize::from(entry_size) * 4
+}
+
+/// Router Advertisement checks: entry size, entry count, and the entries'
+/// bytes. `buf` holds at least the 8-byte header.
+fn check_router_advertisement(buf: &[u8]) -> Result<()> {
+    const WHAT: &str = "ICMPv4 Router Advertisement";
+    let (num, size) = (buf[field::NUM_ADDRS], buf[field::ADDR_ENTRY_SIZE]);
+    if size < MIN_ADDR_ENTRY_SIZE {
+        return Err(Malformed::Invalid {
+            what: WHAT,
+            field: "address entry size",
+            value: size.into(),
+            rule: "is below the minimum of 2 words",
+        });
+    }
+    if num == 0 {
+        return Err(Malformed::Invalid {
+            what: WHAT,
+            field: "number of addresses",
+            value: 0,
+            rule: "is below the minimum of 1",
+        });
+    }
+    need(WHAT, buf, HEADER_LEN + entries_len(num, size))
+}
+
+/// The (router address, preference level) entries of a Router
+/// Advertisement. Entries are `entry_size` 32-bit words apart; words past
+/// the first two are skipped (RFC 1256 leaves room for larger entries). A
+/// trailing partial entry is not yielded.
+///
+/// ```text
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                       Router Address[i]                       |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                      Preference Level[i]  (signed)            |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |          (entry_size - 2 further words, ignored)              |
+/// ```
+#[derive(Debug, Clone)]
+pub struct RouterEntries<'a> {
+    rest: &'a [u8],
+    stride: usize,
+}
+
+impl<'a> RouterEntries<'a> {
+    /// Iterates over `entries`, each `entry_size` words long. An entry size
+    /// below 2 yields nothing.
+    pub fn new(entries: &'a [u8], entry_size: u8) -> Self {
+        if entry_size < MIN_ADDR_ENTRY_SIZE {
+            return Self {
+                rest: &[],
+                stride: 8,
+            };
+        }
+        Self {
+            rest: entries,
+            stride: usize::from(entry_size) * 4,
+        }
+    }
+
+    /// Writes `entries` as 2-word entries into `out` and returns the bytes
+    /// written, stopping when `out` is full.
+    pub fn write(out: &mut [u8], entries: impl IntoIterator<Item = (Ipv4Addr, i32)>) -> usize {
+        let mut written = 0;
+        for (chunk, (addr, pref)) in out.chunks_exact_mut(8).zip(entries) {
+            chunk[..4].copy_from_slice(&addr.octets());
+            chunk[4..].copy_from_slice(&pref.to_be_bytes());
+            written += 8;
+        }
+        written
+    }
+}
+
+impl Iterator for RouterEntries<'_> {
+    type Item = (Ipv4Addr, i32);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (entry, rest) = self.rest.split_at_checked(self.stride)?;
+        self.rest = rest;
+        let addr = f::get_ipv4(entry, 0)?;
+        let pref = f::get_u32(entry, 4)?;
+        Some((addr, i32::from_be_bytes(pref.to_be_bytes())))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.rest.len() / self.stride;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for RouterEntries<'_> {}
