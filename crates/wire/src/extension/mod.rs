@@ -76,7 +76,8 @@ pub struct Multipart<'a> {
 /// its RFC 4884 `length_attr`, counted in units of `word_size` bytes (4 for
 /// ICMPv4, 8 for ICMPv6).
 ///
-/// Fails only when the length attribute points past the end of the body.
+/// Fails when the length attribute points past the end of the body, or
+/// delimits fewer than 128 bytes while more bytes follow.
 pub fn split(body: &[u8], length_attr: u8, word_size: usize) -> Result<Multipart<'_>> {
     if length_attr != 0 {
         let len = usize::from(length_attr) * word_size;
@@ -89,6 +90,16 @@ pub fn split(body: &[u8], length_attr: u8, word_size: usize) -> Result<Multipart
             });
         }
         let (original, rest) = body.split_at(len);
+        if !rest.is_empty() && len < COMPAT_ORIGINAL_LEN {
+            // RFC 4884 §4.1: with extensions the original datagram field is
+            // at least 128 bytes; Linux ignores a shorter one as invalid.
+            return Err(Malformed::Invalid {
+                what: "RFC 4884 original datagram",
+                field: "length",
+                value: u32::try_from(len).unwrap_or(u32::MAX),
+                rule: "bytes is below the 128-byte minimum for a message with extensions",
+            });
+        }
         return Ok(Multipart {
             original,
             extension: (!rest.is_empty()).then_some(rest),
@@ -205,6 +216,21 @@ mod tests {
                 available: 100
             }
         );
+    }
+
+    #[test]
+    fn short_original_with_extension_is_malformed() {
+        extern crate std;
+        use std::string::ToString;
+        let body = [0u8; 140];
+        let e = split(&body, 1, 4).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "RFC 4884 original datagram: length 4 bytes is below the 128-byte minimum for a message with extensions"
+        );
+        // A short quote that the length attribute covers exactly is fine.
+        let m = split(&body[..28], 7, 4).unwrap();
+        assert_eq!((m.original.len(), m.extension), (28, None));
     }
 
     #[test]
