@@ -128,7 +128,7 @@ fn emit_pads_options() {
         ..repr()
     };
     assert_eq!(r.header_len(), 24);
-    let mut buf = vec![0xa5u8; 24];
+    let mut buf = [0xa5u8; 24];
     r.emit(&mut Packet::new_unchecked(&mut buf[..]));
     assert_eq!(buf[0], 0x46);
     assert_eq!(&buf[20..24], &[0x94, 0x04, 0x00, 0x00]);
