@@ -19,6 +19,7 @@ pub mod extension;
 pub mod field;
 pub mod ip;
 pub mod ipv4;
+pub mod ipv6;
 
 pub use error::{Malformed, Result};
 pub use ip::IpVersion;
