@@ -20,6 +20,7 @@ pub mod field;
 pub mod ip;
 pub mod ipv4;
 pub mod ipv6;
+pub mod quote;
 pub mod tcp;
 pub mod udp;
 
