@@ -25,7 +25,7 @@ use crate::error::{Malformed, Result, need};
 use crate::field::{set_u16, set_u32, u16_at, u32_at};
 use core::net::Ipv4Addr;
 
-mod option;
+pub mod option;
 pub use option::{AddressList, Ipv4Option, Options};
 
 /// Byte ranges of the IPv4 header fields.

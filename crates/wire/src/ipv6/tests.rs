@@ -119,9 +119,9 @@ fn check_len_every_truncation() {
     }
 }
 
-/// Hop-by-Hop (8, Router Alert for MLD), Routing (24, type 0 with one
-/// address... here segments left 0), Fragment (offset 0, M, id 0xdeadbeef),
-/// Destination Options (8), AH (len 4 -> 24 bytes), then UDP.
+/// Hop-by-Hop (8 bytes: PadN, Router Alert), Routing (24 bytes, segments
+/// left 0), Fragment (offset 0, M, id 0xdeadbeef), Destination Options (8),
+/// AH (payload length 4: 24 bytes), then a UDP header at offset 72.
 fn chain() -> Vec<u8> {
     let mut c = Vec::new();
     c.extend([43, 0, 5, 2, 0, 0, 1, 0]); // HBH -> Routing, PadN + RA

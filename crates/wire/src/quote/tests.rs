@@ -410,3 +410,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn quote_from_an_rfc4884_body() {
+    // Time Exceeded body from an MPLS router: the probe padded to 128 bytes
+    // (length attribute 32 words), then an extension header and an MPLS
+    // label stack object (label 16005, TTL 1).
+    let mut body = v4_probe();
+    body.resize(128, 0);
+    let mut ext = Vec::from([0x20, 0, 0, 0, 0, 8, 1, 1, 0x03, 0xe8, 0x51, 0x01]);
+    let c = crate::checksum::checksum(&ext);
+    ext[2..4].copy_from_slice(&c.to_be_bytes());
+    body.extend(&ext);
+    let parts = crate::extension::split(&body, 32, 4).unwrap();
+    assert_eq!(parts.extension, Some(&ext[..]));
+    let q = parse(parts.original, IpVersion::V4).unwrap();
+    assert!(!q.truncated);
+    assert_eq!(q.payload, &v4_probe()[20..]);
+    assert_eq!(q.transport, Some(PROBE_UDP));
+}
