@@ -119,7 +119,7 @@ fn check_len_every_truncation() {
     }
 }
 
-/// Hop-by-Hop (8 bytes: PadN, Router Alert), Routing (24 bytes, segments
+/// Hop-by-Hop (8 bytes: `PadN`, Router Alert), Routing (24 bytes, segments
 /// left 0), Fragment (offset 0, M, id 0xdeadbeef), Destination Options (8),
 /// AH (payload length 4: 24 bytes), then a UDP header at offset 72.
 fn chain() -> Vec<u8> {
