@@ -1,6 +1,9 @@
 //! What IPv4 and IPv6 share: the version and the protocol numbers that a
 //! prober and a decoder meet.
 
+use crate::checksum::{self, Accumulator};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 /// An IP version, and with it the ICMP flavour (ICMPv4 or ICMPv6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IpVersion {
@@ -71,4 +74,73 @@ pub mod protocol {
     pub const HIP: u8 = 139;
     /// Shim6 protocol.
     pub const SHIM6: u8 = 140;
+}
+
+/// The source and destination of a datagram, of one family: what the UDP,
+/// TCP and ICMPv6 checksums cover through their pseudo-header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddressPair {
+    /// An IPv4 source and destination.
+    V4 {
+        /// Source address.
+        src: Ipv4Addr,
+        /// Destination address.
+        dst: Ipv4Addr,
+    },
+    /// An IPv6 source and destination.
+    V6 {
+        /// Source address.
+        src: Ipv6Addr,
+        /// Destination address.
+        dst: Ipv6Addr,
+    },
+}
+
+impl AddressPair {
+    /// The IP version of the pair.
+    pub const fn version(&self) -> IpVersion {
+        match self {
+            Self::V4 { .. } => IpVersion::V4,
+            Self::V6 { .. } => IpVersion::V6,
+        }
+    }
+
+    /// The source address.
+    pub const fn src(&self) -> IpAddr {
+        match *self {
+            Self::V4 { src, .. } => IpAddr::V4(src),
+            Self::V6 { src, .. } => IpAddr::V6(src),
+        }
+    }
+
+    /// The destination address.
+    pub const fn dst(&self) -> IpAddr {
+        match *self {
+            Self::V4 { dst, .. } => IpAddr::V4(dst),
+            Self::V6 { dst, .. } => IpAddr::V6(dst),
+        }
+    }
+
+    /// The pseudo-header sum for an upper-layer `protocol` message of
+    /// `length` bytes. For IPv4 the length field is 16 bits wide; a longer
+    /// length (which no IPv4 datagram can carry) is summed modulo 2^16.
+    pub fn pseudo_header(&self, protocol: u8, length: usize) -> Accumulator {
+        match *self {
+            Self::V4 { src, dst } => {
+                let len = u16::try_from(length & 0xffff).unwrap_or(u16::MAX);
+                checksum::pseudo_header_v4(src, dst, protocol, len)
+            }
+            Self::V6 { src, dst } => {
+                let len = u32::try_from(length).unwrap_or(u32::MAX);
+                checksum::pseudo_header_v6(src, dst, protocol, len)
+            }
+        }
+    }
+
+    /// The pseudo-header plus the whole upper-layer `message` (whose checksum
+    /// field is either zero, for computing, or filled, for verifying).
+    pub fn sum(&self, protocol: u8, message: &[u8]) -> Accumulator {
+        self.pseudo_header(protocol, message.len())
+            .add_bytes(message)
+    }
 }

@@ -19,6 +19,11 @@ pub mod extension;
 pub mod field;
 pub mod icmpv4;
 pub mod ip;
+pub mod ipv4;
+pub mod ipv6;
+pub mod quote;
+pub mod tcp;
+pub mod udp;
 
 pub use error::{Malformed, Result};
 pub use ip::IpVersion;
