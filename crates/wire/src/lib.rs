@@ -18,6 +18,7 @@ pub mod error;
 pub mod extension;
 pub mod field;
 pub mod ip;
+pub mod meaning;
 
 pub use error::{Malformed, Result};
 pub use ip::IpVersion;
