@@ -268,7 +268,7 @@ pub fn find(name: &str) -> Option<Found> {
 /// Everything a name could stand for, best first: at most one match per
 /// family, the preferred family (ICMPv4, or the one a prefix names) first.
 /// `explain` uses the second to mention the other family's counterpart.
-pub fn find_all(name: &str) -> impl Iterator<Item = Found> {
+pub fn find_all(name: &str) -> impl Iterator<Item = Found> + use<> {
     let name = name.trim();
     let (preferred, rest) = split_family(name);
     let order = match preferred {
