@@ -201,6 +201,45 @@ impl Found {
     }
 }
 
+/// A summary-line description of a type and code, in tshark's style:
+/// `Destination unreachable (Port unreachable)`, `Echo (ping) request`,
+/// `Destination unreachable (code 99)`, `Unknown ICMPv6 type 42`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Summary {
+    /// ICMPv4 or ICMPv6.
+    pub version: IpVersion,
+    /// The type number.
+    pub msg_type: u8,
+    /// The code number.
+    pub code: u8,
+}
+
+/// The summary line for a type and code (see [`Summary`]).
+pub const fn summary(version: IpVersion, msg_type: u8, code: u8) -> Summary {
+    Summary {
+        version,
+        msg_type,
+        code,
+    }
+}
+
+impl core::fmt::Display for Summary {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let Some(info) = type_info(self.version, self.msg_type) else {
+            let family = match self.version {
+                IpVersion::V4 => "ICMPv4",
+                IpVersion::V6 => "ICMPv6",
+            };
+            return write!(f, "Unknown {family} type {}", self.msg_type);
+        };
+        match info.code(self.code) {
+            Some(c) => write!(f, "{} ({})", info.short, c.short),
+            None if self.code == 0 => f.write_str(info.short),
+            None => write!(f, "{} (code {})", info.short, self.code),
+        }
+    }
+}
+
 /// Every type of a family that the IANA registry lists individually,
 /// in ascending order. Types in unassigned ranges (ICMPv4 44–252, ICMPv6
 /// 5–99, 102–126, 162–199, 202–254) have no entry.
@@ -323,6 +362,14 @@ fn find_in(version: IpVersion, name: &str) -> Option<Found> {
         msg_type,
         code,
     };
+    if let Some((msg_type, code)) = numeric(name) {
+        let info = type_info(version, msg_type)?;
+        return match code {
+            None => Some(found(msg_type, None)),
+            Some(0) if info.codes.is_empty() => Some(found(msg_type, None)),
+            Some(c) => info.code(c).map(|_| found(msg_type, Some(c))),
+        };
+    }
     let table = types(version);
     if let Some(t) = table
         .iter()
@@ -336,6 +383,14 @@ fn find_in(version: IpVersion, name: &str) -> Option<Found> {
             .find(|c| names_match(name, c.name, c.short, c.aliases))
             .map(|c| found(t.number, Some(c.code)))
     })
+}
+
+/// Reads `"3"` or `"3/4"` (also `"3:4"`, `"3.4"`) as a type and code.
+fn numeric(name: &str) -> Option<(u8, Option<u8>)> {
+    match name.split_once(['/', ':', '.']) {
+        Some((t, c)) => Some((t.trim().parse().ok()?, Some(c.trim().parse().ok()?))),
+        None => Some((name.parse().ok()?, None)),
+    }
 }
 
 fn names_match(query: &str, name: &str, short: &str, aliases: &[&str]) -> bool {

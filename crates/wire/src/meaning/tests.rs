@@ -434,6 +434,49 @@ fn names_resolve_home() {
 }
 
 #[test]
+fn numbers_resolve() {
+    use IpVersion::{V4, V6};
+    assert_eq!(resolves("3/4"), Some((V4, 3, Some(4))));
+    assert_eq!(resolves("v6:1/4"), Some((V6, 1, Some(4))));
+    assert_eq!(resolves("v6: 2"), Some((V6, 2, None)));
+    assert_eq!(resolves("8/0"), Some((V4, 8, None)));
+    assert_eq!(resolves("11:1"), Some((V4, 11, Some(1))));
+    assert_eq!(resolves("128"), Some((V6, 128, None)));
+    let all: Vec<_> = find_all("3").map(|f| (f.version, f.msg_type)).collect();
+    assert_eq!(all, [(V4, 3), (V6, 3)]);
+    for bad in ["3/99", "8/1", "300", "3/", "/4", "100/0/1", "-1"] {
+        assert_eq!(resolves(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn summary_lines() {
+    use IpVersion::{V4, V6};
+    let line = |v, t, c| std::format!("{}", summary(v, t, c));
+    assert_eq!(line(V4, 3, 3), "Destination unreachable (Port unreachable)");
+    assert_eq!(
+        line(V4, 11, 0),
+        "Time-to-live exceeded (Time to live exceeded in transit)"
+    );
+    assert_eq!(
+        line(V4, 3, 4),
+        "Destination unreachable (Fragmentation needed)"
+    );
+    assert_eq!(line(V4, 8, 0), "Echo (ping) request");
+    assert_eq!(line(V4, 0, 0), "Echo (ping) reply");
+    assert_eq!(line(V4, 3, 99), "Destination unreachable (code 99)");
+    assert_eq!(line(V4, 8, 7), "Echo (ping) request (code 7)");
+    assert_eq!(line(V4, 100, 0), "Unknown ICMPv4 type 100");
+    assert_eq!(line(V6, 1, 4), "Destination Unreachable (Port unreachable)");
+    assert_eq!(
+        line(V6, 3, 0),
+        "Time Exceeded (hop limit exceeded in transit)"
+    );
+    assert_eq!(line(V6, 2, 0), "Packet Too Big");
+    assert_eq!(line(V6, 42, 0), "Unknown ICMPv6 type 42");
+}
+
+#[test]
 fn same_name_rules() {
     assert!(same_name("Frag_Needed", "frag needed"));
     assert!(same_name("PORT-UNREACHABLE", "Port Unreachable"));
