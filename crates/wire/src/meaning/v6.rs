@@ -526,14 +526,14 @@ pub(super) const TYPES: &[TypeInfo] = &[
             brief_code(
                 0x84,
                 "Secure Point-to-Point Discovery Reply Object",
-                "Secure P2P Discovery Reply Object",
+                "P2P Secure Discovery Reply Object",
                 "RFC 6997",
                 "The secured form of a P2P-DRO.",
             ),
             brief_code(
                 0x85,
                 "Secure Point-to-Point Discovery Reply Object Acknowledgement",
-                "Secure P2P Discovery Reply Object Acknowledgement",
+                "P2P Secure Discovery Reply Object Acknowledgement",
                 "RFC 6997",
                 "The secured form of a P2P-DRO-ACK.",
             ),
