@@ -120,10 +120,10 @@ pub(super) const CODES: &[CodeInfo] = &[
             "A smaller-MTU link on the path: PPPoE (1492), a VPN or tunnel (GRE 1476, IPsec ~1400, WireGuard 1420), VXLAN or other overlays, or a misconfigured jumbo/non-jumbo mix.",
             "Normal PMTUD: Linux sets DF on TCP and most UDP, so the first full-size packet after the handshake triggers one of these.",
             "When this message is filtered on the way back, a PMTUD black hole (RFC 2923): the TCP handshake completes with small packets, then the connection hangs as soon as full-size data flows (SSH stalls at key exchange, TLS stalls after ClientHello, git/HTTP downloads freeze).",
-            "A spoofed message trying to shrink the path MTU (RFC 5927); Linux ignores MTUs below net.ipv4.route.min_pmtu (552).",
+            "A spoofed message trying to shrink the path MTU (RFC 5927); Linux never lowers a path MTU below net.ipv4.route.min_pmtu (552).",
         ],
         remedies: &[
-            "Never filter it: allow ICMP type 3 code 4 in every firewall and security group (nftables `icmp type destination-unreachable accept`; AWS/Azure rules for 'Destination Unreachable: fragmentation needed').",
+            "Never filter it: allow ICMP type 3 code 4 in every firewall and security group (nftables `icmp type destination-unreachable accept`; in cloud security groups and network ACLs, the ICMP 'destination unreachable / fragmentation needed' rule).",
             "Find the bottleneck: `tracepath -n <dst>` reports the pmtu per hop; `ping -M do -s 1472 <dst>` (1472 + 28 = 1500) and lower -s until it passes.",
             "See what the host learned: `ip route get <dst>` shows a cached `mtu` exception; `ip route flush cache` clears it.",
             "Clamp TCP MSS at the tunnel/PPPoE router: `iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu` or nftables `tcp flags syn tcp option maxseg size set rt mtu`.",
