@@ -21,6 +21,7 @@ pub mod icmpv4;
 pub mod ip;
 pub mod ipv4;
 pub mod ipv6;
+pub mod meaning;
 pub mod quote;
 pub mod tcp;
 pub mod udp;
