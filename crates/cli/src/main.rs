@@ -1,5 +1,51 @@
-//! `icmpkit`: the command-line front end.
+//! `icmpkit`: the command-line front end. Each subcommand is a module that
+//! turns parsed arguments into work done by the libraries; this file only
+//! dispatches and maps errors to exit codes (0 success, 1 "not everything
+//! answered" where a command has that notion, 2 usage or system error).
 
-fn main() {
-    println!("icmpkit");
+mod decode;
+mod explain;
+mod text;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Everything ICMP: decode captures, explain messages.
+#[derive(Debug, Parser)]
+#[command(name = "icmpkit", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode the ICMP and ICMPv6 packets of a pcap/pcapng capture or of hex dumps.
+    Decode(decode::Args),
+    /// Explain an ICMP type and code (or a name such as frag-needed) in plain language.
+    Explain(explain::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode(args) => decode::run(&args),
+        Command::Explain(args) => explain::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            // A closed pipe (`icmpkit decode big.pcap | head`) is not an error.
+            if error
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("icmpkit: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn plain_and_separated_digits() {
         let p = parse_packets("45 00 00 1c\n0a:0b\n\n6000 0000\n").unwrap();
-        assert_eq!(p, vec![vec![0x45, 0, 0, 0x1c, 0x0a, 0x0b], vec![0x60, 0, 0, 0]]);
+        assert_eq!(
+            p,
+            vec![vec![0x45, 0, 0, 0x1c, 0x0a, 0x0b], vec![0x60, 0, 0, 0]]
+        );
     }
 
     #[test]
@@ -115,7 +118,10 @@ mod tests {
         assert_eq!(e.line, 2);
         assert_eq!(e.reason, "'g' is not a hex digit");
         let e = parse_packets("45 0\n\n").unwrap_err();
-        assert_eq!(e.to_string(), "hex input line 1: odd number of hex digits in this packet");
+        assert_eq!(
+            e.to_string(),
+            "hex input line 1: odd number of hex digits in this packet"
+        );
         assert!(parse_packets("").unwrap().is_empty());
     }
 }
