@@ -17,6 +17,7 @@ pub mod checksum;
 pub mod error;
 pub mod extension;
 pub mod field;
+pub mod icmpv6;
 pub mod ip;
 
 pub use error::{Malformed, Result};
