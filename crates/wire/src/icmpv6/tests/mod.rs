@@ -12,7 +12,7 @@ use crate::error::Malformed;
 // mod differential;
 mod handmade;
 mod linux;
-// mod malformed;
+mod malformed;
 // mod proptests;
 mod vectors;
 
