@@ -13,7 +13,7 @@ use crate::error::Malformed;
 mod handmade;
 mod linux;
 mod malformed;
-// mod proptests;
+mod proptests;
 mod vectors;
 
 /// The Truncated error a buffer of `n` bytes gets from `check_len`, given a
