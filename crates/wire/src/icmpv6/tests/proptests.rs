@@ -317,10 +317,8 @@ proptest! {
         if let Ok(p) = Packet::new_checked(&body[..]) {
             let _ = (p.ndp_options(), p.rest_of_header(), p.data());
         }
-        for item in NdpOptions::new_unchecked(&body).iter() {
-            if let Ok(o) = item {
-                walk_option(&o);
-            }
+        for o in NdpOptions::new_unchecked(&body).iter().flatten() {
+            walk_option(&o);
         }
         for name in DomainNames::new(&body).iter().flatten() {
             let _ = name.labels().count();
