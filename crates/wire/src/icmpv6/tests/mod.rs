@@ -9,7 +9,7 @@ use std::vec;
 use super::{Packet, Repr};
 use crate::error::Malformed;
 
-// mod differential;
+mod differential;
 mod handmade;
 mod linux;
 mod malformed;
