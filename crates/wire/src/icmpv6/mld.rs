@@ -182,7 +182,7 @@ impl<'a> V2Query<'a> {
 
     /// The message length.
     pub(crate) const fn buffer_len(&self) -> usize {
-        V2_QUERY_FIXED_LEN + self.sources.as_bytes().len()
+        V2_QUERY_FIXED_LEN + self.sources.len() * 16
     }
 
     /// Writes the fields after the type/code/checksum; `packet` is

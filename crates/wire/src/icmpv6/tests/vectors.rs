@@ -566,6 +566,23 @@ fn mld_v2_query() {
             p.data_mut()[20..].copy_from_slice(&bytes[28..]);
         },
     );
+    // A partial trailing source is not emitted.
+    let odd = Repr::MldV2Query(V2Query {
+        sources: Ipv6Addresses::new(&bytes[28..48]),
+        ..match repr {
+            Repr::MldV2Query(q) => q,
+            _ => unreachable!(),
+        }
+    });
+    assert_eq!(odd.buffer_len(), 44);
+    let mut buf = [0xa5u8; 44];
+    odd.emit(
+        &mut Packet::new_unchecked(&mut buf[..]),
+        h::MLD_V2_QUERY_SRC,
+        h::MLD_V2_QUERY_DST,
+    );
+    assert_eq!(&buf[26..28], &[0, 1]);
+    assert_eq!(&buf[28..], &bytes[28..44]);
     assert_eq!(mld::max_response_delay_ms(10000), 10000);
     // 0x8000 | exp 1 | mant 0: (0x1000) << 4.
     assert_eq!(mld::max_response_delay_ms(0x9000), 0x1000 << 4);
