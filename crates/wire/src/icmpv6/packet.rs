@@ -62,12 +62,9 @@ pub struct Packet<T: AsRef<[u8]>> {
 
 /// The least length a message of this type needs for its fixed fields, and
 /// the `what` that names it in a [`Malformed::Truncated`].
-pub(crate) fn fixed_len(msg_type: Message, len: usize) -> (usize, &'static str) {
+fn fixed_len(msg_type: Message) -> (usize, &'static str) {
     use super::{mld, ndp, node_info};
     match msg_type {
-        Message::MulticastListenerQuery if len > mld::V1_LEN => {
-            (mld::V2_QUERY_FIXED_LEN, "ICMPv6 MLDv2 Query")
-        }
         Message::MulticastListenerQuery => (mld::V1_LEN, "ICMPv6 Multicast Listener Query"),
         Message::MulticastListenerReport => (mld::V1_LEN, "ICMPv6 Multicast Listener Report"),
         Message::MulticastListenerDone => (mld::V1_LEN, "ICMPv6 Multicast Listener Done"),
@@ -96,13 +93,20 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// Checks that the buffer holds the 8-byte header and the fixed fields
-    /// of its message type (24 bytes for a Neighbor Solicitation, 28 for an
-    /// MLDv2 Query, ...), so that the getters for that type cannot panic.
+    /// of its message type (24 bytes for a Neighbor Solicitation, ...), so
+    /// that the getters for that type cannot panic. A Multicast Listener
+    /// Query must be 24 bytes (MLD version 1) or at least 28 (MLDv2); 25 to
+    /// 27 bytes are [`Malformed::Invalid`] (RFC 3810 §8.1).
     pub fn check_len(&self) -> Result<()> {
         let buf = self.buffer.as_ref();
         need("ICMPv6 header", buf, HEADER_LEN)?;
-        let (needed, what) = fixed_len(self.msg_type(), buf.len());
-        need(what, buf, needed)
+        let msg_type = self.msg_type();
+        let (needed, what) = fixed_len(msg_type);
+        need(what, buf, needed)?;
+        if msg_type == Message::MulticastListenerQuery {
+            super::mld::check_query_len(buf.len())?;
+        }
+        Ok(())
     }
 
     /// The underlying buffer.

@@ -268,9 +268,6 @@ impl<'a> Repr<'a> {
         need("ICMPv6 header", msg, HEADER_LEN)?;
         let view = Packet::new_unchecked(msg);
         let msg_type = view.msg_type();
-        if msg_type == Message::MulticastListenerQuery {
-            mld::check_query_len(msg.len())?;
-        }
         view.check_len()?;
         let code = view.msg_code();
         let data = &msg[HEADER_LEN..];

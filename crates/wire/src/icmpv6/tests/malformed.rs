@@ -271,6 +271,14 @@ fn mld_query_lengths() {
             )
         );
     }
+    assert_eq!(
+        parse(&h::MLD_V2_QUERY[..20]).unwrap_err(),
+        Malformed::Truncated {
+            what: "ICMPv6 Multicast Listener Query",
+            needed: 24,
+            available: 20
+        }
+    );
     let mut m = h::MLD_V2_QUERY.to_vec();
     m[27] = 3;
     assert_eq!(

@@ -40,8 +40,8 @@ const HEADER: (usize, &str) = (8, "ICMPv6 header");
 /// - construct: `construct` with the setters, then `fill_checksum`, on a
 ///   0xa5-filled buffer gives the bytes;
 /// - `check_len`: every truncation fails as `thresholds` say (see
-///   [`truncated_by`]), and parsing it returns an error then too, never a
-///   panic.
+///   [`truncated_by`]), parsing it fails with the same error, and neither
+///   panics.
 fn check_vector(
     bytes: &[u8],
     addrs: (Ipv6Addr, Ipv6Addr),
@@ -92,7 +92,7 @@ fn check_vector_with(
         match truncated(n) {
             Some(e) => {
                 assert_eq!(Packet::new_checked(cut).unwrap_err(), e, "check_len at {n}");
-                assert!(parsed.is_err(), "parse at {n}");
+                assert_eq!(parsed, Err(e), "parse at {n}");
             }
             None => assert!(Packet::new_checked(cut).is_ok(), "check_len at {n}"),
         }

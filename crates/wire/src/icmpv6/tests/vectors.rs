@@ -15,6 +15,7 @@ use super::super::{
     node_info,
 };
 use super::{HEADER, check_vector, check_vector_with, handmade as h, linux as l, truncated_by};
+use crate::error::Malformed;
 
 const fn ip(s: [u16; 8]) -> Ipv6Addr {
     Ipv6Addr::new(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7])
@@ -547,7 +548,12 @@ fn mld_v2_query() {
     // 24 bytes are a whole MLD version 1 Query; 25..=27 are neither.
     let truncated = |n| match n {
         24 => None,
-        25..28 => truncated_by(&[(28, "ICMPv6 MLDv2 Query")], n),
+        25..28 => Some(Malformed::Invalid {
+            what: "ICMPv6 Multicast Listener Query",
+            field: "length",
+            value: u32::try_from(n).unwrap(),
+            rule: "is neither 24 (MLDv1) nor at least 28 (MLDv2) (RFC 3810 §8.1)",
+        }),
         _ => truncated_by(&[HEADER, (24, "ICMPv6 Multicast Listener Query")], n),
     };
     check_vector_with(
