@@ -14,10 +14,12 @@
 #![forbid(unsafe_code)]
 
 pub mod checksum;
+pub mod dissect;
 pub mod error;
 pub mod extension;
 pub mod field;
 pub mod icmpv4;
+pub mod icmpv6;
 pub mod ip;
 pub mod ipv4;
 pub mod ipv6;
