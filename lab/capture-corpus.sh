@@ -66,6 +66,7 @@ lab_sysctl server net.ipv4.icmp_echo_enable_probe=1 net.ipv4.ipfrag_time=1 \
 
 # Routes on the router (it has no default route: anything else is "no route").
 for spec in "unreachable 1" "prohibit 2" "blackhole 3" "throw 4"; do
+    # shellcheck disable=SC2086 # split "type n" on purpose
     set -- $spec
     lab_route router "$1" 203.0.113.$2/32
     lab_route router -6 "$1" 2001:db8:ff::$2/128
@@ -163,10 +164,12 @@ theme_probe() {
 }
 
 FILTER='icmp or icmp6'
+DEADLINE=120 # seconds for the whole run; a normal one takes about 30
 # record FILE THEME [TCPDUMP-ARGS...]: runs THEME while tcpdump writes FILE.
 record() {
     local file=$1 theme=$2
     shift 2
+    [ "$SECONDS" -lt "$DEADLINE" ] || lab_die "over ${DEADLINE}s: stopping before $file"
     lab_log "recording $file"
     rm -f "$out/$file"
     lab_capture_start client "$out/$file" -Z root "$@" "$FILTER"
