@@ -141,8 +141,7 @@ lab_icmp_unlimited() {
 
 # lab_mac NS IF: prints the MAC address of IF.
 lab_mac() {
-    cat "/sys/class/net/$2/address" 2>/dev/null ||
-        lab_exec "$1" cat "/sys/class/net/$2/address"
+    lab_exec "$1" cat "/sys/class/net/$2/address"
 }
 
 # lab_pin_neighbors NS1 IF1 ADDR1 NS2 IF2 ADDR2: permanent neighbour entries on
@@ -150,8 +149,8 @@ lab_mac() {
 # traffic shows up in captures.
 lab_pin_neighbors() {
     local mac1 mac2
-    mac1=$(lab_exec "$1" cat "/sys/class/net/$2/address")
-    mac2=$(lab_exec "$4" cat "/sys/class/net/$5/address")
+    mac1=$(lab_mac "$1" "$2")
+    mac2=$(lab_mac "$4" "$5")
     ip -n "$(lab_name "$1")" neigh replace "$6" lladdr "$mac2" dev "$2" nud permanent
     ip -n "$(lab_name "$4")" neigh replace "$3" lladdr "$mac1" dev "$5" nud permanent
 }
