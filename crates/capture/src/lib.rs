@@ -1,3 +1,27 @@
 //! # icmpkit-capture
 //!
 //! Reads pcap and pcapng capture files and hands out the IP packets they carry.
+//!
+//! [`CaptureReader`] streams frames from any [`std::io::Read`], one at a time,
+//! reusing one buffer: classic pcap in either byte order with microsecond or
+//! nanosecond timestamps, and pcapng with any number of sections (each in its
+//! own byte order), interfaces (each with its link type and timestamp
+//! resolution), Enhanced, Simple and obsolete Packet Blocks. Other blocks are
+//! skipped. [`network_layer`] then finds the IPv4 or IPv6 packet inside a
+//! frame of a known [`LinkType`].
+//!
+//! Nothing here panics on any input: every problem is a [`CaptureError`]
+//! that names what failed and the value it found.
+
+mod error;
+mod frame;
+mod link;
+mod reader;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{CaptureError, Position};
+pub use frame::{Frame, Timestamp};
+pub use link::{LinkType, network_layer};
+pub use reader::{CaptureFormat, CaptureReader, MAX_RECORD_LEN};

@@ -1,0 +1,207 @@
+# shellcheck shell=bash
+# lab/lib.sh - helpers for small network labs built from Linux network namespaces.
+#
+# Source it from a bash script run as root:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   lab_init myprefix            # unique prefix "myprefix<pid>", cleanup trap on EXIT
+#   lab_ns client; lab_ns router
+#   lab_link client c0 router r0
+#   lab_addr client c0 192.0.2.2/24; lab_addr router r0 192.0.2.1/24
+#   lab_exec client ping -c1 -W1 192.0.2.1
+#
+# Every namespace made with lab_ns is deleted by lab_cleanup, which lab_init
+# installs as the EXIT/INT/TERM trap, so a failing script leaves nothing behind.
+# Namespace names are "<prefix><pid>-<name>": several labs can run at once.
+#
+# Traffic rule: labs only ever address loopback or addresses inside their own
+# namespaces. Use the documentation ranges (192.0.2.0/24, 198.51.100.0/24,
+# 203.0.113.0/24, 2001:db8::/32) so nothing could be mistaken for a real host.
+
+LAB_PREFIX=${LAB_PREFIX:-}
+LAB_NAMESPACES=()
+LAB_PIDS=()
+LAB_TMP=
+
+lab_log() { printf '[lab] %s\n' "$*" >&2; }
+lab_die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
+
+# lab_init [PREFIX]: picks the unique prefix, makes a scratch directory
+# ($LAB_TMP) and installs the cleanup trap.
+lab_init() {
+    [ "$(id -u)" -eq 0 ] || lab_die "labs need root (network namespaces)"
+    command -v ip >/dev/null || lab_die "iproute2 (ip) is not installed"
+    LAB_PREFIX="${1:-lab}$$"
+    LAB_TMP=$(mktemp -d "/tmp/$LAB_PREFIX.XXXXXX")
+    trap lab_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# lab_name NAME: the full namespace name for NAME.
+lab_name() { printf '%s-%s' "$LAB_PREFIX" "$1"; }
+
+# lab_ns NAME: creates namespace NAME with loopback up and registers it for
+# cleanup. Interfaces added to it later accept no Router Advertisements and
+# send no Router Solicitations or DAD probes, so captures hold only what a lab
+# provokes.
+lab_ns() {
+    [ -n "$LAB_PREFIX" ] || lab_die "call lab_init first"
+    local ns
+    ns=$(lab_name "$1")
+    ip netns add "$ns" || lab_die "cannot create namespace $ns"
+    LAB_NAMESPACES+=("$ns")
+    # Quiet by default: interfaces made later send no Router Solicitations and
+    # no Duplicate Address Detection probes (for their link-local addresses).
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_ra=0 \
+        net.ipv6.conf.default.router_solicitations=0 \
+        net.ipv6.conf.default.accept_dad=0 >/dev/null
+    ip -n "$ns" link set lo up
+}
+
+# lab_exec NAME CMD...: runs CMD inside namespace NAME.
+lab_exec() {
+    local ns
+    ns=$(lab_name "$1")
+    shift
+    ip netns exec "$ns" "$@"
+}
+
+# lab_bg NAME CMD...: starts CMD in the background inside NAME; its pid is in
+# LAB_LAST_PID and it is killed (by pid) at cleanup if still running.
+lab_bg() {
+    local ns
+    ns=$(lab_name "$1")
+    shift
+    ip netns exec "$ns" "$@" &
+    LAB_LAST_PID=$!
+    LAB_PIDS+=("$LAB_LAST_PID")
+}
+
+# lab_link NS1 IF1 NS2 IF2 [MTU]: a veth pair IF1 (in NS1) <-> IF2 (in NS2), both up.
+lab_link() {
+    local a b
+    a=$(lab_name "$1")
+    b=$(lab_name "$3")
+    ip link add "$2" netns "$a" type veth peer name "$4" netns "$b" ||
+        lab_die "cannot link $1/$2 to $3/$4"
+    if [ -n "${5:-}" ]; then
+        ip -n "$a" link set "$2" mtu "$5"
+        ip -n "$b" link set "$4" mtu "$5"
+    fi
+    ip -n "$a" link set "$2" up
+    ip -n "$b" link set "$4" up
+}
+
+# lab_addr NS IF ADDR/PREFIX: adds an IPv4 or IPv6 address (IPv6 without DAD,
+# so it is usable at once).
+lab_addr() {
+    local ns
+    ns=$(lab_name "$1")
+    case $3 in
+    *:*) ip -n "$ns" -6 addr add "$3" dev "$2" nodad ;;
+    *) ip -n "$ns" addr add "$3" dev "$2" ;;
+    esac
+}
+
+# lab_route NS ARGS...: `ip route add ARGS` in NS (`-6` first for IPv6).
+lab_route() {
+    local ns
+    ns=$(lab_name "$1")
+    shift
+    if [ "$1" = -6 ]; then
+        shift
+        ip -n "$ns" -6 route add "$@"
+    else
+        ip -n "$ns" route add "$@"
+    fi
+}
+
+# lab_sysctl NS KEY=VALUE...: sets sysctls inside NS.
+lab_sysctl() {
+    local ns kv
+    ns=$(lab_name "$1")
+    shift
+    for kv in "$@"; do
+        ip netns exec "$ns" sysctl -qw "$kv" >/dev/null || lab_die "sysctl $kv failed in $ns"
+    done
+}
+
+# lab_forwarding NS: turns on IPv4 and IPv6 forwarding in NS.
+lab_forwarding() {
+    lab_sysctl "$1" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+# lab_icmp_unlimited NS: removes ICMP rate limits in NS so every error is sent
+# (the token bucket is raised, never set to 0, which would mean "no tokens").
+lab_icmp_unlimited() {
+    lab_sysctl "$1" net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 \
+        net.ipv4.icmp_msgs_per_sec=100000 net.ipv4.icmp_msgs_burst=100000
+}
+
+# lab_mac NS IF: prints the MAC address of IF.
+lab_mac() {
+    lab_exec "$1" cat "/sys/class/net/$2/address"
+}
+
+# lab_pin_neighbors NS1 IF1 ADDR1 NS2 IF2 ADDR2: permanent neighbour entries on
+# both ends of a link (ADDRs without prefix), so no ARP or Neighbor Discovery
+# traffic shows up in captures.
+lab_pin_neighbors() {
+    local mac1 mac2
+    mac1=$(lab_mac "$1" "$2")
+    mac2=$(lab_mac "$4" "$5")
+    ip -n "$(lab_name "$1")" neigh replace "$6" lladdr "$mac2" dev "$2" nud permanent
+    ip -n "$(lab_name "$4")" neigh replace "$3" lladdr "$mac1" dev "$5" nud permanent
+}
+
+# lab_capture_start NS FILE TCPDUMP-ARGS...: starts tcpdump writing FILE in NS
+# and waits (at most 5 s) until it listens. Its pid is in LAB_CAPTURE_PID.
+lab_capture_start() {
+    local ns=$1 file=$2 log i
+    shift 2
+    log="$LAB_TMP/$(basename "$file").log"
+    : >"$log"
+    # --immediate-mode: without it TPACKET_V3 holds packets up to a second and
+    # the last ones are lost when tcpdump is stopped.
+    lab_bg "$ns" tcpdump -n -U --immediate-mode -w "$file" "$@" 2>"$log"
+    LAB_CAPTURE_PID=$LAB_LAST_PID
+    for i in $(seq 1 50); do
+        grep -q 'listening on' "$log" && return 0
+        kill -0 "$LAB_CAPTURE_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$log" >&2
+    lab_die "tcpdump did not start for $file"
+}
+
+# lab_capture_stop: stops the tcpdump started last and waits for it to flush.
+lab_capture_stop() {
+    local i
+    sleep 0.3
+    kill -INT "$LAB_CAPTURE_PID" 2>/dev/null || true
+    for i in $(seq 1 30); do
+        kill -0 "$LAB_CAPTURE_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$LAB_CAPTURE_PID" 2>/dev/null || true
+    wait "$LAB_CAPTURE_PID" 2>/dev/null || true
+}
+
+# lab_cleanup: kills the background processes started here (by pid) and deletes
+# every namespace made with lab_ns, and removes $LAB_TMP. Installed as the EXIT trap by lab_init.
+lab_cleanup() {
+    local pid ns
+    for pid in "${LAB_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for ns in "${LAB_NAMESPACES[@]}"; do
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    LAB_PIDS=()
+    LAB_NAMESPACES=()
+    if [ -n "$LAB_TMP" ]; then
+        rm -rf -- "$LAB_TMP"
+        LAB_TMP=
+    fi
+}
