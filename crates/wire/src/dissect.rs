@@ -167,7 +167,7 @@ fn dissect_v4(packet: &[u8]) -> Option<Dissection<'_>> {
             icmpv4::Repr::parse(&p)
         })
         .map(Message::V4);
-    finish(d)
+    Some(finish(d))
 }
 
 fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
@@ -203,7 +203,7 @@ fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
             icmpv6::Repr::parse(&p)
         })
         .map(Message::V6);
-    finish(d)
+    Some(finish(d))
 }
 
 const fn status(valid: bool) -> ChecksumStatus {
@@ -258,7 +258,7 @@ fn unreadable(
 }
 
 /// Adds the quote and extensions of a parsed message.
-fn finish(mut d: Dissection<'_>) -> Option<Dissection<'_>> {
+fn finish(mut d: Dissection<'_>) -> Dissection<'_> {
     if let Ok(message) = d.message {
         if let Some((original, extension)) = message.error_body() {
             d.quote = Some(quote::parse(original, d.version));
@@ -267,5 +267,5 @@ fn finish(mut d: Dissection<'_>) -> Option<Dissection<'_>> {
             d.extension = Some(ExtensionStructure::new_checked(request));
         }
     }
-    Some(d)
+    d
 }

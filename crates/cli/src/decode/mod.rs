@@ -1,18 +1,32 @@
-//! `icmpkit decode`: one line (or JSON object) per ICMP packet of a capture.
+//! `icmpkit decode`: one line (or JSON object) per ICMP or ICMPv6 packet of
+//! a pcap/pcapng capture or of hex dumps. Other frames are skipped; a
+//! malformed packet is shown as malformed, with the reason, and decoding
+//! goes on.
 
+mod fields;
 mod hex;
+mod json;
+mod text;
 
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use icmpkit_capture::{CaptureError, CaptureReader, Timestamp};
+use icmpkit_wire::dissect::{self, Dissection};
 
 /// Arguments of `icmpkit decode`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  icmpkit decode capture.pcapng\n  \
+                        icmpkit decode --json capture.pcap | jq .\n  \
+                        echo '4500001c...' | icmpkit decode --hex -")]
 pub struct Args {
-    /// Print one JSON object per ICMP packet instead of text.
+    /// Print one JSON object per ICMP packet (and a final summary object).
     #[arg(long)]
     json: bool,
-    /// Read hex dumps of IP packets (one per paragraph) instead of a capture.
+    /// Read hex dumps of IP packets (one per paragraph; `tcpdump -x` output
+    /// works) instead of a capture file.
     #[arg(long)]
     hex: bool,
     /// A pcap or pcapng file, or `-` for standard input.
@@ -20,8 +34,161 @@ pub struct Args {
     input: String,
 }
 
+/// One packet to decode, wherever it came from.
+pub struct Packet<'a> {
+    /// 1-based frame (or hex paragraph) number.
+    pub frame: u64,
+    /// Capture time, when there is one.
+    pub time: Option<Timestamp>,
+    /// The IP packet.
+    pub ip: &'a [u8],
+}
+
+/// What a run saw, for the summary.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Frames or hex packets read.
+    pub frames: u64,
+    /// ICMP/ICMPv6 packets decoded (malformed ones included).
+    pub icmp: u64,
+    /// ICMP packets that were malformed (or whose quote or extension was).
+    pub malformed: u64,
+    /// ICMP packets whose checksum did not verify.
+    pub bad_checksum: u64,
+}
+
+/// Writes decoded packets in one of the output formats.
+trait Renderer {
+    /// Writes one ICMP packet.
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        packet: &Packet<'_>,
+        d: &Dissection<'_>,
+    ) -> io::Result<()>;
+    /// Writes the end of the run (`error` is a damaged capture's reason).
+    fn finish(
+        &mut self,
+        out: &mut dyn Write,
+        counts: &Counts,
+        error: Option<&str>,
+    ) -> io::Result<()>;
+}
+
 /// Runs `icmpkit decode`.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let _ = (args.json, args.hex, &args.input, hex::parse_packets);
-    Ok(ExitCode::SUCCESS)
+    let input = open(&args.input)?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut renderer: Box<dyn Renderer> = if args.json {
+        Box::new(json::Json)
+    } else {
+        Box::new(text::Text)
+    };
+    let mut counts = Counts::default();
+    let error = if args.hex {
+        decode_hex(input, &args.input, &mut out, renderer.as_mut(), &mut counts)?;
+        None
+    } else {
+        decode_capture(input, &args.input, &mut out, renderer.as_mut(), &mut counts)?
+    };
+    renderer.finish(
+        &mut out,
+        &counts,
+        error.as_ref().map(ToString::to_string).as_deref(),
+    )?;
+    out.flush()?;
+    match error {
+        Some(error) => {
+            Err(anyhow::Error::new(error).context(format!("{}: capture is damaged", args.input)))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn open(path: &str) -> Result<Box<dyn BufRead>> {
+    if path == "-" {
+        return Ok(Box::new(BufReader::new(io::stdin())));
+    }
+    let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
+    Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+}
+
+fn emit(
+    out: &mut dyn Write,
+    renderer: &mut dyn Renderer,
+    counts: &mut Counts,
+    packet: &Packet<'_>,
+) -> io::Result<()> {
+    counts.frames += 1;
+    let Some(d) = dissect::dissect(packet.ip) else {
+        return Ok(());
+    };
+    counts.icmp += 1;
+    let malformed = d.message.is_err()
+        || matches!(d.quote, Some(Err(_)))
+        || matches!(d.extension, Some(Err(_)));
+    counts.malformed += u64::from(malformed);
+    counts.bad_checksum += u64::from(d.checksum_status == dissect::ChecksumStatus::Invalid);
+    renderer.packet(out, packet, &d)
+}
+
+/// Decodes a pcap/pcapng stream. Returns the capture error that stopped it
+/// early, after every frame before it was decoded.
+fn decode_capture(
+    input: Box<dyn BufRead>,
+    name: &str,
+    out: &mut dyn Write,
+    renderer: &mut dyn Renderer,
+    counts: &mut Counts,
+) -> Result<Option<CaptureError>> {
+    let mut reader = match CaptureReader::new(input) {
+        Ok(reader) => reader,
+        Err(CaptureError::NotACapture { magic }) => anyhow::bail!(
+            "{name} is not a pcap or pcapng capture (it starts with 0x{:08x}); \
+             for hex dumps of IP packets use --hex",
+            u32::from_be_bytes(magic)
+        ),
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {name}"))),
+    };
+    while let Some(frame) = reader.next_frame() {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => return Ok(Some(e)),
+        };
+        let Some(ip) = frame.network_layer() else {
+            counts.frames += 1;
+            continue;
+        };
+        let packet = Packet {
+            frame: frame.number,
+            time: Some(frame.timestamp),
+            ip,
+        };
+        emit(out, renderer, counts, &packet)?;
+    }
+    Ok(None)
+}
+
+fn decode_hex(
+    mut input: Box<dyn BufRead>,
+    name: &str,
+    out: &mut dyn Write,
+    renderer: &mut dyn Renderer,
+    counts: &mut Counts,
+) -> Result<()> {
+    let mut text = String::new();
+    input
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {name} as text"))?;
+    let packets = hex::parse_packets(&text).with_context(|| format!("in {name}"))?;
+    for (index, ip) in packets.iter().enumerate() {
+        let packet = Packet {
+            frame: index as u64 + 1,
+            time: None,
+            ip,
+        };
+        emit(out, renderer, counts, &packet)?;
+    }
+    Ok(())
 }

@@ -1,0 +1,591 @@
+//! The named fields of a dissected ICMP packet, as JSON values.
+//!
+//! Text and JSON output are both rendered from these lists, so the two never
+//! disagree on what a message holds or what its fields are called.
+
+use std::net::IpAddr;
+
+use icmpkit_wire::dissect::Message;
+use icmpkit_wire::extension::{
+    ExtensionStructure, InterfaceAddress, InterfaceIdentification, InterfaceInformation, MplsLabel,
+    Object,
+};
+use icmpkit_wire::icmpv4::{self, RouterEntries};
+use icmpkit_wire::icmpv6::ndp::{NdpOption, NdpOptions};
+use icmpkit_wire::icmpv6::{self, Ipv6Addresses};
+use icmpkit_wire::quote::{Quote, QuotedIp, QuotedTransport};
+use serde_json::{Map, Value, json};
+
+/// An ordered list of named values.
+pub type Fields = Vec<(&'static str, Value)>;
+
+/// The message's own fields (identifier, MTU, gateway, pointer, ...).
+pub fn message(message: &Message<'_>) -> Fields {
+    match message {
+        Message::V4(repr) => v4(repr),
+        Message::V6(repr) => v6(repr),
+    }
+}
+
+fn v4(repr: &icmpv4::Repr<'_>) -> Fields {
+    use icmpv4::Repr as R;
+    match *repr {
+        R::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        }
+        | R::EchoReply {
+            ident,
+            seq_no,
+            data,
+        } => {
+            vec![
+                ("id", ident.into()),
+                ("seq", seq_no.into()),
+                ("data_len", data.len().into()),
+            ]
+        }
+        R::DestinationUnreachable {
+            code,
+            next_hop_mtu,
+            original,
+            ..
+        } => {
+            let mut f = Vec::new();
+            if code == icmpv4::DestinationUnreachable::FragmentationNeeded {
+                f.push(("mtu", next_hop_mtu.into()));
+            }
+            f.push(("quote_len", original.len().into()));
+            f
+        }
+        R::SourceQuench { original } | R::Photuris { original, .. } => {
+            vec![("quote_len", original.len().into())]
+        }
+        R::Redirect {
+            gateway, original, ..
+        } => {
+            vec![
+                ("gateway", gateway.to_string().into()),
+                ("quote_len", original.len().into()),
+            ]
+        }
+        R::RouterAdvertisement {
+            lifetime,
+            entry_size,
+            entries,
+            ..
+        } => {
+            let routers: Vec<Value> = RouterEntries::new(entries, entry_size)
+                .map(|(addr, preference)| json!({"address": addr.to_string(), "preference": preference}))
+                .collect();
+            vec![("lifetime", lifetime.into()), ("routers", routers.into())]
+        }
+        R::RouterSolicitation => Vec::new(),
+        R::TimeExceeded { original, .. } => vec![("quote_len", original.len().into())],
+        R::ParameterProblem {
+            pointer, original, ..
+        } => {
+            vec![
+                ("pointer", pointer.into()),
+                ("quote_len", original.len().into()),
+            ]
+        }
+        R::Timestamp {
+            ident,
+            seq_no,
+            originate,
+            receive,
+            transmit,
+        }
+        | R::TimestampReply {
+            ident,
+            seq_no,
+            originate,
+            receive,
+            transmit,
+        } => vec![
+            ("id", ident.into()),
+            ("seq", seq_no.into()),
+            ("originate", originate.into()),
+            ("receive", receive.into()),
+            ("transmit", transmit.into()),
+        ],
+        R::InformationRequest { ident, seq_no } | R::InformationReply { ident, seq_no } => {
+            vec![("id", ident.into()), ("seq", seq_no.into())]
+        }
+        R::AddressMaskRequest {
+            ident,
+            seq_no,
+            mask,
+        }
+        | R::AddressMaskReply {
+            ident,
+            seq_no,
+            mask,
+        } => {
+            vec![
+                ("id", ident.into()),
+                ("seq", seq_no.into()),
+                ("mask", mask.to_string().into()),
+            ]
+        }
+        R::ExtendedEchoRequest {
+            ident,
+            seq_no,
+            local,
+            ..
+        } => {
+            vec![
+                ("id", ident.into()),
+                ("seq", seq_no.into()),
+                ("local", local.into()),
+            ]
+        }
+        R::ExtendedEchoReply {
+            ident,
+            seq_no,
+            state,
+            active,
+            ipv4,
+            ipv6,
+            ..
+        } => extended_echo_reply(ident, seq_no, u8::from(state), active, ipv4, ipv6),
+        R::Unknown {
+            rest_of_header,
+            data,
+            ..
+        } => unknown(rest_of_header, data),
+    }
+}
+
+fn v6(repr: &icmpv6::Repr<'_>) -> Fields {
+    use icmpv6::Repr as R;
+    match repr {
+        R::DestinationUnreachable { original, .. } | R::TimeExceeded { original, .. } => {
+            vec![("quote_len", original.len().into())]
+        }
+        R::PacketTooBig { mtu, original } => {
+            vec![("mtu", (*mtu).into()), ("quote_len", original.len().into())]
+        }
+        R::ParameterProblem {
+            pointer, original, ..
+        } => {
+            vec![
+                ("pointer", (*pointer).into()),
+                ("quote_len", original.len().into()),
+            ]
+        }
+        R::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        }
+        | R::EchoReply {
+            ident,
+            seq_no,
+            data,
+        } => {
+            vec![
+                ("id", (*ident).into()),
+                ("seq", (*seq_no).into()),
+                ("data_len", data.len().into()),
+            ]
+        }
+        R::MldQuery {
+            max_response_delay,
+            multicast_address,
+        }
+        | R::MldReport {
+            max_response_delay,
+            multicast_address,
+        }
+        | R::MldDone {
+            max_response_delay,
+            multicast_address,
+        } => vec![
+            ("group", multicast_address.to_string().into()),
+            ("max_response_delay", (*max_response_delay).into()),
+        ],
+        R::MldV2Query(q) => vec![
+            ("group", q.multicast_address.to_string().into()),
+            ("max_response_code", q.max_response_code.into()),
+            (
+                "suppress_router_processing",
+                q.suppress_router_processing.into(),
+            ),
+            ("robustness", q.robustness.into()),
+            ("qqic", q.qqic.into()),
+            ("sources", addresses(q.sources)),
+        ],
+        R::MldV2Report(r) => {
+            let records: Vec<Value> = r
+                .records
+                .iter()
+                .map(|rec| {
+                    json!({
+                        "record_type": u8::from(rec.record_type),
+                        "group": rec.multicast_address.to_string(),
+                        "sources": addresses(rec.sources),
+                    })
+                })
+                .collect();
+            vec![("records", records.into())]
+        }
+        R::RouterSolicitation { options } => vec![("options", ndp_options(*options))],
+        R::RouterAdvertisement(ra) => vec![
+            ("hop_limit", ra.hop_limit.into()),
+            ("managed", ra.managed.into()),
+            ("other_config", ra.other_config.into()),
+            ("router_lifetime", ra.router_lifetime.into()),
+            ("reachable_time", ra.reachable_time.into()),
+            ("retrans_timer", ra.retrans_timer.into()),
+            ("options", ndp_options(ra.options)),
+        ],
+        R::NeighborSolicitation { target, options } => {
+            vec![
+                ("target", target.to_string().into()),
+                ("options", ndp_options(*options)),
+            ]
+        }
+        R::NeighborAdvertisement {
+            router,
+            solicited,
+            override_entry,
+            target,
+            options,
+        } => vec![
+            ("target", target.to_string().into()),
+            ("router", (*router).into()),
+            ("solicited", (*solicited).into()),
+            ("override", (*override_entry).into()),
+            ("options", ndp_options(*options)),
+        ],
+        R::Redirect {
+            target,
+            destination,
+            options,
+        } => vec![
+            ("target", target.to_string().into()),
+            ("destination", destination.to_string().into()),
+            ("options", ndp_options(*options)),
+        ],
+        R::RouterRenumbering {
+            sequence_number,
+            data,
+            ..
+        } => {
+            vec![
+                ("sequence_number", (*sequence_number).into()),
+                ("data_len", data.len().into()),
+            ]
+        }
+        R::NodeInformationQuery {
+            qtype,
+            flags,
+            nonce,
+            data,
+            ..
+        }
+        | R::NodeInformationResponse {
+            qtype,
+            flags,
+            nonce,
+            data,
+            ..
+        } => vec![
+            ("qtype", (*qtype).into()),
+            ("flags", (*flags).into()),
+            ("nonce", hex(nonce).into()),
+            ("data_len", data.len().into()),
+        ],
+        R::ExtendedEchoRequest {
+            ident,
+            seq_no,
+            local,
+            ..
+        } => {
+            vec![
+                ("id", (*ident).into()),
+                ("seq", (*seq_no).into()),
+                ("local", (*local).into()),
+            ]
+        }
+        R::ExtendedEchoReply {
+            ident,
+            seq_no,
+            state,
+            active,
+            ipv4,
+            ipv6,
+            ..
+        } => extended_echo_reply(*ident, *seq_no, u8::from(*state), *active, *ipv4, *ipv6),
+        R::PrivateExperimentation {
+            rest_of_header,
+            data,
+            ..
+        }
+        | R::Unknown {
+            rest_of_header,
+            data,
+            ..
+        } => unknown(*rest_of_header, data),
+    }
+}
+
+fn extended_echo_reply(
+    ident: u16,
+    seq: u8,
+    state: u8,
+    active: bool,
+    ipv4: bool,
+    ipv6: bool,
+) -> Fields {
+    vec![
+        ("id", ident.into()),
+        ("seq", seq.into()),
+        ("state", state.into()),
+        ("active", active.into()),
+        ("ipv4", ipv4.into()),
+        ("ipv6", ipv6.into()),
+    ]
+}
+
+fn unknown(rest_of_header: [u8; 4], data: &[u8]) -> Fields {
+    vec![
+        ("rest_of_header", hex(&rest_of_header).into()),
+        ("data_len", data.len().into()),
+    ]
+}
+
+fn addresses(list: Ipv6Addresses<'_>) -> Value {
+    list.iter().map(|a| Value::from(a.to_string())).collect()
+}
+
+fn ndp_options(options: NdpOptions<'_>) -> Value {
+    let mut out = Vec::new();
+    for option in options {
+        out.push(match option {
+            Ok(option) => ndp_option(&option),
+            Err(reason) => json!({"malformed": reason.to_string()}),
+        });
+    }
+    out.into()
+}
+
+fn ndp_option(option: &NdpOption<'_>) -> Value {
+    match option {
+        NdpOption::SourceLinkLayerAddress(a) => {
+            json!({"option": "source_lladdr", "address": mac(a)})
+        }
+        NdpOption::TargetLinkLayerAddress(a) => {
+            json!({"option": "target_lladdr", "address": mac(a)})
+        }
+        NdpOption::PrefixInformation {
+            prefix_len,
+            on_link,
+            autonomous,
+            valid_lifetime,
+            preferred_lifetime,
+            prefix,
+        } => json!({
+            "option": "prefix",
+            "prefix": format!("{prefix}/{prefix_len}"),
+            "on_link": on_link,
+            "autonomous": autonomous,
+            "valid_lifetime": valid_lifetime,
+            "preferred_lifetime": preferred_lifetime,
+        }),
+        NdpOption::RedirectedHeader { data } => {
+            json!({"option": "redirected_header", "len": data.len()})
+        }
+        NdpOption::Mtu(mtu) => json!({"option": "mtu", "mtu": mtu}),
+        NdpOption::Rdnss { lifetime, servers } => {
+            json!({"option": "rdnss", "lifetime": lifetime, "servers": addresses(*servers)})
+        }
+        NdpOption::Dnssl { lifetime, domains } => {
+            let names: Vec<Value> = domains
+                .into_iter()
+                .map(|d| match d {
+                    Ok(name) => {
+                        let labels: Vec<String> = name
+                            .labels()
+                            .map(|l| String::from_utf8_lossy(l).into_owned())
+                            .collect();
+                        Value::from(labels.join("."))
+                    }
+                    Err(reason) => json!({"malformed": reason.to_string()}),
+                })
+                .collect();
+            json!({"option": "dnssl", "lifetime": lifetime, "domains": names})
+        }
+        NdpOption::RouteInformation {
+            prefix_len,
+            preference,
+            lifetime,
+            prefix,
+        } => json!({
+            "option": "route",
+            "prefix": format!("{prefix}/{prefix_len}"),
+            "preference": format!("{preference:?}").to_lowercase(),
+            "lifetime": lifetime,
+        }),
+        NdpOption::Unknown { kind, data } => json!({"option": kind, "len": data.len()}),
+    }
+}
+
+/// The quoted datagram as an object: what a prober matches its probe by.
+pub fn quote(q: &Quote<'_>) -> Value {
+    let id = q.probe_identity();
+    let mut m = Map::new();
+    m.insert("version".into(), q.ip.version().number().into());
+    m.insert("src".into(), id.src.to_string().into());
+    m.insert("dst".into(), id.dst.to_string().into());
+    m.insert("protocol".into(), id.protocol.into());
+    m.insert("ttl".into(), id.hop_limit.into());
+    match q.ip {
+        QuotedIp::V4 { ident, .. } => m.insert("ip_id".into(), ident.into()),
+        QuotedIp::V6 { flow_label, .. } => m.insert("flow_label".into(), flow_label.into()),
+    };
+    match q.transport {
+        Some(QuotedTransport::Udp {
+            src_port,
+            dst_port,
+            length,
+            checksum,
+        }) => {
+            m.insert("transport".into(), "udp".into());
+            m.insert("src_port".into(), src_port.into());
+            m.insert("dst_port".into(), dst_port.into());
+            m.insert("udp_length".into(), length.into());
+            m.insert("transport_checksum".into(), checksum.into());
+        }
+        Some(QuotedTransport::Tcp {
+            src_port,
+            dst_port,
+            seq_number,
+            ..
+        }) => {
+            m.insert("transport".into(), "tcp".into());
+            m.insert("src_port".into(), src_port.into());
+            m.insert("dst_port".into(), dst_port.into());
+            m.insert("tcp_seq".into(), seq_number.into());
+        }
+        Some(QuotedTransport::Icmp {
+            msg_type,
+            code,
+            ident,
+            seq_no,
+            checksum,
+            ..
+        }) => {
+            m.insert("transport".into(), "icmp".into());
+            m.insert("icmp_type".into(), msg_type.into());
+            m.insert("icmp_code".into(), code.into());
+            m.insert("icmp_id".into(), ident.into());
+            m.insert("icmp_seq".into(), seq_no.into());
+            m.insert("transport_checksum".into(), checksum.into());
+        }
+        Some(QuotedTransport::Other { protocol }) => {
+            m.insert("transport".into(), protocol.into());
+        }
+        None => {
+            m.insert("transport".into(), Value::Null);
+        }
+    }
+    m.insert("truncated".into(), q.truncated.into());
+    m.into()
+}
+
+/// What an RFC 4884 extension structure holds: its checksum status, its
+/// objects, and the MPLS labels gathered for convenience.
+pub struct Extension {
+    /// `{checksum, objects, malformed}`.
+    pub structure: Value,
+    /// Every MPLS label of every MPLS object, outermost first.
+    pub mpls: Vec<MplsLabel>,
+}
+
+/// Describes an extension structure.
+pub fn extension(ext: &ExtensionStructure<'_>) -> Extension {
+    let mut objects = Vec::new();
+    let mut mpls = Vec::new();
+    let mut malformed = Value::Null;
+    for object in ext.objects() {
+        match object {
+            Ok(Object::Mpls(stack)) => {
+                let labels: Vec<MplsLabel> = stack.labels().collect();
+                objects.push(json!({"object": "mpls", "labels": labels.iter().copied().map(mpls_label).collect::<Vec<_>>()}));
+                mpls.extend(labels);
+            }
+            Ok(Object::InterfaceInformation(info)) => objects.push(interface_information(&info)),
+            Ok(Object::InterfaceIdentification(id)) => objects.push(interface_identification(&id)),
+            Ok(Object::Unknown(raw)) => objects.push(json!({
+                "object": "unknown", "class": raw.class_num, "c_type": raw.c_type, "len": raw.data.len(),
+            })),
+            Err(reason) => malformed = reason.to_string().into(),
+        }
+    }
+    Extension {
+        structure: json!({
+            "checksum": ext.checksum_status().to_string(),
+            "objects": objects,
+            "malformed": malformed,
+        }),
+        mpls,
+    }
+}
+
+/// One MPLS label stack entry as `{label, tc, s, ttl}`.
+pub fn mpls_label(l: MplsLabel) -> Value {
+    json!({"label": l.label, "tc": l.tc, "s": u8::from(l.bottom_of_stack), "ttl": l.ttl})
+}
+
+fn interface_information(info: &InterfaceInformation<'_>) -> Value {
+    json!({
+        "object": "interface_information",
+        "role": format!("{:?}", info.role),
+        "ifindex": info.ifindex,
+        "address": info.address.map(|a| a.to_string()),
+        "name": info.name.map(|n| String::from_utf8_lossy(n).into_owned()),
+        "mtu": info.mtu,
+    })
+}
+
+fn interface_identification(id: &InterfaceIdentification<'_>) -> Value {
+    match id {
+        InterfaceIdentification::Name(name) => {
+            json!({"object": "interface_identification", "name": String::from_utf8_lossy(name)})
+        }
+        InterfaceIdentification::Index(index) => {
+            json!({"object": "interface_identification", "ifindex": index})
+        }
+        InterfaceIdentification::Address(InterfaceAddress::Ip(addr)) => {
+            json!({"object": "interface_identification", "address": addr.to_string()})
+        }
+        InterfaceIdentification::Address(InterfaceAddress::Unknown { afi, address }) => {
+            json!({"object": "interface_identification", "afi": afi, "address": hex(address)})
+        }
+    }
+}
+
+fn mac(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// An address as a JSON string.
+pub fn addr(a: IpAddr) -> Value {
+    a.to_string().into()
+}

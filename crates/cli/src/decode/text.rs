@@ -1,0 +1,230 @@
+//! The text renderer: one line per ICMP packet, in the spirit of tshark's
+//! summary line, then a count of what was seen on stderr.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use icmpkit_wire::IpVersion;
+use icmpkit_wire::dissect::{ChecksumStatus, Dissection};
+use icmpkit_wire::meaning;
+use icmpkit_wire::quote::{Quote, QuotedTransport};
+use serde_json::Value;
+
+use super::{Counts, Packet, Renderer, fields};
+
+/// Renders text lines.
+#[derive(Debug, Default)]
+pub struct Text;
+
+impl Renderer for Text {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        packet: &Packet<'_>,
+        d: &Dissection<'_>,
+    ) -> io::Result<()> {
+        writeln!(out, "{}", line(packet.frame, d))
+    }
+
+    fn finish(
+        &mut self,
+        out: &mut dyn Write,
+        counts: &Counts,
+        error: Option<&str>,
+    ) -> io::Result<()> {
+        // The lines first, then the count on stderr.
+        out.flush()?;
+        let mut s = format!(
+            "{} ICMP packets in {} frames ({} malformed, {} with a bad checksum)",
+            counts.icmp, counts.frames, counts.malformed, counts.bad_checksum
+        );
+        if let Some(error) = error {
+            let _ = write!(s, "; stopped early: {error}");
+        }
+        writeln!(io::stderr(), "{s}")
+    }
+}
+
+/// The line for one packet.
+pub fn line(frame: u64, d: &Dissection<'_>) -> String {
+    let family = match d.version {
+        IpVersion::V4 => "ICMP",
+        IpVersion::V6 => "ICMPv6",
+    };
+    let mut s = format!("{frame:>5} {} → {} {family} ", d.src, d.dst);
+    match (d.msg_type, d.code) {
+        (Some(t), Some(c)) => {
+            let _ = write!(s, "{}", meaning::summary(d.version, t, c));
+        }
+        (Some(t), None) => {
+            let _ = write!(s, "type {t}");
+        }
+        _ => s.push_str("(no ICMP header)"),
+    }
+    if let Ok(message) = &d.message {
+        for (name, value) in fields::message(message) {
+            if name.ends_with("_len") || is_empty(&value) {
+                continue;
+            }
+            let _ = write!(s, " {name}={}", value_text(&value));
+        }
+    }
+    match &d.quote {
+        Some(Ok(q)) => {
+            let _ = write!(s, " [{}]", quote_text(q));
+        }
+        Some(Err(reason)) => {
+            let _ = write!(s, " [quote malformed: {reason}]");
+        }
+        None => {}
+    }
+    match &d.extension {
+        Some(Ok(ext)) => {
+            let ext = fields::extension(ext);
+            if !ext.mpls.is_empty() {
+                s.push_str(" [MPLS:");
+                for l in &ext.mpls {
+                    let _ = write!(
+                        s,
+                        " Lbl {} TC {} S {} TTL {}",
+                        l.label,
+                        l.tc,
+                        u8::from(l.bottom_of_stack),
+                        l.ttl
+                    );
+                }
+                s.push(']');
+            }
+            if let Some(objects) = ext.structure["objects"].as_array() {
+                for o in objects.iter().filter(|o| o["object"] != "mpls") {
+                    let _ = write!(s, " [{}]", value_text(o));
+                }
+            }
+            if let Some(reason) = ext.structure["malformed"].as_str() {
+                let _ = write!(s, " [extension malformed: {reason}]");
+            }
+            if ext.structure["checksum"] == "invalid" {
+                s.push_str(" [extension checksum bad]");
+            }
+        }
+        Some(Err(reason)) => {
+            let _ = write!(s, " [extension malformed: {reason}]");
+        }
+        None => {}
+    }
+    match d.checksum_status {
+        ChecksumStatus::Invalid => {
+            let _ = write!(
+                s,
+                " [bad checksum 0x{:04x}]",
+                d.checksum.unwrap_or_default()
+            );
+        }
+        ChecksumStatus::Unverified if d.truncated && d.message.is_ok() => {
+            s.push_str(" [truncated]");
+        }
+        _ => {}
+    }
+    if let Err(reason) = &d.message {
+        let _ = write!(s, " [malformed: {reason}]");
+    }
+    s
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// A JSON value as compact text: strings bare, objects as `k=v` lists.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Null => "-".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(value_text).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    if k == "object" || k == "option" {
+                        value_text(v)
+                    } else {
+                        format!("{k}={}", value_text(v))
+                    }
+                })
+                .collect();
+            parts.join(" ")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The quoted datagram in a few words: protocol, endpoints, TTL, ids.
+fn quote_text(q: &Quote<'_>) -> String {
+    let id = q.probe_identity();
+    let mut s = match q.transport {
+        Some(QuotedTransport::Udp {
+            src_port, dst_port, ..
+        }) => {
+            format!(
+                "UDP {}:{src_port} → {}:{dst_port}",
+                bracket(id.src),
+                bracket(id.dst)
+            )
+        }
+        Some(QuotedTransport::Tcp {
+            src_port,
+            dst_port,
+            seq_number,
+            ..
+        }) => format!(
+            "TCP {}:{src_port} → {}:{dst_port} seq={seq_number}",
+            bracket(id.src),
+            bracket(id.dst)
+        ),
+        Some(QuotedTransport::Icmp {
+            version,
+            msg_type,
+            code,
+            ident,
+            seq_no,
+            ..
+        }) => format!(
+            "{} {} → {} {} id={ident} seq={seq_no}",
+            if version == IpVersion::V4 {
+                "ICMP"
+            } else {
+                "ICMPv6"
+            },
+            id.src,
+            id.dst,
+            meaning::summary(version, msg_type, code)
+        ),
+        Some(QuotedTransport::Other { protocol }) => {
+            format!("proto {protocol} {} → {}", id.src, id.dst)
+        }
+        None => format!("proto {} {} → {}", id.protocol, id.src, id.dst),
+    };
+    let _ = write!(s, " ttl={}", id.hop_limit);
+    if let Some(ip_id) = id.ip_ident {
+        let _ = write!(s, " ip_id=0x{ip_id:04x}");
+    }
+    if q.truncated {
+        s.push_str(" (quote truncated)");
+    }
+    s
+}
+
+fn bracket(addr: std::net::IpAddr) -> String {
+    match addr {
+        std::net::IpAddr::V4(a) => a.to_string(),
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+    }
+}
