@@ -22,33 +22,28 @@ use super::Message;
 use crate::checksum;
 use crate::error::{Malformed, Result, need};
 use crate::field as f;
+use crate::icmp;
 use crate::ip::protocol;
 
 /// Byte ranges of the ICMPv6 header and the message-specific fields.
 pub(crate) mod field {
     use crate::field::Field;
+    use crate::icmp::extended_echo;
 
-    pub const TYPE: usize = 0;
-    pub const CODE: usize = 1;
-    pub const CHECKSUM: Field = 2..4;
-    /// Echo and extended echo: identifier.
-    pub const IDENT: Field = 4..6;
-    /// Echo: sequence number.
-    pub const SEQ_NO: Field = 6..8;
+    pub use crate::icmp::field::{CHECKSUM, CODE, IDENT, SEQ_NO, TYPE};
+
     /// Packet Too Big: MTU.
     pub const MTU: Field = 4..8;
     /// Parameter Problem: pointer.
     pub const POINTER: Field = 4..8;
     /// Destination Unreachable and Time Exceeded: RFC 4884 length (64-bit words).
     pub const LENGTH: usize = 4;
-    /// Bytes 4..8 of any message.
-    pub const REST_OF_HEADER: Field = 4..8;
     /// Extended echo: sequence number (8 bits).
-    pub const EXT_SEQ_NO: usize = 6;
+    pub const EXT_SEQ_NO: usize = extended_echo::SEQ_NO;
     /// Extended echo: L bit (request) or State/A/4/6 (reply).
-    pub const EXT_FLAGS: usize = 7;
+    pub const EXT_FLAGS: usize = extended_echo::FLAGS;
     /// The fixed header every message has.
-    pub const HEADER_END: usize = 8;
+    pub const HEADER_END: usize = crate::icmp::HEADER_LEN;
 }
 
 /// The fixed header every ICMPv6 message has.
@@ -121,27 +116,27 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// The message type.
     pub fn msg_type(&self) -> Message {
-        Message::from(self.buffer.as_ref()[field::TYPE])
+        Message::from(icmp::msg_type(self.buffer.as_ref()))
     }
 
     /// The raw code byte; interpret it with the code enum of the type.
     pub fn msg_code(&self) -> u8 {
-        self.buffer.as_ref()[field::CODE]
+        icmp::msg_code(self.buffer.as_ref())
     }
 
     /// The stored checksum.
     pub fn checksum(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::CHECKSUM.start)
+        icmp::checksum(self.buffer.as_ref())
     }
 
     /// Echo (and extended echo): the identifier.
     pub fn echo_ident(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::IDENT.start)
+        icmp::u16_field(self.buffer.as_ref(), field::IDENT)
     }
 
     /// Echo: the sequence number.
     pub fn echo_seq_no(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::SEQ_NO.start)
+        icmp::u16_field(self.buffer.as_ref(), field::SEQ_NO)
     }
 
     /// Packet Too Big: the MTU of the next-hop link.
@@ -162,8 +157,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Bytes 4..8, whatever the type makes of them.
     pub fn rest_of_header(&self) -> [u8; 4] {
-        let b = self.buffer.as_ref();
-        [b[4], b[5], b[6], b[7]]
+        icmp::rest_of_header(self.buffer.as_ref())
     }
 
     /// Extended echo: the 8-bit sequence number.
@@ -179,7 +173,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Everything after the 8-byte header.
     pub fn data(&self) -> &[u8] {
-        &self.buffer.as_ref()[HEADER_LEN..]
+        icmp::data(self.buffer.as_ref())
     }
 
     /// The bytes from `start` on, or an empty slice past the end.
@@ -246,7 +240,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 
     /// Sets bytes 4..8.
     pub fn set_rest_of_header(&mut self, value: [u8; 4]) {
-        self.buffer.as_mut()[field::REST_OF_HEADER].copy_from_slice(&value);
+        icmp::set_rest_of_header(self.buffer.as_mut(), value);
     }
 
     /// Sets the extended echo 8-bit sequence number.
@@ -282,6 +276,12 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 impl<T: AsRef<[u8]>> AsRef<[u8]> for Packet<T> {
     fn as_ref(&self) -> &[u8] {
         self.buffer.as_ref()
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> AsMut<[u8]> for Packet<T> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self.buffer.as_mut()
     }
 }
 
