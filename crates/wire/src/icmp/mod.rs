@@ -19,7 +19,6 @@
 pub mod extended_echo;
 
 use crate::extension;
-use crate::field::{self as f, Field};
 
 /// Declares a `u8`-valued enum with an `Unknown(u8)` catch-all and lossless
 /// `From<u8>` / `Into<u8>` conversions.
@@ -85,40 +84,131 @@ pub(crate) mod field {
 /// The fixed header of every ICMP message.
 pub(crate) const HEADER_LEN: usize = field::DATA;
 
-/// The type byte. `buf` holds at least [`HEADER_LEN`] bytes.
-pub(crate) fn msg_type(buf: &[u8]) -> u8 {
-    buf[field::TYPE]
+/// Implements on `$packet<T>` (a struct with one field, `buffer: T`) the
+/// view methods every ICMP message has, the same in both families:
+/// construction, type, code, checksum, identifier and sequence number,
+/// bytes 4-7, the data after the header, their setters, and `AsRef` /
+/// `AsMut`. The family writes `check_len`, the checksum and the rest.
+macro_rules! header_view {
+    ($packet:ident, $message:ty) => {
+        impl<T: AsRef<[u8]>> $packet<T> {
+            /// Wraps a buffer without checking it; getters may panic on a
+            /// short one.
+            pub const fn new_unchecked(buffer: T) -> Self {
+                Self { buffer }
+            }
+
+            /// Wraps a buffer after [`Self::check_len`].
+            pub fn new_checked(buffer: T) -> $crate::error::Result<Self> {
+                let packet = Self::new_unchecked(buffer);
+                packet.check_len()?;
+                Ok(packet)
+            }
+
+            /// Returns the buffer.
+            pub fn into_inner(self) -> T {
+                self.buffer
+            }
+
+            /// The whole message.
+            pub fn as_bytes(&self) -> &[u8] {
+                self.buffer.as_ref()
+            }
+
+            /// The message type.
+            pub fn msg_type(&self) -> $message {
+                <$message>::from(self.buffer.as_ref()[$crate::icmp::field::TYPE])
+            }
+
+            /// The raw code byte, to be read with the code enum of its type.
+            pub fn msg_code(&self) -> u8 {
+                self.buffer.as_ref()[$crate::icmp::field::CODE]
+            }
+
+            /// The stored checksum.
+            pub fn checksum(&self) -> u16 {
+                $crate::field::u16_at(self.buffer.as_ref(), $crate::icmp::field::CHECKSUM.start)
+            }
+
+            /// Bytes 4-7 as found, whatever the type makes of them.
+            pub fn rest_of_header(&self) -> [u8; 4] {
+                let b = self.buffer.as_ref();
+                [b[4], b[5], b[6], b[7]]
+            }
+
+            /// The identifier of an echo (and, in ICMPv4, timestamp,
+            /// information and address mask) or extended echo message.
+            pub fn echo_ident(&self) -> u16 {
+                $crate::field::u16_at(self.buffer.as_ref(), $crate::icmp::field::IDENT.start)
+            }
+
+            /// The 16-bit sequence number of an echo (and, in ICMPv4,
+            /// timestamp, information and address mask) message.
+            pub fn echo_seq_no(&self) -> u16 {
+                $crate::field::u16_at(self.buffer.as_ref(), $crate::icmp::field::SEQ_NO.start)
+            }
+
+            /// Everything after the 8-byte header.
+            pub fn data(&self) -> &[u8] {
+                &self.buffer.as_ref()[$crate::icmp::field::DATA..]
+            }
+        }
+
+        impl<T: AsRef<[u8]> + AsMut<[u8]>> $packet<T> {
+            /// Sets the message type.
+            pub fn set_msg_type(&mut self, value: $message) {
+                self.buffer.as_mut()[$crate::icmp::field::TYPE] = value.into();
+            }
+
+            /// Sets the code byte.
+            pub fn set_msg_code(&mut self, value: u8) {
+                self.buffer.as_mut()[$crate::icmp::field::CODE] = value;
+            }
+
+            /// Sets the checksum field as given.
+            pub fn set_checksum(&mut self, value: u16) {
+                let at = $crate::icmp::field::CHECKSUM.start;
+                $crate::field::set_u16(self.buffer.as_mut(), at, value);
+            }
+
+            /// Sets bytes 4-7.
+            pub fn set_rest_of_header(&mut self, value: [u8; 4]) {
+                self.buffer.as_mut()[$crate::icmp::field::REST_OF_HEADER].copy_from_slice(&value);
+            }
+
+            /// Sets the identifier.
+            pub fn set_echo_ident(&mut self, value: u16) {
+                let at = $crate::icmp::field::IDENT.start;
+                $crate::field::set_u16(self.buffer.as_mut(), at, value);
+            }
+
+            /// Sets the 16-bit sequence number.
+            pub fn set_echo_seq_no(&mut self, value: u16) {
+                let at = $crate::icmp::field::SEQ_NO.start;
+                $crate::field::set_u16(self.buffer.as_mut(), at, value);
+            }
+
+            /// Everything after the 8-byte header, to write into.
+            pub fn data_mut(&mut self) -> &mut [u8] {
+                &mut self.buffer.as_mut()[$crate::icmp::field::DATA..]
+            }
+        }
+
+        impl<T: AsRef<[u8]>> AsRef<[u8]> for $packet<T> {
+            fn as_ref(&self) -> &[u8] {
+                self.buffer.as_ref()
+            }
+        }
+
+        impl<T: AsRef<[u8]> + AsMut<[u8]>> AsMut<[u8]> for $packet<T> {
+            fn as_mut(&mut self) -> &mut [u8] {
+                self.buffer.as_mut()
+            }
+        }
+    };
 }
 
-/// The code byte.
-pub(crate) fn msg_code(buf: &[u8]) -> u8 {
-    buf[field::CODE]
-}
-
-/// The stored checksum.
-pub(crate) fn checksum(buf: &[u8]) -> u16 {
-    f::u16_at(buf, field::CHECKSUM.start)
-}
-
-/// The 16-bit field at `at` (identifier, sequence number, ...).
-pub(crate) fn u16_field(buf: &[u8], at: Field) -> u16 {
-    f::u16_at(buf, at.start)
-}
-
-/// Bytes 4-7 as found.
-pub(crate) fn rest_of_header(buf: &[u8]) -> [u8; 4] {
-    [buf[4], buf[5], buf[6], buf[7]]
-}
-
-/// Everything after the fixed header.
-pub(crate) fn data(buf: &[u8]) -> &[u8] {
-    &buf[field::DATA..]
-}
-
-/// Sets bytes 4-7.
-pub(crate) fn set_rest_of_header(buf: &mut [u8], value: [u8; 4]) {
-    buf[field::REST_OF_HEADER].copy_from_slice(&value);
-}
+pub(crate) use header_view;
 
 /// Copies `src` to the start of `out`.
 ///

@@ -86,18 +86,6 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps a buffer without checking it; getters may panic on a short one.
-    pub const fn new_unchecked(buffer: T) -> Self {
-        Self { buffer }
-    }
-
-    /// Wraps a buffer after [`Packet::check_len`].
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let packet = Self::new_unchecked(buffer);
-        packet.check_len()?;
-        Ok(packet)
-    }
-
     /// Checks that the buffer holds the 8-byte header and the fixed part of
     /// its type: 20 bytes for timestamps, 12 for address masks, and for a
     /// Router Advertisement its address entries, whose size must be at
@@ -115,48 +103,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             Message::RouterAdvertisement => check_router_advertisement(buf),
             _ => Ok(()),
         }
-    }
-
-    /// Returns the buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
-    /// The whole message.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.buffer.as_ref()
-    }
-
-    /// The message type.
-    pub fn msg_type(&self) -> Message {
-        Message::from(icmp::msg_type(self.buffer.as_ref()))
-    }
-
-    /// The message code, to be read with the code enum of its type.
-    pub fn msg_code(&self) -> u8 {
-        icmp::msg_code(self.buffer.as_ref())
-    }
-
-    /// The stored checksum.
-    pub fn checksum(&self) -> u16 {
-        icmp::checksum(self.buffer.as_ref())
-    }
-
-    /// Bytes 4-7 as found, whatever the type.
-    pub fn rest_of_header(&self) -> [u8; 4] {
-        icmp::rest_of_header(self.buffer.as_ref())
-    }
-
-    /// The identifier of an echo, timestamp, information, address mask or
-    /// extended echo message.
-    pub fn echo_ident(&self) -> u16 {
-        icmp::u16_field(self.buffer.as_ref(), field::IDENT)
-    }
-
-    /// The 16-bit sequence number of an echo, timestamp, information or
-    /// address mask message.
-    pub fn echo_seq_no(&self) -> u16 {
-        icmp::u16_field(self.buffer.as_ref(), field::SEQ_NO)
     }
 
     /// The next-hop MTU of a Destination Unreachable, code 4 (RFC 1191);
@@ -269,11 +215,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
         extended_echo::ReplyFlags::from_byte(self.flags())
     }
 
-    /// Everything after the 8-byte header.
-    pub fn data(&self) -> &[u8] {
-        icmp::data(self.buffer.as_ref())
-    }
-
     /// Whether the checksum over the whole buffer verifies.
     pub fn verify_checksum(&self) -> bool {
         checksum::is_valid(self.buffer.as_ref())
@@ -281,36 +222,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    /// Sets the message type.
-    pub fn set_msg_type(&mut self, value: Message) {
-        self.buffer.as_mut()[field::TYPE] = value.into();
-    }
-
-    /// Sets the message code.
-    pub fn set_msg_code(&mut self, value: u8) {
-        self.buffer.as_mut()[field::CODE] = value;
-    }
-
-    /// Sets the checksum field as given.
-    pub fn set_checksum(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::CHECKSUM.start, value);
-    }
-
-    /// Sets bytes 4-7.
-    pub fn set_rest_of_header(&mut self, value: [u8; 4]) {
-        icmp::set_rest_of_header(self.buffer.as_mut(), value);
-    }
-
-    /// Sets the identifier.
-    pub fn set_echo_ident(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::IDENT.start, value);
-    }
-
-    /// Sets the 16-bit sequence number.
-    pub fn set_echo_seq_no(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::SEQ_NO.start, value);
-    }
-
     /// Sets the next-hop MTU.
     pub fn set_next_hop_mtu(&mut self, value: u16) {
         f::set_u16(self.buffer.as_mut(), field::NEXT_HOP_MTU.start, value);
@@ -404,11 +315,6 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
         self.buffer.as_mut()[field::EXTENDED_FLAGS] = flags.to_byte();
     }
 
-    /// Everything after the 8-byte header, to write into.
-    pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.buffer.as_mut()[field::DATA..]
-    }
-
     /// Computes the checksum over the whole buffer and stores it.
     pub fn fill_checksum(&mut self) {
         self.set_checksum(0);
@@ -417,17 +323,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     }
 }
 
-impl<T: AsRef<[u8]>> AsRef<[u8]> for Packet<T> {
-    fn as_ref(&self) -> &[u8] {
-        self.buffer.as_ref()
-    }
-}
-
-impl<T: AsRef<[u8]> + AsMut<[u8]>> AsMut<[u8]> for Packet<T> {
-    fn as_mut(&mut self) -> &mut [u8] {
-        self.buffer.as_mut()
-    }
-}
+icmp::header_view!(Packet, Message);
 
 /// The bytes `num_addrs` entries of `entry_size` words take.
 pub(super) fn entries_len(num_addrs: u8, entry_size: u8) -> usize {
