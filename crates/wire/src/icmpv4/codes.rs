@@ -4,42 +4,8 @@
 //! does not name becomes `Unknown(n)` and converts back to `n`. Names and
 //! explanations for people live in `crate::meaning`, not here.
 
-/// Declares a `u8`-valued enum with an `Unknown(u8)` catch-all and lossless
-/// `From<u8>` / `Into<u8>` conversions.
-macro_rules! number_enum {
-    (
-        $(#[$attr:meta])*
-        pub enum $name:ident {
-            $( $(#[$vattr:meta])* $variant:ident = $value:literal, )*
-        }
-    ) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $( $(#[$vattr])* $variant, )*
-            /// A number this crate does not name, kept as found.
-            Unknown(u8),
-        }
-
-        impl From<u8> for $name {
-            fn from(value: u8) -> Self {
-                match value {
-                    $( $value => Self::$variant, )*
-                    other => Self::Unknown(other),
-                }
-            }
-        }
-
-        impl From<$name> for u8 {
-            fn from(value: $name) -> u8 {
-                match value {
-                    $( $name::$variant => $value, )*
-                    $name::Unknown(other) => other,
-                }
-            }
-        }
-    };
-}
+pub use crate::icmp::extended_echo::{ExtendedEchoReply, ExtendedEchoState};
+use crate::icmp::number_enum;
 
 number_enum! {
     /// The ICMPv4 message type (byte 0), per the IANA "ICMP Type Numbers"
@@ -186,44 +152,6 @@ number_enum! {
         NeedAuthentication = 4,
         /// 5: need authorization.
         NeedAuthorization = 5,
-    }
-}
-
-number_enum! {
-    /// Extended Echo Reply codes (RFC 8335 §3).
-    pub enum ExtendedEchoReply {
-        /// 0: no error.
-        NoError = 0,
-        /// 1: malformed query.
-        MalformedQuery = 1,
-        /// 2: no such interface.
-        NoSuchInterface = 2,
-        /// 3: no such table entry.
-        NoSuchTableEntry = 3,
-        /// 4: multiple interfaces satisfy query.
-        MultipleInterfacesSatisfyQuery = 4,
-    }
-}
-
-number_enum! {
-    /// The 3-bit State of an Extended Echo Reply (RFC 8335 §3): the
-    /// neighbor-cache state of a probed interface found in a table. Only
-    /// the low 3 bits are ever written; 7 is `Unknown(7)`.
-    pub enum ExtendedEchoState {
-        /// 0: reserved (the state is not reported).
-        Reserved = 0,
-        /// 1: incomplete.
-        Incomplete = 1,
-        /// 2: reachable.
-        Reachable = 2,
-        /// 3: stale.
-        Stale = 3,
-        /// 4: delay.
-        Delay = 4,
-        /// 5: probe.
-        Probe = 5,
-        /// 6: failed.
-        Failed = 6,
     }
 }
 

@@ -6,26 +6,15 @@ use super::codes::{ExtendedEchoState, Message};
 use crate::checksum;
 use crate::error::{Malformed, Result, need};
 use crate::field as f;
+use crate::icmp::{self, extended_echo};
 
 /// Byte positions of the ICMPv4 header fields. Bytes 4-7 ("rest of
 /// header") mean something different for each message type.
 pub mod field {
     use crate::field::Field;
+    use crate::icmp::extended_echo;
 
-    /// Message type.
-    pub const TYPE: usize = 0;
-    /// Message code.
-    pub const CODE: usize = 1;
-    /// Internet checksum over the whole ICMP message.
-    pub const CHECKSUM: Field = 2..4;
-    /// Bytes 4-7, whose meaning depends on the type.
-    pub const REST_OF_HEADER: Field = 4..8;
-
-    /// Echo, timestamp, information, address mask and extended echo:
-    /// identifier.
-    pub const IDENT: Field = 4..6;
-    /// Echo, timestamp, information and address mask: sequence number.
-    pub const SEQ_NO: Field = 6..8;
+    pub use crate::icmp::field::{CHECKSUM, CODE, DATA, IDENT, REST_OF_HEADER, SEQ_NO, TYPE};
 
     /// Parameter Problem: pointer to the offending octet.
     pub const POINTER: usize = 4;
@@ -57,17 +46,14 @@ pub mod field {
     pub const ADDRESS_MASK: Field = 8..12;
 
     /// Extended echo: 8-bit sequence number.
-    pub const EXTENDED_SEQ_NO: usize = 6;
+    pub const EXTENDED_SEQ_NO: usize = extended_echo::SEQ_NO;
     /// Extended echo: flags (request: L in bit 0; reply: State in bits
     /// 7-5, A, 4, 6 in bits 2-0).
-    pub const EXTENDED_FLAGS: usize = 7;
-
-    /// Where the data (payload, quoted datagram, entries) begins.
-    pub const DATA: usize = 8;
+    pub const EXTENDED_FLAGS: usize = extended_echo::FLAGS;
 }
 
 /// The length of the fixed ICMPv4 header.
-pub const HEADER_LEN: usize = field::DATA;
+pub const HEADER_LEN: usize = icmp::HEADER_LEN;
 /// The length of a Timestamp or Timestamp Reply message.
 pub const TIMESTAMP_LEN: usize = field::TRANSMIT.end;
 /// The length of an Address Mask Request or Reply message.
@@ -75,12 +61,6 @@ pub const ADDRESS_MASK_LEN: usize = field::ADDRESS_MASK.end;
 /// The least Router Advertisement address entry size in 32-bit words
 /// (RFC 1256: router address and preference level).
 pub const MIN_ADDR_ENTRY_SIZE: u8 = 2;
-
-const FLAG_LOCAL: u8 = 0x01;
-const FLAG_ACTIVE: u8 = 0x04;
-const FLAG_IPV4: u8 = 0x02;
-const FLAG_IPV6: u8 = 0x01;
-const STATE_SHIFT: u8 = 5;
 
 /// A view of an ICMPv4 message in a byte buffer.
 ///
@@ -106,18 +86,6 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps a buffer without checking it; getters may panic on a short one.
-    pub const fn new_unchecked(buffer: T) -> Self {
-        Self { buffer }
-    }
-
-    /// Wraps a buffer after [`Packet::check_len`].
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let packet = Self::new_unchecked(buffer);
-        packet.check_len()?;
-        Ok(packet)
-    }
-
     /// Checks that the buffer holds the 8-byte header and the fixed part of
     /// its type: 20 bytes for timestamps, 12 for address masks, and for a
     /// Router Advertisement its address entries, whose size must be at
@@ -135,49 +103,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             Message::RouterAdvertisement => check_router_advertisement(buf),
             _ => Ok(()),
         }
-    }
-
-    /// Returns the buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
-    /// The whole message.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.buffer.as_ref()
-    }
-
-    /// The message type.
-    pub fn msg_type(&self) -> Message {
-        Message::from(self.buffer.as_ref()[field::TYPE])
-    }
-
-    /// The message code, to be read with the code enum of its type.
-    pub fn msg_code(&self) -> u8 {
-        self.buffer.as_ref()[field::CODE]
-    }
-
-    /// The stored checksum.
-    pub fn checksum(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::CHECKSUM.start)
-    }
-
-    /// Bytes 4-7 as found, whatever the type.
-    pub fn rest_of_header(&self) -> [u8; 4] {
-        let b = self.buffer.as_ref();
-        [b[4], b[5], b[6], b[7]]
-    }
-
-    /// The identifier of an echo, timestamp, information, address mask or
-    /// extended echo message.
-    pub fn echo_ident(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::IDENT.start)
-    }
-
-    /// The 16-bit sequence number of an echo, timestamp, information or
-    /// address mask message.
-    pub fn echo_seq_no(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::SEQ_NO.start)
     }
 
     /// The next-hop MTU of a Destination Unreachable, code 4 (RFC 1191);
@@ -259,36 +184,35 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// The L bit of an Extended Echo Request: the probed interface is on
     /// the node that receives the request.
     pub fn local(&self) -> bool {
-        self.flags() & FLAG_LOCAL != 0
+        extended_echo::is_local(self.flags())
     }
 
     /// The State of an Extended Echo Reply.
     pub fn state(&self) -> ExtendedEchoState {
-        ExtendedEchoState::from(self.flags() >> STATE_SHIFT)
+        self.reply_flags().state
     }
 
     /// The A bit of an Extended Echo Reply: the interface is active.
     pub fn active(&self) -> bool {
-        self.flags() & FLAG_ACTIVE != 0
+        self.reply_flags().active
     }
 
     /// The 4 bit of an Extended Echo Reply: IPv4 runs on the interface.
     pub fn ipv4(&self) -> bool {
-        self.flags() & FLAG_IPV4 != 0
+        self.reply_flags().ipv4
     }
 
     /// The 6 bit of an Extended Echo Reply: IPv6 runs on the interface.
     pub fn ipv6(&self) -> bool {
-        self.flags() & FLAG_IPV6 != 0
+        self.reply_flags().ipv6
     }
 
     fn flags(&self) -> u8 {
         self.buffer.as_ref()[field::EXTENDED_FLAGS]
     }
 
-    /// Everything after the 8-byte header.
-    pub fn data(&self) -> &[u8] {
-        &self.buffer.as_ref()[field::DATA..]
+    fn reply_flags(&self) -> extended_echo::ReplyFlags {
+        extended_echo::ReplyFlags::from_byte(self.flags())
     }
 
     /// Whether the checksum over the whole buffer verifies.
@@ -298,36 +222,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    /// Sets the message type.
-    pub fn set_msg_type(&mut self, value: Message) {
-        self.buffer.as_mut()[field::TYPE] = value.into();
-    }
-
-    /// Sets the message code.
-    pub fn set_msg_code(&mut self, value: u8) {
-        self.buffer.as_mut()[field::CODE] = value;
-    }
-
-    /// Sets the checksum field as given.
-    pub fn set_checksum(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::CHECKSUM.start, value);
-    }
-
-    /// Sets bytes 4-7.
-    pub fn set_rest_of_header(&mut self, value: [u8; 4]) {
-        self.buffer.as_mut()[field::REST_OF_HEADER].copy_from_slice(&value);
-    }
-
-    /// Sets the identifier.
-    pub fn set_echo_ident(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::IDENT.start, value);
-    }
-
-    /// Sets the 16-bit sequence number.
-    pub fn set_echo_seq_no(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::SEQ_NO.start, value);
-    }
-
     /// Sets the next-hop MTU.
     pub fn set_next_hop_mtu(&mut self, value: u16) {
         f::set_u16(self.buffer.as_mut(), field::NEXT_HOP_MTU.start, value);
@@ -400,7 +294,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     /// Sets byte 7 of an Extended Echo Request: reserved bits zero, L bit
     /// as given.
     pub fn set_request_flags(&mut self, local: bool) {
-        self.buffer.as_mut()[field::EXTENDED_FLAGS] = if local { FLAG_LOCAL } else { 0 };
+        self.buffer.as_mut()[field::EXTENDED_FLAGS] = extended_echo::request_flags(local);
     }
 
     /// Sets byte 7 of an Extended Echo Reply: State (its low 3 bits), the
@@ -412,18 +306,13 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
         ipv4: bool,
         ipv6: bool,
     ) {
-        let mut flags = (u8::from(state) & 0x07) << STATE_SHIFT;
-        for (bit, on) in [(FLAG_ACTIVE, active), (FLAG_IPV4, ipv4), (FLAG_IPV6, ipv6)] {
-            if on {
-                flags |= bit;
-            }
-        }
-        self.buffer.as_mut()[field::EXTENDED_FLAGS] = flags;
-    }
-
-    /// Everything after the 8-byte header, to write into.
-    pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.buffer.as_mut()[field::DATA..]
+        let flags = extended_echo::ReplyFlags {
+            state,
+            active,
+            ipv4,
+            ipv6,
+        };
+        self.buffer.as_mut()[field::EXTENDED_FLAGS] = flags.to_byte();
     }
 
     /// Computes the checksum over the whole buffer and stores it.
@@ -434,11 +323,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     }
 }
 
-impl<T: AsRef<[u8]>> AsRef<[u8]> for Packet<T> {
-    fn as_ref(&self) -> &[u8] {
-        self.buffer.as_ref()
-    }
-}
+icmp::header_view!(Packet, Message);
 
 /// The bytes `num_addrs` entries of `entry_size` words take.
 pub(super) fn entries_len(num_addrs: u8, entry_size: u8) -> usize {

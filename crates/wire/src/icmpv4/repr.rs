@@ -3,9 +3,11 @@
 use core::net::Ipv4Addr;
 
 use super::codes::{self, ExtendedEchoState, Message};
-use super::packet::{ADDRESS_MASK_LEN, HEADER_LEN, Packet, TIMESTAMP_LEN, entries_len};
+use super::packet::{ADDRESS_MASK_LEN, HEADER_LEN, Packet, TIMESTAMP_LEN, entries_len, field};
 use crate::error::Result;
 use crate::extension;
+use crate::icmp::extended_echo::{self, ReplyFlags};
+use crate::icmp::{copy_into, emit_error_body, error_body_len};
 
 /// RFC 4884 counts the ICMPv4 original datagram in 32-bit words.
 const WORD: usize = 4;
@@ -480,10 +482,7 @@ impl<'a> Repr<'a> {
                     original,
                     extension,
                     ..
-                } => {
-                    extension::original_field_len(original.len(), extension.is_some(), WORD)
-                        + extension.map_or(0, <[u8]>::len)
-                }
+                } => error_body_len(original, extension, WORD),
                 Self::SourceQuench { original }
                 | Self::Redirect { original, .. }
                 | Self::Photuris { original, .. } => original.len(),
@@ -621,9 +620,8 @@ impl<'a> Repr<'a> {
                 local,
                 request,
             } => {
-                packet.set_echo_ident(ident);
-                packet.set_extended_seq_no(seq_no);
-                packet.set_request_flags(local);
+                let msg = packet.as_mut();
+                extended_echo::set_header(msg, ident, seq_no, extended_echo::request_flags(local));
                 copy_into(packet.data_mut(), request);
             }
             Self::ExtendedEchoReply {
@@ -635,9 +633,13 @@ impl<'a> Repr<'a> {
                 ipv6,
                 ..
             } => {
-                packet.set_echo_ident(ident);
-                packet.set_extended_seq_no(seq_no);
-                packet.set_reply_flags(state, active, ipv4, ipv6);
+                let flags = ReplyFlags {
+                    state,
+                    active,
+                    ipv4,
+                    ipv6,
+                };
+                extended_echo::set_header(packet.as_mut(), ident, seq_no, flags.to_byte());
             }
             Self::Unknown {
                 rest_of_header,
@@ -652,17 +654,11 @@ impl<'a> Repr<'a> {
     }
 }
 
-/// Copies `src` to the start of `out`.
-fn copy_into(out: &mut [u8], src: &[u8]) {
-    out[..src.len()].copy_from_slice(src);
-}
-
 /// Writes an RFC 4884 body and its length attribute (byte 5).
 fn emit_multipart<T: AsRef<[u8]> + AsMut<[u8]> + ?Sized>(
     packet: &mut Packet<&mut T>,
     original: &[u8],
     extension: Option<&[u8]>,
 ) {
-    let (length_attr, _) = extension::emit_body(packet.data_mut(), original, extension, WORD);
-    packet.set_length_attr(length_attr);
+    emit_error_body(packet.as_mut(), field::LENGTH, WORD, original, extension);
 }

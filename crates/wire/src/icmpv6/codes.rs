@@ -2,46 +2,10 @@
 //! messages that define them, each keeping values it does not know as
 //! `Unknown(u8)`. Their names and explanations live in `crate::meaning`.
 
-/// Declares a `u8`-valued enum with an `Unknown(u8)` catch-all and lossless
-/// conversions both ways.
-macro_rules! byte_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $value:literal, )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )*
-            /// A value this crate does not know, kept as it was.
-            Unknown(u8),
-        }
+pub use crate::icmp::extended_echo::{ExtendedEchoReply, ExtendedEchoState};
+use crate::icmp::number_enum;
 
-        impl From<u8> for $name {
-            fn from(value: u8) -> Self {
-                match value {
-                    $( $value => Self::$variant, )*
-                    other => Self::Unknown(other),
-                }
-            }
-        }
-
-        impl From<$name> for u8 {
-            fn from(value: $name) -> u8 {
-                match value {
-                    $( $name::$variant => $value, )*
-                    $name::Unknown(other) => other,
-                }
-            }
-        }
-    };
-}
-
-pub(crate) use byte_enum;
-
-byte_enum! {
+number_enum! {
     /// The ICMPv6 message type (byte 0). Types below 128 are errors.
     pub enum Message {
         /// Destination Unreachable (RFC 4443).
@@ -113,7 +77,7 @@ impl Message {
     }
 }
 
-byte_enum! {
+number_enum! {
     /// Destination Unreachable codes (RFC 4443, RFC 7112, RFC 8883).
     pub enum DestinationUnreachable {
         /// 0: no route to destination.
@@ -137,7 +101,7 @@ byte_enum! {
     }
 }
 
-byte_enum! {
+number_enum! {
     /// Time Exceeded codes (RFC 4443).
     pub enum TimeExceeded {
         /// 0: hop limit exceeded in transit.
@@ -147,7 +111,7 @@ byte_enum! {
     }
 }
 
-byte_enum! {
+number_enum! {
     /// Parameter Problem codes (RFC 4443, RFC 7112, RFC 8754, RFC 8883).
     pub enum ParameterProblem {
         /// 0: erroneous header field encountered.
@@ -175,7 +139,7 @@ byte_enum! {
     }
 }
 
-byte_enum! {
+number_enum! {
     /// Node Information Query codes (RFC 4620 §4): what the Data field holds.
     pub enum NodeInformationQuery {
         /// 0: the Data field holds the subject's IPv6 address.
@@ -187,7 +151,7 @@ byte_enum! {
     }
 }
 
-byte_enum! {
+number_enum! {
     /// Node Information Response codes (RFC 4620 §4).
     pub enum NodeInformationResponse {
         /// 0: successful reply; the Data field may hold the answer.
@@ -196,43 +160,6 @@ byte_enum! {
         Refused = 1,
         /// 2: the Qtype of the query is unknown to the responder.
         UnknownQtype = 2,
-    }
-}
-
-byte_enum! {
-    /// Extended Echo Reply codes (RFC 8335 §3).
-    pub enum ExtendedEchoReply {
-        /// 0: no error.
-        NoError = 0,
-        /// 1: malformed query.
-        MalformedQuery = 1,
-        /// 2: no such interface.
-        NoSuchInterface = 2,
-        /// 3: no such table entry.
-        NoSuchTableEntry = 3,
-        /// 4: multiple interfaces satisfy query.
-        MultipleInterfaces = 4,
-    }
-}
-
-byte_enum! {
-    /// The neighbor-cache state of the probed interface reported by an
-    /// Extended Echo Reply (RFC 8335 §3, a 3-bit field).
-    pub enum ExtendedEchoState {
-        /// 0: reserved (also sent when the state is not reported).
-        Reserved = 0,
-        /// 1: incomplete.
-        Incomplete = 1,
-        /// 2: reachable.
-        Reachable = 2,
-        /// 3: stale.
-        Stale = 3,
-        /// 4: delay.
-        Delay = 4,
-        /// 5: probe.
-        Probe = 5,
-        /// 6: failed.
-        Failed = 6,
     }
 }
 

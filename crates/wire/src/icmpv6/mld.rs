@@ -24,11 +24,11 @@
 
 use core::net::Ipv6Addr;
 
-use super::codes::byte_enum;
 use super::packet::{addr_at, flag, invalid, set_addr};
 use super::{Ipv6Addresses, Packet};
 use crate::error::{Malformed, Result};
 use crate::field as f;
+use crate::icmp::number_enum;
 
 /// Byte offsets of the MLD fields.
 mod field {
@@ -223,7 +223,7 @@ impl<'a> V2Report<'a> {
     }
 }
 
-byte_enum! {
+number_enum! {
     /// The type of a multicast address record (RFC 3810 §5.2.12).
     pub enum RecordType {
         /// 1: `MODE_IS_INCLUDE`, current state.

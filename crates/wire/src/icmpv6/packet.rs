@@ -22,33 +22,26 @@ use super::Message;
 use crate::checksum;
 use crate::error::{Malformed, Result, need};
 use crate::field as f;
+use crate::icmp;
 use crate::ip::protocol;
 
 /// Byte ranges of the ICMPv6 header and the message-specific fields.
 pub(crate) mod field {
     use crate::field::Field;
+    use crate::icmp::extended_echo;
 
-    pub const TYPE: usize = 0;
-    pub const CODE: usize = 1;
-    pub const CHECKSUM: Field = 2..4;
-    /// Echo and extended echo: identifier.
-    pub const IDENT: Field = 4..6;
-    /// Echo: sequence number.
-    pub const SEQ_NO: Field = 6..8;
     /// Packet Too Big: MTU.
     pub const MTU: Field = 4..8;
     /// Parameter Problem: pointer.
     pub const POINTER: Field = 4..8;
     /// Destination Unreachable and Time Exceeded: RFC 4884 length (64-bit words).
     pub const LENGTH: usize = 4;
-    /// Bytes 4..8 of any message.
-    pub const REST_OF_HEADER: Field = 4..8;
     /// Extended echo: sequence number (8 bits).
-    pub const EXT_SEQ_NO: usize = 6;
+    pub const EXT_SEQ_NO: usize = extended_echo::SEQ_NO;
     /// Extended echo: L bit (request) or State/A/4/6 (reply).
-    pub const EXT_FLAGS: usize = 7;
+    pub const EXT_FLAGS: usize = extended_echo::FLAGS;
     /// The fixed header every message has.
-    pub const HEADER_END: usize = 8;
+    pub const HEADER_END: usize = crate::icmp::HEADER_LEN;
 }
 
 /// The fixed header every ICMPv6 message has.
@@ -80,18 +73,6 @@ fn fixed_len(msg_type: Message) -> (usize, &'static str) {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps a buffer without checking its length.
-    pub const fn new_unchecked(buffer: T) -> Self {
-        Self { buffer }
-    }
-
-    /// Wraps a buffer after [`Packet::check_len`].
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let packet = Self::new_unchecked(buffer);
-        packet.check_len()?;
-        Ok(packet)
-    }
-
     /// Checks that the buffer holds the 8-byte header and the fixed fields
     /// of its message type (24 bytes for a Neighbor Solicitation, ...), so
     /// that the getters for that type cannot panic. A Multicast Listener
@@ -107,41 +88,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             super::mld::check_query_len(buf.len())?;
         }
         Ok(())
-    }
-
-    /// The underlying buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
-    /// The whole message as bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.buffer.as_ref()
-    }
-
-    /// The message type.
-    pub fn msg_type(&self) -> Message {
-        Message::from(self.buffer.as_ref()[field::TYPE])
-    }
-
-    /// The raw code byte; interpret it with the code enum of the type.
-    pub fn msg_code(&self) -> u8 {
-        self.buffer.as_ref()[field::CODE]
-    }
-
-    /// The stored checksum.
-    pub fn checksum(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::CHECKSUM.start)
-    }
-
-    /// Echo (and extended echo): the identifier.
-    pub fn echo_ident(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::IDENT.start)
-    }
-
-    /// Echo: the sequence number.
-    pub fn echo_seq_no(&self) -> u16 {
-        f::u16_at(self.buffer.as_ref(), field::SEQ_NO.start)
     }
 
     /// Packet Too Big: the MTU of the next-hop link.
@@ -160,12 +106,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.buffer.as_ref()[field::LENGTH]
     }
 
-    /// Bytes 4..8, whatever the type makes of them.
-    pub fn rest_of_header(&self) -> [u8; 4] {
-        let b = self.buffer.as_ref();
-        [b[4], b[5], b[6], b[7]]
-    }
-
     /// Extended echo: the 8-bit sequence number.
     pub fn ext_echo_seq_no(&self) -> u8 {
         self.buffer.as_ref()[field::EXT_SEQ_NO]
@@ -175,11 +115,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// a reply).
     pub fn ext_echo_flags(&self) -> u8 {
         self.buffer.as_ref()[field::EXT_FLAGS]
-    }
-
-    /// Everything after the 8-byte header.
-    pub fn data(&self) -> &[u8] {
-        &self.buffer.as_ref()[HEADER_LEN..]
     }
 
     /// The bytes from `start` on, or an empty slice past the end.
@@ -203,31 +138,6 @@ fn pseudo_header(src: Ipv6Addr, dst: Ipv6Addr, len: usize) -> checksum::Accumula
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    /// Sets the message type.
-    pub fn set_msg_type(&mut self, value: Message) {
-        self.buffer.as_mut()[field::TYPE] = value.into();
-    }
-
-    /// Sets the code byte.
-    pub fn set_msg_code(&mut self, value: u8) {
-        self.buffer.as_mut()[field::CODE] = value;
-    }
-
-    /// Sets the checksum field.
-    pub fn set_checksum(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::CHECKSUM.start, value);
-    }
-
-    /// Sets the echo identifier.
-    pub fn set_echo_ident(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::IDENT.start, value);
-    }
-
-    /// Sets the echo sequence number.
-    pub fn set_echo_seq_no(&mut self, value: u16) {
-        f::set_u16(self.buffer.as_mut(), field::SEQ_NO.start, value);
-    }
-
     /// Sets the Packet Too Big MTU.
     pub fn set_mtu(&mut self, value: u32) {
         f::set_u32(self.buffer.as_mut(), field::MTU.start, value);
@@ -244,11 +154,6 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
         self.set_rest_of_header([value, 0, 0, 0]);
     }
 
-    /// Sets bytes 4..8.
-    pub fn set_rest_of_header(&mut self, value: [u8; 4]) {
-        self.buffer.as_mut()[field::REST_OF_HEADER].copy_from_slice(&value);
-    }
-
     /// Sets the extended echo 8-bit sequence number.
     pub fn set_ext_echo_seq_no(&mut self, value: u8) {
         self.buffer.as_mut()[field::EXT_SEQ_NO] = value;
@@ -257,11 +162,6 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     /// Sets extended echo byte 7.
     pub fn set_ext_echo_flags(&mut self, value: u8) {
         self.buffer.as_mut()[field::EXT_FLAGS] = value;
-    }
-
-    /// Everything after the 8-byte header, writable.
-    pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.buffer.as_mut()[HEADER_LEN..]
     }
 
     /// The bytes from `start` on, writable.
@@ -279,11 +179,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     }
 }
 
-impl<T: AsRef<[u8]>> AsRef<[u8]> for Packet<T> {
-    fn as_ref(&self) -> &[u8] {
-        self.buffer.as_ref()
-    }
-}
+icmp::header_view!(Packet, Message);
 
 /// Reads a 16-byte address at `at` of a buffer already length-checked.
 pub(crate) fn addr_at(buf: &[u8], at: usize) -> Ipv6Addr {

@@ -4,7 +4,7 @@ use core::net::Ipv6Addr;
 
 use super::mld::{self, V2Query, V2Report};
 use super::ndp::{self, NdpOptions, Preference, RouterAdvertisement};
-use super::packet::{HEADER_LEN, flag};
+use super::packet::{HEADER_LEN, field, flag};
 use super::{
     DestinationUnreachable, EXTENSION_WORD, ExtendedEchoReply, ExtendedEchoState, Message,
     NodeInformationQuery, NodeInformationResponse, Packet, ParameterProblem, TimeExceeded,
@@ -13,15 +13,8 @@ use super::{
 use crate::error::{Result, need};
 use crate::extension;
 use crate::field as f;
-
-/// Extended Echo Request byte 7: L, the probed interface is on the node.
-const EXT_LOCAL: u8 = 0x01;
-/// Extended Echo Reply byte 7: A, the interface is active.
-const EXT_ACTIVE: u8 = 0x04;
-/// Extended Echo Reply byte 7: the interface runs IPv4.
-const EXT_IPV4: u8 = 0x02;
-/// Extended Echo Reply byte 7: the interface runs IPv6.
-const EXT_IPV6: u8 = 0x01;
+use crate::icmp::extended_echo::{self, ReplyFlags};
+use crate::icmp::{emit_error_body, error_body_len};
 
 /// A parsed ICMPv6 message. Error messages keep the quoted datagram as
 /// bytes. Messages whose only defined code is 0 (echo, Packet Too Big, MLD,
@@ -381,19 +374,19 @@ impl<'a> Repr<'a> {
             Message::ExtendedEchoRequest => Self::ExtendedEchoRequest {
                 ident: view.echo_ident(),
                 seq_no: view.ext_echo_seq_no(),
-                local: view.ext_echo_flags() & EXT_LOCAL != 0,
+                local: extended_echo::is_local(view.ext_echo_flags()),
                 request: data,
             },
             Message::ExtendedEchoReply => {
-                let flags = view.ext_echo_flags();
+                let flags = ReplyFlags::from_byte(view.ext_echo_flags());
                 Self::ExtendedEchoReply {
                     code: code.into(),
                     ident: view.echo_ident(),
                     seq_no: view.ext_echo_seq_no(),
-                    state: ExtendedEchoState::from(flags >> 5),
-                    active: flags & EXT_ACTIVE != 0,
-                    ipv4: flags & EXT_IPV4 != 0,
-                    ipv6: flags & EXT_IPV6 != 0,
+                    state: flags.state,
+                    active: flags.active,
+                    ipv4: flags.ipv4,
+                    ipv6: flags.ipv6,
                 }
             }
             t if t.is_private_experimentation() => Self::PrivateExperimentation {
@@ -458,10 +451,6 @@ impl<'a> Repr<'a> {
 
     /// The length of the message [`Repr::emit`] writes.
     pub fn buffer_len(&self) -> usize {
-        let error_body = |original: &[u8], extension: Option<&[u8]>| {
-            extension::original_field_len(original.len(), extension.is_some(), EXTENSION_WORD)
-                + extension.map_or(0, <[u8]>::len)
-        };
         match self {
             Self::DestinationUnreachable {
                 original,
@@ -472,7 +461,7 @@ impl<'a> Repr<'a> {
                 original,
                 extension,
                 ..
-            } => HEADER_LEN + error_body(original, *extension),
+            } => HEADER_LEN + error_body_len(original, *extension, EXTENSION_WORD),
             Self::PacketTooBig { original, .. } | Self::ParameterProblem { original, .. } => {
                 HEADER_LEN + original.len()
             }
@@ -530,9 +519,14 @@ impl<'a> Repr<'a> {
                 extension,
                 ..
             } => {
-                let (length, _) =
-                    extension::emit_body(packet.data_mut(), original, extension, EXTENSION_WORD);
-                packet.set_length_attr(length);
+                packet.set_rest_of_header([0; 4]);
+                emit_error_body(
+                    packet.as_mut(),
+                    field::LENGTH,
+                    EXTENSION_WORD,
+                    original,
+                    extension,
+                );
             }
             Self::PacketTooBig { mtu, original } => {
                 packet.set_mtu(mtu);
@@ -650,9 +644,8 @@ impl<'a> Repr<'a> {
                 local,
                 request,
             } => {
-                packet.set_echo_ident(ident);
-                packet.set_ext_echo_seq_no(seq_no);
-                packet.set_ext_echo_flags(if local { EXT_LOCAL } else { 0 });
+                let flags = extended_echo::request_flags(local);
+                extended_echo::set_header(packet.as_mut(), ident, seq_no, flags);
                 put(packet, HEADER_LEN, request);
             }
             Self::ExtendedEchoReply {
@@ -664,14 +657,13 @@ impl<'a> Repr<'a> {
                 ipv6,
                 ..
             } => {
-                packet.set_echo_ident(ident);
-                packet.set_ext_echo_seq_no(seq_no);
-                packet.set_ext_echo_flags(
-                    (u8::from(state) << 5)
-                        | flag(active, EXT_ACTIVE)
-                        | flag(ipv4, EXT_IPV4)
-                        | flag(ipv6, EXT_IPV6),
-                );
+                let flags = ReplyFlags {
+                    state,
+                    active,
+                    ipv4,
+                    ipv6,
+                };
+                extended_echo::set_header(packet.as_mut(), ident, seq_no, flags.to_byte());
             }
             Self::PrivateExperimentation {
                 rest_of_header,

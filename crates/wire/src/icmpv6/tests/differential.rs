@@ -37,14 +37,23 @@ fn agree(bytes: &[u8], src: Ipv6Addr, dst: Ipv6Addr) {
     assert_eq!(theirs.bytes5to8(), ours.rest_of_header());
     let repr = Repr::parse(&ours);
     // One deliberate difference: etherparse ignores the RFC 4884 length
-    // attribute, which this crate rejects when it points past the end.
+    // attribute, which this crate rejects when it points past the end, or
+    // delimits fewer than 128 bytes while an extension follows (RFC 4884
+    // §4.1).
     if matches!(
         ours.msg_type(),
         Message::DestinationUnreachable | Message::TimeExceeded
-    ) && usize::from(ours.length_attr()) * 8 > theirs.payload().len()
+    ) && ours.length_attr() != 0
     {
-        assert!(matches!(repr, Err(Malformed::Overrun { .. })));
-        return;
+        let (claimed, available) = (usize::from(ours.length_attr()) * 8, theirs.payload().len());
+        if claimed > available {
+            assert!(matches!(repr, Err(Malformed::Overrun { .. })));
+            return;
+        }
+        if claimed < available && claimed < 128 {
+            assert!(matches!(repr, Err(Malformed::Invalid { .. })));
+            return;
+        }
     }
     match theirs.icmp_type() {
         Icmpv6Type::DestinationUnreachable(code) => match repr.unwrap() {

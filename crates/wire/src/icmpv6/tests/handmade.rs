@@ -11,13 +11,9 @@ pub const PARAMETER_PROBLEM: [u8; 56] = [
     0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99,
 ];
 /// The IPv6 source of [`PARAMETER_PROBLEM`].
-pub const PARAMETER_PROBLEM_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const PARAMETER_PROBLEM_SRC: Ipv6Addr = super::DOC_1;
 /// The IPv6 destination of [`PARAMETER_PROBLEM`].
-pub const PARAMETER_PROBLEM_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const PARAMETER_PROBLEM_DST: Ipv6Addr = super::DOC_2;
 
 /// A hand-built time exceeded extended message.
 pub const TIME_EXCEEDED_EXTENDED: [u8; 148] = [
@@ -33,13 +29,9 @@ pub const TIME_EXCEEDED_EXTENDED: [u8; 148] = [
     0x03, 0xe8, 0x01, 0x01,
 ];
 /// The IPv6 source of [`TIME_EXCEEDED_EXTENDED`].
-pub const TIME_EXCEEDED_EXTENDED_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const TIME_EXCEEDED_EXTENDED_SRC: Ipv6Addr = super::DOC_1;
 /// The IPv6 destination of [`TIME_EXCEEDED_EXTENDED`].
-pub const TIME_EXCEEDED_EXTENDED_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const TIME_EXCEEDED_EXTENDED_DST: Ipv6Addr = super::DOC_2;
 
 /// A hand-built redirect message.
 pub const REDIRECT: [u8; 104] = [
@@ -52,13 +44,9 @@ pub const REDIRECT: [u8; 104] = [
     0x80, 0x00, 0x12, 0x34, 0x00, 0x01, 0x00, 0x01,
 ];
 /// The IPv6 source of [`REDIRECT`].
-pub const REDIRECT_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const REDIRECT_SRC: Ipv6Addr = super::LINK_1;
 /// The IPv6 destination of [`REDIRECT`].
-pub const REDIRECT_DST: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const REDIRECT_DST: Ipv6Addr = super::LINK_2;
 
 /// A hand-built mld query message.
 pub const MLD_QUERY: [u8; 24] = [
@@ -66,13 +54,9 @@ pub const MLD_QUERY: [u8; 24] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 ];
 /// The IPv6 source of [`MLD_QUERY`].
-pub const MLD_QUERY_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const MLD_QUERY_SRC: Ipv6Addr = super::LINK_1;
 /// The IPv6 destination of [`MLD_QUERY`].
-pub const MLD_QUERY_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const MLD_QUERY_DST: Ipv6Addr = super::ALL_NODES;
 
 /// A hand-built mld report message.
 pub const MLD_REPORT: [u8; 24] = [
@@ -80,13 +64,9 @@ pub const MLD_REPORT: [u8; 24] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x03,
 ];
 /// The IPv6 source of [`MLD_REPORT`].
-pub const MLD_REPORT_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const MLD_REPORT_SRC: Ipv6Addr = super::LINK_2;
 /// The IPv6 destination of [`MLD_REPORT`].
-pub const MLD_REPORT_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001, 0x0003,
-);
+pub const MLD_REPORT_DST: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 3);
 
 /// A hand-built mld done message.
 pub const MLD_DONE: [u8; 24] = [
@@ -94,13 +74,9 @@ pub const MLD_DONE: [u8; 24] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x03,
 ];
 /// The IPv6 source of [`MLD_DONE`].
-pub const MLD_DONE_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const MLD_DONE_SRC: Ipv6Addr = super::LINK_2;
 /// The IPv6 destination of [`MLD_DONE`].
-pub const MLD_DONE_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const MLD_DONE_DST: Ipv6Addr = super::ALL_ROUTERS;
 
 /// A hand-built mld v2 query message.
 pub const MLD_V2_QUERY: [u8; 60] = [
@@ -110,13 +86,9 @@ pub const MLD_V2_QUERY: [u8; 60] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11,
 ];
 /// The IPv6 source of [`MLD_V2_QUERY`].
-pub const MLD_V2_QUERY_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const MLD_V2_QUERY_SRC: Ipv6Addr = super::LINK_1;
 /// The IPv6 destination of [`MLD_V2_QUERY`].
-pub const MLD_V2_QUERY_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff05, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001, 0x0003,
-);
+pub const MLD_V2_QUERY_DST: Ipv6Addr = Ipv6Addr::new(0xff05, 0, 0, 0, 0, 0, 1, 3);
 
 /// A hand-built node information query message.
 pub const NODE_INFORMATION_QUERY: [u8; 32] = [
@@ -124,13 +96,9 @@ pub const NODE_INFORMATION_QUERY: [u8; 32] = [
     0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
 ];
 /// The IPv6 source of [`NODE_INFORMATION_QUERY`].
-pub const NODE_INFORMATION_QUERY_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const NODE_INFORMATION_QUERY_SRC: Ipv6Addr = super::DOC_1;
 /// The IPv6 destination of [`NODE_INFORMATION_QUERY`].
-pub const NODE_INFORMATION_QUERY_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const NODE_INFORMATION_QUERY_DST: Ipv6Addr = super::DOC_2;
 
 /// A hand-built node information response message.
 pub const NODE_INFORMATION_RESPONSE: [u8; 35] = [
@@ -139,13 +107,9 @@ pub const NODE_INFORMATION_RESPONSE: [u8; 35] = [
     0x65, 0x00, 0x00,
 ];
 /// The IPv6 source of [`NODE_INFORMATION_RESPONSE`].
-pub const NODE_INFORMATION_RESPONSE_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const NODE_INFORMATION_RESPONSE_SRC: Ipv6Addr = super::DOC_2;
 /// The IPv6 destination of [`NODE_INFORMATION_RESPONSE`].
-pub const NODE_INFORMATION_RESPONSE_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const NODE_INFORMATION_RESPONSE_DST: Ipv6Addr = super::DOC_1;
 
 /// A hand-built extended echo request message.
 pub const EXTENDED_ECHO_REQUEST: [u8; 20] = [
@@ -153,60 +117,40 @@ pub const EXTENDED_ECHO_REQUEST: [u8; 20] = [
     0x00, 0x00, 0x00, 0x02,
 ];
 /// The IPv6 source of [`EXTENDED_ECHO_REQUEST`].
-pub const EXTENDED_ECHO_REQUEST_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const EXTENDED_ECHO_REQUEST_SRC: Ipv6Addr = super::DOC_1;
 /// The IPv6 destination of [`EXTENDED_ECHO_REQUEST`].
-pub const EXTENDED_ECHO_REQUEST_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const EXTENDED_ECHO_REQUEST_DST: Ipv6Addr = super::DOC_2;
 
 /// A hand-built extended echo reply message.
 pub const EXTENDED_ECHO_REPLY: [u8; 8] = [0xa1, 0x00, 0xe9, 0xce, 0x12, 0x34, 0x07, 0x45];
 /// The IPv6 source of [`EXTENDED_ECHO_REPLY`].
-pub const EXTENDED_ECHO_REPLY_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const EXTENDED_ECHO_REPLY_SRC: Ipv6Addr = super::DOC_2;
 /// The IPv6 destination of [`EXTENDED_ECHO_REPLY`].
-pub const EXTENDED_ECHO_REPLY_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const EXTENDED_ECHO_REPLY_DST: Ipv6Addr = super::DOC_1;
 
 /// A hand-built router renumbering message.
 pub const ROUTER_RENUMBERING: [u8; 16] = [
     0x8a, 0x00, 0x77, 0xc9, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00,
 ];
 /// The IPv6 source of [`ROUTER_RENUMBERING`].
-pub const ROUTER_RENUMBERING_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const ROUTER_RENUMBERING_SRC: Ipv6Addr = super::LINK_1;
 /// The IPv6 destination of [`ROUTER_RENUMBERING`].
-pub const ROUTER_RENUMBERING_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const ROUTER_RENUMBERING_DST: Ipv6Addr = super::ALL_ROUTERS;
 
 /// A hand-built private experimentation message.
 pub const PRIVATE_EXPERIMENTATION: [u8; 11] = [
     0xc8, 0x03, 0x4c, 0x2a, 0xde, 0xad, 0xbe, 0xef, 0x78, 0x79, 0x7a,
 ];
 /// The IPv6 source of [`PRIVATE_EXPERIMENTATION`].
-pub const PRIVATE_EXPERIMENTATION_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const PRIVATE_EXPERIMENTATION_SRC: Ipv6Addr = super::DOC_1;
 /// The IPv6 destination of [`PRIVATE_EXPERIMENTATION`].
-pub const PRIVATE_EXPERIMENTATION_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const PRIVATE_EXPERIMENTATION_DST: Ipv6Addr = super::DOC_2;
 
 /// A hand-built unknown message.
 pub const UNKNOWN: [u8; 16] = [
     0x8d, 0x00, 0x8f, 0x82, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
 ];
 /// The IPv6 source of [`UNKNOWN`].
-pub const UNKNOWN_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const UNKNOWN_SRC: Ipv6Addr = super::DOC_1;
 /// The IPv6 destination of [`UNKNOWN`].
-pub const UNKNOWN_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const UNKNOWN_DST: Ipv6Addr = super::DOC_2;

@@ -2,6 +2,13 @@
 
 use core::net::Ipv6Addr;
 
+/// The Linux router of the captures, `2001:db8:1::1`.
+const ROUTER: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1);
+/// The Linux host of the captures, `2001:db8:1:0:f0d9:efff:feaf:23c3`.
+const HOST: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0xf0d9, 0xefff, 0xfeaf, 0x23c3);
+/// The link-local address of that host, `fe80::f0d9:efff:feaf:23c3`.
+const HOST_LINK: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0xf0d9, 0xefff, 0xfeaf, 0x23c3);
+
 /// Echo Reply from Linux `ping -6 -c1 -s 16 ::1`.
 pub const ECHO_REPLY: [u8; 24] = [
     0x81, 0x00, 0x9f, 0xb8, 0x25, 0x86, 0x00, 0x01, 0xdb, 0xed, 0x02, 0x6b, 0x00, 0x00, 0x00, 0x00,
@@ -31,13 +38,9 @@ pub const NEIGHBOR_SOLICITATION: [u8; 32] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x01, 0x02, 0xfc, 0x00, 0x00, 0x00, 0x01,
 ];
 /// The IPv6 source of [`NEIGHBOR_SOLICITATION`].
-pub const NEIGHBOR_SOLICITATION_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfd00, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const NEIGHBOR_SOLICITATION_SRC: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
 /// The IPv6 destination of [`NEIGHBOR_SOLICITATION`].
-pub const NEIGHBOR_SOLICITATION_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001, 0xff00, 0x0003,
-);
+pub const NEIGHBOR_SOLICITATION_DST: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 1, 0xff00, 3);
 
 /// Neighbor Advertisement from Linux (solicited, override) with a target link-layer address option.
 pub const NEIGHBOR_ADVERTISEMENT: [u8; 32] = [
@@ -45,26 +48,18 @@ pub const NEIGHBOR_ADVERTISEMENT: [u8; 32] = [
     0xf0, 0xd9, 0xef, 0xff, 0xfe, 0xaf, 0x23, 0xc3, 0x02, 0x01, 0xf2, 0xd9, 0xef, 0xaf, 0x23, 0xc3,
 ];
 /// The IPv6 source of [`NEIGHBOR_ADVERTISEMENT`].
-pub const NEIGHBOR_ADVERTISEMENT_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0001, 0x0000, 0xf0d9, 0xefff, 0xfeaf, 0x23c3,
-);
+pub const NEIGHBOR_ADVERTISEMENT_SRC: Ipv6Addr = HOST;
 /// The IPv6 destination of [`NEIGHBOR_ADVERTISEMENT`].
-pub const NEIGHBOR_ADVERTISEMENT_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0001, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const NEIGHBOR_ADVERTISEMENT_DST: Ipv6Addr = ROUTER;
 
 /// Router Solicitation from Linux with a source link-layer address option.
 pub const ROUTER_SOLICITATION: [u8; 16] = [
     0x85, 0x00, 0x72, 0x94, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0xf2, 0xd9, 0xef, 0xaf, 0x23, 0xc3,
 ];
 /// The IPv6 source of [`ROUTER_SOLICITATION`].
-pub const ROUTER_SOLICITATION_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0xf0d9, 0xefff, 0xfeaf, 0x23c3,
-);
+pub const ROUTER_SOLICITATION_SRC: Ipv6Addr = HOST_LINK;
 /// The IPv6 destination of [`ROUTER_SOLICITATION`].
-pub const ROUTER_SOLICITATION_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const ROUTER_SOLICITATION_DST: Ipv6Addr = super::ALL_ROUTERS;
 
 /// Router Advertisement from radvd on Linux: prefix information, route information, RDNSS, DNSSL, MTU and source link-layer address options.
 pub const ROUTER_ADVERTISEMENT: [u8; 168] = [
@@ -81,13 +76,10 @@ pub const ROUTER_ADVERTISEMENT: [u8; 168] = [
     0x01, 0x01, 0x86, 0x9d, 0xb6, 0x50, 0xbe, 0x0c,
 ];
 /// The IPv6 source of [`ROUTER_ADVERTISEMENT`].
-pub const ROUTER_ADVERTISEMENT_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0x849d, 0xb6ff, 0xfe50, 0xbe0c,
-);
+pub const ROUTER_ADVERTISEMENT_SRC: Ipv6Addr =
+    Ipv6Addr::new(0xfe80, 0, 0, 0, 0x849d, 0xb6ff, 0xfe50, 0xbe0c);
 /// The IPv6 destination of [`ROUTER_ADVERTISEMENT`].
-pub const ROUTER_ADVERTISEMENT_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const ROUTER_ADVERTISEMENT_DST: Ipv6Addr = super::ALL_NODES;
 
 /// MLDv2 Report from Linux joining `ff05::1:3` (one `CHANGE_TO_EXCLUDE` record).
 pub const MLD_V2_REPORT: [u8; 28] = [
@@ -95,13 +87,9 @@ pub const MLD_V2_REPORT: [u8; 28] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x03,
 ];
 /// The IPv6 source of [`MLD_V2_REPORT`].
-pub const MLD_V2_REPORT_SRC: Ipv6Addr = Ipv6Addr::new(
-    0xfe80, 0x0000, 0x0000, 0x0000, 0xf0d9, 0xefff, 0xfeaf, 0x23c3,
-);
+pub const MLD_V2_REPORT_SRC: Ipv6Addr = HOST_LINK;
 /// The IPv6 destination of [`MLD_V2_REPORT`].
-pub const MLD_V2_REPORT_DST: Ipv6Addr = Ipv6Addr::new(
-    0xff02, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0016,
-);
+pub const MLD_V2_REPORT_DST: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x16);
 
 /// Time Exceeded (hop limit) from a Linux router for an echo request sent with hop limit 1.
 pub const TIME_EXCEEDED: [u8; 80] = [
@@ -112,21 +100,13 @@ pub const TIME_EXCEEDED: [u8; 80] = [
     0xb7, 0xf0, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
 ];
 /// The IPv6 source of [`TIME_EXCEEDED`].
-pub const TIME_EXCEEDED_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0001, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const TIME_EXCEEDED_SRC: Ipv6Addr = ROUTER;
 /// The IPv6 destination of [`TIME_EXCEEDED`].
-pub const TIME_EXCEEDED_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0001, 0x0000, 0xf0d9, 0xefff, 0xfeaf, 0x23c3,
-);
+pub const TIME_EXCEEDED_DST: Ipv6Addr = HOST;
 
 /// Packet Too Big (MTU 1280) from a Linux router for a 1400-byte echo request; it quotes the first 1232 bytes.
 pub const PACKET_TOO_BIG: &[u8; 1240] = include_bytes!("packet_too_big.bin");
 /// The IPv6 source of [`PACKET_TOO_BIG`].
-pub const PACKET_TOO_BIG_SRC: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0001, 0x0000, 0x0000, 0x0000, 0x0000, 0x0001,
-);
+pub const PACKET_TOO_BIG_SRC: Ipv6Addr = ROUTER;
 /// The IPv6 destination of [`PACKET_TOO_BIG`].
-pub const PACKET_TOO_BIG_DST: Ipv6Addr = Ipv6Addr::new(
-    0x2001, 0x0db8, 0x0001, 0x0000, 0x0000, 0x0000, 0x0000, 0x0002,
-);
+pub const PACKET_TOO_BIG_DST: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 2);

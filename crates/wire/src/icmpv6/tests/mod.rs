@@ -30,6 +30,20 @@ fn truncated_by(thresholds: &[(usize, &'static str)], n: usize) -> Option<Malfor
         })
 }
 
+/// Addresses the vectors share: documentation (RFC 3849), link-local, and
+/// the all-nodes and all-routers groups.
+const DOC_1: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+/// `2001:db8::2`.
+const DOC_2: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2);
+/// `fe80::1`.
+const LINK_1: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+/// `fe80::2`.
+const LINK_2: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+/// `ff02::1`, all nodes.
+const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+/// `ff02::2`, all routers.
+const ALL_ROUTERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
+
 /// The header threshold every message has.
 const HEADER: (usize, &str) = (8, "ICMPv6 header");
 
