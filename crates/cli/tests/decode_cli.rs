@@ -3,7 +3,8 @@
 //! and its JSON on the kernel corpus. Every malformed case asserts the exact
 //! reason the text line and the JSON object show, and that nothing panics.
 
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -52,7 +53,10 @@ fn workspace() -> PathBuf {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// `icmpkit decode --hex -` on one packet: the single text line.
@@ -465,6 +469,19 @@ fn malformed_extension_object_is_counted() {
     );
 }
 
+/// A Router Advertisement whose RDNSS option is malformed (shown as
+/// `{"malformed": ...}` in `options`) counts as malformed in the summary.
+#[test]
+#[ignore = "bug: decode::emit does not count a malformed NDP option inside a parsed message"]
+fn malformed_ndp_option_is_counted() {
+    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
+    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
+    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
+    let (object, summary) = json_objects(&v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body)));
+    assert!(object["options"][0]["malformed"].is_string(), "{object}");
+    assert_eq!(summary["malformed"], json!(1), "{summary}");
+}
+
 #[test]
 fn ndp_option_of_length_0_in_neighbour_solicitation() {
     let mut body = vec![0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -642,7 +659,7 @@ fn hex_port_unreachable_on_stdin() {
     let digits = hex(&packet);
     let mut text = String::new();
     for (i, line) in digits.as_bytes().chunks(32).enumerate() {
-        text.push_str(&format!("\t0x{:04x}:  ", i * 16));
+        let _ = write!(text, "\t0x{:04x}:  ", i * 16);
         for group in line.chunks(4) {
             text.push_str(std::str::from_utf8(group).unwrap());
             text.push(' ');

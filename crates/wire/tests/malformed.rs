@@ -661,6 +661,23 @@ fn no_panic_on_prefixes_and_corruptions() {
                 let _ = dissect(&bad).map(|d| exercise(&d));
             }
         }
+        // Random multi-byte corruptions (xorshift, fixed seed).
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state >> 32).unwrap()
+        };
+        for _ in 0..2000 {
+            let mut bad = packet.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = next() % bad.len();
+                bad[at] = u8::try_from(next() & 0xff).unwrap();
+            }
+            bad.truncate(next() % (bad.len() + 1));
+            let _ = dissect(&bad).map(|d| exercise(&d));
+        }
     }
 }
 
