@@ -671,7 +671,7 @@ fn no_panic_on_prefixes_and_corruptions() {
         };
         for _ in 0..2000 {
             let mut bad = packet.clone();
-            for _ in 0..1 + next() % 4 {
+            for _ in 0..=(next() % 4) {
                 let at = next() % bad.len();
                 bad[at] = u8::try_from(next() & 0xff).unwrap();
             }
