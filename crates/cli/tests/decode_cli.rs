@@ -1,0 +1,858 @@
+//! The real `icmpkit` binary on bad input: malformed packets (given as hex
+//! or in a pcap written here), damaged and non-capture files, bad arguments;
+//! and its JSON on the kernel corpus. Every malformed case asserts the exact
+//! reason the text line and the JSON object show, and that nothing panics.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+// ------------------------------------------------------------ the binary
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `icmpkit args...` from the workspace root with `stdin`.
+fn icmpkit(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icmpkit"))
+        .args(args)
+        .current_dir(workspace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("icmpkit runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("stdin written");
+    let out = child.wait_with_output().expect("icmpkit ends");
+    let run = Run {
+        code: out.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "icmpkit {args:?} panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// `icmpkit decode --hex -` on one packet: the single text line.
+fn text_line(packet: &[u8]) -> String {
+    let run = icmpkit(&["decode", "--hex", "-"], hex(packet).as_bytes());
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "stdout: {}", run.stdout);
+    lines[0].to_owned()
+}
+
+/// `icmpkit decode --json --hex -` on one packet: the packet object and
+/// the summary.
+fn json_objects(packet: &[u8]) -> (Value, Value) {
+    let run = icmpkit(&["decode", "--json", "--hex", "-"], hex(packet).as_bytes());
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let values: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(values.len(), 2, "stdout: {}", run.stdout);
+    (values[0].clone(), values[1].clone())
+}
+
+// ---------------------------------------------------------------- builders
+
+const SRC4: [u8; 4] = [192, 0, 2, 1];
+const DST4: [u8; 4] = [198, 51, 100, 2];
+const SRC6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const DST6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+
+/// The Internet checksum (RFC 1071) of the concatenated `chunks` (all but
+/// the last of even length).
+fn inet_checksum(chunks: &[&[u8]]) -> u16 {
+    let mut sum: u32 = 0;
+    for chunk in chunks {
+        for pair in chunk.chunks(2) {
+            sum += u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]));
+        }
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !u16::try_from(sum).unwrap()
+}
+
+fn be16(n: usize) -> [u8; 2] {
+    u16::try_from(n).unwrap().to_be_bytes()
+}
+
+/// An ICMP message with a zero checksum (the IP wrapper fills it).
+fn icmp(msg_type: u8, code: u8, rest: [u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut m = vec![msg_type, code, 0, 0];
+    m.extend_from_slice(&rest);
+    m.extend_from_slice(body);
+    m
+}
+
+/// An IPv4 header (TTL 64, id 0x1234, DF) with `options` and its checksum,
+/// then `payload`.
+fn ipv4_with_options(options: &[u8], payload: &[u8]) -> Vec<u8> {
+    let header_len = 20 + options.len();
+    let mut p = vec![0x40 | u8::try_from(header_len / 4).unwrap(), 0];
+    p.extend_from_slice(&be16(header_len + payload.len()));
+    p.extend_from_slice(&[0x12, 0x34, 0x40, 0x00, 64, 1, 0, 0]);
+    p.extend_from_slice(&SRC4);
+    p.extend_from_slice(&DST4);
+    p.extend_from_slice(options);
+    let sum = inet_checksum(&[&p]);
+    p[10..12].copy_from_slice(&sum.to_be_bytes());
+    p.extend_from_slice(payload);
+    p
+}
+
+fn fill_v4_checksum(message: &mut [u8]) {
+    if message.len() >= 4 {
+        message[2..4].fill(0);
+        let sum = inet_checksum(&[message]);
+        message[2..4].copy_from_slice(&sum.to_be_bytes());
+    }
+}
+
+/// An ICMPv4 message, checksum filled, in an IPv4 packet.
+fn v4(mut message: Vec<u8>) -> Vec<u8> {
+    fill_v4_checksum(&mut message);
+    ipv4_with_options(&[], &message)
+}
+
+fn ipv6_header(next_header: u8, payload_len: usize) -> Vec<u8> {
+    let mut p = vec![0x60, 0, 0, 0];
+    p.extend_from_slice(&be16(payload_len));
+    p.extend_from_slice(&[next_header, 64]);
+    p.extend_from_slice(&SRC6);
+    p.extend_from_slice(&DST6);
+    p
+}
+
+fn fill_v6_checksum(message: &mut [u8]) {
+    if message.len() >= 4 {
+        message[2..4].fill(0);
+        let len = u32::try_from(message.len()).unwrap().to_be_bytes();
+        let sum = inet_checksum(&[&SRC6, &DST6, &len, &[0, 0, 0, 58], message]);
+        message[2..4].copy_from_slice(&sum.to_be_bytes());
+    }
+}
+
+/// An ICMPv6 message, checksum filled, in an IPv6 packet.
+fn v6(mut message: Vec<u8>) -> Vec<u8> {
+    fill_v6_checksum(&mut message);
+    let mut p = ipv6_header(58, message.len());
+    p.extend_from_slice(&message);
+    p
+}
+
+/// An IPv4 + UDP probe 198.51.100.2:33434 → 203.0.113.9:33435, TTL 1,
+/// id 0xabcd: what an ICMPv4 error quotes.
+fn quoted_udp_v4() -> Vec<u8> {
+    let mut q = vec![0x45, 0, 0, 28, 0xab, 0xcd, 0, 0, 1, 17, 0, 0];
+    q.extend_from_slice(&DST4);
+    q.extend_from_slice(&[203, 0, 113, 9]);
+    let sum = inet_checksum(&[&q]);
+    q[10..12].copy_from_slice(&sum.to_be_bytes());
+    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
+    q
+}
+
+/// An IPv6 + UDP probe: what an ICMPv6 error quotes.
+fn quoted_udp_v6() -> Vec<u8> {
+    let mut q = vec![0x60, 0, 0, 0, 0, 8, 17, 1];
+    q.extend_from_slice(&DST6);
+    q.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
+    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
+    q
+}
+
+fn object(class_num: u8, c_type: u8, payload: &[u8]) -> Vec<u8> {
+    let mut o = be16(4 + payload.len()).to_vec();
+    o.extend_from_slice(&[class_num, c_type]);
+    o.extend_from_slice(payload);
+    o
+}
+
+/// A Time Exceeded quoting the UDP probe padded to 128 bytes (length
+/// attribute 32) with an extension structure holding `objects`.
+fn time_exceeded_with_objects(objects: &[u8]) -> Vec<u8> {
+    let mut ext = vec![0x20, 0, 0, 0];
+    ext.extend_from_slice(objects);
+    let sum = inet_checksum(&[&ext]);
+    ext[2..4].copy_from_slice(&sum.to_be_bytes());
+    let mut body = quoted_udp_v4();
+    body.resize(128, 0);
+    body.extend_from_slice(&ext);
+    v4(icmp(11, 0, [0, 32, 0, 0], &body))
+}
+
+const MPLS_OBJECT: [u8; 8] = [0, 8, 1, 1, 0x00, 0x3e, 0x81, 0x01]; // label 1000, S, TTL 1
+
+/// The port unreachable every other case starts from.
+fn port_unreachable() -> Vec<u8> {
+    v4(icmp(3, 3, [0; 4], &quoted_udp_v4()))
+}
+
+const PORT_UNREACHABLE_LINE: &str = "    1 192.0.2.1 → 198.51.100.2 ICMP Destination unreachable \
+     (Port unreachable) [UDP 198.51.100.2:33434 → 203.0.113.9:33435 ttl=1 ip_id=0xabcd]";
+
+// ----------------------------------------------------- malformed: the cases
+
+/// Asserts that the packet decodes with this message-level reason: the
+/// text line ends with `[malformed: REASON]`, the JSON has it under
+/// `malformed`, and the summary counts one malformed packet.
+fn assert_message_malformed(packet: &[u8], reason: &str) -> (String, Value) {
+    let line = text_line(packet);
+    assert!(
+        line.ends_with(&format!(" [malformed: {reason}]")),
+        "line: {line}\nwanted reason: {reason}"
+    );
+    let (object, summary) = json_objects(packet);
+    assert_eq!(object["malformed"], json!(reason), "{object}");
+    assert_eq!(summary["malformed"], json!(1), "{summary}");
+    (line, object)
+}
+
+#[test]
+fn icmp_shorter_than_8_bytes_v4_and_v6() {
+    let mut echo4 = icmp(8, 0, [0, 1, 0, 1], &[]);
+    echo4.truncate(4);
+    let (line, object) = assert_message_malformed(
+        &v4(echo4),
+        "ICMPv4 header truncated: needs 8 bytes, only 4 present",
+    );
+    assert_eq!(
+        line,
+        "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request \
+         [malformed: ICMPv4 header truncated: needs 8 bytes, only 4 present]"
+    );
+    assert_eq!(object["icmp_type"], json!(8));
+    assert_eq!(object["checksum_valid"], Value::Null);
+
+    let mut echo6 = icmp(128, 0, [0, 1, 0, 1], &[]);
+    echo6.truncate(6);
+    let (line, _) = assert_message_malformed(
+        &v6(echo6),
+        "ICMPv6 header truncated: needs 8 bytes, only 6 present",
+    );
+    assert!(
+        line.starts_with("    1 2001:db8::1 → 2001:db8::2 ICMPv6 Echo (ping) request"),
+        "{line}"
+    );
+
+    // A single byte: the type but no code.
+    let (line, _) = assert_message_malformed(
+        &v4(vec![8]),
+        "ICMPv4 header truncated: needs 8 bytes, only 1 present",
+    );
+    assert!(line.contains(" ICMP type 8 [malformed: "), "{line}");
+}
+
+#[test]
+fn ipv4_ihl_below_5() {
+    let mut packet = v4(icmp(8, 0, [0, 1, 0, 1], b"data"));
+    packet[0] = 0x43;
+    let (line, object) =
+        assert_message_malformed(&packet, "IPv4 header: IHL 3 is below the minimum of 5");
+    assert_eq!(
+        line,
+        "    1 192.0.2.1 → 198.51.100.2 ICMP (no ICMP header) \
+         [malformed: IPv4 header: IHL 3 is below the minimum of 5]"
+    );
+    assert_eq!(object["icmp_type"], Value::Null);
+    assert_eq!(object["type_name"], Value::Null);
+}
+
+#[test]
+fn ipv4_ihl_past_the_end() {
+    let mut packet = v4(icmp(8, 0, [0, 1, 0, 1], &[]));
+    packet[0] = 0x4f;
+    assert_message_malformed(
+        &packet,
+        "IPv4 header: IHL claims 60 bytes but only 28 are present",
+    );
+}
+
+#[test]
+fn ipv4_header_with_40_bytes_of_options_decodes() {
+    let mut options = vec![7, 39, 4];
+    options.resize(39, 0);
+    options.push(0);
+    let mut message = icmp(8, 0, [0x03, 0xe3, 0, 1], b"0123456789abcdef");
+    fill_v4_checksum(&mut message);
+    let packet = ipv4_with_options(&options, &message);
+    assert_eq!(
+        text_line(&packet),
+        "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1"
+    );
+    let (object, summary) = json_objects(&packet);
+    assert_eq!(object["malformed"], Value::Null);
+    assert_eq!(object["checksum_valid"], json!(true));
+    assert_eq!(object["length"], json!(84));
+    assert_eq!(object["data_len"], json!(16));
+    assert_eq!(summary["malformed"], json!(0));
+}
+
+/// Asserts the quote is malformed with `reason` while the message is fine.
+fn assert_quote_malformed(packet: &[u8], reason: &str) {
+    let line = text_line(packet);
+    assert!(
+        line.ends_with(&format!(" [quote malformed: {reason}]")),
+        "line: {line}\nwanted: {reason}"
+    );
+    let (object, summary) = json_objects(packet);
+    assert_eq!(object["malformed"], Value::Null);
+    assert_eq!(object["checksum_valid"], json!(true));
+    assert_eq!(object["quote"], json!({ "malformed": reason }));
+    assert_eq!(summary["malformed"], json!(1));
+}
+
+#[test]
+fn quoted_ipv4_header_with_ihl_15_but_20_bytes() {
+    let mut quote = quoted_udp_v4()[..20].to_vec();
+    quote[0] = 0x4f;
+    assert_quote_malformed(
+        &v4(icmp(3, 1, [0; 4], &quote)),
+        "quoted IPv4 header: IHL claims 60 bytes but only 20 are present",
+    );
+}
+
+#[test]
+fn ipv6_header_quoted_inside_icmpv4() {
+    assert_quote_malformed(
+        &v4(icmp(3, 3, [0; 4], &quoted_udp_v6())),
+        "quoted IPv4 header: version 6 is not 4: an IPv6 header quoted inside ICMPv4",
+    );
+}
+
+#[test]
+fn rfc4884_length_attribute_past_the_end() {
+    let v4_reason =
+        "RFC 4884 original datagram: length attribute claims 128 bytes but only 28 are present";
+    for (msg_type, rest) in [
+        (3u8, [0, 32, 0, 0]),
+        (11, [0, 32, 0, 0]),
+        (12, [0, 32, 0, 0]),
+    ] {
+        let (_, object) =
+            assert_message_malformed(&v4(icmp(msg_type, 0, rest, &quoted_udp_v4())), v4_reason);
+        assert_eq!(object["icmp_type"], json!(msg_type));
+        assert_eq!(object["checksum_valid"], json!(true));
+    }
+    let v6_reason =
+        "RFC 4884 original datagram: length attribute claims 128 bytes but only 48 are present";
+    for msg_type in [1u8, 3] {
+        assert_message_malformed(
+            &v6(icmp(msg_type, 0, [16, 0, 0, 0], &quoted_udp_v6())),
+            v6_reason,
+        );
+    }
+}
+
+/// The extension of a packet whose extension objects are bad: the text
+/// line ends with `[extension malformed: REASON]` and the JSON has the
+/// good objects before it under `extension.objects` and the reason under
+/// `extension.malformed`.
+fn assert_extension_malformed(objects: &[u8], reason: &str, good_before: usize) -> Value {
+    let packet = time_exceeded_with_objects(objects);
+    let line = text_line(&packet);
+    assert!(
+        line.ends_with(&format!(" [extension malformed: {reason}]")),
+        "line: {line}\nwanted: {reason}"
+    );
+    let (object, _) = json_objects(&packet);
+    assert_eq!(object["malformed"], Value::Null);
+    assert_eq!(object["extension"]["malformed"], json!(reason), "{object}");
+    assert_eq!(object["extension"]["checksum"], json!("valid"));
+    assert_eq!(
+        object["extension"]["objects"].as_array().map(Vec::len),
+        Some(good_before),
+        "{object}"
+    );
+    object
+}
+
+#[test]
+fn extension_object_lengths_0_to_3_and_overrun() {
+    for len in 0..4u8 {
+        assert_extension_malformed(
+            &[0, len, 1, 1],
+            &format!("ICMP extension object: length {len} is below the 4-byte object header"),
+            0,
+        );
+    }
+    let mut after_mpls = MPLS_OBJECT.to_vec();
+    after_mpls.extend_from_slice(&[0, 100, 2, 0, 0, 0, 0, 0]);
+    let object = assert_extension_malformed(
+        &after_mpls,
+        "ICMP extension object: length claims 100 bytes but only 8 are present",
+        1,
+    );
+    assert_eq!(
+        object["mpls"],
+        json!([{"label": 1000, "tc": 0, "s": 1, "ttl": 1}])
+    );
+}
+
+#[test]
+fn rfc5837_interface_name_sub_objects() {
+    let name = |sub: &[u8]| object(2, 0x02, sub);
+    assert_extension_malformed(
+        &name(&[0, b'e', b't', b'h']),
+        "RFC 5837 interface name sub-object: length 0 is zero, but the length counts its own octet",
+        0,
+    );
+    assert_extension_malformed(
+        &name(&[6, b'e', b't', b'h', b'0', b'.', 0, 0]),
+        "RFC 5837 interface name sub-object: length 6 is not a multiple of 4",
+        0,
+    );
+    let mut long = vec![68];
+    long.extend_from_slice(&[b'x'; 64]);
+    long.extend_from_slice(&[0; 3]);
+    assert_extension_malformed(
+        &name(&long),
+        "RFC 5837 interface name sub-object: length 68 exceeds the maximum of 64",
+        0,
+    );
+}
+
+#[test]
+fn mpls_object_payload_not_a_multiple_of_4() {
+    assert_extension_malformed(
+        &object(1, 1, &[0x00, 0x3e, 0x81, 0x01, 0x00, 0x00]),
+        "MPLS label stack object: payload length 6 is not a multiple of the 4-byte label stack entry",
+        0,
+    );
+}
+
+/// A packet whose extension object is malformed counts as malformed in the
+/// summary, as the text line and the `Counts::malformed` documentation say.
+#[test]
+#[ignore = "bug: decode::emit counts only d.extension Err, not a malformed object inside a good extension header"]
+fn malformed_extension_object_is_counted() {
+    let packet = time_exceeded_with_objects(&[0, 2, 1, 1]);
+    let (object, summary) = json_objects(&packet);
+    assert!(object["extension"]["malformed"].is_string());
+    assert_eq!(summary["malformed"], json!(1), "{summary}");
+    let run = icmpkit(&["decode", "--hex", "-"], hex(&packet).as_bytes());
+    assert_eq!(
+        run.stderr,
+        "1 ICMP packets in 1 frames (1 malformed, 0 with a bad checksum)\n"
+    );
+}
+
+/// A Router Advertisement whose RDNSS option is malformed (shown as
+/// `{"malformed": ...}` in `options`) counts as malformed in the summary.
+#[test]
+#[ignore = "bug: decode::emit does not count a malformed NDP option inside a parsed message"]
+fn malformed_ndp_option_is_counted() {
+    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
+    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
+    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
+    let (object, summary) = json_objects(&v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body)));
+    assert!(object["options"][0]["malformed"].is_string(), "{object}");
+    assert_eq!(summary["malformed"], json!(1), "{summary}");
+}
+
+#[test]
+fn ndp_option_of_length_0_in_neighbour_solicitation() {
+    let mut body = vec![0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    body.extend_from_slice(&[1, 0, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01]);
+    let (_, object) = assert_message_malformed(
+        &v6(icmp(135, 0, [0; 4], &body)),
+        "NDP option: length 0 is not allowed: the packet must be discarded (RFC 4861 §4.6)",
+    );
+    assert_eq!(object["type_name"], json!("Neighbor Solicitation"));
+    assert_eq!(object["checksum_valid"], json!(true));
+}
+
+#[test]
+fn rdnss_option_of_even_length_in_router_advertisement() {
+    let reason =
+        "NDP option: length 2 is not odd and at least 3 as an RDNSS option needs (RFC 8106 §5.1)";
+    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
+    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
+    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
+    body.extend_from_slice(&[5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
+    let packet = v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body));
+    let line = text_line(&packet);
+    assert!(
+        line.contains(&format!(" options=[malformed={reason}, mtu mtu=1500]")),
+        "{line}"
+    );
+    let (object, _) = json_objects(&packet);
+    assert_eq!(object["malformed"], Value::Null);
+    assert_eq!(object["router_lifetime"], json!(1800));
+    assert_eq!(
+        object["options"],
+        json!([{ "malformed": reason }, { "option": "mtu", "mtu": 1500 }])
+    );
+}
+
+#[test]
+fn ipv6_chain_of_100_extension_headers() {
+    let mut echo = icmp(128, 0, [0, 1, 0, 1], b"ping");
+    fill_v6_checksum(&mut echo);
+    let mut payload = Vec::new();
+    for i in 0..100 {
+        payload.extend_from_slice(&[if i == 99 { 58 } else { 60 }, 0, 1, 4, 0, 0, 0, 0]);
+    }
+    payload.extend_from_slice(&echo);
+    let mut packet = ipv6_header(60, payload.len());
+    packet.extend_from_slice(&payload);
+    let (line, _) = assert_message_malformed(
+        &packet,
+        "more than 16 IPv6 extension headers: refusing to walk further",
+    );
+    assert!(
+        line.starts_with("    1 2001:db8::1 → 2001:db8::2 ICMPv6 (no ICMP header)"),
+        "{line}"
+    );
+}
+
+#[test]
+fn bad_icmp_checksum() {
+    let mut packet = port_unreachable();
+    packet[22] = 0xde;
+    packet[23] = 0xad;
+    assert_eq!(
+        text_line(&packet),
+        format!("{PORT_UNREACHABLE_LINE} [bad checksum 0xdead]")
+    );
+    let (object, summary) = json_objects(&packet);
+    assert_eq!(object["checksum_valid"], json!(false));
+    assert_eq!(object["checksum"], json!(0xdead));
+    assert_eq!(object["malformed"], Value::Null);
+    assert_eq!(summary["bad_checksum"], json!(1));
+    assert_eq!(summary["malformed"], json!(0));
+}
+
+// ------------------------------------------------------------ pcap files
+
+/// A little-endian microsecond pcap of raw IP (link type 101), snap length
+/// 65535, with `records` as (included bytes, original length) pairs.
+fn pcap(records: &[(&[u8], u32)]) -> Vec<u8> {
+    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&65535u32.to_le_bytes());
+    f.extend_from_slice(&101u32.to_le_bytes());
+    for (i, (data, orig_len)) in records.iter().enumerate() {
+        f.extend_from_slice(&(1_700_000_000 + u32::try_from(i).unwrap()).to_le_bytes());
+        f.extend_from_slice(&250_000u32.to_le_bytes());
+        f.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+        f.extend_from_slice(&orig_len.to_le_bytes());
+        f.extend_from_slice(data);
+    }
+    f
+}
+
+/// Writes `bytes` to a fresh file under the target directory.
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("decode_cli");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("temp file written");
+    path
+}
+
+#[test]
+fn truncated_pcap_record() {
+    let good = port_unreachable();
+    let mut file = pcap(&[(&good, 56)]);
+    // Frame 2: the header claims 84 bytes, 10 follow.
+    file.extend_from_slice(&1_700_000_001u32.to_le_bytes());
+    file.extend_from_slice(&0u32.to_le_bytes());
+    file.extend_from_slice(&84u32.to_le_bytes());
+    file.extend_from_slice(&84u32.to_le_bytes());
+    file.extend_from_slice(&good[..10]);
+    let path = temp_file("truncated.pcap", &file);
+    let path = path.to_str().unwrap();
+
+    let run = icmpkit(&["decode", path], b"");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, format!("{PORT_UNREACHABLE_LINE}\n"));
+    let damage = "frame 2: record truncated: header says 84 bytes, file ends after 10";
+    assert_eq!(
+        run.stderr,
+        format!(
+            "1 ICMP packets in 1 frames (0 malformed, 0 with a bad checksum); \
+             stopped early: {damage}\n\
+             icmpkit: {path}: capture is damaged: {damage}\n"
+        )
+    );
+
+    let run = icmpkit(&["decode", "--json", path], b"");
+    assert_eq!(run.code, 2);
+    let values: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(values.len(), 2);
+    assert_eq!(values[0]["frame"], json!(1));
+    assert_eq!(values[1]["type"], json!("summary"));
+    assert_eq!(values[1]["error"], json!(damage));
+    assert_eq!(
+        run.stderr,
+        format!("icmpkit: {path}: capture is damaged: {damage}\n")
+    );
+}
+
+#[test]
+fn capture_cut_by_snaplen_leaves_the_checksum_unverified() {
+    let full = v4(icmp(8, 0, [0x03, 0xe3, 0, 1], &[0x5a; 56]));
+    assert_eq!(full.len(), 84);
+    let path = temp_file("snaplen.pcap", &pcap(&[(&full[..40], 84)]));
+    let path = path.to_str().unwrap();
+
+    let run = icmpkit(&["decode", path], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1 [truncated]\n"
+    );
+
+    let run = icmpkit(&["decode", "--json", path], b"");
+    assert_eq!(run.code, 0);
+    let object: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(object["checksum_valid"], Value::Null);
+    assert_eq!(object["truncated"], json!(true));
+    assert_eq!(object["malformed"], Value::Null);
+    assert_eq!(object["length"], json!(40));
+    assert_eq!(object["data_len"], json!(12));
+}
+
+// ------------------------------------------------------------- hex input
+
+#[test]
+fn hex_port_unreachable_on_stdin() {
+    let packet = port_unreachable();
+    // tcpdump -x style: an offset, then groups of 4 digits, across lines.
+    let digits = hex(&packet);
+    let mut text = String::new();
+    for (i, line) in digits.as_bytes().chunks(32).enumerate() {
+        let _ = write!(text, "\t0x{:04x}:  ", i * 16);
+        for group in line.chunks(4) {
+            text.push_str(std::str::from_utf8(group).unwrap());
+            text.push(' ');
+        }
+        text.push('\n');
+    }
+    let run = icmpkit(&["decode", "--hex", "-"], text.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{PORT_UNREACHABLE_LINE}\n"));
+    assert_eq!(
+        run.stderr,
+        "1 ICMP packets in 1 frames (0 malformed, 0 with a bad checksum)\n"
+    );
+}
+
+#[test]
+fn hex_with_a_bad_digit() {
+    let run = icmpkit(&["decode", "--hex", "-"], b"45 00 00 1c\n00 00 4x 00\n");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "icmpkit: in -: hex input line 2: 'x' is not a hex digit\n"
+    );
+}
+
+#[test]
+fn non_capture_file_without_hex() {
+    let path = temp_file("packet.txt", hex(&port_unreachable()).as_bytes());
+    let path = path.to_str().unwrap();
+    let run = icmpkit(&["decode", path], b"");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "icmpkit: {path} is not a pcap or pcapng capture (it starts with 0x34353030); \
+             for hex dumps of IP packets use --hex\n"
+        )
+    );
+}
+
+#[test]
+fn missing_file() {
+    let run = icmpkit(&["decode", "no/such/capture.pcap"], b"");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("icmpkit: cannot open no/such/capture.pcap: "),
+        "{}",
+        run.stderr
+    );
+}
+
+// --------------------------------------------------------------- explain
+
+#[test]
+fn explain_frag_needed() {
+    let run = icmpkit(&["explain", "3", "4"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some("ICMPv4 type 3 code 4: Fragmentation Needed and Don't Fragment was Set")
+    );
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn explain_type_out_of_range() {
+    let run = icmpkit(&["explain", "300"], b"");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "icmpkit: TYPE must be from 0 to 255, not 300\n");
+}
+
+#[test]
+fn explain_unknown_name() {
+    let run = icmpkit(&["explain", "nonsense-name"], b"");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "icmpkit: no ICMP type or code is called 'nonsense-name': give a type number \
+         (`icmpkit explain 3 4`) or a name such as frag-needed, port-unreachable, \
+         packet-too-big, echo-request\n"
+    );
+}
+
+// --------------------------------------------------- the kernel fixtures
+
+#[test]
+fn too_big_fixture() {
+    let run = icmpkit(&["decode", "tests/fixtures/kernel/too-big.pcap"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(lines[1].contains("mtu=1280"), "{}", lines[1]);
+    assert!(
+        lines[1].contains(" ICMP Destination unreachable (Fragmentation needed) "),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[3].contains(" ICMPv6 Packet Too Big mtu=1280 "),
+        "{}",
+        lines[3]
+    );
+}
+
+fn kernel_fixtures() -> Vec<String> {
+    let dir = workspace().join("tests/fixtures/kernel");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixture directory")
+        .map(|e| e.expect("entry").file_name().into_string().expect("UTF-8"))
+        .filter(|n| {
+            Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng")
+        })
+        .map(|n| format!("tests/fixtures/kernel/{n}"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "kernel corpus missing: {files:?}");
+    files
+}
+
+/// Whether `v` has the JSON type named.
+fn is(v: &Value, kind: &str) -> bool {
+    match kind {
+        "u64" => v.is_u64(),
+        "u8" => v.as_u64().is_some_and(|n| n <= 255),
+        "string" => v.is_string(),
+        "string|null" => v.is_string() || v.is_null(),
+        "bool|null" => v.is_boolean() || v.is_null(),
+        "ip" => v
+            .as_str()
+            .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok()),
+        _ => unreachable!("{kind}"),
+    }
+}
+
+#[test]
+fn json_on_the_kernel_fixtures_has_the_documented_keys() {
+    for file in kernel_fixtures() {
+        let run = icmpkit(&["decode", "--json", &file], b"");
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{file}");
+        let values: Vec<Value> = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{file}: {e}: {l}")))
+            .collect();
+        let (summary, packets) = values.split_last().expect("a summary");
+        assert_eq!(summary["type"], json!("summary"), "{file}");
+        for key in ["frames", "icmp", "malformed", "bad_checksum"] {
+            assert!(summary[key].is_u64(), "{file}: summary {key}: {summary}");
+        }
+        assert_eq!(summary["error"], Value::Null, "{file}");
+        assert_eq!(
+            summary["icmp"].as_u64(),
+            Some(packets.len() as u64),
+            "{file}"
+        );
+        assert!(!packets.is_empty(), "{file}");
+        let mut last_frame = 0;
+        for p in packets {
+            assert_eq!(p["type"], json!("packet"), "{file}: {p}");
+            for (key, kind) in [
+                ("frame", "u64"),
+                ("src", "ip"),
+                ("dst", "ip"),
+                ("icmp_type", "u8"),
+                ("icmp_code", "u8"),
+                ("type_name", "string"),
+                ("code_name", "string|null"),
+                ("checksum_valid", "bool|null"),
+                ("malformed", "string|null"),
+            ] {
+                let v = p
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{file}: no {key}: {p}"));
+                assert!(is(v, kind), "{file}: {key} is not {kind}: {p}");
+            }
+            assert!(
+                p["version"] == json!(4) || p["version"] == json!(6),
+                "{file}: {p}"
+            );
+            let frame = p["frame"].as_u64().unwrap();
+            assert!(frame > last_frame, "{file}: frames out of order");
+            last_frame = frame;
+            // The kernel sends well-formed ICMP with good checksums.
+            assert_eq!(p["malformed"], Value::Null, "{file}: {p}");
+        }
+    }
+}
