@@ -239,7 +239,8 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// The payload, from IHL × 4 to the total length.
     pub fn payload(&self) -> &[u8] {
-        &self.buffer.as_ref()[self.header_len()..usize::from(self.total_len())]
+        let range = self.header_len()..usize::from(self.total_len());
+        self.buffer.as_ref().get(range).unwrap_or_default()
     }
 
     /// The payload as far as the buffer holds it: for a datagram cut short

@@ -151,9 +151,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
         addr_at(self.buffer.as_ref(), f::DST_ADDR.start)
     }
 
-    /// The payload: extension headers and upper-layer message.
+    /// The payload: extension headers and upper-layer message. On a view
+    /// made with [`Packet::new_checked_lax`] whose payload runs past the
+    /// buffer this is empty; use [`Packet::payload_lax`] there.
     pub fn payload(&self) -> &[u8] {
-        &self.buffer.as_ref()[HEADER_LEN..HEADER_LEN + usize::from(self.payload_len())]
+        let end = HEADER_LEN + usize::from(self.payload_len());
+        self.buffer.as_ref().get(HEADER_LEN..end).unwrap_or_default()
     }
 
     /// The payload as far as the buffer holds it (after
@@ -167,7 +170,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Walks the extension headers of the payload to the upper layer; the
     /// offset in the result counts from the start of the payload.
     pub fn upper_layer(&self) -> Result<UpperLayer> {
-        walk_extensions(self.next_header(), self.payload())
+        walk_extensions(self.next_header(), self.payload_lax())
     }
 }
 

@@ -167,14 +167,31 @@ pub fn emit_body(
     }
 }
 
-/// Whether `bytes` start with a version-2 extension header whose checksum
-/// is zero (not computed) or verifies over all of `bytes`.
+/// Whether `bytes` are a plausible extension structure at the fixed offset
+/// 128 of the pre-RFC 4884 layout: a version-2 header whose checksum is
+/// zero (not computed) or verifies, followed by at least one object, the
+/// objects' lengths (each at least 4) filling the rest exactly. Anything less
+/// is taken as more of the quote.
 fn looks_like_extension(bytes: &[u8]) -> bool {
     if bytes.len() < HEADER_LEN || bytes[0] >> 4 != VERSION {
         return false;
     }
     let stored = u16::from_be_bytes([bytes[2], bytes[3]]);
-    stored == 0 || checksum::is_valid(bytes)
+    if stored != 0 && !checksum::is_valid(bytes) {
+        return false;
+    }
+    let mut rest = &bytes[HEADER_LEN..];
+    if rest.is_empty() {
+        return false;
+    }
+    while let Some(len) = crate::field::get_u16(rest, 0) {
+        let len = usize::from(len);
+        if len < 4 || len > rest.len() {
+            return false;
+        }
+        rest = &rest[len..];
+    }
+    rest.is_empty()
 }
 
 #[cfg(test)]
@@ -246,6 +263,16 @@ mod tests {
         assert_eq!(m.layout, Layout::Plain);
         assert_eq!(m.original.len(), 140);
         assert_eq!(m.extension, None);
+        // A zero (not computed) checksum is accepted only when the objects
+        // fill the rest exactly.
+        let mut body = [0u8; 140];
+        body[128] = 0x20;
+        body[129..].copy_from_slice(&[0, 0, 0, 0, 8, 1, 1, 0, 0, 0x11, 1]);
+        assert_eq!(split(&body, 0, 4).unwrap().layout, Layout::Compat128);
+        body[133] = 9;
+        assert_eq!(split(&body, 0, 4).unwrap().layout, Layout::Plain);
+        body[133] = 0;
+        assert_eq!(split(&body, 0, 4).unwrap().layout, Layout::Plain);
         // Wrong version is never an extension.
         let mut body = [0u8; 140];
         body[128] = 0x10;

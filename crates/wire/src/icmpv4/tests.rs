@@ -108,3 +108,23 @@ fn packet_getters_never_panic_after_check() {
         }
     }
 }
+
+/// Found by the icmpv4 fuzz target: a 140-byte quote whose bytes at offset
+/// 128 resemble an extension header (version 2, zero checksum) but whose
+/// object length is 0 must stay quote after emit and re-parse.
+#[test]
+fn quote_resembling_an_extension_stays_quote() {
+    extern crate std;
+    let mut bytes = std::vec::Vec::from(&[0x0b, 0x27, 0, 0, 0x23, 0x23, 0xdd, 0xdc][..]);
+    bytes.extend_from_slice(&[0x11; 128]);
+    bytes.extend_from_slice(&[0x23, 0x23, 0, 0, 0, 0, 8, 0, 0x49, 0, 0, 5]);
+    let repr = Repr::parse(&Packet::new_checked(&bytes[..]).unwrap()).unwrap();
+    let Repr::TimeExceeded { original, extension, .. } = repr else {
+        panic!("{repr:?}");
+    };
+    assert_eq!((original.len(), extension), (140, None));
+    let mut out = std::vec![0u8; repr.buffer_len()];
+    repr.emit(&mut Packet::new_unchecked(&mut out[..]));
+    assert_eq!(out[5], 0, "no extension: no length attribute");
+    assert_eq!(Repr::parse(&Packet::new_checked(&out[..]).unwrap()).unwrap(), repr);
+}
