@@ -464,6 +464,26 @@ fn plan_body(
     Ok((datagram_len.min(quote_room), Some(ext)))
 }
 
+/// Checks the version nibble first, so that a datagram of the other
+/// family is named as such rather than as a bad length.
+fn check_version(offending: &[u8], expected: IpVersion) -> Result<(), Refusal> {
+    let (what, rule) = match expected {
+        IpVersion::V4 => ("IPv4 header", "is not 4"),
+        IpVersion::V6 => ("IPv6 header", "is not 6"),
+    };
+    match offending.first().map(|b| b >> 4) {
+        Some(version) if version != expected.number() => {
+            Err(Refusal::MalformedOffending(Malformed::Invalid {
+                what,
+                field: "version",
+                value: u32::from(version),
+                rule,
+            }))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks that `out` holds `needed` bytes and returns exactly those.
 fn output(out: &mut [u8], needed: usize) -> Result<&mut [u8], Refusal> {
     out.get_mut(..needed)

@@ -130,6 +130,7 @@ pub(super) fn check<'a>(
     if matches!(error, Icmpv4Error::SourceQuench) {
         return Err(Refusal::SourceQuenchDeprecated);
     }
+    super::check_version(offending, IpVersion::V4)?;
     let view = ipv4::Packet::new_unchecked(offending);
     let ip = ipv4::Repr::parse(&view).map_err(Refusal::MalformedOffending)?;
     if !view.verify_checksum() {

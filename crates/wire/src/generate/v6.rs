@@ -112,6 +112,7 @@ pub(super) fn check(
     error: Icmpv6Error,
     context: &Context,
 ) -> Result<ipv6::Repr, Refusal> {
+    super::check_version(offending, IpVersion::V6)?;
     let ip = ipv6::Repr::parse(&ipv6::Packet::new_unchecked(offending))
         .map_err(Refusal::MalformedOffending)?;
     // parse() verified the payload length against the bytes.

@@ -1,0 +1,1 @@
+//! Property tests: building never panics, and whatever is built is sound.
