@@ -410,7 +410,7 @@ impl core::error::Error for Refusal {}
 /// Too Big (and a Parameter Problem about a certain option) may be sent
 /// about a multicast packet. A reason of the other family than the bytes
 /// gives [`Refusal::MalformedOffending`] for the version.
-pub fn may_send_error(offending: &[u8], reason: Reason, context: &Context) -> Result<(), Refusal> {
+pub fn may_send_error(offending: &[u8], reason: Reason, context: Context) -> Result<(), Refusal> {
     match reason {
         Reason::V4(error) => v4::check(offending, error, context).map(|_| ()),
         Reason::V6(error) => v6::check(offending, error, context).map(|_| ()),

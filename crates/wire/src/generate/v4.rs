@@ -81,13 +81,9 @@ impl Icmpv4Error {
     }
 
     /// The message quoting `original`, or `None` for Source Quench.
-    fn repr<'a>(
-        &self,
-        original: &'a [u8],
-        extension: Option<&'a [u8]>,
-    ) -> Option<icmpv4::Repr<'a>> {
+    fn repr<'a>(self, original: &'a [u8], extension: Option<&'a [u8]>) -> Option<icmpv4::Repr<'a>> {
         use icmpv4::DestinationUnreachable::FragmentationNeeded;
-        Some(match *self {
+        Some(match self {
             Self::DestinationUnreachable { code, next_hop_mtu } => {
                 icmpv4::Repr::DestinationUnreachable {
                     code,
@@ -122,11 +118,11 @@ impl Icmpv4Error {
 }
 
 /// Applies every rule; returns the offending header, parsed.
-pub(super) fn check<'a>(
-    offending: &'a [u8],
+pub(super) fn check(
+    offending: &[u8],
     error: Icmpv4Error,
-    context: &Context,
-) -> Result<ipv4::Repr<'a>, Refusal> {
+    context: Context,
+) -> Result<ipv4::Repr<'_>, Refusal> {
     if matches!(error, Icmpv4Error::SourceQuench) {
         return Err(Refusal::SourceQuenchDeprecated);
     }
@@ -184,7 +180,7 @@ pub(super) fn check<'a>(
 }
 
 /// What an IPv4 source that does not name a single host is, or `None`.
-fn not_a_single_host(src: Ipv4Addr, context: &Context) -> Option<&'static str> {
+fn not_a_single_host(src: Ipv4Addr, context: Context) -> Option<&'static str> {
     let first = src.octets()[0];
     Some(if first == 0 {
         "in 0.0.0.0/8 (\"this network\")"
@@ -216,7 +212,7 @@ pub fn build_v4(
     offending: &[u8],
     error: Icmpv4Error,
     source: Ipv4Addr,
-    context: &Context,
+    context: Context,
     options: &Options<'_>,
     out: &mut [u8],
 ) -> Result<usize, Refusal> {

@@ -84,8 +84,8 @@ impl Icmpv6Error {
     }
 
     /// The message quoting `original`.
-    const fn repr<'a>(&self, original: &'a [u8], extension: Option<&'a [u8]>) -> icmpv6::Repr<'a> {
-        match *self {
+    const fn repr<'a>(self, original: &'a [u8], extension: Option<&'a [u8]>) -> icmpv6::Repr<'a> {
+        match self {
             Self::DestinationUnreachable { code } => icmpv6::Repr::DestinationUnreachable {
                 code,
                 original,
@@ -110,7 +110,7 @@ impl Icmpv6Error {
 pub(super) fn check(
     offending: &[u8],
     error: Icmpv6Error,
-    context: &Context,
+    context: Context,
 ) -> Result<ipv6::Repr, Refusal> {
     super::check_version(offending, IpVersion::V6)?;
     let ip = ipv6::Repr::parse(&ipv6::Packet::new_unchecked(offending))
@@ -172,7 +172,7 @@ pub(super) fn check(
 }
 
 /// What an IPv6 source that does not name a single node is, or `None`.
-fn not_a_single_node(src: Ipv6Addr, context: &Context) -> Option<&'static str> {
+fn not_a_single_node(src: Ipv6Addr, context: Context) -> Option<&'static str> {
     Some(if src.is_unspecified() {
         "the unspecified address"
     } else if src.is_loopback() && !context.looped_back {
@@ -200,7 +200,7 @@ pub fn build_v6(
     offending: &[u8],
     error: Icmpv6Error,
     source: Ipv6Addr,
-    context: &Context,
+    context: Context,
     options: &Options<'_>,
     out: &mut [u8],
 ) -> Result<usize, Refusal> {

@@ -48,12 +48,12 @@ const LINUX_V4_BIG_PROBE_HEAD: &str = "450005dc1235000001118d3e0a4d00020a4e00029
 /// other 548 are the probe's first 548.
 const LINUX_V4_BIG_TE_HEAD: &str = "45c00240986d00004001caf30a4d00010a4d00020b00084b00000000";
 
-/// fd77::2:40001 -> fd78::2:33438 UDP, traffic class 0xb9, flow 0x921d7,
+/// `[fd77::2]:40001` -> `[fd78::2]:33438` UDP, traffic class 0xb9, flow 0x921d7,
 /// hop limit 1, 52 zero bytes of data.
 const LINUX_V6_PROBE: &str = "6b9921d7003c1101fd770000000000000000000000000002fd7800000000000000000000000000029c41829e003cfb4100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
 /// The router's Time Exceeded about it (flow label 0x0280b, hop limit 64).
 const LINUX_V6_TE: &str = "6000280b006c3a40fd770000000000000000000000000001fd77000000000000000000000000000203004d66000000006b9921d7003c1101fd770000000000000000000000000002fd7800000000000000000000000000029c41829e003cfb4100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
-/// fd77::2:40001 -> fd77::1:33440, 12 bytes, to the router itself.
+/// `[fd77::2]:40001` -> `[fd77::1]:33440`, 12 bytes, to the router itself.
 const LINUX_V6_PROBE_LOCAL: &str = "6b9e777c00141140fd770000000000000000000000000002fd7700000000000000000000000000019c4182a00014fb17000000000000000000000000";
 /// The router's Port Unreachable about it (flow label 0x13ed9).
 const LINUX_V6_PU: &str = "60013ed900443a40fd770000000000000000000000000001fd7700000000000000000000000000020104fa1a000000006b9e777c00141140fd770000000000000000000000000002fd7700000000000000000000000000019c4182a00014fb17000000000000000000000000";
@@ -109,7 +109,7 @@ fn build4(offending: &[u8], error: Icmpv4Error, options: &Options<'_>) -> Result
         offending,
         error,
         ROUTER_V4,
-        &Context::default(),
+        Context::default(),
         options,
         &mut out,
     )?;
@@ -122,7 +122,7 @@ fn build6(offending: &[u8], error: Icmpv6Error, options: &Options<'_>) -> Result
         offending,
         error,
         ROUTER_V6,
-        &Context::default(),
+        Context::default(),
         options,
         &mut out,
     )?;
@@ -270,7 +270,7 @@ fn output_too_small_names_the_length() {
         &probe,
         PORT_UNREACHABLE,
         ROUTER_V4,
-        &Context::default(),
+        Context::default(),
         &Options::default(),
         &mut out,
     );
@@ -280,7 +280,7 @@ fn output_too_small_names_the_length() {
         &probe,
         HOP_LIMIT_EXCEEDED,
         ROUTER_V6,
-        &Context::default(),
+        Context::default(),
         &Options::default(),
         &mut [0u8; 100],
     );

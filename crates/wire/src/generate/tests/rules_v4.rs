@@ -54,7 +54,7 @@ fn udp_probe() -> Vec<u8> {
     v4(HOST, SERVER, protocol::UDP, &udp(45678, 33434, 32))
 }
 
-fn refusal(offending: &[u8], error: Icmpv4Error, context: &Context) -> Refusal {
+fn refusal(offending: &[u8], error: Icmpv4Error, context: Context) -> Refusal {
     let mut out = [0u8; 600];
     let got = build_v4(
         offending,
@@ -73,7 +73,7 @@ fn refusal(offending: &[u8], error: Icmpv4Error, context: &Context) -> Refusal {
 fn port_unreachable_about_port_unreachable_is_refused() {
     // The router's own Port Unreachable, as Linux sent it, coming back.
     let offending = hex(LINUX_V4_PU_TOSB8);
-    let r = refusal(&offending, PORT_UNREACHABLE, &Context::default());
+    let r = refusal(&offending, PORT_UNREACHABLE, Context::default());
     assert_eq!(
         r,
         Refusal::ErrorAboutError {
@@ -90,7 +90,7 @@ fn port_unreachable_about_port_unreachable_is_refused() {
         body[0] = msg_type;
         let offending = v4(HOST, SERVER, protocol::ICMP, &body);
         assert_eq!(
-            refusal(&offending, TTL_EXCEEDED, &Context::default()),
+            refusal(&offending, TTL_EXCEEDED, Context::default()),
             Refusal::ErrorAboutError {
                 version: IpVersion::V4,
                 msg_type
@@ -131,7 +131,7 @@ fn echo_and_other_informational_messages_get_errors() {
     // an error.
     let offending = v4(HOST, SERVER, protocol::ICMP, &[]);
     assert_eq!(
-        refusal(&offending, TTL_EXCEEDED, &Context::default()),
+        refusal(&offending, TTL_EXCEEDED, Context::default()),
         Refusal::MalformedOffending(Malformed::Truncated {
             what: "ICMPv4 header",
             needed: 1,
@@ -151,7 +151,7 @@ fn non_initial_fragment_is_refused_first_fragment_is_not() {
     let mut view = ipv4::Packet::new_unchecked(&mut offending[..]);
     view.set_frag_offset(1480);
     view.fill_checksum();
-    let r = refusal(&offending, TTL_EXCEEDED, &Context::default());
+    let r = refusal(&offending, TTL_EXCEEDED, Context::default());
     assert_eq!(
         r,
         Refusal::NonInitialFragment {
@@ -172,7 +172,7 @@ fn non_initial_fragment_is_refused_first_fragment_is_not() {
         p
     };
     assert!(matches!(
-        refusal(&offending, TTL_EXCEEDED, &Context::default()),
+        refusal(&offending, TTL_EXCEEDED, Context::default()),
         Refusal::NonInitialFragment { offset: 8, .. }
     ));
 }
@@ -185,7 +185,7 @@ fn broadcast_and_multicast_destinations_are_refused() {
         Ipv4Addr::new(239, 1, 2, 3),
     ] {
         let offending = v4(HOST, dst, protocol::UDP, &udp(5353, 5353, 20));
-        let r = refusal(&offending, PORT_UNREACHABLE, &Context::default());
+        let r = refusal(&offending, PORT_UNREACHABLE, Context::default());
         assert_eq!(
             r,
             Refusal::DestinationBroadcastOrMulticast {
@@ -213,7 +213,7 @@ fn broadcast_and_multicast_destinations_are_refused() {
         ..Context::default()
     };
     assert!(matches!(
-        refusal(&offending, PORT_UNREACHABLE, &context),
+        refusal(&offending, PORT_UNREACHABLE, context),
         Refusal::DestinationBroadcastOrMulticast { .. }
     ));
 }
@@ -225,7 +225,7 @@ fn link_layer_broadcast_and_multicast_are_refused() {
             link_layer,
             ..Context::default()
         };
-        let r = refusal(&udp_probe(), TTL_EXCEEDED, &context);
+        let r = refusal(&udp_probe(), TTL_EXCEEDED, context);
         assert_eq!(
             r,
             Refusal::LinkLayerBroadcast {
@@ -237,7 +237,7 @@ fn link_layer_broadcast_and_multicast_are_refused() {
     let r = refusal(
         &udp_probe(),
         TTL_EXCEEDED,
-        &Context {
+        Context {
             link_layer: LinkLayer::Broadcast,
             ..Context::default()
         },
@@ -268,7 +268,7 @@ fn sources_that_are_not_a_single_host_are_refused() {
     for (src, why) in cases {
         let offending = v4(src, SERVER, protocol::UDP, &udp(68, 67, 300));
         assert_eq!(
-            refusal(&offending, PORT_UNREACHABLE, &Context::default()),
+            refusal(&offending, PORT_UNREACHABLE, Context::default()),
             Refusal::SourceNotAUniqueHost {
                 source: IpAddr::V4(src),
                 why
@@ -300,7 +300,7 @@ fn sources_that_are_not_a_single_host_are_refused() {
         &offending,
         PORT_UNREACHABLE,
         Ipv4Addr::LOCALHOST,
-        &looped,
+        looped,
         &Options::default(),
         &mut out,
     )
@@ -312,14 +312,14 @@ fn sources_that_are_not_a_single_host_are_refused() {
         ..Context::default()
     };
     assert!(matches!(
-        refusal(&udp_probe(), TTL_EXCEEDED, &context),
+        refusal(&udp_probe(), TTL_EXCEEDED, context),
         Refusal::SourceNotAUniqueHost { .. }
     ));
 }
 
 #[test]
 fn source_quench_is_never_generated() {
-    let r = refusal(&udp_probe(), Icmpv4Error::SourceQuench, &Context::default());
+    let r = refusal(&udp_probe(), Icmpv4Error::SourceQuench, Context::default());
     assert_eq!(r, Refusal::SourceQuenchDeprecated);
     assert_eq!(
         r.to_string(),
@@ -327,7 +327,7 @@ fn source_quench_is_never_generated() {
     );
     // Even about garbage: the reason is refused before the bytes are read.
     assert_eq!(
-        refusal(&[], Icmpv4Error::SourceQuench, &Context::default()),
+        refusal(&[], Icmpv4Error::SourceQuench, Context::default()),
         Refusal::SourceQuenchDeprecated
     );
 }
@@ -335,7 +335,7 @@ fn source_quench_is_never_generated() {
 #[test]
 fn unreadable_offending_datagrams_are_refused() {
     let good = udp_probe();
-    let malformed = |bytes: &[u8]| match refusal(bytes, TTL_EXCEEDED, &Context::default()) {
+    let malformed = |bytes: &[u8]| match refusal(bytes, TTL_EXCEEDED, Context::default()) {
         Refusal::MalformedOffending(m) => m,
         other => panic!("{other:?}"),
     };
@@ -378,7 +378,7 @@ fn unreadable_offending_datagrams_are_refused() {
     ));
     let mut bad = good.clone();
     bad[8] = 2; // TTL changed, checksum not updated
-    let r = refusal(&bad, TTL_EXCEEDED, &Context::default());
+    let r = refusal(&bad, TTL_EXCEEDED, Context::default());
     assert_eq!(
         r,
         Refusal::BadHeaderChecksum {

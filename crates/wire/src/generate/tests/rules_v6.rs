@@ -40,7 +40,7 @@ fn with_option(dst: Ipv6Addr, option_type: u8) -> Vec<u8> {
     v6(HOST, dst, protocol::DESTINATION_OPTIONS, &payload)
 }
 
-fn refusal(offending: &[u8], error: Icmpv6Error, context: &Context) -> Refusal {
+fn refusal(offending: &[u8], error: Icmpv6Error, context: Context) -> Refusal {
     let mut out = [0u8; 1300];
     let got = build_v6(
         offending,
@@ -55,7 +55,7 @@ fn refusal(offending: &[u8], error: Icmpv6Error, context: &Context) -> Refusal {
     got
 }
 
-fn allowed(offending: &[u8], error: Icmpv6Error, context: &Context) -> Vec<u8> {
+fn allowed(offending: &[u8], error: Icmpv6Error, context: Context) -> Vec<u8> {
     let mut out = [0u8; 1300];
     let n = build_v6(
         offending,
@@ -81,7 +81,7 @@ const UNRECOGNIZED_OPTION: Icmpv6Error = Icmpv6Error::ParameterProblem {
 #[test]
 fn error_about_an_icmpv6_error_is_refused() {
     let offending = hex(LINUX_V6_PU);
-    let r = refusal(&offending, PORT_UNREACHABLE_V6, &Context::default());
+    let r = refusal(&offending, PORT_UNREACHABLE_V6, Context::default());
     assert_eq!(
         r,
         Refusal::ErrorAboutError {
@@ -102,7 +102,7 @@ fn error_about_an_icmpv6_error_is_refused() {
             &[msg_type, 0, 0, 0, 0, 0, 0, 0],
         );
         assert!(matches!(
-            refusal(&offending, HOP_LIMIT_EXCEEDED, &Context::default()),
+            refusal(&offending, HOP_LIMIT_EXCEEDED, Context::default()),
             Refusal::ErrorAboutError { msg_type: t, .. } if t == msg_type
         ));
     }
@@ -111,7 +111,7 @@ fn error_about_an_icmpv6_error_is_refused() {
     payload.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0]);
     let offending = v6(HOST, SERVER, protocol::HOP_BY_HOP, &payload);
     assert!(matches!(
-        refusal(&offending, HOP_LIMIT_EXCEEDED, &Context::default()),
+        refusal(&offending, HOP_LIMIT_EXCEEDED, Context::default()),
         Refusal::ErrorAboutError { msg_type: 3, .. }
     ));
 }
@@ -121,7 +121,7 @@ fn redirect_is_refused_echo_and_ndp_are_not() {
     let mut redirect = vec![137u8, 0, 0, 0, 0, 0, 0, 0];
     redirect.extend_from_slice(&[0; 32]);
     let offending = v6(HOST, SERVER, protocol::ICMPV6, &redirect);
-    let r = refusal(&offending, HOP_LIMIT_EXCEEDED, &Context::default());
+    let r = refusal(&offending, HOP_LIMIT_EXCEEDED, Context::default());
     assert_eq!(r, Refusal::AboutRedirect);
     assert_eq!(
         r.to_string(),
@@ -129,7 +129,7 @@ fn redirect_is_refused_echo_and_ndp_are_not() {
     );
     let echo = [128u8, 0, 0, 0, 0x12, 0x34, 0, 9, 1, 2, 3, 4];
     let offending = v6(HOST, SERVER, protocol::ICMPV6, &echo);
-    let got = allowed(&offending, HOP_LIMIT_EXCEEDED, &Context::default());
+    let got = allowed(&offending, HOP_LIMIT_EXCEEDED, Context::default());
     let id = dissect(&got)
         .unwrap()
         .quote
@@ -138,11 +138,11 @@ fn redirect_is_refused_echo_and_ndp_are_not() {
         .probe_identity();
     assert_eq!((id.icmp_ident, id.icmp_seq), (Some(0x1234), Some(9)));
     let offending = v6(HOST, SERVER, protocol::ICMPV6, &[135, 0, 0, 0, 0, 0, 0, 0]);
-    allowed(&offending, HOP_LIMIT_EXCEEDED, &Context::default());
+    allowed(&offending, HOP_LIMIT_EXCEEDED, Context::default());
     // No type byte: cannot be shown not to be an error.
     let offending = v6(HOST, SERVER, protocol::ICMPV6, &[]);
     assert!(matches!(
-        refusal(&offending, HOP_LIMIT_EXCEEDED, &Context::default()),
+        refusal(&offending, HOP_LIMIT_EXCEEDED, Context::default()),
         Refusal::MalformedOffending(Malformed::Truncated {
             what: "ICMPv6 header",
             ..
@@ -159,11 +159,11 @@ fn non_initial_fragment_is_refused() {
         payload.extend(udp(45678, 33434, 40));
         v6(HOST, SERVER, protocol::FRAGMENT, &payload)
     };
-    allowed(&fragment(0, true), HOP_LIMIT_EXCEEDED, &Context::default());
+    allowed(&fragment(0, true), HOP_LIMIT_EXCEEDED, Context::default());
     let r = refusal(
         &fragment(1448, false),
         HOP_LIMIT_EXCEEDED,
-        &Context::default(),
+        Context::default(),
     );
     assert_eq!(
         r,
@@ -181,7 +181,7 @@ fn non_initial_fragment_is_refused() {
 #[test]
 fn multicast_destination_refused_except_ptb_and_option_10() {
     let offending = v6(HOST, ALL_NODES, protocol::UDP, &udp(1, 2, 8));
-    let r = refusal(&offending, HOP_LIMIT_EXCEEDED, &Context::default());
+    let r = refusal(&offending, HOP_LIMIT_EXCEEDED, Context::default());
     assert_eq!(
         r,
         Refusal::DestinationBroadcastOrMulticast {
@@ -192,25 +192,25 @@ fn multicast_destination_refused_except_ptb_and_option_10() {
         r.to_string(),
         "the offending packet was sent to the multicast address ff02::1 (RFC 4443 §2.4 (e.3))"
     );
-    let got = allowed(&offending, PTB, &Context::default());
+    let got = allowed(&offending, PTB, Context::default());
     assert_eq!(&got[40..48], &[2, 0, got[42], got[43], 0, 0, 5, 0]);
     // Option type 0x87: high bits 10, "send ICMP even if multicast".
     let got = allowed(
         &with_option(ALL_NODES, 0x87),
         UNRECOGNIZED_OPTION,
-        &Context::default(),
+        Context::default(),
     );
     assert_eq!(&got[40..48], &[4, 2, got[42], got[43], 0, 0, 0, 42]);
     // High bits 11: only for unicast destinations.
     let offending = with_option(ALL_NODES, 0xc7);
     assert!(matches!(
-        refusal(&offending, UNRECOGNIZED_OPTION, &Context::default()),
+        refusal(&offending, UNRECOGNIZED_OPTION, Context::default()),
         Refusal::DestinationBroadcastOrMulticast { .. }
     ));
     allowed(
         &with_option(SERVER, 0xc7),
         UNRECOGNIZED_OPTION,
-        &Context::default(),
+        Context::default(),
     );
     // The exception is for code 2 only, and a pointer inside the packet.
     let erroneous = Icmpv6Error::ParameterProblem {
@@ -223,7 +223,7 @@ fn multicast_destination_refused_except_ptb_and_option_10() {
     };
     for error in [erroneous, beyond, PORT_UNREACHABLE_V6] {
         assert!(matches!(
-            refusal(&with_option(ALL_NODES, 0x87), error, &Context::default()),
+            refusal(&with_option(ALL_NODES, 0x87), error, Context::default()),
             Refusal::DestinationBroadcastOrMulticast { .. }
         ));
     }
@@ -236,7 +236,7 @@ fn link_layer_multicast_and_broadcast_share_the_exceptions() {
             link_layer,
             ..Context::default()
         };
-        let r = refusal(&udp_probe(), HOP_LIMIT_EXCEEDED, &context);
+        let r = refusal(&udp_probe(), HOP_LIMIT_EXCEEDED, context);
         assert_eq!(
             r,
             Refusal::LinkLayerBroadcast {
@@ -244,8 +244,8 @@ fn link_layer_multicast_and_broadcast_share_the_exceptions() {
                 link_layer
             }
         );
-        allowed(&udp_probe(), PTB, &context);
-        allowed(&with_option(SERVER, 0x87), UNRECOGNIZED_OPTION, &context);
+        allowed(&udp_probe(), PTB, context);
+        allowed(&with_option(SERVER, 0x87), UNRECOGNIZED_OPTION, context);
     }
     let r = Refusal::LinkLayerBroadcast {
         version: IpVersion::V6,
@@ -270,7 +270,7 @@ fn sources_that_are_not_a_single_node_are_refused() {
         let offending = v6(src, SERVER, protocol::UDP, &udp(1, 2, 8));
         // Not even a Packet Too Big: (e.6) has no exception.
         assert_eq!(
-            refusal(&offending, PTB, &Context::default()),
+            refusal(&offending, PTB, Context::default()),
             Refusal::SourceNotAUniqueHost {
                 source: IpAddr::V6(src),
                 why
@@ -279,7 +279,7 @@ fn sources_that_are_not_a_single_node_are_refused() {
     }
     let offending = v6(Ipv6Addr::UNSPECIFIED, SERVER, protocol::UDP, &[]);
     assert_eq!(
-        refusal(&offending, PTB, &Context::default()).to_string(),
+        refusal(&offending, PTB, Context::default()).to_string(),
         "the offending datagram's source :: is the unspecified address, not a single host (RFC 4443 §2.4 (e.6))"
     );
     let looped = Context {
@@ -292,13 +292,13 @@ fn sources_that_are_not_a_single_node_are_refused() {
         protocol::UDP,
         &udp(1, 2, 8),
     );
-    allowed(&offending, PORT_UNREACHABLE_V6, &looped);
+    allowed(&offending, PORT_UNREACHABLE_V6, looped);
     let anycast = Context {
         source_is_not_unique: true,
         ..Context::default()
     };
     assert!(matches!(
-        refusal(&udp_probe(), HOP_LIMIT_EXCEEDED, &anycast),
+        refusal(&udp_probe(), HOP_LIMIT_EXCEEDED, anycast),
         Refusal::SourceNotAUniqueHost {
             why: "known to this node as an anycast address",
             ..
@@ -309,7 +309,7 @@ fn sources_that_are_not_a_single_node_are_refused() {
 #[test]
 fn unreadable_packets_are_refused_incomplete_chains_are_not() {
     let good = udp_probe();
-    let malformed = |bytes: &[u8]| match refusal(bytes, HOP_LIMIT_EXCEEDED, &Context::default()) {
+    let malformed = |bytes: &[u8]| match refusal(bytes, HOP_LIMIT_EXCEEDED, Context::default()) {
         Refusal::MalformedOffending(m) => m,
         other => panic!("{other:?}"),
     };
@@ -346,7 +346,7 @@ fn unreadable_packets_are_refused_incomplete_chains_are_not() {
         code: icmpv6::ParameterProblem::IncompleteHeaderChain,
         pointer: 40,
     };
-    allowed(&offending, incomplete, &Context::default());
+    allowed(&offending, incomplete, Context::default());
 }
 
 #[test]
