@@ -18,6 +18,7 @@ pub mod dissect;
 pub mod error;
 pub mod extension;
 pub mod field;
+pub mod generate;
 mod icmp;
 pub mod icmpv4;
 pub mod icmpv6;
