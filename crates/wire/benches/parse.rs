@@ -63,6 +63,7 @@ fn ours_full(packet: &[u8]) -> u32 {
     let Some(d) = dissect(packet) else {
         return 0;
     };
+    black_box(&d);
     let mut sum = u32::from(d.msg_type.unwrap_or(0)) + u32::from(d.code.unwrap_or(0));
     sum += u32::from(d.checksum_status == ChecksumStatus::Valid);
     sum += u32::from(d.message.is_ok());
@@ -130,6 +131,7 @@ fn etherparse(packet: &[u8]) -> u32 {
     let Ok(sliced) = SlicedPacket::from_ip(packet) else {
         return 0;
     };
+    black_box(&sliced);
     match (&sliced.net, &sliced.transport) {
         (_, Some(TransportSlice::Icmpv4(s))) => {
             let icmp_type = s.icmp_type();
@@ -148,17 +150,13 @@ fn etherparse(packet: &[u8]) -> u32 {
     }
 }
 
-/// One side of the comparison: takes an IP packet apart, returns a fold of
-/// what it found.
-type Side = fn(&[u8]) -> u32;
-
 /// How many packets the set holds.
 fn count(packets: &[Vec<u8>]) -> u32 {
     u32::try_from(packets.len()).expect("fewer than 2^32 packets")
 }
 
 /// Runs `f` over the whole set once.
-fn pass(packets: &[Vec<u8>], f: Side) -> u32 {
+fn pass(packets: &[Vec<u8>], f: impl Fn(&[u8]) -> u32) -> u32 {
     packets
         .iter()
         .fold(0u32, |acc, p| acc.wrapping_add(f(black_box(p))))
@@ -189,10 +187,10 @@ fn criterion_benches(c: &mut Criterion, packets: &[Vec<u8>]) {
 
 /// Nanoseconds per packet of `f`: the median of `runs` timed batches of
 /// `iters` passes over the set.
-fn time_per_packet(packets: &[Vec<u8>], f: Side, iters: u32) -> f64 {
+fn time_per_packet(packets: &[Vec<u8>], f: impl Fn(&[u8]) -> u32, iters: u32) -> f64 {
     let start = Instant::now();
     for _ in 0..iters {
-        black_box(pass(packets, f));
+        black_box(pass(packets, &f));
     }
     let elapsed = start.elapsed();
     elapsed.as_secs_f64() * 1e9 / (f64::from(iters) * f64::from(count(packets)))
@@ -203,34 +201,39 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
+/// Passes of `f` over the set that take about 20 ms, found in a 200 ms
+/// warm-up.
+fn batch_size(packets: &[Vec<u8>], f: impl Fn(&[u8]) -> u32) -> u32 {
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < Duration::from_millis(200) {
+        black_box(pass(packets, &f));
+        n += 1;
+    }
+    (n / 10).max(1)
+}
+
 /// Our own interleaved timing loop, so that the ratio comes out of one run.
 fn ratio(packets: &[Vec<u8>]) {
-    let sides: [(&str, Side); 3] = [
-        ("ours, full dissect", ours_full),
-        ("ours, message only", ours_message),
-        ("etherparse", etherparse),
+    const RUNS: usize = 15;
+    let iters = [
+        batch_size(packets, ours_full),
+        batch_size(packets, ours_message),
+        batch_size(packets, etherparse),
     ];
-    // Warm-up: 200 ms each, which also sizes a batch to about 20 ms.
-    let mut iters = [0u32; 3];
-    for (i, (_, f)) in sides.iter().enumerate() {
-        let start = Instant::now();
-        let mut n = 0u32;
-        while start.elapsed() < Duration::from_millis(200) {
-            black_box(pass(packets, *f));
-            n += 1;
-        }
-        iters[i] = (n / 10).max(1);
-    }
     let mut samples: [Vec<f64>; 3] = Default::default();
-    for _ in 0..15 {
-        for (i, (_, f)) in sides.iter().enumerate() {
-            samples[i].push(time_per_packet(packets, *f, iters[i]));
-        }
+    for _ in 0..RUNS {
+        samples[0].push(time_per_packet(packets, ours_full, iters[0]));
+        samples[1].push(time_per_packet(packets, ours_message, iters[1]));
+        samples[2].push(time_per_packet(packets, etherparse, iters[2]));
     }
     let ns: Vec<f64> = samples.into_iter().map(median).collect();
     println!();
-    println!("own timing, median of 15 interleaved batches of ~20 ms:");
-    for ((name, _), ns) in sides.iter().zip(&ns) {
+    println!("own timing, median of {RUNS} interleaved batches of ~20 ms each:");
+    for (name, ns) in ["ours, full dissect", "ours, message only", "etherparse"]
+        .iter()
+        .zip(&ns)
+    {
         println!(
             "  {name:<20} {ns:8.1} ns/packet  {:>12.0} packets/s",
             1e9 / ns
@@ -241,6 +244,22 @@ fn ratio(packets: &[Vec<u8>]) {
         ns[2] / ns[0],
         ns[2] / ns[1]
     );
+}
+
+/// For a profiler: `ICMPKIT_BENCH_PROFILE=full|message|etherparse` runs
+/// only that side, `passes` times over the set, and nothing else.
+fn profile(packets: &[Vec<u8>], side: &str, passes: u32) {
+    let f: fn(&[u8]) -> u32 = match side {
+        "full" => ours_full,
+        "message" => ours_message,
+        "etherparse" => etherparse,
+        other => panic!("ICMPKIT_BENCH_PROFILE={other}: expected full, message or etherparse"),
+    };
+    let mut acc = 0u32;
+    for _ in 0..passes {
+        acc = acc.wrapping_add(pass(packets, f));
+    }
+    println!("{side}: {passes} passes, fold {acc}");
 }
 
 /// Prints the packet mix by family, type and code, and what each side made
@@ -289,6 +308,10 @@ fn describe(packets: &[Vec<u8>]) {
 
 fn main() {
     let packets = corpus();
+    if let Ok(side) = std::env::var("ICMPKIT_BENCH_PROFILE") {
+        profile(&packets, &side, 2000);
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
     // then criterion runs each function once and the ratio is skipped.
