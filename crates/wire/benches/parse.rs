@@ -304,6 +304,13 @@ fn describe(packets: &[Vec<u8>]) {
         .filter(|p| SlicedPacket::from_ip(p).is_ok())
         .count();
     println!("etherparse sliced {theirs} of {} packets", packets.len());
+    println!(
+        "size_of: Dissection {} bytes, Quote {}, Message {}; etherparse SlicedPacket {}",
+        size_of::<icmpkit_wire::dissect::Dissection<'_>>(),
+        size_of::<icmpkit_wire::quote::Quote<'_>>(),
+        size_of::<icmpkit_wire::dissect::Message<'_>>(),
+        size_of::<SlicedPacket<'_>>(),
+    );
 }
 
 fn main() {
