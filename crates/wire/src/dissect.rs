@@ -128,6 +128,50 @@ pub struct Dissection<'a> {
     pub extension: Option<Result<ExtensionStructure<'a>>>,
 }
 
+impl Dissection<'_> {
+    /// The first thing found malformed at any layer: the outer header or
+    /// the message, the quote, the extension structure or one of its
+    /// objects, or an NDP option. `None` when everything read cleanly.
+    pub fn problem(&self) -> Option<Malformed> {
+        let message = match &self.message {
+            Ok(message) => message,
+            Err(reason) => return Some(*reason),
+        };
+        if let Some(Err(reason)) = &self.quote {
+            return Some(*reason);
+        }
+        match &self.extension {
+            Some(Err(reason)) => return Some(*reason),
+            Some(Ok(ext)) => {
+                if let Some(Err(reason)) = ext.objects().find(core::result::Result::is_err) {
+                    return Some(reason);
+                }
+            }
+            None => {}
+        }
+        if let Message::V6(repr) = message
+            && let Some(options) = ndp_options(repr)
+            && let Some(Err(reason)) = options.into_iter().find(core::result::Result::is_err)
+        {
+            return Some(reason);
+        }
+        None
+    }
+}
+
+/// The NDP options an ICMPv6 message carries.
+fn ndp_options<'a>(repr: &icmpv6::Repr<'a>) -> Option<icmpv6::ndp::NdpOptions<'a>> {
+    use icmpv6::Repr as R;
+    match *repr {
+        R::RouterSolicitation { options }
+        | R::NeighborSolicitation { options, .. }
+        | R::NeighborAdvertisement { options, .. }
+        | R::Redirect { options, .. } => Some(options),
+        R::RouterAdvertisement(ra) => Some(ra.options),
+        _ => None,
+    }
+}
+
 /// Takes apart one IP packet. Returns `None` when it does not carry an ICMP
 /// header (another protocol, a non-initial fragment, or too few bytes to
 /// tell); a packet that claims to carry ICMP but cannot be read is returned
@@ -146,126 +190,144 @@ fn dissect_v4(packet: &[u8]) -> Option<Dissection<'_>> {
     }
     let src = IpAddr::V4(crate::field::get_ipv4(packet, 12)?);
     let dst = IpAddr::V4(crate::field::get_ipv4(packet, 16)?);
+    let outer = Outer {
+        version: IpVersion::V4,
+        src,
+        dst,
+        hop_limit: packet[8],
+    };
     let view = match ipv4::Packet::new_checked_lax(packet) {
         Ok(view) => view,
-        Err(reason) => return Some(unreadable(IpVersion::V4, src, dst, packet[8], reason)),
+        Err(reason) => {
+            return Some(assemble(
+                outer,
+                &[],
+                true,
+                ChecksumStatus::Unverified,
+                Err(reason),
+            ));
+        }
     };
     if view.frag_offset() != 0 {
         return None;
     }
     let header_len = view.header_len();
-    let end = usize::from(view.total_len()).min(packet.len());
-    let icmp = packet.get(header_len..end).unwrap_or_default();
-    let claimed = usize::from(view.total_len()).saturating_sub(view.header_len());
-    let truncated = view.more_frags() || icmp.len() < claimed;
-    let mut d = base(IpVersion::V4, src, dst, view.ttl(), icmp, truncated);
-    d.message = icmpv4::Packet::new_checked(icmp)
-        .and_then(|p| {
-            if !truncated {
-                d.checksum_status = status(p.verify_checksum());
-            }
-            icmpv4::Repr::parse(&p)
-        })
-        .map(Message::V4);
-    Some(finish(d))
+    let total_len = usize::from(view.total_len());
+    let icmp = packet
+        .get(header_len..total_len.min(packet.len()))
+        .unwrap_or_default();
+    let truncated = view.more_frags() || icmp.len() < total_len.saturating_sub(header_len);
+    let (checksum_status, message) = match icmpv4::Packet::new_checked(icmp) {
+        Ok(p) => (
+            verdict(truncated, || p.verify_checksum()),
+            icmpv4::Repr::parse(&p).map(Message::V4),
+        ),
+        Err(reason) => (ChecksumStatus::Unverified, Err(reason)),
+    };
+    Some(assemble(outer, icmp, truncated, checksum_status, message))
 }
 
 fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
     let view = ipv6::Packet::new_checked_lax(packet).ok()?;
     let (src6, dst6) = (view.src_addr(), view.dst_addr());
-    let (src, dst) = (IpAddr::V6(src6), IpAddr::V6(dst6));
-    let end = (ipv6::HEADER_LEN + usize::from(view.payload_len())).min(packet.len());
-    let payload = packet.get(ipv6::HEADER_LEN..end).unwrap_or_default();
-    let upper = match ipv6::walk_extensions_lax(view.next_header(), payload) {
-        Ok(upper) => upper,
-        Err(reason) => {
-            return Some(unreadable(
-                IpVersion::V6,
-                src,
-                dst,
-                view.hop_limit(),
-                reason,
-            ));
+    let outer = Outer {
+        version: IpVersion::V6,
+        src: IpAddr::V6(src6),
+        dst: IpAddr::V6(dst6),
+        hop_limit: view.hop_limit(),
+    };
+    let payload_len = usize::from(view.payload_len());
+    let payload = packet
+        .get(ipv6::HEADER_LEN..(ipv6::HEADER_LEN + payload_len).min(packet.len()))
+        .unwrap_or_default();
+    // Most ICMPv6 follows the fixed header directly: skip the walk then.
+    let (offset, more_fragments) = if view.next_header() == protocol::ICMPV6 {
+        (0, false)
+    } else {
+        match ipv6::walk_extensions_lax(view.next_header(), payload) {
+            Ok(upper) if upper.protocol == protocol::ICMPV6 => match upper.fragment {
+                Some(f) if f.offset != 0 => return None,
+                fragment => (upper.offset, fragment.is_some_and(|f| f.more)),
+            },
+            Ok(_) => return None,
+            Err(reason) => {
+                return Some(assemble(
+                    outer,
+                    &[],
+                    true,
+                    ChecksumStatus::Unverified,
+                    Err(reason),
+                ));
+            }
         }
     };
-    if upper.protocol != protocol::ICMPV6 || upper.fragment.is_some_and(|f| f.offset != 0) {
-        return None;
-    }
-    let icmp = payload.get(upper.offset..).unwrap_or_default();
-    let claimed = usize::from(view.payload_len()).saturating_sub(upper.offset);
-    let truncated = upper.fragment.is_some_and(|f| f.more) || icmp.len() < claimed;
-    let mut d = base(IpVersion::V6, src, dst, view.hop_limit(), icmp, truncated);
-    d.message = icmpv6::Packet::new_checked(icmp)
-        .and_then(|p| {
-            if !truncated {
-                d.checksum_status = status(p.verify_checksum(src6, dst6));
-            }
-            icmpv6::Repr::parse(&p)
-        })
-        .map(Message::V6);
-    Some(finish(d))
+    let icmp = payload.get(offset..).unwrap_or_default();
+    let truncated = more_fragments || icmp.len() < payload_len.saturating_sub(offset);
+    let (checksum_status, message) = match icmpv6::Packet::new_checked(icmp) {
+        Ok(p) => (
+            verdict(truncated, || p.verify_checksum(src6, dst6)),
+            icmpv6::Repr::parse(&p).map(Message::V6),
+        ),
+        Err(reason) => (ChecksumStatus::Unverified, Err(reason)),
+    };
+    Some(assemble(outer, icmp, truncated, checksum_status, message))
 }
 
-const fn status(valid: bool) -> ChecksumStatus {
-    if valid {
+/// The checksum verdict: unverifiable on a partial message.
+fn verdict(truncated: bool, verify: impl FnOnce() -> bool) -> ChecksumStatus {
+    if truncated {
+        ChecksumStatus::Unverified
+    } else if verify() {
         ChecksumStatus::Valid
     } else {
         ChecksumStatus::Invalid
     }
 }
 
-/// The fields every dissection has, before the message is parsed.
-fn base(
+/// The outer header's fields a dissection reports.
+#[derive(Clone, Copy)]
+struct Outer {
     version: IpVersion,
     src: IpAddr,
     dst: IpAddr,
     hop_limit: u8,
-    icmp: &[u8],
+}
+
+/// Builds the dissection once, adding the quote and extensions of a parsed
+/// message.
+fn assemble<'a>(
+    outer: Outer,
+    icmp: &'a [u8],
     truncated: bool,
-) -> Dissection<'_> {
+    checksum_status: ChecksumStatus,
+    message: Result<Message<'a>>,
+) -> Dissection<'a> {
+    let (quote, extension) = match &message {
+        Ok(message) => match message.error_body() {
+            Some((original, extension)) => (
+                Some(quote::parse(original, outer.version)),
+                extension.map(ExtensionStructure::new_checked),
+            ),
+            None => (
+                None,
+                message.probe_request().map(ExtensionStructure::new_checked),
+            ),
+        },
+        Err(_) => (None, None),
+    };
     Dissection {
-        version,
-        src,
-        dst,
-        hop_limit,
+        version: outer.version,
+        src: outer.src,
+        dst: outer.dst,
+        hop_limit: outer.hop_limit,
         icmp,
         truncated,
         msg_type: icmp.first().copied(),
         code: icmp.get(1).copied(),
         checksum: crate::field::get_u16(icmp, 2),
-        checksum_status: ChecksumStatus::Unverified,
-        message: Err(Malformed::Truncated {
-            what: "ICMP header",
-            needed: 8,
-            available: icmp.len(),
-        }),
-        quote: None,
-        extension: None,
+        checksum_status,
+        message,
+        quote,
+        extension,
     }
-}
-
-/// A packet whose outer header says ICMP but cannot be read.
-fn unreadable(
-    version: IpVersion,
-    src: IpAddr,
-    dst: IpAddr,
-    hop_limit: u8,
-    reason: Malformed,
-) -> Dissection<'static> {
-    let mut d = base(version, src, dst, hop_limit, &[], true);
-    d.message = Err(reason);
-    d
-}
-
-/// Adds the quote and extensions of a parsed message.
-fn finish(mut d: Dissection<'_>) -> Dissection<'_> {
-    if let Ok(message) = d.message {
-        if let Some((original, extension)) = message.error_body() {
-            d.quote = Some(quote::parse(original, d.version));
-            d.extension = extension.map(ExtensionStructure::new_checked);
-        } else if let Some(request) = message.probe_request() {
-            d.extension = Some(ExtensionStructure::new_checked(request));
-        }
-    }
-    d
 }

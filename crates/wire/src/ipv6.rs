@@ -156,7 +156,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// buffer this is empty; use [`Packet::payload_lax`] there.
     pub fn payload(&self) -> &[u8] {
         let end = HEADER_LEN + usize::from(self.payload_len());
-        self.buffer.as_ref().get(HEADER_LEN..end).unwrap_or_default()
+        self.buffer
+            .as_ref()
+            .get(HEADER_LEN..end)
+            .unwrap_or_default()
     }
 
     /// The payload as far as the buffer holds it (after

@@ -451,8 +451,8 @@ fn rfc5837_name_sub_object_of_length_0() {
     assert_eq!(
         objects(&packet),
         vec![Err(
-            "RFC 5837 interface name sub-object: length 0 is zero, \
-                  but the length counts its own octet"
+            "RFC 5837 interface name sub-object: length 0 is not allowed: \
+             the length counts its own octet and is a multiple of 4"
                 .to_owned()
         )]
     );

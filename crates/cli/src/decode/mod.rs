@@ -51,7 +51,7 @@ pub struct Counts {
     pub frames: u64,
     /// ICMP/ICMPv6 packets decoded (malformed ones included).
     pub icmp: u64,
-    /// ICMP packets that were malformed (or whose quote or extension was).
+    /// ICMP packets malformed at any layer (see `Dissection::problem`).
     pub malformed: u64,
     /// ICMP packets whose checksum did not verify.
     pub bad_checksum: u64,
@@ -125,10 +125,7 @@ fn emit(
         return Ok(());
     };
     counts.icmp += 1;
-    let malformed = d.message.is_err()
-        || matches!(d.quote, Some(Err(_)))
-        || matches!(d.extension, Some(Err(_)));
-    counts.malformed += u64::from(malformed);
+    counts.malformed += u64::from(d.problem().is_some());
     counts.bad_checksum += u64::from(d.checksum_status == dissect::ChecksumStatus::Invalid);
     renderer.packet(out, packet, &d)
 }

@@ -287,7 +287,9 @@ fn take_name<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8]> {
         rule,
     };
     if len == 0 {
-        return Err(invalid("is zero, but the length counts its own octet"));
+        return Err(invalid(
+            "is not allowed: the length counts its own octet and is a multiple of 4",
+        ));
     }
     if !len.is_multiple_of(4) {
         return Err(invalid("is not a multiple of 4"));
@@ -406,7 +408,10 @@ mod tests {
         };
         assert_eq!(
             name_error(0),
-            e(0, "is zero, but the length counts its own octet")
+            e(
+                0,
+                "is not allowed: the length counts its own octet and is a multiple of 4"
+            )
         );
         assert_eq!(name_error(5), e(5, "is not a multiple of 4"));
         assert_eq!(name_error(68), e(68, "exceeds the maximum of 64"));

@@ -119,12 +119,20 @@ fn quote_resembling_an_extension_stays_quote() {
     bytes.extend_from_slice(&[0x11; 128]);
     bytes.extend_from_slice(&[0x23, 0x23, 0, 0, 0, 0, 8, 0, 0x49, 0, 0, 5]);
     let repr = Repr::parse(&Packet::new_checked(&bytes[..]).unwrap()).unwrap();
-    let Repr::TimeExceeded { original, extension, .. } = repr else {
+    let Repr::TimeExceeded {
+        original,
+        extension,
+        ..
+    } = repr
+    else {
         panic!("{repr:?}");
     };
     assert_eq!((original.len(), extension), (140, None));
     let mut out = std::vec![0u8; repr.buffer_len()];
     repr.emit(&mut Packet::new_unchecked(&mut out[..]));
     assert_eq!(out[5], 0, "no extension: no length attribute");
-    assert_eq!(Repr::parse(&Packet::new_checked(&out[..]).unwrap()).unwrap(), repr);
+    assert_eq!(
+        Repr::parse(&Packet::new_checked(&out[..]).unwrap()).unwrap(),
+        repr
+    );
 }

@@ -266,7 +266,10 @@ fn malformed_payload_stops_iteration() {
     );
     // RFC 5837 name sub-objects of length 0, 5 and 68.
     for (len, rule) in [
-        (0, "is zero, but the length counts its own octet"),
+        (
+            0,
+            "is not allowed: the length counts its own octet and is a multiple of 4",
+        ),
         (5, "is not a multiple of 4"),
         (68, "exceeds the maximum of 64"),
     ] {
