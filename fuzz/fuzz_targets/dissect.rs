@@ -8,10 +8,10 @@ fuzz_target!(|data: &[u8]| {
     let Some(d) = dissect(data) else {
         return;
     };
-    if let Some(Ok(quote)) = &d.quote {
+    if let Some(Ok(quote)) = &d.quote() {
         let _ = quote.probe_identity();
     }
-    if let Some(Ok(ext)) = &d.extension {
+    if let Some(Ok(ext)) = &d.extension() {
         let _ = ext.checksum_status();
         for object in ext.objects() {
             if let Ok(icmpkit_wire::extension::Object::Mpls(stack)) = object {
@@ -22,5 +22,5 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(message) = &d.message {
         let _ = message.error_body();
     }
-    let _ = icmpkit_wire::meaning::summary(d.version, d.msg_type.unwrap_or(0), d.code.unwrap_or(0));
+    let _ = icmpkit_wire::meaning::summary(d.version, d.msg_type().unwrap_or(0), d.code().unwrap_or(0));
 });

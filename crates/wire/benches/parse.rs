@@ -64,11 +64,11 @@ fn ours_full(packet: &[u8]) -> u32 {
         return 0;
     };
     black_box(&d);
-    let mut sum = u32::from(d.msg_type.unwrap_or(0)) + u32::from(d.code.unwrap_or(0));
+    let mut sum = u32::from(d.msg_type().unwrap_or(0)) + u32::from(d.code().unwrap_or(0));
     sum += u32::from(d.checksum_status == ChecksumStatus::Valid);
     sum += u32::from(d.message.is_ok());
-    sum += u32::from(d.quote.is_some_and(|q| q.is_ok())) << 8;
-    sum += u32::from(d.extension.is_some_and(|e| e.is_ok())) << 9;
+    sum += u32::from(d.quote().is_some_and(|q| q.is_ok())) << 8;
+    sum += u32::from(d.extension().is_some_and(|e| e.is_ok())) << 9;
     sum
 }
 
@@ -273,11 +273,11 @@ fn describe(packets: &[Vec<u8>]) {
             continue;
         };
         let family = if d.version == IpVersion::V4 { 4 } else { 6 };
-        let key = (family, d.msg_type.unwrap_or(0), d.code.unwrap_or(0));
+        let key = (family, d.msg_type().unwrap_or(0), d.code().unwrap_or(0));
         *mix.entry(key).or_default() += 1;
         valid += usize::from(d.checksum_status == ChecksumStatus::Valid);
-        quoted += usize::from(d.quote.is_some_and(|q| q.is_ok()));
-        extended += usize::from(d.extension.is_some_and(|e| e.is_ok()));
+        quoted += usize::from(d.quote().is_some_and(|q| q.is_ok()));
+        extended += usize::from(d.extension().is_some_and(|e| e.is_ok()));
     }
     let bytes: usize = packets.iter().map(Vec::len).sum();
     println!(

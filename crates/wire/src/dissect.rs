@@ -87,7 +87,7 @@ impl<'a> Message<'a> {
     }
 
     /// The extension structure an RFC 8335 extended echo request carries.
-    fn probe_request(&self) -> Option<&'a [u8]> {
+    pub fn probe_request(&self) -> Option<&'a [u8]> {
         match *self {
             Self::V4(icmpv4::Repr::ExtendedEchoRequest { request, .. })
             | Self::V6(icmpv6::Repr::ExtendedEchoRequest { request, .. }) => Some(request),
@@ -111,24 +111,47 @@ pub struct Dissection<'a> {
     pub icmp: &'a [u8],
     /// Whether the capture or fragmentation holds less than the whole message.
     pub truncated: bool,
-    /// The type, if at least one byte of ICMP is present.
-    pub msg_type: Option<u8>,
-    /// The code, if present.
-    pub code: Option<u8>,
-    /// The checksum field, if present.
-    pub checksum: Option<u16>,
     /// Whether the checksum verified.
     pub checksum_status: ChecksumStatus,
     /// The parsed message, or why the outer header or the message could not
     /// be read.
     pub message: Result<Message<'a>>,
-    /// For an error message: the quoted datagram, laxly parsed.
-    pub quote: Option<Result<Quote<'a>>>,
-    /// The RFC 4884 extension structure (of an error or an RFC 8335 request).
-    pub extension: Option<Result<ExtensionStructure<'a>>>,
 }
 
-impl Dissection<'_> {
+impl<'a> Dissection<'a> {
+    /// The type, if at least one byte of ICMP is present.
+    pub fn msg_type(&self) -> Option<u8> {
+        self.icmp.first().copied()
+    }
+
+    /// The code, if present.
+    pub fn code(&self) -> Option<u8> {
+        self.icmp.get(1).copied()
+    }
+
+    /// The checksum field, if present.
+    pub fn checksum(&self) -> Option<u16> {
+        crate::field::get_u16(self.icmp, 2)
+    }
+
+    /// For an error message: the quoted datagram, laxly parsed. (Parsed on
+    /// each call: the dissection stays small for callers that never look.)
+    pub fn quote(&self) -> Option<Result<Quote<'a>>> {
+        let (original, _) = self.message.as_ref().ok()?.error_body()?;
+        Some(quote::parse(original, self.version))
+    }
+
+    /// The RFC 4884 extension structure of an error, or the one an RFC 8335
+    /// extended echo request carries.
+    pub fn extension(&self) -> Option<Result<ExtensionStructure<'a>>> {
+        let message = self.message.as_ref().ok()?;
+        let bytes = match message.error_body() {
+            Some((_, extension)) => extension,
+            None => message.probe_request(),
+        }?;
+        Some(ExtensionStructure::new_checked(bytes))
+    }
+
     /// The first thing found malformed at any layer: the outer header or
     /// the message, the quote, the extension structure or one of its
     /// objects, or an NDP option. `None` when everything read cleanly.
@@ -137,11 +160,11 @@ impl Dissection<'_> {
             Ok(message) => message,
             Err(reason) => return Some(*reason),
         };
-        if let Some(Err(reason)) = &self.quote {
-            return Some(*reason);
+        if let Some(Err(reason)) = self.quote() {
+            return Some(reason);
         }
-        match &self.extension {
-            Some(Err(reason)) => return Some(*reason),
+        match self.extension() {
+            Some(Err(reason)) => return Some(reason),
             Some(Ok(ext)) => {
                 if let Some(Err(reason)) = ext.objects().find(core::result::Result::is_err) {
                     return Some(reason);
@@ -293,8 +316,7 @@ struct Outer {
     hop_limit: u8,
 }
 
-/// Builds the dissection once, adding the quote and extensions of a parsed
-/// message.
+/// Builds the dissection.
 fn assemble<'a>(
     outer: Outer,
     icmp: &'a [u8],
@@ -302,19 +324,6 @@ fn assemble<'a>(
     checksum_status: ChecksumStatus,
     message: Result<Message<'a>>,
 ) -> Dissection<'a> {
-    let (quote, extension) = match &message {
-        Ok(message) => match message.error_body() {
-            Some((original, extension)) => (
-                Some(quote::parse(original, outer.version)),
-                extension.map(ExtensionStructure::new_checked),
-            ),
-            None => (
-                None,
-                message.probe_request().map(ExtensionStructure::new_checked),
-            ),
-        },
-        Err(_) => (None, None),
-    };
     Dissection {
         version: outer.version,
         src: outer.src,
@@ -322,12 +331,7 @@ fn assemble<'a>(
         hop_limit: outer.hop_limit,
         icmp,
         truncated,
-        msg_type: icmp.first().copied(),
-        code: icmp.get(1).copied(),
-        checksum: crate::field::get_u16(icmp, 2),
         checksum_status,
         message,
-        quote,
-        extension,
     }
 }

@@ -180,7 +180,7 @@ fn message_reason(packet: &[u8]) -> String {
 fn quote_reason(packet: &[u8]) -> String {
     let d = dissected(packet);
     assert!(d.message.is_ok(), "message: {:?}", d.message);
-    match d.quote {
+    match d.quote() {
         Some(Err(e)) => reason(&e),
         other => panic!("quote should be malformed: {other:?}"),
     }
@@ -191,8 +191,8 @@ fn quote_reason(packet: &[u8]) -> String {
 fn objects(packet: &[u8]) -> Vec<Result<u8, String>> {
     let d = dissected(packet);
     assert!(d.message.is_ok(), "message: {:?}", d.message);
-    assert!(matches!(d.quote, Some(Ok(_))), "quote: {:?}", d.quote);
-    let ext = d.extension.expect("an extension").expect("a good header");
+    assert!(matches!(d.quote(), Some(Ok(_))), "quote: {:?}", d.quote());
+    let ext = d.extension().expect("an extension").expect("a good header");
     ext.objects()
         .map(|o| o.map(|o| o.class_num()).map_err(|e| reason(&e)))
         .collect()
@@ -237,9 +237,9 @@ fn builder_makes_valid_packets() {
     let packet = v4(icmp(3, 3, [0; 4], &quoted_udp_v4()));
     let d = dissected(&packet);
     assert_eq!(d.checksum_status, ChecksumStatus::Valid);
-    let q = d.quote.unwrap().unwrap();
+    let q = d.quote().unwrap().unwrap();
     assert_eq!(q.ip.dst(), IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)));
-    assert!(d.extension.is_none());
+    assert!(d.extension().is_none());
 
     // A Time Exceeded with one good MPLS object.
     let mpls = object(1, 1, &[0x00, 0x01, 0x01, 0x01]);
@@ -260,9 +260,9 @@ fn icmpv4_shorter_than_8_bytes() {
             reason(&d.message.unwrap_err()),
             format!("ICMPv4 header truncated: needs 8 bytes, only {len} present")
         );
-        assert_eq!(d.msg_type, (len >= 1).then_some(8));
+        assert_eq!(d.msg_type(), (len >= 1).then_some(8));
         assert_eq!(d.checksum_status, ChecksumStatus::Unverified);
-        assert!(d.quote.is_none() && d.extension.is_none());
+        assert!(d.quote().is_none() && d.extension().is_none());
     }
 }
 
@@ -276,7 +276,7 @@ fn icmpv6_shorter_than_8_bytes() {
             reason(&d.message.unwrap_err()),
             format!("ICMPv6 header truncated: needs 8 bytes, only {len} present")
         );
-        assert_eq!(d.msg_type, (len >= 1).then_some(128));
+        assert_eq!(d.msg_type(), (len >= 1).then_some(128));
         assert_eq!(d.checksum_status, ChecksumStatus::Unverified);
     }
 }
@@ -295,7 +295,7 @@ fn ipv4_ihl_below_5() {
         );
         // The addresses are still shown; nothing of ICMP is claimed.
         assert_eq!(d.src, IpAddr::V4(Ipv4Addr::from(SRC4)));
-        assert_eq!(d.msg_type, None);
+        assert_eq!(d.msg_type(), None);
     }
 }
 
@@ -489,7 +489,7 @@ fn rfc5837_name_sub_object_over_64() {
     sub.extend_from_slice(&[b'x'; 63]);
     let d_packet = time_exceeded_with_objects(&interface_name_object(&sub));
     let d = dissected(&d_packet);
-    let ext = d.extension.unwrap().unwrap();
+    let ext = d.extension().unwrap().unwrap();
     match ext.objects().next() {
         Some(Ok(Object::InterfaceInformation(info))) => {
             assert_eq!(info.name, Some(&[b'x'; 63][..]));
@@ -578,7 +578,7 @@ fn ipv6_chain_of_100_extension_headers() {
     packet.extend_from_slice(&payload);
     let d = dissected(&packet);
     assert_eq!(d.version, IpVersion::V6);
-    assert_eq!(d.msg_type, None);
+    assert_eq!(d.msg_type(), None);
     assert_eq!(
         reason(&d.message.unwrap_err()),
         "more than 16 IPv6 extension headers: refusing to walk further"
@@ -686,10 +686,10 @@ fn exercise(d: &Dissection<'_>) {
     if let Err(e) = &d.message {
         let _ = e.to_string();
     }
-    if let Some(Err(e)) = &d.quote {
+    if let Some(Err(e)) = &d.quote() {
         let _ = e.to_string();
     }
-    if let Some(Ok(ext)) = &d.extension {
+    if let Some(Ok(ext)) = &d.extension() {
         for o in ext.objects() {
             let _ = format!("{o:?}");
         }

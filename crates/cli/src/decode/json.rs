@@ -68,16 +68,16 @@ pub fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
     put("dst", fields::addr(d.dst));
     put("ttl", d.hop_limit.into());
     put("length", packet.ip.len().into());
-    put("icmp_type", d.msg_type.into());
-    put("icmp_code", d.code.into());
-    let type_info = d.msg_type.and_then(|t| meaning::type_info(d.version, t));
+    put("icmp_type", d.msg_type().into());
+    put("icmp_code", d.code().into());
+    let type_info = d.msg_type().and_then(|t| meaning::type_info(d.version, t));
     let code_info = d
-        .msg_type
-        .zip(d.code)
+        .msg_type()
+        .zip(d.code())
         .and_then(|(t, c)| meaning::code_info(d.version, t, c));
     put("type_name", type_info.map(|i| i.short).into());
     put("code_name", code_info.map(|i| i.short).into());
-    put("checksum", d.checksum.into());
+    put("checksum", d.checksum().into());
     put(
         "checksum_valid",
         match d.checksum_status {
@@ -101,13 +101,13 @@ pub fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
     }
     put(
         "quote",
-        match &d.quote {
+        match &d.quote() {
             None => Value::Null,
             Some(Ok(q)) => fields::quote(q),
             Some(Err(reason)) => json!({"malformed": reason.to_string()}),
         },
     );
-    let (extension, mpls) = match &d.extension {
+    let (extension, mpls) = match &d.extension() {
         None => (Value::Null, Vec::new()),
         Some(Ok(ext)) => {
             let ext = fields::extension(ext);

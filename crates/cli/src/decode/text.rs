@@ -52,7 +52,7 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
         IpVersion::V6 => "ICMPv6",
     };
     let mut s = format!("{frame:>5} {} → {} {family} ", d.src, d.dst);
-    match (d.msg_type, d.code) {
+    match (d.msg_type(), d.code()) {
         (Some(t), Some(c)) => {
             let _ = write!(s, "{}", meaning::summary(d.version, t, c));
         }
@@ -69,7 +69,7 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
             let _ = write!(s, " {name}={}", value_text(&value));
         }
     }
-    match &d.quote {
+    match &d.quote() {
         Some(Ok(q)) => {
             let _ = write!(s, " [{}]", quote_text(q));
         }
@@ -78,7 +78,7 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
         }
         None => {}
     }
-    match &d.extension {
+    match &d.extension() {
         Some(Ok(ext)) => {
             let ext = fields::extension(ext);
             if !ext.mpls.is_empty() {
@@ -117,7 +117,7 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
             let _ = write!(
                 s,
                 " [bad checksum 0x{:04x}]",
-                d.checksum.unwrap_or_default()
+                d.checksum().unwrap_or_default()
             );
         }
         ChecksumStatus::Unverified if d.truncated && d.message.is_ok() => {

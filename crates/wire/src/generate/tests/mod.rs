@@ -161,7 +161,7 @@ fn assert_sound(error: &[u8], datagram: &[u8]) -> usize {
     assert!(quoted <= limit.max_quote_len());
     assert_eq!(&original[..quoted], &datagram[..quoted]);
     assert!(quoted == datagram.len() || error.len() + 8 > limit.max_len);
-    let quote = d.quote.unwrap().unwrap();
+    let quote = d.quote().unwrap().unwrap();
     let whole = quote::parse(datagram, version).unwrap();
     assert_eq!(quote.probe_identity(), whole.probe_identity());
     quoted

@@ -112,7 +112,7 @@ fn echo_and_other_informational_messages_get_errors() {
     assert_sound(&got, &offending);
     let id = dissect(&got)
         .unwrap()
-        .quote
+        .quote()
         .unwrap()
         .unwrap()
         .probe_identity();
@@ -502,7 +502,7 @@ fn mpls_extension_on_a_short_datagram_pads_to_128() {
     assert!(found[0] == objects[0]);
     assert!(matches!(found[0], Object::Mpls(_)));
     let d = dissect(&got).unwrap();
-    assert!(d.extension.unwrap().is_ok());
+    assert!(d.extension().unwrap().is_ok());
 }
 
 #[test]

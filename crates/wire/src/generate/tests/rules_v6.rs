@@ -132,7 +132,7 @@ fn redirect_is_refused_echo_and_ndp_are_not() {
     let got = allowed(&offending, HOP_LIMIT_EXCEEDED, Context::default());
     let id = dissect(&got)
         .unwrap()
-        .quote
+        .quote()
         .unwrap()
         .unwrap()
         .probe_identity();
@@ -368,7 +368,7 @@ fn extensions_v6() {
     assert_eq!(got[44], 16, "length attribute: 128 bytes in 64-bit words");
     assert_eq!(assert_sound(&got, &probe), 80);
     let d = dissect(&got).unwrap();
-    let ext = d.extension.unwrap().unwrap();
+    let ext = d.extension().unwrap().unwrap();
     assert_eq!(ext, ExtensionStructure::new_checked(&got[176..]).unwrap());
     assert_eq!(
         ext.checksum_status(),
