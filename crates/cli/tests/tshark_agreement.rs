@@ -1,17 +1,27 @@
 //! The decoder agrees with tshark on type, code and checksum status for
-//! every ICMP and ICMPv6 packet of the kernel capture corpus
-//! (`tests/fixtures/kernel`, remade by `lab/capture-corpus.sh`).
+//! every ICMP and ICMPv6 packet of the kernel capture corpus: the committed
+//! one (`tests/fixtures/kernel`) and, as root, one recorded afresh from the
+//! running kernel by `lab/capture-corpus.sh` in namespaces of its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-fn corpus() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/kernel");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("fixture directory")
+/// (type, code, checksum status as tshark numbers it: 1 good, 0 bad, 2 unverified)
+type Verdict = (u8, u8, u8);
+
+/// (IP version, type, code)
+type Kind = (u64, u8, u8);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn captures(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("capture directory")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| {
             matches!(
@@ -29,10 +39,20 @@ fn corpus() -> Vec<PathBuf> {
     files
 }
 
-/// (type, code, checksum status as tshark numbers it: 1 good, 0 bad, 2 unverified)
-type Verdict = (u8, u8, u8);
+/// Whether tshark can run here; under `CI=true` it must.
+fn have_tshark() -> bool {
+    let found = Command::new("tshark").arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "tshark is required in CI"
+        );
+        eprintln!("skipped: tshark is not installed");
+    }
+    found
+}
 
-fn tshark(file: &Path) -> Option<BTreeMap<u64, Verdict>> {
+fn tshark(file: &Path) -> BTreeMap<u64, Verdict> {
     let output = Command::new("tshark")
         .args(["-n", "-r"])
         .arg(file)
@@ -46,40 +66,24 @@ fn tshark(file: &Path) -> Option<BTreeMap<u64, Verdict>> {
             "-E",
             "separator=,",
         ])
+        .args(["-e", "frame.number", "-e", "icmp.type", "-e", "icmp.code"])
         .args([
-            "-e",
-            "frame.number",
-            "-e",
-            "icmp.type",
-            "-e",
-            "icmp.code",
             "-e",
             "icmp.checksum.status",
-        ])
-        .args([
             "-e",
             "icmpv6.type",
             "-e",
             "icmpv6.code",
-            "-e",
-            "icmpv6.checksum.status",
         ])
-        .output();
-    let output = match output {
-        Ok(o) if o.status.success() => o,
-        Ok(o) => panic!(
-            "tshark failed on {}: {}",
-            file.display(),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "tshark is required in CI: {e}"
-            );
-            return None;
-        }
-    };
+        .args(["-e", "icmpv6.checksum.status"])
+        .output()
+        .expect("run tshark");
+    assert!(
+        output.status.success(),
+        "tshark failed on {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     let mut map = BTreeMap::new();
     for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
         let f: Vec<&str> = line.split(',').collect();
@@ -97,10 +101,11 @@ fn tshark(file: &Path) -> Option<BTreeMap<u64, Verdict>> {
             ),
         );
     }
-    Some(map)
+    map
 }
 
-fn ours(file: &Path) -> BTreeMap<u64, Verdict> {
+/// Our verdicts by frame, and the kinds of message seen.
+fn ours(file: &Path) -> (BTreeMap<u64, Verdict>, BTreeSet<Kind>) {
     let output = Command::new(env!("CARGO_BIN_EXE_icmpkit"))
         .args(["decode", "--json"])
         .arg(file)
@@ -113,6 +118,7 @@ fn ours(file: &Path) -> BTreeMap<u64, Verdict> {
         String::from_utf8_lossy(&output.stderr)
     );
     let mut map = BTreeMap::new();
+    let mut seen = BTreeSet::new();
     for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
         let v: Value = serde_json::from_str(line).expect("a JSON line");
         if v["type"] == "summary" {
@@ -131,21 +137,105 @@ fn ours(file: &Path) -> BTreeMap<u64, Verdict> {
             v["frame"].as_u64().expect("frame"),
             (n("icmp_type"), n("icmp_code"), status),
         );
+        seen.insert((
+            v["version"].as_u64().expect("version"),
+            n("icmp_type"),
+            n("icmp_code"),
+        ));
     }
-    map
+    (map, seen)
+}
+
+/// Compares every capture of `dir` with tshark; returns the kinds seen.
+fn compare_dir(dir: &Path) -> BTreeSet<Kind> {
+    let mut compared = 0;
+    let mut seen = BTreeSet::new();
+    for file in captures(dir) {
+        let theirs = tshark(&file);
+        let (ours, kinds) = ours(&file);
+        assert_eq!(ours, theirs, "{}", file.display());
+        compared += ours.len();
+        seen.extend(kinds);
+    }
+    assert!(
+        compared > 100,
+        "only {compared} packets compared in {}",
+        dir.display()
+    );
+    seen
+}
+
+/// The messages the corpus script makes the kernel send.
+fn assert_covers_kernel_messages(seen: &BTreeSet<Kind>) {
+    let mut wanted = vec![
+        (4, 0, 0),
+        (4, 8, 0),
+        (4, 11, 0),
+        (4, 11, 1),
+        (4, 12, 0),
+        (4, 14, 0),
+    ];
+    wanted.extend([0, 1, 2, 3, 4, 9, 10, 13].map(|c| (4, 3, c)));
+    wanted.extend([(4, 42, 0), (4, 43, 0), (4, 43, 1), (4, 43, 2)]);
+    wanted.extend([0, 1, 3, 4, 5, 6].map(|c| (6, 1, c)));
+    wanted.extend([
+        (6, 2, 0),
+        (6, 3, 0),
+        (6, 3, 1),
+        (6, 4, 1),
+        (6, 4, 2),
+        (6, 128, 0),
+    ]);
+    wanted.extend([(6, 129, 0), (6, 160, 0), (6, 161, 0)]);
+    let missing: Vec<_> = wanted.iter().filter(|w| !seen.contains(w)).collect();
+    assert!(
+        missing.is_empty(),
+        "the kernel corpus lacks (version, type, code) {missing:?}"
+    );
 }
 
 #[test]
-fn every_kernel_packet_agrees_with_tshark() {
-    let mut compared = 0;
-    for file in corpus() {
-        let Some(theirs) = tshark(&file) else {
-            eprintln!("skipped: tshark is not installed");
-            return;
-        };
-        let ours = ours(&file);
-        assert_eq!(ours, theirs, "{}", file.display());
-        compared += ours.len();
+fn committed_corpus_agrees_with_tshark() {
+    if !have_tshark() {
+        return;
     }
-    assert!(compared > 100, "only {compared} packets compared");
+    let seen = compare_dir(&repo().join("tests/fixtures/kernel"));
+    assert_covers_kernel_messages(&seen);
+}
+
+/// Records the corpus afresh from this machine's kernel (root: network
+/// namespaces) and compares again: the script that remakes the fixtures
+/// works, and the decoder agrees with tshark on what today's kernel sends.
+/// The script talks only to addresses inside the namespaces it creates and
+/// removes them on exit, even on failure.
+#[test]
+fn freshly_recorded_corpus_agrees_with_tshark() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n");
+    if !root {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI runs as root: the lab test must run"
+        );
+        eprintln!("skipped: recording the kernel corpus needs root (network namespaces)");
+        return;
+    }
+    if !have_tshark() {
+        return;
+    }
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("kernel-corpus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let status = Command::new("timeout")
+        .arg("180")
+        .arg(repo().join("lab/capture-corpus.sh"))
+        .arg(&out)
+        .status()
+        .expect("run lab/capture-corpus.sh");
+    assert!(status.success(), "lab/capture-corpus.sh failed: {status}");
+    let seen = compare_dir(&out);
+    assert_covers_kernel_messages(&seen);
+    std::fs::remove_dir_all(&out).expect("remove the fresh corpus");
 }
