@@ -13,8 +13,8 @@ use icmpkit_wire::extension::{
 use icmpkit_wire::icmpv4::{self, RouterEntries};
 use icmpkit_wire::icmpv6::ndp::{NdpOption, NdpOptions};
 use icmpkit_wire::icmpv6::{self, Ipv6Addresses};
-use icmpkit_wire::quote::{Quote, QuotedIp, QuotedTransport};
-use serde_json::{Map, Value, json};
+use icmpkit_wire::quote::{Quote, QuotedTransport};
+use serde_json::{Value, json};
 
 /// An ordered list of named values.
 pub type Fields = Vec<(&'static str, Value)>;
@@ -435,66 +435,37 @@ fn ndp_option(option: &NdpOption<'_>) -> Value {
 }
 
 /// The quoted datagram as an object: what a prober matches its probe by.
+/// Every key is present; what the quote does not hold is `null`.
 pub fn quote(q: &Quote<'_>) -> Value {
     let id = q.probe_identity();
-    let mut m = Map::new();
-    m.insert("version".into(), q.ip.version().number().into());
-    m.insert("src".into(), id.src.to_string().into());
-    m.insert("dst".into(), id.dst.to_string().into());
-    m.insert("protocol".into(), id.protocol.into());
-    m.insert("ttl".into(), id.hop_limit.into());
-    match q.ip {
-        QuotedIp::V4 { ident, .. } => m.insert("ip_id".into(), ident.into()),
-        QuotedIp::V6 { flow_label, .. } => m.insert("flow_label".into(), flow_label.into()),
+    let (transport, icmp_type, icmp_code) = match q.transport {
+        Some(QuotedTransport::Udp { .. }) => (Value::from("udp"), None, None),
+        Some(QuotedTransport::Tcp { .. }) => (Value::from("tcp"), None, None),
+        Some(QuotedTransport::Icmp { msg_type, code, .. }) => {
+            (Value::from("icmp"), Some(msg_type), Some(code))
+        }
+        Some(QuotedTransport::Other { protocol }) => (Value::from(protocol), None, None),
+        None => (Value::Null, None, None),
     };
-    match q.transport {
-        Some(QuotedTransport::Udp {
-            src_port,
-            dst_port,
-            length,
-            checksum,
-        }) => {
-            m.insert("transport".into(), "udp".into());
-            m.insert("src_port".into(), src_port.into());
-            m.insert("dst_port".into(), dst_port.into());
-            m.insert("udp_length".into(), length.into());
-            m.insert("transport_checksum".into(), checksum.into());
-        }
-        Some(QuotedTransport::Tcp {
-            src_port,
-            dst_port,
-            seq_number,
-            ..
-        }) => {
-            m.insert("transport".into(), "tcp".into());
-            m.insert("src_port".into(), src_port.into());
-            m.insert("dst_port".into(), dst_port.into());
-            m.insert("tcp_seq".into(), seq_number.into());
-        }
-        Some(QuotedTransport::Icmp {
-            msg_type,
-            code,
-            ident,
-            seq_no,
-            checksum,
-            ..
-        }) => {
-            m.insert("transport".into(), "icmp".into());
-            m.insert("icmp_type".into(), msg_type.into());
-            m.insert("icmp_code".into(), code.into());
-            m.insert("icmp_id".into(), ident.into());
-            m.insert("icmp_seq".into(), seq_no.into());
-            m.insert("transport_checksum".into(), checksum.into());
-        }
-        Some(QuotedTransport::Other { protocol }) => {
-            m.insert("transport".into(), protocol.into());
-        }
-        None => {
-            m.insert("transport".into(), Value::Null);
-        }
-    }
-    m.insert("truncated".into(), q.truncated.into());
-    m.into()
+    json!({
+        "version": q.ip.version().number(),
+        "src": id.src.to_string(),
+        "dst": id.dst.to_string(),
+        "protocol": id.protocol,
+        "ttl": id.hop_limit,
+        "ip_id": id.ip_ident,
+        "flow_label": id.flow_label,
+        "transport": transport,
+        "src_port": id.src_port,
+        "dst_port": id.dst_port,
+        "tcp_seq": id.tcp_seq,
+        "icmp_type": icmp_type,
+        "icmp_code": icmp_code,
+        "icmp_id": id.icmp_ident,
+        "icmp_seq": id.icmp_seq,
+        "transport_checksum": id.transport_checksum,
+        "truncated": q.truncated,
+    })
 }
 
 /// What an RFC 4884 extension structure holds: its checksum status, its
