@@ -1,9 +1,12 @@
 //! Hex input for `icmpkit decode --hex`: IP packets written as hex digits.
 //!
 //! One packet per paragraph (blocks separated by a blank line). Within a
-//! block, white space, `:` and `.` separators and `0x` prefixes are ignored,
-//! and so are the offsets that start each line of `tcpdump -x` output
-//! (`0x0000:`), so both `45 00 00 54 ...` and a pasted tcpdump dump work.
+//! block, white space, `:` `.` `,` `-` separators and `0x` prefixes are
+//! ignored, so `45 00 00 54 ...`, `45:00:00:54` and `0x45 0x00` all work.
+//!
+//! `tcpdump -n -x` output works as it is: when the text has tcpdump's
+//! offset lines (`\t0x0000:  4500 0054 ...`), each of its summary lines
+//! (`12:00:00.000000 IP 10.0.0.1 > ...`) starts a new packet and is skipped.
 
 use std::fmt;
 
@@ -26,6 +29,7 @@ impl std::error::Error for HexError {}
 
 /// Splits `text` into packets of bytes, one per paragraph.
 pub fn parse_packets(text: &str) -> Result<Vec<Vec<u8>>, HexError> {
+    let tcpdump = text.lines().any(|l| offset_token(l).is_some());
     let mut packets = Vec::new();
     let mut current: Vec<u8> = Vec::new();
     let mut pending_nibble: Option<(u8, usize)> = None;
@@ -37,16 +41,12 @@ pub fn parse_packets(text: &str) -> Result<Vec<Vec<u8>>, HexError> {
             continue;
         }
         let mut words = line.split_whitespace().peekable();
-        // A tcpdump offset such as "0x0000:" starts the line.
-        if let Some(first) = words.peek()
-            && first.ends_with(':')
-            && first.len() > 1
-            && first[..first.len() - 1]
-                .trim_start_matches("0x")
-                .chars()
-                .all(|c| c.is_ascii_hexdigit())
-        {
+        if offset_token(line).is_some() {
             words.next();
+        } else if tcpdump {
+            // A tcpdump summary line: the next packet begins.
+            finish(&mut packets, &mut current, &mut pending_nibble)?;
+            continue;
         }
         for word in words {
             let digits = word.strip_prefix("0x").unwrap_or(word);
@@ -70,6 +70,13 @@ pub fn parse_packets(text: &str) -> Result<Vec<Vec<u8>>, HexError> {
     }
     finish(&mut packets, &mut current, &mut pending_nibble)?;
     Ok(packets)
+}
+
+/// The `0x0000:` offset that starts a line of `tcpdump -x` output.
+fn offset_token(line: &str) -> Option<&str> {
+    let first = line.split_whitespace().next()?;
+    let digits = first.strip_prefix("0x")?.strip_suffix(':')?;
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit())).then_some(first)
 }
 
 fn finish(
@@ -110,6 +117,19 @@ mod tests {
         assert_eq!(p[0].len(), 20);
         assert_eq!(&p[0][..4], &[0x45, 0, 0, 0x54]);
         assert_eq!(&p[0][16..], &[0x7f, 0, 0, 1]);
+    }
+
+    #[test]
+    fn tcpdump_summary_lines_separate_packets() {
+        let text = "13:20:51.000001 IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 1, seq 1, length 8\n\
+                    \t0x0000:  4500 001c 0001 0000 4001 0000 0a00 0001\n\
+                    \t0x0010:  0a00 0002 0800 f7fe 0001 0000\n\
+                    13:20:51.000002 IP 10.0.0.2 > 10.0.0.1: ICMP echo reply, id 1, seq 1, length 8\n\
+                    \t0x0000:  4500 001c\n";
+        let p = parse_packets(text).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].len(), 28);
+        assert_eq!(p[1], vec![0x45, 0, 0, 0x1c]);
     }
 
     #[test]
