@@ -10,6 +10,13 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+#[path = "../../../tests/support/packets.rs"]
+mod packets;
+use packets::{
+    fill_v4_checksum, fill_v6_checksum, icmp, ipv4_with_options, ipv6_header, object,
+    quoted_udp_v4, quoted_udp_v6, time_exceeded_with_objects, v4, v6,
+};
+
 // ------------------------------------------------------------ the binary
 
 struct Run {
@@ -83,135 +90,6 @@ fn json_objects(packet: &[u8]) -> (Value, Value) {
 }
 
 // ---------------------------------------------------------------- builders
-
-const SRC4: [u8; 4] = [192, 0, 2, 1];
-const DST4: [u8; 4] = [198, 51, 100, 2];
-const SRC6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-const DST6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
-
-/// The Internet checksum (RFC 1071) of the concatenated `chunks` (all but
-/// the last of even length).
-fn inet_checksum(chunks: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
-    for chunk in chunks {
-        for pair in chunk.chunks(2) {
-            sum += u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]));
-        }
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !u16::try_from(sum).unwrap()
-}
-
-fn be16(n: usize) -> [u8; 2] {
-    u16::try_from(n).unwrap().to_be_bytes()
-}
-
-/// An ICMP message with a zero checksum (the IP wrapper fills it).
-fn icmp(msg_type: u8, code: u8, rest: [u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut m = vec![msg_type, code, 0, 0];
-    m.extend_from_slice(&rest);
-    m.extend_from_slice(body);
-    m
-}
-
-/// An IPv4 header (TTL 64, id 0x1234, DF) with `options` and its checksum,
-/// then `payload`.
-fn ipv4_with_options(options: &[u8], payload: &[u8]) -> Vec<u8> {
-    let header_len = 20 + options.len();
-    let mut p = vec![0x40 | u8::try_from(header_len / 4).unwrap(), 0];
-    p.extend_from_slice(&be16(header_len + payload.len()));
-    p.extend_from_slice(&[0x12, 0x34, 0x40, 0x00, 64, 1, 0, 0]);
-    p.extend_from_slice(&SRC4);
-    p.extend_from_slice(&DST4);
-    p.extend_from_slice(options);
-    let sum = inet_checksum(&[&p]);
-    p[10..12].copy_from_slice(&sum.to_be_bytes());
-    p.extend_from_slice(payload);
-    p
-}
-
-fn fill_v4_checksum(message: &mut [u8]) {
-    if message.len() >= 4 {
-        message[2..4].fill(0);
-        let sum = inet_checksum(&[message]);
-        message[2..4].copy_from_slice(&sum.to_be_bytes());
-    }
-}
-
-/// An ICMPv4 message, checksum filled, in an IPv4 packet.
-fn v4(mut message: Vec<u8>) -> Vec<u8> {
-    fill_v4_checksum(&mut message);
-    ipv4_with_options(&[], &message)
-}
-
-fn ipv6_header(next_header: u8, payload_len: usize) -> Vec<u8> {
-    let mut p = vec![0x60, 0, 0, 0];
-    p.extend_from_slice(&be16(payload_len));
-    p.extend_from_slice(&[next_header, 64]);
-    p.extend_from_slice(&SRC6);
-    p.extend_from_slice(&DST6);
-    p
-}
-
-fn fill_v6_checksum(message: &mut [u8]) {
-    if message.len() >= 4 {
-        message[2..4].fill(0);
-        let len = u32::try_from(message.len()).unwrap().to_be_bytes();
-        let sum = inet_checksum(&[&SRC6, &DST6, &len, &[0, 0, 0, 58], message]);
-        message[2..4].copy_from_slice(&sum.to_be_bytes());
-    }
-}
-
-/// An ICMPv6 message, checksum filled, in an IPv6 packet.
-fn v6(mut message: Vec<u8>) -> Vec<u8> {
-    fill_v6_checksum(&mut message);
-    let mut p = ipv6_header(58, message.len());
-    p.extend_from_slice(&message);
-    p
-}
-
-/// An IPv4 + UDP probe 198.51.100.2:33434 → 203.0.113.9:33435, TTL 1,
-/// id 0xabcd: what an ICMPv4 error quotes.
-fn quoted_udp_v4() -> Vec<u8> {
-    let mut q = vec![0x45, 0, 0, 28, 0xab, 0xcd, 0, 0, 1, 17, 0, 0];
-    q.extend_from_slice(&DST4);
-    q.extend_from_slice(&[203, 0, 113, 9]);
-    let sum = inet_checksum(&[&q]);
-    q[10..12].copy_from_slice(&sum.to_be_bytes());
-    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
-    q
-}
-
-/// An IPv6 + UDP probe: what an ICMPv6 error quotes.
-fn quoted_udp_v6() -> Vec<u8> {
-    let mut q = vec![0x60, 0, 0, 0, 0, 8, 17, 1];
-    q.extend_from_slice(&DST6);
-    q.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
-    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
-    q
-}
-
-fn object(class_num: u8, c_type: u8, payload: &[u8]) -> Vec<u8> {
-    let mut o = be16(4 + payload.len()).to_vec();
-    o.extend_from_slice(&[class_num, c_type]);
-    o.extend_from_slice(payload);
-    o
-}
-
-/// A Time Exceeded quoting the UDP probe padded to 128 bytes (length
-/// attribute 32) with an extension structure holding `objects`.
-fn time_exceeded_with_objects(objects: &[u8]) -> Vec<u8> {
-    let mut ext = vec![0x20, 0, 0, 0];
-    ext.extend_from_slice(objects);
-    let sum = inet_checksum(&[&ext]);
-    ext[2..4].copy_from_slice(&sum.to_be_bytes());
-    let mut body = quoted_udp_v4();
-    body.resize(128, 0);
-    body.extend_from_slice(&ext);
-    v4(icmp(11, 0, [0, 32, 0, 0], &body))
-}
 
 const MPLS_OBJECT: [u8; 8] = [0, 8, 1, 1, 0x00, 0x3e, 0x81, 0x01]; // label 1000, S, TTL 1
 
@@ -307,7 +185,7 @@ fn ipv4_header_with_40_bytes_of_options_decodes() {
     options.push(0);
     let mut message = icmp(8, 0, [0x03, 0xe3, 0, 1], b"0123456789abcdef");
     fill_v4_checksum(&mut message);
-    let packet = ipv4_with_options(&options, &message);
+    let packet = ipv4_with_options(1, &options, &message);
     assert_eq!(
         text_line(&packet),
         "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1"
