@@ -163,3 +163,28 @@ pub fn time_exceeded_with_objects(objects: &[u8]) -> Vec<u8> {
     body.extend_from_slice(&extension_structure(objects));
     v4(icmp(11, 0, [0, 32, 0, 0], &body))
 }
+
+/// An ICMPv6 Neighbor Solicitation for `fe80::1` whose Source Link-Layer
+/// Address option has length 0: RFC 4861 §4.6 says discard the packet.
+pub fn neighbor_solicitation_with_zero_length_option() -> Vec<u8> {
+    let mut body = vec![0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    body.extend_from_slice(&[1, 0, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01]);
+    v6(icmp(135, 0, [0; 4], &body))
+}
+
+/// An RDNSS option (lifetime 3600) of length 2: 16 bytes, even, so no whole
+/// address (RFC 8106 §5.1 wants an odd length of at least 3).
+pub const RDNSS_OF_LENGTH_2: [u8; 16] = [
+    25, 2, 0, 0, 0, 0, 0x0e, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+];
+
+/// A good MTU option: 1500.
+pub const MTU_1500: [u8; 8] = [5, 1, 0, 0, 0, 0, 0x05, 0xdc];
+
+/// An ICMPv6 Router Advertisement (hop limit 64, no flags, lifetime 1800,
+/// reachable time and retransmission timer 0) carrying `options`.
+pub fn router_advertisement(options: &[u8]) -> Vec<u8> {
+    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
+    body.extend_from_slice(options);
+    v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body))
+}

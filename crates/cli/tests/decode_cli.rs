@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 #[path = "../../../tests/support/packets.rs"]
 mod packets;
 use packets::{
-    fill_v4_checksum, fill_v6_checksum, icmp, ipv4_with_options, ipv6_header, object,
-    quoted_udp_v4, quoted_udp_v6, time_exceeded_with_objects, v4, v6,
+    MTU_1500, RDNSS_OF_LENGTH_2, fill_v4_checksum, fill_v6_checksum, icmp, ipv4_with_options,
+    ipv6_header, neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4,
+    quoted_udp_v6, router_advertisement, time_exceeded_with_objects, v4, v6,
 };
 
 // ------------------------------------------------------------ the binary
@@ -350,20 +351,15 @@ fn malformed_extension_object_is_counted() {
 /// `{"malformed": ...}` in `options`) counts as malformed in the summary.
 #[test]
 fn malformed_ndp_option_is_counted() {
-    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
-    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
-    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
-    let (object, summary) = json_objects(&v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body)));
+    let (object, summary) = json_objects(&router_advertisement(&RDNSS_OF_LENGTH_2));
     assert!(object["options"][0]["malformed"].is_string(), "{object}");
     assert_eq!(summary["malformed"], json!(1), "{summary}");
 }
 
 #[test]
 fn ndp_option_of_length_0_in_neighbour_solicitation() {
-    let mut body = vec![0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-    body.extend_from_slice(&[1, 0, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01]);
     let (_, object) = assert_message_malformed(
-        &v6(icmp(135, 0, [0; 4], &body)),
+        &neighbor_solicitation_with_zero_length_option(),
         "NDP option: length 0 is not allowed: the packet must be discarded (RFC 4861 §4.6)",
     );
     assert_eq!(object["type_name"], json!("Neighbor Solicitation"));
@@ -374,11 +370,7 @@ fn ndp_option_of_length_0_in_neighbour_solicitation() {
 fn rdnss_option_of_even_length_in_router_advertisement() {
     let reason =
         "NDP option: length 2 is not odd and at least 3 as an RDNSS option needs (RFC 8106 §5.1)";
-    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
-    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
-    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
-    body.extend_from_slice(&[5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
-    let packet = v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body));
+    let packet = router_advertisement(&[RDNSS_OF_LENGTH_2.as_slice(), &MTU_1500].concat());
     let line = text_line(&packet);
     assert!(
         line.contains(&format!(" options=[malformed={reason}, mtu mtu=1500]")),

@@ -15,8 +15,9 @@ use icmpkit_wire::ip::IpVersion;
 #[path = "../../../tests/support/packets.rs"]
 mod packets;
 use packets::{
-    DST4, SRC4, SRC6, fill_v4_checksum, fill_v6_checksum, icmp, ipv4_with_options, ipv6_header,
-    object, quoted_udp_v4, quoted_udp_v6, time_exceeded_with_objects, v4, v6,
+    DST4, MTU_1500, RDNSS_OF_LENGTH_2, SRC4, SRC6, fill_v4_checksum, fill_v6_checksum, icmp,
+    ipv4_with_options, ipv6_header, neighbor_solicitation_with_zero_length_option, object,
+    quoted_udp_v4, quoted_udp_v6, router_advertisement, time_exceeded_with_objects, v4, v6,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -380,9 +381,7 @@ fn mpls_object_payload_not_a_multiple_of_4() {
 fn ndp_option_of_length_0_in_neighbour_solicitation() {
     // Target fe80::1, then a Source Link-Layer Address option whose length
     // is 0: RFC 4861 §4.6 says discard the packet.
-    let mut body = vec![0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-    body.extend_from_slice(&[1, 0, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01]);
-    let packet = v6(icmp(135, 0, [0; 4], &body));
+    let packet = neighbor_solicitation_with_zero_length_option();
     let d = dissected(&packet);
     assert_eq!(d.checksum_status, ChecksumStatus::Valid);
     assert_eq!(
@@ -396,11 +395,7 @@ fn rdnss_option_of_even_length_in_router_advertisement() {
     // Hop limit 64, no flags, lifetime 1800, reachable/retrans 0; then an
     // RDNSS option of length 2 (16 bytes: even, so no whole address), then
     // a good MTU option.
-    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
-    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
-    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
-    body.extend_from_slice(&[5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
-    let packet = v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body));
+    let packet = router_advertisement(&[RDNSS_OF_LENGTH_2.as_slice(), &MTU_1500].concat());
     let d = dissected(&packet);
     let Ok(Message::V6(icmpv6::Repr::RouterAdvertisement(ra))) = d.message else {
         panic!("{:?}", d.message);
