@@ -78,9 +78,24 @@ pub fn fill_v4_checksum(message: &mut [u8]) {
 }
 
 /// An ICMPv4 message in an IPv4 packet, the ICMP checksum filled.
-pub fn v4(mut message: Vec<u8>) -> Vec<u8> {
+pub fn v4(message: Vec<u8>) -> Vec<u8> {
+    v4_with_options(&[], message)
+}
+
+/// An ICMPv4 message in an IPv4 packet whose header carries `options`,
+/// both checksums filled.
+pub fn v4_with_options(options: &[u8], mut message: Vec<u8>) -> Vec<u8> {
     fill_v4_checksum(&mut message);
-    ipv4_with_options(1, &[], &message)
+    ipv4_with_options(1, options, &message)
+}
+
+/// 40 bytes of IPv4 options, the most a header holds: Record Route (type 7,
+/// length 39, pointer 4, nine empty slots) and End of Option List.
+pub fn record_route_options() -> Vec<u8> {
+    let mut options = vec![7, 39, 4];
+    options.resize(39, 0);
+    options.push(0);
+    options
 }
 
 /// The fixed IPv6 header (hop limit 64) for `payload_len` bytes starting

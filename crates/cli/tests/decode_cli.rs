@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 #[path = "../../../tests/support/packets.rs"]
 mod packets;
 use packets::{
-    MTU_1500, RDNSS_OF_LENGTH_2, fill_v4_checksum, fill_v6_checksum, icmp, ipv4_with_options,
-    ipv6_header, neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4,
-    quoted_udp_v6, router_advertisement, time_exceeded_with_objects, v4, v6,
+    MTU_1500, RDNSS_OF_LENGTH_2, fill_v6_checksum, icmp, ipv6_header,
+    neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
+    record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
+    v6,
 };
 
 // ------------------------------------------------------------ the binary
@@ -181,12 +182,10 @@ fn ipv4_ihl_past_the_end() {
 
 #[test]
 fn ipv4_header_with_40_bytes_of_options_decodes() {
-    let mut options = vec![7, 39, 4];
-    options.resize(39, 0);
-    options.push(0);
-    let mut message = icmp(8, 0, [0x03, 0xe3, 0, 1], b"0123456789abcdef");
-    fill_v4_checksum(&mut message);
-    let packet = ipv4_with_options(1, &options, &message);
+    let packet = v4_with_options(
+        &record_route_options(),
+        icmp(8, 0, [0x03, 0xe3, 0, 1], b"0123456789abcdef"),
+    );
     assert_eq!(
         text_line(&packet),
         "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1"

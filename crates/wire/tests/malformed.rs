@@ -15,9 +15,10 @@ use icmpkit_wire::ip::IpVersion;
 #[path = "../../../tests/support/packets.rs"]
 mod packets;
 use packets::{
-    DST4, MTU_1500, RDNSS_OF_LENGTH_2, SRC4, SRC6, fill_v4_checksum, fill_v6_checksum, icmp,
-    ipv4_with_options, ipv6_header, neighbor_solicitation_with_zero_length_option, object,
-    quoted_udp_v4, quoted_udp_v6, router_advertisement, time_exceeded_with_objects, v4, v6,
+    DST4, MTU_1500, RDNSS_OF_LENGTH_2, SRC4, SRC6, fill_v6_checksum, icmp, ipv6_header,
+    neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
+    record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
+    v6,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -181,13 +182,10 @@ fn ipv4_ihl_past_the_end_of_the_packet() {
 
 #[test]
 fn ipv4_header_with_40_bytes_of_options_decodes() {
-    // Record Route (type 7, length 39, pointer 4, nine empty slots) and EOL.
-    let mut options = vec![7, 39, 4];
-    options.resize(39, 0);
-    options.push(0);
-    let mut message = icmp(8, 0, [0xbe, 0xef, 0, 7], b"0123456789abcdef");
-    fill_v4_checksum(&mut message);
-    let packet = ipv4_with_options(1, &options, &message);
+    let packet = v4_with_options(
+        &record_route_options(),
+        icmp(8, 0, [0xbe, 0xef, 0, 7], b"0123456789abcdef"),
+    );
     assert_eq!(packet[0], 0x4f);
     assert_eq!(packet.len(), 60 + 24);
     let d = dissected(&packet);
