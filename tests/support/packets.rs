@@ -203,3 +203,19 @@ pub fn router_advertisement(options: &[u8]) -> Vec<u8> {
     body.extend_from_slice(options);
     v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body))
 }
+
+/// An IPv6 packet whose `count` Destination Options headers (8 bytes each,
+/// a `PadN` option) lead to a valid ICMPv6 Echo Request.
+pub fn echo_request_behind_destination_options(count: usize) -> Vec<u8> {
+    let mut echo = icmp(128, 0, [0, 1, 0, 1], b"ping");
+    fill_v6_checksum(&mut echo);
+    let mut payload = Vec::new();
+    for i in 0..count {
+        let next = if i + 1 == count { 58 } else { 60 };
+        payload.extend_from_slice(&[next, 0, 1, 4, 0, 0, 0, 0]);
+    }
+    payload.extend_from_slice(&echo);
+    let mut packet = ipv6_header(if count == 0 { 58 } else { 60 }, payload.len());
+    packet.extend_from_slice(&payload);
+    packet
+}

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 #[path = "../../../tests/support/packets.rs"]
 mod packets;
 use packets::{
-    MTU_1500, RDNSS_OF_LENGTH_2, fill_v6_checksum, icmp, ipv6_header,
+    MTU_1500, RDNSS_OF_LENGTH_2, echo_request_behind_destination_options, icmp,
     neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
     record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
     v6,
@@ -386,15 +386,7 @@ fn rdnss_option_of_even_length_in_router_advertisement() {
 
 #[test]
 fn ipv6_chain_of_100_extension_headers() {
-    let mut echo = icmp(128, 0, [0, 1, 0, 1], b"ping");
-    fill_v6_checksum(&mut echo);
-    let mut payload = Vec::new();
-    for i in 0..100 {
-        payload.extend_from_slice(&[if i == 99 { 58 } else { 60 }, 0, 1, 4, 0, 0, 0, 0]);
-    }
-    payload.extend_from_slice(&echo);
-    let mut packet = ipv6_header(60, payload.len());
-    packet.extend_from_slice(&payload);
+    let packet = echo_request_behind_destination_options(100);
     let (line, _) = assert_message_malformed(
         &packet,
         "more than 16 IPv6 extension headers: refusing to walk further",

@@ -15,7 +15,7 @@ use icmpkit_wire::ip::IpVersion;
 #[path = "../../../tests/support/packets.rs"]
 mod packets;
 use packets::{
-    DST4, MTU_1500, RDNSS_OF_LENGTH_2, SRC4, SRC6, fill_v6_checksum, icmp, ipv6_header,
+    DST4, MTU_1500, RDNSS_OF_LENGTH_2, SRC4, SRC6, echo_request_behind_destination_options, icmp,
     neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
     record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
     v6,
@@ -420,16 +420,7 @@ fn rdnss_option_of_even_length_in_router_advertisement() {
 fn ipv6_chain_of_100_extension_headers() {
     // 100 Destination Options headers (8 bytes each, a PadN option), the
     // last one leading to a valid ICMPv6 echo request.
-    let mut echo = icmp(128, 0, [0, 1, 0, 1], b"ping");
-    fill_v6_checksum(&mut echo);
-    let mut payload = Vec::new();
-    for i in 0..100 {
-        let next = if i == 99 { 58 } else { 60 };
-        payload.extend_from_slice(&[next, 0, 1, 4, 0, 0, 0, 0]);
-    }
-    payload.extend_from_slice(&echo);
-    let mut packet = ipv6_header(60, payload.len());
-    packet.extend_from_slice(&payload);
+    let packet = echo_request_behind_destination_options(100);
     let d = dissected(&packet);
     assert_eq!(d.version, IpVersion::V6);
     assert_eq!(d.msg_type(), None);
