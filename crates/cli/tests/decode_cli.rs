@@ -10,6 +10,15 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+#[path = "../../../tests/support/packets.rs"]
+mod packets;
+use packets::{
+    MTU_1500, RDNSS_OF_LENGTH_2, echo_request_behind_destination_options, icmp,
+    neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
+    record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
+    v6,
+};
+
 // ------------------------------------------------------------ the binary
 
 struct Run {
@@ -83,135 +92,6 @@ fn json_objects(packet: &[u8]) -> (Value, Value) {
 }
 
 // ---------------------------------------------------------------- builders
-
-const SRC4: [u8; 4] = [192, 0, 2, 1];
-const DST4: [u8; 4] = [198, 51, 100, 2];
-const SRC6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-const DST6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
-
-/// The Internet checksum (RFC 1071) of the concatenated `chunks` (all but
-/// the last of even length).
-fn inet_checksum(chunks: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
-    for chunk in chunks {
-        for pair in chunk.chunks(2) {
-            sum += u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]));
-        }
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !u16::try_from(sum).unwrap()
-}
-
-fn be16(n: usize) -> [u8; 2] {
-    u16::try_from(n).unwrap().to_be_bytes()
-}
-
-/// An ICMP message with a zero checksum (the IP wrapper fills it).
-fn icmp(msg_type: u8, code: u8, rest: [u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut m = vec![msg_type, code, 0, 0];
-    m.extend_from_slice(&rest);
-    m.extend_from_slice(body);
-    m
-}
-
-/// An IPv4 header (TTL 64, id 0x1234, DF) with `options` and its checksum,
-/// then `payload`.
-fn ipv4_with_options(options: &[u8], payload: &[u8]) -> Vec<u8> {
-    let header_len = 20 + options.len();
-    let mut p = vec![0x40 | u8::try_from(header_len / 4).unwrap(), 0];
-    p.extend_from_slice(&be16(header_len + payload.len()));
-    p.extend_from_slice(&[0x12, 0x34, 0x40, 0x00, 64, 1, 0, 0]);
-    p.extend_from_slice(&SRC4);
-    p.extend_from_slice(&DST4);
-    p.extend_from_slice(options);
-    let sum = inet_checksum(&[&p]);
-    p[10..12].copy_from_slice(&sum.to_be_bytes());
-    p.extend_from_slice(payload);
-    p
-}
-
-fn fill_v4_checksum(message: &mut [u8]) {
-    if message.len() >= 4 {
-        message[2..4].fill(0);
-        let sum = inet_checksum(&[message]);
-        message[2..4].copy_from_slice(&sum.to_be_bytes());
-    }
-}
-
-/// An ICMPv4 message, checksum filled, in an IPv4 packet.
-fn v4(mut message: Vec<u8>) -> Vec<u8> {
-    fill_v4_checksum(&mut message);
-    ipv4_with_options(&[], &message)
-}
-
-fn ipv6_header(next_header: u8, payload_len: usize) -> Vec<u8> {
-    let mut p = vec![0x60, 0, 0, 0];
-    p.extend_from_slice(&be16(payload_len));
-    p.extend_from_slice(&[next_header, 64]);
-    p.extend_from_slice(&SRC6);
-    p.extend_from_slice(&DST6);
-    p
-}
-
-fn fill_v6_checksum(message: &mut [u8]) {
-    if message.len() >= 4 {
-        message[2..4].fill(0);
-        let len = u32::try_from(message.len()).unwrap().to_be_bytes();
-        let sum = inet_checksum(&[&SRC6, &DST6, &len, &[0, 0, 0, 58], message]);
-        message[2..4].copy_from_slice(&sum.to_be_bytes());
-    }
-}
-
-/// An ICMPv6 message, checksum filled, in an IPv6 packet.
-fn v6(mut message: Vec<u8>) -> Vec<u8> {
-    fill_v6_checksum(&mut message);
-    let mut p = ipv6_header(58, message.len());
-    p.extend_from_slice(&message);
-    p
-}
-
-/// An IPv4 + UDP probe 198.51.100.2:33434 → 203.0.113.9:33435, TTL 1,
-/// id 0xabcd: what an ICMPv4 error quotes.
-fn quoted_udp_v4() -> Vec<u8> {
-    let mut q = vec![0x45, 0, 0, 28, 0xab, 0xcd, 0, 0, 1, 17, 0, 0];
-    q.extend_from_slice(&DST4);
-    q.extend_from_slice(&[203, 0, 113, 9]);
-    let sum = inet_checksum(&[&q]);
-    q[10..12].copy_from_slice(&sum.to_be_bytes());
-    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
-    q
-}
-
-/// An IPv6 + UDP probe: what an ICMPv6 error quotes.
-fn quoted_udp_v6() -> Vec<u8> {
-    let mut q = vec![0x60, 0, 0, 0, 0, 8, 17, 1];
-    q.extend_from_slice(&DST6);
-    q.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
-    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
-    q
-}
-
-fn object(class_num: u8, c_type: u8, payload: &[u8]) -> Vec<u8> {
-    let mut o = be16(4 + payload.len()).to_vec();
-    o.extend_from_slice(&[class_num, c_type]);
-    o.extend_from_slice(payload);
-    o
-}
-
-/// A Time Exceeded quoting the UDP probe padded to 128 bytes (length
-/// attribute 32) with an extension structure holding `objects`.
-fn time_exceeded_with_objects(objects: &[u8]) -> Vec<u8> {
-    let mut ext = vec![0x20, 0, 0, 0];
-    ext.extend_from_slice(objects);
-    let sum = inet_checksum(&[&ext]);
-    ext[2..4].copy_from_slice(&sum.to_be_bytes());
-    let mut body = quoted_udp_v4();
-    body.resize(128, 0);
-    body.extend_from_slice(&ext);
-    v4(icmp(11, 0, [0, 32, 0, 0], &body))
-}
 
 const MPLS_OBJECT: [u8; 8] = [0, 8, 1, 1, 0x00, 0x3e, 0x81, 0x01]; // label 1000, S, TTL 1
 
@@ -302,12 +182,10 @@ fn ipv4_ihl_past_the_end() {
 
 #[test]
 fn ipv4_header_with_40_bytes_of_options_decodes() {
-    let mut options = vec![7, 39, 4];
-    options.resize(39, 0);
-    options.push(0);
-    let mut message = icmp(8, 0, [0x03, 0xe3, 0, 1], b"0123456789abcdef");
-    fill_v4_checksum(&mut message);
-    let packet = ipv4_with_options(&options, &message);
+    let packet = v4_with_options(
+        &record_route_options(),
+        icmp(8, 0, [0x03, 0xe3, 0, 1], b"0123456789abcdef"),
+    );
     assert_eq!(
         text_line(&packet),
         "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1"
@@ -472,20 +350,15 @@ fn malformed_extension_object_is_counted() {
 /// `{"malformed": ...}` in `options`) counts as malformed in the summary.
 #[test]
 fn malformed_ndp_option_is_counted() {
-    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
-    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
-    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
-    let (object, summary) = json_objects(&v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body)));
+    let (object, summary) = json_objects(&router_advertisement(&RDNSS_OF_LENGTH_2));
     assert!(object["options"][0]["malformed"].is_string(), "{object}");
     assert_eq!(summary["malformed"], json!(1), "{summary}");
 }
 
 #[test]
 fn ndp_option_of_length_0_in_neighbour_solicitation() {
-    let mut body = vec![0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-    body.extend_from_slice(&[1, 0, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01]);
     let (_, object) = assert_message_malformed(
-        &v6(icmp(135, 0, [0; 4], &body)),
+        &neighbor_solicitation_with_zero_length_option(),
         "NDP option: length 0 is not allowed: the packet must be discarded (RFC 4861 §4.6)",
     );
     assert_eq!(object["type_name"], json!("Neighbor Solicitation"));
@@ -496,11 +369,7 @@ fn ndp_option_of_length_0_in_neighbour_solicitation() {
 fn rdnss_option_of_even_length_in_router_advertisement() {
     let reason =
         "NDP option: length 2 is not odd and at least 3 as an RDNSS option needs (RFC 8106 §5.1)";
-    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
-    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
-    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
-    body.extend_from_slice(&[5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
-    let packet = v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body));
+    let packet = router_advertisement(&[RDNSS_OF_LENGTH_2.as_slice(), &MTU_1500].concat());
     let line = text_line(&packet);
     assert!(
         line.contains(&format!(" options=[malformed={reason}, mtu mtu=1500]")),
@@ -517,15 +386,7 @@ fn rdnss_option_of_even_length_in_router_advertisement() {
 
 #[test]
 fn ipv6_chain_of_100_extension_headers() {
-    let mut echo = icmp(128, 0, [0, 1, 0, 1], b"ping");
-    fill_v6_checksum(&mut echo);
-    let mut payload = Vec::new();
-    for i in 0..100 {
-        payload.extend_from_slice(&[if i == 99 { 58 } else { 60 }, 0, 1, 4, 0, 0, 0, 0]);
-    }
-    payload.extend_from_slice(&echo);
-    let mut packet = ipv6_header(60, payload.len());
-    packet.extend_from_slice(&payload);
+    let packet = echo_request_behind_destination_options(100);
     let (line, _) = assert_message_malformed(
         &packet,
         "more than 16 IPv6 extension headers: refusing to walk further",

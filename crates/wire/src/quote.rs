@@ -22,7 +22,7 @@
 
 use crate::error::{Malformed, Result, need};
 use crate::field::{get_u16, get_u32};
-use crate::ip::{IpVersion, protocol};
+use crate::ip::{AddressPair, IpVersion, protocol};
 use crate::ipv6::{self, Fragment};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -83,28 +83,27 @@ pub enum QuotedIp {
 }
 
 impl QuotedIp {
+    /// The source and destination, which also tell the version.
+    const fn addresses(&self) -> AddressPair {
+        match *self {
+            Self::V4 { src, dst, .. } => AddressPair::V4 { src, dst },
+            Self::V6 { src, dst, .. } => AddressPair::V6 { src, dst },
+        }
+    }
+
     /// The IP version.
     pub const fn version(&self) -> IpVersion {
-        match self {
-            Self::V4 { .. } => IpVersion::V4,
-            Self::V6 { .. } => IpVersion::V6,
-        }
+        self.addresses().version()
     }
 
     /// The source address.
     pub const fn src(&self) -> IpAddr {
-        match *self {
-            Self::V4 { src, .. } => IpAddr::V4(src),
-            Self::V6 { src, .. } => IpAddr::V6(src),
-        }
+        self.addresses().src()
     }
 
     /// The destination address.
     pub const fn dst(&self) -> IpAddr {
-        match *self {
-            Self::V4 { dst, .. } => IpAddr::V4(dst),
-            Self::V6 { dst, .. } => IpAddr::V6(dst),
-        }
+        self.addresses().dst()
     }
 
     /// The protocol (IPv4) or final next header (IPv6).

@@ -12,151 +12,14 @@ use icmpkit_wire::icmpv4;
 use icmpkit_wire::icmpv6::{self, ndp::NdpOption};
 use icmpkit_wire::ip::IpVersion;
 
-// ---------------------------------------------------------------- builders
-
-const SRC4: [u8; 4] = [192, 0, 2, 1];
-const DST4: [u8; 4] = [198, 51, 100, 2];
-const SRC6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-const DST6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
-
-/// The Internet checksum (RFC 1071) of `chunks` taken as one byte string
-/// (every chunk but the last has an even length).
-fn inet_checksum(chunks: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
-    for chunk in chunks {
-        for pair in chunk.chunks(2) {
-            let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
-            sum += u32::from(word);
-        }
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !u16::try_from(sum).unwrap()
-}
-
-fn be16(n: usize) -> [u8; 2] {
-    u16::try_from(n).unwrap().to_be_bytes()
-}
-
-/// An ICMP message: type, code, checksum 0 (filled by the IP wrapper), the
-/// four rest-of-header bytes and the body.
-fn icmp(msg_type: u8, code: u8, rest: [u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut m = vec![msg_type, code, 0, 0];
-    m.extend_from_slice(&rest);
-    m.extend_from_slice(body);
-    m
-}
-
-/// An IPv4 header (IHL 5 plus `options`, TTL 64, protocol `proto`) with its
-/// header checksum, then `payload`.
-fn ipv4_with_options(proto: u8, options: &[u8], payload: &[u8]) -> Vec<u8> {
-    assert!(options.len().is_multiple_of(4) && options.len() <= 40);
-    let header_len = 20 + options.len();
-    let ihl = u8::try_from(header_len / 4).unwrap();
-    let mut p = vec![0x40 | ihl, 0];
-    p.extend_from_slice(&be16(header_len + payload.len()));
-    p.extend_from_slice(&[0x12, 0x34, 0x40, 0x00, 64, proto, 0, 0]);
-    p.extend_from_slice(&SRC4);
-    p.extend_from_slice(&DST4);
-    p.extend_from_slice(options);
-    let sum = inet_checksum(&[&p]);
-    p[10..12].copy_from_slice(&sum.to_be_bytes());
-    p.extend_from_slice(payload);
-    p
-}
-
-/// An ICMPv4 message in an IPv4 packet, the ICMP checksum filled.
-fn v4(mut message: Vec<u8>) -> Vec<u8> {
-    fill_v4_checksum(&mut message);
-    ipv4_with_options(1, &[], &message)
-}
-
-fn fill_v4_checksum(message: &mut [u8]) {
-    if message.len() >= 4 {
-        message[2..4].fill(0);
-        let sum = inet_checksum(&[message]);
-        message[2..4].copy_from_slice(&sum.to_be_bytes());
-    }
-}
-
-/// The fixed IPv6 header for `payload_len` bytes starting with `next_header`.
-fn ipv6_header(next_header: u8, payload_len: usize) -> Vec<u8> {
-    let mut p = vec![0x60, 0, 0, 0];
-    p.extend_from_slice(&be16(payload_len));
-    p.extend_from_slice(&[next_header, 64]);
-    p.extend_from_slice(&SRC6);
-    p.extend_from_slice(&DST6);
-    p
-}
-
-/// The ICMPv6 checksum over the pseudo-header (RFC 8200 §8.1) and `message`.
-fn fill_v6_checksum(message: &mut [u8]) {
-    if message.len() >= 4 {
-        message[2..4].fill(0);
-        let len = u32::try_from(message.len()).unwrap().to_be_bytes();
-        let sum = inet_checksum(&[&SRC6, &DST6, &len, &[0, 0, 0, 58], message]);
-        message[2..4].copy_from_slice(&sum.to_be_bytes());
-    }
-}
-
-/// An ICMPv6 message in an IPv6 packet, the checksum filled.
-fn v6(mut message: Vec<u8>) -> Vec<u8> {
-    fill_v6_checksum(&mut message);
-    let mut p = ipv6_header(58, message.len());
-    p.extend_from_slice(&message);
-    p
-}
-
-/// The datagram an ICMPv4 error quotes: an IPv4 header and 8 bytes of UDP
-/// (198.51.100.2:33434 → 203.0.113.9:33435, as traceroute sends).
-fn quoted_udp_v4() -> Vec<u8> {
-    let mut q = vec![0x45, 0, 0, 28, 0xab, 0xcd, 0, 0, 1, 17, 0, 0];
-    q.extend_from_slice(&DST4);
-    q.extend_from_slice(&[203, 0, 113, 9]);
-    let sum = inet_checksum(&[&q]);
-    q[10..12].copy_from_slice(&sum.to_be_bytes());
-    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
-    q
-}
-
-/// The datagram an ICMPv6 error quotes: an IPv6 header and 8 bytes of UDP.
-fn quoted_udp_v6() -> Vec<u8> {
-    let mut q = vec![0x60, 0, 0, 0, 0, 8, 17, 1];
-    q.extend_from_slice(&DST6);
-    q.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
-    q.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 8, 0, 0]);
-    q
-}
-
-/// An RFC 4884 extension structure: version-2 header with its checksum,
-/// then `objects` (already framed).
-fn extension_structure(objects: &[u8]) -> Vec<u8> {
-    let mut e = vec![0x20, 0, 0, 0];
-    e.extend_from_slice(objects);
-    let sum = inet_checksum(&[&e]);
-    e[2..4].copy_from_slice(&sum.to_be_bytes());
-    e
-}
-
-/// An extension object: header (length counting it, class-num, c-type) and
-/// payload.
-fn object(class_num: u8, c_type: u8, payload: &[u8]) -> Vec<u8> {
-    let mut o = be16(4 + payload.len()).to_vec();
-    o.extend_from_slice(&[class_num, c_type]);
-    o.extend_from_slice(payload);
-    o
-}
-
-/// An ICMPv4 Time Exceeded (TTL) quoting a UDP probe padded to 128 bytes
-/// (length attribute 32 words) and carrying `objects` after the extension
-/// header.
-fn time_exceeded_with_objects(objects: &[u8]) -> Vec<u8> {
-    let mut body = quoted_udp_v4();
-    body.resize(128, 0);
-    body.extend_from_slice(&extension_structure(objects));
-    v4(icmp(11, 0, [0, 32, 0, 0], &body))
-}
+#[path = "../../../tests/support/packets.rs"]
+mod packets;
+use packets::{
+    DST4, MTU_1500, RDNSS_OF_LENGTH_2, SRC4, SRC6, echo_request_behind_destination_options, icmp,
+    neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
+    record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
+    v6,
+};
 
 // ---------------------------------------------------------------- helpers
 
@@ -319,13 +182,10 @@ fn ipv4_ihl_past_the_end_of_the_packet() {
 
 #[test]
 fn ipv4_header_with_40_bytes_of_options_decodes() {
-    // Record Route (type 7, length 39, pointer 4, nine empty slots) and EOL.
-    let mut options = vec![7, 39, 4];
-    options.resize(39, 0);
-    options.push(0);
-    let mut message = icmp(8, 0, [0xbe, 0xef, 0, 7], b"0123456789abcdef");
-    fill_v4_checksum(&mut message);
-    let packet = ipv4_with_options(1, &options, &message);
+    let packet = v4_with_options(
+        &record_route_options(),
+        icmp(8, 0, [0xbe, 0xef, 0, 7], b"0123456789abcdef"),
+    );
     assert_eq!(packet[0], 0x4f);
     assert_eq!(packet.len(), 60 + 24);
     let d = dissected(&packet);
@@ -519,9 +379,7 @@ fn mpls_object_payload_not_a_multiple_of_4() {
 fn ndp_option_of_length_0_in_neighbour_solicitation() {
     // Target fe80::1, then a Source Link-Layer Address option whose length
     // is 0: RFC 4861 §4.6 says discard the packet.
-    let mut body = vec![0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-    body.extend_from_slice(&[1, 0, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01]);
-    let packet = v6(icmp(135, 0, [0; 4], &body));
+    let packet = neighbor_solicitation_with_zero_length_option();
     let d = dissected(&packet);
     assert_eq!(d.checksum_status, ChecksumStatus::Valid);
     assert_eq!(
@@ -535,11 +393,7 @@ fn rdnss_option_of_even_length_in_router_advertisement() {
     // Hop limit 64, no flags, lifetime 1800, reachable/retrans 0; then an
     // RDNSS option of length 2 (16 bytes: even, so no whole address), then
     // a good MTU option.
-    let mut body = vec![0, 0, 0, 0, 0, 0, 0, 0];
-    body.extend_from_slice(&[25, 2, 0, 0, 0, 0, 0x0e, 0x10]);
-    body.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
-    body.extend_from_slice(&[5, 1, 0, 0, 0, 0, 0x05, 0xdc]);
-    let packet = v6(icmp(134, 0, [64, 0, 0x07, 0x08], &body));
+    let packet = router_advertisement(&[RDNSS_OF_LENGTH_2.as_slice(), &MTU_1500].concat());
     let d = dissected(&packet);
     let Ok(Message::V6(icmpv6::Repr::RouterAdvertisement(ra))) = d.message else {
         panic!("{:?}", d.message);
@@ -566,16 +420,7 @@ fn rdnss_option_of_even_length_in_router_advertisement() {
 fn ipv6_chain_of_100_extension_headers() {
     // 100 Destination Options headers (8 bytes each, a PadN option), the
     // last one leading to a valid ICMPv6 echo request.
-    let mut echo = icmp(128, 0, [0, 1, 0, 1], b"ping");
-    fill_v6_checksum(&mut echo);
-    let mut payload = Vec::new();
-    for i in 0..100 {
-        let next = if i == 99 { 58 } else { 60 };
-        payload.extend_from_slice(&[next, 0, 1, 4, 0, 0, 0, 0]);
-    }
-    payload.extend_from_slice(&echo);
-    let mut packet = ipv6_header(60, payload.len());
-    packet.extend_from_slice(&payload);
+    let packet = echo_request_behind_destination_options(100);
     let d = dissected(&packet);
     assert_eq!(d.version, IpVersion::V6);
     assert_eq!(d.msg_type(), None);

@@ -429,20 +429,28 @@ impl Extension {
     }
 }
 
-/// Lays out an error's body: returns the quote length and the extension
-/// structure (if any objects were given), or why they cannot fit.
+/// Lays out the body of an error of family `version` and type `msg_type`:
+/// returns the quote length and the extension structure (if any objects
+/// were given), or why the objects cannot be carried (the type does not
+/// allow them: `allows_extensions` is false) or cannot fit.
 ///
 /// `datagram_len` is the offending datagram's own length (its length
 /// field, not the received bytes); `word` the RFC 4884 word size.
 fn plan_body(
-    limits: Limits,
+    version: IpVersion,
+    msg_type: u8,
+    allows_extensions: bool,
     datagram_len: usize,
     objects: &[ObjectRepr<'_>],
     word: usize,
 ) -> Result<(usize, Option<Extension>), Refusal> {
+    let limits = Limits::of(version);
     let room = limits.max_quote_len();
     if objects.is_empty() {
         return Ok((datagram_len.min(room), None));
+    }
+    if !allows_extensions {
+        return Err(Refusal::ExtensionsNotAllowed { version, msg_type });
     }
     let ext_len = extension::structure_len(objects);
     let needed = limits.max_len - room + extension::COMPAT_ORIGINAL_LEN + ext_len;
@@ -484,10 +492,63 @@ fn check_version(offending: &[u8], expected: IpVersion) -> Result<(), Refusal> {
     }
 }
 
-/// Checks that `out` holds `needed` bytes and returns exactly those.
-fn output(out: &mut [u8], needed: usize) -> Result<&mut [u8], Refusal> {
+/// Refuses an offending ICMP message whose type byte (`msg_type`, `None`
+/// when the message is empty) is missing or names an error (`is_error`):
+/// no error is sent about an error (RFC 1122 §3.2.2, RFC 4443 §2.4 (e.1)).
+/// Returns the type otherwise.
+fn check_not_an_error(
+    version: IpVersion,
+    msg_type: Option<&u8>,
+    is_error: impl Fn(u8) -> bool,
+) -> Result<u8, Refusal> {
+    match msg_type {
+        None => Err(Refusal::MalformedOffending(Malformed::Truncated {
+            what: match version {
+                IpVersion::V4 => "ICMPv4 header",
+                IpVersion::V6 => "ICMPv6 header",
+            },
+            needed: 1,
+            available: 0,
+        })),
+        Some(&msg_type) if is_error(msg_type) => {
+            Err(Refusal::ErrorAboutError { version, msg_type })
+        }
+        Some(&msg_type) => Ok(msg_type),
+    }
+}
+
+/// Refuses a datagram that arrived as a link-layer broadcast or multicast.
+fn check_link_layer(version: IpVersion, context: Context) -> Result<(), Refusal> {
+    if context.link_layer == LinkLayer::Unicast {
+        Ok(())
+    } else {
+        Err(Refusal::LinkLayerBroadcast {
+            version,
+            link_layer: context.link_layer,
+        })
+    }
+}
+
+/// Refuses a datagram whose `source` is not a single host, `why` saying
+/// what it is instead.
+fn check_source(source: IpAddr, why: Option<&'static str>) -> Result<(), Refusal> {
+    match why {
+        Some(why) => Err(Refusal::SourceNotAUniqueHost { source, why }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `out` holds an error of `header_len` + `icmp_len` bytes and
+/// returns exactly those, split into the IP header and the ICMP message.
+fn output(
+    out: &mut [u8],
+    header_len: usize,
+    icmp_len: usize,
+) -> Result<(&mut [u8], &mut [u8]), Refusal> {
+    let needed = header_len + icmp_len;
     out.get_mut(..needed)
         .ok_or(Refusal::OutputTooSmall { needed })
+        .map(|out| out.split_at_mut(header_len))
 }
 
 #[cfg(test)]

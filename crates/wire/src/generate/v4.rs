@@ -3,8 +3,10 @@
 
 use core::net::{IpAddr, Ipv4Addr};
 
-use super::{Context, Extension, Limits, LinkLayer, Options, Refusal, output, plan_body};
-use crate::error::Malformed;
+use super::{
+    Context, Extension, Options, Refusal, check_link_layer, check_not_an_error, check_source,
+    output, plan_body,
+};
 use crate::icmpv4::{self, Message};
 use crate::ip::{IpVersion, protocol};
 use crate::ipv4;
@@ -141,22 +143,9 @@ pub(super) fn check(
         });
     }
     if ip.protocol == protocol::ICMP {
-        match view.payload().first() {
-            None => {
-                return Err(Refusal::MalformedOffending(Malformed::Truncated {
-                    what: "ICMPv4 header",
-                    needed: 1,
-                    available: 0,
-                }));
-            }
-            Some(&msg_type) if ERROR_TYPES.contains(&msg_type) => {
-                return Err(Refusal::ErrorAboutError {
-                    version: IpVersion::V4,
-                    msg_type,
-                });
-            }
-            Some(_) => {}
-        }
+        check_not_an_error(IpVersion::V4, view.payload().first(), |msg_type| {
+            ERROR_TYPES.contains(&msg_type)
+        })?;
     }
     let dst = ip.dst_addr;
     if dst.is_broadcast() || dst.is_multicast() || context.destination_is_broadcast {
@@ -164,18 +153,11 @@ pub(super) fn check(
             destination: IpAddr::V4(dst),
         });
     }
-    if context.link_layer != LinkLayer::Unicast {
-        return Err(Refusal::LinkLayerBroadcast {
-            version: IpVersion::V4,
-            link_layer: context.link_layer,
-        });
-    }
-    if let Some(why) = not_a_single_host(ip.src_addr, context) {
-        return Err(Refusal::SourceNotAUniqueHost {
-            source: IpAddr::V4(ip.src_addr),
-            why,
-        });
-    }
+    check_link_layer(IpVersion::V4, context)?;
+    check_source(
+        IpAddr::V4(ip.src_addr),
+        not_a_single_host(ip.src_addr, context),
+    )?;
     Ok(ip)
 }
 
@@ -217,15 +199,16 @@ pub fn build_v4(
     out: &mut [u8],
 ) -> Result<usize, Refusal> {
     let ip = check(offending, error, context)?;
-    if !options.extensions.is_empty() && !error.allows_extensions() {
-        return Err(Refusal::ExtensionsNotAllowed {
-            version: IpVersion::V4,
-            msg_type: error.msg_type().into(),
-        });
-    }
     // check() verified the total length against the bytes.
     let datagram = &offending[..ip.buffer_len()];
-    let (quote_len, ext) = plan_body(Limits::V4, datagram.len(), options.extensions, WORD)?;
+    let (quote_len, ext) = plan_body(
+        IpVersion::V4,
+        error.msg_type().into(),
+        error.allows_extensions(),
+        datagram.len(),
+        options.extensions,
+        WORD,
+    )?;
     let repr = error
         .repr(
             &datagram[..quote_len],
@@ -233,8 +216,7 @@ pub fn build_v4(
         )
         .ok_or(Refusal::SourceQuenchDeprecated)?;
     let icmp_len = repr.buffer_len();
-    let total = ipv4::HEADER_LEN + icmp_len;
-    let out = output(out, total)?;
+    let (head, icmp) = output(out, ipv4::HEADER_LEN, icmp_len)?;
     let offending_tos = (ip.dscp << 2) | ip.ecn;
     let tos = PRECEDENCE_INTERNETWORK_CONTROL | (offending_tos & RFC1349_TOS_BITS);
     let header = ipv4::Repr {
@@ -251,8 +233,7 @@ pub fn build_v4(
         frag_offset: 0,
         options: &[],
     };
-    let (head, icmp) = out.split_at_mut(ipv4::HEADER_LEN);
     header.emit(&mut ipv4::Packet::new_unchecked(head));
     repr.emit(&mut icmpv4::Packet::new_unchecked(icmp));
-    Ok(total)
+    Ok(ipv4::HEADER_LEN + icmp_len)
 }

@@ -2,8 +2,10 @@
 
 use core::net::{IpAddr, Ipv6Addr};
 
-use super::{Context, Extension, Limits, LinkLayer, Options, Refusal, output, plan_body};
-use crate::error::Malformed;
+use super::{
+    Context, Extension, Options, Refusal, check_link_layer, check_not_an_error, check_source,
+    output, plan_body,
+};
 use crate::icmpv6::{self, EXTENSION_WORD, Message};
 use crate::ip::{IpVersion, protocol};
 use crate::ipv6;
@@ -129,24 +131,11 @@ pub(super) fn check(
         });
     }
     if upper.complete && upper.protocol == protocol::ICMPV6 {
-        match payload.get(upper.offset) {
-            None => {
-                return Err(Refusal::MalformedOffending(Malformed::Truncated {
-                    what: "ICMPv6 header",
-                    needed: 1,
-                    available: 0,
-                }));
-            }
-            Some(&msg_type) if msg_type < FIRST_INFORMATIONAL => {
-                return Err(Refusal::ErrorAboutError {
-                    version: IpVersion::V6,
-                    msg_type,
-                });
-            }
-            Some(&msg_type) if Message::from(msg_type) == Message::Redirect => {
-                return Err(Refusal::AboutRedirect);
-            }
-            Some(_) => {}
+        let msg_type = check_not_an_error(IpVersion::V6, payload.get(upper.offset), |msg_type| {
+            msg_type < FIRST_INFORMATIONAL
+        })?;
+        if Message::from(msg_type) == Message::Redirect {
+            return Err(Refusal::AboutRedirect);
         }
     }
     if !error.allowed_for_multicast(packet) {
@@ -155,19 +144,12 @@ pub(super) fn check(
                 destination: IpAddr::V6(ip.dst_addr),
             });
         }
-        if context.link_layer != LinkLayer::Unicast {
-            return Err(Refusal::LinkLayerBroadcast {
-                version: IpVersion::V6,
-                link_layer: context.link_layer,
-            });
-        }
+        check_link_layer(IpVersion::V6, context)?;
     }
-    if let Some(why) = not_a_single_node(ip.src_addr, context) {
-        return Err(Refusal::SourceNotAUniqueHost {
-            source: IpAddr::V6(ip.src_addr),
-            why,
-        });
-    }
+    check_source(
+        IpAddr::V6(ip.src_addr),
+        not_a_single_node(ip.src_addr, context),
+    )?;
     Ok(ip)
 }
 
@@ -205,18 +187,18 @@ pub fn build_v6(
     out: &mut [u8],
 ) -> Result<usize, Refusal> {
     let ip = check(offending, error, context)?;
-    if !options.extensions.is_empty() && !error.allows_extensions() {
-        return Err(Refusal::ExtensionsNotAllowed {
-            version: IpVersion::V6,
-            msg_type: error.msg_type().into(),
-        });
-    }
     let packet = &offending[..ip.buffer_len()];
-    let (quote_len, ext) = plan_body(Limits::V6, packet.len(), options.extensions, EXTENSION_WORD)?;
+    let (quote_len, ext) = plan_body(
+        IpVersion::V6,
+        error.msg_type().into(),
+        error.allows_extensions(),
+        packet.len(),
+        options.extensions,
+        EXTENSION_WORD,
+    )?;
     let repr = error.repr(&packet[..quote_len], ext.as_ref().map(Extension::as_bytes));
     let icmp_len = repr.buffer_len();
-    let total = ipv6::HEADER_LEN + icmp_len;
-    let out = output(out, total)?;
+    let (head, icmp) = output(out, ipv6::HEADER_LEN, icmp_len)?;
     let header = ipv6::Repr {
         src_addr: source,
         dst_addr: ip.src_addr,
@@ -226,12 +208,11 @@ pub fn build_v6(
         traffic_class: 0,
         flow_label: options.flow_label & 0x000f_ffff,
     };
-    let (head, icmp) = out.split_at_mut(ipv6::HEADER_LEN);
     header.emit(&mut ipv6::Packet::new_unchecked(head));
     repr.emit(
         &mut icmpv6::Packet::new_unchecked(icmp),
         source,
         ip.src_addr,
     );
-    Ok(total)
+    Ok(ipv6::HEADER_LEN + icmp_len)
 }

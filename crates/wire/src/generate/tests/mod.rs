@@ -5,6 +5,7 @@
 extern crate std;
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::string::ToString;
 use std::vec::Vec;
 
 use super::*;
@@ -102,31 +103,102 @@ fn v6_options(flow_label: u32) -> Options<'static> {
     }
 }
 
-/// Builds into a 0xa5-filled buffer and returns exactly the error.
-fn build4(offending: &[u8], error: Icmpv4Error, options: &Options<'_>) -> Result<Vec<u8>, Refusal> {
+/// Builds `error` about `offending` from the router's interface into a
+/// 0xa5-filled buffer and returns exactly the error.
+fn build(
+    offending: &[u8],
+    error: Reason,
+    context: Context,
+    options: &Options<'_>,
+) -> Result<Vec<u8>, Refusal> {
     let mut out = [0xa5u8; 2000];
-    let n = build_v4(
-        offending,
-        error,
-        ROUTER_V4,
-        Context::default(),
-        options,
-        &mut out,
-    )?;
+    let n = match error {
+        Reason::V4(e) => build_v4(offending, e, ROUTER_V4, context, options, &mut out),
+        Reason::V6(e) => build_v6(offending, e, ROUTER_V6, context, options, &mut out),
+    }?;
     Ok(out[..n].to_vec())
 }
 
+/// [`build`] for an ICMPv4 error in the default context.
+fn build4(offending: &[u8], error: Icmpv4Error, options: &Options<'_>) -> Result<Vec<u8>, Refusal> {
+    build(offending, error.into(), Context::default(), options)
+}
+
+/// [`build`] for an ICMPv6 error in the default context.
 fn build6(offending: &[u8], error: Icmpv6Error, options: &Options<'_>) -> Result<Vec<u8>, Refusal> {
-    let mut out = [0xa5u8; 2000];
-    let n = build_v6(
-        offending,
-        error,
-        ROUTER_V6,
-        Context::default(),
-        options,
-        &mut out,
-    )?;
-    Ok(out[..n].to_vec())
+    build(offending, error.into(), Context::default(), options)
+}
+
+/// The offending datagram's own length (its length field, without link
+/// padding), of the family of `error`.
+fn datagram_len(offending: &[u8], error: Reason) -> usize {
+    match error {
+        Reason::V4(_) => usize::from(ipv4::Packet::new_unchecked(offending).total_len()),
+        Reason::V6(_) => {
+            ipv6::HEADER_LEN + usize::from(ipv6::Packet::new_unchecked(offending).payload_len())
+        }
+    }
+}
+
+/// Why `error` about `offending` is refused in `context` (with default
+/// options); [`may_send_error`] must say the same.
+fn refusal(offending: &[u8], error: impl Into<Reason>, context: Context) -> Refusal {
+    let error = error.into();
+    let got = build(offending, error, context, &Options::default()).unwrap_err();
+    assert_eq!(may_send_error(offending, error, context), Err(got));
+    got
+}
+
+/// Asserts that `error` about `offending` is refused in `context` as
+/// `expected` (by both [`refusal`] checks), the refusal reading `text`.
+fn assert_refused(
+    offending: &[u8],
+    error: impl Into<Reason>,
+    context: Context,
+    expected: Refusal,
+    text: &str,
+) {
+    let r = refusal(offending, error, context);
+    assert_eq!(r, expected);
+    assert_eq!(r.to_string(), text);
+}
+
+/// The error about `offending` in `context` (with default options), which
+/// [`may_send_error`] must allow and which must be sound.
+fn allowed(offending: &[u8], error: impl Into<Reason>, context: Context) -> Vec<u8> {
+    let error = error.into();
+    let got = build(offending, error, context, &Options::default()).unwrap();
+    assert_eq!(may_send_error(offending, error, context), Ok(()));
+    assert_sound(&got, &offending[..datagram_len(offending, error)]);
+    got
+}
+
+/// The contexts of a datagram that arrived as a link-layer broadcast or
+/// multicast.
+fn link_layer_broadcasts() -> [Context; 2] {
+    [LinkLayer::Broadcast, LinkLayer::Multicast].map(|link_layer| Context {
+        link_layer,
+        ..Context::default()
+    })
+}
+
+/// Asserts that `error` about `offending` is refused as a link-layer
+/// broadcast in each of [`link_layer_broadcasts`].
+fn assert_link_layer_refused(offending: &[u8], error: impl Into<Reason>) {
+    let error = error.into();
+    let version = match error {
+        Reason::V4(_) => IpVersion::V4,
+        Reason::V6(_) => IpVersion::V6,
+    };
+    for context in link_layer_broadcasts() {
+        assert_eq!(
+            refusal(offending, error, context),
+            Refusal::LinkLayerBroadcast {
+                version,
+                link_layer: context.link_layer
+            }
+        );
+    }
 }
 
 /// The checks every built error passes: it dissects with a valid checksum
@@ -165,6 +237,16 @@ fn assert_sound(error: &[u8], datagram: &[u8]) -> usize {
     let whole = quote::parse(datagram, version).unwrap();
     assert_eq!(quote.probe_identity(), whole.probe_identity());
     quoted
+}
+
+/// The probe identity of the datagram a built error quotes.
+fn quoted_probe_identity(error: &[u8]) -> quote::ProbeIdentity {
+    dissect(error)
+        .unwrap()
+        .quote()
+        .unwrap()
+        .unwrap()
+        .probe_identity()
 }
 
 #[test]

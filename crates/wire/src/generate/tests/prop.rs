@@ -98,11 +98,7 @@ fn build_any(
         Reason::V6(e) => build_v6(bytes, e, ROUTER_V6, context, &options(ext), &mut out),
     };
     if let Ok(n) = got {
-        let datagram_len = match reason {
-            Reason::V4(_) => usize::from(ipv4::Packet::new_unchecked(bytes).total_len()),
-            Reason::V6(_) => 40 + usize::from(ipv6::Packet::new_unchecked(bytes).payload_len()),
-        };
-        assert_sound(&out[..n], &bytes[..datagram_len]);
+        assert_sound(&out[..n], &bytes[..datagram_len(bytes, reason)]);
     }
     let allowed = may_send_error(bytes, reason, context);
     match got {

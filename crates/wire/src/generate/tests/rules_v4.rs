@@ -54,36 +54,19 @@ fn udp_probe() -> Vec<u8> {
     v4(HOST, SERVER, protocol::UDP, &udp(45678, 33434, 32))
 }
 
-fn refusal(offending: &[u8], error: Icmpv4Error, context: Context) -> Refusal {
-    let mut out = [0u8; 600];
-    let got = build_v4(
-        offending,
-        error,
-        ROUTER_V4,
-        context,
-        &Options::default(),
-        &mut out,
-    )
-    .unwrap_err();
-    assert_eq!(may_send_error(offending, error.into(), context), Err(got));
-    got
-}
-
 #[test]
 fn port_unreachable_about_port_unreachable_is_refused() {
     // The router's own Port Unreachable, as Linux sent it, coming back.
     let offending = hex(LINUX_V4_PU_TOSB8);
-    let r = refusal(&offending, PORT_UNREACHABLE, Context::default());
-    assert_eq!(
-        r,
+    assert_refused(
+        &offending,
+        PORT_UNREACHABLE,
+        Context::default(),
         Refusal::ErrorAboutError {
             version: IpVersion::V4,
-            msg_type: 3
-        }
-    );
-    assert_eq!(
-        r.to_string(),
-        "the offending datagram is itself an ICMP error (type 3) (RFC 1122 §3.2.2, RFC 1812 §4.3.2.7)"
+            msg_type: 3,
+        },
+        "the offending datagram is itself an ICMP error (type 3) (RFC 1122 §3.2.2, RFC 1812 §4.3.2.7)",
     );
     for msg_type in [3u8, 4, 5, 11, 12] {
         let mut body = vec![0u8; 36];
@@ -110,12 +93,7 @@ fn echo_and_other_informational_messages_get_errors() {
     let got = build4(&offending, TTL_EXCEEDED, &Options::default()).unwrap();
     assert_eq!(got.len(), 20 + 8 + 36);
     assert_sound(&got, &offending);
-    let id = dissect(&got)
-        .unwrap()
-        .quote()
-        .unwrap()
-        .unwrap()
-        .probe_identity();
+    let id = quoted_probe_identity(&got);
     assert_eq!((id.icmp_ident, id.icmp_seq), (Some(0x1f2e), Some(7)));
     // Timestamp, Router Solicitation, an unassigned type: not errors.
     for msg_type in [13u8, 10, 200, 0] {
@@ -151,17 +129,15 @@ fn non_initial_fragment_is_refused_first_fragment_is_not() {
     let mut view = ipv4::Packet::new_unchecked(&mut offending[..]);
     view.set_frag_offset(1480);
     view.fill_checksum();
-    let r = refusal(&offending, TTL_EXCEEDED, Context::default());
-    assert_eq!(
-        r,
+    assert_refused(
+        &offending,
+        TTL_EXCEEDED,
+        Context::default(),
         Refusal::NonInitialFragment {
             version: IpVersion::V4,
-            offset: 1480
-        }
-    );
-    assert_eq!(
-        r.to_string(),
-        "the offending datagram is a non-initial fragment (offset 1480) (RFC 1122 §3.2.2, RFC 1812 §4.3.2.7)"
+            offset: 1480,
+        },
+        "the offending datagram is a non-initial fragment (offset 1480) (RFC 1122 §3.2.2, RFC 1812 §4.3.2.7)",
     );
     // A non-initial fragment of an ICMP echo: its "type byte" is data.
     let offending = {
@@ -220,20 +196,7 @@ fn broadcast_and_multicast_destinations_are_refused() {
 
 #[test]
 fn link_layer_broadcast_and_multicast_are_refused() {
-    for link_layer in [LinkLayer::Broadcast, LinkLayer::Multicast] {
-        let context = Context {
-            link_layer,
-            ..Context::default()
-        };
-        let r = refusal(&udp_probe(), TTL_EXCEEDED, context);
-        assert_eq!(
-            r,
-            Refusal::LinkLayerBroadcast {
-                version: IpVersion::V4,
-                link_layer
-            }
-        );
-    }
+    assert_link_layer_refused(&udp_probe(), TTL_EXCEEDED);
     let r = refusal(
         &udp_probe(),
         TTL_EXCEEDED,
@@ -319,11 +282,12 @@ fn sources_that_are_not_a_single_host_are_refused() {
 
 #[test]
 fn source_quench_is_never_generated() {
-    let r = refusal(&udp_probe(), Icmpv4Error::SourceQuench, Context::default());
-    assert_eq!(r, Refusal::SourceQuenchDeprecated);
-    assert_eq!(
-        r.to_string(),
-        "Source Quench is deprecated and must not be generated (RFC 6633 §3)"
+    assert_refused(
+        &udp_probe(),
+        Icmpv4Error::SourceQuench,
+        Context::default(),
+        Refusal::SourceQuenchDeprecated,
+        "Source Quench is deprecated and must not be generated (RFC 6633 §3)",
     );
     // Even about garbage: the reason is refused before the bytes are read.
     assert_eq!(

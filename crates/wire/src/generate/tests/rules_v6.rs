@@ -40,38 +40,6 @@ fn with_option(dst: Ipv6Addr, option_type: u8) -> Vec<u8> {
     v6(HOST, dst, protocol::DESTINATION_OPTIONS, &payload)
 }
 
-fn refusal(offending: &[u8], error: Icmpv6Error, context: Context) -> Refusal {
-    let mut out = [0u8; 1300];
-    let got = build_v6(
-        offending,
-        error,
-        ROUTER_V6,
-        context,
-        &Options::default(),
-        &mut out,
-    )
-    .unwrap_err();
-    assert_eq!(may_send_error(offending, error.into(), context), Err(got));
-    got
-}
-
-fn allowed(offending: &[u8], error: Icmpv6Error, context: Context) -> Vec<u8> {
-    let mut out = [0u8; 1300];
-    let n = build_v6(
-        offending,
-        error,
-        ROUTER_V6,
-        context,
-        &Options::default(),
-        &mut out,
-    )
-    .unwrap();
-    assert_eq!(may_send_error(offending, error.into(), context), Ok(()));
-    let datagram_len = 40 + usize::from(ipv6::Packet::new_unchecked(offending).payload_len());
-    assert_sound(&out[..n], &offending[..datagram_len]);
-    out[..n].to_vec()
-}
-
 const PTB: Icmpv6Error = Icmpv6Error::PacketTooBig { mtu: 1280 };
 const UNRECOGNIZED_OPTION: Icmpv6Error = Icmpv6Error::ParameterProblem {
     code: icmpv6::ParameterProblem::UnrecognizedOption,
@@ -81,17 +49,15 @@ const UNRECOGNIZED_OPTION: Icmpv6Error = Icmpv6Error::ParameterProblem {
 #[test]
 fn error_about_an_icmpv6_error_is_refused() {
     let offending = hex(LINUX_V6_PU);
-    let r = refusal(&offending, PORT_UNREACHABLE_V6, Context::default());
-    assert_eq!(
-        r,
+    assert_refused(
+        &offending,
+        PORT_UNREACHABLE_V6,
+        Context::default(),
         Refusal::ErrorAboutError {
             version: IpVersion::V6,
-            msg_type: 1
-        }
-    );
-    assert_eq!(
-        r.to_string(),
-        "the offending packet is itself an ICMPv6 error (type 1) (RFC 4443 §2.4 (e.1))"
+            msg_type: 1,
+        },
+        "the offending packet is itself an ICMPv6 error (type 1) (RFC 4443 §2.4 (e.1))",
     );
     // Every type below 128 is an error (RFC 4443 §2.1), named or not.
     for msg_type in [2u8, 4, 100, 127] {
@@ -121,21 +87,17 @@ fn redirect_is_refused_echo_and_ndp_are_not() {
     let mut redirect = vec![137u8, 0, 0, 0, 0, 0, 0, 0];
     redirect.extend_from_slice(&[0; 32]);
     let offending = v6(HOST, SERVER, protocol::ICMPV6, &redirect);
-    let r = refusal(&offending, HOP_LIMIT_EXCEEDED, Context::default());
-    assert_eq!(r, Refusal::AboutRedirect);
-    assert_eq!(
-        r.to_string(),
-        "the offending packet is an ICMPv6 Redirect (RFC 4443 §2.4 (e.2))"
+    assert_refused(
+        &offending,
+        HOP_LIMIT_EXCEEDED,
+        Context::default(),
+        Refusal::AboutRedirect,
+        "the offending packet is an ICMPv6 Redirect (RFC 4443 §2.4 (e.2))",
     );
     let echo = [128u8, 0, 0, 0, 0x12, 0x34, 0, 9, 1, 2, 3, 4];
     let offending = v6(HOST, SERVER, protocol::ICMPV6, &echo);
     let got = allowed(&offending, HOP_LIMIT_EXCEEDED, Context::default());
-    let id = dissect(&got)
-        .unwrap()
-        .quote()
-        .unwrap()
-        .unwrap()
-        .probe_identity();
+    let id = quoted_probe_identity(&got);
     assert_eq!((id.icmp_ident, id.icmp_seq), (Some(0x1234), Some(9)));
     let offending = v6(HOST, SERVER, protocol::ICMPV6, &[135, 0, 0, 0, 0, 0, 0, 0]);
     allowed(&offending, HOP_LIMIT_EXCEEDED, Context::default());
@@ -160,37 +122,29 @@ fn non_initial_fragment_is_refused() {
         v6(HOST, SERVER, protocol::FRAGMENT, &payload)
     };
     allowed(&fragment(0, true), HOP_LIMIT_EXCEEDED, Context::default());
-    let r = refusal(
+    assert_refused(
         &fragment(1448, false),
         HOP_LIMIT_EXCEEDED,
         Context::default(),
-    );
-    assert_eq!(
-        r,
         Refusal::NonInitialFragment {
             version: IpVersion::V6,
-            offset: 1448
-        }
-    );
-    assert_eq!(
-        r.to_string(),
-        "the offending datagram is a non-initial fragment (offset 1448) (RFC 4443 §2.4 (e), RFC 8200 §4.5)"
+            offset: 1448,
+        },
+        "the offending datagram is a non-initial fragment (offset 1448) (RFC 4443 §2.4 (e), RFC 8200 §4.5)",
     );
 }
 
 #[test]
 fn multicast_destination_refused_except_ptb_and_option_10() {
     let offending = v6(HOST, ALL_NODES, protocol::UDP, &udp(1, 2, 8));
-    let r = refusal(&offending, HOP_LIMIT_EXCEEDED, Context::default());
-    assert_eq!(
-        r,
+    assert_refused(
+        &offending,
+        HOP_LIMIT_EXCEEDED,
+        Context::default(),
         Refusal::DestinationBroadcastOrMulticast {
-            destination: IpAddr::V6(ALL_NODES)
-        }
-    );
-    assert_eq!(
-        r.to_string(),
-        "the offending packet was sent to the multicast address ff02::1 (RFC 4443 §2.4 (e.3))"
+            destination: IpAddr::V6(ALL_NODES),
+        },
+        "the offending packet was sent to the multicast address ff02::1 (RFC 4443 §2.4 (e.3))",
     );
     let got = allowed(&offending, PTB, Context::default());
     assert_eq!(&got[40..48], &[2, 0, got[42], got[43], 0, 0, 5, 0]);
@@ -231,19 +185,8 @@ fn multicast_destination_refused_except_ptb_and_option_10() {
 
 #[test]
 fn link_layer_multicast_and_broadcast_share_the_exceptions() {
-    for link_layer in [LinkLayer::Multicast, LinkLayer::Broadcast] {
-        let context = Context {
-            link_layer,
-            ..Context::default()
-        };
-        let r = refusal(&udp_probe(), HOP_LIMIT_EXCEEDED, context);
-        assert_eq!(
-            r,
-            Refusal::LinkLayerBroadcast {
-                version: IpVersion::V6,
-                link_layer
-            }
-        );
+    assert_link_layer_refused(&udp_probe(), HOP_LIMIT_EXCEEDED);
+    for context in link_layer_broadcasts() {
         allowed(&udp_probe(), PTB, context);
         allowed(&with_option(SERVER, 0x87), UNRECOGNIZED_OPTION, context);
     }
