@@ -715,3 +715,42 @@ fn json_on_the_kernel_fixtures_has_the_documented_keys() {
         }
     }
 }
+
+/// `tcpdump -n -x` output piped into `decode --hex -` decodes to the same
+/// lines as the capture itself, for every kernel fixture with a link layer
+/// tcpdump strips (all of them).
+#[test]
+fn tcpdump_hex_output_decodes_like_the_capture() {
+    let dir = workspace().join("tests/fixtures/kernel");
+    let mut compared = 0;
+    for name in [
+        "reject-v4.pcap",
+        "reject-v6.pcap",
+        "too-big.pcap",
+        "probe.pcap",
+    ] {
+        let file = dir.join(name);
+        let dump = match Command::new("tcpdump")
+            .args(["-n", "-x", "-r"])
+            .arg(&file)
+            .output()
+        {
+            Ok(out) if out.status.success() => out.stdout,
+            Ok(out) => panic!("tcpdump failed: {}", String::from_utf8_lossy(&out.stderr)),
+            Err(e) => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "tcpdump is required in CI: {e}"
+                );
+                eprintln!("skipped: tcpdump is not installed");
+                return;
+            }
+        };
+        let from_hex = icmpkit(&["decode", "--hex", "-"], &dump);
+        let from_pcap = icmpkit(&["decode", file.to_str().expect("UTF-8 path")], b"");
+        assert_eq!((from_hex.code, from_pcap.code), (0, 0), "{name}");
+        assert_eq!(from_hex.stdout, from_pcap.stdout, "{name}");
+        compared += from_pcap.stdout.lines().count();
+    }
+    assert!(compared > 30, "only {compared} lines compared");
+}

@@ -6,7 +6,8 @@
 //!
 //! `tcpdump -n -x` output works as it is: when the text has tcpdump's
 //! offset lines (`\t0x0000:  4500 0054 ...`), each of its summary lines
-//! (`12:00:00.000000 IP 10.0.0.1 > ...`) starts a new packet and is skipped.
+//! (`12:00:00.000000 IP 10.0.0.1 > ...`) starts a new packet and is skipped,
+//! and of the dumps under one summary line the last (the `-x` one) is kept.
 
 use std::fmt;
 
@@ -41,8 +42,15 @@ pub fn parse_packets(text: &str) -> Result<Vec<Vec<u8>>, HexError> {
             continue;
         }
         let mut words = line.split_whitespace().peekable();
-        if offset_token(line).is_some() {
+        if let Some(offset) = offset_token(line) {
             words.next();
+            if offset == "0x0000:" {
+                // tcpdump may print a dump of its own (of an ICMP payload it
+                // could not decode) before the -x dump of the packet: the
+                // last dump of a summary block is the packet.
+                current.clear();
+                pending_nibble = None;
+            }
         } else if tcpdump {
             // A tcpdump summary line: the next packet begins.
             finish(&mut packets, &mut current, &mut pending_nibble)?;
