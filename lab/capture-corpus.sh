@@ -31,35 +31,8 @@ craft() { lab_exec client timeout 5 python3 "$here/craft.py" "$@" || lab_log "cr
 ping4() { lab_exec client timeout 5 ping -n -q -W 1 "$@" >/dev/null 2>&1 || true; }
 ping6() { lab_exec client timeout 5 ping -6 -n -q -W 1 "$@" >/dev/null 2>&1 || true; }
 
-C4=192.0.2.2 R4=192.0.2.1 RS4=198.51.100.1 S4=198.51.100.2
-C6=2001:db8:1::2 R6=2001:db8:1::1 RS6=2001:db8:2::1 S6=2001:db8:2::2
-
-# --- topology ---------------------------------------------------------------
-lab_ns client
-lab_ns router
-lab_ns server
-lab_link client c0 router r0
-lab_link router r1 server s0 1280
-lab_addr client c0 $C4/24
-lab_addr client c0 $C6/64
-lab_addr router r0 $R4/24
-lab_addr router r0 $R6/64
-lab_addr router r1 $RS4/24
-lab_addr router r1 $RS6/64
-lab_addr server s0 $S4/24
-lab_addr server s0 $S6/64
-lab_route client default via $R4
-lab_route client -6 default via $R6
-lab_route server default via $RS4
-lab_route server -6 default via $RS6
-lab_pin_neighbors client c0 $C4 router r0 $R4
-lab_pin_neighbors client c0 $C6 router r0 $R6
-lab_pin_neighbors router r1 $RS4 server s0 $S4
-lab_pin_neighbors router r1 $RS6 server s0 $S6
-lab_forwarding router
-for ns in router server; do
-    lab_icmp_unlimited $ns
-done
+# --- topology (lab_chain in lib.sh) -----------------------------------------
+lab_chain 1280
 # The server answers RFC 8335 PROBE and gives up reassembly after 1 second.
 lab_sysctl server net.ipv4.icmp_echo_enable_probe=1 net.ipv4.ipfrag_time=1 \
     net.ipv6.ip6frag_time=1

@@ -38,6 +38,69 @@ lab_init() {
     trap 'exit 143' TERM
 }
 
+# lab_init_exact PREFIX: like lab_init, but PREFIX is used as it is and no
+# cleanup trap is left behind on success: for a program (a test, a benchmark)
+# that owns the lab's life and removes it later with `lab/chain.sh down`.
+# A failure while building still removes what was made.
+lab_init_exact() {
+    [ "$(id -u)" -eq 0 ] || lab_die "labs need root (network namespaces)"
+    command -v ip >/dev/null || lab_die "iproute2 (ip) is not installed"
+    [ -n "${1:-}" ] || lab_die "lab_init_exact needs a prefix"
+    LAB_PREFIX=$1
+    LAB_TMP=
+    trap lab_cleanup EXIT
+}
+
+# lab_keep: the lab outlives this script (drops the cleanup trap).
+lab_keep() { trap - EXIT; }
+
+# lab_down PREFIX: deletes every namespace whose name starts with "PREFIX-".
+lab_down() {
+    local ns
+    for ns in $(ip netns list | awk '{print $1}'); do
+        case $ns in "$1"-*) ip netns del "$ns" 2>/dev/null || true ;; esac
+    done
+}
+
+# lab_chain [MTU]: the standard chain, in namespaces client, router, server:
+#
+#   client (c0) --- (r0) router (r1) --- (s0) server
+#   192.0.2.2/24     .1   198.51.100.1/24   .2      (router-server MTU, default 1280)
+#   2001:db8:1::2/64 ::1  2001:db8:2::1/64  ::2
+#
+# with forwarding on the router, neighbours pinned, and no ICMP rate limits
+# on router and server. Sets C4 R4 RS4 S4 C6 R6 RS6 S6 to the addresses.
+lab_chain() {
+    local mtu=${1:-1280} ns
+    C4=192.0.2.2 R4=192.0.2.1 RS4=198.51.100.1 S4=198.51.100.2
+    C6=2001:db8:1::2 R6=2001:db8:1::1 RS6=2001:db8:2::1 S6=2001:db8:2::2
+    lab_ns client
+    lab_ns router
+    lab_ns server
+    lab_link client c0 router r0
+    lab_link router r1 server s0 "$mtu"
+    lab_addr client c0 $C4/24
+    lab_addr client c0 $C6/64
+    lab_addr router r0 $R4/24
+    lab_addr router r0 $R6/64
+    lab_addr router r1 $RS4/24
+    lab_addr router r1 $RS6/64
+    lab_addr server s0 $S4/24
+    lab_addr server s0 $S6/64
+    lab_route client default via $R4
+    lab_route client -6 default via $R6
+    lab_route server default via $RS4
+    lab_route server -6 default via $RS6
+    lab_pin_neighbors client c0 $C4 router r0 $R4
+    lab_pin_neighbors client c0 $C6 router r0 $R6
+    lab_pin_neighbors router r1 $RS4 server s0 $S4
+    lab_pin_neighbors router r1 $RS6 server s0 $S6
+    lab_forwarding router
+    for ns in router server; do
+        lab_icmp_unlimited $ns
+    done
+}
+
 # lab_name NAME: the full namespace name for NAME.
 lab_name() { printf '%s-%s' "$LAB_PREFIX" "$1"; }
 
