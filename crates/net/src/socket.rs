@@ -409,7 +409,7 @@ impl IcmpSocket {
             }
             _ => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("{addr} is not an address for an {}", self.describe()),
+                format!("{addr} is not an address for this {}", self.describe()),
             )),
         }
     }
