@@ -55,7 +55,10 @@ fn hint(kind: SocketKind, err: &io::Error) -> String {
         return String::new();
     }
     match kind {
-        SocketKind::Raw => format!(" ({})", crate::denied::raw_fix(&crate::denied::exe_path())),
-        SocketKind::Dgram => format!(" ({})", crate::denied::SYSCTL_FIX),
+        SocketKind::Raw => format!("; {}", crate::denied::raw_fix(&crate::denied::exe_path())),
+        SocketKind::Dgram => format!(
+            "; ping sockets are off for this process's groups: {}",
+            crate::denied::SYSCTL_FIX
+        ),
     }
 }

@@ -45,7 +45,7 @@ pub fn nonce() -> [u8; 16] {
     let mut out = [0; 16];
     for chunk in out.chunks_mut(8) {
         let mut h = RandomState::new().build_hasher();
-        h.write_u64(0x6963_6d70_6b69_74);
+        h.write_u64(0x0069_636d_706b_6974);
         chunk.copy_from_slice(&h.finish().to_ne_bytes());
     }
     out
@@ -128,7 +128,7 @@ pub struct Seen {
     pub types_before: Vec<u8>,
     /// Whether our own request (same identifier, sequence and nonce) was
     /// among them.
-    pub own_request_seen: bool,
+    pub own_request: bool,
 }
 
 /// Receives until the echo reply with `ident`, `seq_no` and `data` arrives,
@@ -138,7 +138,7 @@ pub fn await_reply(sock: &IcmpSocket, ident: u16, seq_no: u16, data: &[u8]) -> S
     let deadline = Instant::now() + WAIT;
     let mut buf = vec![0; 2048];
     let mut types_before = Vec::new();
-    let mut own_request_seen = false;
+    let mut own_request = false;
     for _ in 0..500 {
         let left = deadline.saturating_duration_since(Instant::now());
         assert!(
@@ -155,11 +155,11 @@ pub fn await_reply(sock: &IcmpSocket, ident: u16, seq_no: u16, data: &[u8]) -> S
                 return Seen {
                     reply: got,
                     types_before,
-                    own_request_seen,
+                    own_request,
                 };
             }
             Some((false, i, s, d)) if i == ident && s == seq_no && d == data => {
-                own_request_seen = true;
+                own_request = true;
             }
             _ => {}
         }
