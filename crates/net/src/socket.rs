@@ -415,7 +415,7 @@ impl IcmpSocket {
     }
 
     /// The unspecified address of this socket's version.
-    pub fn unspecified(&self) -> IpAddr {
+    pub(crate) fn unspecified(&self) -> IpAddr {
         match self.version {
             IpVersion::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             IpVersion::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),

@@ -421,9 +421,12 @@ pub fn poll_in(fd: RawFd, timeout: Duration) -> io::Result<PollResult> {
         events: libc::POLLIN,
         revents: 0,
     };
-    let millis = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
-    // SAFETY: `pfd` is one valid pollfd.
+    let deadline = std::time::Instant::now() + timeout;
     let ready = loop {
+        // Rounded up, so that a wait never ends before the timeout.
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let millis = c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(c_int::MAX);
+        // SAFETY: `pfd` is one valid pollfd.
         match check(unsafe { libc::poll(&raw mut pfd, 1, millis) }) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             other => break other?,
