@@ -1,0 +1,41 @@
+//! # icmpkit-net
+//!
+//! The operating-system layer of icmpkit's ping, sweep and traceroute:
+//!
+//! - [`IcmpSocket`]: an ICMPv4 or ICMPv6 socket, raw (needs
+//!   `CAP_NET_RAW`) or datagram ("ping socket", allowed by
+//!   `net.ipv4.ping_group_range`), opened with [`IcmpSocket::open`], which
+//!   explains how to allow either when neither works ([`OpenDenied`]);
+//! - its options (TTL, TOS, path MTU discovery, device, source address,
+//!   mark, error queue, received TTL, kernel timestamps, broadcast,
+//!   non-blocking, receive buffer, ICMP type filter);
+//! - [`IcmpSocket::send_to`], [`IcmpSocket::recv`] ([`Received`], with the
+//!   received TTL and kernel timestamp), [`IcmpSocket::recv_error`]
+//!   ([`QueuedError`], from the error queue) and [`IcmpSocket::wait`];
+//! - [`privilege::drop_raw_capability`] for after the sockets are open;
+//! - [`PingGroupRange`] and [`ping_sockets_allowed`].
+//!
+//! Packets are built and parsed with `icmpkit-wire`. Linux only for now;
+//! every system call lives in one private module (`sys`) so other systems
+//! can follow. `unsafe` appears only there, around the calls.
+
+#![allow(unsafe_code)]
+
+mod denied;
+mod error;
+mod group;
+pub mod privilege;
+mod socket;
+mod sys;
+mod transfer;
+
+pub use denied::{OpenDenied, SYSCTL_FIX};
+pub use error::NetError;
+pub use group::{
+    PING_GROUP_RANGE_PATH, PingGroupRange, ping_sockets_allowed, ping_sockets_allowed_for_process,
+};
+pub use icmpkit_wire::IpVersion;
+pub use socket::{
+    IcmpSocket, PmtuMode, SocketChoice, SocketKind, V4_REPLIES_AND_ERRORS, V6_REPLIES_AND_ERRORS,
+};
+pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime};

@@ -1,0 +1,444 @@
+//! [`IcmpSocket`]: opening an ICMP socket and setting its options.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+use icmpkit_wire::IpVersion;
+use libc::c_int;
+
+use crate::denied::OpenDenied;
+use crate::error::{NetError, icmp_name};
+use crate::sys;
+
+/// The two kinds of ICMP socket Linux offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SocketKind {
+    /// `SOCK_RAW`: sends any ICMP message and sees every ICMP packet the
+    /// host receives (a raw IPv4 socket gets the IP header too). Needs
+    /// `CAP_NET_RAW`.
+    Raw,
+    /// `SOCK_DGRAM` with `IPPROTO_ICMP`/`IPPROTO_ICMPV6`, the "ping
+    /// socket": sends echo requests only, whose identifier the kernel sets
+    /// to the socket's own, and receives only the replies and errors for
+    /// it. Allowed when the process's group is in
+    /// `net.ipv4.ping_group_range`.
+    Dgram,
+}
+
+impl fmt::Display for SocketKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Raw => "raw",
+            Self::Dgram => "datagram",
+        })
+    }
+}
+
+/// Which kind of socket [`IcmpSocket::open`] should open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SocketChoice {
+    /// Raw if allowed, else datagram.
+    #[default]
+    Auto,
+    /// Raw only.
+    Raw,
+    /// Datagram (ping socket) only.
+    Dgram,
+}
+
+/// The path MTU discovery mode of a socket (`IP_MTU_DISCOVER`,
+/// `IPV6_MTU_DISCOVER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PmtuMode {
+    /// `IP_PMTUDISC_DO`: set Don't Fragment; a send larger than the known
+    /// path MTU fails with `EMSGSIZE`.
+    Do,
+    /// `IP_PMTUDISC_WANT`: use the known path MTU, fragment locally above it.
+    Want,
+    /// `IP_PMTUDISC_DONT`: never set Don't Fragment.
+    Dont,
+    /// `IP_PMTUDISC_PROBE`: set Don't Fragment and ignore the known path
+    /// MTU (for probing it).
+    Probe,
+}
+
+/// ICMPv4 types a raw socket keeps with
+/// [`IcmpSocket::accept_only_replies_and_errors`]: Echo Reply,
+/// Destination Unreachable, Source Quench, Redirect, Time Exceeded,
+/// Parameter Problem, Extended Echo Reply.
+pub const V4_REPLIES_AND_ERRORS: &[u8] = &[0, 3, 4, 5, 11, 12, 43];
+/// ICMPv6 types a raw socket keeps with
+/// [`IcmpSocket::accept_only_replies_and_errors`]: Destination
+/// Unreachable, Packet Too Big, Time Exceeded, Parameter Problem, Echo
+/// Reply, Extended Echo Reply.
+pub const V6_REPLIES_AND_ERRORS: &[u8] = &[1, 2, 3, 4, 129, 161];
+
+/// An open ICMPv4 or ICMPv6 socket, raw or datagram.
+///
+/// Options are set through `&self` (they are kernel state), so one socket
+/// can be shared between a sending and a receiving thread.
+#[derive(Debug)]
+pub struct IcmpSocket {
+    fd: OwnedFd,
+    version: IpVersion,
+    kind: SocketKind,
+}
+
+impl IcmpSocket {
+    /// Opens an ICMP socket of `version`. [`SocketChoice::Auto`] tries raw
+    /// and then datagram; when both fail the error explains how to allow
+    /// either ([`NetError::Denied`]).
+    pub fn open(version: IpVersion, choice: SocketChoice) -> Result<Self, NetError> {
+        let open = |kind| {
+            Self::open_kind(version, kind).map_err(|source| NetError::Open {
+                version,
+                kind,
+                source,
+            })
+        };
+        match choice {
+            SocketChoice::Raw => open(SocketKind::Raw),
+            SocketChoice::Dgram => open(SocketKind::Dgram),
+            SocketChoice::Auto => match Self::open_kind(version, SocketKind::Raw) {
+                Ok(socket) => Ok(socket),
+                Err(raw) => match Self::open_kind(version, SocketKind::Dgram) {
+                    Ok(socket) => Ok(socket),
+                    Err(dgram) => Err(NetError::Denied(Box::new(OpenDenied::new(
+                        version, raw, dgram,
+                    )))),
+                },
+            },
+        }
+    }
+
+    fn open_kind(version: IpVersion, kind: SocketKind) -> io::Result<Self> {
+        let (domain, protocol) = match version {
+            IpVersion::V4 => (libc::AF_INET, libc::IPPROTO_ICMP),
+            IpVersion::V6 => (libc::AF_INET6, libc::IPPROTO_ICMPV6),
+        };
+        let sock_type = match kind {
+            SocketKind::Raw => libc::SOCK_RAW,
+            SocketKind::Dgram => libc::SOCK_DGRAM,
+        };
+        let fd = sys::socket(domain, sock_type, protocol)?;
+        Ok(Self { fd, version, kind })
+    }
+
+    /// The IP version.
+    pub fn version(&self) -> IpVersion {
+        self.version
+    }
+
+    /// Whether this is a raw or a datagram socket.
+    pub fn kind(&self) -> SocketKind {
+        self.kind
+    }
+
+    /// "raw ICMPv4 socket" and the like, for messages.
+    pub(crate) fn describe(&self) -> String {
+        format!("{} {} socket", self.kind, icmp_name(self.version))
+    }
+
+    /// Adds what was attempted to an error.
+    pub(crate) fn context(&self, what: &str, err: &io::Error) -> io::Error {
+        io::Error::new(
+            err.kind(),
+            format!("{what} on the {}: {err}", self.describe()),
+        )
+    }
+
+    /// The IP-level option level and one of two names by version.
+    fn ip_level(&self, v4: c_int, v6: c_int) -> (c_int, c_int) {
+        match self.version {
+            IpVersion::V4 => (libc::IPPROTO_IP, v4),
+            IpVersion::V6 => (libc::IPPROTO_IPV6, v6),
+        }
+    }
+
+    fn set_int(&self, (level, name): (c_int, c_int), value: c_int, what: &str) -> io::Result<()> {
+        sys::set_option_int(self.as_raw_fd(), level, name, value)
+            .map_err(|e| self.context(what, &e))
+    }
+
+    fn get_int(&self, (level, name): (c_int, c_int), what: &str) -> io::Result<c_int> {
+        sys::get_option_int(self.as_raw_fd(), level, name).map_err(|e| self.context(what, &e))
+    }
+
+    fn set_flag(&self, option: (c_int, c_int), on: bool, what: &str) -> io::Result<()> {
+        let verb = if on { "turn on" } else { "turn off" };
+        self.set_int(option, c_int::from(on), &format!("cannot {verb} {what}"))
+    }
+
+    /// The name of the TTL option for this version.
+    fn ttl_name(&self) -> &'static str {
+        match self.version {
+            IpVersion::V4 => "IP_TTL",
+            IpVersion::V6 => "IPV6_UNICAST_HOPS",
+        }
+    }
+
+    /// Sets the TTL (IPv4) or unicast hop limit (IPv6) of sent packets.
+    pub fn set_ttl(&self, ttl: u8) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_TTL, libc::IPV6_UNICAST_HOPS);
+        let what = format!("cannot set {} to {ttl}", self.ttl_name());
+        self.set_int(option, c_int::from(ttl), &what)
+    }
+
+    /// The TTL or unicast hop limit sent packets get.
+    pub fn ttl(&self) -> io::Result<u8> {
+        let option = self.ip_level(libc::IP_TTL, libc::IPV6_UNICAST_HOPS);
+        let what = format!("cannot read {}", self.ttl_name());
+        let value = self.get_int(option, &what)?;
+        u8::try_from(value).map_err(|_| out_of_range(&what, value))
+    }
+
+    /// Sets the TOS byte (IPv4) or traffic class (IPv6): DSCP and ECN.
+    pub fn set_tos(&self, tos: u8) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_TOS, libc::IPV6_TCLASS);
+        self.set_int(
+            option,
+            c_int::from(tos),
+            &format!("cannot set the TOS/traffic class to {tos:#04x}"),
+        )
+    }
+
+    /// The TOS byte or traffic class sent packets get.
+    pub fn tos(&self) -> io::Result<u8> {
+        let option = self.ip_level(libc::IP_TOS, libc::IPV6_TCLASS);
+        let what = "cannot read the TOS/traffic class";
+        let value = self.get_int(option, what)?;
+        u8::try_from(value).map_err(|_| out_of_range(what, value))
+    }
+
+    /// Sets the path MTU discovery mode.
+    pub fn set_pmtu_mode(&self, mode: PmtuMode) -> io::Result<()> {
+        let value = match (self.version, mode) {
+            (IpVersion::V4, PmtuMode::Do) => libc::IP_PMTUDISC_DO,
+            (IpVersion::V4, PmtuMode::Want) => libc::IP_PMTUDISC_WANT,
+            (IpVersion::V4, PmtuMode::Dont) => libc::IP_PMTUDISC_DONT,
+            (IpVersion::V4, PmtuMode::Probe) => libc::IP_PMTUDISC_PROBE,
+            (IpVersion::V6, PmtuMode::Do) => libc::IPV6_PMTUDISC_DO,
+            (IpVersion::V6, PmtuMode::Want) => libc::IPV6_PMTUDISC_WANT,
+            (IpVersion::V6, PmtuMode::Dont) => libc::IPV6_PMTUDISC_DONT,
+            (IpVersion::V6, PmtuMode::Probe) => libc::IPV6_PMTUDISC_PROBE,
+        };
+        let option = self.ip_level(libc::IP_MTU_DISCOVER, libc::IPV6_MTU_DISCOVER);
+        self.set_int(
+            option,
+            value,
+            &format!("cannot set the path MTU discovery mode to {mode:?}"),
+        )
+    }
+
+    /// Sends and receives only through the interface `name`
+    /// (`SO_BINDTODEVICE`); an empty name removes the binding. A name no
+    /// interface has is an error that says so.
+    pub fn bind_device(&self, name: &str) -> io::Result<()> {
+        if !name.is_empty() && sys::interface_index(name).is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "cannot bind the {} to device {name:?}: there is no network interface named {name:?}",
+                    self.describe()
+                ),
+            ));
+        }
+        sys::set_option_bytes(
+            self.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_bytes(),
+        )
+        .map_err(|e| self.context(&format!("cannot bind to device {name:?}"), &e))
+    }
+
+    /// Binds the socket to a local source address. For a datagram socket
+    /// this also has the kernel choose its identifier now
+    /// ([`IcmpSocket::dgram_ident`]).
+    pub fn bind_source(&self, addr: IpAddr) -> io::Result<()> {
+        let sockaddr = self.socket_addr(addr)?;
+        sys::bind(self.as_raw_fd(), sockaddr)
+            .map_err(|e| self.context(&format!("cannot bind to source address {addr}"), &e))
+    }
+
+    /// Sets the firewall mark of sent packets (`SO_MARK`, which needs
+    /// `CAP_NET_ADMIN`).
+    pub fn set_mark(&self, mark: u32) -> io::Result<()> {
+        sys::set_option_bytes(
+            self.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_MARK,
+            &mark.to_ne_bytes(),
+        )
+        .map_err(|e| {
+            self.context(
+                &format!("cannot set SO_MARK to {mark} (it needs CAP_NET_ADMIN)"),
+                &e,
+            )
+        })
+    }
+
+    /// Queues ICMP errors about sent packets, and local send errors, on
+    /// the error queue for [`IcmpSocket::recv_error`] (`IP_RECVERR`,
+    /// `IPV6_RECVERR`). A datagram socket learns of errors only this way.
+    pub fn set_recv_errors(&self, on: bool) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_RECVERR, libc::IPV6_RECVERR);
+        self.set_flag(option, on, "IP_RECVERR/IPV6_RECVERR")
+    }
+
+    /// Delivers the received TTL or hop limit with each packet
+    /// (`IP_RECVTTL`, `IPV6_RECVHOPLIMIT`). A raw IPv4 socket reads it
+    /// from the IP header anyway.
+    pub fn set_recv_ttl(&self, on: bool) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_RECVTTL, libc::IPV6_RECVHOPLIMIT);
+        self.set_flag(option, on, "IP_RECVTTL/IPV6_RECVHOPLIMIT")
+    }
+
+    /// Delivers the destination address of each received packet
+    /// (`IP_PKTINFO`, `IPV6_RECVPKTINFO`) into [`crate::Received::dst`].
+    pub fn set_recv_dst(&self, on: bool) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_PKTINFO, libc::IPV6_RECVPKTINFO);
+        self.set_flag(option, on, "IP_PKTINFO/IPV6_RECVPKTINFO")
+    }
+
+    /// Stamps each received packet with the kernel's receive time
+    /// (`SO_TIMESTAMPNS`, the real-time clock, nanoseconds).
+    pub fn set_timestamps(&self, on: bool) -> io::Result<()> {
+        self.set_flag(
+            (libc::SOL_SOCKET, libc::SO_TIMESTAMPNS),
+            on,
+            "SO_TIMESTAMPNS",
+        )
+    }
+
+    /// Allows sending to broadcast addresses (`SO_BROADCAST`).
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.set_flag((libc::SOL_SOCKET, libc::SO_BROADCAST), on, "SO_BROADCAST")
+    }
+
+    /// Makes sends and receives return `WouldBlock` instead of waiting.
+    pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        sys::set_nonblocking(self.as_raw_fd(), on)
+            .map_err(|e| self.context("cannot change O_NONBLOCK", &e))
+    }
+
+    /// Asks for a receive buffer of `bytes` (`SO_RCVBUF`; the kernel
+    /// doubles it and caps it at `net.core.rmem_max`).
+    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        let value = c_int::try_from(bytes).unwrap_or(c_int::MAX);
+        self.set_int(
+            (libc::SOL_SOCKET, libc::SO_RCVBUF),
+            value,
+            &format!("cannot set SO_RCVBUF to {bytes}"),
+        )
+    }
+
+    /// The receive buffer size the kernel granted.
+    pub fn recv_buffer_size(&self) -> io::Result<usize> {
+        let what = "cannot read SO_RCVBUF";
+        let value = self.get_int((libc::SOL_SOCKET, libc::SO_RCVBUF), what)?;
+        usize::try_from(value).map_err(|_| out_of_range(what, value))
+    }
+
+    /// Keeps only the ICMP types in `accept` (`ICMP_FILTER` for raw
+    /// ICMPv4, `ICMP6_FILTER` for raw ICMPv6); a datagram socket already
+    /// gets only its own replies and errors, so for it this is an error.
+    pub fn set_type_filter(&self, accept: &[u8]) -> io::Result<()> {
+        if self.kind != SocketKind::Raw {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "cannot filter ICMP types on a {}: only raw sockets filter",
+                    self.describe()
+                ),
+            ));
+        }
+        // Linux's filters are bitmaps of types to DROP.
+        let (level, name, words) = match self.version {
+            IpVersion::V4 => (libc::SOL_RAW, sys::ICMP_FILTER, 1),
+            IpVersion::V6 => (libc::IPPROTO_ICMPV6, sys::ICMP6_FILTER, 8),
+        };
+        let mut drop_bits = vec![u32::MAX; words];
+        for &t in accept {
+            if let Some(word) = drop_bits.get_mut(usize::from(t / 32)) {
+                *word &= !(1 << (t % 32));
+            }
+        }
+        let bytes: Vec<u8> = drop_bits.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        sys::set_option_bytes(self.as_raw_fd(), level, name, &bytes).map_err(|e| {
+            self.context(
+                &format!("cannot set the ICMP type filter to {accept:?}"),
+                &e,
+            )
+        })
+    }
+
+    /// [`IcmpSocket::set_type_filter`] with [`V4_REPLIES_AND_ERRORS`] or
+    /// [`V6_REPLIES_AND_ERRORS`].
+    pub fn accept_only_replies_and_errors(&self) -> io::Result<()> {
+        self.set_type_filter(match self.version {
+            IpVersion::V4 => V4_REPLIES_AND_ERRORS,
+            IpVersion::V6 => V6_REPLIES_AND_ERRORS,
+        })
+    }
+
+    /// The local address the socket is bound to, if any.
+    pub fn local_addr(&self) -> io::Result<Option<SocketAddr>> {
+        sys::local_addr(self.as_raw_fd())
+            .map_err(|e| self.context("cannot read the local address", &e))
+    }
+
+    /// The identifier the kernel puts into this datagram socket's echo
+    /// requests (its local "port"), known after the first send or
+    /// [`IcmpSocket::bind_source`]; `None` for raw sockets and before.
+    pub fn dgram_ident(&self) -> Option<u16> {
+        if self.kind != SocketKind::Dgram {
+            return None;
+        }
+        let port = self.local_addr().ok()??.port();
+        (port != 0).then_some(port)
+    }
+
+    /// `addr` with port 0, checked against the socket's version.
+    pub(crate) fn socket_addr(&self, addr: IpAddr) -> io::Result<SocketAddr> {
+        match (self.version, addr) {
+            (IpVersion::V4, IpAddr::V4(_)) | (IpVersion::V6, IpAddr::V6(_)) => {
+                Ok(SocketAddr::new(addr, 0))
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{addr} is not an address for this {}", self.describe()),
+            )),
+        }
+    }
+
+    /// The unspecified address of this socket's version.
+    pub(crate) fn unspecified(&self) -> IpAddr {
+        match self.version {
+            IpVersion::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpVersion::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        }
+    }
+}
+
+/// A getsockopt value that does not fit its type.
+fn out_of_range(what: &str, value: c_int) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{what}: the kernel said {value}, out of range"),
+    )
+}
+
+impl AsRawFd for IcmpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl AsFd for IcmpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}

@@ -1,0 +1,233 @@
+//! Sending and receiving on an [`IcmpSocket`]: [`IcmpSocket::send_to`],
+//! [`IcmpSocket::recv`], [`IcmpSocket::recv_error`] and
+//! [`IcmpSocket::wait`].
+
+use std::io;
+use std::net::IpAddr;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant, SystemTime};
+
+use icmpkit_wire::{IpVersion, ipv4};
+
+use crate::socket::{IcmpSocket, SocketKind};
+use crate::sys;
+
+/// When a message was handed to the kernel: taken just before `sendto`,
+/// on both clocks. Compare [`SendTime::wall`] with
+/// [`Received::kernel_time`] (both real-time) and [`SendTime::instant`]
+/// with an [`Instant`] taken after receiving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendTime {
+    /// The real-time clock.
+    pub wall: SystemTime,
+    /// The monotonic clock.
+    pub instant: Instant,
+}
+
+/// One packet read by [`IcmpSocket::recv`]; the bytes are in the caller's
+/// buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// Bytes in the buffer.
+    pub len: usize,
+    /// Where the ICMP message starts: after the IP header for a raw IPv4
+    /// socket, 0 otherwise (raw IPv6 and datagram sockets get the ICMP
+    /// message alone).
+    pub icmp_offset: usize,
+    /// The sender.
+    pub from: IpAddr,
+    /// The received TTL or hop limit: from the IP header for raw IPv4,
+    /// otherwise from the control message [`IcmpSocket::set_recv_ttl`]
+    /// turns on.
+    pub ttl: Option<u8>,
+    /// The kernel's receive time, when [`IcmpSocket::set_timestamps`] is on.
+    pub kernel_time: Option<SystemTime>,
+    /// The destination address: from the IP header for raw IPv4, otherwise
+    /// when [`IcmpSocket::set_recv_dst`] is on.
+    pub dst: Option<IpAddr>,
+    /// The packet was longer than the buffer and was cut.
+    pub truncated: bool,
+}
+
+impl Received {
+    /// The ICMP message within `buf` (the buffer given to `recv`).
+    pub fn icmp<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        buf.get(self.icmp_offset..self.len).unwrap_or(&[])
+    }
+}
+
+/// Who reported a queued error (`ee_origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorOrigin {
+    /// The local stack (`SO_EE_ORIGIN_LOCAL`), e.g. `EMSGSIZE` with the
+    /// path MTU in [`QueuedError::info`].
+    Local,
+    /// An ICMPv4 error (`SO_EE_ORIGIN_ICMP`).
+    Icmp,
+    /// An ICMPv6 error (`SO_EE_ORIGIN_ICMP6`).
+    Icmp6,
+    /// Another origin (timestamping, zero-copy), kept as its number.
+    Other(u8),
+}
+
+impl From<u8> for ErrorOrigin {
+    fn from(value: u8) -> Self {
+        match value {
+            libc::SO_EE_ORIGIN_LOCAL => Self::Local,
+            libc::SO_EE_ORIGIN_ICMP => Self::Icmp,
+            libc::SO_EE_ORIGIN_ICMP6 => Self::Icmp6,
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// An error read from the socket's error queue by
+/// [`IcmpSocket::recv_error`] (needs [`IcmpSocket::set_recv_errors`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuedError {
+    /// Who reported it.
+    pub origin: ErrorOrigin,
+    /// The errno the kernel maps it to (`EHOSTUNREACH`, `EMSGSIZE`, ...).
+    pub errno: i32,
+    /// The ICMP type of the error message (0 for local errors).
+    pub icmp_type: u8,
+    /// The ICMP code.
+    pub icmp_code: u8,
+    /// The next-hop MTU of a Fragmentation Needed or Packet Too Big, or
+    /// the MTU of a local `EMSGSIZE`; else what the kernel put there.
+    pub info: u32,
+    /// The router or host that sent the error (`SO_EE_OFFENDER`).
+    pub offender: Option<IpAddr>,
+    /// Where the packet the error is about was going.
+    pub dst: Option<IpAddr>,
+    /// The length of the returned original message in the buffer.
+    pub len: usize,
+    /// The kernel's receive time of the error, with timestamps on.
+    pub kernel_time: Option<SystemTime>,
+}
+
+impl QueuedError {
+    /// The ICMP message we sent, as returned with the error (no IP header,
+    /// for every socket kind), within `buf` (the buffer given to
+    /// `recv_error`).
+    pub fn original<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// The errno as an [`io::Error`].
+    pub fn os_error(&self) -> io::Error {
+        io::Error::from_raw_os_error(self.errno)
+    }
+}
+
+/// What [`IcmpSocket::wait`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Readiness {
+    /// A packet can be read with [`IcmpSocket::recv`].
+    pub readable: bool,
+    /// The error queue holds an error for [`IcmpSocket::recv_error`].
+    pub error: bool,
+}
+
+impl IcmpSocket {
+    /// Sends `icmp_message` (the ICMP message, no IP header, for every
+    /// kind) to `dst`, returning when it was sent. A raw IPv4 socket sends
+    /// the checksum as given, so fill it; the kernel computes it for ICMPv6
+    /// and for datagram sockets, and a datagram socket also replaces the
+    /// identifier with its own ([`IcmpSocket::dgram_ident`]) and sends
+    /// only echo requests.
+    pub fn send_to(&self, icmp_message: &[u8], dst: IpAddr) -> io::Result<SendTime> {
+        let addr = self.socket_addr(dst)?;
+        let at = SendTime {
+            wall: SystemTime::now(),
+            instant: Instant::now(),
+        };
+        let sent = sys::send_to(self.as_raw_fd(), icmp_message, addr)
+            .map_err(|e| self.context(&format!("cannot send to {dst}"), &e))?;
+        if sent != icmp_message.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!("sent {sent} of {} bytes to {dst}", icmp_message.len()),
+            ));
+        }
+        Ok(at)
+    }
+
+    /// Receives one packet into `buf`, waiting unless non-blocking.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
+        let msg = sys::recv_msg(self.as_raw_fd(), buf, 0)
+            .map_err(|e| self.context("cannot receive", &e))?;
+        let from = msg.from.map_or_else(|| self.unspecified(), |a| a.ip());
+        let mut received = Received {
+            len: msg.len,
+            icmp_offset: 0,
+            from,
+            ttl: msg.ancillary.ttl,
+            kernel_time: msg.ancillary.timestamp,
+            dst: msg.ancillary.dst,
+            truncated: msg.truncated,
+        };
+        if self.version() == IpVersion::V4 && self.kind() == SocketKind::Raw {
+            let bytes = buf.get(..msg.len).unwrap_or(&[]);
+            match ipv4::Packet::new_checked_lax(bytes) {
+                Ok(ip) => {
+                    received.icmp_offset = ip.header_len();
+                    received.ttl = Some(ip.ttl());
+                    received.dst = Some(IpAddr::V4(ip.dst_addr()));
+                }
+                // The kernel always delivers a whole header; if not, there
+                // is no ICMP message to point at.
+                Err(_) => received.icmp_offset = msg.len,
+            }
+        }
+        Ok(received)
+    }
+
+    /// Reads one error from the error queue into `buf` without waiting;
+    /// `None` when the queue is empty.
+    pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<Option<QueuedError>> {
+        let flags = libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT;
+        let msg = match sys::recv_msg(self.as_raw_fd(), buf, flags) {
+            Ok(msg) => msg,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) => return Err(self.context("cannot read the error queue", &e)),
+        };
+        let Some(ee) = msg.ancillary.error else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the error queue of the {} gave no extended error",
+                    self.describe()
+                ),
+            ));
+        };
+        Ok(Some(QueuedError {
+            origin: ErrorOrigin::from(ee.origin),
+            errno: i32::try_from(ee.errno).unwrap_or(i32::MAX),
+            icmp_type: ee.icmp_type,
+            icmp_code: ee.icmp_code,
+            info: ee.info,
+            offender: ee.offender,
+            dst: msg.from.map(|a| a.ip()),
+            len: msg.len,
+            kernel_time: msg.ancillary.timestamp,
+        }))
+    }
+
+    /// Waits at most `timeout` for a packet or a queued error.
+    pub fn wait(&self, timeout: Duration) -> io::Result<Readiness> {
+        let seen =
+            sys::poll_in(self.as_raw_fd(), timeout).map_err(|e| self.context("cannot poll", &e))?;
+        Ok(Readiness {
+            readable: seen.readable,
+            error: seen.error,
+        })
+    }
+
+    /// Waits at most `timeout`; true when a packet or a queued error
+    /// (`POLLERR`) is there to read.
+    pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        let ready = self.wait(timeout)?;
+        Ok(ready.readable || ready.error)
+    }
+}

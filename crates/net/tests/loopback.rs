@@ -1,0 +1,177 @@
+//! Raw ICMP sockets against the kernel's own echo replies on loopback.
+
+#[allow(unsafe_code)]
+mod support;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, SystemTime};
+
+use icmpkit_net::{IcmpSocket, IpVersion, SocketChoice, SocketKind, V6_REPLIES_AND_ERRORS};
+use support::{await_reply, echo_request, ident, nonce, proc_number, require_root};
+
+/// The kernel's receive stamp lies between our send and now.
+fn assert_stamp_between(stamp: Option<SystemTime>, sent: SystemTime) {
+    let stamp = stamp.expect("SO_TIMESTAMPNS gave no kernel time");
+    assert!(
+        stamp >= sent,
+        "kernel time {stamp:?} before the send {sent:?}"
+    );
+    assert!(
+        stamp <= SystemTime::now(),
+        "kernel time {stamp:?} in the future"
+    );
+}
+
+#[test]
+fn raw_icmpv4_echo_to_loopback_gets_the_kernels_reply() {
+    if !require_root("raw_icmpv4_echo_to_loopback_gets_the_kernels_reply") {
+        return;
+    }
+    let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
+    assert_eq!(sock.kind(), SocketKind::Raw);
+    assert_eq!(sock.dgram_ident(), None);
+    sock.set_timestamps(true).unwrap();
+    sock.set_ttl(1).unwrap();
+    assert_eq!(sock.ttl().unwrap(), 1);
+    sock.set_tos(0x10).unwrap();
+    assert_eq!(sock.tos().unwrap(), 0x10);
+
+    let (id, data) = (ident(), nonce());
+    let msg = echo_request(IpVersion::V4, id, 1, &data);
+    let sent = sock.send_to(&msg, IpAddr::V4(Ipv4Addr::LOCALHOST)).unwrap();
+    let seen = await_reply(&sock, id, 1, &data);
+
+    // Raw sockets see our own request on loopback before the reply.
+    assert!(seen.own_request, "types before: {:?}", seen.types_before);
+    let reply = seen.reply;
+    assert_eq!(reply.from, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    assert_eq!(reply.dst, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    assert_eq!(reply.icmp_offset, 20);
+    assert_eq!(reply.len, 20 + 8 + 16);
+    assert!(!reply.truncated);
+    // The kernel answers with its default TTL, not ours.
+    assert_eq!(
+        reply.ttl,
+        Some(proc_number("/proc/sys/net/ipv4/ip_default_ttl"))
+    );
+    assert_stamp_between(reply.kernel_time, sent.wall);
+}
+
+#[test]
+fn raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination() {
+    if !require_root("raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination") {
+        return;
+    }
+    let sock = IcmpSocket::open(IpVersion::V6, SocketChoice::Auto).unwrap();
+    assert_eq!(sock.kind(), SocketKind::Raw);
+    sock.accept_only_replies_and_errors().unwrap();
+    sock.set_recv_ttl(true).unwrap();
+    sock.set_recv_dst(true).unwrap();
+    sock.set_timestamps(true).unwrap();
+    sock.set_ttl(1).unwrap();
+    assert_eq!(sock.ttl().unwrap(), 1);
+
+    let (id, data) = (ident(), nonce());
+    let msg = echo_request(IpVersion::V6, id, 7, &data);
+    let sent = sock.send_to(&msg, IpAddr::V6(Ipv6Addr::LOCALHOST)).unwrap();
+    let seen = await_reply(&sock, id, 7, &data);
+
+    // The filter keeps echo requests (ours included) out.
+    assert!(!seen.own_request);
+    for t in &seen.types_before {
+        assert!(
+            V6_REPLIES_AND_ERRORS.contains(t),
+            "type {t} passed the filter"
+        );
+    }
+    let reply = seen.reply;
+    assert_eq!(reply.from, IpAddr::V6(Ipv6Addr::LOCALHOST));
+    assert_eq!(reply.dst, Some(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+    assert_eq!(reply.icmp_offset, 0);
+    assert_eq!(reply.len, 8 + 16);
+    assert_eq!(
+        reply.ttl,
+        Some(proc_number("/proc/sys/net/ipv6/conf/lo/hop_limit"))
+    );
+    assert_stamp_between(reply.kernel_time, sent.wall);
+}
+
+#[test]
+fn raw_icmpv4_filter_drops_our_own_request() {
+    if !require_root("raw_icmpv4_filter_drops_our_own_request") {
+        return;
+    }
+    let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
+    sock.accept_only_replies_and_errors().unwrap();
+    let (id, data) = (ident(), nonce());
+    let msg = echo_request(IpVersion::V4, id, 2, &data);
+    sock.send_to(&msg, IpAddr::V4(Ipv4Addr::LOCALHOST)).unwrap();
+    let seen = await_reply(&sock, id, 2, &data);
+    assert!(!seen.own_request);
+    assert!(!seen.types_before.contains(&8), "{:?}", seen.types_before);
+}
+
+#[test]
+fn binding_to_a_missing_interface_names_it() {
+    if !require_root("binding_to_a_missing_interface_names_it") {
+        return;
+    }
+    let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
+    let err = sock.bind_device("nosuch-ik0").unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(
+        err.to_string(),
+        "cannot bind the raw ICMPv4 socket to device \"nosuch-ik0\": there is no network \
+         interface named \"nosuch-ik0\""
+    );
+    sock.bind_device("lo").unwrap();
+    sock.bind_device("").unwrap();
+}
+
+#[test]
+fn options_that_need_no_traffic() {
+    if !require_root("options_that_need_no_traffic") {
+        return;
+    }
+    let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
+    sock.set_recv_buffer_size(65_536).unwrap();
+    // Linux caps the request at rmem_max and doubles it for bookkeeping.
+    let rmem_max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(sock.recv_buffer_size().unwrap(), 2 * rmem_max.min(65_536));
+    sock.set_nonblocking(true).unwrap();
+    let mut buf = [0; 64];
+    // A filter accepting no type keeps the queue empty: a non-blocking
+    // receive returns at once.
+    sock.set_type_filter(&[]).unwrap();
+    let err = sock.recv(&mut buf).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    assert!(!sock.wait_readable(Duration::from_millis(10)).unwrap());
+    assert_eq!(sock.recv_error(&mut buf).unwrap(), None);
+    sock.set_mark(7).unwrap();
+    sock.set_broadcast(true).unwrap();
+    for mode in [
+        icmpkit_net::PmtuMode::Do,
+        icmpkit_net::PmtuMode::Want,
+        icmpkit_net::PmtuMode::Dont,
+        icmpkit_net::PmtuMode::Probe,
+    ] {
+        sock.set_pmtu_mode(mode).unwrap();
+    }
+    sock.bind_source(IpAddr::V4(Ipv4Addr::LOCALHOST)).unwrap();
+    assert_eq!(
+        sock.local_addr().unwrap().map(|a| a.ip()),
+        Some(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    );
+    let err = sock
+        .send_to(&[8, 0, 0, 0, 0, 0, 0, 0], IpAddr::V6(Ipv6Addr::LOCALHOST))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(
+        err.to_string(),
+        "::1 is not an address for this raw ICMPv4 socket"
+    );
+}

@@ -1,0 +1,259 @@
+//! Shared test helpers: the root check, network namespaces that remove
+//! themselves, echo messages with a random nonce, and a bounded wait for
+//! the matching reply.
+//!
+//! Every packet these tests send goes to loopback or into a namespace the
+//! test made itself.
+
+#![allow(dead_code)]
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::os::fd::AsRawFd;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use icmpkit_net::{IcmpSocket, IpVersion, Received};
+use icmpkit_wire::{icmpv4, icmpv6};
+
+/// The longest any test waits for one packet.
+pub const WAIT: Duration = Duration::from_secs(2);
+
+/// True when running as root. Otherwise prints "skipped: ..." and returns
+/// false, except under CI (`CI=true`, which runs as root), where it fails.
+pub fn require_root(test: &str) -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let euid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .expect("Uid line");
+    if euid == "0" {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} needs root, and CI runs as root"
+    );
+    println!("skipped: {test} needs root");
+    false
+}
+
+/// Random bytes (std's hasher keys come from the OS's random source).
+pub fn nonce() -> [u8; 16] {
+    let mut out = [0; 16];
+    for chunk in out.chunks_mut(8) {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(0x0069_636d_706b_6974);
+        chunk.copy_from_slice(&h.finish().to_ne_bytes());
+    }
+    out
+}
+
+/// An identifier unlikely to be another process's.
+pub fn ident() -> u16 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish().to_ne_bytes()[0..2]
+        .iter()
+        .fold(0, |acc, &b| (acc << 8) | u16::from(b))
+}
+
+/// An echo request of `version`; for ICMPv6 the checksum is left to the
+/// kernel (it always computes it for ICMPv6 sockets).
+pub fn echo_request(version: IpVersion, ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
+    match version {
+        IpVersion::V4 => {
+            let repr = icmpv4::Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            };
+            let mut buf = vec![0; repr.buffer_len()];
+            repr.emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..]));
+            buf
+        }
+        IpVersion::V6 => {
+            let repr = icmpv6::Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            };
+            let mut buf = vec![0; repr.buffer_len()];
+            let any = std::net::Ipv6Addr::UNSPECIFIED;
+            repr.emit(&mut icmpv6::Packet::new_unchecked(&mut buf[..]), any, any);
+            buf
+        }
+    }
+}
+
+/// An echo message's (is it a reply, identifier, sequence, data).
+pub fn echo_fields(version: IpVersion, icmp: &[u8]) -> Option<(bool, u16, u16, Vec<u8>)> {
+    match version {
+        IpVersion::V4 => match icmpv4::Repr::parse_bytes(icmp).ok()? {
+            icmpv4::Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            } => Some((false, ident, seq_no, data.to_vec())),
+            icmpv4::Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            } => Some((true, ident, seq_no, data.to_vec())),
+            _ => None,
+        },
+        IpVersion::V6 => match icmpv6::Repr::parse(&icmpv6::Packet::new_unchecked(icmp)).ok()? {
+            icmpv6::Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            } => Some((false, ident, seq_no, data.to_vec())),
+            icmpv6::Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            } => Some((true, ident, seq_no, data.to_vec())),
+            _ => None,
+        },
+    }
+}
+
+/// What [`await_reply`] saw on the way.
+pub struct Seen {
+    /// The matching reply's metadata.
+    pub reply: Received,
+    /// The ICMP type of every packet received before it, in order.
+    pub types_before: Vec<u8>,
+    /// Whether our own request (same identifier, sequence and nonce) was
+    /// among them.
+    pub own_request: bool,
+}
+
+/// Receives until the echo reply with `ident`, `seq_no` and `data` arrives,
+/// for at most [`WAIT`] and 500 packets; panics otherwise.
+pub fn await_reply(sock: &IcmpSocket, ident: u16, seq_no: u16, data: &[u8]) -> Seen {
+    let version = sock.version();
+    let deadline = Instant::now() + WAIT;
+    let mut buf = vec![0; 2048];
+    let mut types_before = Vec::new();
+    let mut own_request = false;
+    for _ in 0..500 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            !left.is_zero() && sock.wait_readable(left).unwrap(),
+            "no echo reply within {WAIT:?}; saw types {types_before:?}"
+        );
+        let got = sock.recv(&mut buf).unwrap();
+        let icmp = got.icmp(&buf);
+        let Some(&msg_type) = icmp.first() else {
+            continue;
+        };
+        match echo_fields(version, icmp) {
+            Some((true, i, s, d)) if i == ident && s == seq_no && d == data => {
+                return Seen {
+                    reply: got,
+                    types_before,
+                    own_request,
+                };
+            }
+            Some((false, i, s, d)) if i == ident && s == seq_no && d == data => {
+                own_request = true;
+            }
+            _ => {}
+        }
+        types_before.push(msg_type);
+    }
+    panic!("no matching echo reply among 500 packets");
+}
+
+/// Runs `args` with `ip` (or another program), failing the test with its
+/// output if it fails.
+pub fn run(program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A named network namespace (`ip netns add`) with `lo` up, removed on
+/// drop, even when the test fails.
+pub struct Netns {
+    /// Its name: `icmpkit-net-<pid>-<counter>`.
+    pub name: String,
+}
+
+impl Netns {
+    /// Creates a fresh namespace and brings up its loopback.
+    pub fn new() -> Self {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("icmpkit-net-{}-{n}", std::process::id());
+        run("ip", &["netns", "add", &name]);
+        let ns = Self { name };
+        ns.ip(&["link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// `ip -n <name> args...`.
+    pub fn ip(&self, args: &[&str]) {
+        let mut all = vec!["-n", &self.name];
+        all.extend_from_slice(args);
+        run("ip", &all);
+    }
+
+    /// `sysctl -w setting` inside the namespace.
+    pub fn sysctl(&self, setting: &str) {
+        run(
+            "ip",
+            &["netns", "exec", &self.name, "sysctl", "-qw", setting],
+        );
+    }
+
+    /// Opens ping sockets to every group inside the namespace.
+    pub fn allow_ping_sockets(&self) {
+        self.sysctl("net.ipv4.ping_group_range=0 2147483647");
+    }
+
+    /// Runs `f` on a thread that has entered the namespace; sockets it
+    /// opens stay in the namespace wherever they are used later.
+    pub fn enter<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        let file = std::fs::File::open(format!("/run/netns/{}", self.name))
+            .expect("open the namespace file");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                // SAFETY: setns with a valid namespace descriptor changes
+                // only this (scoped, short-lived) thread's namespace.
+                let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+                assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+                f()
+            })
+            .join()
+            .expect("the namespace thread panicked")
+        })
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// Reads a number from a /proc file.
+pub fn proc_number(path: &str) -> u8 {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("read {path}: {e}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
