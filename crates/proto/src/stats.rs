@@ -171,17 +171,16 @@ impl Statistics {
     /// The loss as iputils prints it with `%g%%`: `"0%"`, `"33.3333%"`,
     /// `"100%"`; `None` before any send (iputils then prints no loss).
     pub fn loss_text(&self) -> Option<String> {
-        self.loss_percent().map(|loss| format!("{}%", format_g(loss)))
+        self.loss_percent()
+            .map(|loss| format!("{}%", format_g(loss)))
     }
 
     /// The integer loss of iputils' SIGQUIT status line
     /// (`(transmitted - received) * 100 / transmitted`).
     pub fn status_loss_percent(&self) -> u64 {
-        if self.transmitted == 0 {
-            0
-        } else {
-            self.transmitted.saturating_sub(self.received) * 100 / self.transmitted
-        }
+        (self.transmitted.saturating_sub(self.received) * 100)
+            .checked_div(self.transmitted)
+            .unwrap_or(0)
     }
 }
 
@@ -198,7 +197,7 @@ fn integer_sqrt(a: i128) -> i128 {
     if x > 0 {
         while x < prev {
             prev = x;
-            x = (x + a / x) / 2;
+            x = i128::midpoint(x, a / x);
         }
     }
     x

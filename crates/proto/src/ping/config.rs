@@ -135,7 +135,7 @@ impl PingConfig {
 /// An option iputils would refuse; `Display` gives iputils' message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigError {
-    /// `-c` out of range (1..=LONG_MAX).
+    /// `-c` out of range (`1..=LONG_MAX`).
     Count(u64),
     /// `-s` above the largest payload for the IP version.
     PayloadLen {
@@ -264,8 +264,7 @@ mod tests {
             refusal(&c, true),
             (
                 'c',
-                "invalid argument: '0': out of range: 1 <= value <= 9223372036854775807"
-                    .to_owned()
+                "invalid argument: '0': out of range: 1 <= value <= 9223372036854775807".to_owned()
             )
         );
     }
@@ -305,10 +304,13 @@ mod tests {
             "invalid argument: '0': out of range: 1 <= value <= 65536"
         );
         c.preload = 65_536;
-        c.interval = Duration::from_secs(1);
+        // INT_MAX / 65536 = 32767 ms.
+        c.interval = Duration::from_millis(32_766);
+        assert_eq!(c.validate(true), Ok(()));
+        c.interval = Duration::from_millis(32_767);
         assert_eq!(
             refusal(&c, true),
-            ('i', "illegal preload and/or interval: 1000".to_owned())
+            ('i', "illegal preload and/or interval: 32767".to_owned())
         );
     }
 
@@ -316,15 +318,18 @@ mod tests {
     fn linger_and_pattern() {
         let mut c = base();
         c.linger = Duration::from_micros(500);
-        assert_eq!(refusal(&c, true), ('W', "bad linger time: 0.0005".to_owned()));
+        assert_eq!(
+            refusal(&c, true),
+            ('W', "bad linger time: 0.0005".to_owned())
+        );
         c.linger = DEFAULT_LINGER;
         c.pattern = vec![0; 17];
         assert_eq!(refusal(&c, true).0, 'p');
-        c.interval = Duration::from_secs(3_000_000);
+        c.interval = Duration::from_secs(2_147_484);
         c.pattern.clear();
         assert_eq!(
             refusal(&c, true),
-            ('i', "bad timing interval: 3000000".to_owned())
+            ('i', "bad timing interval: 2147484".to_owned())
         );
     }
 }

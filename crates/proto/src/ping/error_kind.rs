@@ -159,7 +159,9 @@ mod tests {
         );
         assert_eq!(
             ErrorKind::classify(IpVersion::V6, 3, 0, 0),
-            Some(ErrorKind::TimeExceededV6(icmpv6::TimeExceeded::HopLimitExceeded))
+            Some(ErrorKind::TimeExceededV6(
+                icmpv6::TimeExceeded::HopLimitExceeded
+            ))
         );
         assert_eq!(
             ErrorKind::classify(IpVersion::V6, 4, 1, 40),

@@ -74,6 +74,7 @@ pub struct SentProbe {
 
 /// A reply matched to one of our probes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools, reason = "iputils' per-reply markers")]
 pub struct ReplyEvent {
     /// The sequence number.
     pub seq: u16,
