@@ -1,0 +1,22 @@
+//! # icmpkit-proto
+//!
+//! The sans-IO logic of `icmpkit ping` and of the multi-target (fping-class)
+//! prober: when to send, what to send, which probe a reply or an ICMP error
+//! belongs to, when to stop, and the statistics, all computed the way
+//! iputils `ping` computes them.
+//!
+//! Nothing here opens a socket, reads a clock or does I/O: every function
+//! that needs the time takes it as a [`std::time::Instant`], so a test can
+//! drive a whole session with made-up time and assert exact values.
+//!
+//! - [`payload`]: the bytes of an Echo Request's data (nonce, 64-bit probe
+//!   number, iputils fill).
+//! - [`ping`]: [`ping::PingConfig`] with iputils' validation rules, and the
+//!   [`ping::PingSession`] state machine.
+//! - [`stats`]: [`stats::Statistics`], iputils' counters and RTT arithmetic.
+//! - [`multi`]: [`multi::Scheduler`], many targets at a global rate.
+
+pub mod multi;
+pub mod payload;
+pub mod ping;
+pub mod stats;

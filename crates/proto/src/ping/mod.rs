@@ -1,0 +1,23 @@
+//! One-target ping, iputils-compatible: [`PingConfig`] (the options, with
+//! iputils' validation), [`PingSession`] (the state machine) and the
+//! events it reports.
+
+mod config;
+mod error_kind;
+mod session;
+
+pub use config::{ConfigError, PingConfig};
+pub use error_kind::ErrorKind;
+pub use session::{ErrorEvent, PingSession, ReplyEvent, ReplyOutcome, SentProbe};
+
+/// iputils' `MINUSERINTERVAL`: the shortest interval (and the adaptive
+/// floor) for an unprivileged user.
+pub const MIN_USER_INTERVAL: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// iputils' `MININTERVAL`: with `-f` and no `-i`, when `preload` probes are
+/// unanswered the next one waits this long after the last send (100 per
+/// second at most).
+pub const FLOOD_UNANSWERED_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// iputils' `MAXWAIT`: the default `-W` linger.
+pub const DEFAULT_LINGER: std::time::Duration = std::time::Duration::from_secs(10);

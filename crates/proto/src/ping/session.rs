@@ -1,0 +1,543 @@
+//! [`PingSession`]: when to send, which probe a reply or error belongs to,
+//! and when to stop, as iputils `ping` decides (`pinger()`,
+//! `schedule_exit()`, `main_loop()`, `gather_statistics()` and `finish()`
+//! in iputils' `ping_common.c`).
+//!
+//! # Sending (iputils' token bucket)
+//!
+//! Probe 1 goes at `start` with `interval * (preload - 1)` tokens in hand,
+//! so `preload` probes leave back to back. Afterwards a probe may go when
+//! `elapsed since the last send + tokens >= interval`, the tokens being
+//! capped at `interval * preload`; sending spends one `interval`. With a
+//! zero interval (flood without `-i`), a probe waits only while `preload`
+//! probes are in flight, and then at most [`FLOOD_UNANSWERED_INTERVAL`]
+//! after the last send. With `-A` the interval becomes the RTT's EWMA
+//! rounded to whole milliseconds (`(ewma_us + 500) / 1000`), never below
+//! [`PingConfig::adaptive_floor`], recomputed on every timed reply.
+//! Sequence numbers are the low 16 bits of the probe number, which starts
+//! at 1 (iputils' first `icmp_seq` is 1; after 65535 comes 0).
+//!
+//! # Termination (`is_finished`), in iputils' terms
+//!
+//! 1. `-w`: at `start + deadline`, whatever happens (iputils' SIGALRM).
+//! 2. `-c N`: as soon as `received + errors >= N`.
+//! 3. `-w` and any counted ICMP error: at once.
+//! 4. `-c N` without `-w`: no probe after the Nth; the run ends at the Nth
+//!    send plus a wait fixed at that moment: `max(2 * max RTT, interval)`
+//!    if any reply has come, else `-W` linger (iputils' `schedule_exit`).
+//! 5. `-c N` with `-w`: probes keep going past N (iputils' `pinger` stops
+//!    at N only without a deadline) until rule 1, 2 or 3.
+//! 6. Neither: never (the CLI stops on SIGINT).
+//!
+//! Duplicates do not count towards `-c`. The exit status is iputils':
+//! 1 when nothing was received, or with `-w` when fewer than `-c` replies
+//! came; else 0 ([`PingSession::exit_code`]).
+//!
+//! # Matching
+//!
+//! A reply with another identifier, or whose data carries another nonce,
+//! is [`ReplyOutcome::NotOurs`] (another ping on the host). A reply
+//! carrying our nonce names its probe by its 64-bit number; a reply too
+//! short to carry one (or to a payload under 16 bytes) maps by sequence
+//! number to the most recent remembered probe with that sequence. Probes
+//! are remembered for `max(2 * linger, deadline)` after their send, so
+//! memory is bounded by the send rate, not by a probe count, and a reply
+//! later than the linger still maps (flagged `late`) while remembered.
+//!
+//! # ICMPv6 checksum
+//!
+//! [`PingSession::build_echo`] emits ICMPv6 with a checksum computed over
+//! unspecified (`::`) addresses: Linux always recomputes the ICMPv6
+//! checksum of raw and datagram ICMPv6 sockets (it subtracts whatever the
+//! field holds), so the value on the wire is right.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::{Duration, Instant};
+
+use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+
+use super::{ErrorKind, FLOOD_UNANSWERED_INTERVAL, PingConfig};
+use crate::payload::{self, ID_LEN, WrongByte};
+use crate::stats::Statistics;
+
+/// A probe [`PingSession::build_echo`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentProbe {
+    /// The Echo sequence number (low 16 bits of `number`).
+    pub seq: u16,
+    /// The probe number, from 1.
+    pub number: u64,
+    /// Bytes written: the ICMP message length.
+    pub len: usize,
+}
+
+/// A reply matched to one of our probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools, reason = "iputils' per-reply markers")]
+pub struct ReplyEvent {
+    /// The sequence number.
+    pub seq: u16,
+    /// The probe number.
+    pub number: u64,
+    /// Who answered.
+    pub from: IpAddr,
+    /// From our send to the kernel's receive timestamp (or `now`).
+    pub rtt: Duration,
+    /// Whether iputils would show the time: the payload carries the 16
+    /// identification bytes (`-s` >= 16 and the reply not truncated). Only
+    /// such replies enter the RTT statistics.
+    pub rtt_known: bool,
+    /// TTL or hop limit of the reply, when the socket reported it.
+    pub ttl: Option<u8>,
+    /// ICMP message length (8 + data), the `N bytes from` of iputils.
+    pub bytes: usize,
+    /// Not the first reply to this probe (iputils' `(DUP!)`).
+    pub duplicate: bool,
+    /// Came after the `-W` linger since the probe's send.
+    pub late: bool,
+    /// Shorter than the payload sent (iputils' `(truncated)`).
+    pub truncated: bool,
+    /// The first fill byte that differs from what was sent.
+    pub wrong_byte: Option<WrongByte>,
+}
+
+/// What [`PingSession::on_echo_reply`] made of a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// One of ours.
+    Reply(ReplyEvent),
+    /// Another identifier or another nonce: another ping process.
+    NotOurs,
+    /// Ours by identifier and nonce, but no remembered probe has that
+    /// number or sequence (forgotten, never sent, or inconsistent).
+    Unknown,
+}
+
+/// An ICMP error (or Redirect / Source Quench) quoting one of our probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorEvent {
+    /// The quoted sequence number.
+    pub seq: u16,
+    /// The probe number.
+    pub number: u64,
+    /// Who sent the error.
+    pub from: IpAddr,
+    /// What it says.
+    pub kind: ErrorKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    sent_at: Instant,
+    replies: u32,
+}
+
+/// How a reply or a quote names a probe.
+enum Lookup {
+    /// By nonce and number (`true`) or by sequence alone (`false`).
+    Ours(u64, bool),
+    NotOurs,
+    Unknown,
+}
+
+/// The state of one ping run; see the module documentation for the rules.
+#[derive(Debug, Clone)]
+pub struct PingSession {
+    config: PingConfig,
+    start: Instant,
+    probes: BTreeMap<u64, Probe>,
+    stats: Statistics,
+    interval: Duration,
+    last_send: Option<Instant>,
+    tokens: Duration,
+    acked: u64,
+    exit_at: Option<Instant>,
+    scratch: Vec<u8>,
+}
+
+impl PingSession {
+    /// A run of `config` starting at `start` (iputils' `start_time`; the
+    /// first probe is due then). Validate the config first.
+    pub fn new(config: PingConfig, start: Instant) -> Self {
+        Self {
+            interval: config.interval,
+            config,
+            start,
+            probes: BTreeMap::new(),
+            stats: Statistics::default(),
+            last_send: None,
+            tokens: Duration::ZERO,
+            acked: 0,
+            exit_at: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The options.
+    pub fn config(&self) -> &PingConfig {
+        &self.config
+    }
+
+    /// The statistics so far.
+    pub fn statistics(&self) -> &Statistics {
+        &self.stats
+    }
+
+    /// The interval in force (changes with `-A`).
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Probes sent after the newest answered or errored one (iputils'
+    /// `in_flight()`).
+    pub fn in_flight(&self) -> u64 {
+        self.stats.transmitted - self.acked
+    }
+
+    fn deadline_at(&self) -> Option<Instant> {
+        self.config.effective_deadline().map(|d| self.start + d)
+    }
+
+    /// `-c` reached, or `-w` with an error: the exits that need no clock.
+    fn stopped_by_counts(&self) -> bool {
+        self.config
+            .count
+            .is_some_and(|c| self.stats.received + self.stats.errors >= c)
+            || (self.deadline_at().is_some() && self.stats.errors > 0)
+    }
+
+    /// No more probes: `-c` sent and no `-w`.
+    fn sending_done(&self) -> bool {
+        self.deadline_at().is_none()
+            && self
+                .config
+                .count
+                .is_some_and(|c| self.stats.transmitted >= c)
+    }
+
+    /// When the next probe is due; it may be in the past (send now).
+    /// `None` when no probe will be sent any more.
+    pub fn next_transmit_at(&self) -> Option<Instant> {
+        if self.sending_done() || self.stopped_by_counts() {
+            return None;
+        }
+        let at = match self.last_send {
+            None => self.start,
+            Some(last) if self.interval.is_zero() => {
+                if self.in_flight() >= u64::from(self.config.preload) {
+                    last + FLOOD_UNANSWERED_INTERVAL
+                } else {
+                    last
+                }
+            }
+            Some(last) => last + self.interval.saturating_sub(self.tokens),
+        };
+        match self.deadline_at() {
+            Some(deadline) if at >= deadline => None,
+            _ => Some(at),
+        }
+    }
+
+    /// Whether a probe is due at `now`.
+    pub fn poll_transmit(&self, now: Instant) -> bool {
+        !self.is_finished(now) && self.next_transmit_at().is_some_and(|at| at <= now)
+    }
+
+    /// If a probe is due at `now`, records it as sent at `now` and writes
+    /// the whole ICMP Echo Request (ICMPv4 or ICMPv6 by the config) into
+    /// the start of `buf`; `None` when none is due.
+    ///
+    /// # Panics
+    ///
+    /// If `buf` is shorter than [`PingConfig::echo_len`].
+    pub fn build_echo(&mut self, now: Instant, buf: &mut [u8]) -> Option<SentProbe> {
+        if !self.poll_transmit(now) {
+            return None;
+        }
+        let len = self.config.echo_len();
+        assert!(
+            buf.len() >= len,
+            "build_echo: buffer of {} bytes, need {len}",
+            buf.len()
+        );
+        self.account_send(now);
+        let number = self.stats.transmitted;
+        #[allow(clippy::cast_possible_truncation, reason = "seq is the low 16 bits")]
+        let seq = number as u16;
+        self.scratch.resize(self.config.payload_len, 0);
+        payload::write(
+            &mut self.scratch,
+            self.config.nonce,
+            number,
+            &self.config.pattern,
+        );
+        let (ident, data, out) = (self.config.ident, &self.scratch[..], &mut buf[..len]);
+        match self.config.version {
+            IpVersion::V4 => icmpv4::Repr::EchoRequest {
+                ident,
+                seq_no: seq,
+                data,
+            }
+            .emit(&mut icmpv4::Packet::new_unchecked(out)),
+            IpVersion::V6 => icmpv6::Repr::EchoRequest {
+                ident,
+                seq_no: seq,
+                data,
+            }
+            .emit(
+                &mut icmpv6::Packet::new_unchecked(out),
+                Ipv6Addr::UNSPECIFIED,
+                Ipv6Addr::UNSPECIFIED,
+            ),
+        }
+        Some(SentProbe { seq, number, len })
+    }
+
+    /// iputils' token bucket and `schedule_exit`, for a send at `now`.
+    fn account_send(&mut self, now: Instant) {
+        self.tokens = match self.last_send {
+            None => self.interval * self.config.preload.saturating_sub(1),
+            Some(last) => {
+                let cap = self.interval * self.config.preload;
+                (now.saturating_duration_since(last) + self.tokens)
+                    .min(cap)
+                    .saturating_sub(self.interval)
+            }
+        };
+        self.last_send = Some(now);
+        self.stats.transmitted += 1;
+        self.probes.insert(
+            self.stats.transmitted,
+            Probe {
+                sent_at: now,
+                replies: 0,
+            },
+        );
+        if self.sending_done() && self.exit_at.is_none() {
+            let wait = if self.stats.received > 0 {
+                (self.stats.max_rtt() * 2).max(self.interval)
+            } else {
+                self.config.linger
+            };
+            self.exit_at = Some(now + wait);
+        }
+        self.prune(now);
+    }
+
+    /// Forgets probes sent more than `max(2 * linger, deadline)` ago.
+    fn prune(&mut self, now: Instant) {
+        let keep = (self.config.linger * 2).max(self.config.deadline.unwrap_or_default());
+        while let Some(entry) = self.probes.first_entry() {
+            if now.saturating_duration_since(entry.get().sent_at) <= keep {
+                break;
+            }
+            entry.remove();
+        }
+    }
+
+    fn locate(&self, seq: u16, data: &[u8]) -> Lookup {
+        if self.config.payload_len >= ID_LEN
+            && let Some((nonce, number)) = payload::identify(data)
+        {
+            if nonce != self.config.nonce {
+                return Lookup::NotOurs;
+            }
+            #[allow(clippy::cast_possible_truncation, reason = "seq is the low 16 bits")]
+            let consistent = number as u16 == seq;
+            return if consistent && self.probes.contains_key(&number) {
+                Lookup::Ours(number, true)
+            } else {
+                Lookup::Unknown
+            };
+        }
+        // The most recent probe whose number ends in `seq`, then one wrap
+        // older, as long as such probes are remembered.
+        let last = self.stats.transmitted;
+        #[allow(clippy::cast_possible_truncation, reason = "seq is the low 16 bits")]
+        let back = u64::from((last as u16).wrapping_sub(seq));
+        let oldest = self.probes.keys().next().copied().unwrap_or(u64::MAX);
+        let mut candidate = last.checked_sub(back);
+        while let Some(n) = candidate.filter(|&n| n >= oldest.max(1)) {
+            if self.probes.contains_key(&n) {
+                return Lookup::Ours(n, false);
+            }
+            candidate = n.checked_sub(1 << 16);
+        }
+        Lookup::Unknown
+    }
+
+    /// iputils' `acknowledge()`: the newest acknowledged probe and the
+    /// pipe size.
+    fn acknowledge(&mut self, number: u64) {
+        let behind = self.stats.transmitted - number;
+        if behind <= 0x7fff {
+            self.stats.pipesize = self.stats.pipesize.max(behind + 1);
+        }
+        self.acked = self.acked.max(number);
+    }
+
+    /// An Echo Reply arrived at `now` from `from`, with its identifier,
+    /// sequence number and data, the TTL/hop limit if known, and the
+    /// kernel's receive time (`SO_TIMESTAMP`) if known, which is then used
+    /// for the RTT instead of `now`.
+    #[allow(clippy::too_many_arguments, reason = "one value per reply field")]
+    pub fn on_echo_reply(
+        &mut self,
+        now: Instant,
+        from: IpAddr,
+        ident: u16,
+        seq: u16,
+        data: &[u8],
+        ttl: Option<u8>,
+        kernel_rx: Option<Instant>,
+    ) -> ReplyOutcome {
+        if ident != self.config.ident {
+            return ReplyOutcome::NotOurs;
+        }
+        self.prune(now);
+        let (number, rtt_known) = match self.locate(seq, data) {
+            Lookup::Ours(number, identified) => (number, identified),
+            Lookup::NotOurs => return ReplyOutcome::NotOurs,
+            Lookup::Unknown => return ReplyOutcome::Unknown,
+        };
+        let Some(probe) = self.probes.get_mut(&number) else {
+            return ReplyOutcome::Unknown;
+        };
+        let rtt = kernel_rx
+            .unwrap_or(now)
+            .saturating_duration_since(probe.sent_at);
+        let duplicate = probe.replies > 0;
+        probe.replies += 1;
+        if duplicate {
+            self.stats.duplicates += 1;
+        } else {
+            self.stats.received += 1;
+        }
+        self.acknowledge(number);
+        if rtt_known {
+            self.stats.record_rtt(rtt);
+            if self.config.adaptive {
+                self.update_interval();
+            }
+        }
+        ReplyOutcome::Reply(ReplyEvent {
+            seq,
+            number,
+            from,
+            rtt,
+            rtt_known,
+            ttl,
+            bytes: 8 + data.len(),
+            duplicate,
+            late: rtt > self.config.linger,
+            truncated: data.len() < self.config.payload_len,
+            wrong_byte: payload::first_wrong_byte(
+                data,
+                self.config.payload_len,
+                &self.config.pattern,
+            ),
+        })
+    }
+
+    /// iputils' `update_interval()` for `-A`.
+    fn update_interval(&mut self) {
+        let ewma8 = self.stats.ewma8_us();
+        let estimate_us = if ewma8 == 0 {
+            u64::try_from(self.interval.as_micros()).unwrap_or(u64::MAX)
+        } else {
+            ewma8 / 8
+        };
+        self.interval =
+            Duration::from_millis((estimate_us + 500) / 1000).max(self.config.adaptive_floor);
+    }
+
+    /// An ICMP error arrived at `now` from `from`: its type and code,
+    /// `info` as in [`ErrorKind::classify`], and from the quoted Echo
+    /// Request its identifier, sequence number and as much data as was
+    /// quoted. Returns the event when it quotes one of our probes; a
+    /// counted error acknowledges the probe and adds to `errors`.
+    #[allow(clippy::too_many_arguments, reason = "one value per error field")]
+    pub fn on_error(
+        &mut self,
+        now: Instant,
+        from: IpAddr,
+        icmp_type: u8,
+        code: u8,
+        info: u32,
+        quoted_ident: u16,
+        quoted_seq: u16,
+        quoted_data: &[u8],
+    ) -> Option<ErrorEvent> {
+        let kind = ErrorKind::classify(self.config.version, icmp_type, code, info)?;
+        if quoted_ident != self.config.ident {
+            return None;
+        }
+        self.prune(now);
+        let Lookup::Ours(number, _) = self.locate(quoted_seq, quoted_data) else {
+            return None;
+        };
+        if kind.counts_as_error() {
+            self.stats.errors += 1;
+            self.acknowledge(number);
+        }
+        Some(ErrorEvent {
+            seq: quoted_seq,
+            number,
+            from,
+            kind,
+        })
+    }
+
+    /// Whether the run is over at `now` (rules in the module docs).
+    pub fn is_finished(&self, now: Instant) -> bool {
+        self.deadline_at().is_some_and(|d| now >= d)
+            || self.stopped_by_counts()
+            || self.exit_at.is_some_and(|t| now >= t)
+    }
+
+    /// The earliest of the next send, the deadline and the end of the
+    /// wait after the last probe; `None` once finished. May be in the past.
+    pub fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        if self.is_finished(now) {
+            return None;
+        }
+        [self.next_transmit_at(), self.deadline_at(), self.exit_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// iputils' exit status: 1 if nothing was received, or with `-w` if
+    /// fewer than `-c` replies came; else 0.
+    pub fn exit_code(&self) -> i32 {
+        let short = self.deadline_at().is_some()
+            && self.config.count.is_some_and(|c| self.stats.received < c);
+        i32::from(self.stats.received == 0 || short)
+    }
+
+    /// The `time N ms` of iputils' summary: from the start to the last
+    /// send, rounded to the nearest millisecond.
+    pub fn summary_time_ms(&self) -> u128 {
+        let elapsed = self
+            .last_send
+            .map_or(Duration::ZERO, |t| t.saturating_duration_since(self.start));
+        (elapsed.as_micros() + 500) / 1000
+    }
+
+    /// iputils' `ipg` (mean gap between sends, microseconds), printed with
+    /// the EWMA when something was received, more than one probe went, and
+    /// the interval is zero or `-f` or `-A` is on.
+    pub fn ipg_us(&self) -> Option<u64> {
+        let shown = self.stats.received > 0
+            && self.stats.transmitted > 1
+            && (self.interval.is_zero() || self.config.flood || self.config.adaptive);
+        let elapsed = self.last_send?.saturating_duration_since(self.start);
+        shown.then(|| {
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX) / (self.stats.transmitted - 1)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
