@@ -5,13 +5,14 @@
 
 mod decode;
 mod explain;
+mod ping;
 mod text;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Everything ICMP: decode captures, explain messages.
+/// Everything ICMP: decode captures, explain messages, ping.
 #[derive(Debug, Parser)]
 #[command(name = "icmpkit", version, about, propagate_version = true)]
 struct Cli {
@@ -25,6 +26,8 @@ enum Command {
     Decode(decode::Args),
     /// Explain an ICMP type and code (or a name such as frag-needed) in plain language.
     Explain(explain::Args),
+    /// Ping one or more hosts, iputils-style (and fping-style for several).
+    Ping(Box<ping::Args>),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Ping(args) => ping::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -489,6 +489,13 @@ impl PingSession {
         })
     }
 
+    /// The kernel refused a probe locally (`EMSGSIZE`: longer than the
+    /// path MTU it has learned): iputils counts it among the errors, so it
+    /// ends a `-w` run and counts toward `-c`.
+    pub fn on_local_error(&mut self) {
+        self.stats.errors += 1;
+    }
+
     /// Whether the run is over at `now` (rules in the module docs).
     pub fn is_finished(&self, now: Instant) -> bool {
         self.deadline_at().is_some_and(|d| now >= d)

@@ -1,0 +1,212 @@
+//! `icmpkit ping`'s options: iputils ping's letters and meanings, plus
+//! several targets at once (fping-class), JSON output and RFC 8335 PROBE.
+//!
+//! One departure from the letters: iputils' `-f` is flood, fping's `-f` is a
+//! file of targets; here `-f` floods (iputils) and `--file` reads targets.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+/// Arguments of `icmpkit ping`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Examples:\n  icmpkit ping -c 3 127.0.0.1\n  icmpkit ping -6 -c 3 ::1\n  \
+                        icmpkit ping -c 1 10.0.0.0/30 10.0.1.1 --json\n  \
+                        icmpkit ping --probe-interface eth0 192.0.2.1"
+)]
+#[allow(clippy::struct_excessive_bools)] // one flag per iputils option
+pub struct Args {
+    /// Stop after COUNT replies (or errors); with several targets, probes per target.
+    #[arg(short = 'c', value_name = "COUNT", allow_negative_numbers = true)]
+    pub count: Option<String>,
+    /// Seconds between probes (iputils: 1; below 0.002 needs root).
+    #[arg(short = 'i', value_name = "INTERVAL", allow_negative_numbers = true)]
+    pub interval: Option<String>,
+    /// Data bytes per probe (56: 64 bytes of ICMP).
+    #[arg(short = 's', value_name = "SIZE", allow_negative_numbers = true)]
+    pub size: Option<String>,
+    /// IP time to live / hop limit.
+    #[arg(short = 't', value_name = "TTL", allow_negative_numbers = true)]
+    pub ttl: Option<String>,
+    /// Seconds to wait for a reply (after the last probe with -c).
+    #[arg(short = 'W', value_name = "TIMEOUT", allow_negative_numbers = true)]
+    pub timeout: Option<String>,
+    /// Seconds after which ping stops whatever happens.
+    #[arg(short = 'w', value_name = "DEADLINE", allow_negative_numbers = true)]
+    pub deadline: Option<String>,
+    /// Flood: send as fast as replies come (or every 10 ms); dots show loss.
+    #[arg(short = 'f')]
+    pub flood: bool,
+    /// Adaptive: the next probe as soon as the previous reply arrives.
+    #[arg(short = 'A')]
+    pub adaptive: bool,
+    /// Print a Unix timestamp before each line.
+    #[arg(short = 'D')]
+    pub timestamps: bool,
+    /// Report probes still unanswered when the next is sent.
+    #[arg(short = 'O')]
+    pub report_outstanding: bool,
+    /// Quiet: only the first line and the summary.
+    #[arg(short = 'q')]
+    pub quiet: bool,
+    /// Numeric output only: no reverse lookups.
+    #[arg(short = 'n')]
+    pub numeric: bool,
+    /// Send from this interface name or source address.
+    #[arg(short = 'I', value_name = "INTERFACE")]
+    pub interface: Option<String>,
+    /// Up to 16 hex bytes to fill the payload with (e.g. ff00).
+    #[arg(short = 'p', value_name = "PATTERN")]
+    pub pattern: Option<String>,
+    /// IPv4 TOS / IPv6 traffic class (decimal or 0x hex).
+    #[arg(short = 'Q', value_name = "TOS")]
+    pub tos: Option<String>,
+    /// Path MTU discovery: do (set DF), want, dont, probe.
+    #[arg(short = 'M', value_name = "PMTUDISC")]
+    pub pmtudisc: Option<String>,
+    /// Send this many probes at once at the start.
+    #[arg(short = 'l', value_name = "PRELOAD", allow_negative_numbers = true)]
+    pub preload: Option<String>,
+    /// `SO_MARK` for the probes.
+    #[arg(short = 'm', value_name = "MARK")]
+    pub mark: Option<String>,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Measure user-to-user time (no kernel receive timestamps).
+    #[arg(short = 'U')]
+    pub user_latency: bool,
+    /// Verbose: show identifiers and ignored packets.
+    #[arg(short = 'v')]
+    pub verbose: bool,
+    /// Socket kind: raw (needs `CAP_NET_RAW`), dgram (ping sockets), or auto.
+    #[arg(long, value_name = "KIND", default_value = "auto")]
+    pub socket: String,
+    /// Print JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Read more targets from FILE (one per line, # comments), `-` for stdin.
+    #[arg(long = "file", value_name = "FILE")]
+    pub file: Option<String>,
+    /// With several targets: probes per second in all (default 1000).
+    #[arg(long, value_name = "PPS")]
+    pub rate: Option<String>,
+    /// With several targets: retries before a probe counts as lost.
+    #[arg(long, value_name = "N", default_value = "0")]
+    pub retries: String,
+    /// Ask the target (RFC 8335 PROBE) about one of its interfaces: a name,
+    /// an ifIndex, or an address.
+    #[arg(long, value_name = "NAME|INDEX|ADDRESS")]
+    pub probe_interface: Option<String>,
+    /// Hosts, addresses or CIDR prefixes to ping.
+    #[arg(value_name = "HOST", required_unless_present = "file")]
+    pub targets: Vec<String>,
+}
+
+/// iputils' wording for an out-of-range number.
+pub fn out_of_range(value: &str, min: u64, max: u64) -> anyhow::Error {
+    anyhow::anyhow!("invalid argument: '{value}': out of range: {min} <= value <= {max}")
+}
+
+/// Parses an integer option within `min..=max`, with iputils' messages.
+pub fn integer(value: &str, min: u64, max: u64) -> Result<u64> {
+    match value.trim().parse::<i128>() {
+        Ok(n) if n >= i128::from(min) && n <= i128::from(max) => Ok(u64::try_from(n)?),
+        Ok(_) => Err(out_of_range(value, min, max)),
+        Err(_) => bail!("invalid argument: '{value}'"),
+    }
+}
+
+/// Parses seconds (a decimal number, as iputils' -i, -W, -w take).
+pub fn seconds(option: &str, value: &str) -> Result<Duration> {
+    let n: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("bad {option} value: '{value}': give seconds, e.g. 0.2"))?;
+    if !n.is_finite() || n < 0.0 {
+        bail!("bad {option} value: '{value}': must be zero or more seconds");
+    }
+    if n > 2_147_483.0 {
+        bail!("bad {option} value: '{value}': at most 2147483 seconds");
+    }
+    Ok(Duration::from_secs_f64(n))
+}
+
+/// Parses a TOS: decimal or 0x hex, at most 255.
+pub fn tos(value: &str) -> Result<u8> {
+    let parsed = match value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
+        Some(hex) => u32::from_str_radix(hex, 16),
+        None => value.parse::<u32>(),
+    };
+    match parsed {
+        Ok(n) => u8::try_from(n).map_err(|_| {
+            anyhow::anyhow!("the decimal value of TOS bits must be in range 0-255: {n}")
+        }),
+        Err(_) => bail!("bad TOS value: {value}"),
+    }
+}
+
+/// Parses a -p pattern: up to 16 bytes of hex digits.
+pub fn pattern(value: &str) -> Result<Vec<u8>> {
+    if value.is_empty() || !value.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!("patterns must be specified as hex digits: '{value}'");
+    }
+    let digits: Vec<u8> = value.bytes().take(32).collect();
+    let mut out = Vec::new();
+    for pair in digits.chunks(2) {
+        let text = std::str::from_utf8(pair).unwrap_or("0");
+        out.push(u8::from_str_radix(text, 16)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_use_iputils_wording() {
+        assert_eq!(integer("3", 1, 10).unwrap(), 3);
+        assert_eq!(
+            integer("-1", 1, 9_223_372_036_854_775_807)
+                .unwrap_err()
+                .to_string(),
+            "invalid argument: '-1': out of range: 1 <= value <= 9223372036854775807"
+        );
+        assert_eq!(
+            integer("70000", 0, 65507).unwrap_err().to_string(),
+            "invalid argument: '70000': out of range: 0 <= value <= 65507"
+        );
+        assert_eq!(
+            integer("x", 0, 1).unwrap_err().to_string(),
+            "invalid argument: 'x'"
+        );
+    }
+
+    #[test]
+    fn seconds_tos_and_patterns() {
+        assert_eq!(seconds("-i", "0.2").unwrap(), Duration::from_millis(200));
+        assert!(
+            seconds("-i", "-1")
+                .unwrap_err()
+                .to_string()
+                .contains("zero or more")
+        );
+        assert_eq!(tos("0x10").unwrap(), 16);
+        assert_eq!(tos("184").unwrap(), 184);
+        assert_eq!(
+            tos("300").unwrap_err().to_string(),
+            "the decimal value of TOS bits must be in range 0-255: 300"
+        );
+        assert_eq!(pattern("ff00").unwrap(), vec![0xff, 0]);
+        assert_eq!(pattern("abc").unwrap(), vec![0xab, 0x0c]);
+        assert!(pattern("zz").is_err());
+    }
+}

@@ -1,0 +1,346 @@
+//! `icmpkit ping`: iputils-class ping of one target, fping-class ping of
+//! several, JSON lines, and RFC 8335 PROBE. The socket layer is
+//! `icmpkit-net`, the session logic `icmpkit-proto`; this module turns
+//! options into a plan and drives them.
+
+mod args;
+mod iputils;
+mod report;
+mod single;
+mod targets;
+
+use std::io::{self, BufRead};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use icmpkit_net::{IcmpSocket, PmtuMode, SocketChoice};
+use icmpkit_proto::ping::{PingConfig, PingSession};
+use icmpkit_wire::IpVersion;
+
+pub use args::Args;
+use report::{Json, Reporter, Text};
+use targets::Target;
+
+/// The run, validated: what every part of the loop needs to know.
+#[allow(clippy::struct_excessive_bools)] // one per iputils flag
+pub struct Plan {
+    /// Where to send.
+    pub targets: Vec<Target>,
+    /// -n, or implied by numeric targets.
+    pub numeric: bool,
+    /// -O.
+    pub report_outstanding: bool,
+    /// -U: no kernel timestamps.
+    pub user_latency: bool,
+    /// -q.
+    quiet: bool,
+    /// -f.
+    flood: bool,
+    /// -D.
+    timestamps: bool,
+    /// -v.
+    verbose: bool,
+    /// --json.
+    json: bool,
+    /// The session options other than version and identifier.
+    count: Option<u64>,
+    interval: Option<Duration>,
+    size: usize,
+    linger: Option<Duration>,
+    deadline: Option<Duration>,
+    preload: u32,
+    adaptive: bool,
+    pattern: Vec<u8>,
+    /// Socket options.
+    ttl: Option<u8>,
+    tos: Option<u8>,
+    pmtu: Option<PmtuMode>,
+    mark: Option<u32>,
+    interface: Option<String>,
+    socket: SocketChoice,
+}
+
+impl Plan {
+    fn from_args(args: &Args) -> Result<Self> {
+        let family = match (args.ipv4, args.ipv6) {
+            (true, _) => Some(IpVersion::V4),
+            (_, true) => Some(IpVersion::V6),
+            _ => None,
+        };
+        let mut specs = args.targets.clone();
+        if let Some(file) = &args.file {
+            specs.extend(read_target_file(file)?);
+        }
+        if specs.is_empty() {
+            bail!("no targets: name at least one host (or --file FILE)");
+        }
+        let targets = targets::expand(&specs, family)?;
+        if targets.is_empty() {
+            bail!("the targets given expand to no address");
+        }
+        let socket = match args.socket.as_str() {
+            "auto" => SocketChoice::Auto,
+            "raw" => SocketChoice::Raw,
+            "dgram" => SocketChoice::Dgram,
+            other => bail!("--socket {other}: expected raw, dgram or auto"),
+        };
+        let pmtu = match args.pmtudisc.as_deref() {
+            None => None,
+            Some("do") => Some(PmtuMode::Do),
+            Some("want") => Some(PmtuMode::Want),
+            Some("dont") => Some(PmtuMode::Dont),
+            Some("probe") => Some(PmtuMode::Probe),
+            Some(other) => bail!("invalid -M argument: {other}: use do, want, dont or probe"),
+        };
+        let max_size = if targets.iter().any(|t| t.addr.is_ipv6()) {
+            65_527
+        } else {
+            65_507
+        };
+        Ok(Self {
+            numeric: args.numeric,
+            report_outstanding: args.report_outstanding,
+            user_latency: args.user_latency,
+            quiet: args.quiet,
+            flood: args.flood,
+            timestamps: args.timestamps,
+            verbose: args.verbose,
+            json: args.json,
+            count: args
+                .count
+                .as_deref()
+                .map(|c| args::integer(c, 1, i64::MAX as u64))
+                .transpose()?,
+            interval: args
+                .interval
+                .as_deref()
+                .map(|i| args::seconds("-i", i))
+                .transpose()?,
+            size: args
+                .size
+                .as_deref()
+                .map(|s| args::integer(s, 0, max_size))
+                .transpose()?
+                .map_or(56, |s| usize::try_from(s).unwrap_or(56)),
+            linger: args
+                .timeout
+                .as_deref()
+                .map(|w| args::seconds("-W", w))
+                .transpose()?,
+            deadline: args
+                .deadline
+                .as_deref()
+                .map(|w| args::seconds("-w", w))
+                .transpose()?,
+            preload: args
+                .preload
+                .as_deref()
+                .map(|l| args::integer(l, 1, 65_536))
+                .transpose()?
+                .map_or(1, |l| u32::try_from(l).unwrap_or(1)),
+            adaptive: args.adaptive,
+            pattern: args
+                .pattern
+                .as_deref()
+                .map(args::pattern)
+                .transpose()?
+                .unwrap_or_default(),
+            ttl: args
+                .ttl
+                .as_deref()
+                .map(|t| args::integer(t, 1, 255))
+                .transpose()?
+                .map(|t| u8::try_from(t).unwrap_or(64)),
+            tos: args.tos.as_deref().map(args::tos).transpose()?,
+            pmtu,
+            mark: args
+                .mark
+                .as_deref()
+                .map(|m| args::integer(m, 0, u64::from(u32::MAX)))
+                .transpose()?
+                .map(|m| u32::try_from(m).unwrap_or(0)),
+            interface: args.interface.clone(),
+            socket,
+            targets,
+        })
+    }
+
+    /// The session configuration for `version` and `ident`.
+    fn config(
+        &self,
+        version: IpVersion,
+        ident: u16,
+        nonce: u64,
+        privileged: bool,
+    ) -> Result<PingConfig> {
+        let mut config = PingConfig::new(version, ident, nonce);
+        config.payload_len = self.size;
+        config.pattern.clone_from(&self.pattern);
+        config.count = self.count;
+        config.flood = self.flood;
+        config.interval = match (self.interval, self.flood) {
+            (Some(i), _) => i,
+            (None, true) => Duration::ZERO,
+            (None, false) => config.interval,
+        };
+        if let Some(linger) = self.linger {
+            config.linger = linger;
+        }
+        config.deadline = self.deadline;
+        config.preload = self.preload;
+        config.adaptive = self.adaptive;
+        config.adaptive_floor = if privileged {
+            Duration::ZERO
+        } else {
+            icmpkit_proto::ping::MIN_USER_INTERVAL
+        };
+        config
+            .validate(privileged)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(config)
+    }
+
+    /// Opens and sets up the socket for `version`.
+    fn open_socket(&self, version: IpVersion) -> Result<IcmpSocket> {
+        let socket = IcmpSocket::open(version, self.socket)?;
+        socket.set_recv_errors(true)?;
+        socket.set_recv_ttl(true)?;
+        if !self.user_latency {
+            socket.set_timestamps(true)?;
+        }
+        if let Some(ttl) = self.ttl {
+            socket.set_ttl(ttl)?;
+        }
+        if let Some(tos) = self.tos {
+            socket.set_tos(tos)?;
+        }
+        if let Some(mode) = self.pmtu {
+            socket.set_pmtu_mode(mode)?;
+        }
+        if let Some(mark) = self.mark {
+            socket.set_mark(mark)?;
+        }
+        if let Some(name) = self.interface.as_deref() {
+            match name.parse::<std::net::IpAddr>() {
+                Ok(addr) => socket.bind_source(addr)?,
+                Err(_) => socket
+                    .bind_device(name)
+                    .map_err(|e| anyhow::anyhow!("SO_BINDTODEVICE {name}: {e}"))?,
+            }
+        }
+        if socket.kind() == icmpkit_net::SocketKind::Dgram && socket.dgram_ident().is_none() {
+            // A ping socket gets its identifier when bound.
+            let any = match version {
+                IpVersion::V4 => std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                IpVersion::V6 => std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            };
+            socket.bind_source(any)?;
+        }
+        if socket.kind() == icmpkit_net::SocketKind::Raw {
+            socket.accept_only_replies_and_errors()?;
+        }
+        socket.set_nonblocking(true)?;
+        Ok(socket)
+    }
+}
+
+fn read_target_file(path: &str) -> Result<Vec<String>> {
+    let reader: Box<dyn BufRead> = if path == "-" {
+        Box::new(io::BufReader::new(io::stdin()))
+    } else {
+        Box::new(io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open --file {path}"))?,
+        ))
+    };
+    let mut out = Vec::new();
+    for line in reader.lines() {
+        let line = line.with_context(|| format!("cannot read --file {path}"))?;
+        let line = line.split('#').next().unwrap_or("").trim();
+        if !line.is_empty() {
+            out.push(line.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// 64 random bits for the per-run nonce and the raw identifier.
+fn random_u64() -> u64 {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 8];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok()
+    {
+        return u64::from_ne_bytes(bytes);
+    }
+    // Fall back on time and pid: unique enough to tell runs apart.
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (u64::from(t.subsec_nanos()) << 32) ^ t.as_secs() ^ u64::from(std::process::id())
+}
+
+/// Whether this process may use root-only ping options (short intervals,
+/// big preloads): root, or holding `CAP_NET_RAW`.
+fn privileged() -> bool {
+    icmpkit_net::privilege::has_raw_capability().unwrap_or(false)
+}
+
+/// Runs `icmpkit ping`.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let plan = Plan::from_args(args)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let status = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("installing signal handlers")?;
+    }
+    signal_hook::flag::register(signal_hook::consts::SIGQUIT, Arc::clone(&status))
+        .context("installing signal handlers")?;
+    let signals = single::Signals { stop, status };
+    if plan.targets.len() > 1 {
+        bail!(
+            "{} targets given: several targets at once are not supported yet; ping them one by one",
+            plan.targets.len()
+        );
+    }
+    let target = &plan.targets[0];
+    let version = if target.addr.is_ipv4() {
+        IpVersion::V4
+    } else {
+        IpVersion::V6
+    };
+    let privileged = privileged();
+    let socket = plan.open_socket(version)?;
+    // Sockets are open: keep no capability longer than needed.
+    icmpkit_net::privilege::drop_raw_capability().context("dropping CAP_NET_RAW")?;
+    let nonce = random_u64();
+    let ident = single::ident_for(&socket, u16::try_from(nonce >> 48).unwrap_or(0))?;
+    let config = plan.config(version, ident, nonce, privileged)?;
+    let session = PingSession::new(config, Instant::now());
+    let header = iputils::header(
+        &target.name,
+        target.addr,
+        plan.size,
+        0,
+        plan.interface.as_deref(),
+    );
+    let stdout = io::stdout();
+    let mut reporter: Box<dyn Reporter> = if plan.json {
+        Box::new(Json { out: stdout.lock() })
+    } else {
+        Box::new(Text {
+            out: stdout.lock(),
+            quiet: plan.quiet,
+            flood: plan.flood,
+            timestamps: plan.timestamps,
+            verbose: plan.verbose,
+        })
+    };
+    reporter.start(&header)?;
+    let code = single::run(&plan, target, &socket, session, reporter.as_mut(), &signals)?;
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,306 @@
+//! What a ping run shows: iputils' text or JSON lines, behind one trait so
+//! the run loop says what happened once.
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use icmpkit_proto::stats::Statistics;
+use icmpkit_wire::IpVersion;
+use serde_json::{Value, json};
+
+use super::iputils;
+
+/// A reply as the reporters need it.
+pub struct Reply<'a> {
+    /// The target as the user named it.
+    pub target: &'a str,
+    /// The sender, already formatted for text (`addr` or `name (addr)`).
+    pub from_text: &'a str,
+    /// The sender's address.
+    pub from: IpAddr,
+    /// Sequence number.
+    pub seq: u16,
+    /// Identifier, shown with -v.
+    pub ident: u16,
+    /// ICMP bytes received.
+    pub bytes: usize,
+    /// TTL or hop limit.
+    pub ttl: Option<u8>,
+    /// Round-trip time in microseconds, when measurable.
+    pub rtt_micros: Option<u64>,
+    /// A duplicate.
+    pub duplicate: bool,
+    /// Shorter than sent.
+    pub truncated: bool,
+}
+
+/// An ICMP error about one of our probes.
+pub struct ErrorReport<'a> {
+    /// The target as the user named it.
+    pub target: &'a str,
+    /// The sender, formatted for text.
+    pub from_text: &'a str,
+    /// The sender's address.
+    pub from: IpAddr,
+    /// The quoted probe's sequence number.
+    pub seq: u16,
+    /// Family of the error.
+    pub version: IpVersion,
+    /// ICMP type.
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub icmp_code: u8,
+    /// MTU, pointer or gateway, by type.
+    pub info: u32,
+}
+
+/// The end of a run for one target.
+pub struct End<'a> {
+    /// The target as named.
+    pub target: &'a str,
+    /// Its address.
+    pub addr: IpAddr,
+    /// The counters and RTTs.
+    pub stats: &'a Statistics,
+    /// iputils' `time` (first to last send), ms.
+    pub time_ms: u64,
+    /// Inter-packet gap (µs) when iputils shows it.
+    pub ipg_micros: Option<u64>,
+}
+
+/// Where the events of a run go.
+pub trait Reporter {
+    /// The run starts.
+    fn start(&mut self, header: &str) -> io::Result<()>;
+    /// A probe was sent (flood mode draws a dot).
+    fn sent(&mut self) -> io::Result<()>;
+    /// A reply arrived.
+    fn reply(&mut self, reply: &Reply<'_>) -> io::Result<()>;
+    /// An error about a probe arrived.
+    fn error(&mut self, error: &ErrorReport<'_>) -> io::Result<()>;
+    /// The kernel refused to send (message too long for the known path MTU).
+    fn local_error(&mut self, target: &str, version: IpVersion, mtu: u32) -> io::Result<()>;
+    /// -O: a probe got no answer before the next was sent.
+    fn no_answer_yet(&mut self, target: &str, seq: u16) -> io::Result<()>;
+    /// SIGQUIT: running statistics.
+    fn status(&mut self, stats: &Statistics) -> io::Result<()>;
+    /// The run ended.
+    fn end(&mut self, end: &End<'_>) -> io::Result<()>;
+}
+
+/// iputils' text.
+#[allow(clippy::struct_excessive_bools)] // one per iputils output flag
+pub struct Text<W: Write> {
+    /// Where lines go.
+    pub out: W,
+    /// -q: only the header and the summary.
+    pub quiet: bool,
+    /// -f: dots instead of lines.
+    pub flood: bool,
+    /// -D: `[secs.micros]` before each line.
+    pub timestamps: bool,
+    /// -v: identifiers on reply lines.
+    pub verbose: bool,
+}
+
+impl<W: Write> Text<W> {
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        if self.timestamps {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            write!(self.out, "[{}.{:06}] ", now.as_secs(), now.subsec_micros())?;
+        }
+        writeln!(self.out, "{text}")?;
+        self.out.flush()
+    }
+}
+
+impl<W: Write> Reporter for Text<W> {
+    fn start(&mut self, header: &str) -> io::Result<()> {
+        writeln!(self.out, "{header}")?;
+        self.out.flush()
+    }
+
+    fn sent(&mut self) -> io::Result<()> {
+        if self.flood && !self.quiet {
+            self.out.write_all(b".")?;
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    fn reply(&mut self, r: &Reply<'_>) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        if self.flood {
+            self.out.write_all(b"\x08 \x08")?;
+            return self.out.flush();
+        }
+        let line = iputils::reply(&iputils::ReplyLine {
+            bytes: r.bytes,
+            from: r.from_text,
+            seq: r.seq,
+            ident: self.verbose.then_some(r.ident),
+            ttl: r.ttl,
+            rtt_micros: r.rtt_micros,
+            duplicate: r.duplicate,
+            truncated: r.truncated,
+        });
+        self.line(&line)
+    }
+
+    fn error(&mut self, e: &ErrorReport<'_>) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        if self.flood {
+            self.out.write_all(b"\x08E")?;
+            return self.out.flush();
+        }
+        let text = iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info);
+        self.line(&iputils::error(e.from_text, e.seq, &text))
+    }
+
+    fn local_error(&mut self, _target: &str, version: IpVersion, mtu: u32) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        if self.flood {
+            self.out.write_all(b"E")?;
+            return self.out.flush();
+        }
+        self.out.flush()?;
+        eprintln!("ping: {}", iputils::local_message_too_long(version, mtu));
+        Ok(())
+    }
+
+    fn no_answer_yet(&mut self, _target: &str, seq: u16) -> io::Result<()> {
+        if self.quiet || self.flood {
+            return Ok(());
+        }
+        self.line(&format!("no answer yet for icmp_seq={seq}"))
+    }
+
+    fn status(&mut self, stats: &Statistics) -> io::Result<()> {
+        self.out.flush()?;
+        eprintln!("\r{}", iputils::status(stats));
+        Ok(())
+    }
+
+    fn end(&mut self, end: &End<'_>) -> io::Result<()> {
+        if self.flood && !self.quiet {
+            self.out.write_all(b"\n")?;
+        }
+        let summary = iputils::summary(end.target, end.stats, end.time_ms, end.ipg_micros);
+        self.out.write_all(summary.as_bytes())?;
+        self.out.flush()
+    }
+}
+
+/// JSON lines: `reply`, `error`, `timeout`-free (losses show in the
+/// summary), `summary`, each with a `type`; numbers are numbers and a
+/// missing value is null.
+pub struct Json<W: Write> {
+    /// Where objects go.
+    pub out: W,
+}
+
+impl<W: Write> Json<W> {
+    fn emit(&mut self, value: &Value) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, value)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+/// Microseconds as (float) milliseconds for JSON.
+#[allow(clippy::cast_precision_loss)] // RTTs are far below 2^52 µs
+fn ms(micros: u64) -> f64 {
+    micros as f64 / 1000.0
+}
+
+impl<W: Write> Reporter for Json<W> {
+    fn start(&mut self, _header: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn sent(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn reply(&mut self, r: &Reply<'_>) -> io::Result<()> {
+        self.emit(&json!({
+            "type": "reply",
+            "target": r.target,
+            "from": r.from.to_string(),
+            "seq": r.seq,
+            "bytes": r.bytes,
+            "ttl": r.ttl,
+            "rtt_ms": r.rtt_micros.map(ms),
+            "duplicate": r.duplicate,
+            "truncated": r.truncated,
+        }))
+    }
+
+    fn error(&mut self, e: &ErrorReport<'_>) -> io::Result<()> {
+        self.emit(&json!({
+            "type": "error",
+            "target": e.target,
+            "from": e.from.to_string(),
+            "seq": e.seq,
+            "icmp_type": e.icmp_type,
+            "icmp_code": e.icmp_code,
+            "mtu": matches!((e.version, e.icmp_type, e.icmp_code), (IpVersion::V4, 3, 4) | (IpVersion::V6, 2, _)).then_some(e.info),
+            "text": iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info),
+        }))
+    }
+
+    fn local_error(&mut self, target: &str, version: IpVersion, mtu: u32) -> io::Result<()> {
+        self.emit(&json!({
+            "type": "error",
+            "target": target,
+            "from": null,
+            "seq": null,
+            "icmp_type": null,
+            "icmp_code": null,
+            "mtu": mtu,
+            "text": iputils::local_message_too_long(version, mtu),
+        }))
+    }
+
+    fn no_answer_yet(&mut self, target: &str, seq: u16) -> io::Result<()> {
+        self.emit(&json!({"type": "timeout", "target": target, "seq": seq}))
+    }
+
+    fn status(&mut self, _stats: &Statistics) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn end(&mut self, end: &End<'_>) -> io::Result<()> {
+        let s = end.stats;
+        let rtt = s.rtt();
+        let pct = s.percentiles();
+        self.emit(&json!({
+            "type": "summary",
+            "target": end.target,
+            "addr": end.addr.to_string(),
+            "transmitted": s.transmitted,
+            "received": s.received,
+            "duplicates": s.duplicates,
+            "errors": s.errors,
+            "loss_percent": s.loss_percent(),
+            "time_ms": end.time_ms,
+            "rtt_min_ms": rtt.map(|r| ms(r.min_us)),
+            "rtt_avg_ms": rtt.map(|r| ms(r.avg_us)),
+            "rtt_max_ms": rtt.map(|r| ms(r.max_us)),
+            "rtt_mdev_ms": rtt.map(|r| ms(r.mdev_us)),
+            "rtt_p50_ms": pct.map(|p| ms(p.p50_us)),
+            "rtt_p90_ms": pct.map(|p| ms(p.p90_us)),
+            "rtt_p99_ms": pct.map(|p| ms(p.p99_us)),
+            "jitter_ms": s.jitter_us().map(ms),
+        }))
+    }
+}

@@ -1,0 +1,360 @@
+//! One target, iputils-style: open the socket, drive the sans-IO session
+//! (`icmpkit_proto::ping::PingSession`) with real time, and report.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, Result};
+use icmpkit_net::{IcmpSocket, SocketKind};
+use icmpkit_proto::ping::{PingSession, ReplyOutcome};
+use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+
+use super::Plan;
+use super::report::{End, ErrorReport, Reply, Reporter};
+use super::targets::Target;
+
+/// Signals the loop watches.
+pub struct Signals {
+    /// SIGINT / SIGTERM: stop and print the summary.
+    pub stop: Arc<AtomicBool>,
+    /// SIGQUIT: print running statistics.
+    pub status: Arc<AtomicBool>,
+}
+
+/// An echo reply or error read off the socket, parsed.
+enum Incoming<'a> {
+    /// An Echo Reply: identifier, sequence, data.
+    Reply {
+        ident: u16,
+        seq: u16,
+        data: &'a [u8],
+    },
+    /// Anything else: ignored (errors come through the error queue).
+    Other,
+}
+
+fn parse_incoming(version: IpVersion, icmp: &[u8]) -> Incoming<'_> {
+    match version {
+        IpVersion::V4 => {
+            match icmpv4::Packet::new_checked(icmp).and_then(|p| icmpv4::Repr::parse(&p)) {
+                Ok(icmpv4::Repr::EchoReply {
+                    ident,
+                    seq_no,
+                    data,
+                }) => Incoming::Reply {
+                    ident,
+                    seq: seq_no,
+                    data,
+                },
+                _ => Incoming::Other,
+            }
+        }
+        IpVersion::V6 => {
+            match icmpv6::Packet::new_checked(icmp).and_then(|p| icmpv6::Repr::parse(&p)) {
+                Ok(icmpv6::Repr::EchoReply {
+                    ident,
+                    seq_no,
+                    data,
+                }) => Incoming::Reply {
+                    ident,
+                    seq: seq_no,
+                    data,
+                },
+                _ => Incoming::Other,
+            }
+        }
+    }
+}
+
+/// The identifier, sequence and data of the echo request an error quotes
+/// back (the error queue returns our own message).
+fn quoted_echo(version: IpVersion, original: &[u8]) -> Option<(u16, u16, &[u8])> {
+    match version {
+        IpVersion::V4 => match icmpv4::Repr::parse_bytes(original).ok()? {
+            icmpv4::Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            } => Some((ident, seq_no, data)),
+            _ => None,
+        },
+        IpVersion::V6 => {
+            let packet = icmpv6::Packet::new_checked(original).ok()?;
+            match icmpv6::Repr::parse(&packet).ok()? {
+                icmpv6::Repr::EchoRequest {
+                    ident,
+                    seq_no,
+                    data,
+                } => Some((ident, seq_no, data)),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Maps a kernel receive time (wall clock) onto the monotonic clock.
+fn kernel_instant(
+    kernel: Option<SystemTime>,
+    now: Instant,
+    wall_now: SystemTime,
+) -> Option<Instant> {
+    let age = wall_now.duration_since(kernel?).ok()?;
+    now.checked_sub(age)
+}
+
+/// How the sender is printed: the address, or `name (address)` when a
+/// reverse lookup is wanted and finds one.
+fn from_text(addr: IpAddr, numeric: bool) -> String {
+    if numeric {
+        return addr.to_string();
+    }
+    match icmpkit_net::reverse_lookup(addr) {
+        Some(name) => format!("{name} ({addr})"),
+        None => addr.to_string(),
+    }
+}
+
+/// The state of one run besides the session: buffers and what -O needs.
+struct Run<'a> {
+    plan: &'a Plan,
+    target: &'a Target,
+    socket: &'a IcmpSocket,
+    version: IpVersion,
+    numeric: bool,
+    err_buf: Vec<u8>,
+    /// The last probe sent (number, seq) and whether it was answered.
+    last_sent: Option<(u64, u16)>,
+    answered_last: bool,
+}
+
+impl Run<'_> {
+    /// Reads every queued error (ICMP errors about our probes, local
+    /// errors); returns how many there were.
+    fn drain_errors(
+        &mut self,
+        session: &mut PingSession,
+        reporter: &mut dyn Reporter,
+    ) -> Result<usize> {
+        let mut seen = 0;
+        while let Some(queued) = self
+            .socket
+            .recv_error(&mut self.err_buf)
+            .context("reading the error queue")?
+        {
+            seen += 1;
+            match queued.origin {
+                icmpkit_net::ErrorOrigin::Local => {
+                    session.on_local_error();
+                    if queued.errno == EMSGSIZE {
+                        reporter.local_error(&self.target.name, self.version, queued.info)?;
+                    } else {
+                        eprintln!("ping: local error: {}", queued.os_error());
+                    }
+                }
+                icmpkit_net::ErrorOrigin::Icmp | icmpkit_net::ErrorOrigin::Icmp6 => {
+                    let Some((ident, seq, data)) =
+                        quoted_echo(self.version, queued.original(&self.err_buf))
+                    else {
+                        continue;
+                    };
+                    let from = queued.offender.unwrap_or(self.target.addr);
+                    let event = session.on_error(
+                        Instant::now(),
+                        from,
+                        queued.icmp_type,
+                        queued.icmp_code,
+                        queued.info,
+                        ident,
+                        seq,
+                        data,
+                    );
+                    if let Some(event) = event {
+                        if self.last_sent.is_some_and(|(n, _)| n == event.number) {
+                            self.answered_last = true;
+                        }
+                        let text = from_text(from, self.numeric);
+                        reporter.error(&ErrorReport {
+                            target: &self.target.name,
+                            from_text: &text,
+                            from,
+                            seq: event.seq,
+                            version: self.version,
+                            icmp_type: queued.icmp_type,
+                            icmp_code: queued.icmp_code,
+                            info: queued.info,
+                        })?;
+                    }
+                }
+                icmpkit_net::ErrorOrigin::Other(_) => {}
+            }
+        }
+        Ok(seen)
+    }
+
+    /// Reads every waiting reply. A pending socket error (the kernel
+    /// reports queued ICMP errors through `recvmsg` too) sends us to the
+    /// error queue.
+    fn drain_replies(
+        &mut self,
+        session: &mut PingSession,
+        reporter: &mut dyn Reporter,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        loop {
+            let received = match self.socket.recv(buf) {
+                Ok(r) => r,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    return Ok(());
+                }
+                Err(e) => {
+                    if self.drain_errors(session, reporter)? == 0 {
+                        return Err(e).context("recvmsg");
+                    }
+                    continue;
+                }
+            };
+            let now = Instant::now();
+            let Incoming::Reply { ident, seq, data } =
+                parse_incoming(self.version, received.icmp(buf))
+            else {
+                continue;
+            };
+            let kernel = if self.plan.user_latency {
+                None
+            } else {
+                kernel_instant(received.kernel_time, now, SystemTime::now())
+            };
+            if let ReplyOutcome::Reply(event) =
+                session.on_echo_reply(now, received.from, ident, seq, data, received.ttl, kernel)
+            {
+                if self.last_sent.is_some_and(|(n, _)| n == event.number) {
+                    self.answered_last = true;
+                }
+                let text = from_text(event.from, self.numeric);
+                reporter.reply(&Reply {
+                    target: &self.target.name,
+                    from_text: &text,
+                    from: event.from,
+                    seq: event.seq,
+                    ident,
+                    bytes: event.bytes,
+                    ttl: event.ttl,
+                    rtt_micros: event
+                        .rtt_known
+                        .then(|| u64::try_from(event.rtt.as_micros()).unwrap_or(u64::MAX)),
+                    duplicate: event.duplicate,
+                    truncated: event.truncated,
+                })?;
+            }
+        }
+    }
+
+    /// Sends every probe that is due.
+    fn send_due(
+        &mut self,
+        session: &mut PingSession,
+        reporter: &mut dyn Reporter,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        while let Some(probe) = session.build_echo(Instant::now(), buf) {
+            if self.plan.report_outstanding
+                && !self.answered_last
+                && let Some((_, seq)) = self.last_sent
+            {
+                reporter.no_answer_yet(&self.target.name, seq)?;
+            }
+            self.last_sent = Some((probe.number, probe.seq));
+            self.answered_last = false;
+            match self.socket.send_to(&buf[..probe.len], self.target.addr) {
+                Ok(_) => reporter.sent()?,
+                // A refused send (the path MTU is smaller, the route is
+                // gone) leaves its reason in the error queue, as iputils
+                // reads it; only an unexplained failure is reported here.
+                Err(e) => {
+                    if self.drain_errors(session, reporter)? == 0 {
+                        eprintln!("ping: sendmsg: {e}");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs one target to its end; returns iputils' exit code (0 or 1).
+pub fn run(
+    plan: &Plan,
+    target: &Target,
+    socket: &IcmpSocket,
+    mut session: PingSession,
+    reporter: &mut dyn Reporter,
+    signals: &Signals,
+) -> Result<u8> {
+    let version = socket.version();
+    let mut send_buf = vec![0u8; session.config().echo_len()];
+    let mut recv_buf = vec![0u8; 65_536 + 128];
+    let mut run = Run {
+        plan,
+        target,
+        socket,
+        version,
+        numeric: plan.numeric || target.name.parse::<IpAddr>().is_ok(),
+        err_buf: vec![0u8; 65_536 + 128],
+        last_sent: None,
+        answered_last: true,
+    };
+    loop {
+        if signals.stop.load(Ordering::Relaxed) || session.is_finished(Instant::now()) {
+            break;
+        }
+        if signals.status.swap(false, Ordering::Relaxed) {
+            reporter.status(session.statistics())?;
+        }
+        run.send_due(&mut session, reporter, &mut send_buf)?;
+        let now = Instant::now();
+        let Some(wake) = session.next_wakeup(now) else {
+            break;
+        };
+        // Wake at least every 200 ms to notice signals.
+        let wait = wake
+            .saturating_duration_since(now)
+            .min(Duration::from_millis(200));
+        let ready = socket.wait(wait).context("poll")?;
+        if ready.readable {
+            run.drain_replies(&mut session, reporter, &mut recv_buf)?;
+        }
+        if ready.error {
+            run.drain_errors(&mut session, reporter)?;
+        }
+    }
+    let time_ms = u64::try_from(session.summary_time_ms()).unwrap_or(u64::MAX);
+    reporter.end(&End {
+        target: &target.name,
+        addr: target.addr,
+        stats: session.statistics(),
+        time_ms,
+        ipg_micros: session.ipg_us(),
+    })?;
+    Ok(u8::try_from(session.exit_code()).unwrap_or(1))
+}
+
+/// `EMSGSIZE` (Linux): longer than the path MTU the kernel knows.
+const EMSGSIZE: i32 = 90;
+
+/// Which identifier the session must use: a raw socket's is ours to pick;
+/// a datagram socket's is the port the kernel gave it.
+pub fn ident_for(socket: &IcmpSocket, random: u16) -> Result<u16> {
+    match socket.kind() {
+        SocketKind::Raw => Ok(random),
+        SocketKind::Dgram => socket
+            .dgram_ident()
+            .context("the kernel assigned no identifier to the ping socket"),
+    }
+}

@@ -1,0 +1,328 @@
+//! `icmpkit ping` against iputils ping in the same lab, line for line
+//! (times aside), with the same exit code. The lab is the standard chain of
+//! `lab/lib.sh` (client - router - server, MTU 1280 between router and
+//! server), built and removed by the guard in `tests/support/lab.rs`.
+
+#[path = "../../../tests/support/lab.rs"]
+mod lab;
+
+use std::process::{Command, Output};
+
+use lab::{Chain, ROUTER4, ROUTER6, SERVER4, SERVER6};
+
+fn icmpkit() -> &'static str {
+    env!("CARGO_BIN_EXE_icmpkit")
+}
+
+/// Runs `program args` in the client namespace.
+fn in_client(chain: &Chain, program: &str, args: &[&str]) -> Output {
+    Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &chain.ns("client"),
+            "timeout",
+            "20",
+            program,
+        ])
+        .args(args)
+        .output()
+        .expect("run in the lab")
+}
+
+/// Replaces what varies between runs (times) with fixed tokens.
+fn normalize(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let mut words: Vec<String> = line.split(' ').map(str::to_owned).collect();
+            for (i, w) in words.clone().iter().enumerate() {
+                if w.starts_with("time=") {
+                    words[i] = "time=T".into();
+                }
+                if w == "time" && i + 1 < words.len() && words[i + 1].ends_with("ms") {
+                    words[i + 1] = "Tms".into();
+                }
+            }
+            let line = words.join(" ");
+            if line.starts_with("rtt min/avg/max/mdev = ") {
+                "rtt min/avg/max/mdev = T ms".to_owned()
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Forgets the path MTUs the client learned, so each run starts alike.
+fn forget_path_mtus(chain: &Chain) {
+    chain.must("client", &["ip", "route", "flush", "cache"]);
+    chain.must("client", &["ip", "-6", "route", "flush", "cache"]);
+}
+
+/// Runs iputils ping and ours with `args`; asserts the same normalized
+/// stdout and exit code, and returns ours.
+fn same_as_iputils(chain: &Chain, args: &[&str]) -> Output {
+    forget_path_mtus(chain);
+    let theirs = in_client(chain, "ping", args);
+    forget_path_mtus(chain);
+    let mut our_args = vec!["ping"];
+    our_args.extend_from_slice(args);
+    let ours = in_client(chain, icmpkit(), &our_args);
+    let (t, o) = (
+        String::from_utf8_lossy(&theirs.stdout),
+        String::from_utf8_lossy(&ours.stdout),
+    );
+    assert_eq!(
+        normalize(&o),
+        normalize(&t),
+        "ping {args:?}\n--- ours:\n{o}\n--- iputils:\n{t}\n--- our stderr: {}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    assert_eq!(
+        ours.status.code(),
+        theirs.status.code(),
+        "exit code of ping {args:?}"
+    );
+    ours
+}
+
+#[test]
+fn replies_v4_and_v6_match_iputils() {
+    let Some(chain) = Chain::up("replies_v4_and_v6_match_iputils", 1280) else {
+        return;
+    };
+    same_as_iputils(&chain, &["-c", "3", "-i", "0.2", SERVER4]);
+    same_as_iputils(&chain, &["-6", "-c", "3", "-i", "0.2", SERVER6]);
+    same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-s", "8", SERVER4]);
+    same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-q", SERVER4]);
+}
+
+#[test]
+fn time_exceeded_with_ttl_1() {
+    let Some(chain) = Chain::up("time_exceeded_with_ttl_1", 1280) else {
+        return;
+    };
+    let ours = same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-t", "1", SERVER4]);
+    assert!(
+        String::from_utf8_lossy(&ours.stdout)
+            .contains(&format!("From {ROUTER4} icmp_seq=1 Time to live exceeded"))
+    );
+    let ours = same_as_iputils(&chain, &["-6", "-c", "2", "-i", "0.2", "-t", "1", SERVER6]);
+    assert!(String::from_utf8_lossy(&ours.stdout).contains(&format!(
+        "From {ROUTER6} icmp_seq=1 Time exceeded: Hop limit"
+    )));
+}
+
+#[test]
+fn iptables_and_ip6tables_rejects() {
+    let Some(chain) = Chain::up("iptables_and_ip6tables_rejects", 1280) else {
+        return;
+    };
+    for (with, line) in [
+        ("icmp-host-unreachable", "Destination Host Unreachable"),
+        ("icmp-admin-prohibited", "Packet filtered"),
+        ("icmp-net-unreachable", "Destination Net Unreachable"),
+    ] {
+        chain.must("router", &["iptables", "-F", "FORWARD"]);
+        chain.must(
+            "router",
+            &[
+                "iptables",
+                "-A",
+                "FORWARD",
+                "-d",
+                SERVER4,
+                "-j",
+                "REJECT",
+                "--reject-with",
+                with,
+            ],
+        );
+        let ours = same_as_iputils(&chain, &["-c", "2", "-i", "0.2", SERVER4]);
+        assert!(
+            String::from_utf8_lossy(&ours.stdout).contains(line),
+            "{with}"
+        );
+    }
+    chain.must("router", &["iptables", "-F", "FORWARD"]);
+    for (with, line) in [
+        (
+            "icmp6-adm-prohibited",
+            "Destination unreachable: Administratively prohibited",
+        ),
+        ("icmp6-no-route", "Destination unreachable: No route"),
+        (
+            "icmp6-addr-unreachable",
+            "Destination unreachable: Address unreachable",
+        ),
+    ] {
+        chain.must("router", &["ip6tables", "-F", "FORWARD"]);
+        chain.must(
+            "router",
+            &[
+                "ip6tables",
+                "-A",
+                "FORWARD",
+                "-d",
+                SERVER6,
+                "-j",
+                "REJECT",
+                "--reject-with",
+                with,
+            ],
+        );
+        let ours = same_as_iputils(&chain, &["-6", "-c", "2", "-i", "0.2", SERVER6]);
+        assert!(
+            String::from_utf8_lossy(&ours.stdout).contains(line),
+            "{with}"
+        );
+    }
+}
+
+/// Errors from `unreachable` routes pass a second kernel rate limiter
+/// (per source host, not tunable in a namespace) that a first run would
+/// drain for the second: each ping gets a lab of its own.
+#[test]
+fn unreachable_route() {
+    let run = |program: &str, args: &[&str]| {
+        let chain = Chain::up("unreachable_route", 1280)?;
+        chain.must(
+            "router",
+            &["ip", "route", "add", "unreachable", "203.0.113.9/32"],
+        );
+        Some(in_client(&chain, program, args))
+    };
+    let Some(theirs) = run("ping", &["-c", "1", "203.0.113.9"]) else {
+        return;
+    };
+    let ours = run(icmpkit(), &["ping", "-c", "1", "203.0.113.9"]).expect("a second lab");
+    let ours_text = String::from_utf8_lossy(&ours.stdout);
+    assert_eq!(
+        normalize(&ours_text),
+        normalize(&String::from_utf8_lossy(&theirs.stdout))
+    );
+    assert!(
+        ours_text.contains(&format!(
+            "From {ROUTER4} icmp_seq=1 Destination Host Unreachable"
+        )),
+        "{ours_text}"
+    );
+    assert_eq!(ours.status.code(), Some(1));
+}
+
+#[test]
+fn loss_through_a_blackhole() {
+    let Some(chain) = Chain::up("loss_through_a_blackhole", 1280) else {
+        return;
+    };
+    chain.must(
+        "router",
+        &["ip", "route", "add", "blackhole", "203.0.113.5/32"],
+    );
+    let ours = same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-W", "1", "203.0.113.5"]);
+    assert_eq!(ours.status.code(), Some(1));
+    same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-w", "1", "203.0.113.5"]);
+}
+
+#[test]
+fn frag_needed_and_packet_too_big() {
+    let Some(chain) = Chain::up("frag_needed_and_packet_too_big", 1280) else {
+        return;
+    };
+    let ours = same_as_iputils(
+        &chain,
+        &["-c", "2", "-i", "0.2", "-M", "do", "-s", "1400", SERVER4],
+    );
+    assert!(String::from_utf8_lossy(&ours.stdout).contains("Frag needed and DF set (mtu = 1280)"));
+    let ours = same_as_iputils(
+        &chain,
+        &[
+            "-6", "-c", "2", "-i", "0.2", "-M", "do", "-s", "1400", SERVER6,
+        ],
+    );
+    assert!(String::from_utf8_lossy(&ours.stdout).contains("Packet too big: mtu=1280"));
+}
+
+#[test]
+fn json_lines_have_typed_fields() {
+    let Some(chain) = Chain::up("json_lines_have_typed_fields", 1280) else {
+        return;
+    };
+    let out = in_client(
+        &chain,
+        icmpkit(),
+        &["ping", "--json", "-c", "2", "-i", "0.2", SERVER4],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for reply in &lines[..2] {
+        assert_eq!(reply["type"], "reply");
+        assert_eq!(reply["from"], SERVER4);
+        assert_eq!(reply["ttl"], 63);
+        assert_eq!(reply["bytes"], 64);
+        assert!(
+            reply["rtt_ms"]
+                .as_f64()
+                .is_some_and(|r| r > 0.0 && r < 1000.0)
+        );
+    }
+    assert_eq!(lines[0]["seq"], 1);
+    let summary = &lines[2];
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(
+        (
+            summary["transmitted"].as_u64(),
+            summary["received"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    assert_eq!(summary["loss_percent"].as_f64(), Some(0.0));
+    let out = in_client(
+        &chain,
+        icmpkit(),
+        &["ping", "--json", "-c", "1", "-t", "1", SERVER4],
+    );
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (
+            first["type"].as_str(),
+            first["icmp_type"].as_u64(),
+            first["from"].as_str()
+        ),
+        (Some("error"), Some(11), Some(ROUTER4))
+    );
+}
+
+#[test]
+fn two_pings_at_once_keep_their_replies_apart() {
+    let Some(chain) = Chain::up("two_pings_at_once_keep_their_replies_apart", 1280) else {
+        return;
+    };
+    let ns = chain.ns("client");
+    let spawn = |program: &str, extra: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", &ns, "timeout", "20", program])
+            .args(extra)
+            .args(["-c", "20", "-i", "0.05", SERVER4])
+            .output()
+    };
+    let a = std::thread::scope(|s| {
+        let ours = s.spawn(|| spawn(icmpkit(), &["ping"]));
+        let theirs = s.spawn(|| spawn("ping", &[]));
+        let ours = ours.join().unwrap().unwrap();
+        theirs.join().unwrap().unwrap();
+        ours
+    });
+    let text = String::from_utf8_lossy(&a.stdout);
+    assert!(
+        text.contains("20 packets transmitted, 20 received, 0% packet loss"),
+        "{text}"
+    );
+    assert!(!text.contains("DUP"), "{text}");
+}
