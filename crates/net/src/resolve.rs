@@ -1,6 +1,8 @@
 //! Reverse lookups, for iputils' `64 bytes from name (address)`.
 
-use std::net::IpAddr;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
 
 use crate::sys;
 
@@ -10,4 +12,29 @@ use crate::sys;
 /// does, and never in `-n` mode.
 pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
     sys::name_of(addr)
+}
+
+/// The source address the kernel would choose to reach `dst`, leaving by
+/// `device` when given (iputils prints it as `from SRC IFACE:`). Learned by
+/// connecting a UDP socket, which sends nothing.
+pub fn source_address_for(dst: IpAddr, device: Option<&str>) -> io::Result<IpAddr> {
+    let domain = if dst.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    let fd = sys::socket(domain, libc::SOCK_DGRAM, libc::IPPROTO_UDP)?;
+    if let Some(name) = device {
+        sys::set_option_bytes(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_bytes(),
+        )
+        .map_err(|e| io::Error::new(e.kind(), format!("SO_BINDTODEVICE {name}: {e}")))?;
+    }
+    sys::connect(fd.as_raw_fd(), SocketAddr::new(dst, 1025))?;
+    sys::local_addr(fd.as_raw_fd())?
+        .map(|a| a.ip())
+        .ok_or_else(|| io::Error::other("the kernel chose no source address"))
 }

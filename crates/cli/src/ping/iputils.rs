@@ -14,16 +14,18 @@ use icmpkit_wire::IpVersion;
 ///
 /// IPv4: `PING host (addr) 56(84) bytes of data.`, where 84 counts the IP
 /// (20 + options) and ICMP (8) headers; IPv6: `PING host(addr) 56 data bytes`.
-/// With a source (`-I`): `from SRC IFACE: ` before the sizes (IPv4) or
-/// `from SRC IFACE: ` likewise for IPv6.
+/// With `-I`, `from SRC IFACE:` comes before the sizes (IFACE empty when
+/// `-I` named an address: `from 192.0.2.2 :`).
 pub fn header(
     host: &str,
     addr: IpAddr,
     datalen: usize,
     ip_options_len: usize,
-    from: Option<&str>,
+    from: Option<(IpAddr, &str)>,
 ) -> String {
-    let from = from.map(|f| format!(" from {f}:")).unwrap_or_default();
+    let from = from
+        .map(|(src, device)| format!(" from {src} {device}:"))
+        .unwrap_or_default();
     match addr {
         IpAddr::V4(_) => format!(
             "PING {host} ({addr}){from} {datalen}({}) bytes of data.",
@@ -289,6 +291,26 @@ mod tests {
         assert_eq!(
             header("2001:db8:2::2", v6, 56, 0, None),
             "PING 2001:db8:2::2(2001:db8:2::2) 56 data bytes"
+        );
+    }
+
+    #[test]
+    fn headers_with_a_source() {
+        let v4: IpAddr = "198.51.100.2".parse().unwrap();
+        let src: IpAddr = "192.0.2.2".parse().unwrap();
+        assert_eq!(
+            header("198.51.100.2", v4, 56, 0, Some((src, "c0"))),
+            "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 c0: 56(84) bytes of data."
+        );
+        assert_eq!(
+            header("198.51.100.2", v4, 56, 0, Some((src, ""))),
+            "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 : 56(84) bytes of data."
+        );
+        let v6: IpAddr = "2001:db8:2::2".parse().unwrap();
+        let src6: IpAddr = "2001:db8:1::2".parse().unwrap();
+        assert_eq!(
+            header("2001:db8:2::2", v6, 56, 0, Some((src6, "c0"))),
+            "PING 2001:db8:2::2(2001:db8:2::2) from 2001:db8:1::2 c0: 56 data bytes"
         );
     }
 

@@ -321,13 +321,18 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let ident = single::ident_for(&socket, u16::try_from(nonce >> 48).unwrap_or(0))?;
     let config = plan.config(version, ident, nonce, privileged)?;
     let session = PingSession::new(config, Instant::now());
-    let header = iputils::header(
-        &target.name,
-        target.addr,
-        plan.size,
-        0,
-        plan.interface.as_deref(),
-    );
+    let source = match plan.interface.as_deref() {
+        None => None,
+        Some(given) => Some(match given.parse::<std::net::IpAddr>() {
+            Ok(addr) => (addr, ""),
+            Err(_) => (
+                icmpkit_net::source_address_for(target.addr, Some(given))
+                    .with_context(|| format!("no source address on {given} for {}", target.addr))?,
+                given,
+            ),
+        }),
+    };
+    let header = iputils::header(&target.name, target.addr, plan.size, 0, source);
     let stdout = io::stdout();
     let mut reporter: Box<dyn Reporter> = if plan.json {
         Box::new(Json { out: stdout.lock() })

@@ -198,6 +198,14 @@ pub fn bind(fd: RawFd, addr: SocketAddr) -> io::Result<()> {
     Ok(())
 }
 
+/// `connect(2)`.
+pub fn connect(fd: RawFd, addr: SocketAddr) -> io::Result<()> {
+    let raw = RawAddr::new(addr);
+    // SAFETY: `raw` holds a valid address of `raw.len` bytes.
+    check(unsafe { libc::connect(fd, raw.as_ptr(), raw.len) })?;
+    Ok(())
+}
+
 /// `getsockname(2)`.
 pub fn local_addr(fd: RawFd) -> io::Result<Option<SocketAddr>> {
     // SAFETY: all zeroes is a valid sockaddr_storage.
