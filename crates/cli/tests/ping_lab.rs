@@ -97,7 +97,10 @@ fn replies_v4_and_v6_match_iputils() {
     same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-s", "8", SERVER4]);
     same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-q", SERVER4]);
     same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-I", "c0", SERVER4]);
-    same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-I", lab::CLIENT4, SERVER4]);
+    same_as_iputils(
+        &chain,
+        &["-c", "2", "-i", "0.2", "-I", lab::CLIENT4, SERVER4],
+    );
     same_as_iputils(&chain, &["-6", "-c", "2", "-i", "0.2", "-I", "c0", SERVER6]);
 }
 

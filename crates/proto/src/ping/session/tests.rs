@@ -575,3 +575,27 @@ fn iputils_rtt_line_for_known_rtts() {
     );
     assert_eq!(format_ms(r.mdev_us), "0.007");
 }
+
+#[test]
+fn local_errors_count_and_end_a_deadline_run() {
+    let t0 = Instant::now();
+    let mut c = config();
+    c.count = Some(2);
+    let mut s = PingSession::new(c.clone(), t0);
+    send(&mut s, t0);
+    s.on_local_error();
+    assert_eq!(s.statistics().errors, 1);
+    assert!(!s.is_finished(t0));
+    s.on_local_error();
+    assert!(
+        s.is_finished(t0),
+        "-c 2: received + errors reached the count"
+    );
+    c.count = None;
+    c.deadline = Some(Duration::from_secs(5));
+    let mut s = PingSession::new(c, t0);
+    send(&mut s, t0);
+    s.on_local_error();
+    assert!(s.is_finished(t0), "-w: the first error ends the run");
+    assert_eq!(s.exit_code(), 1);
+}
