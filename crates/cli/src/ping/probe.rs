@@ -83,14 +83,20 @@ impl Query {
         }
         if arg.bytes().all(|b| b.is_ascii_digit()) {
             return arg.parse().map(Self::Index).map_err(|_| {
-                anyhow::anyhow!("--probe-interface {arg}: an ifIndex is at most {}", u32::MAX)
+                anyhow::anyhow!(
+                    "--probe-interface {arg}: an ifIndex is at most {}",
+                    u32::MAX
+                )
             });
         }
         if let Ok(addr) = arg.parse() {
             return Ok(Self::Address(addr));
         }
         if arg.len() > 255 {
-            bail!("--probe-interface: an interface name of {} bytes is too long", arg.len());
+            bail!(
+                "--probe-interface: an interface name of {} bytes is too long",
+                arg.len()
+            );
         }
         Ok(Self::Name(arg.to_owned()))
     }
@@ -277,11 +283,11 @@ fn answer_text(version: IpVersion, answer: &Answer) -> String {
     if !answer.ipv4 && !answer.ipv6 {
         words.push("no IP");
     }
-    let mut text = words.join(", ");
-    if let Some(state) = state_name(answer.state) {
-        text.push_str(&format!(" (state {state})"));
+    let text = words.join(", ");
+    match state_name(answer.state) {
+        Some(state) => format!("{text} (state {state})"),
+        None => text,
     }
-    text
 }
 
 /// One probe sent.
@@ -451,8 +457,12 @@ impl<W: Write> Probe<'_, W> {
                 continue;
             };
             self.sent[i].done = true;
-            let text =
-                iputils::error_text(self.version, queued.icmp_type, queued.icmp_code, queued.info);
+            let text = iputils::error_text(
+                self.version,
+                queued.icmp_type,
+                queued.icmp_code,
+                queued.info,
+            );
             if self.json {
                 let value = json!({
                     "type": "error",
@@ -600,7 +610,12 @@ pub fn run(plan: &Plan, arg: &str) -> Result<ExitCode> {
             next_send += interval;
         }
         probe.expire(Instant::now())?;
-        let pending = probe.sent.iter().filter(|s| !s.done).map(|s| s.deadline).min();
+        let pending = probe
+            .sent
+            .iter()
+            .filter(|s| !s.done)
+            .map(|s| s.deadline)
+            .min();
         let wake = match (number < count, pending) {
             (false, None) => break,
             (true, None) => next_send,
@@ -619,7 +634,7 @@ pub fn run(plan: &Plan, arg: &str) -> Result<ExitCode> {
         }
     }
     probe.summary()?;
-    Ok(ExitCode::from(if probe.exists { 0 } else { 1 }))
+    Ok(ExitCode::from(u8::from(!probe.exists)))
 }
 
 #[cfg(test)]
