@@ -179,6 +179,35 @@ fn probe_interfaces_of_a_linux_server() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("CAP_NET_RAW"));
 
+    // An error about the probe (the router has no route): reported, exit 1.
+    // (A Linux router sends none over IPv4: it treats type 42 as an ICMP
+    // error and errors never answer errors.)
+    expect(
+        &chain,
+        &["-W", "1", "--probe-interface", "s0", "2001:db8:9::1"],
+        &[
+            "PROBE 2001:db8:9::1 interface s0: Destination unreachable: No route from 2001:db8:1::1 seq=1",
+        ],
+        1,
+    );
+    let out = probe(
+        &chain,
+        &[
+            "--json",
+            "-W",
+            "1",
+            "--probe-interface",
+            "s0",
+            "2001:db8:9::1",
+        ],
+    );
+    let objects = json(&out);
+    assert_eq!(objects[0]["type"], "error");
+    assert_eq!(objects[0]["from"], "2001:db8:1::1");
+    assert_eq!(objects[0]["icmp_type"], 1);
+    assert_eq!(objects[0]["icmp_code"], 0);
+    assert_eq!(objects[0]["seq"], 1);
+
     wire_check(&chain);
 
     // PROBE off: the server stays silent, over IPv4 and IPv6.
