@@ -5,6 +5,7 @@
 
 mod args;
 mod iputils;
+mod probe;
 mod report;
 mod single;
 mod targets;
@@ -292,6 +293,9 @@ fn privileged() -> bool {
 /// Runs `icmpkit ping`.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let plan = Plan::from_args(args)?;
+    if let Some(interface) = args.probe_interface.as_deref() {
+        return probe::run(&plan, interface);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let status = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
