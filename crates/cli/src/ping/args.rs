@@ -99,7 +99,8 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value = "0")]
     pub retries: String,
     /// Ask the target (RFC 8335 PROBE) about one of its interfaces: a name,
-    /// an ifIndex, or an address.
+    /// an ifIndex, or an address. Needs a raw socket (`CAP_NET_RAW`); here
+    /// -c defaults to 1 and -W to 2 seconds.
     #[arg(long, value_name = "NAME|INDEX|ADDRESS")]
     pub probe_interface: Option<String>,
     /// Hosts, addresses or CIDR prefixes to ping.
