@@ -593,7 +593,7 @@ fn flood_summary_follows_the_dots_as_in_iputils() {
 #[test]
 #[ignore = "bug: single.rs takes `now = Instant::now()` before parse_incoming and \
             SystemTime::now() after it, so kernel_instant() maps the kernel receive time \
-            early by the time in between; when the process is preempted there the mapped \
+            early by the time in between; when that gap (preemption, likely, on a busy machine) exceeds the RTT the mapped \
             time falls before the send and the RTT saturates to 0.000 ms (about 1 reply \
             in 5000 in a flood here, `rtt min` 0.000; iputils never)"]
 fn flood_rtts_are_never_zero() {
