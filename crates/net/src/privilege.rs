@@ -15,6 +15,13 @@ pub const CAP_NET_RAW: u32 = 13;
 /// (`CAP_CHECKPOINT_RESTORE`, Linux 5.9).
 const FALLBACK_LAST_CAP: u32 = 40;
 
+/// Whether the process runs as root (effective uid 0). iputils lifts its
+/// user limits (2 ms interval, preload 3, flood) by this test, not by
+/// capabilities, so a `setcap cap_net_raw` copy stays limited for users.
+pub fn is_root() -> bool {
+    sys::effective_uid() == 0
+}
+
 /// Whether the calling thread holds `CAP_NET_RAW` in its effective set.
 pub fn has_raw_capability() -> io::Result<bool> {
     let [effective, _, _] = sys::capabilities()?;

@@ -143,6 +143,14 @@ impl IcmpSocket {
 
     /// Adds what was attempted to an error.
     pub(crate) fn context(&self, what: &str, err: &io::Error) -> io::Error {
+        // Nothing to explain, and the hot path of a non-blocking loop: no
+        // formatting, no allocation.
+        if matches!(
+            err.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+        ) {
+            return io::Error::from(err.kind());
+        }
         io::Error::new(
             err.kind(),
             format!("{what} on the {}: {err}", self.describe()),

@@ -285,9 +285,10 @@ fn random_u64() -> u64 {
 }
 
 /// Whether this process may use root-only ping options (short intervals,
-/// big preloads): root, or holding `CAP_NET_RAW`.
+/// big preloads, flood without an interval): root, as iputils decides it
+/// (by user id, not by `CAP_NET_RAW`).
 fn privileged() -> bool {
-    icmpkit_net::privilege::has_raw_capability().unwrap_or(false)
+    icmpkit_net::privilege::is_root()
 }
 
 /// Runs `icmpkit ping`.
@@ -347,6 +348,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             flood: plan.flood,
             timestamps: plan.timestamps,
             verbose: plan.verbose,
+            numeric: plan.numeric || target.name.parse::<std::net::IpAddr>().is_ok(),
         })
     };
     reporter.start(&header)?;

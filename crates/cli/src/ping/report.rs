@@ -15,8 +15,6 @@ use super::iputils;
 pub struct Reply<'a> {
     /// The target as the user named it.
     pub target: &'a str,
-    /// The sender, already formatted for text (`addr` or `name (addr)`).
-    pub from_text: &'a str,
     /// The sender's address.
     pub from: IpAddr,
     /// Sequence number.
@@ -39,8 +37,6 @@ pub struct Reply<'a> {
 pub struct ErrorReport<'a> {
     /// The target as the user named it.
     pub target: &'a str,
-    /// The sender, formatted for text.
-    pub from_text: &'a str,
     /// The sender's address.
     pub from: IpAddr,
     /// The quoted probe's sequence number.
@@ -102,9 +98,24 @@ pub struct Text<W: Write> {
     pub timestamps: bool,
     /// -v: identifiers on reply lines.
     pub verbose: bool,
+    /// -n (or a numeric target): no reverse lookups of senders.
+    pub numeric: bool,
 }
 
 impl<W: Write> Text<W> {
+    /// How a sender is printed: the address, or `name (address)` when
+    /// lookups are wanted and one finds a name. Only lines that are printed
+    /// pay for this.
+    fn sender(&self, addr: IpAddr) -> String {
+        match (!self.numeric)
+            .then(|| icmpkit_net::reverse_lookup(addr))
+            .flatten()
+        {
+            Some(name) => format!("{name} ({addr})"),
+            None => addr.to_string(),
+        }
+    }
+
     fn line(&mut self, text: &str) -> io::Result<()> {
         if self.timestamps {
             let now = SystemTime::now()
@@ -139,9 +150,10 @@ impl<W: Write> Reporter for Text<W> {
             self.out.write_all(b"\x08 \x08")?;
             return self.out.flush();
         }
+        let from = self.sender(r.from);
         let line = iputils::reply(&iputils::ReplyLine {
             bytes: r.bytes,
-            from: r.from_text,
+            from: &from,
             seq: r.seq,
             ident: self.verbose.then_some(r.ident),
             ttl: r.ttl,
@@ -161,7 +173,8 @@ impl<W: Write> Reporter for Text<W> {
             return self.out.flush();
         }
         let text = iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info);
-        self.line(&iputils::error(e.from_text, e.seq, &text))
+        let from = self.sender(e.from);
+        self.line(&iputils::error(&from, e.seq, &text))
     }
 
     fn local_error(&mut self, _target: &str, version: IpVersion, mtu: u32) -> io::Result<()> {
@@ -191,9 +204,8 @@ impl<W: Write> Reporter for Text<W> {
     }
 
     fn end(&mut self, end: &End<'_>) -> io::Result<()> {
-        if self.flood && !self.quiet {
-            self.out.write_all(b"\n")?;
-        }
+        // The summary starts with a newline: after flood dots it ends their
+        // line, otherwise it is iputils' blank line.
         let summary = iputils::summary(end.target, end.stats, end.time_ms, end.ipg_micros);
         self.out.write_all(summary.as_bytes())?;
         self.out.flush()

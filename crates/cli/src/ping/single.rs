@@ -1,7 +1,6 @@
 //! One target, iputils-style: open the socket, drive the sans-IO session
 //! (`icmpkit_proto::ping::PingSession`) with real time, and report.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -104,25 +103,12 @@ fn kernel_instant(
     now.checked_sub(age)
 }
 
-/// How the sender is printed: the address, or `name (address)` when a
-/// reverse lookup is wanted and finds one.
-fn from_text(addr: IpAddr, numeric: bool) -> String {
-    if numeric {
-        return addr.to_string();
-    }
-    match icmpkit_net::reverse_lookup(addr) {
-        Some(name) => format!("{name} ({addr})"),
-        None => addr.to_string(),
-    }
-}
-
 /// The state of one run besides the session: buffers and what -O needs.
 struct Run<'a> {
     plan: &'a Plan,
     target: &'a Target,
     socket: &'a IcmpSocket,
     version: IpVersion,
-    numeric: bool,
     err_buf: Vec<u8>,
     /// The last probe sent (number, seq) and whether it was answered.
     last_sent: Option<(u64, u16)>,
@@ -174,10 +160,8 @@ impl Run<'_> {
                         if self.last_sent.is_some_and(|(n, _)| n == event.number) {
                             self.answered_last = true;
                         }
-                        let text = from_text(from, self.numeric);
                         reporter.error(&ErrorReport {
                             target: &self.target.name,
-                            from_text: &text,
                             from,
                             seq: event.seq,
                             version: self.version,
@@ -202,7 +186,9 @@ impl Run<'_> {
         reporter: &mut dyn Reporter,
         buf: &mut [u8],
     ) -> Result<()> {
-        loop {
+        // Stop once the run is over, as iputils does: a duplicate of the
+        // last reply that is still queued is not counted.
+        while !session.is_finished(Instant::now()) {
             let received = match self.socket.recv(buf) {
                 Ok(r) => r,
                 Err(e)
@@ -220,7 +206,9 @@ impl Run<'_> {
                     continue;
                 }
             };
-            let now = Instant::now();
+            // Both clocks at once, right after the read: the kernel's receive
+            // time (wall clock) maps onto the monotonic clock by their gap.
+            let (now, wall_now) = (Instant::now(), SystemTime::now());
             let Incoming::Reply { ident, seq, data } =
                 parse_incoming(self.version, received.icmp(buf))
             else {
@@ -229,7 +217,7 @@ impl Run<'_> {
             let kernel = if self.plan.user_latency {
                 None
             } else {
-                kernel_instant(received.kernel_time, now, SystemTime::now())
+                kernel_instant(received.kernel_time, now, wall_now)
             };
             if let ReplyOutcome::Reply(event) =
                 session.on_echo_reply(now, received.from, ident, seq, data, received.ttl, kernel)
@@ -237,10 +225,8 @@ impl Run<'_> {
                 if self.last_sent.is_some_and(|(n, _)| n == event.number) {
                     self.answered_last = true;
                 }
-                let text = from_text(event.from, self.numeric);
                 reporter.reply(&Reply {
                     target: &self.target.name,
-                    from_text: &text,
                     from: event.from,
                     seq: event.seq,
                     ident,
@@ -254,6 +240,7 @@ impl Run<'_> {
                 })?;
             }
         }
+        Ok(())
     }
 
     /// Sends every probe that is due.
@@ -305,7 +292,6 @@ pub fn run(
         target,
         socket,
         version,
-        numeric: plan.numeric || target.name.parse::<IpAddr>().is_ok(),
         err_buf: vec![0u8; 65_536 + 128],
         last_sent: None,
         answered_last: true,

@@ -449,7 +449,13 @@ pub fn poll_in(fd: RawFd, timeout: Duration) -> io::Result<PollResult> {
     })
 }
 
-/// The effective group id of the process.
+/// `geteuid(2)`: the effective user id of the process.
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid(2) cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// `getegid(2)`: the effective group id of the process.
 pub fn effective_gid() -> u32 {
     // SAFETY: getegid(2) cannot fail.
     unsafe { libc::getegid() }
