@@ -38,7 +38,10 @@ fn repo() -> PathBuf {
 /// Whether this process may build labs; prints the skip (or fails under
 /// `CI=true`, where tests run as root) when it may not.
 pub fn available(test: &str) -> bool {
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n");
     if !root {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),

@@ -246,6 +246,21 @@ impl Scheduler {
         })
     }
 
+    /// An ICMP error (unreachable, time exceeded, ...) about probe `number`
+    /// of `target`: counted in the target's `errors`. The probe stays
+    /// outstanding and times out as usual (fping reports both). `false`
+    /// when the probe is unknown or already timed out.
+    pub fn on_error(&mut self, target: usize, number: u64) -> bool {
+        let Some(t) = self.targets.get_mut(target) else {
+            return false;
+        };
+        if !t.probes.contains_key(&number) {
+            return false;
+        }
+        t.stats.errors += 1;
+        true
+    }
+
     /// Probes sent and neither timed out nor past their timeout, over all
     /// targets (answered ones included until their timeout).
     pub fn in_flight(&self) -> usize {
@@ -443,6 +458,29 @@ mod tests {
             .map(|(d, _)| *d)
             .collect();
         assert_eq!(target0, [ms(0), ms(4096)]);
+    }
+
+    #[test]
+    fn errors_count_for_outstanding_probes_only() {
+        let t0 = Instant::now();
+        let mut s = Scheduler::new(config(1000, 1), 2, t0);
+        let a = s.pop_due(t0).unwrap();
+        assert!(s.on_error(a.target, a.number));
+        assert!(!s.on_error(a.target, a.number + 1));
+        assert!(!s.on_error(7, 1));
+        assert_eq!(s.statistics(0).errors, 1);
+        // The probe still times out, unanswered.
+        assert_eq!(
+            s.pop_timeout(t0 + ms(500)),
+            Some(Timeout {
+                target: 0,
+                number: 1,
+                will_retry: false
+            })
+        );
+        assert!(!s.on_error(0, 1));
+        assert_eq!(s.statistics(0).errors, 1);
+        assert_eq!(s.statistics(1).errors, 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod args;
 mod iputils;
+mod multi;
 mod report;
 mod single;
 mod targets;
@@ -302,10 +303,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .context("installing signal handlers")?;
     let signals = single::Signals { stop, status };
     if plan.targets.len() > 1 {
-        bail!(
-            "{} targets given: several targets at once are not supported yet; ping them one by one",
-            plan.targets.len()
-        );
+        return multi::run(&plan, args, &signals).map(ExitCode::from);
     }
     let target = &plan.targets[0];
     let version = if target.addr.is_ipv4() {
