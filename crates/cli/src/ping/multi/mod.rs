@@ -21,6 +21,8 @@
 //!   `--json` prints the Reporter's objects (`reply`, `error`, `timeout`,
 //!   one `summary` per target); there `seq` is the ICMP sequence number
 //!   (the probe index + 1).
+//! - The run ends once every probe is answered or timed out (as fping),
+//!   at `-w` seconds, or on SIGINT/SIGTERM, with the summaries.
 //! - Exit code 0 when every target answered at least once, 1 otherwise.
 
 mod fping;
@@ -448,7 +450,7 @@ fn drive<W: Write>(
     let keep = sched_timeout(run) + Duration::from_millis(100);
     let deadline = run.plan.deadline.map(|d| start + d);
     loop {
-        if signals.stop.load(Ordering::Relaxed) || sched.is_finished() {
+        if signals.stop.load(Ordering::Relaxed) || sched.is_settled() {
             return Ok(());
         }
         let mut now = Instant::now();
