@@ -495,7 +495,10 @@ mod tests {
         assert!(!s.is_settled());
         let b = s.pop_due(t0 + ms(1000)).unwrap();
         assert!(!s.is_settled());
-        assert_eq!(s.pop_timeout(t0 + ms(1500)).map(|t| t.number), Some(b.number));
+        assert_eq!(
+            s.pop_timeout(t0 + ms(1500)).map(|t| t.number),
+            Some(b.number)
+        );
         assert!(s.is_settled());
     }
 
