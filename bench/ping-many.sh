@@ -8,7 +8,7 @@
 #
 #   fping -c 1 -q -i 0 -r 0 -g 10.200.0.0/20     (fping at its fastest; -i 1
 #                                                  if this fping refuses -i 0)
-#   icmpkit ping -q -c 1 --rate $RATE 10.200.0.0/20   (RATE default 100000)
+#   icmpkit ping -q -c 1 --rate $RATE 10.200.0.0/20   (RATE default 1000000)
 #
 # and prints wall time, CPU time (user + system) and targets found for each
 # run, the medians and the ratios. Traffic stays inside the lab's namespaces.
@@ -18,7 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 runs=${1:-3}
-rate=${RATE:-100000}
+rate=${RATE:-1000000}
 bin=${ICMPKIT:-$repo/target/release/icmpkit}
 [ "$(id -u)" -eq 0 ] || { echo "ping-many: needs root (network namespaces)" >&2; exit 1; }
 if [ ! -x "$bin" ]; then

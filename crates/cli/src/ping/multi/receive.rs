@@ -145,7 +145,7 @@ pub fn receive(
     let mut buf = vec![0u8; 65_536 + 128];
     let mut err_buf = vec![0u8; 65_536 + 128];
     while !done.load(Ordering::Relaxed) {
-        let ready = match socket.wait(Duration::from_millis(50)) {
+        let ready = match socket.wait(Duration::from_millis(5)) {
             Ok(r) => r,
             Err(e) => {
                 let _ = tx.send(Event::Failed(format!("poll: {e}")));
