@@ -176,9 +176,6 @@ fn rate_zero_with_two_targets_is_refused() {
 }
 
 #[test]
-#[ignore = "bug: --rate and --retries are never parsed (Plan::from_args ignores them): \
-            `--rate 0` is refused only because two targets are, `--rate abc -c 1 127.0.0.1` \
-            and `--retries xyz` run and exit 0"]
 fn rate_and_retries_are_validated() {
     let out = ping(&["--rate", "0", "127.0.0.1", "127.0.0.2"]);
     assert_eq!(out.status.code(), Some(2));
@@ -311,10 +308,6 @@ fn a_user_gets_no_interval_below_2_ms() {
 /// intervals below 2 ms to anyone but root (its test is `getuid()`); the
 /// message icmpkit prints itself recommends `setcap cap_net_raw+ep`.
 #[test]
-#[ignore = "bug: privileged() in crates/cli/src/ping/mod.rs counts CAP_NET_RAW as root: \
-            a setcap cap_net_raw+ep icmpkit run by nobody accepts `-i 0.001` and `-f` \
-            (exit 0), where the setcap iputils ping refuses with \
-            'cannot flood; minimal interval allowed for user is 2ms' (exit 2)"]
 fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
     if !root("a_user_of_a_setcap_binary_gets_no_interval_below_2_ms") {
         return;
@@ -568,9 +561,6 @@ fn flood_draws_a_dot_per_unanswered_probe() {
 }
 
 #[test]
-#[ignore = "bug: Text::end in crates/cli/src/ping/report.rs writes \"\\n\" after the dots \
-            and iputils::summary starts with another \"\\n\": `ping -f` (not -q) prints a \
-            blank line between the dots and '--- HOST ping statistics ---', iputils none"]
 fn flood_summary_follows_the_dots_as_in_iputils() {
     let Some(chain) = Chain::up("flood_summary_follows_the_dots_as_in_iputils", 1280) else {
         return;
@@ -591,11 +581,6 @@ fn flood_summary_follows_the_dots_as_in_iputils() {
 /// Each reply's RTT is the kernel receive time (real-time clock) mapped
 /// onto the monotonic clock of the send; a reply is never faster than 0.
 #[test]
-#[ignore = "bug: single.rs takes `now = Instant::now()` before parse_incoming and \
-            SystemTime::now() after it, so kernel_instant() maps the kernel receive time \
-            early by the time in between; when that gap (preemption, likely, on a busy machine) exceeds the RTT the mapped \
-            time falls before the send and the RTT saturates to 0.000 ms (about 1 reply \
-            in 5000 in a flood here, `rtt min` 0.000; iputils never)"]
 fn flood_rtts_are_never_zero() {
     let Some(chain) = Chain::up("flood_rtts_are_never_zero", 1280) else {
         return;
@@ -754,10 +739,6 @@ fn duplicates_are_marked_and_counted() {
 }
 
 #[test]
-#[ignore = "bug: with -c N, single::run drains every queued reply before checking \
-            is_finished, so the copy of the N-th reply (arriving microseconds later) is \
-            printed as DUP and counted: ours '+3 duplicates' with 3 (DUP!) lines, iputils \
-            stops at the N-th reply: '+2 duplicates'"]
 fn duplicates_match_iputils_line_for_line() {
     let Some(chain) = Chain::up("duplicates_match_iputils_line_for_line", 1280) else {
         return;

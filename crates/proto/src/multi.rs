@@ -102,6 +102,8 @@ pub struct Scheduler {
     timeouts: BinaryHeap<Reverse<(Instant, usize, u64)>>,
     anchor: Instant,
     slot: u64,
+    /// Probes sent, neither answered nor timed out.
+    awaiting: usize,
 }
 
 impl Scheduler {
@@ -126,6 +128,7 @@ impl Scheduler {
             timeouts: BinaryHeap::new(),
             anchor: start,
             slot: 0,
+            awaiting: 0,
         }
     }
 
@@ -158,6 +161,7 @@ impl Scheduler {
         t.sent += 1;
         t.stats.transmitted += 1;
         let number = t.sent;
+        self.awaiting += 1;
         t.probes.insert(
             number,
             Outstanding {
@@ -200,6 +204,7 @@ impl Scheduler {
             if probe.replies > 0 {
                 continue;
             }
+            self.awaiting -= 1;
             let will_retry = probe.attempt < self.config.retries;
             if will_retry {
                 self.pending
@@ -237,6 +242,7 @@ impl Scheduler {
             t.stats.duplicates += 1;
         } else {
             t.stats.received += 1;
+            self.awaiting -= 1;
         }
         t.stats.record_rtt(rtt);
         Some(MultiReply {
@@ -244,6 +250,21 @@ impl Scheduler {
             rtt,
             duplicate,
         })
+    }
+
+    /// An ICMP error (unreachable, time exceeded, ...) about probe `number`
+    /// of `target`: counted in the target's `errors`. The probe stays
+    /// outstanding and times out as usual (fping reports both). `false`
+    /// when the probe is unknown or already timed out.
+    pub fn on_error(&mut self, target: usize, number: u64) -> bool {
+        let Some(t) = self.targets.get_mut(target) else {
+            return false;
+        };
+        if !t.probes.contains_key(&number) {
+            return false;
+        }
+        t.stats.errors += 1;
+        true
     }
 
     /// Probes sent and neither timed out nor past their timeout, over all
@@ -261,6 +282,13 @@ impl Scheduler {
     /// Whether nothing remains to send or to wait for.
     pub fn is_finished(&self) -> bool {
         self.pending.is_empty() && self.timeouts.is_empty()
+    }
+
+    /// Whether nothing remains to send and every probe sent was answered
+    /// or timed out: a run can end here, as fping does, without waiting
+    /// out the timeouts of answered probes (only late duplicates are missed).
+    pub fn is_settled(&self) -> bool {
+        self.pending.is_empty() && self.awaiting == 0
     }
 
     /// The statistics of `target`.
@@ -443,6 +471,58 @@ mod tests {
             .map(|(d, _)| *d)
             .collect();
         assert_eq!(target0, [ms(0), ms(4096)]);
+    }
+
+    #[test]
+    fn settled_when_every_probe_is_answered_or_timed_out() {
+        let t0 = Instant::now();
+        let mut s = Scheduler::new(config(1000, 1), 2, t0);
+        assert!(!s.is_settled());
+        let a = s.pop_due(t0).unwrap();
+        let b = s.pop_due(t0 + ms(1)).unwrap();
+        s.on_reply(t0 + ms(2), a.target, a.number).unwrap();
+        assert!(!s.is_settled());
+        s.on_reply(t0 + ms(3), b.target, b.number).unwrap();
+        assert!(s.is_settled());
+        // A duplicate changes nothing; the run is not finished until the
+        // timeouts pass.
+        s.on_reply(t0 + ms(4), b.target, b.number).unwrap();
+        assert!(s.is_settled() && !s.is_finished());
+        // Count 2: the second round is still to send.
+        let mut s = Scheduler::new(config(1000, 2), 1, t0);
+        let a = s.pop_due(t0).unwrap();
+        s.on_reply(t0 + ms(1), a.target, a.number).unwrap();
+        assert!(!s.is_settled());
+        let b = s.pop_due(t0 + ms(1000)).unwrap();
+        assert!(!s.is_settled());
+        assert_eq!(
+            s.pop_timeout(t0 + ms(1500)).map(|t| t.number),
+            Some(b.number)
+        );
+        assert!(s.is_settled());
+    }
+
+    #[test]
+    fn errors_count_for_outstanding_probes_only() {
+        let t0 = Instant::now();
+        let mut s = Scheduler::new(config(1000, 1), 2, t0);
+        let a = s.pop_due(t0).unwrap();
+        assert!(s.on_error(a.target, a.number));
+        assert!(!s.on_error(a.target, a.number + 1));
+        assert!(!s.on_error(7, 1));
+        assert_eq!(s.statistics(0).errors, 1);
+        // The probe still times out, unanswered.
+        assert_eq!(
+            s.pop_timeout(t0 + ms(500)),
+            Some(Timeout {
+                target: 0,
+                number: 1,
+                will_retry: false
+            })
+        );
+        assert!(!s.on_error(0, 1));
+        assert_eq!(s.statistics(0).errors, 1);
+        assert_eq!(s.statistics(1).errors, 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod args;
 mod iputils;
+mod multi;
 mod probe;
 mod report;
 mod single;
@@ -62,6 +63,9 @@ pub struct Plan {
     mark: Option<u32>,
     interface: Option<String>,
     socket: SocketChoice,
+    /// Several targets: probes per second in all, and resends.
+    rate: u32,
+    retries: u32,
 }
 
 impl Plan {
@@ -165,6 +169,8 @@ impl Plan {
                 .map(|m| u32::try_from(m).unwrap_or(0)),
             interface: args.interface.clone(),
             socket,
+            rate: multi::parse_rate(args.rate.as_deref())?,
+            retries: multi::parse_retries(&args.retries)?,
             targets,
         })
     }
@@ -307,10 +313,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .context("installing signal handlers")?;
     let signals = single::Signals { stop, status };
     if plan.targets.len() > 1 {
-        bail!(
-            "{} targets given: several targets at once are not supported yet; ping them one by one",
-            plan.targets.len()
-        );
+        return multi::run(&plan, &signals).map(ExitCode::from);
     }
     let target = &plan.targets[0];
     let version = if target.addr.is_ipv4() {

@@ -1,0 +1,250 @@
+//! fping's `-c` text: reply, timeout and summary lines, its names of
+//! ICMPv4 errors, and the per-target tally they print.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::time::Instant;
+
+use icmpkit_wire::IpVersion;
+
+use super::super::iputils;
+
+/// fping's `sprint_tm`: milliseconds with about three significant digits.
+pub fn fping_ms(ns: u64) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "times are far below 2^52 ns")]
+    let t = ns as f64 / 1e6;
+    if t < 1.0 {
+        format!("{t:.3}")
+    } else if t < 10.0 {
+        format!("{t:.2}")
+    } else if t < 100.0 {
+        format!("{t:.1}")
+    } else if t < 1_000_000.0 {
+        format!("{t:.0}")
+    } else {
+        format!("{t:.3e}")
+    }
+}
+
+/// fping's loss: `(sent - received) * 100 / sent`, in whole percent.
+fn loss(sent: u64, received: u64) -> u64 {
+    (sent.saturating_sub(received) * 100)
+        .checked_div(sent)
+        .unwrap_or(0)
+}
+
+/// `NAME : [0], 64 bytes, 0.05 ms (0.05 avg, 0% loss)`.
+pub fn reply_line(
+    name: &str,
+    width: usize,
+    index: u64,
+    bytes: usize,
+    rtt_ns: u64,
+    t: &Tally,
+) -> String {
+    format!(
+        "{name:<width$} : [{index}], {bytes} bytes, {} ms ({} avg, {}% loss)",
+        fping_ms(rtt_ns),
+        fping_ms(t.avg_ns().unwrap_or(0)),
+        loss(t.sent, t.received)
+    )
+}
+
+/// `NAME : [1], timed out (NaN avg, 100% loss)`.
+pub fn timeout_line(name: &str, width: usize, index: u64, t: &Tally) -> String {
+    let avg = t.avg_ns().map_or_else(|| "NaN".to_owned(), fping_ms);
+    format!(
+        "{name:<width$} : [{index}], timed out ({avg} avg, {}% loss)",
+        loss(t.sent, t.received)
+    )
+}
+
+/// `NAME : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.03/0.04/0.05`.
+pub fn summary_line(name: &str, width: usize, t: &Tally) -> String {
+    let mut line = format!(
+        "{name:<width$} : xmt/rcv/%loss = {}/{}/{}%",
+        t.sent,
+        t.received,
+        loss(t.sent, t.received)
+    );
+    if let Some(avg) = t.avg_ns() {
+        let _ = write!(
+            line,
+            ", min/avg/max = {}/{}/{}",
+            fping_ms(t.min_ns),
+            fping_ms(avg),
+            fping_ms(t.max_ns)
+        );
+    }
+    line
+}
+
+/// fping's names of ICMPv4 Destination Unreachable codes.
+const UNREACHABLE: [&str; 16] = [
+    "ICMP Network Unreachable",
+    "ICMP Host Unreachable",
+    "ICMP Protocol Unreachable",
+    "ICMP Port Unreachable",
+    "ICMP Unreachable (Fragmentation Needed)",
+    "ICMP Unreachable (Source Route Failed)",
+    "ICMP Unreachable (Destination Network Unknown)",
+    "ICMP Unreachable (Destination Host Unknown)",
+    "ICMP Unreachable (Source Host Isolated)",
+    "ICMP Unreachable (Communication with Network Prohibited)",
+    "ICMP Unreachable (Communication with Host Prohibited)",
+    "ICMP Unreachable (Network Unreachable For Type Of Service)",
+    "ICMP Unreachable (Host Unreachable For Type Of Service)",
+    "ICMP Unreachable (Communication Administratively Prohibited)",
+    "ICMP Unreachable (Host Precedence Violation)",
+    "ICMP Unreachable (Precedence cutoff in effect)",
+];
+
+/// fping's warning for an ICMP error about a probe, e.g. `ICMP Host
+/// Unreachable from 192.0.2.1 for ICMP Echo sent to 198.51.100.9`. fping
+/// names only ICMPv4 errors; ICMPv6 ones use iputils' wording after
+/// `ICMPv6 `.
+pub fn error_line(
+    version: IpVersion,
+    icmp_type: u8,
+    code: u8,
+    info: u32,
+    from: IpAddr,
+    target: &str,
+) -> String {
+    let what = match (version, icmp_type) {
+        (IpVersion::V4, 3) => UNREACHABLE
+            .get(usize::from(code))
+            .map_or("ICMP Unreachable (Invalid Code)".to_owned(), |s| {
+                (*s).to_owned()
+            }),
+        (IpVersion::V4, 4) => "ICMP Source Quench".to_owned(),
+        (IpVersion::V4, 5) => "ICMP Redirect".to_owned(),
+        (IpVersion::V4, 11) => "ICMP Time Exceeded".to_owned(),
+        (IpVersion::V4, 12) => "ICMP Parameter Problem".to_owned(),
+        (IpVersion::V4, other) => format!("ICMP {other}"),
+        (IpVersion::V6, _) => format!(
+            "ICMPv6 {}",
+            iputils::error_text(version, icmp_type, code, info)
+        ),
+    };
+    format!("{what} from {from} for ICMP Echo sent to {target}")
+}
+
+/// A target's counters and RTTs in nanoseconds, as fping keeps them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Probes sent.
+    pub sent: u64,
+    /// Probes answered (duplicates aside).
+    pub received: u64,
+    /// Sum of the RTTs of `received`.
+    pub sum_ns: u128,
+    /// Smallest RTT.
+    pub min_ns: u64,
+    /// Largest RTT.
+    pub max_ns: u64,
+    /// The first send.
+    pub first_sent: Option<Instant>,
+    /// The last send.
+    pub last_sent: Option<Instant>,
+}
+
+impl Tally {
+    /// A first reply to a probe, `rtt_ns` after its send.
+    pub fn record(&mut self, rtt_ns: u64) {
+        if self.received == 0 || rtt_ns < self.min_ns {
+            self.min_ns = rtt_ns;
+        }
+        self.max_ns = self.max_ns.max(rtt_ns);
+        self.sum_ns += u128::from(rtt_ns);
+        self.received += 1;
+    }
+
+    /// A probe sent at `at`.
+    pub fn sent_at(&mut self, at: Instant) {
+        self.sent += 1;
+        self.first_sent.get_or_insert(at);
+        self.last_sent = Some(at);
+    }
+
+    /// The average RTT, when any reply came.
+    pub fn avg_ns(&self) -> Option<u64> {
+        (self.received > 0)
+            .then(|| u64::try_from(self.sum_ns / u128::from(self.received)).unwrap_or(u64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(sent: u64, rtts_ns: &[u64]) -> Tally {
+        let mut t = Tally {
+            sent,
+            ..Tally::default()
+        };
+        for &r in rtts_ns {
+            t.record(r);
+        }
+        t
+    }
+
+    #[test]
+    fn times_use_fpings_precision() {
+        assert_eq!(fping_ms(28_400), "0.028");
+        assert_eq!(fping_ms(28_600), "0.029");
+        assert_eq!(fping_ms(1_234_000), "1.23");
+        assert_eq!(fping_ms(12_340_000), "12.3");
+        assert_eq!(fping_ms(123_400_000), "123");
+    }
+
+    #[test]
+    fn lines_match_fping_5_1() {
+        // From `fping -c 2 -p 200 127.0.0.1 ::1` (fping 5.1).
+        let t = tally(1, &[28_000]);
+        assert_eq!(
+            reply_line("::1", 9, 0, 64, 28_000, &t),
+            "::1       : [0], 64 bytes, 0.028 ms (0.028 avg, 0% loss)"
+        );
+        let t = tally(2, &[28_000, 33_000]);
+        assert_eq!(
+            summary_line("127.0.0.1", 9, &t),
+            "127.0.0.1 : xmt/rcv/%loss = 2/2/0%, min/avg/max = 0.028/0.030/0.033"
+        );
+        let t = tally(2, &[]);
+        assert_eq!(
+            timeout_line("10.200.1.7", 11, 1, &t),
+            "10.200.1.7  : [1], timed out (NaN avg, 100% loss)"
+        );
+        assert_eq!(
+            summary_line("10.200.1.7", 11, &t),
+            "10.200.1.7  : xmt/rcv/%loss = 2/0/100%"
+        );
+        let t = tally(3, &[40_000, 62_000]);
+        assert_eq!(
+            timeout_line("a", 1, 2, &t),
+            "a : [2], timed out (0.051 avg, 33% loss)"
+        );
+    }
+
+    #[test]
+    fn errors_use_fpings_names() {
+        let from: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(
+            error_line(IpVersion::V4, 3, 13, 0, from, "10.200.2.5"),
+            "ICMP Unreachable (Communication Administratively Prohibited) from 192.0.2.1 for ICMP Echo sent to 10.200.2.5"
+        );
+        assert_eq!(
+            error_line(IpVersion::V4, 3, 1, 0, from, "x"),
+            "ICMP Host Unreachable from 192.0.2.1 for ICMP Echo sent to x"
+        );
+        assert_eq!(
+            error_line(IpVersion::V4, 3, 16, 0, from, "x"),
+            "ICMP Unreachable (Invalid Code) from 192.0.2.1 for ICMP Echo sent to x"
+        );
+        assert_eq!(
+            error_line(IpVersion::V4, 11, 0, 0, from, "x"),
+            "ICMP Time Exceeded from 192.0.2.1 for ICMP Echo sent to x"
+        );
+    }
+}
