@@ -183,6 +183,24 @@ impl IcmpSocket {
         Ok(received)
     }
 
+    /// [`IcmpSocket::recv`] on a non-blocking socket: `Ok(None)` when
+    /// nothing is waiting (or a signal interrupted the call), so a read
+    /// loop ends without matching on error kinds.
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
+        match self.recv(buf) {
+            Ok(received) => Ok(Some(received)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Reads one error from the error queue into `buf` without waiting;
     /// `None` when the queue is empty.
     pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<Option<QueuedError>> {

@@ -4,6 +4,7 @@
 //! options into a plan and drives them.
 
 mod args;
+mod echo;
 mod iputils;
 mod multi;
 mod probe;

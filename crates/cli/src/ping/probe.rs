@@ -356,16 +356,9 @@ impl<W: Write> Probe<'_, W> {
 
     fn receive(&mut self, buf: &mut [u8]) -> Result<()> {
         loop {
-            let received = match self.socket.recv(buf) {
-                Ok(r) => r,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                    ) =>
-                {
-                    return Ok(());
-                }
+            let received = match self.socket.try_recv(buf) {
+                Ok(Some(r)) => r,
+                Ok(None) => return Ok(()),
                 Err(e) => {
                     if self.drain_errors()? == 0 {
                         return Err(e).context("recvmsg");

@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use icmpkit_net::{IcmpSocket, SocketKind};
 use icmpkit_proto::ping::{PingSession, ReplyOutcome};
-use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+use icmpkit_wire::IpVersion;
 
 use super::Plan;
+use super::echo;
 use super::report::{End, ErrorReport, Reply, Reporter};
 use super::targets::Target;
 
@@ -20,87 +21,6 @@ pub struct Signals {
     pub stop: Arc<AtomicBool>,
     /// SIGQUIT: print running statistics.
     pub status: Arc<AtomicBool>,
-}
-
-/// An echo reply or error read off the socket, parsed.
-enum Incoming<'a> {
-    /// An Echo Reply: identifier, sequence, data.
-    Reply {
-        ident: u16,
-        seq: u16,
-        data: &'a [u8],
-    },
-    /// Anything else: ignored (errors come through the error queue).
-    Other,
-}
-
-fn parse_incoming(version: IpVersion, icmp: &[u8]) -> Incoming<'_> {
-    match version {
-        IpVersion::V4 => {
-            match icmpv4::Packet::new_checked(icmp).and_then(|p| icmpv4::Repr::parse(&p)) {
-                Ok(icmpv4::Repr::EchoReply {
-                    ident,
-                    seq_no,
-                    data,
-                }) => Incoming::Reply {
-                    ident,
-                    seq: seq_no,
-                    data,
-                },
-                _ => Incoming::Other,
-            }
-        }
-        IpVersion::V6 => {
-            match icmpv6::Packet::new_checked(icmp).and_then(|p| icmpv6::Repr::parse(&p)) {
-                Ok(icmpv6::Repr::EchoReply {
-                    ident,
-                    seq_no,
-                    data,
-                }) => Incoming::Reply {
-                    ident,
-                    seq: seq_no,
-                    data,
-                },
-                _ => Incoming::Other,
-            }
-        }
-    }
-}
-
-/// The identifier, sequence and data of the echo request an error quotes
-/// back (the error queue returns our own message).
-fn quoted_echo(version: IpVersion, original: &[u8]) -> Option<(u16, u16, &[u8])> {
-    match version {
-        IpVersion::V4 => match icmpv4::Repr::parse_bytes(original).ok()? {
-            icmpv4::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            } => Some((ident, seq_no, data)),
-            _ => None,
-        },
-        IpVersion::V6 => {
-            let packet = icmpv6::Packet::new_checked(original).ok()?;
-            match icmpv6::Repr::parse(&packet).ok()? {
-                icmpv6::Repr::EchoRequest {
-                    ident,
-                    seq_no,
-                    data,
-                } => Some((ident, seq_no, data)),
-                _ => None,
-            }
-        }
-    }
-}
-
-/// Maps a kernel receive time (wall clock) onto the monotonic clock.
-fn kernel_instant(
-    kernel: Option<SystemTime>,
-    now: Instant,
-    wall_now: SystemTime,
-) -> Option<Instant> {
-    let age = wall_now.duration_since(kernel?).ok()?;
-    now.checked_sub(age)
 }
 
 /// The state of one run besides the session: buffers and what -O needs.
@@ -140,9 +60,11 @@ impl Run<'_> {
                     }
                 }
                 icmpkit_net::ErrorOrigin::Icmp | icmpkit_net::ErrorOrigin::Icmp6 => {
-                    let Some((ident, seq, data)) =
-                        quoted_echo(self.version, queued.original(&self.err_buf))
-                    else {
+                    let Some((ident, seq, data)) = echo::fields(
+                        self.version,
+                        queued.original(&self.err_buf),
+                        echo::Kind::Request,
+                    ) else {
                         continue;
                     };
                     let from = queued.offender.unwrap_or(self.target.addr);
@@ -189,16 +111,9 @@ impl Run<'_> {
         // Stop once the run is over, as iputils does: a duplicate of the
         // last reply that is still queued is not counted.
         while !session.is_finished(Instant::now()) {
-            let received = match self.socket.recv(buf) {
-                Ok(r) => r,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
-                    ) =>
-                {
-                    return Ok(());
-                }
+            let received = match self.socket.try_recv(buf) {
+                Ok(Some(r)) => r,
+                Ok(None) => return Ok(()),
                 Err(e) => {
                     if self.drain_errors(session, reporter)? == 0 {
                         return Err(e).context("recvmsg");
@@ -206,18 +121,17 @@ impl Run<'_> {
                     continue;
                 }
             };
-            // Both clocks at once, right after the read: the kernel's receive
-            // time (wall clock) maps onto the monotonic clock by their gap.
-            let (now, wall_now) = (Instant::now(), SystemTime::now());
-            let Incoming::Reply { ident, seq, data } =
-                parse_incoming(self.version, received.icmp(buf))
+            let clocks = echo::Clocks::read();
+            let now = clocks.now;
+            let Some((ident, seq, data)) =
+                echo::fields(self.version, received.icmp(buf), echo::Kind::Reply)
             else {
                 continue;
             };
             let kernel = if self.plan.user_latency {
                 None
             } else {
-                kernel_instant(received.kernel_time, now, wall_now)
+                clocks.kernel_instant(received.kernel_time)
             };
             if let ReplyOutcome::Reply(event) =
                 session.on_echo_reply(now, received.from, ident, seq, data, received.ttl, kernel)

@@ -380,7 +380,7 @@ impl PingSession {
     /// An Echo Reply arrived at `now` from `from`, with its identifier,
     /// sequence number and data, the TTL/hop limit if known, and the
     /// kernel's receive time (`SO_TIMESTAMP`) if known, which is then used
-    /// for the RTT instead of `now`.
+    /// for the RTT instead of `now` (unless it lies before the send).
     #[allow(clippy::too_many_arguments, reason = "one value per reply field")]
     pub fn on_echo_reply(
         &mut self,
@@ -404,9 +404,11 @@ impl PingSession {
         let Some(probe) = self.probes.get_mut(&number) else {
             return ReplyOutcome::Unknown;
         };
-        let rtt = kernel_rx
-            .unwrap_or(now)
-            .saturating_duration_since(probe.sent_at);
+        // A kernel timestamp from before the send cannot be this reply's
+        // (the clocks were mapped badly): fall back on the arrival time,
+        // as iputils falls back when "time of day goes back".
+        let received_at = kernel_rx.filter(|rx| *rx > probe.sent_at).unwrap_or(now);
+        let rtt = received_at.saturating_duration_since(probe.sent_at);
         let duplicate = probe.replies > 0;
         probe.replies += 1;
         if duplicate {

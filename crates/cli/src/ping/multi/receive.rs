@@ -1,16 +1,16 @@
 //! The receiving side: one thread per socket reads Echo Replies and the
 //! error queue and hands parsed [`Event`]s to the sending loop.
 
-use std::io;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use icmpkit_net::{ErrorOrigin, IcmpSocket};
 use icmpkit_proto::payload;
-use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+use icmpkit_wire::IpVersion;
 
+use super::super::echo;
 use super::super::iputils;
 
 /// What a receiving thread read off its socket.
@@ -45,47 +45,6 @@ pub enum Event {
     Failed(String),
 }
 
-/// The identifier, sequence and data of an Echo message of `version`.
-fn echo_fields(version: IpVersion, icmp: &[u8], request: bool) -> Option<(u16, u16, &[u8])> {
-    match version {
-        IpVersion::V4 => match icmpv4::Repr::parse_bytes(icmp).ok()? {
-            icmpv4::Repr::EchoReply {
-                ident,
-                seq_no,
-                data,
-            } if !request => Some((ident, seq_no, data)),
-            icmpv4::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            } if request => Some((ident, seq_no, data)),
-            _ => None,
-        },
-        IpVersion::V6 => {
-            let packet = icmpv6::Packet::new_checked(icmp).ok()?;
-            match icmpv6::Repr::parse(&packet).ok()? {
-                icmpv6::Repr::EchoReply {
-                    ident,
-                    seq_no,
-                    data,
-                } if !request => Some((ident, seq_no, data)),
-                icmpv6::Repr::EchoRequest {
-                    ident,
-                    seq_no,
-                    data,
-                } if request => Some((ident, seq_no, data)),
-                _ => None,
-            }
-        }
-    }
-}
-
-/// Maps a kernel receive time (wall clock) onto the monotonic clock.
-fn kernel_instant(kernel: Option<SystemTime>, now: Instant) -> Option<Instant> {
-    let age = SystemTime::now().duration_since(kernel?).ok()?;
-    now.checked_sub(age)
-}
-
 /// Reads every queued error; returns how many.
 fn drain_errors(socket: &IcmpSocket, buf: &mut [u8], tx: &mpsc::Sender<Event>) -> usize {
     let version = socket.version();
@@ -110,7 +69,8 @@ fn drain_errors(socket: &IcmpSocket, buf: &mut [u8], tx: &mpsc::Sender<Event>) -
                 },
             },
             ErrorOrigin::Icmp | ErrorOrigin::Icmp6 => {
-                let Some((ident, seq, data)) = echo_fields(version, queued.original(buf), true)
+                let Some((ident, seq, data)) =
+                    echo::fields(version, queued.original(buf), echo::Kind::Request)
                 else {
                     continue;
                 };
@@ -159,16 +119,9 @@ pub fn receive(
             continue;
         }
         loop {
-            let received = match socket.recv(&mut buf) {
-                Ok(r) => r,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                    ) =>
-                {
-                    break;
-                }
+            let received = match socket.try_recv(&mut buf) {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
                 Err(e) => {
                     // A pending socket error: its reason is in the queue.
                     if drain_errors(socket, &mut err_buf, tx) == 0 {
@@ -178,15 +131,17 @@ pub fn receive(
                     continue;
                 }
             };
-            let now = Instant::now();
+            let clocks = echo::Clocks::read();
             let icmp = received.icmp(&buf);
-            let Some((ident, seq, data)) = echo_fields(version, icmp, false) else {
+            let Some((ident, seq, data)) = echo::fields(version, icmp, echo::Kind::Reply) else {
                 continue;
             };
             let at = if kernel_times {
-                kernel_instant(received.kernel_time, now).unwrap_or(now)
+                clocks
+                    .kernel_instant(received.kernel_time)
+                    .unwrap_or(clocks.now)
             } else {
-                now
+                clocks.now
             };
             let event = Event::Reply {
                 version,

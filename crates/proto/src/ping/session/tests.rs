@@ -599,3 +599,16 @@ fn local_errors_count_and_end_a_deadline_run() {
     assert!(s.is_finished(t0), "-w: the first error ends the run");
     assert_eq!(s.exit_code(), 1);
 }
+
+#[test]
+fn a_kernel_time_before_the_send_is_not_used() {
+    let t0 = Instant::now();
+    let mut s = PingSession::new(config(), t0);
+    let probe = send(&mut s, t0 + ms(10));
+    let data = echoed(&s, probe.number);
+    let early = Some(t0 + ms(5));
+    match s.on_echo_reply(t0 + ms(11), PEER, IDENT, probe.seq, &data, None, early) {
+        ReplyOutcome::Reply(r) => assert_eq!(r.rtt, ms(1)),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,132 @@
+//! What every ping mode reads off the socket: the fields of an Echo message
+//! (a reply, or our own request quoted back by the error queue), and the
+//! kernel's receive time on the monotonic clock.
+
+use std::time::{Instant, SystemTime};
+
+use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+
+/// Which Echo message is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Echo Reply (type 0 / 129): what comes back.
+    Reply,
+    /// Echo Request (type 8 / 128): ours, as an error quotes it.
+    Request,
+}
+
+/// The identifier, sequence number and data of `icmp` when it is an Echo
+/// message of `kind` in `version`'s ICMP.
+pub fn fields(version: IpVersion, icmp: &[u8], kind: Kind) -> Option<(u16, u16, &[u8])> {
+    match version {
+        IpVersion::V4 => match (icmpv4::Repr::parse_bytes(icmp).ok()?, kind) {
+            (
+                icmpv4::Repr::EchoReply {
+                    ident,
+                    seq_no,
+                    data,
+                },
+                Kind::Reply,
+            )
+            | (
+                icmpv4::Repr::EchoRequest {
+                    ident,
+                    seq_no,
+                    data,
+                },
+                Kind::Request,
+            ) => Some((ident, seq_no, data)),
+            _ => None,
+        },
+        IpVersion::V6 => {
+            let packet = icmpv6::Packet::new_checked(icmp).ok()?;
+            match (icmpv6::Repr::parse(&packet).ok()?, kind) {
+                (
+                    icmpv6::Repr::EchoReply {
+                        ident,
+                        seq_no,
+                        data,
+                    },
+                    Kind::Reply,
+                )
+                | (
+                    icmpv6::Repr::EchoRequest {
+                        ident,
+                        seq_no,
+                        data,
+                    },
+                    Kind::Request,
+                ) => Some((ident, seq_no, data)),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The two clocks read together, right after a receive: the kernel's
+/// receive time (wall clock) maps onto the monotonic clock by their gap.
+#[derive(Debug, Clone, Copy)]
+pub struct Clocks {
+    /// Monotonic now.
+    pub now: Instant,
+    /// Wall-clock now.
+    pub wall: SystemTime,
+}
+
+impl Clocks {
+    /// Both clocks, now.
+    pub fn read() -> Self {
+        Self {
+            now: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    /// A kernel receive timestamp on the monotonic clock; `None` when there
+    /// is none or it lies in the future.
+    pub fn kernel_instant(&self, kernel: Option<SystemTime>) -> Option<Instant> {
+        let age = self.wall.duration_since(kernel?).ok()?;
+        self.now.checked_sub(age)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn echo_fields_by_kind() {
+        let request = [8u8, 0, 0xf7, 0xfd, 0, 1, 0, 1];
+        assert_eq!(
+            fields(IpVersion::V4, &request, Kind::Request),
+            Some((1, 1, &[][..]))
+        );
+        assert_eq!(fields(IpVersion::V4, &request, Kind::Reply), None);
+        let reply = [0u8, 0, 0xff, 0xfd, 0, 1, 0, 1];
+        assert_eq!(
+            fields(IpVersion::V4, &reply, Kind::Reply),
+            Some((1, 1, &[][..]))
+        );
+        assert_eq!(
+            fields(IpVersion::V6, &[129, 0, 0, 0, 0, 7, 0, 9, 1], Kind::Reply),
+            Some((7, 9, &[1][..]))
+        );
+        assert_eq!(fields(IpVersion::V6, &[1, 2, 3], Kind::Reply), None);
+    }
+
+    #[test]
+    fn kernel_times_map_back_by_their_age() {
+        let c = Clocks::read();
+        let kernel = c.wall - Duration::from_micros(250);
+        assert_eq!(
+            c.kernel_instant(Some(kernel)),
+            c.now.checked_sub(Duration::from_micros(250))
+        );
+        assert_eq!(
+            c.kernel_instant(Some(c.wall + Duration::from_secs(1))),
+            None
+        );
+        assert_eq!(c.kernel_instant(None), None);
+    }
+}
