@@ -152,6 +152,12 @@ impl Run<'_> {
                     duplicate: event.duplicate,
                     truncated: event.truncated,
                 })?;
+                // Nothing more is expected: back to sending without another
+                // read that would only say "nothing waiting" (iputils does
+                // the same; a late duplicate waits for the next wake-up).
+                if session.in_flight() == 0 {
+                    return Ok(());
+                }
             }
         }
         Ok(())
