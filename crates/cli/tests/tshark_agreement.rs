@@ -9,6 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "../../../tests/support/lab.rs"]
+mod lab;
+
 /// (type, code, checksum status as tshark numbers it: 1 good, 0 bad, 2 unverified)
 type Verdict = (u8, u8, u8);
 
@@ -210,16 +213,7 @@ fn committed_corpus_agrees_with_tshark() {
 /// removes them on exit, even on failure.
 #[test]
 fn freshly_recorded_corpus_agrees_with_tshark() {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout == b"0\n");
-    if !root {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI runs as root: the lab test must run"
-        );
-        eprintln!("skipped: recording the kernel corpus needs root (network namespaces)");
+    if !lab::available("freshly_recorded_corpus_agrees_with_tshark") {
         return;
     }
     if !have_tshark() {

@@ -173,29 +173,21 @@ struct Answer {
 
 /// The Extended Echo Reply in `icmp`, if it is one.
 fn parse_answer(version: IpVersion, icmp: &[u8]) -> Option<Answer> {
-    match version {
-        IpVersion::V4 => {
-            match icmpv4::Repr::parse(&icmpv4::Packet::new_checked(icmp).ok()?).ok()? {
-                icmpv4::Repr::ExtendedEchoReply {
-                    code,
-                    ident,
-                    seq_no,
-                    state,
-                    active,
-                    ipv4,
-                    ipv6,
-                } => Some(Answer {
-                    ident,
-                    seq: seq_no,
-                    code,
-                    state,
-                    active,
-                    ipv4,
-                    ipv6,
-                }),
-                _ => None,
-            }
-        }
+    // The two families carry the same fields (and the same code and state
+    // types): only the parse differs.
+    let (code, ident, seq, state, active, ipv4, ipv6) = match version {
+        IpVersion::V4 => match icmpv4::Repr::parse_bytes(icmp).ok()? {
+            icmpv4::Repr::ExtendedEchoReply {
+                code,
+                ident,
+                seq_no,
+                state,
+                active,
+                ipv4,
+                ipv6,
+            } => (code, ident, seq_no, state, active, ipv4, ipv6),
+            _ => return None,
+        },
         IpVersion::V6 => {
             match icmpv6::Repr::parse(&icmpv6::Packet::new_checked(icmp).ok()?).ok()? {
                 icmpv6::Repr::ExtendedEchoReply {
@@ -206,19 +198,20 @@ fn parse_answer(version: IpVersion, icmp: &[u8]) -> Option<Answer> {
                     active,
                     ipv4,
                     ipv6,
-                } => Some(Answer {
-                    ident,
-                    seq: seq_no,
-                    code,
-                    state,
-                    active,
-                    ipv4,
-                    ipv6,
-                }),
-                _ => None,
+                } => (code, ident, seq_no, state, active, ipv4, ipv6),
+                _ => return None,
             }
         }
-    }
+    };
+    Some(Answer {
+        ident,
+        seq,
+        code,
+        state,
+        active,
+        ipv4,
+        ipv6,
+    })
 }
 
 /// The identifier and sequence of our own Extended Echo Request quoted by
