@@ -22,6 +22,7 @@
 #![allow(unsafe_code)]
 
 mod denied;
+mod drops;
 mod error;
 mod group;
 pub mod privilege;

@@ -175,3 +175,14 @@ fn options_that_need_no_traffic() {
         "::1 is not an address for this raw ICMPv4 socket"
     );
 }
+
+#[test]
+fn kernel_drops_are_read_for_raw_sockets_of_both_families() {
+    if !require_root("kernel_drops_are_read_for_raw_sockets_of_both_families") {
+        return;
+    }
+    for version in [IpVersion::V4, IpVersion::V6] {
+        let sock = IcmpSocket::open(version, SocketChoice::Raw).unwrap();
+        assert_eq!(sock.kernel_drops().unwrap(), 0, "{version:?}");
+    }
+}
