@@ -6,11 +6,12 @@
 //! The arrays the calls need live in a [`SendBatch`] or [`RecvBatch`] made
 //! once and reused, so a call allocates nothing.
 //!
-//! Neither call reports "would block": on a full (non-blocking) send
-//! buffer [`IcmpSocket::send_batch`] returns `Ok(0)`, and
+//! Neither call reports "would block": on a full send buffer
+//! [`IcmpSocket::send_batch`] returns `Ok(0)`, and
 //! [`IcmpSocket::recv_batch`], which never waits, returns `Ok(0)` when
 //! nothing is queued. A signal interrupting either call also gives `Ok(0)`.
-//! Wait with [`IcmpSocket::wait`] (or `poll` for `POLLOUT`) and call again.
+//! Wait (`poll` for `POLLOUT`, or [`IcmpSocket::wait`] for replies) and
+//! call again.
 
 use std::io;
 use std::net::IpAddr;
@@ -49,7 +50,7 @@ impl std::fmt::Debug for SendBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SendBatch")
             .field("capacity", &self.capacity())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -114,7 +115,7 @@ impl std::fmt::Debug for RecvBatch {
             .field("slots", &self.slots())
             .field("slot_len", &self.slot_len())
             .field("received", &self.received)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -126,6 +127,12 @@ fn nothing_moved(err: &io::Error) -> bool {
     )
 }
 
+/// "No room in the send buffer now": `EAGAIN` (datagram sockets, when
+/// non-blocking) or `ENOBUFS` (what raw sockets report, blocking or not).
+fn no_room(err: &io::Error) -> bool {
+    nothing_moved(err) || err.raw_os_error() == Some(libc::ENOBUFS)
+}
+
 impl IcmpSocket {
     /// Sends the first messages of `messages` (each an ICMP message and its
     /// destination, as for [`IcmpSocket::send_to`]), at most
@@ -133,8 +140,10 @@ impl IcmpSocket {
     /// the kernel took. Send the rest with another call.
     ///
     /// - An empty `messages` returns `Ok(0)` without a system call.
-    /// - A full send buffer on a non-blocking socket (or a signal) returns
-    ///   `Ok(0)`; a blocking socket waits as `send_to` does.
+    /// - A full send buffer returns `Ok(0)`: `EAGAIN` from a non-blocking
+    ///   datagram socket, and `ENOBUFS`, which raw sockets report instead
+    ///   (blocking or not) — they never wait for room. A signal also gives
+    ///   `Ok(0)`. A blocking datagram socket waits as `send_to` does.
     /// - A message the kernel refuses after others went ends the call
     ///   early: the count says how many went, and the next call, starting
     ///   at the refused message, reports its error.
@@ -153,7 +162,7 @@ impl IcmpSocket {
             .map(|&(buf, dst)| self.socket_addr(dst).map(|addr| (buf, addr)));
         match sys::send_mmsg(self.as_raw_fd(), &mut batch.scratch, items) {
             Ok(sent) => Ok(sent),
-            Err(e) if nothing_moved(&e) => Ok(0),
+            Err(e) if no_room(&e) => Ok(0),
             Err(e) if e.kind() == io::ErrorKind::InvalidInput && e.raw_os_error().is_none() => {
                 Err(e)
             }
