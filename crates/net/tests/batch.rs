@@ -311,9 +311,34 @@ fn a_full_send_buffer_gives_zero() {
     let dst = IpAddr::V4(Ipv4Addr::new(10, 200, 0, 2));
     let messages: Vec<(&[u8], IpAddr)> = packets.iter().map(|p| (&p[..], dst)).collect();
     let mut batch = SendBatch::with_capacity(64);
-    let first = sock.send_batch(&mut batch, &messages).unwrap();
+    // A raw socket hears ENOBUFS, blocking or not.
+    for nonblocking in [true, false] {
+        sock.set_nonblocking(nonblocking).unwrap();
+        let first = sock.send_batch(&mut batch, &messages).unwrap();
+        // The first round fills the buffer; the second finds it full.
+        assert!(
+            first < 64 && (first > 0) == nonblocking,
+            "sent {first} of 64"
+        );
+        assert_eq!(sock.send_batch(&mut batch, &messages[first..]).unwrap(), 0);
+        let err = sock.send_to(messages[0].0, dst).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("No buffer space available (os error 105)"),
+            "{err}"
+        );
+    }
+
+    // A non-blocking ping socket hears EAGAIN.
+    ns.allow_ping_sockets();
+    let ping = ns.enter(|| IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap());
+    ping.set_nonblocking(true).unwrap();
+    ping.set_send_buffer_size(0).unwrap();
+    let first = ping.send_batch(&mut batch, &messages).unwrap();
     assert!(first > 0 && first < 64, "sent {first} of 64");
-    assert_eq!(sock.send_batch(&mut batch, &messages[first..]).unwrap(), 0);
+    assert_eq!(ping.send_batch(&mut batch, &messages[first..]).unwrap(), 0);
+    let err = ping.send_to(messages[0].0, dst).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
 }
 
 /// Reads the same packets with `recv` on one socket and `recv_batch` on
