@@ -8,10 +8,13 @@
 //!   explains how to allow either when neither works ([`OpenDenied`]);
 //! - its options (TTL, TOS, path MTU discovery, device, source address,
 //!   mark, error queue, received TTL, kernel timestamps, broadcast,
-//!   non-blocking, receive buffer, ICMP type filter);
+//!   non-blocking, receive and send buffers, ICMP type filter);
 //! - [`IcmpSocket::send_to`], [`IcmpSocket::recv`] ([`Received`], with the
 //!   received TTL and kernel timestamp), [`IcmpSocket::recv_error`]
 //!   ([`QueuedError`], from the error queue) and [`IcmpSocket::wait`];
+//! - batched I/O for high rates: [`IcmpSocket::send_batch`] (`sendmmsg`,
+//!   with a reusable [`SendBatch`]) and [`IcmpSocket::recv_batch`]
+//!   (`recvmmsg`, into a reusable [`RecvBatch`]);
 //! - [`privilege::drop_raw_capability`] for after the sockets are open;
 //! - [`PingGroupRange`] and [`ping_sockets_allowed`].
 //!
@@ -21,6 +24,7 @@
 
 #![allow(unsafe_code)]
 
+mod batch;
 mod denied;
 mod drops;
 mod error;
@@ -31,6 +35,7 @@ mod socket;
 mod sys;
 mod transfer;
 
+pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use denied::{OpenDenied, SYSCTL_FIX};
 pub use error::NetError;
 pub use group::{

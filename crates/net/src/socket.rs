@@ -350,6 +350,30 @@ impl IcmpSocket {
         usize::try_from(value).map_err(|_| out_of_range(what, value))
     }
 
+    /// Asks for a send buffer of `bytes`: `SO_SNDBUFFORCE` when allowed
+    /// (`CAP_NET_ADMIN`, so beyond `net.core.wmem_max`), else `SO_SNDBUF`
+    /// (capped at `net.core.wmem_max`); the kernel doubles it either way.
+    pub fn set_send_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        let value = c_int::try_from(bytes).unwrap_or(c_int::MAX);
+        let fd = self.as_raw_fd();
+        match sys::set_option_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, value) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => self.set_int(
+                (libc::SOL_SOCKET, libc::SO_SNDBUF),
+                value,
+                &format!("cannot set SO_SNDBUF to {bytes}"),
+            ),
+            Err(e) => Err(self.context(&format!("cannot set SO_SNDBUFFORCE to {bytes}"), &e)),
+        }
+    }
+
+    /// The send buffer size the kernel granted.
+    pub fn send_buffer_size(&self) -> io::Result<usize> {
+        let what = "cannot read SO_SNDBUF";
+        let value = self.get_int((libc::SOL_SOCKET, libc::SO_SNDBUF), what)?;
+        usize::try_from(value).map_err(|_| out_of_range(what, value))
+    }
+
     /// Keeps only the ICMP types in `accept` (`ICMP_FILTER` for raw
     /// ICMPv4, `ICMP6_FILTER` for raw ICMPv6); a datagram socket already
     /// gets only its own replies and errors, so for it this is an error.

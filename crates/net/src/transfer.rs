@@ -157,6 +157,13 @@ impl IcmpSocket {
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
         let msg = sys::recv_msg(self.as_raw_fd(), buf, 0)
             .map_err(|e| self.context("cannot receive", &e))?;
+        Ok(self.received(&msg, buf))
+    }
+
+    /// What a received datagram `msg`, whose bytes start `buf`, tells:
+    /// the one reading of [`IcmpSocket::recv`] and
+    /// [`IcmpSocket::recv_batch`].
+    pub(crate) fn received(&self, msg: &sys::Message, buf: &[u8]) -> Received {
         let from = msg.from.map_or_else(|| self.unspecified(), |a| a.ip());
         let mut received = Received {
             len: msg.len,
@@ -180,7 +187,7 @@ impl IcmpSocket {
                 Err(_) => received.icmp_offset = msg.len,
             }
         }
-        Ok(received)
+        received
     }
 
     /// [`IcmpSocket::recv`] on a non-blocking socket: `Ok(None)` when

@@ -278,6 +278,49 @@ const CONTROL_LEN: usize = 512;
 #[repr(C, align(8))]
 struct Control([u8; CONTROL_LEN]);
 
+/// A `msghdr` for one receive into `iov`, with room for the peer address
+/// in `name` and control messages in `control`.
+fn receive_header(
+    name: &mut libc::sockaddr_storage,
+    iov: &mut libc::iovec,
+    control: &mut Control,
+) -> libc::msghdr {
+    // SAFETY: all zeroes is a valid msghdr (null pointers, zero lengths).
+    let mut msg: libc::msghdr = unsafe { zeroed() };
+    msg.msg_name = (&raw mut *name).cast();
+    msg.msg_namelen = socklen_of::<libc::sockaddr_storage>();
+    msg.msg_iov = &raw mut *iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    msg.msg_controllen = CONTROL_LEN as _;
+    msg
+}
+
+/// Decodes what the kernel wrote for one received datagram of `len` bytes
+/// into a buffer of `buf_len` bytes: the peer address, the flags and the
+/// control messages. [`recv_msg`] and [`recv_mmsg`] share it.
+///
+/// # Safety
+/// `msg` must be a `msghdr` just filled in by `recvmsg` or `recvmmsg`
+/// whose name and control buffers are still alive.
+unsafe fn decode_received(msg: &libc::msghdr, len: usize, buf_len: usize) -> Message {
+    let name_len = usize::try_from(msg.msg_namelen)
+        .unwrap_or(0)
+        .min(size_of::<libc::sockaddr_storage>());
+    // SAFETY: the kernel wrote `name_len` bytes of address at `msg_name`
+    // (caller: still alive), at most the storage's size.
+    let from = unsafe { read_sockaddr(msg.msg_name.cast_const().cast(), name_len) };
+    // SAFETY: `msg` describes the control bytes the kernel wrote into a
+    // buffer that is still alive (caller).
+    let ancillary = unsafe { parse_control(msg) };
+    Message {
+        len: len.min(buf_len),
+        truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
+        from,
+        ancillary,
+    }
+}
+
 /// `recvmsg(2)` into `buf` with `flags`, decoding the control messages.
 pub fn recv_msg(fd: RawFd, buf: &mut [u8], flags: c_int) -> io::Result<Message> {
     // SAFETY: all zeroes is a valid sockaddr_storage.
@@ -287,38 +330,233 @@ pub fn recv_msg(fd: RawFd, buf: &mut [u8], flags: c_int) -> io::Result<Message> 
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
     };
-    // SAFETY: all zeroes is a valid msghdr (null pointers, zero lengths).
-    let mut msg: libc::msghdr = unsafe { zeroed() };
-    msg.msg_name = (&raw mut name).cast();
-    msg.msg_namelen = socklen_of::<libc::sockaddr_storage>();
-    msg.msg_iov = &raw mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.0.as_mut_ptr().cast();
-    msg.msg_controllen = CONTROL_LEN as _;
+    let mut msg = receive_header(&mut name, &mut iov, &mut control);
     // SAFETY: every pointer in `msg` refers to a live buffer of the stated
     // length for the duration of the call.
     let len = check_len(unsafe { libc::recvmsg(fd, &raw mut msg, flags) })?;
-    let name_len = usize::try_from(msg.msg_namelen)
-        .unwrap_or(0)
-        .min(size_of::<libc::sockaddr_storage>());
-    // SAFETY: the kernel wrote `name_len` bytes of address into `name`.
-    let from = unsafe { read_sockaddr((&raw const name).cast(), name_len) };
-    // SAFETY: after recvmsg, `msg` describes the control bytes the kernel
-    // wrote into `control`, which is still alive.
-    let ancillary = unsafe { parse_control(&msg) };
-    Ok(Message {
-        len: len.min(buf.len()),
-        truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
-        from,
-        ancillary,
-    })
+    // SAFETY: `msg` was just filled in by recvmsg; `name` and `control`
+    // are alive.
+    Ok(unsafe { decode_received(&msg, len, buf.len()) })
+}
+
+/// The most messages one `sendmmsg` or `recvmmsg` call handles
+/// (`UIO_MAXIOV`); the kernel silently shortens longer vectors.
+pub const UIO_MAXIOV: usize = 1024;
+
+/// `n` zeroed values of a C structure.
+fn zeroed_vec<T>(n: usize) -> Vec<T> {
+    // SAFETY: only used for C structures (mmsghdr, iovec, sockaddr_storage)
+    // for which all zeroes is a valid value (null pointers, zero lengths).
+    (0..n).map(|_| unsafe { zeroed() }).collect()
+}
+
+/// Reusable arrays for [`send_mmsg`]: one header, iovec and address per
+/// message, at most [`UIO_MAXIOV`]. The pointers inside are written at the
+/// start of every call and used only by the kernel during it.
+pub struct SendScratch {
+    headers: Vec<libc::mmsghdr>,
+    iovecs: Vec<libc::iovec>,
+    addrs: Vec<RawAddr>,
+}
+
+// SAFETY: the raw pointers in `headers` and `iovecs` are rewritten at the
+// start of every `send_mmsg` call and dereferenced only by the kernel
+// during it (which holds `&mut self`); between calls nothing reads them, so
+// moving or sharing the scratch between threads is harmless.
+unsafe impl Send for SendScratch {}
+// SAFETY: as above; `&self` exposes only the capacity.
+unsafe impl Sync for SendScratch {}
+
+impl SendScratch {
+    /// Room for `n` messages, at most [`UIO_MAXIOV`].
+    pub fn with_capacity(n: usize) -> Self {
+        let n = n.min(UIO_MAXIOV);
+        let unspecified = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+        Self {
+            headers: zeroed_vec(n),
+            iovecs: zeroed_vec(n),
+            addrs: (0..n).map(|_| RawAddr::new(unspecified)).collect(),
+        }
+    }
+
+    /// How many messages one call can send.
+    pub fn capacity(&self) -> usize {
+        self.headers.len()
+    }
+}
+
+/// `sendmmsg(2)`: the first messages of `messages` (at most the scratch's
+/// capacity) in one call; returns how many the kernel took. An `Err` item
+/// is returned before anything is sent.
+pub fn send_mmsg<'a>(
+    fd: RawFd,
+    scratch: &mut SendScratch,
+    messages: impl IntoIterator<Item = io::Result<(&'a [u8], SocketAddr)>>,
+) -> io::Result<usize> {
+    let SendScratch {
+        headers,
+        iovecs,
+        addrs,
+    } = scratch;
+    let mut count = 0;
+    for (item, (header, (iov, addr))) in messages.into_iter().zip(
+        headers
+            .iter_mut()
+            .zip(iovecs.iter_mut().zip(addrs.iter_mut())),
+    ) {
+        let (buf, dst) = item?;
+        *addr = RawAddr::new(dst);
+        // The kernel only reads from a sent iovec.
+        *iov = libc::iovec {
+            iov_base: buf.as_ptr().cast_mut().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: all zeroes is a valid msghdr (null pointers, zero lengths).
+        let mut msg: libc::msghdr = unsafe { zeroed() };
+        msg.msg_name = (&raw mut addr.storage).cast();
+        msg.msg_namelen = addr.len;
+        msg.msg_iov = &raw mut *iov;
+        msg.msg_iovlen = 1;
+        *header = libc::mmsghdr {
+            msg_hdr: msg,
+            msg_len: 0,
+        };
+        count += 1;
+    }
+    if count == 0 {
+        return Ok(0);
+    }
+    let vlen = libc::c_uint::try_from(count).unwrap_or(libc::c_uint::MAX);
+    // SAFETY: the first `count` headers point at live iovecs and addresses
+    // of the scratch, whose iovecs point at the callers' buffers borrowed
+    // for `'a`, which outlives this call.
+    let sent = check(unsafe { libc::sendmmsg(fd, headers.as_mut_ptr(), vlen, 0) })?;
+    Ok(usize::try_from(sent).unwrap_or(0))
+}
+
+/// Reusable arrays for [`recv_mmsg`]: per slot a header, an iovec, a
+/// peer address, a control buffer and `slot_len` bytes of packet buffer.
+pub struct RecvScratch {
+    headers: Vec<libc::mmsghdr>,
+    iovecs: Vec<libc::iovec>,
+    names: Vec<libc::sockaddr_storage>,
+    controls: Vec<Control>,
+    buffers: Vec<u8>,
+    slot_len: usize,
+}
+
+// SAFETY: as for `SendScratch`: the pointers in `headers` and `iovecs` are
+// rewritten at the start of every `recv_mmsg` call and dereferenced only
+// by the kernel during it; `&self` reads only the owned packet buffers.
+unsafe impl Send for RecvScratch {}
+// SAFETY: as above.
+unsafe impl Sync for RecvScratch {}
+
+impl RecvScratch {
+    /// `slots` slots (at most [`UIO_MAXIOV`]) of `slot_len` bytes each.
+    pub fn new(slots: usize, slot_len: usize) -> Self {
+        let slots = slots.min(UIO_MAXIOV);
+        Self {
+            headers: zeroed_vec(slots),
+            iovecs: zeroed_vec(slots),
+            names: zeroed_vec(slots),
+            controls: (0..slots).map(|_| Control([0; CONTROL_LEN])).collect(),
+            buffers: vec![0; slots * slot_len],
+            slot_len,
+        }
+    }
+
+    /// How many datagrams one call can receive.
+    pub fn slots(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// The packet buffer size of each slot.
+    pub fn slot_len(&self) -> usize {
+        self.slot_len
+    }
+
+    /// The first `len` bytes of slot `i`'s buffer, if it has them.
+    pub fn bytes(&self, i: usize, len: usize) -> Option<&[u8]> {
+        let start = i.checked_mul(self.slot_len)?;
+        let len = len.min(self.slot_len);
+        self.buffers.get(start..start.checked_add(len)?)
+    }
+}
+
+/// `recvmmsg(2)` with `flags` into the scratch's slots; calls `each` with
+/// the decoded [`Message`] and the slot's buffer of every datagram
+/// received, in order, and returns how many there were.
+pub fn recv_mmsg(
+    fd: RawFd,
+    scratch: &mut RecvScratch,
+    flags: c_int,
+    mut each: impl FnMut(&Message, &[u8]),
+) -> io::Result<usize> {
+    let slot_len = scratch.slot_len;
+    let RecvScratch {
+        headers,
+        iovecs,
+        names,
+        controls,
+        buffers,
+        ..
+    } = scratch;
+    if headers.is_empty() {
+        return Ok(0);
+    }
+    let slots = headers.iter_mut().zip(
+        iovecs
+            .iter_mut()
+            .zip(names.iter_mut().zip(controls.iter_mut())),
+    );
+    // `chunks_mut` panics on 0; a zero-length slot gets an empty buffer.
+    let mut empty: [u8; 0] = [];
+    let mut chunks = buffers.chunks_mut(slot_len.max(1));
+    for (header, (iov, (name, control))) in slots {
+        let buf = if slot_len == 0 {
+            &mut empty[..]
+        } else {
+            chunks.next().unwrap_or(&mut empty[..])
+        };
+        *iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        *header = libc::mmsghdr {
+            msg_hdr: receive_header(name, iov, control),
+            msg_len: 0,
+        };
+    }
+    let vlen = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
+    // SAFETY: every header points at a live iovec, name and control buffer
+    // of the scratch, and every iovec at its slot of `buffers` (or an empty
+    // buffer of length 0), all alive and unmoved for the call; no timeout.
+    let got = check(unsafe {
+        libc::recvmmsg(fd, headers.as_mut_ptr(), vlen, flags, std::ptr::null_mut())
+    })?;
+    let got = usize::try_from(got).unwrap_or(0).min(headers.len());
+    let mut slot_bufs = buffers.chunks(slot_len.max(1));
+    for header in headers.iter().take(got) {
+        let len = usize::try_from(header.msg_len).unwrap_or(usize::MAX);
+        // SAFETY: recvmmsg just filled in this header; its name and control
+        // buffers are the scratch's, still alive.
+        let msg = unsafe { decode_received(&header.msg_hdr, len, slot_len) };
+        let buf = if slot_len == 0 {
+            &[][..]
+        } else {
+            slot_bufs.next().unwrap_or(&[])
+        };
+        each(&msg, buf);
+    }
+    Ok(got)
 }
 
 /// Decodes the control messages of `msg`.
 ///
 /// # Safety
-/// `msg` must be a `msghdr` just filled in by `recvmsg` whose control
-/// buffer is still alive.
+/// `msg` must be a `msghdr` just filled in by `recvmsg` (or one entry of
+/// `recvmmsg`) whose control buffer is still alive.
 unsafe fn parse_control(msg: &libc::msghdr) -> Ancillary {
     let mut out = Ancillary::default();
     // SAFETY: `msg` is valid (caller); CMSG_FIRSTHDR checks the length.
