@@ -1,0 +1,13 @@
+//! The engine of `icmpkit sweep`: stateless, zmap-class ICMP host discovery.
+
+mod permutation;
+mod siphash;
+mod targets;
+mod validation;
+
+pub use permutation::{Iter, Permutation};
+pub use siphash::{derive_key, siphash24};
+pub use targets::{MAX_TARGETS, MIN_V6_PREFIX, TargetError, TargetSpace, TargetSpaceBuilder};
+pub use validation::{
+    MAX_PAYLOAD_LEN, MIN_PAYLOAD_LEN, ProbeFields, QuotedProbe, Stamp, Validator,
+};
