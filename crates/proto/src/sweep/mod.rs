@@ -1,11 +1,15 @@
 //! The engine of `icmpkit sweep`: stateless, zmap-class ICMP host discovery.
 
+mod pacing;
 mod permutation;
+mod seen;
 mod siphash;
 mod targets;
 mod validation;
 
+pub use pacing::{Pacer, Rate};
 pub use permutation::{Iter, Permutation};
+pub use seen::Seen;
 pub use siphash::{derive_key, siphash24};
 pub use targets::{MAX_TARGETS, MIN_V6_PREFIX, TargetError, TargetSpace, TargetSpaceBuilder};
 pub use validation::{
