@@ -1,5 +1,6 @@
 //! The engine of `icmpkit sweep`: stateless, zmap-class ICMP host discovery.
 
+mod engine;
 mod pacing;
 mod permutation;
 mod seen;
@@ -7,6 +8,10 @@ mod siphash;
 mod targets;
 mod validation;
 
+pub use engine::{
+    ErrorVerdict, MAX_SWEEP_TARGETS, Progress, QuotedEcho, ReplyVerdict, Sweep, SweepConfig,
+    SweepError,
+};
 pub use pacing::{Pacer, Rate};
 pub use permutation::{Iter, Permutation};
 pub use seen::Seen;
