@@ -145,7 +145,7 @@ mod tests {
     fn assert_bijective(n: u64, key: [u8; 16]) {
         let mut seen = vec![false; usize::try_from(n).unwrap()];
         let mut count = 0u64;
-        for index in Permutation::new(n.into(), key).iter() {
+        for index in &Permutation::new(n.into(), key) {
             let slot = &mut seen[usize::try_from(index).unwrap()];
             assert!(!*slot, "n = {n}: {index} came twice");
             *slot = true;

@@ -1,4 +1,4 @@
-//! SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
+//! SipHash-2-4 (Aumasson and Bernstein, "`SipHash`: a fast short-input PRF",
 //! 2012): the keyed hash behind the sweep's permutation and its reply
 //! validation.
 

@@ -233,7 +233,7 @@ fn silent_targets_end_after_the_cooldown() {
     let last = ms(3500);
     let end = last + Duration::from_secs(2);
     assert_eq!(sweep.next_wakeup(last), Some(end));
-    assert!(!sweep.is_done(end - Duration::from_nanos(1)));
+    assert!(!sweep.is_done(end.checked_sub(Duration::from_nanos(1)).unwrap()));
     assert!(sweep.is_done(end));
     assert_eq!(sweep.progress().sent, 8);
 }
