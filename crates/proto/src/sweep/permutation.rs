@@ -30,7 +30,7 @@ impl Permutation {
     ///
     /// # Panics
     ///
-    /// If `n` is 0 or above [`MAX_LEN`] (2^64).
+    /// If `n` is 0 or above 2^64.
     pub fn new(n: u128, key: [u8; 16]) -> Self {
         assert!(
             (1..=MAX_LEN).contains(&n),
