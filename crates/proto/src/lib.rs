@@ -20,3 +20,4 @@ pub mod multi;
 pub mod payload;
 pub mod ping;
 pub mod stats;
+pub mod sweep;

@@ -1,0 +1,37 @@
+//! The engine of `icmpkit sweep`: stateless, zmap-class ICMP host discovery.
+//!
+//! - [`TargetSpace`] (built by [`TargetSpaceBuilder`]): prefixes and
+//!   addresses, merged, excludes removed, numbered `0..len()`.
+//! - [`Permutation`]: the keyed pseudo-random order of the indices.
+//! - [`Validator`]: ident, seq and a payload tag derived from the per-run
+//!   key and the target address, so replies are checked with no table of
+//!   probes in flight; the payload also carries the send time (RTT).
+//! - [`Seen`]: one bit per target, for duplicates.
+//! - [`Pacer`]: the probe rate.
+//! - [`Sweep`]: all of these together. A send loop calls
+//!   [`Sweep::next_probes`] and [`Sweep::build_probe`], hands received Echo
+//!   Replies to [`Sweep::on_reply`] and ICMP errors to [`Sweep::on_error`],
+//!   and sleeps until [`Sweep::next_wakeup`] (`None`: done).
+//!
+//! Sans-IO as the rest of the crate: times are passed in.
+
+mod engine;
+mod pacing;
+mod permutation;
+mod seen;
+mod siphash;
+mod targets;
+mod validation;
+
+pub use engine::{
+    ErrorVerdict, MAX_SWEEP_TARGETS, Progress, QuotedEcho, ReplyVerdict, Sweep, SweepConfig,
+    SweepError,
+};
+pub use pacing::{Pacer, Rate};
+pub use permutation::{Iter, Permutation};
+pub use seen::Seen;
+pub use siphash::{derive_key, siphash24};
+pub use targets::{MAX_TARGETS, MIN_V6_PREFIX, TargetError, TargetSpace, TargetSpaceBuilder};
+pub use validation::{
+    MAX_PAYLOAD_LEN, MIN_PAYLOAD_LEN, ProbeFields, QuotedProbe, Stamp, Validator,
+};
