@@ -6,13 +6,14 @@
 mod decode;
 mod explain;
 mod ping;
+mod sweep;
 mod text;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Everything ICMP: decode captures, explain messages, ping.
+/// Everything ICMP: decode captures, explain messages, ping, sweep.
 #[derive(Debug, Parser)]
 #[command(name = "icmpkit", version, about, propagate_version = true)]
 struct Cli {
@@ -28,6 +29,8 @@ enum Command {
     Explain(explain::Args),
     /// Ping one or more hosts, iputils-style (and fping-style for several).
     Ping(Box<ping::Args>),
+    /// Discover the hosts of whole prefixes at high rate (stateless, zmap-class).
+    Sweep(sweep::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Ping(args) => ping::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -22,7 +22,10 @@ impl IcmpSocket {
         };
         let text = std::fs::read_to_string(table)?;
         drops_of(&text, inode).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("socket inode {inode} is not in {table}"))
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("socket inode {inode} is not in {table}"),
+            )
         })
     }
 }

@@ -332,15 +332,11 @@ impl IcmpSocket {
             .map_err(|e| self.context("cannot change O_NONBLOCK", &e))
     }
 
-    /// Asks for a receive buffer of `bytes` (`SO_RCVBUF`; the kernel
-    /// doubles it and caps it at `net.core.rmem_max`).
+    /// Asks for a receive buffer of `bytes`: `SO_RCVBUFFORCE` when allowed
+    /// (`CAP_NET_ADMIN`, so beyond `net.core.rmem_max`), else `SO_RCVBUF`
+    /// (capped at `net.core.rmem_max`); the kernel doubles it either way.
     pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        let value = c_int::try_from(bytes).unwrap_or(c_int::MAX);
-        self.set_int(
-            (libc::SOL_SOCKET, libc::SO_RCVBUF),
-            value,
-            &format!("cannot set SO_RCVBUF to {bytes}"),
-        )
+        self.set_buffer(libc::SO_RCVBUFFORCE, libc::SO_RCVBUF, bytes, "SO_RCVBUF")
     }
 
     /// The receive buffer size the kernel granted.
@@ -354,16 +350,21 @@ impl IcmpSocket {
     /// (`CAP_NET_ADMIN`, so beyond `net.core.wmem_max`), else `SO_SNDBUF`
     /// (capped at `net.core.wmem_max`); the kernel doubles it either way.
     pub fn set_send_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        self.set_buffer(libc::SO_SNDBUFFORCE, libc::SO_SNDBUF, bytes, "SO_SNDBUF")
+    }
+
+    /// Sets a buffer size with the `*FORCE` option (root: past the
+    /// `rmem_max`/`wmem_max` cap), falling back on the plain option.
+    fn set_buffer(&self, force: c_int, plain: c_int, bytes: usize, name: &str) -> io::Result<()> {
         let value = c_int::try_from(bytes).unwrap_or(c_int::MAX);
-        let fd = self.as_raw_fd();
-        match sys::set_option_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, value) {
+        match sys::set_option_int(self.as_raw_fd(), libc::SOL_SOCKET, force, value) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => self.set_int(
-                (libc::SOL_SOCKET, libc::SO_SNDBUF),
+                (libc::SOL_SOCKET, plain),
                 value,
-                &format!("cannot set SO_SNDBUF to {bytes}"),
+                &format!("cannot set {name} to {bytes}"),
             ),
-            Err(e) => Err(self.context(&format!("cannot set SO_SNDBUFFORCE to {bytes}"), &e)),
+            Err(e) => Err(self.context(&format!("cannot set {name}FORCE to {bytes}"), &e)),
         }
     }
 
