@@ -25,6 +25,7 @@
 #![allow(unsafe_code)]
 
 mod batch;
+mod clocks;
 mod denied;
 mod drops;
 mod error;
@@ -36,6 +37,7 @@ mod sys;
 mod transfer;
 
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
+pub use clocks::Clocks;
 pub use denied::{OpenDenied, SYSCTL_FIX};
 pub use error::NetError;
 pub use group::{

@@ -121,7 +121,7 @@ impl Run<'_> {
                     continue;
                 }
             };
-            let clocks = echo::Clocks::read();
+            let clocks = icmpkit_net::Clocks::read();
             let now = clocks.now;
             let Some((ident, seq, data)) =
                 echo::fields(self.version, received.icmp(buf), echo::Kind::Reply)

@@ -338,6 +338,7 @@ fn open_socket(version: IpVersion) -> Result<(IcmpSocket, IpVersion)> {
     socket.accept_only_replies_and_errors()?;
     socket.set_nonblocking(true)?;
     socket.set_recv_ttl(true)?;
+    socket.set_timestamps(true)?;
     // Room for bursts of replies; SO_RCVBUFFORCE when root.
     socket.set_recv_buffer_size(32 << 20)?;
     socket.set_send_buffer_size(4 << 20)?;

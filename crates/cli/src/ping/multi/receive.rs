@@ -131,7 +131,7 @@ pub fn receive(
                     continue;
                 }
             };
-            let clocks = echo::Clocks::read();
+            let clocks = icmpkit_net::Clocks::read();
             let icmp = received.icmp(&buf);
             let Some((ident, seq, data)) = echo::fields(version, icmp, echo::Kind::Reply) else {
                 continue;
