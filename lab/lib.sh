@@ -7,8 +7,8 @@
 #   lab_init myprefix            # unique prefix "myprefix<pid>", cleanup trap on EXIT
 #   lab_ns client; lab_ns router
 #   lab_link client c0 router r0
-#   lab_addr client c0 192.0.2.2/24; lab_addr router r0 192.0.2.1/24
-#   lab_exec client ping -c1 -W1 192.0.2.1
+#   lab_addr client c0 192.0.2.2/24; lab_addr router r0 192.0.2.254/24
+#   lab_exec client ping -c1 -W1 192.0.2.254
 #
 # Every namespace made with lab_ns is deleted by lab_cleanup, which lab_init
 # installs as the EXIT/INT/TERM trap, so a failing script leaves nothing behind.
@@ -72,7 +72,7 @@ lab_down() {
 # on router and server. Sets C4 R4 RS4 S4 C6 R6 RS6 S6 to the addresses.
 lab_chain() {
     local mtu=${1:-1280} ns
-    C4=192.0.2.2 R4=192.0.2.1 RS4=198.51.100.1 S4=198.51.100.2
+    C4=192.0.2.2 R4=192.0.2.254 RS4=198.51.100.1 S4=198.51.100.2
     C6=2001:db8:1::2 R6=2001:db8:1::1 RS6=2001:db8:2::1 S6=2001:db8:2::2
     lab_ns client
     lab_ns router

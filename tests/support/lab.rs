@@ -3,7 +3,7 @@
 //! `lab/chain.sh down` when the guard drops, even when the test fails.
 //!
 //! ```text
-//! client 192.0.2.2 / 2001:db8:1::2 --- router 192.0.2.1 | 198.51.100.1 --- server 198.51.100.2 / 2001:db8:2::2
+//! client 192.0.2.2 / 2001:db8:1::2 --- router 192.0.2.254 | 198.51.100.1 --- server 198.51.100.2 / 2001:db8:2::2
 //! ```
 //!
 //! Traffic goes only to these documentation addresses inside the lab's own
@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Client, router, server addresses.
 pub const CLIENT4: &str = "192.0.2.2";
 /// The router's client-side address.
-pub const ROUTER4: &str = "192.0.2.1";
+pub const ROUTER4: &str = "192.0.2.254";
 /// The server.
 pub const SERVER4: &str = "198.51.100.2";
 /// The client over IPv6.

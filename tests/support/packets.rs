@@ -11,7 +11,7 @@
 #![allow(dead_code)]
 
 /// The outer IPv4 source address.
-pub const SRC4: [u8; 4] = [192, 0, 2, 1];
+pub const SRC4: [u8; 4] = [192, 0, 2, 254];
 /// The outer IPv4 destination address (also the source of the quoted probe).
 pub const DST4: [u8; 4] = [198, 51, 100, 2];
 /// The outer IPv6 source address, `2001:db8::1`.

@@ -100,7 +100,7 @@ fn port_unreachable() -> Vec<u8> {
     v4(icmp(3, 3, [0; 4], &quoted_udp_v4()))
 }
 
-const PORT_UNREACHABLE_LINE: &str = "    1 192.0.2.1 → 198.51.100.2 ICMP Destination unreachable \
+const PORT_UNREACHABLE_LINE: &str = "    1 192.0.2.254 → 198.51.100.2 ICMP Destination unreachable \
      (Port unreachable) [UDP 198.51.100.2:33434 → 203.0.113.9:33435 ttl=1 ip_id=0xabcd]";
 
 // ----------------------------------------------------- malformed: the cases
@@ -130,7 +130,7 @@ fn icmp_shorter_than_8_bytes_v4_and_v6() {
     );
     assert_eq!(
         line,
-        "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request \
+        "    1 192.0.2.254 → 198.51.100.2 ICMP Echo (ping) request \
          [malformed: ICMPv4 header truncated: needs 8 bytes, only 4 present]"
     );
     assert_eq!(object["icmp_type"], json!(8));
@@ -163,7 +163,7 @@ fn ipv4_ihl_below_5() {
         assert_message_malformed(&packet, "IPv4 header: IHL 3 is below the minimum of 5");
     assert_eq!(
         line,
-        "    1 192.0.2.1 → 198.51.100.2 ICMP (no ICMP header) \
+        "    1 192.0.2.254 → 198.51.100.2 ICMP (no ICMP header) \
          [malformed: IPv4 header: IHL 3 is below the minimum of 5]"
     );
     assert_eq!(object["icmp_type"], Value::Null);
@@ -188,7 +188,7 @@ fn ipv4_header_with_40_bytes_of_options_decodes() {
     );
     assert_eq!(
         text_line(&packet),
-        "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1"
+        "    1 192.0.2.254 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1"
     );
     let (object, summary) = json_objects(&packet);
     assert_eq!(object["malformed"], Value::Null);
@@ -496,7 +496,7 @@ fn capture_cut_by_snaplen_leaves_the_checksum_unverified() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "    1 192.0.2.1 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1 [truncated]\n"
+        "    1 192.0.2.254 → 198.51.100.2 ICMP Echo (ping) request id=995 seq=1 [truncated]\n"
     );
 
     let run = icmpkit(&["decode", "--json", path], b"");

@@ -167,7 +167,7 @@ fn losses_errors_and_exit_code_agree_with_fping() {
         stderr.contains("10.200.0.1   : xmt/rcv/%loss = 2/2/0%, min/avg/max = "),
         "{stderr}"
     );
-    let prohibited = "ICMP Unreachable (Communication Administratively Prohibited) from 192.0.2.1 \
+    let prohibited = "ICMP Unreachable (Communication Administratively Prohibited) from 192.0.2.254 \
                       for ICMP Echo sent to 10.200.2.5";
     assert_eq!(stderr.matches(prohibited).count(), 2, "{stderr}");
     assert_eq!(
@@ -240,7 +240,7 @@ fn json_objects_are_typed_per_target() {
                     (v["icmp_type"].as_u64(), v["icmp_code"].as_u64()),
                     (Some(3), Some(13))
                 );
-                assert_eq!(v["from"], "192.0.2.1");
+                assert_eq!(v["from"], lab::ROUTER4);
                 assert_eq!(v["seq"], 1);
             }
             "timeout" => assert_eq!(v["seq"], 1),

@@ -83,7 +83,7 @@ impl Unreachable {
         near.ip(&[
             "link", "add", "ik-near", "type", "veth", "peer", "name", "ik-far", "netns", &far.name,
         ]);
-        near.ip(&["addr", "add", "192.0.2.1/24", "dev", "ik-near"]);
+        near.ip(&["addr", "add", "192.0.2.254/24", "dev", "ik-near"]);
         near.ip(&["addr", "add", "2001:db8:1::1/64", "dev", "ik-near", "nodad"]);
         near.ip(&["link", "set", "ik-near", "up"]);
         far.ip(&["addr", "add", "192.0.2.2/24", "dev", "ik-far"]);

@@ -363,16 +363,16 @@ mod tests {
     use std::vec;
 
     const V4: AddressPair = AddressPair::V4 {
-        src: Ipv4Addr::new(192, 168, 1, 10),
-        dst: Ipv4Addr::new(8, 8, 8, 8),
+        src: Ipv4Addr::new(192, 0, 2, 10),
+        dst: Ipv4Addr::new(198, 51, 100, 8),
     };
 
     /// A Linux-style SYN, 54321 -> 80, seq 0x01020304, window 64240, with
     /// MSS 1460, SACK permitted, timestamps and window scale 7 (40-byte
-    /// header); checksum 0x6e5d computed independently (Python).
+    /// header); checksum 0x53d9 computed independently (Python).
     const SYN: [u8; 40] = [
         0xd4, 0x31, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa,
-        0xf0, 0x6e, 0x5d, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x00, 0x12,
+        0xf0, 0x53, 0xd9, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x00, 0x12,
         0x34, 0x56, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
     ];
 
@@ -403,7 +403,7 @@ mod tests {
         assert!(p.has_flags(flags::SYN));
         assert!(!p.has_flags(flags::SYN | flags::ACK));
         assert_eq!(p.window_len(), 64240);
-        assert_eq!(p.checksum(), 0x6e5d);
+        assert_eq!(p.checksum(), 0x53d9);
         assert_eq!(p.urgent_at(), 0);
         assert_eq!(p.options(), &SYN[20..]);
         assert_eq!(p.payload(), &[] as &[u8]);

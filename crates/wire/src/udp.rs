@@ -224,8 +224,8 @@ mod tests {
     use std::vec::Vec;
 
     const V4: AddressPair = AddressPair::V4 {
-        src: Ipv4Addr::new(192, 168, 1, 10),
-        dst: Ipv4Addr::new(8, 8, 8, 8),
+        src: Ipv4Addr::new(192, 0, 2, 10),
+        dst: Ipv4Addr::new(198, 51, 100, 8),
     };
 
     fn v6() -> AddressPair {
@@ -237,9 +237,9 @@ mod tests {
 
     /// A Linux traceroute probe: port 45678 -> 33434, 32 bytes of data
     /// "@ABC...^_", checksum computed independently (Python) for
-    /// 192.168.1.10 -> 8.8.8.8.
+    /// 192.0.2.10 -> 198.51.100.8.
     fn probe() -> Vec<u8> {
-        let mut d = vec![0xb2, 0x6e, 0x82, 0x9a, 0x00, 0x28, 0x03, 0xce];
+        let mut d = vec![0xb2, 0x6e, 0x82, 0x9a, 0x00, 0x28, 0xe9, 0x49];
         d.extend(0x40..0x60u8);
         d
     }
@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(p.src_port(), 45678);
         assert_eq!(p.dst_port(), 33434);
         assert_eq!(p.len(), 40);
-        assert_eq!(p.checksum(), 0x03ce);
+        assert_eq!(p.checksum(), 0xe949);
         assert_eq!(p.payload(), &d[8..]);
         assert!(p.verify_checksum(&V4));
         assert!(!p.verify_checksum(&v6()));

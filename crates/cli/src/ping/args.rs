@@ -13,7 +13,7 @@ use anyhow::{Result, bail};
 #[command(
     after_help = "Examples:\n  icmpkit ping -c 3 127.0.0.1\n  icmpkit ping -6 -c 3 ::1\n  \
                         icmpkit ping -c 1 10.0.0.0/30 10.0.1.1 --json\n  \
-                        icmpkit ping --probe-interface eth0 192.0.2.1"
+                        icmpkit ping --probe-interface eth0 198.51.100.2"
 )]
 #[allow(clippy::struct_excessive_bools)] // one flag per iputils option
 pub struct Args {

@@ -375,8 +375,8 @@ mod tests {
             assert_eq!(icmpv4_error_text(t, c, info), want);
         }
         assert_eq!(
-            error("192.0.2.1", 1, "Time to live exceeded"),
-            "From 192.0.2.1 icmp_seq=1 Time to live exceeded"
+            error("198.51.100.1", 1, "Time to live exceeded"),
+            "From 198.51.100.1 icmp_seq=1 Time to live exceeded"
         );
         let cases6 = [
             (1, 0, 0, "Destination unreachable: No route"),

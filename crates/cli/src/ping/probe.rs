@@ -30,7 +30,7 @@
 //!
 //! A reply's state is shown as `(state reachable)` when it is not 0;
 //! errors about a probe (e.g. Destination Unreachable) read `... s0:
-//! Destination Host Unreachable from 192.0.2.1 seq=1`. With more than one
+//! Destination Host Unreachable from 198.51.100.1 seq=1`. With more than one
 //! probe a last line counts them. `--json` prints objects of `type`
 //! `probe_reply`, `timeout`, `error` and `summary` instead.
 //!

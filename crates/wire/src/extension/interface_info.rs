@@ -324,12 +324,12 @@ mod tests {
         IpAddr::V4(Ipv4Addr::new(a, b, c, d))
     }
 
-    /// Role incoming, ifIndex 3, IPv4 192.0.2.1, name "ge-0/0/0.0", MTU
+    /// Role incoming, ifIndex 3, IPv4 c0 00 02 01 (TEST-NET-1 host 1), name "ge-0/0/0.0", MTU
     /// 1500: c-type `0b00_00_1111`.
     const GE_PAYLOAD: [u8; 32] = [
         0x00, 0x00, 0x00, 0x03, // ifIndex 3
         0x00, 0x01, 0x00, 0x00, // AFI 1, reserved
-        0xc0, 0x00, 0x02, 0x01, // 192.0.2.1
+        0xc0, 0x00, 0x02, 0x01, // TEST-NET-1 host 1
         0x0c, b'g', b'e', b'-', // length 12 (1 + 10 + 1 NUL)
         b'0', b'/', b'0', b'/', //
         b'0', b'.', b'0', 0x00, //

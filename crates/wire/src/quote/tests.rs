@@ -5,21 +5,21 @@ use proptest::prelude::*;
 use std::string::ToString;
 use std::vec::Vec;
 
-/// A Linux traceroute UDP probe as sent with TTL 1: 192.168.1.10:45678 ->
-/// 8.8.8.8:33434, id 0x8f2c, 32 bytes of data "@A...^_" (60 bytes).
+/// A Linux traceroute UDP probe as sent with TTL 1: 192.0.2.10:45678 ->
+/// 198.51.100.8:33434, id 0x8f2c, 32 bytes of data "@A...^_" (60 bytes).
 /// Checksums computed independently (Python).
 fn v4_probe() -> Vec<u8> {
     let mut d = Vec::from([
-        0x45, 0x00, 0x00, 0x3c, 0x8f, 0x2c, 0x00, 0x00, 0x01, 0x11, 0x58, 0xc3, 0xc0, 0xa8, 0x01,
-        0x0a, 0x08, 0x08, 0x08, 0x08, // IPv4
-        0xb2, 0x6e, 0x82, 0x9a, 0x00, 0x28, 0x03, 0xce, // UDP
+        0x45, 0x00, 0x00, 0x3c, 0x8f, 0x2c, 0x00, 0x00, 0x01, 0x11, 0x3e, 0x3f, 0xc0, 0x00, 0x02,
+        0x0a, 0xc6, 0x33, 0x64, 0x08, // IPv4
+        0xb2, 0x6e, 0x82, 0x9a, 0x00, 0x28, 0xe9, 0x49, // UDP
     ]);
     d.extend(0x40..0x60u8);
     d
 }
 
-const V4_SRC: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 10);
-const V4_DST: Ipv4Addr = Ipv4Addr::new(8, 8, 8, 8);
+const V4_SRC: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
+const V4_DST: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 8);
 
 const V4_IP: QuotedIp = QuotedIp::V4 {
     ihl: 5,
@@ -31,7 +31,7 @@ const V4_IP: QuotedIp = QuotedIp::V4 {
     frag_offset: 0,
     ttl: 1,
     protocol: 17,
-    checksum: 0x58c3,
+    checksum: 0x3e3f,
     src: V4_SRC,
     dst: V4_DST,
 };
@@ -40,7 +40,7 @@ const PROBE_UDP: QuotedTransport = QuotedTransport::Udp {
     src_port: 45678,
     dst_port: 33434,
     length: 40,
-    checksum: 0x03ce,
+    checksum: 0xe949,
 };
 
 #[test]
@@ -89,7 +89,7 @@ fn rfc792_quote_of_28_bytes() {
             tcp_seq: None,
             icmp_ident: None,
             icmp_seq: None,
-            transport_checksum: Some(0x03ce),
+            transport_checksum: Some(0xe949),
         }
     );
 }
@@ -143,7 +143,7 @@ fn tcp_and_icmp_quotes_v4() {
     d[9] = 6;
     let syn = [
         0xd4, 0x31, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa,
-        0xf0, 0x6e, 0x5d, 0x00, 0x00,
+        0xf0, 0x53, 0xd9, 0x00, 0x00,
     ];
     d.extend(syn);
     for len in 28..=40 {
@@ -164,7 +164,7 @@ fn tcp_and_icmp_quotes_v4() {
         assert_eq!(ack_number, (len >= 32).then_some(0));
         assert_eq!(offset_flags, (len >= 34).then_some(0xa002));
         assert_eq!(window_len, (len >= 36).then_some(64240));
-        assert_eq!(checksum, (len >= 38).then_some(0x6e5d));
+        assert_eq!(checksum, (len >= 38).then_some(0x53d9));
         let id = q.probe_identity();
         assert_eq!(id.tcp_seq, Some(0x0102_0304));
         assert_eq!(id.transport_checksum, checksum);
@@ -250,16 +250,16 @@ fn malformed_v4() {
 
 const V6_SRC: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 const V6_DST: [u8; 16] = [
-    0x20, 0x01, 0x48, 0x60, 0x48, 0x60, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0x88,
+    0x20, 0x01, 0x0d, 0xb8, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0x88,
 ];
 
 /// A traceroute6 UDP probe, hop limit 1, flow label 0x9a3f1:
-/// `2001:db8::1`:45678 -> `2001:4860:4860::8888`:33434, 32 bytes of data.
+/// `2001:db8::1`:45678 -> `2001:db8:2::8888`:33434, 32 bytes of data.
 fn v6_probe() -> Vec<u8> {
     let mut d = Vec::from([0x60, 0x09, 0xa3, 0xf1, 0x00, 0x28, 0x11, 0x01]);
     d.extend(V6_SRC);
     d.extend(V6_DST);
-    d.extend([0xb2, 0x6e, 0x82, 0x9a, 0x00, 0x28, 0x6e, 0x8c]);
+    d.extend([0xb2, 0x6e, 0x82, 0x9a, 0x00, 0x28, 0xf1, 0x92]);
     d.extend(0x40..0x60u8);
     d
 }
@@ -284,7 +284,7 @@ fn real_probe_every_truncation_v6() {
         src_port: 45678,
         dst_port: 33434,
         length: 40,
-        checksum: 0x6e8c,
+        checksum: 0xf192,
     };
     for len in 0..=d.len() {
         let got = parse(&d[..len], IpVersion::V6);
@@ -311,8 +311,8 @@ fn real_probe_every_truncation_v6() {
     assert_eq!(id.ip_ident, None);
     assert_eq!(id.hop_limit, 1);
     assert_eq!((id.src_port, id.dst_port), (Some(45678), Some(33434)));
-    assert_eq!(id.transport_checksum, Some(0x6e8c));
-    assert_eq!(id.dst, "2001:4860:4860::8888".parse::<IpAddr>().unwrap());
+    assert_eq!(id.transport_checksum, Some(0xf192));
+    assert_eq!(id.dst, "2001:db8:2::8888".parse::<IpAddr>().unwrap());
 }
 
 /// The probe with a Destination Options header and a first Fragment header

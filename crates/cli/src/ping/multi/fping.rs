@@ -100,7 +100,7 @@ const UNREACHABLE: [&str; 16] = [
 ];
 
 /// fping's warning for an ICMP error about a probe, e.g. `ICMP Host
-/// Unreachable from 192.0.2.1 for ICMP Echo sent to 198.51.100.9`. fping
+/// Unreachable from 198.51.100.1 for ICMP Echo sent to 198.51.100.9`. fping
 /// names only ICMPv4 errors; ICMPv6 ones use iputils' wording after
 /// `ICMPv6 `.
 pub fn error_line(
@@ -229,22 +229,22 @@ mod tests {
 
     #[test]
     fn errors_use_fpings_names() {
-        let from: IpAddr = "192.0.2.1".parse().unwrap();
+        let from: IpAddr = "198.51.100.1".parse().unwrap();
         assert_eq!(
             error_line(IpVersion::V4, 3, 13, 0, from, "10.200.2.5"),
-            "ICMP Unreachable (Communication Administratively Prohibited) from 192.0.2.1 for ICMP Echo sent to 10.200.2.5"
+            "ICMP Unreachable (Communication Administratively Prohibited) from 198.51.100.1 for ICMP Echo sent to 10.200.2.5"
         );
         assert_eq!(
             error_line(IpVersion::V4, 3, 1, 0, from, "x"),
-            "ICMP Host Unreachable from 192.0.2.1 for ICMP Echo sent to x"
+            "ICMP Host Unreachable from 198.51.100.1 for ICMP Echo sent to x"
         );
         assert_eq!(
             error_line(IpVersion::V4, 3, 16, 0, from, "x"),
-            "ICMP Unreachable (Invalid Code) from 192.0.2.1 for ICMP Echo sent to x"
+            "ICMP Unreachable (Invalid Code) from 198.51.100.1 for ICMP Echo sent to x"
         );
         assert_eq!(
             error_line(IpVersion::V4, 11, 0, 0, from, "x"),
-            "ICMP Time Exceeded from 192.0.2.1 for ICMP Echo sent to x"
+            "ICMP Time Exceeded from 198.51.100.1 for ICMP Echo sent to x"
         );
     }
 }

@@ -251,10 +251,10 @@ fn invalid_replies_and_errors() {
     let now = start + Duration::from_millis(30);
 
     // From another address of the space, from outside it, altered.
-    let other = if target == v4("192.0.2.1") {
+    let other = if target == v4("192.0.2.3") {
         v4("192.0.2.2")
     } else {
-        v4("192.0.2.1")
+        v4("192.0.2.3")
     };
     assert_eq!(
         sweep.on_reply(now, other, ident, seq, &data, None),

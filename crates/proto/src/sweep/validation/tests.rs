@@ -34,7 +34,7 @@ impl Rng {
 #[test]
 fn accepts_its_own_replies() {
     let v = Validator::new(KEY);
-    for addr in [v4("192.0.2.1"), v4("198.51.100.200"), v6("2001:db8::1")] {
+    for addr in [v4("192.0.2.3"), v4("198.51.100.200"), v6("2001:db8::1")] {
         let sent = Duration::from_nanos(1_234_567_891);
         let data = payload(&v, addr, 2, sent, 56);
         let (ident, seq) = v.ident_seq(addr);
@@ -48,7 +48,7 @@ fn accepts_its_own_replies() {
 
 #[test]
 fn fields_are_stable_and_keyed() {
-    let addr = v4("192.0.2.1");
+    let addr = v4("192.0.2.3");
     let a = Validator::new(KEY).probe(addr, 0, Duration::ZERO);
     let b = Validator::new(KEY).probe(addr, 0, Duration::ZERO);
     let c = Validator::new(OTHER_KEY).probe(addr, 0, Duration::ZERO);
@@ -63,7 +63,7 @@ fn fields_are_stable_and_keyed() {
 #[test]
 fn rejects_forged_replies() {
     let v = Validator::new(KEY);
-    let target = v4("192.0.2.1");
+    let target = v4("192.0.2.3");
     let sent = Duration::from_millis(5);
     let good = payload(&v, target, 0, sent, 16);
     let (ident, seq) = v.ident_seq(target);
@@ -193,5 +193,5 @@ fn build_echo_v6_and_the_minimum_payload() {
 #[test]
 #[should_panic(expected = "build_echo: buffer of 10 bytes, need 24")]
 fn build_echo_short_buffer() {
-    Validator::new(KEY).build_echo(v4("192.0.2.1"), 0, Duration::ZERO, 0, &mut [0; 10]);
+    Validator::new(KEY).build_echo(v4("192.0.2.3"), 0, Duration::ZERO, 0, &mut [0; 10]);
 }

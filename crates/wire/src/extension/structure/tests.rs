@@ -25,14 +25,14 @@ const LABEL_16: MplsLabel = MplsLabel {
     ttl: 1,
 };
 
-/// RFC 5837: incoming interface with ifIndex 3, 192.0.2.1, name
+/// RFC 5837: incoming interface with ifIndex 3, TEST-NET-1 host 1, name
 /// "ge-0/0/0.0" and MTU 1500 (c-type 0x0f).
 const GE: [u8; 36] = [
     0x20, 0x00, 0xe3, 0xcd, // version 2, checksum
     0x00, 0x20, 0x02, 0x0f, // length 32, class 2, c-type: role 0, all four
     0x00, 0x00, 0x00, 0x03, // ifIndex 3
     0x00, 0x01, 0x00, 0x00, // AFI 1 (IPv4), reserved
-    0xc0, 0x00, 0x02, 0x01, // 192.0.2.1
+    0xc0, 0x00, 0x02, 0x01, // TEST-NET-1 host 1
     0x0c, b'g', b'e', b'-', // name length 12
     b'0', b'/', b'0', b'/', //
     b'0', b'.', b'0', 0x00, // NUL padding
