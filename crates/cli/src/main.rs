@@ -5,6 +5,7 @@
 
 mod decode;
 mod explain;
+mod input;
 mod ping;
 mod sweep;
 mod text;

@@ -12,7 +12,7 @@ mod report;
 mod single;
 mod targets;
 
-use std::io::{self, BufRead};
+use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -78,7 +78,7 @@ impl Plan {
         };
         let mut specs = args.targets.clone();
         if let Some(file) = &args.file {
-            specs.extend(read_target_file(file)?);
+            specs.extend(crate::input::read_list(file).context("--file")?);
         }
         if specs.is_empty() {
             bail!("no targets: name at least one host (or --file FILE)");
@@ -255,40 +255,9 @@ impl Plan {
     }
 }
 
-fn read_target_file(path: &str) -> Result<Vec<String>> {
-    let reader: Box<dyn BufRead> = if path == "-" {
-        Box::new(io::BufReader::new(io::stdin()))
-    } else {
-        Box::new(io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("cannot open --file {path}"))?,
-        ))
-    };
-    let mut out = Vec::new();
-    for line in reader.lines() {
-        let line = line.with_context(|| format!("cannot read --file {path}"))?;
-        let line = line.split('#').next().unwrap_or("").trim();
-        if !line.is_empty() {
-            out.push(line.to_owned());
-        }
-    }
-    Ok(out)
-}
-
 /// 64 random bits for the per-run nonce and the raw identifier.
 fn random_u64() -> u64 {
-    use std::io::Read as _;
-    let mut bytes = [0u8; 8];
-    if std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .is_ok()
-    {
-        return u64::from_ne_bytes(bytes);
-    }
-    // Fall back on time and pid: unique enough to tell runs apart.
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (u64::from(t.subsec_nanos()) << 32) ^ t.as_secs() ^ u64::from(std::process::id())
+    u64::from_ne_bytes(crate::input::random_bytes())
 }
 
 /// Whether this process may use root-only ping options (short intervals,
@@ -352,7 +321,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             flood: plan.flood,
             timestamps: plan.timestamps,
             verbose: plan.verbose,
-            numeric: plan.numeric || target.name.parse::<std::net::IpAddr>().is_ok(),
+            names: report::SenderNames::new(
+                plan.numeric || target.name.parse::<std::net::IpAddr>().is_ok(),
+            ),
         })
     };
     reporter.start(&header)?;

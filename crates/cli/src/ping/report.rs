@@ -98,24 +98,49 @@ pub struct Text<W: Write> {
     pub timestamps: bool,
     /// -v: identifiers on reply lines.
     pub verbose: bool,
-    /// -n (or a numeric target): no reverse lookups of senders.
-    pub numeric: bool,
+    /// How senders are printed.
+    pub names: SenderNames,
 }
 
-impl<W: Write> Text<W> {
-    /// How a sender is printed: the address, or `name (address)` when
-    /// lookups are wanted and one finds a name. Only lines that are printed
-    /// pay for this.
-    fn sender(&self, addr: IpAddr) -> String {
-        match (!self.numeric)
+/// How a sender is printed: the address, or `name (address)` when reverse
+/// lookups are wanted (not -n, target named by host name) and one finds a
+/// name. Only printed lines pay for it, and as iputils does, the last
+/// answer is kept, so a steady run looks its one sender up once.
+#[derive(Debug, Default)]
+pub struct SenderNames {
+    numeric: bool,
+    last: Option<(IpAddr, String)>,
+}
+
+impl SenderNames {
+    /// Names looked up unless `numeric`.
+    pub fn new(numeric: bool) -> Self {
+        Self {
+            numeric,
+            last: None,
+        }
+    }
+
+    /// The printed form of `addr`.
+    fn text(&mut self, addr: IpAddr) -> String {
+        if let Some((last, text)) = &self.last
+            && *last == addr
+        {
+            return text.clone();
+        }
+        let text = match (!self.numeric)
             .then(|| icmpkit_net::reverse_lookup(addr))
             .flatten()
         {
             Some(name) => format!("{name} ({addr})"),
             None => addr.to_string(),
-        }
+        };
+        self.last = Some((addr, text.clone()));
+        text
     }
+}
 
+impl<W: Write> Text<W> {
     fn line(&mut self, text: &str) -> io::Result<()> {
         if self.timestamps {
             let now = SystemTime::now()
@@ -150,7 +175,7 @@ impl<W: Write> Reporter for Text<W> {
             self.out.write_all(b"\x08 \x08")?;
             return self.out.flush();
         }
-        let from = self.sender(r.from);
+        let from = self.names.text(r.from);
         let line = iputils::reply(&iputils::ReplyLine {
             bytes: r.bytes,
             from: &from,
@@ -173,7 +198,7 @@ impl<W: Write> Reporter for Text<W> {
             return self.out.flush();
         }
         let text = iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info);
-        let from = self.sender(e.from);
+        let from = self.names.text(e.from);
         self.line(&iputils::error(&from, e.seq, &text))
     }
 

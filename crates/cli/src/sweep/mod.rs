@@ -7,7 +7,7 @@
 
 mod output;
 
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -122,7 +122,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         rate,
         retries,
         payload_len: 16,
-        key: random_key(),
+        key: crate::input::random_bytes(),
         cooldown,
     };
     let start = Instant::now();
@@ -349,7 +349,7 @@ fn open_socket(version: IpVersion) -> Result<(IcmpSocket, IpVersion)> {
 fn target_space(args: &Args) -> Result<TargetSpace> {
     let mut specs = args.targets.clone();
     if let Some(file) = &args.file {
-        specs.extend(read_list(file)?);
+        specs.extend(crate::input::read_list(file)?);
     }
     if specs.is_empty() {
         bail!("no targets: give addresses or prefixes (or -f FILE)");
@@ -372,7 +372,7 @@ fn target_space(args: &Args) -> Result<TargetSpace> {
         let excludes = if parse_spec(exclude).is_ok() {
             vec![exclude.clone()]
         } else {
-            read_list(exclude).with_context(|| {
+            crate::input::read_list(exclude).with_context(|| {
                 format!("--exclude {exclude}: not an address, prefix or readable file")
             })?
         };
@@ -410,42 +410,6 @@ fn parse_spec(spec: &str) -> Result<(IpAddr, Option<u8>)> {
         })
         .transpose()?;
     Ok((addr, len))
-}
-
-/// The non-comment lines of FILE (`-`: stdin).
-fn read_list(path: &str) -> Result<Vec<String>> {
-    let reader: Box<dyn BufRead> = if path == "-" {
-        Box::new(io::BufReader::new(io::stdin()))
-    } else {
-        Box::new(io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?,
-        ))
-    };
-    let mut out = Vec::new();
-    for line in reader.lines() {
-        let line = line.with_context(|| format!("cannot read {path}"))?;
-        let line = line.split('#').next().unwrap_or("").trim();
-        if !line.is_empty() {
-            out.push(line.to_owned());
-        }
-    }
-    Ok(out)
-}
-
-/// The per-run secret.
-fn random_key() -> [u8; 16] {
-    use std::io::Read as _;
-    let mut key = [0u8; 16];
-    if std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut key))
-        .is_err()
-    {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        key[..16].copy_from_slice(&(t.as_nanos() ^ u128::from(std::process::id())).to_le_bytes());
-    }
-    key
 }
 
 /// The progress line on stderr: shown when stderr is a terminal and the

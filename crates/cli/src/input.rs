@@ -1,0 +1,72 @@
+//! What several subcommands read the same way: lists of targets from a
+//! file, and per-run randomness.
+
+use std::io::{self, BufRead, Read as _};
+
+use anyhow::{Context, Result};
+
+/// The non-empty lines of FILE (`-`: standard input), each cut at a `#`
+/// comment and trimmed.
+pub fn read_list(path: &str) -> Result<Vec<String>> {
+    let reader: Box<dyn BufRead> = if path == "-" {
+        Box::new(io::BufReader::new(io::stdin()))
+    } else {
+        Box::new(io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?,
+        ))
+    };
+    let mut out = Vec::new();
+    for line in reader.lines() {
+        let line = line.with_context(|| format!("cannot read {path}"))?;
+        let line = line.split('#').next().unwrap_or("").trim();
+        if !line.is_empty() {
+            out.push(line.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// `N` random bytes from the kernel; should `/dev/urandom` be unreadable,
+/// bytes from the clock and the process id, unique enough to tell runs
+/// apart (they key no secret that matters beyond one run).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_err()
+    {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let seed = (t.as_nanos() ^ u128::from(std::process::id())).to_le_bytes();
+        for (b, s) in bytes.iter_mut().zip(seed.iter().cycle()) {
+            *b = *s;
+        }
+    }
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_drop_comments_and_blank_lines() {
+        let path = std::env::temp_dir().join(format!("icmpkit-list-{}", std::process::id()));
+        std::fs::write(&path, "10.0.0.1 # a\n\n  # only a comment\n::1\n").unwrap();
+        let list = read_list(path.to_str().unwrap()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(list, ["10.0.0.1", "::1"]);
+        assert!(
+            read_list("/no/such/list")
+                .unwrap_err()
+                .to_string()
+                .starts_with("cannot open /no/such/list")
+        );
+    }
+
+    #[test]
+    fn random_bytes_differ_between_calls() {
+        assert_ne!(random_bytes::<16>(), random_bytes::<16>());
+    }
+}
