@@ -3,7 +3,7 @@
 use std::io;
 
 use crate::denied::OpenDenied;
-use crate::socket::SocketKind;
+use crate::socket::{SocketKind, Transport};
 use icmpkit_wire::IpVersion;
 
 /// An error of this crate's setup steps (opening sockets, reading the
@@ -22,6 +22,16 @@ pub enum NetError {
         version: IpVersion,
         /// The kind asked for.
         kind: SocketKind,
+        /// What the kernel said.
+        source: io::Error,
+    },
+    /// A raw UDP or TCP socket could not be opened.
+    #[error("cannot open a raw {} socket over IPv{}: {source}{}", transport.name(), version.number(), hint(SocketKind::Raw, source))]
+    OpenTransport {
+        /// The IP version asked for.
+        version: IpVersion,
+        /// The transport asked for.
+        transport: Transport,
         /// What the kernel said.
         source: io::Error,
     },

@@ -46,6 +46,6 @@ pub use group::{
 pub use icmpkit_wire::IpVersion;
 pub use resolve::{reverse_lookup, source_address_for};
 pub use socket::{
-    IcmpSocket, PmtuMode, SocketChoice, SocketKind, V4_REPLIES_AND_ERRORS, V6_REPLIES_AND_ERRORS,
+    IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS, V6_REPLIES_AND_ERRORS,
 };
 pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime};

@@ -84,6 +84,37 @@ pub struct IcmpSocket {
     fd: OwnedFd,
     version: IpVersion,
     kind: SocketKind,
+    /// The IP protocol of a raw socket opened with
+    /// [`IcmpSocket::open_raw_transport`]; `None` for ICMP.
+    transport: Option<Transport>,
+}
+
+/// A transport protocol a prober sends raw (see
+/// [`IcmpSocket::open_raw_transport`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// UDP (protocol 17).
+    Udp,
+    /// TCP (protocol 6).
+    Tcp,
+}
+
+impl Transport {
+    /// The IP protocol number.
+    pub const fn number(self) -> u8 {
+        match self {
+            Self::Udp => 17,
+            Self::Tcp => 6,
+        }
+    }
+
+    /// "UDP" or "TCP".
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+        }
+    }
 }
 
 impl IcmpSocket {
@@ -123,7 +154,46 @@ impl IcmpSocket {
             SocketKind::Dgram => libc::SOCK_DGRAM,
         };
         let fd = sys::socket(domain, sock_type, protocol)?;
-        Ok(Self { fd, version, kind })
+        Ok(Self {
+            fd,
+            version,
+            kind,
+            transport: None,
+        })
+    }
+
+    /// Opens a raw socket of `transport` (UDP or TCP) for a prober that
+    /// builds the transport header itself (ports, sequence number,
+    /// checksum; the kernel builds the IP header, with the TTL, TOS and
+    /// path MTU options of this type). Sending, options and receiving work
+    /// as for a raw ICMP socket; what it receives is every packet of that
+    /// protocol the host gets (a raw IPv4 socket with the IP header),
+    /// which is how a TCP prober sees a SYN-ACK or RST. Needs
+    /// `CAP_NET_RAW`.
+    pub fn open_raw_transport(version: IpVersion, transport: Transport) -> Result<Self, NetError> {
+        let domain = match version {
+            IpVersion::V4 => libc::AF_INET,
+            IpVersion::V6 => libc::AF_INET6,
+        };
+        let fd = sys::socket(domain, libc::SOCK_RAW, c_int::from(transport.number())).map_err(
+            |source| NetError::OpenTransport {
+                version,
+                transport,
+                source,
+            },
+        )?;
+        Ok(Self {
+            fd,
+            version,
+            kind: SocketKind::Raw,
+            transport: Some(transport),
+        })
+    }
+
+    /// The transport of a socket from [`IcmpSocket::open_raw_transport`];
+    /// `None` for an ICMP socket.
+    pub fn transport(&self) -> Option<Transport> {
+        self.transport
     }
 
     /// The IP version.
@@ -138,7 +208,10 @@ impl IcmpSocket {
 
     /// "raw ICMPv4 socket" and the like, for messages.
     pub(crate) fn describe(&self) -> String {
-        format!("{} {} socket", self.kind, icmp_name(self.version))
+        match self.transport {
+            Some(t) => format!("raw {} over IPv{} socket", t.name(), self.version.number()),
+            None => format!("{} {} socket", self.kind, icmp_name(self.version)),
+        }
     }
 
     /// Adds what was attempted to an error.

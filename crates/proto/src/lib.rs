@@ -15,9 +15,12 @@
 //!   [`ping::PingSession`] state machine.
 //! - [`stats`]: [`stats::Statistics`], iputils' counters and RTT arithmetic.
 //! - [`multi`]: [`multi::Scheduler`], many targets at a global rate.
+//! - [`sweep`]: the stateless high-rate sweep engine.
+//! - [`trace`]: traceroute, multipath discovery (MDA) and path MTU walks.
 
 pub mod multi;
 pub mod payload;
 pub mod ping;
 pub mod stats;
 pub mod sweep;
+pub mod trace;

@@ -97,6 +97,15 @@ pub enum AddressPair {
 }
 
 impl AddressPair {
+    /// The pair of `src` and `dst`; `None` when their versions differ.
+    pub const fn new(src: IpAddr, dst: IpAddr) -> Option<Self> {
+        match (src, dst) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => Some(Self::V4 { src, dst }),
+            (IpAddr::V6(src), IpAddr::V6(dst)) => Some(Self::V6 { src, dst }),
+            _ => None,
+        }
+    }
+
     /// The IP version of the pair.
     pub const fn version(&self) -> IpVersion {
         match self {

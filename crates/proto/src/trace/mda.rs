@@ -1,0 +1,496 @@
+//! Multipath discovery (`icmpkit trace --mda`): every interface of every
+//! load-balanced path, hop by hop, with the MDA stopping rule
+//! ([`flows_needed`]), probed in rounds as Diamond-Miner does.
+//!
+//! Every TTL is probed with flows `0..F(t)`, the same flow ids at every
+//! TTL, so the answers of flow `f` at TTLs `t` and `t+1` give a link. After
+//! each round, for every node `v` at TTL `t-1` the flows that crossed it
+//! are counted, with the next hops they revealed; when fewer than
+//! `n_k` (k = next hops seen) crossed `v`, `F(t)` grows so that, with
+//! flows spread evenly, `n_k` will (`F(t-1) · n_k / flows(v)`). `F(t-1)`
+//! then grows to `F(t)` so every new flow at `t` has a known predecessor.
+//! A round sends all the new probes at once; the next round is planned
+//! when the last of them is answered or given up on. It ends when no TTL
+//! needs more flows.
+//!
+//! The path's end is the lowest TTL where every flow got a final answer
+//! (the destination or an unreachable error); before it is known, each
+//! round looks `window` TTLs further, and a gap of `gap_limit` TTLs
+//! without any answer ends the search.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use crate::trace::{Answer, Confidence, MAX_FLOWS, MAX_PROBES, ProbeSpec, Wait, flows_needed};
+
+/// The settings of an [`Mda`] run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MdaConfig {
+    /// The first TTL probed.
+    pub first_ttl: u8,
+    /// The last TTL probed.
+    pub max_ttl: u8,
+    /// The stopping rule's confidence.
+    pub confidence: Confidence,
+    /// How long to wait for answers (traceroute's MAX,HERE,NEAR).
+    pub wait: Wait,
+    /// Probes one hop may get back to back.
+    pub hop_burst: u8,
+    /// After the burst, the least time between two probes to one hop.
+    pub hop_interval: Duration,
+    /// TTLs added to the search per round until the end is found.
+    pub window: u8,
+    /// TTLs in a row without any answer that end the search.
+    pub gap_limit: u8,
+    /// The most probes the run may send.
+    pub max_probes: usize,
+}
+
+impl Default for MdaConfig {
+    fn default() -> Self {
+        Self {
+            first_ttl: 1,
+            max_ttl: 30,
+            confidence: Confidence::P95,
+            wait: Wait::default(),
+            hop_burst: 16,
+            hop_interval: Duration::from_millis(1),
+            window: 8,
+            gap_limit: 5,
+            max_probes: 20_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Queued,
+    Sent { at: Instant },
+    Answered(Answer),
+    Lost,
+}
+
+/// What one flow got at one TTL.
+#[derive(Debug, Clone, Copy)]
+enum Seen<'a> {
+    Answer(&'a Answer),
+    Lost,
+}
+
+impl<'a> Seen<'a> {
+    fn answer(self) -> Option<&'a Answer> {
+        match self {
+            Self::Answer(a) => Some(a),
+            Self::Lost => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Probe {
+    ttl: u8,
+    flow: u16,
+    state: State,
+}
+
+/// One interface seen at a hop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MdaInterface {
+    /// Its address.
+    pub addr: IpAddr,
+    /// How many flows it answered.
+    pub flows: usize,
+    /// Whether its answers end the path (destination, unreachable).
+    pub is_final: bool,
+    /// The least round-trip time of its answers.
+    pub min_rtt: Duration,
+    /// A traceroute annotation (`!H`, ...) of its answers, if any.
+    pub annotation: Option<String>,
+}
+
+/// The interfaces of one TTL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MdaHop {
+    /// The TTL.
+    pub ttl: u8,
+    /// The interfaces, by address.
+    pub interfaces: Vec<MdaInterface>,
+    /// Flows probed at this TTL.
+    pub flows: usize,
+    /// Flows that got no answer.
+    pub unanswered: usize,
+}
+
+/// A link between consecutive hops, seen on at least one flow; `None`
+/// stands for a hop that did not answer that flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MdaLink {
+    /// The TTL of `from` (`to` is at `ttl + 1`).
+    pub ttl: u8,
+    /// The near side.
+    pub from: Option<IpAddr>,
+    /// The far side.
+    pub to: Option<IpAddr>,
+}
+
+/// The state machine of a multipath discovery.
+#[derive(Debug, Clone)]
+pub struct Mda {
+    config: MdaConfig,
+    probes: Vec<Probe>,
+    /// `[ttl - first][flow]` = probe number.
+    grid: Vec<Vec<usize>>,
+    queue: VecDeque<usize>,
+    outstanding: usize,
+    rounds: u32,
+    done: bool,
+    hop_sends: Vec<(u8, Option<Instant>)>,
+    duplicates: u64,
+    late: u64,
+}
+
+impl Mda {
+    /// A run with `config` (first TTL at most max TTL, validated by the
+    /// caller). The first round is planned at once.
+    pub fn new(config: MdaConfig) -> Self {
+        let hops = usize::from(config.max_ttl.saturating_sub(config.first_ttl)) + 1;
+        let mut mda = Self {
+            config,
+            probes: Vec::new(),
+            grid: vec![Vec::new(); hops],
+            queue: VecDeque::new(),
+            outstanding: 0,
+            rounds: 0,
+            done: false,
+            hop_sends: vec![(0, None); hops],
+            duplicates: 0,
+            late: 0,
+        };
+        mda.plan_round();
+        mda
+    }
+
+    /// Rounds planned so far.
+    pub fn rounds(&self) -> u32 {
+        self.rounds
+    }
+
+    /// Probes sent or queued so far.
+    pub fn probes_sent(&self) -> usize {
+        self.probes.len() - self.queue.len()
+    }
+
+    /// Second answers to one probe, and answers after their probe was
+    /// given up on.
+    pub fn duplicates_and_late(&self) -> (u64, u64) {
+        (self.duplicates, self.late)
+    }
+
+    fn index(&self, ttl: u8) -> usize {
+        usize::from(ttl - self.config.first_ttl)
+    }
+
+    fn ttl(&self, index: usize) -> u8 {
+        self.config
+            .first_ttl
+            .saturating_add(u8::try_from(index).unwrap_or(u8::MAX))
+    }
+
+    /// What `flow` got at hop index `h`; `None` when not probed or still
+    /// waiting.
+    fn answer(&self, h: usize, flow: usize) -> Option<Seen<'_>> {
+        let &number = self.grid.get(h)?.get(flow)?;
+        match &self.probes[number].state {
+            State::Answered(a) => Some(Seen::Answer(a)),
+            State::Lost => Some(Seen::Lost),
+            _ => None,
+        }
+    }
+
+    /// The lowest hop index where every probed flow got a final answer.
+    fn end_index(&self) -> Option<usize> {
+        (0..self.grid.len()).find(|&h| {
+            let flows = self.grid[h].len();
+            flows > 0
+                && (0..flows).all(|f| {
+                    matches!(self.answer(h, f), Some(Seen::Answer(a)) if a.outcome.is_final())
+                })
+        })
+    }
+
+    /// The highest hop index that may be probed this round.
+    fn horizon(&self) -> usize {
+        let last = self.grid.len() - 1;
+        if let Some(end) = self.end_index() {
+            return end;
+        }
+        let probed = self.grid.iter().rposition(|g| !g.is_empty());
+        let Some(probed) = probed else {
+            return last.min(usize::from(self.config.window.max(1)) - 1);
+        };
+        // A long run of silent TTLs ends the search.
+        let answered = |h: usize| (0..self.grid[h].len()).any(|f| matches!(self.answer(h, f), Some(Seen::Answer(_))));
+        let gap = (0..=probed).rev().take_while(|&h| !answered(h)).count();
+        if gap >= usize::from(self.config.gap_limit.max(1)) {
+            return probed;
+        }
+        last.min(probed + usize::from(self.config.window.max(1)))
+    }
+
+    /// The flows hop index `h` needs by the stopping rule, given what is
+    /// known of hop `h - 1`.
+    fn flows_wanted(&self, h: usize) -> usize {
+        let confidence = self.config.confidence;
+        let here: Vec<Option<IpAddr>> = (0..self.grid[h].len())
+            .map(|f| self.answer(h, f).and_then(Seen::answer).map(|a| a.from))
+            .collect();
+        let distinct_here = here.iter().flatten().collect::<BTreeSet<_>>().len();
+        let source_rule = flows_needed(distinct_here, confidence);
+        if h == 0 || self.grid[h - 1].is_empty() {
+            return source_rule;
+        }
+        // Per predecessor: flows that crossed it at h-1, and the next hops
+        // those flows showed at h.
+        let previous = self.grid[h - 1].len();
+        let mut crossed: BTreeMap<IpAddr, (usize, usize, BTreeSet<IpAddr>)> = BTreeMap::new();
+        for f in 0..previous {
+            let Some(Seen::Answer(a)) = self.answer(h - 1, f) else {
+                continue;
+            };
+            if a.outcome.is_final() {
+                continue;
+            }
+            let entry = crossed.entry(a.from).or_default();
+            entry.0 += 1;
+            if let Some(next) = here.get(f) {
+                entry.1 += 1;
+                if let Some(addr) = next {
+                    entry.2.insert(*addr);
+                }
+            }
+        }
+        if crossed.is_empty() {
+            // Nothing known before this hop (silent, or all final).
+            return if (0..previous).any(|f| matches!(self.answer(h - 1, f), Some(Seen::Lost))) {
+                source_rule.max(previous)
+            } else {
+                0
+            };
+        }
+        crossed
+            .values()
+            .map(|(through, probed_next, next_hops)| {
+                let n = flows_needed(next_hops.len(), confidence);
+                if *probed_next >= n {
+                    self.grid[h].len()
+                } else {
+                    // Spread evenly, `through / previous` of the flows cross it.
+                    (previous * n).div_ceil(*through)
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Plans the next round: queues the probes every TTL still needs.
+    fn plan_round(&mut self) {
+        let horizon = self.horizon();
+        let mut wanted: Vec<usize> = (0..=horizon).map(|h| self.flows_wanted(h)).collect();
+        for h in (1..wanted.len()).rev() {
+            wanted[h - 1] = wanted[h - 1].max(wanted[h]);
+        }
+        let mut added = 0;
+        for (h, &want) in wanted.iter().enumerate() {
+            let want = want.min(usize::from(MAX_FLOWS));
+            while self.grid[h].len() < want && self.probes.len() < self.config.max_probes.min(MAX_PROBES) {
+                let flow = u16::try_from(self.grid[h].len()).unwrap_or(u16::MAX);
+                let number = self.probes.len();
+                self.probes.push(Probe {
+                    ttl: self.ttl(h),
+                    flow,
+                    state: State::Queued,
+                });
+                self.grid[h].push(number);
+                self.queue.push_back(number);
+                added += 1;
+            }
+        }
+        if added == 0 {
+            self.done = true;
+        } else {
+            self.rounds += 1;
+        }
+    }
+
+    /// When the probe at the head of the queue may go, if pacing holds it.
+    fn blocked_until(&self, now: Instant) -> Option<Instant> {
+        let &number = self.queue.front()?;
+        let (burst, last) = self.hop_sends[self.index(self.probes[number].ttl)];
+        let last = last?;
+        let at = last + self.config.hop_interval;
+        (burst >= self.config.hop_burst.max(1) && at > now).then_some(at)
+    }
+
+    /// The next probe to send at `now` (marked sent at `now`).
+    pub fn next_probe(&mut self, now: Instant) -> Option<ProbeSpec> {
+        if self.done || self.blocked_until(now).is_some() {
+            return None;
+        }
+        let number = self.queue.pop_front()?;
+        let probe = &mut self.probes[number];
+        probe.state = State::Sent { at: now };
+        let (ttl, flow) = (probe.ttl, probe.flow);
+        let h = self.index(ttl);
+        let (burst, last) = &mut self.hop_sends[h];
+        let rested = last.is_none_or(|at| now.duration_since(at) >= self.config.hop_interval);
+        *burst = if rested { 1 } else { burst.saturating_add(1) };
+        *last = Some(now);
+        self.outstanding += 1;
+        Some(ProbeSpec {
+            number: u16::try_from(number).unwrap_or(u16::MAX),
+            ttl,
+            flow,
+        })
+    }
+
+    /// Records the answer to probe `number`; false for duplicates, late
+    /// answers and unknown numbers.
+    pub fn on_answer(&mut self, number: u16, answer: Answer) -> bool {
+        let Some(probe) = self.probes.get_mut(usize::from(number)) else {
+            return false;
+        };
+        match probe.state {
+            State::Sent { .. } => {}
+            State::Answered(_) => {
+                self.duplicates += 1;
+                return false;
+            }
+            _ => {
+                self.late += 1;
+                return false;
+            }
+        }
+        probe.state = State::Answered(answer);
+        self.outstanding -= 1;
+        self.maybe_next_round();
+        true
+    }
+
+    fn maybe_next_round(&mut self) {
+        if self.outstanding == 0 && self.queue.is_empty() && !self.done {
+            self.plan_round();
+        }
+    }
+
+    /// The round trip of the first answered flow at hop index `h`.
+    fn first_rtt(&self, h: usize) -> Option<Duration> {
+        let numbers = self.grid.get(h)?;
+        numbers.iter().find_map(|&n| match &self.probes[n].state {
+            State::Answered(a) => Some(a.rtt),
+            _ => None,
+        })
+    }
+
+    fn timeout(&self, ttl: u8) -> Duration {
+        let h = self.index(ttl);
+        self.config.wait.timeout(self.first_rtt(h), self.first_rtt(h + 1))
+    }
+
+    /// Gives up on probes whose wait ended by `now`.
+    pub fn expire(&mut self, now: Instant) {
+        for i in 0..self.probes.len() {
+            if let State::Sent { at } = self.probes[i].state
+                && now.duration_since(at) >= self.timeout(self.probes[i].ttl)
+            {
+                self.probes[i].state = State::Lost;
+                self.outstanding -= 1;
+            }
+        }
+        self.maybe_next_round();
+    }
+
+    /// When to call [`Mda::expire`] or [`Mda::next_probe`] again; `None`
+    /// once done.
+    pub fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        if self.done {
+            return None;
+        }
+        if !self.queue.is_empty() {
+            return Some(self.blocked_until(now).unwrap_or(now));
+        }
+        self.probes
+            .iter()
+            .filter_map(|p| match p.state {
+                State::Sent { at } => Some(at + self.timeout(p.ttl)),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Whether the discovery is complete.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The hops up to the end of the path, with their interfaces.
+    pub fn hops(&self) -> Vec<MdaHop> {
+        let last = self.end_index().unwrap_or_else(|| {
+            self.grid.iter().rposition(|g| !g.is_empty()).unwrap_or(0)
+        });
+        (0..=last.min(self.grid.len() - 1))
+            .map(|h| {
+                let mut interfaces: BTreeMap<IpAddr, MdaInterface> = BTreeMap::new();
+                let mut unanswered = 0;
+                for f in 0..self.grid[h].len() {
+                    match self.answer(h, f) {
+                        Some(Seen::Answer(a)) => {
+                            let entry = interfaces.entry(a.from).or_insert_with(|| MdaInterface {
+                                addr: a.from,
+                                flows: 0,
+                                is_final: a.outcome.is_final(),
+                                min_rtt: a.rtt,
+                                annotation: a.outcome.annotation(),
+                            });
+                            entry.flows += 1;
+                            entry.min_rtt = entry.min_rtt.min(a.rtt);
+                        }
+                        _ => unanswered += 1,
+                    }
+                }
+                MdaHop {
+                    ttl: self.ttl(h),
+                    interfaces: interfaces.into_values().collect(),
+                    flows: self.grid[h].len(),
+                    unanswered,
+                }
+            })
+            .collect()
+    }
+
+    /// The links between consecutive hops, each once, in TTL order.
+    pub fn links(&self) -> Vec<MdaLink> {
+        let hops = self.hops().len();
+        let mut links = BTreeSet::new();
+        for h in 0..hops.saturating_sub(1) {
+            for f in 0..self.grid[h].len().min(self.grid[h + 1].len()) {
+                let (Some(near), Some(far)) = (self.answer(h, f), self.answer(h + 1, f)) else {
+                    continue;
+                };
+                let (near, far) = (near.answer(), far.answer());
+                if near.is_some_and(|a| a.outcome.is_final()) {
+                    continue;
+                }
+                links.insert(MdaLink {
+                    ttl: self.ttl(h),
+                    from: near.map(|a| a.from),
+                    to: far.map(|a| a.from),
+                });
+            }
+        }
+        links.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

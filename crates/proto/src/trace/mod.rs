@@ -1,0 +1,31 @@
+//! The tracing strategies of `icmpkit trace`, sans-IO.
+//!
+//! - [`Prober`]: builds UDP, TCP SYN or ICMP Echo probes whose flow fields
+//!   stay fixed (Paris) and finds a probe again in a quote or reply,
+//!   noticing what a NAT rewrote.
+//! - [`read_icmp`]: an ICMP message read into what a tracer needs
+//!   ([`IcmpAnswer`]); [`Outcome`] tells hop, destination or final error
+//!   and its traceroute annotation (`!H`, `!X`, `!F-1280`, ...).
+//! - [`Trace`]: the hop-by-hop trace with all TTLs in flight at once,
+//!   traceroute's `-w MAX,HERE,NEAR` waiting and per-hop pacing.
+//! - [`Mda`]: multipath discovery (MDA stopping rule, rounds of probes).
+//! - [`Pmtu`]: path MTU discovery along the path, black holes included.
+//!
+//! As in the rest of the crate, time comes in as arguments.
+
+mod answer;
+mod classic;
+mod mda;
+mod pmtu;
+mod probe;
+mod stopping;
+
+pub use answer::{Answer, Extension, IcmpAnswer, Outcome, read_extensions, read_icmp};
+pub use classic::{Counters, Hop, ProbeState, Trace, TraceConfig, Wait};
+pub use mda::{Mda, MdaConfig, MdaHop, MdaLink};
+pub use pmtu::{Pmtu, PmtuConfig, PmtuEvent, PmtuStep};
+pub use probe::{
+    Identified, MAX_FLOWS, MAX_PROBES, Method, ProbeSpec, Prober, ProberConfig, ProberError,
+    Rewrites, Sent,
+};
+pub use stopping::{Confidence, flows_needed};

@@ -1,0 +1,313 @@
+//! Path MTU discovery along the path (`icmpkit trace --pmtu`), as
+//! tracepath does it and one step further.
+//!
+//! One probe at a time, TTL by TTL, with Don't Fragment set and the size
+//! of the path MTU known so far (first the outgoing interface's: a send
+//! larger than that fails locally with the MTU, [`Pmtu::on_local_mtu`]).
+//! A Fragmentation Needed or Packet Too Big lowers the size to the MTU it
+//! names and the same TTL is probed again; a Time Exceeded moves to the
+//! next TTL; the destination or an unreachable error ends the walk.
+//!
+//! A black hole (a link that drops big packets without telling): when the
+//! probes of a TTL get no answer, a small probe is sent; if that one is
+//! answered, the MTU falls just before this hop, and a binary search over
+//! the common MTUs between the small and the big size finds the largest
+//! size that passes. If the small probe is lost too, the hop is silent
+//! (`*`) and the walk goes on at the same size.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use crate::trace::{Answer, Outcome, ProbeSpec};
+
+/// MTUs seen on real links (RFC 1191 §7 plateaus and today's tunnels),
+/// largest first: the candidates of the black-hole search.
+const COMMON_MTUS: [usize; 17] = [
+    9000, 8166, 4464, 4352, 2002, 1500, 1492, 1480, 1472, 1460, 1454, 1400, 1380, 1280, 1006, 576,
+    296,
+];
+
+/// The settings of a [`Pmtu`] walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PmtuConfig {
+    /// The first TTL probed.
+    pub first_ttl: u8,
+    /// The last TTL probed.
+    pub max_ttl: u8,
+    /// The IP packet size to start with (the interface MTU, or larger:
+    /// the local error corrects it).
+    pub initial_size: usize,
+    /// The small probe's size (IP packet) for the black-hole check; the
+    /// least size the walk goes down to.
+    pub small_size: usize,
+    /// How long to wait for one probe.
+    pub wait: Duration,
+    /// Probes sent at one size and TTL before giving up on it.
+    pub tries: u8,
+    /// The flow every probe uses.
+    pub flow: u16,
+}
+
+/// What the walk learned about the MTU, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PmtuEvent {
+    /// The outgoing interface's MTU (a local `EMSGSIZE`).
+    Local {
+        /// The MTU.
+        mtu: usize,
+    },
+    /// A router said the next link's MTU is smaller.
+    TooBig {
+        /// The TTL of the probe that was too big: the MTU falls after the
+        /// router that answered, before this hop.
+        ttl: u8,
+        /// The router.
+        from: IpAddr,
+        /// The next-hop MTU it named.
+        mtu: usize,
+    },
+    /// Big probes vanished at a hop whose small probes passed.
+    BlackHole {
+        /// The hop whose big probes vanished.
+        ttl: u8,
+        /// The largest size found to pass.
+        mtu: usize,
+    },
+}
+
+/// One hop of the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PmtuStep {
+    /// The TTL.
+    pub ttl: u8,
+    /// The answer (`None`: silent).
+    pub answer: Option<Answer>,
+    /// The probe size that got through to this hop.
+    pub size: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Probing at the path MTU known so far.
+    Normal,
+    /// Big probes were lost: is a small one answered?
+    Small,
+    /// Black hole: `lo` passes, `hi` does not.
+    Search { lo: usize, hi: usize, candidate: usize },
+}
+
+/// The state machine of a path MTU walk.
+#[derive(Debug, Clone)]
+pub struct Pmtu {
+    config: PmtuConfig,
+    ttl: u8,
+    size: usize,
+    phase: Phase,
+    tries: u8,
+    next_number: u16,
+    outstanding: Option<(u16, Instant)>,
+    steps: Vec<PmtuStep>,
+    events: Vec<PmtuEvent>,
+    done: bool,
+    sent: u64,
+}
+
+impl Pmtu {
+    /// A walk with `config` (first TTL at most max TTL, validated by the
+    /// caller).
+    pub fn new(config: PmtuConfig) -> Self {
+        Self {
+            config,
+            ttl: config.first_ttl,
+            size: config.initial_size.max(config.small_size),
+            phase: Phase::Normal,
+            tries: 0,
+            next_number: 0,
+            outstanding: None,
+            steps: Vec::new(),
+            events: Vec::new(),
+            done: false,
+            sent: 0,
+        }
+    }
+
+    /// The hops walked so far.
+    pub fn steps(&self) -> &[PmtuStep] {
+        &self.steps
+    }
+
+    /// What was learned about the MTU, in order.
+    pub fn events(&self) -> &[PmtuEvent] {
+        &self.events
+    }
+
+    /// The path MTU found (so far).
+    pub fn pmtu(&self) -> usize {
+        self.size
+    }
+
+    /// Probes sent.
+    pub fn probes_sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Whether the walk is over.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The size the next probe has.
+    fn probe_size(&self) -> usize {
+        match self.phase {
+            Phase::Normal => self.size,
+            Phase::Small => self.config.small_size,
+            Phase::Search { candidate, .. } => candidate,
+        }
+    }
+
+    /// The next probe and its IP packet size, marked sent at `now`; `None`
+    /// while one is out or when done.
+    pub fn next_probe(&mut self, now: Instant) -> Option<(ProbeSpec, usize)> {
+        if self.done || self.outstanding.is_some() {
+            return None;
+        }
+        let number = self.next_number;
+        self.next_number = self.next_number.wrapping_add(1) % 0xfff0;
+        self.outstanding = Some((number, now));
+        self.tries += 1;
+        self.sent += 1;
+        Some((
+            ProbeSpec {
+                number,
+                ttl: self.ttl,
+                flow: self.config.flow,
+            },
+            self.probe_size(),
+        ))
+    }
+
+    /// The send of probe `number` failed locally: the outgoing interface's
+    /// MTU is `mtu`. The walk goes on at that size.
+    pub fn on_local_mtu(&mut self, number: u16, mtu: usize) {
+        if self.outstanding.map(|(n, _)| n) != Some(number) {
+            return;
+        }
+        self.outstanding = None;
+        self.tries = 0;
+        let mtu = mtu.max(self.config.small_size);
+        self.events.push(PmtuEvent::Local { mtu });
+        self.size = mtu;
+        self.phase = Phase::Normal;
+    }
+
+    /// Records the answer to probe `number`; false when it is not the one
+    /// awaited.
+    pub fn on_answer(&mut self, number: u16, answer: Answer) -> bool {
+        if self.outstanding.map(|(n, _)| n) != Some(number) {
+            return false;
+        }
+        self.outstanding = None;
+        self.tries = 0;
+        let too_big = match answer.outcome {
+            Outcome::Unreachable { mtu: Some(mtu), .. } => usize::try_from(mtu).ok(),
+            _ => None,
+        };
+        match self.phase {
+            Phase::Normal => match too_big {
+                Some(mtu) if mtu < self.size && mtu >= self.config.small_size => {
+                    self.events.push(PmtuEvent::TooBig {
+                        ttl: self.ttl,
+                        from: answer.from,
+                        mtu,
+                    });
+                    self.size = mtu;
+                }
+                _ => self.advance(Some(answer)),
+            },
+            // The MTU falls before this hop: find it.
+            Phase::Small => self.search_next(self.config.small_size, self.size),
+            // A Packet Too Big for the candidate: it does not pass either.
+            Phase::Search { lo, candidate, .. } if too_big.is_some() => {
+                self.search_next(lo, candidate);
+            }
+            Phase::Search { hi, candidate, .. } => self.search_next(candidate, hi),
+        }
+        true
+    }
+
+    /// Goes on with the search between `lo` (passes) and `hi` (does not),
+    /// or ends it at `lo` when no common MTU lies between.
+    fn search_next(&mut self, lo: usize, hi: usize) {
+        let between: Vec<usize> = COMMON_MTUS
+            .iter()
+            .copied()
+            .filter(|&m| m > lo && m < hi)
+            .collect();
+        if between.is_empty() {
+            self.events.push(PmtuEvent::BlackHole {
+                ttl: self.ttl,
+                mtu: lo,
+            });
+            self.size = lo;
+            self.phase = Phase::Normal;
+        } else {
+            self.phase = Phase::Search {
+                lo,
+                hi,
+                candidate: between[between.len() / 2],
+            };
+        }
+    }
+
+    /// Records this TTL's step and moves to the next TTL, or ends.
+    fn advance(&mut self, answer: Option<Answer>) {
+        let is_final = answer.as_ref().is_some_and(|a| a.outcome.is_final());
+        self.steps.push(PmtuStep {
+            ttl: self.ttl,
+            answer,
+            size: self.size,
+        });
+        if is_final || self.ttl >= self.config.max_ttl {
+            self.done = true;
+        } else {
+            self.ttl += 1;
+        }
+    }
+
+    /// Gives up on the outstanding probe if its wait ended by `now`.
+    pub fn expire(&mut self, now: Instant) {
+        let Some((_, at)) = self.outstanding else {
+            return;
+        };
+        if now.duration_since(at) < self.config.wait {
+            return;
+        }
+        self.outstanding = None;
+        if self.tries < self.config.tries.max(1) {
+            return;
+        }
+        self.tries = 0;
+        match self.phase {
+            Phase::Normal if self.size > self.config.small_size => self.phase = Phase::Small,
+            Phase::Normal => self.advance(None),
+            Phase::Small => {
+                // Small probes are lost too: a silent hop, not a black hole.
+                self.phase = Phase::Normal;
+                self.advance(None);
+            }
+            Phase::Search { lo, candidate, .. } => self.search_next(lo, candidate),
+        }
+    }
+
+    /// When to call [`Pmtu::expire`] or [`Pmtu::next_probe`]; `None` once
+    /// done.
+    pub fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        if self.done {
+            return None;
+        }
+        Some(self.outstanding.map_or(now, |(_, at)| at + self.config.wait))
+    }
+}
+
+#[cfg(test)]
+mod tests;
