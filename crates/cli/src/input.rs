@@ -1,9 +1,11 @@
 //! What several subcommands read the same way: lists of targets from a
-//! file, and per-run randomness.
+//! file, host names, and per-run randomness.
 
 use std::io::{self, BufRead, Read as _};
+use std::net::{IpAddr, ToSocketAddrs};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use icmpkit_wire::IpVersion;
 
 /// The non-empty lines of FILE (`-`: standard input), each cut at a `#`
 /// comment and trimmed.
@@ -69,4 +71,29 @@ mod tests {
     fn random_bytes_differ_between_calls() {
         assert_ne!(random_bytes::<16>(), random_bytes::<16>());
     }
+}
+
+/// Resolves a host name with the system resolver (getaddrinfo).
+pub fn resolve(name: &str, family: Option<IpVersion>) -> Result<IpAddr> {
+    let addrs: Vec<IpAddr> = match (name, 0).to_socket_addrs() {
+        Ok(addrs) => addrs.map(|a| a.ip()).collect(),
+        Err(e) => bail!("{name}: {}", resolver_message(&e)),
+    };
+    let wanted = addrs.iter().copied().find(|a| match family {
+        Some(IpVersion::V4) => a.is_ipv4(),
+        Some(IpVersion::V6) => a.is_ipv6(),
+        None => true,
+    });
+    match wanted {
+        Some(addr) => Ok(addr),
+        None => bail!("{name}: Address family for hostname not supported"),
+    }
+}
+
+/// The resolver's message without Rust's decoration.
+fn resolver_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    text.strip_prefix("failed to lookup address information: ")
+        .unwrap_or(&text)
+        .to_owned()
 }

@@ -9,12 +9,13 @@ mod input;
 mod ping;
 mod sweep;
 mod text;
+mod trace;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Everything ICMP: decode captures, explain messages, ping, sweep.
+/// Everything ICMP: decode captures, explain messages, ping, sweep, trace.
 #[derive(Debug, Parser)]
 #[command(name = "icmpkit", version, about, propagate_version = true)]
 struct Cli {
@@ -32,6 +33,8 @@ enum Command {
     Ping(Box<ping::Args>),
     /// Discover the hosts of whole prefixes at high rate (stateless, zmap-class).
     Sweep(sweep::Args),
+    /// Trace the path to a host: traceroute, multipath discovery, path MTU.
+    Trace(Box<trace::Args>),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Ping(args) => ping::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Trace(args) => trace::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -36,6 +36,10 @@ mod socket;
 mod sys;
 mod transfer;
 
+/// The errno of a send larger than the path MTU the kernel knows
+/// (`EMSGSIZE`), as a local send error or a queued error reports it.
+pub const EMSGSIZE: i32 = libc::EMSGSIZE;
+
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use clocks::Clocks;
 pub use denied::{OpenDenied, SYSCTL_FIX};
@@ -46,6 +50,7 @@ pub use group::{
 pub use icmpkit_wire::IpVersion;
 pub use resolve::{reverse_lookup, source_address_for};
 pub use socket::{
-    IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS, V6_REPLIES_AND_ERRORS,
+    IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS,
+    V6_REPLIES_AND_ERRORS,
 };
-pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime};
+pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime, wait_any};

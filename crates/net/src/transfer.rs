@@ -256,3 +256,18 @@ impl IcmpSocket {
         Ok(ready.readable || ready.error)
     }
 }
+
+/// Waits at most `timeout` until any of `sockets` has a packet or a
+/// queued error; one [`Readiness`] per socket, in order.
+pub fn wait_any(sockets: &[&IcmpSocket], timeout: Duration) -> io::Result<Vec<Readiness>> {
+    let fds: Vec<_> = sockets.iter().map(|s| s.as_raw_fd()).collect();
+    let seen = sys::poll_many(&fds, timeout)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot poll: {e}")))?;
+    Ok(seen
+        .into_iter()
+        .map(|p| Readiness {
+            readable: p.readable,
+            error: p.error,
+        })
+        .collect())
+}

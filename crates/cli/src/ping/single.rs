@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use icmpkit_net::{IcmpSocket, SocketKind};
+use icmpkit_net::{EMSGSIZE, IcmpSocket, SocketKind};
 use icmpkit_proto::ping::{PingSession, ReplyOutcome};
 use icmpkit_wire::IpVersion;
 
@@ -250,9 +250,6 @@ pub fn run(
     })?;
     Ok(u8::try_from(session.exit_code()).unwrap_or(1))
 }
-
-/// `EMSGSIZE` (Linux): longer than the path MTU the kernel knows.
-const EMSGSIZE: i32 = 90;
 
 /// Which identifier the session must use: a raw socket's is ours to pick;
 /// a datagram socket's is the port the kernel gave it.

@@ -1,6 +1,8 @@
 //! What to ping: addresses, names and CIDR prefixes, expanded to a list.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::input::resolve;
 
 use anyhow::{Result, bail};
 use icmpkit_wire::IpVersion;
@@ -112,31 +114,6 @@ fn prefix(spec: &str, addr: IpAddr, len: u8, out: &mut Vec<Target>) -> Result<()
         }
     }
     Ok(())
-}
-
-/// Resolves a host name with the system resolver (getaddrinfo).
-fn resolve(name: &str, family: Option<IpVersion>) -> Result<IpAddr> {
-    let addrs: Vec<IpAddr> = match (name, 0).to_socket_addrs() {
-        Ok(addrs) => addrs.map(|a| a.ip()).collect(),
-        Err(e) => bail!("{name}: {}", resolver_message(&e)),
-    };
-    let wanted = addrs.iter().copied().find(|a| match family {
-        Some(IpVersion::V4) => a.is_ipv4(),
-        Some(IpVersion::V6) => a.is_ipv6(),
-        None => true,
-    });
-    match wanted {
-        Some(addr) => Ok(addr),
-        None => bail!("{name}: Address family for hostname not supported"),
-    }
-}
-
-/// The resolver's message without Rust's decoration.
-fn resolver_message(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    text.strip_prefix("failed to lookup address information: ")
-        .unwrap_or(&text)
-        .to_owned()
 }
 
 #[cfg(test)]

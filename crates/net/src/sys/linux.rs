@@ -662,29 +662,42 @@ pub struct PollResult {
 
 /// `poll(2)` on one descriptor for input, waiting at most `timeout`.
 pub fn poll_in(fd: RawFd, timeout: Duration) -> io::Result<PollResult> {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    Ok(poll_many(&[fd], timeout)?[0])
+}
+
+/// `poll(2)` on several descriptors for input, waiting at most `timeout`
+/// for any of them; one result per descriptor, in order.
+pub fn poll_many(fds: &[RawFd], timeout: Duration) -> io::Result<Vec<PollResult>> {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let count = libc::nfds_t::try_from(pfds.len()).unwrap_or(libc::nfds_t::MAX);
     let deadline = std::time::Instant::now() + timeout;
-    let ready = loop {
+    loop {
         // Rounded up, so that a wait never ends before the timeout.
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         let millis = c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(c_int::MAX);
-        // SAFETY: `pfd` is one valid pollfd.
-        match check(unsafe { libc::poll(&raw mut pfd, 1, millis) }) {
+        // SAFETY: `pfds` holds `count` valid pollfds.
+        match check(unsafe { libc::poll(pfds.as_mut_ptr(), count, millis) }) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            other => break other?,
+            other => {
+                other?;
+                break;
+            }
         }
-    };
-    if ready == 0 {
-        return Ok(PollResult::default());
     }
-    Ok(PollResult {
-        readable: pfd.revents & libc::POLLIN != 0,
-        error: pfd.revents & libc::POLLERR != 0,
-    })
+    Ok(pfds
+        .iter()
+        .map(|p| PollResult {
+            readable: p.revents & libc::POLLIN != 0,
+            error: p.revents & libc::POLLERR != 0,
+        })
+        .collect())
 }
 
 /// `geteuid(2)`: the effective user id of the process.

@@ -144,7 +144,9 @@ pub enum IcmpAnswer<'a> {
 pub fn read_icmp(version: IpVersion, icmp: &[u8]) -> Option<IcmpAnswer<'_>> {
     let message = match version {
         IpVersion::V4 => Message::V4(icmpv4::Repr::parse_bytes(icmp).ok()?),
-        IpVersion::V6 => Message::V6(icmpv6::Repr::parse(&icmpv6::Packet::new_checked(icmp).ok()?).ok()?),
+        IpVersion::V6 => {
+            Message::V6(icmpv6::Repr::parse(&icmpv6::Packet::new_checked(icmp).ok()?).ok()?)
+        }
     };
     match message {
         Message::V4(icmpv4::Repr::EchoReply { ident, seq_no, .. })
@@ -159,22 +161,20 @@ pub fn read_icmp(version: IpVersion, icmp: &[u8]) -> Option<IcmpAnswer<'_>> {
     let outcome = match (version, msg_type, code) {
         (IpVersion::V4, 11, _) | (IpVersion::V6, 3, _) => Outcome::Hop,
         (IpVersion::V4, 3, 3) | (IpVersion::V6, 1, 4) => Outcome::Reached,
-        (IpVersion::V4, 3 | 12, _) | (IpVersion::V6, 1 | 2 | 4, _) => {
-            Outcome::Unreachable {
-                version,
-                msg_type,
-                code,
-                mtu: match message {
-                    Message::V4(icmpv4::Repr::DestinationUnreachable { next_hop_mtu, .. })
-                        if code == 4 =>
-                    {
-                        Some(u32::from(next_hop_mtu))
-                    }
-                    Message::V6(icmpv6::Repr::PacketTooBig { mtu, .. }) => Some(mtu),
-                    _ => None,
-                },
-            }
-        }
+        (IpVersion::V4, 3 | 12, _) | (IpVersion::V6, 1 | 2 | 4, _) => Outcome::Unreachable {
+            version,
+            msg_type,
+            code,
+            mtu: match message {
+                Message::V4(icmpv4::Repr::DestinationUnreachable { next_hop_mtu, .. })
+                    if code == 4 =>
+                {
+                    Some(u32::from(next_hop_mtu))
+                }
+                Message::V6(icmpv6::Repr::PacketTooBig { mtu, .. }) => Some(mtu),
+                _ => None,
+            },
+        },
         // Source Quench, Redirect and the like say nothing of the path.
         _ => return None,
     };

@@ -49,7 +49,8 @@ impl Wait {
     /// How long to wait for a probe, given the round trip of an answered
     /// probe of its hop (`here`) and of the next hop (`near`), if any.
     pub fn timeout(&self, here: Option<Duration>, near: Option<Duration>) -> Duration {
-        let scaled = |rtt: Duration, factor: f64| (rtt + WAIT_PRECISION).mul_f64(factor).min(self.max);
+        let scaled =
+            |rtt: Duration, factor: f64| (rtt + WAIT_PRECISION).mul_f64(factor).min(self.max);
         match (here, near) {
             (Some(rtt), _) if self.here > 0.0 => scaled(rtt, self.here),
             (_, Some(rtt)) if self.near > 0.0 => scaled(rtt, self.near),

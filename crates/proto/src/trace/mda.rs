@@ -213,9 +213,9 @@ impl Mda {
         (0..self.grid.len()).find(|&h| {
             let flows = self.grid[h].len();
             flows > 0
-                && (0..flows).all(|f| {
-                    matches!(self.answer(h, f), Some(Seen::Answer(a)) if a.outcome.is_final())
-                })
+                && (0..flows).all(
+                    |f| matches!(self.answer(h, f), Some(Seen::Answer(a)) if a.outcome.is_final()),
+                )
         })
     }
 
@@ -230,7 +230,9 @@ impl Mda {
             return last.min(usize::from(self.config.window.max(1)) - 1);
         };
         // A long run of silent TTLs ends the search.
-        let answered = |h: usize| (0..self.grid[h].len()).any(|f| matches!(self.answer(h, f), Some(Seen::Answer(_))));
+        let answered = |h: usize| {
+            (0..self.grid[h].len()).any(|f| matches!(self.answer(h, f), Some(Seen::Answer(_))))
+        };
         let gap = (0..=probed).rev().take_while(|&h| !answered(h)).count();
         if gap >= usize::from(self.config.gap_limit.max(1)) {
             return probed;
@@ -303,7 +305,9 @@ impl Mda {
         let mut added = 0;
         for (h, &want) in wanted.iter().enumerate() {
             let want = want.min(usize::from(MAX_FLOWS));
-            while self.grid[h].len() < want && self.probes.len() < self.config.max_probes.min(MAX_PROBES) {
+            while self.grid[h].len() < want
+                && self.probes.len() < self.config.max_probes.min(MAX_PROBES)
+            {
                 let flow = u16::try_from(self.grid[h].len()).unwrap_or(u16::MAX);
                 let number = self.probes.len();
                 self.probes.push(Probe {
@@ -394,7 +398,9 @@ impl Mda {
 
     fn timeout(&self, ttl: u8) -> Duration {
         let h = self.index(ttl);
-        self.config.wait.timeout(self.first_rtt(h), self.first_rtt(h + 1))
+        self.config
+            .wait
+            .timeout(self.first_rtt(h), self.first_rtt(h + 1))
     }
 
     /// Gives up on probes whose wait ended by `now`.
@@ -435,9 +441,9 @@ impl Mda {
 
     /// The hops up to the end of the path, with their interfaces.
     pub fn hops(&self) -> Vec<MdaHop> {
-        let last = self.end_index().unwrap_or_else(|| {
-            self.grid.iter().rposition(|g| !g.is_empty()).unwrap_or(0)
-        });
+        let last = self
+            .end_index()
+            .unwrap_or_else(|| self.grid.iter().rposition(|g| !g.is_empty()).unwrap_or(0));
         (0..=last.min(self.grid.len() - 1))
             .map(|h| {
                 let mut interfaces: BTreeMap<IpAddr, MdaInterface> = BTreeMap::new();

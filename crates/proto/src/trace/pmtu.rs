@@ -93,7 +93,11 @@ enum Phase {
     /// Big probes were lost: is a small one answered?
     Small,
     /// Black hole: `lo` passes, `hi` does not.
-    Search { lo: usize, hi: usize, candidate: usize },
+    Search {
+        lo: usize,
+        hi: usize,
+        candidate: usize,
+    },
 }
 
 /// The state machine of a path MTU walk.
@@ -305,7 +309,10 @@ impl Pmtu {
         if self.done {
             return None;
         }
-        Some(self.outstanding.map_or(now, |(_, at)| at + self.config.wait))
+        Some(
+            self.outstanding
+                .map_or(now, |(_, at)| at + self.config.wait),
+        )
     }
 }
 

@@ -109,6 +109,8 @@ pub struct Sent {
     pub src_port: u16,
     /// The transport checksum.
     pub checksum: u16,
+    /// The transport length (header and payload).
+    pub len: u16,
 }
 
 /// Fields of a quoted probe that differ from what was sent: the quoted
@@ -171,7 +173,9 @@ pub enum ProberError {
 impl fmt::Display for ProberError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::MixedVersions => f.write_str("source and destination are of different IP versions"),
+            Self::MixedVersions => {
+                f.write_str("source and destination are of different IP versions")
+            }
             Self::Length { len, min } => write!(
                 f,
                 "a probe's transport part of {len} bytes is out of range {min}..=65535"
@@ -331,6 +335,7 @@ impl Prober {
             flow: spec.flow,
             src_port: self.key,
             checksum,
+            len: transport_len(out),
         }
     }
 
@@ -361,6 +366,7 @@ impl Prober {
             flow: spec.flow,
             src_port,
             checksum,
+            len: transport_len(out),
         }
     }
 
@@ -390,6 +396,7 @@ impl Prober {
             flow: spec.flow,
             src_port,
             checksum,
+            len: transport_len(out),
         }
     }
 
@@ -503,25 +510,54 @@ impl Prober {
         (self.method == Method::Icmp && ident == self.key).then_some(seq)
     }
 
-    /// Finds the probe a TCP segment from the destination answers (a
-    /// SYN-ACK or RST acknowledging the SYN's sequence number).
-    pub fn identify_tcp_reply(&self, segment: &[u8]) -> Option<u16> {
+    /// Finds the probe a TCP segment from the destination answers: a
+    /// SYN-ACK or RST whose acknowledgment number is the SYN's sequence
+    /// number plus one plus the SYN's payload (path MTU probes carry one).
+    pub fn identify_tcp_reply(
+        &self,
+        segment: &[u8],
+        sent: impl Fn(u16) -> Option<Sent>,
+    ) -> Option<u16> {
         if self.method != Method::Tcp {
             return None;
         }
         let packet = tcp::Packet::new_checked(segment).ok()?;
         let answers = packet.has_flags(tcp::flags::RST) || packet.has_flags(tcp::flags::SYN);
-        if !answers || packet.src_port() != self.dst_port || !packet.has_flags(tcp::flags::ACK) {
+        let flow_port = packet
+            .dst_port()
+            .checked_sub(self.src_port_base)
+            .is_some_and(|f| f < MAX_FLOWS);
+        if !answers
+            || !flow_port
+            || packet.src_port() != self.dst_port
+            || !packet.has_flags(tcp::flags::ACK)
+        {
             return None;
         }
-        let seq = packet.ack_number().wrapping_sub(1);
-        let base = packet.dst_port().checked_sub(self.src_port_base)?;
-        if seq >> 16 != u32::from(self.key) || base >= MAX_FLOWS {
-            return None;
-        }
-        // The low half is the number.
+        let ack = packet.ack_number();
+        let acknowledges = |number: u16| {
+            sent(number).is_some_and(|s| {
+                let payload = u32::from(s.len).saturating_sub(self.syn_header_len(s.len));
+                self.tcp_seq(number).wrapping_add(1).wrapping_add(payload) == ack
+                    && s.src_port == packet.dst_port()
+            })
+        };
+        // Without payload the number is in the acknowledgment's low half.
         #[allow(clippy::cast_possible_truncation)]
-        Some(seq as u16)
+        let plain = ack.wrapping_sub(1) as u16;
+        if acknowledges(plain) {
+            return Some(plain);
+        }
+        (0..=u16::MAX).find(|&n| acknowledges(n))
+    }
+
+    /// The header length of a SYN probe of transport length `len`.
+    fn syn_header_len(&self, len: u16) -> u32 {
+        if usize::from(len) >= 20 + TCP_SYN_OPTIONS.len() {
+            40
+        } else {
+            20
+        }
     }
 }
 
@@ -541,6 +577,11 @@ fn checksum_number(checksum: u16) -> Option<u16> {
 /// A computed checksum of 0 is sent as 0xffff (0 means "none" in UDP).
 const fn nonzero(checksum: u16) -> u16 {
     if checksum == 0 { 0xffff } else { checksum }
+}
+
+/// A built probe's length (at most 65,535: [`Prober::build_len`] caps it).
+fn transport_len(probe: &[u8]) -> u16 {
+    u16::try_from(probe.len()).unwrap_or(u16::MAX)
 }
 
 /// The 16-bit words of an address.

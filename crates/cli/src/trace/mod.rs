@@ -1,0 +1,213 @@
+//! `icmpkit trace`: traceroute with ICMP, UDP or TCP probes on Paris flows
+//! (`classic`), multipath discovery (`mda`) and path MTU walks (`pmtu`).
+//! The strategies are `icmpkit_proto::trace` state machines; this module
+//! validates options, opens the sockets (`io`), drives a strategy
+//! (`drive`) and prints (`render`).
+
+mod args;
+mod classic;
+mod drive;
+mod io;
+mod mda;
+mod pmtu;
+mod render;
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use icmpkit_proto::trace::{Confidence, MAX_FLOWS, Method, Prober, ProberConfig, Wait};
+use icmpkit_wire::IpVersion;
+
+pub use args::Args;
+use io::{Probing, SocketOptions};
+
+/// Which strategy runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Hop by hop, traceroute's output.
+    Classic,
+    /// Every load-balanced path.
+    Mda(Confidence),
+    /// The path MTU, tracepath-style.
+    Pmtu,
+}
+
+/// The run, validated.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    mode: Mode,
+    method: Method,
+    host: String,
+    dst: IpAddr,
+    src: IpAddr,
+    interface: Option<String>,
+    tos: Option<u8>,
+    numeric: bool,
+    json: bool,
+    paris: bool,
+    flow: u16,
+    first_ttl: u8,
+    max_ttl: u8,
+    queries: u8,
+    in_flight: usize,
+    wait: Wait,
+    sendwait: Duration,
+    dst_port: u16,
+    sport: u16,
+    key: u16,
+    /// Probe size, IP header included.
+    packet_len: usize,
+}
+
+impl Plan {
+    fn from_args(a: &Args) -> Result<Self> {
+        let method = a.method();
+        let first_ttl = args::small("-f", &a.first_ttl, 1, 255)?;
+        let max_ttl = args::small("-m", &a.max_ttl, 1, 255)?;
+        if first_ttl > max_ttl {
+            bail!(
+                "-f {first_ttl} is above -m {max_ttl}: the first TTL must not exceed the max TTL"
+            );
+        }
+        let queries = args::small("-q", &a.queries, 1, 10)?;
+        let in_flight = usize::try_from(args::integer("-N", &a.in_flight, 1, 1024)?)?;
+        let wait = args::wait(&a.wait)?;
+        let sendwait = args::sendwait(&a.sendwait)?;
+        let tos = a.tos.as_deref().map(args::tos).transpose()?;
+        let flow = u16::try_from(args::integer(
+            "--flow",
+            &a.flow,
+            0,
+            u64::from(MAX_FLOWS - 1),
+        )?)?;
+        let confidence = args::confidence(&a.confidence)?;
+        let dst_port = match (&a.port, method) {
+            (Some(p), _) => args::port("-p", p)?,
+            (None, Method::Tcp) => 80,
+            (None, _) => 33_434,
+        };
+        let random = crate::input::random_bytes::<4>();
+        let sport = match &a.sport {
+            Some(p) => u16::try_from(args::integer(
+                "--sport",
+                p,
+                1,
+                u64::from(u16::MAX - MAX_FLOWS),
+            )?)?,
+            // Within the ephemeral range, with room for every flow.
+            None => 33_000 + u16::from_be_bytes([random[0], random[1]]) % 28_000,
+        };
+        let key = u16::from_be_bytes([random[2], random[3]]).max(1);
+        let family = match (a.ipv4, a.ipv6) {
+            (true, _) => Some(IpVersion::V4),
+            (_, true) => Some(IpVersion::V6),
+            _ => None,
+        };
+        let dst = crate::input::resolve(&a.host, family)?;
+        let version = if dst.is_ipv4() {
+            IpVersion::V4
+        } else {
+            IpVersion::V6
+        };
+        let ip_header = if dst.is_ipv4() { 20 } else { 40 };
+        let default_len = match method {
+            Method::Tcp => ip_header + 40,
+            _ => ip_header + 40,
+        };
+        let min_len = ip_header + method.min_len();
+        let packet_len = match &a.packet_len {
+            Some(len) => {
+                usize::try_from(args::integer("packet length", len, min_len as u64, 65_000)?)?
+            }
+            None => default_len,
+        };
+        let src = match &a.source {
+            Some(s) => {
+                let src: IpAddr = s
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("-s {s}: not an IP address"))?;
+                if src.is_ipv4() != dst.is_ipv4() {
+                    bail!(
+                        "-s {s}: an IPv{} source for an IPv{} destination",
+                        if src.is_ipv4() { 4 } else { 6 },
+                        version.number()
+                    );
+                }
+                src
+            }
+            None => icmpkit_net::source_address_for(dst, a.interface.as_deref())
+                .with_context(|| format!("no route to {dst}"))?,
+        };
+        let mode = if a.mda {
+            Mode::Mda(confidence)
+        } else if a.pmtu {
+            Mode::Pmtu
+        } else {
+            Mode::Classic
+        };
+        Ok(Self {
+            mode,
+            method,
+            host: a.host.clone(),
+            dst,
+            src,
+            interface: a.interface.clone(),
+            tos,
+            numeric: a.numeric,
+            json: a.json,
+            paris: !a.no_paris,
+            flow,
+            first_ttl,
+            max_ttl,
+            queries,
+            in_flight,
+            wait,
+            sendwait,
+            dst_port,
+            sport,
+            key,
+            packet_len,
+        })
+    }
+
+    fn ip_header_len(&self) -> usize {
+        if self.dst.is_ipv4() { 20 } else { 40 }
+    }
+
+    /// Opens the sockets for this plan.
+    fn open(&self) -> Result<Probing> {
+        let prober = Prober::new(&ProberConfig {
+            method: self.method,
+            src: self.src,
+            dst: self.dst,
+            // MDA varies the flow on purpose; classic probes do with --no-paris.
+            paris: self.paris || matches!(self.mode, Mode::Mda(_)),
+            key: self.key,
+            src_port_base: self.sport,
+            dst_port: self.dst_port,
+            transport_len: self.packet_len - self.ip_header_len(),
+        })?;
+        Probing::open(
+            prober,
+            &SocketOptions {
+                interface: self.interface.as_deref(),
+                tos: self.tos,
+                pmtu_probe: self.mode == Mode::Pmtu,
+            },
+        )
+    }
+}
+
+/// Runs `icmpkit trace`.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let plan = Plan::from_args(args)?;
+    let probing = plan.open()?;
+    match plan.mode {
+        Mode::Classic => classic::run(&plan, probing),
+        Mode::Mda(confidence) => mda::run(&plan, probing, confidence),
+        Mode::Pmtu => pmtu::run(&plan, probing),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,235 @@
+//! What every trace mode prints the same way: addresses with or without
+//! names, extension objects, rewrites, and their JSON.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use icmpkit_proto::trace::{Answer, Extension, Rewrites};
+use icmpkit_wire::extension::InterfaceRole;
+use serde_json::{Value, json};
+
+/// Reverse lookups, once per address, unless `-n`.
+pub struct Names {
+    numeric: bool,
+    cache: HashMap<IpAddr, Option<String>>,
+}
+
+impl Names {
+    /// Lookups on unless `numeric`.
+    pub fn new(numeric: bool) -> Self {
+        Self {
+            numeric,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The name of `addr`, if looked up and found.
+    pub fn name(&mut self, addr: IpAddr) -> Option<String> {
+        if self.numeric {
+            return None;
+        }
+        self.cache
+            .entry(addr)
+            .or_insert_with(|| icmpkit_net::reverse_lookup(addr))
+            .clone()
+    }
+
+    /// traceroute's way: `addr` with `-n`, else `name (addr)` (the address
+    /// again when it has no name).
+    pub fn label(&mut self, addr: IpAddr) -> String {
+        if self.numeric {
+            return addr.to_string();
+        }
+        let name = self.name(addr).unwrap_or_else(|| addr.to_string());
+        format!("{name} ({addr})")
+    }
+}
+
+/// Milliseconds as traceroute prints them.
+pub fn ms(rtt: Duration) -> String {
+    format!("{:.3} ms", rtt.as_secs_f64() * 1000.0)
+}
+
+/// Milliseconds for JSON: a float rounded to the microsecond.
+pub fn ms_json(rtt: Duration) -> f64 {
+    (rtt.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+fn role_name(role: InterfaceRole) -> &'static str {
+    match role {
+        InterfaceRole::IncomingIpInterface => "Incoming interface",
+        InterfaceRole::SubIpComponent => "Sub-IP component",
+        InterfaceRole::OutgoingIpInterface => "Outgoing interface",
+        InterfaceRole::IpNextHop => "Next hop",
+    }
+}
+
+/// The lines printed under a hop for one extension object.
+pub fn extension_lines(extension: &Extension) -> Vec<String> {
+    match extension {
+        Extension::Mpls(labels) => labels
+            .iter()
+            .map(|l| {
+                format!(
+                    "[MPLS: Lbl {} TC {} S {} TTL {}]",
+                    l.label,
+                    l.tc,
+                    u8::from(l.bottom_of_stack),
+                    l.ttl
+                )
+            })
+            .collect(),
+        Extension::Interface {
+            role,
+            ifindex,
+            address,
+            name,
+            mtu,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(i) = ifindex {
+                parts.push(format!("index {i}"));
+            }
+            if let Some(a) = address {
+                parts.push(a.to_string());
+            }
+            if let Some(n) = name {
+                parts.push(format!("name {n:?}"));
+            }
+            if let Some(m) = mtu {
+                parts.push(format!("MTU {m}"));
+            }
+            vec![format!("[{}: {}]", role_name(*role), parts.join(", "))]
+        }
+        Extension::Other { class, c_type } => {
+            vec![format!("[extension object class {class} c-type {c_type}]")]
+        }
+        Extension::Malformed(why) => vec![format!("[malformed extension: {why}]")],
+    }
+}
+
+/// The line under a hop telling what a middlebox rewrote, if anything.
+pub fn rewrite_line(rewrites: &Rewrites, sent_from: IpAddr) -> Option<String> {
+    if !rewrites.any() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(a) = rewrites.src_addr {
+        parts.push(format!("source {sent_from} -> {a}"));
+    }
+    if let Some(p) = rewrites.src_port {
+        parts.push(format!("source port/identifier -> {p}"));
+    }
+    if let Some(c) = rewrites.checksum {
+        parts.push(format!("checksum -> {c:#06x}"));
+    }
+    Some(format!(
+        "[NAT: the quoted probe was rewritten: {}]",
+        parts.join(", ")
+    ))
+}
+
+/// An extension object as JSON.
+pub fn extension_json(extension: &Extension) -> Value {
+    match extension {
+        Extension::Mpls(labels) => json!({
+            "type": "mpls",
+            "labels": labels.iter().map(|l| json!({
+                "label": l.label, "tc": l.tc, "s": l.bottom_of_stack, "ttl": l.ttl,
+            })).collect::<Vec<_>>(),
+        }),
+        Extension::Interface {
+            role,
+            ifindex,
+            address,
+            name,
+            mtu,
+        } => json!({
+            "type": "interface",
+            "role": role_name(*role),
+            "ifindex": ifindex,
+            "address": address.map(|a| a.to_string()),
+            "name": name,
+            "mtu": mtu,
+        }),
+        Extension::Other { class, c_type } => json!({
+            "type": "other", "class": class, "c_type": c_type,
+        }),
+        Extension::Malformed(why) => json!({"type": "malformed", "reason": why}),
+    }
+}
+
+/// One probe's answer as JSON (`None`: no answer, all fields null).
+pub fn probe_json(answer: Option<&Answer>, names: &mut Names) -> Value {
+    let Some(a) = answer else {
+        return json!({"addr": null, "name": null, "rtt_ms": null, "annotation": null});
+    };
+    let rewrites = &a.rewrites;
+    json!({
+        "addr": a.from.to_string(),
+        "name": names.name(a.from),
+        "rtt_ms": ms_json(a.rtt),
+        "annotation": a.outcome.annotation(),
+        "final": a.outcome.is_final(),
+        "reply_ttl": a.reply_ttl,
+        "quoted_ttl": a.quoted_ttl,
+        "rewritten": rewrites.any().then(|| json!({
+            "src_addr": rewrites.src_addr.map(|s| s.to_string()),
+            "src_port": rewrites.src_port,
+            "checksum": rewrites.checksum,
+        })),
+        "extensions": a.extensions.iter().map(extension_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The lines under a hop for its answers: each distinct extension line and
+/// rewrite once, in the order first seen.
+pub fn notes<'a>(answers: impl Iterator<Item = &'a Answer>, sent_from: IpAddr) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for a in answers {
+        let extra = a.extensions.iter().flat_map(extension_lines);
+        for line in extra.chain(rewrite_line(&a.rewrites, sent_from)) {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use icmpkit_wire::extension::MplsLabel;
+
+    #[test]
+    fn extensions_read_as_the_issue_shows_them() {
+        let mpls = Extension::Mpls(vec![MplsLabel {
+            label: 24001,
+            tc: 0,
+            bottom_of_stack: true,
+            ttl: 1,
+        }]);
+        assert_eq!(extension_lines(&mpls), ["[MPLS: Lbl 24001 TC 0 S 1 TTL 1]"]);
+        let iface = Extension::Interface {
+            role: InterfaceRole::IncomingIpInterface,
+            ifindex: Some(2),
+            address: Some("203.0.113.6".parse().unwrap()),
+            name: Some("eth1".into()),
+            mtu: Some(1500),
+        };
+        assert_eq!(
+            extension_lines(&iface),
+            ["[Incoming interface: index 2, 203.0.113.6, name \"eth1\", MTU 1500]"]
+        );
+    }
+
+    #[test]
+    fn numeric_labels_and_milliseconds() {
+        let mut names = Names::new(true);
+        assert_eq!(names.label("192.0.2.254".parse().unwrap()), "192.0.2.254");
+        assert_eq!(ms(Duration::from_micros(211)), "0.211 ms");
+        assert!((ms_json(Duration::from_nanos(1_234_567)) - 1.235).abs() < 1e-9);
+    }
+}
