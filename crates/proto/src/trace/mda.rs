@@ -56,7 +56,7 @@ impl Default for MdaConfig {
             wait: Wait::default(),
             hop_burst: 16,
             hop_interval: Duration::from_millis(1),
-            window: 8,
+            window: 4,
             gap_limit: 5,
             max_probes: 20_000,
         }
@@ -240,11 +240,40 @@ impl Mda {
         last.min(probed + usize::from(self.config.window.max(1)))
     }
 
+    /// The one interface of hop index `h`, when every flow probed there
+    /// got a non-final answer from it: flows not probed there are taken to
+    /// cross it too (MDA-Lite), so it needs no more probes for the links
+    /// of the next hop.
+    fn single(&self, h: usize) -> Option<IpAddr> {
+        let flows = self.grid.get(h)?.len();
+        let mut only = None;
+        for f in 0..flows {
+            match self.answer(h, f)? {
+                Seen::Answer(a) if !a.outcome.is_final() && only.is_none_or(|o| o == a.from) => {
+                    only = Some(a.from);
+                }
+                _ => return None,
+            }
+        }
+        only
+    }
+
+    /// The interface `flow` crossed at hop index `h`: its answer there, or
+    /// the hop's single interface.
+    fn crossed(&self, h: usize, flow: usize) -> Option<IpAddr> {
+        match self.answer(h, flow) {
+            Some(Seen::Answer(a)) if !a.outcome.is_final() => Some(a.from),
+            Some(_) => None,
+            None => self.single(h),
+        }
+    }
+
     /// The flows hop index `h` needs by the stopping rule, given what is
     /// known of hop `h - 1`.
     fn flows_wanted(&self, h: usize) -> usize {
         let confidence = self.config.confidence;
-        let here: Vec<Option<IpAddr>> = (0..self.grid[h].len())
+        let probed = self.grid[h].len();
+        let here: Vec<Option<IpAddr>> = (0..probed)
             .map(|f| self.answer(h, f).and_then(Seen::answer).map(|a| a.from))
             .collect();
         let distinct_here = here.iter().flatten().collect::<BTreeSet<_>>().len();
@@ -252,40 +281,36 @@ impl Mda {
         if h == 0 || self.grid[h - 1].is_empty() {
             return source_rule;
         }
-        // Per predecessor: flows that crossed it at h-1, and the next hops
-        // those flows showed at h.
-        let previous = self.grid[h - 1].len();
+        // Per predecessor: flows that crossed it, flows of those probed
+        // here, and the next hops those showed.
+        let previous = if self.single(h - 1).is_some() {
+            self.grid[h - 1].len().max(probed)
+        } else {
+            self.grid[h - 1].len()
+        };
         let mut crossed: BTreeMap<IpAddr, (usize, usize, BTreeSet<IpAddr>)> = BTreeMap::new();
         for f in 0..previous {
-            let Some(Seen::Answer(a)) = self.answer(h - 1, f) else {
+            let Some(v) = self.crossed(h - 1, f) else {
                 continue;
             };
-            if a.outcome.is_final() {
-                continue;
-            }
-            let entry = crossed.entry(a.from).or_default();
+            let entry = crossed.entry(v).or_default();
             entry.0 += 1;
             if let Some(next) = here.get(f) {
                 entry.1 += 1;
-                if let Some(addr) = next {
-                    entry.2.insert(*addr);
-                }
+                entry.2.extend(*next);
             }
         }
         if crossed.is_empty() {
             // Nothing known before this hop (silent, or all final).
-            return if (0..previous).any(|f| matches!(self.answer(h - 1, f), Some(Seen::Lost))) {
-                source_rule.max(previous)
-            } else {
-                0
-            };
+            let silent = (0..previous).any(|f| matches!(self.answer(h - 1, f), Some(Seen::Lost)));
+            return if silent { source_rule.max(previous) } else { 0 };
         }
         crossed
             .values()
             .map(|(through, probed_next, next_hops)| {
                 let n = flows_needed(next_hops.len(), confidence);
                 if *probed_next >= n {
-                    self.grid[h].len()
+                    probed
                 } else {
                     // Spread evenly, `through / previous` of the flows cross it.
                     (previous * n).div_ceil(*through)
@@ -299,8 +324,12 @@ impl Mda {
     fn plan_round(&mut self) {
         let horizon = self.horizon();
         let mut wanted: Vec<usize> = (0..=horizon).map(|h| self.flows_wanted(h)).collect();
+        // New flows at `h` are probed at `h - 1` too, to learn which
+        // interface they crossed, unless that hop has a single one.
         for h in (1..wanted.len()).rev() {
-            wanted[h - 1] = wanted[h - 1].max(wanted[h]);
+            if self.single(h - 1).is_none() {
+                wanted[h - 1] = wanted[h - 1].max(wanted[h]);
+            }
         }
         let mut added = 0;
         for (h, &want) in wanted.iter().enumerate() {
@@ -479,18 +508,23 @@ impl Mda {
         let hops = self.hops().len();
         let mut links = BTreeSet::new();
         for h in 0..hops.saturating_sub(1) {
-            for f in 0..self.grid[h].len().min(self.grid[h + 1].len()) {
-                let (Some(near), Some(far)) = (self.answer(h, f), self.answer(h + 1, f)) else {
+            for f in 0..self.grid[h + 1].len() {
+                let Some(far) = self.answer(h + 1, f) else {
                     continue;
                 };
-                let (near, far) = (near.answer(), far.answer());
-                if near.is_some_and(|a| a.outcome.is_final()) {
-                    continue;
-                }
+                let from = match self.answer(h, f) {
+                    Some(Seen::Answer(a)) if a.outcome.is_final() => continue,
+                    Some(Seen::Answer(a)) => Some(a.from),
+                    Some(Seen::Lost) => None,
+                    None => match self.single(h) {
+                        Some(only) => Some(only),
+                        None => continue,
+                    },
+                };
                 links.insert(MdaLink {
                     ttl: self.ttl(h),
-                    from: near.map(|a| a.from),
-                    to: far.map(|a| a.from),
+                    from,
+                    to: far.answer().map(|a| a.from),
                 });
             }
         }
