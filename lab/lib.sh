@@ -92,11 +92,11 @@ lab_chain() {
 # lab_trace [MTU]: the traceroute lab, in namespaces client, r1, r2, r3a, r3b,
 # r4, server. r2 forks over two equal-cost branches that meet again at r4:
 #
-#                                            .6 (r3a) .13
-#                                    .5 ----- r3a ----- .14
-#   client --- r1 ------------ r2 <                     > r4 --- server
-#                                    .9 ----- r3b ----- .18
-#                                           .10 (r3b) .17
+#                               .5  .6     .13  .14
+#                             +------ r3a ------+
+#   client --- r1 ------- r2 <                   > r4 ------- server
+#                             +------ r3b ------+
+#                               .9  .10    .17  .18
 #
 #   link            IPv4                 IPv6               ends (first, second)
 #   client - r1     192.0.2.0/24         2001:db8:1::/64    .2 ::2,  .254 ::1
@@ -131,6 +131,11 @@ lab_chain() {
 # address), the far ends R1_R2_4 R2_R3A_4 R2_R3B_4 R3A_R4_4 R3B_R4_4
 # R4_R3B_4 R4_S_4 (X_Y_4: X's address toward Y), and the same names ending
 # in 6 for IPv6.
+#
+# Over IPv4, unreachable and prohibit routes answer through the kernel's
+# route errors, which keep their own limit per source (net.ipv4.route.
+# error_cost and error_burst, one setting for the whole host, left alone
+# here): a trace into such a route sees most of its errors go missing.
 lab_trace() {
     local mtu=${1:-1280} ns
     C4=192.0.2.2 R1_4=192.0.2.254
