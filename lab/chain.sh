@@ -11,20 +11,4 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/lib.sh
 . "$here/lib.sh"
-
-case "${1:-}" in
-    up)
-        [ $# -ge 2 ] || lab_die "usage: $0 up PREFIX [MTU]"
-        lab_init_exact "$2"
-        lab_chain "${3:-1280}"
-        lab_keep
-        ;;
-    down)
-        [ $# -eq 2 ] || lab_die "usage: $0 down PREFIX"
-        [ "$(id -u)" -eq 0 ] || lab_die "labs need root (network namespaces)"
-        lab_down "$2"
-        ;;
-    *)
-        lab_die "usage: $0 up PREFIX [MTU] | down PREFIX"
-        ;;
-esac
+lab_main chain "$@"

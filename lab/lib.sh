@@ -77,28 +77,165 @@ lab_chain() {
     lab_ns client
     lab_ns router
     lab_ns server
-    lab_link client c0 router r0
-    lab_link router r1 server s0 "$mtu"
-    lab_addr client c0 $C4/24
-    lab_addr client c0 $C6/64
-    lab_addr router r0 $R4/24
-    lab_addr router r0 $R6/64
-    lab_addr router r1 $RS4/24
-    lab_addr router r1 $RS6/64
-    lab_addr server s0 $S4/24
-    lab_addr server s0 $S6/64
+    lab_wire client c0 $C4/24 $C6/64 router r0 $R4/24 $R6/64
+    lab_wire router r1 $RS4/24 $RS6/64 server s0 $S4/24 $S6/64 "$mtu"
     lab_route client default via $R4
     lab_route client -6 default via $R6
     lab_route server default via $RS4
     lab_route server -6 default via $RS6
-    lab_pin_neighbors client c0 $C4 router r0 $R4
-    lab_pin_neighbors client c0 $C6 router r0 $R6
-    lab_pin_neighbors router r1 $RS4 server s0 $S4
-    lab_pin_neighbors router r1 $RS6 server s0 $S6
     lab_forwarding router
     for ns in router server; do
         lab_icmp_unlimited $ns
     done
+}
+
+# lab_trace [MTU]: the traceroute lab, in namespaces client, r1, r2, r3a, r3b,
+# r4, server. r2 forks over two equal-cost branches that meet again at r4:
+#
+#                               .5  .6     .13  .14
+#                             +------ r3a ------+
+#   client --- r1 ------- r2 <                   > r4 ------- server
+#                             +------ r3b ------+
+#                               .9  .10    .17  .18
+#
+#   link            IPv4                 IPv6               ends (first, second)
+#   client - r1     192.0.2.0/24         2001:db8:1::/64    .2 ::2,  .254 ::1
+#   r1 - r2         203.0.113.0/30       2001:db8:12::/64   .1 ::1,  .2 ::2
+#   r2 - r3a        203.0.113.4/30       2001:db8:23a::/64  .5 ::1,  .6 ::2
+#   r2 - r3b        203.0.113.8/30       2001:db8:23b::/64  .9 ::1,  .10 ::2
+#   r3a - r4        203.0.113.12/30      2001:db8:3a4::/64  .13 ::1, .14 ::2
+#   r3b - r4        203.0.113.16/30      2001:db8:3b4::/64  .17 ::1, .18 ::2
+#   r4 - server     198.51.100.0/24      2001:db8:2::/64    .1 ::1,  .2 ::2  (MTU, default 1280)
+#
+# Interfaces: c0 in client, s0 in server; in a router each is named after
+# the namespace at its other end (r2's are r1, r3a, r3b). Every router has a
+# static route to every lab subnet; client and server route by default to
+# their neighbour. r2 reaches the server's subnet over a multipath route
+# (nexthop via r3a nexthop via r3b, both families) hashed on addresses,
+# protocol and ports, so flows with different ports take different branches
+# and one flow always the same one; r3a-r4 and r3b-r4 it reaches directly.
+# Everything toward the client takes one path (r4 -> r3a -> r2 -> r1).
+#
+# The address a hop answers from, as measured: over IPv4 the address of the
+# router's interface back toward the client (its route to the client), so a
+# trace from the client shows R1_4 R2_4, then R3A_4 or R3B_4, then R4_4 even
+# for probes that came through r3b, then S4. Over IPv6 the address of the
+# interface the probe came in on: R1_6 R2_6, R3A_6 or R3B_6, then R4_6 after
+# r3a but R4_R3B_6 after r3b, then S6.
+#
+# Forwarding on all routers, rp_filter off (r4 hears the client on both
+# branches), neighbours pinned, no ICMP rate limits on routers and server,
+# and client and server compute checksums before sending (no veth checksum
+# offload), so the packet a router quotes carries its real checksum, as on a
+# wire. Sets C4 R1_4 R2_4 R3A_4 R3B_4 R4_4 S4 (each router's client-side
+# address), the far ends R1_R2_4 R2_R3A_4 R2_R3B_4 R3A_R4_4 R3B_R4_4
+# R4_R3B_4 R4_S_4 (X_Y_4: X's address toward Y), and the same names ending
+# in 6 for IPv6.
+#
+# Over IPv4, unreachable and prohibit routes answer through the kernel's
+# route errors, which keep their own limit per source (net.ipv4.route.
+# error_cost and error_burst, one setting for the whole host, left alone
+# here): a trace into such a route sees most of its errors go missing.
+lab_trace() {
+    local mtu=${1:-1280} ns
+    C4=192.0.2.2 R1_4=192.0.2.254
+    R1_R2_4=203.0.113.1 R2_4=203.0.113.2
+    R2_R3A_4=203.0.113.5 R3A_4=203.0.113.6
+    R2_R3B_4=203.0.113.9 R3B_4=203.0.113.10
+    R3A_R4_4=203.0.113.13 R4_4=203.0.113.14
+    R3B_R4_4=203.0.113.17 R4_R3B_4=203.0.113.18
+    R4_S_4=198.51.100.1 S4=198.51.100.2
+    C6=2001:db8:1::2 R1_6=2001:db8:1::1
+    R1_R2_6=2001:db8:12::1 R2_6=2001:db8:12::2
+    R2_R3A_6=2001:db8:23a::1 R3A_6=2001:db8:23a::2
+    R2_R3B_6=2001:db8:23b::1 R3B_6=2001:db8:23b::2
+    R3A_R4_6=2001:db8:3a4::1 R4_6=2001:db8:3a4::2
+    R3B_R4_6=2001:db8:3b4::1 R4_R3B_6=2001:db8:3b4::2
+    R4_S_6=2001:db8:2::1 S6=2001:db8:2::2
+    local n1_4=192.0.2.0/24 n12_4=203.0.113.0/30 n23a_4=203.0.113.4/30
+    local n23b_4=203.0.113.8/30 n3a4_4=203.0.113.12/30 n3b4_4=203.0.113.16/30
+    local n2_4=198.51.100.0/24
+    local n1_6=2001:db8:1::/64 n12_6=2001:db8:12::/64 n23a_6=2001:db8:23a::/64
+    local n23b_6=2001:db8:23b::/64 n3a4_6=2001:db8:3a4::/64 n3b4_6=2001:db8:3b4::/64
+    local n2_6=2001:db8:2::/64
+    for ns in client r1 r2 r3a r3b r4 server; do
+        lab_ns $ns
+    done
+    for ns in r1 r2 r3a r3b r4; do
+        # r4 gets the client's packets on both branches but answers on one.
+        lab_sysctl $ns net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+    done
+    lab_wire client c0 $C4/24 $C6/64 r1 client $R1_4/24 $R1_6/64
+    lab_wire r1 r2 $R1_R2_4/30 $R1_R2_6/64 r2 r1 $R2_4/30 $R2_6/64
+    lab_wire r2 r3a $R2_R3A_4/30 $R2_R3A_6/64 r3a r2 $R3A_4/30 $R3A_6/64
+    lab_wire r2 r3b $R2_R3B_4/30 $R2_R3B_6/64 r3b r2 $R3B_4/30 $R3B_6/64
+    lab_wire r3a r4 $R3A_R4_4/30 $R3A_R4_6/64 r4 r3a $R4_4/30 $R4_6/64
+    lab_wire r3b r4 $R3B_R4_4/30 $R3B_R4_6/64 r4 r3b $R4_R3B_4/30 $R4_R3B_6/64
+    lab_wire r4 server $R4_S_4/24 $R4_S_6/64 server s0 $S4/24 $S6/64 "$mtu"
+    lab_route client default via $R1_4
+    lab_route client -6 default via $R1_6
+    lab_route server default via $R4_S_4
+    lab_route server -6 default via $R4_S_6
+    lab_routes r1 $R2_4 $n23a_4 $n23b_4 $n3a4_4 $n3b4_4 $n2_4
+    lab_routes r1 $R2_6 $n23a_6 $n23b_6 $n3a4_6 $n3b4_6 $n2_6
+    lab_routes r2 $R1_R2_4 $n1_4
+    lab_routes r2 $R1_R2_6 $n1_6
+    lab_routes r2 $R3A_4 $n3a4_4
+    lab_routes r2 $R3A_6 $n3a4_6
+    lab_routes r2 $R3B_4 $n3b4_4
+    lab_routes r2 $R3B_6 $n3b4_6
+    lab_route r2 $n2_4 nexthop via $R3A_4 nexthop via $R3B_4
+    lab_route r2 -6 $n2_6 nexthop via $R3A_6 nexthop via $R3B_6
+    # Hash on the 5-tuple (fields 0x37: addresses, protocol, ports). Policy 1
+    # would too, but it first takes any hash the packet already carries, and
+    # over veth a packet keeps the hash its sender's socket gave it (random
+    # per socket for IPv6 UDP): the same ports would then take either branch.
+    lab_sysctl r2 net.ipv4.fib_multipath_hash_policy=3 net.ipv6.fib_multipath_hash_policy=3 \
+        net.ipv4.fib_multipath_hash_fields=0x0037 net.ipv6.fib_multipath_hash_fields=0x0037
+    lab_routes r3a $R2_R3A_4 $n1_4 $n12_4 $n23b_4
+    lab_routes r3a $R2_R3A_6 $n1_6 $n12_6 $n23b_6
+    lab_routes r3a $R4_4 $n3b4_4 $n2_4
+    lab_routes r3a $R4_6 $n3b4_6 $n2_6
+    lab_routes r3b $R2_R3B_4 $n1_4 $n12_4 $n23a_4
+    lab_routes r3b $R2_R3B_6 $n1_6 $n12_6 $n23a_6
+    lab_routes r3b $R4_R3B_4 $n3a4_4 $n2_4
+    lab_routes r3b $R4_R3B_6 $n3a4_6 $n2_6
+    lab_routes r4 $R3A_R4_4 $n1_4 $n12_4 $n23a_4
+    lab_routes r4 $R3A_R4_6 $n1_6 $n12_6 $n23a_6
+    lab_routes r4 $R3B_R4_4 $n23b_4
+    lab_routes r4 $R3B_R4_6 $n23b_6
+    lab_tx_checksum_off client c0
+    lab_tx_checksum_off server s0
+    for ns in r1 r2 r3a r3b r4; do
+        lab_forwarding $ns
+        lab_icmp_unlimited $ns
+    done
+    lab_icmp_unlimited server
+}
+
+# lab_main TOPOLOGY up PREFIX [MTU] | down PREFIX: the body of lab/chain.sh and
+# lab/trace.sh. `up` builds lab_TOPOLOGY in namespaces PREFIX-NAME and leaves
+# them for the caller (a failing `up` removes what it made); `down` removes
+# every namespace PREFIX-*.
+lab_main() {
+    local topology=$1
+    shift
+    case "${1:-}" in
+    up)
+        [ $# -ge 2 ] && [ $# -le 3 ] || lab_die "usage: $0 up PREFIX [MTU]"
+        lab_init_exact "$2"
+        "lab_$topology" "${3:-1280}"
+        lab_keep
+        ;;
+    down)
+        [ $# -eq 2 ] || lab_die "usage: $0 down PREFIX"
+        [ "$(id -u)" -eq 0 ] || lab_die "labs need root (network namespaces)"
+        lab_down "$2"
+        ;;
+    *)
+        lab_die "usage: $0 up PREFIX [MTU] | down PREFIX"
+        ;;
+    esac
 }
 
 # lab_name NAME: the full namespace name for NAME.
@@ -202,6 +339,23 @@ lab_icmp_unlimited() {
         net.ipv4.icmp_msgs_per_sec=100000 net.ipv4.icmp_msgs_burst=100000
 }
 
+# lab_tx_checksum_off NS IF...: IF computes checksums in software before
+# sending. A veth otherwise passes a locally made UDP or TCP packet on with
+# only the pseudo-header sum in its checksum field, and an ICMP error quoting
+# it shows that sum instead of the real checksum (what ethtool -K IF tx off
+# does, with Python's ioctl so that ethtool is not needed).
+lab_tx_checksum_off() {
+    lab_exec "$1" python3 - "${@:2}" <<'EOF' || lab_die "cannot turn off checksum offload in $1"
+import ctypes, fcntl, socket, struct, sys
+SIOCETHTOOL, ETHTOOL_STXCSUM = 0x8946, 0x17
+for name in sys.argv[1:]:
+    value = ctypes.create_string_buffer(struct.pack("II", ETHTOOL_STXCSUM, 0))
+    ifreq = struct.pack("16sP", name.encode(), ctypes.addressof(value))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCETHTOOL, ifreq)
+EOF
+}
+
 # lab_mac NS IF: prints the MAC address of IF.
 lab_mac() {
     lab_exec "$1" cat "/sys/class/net/$2/address"
@@ -216,6 +370,28 @@ lab_pin_neighbors() {
     mac2=$(lab_mac "$4" "$5")
     ip -n "$(lab_name "$1")" neigh replace "$6" lladdr "$mac2" dev "$2" nud permanent
     ip -n "$(lab_name "$4")" neigh replace "$3" lladdr "$mac1" dev "$5" nud permanent
+}
+
+# lab_wire NS1 IF1 ADDR4/LEN ADDR6/LEN NS2 IF2 ADDR4/LEN ADDR6/LEN [MTU]: a
+# veth link (lab_link) with an IPv4 and an IPv6 address at each end and the
+# neighbours pinned both ways.
+lab_wire() {
+    lab_link "$1" "$2" "$5" "$6" "${9:-}"
+    lab_addr "$1" "$2" "$3"
+    lab_addr "$1" "$2" "$4"
+    lab_addr "$5" "$6" "$7"
+    lab_addr "$5" "$6" "$8"
+    lab_pin_neighbors "$1" "$2" "${3%/*}" "$5" "$6" "${7%/*}"
+    lab_pin_neighbors "$1" "$2" "${4%/*}" "$5" "$6" "${8%/*}"
+}
+
+# lab_routes NS VIA NET...: in NS, a route to each NET via VIA (either family).
+lab_routes() {
+    local ns=$1 via=$2 net
+    shift 2
+    for net in "$@"; do
+        lab_route "$ns" "$net" via "$via"
+    done
 }
 
 # lab_capture_start NS FILE TCPDUMP-ARGS...: starts tcpdump writing FILE in NS
