@@ -2,21 +2,23 @@
 //! load-balanced path, hop by hop, with the MDA stopping rule
 //! ([`flows_needed`]), probed in rounds as Diamond-Miner does.
 //!
-//! Every TTL is probed with flows `0..F(t)`, the same flow ids at every
-//! TTL, so the answers of flow `f` at TTLs `t` and `t+1` give a link. After
-//! each round, for every node `v` at TTL `t-1` the flows that crossed it
-//! are counted, with the next hops they revealed; when fewer than
-//! `n_k` (k = next hops seen) crossed `v`, `F(t)` grows so that, with
-//! flows spread evenly, `n_k` will (`F(t-1) · n_k / flows(v)`). `F(t-1)`
-//! then grows to `F(t)` so every new flow at `t` has a known predecessor.
-//! A round sends all the new probes at once; the next round is planned
-//! when the last of them is answered or given up on. It ends when no TTL
-//! needs more flows.
+//! A flow id fixes the fields routers hash, so the answers of flow `f` at
+//! TTLs `t` and `t+1` give a link. For every node `v` at TTL `t-1`, at
+//! least `n_k` flows that crossed `v` must be probed at `t` (k = next hops
+//! of `v` seen so far) before a (k+1)-th next hop is ruled out. Each round
+//! plans, per node: flows known to cross `v` but not yet probed at `t` are
+//! probed there; when too few are known, new flows are probed at `t-1`
+//! (as many as, spread like the flows so far, should cross `v`), to be
+//! used at `t` in the next round. A hop with a single interface needs no
+//! such control: every flow crosses it (MDA-Lite). All probes of a round
+//! go out at once; the next round is planned when the last is answered or
+//! given up on. It ends when no node needs more.
 //!
 //! The path's end is the lowest TTL where every flow got a final answer
 //! (the destination or an unreachable error); before it is known, each
-//! round looks `window` TTLs further, and a gap of `gap_limit` TTLs
-//! without any answer ends the search.
+//! round looks `window` TTLs further with one flow each (flow 0, one
+//! Paris path), so no more than a few probes go past the end, and a gap of
+//! `gap_limit` TTLs without any answer ends the search.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
@@ -139,8 +141,10 @@ pub struct MdaLink {
 pub struct Mda {
     config: MdaConfig,
     probes: Vec<Probe>,
-    /// `[ttl - first][flow]` = probe number.
-    grid: Vec<Vec<usize>>,
+    /// `[ttl - first]`: flow -> probe number.
+    grid: Vec<BTreeMap<u16, usize>>,
+    /// The next flow id never used (0 explores the path).
+    next_flow: u16,
     queue: VecDeque<usize>,
     outstanding: usize,
     rounds: u32,
@@ -158,7 +162,8 @@ impl Mda {
         let mut mda = Self {
             config,
             probes: Vec::new(),
-            grid: vec![Vec::new(); hops],
+            grid: vec![BTreeMap::new(); hops],
+            next_flow: 1,
             queue: VecDeque::new(),
             outstanding: 0,
             rounds: 0,
@@ -199,8 +204,8 @@ impl Mda {
 
     /// What `flow` got at hop index `h`; `None` when not probed or still
     /// waiting.
-    fn answer(&self, h: usize, flow: usize) -> Option<Seen<'_>> {
-        let &number = self.grid.get(h)?.get(flow)?;
+    fn answer(&self, h: usize, flow: u16) -> Option<Seen<'_>> {
+        let &number = self.grid.get(h)?.get(&flow)?;
         match &self.probes[number].state {
             State::Answered(a) => Some(Seen::Answer(a)),
             State::Lost => Some(Seen::Lost),
@@ -211,10 +216,9 @@ impl Mda {
     /// The lowest hop index where every probed flow got a final answer.
     fn end_index(&self) -> Option<usize> {
         (0..self.grid.len()).find(|&h| {
-            let flows = self.grid[h].len();
-            flows > 0
-                && (0..flows).all(
-                    |f| matches!(self.answer(h, f), Some(Seen::Answer(a)) if a.outcome.is_final()),
+            !self.grid[h].is_empty()
+                && self.grid[h].keys().all(
+                    |&f| matches!(self.answer(h, f), Some(Seen::Answer(a)) if a.outcome.is_final()),
                 )
         })
     }
@@ -231,7 +235,9 @@ impl Mda {
         };
         // A long run of silent TTLs ends the search.
         let answered = |h: usize| {
-            (0..self.grid[h].len()).any(|f| matches!(self.answer(h, f), Some(Seen::Answer(_))))
+            self.grid[h]
+                .keys()
+                .any(|&f| matches!(self.answer(h, f), Some(Seen::Answer(_))))
         };
         let gap = (0..=probed).rev().take_while(|&h| !answered(h)).count();
         if gap >= usize::from(self.config.gap_limit.max(1)) {
@@ -245,108 +251,162 @@ impl Mda {
     /// cross it too (MDA-Lite), so it needs no more probes for the links
     /// of the next hop.
     fn single(&self, h: usize) -> Option<IpAddr> {
-        let flows = self.grid.get(h)?.len();
         let mut only = None;
-        for f in 0..flows {
-            match self.answer(h, f)? {
-                Seen::Answer(a) if !a.outcome.is_final() && only.is_none_or(|o| o == a.from) => {
+        for &f in self.grid.get(h)?.keys() {
+            match self.answer(h, f) {
+                Some(Seen::Answer(a))
+                    if !a.outcome.is_final() && only.is_none_or(|o| o == a.from) =>
+                {
                     only = Some(a.from);
                 }
-                _ => return None,
+                // Not resolved yet (queued this round).
+                None => {}
+                Some(_) => return None,
             }
         }
         only
     }
 
-    /// The interface `flow` crossed at hop index `h`: its answer there, or
-    /// the hop's single interface.
-    fn crossed(&self, h: usize, flow: usize) -> Option<IpAddr> {
-        match self.answer(h, flow) {
-            Some(Seen::Answer(a)) if !a.outcome.is_final() => Some(a.from),
-            Some(_) => None,
-            None => self.single(h),
+    /// Queues probe `flow` at hop index `h` (once).
+    fn queue_probe(&mut self, h: usize, flow: u16) -> bool {
+        if self.grid[h].contains_key(&flow)
+            || self.probes.len() >= self.config.max_probes.min(MAX_PROBES)
+        {
+            return false;
         }
+        let number = self.probes.len();
+        self.probes.push(Probe {
+            ttl: self.ttl(h),
+            flow,
+            state: State::Queued,
+        });
+        self.grid[h].insert(flow, number);
+        self.queue.push_back(number);
+        true
     }
 
-    /// The flows hop index `h` needs by the stopping rule, given what is
-    /// known of hop `h - 1`.
-    fn flows_wanted(&self, h: usize) -> usize {
-        let confidence = self.config.confidence;
-        let probed = self.grid[h].len();
-        let here: Vec<Option<IpAddr>> = (0..probed)
-            .map(|f| self.answer(h, f).and_then(Seen::answer).map(|a| a.from))
-            .collect();
-        let distinct_here = here.iter().flatten().collect::<BTreeSet<_>>().len();
-        let source_rule = flows_needed(distinct_here, confidence);
-        if h == 0 || self.grid[h - 1].is_empty() {
-            return source_rule;
+    /// A flow id never used before.
+    fn new_flow(&mut self) -> Option<u16> {
+        let flow = self.next_flow;
+        (flow < MAX_FLOWS).then(|| {
+            self.next_flow += 1;
+            flow
+        })
+    }
+
+    /// Queues `count` new flows at hop index `h`; how many were queued.
+    fn queue_new(&mut self, h: usize, count: usize) -> usize {
+        let mut queued = 0;
+        while queued < count {
+            let Some(flow) = self.new_flow() else { break };
+            if !self.queue_probe(h, flow) {
+                break;
+            }
+            queued += 1;
         }
-        // Per predecessor: flows that crossed it, flows of those probed
-        // here, and the next hops those showed.
-        let previous = if self.single(h - 1).is_some() {
-            self.grid[h - 1].len().max(probed)
-        } else {
-            self.grid[h - 1].len()
-        };
-        let mut crossed: BTreeMap<IpAddr, (usize, usize, BTreeSet<IpAddr>)> = BTreeMap::new();
-        for f in 0..previous {
-            let Some(v) = self.crossed(h - 1, f) else {
-                continue;
+        queued
+    }
+
+    /// The distinct interfaces that answered `flows` at hop index `h`.
+    fn responders(&self, h: usize, flows: impl Iterator<Item = u16>) -> BTreeSet<IpAddr> {
+        flows
+            .filter_map(|f| self.answer(h, f).and_then(Seen::answer).map(|a| a.from))
+            .collect()
+    }
+
+    /// Plans what hop index `h` needs by the stopping rule, given hop
+    /// `h - 1`; queues the probes and returns how many.
+    fn plan_hop(&mut self, h: usize) -> usize {
+        let confidence = self.config.confidence;
+        let here: Vec<u16> = self.grid[h].keys().copied().collect();
+        let prior_single = h > 0 && self.single(h - 1).is_some();
+        let prior_known = h > 0
+            && self.grid[h - 1]
+                .keys()
+                .any(|&f| matches!(self.answer(h - 1, f), Some(Seen::Answer(a)) if !a.outcome.is_final()));
+        if h == 0 || prior_single || !prior_known {
+            // Every flow comes through one place (the source, a single
+            // interface, or a hop that never answers): n_k flows here,
+            // those of the hop before first, so flows line up across TTLs.
+            let k = self.responders(h, here.iter().copied()).len();
+            let missing = flows_needed(k, confidence).saturating_sub(here.len());
+            let reuse: Vec<u16> = match h.checked_sub(1) {
+                Some(before) => self.grid[before]
+                    .keys()
+                    .copied()
+                    .filter(|f| !self.grid[h].contains_key(f))
+                    .take(missing)
+                    .collect(),
+                None => Vec::new(),
             };
-            let entry = crossed.entry(v).or_default();
-            entry.0 += 1;
-            if let Some(next) = here.get(f) {
-                entry.1 += 1;
-                entry.2.extend(*next);
+            let mut queued = 0;
+            for f in &reuse {
+                queued += usize::from(self.queue_probe(h, *f));
+            }
+            return queued + self.queue_new(h, missing - reuse.len());
+        }
+        if (0..h).any(|j| self.grid[j].keys().any(|&f| self.answer(j, f).is_none())) {
+            // Flows are on their way to a hop before: what crosses h-1
+            // may change, so plan h when they are in.
+            return 0;
+        }
+        // Node control: per interface at h-1, its flows and next hops.
+        let mut nodes: BTreeMap<IpAddr, Vec<u16>> = BTreeMap::new();
+        let mut answered_before = 0usize;
+        for &f in self.grid[h - 1].keys() {
+            if let Some(Seen::Answer(a)) = self.answer(h - 1, f) {
+                answered_before += 1;
+                if !a.outcome.is_final() {
+                    nodes.entry(a.from).or_default().push(f);
+                }
             }
         }
-        if crossed.is_empty() {
-            // Nothing known before this hop (silent, or all final).
-            let silent = (0..previous).any(|f| matches!(self.answer(h - 1, f), Some(Seen::Lost)));
-            return if silent { source_rule.max(previous) } else { 0 };
+        let mut queued = 0;
+        for flows in nodes.values() {
+            let probed: Vec<u16> = flows
+                .iter()
+                .copied()
+                .filter(|f| self.grid[h].contains_key(f))
+                .collect();
+            let k = self.responders(h, probed.iter().copied()).len();
+            let need = flows_needed(k, confidence).saturating_sub(probed.len());
+            if need == 0 {
+                continue;
+            }
+            let unused: Vec<u16> = flows
+                .iter()
+                .copied()
+                .filter(|f| !self.grid[h].contains_key(f))
+                .take(need)
+                .collect();
+            for &f in &unused {
+                queued += usize::from(self.queue_probe(h, f));
+            }
+            let shortfall = need - unused.len();
+            if shortfall > 0 {
+                // New flows at h-1: about flows.len()/answered_before of
+                // them cross this node. Small samples estimate that share
+                // badly, so ask for at most twice the shortfall per round.
+                let more = (shortfall * answered_before)
+                    .div_ceil(flows.len())
+                    .min(2 * shortfall);
+                queued += self.queue_new(h - 1, more);
+            }
         }
-        crossed
-            .values()
-            .map(|(through, probed_next, next_hops)| {
-                let n = flows_needed(next_hops.len(), confidence);
-                if *probed_next >= n {
-                    probed
-                } else {
-                    // Spread evenly, `through / previous` of the flows cross it.
-                    (previous * n).div_ceil(*through)
-                }
-            })
-            .max()
-            .unwrap_or(0)
+        queued
     }
 
     /// Plans the next round: queues the probes every TTL still needs.
     fn plan_round(&mut self) {
         let horizon = self.horizon();
-        let mut wanted: Vec<usize> = (0..=horizon).map(|h| self.flows_wanted(h)).collect();
-        // New flows at `h` are probed at `h - 1` too, to learn which
-        // interface they crossed, unless that hop has a single one.
-        for h in (1..wanted.len()).rev() {
-            if self.single(h - 1).is_none() {
-                wanted[h - 1] = wanted[h - 1].max(wanted[h]);
-            }
-        }
+        let explored = self.grid.iter().rposition(|g| !g.is_empty());
         let mut added = 0;
-        for (h, &want) in wanted.iter().enumerate() {
-            let want = want.min(usize::from(MAX_FLOWS));
-            while self.grid[h].len() < want
-                && self.probes.len() < self.config.max_probes.min(MAX_PROBES)
-            {
-                let flow = u16::try_from(self.grid[h].len()).unwrap_or(u16::MAX);
-                let number = self.probes.len();
-                self.probes.push(Probe {
-                    ttl: self.ttl(h),
-                    flow,
-                    state: State::Queued,
-                });
-                self.grid[h].push(number);
-                self.queue.push_back(number);
-                added += 1;
+        for h in 0..=horizon {
+            if explored.is_some_and(|e| h <= e) {
+                added += self.plan_hop(h);
+            } else {
+                // A TTL not probed yet: one flow, the same at every TTL.
+                added += usize::from(self.queue_probe(h, 0));
             }
         }
         if added == 0 {
@@ -419,7 +479,7 @@ impl Mda {
     /// The round trip of the first answered flow at hop index `h`.
     fn first_rtt(&self, h: usize) -> Option<Duration> {
         let numbers = self.grid.get(h)?;
-        numbers.iter().find_map(|&n| match &self.probes[n].state {
+        numbers.values().find_map(|&n| match &self.probes[n].state {
             State::Answered(a) => Some(a.rtt),
             _ => None,
         })
@@ -477,7 +537,7 @@ impl Mda {
             .map(|h| {
                 let mut interfaces: BTreeMap<IpAddr, MdaInterface> = BTreeMap::new();
                 let mut unanswered = 0;
-                for f in 0..self.grid[h].len() {
+                for &f in self.grid[h].keys() {
                     match self.answer(h, f) {
                         Some(Seen::Answer(a)) => {
                             let entry = interfaces.entry(a.from).or_insert_with(|| MdaInterface {
@@ -508,7 +568,7 @@ impl Mda {
         let hops = self.hops().len();
         let mut links = BTreeSet::new();
         for h in 0..hops.saturating_sub(1) {
-            for f in 0..self.grid[h + 1].len() {
+            for &f in self.grid[h + 1].keys() {
                 let Some(far) = self.answer(h + 1, f) else {
                     continue;
                 };
