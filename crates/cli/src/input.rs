@@ -48,31 +48,6 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lists_drop_comments_and_blank_lines() {
-        let path = std::env::temp_dir().join(format!("icmpkit-list-{}", std::process::id()));
-        std::fs::write(&path, "10.0.0.1 # a\n\n  # only a comment\n::1\n").unwrap();
-        let list = read_list(path.to_str().unwrap()).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        assert_eq!(list, ["10.0.0.1", "::1"]);
-        assert!(
-            read_list("/no/such/list")
-                .unwrap_err()
-                .to_string()
-                .starts_with("cannot open /no/such/list")
-        );
-    }
-
-    #[test]
-    fn random_bytes_differ_between_calls() {
-        assert_ne!(random_bytes::<16>(), random_bytes::<16>());
-    }
-}
-
 /// Resolves a host name with the system resolver (getaddrinfo).
 pub fn resolve(name: &str, family: Option<IpVersion>) -> Result<IpAddr> {
     let addrs: Vec<IpAddr> = match (name, 0).to_socket_addrs() {
@@ -96,4 +71,29 @@ fn resolver_message(e: &std::io::Error) -> String {
     text.strip_prefix("failed to lookup address information: ")
         .unwrap_or(&text)
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_drop_comments_and_blank_lines() {
+        let path = std::env::temp_dir().join(format!("icmpkit-list-{}", std::process::id()));
+        std::fs::write(&path, "10.0.0.1 # a\n\n  # only a comment\n::1\n").unwrap();
+        let list = read_list(path.to_str().unwrap()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(list, ["10.0.0.1", "::1"]);
+        assert!(
+            read_list("/no/such/list")
+                .unwrap_err()
+                .to_string()
+                .starts_with("cannot open /no/such/list")
+        );
+    }
+
+    #[test]
+    fn random_bytes_differ_between_calls() {
+        assert_ne!(random_bytes::<16>(), random_bytes::<16>());
+    }
 }

@@ -72,9 +72,11 @@ pub fn run(plan: &Plan, mut probing: Probing, confidence: Confidence) -> Result<
     for hop in &hops {
         let mut line = format!("{:2} ", hop.ttl);
         for i in &hop.interfaces {
-            line.push_str(&format!(" {}", names.label(i.addr)));
+            line.push(' ');
+            line.push_str(&names.label(i.addr));
             if let Some(a) = &i.annotation {
-                line.push_str(&format!(" {a}"));
+                line.push(' ');
+                line.push_str(a);
             }
         }
         if hop.interfaces.is_empty() || hop.unanswered > 0 {

@@ -112,10 +112,8 @@ impl Plan {
             IpVersion::V6
         };
         let ip_header = if dst.is_ipv4() { 20 } else { 40 };
-        let default_len = match method {
-            Method::Tcp => ip_header + 40,
-            _ => ip_header + 40,
-        };
+        // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
+        let default_len = ip_header + 40;
         let min_len = ip_header + method.min_len();
         let packet_len = match &a.packet_len {
             Some(len) => {

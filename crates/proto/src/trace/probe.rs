@@ -537,7 +537,7 @@ impl Prober {
         let ack = packet.ack_number();
         let acknowledges = |number: u16| {
             sent(number).is_some_and(|s| {
-                let payload = u32::from(s.len).saturating_sub(self.syn_header_len(s.len));
+                let payload = u32::from(s.len).saturating_sub(Self::syn_header_len(s.len));
                 self.tcp_seq(number).wrapping_add(1).wrapping_add(payload) == ack
                     && s.src_port == packet.dst_port()
             })
@@ -552,7 +552,7 @@ impl Prober {
     }
 
     /// The header length of a SYN probe of transport length `len`.
-    fn syn_header_len(&self, len: u16) -> u32 {
+    fn syn_header_len(len: u16) -> u32 {
         if usize::from(len) >= 20 + TCP_SYN_OPTIONS.len() {
             40
         } else {

@@ -98,11 +98,11 @@ mod tests {
     #[test]
     fn bound_continues_the_tables() {
         // The bound reproduces the first entries exactly ...
-        for k in 1..=5 {
+        for k in 1..=5_u8 {
             let alpha = 0.05_f64;
-            let n = flows_needed(k, Confidence::P95);
-            let kf = k as f64;
-            let p = |n: usize| (kf + 1.0) * (kf / (kf + 1.0)).powi(n as i32);
+            let n = i32::try_from(flows_needed(k.into(), Confidence::P95)).unwrap();
+            let kf = f64::from(k);
+            let p = |n: i32| (kf + 1.0) * (kf / (kf + 1.0)).powi(n);
             assert!(p(n) <= alpha && p(n - 1) > alpha, "k={k}");
         }
         // ... and grows past the table's end.

@@ -1,0 +1,609 @@
+//! `icmpkit trace` in the traceroute lab of `lab/lib.sh` (`lab_trace`:
+//! client - r1 - r2 - {r3a | r3b} - r4 - server, an ECMP fork at r2),
+//! against Butskoy traceroute, tracepath and scamper run in the same lab.
+//! Every lab is built and removed by the guard of `tests/support/lab.rs`.
+
+#[path = "../../../tests/support/lab.rs"]
+mod lab;
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::process::{Child, Command, Output, Stdio};
+
+use lab::{
+    Chain, R1_4, R1_6, R2_4, R2_6, R3A_4, R3A_6, R3B_4, R3B_6, R4_4, R4_6, R4_R3B_6, SERVER4,
+    SERVER6,
+};
+use serde_json::Value;
+
+fn icmpkit() -> &'static str {
+    env!("CARGO_BIN_EXE_icmpkit")
+}
+
+/// Runs `program args` in namespace `ns` of the lab (bounded by 60 s).
+fn run(chain: &Chain, ns: &str, program: &str, args: &[&str]) -> Output {
+    Command::new("ip")
+        .args(["netns", "exec", &chain.ns(ns), "timeout", "60", program])
+        .args(args)
+        .output()
+        .expect("run in the lab")
+}
+
+/// `icmpkit trace ARGS` from the client; asserts it succeeded.
+fn trace(chain: &Chain, args: &[&str]) -> String {
+    let out = run(chain, "client", icmpkit(), &[&["trace"][..], args].concat());
+    assert!(
+        out.status.success(),
+        "icmpkit trace {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A peer tool's stdout from the client.
+fn peer(chain: &Chain, program: &str, args: &[&str]) -> String {
+    String::from_utf8(run(chain, "client", program, args).stdout).unwrap()
+}
+
+/// One hop line of traceroute's format: TTL, addresses in order,
+/// annotations, stars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HopLine {
+    ttl: u8,
+    addrs: Vec<IpAddr>,
+    annotations: Vec<String>,
+    stars: usize,
+}
+
+/// The hop lines of traceroute-format output (other lines skipped).
+fn hop_lines(text: &str) -> Vec<HopLine> {
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let ttl = words.next()?.parse().ok()?;
+            let mut hop = HopLine {
+                ttl,
+                addrs: Vec::new(),
+                annotations: Vec::new(),
+                stars: 0,
+            };
+            for w in words {
+                if let Ok(a) = w.parse::<IpAddr>() {
+                    if hop.addrs.last() != Some(&a) {
+                        hop.addrs.push(a);
+                    }
+                } else if w == "*" {
+                    hop.stars += 1;
+                } else if w.starts_with('!') {
+                    hop.annotations.push(w.to_owned());
+                }
+            }
+            Some(hop)
+        })
+        .collect()
+}
+
+fn addr(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn set(addrs: &[&str]) -> BTreeSet<IpAddr> {
+    addrs.iter().map(|a| addr(a)).collect()
+}
+
+/// The addresses a hop line may show in a trace from the client: one
+/// branch or the other at the fork.
+fn expected_path(v6: bool) -> Vec<BTreeSet<IpAddr>> {
+    if v6 {
+        vec![
+            set(&[R1_6]),
+            set(&[R2_6]),
+            set(&[R3A_6, R3B_6]),
+            set(&[R4_6, R4_R3B_6]),
+            set(&[SERVER6]),
+        ]
+    } else {
+        vec![
+            set(&[R1_4]),
+            set(&[R2_4]),
+            set(&[R3A_4, R3B_4]),
+            set(&[R4_4]),
+            set(&[SERVER4]),
+        ]
+    }
+}
+
+#[test]
+fn hops_agree_with_traceroute_for_every_method_and_family() {
+    let Some(chain) = Chain::trace("trace hops", 1280) else {
+        return;
+    };
+    for (v6, dst) in [(false, SERVER4), (true, SERVER6)] {
+        for method in ["-U", "-I", "-T"] {
+            let family = if v6 { "-6" } else { "-4" };
+            let ours = trace(&chain, &["-n", family, method, dst]);
+            let theirs = peer(&chain, "traceroute", &["-n", family, method, dst]);
+            let (ours, theirs) = (hop_lines(&ours), hop_lines(&theirs));
+            let expected = expected_path(v6);
+            assert_eq!(ours.len(), expected.len(), "{method} {dst}: {ours:?}");
+            assert_eq!(theirs.len(), ours.len(), "{method} {dst}: {theirs:?}");
+            for ((hop, peer_hop), allowed) in ours.iter().zip(&theirs).zip(&expected) {
+                // Paris: one address per hop, every probe on one path.
+                assert_eq!(hop.addrs.len(), 1, "{method} {dst}: {hop:?}");
+                assert!(allowed.contains(&hop.addrs[0]), "{method} {dst}: {hop:?}");
+                assert!(
+                    peer_hop.addrs.iter().all(|a| allowed.contains(a)),
+                    "{peer_hop:?}"
+                );
+                assert_eq!((hop.stars, &hop.annotations), (0, &Vec::new()), "{hop:?}");
+            }
+            if v6 {
+                // The branch taken at hop 3 is the one hop 4 answers from.
+                let via_a = ours[2].addrs[0] == addr(R3A_6);
+                assert_eq!(ours[3].addrs[0], addr(if via_a { R4_6 } else { R4_R3B_6 }));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_silent_hop_is_starred_like_traceroute_does() {
+    let Some(chain) = Chain::trace("trace silent hop", 1280) else {
+        return;
+    };
+    chain.must(
+        "r2",
+        &[
+            "iptables",
+            "-A",
+            "OUTPUT",
+            "-p",
+            "icmp",
+            "--icmp-type",
+            "time-exceeded",
+            "-j",
+            "DROP",
+        ],
+    );
+    let ours = hop_lines(&trace(&chain, &["-n", SERVER4]));
+    let theirs = hop_lines(&peer(&chain, "traceroute", &["-n", SERVER4]));
+    assert_eq!(ours.len(), 5);
+    assert_eq!((ours[1].stars, ours[1].addrs.len()), (3, 0));
+    assert_eq!((theirs[1].stars, theirs[1].addrs.len()), (3, 0));
+    for i in [0, 3, 4] {
+        assert_eq!(ours[i].addrs, theirs[i].addrs, "hop {}", i + 1);
+    }
+}
+
+#[test]
+fn rejections_are_annotated_as_traceroute_annotates_them() {
+    let Some(chain) = Chain::trace("trace rejections", 1280) else {
+        return;
+    };
+    let cases: [(&str, &str, &str, &str); 7] = [
+        ("iptables", "icmp-admin-prohibited", SERVER4, "!X"),
+        ("iptables", "icmp-host-prohibited", SERVER4, "!X"),
+        ("iptables", "icmp-net-unreachable", SERVER4, "!N"),
+        ("iptables", "icmp-host-unreachable", SERVER4, "!H"),
+        ("ip6tables", "icmp6-adm-prohibited", SERVER6, "!X"),
+        ("ip6tables", "icmp6-no-route", SERVER6, "!N"),
+        ("ip6tables", "icmp6-addr-unreachable", SERVER6, "!H"),
+    ];
+    for (tool, reject, dst, annotation) in cases {
+        chain.must(
+            "r4",
+            &[
+                tool,
+                "-A",
+                "FORWARD",
+                "-p",
+                "udp",
+                "-j",
+                "REJECT",
+                "--reject-with",
+                reject,
+            ],
+        );
+        let ours = hop_lines(&trace(&chain, &["-n", dst]));
+        let theirs = hop_lines(&peer(&chain, "traceroute", &["-n", dst]));
+        chain.must("r4", &[tool, "-F", "FORWARD"]);
+        // r4 rejects what it would forward: the trace ends at hop 5, from
+        // r4 (over IPv6 the address of the branch the probe came by).
+        let last = ours.last().unwrap();
+        let r4 = expected_path(dst == SERVER6)[3].clone();
+        assert_eq!(ours.len(), 5, "{reject}: {ours:?}");
+        assert_eq!(last.annotations, vec![annotation; 3], "{reject}: {last:?}");
+        assert!(
+            last.addrs.iter().all(|a| r4.contains(a)),
+            "{reject}: {last:?}"
+        );
+        let peer_last = theirs.last().unwrap();
+        assert_eq!(peer_last.ttl, 5, "{reject}: traceroute says {theirs:?}");
+        assert_eq!(
+            peer_last.annotations, last.annotations,
+            "{reject}: traceroute says {theirs:?}"
+        );
+    }
+}
+
+#[test]
+fn unreachable_prohibit_and_blackhole_routes() {
+    let Some(chain) = Chain::trace("trace routes", 1280) else {
+        return;
+    };
+    for (kind, prefix, annotation) in [
+        ("unreachable", "198.51.100.128/26", Some("!H")),
+        ("prohibit", "198.51.100.192/27", Some("!X")),
+        ("blackhole", "198.51.100.224/27", None),
+    ] {
+        chain.must("r4", &["ip", "route", "add", kind, prefix]);
+        let dst = prefix
+            .replace(".128/26", ".130")
+            .replace(".192/27", ".200")
+            .replace(".224/27", ".230");
+        let text = trace(&chain, &["-n", "-q", "1", "-m", "6", "-w", "0.5", &dst]);
+        let ours = hop_lines(&text);
+        if let Some(a) = annotation {
+            // The route errors pass the kernel's own limiter: the one
+            // probe per hop is answered.
+            assert_eq!(ours.len(), 4, "{kind}: {ours:?}");
+            assert_eq!(ours[3].addrs, vec![addr(R4_4)], "{kind}: {text}");
+            assert_eq!(ours[3].annotations, vec![a], "{kind}: {text}");
+        } else {
+            // The route is looked up before the TTL: r4 drops the probes of
+            // every TTL from 4 on without a word.
+            assert_eq!(ours.len(), 6, "{kind}: {text}");
+            assert_eq!(ours[2].stars, 0, "{kind}: {text}");
+            assert_eq!(
+                (ours[3].stars, ours[4].stars, ours[5].stars),
+                (1, 1, 1),
+                "{kind}: {text}"
+            );
+        }
+        chain.must("r4", &["ip", "route", "del", kind, prefix]);
+    }
+}
+
+/// The JSON lines of a `--json` run.
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn path_mtu_of_the_1280_link_as_tracepath_finds_it() {
+    let Some(chain) = Chain::trace("trace pmtu", 1280) else {
+        return;
+    };
+    for (dst, family) in [(SERVER4, "-4"), (SERVER6, "-6")] {
+        chain.must("client", &["ip", family, "route", "flush", "cache"]);
+        let lines = json_lines(&trace(&chain, &["-n", "--pmtu", "--json", dst]));
+        let summary = lines.last().unwrap();
+        assert_eq!(summary["pmtu"], 1280, "{dst}: {lines:?}");
+        assert_eq!(summary["falls_before_ttl"], 5, "{dst}: {summary}");
+        assert_eq!(summary["reached"], true, "{dst}: {summary}");
+        let too_big: Vec<&Value> = lines.iter().filter(|l| l["cause"] == "too_big").collect();
+        assert_eq!(too_big.len(), 1, "{lines:?}");
+        let r4 = if dst == SERVER4 {
+            R4_4
+        } else {
+            lab::R4_SERVER6
+        };
+        assert!(
+            too_big[0]["from"] == r4
+                || (dst == SERVER6 && too_big[0]["from"] == R4_R3B_6)
+                || too_big[0]["from"] == R4_6,
+            "{too_big:?}"
+        );
+        chain.must("client", &["ip", family, "route", "flush", "cache"]);
+        let tracepath = peer(&chain, "tracepath", &["-n", dst]);
+        assert!(
+            tracepath.contains("Resume: pmtu 1280 hops 5"),
+            "{tracepath}"
+        );
+    }
+}
+
+#[test]
+fn a_black_hole_is_found_and_sized() {
+    let Some(chain) = Chain::trace("trace black hole", 1500) else {
+        return;
+    };
+    for router in ["r3a", "r3b"] {
+        chain.must(
+            router,
+            &[
+                "iptables",
+                "-A",
+                "FORWARD",
+                "-m",
+                "length",
+                "--length",
+                "1281:65535",
+                "-j",
+                "DROP",
+            ],
+        );
+    }
+    let lines = json_lines(&trace(
+        &chain,
+        &["-n", "--pmtu", "--json", "-w", "0.3", SERVER4],
+    ));
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["pmtu"], 1280, "{lines:?}");
+    assert_eq!(summary["reached"], true, "{lines:?}");
+    let holes: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["cause"] == "black_hole")
+        .collect();
+    assert_eq!(holes.len(), 1, "{lines:?}");
+    // r3x forwards the big probes of TTL 4 and up into the drop.
+    assert_eq!(holes[0]["ttl"], 4, "{holes:?}");
+    assert_eq!(holes[0]["mtu"], 1280, "{holes:?}");
+}
+
+/// Fixes the ECMP hash seed of r2, so which flow takes which branch is the
+/// same in every run.
+fn fix_hash_seed(chain: &Chain) {
+    chain.must(
+        "r2",
+        &["sysctl", "-qw", "net.ipv4.fib_multipath_hash_seed=5837"],
+    );
+}
+
+#[test]
+fn mda_finds_the_whole_diamond_and_scamper_agrees() {
+    let Some(chain) = Chain::trace("trace mda", 1280) else {
+        return;
+    };
+    fix_hash_seed(&chain);
+    for (v6, dst) in [(false, SERVER4), (true, SERVER6)] {
+        let out = trace(&chain, &["-n", "--mda", "--json", "--sport", "40000", dst]);
+        let graph: Value = serde_json::from_str(&out).unwrap();
+        let hops: Vec<BTreeSet<IpAddr>> = graph["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                h["interfaces"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| addr(i["addr"].as_str().unwrap()))
+                    .collect()
+            })
+            .collect();
+        let mut expected = expected_path(v6);
+        if !v6 {
+            expected[3] = set(&[R4_4]);
+        }
+        assert_eq!(hops, expected, "{dst}: {graph}");
+        let links: BTreeSet<(String, String)> = graph["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["from"].as_str().unwrap().to_owned(),
+                    l["to"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let want: BTreeSet<(String, String)> = if v6 {
+            [
+                (R1_6, R2_6),
+                (R2_6, R3A_6),
+                (R2_6, R3B_6),
+                (R3A_6, R4_6),
+                (R3B_6, R4_R3B_6),
+                (R4_6, SERVER6),
+                (R4_R3B_6, SERVER6),
+            ]
+        } else {
+            [
+                (R1_4, R2_4),
+                (R2_4, R3A_4),
+                (R2_4, R3B_4),
+                (R3A_4, R4_4),
+                (R3B_4, R4_4),
+                (R4_4, SERVER4),
+                (R4_4, SERVER4),
+            ]
+        }
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+        assert_eq!(links, want, "{dst}: {graph}");
+        // scamper's tracelb finds the same interfaces.
+        let scamper = peer(&chain, "scamper", &["-c", "tracelb", "-i", dst]);
+        let theirs: BTreeSet<IpAddr> = scamper
+            .split_whitespace()
+            .filter_map(|w| w.trim_end_matches(',').parse().ok())
+            .collect();
+        let ours: BTreeSet<IpAddr> = hops.iter().flatten().copied().collect();
+        let client: IpAddr = addr(if v6 { lab::CLIENT6 } else { lab::CLIENT4 });
+        assert_eq!(
+            ours.iter()
+                .chain([&client])
+                .copied()
+                .collect::<BTreeSet<_>>(),
+            theirs,
+            "{scamper}"
+        );
+    }
+}
+
+#[test]
+fn a_paris_trace_stays_on_one_branch_and_flows_cover_both() {
+    let Some(chain) = Chain::trace("trace paris", 1280) else {
+        return;
+    };
+    fix_hash_seed(&chain);
+    let mut branches = BTreeSet::new();
+    for flow in 0..12 {
+        let flow = flow.to_string();
+        let hops = hop_lines(&trace(
+            &chain,
+            &[
+                "-n", "-q", "6", "--sport", "40000", "--flow", &flow, SERVER4,
+            ],
+        ));
+        assert_eq!(hops[2].addrs.len(), 1, "flow {flow}: {hops:?}");
+        branches.insert(hops[2].addrs[0]);
+    }
+    assert_eq!(branches, set(&[R3A_4, R3B_4]));
+    // Classic probes (a new port each) take both branches within one hop.
+    let classic = hop_lines(&trace(
+        &chain,
+        &["-n", "-q", "10", "--sport", "40000", "--no-paris", SERVER4],
+    ));
+    assert_eq!(
+        classic[2].addrs.iter().copied().collect::<BTreeSet<_>>(),
+        set(&[R3A_4, R3B_4])
+    );
+}
+
+/// A background process killed when dropped.
+struct Background(Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn mpls_and_interface_extensions_are_shown_under_their_hop() {
+    let Some(chain) = Chain::trace("trace extensions", 1280) else {
+        return;
+    };
+    // r1's own Time Exceeded is dropped; the responder's (marked) pass.
+    chain.must(
+        "r1",
+        &[
+            "iptables",
+            "-A",
+            "OUTPUT",
+            "-p",
+            "icmp",
+            "--icmp-type",
+            "time-exceeded",
+            "-m",
+            "mark",
+            "!",
+            "--mark",
+            "0x5837",
+            "-j",
+            "DROP",
+        ],
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/hop-extensions.py");
+    let mut child = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &chain.ns("r1"),
+            "python3",
+            script,
+            "client",
+            "6",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the responder");
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    let _responder = Background(child);
+    assert_eq!(ready.trim(), "ready");
+    let out = trace(&chain, &["-n", "-m", "1", SERVER4]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[1].starts_with(" 1  192.0.2.254  "), "{out}");
+    let index = run(&chain, "r1", "cat", &["/sys/class/net/client/ifindex"]);
+    let index = String::from_utf8(index.stdout).unwrap();
+    assert_eq!(
+        &lines[2..],
+        [
+            "     [MPLS: Lbl 24001 TC 0 S 1 TTL 1]".to_owned(),
+            format!(
+                "     [Incoming interface: index {}, 192.0.2.254, name \"client\", MTU 1500]",
+                index.trim()
+            ),
+        ],
+        "{out}"
+    );
+    // traceroute -e reads the same label stack.
+    let theirs = peer(&chain, "traceroute", &["-n", "-e", "-m", "1", SERVER4]);
+    assert!(theirs.contains("MPLS:L=24001,E=0,S=1,T=1"), "{theirs}");
+}
+
+#[test]
+fn a_rate_limiting_router_is_told_from_loss() {
+    let Some(chain) = Chain::trace("trace rate limit", 1280) else {
+        return;
+    };
+    // Linux's defaults: a burst of 6 errors, then one a second per source.
+    chain.must(
+        "r2",
+        &[
+            "sysctl",
+            "-qw",
+            "net.ipv4.icmp_ratelimit=1000",
+            "net.ipv4.icmp_msgs_per_sec=1000",
+            "net.ipv4.icmp_msgs_burst=50",
+        ],
+    );
+    let out = trace(&chain, &["-n", "-q", "10", SERVER4]);
+    let hops = hop_lines(&out);
+    assert_eq!(hops.len(), 5, "{out}");
+    assert!(hops[1].stars > 0 && !hops[1].addrs.is_empty(), "{out}");
+    assert!(out.contains("ICMP rate limiting?"), "{out}");
+    assert_eq!(hops[4].stars, 0, "{out}");
+}
+
+#[test]
+fn bad_input_says_what_and_exits_2() {
+    let Some(chain) = Chain::trace("trace bad input", 1280) else {
+        return;
+    };
+    for (args, message) in [
+        (&["nosuch.invalid"][..], "nosuch.invalid: "),
+        (
+            &["-m", "0", SERVER4][..],
+            "-m 0: out of range, use 1 to 255",
+        ),
+        (
+            &["-m", "256", SERVER4][..],
+            "-m 256: out of range, use 1 to 255",
+        ),
+        (&["-f", "10", "-m", "5", SERVER4][..], "-f 10 is above -m 5"),
+        (
+            &["-T", "-p", "0", SERVER4][..],
+            "-p 0: out of range, use 1 to 65535",
+        ),
+        (
+            &["-q", "11", SERVER4][..],
+            "-q 11: out of range, use 1 to 10",
+        ),
+        (
+            &["-w", "0", SERVER4][..],
+            "-w 0: the wait must be above 0 seconds",
+        ),
+    ] {
+        let out = run(
+            &chain,
+            "client",
+            icmpkit(),
+            &[&["trace"][..], args].concat(),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
