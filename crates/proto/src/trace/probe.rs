@@ -277,7 +277,12 @@ impl Prober {
 
     /// The source port a probe is sent from.
     fn src_port(&self, spec: ProbeSpec) -> u16 {
-        let offset = if self.paris { spec.flow } else { spec.number };
+        let offset = match (self.paris, self.method) {
+            (true, _) => spec.flow,
+            // Classic UDP varies the destination port instead.
+            (false, Method::Udp) => 0,
+            (false, _) => spec.number,
+        };
         self.src_port_base.wrapping_add(offset % MAX_FLOWS)
     }
 
@@ -537,7 +542,7 @@ impl Prober {
         let ack = packet.ack_number();
         let acknowledges = |number: u16| {
             sent(number).is_some_and(|s| {
-                let payload = u32::from(s.len).saturating_sub(self.syn_header_len(s.len));
+                let payload = u32::from(s.len).saturating_sub(Self::syn_header_len(s.len));
                 self.tcp_seq(number).wrapping_add(1).wrapping_add(payload) == ack
                     && s.src_port == packet.dst_port()
             })
@@ -552,7 +557,7 @@ impl Prober {
     }
 
     /// The header length of a SYN probe of transport length `len`.
-    fn syn_header_len(&self, len: u16) -> u32 {
+    fn syn_header_len(len: u16) -> u32 {
         if usize::from(len) >= 20 + TCP_SYN_OPTIONS.len() {
             40
         } else {
