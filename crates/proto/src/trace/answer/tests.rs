@@ -48,13 +48,7 @@ fn quoted_udp_probe(version: IpVersion) -> Vec<u8> {
         },
         &mut probe,
     );
-    ip_datagram(
-        src_for(version),
-        dst_for(version),
-        protocol::UDP,
-        1,
-        &probe,
-    )
+    ip_datagram(src_for(version), dst_for(version), protocol::UDP, 1, &probe)
 }
 
 /// What [`quoted_udp_probe`] reads back as.

@@ -228,13 +228,7 @@ fn paris_keeps_flow_fields_classic_does_not() {
 
 /// The probe quoted by a router where its TTL ran out (TTL 1 in the quote).
 fn quoted(p: &Prober, probe: &[u8]) -> Vec<u8> {
-    ip_datagram(
-        p.src(),
-        p.dst(),
-        p.method().protocol(p.version()),
-        1,
-        probe,
-    )
+    ip_datagram(p.src(), p.dst(), p.method().protocol(p.version()), 1, probe)
 }
 
 fn identity(p: &Prober, datagram: &[u8]) -> ProbeIdentity {
@@ -283,7 +277,10 @@ fn identify_finds_every_probe_in_full_and_short_quotes() {
         }
         // A number never sent.
         let (late, _) = wire_probe(&p, 45, 5);
-        assert_eq!(p.identify(&identity(&p, &quoted(&p, &late)), lookup(&sent)), None);
+        assert_eq!(
+            p.identify(&identity(&p, &quoted(&p, &late)), lookup(&sent)),
+            None
+        );
     }
 }
 
@@ -402,7 +399,10 @@ fn echo_replies_match_the_key() {
     let icmp = prober(Method::Icmp, false, true);
     assert_eq!(icmp.identify_echo_reply(KEY, 5), Some(5));
     assert_eq!(icmp.identify_echo_reply(KEY + 1, 5), None);
-    assert_eq!(prober(Method::Icmp, true, false).identify_echo_reply(KEY, 0), Some(0));
+    assert_eq!(
+        prober(Method::Icmp, true, false).identify_echo_reply(KEY, 0),
+        Some(0)
+    );
     assert_eq!(
         prober(Method::Udp, false, true).identify_echo_reply(KEY, 5),
         None
@@ -438,7 +438,10 @@ fn tcp_replies_acknowledge_the_syn() {
         assert_eq!(id(reply(RST | ACK, seq + 1, TCP_DPORT)), Some(number));
         // An acknowledgment of another trace's SYN (another key), of a
         // probe never sent, no ACK, another port, a bare ACK.
-        assert_eq!(id(reply(SYN | ACK, (seq ^ 0x0100_0000) + 1, TCP_DPORT)), None);
+        assert_eq!(
+            id(reply(SYN | ACK, (seq ^ 0x0100_0000) + 1, TCP_DPORT)),
+            None
+        );
         assert_eq!(id(reply(SYN | ACK, seq + 30, TCP_DPORT)), None);
         assert_eq!(id(reply(RST, seq + 1, TCP_DPORT)), None);
         assert_eq!(id(reply(SYN | ACK, seq + 1, 443)), None);
@@ -451,7 +454,10 @@ fn tcp_replies_acknowledge_the_syn() {
             None
         );
         // Truncated segment.
-        assert_eq!(id(reply(SYN | ACK, seq + 1, TCP_DPORT)[..19].to_vec()), None);
+        assert_eq!(
+            id(reply(SYN | ACK, seq + 1, TCP_DPORT)[..19].to_vec()),
+            None
+        );
     }
     // A probe with 100 bytes of payload (a path MTU probe).
     let p = prober(Method::Tcp, true, true);
