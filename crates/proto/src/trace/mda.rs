@@ -6,8 +6,10 @@
 //! TTL, so the answers of flow `f` at TTLs `t` and `t+1` give a link. After
 //! each round, for every node `v` at TTL `t-1` the flows that crossed it
 //! are counted, with the next hops they revealed; when fewer than
-//! `n_k` (k = next hops seen) crossed `v`, `F(t)` grows so that, with
-//! flows spread evenly, `n_k` will (`F(t-1) · n_k / flows(v)`). `F(t-1)`
+//! `n_k` (k = next hops seen) crossed `v` and were probed at `t`, `F(t)`
+//! grows to just past the `n_k`-th flow known to cross `v`, or, when
+//! fewer are known, so that with flows spread evenly `n_k` will
+//! (`F(t-1) · n_k / flows(v)`). `F(t-1)`
 //! then grows to `F(t)` so every new flow at `t` has a known predecessor.
 //! A round sends all the new probes at once; the next round is planned
 //! when the last of them is answered or given up on. It ends when no TTL
@@ -288,13 +290,13 @@ impl Mda {
         } else {
             self.grid[h - 1].len()
         };
-        let mut crossed: BTreeMap<IpAddr, (usize, usize, BTreeSet<IpAddr>)> = BTreeMap::new();
+        let mut crossed: BTreeMap<IpAddr, (Vec<usize>, usize, BTreeSet<IpAddr>)> = BTreeMap::new();
         for f in 0..previous {
             let Some(v) = self.crossed(h - 1, f) else {
                 continue;
             };
             let entry = crossed.entry(v).or_default();
-            entry.0 += 1;
+            entry.0.push(f);
             if let Some(next) = here.get(f) {
                 entry.1 += 1;
                 entry.2.extend(*next);
@@ -311,9 +313,13 @@ impl Mda {
                 let n = flows_needed(next_hops.len(), confidence);
                 if *probed_next >= n {
                     probed
+                } else if let Some(&f) = through.get(n - 1) {
+                    // The n-th flow known to cross it: probing up to it
+                    // here gives n (the flows below `probed` are counted).
+                    f + 1
                 } else {
                     // Spread evenly, `through / previous` of the flows cross it.
-                    (previous * n).div_ceil(*through)
+                    (previous * n).div_ceil(through.len())
                 }
             })
             .max()
