@@ -149,7 +149,7 @@ fn icmpv4_destination_unreachable_codes() {
         let (outcome, quoted, _) = error(&msg, v4_);
         assert_eq!(outcome, expected, "code {code}");
         assert_eq!(outcome.annotation().as_deref(), annotation, "code {code}");
-        assert_eq!(outcome.is_final(), true, "code {code}");
+        assert!(outcome.is_final(), "code {code}");
         assert_eq!(quoted, expected_identity(v4_), "code {code}");
     }
     // A Parameter Problem ends the trace too.

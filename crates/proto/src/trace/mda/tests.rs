@@ -170,7 +170,7 @@ fn single_path() {
         ]
     );
     let last = run.mda.hops().pop().unwrap();
-    assert_eq!(last.interfaces[0].is_final, true);
+    assert!(last.interfaces[0].is_final);
     assert_eq!(last.interfaces[0].annotation, None);
     assert_stopping_rule(&run, &net);
     eprintln!(
