@@ -59,6 +59,27 @@ impl Wait {
     }
 }
 
+/// The burst count of a hop after one more probe at `now`, its last send
+/// at `last`: each `interval` since then gives one probe of the burst back
+/// (a token bucket, as routers limit their ICMP errors), so after the
+/// burst one probe goes per interval and a long rest gives the full burst.
+pub(super) fn paced_burst(
+    burst: u8,
+    last: Option<Instant>,
+    now: Instant,
+    interval: Duration,
+) -> u8 {
+    let regained = match last {
+        None => u8::MAX,
+        Some(_) if interval.is_zero() => u8::MAX,
+        Some(at) => {
+            let intervals = now.duration_since(at).as_nanos() / interval.as_nanos();
+            u8::try_from(intervals).unwrap_or(u8::MAX)
+        }
+    };
+    burst.saturating_sub(regained).saturating_add(1)
+}
+
 /// The settings of a [`Trace`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TraceConfig {
@@ -214,8 +235,7 @@ impl Trace {
         let index = self.next;
         let hop = index / self.per_hop();
         let (burst, last) = &mut self.hop_sends[hop];
-        let rested = last.is_some_and(|at| now.duration_since(at) >= self.config.hop_interval);
-        *burst = if rested { 1 } else { burst.saturating_add(1) };
+        *burst = paced_burst(*burst, *last, now, self.config.hop_interval);
         *last = Some(now);
         self.probes[index] = ProbeState::Sent { at: now };
         self.next += 1;

@@ -436,8 +436,7 @@ impl Mda {
         let (ttl, flow) = (probe.ttl, probe.flow);
         let h = self.index(ttl);
         let (burst, last) = &mut self.hop_sends[h];
-        let rested = last.is_none_or(|at| now.duration_since(at) >= self.config.hop_interval);
-        *burst = if rested { 1 } else { burst.saturating_add(1) };
+        *burst = super::classic::paced_burst(*burst, *last, now, self.config.hop_interval);
         *last = Some(now);
         self.outstanding += 1;
         Some(ProbeSpec {

@@ -19,6 +19,8 @@ mod mda;
 mod pmtu;
 mod probe;
 mod stopping;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use answer::{Answer, Extension, IcmpAnswer, Outcome, read_extensions, read_icmp};
 pub use classic::{Counters, Hop, ProbeState, Trace, TraceConfig, Wait};

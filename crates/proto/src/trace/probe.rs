@@ -277,7 +277,12 @@ impl Prober {
 
     /// The source port a probe is sent from.
     fn src_port(&self, spec: ProbeSpec) -> u16 {
-        let offset = if self.paris { spec.flow } else { spec.number };
+        let offset = match (self.paris, self.method) {
+            (true, _) => spec.flow,
+            // Classic UDP varies the destination port instead.
+            (false, Method::Udp) => 0,
+            (false, _) => spec.number,
+        };
         self.src_port_base.wrapping_add(offset % MAX_FLOWS)
     }
 

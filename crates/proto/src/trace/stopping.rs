@@ -96,6 +96,12 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_possible_wrap,
+        reason = "k and n are small counts"
+    )]
     fn bound_continues_the_tables() {
         // The bound reproduces the first entries exactly ...
         for k in 1..=5_u8 {
