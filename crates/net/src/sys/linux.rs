@@ -679,11 +679,18 @@ pub fn poll_many(fds: &[RawFd], timeout: Duration) -> io::Result<Vec<PollResult>
     let count = libc::nfds_t::try_from(pfds.len()).unwrap_or(libc::nfds_t::MAX);
     let deadline = std::time::Instant::now() + timeout;
     loop {
-        // Rounded up, so that a wait never ends before the timeout.
+        // ppoll takes nanoseconds: a wait ends when it should, not at the
+        // next whole millisecond.
         let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let millis = c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(c_int::MAX);
-        // SAFETY: `pfds` holds `count` valid pollfds.
-        match check(unsafe { libc::poll(pfds.as_mut_ptr(), count, millis) }) {
+        let spec = libc::timespec {
+            tv_sec: libc::time_t::try_from(left.as_secs()).unwrap_or(libc::time_t::MAX),
+            tv_nsec: libc::c_long::from(left.subsec_nanos()),
+        };
+        // SAFETY: `pfds` holds `count` valid pollfds, `spec` is a valid
+        // timespec, and a null signal mask leaves the mask alone.
+        match check(unsafe {
+            libc::ppoll(pfds.as_mut_ptr(), count, &raw const spec, std::ptr::null())
+        }) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             other => {
                 other?;
