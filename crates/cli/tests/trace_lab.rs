@@ -146,25 +146,26 @@ fn hops_agree_with_traceroute_for_every_method_and_family() {
     }
 }
 
+/// Has `router` drop the Time Exceeded it sends (those matching `extra`).
+fn drop_time_exceeded(chain: &Chain, router: &str, extra: &[&str]) {
+    let rule = [
+        "iptables",
+        "-A",
+        "OUTPUT",
+        "-p",
+        "icmp",
+        "--icmp-type",
+        "time-exceeded",
+    ];
+    chain.must(router, &[&rule[..], extra, &["-j", "DROP"]].concat());
+}
+
 #[test]
 fn a_silent_hop_is_starred_like_traceroute_does() {
     let Some(chain) = Chain::trace("trace silent hop", 1280) else {
         return;
     };
-    chain.must(
-        "r2",
-        &[
-            "iptables",
-            "-A",
-            "OUTPUT",
-            "-p",
-            "icmp",
-            "--icmp-type",
-            "time-exceeded",
-            "-j",
-            "DROP",
-        ],
-    );
+    drop_time_exceeded(&chain, "r2", &[]);
     let ours = hop_lines(&trace(&chain, &["-n", SERVER4]));
     let theirs = hop_lines(&peer(&chain, "traceroute", &["-n", SERVER4]));
     assert_eq!(ours.len(), 5);
@@ -480,25 +481,7 @@ fn mpls_and_interface_extensions_are_shown_under_their_hop() {
         return;
     };
     // r1's own Time Exceeded is dropped; the responder's (marked) pass.
-    chain.must(
-        "r1",
-        &[
-            "iptables",
-            "-A",
-            "OUTPUT",
-            "-p",
-            "icmp",
-            "--icmp-type",
-            "time-exceeded",
-            "-m",
-            "mark",
-            "!",
-            "--mark",
-            "0x5837",
-            "-j",
-            "DROP",
-        ],
-    );
+    drop_time_exceeded(&chain, "r1", &["-m", "mark", "!", "--mark", "0x5837"]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/hop-extensions.py");
     let mut child = Command::new("ip")
         .args([

@@ -23,37 +23,30 @@ pub trait Strategy {
     fn next_wakeup(&self, now: Instant) -> Option<Instant>;
 }
 
-impl Strategy for Trace {
-    fn next_probe(&mut self, now: Instant) -> Option<(ProbeSpec, Option<usize>)> {
-        Trace::next_probe(self, now).map(|s| (s, None))
-    }
-    fn on_answer(&mut self, number: u16, answer: Answer) {
-        Trace::on_answer(self, number, answer);
-    }
-    fn on_local_mtu(&mut self, _: u16, _: usize) {}
-    fn expire(&mut self, now: Instant) {
-        Trace::expire(self, now);
-    }
-    fn next_wakeup(&self, now: Instant) -> Option<Instant> {
-        Trace::next_wakeup(self, now)
-    }
+/// The strategies whose probes all have the prober's size and that know no
+/// local MTU: the methods map one to one.
+macro_rules! fixed_size_strategy {
+    ($t:ty) => {
+        impl Strategy for $t {
+            fn next_probe(&mut self, now: Instant) -> Option<(ProbeSpec, Option<usize>)> {
+                <$t>::next_probe(self, now).map(|s| (s, None))
+            }
+            fn on_answer(&mut self, number: u16, answer: Answer) {
+                <$t>::on_answer(self, number, answer);
+            }
+            fn on_local_mtu(&mut self, _: u16, _: usize) {}
+            fn expire(&mut self, now: Instant) {
+                <$t>::expire(self, now);
+            }
+            fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+                <$t>::next_wakeup(self, now)
+            }
+        }
+    };
 }
 
-impl Strategy for Mda {
-    fn next_probe(&mut self, now: Instant) -> Option<(ProbeSpec, Option<usize>)> {
-        Mda::next_probe(self, now).map(|s| (s, None))
-    }
-    fn on_answer(&mut self, number: u16, answer: Answer) {
-        Mda::on_answer(self, number, answer);
-    }
-    fn on_local_mtu(&mut self, _: u16, _: usize) {}
-    fn expire(&mut self, now: Instant) {
-        Mda::expire(self, now);
-    }
-    fn next_wakeup(&self, now: Instant) -> Option<Instant> {
-        Mda::next_wakeup(self, now)
-    }
-}
+fixed_size_strategy!(Trace);
+fixed_size_strategy!(Mda);
 
 impl Strategy for Pmtu {
     fn next_probe(&mut self, now: Instant) -> Option<(ProbeSpec, Option<usize>)> {

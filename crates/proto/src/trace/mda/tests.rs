@@ -137,6 +137,16 @@ fn assert_stopping_rule(run: &Run, net: &Net) {
     }
 }
 
+/// Prints what a scenario cost (shown with `--nocapture`).
+fn report(name: &str, run: &Run) {
+    eprintln!(
+        "{name}: {} probes, {} rounds, per TTL {:?}",
+        run.sent.len(),
+        run.mda.rounds(),
+        per_ttl(run)
+    );
+}
+
 /// Probes sent per TTL.
 fn per_ttl(run: &Run) -> BTreeMap<u8, usize> {
     let mut out = BTreeMap::new();
@@ -173,12 +183,7 @@ fn single_path() {
     assert!(last.interfaces[0].is_final);
     assert_eq!(last.interfaces[0].annotation, None);
     assert_stopping_rule(&run, &net);
-    eprintln!(
-        "single path: {} probes, {} rounds, per TTL {:?}",
-        run.sent.len(),
-        run.mda.rounds(),
-        per_ttl(&run)
-    );
+    report("single path", &run);
     // 6 flows per TTL up to the destination; one exploration flow at TTLs
     // 6 to 8 (the second round looks 4 TTLs past TTL 4).
     assert_eq!(
@@ -229,12 +234,7 @@ fn the_labs_diamond() {
         ]
     );
     assert_stopping_rule(&run, &net);
-    eprintln!(
-        "lab diamond: {} probes, {} rounds, per TTL {:?}",
-        run.sent.len(),
-        run.mda.rounds(),
-        per_ttl(&run)
-    );
+    report("lab diamond", &run);
     assert_eq!(run.sent.len(), DIAMOND_PROBES);
 }
 
@@ -294,12 +294,7 @@ fn a_wide_meshed_diamond() {
     );
     assert_stopping_rule(&run, &net);
     assert_eq!(run.mda.links(), wide_links());
-    eprintln!(
-        "wide meshed diamond: {} probes, {} rounds, per TTL {:?}",
-        run.sent.len(),
-        run.mda.rounds(),
-        per_ttl(&run)
-    );
+    report("wide meshed diamond", &run);
     assert_eq!(run.sent.len(), WIDE_PROBES);
 }
 
@@ -377,12 +372,7 @@ fn a_silent_hop() {
         ]
     );
     assert_stopping_rule(&run, &net);
-    eprintln!(
-        "silent hop: {} probes, {} rounds, per TTL {:?}",
-        run.sent.len(),
-        run.mda.rounds(),
-        per_ttl(&run)
-    );
+    report("silent hop", &run);
     assert_eq!(run.sent.len(), SILENT_PROBES);
 }
 
