@@ -57,6 +57,8 @@ pub const SERVER6: &str = "2001:db8:2::2";
 
 /// Trace lab: r1, the first hop (the chain's router address).
 pub const R1_4: &str = "192.0.2.254";
+/// Trace lab: r1's address toward r2.
+pub const R1_R2_4: &str = "203.0.113.1";
 /// Trace lab: r2, the second hop.
 pub const R2_4: &str = "203.0.113.2";
 /// Trace lab: r3a, the third hop on one branch.

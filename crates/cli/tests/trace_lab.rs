@@ -590,3 +590,48 @@ fn bad_input_says_what_and_exits_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_nat_that_leaves_quotes_alone_is_reported() {
+    let Some(chain) = Chain::trace("trace nat", 1280) else {
+        return;
+    };
+    // r1 rewrites the client's source on the way out and the destination
+    // of what comes back, statelessly, as a NAT that does not translate
+    // the packets quoted inside ICMP errors (nft fixes the IP and UDP
+    // checksums of what it rewrites, as a NAT does).
+    let (client, outside) = (lab::CLIENT4, lab::R1_R2_4);
+    for command in [
+        "add table ip nat_test".to_owned(),
+        "add chain ip nat_test out { type filter hook postrouting priority 0; }".to_owned(),
+        format!("add rule ip nat_test out ip saddr {client} oifname r2 ip saddr set {outside}"),
+        "add chain ip nat_test back { type filter hook prerouting priority -300; }".to_owned(),
+        format!(
+            "add rule ip nat_test back ip daddr {outside} iifname r2 ip protocol icmp ip daddr set {client}"
+        ),
+    ] {
+        let words: Vec<&str> = command.split(' ').collect();
+        chain.must("r1", &[&["nft"][..], &words].concat());
+    }
+    let out = trace(&chain, &["-n", SERVER4]);
+    let hops = hop_lines(&out);
+    assert_eq!(hops.len(), 5, "{out}");
+    let note = format!(
+        "     [NAT: the quoted probe was rewritten: source {} -> {}]",
+        lab::CLIENT4,
+        lab::R1_R2_4
+    );
+    // r1 quotes the probe before rewriting it; every hop after sees it
+    // rewritten (the destination answers with a Port Unreachable quoting it).
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(!lines[2].starts_with("     ["), "{out}");
+    assert_eq!(lines.iter().filter(|l| **l == note).count(), 4, "{out}");
+    let json = json_lines(&trace(&chain, &["-n", "--json", "-q", "1", SERVER4]));
+    assert_eq!(
+        json[1]["probes"][0]["rewritten"]["src_addr"],
+        lab::R1_R2_4,
+        "{json:?}"
+    );
+    assert_eq!(json[1]["probes"][0]["quoted_ttl"], 1, "{json:?}");
+    assert_eq!(json[0]["probes"][0]["rewritten"], Value::Null, "{json:?}");
+}
