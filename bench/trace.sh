@@ -86,9 +86,9 @@ for _ in $(seq "$runs"); do
     echo "scamper $t $probes $nodes" >>"$work/mda"
     t=$(wall "$bin" trace -n --mda "$dst")
     probes=$(grep -o '^[0-9]* probes' "$work/out" | awk '{print $1}')
-    # Interfaces: every address on the hop lines, plus the client scamper counts.
+    # Interfaces: every address on the hop lines (scamper counts the same).
     nodes=$(grep -E '^ *[0-9]+ ' "$work/out" | grep -oE '([0-9]+\.){3}[0-9]+' | sort -u | wc -l)
-    echo "icmpkit $t $probes $((nodes + 1))" >>"$work/mda"
+    echo "icmpkit $t $probes $nodes" >>"$work/mda"
 done
 echo "ECMP diamond, 95% confidence: median of $runs runs"
 printf '  %-8s %9s %8s %6s\n' tool wall_ms probes nodes
