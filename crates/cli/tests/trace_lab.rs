@@ -1,6 +1,7 @@
 //! `icmpkit trace` in the traceroute lab of `lab/lib.sh` (`lab_trace`:
 //! client - r1 - r2 - {r3a | r3b} - r4 - server, an ECMP fork at r2),
-//! against Butskoy traceroute, tracepath and scamper run in the same lab.
+//! against Butskoy traceroute, tracepath and scamper (`trace`, `tracelb`)
+//! run in the same lab.
 //! Every lab is built and removed by the guard of `tests/support/lab.rs`.
 
 #[path = "../../../tests/support/lab.rs"]
@@ -136,6 +137,25 @@ fn hops_agree_with_traceroute_for_every_method_and_family() {
                     "{peer_hop:?}"
                 );
                 assert_eq!((hop.stars, &hop.annotations), (0, &Vec::new()), "{hop:?}");
+            }
+            // scamper's Paris traces (one probe per hop) agree as well.
+            let scamper_method = match method {
+                "-U" => "trace -P udp-paris",
+                "-I" => "trace -P icmp-paris",
+                _ => "trace -P tcp",
+            };
+            let scamper = hop_lines(&peer(&chain, "scamper", &["-c", scamper_method, "-i", dst]));
+            assert_eq!(
+                scamper.len(),
+                expected.len(),
+                "scamper {scamper_method}: {scamper:?}"
+            );
+            for (hop, allowed) in scamper.iter().zip(&expected) {
+                assert_eq!(hop.addrs.len(), 1, "scamper {scamper_method}: {hop:?}");
+                assert!(
+                    allowed.contains(&hop.addrs[0]),
+                    "scamper {scamper_method}: {hop:?}"
+                );
             }
             if v6 {
                 // The branch taken at hop 3 is the one hop 4 answers from.

@@ -65,14 +65,15 @@ impl Probing {
     pub fn open(prober: Prober, options: &SocketOptions<'_>) -> Result<Self> {
         let version = prober.version();
         let open_icmp = || IcmpSocket::open(version, SocketChoice::Raw);
-        let (send, icmp) = match prober.method() {
-            Method::Icmp => (open_icmp()?, None),
-            Method::Udp => (
-                IcmpSocket::open_raw_transport(version, Transport::Udp)?,
-                Some(open_icmp()?),
-            ),
-            Method::Tcp => (
-                IcmpSocket::open_raw_transport(version, Transport::Tcp)?,
+        let transport = match prober.method() {
+            Method::Icmp => None,
+            Method::Udp => Some(Transport::Udp),
+            Method::Tcp => Some(Transport::Tcp),
+        };
+        let (send, icmp) = match transport {
+            None => (open_icmp()?, None),
+            Some(t) => (
+                IcmpSocket::open_raw_transport(version, t)?,
                 Some(open_icmp()?),
             ),
         };
@@ -85,6 +86,10 @@ impl Probing {
             socket.set_recv_ttl(true)?;
         }
         send.bind_source(prober.src())?;
+        if prober.method() == Method::Udp {
+            // Never read (see `receive`): keep what queues there small.
+            send.set_recv_buffer_size(1)?;
+        }
         if let Some(tos) = options.tos {
             send.set_tos(tos)?;
         }
@@ -157,32 +162,40 @@ impl Probing {
     /// that is there, handing each answer matched to a probe to `on`.
     pub fn receive(&mut self, until: Instant, mut on: impl FnMut(u16, Answer)) -> Result<()> {
         let timeout = until.saturating_duration_since(Instant::now());
-        let mut sockets = vec![&self.send];
+        // A raw UDP socket only sends: what it receives (every UDP packet
+        // of the host) is never read.
+        let send_answers = self.prober.method() != Method::Udp;
+        let mut sockets = Vec::with_capacity(2);
+        if send_answers {
+            sockets.push(&self.send);
+        }
         sockets.extend(self.icmp.as_ref());
         let ready = wait_any(&sockets, timeout)?;
         if ready.iter().any(|r| r.error) {
-            // Errors queued on the sending socket (IP_RECVERR) are seen on
-            // the raw ICMP socket too; drop them.
+            // Errors queued on the sending socket (IP_RECVERR, path MTU
+            // probing) come on the raw ICMP socket too; drop them.
             while self.send.recv_error(&mut self.buf)?.is_some() {}
         }
         if !ready.iter().any(|r| r.readable) {
             return Ok(());
         }
-        self.drain(true, &mut on)?;
+        if send_answers {
+            self.drain(true, &mut on)?;
+        }
         if self.icmp.is_some() {
             self.drain(false, &mut on)?;
         }
         Ok(())
     }
 
-    /// Reads everything waiting on the sending socket (`from_send`) or the
-    /// ICMP receiver.
+    /// Reads everything waiting on the sending socket (`from_send`: ICMP
+    /// replies and errors, or TCP replies) or the ICMP receiver.
     fn drain(&mut self, from_send: bool, on: &mut impl FnMut(u16, Answer)) -> Result<()> {
+        let tcp = from_send && self.prober.method() == Method::Tcp;
         loop {
-            let socket = if from_send {
-                &self.send
-            } else {
-                self.icmp.as_ref().unwrap_or(&self.send)
+            let socket = match (&self.icmp, from_send) {
+                (Some(icmp), false) => icmp,
+                _ => &self.send,
             };
             let Some(received) = socket.try_recv(&mut self.buf)? else {
                 return Ok(());
@@ -192,18 +205,13 @@ impl Probing {
                 .kernel_instant(received.kernel_time)
                 .unwrap_or(clocks.now);
             let bytes = received.icmp(&self.buf).to_vec();
-            let is_tcp = from_send && self.prober.method() == Method::Tcp;
-            let is_udp = from_send && self.prober.method() == Method::Udp;
-            let matched = if is_udp {
-                None
-            } else if is_tcp {
+            let matched = if tcp {
                 self.tcp_answer(&bytes, received.from, received.ttl, at)
             } else {
                 self.icmp_answer(&bytes, received.from, received.ttl, at)
             };
             match matched {
                 Some((number, answer)) => on(number, answer),
-                None if is_udp => {}
                 None => self.ignored += 1,
             }
         }
