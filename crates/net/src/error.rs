@@ -16,32 +16,35 @@ pub enum NetError {
     #[error(transparent)]
     Denied(Box<OpenDenied>),
     /// The one kind of socket asked for could not be opened.
-    #[error("cannot open a {kind} {} socket: {source}{}", icmp_name(*.version), hint(*.kind, source))]
+    #[error("cannot open a {kind} {} socket: {error}{}", icmp_name(*.version), hint(*.kind, error))]
     Open {
         /// The IP version asked for.
         version: IpVersion,
         /// The kind asked for.
         kind: SocketKind,
-        /// What the kernel said.
-        source: io::Error,
+        /// What the kernel said (part of the message, so not also the
+        /// error's `source`, which would repeat it in a chain).
+        error: io::Error,
     },
     /// A raw UDP or TCP socket could not be opened.
-    #[error("cannot open a raw {} socket over IPv{}: {source}{}", transport.name(), version.number(), hint(SocketKind::Raw, source))]
+    #[error("cannot open a raw {} socket over IPv{}: {error}{}", transport.name(), version.number(), hint(SocketKind::Raw, error))]
     OpenTransport {
         /// The IP version asked for.
         version: IpVersion,
         /// The transport asked for.
         transport: Transport,
-        /// What the kernel said.
-        source: io::Error,
+        /// What the kernel said (part of the message, so not also the
+        /// error's `source`, which would repeat it in a chain).
+        error: io::Error,
     },
     /// `/proc/sys/net/ipv4/ping_group_range` could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         /// The file.
         path: &'static str,
-        /// What the kernel said.
-        source: io::Error,
+        /// What the kernel said (part of the message, so not also the
+        /// error's `source`, which would repeat it in a chain).
+        error: io::Error,
     },
     /// The ping group range is not two group ids.
     #[error("net.ipv4.ping_group_range {text:?} is not two group ids (\"low high\")")]

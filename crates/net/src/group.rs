@@ -45,9 +45,9 @@ impl PingGroupRange {
     /// [`PING_GROUP_RANGE_PATH`].
     pub fn read() -> Result<Self, NetError> {
         let text =
-            std::fs::read_to_string(PING_GROUP_RANGE_PATH).map_err(|source| NetError::Read {
+            std::fs::read_to_string(PING_GROUP_RANGE_PATH).map_err(|error| NetError::Read {
                 path: PING_GROUP_RANGE_PATH,
-                source,
+                error,
             })?;
         Self::parse(&text)
     }

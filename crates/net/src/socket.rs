@@ -123,10 +123,10 @@ impl IcmpSocket {
     /// either ([`NetError::Denied`]).
     pub fn open(version: IpVersion, choice: SocketChoice) -> Result<Self, NetError> {
         let open = |kind| {
-            Self::open_kind(version, kind).map_err(|source| NetError::Open {
+            Self::open_kind(version, kind).map_err(|error| NetError::Open {
                 version,
                 kind,
-                source,
+                error,
             })
         };
         match choice {
@@ -176,10 +176,10 @@ impl IcmpSocket {
             IpVersion::V6 => libc::AF_INET6,
         };
         let fd = sys::socket(domain, libc::SOCK_RAW, c_int::from(transport.number())).map_err(
-            |source| NetError::OpenTransport {
+            |error| NetError::OpenTransport {
                 version,
                 transport,
-                source,
+                error,
             },
         )?;
         Ok(Self {

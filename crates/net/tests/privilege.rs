@@ -25,7 +25,7 @@ fn an_open_raw_socket_outlives_the_dropped_capability() {
         assert!(!drop_raw_capability().unwrap(), "nothing left to drop");
 
         let err = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap_err();
-        let NetError::Open { source, .. } = &err else {
+        let NetError::Open { error: source, .. } = &err else {
             panic!("expected NetError::Open, got {err:?}");
         };
         assert_eq!(source.kind(), ErrorKind::PermissionDenied);
