@@ -655,3 +655,45 @@ fn a_nat_that_leaves_quotes_alone_is_reported() {
     assert_eq!(json[1]["probes"][0]["quoted_ttl"], 1, "{json:?}");
     assert_eq!(json[0]["probes"][0]["rewritten"], Value::Null, "{json:?}");
 }
+
+#[test]
+fn big_probes_fragment_unless_dont_fragment_is_asked_as_in_traceroute() {
+    let Some(chain) = Chain::trace("trace dont fragment", 1280) else {
+        return;
+    };
+    for df in [false, true] {
+        let mut args = vec!["-n", "-q", "1"];
+        if df {
+            args.push("-F");
+        }
+        args.extend([SERVER4, "1400"]);
+        let ours = hop_lines(&trace(&chain, &args));
+        let theirs = hop_lines(&peer(&chain, "traceroute", &args));
+        let last = ours.last().unwrap();
+        assert_eq!(ours.len(), 5, "-F {df}: {ours:?}");
+        if df {
+            // r4 may not fragment onto the 1280 link: it says so.
+            assert_eq!(last.addrs, vec![addr(R4_4)], "{ours:?}");
+            assert_eq!(last.annotations, vec!["!F-1280"], "{ours:?}");
+        } else {
+            assert_eq!(last.addrs, vec![addr(SERVER4)], "{ours:?}");
+        }
+        assert_eq!(
+            theirs.last().unwrap().annotations,
+            last.annotations,
+            "{theirs:?}"
+        );
+    }
+    let out = run(
+        &chain,
+        "client",
+        icmpkit(),
+        &["trace", "-n", "-F", SERVER4, "1600"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("do not fit the outgoing link's MTU of 1500 bytes"),
+        "{out:?}"
+    );
+}

@@ -64,6 +64,9 @@ pub struct Args {
     /// IPv4 TOS / IPv6 traffic class (decimal or 0x hex).
     #[arg(short = 't', value_name = "TOS")]
     pub tos: Option<String>,
+    /// Set Don't Fragment on probes (a too-big probe then ends at `!F-<mtu>`).
+    #[arg(short = 'F')]
+    pub dont_fragment: bool,
     /// Least seconds between probes (below 10: seconds; else milliseconds).
     #[arg(short = 'z', value_name = "SENDWAIT", default_value = "0")]
     pub sendwait: String,

@@ -15,8 +15,9 @@ pub trait Strategy {
     fn next_probe(&mut self, now: Instant) -> Option<(ProbeSpec, Option<usize>)>;
     /// An answer matched to probe `number`.
     fn on_answer(&mut self, number: u16, answer: Answer);
-    /// Probe `number` was too big for the outgoing link.
-    fn on_local_mtu(&mut self, number: u16, mtu: usize);
+    /// Probe `number` was too big for the outgoing link, whose MTU is
+    /// `mtu`; an error when the strategy cannot go on.
+    fn on_local_mtu(&mut self, number: u16, mtu: usize) -> Result<()>;
     /// Gives up on probes past their wait.
     fn expire(&mut self, now: Instant);
     /// When to look again; `None` when done.
@@ -34,7 +35,12 @@ macro_rules! fixed_size_strategy {
             fn on_answer(&mut self, number: u16, answer: Answer) {
                 <$t>::on_answer(self, number, answer);
             }
-            fn on_local_mtu(&mut self, _: u16, _: usize) {}
+            fn on_local_mtu(&mut self, _: u16, mtu: usize) -> Result<()> {
+                anyhow::bail!(
+                    "the probes do not fit the outgoing link's MTU of {mtu} bytes with Don't \
+                     Fragment set (-F): give a packet length of at most {mtu}"
+                )
+            }
             fn expire(&mut self, now: Instant) {
                 <$t>::expire(self, now);
             }
@@ -55,8 +61,9 @@ impl Strategy for Pmtu {
     fn on_answer(&mut self, number: u16, answer: Answer) {
         Pmtu::on_answer(self, number, answer);
     }
-    fn on_local_mtu(&mut self, number: u16, mtu: usize) {
+    fn on_local_mtu(&mut self, number: u16, mtu: usize) -> Result<()> {
         Pmtu::on_local_mtu(self, number, mtu);
+        Ok(())
     }
     fn expire(&mut self, now: Instant) {
         Pmtu::expire(self, now);
@@ -77,7 +84,7 @@ pub fn drive<S: Strategy>(
         strategy.expire(now);
         while let Some((spec, size)) = strategy.next_probe(Instant::now()) {
             if let SendResult::TooBig { mtu } = probing.send(spec, size)? {
-                strategy.on_local_mtu(spec.number, mtu);
+                strategy.on_local_mtu(spec.number, mtu)?;
             }
         }
         progress(strategy)?;

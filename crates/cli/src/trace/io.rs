@@ -58,6 +58,9 @@ pub struct SocketOptions<'a> {
     pub tos: Option<u8>,
     /// Path MTU probing: Don't Fragment, ignoring the cached path MTU.
     pub pmtu_probe: bool,
+    /// `-F`: Don't Fragment (otherwise probes may be fragmented, as
+    /// traceroute's are).
+    pub dont_fragment: bool,
 }
 
 impl Probing {
@@ -93,8 +96,12 @@ impl Probing {
         if let Some(tos) = options.tos {
             send.set_tos(tos)?;
         }
-        if options.pmtu_probe {
-            send.set_pmtu_mode(PmtuMode::Probe)?;
+        // Don't Fragment, sent whatever path MTU the kernel learned (the
+        // routers say where it is too big), or no DF at all.
+        let df = options.pmtu_probe || options.dont_fragment;
+        send.set_pmtu_mode(if df { PmtuMode::Probe } else { PmtuMode::Dont })?;
+        if df {
+            // A probe too big for the outgoing link: its MTU, queued.
             send.set_recv_errors(true)?;
         }
         let receiver = icmp.as_ref().unwrap_or(&send);

@@ -59,6 +59,8 @@ pub struct Plan {
     key: u16,
     /// Probe size, IP header included.
     packet_len: usize,
+    /// `-F`.
+    dont_fragment: bool,
 }
 
 impl Plan {
@@ -167,6 +169,7 @@ impl Plan {
             sport,
             key,
             packet_len,
+            dont_fragment: a.dont_fragment,
         })
     }
 
@@ -193,6 +196,7 @@ impl Plan {
                 interface: self.interface.as_deref(),
                 tos: self.tos,
                 pmtu_probe: self.mode == Mode::Pmtu,
+                dont_fragment: self.dont_fragment,
             },
         )
     }
