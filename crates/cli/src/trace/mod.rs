@@ -36,6 +36,7 @@ enum Mode {
 
 /// The run, validated.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // one per traceroute flag
 pub struct Plan {
     mode: Mode,
     method: Method,
