@@ -49,8 +49,11 @@ impl Wait {
     /// How long to wait for a probe, given the round trip of an answered
     /// probe of its hop (`here`) and of the next hop (`near`), if any.
     pub fn timeout(&self, here: Option<Duration>, near: Option<Duration>) -> Duration {
-        let scaled =
-            |rtt: Duration, factor: f64| (rtt + WAIT_PRECISION).mul_f64(factor).min(self.max);
+        // A factor too large for a Duration just means MAX.
+        let scaled = |rtt: Duration, factor: f64| {
+            Duration::try_from_secs_f64((rtt + WAIT_PRECISION).as_secs_f64() * factor)
+                .map_or(self.max, |d| d.min(self.max))
+        };
         match (here, near) {
             (Some(rtt), _) if self.here > 0.0 => scaled(rtt, self.here),
             (_, Some(rtt)) if self.near > 0.0 => scaled(rtt, self.near),

@@ -257,6 +257,12 @@ fn wait_timeouts() {
     );
     let near_only = Wait { here: 0.0, ..wait };
     assert_eq!(near_only.timeout(Some(ms(10)), Some(ms(4))), ms(50));
+    // A factor no Duration can hold (`-w 5,1e300`) is MAX, not a panic.
+    let huge = Wait {
+        here: 1e300,
+        ..wait
+    };
+    assert_eq!(huge.timeout(Some(ms(10)), None), Duration::from_secs(5));
 }
 
 #[test]
