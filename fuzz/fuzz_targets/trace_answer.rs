@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
                         }
                     }
                     Some(IcmpAnswer::EchoReply { ident, seq }) => {
-                        let _ = prober.identify_echo_reply(ident, seq);
+                        let _ = prober.identify_echo_reply(dst, ident, seq);
                     }
                     None => {}
                 }

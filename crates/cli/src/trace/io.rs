@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use icmpkit_net::{Clocks, IcmpSocket, PmtuMode, SocketChoice, Transport, wait_any};
+use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, PmtuMode, SocketChoice, Transport, wait_any};
 use icmpkit_proto::trace::{
     Answer, IcmpAnswer, Method, Outcome, ProbeSpec, Prober, Rewrites, Sent, read_extensions,
     read_icmp,
@@ -46,6 +46,8 @@ pub struct Probing {
     packet: Vec<u8>,
     buf: Vec<u8>,
     ip_header_len: usize,
+    /// `IP_RECVERR` is on for the sending socket.
+    recv_errors: bool,
     /// Packets that could not be read or matched to a probe.
     pub ignored: u64,
 }
@@ -119,6 +121,7 @@ impl Probing {
             packet: Vec::with_capacity(1500),
             buf: vec![0; 65_536],
             ip_header_len,
+            recv_errors: df,
             ignored: 0,
         })
     }
@@ -158,7 +161,12 @@ impl Probing {
     /// path MTU probing).
     fn local_mtu(&mut self) -> Result<Option<usize>> {
         while let Some(err) = self.send.recv_error(&mut self.buf)? {
-            if err.errno == icmpkit_net::EMSGSIZE && err.info > 0 {
+            // Routers' Frag Needed / Packet Too Big queue as EMSGSIZE too;
+            // only the local stack's says the send itself was too big.
+            if err.origin == ErrorOrigin::Local
+                && err.errno == icmpkit_net::EMSGSIZE
+                && err.info > 0
+            {
                 return Ok(Some(usize::try_from(err.info)?));
             }
         }
@@ -199,13 +207,27 @@ impl Probing {
     /// replies and errors, or TCP replies) or the ICMP receiver.
     fn drain(&mut self, from_send: bool, on: &mut impl FnMut(u16, Answer)) -> Result<()> {
         let tcp = from_send && self.prober.method() == Method::Tcp;
+        let mut pending_errors = 0;
         loop {
             let socket = match (&self.icmp, from_send) {
                 (Some(icmp), false) => icmp,
                 _ => &self.send,
             };
-            let Some(received) = socket.try_recv(&mut self.buf)? else {
-                return Ok(());
+            let received = match socket.try_recv(&mut self.buf) {
+                Ok(Some(received)) => received,
+                Ok(None) => return Ok(()),
+                // With IP_RECVERR on (Don't Fragment), each ICMP error about
+                // a probe also sets the sending socket's pending error,
+                // which a receive returns (and clears) before any packet:
+                // drop the queued errors and go on reading. Only errors that
+                // keep coming are a failure.
+                Err(e) if from_send && self.recv_errors && pending_errors < 64 => {
+                    pending_errors += 1;
+                    while self.send.recv_error(&mut self.buf)?.is_some() {}
+                    drop(e);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
             };
             let clocks = Clocks::read();
             let at = clocks
@@ -264,7 +286,7 @@ impl Probing {
         let (number, outcome, quoted_ttl, rewrites, extensions) =
             match read_icmp(self.prober.version(), icmp)? {
                 IcmpAnswer::EchoReply { ident, seq } => {
-                    let number = self.prober.identify_echo_reply(ident, seq)?;
+                    let number = self.prober.identify_echo_reply(from, ident, seq)?;
                     (
                         number,
                         Outcome::Reached,

@@ -54,6 +54,7 @@ pub fn run(plan: &Plan, mut probing: Probing, confidence: Confidence) -> Result<
             "summary": {
                 "probes_sent": mda.probes_sent(),
                 "rounds": mda.rounds(),
+                "budget_exhausted": mda.budget_exhausted(),
                 "ignored": probing.ignored,
             },
         });
@@ -116,5 +117,11 @@ pub fn run(plan: &Plan, mut probing: Probing, confidence: Confidence) -> Result<
         mda.probes_sent(),
         mda.rounds()
     )?;
+    if mda.budget_exhausted() {
+        writeln!(
+            out,
+            "the probe budget ran out: some nodes got fewer flows than the stopping rule asks"
+        )?;
+    }
     Ok(())
 }

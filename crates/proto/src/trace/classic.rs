@@ -4,10 +4,10 @@
 //! that gave a final answer (the destination, or an unreachable error).
 //!
 //! Waiting follows traceroute's `-w MAX,HERE,NEAR`: a probe is given up
-//! after MAX, or after HERE times the round trip of an answered probe of
-//! the same hop, or NEAR times that of the next hop, whichever comes
-//! first; so a silent hop costs a few round trips, not MAX, once its
-//! neighbours have answered.
+//! after HERE times the round trip of an answered probe of the same hop
+//! if there is one, else NEAR times that of the next hop if there is one,
+//! never after more than MAX; so a silent hop costs a few round trips, not
+//! MAX, once its neighbours have answered.
 //!
 //! Per-hop pacing: at most `hop_burst` probes go to one TTL back to back,
 //! then one per `hop_interval`, since routers limit the ICMP errors they

@@ -152,6 +152,7 @@ pub struct Mda {
     hop_sends: Vec<(u8, Option<Instant>)>,
     duplicates: u64,
     late: u64,
+    exhausted: bool,
 }
 
 impl Mda {
@@ -171,6 +172,7 @@ impl Mda {
             hop_sends: vec![(0, None); hops],
             duplicates: 0,
             late: 0,
+            exhausted: false,
         };
         mda.plan_round();
         mda
@@ -181,7 +183,7 @@ impl Mda {
         self.rounds
     }
 
-    /// Probes sent or queued so far.
+    /// Probes sent so far.
     pub fn probes_sent(&self) -> usize {
         self.probes.len() - self.queue.len()
     }
@@ -269,9 +271,11 @@ impl Mda {
 
     /// Queues probe `flow` at hop index `h` (once).
     fn queue_probe(&mut self, h: usize, flow: u16) -> bool {
-        if self.grid[h].contains_key(&flow)
-            || self.probes.len() >= self.config.max_probes.min(MAX_PROBES)
-        {
+        if self.grid[h].contains_key(&flow) {
+            return false;
+        }
+        if self.probes.len() >= self.config.max_probes.min(MAX_PROBES) {
+            self.exhausted = true;
             return false;
         }
         let number = self.probes.len();
@@ -288,10 +292,19 @@ impl Mda {
     /// A flow id never used before.
     fn new_flow(&mut self) -> Option<u16> {
         let flow = self.next_flow;
-        (flow < MAX_FLOWS).then(|| {
-            self.next_flow += 1;
-            flow
-        })
+        if flow >= MAX_FLOWS {
+            self.exhausted = true;
+            return None;
+        }
+        self.next_flow += 1;
+        Some(flow)
+    }
+
+    /// Whether the run ran out of probes (`max_probes`) or flows
+    /// ([`MAX_FLOWS`]) while a node still wanted more: the stopping rule
+    /// may not hold everywhere.
+    pub fn budget_exhausted(&self) -> bool {
+        self.exhausted
     }
 
     /// Queues `count` new flows at hop index `h`; how many were queued.

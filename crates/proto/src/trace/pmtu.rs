@@ -10,10 +10,12 @@
 //!
 //! A black hole (a link that drops big packets without telling): when the
 //! probes of a TTL get no answer, a small probe is sent; if that one is
-//! answered, the MTU falls just before this hop, and a binary search over
-//! the common MTUs between the small and the big size finds the largest
-//! size that passes. If the small probe is lost too, the hop is silent
-//! (`*`) and the walk goes on at the same size.
+//! answered and one more big probe is lost (so it was not chance loss),
+//! the MTU falls just before this hop, and a binary search over the common
+//! MTUs between the small and the big size finds the largest size that
+//! passes. If the small probe is lost too, the hop is silent (`*`) and the
+//! walk goes on at the same size. A Packet Too Big that names no usable
+//! MTU (0, from routers older than RFC 1191) starts the same search.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -92,11 +94,15 @@ enum Phase {
     Normal,
     /// Big probes were lost: is a small one answered?
     Small,
-    /// Black hole: `lo` passes, `hi` does not.
+    /// The small one was: one more big probe tells loss from a black hole.
+    Confirm,
+    /// Black hole, or a Packet Too Big that named no usable MTU (from
+    /// `named_by`): `lo` passes, `hi` does not.
     Search {
         lo: usize,
         hi: usize,
         candidate: usize,
+        named_by: Option<IpAddr>,
     },
 }
 
@@ -163,7 +169,7 @@ impl Pmtu {
     /// The size the next probe has.
     fn probe_size(&self) -> usize {
         match self.phase {
-            Phase::Normal => self.size,
+            Phase::Normal | Phase::Confirm => self.size,
             Phase::Small => self.config.small_size,
             Phase::Search { candidate, .. } => candidate,
         }
@@ -216,41 +222,61 @@ impl Pmtu {
             Outcome::Unreachable { mtu: Some(mtu), .. } => usize::try_from(mtu).ok(),
             _ => None,
         };
+        let small = self.config.small_size;
         match self.phase {
-            Phase::Normal => match too_big {
-                Some(mtu) if mtu < self.size && mtu >= self.config.small_size => {
+            Phase::Normal | Phase::Confirm => match too_big {
+                Some(mtu) if mtu < self.size && mtu >= small => {
                     self.events.push(PmtuEvent::TooBig {
                         ttl: self.ttl,
                         from: answer.from,
                         mtu,
                     });
                     self.size = mtu;
+                    self.phase = Phase::Normal;
                 }
-                _ => self.advance(Some(answer)),
+                // Too big, but the MTU named is no use (0 from an old
+                // router, or not below the size): look for it.
+                Some(_) if self.size > small => {
+                    self.search_next(small, self.size, Some(answer.from));
+                }
+                _ => {
+                    self.phase = Phase::Normal;
+                    self.advance(Some(answer));
+                }
             },
-            // The MTU falls before this hop: find it.
-            Phase::Small => self.search_next(self.config.small_size, self.size),
+            // A small probe passes where big ones were lost: once more big.
+            Phase::Small => self.phase = Phase::Confirm,
             // A Packet Too Big for the candidate: it does not pass either.
-            Phase::Search { lo, candidate, .. } if too_big.is_some() => {
-                self.search_next(lo, candidate);
-            }
-            Phase::Search { hi, candidate, .. } => self.search_next(candidate, hi),
+            Phase::Search {
+                lo,
+                candidate,
+                named_by,
+                ..
+            } if too_big.is_some() => self.search_next(lo, candidate, named_by),
+            Phase::Search {
+                hi,
+                candidate,
+                named_by,
+                ..
+            } => self.search_next(candidate, hi, named_by),
         }
         true
     }
 
     /// Goes on with the search between `lo` (passes) and `hi` (does not),
-    /// or ends it at `lo` when no common MTU lies between.
-    fn search_next(&mut self, lo: usize, hi: usize) {
+    /// or ends it at `lo` when no common MTU lies between: a black hole, or
+    /// the MTU a router's unusable Packet Too Big (`named_by`) meant.
+    fn search_next(&mut self, lo: usize, hi: usize, named_by: Option<IpAddr>) {
         let between: Vec<usize> = COMMON_MTUS
             .iter()
             .copied()
             .filter(|&m| m > lo && m < hi)
             .collect();
         if between.is_empty() {
-            self.events.push(PmtuEvent::BlackHole {
-                ttl: self.ttl,
-                mtu: lo,
+            let ttl = self.ttl;
+            self.events.push(match named_by {
+                Some(from) => PmtuEvent::TooBig { ttl, from, mtu: lo },
+                None => PmtuEvent::BlackHole { ttl, mtu: lo },
             });
             self.size = lo;
             self.phase = Phase::Normal;
@@ -259,6 +285,7 @@ impl Pmtu {
                 lo,
                 hi,
                 candidate: between[between.len() / 2],
+                named_by,
             };
         }
     }
@@ -299,7 +326,14 @@ impl Pmtu {
                 self.phase = Phase::Normal;
                 self.advance(None);
             }
-            Phase::Search { lo, candidate, .. } => self.search_next(lo, candidate),
+            // Big probes are lost again after a small one passed.
+            Phase::Confirm => self.search_next(self.config.small_size, self.size, None),
+            Phase::Search {
+                lo,
+                candidate,
+                named_by,
+                ..
+            } => self.search_next(lo, candidate, named_by),
         }
     }
 

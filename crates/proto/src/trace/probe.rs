@@ -13,7 +13,8 @@
 //!
 //! With Paris off (classic traceroute) ICMP checksums follow the sequence
 //! number, UDP probes go to `port + number` from one source port, and TCP
-//! probes come from `base + number`, so every probe may take another path.
+//! probes come from `base + number % MAX_FLOWS`, so every probe may take
+//! another path.
 //!
 //! [`Prober::identify`] finds the probe number in a quote and reports what
 //! a middlebox rewrote (source address, port or identifier, checksum); a
@@ -510,14 +511,19 @@ impl Prober {
         checksum::update(c, quoted_port, port)
     }
 
-    /// Finds the probe an Echo Reply (ICMP method) answers.
-    pub fn identify_echo_reply(&self, ident: u16, seq: u16) -> Option<u16> {
-        (self.method == Method::Icmp && ident == self.key).then_some(seq)
+    /// Finds the probe an Echo Reply (ICMP method) from `from` answers:
+    /// only the destination's replies count (a raw socket sees the
+    /// replies to every ping on the host).
+    pub fn identify_echo_reply(&self, from: IpAddr, ident: u16, seq: u16) -> Option<u16> {
+        (self.method == Method::Icmp && ident == self.key && from == self.dst()).then_some(seq)
     }
 
-    /// Finds the probe a TCP segment from the destination answers: a
-    /// SYN-ACK or RST whose acknowledgment number is the SYN's sequence
-    /// number plus one plus the SYN's payload (path MTU probes carry one).
+    /// Finds the probe a TCP segment from the destination answers. A
+    /// SYN-ACK acknowledges the SYN's sequence number plus one (a server
+    /// without Fast Open does not take the data a SYN carries); an RST
+    /// acknowledges that plus the SYN's payload (path MTU probes carry
+    /// one), so a probe with a payload is looked for among those sent from
+    /// the port the RST went to.
     pub fn identify_tcp_reply(
         &self,
         segment: &[u8],
@@ -527,7 +533,8 @@ impl Prober {
             return None;
         }
         let packet = tcp::Packet::new_checked(segment).ok()?;
-        let answers = packet.has_flags(tcp::flags::RST) || packet.has_flags(tcp::flags::SYN);
+        let syn = packet.has_flags(tcp::flags::SYN);
+        let answers = packet.has_flags(tcp::flags::RST) || syn;
         let flow_port = packet
             .dst_port()
             .checked_sub(self.src_port_base)
@@ -542,7 +549,11 @@ impl Prober {
         let ack = packet.ack_number();
         let acknowledges = |number: u16| {
             sent(number).is_some_and(|s| {
-                let payload = u32::from(s.len).saturating_sub(Self::syn_header_len(s.len));
+                let payload = if syn {
+                    0
+                } else {
+                    u32::from(s.len).saturating_sub(Self::syn_header_len(s.len))
+                };
                 self.tcp_seq(number).wrapping_add(1).wrapping_add(payload) == ack
                     && s.src_port == packet.dst_port()
             })
@@ -552,6 +563,9 @@ impl Prober {
         let plain = ack.wrapping_sub(1) as u16;
         if acknowledges(plain) {
             return Some(plain);
+        }
+        if syn {
+            return None;
         }
         (0..=u16::MAX).find(|&n| acknowledges(n))
     }

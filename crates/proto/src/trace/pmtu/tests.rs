@@ -161,7 +161,8 @@ fn a_black_hole_is_found_by_search() {
             (4, Some(v4(DST)), 1400),
         ]
     );
-    // Two tries at 1500, the small probe, then the common MTUs between.
+    // Two tries at 1500, the small probe, two more at 1500 (not chance
+    // loss), then the common MTUs between.
     assert_eq!(
         w.probes,
         [
@@ -170,6 +171,8 @@ fn a_black_hole_is_found_by_search() {
             (3, 1500),
             (3, 1500),
             (3, 576),
+            (3, 1500),
+            (3, 1500),
             (3, 1454),
             (3, 1454),
             (3, 1280),
@@ -227,6 +230,8 @@ fn a_too_big_during_the_search_bounds_it() {
             (3, 1500),
             (3, 1500),
             (3, 576),
+            (3, 1500),
+            (3, 1500),
             (3, 1454),
             (3, 1280),
             (3, 1380),
@@ -300,4 +305,45 @@ fn answers_to_other_probes_are_ignored() {
     assert_eq!(pmtu.next_wakeup(t0), Some(t0));
     let (spec, _) = pmtu.next_probe(t0).unwrap();
     assert_eq!((spec.number, spec.ttl), (1, 2));
+}
+
+#[test]
+fn lost_big_probes_are_no_black_hole_when_the_next_big_one_passes() {
+    // Hop 3's first two answers to big probes are lost (rate limiting,
+    // loss); the small probe and the big one after it pass.
+    let lost = std::cell::Cell::new(0);
+    let net = move |ttl: u8, size: usize| {
+        if ttl == 3 && size > 1000 && lost.get() < 2 {
+            lost.set(lost.get() + 1);
+            return None;
+        }
+        hop_or_dst(ttl, 4)
+    };
+    let w = walk(config(1500), 1500, &net);
+    assert_eq!(w.pmtu.events(), []);
+    assert_eq!(w.pmtu.pmtu(), 1500);
+    assert_eq!(
+        &w.probes[2..],
+        [(3, 1500), (3, 1500), (3, 576), (3, 1500), (4, 1500)]
+    );
+}
+
+#[test]
+fn a_too_big_naming_no_mtu_is_searched() {
+    // A router older than RFC 1191 names MTU 0 for anything over 1400.
+    let net = |ttl: u8, size: usize| match (ttl, size) {
+        (3.., 1401..) => Some((v4(2), frag_needed(0))),
+        _ => hop_or_dst(ttl, 4),
+    };
+    let w = walk(config(1500), 1500, &net);
+    assert_eq!(
+        w.pmtu.events(),
+        [PmtuEvent::TooBig {
+            ttl: 3,
+            from: v4(2),
+            mtu: 1400
+        }]
+    );
+    assert_eq!(w.pmtu.pmtu(), 1400);
+    assert_eq!(steps(&w.pmtu).last(), Some(&(4, Some(v4(DST)), 1400)));
 }

@@ -395,18 +395,17 @@ fn a_probe_of_another_trace_is_not_ours() {
 }
 
 #[test]
-fn echo_replies_match_the_key() {
+fn echo_replies_match_the_key_and_the_destination() {
     let icmp = prober(Method::Icmp, false, true);
-    assert_eq!(icmp.identify_echo_reply(KEY, 5), Some(5));
-    assert_eq!(icmp.identify_echo_reply(KEY + 1, 5), None);
-    assert_eq!(
-        prober(Method::Icmp, true, false).identify_echo_reply(KEY, 0),
-        Some(0)
-    );
-    assert_eq!(
-        prober(Method::Udp, false, true).identify_echo_reply(KEY, 5),
-        None
-    );
+    let dst = icmp.dst();
+    assert_eq!(icmp.identify_echo_reply(dst, KEY, 5), Some(5));
+    assert_eq!(icmp.identify_echo_reply(dst, KEY + 1, 5), None);
+    // A reply to another ping on the host, with our identifier by chance.
+    assert_eq!(icmp.identify_echo_reply(icmp.src(), KEY, 5), None);
+    let v6 = prober(Method::Icmp, true, false);
+    assert_eq!(v6.identify_echo_reply(v6.dst(), KEY, 0), Some(0));
+    let udp = prober(Method::Udp, false, true);
+    assert_eq!(udp.identify_echo_reply(udp.dst(), KEY, 5), None);
 }
 
 /// A TCP segment from the destination to `sent`'s port.
@@ -469,14 +468,38 @@ fn tcp_replies_acknowledge_the_syn() {
     };
     let big = p.build_len(spec, 140, &mut buf);
     assert_eq!(big.len, 140);
-    let lookup_big = |n: u16| (n == 3).then_some(big);
+    // Probe 43 went from the same port without payload.
+    let small = p.build_len(ProbeSpec { number: 43, ..spec }, 40, &mut buf);
+    let lookup_big = |n: u16| match n {
+        3 => Some(big),
+        43 => Some(small),
+        _ => None,
+    };
     let seq = u32::from(KEY) << 16 | 3;
-    let reply = |ack| tcp_reply(SYN | ACK, ack, TCP_DPORT, BASE + 2);
-    assert_eq!(p.identify_tcp_reply(&reply(seq + 101), lookup_big), Some(3));
-    assert_eq!(p.identify_tcp_reply(&reply(seq + 1), lookup_big), None);
+    let reply = |flags, ack| tcp_reply(flags, ack, TCP_DPORT, BASE + 2);
+    // An RST counts the SYN's data; a SYN-ACK does not (no Fast Open).
+    assert_eq!(
+        p.identify_tcp_reply(&reply(RST | ACK, seq + 101), lookup_big),
+        Some(3)
+    );
+    assert_eq!(
+        p.identify_tcp_reply(&reply(SYN | ACK, seq + 1), lookup_big),
+        Some(3)
+    );
+    // seq + 101 acknowledged by a SYN-ACK is nobody's (not probe 43's
+    // RST either, whose number it does not carry).
+    assert_eq!(
+        p.identify_tcp_reply(&reply(SYN | ACK, seq + 101), lookup_big),
+        None
+    );
+    assert_eq!(
+        p.identify_tcp_reply(&reply(RST | ACK, seq + 1), lookup_big),
+        None
+    );
     // Not a TCP prober.
     assert_eq!(
-        prober(Method::Udp, false, true).identify_tcp_reply(&reply(seq + 101), lookup_big),
+        prober(Method::Udp, false, true)
+            .identify_tcp_reply(&reply(RST | ACK, seq + 101), lookup_big),
         None
     );
 }
