@@ -129,7 +129,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut sweep = Sweep::new(space, config, start).map_err(|e| anyhow::anyhow!("{e}"))?;
     let stdout = io::stdout();
     let mut writer = Writer::new(io::BufWriter::new(stdout.lock()), format, args.all)?;
-    let progress = Progress::new(sweep.progress().total);
+    let progress = Progress::new();
     let mut engine = Engine {
         sockets,
         send: SendBatch::with_capacity(BATCH),
@@ -413,34 +413,33 @@ fn parse_spec(spec: &str) -> Result<(IpAddr, Option<u8>)> {
 }
 
 /// The progress line on stderr: shown when stderr is a terminal and the
-/// sweep runs longer than about two seconds.
+/// sweep runs longer than about two seconds, redrawn at most ten times a
+/// second.
 struct Progress {
-    bar: Option<indicatif::ProgressBar>,
+    terminal: bool,
+    last_draw: std::cell::Cell<Option<Duration>>,
 }
 
 impl Progress {
-    fn new(total: u64) -> Self {
-        let bar = io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::with_draw_target(
-                Some(total),
-                indicatif::ProgressDrawTarget::stderr(),
-            );
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{wide_msg} ETA {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        });
-        Self { bar }
+    fn new() -> Self {
+        Self {
+            terminal: io::stderr().is_terminal(),
+            last_draw: std::cell::Cell::new(None),
+        }
     }
 
     fn update(&self, sweep: &Sweep, elapsed: Duration) {
-        let Some(bar) = &self.bar else {
-            return;
-        };
-        if elapsed < Duration::from_secs(2) {
+        if !self.terminal || elapsed < Duration::from_secs(2) {
             return;
         }
+        if self
+            .last_draw
+            .get()
+            .is_some_and(|at| elapsed.saturating_sub(at) < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last_draw.set(Some(elapsed));
         let p = sweep.progress();
         #[allow(clippy::cast_precision_loss)] // display only
         let (hit, rate) = (
@@ -451,16 +450,22 @@ impl Progress {
             },
             p.sent as f64 / elapsed.as_secs_f64(),
         );
-        bar.set_position(p.sent.min(p.total));
-        bar.set_message(format!(
-            "sent {} / {}, received {}, hits {hit:.2}%, {rate:.0} probes/s",
+        #[allow(clippy::cast_precision_loss)] // display only
+        let eta = if rate > 0.0 {
+            format!("{:.0}s", p.total.saturating_sub(p.sent) as f64 / rate)
+        } else {
+            "-".to_owned()
+        };
+        // Carriage return and erase-line: the line is redrawn in place.
+        eprint!(
+            "\r\x1b[Ksent {} / {}, received {}, hits {hit:.2}%, {rate:.0} probes/s ETA {eta}",
             p.sent, p.total, p.unique
-        ));
+        );
     }
 
     fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+        if self.terminal && self.last_draw.get().is_some() {
+            eprint!("\r\x1b[K");
         }
     }
 }

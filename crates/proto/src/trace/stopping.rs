@@ -62,15 +62,15 @@ pub fn flows_needed(k: usize, confidence: Confidence) -> usize {
     if let Some(&n) = table.get(k - 1) {
         return usize::from(n);
     }
-    // (k+1)·(k/(k+1))^n ≤ α  ⇔  n ≥ ln(α/(k+1)) / ln(k/(k+1)).
-    #[allow(clippy::cast_precision_loss)]
+    // The least n with (k+1)·(k/(k+1))^n ≤ α, by multiplying (no libm).
+    #[allow(clippy::cast_precision_loss)] // k is far below 2^52
     let (kf, alpha) = (k as f64, confidence.alpha());
-    let n = ((alpha / (kf + 1.0)).ln() / (kf / (kf + 1.0)).ln()).ceil();
-    // A positive count far below usize::MAX for any k a trace meets.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    {
-        n as usize
+    let (ratio, mut bound, mut n) = (kf / (kf + 1.0), kf + 1.0, 0);
+    while bound > alpha {
+        bound *= ratio;
+        n += 1;
     }
+    n
 }
 
 #[cfg(test)]
