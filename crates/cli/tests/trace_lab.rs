@@ -436,22 +436,18 @@ fn mda_finds_the_whole_diamond_and_scamper_agrees() {
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
         .collect();
         assert_eq!(links, want, "{dst}: {graph}");
-        // scamper's tracelb finds the same interfaces.
+        // Every interface scamper's tracelb finds, we found. (Its flows are
+        // its own random ports: at 95 % it now and then misses a branch,
+        // so it is not asked to find all ours.)
         let scamper = peer(&chain, "scamper", &["-c", "tracelb", "-i", dst]);
         let theirs: BTreeSet<IpAddr> = scamper
             .split_whitespace()
             .filter_map(|w| w.trim_end_matches(',').parse().ok())
             .collect();
-        let ours: BTreeSet<IpAddr> = hops.iter().flatten().copied().collect();
         let client: IpAddr = addr(if v6 { lab::CLIENT6 } else { lab::CLIENT4 });
-        assert_eq!(
-            ours.iter()
-                .chain([&client])
-                .copied()
-                .collect::<BTreeSet<_>>(),
-            theirs,
-            "{scamper}"
-        );
+        let ours: BTreeSet<IpAddr> = hops.iter().flatten().copied().chain([client]).collect();
+        assert!(theirs.len() >= 5, "{scamper}");
+        assert!(theirs.is_subset(&ours), "{scamper}\nours: {ours:?}");
     }
 }
 
