@@ -39,6 +39,15 @@ pub enum Message<'a> {
 }
 
 impl<'a> Message<'a> {
+    /// Parses an ICMP message alone (no IP header: what a raw IPv6 or a
+    /// datagram socket delivers, or a quote) as `version`'s ICMP.
+    pub fn parse(version: IpVersion, icmp: &'a [u8]) -> Result<Self> {
+        match version {
+            IpVersion::V4 => icmpv4::Repr::parse_bytes(icmp).map(Self::V4),
+            IpVersion::V6 => icmpv6::Repr::parse(&icmpv6::Packet::new_checked(icmp)?).map(Self::V6),
+        }
+    }
+
     /// The quoted datagram of an error message, and its raw RFC 4884
     /// extension structure if any.
     pub fn error_body(&self) -> Option<(&'a [u8], Option<&'a [u8]>)> {
@@ -333,5 +342,34 @@ fn assemble<'a>(
         truncated,
         checksum_status,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_alone_parses_by_version() {
+        let request = [8u8, 0, 0xf7, 0xfd, 0, 1, 0, 1];
+        assert_eq!(
+            Message::parse(IpVersion::V4, &request),
+            Ok(Message::V4(icmpv4::Repr::EchoRequest {
+                ident: 1,
+                seq_no: 1,
+                data: &[],
+            }))
+        );
+        let reply = [129u8, 0, 0, 0, 0, 7, 0, 9, 1];
+        assert_eq!(
+            Message::parse(IpVersion::V6, &reply),
+            Ok(Message::V6(icmpv6::Repr::EchoReply {
+                ident: 7,
+                seq_no: 9,
+                data: &[1],
+            }))
+        );
+        assert!(Message::parse(IpVersion::V4, &request[..3]).is_err());
+        assert!(Message::parse(IpVersion::V6, &[1, 2, 3]).is_err());
     }
 }

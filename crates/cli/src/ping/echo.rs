@@ -1,6 +1,7 @@
 //! What every ping mode reads off the socket: the fields of an Echo message
 //! (a reply, or our own request quoted back by the error queue).
 
+use icmpkit_wire::dissect::Message;
 use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
 
 /// Which Echo message is wanted.
@@ -15,48 +16,36 @@ pub enum Kind {
 /// The identifier, sequence number and data of `icmp` when it is an Echo
 /// message of `kind` in `version`'s ICMP.
 pub fn fields(version: IpVersion, icmp: &[u8], kind: Kind) -> Option<(u16, u16, &[u8])> {
-    match version {
-        IpVersion::V4 => match (icmpv4::Repr::parse_bytes(icmp).ok()?, kind) {
-            (
-                icmpv4::Repr::EchoReply {
-                    ident,
-                    seq_no,
-                    data,
-                },
-                Kind::Reply,
-            )
-            | (
-                icmpv4::Repr::EchoRequest {
-                    ident,
-                    seq_no,
-                    data,
-                },
-                Kind::Request,
-            ) => Some((ident, seq_no, data)),
-            _ => None,
-        },
-        IpVersion::V6 => {
-            let packet = icmpv6::Packet::new_checked(icmp).ok()?;
-            match (icmpv6::Repr::parse(&packet).ok()?, kind) {
-                (
-                    icmpv6::Repr::EchoReply {
-                        ident,
-                        seq_no,
-                        data,
-                    },
-                    Kind::Reply,
-                )
-                | (
-                    icmpv6::Repr::EchoRequest {
-                        ident,
-                        seq_no,
-                        data,
-                    },
-                    Kind::Request,
-                ) => Some((ident, seq_no, data)),
-                _ => None,
-            }
-        }
+    use icmpv4::Repr as V4;
+    use icmpv6::Repr as V6;
+    match (Message::parse(version, icmp).ok()?, kind) {
+        (
+            Message::V4(V4::EchoReply {
+                ident,
+                seq_no,
+                data,
+            })
+            | Message::V6(V6::EchoReply {
+                ident,
+                seq_no,
+                data,
+            }),
+            Kind::Reply,
+        )
+        | (
+            Message::V4(V4::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            })
+            | Message::V6(V6::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            }),
+            Kind::Request,
+        ) => Some((ident, seq_no, data)),
+        _ => None,
     }
 }
 

@@ -47,6 +47,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use icmpkit_net::{IcmpSocket, SendTime, SocketChoice, SocketKind};
 use icmpkit_proto::stats::format_ms;
+use icmpkit_wire::dissect::Message;
 use icmpkit_wire::extension::{
     InterfaceAddress, InterfaceIdentification, ObjectRepr, emit_structure, structure_len,
 };
@@ -171,63 +172,49 @@ struct Answer {
     ipv6: bool,
 }
 
-/// The Extended Echo Reply in `icmp`, if it is one.
+/// The Extended Echo Reply in `icmp`, if it is one. The two families
+/// carry the same fields (and the same code and state types).
 fn parse_answer(version: IpVersion, icmp: &[u8]) -> Option<Answer> {
-    // The two families carry the same fields (and the same code and state
-    // types): only the parse differs.
-    let (code, ident, seq, state, active, ipv4, ipv6) = match version {
-        IpVersion::V4 => match icmpv4::Repr::parse_bytes(icmp).ok()? {
-            icmpv4::Repr::ExtendedEchoReply {
-                code,
-                ident,
-                seq_no,
-                state,
-                active,
-                ipv4,
-                ipv6,
-            } => (code, ident, seq_no, state, active, ipv4, ipv6),
-            _ => return None,
-        },
-        IpVersion::V6 => {
-            match icmpv6::Repr::parse(&icmpv6::Packet::new_checked(icmp).ok()?).ok()? {
-                icmpv6::Repr::ExtendedEchoReply {
-                    code,
-                    ident,
-                    seq_no,
-                    state,
-                    active,
-                    ipv4,
-                    ipv6,
-                } => (code, ident, seq_no, state, active, ipv4, ipv6),
-                _ => return None,
-            }
-        }
-    };
-    Some(Answer {
-        ident,
-        seq,
-        code,
-        state,
-        active,
-        ipv4,
-        ipv6,
-    })
+    match Message::parse(version, icmp).ok()? {
+        Message::V4(icmpv4::Repr::ExtendedEchoReply {
+            code,
+            ident,
+            seq_no,
+            state,
+            active,
+            ipv4,
+            ipv6,
+        })
+        | Message::V6(icmpv6::Repr::ExtendedEchoReply {
+            code,
+            ident,
+            seq_no,
+            state,
+            active,
+            ipv4,
+            ipv6,
+        }) => Some(Answer {
+            ident,
+            seq: seq_no,
+            code,
+            state,
+            active,
+            ipv4,
+            ipv6,
+        }),
+        _ => None,
+    }
 }
 
 /// The identifier and sequence of our own Extended Echo Request quoted by
 /// an error from the error queue.
 fn quoted_request(version: IpVersion, original: &[u8]) -> Option<(u16, u8)> {
-    match version {
-        IpVersion::V4 => match icmpv4::Repr::parse_bytes(original).ok()? {
-            icmpv4::Repr::ExtendedEchoRequest { ident, seq_no, .. } => Some((ident, seq_no)),
-            _ => None,
-        },
-        IpVersion::V6 => {
-            match icmpv6::Repr::parse(&icmpv6::Packet::new_checked(original).ok()?).ok()? {
-                icmpv6::Repr::ExtendedEchoRequest { ident, seq_no, .. } => Some((ident, seq_no)),
-                _ => None,
-            }
+    match Message::parse(version, original).ok()? {
+        Message::V4(icmpv4::Repr::ExtendedEchoRequest { ident, seq_no, .. })
+        | Message::V6(icmpv6::Repr::ExtendedEchoRequest { ident, seq_no, .. }) => {
+            Some((ident, seq_no))
         }
+        _ => None,
     }
 }
 

@@ -142,12 +142,7 @@ pub enum IcmpAnswer<'a> {
 /// error whose quote can be read; `None` for anything else (other types,
 /// malformed messages, unreadable quotes), which a tracer counts and skips.
 pub fn read_icmp(version: IpVersion, icmp: &[u8]) -> Option<IcmpAnswer<'_>> {
-    let message = match version {
-        IpVersion::V4 => Message::V4(icmpv4::Repr::parse_bytes(icmp).ok()?),
-        IpVersion::V6 => {
-            Message::V6(icmpv6::Repr::parse(&icmpv6::Packet::new_checked(icmp).ok()?).ok()?)
-        }
-    };
+    let message = Message::parse(version, icmp).ok()?;
     match message {
         Message::V4(icmpv4::Repr::EchoReply { ident, seq_no, .. })
         | Message::V6(icmpv6::Repr::EchoReply { ident, seq_no, .. }) => {
