@@ -177,6 +177,36 @@ impl Chain {
         format!("{}-{name}", self.prefix)
     }
 
+    /// The standard chain (MTU 1280) whose server answers for every address
+    /// of `prefix` (`ip route add local PREFIX dev lo`, routed there by the
+    /// router): many targets from one namespace.
+    pub fn answering(test: &str, prefix: &str) -> Option<Chain> {
+        let chain = Chain::up(test, 1280)?;
+        chain.must(
+            "server",
+            &["ip", "route", "add", "local", prefix, "dev", "lo"],
+        );
+        chain.must("router", &["ip", "route", "add", prefix, "via", SERVER4]);
+        Some(chain)
+    }
+
+    /// Runs `program args` inside namespace `name`, killed after `seconds`
+    /// (`timeout`), so a test never hangs on it.
+    pub fn run_bounded(&self, name: &str, seconds: u32, program: &str, args: &[&str]) -> Output {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.ns(name),
+                "timeout",
+                &seconds.to_string(),
+                program,
+            ])
+            .args(args)
+            .output()
+            .expect("run in the lab")
+    }
+
     /// Runs `args` inside namespace `name`.
     pub fn exec(&self, name: &str, args: &[&str]) -> Output {
         Command::new("ip")

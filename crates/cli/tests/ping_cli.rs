@@ -475,18 +475,7 @@ fn ping_sockets_in_a_user_namespace_match_iputils() {
 
 /// Runs `program args` in the lab's client namespace, bounded by 20 s.
 fn in_client(chain: &Chain, program: &str, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &chain.ns("client"),
-            "timeout",
-            "20",
-            program,
-        ])
-        .args(args)
-        .output()
-        .expect("run in the lab")
+    chain.run_bounded("client", 20, program, args)
 }
 
 fn ours_in_client(chain: &Chain, args: &[&str]) -> Output {

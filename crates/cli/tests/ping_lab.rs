@@ -14,20 +14,9 @@ fn icmpkit() -> &'static str {
     env!("CARGO_BIN_EXE_icmpkit")
 }
 
-/// Runs `program args` in the client namespace.
+/// Runs `program args` in the client namespace, bounded by 20 s.
 fn in_client(chain: &Chain, program: &str, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &chain.ns("client"),
-            "timeout",
-            "20",
-            program,
-        ])
-        .args(args)
-        .output()
-        .expect("run in the lab")
+    chain.run_bounded("client", 20, program, args)
 }
 
 /// Replaces what varies between runs (times) with fixed tokens.

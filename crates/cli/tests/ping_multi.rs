@@ -19,16 +19,7 @@ fn icmpkit() -> &'static str {
 /// The chain with 10.200.0.0/20 answered by the server; `None` when labs
 /// are not available (the skip is printed).
 fn range_lab(test: &str) -> Option<Chain> {
-    let chain = Chain::up(test, 1280)?;
-    chain.must(
-        "server",
-        &["ip", "route", "add", "local", "10.200.0.0/20", "dev", "lo"],
-    );
-    chain.must(
-        "router",
-        &["ip", "route", "add", "10.200.0.0/20", "via", SERVER4],
-    );
-    Some(chain)
+    Chain::answering(test, "10.200.0.0/20")
 }
 
 /// Blackholes 10.200.1.0/24 and rejects 10.200.2.5 (admin prohibited) on
@@ -54,20 +45,9 @@ fn add_losses(chain: &Chain) {
     );
 }
 
-/// Runs `program args` in the client namespace, bounded in time.
+/// Runs `program args` in the client namespace, bounded by 60 s.
 fn in_client(chain: &Chain, program: &str, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &chain.ns("client"),
-            "timeout",
-            "60",
-            program,
-        ])
-        .args(args)
-        .output()
-        .expect("run in the lab")
+    chain.run_bounded("client", 60, program, args)
 }
 
 fn ours(chain: &Chain, args: &[&str]) -> Output {

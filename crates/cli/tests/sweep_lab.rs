@@ -9,7 +9,7 @@ mod lab;
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
-use lab::{Chain, SERVER4};
+use lab::Chain;
 
 fn icmpkit() -> &'static str {
     env!("CARGO_BIN_EXE_icmpkit")
@@ -21,16 +21,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// A chain whose server answers for 10.200.0.0/16.
 fn ranges(test: &str) -> Option<Chain> {
-    let chain = Chain::up(test, 1280)?;
-    chain.must(
-        "server",
-        &["ip", "route", "add", "local", "10.200.0.0/16", "dev", "lo"],
-    );
-    chain.must(
-        "router",
-        &["ip", "route", "add", "10.200.0.0/16", "via", SERVER4],
-    );
-    Some(chain)
+    Chain::answering(test, "10.200.0.0/16")
 }
 
 fn sweep(chain: &Chain, args: &[&str]) -> Output {

@@ -23,11 +23,7 @@ fn icmpkit() -> &'static str {
 
 /// Runs `program args` in namespace `ns` of the lab (bounded by 60 s).
 fn run(chain: &Chain, ns: &str, program: &str, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args(["netns", "exec", &chain.ns(ns), "timeout", "60", program])
-        .args(args)
-        .output()
-        .expect("run in the lab")
+    chain.run_bounded(ns, 60, program, args)
 }
 
 /// `icmpkit trace ARGS` from the client; asserts it succeeded.
