@@ -45,7 +45,6 @@ pub struct Probing {
     records: Vec<Option<Record>>,
     packet: Vec<u8>,
     buf: Vec<u8>,
-    ip_header_len: usize,
     /// `IP_RECVERR` is on for the sending socket.
     recv_errors: bool,
     /// Packets that could not be read or matched to a probe.
@@ -108,11 +107,6 @@ impl Probing {
         }
         let receiver = icmp.as_ref().unwrap_or(&send);
         receiver.accept_only_replies_and_errors()?;
-        let ip_header_len = if prober.version() == icmpkit_wire::IpVersion::V4 {
-            20
-        } else {
-            40
-        };
         Ok(Self {
             prober,
             send,
@@ -120,7 +114,6 @@ impl Probing {
             records: Vec::new(),
             packet: Vec::with_capacity(1500),
             buf: vec![0; 65_536],
-            ip_header_len,
             recv_errors: df,
             ignored: 0,
         })
@@ -128,7 +121,7 @@ impl Probing {
 
     /// The IP header length the kernel adds (no options).
     pub fn ip_header_len(&self) -> usize {
-        self.ip_header_len
+        super::ip_header_len(self.prober.dst())
     }
 
     /// Sends `spec` (of `ip_len` bytes in all, or the prober's length).
@@ -136,7 +129,7 @@ impl Probing {
         self.send.set_ttl(spec.ttl)?;
         let sent = match ip_len {
             Some(len) => {
-                let len = len.saturating_sub(self.ip_header_len);
+                let len = len.saturating_sub(self.ip_header_len());
                 self.prober.build_len(spec, len, &mut self.packet)
             }
             None => self.prober.build(spec, &mut self.packet),

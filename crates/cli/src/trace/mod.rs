@@ -114,7 +114,7 @@ impl Plan {
         } else {
             IpVersion::V6
         };
-        let ip_header = if dst.is_ipv4() { 20 } else { 40 };
+        let ip_header = ip_header_len(dst);
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
         let default_len = ip_header + 40;
         let min_len = ip_header + method.min_len();
@@ -174,10 +174,6 @@ impl Plan {
         })
     }
 
-    fn ip_header_len(&self) -> usize {
-        if self.dst.is_ipv4() { 20 } else { 40 }
-    }
-
     /// Opens the sockets for this plan.
     fn open(&self) -> Result<Probing> {
         let prober = Prober::new(&ProberConfig {
@@ -189,7 +185,7 @@ impl Plan {
             key: self.key,
             src_port_base: self.sport,
             dst_port: self.dst_port,
-            transport_len: self.packet_len - self.ip_header_len(),
+            transport_len: self.packet_len - ip_header_len(self.dst),
         })?;
         Probing::open(
             prober,
@@ -201,6 +197,12 @@ impl Plan {
             },
         )
     }
+}
+
+/// The IP header the kernel puts before a probe to `dst` (no options):
+/// what traceroute's packet length counts beyond the transport part.
+fn ip_header_len(dst: IpAddr) -> usize {
+    if dst.is_ipv4() { 20 } else { 40 }
 }
 
 /// Runs `icmpkit trace`.
