@@ -45,6 +45,8 @@ pub struct Probing {
     records: Vec<Option<Record>>,
     packet: Vec<u8>,
     buf: Vec<u8>,
+    /// The TTL the sending socket has now.
+    ttl: Option<u8>,
     /// `IP_RECVERR` is on for the sending socket.
     recv_errors: bool,
     /// Packets that could not be read or matched to a probe.
@@ -114,6 +116,7 @@ impl Probing {
             records: Vec::new(),
             packet: Vec::with_capacity(1500),
             buf: vec![0; 65_536],
+            ttl: None,
             recv_errors: df,
             ignored: 0,
         })
@@ -126,7 +129,11 @@ impl Probing {
 
     /// Sends `spec` (of `ip_len` bytes in all, or the prober's length).
     pub fn send(&mut self, spec: ProbeSpec, ip_len: Option<usize>) -> Result<SendResult> {
-        self.send.set_ttl(spec.ttl)?;
+        // Probes of one hop go one after another: set the TTL on a change.
+        if self.ttl != Some(spec.ttl) {
+            self.send.set_ttl(spec.ttl)?;
+            self.ttl = Some(spec.ttl);
+        }
         let sent = match ip_len {
             Some(len) => {
                 let len = len.saturating_sub(self.ip_header_len());
