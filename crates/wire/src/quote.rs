@@ -338,9 +338,13 @@ fn parse_v6(bytes: &[u8]) -> Result<Quote<'_>> {
     let word0 = get_u32(bytes, 0).unwrap_or(0);
     let addr = |at| crate::field::get_ipv6(bytes, at).unwrap_or(Ipv6Addr::UNSPECIFIED);
     let payload_length = get_u16(bytes, 4).unwrap_or(0);
-    // A payload length of 0 (a jumbogram, or a mangled field) claims nothing.
+    // A payload length of 0 claims nothing when a Hop-by-Hop header
+    // follows, which may carry a Jumbo Payload option (RFC 2675 sets the
+    // field to 0 in every jumbogram); otherwise the payload is empty, and
+    // whatever follows the header (RFC 4884 zero padding) is not quoted
+    // datagram.
     let end = match payload_length {
-        0 => bytes.len(),
+        0 if bytes[6] == protocol::HOP_BY_HOP => bytes.len(),
         n => ipv6::HEADER_LEN + usize::from(n),
     };
     let (ip_payload, cut) = payload_region(bytes, ipv6::HEADER_LEN, end);

@@ -404,7 +404,10 @@ proptest! {
             }
             (Err(_), Err(_)) => {}
             (Ok(_), Err(e)) => prop_assert!(false, "etherparse rejected: {e:?}"),
-            (Err(ours), Ok(_)) => prop_assert!(false, "we rejected: {ours}"),
+            // etherparse's header slice leaves the total length to
+            // `payload_len`, which refuses one below the header's length as
+            // we do.
+            (Err(ours), Ok(e)) => prop_assert!(e.payload_len().is_err(), "we rejected: {ours}"),
         }
     }
 

@@ -315,6 +315,33 @@ fn real_probe_every_truncation_v6() {
     assert_eq!(id.dst, "2001:db8:2::8888".parse::<IpAddr>().unwrap());
 }
 
+#[test]
+fn v6_payload_length_zero_claims_nothing_only_before_hop_by_hop() {
+    // An empty datagram padded to 128 bytes (RFC 4884): the padding is no
+    // UDP header.
+    let mut d = v6_probe();
+    d[4..6].copy_from_slice(&0u16.to_be_bytes());
+    d.truncate(40);
+    d.resize(128, 0);
+    let q = parse(&d, IpVersion::V6).unwrap();
+    assert_eq!(
+        (q.payload, q.transport, q.truncated),
+        (&[][..], None, false)
+    );
+    assert_eq!(q.probe_identity().src_port, None);
+    // A jumbogram (Hop-by-Hop header first) claims nothing: the quote is
+    // read to its end.
+    let mut jumbo = v6_probe();
+    jumbo[4..6].copy_from_slice(&0u16.to_be_bytes());
+    jumbo[6] = 0;
+    // Hop-by-Hop -> UDP, Jumbo Payload option (type 0xC2, length 4).
+    jumbo.splice(40..40, [17, 0, 0xc2, 4, 0, 0, 0, 0x30]);
+    let q = parse(&jumbo, IpVersion::V6).unwrap();
+    assert_eq!(q.ip.protocol(), 17);
+    assert_eq!(q.payload, &jumbo[48..]);
+    assert_eq!(q.probe_identity().src_port, Some(45678));
+}
+
 /// The probe with a Destination Options header and a first Fragment header
 /// (id 0x01020304, M set) before the UDP header.
 fn v6_probe_with_extensions() -> Vec<u8> {

@@ -204,7 +204,8 @@ fn assert_link_layer_refused(offending: &[u8], error: impl Into<Reason>) {
 /// The checks every built error passes: it dissects with a valid checksum
 /// (and, for IPv4, a valid header checksum), fits the limit, goes back to
 /// the offending source, and quotes a prefix of `datagram` (the offending
-/// datagram without padding) whose probe identity is the datagram's.
+/// datagram without padding) whose probe identity is the prefix's, and the
+/// datagram's once the upper-layer header is quoted.
 /// Returns the quote's length.
 fn assert_sound(error: &[u8], datagram: &[u8]) -> usize {
     let d = dissect(error).expect("an ICMP packet");
@@ -233,9 +234,16 @@ fn assert_sound(error: &[u8], datagram: &[u8]) -> usize {
     assert!(quoted <= limit.max_quote_len());
     assert_eq!(&original[..quoted], &datagram[..quoted]);
     assert!(quoted == datagram.len() || error.len() + 8 > limit.max_len);
-    let quote = d.quote().unwrap().unwrap();
-    let whole = quote::parse(datagram, version).unwrap();
-    assert_eq!(quote.probe_identity(), whole.probe_identity());
+    // The error's quote (padding and all) says what the quoted prefix of
+    // the datagram says; that is what the whole datagram says unless the
+    // quote ends before the upper-layer header (long extension headers).
+    let quote = d.quote().unwrap().unwrap().probe_identity();
+    let prefix = quote::parse(&datagram[..quoted], version).unwrap();
+    assert_eq!(quote, prefix.probe_identity());
+    if prefix.transport.is_some() {
+        let whole = quote::parse(datagram, version).unwrap();
+        assert_eq!(quote, whole.probe_identity());
+    }
     quoted
 }
 
