@@ -1,4 +1,5 @@
-//! Raw ICMP sockets against the kernel's own echo replies on loopback.
+//! Raw ICMP sockets against the kernel's own echo replies on loopback, each
+//! test in a network namespace of its own.
 
 #[allow(unsafe_code)]
 mod support;
@@ -7,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, SystemTime};
 
 use icmpkit_net::{IcmpSocket, IpVersion, SocketChoice, SocketKind, V6_REPLIES_AND_ERRORS};
-use support::{await_reply, echo_request, ident, nonce, proc_number, require_root};
+use support::{Netns, await_reply, echo_request, ident, nonce, proc_number, require_root};
 
 /// The kernel's receive stamp lies between our send and now.
 fn assert_stamp_between(stamp: Option<SystemTime>, sent: SystemTime) {
@@ -22,12 +23,21 @@ fn assert_stamp_between(stamp: Option<SystemTime>, sent: SystemTime) {
     );
 }
 
+/// A socket opened in a namespace of the test's own, with the namespace:
+/// the host's loopback carries the other tests' echoes, which a raw socket
+/// queues until its filter is set.
+fn open_isolated(version: IpVersion, choice: SocketChoice) -> (Netns, IcmpSocket) {
+    let ns = Netns::new();
+    let sock = ns.enter(|| IcmpSocket::open(version, choice).unwrap());
+    (ns, sock)
+}
+
 #[test]
 fn raw_icmpv4_echo_to_loopback_gets_the_kernels_reply() {
     if !require_root("raw_icmpv4_echo_to_loopback_gets_the_kernels_reply") {
         return;
     }
-    let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
+    let (ns, sock) = open_isolated(IpVersion::V4, SocketChoice::Raw);
     assert_eq!(sock.kind(), SocketKind::Raw);
     assert_eq!(sock.dgram_ident(), None);
     sock.set_timestamps(true).unwrap();
@@ -52,7 +62,7 @@ fn raw_icmpv4_echo_to_loopback_gets_the_kernels_reply() {
     // The kernel answers with its default TTL, not ours.
     assert_eq!(
         reply.ttl,
-        Some(proc_number("/proc/sys/net/ipv4/ip_default_ttl"))
+        Some(ns.enter(|| proc_number("/proc/sys/net/ipv4/ip_default_ttl")))
     );
     assert_stamp_between(reply.kernel_time, sent.wall);
 }
@@ -62,7 +72,7 @@ fn raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination() {
     if !require_root("raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination") {
         return;
     }
-    let sock = IcmpSocket::open(IpVersion::V6, SocketChoice::Auto).unwrap();
+    let (ns, sock) = open_isolated(IpVersion::V6, SocketChoice::Auto);
     assert_eq!(sock.kind(), SocketKind::Raw);
     sock.accept_only_replies_and_errors().unwrap();
     sock.set_recv_ttl(true).unwrap();
@@ -91,7 +101,7 @@ fn raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination() {
     assert_eq!(reply.len, 8 + 16);
     assert_eq!(
         reply.ttl,
-        Some(proc_number("/proc/sys/net/ipv6/conf/lo/hop_limit"))
+        Some(ns.enter(|| proc_number("/proc/sys/net/ipv6/conf/lo/hop_limit")))
     );
     assert_stamp_between(reply.kernel_time, sent.wall);
 }
@@ -101,7 +111,7 @@ fn raw_icmpv4_filter_drops_our_own_request() {
     if !require_root("raw_icmpv4_filter_drops_our_own_request") {
         return;
     }
-    let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
+    let (_ns, sock) = open_isolated(IpVersion::V4, SocketChoice::Raw);
     sock.accept_only_replies_and_errors().unwrap();
     let (id, data) = (ident(), nonce());
     let msg = echo_request(IpVersion::V4, id, 2, &data);
@@ -133,7 +143,7 @@ fn options_that_need_no_traffic() {
     if !require_root("options_that_need_no_traffic") {
         return;
     }
-    let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
+    let (_ns, sock) = open_isolated(IpVersion::V4, SocketChoice::Raw);
     sock.set_recv_buffer_size(65_536).unwrap();
     // Linux caps the request at rmem_max and doubles it for bookkeeping.
     let rmem_max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
@@ -149,7 +159,11 @@ fn options_that_need_no_traffic() {
     sock.set_type_filter(&[]).unwrap();
     let err = sock.recv(&mut buf).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
-    assert!(!sock.wait_readable(Duration::from_millis(10)).unwrap());
+    // Neither our request (looped back) nor the kernel's reply gets in.
+    let request = echo_request(IpVersion::V4, ident(), 1, &nonce());
+    sock.send_to(&request, IpAddr::V4(Ipv4Addr::LOCALHOST))
+        .unwrap();
+    assert!(!sock.wait_readable(Duration::from_millis(100)).unwrap());
     assert_eq!(sock.recv_error(&mut buf).unwrap(), None);
     sock.set_mark(7).unwrap();
     sock.set_broadcast(true).unwrap();
