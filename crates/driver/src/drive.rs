@@ -1,0 +1,70 @@
+//! [`drive`]: the calling order of [`Machine`], written once.
+
+use std::io;
+
+use icmpkit_proto::machine::{Machine, Signal, Verdict};
+
+use crate::signals::{SIGNAL_CHECK, Signals};
+use crate::transport::{Delivery, Transport, TransportError};
+
+/// Why a run ended early.
+#[derive(Debug, thiserror::Error)]
+pub enum DriveError {
+    /// The network failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// Writing an event failed (a closed pipe, a full disk).
+    #[error("writing output: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// Hands every delivery to the machine.
+fn deliver<M: Machine>(machine: &mut M, now: std::time::Instant, delivery: Delivery<'_>) {
+    match delivery {
+        Delivery::Input(input) => machine.handle_input(now, input),
+        Delivery::Refused(failure) => machine.handle_send_failure(now, failure),
+    }
+}
+
+/// Runs `machine` over `transport` until it is finished, handing every
+/// event to `on_event` as soon as it happens, and returns its verdict.
+///
+/// The loop (see `icmpkit_proto::machine` for the order it follows): let
+/// time pass, send everything due, report events, wait for input until
+/// the machine's next deadline (at most [`SIGNAL_CHECK`], to notice
+/// signals), hand over input, then signals.
+pub fn drive<M: Machine, T: Transport + ?Sized>(
+    machine: &mut M,
+    transport: &mut T,
+    signals: &Signals,
+    mut on_event: impl FnMut(&M, M::Event) -> io::Result<()>,
+) -> Result<Verdict, DriveError> {
+    let mut buf = Vec::with_capacity(65_536);
+    let mut stopped = false;
+    loop {
+        let now = transport.now();
+        machine.handle_timeout(now);
+        while let Some(transmit) = machine.poll_transmit(transport.now(), &mut buf) {
+            transport.send(&transmit, &buf, &mut |d| deliver(machine, now, d))?;
+        }
+        transport.flush(&mut |d| deliver(machine, now, d))?;
+        while let Some(event) = machine.poll_event() {
+            on_event(machine, event).map_err(DriveError::Output)?;
+        }
+        let now = transport.now();
+        let Some(wake) = machine.poll_timeout(now) else {
+            return Ok(machine.verdict());
+        };
+        transport.wait(wake.min(now + SIGNAL_CHECK))?;
+        let now = transport.now();
+        transport.receive(&mut |d| deliver(machine, now, d))?;
+        match signals.take() {
+            Some(Signal::Stop) if !stopped => {
+                stopped = true;
+                machine.handle_signal(transport.now(), Signal::Stop);
+            }
+            Some(Signal::Status) => machine.handle_signal(transport.now(), Signal::Status),
+            _ => {}
+        }
+    }
+}

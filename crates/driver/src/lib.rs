@@ -1,0 +1,18 @@
+//! # icmpkit-driver
+//!
+//! Runs any [`icmpkit_proto::machine::Machine`] to its end over a
+//! [`Transport`]: the one loop of every icmpkit tool ([`drive`]), with
+//! signals ([`Signals`]) handled once.
+//!
+//! - [`drive`]: the calling order of the verb set, written once.
+//! - [`Transport`]: what the loop needs of a network: a clock, sending,
+//!   waiting and receiving.
+//! - [`Signals`]: SIGINT, SIGTERM and SIGQUIT, installed once.
+
+mod drive;
+mod signals;
+mod transport;
+
+pub use drive::{DriveError, drive};
+pub use signals::Signals;
+pub use transport::{Delivery, Transport, TransportError};

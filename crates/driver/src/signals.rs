@@ -1,0 +1,62 @@
+//! SIGINT, SIGTERM and SIGQUIT, installed once for every tool.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use icmpkit_proto::machine::Signal;
+
+/// The longest a real transport waits before the driver looks at the
+/// signal flags again (a signal that lands just before a wait does not
+/// interrupt it).
+pub const SIGNAL_CHECK: Duration = Duration::from_millis(200);
+
+/// Flags set by the process's signal handlers.
+#[derive(Debug, Clone)]
+pub struct Signals {
+    stop: Arc<AtomicBool>,
+    status: Arc<AtomicBool>,
+}
+
+impl Signals {
+    /// Installs handlers: SIGINT and SIGTERM ask to stop, SIGQUIT for a
+    /// status line.
+    pub fn install() -> std::io::Result<Self> {
+        let signals = Self::none();
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&signals.stop))?;
+        }
+        signal_hook::flag::register(signal_hook::consts::SIGQUIT, Arc::clone(&signals.status))?;
+        Ok(signals)
+    }
+
+    /// Flags no handler sets (a simulated run, a test); [`Signals::raise`]
+    /// sets them.
+    pub fn none() -> Self {
+        Self {
+            stop: Arc::new(AtomicBool::new(false)),
+            status: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Sets a flag as the handler would (a daemon stopping one run, a
+    /// test).
+    pub fn raise(&self, signal: Signal) {
+        match signal {
+            Signal::Stop => self.stop.store(true, Ordering::Relaxed),
+            Signal::Status => self.status.store(true, Ordering::Relaxed),
+        }
+    }
+
+    /// The signal that came since the last call, stop first. A stop stays
+    /// raised; a status request is taken.
+    pub fn take(&self) -> Option<Signal> {
+        if self.stop.load(Ordering::Relaxed) {
+            Some(Signal::Stop)
+        } else if self.status.swap(false, Ordering::Relaxed) {
+            Some(Signal::Status)
+        } else {
+            None
+        }
+    }
+}

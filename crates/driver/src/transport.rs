@@ -1,0 +1,70 @@
+//! The [`Transport`] trait: what the driver needs of a network.
+
+use std::io;
+use std::time::Instant;
+
+use icmpkit_proto::machine::{Input, SendFailure, Transmit};
+
+/// What a transport hands the driver: an input for the machine, or a send
+/// it refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery<'a> {
+    /// A datagram or queued socket error.
+    Input(Input<'a>),
+    /// A datagram the transport could not send. Any error the kernel
+    /// queued about it is delivered first.
+    Refused(SendFailure),
+}
+
+/// A transport failure that ends the run.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// A system call failed.
+    #[error("{operation}: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// Why it failed.
+        source: io::Error,
+    },
+    /// A machine asked for a socket the transport does not have.
+    #[error("no {channel} socket for IPv{version} in this run's socket plan")]
+    NoSocket {
+        /// `ICMP`, `UDP` or `TCP`.
+        channel: &'static str,
+        /// 4 or 6.
+        version: u8,
+    },
+}
+
+/// A network the driver runs a machine over: real sockets or a simulated
+/// network. Every method that delivers something calls `sink` once per
+/// delivery, in the order things happened.
+pub trait Transport {
+    /// The transport's clock (a simulated network has its own).
+    fn now(&mut self) -> Instant;
+
+    /// Sends one datagram (or queues it for [`Transport::flush`]); a
+    /// refusal is delivered as [`Delivery::Refused`].
+    fn send(
+        &mut self,
+        transmit: &Transmit,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError>;
+
+    /// Sends whatever [`Transport::send`] queued. The driver calls it
+    /// before it waits.
+    fn flush(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        let _ = sink;
+        Ok(())
+    }
+
+    /// Waits until something can be received or `deadline` passes,
+    /// whichever comes first (a real transport may return early, e.g. on
+    /// a signal).
+    fn wait(&mut self, deadline: Instant) -> Result<(), TransportError>;
+
+    /// Delivers everything that has arrived (without waiting).
+    fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError>;
+}
