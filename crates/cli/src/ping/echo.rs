@@ -1,75 +1,16 @@
 //! What every ping mode reads off the socket: the fields of an Echo message
-//! (a reply, or our own request quoted back by the error queue).
+//! (a reply, or our own request quoted back by the error queue). The
+//! parsing lives in `icmpkit_proto::ping`; these names stay for the
+//! several-target loop.
 
-use icmpkit_wire::dissect::Message;
-use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+use icmpkit_proto::ping::{EchoKind, echo_fields};
+use icmpkit_wire::IpVersion;
 
 /// Which Echo message is wanted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Echo Reply (type 0 / 129): what comes back.
-    Reply,
-    /// Echo Request (type 8 / 128): ours, as an error quotes it.
-    Request,
-}
+pub use icmpkit_proto::ping::EchoKind as Kind;
 
 /// The identifier, sequence number and data of `icmp` when it is an Echo
 /// message of `kind` in `version`'s ICMP.
-pub fn fields(version: IpVersion, icmp: &[u8], kind: Kind) -> Option<(u16, u16, &[u8])> {
-    use icmpv4::Repr as V4;
-    use icmpv6::Repr as V6;
-    match (Message::parse(version, icmp).ok()?, kind) {
-        (
-            Message::V4(V4::EchoReply {
-                ident,
-                seq_no,
-                data,
-            })
-            | Message::V6(V6::EchoReply {
-                ident,
-                seq_no,
-                data,
-            }),
-            Kind::Reply,
-        )
-        | (
-            Message::V4(V4::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            })
-            | Message::V6(V6::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            }),
-            Kind::Request,
-        ) => Some((ident, seq_no, data)),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn echo_fields_by_kind() {
-        let request = [8u8, 0, 0xf7, 0xfd, 0, 1, 0, 1];
-        assert_eq!(
-            fields(IpVersion::V4, &request, Kind::Request),
-            Some((1, 1, &[][..]))
-        );
-        assert_eq!(fields(IpVersion::V4, &request, Kind::Reply), None);
-        let reply = [0u8, 0, 0xff, 0xfd, 0, 1, 0, 1];
-        assert_eq!(
-            fields(IpVersion::V4, &reply, Kind::Reply),
-            Some((1, 1, &[][..]))
-        );
-        assert_eq!(
-            fields(IpVersion::V6, &[129, 0, 0, 0, 0, 7, 0, 9, 1], Kind::Reply),
-            Some((7, 9, &[1][..]))
-        );
-        assert_eq!(fields(IpVersion::V6, &[1, 2, 3], Kind::Reply), None);
-    }
+pub fn fields(version: IpVersion, icmp: &[u8], kind: EchoKind) -> Option<(u16, u16, &[u8])> {
+    echo_fields(version, icmp, kind)
 }

@@ -1,13 +1,18 @@
 //! One-target ping, iputils-compatible: [`PingConfig`] (the options, with
 //! iputils' validation), [`PingSession`] (the state machine) and the
-//! events it reports.
+//! events it reports, and [`Ping`], the session as a
+//! [`crate::machine::Machine`] the driver runs.
 
 mod config;
+mod echo;
 mod error_kind;
+mod machine;
 mod session;
 
 pub use config::{ConfigError, PingConfig};
+pub use echo::{EchoKind, echo_fields};
 pub use error_kind::ErrorKind;
+pub use machine::{Ping, PingEvent, PingOptions, PingSummary};
 pub use session::{ErrorEvent, PingSession, ReplyEvent, ReplyOutcome, SentProbe};
 
 /// iputils' `MINUSERINTERVAL`: the shortest interval (and the adaptive

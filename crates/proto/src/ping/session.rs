@@ -125,6 +125,12 @@ pub struct ErrorEvent {
     pub from: IpAddr,
     /// What it says.
     pub kind: ErrorKind,
+    /// The ICMP type, as it came.
+    pub icmp_type: u8,
+    /// The ICMP code, as it came.
+    pub icmp_code: u8,
+    /// The type-specific word, as in [`ErrorKind::classify`].
+    pub info: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -488,6 +494,9 @@ impl PingSession {
             number,
             from,
             kind,
+            icmp_type,
+            icmp_code: code,
+            info,
         })
     }
 

@@ -1,0 +1,349 @@
+//! [`Ping`]: one-target ping as a [`Machine`], the whole of iputils'
+//! `main_loop()` around a [`PingSession`]: which probe goes when (and -O's
+//! "no answer yet" before it), what a reply or a queued error is, when the
+//! run ends, and what it ends with.
+//!
+//! # What the machine decides
+//!
+//! - Sending: [`Machine::poll_transmit`] writes each probe the session has
+//!   due, as [`PingEvent::Sent`]; a send the transport refuses takes its
+//!   `Sent` back, and when no queued error explains the refusal, reports
+//!   [`PingEvent::SendFailed`] (iputils' `ping: sendmsg: ...`).
+//! - -O ([`PingOptions::report_outstanding`]): before a probe goes, when
+//!   the previous one got neither a reply nor an error,
+//!   [`PingEvent::NoAnswerYet`] names it.
+//! - Replies: an Echo Reply on the ICMP channel, timed by the kernel's
+//!   receive time unless -U ([`PingOptions::user_latency`]) asks for the
+//!   time the driver read it.
+//! - Errors: a local error (the kernel refused a probe: `EMSGSIZE` past a
+//!   known path MTU) is [`PingEvent::LocalError`]; an ICMP error quoting
+//!   one of our probes is [`PingEvent::Error`]. Both count as iputils'
+//!   errors.
+//! - The end: when the session says the run is over (`-c`, `-w`, the wait
+//!   after the last probe) or on [`Signal::Stop`], [`PingEvent::End`] with
+//!   the statistics, and nothing is read any more (a duplicate of the last
+//!   reply still queued is not counted, as in iputils).
+//! - [`Signal::Status`]: [`PingEvent::Status`] with the running statistics
+//!   (iputils' SIGQUIT line).
+//!
+//! The verdict is iputils' exit status ([`PingSession::exit_code`]).
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::time::Instant;
+
+use super::echo::{EchoKind, echo_fields};
+use super::{ErrorEvent, PingConfig, PingSession, ReplyEvent, ReplyOutcome, SentProbe};
+use crate::machine::{
+    Channel, ErrorSource, Input, Machine, SendFailure, Signal, Transmit, Verdict,
+};
+use crate::stats::Statistics;
+
+/// What the tool asks of a run besides the session's options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PingOptions {
+    /// -O: report a probe that got no answer before the next one goes.
+    pub report_outstanding: bool,
+    /// -U: time replies by when the driver read them, not by the kernel's
+    /// receive timestamp.
+    pub user_latency: bool,
+}
+
+/// How a run ended, for the summary and the exit status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PingSummary {
+    /// The counters and RTTs.
+    pub statistics: Statistics,
+    /// iputils' `time N ms`: from the start to the last send, rounded.
+    pub time_ms: u64,
+    /// iputils' `ipg` in microseconds, when it shows it.
+    pub ipg_us: Option<u64>,
+    /// The exit status (iputils' rule).
+    pub verdict: Verdict,
+}
+
+/// What happened in a ping run, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PingEvent {
+    /// A probe went out (flood mode draws a dot).
+    Sent(SentProbe),
+    /// -O: the probe with this sequence number got no answer before the
+    /// next one was sent.
+    NoAnswerYet {
+        /// Its sequence number.
+        seq: u16,
+    },
+    /// An Echo Reply to one of our probes (possibly a duplicate).
+    Reply(ReplyEvent),
+    /// An ICMP error quoting one of our probes.
+    Error(ErrorEvent),
+    /// The local stack refused a probe (iputils' `local error: ...`). With
+    /// `EMSGSIZE`, `info` is the MTU it knows.
+    LocalError {
+        /// The errno the kernel gave.
+        errno: i32,
+        /// The kernel's info word: the MTU for `EMSGSIZE`.
+        info: u32,
+    },
+    /// A send failed and nothing the kernel queued explains it (iputils'
+    /// `ping: sendmsg: <strerror>`).
+    SendFailed {
+        /// The probe that was not sent.
+        seq: u16,
+        /// The OS error number.
+        errno: i32,
+    },
+    /// Running statistics, asked for with [`Signal::Status`].
+    Status(Statistics),
+    /// The run is over; always the last event.
+    End(PingSummary),
+}
+
+/// One-target ping; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct Ping {
+    session: PingSession,
+    target: IpAddr,
+    options: PingOptions,
+    events: VecDeque<PingEvent>,
+    /// The last probe sent (number, seq), for -O.
+    last_sent: Option<(u64, u16)>,
+    /// Whether the last probe got a reply or an error.
+    answered_last: bool,
+    ended: bool,
+    ignored: u64,
+}
+
+impl Ping {
+    /// A run of `config` (validated) to `target`, starting at `start` (the
+    /// first probe is due then), with `options`.
+    pub fn new(config: PingConfig, target: IpAddr, options: PingOptions, start: Instant) -> Self {
+        Self {
+            session: PingSession::new(config, start),
+            target,
+            options,
+            events: VecDeque::new(),
+            last_sent: None,
+            answered_last: true,
+            ended: false,
+            ignored: 0,
+        }
+    }
+
+    /// The session underneath (options, statistics, interval).
+    pub fn session(&self) -> &PingSession {
+        &self.session
+    }
+
+    /// The options.
+    pub fn config(&self) -> &PingConfig {
+        self.session.config()
+    }
+
+    /// Where the probes go.
+    pub fn target(&self) -> IpAddr {
+        self.target
+    }
+
+    /// Inputs that were not ours or could not be read, ignored.
+    pub fn ignored(&self) -> u64 {
+        self.ignored
+    }
+
+    /// Whether [`PingEvent::End`] was queued.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    fn end(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        self.events.push_back(PingEvent::End(PingSummary {
+            statistics: self.session.statistics().clone(),
+            time_ms: u64::try_from(self.session.summary_time_ms()).unwrap_or(u64::MAX),
+            ipg_us: self.session.ipg_us(),
+            verdict: self.verdict(),
+        }));
+    }
+
+    /// Whether input arriving at `at` is still read.
+    fn reading(&self, at: Instant) -> bool {
+        !self.ended && !self.session.is_finished(at)
+    }
+
+    fn note_answer(&mut self, number: u64) {
+        if self.last_sent.is_some_and(|(n, _)| n == number) {
+            self.answered_last = true;
+        }
+    }
+
+    fn on_datagram(&mut self, at: Instant, d: &crate::machine::Datagram<'_>) {
+        let version = self.config().version;
+        let fields = (d.channel == Channel::Icmp)
+            .then(|| echo_fields(version, d.bytes, EchoKind::Reply))
+            .flatten();
+        let Some((ident, seq, data)) = fields else {
+            self.ignored += 1;
+            return;
+        };
+        let kernel = if self.options.user_latency {
+            None
+        } else {
+            d.kernel_at
+        };
+        match self
+            .session
+            .on_echo_reply(at, d.from, ident, seq, data, d.hop_limit, kernel)
+        {
+            ReplyOutcome::Reply(event) => {
+                self.note_answer(event.number);
+                self.events.push_back(PingEvent::Reply(event));
+            }
+            ReplyOutcome::NotOurs | ReplyOutcome::Unknown => self.ignored += 1,
+        }
+    }
+
+    fn on_socket_error(&mut self, at: Instant, e: &crate::machine::SocketError<'_>) {
+        if e.channel != Channel::Icmp {
+            self.ignored += 1;
+            return;
+        }
+        match e.source {
+            ErrorSource::Local => {
+                self.session.on_local_error();
+                self.events.push_back(PingEvent::LocalError {
+                    errno: e.errno,
+                    info: e.info,
+                });
+            }
+            ErrorSource::Icmp => {
+                let version = self.config().version;
+                let Some((ident, seq, data)) = echo_fields(version, e.original, EchoKind::Request)
+                else {
+                    self.ignored += 1;
+                    return;
+                };
+                let from = e.offender.unwrap_or(self.target);
+                let event = self.session.on_error(
+                    at,
+                    from,
+                    e.icmp_type,
+                    e.icmp_code,
+                    e.info,
+                    ident,
+                    seq,
+                    data,
+                );
+                match event {
+                    Some(event) => {
+                        self.note_answer(event.number);
+                        self.events.push_back(PingEvent::Error(event));
+                    }
+                    None => self.ignored += 1,
+                }
+            }
+        }
+    }
+}
+
+impl Machine for Ping {
+    type Event = PingEvent;
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        if self.ended || !self.session.poll_transmit(now) {
+            return None;
+        }
+        buf.clear();
+        buf.resize(self.config().echo_len(), 0);
+        let probe = self.session.build_echo(now, buf)?;
+        if self.options.report_outstanding
+            && !self.answered_last
+            && let Some((_, seq)) = self.last_sent
+        {
+            self.events.push_back(PingEvent::NoAnswerYet { seq });
+        }
+        self.last_sent = Some((probe.number, probe.seq));
+        self.answered_last = false;
+        self.events.push_back(PingEvent::Sent(probe));
+        Some(Transmit {
+            channel: Channel::Icmp,
+            dst: self.target,
+            hop_limit: None,
+            tag: probe.number,
+        })
+    }
+
+    fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
+        let sent = self
+            .events
+            .iter()
+            .position(|e| matches!(e, PingEvent::Sent(p) if p.number == failure.tag));
+        let Some(PingEvent::Sent(probe)) = sent.and_then(|i| self.events.remove(i)) else {
+            return;
+        };
+        if !failure.explained {
+            self.events.push_back(PingEvent::SendFailed {
+                seq: probe.seq,
+                errno: failure.errno,
+            });
+        }
+    }
+
+    fn handle_input(&mut self, now: Instant, input: Input<'_>) {
+        match input {
+            Input::Datagram(d) => {
+                let at = d.read_at.max(now);
+                if self.reading(at) {
+                    self.on_datagram(d.read_at, &d);
+                }
+            }
+            Input::SocketError(e) => {
+                let at = e.read_at.max(now);
+                if self.reading(at) {
+                    self.on_socket_error(e.read_at, &e);
+                }
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.session.is_finished(now) {
+            self.end();
+        }
+    }
+
+    fn handle_signal(&mut self, _now: Instant, signal: Signal) {
+        match signal {
+            Signal::Stop => self.end(),
+            Signal::Status if !self.ended => self
+                .events
+                .push_back(PingEvent::Status(self.session.statistics().clone())),
+            Signal::Status => {}
+        }
+    }
+
+    fn poll_event(&mut self) -> Option<PingEvent> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        if self.ended {
+            return None;
+        }
+        // Finished but not yet ended: call back at once to end.
+        Some(self.session.next_wakeup(now).unwrap_or(now))
+    }
+
+    fn verdict(&self) -> Verdict {
+        if self.session.exit_code() == 0 {
+            Verdict::Answered
+        } else {
+            Verdict::Unanswered
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
