@@ -8,8 +8,10 @@
 //! - [`Transport`]: what the loop needs of a network: a clock, sending,
 //!   waiting and receiving.
 //! - [`Signals`]: SIGINT, SIGTERM and SIGQUIT, installed once.
+//! - [`sim`]: a simulated network on a virtual clock, for tests.
 
 mod drive;
+pub mod sim;
 mod signals;
 mod transport;
 
