@@ -11,8 +11,8 @@
 //! - [`sim`]: a simulated network on a virtual clock, for tests.
 
 mod drive;
-pub mod sim;
 mod signals;
+pub mod sim;
 mod transport;
 
 pub use drive::{DriveError, drive};

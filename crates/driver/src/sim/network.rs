@@ -256,8 +256,9 @@ impl Network {
         self.now - self.start
     }
 
-    /// The local host's address of `dst`'s family.
-    pub(crate) fn local_like(&self, dst: IpAddr) -> Option<IpAddr> {
+    /// The source address the local host's datagrams to `dst` carry (its
+    /// address of that family), as a prober computing checksums needs it.
+    pub fn source_for(&self, dst: IpAddr) -> Option<IpAddr> {
         match dst {
             IpAddr::V4(_) => self.local_v4.map(IpAddr::V4),
             IpAddr::V6(_) => self.local_v6.map(IpAddr::V6),
@@ -352,7 +353,7 @@ impl Network {
         let hops = self.routes[route].hops.len();
         if position > hops {
             if let Some(host) = self.routes[route].host_at(header.dst) {
-                self.answer(route, position, &host, None, &header, &packet);
+                self.answer(route, position, host, None, &header, &packet);
             }
             return;
         }
@@ -369,7 +370,7 @@ impl Network {
             } else {
                 host
             };
-            self.answer(route, position, &host, Some(r), &header, &packet);
+            self.answer(route, position, host, Some(r), &header, &packet);
             return;
         }
         if header.hop_limit <= 1 {
@@ -407,7 +408,11 @@ impl Network {
     /// its destination, else by the hop's balance.
     fn pick(&mut self, route: usize, position: usize, header: &Header, packet: &[u8]) -> usize {
         let hop = &self.routes[route].hops[position - 1];
-        if let Some(&RouterId(r)) = hop.routers.iter().find(|&&RouterId(r)| self.routers[r].has(header.dst)) {
+        if let Some(&RouterId(r)) = hop
+            .routers
+            .iter()
+            .find(|&&RouterId(r)| self.routers[r].has(header.dst))
+        {
             return r;
         }
         let n = hop.routers.len() as u64;
@@ -432,7 +437,8 @@ impl Network {
         packet: &[u8],
     ) {
         let router = &self.routers[r];
-        if router.rate_limited && !kind.exempt_from_rate_limit() && !self.buckets[r].allow(self.now) {
+        if router.rate_limited && !kind.exempt_from_rate_limit() && !self.buckets[r].allow(self.now)
+        {
             self.counters.rate_limited += 1;
             return;
         }
@@ -455,7 +461,7 @@ impl Network {
         &mut self,
         route: usize,
         position: usize,
-        host: &Host,
+        host: Host,
         router: Option<usize>,
         header: &Header,
         packet: &[u8],

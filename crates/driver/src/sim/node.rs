@@ -23,7 +23,7 @@ pub(crate) struct Header {
     pub(crate) hop_limit: u8,
     pub(crate) dont_frag: bool,
     pub(crate) flow_label: u32,
-    pub(crate) header_len: usize,
+    pub(crate) transport_at: usize,
 }
 
 impl Header {
@@ -40,7 +40,7 @@ impl Header {
                     hop_limit: view.ttl(),
                     dont_frag: view.dont_frag(),
                     flow_label: 0,
-                    header_len: view.header_len(),
+                    transport_at: view.header_len(),
                 })
             }
             6 => {
@@ -53,7 +53,7 @@ impl Header {
                     // IPv6 routers never fragment.
                     dont_frag: true,
                     flow_label: view.flow_label(),
-                    header_len: ipv6::HEADER_LEN,
+                    transport_at: ipv6::HEADER_LEN,
                 })
             }
             _ => None,
@@ -185,12 +185,11 @@ pub(crate) fn error_packet(
     mpls: &[MplsLabel],
 ) -> Option<Vec<u8>> {
     let objects = [ObjectRepr::Mpls(mpls)];
-    let extensions: &[ObjectRepr<'_>] =
-        if mpls.is_empty() || kind != ErrorKind::TimeExceeded {
-            &[]
-        } else {
-            &objects
-        };
+    let extensions: &[ObjectRepr<'_>] = if mpls.is_empty() || kind != ErrorKind::TimeExceeded {
+        &[]
+    } else {
+        &objects
+    };
     let options = Options {
         hop_limit,
         ident,
@@ -213,19 +212,35 @@ pub(crate) fn error_packet(
                     next_hop_mtu: mtu,
                 },
             };
-            generate::build_v4(offending, error, source, Context::default(), &options, &mut out)
+            generate::build_v4(
+                offending,
+                error,
+                source,
+                Context::default(),
+                &options,
+                &mut out,
+            )
         }
         IpAddr::V6(source) => {
             let error = match kind {
                 ErrorKind::TimeExceeded => Icmpv6Error::TimeExceeded {
                     code: icmpv6::TimeExceeded::HopLimitExceeded,
                 },
-                ErrorKind::Unreachable(code) => Icmpv6Error::DestinationUnreachable { code: code.v6 },
+                ErrorKind::Unreachable(code) => {
+                    Icmpv6Error::DestinationUnreachable { code: code.v6 }
+                }
                 ErrorKind::TooBig(mtu) => Icmpv6Error::PacketTooBig {
                     mtu: u32::from(mtu),
                 },
             };
-            generate::build_v6(offending, error, source, Context::default(), &options, &mut out)
+            generate::build_v6(
+                offending,
+                error,
+                source,
+                Context::default(),
+                &options,
+                &mut out,
+            )
         }
     }
     .ok()?;
@@ -244,8 +259,8 @@ pub(crate) enum HostAnswer {
 }
 
 /// The answer of `host` to `packet`, addressed to it.
-pub(crate) fn host_answer(host: &Host, header: &Header, packet: &[u8]) -> Option<HostAnswer> {
-    let payload = packet.get(header.header_len..)?;
+pub(crate) fn host_answer(host: Host, header: &Header, packet: &[u8]) -> Option<HostAnswer> {
+    let payload = packet.get(header.transport_at..)?;
     let outer = Outer {
         src: header.dst,
         dst: header.src,
@@ -341,7 +356,8 @@ pub(crate) fn host_answer(host: &Host, header: &Header, packet: &[u8]) -> Option
 
 /// A deterministic initial sequence number for a SYN-ACK.
 fn isn(header: &Header, src_port: u16, dst_port: u16) -> u32 {
-    let key = addr_bits(header.src) ^ addr_bits(header.dst).rotate_left(17)
+    let key = addr_bits(header.src)
+        ^ addr_bits(header.dst).rotate_left(17)
         ^ (u64::from(src_port) << 16 | u64::from(dst_port));
     // The low 32 bits of the mix.
     #[allow(clippy::cast_possible_truncation)]
@@ -367,11 +383,11 @@ fn addr_bits(addr: IpAddr) -> u64 {
 /// addresses, protocol (and IPv6 flow label), and the UDP/TCP ports or the
 /// ICMP checksum and identifier.
 pub(crate) fn flow_hash(header: &Header, packet: &[u8], salt: u64) -> u64 {
-    let transport = packet.get(header.header_len..).unwrap_or(&[]);
+    let transport = packet.get(header.transport_at..).unwrap_or(&[]);
     let word = |range: std::ops::Range<usize>| {
-        transport
-            .get(range)
-            .map_or(0, |b| b.iter().fold(0u64, |acc, &x| acc << 8 | u64::from(x)))
+        transport.get(range).map_or(0, |b| {
+            b.iter().fold(0u64, |acc, &x| acc << 8 | u64::from(x))
+        })
     };
     let ports = if header.is_icmp() {
         // Checksum and identifier (bytes 2..6).
@@ -406,7 +422,9 @@ impl TokenBucket {
     /// Whether an error may go at `now` (taking a token if so).
     pub(crate) fn allow(&mut self, now: Instant) -> bool {
         let full = RATE_INTERVAL * RATE_BURST;
-        let elapsed = self.last.map_or(full, |last| now.saturating_duration_since(last));
+        let elapsed = self
+            .last
+            .map_or(full, |last| now.saturating_duration_since(last));
         self.last = Some(now);
         self.tokens = (self.tokens + elapsed).min(full);
         if self.tokens >= RATE_INTERVAL {

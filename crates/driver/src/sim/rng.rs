@@ -1,7 +1,7 @@
 //! A tiny deterministic random source for loss, jitter, per-packet load
-//! balancing and flow hashing: SplitMix64 (Steele, Lea, Flood 2014).
+//! balancing and flow hashing: `SplitMix64` (Steele, Lea, Flood 2014).
 
-/// SplitMix64: one 64-bit state, a Weyl step and a mixing function. Good
+/// `SplitMix64`: one 64-bit state, a Weyl step and a mixing function. Good
 /// enough for simulated loss and jitter, and the same sequence for the same
 /// seed on every platform.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ impl SplitMix64 {
     }
 }
 
-/// SplitMix64's finaliser: a bijective mix of 64 bits, also used to hash
+/// `SplitMix64`'s finaliser: a bijective mix of 64 bits, also used to hash
 /// flow fields.
 pub(crate) const fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

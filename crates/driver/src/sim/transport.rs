@@ -82,7 +82,7 @@ impl Network {
         let Some(header) = Header::parse(&arrival.packet) else {
             return;
         };
-        let Some(payload) = arrival.packet.get(header.header_len..) else {
+        let Some(payload) = arrival.packet.get(header.transport_at..) else {
             return;
         };
         let datagram = |channel| {
@@ -95,54 +95,49 @@ impl Network {
                 bytes: payload,
             }))
         };
-        let error = header
-            .is_icmp()
-            .then(|| queued_error(&header, payload, arrival.at))
-            .flatten();
-        match error {
-            None => {
-                if let Some(channel) = channel_of(header.protocol) {
-                    self.counters.delivered += 1;
-                    sink(datagram(channel));
-                }
+        if !is_icmp_error(&header, payload) {
+            if let Some(channel) = channel_of(header.protocol) {
+                self.counters.delivered += 1;
+                sink(datagram(channel));
             }
-            Some(error) => {
-                if self.errors != ErrorDelivery::Queued {
-                    self.counters.delivered += 1;
-                    sink(datagram(Channel::Icmp));
-                }
-                if self.errors != ErrorDelivery::Datagram
-                    && let Some(error) = error
-                {
-                    self.counters.delivered += 1;
-                    sink(Delivery::Input(Input::SocketError(error)));
-                }
-            }
+            return;
+        }
+        if self.errors != ErrorDelivery::Queued {
+            self.counters.delivered += 1;
+            sink(datagram(Channel::Icmp));
+        }
+        if self.errors != ErrorDelivery::Datagram
+            && let Some(error) = queued_error(&header, payload, arrival.at)
+        {
+            self.counters.delivered += 1;
+            sink(Delivery::Input(Input::SocketError(error)));
         }
     }
 }
 
-/// For an ICMP error, `Some` of what a socket with `IP_RECVERR` queues
-/// about it (`None` when its quote is unreadable); `None` for any other
-/// ICMP message.
-fn queued_error<'a>(
-    header: &Header,
-    message: &'a [u8],
-    at: Instant,
-) -> Option<Option<SocketError<'a>>> {
-    let (&msg_type, rest) = message.split_first()?;
-    let &code = rest.first()?;
-    let version = match header.src {
+/// The IP version of an address.
+fn version(addr: IpAddr) -> IpVersion {
+    match addr {
         IpAddr::V4(_) => IpVersion::V4,
         IpAddr::V6(_) => IpVersion::V6,
-    };
-    let is_error = match version {
-        IpVersion::V4 => matches!(msg_type, 3 | 4 | 5 | 11 | 12),
-        IpVersion::V6 => msg_type < 128,
-    };
-    if !is_error {
-        return None;
     }
+}
+
+/// Whether `message` (after `header`) is an ICMP error.
+fn is_icmp_error(header: &Header, message: &[u8]) -> bool {
+    header.is_icmp()
+        && message.first().is_some_and(|&t| match version(header.src) {
+            IpVersion::V4 => matches!(t, 3 | 4 | 5 | 11 | 12),
+            IpVersion::V6 => t < 128,
+        })
+}
+
+/// What a socket with `IP_RECVERR` queues about the ICMP error `message`
+/// (`None` when its quote is unreadable or of a protocol no channel has).
+fn queued_error<'a>(header: &Header, message: &'a [u8], at: Instant) -> Option<SocketError<'a>> {
+    let (&msg_type, rest) = message.split_first()?;
+    let &code = rest.first()?;
+    let version = version(header.src);
     let word = message
         .get(4..8)
         .map_or(0, |w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
@@ -153,29 +148,27 @@ fn queued_error<'a>(
         _ => 0,
     };
     let errno = errno_of(version, msg_type, code);
-    Some(message.get(8..).and_then(|quoted| {
-        let quote = quote::parse(quoted, version).ok()?;
-        Some(SocketError {
-            channel: channel_of(quote.ip.protocol())?,
-            source: ErrorSource::Icmp,
-            errno,
-            icmp_type: msg_type,
-            icmp_code: code,
-            info,
-            offender: Some(header.src),
-            dst: Some(quote.ip.dst()),
-            read_at: at,
-            original: quote.payload,
-        })
-    }))
+    let quote = quote::parse(message.get(8..)?, version).ok()?;
+    Some(SocketError {
+        channel: channel_of(quote.ip.protocol())?,
+        source: ErrorSource::Icmp,
+        errno,
+        icmp_type: msg_type,
+        icmp_code: code,
+        info,
+        offender: Some(header.src),
+        dst: Some(quote.ip.dst()),
+        read_at: at,
+        original: quote.payload,
+    })
 }
 
 /// The errno Linux maps an ICMP error to (`icmp_err_convert`,
 /// `icmpv6_err_convert`).
 fn errno_of(version: IpVersion, msg_type: u8, code: u8) -> i32 {
     use errno::{
-        EACCES, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENONET,
-        ENOPROTOOPT, EOPNOTSUPP, EPROTO,
+        EACCES, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENONET, ENOPROTOOPT,
+        EOPNOTSUPP, EPROTO,
     };
     match (version, msg_type) {
         (IpVersion::V4, 3) => match code {
@@ -212,7 +205,7 @@ impl Transport for Network {
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
         let dst = transmit.dst;
-        let (Some(src), Some(route)) = (self.local_like(dst), self.route_to(dst)) else {
+        let (Some(src), Some(route)) = (self.source_for(dst), self.route_to(dst)) else {
             self.refuse(transmit, bytes, errno::ENETUNREACH, None, sink);
             return Ok(());
         };
