@@ -96,6 +96,7 @@ pub struct Builder {
     seed: u64,
     errors: ErrorDelivery,
     fragmentation: Fragmentation,
+    ping_socket: Option<u16>,
 }
 
 impl Builder {
@@ -134,6 +135,17 @@ impl Builder {
     #[must_use]
     pub fn fragmentation(mut self, fragmentation: Fragmentation) -> Self {
         self.fragmentation = fragmentation;
+        self
+    }
+
+    /// Sends Echo Requests as a Linux ping socket (`SOCK_DGRAM`,
+    /// `IPPROTO_ICMP`) bound to `ident` does: the identifier replaced by
+    /// `ident` and the ICMPv4 checksum computed by the kernel. (Such a
+    /// socket reads errors only from its queue: pair it with
+    /// [`ErrorDelivery::Queued`].)
+    #[must_use]
+    pub fn ping_socket(mut self, ident: u16) -> Self {
+        self.ping_socket = Some(ident);
         self
     }
 
@@ -185,6 +197,7 @@ impl Builder {
             inbox: VecDeque::new(),
             errors: self.errors,
             fragmentation: self.fragmentation,
+            ping_socket: self.ping_socket,
             ident: 0,
             counters: Counters::default(),
         })
@@ -231,6 +244,7 @@ pub struct Network {
     pub(crate) inbox: VecDeque<Arrival>,
     pub(crate) errors: ErrorDelivery,
     pub(crate) fragmentation: Fragmentation,
+    pub(crate) ping_socket: Option<u16>,
     ident: u16,
     pub(crate) counters: Counters,
 }

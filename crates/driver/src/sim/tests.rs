@@ -786,3 +786,16 @@ fn the_clock_moves_only_when_the_driver_waits() {
     crate::Transport::wait(&mut net, t0).unwrap();
     assert_eq!(net.elapsed(), ms(30));
 }
+
+#[test]
+fn a_ping_socket_rewrites_the_identifier_and_fills_the_checksum() {
+    let mut net = chain().ping_socket(0x4242).build().unwrap();
+    let mut probe = ping(ms(0), DST, None, 3);
+    probe.bytes[2..4].fill(0);
+    let seen = run(&mut net, vec![probe], ms(50));
+    let (at, _, _, _, bytes) = datagram(&seen[0]);
+    assert_eq!(at, ms(12));
+    assert_eq!(u16::from_be_bytes([bytes[4], bytes[5]]), 0x4242);
+    assert_eq!(u16::from_be_bytes([bytes[6], bytes[7]]), 3);
+    assert!(checksum::is_valid(bytes));
+}

@@ -216,6 +216,17 @@ impl Transport for Network {
             Channel::Tcp => protocol::TCP,
         };
         let mut payload = bytes.to_vec();
+        if let Some(ident) = self.ping_socket
+            && transmit.channel == Channel::Icmp
+            && payload.len() >= 8
+        {
+            payload[4..6].copy_from_slice(&ident.to_be_bytes());
+            if !v6 {
+                payload[2..4].fill(0);
+                let sum = icmpkit_wire::checksum::checksum(&payload);
+                payload[2..4].copy_from_slice(&sum.to_be_bytes());
+            }
+        }
         if v6
             && transmit.channel == Channel::Icmp
             && payload.len() >= 4
