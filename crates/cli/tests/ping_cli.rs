@@ -11,6 +11,7 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use icmpkit_lab::bin::with_subcommand;
 use icmpkit_lab::netns::{Lab, SERVER4};
 use icmpkit_lab::peers::{self, normalize_ping_times};
 use icmpkit_lab::require;
@@ -23,8 +24,7 @@ fn run(program: &str, args: &[&str]) -> Output {
 
 /// `icmpkit ping args`.
 fn ping(args: &[&str]) -> Output {
-    let mut all = vec!["ping"];
-    all.extend_from_slice(args);
+    let all = with_subcommand("ping", args);
     run(icmpkit!(), &all)
 }
 
@@ -248,8 +248,7 @@ fn a_user_gets_no_interval_below_2_ms() {
         &["-c", "2", "-i", "0.001", "127.0.0.1"][..],
         &["-c", "2", "-f", "127.0.0.1"][..],
     ] {
-        let mut our_args = vec!["ping"];
-        our_args.extend_from_slice(args);
+        let our_args = with_subcommand("ping", args);
         let ours = as_nobody_with_ping_sockets(icmpkit!(), &our_args);
         let theirs = as_nobody_with_ping_sockets("ping", args);
         assert_eq!(ours.status.code(), Some(2), "{args:?}: {ours:?}");
@@ -289,8 +288,7 @@ fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
     ]
     .iter()
     .map(|args| {
-        let mut our_args = vec!["ping"];
-        our_args.extend_from_slice(args);
+        let our_args = with_subcommand("ping", args);
         (as_nobody(&copy_text, &our_args), as_nobody("ping", args))
     })
     .collect();
@@ -433,8 +431,7 @@ fn in_client(chain: &Lab, program: &str, args: &[&str]) -> Output {
 }
 
 fn ours_in_client(chain: &Lab, args: &[&str]) -> Output {
-    let mut all = vec!["ping"];
-    all.extend_from_slice(args);
+    let all = with_subcommand("ping", args);
     in_client(chain, icmpkit!(), &all)
 }
 

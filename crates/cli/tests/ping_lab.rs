@@ -5,6 +5,7 @@
 
 use std::process::{Command, Output};
 
+use icmpkit_lab::bin::with_subcommand;
 use icmpkit_lab::icmpkit;
 use icmpkit_lab::netns::{self, Lab, ROUTER4, ROUTER6, SERVER4, SERVER6};
 use icmpkit_lab::peers::normalize_ping_times;
@@ -26,8 +27,7 @@ fn same_as_iputils(chain: &Lab, args: &[&str]) -> Output {
     forget_path_mtus(chain);
     let theirs = in_client(chain, "ping", args);
     forget_path_mtus(chain);
-    let mut our_args = vec!["ping"];
-    our_args.extend_from_slice(args);
+    let our_args = with_subcommand("ping", args);
     let ours = in_client(chain, icmpkit!(), &our_args);
     let (t, o) = (
         String::from_utf8_lossy(&theirs.stdout),

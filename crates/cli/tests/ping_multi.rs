@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
+use icmpkit_lab::bin::with_subcommand;
 use icmpkit_lab::netns::{self, Lab, SERVER4, SERVER6};
 use icmpkit_lab::{icmpkit, text};
 
@@ -45,8 +46,7 @@ fn in_client(chain: &Lab, program: &str, args: &[&str]) -> Output {
 }
 
 fn ours(chain: &Lab, args: &[&str]) -> Output {
-    let mut all = vec!["ping"];
-    all.extend_from_slice(args);
+    let all = with_subcommand("ping", args);
     in_client(chain, icmpkit!(), &all)
 }
 

@@ -9,19 +9,14 @@
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use icmpkit_lab::bin::with_subcommand;
 use icmpkit_lab::icmpkit;
 use icmpkit_lab::netns::{Lab, SERVER4, SERVER6};
 use serde_json::Value;
 
 /// Runs `icmpkit ping ARGS` in the client namespace.
 fn probe(chain: &Lab, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args(["netns", "exec", &chain.ns("client"), "timeout", "20"])
-        .arg(icmpkit!())
-        .arg("ping")
-        .args(args)
-        .output()
-        .expect("run icmpkit in the lab")
+    chain.run_bounded("client", 20, icmpkit!(), &with_subcommand("ping", args))
 }
 
 /// Stdout with every `time=X` made `time=T`.

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
+use icmpkit_lab::bin::with_subcommand;
 use icmpkit_lab::netns::{self, Lab};
 use icmpkit_lab::{icmpkit, text};
 
@@ -15,19 +16,7 @@ fn ranges(test: &str) -> Option<Lab> {
 }
 
 fn sweep(chain: &Lab, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &chain.ns("client"),
-            "timeout",
-            "60",
-            icmpkit!(),
-            "sweep",
-        ])
-        .args(args)
-        .output()
-        .expect("run icmpkit sweep")
+    chain.run_bounded("client", 60, icmpkit!(), &with_subcommand("sweep", args))
 }
 
 fn addresses(out: &Output) -> BTreeSet<String> {
