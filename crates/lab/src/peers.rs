@@ -53,3 +53,6 @@ pub fn normalize_ping_times(output: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests;

@@ -55,3 +55,6 @@ pub fn program(program: &str) -> bool {
     }
     found
 }
+
+#[cfg(test)]
+mod tests;
