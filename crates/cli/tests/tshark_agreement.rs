@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use icmpkit_lab::{repo, require};
+use icmpkit_lab::{icmpkit, repo, require};
 use serde_json::Value;
 
 /// (type, code, checksum status as tshark numbers it: 1 good, 0 bad, 2 unverified)
@@ -90,7 +90,7 @@ fn tshark(file: &Path) -> BTreeMap<u64, Verdict> {
 
 /// Our verdicts by frame, and the kinds of message seen.
 fn ours(file: &Path) -> (BTreeMap<u64, Verdict>, BTreeSet<Kind>) {
-    let output = Command::new(env!("CARGO_BIN_EXE_icmpkit"))
+    let output = Command::new(icmpkit!())
         .args(["decode", "--json"])
         .arg(file)
         .output()
