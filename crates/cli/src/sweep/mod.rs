@@ -291,7 +291,7 @@ fn handle<W: io::Write>(
         _ => None,
     };
     if let Some((ident, seq, data)) = echo {
-        if let ReplyVerdict::New { addr, rtt, ttl, .. } =
+        if let ReplyVerdict::New(icmpkit_proto::sweep::Responder { addr, rtt, ttl, .. }) =
             sweep.on_reply(now, from, ident, seq, data, ttl)
         {
             writer.hit(&Hit { addr, rtt, ttl })?;
