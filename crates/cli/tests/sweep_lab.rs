@@ -122,7 +122,7 @@ fn blackholed_and_rejected_parts_are_told_apart() {
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
         match v["type"].as_str() {
             Some("reply") => {
-                replies.insert(v["addr"].as_str().unwrap().to_owned());
+                replies.insert(v["from"].as_str().unwrap().to_owned());
                 assert!(v["rtt_ms"].as_f64().is_some_and(|r| r >= 0.0));
                 assert_eq!(v["ttl"], 63);
             }

@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use icmpkit_net::{IcmpSocket, RecvBatch, SendBatch, SocketChoice};
 use icmpkit_proto::sweep::{
-    QuotedEcho, Rate, ReplyVerdict, Sweep, SweepConfig, TargetSpace, TargetSpaceBuilder, Validator,
+    QuotedEcho, Rate, ReplyVerdict, Sweep, SweepConfig, SweepCounts, SweepSummary, TargetSpace,
+    TargetSpaceBuilder, Validator,
 };
 use icmpkit_wire::dissect::Message;
 use icmpkit_wire::{IpVersion, icmpv4, icmpv6, quote};
 
-use output::{Format, Hit, Miss, Totals, Writer};
+use output::{Format, Writer};
 
 /// Arguments of `icmpkit sweep`.
 #[derive(Debug, clap::Args)]
@@ -155,24 +156,25 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     engine.receive(&mut sweep, &mut writer)?;
     progress.finish();
-    let elapsed = start.elapsed();
-    let p = sweep.progress();
-    let totals = Totals {
-        sent: p.sent,
-        replies: p.replies,
-        unique: p.unique,
-        errors: p.errors,
-        duplicates: p.duplicates,
-        invalid: p.invalid,
-        kernel_drops: engine
-            .sockets
-            .iter()
-            .filter_map(|(s, _)| s.kernel_drops().ok())
-            .sum(),
-        targets: p.total,
+    let summary = SweepSummary {
+        counts: SweepCounts {
+            progress: sweep.progress(),
+            refused: 0,
+            elapsed: start.elapsed(),
+        },
+        refused_by_errno: Vec::new(),
+        sending: sweep
+            .last_probe_at()
+            .map_or(Duration::ZERO, |at| at.duration_since(start)),
+        stopped: stop.load(Ordering::Relaxed),
     };
-    writer.finish(&totals, elapsed)?;
-    eprintln!("{}", output::summary_line(&totals, elapsed));
+    let kernel_drops = engine
+        .sockets
+        .iter()
+        .filter_map(|(s, _)| s.kernel_drops().ok())
+        .sum();
+    writer.finish(&summary, Some(kernel_drops))?;
+    eprintln!("{}", output::summary_line(&summary, Some(kernel_drops)));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -291,10 +293,8 @@ fn handle<W: io::Write>(
         _ => None,
     };
     if let Some((ident, seq, data)) = echo {
-        if let ReplyVerdict::New(icmpkit_proto::sweep::Responder { addr, rtt, ttl, .. }) =
-            sweep.on_reply(now, from, ident, seq, data, ttl)
-        {
-            writer.hit(&Hit { addr, rtt, ttl })?;
+        if let ReplyVerdict::New(host) = sweep.on_reply(now, from, ident, seq, data, ttl) {
+            writer.found(&host)?;
         }
         return Ok(());
     }
@@ -316,12 +316,7 @@ fn handle<W: io::Write>(
         data,
     };
     if let Some(error) = sweep.on_error(now, from, icmp_type, code, echo) {
-        writer.miss(&Miss {
-            target: error.target,
-            from,
-            icmp_type,
-            icmp_code: code,
-        })?;
+        writer.error(&error)?;
     }
     Ok(())
 }
