@@ -23,6 +23,7 @@ use icmpkit_proto::sweep::{
 use icmpkit_wire::dissect::Message;
 use icmpkit_wire::{IpVersion, icmpv4, icmpv6, quote};
 
+use crate::args::AddrSpec;
 use output::{Format, Writer};
 
 /// Arguments of `icmpkit sweep`.
@@ -387,24 +388,10 @@ fn target_space(args: &Args) -> Result<TargetSpace> {
     builder.build().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// `ADDR` or `ADDR/LEN`.
+/// `ADDR` or `ADDR/LEN`, by the shared parser.
 fn parse_spec(spec: &str) -> Result<(IpAddr, Option<u8>)> {
-    let (addr, len) = match spec.split_once('/') {
-        Some((addr, len)) => (addr, Some(len)),
-        None => (spec, None),
-    };
-    let addr: IpAddr = addr
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{spec}: not an IPv4 or IPv6 address or prefix"))?;
-    let len = len
-        .map(|l| {
-            l.trim()
-                .parse::<u8>()
-                .map_err(|_| anyhow::anyhow!("{spec}: the prefix length must be a number"))
-        })
-        .transpose()?;
-    Ok((addr, len))
+    let parsed: AddrSpec = spec.parse()?;
+    Ok((parsed.addr, parsed.len))
 }
 
 /// The progress line on stderr: shown when stderr is a terminal and the
