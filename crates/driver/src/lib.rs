@@ -8,8 +8,11 @@
 //! - [`Transport`]: what the loop needs of a network: a clock, sending,
 //!   waiting and receiving.
 //! - [`Signals`]: SIGINT, SIGTERM and SIGQUIT, installed once.
+//! - [`real`]: the transport over real sockets, opened from a
+//!   [`real::SocketPlan`].
 
 mod drive;
+pub mod real;
 mod signals;
 mod transport;
 
