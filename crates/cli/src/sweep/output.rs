@@ -4,6 +4,7 @@
 //! to send. The summary goes to stderr (and, with `--json`, a final
 //! `summary` object to stdout).
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -228,12 +229,13 @@ pub fn summary_line(summary: &SweepSummary, kernel_drops: Option<u64>) -> String
             .iter()
             .map(|&(errno, n)| format!("{} {n}", errno_name(errno)))
             .collect();
-        line += &format!(", refused {} ({})", c.refused, by_errno.join(", "));
+        let _ = write!(line, ", refused {} ({})", c.refused, by_errno.join(", "));
     }
     if let Some(drops) = kernel_drops {
-        line += &format!(", kernel drops {drops}");
+        let _ = write!(line, ", kernel drops {drops}");
     }
-    line += &format!(
+    let _ = write!(
+        line,
         ", time {:.3} s ({rate:.0} probes/s)",
         c.elapsed.as_secs_f64()
     );
