@@ -19,7 +19,7 @@ use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::SocketChoice;
 use icmpkit_proto::machine::Channel;
 use icmpkit_proto::sweep::{
-    Rate, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine, TargetSpace,
+    Rate, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine, SweepSummary, TargetSpace,
     TargetSpaceBuilder,
 };
 use icmpkit_wire::IpVersion;
@@ -70,45 +70,78 @@ pub struct Args {
 /// How often the progress line on a terminal is redrawn.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
+/// What the arguments ask for, checked.
+struct Settings {
+    space: TargetSpace,
+    config: SweepConfig,
+    format: Format,
+    all: bool,
+}
+
+impl Settings {
+    /// Reads and checks `args`; the per-run key is drawn here.
+    fn from_args(args: &Args) -> Result<Self> {
+        let space = target_space(args)?;
+        let rate = match args.rate.as_str() {
+            "max" => Rate::Max,
+            text => match text.parse::<u64>() {
+                Ok(0) => bail!("--rate 0: must be above 0 probes per second (or max)"),
+                Ok(n) => Rate::PerSecond(n),
+                Err(_) => bail!("--rate {text}: give probes per second, e.g. 10000, or max"),
+            },
+        };
+        let retries: u8 = args.retries.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "--retries {}: give a whole number from 0 to 255",
+                args.retries
+            )
+        })?;
+        let cooldown = match args.cooldown.parse::<f64>() {
+            Ok(s) if s.is_finite() && (0.0..=3600.0).contains(&s) => Duration::from_secs_f64(s),
+            _ => bail!(
+                "--cooldown {}: give seconds from 0 to 3600, e.g. 1",
+                args.cooldown
+            ),
+        };
+        let format = if args.json {
+            Format::Json
+        } else if args.csv {
+            Format::Csv
+        } else {
+            Format::Text
+        };
+        let config = SweepConfig {
+            rate,
+            retries,
+            payload_len: 16,
+            key: crate::input::random_bytes(),
+            cooldown,
+        };
+        Ok(Self {
+            space,
+            config,
+            format,
+            all: args.all,
+        })
+    }
+
+    /// The IP versions of the targets.
+    fn families(&self) -> Vec<IpVersion> {
+        [IpVersion::V4, IpVersion::V6]
+            .into_iter()
+            .filter(|v| {
+                self.space
+                    .ranges()
+                    .any(|(first, _)| first.is_ipv4() == (*v == IpVersion::V4))
+            })
+            .collect()
+    }
+}
+
 /// Runs `icmpkit sweep`.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let space = target_space(args)?;
-    let rate = match args.rate.as_str() {
-        "max" => Rate::Max,
-        text => match text.parse::<u64>() {
-            Ok(0) => bail!("--rate 0: must be above 0 probes per second (or max)"),
-            Ok(n) => Rate::PerSecond(n),
-            Err(_) => bail!("--rate {text}: give probes per second, e.g. 10000, or max"),
-        },
-    };
-    let retries: u8 = args.retries.parse().map_err(|_| {
-        anyhow::anyhow!(
-            "--retries {}: give a whole number from 0 to 255",
-            args.retries
-        )
-    })?;
-    let cooldown = match args.cooldown.parse::<f64>() {
-        Ok(s) if s.is_finite() && (0.0..=3600.0).contains(&s) => Duration::from_secs_f64(s),
-        _ => bail!(
-            "--cooldown {}: give seconds from 0 to 3600, e.g. 1",
-            args.cooldown
-        ),
-    };
-    let format = if args.json {
-        Format::Json
-    } else if args.csv {
-        Format::Csv
-    } else {
-        Format::Text
-    };
-    let families: Vec<IpVersion> = [IpVersion::V4, IpVersion::V6]
-        .into_iter()
-        .filter(|v| {
-            space
-                .ranges()
-                .any(|(first, _)| first.is_ipv4() == (*v == IpVersion::V4))
-        })
-        .collect();
+    let settings = Settings::from_args(args)?;
+    let families = settings.families();
     let mut transport = RealTransport::open(&socket_plan(&families)).map_err(|e| {
         anyhow::anyhow!(
             "{e}\n(sweep needs raw sockets: ping sockets rewrite the identifiers that carry \
@@ -116,23 +149,40 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         )
     })?;
     let signals = Signals::install().context("installing signal handlers")?;
-    let config = SweepConfig {
-        rate,
-        retries,
-        payload_len: 16,
-        key: crate::input::random_bytes(),
-        cooldown,
-    };
-    let sweep = Sweep::new(space, config, transport.now()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let progress = ProgressLine::new();
+    let stdout = io::stdout();
+    let out = io::BufWriter::new(stdout.lock());
+    let (summary, exit, mut writer) =
+        sweep_over(settings, &mut transport, &signals, out, &progress)?;
+    let kernel_drops = families
+        .iter()
+        .filter_map(|&v| transport.socket(v, Channel::Icmp)?.kernel_drops().ok())
+        .sum();
+    writer.finish(&summary, Some(kernel_drops))?;
+    eprintln!("{}", output::summary_line(&summary, Some(kernel_drops)));
+    Ok(exit.into())
+}
+
+/// Runs the sweep of `settings` over `transport` to its end, writing each
+/// event to `out` as it comes (all but the summary, which is returned with
+/// the exit and the writer, for the caller to add what the transport
+/// knows).
+fn sweep_over<T: Transport, W: io::Write>(
+    settings: Settings,
+    transport: &mut T,
+    signals: &Signals,
+    out: W,
+    progress: &ProgressLine,
+) -> Result<(SweepSummary, Exit, Writer<W>)> {
+    let sweep = Sweep::new(settings.space, settings.config, transport.now())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut machine = SweepMachine::new(sweep);
     if progress.terminal {
         machine = machine.with_progress_every(PROGRESS_EVERY);
     }
-    let stdout = io::stdout();
-    let mut writer = Writer::new(io::BufWriter::new(stdout.lock()), format, args.all)?;
+    let mut writer = Writer::new(out, settings.format, settings.all)?;
     let mut summary = None;
-    let verdict = drive(&mut machine, &mut transport, &signals, |_, event| {
+    let verdict = drive(&mut machine, transport, signals, |_, event| {
         match event {
             SweepEvent::Found(host) => writer.found(&host)?,
             SweepEvent::Error(error) => writer.error(&error)?,
@@ -144,13 +194,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     })?;
     progress.finish();
     let summary = summary.context("the sweep ended without a summary")?;
-    let kernel_drops = families
-        .iter()
-        .filter_map(|&v| transport.socket(v, Channel::Icmp)?.kernel_drops().ok())
-        .sum();
-    writer.finish(&summary, Some(kernel_drops))?;
-    eprintln!("{}", output::summary_line(&summary, Some(kernel_drops)));
-    Ok(Exit::from(verdict).into())
+    Ok((summary, Exit::from(verdict), writer))
 }
 
 /// One raw ICMP socket per family (stateless validation sets its own
@@ -237,8 +281,13 @@ struct ProgressLine {
 
 impl ProgressLine {
     fn new() -> Self {
+        Self::on(io::stderr().is_terminal())
+    }
+
+    /// A line for a terminal or not.
+    fn on(terminal: bool) -> Self {
         Self {
-            terminal: io::stderr().is_terminal(),
+            terminal,
             drawn: std::cell::Cell::new(false),
         }
     }
@@ -279,3 +328,6 @@ impl ProgressLine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
