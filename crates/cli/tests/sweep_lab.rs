@@ -1,43 +1,22 @@
 //! `icmpkit sweep` in the lab: the server answers for whole ranges
 //! (`ip route add local 10.200.0.0/16 dev lo`), the router routes them, and
 //! parts are blackholed or rejected. The lab is the standard chain of
-//! `lab/lib.sh`, removed by the guard of `tests/support/lab.rs`.
-
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
+//! `lab/lib.sh`, removed by the guard `icmpkit_lab::netns::Lab`.
 
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
-use lab::Chain;
-
-fn icmpkit() -> &'static str {
-    env!("CARGO_BIN_EXE_icmpkit")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::netns::{self, Lab};
+use icmpkit_lab::{icmpkit, text};
 
 /// A chain whose server answers for 10.200.0.0/16.
-fn ranges(test: &str) -> Option<Chain> {
-    Chain::answering(test, "10.200.0.0/16")
+fn ranges(test: &str) -> Option<Lab> {
+    Lab::answering(test, "10.200.0.0/16")
 }
 
-fn sweep(chain: &Chain, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &chain.ns("client"),
-            "timeout",
-            "60",
-            icmpkit(),
-            "sweep",
-        ])
-        .args(args)
-        .output()
-        .expect("run icmpkit sweep")
+fn sweep(chain: &Lab, args: &[&str]) -> Output {
+    chain.run_bounded("client", 60, icmpkit!(), &with_subcommand("sweep", args))
 }
 
 fn addresses(out: &Output) -> BTreeSet<String> {
@@ -131,7 +110,7 @@ fn blackholed_and_rejected_parts_are_told_apart() {
                     (v["icmp_type"].as_u64(), v["icmp_code"].as_u64()),
                     (Some(3), Some(13))
                 );
-                assert_eq!(v["from"], lab::ROUTER4);
+                assert_eq!(v["from"], netns::ROUTER4);
                 errors.insert(v["target"].as_str().unwrap().to_owned());
             }
             Some("summary") => summary = Some(v),
@@ -185,7 +164,7 @@ fn overlapping_prefixes_are_probed_once_and_excludes_hold() {
 #[test]
 fn bad_input_is_refused_with_the_reason() {
     let run = |args: &[&str]| {
-        Command::new(icmpkit())
+        Command::new(icmpkit!())
             .arg("sweep")
             .args(args)
             .output()

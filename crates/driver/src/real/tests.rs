@@ -22,12 +22,12 @@ use crate::{Delivery, Signals, Transport, TransportError, drive};
 /// The longest a test waits for an answer.
 const WAIT: Duration = Duration::from_secs(2);
 
-const V4_LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-const V6_LOOPBACK: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
+pub(crate) const V4_LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+pub(crate) const V6_LOOPBACK: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
 
 /// True when running as root. Otherwise prints "skipped: ..." and returns
 /// false, except under CI (`CI=true`, which runs as root), where it fails.
-fn require_root(test: &str) -> bool {
+pub(crate) fn require_root(test: &str) -> bool {
     if privilege::is_root() {
         return true;
     }
@@ -41,7 +41,7 @@ fn require_root(test: &str) -> bool {
 
 /// Runs `f` on a thread of its own (opening drops that thread's
 /// capabilities, not the test harness's).
-fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| s.spawn(f).join().expect("the test thread panicked"))
 }
 
@@ -102,9 +102,9 @@ fn echo_reply(version: IpVersion, icmp: &[u8]) -> Option<(u16, u16, Vec<u8>)> {
 
 /// A reply [`ThreeEchoes`] saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Reply {
-    from: IpAddr,
-    seq: u16,
+pub(crate) struct Reply {
+    pub(crate) from: IpAddr,
+    pub(crate) seq: u16,
     hop_limit: Option<u8>,
     /// The kernel's receive time was there, and not after the read.
     kernel_stamped: bool,
@@ -112,7 +112,7 @@ struct Reply {
 
 /// A tiny machine: three Echo Requests to each target at once, done when
 /// every one is answered or after [`WAIT`].
-struct ThreeEchoes {
+pub(crate) struct ThreeEchoes {
     targets: Vec<IpAddr>,
     ident: u16,
     data: [u8; 8],
@@ -124,7 +124,7 @@ struct ThreeEchoes {
 }
 
 impl ThreeEchoes {
-    fn new(targets: Vec<IpAddr>) -> Self {
+    pub(crate) fn new(targets: Vec<IpAddr>) -> Self {
         let bits = random();
         Self {
             targets,
@@ -205,7 +205,7 @@ impl Machine for ThreeEchoes {
 }
 
 /// A raw ICMP socket for each version, with the usual receiving options.
-fn raw_icmp_plan(options: &SocketOptions) -> SocketPlan {
+pub(crate) fn raw_icmp_plan(options: &SocketOptions) -> SocketPlan {
     let family = FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, options.clone()));
     SocketPlan::new()
         .with(IpVersion::V4, family.clone())
