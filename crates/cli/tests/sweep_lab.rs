@@ -101,7 +101,7 @@ fn blackholed_and_rejected_parts_are_told_apart() {
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
         match v["type"].as_str() {
             Some("reply") => {
-                replies.insert(v["addr"].as_str().unwrap().to_owned());
+                replies.insert(v["from"].as_str().unwrap().to_owned());
                 assert!(v["rtt_ms"].as_f64().is_some_and(|r| r >= 0.0));
                 assert_eq!(v["ttl"], 63);
             }
@@ -195,4 +195,83 @@ fn bad_input_is_refused_with_the_reason() {
         );
         assert_eq!(text(&out.stdout), "", "sweep {args:?}");
     }
+}
+
+#[test]
+fn refused_sends_are_counted_and_the_sweep_goes_on() {
+    let Some(chain) = ranges("refused_sends_are_counted_and_the_sweep_goes_on") else {
+        return;
+    };
+    // On the client: a prohibit and a blackhole route; the link's own
+    // broadcast address is in the sweep too.
+    chain.must(
+        "client",
+        &["ip", "route", "add", "prohibit", "10.200.4.0/24"],
+    );
+    chain.must(
+        "client",
+        &["ip", "route", "add", "blackhole", "10.200.5.0/24"],
+    );
+    let out = sweep(
+        &chain,
+        &[
+            "--all",
+            "--json",
+            "--rate",
+            "5000",
+            "--cooldown",
+            "0.3",
+            "10.200.0.0/24",
+            "10.200.4.0/24",
+            "10.200.5.0/24",
+            "192.0.2.255",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut replies = BTreeSet::new();
+    let mut refused = std::collections::BTreeMap::<String, BTreeSet<String>>::new();
+    let mut summary = None;
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        match v["type"].as_str() {
+            Some("reply") => {
+                replies.insert(v["from"].as_str().unwrap().to_owned());
+            }
+            Some("refused") => {
+                refused
+                    .entry(v["errno"].as_str().unwrap().to_owned())
+                    .or_default()
+                    .insert(v["target"].as_str().unwrap().to_owned());
+            }
+            Some("summary") => summary = Some(v),
+            other => panic!("unexpected {other:?}: {line}"),
+        }
+    }
+    assert_eq!(replies.len(), 256, "{}", text(&out.stderr));
+    assert!(replies.iter().all(|a| a.starts_with("10.200.0.")));
+    // A prohibit route and a broadcast address refuse with EACCES, a
+    // blackhole with EINVAL.
+    let eacces = &refused["EACCES"];
+    assert_eq!(eacces.len(), 257);
+    assert!(eacces.contains("192.0.2.255"));
+    assert!(
+        eacces
+            .iter()
+            .all(|a| a.starts_with("10.200.4.") || a == "192.0.2.255")
+    );
+    let einval = &refused["EINVAL"];
+    assert_eq!(einval.len(), 256);
+    assert!(einval.iter().all(|a| a.starts_with("10.200.5.")));
+    assert_eq!(refused.len(), 2);
+    let summary = summary.expect("a summary object");
+    assert_eq!(summary["targets"], 256 * 3 + 1);
+    assert_eq!(summary["sent"], 256);
+    assert_eq!(summary["refused"], 256 * 2 + 1);
+    assert_eq!(summary["refused_by_errno"]["EACCES"], 257);
+    assert_eq!(summary["refused_by_errno"]["EINVAL"], 256);
+    assert!(
+        text(&out.stderr).contains("refused 513"),
+        "{}",
+        text(&out.stderr)
+    );
 }
