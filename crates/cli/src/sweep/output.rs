@@ -82,7 +82,7 @@ impl<W: Write> Writer<W> {
             }
         }
         let sink = match format {
-            Format::Json => Sink::Json(JsonLines::new(out)),
+            Format::Json => Sink::Json(JsonLines::batched(out)),
             Format::Text | Format::Csv => Sink::Lines(out),
         };
         Ok(Self { sink, format, all })
@@ -190,7 +190,8 @@ impl<W: Write> Writer<W> {
                         "sending_s": summary.sending.as_secs_f64(),
                         "time_s": c.elapsed.as_secs_f64(),
                     }),
-                )
+                )?;
+                lines.flush()
             }
             Sink::Lines(out) => out.flush(),
         }
