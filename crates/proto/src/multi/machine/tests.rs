@@ -271,9 +271,9 @@ fn an_icmp_error_is_reported_and_the_probe_still_times_out() {
 #[test]
 fn a_short_payload_is_matched_by_address_and_sequence() {
     let t0 = Instant::now();
-    let mut c = config(&[A, B], 1);
-    c.payload_len = 4;
-    let mut m = MultiPing::new(c, t0);
+    let mut short = config(&[A, B], 1);
+    short.payload_len = 4;
+    let mut m = MultiPing::new(short, t0);
     let a = sends(&mut m, t0).remove(0);
     assert_eq!(a.1.len(), 12);
     assert_eq!(&a.1[8..], &[0, 1, 2, 3]);
