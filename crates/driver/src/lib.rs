@@ -8,9 +8,14 @@
 //! - [`Transport`]: what the loop needs of a network: a clock, sending,
 //!   waiting and receiving.
 //! - [`Signals`]: SIGINT, SIGTERM and SIGQUIT, installed once.
+//! - [`real`]: the transport over real sockets, opened from a
+//!   [`real::SocketPlan`].
+//! - [`sim`]: a simulated network on a virtual clock, for tests.
 
 mod drive;
+pub mod real;
 mod signals;
+pub mod sim;
 mod transport;
 
 pub use drive::{DriveError, drive};
