@@ -40,8 +40,8 @@
 //!
 //! The exchange itself (requests, matching, timeouts, the summary) is
 //! [`icmpkit_proto::extended_echo::ExtendedEcho`], driven by
-//! `icmpkit_driver::drive`; this module opens the socket and renders its
-//! events.
+//! `icmpkit_driver::drive` over a `RealTransport`; this module plans the
+//! socket and renders the events.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -49,7 +49,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use icmpkit_driver::Signals;
-use icmpkit_net::{IcmpSocket, SocketChoice, SocketKind};
+use icmpkit_driver::real::RealTransport;
+use icmpkit_net::{SocketChoice, SocketKind};
 use icmpkit_proto::extended_echo::{
     ExtendedEcho, ExtendedEchoAnswer, ExtendedEchoConfig, ExtendedEchoEvent, InterfaceQuery,
 };
@@ -60,7 +61,7 @@ use serde_json::json;
 
 use super::Plan;
 use super::iputils;
-use super::multi::sockets::IcmpTransport;
+use super::multi::sockets::socket_plan;
 use super::targets::Target;
 use crate::json_lines::JsonLines;
 
@@ -259,18 +260,18 @@ impl<W: Write> Render<'_, W> {
 }
 
 /// Opens the raw socket PROBE needs, or explains why it cannot.
-fn open_raw(plan: &Plan, version: IpVersion) -> Result<IcmpSocket> {
+fn open_raw(plan: &Plan, version: IpVersion) -> Result<RealTransport> {
     const WHY: &str = "--probe-interface needs a raw ICMP socket (run as root or grant \
                        CAP_NET_RAW, e.g. setcap cap_net_raw+ep icmpkit): ping (datagram) \
                        sockets carry only Echo messages, not Extended Echo";
     if plan.socket == SocketChoice::Dgram {
         bail!("{WHY}");
     }
-    let socket = plan.open_socket(version).context(WHY)?;
-    if socket.kind() != SocketKind::Raw {
+    let transport = RealTransport::open(&socket_plan(plan, &[version], None)).context(WHY)?;
+    if transport.icmp_kind(version) != Some(SocketKind::Raw) {
         bail!("{WHY}; only a datagram socket could be opened");
     }
-    Ok(socket)
+    Ok(transport)
 }
 
 /// Runs PROBE mode; returns 0 when an answer says the interface exists,
@@ -289,14 +290,8 @@ pub fn run(plan: &Plan, arg: &str) -> Result<ExitCode> {
     } else {
         IpVersion::V6
     };
-    let socket = open_raw(plan, version)?;
-    icmpkit_net::privilege::drop_raw_capability().context("dropping CAP_NET_RAW")?;
+    let mut transport = open_raw(plan, version)?;
     let signals = Signals::install().context("installing signal handlers")?;
-    let (v4, v6) = match version {
-        IpVersion::V4 => (Some(socket), None),
-        IpVersion::V6 => (None, Some(socket)),
-    };
-    let mut transport = IcmpTransport::new(v4, v6, !plan.user_latency);
     let config = ExtendedEchoConfig {
         target: target.addr,
         query,

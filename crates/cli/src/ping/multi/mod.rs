@@ -1,9 +1,9 @@
 //! Several targets at once, fping-class: `icmpkit ping HOST1 HOST2 ...`,
 //! `10.0.0.0/24`, `--file FILE`.
 //!
-//! - One socket per family in use, set up as for one target
-//!   ([`Plan::open_socket`]), driven by `icmpkit_driver::drive` over
-//!   [`sockets::IcmpTransport`]; the protocol (pacing, matching, timeouts,
+//! - One socket per family in use ([`sockets::socket_plan`], ping's
+//!   socket options), opened as a `RealTransport` and driven by
+//!   `icmpkit_driver::drive`; the protocol (pacing, matching, timeouts,
 //!   statistics) is [`icmpkit_proto::multi::MultiPing`], whose events this
 //!   module renders.
 //! - [`icmpkit_proto::multi::Scheduler`] paces every probe at a global
@@ -37,14 +37,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use icmpkit_driver::Signals;
+use icmpkit_driver::real::RealTransport;
+use icmpkit_proto::machine::version_of;
 use icmpkit_proto::multi::{MultiConfig, MultiEvent, MultiPing, MultiPingConfig};
 use icmpkit_wire::IpVersion;
 
 use super::report::{End, ErrorReport, Json, Reply, Reporter};
-use super::single::ident_for;
 use super::{Plan, iputils, random_u64};
 use fping::{error_line, reply_line, summary_line, timeout_line};
-use sockets::IcmpTransport;
+use sockets::socket_plan;
 
 /// Probes per second when `--rate` is not given.
 pub const DEFAULT_RATE: u32 = 1000;
@@ -240,26 +241,16 @@ impl<W: Write> Render<'_, W> {
 /// Runs every target of `plan`; exits 0 when every target answered at
 /// least once, else 1.
 pub fn run(plan: &Plan) -> Result<ExitCode> {
-    let nonce = random_u64();
-    let mut sockets = [None, None];
-    let mut idents = [0u16; 2];
-    for (i, version) in [IpVersion::V4, IpVersion::V6].into_iter().enumerate() {
-        if plan
-            .targets
-            .iter()
-            .any(|t| t.addr.is_ipv4() == (version == IpVersion::V4))
-        {
-            let socket = plan.open_socket(version)?;
-            // Many replies can arrive between two reads: room for them.
-            let _ = socket.set_recv_buffer_size(4 << 20);
-            idents[i] = ident_for(&socket, u16::try_from(nonce >> 48).unwrap_or(0))?;
-            sockets[i] = Some(socket);
-        }
-    }
-    icmpkit_net::privilege::drop_raw_capability().context("dropping CAP_NET_RAW")?;
+    let versions: Vec<IpVersion> = [IpVersion::V4, IpVersion::V6]
+        .into_iter()
+        .filter(|&v| plan.targets.iter().any(|t| version_of(t.addr) == v))
+        .collect();
+    let mut transport = RealTransport::open(&socket_plan(plan, &versions, Some(4 << 20)))?;
     let signals = Signals::install().context("installing signal handlers")?;
-    let [v4, v6] = sockets;
-    let mut transport = IcmpTransport::new(v4, v6, !plan.user_latency);
+    let nonce = random_u64();
+    // A ping socket's kernel picks its identifier; a raw one takes ours.
+    let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
+    let ident = |v| transport.dgram_ident(v).unwrap_or(raw_ident);
     let config = MultiPingConfig {
         schedule: MultiConfig {
             rate: plan.rate,
@@ -272,8 +263,8 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         payload_len: plan.size,
         pattern: plan.pattern.clone(),
         nonce,
-        ident_v4: idents[0],
-        ident_v6: idents[1],
+        ident_v4: ident(IpVersion::V4),
+        ident_v6: ident(IpVersion::V6),
         deadline: plan.deadline,
     };
     let mut machine = MultiPing::new(config, Instant::now());
