@@ -43,6 +43,7 @@ use icmpkit_proto::multi::{MultiConfig, MultiEvent, MultiPing, MultiPingConfig};
 use icmpkit_wire::IpVersion;
 
 use super::report::{End, ErrorReport, Json, Reply, Reporter};
+use super::targets::Target;
 use super::{Plan, iputils, random_u64};
 use fping::{error_line, reply_line, summary_line, timeout_line};
 use sockets::socket_plan;
@@ -84,8 +85,10 @@ enum Output<W: Write> {
 }
 
 /// Renders the events of a run.
-struct Render<'a, W: Write> {
-    plan: &'a Plan,
+struct Render<'a, W: Write, E: Write> {
+    targets: &'a [Target],
+    /// Where errors and summaries go (stderr).
+    err: E,
     output: Output<W>,
     /// The summaries have begun.
     summing_up: bool,
@@ -101,15 +104,11 @@ const fn seq_of(number: u64) -> u16 {
     number as u16
 }
 
-impl<W: Write> Render<'_, W> {
-    fn name(&self, target: usize) -> &str {
-        &self.plan.targets[target].name
-    }
-
+impl<W: Write, E: Write> Render<'_, W, E> {
     fn event(&mut self, machine: &MultiPing, event: MultiEvent) -> io::Result<()> {
         match event {
             MultiEvent::Reply(r) => {
-                let name = &self.plan.targets[r.target].name;
+                let name = &self.targets[r.target].name;
                 match &mut self.output {
                     Output::Text { out, quiet, width } => {
                         if !*quiet && !r.duplicate {
@@ -138,7 +137,7 @@ impl<W: Write> Render<'_, W> {
                 tally,
                 ..
             } => {
-                let name = &self.plan.targets[target].name;
+                let name = &self.targets[target].name;
                 match &mut self.output {
                     Output::Text { out, quiet, width } => {
                         if !*quiet {
@@ -149,7 +148,7 @@ impl<W: Write> Render<'_, W> {
                 }
             }
             MultiEvent::Error(e) => {
-                let name = &self.plan.targets[e.target].name;
+                let name = &self.targets[e.target].name;
                 match &mut self.output {
                     Output::Text { out, quiet, .. } => {
                         if !*quiet {
@@ -162,7 +161,7 @@ impl<W: Write> Render<'_, W> {
                                 e.from,
                                 name,
                             );
-                            eprintln!("{line}");
+                            writeln!(self.err, "{line}")?;
                         }
                     }
                     Output::Json(json) => json.error(&ErrorReport {
@@ -182,24 +181,28 @@ impl<W: Write> Render<'_, W> {
                 errno,
                 info,
             } => {
-                let name = target.map_or("?", |t| self.name(t));
+                let name = target.map_or("?", |t| &self.targets[t].name);
                 let error = if errno == 90 {
                     iputils::local_message_too_long(version, info)
                 } else {
                     format!("local error: {}", io::Error::from_raw_os_error(errno))
                 };
-                eprintln!("icmpkit: {name}: {error}");
+                writeln!(self.err, "icmpkit: {name}: {error}")?;
             }
             MultiEvent::SendFailed { target, errno } => {
                 let e = io::Error::from_raw_os_error(errno);
-                eprintln!("icmpkit: {}: {e}", self.name(target));
+                let name = &self.targets[target].name;
+                writeln!(self.err, "icmpkit: {name}: {e}")?;
             }
             MultiEvent::Status => {
                 if let Output::Text { out, width, .. } = &mut self.output {
                     out.flush()?;
-                    let mut err = io::stderr().lock();
-                    for (i, t) in self.plan.targets.iter().enumerate() {
-                        writeln!(err, "{}", summary_line(&t.name, *width, machine.tally(i)))?;
+                    for (i, t) in self.targets.iter().enumerate() {
+                        writeln!(
+                            self.err,
+                            "{}",
+                            summary_line(&t.name, *width, machine.tally(i))
+                        )?;
                     }
                 }
             }
@@ -217,15 +220,14 @@ impl<W: Write> Render<'_, W> {
         tally: &fping::Tally,
     ) -> io::Result<()> {
         let first = !std::mem::replace(&mut self.summing_up, true);
-        let t = &self.plan.targets[target];
+        let t = &self.targets[target];
         match &mut self.output {
             Output::Text { out, quiet, width } => {
                 out.flush()?;
-                let mut err = io::stderr().lock();
                 if first && !*quiet {
-                    writeln!(err)?;
+                    writeln!(self.err)?;
                 }
-                writeln!(err, "{}", summary_line(&t.name, *width, tally))
+                writeln!(self.err, "{}", summary_line(&t.name, *width, tally))
             }
             Output::Json(json) => json.end(&End {
                 target: &t.name,
@@ -280,7 +282,8 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         }
     };
     let mut render = Render {
-        plan,
+        targets: &plan.targets,
+        err: io::stderr(),
         output,
         summing_up: false,
     };
@@ -291,30 +294,4 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rate_is_validated() {
-        assert_eq!(parse_rate(None).unwrap(), 1000);
-        assert_eq!(parse_rate(Some("50000")).unwrap(), 50_000);
-        assert_eq!(
-            parse_rate(Some("0")).unwrap_err().to_string(),
-            "--rate 0: must be above 0 probes per second"
-        );
-        assert!(
-            parse_rate(Some("-3"))
-                .unwrap_err()
-                .to_string()
-                .starts_with("--rate -3:")
-        );
-        assert!(
-            parse_rate(Some("fast"))
-                .unwrap_err()
-                .to_string()
-                .starts_with("--rate fast:")
-        );
-        assert!(parse_retries("x").is_err());
-        assert_eq!(parse_retries("2").unwrap(), 2);
-    }
-}
+mod tests;
