@@ -16,10 +16,13 @@
 //! - [`ping`]: [`ping::PingConfig`] with iputils' validation rules, and the
 //!   [`ping::PingSession`] state machine.
 //! - [`stats`]: [`stats::Statistics`], iputils' counters and RTT arithmetic.
-//! - [`multi`]: [`multi::Scheduler`], many targets at a global rate.
+//! - [`multi`]: [`multi::MultiPing`], several-target ping (fping-class),
+//!   over [`multi::Scheduler`], many targets at a global rate.
+//! - [`extended_echo`]: RFC 8335 PROBE, [`extended_echo::ExtendedEcho`].
 //! - [`sweep`]: the stateless high-rate sweep engine.
 //! - [`trace`]: traceroute, multipath discovery (MDA) and path MTU walks.
 
+pub mod extended_echo;
 pub mod machine;
 pub mod multi;
 pub mod payload;

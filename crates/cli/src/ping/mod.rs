@@ -269,6 +269,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if let Some(interface) = args.probe_interface.as_deref() {
         return probe::run(&plan, interface);
     }
+    if plan.targets.len() > 1 {
+        return multi::run(&plan);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let status = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -278,9 +281,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     signal_hook::flag::register(signal_hook::consts::SIGQUIT, Arc::clone(&status))
         .context("installing signal handlers")?;
     let signals = single::Signals { stop, status };
-    if plan.targets.len() > 1 {
-        return multi::run(&plan, &signals).map(ExitCode::from);
-    }
     let target = &plan.targets[0];
     let version = if target.addr.is_ipv4() {
         IpVersion::V4

@@ -1,10 +1,10 @@
-//! fping's `-c` text: reply, timeout and summary lines, its names of
-//! ICMPv4 errors, and the per-target tally they print.
+//! fping's `-c` text: reply, timeout and summary lines and its names of
+//! ICMPv4 errors, from the per-target [`Tally`] of `icmpkit_proto::multi`.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use std::time::Instant;
 
+pub use icmpkit_proto::multi::Tally;
 use icmpkit_wire::IpVersion;
 
 use super::super::iputils;
@@ -128,50 +128,6 @@ pub fn error_line(
         ),
     };
     format!("{what} from {from} for ICMP Echo sent to {target}")
-}
-
-/// A target's counters and RTTs in nanoseconds, as fping keeps them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Probes sent.
-    pub sent: u64,
-    /// Probes answered (duplicates aside).
-    pub received: u64,
-    /// Sum of the RTTs of `received`.
-    pub sum_ns: u128,
-    /// Smallest RTT.
-    pub min_ns: u64,
-    /// Largest RTT.
-    pub max_ns: u64,
-    /// The first send.
-    pub first_sent: Option<Instant>,
-    /// The last send.
-    pub last_sent: Option<Instant>,
-}
-
-impl Tally {
-    /// A first reply to a probe, `rtt_ns` after its send.
-    pub fn record(&mut self, rtt_ns: u64) {
-        if self.received == 0 || rtt_ns < self.min_ns {
-            self.min_ns = rtt_ns;
-        }
-        self.max_ns = self.max_ns.max(rtt_ns);
-        self.sum_ns += u128::from(rtt_ns);
-        self.received += 1;
-    }
-
-    /// A probe sent at `at`.
-    pub fn sent_at(&mut self, at: Instant) {
-        self.sent += 1;
-        self.first_sent.get_or_insert(at);
-        self.last_sent = Some(at);
-    }
-
-    /// The average RTT, when any reply came.
-    pub fn avg_ns(&self) -> Option<u64> {
-        (self.received > 0)
-            .then(|| u64::try_from(self.sum_ns / u128::from(self.received)).unwrap_or(u64::MAX))
-    }
 }
 
 #[cfg(test)]

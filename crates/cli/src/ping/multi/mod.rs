@@ -1,9 +1,11 @@
 //! Several targets at once, fping-class: `icmpkit ping HOST1 HOST2 ...`,
 //! `10.0.0.0/24`, `--file FILE`.
 //!
-//! - One socket per family in use, set up as for one target
-//!   ([`Plan::open_socket`]); a receiving thread per socket reads replies and
-//!   the error queue and hands parsed events to the sending loop.
+//! - One socket per family in use ([`sockets::socket_plan`], ping's
+//!   socket options), opened as a `RealTransport` and driven by
+//!   `icmpkit_driver::drive`; the protocol (pacing, matching, timeouts,
+//!   statistics) is [`icmpkit_proto::multi::MultiPing`], whose events this
+//!   module renders.
 //! - [`icmpkit_proto::multi::Scheduler`] paces every probe at a global
 //!   `--rate` (probes per second, default 1000), `-c` probes per target
 //!   (default 1), `-i` seconds between a target's probes (default 1, fping's
@@ -22,30 +24,29 @@
 //!   one `summary` per target); there `seq` is the ICMP sequence number
 //!   (the probe index + 1).
 //! - The run ends once every probe is answered or timed out (as fping),
-//!   at `-w` seconds, or on SIGINT/SIGTERM, with the summaries.
+//!   at `-w` seconds, or on SIGINT/SIGTERM, with the summaries; SIGQUIT
+//!   prints the summaries so far on stderr and goes on (fping's SIGQUIT).
 //! - Exit code 0 when every target answered at least once, 1 otherwise.
 
 mod fping;
-mod receive;
+pub mod sockets;
 
-use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
-use std::net::{IpAddr, Ipv6Addr};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use icmpkit_net::IcmpSocket;
-use icmpkit_proto::multi::{MultiConfig, Scheduler, SendSlot};
-use icmpkit_proto::payload;
-use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+use icmpkit_driver::Signals;
+use icmpkit_driver::real::RealTransport;
+use icmpkit_proto::machine::version_of;
+use icmpkit_proto::multi::{MultiConfig, MultiEvent, MultiPing, MultiPingConfig};
+use icmpkit_wire::IpVersion;
 
 use super::report::{End, ErrorReport, Json, Reply, Reporter};
-use super::single::{Signals, ident_for};
-use super::{Plan, random_u64};
-use fping::{Tally, error_line, reply_line, summary_line, timeout_line};
-use receive::{Event, receive};
+use super::targets::Target;
+use super::{Plan, iputils, random_u64};
+use fping::{error_line, reply_line, summary_line, timeout_line};
+use sockets::socket_plan;
 
 /// Probes per second when `--rate` is not given.
 pub const DEFAULT_RATE: u32 = 1000;
@@ -83,311 +84,194 @@ enum Output<W: Write> {
     Json(Json<W>),
 }
 
-/// One family's socket and identifier.
-struct Family {
-    socket: IcmpSocket,
-    ident: u16,
-}
-
-/// The state of a run besides the scheduler.
-struct Run<'a, W: Write> {
-    plan: &'a Plan,
-    nonce: u64,
-    families: &'a [Option<Family>; 2],
-    /// Target index by address (the first target of that address).
-    by_addr: HashMap<IpAddr, usize>,
-    /// Run-wide serial -> (target, number), for probes not yet expired.
-    serials: HashMap<u64, (usize, u64)>,
-    /// (send time, serial) in send order, to expire `serials`.
-    sent_order: VecDeque<(Instant, u64)>,
-    next_serial: u64,
-    tallies: Vec<Tally>,
+/// Renders the events of a run.
+struct Render<'a, W: Write, E: Write> {
+    targets: &'a [Target],
+    /// Where errors and summaries go (stderr).
+    err: E,
     output: Output<W>,
-    echo: Vec<u8>,
-    scratch: Vec<u8>,
-    /// A send failure already reported for the target.
-    send_failed: Vec<bool>,
+    /// The summaries have begun.
+    summing_up: bool,
 }
 
-const fn slot_of(version: IpVersion) -> usize {
-    match version {
-        IpVersion::V4 => 0,
-        IpVersion::V6 => 1,
-    }
+/// Microseconds of a duration, saturating.
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
-impl<W: Write> Run<'_, W> {
-    /// Builds and sends the probe of `slot`.
-    fn send(&mut self, slot: SendSlot, now: Instant) -> Result<()> {
-        let target = &self.plan.targets[slot.target];
-        let version = if target.addr.is_ipv4() {
-            IpVersion::V4
-        } else {
-            IpVersion::V6
-        };
-        let Some(family) = &self.families[slot_of(version)] else {
-            bail!("no socket for {}", target.addr);
-        };
-        self.next_serial += 1;
-        let serial = self.next_serial;
-        self.serials.insert(serial, (slot.target, slot.number));
-        self.sent_order.push_back((now, serial));
-        payload::write(&mut self.scratch, self.nonce, serial, &self.plan.pattern);
-        let len = 8 + self.scratch.len();
-        let (ident, data, out) = (family.ident, &self.scratch[..], &mut self.echo[..len]);
-        match version {
-            IpVersion::V4 => icmpv4::Repr::EchoRequest {
-                ident,
-                seq_no: slot.seq,
-                data,
-            }
-            .emit(&mut icmpv4::Packet::new_unchecked(out)),
-            IpVersion::V6 => icmpv6::Repr::EchoRequest {
-                ident,
-                seq_no: slot.seq,
-                data,
-            }
-            .emit(
-                &mut icmpv6::Packet::new_unchecked(out),
-                Ipv6Addr::UNSPECIFIED,
-                Ipv6Addr::UNSPECIFIED,
-            ),
-        }
-        self.tallies[slot.target].sent_at(now);
-        if let Err(e) = family.socket.send_to(&self.echo[..len], target.addr) {
-            // The probe counts as sent and will time out, as in fping.
-            if !self.send_failed[slot.target] {
-                self.send_failed[slot.target] = true;
-                eprintln!("icmpkit: {}: {e}", target.name);
-            }
-        }
-        Ok(())
-    }
+#[allow(clippy::cast_possible_truncation, reason = "the ICMP sequence number")]
+const fn seq_of(number: u64) -> u16 {
+    number as u16
+}
 
-    /// The (target, number) a reply or quoted probe is about.
-    fn resolve(
-        &self,
-        sched: &Scheduler,
-        version: IpVersion,
-        addr: Option<IpAddr>,
-        ident: u16,
-        seq: u16,
-        id: Option<(u64, u64)>,
-    ) -> Option<(usize, u64)> {
-        if self.families[slot_of(version)].as_ref()?.ident != ident {
-            return None;
-        }
-        if let Some((nonce, serial)) = id.filter(|_| self.plan.size >= payload::ID_LEN) {
-            return (nonce == self.nonce).then(|| self.serials.get(&serial).copied())?;
-        }
-        // Too short to carry the serial: the address and the sequence.
-        let target = *self.by_addr.get(&addr?)?;
-        Some((target, sched.number_for_seq(target, seq)?))
-    }
-
-    fn on_event(&mut self, sched: &mut Scheduler, event: Event) -> Result<()> {
+impl<W: Write, E: Write> Render<'_, W, E> {
+    fn event(&mut self, machine: &MultiPing, event: MultiEvent) -> io::Result<()> {
         match event {
-            Event::Reply {
-                version,
-                from,
-                ident,
-                seq,
-                id,
-                bytes,
-                ttl,
-                at,
-            } => {
-                let Some((target, number)) =
-                    self.resolve(sched, version, Some(from), ident, seq, id)
-                else {
-                    return Ok(());
-                };
-                let Some(reply) = sched.on_reply(at, target, number) else {
-                    return Ok(());
-                };
-                let rtt_ns = u64::try_from(reply.rtt.as_nanos()).unwrap_or(u64::MAX);
-                if !reply.duplicate {
-                    self.tallies[target].record(rtt_ns);
-                }
-                let name = &self.plan.targets[target].name;
+            MultiEvent::Reply(r) => {
+                let name = &self.targets[r.target].name;
                 match &mut self.output {
                     Output::Text { out, quiet, width } => {
-                        if !*quiet && !reply.duplicate {
-                            let line = reply_line(
-                                name,
-                                *width,
-                                number - 1,
-                                bytes,
-                                rtt_ns,
-                                &self.tallies[target],
-                            );
+                        if !*quiet && !r.duplicate {
+                            let rtt_ns = u64::try_from(r.rtt.as_nanos()).unwrap_or(u64::MAX);
+                            let line =
+                                reply_line(name, *width, r.number - 1, r.bytes, rtt_ns, &r.tally);
                             writeln!(out, "{line}")?;
                         }
                     }
                     Output::Json(json) => json.reply(&Reply {
                         target: name,
-                        from,
-                        seq,
-                        ident,
-                        bytes,
-                        ttl,
-                        rtt_micros: Some(u64::try_from(reply.rtt.as_micros()).unwrap_or(u64::MAX)),
-                        duplicate: reply.duplicate,
+                        from: r.from,
+                        seq: r.seq,
+                        ident: r.ident,
+                        bytes: r.bytes,
+                        ttl: r.ttl,
+                        rtt_micros: Some(micros(r.rtt)),
+                        duplicate: r.duplicate,
                         truncated: false,
                     })?,
                 }
             }
-            Event::Error {
-                version,
-                from,
-                dst,
-                icmp_type,
-                icmp_code,
-                info,
-                ident,
-                seq,
-                id,
+            MultiEvent::Timeout {
+                target,
+                number,
+                tally,
+                ..
             } => {
-                let Some((target, number)) = self.resolve(sched, version, dst, ident, seq, id)
-                else {
-                    return Ok(());
-                };
-                if !sched.on_error(target, number) {
-                    return Ok(());
+                let name = &self.targets[target].name;
+                match &mut self.output {
+                    Output::Text { out, quiet, width } => {
+                        if !*quiet {
+                            writeln!(out, "{}", timeout_line(name, *width, number - 1, &tally))?;
+                        }
+                    }
+                    Output::Json(json) => json.no_answer_yet(name, seq_of(number))?,
                 }
-                let t = &self.plan.targets[target];
-                let from = from.unwrap_or(t.addr);
+            }
+            MultiEvent::Error(e) => {
+                let name = &self.targets[e.target].name;
                 match &mut self.output {
                     Output::Text { out, quiet, .. } => {
                         if !*quiet {
                             out.flush()?;
-                            eprintln!(
-                                "{}",
-                                error_line(version, icmp_type, icmp_code, info, from, &t.name)
+                            let line = error_line(
+                                e.version,
+                                e.icmp_type,
+                                e.icmp_code,
+                                e.info,
+                                e.from,
+                                name,
                             );
+                            writeln!(self.err, "{line}")?;
                         }
                     }
                     Output::Json(json) => json.error(&ErrorReport {
-                        target: &t.name,
-                        from,
-                        #[allow(
-                            clippy::cast_possible_truncation,
-                            reason = "the ICMP sequence number"
-                        )]
-                        seq: number as u16,
-                        version,
-                        icmp_type,
-                        icmp_code,
-                        info,
+                        target: name,
+                        from: e.from,
+                        seq: seq_of(e.number),
+                        version: e.version,
+                        icmp_type: e.icmp_type,
+                        icmp_code: e.icmp_code,
+                        info: e.info,
                     })?,
                 }
             }
-            Event::Local { dst, error } => {
-                let name = dst
-                    .and_then(|a| self.by_addr.get(&a))
-                    .map_or_else(|| "?".to_owned(), |&t| self.plan.targets[t].name.clone());
-                eprintln!("icmpkit: {name}: {error}");
+            MultiEvent::LocalError {
+                target,
+                version,
+                errno,
+                info,
+            } => {
+                let name = target.map_or("?", |t| &self.targets[t].name);
+                let error = if errno == 90 {
+                    iputils::local_message_too_long(version, info)
+                } else {
+                    format!("local error: {}", io::Error::from_raw_os_error(errno))
+                };
+                writeln!(self.err, "icmpkit: {name}: {error}")?;
             }
-            Event::Failed(error) => bail!("{error}"),
-        }
-        Ok(())
-    }
-
-    fn on_timeout(&mut self, target: usize, number: u64) -> Result<()> {
-        let name = &self.plan.targets[target].name;
-        match &mut self.output {
-            Output::Text { out, quiet, width } => {
-                if !*quiet {
-                    writeln!(
-                        out,
-                        "{}",
-                        timeout_line(name, *width, number - 1, &self.tallies[target])
-                    )?;
+            MultiEvent::SendFailed { target, errno } => {
+                let e = io::Error::from_raw_os_error(errno);
+                let name = &self.targets[target].name;
+                writeln!(self.err, "icmpkit: {name}: {e}")?;
+            }
+            MultiEvent::Status => {
+                if let Output::Text { out, width, .. } = &mut self.output {
+                    out.flush()?;
+                    for (i, t) in self.targets.iter().enumerate() {
+                        writeln!(
+                            self.err,
+                            "{}",
+                            summary_line(&t.name, *width, machine.tally(i))
+                        )?;
+                    }
                 }
             }
-            #[allow(clippy::cast_possible_truncation, reason = "the ICMP sequence number")]
-            Output::Json(json) => json.no_answer_yet(name, number as u16)?,
+            MultiEvent::Summary { target, tally } => self.summary(machine, target, &tally)?,
         }
         Ok(())
     }
 
-    /// Forgets serials of probes past their timeout.
-    fn expire(&mut self, now: Instant, keep: Duration) {
-        while let Some(&(at, serial)) = self.sent_order.front() {
-            if now.saturating_duration_since(at) <= keep {
-                break;
-            }
-            self.sent_order.pop_front();
-            self.serials.remove(&serial);
-        }
-    }
-
-    /// The summaries, in target order.
-    fn finish(&mut self, sched: &Scheduler) -> Result<()> {
+    /// One target's summary: fping's line on stderr (after a blank line
+    /// unless -q), or a JSON `summary`.
+    fn summary(
+        &mut self,
+        machine: &MultiPing,
+        target: usize,
+        tally: &fping::Tally,
+    ) -> io::Result<()> {
+        let first = !std::mem::replace(&mut self.summing_up, true);
+        let t = &self.targets[target];
         match &mut self.output {
             Output::Text { out, quiet, width } => {
                 out.flush()?;
-                let stderr = io::stderr();
-                let mut err = stderr.lock();
-                if !*quiet {
-                    writeln!(err)?;
+                if first && !*quiet {
+                    writeln!(self.err)?;
                 }
-                for (t, tally) in self.plan.targets.iter().zip(&self.tallies) {
-                    writeln!(err, "{}", summary_line(&t.name, *width, tally))?;
-                }
+                writeln!(self.err, "{}", summary_line(&t.name, *width, tally))
             }
-            Output::Json(json) => {
-                for (i, (t, tally)) in self.plan.targets.iter().zip(&self.tallies).enumerate() {
-                    let time_ms = match (tally.first_sent, tally.last_sent) {
-                        (Some(a), Some(b)) => {
-                            u64::try_from(b.duration_since(a).as_millis()).unwrap_or(u64::MAX)
-                        }
-                        _ => 0,
-                    };
-                    json.end(&End {
-                        target: &t.name,
-                        addr: t.addr,
-                        stats: sched.statistics(i),
-                        time_ms,
-                        ipg_micros: None,
-                    })?;
-                }
-            }
+            Output::Json(json) => json.end(&End {
+                target: &t.name,
+                addr: t.addr,
+                stats: machine.statistics(target),
+                time_ms: u64::try_from(tally.send_span().as_millis()).unwrap_or(u64::MAX),
+                ipg_micros: None,
+            }),
         }
-        Ok(())
     }
 }
 
-/// Runs every target of `plan`; returns the exit code (0 when every target
-/// answered at least once, else 1).
-pub fn run(plan: &Plan, signals: &Signals) -> Result<u8> {
-    let (rate, retries) = (plan.rate, plan.retries);
-    let config = MultiConfig {
-        rate,
-        count: plan.count.unwrap_or(1),
-        period: plan.interval.unwrap_or(DEFAULT_PERIOD),
-        timeout: plan.linger.unwrap_or(DEFAULT_TIMEOUT),
-        retries,
-    };
+/// Runs every target of `plan`; exits 0 when every target answered at
+/// least once, else 1.
+pub fn run(plan: &Plan) -> Result<ExitCode> {
+    let versions: Vec<IpVersion> = [IpVersion::V4, IpVersion::V6]
+        .into_iter()
+        .filter(|&v| plan.targets.iter().any(|t| version_of(t.addr) == v))
+        .collect();
+    let mut transport = RealTransport::open(&socket_plan(plan, &versions, Some(4 << 20)))?;
+    let signals = Signals::install().context("installing signal handlers")?;
     let nonce = random_u64();
-    let mut families: [Option<Family>; 2] = [None, None];
-    for version in [IpVersion::V4, IpVersion::V6] {
-        if plan
-            .targets
-            .iter()
-            .any(|t| t.addr.is_ipv4() == (version == IpVersion::V4))
-        {
-            let socket = plan.open_socket(version)?;
-            // Many replies can arrive between two reads: room for them.
-            let _ = socket.set_recv_buffer_size(4 << 20);
-            let ident = ident_for(&socket, u16::try_from(nonce >> 48).unwrap_or(0))?;
-            families[slot_of(version)] = Some(Family { socket, ident });
-        }
-    }
-    icmpkit_net::privilege::drop_raw_capability().context("dropping CAP_NET_RAW")?;
+    // A ping socket's kernel picks its identifier; a raw one takes ours.
+    let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
+    let ident = |v| transport.dgram_ident(v).unwrap_or(raw_ident);
+    let config = MultiPingConfig {
+        schedule: MultiConfig {
+            rate: plan.rate,
+            count: plan.count.unwrap_or(1),
+            period: plan.interval.unwrap_or(DEFAULT_PERIOD),
+            timeout: plan.linger.unwrap_or(DEFAULT_TIMEOUT),
+            retries: plan.retries,
+        },
+        targets: plan.targets.iter().map(|t| t.addr).collect(),
+        payload_len: plan.size,
+        pattern: plan.pattern.clone(),
+        nonce,
+        ident_v4: ident(IpVersion::V4),
+        ident_v6: ident(IpVersion::V6),
+        deadline: plan.deadline,
+    };
+    let mut machine = MultiPing::new(config, Instant::now());
     let width = plan.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
-    let stdout = io::stdout();
-    let out = io::BufWriter::new(stdout.lock());
+    let out = io::stdout().lock();
     let output = if plan.json {
         Output::Json(Json { out })
     } else {
@@ -397,121 +281,17 @@ pub fn run(plan: &Plan, signals: &Signals) -> Result<u8> {
             width,
         }
     };
-    let mut by_addr = HashMap::new();
-    for (i, t) in plan.targets.iter().enumerate() {
-        by_addr.entry(t.addr).or_insert(i);
-    }
-    let mut run = Run {
-        plan,
-        nonce,
-        families: &families,
-        by_addr,
-        serials: HashMap::new(),
-        sent_order: VecDeque::new(),
-        next_serial: 0,
-        tallies: vec![Tally::default(); plan.targets.len()],
+    let mut render = Render {
+        targets: &plan.targets,
+        err: io::stderr(),
         output,
-        echo: vec![0u8; 8 + plan.size],
-        scratch: vec![0u8; plan.size],
-        send_failed: vec![false; plan.targets.len()],
+        summing_up: false,
     };
-    let start = Instant::now();
-    let mut sched = Scheduler::new(config, plan.targets.len(), start);
-    let done = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel();
-    let kernel_times = !plan.user_latency;
-    let result = std::thread::scope(|scope| {
-        for family in families.iter().flatten() {
-            let (tx, done) = (tx.clone(), &done);
-            let socket = &family.socket;
-            scope.spawn(move || receive(socket, kernel_times, &tx, done));
-        }
-        let result = drive(&mut run, &mut sched, &rx, signals, start);
-        done.store(true, Ordering::Relaxed);
-        result
-    });
-    result?;
-    run.finish(&sched)?;
-    let all = (0..plan.targets.len()).all(|t| sched.statistics(t).received > 0);
-    Ok(u8::from(!all))
-}
-
-/// The loop: timeouts, sends, then wait for events until the next wakeup.
-fn drive<W: Write>(
-    run: &mut Run<'_, W>,
-    sched: &mut Scheduler,
-    rx: &mpsc::Receiver<Event>,
-    signals: &Signals,
-    start: Instant,
-) -> Result<()> {
-    let keep = sched_timeout(run) + Duration::from_millis(100);
-    let deadline = run.plan.deadline.map(|d| start + d);
-    loop {
-        if signals.stop.load(Ordering::Relaxed) || sched.is_settled() {
-            return Ok(());
-        }
-        let mut now = Instant::now();
-        if deadline.is_some_and(|d| now >= d) {
-            return Ok(());
-        }
-        while let Some(t) = sched.pop_timeout(now) {
-            run.on_timeout(t.target, t.number)?;
-        }
-        // Send what is due, re-reading the clock so a slow send does not
-        // hold back the next slot.
-        while let Some(slot) = sched.pop_due(now) {
-            run.send(slot, now)?;
-            now = Instant::now();
-        }
-        run.expire(now, keep);
-        // Flush text between bursts, not per line.
-        if let Output::Text { out, .. } = &mut run.output {
-            out.flush()?;
-        }
-        let wake = sched.next_wakeup().unwrap_or(now);
-        let wait = wake
-            .saturating_duration_since(now)
-            .min(Duration::from_millis(200));
-        match rx.recv_timeout(wait) {
-            Ok(event) => run.on_event(sched, event)?,
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => bail!("the receiving threads stopped"),
-        }
-        while let Ok(event) = rx.try_recv() {
-            run.on_event(sched, event)?;
-        }
-    }
-}
-
-fn sched_timeout<W: Write>(run: &Run<'_, W>) -> Duration {
-    run.plan.linger.unwrap_or(DEFAULT_TIMEOUT)
+    let verdict = icmpkit_driver::drive(&mut machine, &mut transport, &signals, |m, event| {
+        render.event(m, event)
+    })?;
+    Ok(crate::exit::Exit::from(verdict).into())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rate_is_validated() {
-        assert_eq!(parse_rate(None).unwrap(), 1000);
-        assert_eq!(parse_rate(Some("50000")).unwrap(), 50_000);
-        assert_eq!(
-            parse_rate(Some("0")).unwrap_err().to_string(),
-            "--rate 0: must be above 0 probes per second"
-        );
-        assert!(
-            parse_rate(Some("-3"))
-                .unwrap_err()
-                .to_string()
-                .starts_with("--rate -3:")
-        );
-        assert!(
-            parse_rate(Some("fast"))
-                .unwrap_err()
-                .to_string()
-                .starts_with("--rate fast:")
-        );
-        assert!(parse_retries("x").is_err());
-        assert_eq!(parse_retries("2").unwrap(), 2);
-    }
-}
+mod tests;

@@ -1,0 +1,39 @@
+//! The socket plan of several-target ping and PROBE: one ICMP socket per
+//! family in use, with ping's options (`-t`, `-Q`, `-M`, `-m`, `-I`,
+//! `--socket`, `-U`), opened by `icmpkit_driver::real::RealTransport`.
+
+use icmpkit_driver::real::{FamilyPlan, IcmpPlan, SocketOptions, SocketPlan};
+use icmpkit_wire::IpVersion;
+
+use super::super::Plan;
+
+/// The plan for `versions`; `recv_buffer` asks for a receive buffer of
+/// that many bytes (many replies can arrive between two reads).
+pub fn socket_plan(plan: &Plan, versions: &[IpVersion], recv_buffer: Option<usize>) -> SocketPlan {
+    let (device, source) = match plan.interface.as_deref() {
+        None => (None, None),
+        Some(name) => match name.parse() {
+            Ok(addr) => (None, Some(addr)),
+            Err(_) => (Some(name.to_owned()), None),
+        },
+    };
+    let options = SocketOptions {
+        tos: plan.tos,
+        ttl: plan.ttl,
+        pmtu: plan.pmtu,
+        mark: plan.mark,
+        device,
+        source,
+        timestamps: !plan.user_latency,
+        recv_buffer,
+        ..SocketOptions::receiving()
+    };
+    versions
+        .iter()
+        .fold(SocketPlan::new(), |sockets, &version| {
+            sockets.with(
+                version,
+                FamilyPlan::icmp(IcmpPlan::new(plan.socket, options.clone())),
+            )
+        })
+}

@@ -1,0 +1,532 @@
+//! [`MultiPing`]: several-target ping (fping-class) as a [`Machine`],
+//! wrapping the [`Scheduler`].
+//!
+//! # Matching
+//!
+//! - One ICMP identifier per family ([`MultiPingConfig::ident_v4`] and
+//!   `ident_v6`: a ping socket's kernel picks its own, a raw socket takes
+//!   the run's); a reply or quoted request with another is not ours.
+//! - The payload carries the run's nonce and a run-wide serial
+//!   ([`crate::payload`]): a reply or quoted probe with another nonce is
+//!   another process's; the serial names target and probe. Serials are
+//!   forgotten [`SERIAL_GRACE`] after their probe's timeout.
+//! - A payload too short to carry the serial (`payload_len` under
+//!   [`payload::ID_LEN`]) falls back on the address (the reply's source,
+//!   the error's destination) and the 16-bit sequence number.
+//! - An ICMP error about a probe is reported and counted; the probe stays
+//!   outstanding and times out as usual (fping reports both).
+//!
+//! # End
+//!
+//! The run ends once every probe is answered or timed out (as fping), at
+//! the deadline, or on [`Signal::Stop`]; then it reports one
+//! [`MultiEvent::Summary`] per target, in target order.
+//! [`Signal::Status`] reports [`MultiEvent::Status`] (fping's SIGQUIT
+//! summary) and goes on. The verdict is [`Verdict::Answered`] when every
+//! target answered at least once.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::{Duration, Instant};
+
+use icmpkit_wire::dissect::Message;
+use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+
+use super::{MultiConfig, Scheduler, Tally};
+use crate::machine::{
+    Channel, Datagram, ErrorSource, Input, Machine, SendFailure, Signal, SocketError, Transmit,
+    Verdict, version_of,
+};
+use crate::payload;
+use crate::stats::Statistics;
+
+/// How long past a probe's timeout its serial is still recognised (a late
+/// reply is then ignored as fping ignores it, rather than misread).
+pub const SERIAL_GRACE: Duration = Duration::from_millis(100);
+
+/// The options of a several-target ping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiPingConfig {
+    /// Pacing, rounds, timeout and retries.
+    pub schedule: MultiConfig,
+    /// The targets' addresses, by index (the same address may repeat).
+    pub targets: Vec<IpAddr>,
+    /// Echo data bytes per probe (fping `-b`, ping `-s`).
+    pub payload_len: usize,
+    /// The fill pattern (empty: iputils' counting fill).
+    pub pattern: Vec<u8>,
+    /// The run's nonce, written in every payload.
+    pub nonce: u64,
+    /// The Echo identifier of IPv4 probes.
+    pub ident_v4: u16,
+    /// The Echo identifier of IPv6 probes.
+    pub ident_v6: u16,
+    /// The whole run stops this long after the start (`-w`).
+    pub deadline: Option<Duration>,
+}
+
+/// A reply matched to a target's probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetReply {
+    /// Which target.
+    pub target: usize,
+    /// The target's probe number, from 1 (fping's `[N]` is `number - 1`).
+    pub number: u64,
+    /// The Echo sequence number of the reply.
+    pub seq: u16,
+    /// The Echo identifier of the reply.
+    pub ident: u16,
+    /// The reply's source.
+    pub from: IpAddr,
+    /// ICMP bytes received.
+    pub bytes: usize,
+    /// The TTL / hop limit of the reply, when known.
+    pub ttl: Option<u8>,
+    /// From the send to the receive time.
+    pub rtt: Duration,
+    /// Not the first reply to this probe.
+    pub duplicate: bool,
+    /// The target's tally after this reply.
+    pub tally: Tally,
+}
+
+/// An ICMP error about one of a target's probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetError {
+    /// Which target.
+    pub target: usize,
+    /// The probe number.
+    pub number: u64,
+    /// The node that sent the error (the target's address when unknown).
+    pub from: IpAddr,
+    /// The family of the error.
+    pub version: IpVersion,
+    /// ICMP type.
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub icmp_code: u8,
+    /// The type-specific word (MTU, pointer).
+    pub info: u32,
+}
+
+/// What happened in a several-target run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultiEvent {
+    /// A reply (duplicates included).
+    Reply(TargetReply),
+    /// A probe went unanswered for the timeout.
+    Timeout {
+        /// Which target.
+        target: usize,
+        /// The probe number.
+        number: u64,
+        /// Whether a resend was scheduled for the round.
+        will_retry: bool,
+        /// The target's tally.
+        tally: Tally,
+    },
+    /// An ICMP error about a probe.
+    Error(TargetError),
+    /// A local error the kernel queued (message too long for the path
+    /// MTU, ...).
+    LocalError {
+        /// The target it is about, when its address is known.
+        target: Option<usize>,
+        /// The family of the socket.
+        version: IpVersion,
+        /// The errno (`EMSGSIZE` with the MTU in `info`).
+        errno: i32,
+        /// The MTU of an `EMSGSIZE`.
+        info: u32,
+    },
+    /// A send to the target failed; reported once per target (the probe
+    /// counts as sent and times out, as in fping).
+    SendFailed {
+        /// Which target.
+        target: usize,
+        /// The OS error number.
+        errno: i32,
+    },
+    /// [`Signal::Status`]: the running statistics were asked for (read
+    /// them with [`MultiPing::tally`]).
+    Status,
+    /// The end: one per target, in target order.
+    Summary {
+        /// Which target.
+        target: usize,
+        /// Its tally (its [`Statistics`] from [`MultiPing::statistics`]).
+        tally: Tally,
+    },
+}
+
+/// Several-target ping; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct MultiPing {
+    config: MultiPingConfig,
+    sched: Scheduler,
+    deadline: Option<Instant>,
+    /// Target index by address (the first target of that address).
+    by_addr: HashMap<IpAddr, usize>,
+    /// Run-wide serial -> (target, number), for probes not yet expired.
+    serials: HashMap<u64, (usize, u64)>,
+    /// (send time, serial) in send order, to expire `serials`.
+    sent_order: VecDeque<(Instant, u64)>,
+    next_serial: u64,
+    tallies: Vec<Tally>,
+    send_failed: Vec<bool>,
+    data: Vec<u8>,
+    events: VecDeque<MultiEvent>,
+    finished: bool,
+    ignored: u64,
+}
+
+impl MultiPing {
+    /// A run of `config` starting at `start`.
+    ///
+    /// # Panics
+    ///
+    /// If `config.schedule.rate` is zero.
+    pub fn new(config: MultiPingConfig, start: Instant) -> Self {
+        let n = config.targets.len();
+        let mut by_addr = HashMap::new();
+        for (i, addr) in config.targets.iter().enumerate() {
+            by_addr.entry(*addr).or_insert(i);
+        }
+        Self {
+            sched: Scheduler::new(config.schedule, n, start),
+            deadline: config.deadline.map(|d| start + d),
+            by_addr,
+            serials: HashMap::new(),
+            sent_order: VecDeque::new(),
+            next_serial: 0,
+            tallies: vec![Tally::default(); n],
+            send_failed: vec![false; n],
+            data: vec![0; config.payload_len],
+            events: VecDeque::new(),
+            finished: false,
+            ignored: 0,
+            config,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &MultiPingConfig {
+        &self.config
+    }
+
+    /// The statistics of `target` (iputils' counters, for JSON).
+    ///
+    /// # Panics
+    ///
+    /// If `target` is out of range.
+    pub fn statistics(&self, target: usize) -> &Statistics {
+        self.sched.statistics(target)
+    }
+
+    /// The fping tally of `target`.
+    ///
+    /// # Panics
+    ///
+    /// If `target` is out of range.
+    pub fn tally(&self, target: usize) -> &Tally {
+        &self.tallies[target]
+    }
+
+    /// Inputs that were not ours or could not be read.
+    pub fn ignored(&self) -> u64 {
+        self.ignored
+    }
+
+    fn ident(&self, version: IpVersion) -> u16 {
+        match version {
+            IpVersion::V4 => self.config.ident_v4,
+            IpVersion::V6 => self.config.ident_v6,
+        }
+    }
+
+    /// Queues the summaries and ends the run.
+    fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        for (target, tally) in self.tallies.iter().enumerate() {
+            self.events.push_back(MultiEvent::Summary {
+                target,
+                tally: *tally,
+            });
+        }
+    }
+
+    /// Ends the run when nothing remains to send or to wait for.
+    fn finish_if_settled(&mut self) {
+        if self.sched.is_settled() {
+            self.finish();
+        }
+    }
+
+    /// The (target, number) a reply or quoted probe is about.
+    fn resolve(
+        &self,
+        version: IpVersion,
+        addr: Option<IpAddr>,
+        ident: u16,
+        seq: u16,
+        data: &[u8],
+    ) -> Option<(usize, u64)> {
+        if self.ident(version) != ident {
+            return None;
+        }
+        if self.config.payload_len >= payload::ID_LEN {
+            let (nonce, serial) = payload::identify(data)?;
+            return (nonce == self.config.nonce).then(|| self.serials.get(&serial).copied())?;
+        }
+        // Too short to carry the serial: the address and the sequence.
+        let target = *self.by_addr.get(&addr?)?;
+        Some((target, self.sched.number_for_seq(target, seq)?))
+    }
+
+    fn on_datagram(&mut self, d: &Datagram<'_>) -> Option<()> {
+        if d.channel != Channel::Icmp {
+            return None;
+        }
+        let version = version_of(d.from);
+        let (ident, seq, data) = echo_fields(version, d.bytes, false)?;
+        let (target, number) = self.resolve(version, Some(d.from), ident, seq, data)?;
+        let reply = self.sched.on_reply(d.received_at(), target, number)?;
+        if !reply.duplicate {
+            let rtt_ns = u64::try_from(reply.rtt.as_nanos()).unwrap_or(u64::MAX);
+            self.tallies[target].record(rtt_ns);
+        }
+        self.events.push_back(MultiEvent::Reply(TargetReply {
+            target,
+            number,
+            seq,
+            ident,
+            from: d.from,
+            bytes: d.bytes.len(),
+            ttl: d.hop_limit,
+            rtt: reply.rtt,
+            duplicate: reply.duplicate,
+            tally: self.tallies[target],
+        }));
+        Some(())
+    }
+
+    fn on_socket_error(&mut self, e: &SocketError<'_>) -> Option<()> {
+        let version = error_version(e)?;
+        if e.source == ErrorSource::Local {
+            self.events.push_back(MultiEvent::LocalError {
+                target: e.dst.and_then(|a| self.by_addr.get(&a).copied()),
+                version,
+                errno: e.errno,
+                info: e.info,
+            });
+            return Some(());
+        }
+        let (ident, seq, data) = echo_fields(version, e.original, true)?;
+        let (target, number) = self.resolve(version, e.dst, ident, seq, data)?;
+        if !self.sched.on_error(target, number) {
+            return None;
+        }
+        self.events.push_back(MultiEvent::Error(TargetError {
+            target,
+            number,
+            from: e.offender.unwrap_or(self.config.targets[target]),
+            version,
+            icmp_type: e.icmp_type,
+            icmp_code: e.icmp_code,
+            info: e.info,
+        }));
+        Some(())
+    }
+
+    /// Forgets serials of probes past their timeout and the grace.
+    fn expire(&mut self, now: Instant) {
+        let keep = self.config.schedule.timeout + SERIAL_GRACE;
+        while let Some(&(at, serial)) = self.sent_order.front() {
+            if now.saturating_duration_since(at) <= keep {
+                break;
+            }
+            self.sent_order.pop_front();
+            self.serials.remove(&serial);
+        }
+    }
+}
+
+/// The family a socket error is about: its destination's or sender's, else
+/// the type of the quoted Echo Request.
+fn error_version(e: &SocketError<'_>) -> Option<IpVersion> {
+    if let Some(addr) = e.dst.or(e.offender) {
+        return Some(version_of(addr));
+    }
+    match e.original.first() {
+        Some(8) => Some(IpVersion::V4),
+        Some(128) => Some(IpVersion::V6),
+        _ => None,
+    }
+}
+
+/// The identifier, sequence number and data of an Echo Reply (or, when
+/// `request`, of our own Echo Request quoted by an error).
+fn echo_fields(version: IpVersion, icmp: &[u8], request: bool) -> Option<(u16, u16, &[u8])> {
+    use icmpv4::Repr as V4;
+    use icmpv6::Repr as V6;
+    match Message::parse(version, icmp).ok()? {
+        Message::V4(V4::EchoReply {
+            ident,
+            seq_no,
+            data,
+        })
+        | Message::V6(V6::EchoReply {
+            ident,
+            seq_no,
+            data,
+        }) if !request => Some((ident, seq_no, data)),
+        Message::V4(V4::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        })
+        | Message::V6(V6::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        }) if request => Some((ident, seq_no, data)),
+        _ => None,
+    }
+}
+
+/// Writes an Echo Request into `buf` (an ICMPv6 checksum is left for the
+/// kernel, as on every raw ICMPv6 socket).
+fn emit_echo(version: IpVersion, ident: u16, seq_no: u16, data: &[u8], buf: &mut Vec<u8>) {
+    buf.clear();
+    buf.resize(8 + data.len(), 0);
+    match version {
+        IpVersion::V4 => icmpv4::Repr::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        }
+        .emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..])),
+        IpVersion::V6 => icmpv6::Repr::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        }
+        .emit(
+            &mut icmpv6::Packet::new_unchecked(&mut buf[..]),
+            Ipv6Addr::UNSPECIFIED,
+            Ipv6Addr::UNSPECIFIED,
+        ),
+    }
+}
+
+impl Machine for MultiPing {
+    type Event = MultiEvent;
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        if self.finished {
+            return None;
+        }
+        let slot = self.sched.pop_due(now)?;
+        let dst = self.config.targets[slot.target];
+        let version = version_of(dst);
+        self.next_serial += 1;
+        let serial = self.next_serial;
+        self.serials.insert(serial, (slot.target, slot.number));
+        self.sent_order.push_back((now, serial));
+        payload::write(
+            &mut self.data,
+            self.config.nonce,
+            serial,
+            &self.config.pattern,
+        );
+        emit_echo(version, self.ident(version), slot.seq, &self.data, buf);
+        self.tallies[slot.target].sent_at(now);
+        Some(Transmit {
+            channel: Channel::Icmp,
+            dst,
+            hop_limit: None,
+            tag: serial,
+        })
+    }
+
+    fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
+        let Some(&(target, _)) = self.serials.get(&failure.tag) else {
+            return;
+        };
+        if !std::mem::replace(&mut self.send_failed[target], true) {
+            self.events.push_back(MultiEvent::SendFailed {
+                target,
+                errno: failure.errno,
+            });
+        }
+    }
+
+    fn handle_input(&mut self, _now: Instant, input: Input<'_>) {
+        if self.finished {
+            return;
+        }
+        let handled = match input {
+            Input::Datagram(d) => self.on_datagram(&d),
+            Input::SocketError(e) => self.on_socket_error(&e),
+        };
+        if handled.is_none() {
+            self.ignored += 1;
+        }
+        self.finish_if_settled();
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.finished {
+            return;
+        }
+        if self.deadline.is_some_and(|d| now >= d) {
+            self.finish();
+            return;
+        }
+        while let Some(t) = self.sched.pop_timeout(now) {
+            self.events.push_back(MultiEvent::Timeout {
+                target: t.target,
+                number: t.number,
+                will_retry: t.will_retry,
+                tally: self.tallies[t.target],
+            });
+        }
+        self.expire(now);
+        self.finish_if_settled();
+    }
+
+    fn handle_signal(&mut self, _now: Instant, signal: Signal) {
+        match signal {
+            Signal::Stop => self.finish(),
+            Signal::Status if !self.finished => self.events.push_back(MultiEvent::Status),
+            Signal::Status => {}
+        }
+    }
+
+    fn poll_event(&mut self) -> Option<MultiEvent> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        if self.finished {
+            return None;
+        }
+        let wake = self.sched.next_wakeup().unwrap_or(now);
+        Some(self.deadline.map_or(wake, |d| wake.min(d)))
+    }
+
+    fn verdict(&self) -> Verdict {
+        let all = (0..self.tallies.len()).all(|t| self.sched.statistics(t).received > 0);
+        if all {
+            Verdict::Answered
+        } else {
+            Verdict::Unanswered
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,439 @@
+use super::*;
+
+const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
+const C: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 3));
+const ROUTER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 1));
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn config(targets: &[IpAddr], count: u64) -> MultiPingConfig {
+    MultiPingConfig {
+        schedule: MultiConfig {
+            rate: 100,
+            count,
+            period: ms(1000),
+            timeout: ms(500),
+            retries: 0,
+        },
+        targets: targets.to_vec(),
+        payload_len: 56,
+        pattern: Vec::new(),
+        nonce: 0x1122_3344_5566_7788,
+        ident_v4: 0x4242,
+        ident_v6: 0x6666,
+        deadline: None,
+    }
+}
+
+/// Everything due at `now`: (destination, bytes) of each datagram.
+fn sends(m: &mut MultiPing, now: Instant) -> Vec<(IpAddr, Vec<u8>)> {
+    m.handle_timeout(now);
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    while let Some(t) = m.poll_transmit(now, &mut buf) {
+        assert_eq!((t.channel, t.hop_limit), (Channel::Icmp, None));
+        out.push((t.dst, buf.clone()));
+    }
+    out
+}
+
+fn events(m: &mut MultiPing) -> Vec<MultiEvent> {
+    std::iter::from_fn(|| m.poll_event()).collect()
+}
+
+/// The Echo Reply to `request`: its bytes with the reply type.
+fn reply_to(request: &[u8]) -> Vec<u8> {
+    let mut reply = request.to_vec();
+    reply[0] = if reply[0] == 8 { 0 } else { 129 };
+    reply
+}
+
+fn datagram(from: IpAddr, bytes: &[u8], at: Instant) -> Input<'_> {
+    Input::Datagram(Datagram {
+        channel: Channel::Icmp,
+        from,
+        hop_limit: Some(64),
+        read_at: at,
+        kernel_at: None,
+        bytes,
+    })
+}
+
+fn icmp_error(dst: IpAddr, original: &[u8], at: Instant) -> Input<'_> {
+    Input::SocketError(SocketError {
+        channel: Channel::Icmp,
+        source: ErrorSource::Icmp,
+        errno: 113,
+        icmp_type: 3,
+        icmp_code: 13,
+        info: 0,
+        offender: Some(ROUTER),
+        dst: Some(dst),
+        read_at: at,
+        original,
+    })
+}
+
+fn tally(sent: u64, rtts_ns: &[u64], first: Instant, last: Instant) -> Tally {
+    let mut t = Tally {
+        sent,
+        first_sent: Some(first),
+        last_sent: Some(last),
+        ..Tally::default()
+    };
+    for &r in rtts_ns {
+        t.record(r);
+    }
+    t
+}
+
+#[test]
+fn one_target_answers_and_one_times_out_then_the_summaries_end_the_run() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A, B], 1), t0);
+    let first = sends(&mut m, t0);
+    assert_eq!(first.len(), 1, "one send per 10 ms slot");
+    assert_eq!(first[0].0, A);
+    let echo = &first[0].1;
+    assert_eq!(echo.len(), 64);
+    assert_eq!(&echo[..2], &[8, 0]);
+    assert_eq!(&echo[4..8], &[0x42, 0x42, 0, 1]);
+    assert!(icmpkit_wire::checksum::is_valid(echo));
+    assert_eq!(
+        payload::identify(&echo[8..]),
+        Some((0x1122_3344_5566_7788, 1))
+    );
+    assert_eq!(m.poll_timeout(t0), Some(t0 + ms(10)));
+    let second = sends(&mut m, t0 + ms(10));
+    assert_eq!(second.iter().map(|s| s.0).collect::<Vec<_>>(), [B]);
+
+    m.handle_input(t0 + ms(12), datagram(A, &reply_to(echo), t0 + ms(12)));
+    let a_tally = tally(1, &[12_000_000], t0, t0);
+    assert_eq!(
+        events(&mut m),
+        [MultiEvent::Reply(TargetReply {
+            target: 0,
+            number: 1,
+            seq: 1,
+            ident: 0x4242,
+            from: A,
+            bytes: 64,
+            ttl: Some(64),
+            rtt: ms(12),
+            duplicate: false,
+            tally: a_tally,
+        })]
+    );
+    // B's timeout ends the run (A's answered probe is not waited out).
+    assert_eq!(m.poll_timeout(t0 + ms(12)), Some(t0 + ms(500)));
+    assert!(sends(&mut m, t0 + ms(510)).is_empty());
+    let b_tally = tally(1, &[], t0 + ms(10), t0 + ms(10));
+    assert_eq!(
+        events(&mut m),
+        [
+            MultiEvent::Timeout {
+                target: 1,
+                number: 1,
+                will_retry: false,
+                tally: b_tally,
+            },
+            MultiEvent::Summary {
+                target: 0,
+                tally: a_tally,
+            },
+            MultiEvent::Summary {
+                target: 1,
+                tally: b_tally,
+            },
+        ]
+    );
+    assert_eq!(m.poll_timeout(t0 + ms(510)), None);
+    assert_eq!(m.verdict(), Verdict::Unanswered);
+    assert_eq!((m.statistics(0).received, m.statistics(1).received), (1, 0));
+}
+
+#[test]
+fn every_target_answering_is_answered_and_ends_at_the_last_reply() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A, C], 1), t0);
+    let a = sends(&mut m, t0).remove(0);
+    let c = sends(&mut m, t0 + ms(10)).remove(0);
+    assert_eq!(c.0, C);
+    assert_eq!(&c.1[..2], &[128, 0]);
+    assert_eq!(&c.1[4..8], &[0x66, 0x66, 0, 1]);
+    m.handle_input(t0 + ms(11), datagram(C, &reply_to(&c.1), t0 + ms(11)));
+    m.handle_input(t0 + ms(12), datagram(A, &reply_to(&a.1), t0 + ms(12)));
+    let kinds: Vec<_> = events(&mut m)
+        .into_iter()
+        .map(|e| match e {
+            MultiEvent::Reply(r) => format!("reply {} {:?}", r.target, r.rtt),
+            MultiEvent::Summary { target, .. } => format!("summary {target}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["reply 1 1ms", "reply 0 12ms", "summary 0", "summary 1"]
+    );
+    assert_eq!(m.poll_timeout(t0 + ms(12)), None);
+    assert_eq!(m.verdict(), Verdict::Answered);
+}
+
+#[test]
+fn duplicates_are_reported_and_other_runs_replies_are_ignored() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A, B], 2), t0);
+    let a = sends(&mut m, t0).remove(0);
+    let reply = reply_to(&a.1);
+    // Another process: another identifier, then another nonce.
+    let mut other_ident = reply.clone();
+    other_ident[4] = 0;
+    let mut other_nonce = reply.clone();
+    other_nonce[8] ^= 0xff;
+    // Our request itself (a raw socket on loopback sees it) is no reply.
+    for bytes in [&other_ident, &other_nonce, &a.1] {
+        m.handle_input(t0 + ms(1), datagram(A, bytes, t0 + ms(1)));
+    }
+    assert_eq!(events(&mut m), []);
+    assert_eq!(m.ignored(), 3);
+    m.handle_input(t0 + ms(2), datagram(A, &reply, t0 + ms(2)));
+    m.handle_input(t0 + ms(3), datagram(A, &reply, t0 + ms(3)));
+    let replies: Vec<_> = events(&mut m)
+        .into_iter()
+        .map(|e| match e {
+            MultiEvent::Reply(r) => (r.rtt, r.duplicate, r.tally.received),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(replies, [(ms(2), false, 1), (ms(3), true, 1)]);
+    assert_eq!(m.statistics(0).duplicates, 1);
+    // After its timeout and the grace, the probe's reply is not matched.
+    sends(&mut m, t0 + ms(10));
+    sends(&mut m, t0 + ms(610));
+    events(&mut m);
+    m.handle_input(t0 + ms(611), datagram(A, &reply, t0 + ms(611)));
+    assert_eq!(m.ignored(), 4);
+}
+
+#[test]
+fn an_icmp_error_is_reported_and_the_probe_still_times_out() {
+    let t0 = Instant::now();
+    let mut c = config(&[A], 2);
+    c.schedule.period = ms(200);
+    let mut m = MultiPing::new(c, t0);
+    let first = sends(&mut m, t0).remove(0);
+    m.handle_input(t0 + ms(1), icmp_error(A, &first.1, t0 + ms(1)));
+    let error = TargetError {
+        target: 0,
+        number: 1,
+        from: ROUTER,
+        version: IpVersion::V4,
+        icmp_type: 3,
+        icmp_code: 13,
+        info: 0,
+    };
+    assert_eq!(events(&mut m), [MultiEvent::Error(error)]);
+    assert_eq!(m.statistics(0).errors, 1);
+    let second = sends(&mut m, t0 + ms(200)).remove(0);
+    // The second probe's error, quoting only 8 bytes: no serial, no match
+    // (the payload is long enough to carry one).
+    m.handle_input(t0 + ms(201), icmp_error(A, &second.1[..8], t0 + ms(201)));
+    assert_eq!(events(&mut m), []);
+    sends(&mut m, t0 + ms(500));
+    sends(&mut m, t0 + ms(700));
+    let t1 = tally(2, &[], t0, t0 + ms(200));
+    assert_eq!(
+        events(&mut m),
+        [
+            MultiEvent::Timeout {
+                target: 0,
+                number: 1,
+                will_retry: false,
+                tally: t1,
+            },
+            MultiEvent::Timeout {
+                target: 0,
+                number: 2,
+                will_retry: false,
+                tally: t1,
+            },
+            MultiEvent::Summary {
+                target: 0,
+                tally: t1,
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_short_payload_is_matched_by_address_and_sequence() {
+    let t0 = Instant::now();
+    let mut short = config(&[A, B], 1);
+    short.payload_len = 4;
+    let mut m = MultiPing::new(short, t0);
+    let a = sends(&mut m, t0).remove(0);
+    assert_eq!(a.1.len(), 12);
+    assert_eq!(&a.1[8..], &[0, 1, 2, 3]);
+    let b = sends(&mut m, t0 + ms(10)).remove(0);
+    // A reply to B's probe from A's address is A's probe 1.
+    m.handle_input(t0 + ms(20), datagram(B, &reply_to(&b.1), t0 + ms(20)));
+    m.handle_input(t0 + ms(21), icmp_error(A, &a.1, t0 + ms(21)));
+    let got: Vec<_> = events(&mut m)
+        .into_iter()
+        .map(|e| match e {
+            MultiEvent::Reply(r) => ("reply", r.target, r.number),
+            MultiEvent::Error(e) => ("error", e.target, e.number),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(got, [("reply", 1, 1), ("error", 0, 1)]);
+}
+
+#[test]
+fn retries_resend_an_unanswered_round() {
+    let t0 = Instant::now();
+    let mut c = config(&[A], 1);
+    c.schedule.retries = 1;
+    let mut m = MultiPing::new(c, t0);
+    let first = sends(&mut m, t0);
+    assert_eq!(first.len(), 1);
+    let resent = sends(&mut m, t0 + ms(500));
+    assert_eq!(resent.len(), 1);
+    assert_eq!(&resent[0].1[4..8], &[0x42, 0x42, 0, 2]);
+    assert_eq!(
+        events(&mut m),
+        [MultiEvent::Timeout {
+            target: 0,
+            number: 1,
+            will_retry: true,
+            tally: tally(1, &[], t0, t0),
+        }]
+    );
+    m.handle_input(
+        t0 + ms(501),
+        datagram(A, &reply_to(&resent[0].1), t0 + ms(501)),
+    );
+    let got = events(&mut m);
+    assert!(matches!(got[0], MultiEvent::Reply(r) if r.number == 2 && r.rtt == ms(1)));
+    assert!(matches!(got[1], MultiEvent::Summary { target: 0, .. }));
+    assert_eq!(m.verdict(), Verdict::Answered);
+}
+
+#[test]
+fn stop_reports_the_summaries_and_status_the_running_tally() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A, B], 3), t0);
+    sends(&mut m, t0);
+    m.handle_signal(t0 + ms(1), Signal::Status);
+    assert_eq!(events(&mut m), [MultiEvent::Status]);
+    assert_eq!(m.tally(0).sent, 1);
+    m.handle_signal(t0 + ms(2), Signal::Stop);
+    assert_eq!(
+        events(&mut m),
+        [
+            MultiEvent::Summary {
+                target: 0,
+                tally: tally(1, &[], t0, t0),
+            },
+            MultiEvent::Summary {
+                target: 1,
+                tally: Tally::default(),
+            },
+        ]
+    );
+    assert_eq!(m.poll_timeout(t0 + ms(2)), None);
+    assert!(sends(&mut m, t0 + ms(10)).is_empty());
+    m.handle_signal(t0 + ms(3), Signal::Status);
+    assert_eq!(events(&mut m), []);
+}
+
+#[test]
+fn the_deadline_ends_the_run_before_its_timeouts() {
+    let t0 = Instant::now();
+    let mut c = config(&[A], 5);
+    c.deadline = Some(ms(1500));
+    let mut m = MultiPing::new(c, t0);
+    sends(&mut m, t0);
+    sends(&mut m, t0 + ms(1000));
+    assert_eq!(m.poll_timeout(t0 + ms(1000)), Some(t0 + ms(1500)));
+    sends(&mut m, t0 + ms(1500));
+    let got = events(&mut m);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(matches!(got[0], MultiEvent::Timeout { number: 1, .. }));
+    assert!(matches!(got[1], MultiEvent::Summary { target: 0, tally } if tally.sent == 2));
+    assert_eq!(m.poll_timeout(t0 + ms(1500)), None);
+}
+
+#[test]
+fn send_failures_are_reported_once_per_target_and_local_errors_name_it() {
+    let t0 = Instant::now();
+    let mut c = config(&[A], 2);
+    c.schedule.period = ms(100);
+    let mut m = MultiPing::new(c, t0);
+    let mut buf = Vec::new();
+    m.handle_timeout(t0);
+    let t = m.poll_transmit(t0, &mut buf).unwrap();
+    let failure = SendFailure {
+        tag: t.tag,
+        dst: A,
+        errno: 101,
+        explained: false,
+    };
+    m.handle_send_failure(t0, failure);
+    m.handle_timeout(t0 + ms(100));
+    let t = m.poll_transmit(t0 + ms(100), &mut buf).unwrap();
+    m.handle_send_failure(
+        t0 + ms(100),
+        SendFailure {
+            tag: t.tag,
+            ..failure
+        },
+    );
+    m.handle_input(
+        t0 + ms(101),
+        Input::SocketError(SocketError {
+            channel: Channel::Icmp,
+            source: ErrorSource::Local,
+            errno: 90,
+            icmp_type: 0,
+            icmp_code: 0,
+            info: 1400,
+            offender: None,
+            dst: Some(A),
+            read_at: t0 + ms(101),
+            original: &buf,
+        }),
+    );
+    assert_eq!(
+        events(&mut m),
+        [
+            MultiEvent::SendFailed {
+                target: 0,
+                errno: 101
+            },
+            MultiEvent::LocalError {
+                target: Some(0),
+                version: IpVersion::V4,
+                errno: 90,
+                info: 1400,
+            },
+        ]
+    );
+    assert_eq!(m.tally(0).sent, 2);
+}
+
+#[test]
+fn bytes_that_are_no_icmp_are_ignored() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A], 1), t0);
+    sends(&mut m, t0);
+    for bytes in [&[][..], &[0, 0, 0], &[0; 7], &[3, 1, 0, 0, 0, 0, 0, 0]] {
+        m.handle_input(t0, datagram(A, bytes, t0));
+        m.handle_input(t0, icmp_error(A, bytes, t0));
+    }
+    assert_eq!(events(&mut m), []);
+    assert_eq!(m.ignored(), 8);
+}
