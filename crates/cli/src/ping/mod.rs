@@ -4,7 +4,6 @@
 //! options into a plan and drives them.
 
 mod args;
-mod echo;
 mod iputils;
 mod multi;
 mod probe;
@@ -12,19 +11,15 @@ mod report;
 mod single;
 mod targets;
 
-use std::io;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use icmpkit_net::{IcmpSocket, PmtuMode, SocketChoice};
-use icmpkit_proto::ping::{PingConfig, PingSession};
+use icmpkit_net::{PmtuMode, SocketChoice};
+use icmpkit_proto::ping::PingConfig;
 use icmpkit_wire::IpVersion;
 
 pub use args::Args;
-use report::{Json, Reporter, Text};
 use targets::Target;
 
 /// The run, validated: what every part of the loop needs to know.
@@ -206,49 +201,6 @@ impl Plan {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(config)
     }
-
-    /// Opens and sets up the socket for `version`.
-    fn open_socket(&self, version: IpVersion) -> Result<IcmpSocket> {
-        let socket = IcmpSocket::open(version, self.socket)?;
-        socket.set_recv_errors(true)?;
-        socket.set_recv_ttl(true)?;
-        if !self.user_latency {
-            socket.set_timestamps(true)?;
-        }
-        if let Some(ttl) = self.ttl {
-            socket.set_ttl(ttl)?;
-        }
-        if let Some(tos) = self.tos {
-            socket.set_tos(tos)?;
-        }
-        if let Some(mode) = self.pmtu {
-            socket.set_pmtu_mode(mode)?;
-        }
-        if let Some(mark) = self.mark {
-            socket.set_mark(mark)?;
-        }
-        if let Some(name) = self.interface.as_deref() {
-            match name.parse::<std::net::IpAddr>() {
-                Ok(addr) => socket.bind_source(addr)?,
-                Err(_) => socket
-                    .bind_device(name)
-                    .map_err(|e| anyhow::anyhow!("SO_BINDTODEVICE {name}: {e}"))?,
-            }
-        }
-        if socket.kind() == icmpkit_net::SocketKind::Dgram && socket.dgram_ident().is_none() {
-            // A ping socket gets its identifier when bound.
-            let any = match version {
-                IpVersion::V4 => std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-                IpVersion::V6 => std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-            };
-            socket.bind_source(any)?;
-        }
-        if socket.kind() == icmpkit_net::SocketKind::Raw {
-            socket.accept_only_replies_and_errors()?;
-        }
-        socket.set_nonblocking(true)?;
-        Ok(socket)
-    }
 }
 
 /// 64 random bits for the per-run nonce and the raw identifier.
@@ -272,57 +224,5 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if plan.targets.len() > 1 {
         return multi::run(&plan);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let status = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .context("installing signal handlers")?;
-    }
-    signal_hook::flag::register(signal_hook::consts::SIGQUIT, Arc::clone(&status))
-        .context("installing signal handlers")?;
-    let signals = single::Signals { stop, status };
-    let target = &plan.targets[0];
-    let version = if target.addr.is_ipv4() {
-        IpVersion::V4
-    } else {
-        IpVersion::V6
-    };
-    let privileged = privileged();
-    let socket = plan.open_socket(version)?;
-    // Sockets are open: keep no capability longer than needed.
-    icmpkit_net::privilege::drop_raw_capability().context("dropping CAP_NET_RAW")?;
-    let nonce = random_u64();
-    let ident = single::ident_for(&socket, u16::try_from(nonce >> 48).unwrap_or(0))?;
-    let config = plan.config(version, ident, nonce, privileged)?;
-    let session = PingSession::new(config, Instant::now());
-    let source = match plan.interface.as_deref() {
-        None => None,
-        Some(given) => Some(match given.parse::<std::net::IpAddr>() {
-            Ok(addr) => (addr, ""),
-            Err(_) => (
-                icmpkit_net::source_address_for(target.addr, Some(given))
-                    .with_context(|| format!("no source address on {given} for {}", target.addr))?,
-                given,
-            ),
-        }),
-    };
-    let header = iputils::header(&target.name, target.addr, plan.size, 0, source);
-    let stdout = io::stdout();
-    let mut reporter: Box<dyn Reporter> = if plan.json {
-        Box::new(Json { out: stdout.lock() })
-    } else {
-        Box::new(Text {
-            out: stdout.lock(),
-            quiet: plan.quiet,
-            flood: plan.flood,
-            timestamps: plan.timestamps,
-            verbose: plan.verbose,
-            names: report::SenderNames::new(
-                plan.numeric || target.name.parse::<std::net::IpAddr>().is_ok(),
-            ),
-        })
-    };
-    reporter.start(&header)?;
-    let code = single::run(&plan, target, &socket, session, reporter.as_mut(), &signals)?;
-    Ok(ExitCode::from(code))
+    single::run(&plan)
 }

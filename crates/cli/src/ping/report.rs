@@ -10,6 +10,8 @@ use icmpkit_wire::IpVersion;
 use serde_json::{Value, json};
 
 use super::iputils;
+use crate::json_lines::JsonLines;
+use crate::names::Names;
 
 /// A reply as the reporters need it.
 pub struct Reply<'a> {
@@ -98,46 +100,9 @@ pub struct Text<W: Write> {
     pub timestamps: bool,
     /// -v: identifiers on reply lines.
     pub verbose: bool,
-    /// How senders are printed.
-    pub names: SenderNames,
-}
-
-/// How a sender is printed: the address, or `name (address)` when reverse
-/// lookups are wanted (not -n, target named by host name) and one finds a
-/// name. Only printed lines pay for it, and as iputils does, the last
-/// answer is kept, so a steady run looks its one sender up once.
-#[derive(Debug, Default)]
-pub struct SenderNames {
-    numeric: bool,
-    last: Option<(IpAddr, String)>,
-}
-
-impl SenderNames {
-    /// Names looked up unless `numeric`.
-    pub fn new(numeric: bool) -> Self {
-        Self {
-            numeric,
-            last: None,
-        }
-    }
-
-    /// The printed form of `addr`.
-    fn text(&mut self, addr: IpAddr) -> String {
-        if let Some((last, text)) = &self.last
-            && *last == addr
-        {
-            return text.clone();
-        }
-        let text = match (!self.numeric)
-            .then(|| icmpkit_net::reverse_lookup(addr))
-            .flatten()
-        {
-            Some(name) => format!("{name} ({addr})"),
-            None => addr.to_string(),
-        };
-        self.last = Some((addr, text.clone()));
-        text
-    }
+    /// How senders are printed: `name (address)` when reverse lookups
+    /// are on (not -n, target named by host name) and find a name.
+    pub names: Names,
 }
 
 impl<W: Write> Text<W> {
@@ -175,7 +140,7 @@ impl<W: Write> Reporter for Text<W> {
             self.out.write_all(b"\x08 \x08")?;
             return self.out.flush();
         }
-        let from = self.names.text(r.from);
+        let from = self.names.sender(r.from);
         let line = iputils::reply(&iputils::ReplyLine {
             bytes: r.bytes,
             from: &from,
@@ -198,7 +163,7 @@ impl<W: Write> Reporter for Text<W> {
             return self.out.flush();
         }
         let text = iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info);
-        let from = self.names.text(e.from);
+        let from = self.names.sender(e.from);
         self.line(&iputils::error(&from, e.seq, &text))
     }
 
@@ -237,19 +202,17 @@ impl<W: Write> Reporter for Text<W> {
     }
 }
 
-/// JSON lines: `reply`, `error`, `timeout`-free (losses show in the
-/// summary), `summary`, each with a `type`; numbers are numbers and a
-/// missing value is null.
+/// JSON lines (the schema is in `crate::json_lines`): `reply`, `error`,
+/// `timeout` (-O), `summary`; numbers are numbers and a missing value is
+/// null.
 pub struct Json<W: Write> {
     /// Where objects go.
     pub out: W,
 }
 
 impl<W: Write> Json<W> {
-    fn emit(&mut self, value: &Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, value)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+    fn emit(&mut self, record_type: &str, fields: Value) -> io::Result<()> {
+        JsonLines::new(&mut self.out).emit(record_type, fields)
     }
 }
 
@@ -269,47 +232,51 @@ impl<W: Write> Reporter for Json<W> {
     }
 
     fn reply(&mut self, r: &Reply<'_>) -> io::Result<()> {
-        self.emit(&json!({
-            "type": "reply",
-            "target": r.target,
-            "from": r.from.to_string(),
-            "seq": r.seq,
-            "bytes": r.bytes,
-            "ttl": r.ttl,
-            "rtt_ms": r.rtt_micros.map(ms),
-            "duplicate": r.duplicate,
-            "truncated": r.truncated,
-        }))
+        self.emit(
+            "reply",
+            json!({
+                "target": r.target,
+                "from": r.from.to_string(),
+                "seq": r.seq,
+                "ident": r.ident,
+                "bytes": r.bytes,
+                "ttl": r.ttl,
+                "rtt_ms": r.rtt_micros.map(ms),
+                "duplicate": r.duplicate,
+                "truncated": r.truncated,
+            }),
+        )
     }
 
     fn error(&mut self, e: &ErrorReport<'_>) -> io::Result<()> {
-        self.emit(&json!({
-            "type": "error",
+        self.emit("error", json!({
             "target": e.target,
             "from": e.from.to_string(),
             "seq": e.seq,
             "icmp_type": e.icmp_type,
             "icmp_code": e.icmp_code,
             "mtu": matches!((e.version, e.icmp_type, e.icmp_code), (IpVersion::V4, 3, 4) | (IpVersion::V6, 2, _)).then_some(e.info),
-            "text": iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info),
+            "message": iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info),
         }))
     }
 
     fn local_error(&mut self, target: &str, version: IpVersion, mtu: u32) -> io::Result<()> {
-        self.emit(&json!({
-            "type": "error",
-            "target": target,
-            "from": null,
-            "seq": null,
-            "icmp_type": null,
-            "icmp_code": null,
-            "mtu": mtu,
-            "text": iputils::local_message_too_long(version, mtu),
-        }))
+        self.emit(
+            "error",
+            json!({
+                "target": target,
+                "from": null,
+                "seq": null,
+                "icmp_type": null,
+                "icmp_code": null,
+                "mtu": mtu,
+                "message": iputils::local_message_too_long(version, mtu),
+            }),
+        )
     }
 
     fn no_answer_yet(&mut self, target: &str, seq: u16) -> io::Result<()> {
-        self.emit(&json!({"type": "timeout", "target": target, "seq": seq}))
+        self.emit("timeout", json!({"target": target, "seq": seq}))
     }
 
     fn status(&mut self, _stats: &Statistics) -> io::Result<()> {
@@ -320,24 +287,26 @@ impl<W: Write> Reporter for Json<W> {
         let s = end.stats;
         let rtt = s.rtt();
         let pct = s.percentiles();
-        self.emit(&json!({
-            "type": "summary",
-            "target": end.target,
-            "addr": end.addr.to_string(),
-            "transmitted": s.transmitted,
-            "received": s.received,
-            "duplicates": s.duplicates,
-            "errors": s.errors,
-            "loss_percent": s.loss_percent(),
-            "time_ms": end.time_ms,
-            "rtt_min_ms": rtt.map(|r| ms(r.min_us)),
-            "rtt_avg_ms": rtt.map(|r| ms(r.avg_us)),
-            "rtt_max_ms": rtt.map(|r| ms(r.max_us)),
-            "rtt_mdev_ms": rtt.map(|r| ms(r.mdev_us)),
-            "rtt_p50_ms": pct.map(|p| ms(p.p50_us)),
-            "rtt_p90_ms": pct.map(|p| ms(p.p90_us)),
-            "rtt_p99_ms": pct.map(|p| ms(p.p99_us)),
-            "jitter_ms": s.jitter_us().map(ms),
-        }))
+        self.emit(
+            "summary",
+            json!({
+                "target": end.target,
+                "address": end.addr.to_string(),
+                "transmitted": s.transmitted,
+                "received": s.received,
+                "duplicates": s.duplicates,
+                "errors": s.errors,
+                "loss_percent": s.loss_percent(),
+                "time_ms": end.time_ms,
+                "rtt_min_ms": rtt.map(|r| ms(r.min_us)),
+                "rtt_avg_ms": rtt.map(|r| ms(r.avg_us)),
+                "rtt_max_ms": rtt.map(|r| ms(r.max_us)),
+                "rtt_mdev_ms": rtt.map(|r| ms(r.mdev_us)),
+                "rtt_p50_ms": pct.map(|p| ms(p.p50_us)),
+                "rtt_p90_ms": pct.map(|p| ms(p.p90_us)),
+                "rtt_p99_ms": pct.map(|p| ms(p.p99_us)),
+                "jitter_ms": s.jitter_us().map(ms),
+            }),
+        )
     }
 }

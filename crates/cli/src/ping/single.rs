@@ -1,263 +1,182 @@
-//! One target, iputils-style: open the socket, drive the sans-IO session
-//! (`icmpkit_proto::ping::PingSession`) with real time, and report.
+//! One target, iputils-style: describe the socket
+//! ([`icmpkit_driver::real::SocketPlan`]), open it, build the sans-IO
+//! machine ([`icmpkit_proto::ping::Ping`]), let the shared loop
+//! ([`icmpkit_driver::drive`]) run it, and render its events with the
+//! reporters (iputils' text or JSON lines).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::io;
+use std::net::IpAddr;
+use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use icmpkit_net::{EMSGSIZE, IcmpSocket, SocketKind};
-use icmpkit_proto::ping::{PingSession, ReplyOutcome};
+use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
+use icmpkit_driver::{Signals as DriverSignals, Transport, drive};
+use icmpkit_net::{EMSGSIZE, SocketKind};
+use icmpkit_proto::machine::Verdict;
+use icmpkit_proto::ping::{Ping, PingEvent, PingOptions};
 use icmpkit_wire::IpVersion;
 
-use super::Plan;
-use super::echo;
-use super::report::{End, ErrorReport, Reply, Reporter};
+use super::report::{End, ErrorReport, Json, Reply, Reporter, Text};
 use super::targets::Target;
+use super::{Plan, iputils};
+use crate::exit::Exit;
+use crate::names::Names;
 
-/// Signals the loop watches.
-pub struct Signals {
-    /// SIGINT / SIGTERM: stop and print the summary.
-    pub stop: Arc<AtomicBool>,
-    /// SIGQUIT: print running statistics.
-    pub status: Arc<AtomicBool>,
-}
-
-/// The state of one run besides the session: buffers and what -O needs.
-struct Run<'a> {
-    plan: &'a Plan,
-    target: &'a Target,
-    socket: &'a IcmpSocket,
-    version: IpVersion,
-    err_buf: Vec<u8>,
-    /// The last probe sent (number, seq) and whether it was answered.
-    last_sent: Option<(u64, u16)>,
-    answered_last: bool,
-}
-
-impl Run<'_> {
-    /// Reads every queued error (ICMP errors about our probes, local
-    /// errors); returns how many there were.
-    fn drain_errors(
-        &mut self,
-        session: &mut PingSession,
-        reporter: &mut dyn Reporter,
-    ) -> Result<usize> {
-        let mut seen = 0;
-        while let Some(queued) = self
-            .socket
-            .recv_error(&mut self.err_buf)
-            .context("reading the error queue")?
-        {
-            seen += 1;
-            match queued.origin {
-                icmpkit_net::ErrorOrigin::Local => {
-                    session.on_local_error();
-                    if queued.errno == EMSGSIZE {
-                        reporter.local_error(&self.target.name, self.version, queued.info)?;
-                    } else {
-                        eprintln!("ping: local error: {}", queued.os_error());
-                    }
-                }
-                icmpkit_net::ErrorOrigin::Icmp | icmpkit_net::ErrorOrigin::Icmp6 => {
-                    let Some((ident, seq, data)) = echo::fields(
-                        self.version,
-                        queued.original(&self.err_buf),
-                        echo::Kind::Request,
-                    ) else {
-                        continue;
-                    };
-                    let from = queued.offender.unwrap_or(self.target.addr);
-                    let event = session.on_error(
-                        Instant::now(),
-                        from,
-                        queued.icmp_type,
-                        queued.icmp_code,
-                        queued.info,
-                        ident,
-                        seq,
-                        data,
-                    );
-                    if let Some(event) = event {
-                        if self.last_sent.is_some_and(|(n, _)| n == event.number) {
-                            self.answered_last = true;
-                        }
-                        reporter.error(&ErrorReport {
-                            target: &self.target.name,
-                            from,
-                            seq: event.seq,
-                            version: self.version,
-                            icmp_type: queued.icmp_type,
-                            icmp_code: queued.icmp_code,
-                            info: queued.info,
-                        })?;
-                    }
-                }
-                icmpkit_net::ErrorOrigin::Other(_) => {}
-            }
+/// The socket one target needs: an ICMP socket of `version` with the
+/// options of `plan`.
+fn socket_plan(plan: &Plan, version: IpVersion) -> SocketPlan {
+    let mut options = SocketOptions::receiving();
+    options.timestamps = !plan.user_latency;
+    options.ttl = plan.ttl;
+    options.tos = plan.tos;
+    options.pmtu = plan.pmtu;
+    options.mark = plan.mark;
+    if let Some(given) = plan.interface.as_deref() {
+        match given.parse::<IpAddr>() {
+            Ok(addr) => options.source = Some(addr),
+            Err(_) => options.device = Some(given.to_owned()),
         }
-        Ok(seen)
     }
-
-    /// Reads every waiting reply. A pending socket error (the kernel
-    /// reports queued ICMP errors through `recvmsg` too) sends us to the
-    /// error queue.
-    fn drain_replies(
-        &mut self,
-        session: &mut PingSession,
-        reporter: &mut dyn Reporter,
-        buf: &mut [u8],
-    ) -> Result<()> {
-        // Stop once the run is over, as iputils does: a duplicate of the
-        // last reply that is still queued is not counted.
-        while !session.is_finished(Instant::now()) {
-            let received = match self.socket.try_recv(buf) {
-                Ok(Some(r)) => r,
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    if self.drain_errors(session, reporter)? == 0 {
-                        return Err(e).context("recvmsg");
-                    }
-                    continue;
-                }
-            };
-            let clocks = icmpkit_net::Clocks::read();
-            let now = clocks.now;
-            let Some((ident, seq, data)) =
-                echo::fields(self.version, received.icmp(buf), echo::Kind::Reply)
-            else {
-                continue;
-            };
-            let kernel = if self.plan.user_latency {
-                None
-            } else {
-                clocks.kernel_instant(received.kernel_time)
-            };
-            if let ReplyOutcome::Reply(event) =
-                session.on_echo_reply(now, received.from, ident, seq, data, received.ttl, kernel)
-            {
-                if self.last_sent.is_some_and(|(n, _)| n == event.number) {
-                    self.answered_last = true;
-                }
-                reporter.reply(&Reply {
-                    target: &self.target.name,
-                    from: event.from,
-                    seq: event.seq,
-                    ident,
-                    bytes: event.bytes,
-                    ttl: event.ttl,
-                    rtt_micros: event
-                        .rtt_known
-                        .then(|| u64::try_from(event.rtt.as_micros()).unwrap_or(u64::MAX)),
-                    duplicate: event.duplicate,
-                    truncated: event.truncated,
-                })?;
-                // Nothing more is expected: back to sending without another
-                // read that would only say "nothing waiting" (iputils does
-                // the same; a late duplicate waits for the next wake-up).
-                if session.in_flight() == 0 {
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends every probe that is due.
-    fn send_due(
-        &mut self,
-        session: &mut PingSession,
-        reporter: &mut dyn Reporter,
-        buf: &mut [u8],
-    ) -> Result<()> {
-        while let Some(probe) = session.build_echo(Instant::now(), buf) {
-            if self.plan.report_outstanding
-                && !self.answered_last
-                && let Some((_, seq)) = self.last_sent
-            {
-                reporter.no_answer_yet(&self.target.name, seq)?;
-            }
-            self.last_sent = Some((probe.number, probe.seq));
-            self.answered_last = false;
-            match self.socket.send_to(&buf[..probe.len], self.target.addr) {
-                Ok(_) => reporter.sent()?,
-                // A refused send (the path MTU is smaller, the route is
-                // gone) leaves its reason in the error queue, as iputils
-                // reads it; only an unexplained failure is reported here.
-                Err(e) => {
-                    if self.drain_errors(session, reporter)? == 0 {
-                        eprintln!("ping: sendmsg: {e}");
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Runs one target to its end; returns iputils' exit code (0 or 1).
-pub fn run(
-    plan: &Plan,
-    target: &Target,
-    socket: &IcmpSocket,
-    mut session: PingSession,
-    reporter: &mut dyn Reporter,
-    signals: &Signals,
-) -> Result<u8> {
-    let version = socket.version();
-    let mut send_buf = vec![0u8; session.config().echo_len()];
-    let mut recv_buf = vec![0u8; 65_536 + 128];
-    let mut run = Run {
-        plan,
-        target,
-        socket,
+    SocketPlan::new().with(
         version,
-        err_buf: vec![0u8; 65_536 + 128],
-        last_sent: None,
-        answered_last: true,
-    };
-    loop {
-        if signals.stop.load(Ordering::Relaxed) || session.is_finished(Instant::now()) {
-            break;
-        }
-        if signals.status.swap(false, Ordering::Relaxed) {
-            reporter.status(session.statistics())?;
-        }
-        run.send_due(&mut session, reporter, &mut send_buf)?;
-        let now = Instant::now();
-        let Some(wake) = session.next_wakeup(now) else {
-            break;
-        };
-        // Wake at least every 200 ms to notice signals.
-        let wait = wake
-            .saturating_duration_since(now)
-            .min(Duration::from_millis(200));
-        let ready = socket.wait(wait).context("poll")?;
-        if ready.readable {
-            run.drain_replies(&mut session, reporter, &mut recv_buf)?;
-        }
-        if ready.error {
-            run.drain_errors(&mut session, reporter)?;
-        }
-    }
-    let time_ms = u64::try_from(session.summary_time_ms()).unwrap_or(u64::MAX);
-    reporter.end(&End {
-        target: &target.name,
-        addr: target.addr,
-        stats: session.statistics(),
-        time_ms,
-        ipg_micros: session.ipg_us(),
-    })?;
-    Ok(u8::try_from(session.exit_code()).unwrap_or(1))
+        FamilyPlan::icmp(IcmpPlan::new(plan.socket, options)),
+    )
 }
 
-/// Which identifier the session must use: a raw socket's is ours to pick;
-/// a datagram socket's is the port the kernel gave it.
-pub fn ident_for(socket: &IcmpSocket, random: u16) -> Result<u16> {
-    match socket.kind() {
-        SocketKind::Raw => Ok(random),
-        SocketKind::Dgram => socket
-            .dgram_ident()
-            .context("the kernel assigned no identifier to the ping socket"),
+/// The source address the header names with -I: the address given, or
+/// the interface's address towards the target.
+fn header_source<'a>(plan: &'a Plan, target: &Target) -> Result<Option<(IpAddr, &'a str)>> {
+    let Some(given) = plan.interface.as_deref() else {
+        return Ok(None);
+    };
+    Ok(Some(match given.parse::<IpAddr>() {
+        Ok(addr) => (addr, ""),
+        Err(_) => (
+            icmpkit_net::source_address_for(target.addr, Some(given))
+                .with_context(|| format!("no source address on {given} for {}", target.addr))?,
+            given,
+        ),
+    }))
+}
+
+/// Runs `icmpkit ping` for the one target of `plan`.
+pub fn run(plan: &Plan) -> Result<ExitCode> {
+    let target = &plan.targets[0];
+    let version = icmpkit_proto::machine::version_of(target.addr);
+    let privileged = super::privileged();
+    let signals = DriverSignals::install().context("installing signal handlers")?;
+    // Opens the socket and drops CAP_NET_RAW.
+    let mut transport = RealTransport::open(&socket_plan(plan, version))?;
+    let nonce = super::random_u64();
+    let ident = match transport.icmp_kind(version) {
+        Some(SocketKind::Dgram) => transport
+            .dgram_ident(version)
+            .context("the kernel assigned no identifier to the ping socket")?,
+        _ => u16::try_from(nonce >> 48).unwrap_or(0),
+    };
+    let config = plan.config(version, ident, nonce, privileged)?;
+    let options = PingOptions {
+        report_outstanding: plan.report_outstanding,
+        user_latency: plan.user_latency,
+    };
+    let mut machine = Ping::new(config, target.addr, options, transport.now());
+    let header = iputils::header(
+        &target.name,
+        target.addr,
+        plan.size,
+        0,
+        header_source(plan, target)?,
+    );
+    let stdout = io::stdout();
+    let mut reporter: Box<dyn Reporter> = if plan.json {
+        Box::new(Json { out: stdout.lock() })
+    } else {
+        Box::new(Text {
+            out: stdout.lock(),
+            quiet: plan.quiet,
+            flood: plan.flood,
+            timestamps: plan.timestamps,
+            verbose: plan.verbose,
+            names: Names::new(plan.numeric || target.name.parse::<IpAddr>().is_ok()),
+        })
+    };
+    reporter.start(&header)?;
+    let verdict = run_machine(
+        &mut machine,
+        &mut transport,
+        &signals,
+        target,
+        reporter.as_mut(),
+    )?;
+    Ok(Exit::from(verdict).into())
+}
+
+/// Drives `machine` over `transport` to its end, rendering every event
+/// on `reporter`; the verdict is iputils' exit status.
+pub fn run_machine<T: Transport + ?Sized>(
+    machine: &mut Ping,
+    transport: &mut T,
+    signals: &DriverSignals,
+    target: &Target,
+    reporter: &mut dyn Reporter,
+) -> Result<Verdict> {
+    let verdict = drive(machine, transport, signals, |machine, event| {
+        render(reporter, target, machine, event)
+    })?;
+    Ok(verdict)
+}
+
+/// Shows one event of a run on `reporter`.
+fn render(
+    reporter: &mut dyn Reporter,
+    target: &Target,
+    machine: &Ping,
+    event: PingEvent,
+) -> io::Result<()> {
+    let version = machine.config().version;
+    match event {
+        PingEvent::Sent(_) => reporter.sent(),
+        PingEvent::NoAnswerYet { seq } => reporter.no_answer_yet(&target.name, seq),
+        PingEvent::Reply(reply) => reporter.reply(&Reply {
+            target: &target.name,
+            from: reply.from,
+            seq: reply.seq,
+            ident: machine.config().ident,
+            bytes: reply.bytes,
+            ttl: reply.ttl,
+            rtt_micros: reply
+                .rtt_known
+                .then(|| u64::try_from(reply.rtt.as_micros()).unwrap_or(u64::MAX)),
+            duplicate: reply.duplicate,
+            truncated: reply.truncated,
+        }),
+        PingEvent::Error(error) => reporter.error(&ErrorReport {
+            target: &target.name,
+            from: error.from,
+            seq: error.seq,
+            version,
+            icmp_type: error.icmp_type,
+            icmp_code: error.icmp_code,
+            info: error.info,
+        }),
+        PingEvent::LocalError { errno, info } if errno == EMSGSIZE => {
+            reporter.local_error(&target.name, version, info)
+        }
+        PingEvent::LocalError { errno, .. } => {
+            eprintln!("ping: local error: {}", io::Error::from_raw_os_error(errno));
+            Ok(())
+        }
+        PingEvent::SendFailed { errno, .. } => {
+            eprintln!("ping: sendmsg: {}", io::Error::from_raw_os_error(errno));
+            Ok(())
+        }
+        PingEvent::Status(statistics) => reporter.status(&statistics),
+        PingEvent::End(summary) => reporter.end(&End {
+            target: &target.name,
+            addr: target.addr,
+            stats: &summary.statistics,
+            time_ms: summary.time_ms,
+            ipg_micros: summary.ipg_us,
+        }),
     }
 }
