@@ -78,6 +78,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let options = PingOptions {
         report_outstanding: plan.report_outstanding,
         user_latency: plan.user_latency,
+        hop_limit: plan.ttl,
     };
     let mut machine = Ping::new(config, target.addr, options, transport.now());
     let header = iputils::header(
@@ -180,3 +181,6 @@ fn render(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -47,6 +47,8 @@ pub struct PingOptions {
     /// -U: time replies by when the driver read them, not by the kernel's
     /// receive timestamp.
     pub user_latency: bool,
+    /// -t: the TTL / hop limit of every probe; `None` keeps the socket's.
+    pub hop_limit: Option<u8>,
 }
 
 /// How a run ended, for the summary and the exit status.
@@ -270,7 +272,7 @@ impl Machine for Ping {
         Some(Transmit {
             channel: Channel::Icmp,
             dst: self.target,
-            hop_limit: None,
+            hop_limit: self.options.hop_limit,
             tag: probe.number,
         })
     }

@@ -185,6 +185,18 @@ fn a_reply_is_timed_by_the_kernel_clock() {
 }
 
 #[test]
+fn every_probe_carries_the_hop_limit_asked_for() {
+    let options = PingOptions {
+        hop_limit: Some(3),
+        ..PingOptions::default()
+    };
+    let mut b = Bench::new(config(), options);
+    let mut buf = Vec::new();
+    let t = b.ping.poll_transmit(b.at(0), &mut buf).unwrap();
+    assert_eq!(t.hop_limit, Some(3));
+}
+
+#[test]
 fn with_user_latency_a_reply_is_timed_when_read() {
     let options = PingOptions {
         user_latency: true,

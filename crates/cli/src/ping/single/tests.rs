@@ -1,0 +1,156 @@
+//! One-target ping end to end over the simulated network: the machine,
+//! the driver and the iputils renderer, on a virtual clock, without root.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use icmpkit_driver::sim::{ErrorDelivery, Host, Link, Network, Route, Router};
+use icmpkit_proto::ping::PingConfig;
+
+use super::*;
+
+const ANSWERS: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
+const LOSSY: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 1);
+const SILENT: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 9);
+const ROUTER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 254);
+
+/// The local host 10.0.0.1 and a router 10.0.0.254 one millisecond away:
+/// behind it 10.0.1.1 answers over another millisecond (a round trip of
+/// 4 ms) and the rest of 10.0.1.0/24 is silent; 10.0.2.1 answers over a
+/// link that loses 30% of the crossings. Errors come as a raw ICMP socket
+/// with `IP_RECVERR` sees them: as datagrams and queued.
+fn network() -> Network {
+    let mut net = Network::builder()
+        .local(Ipv4Addr::new(10, 0, 0, 1))
+        .errors(ErrorDelivery::Both)
+        .seed(3);
+    let router = net.router(Router::new(ROUTER));
+    net.route(
+        Route::to(Ipv4Addr::new(10, 0, 1, 0), 24)
+            .hop(router, Link::ms(1))
+            .last_link(Link::ms(1))
+            .host(ANSWERS, Host::answering())
+            .every_host(Host::silent()),
+    );
+    net.route(
+        Route::to(Ipv4Addr::new(10, 0, 2, 0), 24)
+            .hop(router, Link::ms(1))
+            .last_link(Link::ms(1).loss(0.3))
+            .every_host(Host::answering()),
+    );
+    net.build().expect("a valid network")
+}
+
+/// What a run printed and how it ended.
+struct Run {
+    stdout: String,
+    verdict: Verdict,
+    /// Virtual time from the start to the end of the run.
+    elapsed: std::time::Duration,
+}
+
+/// Pings `target` over the simulated network with `-c count` and the
+/// options in `options`, printing as iputils (numeric).
+fn ping(target: Ipv4Addr, count: u64, options: PingOptions) -> Run {
+    let mut net = network();
+    let addr = IpAddr::V4(target);
+    let target = Target {
+        name: addr.to_string(),
+        addr,
+    };
+    let mut config = PingConfig::new(IpVersion::V4, 0x4242, 0x0123_4567_89ab_cdef);
+    config.count = Some(count);
+    let mut machine = Ping::new(config, addr, options, net.start());
+    let mut out = Vec::new();
+    let mut reporter = Text {
+        out: &mut out,
+        quiet: false,
+        flood: false,
+        timestamps: false,
+        verbose: false,
+        names: Names::new(true),
+    };
+    let verdict = run_machine(
+        &mut machine,
+        &mut net,
+        &DriverSignals::none(),
+        &target,
+        &mut reporter,
+    )
+    .expect("the simulated run");
+    Run {
+        stdout: String::from_utf8(out).unwrap(),
+        verdict,
+        elapsed: net.elapsed(),
+    }
+}
+
+#[test]
+fn replies_with_known_round_trips_print_as_iputils() {
+    let run = ping(ANSWERS, 3, PingOptions::default());
+    assert_eq!(
+        run.stdout,
+        "\
+64 bytes from 10.0.1.1: icmp_seq=1 ttl=63 time=4.00 ms
+64 bytes from 10.0.1.1: icmp_seq=2 ttl=63 time=4.00 ms
+64 bytes from 10.0.1.1: icmp_seq=3 ttl=63 time=4.00 ms
+
+--- 10.0.1.1 ping statistics ---
+3 packets transmitted, 3 received, 0% packet loss, time 2000ms
+rtt min/avg/max/mdev = 4.000/4.000/4.000/0.000 ms
+"
+    );
+    assert_eq!(run.verdict, Verdict::Answered);
+    // The run ends with the third reply.
+    assert_eq!(run.elapsed, std::time::Duration::from_millis(2004));
+}
+
+#[test]
+fn a_lost_probe_shows_in_the_summary_only() {
+    let run = ping(LOSSY, 6, PingOptions::default());
+    assert_eq!(
+        run.stdout,
+        "\
+64 bytes from 10.0.2.1: icmp_seq=2 ttl=63 time=4.00 ms
+64 bytes from 10.0.2.1: icmp_seq=6 ttl=63 time=4.00 ms
+
+--- 10.0.2.1 ping statistics ---
+6 packets transmitted, 2 received, 66.6667% packet loss, time 5000ms
+rtt min/avg/max/mdev = 4.000/4.000/4.000/0.000 ms
+"
+    );
+    assert_eq!(run.verdict, Verdict::Answered);
+}
+
+#[test]
+fn a_silent_target_waits_the_linger_and_exits_1() {
+    let run = ping(SILENT, 2, PingOptions::default());
+    assert_eq!(
+        run.stdout,
+        "\n--- 10.0.1.9 ping statistics ---\n\
+2 packets transmitted, 0 received, 100% packet loss, time 1000ms\n\n"
+    );
+    assert_eq!(run.verdict, Verdict::Unanswered);
+    // The second probe at 1 s, then iputils' 10 s linger.
+    assert_eq!(run.elapsed, std::time::Duration::from_secs(11));
+}
+
+#[test]
+fn ttl_1_gets_time_exceeded_from_the_router() {
+    let options = PingOptions {
+        hop_limit: Some(1),
+        ..PingOptions::default()
+    };
+    let run = ping(ANSWERS, 2, options);
+    assert_eq!(
+        run.stdout,
+        "\
+From 10.0.0.254 icmp_seq=1 Time to live exceeded
+From 10.0.0.254 icmp_seq=2 Time to live exceeded
+
+--- 10.0.1.1 ping statistics ---
+2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1000ms
+
+"
+    );
+    assert_eq!(run.verdict, Verdict::Unanswered);
+}
