@@ -73,10 +73,10 @@ pub fn run(plan: &Plan, mut probing: Probing) -> Result<()> {
 /// One hop as traceroute prints it: ` 3  addr  0.211 ms  addr2  0.3 ms *`,
 /// with annotations after times and notes (extensions, rewrites, rate
 /// limiting) on indented lines below.
-fn hop_text(plan: &Plan, hop: &Hop<'_>, names: &mut Names) -> String {
+fn hop_text(plan: &Plan, hop: &Hop, names: &mut Names) -> String {
     let mut line = format!("{:2} ", hop.ttl);
     let mut previous = None;
-    for probe in hop.probes {
+    for probe in &hop.probes {
         match probe {
             ProbeState::Answered(a) => {
                 if previous != Some(a.from) {
@@ -112,7 +112,7 @@ fn hop_text(plan: &Plan, hop: &Hop<'_>, names: &mut Names) -> String {
     line
 }
 
-fn hop_json(plan: &Plan, hop: &Hop<'_>, names: &mut Names) -> serde_json::Value {
+fn hop_json(plan: &Plan, hop: &Hop, names: &mut Names) -> serde_json::Value {
     let probes: Vec<_> = hop
         .probes
         .iter()
