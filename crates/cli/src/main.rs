@@ -3,9 +3,14 @@
 //! dispatches and maps errors to exit codes (0 success, 1 "not everything
 //! answered" where a command has that notion, 2 usage or system error).
 
+mod args;
 mod decode;
+mod exit;
 mod explain;
 mod input;
+mod json_lines;
+#[allow(dead_code)] // the renderers move onto it with the engine issue
+mod names;
 mod ping;
 mod sweep;
 mod text;
@@ -58,7 +63,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("icmpkit: {error:#}");
-            ExitCode::from(2)
+            ExitCode::from(exit::ERROR)
         }
     }
 }

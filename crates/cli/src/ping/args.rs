@@ -71,12 +71,9 @@ pub struct Args {
     /// `SO_MARK` for the probes.
     #[arg(short = 'm', value_name = "MARK")]
     pub mark: Option<String>,
-    /// IPv4 only.
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only.
-    #[arg(short = '6')]
-    pub ipv6: bool,
+    /// `-4` / `-6`.
+    #[command(flatten)]
+    pub family: crate::args::FamilyArgs,
     /// Measure user-to-user time (no kernel receive timestamps).
     #[arg(short = 'U')]
     pub user_latency: bool,

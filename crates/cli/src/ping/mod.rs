@@ -71,11 +71,7 @@ pub struct Plan {
 
 impl Plan {
     fn from_args(args: &Args) -> Result<Self> {
-        let family = match (args.ipv4, args.ipv6) {
-            (true, _) => Some(IpVersion::V4),
-            (_, true) => Some(IpVersion::V6),
-            _ => None,
-        };
+        let family = args.family.version();
         let mut specs = args.targets.clone();
         if let Some(file) = &args.file {
             specs.extend(crate::input::read_list(file).context("--file")?);

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::args::AddrSpec;
 use crate::input::resolve;
 
 use anyhow::{Result, bail};
@@ -26,15 +27,12 @@ pub struct Target {
 pub fn expand(specs: &[String], family: Option<IpVersion>) -> Result<Vec<Target>> {
     let mut out = Vec::new();
     for spec in specs {
-        if let Some((addr, len)) = spec.split_once('/') {
-            let addr: IpAddr = addr
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{spec}: not an address prefix (ADDRESS/LENGTH)"))?;
-            let len: u8 = len
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{spec}: prefix length must be a number"))?;
-            check_family(spec, addr, family)?;
-            prefix(spec, addr, len, &mut out)?;
+        if AddrSpec::is_prefix(spec) {
+            let parsed: AddrSpec = spec.parse()?;
+            check_family(spec, parsed.addr, family)?;
+            // A `/` always brings a length (or the parse failed).
+            let len = parsed.len.unwrap_or(0);
+            prefix(spec, parsed.addr, len, &mut out)?;
         } else if let Ok(addr) = spec.parse::<IpAddr>() {
             check_family(spec, addr, family)?;
             out.push(Target {
@@ -65,9 +63,6 @@ fn check_family(spec: &str, addr: IpAddr, family: Option<IpVersion>) -> Result<(
 fn prefix(spec: &str, addr: IpAddr, len: u8, out: &mut Vec<Target>) -> Result<()> {
     match addr {
         IpAddr::V4(a) => {
-            if len > 32 {
-                bail!("{spec}: an IPv4 prefix length is at most 32");
-            }
             let host_bits = 32 - u32::from(len);
             if 1u64 << host_bits > MAX_TARGETS {
                 bail!("{spec}: /{len} holds more than {MAX_TARGETS} addresses: use /12 or longer");
@@ -89,9 +84,6 @@ fn prefix(spec: &str, addr: IpAddr, len: u8, out: &mut Vec<Target>) -> Result<()
             }
         }
         IpAddr::V6(a) => {
-            if len > 128 {
-                bail!("{spec}: an IPv6 prefix length is at most 128");
-            }
             if len < 108 {
                 bail!(
                     "{spec}: /{len} is too large to probe address by address: use /108 or longer"
@@ -164,7 +156,7 @@ mod tests {
         );
         assert_eq!(
             e("10.0.0.0/x", None),
-            "10.0.0.0/x: prefix length must be a number"
+            "10.0.0.0/x: the prefix length must be a number"
         );
     }
 

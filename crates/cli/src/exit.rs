@@ -1,0 +1,37 @@
+//! Exit codes, one type for every subcommand, as iputils has them: 0 every
+//! target answered (trace: the destination was reached; sweep: at least one
+//! host was found), 1 otherwise, 2 usage or system error (mapped in `main`).
+
+use std::process::ExitCode;
+
+use icmpkit_proto::machine::Verdict;
+
+/// How a subcommand that ran to its end exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: everything answered, or a command with no such notion succeeded.
+    Success,
+    /// 1: something did not answer.
+    Unanswered,
+}
+
+impl From<Verdict> for Exit {
+    fn from(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Answered => Self::Success,
+            Verdict::Unanswered => Self::Unanswered,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        match exit {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Unanswered => ExitCode::from(1),
+        }
+    }
+}
+
+/// The exit code of a usage or system error.
+pub const ERROR: u8 = 2;

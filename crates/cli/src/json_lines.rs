@@ -1,0 +1,143 @@
+//! The JSON-lines output of every subcommand (`--json`), and its schema.
+//!
+//! One JSON object per line, one line per event as it happens, then a
+//! final `summary` object. The rules, the same for every subcommand:
+//!
+//! - every object has `"type"` (what it is: `reply`, `error`, `timeout`,
+//!   `hop`, `summary`, ...) and `"timestamp"`: when it was written, in
+//!   seconds since the Unix epoch, as a number with microseconds;
+//! - the same key means the same thing everywhere: `"target"` is a target
+//!   as the user named it (host name, address, or the address of a target
+//!   that came from a prefix); `"address"` is that target's IP address;
+//!   `"from"` is the address that sent what we received; `"seq"` is an ICMP
+//!   sequence number; `"ttl"` is the TTL / hop limit a reply arrived with;
+//!   `"rtt_ms"` is a round-trip time in milliseconds, a float rounded to the
+//!   microsecond;
+//! - numbers are numbers, addresses are strings, and a value that is not
+//!   known is `null` (the key is still there).
+//!
+//! The records of each subcommand are listed in the section for it below;
+//! the writer that adds `type` and `timestamp` is [`JsonLines`].
+//!
+//! # `ping` (one target)
+//!
+//! - `reply`: `target`, `from`, `seq`, `ident`, `bytes`, `ttl`, `rtt_ms`
+//!   (`null` when the payload is too short to carry a send time),
+//!   `duplicate`, `truncated`.
+//! - `error`: an ICMP error about one of our probes: `target`, `from`,
+//!   `seq`, `icmp_type`, `icmp_code`, `message` (iputils' words).
+//! - `timeout`: no answer to `seq` before the next probe (`-O`).
+//! - `summary`: `target`, `address`, `transmitted`, `received`,
+//!   `duplicates`, `errors`, `loss_percent`, `time_ms`, `rtt_min_ms`,
+//!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms` (`null` without replies).
+//!
+//! # `ping` (several targets)
+//!
+//! The same `reply`, `error` and `timeout` records, then one `summary` per
+//! target.
+//!
+//! # `ping --probe-interface` (RFC 8335 PROBE)
+//!
+//! - `probe_reply`: `target`, `from`, `seq`, `rtt_ms`, `code`, `state`,
+//!   `active`, `ipv4`, `ipv6`; then `error`, `timeout` and `summary` as
+//!   above.
+//!
+//! # `sweep`
+//!
+//! - `reply`: a host that answered: `from`, `rtt_ms`, `ttl`.
+//! - `error`: an ICMP error about a probe: `target` (the probed address),
+//!   `from`, `icmp_type`, `icmp_code`.
+//! - `summary`: counts of the run.
+//!
+//! # `trace`
+//!
+//! - `hop`: `ttl`, `probes` (each: `from`, `name`, `rtt_ms`, `annotation`,
+//!   extensions and rewrites when present).
+//! - `pmtu`: a path MTU event: `cause` (`local`, `too_big`, `black_hole`),
+//!   `mtu`, and `ttl`, `from` where known.
+//! - `mda`: the graph of a multipath discovery: `hops` and `links`.
+//! - `summary`: `target`, `address`, `reached`, and the strategy's figures.
+
+use std::io::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+/// Writes JSON-lines records with `type` and `timestamp` first.
+#[derive(Debug)]
+pub struct JsonLines<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonLines<W> {
+    /// Records go to `out`, one line each.
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    /// Writes one record of type `record_type` with `fields` (an object;
+    /// anything else is written under `"value"`).
+    pub fn emit(&mut self, record_type: &str, fields: Value) -> io::Result<()> {
+        let mut record = Map::new();
+        record.insert("type".into(), Value::from(record_type));
+        record.insert(
+            "timestamp".into(),
+            Value::from(unix_seconds(SystemTime::now())),
+        );
+        match fields {
+            Value::Object(map) => record.extend(map.into_iter().filter(|(k, _)| k != "type")),
+            Value::Null => {}
+            other => {
+                record.insert("value".into(), other);
+            }
+        }
+        serde_json::to_writer(&mut self.out, &Value::Object(record))?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+/// Seconds since the Unix epoch with microseconds (an f64 holds them
+/// exactly for the next few centuries).
+#[allow(clippy::cast_precision_loss)]
+fn unix_seconds(at: SystemTime) -> f64 {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    (since.as_micros() as f64) / 1_000_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_record_starts_with_type_and_timestamp() {
+        let mut out = Vec::new();
+        let mut lines = JsonLines::new(&mut out);
+        lines
+            .emit(
+                "reply",
+                json!({"from": "192.0.2.1", "rtt_ms": 1.5, "ttl": null}),
+            )
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with('\n'));
+        let value: Value = serde_json::from_str(text.trim_end()).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["type", "timestamp", "from", "rtt_ms", "ttl"]);
+        assert_eq!(value["type"], "reply");
+        assert!(value["timestamp"].as_f64().unwrap() > 1.6e9);
+        assert!(value["ttl"].is_null());
+    }
+
+    #[test]
+    fn unix_seconds_keep_microseconds() {
+        let at = UNIX_EPOCH + std::time::Duration::from_micros(1_700_000_000_123_456);
+        assert!((unix_seconds(at) - 1_700_000_000.123_456).abs() < 1e-6);
+    }
+}
