@@ -1,56 +1,36 @@
-//! The sockets of a trace: sending each probe with its TTL, and reading
-//! what comes back into answers matched to probe numbers.
+//! The sockets of a trace as an `icmpkit_driver::Transport`, until the
+//! driver's real transport takes over: each probe sent with its TTL, what
+//! comes back handed over as datagrams, and a local `EMSGSIZE` as a
+//! socket error before the refused send it explains.
 //!
 //! ICMP probes go out and come back on one raw ICMP socket. UDP and TCP
 //! probes go out on a raw UDP or TCP socket (the kernel adds the IP
 //! header) and their ICMP errors come back on a raw ICMP socket; a TCP
 //! destination's SYN-ACK or RST comes back on the raw TCP socket.
 
-use std::net::IpAddr;
+use std::io;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, PmtuMode, SocketChoice, Transport, wait_any};
-use icmpkit_proto::trace::{
-    Answer, IcmpAnswer, Method, Outcome, ProbeSpec, Prober, Rewrites, Sent, read_extensions,
-    read_icmp,
+use anyhow::Result;
+use icmpkit_driver::{Delivery, Transport, TransportError};
+use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, PmtuMode, SocketChoice, wait_any};
+use icmpkit_proto::machine::{
+    Channel, Datagram, ErrorSource, Input, SendFailure, SocketError, Transmit,
 };
+use icmpkit_proto::trace::{Method, Prober};
 
-/// A probe's send record.
-#[derive(Debug, Clone, Copy)]
-struct Record {
-    sent: Sent,
-    at: Instant,
-}
-
-/// What a send did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendResult {
-    /// It left.
-    Sent,
-    /// It was larger than the outgoing link's MTU (path MTU probing).
-    TooBig {
-        /// That MTU.
-        mtu: usize,
-    },
-}
-
-/// The open sockets and what was sent on them.
-pub struct Probing {
-    prober: Prober,
+/// The open sockets.
+pub struct Sockets {
+    method: Method,
     /// Sends every probe; for ICMP also receives.
     send: IcmpSocket,
     /// Receives ICMP errors when `send` is a UDP or TCP socket.
     icmp: Option<IcmpSocket>,
-    records: Vec<Option<Record>>,
-    packet: Vec<u8>,
     buf: Vec<u8>,
     /// The TTL the sending socket has now.
     ttl: Option<u8>,
     /// `IP_RECVERR` is on for the sending socket.
     recv_errors: bool,
-    /// Packets that could not be read or matched to a probe.
-    pub ignored: u64,
 }
 
 /// Socket settings beyond the prober's.
@@ -66,15 +46,19 @@ pub struct SocketOptions<'a> {
     pub dont_fragment: bool,
 }
 
-impl Probing {
+fn io_error(operation: &'static str) -> impl FnOnce(io::Error) -> TransportError {
+    move |source| TransportError::Io { operation, source }
+}
+
+impl Sockets {
     /// Opens the sockets for `prober`'s method and version.
-    pub fn open(prober: Prober, options: &SocketOptions<'_>) -> Result<Self> {
+    pub fn open(prober: &Prober, options: &SocketOptions<'_>) -> Result<Self> {
         let version = prober.version();
         let open_icmp = || IcmpSocket::open(version, SocketChoice::Raw);
         let transport = match prober.method() {
             Method::Icmp => None,
-            Method::Udp => Some(Transport::Udp),
-            Method::Tcp => Some(Transport::Tcp),
+            Method::Udp => Some(icmpkit_net::Transport::Udp),
+            Method::Tcp => Some(icmpkit_net::Transport::Tcp),
         };
         let (send, icmp) = match transport {
             None => (open_icmp()?, None),
@@ -99,8 +83,6 @@ impl Probing {
         if let Some(tos) = options.tos {
             send.set_tos(tos)?;
         }
-        // Don't Fragment, sent whatever path MTU the kernel learned (the
-        // routers say where it is too big), or no DF at all.
         let df = options.pmtu_probe || options.dont_fragment;
         send.set_pmtu_mode(if df { PmtuMode::Probe } else { PmtuMode::Dont })?;
         if df {
@@ -110,103 +92,26 @@ impl Probing {
         let receiver = icmp.as_ref().unwrap_or(&send);
         receiver.accept_only_replies_and_errors()?;
         Ok(Self {
-            prober,
+            method: prober.method(),
             send,
             icmp,
-            records: Vec::new(),
-            packet: Vec::with_capacity(1500),
             buf: vec![0; 65_536],
             ttl: None,
             recv_errors: df,
-            ignored: 0,
         })
     }
 
-    /// The IP header length the kernel adds (no options).
-    pub fn ip_header_len(&self) -> usize {
-        super::ip_header_len(self.prober.dst())
-    }
-
-    /// Sends `spec` (of `ip_len` bytes in all, or the prober's length).
-    pub fn send(&mut self, spec: ProbeSpec, ip_len: Option<usize>) -> Result<SendResult> {
-        // Probes of one hop go one after another: set the TTL on a change.
-        if self.ttl != Some(spec.ttl) {
-            self.send.set_ttl(spec.ttl)?;
-            self.ttl = Some(spec.ttl);
-        }
-        let sent = match ip_len {
-            Some(len) => {
-                let len = len.saturating_sub(self.ip_header_len());
-                self.prober.build_len(spec, len, &mut self.packet)
-            }
-            None => self.prober.build(spec, &mut self.packet),
+    /// Reads everything waiting on the sending socket (`from_send`) or
+    /// the ICMP receiver.
+    fn drain(
+        &mut self,
+        from_send: bool,
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        let channel = match (from_send, self.method) {
+            (true, Method::Tcp) => Channel::Tcp,
+            _ => Channel::Icmp,
         };
-        let at = Instant::now();
-        if let Err(e) = self.send.send_to(&self.packet, self.prober.dst()) {
-            // Too big for the outgoing link: the error queue says its MTU.
-            if let Some(mtu) = self.local_mtu()? {
-                return Ok(SendResult::TooBig { mtu });
-            }
-            return Err(e).with_context(|| format!("cannot send probe with TTL {}", spec.ttl));
-        }
-        let index = usize::from(spec.number);
-        if self.records.len() <= index {
-            self.records.resize(index + 1, None);
-        }
-        self.records[index] = Some(Record { sent, at });
-        Ok(SendResult::Sent)
-    }
-
-    /// The MTU a local `EMSGSIZE` named, from the error queue (on with
-    /// path MTU probing).
-    fn local_mtu(&mut self) -> Result<Option<usize>> {
-        while let Some(err) = self.send.recv_error(&mut self.buf)? {
-            // Routers' Frag Needed / Packet Too Big queue as EMSGSIZE too;
-            // only the local stack's says the send itself was too big.
-            if err.origin == ErrorOrigin::Local
-                && err.errno == icmpkit_net::EMSGSIZE
-                && err.info > 0
-            {
-                return Ok(Some(usize::try_from(err.info)?));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Waits until `until` at most for something to read, then reads all
-    /// that is there, handing each answer matched to a probe to `on`.
-    pub fn receive(&mut self, until: Instant, mut on: impl FnMut(u16, Answer)) -> Result<()> {
-        let timeout = until.saturating_duration_since(Instant::now());
-        // A raw UDP socket only sends: what it receives (every UDP packet
-        // of the host) is never read.
-        let send_answers = self.prober.method() != Method::Udp;
-        let mut sockets = Vec::with_capacity(2);
-        if send_answers {
-            sockets.push(&self.send);
-        }
-        sockets.extend(self.icmp.as_ref());
-        let ready = wait_any(&sockets, timeout)?;
-        if ready.iter().any(|r| r.error) {
-            // Errors queued on the sending socket (IP_RECVERR, path MTU
-            // probing) come on the raw ICMP socket too; drop them.
-            while self.send.recv_error(&mut self.buf)?.is_some() {}
-        }
-        if !ready.iter().any(|r| r.readable) {
-            return Ok(());
-        }
-        if send_answers {
-            self.drain(true, &mut on)?;
-        }
-        if self.icmp.is_some() {
-            self.drain(false, &mut on)?;
-        }
-        Ok(())
-    }
-
-    /// Reads everything waiting on the sending socket (`from_send`: ICMP
-    /// replies and errors, or TCP replies) or the ICMP receiver.
-    fn drain(&mut self, from_send: bool, on: &mut impl FnMut(u16, Answer)) -> Result<()> {
-        let tcp = from_send && self.prober.method() == Method::Tcp;
         let mut pending_errors = 0;
         loop {
             let socket = match (&self.icmp, from_send) {
@@ -216,111 +121,131 @@ impl Probing {
             let received = match socket.try_recv(&mut self.buf) {
                 Ok(Some(received)) => received,
                 Ok(None) => return Ok(()),
-                // With IP_RECVERR on (Don't Fragment), each ICMP error about
-                // a probe also sets the sending socket's pending error,
-                // which a receive returns (and clears) before any packet:
-                // drop the queued errors and go on reading. Only errors that
-                // keep coming are a failure.
-                Err(e) if from_send && self.recv_errors && pending_errors < 64 => {
+                // With IP_RECVERR on, each ICMP error about a probe also
+                // sets the sending socket's pending error, which a receive
+                // returns before any packet: drop the queued errors (the
+                // ICMP socket reads the messages) and go on.
+                Err(_) if from_send && self.recv_errors && pending_errors < 64 => {
                     pending_errors += 1;
-                    while self.send.recv_error(&mut self.buf)?.is_some() {}
-                    drop(e);
+                    while self
+                        .send
+                        .recv_error(&mut self.buf)
+                        .map_err(io_error("reading the error queue"))?
+                        .is_some()
+                    {}
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(io_error("receiving")(e)),
             };
             let clocks = Clocks::read();
-            let at = clocks
-                .kernel_instant(received.kernel_time)
-                .unwrap_or(clocks.now);
-            let bytes = received.icmp(&self.buf).to_vec();
-            let matched = if tcp {
-                self.tcp_answer(&bytes, received.from, received.ttl, at)
-            } else {
-                self.icmp_answer(&bytes, received.from, received.ttl, at)
-            };
-            match matched {
-                Some((number, answer)) => on(number, answer),
-                None => self.ignored += 1,
+            let kernel_at = clocks.kernel_instant(received.kernel_time);
+            sink(Delivery::Input(Input::Datagram(Datagram {
+                channel,
+                from: received.from,
+                hop_limit: received.ttl,
+                read_at: clocks.now,
+                kernel_at,
+                bytes: received.icmp(&self.buf),
+            })));
+        }
+    }
+}
+
+impl Transport for Sockets {
+    fn now(&mut self) -> Instant {
+        Instant::now()
+    }
+
+    fn send(
+        &mut self,
+        transmit: &Transmit,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        if let Some(ttl) = transmit.hop_limit
+            && self.ttl != Some(ttl)
+        {
+            self.send
+                .set_ttl(ttl)
+                .map_err(io_error("setting the TTL"))?;
+            self.ttl = Some(ttl);
+        }
+        let Err(e) = self.send.send_to(bytes, transmit.dst) else {
+            return Ok(());
+        };
+        let mut explained = false;
+        let mut errno = e.raw_os_error().unwrap_or(0);
+        if self.recv_errors {
+            while let Some(err) = self
+                .send
+                .recv_error(&mut self.buf)
+                .map_err(io_error("reading the error queue"))?
+            {
+                let local = err.origin == ErrorOrigin::Local;
+                if local {
+                    explained = true;
+                    errno = err.errno;
+                }
+                sink(Delivery::Input(Input::SocketError(SocketError {
+                    channel: match self.method {
+                        Method::Icmp => Channel::Icmp,
+                        Method::Udp => Channel::Udp,
+                        Method::Tcp => Channel::Tcp,
+                    },
+                    source: if local {
+                        ErrorSource::Local
+                    } else {
+                        ErrorSource::Icmp
+                    },
+                    errno: err.errno,
+                    icmp_type: err.icmp_type,
+                    icmp_code: err.icmp_code,
+                    info: err.info,
+                    offender: err.offender,
+                    dst: err.dst,
+                    read_at: Instant::now(),
+                    original: &[],
+                })));
             }
         }
+        sink(Delivery::Refused(SendFailure {
+            tag: transmit.tag,
+            dst: transmit.dst,
+            errno,
+            explained,
+        }));
+        Ok(())
     }
 
-    fn rtt(&self, number: u16, at: Instant) -> Option<std::time::Duration> {
-        let record = self.records.get(usize::from(number))?.as_ref()?;
-        Some(at.saturating_duration_since(record.at))
-    }
-
-    fn tcp_answer(
-        &self,
-        segment: &[u8],
-        from: IpAddr,
-        ttl: Option<u8>,
-        at: Instant,
-    ) -> Option<(u16, Answer)> {
-        if from != self.prober.dst() {
-            return None;
+    fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        // A raw UDP socket only sends: what it receives is never read.
+        let mut sockets = Vec::with_capacity(2);
+        if self.method != Method::Udp {
+            sockets.push(&self.send);
         }
-        let number = self.prober.identify_tcp_reply(segment, |n| {
-            self.records.get(usize::from(n))?.as_ref().map(|r| r.sent)
-        })?;
-        let answer = Answer {
-            from,
-            rtt: self.rtt(number, at)?,
-            outcome: Outcome::Reached,
-            reply_ttl: ttl,
-            quoted_ttl: None,
-            rewrites: Rewrites::default(),
-            extensions: Vec::new(),
-        };
-        Some((number, answer))
+        sockets.extend(self.icmp.as_ref());
+        let ready = wait_any(&sockets, timeout).map_err(io_error("waiting"))?;
+        if ready.iter().any(|r| r.error) {
+            // Errors queued on the sending socket come on the raw ICMP
+            // socket too; drop them.
+            while self
+                .send
+                .recv_error(&mut self.buf)
+                .map_err(io_error("reading the error queue"))?
+                .is_some()
+            {}
+        }
+        Ok(())
     }
 
-    fn icmp_answer(
-        &self,
-        icmp: &[u8],
-        from: IpAddr,
-        ttl: Option<u8>,
-        at: Instant,
-    ) -> Option<(u16, Answer)> {
-        let (number, outcome, quoted_ttl, rewrites, extensions) =
-            match read_icmp(self.prober.version(), icmp)? {
-                IcmpAnswer::EchoReply { ident, seq } => {
-                    let number = self.prober.identify_echo_reply(from, ident, seq)?;
-                    (
-                        number,
-                        Outcome::Reached,
-                        None,
-                        Rewrites::default(),
-                        Vec::new(),
-                    )
-                }
-                IcmpAnswer::Error {
-                    outcome,
-                    quoted,
-                    extension,
-                } => {
-                    let found = self.prober.identify(&quoted, |n| {
-                        self.records.get(usize::from(n))?.as_ref().map(|r| r.sent)
-                    })?;
-                    (
-                        found.number,
-                        outcome,
-                        Some(quoted.hop_limit),
-                        found.rewrites,
-                        extension.map(read_extensions).unwrap_or_default(),
-                    )
-                }
-            };
-        let answer = Answer {
-            from,
-            rtt: self.rtt(number, at)?,
-            outcome,
-            reply_ttl: ttl,
-            quoted_ttl,
-            rewrites,
-            extensions,
-        };
-        Some((number, answer))
+    fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        if self.method != Method::Udp {
+            self.drain(true, sink)?;
+        }
+        if self.icmp.is_some() {
+            self.drain(false, sink)?;
+        }
+        Ok(())
     }
 }

@@ -474,7 +474,8 @@ impl<S: Strategy> Machine for Tracer<S> {
         let number = u16::try_from(failure.tag).ok();
         // The probe never left: no answer can be matched to it.
         let record = number.and_then(|n| self.records.get_mut(usize::from(n))?.take());
-        if let (EMSGSIZE, Some(mtu), Some(number)) = (failure.errno, local_mtu, number) {
+        // The local stack's EMSGSIZE queued just before explains it.
+        if let (Some(mtu), Some(number)) = (local_mtu, number) {
             if !self.strategy.on_local_mtu(number, mtu) {
                 self.failure = Some(TraceFailure::DoesNotFit { mtu });
             }
