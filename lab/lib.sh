@@ -62,6 +62,13 @@ lab_down() {
     done
 }
 
+# lab_host [MTU]: one namespace, host, with only loopback (up): a place of
+# its own for a test's sockets, away from the host's loopback traffic. MTU is
+# accepted for lab_main and ignored.
+lab_host() {
+    lab_ns host
+}
+
 # lab_chain [MTU]: the standard chain, in namespaces client, router, server:
 #
 #   client (c0) --- (r0) router (r1) --- (s0) server
@@ -213,8 +220,8 @@ lab_trace() {
     lab_icmp_unlimited server
 }
 
-# lab_main TOPOLOGY up PREFIX [MTU] | down PREFIX: the body of lab/chain.sh and
-# lab/trace.sh. `up` builds lab_TOPOLOGY in namespaces PREFIX-NAME and leaves
+# lab_main TOPOLOGY up PREFIX [MTU] | down PREFIX: the body of lab/host.sh,
+# lab/chain.sh and lab/trace.sh. `up` builds lab_TOPOLOGY in namespaces PREFIX-NAME and leaves
 # them for the caller (a failing `up` removes what it made); `down` removes
 # every namespace PREFIX-*.
 lab_main() {

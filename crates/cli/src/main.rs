@@ -8,6 +8,7 @@ mod decode;
 mod exit;
 mod explain;
 mod input;
+#[allow(dead_code)] // the renderers move onto it with the engine issue
 mod json_lines;
 #[allow(dead_code)] // the renderers move onto it with the engine issue
 mod names;

@@ -10,14 +10,13 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-#[path = "../../../tests/support/packets.rs"]
-mod packets;
-use packets::{
+use icmpkit_lab::packets::{
     MTU_1500, RDNSS_OF_LENGTH_2, echo_request_behind_destination_options, icmp,
     neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
     record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
     v6,
 };
+use icmpkit_lab::{icmpkit, repo, require};
 
 // ------------------------------------------------------------ the binary
 
@@ -29,9 +28,9 @@ struct Run {
 
 /// Runs `icmpkit args...` from the workspace root with `stdin`.
 fn icmpkit(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_icmpkit"))
+    let mut child = Command::new(icmpkit!())
         .args(args)
-        .current_dir(workspace())
+        .current_dir(repo())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -55,10 +54,6 @@ fn icmpkit(args: &[&str], stdin: &[u8]) -> Run {
         run.stderr
     );
     run
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -630,7 +625,7 @@ fn too_big_fixture() {
 }
 
 fn kernel_fixtures() -> Vec<String> {
-    let dir = workspace().join("tests/fixtures/kernel");
+    let dir = repo().join("tests/fixtures/kernel");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixture directory")
         .map(|e| e.expect("entry").file_name().into_string().expect("UTF-8"))
@@ -721,7 +716,10 @@ fn json_on_the_kernel_fixtures_has_the_documented_keys() {
 /// tcpdump strips (all of them).
 #[test]
 fn tcpdump_hex_output_decodes_like_the_capture() {
-    let dir = workspace().join("tests/fixtures/kernel");
+    if !require::program("tcpdump") {
+        return;
+    }
+    let dir = repo().join("tests/fixtures/kernel");
     let mut compared = 0;
     for name in [
         "reject-v4.pcap",
@@ -730,22 +728,17 @@ fn tcpdump_hex_output_decodes_like_the_capture() {
         "probe.pcap",
     ] {
         let file = dir.join(name);
-        let dump = match Command::new("tcpdump")
+        let out = Command::new("tcpdump")
             .args(["-n", "-x", "-r"])
             .arg(&file)
             .output()
-        {
-            Ok(out) if out.status.success() => out.stdout,
-            Ok(out) => panic!("tcpdump failed: {}", String::from_utf8_lossy(&out.stderr)),
-            Err(e) => {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "tcpdump is required in CI: {e}"
-                );
-                eprintln!("skipped: tcpdump is not installed");
-                return;
-            }
-        };
+            .expect("run tcpdump");
+        assert!(
+            out.status.success(),
+            "tcpdump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dump = out.stdout;
         let from_hex = icmpkit(&["decode", "--hex", "-"], &dump);
         let from_pcap = icmpkit(&["decode", file.to_str().expect("UTF-8 path")], b"");
         assert_eq!((from_hex.code, from_pcap.code), (0, 0), "{name}");

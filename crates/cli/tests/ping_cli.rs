@@ -1,6 +1,6 @@
 //! `icmpkit ping` from the outside, as a user meets it: refused input
 //! (exit 2 and a message naming what is wrong), missing privileges, ping
-//! sockets in a user namespace, and in the lab of `tests/support/lab.rs`:
+//! sockets in a user namespace, and in the lab chain of `icmpkit_lab::netns`:
 //! flood dots, Ctrl-C, duplicated replies; each compared with iputils ping
 //! run the same way.
 //!
@@ -8,37 +8,24 @@
 //! to the lab's own namespaces. Tests needing root print "skipped: ..."
 //! when not root and fail under `CI=true`.
 
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
-
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use lab::{Chain, SERVER4};
+use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::netns::{Lab, SERVER4};
+use icmpkit_lab::peers::{self, normalize_ping_times};
+use icmpkit_lab::require;
+use icmpkit_lab::{icmpkit, text};
 
-fn icmpkit() -> &'static str {
-    env!("CARGO_BIN_EXE_icmpkit")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs `program args`, bounded by `timeout 20`.
+/// Runs `program args`, bounded by 20 s.
 fn run(program: &str, args: &[&str]) -> Output {
-    Command::new("timeout")
-        .arg("20")
-        .arg(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run {program}: {e}"))
+    peers::run_bounded(20, program, args)
 }
 
 /// `icmpkit ping args`.
 fn ping(args: &[&str]) -> Output {
-    let mut all = vec!["ping"];
-    all.extend_from_slice(args);
-    run(icmpkit(), &all)
+    let all = with_subcommand("ping", args);
+    run(icmpkit!(), &all)
 }
 
 /// The message after the program's `name: ` prefix on stderr.
@@ -61,38 +48,6 @@ fn assert_refused(args: &[&str], expected: &str) {
     );
     assert_eq!(text(&out.stdout), "", "ping {args:?}");
     assert_eq!(message(&out, "icmpkit"), expected, "ping {args:?}");
-}
-
-/// Replaces what varies between runs (times) with fixed tokens.
-fn normalize(output: &str) -> String {
-    output
-        .lines()
-        .map(|line| {
-            if line.starts_with("rtt min/avg/max/mdev = ") {
-                return "rtt min/avg/max/mdev = T".to_owned();
-            }
-            let words: Vec<&str> = line.split(' ').collect();
-            let mut out = Vec::with_capacity(words.len());
-            for (i, word) in words.iter().enumerate() {
-                if word.starts_with("time=") {
-                    out.push("time=T");
-                } else if *word == "time" && words.get(i + 1).is_some_and(|w| w.ends_with("ms")) {
-                    out.push("time");
-                } else if i > 0 && words[i - 1] == "time" && word.ends_with("ms") {
-                    out.push("Tms");
-                } else {
-                    out.push(word);
-                }
-            }
-            out.join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Whether we are root; prints the skip (fails under `CI=true`) if not.
-fn root(test: &str) -> bool {
-    lab::available(test)
 }
 
 // ---------------------------------------------------------------- input
@@ -193,7 +148,7 @@ fn rate_and_retries_are_validated() {
 
 #[test]
 fn a_missing_interface_is_named() {
-    if !root("a_missing_interface_is_named") {
+    if !require::root("a_missing_interface_is_named") {
         return;
     }
     let args = ["-c", "1", "-I", "nosuchif0", "127.0.0.1"];
@@ -215,7 +170,7 @@ fn a_missing_interface_is_named() {
 /// up: nothing leaves the machine.
 #[test]
 fn an_unknown_host_is_named() {
-    if !root("an_unknown_host_is_named") {
+    if !require::root("an_unknown_host_is_named") {
         return;
     }
     let in_empty_netns = |program: &str, args: &[&str]| {
@@ -225,7 +180,7 @@ fn an_unknown_host_is_named() {
             .output()
             .expect("run unshare -n")
     };
-    let ours = in_empty_netns(icmpkit(), &["ping", "-c", "1", "nosuchhost.invalid"]);
+    let ours = in_empty_netns(icmpkit!(), &["ping", "-c", "1", "nosuchhost.invalid"]);
     let theirs = in_empty_netns("ping", &["-c", "1", "nosuchhost.invalid"]);
     assert_eq!(ours.status.code(), Some(2));
     assert_eq!(theirs.status.code(), Some(2));
@@ -281,21 +236,20 @@ const USER_FLOOD: &str = "cannot flood; minimal interval allowed for user is 2ms
 
 #[test]
 fn a_user_gets_no_interval_below_2_ms() {
-    if !root("a_user_gets_no_interval_below_2_ms") {
+    if !require::root("a_user_gets_no_interval_below_2_ms") {
         return;
     }
     // The setup works: 2 ms is allowed, over a ping socket.
     let ours =
-        as_nobody_with_ping_sockets(icmpkit(), &["ping", "-c", "2", "-i", "0.002", "127.0.0.1"]);
+        as_nobody_with_ping_sockets(icmpkit!(), &["ping", "-c", "2", "-i", "0.002", "127.0.0.1"]);
     assert_eq!(ours.status.code(), Some(0), "{ours:?}");
     assert!(text(&ours.stdout).contains("2 packets transmitted, 2 received"));
     for args in [
         &["-c", "2", "-i", "0.001", "127.0.0.1"][..],
         &["-c", "2", "-f", "127.0.0.1"][..],
     ] {
-        let mut our_args = vec!["ping"];
-        our_args.extend_from_slice(args);
-        let ours = as_nobody_with_ping_sockets(icmpkit(), &our_args);
+        let our_args = with_subcommand("ping", args);
+        let ours = as_nobody_with_ping_sockets(icmpkit!(), &our_args);
         let theirs = as_nobody_with_ping_sockets("ping", args);
         assert_eq!(ours.status.code(), Some(2), "{args:?}: {ours:?}");
         assert_eq!(theirs.status.code(), Some(2), "{args:?}: {theirs:?}");
@@ -309,13 +263,13 @@ fn a_user_gets_no_interval_below_2_ms() {
 /// message icmpkit prints itself recommends `setcap cap_net_raw+ep`.
 #[test]
 fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
-    if !root("a_user_of_a_setcap_binary_gets_no_interval_below_2_ms") {
+    if !require::root("a_user_of_a_setcap_binary_gets_no_interval_below_2_ms") {
         return;
     }
     let dir = std::env::temp_dir().join(format!("icmpkit-setcap-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let copy = dir.join("icmpkit");
-    std::fs::copy(icmpkit(), &copy).unwrap();
+    std::fs::copy(icmpkit!(), &copy).unwrap();
     let as_nobody = |program: &str, args: &[&str]| {
         Command::new("setpriv")
             .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
@@ -334,8 +288,7 @@ fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
     ]
     .iter()
     .map(|args| {
-        let mut our_args = vec!["ping"];
-        our_args.extend_from_slice(args);
+        let our_args = with_subcommand("ping", args);
         (as_nobody(&copy_text, &our_args), as_nobody("ping", args))
     })
     .collect();
@@ -357,7 +310,7 @@ fn host_ping_group_range() -> (u64, u64) {
 
 #[test]
 fn without_privileges_the_message_names_both_ways_out() {
-    if !root("without_privileges_the_message_names_both_ways_out") {
+    if !require::root("without_privileges_the_message_names_both_ways_out") {
         return;
     }
     let (low, high) = host_ping_group_range();
@@ -370,7 +323,7 @@ fn without_privileges_the_message_names_both_ways_out() {
     for args in [&["-c", "1", "127.0.0.1"][..], &["-6", "-c", "1", "::1"][..]] {
         let out = Command::new("setpriv")
             .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-            .args(["timeout", "20", icmpkit(), "ping"])
+            .args(["timeout", "20", icmpkit!(), "ping"])
             .args(args)
             .output()
             .expect("run setpriv");
@@ -413,11 +366,10 @@ fn in_user_netns(ping_sockets: bool, program: &str, args: &[&str]) -> Output {
 fn ping_sockets_in_a_user_namespace_match_iputils() {
     let probe = in_user_netns(true, "true", &[]);
     if !probe.status.success() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "unshare -rn failed: {probe:?}"
-        );
-        eprintln!("skipped: no user namespaces here ({})", text(&probe.stderr));
+        require::skip(&format!(
+            "no user namespaces here (unshare -rn: {})",
+            text(&probe.stderr).trim_end()
+        ));
         return;
     }
     for (ours, theirs) in [
@@ -441,14 +393,14 @@ fn ping_sockets_in_a_user_namespace_match_iputils() {
             &["-6", "-c", "2", "-i", "0.2", "::1"][..],
         ),
     ] {
-        let o = in_user_netns(true, icmpkit(), ours);
+        let o = in_user_netns(true, icmpkit!(), ours);
         let t = in_user_netns(true, "ping", theirs);
         assert_eq!(o.status.code(), Some(0), "{ours:?}: {o:?}");
         assert_eq!(t.status.code(), Some(0), "{theirs:?}: {t:?}");
         let (o, t) = (text(&o.stdout), text(&t.stdout));
         assert_eq!(
-            normalize(&o),
-            normalize(&t),
+            normalize_ping_times(&o),
+            normalize_ping_times(&t),
             "--- ours:\n{o}--- iputils:\n{t}"
         );
         assert!(
@@ -460,7 +412,7 @@ fn ping_sockets_in_a_user_namespace_match_iputils() {
     // (so the runs above did use ping sockets, not raw ones).
     let off = in_user_netns(
         false,
-        icmpkit(),
+        icmpkit!(),
         &["ping", "--socket", "dgram", "-c", "1", "127.0.0.1"],
     );
     assert_eq!(off.status.code(), Some(2), "{off:?}");
@@ -474,14 +426,13 @@ fn ping_sockets_in_a_user_namespace_match_iputils() {
 // ------------------------------------------------------------------- lab
 
 /// Runs `program args` in the lab's client namespace, bounded by 20 s.
-fn in_client(chain: &Chain, program: &str, args: &[&str]) -> Output {
+fn in_client(chain: &Lab, program: &str, args: &[&str]) -> Output {
     chain.run_bounded("client", 20, program, args)
 }
 
-fn ours_in_client(chain: &Chain, args: &[&str]) -> Output {
-    let mut all = vec!["ping"];
-    all.extend_from_slice(args);
-    in_client(chain, icmpkit(), &all)
+fn ours_in_client(chain: &Lab, args: &[&str]) -> Output {
+    let all = with_subcommand("ping", args);
+    in_client(chain, icmpkit!(), &all)
 }
 
 /// `(transmitted, received)` from a summary.
@@ -515,7 +466,7 @@ fn visible_dots(line: &str) -> usize {
 
 #[test]
 fn flood_draws_a_dot_per_unanswered_probe() {
-    let Some(chain) = Chain::up("flood_draws_a_dot_per_unanswered_probe", 1280) else {
+    let Some(chain) = Lab::chain("flood_draws_a_dot_per_unanswered_probe", 1280) else {
         return;
     };
     let ours = ours_in_client(&chain, &["-f", "-c", "500", SERVER4]);
@@ -551,7 +502,7 @@ fn flood_draws_a_dot_per_unanswered_probe() {
 
 #[test]
 fn flood_summary_follows_the_dots_as_in_iputils() {
-    let Some(chain) = Chain::up("flood_summary_follows_the_dots_as_in_iputils", 1280) else {
+    let Some(chain) = Lab::chain("flood_summary_follows_the_dots_as_in_iputils", 1280) else {
         return;
     };
     let ours = ours_in_client(&chain, &["-f", "-c", "50", SERVER4]);
@@ -571,7 +522,7 @@ fn flood_summary_follows_the_dots_as_in_iputils() {
 /// onto the monotonic clock of the send; a reply is never faster than 0.
 #[test]
 fn flood_rtts_are_never_zero() {
-    let Some(chain) = Chain::up("flood_rtts_are_never_zero", 1280) else {
+    let Some(chain) = Lab::chain("flood_rtts_are_never_zero", 1280) else {
         return;
     };
     let mut zero = Vec::new();
@@ -590,7 +541,7 @@ fn flood_rtts_are_never_zero() {
 
 /// Starts `program args` in the client namespace, sends SIGINT after
 /// `after`, and returns its output (killed if it outlives 10 s more).
-fn interrupt(chain: &Chain, program: &str, args: &[&str], after: Duration) -> Output {
+fn interrupt(chain: &Lab, program: &str, args: &[&str], after: Duration) -> Output {
     // `ip netns exec` execs the program: the pid is the program's.
     let child = Command::new("ip")
         .args(["netns", "exec", &chain.ns("client"), program])
@@ -616,13 +567,13 @@ fn interrupt(chain: &Chain, program: &str, args: &[&str], after: Duration) -> Ou
 
 #[test]
 fn sigint_prints_the_summary() {
-    let Some(chain) = Chain::up("sigint_prints_the_summary", 1280) else {
+    let Some(chain) = Lab::chain("sigint_prints_the_summary", 1280) else {
         return;
     };
     let args = ["-i", "0.2", "-w", "15", SERVER4];
     let ours = interrupt(
         &chain,
-        icmpkit(),
+        icmpkit!(),
         &["ping", "-i", "0.2", "-w", "15", SERVER4],
         Duration::from_millis(1100),
     );
@@ -656,7 +607,7 @@ fn sigint_prints_the_summary() {
 
 /// The router copies each echo request to the server (nftables `dup`), so
 /// the server answers every probe twice.
-fn duplicate_requests(chain: &Chain) {
+fn duplicate_requests(chain: &Lab) {
     chain.must("router", &["nft", "add", "table", "ip", "labdup"]);
     chain.must(
         "router",
@@ -691,7 +642,7 @@ fn duplicate_requests(chain: &Chain) {
 
 #[test]
 fn duplicates_are_marked_and_counted() {
-    let Some(chain) = Chain::up("duplicates_are_marked_and_counted", 1280) else {
+    let Some(chain) = Lab::chain("duplicates_are_marked_and_counted", 1280) else {
         return;
     };
     duplicate_requests(&chain);
@@ -703,7 +654,7 @@ fn duplicates_are_marked_and_counted() {
     let (o, t) = (text(&ours.stdout), text(&theirs.stdout));
     // The first two probes and their copies, line for line.
     let replies = |s: &str| {
-        normalize(s)
+        normalize_ping_times(s)
             .lines()
             .skip(1)
             .take(4)
@@ -729,7 +680,7 @@ fn duplicates_are_marked_and_counted() {
 
 #[test]
 fn duplicates_match_iputils_line_for_line() {
-    let Some(chain) = Chain::up("duplicates_match_iputils_line_for_line", 1280) else {
+    let Some(chain) = Lab::chain("duplicates_match_iputils_line_for_line", 1280) else {
         return;
     };
     duplicate_requests(&chain);
@@ -738,8 +689,8 @@ fn duplicates_match_iputils_line_for_line() {
     let theirs = in_client(&chain, "ping", &args);
     let (o, t) = (text(&ours.stdout), text(&theirs.stdout));
     assert_eq!(
-        normalize(&o),
-        normalize(&t),
+        normalize_ping_times(&o),
+        normalize_ping_times(&t),
         "--- ours:\n{o}--- iputils:\n{t}"
     );
 }

@@ -1,70 +1,41 @@
 //! `icmpkit ping` against iputils ping in the same lab, line for line
 //! (times aside), with the same exit code. The lab is the standard chain of
 //! `lab/lib.sh` (client - router - server, MTU 1280 between router and
-//! server), built and removed by the guard in `tests/support/lab.rs`.
-
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
+//! server), built and removed by the guard `icmpkit_lab::netns::Lab`.
 
 use std::process::{Command, Output};
 
-use lab::{Chain, ROUTER4, ROUTER6, SERVER4, SERVER6};
-
-fn icmpkit() -> &'static str {
-    env!("CARGO_BIN_EXE_icmpkit")
-}
+use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::icmpkit;
+use icmpkit_lab::netns::{self, Lab, ROUTER4, ROUTER6, SERVER4, SERVER6};
+use icmpkit_lab::peers::normalize_ping_times;
 
 /// Runs `program args` in the client namespace, bounded by 20 s.
-fn in_client(chain: &Chain, program: &str, args: &[&str]) -> Output {
+fn in_client(chain: &Lab, program: &str, args: &[&str]) -> Output {
     chain.run_bounded("client", 20, program, args)
 }
 
-/// Replaces what varies between runs (times) with fixed tokens.
-fn normalize(text: &str) -> String {
-    text.lines()
-        .map(|line| {
-            let mut words: Vec<String> = line.split(' ').map(str::to_owned).collect();
-            for (i, w) in words.clone().iter().enumerate() {
-                if w.starts_with("time=") {
-                    words[i] = "time=T".into();
-                }
-                if w == "time" && i + 1 < words.len() && words[i + 1].ends_with("ms") {
-                    words[i + 1] = "Tms".into();
-                }
-            }
-            let line = words.join(" ");
-            if line.starts_with("rtt min/avg/max/mdev = ") {
-                "rtt min/avg/max/mdev = T ms".to_owned()
-            } else {
-                line
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Forgets the path MTUs the client learned, so each run starts alike.
-fn forget_path_mtus(chain: &Chain) {
+fn forget_path_mtus(chain: &Lab) {
     chain.must("client", &["ip", "route", "flush", "cache"]);
     chain.must("client", &["ip", "-6", "route", "flush", "cache"]);
 }
 
 /// Runs iputils ping and ours with `args`; asserts the same normalized
 /// stdout and exit code, and returns ours.
-fn same_as_iputils(chain: &Chain, args: &[&str]) -> Output {
+fn same_as_iputils(chain: &Lab, args: &[&str]) -> Output {
     forget_path_mtus(chain);
     let theirs = in_client(chain, "ping", args);
     forget_path_mtus(chain);
-    let mut our_args = vec!["ping"];
-    our_args.extend_from_slice(args);
-    let ours = in_client(chain, icmpkit(), &our_args);
+    let our_args = with_subcommand("ping", args);
+    let ours = in_client(chain, icmpkit!(), &our_args);
     let (t, o) = (
         String::from_utf8_lossy(&theirs.stdout),
         String::from_utf8_lossy(&ours.stdout),
     );
     assert_eq!(
-        normalize(&o),
-        normalize(&t),
+        normalize_ping_times(&o),
+        normalize_ping_times(&t),
         "ping {args:?}\n--- ours:\n{o}\n--- iputils:\n{t}\n--- our stderr: {}",
         String::from_utf8_lossy(&ours.stderr)
     );
@@ -78,7 +49,7 @@ fn same_as_iputils(chain: &Chain, args: &[&str]) -> Output {
 
 #[test]
 fn replies_v4_and_v6_match_iputils() {
-    let Some(chain) = Chain::up("replies_v4_and_v6_match_iputils", 1280) else {
+    let Some(chain) = Lab::chain("replies_v4_and_v6_match_iputils", 1280) else {
         return;
     };
     same_as_iputils(&chain, &["-c", "3", "-i", "0.2", SERVER4]);
@@ -88,14 +59,14 @@ fn replies_v4_and_v6_match_iputils() {
     same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-I", "c0", SERVER4]);
     same_as_iputils(
         &chain,
-        &["-c", "2", "-i", "0.2", "-I", lab::CLIENT4, SERVER4],
+        &["-c", "2", "-i", "0.2", "-I", netns::CLIENT4, SERVER4],
     );
     same_as_iputils(&chain, &["-6", "-c", "2", "-i", "0.2", "-I", "c0", SERVER6]);
 }
 
 #[test]
 fn time_exceeded_with_ttl_1() {
-    let Some(chain) = Chain::up("time_exceeded_with_ttl_1", 1280) else {
+    let Some(chain) = Lab::chain("time_exceeded_with_ttl_1", 1280) else {
         return;
     };
     let ours = same_as_iputils(&chain, &["-c", "2", "-i", "0.2", "-t", "1", SERVER4]);
@@ -111,7 +82,7 @@ fn time_exceeded_with_ttl_1() {
 
 #[test]
 fn iptables_and_ip6tables_rejects() {
-    let Some(chain) = Chain::up("iptables_and_ip6tables_rejects", 1280) else {
+    let Some(chain) = Lab::chain("iptables_and_ip6tables_rejects", 1280) else {
         return;
     };
     for (with, line) in [
@@ -181,7 +152,7 @@ fn iptables_and_ip6tables_rejects() {
 #[test]
 fn unreachable_route() {
     let run = |program: &str, args: &[&str]| {
-        let chain = Chain::up("unreachable_route", 1280)?;
+        let chain = Lab::chain("unreachable_route", 1280)?;
         chain.must(
             "router",
             &["ip", "route", "add", "unreachable", "203.0.113.9/32"],
@@ -191,11 +162,11 @@ fn unreachable_route() {
     let Some(theirs) = run("ping", &["-c", "1", "203.0.113.9"]) else {
         return;
     };
-    let ours = run(icmpkit(), &["ping", "-c", "1", "203.0.113.9"]).expect("a second lab");
+    let ours = run(icmpkit!(), &["ping", "-c", "1", "203.0.113.9"]).expect("a second lab");
     let ours_text = String::from_utf8_lossy(&ours.stdout);
     assert_eq!(
-        normalize(&ours_text),
-        normalize(&String::from_utf8_lossy(&theirs.stdout))
+        normalize_ping_times(&ours_text),
+        normalize_ping_times(&String::from_utf8_lossy(&theirs.stdout))
     );
     assert!(
         ours_text.contains(&format!(
@@ -208,7 +179,7 @@ fn unreachable_route() {
 
 #[test]
 fn loss_through_a_blackhole() {
-    let Some(chain) = Chain::up("loss_through_a_blackhole", 1280) else {
+    let Some(chain) = Lab::chain("loss_through_a_blackhole", 1280) else {
         return;
     };
     chain.must(
@@ -222,7 +193,7 @@ fn loss_through_a_blackhole() {
 
 #[test]
 fn frag_needed_and_packet_too_big() {
-    let Some(chain) = Chain::up("frag_needed_and_packet_too_big", 1280) else {
+    let Some(chain) = Lab::chain("frag_needed_and_packet_too_big", 1280) else {
         return;
     };
     let ours = same_as_iputils(
@@ -241,12 +212,12 @@ fn frag_needed_and_packet_too_big() {
 
 #[test]
 fn json_lines_have_typed_fields() {
-    let Some(chain) = Chain::up("json_lines_have_typed_fields", 1280) else {
+    let Some(chain) = Lab::chain("json_lines_have_typed_fields", 1280) else {
         return;
     };
     let out = in_client(
         &chain,
-        icmpkit(),
+        icmpkit!(),
         &["ping", "--json", "-c", "2", "-i", "0.2", SERVER4],
     );
     assert_eq!(out.status.code(), Some(0));
@@ -279,7 +250,7 @@ fn json_lines_have_typed_fields() {
     assert_eq!(summary["loss_percent"].as_f64(), Some(0.0));
     let out = in_client(
         &chain,
-        icmpkit(),
+        icmpkit!(),
         &["ping", "--json", "-c", "1", "-t", "1", SERVER4],
     );
     let first: serde_json::Value =
@@ -296,7 +267,7 @@ fn json_lines_have_typed_fields() {
 
 #[test]
 fn two_pings_at_once_keep_their_replies_apart() {
-    let Some(chain) = Chain::up("two_pings_at_once_keep_their_replies_apart", 1280) else {
+    let Some(chain) = Lab::chain("two_pings_at_once_keep_their_replies_apart", 1280) else {
         return;
     };
     let ns = chain.ns("client");
@@ -308,7 +279,7 @@ fn two_pings_at_once_keep_their_replies_apart() {
             .output()
     };
     let a = std::thread::scope(|s| {
-        let ours = s.spawn(|| spawn(icmpkit(), &["ping"]));
+        let ours = s.spawn(|| spawn(icmpkit!(), &["ping"]));
         let theirs = s.spawn(|| spawn("ping", &[]));
         let ours = ours.join().unwrap().unwrap();
         theirs.join().unwrap().unwrap();

@@ -4,27 +4,22 @@
 //! are blackholed or rejected on the router. Results are compared with
 //! `fping` in the same lab.
 
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
-
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
-use lab::{Chain, SERVER4, SERVER6};
-
-fn icmpkit() -> &'static str {
-    env!("CARGO_BIN_EXE_icmpkit")
-}
+use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::netns::{self, Lab, SERVER4, SERVER6};
+use icmpkit_lab::{icmpkit, text};
 
 /// The chain with 10.200.0.0/20 answered by the server; `None` when labs
 /// are not available (the skip is printed).
-fn range_lab(test: &str) -> Option<Chain> {
-    Chain::answering(test, "10.200.0.0/20")
+fn range_lab(test: &str) -> Option<Lab> {
+    Lab::answering(test, "10.200.0.0/20")
 }
 
 /// Blackholes 10.200.1.0/24 and rejects 10.200.2.5 (admin prohibited) on
 /// the router.
-fn add_losses(chain: &Chain) {
+fn add_losses(chain: &Lab) {
     chain.must(
         "router",
         &["ip", "route", "add", "blackhole", "10.200.1.0/24"],
@@ -46,14 +41,13 @@ fn add_losses(chain: &Chain) {
 }
 
 /// Runs `program args` in the client namespace, bounded by 60 s.
-fn in_client(chain: &Chain, program: &str, args: &[&str]) -> Output {
+fn in_client(chain: &Lab, program: &str, args: &[&str]) -> Output {
     chain.run_bounded("client", 60, program, args)
 }
 
-fn ours(chain: &Chain, args: &[&str]) -> Output {
-    let mut all = vec!["ping"];
-    all.extend_from_slice(args);
-    in_client(chain, icmpkit(), &all)
+fn ours(chain: &Lab, args: &[&str]) -> Output {
+    let all = with_subcommand("ping", args);
+    in_client(chain, icmpkit!(), &all)
 }
 
 /// fping's (and our) `-c` summaries: target -> (sent, received).
@@ -68,10 +62,6 @@ fn summaries(stderr: &[u8]) -> BTreeMap<String, (u64, u64)> {
             Some((name.trim().to_owned(), (sent, received)))
         })
         .collect()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -220,7 +210,7 @@ fn json_objects_are_typed_per_target() {
                     (v["icmp_type"].as_u64(), v["icmp_code"].as_u64()),
                     (Some(3), Some(13))
                 );
-                assert_eq!(v["from"], lab::ROUTER4);
+                assert_eq!(v["from"], netns::ROUTER4);
                 assert_eq!(v["seq"], 1);
             }
             "timeout" => assert_eq!(v["seq"], 1),
@@ -254,7 +244,7 @@ fn json_objects_are_typed_per_target() {
 
 #[test]
 fn ipv4_and_ipv6_in_one_run() {
-    let Some(chain) = Chain::up("ipv4_and_ipv6_in_one_run", 1280) else {
+    let Some(chain) = Lab::chain("ipv4_and_ipv6_in_one_run", 1280) else {
         return;
     };
     let out = ours(&chain, &["-c", "3", "-i", "0.1", SERVER4, SERVER6]);
@@ -311,7 +301,7 @@ fn four_thousand_targets_all_found_like_fping() {
 #[test]
 fn rate_must_be_above_zero() {
     // Fails before any socket is opened: no traffic, no root needed.
-    let out = Command::new(icmpkit())
+    let out = Command::new(icmpkit!())
         .args(["ping", "--rate", "0", "127.0.0.1", "::1"])
         .output()
         .expect("run icmpkit");

@@ -6,28 +6,17 @@
 //! tshark, that the request on the wire is a well-formed Extended Echo
 //! Request.
 
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
-
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use lab::{Chain, SERVER4, SERVER6};
+use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::icmpkit;
+use icmpkit_lab::netns::{Lab, SERVER4, SERVER6};
 use serde_json::Value;
 
-fn icmpkit() -> &'static str {
-    env!("CARGO_BIN_EXE_icmpkit")
-}
-
 /// Runs `icmpkit ping ARGS` in the client namespace.
-fn probe(chain: &Chain, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args(["netns", "exec", &chain.ns("client"), "timeout", "20"])
-        .arg(icmpkit())
-        .arg("ping")
-        .args(args)
-        .output()
-        .expect("run icmpkit in the lab")
+fn probe(chain: &Lab, args: &[&str]) -> Output {
+    chain.run_bounded("client", 20, icmpkit!(), &with_subcommand("ping", args))
 }
 
 /// Stdout with every `time=X` made `time=T`.
@@ -44,7 +33,7 @@ fn lines(out: &Output) -> Vec<String> {
 }
 
 /// Asserts the run printed `expected` and exited with `code`.
-fn expect(chain: &Chain, args: &[&str], expected: &[&str], code: i32) {
+fn expect(chain: &Lab, args: &[&str], expected: &[&str], code: i32) {
     let out = probe(chain, args);
     assert_eq!(
         lines(&out),
@@ -64,7 +53,7 @@ fn json(out: &Output) -> Vec<Value> {
 }
 
 /// The ifIndex of `dev` in namespace `name`, from `ip -o link show`.
-fn if_index(chain: &Chain, name: &str, dev: &str) -> String {
+fn if_index(chain: &Lab, name: &str, dev: &str) -> String {
     let out = Command::new("ip")
         .args(["-n", &chain.ns(name), "-o", "link", "show", dev])
         .output()
@@ -81,7 +70,7 @@ fn if_index(chain: &Chain, name: &str, dev: &str) -> String {
 
 #[test]
 fn probe_interfaces_of_a_linux_server() {
-    let Some(chain) = Chain::up("probe_interfaces_of_a_linux_server", 1280) else {
+    let Some(chain) = Lab::chain("probe_interfaces_of_a_linux_server", 1280) else {
         return;
     };
     chain.must(
@@ -239,7 +228,7 @@ fn probe_interfaces_of_a_linux_server() {
 /// request must be an Extended Echo Request with the L bit set, correct
 /// checksums and the interface identification object, and the server must
 /// have answered it.
-fn wire_check(chain: &Chain) {
+fn wire_check(chain: &Lab) {
     let pcap = std::env::temp_dir().join(format!("{}-probe.pcap", chain.ns("server")));
     let pcap_arg = pcap.to_string_lossy().into_owned();
     let mut tcpdump = Command::new("ip")

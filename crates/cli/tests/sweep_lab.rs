@@ -1,43 +1,22 @@
 //! `icmpkit sweep` in the lab: the server answers for whole ranges
 //! (`ip route add local 10.200.0.0/16 dev lo`), the router routes them, and
 //! parts are blackholed or rejected. The lab is the standard chain of
-//! `lab/lib.sh`, removed by the guard of `tests/support/lab.rs`.
-
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
+//! `lab/lib.sh`, removed by the guard `icmpkit_lab::netns::Lab`.
 
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
-use lab::Chain;
-
-fn icmpkit() -> &'static str {
-    env!("CARGO_BIN_EXE_icmpkit")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::netns::{self, Lab};
+use icmpkit_lab::{icmpkit, text};
 
 /// A chain whose server answers for 10.200.0.0/16.
-fn ranges(test: &str) -> Option<Chain> {
-    Chain::answering(test, "10.200.0.0/16")
+fn ranges(test: &str) -> Option<Lab> {
+    Lab::answering(test, "10.200.0.0/16")
 }
 
-fn sweep(chain: &Chain, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &chain.ns("client"),
-            "timeout",
-            "60",
-            icmpkit(),
-            "sweep",
-        ])
-        .args(args)
-        .output()
-        .expect("run icmpkit sweep")
+fn sweep(chain: &Lab, args: &[&str]) -> Output {
+    chain.run_bounded("client", 60, icmpkit!(), &with_subcommand("sweep", args))
 }
 
 fn addresses(out: &Output) -> BTreeSet<String> {
@@ -122,7 +101,7 @@ fn blackholed_and_rejected_parts_are_told_apart() {
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
         match v["type"].as_str() {
             Some("reply") => {
-                replies.insert(v["addr"].as_str().unwrap().to_owned());
+                replies.insert(v["from"].as_str().unwrap().to_owned());
                 assert!(v["rtt_ms"].as_f64().is_some_and(|r| r >= 0.0));
                 assert_eq!(v["ttl"], 63);
             }
@@ -131,7 +110,7 @@ fn blackholed_and_rejected_parts_are_told_apart() {
                     (v["icmp_type"].as_u64(), v["icmp_code"].as_u64()),
                     (Some(3), Some(13))
                 );
-                assert_eq!(v["from"], lab::ROUTER4);
+                assert_eq!(v["from"], netns::ROUTER4);
                 errors.insert(v["target"].as_str().unwrap().to_owned());
             }
             Some("summary") => summary = Some(v),
@@ -185,7 +164,7 @@ fn overlapping_prefixes_are_probed_once_and_excludes_hold() {
 #[test]
 fn bad_input_is_refused_with_the_reason() {
     let run = |args: &[&str]| {
-        Command::new(icmpkit())
+        Command::new(icmpkit!())
             .arg("sweep")
             .args(args)
             .output()
@@ -216,4 +195,83 @@ fn bad_input_is_refused_with_the_reason() {
         );
         assert_eq!(text(&out.stdout), "", "sweep {args:?}");
     }
+}
+
+#[test]
+fn refused_sends_are_counted_and_the_sweep_goes_on() {
+    let Some(chain) = ranges("refused_sends_are_counted_and_the_sweep_goes_on") else {
+        return;
+    };
+    // On the client: a prohibit and a blackhole route; the link's own
+    // broadcast address is in the sweep too.
+    chain.must(
+        "client",
+        &["ip", "route", "add", "prohibit", "10.200.4.0/24"],
+    );
+    chain.must(
+        "client",
+        &["ip", "route", "add", "blackhole", "10.200.5.0/24"],
+    );
+    let out = sweep(
+        &chain,
+        &[
+            "--all",
+            "--json",
+            "--rate",
+            "5000",
+            "--cooldown",
+            "0.3",
+            "10.200.0.0/24",
+            "10.200.4.0/24",
+            "10.200.5.0/24",
+            "192.0.2.255",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut replies = BTreeSet::new();
+    let mut refused = std::collections::BTreeMap::<String, BTreeSet<String>>::new();
+    let mut summary = None;
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        match v["type"].as_str() {
+            Some("reply") => {
+                replies.insert(v["from"].as_str().unwrap().to_owned());
+            }
+            Some("refused") => {
+                refused
+                    .entry(v["errno"].as_str().unwrap().to_owned())
+                    .or_default()
+                    .insert(v["target"].as_str().unwrap().to_owned());
+            }
+            Some("summary") => summary = Some(v),
+            other => panic!("unexpected {other:?}: {line}"),
+        }
+    }
+    assert_eq!(replies.len(), 256, "{}", text(&out.stderr));
+    assert!(replies.iter().all(|a| a.starts_with("10.200.0.")));
+    // A prohibit route and a broadcast address refuse with EACCES, a
+    // blackhole with EINVAL.
+    let eacces = &refused["EACCES"];
+    assert_eq!(eacces.len(), 257);
+    assert!(eacces.contains("192.0.2.255"));
+    assert!(
+        eacces
+            .iter()
+            .all(|a| a.starts_with("10.200.4.") || a == "192.0.2.255")
+    );
+    let einval = &refused["EINVAL"];
+    assert_eq!(einval.len(), 256);
+    assert!(einval.iter().all(|a| a.starts_with("10.200.5.")));
+    assert_eq!(refused.len(), 2);
+    let summary = summary.expect("a summary object");
+    assert_eq!(summary["targets"], 256 * 3 + 1);
+    assert_eq!(summary["sent"], 256);
+    assert_eq!(summary["refused"], 256 * 2 + 1);
+    assert_eq!(summary["refused_by_errno"]["EACCES"], 257);
+    assert_eq!(summary["refused_by_errno"]["EINVAL"], 256);
+    assert!(
+        text(&out.stderr).contains("refused 513"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -2,40 +2,39 @@
 //! client - r1 - r2 - {r3a | r3b} - r4 - server, an ECMP fork at r2),
 //! against Butskoy traceroute, tracepath and scamper (`trace`, `tracelb`)
 //! run in the same lab.
-//! Every lab is built and removed by the guard of `tests/support/lab.rs`.
-
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
+//! Every lab is built and removed by the guard `icmpkit_lab::netns::Lab`.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::process::{Child, Command, Output, Stdio};
 
-use lab::{
-    Chain, R1_4, R1_6, R2_4, R2_6, R3A_4, R3A_6, R3B_4, R3B_6, R4_4, R4_6, R4_R3B_6, SERVER4,
+use icmpkit_lab::icmpkit;
+use icmpkit_lab::netns::{
+    self, Lab, R1_4, R1_6, R2_4, R2_6, R3A_4, R3A_6, R3B_4, R3B_6, R4_4, R4_6, R4_R3B_6, SERVER4,
     SERVER6,
 };
 use serde_json::Value;
 
-fn icmpkit() -> &'static str {
-    env!("CARGO_BIN_EXE_icmpkit")
-}
-
 /// Runs `program args` in namespace `ns` of the lab (bounded by 60 s).
-fn run(chain: &Chain, ns: &str, program: &str, args: &[&str]) -> Output {
+fn run(chain: &Lab, ns: &str, program: &str, args: &[&str]) -> Output {
     chain.run_bounded(ns, 60, program, args)
 }
 
 /// `icmpkit trace ARGS` from the client; asserts it reached the
 /// destination (exit 0).
-fn trace(chain: &Chain, args: &[&str]) -> String {
+fn trace(chain: &Lab, args: &[&str]) -> String {
     trace_exiting(chain, args, 0)
 }
 
 /// `icmpkit trace ARGS` from the client; asserts it exited with `code`
 /// (0: the destination was reached, 1: it was not).
-fn trace_exiting(chain: &Chain, args: &[&str], code: i32) -> String {
-    let out = run(chain, "client", icmpkit(), &[&["trace"][..], args].concat());
+fn trace_exiting(chain: &Lab, args: &[&str], code: i32) -> String {
+    let out = run(
+        chain,
+        "client",
+        icmpkit!(),
+        &[&["trace"][..], args].concat(),
+    );
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -46,7 +45,7 @@ fn trace_exiting(chain: &Chain, args: &[&str], code: i32) -> String {
 }
 
 /// A peer tool's stdout from the client.
-fn peer(chain: &Chain, program: &str, args: &[&str]) -> String {
+fn peer(chain: &Lab, program: &str, args: &[&str]) -> String {
     String::from_utf8(run(chain, "client", program, args).stdout).unwrap()
 }
 
@@ -120,7 +119,7 @@ fn expected_path(v6: bool) -> Vec<BTreeSet<IpAddr>> {
 
 #[test]
 fn hops_agree_with_traceroute_for_every_method_and_family() {
-    let Some(chain) = Chain::trace("trace hops", 1280) else {
+    let Some(chain) = Lab::trace("trace hops", 1280) else {
         return;
     };
     for (v6, dst) in [(false, SERVER4), (true, SERVER6)] {
@@ -171,7 +170,7 @@ fn hops_agree_with_traceroute_for_every_method_and_family() {
 }
 
 /// Has `router` drop the Time Exceeded it sends (those matching `extra`).
-fn drop_time_exceeded(chain: &Chain, router: &str, extra: &[&str]) {
+fn drop_time_exceeded(chain: &Lab, router: &str, extra: &[&str]) {
     let rule = [
         "iptables",
         "-A",
@@ -186,7 +185,7 @@ fn drop_time_exceeded(chain: &Chain, router: &str, extra: &[&str]) {
 
 #[test]
 fn a_silent_hop_is_starred_like_traceroute_does() {
-    let Some(chain) = Chain::trace("trace silent hop", 1280) else {
+    let Some(chain) = Lab::trace("trace silent hop", 1280) else {
         return;
     };
     drop_time_exceeded(&chain, "r2", &[]);
@@ -202,7 +201,7 @@ fn a_silent_hop_is_starred_like_traceroute_does() {
 
 #[test]
 fn rejections_are_annotated_as_traceroute_annotates_them() {
-    let Some(chain) = Chain::trace("trace rejections", 1280) else {
+    let Some(chain) = Lab::trace("trace rejections", 1280) else {
         return;
     };
     let cases: [(&str, &str, &str, &str); 7] = [
@@ -254,7 +253,7 @@ fn rejections_are_annotated_as_traceroute_annotates_them() {
 
 #[test]
 fn unreachable_prohibit_and_blackhole_routes() {
-    let Some(chain) = Chain::trace("trace routes", 1280) else {
+    let Some(chain) = Lab::trace("trace routes", 1280) else {
         return;
     };
     for (kind, prefix, annotation) in [
@@ -301,7 +300,7 @@ fn json_lines(text: &str) -> Vec<Value> {
 
 #[test]
 fn path_mtu_of_the_1280_link_as_tracepath_finds_it() {
-    let Some(chain) = Chain::trace("trace pmtu", 1280) else {
+    let Some(chain) = Lab::trace("trace pmtu", 1280) else {
         return;
     };
     for (dst, family) in [(SERVER4, "-4"), (SERVER6, "-6")] {
@@ -316,7 +315,7 @@ fn path_mtu_of_the_1280_link_as_tracepath_finds_it() {
         let r4 = if dst == SERVER4 {
             R4_4
         } else {
-            lab::R4_SERVER6
+            netns::R4_SERVER6
         };
         assert!(
             too_big[0]["from"] == r4
@@ -335,7 +334,7 @@ fn path_mtu_of_the_1280_link_as_tracepath_finds_it() {
 
 #[test]
 fn a_black_hole_is_found_and_sized() {
-    let Some(chain) = Chain::trace("trace black hole", 1500) else {
+    let Some(chain) = Lab::trace("trace black hole", 1500) else {
         return;
     };
     for router in ["r3a", "r3b"] {
@@ -373,7 +372,7 @@ fn a_black_hole_is_found_and_sized() {
 
 /// Fixes the ECMP hash seed of r2, so which flow takes which branch is the
 /// same in every run.
-fn fix_hash_seed(chain: &Chain) {
+fn fix_hash_seed(chain: &Lab) {
     chain.must(
         "r2",
         &["sysctl", "-qw", "net.ipv4.fib_multipath_hash_seed=5837"],
@@ -382,7 +381,7 @@ fn fix_hash_seed(chain: &Chain) {
 
 #[test]
 fn mda_finds_the_whole_diamond_and_scamper_agrees() {
-    let Some(chain) = Chain::trace("trace mda", 1280) else {
+    let Some(chain) = Lab::trace("trace mda", 1280) else {
         return;
     };
     fix_hash_seed(&chain);
@@ -451,7 +450,7 @@ fn mda_finds_the_whole_diamond_and_scamper_agrees() {
             .split_whitespace()
             .filter_map(|w| w.trim_end_matches(',').parse().ok())
             .collect();
-        let client: IpAddr = addr(if v6 { lab::CLIENT6 } else { lab::CLIENT4 });
+        let client: IpAddr = addr(if v6 { netns::CLIENT6 } else { netns::CLIENT4 });
         let ours: BTreeSet<IpAddr> = hops.iter().flatten().copied().chain([client]).collect();
         assert!(theirs.len() >= 5, "{scamper}");
         assert!(theirs.is_subset(&ours), "{scamper}\nours: {ours:?}");
@@ -460,7 +459,7 @@ fn mda_finds_the_whole_diamond_and_scamper_agrees() {
 
 #[test]
 fn a_paris_trace_stays_on_one_branch_and_flows_cover_both() {
-    let Some(chain) = Chain::trace("trace paris", 1280) else {
+    let Some(chain) = Lab::trace("trace paris", 1280) else {
         return;
     };
     fix_hash_seed(&chain);
@@ -500,7 +499,7 @@ impl Drop for Background {
 
 #[test]
 fn mpls_and_interface_extensions_are_shown_under_their_hop() {
-    let Some(chain) = Chain::trace("trace extensions", 1280) else {
+    let Some(chain) = Lab::trace("trace extensions", 1280) else {
         return;
     };
     // r1's own Time Exceeded is dropped; the responder's (marked) pass.
@@ -551,7 +550,7 @@ fn mpls_and_interface_extensions_are_shown_under_their_hop() {
 
 #[test]
 fn a_rate_limiting_router_is_told_from_loss() {
-    let Some(chain) = Chain::trace("trace rate limit", 1280) else {
+    let Some(chain) = Lab::trace("trace rate limit", 1280) else {
         return;
     };
     // Linux's defaults: a burst of 6 errors, then one a second per source.
@@ -575,7 +574,7 @@ fn a_rate_limiting_router_is_told_from_loss() {
 
 #[test]
 fn bad_input_says_what_and_exits_2() {
-    let Some(chain) = Chain::trace("trace bad input", 1280) else {
+    let Some(chain) = Lab::trace("trace bad input", 1280) else {
         return;
     };
     for (args, message) in [
@@ -605,7 +604,7 @@ fn bad_input_says_what_and_exits_2() {
         let out = run(
             &chain,
             "client",
-            icmpkit(),
+            icmpkit!(),
             &[&["trace"][..], args].concat(),
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -617,14 +616,14 @@ fn bad_input_says_what_and_exits_2() {
 
 #[test]
 fn a_nat_that_leaves_quotes_alone_is_reported() {
-    let Some(chain) = Chain::trace("trace nat", 1280) else {
+    let Some(chain) = Lab::trace("trace nat", 1280) else {
         return;
     };
     // r1 rewrites the client's source on the way out and the destination
     // of what comes back, statelessly, as a NAT that does not translate
     // the packets quoted inside ICMP errors (nft fixes the IP and UDP
     // checksums of what it rewrites, as a NAT does).
-    let (client, outside) = (lab::CLIENT4, lab::R1_R2_4);
+    let (client, outside) = (netns::CLIENT4, netns::R1_R2_4);
     for command in [
         "add table ip nat_test".to_owned(),
         "add chain ip nat_test out { type filter hook postrouting priority 0; }".to_owned(),
@@ -642,8 +641,8 @@ fn a_nat_that_leaves_quotes_alone_is_reported() {
     assert_eq!(hops.len(), 5, "{out}");
     let note = format!(
         "     [NAT: the quoted probe was rewritten: source {} -> {}]",
-        lab::CLIENT4,
-        lab::R1_R2_4
+        netns::CLIENT4,
+        netns::R1_R2_4
     );
     // r1 quotes the probe before rewriting it; every hop after sees it
     // rewritten (the destination answers with a Port Unreachable quoting it).
@@ -653,7 +652,7 @@ fn a_nat_that_leaves_quotes_alone_is_reported() {
     let json = json_lines(&trace(&chain, &["-n", "--json", "-q", "1", SERVER4]));
     assert_eq!(
         json[1]["probes"][0]["rewritten"]["src_addr"],
-        lab::R1_R2_4,
+        netns::R1_R2_4,
         "{json:?}"
     );
     assert_eq!(json[1]["probes"][0]["quoted_ttl"], 1, "{json:?}");
@@ -662,7 +661,7 @@ fn a_nat_that_leaves_quotes_alone_is_reported() {
 
 #[test]
 fn big_probes_fragment_unless_dont_fragment_is_asked_as_in_traceroute() {
-    let Some(chain) = Chain::trace("trace dont fragment", 1280) else {
+    let Some(chain) = Lab::trace("trace dont fragment", 1280) else {
         return;
     };
     for df in [false, true] {
@@ -692,7 +691,7 @@ fn big_probes_fragment_unless_dont_fragment_is_asked_as_in_traceroute() {
     let out = run(
         &chain,
         "client",
-        icmpkit(),
+        icmpkit!(),
         &["trace", "-n", "-F", SERVER4, "1600"],
     );
     assert_eq!(out.status.code(), Some(2));

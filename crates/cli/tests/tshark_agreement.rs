@@ -7,20 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use icmpkit_lab::{icmpkit, repo, require};
 use serde_json::Value;
-
-#[path = "../../../tests/support/lab.rs"]
-mod lab;
 
 /// (type, code, checksum status as tshark numbers it: 1 good, 0 bad, 2 unverified)
 type Verdict = (u8, u8, u8);
 
 /// (IP version, type, code)
 type Kind = (u64, u8, u8);
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn captures(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -40,19 +34,6 @@ fn captures(dir: &Path) -> Vec<PathBuf> {
         dir.display()
     );
     files
-}
-
-/// Whether tshark can run here; under `CI=true` it must.
-fn have_tshark() -> bool {
-    let found = Command::new("tshark").arg("--version").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "tshark is required in CI"
-        );
-        eprintln!("skipped: tshark is not installed");
-    }
-    found
 }
 
 fn tshark(file: &Path) -> BTreeMap<u64, Verdict> {
@@ -109,7 +90,7 @@ fn tshark(file: &Path) -> BTreeMap<u64, Verdict> {
 
 /// Our verdicts by frame, and the kinds of message seen.
 fn ours(file: &Path) -> (BTreeMap<u64, Verdict>, BTreeSet<Kind>) {
-    let output = Command::new(env!("CARGO_BIN_EXE_icmpkit"))
+    let output = Command::new(icmpkit!())
         .args(["decode", "--json"])
         .arg(file)
         .output()
@@ -199,7 +180,7 @@ fn assert_covers_kernel_messages(seen: &BTreeSet<Kind>) {
 
 #[test]
 fn committed_corpus_agrees_with_tshark() {
-    if !have_tshark() {
+    if !require::program("tshark") {
         return;
     }
     let seen = compare_dir(&repo().join("tests/fixtures/kernel"));
@@ -213,10 +194,10 @@ fn committed_corpus_agrees_with_tshark() {
 /// removes them on exit, even on failure.
 #[test]
 fn freshly_recorded_corpus_agrees_with_tshark() {
-    if !lab::available("freshly_recorded_corpus_agrees_with_tshark") {
+    if !require::root("freshly_recorded_corpus_agrees_with_tshark") {
         return;
     }
-    if !have_tshark() {
+    if !require::program("tshark") {
         return;
     }
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))

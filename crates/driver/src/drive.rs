@@ -39,32 +39,71 @@ pub fn drive<M: Machine, T: Transport + ?Sized>(
     signals: &Signals,
     mut on_event: impl FnMut(&M, M::Event) -> io::Result<()>,
 ) -> Result<Verdict, DriveError> {
-    let mut buf = Vec::with_capacity(65_536);
-    let mut stopped = false;
+    let mut round = Round::new();
     loop {
+        let Some(deadline) = round.until_wait(machine, transport, &mut on_event)? else {
+            return Ok(machine.verdict());
+        };
+        transport.wait(deadline)?;
+        round.after_wait(machine, transport, signals)?;
+    }
+}
+
+/// The loop's steps around the wait, shared by [`drive`] and the
+/// asynchronous driver (which waits its own way).
+pub(crate) struct Round {
+    buf: Vec<u8>,
+    stopped: bool,
+}
+
+impl Round {
+    pub(crate) fn new() -> Self {
+        Self {
+            buf: Vec::with_capacity(65_536),
+            stopped: false,
+        }
+    }
+
+    /// Steps 1 to 4: time, transmissions, events; the instant to wait
+    /// until, or `None` when the machine is finished.
+    pub(crate) fn until_wait<M: Machine, T: Transport + ?Sized>(
+        &mut self,
+        machine: &mut M,
+        transport: &mut T,
+        on_event: &mut impl FnMut(&M, M::Event) -> io::Result<()>,
+    ) -> Result<Option<std::time::Instant>, DriveError> {
         let now = transport.now();
         machine.handle_timeout(now);
-        while let Some(transmit) = machine.poll_transmit(transport.now(), &mut buf) {
-            transport.send(&transmit, &buf, &mut |d| deliver(machine, now, d))?;
+        while let Some(transmit) = machine.poll_transmit(transport.now(), &mut self.buf) {
+            transport.send(&transmit, &self.buf, &mut |d| deliver(machine, now, d))?;
         }
         transport.flush(&mut |d| deliver(machine, now, d))?;
         while let Some(event) = machine.poll_event() {
             on_event(machine, event).map_err(DriveError::Output)?;
         }
         let now = transport.now();
-        let Some(wake) = machine.poll_timeout(now) else {
-            return Ok(machine.verdict());
-        };
-        transport.wait(wake.min(now + SIGNAL_CHECK))?;
+        Ok(machine
+            .poll_timeout(now)
+            .map(|wake| wake.min(now + SIGNAL_CHECK)))
+    }
+
+    /// Step 5: input, then signals.
+    pub(crate) fn after_wait<M: Machine, T: Transport + ?Sized>(
+        &mut self,
+        machine: &mut M,
+        transport: &mut T,
+        signals: &Signals,
+    ) -> Result<(), DriveError> {
         let now = transport.now();
         transport.receive(&mut |d| deliver(machine, now, d))?;
         match signals.take() {
-            Some(Signal::Stop) if !stopped => {
-                stopped = true;
+            Some(Signal::Stop) if !self.stopped => {
+                self.stopped = true;
                 machine.handle_signal(transport.now(), Signal::Stop);
             }
             Some(Signal::Status) => machine.handle_signal(transport.now(), Signal::Status),
             _ => {}
         }
+        Ok(())
     }
 }

@@ -75,3 +75,65 @@ fn hint(kind: SocketKind, err: &io::Error) -> String {
         ),
     }
 }
+
+/// An [`io::Error`] with a message saying what was attempted that keeps
+/// the OS error number of the error it explains (see [`os_errno`]).
+#[derive(Debug)]
+struct Explained {
+    /// The whole message (it already includes the OS error's text, so the
+    /// OS error is not also a `source`, which would repeat it in a chain).
+    message: String,
+    /// The OS error number, when there was one.
+    errno: Option<i32>,
+}
+
+impl std::fmt::Display for Explained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Explained {}
+
+/// `err` of the same kind, saying `message`, keeping its OS error number.
+pub(crate) fn with_context(err: &io::Error, message: String) -> io::Error {
+    io::Error::new(
+        err.kind(),
+        Explained {
+            message,
+            errno: os_errno(err),
+        },
+    )
+}
+
+/// The OS error number (`errno`) behind an error of this crate: the raw OS
+/// error, or the one an error with a message kept. A caller that must tell
+/// `EMSGSIZE` from `EACCES` after a failed send reads it here.
+pub fn os_errno(err: &io::Error) -> Option<i32> {
+    err.raw_os_error().or_else(|| {
+        err.get_ref()
+            .and_then(|inner| inner.downcast_ref::<Explained>())
+            .and_then(|e| e.errno)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_with_a_message_keeps_its_os_error_number() {
+        let raw = io::Error::from_raw_os_error(libc::EMSGSIZE);
+        let explained = with_context(&raw, "cannot send to ::1: too long".to_owned());
+        assert_eq!(explained.to_string(), "cannot send to ::1: too long");
+        assert_eq!(explained.kind(), raw.kind());
+        assert_eq!(os_errno(&explained), Some(libc::EMSGSIZE));
+        assert_eq!(os_errno(&raw), Some(libc::EMSGSIZE));
+        let plain = io::Error::new(io::ErrorKind::InvalidInput, "no number");
+        assert_eq!(os_errno(&plain), None);
+        assert_eq!(
+            os_errno(&with_context(&plain, "still none".to_owned())),
+            None
+        );
+    }
+}

@@ -43,7 +43,7 @@ pub const EMSGSIZE: i32 = libc::EMSGSIZE;
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use clocks::Clocks;
 pub use denied::{OpenDenied, SYSCTL_FIX};
-pub use error::NetError;
+pub use error::{NetError, os_errno};
 pub use group::{
     PING_GROUP_RANGE_PATH, PingGroupRange, ping_sockets_allowed, ping_sockets_allowed_for_process,
 };

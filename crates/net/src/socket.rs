@@ -224,10 +224,7 @@ impl IcmpSocket {
         ) {
             return io::Error::from(err.kind());
         }
-        io::Error::new(
-            err.kind(),
-            format!("{what} on the {}: {err}", self.describe()),
-        )
+        crate::error::with_context(err, format!("{what} on the {}: {err}", self.describe()))
     }
 
     /// The IP-level option level and one of two names by version.

@@ -2,14 +2,13 @@
 //! kernel's echo replies on the loopback of a network namespace each test
 //! creates (and removes), so other programs' ICMP traffic stays out.
 
-#[allow(unsafe_code)]
-mod support;
-
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
+use icmpkit_lab::echo::{echo_request, ident, nonce};
+use icmpkit_lab::netns::{Lab, proc_number};
+use icmpkit_lab::require;
 use icmpkit_net::{IcmpSocket, IpVersion, MAX_BATCH, Received, RecvBatch, SendBatch, SocketChoice};
-use support::{Netns, echo_request, ident, nonce, require_root};
 
 /// The loopback address of `version`.
 fn localhost(version: IpVersion) -> IpAddr {
@@ -21,8 +20,10 @@ fn localhost(version: IpVersion) -> IpAddr {
 
 /// A raw socket of `version` opened in `ns`, non-blocking, with received
 /// TTL, destination and kernel timestamps on and a large receive buffer.
-fn open_raw(ns: &Netns, version: IpVersion) -> IcmpSocket {
-    let sock = ns.enter(|| IcmpSocket::open(version, SocketChoice::Raw).unwrap());
+fn open_raw(ns: &Lab, version: IpVersion) -> IcmpSocket {
+    let sock = ns.enter("host", || {
+        IcmpSocket::open(version, SocketChoice::Raw).unwrap()
+    });
     sock.set_nonblocking(true).unwrap();
     sock.set_timestamps(true).unwrap();
     sock.set_recv_ttl(true).unwrap();
@@ -157,16 +158,15 @@ fn echo_run(
 /// 1,000 echo requests to loopback in batches of 64, all replies read
 /// with `recv_batch`, each with the fields `recv` would give.
 fn thousand_echoes(version: IpVersion, test: &str) {
-    if !require_root(test) {
+    let Some(ns) = Lab::host(test) else {
         return;
-    }
-    let ns = Netns::new();
+    };
     let sock = open_raw(&ns, version);
     let hop_limit_file = match version {
         IpVersion::V4 => "/proc/sys/net/ipv4/ip_default_ttl",
         IpVersion::V6 => "/proc/sys/net/ipv6/conf/lo/hop_limit",
     };
-    let ttl = ns.enter(|| support::proc_number(hop_limit_file));
+    let ttl = ns.enter("host", || proc_number(hop_limit_file));
     let before = std::time::SystemTime::now();
     let outcome = echo_run(&sock, 1000, 64, true, Duration::from_secs(5));
     // Unfiltered raw sockets see our own requests on loopback too.
@@ -213,15 +213,16 @@ fn out_echos() -> u64 {
 
 #[test]
 fn batches_beyond_the_kernels_limit_send_what_it_takes() {
-    if !require_root("batches_beyond_the_kernels_limit_send_what_it_takes") {
+    let Some(ns) = Lab::host("batches_beyond_the_kernels_limit_send_what_it_takes") else {
         return;
-    }
+    };
     assert_eq!(MAX_BATCH, 1024);
     assert_eq!(SendBatch::with_capacity(5000).capacity(), 1024);
     assert_eq!(RecvBatch::new(5000, 64).slots(), 1024);
-    let ns = Netns::new();
     // Blocking, and reading nothing: the filter drops every type.
-    let sock = ns.enter(|| IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap());
+    let sock = ns.enter("host", || {
+        IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap()
+    });
     sock.set_type_filter(&[]).unwrap();
     let (id, data) = (ident(), nonce());
     let packets: Vec<Vec<u8>> = (0..1500)
@@ -230,21 +231,20 @@ fn batches_beyond_the_kernels_limit_send_what_it_takes() {
     let dst = localhost(IpVersion::V4);
     let messages: Vec<(&[u8], IpAddr)> = packets.iter().map(|p| (&p[..], dst)).collect();
     let mut batch = SendBatch::with_capacity(5000);
-    let start = ns.enter(out_echos);
+    let start = ns.enter("host", out_echos);
     assert_eq!(sock.send_batch(&mut batch, &messages).unwrap(), 1024);
     assert_eq!(sock.send_batch(&mut batch, &messages[1024..]).unwrap(), 476);
-    assert_eq!(ns.enter(out_echos) - start, 1500);
+    assert_eq!(ns.enter("host", out_echos) - start, 1500);
 }
 
 #[test]
 fn empty_batches_and_wrong_addresses() {
-    if !require_root("empty_batches_and_wrong_addresses") {
+    let Some(ns) = Lab::host("empty_batches_and_wrong_addresses") else {
         return;
-    }
-    let ns = Netns::new();
+    };
     let sock = open_raw(&ns, IpVersion::V4);
     sock.set_type_filter(&[]).unwrap();
-    let start = ns.enter(out_echos);
+    let start = ns.enter("host", out_echos);
     let msg = echo_request(IpVersion::V4, ident(), 1, &nonce());
     let mut batch = SendBatch::with_capacity(8);
     assert_eq!(sock.send_batch(&mut batch, &[]).unwrap(), 0);
@@ -263,7 +263,7 @@ fn empty_batches_and_wrong_addresses() {
         err.to_string(),
         "::1 is not an address for this raw ICMPv4 socket"
     );
-    assert_eq!(ns.enter(out_echos), start);
+    assert_eq!(ns.enter("host", out_echos), start);
     // Nothing queued, and no slots: both 0, at once.
     let mut slots = RecvBatch::new(16, 2048);
     assert_eq!(sock.recv_batch(&mut slots).unwrap(), 0);
@@ -276,20 +276,25 @@ fn empty_batches_and_wrong_addresses() {
 
 #[test]
 fn a_full_send_buffer_gives_zero() {
-    if !require_root("a_full_send_buffer_gives_zero") {
+    let Some(ns) = Lab::host("a_full_send_buffer_gives_zero") else {
         return;
-    }
+    };
     // 10.200.0.2 is on a veth link whose peer has no address: nobody
     // answers ARP, so sent packets wait in the neighbour queue, still
     // charged to the socket's send buffer.
-    let ns = Netns::new();
-    ns.ip(&[
-        "link", "add", "ik-a", "type", "veth", "peer", "name", "ik-b",
-    ]);
-    ns.ip(&["addr", "add", "10.200.0.1/24", "dev", "ik-a"]);
-    ns.ip(&["link", "set", "ik-a", "up"]);
-    ns.ip(&["link", "set", "ik-b", "up"]);
-    let sock = ns.enter(|| IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap());
+    for args in [
+        &[
+            "ip", "link", "add", "ik-a", "type", "veth", "peer", "name", "ik-b",
+        ][..],
+        &["ip", "addr", "add", "10.200.0.1/24", "dev", "ik-a"],
+        &["ip", "link", "set", "ik-a", "up"],
+        &["ip", "link", "set", "ik-b", "up"],
+    ] {
+        ns.must("host", args);
+    }
+    let sock = ns.enter("host", || {
+        IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap()
+    });
     sock.set_nonblocking(true).unwrap();
     // SO_SNDBUFFORCE goes beyond net.core.wmem_max; the kernel doubles.
     let wmem_max: usize = std::fs::read_to_string("/proc/sys/net/core/wmem_max")
@@ -330,8 +335,10 @@ fn a_full_send_buffer_gives_zero() {
     }
 
     // A non-blocking ping socket hears EAGAIN.
-    ns.allow_ping_sockets();
-    let ping = ns.enter(|| IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap());
+    ns.allow_ping_sockets("host");
+    let ping = ns.enter("host", || {
+        IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap()
+    });
     ping.set_nonblocking(true).unwrap();
     ping.set_send_buffer_size(0).unwrap();
     let first = ping.send_batch(&mut batch, &messages).unwrap();
@@ -343,9 +350,8 @@ fn a_full_send_buffer_gives_zero() {
 
 /// Reads the same packets with `recv` on one socket and `recv_batch` on
 /// another and compares every field and byte.
-fn same_as_recv(version: IpVersion, slot_len: usize) {
-    let ns = Netns::new();
-    let (single, batched) = (open_raw(&ns, version), open_raw(&ns, version));
+fn same_as_recv(ns: &Lab, version: IpVersion, slot_len: usize) {
+    let (single, batched) = (open_raw(ns, version), open_raw(ns, version));
     let (id, data) = (ident(), nonce());
     let dst = localhost(version);
     for seq in 0..20 {
@@ -384,26 +390,26 @@ fn same_as_recv(version: IpVersion, slot_len: usize) {
 
 #[test]
 fn recv_batch_gives_what_recv_gives() {
-    if !require_root("recv_batch_gives_what_recv_gives") {
+    let Some(ns) = Lab::host("recv_batch_gives_what_recv_gives") else {
         return;
-    }
-    same_as_recv(IpVersion::V4, 2048);
-    same_as_recv(IpVersion::V6, 2048);
+    };
+    same_as_recv(&ns, IpVersion::V4, 2048);
+    same_as_recv(&ns, IpVersion::V6, 2048);
     // Cut packets: the same length, bytes and truncation flag.
-    same_as_recv(IpVersion::V4, 30);
-    same_as_recv(IpVersion::V6, 20);
+    same_as_recv(&ns, IpVersion::V4, 30);
+    same_as_recv(&ns, IpVersion::V6, 20);
 }
 
 /// Not a check: prints packets per second, batched and one by one, for
 /// the record (`cargo test -p icmpkit-net --test batch -- --nocapture`).
 #[test]
 fn loopback_rate_batched_and_single() {
-    if !require_root("loopback_rate_batched_and_single") {
+    if !require::root("loopback_rate_batched_and_single") {
         return;
     }
     let total = 20_000;
     for batched in [true, false] {
-        let ns = Netns::new();
+        let ns = Lab::host("loopback_rate_batched_and_single").expect("root was checked above");
         let sock = open_raw(&ns, IpVersion::V4);
         sock.accept_only_replies_and_errors().unwrap();
         let outcome = echo_run(&sock, total, 64, batched, Duration::from_secs(20));

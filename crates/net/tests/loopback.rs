@@ -1,14 +1,13 @@
 //! Raw ICMP sockets against the kernel's own echo replies on loopback, each
 //! test in a network namespace of its own.
 
-#[allow(unsafe_code)]
-mod support;
-
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, SystemTime};
 
+use icmpkit_lab::echo::{await_reply, echo_request, ident, nonce};
+use icmpkit_lab::netns::{Lab, proc_number};
+use icmpkit_lab::require;
 use icmpkit_net::{IcmpSocket, IpVersion, SocketChoice, SocketKind, V6_REPLIES_AND_ERRORS};
-use support::{Netns, await_reply, echo_request, ident, nonce, proc_number, require_root};
 
 /// The kernel's receive stamp lies between our send and now.
 fn assert_stamp_between(stamp: Option<SystemTime>, sent: SystemTime) {
@@ -23,21 +22,29 @@ fn assert_stamp_between(stamp: Option<SystemTime>, sent: SystemTime) {
     );
 }
 
-/// A socket opened in a namespace of the test's own, with the namespace:
-/// the host's loopback carries the other tests' echoes, which a raw socket
-/// queues until its filter is set.
-fn open_isolated(version: IpVersion, choice: SocketChoice) -> (Netns, IcmpSocket) {
-    let ns = Netns::new();
-    let sock = ns.enter(|| IcmpSocket::open(version, choice).unwrap());
-    (ns, sock)
+/// A socket opened in a namespace of `test`'s own, with the namespace
+/// (`None` when `test` is skipped, not root): the host's loopback carries
+/// the other tests' echoes, which a raw socket queues until its filter is
+/// set.
+fn open_isolated(
+    test: &str,
+    version: IpVersion,
+    choice: SocketChoice,
+) -> Option<(Lab, IcmpSocket)> {
+    let ns = Lab::host(test)?;
+    let sock = ns.enter("host", || IcmpSocket::open(version, choice).unwrap());
+    Some((ns, sock))
 }
 
 #[test]
 fn raw_icmpv4_echo_to_loopback_gets_the_kernels_reply() {
-    if !require_root("raw_icmpv4_echo_to_loopback_gets_the_kernels_reply") {
+    let Some((ns, sock)) = open_isolated(
+        "raw_icmpv4_echo_to_loopback_gets_the_kernels_reply",
+        IpVersion::V4,
+        SocketChoice::Raw,
+    ) else {
         return;
-    }
-    let (ns, sock) = open_isolated(IpVersion::V4, SocketChoice::Raw);
+    };
     assert_eq!(sock.kind(), SocketKind::Raw);
     assert_eq!(sock.dgram_ident(), None);
     sock.set_timestamps(true).unwrap();
@@ -62,17 +69,20 @@ fn raw_icmpv4_echo_to_loopback_gets_the_kernels_reply() {
     // The kernel answers with its default TTL, not ours.
     assert_eq!(
         reply.ttl,
-        Some(ns.enter(|| proc_number("/proc/sys/net/ipv4/ip_default_ttl")))
+        Some(ns.enter("host", || proc_number("/proc/sys/net/ipv4/ip_default_ttl")))
     );
     assert_stamp_between(reply.kernel_time, sent.wall);
 }
 
 #[test]
 fn raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination() {
-    if !require_root("raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination") {
+    let Some((ns, sock)) = open_isolated(
+        "raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination",
+        IpVersion::V6,
+        SocketChoice::Auto,
+    ) else {
         return;
-    }
-    let (ns, sock) = open_isolated(IpVersion::V6, SocketChoice::Auto);
+    };
     assert_eq!(sock.kind(), SocketKind::Raw);
     sock.accept_only_replies_and_errors().unwrap();
     sock.set_recv_ttl(true).unwrap();
@@ -101,17 +111,22 @@ fn raw_icmpv6_echo_to_loopback_with_filter_hop_limit_and_destination() {
     assert_eq!(reply.len, 8 + 16);
     assert_eq!(
         reply.ttl,
-        Some(ns.enter(|| proc_number("/proc/sys/net/ipv6/conf/lo/hop_limit")))
+        Some(ns.enter("host", || proc_number(
+            "/proc/sys/net/ipv6/conf/lo/hop_limit"
+        )))
     );
     assert_stamp_between(reply.kernel_time, sent.wall);
 }
 
 #[test]
 fn raw_icmpv4_filter_drops_our_own_request() {
-    if !require_root("raw_icmpv4_filter_drops_our_own_request") {
+    let Some((_ns, sock)) = open_isolated(
+        "raw_icmpv4_filter_drops_our_own_request",
+        IpVersion::V4,
+        SocketChoice::Raw,
+    ) else {
         return;
-    }
-    let (_ns, sock) = open_isolated(IpVersion::V4, SocketChoice::Raw);
+    };
     sock.accept_only_replies_and_errors().unwrap();
     let (id, data) = (ident(), nonce());
     let msg = echo_request(IpVersion::V4, id, 2, &data);
@@ -123,7 +138,7 @@ fn raw_icmpv4_filter_drops_our_own_request() {
 
 #[test]
 fn binding_to_a_missing_interface_names_it() {
-    if !require_root("binding_to_a_missing_interface_names_it") {
+    if !require::root("binding_to_a_missing_interface_names_it") {
         return;
     }
     let sock = IcmpSocket::open(IpVersion::V4, SocketChoice::Raw).unwrap();
@@ -140,10 +155,13 @@ fn binding_to_a_missing_interface_names_it() {
 
 #[test]
 fn options_that_need_no_traffic() {
-    if !require_root("options_that_need_no_traffic") {
+    let Some((_ns, sock)) = open_isolated(
+        "options_that_need_no_traffic",
+        IpVersion::V4,
+        SocketChoice::Raw,
+    ) else {
         return;
-    }
-    let (_ns, sock) = open_isolated(IpVersion::V4, SocketChoice::Raw);
+    };
     sock.set_recv_buffer_size(65_536).unwrap();
     // Linux caps the request at rmem_max and doubles it for bookkeeping.
     let rmem_max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
@@ -192,7 +210,7 @@ fn options_that_need_no_traffic() {
 
 #[test]
 fn kernel_drops_are_read_for_raw_sockets_of_both_families() {
-    if !require_root("kernel_drops_are_read_for_raw_sockets_of_both_families") {
+    if !require::root("kernel_drops_are_read_for_raw_sockets_of_both_families") {
         return;
     }
     for version in [IpVersion::V4, IpVersion::V6] {

@@ -1,20 +1,20 @@
 //! Datagram ping sockets and the error queue, inside network namespaces
 //! the tests create (and remove) themselves.
 
-#[allow(unsafe_code)]
-mod support;
-
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
+use icmpkit_lab::echo::{WAIT, await_reply, echo_fields, echo_request, nonce};
+use icmpkit_lab::netns::{Lab, ROUTER4, ROUTER6};
 use icmpkit_net::{ErrorOrigin, IcmpSocket, IpVersion, SocketChoice, SocketKind};
-use support::{Netns, WAIT, await_reply, echo_fields, echo_request, nonce, require_root};
 
 /// Opens a ping socket in `ns`, binds it so the kernel picks its
 /// identifier, sends an echo with a different identifier to `dst`, and
 /// checks the reply carries the kernel's identifier.
-fn dgram_echo(ns: &Netns, version: IpVersion, dst: IpAddr) {
-    let sock = ns.enter(|| IcmpSocket::open(version, SocketChoice::Dgram).unwrap());
+fn dgram_echo(ns: &Lab, version: IpVersion, dst: IpAddr) {
+    let sock = ns.enter("host", || {
+        IcmpSocket::open(version, SocketChoice::Dgram).unwrap()
+    });
     assert_eq!(sock.kind(), SocketKind::Dgram);
     sock.set_recv_ttl(true).unwrap();
     sock.set_timestamps(true).unwrap();
@@ -48,12 +48,13 @@ fn dgram_echo(ns: &Netns, version: IpVersion, dst: IpAddr) {
 
 #[test]
 fn ping_sockets_get_replies_with_the_kernels_identifier() {
-    if !require_root("ping_sockets_get_replies_with_the_kernels_identifier") {
+    let Some(ns) = Lab::host("ping_sockets_get_replies_with_the_kernels_identifier") else {
         return;
-    }
-    let ns = Netns::new();
+    };
     // Off by default in a new namespace, as the error says.
-    let refused = ns.enter(|| IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap_err());
+    let refused = ns.enter("host", || {
+        IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap_err()
+    });
     let text = refused.to_string();
     assert!(
         text.starts_with("cannot open a datagram ICMPv4 socket: ")
@@ -63,48 +64,34 @@ fn ping_sockets_get_replies_with_the_kernels_identifier() {
             )),
         "{text}"
     );
-    ns.allow_ping_sockets();
+    ns.allow_ping_sockets("host");
     dgram_echo(&ns, IpVersion::V4, IpAddr::V4(Ipv4Addr::LOCALHOST));
     dgram_echo(&ns, IpVersion::V6, IpAddr::V6(Ipv6Addr::LOCALHOST));
 }
 
-/// Two namespaces on a veth link; the far one forwards, but has
-/// `unreachable` routes for `198.51.100.0/24` and `2001:db8:99::/48`, so it
-/// answers packets for them with Destination Unreachable.
-struct Unreachable {
-    near: Netns,
-    _far: Netns,
-}
-
-impl Unreachable {
-    fn new() -> Self {
-        let near = Netns::new();
-        let far = Netns::new();
-        near.ip(&[
-            "link", "add", "ik-near", "type", "veth", "peer", "name", "ik-far", "netns", &far.name,
-        ]);
-        near.ip(&["addr", "add", "192.0.2.254/24", "dev", "ik-near"]);
-        near.ip(&["addr", "add", "2001:db8:1::1/64", "dev", "ik-near", "nodad"]);
-        near.ip(&["link", "set", "ik-near", "up"]);
-        far.ip(&["addr", "add", "192.0.2.2/24", "dev", "ik-far"]);
-        far.ip(&["addr", "add", "2001:db8:1::2/64", "dev", "ik-far", "nodad"]);
-        far.ip(&["link", "set", "ik-far", "up"]);
-        near.ip(&["route", "add", "198.51.100.0/24", "via", "192.0.2.2"]);
-        near.ip(&[
+/// The standard chain whose router has `unreachable` routes for
+/// `203.0.113.0/24` and `2001:db8:99::/48`, so it answers the client's
+/// packets for them with Destination Unreachable; ping sockets are on in
+/// the client. `None` when `test` is skipped (not root).
+fn unreachable_lab(test: &str) -> Option<Lab> {
+    let lab = Lab::chain(test, 1280)?;
+    lab.must(
+        "router",
+        &["ip", "route", "add", "unreachable", "203.0.113.0/24"],
+    );
+    lab.must(
+        "router",
+        &[
+            "ip",
             "-6",
             "route",
             "add",
+            "unreachable",
             "2001:db8:99::/48",
-            "via",
-            "2001:db8:1::2",
-        ]);
-        far.sysctl("net.ipv4.ip_forward=1");
-        far.sysctl("net.ipv6.conf.all.forwarding=1");
-        far.ip(&["route", "add", "unreachable", "198.51.100.0/24"]);
-        far.ip(&["-6", "route", "add", "unreachable", "2001:db8:99::/48"]);
-        near.allow_ping_sockets();
-        Self { near, _far: far }
-    }
+        ],
+    );
+    lab.allow_ping_sockets("client");
+    Some(lab)
 }
 
 /// Sends an echo to `dst` and reads the error the far namespace answers
@@ -145,16 +132,14 @@ fn queued_error(sock: &IcmpSocket, ident: u16, dst: IpAddr) -> (icmpkit_net::Que
 
 #[test]
 fn error_queue_reports_destination_unreachable_and_the_router() {
-    if !require_root("error_queue_reports_destination_unreachable_and_the_router") {
+    let Some(lab) = unreachable_lab("error_queue_reports_destination_unreachable_and_the_router")
+    else {
         return;
-    }
-    let net = Unreachable::new();
-    let v4 = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+    };
+    let v4 = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
     let v6: IpAddr = "2001:db8:99::7".parse().unwrap();
     for kind in [SocketChoice::Dgram, SocketChoice::Raw] {
-        let sock = net
-            .near
-            .enter(|| IcmpSocket::open(IpVersion::V4, kind).unwrap());
+        let sock = lab.enter("client", || IcmpSocket::open(IpVersion::V4, kind).unwrap());
         let (err, _) = queued_error(&sock, 0x4242, v4);
         assert_eq!(err.origin, ErrorOrigin::Icmp, "{kind:?}");
         assert_eq!(
@@ -163,21 +148,19 @@ fn error_queue_reports_destination_unreachable_and_the_router() {
             "{kind:?}: host unreachable"
         );
         assert_eq!(err.errno, libc::EHOSTUNREACH);
-        assert_eq!(err.offender, Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2))));
+        assert_eq!(err.offender, Some(ROUTER4.parse().unwrap()));
 
-        let sock = net
-            .near
-            .enter(|| IcmpSocket::open(IpVersion::V6, kind).unwrap());
+        let sock = lab.enter("client", || IcmpSocket::open(IpVersion::V6, kind).unwrap());
         let (err, _) = queued_error(&sock, 0x4243, v6);
         assert_eq!(err.origin, ErrorOrigin::Icmp6, "{kind:?}");
         assert_eq!((err.icmp_type, err.icmp_code), (1, 0), "{kind:?}: no route");
         assert_eq!(err.errno, libc::ENETUNREACH);
-        assert_eq!(err.offender, Some("2001:db8:1::2".parse().unwrap()));
+        assert_eq!(err.offender, Some(ROUTER6.parse().unwrap()));
     }
     // The error queue is empty once read.
-    let sock = net
-        .near
-        .enter(|| IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap());
+    let sock = lab.enter("client", || {
+        IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap()
+    });
     queued_error(&sock, 1, v4);
     assert_eq!(sock.recv_error(&mut [0; 64]).unwrap(), None);
 }

@@ -1,18 +1,16 @@
 //! Dropping capabilities after opening a raw socket.
 
-#[allow(unsafe_code)]
-mod support;
-
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr};
 
+use icmpkit_lab::echo::{await_reply, echo_request, ident, nonce};
+use icmpkit_lab::require;
 use icmpkit_net::privilege::{drop_raw_capability, has_raw_capability};
 use icmpkit_net::{IcmpSocket, IpVersion, NetError, PingGroupRange, SocketChoice, SocketKind};
-use support::{await_reply, echo_request, ident, nonce, require_root};
 
 #[test]
 fn an_open_raw_socket_outlives_the_dropped_capability() {
-    if !require_root("an_open_raw_socket_outlives_the_dropped_capability") {
+    if !require::root("an_open_raw_socket_outlives_the_dropped_capability") {
         return;
     }
     // Capabilities are per thread: drop them on a thread of our own so the

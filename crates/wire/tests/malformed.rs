@@ -12,9 +12,7 @@ use icmpkit_wire::icmpv4;
 use icmpkit_wire::icmpv6::{self, ndp::NdpOption};
 use icmpkit_wire::ip::IpVersion;
 
-#[path = "../../../tests/support/packets.rs"]
-mod packets;
-use packets::{
+use icmpkit_lab::packets::{
     DST4, MTU_1500, RDNSS_OF_LENGTH_2, SRC4, SRC6, echo_request_behind_destination_options, icmp,
     neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
     record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,

@@ -80,23 +80,27 @@ impl fmt::Display for SweepError {
 
 impl std::error::Error for SweepError {}
 
+/// A target's first valid Echo Reply: a host found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Responder {
+    /// The target's index in the space.
+    pub index: u64,
+    /// The target (the reply's source).
+    pub addr: IpAddr,
+    /// Which attempt it answers (0 for the first pass).
+    pub attempt: u8,
+    /// Receive time less the send time carried in the probe; `None` if
+    /// the clock went backwards.
+    pub rtt: Option<Duration>,
+    /// The reply's TTL or hop limit, as the caller gave it.
+    pub ttl: Option<u8>,
+}
+
 /// What an Echo Reply was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyVerdict {
     /// The first reply from a target.
-    New {
-        /// The target's index in the space.
-        index: u64,
-        /// The target (the reply's source).
-        addr: IpAddr,
-        /// Which attempt it answers (0 for the first pass).
-        attempt: u8,
-        /// Receive time less the send time carried in the probe; `None`
-        /// if the clock went backwards.
-        rtt: Option<Duration>,
-        /// The reply's TTL or hop limit, as the caller gave it.
-        ttl: Option<u8>,
-    },
+    New(Responder),
     /// A further reply from a target already found.
     Duplicate {
         /// The target's index in the space.
@@ -343,13 +347,13 @@ impl Sweep {
         if self.progress.unique == self.progress.total {
             self.sending = false;
         }
-        ReplyVerdict::New {
+        ReplyVerdict::New(Responder {
             index,
             addr: from,
             attempt: stamp.attempt,
             rtt: self.rtt(now, stamp.sent),
             ttl,
-        }
+        })
     }
 
     /// Classifies an ICMP error (`icmp_type`/`code` from `from`) quoting
@@ -391,15 +395,39 @@ impl Sweep {
     /// When to call again: the next probe's time (`now` if one is due, or
     /// the start of the next pass), or the end of the last cooldown; `None` once [`is_done`](Self::is_done).
     pub fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        self.next_wakeup_for(now, 1)
+    }
+
+    /// As [`next_wakeup`](Self::next_wakeup), but while probes are to be
+    /// sent, the time `probes` of them may go at once (capped at the
+    /// pacer's burst): a caller that sends in batches wakes once per batch
+    /// rather than once per probe.
+    pub fn next_wakeup_for(&self, now: Instant, probes: usize) -> Option<Instant> {
         if self.progress.unique == self.progress.total {
             return None;
         }
         if self.sending {
-            let paced = self.pacer.next_due(now).unwrap_or(now);
+            let paced = self.pacer.next_due_for(now, probes).unwrap_or(now);
             return Some(self.resume_at.map_or(paced, |at| at.max(paced)));
         }
         let end = self.last_send.unwrap_or(self.start) + self.config.cooldown;
         (now < end).then_some(end)
+    }
+
+    /// When the sweep started.
+    pub fn started_at(&self) -> Instant {
+        self.start
+    }
+
+    /// When the latest probe was given out, if any was.
+    pub fn last_probe_at(&self) -> Option<Instant> {
+        self.last_send
+    }
+
+    /// Counts a message that was for no probe of this sweep and could not
+    /// be read as a reply or an error (malformed bytes).
+    pub fn count_invalid(&mut self) {
+        self.progress.invalid += 1;
     }
 
     /// The counters.

@@ -12,10 +12,14 @@
 //!   [`Sweep::next_probes`] and [`Sweep::build_probe`], hands received Echo
 //!   Replies to [`Sweep::on_reply`] and ICMP errors to [`Sweep::on_error`],
 //!   and sleeps until [`Sweep::next_wakeup`] (`None`: done).
+//! - [`SweepMachine`]: a [`Sweep`] behind the [`crate::machine::Machine`]
+//!   verb set, with typed [`SweepEvent`]s (a host found, an error, a
+//!   refused probe, progress, the summary); what the driver runs.
 //!
 //! Sans-IO as the rest of the crate: times are passed in.
 
 mod engine;
+mod machine;
 mod pacing;
 mod permutation;
 mod seen;
@@ -24,8 +28,11 @@ mod targets;
 mod validation;
 
 pub use engine::{
-    ErrorVerdict, MAX_SWEEP_TARGETS, Progress, QuotedEcho, ReplyVerdict, Sweep, SweepConfig,
-    SweepError,
+    ErrorVerdict, MAX_SWEEP_TARGETS, Progress, QuotedEcho, ReplyVerdict, Responder, Sweep,
+    SweepConfig, SweepError,
+};
+pub use machine::{
+    ROUND_PROBES, RefusedProbe, SweepCounts, SweepEvent, SweepMachine, SweepSummary,
 };
 pub use pacing::{Pacer, Rate};
 pub use permutation::{Iter, Permutation};

@@ -99,17 +99,27 @@ impl Pacer {
     /// When the next probe may go: `None` when one may go at `now`
     /// already (or always, for [`Rate::Max`]).
     pub fn next_due(&self, now: Instant) -> Option<Instant> {
+        self.next_due_for(now, 1)
+    }
+
+    /// When `count` probes may go at once (`count` capped at the burst,
+    /// at least 1): `None` when they may go at `now` already (or always,
+    /// for [`Rate::Max`]).
+    pub fn next_due_for(&self, now: Instant, count: usize) -> Option<Instant> {
         let rate = u128::from(self.rate?);
+        let need = (count.max(1) as u128 * NANOS_PER_SEC).min(self.cap);
         let mut credit = self.credit;
         if now > self.last {
             credit += now.duration_since(self.last).as_nanos() * rate;
         }
-        if credit >= NANOS_PER_SEC {
+        if credit >= need {
             return None;
         }
-        let wait = (NANOS_PER_SEC - credit).div_ceil(rate);
-        #[allow(clippy::cast_possible_truncation, reason = "wait <= 10^9 ns")]
-        Some(self.last.max(now) + Duration::from_nanos(wait as u64))
+        let wait = (need - credit).div_ceil(rate);
+        // wait <= cap / rate: the burst is at most a second of tokens
+        // (`new`); a larger `with_burst` saturates at u64::MAX ns.
+        let wait = u64::try_from(wait).unwrap_or(u64::MAX);
+        Some(self.last.max(now) + Duration::from_nanos(wait))
     }
 }
 

@@ -142,13 +142,13 @@ fn finds_every_target_once() {
     );
     let mut found = BTreeMap::new();
     for v in &verdicts {
-        if let ReplyVerdict::New {
+        if let ReplyVerdict::New(Responder {
             index,
             addr,
             attempt,
             rtt,
             ttl,
-        } = *v
+        }) = *v
         {
             assert_eq!(space.addr_at(index), Some(addr));
             assert_eq!(
@@ -192,7 +192,7 @@ fn retries_go_only_to_the_silent_and_done_waits_for_cooldown() {
     );
     let attempts_1 = verdicts
         .iter()
-        .filter(|v| matches!(v, ReplyVerdict::New { attempt: 1, .. }))
+        .filter(|v| matches!(v, ReplyVerdict::New(Responder { attempt: 1, .. })))
         .count();
     assert_eq!(attempts_1, lost_count);
 }
@@ -312,7 +312,7 @@ fn invalid_replies_and_errors() {
     // The real reply, then a replay of it.
     assert!(matches!(
         sweep.on_reply(now, target, ident, seq, &data, None),
-        ReplyVerdict::New { rtt: Some(_), .. }
+        ReplyVerdict::New(Responder { rtt: Some(_), .. })
     ));
     assert_eq!(
         sweep.on_reply(now, target, ident, seq, &data, None),

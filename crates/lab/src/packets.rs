@@ -1,14 +1,9 @@
-//! Packet builders shared by the integration tests of several crates
-//! (`crates/wire/tests/malformed.rs`, `crates/cli/tests/decode_cli.rs`),
-//! included by each with `#[path = "../../../tests/support/packets.rs"] mod packets;`.
-//! They build valid IPv4/IPv6 + ICMP packets with correct checksums, the
-//! datagrams ICMP errors quote and RFC 4884 extension objects, so that a
-//! test can break exactly one thing. Standard library only: no crate
-//! dependencies, so any test crate may include it.
-
-// Each including test crate uses only some of these builders; the rest
-// would be reported as dead code in that crate.
-#![allow(dead_code)]
+//! Packet builders for tests of the decoder (`crates/wire/tests/malformed.rs`,
+//! `crates/cli/tests/decode_cli.rs`): valid IPv4/IPv6 + ICMP packets with
+//! correct checksums, the datagrams ICMP errors quote and RFC 4884
+//! extension objects, so that a test can break exactly one thing. Standard
+//! library only, on purpose: they do not use `icmpkit-wire`, whose parsing
+//! they check.
 
 /// The outer IPv4 source address.
 pub const SRC4: [u8; 4] = [192, 0, 2, 254];

@@ -1,17 +1,10 @@
-//! Shared test helpers: the root check, network namespaces that remove
-//! themselves, echo messages with a random nonce, and a bounded wait for
-//! the matching reply.
-//!
-//! Every packet these tests send goes to loopback or into a namespace the
-//! test made itself.
-
-#![allow(dead_code)]
+//! Echo messages for tests of `icmpkit-net` (feature `sockets`): a random
+//! nonce, an identifier unlikely to be another process's, requests of
+//! either family, and a bounded wait for the matching reply. Sent only to
+//! loopback or inside a [`Lab`](crate::netns::Lab).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::os::fd::AsRawFd;
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use icmpkit_net::{IcmpSocket, IpVersion, Received};
@@ -19,26 +12,6 @@ use icmpkit_wire::{icmpv4, icmpv6};
 
 /// The longest any test waits for one packet.
 pub const WAIT: Duration = Duration::from_secs(2);
-
-/// True when running as root. Otherwise prints "skipped: ..." and returns
-/// false, except under CI (`CI=true`, which runs as root), where it fails.
-pub fn require_root(test: &str) -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    let euid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .expect("Uid line");
-    if euid == "0" {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test} needs root, and CI runs as root"
-    );
-    println!("skipped: {test} needs root");
-    false
-}
 
 /// Random bytes (std's hasher keys come from the OS's random source).
 pub fn nonce() -> [u8; 16] {
@@ -166,94 +139,4 @@ pub fn await_reply(sock: &IcmpSocket, ident: u16, seq_no: u16, data: &[u8]) -> S
         types_before.push(msg_type);
     }
     panic!("no matching echo reply among 500 packets");
-}
-
-/// Runs `args` with `ip` (or another program), failing the test with its
-/// output if it fails.
-pub fn run(program: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// A named network namespace (`ip netns add`) with `lo` up, removed on
-/// drop, even when the test fails.
-pub struct Netns {
-    /// Its name: `icmpkit-net-<pid>-<counter>`.
-    pub name: String,
-}
-
-impl Netns {
-    /// Creates a fresh namespace and brings up its loopback.
-    pub fn new() -> Self {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("icmpkit-net-{}-{n}", std::process::id());
-        run("ip", &["netns", "add", &name]);
-        let ns = Self { name };
-        ns.ip(&["link", "set", "lo", "up"]);
-        ns
-    }
-
-    /// `ip -n <name> args...`.
-    pub fn ip(&self, args: &[&str]) {
-        let mut all = vec!["-n", &self.name];
-        all.extend_from_slice(args);
-        run("ip", &all);
-    }
-
-    /// `sysctl -w setting` inside the namespace.
-    pub fn sysctl(&self, setting: &str) {
-        run(
-            "ip",
-            &["netns", "exec", &self.name, "sysctl", "-qw", setting],
-        );
-    }
-
-    /// Opens ping sockets to every group inside the namespace.
-    pub fn allow_ping_sockets(&self) {
-        self.sysctl("net.ipv4.ping_group_range=0 2147483647");
-    }
-
-    /// Runs `f` on a thread that has entered the namespace; sockets it
-    /// opens stay in the namespace wherever they are used later.
-    pub fn enter<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
-        let file = std::fs::File::open(format!("/run/netns/{}", self.name))
-            .expect("open the namespace file");
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                // SAFETY: setns with a valid namespace descriptor changes
-                // only this (scoped, short-lived) thread's namespace.
-                let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-                assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
-                f()
-            })
-            .join()
-            .expect("the namespace thread panicked")
-        })
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
-/// Reads a number from a /proc file.
-pub fn proc_number(path: &str) -> u8 {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("read {path}: {e}"))
-        .trim()
-        .parse()
-        .unwrap()
 }

@@ -1,14 +1,18 @@
-//! The labs for Rust tests and benchmarks, built from `lab/lib.sh` by a
-//! script (`up`) and removed by the same script (`down`) when the guard
-//! drops, even when the test fails:
+//! Labs of network namespaces for Rust tests, built from `lab/lib.sh` (the
+//! one lab builder: the shell scripts and the benchmarks use it too) by a
+//! script (`up`) and removed by the same script (`down`) when the guard,
+//! [`Lab`], drops, even when the test fails:
 //!
-//! - [`Chain::up`]: the standard chain (`lab_chain`, `lab/chain.sh`),
+//! - [`Lab::host`]: one namespace, `host`, with only its loopback
+//!   (`lab_host`, `lab/host.sh`): a test's sockets away from the host's
+//!   loopback traffic.
+//! - [`Lab::chain`]: the standard chain (`lab_chain`, `lab/chain.sh`),
 //!
 //! ```text
 //! client 192.0.2.2 / 2001:db8:1::2 --- router 192.0.2.254 | 198.51.100.1 --- server 198.51.100.2 / 2001:db8:2::2
 //! ```
 //!
-//! - [`Chain::trace`]: the traceroute lab (`lab_trace`, `lab/trace.sh`),
+//! - [`Lab::trace`]: the traceroute lab (`lab_trace`, `lab/trace.sh`),
 //!   with equal-cost paths at r2 hashed on addresses, protocol and ports,
 //!
 //! ```text
@@ -33,14 +37,13 @@
 //!   in on.
 //!
 //! Traffic goes only to these documentation addresses inside the lab's own
-//! namespaces. Include with
-//! `#[path = "../../../tests/support/lab.rs"] mod lab;`.
-
-#![allow(dead_code)] // each test crate uses part of it
+//! namespaces.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::repo;
 
 /// Client, router, server addresses.
 pub const CLIENT4: &str = "192.0.2.2";
@@ -89,6 +92,8 @@ pub const R4_SERVER6: &str = "2001:db8:2::1";
 /// Which lab to build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Topology {
+    /// One namespace, host, with only loopback (`lab/host.sh`).
+    Host,
     /// client - router - server (`lab/chain.sh`); namespaces client,
     /// router, server.
     Chain,
@@ -100,6 +105,7 @@ pub enum Topology {
 impl Topology {
     fn script(self) -> PathBuf {
         repo().join(match self {
+            Topology::Host => "lab/host.sh",
             Topology::Chain => "lab/chain.sh",
             Topology::Trace => "lab/trace.sh",
         })
@@ -108,50 +114,35 @@ impl Topology {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Whether this process may build labs; prints the skip (or fails under
-/// `CI=true`, where tests run as root) when it may not.
-pub fn available(test: &str) -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout == b"0\n");
-    if !root {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: CI runs as root, the lab test must run"
-        );
-        eprintln!("skipped: {test} needs root (network namespaces)");
-    }
-    root
-}
-
-/// A running lab (either [`Topology`]); dropping it removes its namespaces.
-pub struct Chain {
+/// A running lab (any [`Topology`]); dropping it removes its namespaces.
+pub struct Lab {
     prefix: String,
     topology: Topology,
 }
 
-impl Chain {
+impl Lab {
+    /// Builds one namespace, `host`, with only its loopback; `None` (after
+    /// printing why) when labs are not available here.
+    pub fn host(test: &str) -> Option<Lab> {
+        Lab::build(test, Topology::Host, 1280)
+    }
+
     /// Builds a chain whose router-server link has `mtu`; `None` (after
     /// printing why) when labs are not available here.
-    pub fn up(test: &str, mtu: u32) -> Option<Chain> {
-        Chain::build(test, Topology::Chain, mtu)
+    pub fn chain(test: &str, mtu: u32) -> Option<Lab> {
+        Lab::build(test, Topology::Chain, mtu)
     }
 
     /// Builds the traceroute lab whose r4-server link has `mtu`; `None`
     /// (after printing why) when labs are not available here.
-    pub fn trace(test: &str, mtu: u32) -> Option<Chain> {
-        Chain::build(test, Topology::Trace, mtu)
+    pub fn trace(test: &str, mtu: u32) -> Option<Lab> {
+        Lab::build(test, Topology::Trace, mtu)
     }
 
     /// Builds `topology` whose link to the server has `mtu`; `None` (after
     /// printing why) when labs are not available here.
-    pub fn build(test: &str, topology: Topology, mtu: u32) -> Option<Chain> {
-        if !available(test) {
+    pub fn build(test: &str, topology: Topology, mtu: u32) -> Option<Lab> {
+        if !crate::require::root(test) {
             return None;
         }
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -161,9 +152,9 @@ impl Chain {
             .args(["up", &prefix, &mtu.to_string()])
             .status()
             .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
-        let chain = Chain { prefix, topology };
+        let lab = Lab { prefix, topology };
         assert!(status.success(), "{} up failed", script.display());
-        Some(chain)
+        Some(lab)
     }
 
     /// Which lab this is.
@@ -171,7 +162,7 @@ impl Chain {
         self.topology
     }
 
-    /// The full name of namespace `name` (client, router, server; or
+    /// The full name of namespace `name` (host; client, router, server; or
     /// client, r1, r2, r3a, r3b, r4, server).
     pub fn ns(&self, name: &str) -> String {
         format!("{}-{name}", self.prefix)
@@ -180,14 +171,14 @@ impl Chain {
     /// The standard chain (MTU 1280) whose server answers for every address
     /// of `prefix` (`ip route add local PREFIX dev lo`, routed there by the
     /// router): many targets from one namespace.
-    pub fn answering(test: &str, prefix: &str) -> Option<Chain> {
-        let chain = Chain::up(test, 1280)?;
-        chain.must(
+    pub fn answering(test: &str, prefix: &str) -> Option<Lab> {
+        let lab = Lab::chain(test, 1280)?;
+        lab.must(
             "server",
             &["ip", "route", "add", "local", prefix, "dev", "lo"],
         );
-        chain.must("router", &["ip", "route", "add", prefix, "via", SERVER4]);
-        Some(chain)
+        lab.must("router", &["ip", "route", "add", prefix, "via", SERVER4]);
+        Some(lab)
     }
 
     /// Runs `program args` inside namespace `name`, killed after `seconds`
@@ -225,9 +216,51 @@ impl Chain {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+
+    /// Sets `setting` (`key=value`) with `sysctl` inside namespace `name`.
+    pub fn sysctl(&self, name: &str, setting: &str) {
+        self.must(name, &["sysctl", "-qw", setting]);
+    }
+
+    /// Opens ping sockets (`SOCK_DGRAM` ICMP) to every group inside
+    /// namespace `name`; a new namespace starts with them off.
+    pub fn allow_ping_sockets(&self, name: &str) {
+        self.sysctl(name, "net.ipv4.ping_group_range=0 2147483647");
+    }
+
+    /// Runs `f` on a thread that has entered namespace `name`; sockets it
+    /// opens stay in that namespace wherever they are used later.
+    #[cfg(feature = "sockets")]
+    #[allow(unsafe_code)] // setns(2): the one system call std does not offer
+    pub fn enter<T: Send>(&self, name: &str, f: impl FnOnce() -> T + Send) -> T {
+        use std::os::fd::AsRawFd;
+        let path = format!("/run/netns/{}", self.ns(name));
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("open {path}: {e}"));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                // SAFETY: setns with a valid namespace descriptor changes
+                // only this (scoped, short-lived) thread's namespace.
+                let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+                assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+                f()
+            })
+            .join()
+            .expect("the thread in the namespace panicked")
+        })
+    }
 }
 
-impl Drop for Chain {
+/// Reads a number from a `/proc` file; inside [`Lab::enter`], a
+/// namespace's `/proc/sys/net` setting.
+pub fn proc_number(path: &str) -> u8 {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("read {path}: {e}"))
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+impl Drop for Lab {
     fn drop(&mut self) {
         let _ = Command::new(self.topology.script())
             .args(["down", &self.prefix])

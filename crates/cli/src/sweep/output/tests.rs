@@ -1,0 +1,134 @@
+use super::*;
+use icmpkit_proto::sweep::{Progress, SweepCounts};
+
+fn summary() -> SweepSummary {
+    SweepSummary {
+        counts: SweepCounts {
+            progress: Progress {
+                total: 4,
+                sent: 3,
+                replies: 2,
+                unique: 1,
+                errors: 1,
+                duplicates: 1,
+                ..Progress::default()
+            },
+            refused: 1,
+            elapsed: Duration::from_millis(2250),
+        },
+        refused_by_errno: vec![(13, 1)],
+        sending: Duration::from_millis(250),
+        stopped: false,
+    }
+}
+
+fn written(format: Format, all: bool) -> String {
+    let mut out = Vec::new();
+    let mut w = Writer::new(&mut out, format, all).unwrap();
+    let addr = "10.200.0.7".parse().unwrap();
+    w.found(&Responder {
+        index: 7,
+        addr,
+        attempt: 0,
+        rtt: Some(Duration::from_micros(1500)),
+        ttl: Some(63),
+    })
+    .unwrap();
+    w.found(&Responder {
+        index: 7,
+        addr,
+        attempt: 1,
+        rtt: None,
+        ttl: None,
+    })
+    .unwrap();
+    w.error(&ErrorVerdict {
+        index: 265,
+        target: "10.200.1.9".parse().unwrap(),
+        from: "192.0.2.254".parse().unwrap(),
+        icmp_type: 3,
+        code: 13,
+        attempt: Some(0),
+        rtt: None,
+    })
+    .unwrap();
+    w.refused(&RefusedProbe {
+        target: "10.200.0.255".parse().unwrap(),
+        attempt: 0,
+        errno: 13,
+    })
+    .unwrap();
+    w.finish(&summary(), Some(0)).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn text_is_addresses_only() {
+    assert_eq!(written(Format::Text, false), "10.200.0.7\n10.200.0.7\n");
+    assert_eq!(
+        written(Format::Text, true),
+        "10.200.0.7\n10.200.0.7\n10.200.1.9 error type 3 code 13 from 192.0.2.254\n\
+         10.200.0.255 refused: Permission denied (EACCES)\n"
+    );
+}
+
+#[test]
+fn csv_has_a_header_and_with_all_every_kind_of_row() {
+    assert_eq!(
+        written(Format::Csv, false),
+        "addr,rtt_ms,ttl\n10.200.0.7,1.5,63\n10.200.0.7,,\n"
+    );
+    assert_eq!(
+        written(Format::Csv, true),
+        "type,addr,rtt_ms,ttl,from,icmp_type,icmp_code,errno\nreply,10.200.0.7,1.5,63,,,,\n\
+         reply,10.200.0.7,,,,,,\nerror,10.200.1.9,,,192.0.2.254,3,13,\n\
+         refused,10.200.0.255,,,,,,EACCES\n"
+    );
+}
+
+#[test]
+fn json_lines_use_the_shared_keys() {
+    let json = written(Format::Json, true);
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines.iter().all(|l| l["timestamp"].is_f64()));
+    assert_eq!(lines[0]["type"], "reply");
+    assert_eq!(lines[0]["from"], "10.200.0.7");
+    assert_eq!(lines[0]["rtt_ms"], 1.5);
+    assert_eq!(lines[0]["ttl"], 63);
+    assert_eq!(lines[1]["rtt_ms"], serde_json::Value::Null);
+    assert_eq!(lines[2]["type"], "error");
+    assert_eq!(lines[2]["target"], "10.200.1.9");
+    assert_eq!(lines[2]["from"], "192.0.2.254");
+    assert_eq!(lines[3]["type"], "refused");
+    assert_eq!(lines[3]["errno"], "EACCES");
+    assert_eq!(lines[3]["message"], "Permission denied");
+    let summary = &lines[4];
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["sent"], 3);
+    assert_eq!(summary["refused"], 1);
+    assert_eq!(summary["refused_by_errno"]["EACCES"], 1);
+    assert_eq!(summary["time_s"], 2.25);
+    assert_eq!(summary["sending_s"], 0.25);
+}
+
+#[test]
+fn summary_names_every_counter_and_the_rate_leaves_out_the_cooldown() {
+    assert_eq!(
+        summary_line(&summary(), Some(5)),
+        "sweep: 4 targets, sent 3, replies 2, unique hosts 1 (25.00%), errors 1, duplicates 1, \
+         invalid 0, refused 1 (EACCES 1), kernel drops 5, time 2.250 s (12 probes/s)"
+    );
+    let mut quiet = summary();
+    quiet.counts.refused = 0;
+    quiet.refused_by_errno.clear();
+    quiet.stopped = true;
+    assert_eq!(
+        summary_line(&quiet, None),
+        "sweep: 4 targets, sent 3, replies 2, unique hosts 1 (25.00%), errors 1, duplicates 1, \
+         invalid 0, time 2.250 s (12 probes/s), stopped"
+    );
+}

@@ -1,0 +1,174 @@
+//! [`SocketPlan`]: which sockets a run needs and how each is set up,
+//! written by a front end and opened by [`super::RealTransport::open`].
+
+use std::net::IpAddr;
+
+use icmpkit_net::{PmtuMode, SocketChoice};
+use icmpkit_wire::IpVersion;
+
+/// The sockets of one run: per IP version, what [`FamilyPlan`] says; a
+/// version without a plan gets no socket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SocketPlan {
+    /// The IPv4 sockets.
+    pub v4: Option<FamilyPlan>,
+    /// The IPv6 sockets.
+    pub v6: Option<FamilyPlan>,
+}
+
+impl SocketPlan {
+    /// A plan with no sockets yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// This plan with `family` as the sockets of `version`.
+    #[must_use]
+    pub fn with(mut self, version: IpVersion, family: FamilyPlan) -> Self {
+        *self.family_mut(version) = Some(family);
+        self
+    }
+
+    /// The sockets of `version`, if any.
+    pub fn family(&self, version: IpVersion) -> Option<&FamilyPlan> {
+        match version {
+            IpVersion::V4 => self.v4.as_ref(),
+            IpVersion::V6 => self.v6.as_ref(),
+        }
+    }
+
+    /// The sockets of `version`, to change.
+    pub fn family_mut(&mut self, version: IpVersion) -> &mut Option<FamilyPlan> {
+        match version {
+            IpVersion::V4 => &mut self.v4,
+            IpVersion::V6 => &mut self.v6,
+        }
+    }
+}
+
+/// The sockets of one IP version. Each becomes the socket of one
+/// [`icmpkit_proto::machine::Channel`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FamilyPlan {
+    /// The ICMP socket (channel `Icmp`): Echo Requests out; replies and
+    /// ICMP errors in (also those about UDP and TCP probes).
+    pub icmp: Option<IcmpPlan>,
+    /// A raw UDP sender (channel `Udp`, needs `CAP_NET_RAW`). It is never
+    /// read: what it would receive (every UDP datagram of the host) is not
+    /// ours to see, and the ICMP errors about its probes come to the ICMP
+    /// socket. Its receive buffer is made as small as the kernel allows
+    /// (whatever [`SocketOptions::recv_buffer`] says), and its error queue
+    /// is read only after a refused send, for the local errors explaining
+    /// it.
+    pub udp: Option<SocketOptions>,
+    /// A raw TCP socket (channel `Tcp`, needs `CAP_NET_RAW`): SYN probes
+    /// out; every TCP segment the host receives in, among them the SYN-ACK
+    /// or RST of a probed destination.
+    pub tcp: Option<SocketOptions>,
+}
+
+impl FamilyPlan {
+    /// An ICMP socket alone (ping, sweep, ICMP trace).
+    pub fn icmp(icmp: IcmpPlan) -> Self {
+        Self {
+            icmp: Some(icmp),
+            udp: None,
+            tcp: None,
+        }
+    }
+}
+
+/// How the ICMP socket of a version is opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IcmpPlan {
+    /// Raw, ping socket, or raw when allowed and a ping socket otherwise
+    /// (`icmpkit_net::IcmpSocket::open`).
+    pub choice: SocketChoice,
+    /// Which ICMP types a raw socket keeps; ignored for a ping socket,
+    /// which gets only its own replies and errors anyway.
+    pub filter: IcmpFilter,
+    /// Its options.
+    pub options: SocketOptions,
+}
+
+impl IcmpPlan {
+    /// A socket of `choice` with `options`, keeping only replies and
+    /// errors ([`IcmpFilter::RepliesAndErrors`]).
+    pub fn new(choice: SocketChoice, options: SocketOptions) -> Self {
+        Self {
+            choice,
+            filter: IcmpFilter::RepliesAndErrors,
+            options,
+        }
+    }
+}
+
+/// The ICMP type filter of a raw ICMP socket (`ICMP_FILTER`,
+/// `ICMP6_FILTER`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IcmpFilter {
+    /// No filter: every ICMP message the host receives, our own Echo
+    /// Requests to loopback and other hosts' traffic among them.
+    All,
+    /// Replies and errors only
+    /// (`icmpkit_net::IcmpSocket::accept_only_replies_and_errors`).
+    #[default]
+    RepliesAndErrors,
+    /// These ICMP types only.
+    Only(Vec<u8>),
+}
+
+/// The options of one socket. Every field left at its default leaves the
+/// kernel's setting alone.
+// Each bool is one independent kernel switch, as the socket has them.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SocketOptions {
+    /// The TOS byte (IPv4) or traffic class (IPv6).
+    pub tos: Option<u8>,
+    /// The TTL / hop limit of a datagram whose
+    /// [`icmpkit_proto::machine::Transmit::hop_limit`] is `None`; `None`
+    /// keeps the kernel's default.
+    pub ttl: Option<u8>,
+    /// Path MTU discovery and Don't Fragment.
+    pub pmtu: Option<PmtuMode>,
+    /// The firewall mark (`SO_MARK`, needs `CAP_NET_ADMIN`).
+    pub mark: Option<u32>,
+    /// Send and receive only through this interface (`SO_BINDTODEVICE`).
+    pub device: Option<String>,
+    /// Bind to this local address (the source of what is sent).
+    pub source: Option<IpAddr>,
+    /// Queue errors about sent datagrams (`IP_RECVERR`, `IPV6_RECVERR`):
+    /// ICMP errors and local ones (a send too big for the link). They are
+    /// handed to the machine as `Input::SocketError`. A raw ICMP socket
+    /// also receives every ICMP error as a datagram, so with this on, a
+    /// machine on a raw socket sees each error twice.
+    pub recv_errors: bool,
+    /// Kernel receive timestamps (`SO_TIMESTAMPNS`), given as
+    /// `Datagram::kernel_at`.
+    pub timestamps: bool,
+    /// The TTL / hop limit of received datagrams (`IP_RECVTTL`,
+    /// `IPV6_RECVHOPLIMIT`; a raw IPv4 socket reads it from the IP header
+    /// anyway), given as `Datagram::hop_limit`.
+    pub recv_ttl: bool,
+    /// The receive buffer to ask for, in bytes.
+    pub recv_buffer: Option<usize>,
+    /// The send buffer to ask for, in bytes.
+    pub send_buffer: Option<usize>,
+    /// Allow sending to broadcast addresses (`SO_BROADCAST`).
+    pub broadcast: bool,
+}
+
+impl SocketOptions {
+    /// The options every receiving socket of a tool wants: the error
+    /// queue, kernel timestamps and the received TTL on, all else the
+    /// kernel's.
+    pub fn receiving() -> Self {
+        Self {
+            recv_errors: true,
+            timestamps: true,
+            recv_ttl: true,
+            ..Self::default()
+        }
+    }
+}

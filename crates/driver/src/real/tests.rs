@@ -1,0 +1,595 @@
+//! Real sockets on loopback (root only: skipped with a message otherwise,
+//! failed under `CI=true`, which runs as root). Nothing leaves the host:
+//! every datagram goes to `127.0.0.1`, `::1` or `127.255.255.255` (`lo`).
+//!
+//! [`RealTransport::open`] drops the capabilities of the thread that calls
+//! it, so every test opens its transport on a thread of its own.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
+
+use icmpkit_net::{PmtuMode, SocketChoice, SocketKind, privilege};
+use icmpkit_proto::machine::{
+    Channel, ErrorSource, Input, Machine, SendFailure, Signal, Transmit, Verdict, version_of,
+};
+use icmpkit_wire::{IpVersion, icmpv4, icmpv6, tcp};
+
+use super::{FamilyPlan, IcmpPlan, OpenError, RealTransport, SocketOptions, SocketPlan};
+use crate::{Delivery, Signals, Transport, TransportError, drive};
+
+/// The longest a test waits for an answer.
+const WAIT: Duration = Duration::from_secs(2);
+
+pub(crate) const V4_LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+pub(crate) const V6_LOOPBACK: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
+
+/// True when running as root. Otherwise prints "skipped: ..." and returns
+/// false, except under CI (`CI=true`, which runs as root), where it fails.
+pub(crate) fn require_root(test: &str) -> bool {
+    if privilege::is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} needs root, and CI runs as root"
+    );
+    println!("skipped: {test} needs root");
+    false
+}
+
+/// Runs `f` on a thread of its own (opening drops that thread's
+/// capabilities, not the test harness's).
+pub(crate) fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("the test thread panicked"))
+}
+
+/// 64 random bits (std's hasher keys come from the OS).
+fn random() -> u64 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(0x0069_636d_706b_6974);
+    h.finish()
+}
+
+/// An Echo Request of `version` (ICMPv6's checksum is the kernel's).
+fn echo_request(version: IpVersion, ident: u16, seq_no: u16, data: &[u8], buf: &mut Vec<u8>) {
+    buf.clear();
+    match version {
+        IpVersion::V4 => {
+            let repr = icmpv4::Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            };
+            buf.resize(repr.buffer_len(), 0);
+            repr.emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..]));
+        }
+        IpVersion::V6 => {
+            let repr = icmpv6::Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            };
+            buf.resize(repr.buffer_len(), 0);
+            let any = Ipv6Addr::UNSPECIFIED;
+            repr.emit(&mut icmpv6::Packet::new_unchecked(&mut buf[..]), any, any);
+        }
+    }
+}
+
+/// An Echo Reply's identifier, sequence number and data.
+fn echo_reply(version: IpVersion, icmp: &[u8]) -> Option<(u16, u16, Vec<u8>)> {
+    match version {
+        IpVersion::V4 => match icmpv4::Repr::parse_bytes(icmp).ok()? {
+            icmpv4::Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            } => Some((ident, seq_no, data.to_vec())),
+            _ => None,
+        },
+        IpVersion::V6 => match icmpv6::Repr::parse(&icmpv6::Packet::new_unchecked(icmp)).ok()? {
+            icmpv6::Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            } => Some((ident, seq_no, data.to_vec())),
+            _ => None,
+        },
+    }
+}
+
+/// A reply [`ThreeEchoes`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub(crate) from: IpAddr,
+    pub(crate) seq: u16,
+    hop_limit: Option<u8>,
+    /// The kernel's receive time was there, and not after the read.
+    kernel_stamped: bool,
+}
+
+/// A tiny machine: three Echo Requests to each target at once, done when
+/// every one is answered or after [`WAIT`].
+pub(crate) struct ThreeEchoes {
+    targets: Vec<IpAddr>,
+    ident: u16,
+    data: [u8; 8],
+    sent: usize,
+    deadline: Option<Instant>,
+    replies: Vec<Reply>,
+    events: Vec<Reply>,
+    refused: Vec<SendFailure>,
+}
+
+impl ThreeEchoes {
+    pub(crate) fn new(targets: Vec<IpAddr>) -> Self {
+        let bits = random();
+        Self {
+            targets,
+            ident: u16::try_from(bits >> 48).unwrap(),
+            data: bits.to_be_bytes(),
+            sent: 0,
+            deadline: None,
+            replies: Vec::new(),
+            events: Vec::new(),
+            refused: Vec::new(),
+        }
+    }
+
+    fn all_answered(&self) -> bool {
+        self.replies.len() >= 3 * self.targets.len()
+    }
+}
+
+impl Machine for ThreeEchoes {
+    type Event = Reply;
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        let dst = *self.targets.get(self.sent / 3)?;
+        let seq = u16::try_from(self.sent % 3 + 1).unwrap();
+        echo_request(version_of(dst), self.ident, seq, &self.data, buf);
+        self.deadline.get_or_insert(now + WAIT);
+        self.sent += 1;
+        Some(Transmit {
+            channel: Channel::Icmp,
+            dst,
+            hop_limit: None,
+            tag: self.sent as u64,
+        })
+    }
+
+    fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
+        self.refused.push(failure);
+    }
+
+    fn handle_input(&mut self, _now: Instant, input: Input<'_>) {
+        let Input::Datagram(d) = input else { return };
+        let Some((ident, seq, data)) = echo_reply(version_of(d.from), d.bytes) else {
+            return;
+        };
+        if d.channel != Channel::Icmp || ident != self.ident || data != self.data {
+            return;
+        }
+        let reply = Reply {
+            from: d.from,
+            seq,
+            hop_limit: d.hop_limit,
+            kernel_stamped: d.kernel_at.is_some_and(|k| k <= d.read_at),
+        };
+        self.replies.push(reply);
+        self.events.push(reply);
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn handle_signal(&mut self, _now: Instant, _signal: Signal) {}
+
+    fn poll_event(&mut self) -> Option<Reply> {
+        (!self.events.is_empty()).then(|| self.events.remove(0))
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        let deadline = self.deadline.unwrap_or(now);
+        (!self.all_answered() && now < deadline).then_some(deadline)
+    }
+
+    fn verdict(&self) -> Verdict {
+        if self.all_answered() {
+            Verdict::Answered
+        } else {
+            Verdict::Unanswered
+        }
+    }
+}
+
+/// A raw ICMP socket for each version, with the usual receiving options.
+pub(crate) fn raw_icmp_plan(options: &SocketOptions) -> SocketPlan {
+    let family = FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, options.clone()));
+    SocketPlan::new()
+        .with(IpVersion::V4, family.clone())
+        .with(IpVersion::V6, family)
+}
+
+/// What a delivery said, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    Datagram {
+        channel: Channel,
+        from: IpAddr,
+        bytes: Vec<u8>,
+    },
+    Error {
+        channel: Channel,
+        source: ErrorSource,
+        errno: i32,
+        info: u32,
+        dst: Option<IpAddr>,
+        original_len: usize,
+    },
+    Refused(SendFailure),
+}
+
+fn seen(delivery: Delivery<'_>) -> Seen {
+    match delivery {
+        Delivery::Input(Input::Datagram(d)) => Seen::Datagram {
+            channel: d.channel,
+            from: d.from,
+            bytes: d.bytes.to_vec(),
+        },
+        Delivery::Input(Input::SocketError(e)) => Seen::Error {
+            channel: e.channel,
+            source: e.source,
+            errno: e.errno,
+            info: e.info,
+            dst: e.dst,
+            original_len: e.original.len(),
+        },
+        Delivery::Refused(failure) => Seen::Refused(failure),
+    }
+}
+
+/// Sends one datagram and returns what the send delivered.
+fn send(transport: &mut RealTransport, transmit: Transmit, bytes: &[u8]) -> Vec<Seen> {
+    let mut out = Vec::new();
+    transport
+        .send(&transmit, bytes, &mut |d| out.push(seen(d)))
+        .expect("the send ends no run");
+    out
+}
+
+/// Waits and receives until `found` picks something out, for [`WAIT`].
+fn receive_until<T>(
+    transport: &mut RealTransport,
+    mut found: impl FnMut(&Seen) -> Option<T>,
+) -> Option<T> {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        transport.wait(deadline).unwrap();
+        let mut got = None;
+        transport
+            .receive(&mut |d| {
+                if got.is_none() {
+                    got = found(&seen(d));
+                }
+            })
+            .unwrap();
+        if got.is_some() {
+            return got;
+        }
+    }
+    None
+}
+
+/// A local port nothing listens on now (the kernel gave it and it was
+/// closed again).
+fn closed_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn closed_tcp_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn an_empty_plan_is_refused_before_anything_is_opened() {
+    let err = RealTransport::open(&SocketPlan::new()).unwrap_err();
+    assert!(matches!(err, OpenError::EmptyPlan), "{err:?}");
+    assert_eq!(err.to_string(), "the socket plan names no socket");
+}
+
+#[test]
+fn three_echoes_to_each_loopback_address_are_all_answered_through_drive() {
+    if !require_root("three_echoes_to_each_loopback_address_are_all_answered_through_drive") {
+        return;
+    }
+    on_own_thread(|| {
+        let mut transport = RealTransport::open(&raw_icmp_plan(&SocketOptions::receiving()))
+            .expect("open raw ICMP sockets");
+        // Opening dropped CAP_NET_RAW; the sockets keep working.
+        assert!(!privilege::has_raw_capability().unwrap());
+        for version in [IpVersion::V4, IpVersion::V6] {
+            assert_eq!(transport.icmp_kind(version), Some(SocketKind::Raw));
+            assert_eq!(transport.dgram_ident(version), None);
+            assert!(transport.socket(version, Channel::Udp).is_none());
+        }
+        let mut machine = ThreeEchoes::new(vec![V4_LOOPBACK, V6_LOOPBACK]);
+        let mut events = Vec::new();
+        let verdict = drive(&mut machine, &mut transport, &Signals::none(), |_, e| {
+            events.push(e);
+            Ok(())
+        })
+        .expect("the run ends well");
+        assert_eq!(verdict, Verdict::Answered, "replies: {:?}", machine.replies);
+        assert!(machine.refused.is_empty(), "{:?}", machine.refused);
+        assert_eq!(events, machine.replies);
+        for target in [V4_LOOPBACK, V6_LOOPBACK] {
+            let mut seqs: Vec<u16> = events
+                .iter()
+                .filter(|r| r.from == target)
+                .map(|r| r.seq)
+                .collect();
+            seqs.sort_unstable();
+            assert_eq!(seqs, [1, 2, 3], "{target}: {events:?}");
+        }
+        for reply in &events {
+            // The kernel's replies leave with its default TTL / hop limit.
+            assert_eq!(reply.hop_limit, Some(64), "{reply:?}");
+            assert!(reply.kernel_stamped, "{reply:?}");
+        }
+    });
+}
+
+#[test]
+fn a_send_to_the_loopback_broadcast_is_refused_unexplained_until_broadcast_is_allowed() {
+    if !require_root(
+        "a_send_to_the_loopback_broadcast_is_refused_unexplained_until_broadcast_is_allowed",
+    ) {
+        return;
+    }
+    let broadcast = IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255));
+    let transmit = Transmit {
+        channel: Channel::Icmp,
+        dst: broadcast,
+        hop_limit: None,
+        tag: 7,
+    };
+    let mut echo = Vec::new();
+    echo_request(IpVersion::V4, 1, 1, b"broadcast", &mut echo);
+    on_own_thread(|| {
+        let mut transport = RealTransport::open(&raw_icmp_plan(&SocketOptions::receiving()))
+            .expect("open raw ICMP sockets");
+        assert_eq!(
+            send(&mut transport, transmit, &echo),
+            [Seen::Refused(SendFailure {
+                tag: 7,
+                dst: broadcast,
+                errno: libc::EACCES,
+                explained: false,
+            })]
+        );
+    });
+    on_own_thread(|| {
+        let options = SocketOptions {
+            broadcast: true,
+            ..SocketOptions::receiving()
+        };
+        let mut transport =
+            RealTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
+        assert_eq!(send(&mut transport, transmit, &echo), []);
+    });
+}
+
+#[test]
+fn an_ipv6_send_over_the_loopback_mtu_with_dont_fragment_is_refused_and_explained() {
+    if !require_root(
+        "an_ipv6_send_over_the_loopback_mtu_with_dont_fragment_is_refused_and_explained",
+    ) {
+        return;
+    }
+    // lo's MTU is 65536: 40 bytes of IPv6 header and 65508 of ICMPv6 are
+    // too many for Don't Fragment.
+    let mut echo = Vec::new();
+    echo_request(IpVersion::V6, 1, 1, &vec![0; 65_500], &mut echo);
+    let transmit = Transmit {
+        channel: Channel::Icmp,
+        dst: V6_LOOPBACK,
+        hop_limit: None,
+        tag: 3,
+    };
+    let refused = |explained| {
+        Seen::Refused(SendFailure {
+            tag: 3,
+            dst: V6_LOOPBACK,
+            errno: libc::EMSGSIZE,
+            explained,
+        })
+    };
+    on_own_thread(|| {
+        let options = SocketOptions {
+            pmtu: Some(PmtuMode::Do),
+            ..SocketOptions::receiving()
+        };
+        let mut transport =
+            RealTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
+        assert_eq!(
+            send(&mut transport, transmit, &echo),
+            [
+                Seen::Error {
+                    channel: Channel::Icmp,
+                    source: ErrorSource::Local,
+                    errno: libc::EMSGSIZE,
+                    info: 65_536,
+                    dst: Some(V6_LOOPBACK),
+                    original_len: 0,
+                },
+                refused(true),
+            ]
+        );
+    });
+    on_own_thread(|| {
+        // Without the error queue nothing explains it.
+        let options = SocketOptions {
+            pmtu: Some(PmtuMode::Do),
+            ..SocketOptions::default()
+        };
+        let mut transport =
+            RealTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
+        assert_eq!(send(&mut transport, transmit, &echo), [refused(false)]);
+    });
+}
+
+#[test]
+fn a_udp_probe_to_a_closed_port_is_answered_on_the_icmp_socket_with_its_ttl_quoted() {
+    if !require_root(
+        "a_udp_probe_to_a_closed_port_is_answered_on_the_icmp_socket_with_its_ttl_quoted",
+    ) {
+        return;
+    }
+    on_own_thread(|| {
+        let udp = SocketOptions {
+            source: Some(V4_LOOPBACK),
+            ..SocketOptions::receiving()
+        };
+        let family = FamilyPlan {
+            udp: Some(udp),
+            ..FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, SocketOptions::receiving()))
+        };
+        let mut transport = RealTransport::open(&SocketPlan::new().with(IpVersion::V4, family))
+            .expect("open raw ICMP and UDP sockets");
+        assert_eq!(
+            transport.local_addr(IpVersion::V4, Channel::Udp),
+            Some(V4_LOOPBACK)
+        );
+        let dst_port = closed_udp_port();
+        // TTL 7, then the socket's default again (64): each as asked.
+        for (src_port, hop_limit, quoted_ttl) in [
+            (dst_port ^ 0x5a5a, Some(7), 7),
+            (dst_port ^ 0xa5a5, None, 64),
+        ] {
+            let mut probe = Vec::new();
+            probe.extend_from_slice(&src_port.to_be_bytes());
+            probe.extend_from_slice(&dst_port.to_be_bytes());
+            probe.extend_from_slice(&16_u16.to_be_bytes());
+            probe.extend_from_slice(&[0, 0]);
+            probe.extend_from_slice(b"icmpkit!");
+            let transmit = Transmit {
+                channel: Channel::Udp,
+                dst: V4_LOOPBACK,
+                hop_limit,
+                tag: 1,
+            };
+            assert_eq!(send(&mut transport, transmit, &probe), []);
+            // Port Unreachable: 8 bytes of ICMP, the quoted IPv4 header (20
+            // bytes, TTL at 8) and our UDP header.
+            let quote = receive_until(&mut transport, |s| match s {
+                Seen::Datagram {
+                    channel: Channel::Icmp,
+                    from,
+                    bytes,
+                } if *from == V4_LOOPBACK
+                    && bytes.get(..2) == Some(&[3, 3])
+                    && bytes.get(28..32) == probe.get(..4) =>
+                {
+                    Some(bytes.clone())
+                }
+                _ => None,
+            })
+            .expect("a Port Unreachable about the probe");
+            assert_eq!(quote[8 + 8], quoted_ttl, "{hop_limit:?}");
+        }
+    });
+}
+
+#[test]
+fn a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel() {
+    if !require_root("a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel") {
+        return;
+    }
+    on_own_thread(|| {
+        let tcp_options = SocketOptions {
+            source: Some(V4_LOOPBACK),
+            ..SocketOptions::receiving()
+        };
+        let family = FamilyPlan {
+            tcp: Some(tcp_options),
+            ..FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, SocketOptions::receiving()))
+        };
+        let mut transport = RealTransport::open(&SocketPlan::new().with(IpVersion::V4, family))
+            .expect("open raw ICMP and TCP sockets");
+        let (dst_port, src_port) = (closed_tcp_port(), closed_tcp_port() ^ 0x4000);
+        let seq = u32::try_from(random() >> 32).unwrap();
+        let mut syn = vec![0; tcp::HEADER_LEN];
+        let mut segment = tcp::Packet::new_unchecked(&mut syn[..]);
+        segment.set_src_port(src_port);
+        segment.set_dst_port(dst_port);
+        segment.set_seq_number(seq);
+        segment.set_header_len(20);
+        segment.set_flags(tcp::flags::SYN);
+        segment.set_window_len(1024);
+        segment.fill_checksum(&icmpkit_wire::ip::AddressPair::V4 {
+            src: Ipv4Addr::LOCALHOST,
+            dst: Ipv4Addr::LOCALHOST,
+        });
+        let transmit = Transmit {
+            channel: Channel::Tcp,
+            dst: V4_LOOPBACK,
+            hop_limit: None,
+            tag: 1,
+        };
+        assert_eq!(send(&mut transport, transmit, &syn), []);
+        let (flags, ack) = receive_until(&mut transport, |s| match s {
+            Seen::Datagram {
+                channel: Channel::Tcp,
+                from,
+                bytes,
+            } if *from == V4_LOOPBACK => {
+                let reply = tcp::Packet::new_checked(&bytes[..]).ok()?;
+                (reply.src_port() == dst_port && reply.dst_port() == src_port)
+                    .then(|| (reply.flags(), reply.ack_number()))
+            }
+            _ => None,
+        })
+        .expect("the kernel's reset");
+        assert_eq!(flags, tcp::flags::RST | tcp::flags::ACK);
+        assert_eq!(ack, seq.wrapping_add(1));
+    });
+}
+
+#[test]
+fn a_channel_the_plan_lacks_ends_the_run_with_what_was_missing() {
+    if !require_root("a_channel_the_plan_lacks_ends_the_run_with_what_was_missing") {
+        return;
+    }
+    on_own_thread(|| {
+        let plan = SocketPlan::new().with(
+            IpVersion::V4,
+            FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, SocketOptions::default())),
+        );
+        let mut transport = RealTransport::open(&plan).expect("open a raw ICMP socket");
+        for (channel, dst) in [(Channel::Udp, V4_LOOPBACK), (Channel::Icmp, V6_LOOPBACK)] {
+            let transmit = Transmit {
+                channel,
+                dst,
+                hop_limit: None,
+                tag: 1,
+            };
+            let err = transport.send(&transmit, &[0; 8], &mut |_| {}).unwrap_err();
+            let expected = match channel {
+                Channel::Udp => "no UDP socket for IPv4 in this run's socket plan",
+                _ => "no ICMP socket for IPv6 in this run's socket plan",
+            };
+            assert!(matches!(err, TransportError::NoSocket { .. }));
+            assert_eq!(err.to_string(), expected);
+        }
+    });
+}

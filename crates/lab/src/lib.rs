@@ -1,0 +1,43 @@
+//! Test support for icmpkit: the one place integration tests, in any crate,
+//! take shared helpers from (a dev-dependency only; never published).
+//!
+//! - [`netns`]: labs of network namespaces, built and removed by
+//!   `lab/lib.sh` (the one lab builder, shared with the shell scripts and
+//!   the benchmarks) behind a drop guard, [`netns::Lab`].
+//! - [`packets`]: valid IPv4/IPv6 + ICMP packets with correct checksums, so
+//!   a test can break exactly one thing.
+//! - [`peers`]: the reference tools (iputils `ping`, `fping`, `traceroute`,
+//!   `tracepath`, `scamper`, `tshark`, `tcpdump`) run bounded in time, and
+//!   what makes their output comparable with ours.
+//! - [`bin`]: the `icmpkit` binary under test ([`icmpkit!`]).
+//! - [`require`]: the rule for tests that need root or a tool: skip with a
+//!   printed message, except under `CI=true`, where they fail.
+//! - `echo` (feature `sockets`): echo messages with a random nonce and a
+//!   bounded wait for the matching reply, for tests of `icmpkit-net`.
+//!
+//! Traffic rule: the helpers here send only to loopback or inside
+//! namespaces the test's own lab made, at documentation addresses.
+//!
+//! Every helper panics when what it runs fails: that is how a test fails.
+#![allow(clippy::missing_panics_doc)] // panicking is how a test helper fails the test
+
+use std::path::PathBuf;
+
+pub mod bin;
+#[cfg(feature = "sockets")]
+pub mod echo;
+pub mod netns;
+pub mod packets;
+pub mod peers;
+pub mod require;
+
+/// The workspace root (where `lab/`, `tests/fixtures/` and `Cargo.toml`
+/// are).
+pub fn repo() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// `bytes` (a program's stdout or stderr) as text, invalid UTF-8 replaced.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -1,0 +1,22 @@
+use super::normalize_ping_times;
+
+#[test]
+fn reply_times_summary_time_and_rtt_line_are_fixed() {
+    let iputils = "\
+64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.052 ms
+1 packets transmitted, 1 received, 0% packet loss, time 0ms
+rtt min/avg/max/mdev = 0.052/0.052/0.052/0.000 ms";
+    assert_eq!(
+        normalize_ping_times(iputils),
+        "\
+64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=T ms
+1 packets transmitted, 1 received, 0% packet loss, time Tms
+rtt min/avg/max/mdev = T ms"
+    );
+}
+
+#[test]
+fn lines_without_times_are_left_alone() {
+    let line = "From 192.0.2.254 icmp_seq=1 Destination Host Unreachable";
+    assert_eq!(normalize_ping_times(line), line);
+}
