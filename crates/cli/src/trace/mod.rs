@@ -1,13 +1,13 @@
 //! `icmpkit trace`: traceroute with ICMP, UDP or TCP probes on Paris flows
 //! (`classic`), multipath discovery (`mda`) and path MTU walks (`pmtu`).
 //! The strategies run in `icmpkit_proto::trace::Tracer`; this module
-//! validates options, builds the machine, opens the sockets (`io`), drives
-//! it with `icmpkit_driver::drive` and prints its events (`classic`, `mda`,
+//! validates options, builds the machine, opens the sockets it needs
+//! (a `SocketPlan` for `icmpkit_driver::real`), drives it with
+//! `icmpkit_driver::drive` and prints its events (`classic`, `mda`,
 //! `pmtu`, `render`).
 
 mod args;
 mod classic;
-mod io;
 mod mda;
 mod pmtu;
 mod render;
@@ -17,7 +17,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
 use icmpkit_driver::{Signals, drive};
+use icmpkit_net::{PmtuMode, SocketChoice};
 use icmpkit_proto::trace::{
     Confidence, MAX_FLOWS, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig,
     Strategy, Trace, TraceConfig, TraceFailure, Tracer, TracerEvent, Wait, ip_header_len,
@@ -25,7 +27,6 @@ use icmpkit_proto::trace::{
 use icmpkit_wire::IpVersion;
 
 pub use args::Args;
-use io::{SocketOptions, Sockets};
 
 use crate::exit::Exit;
 
@@ -195,17 +196,49 @@ impl Plan {
         })?)
     }
 
-    /// Opens the sockets for this plan.
-    fn open(&self, prober: &Prober) -> Result<Sockets> {
-        Sockets::open(
-            prober,
-            &SocketOptions {
-                interface: self.interface.as_deref(),
-                tos: self.tos,
-                pmtu_probe: self.mode == Mode::Pmtu,
-                dont_fragment: self.dont_fragment,
+    /// The sockets of this plan. ICMP probes go out and come back on one
+    /// raw ICMP socket. UDP and TCP probes go out on a raw UDP or TCP
+    /// socket (the kernel adds the IP header) and their ICMP errors come
+    /// back on a raw ICMP socket; a TCP destination's SYN-ACK or RST comes
+    /// back on the raw TCP socket.
+    fn sockets(&self) -> SocketPlan {
+        // Don't Fragment, sent whatever path MTU the kernel learned (the
+        // routers say where it is too big), or no DF at all, as
+        // traceroute's probes fragment.
+        let df = self.mode == Mode::Pmtu || self.dont_fragment;
+        let receiving = SocketOptions {
+            device: self.interface.clone(),
+            timestamps: true,
+            recv_ttl: true,
+            ..SocketOptions::default()
+        };
+        let sending = SocketOptions {
+            tos: self.tos,
+            pmtu: Some(if df { PmtuMode::Probe } else { PmtuMode::Dont }),
+            source: Some(self.src),
+            // A probe too big for the outgoing link: its MTU, queued.
+            recv_errors: df,
+            ..receiving.clone()
+        };
+        let family = match self.method {
+            Method::Icmp => FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, sending)),
+            Method::Udp => FamilyPlan {
+                icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
+                udp: Some(sending),
+                tcp: None,
             },
-        )
+            Method::Tcp => FamilyPlan {
+                icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
+                udp: None,
+                tcp: Some(sending),
+            },
+        };
+        let version = if self.dst.is_ipv4() {
+            IpVersion::V4
+        } else {
+            IpVersion::V6
+        };
+        SocketPlan::new().with(version, family)
     }
 
     fn classic(&self) -> Trace {
@@ -263,7 +296,8 @@ fn execute<'a, S: Strategy>(
     renderer: impl FnOnce() -> std::io::Result<Renderer<'a, S>>,
 ) -> Result<ExitCode> {
     let prober = plan.prober()?;
-    let mut transport = plan.open(&prober)?;
+    // Opening drops CAP_NET_RAW for good.
+    let mut transport = RealTransport::open(&plan.sockets())?;
     let signals = Signals::install()?;
     let mut render = renderer()?;
     let mut tracer = Tracer::new(prober, strategy);
