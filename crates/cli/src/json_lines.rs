@@ -73,7 +73,6 @@ pub struct JsonLines<W: Write> {
 impl<W: Write> JsonLines<W> {
     /// Records go to `out`, one line each, each flushed as it is written
     /// (a reader following a ping sees every reply at once).
-    #[allow(dead_code)] // ping and trace move onto it next
     pub fn new(out: W) -> Self {
         Self {
             out,

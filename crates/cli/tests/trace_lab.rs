@@ -20,16 +20,24 @@ fn run(chain: &Lab, ns: &str, program: &str, args: &[&str]) -> Output {
     chain.run_bounded(ns, 60, program, args)
 }
 
-/// `icmpkit trace ARGS` from the client; asserts it succeeded.
+/// `icmpkit trace ARGS` from the client; asserts it reached the
+/// destination (exit 0).
 fn trace(chain: &Lab, args: &[&str]) -> String {
+    trace_exiting(chain, args, 0)
+}
+
+/// `icmpkit trace ARGS` from the client; asserts it exited with `code`
+/// (0: the destination was reached, 1: it was not).
+fn trace_exiting(chain: &Lab, args: &[&str], code: i32) -> String {
     let out = run(
         chain,
         "client",
         icmpkit!(),
         &[&["trace"][..], args].concat(),
     );
-    assert!(
-        out.status.success(),
+    assert_eq!(
+        out.status.code(),
+        Some(code),
         "icmpkit trace {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -220,7 +228,8 @@ fn rejections_are_annotated_as_traceroute_annotates_them() {
                 reject,
             ],
         );
-        let ours = hop_lines(&trace(&chain, &["-n", dst]));
+        // r4's rejection ends the trace: not reached, exit 1.
+        let ours = hop_lines(&trace_exiting(&chain, &["-n", dst], 1));
         let theirs = hop_lines(&peer(&chain, "traceroute", &["-n", dst]));
         chain.must("r4", &[tool, "-F", "FORWARD"]);
         // r4 rejects what it would forward: the trace ends at hop 5, from
@@ -257,7 +266,9 @@ fn unreachable_prohibit_and_blackhole_routes() {
             .replace(".128/26", ".130")
             .replace(".192/27", ".200")
             .replace(".224/27", ".230");
-        let text = trace(&chain, &["-n", "-q", "1", "-m", "6", "-w", "0.5", &dst]);
+        // Not reached: exit 1.
+        let args = ["-n", "-q", "1", "-m", "6", "-w", "0.5", &dst];
+        let text = trace_exiting(&chain, &args, 1);
         let ours = hop_lines(&text);
         if let Some(a) = annotation {
             // The route errors pass the kernel's own limiter: the one
@@ -386,7 +397,7 @@ fn mda_finds_the_whole_diamond_and_scamper_agrees() {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|i| addr(i["addr"].as_str().unwrap()))
+                    .map(|i| addr(i["from"].as_str().unwrap()))
                     .collect()
             })
             .collect();
@@ -515,7 +526,8 @@ fn mpls_and_interface_extensions_are_shown_under_their_hop() {
     .unwrap();
     let _responder = Background(child);
     assert_eq!(ready.trim(), "ready");
-    let out = trace(&chain, &["-n", "-m", "1", SERVER4]);
+    // One hop only: the destination is not reached, exit 1.
+    let out = trace_exiting(&chain, &["-n", "-m", "1", SERVER4], 1);
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[1].starts_with(" 1  192.0.2.254  "), "{out}");
     let index = run(&chain, "r1", "cat", &["/sys/class/net/client/ifindex"]);
@@ -658,7 +670,8 @@ fn big_probes_fragment_unless_dont_fragment_is_asked_as_in_traceroute() {
             args.push("-F");
         }
         args.extend([SERVER4, "1400"]);
-        let ours = hop_lines(&trace(&chain, &args));
+        // With -F the trace ends at r4's Frag Needed: not reached, exit 1.
+        let ours = hop_lines(&trace_exiting(&chain, &args, i32::from(df)));
         let theirs = hop_lines(&peer(&chain, "traceroute", &args));
         let last = ours.last().unwrap();
         assert_eq!(ours.len(), 5, "-F {df}: {ours:?}");

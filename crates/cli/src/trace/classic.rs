@@ -1,82 +1,89 @@
 //! The hop-by-hop trace, printed as traceroute prints it (or as JSON
 //! lines), each hop as soon as it and the hops before it are complete.
 
-use std::io::Write;
+use std::io;
 
-use anyhow::Result;
-use icmpkit_proto::trace::{Hop, ProbeState, Trace, TraceConfig};
+use icmpkit_proto::trace::{Hop, ProbeState, TraceEnd, TraceSummary, TracerEvent};
 use serde_json::json;
 
 use super::Plan;
-use super::drive::drive;
-use super::io::Probing;
-use super::render::{self, Names};
+use super::render::{self, Output};
+use crate::names::Names;
 
-/// Runs a classic trace.
-pub fn run(plan: &Plan, mut probing: Probing) -> Result<()> {
-    let mut trace = Trace::new(TraceConfig {
-        first_ttl: plan.first_ttl,
-        max_ttl: plan.max_ttl,
-        probes_per_hop: plan.queries,
-        in_flight: plan.in_flight,
-        wait: plan.wait,
-        send_interval: plan.sendwait,
-        flow: plan.flow,
-        ..TraceConfig::default()
-    });
-    let mut names = Names::new(plan.numeric);
-    let mut out = std::io::stdout().lock();
-    if !plan.json {
-        writeln!(
+/// What a classic trace prints: a header, each hop as soon as it and the
+/// hops before it are complete, and with `--json` a summary.
+pub struct ClassicRenderer<'a> {
+    plan: &'a Plan,
+    names: Names,
+    out: Output,
+}
+
+impl<'a> ClassicRenderer<'a> {
+    /// Prints the header (text only).
+    pub fn new(plan: &'a Plan) -> io::Result<Self> {
+        let mut out = Output::new(plan.json);
+        out.text(|w| {
+            writeln!(
+                w,
+                "traceroute to {} ({}), {} hops max, {} byte packets",
+                plan.host, plan.dst, plan.max_ttl, plan.packet_len
+            )
+        })?;
+        Ok(Self {
+            plan,
+            names: Names::new(plan.numeric),
             out,
-            "traceroute to {} ({}), {} hops max, {} byte packets",
-            plan.host, plan.dst, plan.max_ttl, plan.packet_len
-        )?;
-        out.flush()?;
+        })
     }
-    let mut hops = 0u32;
-    drive(&mut probing, &mut trace, |trace| {
-        while let Some(hop) = trace.next_hop() {
-            hops += 1;
-            if plan.json {
-                writeln!(out, "{}", hop_json(plan, &hop, &mut names))?;
-            } else {
-                write!(out, "{}", hop_text(plan, &hop, &mut names))?;
+
+    /// Prints one event.
+    pub fn event(&mut self, event: TracerEvent<Hop, TraceSummary>) -> io::Result<()> {
+        match event {
+            TracerEvent::Progress(hop) => {
+                if self.plan.json {
+                    let fields = hop_json(self.plan, &hop, &mut self.names);
+                    self.out.json("hop", fields)
+                } else {
+                    let text = hop_text(self.plan, &hop, &mut self.names);
+                    self.out.text(|w| write!(w, "{text}"))
+                }
             }
-            out.flush()?;
+            TracerEvent::Finished(end) => self.summary(&end),
+            TracerEvent::Failed(_) => Ok(()),
         }
-        Ok(())
-    })?;
-    if plan.json {
-        let counters = trace.counters();
-        let summary = json!({
-            "type": "summary",
-            "destination": plan.dst.to_string(),
-            "host": plan.host,
-            "method": plan.method.to_string(),
-            "paris": plan.paris,
-            "flow": plan.flow,
-            "reached": trace.final_ttl().is_some(),
-            "final_ttl": trace.final_ttl(),
-            "hops": hops,
-            "probes_sent": counters.sent,
-            "answers": counters.answered,
-            "duplicates": counters.duplicates,
-            "late": counters.late,
-            "ignored": probing.ignored,
-        });
-        writeln!(out, "{summary}")?;
     }
-    Ok(())
+
+    fn summary(&mut self, end: &TraceEnd<TraceSummary>) -> io::Result<()> {
+        let plan = self.plan;
+        let counters = end.summary.counters;
+        self.out.json(
+            "summary",
+            json!({
+                "target": plan.host,
+                "address": plan.dst.to_string(),
+                "method": plan.method.to_string(),
+                "paris": plan.paris,
+                "flow": plan.flow,
+                "reached": end.reached,
+                "final_ttl": end.summary.final_ttl,
+                "hops": end.summary.hops,
+                "probes_sent": counters.sent,
+                "answers": counters.answered,
+                "duplicates": counters.duplicates,
+                "late": counters.late,
+                "ignored": end.ignored,
+            }),
+        )
+    }
 }
 
 /// One hop as traceroute prints it: ` 3  addr  0.211 ms  addr2  0.3 ms *`,
 /// with annotations after times and notes (extensions, rewrites, rate
 /// limiting) on indented lines below.
-fn hop_text(plan: &Plan, hop: &Hop<'_>, names: &mut Names) -> String {
+fn hop_text(plan: &Plan, hop: &Hop, names: &mut Names) -> String {
     let mut line = format!("{:2} ", hop.ttl);
     let mut previous = None;
-    for probe in hop.probes {
+    for probe in &hop.probes {
         match probe {
             ProbeState::Answered(a) => {
                 if previous != Some(a.from) {
@@ -112,7 +119,7 @@ fn hop_text(plan: &Plan, hop: &Hop<'_>, names: &mut Names) -> String {
     line
 }
 
-fn hop_json(plan: &Plan, hop: &Hop<'_>, names: &mut Names) -> serde_json::Value {
+fn hop_json(plan: &Plan, hop: &Hop, names: &mut Names) -> serde_json::Value {
     let probes: Vec<_> = hop
         .probes
         .iter()
@@ -125,7 +132,6 @@ fn hop_json(plan: &Plan, hop: &Hop<'_>, names: &mut Names) -> serde_json::Value 
         })
         .collect();
     json!({
-        "type": "hop",
         "ttl": hop.ttl,
         "method": plan.method.to_string(),
         "flow": plan.paris.then_some(plan.flow),

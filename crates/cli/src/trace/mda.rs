@@ -1,44 +1,65 @@
 //! Multipath discovery: every interface of every hop and the links
-//! between them, as text or as one JSON graph.
+//! between them, as text or as one JSON graph, printed when the discovery
+//! ends.
 
-use std::io::Write;
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::io;
+use std::net::IpAddr;
 
-use anyhow::Result;
-use icmpkit_proto::trace::{Confidence, Mda, MdaConfig};
+use icmpkit_proto::trace::{Confidence, MdaGraph, TraceEnd, TracerEvent};
 use serde_json::json;
 
 use super::Plan;
-use super::drive::drive;
-use super::io::Probing;
-use super::render::{self, Names};
+use super::render::{self, Output};
+use crate::names::Names;
 
-/// Runs a multipath discovery.
-pub fn run(plan: &Plan, mut probing: Probing, confidence: Confidence) -> Result<()> {
-    let mut mda = Mda::new(MdaConfig {
-        first_ttl: plan.first_ttl,
-        max_ttl: plan.max_ttl,
-        confidence,
-        wait: plan.wait,
-        ..MdaConfig::default()
-    });
-    drive(&mut probing, &mut mda, |_| Ok(()))?;
-    let mut names = Names::new(plan.numeric);
-    let hops = mda.hops();
-    let links = mda.links();
-    let mut out = std::io::stdout().lock();
-    if plan.json {
-        let graph = json!({
-            "type": "mda",
-            "destination": plan.dst.to_string(),
-            "host": plan.host,
+/// What a multipath discovery prints: the graph at the end.
+pub struct MdaRenderer<'a> {
+    plan: &'a Plan,
+    confidence: Confidence,
+    names: Names,
+    out: Output,
+}
+
+impl<'a> MdaRenderer<'a> {
+    /// A renderer for `plan`'s discovery at `confidence`.
+    pub fn new(plan: &'a Plan, confidence: Confidence) -> Self {
+        Self {
+            plan,
+            confidence,
+            names: Names::new(plan.numeric),
+            out: Output::new(plan.json),
+        }
+    }
+
+    /// Prints one event.
+    pub fn event(&mut self, event: TracerEvent<Infallible, MdaGraph>) -> io::Result<()> {
+        match event {
+            TracerEvent::Progress(never) => match never {},
+            TracerEvent::Finished(end) if self.plan.json => self.json(&end),
+            TracerEvent::Finished(end) => {
+                let text = self.text(&end.summary);
+                self.out.text(|w| w.write_all(text.as_bytes()))
+            }
+            TracerEvent::Failed(_) => Ok(()),
+        }
+    }
+
+    fn json(&mut self, end: &TraceEnd<MdaGraph>) -> io::Result<()> {
+        let (plan, graph, names) = (self.plan, &end.summary, &mut self.names);
+        let record = json!({
+            "target": plan.host,
+            "address": plan.dst.to_string(),
             "method": plan.method.to_string(),
-            "confidence": confidence.percent(),
-            "hops": hops.iter().map(|h| json!({
+            "confidence": self.confidence.percent(),
+            "reached": end.reached,
+            "hops": graph.hops.iter().map(|h| json!({
                 "ttl": h.ttl,
                 "flows": h.flows,
                 "unanswered": h.unanswered,
                 "interfaces": h.interfaces.iter().map(|i| json!({
-                    "addr": i.addr.to_string(),
+                    "from": i.addr.to_string(),
                     "name": names.name(i.addr),
                     "flows": i.flows,
                     "min_rtt_ms": render::ms_json(i.min_rtt),
@@ -46,82 +67,79 @@ pub fn run(plan: &Plan, mut probing: Probing, confidence: Confidence) -> Result<
                     "annotation": i.annotation,
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-            "links": links.iter().map(|l| json!({
+            "links": graph.links.iter().map(|l| json!({
                 "ttl": l.ttl,
                 "from": l.from.map(|a| a.to_string()),
                 "to": l.to.map(|a| a.to_string()),
             })).collect::<Vec<_>>(),
             "summary": {
-                "probes_sent": mda.probes_sent(),
-                "rounds": mda.rounds(),
-                "budget_exhausted": mda.budget_exhausted(),
-                "ignored": probing.ignored,
+                "probes_sent": graph.probes_sent,
+                "rounds": graph.rounds,
+                "budget_exhausted": graph.budget_exhausted,
+                "ignored": end.ignored,
             },
         });
-        writeln!(out, "{graph}")?;
-        return Ok(());
+        self.out.json("mda", record)
     }
-    writeln!(
-        out,
-        "mda to {} ({}), {}% confidence, {} probes, {} hops max",
-        plan.host,
-        plan.dst,
-        confidence.percent(),
-        plan.method,
-        plan.max_ttl
-    )?;
-    for hop in &hops {
-        let mut line = format!("{:2} ", hop.ttl);
-        for i in &hop.interfaces {
-            line.push(' ');
-            line.push_str(&names.label(i.addr));
-            if let Some(a) = &i.annotation {
+
+    fn text(&mut self, graph: &MdaGraph) -> String {
+        let (plan, names) = (self.plan, &mut self.names);
+        let mut out = format!(
+            "mda to {} ({}), {}% confidence, {} probes, {} hops max\n",
+            plan.host,
+            plan.dst,
+            self.confidence.percent(),
+            plan.method,
+            plan.max_ttl
+        );
+        for hop in &graph.hops {
+            let mut line = format!("{:2} ", hop.ttl);
+            for i in &hop.interfaces {
                 line.push(' ');
-                line.push_str(a);
+                line.push_str(&names.label(i.addr));
+                if let Some(a) = &i.annotation {
+                    line.push(' ');
+                    line.push_str(a);
+                }
             }
+            if hop.interfaces.is_empty() || hop.unanswered > 0 {
+                line.push_str(" *");
+            }
+            out.push_str(&line);
+            out.push('\n');
         }
-        if hop.interfaces.is_empty() || hop.unanswered > 0 {
-            line.push_str(" *");
-        }
-        writeln!(out, "{line}")?;
-    }
-    let label = |a: Option<std::net::IpAddr>, names: &mut Names| {
-        a.map_or_else(|| "*".to_owned(), |a| names.label(a))
-    };
-    if links.iter().any(|l| {
-        links
-            .iter()
-            .filter(|m| m.ttl == l.ttl && m.from == l.from)
-            .count()
-            > 1
-            || links
+        let label = |a: Option<IpAddr>, names: &mut Names| {
+            a.map_or_else(|| "*".to_owned(), |a| names.label(a))
+        };
+        let links = &graph.links;
+        if links.iter().any(|l| {
+            links
                 .iter()
-                .filter(|m| m.ttl == l.ttl && m.to == l.to)
+                .filter(|m| m.ttl == l.ttl && m.from == l.from)
                 .count()
                 > 1
-    }) {
-        writeln!(out, "links:")?;
-        for l in &links {
-            writeln!(
-                out,
-                "{:2}  {} -> {}",
-                l.ttl,
-                label(l.from, &mut names),
-                label(l.to, &mut names)
-            )?;
+                || links
+                    .iter()
+                    .filter(|m| m.ttl == l.ttl && m.to == l.to)
+                    .count()
+                    > 1
+        }) {
+            out.push_str("links:\n");
+            for l in links {
+                let (from, to) = (label(l.from, names), label(l.to, names));
+                let _ = writeln!(out, "{:2}  {from} -> {to}", l.ttl);
+            }
         }
-    }
-    writeln!(
-        out,
-        "{} probes in {} rounds",
-        mda.probes_sent(),
-        mda.rounds()
-    )?;
-    if mda.budget_exhausted() {
-        writeln!(
+        let _ = writeln!(
             out,
-            "the probe budget ran out: some nodes got fewer flows than the stopping rule asks"
-        )?;
+            "{} probes in {} rounds",
+            graph.probes_sent, graph.rounds
+        );
+        if graph.budget_exhausted {
+            out.push_str(
+                "the probe budget ran out: some nodes got fewer flows than the stopping rule asks\n",
+            );
+        }
+        out
     }
-    Ok(())
 }

@@ -1,13 +1,13 @@
 //! `icmpkit trace`: traceroute with ICMP, UDP or TCP probes on Paris flows
 //! (`classic`), multipath discovery (`mda`) and path MTU walks (`pmtu`).
-//! The strategies are `icmpkit_proto::trace` state machines; this module
-//! validates options, opens the sockets (`io`), drives a strategy
-//! (`drive`) and prints (`render`).
+//! The strategies run in `icmpkit_proto::trace::Tracer`; this module
+//! validates options, builds the machine, opens the sockets it needs
+//! (a `SocketPlan` for `icmpkit_driver::real`), drives it with
+//! `icmpkit_driver::drive` and prints its events (`classic`, `mda`,
+//! `pmtu`, `render`).
 
 mod args;
 mod classic;
-mod drive;
-mod io;
 mod mda;
 mod pmtu;
 mod render;
@@ -17,11 +17,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use icmpkit_proto::trace::{Confidence, MAX_FLOWS, Method, Prober, ProberConfig, Wait};
+use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
+use icmpkit_driver::{Signals, drive};
+use icmpkit_net::{PmtuMode, SocketChoice};
+use icmpkit_proto::trace::{
+    Confidence, MAX_FLOWS, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig,
+    Strategy, Trace, TraceConfig, TraceFailure, Tracer, TracerEvent, Wait, ip_header_len,
+};
 use icmpkit_wire::IpVersion;
 
 pub use args::Args;
-use io::{Probing, SocketOptions};
+
+use crate::exit::Exit;
 
 /// Which strategy runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,9 +181,9 @@ impl Plan {
         })
     }
 
-    /// Opens the sockets for this plan.
-    fn open(&self) -> Result<Probing> {
-        let prober = Prober::new(&ProberConfig {
+    /// The prober of this plan's probes.
+    fn prober(&self) -> Result<Prober> {
+        Ok(Prober::new(&ProberConfig {
             method: self.method,
             src: self.src,
             dst: self.dst,
@@ -186,33 +193,145 @@ impl Plan {
             src_port_base: self.sport,
             dst_port: self.dst_port,
             transport_len: self.packet_len - ip_header_len(self.dst),
-        })?;
-        Probing::open(
-            prober,
-            &SocketOptions {
-                interface: self.interface.as_deref(),
-                tos: self.tos,
-                pmtu_probe: self.mode == Mode::Pmtu,
-                dont_fragment: self.dont_fragment,
+        })?)
+    }
+
+    /// The sockets of this plan. ICMP probes go out and come back on one
+    /// raw ICMP socket. UDP and TCP probes go out on a raw UDP or TCP
+    /// socket (the kernel adds the IP header) and their ICMP errors come
+    /// back on a raw ICMP socket; a TCP destination's SYN-ACK or RST comes
+    /// back on the raw TCP socket.
+    fn sockets(&self) -> SocketPlan {
+        // Don't Fragment, sent whatever path MTU the kernel learned (the
+        // routers say where it is too big), or no DF at all, as
+        // traceroute's probes fragment.
+        let df = self.mode == Mode::Pmtu || self.dont_fragment;
+        let receiving = SocketOptions {
+            device: self.interface.clone(),
+            timestamps: true,
+            recv_ttl: true,
+            ..SocketOptions::default()
+        };
+        let sending = SocketOptions {
+            tos: self.tos,
+            pmtu: Some(if df { PmtuMode::Probe } else { PmtuMode::Dont }),
+            source: Some(self.src),
+            // A probe too big for the outgoing link: its MTU, queued.
+            recv_errors: df,
+            ..receiving.clone()
+        };
+        let family = match self.method {
+            Method::Icmp => FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, sending)),
+            Method::Udp => FamilyPlan {
+                icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
+                udp: Some(sending),
+                tcp: None,
             },
-        )
+            Method::Tcp => FamilyPlan {
+                icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
+                udp: None,
+                tcp: Some(sending),
+            },
+        };
+        let version = if self.dst.is_ipv4() {
+            IpVersion::V4
+        } else {
+            IpVersion::V6
+        };
+        SocketPlan::new().with(version, family)
+    }
+
+    fn classic(&self) -> Trace {
+        Trace::new(TraceConfig {
+            first_ttl: self.first_ttl,
+            max_ttl: self.max_ttl,
+            probes_per_hop: self.queries,
+            in_flight: self.in_flight,
+            wait: self.wait,
+            send_interval: self.sendwait,
+            flow: self.flow,
+            ..TraceConfig::default()
+        })
+    }
+
+    fn mda(&self, confidence: Confidence) -> Mda {
+        Mda::new(MdaConfig {
+            first_ttl: self.first_ttl,
+            max_ttl: self.max_ttl,
+            confidence,
+            wait: self.wait,
+            ..MdaConfig::default()
+        })
+    }
+
+    fn pmtu(&self) -> Pmtu {
+        let small = if self.dst.is_ipv4() { 68 } else { 1280 };
+        Pmtu::new(PmtuConfig {
+            first_ttl: self.first_ttl,
+            max_ttl: self.max_ttl,
+            // Larger than any interface: the local error names the real MTU.
+            initial_size: 65_000,
+            small_size: small.max(ip_header_len(self.dst) + self.method.min_len()),
+            wait: self.wait.max.min(Duration::from_secs(2)),
+            tries: 2,
+            flow: self.flow,
+        })
     }
 }
 
-/// The IP header the kernel puts before a probe to `dst` (no options):
-/// what traceroute's packet length counts beyond the transport part.
-fn ip_header_len(dst: IpAddr) -> usize {
-    if dst.is_ipv4() { 20 } else { 40 }
+/// What prints a strategy's events.
+type Renderer<'a, S> = Box<
+    dyn FnMut(
+            TracerEvent<<S as Strategy>::Progress, <S as Strategy>::Summary>,
+        ) -> std::io::Result<()>
+        + 'a,
+>;
+
+/// Runs `strategy` over the plan's sockets to its end, handing every event
+/// to the renderer `renderer` makes once they are open; a failure of the
+/// run is an error (exit 2).
+fn execute<'a, S: Strategy>(
+    plan: &Plan,
+    strategy: S,
+    renderer: impl FnOnce() -> std::io::Result<Renderer<'a, S>>,
+) -> Result<ExitCode> {
+    let prober = plan.prober()?;
+    // Opening drops CAP_NET_RAW for good.
+    let mut transport = RealTransport::open(&plan.sockets())?;
+    let signals = Signals::install()?;
+    let mut render = renderer()?;
+    let mut tracer = Tracer::new(prober, strategy);
+    let mut failure = None;
+    let verdict = drive(&mut tracer, &mut transport, &signals, |_, event| {
+        if let TracerEvent::Failed(f) = event {
+            failure = Some(f);
+        }
+        render(event)
+    })?;
+    match failure {
+        Some(f @ TraceFailure::Send { errno, .. }) if errno != 0 => {
+            Err(anyhow::Error::new(std::io::Error::from_raw_os_error(errno)).context(f))
+        }
+        Some(f) => Err(f.into()),
+        None => Ok(Exit::from(verdict).into()),
+    }
 }
 
 /// Runs `icmpkit trace`.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let plan = Plan::from_args(args)?;
-    let probing = plan.open()?;
     match plan.mode {
-        Mode::Classic => classic::run(&plan, probing),
-        Mode::Mda(confidence) => mda::run(&plan, probing, confidence),
-        Mode::Pmtu => pmtu::run(&plan, probing),
-    }?;
-    Ok(ExitCode::SUCCESS)
+        Mode::Classic => execute(&plan, plan.classic(), || {
+            let mut out = classic::ClassicRenderer::new(&plan)?;
+            Ok(Box::new(move |e| out.event(e)))
+        }),
+        Mode::Mda(confidence) => execute(&plan, plan.mda(confidence), || {
+            let mut out = mda::MdaRenderer::new(&plan, confidence);
+            Ok(Box::new(move |e| out.event(e)))
+        }),
+        Mode::Pmtu => execute(&plan, plan.pmtu(), || {
+            let mut out = pmtu::PmtuRenderer::new(&plan)?;
+            Ok(Box::new(move |e| out.event(e)))
+        }),
+    }
 }

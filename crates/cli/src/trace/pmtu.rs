@@ -1,98 +1,100 @@
 //! Path MTU walk: each hop with the size that reached it, and where the
 //! MTU falls, as text or JSON lines.
 
-use std::io::Write;
+use std::io;
 
-use anyhow::Result;
-use icmpkit_proto::trace::{Pmtu, PmtuConfig, PmtuEvent, PmtuStep};
+use icmpkit_proto::trace::{PmtuEvent, PmtuProgress, PmtuStep, PmtuSummary, TraceEnd, TracerEvent};
 use serde_json::json;
 
 use super::Plan;
-use super::drive::drive;
-use super::io::Probing;
-use super::render::{self, Names};
+use super::render::{self, Output};
+use crate::names::Names;
 
-/// Runs a path MTU walk.
-pub fn run(plan: &Plan, mut probing: Probing) -> Result<()> {
-    let small = if plan.dst.is_ipv4() { 68 } else { 1280 };
-    let mut walk = Pmtu::new(PmtuConfig {
-        first_ttl: plan.first_ttl,
-        max_ttl: plan.max_ttl,
-        // Larger than any interface: the local error names the real MTU.
-        initial_size: 65_000,
-        small_size: small.max(probing.ip_header_len() + plan.method.min_len()),
-        wait: plan.wait.max.min(std::time::Duration::from_secs(2)),
-        tries: 2,
-        flow: plan.flow,
-    });
-    let mut names = Names::new(plan.numeric);
-    let mut out = std::io::stdout().lock();
-    if !plan.json {
-        writeln!(
+/// What a path MTU walk prints: a header, each MTU change and hop as it
+/// comes, and the summary.
+pub struct PmtuRenderer<'a> {
+    plan: &'a Plan,
+    names: Names,
+    out: Output,
+}
+
+impl<'a> PmtuRenderer<'a> {
+    /// Prints the header (text only).
+    pub fn new(plan: &'a Plan) -> io::Result<Self> {
+        let mut out = Output::new(plan.json);
+        out.text(|w| {
+            writeln!(
+                w,
+                "pmtu to {} ({}), {} hops max, {} probes",
+                plan.host, plan.dst, plan.max_ttl, plan.method
+            )
+        })?;
+        Ok(Self {
+            plan,
+            names: Names::new(plan.numeric),
             out,
-            "pmtu to {} ({}), {} hops max, {} probes",
-            plan.host, plan.dst, plan.max_ttl, plan.method
-        )?;
+        })
     }
-    let (mut steps_shown, mut events_shown) = (0, 0);
-    drive(&mut probing, &mut walk, |walk| {
-        for event in &walk.events()[events_shown..] {
-            if plan.json {
-                writeln!(out, "{}", event_json(event))?;
-            } else {
-                writeln!(out, "{}", event_text(event, &mut names))?;
+
+    /// Prints one event.
+    pub fn event(&mut self, event: TracerEvent<PmtuProgress, PmtuSummary>) -> io::Result<()> {
+        let names = &mut self.names;
+        match event {
+            TracerEvent::Progress(PmtuProgress::Mtu(event)) if self.plan.json => {
+                self.out.json("pmtu", event_json(&event))
             }
-        }
-        events_shown = walk.events().len();
-        for step in &walk.steps()[steps_shown..] {
-            if plan.json {
-                writeln!(out, "{}", step_json(step, &mut names))?;
-            } else {
-                writeln!(out, "{}", step_text(step, &mut names))?;
+            TracerEvent::Progress(PmtuProgress::Mtu(event)) => {
+                let line = event_text(&event, names);
+                self.out.text(|w| writeln!(w, "{line}"))
             }
+            TracerEvent::Progress(PmtuProgress::Step(step)) if self.plan.json => {
+                let fields = step_json(&step, names);
+                self.out.json("hop", fields)
+            }
+            TracerEvent::Progress(PmtuProgress::Step(step)) => {
+                let line = step_text(&step, names);
+                self.out.text(|w| writeln!(w, "{line}"))
+            }
+            TracerEvent::Finished(end) => self.summary(&end),
+            TracerEvent::Failed(_) => Ok(()),
         }
-        steps_shown = walk.steps().len();
-        out.flush()?;
-        Ok(())
-    })?;
-    let reached = walk
-        .steps()
-        .last()
-        .and_then(|s| s.answer.as_ref())
-        .is_some_and(|a| a.outcome.is_final() && a.from == plan.dst);
-    let falls = walk.events().iter().rev().find_map(|e| match e {
-        PmtuEvent::TooBig { ttl, .. } | PmtuEvent::BlackHole { ttl, .. } => Some(*ttl),
-        PmtuEvent::Local { .. } => None,
-    });
-    if plan.json {
-        let summary = json!({
-            "type": "summary",
-            "destination": plan.dst.to_string(),
-            "pmtu": walk.pmtu(),
-            "falls_before_ttl": falls,
-            "reached": reached,
-            "hops": walk.steps().len(),
-            "probes_sent": walk.probes_sent(),
-        });
-        writeln!(out, "{summary}")?;
-    } else {
+    }
+
+    fn summary(&mut self, end: &TraceEnd<PmtuSummary>) -> io::Result<()> {
+        let summary = &end.summary;
+        let falls = summary.falls_before_ttl;
+        if self.plan.json {
+            return self.out.json(
+                "summary",
+                json!({
+                    "target": self.plan.host,
+                    "address": self.plan.dst.to_string(),
+                    "pmtu": summary.pmtu,
+                    "falls_before_ttl": falls,
+                    "reached": end.reached,
+                    "hops": summary.hops,
+                    "probes_sent": summary.probes_sent,
+                }),
+            );
+        }
         let place = falls.map_or_else(
             || "at the first link".to_owned(),
             |t| format!("before hop {t}"),
         );
-        writeln!(
-            out,
-            "path MTU {} (set {place}), {} hops, {}",
-            walk.pmtu(),
-            walk.steps().len(),
-            if reached {
-                "destination reached"
-            } else {
-                "destination not reached"
-            }
-        )?;
+        self.out.text(|w| {
+            writeln!(
+                w,
+                "path MTU {} (set {place}), {} hops, {}",
+                summary.pmtu,
+                summary.hops,
+                if end.reached {
+                    "destination reached"
+                } else {
+                    "destination not reached"
+                }
+            )
+        })
     }
-    Ok(())
 }
 
 fn step_text(step: &PmtuStep, names: &mut Names) -> String {
@@ -132,7 +134,6 @@ fn event_text(event: &PmtuEvent, names: &mut Names) -> String {
 
 fn step_json(step: &PmtuStep, names: &mut Names) -> serde_json::Value {
     json!({
-        "type": "hop",
         "ttl": step.ttl,
         "size": step.size,
         "probe": render::probe_json(step.answer.as_ref(), names),
@@ -141,12 +142,12 @@ fn step_json(step: &PmtuStep, names: &mut Names) -> serde_json::Value {
 
 fn event_json(event: &PmtuEvent) -> serde_json::Value {
     match *event {
-        PmtuEvent::Local { mtu } => json!({"type": "pmtu", "cause": "local", "mtu": mtu}),
+        PmtuEvent::Local { mtu } => json!({"cause": "local", "mtu": mtu}),
         PmtuEvent::TooBig { ttl, from, mtu } => json!({
-            "type": "pmtu", "cause": "too_big", "mtu": mtu, "ttl": ttl, "from": from.to_string(),
+            "cause": "too_big", "mtu": mtu, "ttl": ttl, "from": from.to_string(),
         }),
         PmtuEvent::BlackHole { ttl, mtu } => json!({
-            "type": "pmtu", "cause": "black_hole", "mtu": mtu, "ttl": ttl,
+            "cause": "black_hole", "mtu": mtu, "ttl": ttl,
         }),
     }
 }

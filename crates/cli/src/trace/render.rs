@@ -1,7 +1,7 @@
 //! What every trace mode prints the same way: addresses with or without
 //! names, extension objects, rewrites, and their JSON.
 
-use std::collections::HashMap;
+use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -9,40 +9,40 @@ use icmpkit_proto::trace::{Answer, Extension, Rewrites};
 use icmpkit_wire::extension::InterfaceRole;
 use serde_json::{Value, json};
 
-/// Reverse lookups, once per address, unless `-n`.
-pub struct Names {
-    numeric: bool,
-    cache: HashMap<IpAddr, Option<String>>,
+use crate::json_lines::JsonLines;
+use crate::names::Names;
+
+/// Where a trace prints: traceroute-style text, or JSON lines with
+/// `--json`; each write is flushed at once.
+pub struct Output {
+    json: Option<JsonLines<io::Stdout>>,
 }
 
-impl Names {
-    /// Lookups on unless `numeric`.
-    pub fn new(numeric: bool) -> Self {
+impl Output {
+    /// JSON lines when `json`, else text.
+    pub fn new(json: bool) -> Self {
         Self {
-            numeric,
-            cache: HashMap::new(),
+            json: json.then(|| JsonLines::new(io::stdout())),
         }
     }
 
-    /// The name of `addr`, if looked up and found.
-    pub fn name(&mut self, addr: IpAddr) -> Option<String> {
-        if self.numeric {
-            return None;
+    /// Writes text (nothing with `--json`).
+    pub fn text(&mut self, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+        if self.json.is_some() {
+            return Ok(());
         }
-        self.cache
-            .entry(addr)
-            .or_insert_with(|| icmpkit_net::reverse_lookup(addr))
-            .clone()
+        let mut out = io::stdout().lock();
+        f(&mut out)?;
+        out.flush()
     }
 
-    /// traceroute's way: `addr` with `-n`, else `name (addr)` (the address
-    /// again when it has no name).
-    pub fn label(&mut self, addr: IpAddr) -> String {
-        if self.numeric {
-            return addr.to_string();
+    /// Writes a JSON-lines record of `record_type` (nothing without
+    /// `--json`).
+    pub fn json(&mut self, record_type: &str, fields: Value) -> io::Result<()> {
+        match &mut self.json {
+            Some(lines) => lines.emit(record_type, fields),
+            None => Ok(()),
         }
-        let name = self.name(addr).unwrap_or_else(|| addr.to_string());
-        format!("{name} ({addr})")
     }
 }
 
@@ -163,11 +163,11 @@ pub fn extension_json(extension: &Extension) -> Value {
 /// One probe's answer as JSON (`None`: no answer, all fields null).
 pub fn probe_json(answer: Option<&Answer>, names: &mut Names) -> Value {
     let Some(a) = answer else {
-        return json!({"addr": null, "name": null, "rtt_ms": null, "annotation": null});
+        return json!({"from": null, "name": null, "rtt_ms": null, "annotation": null});
     };
     let rewrites = &a.rewrites;
     json!({
-        "addr": a.from.to_string(),
+        "from": a.from.to_string(),
         "name": names.name(a.from),
         "rtt_ms": ms_json(a.rtt),
         "annotation": a.outcome.annotation(),

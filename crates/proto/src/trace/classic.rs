@@ -141,13 +141,13 @@ pub enum ProbeState {
 }
 
 /// A hop's probes, in the order sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hop<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
     /// The TTL.
     pub ttl: u8,
     /// Each probe's state ([`ProbeState::Answered`] or [`ProbeState::Lost`]
     /// once the hop is reported).
-    pub probes: &'a [ProbeState],
+    pub probes: Vec<ProbeState>,
     /// Some probes were answered and some not while a later hop answered:
     /// the router likely limits its ICMP rate (rather than the path losing
     /// packets).
@@ -369,7 +369,7 @@ impl Trace {
 
     /// The next hop whose probes are all answered or given up on, in TTL
     /// order; each hop is returned once.
-    pub fn next_hop(&mut self) -> Option<Hop<'_>> {
+    pub fn next_hop(&mut self) -> Option<Hop> {
         let q = self.per_hop();
         let start = self.reported;
         if start >= self.end || start + q > self.probes.len() {
@@ -392,7 +392,7 @@ impl Trace {
             .any(|p| matches!(p, ProbeState::Answered(_)));
         Some(Hop {
             ttl: self.ttl_of(start),
-            probes,
+            probes: probes.to_vec(),
             possibly_rate_limited: answered > 0 && answered < q && later_answered,
         })
     }
@@ -401,6 +401,19 @@ impl Trace {
     /// [`Trace::next_hop`].
     pub fn is_done(&self) -> bool {
         self.reported >= self.end
+    }
+
+    /// Hops returned by [`Trace::next_hop`] so far.
+    pub fn hops_reported(&self) -> u32 {
+        u32::try_from(self.reported / self.per_hop()).unwrap_or(u32::MAX)
+    }
+
+    /// Whether `dst` itself gave a final answer (reply, Port Unreachable,
+    /// SYN-ACK or RST, or an error it sent about itself) within the path.
+    pub fn reached(&self, dst: std::net::IpAddr) -> bool {
+        self.probes[..self.end]
+            .iter()
+            .any(|p| matches!(p, ProbeState::Answered(a) if a.outcome.is_final() && a.from == dst))
     }
 
     /// The TTL of the final answer (destination or error) the trace ends

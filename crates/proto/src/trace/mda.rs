@@ -540,6 +540,13 @@ impl Mda {
         self.done
     }
 
+    /// Whether `dst` gave a final answer at some hop.
+    pub fn reached(&self, dst: IpAddr) -> bool {
+        self.probes.iter().any(
+            |p| matches!(&p.state, State::Answered(a) if a.outcome.is_final() && a.from == dst),
+        )
+    }
+
     /// The hops up to the end of the path, with their interfaces.
     pub fn hops(&self) -> Vec<MdaHop> {
         let last = self

@@ -10,11 +10,14 @@
 //!   traceroute's `-w MAX,HERE,NEAR` waiting and per-hop pacing.
 //! - [`Mda`]: multipath discovery (MDA stopping rule, rounds of probes).
 //! - [`Pmtu`]: path MTU discovery along the path, black holes included.
+//! - [`Tracer`]: the [`crate::machine::Machine`] that runs any of the three
+//!   ([`Strategy`]): send records, answers matched to probes, events.
 //!
 //! As in the rest of the crate, time comes in as arguments.
 
 mod answer;
 mod classic;
+mod machine;
 mod mda;
 mod pmtu;
 mod probe;
@@ -24,8 +27,12 @@ pub(crate) mod testing;
 
 pub use answer::{Answer, Extension, IcmpAnswer, Outcome, read_extensions, read_icmp};
 pub use classic::{Counters, Hop, ProbeState, Trace, TraceConfig, Wait};
+pub use machine::{
+    MdaGraph, PmtuSummary, Strategy, TraceEnd, TraceFailure, TraceSummary, Tracer, TracerEvent,
+    ip_header_len,
+};
 pub use mda::{Mda, MdaConfig, MdaHop, MdaLink};
-pub use pmtu::{Pmtu, PmtuConfig, PmtuEvent, PmtuStep};
+pub use pmtu::{Pmtu, PmtuConfig, PmtuEvent, PmtuProgress, PmtuStep};
 pub use probe::{
     Identified, MAX_FLOWS, MAX_PROBES, Method, ProbeSpec, Prober, ProberConfig, ProberError,
     Rewrites, Sent,

@@ -88,6 +88,16 @@ pub struct PmtuStep {
     pub size: usize,
 }
 
+/// What a walk reports as it goes, in order: within one batch the MTU
+/// changes come before the hops, as they are printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PmtuProgress {
+    /// What was learned about the MTU.
+    Mtu(PmtuEvent),
+    /// A hop walked.
+    Step(PmtuStep),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Probing at the path MTU known so far.
@@ -120,6 +130,8 @@ pub struct Pmtu {
     events: Vec<PmtuEvent>,
     done: bool,
     sent: u64,
+    /// Events and steps handed out by [`Pmtu::next_progress`].
+    reported: (usize, usize),
 }
 
 impl Pmtu {
@@ -138,6 +150,7 @@ impl Pmtu {
             events: Vec::new(),
             done: false,
             sent: 0,
+            reported: (0, 0),
         }
     }
 
@@ -149,6 +162,36 @@ impl Pmtu {
     /// What was learned about the MTU, in order.
     pub fn events(&self) -> &[PmtuEvent] {
         &self.events
+    }
+
+    /// The next MTU change or hop not yet handed out: all changes known
+    /// first, then the hops.
+    pub fn next_progress(&mut self) -> Option<PmtuProgress> {
+        let (events, steps) = &mut self.reported;
+        if let Some(event) = self.events.get(*events) {
+            *events += 1;
+            return Some(PmtuProgress::Mtu(*event));
+        }
+        let step = self.steps.get(*steps)?;
+        *steps += 1;
+        Some(PmtuProgress::Step(step.clone()))
+    }
+
+    /// The TTL before which the path MTU falls (the last router's Too Big
+    /// or black hole); `None` when it is the outgoing link's.
+    pub fn falls_before_ttl(&self) -> Option<u8> {
+        self.events.iter().rev().find_map(|e| match e {
+            PmtuEvent::TooBig { ttl, .. } | PmtuEvent::BlackHole { ttl, .. } => Some(*ttl),
+            PmtuEvent::Local { .. } => None,
+        })
+    }
+
+    /// Whether the last hop walked is `dst` giving a final answer.
+    pub fn reached(&self, dst: IpAddr) -> bool {
+        self.steps
+            .last()
+            .and_then(|s| s.answer.as_ref())
+            .is_some_and(|a| a.outcome.is_final() && a.from == dst)
     }
 
     /// The path MTU found (so far).
