@@ -9,7 +9,6 @@ mod exit;
 mod explain;
 mod input;
 mod json_lines;
-#[allow(dead_code)] // the renderers move onto it with the engine issue
 mod names;
 mod ping;
 mod sweep;

@@ -21,11 +21,6 @@ impl Names {
         }
     }
 
-    /// Whether lookups are off.
-    pub fn is_numeric(&self) -> bool {
-        self.numeric
-    }
-
     /// The name of `addr`, if looked up and found.
     pub fn name(&mut self, addr: IpAddr) -> Option<String> {
         if self.numeric {
