@@ -29,7 +29,6 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use icmpkit_wire::dissect::Message;
 use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
 
 use super::{MultiConfig, Scheduler, Tally};
@@ -38,6 +37,7 @@ use crate::machine::{
     Verdict, version_of,
 };
 use crate::payload;
+use crate::ping::{EchoKind, echo_fields};
 use crate::stats::Statistics;
 
 /// How long past a probe's timeout its serial is still recognised (a late
@@ -291,7 +291,7 @@ impl MultiPing {
             return None;
         }
         let version = version_of(d.from);
-        let (ident, seq, data) = echo_fields(version, d.bytes, false)?;
+        let (ident, seq, data) = echo_fields(version, d.bytes, EchoKind::Reply)?;
         let (target, number) = self.resolve(version, Some(d.from), ident, seq, data)?;
         let reply = self.sched.on_reply(d.received_at(), target, number)?;
         if !reply.duplicate {
@@ -324,7 +324,7 @@ impl MultiPing {
             });
             return Some(());
         }
-        let (ident, seq, data) = echo_fields(version, e.original, true)?;
+        let (ident, seq, data) = echo_fields(version, e.original, EchoKind::Request)?;
         let (target, number) = self.resolve(version, e.dst, ident, seq, data)?;
         if !self.sched.on_error(target, number) {
             return None;
@@ -363,36 +363,6 @@ fn error_version(e: &SocketError<'_>) -> Option<IpVersion> {
     match e.original.first() {
         Some(8) => Some(IpVersion::V4),
         Some(128) => Some(IpVersion::V6),
-        _ => None,
-    }
-}
-
-/// The identifier, sequence number and data of an Echo Reply (or, when
-/// `request`, of our own Echo Request quoted by an error).
-fn echo_fields(version: IpVersion, icmp: &[u8], request: bool) -> Option<(u16, u16, &[u8])> {
-    use icmpv4::Repr as V4;
-    use icmpv6::Repr as V6;
-    match Message::parse(version, icmp).ok()? {
-        Message::V4(V4::EchoReply {
-            ident,
-            seq_no,
-            data,
-        })
-        | Message::V6(V6::EchoReply {
-            ident,
-            seq_no,
-            data,
-        }) if !request => Some((ident, seq_no, data)),
-        Message::V4(V4::EchoRequest {
-            ident,
-            seq_no,
-            data,
-        })
-        | Message::V6(V6::EchoRequest {
-            ident,
-            seq_no,
-            data,
-        }) if request => Some((ident, seq_no, data)),
         _ => None,
     }
 }
