@@ -9,6 +9,8 @@
 //! that needs the time takes it as a [`std::time::Instant`], so a test can
 //! drive a whole session with made-up time and assert exact values.
 //!
+//! - [`errno`]: Linux's errno values that send failures and socket errors
+//!   carry, named once.
 //! - [`machine`]: the one verb set every machine implements ([`machine::Machine`]:
 //!   transmit, input, timeout, signal, events, verdict) and its I/O types.
 //! - [`payload`]: the bytes of an Echo Request's data (nonce, 64-bit probe
@@ -22,6 +24,7 @@
 //! - [`sweep`]: the stateless high-rate sweep engine.
 //! - [`trace`]: traceroute, multipath discovery (MDA) and path MTU walks.
 
+pub mod errno;
 pub mod extended_echo;
 pub mod machine;
 pub mod multi;

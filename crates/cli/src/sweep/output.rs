@@ -46,19 +46,7 @@ fn ms(d: Duration) -> f64 {
 
 /// The symbolic name of an errno a send may fail with (Linux numbers).
 pub fn errno_name(errno: i32) -> String {
-    let name = match errno {
-        1 => "EPERM",
-        11 => "EAGAIN",
-        13 => "EACCES",
-        22 => "EINVAL",
-        90 => "EMSGSIZE",
-        99 => "EADDRNOTAVAIL",
-        101 => "ENETUNREACH",
-        105 => "ENOBUFS",
-        113 => "EHOSTUNREACH",
-        _ => return format!("errno {errno}"),
-    };
-    name.to_owned()
+    icmpkit_proto::errno::name(errno).map_or_else(|| format!("errno {errno}"), str::to_owned)
 }
 
 /// The system's words for an errno ("Permission denied").

@@ -16,28 +16,7 @@ use super::node::{self, Header, Outer};
 use crate::transport::{Delivery, Transport, TransportError};
 
 /// Linux's errno values, as a real transport reports them.
-pub mod errno {
-    /// Permission denied (an ICMPv6 administratively prohibited).
-    pub const EACCES: i32 = 13;
-    /// Machine is not on the network (ICMPv4 source host isolated).
-    pub const ENONET: i32 = 64;
-    /// Protocol error (a Parameter Problem).
-    pub const EPROTO: i32 = 71;
-    /// Message too long (a send over the MTU, Frag Needed, Packet Too Big).
-    pub const EMSGSIZE: i32 = 90;
-    /// Protocol not available (ICMPv4 protocol unreachable).
-    pub const ENOPROTOOPT: i32 = 92;
-    /// Operation not supported (ICMPv4 source route failed).
-    pub const EOPNOTSUPP: i32 = 95;
-    /// Network is unreachable (no route; ICMP net unreachable).
-    pub const ENETUNREACH: i32 = 101;
-    /// Connection refused (ICMP port unreachable).
-    pub const ECONNREFUSED: i32 = 111;
-    /// Host is down (ICMPv4 host unknown).
-    pub const EHOSTDOWN: i32 = 112;
-    /// No route to host (ICMP host unreachable, Time Exceeded).
-    pub const EHOSTUNREACH: i32 = 113;
-}
+pub use icmpkit_proto::errno;
 
 /// The TTL / hop limit of a datagram whose transmit names none (Linux's
 /// `ip_default_ttl`).

@@ -30,8 +30,7 @@ use crate::trace::{
     ProbeSpec, Prober, Rewrites, Sent, Trace, read_extensions, read_icmp,
 };
 
-/// Linux's `EMSGSIZE`: a datagram larger than the link's MTU.
-const EMSGSIZE: i32 = 90;
+use crate::errno::EMSGSIZE;
 
 /// The IP header the kernel puts before a probe to `dst` (no options):
 /// what traceroute's packet length counts beyond the transport part.
