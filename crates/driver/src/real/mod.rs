@@ -7,7 +7,9 @@
 //! needs to build its machine (the ping socket's identifier, the socket
 //! kind, the local address), and hands the transport to [`crate::drive`].
 
+mod endpoint;
 mod plan;
+mod queue;
 mod transport;
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ use icmpkit_proto::machine::{
 };
 use icmpkit_wire::{IpVersion, icmpv4, icmpv6, tcp};
 
-use super::{FamilyPlan, IcmpPlan, OpenError, RealTransport, SocketOptions, SocketPlan};
+use super::{
+    FamilyPlan, IcmpFilter, IcmpPlan, OpenError, RealTransport, SocketOptions, SocketPlan,
+};
 use crate::{Delivery, Signals, Transport, TransportError, drive};
 
 /// The longest a test waits for an answer.
@@ -250,12 +252,16 @@ fn seen(delivery: Delivery<'_>) -> Seen {
     }
 }
 
-/// Sends one datagram and returns what the send delivered.
+/// Sends one datagram (queues and flushes it, as [`drive`] does) and
+/// returns what the send delivered.
 fn send(transport: &mut RealTransport, transmit: Transmit, bytes: &[u8]) -> Vec<Seen> {
     let mut out = Vec::new();
     transport
         .send(&transmit, bytes, &mut |d| out.push(seen(d)))
         .expect("the send ends no run");
+    transport
+        .flush(&mut |d| out.push(seen(d)))
+        .expect("the flush ends no run");
     out
 }
 
@@ -591,5 +597,296 @@ fn a_channel_the_plan_lacks_ends_the_run_with_what_was_missing() {
             assert!(matches!(err, TransportError::NoSocket { .. }));
             assert_eq!(err.to_string(), expected);
         }
+    });
+}
+
+/// A raw ICMP socket for IPv4 alone, with a receive buffer for a burst of
+/// replies and the ICMP type filter `filter`.
+fn burst_plan(filter: IcmpFilter) -> SocketPlan {
+    let options = SocketOptions {
+        recv_buffer: Some(4 << 20),
+        ..SocketOptions::receiving()
+    };
+    let icmp = IcmpPlan {
+        filter,
+        ..IcmpPlan::new(SocketChoice::Raw, options)
+    };
+    SocketPlan::new().with(IpVersion::V4, FamilyPlan::icmp(icmp))
+}
+
+/// An Echo Request or Reply with our identifier and data: (is it a reply,
+/// its sequence number).
+fn our_echo(seen: &Seen, ident: u16, data: &[u8]) -> Option<(bool, u16)> {
+    let Seen::Datagram { bytes, .. } = seen else {
+        return None;
+    };
+    if bytes.len() != 8 + data.len() || bytes[4..6] != ident.to_be_bytes() || &bytes[8..] != data {
+        return None;
+    }
+    let seq = u16::from_be_bytes([bytes[6], bytes[7]]);
+    match bytes[0] {
+        0 => Some((true, seq)),
+        8 => Some((false, seq)),
+        _ => None,
+    }
+}
+
+/// Receives until `done` says `state` is complete or [`WAIT`] passes,
+/// handing every delivery to `each`.
+fn receive_all<S>(
+    transport: &mut RealTransport,
+    state: &mut S,
+    mut each: impl FnMut(&mut S, Delivery<'_>),
+    done: impl Fn(&S) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    while !done(state) && Instant::now() < deadline {
+        transport.wait(deadline).unwrap();
+        transport.receive(&mut |d| each(state, d)).unwrap();
+    }
+}
+
+/// How many echoes the burst tests send.
+const COUNT: u16 = 200;
+
+#[test]
+fn two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered() {
+    if !require_root("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered") {
+        return;
+    }
+    on_own_thread(|| {
+        let mut transport =
+            RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut echo = Vec::new();
+        let mut delivered = Vec::new();
+        for seq in 0..COUNT {
+            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V4_LOOPBACK,
+                hop_limit: None,
+                tag: u64::from(seq) + 1000,
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        // Queued, not sent: nothing of ours can have come back.
+        transport.receive(&mut |d| delivered.push(seen(d))).unwrap();
+        assert!(
+            delivered
+                .iter()
+                .all(|s| our_echo(s, ident, &data).is_none()),
+            "{delivered:?}"
+        );
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        assert!(
+            !delivered.iter().any(|s| matches!(s, Seen::Refused(_))),
+            "{delivered:?}"
+        );
+        let mut answered = vec![0_u32; usize::from(COUNT)];
+        receive_all(
+            &mut transport,
+            &mut answered,
+            |answered, d| {
+                if let Some((true, seq)) = our_echo(&seen(d), ident, &data) {
+                    answered[usize::from(seq)] += 1;
+                }
+            },
+            |answered| answered.iter().all(|&n| n > 0),
+        );
+        assert!(answered.iter().all(|&n| n == 1), "{answered:?}");
+    });
+}
+
+#[test]
+fn queued_echoes_leave_with_the_ttl_each_asked_for() {
+    if !require_root("queued_echoes_leave_with_the_ttl_each_asked_for") {
+        return;
+    }
+    // The raw socket sees every ICMP message on loopback, our own
+    // requests among them, with the TTL they left with.
+    let ttls = [
+        None,
+        Some(5),
+        Some(5),
+        Some(9),
+        None,
+        Some(9),
+        Some(1),
+        None,
+    ];
+    on_own_thread(|| {
+        let mut transport = RealTransport::open(&burst_plan(IcmpFilter::All)).expect("open");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut echo = Vec::new();
+        let mut refused = Vec::new();
+        for (seq, &hop_limit) in (0..).zip(&ttls) {
+            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V4_LOOPBACK,
+                hop_limit,
+                tag: u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| refused.push(seen(d)))
+                .unwrap();
+        }
+        transport.flush(&mut |d| refused.push(seen(d))).unwrap();
+        assert_eq!(refused, []);
+        let mut left_with = vec![None; ttls.len()];
+        receive_all(
+            &mut transport,
+            &mut left_with,
+            |left_with, d| {
+                let Delivery::Input(Input::Datagram(datagram)) = d else {
+                    return;
+                };
+                if let Some((false, seq)) = our_echo(&seen(d), ident, &data) {
+                    left_with[usize::from(seq)] = datagram.hop_limit;
+                }
+            },
+            |left_with| left_with.iter().all(Option::is_some),
+        );
+        let expected: Vec<_> = ttls.iter().map(|t| Some(t.unwrap_or(64))).collect();
+        assert_eq!(left_with, expected);
+    });
+}
+
+#[test]
+fn a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go() {
+    if !require_root(
+        "a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go",
+    ) {
+        return;
+    }
+    let broadcast = IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255));
+    on_own_thread(|| {
+        let mut transport =
+            RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut echo = Vec::new();
+        let mut delivered = Vec::new();
+        for seq in 0..6_u16 {
+            // Seq 3 goes to the broadcast address, without SO_BROADCAST.
+            let dst = if seq == 3 { broadcast } else { V4_LOOPBACK };
+            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst,
+                hop_limit: None,
+                tag: 100 + u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        assert_eq!(delivered, []);
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        assert_eq!(
+            delivered,
+            [Seen::Refused(SendFailure {
+                tag: 103,
+                dst: broadcast,
+                errno: libc::EACCES,
+                explained: false,
+            })]
+        );
+        let mut answered = Vec::new();
+        receive_all(
+            &mut transport,
+            &mut answered,
+            |answered, d| {
+                if let Some((true, seq)) = our_echo(&seen(d), ident, &data) {
+                    answered.push(seq);
+                }
+            },
+            |answered| answered.len() >= 5,
+        );
+        answered.sort_unstable();
+        assert_eq!(answered, [0, 1, 2, 4, 5]);
+    });
+}
+
+#[test]
+fn an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error() {
+    if !require_root(
+        "an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error",
+    ) {
+        return;
+    }
+    on_own_thread(|| {
+        let options = SocketOptions {
+            pmtu: Some(PmtuMode::Do),
+            ..SocketOptions::receiving()
+        };
+        let mut transport =
+            RealTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut delivered = Vec::new();
+        let mut echo = Vec::new();
+        for seq in 0..4_u16 {
+            // Seq 2 is too big for lo with Don't Fragment (see above).
+            let big;
+            let payload = if seq == 2 {
+                big = vec![0; 65_500];
+                &big[..]
+            } else {
+                &data[..]
+            };
+            echo_request(IpVersion::V6, ident, seq, payload, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V6_LOOPBACK,
+                hop_limit: None,
+                tag: u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        assert_eq!(
+            delivered,
+            [
+                Seen::Error {
+                    channel: Channel::Icmp,
+                    source: ErrorSource::Local,
+                    errno: libc::EMSGSIZE,
+                    info: 65_536,
+                    dst: Some(V6_LOOPBACK),
+                    original_len: 0,
+                },
+                Seen::Refused(SendFailure {
+                    tag: 2,
+                    dst: V6_LOOPBACK,
+                    errno: libc::EMSGSIZE,
+                    explained: true,
+                }),
+            ]
+        );
+        let mut answered = Vec::new();
+        receive_all(
+            &mut transport,
+            &mut answered,
+            |answered, d| {
+                if let Seen::Datagram { bytes, .. } = seen(d)
+                    && let Some((ident_seen, seq, payload)) = echo_reply(IpVersion::V6, &bytes)
+                    && ident_seen == ident
+                    && payload == data
+                {
+                    answered.push(seq);
+                }
+            },
+            |answered| answered.len() >= 3,
+        );
+        answered.sort_unstable();
+        assert_eq!(answered, [0, 1, 3]);
     });
 }
