@@ -3,6 +3,7 @@
 //! `recvmmsg(2)`).
 
 use std::io;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, MAX_BATCH, RecvBatch, SendBatch, os_errno};
@@ -48,7 +49,8 @@ const NO_ROOM_ERRNO: i32 = libc::ENOBUFS;
 /// One open socket of the plan.
 #[derive(Debug)]
 pub(super) struct Endpoint {
-    pub socket: IcmpSocket,
+    /// Shared with the receive thread of a [`super::ThreadedTransport`].
+    pub socket: Arc<IcmpSocket>,
     pub channel: Channel,
     /// Waited on and read (every socket but a raw UDP sender).
     pub receives: bool,
@@ -62,6 +64,16 @@ pub(super) struct Endpoint {
     pub queue: SendQueue,
     send: SendBatch,
     recv: RecvBatch,
+    /// Held while the error queue is read, and by a flush from its first
+    /// send to its last refusal, when another thread reads the socket
+    /// too: a refusal then finds the error the kernel queued about it.
+    errors_lock: Option<Arc<Mutex<()>>>,
+}
+
+/// Takes `lock` (a panic elsewhere while holding it left nothing half
+/// done: it guards no data).
+fn hold(lock: Option<&Mutex<()>>) -> Option<MutexGuard<'_, ()>> {
+    lock.map(|l| l.lock().unwrap_or_else(PoisonError::into_inner))
 }
 
 /// Sets `options` on `socket`, and makes it non-blocking.
@@ -170,7 +182,7 @@ impl Endpoint {
             RecvBatch::new(0, 0)
         };
         Ok(Self {
-            socket,
+            socket: Arc::new(socket),
             channel,
             receives,
             recv_errors: options.recv_errors,
@@ -179,7 +191,30 @@ impl Endpoint {
             queue: SendQueue::new(MAX_BATCH),
             send: SendBatch::with_capacity(MAX_BATCH),
             recv,
+            errors_lock: None,
         })
+    }
+
+    /// An endpoint that reads this one's socket on another thread: it
+    /// gets the receive slots, this one keeps sending. From now on the
+    /// two take turns on the error queue.
+    pub fn split_reader(&mut self) -> Self {
+        let lock = Arc::clone(
+            self.errors_lock
+                .get_or_insert_with(|| Arc::new(Mutex::new(()))),
+        );
+        Self {
+            socket: Arc::clone(&self.socket),
+            channel: self.channel,
+            receives: self.receives,
+            recv_errors: self.recv_errors,
+            default_ttl: self.default_ttl,
+            ttl: self.ttl,
+            queue: SendQueue::new(1),
+            send: SendBatch::with_capacity(0),
+            recv: std::mem::replace(&mut self.recv, RecvBatch::new(0, 0)),
+            errors_lock: Some(lock),
+        }
     }
 
     /// Reads this socket's error queue, handing each error to `sink`
@@ -283,6 +318,8 @@ impl Endpoint {
         let Some(ttl) = self.queue.ttl() else {
             return Ok(());
         };
+        let lock = self.errors_lock.clone();
+        let _turn = hold(lock.as_deref());
         if self.ttl != ttl {
             if let Err(e) = self.socket.set_ttl(ttl) {
                 let errno = errno_of(&e);
@@ -396,6 +433,7 @@ impl Endpoint {
             }
         }
         if self.recv_errors {
+            let _turn = hold(self.errors_lock.as_deref());
             self.drain_errors(buf, false, sink)?;
         }
         Ok(())

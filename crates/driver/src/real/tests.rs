@@ -18,6 +18,7 @@ use icmpkit_wire::{IpVersion, icmpv4, icmpv6, tcp};
 
 use super::{
     FamilyPlan, IcmpFilter, IcmpPlan, OpenError, RealTransport, SocketOptions, SocketPlan,
+    ThreadedTransport,
 };
 use crate::{Delivery, Signals, Transport, TransportError, drive};
 
@@ -38,6 +39,69 @@ fn require_root(test: &str) -> bool {
         "{test} needs root, and CI runs as root"
     );
     println!("skipped: {test} needs root");
+    false
+}
+
+/// Set in the environment of a test run again inside a namespace.
+const IN_NAMESPACE: &str = "ICMPKIT_DRIVER_TEST_NETNS";
+
+/// A network namespace (`ip netns add`) with `lo` up, removed on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new() -> Self {
+        let name = format!(
+            "icmpkit-driver-{}-{:08x}",
+            std::process::id(),
+            random() >> 32
+        );
+        let ns = Self(name);
+        for args in [
+            &["netns", "add", &ns.0][..],
+            &["-n", &ns.0, "link", "set", "lo", "up"][..],
+        ] {
+            let status = std::process::Command::new("ip").args(args).status();
+            assert!(
+                status.as_ref().is_ok_and(std::process::ExitStatus::success),
+                "ip {args:?}: {status:?}"
+            );
+        }
+        ns
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
+    }
+}
+
+/// Whether to run the body of `test` here: true inside a namespace of its
+/// own, where no other test's echoes fill its sockets (and its bursts
+/// fill no one else's). Outside, it runs `real::tests::<test>` of this
+/// test binary again inside a fresh namespace, fails when that fails, and
+/// returns false.
+fn in_own_namespace(test: &str) -> bool {
+    if std::env::var_os(IN_NAMESPACE).is_some() {
+        return true;
+    }
+    let ns = Netns::new();
+    let output = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.0])
+        .arg(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", &format!("real::tests::{test}"), "--nocapture"])
+        .env(IN_NAMESPACE, "1")
+        .output()
+        .expect("run the test in its namespace");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{test} in namespace {}:\n{stdout}\n{}",
+        ns.0,
+        String::from_utf8_lossy(&output.stderr)
+    );
     false
 }
 
@@ -654,6 +718,9 @@ fn two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered() {
     if !require_root("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered") {
         return;
     }
+    if !in_own_namespace("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered") {
+        return;
+    }
     on_own_thread(|| {
         let mut transport =
             RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
@@ -704,6 +771,9 @@ fn two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered() {
 #[test]
 fn queued_echoes_leave_with_the_ttl_each_asked_for() {
     if !require_root("queued_echoes_leave_with_the_ttl_each_asked_for") {
+        return;
+    }
+    if !in_own_namespace("queued_echoes_leave_with_the_ttl_each_asked_for") {
         return;
     }
     // The raw socket sees every ICMP message on loopback, our own
@@ -764,6 +834,11 @@ fn a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_
     ) {
         return;
     }
+    if !in_own_namespace(
+        "a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go",
+    ) {
+        return;
+    }
     let broadcast = IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255));
     on_own_thread(|| {
         let mut transport =
@@ -816,6 +891,11 @@ fn a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_
 #[test]
 fn an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error() {
     if !require_root(
+        "an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error",
+    ) {
+        return;
+    }
+    if !in_own_namespace(
         "an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error",
     ) {
         return;
@@ -888,5 +968,212 @@ fn an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_
         );
         answered.sort_unstable();
         assert_eq!(answered, [0, 1, 3]);
+    });
+}
+
+/// A machine that sends `count` Echo Requests to one target at once
+/// (sequence numbers 0, 1, ...), done when every one is answered or after
+/// [`WAIT`]; its events are the sequence numbers answered.
+struct ManyEchoes {
+    target: IpAddr,
+    count: u16,
+    ident: u16,
+    data: [u8; 8],
+    next: u16,
+    deadline: Option<Instant>,
+    answered: Vec<u16>,
+    events: std::collections::VecDeque<u16>,
+    refused: Vec<SendFailure>,
+}
+
+impl ManyEchoes {
+    fn new(target: IpAddr, count: u16) -> Self {
+        let bits = random();
+        Self {
+            target,
+            count,
+            ident: u16::try_from(bits >> 48).unwrap(),
+            data: bits.to_be_bytes(),
+            next: 0,
+            deadline: None,
+            answered: Vec::new(),
+            events: std::collections::VecDeque::new(),
+            refused: Vec::new(),
+        }
+    }
+}
+
+impl Machine for ManyEchoes {
+    type Event = u16;
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        if self.next >= self.count {
+            return None;
+        }
+        let seq = self.next;
+        self.next += 1;
+        echo_request(version_of(self.target), self.ident, seq, &self.data, buf);
+        self.deadline.get_or_insert(now + WAIT);
+        Some(Transmit {
+            channel: Channel::Icmp,
+            dst: self.target,
+            hop_limit: None,
+            tag: u64::from(seq),
+        })
+    }
+
+    fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
+        self.refused.push(failure);
+    }
+
+    fn handle_input(&mut self, _now: Instant, input: Input<'_>) {
+        let Input::Datagram(d) = input else { return };
+        if let Some((ident, seq, data)) = echo_reply(version_of(d.from), d.bytes)
+            && ident == self.ident
+            && data == self.data
+        {
+            self.answered.push(seq);
+            self.events.push_back(seq);
+        }
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn handle_signal(&mut self, _now: Instant, _signal: Signal) {}
+
+    fn poll_event(&mut self) -> Option<u16> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        let deadline = self.deadline.unwrap_or(now);
+        let done = self.answered.len() >= usize::from(self.count);
+        (!done && now < deadline).then_some(deadline)
+    }
+
+    fn verdict(&self) -> Verdict {
+        if self.answered.len() >= usize::from(self.count) {
+            Verdict::Answered
+        } else {
+            Verdict::Unanswered
+        }
+    }
+}
+
+/// Runs [`ManyEchoes`] to `target` over `transport`: the verdict, the
+/// sequence numbers answered (sorted), the refusals.
+fn many_echoes<T: Transport>(
+    transport: &mut T,
+    target: IpAddr,
+    count: u16,
+) -> (Verdict, Vec<u16>, Vec<SendFailure>) {
+    let mut machine = ManyEchoes::new(target, count);
+    let mut events = Vec::new();
+    let verdict = drive(&mut machine, transport, &Signals::none(), |_, seq| {
+        events.push(seq);
+        Ok(())
+    })
+    .expect("the run ends well");
+    assert_eq!(events, machine.answered);
+    events.sort_unstable();
+    (verdict, events, machine.refused)
+}
+
+#[test]
+fn a_thousand_echoes_get_the_same_answers_threaded_as_plain() {
+    if !require_root("a_thousand_echoes_get_the_same_answers_threaded_as_plain") {
+        return;
+    }
+    if !in_own_namespace("a_thousand_echoes_get_the_same_answers_threaded_as_plain") {
+        return;
+    }
+    let expected = (Verdict::Answered, (0..1000).collect::<Vec<u16>>(), vec![]);
+    for target in [V4_LOOPBACK, V6_LOOPBACK] {
+        let plan = || {
+            let options = SocketOptions {
+                recv_buffer: Some(4 << 20),
+                ..SocketOptions::receiving()
+            };
+            raw_icmp_plan(&options)
+        };
+        let plain = on_own_thread(|| {
+            let mut transport = RealTransport::open(&plan()).expect("open");
+            many_echoes(&mut transport, target, 1000)
+        });
+        let threaded = on_own_thread(|| {
+            let mut transport = ThreadedTransport::open(&plan()).expect("open");
+            many_echoes(&mut transport, target, 1000)
+        });
+        assert_eq!(plain, expected, "{target}");
+        assert_eq!(threaded, expected, "{target}");
+    }
+}
+
+#[test]
+fn a_threaded_transport_still_explains_a_refused_send_with_its_queued_error() {
+    if !require_root("a_threaded_transport_still_explains_a_refused_send_with_its_queued_error") {
+        return;
+    }
+    if !in_own_namespace("a_threaded_transport_still_explains_a_refused_send_with_its_queued_error")
+    {
+        return;
+    }
+    let mut echo = Vec::new();
+    echo_request(IpVersion::V6, 1, 1, &vec![0; 65_500], &mut echo);
+    let transmit = Transmit {
+        channel: Channel::Icmp,
+        dst: V6_LOOPBACK,
+        hop_limit: None,
+        tag: 3,
+    };
+    on_own_thread(|| {
+        let options = SocketOptions {
+            pmtu: Some(PmtuMode::Do),
+            ..SocketOptions::receiving()
+        };
+        let mut transport =
+            ThreadedTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
+        assert_eq!(
+            transport.real().icmp_kind(IpVersion::V6),
+            Some(SocketKind::Raw)
+        );
+        // Many times: the receive thread, woken by the queued error, must
+        // never take it first.
+        for _ in 0..50 {
+            let mut out = Vec::new();
+            transport
+                .send(&transmit, &echo, &mut |d| out.push(seen(d)))
+                .unwrap();
+            transport.flush(&mut |d| out.push(seen(d))).unwrap();
+            assert_eq!(
+                out,
+                [
+                    Seen::Error {
+                        channel: Channel::Icmp,
+                        source: ErrorSource::Local,
+                        errno: libc::EMSGSIZE,
+                        info: 65_536,
+                        dst: Some(V6_LOOPBACK),
+                        original_len: 0,
+                    },
+                    Seen::Refused(SendFailure {
+                        tag: 3,
+                        dst: V6_LOOPBACK,
+                        errno: libc::EMSGSIZE,
+                        explained: true,
+                    }),
+                ]
+            );
+        }
+        // And it hands over nothing about them later.
+        transport
+            .wait(Instant::now() + Duration::from_millis(50))
+            .unwrap();
+        let mut later = Vec::new();
+        transport.receive(&mut |d| later.push(seen(d))).unwrap();
+        assert!(
+            !later.iter().any(|s| matches!(s, Seen::Error { .. })),
+            "{later:?}"
+        );
     });
 }

@@ -101,12 +101,27 @@ impl RealTransport {
             return Err(OpenError::EmptyPlan);
         }
         privilege::drop_raw_capability().map_err(OpenError::DropCapability)?;
-        let waiting = WaitSet::new(endpoints.iter().filter(|e| e.receives).map(|e| &e.socket));
+        let waiting = WaitSet::new(endpoints.iter().filter(|e| e.receives).map(|e| &*e.socket));
         Ok(Self {
             endpoints,
             waiting,
             buf: vec![0; ERROR_BUFFER],
         })
+    }
+
+    /// Hands the reading of every receiving socket to endpoints for
+    /// another thread ([`super::ThreadedTransport`]), with the waiting on
+    /// them; this transport keeps sending (and must not wait or receive).
+    pub(super) fn split_readers(&mut self) -> (Vec<Endpoint>, WaitSet) {
+        let readers: Vec<Endpoint> = self
+            .endpoints
+            .iter_mut()
+            .filter(|e| e.receives)
+            .map(Endpoint::split_reader)
+            .collect();
+        let waiting = WaitSet::new(readers.iter().map(|e| &*e.socket));
+        self.waiting = WaitSet::new([]);
+        (readers, waiting)
     }
 
     fn endpoint(&self, version: IpVersion, channel: Channel) -> Option<&Endpoint> {
@@ -119,7 +134,7 @@ impl RealTransport {
     /// what the transport does not do itself, e.g. reading its kernel
     /// drop count).
     pub fn socket(&self, version: IpVersion, channel: Channel) -> Option<&IcmpSocket> {
-        self.endpoint(version, channel).map(|e| &e.socket)
+        self.endpoint(version, channel).map(|e| &*e.socket)
     }
 
     /// Whether the ICMP socket of `version` is raw or a ping socket.
