@@ -1177,3 +1177,132 @@ fn a_threaded_transport_still_explains_a_refused_send_with_its_queued_error() {
         );
     });
 }
+
+/// A machine that keeps `window` Echo Requests unanswered until `total`
+/// were sent, done when all are answered or nothing came for [`WAIT`].
+struct Windowed {
+    echoes: ManyEchoes,
+    window: usize,
+    last_progress: Instant,
+}
+
+impl Machine for Windowed {
+    type Event = u16;
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        let outstanding = usize::from(self.echoes.next) - self.echoes.answered.len();
+        (outstanding < self.window)
+            .then(|| self.echoes.poll_transmit(now, buf))
+            .flatten()
+    }
+
+    fn handle_send_failure(&mut self, now: Instant, failure: SendFailure) {
+        self.echoes.handle_send_failure(now, failure);
+    }
+
+    fn handle_input(&mut self, now: Instant, input: Input<'_>) {
+        self.echoes.handle_input(now, input);
+        self.last_progress = now;
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn handle_signal(&mut self, _now: Instant, _signal: Signal) {}
+
+    fn poll_event(&mut self) -> Option<u16> {
+        self.echoes.events.clear();
+        None
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        let done = self.echoes.answered.len() >= usize::from(self.echoes.count);
+        let deadline = self.last_progress + WAIT;
+        (!done && now < deadline).then_some(deadline)
+    }
+
+    fn verdict(&self) -> Verdict {
+        self.echoes.verdict()
+    }
+}
+
+/// A transport that flushes after every send: one `sendmmsg` per datagram,
+/// as a transport without batching would send.
+struct Unbatched<T>(T);
+
+impl<T: Transport> Transport for Unbatched<T> {
+    fn now(&mut self) -> Instant {
+        self.0.now()
+    }
+
+    fn send(
+        &mut self,
+        transmit: &Transmit,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        self.0.send(transmit, bytes, sink)?;
+        self.0.flush(sink)
+    }
+
+    fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
+        self.0.wait(deadline)
+    }
+
+    fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        self.0.receive(sink)
+    }
+}
+
+/// Echoes answered per second over `transport`: 60 000 echoes to
+/// 127.0.0.1, 1000 outstanding at most.
+fn echo_rate<T: Transport>(transport: &mut T) -> f64 {
+    let mut machine = Windowed {
+        echoes: ManyEchoes::new(V4_LOOPBACK, 60_000),
+        window: 1000,
+        last_progress: Instant::now(),
+    };
+    let start = Instant::now();
+    drive(&mut machine, transport, &Signals::none(), |_, _| Ok(())).unwrap();
+    let answered = machine.echoes.answered.len();
+    assert_eq!(answered, 60_000, "{:?}", machine.echoes.refused.first());
+    #[allow(clippy::cast_precision_loss)]
+    let rate = answered as f64 / start.elapsed().as_secs_f64();
+    rate
+}
+
+/// Measures, not tests: `cargo test -p icmpkit-driver --release --lib
+/// echo_rates -- --ignored --nocapture` (root).
+#[test]
+#[ignore = "a measurement"]
+fn echo_rates_on_loopback_unbatched_batched_and_threaded() {
+    if !require_root("echo_rates_on_loopback_unbatched_batched_and_threaded") {
+        return;
+    }
+    if std::env::var_os(IN_NAMESPACE).is_none() {
+        let ns = Netns::new();
+        let status = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.0])
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "real::tests::echo_rates_on_loopback_unbatched_batched_and_threaded",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(IN_NAMESPACE, "1")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        return;
+    }
+    let plan = burst_plan(IcmpFilter::RepliesAndErrors);
+    for round in 0..3 {
+        let unbatched =
+            on_own_thread(|| echo_rate(&mut Unbatched(RealTransport::open(&plan).unwrap())));
+        let batched = on_own_thread(|| echo_rate(&mut RealTransport::open(&plan).unwrap()));
+        let threaded = on_own_thread(|| echo_rate(&mut ThreadedTransport::open(&plan).unwrap()));
+        println!(
+            "round {round}: echoes/s unbatched {unbatched:.0}, batched {batched:.0}, threaded {threaded:.0}"
+        );
+    }
+}
