@@ -157,9 +157,24 @@ impl IcmpSocket {
         batch: &mut SendBatch,
         messages: &[(&[u8], IpAddr)],
     ) -> io::Result<usize> {
-        let items = messages
-            .iter()
-            .map(|&(buf, dst)| self.socket_addr(dst).map(|addr| (buf, addr)));
+        self.send_batch_iter(batch, messages.iter().copied())
+    }
+
+    /// [`IcmpSocket::send_batch`] of the messages `messages` yields (at
+    /// most [`SendBatch::capacity`] are taken from it), for a caller that
+    /// keeps its messages in its own layout (a queue of datagrams in one
+    /// buffer) and would otherwise build a slice for every call. The same
+    /// results, the same `Ok(0)` on a full send buffer.
+    pub fn send_batch_iter<'a>(
+        &self,
+        batch: &mut SendBatch,
+        messages: impl IntoIterator<Item = (&'a [u8], IpAddr)>,
+    ) -> io::Result<usize> {
+        let mut first = None;
+        let items = messages.into_iter().map(|(buf, dst)| {
+            first.get_or_insert(dst);
+            self.socket_addr(dst).map(|addr| (buf, addr))
+        });
         match sys::send_mmsg(self.as_raw_fd(), &mut batch.scratch, items) {
             Ok(sent) => Ok(sent),
             Err(e) if no_room(&e) => Ok(0),
@@ -167,7 +182,6 @@ impl IcmpSocket {
                 Err(e)
             }
             Err(e) => {
-                let first = messages.first().map(|&(_, dst)| dst);
                 let what = match first {
                     Some(dst) => format!("cannot send a batch (first to {dst})"),
                     None => "cannot send a batch".to_owned(),

@@ -11,7 +11,8 @@
 //!   non-blocking, receive and send buffers, ICMP type filter);
 //! - [`IcmpSocket::send_to`], [`IcmpSocket::recv`] ([`Received`], with the
 //!   received TTL and kernel timestamp), [`IcmpSocket::recv_error`]
-//!   ([`QueuedError`], from the error queue) and [`IcmpSocket::wait`];
+//!   ([`QueuedError`], from the error queue) and [`IcmpSocket::wait`]
+//!   (several sockets at once: [`wait_any`], or a reusable [`WaitSet`]);
 //! - batched I/O for high rates: [`IcmpSocket::send_batch`] (`sendmmsg`,
 //!   with a reusable [`SendBatch`]) and [`IcmpSocket::recv_batch`]
 //!   (`recvmmsg`, into a reusable [`RecvBatch`]);
@@ -53,4 +54,4 @@ pub use socket::{
     IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS,
     V6_REPLIES_AND_ERRORS,
 };
-pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime, wait_any};
+pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime, WaitSet, wait_any};

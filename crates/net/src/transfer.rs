@@ -271,3 +271,52 @@ pub fn wait_any(sockets: &[&IcmpSocket], timeout: Duration) -> io::Result<Vec<Re
         })
         .collect())
 }
+
+/// Sockets waited on together, again and again ([`WaitSet::wait`]), the
+/// way a transport waits on every socket of a run: the `poll(2)` array is
+/// made once, so a wait allocates nothing (unlike [`wait_any`]).
+///
+/// The set holds the sockets' descriptors, not the sockets: keep them
+/// open while the set is used (a closed descriptor is reported as never
+/// ready).
+#[derive(Debug, Clone)]
+pub struct WaitSet {
+    set: sys::PollSet,
+}
+
+impl WaitSet {
+    /// A set of `sockets`, in order.
+    pub fn new<'a>(sockets: impl IntoIterator<Item = &'a IcmpSocket>) -> Self {
+        Self {
+            set: sys::PollSet::new(sockets.into_iter().map(AsRawFd::as_raw_fd)),
+        }
+    }
+
+    /// How many sockets the set has.
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether the set has no socket.
+    pub fn is_empty(&self) -> bool {
+        self.set.len() == 0
+    }
+
+    /// Waits at most `timeout` until any socket has a packet or a queued
+    /// error; returns how many have (0 when the time ran out). A signal
+    /// does not end the wait early.
+    pub fn wait(&mut self, timeout: Duration) -> io::Result<usize> {
+        self.set
+            .poll(timeout)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot poll: {e}")))
+    }
+
+    /// What the last [`WaitSet::wait`] saw on socket `i`.
+    pub fn readiness(&self, i: usize) -> Option<Readiness> {
+        let seen = self.set.result(i)?;
+        Some(Readiness {
+            readable: seen.readable,
+            error: seen.error,
+        })
+    }
+}

@@ -6,8 +6,13 @@
 //! [`RealTransport::open`] (which then drops `CAP_NET_RAW`), reads what it
 //! needs to build its machine (the ping socket's identifier, the socket
 //! kind, the local address), and hands the transport to [`crate::drive`].
+//! For high rates, [`ThreadedTransport`] reads the same sockets on a
+//! thread of its own while the driver's thread sends.
 
+mod endpoint;
 mod plan;
+mod queue;
+mod threaded;
 mod transport;
 
 #[cfg(test)]
@@ -18,6 +23,7 @@ use std::io;
 use icmpkit_net::NetError;
 
 pub use plan::{FamilyPlan, IcmpFilter, IcmpPlan, SocketOptions, SocketPlan};
+pub use threaded::ThreadedTransport;
 pub use transport::RealTransport;
 
 /// Why [`RealTransport::open`] failed.

@@ -16,7 +16,10 @@ use icmpkit_proto::machine::{
 };
 use icmpkit_wire::{IpVersion, icmpv4, icmpv6, tcp};
 
-use super::{FamilyPlan, IcmpPlan, OpenError, RealTransport, SocketOptions, SocketPlan};
+use super::{
+    FamilyPlan, IcmpFilter, IcmpPlan, OpenError, RealTransport, SocketOptions, SocketPlan,
+    ThreadedTransport,
+};
 use crate::{Delivery, Signals, Transport, TransportError, drive};
 
 /// The longest a test waits for an answer.
@@ -36,6 +39,69 @@ pub(crate) fn require_root(test: &str) -> bool {
         "{test} needs root, and CI runs as root"
     );
     println!("skipped: {test} needs root");
+    false
+}
+
+/// Set in the environment of a test run again inside a namespace.
+const IN_NAMESPACE: &str = "ICMPKIT_DRIVER_TEST_NETNS";
+
+/// A network namespace (`ip netns add`) with `lo` up, removed on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new() -> Self {
+        let name = format!(
+            "icmpkit-driver-{}-{:08x}",
+            std::process::id(),
+            random() >> 32
+        );
+        let ns = Self(name);
+        for args in [
+            &["netns", "add", &ns.0][..],
+            &["-n", &ns.0, "link", "set", "lo", "up"][..],
+        ] {
+            let status = std::process::Command::new("ip").args(args).status();
+            assert!(
+                status.as_ref().is_ok_and(std::process::ExitStatus::success),
+                "ip {args:?}: {status:?}"
+            );
+        }
+        ns
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
+    }
+}
+
+/// Whether to run the body of `test` here: true inside a namespace of its
+/// own, where no other test's echoes fill its sockets (and its bursts
+/// fill no one else's). Outside, it runs `real::tests::<test>` of this
+/// test binary again inside a fresh namespace, fails when that fails, and
+/// returns false.
+fn in_own_namespace(test: &str) -> bool {
+    if std::env::var_os(IN_NAMESPACE).is_some() {
+        return true;
+    }
+    let ns = Netns::new();
+    let output = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.0])
+        .arg(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", &format!("real::tests::{test}"), "--nocapture"])
+        .env(IN_NAMESPACE, "1")
+        .output()
+        .expect("run the test in its namespace");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{test} in namespace {}:\n{stdout}\n{}",
+        ns.0,
+        String::from_utf8_lossy(&output.stderr)
+    );
     false
 }
 
@@ -250,12 +316,16 @@ fn seen(delivery: Delivery<'_>) -> Seen {
     }
 }
 
-/// Sends one datagram and returns what the send delivered.
+/// Sends one datagram (queues and flushes it, as [`drive`] does) and
+/// returns what the send delivered.
 fn send(transport: &mut RealTransport, transmit: Transmit, bytes: &[u8]) -> Vec<Seen> {
     let mut out = Vec::new();
     transport
         .send(&transmit, bytes, &mut |d| out.push(seen(d)))
         .expect("the send ends no run");
+    transport
+        .flush(&mut |d| out.push(seen(d)))
+        .expect("the flush ends no run");
     out
 }
 
@@ -592,4 +662,647 @@ fn a_channel_the_plan_lacks_ends_the_run_with_what_was_missing() {
             assert_eq!(err.to_string(), expected);
         }
     });
+}
+
+/// A raw ICMP socket for IPv4 alone, with a receive buffer for a burst of
+/// replies and the ICMP type filter `filter`.
+fn burst_plan(filter: IcmpFilter) -> SocketPlan {
+    let options = SocketOptions {
+        recv_buffer: Some(4 << 20),
+        ..SocketOptions::receiving()
+    };
+    let icmp = IcmpPlan {
+        filter,
+        ..IcmpPlan::new(SocketChoice::Raw, options)
+    };
+    SocketPlan::new().with(IpVersion::V4, FamilyPlan::icmp(icmp))
+}
+
+/// An Echo Request or Reply with our identifier and data: (is it a reply,
+/// its sequence number).
+fn our_echo(seen: &Seen, ident: u16, data: &[u8]) -> Option<(bool, u16)> {
+    let Seen::Datagram { bytes, .. } = seen else {
+        return None;
+    };
+    if bytes.len() != 8 + data.len() || bytes[4..6] != ident.to_be_bytes() || &bytes[8..] != data {
+        return None;
+    }
+    let seq = u16::from_be_bytes([bytes[6], bytes[7]]);
+    match bytes[0] {
+        0 => Some((true, seq)),
+        8 => Some((false, seq)),
+        _ => None,
+    }
+}
+
+/// Receives until `done` says `state` is complete or [`WAIT`] passes,
+/// handing every delivery to `each`.
+fn receive_all<S>(
+    transport: &mut RealTransport,
+    state: &mut S,
+    mut each: impl FnMut(&mut S, Delivery<'_>),
+    done: impl Fn(&S) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    while !done(state) && Instant::now() < deadline {
+        transport.wait(deadline).unwrap();
+        transport.receive(&mut |d| each(state, d)).unwrap();
+    }
+}
+
+/// How many echoes the burst tests send.
+const COUNT: u16 = 200;
+
+#[test]
+fn two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered() {
+    if !require_root("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered") {
+        return;
+    }
+    if !in_own_namespace("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered") {
+        return;
+    }
+    on_own_thread(|| {
+        let mut transport =
+            RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut echo = Vec::new();
+        let mut delivered = Vec::new();
+        for seq in 0..COUNT {
+            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V4_LOOPBACK,
+                hop_limit: None,
+                tag: u64::from(seq) + 1000,
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        // Queued, not sent: nothing of ours can have come back.
+        transport.receive(&mut |d| delivered.push(seen(d))).unwrap();
+        assert!(
+            delivered
+                .iter()
+                .all(|s| our_echo(s, ident, &data).is_none()),
+            "{delivered:?}"
+        );
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        assert!(
+            !delivered.iter().any(|s| matches!(s, Seen::Refused(_))),
+            "{delivered:?}"
+        );
+        let mut answered = vec![0_u32; usize::from(COUNT)];
+        receive_all(
+            &mut transport,
+            &mut answered,
+            |answered, d| {
+                if let Some((true, seq)) = our_echo(&seen(d), ident, &data) {
+                    answered[usize::from(seq)] += 1;
+                }
+            },
+            |answered| answered.iter().all(|&n| n > 0),
+        );
+        assert!(answered.iter().all(|&n| n == 1), "{answered:?}");
+    });
+}
+
+#[test]
+fn queued_echoes_leave_with_the_ttl_each_asked_for() {
+    if !require_root("queued_echoes_leave_with_the_ttl_each_asked_for") {
+        return;
+    }
+    if !in_own_namespace("queued_echoes_leave_with_the_ttl_each_asked_for") {
+        return;
+    }
+    // The raw socket sees every ICMP message on loopback, our own
+    // requests among them, with the TTL they left with.
+    let ttls = [
+        None,
+        Some(5),
+        Some(5),
+        Some(9),
+        None,
+        Some(9),
+        Some(1),
+        None,
+    ];
+    on_own_thread(|| {
+        let mut transport = RealTransport::open(&burst_plan(IcmpFilter::All)).expect("open");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut echo = Vec::new();
+        let mut refused = Vec::new();
+        for (seq, &hop_limit) in (0..).zip(&ttls) {
+            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V4_LOOPBACK,
+                hop_limit,
+                tag: u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| refused.push(seen(d)))
+                .unwrap();
+        }
+        transport.flush(&mut |d| refused.push(seen(d))).unwrap();
+        assert_eq!(refused, []);
+        let mut left_with = vec![None; ttls.len()];
+        receive_all(
+            &mut transport,
+            &mut left_with,
+            |left_with, d| {
+                let Delivery::Input(Input::Datagram(datagram)) = d else {
+                    return;
+                };
+                if let Some((false, seq)) = our_echo(&seen(d), ident, &data) {
+                    left_with[usize::from(seq)] = datagram.hop_limit;
+                }
+            },
+            |left_with| left_with.iter().all(Option::is_some),
+        );
+        let expected: Vec<_> = ttls.iter().map(|t| Some(t.unwrap_or(64))).collect();
+        assert_eq!(left_with, expected);
+    });
+}
+
+#[test]
+fn a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go() {
+    if !require_root(
+        "a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go",
+    ) {
+        return;
+    }
+    if !in_own_namespace(
+        "a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go",
+    ) {
+        return;
+    }
+    let broadcast = IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255));
+    on_own_thread(|| {
+        let mut transport =
+            RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut echo = Vec::new();
+        let mut delivered = Vec::new();
+        for seq in 0..6_u16 {
+            // Seq 3 goes to the broadcast address, without SO_BROADCAST.
+            let dst = if seq == 3 { broadcast } else { V4_LOOPBACK };
+            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst,
+                hop_limit: None,
+                tag: 100 + u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        assert_eq!(delivered, []);
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        assert_eq!(
+            delivered,
+            [Seen::Refused(SendFailure {
+                tag: 103,
+                dst: broadcast,
+                errno: libc::EACCES,
+                explained: false,
+            })]
+        );
+        let mut answered = Vec::new();
+        receive_all(
+            &mut transport,
+            &mut answered,
+            |answered, d| {
+                if let Some((true, seq)) = our_echo(&seen(d), ident, &data) {
+                    answered.push(seq);
+                }
+            },
+            |answered| answered.len() >= 5,
+        );
+        answered.sort_unstable();
+        assert_eq!(answered, [0, 1, 2, 4, 5]);
+    });
+}
+
+#[test]
+fn an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error() {
+    if !require_root(
+        "an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error",
+    ) {
+        return;
+    }
+    if !in_own_namespace(
+        "an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error",
+    ) {
+        return;
+    }
+    on_own_thread(|| {
+        let options = SocketOptions {
+            pmtu: Some(PmtuMode::Do),
+            ..SocketOptions::receiving()
+        };
+        let mut transport =
+            RealTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
+        let bits = random();
+        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let mut delivered = Vec::new();
+        let mut echo = Vec::new();
+        for seq in 0..4_u16 {
+            // Seq 2 is too big for lo with Don't Fragment (see above).
+            let big;
+            let payload = if seq == 2 {
+                big = vec![0; 65_500];
+                &big[..]
+            } else {
+                &data[..]
+            };
+            echo_request(IpVersion::V6, ident, seq, payload, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V6_LOOPBACK,
+                hop_limit: None,
+                tag: u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        assert_eq!(
+            delivered,
+            [
+                Seen::Error {
+                    channel: Channel::Icmp,
+                    source: ErrorSource::Local,
+                    errno: libc::EMSGSIZE,
+                    info: 65_536,
+                    dst: Some(V6_LOOPBACK),
+                    original_len: 0,
+                },
+                Seen::Refused(SendFailure {
+                    tag: 2,
+                    dst: V6_LOOPBACK,
+                    errno: libc::EMSGSIZE,
+                    explained: true,
+                }),
+            ]
+        );
+        let mut answered = Vec::new();
+        receive_all(
+            &mut transport,
+            &mut answered,
+            |answered, d| {
+                if let Seen::Datagram { bytes, .. } = seen(d)
+                    && let Some((ident_seen, seq, payload)) = echo_reply(IpVersion::V6, &bytes)
+                    && ident_seen == ident
+                    && payload == data
+                {
+                    answered.push(seq);
+                }
+            },
+            |answered| answered.len() >= 3,
+        );
+        answered.sort_unstable();
+        assert_eq!(answered, [0, 1, 3]);
+    });
+}
+
+/// A machine that sends `count` Echo Requests to one target at once
+/// (sequence numbers 0, 1, ...), done when every one is answered or after
+/// [`WAIT`]; its events are the sequence numbers answered.
+struct ManyEchoes {
+    target: IpAddr,
+    count: u16,
+    ident: u16,
+    data: [u8; 8],
+    next: u16,
+    deadline: Option<Instant>,
+    answered: Vec<u16>,
+    events: std::collections::VecDeque<u16>,
+    refused: Vec<SendFailure>,
+}
+
+impl ManyEchoes {
+    fn new(target: IpAddr, count: u16) -> Self {
+        let bits = random();
+        Self {
+            target,
+            count,
+            ident: u16::try_from(bits >> 48).unwrap(),
+            data: bits.to_be_bytes(),
+            next: 0,
+            deadline: None,
+            answered: Vec::new(),
+            events: std::collections::VecDeque::new(),
+            refused: Vec::new(),
+        }
+    }
+}
+
+impl Machine for ManyEchoes {
+    type Event = u16;
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        if self.next >= self.count {
+            return None;
+        }
+        let seq = self.next;
+        self.next += 1;
+        echo_request(version_of(self.target), self.ident, seq, &self.data, buf);
+        self.deadline.get_or_insert(now + WAIT);
+        Some(Transmit {
+            channel: Channel::Icmp,
+            dst: self.target,
+            hop_limit: None,
+            tag: u64::from(seq),
+        })
+    }
+
+    fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
+        self.refused.push(failure);
+    }
+
+    fn handle_input(&mut self, _now: Instant, input: Input<'_>) {
+        let Input::Datagram(d) = input else { return };
+        if let Some((ident, seq, data)) = echo_reply(version_of(d.from), d.bytes)
+            && ident == self.ident
+            && data == self.data
+        {
+            self.answered.push(seq);
+            self.events.push_back(seq);
+        }
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn handle_signal(&mut self, _now: Instant, _signal: Signal) {}
+
+    fn poll_event(&mut self) -> Option<u16> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        let deadline = self.deadline.unwrap_or(now);
+        let done = self.answered.len() >= usize::from(self.count);
+        (!done && now < deadline).then_some(deadline)
+    }
+
+    fn verdict(&self) -> Verdict {
+        if self.answered.len() >= usize::from(self.count) {
+            Verdict::Answered
+        } else {
+            Verdict::Unanswered
+        }
+    }
+}
+
+/// Runs [`ManyEchoes`] to `target` over `transport`: the verdict, the
+/// sequence numbers answered (sorted), the refusals.
+fn many_echoes<T: Transport>(
+    transport: &mut T,
+    target: IpAddr,
+    count: u16,
+) -> (Verdict, Vec<u16>, Vec<SendFailure>) {
+    let mut machine = ManyEchoes::new(target, count);
+    let mut events = Vec::new();
+    let verdict = drive(&mut machine, transport, &Signals::none(), |_, seq| {
+        events.push(seq);
+        Ok(())
+    })
+    .expect("the run ends well");
+    assert_eq!(events, machine.answered);
+    events.sort_unstable();
+    (verdict, events, machine.refused)
+}
+
+#[test]
+fn a_thousand_echoes_get_the_same_answers_threaded_as_plain() {
+    if !require_root("a_thousand_echoes_get_the_same_answers_threaded_as_plain") {
+        return;
+    }
+    if !in_own_namespace("a_thousand_echoes_get_the_same_answers_threaded_as_plain") {
+        return;
+    }
+    let expected = (Verdict::Answered, (0..1000).collect::<Vec<u16>>(), vec![]);
+    for target in [V4_LOOPBACK, V6_LOOPBACK] {
+        let plan = || {
+            let options = SocketOptions {
+                recv_buffer: Some(4 << 20),
+                ..SocketOptions::receiving()
+            };
+            raw_icmp_plan(&options)
+        };
+        let plain = on_own_thread(|| {
+            let mut transport = RealTransport::open(&plan()).expect("open");
+            many_echoes(&mut transport, target, 1000)
+        });
+        let threaded = on_own_thread(|| {
+            let mut transport = ThreadedTransport::open(&plan()).expect("open");
+            many_echoes(&mut transport, target, 1000)
+        });
+        assert_eq!(plain, expected, "{target}");
+        assert_eq!(threaded, expected, "{target}");
+    }
+}
+
+#[test]
+fn a_threaded_transport_still_explains_a_refused_send_with_its_queued_error() {
+    if !require_root("a_threaded_transport_still_explains_a_refused_send_with_its_queued_error") {
+        return;
+    }
+    if !in_own_namespace("a_threaded_transport_still_explains_a_refused_send_with_its_queued_error")
+    {
+        return;
+    }
+    let mut echo = Vec::new();
+    echo_request(IpVersion::V6, 1, 1, &vec![0; 65_500], &mut echo);
+    let transmit = Transmit {
+        channel: Channel::Icmp,
+        dst: V6_LOOPBACK,
+        hop_limit: None,
+        tag: 3,
+    };
+    on_own_thread(|| {
+        let options = SocketOptions {
+            pmtu: Some(PmtuMode::Do),
+            ..SocketOptions::receiving()
+        };
+        let mut transport =
+            ThreadedTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
+        assert_eq!(
+            transport.real().icmp_kind(IpVersion::V6),
+            Some(SocketKind::Raw)
+        );
+        // Many times: the receive thread, woken by the queued error, must
+        // never take it first.
+        for _ in 0..50 {
+            let mut out = Vec::new();
+            transport
+                .send(&transmit, &echo, &mut |d| out.push(seen(d)))
+                .unwrap();
+            transport.flush(&mut |d| out.push(seen(d))).unwrap();
+            assert_eq!(
+                out,
+                [
+                    Seen::Error {
+                        channel: Channel::Icmp,
+                        source: ErrorSource::Local,
+                        errno: libc::EMSGSIZE,
+                        info: 65_536,
+                        dst: Some(V6_LOOPBACK),
+                        original_len: 0,
+                    },
+                    Seen::Refused(SendFailure {
+                        tag: 3,
+                        dst: V6_LOOPBACK,
+                        errno: libc::EMSGSIZE,
+                        explained: true,
+                    }),
+                ]
+            );
+        }
+        // And it hands over nothing about them later.
+        transport
+            .wait(Instant::now() + Duration::from_millis(50))
+            .unwrap();
+        let mut later = Vec::new();
+        transport.receive(&mut |d| later.push(seen(d))).unwrap();
+        assert!(
+            !later.iter().any(|s| matches!(s, Seen::Error { .. })),
+            "{later:?}"
+        );
+    });
+}
+
+/// A machine that keeps `window` Echo Requests unanswered until `total`
+/// were sent, done when all are answered or nothing came for [`WAIT`].
+struct Windowed {
+    echoes: ManyEchoes,
+    window: usize,
+    last_progress: Instant,
+}
+
+impl Machine for Windowed {
+    type Event = u16;
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        let outstanding = usize::from(self.echoes.next) - self.echoes.answered.len();
+        (outstanding < self.window)
+            .then(|| self.echoes.poll_transmit(now, buf))
+            .flatten()
+    }
+
+    fn handle_send_failure(&mut self, now: Instant, failure: SendFailure) {
+        self.echoes.handle_send_failure(now, failure);
+    }
+
+    fn handle_input(&mut self, now: Instant, input: Input<'_>) {
+        self.echoes.handle_input(now, input);
+        self.last_progress = now;
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn handle_signal(&mut self, _now: Instant, _signal: Signal) {}
+
+    fn poll_event(&mut self) -> Option<u16> {
+        self.echoes.events.clear();
+        None
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        let done = self.echoes.answered.len() >= usize::from(self.echoes.count);
+        let deadline = self.last_progress + WAIT;
+        (!done && now < deadline).then_some(deadline)
+    }
+
+    fn verdict(&self) -> Verdict {
+        self.echoes.verdict()
+    }
+}
+
+/// A transport that flushes after every send: one `sendmmsg` per datagram,
+/// as a transport without batching would send.
+struct Unbatched<T>(T);
+
+impl<T: Transport> Transport for Unbatched<T> {
+    fn now(&mut self) -> Instant {
+        self.0.now()
+    }
+
+    fn send(
+        &mut self,
+        transmit: &Transmit,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        self.0.send(transmit, bytes, sink)?;
+        self.0.flush(sink)
+    }
+
+    fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
+        self.0.wait(deadline)
+    }
+
+    fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        self.0.receive(sink)
+    }
+}
+
+/// Echoes answered per second over `transport`: 60 000 echoes to
+/// 127.0.0.1, 1000 outstanding at most.
+fn echo_rate<T: Transport>(transport: &mut T) -> f64 {
+    let mut machine = Windowed {
+        echoes: ManyEchoes::new(V4_LOOPBACK, 60_000),
+        window: 1000,
+        last_progress: Instant::now(),
+    };
+    let start = Instant::now();
+    drive(&mut machine, transport, &Signals::none(), |_, _| Ok(())).unwrap();
+    let answered = machine.echoes.answered.len();
+    assert_eq!(answered, 60_000, "{:?}", machine.echoes.refused.first());
+    #[allow(clippy::cast_precision_loss)]
+    let rate = answered as f64 / start.elapsed().as_secs_f64();
+    rate
+}
+
+/// Measures, not tests: `cargo test -p icmpkit-driver --release --lib
+/// echo_rates -- --ignored --nocapture` (root).
+#[test]
+#[ignore = "a measurement"]
+fn echo_rates_on_loopback_unbatched_batched_and_threaded() {
+    if !require_root("echo_rates_on_loopback_unbatched_batched_and_threaded") {
+        return;
+    }
+    if std::env::var_os(IN_NAMESPACE).is_none() {
+        let ns = Netns::new();
+        let status = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.0])
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "real::tests::echo_rates_on_loopback_unbatched_batched_and_threaded",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(IN_NAMESPACE, "1")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        return;
+    }
+    let plan = burst_plan(IcmpFilter::RepliesAndErrors);
+    for round in 0..3 {
+        let unbatched =
+            on_own_thread(|| echo_rate(&mut Unbatched(RealTransport::open(&plan).unwrap())));
+        let batched = on_own_thread(|| echo_rate(&mut RealTransport::open(&plan).unwrap()));
+        let threaded = on_own_thread(|| echo_rate(&mut ThreadedTransport::open(&plan).unwrap()));
+        println!(
+            "round {round}: echoes/s unbatched {unbatched:.0}, batched {batched:.0}, threaded {threaded:.0}"
+        );
+    }
 }

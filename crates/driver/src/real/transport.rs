@@ -1,58 +1,38 @@
 //! [`RealTransport`]: the sockets of a [`SocketPlan`], open, as a
 //! [`Transport`].
 
-use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
-use icmpkit_net::{
-    Clocks, ErrorOrigin, IcmpSocket, SocketKind, Transport as RawProtocol, os_errno, privilege,
-    wait_any,
-};
-use icmpkit_proto::machine::{
-    Channel, Datagram, ErrorSource, Input, SendFailure, SocketError, Transmit,
-};
+use icmpkit_net::{IcmpSocket, SocketKind, Transport as RawProtocol, WaitSet, privilege};
+use icmpkit_proto::machine::{Channel, Transmit};
 use icmpkit_wire::IpVersion;
 
 use super::OpenError;
-use super::plan::{IcmpFilter, SocketOptions, SocketPlan};
+use super::endpoint::Endpoint;
+use super::plan::{IcmpFilter, SocketPlan};
 use crate::transport::{Delivery, Transport, TransportError};
 
-/// The most datagrams one [`Transport::receive`] reads from one socket:
-/// a storm cannot keep the driver from sending and keeping time.
-const READS_PER_RECEIVE: usize = 256;
+/// The buffer queued errors are read into: the largest IP datagram.
+const ERROR_BUFFER: usize = 65_536;
 
-/// The most failed reads (pending socket errors) one
-/// [`Transport::receive`] takes from one socket before it moves on.
-const PENDING_ERRORS_PER_RECEIVE: usize = 64;
-
-/// The most queued errors one drain of an error queue reads.
-const QUEUED_ERRORS_PER_DRAIN: usize = 256;
-
-/// The receive buffer: the largest IP datagram.
-const RECV_BUFFER: usize = 65_536;
-
-/// One open socket of the plan.
-#[derive(Debug)]
-struct Endpoint {
-    socket: IcmpSocket,
-    channel: Channel,
-    /// Waited on and read (every socket but a raw UDP sender).
-    receives: bool,
-    /// `IP_RECVERR` / `IPV6_RECVERR` is on.
-    recv_errors: bool,
-    /// The TTL of a datagram that names none.
-    default_ttl: u8,
-    /// The TTL the socket has now.
-    ttl: u8,
-}
-
-/// The open sockets of a run. Sending sets each datagram's TTL on its
-/// socket (only when it changes); waiting waits on every socket that
-/// receives; receiving reads every datagram and every queued error.
+/// The open sockets of a run.
+///
+/// - [`Transport::send`] queues each datagram on its socket, and
+///   [`Transport::flush`] sends each socket's queue with `sendmmsg(2)`:
+///   one system call for up to [`icmpkit_net::MAX_BATCH`] datagrams. A
+///   queue that fills is flushed at once; so is one whose TTL differs from
+///   the next datagram's (the TTL is set on the socket before a flush,
+///   only when it changes). A datagram the kernel refuses is delivered as
+///   [`Delivery::Refused`] with its tag, after what the kernel queued
+///   about it, and the others go.
+/// - [`Transport::wait`] waits on every socket that receives (without
+///   allocating), [`Transport::receive`] reads each with `recvmmsg(2)`,
+///   then its queued errors.
 #[derive(Debug)]
 pub struct RealTransport {
     endpoints: Vec<Endpoint>,
+    waiting: WaitSet,
     buf: Vec<u8>,
 }
 
@@ -70,187 +50,6 @@ fn unspecified(version: IpVersion) -> IpAddr {
     match version {
         IpVersion::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         IpVersion::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    }
-}
-
-/// Sets `options` on `socket`, and makes it non-blocking.
-fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<(), OpenError> {
-    if let Some(device) = options.device.as_deref() {
-        socket
-            .bind_device(device)
-            .map_err(|error| OpenError::BindDevice {
-                device: device.to_owned(),
-                error,
-            })?;
-    }
-    let setup = |result: io::Result<()>| result.map_err(OpenError::Setup);
-    if let Some(source) = options.source {
-        setup(socket.bind_source(source))?;
-    }
-    if let Some(tos) = options.tos {
-        setup(socket.set_tos(tos))?;
-    }
-    if let Some(ttl) = options.ttl {
-        setup(socket.set_ttl(ttl))?;
-    }
-    if let Some(mode) = options.pmtu {
-        setup(socket.set_pmtu_mode(mode))?;
-    }
-    if let Some(mark) = options.mark {
-        setup(socket.set_mark(mark))?;
-    }
-    if options.recv_errors {
-        setup(socket.set_recv_errors(true))?;
-    }
-    if options.timestamps {
-        setup(socket.set_timestamps(true))?;
-    }
-    if options.recv_ttl {
-        setup(socket.set_recv_ttl(true))?;
-    }
-    if let Some(bytes) = options.recv_buffer {
-        setup(socket.set_recv_buffer_size(bytes))?;
-    }
-    if let Some(bytes) = options.send_buffer {
-        setup(socket.set_send_buffer_size(bytes))?;
-    }
-    if options.broadcast {
-        setup(socket.set_broadcast(true))?;
-    }
-    setup(socket.set_nonblocking(true))
-}
-
-/// An error that says the socket itself is unusable (a bug, not the
-/// network): everything else a receive can fail with is a pending socket
-/// error the kernel reports once, which is no reason to end a run.
-fn is_fatal(err: &io::Error) -> bool {
-    matches!(
-        os_errno(err),
-        Some(libc::EBADF | libc::ENOTSOCK | libc::EFAULT | libc::EINVAL | libc::EOPNOTSUPP)
-    )
-}
-
-/// The errno of a failed send.
-fn errno_of(err: &io::Error) -> i32 {
-    os_errno(err).unwrap_or(match err.kind() {
-        io::ErrorKind::WouldBlock => libc::EAGAIN,
-        io::ErrorKind::Interrupted => libc::EINTR,
-        _ => libc::EINVAL,
-    })
-}
-
-impl Endpoint {
-    /// Opens and sets up one socket.
-    fn open(
-        socket: IcmpSocket,
-        channel: Channel,
-        options: &SocketOptions,
-    ) -> Result<Self, OpenError> {
-        configure(&socket, options)?;
-        let receives = channel != Channel::Udp;
-        if !receives {
-            // Never read: keep what queues there (every UDP datagram the
-            // host receives) small.
-            socket.set_recv_buffer_size(1).map_err(OpenError::Setup)?;
-        }
-        let ttl = socket.ttl().map_err(OpenError::Setup)?;
-        Ok(Self {
-            socket,
-            channel,
-            receives,
-            recv_errors: options.recv_errors,
-            default_ttl: ttl,
-            ttl,
-        })
-    }
-
-    /// Reads this socket's error queue, handing each error to `sink`
-    /// (only local ones when `local_only`); returns how many it handed.
-    fn drain_errors(
-        &self,
-        buf: &mut [u8],
-        local_only: bool,
-        sink: &mut dyn FnMut(Delivery<'_>),
-    ) -> Result<usize, TransportError> {
-        let mut handed = 0;
-        for _ in 0..QUEUED_ERRORS_PER_DRAIN {
-            let queued = match self.socket.recv_error(buf) {
-                Ok(Some(queued)) => queued,
-                Ok(None) => break,
-                Err(source) if is_fatal(&source) => {
-                    return Err(TransportError::Io {
-                        operation: "reading the error queue",
-                        source,
-                    });
-                }
-                // A message without its extended error: taken, go on.
-                Err(_) => continue,
-            };
-            let source = match queued.origin {
-                ErrorOrigin::Local => ErrorSource::Local,
-                ErrorOrigin::Icmp | ErrorOrigin::Icmp6 => ErrorSource::Icmp,
-                ErrorOrigin::Other(_) => continue,
-            };
-            if local_only && source != ErrorSource::Local {
-                continue;
-            }
-            sink(Delivery::Input(Input::SocketError(SocketError {
-                channel: self.channel,
-                source,
-                errno: queued.errno,
-                icmp_type: queued.icmp_type,
-                icmp_code: queued.icmp_code,
-                info: queued.info,
-                offender: queued.offender,
-                dst: queued.dst,
-                read_at: Instant::now(),
-                original: queued.original(buf),
-            })));
-            handed += 1;
-        }
-        Ok(handed)
-    }
-
-    /// Reads what waits on this socket: datagrams, then queued errors.
-    fn receive(
-        &self,
-        buf: &mut [u8],
-        sink: &mut dyn FnMut(Delivery<'_>),
-    ) -> Result<(), TransportError> {
-        let (mut reads, mut pending) = (0, 0);
-        while reads < READS_PER_RECEIVE && pending < PENDING_ERRORS_PER_RECEIVE {
-            match self.socket.try_recv(buf) {
-                Ok(Some(received)) => {
-                    reads += 1;
-                    let clocks = Clocks::read();
-                    sink(Delivery::Input(Input::Datagram(Datagram {
-                        channel: self.channel,
-                        from: received.from,
-                        hop_limit: received.ttl,
-                        read_at: clocks.now,
-                        kernel_at: clocks.kernel_instant(received.kernel_time),
-                        bytes: received.icmp(buf),
-                    })));
-                }
-                Ok(None) => break,
-                Err(source) if is_fatal(&source) => {
-                    return Err(TransportError::Io {
-                        operation: "receiving",
-                        source,
-                    });
-                }
-                // A pending socket error (an ICMP error about one of our
-                // datagrams), which this read reported and cleared. What
-                // the kernel could queue about it is read below; one it
-                // could not queue (a full receive buffer) is no event and
-                // no failure: iputils survives it too.
-                Err(_) => pending += 1,
-            }
-        }
-        if self.recv_errors {
-            self.drain_errors(buf, false, sink)?;
-        }
-        Ok(())
     }
 }
 
@@ -302,10 +101,27 @@ impl RealTransport {
             return Err(OpenError::EmptyPlan);
         }
         privilege::drop_raw_capability().map_err(OpenError::DropCapability)?;
+        let waiting = WaitSet::new(endpoints.iter().filter(|e| e.receives).map(|e| &*e.socket));
         Ok(Self {
             endpoints,
-            buf: vec![0; RECV_BUFFER],
+            waiting,
+            buf: vec![0; ERROR_BUFFER],
         })
+    }
+
+    /// Hands the reading of every receiving socket to endpoints for
+    /// another thread ([`super::ThreadedTransport`]), with the waiting on
+    /// them; this transport keeps sending (and must not wait or receive).
+    pub(super) fn split_readers(&mut self) -> (Vec<Endpoint>, WaitSet) {
+        let readers: Vec<Endpoint> = self
+            .endpoints
+            .iter_mut()
+            .filter(|e| e.receives)
+            .map(Endpoint::split_reader)
+            .collect();
+        let waiting = WaitSet::new(readers.iter().map(|e| &*e.socket));
+        self.waiting = WaitSet::new([]);
+        (readers, waiting)
     }
 
     fn endpoint(&self, version: IpVersion, channel: Channel) -> Option<&Endpoint> {
@@ -318,7 +134,7 @@ impl RealTransport {
     /// what the transport does not do itself, e.g. reading its kernel
     /// drop count).
     pub fn socket(&self, version: IpVersion, channel: Channel) -> Option<&IcmpSocket> {
-        self.endpoint(version, channel).map(|e| &e.socket)
+        self.endpoint(version, channel).map(|e| &*e.socket)
     }
 
     /// Whether the ICMP socket of `version` is raw or a ping socket.
@@ -364,60 +180,40 @@ impl Transport for RealTransport {
                 version: version.number(),
             });
         };
-        let refuse = |errno, explained| {
-            Delivery::Refused(SendFailure {
-                tag: transmit.tag,
-                dst: transmit.dst,
-                errno,
-                explained,
-            })
-        };
-        // Probes of one hop go one after another: set the TTL on a change.
-        let ttl = transmit.hop_limit.unwrap_or(endpoint.default_ttl);
-        if endpoint.ttl != ttl {
-            if let Err(e) = endpoint.socket.set_ttl(ttl) {
-                sink(refuse(errno_of(&e), false));
-                return Ok(());
-            }
-            endpoint.ttl = ttl;
+        endpoint.enqueue(
+            bytes,
+            transmit.dst,
+            transmit.tag,
+            transmit.hop_limit,
+            &mut self.buf,
+            sink,
+        )
+    }
+
+    fn flush(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        for endpoint in &mut self.endpoints {
+            endpoint.flush(&mut self.buf, sink)?;
         }
-        let error = loop {
-            match endpoint.socket.send_to(bytes, transmit.dst) {
-                Ok(_) => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break e,
-            }
-        };
-        // What the kernel queued about it (a local EMSGSIZE with the MTU)
-        // goes first. A socket that is never read holds copies of the ICMP
-        // errors the ICMP socket got: only its local errors explain.
-        let explained = endpoint.recv_errors
-            && endpoint.drain_errors(&mut self.buf, !endpoint.receives, sink)? > 0;
-        sink(refuse(errno_of(&error), explained));
         Ok(())
     }
 
     fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
         let timeout = deadline.saturating_duration_since(Instant::now());
-        let sockets: Vec<&IcmpSocket> = self
-            .endpoints
-            .iter()
-            .filter(|e| e.receives)
-            .map(|e| &e.socket)
-            .collect();
-        if sockets.is_empty() {
+        if self.waiting.is_empty() {
             std::thread::sleep(timeout);
             return Ok(());
         }
-        wait_any(&sockets, timeout).map_err(|source| TransportError::Io {
-            operation: "waiting for input",
-            source,
-        })?;
+        self.waiting
+            .wait(timeout)
+            .map_err(|source| TransportError::Io {
+                operation: "waiting for input",
+                source,
+            })?;
         Ok(())
     }
 
     fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
-        for endpoint in self.endpoints.iter().filter(|e| e.receives) {
+        for endpoint in self.endpoints.iter_mut().filter(|e| e.receives) {
             endpoint.receive(&mut self.buf, sink)?;
         }
         Ok(())

@@ -1,0 +1,64 @@
+//! Linux: every system call the crate makes, each behind a small safe
+//! function. Nothing here knows about ICMP beyond socket constants.
+//!
+//! One module per concern: [`socket`] (opening, options, binding),
+//! [`addr`] (socket addresses in the C layout), [`transfer`] (`sendto`,
+//! `recvmsg`), [`control`] (the control messages of a receive),
+//! [`errqueue`] (extended errors from the error queue), [`mmsg`]
+//! (`sendmmsg`, `recvmmsg`), [`poll`] (waiting), [`privilege`] (user,
+//! groups, capabilities) and [`resolve`] (reverse lookups).
+
+use std::io;
+
+use libc::c_int;
+
+mod addr;
+mod control;
+mod errqueue;
+mod mmsg;
+mod poll;
+mod privilege;
+mod resolve;
+mod socket;
+mod transfer;
+
+pub use mmsg::{RecvScratch, SendScratch, UIO_MAXIOV, recv_mmsg, send_mmsg};
+pub use poll::{PollSet, poll_in, poll_many};
+pub use privilege::{
+    capabilities, clear_ambient_and_bounding, clear_capabilities, effective_gid, effective_uid,
+    supplementary_groups,
+};
+pub use resolve::name_of;
+pub use socket::{
+    ICMP_FILTER, ICMP6_FILTER, bind, connect, get_option_int, interface_index, local_addr,
+    set_nonblocking, set_option_bytes, set_option_int, socket,
+};
+pub use transfer::{Message, recv_msg, send_to};
+
+/// The errno of the last failed call.
+fn last_error() -> io::Error {
+    io::Error::last_os_error()
+}
+
+/// Turns a `-1` return into the errno.
+fn check(ret: c_int) -> io::Result<c_int> {
+    if ret == -1 {
+        Err(last_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Turns a `-1` byte count into the errno.
+fn check_len(ret: isize) -> io::Result<usize> {
+    usize::try_from(ret).map_err(|_| last_error())
+}
+
+/// `syscall(2)` returns a long.
+fn check_long(ret: libc::c_long) -> io::Result<libc::c_long> {
+    if ret == -1 {
+        Err(last_error())
+    } else {
+        Ok(ret)
+    }
+}

@@ -1,0 +1,33 @@
+//! Reverse lookups (`getnameinfo(3)`).
+
+use std::net::{IpAddr, SocketAddr};
+
+use libc::socklen_t;
+
+use super::addr::RawAddr;
+
+/// `getnameinfo(addr, NI_NAMEREQD)`: the host name the resolver (hosts
+/// file, then DNS as configured) gives an address; `None` when none.
+pub fn name_of(addr: IpAddr) -> Option<String> {
+    let raw = RawAddr::new(SocketAddr::new(addr, 0));
+    let mut host = [0 as libc::c_char; 1025];
+    // SAFETY: raw holds a valid sockaddr of raw.len bytes; host is a
+    // writable buffer of the length passed; no service buffer is asked for.
+    let ret = unsafe {
+        libc::getnameinfo(
+            raw.as_ptr(),
+            raw.len,
+            host.as_mut_ptr(),
+            socklen_t::try_from(host.len()).unwrap_or(0),
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    };
+    if ret != 0 {
+        return None;
+    }
+    // SAFETY: on success getnameinfo wrote a NUL-terminated string into host.
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
+    name.to_str().ok().map(str::to_owned)
+}

@@ -1,0 +1,109 @@
+//! Opening a socket, its options, binding and connecting.
+
+use std::ffi::CString;
+use std::io;
+use std::mem::zeroed;
+use std::net::SocketAddr;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+use libc::{c_int, c_void, socklen_t};
+
+use super::addr::{RawAddr, read_sockaddr, socklen_of};
+use super::check;
+
+/// `SOL_RAW` option: the ICMPv4 type filter of a raw socket (linux/icmp.h).
+pub const ICMP_FILTER: c_int = 1;
+/// `IPPROTO_ICMPV6` option: the ICMPv6 type filter (linux/icmpv6.h).
+pub const ICMP6_FILTER: c_int = 1;
+
+/// `socket(domain, kind | SOCK_CLOEXEC, protocol)`.
+pub fn socket(domain: c_int, kind: c_int, protocol: c_int) -> io::Result<OwnedFd> {
+    // SAFETY: socket(2) takes only integers; a non-negative result is a
+    // fresh descriptor that nothing else owns.
+    let fd = check(unsafe { libc::socket(domain, kind | libc::SOCK_CLOEXEC, protocol) })?;
+    // SAFETY: `fd` was just returned by socket(2) and is owned by no one else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `setsockopt` with the bytes of `value`.
+pub fn set_option_bytes(fd: RawFd, level: c_int, name: c_int, value: &[u8]) -> io::Result<()> {
+    let len = socklen_t::try_from(value.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "option value too long"))?;
+    // SAFETY: the pointer and length describe `value`, which outlives the call.
+    check(unsafe { libc::setsockopt(fd, level, name, value.as_ptr().cast::<c_void>(), len) })?;
+    Ok(())
+}
+
+/// `setsockopt` with an `int`.
+pub fn set_option_int(fd: RawFd, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    set_option_bytes(fd, level, name, &value.to_ne_bytes())
+}
+
+/// `getsockopt` of an `int`.
+pub fn get_option_int(fd: RawFd, level: c_int, name: c_int) -> io::Result<c_int> {
+    let mut value: c_int = 0;
+    let mut len = socklen_of::<c_int>();
+    // SAFETY: `value` and `len` are valid for writes and `len` is its size.
+    check(unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            (&raw mut value).cast::<c_void>(),
+            &raw mut len,
+        )
+    })?;
+    Ok(value)
+}
+
+/// Sets or clears `O_NONBLOCK`.
+pub fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
+    // SAFETY: F_GETFL takes no pointer.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    let flags = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    // SAFETY: F_SETFL takes an integer.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags) })?;
+    Ok(())
+}
+
+/// The index of the interface `name`, or `None` when there is none.
+pub fn interface_index(name: &str) -> Option<u32> {
+    let name = CString::new(name).ok()?;
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    (index != 0).then_some(index)
+}
+
+/// `bind(2)`.
+pub fn bind(fd: RawFd, addr: SocketAddr) -> io::Result<()> {
+    let raw = RawAddr::new(addr);
+    // SAFETY: `raw` holds a valid address of `raw.len` bytes.
+    check(unsafe { libc::bind(fd, raw.as_ptr(), raw.len) })?;
+    Ok(())
+}
+
+/// `connect(2)`.
+pub fn connect(fd: RawFd, addr: SocketAddr) -> io::Result<()> {
+    let raw = RawAddr::new(addr);
+    // SAFETY: `raw` holds a valid address of `raw.len` bytes.
+    check(unsafe { libc::connect(fd, raw.as_ptr(), raw.len) })?;
+    Ok(())
+}
+
+/// `getsockname(2)`.
+pub fn local_addr(fd: RawFd) -> io::Result<Option<SocketAddr>> {
+    // SAFETY: all zeroes is a valid sockaddr_storage.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut len = socklen_of::<libc::sockaddr_storage>();
+    // SAFETY: `storage` and `len` are valid for writes of `len` bytes.
+    check(unsafe { libc::getsockname(fd, (&raw mut storage).cast(), &raw mut len) })?;
+    let len = usize::try_from(len)
+        .unwrap_or(0)
+        .min(size_of::<libc::sockaddr_storage>());
+    // SAFETY: `storage` holds `len` initialised bytes.
+    Ok(unsafe { read_sockaddr((&raw const storage).cast(), len) })
+}
