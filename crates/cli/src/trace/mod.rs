@@ -282,9 +282,7 @@ impl Plan {
 
 /// What prints a strategy's events.
 type Renderer<'a, S> = Box<
-    dyn FnMut(
-            TracerEvent<<S as Strategy>::Progress, <S as Strategy>::Summary>,
-        ) -> io::Result<()>
+    dyn FnMut(TracerEvent<<S as Strategy>::Progress, <S as Strategy>::Summary>) -> io::Result<()>
         + 'a,
 >;
 
@@ -355,3 +353,5 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     Ok(exit.into())
 }
 
+#[cfg(test)]
+mod tests;
