@@ -19,17 +19,17 @@ pub struct MdaRenderer<'a> {
     plan: &'a Plan,
     confidence: Confidence,
     names: Names,
-    out: Output,
+    out: Output<'a>,
 }
 
 impl<'a> MdaRenderer<'a> {
     /// A renderer for `plan`'s discovery at `confidence`.
-    pub fn new(plan: &'a Plan, confidence: Confidence) -> Self {
+    pub fn new(plan: &'a Plan, confidence: Confidence, out: Box<dyn io::Write + 'a>) -> Self {
         Self {
             plan,
             confidence,
             names: Names::new(plan.numeric),
-            out: Output::new(plan.json),
+            out: Output::new(plan.json, out),
         }
     }
 

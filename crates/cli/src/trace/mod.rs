@@ -12,13 +12,14 @@ mod mda;
 mod pmtu;
 mod render;
 
+use std::io;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
-use icmpkit_driver::{Signals, drive};
+use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::{PmtuMode, SocketChoice};
 use icmpkit_proto::trace::{
     Confidence, MAX_FLOWS, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig,
@@ -281,28 +282,22 @@ impl Plan {
 
 /// What prints a strategy's events.
 type Renderer<'a, S> = Box<
-    dyn FnMut(
-            TracerEvent<<S as Strategy>::Progress, <S as Strategy>::Summary>,
-        ) -> std::io::Result<()>
+    dyn FnMut(TracerEvent<<S as Strategy>::Progress, <S as Strategy>::Summary>) -> io::Result<()>
         + 'a,
 >;
 
-/// Runs `strategy` over the plan's sockets to its end, handing every event
-/// to the renderer `renderer` makes once they are open; a failure of the
-/// run is an error (exit 2).
-fn execute<'a, S: Strategy>(
-    plan: &Plan,
+/// Runs `strategy` with `prober` over `transport` to its end, handing
+/// every event to `render`; a failure of the run is an error (exit 2).
+fn execute<S: Strategy, T: Transport>(
+    prober: Prober,
     strategy: S,
-    renderer: impl FnOnce() -> std::io::Result<Renderer<'a, S>>,
-) -> Result<ExitCode> {
-    let prober = plan.prober()?;
-    // Opening drops CAP_NET_RAW for good.
-    let mut transport = RealTransport::open(&plan.sockets())?;
-    let signals = Signals::install()?;
-    let mut render = renderer()?;
+    transport: &mut T,
+    signals: &Signals,
+    mut render: Renderer<'_, S>,
+) -> Result<Exit> {
     let mut tracer = Tracer::new(prober, strategy);
     let mut failure = None;
-    let verdict = drive(&mut tracer, &mut transport, &signals, |_, event| {
+    let verdict = drive(&mut tracer, transport, signals, |_, event| {
         if let TracerEvent::Failed(f) = event {
             failure = Some(f);
         }
@@ -310,28 +305,53 @@ fn execute<'a, S: Strategy>(
     })?;
     match failure {
         Some(f @ TraceFailure::Send { errno, .. }) if errno != 0 => {
-            Err(anyhow::Error::new(std::io::Error::from_raw_os_error(errno)).context(f))
+            Err(anyhow::Error::new(io::Error::from_raw_os_error(errno)).context(f))
         }
         Some(f) => Err(f.into()),
-        None => Ok(Exit::from(verdict).into()),
+        None => Ok(Exit::from(verdict)),
+    }
+}
+
+/// Runs the trace of `plan` over `transport` (its sockets open), printing
+/// to `out` as it goes: the header first, then the mode's events.
+fn trace_over<'a, T: Transport>(
+    plan: &'a Plan,
+    transport: &mut T,
+    signals: &Signals,
+    out: impl io::Write + 'a,
+) -> Result<Exit> {
+    let prober = plan.prober()?;
+    let out: Box<dyn io::Write + 'a> = Box::new(out);
+    match plan.mode {
+        Mode::Classic => {
+            let mut r = classic::ClassicRenderer::new(plan, out)?;
+            let render = Box::new(move |e| r.event(e));
+            execute(prober, plan.classic(), transport, signals, render)
+        }
+        Mode::Mda(confidence) => {
+            let mut r = mda::MdaRenderer::new(plan, confidence, out);
+            let render = Box::new(move |e| r.event(e));
+            execute(prober, plan.mda(confidence), transport, signals, render)
+        }
+        Mode::Pmtu => {
+            let mut r = pmtu::PmtuRenderer::new(plan, out)?;
+            let render = Box::new(move |e| r.event(e));
+            execute(prober, plan.pmtu(), transport, signals, render)
+        }
     }
 }
 
 /// Runs `icmpkit trace`.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let plan = Plan::from_args(args)?;
-    match plan.mode {
-        Mode::Classic => execute(&plan, plan.classic(), || {
-            let mut out = classic::ClassicRenderer::new(&plan)?;
-            Ok(Box::new(move |e| out.event(e)))
-        }),
-        Mode::Mda(confidence) => execute(&plan, plan.mda(confidence), || {
-            let mut out = mda::MdaRenderer::new(&plan, confidence);
-            Ok(Box::new(move |e| out.event(e)))
-        }),
-        Mode::Pmtu => execute(&plan, plan.pmtu(), || {
-            let mut out = pmtu::PmtuRenderer::new(&plan)?;
-            Ok(Box::new(move |e| out.event(e)))
-        }),
-    }
+    // A probe the options cannot make fails before any socket opens.
+    plan.prober()?;
+    // Opening drops CAP_NET_RAW for good.
+    let mut transport = RealTransport::open(&plan.sockets())?;
+    let signals = Signals::install()?;
+    let exit = trace_over(&plan, &mut transport, &signals, io::stdout().lock())?;
+    Ok(exit.into())
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,13 +15,13 @@ use crate::names::Names;
 pub struct PmtuRenderer<'a> {
     plan: &'a Plan,
     names: Names,
-    out: Output,
+    out: Output<'a>,
 }
 
 impl<'a> PmtuRenderer<'a> {
-    /// Prints the header (text only).
-    pub fn new(plan: &'a Plan) -> io::Result<Self> {
-        let mut out = Output::new(plan.json);
+    /// Prints the header (text only) to `out`.
+    pub fn new(plan: &'a Plan, out: Box<dyn io::Write + 'a>) -> io::Result<Self> {
+        let mut out = Output::new(plan.json, out);
         out.text(|w| {
             writeln!(
                 w,

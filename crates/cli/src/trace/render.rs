@@ -12,36 +12,42 @@ use serde_json::{Value, json};
 use crate::json_lines::JsonLines;
 use crate::names::Names;
 
-/// Where a trace prints: traceroute-style text, or JSON lines with
-/// `--json`; each write is flushed at once.
-pub struct Output {
-    json: Option<JsonLines<io::Stdout>>,
+/// Where a trace prints (stdout, or a buffer in tests): traceroute-style
+/// text, or JSON lines with `--json`; each write is flushed at once.
+pub enum Output<'w> {
+    /// Text.
+    Text(Box<dyn Write + 'w>),
+    /// JSON lines.
+    Json(JsonLines<Box<dyn Write + 'w>>),
 }
 
-impl Output {
-    /// JSON lines when `json`, else text.
-    pub fn new(json: bool) -> Self {
-        Self {
-            json: json.then(|| JsonLines::new(io::stdout())),
+impl<'w> Output<'w> {
+    /// JSON lines to `out` when `json`, else text.
+    pub fn new(json: bool, out: Box<dyn Write + 'w>) -> Self {
+        if json {
+            Self::Json(JsonLines::new(out))
+        } else {
+            Self::Text(out)
         }
     }
 
     /// Writes text (nothing with `--json`).
     pub fn text(&mut self, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-        if self.json.is_some() {
-            return Ok(());
+        match self {
+            Self::Text(out) => {
+                f(out)?;
+                out.flush()
+            }
+            Self::Json(_) => Ok(()),
         }
-        let mut out = io::stdout().lock();
-        f(&mut out)?;
-        out.flush()
     }
 
     /// Writes a JSON-lines record of `record_type` (nothing without
     /// `--json`).
     pub fn json(&mut self, record_type: &str, fields: Value) -> io::Result<()> {
-        match &mut self.json {
-            Some(lines) => lines.emit(record_type, fields),
-            None => Ok(()),
+        match self {
+            Self::Json(lines) => lines.emit(record_type, fields),
+            Self::Text(_) => Ok(()),
         }
     }
 }
