@@ -22,5 +22,5 @@ pub mod tokio;
 mod transport;
 
 pub use drive::{DriveError, drive};
-pub use signals::Signals;
+pub use signals::{SIGNAL_CHECK, Signals};
 pub use transport::{Delivery, Transport, TransportError};
