@@ -6,10 +6,10 @@ use icmpkit_wire::IpVersion;
 /// of the other.
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
 pub struct FamilyArgs {
-    /// Use IPv4 only.
+    /// IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
-    /// Use IPv6 only.
+    /// IPv6 only.
     #[arg(short = '6')]
     pub ipv6: bool,
 }

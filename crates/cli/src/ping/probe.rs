@@ -285,11 +285,7 @@ pub fn run(plan: &Plan, arg: &str) -> Result<ExitCode> {
         );
     }
     let target = &plan.targets[0];
-    let version = if target.addr.is_ipv4() {
-        IpVersion::V4
-    } else {
-        IpVersion::V6
-    };
+    let version = icmpkit_proto::machine::version_of(target.addr);
     let mut transport = open_raw(plan, version)?;
     let signals = Signals::install().context("installing signal handlers")?;
     let config = ExtendedEchoConfig {

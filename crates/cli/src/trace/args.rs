@@ -23,12 +23,9 @@ pub struct Args {
     /// Probe with TCP SYNs (port 80 unless -p).
     #[arg(short = 'T')]
     pub tcp: bool,
-    /// IPv4 only.
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only.
-    #[arg(short = '6')]
-    pub ipv6: bool,
+    /// `-4` / `-6`.
+    #[command(flatten)]
+    pub family: crate::args::FamilyArgs,
     /// Probes per hop (1 to 10).
     #[arg(short = 'q', value_name = "NQUERIES", default_value = "3")]
     pub queries: String,

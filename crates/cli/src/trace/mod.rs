@@ -21,11 +21,11 @@ use anyhow::{Context, Result, bail};
 use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
 use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::{PmtuMode, SocketChoice};
+use icmpkit_proto::machine::version_of;
 use icmpkit_proto::trace::{
     Confidence, MAX_FLOWS, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig,
     Strategy, Trace, TraceConfig, TraceFailure, Tracer, TracerEvent, Wait, ip_header_len,
 };
-use icmpkit_wire::IpVersion;
 
 pub use args::Args;
 
@@ -111,17 +111,8 @@ impl Plan {
             None => 33_000 + u16::from_be_bytes([random[0], random[1]]) % 28_000,
         };
         let key = u16::from_be_bytes([random[2], random[3]]).max(1);
-        let family = match (a.ipv4, a.ipv6) {
-            (true, _) => Some(IpVersion::V4),
-            (_, true) => Some(IpVersion::V6),
-            _ => None,
-        };
-        let dst = crate::input::resolve(&a.host, family)?;
-        let version = if dst.is_ipv4() {
-            IpVersion::V4
-        } else {
-            IpVersion::V6
-        };
+        let dst = crate::input::resolve(&a.host, a.family.version())?;
+        let version = version_of(dst);
         let ip_header = ip_header_len(dst);
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
         let default_len = ip_header + 40;
@@ -234,11 +225,7 @@ impl Plan {
                 tcp: Some(sending),
             },
         };
-        let version = if self.dst.is_ipv4() {
-            IpVersion::V4
-        } else {
-            IpVersion::V6
-        };
+        let version = version_of(self.dst);
         SocketPlan::new().with(version, family)
     }
 
