@@ -9,6 +9,7 @@ mod multi;
 mod probe;
 mod report;
 mod single;
+mod sockets;
 mod targets;
 
 use std::process::ExitCode;

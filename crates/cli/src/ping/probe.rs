@@ -61,7 +61,7 @@ use serde_json::json;
 
 use super::Plan;
 use super::iputils;
-use super::multi::sockets::socket_plan;
+use super::sockets::socket_plan;
 use super::targets::Target;
 use crate::json_lines::JsonLines;
 

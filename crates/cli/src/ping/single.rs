@@ -9,39 +9,18 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
+use icmpkit_driver::real::RealTransport;
 use icmpkit_driver::{Signals as DriverSignals, Transport, drive};
 use icmpkit_net::{EMSGSIZE, SocketKind};
 use icmpkit_proto::machine::Verdict;
 use icmpkit_proto::ping::{Ping, PingEvent, PingOptions};
-use icmpkit_wire::IpVersion;
 
 use super::report::{End, ErrorReport, Json, Reply, Reporter, Text};
+use super::sockets::socket_plan;
 use super::targets::Target;
 use super::{Plan, iputils};
 use crate::exit::Exit;
 use crate::names::Names;
-
-/// The socket one target needs: an ICMP socket of `version` with the
-/// options of `plan`.
-fn socket_plan(plan: &Plan, version: IpVersion) -> SocketPlan {
-    let mut options = SocketOptions::receiving();
-    options.timestamps = !plan.user_latency;
-    options.ttl = plan.ttl;
-    options.tos = plan.tos;
-    options.pmtu = plan.pmtu;
-    options.mark = plan.mark;
-    if let Some(given) = plan.interface.as_deref() {
-        match given.parse::<IpAddr>() {
-            Ok(addr) => options.source = Some(addr),
-            Err(_) => options.device = Some(given.to_owned()),
-        }
-    }
-    SocketPlan::new().with(
-        version,
-        FamilyPlan::icmp(IcmpPlan::new(plan.socket, options)),
-    )
-}
 
 /// The source address the header names with -I: the address given, or
 /// the interface's address towards the target.
@@ -66,7 +45,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let privileged = super::privileged();
     let signals = DriverSignals::install().context("installing signal handlers")?;
     // Opens the socket and drops CAP_NET_RAW.
-    let mut transport = RealTransport::open(&socket_plan(plan, version))?;
+    let mut transport = RealTransport::open(&socket_plan(plan, &[version], None))?;
     let nonce = super::random_u64();
     let ident = match transport.icmp_kind(version) {
         Some(SocketKind::Dgram) => transport

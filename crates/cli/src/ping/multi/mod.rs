@@ -29,7 +29,6 @@
 //! - Exit code 0 when every target answered at least once, 1 otherwise.
 
 mod fping;
-pub mod sockets;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -43,10 +42,10 @@ use icmpkit_proto::multi::{MultiConfig, MultiEvent, MultiPing, MultiPingConfig};
 use icmpkit_wire::IpVersion;
 
 use super::report::{End, ErrorReport, Json, Reply, Reporter};
+use super::sockets::socket_plan;
 use super::targets::Target;
 use super::{Plan, iputils, random_u64};
 use fping::{error_line, reply_line, summary_line, timeout_line};
-use sockets::socket_plan;
 
 /// Probes per second when `--rate` is not given.
 pub const DEFAULT_RATE: u32 = 1000;

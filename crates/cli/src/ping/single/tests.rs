@@ -1,6 +1,7 @@
 //! One-target ping end to end over the simulated network: the machine,
 //! the driver and the iputils renderer, on a virtual clock, without root.
 
+use icmpkit_wire::IpVersion;
 use std::net::{IpAddr, Ipv4Addr};
 
 use icmpkit_driver::sim::{ErrorDelivery, Host, Link, Network, Route, Router};

@@ -1,11 +1,11 @@
-//! The socket plan of several-target ping and PROBE: one ICMP socket per
-//! family in use, with ping's options (`-t`, `-Q`, `-M`, `-m`, `-I`,
+//! The socket plan of every ping mode (one target, several, PROBE): one
+//! ICMP socket per family in use, with ping's options (`-t`, `-Q`, `-M`, `-m`, `-I`,
 //! `--socket`, `-U`), opened by `icmpkit_driver::real::RealTransport`.
 
 use icmpkit_driver::real::{FamilyPlan, IcmpPlan, SocketOptions, SocketPlan};
 use icmpkit_wire::IpVersion;
 
-use super::super::Plan;
+use super::Plan;
 
 /// The plan for `versions`; `recv_buffer` asks for a receive buffer of
 /// that many bytes (many replies can arrive between two reads).
