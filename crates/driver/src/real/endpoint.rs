@@ -390,10 +390,15 @@ impl Endpoint {
     }
 
     /// Reads what waits on this socket, a batch of datagrams per
-    /// `recvmmsg(2)`, then its queued errors.
+    /// `recvmmsg(2)`, then its queued errors when `errors_flagged` (the
+    /// last wait saw the socket's error flag, or nobody knows) or a read
+    /// reported a pending error: a flood would otherwise pay one failing
+    /// `MSG_ERRQUEUE` read per reply. An error queued after the wait is
+    /// flagged by the next one.
     pub fn receive(
         &mut self,
         buf: &mut [u8],
+        errors_flagged: bool,
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
         let (mut reads, mut pending) = (0, 0);
@@ -432,7 +437,7 @@ impl Endpoint {
                 Err(_) => pending += 1,
             }
         }
-        if self.recv_errors {
+        if self.recv_errors && (errors_flagged || pending > 0) {
             let _turn = hold(self.errors_lock.as_deref());
             self.drain_errors(buf, false, sink)?;
         }

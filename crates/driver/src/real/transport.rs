@@ -33,6 +33,10 @@ const ERROR_BUFFER: usize = 65_536;
 pub struct RealTransport {
     endpoints: Vec<Endpoint>,
     waiting: WaitSet,
+    /// `waiting` holds what a [`Transport::wait`] saw since the last
+    /// receive (otherwise, e.g. under the tokio driver, every error queue
+    /// is read).
+    waited: bool,
     buf: Vec<u8>,
 }
 
@@ -105,6 +109,7 @@ impl RealTransport {
         Ok(Self {
             endpoints,
             waiting,
+            waited: false,
             buf: vec![0; ERROR_BUFFER],
         })
     }
@@ -209,12 +214,16 @@ impl Transport for RealTransport {
                 operation: "waiting for input",
                 source,
             })?;
+        self.waited = true;
         Ok(())
     }
 
     fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
-        for endpoint in self.endpoints.iter_mut().filter(|e| e.receives) {
-            endpoint.receive(&mut self.buf, sink)?;
+        let waited = std::mem::take(&mut self.waited);
+        // The wait set holds the receiving endpoints in this order.
+        for (i, endpoint) in self.endpoints.iter_mut().filter(|e| e.receives).enumerate() {
+            let flagged = !waited || self.waiting.readiness(i).is_none_or(|r| r.error);
+            endpoint.receive(&mut self.buf, flagged, sink)?;
         }
         Ok(())
     }
