@@ -24,39 +24,74 @@
 //! - `reply`: `target`, `from`, `seq`, `ident`, `bytes`, `ttl`, `rtt_ms`
 //!   (`null` when the payload is too short to carry a send time),
 //!   `duplicate`, `truncated`.
-//! - `error`: an ICMP error about one of our probes: `target`, `from`,
-//!   `seq`, `icmp_type`, `icmp_code`, `message` (iputils' words).
-//! - `timeout`: no answer to `seq` before the next probe (`-O`).
+//! - `error`: an ICMP error about one of our probes, or a local one:
+//!   `target`, `from`, `seq`, `icmp_type`, `icmp_code`, `mtu` (of a Frag
+//!   Needed, Packet Too Big or local "message too long", else `null`),
+//!   `message` (iputils' words). A local error has `null` for `from`,
+//!   `seq`, `icmp_type` and `icmp_code`.
+//! - `timeout`: `target`, `seq`: no answer to `seq` before the next probe
+//!   (`-O`).
 //! - `summary`: `target`, `address`, `transmitted`, `received`,
 //!   `duplicates`, `errors`, `loss_percent`, `time_ms`, `rtt_min_ms`,
-//!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms` (`null` without replies).
+//!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms`, `rtt_p50_ms`, `rtt_p90_ms`,
+//!   `rtt_p99_ms` (`null` without replies), `jitter_ms` (the mean
+//!   absolute difference of successive RTTs; `null` under two replies).
 //!
 //! # `ping` (several targets)
 //!
 //! The same `reply`, `error` and `timeout` records, then one `summary` per
-//! target.
+//! target, in the order the targets were given.
 //!
 //! # `ping --probe-interface` (RFC 8335 PROBE)
 //!
-//! - `probe_reply`: `target`, `from`, `seq`, `rtt_ms`, `code`, `state`,
-//!   `active`, `ipv4`, `ipv6`; then `error`, `timeout` and `summary` as
-//!   above.
+//! Every record has `target`, `address` and `interface` (as given).
+//!
+//! - `probe_reply`: `query` (how the interface was named), `seq`, `from`,
+//!   `code`, `code_name`, `exists`, `state` (`null` or the IPv6 neighbour
+//!   state's name), `active`, `ipv4`, `ipv6`, `rtt_ms`.
+//! - `error`: `seq`, `from`, `icmp_type`, `icmp_code`, `message`.
+//! - `timeout`: `seq`.
+//! - `summary`: `transmitted`, `answered`, `exists`.
 //!
 //! # `sweep`
 //!
 //! - `reply`: a host that answered: `from`, `rtt_ms`, `ttl`.
-//! - `error`: an ICMP error about a probe: `target` (the probed address),
-//!   `from`, `icmp_type`, `icmp_code`.
-//! - `summary`: counts of the run.
+//! - `error` (`--all`): an ICMP error about a probe: `target` (the probed
+//!   address), `from`, `icmp_type`, `icmp_code`.
+//! - `refused` (`--all`): a probe the system would not send: `target`,
+//!   `errno` (`"EACCES"`), `message`.
+//! - `summary`: `targets`, `sent`, `replies`, `unique`, `errors`,
+//!   `duplicates`, `invalid`, `refused`, `refused_by_errno` (an object from
+//!   errno name to count), `kernel_drops` (`null` when unknown), `stopped`,
+//!   `sending_s` and `time_s` (seconds, floats).
 //!
 //! # `trace`
 //!
-//! - `hop`: `ttl`, `probes` (each: `from`, `name`, `rtt_ms`, `annotation`,
-//!   extensions and rewrites when present).
-//! - `pmtu`: a path MTU event: `cause` (`local`, `too_big`, `black_hole`),
-//!   `mtu`, and `ttl`, `from` where known.
-//! - `mda`: the graph of a multipath discovery: `hops` and `links`.
-//! - `summary`: `target`, `address`, `reached`, and the strategy's figures.
+//! A probe's answer, in `probes` of a `hop` and in `probe` of a path-MTU
+//! `hop`: `from`, `name` (reverse lookup, `null` with `-n` or none found),
+//! `rtt_ms`, `annotation` (traceroute's `!H`, `!X`, `!F-1280`, ... or
+//! `null`), `final`, `reply_ttl`, `quoted_ttl`, `rewritten` (`null`, or
+//! what a middlebox changed: `src_addr`, `src_port`, `checksum`),
+//! `extensions` (RFC 4884 objects, each with its own `type`: `mpls` with
+//! `labels`, `interface` with `role`, `ifindex`, `address`, `name`, `mtu`,
+//! `other`, `malformed`). An unanswered probe has `from`, `name`,
+//! `rtt_ms` and `annotation` all `null`.
+//!
+//! - `hop` (classic): `ttl`, `method`, `flow` (`null` without Paris),
+//!   `probes`, `possibly_rate_limited`.
+//! - `summary` (classic): `target`, `address`, `method`, `paris`, `flow`,
+//!   `reached` (the destination answered), `final_ttl`, `hops`,
+//!   `probes_sent`, `answers`, `duplicates`, `late`, `ignored`.
+//! - `mda`: `target`, `address`, `method`, `confidence`, `reached`,
+//!   `hops` (each: `ttl`, `flows`, `unanswered`, `interfaces`: `from`,
+//!   `name`, `flows`, `min_rtt_ms`, `final`, `annotation`), `links` (`ttl`,
+//!   `from`, `to`), `summary` (`probes_sent`, `rounds`,
+//!   `budget_exhausted`, `ignored`).
+//! - `hop` (`--pmtu`): `ttl`, `size`, `probe`.
+//! - `pmtu`: a path MTU event: `cause` (`local`, `too_big`,
+//!   `black_hole`), `mtu`, and `ttl`, `from` where known.
+//! - `summary` (`--pmtu`): `target`, `address`, `pmtu`,
+//!   `falls_before_ttl`, `reached`, `hops`, `probes_sent`.
 
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};

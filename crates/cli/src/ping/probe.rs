@@ -201,7 +201,7 @@ impl<W: Write> Render<'_, W> {
                             "from": from.to_string(),
                             "icmp_type": icmp_type,
                             "icmp_code": icmp_code,
-                            "text": text,
+                            "message": text,
                         }),
                     )?;
                 } else {
