@@ -6,6 +6,7 @@
 
 mod family;
 mod prefix;
+pub mod values;
 
 pub use family::FamilyArgs;
 pub use prefix::AddrSpec;

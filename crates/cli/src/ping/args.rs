@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+use crate::args::values::{self, ValueError};
+
 /// Arguments of `icmpkit ping`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(
@@ -112,22 +114,20 @@ pub fn out_of_range(value: &str, min: u64, max: u64) -> anyhow::Error {
 
 /// Parses an integer option within `min..=max`, with iputils' messages.
 pub fn integer(value: &str, min: u64, max: u64) -> Result<u64> {
-    match value.trim().parse::<i128>() {
-        Ok(n) if n >= i128::from(min) && n <= i128::from(max) => Ok(u64::try_from(n)?),
-        Ok(_) => Err(out_of_range(value, min, max)),
-        Err(_) => bail!("invalid argument: '{value}'"),
-    }
+    values::integer(value, min, max).map_err(|e| match e {
+        ValueError::OutOfRange(_) => out_of_range(value, min, max),
+        ValueError::NotANumber => anyhow::anyhow!("invalid argument: '{value}'"),
+    })
 }
 
 /// Parses seconds (a decimal number, as iputils' -i, -W, -w take).
 pub fn seconds(option: &str, value: &str) -> Result<Duration> {
-    let n: f64 = value
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("bad {option} value: '{value}': give seconds, e.g. 0.2"))?;
-    if !n.is_finite() || n < 0.0 {
+    let Some(n) = values::seconds(value) else {
+        if value.trim().parse::<f64>().is_err() {
+            bail!("bad {option} value: '{value}': give seconds, e.g. 0.2");
+        }
         bail!("bad {option} value: '{value}': must be zero or more seconds");
-    }
+    };
     if n > 2_147_483.0 {
         bail!("bad {option} value: '{value}': at most 2147483 seconds");
     }
@@ -136,19 +136,12 @@ pub fn seconds(option: &str, value: &str) -> Result<Duration> {
 
 /// Parses a TOS: decimal or 0x hex, at most 255.
 pub fn tos(value: &str) -> Result<u8> {
-    let parsed = match value
-        .strip_prefix("0x")
-        .or_else(|| value.strip_prefix("0X"))
-    {
-        Some(hex) => u32::from_str_radix(hex, 16),
-        None => value.parse::<u32>(),
-    };
-    match parsed {
-        Ok(n) => u8::try_from(n).map_err(|_| {
+    values::tos(value).map_err(|e| match e {
+        ValueError::OutOfRange(n) => {
             anyhow::anyhow!("the decimal value of TOS bits must be in range 0-255: {n}")
-        }),
-        Err(_) => bail!("bad TOS value: {value}"),
-    }
+        }
+        ValueError::NotANumber => anyhow::anyhow!("bad TOS value: {value}"),
+    })
 }
 
 /// Parses a -p pattern: up to 16 bytes of hex digits.

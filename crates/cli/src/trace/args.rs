@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+
+use crate::args::values::{self, ValueError};
 use icmpkit_proto::trace::{Confidence, Method, Wait};
 
 /// Arguments of `icmpkit trace`.
@@ -108,11 +110,14 @@ impl Args {
 
 /// An integer option within `min..=max`, named in the message.
 pub fn integer(option: &str, value: &str, min: u64, max: u64) -> Result<u64> {
-    match value.trim().parse::<i128>() {
-        Ok(n) if n >= i128::from(min) && n <= i128::from(max) => Ok(u64::try_from(n)?),
-        Ok(_) => bail!("{option} {value}: out of range, use {min} to {max}"),
-        Err(_) => bail!("{option} {value:?}: not a number, use {min} to {max}"),
-    }
+    values::integer(value, min, max).map_err(|e| match e {
+        ValueError::OutOfRange(_) => {
+            anyhow::anyhow!("{option} {value}: out of range, use {min} to {max}")
+        }
+        ValueError::NotANumber => {
+            anyhow::anyhow!("{option} {value:?}: not a number, use {min} to {max}")
+        }
+    })
 }
 
 /// An integer option that fits a `u8`.
@@ -132,10 +137,8 @@ pub fn port(option: &str, value: &str) -> Result<u16> {
 
 /// A non-negative number of seconds.
 fn seconds(option: &str, value: &str) -> Result<f64> {
-    match value.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
-        _ => bail!("{option} {value:?}: not a number of seconds (e.g. 5.0)"),
-    }
+    values::seconds(value)
+        .ok_or_else(|| anyhow::anyhow!("{option} {value:?}: not a number of seconds (e.g. 5.0)"))
 }
 
 /// traceroute's `-w MAX[,HERE[,NEAR]]` (also `MAX/HERE/NEAR`).
@@ -178,14 +181,8 @@ pub fn confidence(value: &str) -> Result<Confidence> {
 
 /// A TOS byte, decimal or 0x hex.
 pub fn tos(value: &str) -> Result<u8> {
-    let parsed = match value
-        .strip_prefix("0x")
-        .or_else(|| value.strip_prefix("0X"))
-    {
-        Some(hex) => u8::from_str_radix(hex, 16).ok(),
-        None => value.parse::<u8>().ok(),
-    };
-    parsed.ok_or_else(|| anyhow::anyhow!("-t {value}: not a TOS byte (0 to 255, or 0x00 to 0xff)"))
+    values::tos(value)
+        .map_err(|_| anyhow::anyhow!("-t {value}: not a TOS byte (0 to 255, or 0x00 to 0xff)"))
 }
 
 #[cfg(test)]
