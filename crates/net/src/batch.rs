@@ -44,6 +44,13 @@ impl SendBatch {
     pub fn capacity(&self) -> usize {
         self.scratch.capacity()
     }
+
+    /// Grows the room to `n` messages per call (at most [`MAX_BATCH`]);
+    /// never shrinks. A batch that starts small and grows with the load
+    /// costs a one-shot tool nothing at start-up.
+    pub fn reserve(&mut self, n: usize) {
+        self.scratch.reserve(n);
+    }
 }
 
 impl std::fmt::Debug for SendBatch {

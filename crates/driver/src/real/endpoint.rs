@@ -189,7 +189,9 @@ impl Endpoint {
             default_ttl: ttl,
             ttl,
             queue: SendQueue::new(MAX_BATCH),
-            send: SendBatch::with_capacity(MAX_BATCH),
+            // Grown to the queue's length at each flush: a one-shot tool
+            // pays for the few messages it sends, a sweep for MAX_BATCH.
+            send: SendBatch::with_capacity(0),
             recv,
             errors_lock: None,
         })
@@ -333,6 +335,7 @@ impl Endpoint {
             }
             self.ttl = ttl;
         }
+        self.send.reserve(self.queue.len());
         let mut next = 0;
         let mut room_deadline = None;
         while next < self.queue.len() {

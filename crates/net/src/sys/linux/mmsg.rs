@@ -55,6 +55,22 @@ impl SendScratch {
     pub fn capacity(&self) -> usize {
         self.headers.len()
     }
+
+    /// Grows the room to `n` messages (at most [`UIO_MAXIOV`]); never
+    /// shrinks. Between calls nothing points into the arrays, so they may
+    /// move.
+    pub fn reserve(&mut self, n: usize) {
+        let n = n.min(UIO_MAXIOV);
+        if n <= self.headers.len() {
+            return;
+        }
+        let more = n - self.headers.len();
+        let unspecified = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+        self.headers.extend(zeroed_vec::<libc::mmsghdr>(more));
+        self.iovecs.extend(zeroed_vec::<libc::iovec>(more));
+        self.addrs
+            .extend((0..more).map(|_| RawAddr::new(unspecified)));
+    }
 }
 
 /// `sendmmsg(2)`: the first messages of `messages` (at most the scratch's
