@@ -36,6 +36,21 @@ pub fn ident() -> u16 {
 /// An echo request of `version`; for ICMPv6 the checksum is left to the
 /// kernel (it always computes it for ICMPv6 sockets).
 pub fn echo_request(version: IpVersion, ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
+    let mut buf = Vec::new();
+    write_echo_request(version, ident, seq_no, data, &mut buf);
+    buf
+}
+
+/// [`echo_request`] written into `buf` (cleared first), for a machine's
+/// `poll_transmit` buffer or a loop that reuses one.
+pub fn write_echo_request(
+    version: IpVersion,
+    ident: u16,
+    seq_no: u16,
+    data: &[u8],
+    buf: &mut Vec<u8>,
+) {
+    buf.clear();
     match version {
         IpVersion::V4 => {
             let repr = icmpv4::Repr::EchoRequest {
@@ -43,9 +58,8 @@ pub fn echo_request(version: IpVersion, ident: u16, seq_no: u16, data: &[u8]) ->
                 seq_no,
                 data,
             };
-            let mut buf = vec![0; repr.buffer_len()];
+            buf.resize(repr.buffer_len(), 0);
             repr.emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..]));
-            buf
         }
         IpVersion::V6 => {
             let repr = icmpv6::Repr::EchoRequest {
@@ -53,10 +67,9 @@ pub fn echo_request(version: IpVersion, ident: u16, seq_no: u16, data: &[u8]) ->
                 seq_no,
                 data,
             };
-            let mut buf = vec![0; repr.buffer_len()];
+            buf.resize(repr.buffer_len(), 0);
             let any = std::net::Ipv6Addr::UNSPECIFIED;
             repr.emit(&mut icmpv6::Packet::new_unchecked(&mut buf[..]), any, any);
-            buf
         }
     }
 }

@@ -1,20 +1,24 @@
 //! Real sockets on loopback (root only: skipped with a message otherwise,
-//! failed under `CI=true`, which runs as root). Nothing leaves the host:
-//! every datagram goes to `127.0.0.1`, `::1` or `127.255.255.255` (`lo`).
+//! failed under `CI=true`, which runs as root, by `icmpkit_lab::require`).
+//! Nothing leaves the host: every datagram goes to `127.0.0.1`, `::1` or
+//! `127.255.255.255` (`lo`). The burst tests open their sockets inside a
+//! lab namespace of their own (`Lab::host` + `Lab::enter`), where no other
+//! test's echoes fill their sockets and their bursts fill no one else's.
 //!
 //! [`RealTransport::open`] drops the capabilities of the thread that calls
 //! it, so every test opens its transport on a thread of its own.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
+use icmpkit_lab::echo::{WAIT, echo_fields, echo_request, ident, nonce, write_echo_request};
+use icmpkit_lab::netns::Lab;
+use icmpkit_lab::require;
 use icmpkit_net::{PmtuMode, SocketChoice, SocketKind, privilege};
 use icmpkit_proto::machine::{
     Channel, ErrorSource, Input, Machine, SendFailure, Signal, Transmit, Verdict, version_of,
 };
-use icmpkit_wire::{IpVersion, icmpv4, icmpv6, tcp};
+use icmpkit_wire::{IpVersion, tcp};
 
 use super::{
     FamilyPlan, IcmpFilter, IcmpPlan, OpenError, RealTransport, SocketOptions, SocketPlan,
@@ -22,148 +26,13 @@ use super::{
 };
 use crate::{Delivery, Signals, Transport, TransportError, drive};
 
-/// The longest a test waits for an answer.
-const WAIT: Duration = Duration::from_secs(2);
-
 pub(crate) const V4_LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub(crate) const V6_LOOPBACK: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
-
-/// True when running as root. Otherwise prints "skipped: ..." and returns
-/// false, except under CI (`CI=true`, which runs as root), where it fails.
-pub(crate) fn require_root(test: &str) -> bool {
-    if privilege::is_root() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test} needs root, and CI runs as root"
-    );
-    println!("skipped: {test} needs root");
-    false
-}
-
-/// Set in the environment of a test run again inside a namespace.
-const IN_NAMESPACE: &str = "ICMPKIT_DRIVER_TEST_NETNS";
-
-/// A network namespace (`ip netns add`) with `lo` up, removed on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new() -> Self {
-        let name = format!(
-            "icmpkit-driver-{}-{:08x}",
-            std::process::id(),
-            random() >> 32
-        );
-        let ns = Self(name);
-        for args in [
-            &["netns", "add", &ns.0][..],
-            &["-n", &ns.0, "link", "set", "lo", "up"][..],
-        ] {
-            let status = std::process::Command::new("ip").args(args).status();
-            assert!(
-                status.as_ref().is_ok_and(std::process::ExitStatus::success),
-                "ip {args:?}: {status:?}"
-            );
-        }
-        ns
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("ip")
-            .args(["netns", "del", &self.0])
-            .status();
-    }
-}
-
-/// Whether to run the body of `test` here: true inside a namespace of its
-/// own, where no other test's echoes fill its sockets (and its bursts
-/// fill no one else's). Outside, it runs `real::tests::<test>` of this
-/// test binary again inside a fresh namespace, fails when that fails, and
-/// returns false.
-fn in_own_namespace(test: &str) -> bool {
-    if std::env::var_os(IN_NAMESPACE).is_some() {
-        return true;
-    }
-    let ns = Netns::new();
-    let output = std::process::Command::new("ip")
-        .args(["netns", "exec", &ns.0])
-        .arg(std::env::current_exe().expect("the test binary"))
-        .args(["--exact", &format!("real::tests::{test}"), "--nocapture"])
-        .env(IN_NAMESPACE, "1")
-        .output()
-        .expect("run the test in its namespace");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{test} in namespace {}:\n{stdout}\n{}",
-        ns.0,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    false
-}
 
 /// Runs `f` on a thread of its own (opening drops that thread's
 /// capabilities, not the test harness's).
 pub(crate) fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| s.spawn(f).join().expect("the test thread panicked"))
-}
-
-/// 64 random bits (std's hasher keys come from the OS).
-fn random() -> u64 {
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(0x0069_636d_706b_6974);
-    h.finish()
-}
-
-/// An Echo Request of `version` (ICMPv6's checksum is the kernel's).
-fn echo_request(version: IpVersion, ident: u16, seq_no: u16, data: &[u8], buf: &mut Vec<u8>) {
-    buf.clear();
-    match version {
-        IpVersion::V4 => {
-            let repr = icmpv4::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            };
-            buf.resize(repr.buffer_len(), 0);
-            repr.emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..]));
-        }
-        IpVersion::V6 => {
-            let repr = icmpv6::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            };
-            buf.resize(repr.buffer_len(), 0);
-            let any = Ipv6Addr::UNSPECIFIED;
-            repr.emit(&mut icmpv6::Packet::new_unchecked(&mut buf[..]), any, any);
-        }
-    }
-}
-
-/// An Echo Reply's identifier, sequence number and data.
-fn echo_reply(version: IpVersion, icmp: &[u8]) -> Option<(u16, u16, Vec<u8>)> {
-    match version {
-        IpVersion::V4 => match icmpv4::Repr::parse_bytes(icmp).ok()? {
-            icmpv4::Repr::EchoReply {
-                ident,
-                seq_no,
-                data,
-            } => Some((ident, seq_no, data.to_vec())),
-            _ => None,
-        },
-        IpVersion::V6 => match icmpv6::Repr::parse(&icmpv6::Packet::new_unchecked(icmp)).ok()? {
-            icmpv6::Repr::EchoReply {
-                ident,
-                seq_no,
-                data,
-            } => Some((ident, seq_no, data.to_vec())),
-            _ => None,
-        },
-    }
 }
 
 /// A reply [`ThreeEchoes`] saw.
@@ -181,7 +50,7 @@ pub(crate) struct Reply {
 pub(crate) struct ThreeEchoes {
     targets: Vec<IpAddr>,
     ident: u16,
-    data: [u8; 8],
+    data: [u8; 16],
     sent: usize,
     deadline: Option<Instant>,
     replies: Vec<Reply>,
@@ -191,11 +60,10 @@ pub(crate) struct ThreeEchoes {
 
 impl ThreeEchoes {
     pub(crate) fn new(targets: Vec<IpAddr>) -> Self {
-        let bits = random();
         Self {
             targets,
-            ident: u16::try_from(bits >> 48).unwrap(),
-            data: bits.to_be_bytes(),
+            ident: ident(),
+            data: nonce(),
             sent: 0,
             deadline: None,
             replies: Vec::new(),
@@ -215,7 +83,7 @@ impl Machine for ThreeEchoes {
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
         let dst = *self.targets.get(self.sent / 3)?;
         let seq = u16::try_from(self.sent % 3 + 1).unwrap();
-        echo_request(version_of(dst), self.ident, seq, &self.data, buf);
+        write_echo_request(version_of(dst), self.ident, seq, &self.data, buf);
         self.deadline.get_or_insert(now + WAIT);
         self.sent += 1;
         Some(Transmit {
@@ -232,7 +100,7 @@ impl Machine for ThreeEchoes {
 
     fn handle_input(&mut self, _now: Instant, input: Input<'_>) {
         let Input::Datagram(d) = input else { return };
-        let Some((ident, seq, data)) = echo_reply(version_of(d.from), d.bytes) else {
+        let Some((true, ident, seq, data)) = echo_fields(version_of(d.from), d.bytes) else {
             return;
         };
         if d.channel != Channel::Icmp || ident != self.ident || data != self.data {
@@ -316,6 +184,28 @@ fn seen(delivery: Delivery<'_>) -> Seen {
     }
 }
 
+/// What sending an ICMPv6 datagram too big for `lo` with Don't Fragment
+/// delivers, error queue read: the local EMSGSIZE error, then the send
+/// with `tag` refused and explained by it.
+fn too_big_for_lo(tag: u64) -> [Seen; 2] {
+    [
+        Seen::Error {
+            channel: Channel::Icmp,
+            source: ErrorSource::Local,
+            errno: libc::EMSGSIZE,
+            info: 65_536,
+            dst: Some(V6_LOOPBACK),
+            original_len: 0,
+        },
+        Seen::Refused(SendFailure {
+            tag,
+            dst: V6_LOOPBACK,
+            errno: libc::EMSGSIZE,
+            explained: true,
+        }),
+    ]
+}
+
 /// Sends one datagram (queues and flushes it, as [`drive`] does) and
 /// returns what the send delivered.
 fn send(transport: &mut RealTransport, transmit: Transmit, bytes: &[u8]) -> Vec<Seen> {
@@ -379,7 +269,7 @@ fn an_empty_plan_is_refused_before_anything_is_opened() {
 
 #[test]
 fn three_echoes_to_each_loopback_address_are_all_answered_through_drive() {
-    if !require_root("three_echoes_to_each_loopback_address_are_all_answered_through_drive") {
+    if !require::root("three_echoes_to_each_loopback_address_are_all_answered_through_drive") {
         return;
     }
     on_own_thread(|| {
@@ -421,7 +311,7 @@ fn three_echoes_to_each_loopback_address_are_all_answered_through_drive() {
 
 #[test]
 fn a_send_to_the_loopback_broadcast_is_refused_unexplained_until_broadcast_is_allowed() {
-    if !require_root(
+    if !require::root(
         "a_send_to_the_loopback_broadcast_is_refused_unexplained_until_broadcast_is_allowed",
     ) {
         return;
@@ -433,8 +323,7 @@ fn a_send_to_the_loopback_broadcast_is_refused_unexplained_until_broadcast_is_al
         hop_limit: None,
         tag: 7,
     };
-    let mut echo = Vec::new();
-    echo_request(IpVersion::V4, 1, 1, b"broadcast", &mut echo);
+    let echo = echo_request(IpVersion::V4, 1, 1, b"broadcast");
     on_own_thread(|| {
         let mut transport = RealTransport::open(&raw_icmp_plan(&SocketOptions::receiving()))
             .expect("open raw ICMP sockets");
@@ -461,15 +350,14 @@ fn a_send_to_the_loopback_broadcast_is_refused_unexplained_until_broadcast_is_al
 
 #[test]
 fn an_ipv6_send_over_the_loopback_mtu_with_dont_fragment_is_refused_and_explained() {
-    if !require_root(
+    if !require::root(
         "an_ipv6_send_over_the_loopback_mtu_with_dont_fragment_is_refused_and_explained",
     ) {
         return;
     }
     // lo's MTU is 65536: 40 bytes of IPv6 header and 65508 of ICMPv6 are
     // too many for Don't Fragment.
-    let mut echo = Vec::new();
-    echo_request(IpVersion::V6, 1, 1, &vec![0; 65_500], &mut echo);
+    let echo = echo_request(IpVersion::V6, 1, 1, &vec![0; 65_500]);
     let transmit = Transmit {
         channel: Channel::Icmp,
         dst: V6_LOOPBACK,
@@ -491,20 +379,7 @@ fn an_ipv6_send_over_the_loopback_mtu_with_dont_fragment_is_refused_and_explaine
         };
         let mut transport =
             RealTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
-        assert_eq!(
-            send(&mut transport, transmit, &echo),
-            [
-                Seen::Error {
-                    channel: Channel::Icmp,
-                    source: ErrorSource::Local,
-                    errno: libc::EMSGSIZE,
-                    info: 65_536,
-                    dst: Some(V6_LOOPBACK),
-                    original_len: 0,
-                },
-                refused(true),
-            ]
-        );
+        assert_eq!(send(&mut transport, transmit, &echo), too_big_for_lo(3));
     });
     on_own_thread(|| {
         // Without the error queue nothing explains it.
@@ -520,7 +395,7 @@ fn an_ipv6_send_over_the_loopback_mtu_with_dont_fragment_is_refused_and_explaine
 
 #[test]
 fn a_udp_probe_to_a_closed_port_is_answered_on_the_icmp_socket_with_its_ttl_quoted() {
-    if !require_root(
+    if !require::root(
         "a_udp_probe_to_a_closed_port_is_answered_on_the_icmp_socket_with_its_ttl_quoted",
     ) {
         return;
@@ -582,7 +457,7 @@ fn a_udp_probe_to_a_closed_port_is_answered_on_the_icmp_socket_with_its_ttl_quot
 
 #[test]
 fn a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel() {
-    if !require_root("a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel") {
+    if !require::root("a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel") {
         return;
     }
     on_own_thread(|| {
@@ -597,7 +472,7 @@ fn a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel() {
         let mut transport = RealTransport::open(&SocketPlan::new().with(IpVersion::V4, family))
             .expect("open raw ICMP and TCP sockets");
         let (dst_port, src_port) = (closed_tcp_port(), closed_tcp_port() ^ 0x4000);
-        let seq = u32::try_from(random() >> 32).unwrap();
+        let seq = u32::from_be_bytes(nonce()[..4].try_into().unwrap());
         let mut syn = vec![0; tcp::HEADER_LEN];
         let mut segment = tcp::Packet::new_unchecked(&mut syn[..]);
         segment.set_src_port(src_port);
@@ -637,7 +512,7 @@ fn a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel() {
 
 #[test]
 fn a_channel_the_plan_lacks_ends_the_run_with_what_was_missing() {
-    if !require_root("a_channel_the_plan_lacks_ends_the_run_with_what_was_missing") {
+    if !require::root("a_channel_the_plan_lacks_ends_the_run_with_what_was_missing") {
         return;
     }
     on_own_thread(|| {
@@ -681,18 +556,11 @@ fn burst_plan(filter: IcmpFilter) -> SocketPlan {
 /// An Echo Request or Reply with our identifier and data: (is it a reply,
 /// its sequence number).
 fn our_echo(seen: &Seen, ident: u16, data: &[u8]) -> Option<(bool, u16)> {
-    let Seen::Datagram { bytes, .. } = seen else {
+    let Seen::Datagram { from, bytes, .. } = seen else {
         return None;
     };
-    if bytes.len() != 8 + data.len() || bytes[4..6] != ident.to_be_bytes() || &bytes[8..] != data {
-        return None;
-    }
-    let seq = u16::from_be_bytes([bytes[6], bytes[7]]);
-    match bytes[0] {
-        0 => Some((true, seq)),
-        8 => Some((false, seq)),
-        _ => None,
-    }
+    let (reply, ident_seen, seq, data_seen) = echo_fields(version_of(*from), bytes)?;
+    (ident_seen == ident && data_seen == data).then_some((reply, seq))
 }
 
 /// Receives until `done` says `state` is complete or [`WAIT`] passes,
@@ -715,21 +583,18 @@ const COUNT: u16 = 200;
 
 #[test]
 fn two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered() {
-    if !require_root("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered") {
+    let Some(lab) = Lab::host("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered")
+    else {
         return;
-    }
-    if !in_own_namespace("two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered") {
-        return;
-    }
-    on_own_thread(|| {
+    };
+    lab.enter("host", || {
         let mut transport =
             RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
-        let bits = random();
-        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let (ident, data) = (ident(), nonce());
         let mut echo = Vec::new();
         let mut delivered = Vec::new();
         for seq in 0..COUNT {
-            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
             let transmit = Transmit {
                 channel: Channel::Icmp,
                 dst: V4_LOOPBACK,
@@ -770,12 +635,9 @@ fn two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered() {
 
 #[test]
 fn queued_echoes_leave_with_the_ttl_each_asked_for() {
-    if !require_root("queued_echoes_leave_with_the_ttl_each_asked_for") {
+    let Some(lab) = Lab::host("queued_echoes_leave_with_the_ttl_each_asked_for") else {
         return;
-    }
-    if !in_own_namespace("queued_echoes_leave_with_the_ttl_each_asked_for") {
-        return;
-    }
+    };
     // The raw socket sees every ICMP message on loopback, our own
     // requests among them, with the TTL they left with.
     let ttls = [
@@ -788,14 +650,13 @@ fn queued_echoes_leave_with_the_ttl_each_asked_for() {
         Some(1),
         None,
     ];
-    on_own_thread(|| {
+    lab.enter("host", || {
         let mut transport = RealTransport::open(&burst_plan(IcmpFilter::All)).expect("open");
-        let bits = random();
-        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let (ident, data) = (ident(), nonce());
         let mut echo = Vec::new();
         let mut refused = Vec::new();
         for (seq, &hop_limit) in (0..).zip(&ttls) {
-            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
             let transmit = Transmit {
                 channel: Channel::Icmp,
                 dst: V4_LOOPBACK,
@@ -829,28 +690,22 @@ fn queued_echoes_leave_with_the_ttl_each_asked_for() {
 
 #[test]
 fn a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go() {
-    if !require_root(
+    let Some(lab) = Lab::host(
         "a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go",
-    ) {
+    ) else {
         return;
-    }
-    if !in_own_namespace(
-        "a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_others_go",
-    ) {
-        return;
-    }
+    };
     let broadcast = IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255));
-    on_own_thread(|| {
+    lab.enter("host", || {
         let mut transport =
             RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
-        let bits = random();
-        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let (ident, data) = (ident(), nonce());
         let mut echo = Vec::new();
         let mut delivered = Vec::new();
         for seq in 0..6_u16 {
             // Seq 3 goes to the broadcast address, without SO_BROADCAST.
             let dst = if seq == 3 { broadcast } else { V4_LOOPBACK };
-            echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
             let transmit = Transmit {
                 channel: Channel::Icmp,
                 dst,
@@ -890,25 +745,19 @@ fn a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_
 
 #[test]
 fn an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error() {
-    if !require_root(
+    let Some(lab) = Lab::host(
         "an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error",
-    ) {
+    ) else {
         return;
-    }
-    if !in_own_namespace(
-        "an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_error",
-    ) {
-        return;
-    }
-    on_own_thread(|| {
+    };
+    lab.enter("host", || {
         let options = SocketOptions {
             pmtu: Some(PmtuMode::Do),
             ..SocketOptions::receiving()
         };
         let mut transport =
             RealTransport::open(&raw_icmp_plan(&options)).expect("open raw ICMP sockets");
-        let bits = random();
-        let (ident, data) = (u16::try_from(bits >> 48).unwrap(), bits.to_be_bytes());
+        let (ident, data) = (ident(), nonce());
         let mut delivered = Vec::new();
         let mut echo = Vec::new();
         for seq in 0..4_u16 {
@@ -920,7 +769,7 @@ fn an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_
             } else {
                 &data[..]
             };
-            echo_request(IpVersion::V6, ident, seq, payload, &mut echo);
+            write_echo_request(IpVersion::V6, ident, seq, payload, &mut echo);
             let transmit = Transmit {
                 channel: Channel::Icmp,
                 dst: V6_LOOPBACK,
@@ -932,32 +781,15 @@ fn an_oversized_datagram_in_the_middle_of_a_batch_is_refused_once_after_its_one_
                 .unwrap();
         }
         transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
-        assert_eq!(
-            delivered,
-            [
-                Seen::Error {
-                    channel: Channel::Icmp,
-                    source: ErrorSource::Local,
-                    errno: libc::EMSGSIZE,
-                    info: 65_536,
-                    dst: Some(V6_LOOPBACK),
-                    original_len: 0,
-                },
-                Seen::Refused(SendFailure {
-                    tag: 2,
-                    dst: V6_LOOPBACK,
-                    errno: libc::EMSGSIZE,
-                    explained: true,
-                }),
-            ]
-        );
+        assert_eq!(delivered, too_big_for_lo(2));
         let mut answered = Vec::new();
         receive_all(
             &mut transport,
             &mut answered,
             |answered, d| {
                 if let Seen::Datagram { bytes, .. } = seen(d)
-                    && let Some((ident_seen, seq, payload)) = echo_reply(IpVersion::V6, &bytes)
+                    && let Some((true, ident_seen, seq, payload)) =
+                        echo_fields(IpVersion::V6, &bytes)
                     && ident_seen == ident
                     && payload == data
                 {
@@ -978,7 +810,7 @@ struct ManyEchoes {
     target: IpAddr,
     count: u16,
     ident: u16,
-    data: [u8; 8],
+    data: [u8; 16],
     next: u16,
     deadline: Option<Instant>,
     answered: Vec<u16>,
@@ -988,12 +820,11 @@ struct ManyEchoes {
 
 impl ManyEchoes {
     fn new(target: IpAddr, count: u16) -> Self {
-        let bits = random();
         Self {
             target,
             count,
-            ident: u16::try_from(bits >> 48).unwrap(),
-            data: bits.to_be_bytes(),
+            ident: ident(),
+            data: nonce(),
             next: 0,
             deadline: None,
             answered: Vec::new(),
@@ -1012,7 +843,7 @@ impl Machine for ManyEchoes {
         }
         let seq = self.next;
         self.next += 1;
-        echo_request(version_of(self.target), self.ident, seq, &self.data, buf);
+        write_echo_request(version_of(self.target), self.ident, seq, &self.data, buf);
         self.deadline.get_or_insert(now + WAIT);
         Some(Transmit {
             channel: Channel::Icmp,
@@ -1028,7 +859,7 @@ impl Machine for ManyEchoes {
 
     fn handle_input(&mut self, _now: Instant, input: Input<'_>) {
         let Input::Datagram(d) = input else { return };
-        if let Some((ident, seq, data)) = echo_reply(version_of(d.from), d.bytes)
+        if let Some((true, ident, seq, data)) = echo_fields(version_of(d.from), d.bytes)
             && ident == self.ident
             && data == self.data
         {
@@ -1081,12 +912,9 @@ fn many_echoes<T: Transport>(
 
 #[test]
 fn a_thousand_echoes_get_the_same_answers_threaded_as_plain() {
-    if !require_root("a_thousand_echoes_get_the_same_answers_threaded_as_plain") {
+    let Some(lab) = Lab::host("a_thousand_echoes_get_the_same_answers_threaded_as_plain") else {
         return;
-    }
-    if !in_own_namespace("a_thousand_echoes_get_the_same_answers_threaded_as_plain") {
-        return;
-    }
+    };
     let expected = (Verdict::Answered, (0..1000).collect::<Vec<u16>>(), vec![]);
     for target in [V4_LOOPBACK, V6_LOOPBACK] {
         let plan = || {
@@ -1096,11 +924,11 @@ fn a_thousand_echoes_get_the_same_answers_threaded_as_plain() {
             };
             raw_icmp_plan(&options)
         };
-        let plain = on_own_thread(|| {
+        let plain = lab.enter("host", || {
             let mut transport = RealTransport::open(&plan()).expect("open");
             many_echoes(&mut transport, target, 1000)
         });
-        let threaded = on_own_thread(|| {
+        let threaded = lab.enter("host", || {
             let mut transport = ThreadedTransport::open(&plan()).expect("open");
             many_echoes(&mut transport, target, 1000)
         });
@@ -1111,22 +939,19 @@ fn a_thousand_echoes_get_the_same_answers_threaded_as_plain() {
 
 #[test]
 fn a_threaded_transport_still_explains_a_refused_send_with_its_queued_error() {
-    if !require_root("a_threaded_transport_still_explains_a_refused_send_with_its_queued_error") {
+    let Some(lab) =
+        Lab::host("a_threaded_transport_still_explains_a_refused_send_with_its_queued_error")
+    else {
         return;
-    }
-    if !in_own_namespace("a_threaded_transport_still_explains_a_refused_send_with_its_queued_error")
-    {
-        return;
-    }
-    let mut echo = Vec::new();
-    echo_request(IpVersion::V6, 1, 1, &vec![0; 65_500], &mut echo);
+    };
+    let echo = echo_request(IpVersion::V6, 1, 1, &vec![0; 65_500]);
     let transmit = Transmit {
         channel: Channel::Icmp,
         dst: V6_LOOPBACK,
         hop_limit: None,
         tag: 3,
     };
-    on_own_thread(|| {
+    lab.enter("host", || {
         let options = SocketOptions {
             pmtu: Some(PmtuMode::Do),
             ..SocketOptions::receiving()
@@ -1145,25 +970,7 @@ fn a_threaded_transport_still_explains_a_refused_send_with_its_queued_error() {
                 .send(&transmit, &echo, &mut |d| out.push(seen(d)))
                 .unwrap();
             transport.flush(&mut |d| out.push(seen(d))).unwrap();
-            assert_eq!(
-                out,
-                [
-                    Seen::Error {
-                        channel: Channel::Icmp,
-                        source: ErrorSource::Local,
-                        errno: libc::EMSGSIZE,
-                        info: 65_536,
-                        dst: Some(V6_LOOPBACK),
-                        original_len: 0,
-                    },
-                    Seen::Refused(SendFailure {
-                        tag: 3,
-                        dst: V6_LOOPBACK,
-                        errno: libc::EMSGSIZE,
-                        explained: true,
-                    }),
-                ]
-            );
+            assert_eq!(out, too_big_for_lo(3));
         }
         // And it hands over nothing about them later.
         transport
@@ -1275,32 +1082,20 @@ fn echo_rate<T: Transport>(transport: &mut T) -> f64 {
 #[test]
 #[ignore = "a measurement"]
 fn echo_rates_on_loopback_unbatched_batched_and_threaded() {
-    if !require_root("echo_rates_on_loopback_unbatched_batched_and_threaded") {
+    let Some(lab) = Lab::host("echo_rates_on_loopback_unbatched_batched_and_threaded") else {
         return;
-    }
-    if std::env::var_os(IN_NAMESPACE).is_none() {
-        let ns = Netns::new();
-        let status = std::process::Command::new("ip")
-            .args(["netns", "exec", &ns.0])
-            .arg(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "real::tests::echo_rates_on_loopback_unbatched_batched_and_threaded",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env(IN_NAMESPACE, "1")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        return;
-    }
+    };
     let plan = burst_plan(IcmpFilter::RepliesAndErrors);
     for round in 0..3 {
-        let unbatched =
-            on_own_thread(|| echo_rate(&mut Unbatched(RealTransport::open(&plan).unwrap())));
-        let batched = on_own_thread(|| echo_rate(&mut RealTransport::open(&plan).unwrap()));
-        let threaded = on_own_thread(|| echo_rate(&mut ThreadedTransport::open(&plan).unwrap()));
+        let unbatched = lab.enter("host", || {
+            echo_rate(&mut Unbatched(RealTransport::open(&plan).unwrap()))
+        });
+        let batched = lab.enter("host", || {
+            echo_rate(&mut RealTransport::open(&plan).unwrap())
+        });
+        let threaded = lab.enter("host", || {
+            echo_rate(&mut ThreadedTransport::open(&plan).unwrap())
+        });
         println!(
             "round {round}: echoes/s unbatched {unbatched:.0}, batched {batched:.0}, threaded {threaded:.0}"
         );

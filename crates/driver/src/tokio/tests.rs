@@ -5,9 +5,7 @@ use icmpkit_proto::machine::Verdict;
 
 use super::{AsyncReal, drive_async};
 use crate::Signals;
-use crate::real::tests::{
-    ThreeEchoes, V4_LOOPBACK, V6_LOOPBACK, on_own_thread, raw_icmp_plan, require_root,
-};
+use crate::real::tests::{ThreeEchoes, V4_LOOPBACK, V6_LOOPBACK, on_own_thread, raw_icmp_plan};
 use crate::real::{RealTransport, SocketOptions};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -20,7 +18,9 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn three_echoes_to_each_loopback_address_are_answered_through_drive_async() {
-    if !require_root("three_echoes_to_each_loopback_address_are_answered_through_drive_async") {
+    if !icmpkit_lab::require::root(
+        "three_echoes_to_each_loopback_address_are_answered_through_drive_async",
+    ) {
         return;
     }
     let (verdict, replies) = on_own_thread(|| {
