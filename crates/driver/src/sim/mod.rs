@@ -19,9 +19,12 @@
 //!   Fragmentation Needed / Packet Too Big), optionally rate limited as
 //!   Linux does and with RFC 4950 MPLS labels. Hosts answer Echo Requests
 //!   with Echo Replies, UDP with Port Unreachable, TCP SYN with SYN-ACK or
-//!   RST, their packets starting at their initial TTL and losing one per
-//!   router on the way back. Errors reach the machine as datagrams on the
-//!   ICMP channel or as queued socket errors ([`ErrorDelivery`]).
+//!   RST, and, when told to (Linux's `icmp_echo_enable_probe`), RFC 8335
+//!   Extended Echo Requests about their [`Interface`]s
+//!   ([`ExtendedEchoAnswers`]); their packets start at their initial TTL
+//!   and lose one per router on the way back. Errors reach the machine as
+//!   datagrams on the ICMP channel or as queued socket errors
+//!   ([`ErrorDelivery`]).
 //! - [`Counters`] say what happened: sent, refused, delivered, lost, rate
 //!   limited.
 //!
@@ -50,6 +53,7 @@
 //! ```
 
 mod clock;
+mod extended_echo;
 mod link;
 mod network;
 mod node;
@@ -57,6 +61,7 @@ mod rng;
 mod topology;
 mod transport;
 
+pub use extended_echo::{ExtendedEchoAnswers, Interface};
 pub use link::{ETHERNET_MTU, Link};
 pub use network::{BuildError, Builder, Counters, ErrorDelivery, Fragmentation, Network};
 pub use topology::{

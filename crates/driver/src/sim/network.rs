@@ -378,12 +378,7 @@ impl Network {
             return;
         };
         if from == header.dst {
-            let host = Host::answering();
-            let host = if router.rate_limited {
-                host.rate_limited()
-            } else {
-                host
-            };
+            let host = router.as_host();
             self.answer(route, position, host, Some(r), &header, &packet);
             return;
         }

@@ -11,6 +11,7 @@ use icmpkit_wire::generate::{self, Context, Icmpv4Error, Icmpv6Error, Options};
 use icmpkit_wire::ip::{AddressPair, protocol};
 use icmpkit_wire::{checksum, icmpv4, icmpv6, ipv4, ipv6, tcp};
 
+use super::extended_echo;
 use super::rng::mix;
 use super::topology::{Host, TcpAnswer, UdpAnswer, Unreachable};
 
@@ -274,6 +275,16 @@ pub(crate) fn host_answer(host: Host, header: &Header, packet: &[u8]) -> Option<
         p if p == icmp_protocol(header.dst) => {
             if !host.echo {
                 return None;
+            }
+            if matches!(payload.first(), Some(42 | 160)) {
+                let reply = extended_echo::reply(
+                    host.extended_echo,
+                    host.interfaces,
+                    payload,
+                    header.src,
+                    header.dst,
+                )?;
+                return ip_packet(&outer, &reply).map(HostAnswer::Reply);
             }
             let (request, reply) = match header.dst {
                 IpAddr::V4(_) => (8, 0),

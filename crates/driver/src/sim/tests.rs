@@ -15,6 +15,8 @@ use icmpkit_wire::{IpVersion, checksum, tcp};
 use super::*;
 use crate::{Signals, drive};
 
+mod extended_echo;
+
 // ---- the test machine -------------------------------------------------
 
 /// A datagram to send `at` after the start.

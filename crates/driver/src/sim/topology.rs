@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use icmpkit_wire::extension::MplsLabel;
 use icmpkit_wire::{icmpv4, icmpv6};
 
+use super::extended_echo::{ExtendedEchoAnswers, Interface, LOOPBACK_ONLY};
 use super::link::Link;
 
 /// A router of a [`Builder`](super::Builder), named in routes.
@@ -75,6 +76,8 @@ pub struct Router {
     pub(crate) forwarding: Forwarding,
     pub(crate) rate_limited: bool,
     pub(crate) mpls: Vec<MplsLabel>,
+    pub(crate) extended_echo: ExtendedEchoAnswers,
+    pub(crate) interfaces: &'static [Interface],
 }
 
 impl Router {
@@ -89,6 +92,8 @@ impl Router {
             forwarding: Forwarding::Forward,
             rate_limited: false,
             mpls: Vec::new(),
+            extended_echo: ExtendedEchoAnswers::Off,
+            interfaces: LOOPBACK_ONLY,
         }
         .addr(addr)
     }
@@ -141,6 +146,34 @@ impl Router {
         self
     }
 
+    /// How it answers Extended Echo Requests to its own addresses (off by
+    /// default, as Linux's `icmp_echo_enable_probe`).
+    #[must_use]
+    pub fn extended_echo(mut self, answers: ExtendedEchoAnswers) -> Self {
+        self.extended_echo = answers;
+        self
+    }
+
+    /// Its interface table, for extended echo to ask about (the loopback
+    /// alone by default).
+    #[must_use]
+    pub fn interfaces(mut self, table: &'static [Interface]) -> Self {
+        self.interfaces = table;
+        self
+    }
+
+    /// How it answers as a host, for datagrams to its own address.
+    pub(crate) fn as_host(&self) -> Host {
+        let host = Host::answering()
+            .extended_echo(self.extended_echo)
+            .interfaces(self.interfaces);
+        if self.rate_limited {
+            host.rate_limited()
+        } else {
+            host
+        }
+    }
+
     /// Its address of `v`'s family.
     pub(crate) fn addr_like(&self, v: IpAddr) -> Option<IpAddr> {
         match v {
@@ -183,6 +216,8 @@ pub struct Host {
     pub(crate) tcp: TcpAnswer,
     pub(crate) initial_ttl: u8,
     pub(crate) rate_limited: bool,
+    pub(crate) extended_echo: ExtendedEchoAnswers,
+    pub(crate) interfaces: &'static [Interface],
 }
 
 impl Default for Host {
@@ -193,7 +228,8 @@ impl Default for Host {
 
 impl Host {
     /// A Linux host: answers echo, Port Unreachable for UDP, RST for TCP,
-    /// initial TTL 64, errors not rate limited.
+    /// initial TTL 64, errors not rate limited, Extended Echo Requests
+    /// dropped (Linux's default), the loopback its only interface.
     pub const fn answering() -> Self {
         Self {
             echo: true,
@@ -201,6 +237,8 @@ impl Host {
             tcp: TcpAnswer::Rst,
             initial_ttl: 64,
             rate_limited: false,
+            extended_echo: ExtendedEchoAnswers::Off,
+            interfaces: LOOPBACK_ONLY,
         }
     }
 
@@ -212,6 +250,8 @@ impl Host {
             tcp: TcpAnswer::Silent,
             initial_ttl: 64,
             rate_limited: false,
+            extended_echo: ExtendedEchoAnswers::Off,
+            interfaces: LOOPBACK_ONLY,
         }
     }
 
@@ -249,6 +289,22 @@ impl Host {
     #[must_use]
     pub const fn rate_limited(mut self) -> Self {
         self.rate_limited = true;
+        self
+    }
+
+    /// How it answers RFC 8335 Extended Echo Requests (only while it
+    /// answers Echo too, as Linux's `icmp_echo_ignore_all` drops both).
+    #[must_use]
+    pub const fn extended_echo(mut self, answers: ExtendedEchoAnswers) -> Self {
+        self.extended_echo = answers;
+        self
+    }
+
+    /// Its interface table, for extended echo to ask about (the loopback
+    /// alone by default).
+    #[must_use]
+    pub const fn interfaces(mut self, table: &'static [Interface]) -> Self {
+        self.interfaces = table;
         self
     }
 }
