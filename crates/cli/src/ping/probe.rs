@@ -40,20 +40,22 @@
 //!
 //! The exchange itself (requests, matching, timeouts, the summary) is
 //! [`icmpkit_proto::extended_echo::ExtendedEcho`], driven by
-//! `icmpkit_driver::drive` over a `RealTransport`; this module plans the
-//! socket and renders the events.
+//! `icmpkit_driver::drive` over a `RealTransport` ([`run`]) or any other
+//! transport ([`run_machine`], which the tests drive over the simulated
+//! network); this module plans the socket and renders the events.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use icmpkit_driver::Signals;
 use icmpkit_driver::real::RealTransport;
+use icmpkit_driver::{Signals, Transport};
 use icmpkit_net::{SocketChoice, SocketKind};
 use icmpkit_proto::extended_echo::{
     ExtendedEcho, ExtendedEchoAnswer, ExtendedEchoConfig, ExtendedEchoEvent, InterfaceQuery,
 };
+use icmpkit_proto::machine::Verdict;
 use icmpkit_proto::stats::format_ms;
 use icmpkit_wire::icmpv4::{ExtendedEchoReply, ExtendedEchoState};
 use icmpkit_wire::{IpVersion, meaning};
@@ -122,20 +124,32 @@ fn answer_text(version: IpVersion, answer: &ExtendedEchoAnswer) -> String {
     }
 }
 
+/// Where a run's lines go: text or JSON records.
+enum Output<W: Write> {
+    Text(W),
+    Json(JsonLines<W>),
+}
+
 /// Renders the events of a run: one line (or JSON record) each.
 struct Render<'a, W: Write> {
     target: &'a Target,
     arg: &'a str,
     query: &'static str,
     version: IpVersion,
-    json: Option<JsonLines<W>>,
-    out: W,
+    out: Output<W>,
 }
 
 impl<W: Write> Render<'_, W> {
+    /// Writes a text line (nothing in JSON mode, where every caller
+    /// writes a record instead).
     fn line(&mut self, text: &str) -> io::Result<()> {
-        writeln!(self.out, "{text}")?;
-        self.out.flush()
+        match &mut self.out {
+            Output::Text(out) => {
+                writeln!(out, "{text}")?;
+                out.flush()
+            }
+            Output::Json(_) => Ok(()),
+        }
     }
 
     /// Renders `event`; a send that failed unexplained is returned as the
@@ -150,7 +164,7 @@ impl<W: Write> Render<'_, W> {
                 rtt,
             } => {
                 let micros = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
-                if let Some(json) = &mut self.json {
+                if let Output::Json(json) = &mut self.out {
                     let code = u8::from(answer.code);
                     #[allow(clippy::cast_precision_loss)] // microseconds fit an f64
                     let rtt_ms = micros as f64 / 1000.0;
@@ -190,7 +204,7 @@ impl<W: Write> Render<'_, W> {
                 info,
             } => {
                 let text = iputils::error_text(self.version, icmp_type, icmp_code, info);
-                if let Some(json) = &mut self.json {
+                if let Output::Json(json) = &mut self.out {
                     json.emit(
                         "error",
                         json!({
@@ -214,7 +228,7 @@ impl<W: Write> Render<'_, W> {
                 eprintln!("ping: local error: {}", io::Error::from_raw_os_error(errno));
             }
             ExtendedEchoEvent::Timeout { seq } => {
-                if let Some(json) = &mut self.json {
+                if let Output::Json(json) = &mut self.out {
                     json.emit(
                         "timeout",
                         json!({
@@ -235,7 +249,7 @@ impl<W: Write> Render<'_, W> {
                 return Ok(Some(anyhow::anyhow!("sendmsg: {e}")));
             }
             ExtendedEchoEvent::Summary(s) => {
-                if let Some(json) = &mut self.json {
+                if let Output::Json(json) = &mut self.out {
                     json.emit(
                         "summary",
                         json!({
@@ -288,7 +302,23 @@ pub fn run(plan: &Plan, arg: &str) -> Result<ExitCode> {
     let version = icmpkit_proto::machine::version_of(target.addr);
     let mut transport = open_raw(plan, version)?;
     let signals = Signals::install().context("installing signal handlers")?;
-    let config = ExtendedEchoConfig {
+    let mut machine = ExtendedEcho::new(config(plan, target, query), Instant::now());
+    let verdict = run_machine(
+        &mut machine,
+        &mut transport,
+        &signals,
+        target,
+        arg,
+        plan.json,
+        io::stdout(),
+    )?;
+    Ok(crate::exit::Exit::from(verdict).into())
+}
+
+/// The exchange `plan` asks for about `query` on `target`, with a random
+/// identifier.
+fn config(plan: &Plan, target: &Target, query: InterfaceQuery) -> ExtendedEchoConfig {
+    ExtendedEchoConfig {
         target: target.addr,
         query,
         ident: u16::try_from(super::random_u64() >> 48).unwrap_or(0),
@@ -296,19 +326,36 @@ pub fn run(plan: &Plan, arg: &str) -> Result<ExitCode> {
         interval: plan.interval.unwrap_or(Duration::from_secs(1)),
         timeout: plan.linger.unwrap_or(DEFAULT_TIMEOUT),
         deadline: plan.deadline,
-    };
-    let query_kind = config.query.kind();
-    let mut machine = ExtendedEcho::new(config, Instant::now());
+    }
+}
+
+/// Drives `machine` (asking `target` about the interface the user named
+/// `arg`) over `transport` to its end, rendering every event on `out` as
+/// text lines or, with `json`, JSON records. The verdict: Answered when an
+/// answer says the interface exists. A send that fails unexplained ends
+/// the run with its error.
+pub fn run_machine<T: Transport + ?Sized, W: Write>(
+    machine: &mut ExtendedEcho,
+    transport: &mut T,
+    signals: &Signals,
+    target: &Target,
+    arg: &str,
+    json: bool,
+    out: W,
+) -> Result<Verdict> {
     let mut render = Render {
         target,
         arg,
-        query: query_kind,
-        version,
-        json: plan.json.then(|| JsonLines::new(io::stdout())),
-        out: io::stdout(),
+        query: machine.config().query.kind(),
+        version: icmpkit_proto::machine::version_of(target.addr),
+        out: if json {
+            Output::Json(JsonLines::new(out))
+        } else {
+            Output::Text(out)
+        },
     };
     let mut failure = None;
-    let verdict = icmpkit_driver::drive(&mut machine, &mut transport, &signals, |_, event| {
+    let verdict = icmpkit_driver::drive(machine, transport, signals, |_, event| {
         if let Some(error) = render.event(event)? {
             failure = Some(error);
             return Err(io::Error::other("the send failed"));
@@ -318,45 +365,8 @@ pub fn run(plan: &Plan, arg: &str) -> Result<ExitCode> {
     if let Some(error) = failure {
         return Err(error);
     }
-    Ok(crate::exit::Exit::from(verdict?).into())
+    Ok(verdict?)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_in_plain_words() {
-        let mut answer = ExtendedEchoAnswer {
-            ident: 1,
-            seq: 1,
-            code: ExtendedEchoReply::NoError,
-            state: ExtendedEchoState::Reserved,
-            active: true,
-            ipv4: true,
-            ipv6: true,
-        };
-        assert_eq!(
-            answer_text(IpVersion::V4, &answer),
-            "exists, active, IPv4, IPv6"
-        );
-        answer.state = ExtendedEchoState::Reachable;
-        answer.active = false;
-        answer.ipv6 = false;
-        assert_eq!(
-            answer_text(IpVersion::V6, &answer),
-            "exists, inactive, IPv4 (state reachable)"
-        );
-        for (code, text) in [
-            (1, "malformed query"),
-            (2, "no such interface"),
-            (3, "no such table entry"),
-            (4, "multiple interfaces satisfy query"),
-            (9, "unknown answer (code 9)"),
-        ] {
-            answer.code = ExtendedEchoReply::from(code);
-            assert_eq!(answer_text(IpVersion::V4, &answer), text);
-            assert_eq!(answer_text(IpVersion::V6, &answer), text);
-        }
-    }
-}
+mod tests;
