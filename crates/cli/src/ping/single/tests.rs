@@ -20,10 +20,19 @@ const ROUTER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 254);
 /// link that loses 30% of the crossings. Errors come as a raw ICMP socket
 /// with `IP_RECVERR` sees them: as datagrams and queued.
 fn network() -> Network {
+    network_with(ErrorDelivery::Both, None)
+}
+
+/// [`network`] with errors delivered as `errors` says, and the local host
+/// sending over a ping socket bound to this identifier if one is given.
+fn network_with(errors: ErrorDelivery, ping_socket: Option<u16>) -> Network {
     let mut net = Network::builder()
         .local(Ipv4Addr::new(10, 0, 0, 1))
-        .errors(ErrorDelivery::Both)
+        .errors(errors)
         .seed(3);
+    if let Some(ident) = ping_socket {
+        net = net.ping_socket(ident);
+    }
     let router = net.router(Router::new(ROUTER));
     net.route(
         Route::to(Ipv4Addr::new(10, 0, 1, 0), 24)
@@ -52,13 +61,23 @@ struct Run {
 /// Pings `target` over the simulated network with `-c count` and the
 /// options in `options`, printing as iputils (numeric).
 fn ping(target: Ipv4Addr, count: u64, options: PingOptions) -> Run {
-    let mut net = network();
+    ping_over(network(), 0x4242, target, count, options)
+}
+
+/// [`ping`] over `net`, the machine's identifier `ident`.
+fn ping_over(
+    mut net: Network,
+    ident: u16,
+    target: Ipv4Addr,
+    count: u64,
+    options: PingOptions,
+) -> Run {
     let addr = IpAddr::V4(target);
     let target = Target {
         name: addr.to_string(),
         addr,
     };
-    let mut config = PingConfig::new(IpVersion::V4, 0x4242, 0x0123_4567_89ab_cdef);
+    let mut config = PingConfig::new(IpVersion::V4, ident, 0x0123_4567_89ab_cdef);
     config.count = Some(count);
     let mut machine = Ping::new(config, addr, options, net.start());
     let mut out = Vec::new();
@@ -152,6 +171,83 @@ From 10.0.0.254 icmp_seq=2 Time to live exceeded
 2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1000ms
 
 "
+    );
+    assert_eq!(run.verdict, Verdict::Unanswered);
+}
+
+/// The identifier the simulated kernel binds the ping socket to (what
+/// `RealTransport::dgram_ident` reads on a real one, and the cli gives the
+/// machine).
+const SOCKET_IDENT: u16 = 0x0777;
+
+#[test]
+fn over_a_ping_socket_replies_print_as_over_a_raw_one() {
+    let raw = ping(ANSWERS, 2, PingOptions::default());
+    let dgram = ping_over(
+        network_with(ErrorDelivery::Queued, Some(SOCKET_IDENT)),
+        SOCKET_IDENT,
+        ANSWERS,
+        2,
+        PingOptions::default(),
+    );
+    assert_eq!(
+        dgram.stdout,
+        "\
+64 bytes from 10.0.1.1: icmp_seq=1 ttl=63 time=4.00 ms
+64 bytes from 10.0.1.1: icmp_seq=2 ttl=63 time=4.00 ms
+
+--- 10.0.1.1 ping statistics ---
+2 packets transmitted, 2 received, 0% packet loss, time 1000ms
+rtt min/avg/max/mdev = 4.000/4.000/4.000/0.000 ms
+"
+    );
+    assert_eq!(dgram.stdout, raw.stdout);
+    assert_eq!(dgram.verdict, Verdict::Answered);
+}
+
+#[test]
+fn over_a_ping_socket_time_exceeded_comes_from_the_error_queue() {
+    let options = PingOptions {
+        hop_limit: Some(1),
+        ..PingOptions::default()
+    };
+    let run = ping_over(
+        network_with(ErrorDelivery::Queued, Some(SOCKET_IDENT)),
+        SOCKET_IDENT,
+        ANSWERS,
+        2,
+        options,
+    );
+    assert_eq!(
+        run.stdout,
+        "\
+From 10.0.0.254 icmp_seq=1 Time to live exceeded
+From 10.0.0.254 icmp_seq=2 Time to live exceeded
+
+--- 10.0.1.1 ping statistics ---
+2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1000ms
+
+"
+    );
+    assert_eq!(run.verdict, Verdict::Unanswered);
+}
+
+#[test]
+fn over_a_ping_socket_the_kernels_identifier_replaces_the_machines() {
+    // A machine that kept its own identifier would see its replies come
+    // back with the socket's and take them for another ping's: a ping
+    // socket's identifier must be the one the machine is built with.
+    let run = ping_over(
+        network_with(ErrorDelivery::Queued, Some(SOCKET_IDENT)),
+        0x4242,
+        ANSWERS,
+        1,
+        PingOptions::default(),
+    );
+    assert_eq!(
+        run.stdout,
+        "\n--- 10.0.1.1 ping statistics ---\n\
+1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n"
     );
     assert_eq!(run.verdict, Verdict::Unanswered);
 }
