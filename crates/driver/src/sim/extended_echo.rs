@@ -55,7 +55,7 @@ pub struct Interface {
 }
 
 impl Interface {
-    /// Linux's loopback: `lo`, ifIndex 1, 127.0.0.1 and ::1, up.
+    /// Linux's loopback: `lo`, ifIndex 1, `127.0.0.1` and `::1`, up.
     pub const LOOPBACK: Self = Self::new("lo", 1)
         .v4(&[Ipv4Addr::LOCALHOST])
         .v6(&[Ipv6Addr::LOCALHOST]);
@@ -143,20 +143,20 @@ pub(crate) fn reply(
         IpAddr::V4(_) => IpVersion::V4,
         IpAddr::V6(_) => IpVersion::V6,
     };
-    let (ident, seq_no, local, request) = match Message::parse(version, message).ok()? {
-        Message::V4(icmpv4::Repr::ExtendedEchoRequest {
-            ident,
-            seq_no,
-            local,
-            request,
-        })
-        | Message::V6(icmpv6::Repr::ExtendedEchoRequest {
-            ident,
-            seq_no,
-            local,
-            request,
-        }) => (ident, seq_no, local, request),
-        _ => return None,
+    let (Message::V4(icmpv4::Repr::ExtendedEchoRequest {
+        ident,
+        seq_no,
+        local,
+        request,
+    })
+    | Message::V6(icmpv6::Repr::ExtendedEchoRequest {
+        ident,
+        seq_no,
+        local,
+        request,
+    })) = Message::parse(version, message).ok()?
+    else {
+        return None;
     };
     let rfc = answers == ExtendedEchoAnswers::Rfc8335;
     if !local && !rfc {
