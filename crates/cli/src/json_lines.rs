@@ -175,7 +175,7 @@ mod tests {
         lines
             .emit(
                 "reply",
-                json!({"from": "192.0.2.1", "rtt_ms": 1.5, "ttl": null}),
+                json!({"from": "192.0.2.9", "rtt_ms": 1.5, "ttl": null}),
             )
             .unwrap();
         let text = String::from_utf8(out).unwrap();

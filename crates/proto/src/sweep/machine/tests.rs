@@ -161,7 +161,7 @@ fn counts(progress: Progress, refused: u64, elapsed: Duration) -> SweepCounts {
 
 #[test]
 fn each_probe_carries_the_time_of_its_own_call_and_the_cooldown_follows_the_last() {
-    let mut run = Run::new(&[("192.0.2.0", 30)], Rate::PerSecond(1000), 0, ms(500));
+    let mut run = Run::new(&[("198.51.100.0", 30)], Rate::PerSecond(1000), 0, ms(500));
     // One token at the start, then one a millisecond.
     assert_eq!(run.round(ms(0), &[]), 1);
     assert_eq!(run.machine.poll_timeout(run.at(ms(0))), Some(run.at(ms(1))));
@@ -217,25 +217,25 @@ fn each_probe_carries_the_time_of_its_own_call_and_the_cooldown_follows_the_last
 
 #[test]
 fn replies_errors_duplicates_and_strangers_are_told_apart() {
-    let mut run = Run::new(&[("192.0.2.0", 30)], Rate::Max, 0, ms(1000));
+    let mut run = Run::new(&[("198.51.100.0", 30)], Rate::Max, 0, ms(1000));
     assert_eq!(run.round(ms(0), &[]), 4);
-    run.reply(ms(2), "192.0.2.0");
-    run.reply(ms(3), "192.0.2.1");
+    run.reply(ms(2), "198.51.100.0");
+    run.reply(ms(3), "198.51.100.1");
     // A second reply from .1, and a reply with another run's payload.
-    run.reply(ms(4), "192.0.2.1");
-    let mut forged = echo_reply(&run.probe_to("192.0.2.3"));
+    run.reply(ms(4), "198.51.100.1");
+    let mut forged = echo_reply(&run.probe_to("198.51.100.3"));
     forged[9] ^= 1;
     forged[2..4].fill(0);
     let sum = checksum::checksum(&forged);
     forged[2..4].copy_from_slice(&sum.to_be_bytes());
-    run.deliver(ms(4), ip("192.0.2.3"), &forged, Some(63));
+    run.deliver(ms(4), ip("198.51.100.3"), &forged, Some(63));
     // The router says .2 is administratively prohibited (the whole probe
     // quoted), then host unreachable (RFC 792: 8 bytes of it).
-    let router = ip("192.0.2.254");
-    let probe = run.probe_to("192.0.2.2");
-    let whole = icmp_error(3, 13, "192.0.2.2", &probe, probe.len());
+    let router = ip("198.51.100.254");
+    let probe = run.probe_to("198.51.100.2");
+    let whole = icmp_error(3, 13, "198.51.100.2", &probe, probe.len());
     run.deliver(ms(5), router, &whole, Some(64));
-    let short = icmp_error(3, 1, "192.0.2.2", &probe, 8);
+    let short = icmp_error(3, 1, "198.51.100.2", &probe, 8);
     run.deliver(ms(6), router, &short, Some(64));
     // Bytes no one can read, an Echo Request, and a reply on the UDP
     // channel: nothing breaks.
@@ -246,12 +246,12 @@ fn replies_errors_duplicates_and_strangers_are_told_apart() {
         .machine
         .sweep()
         .space()
-        .index_of(ip("192.0.2.2"))
+        .index_of(ip("198.51.100.2"))
         .unwrap();
     let error = |code, attempt, rtt| {
         SweepEvent::Error(ErrorVerdict {
             index,
-            target: ip("192.0.2.2"),
+            target: ip("198.51.100.2"),
             from: router,
             icmp_type: 3,
             code,
@@ -262,8 +262,8 @@ fn replies_errors_duplicates_and_strangers_are_told_apart() {
     assert_eq!(
         run.events(),
         [
-            found(&run, "192.0.2.0", 0, ms(2)),
-            found(&run, "192.0.2.1", 0, ms(3)),
+            found(&run, "198.51.100.0", 0, ms(2)),
+            found(&run, "198.51.100.1", 0, ms(3)),
             error(13, Some(0), Some(ms(5))),
             error(1, None, None),
         ]
@@ -291,8 +291,8 @@ fn replies_errors_duplicates_and_strangers_are_told_apart() {
 
 #[test]
 fn a_refused_send_is_counted_by_errno_and_the_sweep_goes_on() {
-    let mut run = Run::new(&[("192.0.2.0", 30)], Rate::Max, 0, ms(100));
-    let refuse = [("192.0.2.3", EACCES), ("192.0.2.1", ENETUNREACH)];
+    let mut run = Run::new(&[("198.51.100.0", 30)], Rate::Max, 0, ms(100));
+    let refuse = [("198.51.100.3", EACCES), ("198.51.100.1", ENETUNREACH)];
     assert_eq!(run.round(ms(0), &refuse), 4);
     let mut refused = run.events();
     refused.sort_by_key(|e| format!("{e:?}"));
@@ -300,19 +300,19 @@ fn a_refused_send_is_counted_by_errno_and_the_sweep_goes_on() {
         refused,
         [
             SweepEvent::Refused(RefusedProbe {
-                target: ip("192.0.2.1"),
+                target: ip("198.51.100.1"),
                 attempt: 0,
                 errno: ENETUNREACH,
             }),
             SweepEvent::Refused(RefusedProbe {
-                target: ip("192.0.2.3"),
+                target: ip("198.51.100.3"),
                 attempt: 0,
                 errno: EACCES,
             }),
         ]
     );
-    run.reply(ms(1), "192.0.2.2");
-    assert_eq!(run.events(), [found(&run, "192.0.2.2", 0, ms(1))]);
+    run.reply(ms(1), "198.51.100.2");
+    assert_eq!(run.events(), [found(&run, "198.51.100.2", 0, ms(1))]);
     assert_eq!(run.round(ms(100), &[]), 0);
     let Some(SweepEvent::Summary(summary)) = run.events().pop() else {
         panic!("no summary")
@@ -325,7 +325,7 @@ fn a_refused_send_is_counted_by_errno_and_the_sweep_goes_on() {
 
 #[test]
 fn a_silent_sweep_retries_then_ends_unanswered() {
-    let mut run = Run::new(&[("192.0.2.0", 31)], Rate::Max, 1, ms(200));
+    let mut run = Run::new(&[("198.51.100.0", 31)], Rate::Max, 1, ms(200));
     assert_eq!(run.round(ms(0), &[]), 2);
     // The retry pass waits a cooldown after the first pass's last probe.
     assert_eq!(
@@ -363,10 +363,10 @@ fn a_silent_sweep_retries_then_ends_unanswered() {
 
 #[test]
 fn the_sweep_ends_with_the_last_target_found() {
-    let mut run = Run::new(&[("192.0.2.0", 31)], Rate::Max, 3, ms(5000));
+    let mut run = Run::new(&[("198.51.100.0", 31)], Rate::Max, 3, ms(5000));
     run.round(ms(0), &[]);
-    run.reply(ms(1), "192.0.2.0");
-    run.reply(ms(2), "192.0.2.1");
+    run.reply(ms(1), "198.51.100.0");
+    run.reply(ms(2), "198.51.100.1");
     let events = run.events();
     assert_eq!(events.len(), 3, "{events:?}");
     assert!(matches!(&events[2], SweepEvent::Summary(s) if s.counts.elapsed == ms(2)));
@@ -375,7 +375,7 @@ fn the_sweep_ends_with_the_last_target_found() {
 
 #[test]
 fn stop_ends_at_once_and_status_reports_the_counts() {
-    let mut run = Run::new(&[("192.0.2.0", 24)], Rate::PerSecond(100), 0, ms(1000));
+    let mut run = Run::new(&[("198.51.100.0", 24)], Rate::PerSecond(100), 0, ms(1000));
     assert_eq!(run.round(ms(0), &[]), 1);
     run.machine.handle_signal(run.at(ms(5)), Signal::Status);
     let progress = Progress {
@@ -412,7 +412,7 @@ fn progress_comes_every_interval() {
         key: KEY,
         cooldown: ms(100),
     };
-    let sweep = Sweep::new(space(&[("192.0.2.0", 29)]), config, t0).unwrap();
+    let sweep = Sweep::new(space(&[("198.51.100.0", 29)]), config, t0).unwrap();
     let mut machine = SweepMachine::new(sweep).with_progress_every(ms(250));
     let mut buf = Vec::new();
     let mut progress_at = Vec::new();
@@ -435,13 +435,13 @@ fn progress_comes_every_interval() {
 #[test]
 fn a_fast_sweep_sends_in_batches_and_yields_to_the_reader_each_round() {
     // 100,000 per second: it wakes for a millisecond's 100 probes.
-    let mut run = Run::new(&[("192.0.2.0", 20)], Rate::PerSecond(100_000), 0, ms(10));
+    let mut run = Run::new(&[("198.51.100.0", 20)], Rate::PerSecond(100_000), 0, ms(10));
     assert_eq!(run.round(ms(0), &[]), 1);
     assert_eq!(run.machine.poll_timeout(run.at(ms(0))), Some(run.at(ms(1))));
     assert_eq!(run.round(ms(1), &[]), 100);
     // At full speed a round holds ROUND_PROBES, then the driver is asked
     // back at once (to read replies in between).
-    let mut run = Run::new(&[("192.0.2.0", 20)], Rate::Max, 0, ms(10));
+    let mut run = Run::new(&[("198.51.100.0", 20)], Rate::Max, 0, ms(10));
     assert_eq!(run.round(ms(0), &[]), ROUND_PROBES);
     assert_eq!(run.machine.poll_timeout(run.at(ms(0))), Some(run.at(ms(0))));
     for _ in 1..4 {
