@@ -61,8 +61,9 @@ pub trait Transport {
     }
 
     /// Waits until something can be received or `deadline` passes,
-    /// whichever comes first (a real transport may return early, e.g. on
-    /// a signal).
+    /// whichever comes first (a real transport may return early; a signal
+    /// need not end the wait, which is why the driver never asks for more
+    /// than [`crate::SIGNAL_CHECK`]).
     fn wait(&mut self, deadline: Instant) -> Result<(), TransportError>;
 
     /// Delivers everything that has arrived (without waiting).

@@ -253,17 +253,14 @@ impl Plan {
     }
 
     fn pmtu(&self) -> Pmtu {
-        let small = if self.dst.is_ipv4() { 68 } else { 1280 };
-        Pmtu::new(PmtuConfig {
-            first_ttl: self.first_ttl,
-            max_ttl: self.max_ttl,
-            // Larger than any interface: the local error names the real MTU.
-            initial_size: 65_000,
-            small_size: small.max(ip_header_len(self.dst) + self.method.min_len()),
-            wait: self.wait.max.min(Duration::from_secs(2)),
-            tries: 2,
-            flow: self.flow,
-        })
+        Pmtu::new(PmtuConfig::for_version(
+            version_of(self.dst),
+            self.first_ttl,
+            self.max_ttl,
+            ip_header_len(self.dst) + self.method.min_len(),
+            self.wait.max,
+            self.flow,
+        ))
     }
 }
 

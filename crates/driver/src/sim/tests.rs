@@ -438,6 +438,7 @@ fn icmp_flows_are_told_apart_by_checksum_and_identifier() {
         })
         .collect();
     let from = senders(&run(&mut net, same, ms(100)));
+    assert_eq!(from.len(), 10);
     assert!(from.iter().all(|f| *f == from[0]));
     // Classic ICMP: the checksum follows the sequence number.
     let mut net = diamond(Balance::PerFlow);

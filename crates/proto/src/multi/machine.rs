@@ -423,6 +423,10 @@ impl Machine for MultiPing {
     }
 
     fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
+        // An explained refusal was reported with the error that explains it.
+        if failure.explained {
+            return;
+        }
         let Some(&(target, _)) = self.serials.get(&failure.tag) else {
             return;
         };

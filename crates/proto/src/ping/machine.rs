@@ -152,11 +152,6 @@ impl Ping {
         self.ignored
     }
 
-    /// Whether [`PingEvent::End`] was queued.
-    pub fn is_ended(&self) -> bool {
-        self.ended
-    }
-
     fn end(&mut self) {
         if self.ended {
             return;

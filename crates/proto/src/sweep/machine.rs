@@ -163,11 +163,6 @@ impl SweepMachine {
         }
     }
 
-    /// Whether the summary was queued.
-    pub fn is_finished(&self) -> bool {
-        self.finished
-    }
-
     fn finish(&mut self, now: Instant) {
         if self.finished {
             return;

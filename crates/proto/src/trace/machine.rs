@@ -474,6 +474,7 @@ impl<S: Strategy> Machine for Tracer<S> {
         // The probe never left: no answer can be matched to it.
         let record = number.and_then(|n| self.records.get_mut(usize::from(n))?.take());
         // The local stack's EMSGSIZE queued just before explains it.
+        let local_mtu = local_mtu.filter(|_| failure.errno == EMSGSIZE && failure.explained);
         if let (Some(mtu), Some(number)) = (local_mtu, number) {
             if !self.strategy.on_local_mtu(number, mtu) {
                 self.failure = Some(TraceFailure::DoesNotFit { mtu });

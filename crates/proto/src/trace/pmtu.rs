@@ -20,6 +20,8 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use icmpkit_wire::IpVersion;
+
 use crate::trace::{Answer, Outcome, ProbeSpec};
 
 /// MTUs seen on real links (RFC 1191 §7 plateaus and today's tunnels),
@@ -48,6 +50,36 @@ pub struct PmtuConfig {
     pub tries: u8,
     /// The flow every probe uses.
     pub flow: u16,
+}
+
+impl PmtuConfig {
+    /// A walk to a destination of `version` as tracepath makes it: start
+    /// above any interface's MTU (the local error names the real one), go
+    /// down no further than the family's minimum MTU (68 bytes for IPv4,
+    /// RFC 791; 1280 for IPv6, RFC 8200) or `min_probe_len`, whichever is
+    /// larger, wait at most 2 s for a probe, and try each size twice.
+    pub fn for_version(
+        version: IpVersion,
+        first_ttl: u8,
+        max_ttl: u8,
+        min_probe_len: usize,
+        wait: Duration,
+        flow: u16,
+    ) -> Self {
+        let family_minimum = match version {
+            IpVersion::V4 => 68,
+            IpVersion::V6 => 1280,
+        };
+        Self {
+            first_ttl,
+            max_ttl,
+            initial_size: 65_000,
+            small_size: family_minimum.max(min_probe_len),
+            wait: wait.min(Duration::from_secs(2)),
+            tries: 2,
+            flow,
+        }
+    }
 }
 
 /// What the walk learned about the MTU, in order.

@@ -181,7 +181,7 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                 info,
             } => {
                 let name = target.map_or("?", |t| &self.targets[t].name);
-                let error = if errno == 90 {
+                let error = if errno == icmpkit_proto::errno::EMSGSIZE {
                     iputils::local_message_too_long(version, info)
                 } else {
                     format!("local error: {}", io::Error::from_raw_os_error(errno))

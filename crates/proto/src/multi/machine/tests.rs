@@ -426,6 +426,48 @@ fn send_failures_are_reported_once_per_target_and_local_errors_name_it() {
 }
 
 #[test]
+fn an_explained_refusal_is_reported_once_by_the_error_that_explains_it() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A], 1), t0);
+    let mut buf = Vec::new();
+    m.handle_timeout(t0);
+    let t = m.poll_transmit(t0, &mut buf).unwrap();
+    m.handle_input(
+        t0,
+        Input::SocketError(SocketError {
+            channel: Channel::Icmp,
+            source: ErrorSource::Local,
+            errno: 90,
+            icmp_type: 0,
+            icmp_code: 0,
+            info: 1400,
+            offender: None,
+            dst: Some(A),
+            read_at: t0,
+            original: &buf,
+        }),
+    );
+    m.handle_send_failure(
+        t0,
+        SendFailure {
+            tag: t.tag,
+            dst: A,
+            errno: 90,
+            explained: true,
+        },
+    );
+    assert_eq!(
+        events(&mut m),
+        [MultiEvent::LocalError {
+            target: Some(0),
+            version: IpVersion::V4,
+            errno: 90,
+            info: 1400,
+        }]
+    );
+}
+
+#[test]
 fn bytes_that_are_no_icmp_are_ignored() {
     let t0 = Instant::now();
     let mut m = MultiPing::new(config(&[A], 1), t0);

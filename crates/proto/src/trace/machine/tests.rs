@@ -490,6 +490,52 @@ fn a_refused_send_fails_the_run_with_its_ttl_and_errno() {
 }
 
 #[test]
+fn a_local_mtu_explains_only_an_explained_emsgsize_refusal() {
+    let t0 = Instant::now();
+    let mut tracer = Tracer::new(prober(Method::Udp, 60), classic(5));
+    let mut buf = Vec::new();
+    tracer.handle_timeout(t0);
+    let t = tracer.poll_transmit(t0, &mut buf).unwrap();
+    // A local "too big" queued for some earlier datagram...
+    tracer.handle_input(
+        t0,
+        Input::SocketError(SocketError {
+            channel: Channel::Udp,
+            source: ErrorSource::Local,
+            errno: EMSGSIZE,
+            icmp_type: 0,
+            icmp_code: 0,
+            info: 1500,
+            offender: None,
+            dst: Some(dst()),
+            read_at: t0,
+            original: &buf,
+        }),
+    );
+    // ...does not explain a refusal for another reason.
+    tracer.handle_send_failure(
+        t0,
+        SendFailure {
+            tag: t.tag,
+            dst: dst(),
+            errno: LINUX_ENETUNREACH,
+            explained: false,
+        },
+    );
+    let mut events = Vec::new();
+    while let Some(e) = tracer.poll_event() {
+        events.push(e);
+    }
+    assert_eq!(
+        events,
+        vec![TracerEvent::Failed(TraceFailure::Send {
+            ttl: Some(1),
+            errno: LINUX_ENETUNREACH,
+        })]
+    );
+}
+
+#[test]
 fn a_stop_ends_the_run_with_what_is_known() {
     let mut tracer = Tracer::new(prober(Method::Udp, 60), classic(5));
     let now = Instant::now();
