@@ -206,6 +206,22 @@ fn too_big_for_lo(tag: u64) -> [Seen; 2] {
     ]
 }
 
+/// A raw ICMPv4 receiver and a raw UDP or TCP sender bound to 127.0.0.1.
+fn icmp_and_sender_on_loopback(sender: Channel) -> RealTransport {
+    let options = SocketOptions {
+        source: Some(V4_LOOPBACK),
+        ..SocketOptions::receiving()
+    };
+    let mut family = FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, SocketOptions::receiving()));
+    match sender {
+        Channel::Udp => family.udp = Some(options),
+        Channel::Tcp => family.tcp = Some(options),
+        Channel::Icmp => {}
+    }
+    RealTransport::open(&SocketPlan::new().with(IpVersion::V4, family))
+        .expect("open a raw ICMP socket and its sender")
+}
+
 /// Sends one datagram (queues and flushes it, as [`drive`] does) and
 /// returns what the send delivered.
 fn send(transport: &mut RealTransport, transmit: Transmit, bytes: &[u8]) -> Vec<Seen> {
@@ -401,16 +417,7 @@ fn a_udp_probe_to_a_closed_port_is_answered_on_the_icmp_socket_with_its_ttl_quot
         return;
     }
     on_own_thread(|| {
-        let udp = SocketOptions {
-            source: Some(V4_LOOPBACK),
-            ..SocketOptions::receiving()
-        };
-        let family = FamilyPlan {
-            udp: Some(udp),
-            ..FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, SocketOptions::receiving()))
-        };
-        let mut transport = RealTransport::open(&SocketPlan::new().with(IpVersion::V4, family))
-            .expect("open raw ICMP and UDP sockets");
+        let mut transport = icmp_and_sender_on_loopback(Channel::Udp);
         assert_eq!(
             transport.local_addr(IpVersion::V4, Channel::Udp),
             Some(V4_LOOPBACK)
@@ -461,16 +468,7 @@ fn a_tcp_syn_to_a_closed_port_gets_its_reset_on_the_tcp_channel() {
         return;
     }
     on_own_thread(|| {
-        let tcp_options = SocketOptions {
-            source: Some(V4_LOOPBACK),
-            ..SocketOptions::receiving()
-        };
-        let family = FamilyPlan {
-            tcp: Some(tcp_options),
-            ..FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, SocketOptions::receiving()))
-        };
-        let mut transport = RealTransport::open(&SocketPlan::new().with(IpVersion::V4, family))
-            .expect("open raw ICMP and TCP sockets");
+        let mut transport = icmp_and_sender_on_loopback(Channel::Tcp);
         let (dst_port, src_port) = (closed_tcp_port(), closed_tcp_port() ^ 0x4000);
         let seq = u32::from_be_bytes(nonce()[..4].try_into().unwrap());
         let mut syn = vec![0; tcp::HEADER_LEN];
