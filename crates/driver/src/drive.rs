@@ -101,8 +101,8 @@ impl Round {
                 self.stopped = true;
                 machine.handle_signal(transport.now(), Signal::Stop);
             }
-            Some(Signal::Status) => machine.handle_signal(transport.now(), Signal::Status),
-            _ => {}
+            Some(Signal::Stop) | None => {}
+            Some(signal) => machine.handle_signal(transport.now(), signal),
         }
         Ok(())
     }

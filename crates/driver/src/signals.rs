@@ -1,7 +1,7 @@
 //! SIGINT, SIGTERM and SIGQUIT, installed once for every tool.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Duration;
 
 use icmpkit_proto::machine::Signal;
@@ -16,7 +16,14 @@ pub const SIGNAL_CHECK: Duration = Duration::from_millis(200);
 pub struct Signals {
     stop: Arc<AtomicBool>,
     status: Arc<AtomicBool>,
+    /// A pause or resume asked for by a live view, not yet taken.
+    pause: Arc<AtomicU8>,
 }
+
+/// What [`Signals::pause`] holds.
+const NO_PAUSE: u8 = 0;
+const PAUSE: u8 = 1;
+const RESUME: u8 = 2;
 
 impl Signals {
     /// Installs handlers: SIGINT and SIGTERM ask to stop, SIGQUIT for a
@@ -36,6 +43,7 @@ impl Signals {
         Self {
             stop: Arc::new(AtomicBool::new(false)),
             status: Arc::new(AtomicBool::new(false)),
+            pause: Arc::new(AtomicU8::new(NO_PAUSE)),
         }
     }
 
@@ -45,18 +53,25 @@ impl Signals {
         match signal {
             Signal::Stop => self.stop.store(true, Ordering::Relaxed),
             Signal::Status => self.status.store(true, Ordering::Relaxed),
+            Signal::Pause => self.pause.store(PAUSE, Ordering::Relaxed),
+            Signal::Resume => self.pause.store(RESUME, Ordering::Relaxed),
         }
     }
 
-    /// The signal that came since the last call, stop first. A stop stays
-    /// raised; a status request is taken.
+    /// The signal that came since the last call, stop first, then status,
+    /// then the latest pause or resume. A stop stays raised; the others
+    /// are taken.
     pub fn take(&self) -> Option<Signal> {
         if self.stop.load(Ordering::Relaxed) {
             Some(Signal::Stop)
         } else if self.status.swap(false, Ordering::Relaxed) {
             Some(Signal::Status)
         } else {
-            None
+            match self.pause.swap(NO_PAUSE, Ordering::Relaxed) {
+                PAUSE => Some(Signal::Pause),
+                RESUME => Some(Signal::Resume),
+                _ => None,
+            }
         }
     }
 }

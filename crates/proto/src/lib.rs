@@ -23,10 +23,13 @@
 //! - [`extended_echo`]: RFC 8335 PROBE, [`extended_echo::ExtendedEcho`].
 //! - [`sweep`]: the stateless high-rate sweep engine.
 //! - [`trace`]: traceroute, multipath discovery (MDA) and path MTU walks.
+//! - [`mtr`]: the continuous path view of `icmpkit mtr` (a trace strategy)
+//!   and its per-hop figures and loss verdicts.
 
 pub mod errno;
 pub mod extended_echo;
 pub mod machine;
+pub mod mtr;
 pub mod multi;
 pub mod payload;
 pub mod ping;

@@ -171,6 +171,11 @@ pub enum Signal {
     Stop,
     /// SIGQUIT: report running statistics and go on.
     Status,
+    /// Stop sending for now (a live view's pause key); machines without
+    /// a notion of pausing ignore it.
+    Pause,
+    /// Send again after a [`Signal::Pause`].
+    Resume,
 }
 
 /// How a finished run went, for the exit code: 0 when

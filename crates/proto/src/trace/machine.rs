@@ -55,6 +55,18 @@ pub trait Strategy {
     /// `mtu`; false when the strategy cannot go on (its probes have one
     /// size).
     fn on_local_mtu(&mut self, number: u16, mtu: usize) -> bool;
+    /// The transport refused probe `number` (not for its size) with
+    /// `errno`; false when that ends the run (the default), true when the
+    /// strategy counts the probe lost and goes on.
+    fn on_send_failure(&mut self, number: u16, errno: i32) -> bool {
+        let _ = (number, errno);
+        false
+    }
+    /// Stop sending (`true`) or go on (a live view's pause key); ignored
+    /// by default.
+    fn on_pause(&mut self, paused: bool, now: Instant) {
+        let _ = (paused, now);
+    }
     /// Gives up on probes whose wait ended by `now`.
     fn expire(&mut self, now: Instant);
     /// When to look again; `None` when done.
@@ -481,6 +493,11 @@ impl<S: Strategy> Machine for Tracer<S> {
             }
             return;
         }
+        if let Some(number) = number.filter(|_| record.is_some()) {
+            if self.strategy.on_send_failure(number, failure.errno) {
+                return;
+            }
+        }
         self.failure = Some(TraceFailure::Send {
             ttl: record.map(|r| r.ttl),
             errno: failure.errno,
@@ -526,9 +543,12 @@ impl<S: Strategy> Machine for Tracer<S> {
         }
     }
 
-    fn handle_signal(&mut self, _now: Instant, signal: Signal) {
-        if signal == Signal::Stop {
-            self.stopped = true;
+    fn handle_signal(&mut self, now: Instant, signal: Signal) {
+        match signal {
+            Signal::Stop => self.stopped = true,
+            Signal::Pause => self.strategy.on_pause(true, now),
+            Signal::Resume => self.strategy.on_pause(false, now),
+            Signal::Status => {}
         }
     }
 

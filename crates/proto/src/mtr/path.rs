@@ -1,0 +1,289 @@
+//! [`Path`]: what the probe results of an mtr run add up to, hop by hop.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use icmpkit_wire::extension::MplsLabel;
+
+use crate::mtr::ProbeResult;
+use crate::mtr::loss::{HopVerdict, Observation};
+use crate::mtr::stats::HopStats;
+
+/// Rounds kept per hop for the strip of a live view and the loss fit.
+pub const HISTORY: usize = 256;
+
+/// One round of a hop, as the strip shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// Answered after this long.
+    Answered(Duration),
+    /// Not answered.
+    Lost,
+}
+
+/// An address seen at a hop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// The address that answered.
+    pub address: IpAddr,
+    /// How many answers came from it.
+    pub count: u64,
+    /// The round of its latest answer.
+    pub last_round: u64,
+}
+
+/// One TTL of the path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hop {
+    /// Its TTL.
+    pub ttl: u8,
+    /// All its probes.
+    pub stats: HopStats,
+    /// Its probes per flow.
+    pub flows: BTreeMap<u16, HopStats>,
+    /// Every address that answered, first seen first.
+    pub addresses: Vec<Seen>,
+    /// The MPLS label stacks its answers carried, distinct, newest last.
+    pub mpls: Vec<Vec<MplsLabel>>,
+    /// The latest final error's annotation (`!H`, `!X`, ...), if any.
+    pub annotation: Option<String>,
+    /// Its latest rounds, newest last (at most [`HISTORY`]).
+    pub history: VecDeque<Slot>,
+    /// Its latest probes for the loss fit, oldest first.
+    pub observations: VecDeque<Observation>,
+    /// What its loss means, as of the last [`Path::assess`].
+    pub verdict: HopVerdict,
+    /// The loss that persists past it, percent, as of the last assess.
+    pub real_loss: Option<f64>,
+}
+
+/// Something a live view reports as it happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathEvent {
+    /// A new address answered at a hop (not the first answer there: an
+    /// ECMP branch or a route change).
+    NewAddress {
+        /// The hop.
+        ttl: u8,
+        /// The address.
+        address: IpAddr,
+        /// The round.
+        round: u64,
+    },
+    /// The destination now answers at another TTL (`None`: not reached).
+    DestinationMoved {
+        /// Before.
+        from: Option<u8>,
+        /// Now.
+        to: Option<u8>,
+        /// The round.
+        round: u64,
+    },
+}
+
+/// The hops of one mtr run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    dst: IpAddr,
+    first_ttl: u8,
+    hops: Vec<Hop>,
+    destination_ttl: Option<u8>,
+    rounds: u64,
+}
+
+impl Hop {
+    fn new(ttl: u8) -> Self {
+        Self {
+            ttl,
+            stats: HopStats::default(),
+            flows: BTreeMap::new(),
+            addresses: Vec::new(),
+            mpls: Vec::new(),
+            annotation: None,
+            history: VecDeque::new(),
+            observations: VecDeque::new(),
+            verdict: HopVerdict::Unknown,
+            real_loss: None,
+        }
+    }
+
+    /// The address that answered most recently, if any.
+    pub fn latest_address(&self) -> Option<IpAddr> {
+        self.addresses
+            .iter()
+            .max_by_key(|s| s.last_round)
+            .map(|s| s.address)
+    }
+
+    fn record(&mut self, result: &ProbeResult) -> Option<IpAddr> {
+        let rtt = result.answer.as_ref().map(|a| a.rtt);
+        self.stats.record(rtt);
+        self.flows.entry(result.flow).or_default().record(rtt);
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history
+            .push_back(rtt.map_or(Slot::Lost, Slot::Answered));
+        if self.observations.len() == HISTORY {
+            self.observations.pop_front();
+        }
+        self.observations.push_back(Observation {
+            sent_at: result.sent_at,
+            answered: rtt.is_some(),
+        });
+        let answer = result.answer.as_ref()?;
+        self.annotation = answer.outcome.annotation();
+        for extension in &answer.extensions {
+            if let crate::trace::Extension::Mpls(stack) = extension {
+                if let Some(i) = self.mpls.iter().position(|s| s == stack) {
+                    let stack = self.mpls.remove(i);
+                    self.mpls.push(stack);
+                } else {
+                    self.mpls.push(stack.clone());
+                }
+            }
+        }
+        if let Some(seen) = self.addresses.iter_mut().find(|s| s.address == answer.from) {
+            seen.count += 1;
+            seen.last_round = seen.last_round.max(result.round);
+            return None;
+        }
+        let first = self.addresses.is_empty();
+        self.addresses.push(Seen {
+            address: answer.from,
+            count: 1,
+            last_round: result.round,
+        });
+        (!first).then_some(answer.from)
+    }
+}
+
+impl Path {
+    /// An empty path to `dst` whose first hop is `first_ttl`.
+    pub fn new(dst: IpAddr, first_ttl: u8) -> Self {
+        Self {
+            dst,
+            first_ttl: first_ttl.max(1),
+            hops: Vec::new(),
+            destination_ttl: None,
+            rounds: 0,
+        }
+    }
+
+    /// The destination.
+    pub fn destination(&self) -> IpAddr {
+        self.dst
+    }
+
+    /// The TTL at which the destination (or a final error) answers now.
+    pub fn destination_ttl(&self) -> Option<u8> {
+        self.destination_ttl
+    }
+
+    /// Rounds begun so far (the highest round seen plus one).
+    pub fn rounds(&self) -> u64 {
+        self.rounds
+    }
+
+    /// The hops shown: from the first TTL up to the end of the path (the
+    /// destination's TTL when reached, else the last hop that answered,
+    /// else every hop probed).
+    pub fn hops(&self) -> &[Hop] {
+        let end = match self.destination_ttl {
+            Some(ttl) => usize::from(ttl - self.first_ttl) + 1,
+            None => self
+                .hops
+                .iter()
+                .rposition(|h| !h.addresses.is_empty())
+                .map_or(self.hops.len(), |i| i + 1),
+        };
+        &self.hops[..end.min(self.hops.len())]
+    }
+
+    /// Forgets every result (mtr's `r`), keeping the destination's TTL.
+    pub fn reset(&mut self) {
+        self.hops.clear();
+        self.rounds = 0;
+    }
+
+    /// Adds one resolved probe; the events it causes.
+    pub fn record(&mut self, result: &ProbeResult) -> Vec<PathEvent> {
+        let mut events = Vec::new();
+        if result.ttl < self.first_ttl {
+            return events;
+        }
+        // Probes past the end of the path are not loss: the destination
+        // answers them at its own TTL, or they were sent before the path
+        // got shorter.
+        let final_answer = result
+            .answer
+            .as_ref()
+            .is_some_and(|a| a.outcome.is_final());
+        if let Some(end) = self.destination_ttl {
+            if result.ttl > end && (final_answer || result.answer.is_none()) {
+                return events;
+            }
+        }
+        self.rounds = self.rounds.max(result.round + 1);
+        let index = usize::from(result.ttl - self.first_ttl);
+        while self.hops.len() <= index {
+            let ttl = self.first_ttl + u8::try_from(self.hops.len()).unwrap_or(u8::MAX);
+            self.hops.push(Hop::new(ttl));
+        }
+        if let Some(address) = self.hops[index].record(result) {
+            events.push(PathEvent::NewAddress {
+                ttl: result.ttl,
+                address,
+                round: result.round,
+            });
+        }
+        let moved = match (final_answer, self.destination_ttl) {
+            (true, Some(end)) if result.ttl < end => Some(result.ttl),
+            (true, None) => Some(result.ttl),
+            // A router answers where the destination did: the path grew.
+            (false, Some(end)) if result.ttl == end && result.answer.is_some() => None,
+            _ => return events,
+        };
+        events.push(PathEvent::DestinationMoved {
+            from: self.destination_ttl,
+            to: moved,
+            round: result.round,
+        });
+        self.destination_ttl = moved;
+        if let Some(end) = moved {
+            self.hops.truncate(usize::from(end - self.first_ttl) + 1);
+        }
+        events
+    }
+
+    /// Works out every shown hop's verdict and real loss
+    /// ([`crate::mtr::loss::assess`]).
+    pub fn assess(&mut self) {
+        let shown = self.hops().len();
+        for hop in &mut self.hops {
+            hop.observations.make_contiguous();
+        }
+        let verdicts = {
+            let inputs: Vec<_> = self.hops[..shown]
+                .iter()
+                .map(|h| crate::mtr::loss::HopLoss {
+                    sent: h.stats.sent(),
+                    received: h.stats.received(),
+                    observations: h.observations.as_slices().0,
+                })
+                .collect();
+            crate::mtr::loss::assess(&inputs)
+        };
+        let losses: Vec<Option<f64>> = self.hops[..shown]
+            .iter()
+            .map(|h| (h.stats.received() > 0).then(|| h.stats.loss_percent()))
+            .collect();
+        let real = crate::mtr::loss::persistent_loss(&losses);
+        for ((hop, verdict), real) in self.hops.iter_mut().zip(verdicts).zip(real) {
+            hop.verdict = verdict;
+            hop.real_loss = real;
+        }
+    }
+}
+
