@@ -39,6 +39,13 @@ pub fn seconds(option: &str, value: &str) -> Result<f64> {
         .ok_or_else(|| anyhow::anyhow!("{option} {value:?}: not a number of seconds (e.g. 5.0)"))
 }
 
+/// A TOS byte, decimal or 0x hex.
+pub fn tos(option: &str, value: &str) -> Result<u8> {
+    values::tos(value).map_err(|_| {
+        anyhow::anyhow!("{option} {value}: not a TOS byte (0 to 255, or 0x00 to 0xff)")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

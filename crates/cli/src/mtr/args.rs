@@ -39,10 +39,20 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "2")]
     pub timeout: String,
     /// The TTL to start at.
-    #[arg(short = 'f', long = "first-ttl", value_name = "NUMBER", default_value = "1")]
+    #[arg(
+        short = 'f',
+        long = "first-ttl",
+        value_name = "NUMBER",
+        default_value = "1"
+    )]
     pub first_ttl: String,
     /// The highest TTL probed.
-    #[arg(short = 'm', long = "max-ttl", value_name = "NUMBER", default_value = "30")]
+    #[arg(
+        short = 'm',
+        long = "max-ttl",
+        value_name = "NUMBER",
+        default_value = "30"
+    )]
     pub max_ttl: String,
     /// Numeric output: no reverse lookups.
     #[arg(short = 'n', long = "no-dns")]

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-pub use crate::args::named::{integer, port, small};
 use crate::args::named::seconds;
-use crate::args::values;
+pub use crate::args::named::{integer, port, small, tos};
+
 use icmpkit_proto::trace::{Confidence, Method, Wait};
 
 /// Arguments of `icmpkit trace`.
@@ -148,12 +148,6 @@ pub fn confidence(value: &str) -> Result<Confidence> {
     }
 }
 
-/// A TOS byte, decimal or 0x hex.
-pub fn tos(value: &str) -> Result<u8> {
-    values::tos(value)
-        .map_err(|_| anyhow::anyhow!("-t {value}: not a TOS byte (0 to 255, or 0x00 to 0xff)"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +171,7 @@ mod tests {
         assert_eq!(sendwait("50").unwrap(), Duration::from_millis(50));
         assert_eq!(confidence("99").unwrap(), Confidence::P99);
         assert!(confidence("90").is_err());
-        assert_eq!(tos("0x10").unwrap(), 16);
-        assert!(tos("300").is_err());
+        assert_eq!(tos("-t", "0x10").unwrap(), 16);
+        assert!(tos("-t", "300").is_err());
     }
 }

@@ -86,7 +86,7 @@ impl Plan {
         let in_flight = usize::try_from(args::integer("-N", &a.in_flight, 1, 1024)?)?;
         let wait = args::wait(&a.wait)?;
         let sendwait = args::sendwait(&a.sendwait)?;
-        let tos = a.tos.as_deref().map(args::tos).transpose()?;
+        let tos = a.tos.as_deref().map(|t| args::tos("-t", t)).transpose()?;
         let flow = u16::try_from(args::integer(
             "--flow",
             &a.flow,
