@@ -13,10 +13,10 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Result, bail};
-use icmpkit_driver::real::RealTransport;
+use anyhow::{Context, Result, bail};
+use icmpkit_driver::real::{RealTransport, SocketPlan};
 use icmpkit_driver::{Signals, Transport, drive};
-use icmpkit_proto::machine::Machine;
+use icmpkit_proto::machine::{Machine, version_of};
 use icmpkit_proto::mtr::{Mtr, MtrConfig, MtrProgress, Path, ProbeResult};
 use icmpkit_proto::trace::{
     MAX_FLOWS, Method, Prober, ProberConfig, TraceFailure, Tracer, TracerEvent, ip_header_len,
@@ -65,6 +65,9 @@ struct Plan {
     key: u16,
     /// Probe size, IP header included.
     packet_len: usize,
+    /// ICMP probes on a ping socket: `key` is its identifier and routers'
+    /// errors come from its error queue.
+    ping_socket: bool,
 }
 
 /// mtr's report default: 10 rounds.
@@ -161,6 +164,7 @@ impl Plan {
             sport,
             key,
             packet_len,
+            ping_socket: false,
         })
     }
 
@@ -178,7 +182,44 @@ impl Plan {
     }
 
     fn tracer(&self) -> Result<Tracer<Mtr>> {
-        Ok(Tracer::new(self.prober()?, Mtr::new(self.config)))
+        let tracer = Tracer::new(self.prober()?, Mtr::new(self.config));
+        Ok(if self.ping_socket {
+            tracer.with_queued_errors()
+        } else {
+            tracer
+        })
+    }
+
+    fn sockets(&self, ping_socket: bool) -> SocketPlan {
+        probe_sockets(&ProbeSockets {
+            method: self.method,
+            src: self.src,
+            dst: self.dst,
+            interface: self.interface.clone(),
+            tos: self.tos,
+            dont_fragment: false,
+            ping_socket,
+        })
+    }
+
+    /// Opens raw sockets, or for ICMP probes without `CAP_NET_RAW` a ping
+    /// socket (then `key` becomes its identifier).
+    fn open(&mut self) -> Result<RealTransport> {
+        let raw_error = match RealTransport::open(&self.sockets(false)) {
+            Ok(transport) => return Ok(transport),
+            Err(e) if self.method == Method::Icmp => e,
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context("UDP and TCP probes need raw sockets (CAP_NET_RAW)"));
+            }
+        };
+        let transport = RealTransport::open(&self.sockets(true))
+            .map_err(|e| anyhow::anyhow!("no raw socket ({raw_error}) and no ping socket ({e})"))?;
+        self.key = transport
+            .dgram_ident(version_of(self.dst))
+            .context("the ping socket has no identifier")?;
+        self.ping_socket = true;
+        Ok(transport)
     }
 }
 
@@ -231,18 +272,11 @@ fn run_over<T: Transport + ?Sized>(
 
 /// Runs `icmpkit mtr`.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let plan = Plan::from_args(args, io::stdout().is_terminal())?;
+    let mut plan = Plan::from_args(args, io::stdout().is_terminal())?;
     // A probe the options cannot make fails before any socket opens.
     plan.prober()?;
     // Opening drops CAP_NET_RAW for good, before any thread starts.
-    let mut transport = RealTransport::open(&probe_sockets(&ProbeSockets {
-        method: plan.method,
-        src: plan.src,
-        dst: plan.dst,
-        interface: plan.interface.clone(),
-        tos: plan.tos,
-        dont_fragment: false,
-    }))?;
+    let mut transport = plan.open()?;
     let signals = Signals::install()?;
     let started = SystemTime::now();
     let ran = run_over(&plan, &mut transport, &signals, |_, _| Ok(()))?;

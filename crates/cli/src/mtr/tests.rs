@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use clap::Parser;
-use icmpkit_driver::sim::{Balance, Host, Link, Network, Route, Router};
+use icmpkit_driver::sim::{Balance, Builder, ErrorDelivery, Host, Link, Network, Route, Router};
 
 use super::*;
 
@@ -40,7 +40,11 @@ fn plan(options: &str) -> Plan {
 /// 10.0.0.1 -> r1 -> r2 -> r3 -> r4 -> 192.0.2.9, links of 1 ms; `r2`
 /// is the second router and `last` the link from r4 to the host.
 fn chain(r2: Router, r3_out: Link) -> Network {
-    let mut net = Network::builder().local(LOCAL).seed(7);
+    chain_on(Network::builder().local(LOCAL).seed(7), r2, r3_out)
+}
+
+/// [`chain`] from `net`, a builder with its own settings.
+fn chain_on(mut net: Builder, r2: Router, r3_out: Link) -> Network {
     let r1 = net.router(Router::new(r(1)));
     let r2 = net.router(r2);
     let r3 = net.router(Router::new(r(3)));
@@ -157,4 +161,38 @@ fn an_ecmp_fork_shows_both_branches_under_their_hop() {
     assert_eq!(seen.iter().map(|s| s.1).sum::<u64>(), 16);
     // One flow takes one branch every time it comes round.
     assert!(seen.iter().all(|s| s.1 % 2 == 0), "{seen:?}");
+}
+
+#[test]
+fn without_raw_sockets_errors_come_from_the_ping_sockets_queue() {
+    // A ping socket bound to identifier 0x4321: the kernel writes it into
+    // every Echo Request, and routers' Time Exceeded come only from the
+    // socket's error queue.
+    let net = Network::builder()
+        .local(LOCAL)
+        .seed(7)
+        .ping_socket(0x4321)
+        .errors(ErrorDelivery::Queued);
+    let mut plan = plan("-c 3");
+    plan.key = 0x4321;
+    plan.ping_socket = true;
+    let ran = run(&plan, chain_on(net, Router::new(r(2)), Link::ms(1)));
+    assert_eq!(
+        counts(&ran.path),
+        (1..=5).map(|ttl| (ttl, 3, 3)).collect::<Vec<_>>()
+    );
+    assert_eq!(ran.path.hops()[1].latest_address(), Some(r(2).into()));
+}
+
+#[test]
+fn an_error_read_twice_on_a_raw_socket_counts_once() {
+    let net = Network::builder()
+        .local(LOCAL)
+        .seed(7)
+        .errors(ErrorDelivery::Both);
+    let ran = run(&plan("-c 3"), chain_on(net, Router::new(r(2)), Link::ms(1)));
+    assert_eq!(
+        counts(&ran.path),
+        (1..=5).map(|ttl| (ttl, 3, 3)).collect::<Vec<_>>()
+    );
 }

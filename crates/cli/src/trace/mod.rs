@@ -184,6 +184,7 @@ impl Plan {
             interface: self.interface.clone(),
             tos: self.tos,
             dont_fragment: df,
+            ping_socket: false,
         })
     }
 
@@ -263,6 +264,9 @@ pub(crate) struct ProbeSockets {
     /// Don't Fragment (a too-big probe's MTU is queued), else probes
     /// fragment.
     pub dont_fragment: bool,
+    /// ICMP probes on a ping socket (no `CAP_NET_RAW`), routers' errors
+    /// read from its error queue; else raw sockets.
+    pub ping_socket: bool,
 }
 
 /// The sockets of trace probes (`icmpkit trace`, `icmpkit mtr`). ICMP
@@ -290,6 +294,13 @@ pub(crate) fn probe_sockets(p: &ProbeSockets) -> SocketPlan {
         ..receiving.clone()
     };
     let family = match p.method {
+        Method::Icmp if p.ping_socket => FamilyPlan::icmp(IcmpPlan::new(
+            SocketChoice::Dgram,
+            SocketOptions {
+                recv_errors: true,
+                ..sending
+            },
+        )),
         Method::Icmp => FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, sending)),
         Method::Udp => FamilyPlan {
             icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),

@@ -9,7 +9,6 @@ use icmpkit_wire::extension::MplsLabel;
 use crate::mtr::ProbeResult;
 use crate::mtr::loss::{HopVerdict, Observation};
 use crate::mtr::stats::HopStats;
-use crate::trace::Outcome;
 
 /// Rounds kept per hop for the strip of a live view and the loss fit.
 pub const HISTORY: usize = 256;

@@ -5,7 +5,7 @@ use icmpkit_wire::extension::MplsLabel;
 
 use super::*;
 use crate::trace::testing::{answer, hop, reached, v4};
-use crate::trace::{Answer, Extension};
+use crate::trace::{Answer, Extension, Outcome};
 
 fn result(round: u64, ttl: u8, answer: Option<Answer>) -> ProbeResult {
     ProbeResult {
