@@ -241,21 +241,17 @@ fn failed(failure: Option<TraceFailure>) -> Result<()> {
 }
 
 /// Drives `plan`'s run over `transport` to its end, handing each probe
-/// result to `on_probe` after it is added to the path.
-fn run_over<T: Transport + ?Sized>(
+/// result to `on_probe` as it is resolved.
+fn drive_plan<T: Transport + ?Sized>(
     plan: &Plan,
     transport: &mut T,
     signals: &Signals,
-    mut on_probe: impl FnMut(&Path, &ProbeResult) -> io::Result<()>,
-) -> Result<Ran> {
+    mut on_probe: impl FnMut(ProbeResult) -> io::Result<()>,
+) -> Result<Exit> {
     let mut tracer = plan.tracer()?;
-    let mut path = Path::new(plan.dst, plan.config.first_ttl);
     let mut failure = None;
     let verdict = drive(&mut tracer, transport, signals, |_, event| match event {
-        TracerEvent::Progress(MtrProgress::Probe(result)) => {
-            path.record(&result);
-            on_probe(&path, &result)
-        }
+        TracerEvent::Progress(MtrProgress::Probe(result)) => on_probe(result),
         TracerEvent::Failed(f) => {
             failure = Some(f);
             Ok(())
@@ -263,11 +259,24 @@ fn run_over<T: Transport + ?Sized>(
         TracerEvent::Finished(_) => Ok(()),
     })?;
     failed(failure)?;
+    Ok(Exit::from(verdict))
+}
+
+/// [`drive_plan`], the results added up in a [`Path`] (assessed at the
+/// end); `on_probe` sees each result after it is added.
+fn run_over<T: Transport + ?Sized>(
+    plan: &Plan,
+    transport: &mut T,
+    signals: &Signals,
+    mut on_probe: impl FnMut(&Path, &ProbeResult) -> io::Result<()>,
+) -> Result<Ran> {
+    let mut path = Path::new(plan.dst, plan.config.first_ttl);
+    let exit = drive_plan(plan, transport, signals, |result| {
+        path.record(&result);
+        on_probe(&path, &result)
+    })?;
     path.assess();
-    Ok(Ran {
-        path,
-        exit: Exit::from(verdict),
-    })
+    Ok(Ran { path, exit })
 }
 
 /// Runs `icmpkit mtr`.
