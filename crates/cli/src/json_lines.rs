@@ -158,7 +158,7 @@ impl<W: Write> JsonLines<W> {
 /// Seconds since the Unix epoch with microseconds (an f64 holds them
 /// exactly for the next few centuries).
 #[allow(clippy::cast_precision_loss)]
-fn unix_seconds(at: SystemTime) -> f64 {
+pub(crate) fn unix_seconds(at: SystemTime) -> f64 {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
     (since.as_micros() as f64) / 1_000_000.0
 }

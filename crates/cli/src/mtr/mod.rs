@@ -7,6 +7,8 @@
 
 mod args;
 mod columns;
+#[allow(dead_code, unused_imports)] // Until the run loop calls it.
+mod report;
 
 use std::io::{self, IsTerminal};
 use std::net::IpAddr;

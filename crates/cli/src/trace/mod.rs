@@ -10,7 +10,7 @@ mod args;
 mod classic;
 mod mda;
 mod pmtu;
-mod render;
+pub(crate) mod render;
 
 use std::io;
 use std::net::IpAddr;

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use icmpkit_proto::trace::{Answer, Extension, Rewrites};
-use icmpkit_wire::extension::InterfaceRole;
+use icmpkit_wire::extension::{InterfaceRole, MplsLabel};
 use serde_json::{Value, json};
 
 use crate::json_lines::JsonLines;
@@ -136,15 +136,18 @@ pub fn rewrite_line(rewrites: &Rewrites, sent_from: IpAddr) -> Option<String> {
     ))
 }
 
+/// An MPLS label stack as JSON: `[{"label", "tc", "s", "ttl"}, ...]`.
+pub fn mpls_json(labels: &[MplsLabel]) -> Value {
+    labels
+        .iter()
+        .map(|l| json!({"label": l.label, "tc": l.tc, "s": l.bottom_of_stack, "ttl": l.ttl}))
+        .collect()
+}
+
 /// An extension object as JSON.
 pub fn extension_json(extension: &Extension) -> Value {
     match extension {
-        Extension::Mpls(labels) => json!({
-            "type": "mpls",
-            "labels": labels.iter().map(|l| json!({
-                "label": l.label, "tc": l.tc, "s": l.bottom_of_stack, "ttl": l.ttl,
-            })).collect::<Vec<_>>(),
-        }),
+        Extension::Mpls(labels) => json!({"type": "mpls", "labels": mpls_json(labels)}),
         Extension::Interface {
             role,
             ifindex,

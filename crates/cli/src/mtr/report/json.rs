@@ -1,0 +1,135 @@
+//! `--json` and `--json-probes`: typed records, written through
+//! [`crate::json_lines::JsonLines`] (which puts `type` and `timestamp`
+//! first). Their schema is in `crate::json_lines`, section `mtr`.
+
+use std::net::IpAddr;
+use std::time::{Instant, SystemTime};
+
+use icmpkit_net::Clocks;
+use icmpkit_proto::mtr::loss::HopVerdict;
+use icmpkit_proto::mtr::{Figure, Hop, Path, ProbeResult};
+use icmpkit_proto::trace::Outcome;
+use serde_json::{Map, Value, json};
+
+use super::Header;
+use super::time::rfc3339;
+use crate::json_lines::unix_seconds;
+use crate::trace::render::{mpls_json, ms_json};
+
+/// The version of the `report` record's layout, raised when a key changes
+/// meaning or goes away (new keys do not raise it).
+pub const SCHEMA: u32 = 1;
+
+/// The figures of a hop, by their JSON keys.
+const FIGURES: [(&str, Figure); 10] = [
+    ("last_ms", Figure::Last),
+    ("avg_ms", Figure::Avg),
+    ("best_ms", Figure::Best),
+    ("worst_ms", Figure::Worst),
+    ("stdev_ms", Figure::StDev),
+    ("gmean_ms", Figure::Gmean),
+    ("jitter_ms", Figure::Jitter),
+    ("javg_ms", Figure::Javg),
+    ("jmax_ms", Figure::Jmax),
+    ("jint_ms", Figure::Jint),
+];
+
+/// The fields of the `report` record: the whole path (emit it as
+/// `lines.emit("report", report_json(..))`).
+pub fn report_json(
+    header: &Header,
+    path: &Path,
+    name: &mut dyn FnMut(IpAddr) -> Option<String>,
+) -> Value {
+    let hops: Vec<Value> = path.hops().iter().map(|h| hop_json(h, name)).collect();
+    json!({
+        "schema": SCHEMA,
+        "target": header.target,
+        "address": path.destination().to_string(),
+        "source": header.source.to_string(),
+        "local_host": header.local_host,
+        "started": rfc3339(header.started, header.utc_offset),
+        "rounds": path.rounds(),
+        "destination_ttl": path.destination_ttl(),
+        "hops": hops,
+    })
+}
+
+fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value {
+    let s = &hop.stats;
+    let mut fields = Map::new();
+    fields.insert("ttl".into(), hop.ttl.into());
+    let addresses: Vec<Value> = hop
+        .addresses
+        .iter()
+        .map(|seen| {
+            json!({
+                "from": seen.address.to_string(),
+                "name": name(seen.address),
+                "count": seen.count,
+            })
+        })
+        .collect();
+    fields.insert("addresses".into(), addresses.into());
+    fields.insert("sent".into(), s.sent().into());
+    fields.insert("received".into(), s.received().into());
+    let loss = (s.sent() > 0).then(|| s.loss_percent());
+    fields.insert("loss_percent".into(), loss.into());
+    fields.insert("real_loss_percent".into(), hop.real_loss.into());
+    for (key, figure) in FIGURES {
+        fields.insert(key.into(), s.figure(figure).into());
+    }
+    let mpls: Vec<Value> = hop.mpls.iter().map(|stack| mpls_json(stack)).collect();
+    fields.insert("mpls".into(), mpls.into());
+    fields.insert("verdict".into(), verdict_json(&hop.verdict));
+    fields.insert("annotation".into(), hop.annotation.clone().into());
+    Value::Object(fields)
+}
+
+/// A hop's verdict; `null` while there is none ([`HopVerdict::Unknown`]).
+fn verdict_json(verdict: &HopVerdict) -> Value {
+    let (kind, bucket) = match verdict {
+        HopVerdict::Unknown => return Value::Null,
+        HopVerdict::Clean => ("clean", None),
+        HopVerdict::Silent => ("silent", None),
+        HopVerdict::RateLimited { bucket, .. } => ("rate_limited", Some(bucket)),
+        HopVerdict::ForwardLoss { .. } => ("forward_loss", None),
+    };
+    json!({
+        "kind": kind,
+        "line": verdict.line(),
+        "burst": bucket.map(|b| b.burst),
+        "per_second": bucket.map(|b| b.per_second),
+    })
+}
+
+/// The wall time of `at`, by the pair of clock reads `clocks`.
+fn wall_time(at: Instant, clocks: &Clocks) -> SystemTime {
+    let wall = if at >= clocks.now {
+        clocks.wall.checked_add(at - clocks.now)
+    } else {
+        clocks.wall.checked_sub(clocks.now - at)
+    };
+    wall.unwrap_or(clocks.wall)
+}
+
+/// The fields of a `probe` record: one resolved probe (emit it as
+/// `lines.emit("probe", probe_json(..))`). `clocks`, read once at the
+/// start, turns its send time into wall time.
+pub fn probe_json(result: &ProbeResult, clocks: &Clocks) -> Value {
+    let answer = result.answer.as_ref();
+    json!({
+        "round": result.round,
+        "ttl": result.ttl,
+        "flow": result.flow,
+        "sent_at": unix_seconds(wall_time(result.sent_at, clocks)),
+        "rtt_ms": answer.map(|a| ms_json(a.rtt)),
+        "from": answer.map(|a| a.from.to_string()),
+        "outcome": answer.map(|a| match a.outcome {
+            Outcome::Hop => "hop",
+            Outcome::Reached => "reached",
+            Outcome::Unreachable { .. } => "unreachable",
+        }),
+        "annotation": answer.and_then(|a| a.outcome.annotation()),
+    })
+}

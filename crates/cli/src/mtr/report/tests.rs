@@ -1,0 +1,363 @@
+//! The report, CSV and JSON of paths built from probe results. The
+//! expected text of the report follows mtr 0.95's `printf`s (checked with
+//! a Python model of them and against `mtr -r` on loopback).
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use icmpkit_net::Clocks;
+use icmpkit_proto::mtr::{Path, ProbeResult};
+use icmpkit_proto::trace::{Answer, Extension, Outcome, Rewrites};
+use icmpkit_wire::IpVersion;
+use icmpkit_wire::extension::MplsLabel;
+use serde_json::json;
+
+use super::*;
+use crate::mtr::columns::{self, Column};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("an address")
+}
+
+fn answer(from: &str, micros: u64, outcome: Outcome) -> Answer {
+    Answer {
+        from: ip(from),
+        rtt: Duration::from_micros(micros),
+        outcome,
+        reply_ttl: Some(60),
+        quoted_ttl: None,
+        rewrites: Rewrites::default(),
+        extensions: Vec::new(),
+    }
+}
+
+/// Feeds `path` round after round from `first`: `rounds[r][i]` is the
+/// answer to the probe of round `first + r` at TTL `i + 1` (`None`:
+/// lost), each round sent 1 s after the one before.
+fn feed(path: &mut Path, t0: Instant, first: u64, rounds: &[Vec<Option<Answer>>]) {
+    for (round, answers) in (first..).zip(rounds) {
+        for (ttl, answer) in (1u8..).zip(answers) {
+            path.record(&ProbeResult {
+                round,
+                ttl,
+                flow: 0,
+                sent_at: t0 + Duration::from_secs(round) + Duration::from_millis(u64::from(ttl)),
+                answer: answer.clone(),
+            });
+        }
+    }
+}
+
+fn hop(from: &str, micros: u64) -> Answer {
+    answer(from, micros, Outcome::Hop)
+}
+
+fn reached(from: &str, micros: u64) -> Answer {
+    answer(from, micros, Outcome::Reached)
+}
+
+/// 10.0.0.254, a silent hop, then 203.0.113.7 that misses one of four.
+fn three_hops() -> Path {
+    let mut path = Path::new(ip("203.0.113.7"), 1);
+    let d = "203.0.113.7";
+    let r = "10.0.0.254";
+    feed(
+        &mut path,
+        Instant::now(),
+        0,
+        &[
+            vec![Some(hop(r, 1000)), None, Some(reached(d, 5000))],
+            vec![Some(hop(r, 1200)), None, None],
+            vec![Some(hop(r, 800)), None, Some(reached(d, 5500))],
+            vec![Some(hop(r, 1000)), None, Some(reached(d, 4500))],
+        ],
+    );
+    path
+}
+
+/// Hop 1 answered by two routers (edge-a.example.net last), hop 2 the
+/// destination with a long name.
+fn two_routers() -> Path {
+    let mut path = Path::new(ip("198.51.100.20"), 1);
+    let d = "198.51.100.20";
+    feed(
+        &mut path,
+        Instant::now(),
+        0,
+        &[
+            vec![Some(hop("10.0.1.1", 1000)), Some(reached(d, 3000))],
+            vec![Some(hop("10.0.2.1", 2000)), Some(reached(d, 3000))],
+            vec![Some(hop("10.0.1.1", 1500)), Some(reached(d, 3000))],
+        ],
+    );
+    path
+}
+
+fn names(address: IpAddr) -> Option<String> {
+    match address.to_string().as_str() {
+        "10.0.1.1" => Some("edge-a.example.net".into()),
+        "198.51.100.20" => Some("a-rather-long-destination-name.example.org".into()),
+        _ => None,
+    }
+}
+
+fn header() -> Header {
+    Header {
+        local_host: "vm".into(),
+        target: "example.net".into(),
+        source: ip("10.0.0.1"),
+        started: UNIX_EPOCH + Duration::from_secs(1_796_393_084),
+        utc_offset: 3600,
+    }
+}
+
+fn layout(wide: bool) -> Layout<'static> {
+    Layout {
+        columns: &columns::DEFAULT,
+        wide,
+        show_ips: false,
+    }
+}
+
+fn table(
+    path: &Path,
+    layout: &Layout<'_>,
+    name: &mut dyn FnMut(IpAddr) -> Option<String>,
+) -> String {
+    let mut out = Vec::new();
+    write_table(&mut out, &header(), path, layout, name).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn numeric(_: IpAddr) -> Option<String> {
+    None
+}
+
+#[test]
+fn the_start_line_is_mtrs_in_local_time() {
+    let mut out = Vec::new();
+    write_start(&mut out, &header()).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "Start: 2026-12-04T15:04:44+0100\n"
+    );
+}
+
+#[test]
+fn the_report_is_mtrs_table() {
+    assert_eq!(
+        table(&three_hops(), &layout(false), &mut numeric),
+        "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- 10.0.0.254                 0.0%     4    1.0   1.0   0.8   1.2   0.2
+  2.|-- ???                       100.0     4    0.0   0.0   0.0   0.0   0.0
+  3.|-- 203.0.113.7               25.0%     4    4.5   5.0   4.5   5.5   0.5
+"
+    );
+}
+
+#[test]
+fn names_are_cut_at_the_first_column_and_other_addresses_listed_under_the_hop() {
+    assert_eq!(
+        table(&two_routers(), &layout(false), &mut names),
+        "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- edge-a.example.net         0.0%     3    1.5   1.5   1.0   2.0   0.5
+        10.0.2.1                         
+  2.|-- a-rather-long-destination  0.0%     3    3.0   3.0   3.0   3.0   0.0
+"
+    );
+}
+
+#[test]
+fn the_wide_report_keeps_names_whole_with_mtrs_offset_titles() {
+    assert_eq!(
+        table(&two_routers(), &layout(true), &mut names),
+        "\
+HOST: vm                                         Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- edge-a.example.net                          0.0%     3    1.5   1.5   1.0   2.0   0.5
+        10.0.2.1                                  
+  2.|-- a-rather-long-destination-name.example.org  0.0%     3    3.0   3.0   3.0   3.0   0.0
+"
+    );
+}
+
+#[test]
+fn show_ips_prints_name_and_address() {
+    let layout = Layout {
+        columns: &[Column::Received, Column::Drop],
+        wide: true,
+        show_ips: true,
+    };
+    assert_eq!(
+        table(&two_routers(), &layout, &mut names),
+        "\
+HOST: vm                                                         Rcv Drop
+  1.|-- edge-a.example.net (10.0.1.1)                                3    0
+        10.0.2.1                                                  
+  2.|-- a-rather-long-destination-name.example.org (198.51.100.20)     3    0
+"
+    );
+}
+
+fn csv(path: &Path, wide: bool) -> String {
+    let mut out = Vec::new();
+    write_csv(&mut out, &header(), path, &layout(wide), &mut names).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn the_csv_is_mtrs() {
+    let v = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        csv(&three_hops(), false),
+        format!(
+            "\
+Mtr_Version,Start_Time,Status,Host,Hop,Ip,Loss%,Snt, ,Last,Avg,Best,Wrst,StDev,
+icmpkit.{v},1796393084,OK,example.net,1,10.0.0.254,0.00,4,0,1.00,1.00,0.80,1.20,0.16
+icmpkit.{v},1796393084,OK,example.net,2,???,100.00,4,4,0.00,0.00,0.00,0.00,0.00
+icmpkit.{v},1796393084,OK,example.net,3,203.0.113.7,25.00,4,1,4.50,5.00,4.50,5.50,0.50
+"
+        )
+    );
+}
+
+#[test]
+fn the_wide_csv_has_a_row_per_address_of_a_hop() {
+    let v = env!("CARGO_PKG_VERSION");
+    let hops = format!(
+        "\
+icmpkit.{v},1796393084,OK,example.net,1,edge-a.example.net,0.00,3,0,1.50,1.50,1.00,2.00,0.50
+icmpkit.{v},1796393084,OK,example.net,1,10.0.2.1,0.00,3,0,1.50,1.50,1.00,2.00,0.50
+icmpkit.{v},1796393084,OK,example.net,2,a-rather-long-destination-name.example.org,\
+0.00,3,0,3.00,3.00,3.00,3.00,0.00
+"
+    );
+    let csv = csv(&two_routers(), true);
+    let (titles, rows) = csv.split_once('\n').unwrap();
+    assert!(titles.starts_with("Mtr_Version,"));
+    assert_eq!(rows, hops);
+}
+
+#[test]
+fn nothing_is_printed_for_a_path_without_hops() {
+    let path = Path::new(ip("203.0.113.7"), 1);
+    assert_eq!(csv(&path, false), "");
+    assert_eq!(
+        table(&path, &layout(false), &mut numeric),
+        "HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev\n"
+    );
+}
+
+#[test]
+fn the_json_report_has_typed_figures_and_null_before_any_answer() {
+    let mut path = three_hops();
+    let mpls = vec![MplsLabel {
+        label: 24_001,
+        tc: 0,
+        bottom_of_stack: true,
+        ttl: 1,
+    }];
+    let mut with_labels = answer("10.0.0.254", 1000, Outcome::Hop);
+    with_labels.extensions.push(Extension::Mpls(mpls));
+    let unreachable = Outcome::Unreachable {
+        version: IpVersion::V4,
+        msg_type: 3,
+        code: 1,
+        mtu: None,
+    };
+    feed(
+        &mut path,
+        Instant::now(),
+        4,
+        &[vec![
+            Some(with_labels),
+            None,
+            Some(answer("203.0.113.7", 5000, unreachable)),
+        ]],
+    );
+    let report = report_json(&header(), &path, &mut numeric);
+    let silent = json!({
+        "ttl": 2, "addresses": [], "sent": 5, "received": 0,
+        "loss_percent": 100.0, "real_loss_percent": null,
+        "last_ms": null, "avg_ms": null, "best_ms": null, "worst_ms": null,
+        "stdev_ms": null, "gmean_ms": null, "jitter_ms": null, "javg_ms": null,
+        "jmax_ms": null, "jint_ms": null,
+        "mpls": [], "verdict": null, "annotation": null,
+    });
+    let expected = json!({
+        "schema": 1,
+        "target": "example.net",
+        "address": "203.0.113.7",
+        "source": "10.0.0.1",
+        "local_host": "vm",
+        "started": "2026-12-04T15:04:44+01:00",
+        "rounds": 5,
+        "destination_ttl": 3,
+        "hops": [
+            {
+                "ttl": 1,
+                "addresses": [{"from": "10.0.0.254", "name": null, "count": 5}],
+                "sent": 5, "received": 5,
+                "loss_percent": 0.0, "real_loss_percent": null,
+                "last_ms": 1.0, "avg_ms": 1.0, "best_ms": 0.8, "worst_ms": 1.2,
+                "stdev_ms": 0.141, "gmean_ms": 0.991, "jitter_ms": 0.0, "javg_ms": 0.16,
+                "jmax_ms": 0.4, "jint_ms": 0.703,
+                "mpls": [[{"label": 24_001, "tc": 0, "s": true, "ttl": 1}]],
+                "verdict": null,
+                "annotation": null,
+            },
+            silent,
+            {
+                "ttl": 3,
+                "addresses": [{"from": "203.0.113.7", "name": null, "count": 4}],
+                "sent": 5, "received": 4,
+                "loss_percent": 20.0, "real_loss_percent": null,
+                "last_ms": 5.0, "avg_ms": 5.0, "best_ms": 4.5, "worst_ms": 5.5,
+                "stdev_ms": 0.408, "gmean_ms": 4.987, "jitter_ms": 0.5, "javg_ms": 0.5,
+                "jmax_ms": 1.0, "jint_ms": 1.877,
+                "mpls": [],
+                "verdict": null,
+                "annotation": "!H",
+            },
+        ],
+    });
+    assert_eq!(report.to_string(), expected.to_string());
+}
+
+#[test]
+fn a_probe_record_has_its_wall_time_and_answer() {
+    let t0 = Instant::now();
+    let clocks = Clocks {
+        now: t0 + Duration::from_secs(2),
+        wall: UNIX_EPOCH + Duration::from_secs(1_796_393_084),
+    };
+    let answered = ProbeResult {
+        round: 3,
+        ttl: 2,
+        flow: 0,
+        sent_at: t0 + Duration::from_micros(500_250),
+        answer: Some(answer("10.0.0.254", 1_234_567, Outcome::Hop)),
+    };
+    assert_eq!(
+        probe_json(&answered, &clocks).to_string(),
+        json!({
+            "round": 3, "ttl": 2, "flow": 0, "sent_at": 1_796_393_082.500_25,
+            "rtt_ms": 1234.567, "from": "10.0.0.254", "outcome": "hop", "annotation": null,
+        })
+        .to_string()
+    );
+    let lost = ProbeResult {
+        answer: None,
+        sent_at: clocks.now + Duration::from_secs(1),
+        ..answered
+    };
+    assert_eq!(
+        probe_json(&lost, &clocks).to_string(),
+        json!({
+            "round": 3, "ttl": 2, "flow": 0, "sent_at": 1_796_393_085.0,
+            "rtt_ms": null, "from": null, "outcome": null, "annotation": null,
+        })
+        .to_string()
+    );
+}
