@@ -92,6 +92,40 @@
 //!   `black_hole`), `mtu`, and `ttl`, `from` where known.
 //! - `summary` (`--pmtu`): `target`, `address`, `pmtu`,
 //!   `falls_before_ttl`, `reached`, `hops`, `probes_sent`.
+//!
+//! # `mtr`
+//!
+//! - `probe` (`--json-probes`, one per probe as it is resolved): `round`
+//!   (from 0), `ttl`, `flow` (0 with one flow), `sent_at` (when it left,
+//!   in seconds since the Unix epoch like `timestamp`), and its answer:
+//!   `rtt_ms`, `from`, `outcome` (`hop`: a router's Time Exceeded,
+//!   `reached`: the destination, `unreachable`: a final error), and
+//!   `annotation` (traceroute's `!H`, `!X`, ...); all four `null` when it
+//!   was lost.
+//! - `report` (`--json`, and at the end of `--json-probes`): the whole
+//!   path. `schema` (the version of this layout, now 1; raised only when a
+//!   key changes meaning or goes away), `target`, `address`, `source` (the
+//!   probes' source address), `local_host` (this machine's name),
+//!   `started` (RFC 3339 local time, to the second), `rounds` (begun),
+//!   `destination_ttl` (where the destination, or a final error, answers;
+//!   `null`: not reached), `hops`, one per TTL shown, each:
+//!   - `ttl`; `addresses`: every address that answered there, first seen
+//!     first, each `from`, `name`, `count` (its answers);
+//!   - mtr's figures: `sent`, `received`, `loss_percent` (`null` before a
+//!     probe is resolved), `last_ms`, `avg_ms`, `best_ms`, `worst_ms`,
+//!     `stdev_ms`, `gmean_ms`, `jitter_ms`, `javg_ms`, `jmax_ms`, `jint_ms`
+//!     (`null` before the first answer), computed as mtr does, to the
+//!     microsecond;
+//!   - `real_loss_percent`: the loss that persists to the end of the path
+//!     from here (`null` while not known);
+//!   - `mpls`: the distinct MPLS label stacks its answers carried, newest
+//!     last, each a list of `label`, `tc`, `s`, `ttl`;
+//!   - `verdict`: what its loss means, `null` while there is too little to
+//!     say, else `kind` (`clean`, `silent`, `rate_limited`,
+//!     `forward_loss`), `line` (the sentence the report prints, or
+//!     `null`), and for `rate_limited` the fitted bucket's `burst` and
+//!     `per_second` (else `null`);
+//!   - `annotation`: the latest final error's (`!H`, ...), or `null`.
 
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -192,8 +192,8 @@ fn show_ips_prints_name_and_address() {
     assert_eq!(
         table(&two_routers(), &layout, &mut names),
         "\
-HOST: vm                                                         Rcv Drop
-  1.|-- edge-a.example.net (10.0.1.1)                                3    0
+HOST: vm                                                           Rcv Drop
+  1.|-- edge-a.example.net (10.0.1.1)                                  3    0
         10.0.2.1                                                  
   2.|-- a-rather-long-destination-name.example.org (198.51.100.20)     3    0
 "
@@ -359,5 +359,95 @@ fn a_probe_record_has_its_wall_time_and_answer() {
             "rtt_ms": null, "from": null, "outcome": null, "annotation": null,
         })
         .to_string()
+    );
+}
+
+/// One hop, `localhost` (or `::1`), answering after each of `micros`.
+fn loopback(address: &str, micros: &[u64]) -> Path {
+    let mut path = Path::new(ip(address), 1);
+    let rounds: Vec<_> = micros
+        .iter()
+        .map(|&us| vec![Some(reached(address, us))])
+        .collect();
+    feed(&mut path, Instant::now(), 0, &rounds);
+    path
+}
+
+fn localhost(address: IpAddr) -> Option<String> {
+    (address == ip("127.0.0.1")).then(|| "localhost".to_owned())
+}
+
+/// The lines of `mtr -r -c 2`, `mtr -w -c 2` and `mtr -C -c 2` (0.95) to
+/// 127.0.0.1 and ::1 on a host named `vm`, after their `Start:` line,
+/// with RTTs that give the figures mtr showed.
+#[test]
+fn tables_match_mtr_on_loopback() {
+    assert_eq!(
+        table(
+            &loopback("127.0.0.1", &[600, 100]),
+            &layout(false),
+            &mut localhost
+        ),
+        "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- localhost                  0.0%     2    0.1   0.3   0.1   0.6   0.4
+"
+    );
+    assert_eq!(
+        table(
+            &loopback("::1", &[500, 100]),
+            &layout(false),
+            &mut localhost
+        ),
+        "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- ::1                        0.0%     2    0.1   0.3   0.1   0.5   0.3
+"
+    );
+    assert_eq!(
+        table(
+            &loopback("127.0.0.1", &[40, 60]),
+            &layout(true),
+            &mut localhost
+        ),
+        "\
+HOST: vm        Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- localhost  0.0%     2    0.1   0.1   0.0   0.1   0.0
+"
+    );
+    let every = Layout {
+        columns: &Column::parse_order("LDRSNBAWVGJMXI").unwrap(),
+        wide: false,
+        show_ips: false,
+    };
+    let mut out = Vec::new();
+    let path = loopback("127.0.0.1", &[100, 100]);
+    write_table(&mut out, &header(), &path, &every, &mut numeric).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "\
+HOST: vm                          Loss% Drop   Rcv   Snt  Last  Best   Avg  Wrst StDev Gmean Jttr Javg Jmax Jint
+  1.|-- 127.0.0.1                  0.0%    0     2     2   0.1   0.1   0.1   0.1   0.0   0.1  0.0  0.0  0.0  0.0
+"
+    );
+}
+
+#[test]
+fn the_csv_matches_mtr_on_loopback() {
+    let mut out = Vec::new();
+    let header = Header {
+        target: "127.0.0.1".into(),
+        started: UNIX_EPOCH + Duration::from_secs(1_796_393_106),
+        ..header()
+    };
+    let path = loopback("127.0.0.1", &[48, 60]);
+    write_csv(&mut out, &header, &path, &layout(false), &mut localhost).unwrap();
+    let mtr = "\
+Mtr_Version,Start_Time,Status,Host,Hop,Ip,Loss%,Snt, ,Last,Avg,Best,Wrst,StDev,
+MTR.0.95,1796393106,OK,127.0.0.1,1,localhost,0.00,2,0,0.06,0.05,0.05,0.06,0.01
+";
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        mtr.replace("MTR.0.95", concat!("icmpkit.", env!("CARGO_PKG_VERSION")))
     );
 }
