@@ -22,5 +22,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(message) = &d.message {
         let _ = message.error_body();
     }
-    let _ = icmpkit_wire::meaning::summary(d.version, d.msg_type().unwrap_or(0), d.code().unwrap_or(0));
+    let _ =
+        icmpkit_wire::meaning::summary(d.version, d.msg_type().unwrap_or(0), d.code().unwrap_or(0));
 });

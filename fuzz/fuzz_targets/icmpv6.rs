@@ -58,6 +58,10 @@ fuzz_target!(|data: &[u8]| {
         // quote, past byte 128, holds a well-formed extension structure
         // reads as the pre-RFC 4884 layout. Anything else is a bug.
         let layout = icmpkit_wire::extension::split(&out[8..], 0, 8).map(|m| m.layout);
-        assert_eq!(layout, Ok(icmpkit_wire::extension::Layout::Compat128), "{repr:?} != {reparsed:?}");
+        assert_eq!(
+            layout,
+            Ok(icmpkit_wire::extension::Layout::Compat128),
+            "{repr:?} != {reparsed:?}"
+        );
     }
 });

@@ -1,6 +1,7 @@
 //! Every protocol machine driven by fuzz bytes: the first byte picks a
 //! machine (ping v4/v6, several-target ping, PROBE, sweep, classic trace
-//! over ICMP/UDP/TCP, MDA, PMTU) and a small configuration; the rest is a
+//! over ICMP/UDP/TCP, MDA, PMTU, mtr rounds) and a small configuration;
+//! or the mtr path view fed made-up probe results; the rest is a
 //! sequence of steps: datagrams and queued socket errors (made up, or built
 //! from what the machine sent so they match), refused sends, time passing,
 //! signals, and the driver's calls in between. Never a panic, whatever the
@@ -16,14 +17,15 @@ use icmpkit_proto::extended_echo::{ExtendedEcho, ExtendedEchoConfig, InterfaceQu
 use icmpkit_proto::machine::{
     Channel, Datagram, ErrorSource, Input, Machine, SendFailure, Signal, SocketError, Transmit,
 };
+use icmpkit_proto::mtr::{Figure, Mtr, MtrConfig, Path, ProbeResult};
 use icmpkit_proto::multi::{MultiConfig, MultiPing, MultiPingConfig};
 use icmpkit_proto::ping::{Ping, PingConfig, PingOptions};
 use icmpkit_proto::sweep::{
     Rate, Sweep, SweepConfig, SweepMachine, TargetSpace, TargetSpaceBuilder,
 };
 use icmpkit_proto::trace::{
-    Confidence, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig, Strategy, Trace,
-    TraceConfig, Tracer, Wait,
+    Answer, Confidence, Mda, MdaConfig, Method, Outcome, Pmtu, PmtuConfig, Prober, ProberConfig,
+    Rewrites, Strategy, Trace, TraceConfig, Tracer, Wait,
 };
 use icmpkit_wire::checksum;
 use libfuzzer_sys::fuzz_target;
@@ -602,11 +604,7 @@ fn drive<M: Machine<Event: Debug>>(mut m: M, t0: Instant, b: &mut Bytes) {
             9 => run.icmp_error(&mut m, b),
             10 => run.socket_error_about(&mut m, b),
             _ => {
-                let signal = if b.bool() {
-                    Signal::Stop
-                } else {
-                    Signal::Status
-                };
+                let signal = b.pick(&[Signal::Stop, Signal::Status, Signal::Pause, Signal::Resume]);
                 m.handle_signal(run.now, signal);
             }
         }
@@ -822,6 +820,94 @@ fn pmtu(b: &mut Bytes) -> Option<Tracer<Pmtu>> {
     Some(Tracer::new(prober, strategy))
 }
 
+fn mtr(b: &mut Bytes) -> Option<Tracer<Mtr>> {
+    let method = b.pick(&[Method::Icmp, Method::Udp, Method::Tcp]);
+    let prober = prober(method, b)?;
+    let strategy = Mtr::new(MtrConfig {
+        first_ttl: b.pick(&[0, 1, 2]),
+        max_ttl: b.pick(&[1, 3, 5]),
+        interval: b.ms(&[0, 1, 200, 1000]),
+        timeout: b.ms(&[0, 20, 2000]),
+        flows: b.pick(&[0, 1, 3]),
+        first_flow: b.u16() % 4,
+        rounds: Some(u64::from(b.u8() % 3) + 1),
+    });
+    let tracer = Tracer::new(prober, strategy);
+    Some(if b.bool() {
+        tracer.with_queued_errors()
+    } else {
+        tracer
+    })
+}
+
+/// Any results, in any order, added up in a [`Path`] and assessed.
+fn path(b: &mut Bytes, t0: Instant) {
+    let mut path = Path::new(target(b.bool()), b.pick(&[0, 1, 2]));
+    let hops = [
+        IpAddr::V4(SRC4),
+        IpAddr::V4(DST4),
+        IpAddr::V6(DST6),
+        IpAddr::V4(Ipv4Addr::new(198, 51, 100, 10)),
+    ];
+    let mut steps = 0;
+    while !b.is_empty() && steps < 2048 {
+        steps += 1;
+        let kind = b.u8() % 8;
+        let answer = (kind < 6).then(|| Answer {
+            from: b.pick(&hops),
+            rtt: Duration::from_micros(u64::from(b.u32())),
+            outcome: match kind {
+                0 => Outcome::Reached,
+                1 => Outcome::Unreachable {
+                    version: icmpkit_wire::IpVersion::V4,
+                    msg_type: 3,
+                    code: b.u8() % 16,
+                    mtu: None,
+                },
+                _ => Outcome::Hop,
+            },
+            reply_ttl: None,
+            quoted_ttl: None,
+            rewrites: Rewrites::default(),
+            extensions: Vec::new(),
+        });
+        let result = ProbeResult {
+            round: u64::from(b.u16()),
+            ttl: b.u8() % 8,
+            flow: b.u16() % 4,
+            sent_at: t0 + Duration::from_millis(u64::from(b.u16())),
+            answer,
+        };
+        let _ = path.record(&result);
+        if b.u8() % 16 == 0 {
+            path.assess();
+        }
+        if b.u8() % 64 == 0 {
+            path.reset();
+        }
+    }
+    path.assess();
+    for hop in path.hops() {
+        let _ = (hop.verdict.line(), hop.stats.loss_percent());
+        for f in FIGURES {
+            let _ = hop.stats.figure(f);
+        }
+    }
+}
+
+const FIGURES: [Figure; 10] = [
+    Figure::Last,
+    Figure::Avg,
+    Figure::Best,
+    Figure::Worst,
+    Figure::StDev,
+    Figure::Gmean,
+    Figure::Jitter,
+    Figure::Javg,
+    Figure::Jmax,
+    Figure::Jint,
+];
+
 fn tracer<S: Strategy<Progress: Debug, Summary: Debug>>(
     m: Option<Tracer<S>>,
     t0: Instant,
@@ -835,7 +921,7 @@ fn tracer<S: Strategy<Progress: Debug, Summary: Debug>>(
 fuzz_target!(|data: &[u8]| {
     let mut b = Bytes(data);
     let t0 = Instant::now();
-    match b.u8() % 10 {
+    match b.u8() % 12 {
         0 => drive(ping(false, &mut b, t0), t0, &mut b),
         1 => drive(ping(true, &mut b, t0), t0, &mut b),
         2 => drive(multi(&mut b, t0), t0, &mut b),
@@ -849,6 +935,8 @@ fuzz_target!(|data: &[u8]| {
         6 => tracer(trace(Method::Udp, &mut b), t0, &mut b),
         7 => tracer(trace(Method::Tcp, &mut b), t0, &mut b),
         8 => tracer(mda(&mut b), t0, &mut b),
-        _ => tracer(pmtu(&mut b), t0, &mut b),
+        9 => tracer(pmtu(&mut b), t0, &mut b),
+        10 => tracer(mtr(&mut b), t0, &mut b),
+        _ => path(&mut b, t0),
     }
 });

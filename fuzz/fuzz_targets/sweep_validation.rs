@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let (head, payload) = data.split_at(21);
     let v4 = IpAddr::V4(Ipv4Addr::new(head[0], head[1], head[2], head[3]));
-    let v6 = IpAddr::V6(Ipv6Addr::from(u128::from_be_bytes(head[..16].try_into().unwrap())));
+    let v6 = IpAddr::V6(Ipv6Addr::from(u128::from_be_bytes(
+        head[..16].try_into().unwrap(),
+    )));
     let ident = u16::from_be_bytes([head[16], head[17]]);
     let seq = u16::from_be_bytes([head[18], head[19]]);
     // A key the input cannot know (fixed here, unknown to the generator's
@@ -29,7 +31,13 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!((probe.ident, probe.seq), (ident, seq));
         }
         let mut buf = vec![0u8; Validator::echo_len(payload.len().min(1500))];
-        let len = validator.build_echo(addr, head[20], Duration::from_micros(u64::from(seq)), payload.len().min(1500), &mut buf);
+        let len = validator.build_echo(
+            addr,
+            head[20],
+            Duration::from_micros(u64::from(seq)),
+            payload.len().min(1500),
+            &mut buf,
+        );
         assert!(len <= buf.len());
     }
 });

@@ -14,8 +14,14 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let addrs: [(IpAddr, IpAddr); 2] = [
-        ("192.0.2.2".parse().unwrap(), "198.51.100.2".parse().unwrap()),
-        ("2001:db8:1::2".parse().unwrap(), "2001:db8:2::2".parse().unwrap()),
+        (
+            "192.0.2.2".parse().unwrap(),
+            "198.51.100.2".parse().unwrap(),
+        ),
+        (
+            "2001:db8:1::2".parse().unwrap(),
+            "2001:db8:2::2".parse().unwrap(),
+        ),
     ];
     for ((src, dst), version) in addrs.into_iter().zip([IpVersion::V4, IpVersion::V6]) {
         for method in [Method::Icmp, Method::Udp, Method::Tcp] {
@@ -34,11 +40,22 @@ fuzz_target!(|data: &[u8]| {
                 // Probes 0..8 were sent, on flow 0.
                 let mut buf = Vec::new();
                 let sent: Vec<Sent> = (0..8)
-                    .map(|n| prober.build(ProbeSpec { number: n, ttl: 1, flow: 0 }, &mut buf))
+                    .map(|n| {
+                        prober.build(
+                            ProbeSpec {
+                                number: n,
+                                ttl: 1,
+                                flow: 0,
+                            },
+                            &mut buf,
+                        )
+                    })
                     .collect();
                 let lookup = |n: u16| sent.get(usize::from(n)).copied();
                 match read_icmp(version, data) {
-                    Some(IcmpAnswer::Error { quoted, extension, .. }) => {
+                    Some(IcmpAnswer::Error {
+                        quoted, extension, ..
+                    }) => {
                         if let Some(found) = prober.identify(&quoted, lookup) {
                             assert!(usize::from(found.number) < sent.len());
                         }

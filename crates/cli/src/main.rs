@@ -9,6 +9,7 @@ mod exit;
 mod explain;
 mod input;
 mod json_lines;
+mod mtr;
 mod names;
 mod ping;
 mod sweep;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Everything ICMP: decode captures, explain messages, ping, sweep, trace.
+/// Everything ICMP: decode captures, explain messages, ping, sweep, trace, mtr.
 #[derive(Debug, Parser)]
 #[command(name = "icmpkit", version, about, propagate_version = true)]
 struct Cli {
@@ -39,6 +40,8 @@ enum Command {
     Sweep(sweep::Args),
     /// Trace the path to a host: traceroute, multipath discovery, path MTU.
     Trace(Box<trace::Args>),
+    /// Watch the path to a host live (mtr), telling rate limiting from loss.
+    Mtr(Box<mtr::Args>),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Ping(args) => ping::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Trace(args) => trace::run(&args),
+        Command::Mtr(args) => mtr::run(&args),
     };
     match result {
         Ok(code) => code,

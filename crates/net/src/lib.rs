@@ -49,7 +49,7 @@ pub use group::{
     PING_GROUP_RANGE_PATH, PingGroupRange, ping_sockets_allowed, ping_sockets_allowed_for_process,
 };
 pub use icmpkit_wire::IpVersion;
-pub use resolve::{reverse_lookup, source_address_for};
+pub use resolve::{host_name, reverse_lookup, source_address_for};
 pub use socket::{
     IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS,
     V6_REPLIES_AND_ERRORS,

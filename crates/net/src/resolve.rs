@@ -14,6 +14,12 @@ pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
     sys::name_of(addr)
 }
 
+/// This machine's host name (`gethostname`), as mtr prints it after
+/// `HOST:`; `localhost` when it cannot be read.
+pub fn host_name() -> String {
+    sys::host_name().unwrap_or_else(|| "localhost".to_owned())
+}
+
 /// The source address the kernel would choose to reach `dst`, leaving by
 /// `device` when given (iputils prints it as `from SRC IFACE:`). Learned by
 /// connecting a UDP socket, which sends nothing.
@@ -37,4 +43,13 @@ pub fn source_address_for(dst: IpAddr, device: Option<&str>) -> io::Result<IpAdd
     sys::local_addr(fd.as_raw_fd())?
         .map(|a| a.ip())
         .ok_or_else(|| io::Error::other("the kernel chose no source address"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_host_name_is_the_kernels() {
+        let proc = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("procfs");
+        assert_eq!(super::host_name(), proc.trim_end());
+    }
 }

@@ -5,6 +5,7 @@
 //! traceroute's is the TOS) and flattens these groups into its own `Args`.
 
 mod family;
+pub mod named;
 mod prefix;
 pub mod values;
 

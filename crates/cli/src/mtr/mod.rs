@@ -1,7 +1,303 @@
 //! `icmpkit mtr`: a live path view that tells a router's rate limiting
 //! from real loss. The rounds run in `icmpkit_proto::mtr::Mtr` (a trace
-//! strategy in a `Tracer`); this module parses options, opens the trace
-//! sockets, drives the machine and shows the `Path` its results add up
-//! to: the live view (`tui`), mtr's report and CSV (`report`), JSON.
+//! strategy in a `Tracer`, on trace's probes and sockets); this module
+//! parses options, drives the machine and shows the `Path` its results
+//! add up to: the live view (`tui`, on its own thread while the network
+//! thread drives), mtr's report and CSV, typed JSON (`report`).
 
+mod args;
 mod columns;
+
+use std::io::{self, IsTerminal};
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result, bail};
+use icmpkit_driver::real::{RealTransport, SocketPlan};
+use icmpkit_driver::{Signals, Transport, drive};
+use icmpkit_proto::machine::{Machine, version_of};
+use icmpkit_proto::mtr::{Mtr, MtrConfig, MtrProgress, Path, ProbeResult};
+use icmpkit_proto::trace::{
+    MAX_FLOWS, Method, Prober, ProberConfig, TraceFailure, Tracer, TracerEvent, ip_header_len,
+};
+
+pub use args::Args;
+use columns::Column;
+
+use crate::args::named::{self, integer, port, seconds, small};
+use crate::exit::Exit;
+use crate::trace::{ProbeSockets, probe_sockets, source_for};
+
+/// How the run is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    /// The live view.
+    Live,
+    /// mtr's report (`wide`: names not truncated).
+    Report {
+        /// `-w`.
+        wide: bool,
+    },
+    /// mtr's CSV.
+    Csv,
+    /// One typed JSON document.
+    Json,
+    /// One JSON line per probe, then the document's summary.
+    JsonProbes,
+}
+
+/// The run, validated.
+#[derive(Debug, Clone)]
+struct Plan {
+    output: Output,
+    method: Method,
+    host: String,
+    dst: IpAddr,
+    src: IpAddr,
+    interface: Option<String>,
+    tos: Option<u8>,
+    numeric: bool,
+    columns: Vec<Column>,
+    config: MtrConfig,
+    dst_port: u16,
+    sport: u16,
+    key: u16,
+    /// Probe size, IP header included.
+    packet_len: usize,
+    /// ICMP probes on a ping socket: `key` is its identifier and routers'
+    /// errors come from its error queue.
+    ping_socket: bool,
+}
+
+/// mtr's report default: 10 rounds.
+const REPORT_ROUNDS: u64 = 10;
+
+impl Plan {
+    fn from_args(a: &Args, terminal: bool) -> Result<Self> {
+        let output = if a.report || a.report_wide {
+            Output::Report {
+                wide: a.report_wide,
+            }
+        } else if a.csv {
+            Output::Csv
+        } else if a.json {
+            Output::Json
+        } else if a.json_probes {
+            Output::JsonProbes
+        } else if terminal {
+            Output::Live
+        } else {
+            // No terminal to draw on: mtr's report, as `mtr | cat` would
+            // be useless.
+            Output::Report { wide: false }
+        };
+        let method = a.method();
+        let first_ttl = small("-f", &a.first_ttl, 1, 255)?;
+        let max_ttl = small("-m", &a.max_ttl, 1, 255)?;
+        if first_ttl > max_ttl {
+            bail!(
+                "-f {first_ttl} is above -m {max_ttl}: the first TTL must not exceed the max TTL"
+            );
+        }
+        let interval = seconds("-i", &a.interval)?;
+        if interval < 0.001 {
+            bail!(
+                "-i {}: use at least 0.001 seconds between rounds",
+                a.interval
+            );
+        }
+        let timeout = seconds("--timeout", &a.timeout)?;
+        if timeout <= 0.0 {
+            bail!("--timeout {}: the wait must be above 0 seconds", a.timeout);
+        }
+        let rounds = match (&a.count, output) {
+            (Some(c), _) => Some(integer("-c", c, 1, u64::from(u32::MAX))?),
+            (None, Output::Live) => None,
+            (None, _) => Some(REPORT_ROUNDS),
+        };
+        let flows = u16::try_from(integer("--flows", &a.flows, 1, u64::from(MAX_FLOWS))?)?;
+        let columns = match &a.order {
+            Some(order) => Column::parse_order(order).map_err(anyhow::Error::msg)?,
+            None => columns::DEFAULT.to_vec(),
+        };
+        let dst_port = match (&a.port, method) {
+            (Some(p), _) => port("-P", p)?,
+            (None, Method::Tcp) => 80,
+            (None, _) => 33_434,
+        };
+        let random = crate::input::random_bytes::<4>();
+        let sport = match &a.sport {
+            Some(p) => u16::try_from(integer("-L", p, 1, u64::from(u16::MAX - MAX_FLOWS))?)?,
+            None => 33_000 + u16::from_be_bytes([random[0], random[1]]) % 28_000,
+        };
+        let key = u16::from_be_bytes([random[2], random[3]]).max(1);
+        let dst = crate::input::resolve(&a.host, a.family.version())?;
+        let ip_header = ip_header_len(dst);
+        let min_len = ip_header + method.min_len();
+        // mtr's default: 64 bytes, IP header included.
+        let packet_len = match &a.packet_len {
+            Some(len) => usize::try_from(integer("-s", len, min_len as u64, 65_000)?)?,
+            None => 64.max(min_len),
+        };
+        let src = source_for("-a", a.source.as_deref(), dst, a.interface.as_deref())?;
+        Ok(Self {
+            output,
+            method,
+            host: a.host.clone(),
+            dst,
+            src,
+            interface: a.interface.clone(),
+            tos: a.tos.as_deref().map(|t| named::tos("-Q", t)).transpose()?,
+            numeric: a.numeric,
+            columns,
+            config: MtrConfig {
+                first_ttl,
+                max_ttl,
+                interval: Duration::from_secs_f64(interval.min(3600.0)),
+                timeout: Duration::from_secs_f64(timeout.min(3600.0)),
+                flows,
+                first_flow: 0,
+                rounds,
+            },
+            dst_port,
+            sport,
+            key,
+            packet_len,
+            ping_socket: false,
+        })
+    }
+
+    fn prober(&self) -> Result<Prober> {
+        Ok(Prober::new(&ProberConfig {
+            method: self.method,
+            src: self.src,
+            dst: self.dst,
+            paris: true,
+            key: self.key,
+            src_port_base: self.sport,
+            dst_port: self.dst_port,
+            transport_len: self.packet_len - ip_header_len(self.dst),
+        })?)
+    }
+
+    fn tracer(&self) -> Result<Tracer<Mtr>> {
+        let tracer = Tracer::new(self.prober()?, Mtr::new(self.config));
+        Ok(if self.ping_socket {
+            tracer.with_queued_errors()
+        } else {
+            tracer
+        })
+    }
+
+    fn sockets(&self, ping_socket: bool) -> SocketPlan {
+        probe_sockets(&ProbeSockets {
+            method: self.method,
+            src: self.src,
+            dst: self.dst,
+            interface: self.interface.clone(),
+            tos: self.tos,
+            dont_fragment: false,
+            ping_socket,
+        })
+    }
+
+    /// Opens raw sockets, or for ICMP probes without `CAP_NET_RAW` a ping
+    /// socket (then `key` becomes its identifier).
+    fn open(&mut self) -> Result<RealTransport> {
+        let raw_error = match RealTransport::open(&self.sockets(false)) {
+            Ok(transport) => return Ok(transport),
+            Err(e) if self.method == Method::Icmp => e,
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context("UDP and TCP probes need raw sockets (CAP_NET_RAW)"));
+            }
+        };
+        let transport = RealTransport::open(&self.sockets(true))
+            .map_err(|e| anyhow::anyhow!("no raw socket ({raw_error}) and no ping socket ({e})"))?;
+        self.key = transport
+            .dgram_ident(version_of(self.dst))
+            .context("the ping socket has no identifier")?;
+        self.ping_socket = true;
+        Ok(transport)
+    }
+}
+
+/// The end of a run: the path and how the machine ended.
+struct Ran {
+    path: Path,
+    exit: Exit,
+}
+
+/// The failure of a run as an error (exit 2), else its exit.
+fn failed(failure: Option<TraceFailure>) -> Result<()> {
+    match failure {
+        Some(f @ TraceFailure::Send { errno, .. }) if errno != 0 => {
+            Err(anyhow::Error::new(io::Error::from_raw_os_error(errno)).context(f))
+        }
+        Some(f) => Err(f.into()),
+        None => Ok(()),
+    }
+}
+
+/// Drives `plan`'s run over `transport` to its end, handing each probe
+/// result to `on_probe` as it is resolved.
+fn drive_plan<T: Transport + ?Sized>(
+    plan: &Plan,
+    transport: &mut T,
+    signals: &Signals,
+    mut on_probe: impl FnMut(ProbeResult) -> io::Result<()>,
+) -> Result<Exit> {
+    let mut tracer = plan.tracer()?;
+    let mut failure = None;
+    let verdict = drive(&mut tracer, transport, signals, |_, event| match event {
+        TracerEvent::Progress(MtrProgress::Probe(result)) => on_probe(result),
+        TracerEvent::Failed(f) => {
+            failure = Some(f);
+            Ok(())
+        }
+        TracerEvent::Finished(_) => Ok(()),
+    })?;
+    failed(failure)?;
+    Ok(Exit::from(verdict))
+}
+
+/// [`drive_plan`], the results added up in a [`Path`] (assessed at the
+/// end); `on_probe` sees each result after it is added.
+fn run_over<T: Transport + ?Sized>(
+    plan: &Plan,
+    transport: &mut T,
+    signals: &Signals,
+    mut on_probe: impl FnMut(&Path, &ProbeResult) -> io::Result<()>,
+) -> Result<Ran> {
+    let mut path = Path::new(plan.dst, plan.config.first_ttl);
+    let exit = drive_plan(plan, transport, signals, |result| {
+        path.record(&result);
+        on_probe(&path, &result)
+    })?;
+    path.assess();
+    Ok(Ran { path, exit })
+}
+
+/// Runs `icmpkit mtr`.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let mut plan = Plan::from_args(args, io::stdout().is_terminal())?;
+    // A probe the options cannot make fails before any socket opens.
+    plan.prober()?;
+    // Opening drops CAP_NET_RAW for good, before any thread starts.
+    let mut transport = plan.open()?;
+    let signals = Signals::install()?;
+    let started = SystemTime::now();
+    let ran = run_over(&plan, &mut transport, &signals, |_, _| Ok(()))?;
+    let _ = (started, &ran.path);
+    Ok(ran.exit.into())
+}
+
+/// Whether a machine is over (for the live view's network thread).
+#[allow(dead_code)]
+fn over<M: Machine>(m: &M) -> bool {
+    m.poll_timeout(std::time::Instant::now()).is_none()
+}
+
+#[cfg(test)]
+mod tests;

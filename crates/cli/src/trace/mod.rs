@@ -86,7 +86,7 @@ impl Plan {
         let in_flight = usize::try_from(args::integer("-N", &a.in_flight, 1, 1024)?)?;
         let wait = args::wait(&a.wait)?;
         let sendwait = args::sendwait(&a.sendwait)?;
-        let tos = a.tos.as_deref().map(args::tos).transpose()?;
+        let tos = a.tos.as_deref().map(|t| args::tos("-t", t)).transpose()?;
         let flow = u16::try_from(args::integer(
             "--flow",
             &a.flow,
@@ -112,7 +112,6 @@ impl Plan {
         };
         let key = u16::from_be_bytes([random[2], random[3]]).max(1);
         let dst = crate::input::resolve(&a.host, a.family.version())?;
-        let version = version_of(dst);
         let ip_header = ip_header_len(dst);
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
         let default_len = ip_header + 40;
@@ -123,23 +122,7 @@ impl Plan {
             }
             None => default_len,
         };
-        let src = match &a.source {
-            Some(s) => {
-                let src: IpAddr = s
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("-s {s}: not an IP address"))?;
-                if src.is_ipv4() != dst.is_ipv4() {
-                    bail!(
-                        "-s {s}: an IPv{} source for an IPv{} destination",
-                        if src.is_ipv4() { 4 } else { 6 },
-                        version.number()
-                    );
-                }
-                src
-            }
-            None => icmpkit_net::source_address_for(dst, a.interface.as_deref())
-                .with_context(|| format!("no route to {dst}"))?,
-        };
+        let src = source_for("-s", a.source.as_deref(), dst, a.interface.as_deref())?;
         let mode = if a.mda {
             Mode::Mda(confidence)
         } else if a.pmtu {
@@ -188,45 +171,21 @@ impl Plan {
         })?)
     }
 
-    /// The sockets of this plan. ICMP probes go out and come back on one
-    /// raw ICMP socket. UDP and TCP probes go out on a raw UDP or TCP
-    /// socket (the kernel adds the IP header) and their ICMP errors come
-    /// back on a raw ICMP socket; a TCP destination's SYN-ACK or RST comes
-    /// back on the raw TCP socket.
+    /// The sockets of this plan ([`probe_sockets`]).
     fn sockets(&self) -> SocketPlan {
         // Don't Fragment, sent whatever path MTU the kernel learned (the
         // routers say where it is too big), or no DF at all, as
         // traceroute's probes fragment.
         let df = self.mode == Mode::Pmtu || self.dont_fragment;
-        let receiving = SocketOptions {
-            device: self.interface.clone(),
-            timestamps: true,
-            recv_ttl: true,
-            ..SocketOptions::default()
-        };
-        let sending = SocketOptions {
+        probe_sockets(&ProbeSockets {
+            method: self.method,
+            src: self.src,
+            dst: self.dst,
+            interface: self.interface.clone(),
             tos: self.tos,
-            pmtu: Some(if df { PmtuMode::Probe } else { PmtuMode::Dont }),
-            source: Some(self.src),
-            // A probe too big for the outgoing link: its MTU, queued.
-            recv_errors: df,
-            ..receiving.clone()
-        };
-        let family = match self.method {
-            Method::Icmp => FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, sending)),
-            Method::Udp => FamilyPlan {
-                icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
-                udp: Some(sending),
-                tcp: None,
-            },
-            Method::Tcp => FamilyPlan {
-                icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
-                udp: None,
-                tcp: Some(sending),
-            },
-        };
-        let version = version_of(self.dst);
-        SocketPlan::new().with(version, family)
+            dont_fragment: df,
+            ping_socket: false,
+        })
     }
 
     fn classic(&self) -> Trace {
@@ -262,6 +221,99 @@ impl Plan {
             self.flow,
         ))
     }
+}
+
+/// The probes' source address: `-s`/`-a` as given (of the destination's
+/// family), or the one the kernel picks for `dst` (through `interface`).
+pub(crate) fn source_for(
+    option: &str,
+    source: Option<&str>,
+    dst: IpAddr,
+    interface: Option<&str>,
+) -> Result<IpAddr> {
+    let Some(s) = source else {
+        return icmpkit_net::source_address_for(dst, interface)
+            .with_context(|| format!("no route to {dst}"));
+    };
+    let src: IpAddr = s
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{option} {s}: not an IP address"))?;
+    if src.is_ipv4() != dst.is_ipv4() {
+        bail!(
+            "{option} {s}: an IPv{} source for an IPv{} destination",
+            if src.is_ipv4() { 4 } else { 6 },
+            version_of(dst).number()
+        );
+    }
+    Ok(src)
+}
+
+/// Where and how trace probes go: what [`probe_sockets`] needs.
+#[derive(Debug, Clone)]
+pub(crate) struct ProbeSockets {
+    /// The probe method.
+    pub method: Method,
+    /// The source address.
+    pub src: IpAddr,
+    /// The destination.
+    pub dst: IpAddr,
+    /// The interface to send through.
+    pub interface: Option<String>,
+    /// The TOS or traffic class.
+    pub tos: Option<u8>,
+    /// Don't Fragment (a too-big probe's MTU is queued), else probes
+    /// fragment.
+    pub dont_fragment: bool,
+    /// ICMP probes on a ping socket (no `CAP_NET_RAW`), routers' errors
+    /// read from its error queue; else raw sockets.
+    pub ping_socket: bool,
+}
+
+/// The sockets of trace probes (`icmpkit trace`, `icmpkit mtr`). ICMP
+/// probes go out and come back on one raw ICMP socket. UDP and TCP probes
+/// go out on a raw UDP or TCP socket (the kernel adds the IP header) and
+/// their ICMP errors come back on a raw ICMP socket; a TCP destination's
+/// SYN-ACK or RST comes back on the raw TCP socket.
+pub(crate) fn probe_sockets(p: &ProbeSockets) -> SocketPlan {
+    let receiving = SocketOptions {
+        device: p.interface.clone(),
+        timestamps: true,
+        recv_ttl: true,
+        ..SocketOptions::default()
+    };
+    let sending = SocketOptions {
+        tos: p.tos,
+        pmtu: Some(if p.dont_fragment {
+            PmtuMode::Probe
+        } else {
+            PmtuMode::Dont
+        }),
+        source: Some(p.src),
+        // A probe too big for the outgoing link: its MTU, queued.
+        recv_errors: p.dont_fragment,
+        ..receiving.clone()
+    };
+    let family = match p.method {
+        Method::Icmp if p.ping_socket => FamilyPlan::icmp(IcmpPlan::new(
+            SocketChoice::Dgram,
+            SocketOptions {
+                recv_errors: true,
+                ..sending
+            },
+        )),
+        Method::Icmp => FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, sending)),
+        Method::Udp => FamilyPlan {
+            icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
+            udp: Some(sending),
+            tcp: None,
+        },
+        Method::Tcp => FamilyPlan {
+            icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
+            udp: None,
+            tcp: Some(sending),
+        },
+    };
+    SocketPlan::new().with(version_of(p.dst), family)
 }
 
 /// What prints a strategy's events.

@@ -216,10 +216,7 @@ impl Path {
         // Probes past the end of the path are not loss: the destination
         // answers them at its own TTL, or they were sent before the path
         // got shorter.
-        let final_answer = result
-            .answer
-            .as_ref()
-            .is_some_and(|a| a.outcome.is_final());
+        let final_answer = result.answer.as_ref().is_some_and(|a| a.outcome.is_final());
         if let Some(end) = self.destination_ttl {
             if result.ttl > end && (final_answer || result.answer.is_none()) {
                 return events;
@@ -287,3 +284,5 @@ impl Path {
     }
 }
 
+#[cfg(test)]
+mod tests;

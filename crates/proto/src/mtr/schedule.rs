@@ -318,3 +318,6 @@ impl Strategy for Mtr {
         self.reached
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -34,6 +34,24 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// What an ICMP error of `version`, `msg_type` and `code` means for a
+    /// trace (`mtu`: the next-hop MTU it carried, if any); `None` for
+    /// Source Quench, Redirect and the like, which say nothing of the
+    /// path.
+    pub fn of_error(version: IpVersion, msg_type: u8, code: u8, mtu: Option<u32>) -> Option<Self> {
+        Some(match (version, msg_type, code) {
+            (IpVersion::V4, 11, _) | (IpVersion::V6, 3, _) => Self::Hop,
+            (IpVersion::V4, 3, 3) | (IpVersion::V6, 1, 4) => Self::Reached,
+            (IpVersion::V4, 3 | 12, _) | (IpVersion::V6, 1 | 2 | 4, _) => Self::Unreachable {
+                version,
+                msg_type,
+                code,
+                mtu,
+            },
+            _ => return None,
+        })
+    }
+
     /// Whether the trace goes no further than this answer's TTL.
     pub fn is_final(&self) -> bool {
         !matches!(self, Self::Hop)
@@ -153,26 +171,14 @@ pub fn read_icmp(version: IpVersion, icmp: &[u8]) -> Option<IcmpAnswer<'_>> {
     let (original, extension) = message.error_body()?;
     let quoted = quote::parse(original, version).ok()?.probe_identity();
     let (msg_type, code) = (icmp[0], icmp[1]);
-    let outcome = match (version, msg_type, code) {
-        (IpVersion::V4, 11, _) | (IpVersion::V6, 3, _) => Outcome::Hop,
-        (IpVersion::V4, 3, 3) | (IpVersion::V6, 1, 4) => Outcome::Reached,
-        (IpVersion::V4, 3 | 12, _) | (IpVersion::V6, 1 | 2 | 4, _) => Outcome::Unreachable {
-            version,
-            msg_type,
-            code,
-            mtu: match message {
-                Message::V4(icmpv4::Repr::DestinationUnreachable { next_hop_mtu, .. })
-                    if code == 4 =>
-                {
-                    Some(u32::from(next_hop_mtu))
-                }
-                Message::V6(icmpv6::Repr::PacketTooBig { mtu, .. }) => Some(mtu),
-                _ => None,
-            },
-        },
-        // Source Quench, Redirect and the like say nothing of the path.
-        _ => return None,
+    let mtu = match message {
+        Message::V4(icmpv4::Repr::DestinationUnreachable { next_hop_mtu, .. }) if code == 4 => {
+            Some(u32::from(next_hop_mtu))
+        }
+        Message::V6(icmpv6::Repr::PacketTooBig { mtu, .. }) => Some(mtu),
+        _ => None,
     };
+    let outcome = Outcome::of_error(version, msg_type, code, mtu)?;
     Some(IcmpAnswer::Error {
         outcome,
         quoted,

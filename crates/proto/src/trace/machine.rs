@@ -23,8 +23,9 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use crate::machine::{
-    Channel, ErrorSource, Input, Machine, SendFailure, Signal, Transmit, Verdict,
+    Channel, ErrorSource, Input, Machine, SendFailure, Signal, SocketError, Transmit, Verdict,
 };
+use crate::ping::{EchoKind, echo_fields};
 use crate::trace::{
     Answer, Counters, Hop, IcmpAnswer, Mda, MdaHop, MdaLink, Method, Outcome, Pmtu, PmtuProgress,
     ProbeSpec, Prober, Rewrites, Sent, Trace, read_extensions, read_icmp,
@@ -315,6 +316,8 @@ pub struct Tracer<S> {
     failure: Option<TraceFailure>,
     stopped: bool,
     finished: bool,
+    /// Routers' errors come from the socket's error queue (a ping socket).
+    queued_errors: bool,
 }
 
 impl<S: Strategy> Tracer<S> {
@@ -329,7 +332,20 @@ impl<S: Strategy> Tracer<S> {
             failure: None,
             stopped: false,
             finished: false,
+            queued_errors: false,
         }
+    }
+
+    /// Reads routers' errors from the socket's error queue
+    /// ([`Input::SocketError`]): ICMP probes sent on a ping socket
+    /// (`SOCK_DGRAM`, no `CAP_NET_RAW`), which gets no ICMP errors as
+    /// datagrams, with `IP_RECVERR` on. The prober's key must then be the
+    /// socket's identifier. (On a raw socket errors come as datagrams;
+    /// queued copies are ignored.)
+    #[must_use]
+    pub fn with_queued_errors(mut self) -> Self {
+        self.queued_errors = true;
+        self
     }
 
     /// The prober.
@@ -439,6 +455,31 @@ impl<S: Strategy> Tracer<S> {
         self.answer(number, at, answer)
     }
 
+    /// A router's error queued on a ping socket about one of our Echo
+    /// Requests (`original`, as sent): no quote of the IP header, no
+    /// extensions, the time it was read.
+    fn queued_answer(&self, e: &SocketError<'_>) -> Option<(u16, Answer)> {
+        if e.source != ErrorSource::Icmp || self.prober.method() != Method::Icmp {
+            return None;
+        }
+        let (ident, seq, _) = echo_fields(self.prober.version(), e.original, EchoKind::Request)?;
+        if ident != self.prober.key() {
+            return None;
+        }
+        let mtu = (e.info > 0).then_some(e.info);
+        let outcome = Outcome::of_error(self.prober.version(), e.icmp_type, e.icmp_code, mtu)?;
+        let answer = Answer {
+            from: e.offender?,
+            rtt: std::time::Duration::ZERO,
+            outcome,
+            reply_ttl: None,
+            quoted_ttl: None,
+            rewrites: Rewrites::default(),
+            extensions: Vec::new(),
+        };
+        self.answer(seq, e.read_at, answer)
+    }
+
     fn over(&self) -> bool {
         self.finished || self.failure.is_some()
     }
@@ -532,6 +573,11 @@ impl<S: Strategy> Machine for Tracer<S> {
             Input::SocketError(e) => {
                 if e.source == ErrorSource::Local && e.errno == EMSGSIZE && e.info > 0 {
                     self.local_mtu = usize::try_from(e.info).ok();
+                } else if self.queued_errors {
+                    match self.queued_answer(&e) {
+                        Some((number, answer)) => self.strategy.on_answer(number, answer),
+                        None => self.ignored += 1,
+                    }
                 }
             }
         }

@@ -251,6 +251,11 @@ impl Prober {
         self.method
     }
 
+    /// The per-trace key (the ICMP identifier).
+    pub fn key(&self) -> u16 {
+        self.key
+    }
+
     /// The IP version.
     pub fn version(&self) -> IpVersion {
         self.addrs.version()

@@ -31,3 +31,18 @@ pub fn name_of(addr: IpAddr) -> Option<String> {
     let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
     name.to_str().ok().map(str::to_owned)
 }
+
+/// `gethostname`: this machine's name (mtr's `HOST:` line); `None` if it
+/// cannot be read.
+pub fn host_name() -> Option<String> {
+    let mut name = [0 as libc::c_char; 256];
+    // SAFETY: name is a writable buffer of the length passed (one byte
+    // kept for the NUL a truncated name may lack).
+    let ret = unsafe { libc::gethostname(name.as_mut_ptr(), name.len() - 1) };
+    if ret != 0 {
+        return None;
+    }
+    // SAFETY: the last byte is still 0, so the string is NUL-terminated.
+    let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+    name.to_str().ok().map(str::to_owned)
+}

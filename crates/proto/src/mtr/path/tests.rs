@@ -1,0 +1,166 @@
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use icmpkit_wire::extension::MplsLabel;
+
+use super::*;
+use crate::trace::testing::{answer, hop, reached, v4};
+use crate::trace::{Answer, Extension, Outcome};
+
+fn result(round: u64, ttl: u8, answer: Option<Answer>) -> ProbeResult {
+    ProbeResult {
+        round,
+        ttl,
+        flow: 0,
+        sent_at: Instant::now(),
+        answer,
+    }
+}
+
+fn addresses(hop: &Hop) -> Vec<(IpAddr, u64)> {
+    hop.addresses.iter().map(|s| (s.address, s.count)).collect()
+}
+
+#[test]
+fn results_add_up_per_hop_with_history() {
+    let mut path = Path::new(v4(9), 1);
+    assert!(path.record(&result(0, 1, Some(hop(v4(11), 2)))).is_empty());
+    assert!(path.record(&result(0, 2, None)).is_empty());
+    assert_eq!(
+        path.record(&result(0, 3, Some(reached(v4(9), 6)))),
+        vec![PathEvent::DestinationMoved {
+            from: None,
+            to: Some(3),
+            round: 0
+        }]
+    );
+    path.record(&result(1, 2, Some(hop(v4(12), 4))));
+    let hops = path.hops();
+    assert_eq!(hops.len(), 3);
+    assert_eq!((hops[1].stats.sent(), hops[1].stats.received()), (2, 1));
+    assert_eq!(
+        hops[1].history.iter().copied().collect::<Vec<_>>(),
+        vec![Slot::Lost, Slot::Answered(Duration::from_millis(4))]
+    );
+    assert_eq!(hops[1].latest_address(), Some(v4(12)));
+    assert_eq!(path.rounds(), 2);
+}
+
+#[test]
+fn a_second_address_at_a_hop_is_an_event_and_is_counted() {
+    let mut path = Path::new(v4(9), 1);
+    path.record(&result(0, 1, Some(hop(v4(11), 1))));
+    path.record(&result(1, 1, Some(hop(v4(11), 1))));
+    assert_eq!(
+        path.record(&result(2, 1, Some(hop(v4(21), 1)))),
+        vec![PathEvent::NewAddress {
+            ttl: 1,
+            address: v4(21),
+            round: 2
+        }]
+    );
+    assert_eq!(addresses(&path.hops()[0]), vec![(v4(11), 2), (v4(21), 1)]);
+    assert_eq!(path.hops()[0].latest_address(), Some(v4(21)));
+}
+
+#[test]
+fn probes_past_the_end_of_the_path_are_not_loss() {
+    let mut path = Path::new(v4(9), 1);
+    path.record(&result(0, 1, Some(hop(v4(11), 1))));
+    path.record(&result(0, 2, Some(reached(v4(9), 2))));
+    // Probes to TTL 3 sent before the end was known: the destination
+    // answers them, or they are lost; neither is a hop 3.
+    assert!(
+        path.record(&result(0, 3, Some(reached(v4(9), 2))))
+            .is_empty()
+    );
+    assert!(path.record(&result(0, 3, None)).is_empty());
+    assert_eq!(path.hops().len(), 2);
+    // The path gets shorter: the destination answers at TTL 1, a new
+    // address there.
+    assert_eq!(
+        path.record(&result(1, 1, Some(reached(v4(9), 1)))),
+        vec![
+            PathEvent::NewAddress {
+                ttl: 1,
+                address: v4(9),
+                round: 1
+            },
+            PathEvent::DestinationMoved {
+                from: Some(2),
+                to: Some(1),
+                round: 1
+            }
+        ]
+    );
+    assert_eq!(path.hops().len(), 1);
+    // And longer again: a router answers at the destination's TTL.
+    assert_eq!(
+        path.record(&result(2, 1, Some(hop(v4(11), 1)))),
+        vec![PathEvent::DestinationMoved {
+            from: Some(1),
+            to: None,
+            round: 2
+        }]
+    );
+    path.record(&result(2, 2, Some(reached(v4(9), 2))));
+    assert_eq!(path.destination_ttl(), Some(2));
+    assert_eq!(path.hops().len(), 2);
+}
+
+#[test]
+fn without_the_destination_the_path_shows_up_to_the_last_answering_hop() {
+    let mut path = Path::new(v4(9), 2);
+    path.record(&result(0, 2, Some(hop(v4(12), 1))));
+    path.record(&result(0, 3, Some(hop(v4(13), 1))));
+    path.record(&result(0, 4, None));
+    path.record(&result(0, 5, None));
+    let ttls: Vec<u8> = path.hops().iter().map(|h| h.ttl).collect();
+    assert_eq!(ttls, vec![2, 3]);
+    // TTLs below the first are not the path's.
+    assert!(path.record(&result(0, 1, Some(hop(v4(11), 1)))).is_empty());
+    assert_eq!(path.hops()[0].ttl, 2);
+}
+
+#[test]
+fn mpls_stacks_and_final_errors_are_kept_per_hop() {
+    let label = |l| MplsLabel {
+        label: l,
+        tc: 0,
+        bottom_of_stack: true,
+        ttl: 1,
+    };
+    let with = |l| Answer {
+        extensions: vec![Extension::Mpls(vec![label(l)])],
+        ..hop(v4(11), 1)
+    };
+    let mut path = Path::new(v4(9), 1);
+    path.record(&result(0, 1, Some(with(100))));
+    path.record(&result(1, 1, Some(with(200))));
+    path.record(&result(2, 1, Some(with(100))));
+    assert_eq!(
+        path.hops()[0].mpls,
+        vec![vec![label(200)], vec![label(100)]]
+    );
+    let unreachable = Outcome::Unreachable {
+        version: icmpkit_wire::IpVersion::V4,
+        msg_type: 3,
+        code: 13,
+        mtu: None,
+    };
+    path.record(&result(0, 2, Some(answer(v4(12), 2, unreachable))));
+    assert_eq!(path.destination_ttl(), Some(2));
+    assert_eq!(path.hops()[1].annotation.as_deref(), Some("!X"));
+}
+
+#[test]
+fn a_reset_forgets_the_results_but_not_the_end_of_the_path() {
+    let mut path = Path::new(v4(9), 1);
+    path.record(&result(0, 1, Some(reached(v4(9), 1))));
+    path.reset();
+    assert!(path.hops().is_empty());
+    assert_eq!(path.rounds(), 0);
+    assert_eq!(path.destination_ttl(), Some(1));
+    path.record(&result(5, 1, Some(reached(v4(9), 1))));
+    assert_eq!(path.hops()[0].stats.sent(), 1);
+}
