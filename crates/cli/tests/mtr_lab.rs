@@ -542,18 +542,26 @@ fn an_ecmp_fork_shows_both_branches_with_counts() {
     };
     // r2's multipath route of the lab, hashed on the 5-tuple: UDP flows
     // with other ports may take the other branch (ICMP has no ports, one
-    // branch for all).
+    // branch for all). With this seed, of the source ports 40000 to 40007
+    // (to port 33434) 40003, 40004 and 40006 go through r3b, the others
+    // through r3a (measured with one UDP datagram of TTL 3 from each).
     lab.fix_hash_seed();
-    let ours_args = ["-n", "-u", "--flows", "8", "-c", "30", "-i", "0.1"];
-    let json = start_icmpkit(&lab, &[&ours_args[..], &["-j", SERVER4]].concat());
-    let ours = start_icmpkit(&lab, &[&ours_args[..], &["-r", SERVER4]].concat());
+    let ours_args = [
+        "-n", "-u", "-L", "40000", "--flows", "8", "-c", "30", "-i", "0.1",
+    ];
     // mtr's UDP probes change ports probe by probe: both branches too.
+    // It runs beside icmpkit's first run; icmpkit's two runs, from the
+    // same ports, one after the other.
     let theirs = start_mtr(&lab, &["-n", "-u", "-c", "30", "-i", "0.1", "-r", SERVER4]);
-    let (doc, ours, theirs) = (
-        document(&json.finish()),
-        report(&ours.finish()),
-        report(&theirs.finish()),
-    );
+    let doc = document(&icmpkit_mtr(
+        &lab,
+        &[&ours_args[..], &["-j", SERVER4]].concat(),
+    ));
+    let theirs = report(&theirs.finish());
+    let ours = report(&icmpkit_mtr(
+        &lab,
+        &[&ours_args[..], &["-r", SERVER4]].concat(),
+    ));
 
     let mut path = chain(false);
     path[2].insert(addr(R3B_4));
