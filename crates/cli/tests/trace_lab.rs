@@ -370,21 +370,12 @@ fn a_black_hole_is_found_and_sized() {
     assert_eq!(holes[0]["mtu"], 1280, "{holes:?}");
 }
 
-/// Fixes the ECMP hash seed of r2, so which flow takes which branch is the
-/// same in every run.
-fn fix_hash_seed(chain: &Lab) {
-    chain.must(
-        "r2",
-        &["sysctl", "-qw", "net.ipv4.fib_multipath_hash_seed=5837"],
-    );
-}
-
 #[test]
 fn mda_finds_the_whole_diamond_and_scamper_agrees() {
     let Some(chain) = Lab::trace("trace mda", 1280) else {
         return;
     };
-    fix_hash_seed(&chain);
+    chain.fix_hash_seed();
     for (v6, dst) in [(false, SERVER4), (true, SERVER6)] {
         let out = trace(&chain, &["-n", "--mda", "--json", "--sport", "40000", dst]);
         let graph: Value = serde_json::from_str(&out).unwrap();
@@ -462,7 +453,7 @@ fn a_paris_trace_stays_on_one_branch_and_flows_cover_both() {
     let Some(chain) = Lab::trace("trace paris", 1280) else {
         return;
     };
-    fix_hash_seed(&chain);
+    chain.fix_hash_seed();
     let mut branches = BTreeSet::new();
     for flow in 0..12 {
         let flow = flow.to_string();
@@ -554,16 +545,7 @@ fn a_rate_limiting_router_is_told_from_loss() {
         return;
     };
     // Linux's defaults: a burst of 6 errors, then one a second per source.
-    chain.must(
-        "r2",
-        &[
-            "sysctl",
-            "-qw",
-            "net.ipv4.icmp_ratelimit=1000",
-            "net.ipv4.icmp_msgs_per_sec=1000",
-            "net.ipv4.icmp_msgs_burst=50",
-        ],
-    );
+    chain.icmp_default_limits("r2");
     let out = trace(&chain, &["-n", "-q", "10", SERVER4]);
     let hops = hop_lines(&out);
     assert_eq!(hops.len(), 5, "{out}");

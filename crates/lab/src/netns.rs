@@ -36,11 +36,23 @@
 //!   back goes through r3a), an IPv6 router from the address the probe came
 //!   in on.
 //!
+//! A test changes its lab with these, while programs it started with
+//! [`Lab::spawn_bounded`] run if it likes:
+//!
+//! - [`Lab::route_through`]: one branch of the trace lab only, which makes
+//!   it a chain of four routers, `client - r1 - r2 - r3a - r4 - server`;
+//!   called mid-run, a route change;
+//! - [`Lab::icmp_default_limits`]: a router that limits its ICMP errors as
+//!   Linux does out of the box;
+//! - [`Lab::drop_forwarded`]: random loss, both ways;
+//! - [`Lab::fix_hash_seed`]: the same flows on the same branches in every
+//!   run.
+//!
 //! Traffic goes only to these documentation addresses inside the lab's own
 //! namespaces.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::repo;
@@ -110,6 +122,25 @@ impl Topology {
             Topology::Trace => "lab/trace.sh",
         })
     }
+}
+
+/// One of the trace lab's two branches between r2 and r4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Branch {
+    /// Through r3a ([`R3A_4`], [`R3A_6`]).
+    R3a,
+    /// Through r3b ([`R3B_4`], [`R3B_6`]).
+    R3b,
+}
+
+/// The packets a router of [`Lab::drop_forwarded`] was to forward, and
+/// those it dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForwardDrops {
+    /// Packets that came to its forward chain.
+    pub seen: u64,
+    /// Packets it dropped of those.
+    pub dropped: u64,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -184,7 +215,27 @@ impl Lab {
     /// Runs `program args` inside namespace `name`, killed after `seconds`
     /// (`timeout`), so a test never hangs on it.
     pub fn run_bounded(&self, name: &str, seconds: u32, program: &str, args: &[&str]) -> Output {
-        Command::new("ip")
+        self.bounded(name, seconds, program, args)
+            .output()
+            .expect("run in the lab")
+    }
+
+    /// Starts `program args` inside namespace `name`, killed after
+    /// `seconds` (`timeout`), with stdout and stderr piped: to run beside
+    /// other programs, or to change the lab while it runs. Collect it with
+    /// [`Child::wait_with_output`].
+    pub fn spawn_bounded(&self, name: &str, seconds: u32, program: &str, args: &[&str]) -> Child {
+        self.bounded(name, seconds, program, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start in the lab")
+    }
+
+    /// `ip netns exec NS timeout SECONDS program args`.
+    fn bounded(&self, name: &str, seconds: u32, program: &str, args: &[&str]) -> Command {
+        let mut command = Command::new("ip");
+        command
             .args([
                 "netns",
                 "exec",
@@ -193,9 +244,8 @@ impl Lab {
                 &seconds.to_string(),
                 program,
             ])
-            .args(args)
-            .output()
-            .expect("run in the lab")
+            .args(args);
+        command
     }
 
     /// Runs `args` inside namespace `name`.
@@ -220,6 +270,131 @@ impl Lab {
     /// Sets `setting` (`key=value`) with `sysctl` inside namespace `name`.
     pub fn sysctl(&self, name: &str, setting: &str) {
         self.must(name, &["sysctl", "-qw", setting]);
+    }
+
+    /// Gives namespace `name` Linux's default ICMP error limits back (the
+    /// lab's routers start without them): per source host one error a
+    /// second after a burst of 6 (`net.ipv4.icmp_ratelimit=1000`,
+    /// `net.ipv6.icmp.ratelimit=1000`), and the host-wide bucket of 1000 a
+    /// second, burst 50 (`icmp_msgs_per_sec`, `icmp_msgs_burst`).
+    pub fn icmp_default_limits(&self, name: &str) {
+        for setting in [
+            "net.ipv4.icmp_ratelimit=1000",
+            "net.ipv6.icmp.ratelimit=1000",
+            "net.ipv4.icmp_msgs_per_sec=1000",
+            "net.ipv4.icmp_msgs_burst=50",
+        ] {
+            self.sysctl(name, setting);
+        }
+    }
+
+    /// Trace lab: fixes r2's multipath hash seed (it serves both
+    /// families), so which flow takes which branch is the same in every
+    /// run.
+    pub fn fix_hash_seed(&self) {
+        self.sysctl("r2", "net.ipv4.fib_multipath_hash_seed=5837");
+    }
+
+    /// Trace lab: r2 sends everything for the server's subnet, both
+    /// families, through `branch` alone, which makes the fork one path:
+    /// client - r1 - r2 - r3a or r3b - r4 - server. Called while a program
+    /// runs, it moves the path at once (`ip route replace`: no packet goes
+    /// without a route in between).
+    pub fn route_through(&self, branch: Branch) {
+        let (via4, via6) = match branch {
+            Branch::R3a => (R3A_4, R3A_6),
+            Branch::R3b => (R3B_4, R3B_6),
+        };
+        self.must(
+            "r2",
+            &["ip", "route", "replace", "198.51.100.0/24", "via", via4],
+        );
+        self.must(
+            "r2",
+            &[
+                "ip",
+                "-6",
+                "route",
+                "replace",
+                "2001:db8:2::/64",
+                "via",
+                via6,
+            ],
+        );
+    }
+
+    /// Namespace `name` drops at random one in `one_in` of the packets it
+    /// forwards, both ways (nftables `numgen random` in a forward chain,
+    /// table `inet lab`: the kernel here has no netem), and counts them
+    /// ([`Lab::forward_drops`]).
+    pub fn drop_forwarded(&self, name: &str, one_in: u32) {
+        let one_in = one_in.to_string();
+        self.must(name, &["nft", "add", "table", "inet", "lab"]);
+        self.must(
+            name,
+            &[
+                "nft",
+                "add",
+                "chain",
+                "inet",
+                "lab",
+                "forward_drop",
+                "{ type filter hook forward priority 0 ; }",
+            ],
+        );
+        self.must(
+            name,
+            &[
+                "nft",
+                "add",
+                "rule",
+                "inet",
+                "lab",
+                "forward_drop",
+                "counter",
+            ],
+        );
+        self.must(
+            name,
+            &[
+                "nft",
+                "add",
+                "rule",
+                "inet",
+                "lab",
+                "forward_drop",
+                "numgen",
+                "random",
+                "mod",
+                &one_in,
+                "0",
+                "counter",
+                "drop",
+            ],
+        );
+    }
+
+    /// What [`Lab::drop_forwarded`] has done in `name` so far.
+    pub fn forward_drops(&self, name: &str) -> ForwardDrops {
+        let out = self.exec(
+            name,
+            &["nft", "list", "chain", "inet", "lab", "forward_drop"],
+        );
+        assert!(out.status.success(), "no forward_drop chain in {name}");
+        // Each rule's line has "counter packets N bytes M": all that came to
+        // be forwarded first, then what the drop rule took of it.
+        let counts: Vec<u64> = crate::text(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let (_, after) = line.split_once("counter packets ")?;
+                after.split_whitespace().next()?.parse().ok()
+            })
+            .collect();
+        assert_eq!(counts.len(), 2, "{}", crate::text(&out.stdout));
+        ForwardDrops {
+            seen: counts[0],
+            dropped: counts[1],
+        }
     }
 
     /// Opens ping sockets (`SOCK_DGRAM` ICMP) to every group inside
