@@ -3,6 +3,17 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+/// The local time zone's offset from UTC at `at`, in seconds east (what
+/// `strftime`'s `%z` prints: mtr's `Start:` line is local time); 0 when
+/// the C library cannot tell.
+pub fn utc_offset(at: SystemTime) -> i32 {
+    let seconds = match at.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    };
+    crate::sys::utc_offset(seconds).unwrap_or(0)
+}
+
 /// The two clocks read together, right after a receive: the kernel's
 /// receive time (wall clock) maps onto the monotonic clock by their gap.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +72,24 @@ impl Clocks {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_offset_is_the_one_date_prints() {
+        // date(1) reads the same zone (TZ, else /etc/localtime).
+        let out = std::process::Command::new("date")
+            .arg("+%z")
+            .output()
+            .expect("date runs");
+        let z = String::from_utf8(out.stdout).expect("text");
+        let z = z.trim();
+        let sign = if z.starts_with('-') { -1 } else { 1 };
+        let hours: i32 = z[1..3].parse().expect("hours");
+        let minutes: i32 = z[3..5].parse().expect("minutes");
+        assert_eq!(
+            super::utc_offset(std::time::SystemTime::now()),
+            sign * (hours * 3600 + minutes * 60)
+        );
+    }
+
     use super::*;
 
     #[test]

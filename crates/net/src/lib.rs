@@ -42,7 +42,7 @@ mod transfer;
 pub const EMSGSIZE: i32 = libc::EMSGSIZE;
 
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
-pub use clocks::Clocks;
+pub use clocks::{Clocks, utc_offset};
 pub use denied::{OpenDenied, SYSCTL_FIX};
 pub use error::{NetError, os_errno};
 pub use group::{

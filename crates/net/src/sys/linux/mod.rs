@@ -28,7 +28,7 @@ pub use privilege::{
     capabilities, clear_ambient_and_bounding, clear_capabilities, effective_gid, effective_uid,
     supplementary_groups,
 };
-pub use resolve::{host_name, name_of};
+pub use resolve::{host_name, name_of, utc_offset};
 pub use socket::{
     ICMP_FILTER, ICMP6_FILTER, bind, connect, get_option_int, interface_index, local_addr,
     set_nonblocking, set_option_bytes, set_option_int, socket,

@@ -46,3 +46,17 @@ pub fn host_name() -> Option<String> {
     let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
     name.to_str().ok().map(str::to_owned)
 }
+
+/// `localtime_r`'s `tm_gmtoff`: the local time zone's offset from UTC at
+/// `unix_seconds`, in seconds east; `None` if the C library cannot tell.
+pub fn utc_offset(unix_seconds: i64) -> Option<i32> {
+    let t: libc::time_t = unix_seconds;
+    // SAFETY: an all-zero tm is a valid value for localtime_r to overwrite.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to valid, live values of the right types.
+    let ret = unsafe { libc::localtime_r(&raw const t, &raw mut tm) };
+    if ret.is_null() {
+        return None;
+    }
+    i32::try_from(tm.tm_gmtoff).ok()
+}
