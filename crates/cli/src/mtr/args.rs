@@ -57,6 +57,9 @@ pub struct Args {
     /// Numeric output: no reverse lookups.
     #[arg(short = 'n', long = "no-dns")]
     pub numeric: bool,
+    /// Names and addresses both: `name (address)`.
+    #[arg(short = 'b', long)]
+    pub show_ips: bool,
     /// The columns, by mtr's keys (LDRSNBAWVGJMXI, and F for the real
     /// loss), e.g. LSNABWV (mtr's default).
     #[arg(short = 'o', long, value_name = "FIELDS")]

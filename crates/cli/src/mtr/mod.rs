@@ -7,7 +7,6 @@
 
 mod args;
 mod columns;
-#[allow(dead_code, unused_imports)] // Until the run loop calls it.
 mod report;
 
 use std::io::{self, IsTerminal};
@@ -19,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use icmpkit_driver::real::{RealTransport, SocketPlan};
 use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_proto::machine::{Machine, version_of};
-use icmpkit_proto::mtr::{Mtr, MtrConfig, MtrProgress, Path, ProbeResult};
+use icmpkit_proto::mtr::{Mtr, MtrConfig, MtrProgress, Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::{
     MAX_FLOWS, Method, Prober, ProberConfig, TraceFailure, Tracer, TracerEvent, ip_header_len,
 };
@@ -29,6 +28,8 @@ use columns::Column;
 
 use crate::args::named::{self, integer, port, seconds, small};
 use crate::exit::Exit;
+use crate::json_lines::JsonLines;
+use crate::names::Names;
 use crate::trace::{ProbeSockets, probe_sockets, source_for};
 
 /// How the run is shown.
@@ -60,6 +61,7 @@ struct Plan {
     interface: Option<String>,
     tos: Option<u8>,
     numeric: bool,
+    show_ips: bool,
     columns: Vec<Column>,
     config: MtrConfig,
     dst_port: u16,
@@ -152,6 +154,7 @@ impl Plan {
             interface: a.interface.clone(),
             tos: a.tos.as_deref().map(|t| named::tos("-Q", t)).transpose()?,
             numeric: a.numeric,
+            show_ips: a.show_ips,
             columns,
             config: MtrConfig {
                 first_ttl,
@@ -265,17 +268,18 @@ fn drive_plan<T: Transport + ?Sized>(
 }
 
 /// [`drive_plan`], the results added up in a [`Path`] (assessed at the
-/// end); `on_probe` sees each result after it is added.
+/// end); `on_probe` sees each result after it is added, with the events
+/// it caused.
 fn run_over<T: Transport + ?Sized>(
     plan: &Plan,
     transport: &mut T,
     signals: &Signals,
-    mut on_probe: impl FnMut(&Path, &ProbeResult) -> io::Result<()>,
+    mut on_probe: impl FnMut(&Path, &ProbeResult, &[PathEvent]) -> io::Result<()>,
 ) -> Result<Ran> {
     let mut path = Path::new(plan.dst, plan.config.first_ttl);
     let exit = drive_plan(plan, transport, signals, |result| {
-        path.record(&result);
-        on_probe(&path, &result)
+        let events = path.record(&result);
+        on_probe(&path, &result, &events)
     })?;
     path.assess();
     Ok(Ran { path, exit })
@@ -290,15 +294,75 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut transport = plan.open()?;
     let signals = Signals::install()?;
     let started = SystemTime::now();
-    let ran = run_over(&plan, &mut transport, &signals, |_, _| Ok(()))?;
-    let _ = (started, &ran.path);
-    Ok(ran.exit.into())
+    let header = report::Header {
+        local_host: icmpkit_net::host_name(),
+        target: plan.host.clone(),
+        source: plan.src,
+        started,
+        utc_offset: icmpkit_net::utc_offset(started),
+    };
+    let exit = match plan.output {
+        Output::Live => live(&plan, transport, &signals, &header)?,
+        output => report_over(&plan, output, &mut transport, &signals, &header, io::stdout().lock())?,
+    };
+    Ok(exit.into())
 }
 
-/// Whether a machine is over (for the live view's network thread).
-#[allow(dead_code)]
-fn over<M: Machine>(m: &M) -> bool {
-    m.poll_timeout(std::time::Instant::now()).is_none()
+/// Runs `plan` over `transport` to its end and prints it in `output` (not
+/// the live view) to `out`: mtr's `Start:` line first for a report,
+/// per-probe records as they come with `--json-probes`, the rest at the
+/// end.
+fn report_over<T: Transport + ?Sized>(
+    plan: &Plan,
+    output: Output,
+    transport: &mut T,
+    signals: &Signals,
+    header: &report::Header,
+    mut out: impl io::Write,
+) -> Result<Exit> {
+    let mut names = Names::new(plan.numeric);
+    let mut name = |a: IpAddr| names.name(a);
+    let layout = report::Layout {
+        columns: &plan.columns,
+        wide: matches!(output, Output::Report { wide: true }),
+        show_ips: plan.show_ips,
+    };
+    let mut events = Vec::new();
+    let ran = match output {
+        Output::JsonProbes => {
+            let clocks = icmpkit_net::Clocks::read();
+            let mut lines = JsonLines::new(&mut out);
+            let ran = run_over(plan, transport, signals, |_, result, new| {
+                events.extend_from_slice(new);
+                lines.emit("probe", report::probe_json(result, &clocks))
+            })?;
+            lines.emit("report", report::report_json(header, &ran.path, &events, &mut name))?;
+            return Ok(ran.exit);
+        }
+        Output::Report { .. } => {
+            report::write_start(&mut out, header)?;
+            out.flush()?;
+            run_over(plan, transport, signals, |_, _, new| {
+                events.extend_from_slice(new);
+                Ok(())
+            })?
+        }
+        _ => run_over(plan, transport, signals, |_, _, new| {
+            events.extend_from_slice(new);
+            Ok(())
+        })?,
+    };
+    match output {
+        Output::Report { .. } => report::write_table(&mut out, header, &ran.path, &layout, &mut name)?,
+        Output::Csv => report::write_csv(&mut out, header, &ran.path, &layout, &mut name)?,
+        Output::Json => JsonLines::new(&mut out).emit(
+            "report",
+            report::report_json(header, &ran.path, &events, &mut name),
+        )?,
+        Output::Live | Output::JsonProbes => {}
+    }
+    out.flush()?;
+    Ok(ran.exit)
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ fn chain_on(mut net: Builder, r2: Router, r3_out: Link) -> Network {
 
 fn run(plan: &Plan, mut net: Network) -> Ran {
     assert_eq!(net.source_for(plan.dst), Some(plan.src));
-    run_over(plan, &mut net, &Signals::none(), |_, _| Ok(())).expect("the simulated run")
+    run_over(plan, &mut net, &Signals::none(), |_, _, _| Ok(())).expect("the simulated run")
 }
 
 /// (sent, received) per shown hop.
