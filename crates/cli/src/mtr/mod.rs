@@ -5,3 +5,4 @@
 //! to: the live view (`tui`), mtr's report and CSV (`report`), JSON.
 
 mod columns;
+mod tui;
