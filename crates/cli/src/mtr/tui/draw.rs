@@ -84,9 +84,12 @@ pub fn draw(frame: &mut Frame, view: &View) {
     }
     footer.push(status_line(view));
 
+    // The footer stays at the bottom; the hops get the rows between.
     let room = usize::from(area.height).saturating_sub(header.len() + footer.len());
     let mut lines = header;
+    let shown = body.len().min(room);
     lines.extend(body.into_iter().take(room));
+    lines.extend(std::iter::repeat_n(Line::default(), room - shown));
     lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), area);
 
