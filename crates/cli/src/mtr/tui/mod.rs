@@ -98,6 +98,13 @@ pub fn run(
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     let mut events = |timeout: Duration| -> io::Result<Option<Event>> {
+        // The panic hook gave the terminal back (a thread of the run
+        // panicked): drawing on would scribble over the message.
+        if !terminal::taken() {
+            return Err(io::Error::other(
+                "the terminal was given back after a panic",
+            ));
+        }
         if event::poll(timeout)? {
             event::read().map(Some)
         } else {

@@ -43,6 +43,12 @@ impl Drop for Raw {
     }
 }
 
+/// Whether the live view has the terminal now: a panic on any thread
+/// gives it back.
+pub fn taken() -> bool {
+    TAKEN.load(Ordering::SeqCst)
+}
+
 /// Gives the terminal back as it was, once, if the live view has it.
 /// Best effort: a terminal that is gone cannot be restored.
 fn restore() {

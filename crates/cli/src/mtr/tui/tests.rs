@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use icmpkit_driver::Signals;
 use icmpkit_proto::machine::Signal;
+use icmpkit_proto::mtr::loss::HopVerdict;
 use icmpkit_proto::mtr::{Path, ProbeResult};
 use icmpkit_proto::trace::{Answer, Extension, Outcome, Rewrites};
 use icmpkit_wire::extension::MplsLabel;
@@ -184,6 +185,42 @@ fn an_ecmp_hop_shows_each_address_with_its_count() {
     let hop = &view.path.hops()[1];
     assert_eq!(hop.addresses.len(), 2);
     insta::assert_snapshot!(screen(&view, 80, 12));
+}
+
+/// Hop 2 answers as Linux does by default (a bucket of 6 Time Exceeded,
+/// one more a second), probed ten times a second; hop 1 and the
+/// destination answer every probe.
+fn rate_limited() -> View {
+    let mut rounds = Rounds::new(Duration::from_millis(100));
+    let (mut tokens, mut refilled) = (6_u32, 0_u64);
+    for round in 0..60 {
+        let now_ms = round * 100;
+        if now_ms - refilled >= 1_000 {
+            tokens = (tokens + 1).min(6);
+            refilled = now_ms;
+        }
+        rounds.probe(round, 1, Some(("10.0.0.1", 1_000)));
+        if tokens > 0 {
+            tokens -= 1;
+            rounds.probe(round, 2, Some(("198.51.100.1", 5_000)));
+        } else {
+            rounds.lost(round, 2);
+        }
+        rounds.probe(round, 3, Some((DESTINATION, 9_000)));
+    }
+    rounds.view()
+}
+
+#[test]
+fn a_rate_limited_hop_says_so_in_a_line_under_it() {
+    let view = rate_limited();
+    let hop = &view.path.hops()[1];
+    assert!(
+        matches!(hop.verdict, HopVerdict::RateLimited { .. }),
+        "{:?}",
+        hop.verdict
+    );
+    insta::assert_snapshot!(screen(&view, 100, 12));
 }
 
 #[test]
