@@ -172,8 +172,13 @@ where
             drawn = Some(Instant::now());
             changed = false;
         }
-        let wait = drawn.map_or(TICK, |at| TICK.saturating_sub(at.elapsed()));
-        let Some(event) = events(wait.max(Duration::from_millis(10)))? else {
+        // Changes wait for the next frame that is due; otherwise the
+        // updates are looked at again a tick from now.
+        let wait = match drawn {
+            Some(at) if changed => TICK.saturating_sub(at.elapsed()),
+            _ => TICK,
+        };
+        let Some(event) = events(wait)? else {
             continue;
         };
         match event {
