@@ -8,16 +8,19 @@
 mod args;
 mod columns;
 mod report;
+mod tui;
 
 use std::io::{self, IsTerminal};
 use std::net::IpAddr;
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
 use icmpkit_driver::real::{RealTransport, SocketPlan};
 use icmpkit_driver::{Signals, Transport, drive};
-use icmpkit_proto::machine::{Machine, version_of};
+use icmpkit_proto::machine::{Signal, version_of};
 use icmpkit_proto::mtr::{Mtr, MtrConfig, MtrProgress, Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::{
     MAX_FLOWS, Method, Prober, ProberConfig, TraceFailure, Tracer, TracerEvent, ip_header_len,
@@ -306,6 +309,53 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         output => report_over(&plan, output, &mut transport, &signals, &header, io::stdout().lock())?,
     };
     Ok(exit.into())
+}
+
+/// Runs `plan` in the live view: the network thread drives the machine
+/// and sends each result to the view (this thread), which owns the
+/// terminal until `q` or the end of the rounds.
+fn live<T: Transport + Send + 'static>(
+    plan: &Plan,
+    transport: T,
+    signals: &Signals,
+    header: &report::Header,
+) -> Result<Exit> {
+    let (tx, rx) = mpsc::channel();
+    let network = {
+        let (plan, signals) = (plan.clone(), signals.clone());
+        thread::Builder::new()
+            .name("mtr-network".into())
+            .spawn(move || {
+                let mut transport = transport;
+                let result = drive_plan(&plan, &mut transport, &signals, |result| {
+                    // The view gone (it failed) ends nothing here: the stop
+                    // signal it raised does.
+                    let _ = tx.send(tui::Update::Probe(result));
+                    Ok(())
+                });
+                let _ = tx.send(tui::Update::Ended(
+                    result.as_ref().err().map(|e| format!("{e:#}")),
+                ));
+                result
+            })?
+    };
+    let session = tui::Session {
+        target: plan.host.clone(),
+        destination: plan.dst,
+        local_host: header.local_host.clone(),
+        started: header.started,
+        columns: plan.columns.clone(),
+        numeric: plan.numeric,
+    };
+    let path = Path::new(plan.dst, plan.config.first_ttl);
+    let shown = tui::run(session, path, &rx, signals);
+    // However the view ended, the network thread stops too.
+    signals.raise(Signal::Stop);
+    let ran = network
+        .join()
+        .map_err(|_| anyhow::anyhow!("the network thread panicked"))?;
+    shown?;
+    ran
 }
 
 /// Runs `plan` over `transport` to its end and prints it in `output` (not

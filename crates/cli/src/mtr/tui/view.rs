@@ -1,0 +1,182 @@
+//! What one frame shows: the path, the session, and the view's own state
+//! (display mode, names, pause, help, the latest events).
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use icmpkit_proto::mtr::{Figure, Path, PathEvent, ProbeResult};
+
+use super::Session;
+use crate::mtr::columns::Column;
+
+/// Events kept for the status line, newest first.
+pub const EVENTS: usize = 3;
+
+/// mtr's jitter set (`j`): `DR AGJMXI`.
+pub const JITTER: [Column; 8] = [
+    Column::Drop,
+    Column::Received,
+    Column::Figure(Figure::Avg),
+    Column::Figure(Figure::Gmean),
+    Column::Figure(Figure::Jitter),
+    Column::Figure(Figure::Javg),
+    Column::Figure(Figure::Jmax),
+    Column::Figure(Figure::Jint),
+];
+
+/// How hops are shown (`d` goes round them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// mtr's table: a row of figures per hop, extra lines under it.
+    Table,
+    /// The latest rounds of each hop, one character each, coloured by
+    /// RTT; `?` for a probe not answered.
+    Strip,
+}
+
+/// How hops are named (`n` switches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hosts {
+    /// The name where one was found, else the address (mtr's default).
+    Names,
+    /// Addresses only (`-n`).
+    Addresses,
+}
+
+/// Everything a frame is drawn from.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// What the run is.
+    pub session: Session,
+    /// The hops so far.
+    pub path: Path,
+    /// Table or strip.
+    pub display: Display,
+    /// Names or addresses.
+    pub hosts: Hosts,
+    /// The names found so far.
+    pub names: HashMap<IpAddr, String>,
+    /// mtr's jitter columns instead of the session's.
+    pub jitter: bool,
+    /// Sending is paused.
+    pub paused: bool,
+    /// The help is shown over the table.
+    pub help: bool,
+    /// The latest events, newest first, as the status line says them.
+    pub events: VecDeque<String>,
+    /// The time in the header.
+    pub now: SystemTime,
+}
+
+impl View {
+    /// The first frame of `session` over `path`.
+    pub fn new(session: Session, path: Path) -> Self {
+        Self {
+            hosts: if session.numeric {
+                Hosts::Addresses
+            } else {
+                Hosts::Names
+            },
+            now: session.started,
+            session,
+            path,
+            display: Display::Table,
+            names: HashMap::new(),
+            jitter: false,
+            paused: false,
+            help: false,
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The path, for the run loop once the view is done.
+    pub fn into_path(self) -> Path {
+        self.path
+    }
+
+    /// Adds a resolved probe to the path; its events go to the status line.
+    pub fn record(&mut self, result: &ProbeResult) {
+        for event in self.path.record(result) {
+            self.events.push_front(describe(&event));
+        }
+        self.events.truncate(EVENTS);
+    }
+
+    /// The columns shown.
+    pub fn columns(&self) -> &[Column] {
+        if self.jitter {
+            &JITTER
+        } else {
+            &self.session.columns
+        }
+    }
+
+    /// Every address shown, for the resolver.
+    pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.path
+            .hops()
+            .iter()
+            .flat_map(|hop| hop.addresses.iter().map(|seen| seen.address))
+    }
+
+    /// How `address` is shown: its name when names are on and one was
+    /// found, else the address (mtr's default).
+    pub fn host(&self, address: IpAddr) -> String {
+        match self.names.get(&address) {
+            Some(name) if self.hosts == Hosts::Names => name.clone(),
+            _ => address.to_string(),
+        }
+    }
+}
+
+/// An event as the status line says it.
+fn describe(event: &PathEvent) -> String {
+    match *event {
+        PathEvent::NewAddress {
+            ttl,
+            address,
+            round,
+        } => format!("round {round}: hop {ttl} also answers from {address}"),
+        PathEvent::DestinationMoved { to, round, .. } => match to {
+            Some(ttl) => format!("round {round}: the destination answers at hop {ttl}"),
+            None => format!("round {round}: the path got longer"),
+        },
+    }
+}
+
+/// `at` as mtr's header shows it, ISO 8601 (in UTC).
+pub fn clock(at: SystemTime) -> String {
+    let seconds = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+0000",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01.
+fn civil(days: u64) -> (u64, u64, u64) {
+    // Counted in 400-year eras from 0000-03-01, so that the leap day
+    // ends each year.
+    let days = days + 719_468;
+    let era = days / 146_097;
+    let day_of_era = days % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    (year, month, day)
+}
