@@ -451,3 +451,29 @@ MTR.0.95,1796393106,OK,127.0.0.1,1,localhost,0.00,2,0,0.06,0.05,0.05,0.06,0.01
         mtr.replace("MTR.0.95", concat!("icmpkit.", env!("CARGO_PKG_VERSION")))
     );
 }
+
+#[test]
+fn verdicts_follow_the_table_after_a_blank_line() {
+    let mut path = Path::new(ip("203.0.113.7"), 1);
+    let round = vec![
+        Some(hop("10.0.0.254", 1000)),
+        None,
+        Some(reached("203.0.113.7", 5000)),
+    ];
+    feed(&mut path, Instant::now(), 0, &vec![round; 10]);
+    path.assess();
+    let silent = path.hops()[1].verdict.line().expect("a silent hop's line");
+    assert_eq!(
+        table(&path, &layout(false), &mut numeric),
+        format!(
+            "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- 10.0.0.254                 0.0%    10    1.0   1.0   1.0   1.0   0.0
+  2.|-- ???                       100.0    10    0.0   0.0   0.0   0.0   0.0
+  3.|-- 203.0.113.7                0.0%    10    5.0   5.0   5.0   5.0   0.0
+
+  2. ???: {silent}
+"
+        )
+    );
+}
