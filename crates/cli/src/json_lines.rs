@@ -108,9 +108,13 @@
 //!   probes' source address), `local_host` (this machine's name),
 //!   `started` (RFC 3339 local time, to the second), `rounds` (begun),
 //!   `destination_ttl` (where the destination, or a final error, answers;
-//!   `null`: not reached), `hops`, one per TTL shown, each:
+//!   `null`: not reached), `events` (what changed during the run, oldest
+//!   first: `kind` `new_address` with `ttl`, `address`, `round`, when
+//!   another address answers at a hop; `kind` `destination_moved` with
+//!   `from`, `to` (TTLs, `null`: not reached) and `round`), and `hops`,
+//!   one per TTL shown, each:
 //!   - `ttl`; `addresses`: every address that answered there, first seen
-//!     first, each `from`, `name`, `count` (its answers);
+//!     first, each `address`, `name`, `count` (its answers);
 //!   - mtr's figures: `sent`, `received`, `loss_percent` (`null` before a
 //!     probe is resolved), `last_ms`, `avg_ms`, `best_ms`, `worst_ms`,
 //!     `stdev_ms`, `gmean_ms`, `jitter_ms`, `javg_ms`, `jmax_ms`, `jint_ms`

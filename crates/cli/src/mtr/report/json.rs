@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use icmpkit_net::Clocks;
 use icmpkit_proto::mtr::loss::HopVerdict;
-use icmpkit_proto::mtr::{Figure, Hop, Path, ProbeResult};
+use icmpkit_proto::mtr::{Figure, Hop, Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::Outcome;
 use serde_json::{Map, Value, json};
 
@@ -34,14 +34,17 @@ const FIGURES: [(&str, Figure); 10] = [
     ("jint_ms", Figure::Jint),
 ];
 
-/// The fields of the `report` record: the whole path (emit it as
+/// The fields of the `report` record: the whole path and the `events`
+/// of the run, oldest first (what [`Path::record`] returned; emit it as
 /// `lines.emit("report", report_json(..))`).
 pub fn report_json(
     header: &Header,
     path: &Path,
+    events: &[PathEvent],
     name: &mut dyn FnMut(IpAddr) -> Option<String>,
 ) -> Value {
     let hops: Vec<Value> = path.hops().iter().map(|h| hop_json(h, name)).collect();
+    let events: Vec<Value> = events.iter().map(event_json).collect();
     json!({
         "schema": SCHEMA,
         "target": header.target,
@@ -52,7 +55,29 @@ pub fn report_json(
         "rounds": path.rounds(),
         "destination_ttl": path.destination_ttl(),
         "hops": hops,
+        "events": events,
     })
+}
+
+fn event_json(event: &PathEvent) -> Value {
+    match event {
+        PathEvent::NewAddress {
+            ttl,
+            address,
+            round,
+        } => json!({
+            "kind": "new_address",
+            "ttl": ttl,
+            "address": address.to_string(),
+            "round": round,
+        }),
+        PathEvent::DestinationMoved { from, to, round } => json!({
+            "kind": "destination_moved",
+            "from": from,
+            "to": to,
+            "round": round,
+        }),
+    }
 }
 
 fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value {
@@ -64,7 +89,7 @@ fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value 
         .iter()
         .map(|seen| {
             json!({
-                "from": seen.address.to_string(),
+                "address": seen.address.to_string(),
                 "name": name(seen.address),
                 "count": seen.count,
             })

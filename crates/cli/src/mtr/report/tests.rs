@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use icmpkit_net::Clocks;
-use icmpkit_proto::mtr::{Path, ProbeResult};
+use icmpkit_proto::mtr::{Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::{Answer, Extension, Outcome, Rewrites};
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::extension::MplsLabel;
@@ -276,7 +276,19 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
             Some(answer("203.0.113.7", 5000, unreachable)),
         ]],
     );
-    let report = report_json(&header(), &path, &mut numeric);
+    let events = [
+        PathEvent::DestinationMoved {
+            from: None,
+            to: Some(3),
+            round: 0,
+        },
+        PathEvent::NewAddress {
+            ttl: 3,
+            address: ip("198.51.100.3"),
+            round: 2,
+        },
+    ];
+    let report = report_json(&header(), &path, &events, &mut numeric);
     let silent = json!({
         "ttl": 2, "addresses": [], "sent": 5, "received": 0,
         "loss_percent": 100.0, "real_loss_percent": null,
@@ -297,7 +309,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
         "hops": [
             {
                 "ttl": 1,
-                "addresses": [{"from": "10.0.0.254", "name": null, "count": 5}],
+                "addresses": [{"address": "10.0.0.254", "name": null, "count": 5}],
                 "sent": 5, "received": 5,
                 "loss_percent": 0.0, "real_loss_percent": null,
                 "last_ms": 1.0, "avg_ms": 1.0, "best_ms": 0.8, "worst_ms": 1.2,
@@ -310,7 +322,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
             silent,
             {
                 "ttl": 3,
-                "addresses": [{"from": "203.0.113.7", "name": null, "count": 4}],
+                "addresses": [{"address": "203.0.113.7", "name": null, "count": 4}],
                 "sent": 5, "received": 4,
                 "loss_percent": 20.0, "real_loss_percent": null,
                 "last_ms": 5.0, "avg_ms": 5.0, "best_ms": 4.5, "worst_ms": 5.5,
@@ -320,6 +332,10 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
                 "verdict": null,
                 "annotation": "!H",
             },
+        ],
+        "events": [
+            {"kind": "destination_moved", "from": null, "to": 3, "round": 0},
+            {"kind": "new_address", "ttl": 3, "address": "198.51.100.3", "round": 2},
         ],
     });
     assert_eq!(report.to_string(), expected.to_string());
@@ -449,5 +465,31 @@ MTR.0.95,1796393106,OK,127.0.0.1,1,localhost,0.00,2,0,0.06,0.05,0.05,0.06,0.01
     assert_eq!(
         String::from_utf8(out).unwrap(),
         mtr.replace("MTR.0.95", concat!("icmpkit.", env!("CARGO_PKG_VERSION")))
+    );
+}
+
+#[test]
+fn verdicts_follow_the_table_after_a_blank_line() {
+    let mut path = Path::new(ip("203.0.113.7"), 1);
+    let round = vec![
+        Some(hop("10.0.0.254", 1000)),
+        None,
+        Some(reached("203.0.113.7", 5000)),
+    ];
+    feed(&mut path, Instant::now(), 0, &vec![round; 10]);
+    path.assess();
+    let silent = path.hops()[1].verdict.line().expect("a silent hop's line");
+    assert_eq!(
+        table(&path, &layout(false), &mut numeric),
+        format!(
+            "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- 10.0.0.254                 0.0%    10    1.0   1.0   1.0   1.0   0.0
+  2.|-- ???                       100.0    10    0.0   0.0   0.0   0.0   0.0
+  3.|-- 203.0.113.7                0.0%    10    5.0   5.0   5.0   5.0   0.0
+
+  2. ???: {silent}
+"
+        )
     );
 }
