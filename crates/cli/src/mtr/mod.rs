@@ -306,7 +306,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     };
     let exit = match plan.output {
         Output::Live => live(&plan, transport, &signals, &header)?,
-        output => report_over(&plan, output, &mut transport, &signals, &header, io::stdout().lock())?,
+        output => report_over(
+            &plan,
+            output,
+            &mut transport,
+            &signals,
+            &header,
+            io::stdout().lock(),
+        )?,
     };
     Ok(exit.into())
 }
@@ -386,7 +393,10 @@ fn report_over<T: Transport + ?Sized>(
                 events.extend_from_slice(new);
                 lines.emit("probe", report::probe_json(result, &clocks))
             })?;
-            lines.emit("report", report::report_json(header, &ran.path, &events, &mut name))?;
+            lines.emit(
+                "report",
+                report::report_json(header, &ran.path, &events, &mut name),
+            )?;
             return Ok(ran.exit);
         }
         Output::Report { .. } => {
@@ -403,7 +413,9 @@ fn report_over<T: Transport + ?Sized>(
         })?,
     };
     match output {
-        Output::Report { .. } => report::write_table(&mut out, header, &ran.path, &layout, &mut name)?,
+        Output::Report { .. } => {
+            report::write_table(&mut out, header, &ran.path, &layout, &mut name)?
+        }
         Output::Csv => report::write_csv(&mut out, header, &ran.path, &layout, &mut name)?,
         Output::Json => JsonLines::new(&mut out).emit(
             "report",

@@ -29,7 +29,7 @@ use icmpkit_proto::mtr::Hop;
 use icmpkit_proto::mtr::Path;
 
 pub use csv::write_csv;
-pub use json::{SCHEMA, probe_json, report_json};
+pub use json::{probe_json, report_json};
 pub use text::{write_start, write_table};
 
 use super::columns::Column;
