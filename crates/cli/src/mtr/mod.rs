@@ -365,6 +365,19 @@ fn live<T: Transport + Send + 'static>(
     ran
 }
 
+/// [`run_over`], keeping the path's events.
+fn collect<T: Transport + ?Sized>(
+    plan: &Plan,
+    transport: &mut T,
+    signals: &Signals,
+    events: &mut Vec<PathEvent>,
+) -> Result<Ran> {
+    run_over(plan, transport, signals, |_, _, new| {
+        events.extend_from_slice(new);
+        Ok(())
+    })
+}
+
 /// Runs `plan` over `transport` to its end and prints it in `output` (not
 /// the live view) to `out`: mtr's `Start:` line first for a report,
 /// per-probe records as they come with `--json-probes`, the rest at the
@@ -402,19 +415,13 @@ fn report_over<T: Transport + ?Sized>(
         Output::Report { .. } => {
             report::write_start(&mut out, header)?;
             out.flush()?;
-            run_over(plan, transport, signals, |_, _, new| {
-                events.extend_from_slice(new);
-                Ok(())
-            })?
+            collect(plan, transport, signals, &mut events)?
         }
-        _ => run_over(plan, transport, signals, |_, _, new| {
-            events.extend_from_slice(new);
-            Ok(())
-        })?,
+        _ => collect(plan, transport, signals, &mut events)?,
     };
     match output {
         Output::Report { .. } => {
-            report::write_table(&mut out, header, &ran.path, &layout, &mut name)?
+            report::write_table(&mut out, header, &ran.path, &layout, &mut name)?;
         }
         Output::Csv => report::write_csv(&mut out, header, &ran.path, &layout, &mut name)?,
         Output::Json => JsonLines::new(&mut out).emit(

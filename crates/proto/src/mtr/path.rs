@@ -217,10 +217,11 @@ impl Path {
         // answers them at its own TTL, or they were sent before the path
         // got shorter.
         let final_answer = result.answer.as_ref().is_some_and(|a| a.outcome.is_final());
-        if let Some(end) = self.destination_ttl {
-            if result.ttl > end && (final_answer || result.answer.is_none()) {
-                return events;
-            }
+        if let Some(end) = self.destination_ttl
+            && result.ttl > end
+            && (final_answer || result.answer.is_none())
+        {
+            return events;
         }
         self.rounds = self.rounds.max(result.round + 1);
         let index = usize::from(result.ttl - self.first_ttl);

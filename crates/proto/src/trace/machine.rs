@@ -534,10 +534,10 @@ impl<S: Strategy> Machine for Tracer<S> {
             }
             return;
         }
-        if let Some(number) = number.filter(|_| record.is_some()) {
-            if self.strategy.on_send_failure(number, failure.errno) {
-                return;
-            }
+        if let Some(number) = number.filter(|_| record.is_some())
+            && self.strategy.on_send_failure(number, failure.errno)
+        {
+            return;
         }
         self.failure = Some(TraceFailure::Send {
             ttl: record.map(|r| r.ttl),

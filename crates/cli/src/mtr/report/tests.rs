@@ -394,7 +394,7 @@ fn localhost(address: IpAddr) -> Option<String> {
 }
 
 /// The lines of `mtr -r -c 2`, `mtr -w -c 2` and `mtr -C -c 2` (0.95) to
-/// 127.0.0.1 and ::1 on a host named `vm`, after their `Start:` line,
+/// 127.0.0.1 and `::1` on a host named `vm`, after their `Start:` line,
 /// with RTTs that give the figures mtr showed.
 #[test]
 fn tables_match_mtr_on_loopback() {
