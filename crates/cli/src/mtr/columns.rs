@@ -48,6 +48,34 @@ pub const DEFAULT: [Column; 8] = [
     Column::Figure(Figure::StDev),
 ];
 
+/// mtr's jitter view (its `j` key), `DR AGJMXI`: `Drop`, `Rcv`, a space,
+/// `Avg`, `Gmean`, `Jttr`, `Javg`, `Jmax`, `Jint`.
+pub const JITTER: [Column; 9] = [
+    Column::Drop,
+    Column::Received,
+    Column::Space,
+    Column::Figure(Figure::Avg),
+    Column::Figure(Figure::Gmean),
+    Column::Figure(Figure::Jitter),
+    Column::Figure(Figure::Javg),
+    Column::Figure(Figure::Jmax),
+    Column::Figure(Figure::Jint),
+];
+
+/// The live view's default: mtr's with the real loss (`Real%`) after
+/// `Loss%`, `LFS NABWV`.
+pub const LIVE: [Column; 9] = [
+    Column::Loss,
+    Column::RealLoss,
+    Column::Sent,
+    Column::Space,
+    Column::Figure(Figure::Last),
+    Column::Figure(Figure::Avg),
+    Column::Figure(Figure::Best),
+    Column::Figure(Figure::Worst),
+    Column::Figure(Figure::StDev),
+];
+
 /// How mtr prints a field (its `printf` format).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {

@@ -8,6 +8,7 @@
 mod args;
 mod columns;
 mod report;
+mod time;
 mod tui;
 
 use std::io::{self, IsTerminal};
@@ -126,6 +127,7 @@ impl Plan {
         let flows = u16::try_from(integer("--flows", &a.flows, 1, u64::from(MAX_FLOWS))?)?;
         let columns = match &a.order {
             Some(order) => Column::parse_order(order).map_err(anyhow::Error::msg)?,
+            None if output == Output::Live => columns::LIVE.to_vec(),
             None => columns::DEFAULT.to_vec(),
         };
         let dst_port = match (&a.port, method) {
@@ -351,6 +353,7 @@ fn live<T: Transport + Send + 'static>(
         destination: plan.dst,
         local_host: header.local_host.clone(),
         started: header.started,
+        utc_offset: header.utc_offset,
         columns: plan.columns.clone(),
         numeric: plan.numeric,
     };

@@ -20,8 +20,8 @@ use std::net::IpAddr;
 
 use icmpkit_proto::mtr::{Hop, Path};
 
-use super::time::unix_seconds;
 use super::{Header, Layout, extra_addresses, label};
+use crate::mtr::time::unix_seconds;
 
 /// The `Mtr_Version` field.
 const VERSION: &str = concat!("icmpkit.", env!("CARGO_PKG_VERSION"));

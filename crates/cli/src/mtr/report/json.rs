@@ -12,8 +12,8 @@ use icmpkit_proto::trace::Outcome;
 use serde_json::{Map, Value, json};
 
 use super::Header;
-use super::time::rfc3339;
 use crate::json_lines::unix_seconds;
+use crate::mtr::time::rfc3339;
 use crate::trace::render::{mpls_json, ms_json};
 
 /// The version of the `report` record's layout, raised when a key changes

@@ -19,7 +19,6 @@
 mod csv;
 mod json;
 mod text;
-mod time;
 
 use std::net::IpAddr;
 use std::time::SystemTime;

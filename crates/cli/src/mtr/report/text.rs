@@ -15,8 +15,8 @@ use std::net::IpAddr;
 
 use icmpkit_proto::mtr::Path;
 
-use super::time::mtr_time;
 use super::{Header, Layout, extra_addresses, label};
+use crate::mtr::time::mtr_time;
 
 /// Where the cells start without `--report-wide` (mtr's `len_hosts`).
 const HOST_WIDTH: usize = 33;

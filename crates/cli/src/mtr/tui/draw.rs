@@ -137,7 +137,7 @@ fn route_line(view: &View, width: usize) -> Line<'static> {
     } else {
         format!("{} -> {} ({destination})", s.local_host, s.target)
     };
-    Line::from(both_ends(&route, &clock(view.now), width))
+    Line::from(both_ends(&route, &clock(view, view.now), width))
 }
 
 /// `Keys:` with the key letters in bold, as mtr's.
@@ -375,7 +375,7 @@ fn status_line(view: &View) -> Line<'static> {
         spans.push(Span::raw(" "));
     }
     let text = if view.events.is_empty() {
-        let since = clock(view.session.started);
+        let since = clock(view, view.session.started);
         format!("{} rounds since {since}", view.path.rounds())
     } else {
         Vec::from(view.events.clone()).join("; ")

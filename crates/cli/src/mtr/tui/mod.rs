@@ -60,6 +60,9 @@ pub struct Session {
     pub local_host: String,
     /// When the run began.
     pub started: SystemTime,
+    /// The local time zone's offset from UTC, in seconds east, for the
+    /// header's clock (`icmpkit_net::utc_offset`).
+    pub utc_offset: i32,
     /// The table's columns, in order (`--order`, else
     /// [`crate::mtr::columns::DEFAULT`]).
     pub columns: Vec<Column>,

@@ -5,25 +5,13 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use icmpkit_proto::mtr::{Figure, Path, PathEvent, ProbeResult};
+use icmpkit_proto::mtr::{Path, PathEvent, ProbeResult};
 
 use super::Session;
-use crate::mtr::columns::Column;
+use crate::mtr::columns::{self, Column};
 
 /// Events kept for the status line, newest first.
 pub const EVENTS: usize = 3;
-
-/// mtr's jitter set (`j`): `DR AGJMXI`.
-pub const JITTER: [Column; 8] = [
-    Column::Drop,
-    Column::Received,
-    Column::Figure(Figure::Avg),
-    Column::Figure(Figure::Gmean),
-    Column::Figure(Figure::Jitter),
-    Column::Figure(Figure::Javg),
-    Column::Figure(Figure::Jmax),
-    Column::Figure(Figure::Jint),
-];
 
 /// How hops are shown (`d` goes round them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +94,7 @@ impl View {
     /// The columns shown.
     pub fn columns(&self) -> &[Column] {
         if self.jitter {
-            &JITTER
+            &columns::JITTER
         } else {
             &self.session.columns
         }
@@ -145,38 +133,8 @@ fn describe(event: &PathEvent) -> String {
     }
 }
 
-/// `at` as mtr's header shows it, ISO 8601 (in UTC).
-pub fn clock(at: SystemTime) -> String {
-    let seconds = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+0000",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01.
-fn civil(days: u64) -> (u64, u64, u64) {
-    // Counted in 400-year eras from 0000-03-01, so that the leap day
-    // ends each year.
-    let days = days + 719_468;
-    let era = days / 146_097;
-    let day_of_era = days % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    (year, month, day)
+/// `at` as mtr's header shows it: `2026-12-04T14:04:44+0100`, in the
+/// session's time zone.
+pub fn clock(view: &View, at: SystemTime) -> String {
+    crate::mtr::time::mtr_time(at, view.session.utc_offset)
 }

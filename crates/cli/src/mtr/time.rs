@@ -22,7 +22,7 @@ const SHOWN: (i64, i64) = (-62_135_596_800, 253_402_300_799);
 
 /// Whole seconds since the Unix epoch (negative before it), rounded
 /// down.
-pub(super) fn unix_seconds(at: SystemTime) -> i64 {
+pub(crate) fn unix_seconds(at: SystemTime) -> i64 {
     match at.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => {
@@ -100,14 +100,14 @@ fn date_of(days: i64) -> (i64, u8, u8) {
 }
 
 /// mtr's `Start:` time: `2026-12-04T14:04:44+0000`.
-pub(super) fn mtr_time(at: SystemTime, utc_offset: i32) -> String {
+pub(crate) fn mtr_time(at: SystemTime, utc_offset: i32) -> String {
     let civil = Civil::new(at, utc_offset);
     let (sign, hours, minutes) = civil.zone();
     format!("{}{sign}{hours:02}{minutes:02}", civil.date_time())
 }
 
 /// RFC 3339, to the second, in the local zone: `2026-12-04T14:04:44+00:00`.
-pub(super) fn rfc3339(at: SystemTime, utc_offset: i32) -> String {
+pub(crate) fn rfc3339(at: SystemTime, utc_offset: i32) -> String {
     let civil = Civil::new(at, utc_offset);
     let (sign, hours, minutes) = civil.zone();
     format!("{}{sign}{hours:02}:{minutes:02}", civil.date_time())
