@@ -4,7 +4,8 @@
 //! each TTL from the first to the end of the path (the TTL at which the
 //! destination or a final error last answered, else the maximum), spread
 //! over the first half of the interval so that no router gets a burst of
-//! them. Each hop thus gets one probe per interval, whatever `--flows`:
+//! them; a round ends early when the destination answers below its next
+//! TTL. Each hop thus gets one probe per interval, whatever `--flows`:
 //! with several flows, round `r` uses flow `r % flows`, so every flow
 //! comes round in turn without raising any hop's share of probes (a
 //! router's error budget, Linux's 6 then 1 a second per source, is spent
@@ -154,6 +155,11 @@ impl Mtr {
         self.paused = paused;
     }
 
+    fn next_round(&mut self) {
+        self.round += 1;
+        self.next_ttl = self.config.first_ttl;
+    }
+
     fn rounds_over(&self) -> bool {
         self.config.rounds.is_some_and(|n| self.round >= n)
     }
@@ -216,6 +222,14 @@ impl Strategy for Mtr {
         let start = *self.start.get_or_insert(now);
         if self.next_ttl == self.config.first_ttl {
             self.round_last_ttl = self.end.unwrap_or(self.config.max_ttl);
+        } else if self.end.is_some_and(|end| self.next_ttl > end) {
+            // The destination answered below this TTL since the round
+            // began: the round is over.
+            self.next_round();
+            if self.rounds_over() {
+                return None;
+            }
+            self.round_last_ttl = self.end.unwrap_or(self.config.max_ttl);
         }
         if now < self.due(start) {
             return None;
@@ -245,8 +259,7 @@ impl Strategy for Mtr {
         self.order.push_back((now + self.config.timeout, number));
         self.sent += 1;
         if self.next_ttl >= self.round_last_ttl {
-            self.round += 1;
-            self.next_ttl = self.config.first_ttl;
+            self.next_round();
         } else {
             self.next_ttl += 1;
         }

@@ -178,3 +178,19 @@ fn probe_numbers_cycle_below_the_prober_limit() {
     // 65,535 probes: numbers 0..65533, then 0 and 1 again.
     assert_eq!(last, Some(1));
 }
+
+#[test]
+fn a_round_ends_when_the_destination_answers_below_its_next_ttl() {
+    let t0 = Instant::now();
+    let mut m = Mtr::new(config(None));
+    assert_eq!(due(&mut m, t0), vec![(0, 1, 0)]);
+    assert_eq!(due(&mut m, t0 + ms(125)), vec![(1, 2, 0)]);
+    m.on_answer(1, reached(v4(9), 1));
+    // TTLs 3 and 4 of round 0 are not sent: round 1 comes next, with two
+    // TTLs over half the interval.
+    assert_eq!(due(&mut m, t0 + ms(999)), vec![]);
+    assert_eq!(m.next_wakeup(t0 + ms(999)), Some(t0 + ms(1000)));
+    assert_eq!(due(&mut m, t0 + ms(1000)), vec![(2, 1, 0)]);
+    assert_eq!(due(&mut m, t0 + ms(1250)), vec![(3, 2, 0)]);
+    assert_eq!(m.summary().sent, 4);
+}
