@@ -201,6 +201,16 @@ pub enum HopVerdict {
         /// The loss that persists past it, percent.
         real_loss: f64,
     },
+    /// The hop leaves more probes unanswered than are lost past it, but
+    /// not at a steady rate a token bucket explains (a busy router's
+    /// control plane, a policer shared with other traffic): its own loss
+    /// is not loss on the path.
+    Deprioritized {
+        /// The hop's own unanswered share, percent.
+        own_loss: f64,
+        /// The loss that persists past it, percent.
+        real_loss: f64,
+    },
     /// Loss that persists to the destination starts here.
     ForwardLoss {
         /// Percent: the loss that persists from this hop to the
@@ -221,20 +231,33 @@ impl HopVerdict {
             Self::RateLimited { bucket, real_loss } => {
                 let rate = format_rate(bucket.per_second);
                 let unit = if rate == "1" { "answer" } else { "answers" };
-                let beyond = if real_loss < 0.05 {
-                    "nothing lost beyond this hop".to_owned()
-                } else {
-                    format!("{real_loss:.1}% lost beyond this hop")
-                };
                 Some(format!(
-                    "rate-limited: about {rate} {unit}/s after a burst of {}; {beyond}",
-                    bucket.burst
+                    "rate-limited: about {rate} {unit}/s after a burst of {}; {}",
+                    bucket.burst,
+                    beyond(real_loss)
                 ))
             }
+            Self::Deprioritized {
+                own_loss,
+                real_loss,
+            } => Some(format!(
+                "answers unevenly ({own_loss:.1}% unanswered, no steady rate limit): the router \
+                 is slow to answer, not losing; {}",
+                beyond(real_loss)
+            )),
             Self::ForwardLoss { real_loss } => Some(format!(
                 "loss starts here: {real_loss:.1}% of probes lost from this hop to the destination"
             )),
         }
+    }
+}
+
+/// The end of a verdict line: what is lost past the hop.
+fn beyond(real_loss: f64) -> String {
+    if real_loss < 0.05 {
+        "nothing lost beyond this hop".to_owned()
+    } else {
+        format!("{real_loss:.1}% lost beyond this hop")
     }
 }
 
@@ -304,12 +327,16 @@ fn judge(
     previous: Option<Loss>,
     observations: &[Observation],
 ) -> HopVerdict {
-    if own.clearly_above(real)
-        && let Some(bucket) = fit_token_bucket(observations)
-    {
-        return HopVerdict::RateLimited {
-            bucket,
-            real_loss: real.percent(),
+    if own.clearly_above(real) {
+        return match fit_token_bucket(observations) {
+            Some(bucket) => HopVerdict::RateLimited {
+                bucket,
+                real_loss: real.percent(),
+            },
+            None => HopVerdict::Deprioritized {
+                own_loss: own.percent(),
+                real_loss: real.percent(),
+            },
         };
     }
     if real.significant() && previous.is_none_or(|p| real.clearly_above(p)) {

@@ -118,6 +118,7 @@ fn verdict_json(verdict: &HopVerdict) -> Value {
         HopVerdict::Clean => ("clean", None),
         HopVerdict::Silent => ("silent", None),
         HopVerdict::RateLimited { bucket, .. } => ("rate_limited", Some(bucket)),
+        HopVerdict::Deprioritized { .. } => ("deprioritized", None),
         HopVerdict::ForwardLoss { .. } => ("forward_loss", None),
     };
     json!({

@@ -398,7 +398,7 @@ fn a_hop_with_too_few_probes_is_unknown() {
 }
 
 #[test]
-fn irregular_loss_that_does_not_persist_is_not_a_limiter() {
+fn irregular_loss_that_does_not_persist_is_deprioritized_not_limited() {
     let mut noise = Noise(11);
     let seen = probes(200, 300, |_| !noise.chance(40));
     let received = seen.iter().filter(|o| o.answered).count() as u64;
@@ -411,7 +411,18 @@ fn irregular_loss_that_does_not_persist_is_not_a_limiter() {
         },
         hop(300, 300),
     ];
-    assert_eq!(assess(&hops), [HopVerdict::Clean; 3]);
+    let own_loss = 100.0 * (300 - received) as f64 / 300.0;
+    assert_eq!(
+        assess(&hops),
+        [
+            HopVerdict::Clean,
+            HopVerdict::Deprioritized {
+                own_loss,
+                real_loss: 0.0
+            },
+            HopVerdict::Clean
+        ]
+    );
 }
 
 #[test]
@@ -431,6 +442,10 @@ fn verdict_lines() {
         limited(0.05, 10.0),
         HopVerdict::ForwardLoss { real_loss: 9.8 },
         HopVerdict::Silent,
+        HopVerdict::Deprioritized {
+            own_loss: 41.25,
+            real_loss: 0.0,
+        },
         HopVerdict::Unknown,
         HopVerdict::Clean,
     ]
@@ -450,6 +465,10 @@ fn verdict_lines() {
             ),
             Some("loss starts here: 9.8% of probes lost from this hop to the destination"),
             Some("does not answer (no Time Exceeded); later hops do, so nothing is lost here"),
+            Some(
+                "answers unevenly (41.2% unanswered, no steady rate limit): the router is slow \
+                 to answer, not losing; nothing lost beyond this hop"
+            ),
             None,
             None,
         ]
