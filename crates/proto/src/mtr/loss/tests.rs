@@ -411,7 +411,7 @@ fn irregular_loss_that_does_not_persist_is_deprioritized_not_limited() {
         },
         hop(300, 300),
     ];
-    let own_loss = 100.0 * (300 - received) as f64 / 300.0;
+    let own_loss = 100.0 * f64::from(300 - u32::try_from(received).expect("at most 300")) / 300.0;
     assert_eq!(
         assess(&hops),
         [
