@@ -61,7 +61,7 @@ pub struct Args {
     #[arg(short = 'b', long)]
     pub show_ips: bool,
     /// The columns, by mtr's keys (LDRSNBAWVGJMXI, and F for the real
-    /// loss), e.g. LSNABWV (mtr's default).
+    /// loss), e.g. "LS NABWV" (mtr's default; a space is a blank column).
     #[arg(short = 'o', long, value_name = "FIELDS")]
     pub order: Option<String>,
     /// Probe with UDP datagrams (to port 33434 unless -P).

@@ -71,12 +71,14 @@ pub enum PathEvent {
         /// The round.
         round: u64,
     },
-    /// The destination now answers at another TTL (`None`: not reached).
+    /// The destination (or a final error) answers at another TTL than
+    /// before: the path got shorter, or longer (told once the destination
+    /// answers further on).
     DestinationMoved {
-        /// Before.
+        /// Before (`None`: the first answer).
         from: Option<u8>,
         /// Now.
-        to: Option<u8>,
+        to: u8,
         /// The round.
         round: u64,
     },
@@ -89,6 +91,9 @@ pub struct Path {
     first_ttl: u8,
     hops: Vec<Hop>,
     destination_ttl: Option<u8>,
+    /// Where the destination answered before a router answered there
+    /// instead (the path grew), until it answers again.
+    left_at: Option<u8>,
     rounds: u64,
 }
 
@@ -167,6 +172,7 @@ impl Path {
             first_ttl: first_ttl.max(1),
             hops: Vec::new(),
             destination_ttl: None,
+            left_at: None,
             rounds: 0,
         }
     }
@@ -236,22 +242,29 @@ impl Path {
                 round: result.round,
             });
         }
-        let moved = match (final_answer, self.destination_ttl) {
-            (true, Some(end)) if result.ttl < end => Some(result.ttl),
-            (true, None) => Some(result.ttl),
+        match (final_answer, self.destination_ttl) {
+            (true, Some(end)) if result.ttl < end => {}
+            (true, None) => {}
             // A router answers where the destination did: the path grew.
-            (false, Some(end)) if result.ttl == end && result.answer.is_some() => None,
+            // Where it ends now is told when the destination answers.
+            (false, Some(end)) if result.ttl == end && result.answer.is_some() => {
+                self.left_at = Some(end);
+                self.destination_ttl = None;
+                return events;
+            }
             _ => return events,
-        };
-        events.push(PathEvent::DestinationMoved {
-            from: self.destination_ttl,
-            to: moved,
-            round: result.round,
-        });
-        self.destination_ttl = moved;
-        if let Some(end) = moved {
-            self.hops.truncate(usize::from(end - self.first_ttl) + 1);
         }
+        let from = self.destination_ttl.or(self.left_at.take());
+        if from != Some(result.ttl) {
+            events.push(PathEvent::DestinationMoved {
+                from,
+                to: result.ttl,
+                round: result.round,
+            });
+        }
+        self.destination_ttl = Some(result.ttl);
+        self.hops
+            .truncate(usize::from(result.ttl - self.first_ttl) + 1);
         events
     }
 

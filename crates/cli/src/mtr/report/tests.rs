@@ -279,7 +279,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
     let events = [
         PathEvent::DestinationMoved {
             from: None,
-            to: Some(3),
+            to: 3,
             round: 0,
         },
         PathEvent::NewAddress {

@@ -126,9 +126,18 @@ fn describe(event: &PathEvent) -> String {
             address,
             round,
         } => format!("round {round}: hop {ttl} also answers from {address}"),
-        PathEvent::DestinationMoved { to, round, .. } => match to {
-            Some(ttl) => format!("round {round}: the destination answers at hop {ttl}"),
-            None => format!("round {round}: the path got longer"),
+        PathEvent::DestinationMoved { from, to, round } => match from {
+            Some(from) if from < to => {
+                format!(
+                    "round {round}: the path got longer: the destination is at hop {to}, was {from}"
+                )
+            }
+            Some(from) => {
+                format!(
+                    "round {round}: the path got shorter: the destination is at hop {to}, was {from}"
+                )
+            }
+            None => format!("round {round}: the destination answers at hop {to}"),
         },
     }
 }

@@ -340,14 +340,14 @@ fn a_long_run_tells_a_small_loss_from_the_background() {
 
 #[test]
 fn a_second_step_of_loss_starts_again_only_when_clearly_higher() {
-    // 18% from hop 2; hop 3 loses 25% (not clearly above 18%: 5.0%),
-    // hop 4 onwards 40% (clearly above 25%: 0.07%).
+    // 18% from hop 2; hop 3 loses 25% (not clearly above 18%: 1.7
+    // standard errors), hop 4 onwards 40% (clearly above 25%: 3.2).
     let hops = [
-        hop(100, 100),
-        hop(100, 82),
-        hop(100, 75),
-        hop(100, 60),
-        hop(100, 60),
+        hop(200, 200),
+        hop(200, 164),
+        hop(200, 150),
+        hop(200, 120),
+        hop(200, 120),
     ];
     assert_eq!(
         assess(&hops),
@@ -474,4 +474,30 @@ fn verdict_lines() {
         ]
         .map(|l| l.map(str::to_owned))
     );
+}
+
+#[test]
+fn two_hops_past_one_lossy_link_are_one_loss_seen_twice() {
+    // The lab's r3 drops 10 % each way: hops 4 and 5 lost 68 and 92 of
+    // 400 (17 % and 23 %, one rate of about 19 %): loss starts at hop 4
+    // only.
+    let hops = [
+        hop(400, 400),
+        hop(400, 400),
+        hop(400, 400),
+        hop(400, 332),
+        hop(400, 308),
+    ];
+    let verdicts = assess(&hops);
+    assert!(
+        matches!(verdicts[3], HopVerdict::ForwardLoss { real_loss } if real_loss == 17.0),
+        "{verdicts:?}"
+    );
+    assert_eq!(verdicts[4], HopVerdict::Clean);
+    // 17 % then 40 %: a second lossy link.
+    let hops = [hop(400, 332), hop(400, 240)];
+    assert!(matches!(
+        assess(&hops)[1],
+        HopVerdict::ForwardLoss { real_loss } if real_loss == 40.0
+    ));
 }

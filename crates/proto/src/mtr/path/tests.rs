@@ -30,7 +30,7 @@ fn results_add_up_per_hop_with_history() {
         path.record(&result(0, 3, Some(reached(v4(9), 6)))),
         vec![PathEvent::DestinationMoved {
             from: None,
-            to: Some(3),
+            to: 3,
             round: 0
         }]
     );
@@ -88,22 +88,24 @@ fn probes_past_the_end_of_the_path_are_not_loss() {
             },
             PathEvent::DestinationMoved {
                 from: Some(2),
-                to: Some(1),
+                to: 1,
                 round: 1
             }
         ]
     );
     assert_eq!(path.hops().len(), 1);
-    // And longer again: a router answers at the destination's TTL.
+    // And longer again: a router answers at the destination's TTL; the
+    // move is told when the destination answers further on.
+    assert!(path.record(&result(2, 1, Some(hop(v4(11), 1)))).is_empty());
+    assert_eq!(path.destination_ttl(), None);
     assert_eq!(
-        path.record(&result(2, 1, Some(hop(v4(11), 1)))),
+        path.record(&result(2, 2, Some(reached(v4(9), 2)))),
         vec![PathEvent::DestinationMoved {
             from: Some(1),
-            to: None,
+            to: 2,
             round: 2
         }]
     );
-    path.record(&result(2, 2, Some(reached(v4(9), 2))));
     assert_eq!(path.destination_ttl(), Some(2));
     assert_eq!(path.hops().len(), 2);
 }
