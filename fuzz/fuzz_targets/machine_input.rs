@@ -831,6 +831,7 @@ fn mtr(b: &mut Bytes) -> Option<Tracer<Mtr>> {
         flows: b.pick(&[0, 1, 3]),
         first_flow: b.u16() % 4,
         rounds: Some(u64::from(b.u8() % 3) + 1),
+        burst_at_end: b.bool(),
     });
     let tracer = Tracer::new(prober, strategy);
     Some(if b.bool() {
@@ -877,6 +878,7 @@ fn path(b: &mut Bytes, t0: Instant) {
             flow: b.u16() % 4,
             sent_at: t0 + Duration::from_millis(u64::from(b.u16())),
             answer,
+            burst: (b.u8() % 4 == 0).then(|| u32::from(b.u8() % 3)),
         };
         let _ = path.record(&result);
         if b.u8() % 16 == 0 {

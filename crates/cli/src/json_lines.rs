@@ -126,10 +126,13 @@
 //!     last, each a list of `label`, `tc`, `s`, `ttl`;
 //!   - `verdict`: what its loss means, `null` while there is too little to
 //!     say, else `kind` (`clean`, `silent`, `rate_limited`,
-//!     `forward_loss`), `line` (the sentence the report prints, or
+//!     `deprioritized`, `forward_loss`), `line` (the sentence the report prints, or
 //!     `null`), and for `rate_limited` the fitted bucket's `burst` and
 //!     `per_second` (else `null`);
-//!   - `annotation`: the latest final error's (`!H`, ...), or `null`.
+//!   - `annotation`: the latest final error's (`!H`, ...), or `null`;
+//!   - `burst`: the latest burst check (`--burst`), or `null`: `sent`,
+//!     `answered`, `leading` (answered before the first unanswered, in
+//!     send order) and `line` (what it says).
 
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -16,14 +16,16 @@ pub const SIGNAL_CHECK: Duration = Duration::from_millis(200);
 pub struct Signals {
     stop: Arc<AtomicBool>,
     status: Arc<AtomicBool>,
-    /// A pause or resume asked for by a live view, not yet taken.
+    /// A pause, resume or burst check asked for by a live view, not yet
+    /// taken (the latest wins).
     pause: Arc<AtomicU8>,
 }
 
-/// What [`Signals::pause`] holds.
+/// What `Signals::pause` holds.
 const NO_PAUSE: u8 = 0;
 const PAUSE: u8 = 1;
 const RESUME: u8 = 2;
+const BURST: u8 = 3;
 
 impl Signals {
     /// Installs handlers: SIGINT and SIGTERM ask to stop, SIGQUIT for a
@@ -55,11 +57,12 @@ impl Signals {
             Signal::Status => self.status.store(true, Ordering::Relaxed),
             Signal::Pause => self.pause.store(PAUSE, Ordering::Relaxed),
             Signal::Resume => self.pause.store(RESUME, Ordering::Relaxed),
+            Signal::Burst => self.pause.store(BURST, Ordering::Relaxed),
         }
     }
 
     /// The signal that came since the last call, stop first, then status,
-    /// then the latest pause or resume. A stop stays raised; the others
+    /// then the latest pause, resume or burst check. A stop stays raised; the others
     /// are taken.
     pub fn take(&self) -> Option<Signal> {
         if self.stop.load(Ordering::Relaxed) {
@@ -70,6 +73,7 @@ impl Signals {
             match self.pause.swap(NO_PAUSE, Ordering::Relaxed) {
                 PAUSE => Some(Signal::Pause),
                 RESUME => Some(Signal::Resume),
+                BURST => Some(Signal::Burst),
                 _ => None,
             }
         }

@@ -176,6 +176,9 @@ pub enum Signal {
     Pause,
     /// Send again after a [`Signal::Pause`].
     Resume,
+    /// Check now whether hops limit their answers, with a short burst of
+    /// probes (a live view's `b`); machines without one ignore it.
+    Burst,
 }
 
 /// How a finished run went, for the exit code: 0 when

@@ -35,6 +35,11 @@ pub struct Args {
     /// Seconds between rounds.
     #[arg(short = 'i', long, value_name = "SECONDS", default_value = "1")]
     pub interval: String,
+    /// After the rounds, a burst check: 20 probes to each hop at 50 a
+    /// second, to confirm which hops limit their answers (the live view:
+    /// key b).
+    #[arg(long)]
+    pub burst: bool,
     /// Seconds a probe is waited for before it counts as lost.
     #[arg(long, value_name = "SECONDS", default_value = "2")]
     pub timeout: String,

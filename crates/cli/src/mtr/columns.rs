@@ -309,18 +309,7 @@ mod tests {
     }
 
     fn blank_hop() -> Hop {
-        Hop {
-            ttl: 1,
-            stats: HopStats::default(),
-            flows: std::collections::BTreeMap::new(),
-            addresses: Vec::new(),
-            mpls: Vec::new(),
-            annotation: None,
-            history: std::collections::VecDeque::new(),
-            observations: std::collections::VecDeque::new(),
-            verdict: icmpkit_proto::mtr::loss::HopVerdict::Unknown,
-            real_loss: None,
-        }
+        Hop::new(1)
     }
 
     fn cells(hop: &Hop, order: &str) -> Vec<String> {

@@ -169,6 +169,7 @@ impl Plan {
                 flows,
                 first_flow: 0,
                 rounds,
+                burst_at_end: a.burst && output != Output::Live,
             },
             dst_port,
             sport,

@@ -196,3 +196,35 @@ fn an_error_read_twice_on_a_raw_socket_counts_once() {
         (1..=5).map(|ttl| (ttl, 3, 3)).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_burst_check_finds_a_rested_limiters_six_tokens() {
+    // One round a second keeps r2's bucket near full (it regains the
+    // token each round spends): the burst at the end gets the 5 it holds
+    // and then nothing, while every other hop answers all 20.
+    let ran = run(
+        &plan("-c 10 --burst"),
+        chain(Router::new(r(2)).rate_limited(), Link::ms(1)),
+    );
+    let checks: Vec<(u8, usize, usize, usize)> = ran
+        .path
+        .hops()
+        .iter()
+        .map(|h| {
+            let b = h.burst.as_ref().expect("a burst check");
+            (h.ttl, b.sent(), b.answered(), b.leading())
+        })
+        .collect();
+    assert_eq!(
+        checks,
+        vec![
+            (1, 20, 20, 20),
+            (2, 20, 5, 5),
+            (3, 20, 20, 20),
+            (4, 20, 20, 20),
+            (5, 20, 20, 20)
+        ]
+    );
+    // The rounds' figures are the rounds' alone.
+    assert_eq!(counts(&ran.path)[1], (2, 10, 10));
+}

@@ -27,8 +27,8 @@ use std::time::Instant;
 
 use crate::trace::Answer;
 
-pub use path::{HISTORY, Hop, Path, PathEvent, Seen, Slot};
-pub use schedule::{Mtr, MtrConfig, MtrProgress, MtrSummary};
+pub use path::{BurstCheck, HISTORY, Hop, Path, PathEvent, Seen, Slot};
+pub use schedule::{BURST_GAP, BURST_PROBES, Mtr, MtrConfig, MtrProgress, MtrSummary};
 pub use stats::{Figure, HopStats};
 
 /// One probe, resolved: answered, or given up when its wait ended.
@@ -44,6 +44,9 @@ pub struct ProbeResult {
     pub sent_at: Instant,
     /// The answer (its `rtt` filled in), or `None`: lost.
     pub answer: Option<Answer>,
+    /// The burst check it belongs to (numbered from 1); `None` for a
+    /// round's probe.
+    pub burst: Option<u32>,
 }
 
 impl ProbeResult {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use icmpkit_wire::extension::MplsLabel;
 
@@ -33,6 +33,61 @@ pub struct Seen {
     pub last_round: u64,
 }
 
+/// The latest burst check of a hop ([`crate::mtr::Mtr::start_burst`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BurstCheck {
+    /// The burst's number.
+    pub id: u32,
+    /// Its probes resolved so far, in the order they left: answered or
+    /// not.
+    probes: Vec<(Instant, bool)>,
+}
+
+impl BurstCheck {
+    /// Probes resolved.
+    pub fn sent(&self) -> usize {
+        self.probes.len()
+    }
+
+    /// Probes answered.
+    pub fn answered(&self) -> usize {
+        self.probes.iter().filter(|p| p.1).count()
+    }
+
+    /// Probes answered before the first unanswered one, in send order.
+    pub fn leading(&self) -> usize {
+        self.probes.iter().take_while(|p| p.1).count()
+    }
+
+    fn record(&mut self, sent_at: Instant, answered: bool) {
+        let at = self.probes.partition_point(|p| p.0 <= sent_at);
+        self.probes.insert(at, (sent_at, answered));
+    }
+
+    /// What the burst says, in a plain line: a limiter's burst answers
+    /// its first probes and then (almost) none; loss answers at random.
+    pub fn line(&self) -> String {
+        let (sent, answered, leading) = (self.sent(), self.answered(), self.leading());
+        let head = format!("burst check: {answered} of {sent} back-to-back probes answered");
+        if answered == sent {
+            format!("{head}: no limit at {} a second", per_second())
+        } else if answered == 0 {
+            format!(
+                "{head}: no tokens left (a limiter spent by the rounds), or nothing gets through"
+            )
+        } else if leading > 0 && leading + 1 >= answered {
+            format!("{head}, the first {leading} in a row: a token bucket of about {leading}")
+        } else {
+            format!("{head}, spread out: loss or a busy router, not a token bucket")
+        }
+    }
+}
+
+/// The probes per second of a burst check to one hop.
+fn per_second() -> u128 {
+    1000 / crate::mtr::BURST_GAP.as_millis().max(1)
+}
+
 /// One TTL of the path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hop {
@@ -56,6 +111,8 @@ pub struct Hop {
     pub verdict: HopVerdict,
     /// The loss that persists past it, percent, as of the last assess.
     pub real_loss: Option<f64>,
+    /// Its latest burst check, if one was made.
+    pub burst: Option<BurstCheck>,
 }
 
 /// Something a live view reports as it happens.
@@ -98,7 +155,8 @@ pub struct Path {
 }
 
 impl Hop {
-    fn new(ttl: u8) -> Self {
+    /// A hop at `ttl` with nothing recorded.
+    pub fn new(ttl: u8) -> Self {
         Self {
             ttl,
             stats: HopStats::default(),
@@ -110,6 +168,7 @@ impl Hop {
             observations: VecDeque::new(),
             verdict: HopVerdict::Unknown,
             real_loss: None,
+            burst: None,
         }
     }
 
@@ -229,12 +288,25 @@ impl Path {
         {
             return events;
         }
-        self.rounds = self.rounds.max(result.round + 1);
         let index = usize::from(result.ttl - self.first_ttl);
         while self.hops.len() <= index {
             let ttl = self.first_ttl + u8::try_from(self.hops.len()).unwrap_or(u8::MAX);
             self.hops.push(Hop::new(ttl));
         }
+        if let Some(id) = result.burst {
+            // A burst check's probe: kept apart from the rounds' figures.
+            let hop = &mut self.hops[index];
+            let check = match &mut hop.burst {
+                Some(check) if check.id == id => check,
+                other => other.insert(BurstCheck {
+                    id,
+                    probes: Vec::new(),
+                }),
+            };
+            check.record(result.sent_at, result.answer.is_some());
+            return events;
+        }
+        self.rounds = self.rounds.max(result.round + 1);
         if let Some(address) = self.hops[index].record(result) {
             events.push(PathEvent::NewAddress {
                 ttl: result.ttl,

@@ -11,6 +11,14 @@
 //! router's error budget, Linux's 6 then 1 a second per source, is spent
 //! by icmpkit as little as mtr with one flow).
 //!
+//! A burst check ([`Signal::Burst`], or at the end of the rounds with
+//! [`MtrConfig::burst_at_end`]) sends [`BURST_PROBES`] probes to every
+//! hop of the path, one every [`BURST_GAP`] per hop: a router limiting
+//! its errors answers the tokens it holds (a rested Linux router: the
+//! first 6) and then about none, where random loss answers most of them.
+//! Its results are marked ([`ProbeResult::burst`]) and kept apart from
+//! the rounds' figures.
+//!
 //! A probe is resolved once: by its first answer, or as lost when its
 //! wait (`timeout`) ends. Probe numbers cycle below [`MAX_PROBES`]; a
 //! number comes round again only after 65,533 probes, long after its
@@ -20,8 +28,14 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use crate::machine::Signal;
 use crate::mtr::ProbeResult;
 use crate::trace::{Answer, MAX_PROBES, Outcome, ProbeSpec, Strategy};
+
+/// Probes a burst check sends to each hop.
+pub const BURST_PROBES: u16 = 20;
+/// Between two probes of a burst check to one hop (50 a second).
+pub const BURST_GAP: Duration = Duration::from_millis(20);
 
 /// The settings of an [`Mtr`] run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +54,8 @@ pub struct MtrConfig {
     pub first_flow: u16,
     /// Rounds to send (`-c`); `None`: until stopped.
     pub rounds: Option<u64>,
+    /// A burst check once the rounds are over and answered (`--burst`).
+    pub burst_at_end: bool,
 }
 
 impl Default for MtrConfig {
@@ -54,6 +70,7 @@ impl Default for MtrConfig {
             flows: 1,
             first_flow: 0,
             rounds: None,
+            burst_at_end: false,
         }
     }
 }
@@ -83,6 +100,20 @@ struct Pending {
     ttl: u8,
     flow: u16,
     sent_at: Instant,
+    burst: Option<u32>,
+}
+
+/// A burst check being sent.
+#[derive(Debug, Clone, Copy)]
+struct Burst {
+    /// Its number, from 1.
+    id: u32,
+    start: Instant,
+    first_ttl: u8,
+    last_ttl: u8,
+    /// The next probe: its index in the burst and its TTL.
+    index: u16,
+    ttl: u8,
 }
 
 /// The continuous trace of `icmpkit mtr`.
@@ -102,6 +133,8 @@ pub struct Mtr {
     order: VecDeque<(Instant, u16)>,
     done_results: VecDeque<ProbeResult>,
     paused: bool,
+    burst: Option<Burst>,
+    bursts: u32,
     sent: u64,
     answered: u64,
     reached: bool,
@@ -126,10 +159,60 @@ impl Mtr {
             order: VecDeque::new(),
             done_results: VecDeque::new(),
             paused: false,
+            burst: None,
+            bursts: 0,
             sent: 0,
             answered: 0,
             reached: false,
         }
+    }
+
+    /// Starts a burst check of every hop up to the end of the path (or
+    /// the maximum TTL) at `now`; one already being sent goes on.
+    pub fn start_burst(&mut self, now: Instant) {
+        if self.burst.is_some() {
+            return;
+        }
+        self.bursts += 1;
+        self.burst = Some(Burst {
+            id: self.bursts,
+            start: now,
+            first_ttl: self.config.first_ttl,
+            last_ttl: self.end.unwrap_or(self.config.max_ttl),
+            index: 0,
+            ttl: self.config.first_ttl,
+        });
+    }
+
+    /// When the next burst probe is due, if a burst is being sent.
+    fn burst_due(&self) -> Option<Instant> {
+        self.burst.map(|b| b.start + BURST_GAP * u32::from(b.index))
+    }
+
+    /// The next probe of the burst being sent, if due by `now`.
+    fn next_burst_probe(&mut self, now: Instant) -> Option<(u8, u32)> {
+        let due = self.burst_due()?;
+        let burst = self.burst.as_mut()?;
+        if now < due {
+            return None;
+        }
+        let probe = (burst.ttl, burst.id);
+        if burst.ttl < burst.last_ttl {
+            burst.ttl += 1;
+        } else {
+            burst.ttl = burst.first_ttl;
+            burst.index += 1;
+            if burst.index == BURST_PROBES {
+                self.burst = None;
+            }
+        }
+        Some(probe)
+    }
+
+    /// Whether the rounds are over and what they sent is resolved, with
+    /// the final burst check (if asked for) sent too.
+    fn finished(&self) -> bool {
+        self.rounds_over() && self.burst.is_none() && (!self.config.burst_at_end || self.bursts > 0)
     }
 
     /// The settings.
@@ -158,6 +241,30 @@ impl Mtr {
     fn next_round(&mut self) {
         self.round += 1;
         self.next_ttl = self.config.first_ttl;
+    }
+
+    /// Records a probe to `ttl` on `flow` leaving at `now`; its spec.
+    fn send(&mut self, now: Instant, ttl: u8, flow: u16, burst: Option<u32>) -> ProbeSpec {
+        let number = self.next_number;
+        self.next_number = (self.next_number + 1) % u16::try_from(MAX_PROBES).unwrap_or(u16::MAX);
+        // A number still pending (a wait longer than 65,533 probes) is
+        // given up before it is reused.
+        if self.pending.contains_key(&number) {
+            self.resolve(number, None);
+        }
+        self.pending.insert(
+            number,
+            Pending {
+                round: self.round,
+                ttl,
+                flow,
+                sent_at: now,
+                burst,
+            },
+        );
+        self.order.push_back((now + self.config.timeout, number));
+        self.sent += 1;
+        ProbeSpec { number, ttl, flow }
     }
 
     fn rounds_over(&self) -> bool {
@@ -192,6 +299,7 @@ impl Mtr {
             flow: p.flow,
             sent_at: p.sent_at,
             answer,
+            burst: p.burst,
         });
     }
 
@@ -216,7 +324,21 @@ impl Strategy for Mtr {
     type Summary = MtrSummary;
 
     fn next_probe(&mut self, now: Instant) -> Option<(ProbeSpec, Option<usize>)> {
-        if self.paused || self.rounds_over() {
+        if self.paused {
+            return None;
+        }
+        if self.config.burst_at_end
+            && self.bursts == 0
+            && self.rounds_over()
+            && self.pending.is_empty()
+        {
+            self.start_burst(now);
+        }
+        if let Some((ttl, id)) = self.next_burst_probe(now) {
+            let flow = self.config.first_flow;
+            return Some((self.send(now, ttl, flow, Some(id)), None));
+        }
+        if self.rounds_over() {
             return None;
         }
         let start = *self.start.get_or_insert(now);
@@ -234,30 +356,13 @@ impl Strategy for Mtr {
         if now < self.due(start) {
             return None;
         }
-        let number = self.next_number;
-        self.next_number = (self.next_number + 1) % u16::try_from(MAX_PROBES).unwrap_or(u16::MAX);
         let flow_offset = u16::try_from(self.round % u64::from(self.config.flows)).unwrap_or(0);
-        let spec = ProbeSpec {
-            number,
-            ttl: self.next_ttl,
-            flow: self.config.first_flow.wrapping_add(flow_offset),
-        };
-        // A number still pending (a wait longer than 65,533 probes) is
-        // given up before it is reused.
-        if self.pending.contains_key(&number) {
-            self.resolve(number, None);
-        }
-        self.pending.insert(
-            number,
-            Pending {
-                round: self.round,
-                ttl: spec.ttl,
-                flow: spec.flow,
-                sent_at: now,
-            },
+        let spec = self.send(
+            now,
+            self.next_ttl,
+            self.config.first_flow.wrapping_add(flow_offset),
+            None,
         );
-        self.order.push_back((now + self.config.timeout, number));
-        self.sent += 1;
         if self.next_ttl >= self.round_last_ttl {
             self.next_round();
         } else {
@@ -281,8 +386,13 @@ impl Strategy for Mtr {
         true
     }
 
-    fn on_pause(&mut self, paused: bool, now: Instant) {
-        self.set_paused(paused, now);
+    fn on_signal(&mut self, signal: Signal, now: Instant) {
+        match signal {
+            Signal::Pause => self.set_paused(true, now),
+            Signal::Resume => self.set_paused(false, now),
+            Signal::Burst => self.start_burst(now),
+            Signal::Stop | Signal::Status => {}
+        }
     }
 
     fn expire(&mut self, now: Instant) {
@@ -301,7 +411,12 @@ impl Strategy for Mtr {
         }
         let expiry = self.order.front().map(|&(deadline, _)| deadline);
         let send = match self.start {
-            _ if self.paused || self.rounds_over() => None,
+            _ if self.paused => None,
+            _ if self.burst.is_some() => self.burst_due(),
+            _ if self.rounds_over() => {
+                (self.config.burst_at_end && self.bursts == 0 && self.pending.is_empty())
+                    .then_some(now)
+            }
             None => Some(now),
             Some(start) => Some(self.due(start)),
         };
@@ -312,7 +427,7 @@ impl Strategy for Mtr {
     }
 
     fn is_done(&self) -> bool {
-        self.rounds_over() && self.pending.is_empty() && self.done_results.is_empty()
+        self.finished() && self.pending.is_empty() && self.done_results.is_empty()
     }
 
     fn next_progress(&mut self) -> Option<MtrProgress> {

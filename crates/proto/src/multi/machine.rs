@@ -476,7 +476,7 @@ impl Machine for MultiPing {
         match signal {
             Signal::Stop => self.finish(),
             Signal::Status if !self.finished => self.events.push_back(MultiEvent::Status),
-            Signal::Status | Signal::Pause | Signal::Resume => {}
+            Signal::Status | Signal::Pause | Signal::Resume | Signal::Burst => {}
         }
     }
 

@@ -317,7 +317,7 @@ impl Machine for Ping {
             Signal::Status if !self.ended => self
                 .events
                 .push_back(PingEvent::Status(self.session.statistics().clone())),
-            Signal::Status | Signal::Pause | Signal::Resume => {}
+            Signal::Status | Signal::Pause | Signal::Resume | Signal::Burst => {}
         }
     }
 

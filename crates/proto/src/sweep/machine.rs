@@ -335,7 +335,7 @@ impl Machine for SweepMachine {
             Signal::Status => self
                 .events
                 .push_back(SweepEvent::Progress(self.counts(now))),
-            Signal::Pause | Signal::Resume => {}
+            Signal::Pause | Signal::Resume | Signal::Burst => {}
         }
     }
 

@@ -63,10 +63,10 @@ pub trait Strategy {
         let _ = (number, errno);
         false
     }
-    /// Stop sending (`true`) or go on (a live view's pause key); ignored
-    /// by default.
-    fn on_pause(&mut self, paused: bool, now: Instant) {
-        let _ = (paused, now);
+    /// A signal other than [`Signal::Stop`] (which the tracer handles):
+    /// a live view's pause, resume or burst check; ignored by default.
+    fn on_signal(&mut self, signal: Signal, now: Instant) {
+        let _ = (signal, now);
     }
     /// Gives up on probes whose wait ended by `now`.
     fn expire(&mut self, now: Instant);
@@ -592,9 +592,7 @@ impl<S: Strategy> Machine for Tracer<S> {
     fn handle_signal(&mut self, now: Instant, signal: Signal) {
         match signal {
             Signal::Stop => self.stopped = true,
-            Signal::Pause => self.strategy.on_pause(true, now),
-            Signal::Resume => self.strategy.on_pause(false, now),
-            Signal::Status => {}
+            other => self.strategy.on_signal(other, now),
         }
     }
 

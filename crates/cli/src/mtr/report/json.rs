@@ -108,6 +108,17 @@ fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value 
     fields.insert("mpls".into(), mpls.into());
     fields.insert("verdict".into(), verdict_json(&hop.verdict));
     fields.insert("annotation".into(), hop.annotation.clone().into());
+    fields.insert(
+        "burst".into(),
+        hop.burst.as_ref().map_or(Value::Null, |b| {
+            json!({
+                "sent": b.sent(),
+                "answered": b.answered(),
+                "leading": b.leading(),
+                "line": b.line(),
+            })
+        }),
+    );
     Value::Object(fields)
 }
 

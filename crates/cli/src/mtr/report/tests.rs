@@ -43,6 +43,7 @@ fn feed(path: &mut Path, t0: Instant, first: u64, rounds: &[Vec<Option<Answer>>]
                 flow: 0,
                 sent_at: t0 + Duration::from_secs(round) + Duration::from_millis(u64::from(ttl)),
                 answer: answer.clone(),
+                burst: None,
             });
         }
     }
@@ -295,7 +296,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
         "last_ms": null, "avg_ms": null, "best_ms": null, "worst_ms": null,
         "stdev_ms": null, "gmean_ms": null, "jitter_ms": null, "javg_ms": null,
         "jmax_ms": null, "jint_ms": null,
-        "mpls": [], "verdict": null, "annotation": null,
+        "mpls": [], "verdict": null, "annotation": null, "burst": null,
     });
     let expected = json!({
         "schema": 1,
@@ -318,6 +319,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
                 "mpls": [[{"label": 24_001, "tc": 0, "s": true, "ttl": 1}]],
                 "verdict": null,
                 "annotation": null,
+                "burst": null,
             },
             silent,
             {
@@ -331,6 +333,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
                 "mpls": [],
                 "verdict": null,
                 "annotation": "!H",
+                "burst": null,
             },
         ],
         "events": [
@@ -354,6 +357,7 @@ fn a_probe_record_has_its_wall_time_and_answer() {
         flow: 0,
         sent_at: t0 + Duration::from_micros(500_250),
         answer: Some(answer("10.0.0.254", 1_234_567, Outcome::Hop)),
+        burst: None,
     };
     assert_eq!(
         probe_json(&answered, &clocks).to_string(),

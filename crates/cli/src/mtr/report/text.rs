@@ -13,7 +13,7 @@
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use icmpkit_proto::mtr::Path;
+use icmpkit_proto::mtr::{BurstCheck, Path};
 
 use super::{Header, Layout, extra_addresses, label};
 use crate::mtr::time::mtr_time;
@@ -120,9 +120,12 @@ pub fn write_table(
     let verdicts: Vec<String> = hops
         .iter()
         .zip(&labels)
-        .filter_map(|(hop, hop_label)| {
-            let verdict = hop.verdict.line()?;
-            Some(format!(" {:2}. {hop_label}: {verdict}", hop.ttl))
+        .flat_map(|(hop, hop_label)| {
+            hop.verdict
+                .line()
+                .into_iter()
+                .chain(hop.burst.as_ref().map(BurstCheck::line))
+                .map(move |text| format!(" {:2}. {hop_label}: {text}", hop.ttl))
         })
         .collect();
     if !verdicts.is_empty() {

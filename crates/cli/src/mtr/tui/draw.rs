@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use icmpkit_proto::mtr::{HISTORY, Hop, Slot};
+use icmpkit_proto::mtr::{BurstCheck, HISTORY, Hop, Slot};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -258,10 +258,12 @@ fn hop_name(view: &View, hop: &Hop) -> String {
     name
 }
 
-/// The hop's verdict in plain words, dim, if it has one.
-fn verdict(hop: &Hop) -> Option<Line<'static>> {
+/// The hop's verdict and its latest burst check in plain words, dim.
+fn verdict(hop: &Hop) -> impl Iterator<Item = Line<'static>> {
     hop.verdict
         .line()
+        .into_iter()
+        .chain(hop.burst.as_ref().map(BurstCheck::line))
         .map(|text| Line::from(Span::styled(format!("    {text}"), dim())))
 }
 

@@ -6,12 +6,13 @@ use icmpkit_proto::machine::Signal;
 use super::view::{Display, Hosts, View};
 
 /// The keys and what they do, as the help shows them.
-pub const HELP: [(&str, &str); 8] = [
+pub const HELP: [(&str, &str); 9] = [
     ("?", "show this help"),
     ("p", "pause, and resume (also space)"),
     ("d", "display mode: table, strip of rounds"),
     ("n", "names or addresses"),
     ("j", "latency or jitter columns"),
+    ("b", "burst check: is a hop rate-limited?"),
     ("r", "reset all counters"),
     ("q", "quit (also Ctrl-C)"),
     ("", "any key closes this help"),
@@ -74,6 +75,8 @@ pub fn press(view: &mut View, key: KeyEvent) -> Command {
             view.jitter = !view.jitter;
             Command::Redraw
         }
+        // Checked by the machine; the results come as any others.
+        'b' => Command::Raise(Signal::Burst),
         '?' | 'h' => {
             view.help = true;
             Command::Redraw

@@ -91,6 +91,7 @@ impl Rounds {
             flow: 0,
             sent_at,
             answer,
+            burst: None,
         });
         self.results
             .last_mut()
@@ -106,6 +107,7 @@ impl Rounds {
             flow: 0,
             sent_at,
             answer: None,
+            burst: None,
         });
     }
 

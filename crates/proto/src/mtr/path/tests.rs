@@ -14,6 +14,7 @@ fn result(round: u64, ttl: u8, answer: Option<Answer>) -> ProbeResult {
         flow: 0,
         sent_at: Instant::now(),
         answer,
+        burst: None,
     }
 }
 
@@ -165,4 +166,48 @@ fn a_reset_forgets_the_results_but_not_the_end_of_the_path() {
     assert_eq!(path.destination_ttl(), Some(1));
     path.record(&result(5, 1, Some(reached(v4(9), 1))));
     assert_eq!(path.hops()[0].stats.sent(), 1);
+}
+
+#[test]
+fn a_burst_check_is_kept_apart_from_the_rounds() {
+    let t0 = Instant::now();
+    let mut path = Path::new(v4(9), 1);
+    path.record(&result(0, 1, Some(reached(v4(9), 1))));
+    // A limiter's burst: the first 6 of 20 answered, results in any order.
+    for i in (0..20u64).rev() {
+        let answer = (i < 6).then(|| reached(v4(9), 1));
+        let events = path.record(&ProbeResult {
+            sent_at: t0 + Duration::from_millis(20 * i),
+            burst: Some(1),
+            ..result(0, 1, answer)
+        });
+        assert!(events.is_empty());
+    }
+    let hop = &path.hops()[0];
+    assert_eq!((hop.stats.sent(), hop.history.len()), (1, 1));
+    let check = hop.burst.as_ref().expect("a burst check");
+    assert_eq!(
+        (check.sent(), check.answered(), check.leading()),
+        (20, 6, 6)
+    );
+    assert_eq!(
+        check.line(),
+        "burst check: 6 of 20 back-to-back probes answered, the first 6 in a row: a token \
+         bucket of about 6"
+    );
+    // A second burst replaces the first; random loss reads as such.
+    for i in 0..20u64 {
+        path.record(&ProbeResult {
+            sent_at: t0 + Duration::from_millis(20 * i),
+            burst: Some(2),
+            ..result(1, 1, (i % 3 != 0).then(|| reached(v4(9), 1)))
+        });
+    }
+    let check = path.hops()[0].burst.as_ref().expect("a burst check");
+    assert_eq!((check.id, check.answered(), check.leading()), (2, 13, 0));
+    assert_eq!(
+        check.line(),
+        "burst check: 13 of 20 back-to-back probes answered, spread out: loss or a busy \
+         router, not a token bucket"
+    );
 }

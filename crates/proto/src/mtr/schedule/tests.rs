@@ -1,6 +1,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::machine::Signal;
 use crate::trace::testing::{hop, reached, v4};
 
 fn ms(n: u64) -> Duration {
@@ -16,6 +17,7 @@ fn config(rounds: Option<u64>) -> MtrConfig {
         flows: 1,
         first_flow: 0,
         rounds,
+        burst_at_end: false,
     }
 }
 
@@ -137,11 +139,11 @@ fn a_pause_stops_sending_and_a_resume_starts_a_round_at_once() {
         ..config(None)
     });
     assert_eq!(due(&mut m, t0).len(), 1);
-    m.on_pause(true, t0 + ms(10));
+    m.on_signal(Signal::Pause, t0 + ms(10));
     assert_eq!(due(&mut m, t0 + ms(5000)), vec![]);
     // Only the wait of the probe in flight wakes the machine.
     assert_eq!(m.next_wakeup(t0 + ms(10)), Some(t0 + ms(2000)));
-    m.on_pause(false, t0 + ms(5000));
+    m.on_signal(Signal::Resume, t0 + ms(5000));
     assert_eq!(due(&mut m, t0 + ms(5000)), vec![(1, 1, 0)]);
     assert_eq!(due(&mut m, t0 + ms(5999)), vec![]);
     assert_eq!(due(&mut m, t0 + ms(6000)), vec![(2, 1, 0)]);
@@ -193,4 +195,67 @@ fn a_round_ends_when_the_destination_answers_below_its_next_ttl() {
     assert_eq!(due(&mut m, t0 + ms(1000)), vec![(2, 1, 0)]);
     assert_eq!(due(&mut m, t0 + ms(1250)), vec![(3, 2, 0)]);
     assert_eq!(m.summary().sent, 4);
+}
+
+/// Every probe due by `now` with its burst: (ttl, burst).
+fn due_bursts(m: &mut Mtr, now: Instant) -> Vec<(u8, Option<u32>)> {
+    let mut out = Vec::new();
+    while let Some((s, _)) = m.next_probe(now) {
+        out.push((s.ttl, m.pending.get(&s.number).and_then(|p| p.burst)));
+    }
+    out
+}
+
+#[test]
+fn a_burst_check_sends_each_hop_twenty_probes_at_fifty_a_second() {
+    let t0 = Instant::now();
+    let mut m = Mtr::new(config(None));
+    round0(&mut m, t0);
+    m.on_answer(2, reached(v4(9), 1));
+    assert_eq!(m.end_ttl(), Some(3));
+    m.on_signal(Signal::Burst, t0 + ms(400));
+    // Burst probes go first, to TTLs 1 to 3 at once, every 20 ms.
+    assert_eq!(
+        due_bursts(&mut m, t0 + ms(400)),
+        vec![(1, Some(1)), (2, Some(1)), (3, Some(1))]
+    );
+    assert_eq!(m.next_wakeup(t0 + ms(400)), Some(t0 + ms(420)));
+    let mut sent = 3;
+    for i in 1..20 {
+        sent += due_bursts(&mut m, t0 + ms(400 + 20 * i)).len();
+    }
+    assert_eq!(sent, 60);
+    // The rounds go on: round 1 at t0 + 1 s.
+    assert_eq!(due_bursts(&mut m, t0 + ms(1000)), vec![(1, None)]);
+    // The results carry the burst's number.
+    m.expire(t0 + ms(5000));
+    let bursts = std::iter::from_fn(|| m.next_progress())
+        .filter(|MtrProgress::Probe(r)| r.burst == Some(1))
+        .count();
+    assert_eq!(bursts, 60);
+}
+
+#[test]
+fn with_burst_at_end_the_run_ends_after_a_burst_check() {
+    let t0 = Instant::now();
+    let mut m = Mtr::new(MtrConfig {
+        max_ttl: 1,
+        burst_at_end: true,
+        ..config(Some(1))
+    });
+    assert_eq!(due_bursts(&mut m, t0), vec![(1, None)]);
+    // The burst waits for the round's answer.
+    assert_eq!(due_bursts(&mut m, t0 + ms(10)), vec![]);
+    m.on_answer(0, reached(v4(9), 1));
+    while m.next_progress().is_some() {}
+    assert!(!m.is_done());
+    assert_eq!(m.next_wakeup(t0 + ms(10)), Some(t0 + ms(10)));
+    let mut burst = 0;
+    for i in 0..20 {
+        burst += due_bursts(&mut m, t0 + ms(10 + 20 * i)).len();
+    }
+    assert_eq!(burst, 20);
+    m.expire(t0 + ms(5000));
+    while m.next_progress().is_some() {}
+    assert!(m.is_done());
 }
