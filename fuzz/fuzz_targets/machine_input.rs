@@ -604,7 +604,13 @@ fn drive<M: Machine<Event: Debug>>(mut m: M, t0: Instant, b: &mut Bytes) {
             9 => run.icmp_error(&mut m, b),
             10 => run.socket_error_about(&mut m, b),
             _ => {
-                let signal = b.pick(&[Signal::Stop, Signal::Status, Signal::Pause, Signal::Resume]);
+                let signal = b.pick(&[
+                    Signal::Stop,
+                    Signal::Status,
+                    Signal::Pause,
+                    Signal::Resume,
+                    Signal::Burst,
+                ]);
                 m.handle_signal(run.now, signal);
             }
         }
