@@ -315,6 +315,7 @@ mod tests {
             flows: std::collections::BTreeMap::new(),
             addresses: Vec::new(),
             mpls: Vec::new(),
+            interfaces: Vec::new(),
             annotation: None,
             history: std::collections::VecDeque::new(),
             observations: std::collections::VecDeque::new(),
