@@ -123,7 +123,13 @@
 //!   - `real_loss_percent`: the loss that persists to the end of the path
 //!     from here (`null` while not known);
 //!   - `mpls`: the distinct MPLS label stacks its answers carried, newest
-//!     last, each a list of `label`, `tc`, `s`, `ttl`;
+//!     last (at most 8), each a list of `label`, `tc`, `s`, `ttl`;
+//!   - `interfaces`: the distinct RFC 5837 interface information objects
+//!     its answers carried, newest last (at most 8), each as in `trace`'s
+//!     `extensions`: `type` (always `interface`), `role` (`Incoming
+//!     interface`, `Sub-IP component`, `Outgoing interface`, `Next hop`),
+//!     `ifindex`, `address`, `name`, `mtu` (each `null` when the object
+//!     leaves it out);
 //!   - `verdict`: what its loss means, `null` while there is too little to
 //!     say, else `kind` (`clean`, `silent`, `rate_limited`,
 //!     `deprioritized`, `forward_loss`), `line` (the sentence the report prints, or

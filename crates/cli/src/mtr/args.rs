@@ -65,6 +65,10 @@ pub struct Args {
     /// Names and addresses both: `name (address)`.
     #[arg(short = 'b', long)]
     pub show_ips: bool,
+    /// The report shows each hop's MPLS labels and RFC 5837 interfaces
+    /// under its row (the live view and --json always do).
+    #[arg(short = 'e', long)]
+    pub mpls: bool,
     /// The columns, by mtr's keys (LDRSNBAWVGJMXI, and F for the real
     /// loss), e.g. "LS NABWV" (mtr's default; a space is a blank column).
     #[arg(short = 'o', long, value_name = "FIELDS")]

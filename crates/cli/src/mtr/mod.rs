@@ -45,6 +45,8 @@ enum Output {
     Report {
         /// `-w`.
         wide: bool,
+        /// `-e`: each hop's extension lines.
+        mpls: bool,
     },
     /// mtr's CSV.
     Csv,
@@ -86,6 +88,7 @@ impl Plan {
         let output = if a.report || a.report_wide {
             Output::Report {
                 wide: a.report_wide,
+                mpls: a.mpls,
             }
         } else if a.csv {
             Output::Csv
@@ -98,7 +101,10 @@ impl Plan {
         } else {
             // No terminal to draw on: mtr's report, as `mtr | cat` would
             // be useless.
-            Output::Report { wide: false }
+            Output::Report {
+                wide: false,
+                mpls: a.mpls,
+            }
         };
         let method = a.method();
         let first_ttl = small("-f", &a.first_ttl, 1, 255)?;
@@ -398,8 +404,9 @@ fn report_over<T: Transport + ?Sized>(
     let mut name = |a: IpAddr| names.name(a);
     let layout = report::Layout {
         columns: &plan.columns,
-        wide: matches!(output, Output::Report { wide: true }),
+        wide: matches!(output, Output::Report { wide: true, .. }),
         show_ips: plan.show_ips,
+        mpls: matches!(output, Output::Report { mpls: true, .. }),
     };
     let mut events = Vec::new();
     let ran = match output {

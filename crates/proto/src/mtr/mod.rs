@@ -7,8 +7,9 @@
 //!   ([`ProbeResult`]). It runs in a [`crate::trace::Tracer`] like every
 //!   trace strategy.
 //! - [`Path`]: what the results add up to, hop by hop: mtr's figures
-//!   ([`HopStats`]), every address seen with its count, MPLS labels, the
-//!   last rounds, and the events a live view shows ([`PathEvent`]).
+//!   ([`HopStats`]), every address seen with its count, MPLS labels and
+//!   RFC 5837 interfaces, the last rounds, and the events a live view
+//!   shows ([`PathEvent`]).
 //! - [`stats`]: mtr's arithmetic (`Loss% Snt Last Avg Best Wrst StDev`,
 //!   geometric mean, the four jitter figures), as mtr computes it.
 //! - [`loss`]: honest loss: the loss that persists to the destination
@@ -27,7 +28,7 @@ use std::time::Instant;
 
 use crate::trace::Answer;
 
-pub use path::{BurstCheck, HISTORY, Hop, Path, PathEvent, Seen, Slot};
+pub use path::{BurstCheck, EXTENSIONS_KEPT, HISTORY, Hop, Path, PathEvent, Seen, Slot};
 pub use schedule::{BURST_GAP, BURST_PROBES, Mtr, MtrConfig, MtrProgress, MtrSummary};
 pub use stats::{Figure, HopStats};
 

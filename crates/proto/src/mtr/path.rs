@@ -9,9 +9,14 @@ use icmpkit_wire::extension::MplsLabel;
 use crate::mtr::ProbeResult;
 use crate::mtr::loss::{HopVerdict, Observation};
 use crate::mtr::stats::HopStats;
+use crate::trace::Extension;
 
 /// Rounds kept per hop for the strip of a live view and the loss fit.
 pub const HISTORY: usize = 256;
+
+/// The distinct MPLS label stacks, and the distinct RFC 5837 interface
+/// objects, kept per hop (the oldest go first).
+pub const EXTENSIONS_KEPT: usize = 8;
 
 /// One round of a hop, as the strip shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +104,13 @@ pub struct Hop {
     pub flows: BTreeMap<u16, HopStats>,
     /// Every address that answered, first seen first.
     pub addresses: Vec<Seen>,
-    /// The MPLS label stacks its answers carried, distinct, newest last.
+    /// The MPLS label stacks its answers carried, distinct, newest last
+    /// (at most [`EXTENSIONS_KEPT`]).
     pub mpls: Vec<Vec<MplsLabel>>,
+    /// The RFC 5837 interface information objects its answers carried
+    /// (each an [`Extension::Interface`]), distinct, newest last (at most
+    /// [`EXTENSIONS_KEPT`]).
+    pub interfaces: Vec<Extension>,
     /// The latest final error's annotation (`!H`, `!X`, ...), if any.
     pub annotation: Option<String>,
     /// Its latest rounds, newest last (at most [`HISTORY`]).
@@ -163,6 +173,7 @@ impl Hop {
             flows: BTreeMap::new(),
             addresses: Vec::new(),
             mpls: Vec::new(),
+            interfaces: Vec::new(),
             annotation: None,
             history: VecDeque::new(),
             observations: VecDeque::new(),
@@ -199,13 +210,10 @@ impl Hop {
         let answer = result.answer.as_ref()?;
         self.annotation = answer.outcome.annotation();
         for extension in &answer.extensions {
-            if let crate::trace::Extension::Mpls(stack) = extension {
-                if let Some(i) = self.mpls.iter().position(|s| s == stack) {
-                    let stack = self.mpls.remove(i);
-                    self.mpls.push(stack);
-                } else {
-                    self.mpls.push(stack.clone());
-                }
+            match extension {
+                Extension::Mpls(stack) => keep_newest(&mut self.mpls, stack),
+                Extension::Interface { .. } => keep_newest(&mut self.interfaces, extension),
+                Extension::Other { .. } | Extension::Malformed(_) => {}
             }
         }
         if let Some(seen) = self.addresses.iter_mut().find(|s| s.address == answer.from) {
@@ -220,6 +228,20 @@ impl Hop {
             last_round: result.round,
         });
         (!first).then_some(answer.from)
+    }
+}
+
+/// Puts `item` last in `list`: moved there if `list` has it, else added,
+/// the oldest dropped beyond [`EXTENSIONS_KEPT`].
+fn keep_newest<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T) {
+    if let Some(i) = list.iter().position(|kept| kept == item) {
+        let kept = list.remove(i);
+        list.push(kept);
+    } else {
+        if list.len() == EXTENSIONS_KEPT {
+            list.remove(0);
+        }
+        list.push(item.clone());
     }
 }
 

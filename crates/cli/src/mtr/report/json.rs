@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::Header;
 use crate::json_lines::unix_seconds;
 use crate::mtr::time::rfc3339;
-use crate::trace::render::{mpls_json, ms_json};
+use crate::trace::render::{extension_json, mpls_json, ms_json};
 
 /// The version of the `report` record's layout, raised when a key changes
 /// meaning or goes away (new keys do not raise it).
@@ -106,6 +106,8 @@ fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value 
     }
     let mpls: Vec<Value> = hop.mpls.iter().map(|stack| mpls_json(stack)).collect();
     fields.insert("mpls".into(), mpls.into());
+    let interfaces: Vec<Value> = hop.interfaces.iter().map(extension_json).collect();
+    fields.insert("interfaces".into(), interfaces.into());
     fields.insert("verdict".into(), verdict_json(&hop.verdict));
     fields.insert("annotation".into(), hop.annotation.clone().into());
     fields.insert(

@@ -2,9 +2,10 @@
 //! it formatting over a [`Path`]:
 //!
 //! - `--report` / `--report-wide` ([`write_start`], [`write_table`]):
-//!   mtr 0.95's report, byte for byte (its `report.c`), then our addition:
-//!   when a hop has a verdict ([`HopVerdict::line`]), a blank line and one
-//!   line per such hop, ` 2. 10.0.1.2: <verdict>`;
+//!   mtr 0.95's report, byte for byte (its `report.c`), with `-e` its
+//!   MPLS lines (and ours for RFC 5837 interfaces) under a hop, then our
+//!   addition: when a hop has a verdict ([`HopVerdict::line`]), a blank
+//!   line and one line per such hop, ` 2. 10.0.1.2: <verdict>`;
 //! - `--csv` ([`write_csv`]): mtr 0.95's CSV;
 //! - `--json` ([`report_json`]): one typed record of the whole path
 //!   (not mtr's string-typed JSON), its schema in `crate::json_lines`;
@@ -26,12 +27,14 @@ use std::time::SystemTime;
 use icmpkit_proto::mtr::Hop;
 #[cfg(doc)]
 use icmpkit_proto::mtr::Path;
+use icmpkit_proto::trace::Extension;
 
 pub use csv::write_csv;
 pub use json::{probe_json, report_json};
 pub use text::{write_start, write_table};
 
 use super::columns::Column;
+use crate::trace::render;
 
 /// What a report says about the run besides the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,9 @@ pub struct Layout<'a> {
     pub wide: bool,
     /// `--show-ips` (mtr's `-b`): `name (address)` for a named address.
     pub show_ips: bool,
+    /// `--mpls` (mtr's `-e`): the report prints a hop's MPLS labels under
+    /// its row, then its RFC 5837 interfaces ([`extension_lines`]).
+    pub mpls: bool,
 }
 
 /// The addresses mtr keeps per hop (`MAX_PATH`): the first this many
@@ -94,6 +100,21 @@ fn extra_addresses(hop: &Hop) -> impl Iterator<Item = IpAddr> + '_ {
         .take(ADDRESSES_KEPT)
         .map(|s| s.address)
         .filter(move |&a| Some(a) != latest)
+}
+
+/// The lines under a hop for its extensions, as `icmpkit trace` prints
+/// them ([`render::extension_lines`]), without indent: each label of its
+/// MPLS stacks (`[MPLS: Lbl 24001 TC 0 S 1 TTL 1]`, mtr's line), then
+/// each of its RFC 5837 interfaces (`[Incoming interface: index 2,
+/// 198.51.100.7, name "eth2", MTU 1500]`), oldest first. The live view
+/// shows them too.
+pub fn extension_lines(hop: &Hop) -> impl Iterator<Item = String> + '_ {
+    let mpls = hop
+        .mpls
+        .iter()
+        .flat_map(|stack| render::extension_lines(&Extension::Mpls(stack.clone())));
+    let interfaces = hop.interfaces.iter().flat_map(render::extension_lines);
+    mpls.chain(interfaces)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use icmpkit_net::Clocks;
 use icmpkit_proto::mtr::{Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::{Answer, Extension, Outcome, Rewrites};
 use icmpkit_wire::IpVersion;
-use icmpkit_wire::extension::MplsLabel;
+use icmpkit_wire::extension::{InterfaceRole, MplsLabel};
 use serde_json::json;
 
 use super::*;
@@ -94,6 +94,18 @@ fn two_routers() -> Path {
     path
 }
 
+/// An RFC 5837 object for the incoming interface `ifindex` of a router,
+/// 198.51.100.7, MTU 1500.
+fn incoming(ifindex: u32, name: Option<&str>) -> Extension {
+    Extension::Interface {
+        role: InterfaceRole::IncomingIpInterface,
+        ifindex: Some(ifindex),
+        address: Some(ip("198.51.100.7")),
+        name: name.map(str::to_owned),
+        mtu: Some(1500),
+    }
+}
+
 fn names(address: IpAddr) -> Option<String> {
     match address.to_string().as_str() {
         "10.0.1.1" => Some("edge-a.example.net".into()),
@@ -117,6 +129,7 @@ fn layout(wide: bool) -> Layout<'static> {
         columns: &columns::DEFAULT,
         wide,
         show_ips: false,
+        mpls: false,
     }
 }
 
@@ -189,6 +202,7 @@ fn show_ips_prints_name_and_address() {
         columns: &[Column::Received, Column::Drop],
         wide: true,
         show_ips: true,
+        mpls: false,
     };
     assert_eq!(
         table(&two_routers(), &layout, &mut names),
@@ -197,6 +211,98 @@ HOST: vm                                                           Rcv Drop
   1.|-- edge-a.example.net (10.0.1.1)                                  3    0
         10.0.2.1                                                  
   2.|-- a-rather-long-destination-name.example.org (198.51.100.20)     3    0
+"
+    );
+}
+
+/// An MPLS label stack entry with traffic class 0 and TTL 1.
+fn label(label: u32, bottom_of_stack: bool) -> MplsLabel {
+    MplsLabel {
+        label,
+        tc: 0,
+        bottom_of_stack,
+        ttl: 1,
+    }
+}
+
+/// Hop 1 a label switch router (a stack of two labels, its incoming
+/// interface), hop 2 two routers of one LSP each (10.0.2.1 last), hop 3
+/// the destination.
+fn labelled() -> Path {
+    let mut path = Path::new(ip("203.0.113.7"), 1);
+    let with = |from: &str, micros, extensions: Vec<Extension>| Answer {
+        extensions,
+        ..hop(from, micros)
+    };
+    let lsr = || {
+        let stack = vec![
+            label(24_001, false),
+            MplsLabel {
+                tc: 5,
+                ..label(16, true)
+            },
+        ];
+        with(
+            "10.0.0.254",
+            1000,
+            vec![Extension::Mpls(stack), incoming(2, Some("eth2"))],
+        )
+    };
+    let branch = |from, l| with(from, 2000, vec![Extension::Mpls(vec![label(l, true)])]);
+    let d = "203.0.113.7";
+    feed(
+        &mut path,
+        Instant::now(),
+        0,
+        &[
+            vec![
+                Some(lsr()),
+                Some(branch("10.0.1.1", 24_002)),
+                Some(reached(d, 3000)),
+            ],
+            vec![
+                Some(lsr()),
+                Some(branch("10.0.2.1", 24_003)),
+                Some(reached(d, 3000)),
+            ],
+        ],
+    );
+    path
+}
+
+#[test]
+fn with_e_the_report_prints_mtrs_mpls_lines_then_the_interfaces_under_a_hop() {
+    let with_e = Layout {
+        mpls: true,
+        ..layout(false)
+    };
+    assert_eq!(
+        table(&labelled(), &with_e, &mut numeric),
+        "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- 10.0.0.254                 0.0%     2    1.0   1.0   1.0   1.0   0.0
+       [MPLS: Lbl 24001 TC 0 S 0 TTL 1]
+       [MPLS: Lbl 16 TC 5 S 1 TTL 1]
+       [Incoming interface: index 2, 198.51.100.7, name \"eth2\", MTU 1500]
+  2.|-- 10.0.2.1                   0.0%     2    2.0   2.0   2.0   2.0   0.0
+       [MPLS: Lbl 24002 TC 0 S 1 TTL 1]
+       [MPLS: Lbl 24003 TC 0 S 1 TTL 1]
+        10.0.1.1                         
+  3.|-- 203.0.113.7                0.0%     2    3.0   3.0   3.0   3.0   0.0
+"
+    );
+}
+
+#[test]
+fn without_e_the_report_has_no_extension_lines() {
+    assert_eq!(
+        table(&labelled(), &layout(false), &mut numeric),
+        "\
+HOST: vm                          Loss%   Snt   Last   Avg  Best  Wrst StDev
+  1.|-- 10.0.0.254                 0.0%     2    1.0   1.0   1.0   1.0   0.0
+  2.|-- 10.0.2.1                   0.0%     2    2.0   2.0   2.0   2.0   0.0
+        10.0.1.1                         
+  3.|-- 203.0.113.7                0.0%     2    3.0   3.0   3.0   3.0   0.0
 "
     );
 }
@@ -261,6 +367,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
     }];
     let mut with_labels = answer("10.0.0.254", 1000, Outcome::Hop);
     with_labels.extensions.push(Extension::Mpls(mpls));
+    with_labels.extensions.push(incoming(2, Some("eth2")));
     let unreachable = Outcome::Unreachable {
         version: IpVersion::V4,
         msg_type: 3,
@@ -296,7 +403,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
         "last_ms": null, "avg_ms": null, "best_ms": null, "worst_ms": null,
         "stdev_ms": null, "gmean_ms": null, "jitter_ms": null, "javg_ms": null,
         "jmax_ms": null, "jint_ms": null,
-        "mpls": [], "verdict": null, "annotation": null, "burst": null,
+        "mpls": [], "interfaces": [], "verdict": null, "annotation": null, "burst": null,
     });
     let expected = json!({
         "schema": 1,
@@ -317,6 +424,10 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
                 "stdev_ms": 0.141, "gmean_ms": 0.991, "jitter_ms": 0.0, "javg_ms": 0.16,
                 "jmax_ms": 0.4, "jint_ms": 0.703,
                 "mpls": [[{"label": 24_001, "tc": 0, "s": true, "ttl": 1}]],
+                "interfaces": [{
+                    "type": "interface", "role": "Incoming interface", "ifindex": 2,
+                    "address": "198.51.100.7", "name": "eth2", "mtu": 1500,
+                }],
                 "verdict": null,
                 "annotation": null,
                 "burst": null,
@@ -331,6 +442,7 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
                 "stdev_ms": 0.408, "gmean_ms": 4.987, "jitter_ms": 0.5, "javg_ms": 0.5,
                 "jmax_ms": 1.0, "jint_ms": 1.877,
                 "mpls": [],
+                "interfaces": [],
                 "verdict": null,
                 "annotation": "!H",
                 "burst": null,
@@ -439,6 +551,7 @@ HOST: vm        Loss%   Snt   Last   Avg  Best  Wrst StDev
         columns: &Column::parse_order("LDRSNBAWVGJMXI").unwrap(),
         wide: false,
         show_ips: false,
+        mpls: false,
     };
     let mut out = Vec::new();
     let path = loopback("127.0.0.1", &[100, 100]);

@@ -1,6 +1,19 @@
 //! `--report` and `--report-wide`: mtr 0.95's report (`report_open`,
-//! `report_close` in its `ui/report.c`, built without the AS lookups and
-//! MPLS lines of `-z`, `-y` and `-e`), then the hops' verdicts.
+//! `report_close` in its `ui/report.c`, built with `HAVE_IPINFO` as the
+//! mtr here is, without the AS lookups of `-z` and `-y`), then the hops'
+//! verdicts.
+//!
+//! With `-e` ([`Layout::mpls`]), a hop's MPLS labels follow its row, one
+//! line each as mtr's `print_mpls` prints them (`       [MPLS: Lbl 24001
+//! TC 0 S 1 TTL 1]`), and then, our addition, its RFC 5837 interfaces
+//! in the same way. Two differences from mtr 0.95, both deliberate:
+//! mtr prints the bottom-of-stack flag with `%cu` (a raw byte and a `u`,
+//! fixed upstream in 181a108 "fix(mpls): print stack flag without
+//! suffix"), where we print `S 1`; and mtr keeps one stack per address
+//! (its first answer's), printed under that address's line, so a hop
+//! with one address never shows its labels (that branch is under
+//! `-y`/`-z` only), where we print every distinct stack of a hop, under
+//! its row, as mtr's live view does.
 //!
 //! mtr builds each line in a buffer: the host part `sprintf`'d first,
 //! then each cell at a fixed offset (33 past the start, or right after
@@ -15,7 +28,7 @@ use std::net::IpAddr;
 
 use icmpkit_proto::mtr::{BurstCheck, Path};
 
-use super::{Header, Layout, extra_addresses, label};
+use super::{Header, Layout, extension_lines, extra_addresses, label};
 use crate::mtr::time::mtr_time;
 
 /// Where the cells start without `--report-wide` (mtr's `len_hosts`).
@@ -65,9 +78,10 @@ pub fn write_start(out: &mut dyn Write, header: &Header) -> io::Result<()> {
     )
 }
 
-/// mtr's table (`HOST:` line, one row per hop, the other addresses of a
-/// hop under it), then, if any hop has a verdict line, a blank line and
-/// ` 2. 10.0.1.2: <verdict>` for each such hop (our addition).
+/// mtr's table (`HOST:` line, one row per hop, with `-e` its extension
+/// lines under it, then its other addresses), then, if any hop has a
+/// verdict line, a blank line and ` 2. 10.0.1.2: <verdict>` for each
+/// such hop (our addition).
 pub fn write_table(
     out: &mut dyn Write,
     header: &Header,
@@ -111,6 +125,11 @@ pub fn write_table(
         let cells = layout.columns.iter().map(|c| (c.cell(hop), c.width()));
         line.cells(start(&line), cells);
         line.write(out)?;
+        if layout.mpls {
+            for extension in extension_lines(hop) {
+                writeln!(out, "       {extension}")?;
+            }
+        }
         for address in extra_addresses(hop) {
             let extra = label(Some(address), layout.show_ips, name);
             Line::padded("        ", &extra, host_width).write(out)?;

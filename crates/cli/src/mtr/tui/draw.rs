@@ -14,6 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::keys::HELP;
 use super::view::{Display, View, clock};
 use crate::mtr::columns::Column;
+use crate::mtr::report::extension_lines;
 
 /// Below this height the header keeps only the host line and the titles.
 const COMPACT_BELOW: u16 = 10;
@@ -198,7 +199,8 @@ fn groups(columns: &[Column], width: usize) -> String {
     line
 }
 
-/// A hop's row: `TTL. host`, its figures, its extra lines.
+/// A hop's row: `TTL. host`, its figures, its extra lines: its MPLS
+/// labels and RFC 5837 interfaces, its other addresses, its verdict.
 fn table(view: &View, columns: &[Column], width: usize) -> Vec<Line<'static>> {
     let host_width = host_width(columns, width);
     let mut lines = Vec::new();
@@ -209,17 +211,7 @@ fn table(view: &View, columns: &[Column], width: usize) -> Vec<Line<'static>> {
             fit(&host, host_width),
             cells(columns, |c| c.cell(hop))
         )));
-        for stack in &hop.mpls {
-            for label in stack {
-                lines.push(Line::from(format!(
-                    "    [MPLS: Lbl {} TC {} S {} TTL {}]",
-                    label.label,
-                    label.tc,
-                    u8::from(label.bottom_of_stack),
-                    label.ttl
-                )));
-            }
-        }
+        lines.extend(extension_lines(hop).map(|text| Line::from(format!("    {text}"))));
         let latest = hop.latest_address();
         if hop.addresses.len() > 1 {
             for seen in hop.addresses.iter().filter(|s| Some(s.address) != latest) {

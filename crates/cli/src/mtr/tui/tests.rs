@@ -15,7 +15,7 @@ use icmpkit_proto::machine::Signal;
 use icmpkit_proto::mtr::loss::HopVerdict;
 use icmpkit_proto::mtr::{Path, ProbeResult};
 use icmpkit_proto::trace::{Answer, Extension, Outcome, Rewrites};
-use icmpkit_wire::extension::MplsLabel;
+use icmpkit_wire::extension::{InterfaceRole, MplsLabel};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -188,6 +188,56 @@ fn an_ecmp_hop_shows_each_address_with_its_count() {
     let hop = &view.path.hops()[1];
     assert_eq!(hop.addresses.len(), 2);
     insta::assert_snapshot!(screen(&view, 80, 12));
+}
+
+/// Hop 2 of an LSP: its answers carry a label stack and RFC 5837 objects
+/// for their incoming interface (all four fields) and the next hop (an
+/// address only); round 3's came in on eth3, the others on eth2, and in
+/// round 2 another router answers there, without extensions. The labels
+/// and interfaces (oldest first) come before the other address.
+#[test]
+fn interfaces_show_under_the_hop_after_its_mpls_labels() {
+    let interface = |role, ifindex, address: &str, name: Option<&str>, mtu| Extension::Interface {
+        role,
+        ifindex,
+        address: Some(ip(address)),
+        name: name.map(str::to_owned),
+        mtu,
+    };
+    let eth = |i: u32| {
+        interface(
+            InterfaceRole::IncomingIpInterface,
+            Some(i),
+            "198.51.100.1",
+            Some(&format!("eth{i}")),
+            Some(1500),
+        )
+    };
+    let next_hop = interface(InterfaceRole::IpNextHop, None, "198.51.100.6", None, None);
+    let mut rounds = Rounds::new(Duration::from_secs(1));
+    for round in 0..5 {
+        let r = usize::try_from(round).expect("few rounds");
+        rounds.probe(round, 1, Some(("10.0.0.1", R1[r])));
+        if round == 2 {
+            rounds.probe(round, 2, Some(("198.51.100.2", R2[r])));
+            rounds.probe(round, 3, Some((DESTINATION, R4[0])));
+            continue;
+        }
+        let label = MplsLabel {
+            label: 100,
+            tc: 0,
+            bottom_of_stack: true,
+            ttl: 1,
+        };
+        let incoming = eth(if round == 3 { 3 } else { 2 });
+        rounds
+            .probe(round, 2, Some(("198.51.100.1", R2[r])))
+            .extensions = vec![Extension::Mpls(vec![label]), incoming, next_hop.clone()];
+        rounds.probe(round, 3, Some((DESTINATION, R4[0])));
+    }
+    let view = rounds.view();
+    assert_eq!(view.path.hops()[1].interfaces[1], eth(2));
+    insta::assert_snapshot!(screen(&view, 80, 16));
 }
 
 /// Hop 2 answers as Linux does by default (a bucket of 6 Time Exceeded,

@@ -1,7 +1,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use icmpkit_wire::extension::MplsLabel;
+use icmpkit_wire::extension::{InterfaceRole, MplsLabel};
 
 use super::*;
 use crate::trace::testing::{answer, hop, reached, v4};
@@ -154,6 +154,99 @@ fn mpls_stacks_and_final_errors_are_kept_per_hop() {
     path.record(&result(0, 2, Some(answer(v4(12), 2, unreachable))));
     assert_eq!(path.destination_ttl(), Some(2));
     assert_eq!(path.hops()[1].annotation.as_deref(), Some("!X"));
+}
+
+fn interface(role: InterfaceRole, ifindex: u32) -> Extension {
+    Extension::Interface {
+        role,
+        ifindex: Some(ifindex),
+        address: Some(IpAddr::from([198, 51, 100, 7])),
+        name: Some(format!("eth{ifindex}")),
+        mtu: Some(1500),
+    }
+}
+
+#[test]
+fn interface_objects_are_kept_per_hop_distinct_and_newest_last() {
+    let incoming = interface(InterfaceRole::IncomingIpInterface, 2);
+    let outgoing = interface(InterfaceRole::OutgoingIpInterface, 3);
+    let with = |extensions: Vec<Extension>| Answer {
+        extensions,
+        ..hop(v4(11), 1)
+    };
+    let mut path = Path::new(v4(9), 1);
+    path.record(&result(
+        0,
+        1,
+        Some(with(vec![incoming.clone(), outgoing.clone()])),
+    ));
+    assert_eq!(
+        path.hops()[0].interfaces,
+        vec![incoming.clone(), outgoing.clone()]
+    );
+    // Seen again, the incoming interface is the newest; other objects
+    // (an MPLS stack, an unknown class, a malformed one) are not kept
+    // with the interfaces.
+    let label = MplsLabel {
+        label: 16,
+        tc: 0,
+        bottom_of_stack: true,
+        ttl: 1,
+    };
+    path.record(&result(
+        1,
+        1,
+        Some(with(vec![
+            Extension::Mpls(vec![label]),
+            incoming.clone(),
+            Extension::Other {
+                class: 3,
+                c_type: 1,
+            },
+            Extension::Malformed("short".into()),
+        ])),
+    ));
+    let newest = vec![outgoing, incoming];
+    assert_eq!(path.hops()[0].interfaces, newest);
+    assert_eq!(path.hops()[0].mpls, vec![vec![label]]);
+    // A lost probe and an answer without extensions change nothing.
+    path.record(&result(2, 1, None));
+    path.record(&result(3, 1, Some(hop(v4(11), 1))));
+    assert_eq!(path.hops()[0].interfaces, newest);
+}
+
+#[test]
+fn a_hop_keeps_only_its_newest_extensions() {
+    let extra = u32::try_from(EXTENSIONS_KEPT).unwrap() + 2;
+    let mut path = Path::new(v4(9), 1);
+    for i in 0..extra {
+        let label = MplsLabel {
+            label: 100 + i,
+            tc: 0,
+            bottom_of_stack: true,
+            ttl: 1,
+        };
+        let answer = Answer {
+            extensions: vec![
+                Extension::Mpls(vec![label]),
+                interface(InterfaceRole::IncomingIpInterface, i),
+            ],
+            ..hop(v4(11), 1)
+        };
+        path.record(&result(u64::from(i), 1, Some(answer)));
+    }
+    let kept = &path.hops()[0];
+    let labels: Vec<u32> = kept.mpls.iter().map(|stack| stack[0].label).collect();
+    assert_eq!(labels, (2..extra).map(|i| 100 + i).collect::<Vec<_>>());
+    let ifindexes: Vec<u32> = kept
+        .interfaces
+        .iter()
+        .filter_map(|e| match e {
+            Extension::Interface { ifindex, .. } => *ifindex,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ifindexes, (2..extra).collect::<Vec<_>>());
 }
 
 #[test]
