@@ -130,7 +130,10 @@ pub struct Mtr {
     round_last_ttl: u8,
     next_number: u16,
     pending: HashMap<u16, Pending>,
-    order: VecDeque<(Instant, u16)>,
+    /// The probes' deadlines, in send order: (deadline, number, sent).
+    /// Entries of resolved probes are dropped from the front as they
+    /// come there, so a wait wakes only for a probe still pending.
+    order: VecDeque<(Instant, u16, Instant)>,
     done_results: VecDeque<ProbeResult>,
     paused: bool,
     burst: Option<Burst>,
@@ -262,7 +265,7 @@ impl Mtr {
                 burst,
             },
         );
-        self.order.push_back((now + self.config.timeout, number));
+        self.order.push_back((now + self.config.timeout, number, now));
         self.sent += 1;
         ProbeSpec { number, ttl, flow }
     }
@@ -285,10 +288,22 @@ impl Mtr {
         self.round_start(start, self.round) + gap * index
     }
 
+    /// Whether a deadline entry is of a probe still pending (not of one
+    /// resolved, whose number may since be another probe's).
+    fn live(&self, number: u16, sent_at: Instant) -> bool {
+        self.pending.get(&number).is_some_and(|p| p.sent_at == sent_at)
+    }
+
     fn resolve(&mut self, number: u16, answer: Option<Answer>) {
         let Some(p) = self.pending.remove(&number) else {
             return;
         };
+        while let Some(&(_, n, at)) = self.order.front() {
+            if self.live(n, at) {
+                break;
+            }
+            self.order.pop_front();
+        }
         if let Some(a) = &answer {
             self.answered += 1;
             self.learn(p.ttl, a);
@@ -396,12 +411,14 @@ impl Strategy for Mtr {
     }
 
     fn expire(&mut self, now: Instant) {
-        while let Some(&(deadline, number)) = self.order.front() {
+        while let Some(&(deadline, number, sent_at)) = self.order.front() {
             if deadline > now {
                 break;
             }
             self.order.pop_front();
-            self.resolve(number, None);
+            if self.live(number, sent_at) {
+                self.resolve(number, None);
+            }
         }
     }
 
@@ -409,7 +426,7 @@ impl Strategy for Mtr {
         if self.is_done() {
             return None;
         }
-        let expiry = self.order.front().map(|&(deadline, _)| deadline);
+        let expiry = self.order.front().map(|&(deadline, ..)| deadline);
         let send = match self.start {
             _ if self.paused => None,
             _ if self.burst.is_some() => self.burst_due(),

@@ -259,3 +259,18 @@ fn with_burst_at_end_the_run_ends_after_a_burst_check() {
     while m.next_progress().is_some() {}
     assert!(m.is_done());
 }
+
+#[test]
+fn an_answered_probes_deadline_wakes_nobody() {
+    let t0 = Instant::now();
+    let mut m = Mtr::new(MtrConfig {
+        max_ttl: 1,
+        interval: ms(5000),
+        ..config(None)
+    });
+    assert_eq!(due(&mut m, t0), vec![(0, 1, 0)]);
+    assert_eq!(m.next_wakeup(t0), Some(t0 + ms(2000)));
+    m.on_answer(0, reached(v4(9), 1));
+    // Next: round 1, not the answered probe's deadline at 2 s.
+    assert_eq!(m.next_wakeup(t0 + ms(1)), Some(t0 + ms(5000)));
+}
