@@ -26,16 +26,23 @@
 //!   r2 moves to r3b; the destination moves one hop further or nearer.
 //! - D, the ECMP fork at r2 left as it is: `--flows 8` over UDP sees both
 //!   branches at hop 3.
+//! - E, no privilege: as a user without `CAP_NET_RAW` (and with no real mtr
+//!   beside it), icmpkit probes with ICMP through a ping socket where
+//!   `net.ipv4.ping_group_range` allows one, and says what is missing
+//!   where nothing is allowed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::process::{Child, Command};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output};
 use std::thread;
 use std::time::Duration;
 
 use icmpkit_lab::bin::with_subcommand;
 use icmpkit_lab::netns::{
     Branch, Lab, R1_4, R1_6, R2_4, R2_6, R3A_4, R3A_6, R3B_4, R4_4, R4_6, SERVER4, SERVER6,
+    UNPRIVILEGED_ID,
 };
 use icmpkit_lab::{icmpkit, require, text};
 use serde_json::Value;
@@ -83,19 +90,40 @@ fn start_mtr(lab: &Lab, args: &[&str]) -> Started {
     start(lab, "mtr", args)
 }
 
+/// Starts `icmpkit mtr ARGS` in the client namespace as a user without
+/// any privilege, from `icmpkit`, a copy that user may run.
+fn start_unprivileged_icmpkit(lab: &Lab, icmpkit: &RunnableCopy, args: &[&str]) -> Started {
+    let program = icmpkit.path();
+    let program = program.to_str().expect("a UTF-8 temporary directory");
+    Started {
+        command: format!("icmpkit mtr {} (unprivileged)", args.join(" ")),
+        child: Some(lab.spawn_unprivileged(
+            "client",
+            BOUND,
+            program,
+            &with_subcommand("mtr", args),
+        )),
+    }
+}
+
+/// Prints what `command` wrote.
+fn print_output(command: &str, out: &Output) {
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    println!("--- {command} ({})\n{stdout}", out.status);
+    if !stderr.is_empty() {
+        println!("--- stderr of {command}\n{stderr}");
+    }
+}
+
 impl Started {
     /// Waits for the program, prints what it wrote, asserts that it
     /// succeeded and returns its stdout.
     fn finish(mut self) -> String {
         let child = self.child.take().expect("started");
         let out = child.wait_with_output().expect("wait for the run");
-        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        println!("--- {} ({})\n{stdout}", self.command, out.status);
-        if !stderr.is_empty() {
-            println!("--- stderr of {}\n{stderr}", self.command);
-        }
+        print_output(&self.command, &out);
         assert!(out.status.success(), "{}: {}", self.command, out.status);
-        stdout
+        text(&out.stdout)
     }
 }
 
@@ -578,4 +606,165 @@ fn an_ecmp_fork_shows_both_branches_with_counts() {
     );
     assert!(seen.values().all(|&count| count > 0), "{third}");
     assert_eq!(seen.values().sum::<u64>(), third["received"], "{third}");
+}
+
+/// The `icmpkit` binary copied where any user may run it: a directory of
+/// its own, mode 0755, in the temporary directory (the build's own path
+/// may go through directories only their owner may enter). Removed when
+/// dropped.
+struct RunnableCopy {
+    dir: PathBuf,
+}
+
+impl RunnableCopy {
+    /// Copies the binary for `test` (a word, unique among the tests).
+    fn new(test: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("icmpkit-mtr-lab-{}-{test}", std::process::id()));
+        // Left by an earlier run that had this process id and was killed.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new()
+            .mode(0o755)
+            .create(&dir)
+            .unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        let copy = RunnableCopy { dir };
+        // The copy keeps the binary's mode, 0755.
+        std::fs::copy(icmpkit!(), copy.path())
+            .unwrap_or_else(|e| panic!("copy {} to {}: {e}", icmpkit!(), copy.dir.display()));
+        copy
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.join("icmpkit")
+    }
+}
+
+impl Drop for RunnableCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The trace lab for a test run without privilege (no real mtr needed,
+/// `setpriv` is); `None` when it is not here.
+fn unprivileged_lab(test: &str) -> Option<Lab> {
+    let lab = Lab::trace(test, 1280)?;
+    require::program("setpriv").then_some(lab)
+}
+
+#[test]
+fn an_unprivileged_mtr_sees_every_hop_through_a_ping_socket() {
+    let Some(lab) = unprivileged_lab("mtr unprivileged") else {
+        return;
+    };
+    lab.route_through(Branch::R3a);
+    // Every group may open ping sockets in the client's namespace (the
+    // setting is per namespace; the host's stays as it is).
+    lab.allow_ping_sockets("client");
+    let icmpkit = RunnableCopy::new("ping-socket");
+
+    // What runs as the unprivileged user holds no capability at all, so
+    // no raw socket: hops 1 to 4 can only answer through the ping
+    // socket's error queue.
+    let status = lab.run_unprivileged(
+        "client",
+        BOUND,
+        "grep",
+        &[
+            "-E",
+            "^(Uid|Gid|Groups|CapPrm|CapEff|CapAmb):",
+            "/proc/self/status",
+        ],
+    );
+    let id = UNPRIVILEGED_ID;
+    assert_eq!(
+        text(&status.stdout),
+        format!(
+            "Uid:\t{id}\t{id}\t{id}\t{id}\nGid:\t{id}\t{id}\t{id}\t{id}\nGroups:\t \n\
+             CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapAmb:\t0000000000000000\n"
+        ),
+        "{}",
+        text(&status.stderr)
+    );
+
+    // Both families at once: the one sysctl opens ICMPv6 ping sockets too.
+    // A router's Time Exceeded also leaves the ping socket a pending error
+    // (`sk_err`), which a send made before the error queue is read fails
+    // with: 100 rounds, 50 a second, so that a probe lost that way shows.
+    let args = ["-n", "-j", "-c", "100", "-i", "0.02"];
+    let v4 = start_unprivileged_icmpkit(&lab, &icmpkit, &[&args[..], &[SERVER4]].concat());
+    let v6 = start_unprivileged_icmpkit(&lab, &icmpkit, &[&args[..], &[SERVER6]].concat());
+    for (v6, run) in [(false, v4), (true, v6)] {
+        let doc = document(&run.finish());
+        let chain = chain(v6);
+        assert_eq!(hops(&doc).len(), chain.len(), "{doc}");
+        for (hop, expected) in hops(&doc).iter().zip(&chain) {
+            assert_eq!(hop["sent"], 100, "{hop}");
+            assert_eq!(hop["received"], 100, "{hop}");
+            let every_one: BTreeMap<IpAddr, u64> = expected.iter().map(|&a| (a, 100)).collect();
+            assert_eq!(addresses(hop), every_one, "{hop}");
+        }
+        assert_nothing_lost(&doc);
+    }
+}
+
+/// Runs `icmpkit mtr ARGS` in the client namespace as a user without any
+/// privilege, prints what it wrote and asserts that it failed with exit
+/// status 2, printing nothing but its error; returns that error.
+fn unprivileged_error(lab: &Lab, icmpkit: &RunnableCopy, args: &[&str]) -> String {
+    let program = icmpkit.path();
+    let program = program.to_str().expect("a UTF-8 temporary directory");
+    let out = lab.run_unprivileged("client", BOUND, program, &with_subcommand("mtr", args));
+    let command = format!("icmpkit mtr {} (unprivileged)", args.join(" "));
+    print_output(&command, &out);
+    assert_eq!(out.status.code(), Some(2), "{command}: {}", out.status);
+    assert_eq!(text(&out.stdout), "", "{command}");
+    text(&out.stderr)
+}
+
+#[test]
+fn without_any_permission_mtr_names_the_fix() {
+    let Some(lab) = unprivileged_lab("mtr no permission") else {
+        return;
+    };
+    // No group may open ping sockets (a new namespace's default, set
+    // here so that the test does not rest on it).
+    lab.sysctl("client", "net.ipv4.ping_group_range=1 0");
+    let icmpkit = RunnableCopy::new("no-permission");
+    let exe = icmpkit.path();
+    let exe = exe.display();
+    let raw = |family: &str| {
+        format!(
+            "cannot open a raw {family} socket: Operation not permitted (os error 1); raw \
+             sockets need CAP_NET_RAW (run as root or `sudo setcap cap_net_raw+ep {exe}`)"
+        )
+    };
+
+    // ICMP probes: neither socket, and both fixes named.
+    for (family, dst) in [("ICMPv4", SERVER4), ("ICMPv6", SERVER6)] {
+        let error = unprivileged_error(&lab, &icmpkit, &["-n", "-j", "-c", "1", dst]);
+        assert_eq!(
+            error,
+            format!(
+                "icmpkit: no raw socket ({}) and no ping socket (cannot open a datagram \
+                 {family} socket: Permission denied (os error 13); ping sockets are off for \
+                 this process's groups: `sudo sysctl -w \
+                 net.ipv4.ping_group_range=\"0 2147483647\"`)\n",
+                raw(family)
+            )
+        );
+    }
+    // UDP and TCP probes: raw sockets only, even where every group may
+    // open ping sockets.
+    lab.allow_ping_sockets("client");
+    for method in ["-u", "-T"] {
+        let error = unprivileged_error(&lab, &icmpkit, &["-n", method, "-j", "-c", "1", SERVER4]);
+        assert_eq!(
+            error,
+            format!(
+                "icmpkit: UDP and TCP probes need raw sockets (CAP_NET_RAW): {}\n",
+                raw("ICMPv4")
+            )
+        );
+    }
 }

@@ -48,6 +48,9 @@
 //! - [`Lab::fix_hash_seed`]: the same flows on the same branches in every
 //!   run.
 //!
+//! [`Lab::run_unprivileged`] and [`Lab::spawn_unprivileged`] run a program
+//! in a namespace as a user without any privilege.
+//!
 //! Traffic goes only to these documentation addresses inside the lab's own
 //! namespaces.
 
@@ -230,6 +233,35 @@ impl Lab {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start in the lab")
+    }
+
+    /// Runs `program args` as [`Lab::run_bounded`] does, but as an
+    /// unprivileged user ([`UNPRIVILEGED_ID`] with no capability, by
+    /// `setpriv`): what a program may do without root in that namespace
+    /// (`net.ipv4.ping_group_range` is the namespace's own). The program
+    /// must be where that user may run it.
+    pub fn run_unprivileged(
+        &self,
+        name: &str,
+        seconds: u32,
+        program: &str,
+        args: &[&str],
+    ) -> Output {
+        let setpriv = unprivileged(program, args);
+        self.run_bounded(name, seconds, "setpriv", &borrowed(&setpriv))
+    }
+
+    /// Starts `program args` as [`Lab::spawn_bounded`] does, but as an
+    /// unprivileged user, as [`Lab::run_unprivileged`] runs it.
+    pub fn spawn_unprivileged(
+        &self,
+        name: &str,
+        seconds: u32,
+        program: &str,
+        args: &[&str],
+    ) -> Child {
+        let setpriv = unprivileged(program, args);
+        self.spawn_bounded(name, seconds, "setpriv", &borrowed(&setpriv))
     }
 
     /// `ip netns exec NS timeout SECONDS program args`.
@@ -423,6 +455,32 @@ impl Lab {
             .expect("the thread in the namespace panicked")
         })
     }
+}
+
+/// The user and group id of [`Lab::run_unprivileged`]: 65534, the
+/// kernel's overflow id (`nobody`, and `nogroup` or `nobody`).
+pub const UNPRIVILEGED_ID: u32 = 65534;
+
+/// `setpriv`'s arguments that run `program args` as [`UNPRIVILEGED_ID`],
+/// user and group, with no supplementary group and no capability in any
+/// set (the bounding set too: nothing can win one back).
+fn unprivileged(program: &str, args: &[&str]) -> Vec<String> {
+    let id = UNPRIVILEGED_ID;
+    let mut all = vec![
+        format!("--reuid={id}"),
+        format!("--regid={id}"),
+        "--clear-groups".to_owned(),
+        "--inh-caps=-all".to_owned(),
+        "--bounding-set=-all".to_owned(),
+        program.to_owned(),
+    ];
+    all.extend(args.iter().map(|&a| a.to_owned()));
+    all
+}
+
+/// `strings` as the `&str`s a command's arguments are given as.
+fn borrowed(strings: &[String]) -> Vec<&str> {
+    strings.iter().map(String::as_str).collect()
 }
 
 /// Reads a number from a `/proc` file; inside [`Lab::enter`], a
