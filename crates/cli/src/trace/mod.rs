@@ -291,6 +291,9 @@ pub(crate) fn probe_sockets(p: &ProbeSockets) -> SocketPlan {
         source: Some(p.src),
         // A probe too big for the outgoing link: its MTU, queued.
         recv_errors: p.dont_fragment,
+        // A router's error pending on the socket fails the next send: the
+        // probe goes again rather than count as lost.
+        resend_after_router_error: true,
         ..receiving.clone()
     };
     let family = match p.method {

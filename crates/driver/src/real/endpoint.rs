@@ -56,6 +56,8 @@ pub(super) struct Endpoint {
     pub receives: bool,
     /// `IP_RECVERR` / `IPV6_RECVERR` is on.
     recv_errors: bool,
+    /// [`SocketOptions::resend_after_router_error`].
+    resend: bool,
     /// The TTL of a datagram that names none.
     pub default_ttl: u8,
     /// The TTL the socket has now.
@@ -186,6 +188,7 @@ impl Endpoint {
             channel,
             receives,
             recv_errors: options.recv_errors,
+            resend: options.resend_after_router_error,
             default_ttl: ttl,
             ttl,
             queue: SendQueue::new(MAX_BATCH),
@@ -210,6 +213,7 @@ impl Endpoint {
             channel: self.channel,
             receives: self.receives,
             recv_errors: self.recv_errors,
+            resend: self.resend,
             default_ttl: self.default_ttl,
             ttl: self.ttl,
             queue: SendQueue::new(1),
@@ -338,6 +342,8 @@ impl Endpoint {
         self.send.reserve(self.queue.len());
         let mut next = 0;
         let mut room_deadline = None;
+        // The datagram already sent again after a router's pending error.
+        let mut resent = None;
         while next < self.queue.len() {
             match self
                 .socket
@@ -381,6 +387,17 @@ impl Endpoint {
                 Err(error) => {
                     // What the kernel queued about it goes first.
                     let drained = self.drain_after_refusal(buf, sink)?;
+                    // Only routers' errors, about earlier datagrams: the
+                    // failed send took the pending one; this datagram
+                    // never left, so it goes again.
+                    if self.resend
+                        && drained.handed > 0
+                        && drained.local_errno.is_none()
+                        && resent != Some(next)
+                    {
+                        resent = Some(next);
+                        continue;
+                    }
                     if let Some(queued) = self.queue.get(next) {
                         sink(refusal(queued, errno_of(&error), drained.handed > 0));
                     }

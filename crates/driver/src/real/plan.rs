@@ -144,6 +144,13 @@ pub struct SocketOptions {
     /// also receives every ICMP error as a datagram, so with this on, a
     /// machine on a raw socket sees each error twice.
     pub recv_errors: bool,
+    /// Send a datagram again, once, when its send failed only because a
+    /// router's error about an earlier datagram was pending on the
+    /// socket (with `recv_errors`, the kernel fails the next send with
+    /// it, and that datagram never leaves). Tools that count a probe per
+    /// send (trace, mtr) want it; iputils ping reports such a send as
+    /// failed, and icmpkit ping does too (off).
+    pub resend_after_router_error: bool,
     /// Kernel receive timestamps (`SO_TIMESTAMPNS`), given as
     /// `Datagram::kernel_at`.
     pub timestamps: bool,

@@ -265,7 +265,8 @@ impl Mtr {
                 burst,
             },
         );
-        self.order.push_back((now + self.config.timeout, number, now));
+        self.order
+            .push_back((now + self.config.timeout, number, now));
         self.sent += 1;
         ProbeSpec { number, ttl, flow }
     }
@@ -291,7 +292,9 @@ impl Mtr {
     /// Whether a deadline entry is of a probe still pending (not of one
     /// resolved, whose number may since be another probe's).
     fn live(&self, number: u16, sent_at: Instant) -> bool {
-        self.pending.get(&number).is_some_and(|p| p.sent_at == sent_at)
+        self.pending
+            .get(&number)
+            .is_some_and(|p| p.sent_at == sent_at)
     }
 
     fn resolve(&mut self, number: u16, answer: Option<Answer>) {
