@@ -768,3 +768,107 @@ fn without_any_permission_mtr_names_the_fix() {
         );
     }
 }
+
+/// A tmux server of this test's own, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        Self {
+            socket: format!("icmpkit-mtr-lab-{}", std::process::id()),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    /// The pane as text, once `ready` holds of it (at most 15 s).
+    fn capture_when(&self, ready: impl Fn(&str) -> bool) -> String {
+        let mut screen = String::new();
+        for _ in 0..75 {
+            screen = text(&self.run(&["capture-pane", "-p", "-t", "mtr"]).stdout);
+            if ready(&screen) {
+                break;
+            }
+            thread::sleep(Duration::from_millis(200));
+        }
+        screen
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn the_live_view_draws_the_lab_path_in_a_real_terminal() {
+    let Some(lab) = lab("mtr live view") else {
+        return;
+    };
+    if !require::program("tmux") {
+        return;
+    }
+    lab.route_through(Branch::R3a);
+    let tmux = Tmux::new();
+    let command = format!(
+        "ip netns exec {} timeout {BOUND} {} mtr -n -i 0.2 {SERVER4}",
+        lab.ns("client"),
+        icmpkit!()
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "mtr",
+        "-x",
+        "100",
+        "-y",
+        "20",
+        &command,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let rows = |screen: &str| -> Vec<String> {
+        screen
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim_start();
+                let (n, rest) = l.split_once(". ")?;
+                n.parse::<u8>().ok()?;
+                Some(format!("{n}. {}", rest.split_whitespace().next()?))
+            })
+            .collect()
+    };
+    let want: Vec<String> = chain(false)
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("{}. {}", i + 1, a.first().expect("an address")))
+        .collect();
+    let table = tmux.capture_when(|s| rows(s) == want && s.contains("Real%"));
+    println!("{table}");
+    assert_eq!(rows(&table), want, "{table}");
+    assert!(table.contains("My traceroute [icmpkit]"), "{table}");
+    // d: the strip of rounds; q: the view ends and the pane with it.
+    tmux.run(&["send-keys", "-t", "mtr", "d"]);
+    let strip = tmux.capture_when(|s| s.contains("rounds"));
+    println!("{strip}");
+    assert!(strip.contains("rounds"), "{strip}");
+    tmux.run(&["send-keys", "-t", "mtr", "q"]);
+    let mut gone = false;
+    for _ in 0..50 {
+        if !tmux.run(&["has-session", "-t", "mtr"]).status.success() {
+            gone = true;
+            break;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    assert!(gone, "q did not end the live view");
+}
