@@ -897,24 +897,11 @@ fn path(b: &mut Bytes, t0: Instant) {
     path.assess();
     for hop in path.hops() {
         let _ = (hop.verdict.line(), hop.stats.loss_percent());
-        for f in FIGURES {
+        for f in Figure::ALL {
             let _ = hop.stats.figure(f);
         }
     }
 }
-
-const FIGURES: [Figure; 10] = [
-    Figure::Last,
-    Figure::Avg,
-    Figure::Best,
-    Figure::Worst,
-    Figure::StDev,
-    Figure::Gmean,
-    Figure::Jitter,
-    Figure::Javg,
-    Figure::Jmax,
-    Figure::Jint,
-];
 
 fn tracer<S: Strategy<Progress: Debug, Summary: Debug>>(
     m: Option<Tracer<S>>,

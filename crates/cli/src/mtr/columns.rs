@@ -240,18 +240,7 @@ mod tests {
     use super::*;
 
     fn variants() -> Vec<Column> {
-        let figures = [
-            Figure::Last,
-            Figure::Avg,
-            Figure::Best,
-            Figure::Worst,
-            Figure::StDev,
-            Figure::Gmean,
-            Figure::Jitter,
-            Figure::Javg,
-            Figure::Jmax,
-            Figure::Jint,
-        ];
+        let figures = Figure::ALL;
         let mut all = vec![
             Column::Space,
             Column::Loss,

@@ -49,6 +49,22 @@ pub enum Figure {
     Jint,
 }
 
+impl Figure {
+    /// Every figure, in the order declared.
+    pub const ALL: [Self; 10] = [
+        Self::Last,
+        Self::Avg,
+        Self::Best,
+        Self::Worst,
+        Self::StDev,
+        Self::Gmean,
+        Self::Jitter,
+        Self::Javg,
+        Self::Jmax,
+        Self::Jint,
+    ];
+}
+
 /// What the probes of one hop (or one flow of a hop) add up to.
 ///
 /// The figures follow mtr's `struct nethost`, in microseconds; see the

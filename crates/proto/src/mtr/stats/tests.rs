@@ -11,18 +11,7 @@ use std::time::Duration;
 
 use super::{Figure, HopStats};
 
-const ALL: [Figure; 10] = [
-    Figure::Last,
-    Figure::Avg,
-    Figure::Best,
-    Figure::Worst,
-    Figure::StDev,
-    Figure::Gmean,
-    Figure::Jitter,
-    Figure::Javg,
-    Figure::Jmax,
-    Figure::Jint,
-];
+const ALL: [Figure; 10] = Figure::ALL;
 
 fn answered(us: &[u64]) -> HopStats {
     let mut stats = HopStats::default();
