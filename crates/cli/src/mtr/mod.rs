@@ -24,7 +24,7 @@ use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_proto::machine::{Signal, version_of};
 use icmpkit_proto::mtr::{Mtr, MtrConfig, MtrProgress, Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::{
-    MAX_FLOWS, Method, Prober, ProberConfig, TraceFailure, Tracer, TracerEvent, ip_header_len,
+    MAX_FLOWS, Method, Prober, ProberConfig, Tracer, TracerEvent, ip_header_len,
 };
 
 pub use args::Args;
@@ -34,7 +34,7 @@ use crate::args::named::{self, integer, port, seconds, small};
 use crate::exit::Exit;
 use crate::json_lines::JsonLines;
 use crate::names::Names;
-use crate::trace::{ProbeSockets, probe_sockets, source_for};
+use crate::trace::{ProbeSockets, failure_error, probe_sockets, source_for};
 
 /// How the run is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,17 +246,6 @@ struct Ran {
     exit: Exit,
 }
 
-/// The failure of a run as an error (exit 2), else its exit.
-fn failed(failure: Option<TraceFailure>) -> Result<()> {
-    match failure {
-        Some(f @ TraceFailure::Send { errno, .. }) if errno != 0 => {
-            Err(anyhow::Error::new(io::Error::from_raw_os_error(errno)).context(f))
-        }
-        Some(f) => Err(f.into()),
-        None => Ok(()),
-    }
-}
-
 /// Drives `plan`'s run over `transport` to its end, handing each probe
 /// result to `on_probe` as it is resolved.
 fn drive_plan<T: Transport + ?Sized>(
@@ -275,7 +264,9 @@ fn drive_plan<T: Transport + ?Sized>(
         }
         TracerEvent::Finished(_) => Ok(()),
     })?;
-    failed(failure)?;
+    if let Some(f) = failure {
+        return Err(failure_error(f));
+    }
     Ok(Exit::from(verdict))
 }
 

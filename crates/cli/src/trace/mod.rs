@@ -343,11 +343,19 @@ fn execute<S: Strategy, T: Transport>(
         render(event)
     })?;
     match failure {
-        Some(f @ TraceFailure::Send { errno, .. }) if errno != 0 => {
-            Err(anyhow::Error::new(io::Error::from_raw_os_error(errno)).context(f))
-        }
-        Some(f) => Err(f.into()),
+        Some(f) => Err(failure_error(f)),
         None => Ok(Exit::from(verdict)),
+    }
+}
+
+/// A failed run as the error the binary prints (exit 2): the OS error
+/// under what could not be done.
+pub(crate) fn failure_error(failure: TraceFailure) -> anyhow::Error {
+    match failure {
+        TraceFailure::Send { errno, .. } if errno != 0 => {
+            anyhow::Error::new(io::Error::from_raw_os_error(errno)).context(failure)
+        }
+        f => f.into(),
     }
 }
 
