@@ -2,10 +2,13 @@
 //!
 //! Round `r` begins `r` intervals after the start and sends one probe to
 //! each TTL from the first to the end of the path (the TTL at which the
-//! destination or a final error last answered, else the maximum), spread
-//! over the first half of the interval so that no router gets a burst of
-//! them; a round ends early when the destination answers below its next
-//! TTL. Each hop thus gets one probe per interval, whatever `--flows`:
+//! destination or a final error last answered, else the maximum). Once
+//! the end is known a round's probes leave back to back (one send, one
+//! wait for the answers: half the CPU of spreading them); while it is
+//! not, they are spread over the first half of the interval and a round
+//! ends early when the destination answers below its next TTL, so a
+//! host one hop away does not get 30 probes a round. Each router gets
+//! one probe per round either way. Each hop thus gets one probe per interval, whatever `--flows`:
 //! with several flows, round `r` uses flow `r % flows`, so every flow
 //! comes round in turn without raising any hop's share of probes (a
 //! router's error budget, Linux's 6 then 1 a second per source, is spent
@@ -283,6 +286,9 @@ impl Mtr {
 
     /// When the probe to `ttl` of the current round is due.
     fn due(&self, start: Instant) -> Instant {
+        if self.end.is_some() {
+            return self.round_start(start, self.round);
+        }
         let count = u32::from(self.round_last_ttl - self.config.first_ttl) + 1;
         let gap = self.config.interval / 2 / count;
         let index = u32::from(self.next_ttl - self.config.first_ttl);

@@ -45,7 +45,7 @@ fn results(m: &mut Mtr) -> Vec<(u64, u8, bool)> {
 }
 
 #[test]
-fn a_round_spreads_its_ttls_over_half_the_interval() {
+fn while_the_end_is_unknown_a_round_spreads_its_ttls_over_half_the_interval() {
     let t0 = Instant::now();
     let mut m = Mtr::new(config(None));
     // Four TTLs over 500 ms: one every 125 ms.
@@ -75,9 +75,9 @@ fn the_destination_ends_the_rounds_at_its_ttl() {
         results(&mut m),
         vec![(0, 1, true), (0, 2, true), (0, 3, true)]
     );
-    // Round 1 probes TTLs 1 and 2 only, over half the interval.
-    assert_eq!(due(&mut m, t0 + ms(1000)), vec![(4, 1, 0)]);
-    assert_eq!(due(&mut m, t0 + ms(1250)), vec![(5, 2, 0)]);
+    // Round 1 probes TTLs 1 and 2 only, back to back.
+    assert_eq!(due(&mut m, t0 + ms(999)), vec![]);
+    assert_eq!(due(&mut m, t0 + ms(1000)), vec![(4, 1, 0), (5, 2, 0)]);
     assert_eq!(due(&mut m, t0 + ms(1999)), vec![]);
     // A router answering at TTL 2: the path grew, probe to the max again.
     m.on_answer(5, hop(v4(12), 2));
@@ -188,12 +188,11 @@ fn a_round_ends_when_the_destination_answers_below_its_next_ttl() {
     assert_eq!(due(&mut m, t0), vec![(0, 1, 0)]);
     assert_eq!(due(&mut m, t0 + ms(125)), vec![(1, 2, 0)]);
     m.on_answer(1, reached(v4(9), 1));
-    // TTLs 3 and 4 of round 0 are not sent: round 1 comes next, with two
-    // TTLs over half the interval.
+    // TTLs 3 and 4 of round 0 are not sent: round 1 comes next, its two
+    // TTLs back to back.
     assert_eq!(due(&mut m, t0 + ms(999)), vec![]);
     assert_eq!(m.next_wakeup(t0 + ms(999)), Some(t0 + ms(1000)));
-    assert_eq!(due(&mut m, t0 + ms(1000)), vec![(2, 1, 0)]);
-    assert_eq!(due(&mut m, t0 + ms(1250)), vec![(3, 2, 0)]);
+    assert_eq!(due(&mut m, t0 + ms(1000)), vec![(2, 1, 0), (3, 2, 0)]);
     assert_eq!(m.summary().sent, 4);
 }
 
@@ -226,7 +225,10 @@ fn a_burst_check_sends_each_hop_twenty_probes_at_fifty_a_second() {
     }
     assert_eq!(sent, 60);
     // The rounds go on: round 1 at t0 + 1 s.
-    assert_eq!(due_bursts(&mut m, t0 + ms(1000)), vec![(1, None)]);
+    assert_eq!(
+        due_bursts(&mut m, t0 + ms(1000)),
+        vec![(1, None), (2, None), (3, None)]
+    );
     // The results carry the burst's number.
     m.expire(t0 + ms(5000));
     let bursts = std::iter::from_fn(|| m.next_progress())
