@@ -122,6 +122,8 @@
 //!     microsecond;
 //!   - `real_loss_percent`: the loss that persists to the end of the path
 //!     from here (`null` while not known);
+//!   - `flows`: per flow (`--flows`), `flow` and the same counts and
+//!     figures as the hop's (`sent` to `jint_ms`, no `real_loss_percent`);
 //!   - `mpls`: the distinct MPLS label stacks its answers carried, newest
 //!     last (at most 8), each a list of `label`, `tc`, `s`, `ttl`;
 //!   - `interfaces`: the distinct RFC 5837 interface information objects

@@ -161,6 +161,13 @@ fn an_ecmp_fork_shows_both_branches_under_their_hop() {
     assert_eq!(seen.iter().map(|s| s.1).sum::<u64>(), 16);
     // One flow takes one branch every time it comes round.
     assert!(seen.iter().all(|s| s.1 % 2 == 0), "{seen:?}");
+    // Each of the 8 flows came round twice, and was answered both times.
+    let flows: Vec<(u16, u64, u64)> = hop2
+        .flows
+        .iter()
+        .map(|(&f, s)| (f, s.sent(), s.received()))
+        .collect();
+    assert_eq!(flows, (0..8).map(|f| (f, 2, 2)).collect::<Vec<_>>());
 }
 
 #[test]

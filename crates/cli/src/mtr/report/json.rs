@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use icmpkit_net::Clocks;
 use icmpkit_proto::mtr::loss::HopVerdict;
-use icmpkit_proto::mtr::{Figure, Hop, Path, PathEvent, ProbeResult};
+use icmpkit_proto::mtr::{Figure, Hop, HopStats, Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::Outcome;
 use serde_json::{Map, Value, json};
 
@@ -80,6 +80,21 @@ fn event_json(event: &PathEvent) -> Value {
     }
 }
 
+/// The counts and figures of `s` into `fields` (`real_loss`: the hop's
+/// real loss, for a hop; `None` for a flow, which has none of its own).
+fn stats_json(s: &HopStats, real_loss: Option<Option<f64>>, fields: &mut Map<String, Value>) {
+    fields.insert("sent".into(), s.sent().into());
+    fields.insert("received".into(), s.received().into());
+    let loss = (s.sent() > 0).then(|| s.loss_percent());
+    fields.insert("loss_percent".into(), loss.into());
+    if let Some(real_loss) = real_loss {
+        fields.insert("real_loss_percent".into(), real_loss.into());
+    }
+    for (key, figure) in FIGURES {
+        fields.insert(key.into(), s.figure(figure).into());
+    }
+}
+
 fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value {
     let s = &hop.stats;
     let mut fields = Map::new();
@@ -96,14 +111,18 @@ fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value 
         })
         .collect();
     fields.insert("addresses".into(), addresses.into());
-    fields.insert("sent".into(), s.sent().into());
-    fields.insert("received".into(), s.received().into());
-    let loss = (s.sent() > 0).then(|| s.loss_percent());
-    fields.insert("loss_percent".into(), loss.into());
-    fields.insert("real_loss_percent".into(), hop.real_loss.into());
-    for (key, figure) in FIGURES {
-        fields.insert(key.into(), s.figure(figure).into());
-    }
+    stats_json(s, Some(hop.real_loss), &mut fields);
+    let flows: Vec<Value> = hop
+        .flows
+        .iter()
+        .map(|(&flow, stats)| {
+            let mut fields = Map::new();
+            fields.insert("flow".into(), flow.into());
+            stats_json(stats, None, &mut fields);
+            Value::Object(fields)
+        })
+        .collect();
+    fields.insert("flows".into(), flows.into());
     let mpls: Vec<Value> = hop.mpls.iter().map(|stack| mpls_json(stack)).collect();
     fields.insert("mpls".into(), mpls.into());
     let interfaces: Vec<Value> = hop.interfaces.iter().map(extension_json).collect();

@@ -10,7 +10,7 @@ use icmpkit_proto::mtr::{Path, PathEvent, ProbeResult};
 use icmpkit_proto::trace::{Answer, Extension, Outcome, Rewrites};
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::extension::{InterfaceRole, MplsLabel};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::mtr::columns::{self, Column};
@@ -453,7 +453,49 @@ fn the_json_report_has_typed_figures_and_null_before_any_answer() {
             {"kind": "new_address", "ttl": 3, "address": "198.51.100.3", "round": 2},
         ],
     });
-    assert_eq!(report.to_string(), expected.to_string());
+    assert_eq!(report.to_string(), with_one_flow(expected).to_string());
+}
+
+/// `report` with each hop's `flows`: one flow, 0, whose counts and
+/// figures are the hop's (every probe of the tests goes on flow 0), after
+/// the hop's last figure.
+fn with_one_flow(mut report: Value) -> Value {
+    const FLOW_KEYS: [&str; 13] = [
+        "sent",
+        "received",
+        "loss_percent",
+        "last_ms",
+        "avg_ms",
+        "best_ms",
+        "worst_ms",
+        "stdev_ms",
+        "gmean_ms",
+        "jitter_ms",
+        "javg_ms",
+        "jmax_ms",
+        "jint_ms",
+    ];
+    for hop in report["hops"].as_array_mut().unwrap() {
+        let fields = hop.as_object().unwrap().clone();
+        let mut flow = serde_json::Map::new();
+        flow.insert("flow".into(), 0.into());
+        for key in FLOW_KEYS {
+            flow.insert(key.into(), fields[key].clone());
+        }
+        let mut rebuilt = serde_json::Map::new();
+        for (key, value) in fields {
+            let last = key == "jint_ms";
+            rebuilt.insert(key, value);
+            if last {
+                rebuilt.insert(
+                    "flows".into(),
+                    Value::Array(vec![Value::Object(flow.clone())]),
+                );
+            }
+        }
+        *hop = Value::Object(rebuilt);
+    }
+    report
 }
 
 #[test]
