@@ -80,16 +80,16 @@ fn event_json(event: &PathEvent) -> Value {
     }
 }
 
-/// The counts and figures of `s` into `fields` (`real_loss`: the hop's
-/// real loss, for a hop; `None` for a flow, which has none of its own).
-fn stats_json(s: &HopStats, real_loss: Option<Option<f64>>, fields: &mut Map<String, Value>) {
+/// The counts of `s` into `fields`: `sent`, `received`, `loss_percent`.
+fn counts_json(s: &HopStats, fields: &mut Map<String, Value>) {
     fields.insert("sent".into(), s.sent().into());
     fields.insert("received".into(), s.received().into());
     let loss = (s.sent() > 0).then(|| s.loss_percent());
     fields.insert("loss_percent".into(), loss.into());
-    if let Some(real_loss) = real_loss {
-        fields.insert("real_loss_percent".into(), real_loss.into());
-    }
+}
+
+/// The figures of `s` into `fields`: `last_ms` to `jint_ms`.
+fn figures_json(s: &HopStats, fields: &mut Map<String, Value>) {
     for (key, figure) in FIGURES {
         fields.insert(key.into(), s.figure(figure).into());
     }
@@ -111,14 +111,17 @@ fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value 
         })
         .collect();
     fields.insert("addresses".into(), addresses.into());
-    stats_json(s, Some(hop.real_loss), &mut fields);
+    counts_json(s, &mut fields);
+    fields.insert("real_loss_percent".into(), hop.real_loss.into());
+    figures_json(s, &mut fields);
     let flows: Vec<Value> = hop
         .flows
         .iter()
         .map(|(&flow, stats)| {
             let mut fields = Map::new();
             fields.insert("flow".into(), flow.into());
-            stats_json(stats, None, &mut fields);
+            counts_json(stats, &mut fields);
+            figures_json(stats, &mut fields);
             Value::Object(fields)
         })
         .collect();
