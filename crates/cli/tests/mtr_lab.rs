@@ -280,6 +280,16 @@ fn addresses(hop: &Value) -> BTreeMap<IpAddr, u64> {
 }
 
 /// A number of a JSON object.
+/// Hop `ttl` of `doc` answered from exactly `want`, each address at least
+/// once, their counts adding up to the hop's answers.
+fn assert_hop_addresses(doc: &Value, ttl: u8, want: &BTreeSet<IpAddr>) {
+    let h = hop(doc, ttl);
+    let seen = addresses(h);
+    assert_eq!(&seen.keys().copied().collect::<BTreeSet<_>>(), want, "{h}");
+    assert!(seen.values().all(|&count| count > 0), "{h}");
+    assert_eq!(seen.values().sum::<u64>(), h["received"], "{h}");
+}
+
 fn number(value: &Value, key: &str) -> f64 {
     value[key]
         .as_f64()
@@ -488,15 +498,7 @@ fn a_route_moved_to_the_other_branch_is_an_event_not_loss() {
     assert!(ours.notes.is_empty(), "{:?}", ours.notes);
 
     assert_nothing_lost(&doc);
-    let third = hop(&doc, 3);
-    let seen = addresses(third);
-    assert_eq!(
-        seen.keys().copied().collect::<BTreeSet<_>>(),
-        path[2],
-        "{third}"
-    );
-    assert!(seen.values().all(|&count| count > 0), "{third}");
-    assert_eq!(seen.values().sum::<u64>(), third["received"], "{third}");
+    assert_hop_addresses(&doc, 3, &path[2]);
     let moved = serde_json::json!({"kind": "new_address", "ttl": 3, "address": R3B_4});
     assert!(has_event(&doc, &moved), "{}", doc["events"]);
 }
@@ -597,15 +599,7 @@ fn an_ecmp_fork_shows_both_branches_with_counts() {
     assert_same_hops(&ours, &theirs);
 
     assert_nothing_lost(&doc);
-    let third = hop(&doc, 3);
-    let seen = addresses(third);
-    assert_eq!(
-        seen.keys().copied().collect::<BTreeSet<_>>(),
-        path[2],
-        "{third}"
-    );
-    assert!(seen.values().all(|&count| count > 0), "{third}");
-    assert_eq!(seen.values().sum::<u64>(), third["received"], "{third}");
+    assert_hop_addresses(&doc, 3, &path[2]);
 }
 
 /// The `icmpkit` binary copied where any user may run it: a directory of
