@@ -150,6 +150,7 @@ fn keys_line(view: &View) -> Line<'static> {
         ("p", &*format!(" {pause}   ")),
         ("d", " display   "),
         ("n", " names   "),
+        ("b", " burst check   "),
         ("r", " reset   "),
         ("q", " quit"),
     ] {
