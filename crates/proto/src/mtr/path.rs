@@ -69,21 +69,37 @@ impl BurstCheck {
         self.probes.insert(at, (sent_at, answered));
     }
 
-    /// What the burst says, in a plain line: a limiter's burst answers
-    /// its first probes and then (almost) none; loss answers at random.
-    pub fn line(&self) -> String {
+    /// What the burst says, in a plain line, beside `rounds_share`, the
+    /// share of the rounds' probes the hop answered (0 to 1). A limiter
+    /// answers the tokens it holds, in a row, then about none: a rested
+    /// one its burst, one the rounds keep spent far fewer than the rounds
+    /// get (answers a second are capped, not probes lost one by one).
+    /// Loss answers the burst about as the rounds, spread out.
+    #[allow(clippy::cast_precision_loss, reason = "a burst has 20 probes")]
+    pub fn line(&self, rounds_share: f64) -> String {
         let (sent, answered, leading) = (self.sent(), self.answered(), self.leading());
         let head = format!("burst check: {answered} of {sent} back-to-back probes answered");
+        let share = if sent == 0 {
+            0.0
+        } else {
+            answered as f64 / sent as f64
+        };
         if answered == sent {
             format!("{head}: no limit at {} a second", per_second())
-        } else if answered == 0 {
-            format!(
-                "{head}: no tokens left (a limiter spent by the rounds), or nothing gets through"
-            )
-        } else if leading > 0 && leading + 1 >= answered {
+        } else if leading >= 2 && leading + 1 >= answered {
             format!("{head}, the first {leading} in a row: a token bucket of about {leading}")
+        } else if share < rounds_share / 2.0 {
+            format!(
+                "{head}, far fewer than the rounds' {:.0}%: a rate limit whose tokens the \
+                 rounds keep spent",
+                rounds_share * 100.0
+            )
         } else {
-            format!("{head}, spread out: loss or a busy router, not a token bucket")
+            format!(
+                "{head}, spread out (the rounds got {:.0}%): loss or a busy router, not a rate \
+                 limit",
+                rounds_share * 100.0
+            )
         }
     }
 }
@@ -181,6 +197,22 @@ impl Hop {
             real_loss: None,
             burst: None,
         }
+    }
+
+    /// Its latest burst check's line ([`BurstCheck::line`]), if it has
+    /// one, beside the share of the rounds' probes it answered.
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "probe counts are far below 2^52"
+    )]
+    pub fn burst_line(&self) -> Option<String> {
+        let sent = self.stats.sent();
+        let share = if sent == 0 {
+            1.0
+        } else {
+            self.stats.received() as f64 / sent as f64
+        };
+        self.burst.as_ref().map(|b| b.line(share))
     }
 
     /// The address that answered most recently, if any.

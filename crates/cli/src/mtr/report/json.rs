@@ -139,7 +139,7 @@ fn hop_json(hop: &Hop, name: &mut dyn FnMut(IpAddr) -> Option<String>) -> Value 
                 "sent": b.sent(),
                 "answered": b.answered(),
                 "leading": b.leading(),
-                "line": b.line(),
+                "line": hop.burst_line(),
             })
         }),
     );

@@ -26,7 +26,7 @@
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use icmpkit_proto::mtr::{BurstCheck, Path};
+use icmpkit_proto::mtr::Path;
 
 use super::{Header, Layout, extension_lines, extra_addresses, label};
 use crate::mtr::time::mtr_time;
@@ -143,7 +143,7 @@ pub fn write_table(
             hop.verdict
                 .line()
                 .into_iter()
-                .chain(hop.burst.as_ref().map(BurstCheck::line))
+                .chain(hop.burst_line())
                 .map(move |text| format!(" {:2}. {hop_label}: {text}", hop.ttl))
         })
         .collect();

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use icmpkit_proto::mtr::{BurstCheck, HISTORY, Hop, Slot};
+use icmpkit_proto::mtr::{HISTORY, Hop, Slot};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -256,7 +256,7 @@ fn verdict(hop: &Hop) -> impl Iterator<Item = Line<'static>> {
     hop.verdict
         .line()
         .into_iter()
-        .chain(hop.burst.as_ref().map(BurstCheck::line))
+        .chain(hop.burst_line())
         .map(|text| Line::from(Span::styled(format!("    {text}"), dim())))
 }
 

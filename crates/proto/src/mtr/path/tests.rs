@@ -284,7 +284,7 @@ fn a_burst_check_is_kept_apart_from_the_rounds() {
         (20, 6, 6)
     );
     assert_eq!(
-        check.line(),
+        check.line(1.0),
         "burst check: 6 of 20 back-to-back probes answered, the first 6 in a row: a token \
          bucket of about 6"
     );
@@ -298,9 +298,31 @@ fn a_burst_check_is_kept_apart_from_the_rounds() {
     }
     let check = path.hops()[0].burst.as_ref().expect("a burst check");
     assert_eq!((check.id, check.answered(), check.leading()), (2, 13, 0));
+    // Spread out, and more than half the rounds' share: not a limit.
     assert_eq!(
-        check.line(),
-        "burst check: 13 of 20 back-to-back probes answered, spread out: loss or a busy \
-         router, not a token bucket"
+        path.hops()[0].burst_line().as_deref(),
+        Some(
+            "burst check: 13 of 20 back-to-back probes answered, spread out (the rounds got \
+             100%): loss or a busy router, not a rate limit"
+        )
+    );
+}
+
+#[test]
+fn a_burst_at_a_limiter_the_rounds_keep_spent_gets_far_fewer_answers() {
+    // The lab's r2 at 5 rounds a second answers a quarter of them; a
+    // burst gets one answer, from the token that came back meanwhile.
+    let t0 = Instant::now();
+    let mut check = BurstCheck {
+        id: 1,
+        probes: Vec::new(),
+    };
+    for i in 0..20u64 {
+        check.record(t0 + Duration::from_millis(20 * i), i == 9);
+    }
+    assert_eq!(
+        check.line(0.25),
+        "burst check: 1 of 20 back-to-back probes answered, far fewer than the rounds' 25%: \
+         a rate limit whose tokens the rounds keep spent"
     );
 }
