@@ -90,8 +90,7 @@ impl BurstCheck {
             format!("{head}, the first {leading} in a row: a token bucket of about {leading}")
         } else if share < rounds_share / 2.0 {
             format!(
-                "{head}, far fewer than the rounds' {:.0}%: a rate limit whose tokens the \
-                 rounds keep spent",
+                "{head}, far fewer than the rounds' {:.0}%: a rate limit, its tokens spent",
                 rounds_share * 100.0
             )
         } else {

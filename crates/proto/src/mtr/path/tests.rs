@@ -323,6 +323,6 @@ fn a_burst_at_a_limiter_the_rounds_keep_spent_gets_far_fewer_answers() {
     assert_eq!(
         check.line(0.25),
         "burst check: 1 of 20 back-to-back probes answered, far fewer than the rounds' 25%: \
-         a rate limit whose tokens the rounds keep spent"
+         a rate limit, its tokens spent"
     );
 }
