@@ -10,7 +10,7 @@ use icmpkit_proto::trace::Method;
                         icmpkit mtr -j -c 60 -i 0.2 --flows 8 198.51.100.2\n  \
                         icmpkit mtr -r -o LSF -T -P 443 example.net\n\n\
                         Keys in the live view: q quit, p pause/resume, r reset, d display mode, \
-                        n names, ? help.")]
+                        n names, j jitter columns, b burst check, ? help.")]
 #[allow(clippy::struct_excessive_bools)] // one flag per mtr option
 pub struct Args {
     /// Print mtr's report after COUNT rounds instead of the live view.
