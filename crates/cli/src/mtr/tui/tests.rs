@@ -468,21 +468,33 @@ fn plain_updates() -> (mpsc::Sender<Update>, mpsc::Receiver<Update>) {
     (tx, rx)
 }
 
+/// The loop of the live view over an 80×12 test terminal: updates from
+/// `rx`, terminal events from `events`, no names, the fixed clock. How it
+/// ended, and the terminal as it was left.
+fn run_loop(
+    rx: &mpsc::Receiver<Update>,
+    signals: &Signals,
+    events: &mut dyn FnMut(Duration) -> io::Result<Option<Event>>,
+) -> (anyhow::Result<Path>, Terminal<TestBackend>) {
+    let mut terminal = Terminal::new(TestBackend::new(80, 12)).expect("a test terminal");
+    let ended = drive(
+        &mut terminal,
+        View::new(session(), Path::new(ip(DESTINATION), 1)),
+        rx,
+        signals,
+        events,
+        &mut no_names(),
+        fixed_clock,
+    );
+    (ended, terminal)
+}
+
 #[test]
 fn the_loop_draws_every_update_and_q_stops_the_run() {
     let (_tx, rx) = plain_updates();
     let signals = Signals::none();
-    let mut terminal = Terminal::new(TestBackend::new(80, 12)).expect("a test terminal");
-    let path = drive(
-        &mut terminal,
-        View::new(session(), Path::new(ip(DESTINATION), 1)),
-        &rx,
-        &signals,
-        &mut script(vec![key('q')]),
-        &mut no_names(),
-        fixed_clock,
-    )
-    .expect("q ends the loop");
+    let (path, terminal) = run_loop(&rx, &signals, &mut script(vec![key('q')]));
+    let path = path.expect("q ends the loop");
     assert_eq!(path.rounds(), 3);
     assert_eq!(path.hops().len(), 2);
     assert_eq!(signals.take(), Some(Signal::Stop));
@@ -507,17 +519,9 @@ fn p_in_the_loop_asks_the_driver_to_pause_and_resume() {
             keys(wait)
         }
     };
-    let mut terminal = Terminal::new(TestBackend::new(80, 12)).expect("a test terminal");
-    drive(
-        &mut terminal,
-        View::new(session(), Path::new(ip(DESTINATION), 1)),
-        &rx,
-        &signals,
-        &mut events,
-        &mut no_names(),
-        fixed_clock,
-    )
-    .expect("q ends the loop");
+    run_loop(&rx, &signals, &mut events)
+        .0
+        .expect("q ends the loop");
     assert_eq!(
         *seen.lock().expect("not poisoned"),
         [None, Some(Signal::Pause), Some(Signal::Resume)]
@@ -530,33 +534,18 @@ fn the_end_of_the_run_ends_the_loop_with_the_whole_path() {
     let (tx, rx) = plain_updates();
     tx.send(Update::Ended(None)).expect("the receiver is here");
     let signals = Signals::none();
-    let mut terminal = Terminal::new(TestBackend::new(80, 12)).expect("a test terminal");
-    let path = drive(
-        &mut terminal,
-        View::new(session(), Path::new(ip(DESTINATION), 1)),
-        &rx,
-        &signals,
-        &mut script(Vec::new()),
-        &mut no_names(),
-        fixed_clock,
-    )
-    .expect("the run ended");
+    let path = run_loop(&rx, &signals, &mut script(Vec::new()))
+        .0
+        .expect("the run ended");
     assert_eq!(path.rounds(), 3);
     assert_eq!(signals.take(), None);
 
     // A sender that is gone ends it the same way.
     let (tx, rx) = plain_updates();
     drop(tx);
-    let path = drive(
-        &mut terminal,
-        View::new(session(), Path::new(ip(DESTINATION), 1)),
-        &rx,
-        &signals,
-        &mut script(Vec::new()),
-        &mut no_names(),
-        fixed_clock,
-    )
-    .expect("the run ended");
+    let path = run_loop(&rx, &signals, &mut script(Vec::new()))
+        .0
+        .expect("the run ended");
     assert_eq!(path.hops().len(), 2);
 }
 
@@ -567,17 +556,9 @@ fn a_failed_run_is_an_error_with_its_text() {
         "sendto: Network is unreachable".to_owned(),
     )))
     .expect("the receiver is here");
-    let mut terminal = Terminal::new(TestBackend::new(80, 12)).expect("a test terminal");
-    let error = drive(
-        &mut terminal,
-        View::new(session(), Path::new(ip(DESTINATION), 1)),
-        &rx,
-        &Signals::none(),
-        &mut script(Vec::new()),
-        &mut no_names(),
-        fixed_clock,
-    )
-    .expect_err("the run failed");
+    let error = run_loop(&rx, &Signals::none(), &mut script(Vec::new()))
+        .0
+        .expect_err("the run failed");
     assert_eq!(error.to_string(), "sendto: Network is unreachable");
 }
 
