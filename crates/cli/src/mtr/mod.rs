@@ -30,11 +30,13 @@ use icmpkit_proto::trace::{
 pub use args::Args;
 use columns::Column;
 
-use crate::args::named::{self, integer, port, seconds, small};
+use crate::args::named::{self, integer, seconds, small};
 use crate::exit::Exit;
 use crate::json_lines::JsonLines;
 use crate::names::Names;
-use crate::trace::{ProbeSockets, failure_error, probe_sockets, source_for};
+use crate::trace::{
+    ProbePorts, ProbeSockets, failure_error, probe_ports, probe_sockets, source_for,
+};
 
 /// How the run is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,17 +138,15 @@ impl Plan {
             None if output == Output::Live => columns::LIVE.to_vec(),
             None => columns::DEFAULT.to_vec(),
         };
-        let dst_port = match (&a.port, method) {
-            (Some(p), _) => port("-P", p)?,
-            (None, Method::Tcp) => 80,
-            (None, _) => 33_434,
-        };
-        let random = crate::input::random_bytes::<4>();
-        let sport = match &a.sport {
-            Some(p) => u16::try_from(integer("-L", p, 1, u64::from(u16::MAX - MAX_FLOWS))?)?,
-            None => 33_000 + u16::from_be_bytes([random[0], random[1]]) % 28_000,
-        };
-        let key = u16::from_be_bytes([random[2], random[3]]).max(1);
+        let ProbePorts {
+            dst_port,
+            sport,
+            key,
+        } = probe_ports(
+            method,
+            a.port.as_deref().map(|p| ("-P", p)),
+            a.sport.as_deref().map(|p| ("-L", p)),
+        )?;
         let dst = crate::input::resolve(&a.host, a.family.version())?;
         let ip_header = ip_header_len(dst);
         let min_len = ip_header + method.min_len();

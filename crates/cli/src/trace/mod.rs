@@ -94,23 +94,15 @@ impl Plan {
             u64::from(MAX_FLOWS - 1),
         )?)?;
         let confidence = args::confidence(&a.confidence)?;
-        let dst_port = match (&a.port, method) {
-            (Some(p), _) => args::port("-p", p)?,
-            (None, Method::Tcp) => 80,
-            (None, _) => 33_434,
-        };
-        let random = crate::input::random_bytes::<4>();
-        let sport = match &a.sport {
-            Some(p) => u16::try_from(args::integer(
-                "--sport",
-                p,
-                1,
-                u64::from(u16::MAX - MAX_FLOWS),
-            )?)?,
-            // Within the ephemeral range, with room for every flow.
-            None => 33_000 + u16::from_be_bytes([random[0], random[1]]) % 28_000,
-        };
-        let key = u16::from_be_bytes([random[2], random[3]]).max(1);
+        let ProbePorts {
+            dst_port,
+            sport,
+            key,
+        } = probe_ports(
+            method,
+            a.port.as_deref().map(|p| ("-p", p)),
+            a.sport.as_deref().map(|p| ("--sport", p)),
+        )?;
         let dst = crate::input::resolve(&a.host, a.family.version())?;
         let ip_header = ip_header_len(dst);
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
@@ -221,6 +213,48 @@ impl Plan {
             self.flow,
         ))
     }
+}
+
+/// The ports and key of trace probes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProbePorts {
+    /// The destination port (UDP, TCP).
+    pub dst_port: u16,
+    /// The source port of flow 0 (UDP, TCP).
+    pub sport: u16,
+    /// The per-run key (ICMP identifier, high half of TCP sequences).
+    pub key: u16,
+}
+
+/// The ports of `method`'s probes: `port` and `sport` as given (each
+/// with its option's name), else traceroute's destination port (TCP 80,
+/// else 33434) and a random source port in the ephemeral range with room
+/// for every flow; the key at random.
+pub(crate) fn probe_ports(
+    method: Method,
+    port: Option<(&str, &str)>,
+    sport: Option<(&str, &str)>,
+) -> Result<ProbePorts> {
+    let dst_port = match (port, method) {
+        (Some((option, p)), _) => args::port(option, p)?,
+        (None, Method::Tcp) => 80,
+        (None, _) => 33_434,
+    };
+    let random = crate::input::random_bytes::<4>();
+    let sport = match sport {
+        Some((option, p)) => u16::try_from(args::integer(
+            option,
+            p,
+            1,
+            u64::from(u16::MAX - MAX_FLOWS),
+        )?)?,
+        None => 33_000 + u16::from_be_bytes([random[0], random[1]]) % 28_000,
+    };
+    Ok(ProbePorts {
+        dst_port,
+        sport,
+        key: u16::from_be_bytes([random[2], random[3]]).max(1),
+    })
 }
 
 /// The probes' source address: `-s`/`-a` as given (of the destination's
