@@ -12,6 +12,7 @@ mod json_lines;
 mod mtr;
 mod names;
 mod ping;
+mod policy;
 mod sweep;
 mod text;
 mod trace;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Everything ICMP: decode captures, explain messages, ping, sweep, trace, mtr.
+/// Everything ICMP: decode captures, explain messages, ping, sweep, trace, mtr, firewall policy.
 #[derive(Debug, Parser)]
 #[command(name = "icmpkit", version, about, propagate_version = true)]
 struct Cli {
@@ -42,6 +43,8 @@ enum Command {
     Trace(Box<trace::Args>),
     /// Watch the path to a host live (mtr), telling rate limiting from loss.
     Mtr(Box<mtr::Args>),
+    /// Firewall rules for ICMP that keep diagnostics and path-MTU discovery working.
+    Policy(policy::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Mtr(args) => mtr::run(&args),
+        Command::Policy(args) => policy::run(&args),
     };
     match result {
         Ok(code) => code,

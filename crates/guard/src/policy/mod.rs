@@ -1,0 +1,189 @@
+//! Firewall policy for ICMP: what to accept, limit and drop, and why.
+//!
+//! One vocabulary serves all three jobs:
+//!
+//! - [`rules`] decides, for a [`Role`], what happens to every ICMP and
+//!   ICMPv6 message at every [`Hook`] (a [`Treatment`]), each decision with
+//!   its reason and the RFC section behind it; [`nft`] and [`iptables`]
+//!   write those decisions as a ruleset.
+//! - [`audit`] reads a ruleset (`nft -j list ruleset`, `iptables-save`)
+//!   and finds the [`Treatment`] it gives each message, then what that
+//!   breaks or exposes ([`consequence`]).
+//! - [`verify`] lists the checks made with real traffic through a
+//!   ruleset, and judges what was observed.
+//!
+//! An audit of a generated ruleset finds exactly the treatments the
+//! decisions asked for: the tests hold the two sides to each other.
+
+pub mod audit;
+pub mod consequence;
+pub mod iptables;
+pub mod nft;
+pub mod rules;
+pub mod verify;
+
+use std::fmt;
+
+pub use icmpkit_wire::IpVersion;
+
+/// What the machine a ruleset protects does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// An end host: only traffic to and from itself (input, output).
+    Host,
+    /// A router: forwards statelessly (errors in transit are passed
+    /// whatever flow they belong to: routes may be asymmetric), and
+    /// protects itself as a host does.
+    Router,
+    /// A stateful firewall: forwards, and passes errors in transit only
+    /// when they relate to a flow it tracks.
+    Firewall,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::Host, Role::Router, Role::Firewall];
+
+    /// The name on the command line: `host`, `router`, `firewall`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Router => "router",
+            Role::Firewall => "firewall",
+        }
+    }
+
+    /// Whether this role forwards (has a forward hook).
+    pub fn forwards(self) -> bool {
+        self != Role::Host
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which IP versions a ruleset covers (nftables' table families).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TableFamily {
+    /// IPv4 and IPv6 in one table (`inet`).
+    Inet,
+    /// IPv4 only (`ip`).
+    Ip,
+    /// IPv6 only (`ip6`).
+    Ip6,
+}
+
+impl TableFamily {
+    /// Every family.
+    pub const ALL: [TableFamily; 3] = [TableFamily::Inet, TableFamily::Ip, TableFamily::Ip6];
+
+    /// The nftables name: `inet`, `ip`, `ip6`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFamily::Inet => "inet",
+            TableFamily::Ip => "ip",
+            TableFamily::Ip6 => "ip6",
+        }
+    }
+
+    /// The IP versions it covers, IPv4 first.
+    pub fn versions(self) -> &'static [IpVersion] {
+        match self {
+            TableFamily::Inet => &[IpVersion::V4, IpVersion::V6],
+            TableFamily::Ip => &[IpVersion::V4],
+            TableFamily::Ip6 => &[IpVersion::V6],
+        }
+    }
+}
+
+/// Where in the machine a packet meets the ruleset (netfilter's hooks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Hook {
+    /// Addressed to this machine.
+    Input,
+    /// Passing through it (routers and firewalls).
+    Forward,
+    /// Sent by this machine (its own errors and replies included).
+    Output,
+}
+
+impl Hook {
+    /// Every hook.
+    pub const ALL: [Hook; 3] = [Hook::Input, Hook::Forward, Hook::Output];
+
+    /// The netfilter name: `input`, `forward`, `output`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hook::Input => "input",
+            Hook::Forward => "forward",
+            Hook::Output => "output",
+        }
+    }
+}
+
+/// One ICMP or ICMPv6 message kind: version, type and code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Message {
+    /// ICMPv4 or ICMPv6.
+    pub version: IpVersion,
+    /// The type number.
+    pub msg_type: u8,
+    /// The code.
+    pub code: u8,
+}
+
+/// A rate limit: so many messages per second after a burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rate {
+    /// Messages per second, sustained.
+    pub per_second: u32,
+    /// Messages let through at once before the rate applies.
+    pub burst: u32,
+    /// One bucket per source address (an nft meter, `hashlimit`), or one
+    /// for everyone.
+    pub per_source: bool,
+}
+
+/// What happens to one message in one situation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Fate {
+    /// Let through.
+    Accept,
+    /// Let through up to a rate; the rest dropped.
+    Limit(Rate),
+    /// Dropped (or rejected).
+    Drop,
+    /// Decided by a rule the audit cannot evaluate (the rule, as text).
+    Unknown(String),
+}
+
+/// What a ruleset does with one message at one hook, in the situations a
+/// firewall tells apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Treatment {
+    /// A message on its own: no flow this machine tracks (conntrack
+    /// `new`, or `invalid` for an error quoting nothing known).
+    pub unsolicited: Fate,
+    /// A message that belongs to a tracked flow: an echo reply to a request
+    /// that went out (`established`), an error about a connection
+    /// (`related`).
+    pub related: Fate,
+    /// For IPv6 neighbour discovery and other link-local types: the fate at
+    /// a hop limit below 255 (`unsolicited` and `related` are at 255).
+    /// `None` where the hop limit makes no difference.
+    pub below_hop_limit_255: Option<Fate>,
+}
+
+impl Treatment {
+    /// The same fate in every situation.
+    pub fn always(fate: Fate) -> Treatment {
+        Treatment {
+            unsolicited: fate.clone(),
+            related: fate,
+            below_hop_limit_255: None,
+        }
+    }
+}
