@@ -1,0 +1,80 @@
+use super::*;
+use crate::policy::rules::{Options, decide};
+use crate::policy::{Role, TableFamily};
+
+/// The texts for `options`, each under a line naming its command.
+fn joined(options: &Options) -> String {
+    render(&decide(options))
+        .iter()
+        .map(|r| format!("### {}\n{}", r.command(), r.text))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_role_and_family_renders_as_the_snapshot_says() {
+    for role in Role::ALL {
+        for family in TableFamily::ALL {
+            let mut options = Options::new(role);
+            options.family = family;
+            insta::assert_snapshot!(
+                format!("{}_{}", role.name(), family.name()),
+                joined(&options)
+            );
+        }
+    }
+}
+
+#[test]
+fn ping_hosts_logging_and_hidden_topology_render_as_the_snapshot_says() {
+    let mut options = Options::new(Role::Firewall);
+    options.ping_hosts = vec![
+        "10.0.0.0/24".into(),
+        "10.9.9.9".into(),
+        "2001:db8::/64".into(),
+    ];
+    options.log_drops = true;
+    options.hide_topology = Some("wan0".into());
+    insta::assert_snapshot!("firewall_all_options", joined(&options));
+}
+
+#[test]
+fn one_text_per_version_of_the_family() {
+    for (family, versions) in [
+        (TableFamily::Inet, vec![IpVersion::V4, IpVersion::V6]),
+        (TableFamily::Ip, vec![IpVersion::V4]),
+        (TableFamily::Ip6, vec![IpVersion::V6]),
+    ] {
+        let mut options = Options::new(Role::Host);
+        options.family = family;
+        let texts = render(&decide(&options));
+        assert_eq!(
+            texts.iter().map(|t| t.version).collect::<Vec<_>>(),
+            versions
+        );
+        for text in texts {
+            assert!(text.text.contains("*filter\n:INPUT ACCEPT [0:0]\n"));
+            assert!(text.text.ends_with("COMMIT\n"));
+        }
+    }
+}
+
+#[test]
+fn hashlimit_names_are_unique_and_short_enough() {
+    let mut options = Options::new(Role::Router);
+    options.hide_topology = Some("eth0".into());
+    for restore in render(&decide(&options)) {
+        let mut all: Vec<&str> = restore
+            .text
+            .lines()
+            .filter_map(|l| l.split("--hashlimit-name ").nth(1))
+            .filter_map(|rest| rest.split_whitespace().next())
+            .collect();
+        assert!(!all.is_empty());
+        assert!(all.iter().all(|n| n.len() <= 15), "{all:?}");
+        all.sort_unstable();
+        let count = all.len();
+        all.dedup();
+        assert_eq!(all.len(), count, "a name used twice");
+    }
+}

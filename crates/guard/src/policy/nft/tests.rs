@@ -1,0 +1,102 @@
+use super::*;
+use crate::policy::Role;
+use crate::policy::rules::{Options, decide};
+
+/// The ruleset for `role` and `family` with the other options' defaults.
+fn ruleset(role: Role, family: TableFamily) -> String {
+    let mut options = Options::new(role);
+    options.family = family;
+    render(&decide(&options))
+}
+
+#[test]
+fn every_role_and_family_renders_as_the_snapshot_says() {
+    for role in Role::ALL {
+        for family in TableFamily::ALL {
+            let name = format!("{}_{}", role.name(), family.name());
+            insta::assert_snapshot!(name, ruleset(role, family));
+        }
+    }
+}
+
+#[test]
+fn ping_hosts_logging_and_hidden_topology_render_as_the_snapshot_says() {
+    let mut options = Options::new(Role::Firewall);
+    options.ping_hosts = vec![
+        "10.0.0.0/24".into(),
+        "10.9.9.9".into(),
+        "2001:db8::/64".into(),
+    ];
+    options.log_drops = true;
+    options.hide_topology = Some("wan0".into());
+    insta::assert_snapshot!("firewall_all_options", render(&decide(&options)));
+}
+
+#[test]
+fn every_comment_fits_nft_and_has_no_quote() {
+    for role in Role::ALL {
+        let mut options = Options::new(role);
+        options.ping_hosts = vec!["10.0.0.1".into(), "2001:db8::1".into()];
+        options.log_drops = true;
+        if role.forwards() {
+            options.hide_topology = Some("eth0".into());
+        }
+        for decision in decide(&options).decisions {
+            let comment = decision.comment();
+            assert!(comment.len() <= 128, "{} bytes: {comment}", comment.len());
+            assert!(!comment.contains('"'), "{comment}");
+        }
+    }
+}
+
+#[test]
+fn keywords_name_the_types_the_registry_gives_them() {
+    for version in [IpVersion::V4, IpVersion::V6] {
+        for &(number, keyword) in keywords(version) {
+            assert_eq!(type_keyword(version, number), Some(keyword));
+            assert_eq!(keyword_type(version, keyword), Some(number));
+            let prefixed = match version {
+                IpVersion::V4 => format!("v4:{keyword}"),
+                IpVersion::V6 => format!("v6:{keyword}"),
+            };
+            if let Some(found) = meaning::find(&prefixed) {
+                assert_eq!(
+                    (found.version, found.msg_type),
+                    (version, number),
+                    "{keyword}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        keyword_type(IpVersion::V6, "mld-listener-reduction"),
+        Some(132)
+    );
+    assert_eq!(type_keyword(IpVersion::V6, 160), None);
+}
+
+#[test]
+fn a_per_source_limit_declares_one_set_per_rule() {
+    let text = ruleset(Role::Router, TableFamily::Inet);
+    for set in [
+        "input_echo_request_v4",
+        "input_echo_request_v6",
+        "forward_echo_request_v4",
+        "forward_extended_echo_reply_v6",
+    ] {
+        assert_eq!(text.matches(&format!("set {set} {{")).count(), 1, "{set}");
+        assert_eq!(text.matches(&format!("update @{set} ")).count(), 1, "{set}");
+    }
+    assert!(text.contains(
+        "icmpv6 type echo-request update @input_echo_request_v6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate 5/second burst 10 packets } accept"
+    ));
+}
+
+#[test]
+fn an_overall_limit_needs_no_set() {
+    let mut options = Options::new(Role::Host);
+    options.echo_rate.per_source = false;
+    let text = render(&decide(&options));
+    assert!(!text.contains("set "));
+    assert!(text.contains("icmp type echo-request limit rate 5/second burst 10 packets accept"));
+}
