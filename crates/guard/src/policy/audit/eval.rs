@@ -53,9 +53,13 @@ fn passes(hook: Hook) -> &'static [NfHook] {
     }
 }
 
-/// Whether any base chain of the ruleset sees packets of `hook`.
-pub(crate) fn hook_present(ruleset: &Ruleset, hook: Hook) -> bool {
-    ruleset.bases.iter().any(|b| passes(hook).contains(&b.hook))
+/// Whether any base chain of the ruleset sees packets of `version` at
+/// `hook`.
+pub(crate) fn hook_present(ruleset: &Ruleset, hook: Hook, version: IpVersion) -> bool {
+    ruleset
+        .bases
+        .iter()
+        .any(|b| passes(hook).contains(&b.hook) && b.family.versions().contains(&version))
 }
 
 /// The fate of `packet` at `hook`: every base chain it passes, in order;
@@ -106,13 +110,17 @@ fn then(first: Outcome, next: Outcome) -> Outcome {
         // a limit stays unless a tighter one follows.
         (Fate::Drop | Fate::Unknown(_), _) | (Fate::Limit(_), Fate::Accept) => first,
         (_, Fate::Drop | Fate::Unknown(_)) => next,
-        (Fate::Accept, _) => {
-            if next.by == RuleRef::NoChain {
+        // Accepted by both: name a rule that accepts it, if any did.
+        (Fate::Accept, Fate::Accept) => {
+            if matches!(first.by, RuleRef::Nft { .. } | RuleRef::Line { .. })
+                || matches!(next.by, RuleRef::NoChain)
+            {
                 first
             } else {
                 next
             }
         }
+        (Fate::Accept, Fate::Limit(_)) => next,
         (Fate::Limit(a), Fate::Limit(b)) => {
             if tighter(*a, *b) == *a {
                 first
@@ -326,6 +334,17 @@ fn limited(under: Outcome, above: Outcome, rate: Rate, origin: &RuleRef, text: &
         (Fate::Limit(inner), Fate::Drop) => {
             let inner = *inner;
             Outcome::new(Fate::Limit(tighter(rate, inner)), origin.clone())
+        }
+        // Under the rate accepted, above it limited again: the two buckets
+        // add up.
+        (Fate::Accept, Fate::Limit(more)) => {
+            let more = *more;
+            let sum = Rate {
+                per_second: rate.per_second.saturating_add(more.per_second),
+                burst: rate.burst.saturating_add(more.burst),
+                per_source: rate.per_source && more.per_source,
+            };
+            Outcome::new(Fate::Limit(sum), origin.clone())
         }
         _ => Outcome::new(
             Fate::Unknown(format!(

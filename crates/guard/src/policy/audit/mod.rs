@@ -191,11 +191,23 @@ impl Audit {
     fn of(ruleset: Ruleset) -> Audit {
         let hooks: Vec<Hook> = Hook::ALL
             .into_iter()
-            .filter(|&h| eval::hook_present(&ruleset, h))
+            .filter(|&h| {
+                eval::hook_present(&ruleset, h, IpVersion::V4)
+                    || eval::hook_present(&ruleset, h, IpVersion::V6)
+            })
             .collect();
         let mut runs = BTreeMap::new();
         for version in [IpVersion::V4, IpVersion::V6] {
+            // Every named code stands alone (what dropping it breaks may
+            // differ: Fragmentation Needed is code 4 of type 3), and so does
+            // every run of codes the ruleset tells apart.
             let mut starts = BTreeSet::from([0u8]);
+            for info in icmpkit_wire::meaning::types(version) {
+                for code in info.codes {
+                    starts.insert(code.code);
+                    starts.extend(code.code.checked_add(1));
+                }
+            }
             for chain in &ruleset.chains {
                 for rule in &chain.rules {
                     for cond in &rule.conds {
@@ -214,6 +226,9 @@ impl Audit {
         let mut entries = BTreeMap::new();
         for &hook in &hooks {
             for version in [IpVersion::V4, IpVersion::V6] {
+                if !eval::hook_present(&ruleset, hook, version) {
+                    continue;
+                }
                 for msg_type in 0..=255u8 {
                     let row = runs[&version]
                         .iter()
@@ -236,6 +251,15 @@ impl Audit {
             runs,
             entries,
         }
+    }
+
+    /// The IP versions the ruleset has base chains for at `hook` (the
+    /// other passes untouched).
+    pub fn versions(&self, hook: Hook) -> Vec<IpVersion> {
+        [IpVersion::V4, IpVersion::V6]
+            .into_iter()
+            .filter(|&v| self.entries.contains_key(&(hook, v, 0)))
+            .collect()
     }
 
     /// The hooks the ruleset has base chains for (the others let every
@@ -289,7 +313,7 @@ impl Audit {
             if hook == Hook::Forward && role == Some(Role::Host) {
                 continue;
             }
-            for version in [IpVersion::V4, IpVersion::V6] {
+            for version in self.versions(hook) {
                 let all_dropped = self.all_dropped(hook, version);
                 if all_dropped {
                     let by = self.entries[&(hook, version, 0)][0].unsolicited_by.clone();
@@ -417,7 +441,17 @@ impl Audit {
         if let Some(span) = span
             && !finding.messages.contains(&span)
         {
-            finding.messages.push(span);
+            match finding.messages.last_mut() {
+                // Adjacent runs of codes of one type read as one.
+                Some(last)
+                    if last.version == span.version
+                        && last.msg_type == span.msg_type
+                        && last.codes.1.checked_add(1) == Some(span.codes.0) =>
+                {
+                    last.codes.1 = span.codes.1;
+                }
+                _ => finding.messages.push(span),
+            }
         }
         finding
     }
@@ -445,45 +479,68 @@ impl Audit {
             .map(|r| r.text.clone())
     }
 
-    /// Rules that can never decide anything: an earlier rule of the same
-    /// chain, with no rate limit, matches everything they match.
+    /// Rules that can never decide anything: for each of what the rule
+    /// stands for (a verdict map stands for one rule per element), an
+    /// earlier rule of the same chain, with no rate limit, matches
+    /// everything it matches.
     fn dead_rules(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for chain in &self.ruleset.chains {
+            let mut seen: Vec<&RuleRef> = Vec::new();
             for (j, later) in chain.rules.iter().enumerate() {
-                if !decides(&later.action) {
+                if seen.contains(&&later.origin) {
                     continue;
                 }
-                let shadow = chain.rules[..j].iter().find(|earlier| {
-                    decides(&earlier.action)
-                        && earlier.origin != later.origin
-                        && !earlier
-                            .conds
-                            .iter()
-                            .any(|c| matches!(c, Cond::Limit { .. } | Cond::Unknown(_)))
-                        && earlier.conds.iter().all(|c| later.conds.contains(c))
-                });
-                if let Some(earlier) = shadow {
-                    let same = earlier.conds.len() == later.conds.len();
-                    out.push(Finding {
-                        kind: Kind::Dead,
-                        severity: Severity::Low,
-                        hook: None,
-                        messages: Vec::new(),
-                        text: format!(
-                            "never decides anything: {} before it {} (a copy-paste slip?)",
-                            earlier.origin,
-                            if same {
-                                format!("has the same match (`{}`)", earlier.text)
-                            } else {
-                                format!("matches all it matches (`{}`)", earlier.text)
-                            }
-                        ),
-                        rule: Some(later.origin.clone()),
-                        rule_text: Some(later.text.clone()),
-                        depends: BTreeSet::new(),
-                    });
+                seen.push(&later.origin);
+                let parts: Vec<(usize, &ir::Rule)> = chain
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .skip(j)
+                    .filter(|(_, r)| r.origin == later.origin)
+                    .collect();
+                let shadows: Vec<&ir::Rule> = parts
+                    .iter()
+                    .map_while(|&(k, part)| {
+                        if !decides(&part.action) {
+                            return None;
+                        }
+                        chain.rules[..k].iter().find(|earlier| {
+                            decides(&earlier.action)
+                                && earlier.origin != part.origin
+                                && !earlier
+                                    .conds
+                                    .iter()
+                                    .any(|c| matches!(c, Cond::Limit { .. } | Cond::Unknown(_)))
+                                && earlier.conds.iter().all(|c| part.conds.contains(c))
+                        })
+                    })
+                    .collect();
+                if shadows.len() != parts.len() {
+                    continue;
                 }
+                let Some(earlier) = shadows.first() else {
+                    continue;
+                };
+                let same = parts.len() == 1 && earlier.conds.len() == later.conds.len();
+                out.push(Finding {
+                    kind: Kind::Dead,
+                    severity: Severity::Low,
+                    hook: None,
+                    messages: Vec::new(),
+                    text: format!(
+                        "never decides anything: {} before it {} (a copy-paste slip?)",
+                        earlier.origin,
+                        if same {
+                            format!("has the same match (`{}`)", earlier.text)
+                        } else {
+                            format!("matches all it matches (`{}`)", earlier.text)
+                        }
+                    ),
+                    rule: Some(later.origin.clone()),
+                    rule_text: Some(later.text.clone()),
+                    depends: BTreeSet::new(),
+                });
             }
         }
         out

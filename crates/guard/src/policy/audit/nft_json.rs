@@ -95,6 +95,11 @@ impl Reader {
         let Some(hook) = NfHook::from_name(hook) else {
             return Ok(());
         };
+        // A nat chain sees only the packet that creates a connection, and
+        // ICMP errors never: not where ICMP is filtered.
+        if chain.get("type").and_then(Value::as_str) == Some("nat") {
+            return Ok(());
+        }
         let priority = match chain.get("prio") {
             Some(Value::Number(n)) => n.as_i64().and_then(|p| i32::try_from(p).ok()),
             Some(Value::String(s)) => standard_priority(s),

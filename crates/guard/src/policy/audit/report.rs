@@ -137,57 +137,16 @@ fn row_label(row: &Row) -> String {
 }
 
 /// The messages of a finding, briefly: `ICMPv6 2 (Packet Too Big)`,
-/// `ICMPv4 3/0-3, 3/5-255`, `ICMPv4 44-252`.
-pub(crate) fn spans_text(audit: &Audit, spans: &[Span]) -> String {
+/// `ICMPv4 3/0-3 (codes 0-3)`, `ICMPv4 44-252`.
+pub(crate) fn spans_text(spans: &[Span]) -> String {
+    let whole = |s: &Span| s.codes == (0, 255);
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < spans.len() {
         let span = spans[i];
-        let whole = |s: &Span| {
-            let runs = audit.code_runs(s.version);
-            let row = audit.runs[&s.version].len();
-            let _ = runs;
-            row == 1
-                || spans
-                    .iter()
-                    .filter(|o| o.version == s.version && o.msg_type == s.msg_type)
-                    .count()
-                    == row
-        };
-        if whole(&span) {
-            // Merge consecutive whole types.
-            let mut last = span.msg_type;
-            let mut j = i + 1;
-            while j < spans.len() {
-                let s = spans[j];
-                if s.version != span.version || s.msg_type == last {
-                    if s.msg_type == last {
-                        j += 1;
-                        continue;
-                    }
-                    break;
-                }
-                if last.checked_add(1) != Some(s.msg_type) || !whole(&s) {
-                    break;
-                }
-                last = s.msg_type;
-                j += 1;
-            }
-            let text = if last == span.msg_type {
-                format!(
-                    "{} {} ({})",
-                    family(span.version),
-                    span.msg_type,
-                    type_name(span.version, span.msg_type)
-                )
-            } else {
-                format!("{} {}-{}", family(span.version), span.msg_type, last)
-            };
-            parts.push(text);
-            i = j;
-        } else {
+        if !whole(&span) {
             let codes = if span.codes.0 == span.codes.1 {
-                format!("{}", span.codes.0)
+                span.codes.0.to_string()
             } else {
                 format!("{}-{}", span.codes.0, span.codes.1)
             };
@@ -199,12 +158,37 @@ pub(crate) fn spans_text(audit: &Audit, spans: &[Span]) -> String {
                 codes_name(span.version, span.msg_type, span.codes)
             ));
             i += 1;
+            continue;
         }
+        // Consecutive whole types read as a range.
+        let mut last = span.msg_type;
+        let mut j = i + 1;
+        while let Some(next) = spans.get(j) {
+            if next.version != span.version
+                || !whole(next)
+                || last.checked_add(1) != Some(next.msg_type)
+            {
+                break;
+            }
+            last = next.msg_type;
+            j += 1;
+        }
+        parts.push(if last == span.msg_type {
+            format!(
+                "{} {} ({})",
+                family(span.version),
+                span.msg_type,
+                type_name(span.version, span.msg_type)
+            )
+        } else {
+            format!("{} {}-{}", family(span.version), span.msg_type, last)
+        });
+        i = j;
     }
     parts.join(", ")
 }
 
-fn finding_line(audit: &Audit, finding: &Finding) -> String {
+fn finding_line(finding: &Finding) -> String {
     let mut line = format!("{} ({})", finding.kind.name(), finding.severity);
     if let Some(hook) = finding.hook {
         let _ = write!(line, " at {}", hook.name());
@@ -220,7 +204,7 @@ fn finding_line(audit: &Audit, finding: &Finding) -> String {
             let _ = write!(
                 line,
                 "{} {verb} -> {}",
-                spans_text(audit, &finding.messages),
+                spans_text(&finding.messages),
                 finding.text
             );
         }
@@ -228,7 +212,7 @@ fn finding_line(audit: &Audit, finding: &Finding) -> String {
             let _ = write!(
                 line,
                 "rule could not be evaluated for {}",
-                spans_text(audit, &finding.messages)
+                spans_text(&finding.messages)
             );
         }
         _ => line.push_str(&finding.text),
@@ -263,7 +247,7 @@ pub fn text(audit: &Audit, role: Option<Role>) -> String {
             continue;
         }
         let _ = writeln!(out, "hook {}", hook.name());
-        for version in [IpVersion::V4, IpVersion::V6] {
+        for version in audit.versions(hook) {
             let rows = rows(audit, hook, version);
             let _ = writeln!(
                 out,
@@ -299,7 +283,7 @@ pub fn text(audit: &Audit, role: Option<Role>) -> String {
     } else {
         out.push_str("findings:\n");
         for finding in &findings {
-            let _ = writeln!(out, "  {}", finding_line(audit, finding));
+            let _ = writeln!(out, "  {}", finding_line(finding));
         }
     }
     let failing = findings
@@ -330,7 +314,7 @@ pub fn json_records(audit: &Audit, role: Option<Role>) -> Vec<Value> {
         if hook == Hook::Forward && role == Some(Role::Host) {
             continue;
         }
-        for version in [IpVersion::V4, IpVersion::V6] {
+        for version in audit.versions(hook) {
             for row in rows(audit, hook, version) {
                 records.push(json!({
                     "type": "treatment",
@@ -359,7 +343,7 @@ pub fn json_records(audit: &Audit, role: Option<Role>) -> Vec<Value> {
                 "icmp_type": s.msg_type,
                 "codes": [s.codes.0, s.codes.1],
             })).collect::<Vec<_>>(),
-            "summary": finding_line(audit, finding).lines().next().unwrap_or_default(),
+            "summary": finding_line(finding).lines().next().unwrap_or_default(),
             "consequence": finding.text,
             "rule": finding.rule.as_ref().map(ToString::to_string),
             "rule_text": finding.rule_text,
