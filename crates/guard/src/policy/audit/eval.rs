@@ -109,7 +109,7 @@ fn then(first: Outcome, next: Outcome) -> Outcome {
         // A drop is final; an unknown stays unknown unless a drop follows;
         // a limit stays unless a tighter one follows.
         (Fate::Drop | Fate::Unknown(_), _) | (Fate::Limit(_), Fate::Accept) => first,
-        (_, Fate::Drop | Fate::Unknown(_)) => next,
+        (_, Fate::Drop | Fate::Unknown(_)) | (Fate::Accept, Fate::Limit(_)) => next,
         // Accepted by both: name a rule that accepts it, if any did.
         (Fate::Accept, Fate::Accept) => {
             if matches!(first.by, RuleRef::Nft { .. } | RuleRef::Line { .. })
@@ -120,7 +120,6 @@ fn then(first: Outcome, next: Outcome) -> Outcome {
                 next
             }
         }
-        (Fate::Accept, Fate::Limit(_)) => next,
         (Fate::Limit(a), Fate::Limit(b)) => {
             if tighter(*a, *b) == *a {
                 first
