@@ -141,6 +141,26 @@
 //!   - `burst`: the latest burst check (`--burst`), or `null`: `sent`,
 //!     `answered`, `leading` (answered before the first unanswered, in
 //!     send order) and `line` (what it says).
+//!
+//! # `policy audit`
+//!
+//! A fate is an object: `fate` (`accept`, `drop`, `limit`, `unknown`),
+//! with `per_second`, `burst` and `per_source` for `limit` and `rule` (the
+//! rule that could not be evaluated) for `unknown`.
+//!
+//! - `treatment`: one row of a hook's table: `hook`, `version` (4 or 6),
+//!   `icmp_type` and `icmp_type_last` (a run of unassigned types, else the
+//!   same), `codes` (`[first, last]`, or `null` for every code), `name`,
+//!   `unsolicited`, `related`, `below_hop_limit_255` (a fate, or `null`
+//!   when the hop limit makes no difference).
+//! - `finding`: `kind` (`breaks`, `exposes`, `unknown`, `dead rule`),
+//!   `severity` (`info`, `low`, `medium`, `high`, `critical`), `hook`
+//!   (`null` for a dead rule), `messages` (each `version`, `icmp_type`,
+//!   `codes`), `summary` (the text line), `consequence`, `rule` (where the
+//!   responsible rule is) and `rule_text`, `depends` (address or interface
+//!   conditions taken not to match).
+//! - `summary`: `hooks`, `breaks`, `exposes`, `unknown`, `dead_rules`
+//!   (findings above `info`), `clean`.
 
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,0 +1,687 @@
+//! What an existing ruleset does with every ICMP and ICMPv6 message, and
+//! what that breaks or exposes.
+//!
+//! Both `nft -j list ruleset` JSON ([`audit_nft_json`]) and iptables-save
+//! text ([`audit_iptables_save`]) are read into one small rule language
+//! that keeps only what decides an ICMP message's fate; every message is
+//! then run through the base chains netfilter would pass it through, as
+//! netfilter does: chains at one hook in priority order (prerouting first
+//! for input and forward, postrouting last for forward and output), a
+//! drop anywhere final, an accept passing the packet on to the next base
+//! chain.
+//!
+//! Each message is tried in the situations a [`Treatment`] tells apart,
+//! with the conntrack state Linux gives it there: unsolicited (requests
+//! `new`; errors, replies and unknown types `invalid`), related (errors
+//! `related`, requests and replies `established`); neighbour discovery and
+//! MLD are never tracked (`untracked` in both). ICMPv6 is tried at hop
+//! limit 255 and again at 64 (`below_hop_limit_255`), ICMPv4 at TTL 64.
+//! Every ICMP type is tried, and every run of codes the ruleset tells apart.
+//!
+//! Conditions on addresses, interfaces and the like are taken not to match
+//! (a packet from and to nowhere in particular) and the answer records
+//! that it depends on them. Anything else the audit cannot follow makes the
+//! fate [`Fate::Unknown`], naming the rule: it never guesses.
+
+mod eval;
+mod iptables_save;
+mod ir;
+mod names;
+mod nft_json;
+mod report;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+pub use ir::RuleRef;
+pub use report::{json_records, text};
+
+use self::eval::{Packet, ct_state};
+use self::ir::{Action, Cond, Ruleset};
+use super::consequence::{self, Consequence, Severity};
+use super::{Fate, Hook, IpVersion, Message, Role, Treatment};
+
+/// Which text a ruleset is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `nft -j list ruleset`.
+    NftJson,
+    /// `iptables-save` / `ip6tables-save` (or `*-restore` input).
+    Iptables,
+}
+
+impl Format {
+    /// What the text looks like: JSON when it starts with `{`, else
+    /// iptables-save.
+    pub fn detect(text: &str) -> Format {
+        if text.trim_start().starts_with('{') {
+            Format::NftJson
+        } else {
+            Format::Iptables
+        }
+    }
+}
+
+/// Where in the input a parse error is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Position {
+    /// A line (1-based) and column (1-based).
+    Line {
+        /// The line.
+        line: usize,
+        /// The column.
+        column: usize,
+    },
+    /// A place in the JSON document, like `nftables[3].chain.prio`.
+    Json(String),
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Position::Line { line, column } => write!(f, "line {line}, column {column}"),
+            Position::Json(path) => write!(f, "at {path}"),
+        }
+    }
+}
+
+/// Text that is not a ruleset of the expected kind: where, and what was
+/// expected there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("{position}: expected {expected}, found {found}")]
+pub struct ParseError {
+    /// Where.
+    pub position: Position,
+    /// What should have been there.
+    pub expected: String,
+    /// What was there (shortened).
+    pub found: String,
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    let mut out: String = text.chars().take(MAX).collect();
+    if text.chars().count() > MAX {
+        out.push('…');
+    }
+    out
+}
+
+impl ParseError {
+    fn json(error: &serde_json::Error) -> ParseError {
+        let text = error.to_string();
+        let what = text.split(" at line ").next().unwrap_or(&text);
+        ParseError {
+            position: Position::Line {
+                line: error.line(),
+                column: error.column(),
+            },
+            expected: "JSON (the output of `nft -j list ruleset`)".to_owned(),
+            found: what.to_owned(),
+        }
+    }
+
+    fn at(path: &str, expected: &str, found: &serde_json::Value) -> ParseError {
+        ParseError {
+            position: Position::Json(path.to_owned()),
+            expected: expected.to_owned(),
+            found: shorten(&found.to_string()),
+        }
+    }
+
+    fn line(line: usize, column: usize, expected: &str, found: &str) -> ParseError {
+        ParseError {
+            position: Position::Line { line, column },
+            expected: expected.to_owned(),
+            found: format!("`{}`", shorten(found)),
+        }
+    }
+}
+
+/// What the ruleset does with one run of codes of one type at one hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The fates.
+    pub treatment: Treatment,
+    /// What decided the unsolicited fate.
+    pub unsolicited_by: RuleRef,
+    /// What decided the related fate.
+    pub related_by: RuleRef,
+    /// What decided the fate below hop limit 255, when it differs.
+    pub below_by: Option<RuleRef>,
+    /// Address or interface conditions taken not to match on the way.
+    pub depends: BTreeSet<String>,
+}
+
+/// The audit of one ruleset: a treatment for every message at every hook
+/// the ruleset has chains for.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    ruleset: Ruleset,
+    hooks: Vec<Hook>,
+    /// Per version: the first code of each run of codes the ruleset treats
+    /// alike (always starts with 0).
+    runs: BTreeMap<IpVersion, Vec<u8>>,
+    /// (hook, version, type) -> one entry per code run.
+    entries: BTreeMap<(Hook, IpVersion, u8), Vec<Entry>>,
+}
+
+/// Audits `nft -j list ruleset` output.
+pub fn audit_nft_json(text: &str) -> Result<Audit, ParseError> {
+    Ok(Audit::of(nft_json::parse(text)?))
+}
+
+/// Audits iptables-save / ip6tables-save text.
+pub fn audit_iptables_save(text: &str) -> Result<Audit, ParseError> {
+    Ok(Audit::of(iptables_save::parse(text)?))
+}
+
+/// Audits a ruleset in `format`, or in the format it looks like.
+pub fn audit(text: &str, format: Option<Format>) -> Result<Audit, ParseError> {
+    match format.unwrap_or_else(|| Format::detect(text)) {
+        Format::NftJson => audit_nft_json(text),
+        Format::Iptables => audit_iptables_save(text),
+    }
+}
+
+impl Audit {
+    fn of(ruleset: Ruleset) -> Audit {
+        let hooks: Vec<Hook> = Hook::ALL
+            .into_iter()
+            .filter(|&h| {
+                eval::hook_present(&ruleset, h, IpVersion::V4)
+                    || eval::hook_present(&ruleset, h, IpVersion::V6)
+            })
+            .collect();
+        let mut runs = BTreeMap::new();
+        for version in [IpVersion::V4, IpVersion::V6] {
+            // Every named code stands alone (what dropping it breaks may
+            // differ: Fragmentation Needed is code 4 of type 3), and so does
+            // every run of codes the ruleset tells apart.
+            let mut starts = BTreeSet::from([0u8]);
+            for info in icmpkit_wire::meaning::types(version) {
+                for code in info.codes {
+                    starts.insert(code.code);
+                    starts.extend(code.code.checked_add(1));
+                }
+            }
+            for chain in &ruleset.chains {
+                for rule in &chain.rules {
+                    for cond in &rule.conds {
+                        if let Cond::Code {
+                            version: v, set, ..
+                        } = cond
+                            && *v == version
+                        {
+                            starts.extend(set.boundaries());
+                        }
+                    }
+                }
+            }
+            runs.insert(version, starts.into_iter().collect::<Vec<u8>>());
+        }
+        let mut entries = BTreeMap::new();
+        for &hook in &hooks {
+            for version in [IpVersion::V4, IpVersion::V6] {
+                if !eval::hook_present(&ruleset, hook, version) {
+                    continue;
+                }
+                for msg_type in 0..=255u8 {
+                    let row = runs[&version]
+                        .iter()
+                        .map(|&code| {
+                            let message = Message {
+                                version,
+                                msg_type,
+                                code,
+                            };
+                            entry(&ruleset, hook, message)
+                        })
+                        .collect();
+                    entries.insert((hook, version, msg_type), row);
+                }
+            }
+        }
+        Audit {
+            ruleset,
+            hooks,
+            runs,
+            entries,
+        }
+    }
+
+    /// The IP versions the ruleset has base chains for at `hook` (the
+    /// other passes untouched).
+    pub fn versions(&self, hook: Hook) -> Vec<IpVersion> {
+        [IpVersion::V4, IpVersion::V6]
+            .into_iter()
+            .filter(|&v| self.entries.contains_key(&(hook, v, 0)))
+            .collect()
+    }
+
+    /// The hooks the ruleset has base chains for (the others let every
+    /// packet pass untouched).
+    pub fn hooks(&self) -> &[Hook] {
+        &self.hooks
+    }
+
+    /// What the ruleset does with `message` at `hook` (everything passes
+    /// at a hook without chains).
+    pub fn treatment(&self, hook: Hook, message: Message) -> Treatment {
+        self.entry(hook, message)
+            .map_or_else(|| Treatment::always(Fate::Accept), |e| e.treatment.clone())
+    }
+
+    /// The entry for `message` at `hook`, with what decided it; `None` at a
+    /// hook without chains.
+    pub fn entry(&self, hook: Hook, message: Message) -> Option<&Entry> {
+        let row = self
+            .entries
+            .get(&(hook, message.version, message.msg_type))?;
+        let run = self.run_of(message.version, message.code);
+        row.get(run)
+    }
+
+    /// The index of the code run `code` falls in.
+    fn run_of(&self, version: IpVersion, code: u8) -> usize {
+        let starts = &self.runs[&version];
+        starts.partition_point(|&s| s <= code).saturating_sub(1)
+    }
+
+    /// The code runs of a version: `(first, last)` codes.
+    fn code_runs(&self, version: IpVersion) -> Vec<(u8, u8)> {
+        let starts = &self.runs[&version];
+        starts
+            .iter()
+            .enumerate()
+            .map(|(i, &first)| {
+                let last = starts.get(i + 1).map_or(255, |&next| next - 1);
+                (first, last)
+            })
+            .collect()
+    }
+
+    /// Every finding: what the ruleset breaks, exposes, could not
+    /// evaluate, and rules that never decide anything. `role`: the
+    /// machine's, when known (a host has no forward hook to judge).
+    pub fn findings(&self, role: Option<Role>) -> Vec<Finding> {
+        let mut grouped: BTreeMap<(Kind, Hook, String, Option<RuleRef>), Finding> = BTreeMap::new();
+        for &hook in &self.hooks {
+            if hook == Hook::Forward && role == Some(Role::Host) {
+                continue;
+            }
+            for version in self.versions(hook) {
+                let all_dropped = self.all_dropped(hook, version);
+                if all_dropped {
+                    let by = self.entries[&(hook, version, 0)][0].unsolicited_by.clone();
+                    let text = match version {
+                        IpVersion::V4 => {
+                            "all ICMPv4 dropped: no Fragmentation Needed (TCP over IPv4 hangs on large transfers), no ping, no traceroute, no unreachable errors"
+                        }
+                        IpVersion::V6 => {
+                            "all ICMPv6 dropped: no neighbour discovery (no IPv6 on the link), no Packet Too Big (TCP over IPv6 hangs on large transfers), no ping, no traceroute"
+                        }
+                    };
+                    let severity = if version == IpVersion::V6 && hook != Hook::Forward {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    };
+                    Self::add(
+                        &mut grouped,
+                        Kind::Breaks,
+                        hook,
+                        None,
+                        Consequence { severity, text },
+                        Some(by),
+                    );
+                }
+                for ((_, _, msg_type), row) in self
+                    .entries
+                    .range((hook, version, 0)..=(hook, version, 255))
+                {
+                    for ((first, last), entry) in self.code_runs(version).into_iter().zip(row) {
+                        let message = Message {
+                            version,
+                            msg_type: *msg_type,
+                            code: first,
+                        };
+                        let span = Span {
+                            version,
+                            msg_type: *msg_type,
+                            codes: (first, last),
+                        };
+                        for (fate, by) in [
+                            (&entry.treatment.unsolicited, &entry.unsolicited_by),
+                            (&entry.treatment.related, &entry.related_by),
+                        ] {
+                            if let Fate::Unknown(text) = fate {
+                                let finding = Self::add(
+                                    &mut grouped,
+                                    Kind::Unknown,
+                                    hook,
+                                    Some(span),
+                                    Consequence {
+                                        severity: Severity::Medium,
+                                        text: "could not be evaluated",
+                                    },
+                                    Some(by.clone()),
+                                );
+                                finding.rule_text = Some(text.clone());
+                            }
+                        }
+                        if !all_dropped
+                            && let Some(c) =
+                                consequence::when_dropped(hook, role, message, &entry.treatment)
+                        {
+                            let by = entry_by_for_drop(entry);
+                            let f = Self::add(
+                                &mut grouped,
+                                Kind::Breaks,
+                                hook,
+                                Some(span),
+                                c,
+                                Some(by),
+                            );
+                            f.depends.extend(entry.depends.iter().cloned());
+                        }
+                        if let Some(c) =
+                            consequence::when_accepted(hook, role, message, &entry.treatment)
+                        {
+                            let by = entry_by_for_accept(entry);
+                            let f = Self::add(
+                                &mut grouped,
+                                Kind::Exposes,
+                                hook,
+                                Some(span),
+                                c,
+                                Some(by),
+                            );
+                            f.depends.extend(entry.depends.iter().cloned());
+                        }
+                    }
+                }
+            }
+        }
+        let mut findings: Vec<Finding> = grouped.into_values().collect();
+        findings.extend(self.dead_rules());
+        for finding in &mut findings {
+            if finding.rule_text.is_none() {
+                finding.rule_text = finding.rule.as_ref().and_then(|r| self.rule_text(r));
+            }
+        }
+        findings.sort_by(|a, b| (a.hook, b.severity, a.kind).cmp(&(b.hook, a.severity, b.kind)));
+        findings
+    }
+
+    fn add(
+        grouped: &mut BTreeMap<(Kind, Hook, String, Option<RuleRef>), Finding>,
+        kind: Kind,
+        hook: Hook,
+        span: Option<Span>,
+        consequence: Consequence,
+        rule: Option<RuleRef>,
+    ) -> &mut Finding {
+        let finding = grouped
+            .entry((kind, hook, consequence.text.to_owned(), rule.clone()))
+            .or_insert_with(|| Finding {
+                kind,
+                severity: consequence.severity,
+                hook: Some(hook),
+                messages: Vec::new(),
+                text: consequence.text.to_owned(),
+                rule,
+                rule_text: None,
+                depends: BTreeSet::new(),
+            });
+        finding.severity = finding.severity.max(consequence.severity);
+        if let Some(span) = span
+            && !finding.messages.contains(&span)
+        {
+            match finding.messages.last_mut() {
+                // Adjacent runs of codes of one type read as one.
+                Some(last)
+                    if last.version == span.version
+                        && last.msg_type == span.msg_type
+                        && last.codes.1.checked_add(1) == Some(span.codes.0) =>
+                {
+                    last.codes.1 = span.codes.1;
+                }
+                _ => finding.messages.push(span),
+            }
+        }
+        finding
+    }
+
+    fn all_dropped(&self, hook: Hook, version: IpVersion) -> bool {
+        (0..=255u8).all(|t| {
+            self.entries[&(hook, version, t)].iter().all(|e| {
+                e.treatment.unsolicited == Fate::Drop
+                    && e.treatment.related == Fate::Drop
+                    && e.treatment
+                        .below_hop_limit_255
+                        .as_ref()
+                        .is_none_or(|f| *f == Fate::Drop)
+            })
+        })
+    }
+
+    /// The text of the rule `by` names.
+    fn rule_text(&self, by: &RuleRef) -> Option<String> {
+        self.ruleset
+            .chains
+            .iter()
+            .flat_map(|c| &c.rules)
+            .find(|r| &r.origin == by)
+            .map(|r| r.text.clone())
+    }
+
+    /// Rules that can never decide anything: for each of what the rule
+    /// stands for (a verdict map stands for one rule per element), an
+    /// earlier rule of the same chain, with no rate limit, matches
+    /// everything it matches.
+    fn dead_rules(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for chain in &self.ruleset.chains {
+            let mut seen: Vec<&RuleRef> = Vec::new();
+            for (j, later) in chain.rules.iter().enumerate() {
+                if seen.contains(&&later.origin) {
+                    continue;
+                }
+                seen.push(&later.origin);
+                let parts: Vec<(usize, &ir::Rule)> = chain
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .skip(j)
+                    .filter(|(_, r)| r.origin == later.origin)
+                    .collect();
+                let shadows: Vec<&ir::Rule> = parts
+                    .iter()
+                    .map_while(|&(k, part)| {
+                        if !decides(&part.action) {
+                            return None;
+                        }
+                        chain.rules[..k].iter().find(|earlier| {
+                            decides(&earlier.action)
+                                && earlier.origin != part.origin
+                                && !earlier
+                                    .conds
+                                    .iter()
+                                    .any(|c| matches!(c, Cond::Limit { .. } | Cond::Unknown(_)))
+                                && earlier.conds.iter().all(|c| part.conds.contains(c))
+                        })
+                    })
+                    .collect();
+                if shadows.len() != parts.len() {
+                    continue;
+                }
+                let Some(earlier) = shadows.first() else {
+                    continue;
+                };
+                let same = parts.len() == 1 && earlier.conds.len() == later.conds.len();
+                out.push(Finding {
+                    kind: Kind::Dead,
+                    severity: Severity::Low,
+                    hook: None,
+                    messages: Vec::new(),
+                    text: format!(
+                        "never decides anything: {} before it {} (a copy-paste slip?)",
+                        earlier.origin,
+                        if same {
+                            format!("has the same match (`{}`)", earlier.text)
+                        } else {
+                            format!("matches all it matches (`{}`)", earlier.text)
+                        }
+                    ),
+                    rule: Some(later.origin.clone()),
+                    rule_text: Some(later.text.clone()),
+                    depends: BTreeSet::new(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether a finding that fails the audit exists (anything above
+    /// [`Severity::Info`]).
+    pub fn is_clean(&self, role: Option<Role>) -> bool {
+        self.findings(role)
+            .iter()
+            .all(|f| f.severity == Severity::Info)
+    }
+}
+
+fn decides(action: &Action) -> bool {
+    matches!(action, Action::Accept | Action::Drop)
+}
+
+/// The rule behind a drop finding: the related decision when that one
+/// drops, else the unsolicited one.
+fn entry_by_for_drop(entry: &Entry) -> RuleRef {
+    if entry.treatment.related == Fate::Drop {
+        entry.related_by.clone()
+    } else {
+        entry.unsolicited_by.clone()
+    }
+}
+
+/// The rule behind an accept finding.
+fn entry_by_for_accept(entry: &Entry) -> RuleRef {
+    match (&entry.treatment.below_hop_limit_255, &entry.below_by) {
+        (Some(Fate::Accept | Fate::Limit(_)), Some(by)) => by.clone(),
+        _ if matches!(entry.treatment.unsolicited, Fate::Accept | Fate::Limit(_)) => {
+            entry.unsolicited_by.clone()
+        }
+        _ => entry.related_by.clone(),
+    }
+}
+
+/// Evaluates one message at one hook in every situation.
+fn entry(ruleset: &Ruleset, hook: Hook, message: Message) -> Entry {
+    let (high, low) = match message.version {
+        IpVersion::V4 => (64, 64),
+        IpVersion::V6 => (255, 64),
+    };
+    let run = |related: bool, hop_limit: u8| {
+        eval::evaluate(
+            ruleset,
+            hook,
+            Packet {
+                message,
+                ct: ct_state(message, related),
+                hop_limit,
+            },
+        )
+    };
+    let unsolicited = run(false, high);
+    let related = run(true, high);
+    let mut depends = unsolicited.depends.clone();
+    depends.extend(related.depends.iter().cloned());
+    let (mut below, mut below_by) = (None, None);
+    if high != low {
+        let u = run(false, low);
+        let r = run(true, low);
+        depends.extend(u.depends.iter().cloned());
+        depends.extend(r.depends.iter().cloned());
+        if u.fate != unsolicited.fate {
+            below = Some(u.fate);
+            below_by = Some(u.by);
+        } else if r.fate != related.fate {
+            below = Some(r.fate);
+            below_by = Some(r.by);
+        }
+    }
+    Entry {
+        treatment: Treatment {
+            unsolicited: unsolicited.fate,
+            related: related.fate,
+            below_hop_limit_255: below,
+        },
+        unsolicited_by: unsolicited.by,
+        related_by: related.by,
+        below_by,
+        depends,
+    }
+}
+
+/// What kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A drop that breaks something.
+    Breaks,
+    /// An accept that exposes something.
+    Exposes,
+    /// A rule the audit could not evaluate.
+    Unknown,
+    /// A rule that never decides anything.
+    Dead,
+}
+
+impl Kind {
+    /// The word in reports: `breaks`, `exposes`, `unknown`, `dead rule`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Breaks => "breaks",
+            Kind::Exposes => "exposes",
+            Kind::Unknown => "unknown",
+            Kind::Dead => "dead rule",
+        }
+    }
+}
+
+/// A run of codes of one type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// ICMPv4 or ICMPv6.
+    pub version: IpVersion,
+    /// The type.
+    pub msg_type: u8,
+    /// The first and last code.
+    pub codes: (u8, u8),
+}
+
+/// One thing the audit found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Breaks, exposes, unknown, dead rule.
+    pub kind: Kind,
+    /// How much it matters.
+    pub severity: Severity,
+    /// Where (`None` for a dead rule).
+    pub hook: Option<Hook>,
+    /// The messages concerned (empty for a dead rule or an all-of-ICMP
+    /// finding).
+    pub messages: Vec<Span>,
+    /// What it breaks or exposes, or why the rule is dead.
+    pub text: String,
+    /// The rule (or policy) responsible.
+    pub rule: Option<RuleRef>,
+    /// That rule's text (or, for an unknown, what could not be evaluated).
+    pub rule_text: Option<String>,
+    /// Address or interface conditions the answer depends on.
+    pub depends: BTreeSet<String>,
+}

@@ -1,0 +1,354 @@
+//! Parsers and evaluation on tricky input: sets, ranges, negation, named
+//! sets, verdict maps, jumps, returns, limits, unknown expressions, errors.
+
+use super::*;
+use crate::policy::Rate;
+
+const TRICKY: &str = include_str!("../../../tests/fixtures/tricky.json");
+
+fn v4(msg_type: u8, code: u8) -> Message {
+    Message {
+        version: IpVersion::V4,
+        msg_type,
+        code,
+    }
+}
+
+fn v6(msg_type: u8, code: u8) -> Message {
+    Message {
+        version: IpVersion::V6,
+        msg_type,
+        code,
+    }
+}
+
+fn tricky() -> Audit {
+    audit_nft_json(TRICKY).expect("tricky.json parses")
+}
+
+#[test]
+fn conntrack_states_decide_errors_and_replies() {
+    // `ct state established,related accept` comes first: errors are
+    // accepted when related, and an unsolicited one (invalid) is dropped.
+    let t = tricky().treatment(Hook::Input, v4(11, 0));
+    assert_eq!(t.related, Fate::Accept);
+    assert_eq!(t.unsolicited, Fate::Drop);
+}
+
+#[test]
+fn a_named_set_of_types_and_a_hop_limit_tell_nd_apart() {
+    let audit = tricky();
+    // nd-router-advert: only with hop limit 255 (rule 17); not in @v6types.
+    let ra = audit.treatment(Hook::Input, v6(134, 0));
+    assert_eq!(ra.unsolicited, Fate::Accept);
+    assert_eq!(ra.below_hop_limit_255, Some(Fate::Drop));
+    // nd-neighbor-solicit is also in @v6types: accepted at any hop limit.
+    let ns = audit.treatment(Hook::Input, v6(135, 0));
+    assert_eq!(ns.unsolicited, Fate::Accept);
+    assert_eq!(ns.below_hop_limit_255, None);
+}
+
+#[test]
+fn a_code_set_of_ranges_splits_a_type() {
+    // `icmp type 3 icmp code { 0-3, 4 } accept`, then `icmp code != 0 drop`
+    // in a chain that accepts by policy.
+    let text = r#"{"nftables": [
+      {"chain": {"family": "ip", "table": "t", "name": "in", "hook": "input", "prio": 0, "policy": "accept"}},
+      {"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [
+        {"match": {"op": "==", "left": {"payload": {"protocol": "icmp", "field": "type"}}, "right": "destination-unreachable"}},
+        {"match": {"op": "==", "left": {"payload": {"protocol": "icmp", "field": "code"}},
+                   "right": {"set": [{"range": ["net-unreachable", "port-unreachable"]}, "frag-needed"]}}},
+        {"accept": null}]}},
+      {"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 3, "expr": [
+        {"match": {"op": "!=", "left": {"payload": {"protocol": "icmp", "field": "code"}}, "right": 0}},
+        {"drop": null}]}}]}"#;
+    let audit = audit_nft_json(text).expect("parses");
+    let fate = |t, c| audit.treatment(Hook::Input, v4(t, c)).unsolicited;
+    assert_eq!(fate(3, 4), Fate::Accept);
+    assert_eq!(fate(3, 1), Fate::Accept);
+    assert_eq!(fate(3, 5), Fate::Drop);
+    assert_eq!(fate(3, 200), Fate::Drop);
+    assert_eq!(fate(11, 0), Fate::Accept);
+    assert_eq!(fate(11, 1), Fate::Drop);
+    assert_eq!(audit.versions(Hook::Input), [IpVersion::V4]);
+}
+
+#[test]
+fn a_type_range_of_names_drops_timestamps_and_masks() {
+    let audit = tricky();
+    for t in 13..=18 {
+        assert_eq!(
+            audit.treatment(Hook::Input, v4(t, 0)).unsolicited,
+            Fate::Drop,
+            "type {t}"
+        );
+    }
+}
+
+#[test]
+fn a_negated_set_jumps_and_the_sub_chain_returns_or_limits() {
+    let audit = tricky();
+    // echo reply (129): `icmpv6 type != {1,2,3} jump sub`, `return` there,
+    // then on to `goto sub2` (reject) unless accepted before.
+    let reply = audit.treatment(Hook::Input, v6(129, 0));
+    assert_eq!(reply.related, Fate::Accept);
+    assert_eq!(reply.unsolicited, Fate::Drop);
+    // echo request: in @v6types, accepted before the jump.
+    assert_eq!(
+        audit.treatment(Hook::Input, v6(128, 0)).unsolicited,
+        Fate::Accept
+    );
+}
+
+#[test]
+fn a_meter_limits_per_source_and_notrack_is_unknown() {
+    let audit = tricky();
+    // Code 1: meter (5/s burst 10 per source) accepts, above it the
+    // dynamic set limits again before the catch-all rejects.
+    let t = audit.treatment(Hook::Input, v4(8, 1));
+    assert!(
+        matches!(
+            t.unsolicited,
+            Fate::Limit(Rate {
+                per_source: true,
+                ..
+            })
+        ),
+        "{t:?}"
+    );
+    // Code 0 ends at `icmp type echo-request notrack`: not evaluated.
+    let t = audit.treatment(Hook::Input, v4(8, 0));
+    match t.unsolicited {
+        Fate::Unknown(rule) => assert!(rule.contains("notrack"), "{rule}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_later_table_at_the_same_hook_can_still_drop() {
+    // table ip6 x, forward priority 10: `icmpv6 type 200-255 drop`.
+    let audit = tricky();
+    assert_eq!(
+        audit.treatment(Hook::Forward, v6(200, 0)),
+        Treatment::always(Fate::Drop)
+    );
+    assert_eq!(
+        audit.treatment(Hook::Forward, v6(199, 0)),
+        Treatment::always(Fate::Accept)
+    );
+    // No IPv4 chain at forward (the nat chain is not one): IPv4 passes.
+    assert!(audit.versions(Hook::Forward) == [IpVersion::V6]);
+}
+
+#[test]
+fn an_empty_ruleset_accepts_everything() {
+    let audit = audit_nft_json(r#"{"nftables": [{"metainfo": {}}]}"#).expect("parses");
+    assert!(audit.hooks().is_empty());
+    assert_eq!(
+        audit.treatment(Hook::Input, v6(2, 0)),
+        Treatment::always(Fate::Accept)
+    );
+    assert!(audit.is_clean(None));
+}
+
+const IPTABLES: &str = "\
+# Generated by iptables-save v1.8.9
+*filter
+:INPUT DROP [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:ICMP - [0:0]
+[12:345] -A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p icmp -j ICMP
+-A ICMP -p icmp -m icmp --icmp-type 3/4 -j ACCEPT
+-A ICMP -p icmp -m icmp ! --icmp-type 8 -j RETURN
+-A ICMP -p icmp -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 10 --hashlimit-mode srcip --hashlimit-name ping -j ACCEPT
+-A ICMP -p icmp -m limit --limit 1/sec -j LOG --log-prefix \"icmp \\\"x\\\" \"
+-A ICMP -p icmp -m u32 --u32 \"0>>22&0x3C@0>>24=8\" -j ACCEPT
+COMMIT
+";
+
+#[test]
+fn iptables_save_with_negation_jump_return_and_hashlimit() {
+    let audit = audit_iptables_save(IPTABLES).expect("parses");
+    assert_eq!(audit.versions(Hook::Input), [IpVersion::V4]);
+    // Frag Needed accepted always; other unreachables only when related.
+    assert_eq!(
+        audit.treatment(Hook::Input, v4(3, 4)),
+        Treatment::always(Fate::Accept)
+    );
+    let t = audit.treatment(Hook::Input, v4(3, 3));
+    assert_eq!((t.unsolicited, t.related), (Fate::Drop, Fate::Accept));
+    // Echo: per-source limit, then an unknown match decides the rest.
+    let t = audit.treatment(Hook::Input, v4(8, 0));
+    match t.unsolicited {
+        Fate::Unknown(rule) => assert!(rule.contains("-m u32"), "{rule}"),
+        other => panic!("{other:?}"),
+    }
+    let findings = audit.findings(Some(Role::Host));
+    let unknown = findings
+        .iter()
+        .find(|f| f.kind == Kind::Unknown)
+        .expect("an unknown");
+    assert_eq!(
+        unknown.rule,
+        Some(RuleRef::Line {
+            line: 14,
+            table: "filter".into(),
+            chain: "ICMP".into()
+        })
+    );
+}
+
+#[test]
+fn iptables_hashlimit_alone_is_a_limit_per_source() {
+    let text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p icmp --icmp-type echo-request -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 10 --hashlimit-mode srcip --hashlimit-name p -j ACCEPT\nCOMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    assert_eq!(
+        audit.treatment(Hook::Input, v4(8, 0)).unsolicited,
+        Fate::Limit(Rate {
+            per_second: 5,
+            burst: 10,
+            per_source: true
+        })
+    );
+}
+
+#[test]
+fn parse_errors_say_where_and_what_was_expected() {
+    let e = audit_nft_json("{\"nftables\": [").unwrap_err();
+    assert_eq!(
+        e.position,
+        Position::Line {
+            line: 1,
+            column: 14
+        }
+    );
+    let e = audit_nft_json("[1, 2]").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "at the top level: expected an object with an \"nftables\" array (the output of `nft -j list ruleset`), found [1,2]"
+    );
+    let e = audit_nft_json(r#"{"nftables": [{"chain": {"family": "inet", "table": "t", "name": "c", "hook": "input", "prio": "later"}}]}"#).unwrap_err();
+    assert_eq!(e.position, Position::Json("nftables[0].chain.prio".into()));
+    let e = audit_iptables_save("*filter\n:INPUT ACCEPT [0:0]\n-X INPUT\nCOMMIT\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3, column 1: expected `*TABLE`, `:CHAIN POLICY`, `-A CHAIN ...` or `COMMIT`, found `-X INPUT`"
+    );
+    let e = audit_iptables_save("*filter\n:INPUT ACCEPT [0:0]\n").unwrap_err();
+    assert_eq!(e.expected, "COMMIT at the end of table filter");
+    let e =
+        audit_iptables_save("*filter\n-A INPUT -m comment --comment \"open\nCOMMIT\n").unwrap_err();
+    assert_eq!(e.expected, "a closing quote");
+}
+
+#[test]
+fn format_is_detected_from_the_first_character() {
+    assert_eq!(Format::detect("  {\"nftables\": []}"), Format::NftJson);
+    assert_eq!(
+        Format::detect("# Generated by iptables-save"),
+        Format::Iptables
+    );
+}
+
+#[test]
+fn nft_keywords_of_types_and_codes_resolve() {
+    use super::names::{code, msg_type};
+    for (name, number) in [
+        ("echo-reply", 0),
+        ("destination-unreachable", 3),
+        ("source-quench", 4),
+        ("redirect", 5),
+        ("echo-request", 8),
+        ("router-advertisement", 9),
+        ("router-solicitation", 10),
+        ("time-exceeded", 11),
+        ("parameter-problem", 12),
+        ("timestamp-request", 13),
+        ("timestamp-reply", 14),
+        ("info-request", 15),
+        ("info-reply", 16),
+        ("address-mask-request", 17),
+        ("address-mask-reply", 18),
+    ] {
+        assert_eq!(msg_type(IpVersion::V4, name), Some(number), "{name}");
+    }
+    for (name, number) in [
+        ("destination-unreachable", 1),
+        ("packet-too-big", 2),
+        ("time-exceeded", 3),
+        ("parameter-problem", 4),
+        ("echo-request", 128),
+        ("echo-reply", 129),
+        ("mld-listener-query", 130),
+        ("mld-listener-report", 131),
+        ("mld-listener-done", 132),
+        ("mld-listener-reduction", 132),
+        ("nd-router-solicit", 133),
+        ("nd-router-advert", 134),
+        ("nd-neighbor-solicit", 135),
+        ("nd-neighbor-advert", 136),
+        ("nd-redirect", 137),
+        ("router-renumbering", 138),
+        ("ind-neighbor-solicit", 141),
+        ("ind-neighbor-advert", 142),
+        ("mld2-listener-report", 143),
+    ] {
+        assert_eq!(msg_type(IpVersion::V6, name), Some(number), "{name}");
+    }
+    for (name, number) in [
+        ("net-unreachable", 0),
+        ("host-unreachable", 1),
+        ("prot-unreachable", 2),
+        ("port-unreachable", 3),
+        ("frag-needed", 4),
+        ("net-prohibited", 9),
+        ("host-prohibited", 10),
+        ("admin-prohibited", 13),
+    ] {
+        assert_eq!(code(IpVersion::V4, name), Some(number), "{name}");
+    }
+    for (name, number) in [
+        ("no-route", 0),
+        ("admin-prohibited", 1),
+        ("addr-unreachable", 3),
+        ("port-unreachable", 4),
+        ("policy-fail", 5),
+        ("reject-route", 6),
+    ] {
+        assert_eq!(code(IpVersion::V6, name), Some(number), "{name}");
+    }
+}
+
+#[test]
+fn garbage_never_panics() {
+    let samples = [
+        "",
+        "{",
+        "{}",
+        "{\"nftables\": {}}",
+        "{\"nftables\": [{\"rule\": {}}]}",
+        "{\"nftables\": [{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"c\", \"hook\": \"input\", \"prio\": 0}}, {\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"icmp\", \"field\": \"type\"}}, \"right\": {\"range\": [300, -1]}}}, {\"jump\": {\"target\": \"c\"}}]}}]}",
+        "*filter\n:INPUT ACCEPT\n-A INPUT ! ! -p\nCOMMIT\n",
+        "*filter\n-A X -j X\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j X\nCOMMIT\n",
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p icmp --icmp-type 3/999 -m hl --hl-eq 300 -j ACCEPT\nCOMMIT\n",
+    ];
+    for text in samples {
+        if let Ok(audit) = audit(text, None) {
+            let _ = audit.findings(None);
+            let _ = report::text(&audit, None);
+        }
+    }
+}
+
+#[test]
+fn a_jump_loop_is_unknown_not_a_hang() {
+    let text = "*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A A -j A\nCOMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    assert!(matches!(
+        audit.treatment(Hook::Input, v4(8, 0)).unsolicited,
+        Fate::Unknown(_)
+    ));
+}
