@@ -238,6 +238,17 @@ fn finding_line(finding: &Finding) -> String {
     line
 }
 
+/// `text` cut to `width` characters (the last one an ellipsis) so that a
+/// long registry name keeps the table's columns.
+fn column(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// The audit as text: for each hook, a table of every type (codes apart
 /// where the ruleset tells them apart), then the findings.
 pub fn text(audit: &Audit, role: Option<Role>) -> String {
@@ -249,8 +260,7 @@ pub fn text(audit: &Audit, role: Option<Role>) -> String {
         let _ = writeln!(out, "hook {}", hook.name());
         for version in audit.versions(hook) {
             let rows = rows(audit, hook, version);
-            let _ = writeln!(
-                out,
+            let header = format!(
                 "  {:<10} {:<52} {:<32} {:<32}{}",
                 family(version),
                 "",
@@ -262,17 +272,18 @@ pub fn text(audit: &Audit, role: Option<Role>) -> String {
                     ""
                 }
             );
+            let _ = writeln!(out, "{}", header.trim_end());
             for row in rows {
                 let below = row.below.as_ref().map(fate_text).unwrap_or_default();
-                let _ = writeln!(
-                    out,
+                let line = format!(
                     "  {:<10} {:<52} {:<32} {:<32} {}",
                     row_label(&row),
-                    row.name,
+                    column(&row.name, 52),
                     fate_text(&row.unsolicited),
                     fate_text(&row.related),
                     below
                 );
+                let _ = writeln!(out, "{}", line.trim_end());
             }
         }
         out.push('\n');
