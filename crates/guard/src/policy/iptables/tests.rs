@@ -27,14 +27,7 @@ fn every_role_and_family_renders_as_the_snapshot_says() {
 
 #[test]
 fn ping_hosts_logging_and_hidden_topology_render_as_the_snapshot_says() {
-    let mut options = Options::new(Role::Firewall);
-    options.ping_hosts = vec![
-        "10.0.0.0/24".into(),
-        "10.9.9.9".into(),
-        "2001:db8::/64".into(),
-    ];
-    options.log_drops = true;
-    options.hide_topology = Some("wan0".into());
+    let options = crate::policy::rules::tests::every_option();
     insta::assert_snapshot!("firewall_all_options", joined(&options));
 }
 

@@ -24,7 +24,7 @@ mod v4;
 mod v6;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use icmpkit_wire::meaning;
 

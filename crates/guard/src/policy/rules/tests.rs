@@ -1,6 +1,20 @@
 use super::*;
 use crate::policy::Role;
 
+/// A firewall with every option set: what the renderers' "all options"
+/// snapshots show.
+pub(crate) fn every_option() -> Options {
+    let mut options = Options::new(Role::Firewall);
+    options.ping_hosts = vec![
+        "10.0.0.0/24".into(),
+        "10.9.9.9".into(),
+        "2001:db8::/64".into(),
+    ];
+    options.log_drops = true;
+    options.hide_topology = Some("wan0".into());
+    options
+}
+
 fn message(version: IpVersion, msg_type: u8, code: u8) -> Message {
     Message {
         version,
