@@ -210,6 +210,53 @@ fn a_good_host_ruleset_passes_every_check() {
 }
 
 #[test]
+fn good_iptables_and_ip6tables_rulesets_for_a_host_pass_every_check() {
+    if !require::root("good_iptables_and_ip6tables_rulesets_for_a_host_pass_every_check") {
+        return;
+    }
+    let v4 = fixture("crates/cli/tests/fixtures/policy/good-host.iptables");
+    let v6 = fixture("crates/cli/tests/fixtures/policy/good-host.ip6tables");
+    let run = verify(&[v4.to_str().unwrap(), v6.to_str().unwrap()]);
+    let host: Vec<&str> = ROUTER_CHECKS
+        .iter()
+        .copied()
+        .filter(|c| !c.contains("-transit-"))
+        .collect();
+    assert_failing(&run, &host, &[]);
+}
+
+#[test]
+fn without_root_it_says_what_it_needs_and_exits_2() {
+    let file = fixture("crates/cli/tests/fixtures/policy/good-host.nft");
+    let file = file.to_str().unwrap();
+    let args = ["policy", "verify", file];
+    // As root, run it as nobody with no capability.
+    let out = if require::is_root() {
+        Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                icmpkit!(),
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    } else {
+        Command::new(icmpkit!()).args(args).output().unwrap()
+    };
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "icmpkit: policy verify needs root: it builds network namespaces (CAP_SYS_ADMIN, \
+         CAP_NET_ADMIN) and opens raw sockets (CAP_NET_RAW); run it with sudo\n"
+    );
+    assert_eq!(out.stdout, b"");
+}
+
+#[test]
 fn a_good_router_ruleset_passes_every_check() {
     if !require::root("a_good_router_ruleset_passes_every_check") {
         return;

@@ -44,14 +44,17 @@ opens raw sockets (CAP_NET_RAW). Traffic stays inside the namespaces it makes \
 
 Examples:
   sudo icmpkit policy verify ruleset.nft
-  sudo icmpkit policy verify --role router --json router.nft")]
+  sudo icmpkit policy verify --role router --json router.nft
+  sudo icmpkit policy verify rules.v4 rules.v6      (iptables-restore, ip6tables-restore)")]
 pub struct Args {
-    /// The ruleset: nftables (`nft -f`) or iptables-restore/ip6tables-restore text.
-    ruleset: PathBuf,
+    /// The ruleset: nftables (`nft -f`) or iptables-restore/ip6tables-restore text;
+    /// several files are loaded in order (e.g. one for iptables, one for ip6tables).
+    #[arg(value_name = "RULESET", required = true)]
+    rulesets: Vec<PathBuf>,
     /// The machine it protects [default: router when it has a forward hook, else host].
     #[arg(long, value_enum)]
     role: Option<RoleArg>,
-    /// How to load it [default: told from the text].
+    /// How to load them [default: told from each file's text].
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
     /// Print JSON lines instead of a table.
@@ -100,14 +103,31 @@ impl From<FormatArg> for RulesetFormat {
 
 /// Runs `icmpkit policy verify`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.ruleset)
-        .with_context(|| format!("cannot read {}", args.ruleset.display()))?;
-    let format = args
-        .format
-        .map_or_else(|| RulesetFormat::detect(&text), RulesetFormat::from);
-    let role = args
-        .role
-        .map_or_else(|| format.infer_role(&text), Role::from);
+    let mut rulesets = Vec::new();
+    for path in &args.rulesets {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let format = args
+            .format
+            .map_or_else(|| RulesetFormat::detect(&text), RulesetFormat::from);
+        rulesets.push((path.as_path(), format, format.infer_role(&text)));
+    }
+    let role = args.role.map_or_else(
+        || {
+            if rulesets.iter().any(|&(_, _, role)| role.forwards()) {
+                Role::Router
+            } else {
+                Role::Host
+            }
+        },
+        Role::from,
+    );
+    let names = args
+        .rulesets
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     if !icmpkit_net::privilege::is_root() {
         bail!(
             "policy verify needs root: it builds network namespaces (CAP_SYS_ADMIN, \
@@ -117,9 +137,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let exe = std::env::current_exe().context("cannot find this program to run its trace")?;
     let machine = protected_machine(role);
     let lab = Lab::up()?;
-    lab.load(machine, &args.ruleset, format)?;
+    for &(path, format, _) in &rulesets {
+        lab.load(machine, path, format)?;
+    }
     let report = Mutex::new(Report::new(args.json));
-    report_start(&report, &args.ruleset, role, machine, &lab);
+    report_start(&report, &names, role, machine, &lab);
     std::thread::scope(|scope| {
         for version in [IpVersion::V4, IpVersion::V6] {
             let (lab, exe, report) = (&lab, &exe, &report);
@@ -130,7 +152,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let report = report
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    report.finish(&args.ruleset, role, machine)?;
+    report.finish(&names, role, machine)?;
     Ok(if report.failed > 0 {
         ExitCode::from(1)
     } else {
@@ -188,16 +210,7 @@ fn run_version(lab: &Lab, role: Role, version: IpVersion, exe: &Path, report: &M
             Probe::Abused { .. } => {
                 if !abused_done {
                     abused_done = true;
-                    let abuses: Vec<probe::Abuse> = abused
-                        .iter()
-                        .filter_map(|c| match c.probe {
-                            Probe::Abused { message, target } => {
-                                Some(probe::Abuse { message, target })
-                            }
-                            _ => None,
-                        })
-                        .collect();
-                    let seen = probe::abused(lab, version, machine, machine_addr, &abuses);
+                    let seen = probe::abused(lab, version, machine, machine_addr, &abused);
                     for (check, observation) in abused.iter().zip(&seen) {
                         record(report, check, observation);
                     }
@@ -219,14 +232,13 @@ fn record(report: &Mutex<Report>, check: &Check, observation: &Observation) {
     let _ = report.check(check, &outcome);
 }
 
-fn report_start(report: &Mutex<Report>, ruleset: &Path, role: Role, machine: &str, lab: &Lab) {
+fn report_start(report: &Mutex<Report>, ruleset: &str, role: Role, machine: &str, lab: &Lab) {
     let report = report
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !report.json {
         println!(
-            "policy verify: {} as a {role}, loaded on {machine} ({}); traffic from outside comes from the server",
-            ruleset.display(),
+            "policy verify: {ruleset} as a {role}, loaded on {machine} ({}); traffic from outside comes from the server",
             lab.ns(machine),
         );
         println!("{:<32} {:<6} reason", "check", "result");
@@ -285,13 +297,13 @@ impl Report {
         }
     }
 
-    fn finish(&self, ruleset: &Path, role: Role, machine: &str) -> anyhow::Result<()> {
+    fn finish(&self, ruleset: &str, role: Role, machine: &str) -> anyhow::Result<()> {
         if self.json {
             let mut lines = JsonLines::new(io::stdout());
             lines.emit(
                 "summary",
                 json!({
-                    "ruleset": ruleset.display().to_string(),
+                    "ruleset": ruleset,
                     "role": role.name(),
                     "machine": machine,
                     "passed": self.passed,

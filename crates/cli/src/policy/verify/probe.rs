@@ -11,7 +11,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
-use icmpkit_guard::policy::verify::{AbusedMessage, Observation, TRANSFER_BYTES, Target};
+use icmpkit_guard::policy::verify::{
+    AbusedMessage, Check, Observation, Probe, TRANSFER_BYTES, Target,
+};
 use icmpkit_guard::policy::{IpVersion, Message};
 use icmpkit_net::{IcmpSocket, SocketChoice, netns};
 use icmpkit_wire::icmpv4::Redirect;
@@ -436,29 +438,33 @@ fn receive_all(
     Ok((received, None))
 }
 
-/// One abused message to send: what, and where it is aimed and watched.
-#[derive(Debug, Clone)]
-pub struct Abuse {
-    /// The message.
-    pub message: AbusedMessage,
-    /// Where it is aimed.
-    pub target: Target,
-}
-
-/// Sends every one of `abuses` (of one IP version) from the server and
-/// watches for each where it would be delivered: the protected machine
-/// `machine` (at `machine_addr`) or, in transit, the client. One
-/// observation per abuse, in order.
+/// Sends the message of every one of `checks` ([`Probe::Abused`], of one
+/// IP version) from the server, and watches for each where it would be
+/// delivered: the protected machine `machine` (at `machine_addr`) or, in
+/// transit, the client. One observation per check, in order.
 pub fn abused(
     lab: &Lab,
     version: IpVersion,
     machine: &str,
     machine_addr: IpAddr,
-    abuses: &[Abuse],
+    checks: &[Check],
 ) -> Vec<Observation> {
-    match abused_run(lab, version, machine, machine_addr, abuses) {
+    let abuses: Vec<(AbusedMessage, Target)> = checks
+        .iter()
+        .filter_map(|c| match c.probe {
+            Probe::Abused { message, target } => Some((message, target)),
+            _ => None,
+        })
+        .collect();
+    if abuses.len() != checks.len() {
+        return checks
+            .iter()
+            .map(|c| failed(format!("{c} sends no abused message")))
+            .collect();
+    }
+    match abused_run(lab, version, machine, machine_addr, &abuses) {
         Ok(observations) => observations,
-        Err(error) => abuses.iter().map(|_| failed(&error)).collect(),
+        Err(error) => checks.iter().map(|_| failed(&error)).collect(),
     }
 }
 
@@ -467,7 +473,7 @@ fn abused_run(
     version: IpVersion,
     machine: &str,
     machine_addr: IpAddr,
-    abuses: &[Abuse],
+    abuses: &[(AbusedMessage, Target)],
 ) -> Result<Vec<Observation>, String> {
     let addrs = Addresses::of(version);
     let place = |target| match target {
@@ -476,9 +482,9 @@ fn abused_run(
     };
     // The watchers first, one per namespace, seeing only the types sent.
     let mut watchers: Vec<(&str, IcmpSocket)> = Vec::new();
-    let types: Vec<u8> = abuses.iter().map(|a| a.message.message.msg_type).collect();
-    for abuse in abuses {
-        let (ns, _) = place(abuse.target);
+    let types: Vec<u8> = abuses.iter().map(|(m, _)| m.message.msg_type).collect();
+    for &(_, target) in abuses {
+        let (ns, _) = place(target);
         if watchers.iter().any(|(n, _)| *n == ns) {
             continue;
         }
@@ -489,11 +495,11 @@ fn abused_run(
     }
     let sender = raw_socket(lab, "server", version)?;
     let mut sent = vec![0u32; abuses.len()];
-    for (abuse, count) in abuses.iter().zip(&mut sent) {
-        let (_, dst) = place(abuse.target);
-        let bytes = craft(abuse.message.message, addrs.server, dst, addrs.client)?;
+    for (&(message, target), count) in abuses.iter().zip(&mut sent) {
+        let (_, dst) = place(target);
+        let bytes = craft(message.message, addrs.server, dst, addrs.client)?;
         sender
-            .set_ttl(abuse.message.hop_limit)
+            .set_ttl(message.hop_limit)
             .map_err(|e| e.to_string())?;
         sender.send_to(&bytes, dst).map_err(|e| e.to_string())?;
         *count += 1;
@@ -512,9 +518,9 @@ fn abused_run(
                 continue;
             };
             let to = got.dst;
-            for (abuse, count) in abuses.iter().zip(&mut arrived) {
-                let (watched_ns, dst) = place(abuse.target);
-                let m = abuse.message.message;
+            for (&(message, target), count) in abuses.iter().zip(&mut arrived) {
+                let (watched_ns, dst) = place(target);
+                let m = message.message;
                 // A raw IPv6 socket does not report the destination; each
                 // namespace is the destination of one target only.
                 if watched_ns == *ns
@@ -530,10 +536,10 @@ fn abused_run(
     Ok(abuses
         .iter()
         .zip(sent.iter().zip(&arrived))
-        .map(|(abuse, (&sent, &arrived))| Observation::Arrivals {
+        .map(|(&(_, target), (&sent, &arrived))| Observation::Arrivals {
             sent,
             arrived,
-            watched_at: place(abuse.target).0.to_owned(),
+            watched_at: place(target).0.to_owned(),
         })
         .collect())
 }
