@@ -40,7 +40,9 @@ use probe::{FLOOD_COUNT, FLOOD_INTERVAL, PING_COUNT, PING_INTERVAL, TraceTool};
 #[command(after_help = "\
 Needs root: it builds network namespaces (CAP_SYS_ADMIN, CAP_NET_ADMIN) and \
 opens raw sockets (CAP_NET_RAW). Traffic stays inside the namespaces it makes \
-(documentation addresses), which are removed at the end, on Ctrl-C too.
+(documentation addresses), which are removed at the end, on Ctrl-C too. \
+Uses ip (iproute2), bash and python3 to build them, nft or iptables-restore \
+to load the ruleset, and traceroute and tracepath when installed.
 
 Examples:
   sudo icmpkit policy verify ruleset.nft

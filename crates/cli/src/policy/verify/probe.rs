@@ -25,7 +25,8 @@ use super::lab::{Addresses, Lab, SMALL_MTU};
 
 /// Echo at a normal pace: this many requests...
 pub const PING_COUNT: u32 = 5;
-/// ... this far apart (5 a second).
+/// ... this far apart: 5 a second, the fastest iputils ping lets a user
+/// go (`-i 0.2`), so a limit that cuts it cuts ordinary monitoring.
 pub const PING_INTERVAL: Duration = Duration::from_millis(200);
 /// A flood: this many requests...
 pub const FLOOD_COUNT: u32 = 1000;
