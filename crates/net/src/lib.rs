@@ -17,6 +17,8 @@
 //!   with a reusable [`SendBatch`]) and [`IcmpSocket::recv_batch`]
 //!   (`recvmmsg`, into a reusable [`RecvBatch`]);
 //! - [`privilege::drop_raw_capability`] for after the sockets are open;
+//! - [`netns::run_in`]: code (and the sockets it opens) inside a named
+//!   network namespace;
 //! - [`PingGroupRange`] and [`ping_sockets_allowed`].
 //!
 //! Packets are built and parsed with `icmpkit-wire`. Linux only for now;
@@ -31,6 +33,7 @@ mod denied;
 mod drops;
 mod error;
 mod group;
+pub mod netns;
 pub mod privilege;
 mod resolve;
 mod socket;

@@ -5,8 +5,9 @@
 //! [`addr`] (socket addresses in the C layout), [`transfer`] (`sendto`,
 //! `recvmsg`), [`control`] (the control messages of a receive),
 //! [`errqueue`] (extended errors from the error queue), [`mmsg`]
-//! (`sendmmsg`, `recvmmsg`), [`poll`] (waiting), [`privilege`] (user,
-//! groups, capabilities) and [`resolve`] (reverse lookups).
+//! (`sendmmsg`, `recvmmsg`), [`poll`] (waiting), [`namespace`] (joining a
+//! network namespace), [`privilege`] (user, groups,
+//! capabilities) and [`resolve`] (reverse lookups).
 
 use std::io;
 
@@ -16,6 +17,7 @@ mod addr;
 mod control;
 mod errqueue;
 mod mmsg;
+mod namespace;
 mod poll;
 mod privilege;
 mod resolve;
@@ -23,6 +25,7 @@ mod socket;
 mod transfer;
 
 pub use mmsg::{RecvScratch, SendScratch, UIO_MAXIOV, recv_mmsg, send_mmsg};
+pub use namespace::enter_network_namespace;
 pub use poll::{PollSet, poll_in, poll_many};
 pub use privilege::{
     capabilities, clear_ambient_and_bounding, clear_capabilities, effective_gid, effective_uid,
