@@ -161,6 +161,18 @@
 //!   conditions taken not to match).
 //! - `summary`: `hooks`, `breaks`, `exposes`, `unknown`, `dead_rules`
 //!   (findings above `info`), `clean`.
+//!
+//! # `policy verify`
+//!
+//! - `check`: one check as it finishes: `name` (`ping-out-v4`,
+//!   `redirect-transit-v6`, ...), `version` (4 or 6), `result` (`pass`,
+//!   `fail`, `skip`), `reason` (what was observed), `proves` (what the
+//!   check shows when it passes), `on_failure` (what a failure breaks or
+//!   exposes).
+//! - `summary`: `ruleset` (the files), `role`, `machine` (the lab
+//!   namespace the ruleset was loaded in), `versions` (the IP versions the
+//!   rulesets filter, the only ones checked), `passed`, `failed`,
+//!   `skipped`.
 
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -53,7 +53,7 @@ const NFT_FIXTURES: [(&str, &str); 5] = [
     ),
 ];
 
-const RFC_SLIP: &str = "dead rule (low): never decides anything: line 24 (table filter chain icmpv6-filter) before it has the same match";
+const RFC_SLIP: &str = "dead rule (low): never decides anything: line 25 (table filter chain icmpv6-filter), earlier, has the same match";
 
 #[test]
 fn every_bad_fixture_fails_the_audit_with_its_reason() {

@@ -175,11 +175,11 @@ fn the_rfc_4890_script_repeats_its_packet_too_big_rule_where_time_exceeded_was_m
     let findings = audit.findings(Some(Role::Firewall));
     let dead: Vec<&Finding> = findings.iter().filter(|f| f.kind == Kind::Dead).collect();
     assert_eq!(dead.len(), 1, "{dead:#?}");
-    let slip = "-A icmpv6-filter -m state -p icmpv6 -d 2001:db8:85::/60 --state ESTABLISHED,RELATED --icmpv6-type packet-too-big -j ACCEPT";
+    let slip = "-A icmpv6-filter -m state -p icmpv6 -d 2001:db8:1::/64 --state ESTABLISHED,RELATED --icmpv6-type packet-too-big -j ACCEPT";
     assert_eq!(
         dead[0].rule,
         Some(RuleRef::Line {
-            line: 27,
+            line: 28,
             table: "filter".into(),
             chain: "icmpv6-filter".into()
         })
@@ -188,7 +188,7 @@ fn the_rfc_4890_script_repeats_its_packet_too_big_rule_where_time_exceeded_was_m
     assert_eq!(
         dead[0].text,
         format!(
-            "never decides anything: line 24 (table filter chain icmpv6-filter) before it has the same match (`{slip}`) (a copy-paste slip?)"
+            "never decides anything: line 25 (table filter chain icmpv6-filter), earlier, has the same match (`{slip}`) (a copy-paste slip?)"
         )
     );
     // Time Exceeded in transit is dropped by the final catch-all, and the
@@ -200,7 +200,7 @@ fn the_rfc_4890_script_repeats_its_packet_too_big_rule_where_time_exceeded_was_m
         "traceroute is blind",
     );
     assert_eq!(f.messages, vec![whole(IpVersion::V6, 3)]);
-    assert!(f.depends.contains("-d 2001:db8:85::/60"), "{f:#?}");
+    assert!(f.depends.contains("-d 2001:db8:1::/64"), "{f:#?}");
     // Only IPv6 is judged: the file has no IPv4 tables.
     assert_eq!(audit.versions(Hook::Input), [IpVersion::V6]);
 }

@@ -631,6 +631,35 @@ impl RulesetFormat {
         }
     }
 
+    /// The IP versions a ruleset of this format filters: an iptables file
+    /// its one; nftables the families of its tables (`inet` both, `ip`
+    /// IPv4, `ip6` IPv6, no family named: `ip`, as nft takes it; `arp`,
+    /// `bridge` and `netdev` neither), IPv4 first.
+    pub fn versions(self, text: &str) -> Vec<IpVersion> {
+        match self {
+            RulesetFormat::Iptables => vec![IpVersion::V4],
+            RulesetFormat::Ip6tables => vec![IpVersion::V6],
+            RulesetFormat::Nft => {
+                let (mut v4, mut v6) = (false, false);
+                for line in text.lines().map(|l| l.split('#').next().unwrap_or("")) {
+                    let words: Vec<&str> = line.split_whitespace().collect();
+                    for pair in words.windows(2).filter(|w| w[0] == "table") {
+                        match pair[1] {
+                            "inet" => (v4, v6) = (true, true),
+                            "ip6" => v6 = true,
+                            "arp" | "bridge" | "netdev" => {}
+                            _ => v4 = true,
+                        }
+                    }
+                }
+                [(v4, IpVersion::V4), (v6, IpVersion::V6)]
+                    .into_iter()
+                    .filter_map(|(covered, version)| covered.then_some(version))
+                    .collect()
+            }
+        }
+    }
+
     /// The role a ruleset of this format was most likely written for: a
     /// router when it has a forward hook (nft `hook forward`, iptables
     /// rules in `FORWARD`), else a host.

@@ -11,10 +11,9 @@
 //! every check passed (or was skipped for a missing tool), 1 one failed,
 //! 2 the ruleset could not be read or loaded, or no root.
 //!
-//! JSON lines: `check` records (`name`, `version`, `result` — `pass`,
-//! `fail` or `skip` —, `reason`, `proves`, `on_failure`), then a
-//! `summary` (`ruleset`, `role`, `machine`, `passed`, `failed`,
-//! `skipped`).
+//! Only the IP versions the rulesets filter are checked (a `table ip`
+//! leaves IPv6 alone, and says so). JSON lines: `check` records and a
+//! `summary`, as `crate::json_lines` documents them.
 
 mod lab;
 mod probe;
@@ -106,6 +105,7 @@ impl From<FormatArg> for RulesetFormat {
 /// Runs `icmpkit policy verify`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut rulesets = Vec::new();
+    let mut versions = Vec::new();
     for path in &args.rulesets {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -113,6 +113,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .format
             .map_or_else(|| RulesetFormat::detect(&text), RulesetFormat::from);
         rulesets.push((path.as_path(), format, format.infer_role(&text)));
+        for version in format.versions(&text) {
+            if !versions.contains(&version) {
+                versions.push(version);
+            }
+        }
+    }
+    versions.sort_unstable();
+    if versions.is_empty() {
+        bail!(
+            "{} filter neither IPv4 nor IPv6 (no ip, ip6 or inet table): nothing to verify",
+            args.rulesets
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     let role = args.role.map_or_else(
         || {
@@ -143,9 +159,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         lab.load(machine, path, format)?;
     }
     let report = Mutex::new(Report::new(args.json));
-    report_start(&report, &names, role, machine, &lab);
+    report_start(&report, &names, role, machine, &lab, &versions);
     std::thread::scope(|scope| {
-        for version in [IpVersion::V4, IpVersion::V6] {
+        for &version in &versions {
             let (lab, exe, report) = (&lab, &exe, &report);
             scope.spawn(move || run_version(lab, role, version, exe, report));
         }
@@ -154,7 +170,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let report = report
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    report.finish(&names, role, machine)?;
+    report.finish(&names, role, machine, &versions)?;
     Ok(if report.failed > 0 {
         ExitCode::from(1)
     } else {
@@ -234,7 +250,14 @@ fn record(report: &Mutex<Report>, check: &Check, observation: &Observation) {
     let _ = report.check(check, &outcome);
 }
 
-fn report_start(report: &Mutex<Report>, ruleset: &str, role: Role, machine: &str, lab: &Lab) {
+fn report_start(
+    report: &Mutex<Report>,
+    ruleset: &str,
+    role: Role,
+    machine: &str,
+    lab: &Lab,
+    versions: &[IpVersion],
+) {
     let report = report
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -243,6 +266,14 @@ fn report_start(report: &Mutex<Report>, ruleset: &str, role: Role, machine: &str
             "policy verify: {ruleset} as a {role}, loaded on {machine} ({}); traffic from outside comes from the server",
             lab.ns(machine),
         );
+        for version in [IpVersion::V4, IpVersion::V6] {
+            if !versions.contains(&version) {
+                println!(
+                    "IPv{} is not filtered by {ruleset}: not checked",
+                    version.number()
+                );
+            }
+        }
         println!("{:<32} {:<6} reason", "check", "result");
     }
 }
@@ -299,7 +330,13 @@ impl Report {
         }
     }
 
-    fn finish(&self, ruleset: &str, role: Role, machine: &str) -> anyhow::Result<()> {
+    fn finish(
+        &self,
+        ruleset: &str,
+        role: Role,
+        machine: &str,
+        versions: &[IpVersion],
+    ) -> anyhow::Result<()> {
         if self.json {
             let mut lines = JsonLines::new(io::stdout());
             lines.emit(
@@ -308,6 +345,7 @@ impl Report {
                     "ruleset": ruleset,
                     "role": role.name(),
                     "machine": machine,
+                    "versions": versions.iter().map(|v| v.number()).collect::<Vec<_>>(),
                     "passed": self.passed,
                     "failed": self.failed,
                     "skipped": self.skipped,

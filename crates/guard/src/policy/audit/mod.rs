@@ -529,12 +529,12 @@ impl Audit {
                     hook: None,
                     messages: Vec::new(),
                     text: format!(
-                        "never decides anything: {} before it {} (a copy-paste slip?)",
+                        "never decides anything: {}, earlier, {} (a copy-paste slip?)",
                         earlier.origin,
                         if same {
                             format!("has the same match (`{}`)", earlier.text)
                         } else {
-                            format!("matches all it matches (`{}`)", earlier.text)
+                            format!("matches all this rule matches (`{}`)", earlier.text)
                         }
                     ),
                     rule: Some(later.origin.clone()),

@@ -294,3 +294,20 @@ fn the_format_and_role_are_told_from_the_text() {
     assert_eq!(RulesetFormat::detect(v6), RulesetFormat::Ip6tables);
     assert_eq!(RulesetFormat::Ip6tables.infer_role(v6), Role::Router);
 }
+
+#[test]
+fn the_versions_checked_are_those_the_ruleset_filters() {
+    let nft = RulesetFormat::Nft;
+    assert_eq!(
+        nft.versions("add table inet icmpkit\ntable inet icmpkit {"),
+        [IpVersion::V4, IpVersion::V6]
+    );
+    assert_eq!(nft.versions("table ip6 f {\n}"), [IpVersion::V6]);
+    assert_eq!(nft.versions("table f { # table ip6 x\n}"), [IpVersion::V4]);
+    assert_eq!(nft.versions("table bridge b {\n}"), []);
+    assert_eq!(RulesetFormat::Iptables.versions("*filter"), [IpVersion::V4]);
+    assert_eq!(
+        RulesetFormat::Ip6tables.versions("*filter"),
+        [IpVersion::V6]
+    );
+}
