@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ir::{Action, Cond, NfHook, RuleRef, Ruleset, ct};
+use super::ir::{Action, Cond, NfHook, Rule, RuleRef, Ruleset, ct};
 use crate::policy::{Fate, Hook, IpVersion, Message, Rate};
 
 /// Enough forks at rate limits and steps for any sane ruleset; past them
@@ -193,6 +193,22 @@ impl Machine<'_> {
         }
     }
 
+    /// Whether a condition of `rule` that can be settled for this packet
+    /// (protocol, type, code, conntrack state, hop limit) fails: the
+    /// conditions are a conjunction, so the rule cannot match.
+    fn rules_out(&self, rule: &Rule) -> bool {
+        rule.conds.iter().any(|cond| {
+            matches!(
+                cond,
+                Cond::Protocol { .. }
+                    | Cond::Type { .. }
+                    | Cond::Code { .. }
+                    | Cond::CtState { .. }
+                    | Cond::HopLimit { .. }
+            ) && matches!(self.test(cond), Test::Fails)
+        })
+    }
+
     fn policy(&self) -> Outcome {
         let fate = if self.policy_accept {
             Fate::Accept
@@ -238,6 +254,13 @@ impl Machine<'_> {
                 continue;
             };
             let top = frames.len() - 1;
+            if frame.cond == 0 && self.rules_out(rule) {
+                // A rule that cannot match this packet whatever its
+                // addresses (`ip saddr A tcp dport P`) neither decides nor
+                // makes the answer depend on anything.
+                frames[top].rule += 1;
+                continue;
+            }
             if let Some(cond) = rule.conds.get(frame.cond) {
                 match self.test(cond) {
                     Test::Holds => frames[top].cond += 1,

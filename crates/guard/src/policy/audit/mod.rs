@@ -486,19 +486,18 @@ impl Audit {
     fn dead_rules(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for chain in &self.ruleset.chains {
-            let mut seen: Vec<&RuleRef> = Vec::new();
-            for (j, later) in chain.rules.iter().enumerate() {
-                if seen.contains(&&later.origin) {
+            let mut seen: BTreeSet<&RuleRef> = BTreeSet::new();
+            let mut parts_of: BTreeMap<&RuleRef, Vec<(usize, &ir::Rule)>> = BTreeMap::new();
+            for (k, rule) in chain.rules.iter().enumerate() {
+                parts_of.entry(&rule.origin).or_default().push((k, rule));
+            }
+            for later in &chain.rules {
+                // A rule no ICMP message can match is not this audit's
+                // business, dead or alive.
+                if !seen.insert(&later.origin) || !can_match_icmp(later) {
                     continue;
                 }
-                seen.push(&later.origin);
-                let parts: Vec<(usize, &ir::Rule)> = chain
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .skip(j)
-                    .filter(|(_, r)| r.origin == later.origin)
-                    .collect();
+                let parts = parts_of.remove(&later.origin).unwrap_or_default();
                 let shadows: Vec<&ir::Rule> = parts
                     .iter()
                     .map_while(|&(k, part)| {
@@ -506,7 +505,8 @@ impl Audit {
                             return None;
                         }
                         chain.rules[..k].iter().find(|earlier| {
-                            decides(&earlier.action)
+                            earlier.conds.len() <= part.conds.len()
+                                && decides(&earlier.action)
                                 && earlier.origin != part.origin
                                 && !earlier
                                     .conds
@@ -553,6 +553,20 @@ impl Audit {
             .iter()
             .all(|f| f.severity == Severity::Info)
     }
+}
+
+/// Whether some ICMP or ICMPv6 message can match `rule` (no protocol
+/// condition of it excludes both).
+fn can_match_icmp(rule: &ir::Rule) -> bool {
+    !rule.conds.iter().any(|c| {
+        matches!(
+            c,
+            Cond::Protocol {
+                v4: false,
+                v6: false
+            }
+        )
+    })
 }
 
 fn decides(action: &Action) -> bool {

@@ -352,3 +352,27 @@ fn a_jump_loop_is_unknown_not_a_hang() {
         Fate::Unknown(_)
     ));
 }
+
+#[test]
+fn a_rule_no_icmp_message_can_match_leaves_no_trace() {
+    // The address condition comes first, but the rule is for TCP: the
+    // answer for ICMP does not depend on it and it is no dead rule.
+    let audit = audit_iptables_save(
+        "*filter\n:INPUT ACCEPT [0:0]\n\
+         -A INPUT -s 10.0.0.1/32 -p tcp --dport 22 -j ACCEPT\n\
+         -A INPUT -s 10.0.0.1/32 -p tcp --dport 22 -j ACCEPT\n\
+         -A INPUT -s 10.0.0.9/32 -p icmp --icmp-type 13 -j ACCEPT\n\
+         -A INPUT -p icmp --icmp-type 13 -j DROP\nCOMMIT\n",
+    )
+    .expect("parses");
+    let entry = audit
+        .entry(Hook::Input, v4(13, 0))
+        .expect("input has chains");
+    assert_eq!(entry.treatment, Treatment::always(Fate::Drop));
+    assert_eq!(entry.depends.iter().collect::<Vec<_>>(), ["-s 10.0.0.9/32"]);
+    assert!(
+        audit.findings(None).iter().all(|f| f.kind != Kind::Dead),
+        "{:#?}",
+        audit.findings(None)
+    );
+}
