@@ -366,21 +366,29 @@ pub(super) const TYPES: &[TypeInfo] = &[
             "Capture at the sender to see whether it or a middlebox produced the bad header (`tcpdump -vv -ni any 'ip[0] & 0xf > 5'` shows packets with options).",
         ],
         codes: &[
-            brief_code(
-                0,
-                "Pointer indicates the error",
-                "Pointer indicates the error",
-                "RFC 792",
-                "The pointer field (byte 4) holds the offset, from the start of the quoted IP header, of the octet in error.",
-            ),
-            brief_code(
-                1,
-                "Missing a Required Option",
-                "Required option missing",
-                "RFC 1108; RFC 1122 §3.2.2.5",
-                "The network requires an option the datagram lacks, historically the IP security option (RFC 1108) on labelled, multilevel-secure networks. \
-                 Seen where CIPSO/IPSO labelling is enforced.",
-            ),
+            // nft and iptables call codes 0 and 1 `ip-header-bad` and
+            // `required-option-missing`.
+            CodeInfo {
+                aliases: &["ip-header-bad"],
+                ..brief_code(
+                    0,
+                    "Pointer indicates the error",
+                    "Pointer indicates the error",
+                    "RFC 792",
+                    "The pointer field (byte 4) holds the offset, from the start of the quoted IP header, of the octet in error.",
+                )
+            },
+            CodeInfo {
+                aliases: &["required-option-missing"],
+                ..brief_code(
+                    1,
+                    "Missing a Required Option",
+                    "Required option missing",
+                    "RFC 1108; RFC 1122 §3.2.2.5",
+                    "The network requires an option the datagram lacks, historically the IP security option (RFC 1108) on labelled, multilevel-secure networks. \
+                     Seen where CIPSO/IPSO labelling is enforced.",
+                )
+            },
             brief_code(
                 2,
                 "Bad Length",
@@ -424,20 +432,26 @@ pub(super) const TYPES: &[TypeInfo] = &[
         ],
         codes: &[],
     },
-    deprecated(
-        15,
-        "Information Request (Deprecated)",
-        "Information request",
-        "RFC 792; deprecated by RFC 6918",
-        "Once let a host learn its network number by asking with source and destination network 0. Superseded by RARP, BOOTP and DHCP; deprecated.",
-    ),
-    deprecated(
-        16,
-        "Information Reply (Deprecated)",
-        "Information reply",
-        "RFC 792; deprecated by RFC 6918",
-        "The answer to an Information Request, carrying the network number. Deprecated.",
-    ),
+    TypeInfo {
+        aliases: &["info-request"],
+        ..deprecated(
+            15,
+            "Information Request (Deprecated)",
+            "Information request",
+            "RFC 792; deprecated by RFC 6918",
+            "Once let a host learn its network number by asking with source and destination network 0. Superseded by RARP, BOOTP and DHCP; deprecated.",
+        )
+    },
+    TypeInfo {
+        aliases: &["info-reply"],
+        ..deprecated(
+            16,
+            "Information Reply (Deprecated)",
+            "Information reply",
+            "RFC 792; deprecated by RFC 6918",
+            "The answer to an Information Request, carrying the network number. Deprecated.",
+        )
+    },
     deprecated(
         17,
         "Address Mask Request (Deprecated)",

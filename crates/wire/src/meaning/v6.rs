@@ -299,20 +299,26 @@ pub(super) const TYPES: &[TypeInfo] = &[
             ),
         ],
     },
-    info(
-        141,
-        "Inverse Neighbor Discovery Solicitation Message",
-        "Inverse Neighbor Discovery Solicitation",
-        "RFC 3122",
-        "Asks a neighbour with a known link-layer address for its IPv6 addresses (IPv6's Inverse ARP, used on Frame Relay).",
-    ),
-    info(
-        142,
-        "Inverse Neighbor Discovery Advertisement Message",
-        "Inverse Neighbor Discovery Advertisement",
-        "RFC 3122",
-        "The answer to an Inverse Neighbor Discovery Solicitation, listing the node's addresses.",
-    ),
+    TypeInfo {
+        aliases: &["ind-neighbor-solicit"],
+        ..info(
+            141,
+            "Inverse Neighbor Discovery Solicitation Message",
+            "Inverse Neighbor Discovery Solicitation",
+            "RFC 3122",
+            "Asks a neighbour with a known link-layer address for its IPv6 addresses (IPv6's Inverse ARP, used on Frame Relay).",
+        )
+    },
+    TypeInfo {
+        aliases: &["ind-neighbor-advert"],
+        ..info(
+            142,
+            "Inverse Neighbor Discovery Advertisement Message",
+            "Inverse Neighbor Discovery Advertisement",
+            "RFC 3122",
+            "The answer to an Inverse Neighbor Discovery Solicitation, listing the node's addresses.",
+        )
+    },
     discovery::MLD2_REPORT,
     info(
         144,

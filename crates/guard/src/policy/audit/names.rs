@@ -1,21 +1,9 @@
 //! ICMP type and code names as nftables and iptables print them, read
-//! through `icmpkit_wire::meaning` (which knows their keywords), plus the
-//! few keywords it does not have.
+//! through `icmpkit_wire::meaning`, which knows their keywords.
 
 use icmpkit_wire::meaning;
 
 use crate::policy::IpVersion;
-
-/// Keywords of nft / iptables that `meaning` does not list:
-/// (version, keyword, type, code).
-const EXTRA: &[(IpVersion, &str, u8, Option<u8>)] = &[
-    (IpVersion::V4, "info-request", 15, None),
-    (IpVersion::V4, "info-reply", 16, None),
-    (IpVersion::V4, "ip-header-bad", 12, Some(0)),
-    (IpVersion::V4, "required-option-missing", 12, Some(1)),
-    (IpVersion::V6, "ind-neighbor-solicit", 141, None),
-    (IpVersion::V6, "ind-neighbor-advert", 142, None),
-];
 
 /// The type (and code, for a code's name) a name or number stands for in
 /// `version`: `echo-request`, `8`, `3/4`, `port-unreachable`.
@@ -26,12 +14,6 @@ pub(crate) fn type_code(version: IpVersion, name: &str) -> Option<(u8, Option<u8
     }
     if let Ok(number) = name.parse::<u8>() {
         return Some((number, None));
-    }
-    if let Some(&(_, _, t, c)) = EXTRA
-        .iter()
-        .find(|(v, n, _, _)| *v == version && meaning::same_name(n, name))
-    {
-        return Some((t, c));
     }
     let prefix = match version {
         IpVersion::V4 => "v4:",
