@@ -436,24 +436,12 @@ impl Lab {
     }
 
     /// Runs `f` on a thread that has entered namespace `name`; sockets it
-    /// opens stay in that namespace wherever they are used later.
+    /// opens stay in that namespace wherever they are used later
+    /// (`icmpkit_net::netns::run_in`).
     #[cfg(feature = "sockets")]
-    #[allow(unsafe_code)] // setns(2): the one system call std does not offer
     pub fn enter<T: Send>(&self, name: &str, f: impl FnOnce() -> T + Send) -> T {
-        use std::os::fd::AsRawFd;
-        let path = format!("/run/netns/{}", self.ns(name));
-        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("open {path}: {e}"));
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                // SAFETY: setns with a valid namespace descriptor changes
-                // only this (scoped, short-lived) thread's namespace.
-                let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-                assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
-                f()
-            })
-            .join()
-            .expect("the thread in the namespace panicked")
-        })
+        icmpkit_net::netns::run_in(&self.ns(name), f)
+            .unwrap_or_else(|e| panic!("enter {name}: {e}"))
     }
 }
 
