@@ -20,6 +20,7 @@ use crate::json_lines::JsonLines;
 
 /// Options of `icmpkit policy audit`.
 #[derive(Debug, clap::Args)]
+#[command(override_usage = "icmpkit policy audit [OPTIONS] <FILE | --live>")]
 pub struct Args {
     /// The ruleset: `nft -j list ruleset` output or iptables-save text
     /// (`-` for stdin).
