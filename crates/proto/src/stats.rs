@@ -7,6 +7,13 @@
 //! [`format_ms`]. Like iputils, every timed reply feeds the RTT sums,
 //! duplicates included, and the average and mean deviation divide by
 //! `received + duplicates`.
+//!
+//! # Memory
+//!
+//! Nothing here grows with the number of replies: min/avg/max/mdev, the
+//! EWMA and the jitter are running sums, exact; percentiles come from
+//! [`RttHistogram`], at most [`RttHistogram::MAX_BUCKETS`] counters,
+//! exact below 256 µs and within 1/128 of the true value above.
 
 use std::time::Duration;
 
@@ -25,7 +32,8 @@ pub struct RttSummary {
     pub mdev_us: u64,
 }
 
-/// Nearest-rank percentiles of the timed replies, in microseconds.
+/// Nearest-rank percentiles of the timed replies, in microseconds, as
+/// [`RttHistogram::percentile`] finds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Percentiles {
     /// Median.
@@ -58,32 +66,50 @@ pub struct Statistics {
     tmax_us: u64,
     /// iputils' `rtt`: eight times the EWMA of the RTT, in microseconds.
     ewma8_us: u64,
-    samples_us: Vec<u64>,
+    /// Timed replies recorded.
+    timed: u64,
+    /// The last RTT recorded, for the jitter.
+    last_us: u64,
+    /// Sum of the absolute differences of successive RTTs.
+    jitter_sum_us: u64,
+    histogram: RttHistogram,
 }
 
 impl Statistics {
     /// Adds one timed reply (unique or duplicate) to the RTT sums, the
-    /// minimum and maximum, the EWMA (`rtt += triptime - rtt / 8`) and the
-    /// samples kept for percentiles and jitter.
+    /// minimum and maximum, the EWMA (`rtt += triptime - rtt / 8`), the
+    /// jitter sum and the histogram; in constant memory.
     pub fn record_rtt(&mut self, rtt: Duration) {
         let us = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
         self.tsum_us = self.tsum_us.saturating_add(us);
-        self.tsum2_us += u128::from(us) * u128::from(us);
-        if self.samples_us.is_empty() || us < self.tmin_us {
+        self.tsum2_us = self
+            .tsum2_us
+            .saturating_add(u128::from(us) * u128::from(us));
+        if self.timed == 0 || us < self.tmin_us {
             self.tmin_us = us;
+        }
+        if self.timed > 0 {
+            self.jitter_sum_us = self.jitter_sum_us.saturating_add(us.abs_diff(self.last_us));
         }
         self.tmax_us = self.tmax_us.max(us);
         self.ewma8_us = if self.ewma8_us == 0 {
             us.saturating_mul(8)
         } else {
-            (self.ewma8_us + us).saturating_sub(self.ewma8_us / 8)
+            (self.ewma8_us.saturating_add(us)).saturating_sub(self.ewma8_us / 8)
         };
-        self.samples_us.push(us);
+        self.last_us = us;
+        self.timed += 1;
+        self.histogram.record(us);
     }
 
-    /// The RTTs recorded, in microseconds, in the order they arrived.
-    pub fn samples_us(&self) -> &[u64] {
-        &self.samples_us
+    /// How many timed replies were recorded (unique and duplicate).
+    pub fn timed_replies(&self) -> u64 {
+        self.timed
+    }
+
+    /// The histogram of the RTTs recorded.
+    pub fn histogram(&self) -> &RttHistogram {
+        &self.histogram
     }
 
     /// The largest RTT so far (iputils' `tmax`), zero before any.
@@ -94,7 +120,7 @@ impl Statistics {
     /// min/avg/max/mdev, or `None` when iputils prints no `rtt` line (no
     /// timed reply).
     pub fn rtt(&self) -> Option<RttSummary> {
-        if self.samples_us.is_empty() {
+        if self.timed == 0 {
             return None;
         }
         let total = i128::from(self.received + self.duplicates).max(1);
@@ -117,7 +143,7 @@ impl Statistics {
     /// The EWMA iputils shows on SIGQUIT and in `ipg/ewma` (`rtt / 8`), in
     /// microseconds; `None` before the first timed reply.
     pub fn ewma_us(&self) -> Option<u64> {
-        (!self.samples_us.is_empty()).then_some(self.ewma8_us / 8)
+        (self.timed > 0).then_some(self.ewma8_us / 8)
     }
 
     /// Eight times the EWMA, iputils' raw `rtt` (used by adaptive mode).
@@ -125,31 +151,26 @@ impl Statistics {
         self.ewma8_us
     }
 
-    /// Nearest-rank p50/p90/p99 of the timed replies.
+    /// Nearest-rank p50/p90/p99 of the timed replies, from the histogram
+    /// (exact below 256 µs, within 1/128 above; never outside min..max).
     pub fn percentiles(&self) -> Option<Percentiles> {
-        if self.samples_us.is_empty() {
-            return None;
-        }
-        let mut sorted = self.samples_us.clone();
-        sorted.sort_unstable();
-        let rank = |p: usize| sorted[(p * sorted.len()).div_ceil(100).max(1) - 1];
+        let rank = |p| {
+            self.histogram
+                .percentile(p)
+                .map(|us| us.clamp(self.tmin_us, self.tmax_us))
+        };
         Some(Percentiles {
-            p50_us: rank(50),
-            p90_us: rank(90),
-            p99_us: rank(99),
+            p50_us: rank(50)?,
+            p90_us: rank(90)?,
+            p99_us: rank(99)?,
         })
     }
 
     /// Mean absolute difference of successive RTTs (in arrival order), in
     /// microseconds, integer division; `None` with fewer than two.
     pub fn jitter_us(&self) -> Option<u64> {
-        let pairs = self.samples_us.len().checked_sub(1).filter(|&n| n > 0)?;
-        let sum: u64 = self
-            .samples_us
-            .windows(2)
-            .map(|w| w[0].abs_diff(w[1]))
-            .sum();
-        Some(sum / pairs as u64)
+        let pairs = self.timed.checked_sub(1).filter(|&n| n > 0)?;
+        Some(self.jitter_sum_us / pairs)
     }
 
     /// The packet loss iputils prints: `(float)((transmitted - received) *
@@ -181,6 +202,84 @@ impl Statistics {
         (self.transmitted.saturating_sub(self.received) * 100)
             .checked_div(self.transmitted)
             .unwrap_or(0)
+    }
+}
+
+/// A histogram of RTTs in bounded memory (log-linear, as HDR histograms
+/// are): one counter per microsecond below 256 µs, then 128 counters per
+/// power of two, so a bucket is never wider than 1/128 of its values.
+/// Counters exist only for buckets that were hit, at most
+/// [`RttHistogram::MAX_BUCKETS`] whatever the number of RTTs recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RttHistogram {
+    /// (bucket, count), by bucket.
+    counts: std::collections::BTreeMap<u16, u64>,
+    total: u64,
+}
+
+impl RttHistogram {
+    /// Bits of a value kept below its leading one.
+    const SUB_BITS: u32 = 7;
+    /// Values below this have a bucket each.
+    const EXACT_BELOW: u64 = 2 << Self::SUB_BITS;
+    /// The most buckets a histogram can hold (every `u64` value covered).
+    #[allow(clippy::cast_possible_truncation, reason = "a small constant")]
+    pub const MAX_BUCKETS: usize =
+        (Self::EXACT_BELOW + (64 - Self::SUB_BITS as u64 - 1) * (1 << Self::SUB_BITS)) as usize;
+
+    /// The bucket of `us`.
+    #[allow(clippy::cast_possible_truncation, reason = "below MAX_BUCKETS")]
+    fn bucket(us: u64) -> u16 {
+        if us < Self::EXACT_BELOW {
+            return us as u16;
+        }
+        let exp = us.ilog2(); // >= SUB_BITS + 1
+        let shift = exp - Self::SUB_BITS;
+        let sub = (us >> shift) & ((1 << Self::SUB_BITS) - 1);
+        (Self::EXACT_BELOW + u64::from(shift - 1) * (1 << Self::SUB_BITS) + sub) as u16
+    }
+
+    /// The smallest value of `bucket`.
+    fn lowest(bucket: u16) -> u64 {
+        let b = u64::from(bucket);
+        if b < Self::EXACT_BELOW {
+            return b;
+        }
+        let above = b - Self::EXACT_BELOW;
+        let shift = (above >> Self::SUB_BITS) + 1;
+        let sub = above & ((1 << Self::SUB_BITS) - 1);
+        ((1 << Self::SUB_BITS) | sub) << shift
+    }
+
+    /// Counts one RTT of `us` microseconds.
+    pub fn record(&mut self, us: u64) {
+        let count = self.counts.entry(Self::bucket(us)).or_insert(0);
+        *count = count.saturating_add(1);
+        self.total = self.total.saturating_add(1);
+    }
+
+    /// RTTs counted.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Buckets holding a count (never above [`RttHistogram::MAX_BUCKETS`]).
+    pub fn buckets(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// The nearest-rank `p`th percentile (`p` in 1..=100): the smallest
+    /// value of the bucket holding the `ceil(p * total / 100)`th RTT in
+    /// order; `None` when nothing was counted.
+    pub fn percentile(&self, p: u64) -> Option<u64> {
+        let rank = (u128::from(p.min(100)) * u128::from(self.total))
+            .div_ceil(100)
+            .max(1);
+        let mut seen = 0u128;
+        self.counts.iter().find_map(|(&bucket, &count)| {
+            seen += u128::from(count);
+            (seen >= rank).then(|| Self::lowest(bucket))
+        })
     }
 }
 
@@ -313,6 +412,82 @@ mod tests {
             Some((15, 30, 30))
         );
         assert_eq!(with_rtts(&[5]).jitter_us(), None);
+    }
+
+    #[test]
+    fn every_value_falls_in_a_bucket_whose_lowest_value_is_within_1_128() {
+        for us in [
+            0,
+            1,
+            255,
+            256,
+            257,
+            511,
+            512,
+            1_000,
+            65_535,
+            1 << 40,
+            u64::MAX,
+        ] {
+            let bucket = RttHistogram::bucket(us);
+            assert!(usize::from(bucket) < RttHistogram::MAX_BUCKETS, "{us}");
+            let low = RttHistogram::lowest(bucket);
+            assert!(low <= us && us - low <= us / 128, "{us} -> {low}");
+            assert_eq!(RttHistogram::bucket(low), bucket, "{us}");
+        }
+        assert_eq!(RttHistogram::lowest(255), 255);
+        assert_eq!(RttHistogram::bucket(256), 256);
+        assert_eq!(
+            usize::from(RttHistogram::bucket(u64::MAX)),
+            RttHistogram::MAX_BUCKETS - 1
+        );
+    }
+
+    #[test]
+    fn a_million_rtts_keep_a_bounded_histogram_and_near_percentiles() {
+        let mut s = Statistics::default();
+        for i in 0..1_000_000u64 {
+            // 1 µs .. 10 s, spread over every octave.
+            s.record_rtt(Duration::from_micros(1 + (i * 7_919) % 10_000_000));
+        }
+        assert_eq!(s.timed_replies(), 1_000_000);
+        assert_eq!(s.histogram().total(), 1_000_000);
+        assert!(s.histogram().buckets() <= RttHistogram::MAX_BUCKETS);
+        // 10 s spans 24 octaves: 256 exact buckets and 128 per octave above.
+        assert!(s.histogram().buckets() <= 256 + 16 * 128);
+        let p = s.percentiles().unwrap();
+        for (got, want) in [
+            (p.p50_us, 5_000_000),
+            (p.p90_us, 9_000_000),
+            (p.p99_us, 9_900_000),
+        ] {
+            assert!(got.abs_diff(want) <= want / 128 + 10, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn streaming_figures_equal_those_of_the_kept_samples() {
+        let rtts: Vec<u64> = (0..5_000u64).map(|i| (i * 37 + 11) % 240).collect();
+        let s = with_rtts(&rtts);
+        let mut sorted = rtts.clone();
+        sorted.sort_unstable();
+        let rank = |p: usize| sorted[(p * sorted.len()).div_ceil(100) - 1];
+        assert_eq!(
+            s.percentiles(),
+            Some(Percentiles {
+                p50_us: rank(50),
+                p90_us: rank(90),
+                p99_us: rank(99)
+            })
+        );
+        let jitter = rtts.windows(2).map(|w| w[0].abs_diff(w[1])).sum::<u64>() / 4_999;
+        assert_eq!(s.jitter_us(), Some(jitter));
+        let r = s.rtt().unwrap();
+        assert_eq!(
+            (r.min_us, r.max_us),
+            (*sorted.first().unwrap(), *sorted.last().unwrap())
+        );
+        assert_eq!(r.avg_us, rtts.iter().sum::<u64>() / 5_000);
     }
 
     #[test]

@@ -40,9 +40,11 @@
 //! carrying our nonce names its probe by its 64-bit number; a reply too
 //! short to carry one (or to a payload under 16 bytes) maps by sequence
 //! number to the most recent remembered probe with that sequence. Probes
-//! are remembered for `max(2 * linger, deadline)` after their send, so
-//! memory is bounded by the send rate, not by a probe count, and a reply
-//! later than the linger still maps (flagged `late`) while remembered.
+//! are remembered for `max(2 * linger, deadline)` after their send, and
+//! never more than the last [`PROBES_REMEMBERED`] (two cycles of the
+//! sequence number, 16 bytes each): memory is bounded whatever the rate
+//! and the deadline (`-f -w 3600` included), and a reply later than the
+//! linger still maps (flagged `late`) while remembered.
 //!
 //! # ICMPv6 checksum
 //!
@@ -51,7 +53,6 @@
 //! checksum of raw and datagram ICMPv6 sockets (it subtracts whatever the
 //! field holds), so the value on the wire is right.
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
@@ -133,11 +134,13 @@ pub struct ErrorEvent {
     pub info: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Probe {
-    sent_at: Instant,
-    replies: u32,
-}
+mod window;
+
+use window::ProbeWindow;
+
+/// The most probes a session remembers (the newest sends): a bound on its
+/// memory that no rate, count or deadline lifts.
+pub const PROBES_REMEMBERED: usize = ProbeWindow::CAPACITY;
 
 /// How a reply or a quote names a probe.
 enum Lookup {
@@ -152,7 +155,7 @@ enum Lookup {
 pub struct PingSession {
     config: PingConfig,
     start: Instant,
-    probes: BTreeMap<u64, Probe>,
+    probes: ProbeWindow,
     stats: Statistics,
     interval: Duration,
     last_send: Option<Instant>,
@@ -170,7 +173,7 @@ impl PingSession {
             interval: config.interval,
             config,
             start,
-            probes: BTreeMap::new(),
+            probes: ProbeWindow::new(start),
             stats: Statistics::default(),
             last_send: None,
             tokens: Duration::ZERO,
@@ -193,6 +196,12 @@ impl PingSession {
     /// The interval in force (changes with `-A`).
     pub fn interval(&self) -> Duration {
         self.interval
+    }
+
+    /// How many probes are remembered for matching (never above
+    /// [`PROBES_REMEMBERED`]).
+    pub fn remembered_probes(&self) -> usize {
+        self.probes.len()
     }
 
     /// Probes sent after the newest answered or errored one (iputils'
@@ -313,13 +322,7 @@ impl PingSession {
         };
         self.last_send = Some(now);
         self.stats.transmitted += 1;
-        self.probes.insert(
-            self.stats.transmitted,
-            Probe {
-                sent_at: now,
-                replies: 0,
-            },
-        );
+        self.probes.insert(self.stats.transmitted, now);
         if self.sending_done() && self.exit_at.is_none() {
             let wait = if self.stats.received > 0 {
                 (self.stats.max_rtt() * 2).max(self.interval)
@@ -334,11 +337,8 @@ impl PingSession {
     /// Forgets probes sent more than `max(2 * linger, deadline)` ago.
     fn prune(&mut self, now: Instant) {
         let keep = (self.config.linger * 2).max(self.config.deadline.unwrap_or_default());
-        while let Some(entry) = self.probes.first_entry() {
-            if now.saturating_duration_since(entry.get().sent_at) <= keep {
-                break;
-            }
-            entry.remove();
+        if let Some(cutoff) = now.checked_sub(keep) {
+            self.probes.forget_sent_before(cutoff);
         }
     }
 
@@ -351,7 +351,7 @@ impl PingSession {
             }
             #[allow(clippy::cast_possible_truncation, reason = "seq is the low 16 bits")]
             let consistent = number as u16 == seq;
-            return if consistent && self.probes.contains_key(&number) {
+            return if consistent && self.probes.contains(number) {
                 Lookup::Ours(number, true)
             } else {
                 Lookup::Unknown
@@ -362,10 +362,10 @@ impl PingSession {
         let last = self.stats.transmitted;
         #[allow(clippy::cast_possible_truncation, reason = "seq is the low 16 bits")]
         let back = u64::from((last as u16).wrapping_sub(seq));
-        let oldest = self.probes.keys().next().copied().unwrap_or(u64::MAX);
+        let oldest = self.probes.oldest().unwrap_or(u64::MAX);
         let mut candidate = last.checked_sub(back);
         while let Some(n) = candidate.filter(|&n| n >= oldest.max(1)) {
-            if self.probes.contains_key(&n) {
+            if self.probes.contains(n) {
                 return Lookup::Ours(n, false);
             }
             candidate = n.checked_sub(1 << 16);
@@ -407,14 +407,15 @@ impl PingSession {
             Lookup::NotOurs => return ReplyOutcome::NotOurs,
             Lookup::Unknown => return ReplyOutcome::Unknown,
         };
-        let Some(probe) = self.probes.get_mut(&number) else {
+        let Some(probe) = self.probes.get_mut(number) else {
             return ReplyOutcome::Unknown;
         };
         // A kernel timestamp from before the send cannot be this reply's
         // (the clocks were mapped badly): fall back on the arrival time,
         // as iputils falls back when "time of day goes back".
-        let received_at = kernel_rx.filter(|rx| *rx > probe.sent_at).unwrap_or(now);
-        let rtt = received_at.saturating_duration_since(probe.sent_at);
+        let sent_at = probe.sent_at(self.start);
+        let received_at = kernel_rx.filter(|rx| *rx > sent_at).unwrap_or(now);
+        let rtt = received_at.saturating_duration_since(sent_at);
         let duplicate = probe.replies > 0;
         probe.replies += 1;
         if duplicate {

@@ -612,3 +612,38 @@ fn a_kernel_time_before_the_send_is_not_used() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_flood_with_a_long_deadline_remembers_a_bounded_number_of_probes() {
+    // `ping -f -w 3600`: the deadline alone would keep every probe for an
+    // hour; the window keeps the newest PROBES_REMEMBERED.
+    let mut c = config();
+    c.flood = true;
+    c.interval = Duration::ZERO;
+    c.preload = 1;
+    c.deadline = Some(Duration::from_hours(1));
+    let t0 = Instant::now();
+    let mut s = PingSession::new(c, t0);
+    let total = 3 * PROBES_REMEMBERED as u64;
+    for n in 1..=total {
+        let now = t0 + us(5 * n);
+        let sent = send(&mut s, now);
+        assert_eq!(sent.number, n);
+        // Every probe answered at once, as on a fast link.
+        let e = reply(&mut s, now + us(3), n);
+        assert_eq!((e.number, e.duplicate), (n, false));
+        assert!(s.remembered_probes() <= PROBES_REMEMBERED);
+    }
+    assert_eq!(s.remembered_probes(), PROBES_REMEMBERED);
+    let st = s.statistics();
+    assert_eq!((st.transmitted, st.received), (total, total));
+    assert_eq!(st.rtt().map(|r| (r.min_us, r.max_us)), Some((3, 3)));
+    // The newest probes still match (a duplicate now), the forgotten not.
+    assert!(reply(&mut s, t0 + us(5 * total + 9), total).duplicate);
+    let old = echoed(&s, 1);
+    let now = t0 + us(5 * total + 9);
+    assert_eq!(
+        s.on_echo_reply(now, PEER, IDENT, 1, &old, None, None),
+        ReplyOutcome::Unknown
+    );
+}
