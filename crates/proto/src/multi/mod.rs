@@ -18,9 +18,13 @@
 //!   period`). A resend is due the moment its predecessor times out.
 //! - Across all targets, sends are spaced by `1 / rate`: slot `k` after an
 //!   anchor is at `anchor + ceil(k * 1e9 / rate)` ns, so `rate` sends fall
-//!   in every second exactly; a send later than its slot re-anchors at
-//!   the send (no burst to catch up). Among due sends the earliest due goes
-//!   first, ties by target index (fping's order).
+//!   in every second exactly. A caller woken late (a wait overslept by the
+//!   kernel's timer slack, tens of microseconds, many slots at high rates)
+//!   catches up: every slot that passed meanwhile goes at once, so the rate
+//!   holds. A send more than [`MAX_CATCH_UP`] behind its slot (a stall)
+//!   re-anchors at the send instead: no burst longer than that. Among due
+//!   sends the earliest due goes first, ties by target index (fping's
+//!   order).
 //! - A probe times out `timeout` after its send unless answered; an
 //!   answered probe is kept until then so duplicates are recognised. A
 //!   reply after the timeout is not matched (fping discards it too).
@@ -37,6 +41,12 @@ mod tally;
 
 pub use machine::{MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply};
 pub use tally::Tally;
+
+/// How far behind its slot a send may be and still keep the pace's
+/// anchor (the slots missed meanwhile go at once); later, the pace starts
+/// over at the send. At most `rate * MAX_CATCH_UP` probes leave back to
+/// back.
+pub const MAX_CATCH_UP: Duration = Duration::from_millis(2);
 
 /// The options of a multi-target run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +173,7 @@ impl Scheduler {
             return None;
         }
         let Reverse((_, target, rounds_left, attempt)) = self.pending.pop()?;
-        if now > self.slot_at(self.slot) {
+        if now > self.slot_at(self.slot) + MAX_CATCH_UP {
             self.anchor = now;
             self.slot = 0;
         }
