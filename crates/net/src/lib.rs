@@ -32,6 +32,7 @@ mod clocks;
 mod denied;
 mod drops;
 mod error;
+mod filter;
 mod group;
 pub mod netns;
 pub mod privilege;

@@ -478,6 +478,32 @@ impl IcmpSocket {
         })
     }
 
+    /// Filters in the kernel on the Echo identifier (a classic BPF program,
+    /// `SO_ATTACH_FILTER`): of Echo Replies and errors, only those about
+    /// Echo Requests with identifier `ident` reach this socket, so a storm
+    /// of other processes' ICMP never reaches user space (see
+    /// `filter::echo_ident_program` for what passes). Raw sockets only: a
+    /// ping socket is filtered by the kernel already, and this is then an
+    /// error.
+    pub fn filter_echo_ident(&self, ident: u16) -> io::Result<()> {
+        if self.kind != SocketKind::Raw {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "cannot filter on the Echo identifier on a {}: only raw sockets filter",
+                    self.describe()
+                ),
+            ));
+        }
+        let program = crate::filter::echo_ident_program(self.version, ident);
+        sys::attach_filter(self.as_raw_fd(), &program).map_err(|e| {
+            self.context(
+                &format!("cannot attach the filter on Echo identifier {ident}"),
+                &e,
+            )
+        })
+    }
+
     /// [`IcmpSocket::set_type_filter`] with [`V4_REPLIES_AND_ERRORS`] or
     /// [`V6_REPLIES_AND_ERRORS`].
     pub fn accept_only_replies_and_errors(&self) -> io::Result<()> {

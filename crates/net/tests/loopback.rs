@@ -218,3 +218,110 @@ fn kernel_drops_are_read_for_raw_sockets_of_both_families() {
         assert_eq!(sock.kernel_drops().unwrap(), 0, "{version:?}");
     }
 }
+
+/// An ICMP Destination Unreachable (port) quoting an Echo Request with
+/// `ident`, as a router would send it about a probe from loopback.
+fn unreachable_quoting(version: IpVersion, ident: u16) -> Vec<u8> {
+    let request = echo_request(version, ident, 1, &nonce());
+    let (kind, header) = match version {
+        IpVersion::V4 => {
+            let mut h = vec![0; 20];
+            h[0] = 0x45;
+            h[8] = 64;
+            h[9] = 1;
+            h[12..16].copy_from_slice(&[127, 0, 0, 1]);
+            h[16..20].copy_from_slice(&[127, 0, 0, 1]);
+            (3, h)
+        }
+        IpVersion::V6 => {
+            let mut h = vec![0; 40];
+            h[0] = 0x60;
+            h[6] = 58;
+            h[7] = 64;
+            h[23] = 1;
+            h[39] = 1;
+            (1, h)
+        }
+    };
+    let mut error = vec![kind, 3, 0, 0, 0, 0, 0, 0];
+    error.extend_from_slice(&header);
+    error.extend_from_slice(&request);
+    // ICMPv6 checksums are the kernel's; ICMPv4 ones are ours.
+    if version == IpVersion::V4 {
+        let sum = icmpkit_wire::checksum::checksum(&error);
+        error[2..4].copy_from_slice(&sum.to_be_bytes());
+    }
+    error
+}
+
+/// A storm of other processes' replies and of errors about their
+/// requests, then an error about ours and our echo: a socket filtered on
+/// our identifier sees only the last two.
+fn only_our_identifier_reaches_a_filtered_socket(test: &str, version: IpVersion) {
+    let Some(ns) = Lab::host(test) else {
+        return;
+    };
+    let (ours, other) = ns.enter("host", || {
+        let ours = IcmpSocket::open(version, SocketChoice::Raw).unwrap();
+        ours.accept_only_replies_and_errors().unwrap();
+        let other = IcmpSocket::open(version, SocketChoice::Raw).unwrap();
+        (ours, other)
+    });
+    let id = ident();
+    let stranger = id ^ 0x5a5a;
+    ours.filter_echo_ident(id).unwrap();
+    let localhost = match version {
+        IpVersion::V4 => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpVersion::V6 => IpAddr::V6(Ipv6Addr::LOCALHOST),
+    };
+    for seq in 1..=200 {
+        let request = echo_request(version, stranger, seq, &nonce());
+        other.send_to(&request, localhost).unwrap();
+        other
+            .send_to(&unreachable_quoting(version, stranger), localhost)
+            .unwrap();
+    }
+    other
+        .send_to(&unreachable_quoting(version, id), localhost)
+        .unwrap();
+    let data = nonce();
+    ours.send_to(&echo_request(version, id, 9, &data), localhost)
+        .unwrap();
+    let seen = await_reply(&ours, id, 9, &data);
+    let error_type = match version {
+        IpVersion::V4 => 3,
+        IpVersion::V6 => 1,
+    };
+    assert_eq!(seen.types_before, [error_type], "{version:?}");
+    // Nothing else was queued: the 400 strangers' messages never came.
+    assert!(!ours.wait_readable(Duration::ZERO).unwrap());
+}
+
+#[test]
+fn a_raw_icmpv4_socket_filtered_on_its_identifier_sees_no_strangers() {
+    only_our_identifier_reaches_a_filtered_socket(
+        "a_raw_icmpv4_socket_filtered_on_its_identifier_sees_no_strangers",
+        IpVersion::V4,
+    );
+}
+
+#[test]
+fn a_raw_icmpv6_socket_filtered_on_its_identifier_sees_no_strangers() {
+    only_our_identifier_reaches_a_filtered_socket(
+        "a_raw_icmpv6_socket_filtered_on_its_identifier_sees_no_strangers",
+        IpVersion::V6,
+    );
+}
+
+#[test]
+fn a_ping_socket_refuses_the_identifier_filter() {
+    let Some(ns) = Lab::host("a_ping_socket_refuses_the_identifier_filter") else {
+        return;
+    };
+    ns.allow_ping_sockets("host");
+    let sock = ns.enter("host", || {
+        IcmpSocket::open(IpVersion::V4, SocketChoice::Dgram).unwrap()
+    });
+    let err = sock.filter_echo_ident(7).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+}

@@ -16,6 +16,55 @@ pub const ICMP_FILTER: c_int = 1;
 /// `IPPROTO_ICMPV6` option: the ICMPv6 type filter (linux/icmpv6.h).
 pub const ICMP6_FILTER: c_int = 1;
 
+/// `SOL_SOCKET` option: attach a classic BPF program (asm-generic
+/// socket.h; the same number on every Linux architecture).
+pub const SO_ATTACH_FILTER: c_int = 26;
+
+/// One classic BPF instruction, as `struct sock_filter` lays it out.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SockFilter {
+    /// Operation.
+    pub code: u16,
+    /// Jump offset when true.
+    pub jt: u8,
+    /// Jump offset when false.
+    pub jf: u8,
+    /// The constant operand.
+    pub k: u32,
+}
+
+/// `struct sock_fprog`.
+#[repr(C)]
+struct SockFprog {
+    len: u16,
+    filter: *const SockFilter,
+}
+
+/// Attaches `program` to the socket (`SO_ATTACH_FILTER`): the kernel
+/// checks it, then runs it on every datagram before it is queued.
+pub fn attach_filter(fd: RawFd, program: &[SockFilter]) -> io::Result<()> {
+    let len = u16::try_from(program.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "BPF program too long"))?;
+    let prog = SockFprog {
+        len,
+        filter: program.as_ptr(),
+    };
+    // SAFETY: `prog` points at `len` instructions of `program`, laid out as
+    // the kernel's `struct sock_filter`, and both outlive the call (the
+    // kernel copies the program).
+    check(unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            SO_ATTACH_FILTER,
+            (&raw const prog).cast::<c_void>(),
+            socklen_of::<SockFprog>(),
+        )
+    })?;
+    Ok(())
+}
+
 /// `socket(domain, kind | SOCK_CLOEXEC, protocol)`.
 pub fn socket(domain: c_int, kind: c_int, protocol: c_int) -> io::Result<OwnedFd> {
     // SAFETY: socket(2) takes only integers; a non-negative result is a
