@@ -281,7 +281,7 @@ fn open_raw(plan: &Plan, version: IpVersion) -> Result<RealTransport> {
     if plan.socket == SocketChoice::Dgram {
         bail!("{WHY}");
     }
-    let transport = RealTransport::open(&socket_plan(plan, &[version], None)).context(WHY)?;
+    let transport = RealTransport::open(&socket_plan(plan, &[version], None, None)).context(WHY)?;
     if transport.icmp_kind(version) != Some(SocketKind::Raw) {
         bail!("{WHY}; only a datagram socket could be opened");
     }

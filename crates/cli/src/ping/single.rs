@@ -44,14 +44,16 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let version = icmpkit_proto::machine::version_of(target.addr);
     let privileged = super::privileged();
     let signals = DriverSignals::install().context("installing signal handlers")?;
-    // Opens the socket and drops CAP_NET_RAW.
-    let mut transport = RealTransport::open(&socket_plan(plan, &[version], None))?;
     let nonce = super::random_u64();
+    // A raw socket's identifier is ours, and filters what it receives.
+    let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
+    // Opens the socket and drops CAP_NET_RAW.
+    let mut transport = RealTransport::open(&socket_plan(plan, &[version], None, Some(raw_ident)))?;
     let ident = match transport.icmp_kind(version) {
         Some(SocketKind::Dgram) => transport
             .dgram_ident(version)
             .context("the kernel assigned no identifier to the ping socket")?,
-        _ => u16::try_from(nonce >> 48).unwrap_or(0),
+        _ => raw_ident,
     };
     let config = plan.config(version, ident, nonce, privileged)?;
     let options = PingOptions {

@@ -8,8 +8,16 @@ use icmpkit_wire::IpVersion;
 use super::Plan;
 
 /// The plan for `versions`; `recv_buffer` asks for a receive buffer of
-/// that many bytes (many replies can arrive between two reads).
-pub fn socket_plan(plan: &Plan, versions: &[IpVersion], recv_buffer: Option<usize>) -> SocketPlan {
+/// that many bytes (many replies can arrive between two reads);
+/// `echo_ident`, the identifier a raw socket's Echo Requests will carry,
+/// filters what it receives in the kernel (a ping socket is filtered by
+/// the kernel anyway).
+pub fn socket_plan(
+    plan: &Plan,
+    versions: &[IpVersion],
+    recv_buffer: Option<usize>,
+    echo_ident: Option<u16>,
+) -> SocketPlan {
     let (device, source) = match plan.interface.as_deref() {
         None => (None, None),
         Some(name) => match name.parse() {
@@ -33,7 +41,10 @@ pub fn socket_plan(plan: &Plan, versions: &[IpVersion], recv_buffer: Option<usiz
         .fold(SocketPlan::new(), |sockets, &version| {
             sockets.with(
                 version,
-                FamilyPlan::icmp(IcmpPlan::new(plan.socket, options.clone())),
+                FamilyPlan::icmp(IcmpPlan {
+                    echo_ident,
+                    ..IcmpPlan::new(plan.socket, options.clone())
+                }),
             )
         })
 }

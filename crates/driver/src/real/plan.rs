@@ -87,17 +87,25 @@ pub struct IcmpPlan {
     /// Which ICMP types a raw socket keeps; ignored for a ping socket,
     /// which gets only its own replies and errors anyway.
     pub filter: IcmpFilter,
+    /// The Echo identifier a raw socket filters on in the kernel
+    /// (`icmpkit_net::IcmpSocket::filter_echo_ident`): only Echo Replies
+    /// with it, and errors quoting an Echo Request with it, reach the
+    /// socket among those types; `None` keeps every one (trace, sweep).
+    /// Ignored for a ping socket, which the kernel filters anyway.
+    pub echo_ident: Option<u16>,
     /// Its options.
     pub options: SocketOptions,
 }
 
 impl IcmpPlan {
     /// A socket of `choice` with `options`, keeping only replies and
-    /// errors ([`IcmpFilter::RepliesAndErrors`]).
+    /// errors ([`IcmpFilter::RepliesAndErrors`]), whatever their
+    /// identifier.
     pub fn new(choice: SocketChoice, options: SocketOptions) -> Self {
         Self {
             choice,
             filter: IcmpFilter::RepliesAndErrors,
+            echo_ident: None,
             options,
         }
     }

@@ -78,6 +78,9 @@ impl RealTransport {
                         IcmpFilter::Only(types) => socket.set_type_filter(types),
                     }
                     .map_err(OpenError::Setup)?;
+                    if let Some(ident) = icmp.echo_ident {
+                        socket.filter_echo_ident(ident).map_err(OpenError::Setup)?;
+                    }
                 }
                 let endpoint = Endpoint::open(socket, Channel::Icmp, &icmp.options)?;
                 if endpoint.socket.dgram_ident().is_none()

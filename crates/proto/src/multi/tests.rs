@@ -265,7 +265,10 @@ fn a_caller_woken_late_catches_up_and_keeps_the_rate() {
     for (i, at) in sends.iter().enumerate() {
         let slot = Duration::from_nanos((i as u64 * 1_000_000_000).div_ceil(u64::from(rate)));
         assert!(*at >= slot, "send {i} at {at:?}, before its slot {slot:?}");
-        assert!(*at <= slot + late, "send {i} at {at:?}, behind slot {slot:?}");
+        assert!(
+            *at <= slot + late,
+            "send {i} at {at:?}, behind slot {slot:?}"
+        );
     }
     // A stall longer than MAX_CATCH_UP starts the pace over (no burst).
     let mut s = Scheduler::new(c, 1000, t0);

@@ -246,11 +246,13 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         .into_iter()
         .filter(|&v| plan.targets.iter().any(|t| version_of(t.addr) == v))
         .collect();
-    let mut transport = RealTransport::open(&socket_plan(plan, &versions, Some(4 << 20)))?;
-    let signals = Signals::install().context("installing signal handlers")?;
     let nonce = random_u64();
-    // A ping socket's kernel picks its identifier; a raw one takes ours.
+    // A ping socket's kernel picks its identifier; a raw one takes ours,
+    // and filters what it receives on it.
     let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
+    let sockets = socket_plan(plan, &versions, Some(4 << 20), Some(raw_ident));
+    let mut transport = RealTransport::open(&sockets)?;
+    let signals = Signals::install().context("installing signal handlers")?;
     let ident = |v| transport.dgram_ident(v).unwrap_or(raw_ident);
     let config = MultiPingConfig {
         schedule: MultiConfig {
