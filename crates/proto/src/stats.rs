@@ -209,11 +209,13 @@ impl Statistics {
 /// are): one counter per microsecond below 256 µs, then 128 counters per
 /// power of two, so a bucket is never wider than 1/128 of its values.
 /// Counters exist only for buckets that were hit, at most
-/// [`RttHistogram::MAX_BUCKETS`] whatever the number of RTTs recorded.
+/// [`RttHistogram::MAX_BUCKETS`] whatever the number of RTTs recorded,
+/// 8 bytes each (a few dozen for a typical target: nothing before its
+/// first reply, which matters with tens of thousands of targets).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RttHistogram {
-    /// (bucket, count), by bucket.
-    counts: std::collections::BTreeMap<u16, u64>,
+    /// `bucket << 48 | count` per bucket hit, in bucket order.
+    counts: Vec<u64>,
     total: u64,
 }
 
@@ -251,10 +253,22 @@ impl RttHistogram {
         ((1 << Self::SUB_BITS) | sub) << shift
     }
 
+    /// Bits of an entry that hold its count.
+    const COUNT_BITS: u32 = 48;
+
     /// Counts one RTT of `us` microseconds.
     pub fn record(&mut self, us: u64) {
-        let count = self.counts.entry(Self::bucket(us)).or_insert(0);
-        *count = count.saturating_add(1);
+        let bucket = u64::from(Self::bucket(us));
+        let count_mask = (1 << Self::COUNT_BITS) - 1;
+        match self
+            .counts
+            .binary_search_by_key(&bucket, |e| e >> Self::COUNT_BITS)
+        {
+            // A count saturates at 2^48 - 1 replies.
+            Ok(i) if self.counts[i] & count_mask < count_mask => self.counts[i] += 1,
+            Ok(_) => {}
+            Err(i) => self.counts.insert(i, bucket << Self::COUNT_BITS | 1),
+        }
         self.total = self.total.saturating_add(1);
     }
 
@@ -276,8 +290,9 @@ impl RttHistogram {
             .div_ceil(100)
             .max(1);
         let mut seen = 0u128;
-        self.counts.iter().find_map(|(&bucket, &count)| {
-            seen += u128::from(count);
+        self.counts.iter().find_map(|&entry| {
+            seen += u128::from(entry & ((1 << Self::COUNT_BITS) - 1));
+            let bucket = u16::try_from(entry >> Self::COUNT_BITS).unwrap_or(u16::MAX);
             (seen >= rank).then(|| Self::lowest(bucket))
         })
     }
