@@ -33,9 +33,12 @@
 //!   (`-O`).
 //! - `summary`: `target`, `address`, `transmitted`, `received`,
 //!   `duplicates`, `errors`, `loss_percent`, `time_ms`, `rtt_min_ms`,
-//!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms`, `rtt_p50_ms`, `rtt_p90_ms`,
-//!   `rtt_p99_ms` (`null` without replies), `jitter_ms` (the mean
-//!   absolute difference of successive RTTs; `null` under two replies).
+//!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms` (iputils' figures, exact),
+//!   `rtt_p50_ms`, `rtt_p90_ms`, `rtt_p99_ms` (nearest rank, from a
+//!   bounded histogram: exact below 0.256 ms, else at most 1/128 below the
+//!   true value, never outside min..max; `null` without replies),
+//!   `jitter_ms` (the mean absolute difference of successive RTTs, exact;
+//!   `null` under two replies).
 //!
 //! # `ping` (several targets)
 //!

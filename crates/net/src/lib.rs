@@ -8,7 +8,8 @@
 //!   explains how to allow either when neither works ([`OpenDenied`]);
 //! - its options (TTL, TOS, path MTU discovery, device, source address,
 //!   mark, error queue, received TTL, kernel timestamps, broadcast,
-//!   non-blocking, receive and send buffers, ICMP type filter);
+//!   non-blocking, receive and send buffers, ICMP type filter, and a
+//!   kernel-side filter on the Echo identifier for raw sockets);
 //! - [`IcmpSocket::send_to`], [`IcmpSocket::recv`] ([`Received`], with the
 //!   received TTL and kernel timestamp), [`IcmpSocket::recv_error`]
 //!   ([`QueuedError`], from the error queue) and [`IcmpSocket::wait`]

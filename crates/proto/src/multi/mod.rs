@@ -29,6 +29,15 @@
 //!   answered probe is kept until then so duplicates are recognised. A
 //!   reply after the timeout is not matched (fping discards it too).
 //! - Nothing caps the number of probes in flight.
+//!
+//! # Memory
+//!
+//! A probe is kept until its timeout (and its serial [`SERIAL_GRACE`]
+//! longer): at most `rate * (timeout + grace)` across all targets, however
+//! many rounds. Statistics are constant per target ([`Statistics`]:
+//! running sums and a bounded histogram), and events are handed to the
+//! driver as they happen: a reader that stalls stalls the run (its output
+//! blocks), it does not queue.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
