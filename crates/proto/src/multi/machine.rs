@@ -177,6 +177,10 @@ pub struct MultiPing {
     data: Vec<u8>,
     events: VecDeque<MultiEvent>,
     finished: bool,
+    /// The next target whose summary [`Machine::poll_event`] hands out
+    /// once `events` is empty (summaries are made as they are taken: tens
+    /// of thousands of targets queue none).
+    next_summary: usize,
     ignored: u64,
 }
 
@@ -204,6 +208,7 @@ impl MultiPing {
             data: vec![0; config.payload_len],
             events: VecDeque::new(),
             finished: false,
+            next_summary: 0,
             ignored: 0,
             config,
         }
@@ -244,18 +249,9 @@ impl MultiPing {
         }
     }
 
-    /// Queues the summaries and ends the run.
+    /// Ends the run: the summaries follow the events queued so far.
     fn finish(&mut self) {
-        if self.finished {
-            return;
-        }
         self.finished = true;
-        for (target, tally) in self.tallies.iter().enumerate() {
-            self.events.push_back(MultiEvent::Summary {
-                target,
-                tally: *tally,
-            });
-        }
     }
 
     /// Ends the run when nothing remains to send or to wait for.
@@ -481,7 +477,13 @@ impl Machine for MultiPing {
     }
 
     fn poll_event(&mut self) -> Option<MultiEvent> {
-        self.events.pop_front()
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        let target = self.next_summary;
+        let tally = *self.tallies.get(target).filter(|_| self.finished)?;
+        self.next_summary += 1;
+        Some(MultiEvent::Summary { target, tally })
     }
 
     fn poll_timeout(&self, now: Instant) -> Option<Instant> {

@@ -40,13 +40,16 @@
 //! blocks), it does not queue.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
 use crate::stats::Statistics;
 
 mod machine;
+mod outstanding;
 mod tally;
+
+use outstanding::{Outstanding, Probe};
 
 pub use machine::{MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply};
 pub use tally::Tally;
@@ -107,17 +110,10 @@ pub struct MultiReply {
     pub duplicate: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Outstanding {
-    sent_at: Instant,
-    attempt: u32,
-    replies: u32,
-}
-
 #[derive(Debug, Clone, Default)]
 struct Target {
     sent: u64,
-    probes: BTreeMap<u64, Outstanding>,
+    probes: Outstanding,
     stats: Statistics,
 }
 
@@ -194,7 +190,7 @@ impl Scheduler {
         self.awaiting += 1;
         t.probes.insert(
             number,
-            Outstanding {
+            Probe {
                 sent_at: now,
                 attempt,
                 replies: 0,
@@ -228,7 +224,7 @@ impl Scheduler {
                 return None;
             }
             self.timeouts.pop();
-            let Some(probe) = self.targets[target].probes.remove(&number) else {
+            let Some(probe) = self.targets[target].probes.remove(number) else {
                 continue;
             };
             if probe.replies > 0 {
@@ -254,17 +250,15 @@ impl Scheduler {
     pub fn number_for_seq(&self, target: usize, seq: u16) -> Option<u64> {
         let probes = &self.targets.get(target)?.probes;
         probes
-            .keys()
-            .rev()
-            .find(|&&n| n & 0xffff == u64::from(seq))
-            .copied()
+            .numbers_newest_first()
+            .find(|&n| n & 0xffff == u64::from(seq))
     }
 
     /// A reply from `target` to probe `number`, received at `rx`; `None`
     /// when the probe is unknown or already timed out.
     pub fn on_reply(&mut self, rx: Instant, target: usize, number: u64) -> Option<MultiReply> {
         let t = self.targets.get_mut(target)?;
-        let probe = t.probes.get_mut(&number)?;
+        let probe = t.probes.get_mut(number)?;
         let rtt = rx.saturating_duration_since(probe.sent_at);
         let duplicate = probe.replies > 0;
         probe.replies += 1;
@@ -290,7 +284,7 @@ impl Scheduler {
         let Some(t) = self.targets.get_mut(target) else {
             return false;
         };
-        if !t.probes.contains_key(&number) {
+        if !t.probes.contains(number) {
             return false;
         }
         t.stats.errors += 1;

@@ -1,0 +1,72 @@
+//! [`Outstanding`]: one target's probes not yet past their timeout, in
+//! as little memory as a handful of probes needs.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+/// A probe sent and not yet past its timeout.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Probe {
+    pub sent_at: Instant,
+    pub attempt: u32,
+    pub replies: u32,
+}
+
+/// A target's probes by number, in send order (numbers only grow). A
+/// target has a few at a time (one per round within the timeout, plus
+/// resends), so a sorted ring beats a map: 32 bytes a probe, nothing
+/// allocated while none is out (tens of thousands of targets each kept a
+/// map node of several hundred bytes before).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Outstanding {
+    probes: VecDeque<(u64, Probe)>,
+}
+
+impl Outstanding {
+    fn find(&self, number: u64) -> Result<usize, usize> {
+        self.probes.binary_search_by_key(&number, |&(n, _)| n)
+    }
+
+    /// Adds probe `number`, the newest.
+    pub fn insert(&mut self, number: u64, probe: Probe) {
+        match self.find(number) {
+            Ok(i) => self.probes[i].1 = probe,
+            Err(i) => {
+                // Room for one at a time: most targets never have two out.
+                self.probes.reserve_exact(1);
+                self.probes.insert(i, (number, probe));
+            }
+        }
+    }
+
+    /// Probe `number`, if out.
+    pub fn get_mut(&mut self, number: u64) -> Option<&mut Probe> {
+        let i = self.find(number).ok()?;
+        self.probes.get_mut(i).map(|(_, p)| p)
+    }
+
+    /// Whether probe `number` is out.
+    pub fn contains(&self, number: u64) -> bool {
+        self.find(number).is_ok()
+    }
+
+    /// Takes probe `number` out; the memory goes once none is left.
+    pub fn remove(&mut self, number: u64) -> Option<Probe> {
+        let i = self.find(number).ok()?;
+        let (_, probe) = self.probes.remove(i)?;
+        if self.probes.is_empty() {
+            self.probes = VecDeque::new();
+        }
+        Some(probe)
+    }
+
+    /// How many are out.
+    pub fn len(&self) -> usize {
+        self.probes.len()
+    }
+
+    /// Their numbers, newest first.
+    pub fn numbers_newest_first(&self) -> impl Iterator<Item = u64> + '_ {
+        self.probes.iter().rev().map(|&(n, _)| n)
+    }
+}
