@@ -32,8 +32,11 @@ impl Outstanding {
         match self.find(number) {
             Ok(i) => self.probes[i].1 = probe,
             Err(i) => {
-                // Room for one at a time: most targets never have two out.
-                self.probes.reserve_exact(1);
+                // Room for one to start with (most targets never have two
+                // out); beyond, the ring doubles as usual.
+                if self.probes.capacity() == 0 {
+                    self.probes.reserve_exact(1);
+                }
                 self.probes.insert(i, (number, probe));
             }
         }
@@ -68,5 +71,42 @@ impl Outstanding {
     /// Their numbers, newest first.
     pub fn numbers_newest_first(&self) -> impl Iterator<Item = u64> + '_ {
         self.probes.iter().rev().map(|&(n, _)| n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(t0: Instant) -> Probe {
+        Probe {
+            sent_at: t0,
+            attempt: 0,
+            replies: 0,
+        }
+    }
+
+    #[test]
+    fn probes_come_and_go_by_number_and_the_memory_goes_with_the_last() {
+        let t0 = Instant::now();
+        let mut o = Outstanding::default();
+        for n in 1..=1000 {
+            o.insert(n, probe(t0));
+        }
+        assert_eq!(o.len(), 1000);
+        assert!(o.contains(500) && !o.contains(1001));
+        o.get_mut(7).unwrap().replies = 2;
+        assert_eq!(o.remove(7).map(|p| p.replies), Some(2));
+        assert!(o.remove(7).is_none());
+        assert_eq!(
+            o.numbers_newest_first().take(2).collect::<Vec<_>>(),
+            [1000, 999]
+        );
+        for n in 1..=1000 {
+            o.remove(n);
+        }
+        assert_eq!((o.len(), o.probes.capacity()), (0, 0));
+        o.insert(1001, probe(t0));
+        assert_eq!(o.probes.capacity(), 1);
     }
 }
