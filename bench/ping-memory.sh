@@ -14,7 +14,7 @@
 #        fping -c 3 -p 200 -t 2000 -i 1 -g 10.200.0.0/20 | (sleep STALL; cat)
 #        icmpkit ping -c 3 -i 0.2 -W 2 --rate 20000 10.200.0.0/20 | (sleep STALL; cat)
 #   3. icmpkit ping -q -c 1 -W 0.5 --rate 50000 10.200.0.0/16 (65,534
-#      targets): probes per second from the wall time.
+#      targets): probes per second from the wall time, and peak RSS.
 #
 # and prints peak RSS (`/usr/bin/time -f %M`), probes, and ratios.
 # ICMPKIT (default target/release/icmpkit, built when missing) is the
@@ -95,15 +95,14 @@ awk -v a="$(rss_of fping "$tmp/stalled")" -v b="$(rss_of icmpkit "$tmp/stalled")
 
 echo
 echo "3. 65,534 targets at --rate 50000"
-printf '%-8s %10s %8s %12s\n' run answered 'wall s' 'probes/s'
+printf '%-8s %10s %8s %12s %10s\n' run answered 'wall s' 'probes/s' 'peak RSS'
 for name in "${names[@]}"; do
     [ "$name" = iputils ] && continue
-    start=$(date +%s%N)
-    ip netns exec "$ns" timeout 120 "$(path_of "$name")" ping -q -c 1 -W 0.5 --rate 50000 \
-        10.200.0.0/16 >/dev/null 2>"$tmp/err" || true
-    end=$(date +%s%N)
+    ip netns exec "$ns" timeout 120 /usr/bin/time -f '%e %M' -o "$tmp/rss" "$(path_of "$name")" \
+        ping -q -c 1 -W 0.5 --rate 50000 10.200.0.0/16 >/dev/null 2>"$tmp/err" || true
     answered=$(grep -c 'xmt/rcv/%loss = 1/1/0%' "$tmp/err" || true)
-    awk -v s="$start" -v e="$end" -v n=65534 -v a="$answered" -v name="$name" \
-        'BEGIN { w = (e - s) / 1e9; printf "%-8s %10d %8.2f %12.0f\n", name, a, w, n / w }'
+    read -r wall rss < <(tail -1 "$tmp/rss")
+    awk -v w="$wall" -v r="$rss" -v n=65534 -v a="$answered" -v name="$name" \
+        'BEGIN { printf "%-8s %10d %8.2f %12.0f %7.1f MiB\n", name, a, w, n / w, r / 1024 }'
 done
 echo "(probes/s = 65,534 / wall time, start-up and the last replies included: a floor)"
