@@ -1099,3 +1099,58 @@ fn echo_rates_on_loopback_unbatched_batched_and_threaded() {
         );
     }
 }
+
+#[test]
+fn a_plan_with_an_echo_identifier_hands_over_no_strangers_replies() {
+    let Some(lab) = Lab::host("a_plan_with_an_echo_identifier_hands_over_no_strangers_replies")
+    else {
+        return;
+    };
+    lab.enter("host", || {
+        let (ident, data) = (ident(), nonce());
+        let stranger = ident ^ 0x0ff0;
+        let mut plan = burst_plan(IcmpFilter::RepliesAndErrors);
+        if let Some(icmp) = plan.v4.as_mut().and_then(|f| f.icmp.as_mut()) {
+            icmp.echo_ident = Some(ident);
+        }
+        let mut transport = RealTransport::open(&plan).expect("open");
+        let mut echo = Vec::new();
+        let mut delivered = Vec::new();
+        // A stranger's echoes first, then ours, in one flush.
+        for (who, seq) in (0..COUNT)
+            .map(|seq| (stranger, seq))
+            .chain((0..COUNT).map(|seq| (ident, seq)))
+        {
+            write_echo_request(IpVersion::V4, who, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V4_LOOPBACK,
+                hop_limit: None,
+                tag: u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        let mut answered = vec![0_u32; usize::from(COUNT)];
+        let mut strangers = 0;
+        receive_all(
+            &mut transport,
+            &mut (&mut answered, &mut strangers),
+            |(answered, strangers), d| {
+                let d = seen(d);
+                if let Some((true, seq)) = our_echo(&d, ident, &data) {
+                    answered[usize::from(seq)] += 1;
+                }
+                if our_echo(&d, stranger, &data).is_some() {
+                    **strangers += 1;
+                }
+            },
+            |(answered, _)| answered.iter().all(|&n| n > 0),
+        );
+        assert!(answered.iter().all(|&n| n == 1), "{answered:?}");
+        // Their replies came first, and the kernel kept every one of them.
+        assert_eq!(strangers, 0);
+    });
+}
