@@ -102,6 +102,13 @@ pub fn error(from: &str, seq: u16, text: &str) -> String {
     format!("From {from} icmp_seq={seq} {text}")
 }
 
+/// Advice read on a raw socket, which iputils words with a colon after
+/// the sender: `From 10.0.0.1: icmp_seq=1 Redirect Host(New nexthop:
+/// 10.0.0.3)`.
+pub fn advice(from: &str, seq: u16, text: &str) -> String {
+    format!("From {from}: icmp_seq={seq} {text}")
+}
+
 /// What iputils says about an ICMPv4 error (`info` is the next-hop MTU of
 /// Fragmentation Needed, the gateway of a Redirect, the pointer of a
 /// Parameter Problem).

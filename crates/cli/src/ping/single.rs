@@ -138,6 +138,7 @@ fn render(
             icmp_type: error.icmp_type,
             icmp_code: error.icmp_code,
             info: error.info,
+            counted: error.counted,
         }),
         PingEvent::LocalError { errno, info } if errno == EMSGSIZE => {
             reporter.local_error(&target.name, version, info)

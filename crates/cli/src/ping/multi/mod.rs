@@ -171,6 +171,7 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                         icmp_type: e.icmp_type,
                         icmp_code: e.icmp_code,
                         info: e.info,
+                        counted: true,
                     })?,
                 }
             }
