@@ -63,9 +63,19 @@ pub struct Plan {
     /// Several targets: probes per second in all, and resends.
     rate: u32,
     retries: u32,
+    /// The interface the link-local targets' scope names
+    /// ([`targets::link_scope`]).
+    link_scope: Option<u32>,
 }
 
 impl Plan {
+    /// The interface link-local addresses are printed with: the one the
+    /// targets' scope names (iputils prints the interface a reply arrived
+    /// on, which is that one); 0 when there is none.
+    fn printed_link_scope(&self) -> u32 {
+        self.link_scope.unwrap_or(0)
+    }
+
     fn from_args(args: &Args) -> Result<Self> {
         let family = args.family.version();
         let mut specs = args.targets.clone();
@@ -79,6 +89,7 @@ impl Plan {
         if targets.is_empty() {
             bail!("the targets given expand to no address");
         }
+        let link_scope = targets::link_scope(&targets)?;
         let socket = match args.socket.as_str() {
             "auto" => SocketChoice::Auto,
             "raw" => SocketChoice::Raw,
@@ -164,6 +175,7 @@ impl Plan {
             socket,
             rate: multi::parse_rate(args.rate.as_deref())?,
             retries: multi::parse_retries(&args.retries)?,
+            link_scope,
             targets,
         })
     }

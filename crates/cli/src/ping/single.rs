@@ -19,6 +19,7 @@ use super::report::{End, ErrorReport, Json, Reply, Reporter, Text};
 use super::sockets::socket_plan;
 use super::targets::Target;
 use super::{Plan, iputils};
+use crate::args::AddrSpec;
 use crate::exit::Exit;
 use crate::names::Names;
 
@@ -31,7 +32,7 @@ fn header_source<'a>(plan: &'a Plan, target: &Target) -> Result<Option<(IpAddr, 
     Ok(Some(match given.parse::<IpAddr>() {
         Ok(addr) => (addr, ""),
         Err(_) => (
-            icmpkit_net::source_address_for(target.addr, Some(given))
+            icmpkit_net::source_address_for(target.addr, target.scope_id, Some(given))
                 .with_context(|| format!("no source address on {given} for {}", target.addr))?,
             given,
         ),
@@ -63,6 +64,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let header = iputils::header(
         &target.name,
         target.addr,
+        &target.shown(),
         plan.size,
         0,
         header_source(plan, target)?,
@@ -77,7 +79,8 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             flood: plan.flood,
             timestamps: plan.timestamps,
             verbose: plan.verbose,
-            names: Names::new(plan.numeric || target.name.parse::<IpAddr>().is_ok()),
+            names: Names::new(plan.numeric || target.name.parse::<AddrSpec>().is_ok())
+                .with_link_scope(plan.printed_link_scope()),
         })
     };
     reporter.start(&header)?;
