@@ -8,7 +8,7 @@
 
 use std::process::Output;
 
-use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::bin::{RunnableCopy, with_subcommand};
 use icmpkit_lab::icmpkit;
 use icmpkit_lab::netns::{Lab, SERVER6};
 use icmpkit_lab::peers::normalize_ping_times;
@@ -99,9 +99,61 @@ fn a_scoped_link_local_target_is_pinged_through_its_interface_as_iputils_pings_i
         text(&out.stdout)
     );
 
+    // No scope but -I: replies print with that interface, and the header
+    // names iputils' `::` source.
+    let out = ping_as_iputils(
+        &chain,
+        "client",
+        &["-c", "1", "-I", "c0", ROUTER_LINK_LOCAL],
+    );
+    let o = text(&out.stdout);
+    assert!(
+        o.starts_with("PING fe80::1(fe80::1) from :: c0: 56 data bytes\n64 bytes from fe80::1%c0:"),
+        "{o}"
+    );
+
     // An index with a global address changes nothing, as with iputils.
     let global = format!("{SERVER6}%{c0}");
     ping_as_iputils(&chain, "client", &["-c", "1", &global]);
+}
+
+#[test]
+fn a_ping_socket_needs_the_scope_and_says_so_without_it() {
+    let Some(chain) = chain("scoped ping socket") else {
+        return;
+    };
+    if !require::program("setpriv") {
+        return;
+    }
+    chain.allow_ping_sockets("client");
+    let icmpkit = RunnableCopy::new(icmpkit!(), "scope");
+    let program = icmpkit.path();
+    let program = program.to_str().expect("a UTF-8 temporary directory");
+    let run = |target: &str| {
+        chain.run_unprivileged(
+            "client",
+            20,
+            program,
+            &with_subcommand("ping", &["-c", "1", "-W", "1", target]),
+        )
+    };
+    let out = run("fe80::1%c0");
+    assert!(
+        text(&out.stdout).contains("64 bytes from fe80::1%c0: icmp_seq=1"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let out = run(ROUTER_LINK_LOCAL);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with(
+            "icmpkit: warning: fe80::1 is link-local: a ping socket cannot send to it without \
+             its interface: use fe80::1%INTERFACE (or -I INTERFACE)\n"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

@@ -70,10 +70,43 @@ pub struct Plan {
 
 impl Plan {
     /// The interface link-local addresses are printed with: the one the
-    /// targets' scope names (iputils prints the interface a reply arrived
-    /// on, which is that one); 0 when there is none.
+    /// targets' scope names, else the one -I binds to (iputils prints the
+    /// interface a reply arrived on, which is that one); 0 when there is
+    /// none.
     fn printed_link_scope(&self) -> u32 {
-        self.link_scope.unwrap_or(0)
+        self.link_scope
+            .or_else(|| {
+                let device = self.interface.as_deref()?;
+                if device.parse::<std::net::IpAddr>().is_ok() {
+                    return None;
+                }
+                icmpkit_net::interface_index(device)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Warns, as iputils does, about each link-local target without a
+    /// scope when the IPv6 socket is a ping socket and no -I binds it:
+    /// the kernel refuses to send such a socket's probes there
+    /// (`EINVAL`), where a raw socket lets its routes choose.
+    fn warn_unscoped_link_local(&self, transport: &icmpkit_driver::real::RealTransport) {
+        if self.interface.is_some()
+            || transport.icmp_kind(IpVersion::V6) != Some(icmpkit_net::SocketKind::Dgram)
+        {
+            return;
+        }
+        for target in &self.targets {
+            if let std::net::IpAddr::V6(a) = target.addr
+                && target.scope_id == 0
+                && icmpkit_net::needs_scope(&a)
+            {
+                eprintln!(
+                    "icmpkit: warning: {} is link-local: a ping socket cannot send to it \
+                     without its interface: use {a}%INTERFACE (or -I INTERFACE)",
+                    target.name
+                );
+            }
+        }
     }
 
     fn from_args(args: &Args) -> Result<Self> {
