@@ -27,8 +27,11 @@
 //! - `error`: an ICMP error about one of our probes, or a local one:
 //!   `target`, `from`, `seq`, `icmp_type`, `icmp_code`, `mtu` (of a Frag
 //!   Needed, Packet Too Big or local "message too long", else `null`),
-//!   `message` (iputils' words). A local error has `null` for `from`,
-//!   `seq`, `icmp_type` and `icmp_code`.
+//!   `message` (iputils' words), `counted` (whether it is among the
+//!   summary's `errors`: `false` only for a Redirect or Source Quench read
+//!   on a raw socket, which iputils reports without counting). A local
+//!   error has `null` for `from`, `seq`, `icmp_type` and `icmp_code`, and
+//!   is counted.
 //! - `timeout`: `target`, `seq`: no answer to `seq` before the next probe
 //!   (`-O`).
 //! - `summary`: `target`, `address`, `transmitted`, `received`,

@@ -51,6 +51,10 @@ pub struct ErrorReport<'a> {
     pub icmp_code: u8,
     /// MTU, pointer or gateway, by type.
     pub info: u32,
+    /// Counted among the errors (see `icmpkit_proto::ping::ErrorEvent`):
+    /// iputils words an uncounted one `From X: icmp_seq=N ...` and prints
+    /// nothing for it in flood mode.
+    pub counted: bool,
 }
 
 /// The end of a run for one target.
@@ -159,12 +163,20 @@ impl<W: Write> Reporter for Text<W> {
             return Ok(());
         }
         if self.flood {
+            if !e.counted {
+                return Ok(());
+            }
             self.out.write_all(b"\x08E")?;
             return self.out.flush();
         }
         let text = iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info);
         let from = self.names.sender(e.from);
-        self.line(&iputils::error(&from, e.seq, &text))
+        let line = if e.counted {
+            iputils::error(&from, e.seq, &text)
+        } else {
+            iputils::advice(&from, e.seq, &text)
+        };
+        self.line(&line)
     }
 
     fn local_error(&mut self, _target: &str, version: IpVersion, mtu: u32) -> io::Result<()> {
@@ -257,6 +269,7 @@ impl<W: Write> Reporter for Json<W> {
             "icmp_code": e.icmp_code,
             "mtu": matches!((e.version, e.icmp_type, e.icmp_code), (IpVersion::V4, 3, 4) | (IpVersion::V6, 2, _)).then_some(e.info),
             "message": iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info),
+            "counted": e.counted,
         }))
     }
 
@@ -271,6 +284,7 @@ impl<W: Write> Reporter for Json<W> {
                 "icmp_code": null,
                 "mtu": mtu,
                 "message": iputils::local_message_too_long(version, mtu),
+                "counted": true,
             }),
         )
     }

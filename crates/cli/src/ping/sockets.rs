@@ -26,6 +26,7 @@ pub fn socket_plan(plan: &Plan, versions: &[IpVersion], recv_buffer: Option<usiz
         source,
         timestamps: !plan.user_latency,
         recv_buffer,
+        link_scope: plan.link_scope,
         ..SocketOptions::receiving()
     };
     versions

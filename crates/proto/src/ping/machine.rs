@@ -32,6 +32,8 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::Instant;
 
+use icmpkit_wire::IpVersion;
+
 use super::echo::{EchoKind, echo_fields};
 use super::{ErrorEvent, PingConfig, PingSession, ReplyEvent, ReplyOutcome, SentProbe};
 use crate::machine::{
@@ -182,7 +184,9 @@ impl Ping {
             .then(|| echo_fields(version, d.bytes, EchoKind::Reply))
             .flatten();
         let Some((ident, seq, data)) = fields else {
-            self.ignored += 1;
+            if !self.on_advice(at, d) {
+                self.ignored += 1;
+            }
             return;
         };
         let kernel = if self.options.user_latency {
@@ -200,6 +204,33 @@ impl Ping {
             }
             ReplyOutcome::NotOurs | ReplyOutcome::Unknown => self.ignored += 1,
         }
+    }
+
+    /// A Redirect or Source Quench read as a datagram (a raw socket gets
+    /// advice only so: Linux queues none of it on the error queue):
+    /// reported when it quotes one of our probes to the target, never
+    /// counted, as iputils' `ping4_parse_reply` does. Whether it was.
+    fn on_advice(&mut self, at: Instant, d: &crate::machine::Datagram<'_>) -> bool {
+        let Some((icmp_type, code, info, original)) = advice_of(d) else {
+            return false;
+        };
+        let Ok(quote) = icmpkit_wire::quote::parse(original, IpVersion::V4) else {
+            return false;
+        };
+        if quote.ip.dst() != self.target {
+            return false;
+        }
+        let Some((ident, seq, data)) = echo_fields(IpVersion::V4, quote.payload, EchoKind::Request)
+        else {
+            return false;
+        };
+        let event = self
+            .session
+            .on_error(at, d.from, icmp_type, code, info, ident, seq, data, false);
+        event.is_some_and(|event| {
+            self.events.push_back(PingEvent::Error(event));
+            true
+        })
     }
 
     fn on_socket_error(&mut self, at: Instant, e: &crate::machine::SocketError<'_>) {
@@ -232,6 +263,7 @@ impl Ping {
                     ident,
                     seq,
                     data,
+                    true,
                 );
                 match event {
                     Some(event) => {
@@ -339,6 +371,24 @@ impl Machine for Ping {
         } else {
             Verdict::Unanswered
         }
+    }
+}
+
+/// The type, code, `info` word (the gateway of a Redirect) and quoted
+/// datagram of an ICMPv4 Redirect or Source Quench on the ICMP channel.
+fn advice_of<'a>(d: &crate::machine::Datagram<'a>) -> Option<(u8, u8, u32, &'a [u8])> {
+    use icmpkit_wire::icmpv4::Repr;
+    if d.channel != Channel::Icmp || !d.from.is_ipv4() {
+        return None;
+    }
+    let icmp_type = *d.bytes.first()?;
+    let code = *d.bytes.get(1)?;
+    match Repr::parse_bytes(d.bytes).ok()? {
+        Repr::Redirect {
+            gateway, original, ..
+        } => Some((icmp_type, code, u32::from(gateway), original)),
+        Repr::SourceQuench { original } => Some((icmp_type, code, 0, original)),
+        _ => None,
     }
 }
 

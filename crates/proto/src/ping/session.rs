@@ -131,6 +131,11 @@ pub struct ErrorEvent {
     pub icmp_code: u8,
     /// The type-specific word, as in [`ErrorKind::classify`].
     pub info: u32,
+    /// Whether it counts among the run's errors and answers its probe:
+    /// every error read from the error queue; advice read as a datagram
+    /// ([`ErrorKind::is_advice`], raw sockets) is only reported, as
+    /// iputils reports it (`From X: icmp_seq=N Redirect ...`).
+    pub counted: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -464,7 +469,8 @@ impl PingSession {
     /// `info` as in [`ErrorKind::classify`], and from the quoted Echo
     /// Request its identifier, sequence number and as much data as was
     /// quoted. Returns the event when it quotes one of our probes; a
-    /// counted error acknowledges the probe and adds to `errors`.
+    /// `counted` error (see [`ErrorEvent::counted`]) acknowledges the
+    /// probe and adds to `errors`.
     #[allow(clippy::too_many_arguments, reason = "one value per error field")]
     pub fn on_error(
         &mut self,
@@ -476,6 +482,7 @@ impl PingSession {
         quoted_ident: u16,
         quoted_seq: u16,
         quoted_data: &[u8],
+        counted: bool,
     ) -> Option<ErrorEvent> {
         let kind = ErrorKind::classify(self.config.version, icmp_type, code, info)?;
         if quoted_ident != self.config.ident {
@@ -485,7 +492,7 @@ impl PingSession {
         let Lookup::Ours(number, _) = self.locate(quoted_seq, quoted_data) else {
             return None;
         };
-        if kind.counts_as_error() {
+        if counted {
             self.stats.errors += 1;
             self.acknowledge(number);
         }
@@ -497,6 +504,7 @@ impl PingSession {
             icmp_type,
             icmp_code: code,
             info,
+            counted,
         })
     }
 

@@ -171,6 +171,7 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                         icmp_type: e.icmp_type,
                         icmp_code: e.icmp_code,
                         info: e.info,
+                        counted: true,
                     })?,
                 }
             }
@@ -247,6 +248,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         .filter(|&v| plan.targets.iter().any(|t| version_of(t.addr) == v))
         .collect();
     let mut transport = RealTransport::open(&socket_plan(plan, &versions, Some(4 << 20)))?;
+    plan.warn_unscoped_link_local(&transport);
     let signals = Signals::install().context("installing signal handlers")?;
     let nonce = random_u64();
     // A ping socket's kernel picks its identifier; a raw one takes ours.

@@ -368,7 +368,9 @@ fn error(
 ) -> Option<ErrorEvent> {
     let router = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1));
     let now = Instant::now();
-    s.on_error(now, router, icmp_type, code, 0, IDENT, seq, data)
+    // Advice comes as a datagram (uncounted), the rest from the queue.
+    let counted = !matches!(icmp_type, 4 | 5);
+    s.on_error(now, router, icmp_type, code, 0, IDENT, seq, data, counted)
 }
 
 #[test]
@@ -392,17 +394,24 @@ fn errors_are_attributed_to_the_quoted_probe() {
     assert_eq!(e.number, 3);
     assert_eq!(s.statistics().errors, 2);
     assert_eq!(s.in_flight(), 0);
-    // Redirect: reported, not counted.
+    // Redirect read as a datagram: reported, not counted.
     let e = error(&mut s, 5, 1, 1, &[]).unwrap();
-    assert_eq!(e.number, 1);
+    assert_eq!((e.number, e.counted), (1, false));
     assert_eq!(s.statistics().errors, 2);
+    // The same Redirect from a ping socket's error queue counts.
+    let e = s.on_error(t0, PEER, 5, 1, 0, IDENT, 1, &[], true).unwrap();
+    assert_eq!((e.number, e.counted), (1, true));
+    assert_eq!(s.statistics().errors, 3);
     // Another process's probe (nonce), another ident, not an error type.
     let mut foreign = echoed(&s, 1);
     foreign[7] ^= 0xff;
     assert_eq!(error(&mut s, 11, 0, 1, &foreign), None);
-    assert_eq!(s.on_error(t0, PEER, 11, 0, 0, IDENT ^ 1, 1, &[]), None);
+    assert_eq!(
+        s.on_error(t0, PEER, 11, 0, 0, IDENT ^ 1, 1, &[], true),
+        None
+    );
     assert_eq!(error(&mut s, 0, 0, 1, &[]), None);
-    assert_eq!(s.statistics().errors, 2);
+    assert_eq!(s.statistics().errors, 3);
 }
 
 #[test]
