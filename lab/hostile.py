@@ -3,7 +3,9 @@
 with raw sockets from inside a lab namespace (see lab/lib.sh).
 
 Every command is bounded twice: it stops after SECONDS or after COUNT
-packets, whichever comes first, and prints how many packets it sent.
+packets, whichever comes first, or on SIGTERM. It prints `ready` once its sockets are
+open (a test starts its pinger then), and at the end how many packets it
+sent.
 
   hostile.py unreachable DST QUOTED SECONDS COUNT [IFACE]
       A storm of Destination Unreachable (host unreachable; ICMPv6 address
@@ -27,6 +29,7 @@ packets, whichever comes first, and prints how many packets it sent.
 """
 
 import ipaddress
+import signal
 import socket
 import struct
 import sys
@@ -88,9 +91,26 @@ def echo(v6: bool, request: bool, ident: int, seq: int, data: bytes, src: str, d
     return icmp_message(v6, msg_type, 0, struct.pack("!HH", ident, seq) + data, src, dst)
 
 
+STOP = []
+
+
+def stop(*_) -> None:
+    """SIGTERM: stop early (and still say how much was sent)."""
+    STOP.append(True)
+
+
+def over(deadline: float) -> bool:
+    return bool(STOP) or time.monotonic() >= deadline
+
+
 def bounded(seconds: str, count: str):
     """(deadline, count) of a command."""
+    signal.signal(signal.SIGTERM, stop)
     return time.monotonic() + float(seconds), int(count)
+
+
+def ready() -> None:
+    print("ready", flush=True)
 
 
 def sniffer(iface: str) -> socket.socket:
@@ -106,7 +126,7 @@ def echo_requests(sock: socket.socket, src: str, dst: str, deadline: float):
     v6 = is_v6(src)
     want_src = ipaddress.ip_address(src).packed
     want_dst = ipaddress.ip_address(dst).packed if dst else None
-    while time.monotonic() < deadline:
+    while not over(deadline):
         try:
             frame, meta = sock.recvfrom(65536)
         except socket.timeout:
@@ -138,6 +158,7 @@ def cmd_unreachable(dst: str, quoted: str, seconds: str, count: str, iface: str 
     me = source_for(dst)
     if iface:
         with sniffer(iface) as sock:
+            ready()
             seen = next(echo_requests(sock, dst, quoted, deadline), None)
         if seen is None:
             print("sent 0 (no Echo Request seen)")
@@ -157,10 +178,12 @@ def cmd_unreachable(dst: str, quoted: str, seconds: str, count: str, iface: str 
         family, proto = socket.AF_INET, socket.IPPROTO_ICMP
     sent = 0
     with socket.socket(family, socket.SOCK_RAW, proto) as s:
+        if not iface:
+            ready()
         s.setblocking(False)
         to = (dst, 0)
         while sent < count:
-            if sent % 256 == 0 and time.monotonic() >= deadline:
+            if sent % 256 == 0 and over(deadline):
                 break
             try:
                 s.sendto(message, to)
@@ -203,18 +226,19 @@ def cmd_empty_replies(dst: str, src: str, seconds: str, count: str, seqs: str) -
     reply_type = 129 if v6 else 0
     sent = 0
     with raw_sender(v6) as s:
+        ready()
         s.setblocking(False)
         seq = 1
-        while sent < count and time.monotonic() < deadline:
+        while sent < count and not over(deadline):
             for ident in range(65536):
                 total = base + ident + seq
                 while total >> 16:
                     total = (total & 0xFFFF) + (total >> 16)
                 icmp = struct.pack("!BBHHH", reply_type, 0, ~total & 0xFFFF, ident, seq)
-                while not send_ip(s, dst, head + icmp) and time.monotonic() < deadline:
+                while not send_ip(s, dst, head + icmp) and not over(deadline):
                     pass
                 sent += 1
-                if sent >= count or (sent % 1024 == 0 and time.monotonic() >= deadline):
+                if sent >= count or (sent % 1024 == 0 and over(deadline)):
                     break
             seq = seq % int(seqs) + 1
     print(f"sent {sent}")
@@ -227,6 +251,7 @@ def cmd_answer(dst: str, target: str, iface: str, seconds: str, count: str, shor
     sender = other or target
     sent = 0
     with sniffer(iface) as sock, raw_sender(v6) as s:
+        ready()
         for ident, seq, data, _ in echo_requests(sock, dst, target, deadline):
             replies = [b"", data] if short_first else [data]
             for payload in replies:
