@@ -215,8 +215,7 @@ fn sequence_wraps_and_the_nonce_disambiguates() {
     assert_eq!((e.number, e.seq, e.rtt, e.late), (1, 1, ms(65_600), false));
     // Seq 1 with no identification: it claims the most recent probe with
     // seq 1, but is no answer.
-    let ReplyOutcome::Unverified(e) = s.on_echo_reply(now, PEER, IDENT, 1, &[], None, None)
-    else {
+    let ReplyOutcome::Unverified(e) = s.on_echo_reply(now, PEER, IDENT, 1, &[], None, None) else {
         panic!("not unverified");
     };
     assert_eq!(e.number, 65_537);
@@ -266,7 +265,10 @@ fn the_real_reply_after_a_forged_short_one_counts_once_with_its_own_time() {
         ReplyOutcome::Unverified(_)
     ));
     let e = reply(&mut s, t0 + ms(2), 1);
-    assert_eq!((e.number, e.rtt, e.rtt_known, e.duplicate), (1, ms(2), true, false));
+    assert_eq!(
+        (e.number, e.rtt, e.rtt_known, e.duplicate),
+        (1, ms(2), true, false)
+    );
     let st = s.statistics();
     assert_eq!((st.received, st.duplicates), (1, 0));
     let rtt = st.rtt().unwrap();
