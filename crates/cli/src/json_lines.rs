@@ -23,7 +23,13 @@
 //!
 //! - `reply`: `target`, `from`, `seq`, `ident`, `bytes`, `ttl`, `rtt_ms`
 //!   (`null` when the payload is too short to carry a send time),
-//!   `duplicate`, `truncated`.
+//!   `duplicate`, `truncated`, `other_sender` (`true` when `from` is not
+//!   the target's address: a broadcast's answer, or another node sending
+//!   the probe back; fping's `[<- ADDR]`).
+//! - `unverified`: an Echo Reply with our identifier and the sequence
+//!   number of a probe, but too short to carry the nonce that probe
+//!   carried (anyone can forge it): no answer, in none of the counts.
+//!   `target`, `from`, `seq`, `ident`, `bytes`, `ttl`.
 //! - `error`: an ICMP error about one of our probes, or a local one:
 //!   `target`, `from`, `seq`, `icmp_type`, `icmp_code`, `mtu` (of a Frag
 //!   Needed, Packet Too Big or local "message too long", else `null`),
@@ -38,12 +44,14 @@
 //!   `duplicates`, `errors`, `loss_percent`, `time_ms`, `rtt_min_ms`,
 //!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms`, `rtt_p50_ms`, `rtt_p90_ms`,
 //!   `rtt_p99_ms` (`null` without replies), `jitter_ms` (the mean
-//!   absolute difference of successive RTTs; `null` under two replies).
+//!   absolute difference of successive RTTs; `null` under two replies),
+//!   `unverified` (how many `unverified` records there were).
 //!
 //! # `ping` (several targets)
 //!
-//! The same `reply`, `error` and `timeout` records, then one `summary` per
-//! target, in the order the targets were given.
+//! The same `reply`, `unverified`, `error` and `timeout` records, then one
+//! `summary` per target, in the order the targets were given. A reply
+//! with `other_sender` counts for its target, as in fping.
 //!
 //! # `ping --probe-interface` (RFC 8335 PROBE)
 //!

@@ -99,6 +99,21 @@ pub fn reply(line: &ReplyLine<'_>) -> String {
     s
 }
 
+/// `unverified reply from 10.0.0.2: icmp_seq=1 ttl=64, 8 bytes without
+/// the probe's nonce`: an Echo Reply too short to carry the nonce its
+/// probe carried. iputils has no such line (it counts the reply); this one
+/// is lower case like iputils' `no answer yet` and does not start with `N
+/// bytes from`, so what counts replies in iputils' output does not count
+/// it.
+pub fn unverified(bytes: usize, from: &str, seq: u16, ttl: Option<u8>) -> String {
+    let mut s = format!("unverified reply from {from}: icmp_seq={seq}");
+    if let Some(ttl) = ttl {
+        let _ = write!(s, " ttl={ttl}");
+    }
+    let _ = write!(s, ", {bytes} bytes without the probe's nonce");
+    s
+}
+
 /// `From 10.0.0.1 icmp_seq=1 Destination Host Unreachable`.
 pub fn error(from: &str, seq: u16, text: &str) -> String {
     format!("From {from} icmp_seq={seq} {text}")
@@ -361,6 +376,18 @@ mod tests {
         assert_eq!(rtt(99_949), "99.9");
         assert_eq!(rtt(99_950), "100");
         assert_eq!(rtt(1_234_567), "1235");
+    }
+
+    #[test]
+    fn unverified_lines_do_not_look_like_replies() {
+        assert_eq!(
+            unverified(8, "198.51.100.99", 2, Some(64)),
+            "unverified reply from 198.51.100.99: icmp_seq=2 ttl=64, 8 bytes without the probe's nonce"
+        );
+        assert_eq!(
+            unverified(9, "h (2001:db8::9)", 1, None),
+            "unverified reply from h (2001:db8::9): icmp_seq=1, 9 bytes without the probe's nonce"
+        );
     }
 
     #[test]

@@ -33,6 +33,25 @@ pub struct Reply<'a> {
     pub duplicate: bool,
     /// Shorter than sent.
     pub truncated: bool,
+    /// Sent by another address than the target's (fping's `[<- ADDR]`).
+    pub other_sender: bool,
+}
+
+/// An Echo Reply with our identifier and a probe's sequence number but
+/// without the nonce the probe carried: no answer, never counted.
+pub struct Unverified<'a> {
+    /// The target as the user named it.
+    pub target: &'a str,
+    /// The sender's address (as the packet claims it).
+    pub from: IpAddr,
+    /// Sequence number.
+    pub seq: u16,
+    /// Identifier.
+    pub ident: u16,
+    /// ICMP bytes received.
+    pub bytes: usize,
+    /// TTL or hop limit.
+    pub ttl: Option<u8>,
 }
 
 /// An ICMP error about one of our probes.
@@ -69,6 +88,8 @@ pub struct End<'a> {
     pub time_ms: u64,
     /// Inter-packet gap (µs) when iputils shows it.
     pub ipg_micros: Option<u64>,
+    /// Replies without their probe's nonce, in none of `stats`.
+    pub unverified: u64,
 }
 
 /// Where the events of a run go.
@@ -79,6 +100,8 @@ pub trait Reporter {
     fn sent(&mut self) -> io::Result<()>;
     /// A reply arrived.
     fn reply(&mut self, reply: &Reply<'_>) -> io::Result<()>;
+    /// A reply without its probe's nonce arrived (not counted).
+    fn unverified(&mut self, reply: &Unverified<'_>) -> io::Result<()>;
     /// An error about a probe arrived.
     fn error(&mut self, error: &ErrorReport<'_>) -> io::Result<()>;
     /// The kernel refused to send (message too long for the known path MTU).
@@ -156,6 +179,14 @@ impl<W: Write> Reporter for Text<W> {
             truncated: r.truncated,
         });
         self.line(&line)
+    }
+
+    fn unverified(&mut self, u: &Unverified<'_>) -> io::Result<()> {
+        if self.quiet || self.flood {
+            return Ok(());
+        }
+        let from = self.names.sender(u.from);
+        self.line(&iputils::unverified(u.bytes, &from, u.seq, u.ttl))
     }
 
     fn error(&mut self, e: &ErrorReport<'_>) -> io::Result<()> {
@@ -256,6 +287,21 @@ impl<W: Write> Reporter for Json<W> {
                 "rtt_ms": r.rtt_micros.map(ms),
                 "duplicate": r.duplicate,
                 "truncated": r.truncated,
+                "other_sender": r.other_sender,
+            }),
+        )
+    }
+
+    fn unverified(&mut self, u: &Unverified<'_>) -> io::Result<()> {
+        self.emit(
+            "unverified",
+            json!({
+                "target": u.target,
+                "from": u.from.to_string(),
+                "seq": u.seq,
+                "ident": u.ident,
+                "bytes": u.bytes,
+                "ttl": u.ttl,
             }),
         )
     }
@@ -320,6 +366,7 @@ impl<W: Write> Reporter for Json<W> {
                 "rtt_p90_ms": pct.map(|p| ms(p.p90_us)),
                 "rtt_p99_ms": pct.map(|p| ms(p.p99_us)),
                 "jitter_ms": s.jitter_us().map(ms),
+                "unverified": end.unverified,
             }),
         )
     }

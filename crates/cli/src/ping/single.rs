@@ -15,7 +15,7 @@ use icmpkit_net::{EMSGSIZE, SocketKind};
 use icmpkit_proto::machine::Verdict;
 use icmpkit_proto::ping::{Ping, PingEvent, PingOptions};
 
-use super::report::{End, ErrorReport, Json, Reply, Reporter, Text};
+use super::report::{End, ErrorReport, Json, Reply, Reporter, Text, Unverified};
 use super::sockets::socket_plan;
 use super::targets::Target;
 use super::{Plan, iputils};
@@ -139,6 +139,15 @@ fn render(
                 .then(|| u64::try_from(reply.rtt.as_micros()).unwrap_or(u64::MAX)),
             duplicate: reply.duplicate,
             truncated: reply.truncated,
+            other_sender: reply.from != target.addr,
+        }),
+        PingEvent::Unverified(u) => reporter.unverified(&Unverified {
+            target: &target.name,
+            from: u.from,
+            seq: u.seq,
+            ident: machine.config().ident,
+            bytes: u.bytes,
+            ttl: u.ttl,
         }),
         PingEvent::Error(error) => reporter.error(&ErrorReport {
             target: &target.name,
@@ -168,6 +177,7 @@ fn render(
             stats: &summary.statistics,
             time_ms: summary.time_ms,
             ipg_micros: summary.ipg_us,
+            unverified: summary.unverified,
         }),
     }
 }

@@ -35,7 +35,10 @@ use crate::stats::Statistics;
 mod machine;
 mod tally;
 
-pub use machine::{MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply};
+pub use machine::{
+    MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply,
+    TargetUnverified,
+};
 pub use tally::Tally;
 
 /// The options of a multi-target run.

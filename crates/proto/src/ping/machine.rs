@@ -14,7 +14,9 @@
 //!   [`PingEvent::NoAnswerYet`] names it.
 //! - Replies: an Echo Reply on the ICMP channel, timed by the kernel's
 //!   receive time unless -U ([`PingOptions::user_latency`]) asks for the
-//!   time the driver read it.
+//!   time the driver read it. One without the nonce its probe carried is
+//!   [`PingEvent::Unverified`], counted only in
+//!   [`PingSummary::unverified`].
 //! - Errors: a local error (the kernel refused a probe: `EMSGSIZE` past a
 //!   known path MTU) is [`PingEvent::LocalError`]; an ICMP error quoting
 //!   one of our probes is [`PingEvent::Error`]. Both count as iputils'
@@ -35,7 +37,9 @@ use std::time::Instant;
 use icmpkit_wire::IpVersion;
 
 use super::echo::{EchoKind, echo_fields};
-use super::{ErrorEvent, PingConfig, PingSession, ReplyEvent, ReplyOutcome, SentProbe};
+use super::{
+    ErrorEvent, PingConfig, PingSession, ReplyEvent, ReplyOutcome, SentProbe, UnverifiedReply,
+};
 use crate::machine::{
     Channel, ErrorSource, Input, Machine, SendFailure, Signal, Transmit, Verdict,
 };
@@ -62,6 +66,9 @@ pub struct PingSummary {
     pub time_ms: u64,
     /// iputils' `ipg` in microseconds, when it shows it.
     pub ipg_us: Option<u64>,
+    /// Replies without the nonce their probe carried
+    /// ([`PingEvent::Unverified`]), in none of the statistics.
+    pub unverified: u64,
     /// The exit status (iputils' rule).
     pub verdict: Verdict,
 }
@@ -79,6 +86,9 @@ pub enum PingEvent {
     },
     /// An Echo Reply to one of our probes (possibly a duplicate).
     Reply(ReplyEvent),
+    /// An Echo Reply with our identifier and a probe's sequence number but
+    /// not the nonce that probe carried: no answer, not counted.
+    Unverified(UnverifiedReply),
     /// An ICMP error quoting one of our probes.
     Error(ErrorEvent),
     /// The local stack refused a probe (iputils' `local error: ...`). With
@@ -116,6 +126,7 @@ pub struct Ping {
     answered_last: bool,
     ended: bool,
     ignored: u64,
+    unverified: u64,
 }
 
 impl Ping {
@@ -131,6 +142,7 @@ impl Ping {
             answered_last: true,
             ended: false,
             ignored: 0,
+            unverified: 0,
         }
     }
 
@@ -163,6 +175,7 @@ impl Ping {
             statistics: self.session.statistics().clone(),
             time_ms: u64::try_from(self.session.summary_time_ms()).unwrap_or(u64::MAX),
             ipg_us: self.session.ipg_us(),
+            unverified: self.unverified,
             verdict: self.verdict(),
         }));
     }
@@ -201,6 +214,10 @@ impl Ping {
             ReplyOutcome::Reply(event) => {
                 self.note_answer(event.number);
                 self.events.push_back(PingEvent::Reply(event));
+            }
+            ReplyOutcome::Unverified(event) => {
+                self.unverified += 1;
+                self.events.push_back(PingEvent::Unverified(event));
             }
             ReplyOutcome::NotOurs | ReplyOutcome::Unknown => self.ignored += 1,
         }

@@ -13,7 +13,7 @@ pub use config::{ConfigError, PingConfig};
 pub use echo::{EchoKind, echo_fields};
 pub use error_kind::ErrorKind;
 pub use machine::{Ping, PingEvent, PingOptions, PingSummary};
-pub use session::{ErrorEvent, PingSession, ReplyEvent, ReplyOutcome, SentProbe};
+pub use session::{ErrorEvent, PingSession, ReplyEvent, ReplyOutcome, SentProbe, UnverifiedReply};
 
 /// iputils' `MINUSERINTERVAL`: the shortest interval (and the adaptive
 /// floor) for an unprivileged user.

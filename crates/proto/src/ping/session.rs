@@ -37,9 +37,14 @@
 //!
 //! A reply with another identifier, or whose data carries another nonce,
 //! is [`ReplyOutcome::NotOurs`] (another ping on the host). A reply
-//! carrying our nonce names its probe by its 64-bit number; a reply too
-//! short to carry one (or to a payload under 16 bytes) maps by sequence
-//! number to the most recent remembered probe with that sequence. Probes
+//! carrying our nonce names its probe by its 64-bit number. A reply too
+//! short to carry the nonce its probe carried is no answer: anyone who
+//! guesses an identifier and a sequence number can send it (an off-path
+//! sender needs only 65536 tries per sequence number), so it is
+//! [`ReplyOutcome::Unverified`], reported and never counted, and the real
+//! reply, if it comes, still counts. Only probes that carried no nonce (a
+//! payload under 16 bytes) are matched by sequence number alone: to the
+//! most recent remembered probe with that sequence. Probes
 //! are remembered for `max(2 * linger, deadline)` after their send, so
 //! memory is bounded by the send rate, not by a probe count, and a reply
 //! later than the linger still maps (flagged `late`) while remembered.
@@ -102,11 +107,31 @@ pub struct ReplyEvent {
     pub wrong_byte: Option<WrongByte>,
 }
 
+/// An Echo Reply with our identifier and the sequence number of a
+/// remembered probe, but too short to carry the nonce that probe carried:
+/// not an answer (anyone can forge it), reported and never counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnverifiedReply {
+    /// The sequence number.
+    pub seq: u16,
+    /// The probe it claims to answer: the most recent with that sequence.
+    pub number: u64,
+    /// Who sent it (or claims to).
+    pub from: IpAddr,
+    /// TTL or hop limit of the reply, when the socket reported it.
+    pub ttl: Option<u8>,
+    /// ICMP message length (8 + data).
+    pub bytes: usize,
+}
+
 /// What [`PingSession::on_echo_reply`] made of a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyOutcome {
     /// One of ours.
     Reply(ReplyEvent),
+    /// Our identifier and sequence number without the nonce the probe
+    /// carried: no answer; nothing was counted.
+    Unverified(UnverifiedReply),
     /// Another identifier or another nonce: another ping process.
     NotOurs,
     /// Ours by identifier and nonce, but no remembered probe has that
@@ -407,6 +432,18 @@ impl PingSession {
             return ReplyOutcome::NotOurs;
         }
         self.prune(now);
+        if self.config.payload_len >= ID_LEN && data.len() < ID_LEN {
+            let Lookup::Ours(number, _) = self.locate(seq, data) else {
+                return ReplyOutcome::Unknown;
+            };
+            return ReplyOutcome::Unverified(UnverifiedReply {
+                seq,
+                number,
+                from,
+                ttl,
+                bytes: 8 + data.len(),
+            });
+        }
         let (number, rtt_known) = match self.locate(seq, data) {
             Lookup::Ours(number, identified) => (number, identified),
             Lookup::NotOurs => return ReplyOutcome::NotOurs,

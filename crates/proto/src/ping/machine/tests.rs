@@ -513,3 +513,30 @@ fn a_refused_send_takes_its_sent_back_and_reports_only_if_unexplained() {
     // Both still count as transmitted, as in iputils.
     assert_eq!(b.ping.session().statistics().transmitted, 2);
 }
+
+#[test]
+fn a_reply_without_the_nonce_is_an_unverified_event_and_only_the_summary_counts_it() {
+    let mut c = config();
+    c.count = Some(1);
+    let mut b = Bench::new(c, PingOptions::default());
+    assert_eq!(b.step(0), [sent(1)]);
+    // The probe's header echoed without its data.
+    let short = b.reply_bytes(1)[..8].to_vec();
+    assert_eq!(
+        b.datagram(&short, 1, None),
+        [PingEvent::Unverified(UnverifiedReply {
+            seq: 1,
+            number: 1,
+            from: TARGET,
+            ttl: Some(64),
+            bytes: 8,
+        })]
+    );
+    // Not an answer: the run still waits, then ends unanswered.
+    assert_eq!(b.timeout(1), Some(ms(10_000)));
+    let events = b.step(10_000);
+    let end = end_of(&events);
+    assert_eq!((end.statistics.received, end.unverified), (0, 1));
+    assert_eq!(end.verdict, Verdict::Unanswered);
+    assert_eq!(b.ping.ignored(), 0);
+}
