@@ -10,6 +10,7 @@ use icmpkit_wire::meaning;
 use serde_json::{Map, Value, json};
 
 use super::{Counts, Packet, Renderer, fields};
+use crate::escape;
 
 /// Renders JSON lines.
 #[derive(Debug, Default)]
@@ -22,7 +23,7 @@ impl Renderer for Json {
         packet: &Packet<'_>,
         d: &Dissection<'_>,
     ) -> io::Result<()> {
-        serde_json::to_writer(&mut *out, &object(packet, d))?;
+        escape::write_json(&mut *out, &object(packet, d))?;
         out.write_all(b"\n")
     }
 
@@ -40,7 +41,7 @@ impl Renderer for Json {
             "bad_checksum": counts.bad_checksum,
             "error": error,
         });
-        serde_json::to_writer(&mut *out, &summary)?;
+        escape::write_json(&mut *out, &summary)?;
         out.write_all(b"\n")
     }
 }

@@ -139,11 +139,12 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// A JSON value as compact text: strings bare, objects as `k=v` lists.
+/// A JSON value as compact text: strings bare (escaped: they may come off
+/// the wire), objects as `k=v` lists.
 fn value_text(v: &Value) -> String {
     match v {
         Value::Null => "-".to_owned(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => crate::escape::text(s).into_owned(),
         Value::Array(items) => {
             let parts: Vec<String> = items.iter().map(value_text).collect();
             format!("[{}]", parts.join(", "))
