@@ -636,6 +636,58 @@ fn hex_port_unreachable_on_stdin() {
     );
 }
 
+/// `decode --hex` reads as the text arrives: the first packet's line is out
+/// while the pipe it reads stays open, before the second packet is written.
+#[test]
+fn hex_input_is_decoded_as_it_arrives() {
+    use std::io::BufRead as _;
+    let mut child = Command::new(icmpkit!())
+        .args(["decode", "--hex", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("icmpkit runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let packet = format!("{}\n\n", hex(&port_unreachable()));
+    stdin
+        .write_all(packet.as_bytes())
+        .expect("first packet written");
+    stdin.flush().expect("flushed");
+    // Read on a thread, so that a decoder that waits for the end of input
+    // fails the test (after a minute: a guard against hanging, not a
+    // measure of speed) instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reading = std::thread::spawn(move || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a line");
+        tx.send(line).expect("sent");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).expect("the rest");
+        rest
+    });
+    let first = rx.recv_timeout(std::time::Duration::from_secs(60));
+    stdin
+        .write_all(packet.as_bytes())
+        .expect("second packet written");
+    drop(stdin);
+    let status = child.wait().expect("icmpkit ends");
+    let rest = reading.join().expect("reader thread");
+    assert_eq!(
+        first.expect("the first line before the end of input"),
+        format!("{PORT_UNREACHABLE_LINE}\n")
+    );
+    assert_eq!(
+        rest,
+        format!(
+            "{}\n",
+            PORT_UNREACHABLE_LINE.replacen("    1 ", "    2 ", 1)
+        )
+    );
+    assert!(status.success());
+}
+
 #[test]
 fn hex_with_a_bad_digit() {
     let run = icmpkit(&["decode", "--hex", "-"], b"45 00 00 1c\n00 00 4x 00\n");
