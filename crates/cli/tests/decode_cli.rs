@@ -667,7 +667,7 @@ fn hex_input_is_decoded_as_it_arrives() {
         std::io::Read::read_to_string(&mut stdout, &mut rest).expect("the rest");
         rest
     });
-    let first = rx.recv_timeout(std::time::Duration::from_secs(60));
+    let first = rx.recv_timeout(std::time::Duration::from_mins(1));
     stdin
         .write_all(packet.as_bytes())
         .expect("second packet written");
