@@ -28,4 +28,4 @@ mod tests;
 pub use error::{CaptureError, Position};
 pub use frame::{Frame, Timestamp};
 pub use link::{LinkType, network_layer};
-pub use reader::{CaptureFormat, CaptureReader, MAX_RECORD_LEN};
+pub use reader::{CaptureFormat, CaptureReader, MAX_INTERFACES, MAX_RECORD_LEN};
