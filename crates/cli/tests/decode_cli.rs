@@ -326,6 +326,54 @@ fn mpls_object_payload_not_a_multiple_of_4() {
     );
 }
 
+/// Many labels: the text line shows the first 16 and counts the rest; the
+/// JSON lists every one, per object and all together under `mpls`.
+#[test]
+fn long_label_stacks_are_counted_in_text_and_listed_in_json() {
+    let stack = |first: u32, n: u32| -> Vec<u8> {
+        let entries: Vec<u8> = (first..first + n)
+            .flat_map(|label| {
+                (label << 12 | u32::from(label == first + n - 1) << 8 | 7).to_be_bytes()
+            })
+            .collect();
+        object(1, 1, &entries)
+    };
+    let packet = time_exceeded_with_objects(&[stack(100, 18), stack(200, 2)].concat());
+    let line = text_line(&packet);
+    let shown = (100..116).fold(String::new(), |mut s, l| {
+        let _ = write!(s, " Lbl {l} TC 0 S 0 TTL 7");
+        s
+    });
+    assert!(
+        line.ends_with(&format!(" [MPLS:{shown} (+4 labels)]")),
+        "{line}"
+    );
+    let (decoded, summary) = json_objects(&packet);
+    let labels = |range: std::ops::Range<u32>, bottom: u32| -> Vec<Value> {
+        range
+            .map(|l| json!({"label": l, "tc": 0, "s": u32::from(l == bottom), "ttl": 7}))
+            .collect()
+    };
+    assert_eq!(
+        decoded["extension"],
+        json!({"checksum": "valid", "objects": [
+            {"object": "mpls", "labels": labels(100..118, 117)},
+            {"object": "mpls", "labels": labels(200..202, 201)},
+        ], "malformed": null})
+    );
+    let all: Vec<Value> = [labels(100..118, 117), labels(200..202, 201)].concat();
+    assert_eq!(decoded["mpls"], json!(all));
+    assert_eq!(summary["malformed"], json!(0));
+    // An empty stack lists nothing, and adds nothing to `mpls`.
+    let packet = time_exceeded_with_objects(&[object(1, 1, &[]), stack(5, 1)].concat());
+    let (object, _) = json_objects(&packet);
+    assert_eq!(object["mpls"], json!(labels(5..6, 5)));
+    assert_eq!(
+        object["extension"]["objects"][0],
+        json!({"object": "mpls", "labels": []})
+    );
+}
+
 /// A packet whose extension object is malformed counts as malformed in the
 /// summary, as the text line and the `Counts::malformed` documentation say.
 #[test]

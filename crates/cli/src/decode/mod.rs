@@ -81,7 +81,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut renderer: Box<dyn Renderer> = if args.json {
-        Box::new(json::Json)
+        Box::new(json::Json::default())
     } else {
         Box::new(text::Text)
     };
