@@ -14,7 +14,13 @@
 //!   `"rtt_ms"` is a round-trip time in milliseconds, a float rounded to the
 //!   microsecond;
 //! - numbers are numbers, addresses are strings, and a value that is not
-//!   known is `null` (the key is still there).
+//!   known is `null` (the key is still there);
+//! - a string that came off the wire (an RFC 5837 or RFC 8335 interface
+//!   name, an NDP DNSSL domain) keeps its value (invalid UTF-8 read as
+//!   U+FFFD), and control characters (C0, DEL, C1) and Unicode
+//!   bidirectional formatting characters in any string are written as
+//!   `\uHHHH` escapes (`crate::escape`): a record holds no byte below 0x20
+//!   and ends with one newline.
 //!
 //! The records of each subcommand are listed in the section for it below;
 //! the writer that adds `type` and `timestamp` is [`JsonLines`].
@@ -238,7 +244,7 @@ impl<W: Write> JsonLines<W> {
                 record.insert("value".into(), other);
             }
         }
-        serde_json::to_writer(&mut self.out, &Value::Object(record))?;
+        crate::escape::write_json(&mut self.out, &Value::Object(record))?;
         self.out.write_all(b"\n")?;
         if self.flush_each {
             self.out.flush()?;

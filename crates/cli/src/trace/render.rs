@@ -101,7 +101,7 @@ pub fn extension_lines(extension: &Extension) -> Vec<String> {
                 parts.push(a.to_string());
             }
             if let Some(n) = name {
-                parts.push(format!("name {n:?}"));
+                parts.push(format!("name {}", crate::escape::quoted(n)));
             }
             if let Some(m) = mtu {
                 parts.push(format!("MTU {m}"));
@@ -232,6 +232,23 @@ mod tests {
             extension_lines(&iface),
             ["[Incoming interface: index 2, 203.0.113.6, name \"eth1\", MTU 1500]"]
         );
+    }
+
+    #[test]
+    fn a_hostile_interface_name_is_escaped_in_text_and_kept_in_json() {
+        let name = "\u{1b}]0;owned\u{7}\u{1b}[2J\n\"x\u{202e}";
+        let iface = Extension::Interface {
+            role: InterfaceRole::IncomingIpInterface,
+            ifindex: None,
+            address: None,
+            name: Some(name.into()),
+            mtu: None,
+        };
+        assert_eq!(
+            extension_lines(&iface),
+            ["[Incoming interface: name \"\\x1b]0;owned\\x07\\x1b[2J\\x0a\\\"x\\u{202e}\"]"]
+        );
+        assert_eq!(extension_json(&iface)["name"], name);
     }
 
     #[test]
