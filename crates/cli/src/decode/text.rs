@@ -13,6 +13,7 @@ use icmpkit_wire::quote::{Quote, QuotedTransport};
 use serde_json::Value;
 
 use super::{Counts, Packet, Renderer, fields};
+use crate::text::MAX_LINE_LABELS;
 
 /// Renders text lines.
 #[derive(Debug, Default)]
@@ -129,10 +130,6 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
     }
     s
 }
-
-/// The most MPLS labels a line shows; the rest are counted. Real stacks
-/// hold a few; a hostile extension thousands (`--json` lists them all).
-pub const MAX_LINE_LABELS: usize = 16;
 
 /// Appends ` Lbl L TC T S B TTL N` for one label stack entry.
 fn push_label(s: &mut String, l: MplsLabel) {
