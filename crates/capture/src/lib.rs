@@ -10,11 +10,15 @@
 //! skipped. [`network_layer`] then finds the IPv4 or IPv6 packet inside a
 //! frame of a known [`LinkType`].
 //!
+//! [`hex::HexReader`] reads hex dumps of IP packets (`tcpdump -x` output
+//! among them) as a stream.
+//!
 //! Nothing here panics on any input: every problem is a [`CaptureError`]
 //! that names what failed and the value it found.
 
 mod error;
 mod frame;
+pub mod hex;
 mod link;
 mod reader;
 
@@ -24,4 +28,4 @@ mod tests;
 pub use error::{CaptureError, Position};
 pub use frame::{Frame, Timestamp};
 pub use link::{LinkType, network_layer};
-pub use reader::{CaptureFormat, CaptureReader, MAX_RECORD_LEN};
+pub use reader::{CaptureFormat, CaptureReader, MAX_INTERFACES, MAX_RECORD_LEN};

@@ -2,7 +2,9 @@
 
 use std::io::{self, Cursor, Read};
 
-use crate::{CaptureError, CaptureFormat, CaptureReader, LinkType, Position, Timestamp};
+use crate::{
+    CaptureError, CaptureFormat, CaptureReader, LinkType, MAX_INTERFACES, Position, Timestamp,
+};
 
 /// A 28-byte IPv4 ICMP echo request, 10.0.0.1 -> 10.0.0.2.
 const V4: [u8; 28] = [
@@ -559,6 +561,40 @@ fn pcapng_several_sections_restart_interfaces() {
         err.unwrap().to_string(),
         "frame 3: Enhanced Packet Block: interface id 0 has no Interface Description Block in this section"
     );
+}
+
+#[test]
+fn pcapng_interfaces_are_bounded_per_section() {
+    let one = idb(false, 101, 0, None, None);
+    let mut file = shb(false);
+    for _ in 0..MAX_INTERFACES {
+        file.extend_from_slice(&one);
+    }
+    file.extend(epb(false, 65_535, 0, &[0x45], 1));
+    let (frames, err) = read_all(&file).unwrap();
+    assert_eq!((frames.len(), err.map(|e| e.to_string())), (1, None));
+    // One more is refused with the reason, before the frame after it.
+    let at = file.len() - epb(false, 65_535, 0, &[0x45], 1).len();
+    file.splice(at..at, one.iter().copied());
+    let (frames, err) = read_all(&file).unwrap();
+    assert!(frames.is_empty());
+    assert_eq!(
+        err.unwrap().to_string(),
+        format!(
+            "block before frame 1: Interface Description Block: interface id {MAX_INTERFACES} \
+             exceeds the limit of {MAX_INTERFACES} interfaces a section may describe"
+        )
+    );
+    // A new section starts counting again.
+    let mut file = shb(false);
+    for _ in 0..MAX_INTERFACES {
+        file.extend_from_slice(&one);
+    }
+    file.extend(shb(false));
+    file.extend_from_slice(&one);
+    file.extend(epb(false, 0, 0, &[0x45], 1));
+    let (frames, err) = read_all(&file).unwrap();
+    assert_eq!((frames.len(), err.map(|e| e.to_string())), (1, None));
 }
 
 #[test]

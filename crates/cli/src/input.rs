@@ -7,6 +7,9 @@ use std::net::{IpAddr, ToSocketAddrs};
 use anyhow::{Context, Result, bail};
 use icmpkit_wire::IpVersion;
 
+use crate::args::AddrSpec;
+use crate::args::prefix::AddrSpecError;
+
 /// The non-empty lines of FILE (`-`: standard input), each cut at a `#`
 /// comment and trimmed.
 pub fn read_list(path: &str) -> Result<Vec<String>> {
@@ -62,6 +65,43 @@ pub fn resolve(name: &str, family: Option<IpVersion>) -> Result<IpAddr> {
     match wanted {
         Some(addr) => Ok(addr),
         None => bail!("{name}: Address family for hostname not supported"),
+    }
+}
+
+/// An address as given (`ADDR`, `ADDR%SCOPE`: the shared parser of
+/// `crate::args`) or a host name resolved, of the family -4/-6 asks for:
+/// the address and the interface index of its scope (0 for none).
+pub fn resolve_scoped(spec: &str, family: Option<IpVersion>) -> Result<(IpAddr, u32)> {
+    match spec.parse::<AddrSpec>() {
+        Ok(parsed) if parsed.len.is_none() => {
+            check_family(spec, parsed.addr, family)?;
+            Ok((parsed.addr, parsed.scope_id()?))
+        }
+        Ok(_) | Err(AddrSpecError::NotAnAddress(_)) => Ok((resolve(spec, family)?, 0)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Refuses an address of the other family than -4/-6 asked for, and
+/// warns about an IPv4-mapped IPv6 address (`::ffff:192.0.2.9`): it is
+/// probed as the IPv6 address it is, as iputils probes it, which reaches
+/// no IPv4 host.
+pub fn check_family(spec: &str, addr: IpAddr, family: Option<IpVersion>) -> Result<()> {
+    if let IpAddr::V6(a) = addr
+        && let Some(v4) = a.to_ipv4_mapped()
+    {
+        if family == Some(IpVersion::V4) {
+            bail!("{spec}: an IPv4-mapped IPv6 address, but -4 was given: use {v4}");
+        }
+        eprintln!(
+            "icmpkit: warning: {spec} is an IPv4-mapped IPv6 address: it is probed over IPv6, \
+             as iputils does, and no IPv4 host answers it (for {v4} over IPv4, use {v4})"
+        );
+    }
+    match (family, addr) {
+        (Some(IpVersion::V4), IpAddr::V6(_)) => bail!("{spec}: an IPv6 address, but -4 was given"),
+        (Some(IpVersion::V6), IpAddr::V4(_)) => bail!("{spec}: an IPv4 address, but -6 was given"),
+        _ => Ok(()),
     }
 }
 

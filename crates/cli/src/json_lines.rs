@@ -14,7 +14,13 @@
 //!   `"rtt_ms"` is a round-trip time in milliseconds, a float rounded to the
 //!   microsecond;
 //! - numbers are numbers, addresses are strings, and a value that is not
-//!   known is `null` (the key is still there).
+//!   known is `null` (the key is still there);
+//! - a string that came off the wire (an RFC 5837 or RFC 8335 interface
+//!   name, an NDP DNSSL domain) keeps its value (invalid UTF-8 read as
+//!   U+FFFD), and control characters (C0, DEL, C1) and Unicode
+//!   bidirectional formatting characters in any string are written as
+//!   `\uHHHH` escapes (`crate::escape`): a record holds no byte below 0x20
+//!   and ends with one newline.
 //!
 //! The records of each subcommand are listed in the section for it below;
 //! the writer that adds `type` and `timestamp` is [`JsonLines`].
@@ -23,12 +29,21 @@
 //!
 //! - `reply`: `target`, `from`, `seq`, `ident`, `bytes`, `ttl`, `rtt_ms`
 //!   (`null` when the payload is too short to carry a send time),
-//!   `duplicate`, `truncated`.
+//!   `duplicate`, `truncated`, `other_sender` (`true` when `from` is not
+//!   the target's address: a broadcast's answer, or another node sending
+//!   the probe back; fping's `[<- ADDR]`).
+//! - `unverified`: an Echo Reply with our identifier and the sequence
+//!   number of a probe, but too short to carry the nonce that probe
+//!   carried (anyone can forge it): no answer, in none of the counts.
+//!   `target`, `from`, `seq`, `ident`, `bytes`, `ttl`.
 //! - `error`: an ICMP error about one of our probes, or a local one:
 //!   `target`, `from`, `seq`, `icmp_type`, `icmp_code`, `mtu` (of a Frag
 //!   Needed, Packet Too Big or local "message too long", else `null`),
-//!   `message` (iputils' words). A local error has `null` for `from`,
-//!   `seq`, `icmp_type` and `icmp_code`.
+//!   `message` (iputils' words), `counted` (whether it is among the
+//!   summary's `errors`: `false` only for a Redirect or Source Quench read
+//!   on a raw socket, which iputils reports without counting). A local
+//!   error has `null` for `from`, `seq`, `icmp_type` and `icmp_code`, and
+//!   is counted.
 //! - `timeout`: `target`, `seq`: no answer to `seq` before the next probe
 //!   (`-O`).
 //! - `summary`: `target`, `address`, `transmitted`, `received`,
@@ -38,12 +53,14 @@
 //!   bounded histogram: exact below 0.256 ms, else at most 1/128 below the
 //!   true value, never outside min..max; `null` without replies),
 //!   `jitter_ms` (the mean absolute difference of successive RTTs, exact;
-//!   `null` under two replies).
+//!   `null` under two replies), `unverified` (how many `unverified`
+//!   records there were).
 //!
 //! # `ping` (several targets)
 //!
-//! The same `reply`, `error` and `timeout` records, then one `summary` per
-//! target, in the order the targets were given.
+//! The same `reply`, `unverified`, `error` and `timeout` records, then one
+//! `summary` per target, in the order the targets were given. A reply
+//! with `other_sender` counts for its target, as in fping.
 //!
 //! # `ping --probe-interface` (RFC 8335 PROBE)
 //!
@@ -230,7 +247,7 @@ impl<W: Write> JsonLines<W> {
                 record.insert("value".into(), other);
             }
         }
-        serde_json::to_writer(&mut self.out, &Value::Object(record))?;
+        crate::escape::write_json(&mut self.out, &Value::Object(record))?;
         self.out.write_all(b"\n")?;
         if self.flush_each {
             self.out.flush()?;

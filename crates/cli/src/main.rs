@@ -5,6 +5,7 @@
 
 mod args;
 mod decode;
+mod escape;
 mod exit;
 mod explain;
 mod input;

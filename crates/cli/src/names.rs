@@ -10,6 +10,8 @@ use std::net::IpAddr;
 pub struct Names {
     numeric: bool,
     cache: HashMap<IpAddr, Option<String>>,
+    /// The interface link-local addresses are printed with (`%eth0`).
+    link_scope: u32,
 }
 
 impl Names {
@@ -18,6 +20,26 @@ impl Names {
         Self {
             numeric,
             cache: HashMap::new(),
+            link_scope: 0,
+        }
+    }
+
+    /// These names, printing link-local addresses with the interface of
+    /// index `scope` (`fe80::1%eth0`, as iputils prints what arrived on
+    /// it); 0 prints them bare.
+    #[must_use]
+    pub fn with_link_scope(mut self, scope: u32) -> Self {
+        self.link_scope = scope;
+        self
+    }
+
+    /// `addr` as printed: with its interface when it is link-local.
+    fn shown(&self, addr: IpAddr) -> String {
+        match addr {
+            IpAddr::V6(a) if icmpkit_net::needs_scope(&a) => {
+                crate::args::scoped(addr, self.link_scope)
+            }
+            _ => addr.to_string(),
         }
     }
 
@@ -35,19 +57,20 @@ impl Names {
     /// traceroute's form: `addr` when numeric, else `name (addr)` (the
     /// address again when it has no name).
     pub fn label(&mut self, addr: IpAddr) -> String {
+        let shown = self.shown(addr);
         if self.numeric {
-            return addr.to_string();
+            return shown;
         }
-        let name = self.name(addr).unwrap_or_else(|| addr.to_string());
-        format!("{name} ({addr})")
+        let name = self.name(addr).unwrap_or_else(|| shown.clone());
+        format!("{name} ({shown})")
     }
 
     /// iputils ping's form: `name (addr)` when a name is found, else the
     /// address alone.
     pub fn sender(&mut self, addr: IpAddr) -> String {
         match self.name(addr) {
-            Some(name) => format!("{name} ({addr})"),
-            None => addr.to_string(),
+            Some(name) => format!("{name} ({})", self.shown(addr)),
+            None => self.shown(addr),
         }
     }
 }

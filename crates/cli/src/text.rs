@@ -1,5 +1,10 @@
 //! Small helpers for text output shared by the subcommands.
 
+/// The most MPLS labels text output shows of one stack (decode's line,
+/// trace's and mtr's extension lines); the rest are counted. Real stacks
+/// hold a few; a hostile extension thousands (`--json` lists them all).
+pub const MAX_LINE_LABELS: usize = 16;
+
 /// Appends `text` to `out`, wrapped at `width` columns, every line starting
 /// with `indent`.
 pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {

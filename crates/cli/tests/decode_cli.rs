@@ -326,6 +326,54 @@ fn mpls_object_payload_not_a_multiple_of_4() {
     );
 }
 
+/// Many labels: the text line shows the first 16 and counts the rest; the
+/// JSON lists every one, per object and all together under `mpls`.
+#[test]
+fn long_label_stacks_are_counted_in_text_and_listed_in_json() {
+    let stack = |first: u32, n: u32| -> Vec<u8> {
+        let entries: Vec<u8> = (first..first + n)
+            .flat_map(|label| {
+                (label << 12 | u32::from(label == first + n - 1) << 8 | 7).to_be_bytes()
+            })
+            .collect();
+        object(1, 1, &entries)
+    };
+    let packet = time_exceeded_with_objects(&[stack(100, 18), stack(200, 2)].concat());
+    let line = text_line(&packet);
+    let shown = (100..116).fold(String::new(), |mut s, l| {
+        let _ = write!(s, " Lbl {l} TC 0 S 0 TTL 7");
+        s
+    });
+    assert!(
+        line.ends_with(&format!(" [MPLS:{shown} (+4 labels)]")),
+        "{line}"
+    );
+    let (decoded, summary) = json_objects(&packet);
+    let labels = |range: std::ops::Range<u32>, bottom: u32| -> Vec<Value> {
+        range
+            .map(|l| json!({"label": l, "tc": 0, "s": u32::from(l == bottom), "ttl": 7}))
+            .collect()
+    };
+    assert_eq!(
+        decoded["extension"],
+        json!({"checksum": "valid", "objects": [
+            {"object": "mpls", "labels": labels(100..118, 117)},
+            {"object": "mpls", "labels": labels(200..202, 201)},
+        ], "malformed": null})
+    );
+    let all: Vec<Value> = [labels(100..118, 117), labels(200..202, 201)].concat();
+    assert_eq!(decoded["mpls"], json!(all));
+    assert_eq!(summary["malformed"], json!(0));
+    // An empty stack lists nothing, and adds nothing to `mpls`.
+    let packet = time_exceeded_with_objects(&[object(1, 1, &[]), stack(5, 1)].concat());
+    let (object, _) = json_objects(&packet);
+    assert_eq!(object["mpls"], json!(labels(5..6, 5)));
+    assert_eq!(
+        object["extension"]["objects"][0],
+        json!({"object": "mpls", "labels": []})
+    );
+}
+
 /// A packet whose extension object is malformed counts as malformed in the
 /// summary, as the text line and the `Counts::malformed` documentation say.
 #[test]
@@ -504,6 +552,113 @@ fn capture_cut_by_snaplen_leaves_the_checksum_unverified() {
     assert_eq!(object["data_len"], json!(12));
 }
 
+// ---------------------------------------------------- strings off the wire
+
+/// What a hostile router names its interface: set the window title, clear
+/// the screen, forge a line, a C1 CSI (as UTF-8), a right-to-left override,
+/// a backslash and DEL. 38 bytes: it fits a name sub-object.
+const HOSTILE_NAME: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\r\nfake\u{9b}1m\u{202e}ab\\\u{7f}";
+const HOSTILE_NAME_ESCAPED: &str =
+    "\\x1b]0;owned\\x07\\x1b[2J\\x0d\\x0afake\\u{9b}1m\\u{202e}ab\\\\\\x7f";
+
+/// A capture of three packets carrying `HOSTILE_NAME` (or a DNS label of
+/// it) off the wire: an RFC 5837 interface name in a Time Exceeded, an RFC
+/// 8335 interface name in an Extended Echo Request, and an NDP DNSSL
+/// domain in a Router Advertisement.
+fn capture_with_hostile_names() -> Vec<u8> {
+    let name = HOSTILE_NAME.as_bytes();
+    let mut sub = vec![u8::try_from(name.len() + 1).unwrap()];
+    sub.extend_from_slice(name);
+    sub.resize(sub.len().next_multiple_of(4), 0);
+    sub[0] = u8::try_from(sub.len()).unwrap();
+    let rfc5837 = time_exceeded_with_objects(&object(2, 0x02, &sub));
+    let mut by_name = name.to_vec();
+    by_name.resize(name.len().next_multiple_of(4), 0);
+    let request = icmpkit_lab::packets::extension_structure(&object(3, 1, &by_name));
+    let rfc8335 = v4(icmp(42, 0, [0x12, 0x34, 1, 0], &request));
+    // DNSSL (type 31): one domain of one label, the name, padded to 8.
+    let mut dnssl = vec![31, 0, 0, 0, 0, 0, 0x0e, 0x10];
+    dnssl.push(u8::try_from(name.len()).unwrap());
+    dnssl.extend_from_slice(name);
+    dnssl.push(0);
+    dnssl.resize(dnssl.len().next_multiple_of(8), 0);
+    dnssl[1] = u8::try_from(dnssl.len() / 8).unwrap();
+    let ndp = router_advertisement(&dnssl);
+    pcap(&[
+        (&rfc5837, u32::try_from(rfc5837.len()).unwrap()),
+        (&rfc8335, u32::try_from(rfc8335.len()).unwrap()),
+        (&ndp, u32::try_from(ndp.len()).unwrap()),
+    ])
+}
+
+/// No byte below 0x20 but the newline, no DEL, no C1 control and no
+/// bidirectional override.
+fn assert_terminal_safe(stdout: &str) {
+    for (at, b) in stdout.bytes().enumerate() {
+        assert!(
+            b == b'\n' || (b >= 0x20 && b != 0x7f),
+            "byte 0x{b:02x} at {at}: {stdout}"
+        );
+    }
+    assert!(
+        !stdout
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn escape_sequences_in_names_off_the_wire_never_reach_the_terminal() {
+    let path = temp_file("hostile-names.pcap", &capture_with_hostile_names());
+    let path = path.to_str().unwrap();
+    let run = icmpkit(&["decode", path], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_terminal_safe(&run.stdout);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(
+        lines[0].contains(&format!(
+            " [interface_information role=IncomingIpInterface name={HOSTILE_NAME_ESCAPED}]"
+        )),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(&format!(
+            " [interface_identification name={HOSTILE_NAME_ESCAPED}]"
+        )),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains(&format!(" domains=[{HOSTILE_NAME_ESCAPED}]")),
+        "{}",
+        lines[2]
+    );
+
+    let run = icmpkit(&["decode", "--json", path], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_terminal_safe(&run.stdout);
+    let values: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(values.len(), 4, "{}", run.stdout);
+    // JSON keeps the value: a reader gets the name as it was sent.
+    assert_eq!(
+        values[0]["extension"]["objects"][0]["name"],
+        json!(HOSTILE_NAME)
+    );
+    assert_eq!(
+        values[1]["extension"]["objects"][0]["name"],
+        json!(HOSTILE_NAME)
+    );
+    assert_eq!(values[2]["options"][0]["domains"], json!([HOSTILE_NAME]));
+    assert_eq!(values[3]["malformed"], json!(0), "{}", values[3]);
+}
+
 // ------------------------------------------------------------- hex input
 
 #[test]
@@ -527,6 +682,58 @@ fn hex_port_unreachable_on_stdin() {
         run.stderr,
         "1 ICMP packets in 1 frames (0 malformed, 0 with a bad checksum)\n"
     );
+}
+
+/// `decode --hex` reads as the text arrives: the first packet's line is out
+/// while the pipe it reads stays open, before the second packet is written.
+#[test]
+fn hex_input_is_decoded_as_it_arrives() {
+    use std::io::BufRead as _;
+    let mut child = Command::new(icmpkit!())
+        .args(["decode", "--hex", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("icmpkit runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let packet = format!("{}\n\n", hex(&port_unreachable()));
+    stdin
+        .write_all(packet.as_bytes())
+        .expect("first packet written");
+    stdin.flush().expect("flushed");
+    // Read on a thread, so that a decoder that waits for the end of input
+    // fails the test (after a minute: a guard against hanging, not a
+    // measure of speed) instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reading = std::thread::spawn(move || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a line");
+        tx.send(line).expect("sent");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).expect("the rest");
+        rest
+    });
+    let first = rx.recv_timeout(std::time::Duration::from_mins(1));
+    stdin
+        .write_all(packet.as_bytes())
+        .expect("second packet written");
+    drop(stdin);
+    let status = child.wait().expect("icmpkit ends");
+    let rest = reading.join().expect("reader thread");
+    assert_eq!(
+        first.expect("the first line before the end of input"),
+        format!("{PORT_UNREACHABLE_LINE}\n")
+    );
+    assert_eq!(
+        rest,
+        format!(
+            "{}\n",
+            PORT_UNREACHABLE_LINE.replacen("    1 ", "    2 ", 1)
+        )
+    );
+    assert!(status.success());
 }
 
 #[test]

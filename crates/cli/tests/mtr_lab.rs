@@ -33,13 +33,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::os::unix::fs::DirBuilderExt;
-use std::path::PathBuf;
 use std::process::{Child, Command, Output};
 use std::thread;
 use std::time::Duration;
 
-use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::bin::{RunnableCopy, with_subcommand};
 use icmpkit_lab::netns::{
     Branch, Lab, R1_4, R1_6, R2_4, R2_6, R3A_4, R3A_6, R3B_4, R4_4, R4_6, SERVER4, SERVER6,
     UNPRIVILEGED_ID,
@@ -602,43 +600,6 @@ fn an_ecmp_fork_shows_both_branches_with_counts() {
     assert_hop_addresses(&doc, 3, &path[2]);
 }
 
-/// The `icmpkit` binary copied where any user may run it: a directory of
-/// its own, mode 0755, in the temporary directory (the build's own path
-/// may go through directories only their owner may enter). Removed when
-/// dropped.
-struct RunnableCopy {
-    dir: PathBuf,
-}
-
-impl RunnableCopy {
-    /// Copies the binary for `test` (a word, unique among the tests).
-    fn new(test: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("icmpkit-mtr-lab-{}-{test}", std::process::id()));
-        // Left by an earlier run that had this process id and was killed.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::DirBuilder::new()
-            .mode(0o755)
-            .create(&dir)
-            .unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
-        let copy = RunnableCopy { dir };
-        // The copy keeps the binary's mode, 0755.
-        std::fs::copy(icmpkit!(), copy.path())
-            .unwrap_or_else(|e| panic!("copy {} to {}: {e}", icmpkit!(), copy.dir.display()));
-        copy
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.join("icmpkit")
-    }
-}
-
-impl Drop for RunnableCopy {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// The trace lab for a test run without privilege (no real mtr needed,
 /// `setpriv` is); `None` when it is not here.
 fn unprivileged_lab(test: &str) -> Option<Lab> {
@@ -655,7 +616,7 @@ fn an_unprivileged_mtr_sees_every_hop_through_a_ping_socket() {
     // Every group may open ping sockets in the client's namespace (the
     // setting is per namespace; the host's stays as it is).
     lab.allow_ping_sockets("client");
-    let icmpkit = RunnableCopy::new("ping-socket");
+    let icmpkit = RunnableCopy::new(icmpkit!(), "ping-socket");
 
     // What runs as the unprivileged user holds no capability at all, so
     // no raw socket: hops 1 to 4 can only answer through the ping
@@ -724,7 +685,7 @@ fn without_any_permission_mtr_names_the_fix() {
     // No group may open ping sockets (a new namespace's default, set
     // here so that the test does not rest on it).
     lab.sysctl("client", "net.ipv4.ping_group_range=1 0");
-    let icmpkit = RunnableCopy::new("no-permission");
+    let icmpkit = RunnableCopy::new(icmpkit!(), "no-permission");
     let exe = icmpkit.path();
     let exe = exe.display();
     let raw = |family: &str| {

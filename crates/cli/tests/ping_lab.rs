@@ -5,7 +5,7 @@
 
 use std::process::{Command, Output};
 
-use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::bin::{RunnableCopy, with_subcommand};
 use icmpkit_lab::icmpkit;
 use icmpkit_lab::netns::{self, Lab, ROUTER4, ROUTER6, SERVER4, SERVER6};
 use icmpkit_lab::peers::normalize_ping_times;
@@ -29,22 +29,144 @@ fn same_as_iputils(chain: &Lab, args: &[&str]) -> Output {
     forget_path_mtus(chain);
     let our_args = with_subcommand("ping", args);
     let ours = in_client(chain, icmpkit!(), &our_args);
+    assert_same_run(&ours, &theirs, &format!("{args:?}"), str::to_owned);
+    ours
+}
+
+/// Asserts that our run of `what` printed what iputils' did (times aside,
+/// and after `normalize` on both) and exited alike.
+fn assert_same_run(ours: &Output, theirs: &Output, what: &str, normalize: impl Fn(&str) -> String) {
     let (t, o) = (
         String::from_utf8_lossy(&theirs.stdout),
         String::from_utf8_lossy(&ours.stdout),
     );
     assert_eq!(
-        normalize_ping_times(&o),
-        normalize_ping_times(&t),
-        "ping {args:?}\n--- ours:\n{o}\n--- iputils:\n{t}\n--- our stderr: {}",
+        normalize_ping_times(&normalize(&o)),
+        normalize_ping_times(&normalize(&t)),
+        "ping {what}\n--- ours:\n{o}\n--- iputils:\n{t}\n--- our stderr: {}",
         String::from_utf8_lossy(&ours.stderr)
     );
     assert_eq!(
         ours.status.code(),
         theirs.status.code(),
-        "exit code of ping {args:?}"
+        "exit code of ping {what}"
     );
-    ours
+}
+
+/// A destination the router sends back out of the link it came in on,
+/// to a next hop on that link: Linux's router then sends a Redirect
+/// (Redirect Host, new next hop [`NEXT_HOP`]) for every probe to it.
+const REDIRECTED: &str = "203.0.113.9";
+
+/// The next hop the router names: an address on the client's link that
+/// no one has (its neighbour entry is pinned, so what the router forwards
+/// there is dropped on the link).
+const NEXT_HOP: &str = "192.0.2.3";
+
+/// Makes the router of `chain` redirect the client's probes to
+/// [`REDIRECTED`], and the client ignore Redirects (so every probe takes
+/// the same path, and each run sees the same).
+fn redirecting_router(chain: &Lab) {
+    chain.must(
+        "router",
+        &[
+            "ip",
+            "route",
+            "add",
+            "203.0.113.0/24",
+            "via",
+            NEXT_HOP,
+            "dev",
+            "r0",
+        ],
+    );
+    chain.must(
+        "router",
+        &[
+            "ip",
+            "neigh",
+            "add",
+            NEXT_HOP,
+            "lladdr",
+            "02:00:00:00:00:03",
+            "dev",
+            "r0",
+            "nud",
+            "permanent",
+        ],
+    );
+    chain.sysctl("router", "net.ipv4.conf.all.send_redirects=1");
+    chain.sysctl("router", "net.ipv4.conf.r0.send_redirects=1");
+    chain.sysctl("client", "net.ipv4.conf.all.accept_redirects=0");
+    chain.sysctl("client", "net.ipv4.conf.c0.accept_redirects=0");
+}
+
+#[test]
+fn a_redirect_during_a_ping_is_printed_as_iputils_prints_it() {
+    let Some(chain) = Lab::chain("a_redirect_during_a_ping", 1280) else {
+        return;
+    };
+    if !icmpkit_lab::require::program("setpriv") {
+        return;
+    }
+    redirecting_router(&chain);
+    // Linux's router backs off from sending Redirects to one source host
+    // (twice the wait after each, silent after nine): each run sends from
+    // an address of its own, so each gets a Redirect for every probe.
+    let sources = ["192.0.2.5", "192.0.2.6", "192.0.2.7", "192.0.2.8"];
+    for source in sources {
+        chain.must(
+            "client",
+            &["ip", "addr", "add", &format!("{source}/24"), "dev", "c0"],
+        );
+    }
+    let args = |source: &'static str| {
+        [
+            "-n", "-c", "3", "-i", "0.3", "-W", "1", "-I", source, REDIRECTED,
+        ]
+    };
+    let same_source = |text: &str| {
+        sources
+            .iter()
+            .fold(text.to_owned(), |t, s| t.replace(s, "SRC"))
+    };
+
+    // Raw sockets (root; ping sockets are not allowed in the namespace,
+    // so iputils takes a raw one too): the Redirect is read as a datagram,
+    // `From X: icmp_seq=N ...`, and not counted.
+    let theirs = in_client(&chain, "ping", &args(sources[0]));
+    let ours = in_client(
+        &chain,
+        icmpkit!(),
+        &with_subcommand("ping", &args(sources[1])),
+    );
+    assert_same_run(&ours, &theirs, "(raw socket)", same_source);
+    let text = String::from_utf8_lossy(&ours.stdout);
+    let line = format!("From {ROUTER4}: icmp_seq=1 Redirect Host(New nexthop: {NEXT_HOP})");
+    assert!(text.lines().any(|l| l == line), "{text}");
+    assert!(
+        text.contains("3 packets transmitted, 0 received, 100% packet loss"),
+        "{text}"
+    );
+
+    // Ping sockets (no privilege at all): the Redirect comes from the
+    // error queue, `From X icmp_seq=N ...`, and counts as an error.
+    chain.allow_ping_sockets("client");
+    let ping = RunnableCopy::new("/usr/bin/ping", "redirect");
+    let icmpkit = RunnableCopy::new(icmpkit!(), "redirect");
+    let (ping, icmpkit) = (ping.path(), icmpkit.path());
+    let theirs = chain.run_unprivileged("client", 20, ping.to_str().unwrap(), &args(sources[2]));
+    let ours = chain.run_unprivileged(
+        "client",
+        20,
+        icmpkit.to_str().unwrap(),
+        &with_subcommand("ping", &args(sources[3])),
+    );
+    assert_same_run(&ours, &theirs, "(ping socket)", same_source);
+    let text = String::from_utf8_lossy(&ours.stdout);
+    let line = format!("From {ROUTER4} icmp_seq=1 Redirect Host(New nexthop: {NEXT_HOP})");
+    assert!(text.lines().any(|l| l == line), "{text}");
+    assert!(text.contains("+3 errors"), "{text}");
 }
 
 #[test]

@@ -9,6 +9,12 @@
 //! use icmpkit_lab::icmpkit;
 //! let out = std::process::Command::new(icmpkit!()).arg("--version").output()?;
 //! ```
+//!
+//! [`RunnableCopy`] puts a program where an unprivileged user may run it
+//! (`Lab::run_unprivileged`), without file capabilities.
+
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
 
 /// The path of the `icmpkit` binary Cargo built for this test, as a
 /// `&'static str`; only in the tests of the `icmpkit` package (`crates/cli`).
@@ -26,4 +32,52 @@ pub fn with_subcommand<'a>(first: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
     all.push(first);
     all.extend_from_slice(rest);
     all
+}
+
+/// A program copied where any user may run it: a directory of its own,
+/// mode 0755, in the temporary directory (the build's own path may go
+/// through directories only their owner may enter). The copy has no file
+/// capabilities (a copy of iputils `ping` runs without `cap_net_raw`, as
+/// a user's ping would on a system that grants it none). Removed when
+/// dropped.
+#[derive(Debug)]
+pub struct RunnableCopy {
+    dir: PathBuf,
+    name: String,
+}
+
+impl RunnableCopy {
+    /// Copies `program` (a path) for `test` (a word, unique among the
+    /// tests of one process).
+    pub fn new(program: &str, test: &str) -> Self {
+        let source = Path::new(program);
+        let name = source.file_name().map_or_else(
+            || "program".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let dir =
+            std::env::temp_dir().join(format!("icmpkit-lab-{}-{test}-{name}", std::process::id()));
+        // Left by an earlier run that had this process id and was killed.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new()
+            .mode(0o755)
+            .create(&dir)
+            .unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        let copy = Self { dir, name };
+        // The copy keeps the program's mode (0755), not its capabilities.
+        std::fs::copy(source, copy.path())
+            .unwrap_or_else(|e| panic!("copy {program} to {}: {e}", copy.dir.display()));
+        copy
+    }
+
+    /// Where the copy is.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(&self.name)
+    }
+}
+
+impl Drop for RunnableCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

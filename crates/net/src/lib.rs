@@ -35,6 +35,7 @@ mod drops;
 mod error;
 mod filter;
 mod group;
+mod interface;
 pub mod netns;
 pub mod privilege;
 mod resolve;
@@ -54,6 +55,7 @@ pub use group::{
     PING_GROUP_RANGE_PATH, PingGroupRange, ping_sockets_allowed, ping_sockets_allowed_for_process,
 };
 pub use icmpkit_wire::IpVersion;
+pub use interface::{interface_index, interface_name, needs_scope};
 pub use resolve::{host_name, reverse_lookup, source_address_for};
 pub use socket::{
     IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS,

@@ -21,9 +21,10 @@ pub fn host_name() -> String {
 }
 
 /// The source address the kernel would choose to reach `dst`, leaving by
-/// `device` when given (iputils prints it as `from SRC IFACE:`). Learned by
+/// `device` when given, or for a link-local `dst` by the interface of
+/// index `scope_id` when not 0 (iputils prints it as `from SRC IFACE:`). Learned by
 /// connecting a UDP socket, which sends nothing.
-pub fn source_address_for(dst: IpAddr, device: Option<&str>) -> io::Result<IpAddr> {
+pub fn source_address_for(dst: IpAddr, scope_id: u32, device: Option<&str>) -> io::Result<IpAddr> {
     let domain = if dst.is_ipv4() {
         libc::AF_INET
     } else {
@@ -39,7 +40,13 @@ pub fn source_address_for(dst: IpAddr, device: Option<&str>) -> io::Result<IpAdd
         )
         .map_err(|e| io::Error::new(e.kind(), format!("SO_BINDTODEVICE {name}: {e}")))?;
     }
-    sys::connect(fd.as_raw_fd(), SocketAddr::new(dst, 1025))?;
+    let to = match dst {
+        IpAddr::V6(a) if crate::needs_scope(&a) => {
+            SocketAddr::V6(std::net::SocketAddrV6::new(a, 1025, 0, scope_id))
+        }
+        _ => SocketAddr::new(dst, 1025),
+    };
+    sys::connect(fd.as_raw_fd(), to)?;
     sys::local_addr(fd.as_raw_fd())?
         .map(|a| a.ip())
         .ok_or_else(|| io::Error::other("the kernel chose no source address"))

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use icmpkit_wire::IpVersion;
@@ -87,6 +87,9 @@ pub struct IcmpSocket {
     /// The IP protocol of a raw socket opened with
     /// [`IcmpSocket::open_raw_transport`]; `None` for ICMP.
     transport: Option<Transport>,
+    /// The interface index given as `sin6_scope_id` with every
+    /// destination that needs one ([`IcmpSocket::set_link_scope`]).
+    link_scope: u32,
 }
 
 /// A transport protocol a prober sends raw (see
@@ -159,6 +162,7 @@ impl IcmpSocket {
             version,
             kind,
             transport: None,
+            link_scope: 0,
         })
     }
 
@@ -187,6 +191,7 @@ impl IcmpSocket {
             version,
             kind: SocketKind::Raw,
             transport: Some(transport),
+            link_scope: 0,
         })
     }
 
@@ -330,6 +335,15 @@ impl IcmpSocket {
             name.as_bytes(),
         )
         .map_err(|e| self.context(&format!("cannot bind to device {name:?}"), &e))
+    }
+
+    /// Sends to link-local IPv6 destinations (and link- or
+    /// interface-local multicast, [`crate::needs_scope`]) through the
+    /// interface with index `index`, as the scope id of `fe80::1%eth0`
+    /// says (`sin6_scope_id`); 0 lets the kernel choose by its routes.
+    /// Other destinations are sent as before.
+    pub fn set_link_scope(&mut self, index: u32) {
+        self.link_scope = index;
     }
 
     /// Binds the socket to a local source address. For a datagram socket
@@ -533,6 +547,9 @@ impl IcmpSocket {
     /// `addr` with port 0, checked against the socket's version.
     pub(crate) fn socket_addr(&self, addr: IpAddr) -> io::Result<SocketAddr> {
         match (self.version, addr) {
+            (IpVersion::V6, IpAddr::V6(a)) if self.link_scope != 0 && crate::needs_scope(&a) => {
+                Ok(SocketAddr::V6(SocketAddrV6::new(a, 0, 0, self.link_scope)))
+            }
             (IpVersion::V4, IpAddr::V4(_)) | (IpVersion::V6, IpAddr::V6(_)) => {
                 Ok(SocketAddr::new(addr, 0))
             }

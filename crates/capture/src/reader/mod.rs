@@ -3,6 +3,8 @@
 mod pcap;
 mod pcapng;
 
+pub use pcapng::MAX_INTERFACES;
+
 use std::io::{self, Read};
 use std::ops::Range;
 

@@ -58,6 +58,12 @@ fn block_name(block_type: u32) -> &'static str {
     }
 }
 
+/// The most interfaces one section may describe: each costs memory for the
+/// rest of the section, so a file of nothing but Interface Description
+/// Blocks would otherwise grow without bound (a capture of every interface
+/// of a large router has hundreds).
+pub const MAX_INTERFACES: usize = 65_536;
+
 /// One interface described in the current section.
 #[derive(Debug)]
 struct Interface {
@@ -221,6 +227,13 @@ pub(super) fn next<R: Read>(
             order: section.order,
         };
         match block_type {
+            IDB if section.interfaces.len() >= MAX_INTERFACES => {
+                return Err(block.invalid(
+                    "interface id",
+                    u64::try_from(section.interfaces.len()).unwrap_or(u64::MAX),
+                    "exceeds the limit of 65536 interfaces a section may describe",
+                ));
+            }
             IDB => section.interfaces.push(block.interface_description(body)?),
             SPB => return block.simple_packet(body, &section.interfaces).map(Some),
             _ => {

@@ -6,8 +6,8 @@
 
 mod family;
 pub mod named;
-mod prefix;
+pub mod prefix;
 pub mod values;
 
 pub use family::FamilyArgs;
-pub use prefix::AddrSpec;
+pub use prefix::{AddrSpec, scoped};

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use icmpkit_wire::dissect::Message;
 use icmpkit_wire::extension::{
-    ExtensionStructure, InterfaceAddress, InterfaceIdentification, InterfaceInformation, MplsLabel,
-    Object,
+    ChecksumStatus, ExtensionStructure, InterfaceAddress, InterfaceIdentification,
+    InterfaceInformation, MplsLabel, MplsLabelStack, Object,
 };
 use icmpkit_wire::icmpv4::{self, RouterEntries};
 use icmpkit_wire::icmpv6::ndp::{NdpOption, NdpOptions};
@@ -468,48 +468,95 @@ pub fn quote(q: &Quote<'_>) -> Value {
     })
 }
 
+/// One object of an RFC 4884 extension structure.
+pub enum ExtensionObject<'a> {
+    /// An MPLS label stack, kept as the view of its bytes: a hostile stack
+    /// holds thousands of labels, which the renderers write straight out.
+    Mpls(MplsLabelStack<'a>),
+    /// Any other object, described (`{"object": ..., ...}`).
+    Described(Value),
+}
+
 /// What an RFC 4884 extension structure holds: its checksum status, its
-/// objects, and the MPLS labels gathered for convenience.
-pub struct Extension {
-    /// `{checksum, objects, malformed}`.
-    pub structure: Value,
+/// objects, and why reading them stopped, if it did.
+pub struct Extension<'a> {
+    /// What the structure's checksum says.
+    pub checksum: ChecksumStatus,
+    /// The objects read, in order.
+    pub objects: Vec<ExtensionObject<'a>>,
+    /// The reason the next object could not be read.
+    pub malformed: Option<String>,
+}
+
+impl Extension<'_> {
+    /// The number of MPLS labels in all MPLS objects.
+    pub fn label_count(&self) -> usize {
+        self.objects
+            .iter()
+            .map(|o| match o {
+                ExtensionObject::Mpls(stack) => stack.len(),
+                ExtensionObject::Described(_) => 0,
+            })
+            .sum()
+    }
+
     /// Every MPLS label of every MPLS object, outermost first.
-    pub mpls: Vec<MplsLabel>,
+    pub fn labels(&self) -> impl Iterator<Item = MplsLabel> + '_ {
+        self.objects
+            .iter()
+            .filter_map(|o| match o {
+                ExtensionObject::Mpls(stack) => Some(stack.labels()),
+                ExtensionObject::Described(_) => None,
+            })
+            .flatten()
+    }
+}
+
+/// The decimal digits of `n`, written at the end of `buf`: label stacks are
+/// rendered number by number, and a hostile one holds thousands.
+pub fn decimal(n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut n = n;
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        // n % 10 is a digit: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        buf[at] = b'0' + digit;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
 }
 
 /// Describes an extension structure.
-pub fn extension(ext: &ExtensionStructure<'_>) -> Extension {
+pub fn extension<'a>(ext: &ExtensionStructure<'a>) -> Extension<'a> {
     let mut objects = Vec::new();
-    let mut mpls = Vec::new();
-    let mut malformed = Value::Null;
+    let mut malformed = None;
     for object in ext.objects() {
-        match object {
-            Ok(Object::Mpls(stack)) => {
-                let labels: Vec<MplsLabel> = stack.labels().collect();
-                objects.push(json!({"object": "mpls", "labels": labels.iter().copied().map(mpls_label).collect::<Vec<_>>()}));
-                mpls.extend(labels);
+        objects.push(match object {
+            Ok(Object::Mpls(stack)) => ExtensionObject::Mpls(stack),
+            Ok(Object::InterfaceInformation(info)) => {
+                ExtensionObject::Described(interface_information(&info))
             }
-            Ok(Object::InterfaceInformation(info)) => objects.push(interface_information(&info)),
-            Ok(Object::InterfaceIdentification(id)) => objects.push(interface_identification(&id)),
-            Ok(Object::Unknown(raw)) => objects.push(json!({
+            Ok(Object::InterfaceIdentification(id)) => {
+                ExtensionObject::Described(interface_identification(&id))
+            }
+            Ok(Object::Unknown(raw)) => ExtensionObject::Described(json!({
                 "object": "unknown", "class": raw.class_num, "c_type": raw.c_type, "len": raw.data.len(),
             })),
-            Err(reason) => malformed = reason.to_string().into(),
-        }
+            Err(reason) => {
+                malformed = Some(reason.to_string());
+                continue;
+            }
+        });
     }
     Extension {
-        structure: json!({
-            "checksum": ext.checksum_status().to_string(),
-            "objects": objects,
-            "malformed": malformed,
-        }),
-        mpls,
+        checksum: ext.checksum_status(),
+        objects,
+        malformed,
     }
-}
-
-/// One MPLS label stack entry as `{label, tc, s, ttl}`.
-pub fn mpls_label(l: MplsLabel) -> Value {
-    json!({"label": l.label, "tc": l.tc, "s": u8::from(l.bottom_of_stack), "ttl": l.ttl})
 }
 
 fn interface_information(info: &InterfaceInformation<'_>) -> Value {

@@ -6,14 +6,19 @@ use std::io::{self, Write};
 
 use icmpkit_capture::Timestamp;
 use icmpkit_wire::dissect::{ChecksumStatus, Dissection};
+use icmpkit_wire::extension::MplsLabel;
 use icmpkit_wire::meaning;
 use serde_json::{Map, Value, json};
 
 use super::{Counts, Packet, Renderer, fields};
+use crate::escape;
 
 /// Renders JSON lines.
 #[derive(Debug, Default)]
-pub struct Json;
+pub struct Json {
+    /// The line being written, reused from packet to packet.
+    line: Vec<u8>,
+}
 
 impl Renderer for Json {
     fn packet(
@@ -22,8 +27,10 @@ impl Renderer for Json {
         packet: &Packet<'_>,
         d: &Dissection<'_>,
     ) -> io::Result<()> {
-        serde_json::to_writer(&mut *out, &object(packet, d))?;
-        out.write_all(b"\n")
+        self.line.clear();
+        write_packet(&mut self.line, packet, d)?;
+        self.line.push(b'\n');
+        out.write_all(&self.line)
     }
 
     fn finish(
@@ -40,7 +47,7 @@ impl Renderer for Json {
             "bad_checksum": counts.bad_checksum,
             "error": error,
         });
-        serde_json::to_writer(&mut *out, &summary)?;
+        escape::write_json(&mut *out, &summary)?;
         out.write_all(b"\n")
     }
 }
@@ -51,8 +58,9 @@ fn seconds(t: Timestamp) -> f64 {
     t.seconds as f64 + f64::from(t.nanoseconds) / 1e9
 }
 
-/// The object for one packet.
-pub fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
+/// The object for one packet, but for `extension` and `mpls` (see
+/// [`write_packet`]).
+fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_owned(), v);
@@ -107,18 +115,79 @@ pub fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
             Some(Err(reason)) => json!({"malformed": reason.to_string()}),
         },
     );
-    let (extension, mpls) = match &d.extension() {
-        None => (Value::Null, Vec::new()),
+    m.into()
+}
+
+/// Writes the object for one packet: [`object`], then `extension` and
+/// `mpls`, whose label stacks are written straight from the packet's bytes
+/// (a hostile extension holds thousands of labels; a `Value` for each
+/// would cost more than the rest of the packet).
+fn write_packet(line: &mut Vec<u8>, packet: &Packet<'_>, d: &Dissection<'_>) -> io::Result<()> {
+    escape::write_json(&mut *line, &object(packet, d))?;
+    // `object` always has keys: continue it before its closing brace.
+    line.pop();
+    line.extend_from_slice(b",\"extension\":");
+    match &d.extension() {
+        None => line.extend_from_slice(b"null,\"mpls\":[]}"),
+        Some(Err(reason)) => {
+            escape::write_json(&mut *line, &json!({"malformed": reason.to_string()}))?;
+            line.extend_from_slice(b",\"mpls\":[]}");
+        }
         Some(Ok(ext)) => {
             let ext = fields::extension(ext);
-            (
-                ext.structure,
-                ext.mpls.iter().copied().map(fields::mpls_label).collect(),
-            )
+            write!(line, "{{\"checksum\":\"{}\",\"objects\":[", ext.checksum)?;
+            // Where each stack's labels went, to write them again under
+            // `mpls` by copying.
+            let mut stacks = Vec::new();
+            for (i, o) in ext.objects.iter().enumerate() {
+                if i > 0 {
+                    line.push(b',');
+                }
+                match o {
+                    fields::ExtensionObject::Mpls(stack) => {
+                        line.extend_from_slice(b"{\"object\":\"mpls\",\"labels\":[");
+                        let start = line.len();
+                        write_labels(line, stack.labels());
+                        stacks.push(start..line.len());
+                        line.extend_from_slice(b"]}");
+                    }
+                    fields::ExtensionObject::Described(o) => escape::write_json(&mut *line, o)?,
+                }
+            }
+            line.extend_from_slice(b"],\"malformed\":");
+            escape::write_json(&mut *line, &ext.malformed.into())?;
+            line.extend_from_slice(b"},\"mpls\":[");
+            for (i, stack) in stacks.into_iter().filter(|r| !r.is_empty()).enumerate() {
+                if i > 0 {
+                    line.push(b',');
+                }
+                line.extend_from_within(stack);
+            }
+            line.extend_from_slice(b"]}");
         }
-        Some(Err(reason)) => (json!({"malformed": reason.to_string()}), Vec::new()),
-    };
-    put("extension", extension);
-    put("mpls", mpls.into());
-    m.into()
+    }
+    Ok(())
+}
+
+/// Writes label stack entries as `{label, tc, s, ttl}` objects separated by
+/// commas (the inside of a JSON array).
+fn write_labels(line: &mut Vec<u8>, labels: impl Iterator<Item = MplsLabel>) {
+    let mut buf = [0; 10];
+    for (i, l) in labels.enumerate() {
+        line.extend_from_slice(if i == 0 {
+            b"{\"label\":"
+        } else {
+            b",{\"label\":"
+        });
+        line.extend_from_slice(fields::decimal(l.label, &mut buf));
+        line.extend_from_slice(b",\"tc\":");
+        line.extend_from_slice(fields::decimal(u32::from(l.tc), &mut buf));
+        line.extend_from_slice(if l.bottom_of_stack {
+            b",\"s\":1,\"ttl\":"
+        } else {
+            b",\"s\":0,\"ttl\":"
+        });
+        line.extend_from_slice(fields::decimal(u32::from(l.ttl), &mut buf));
+        line.push(b'}');
+    }
 }

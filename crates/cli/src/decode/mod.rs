@@ -4,15 +4,15 @@
 //! goes on.
 
 mod fields;
-mod hex;
 mod json;
 mod text;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use icmpkit_capture::hex::HexReader;
 use icmpkit_capture::{CaptureError, CaptureReader, Timestamp};
 use icmpkit_wire::dissect::{self, Dissection};
 
@@ -81,7 +81,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut renderer: Box<dyn Renderer> = if args.json {
-        Box::new(json::Json)
+        Box::new(json::Json::default())
     } else {
         Box::new(text::Text)
     };
@@ -106,12 +106,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
 }
 
-fn open(path: &str) -> Result<Box<dyn BufRead>> {
+fn open(path: &str) -> Result<Box<dyn Read>> {
     if path == "-" {
-        return Ok(Box::new(BufReader::new(io::stdin())));
+        return Ok(Box::new(io::stdin()));
     }
     let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
-    Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+    Ok(Box::new(file))
 }
 
 fn emit(
@@ -133,13 +133,13 @@ fn emit(
 /// Decodes a pcap/pcapng stream. Returns the capture error that stopped it
 /// early, after every frame before it was decoded.
 fn decode_capture(
-    input: Box<dyn BufRead>,
+    input: Box<dyn Read>,
     name: &str,
     out: &mut dyn Write,
     renderer: &mut dyn Renderer,
     counts: &mut Counts,
 ) -> Result<Option<CaptureError>> {
-    let mut reader = match CaptureReader::new(input) {
+    let mut reader = match CaptureReader::new(BufReader::with_capacity(1 << 16, input)) {
         Ok(reader) => reader,
         Err(CaptureError::NotACapture { magic }) => anyhow::bail!(
             "{name} is not a pcap or pcapng capture (it starts with 0x{:08x}); \
@@ -167,21 +167,25 @@ fn decode_capture(
     Ok(None)
 }
 
+/// Decodes hex dumps as they arrive: each packet is written, and the output
+/// flushed whenever the reader is about to wait for more input, so a dump
+/// piped in while it is written is shown packet by packet.
 fn decode_hex(
-    mut input: Box<dyn BufRead>,
+    input: Box<dyn Read>,
     name: &str,
     out: &mut dyn Write,
     renderer: &mut dyn Renderer,
     counts: &mut Counts,
 ) -> Result<()> {
-    let mut text = String::new();
-    input
-        .read_to_string(&mut text)
-        .with_context(|| format!("cannot read {name} as text"))?;
-    let packets = hex::parse_packets(&text).with_context(|| format!("in {name}"))?;
-    for (index, ip) in packets.iter().enumerate() {
+    let mut reader = HexReader::new(input);
+    let mut frame = 0;
+    while let Some(ip) = reader
+        .next_packet(&mut || out.flush())
+        .with_context(|| format!("in {name}"))?
+    {
+        frame += 1;
         let packet = Packet {
-            frame: index as u64 + 1,
+            frame,
             time: None,
             ip,
         };

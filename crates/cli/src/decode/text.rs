@@ -1,16 +1,19 @@
 //! The text renderer: one line per ICMP packet, in the spirit of tshark's
-//! summary line, then a count of what was seen on stderr.
+//! summary line, then a count of what was seen on stderr. A line shows at
+//! most [`MAX_LINE_LABELS`] MPLS labels and counts the others.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::dissect::{ChecksumStatus, Dissection};
+use icmpkit_wire::extension::{ChecksumStatus as ExtensionChecksum, MplsLabel};
 use icmpkit_wire::meaning;
 use icmpkit_wire::quote::{Quote, QuotedTransport};
 use serde_json::Value;
 
 use super::{Counts, Packet, Renderer, fields};
+use crate::text::MAX_LINE_LABELS;
 
 /// Renders text lines.
 #[derive(Debug, Default)]
@@ -81,29 +84,26 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
     match &d.extension() {
         Some(Ok(ext)) => {
             let ext = fields::extension(ext);
-            if !ext.mpls.is_empty() {
+            let count = ext.label_count();
+            if count > 0 {
                 s.push_str(" [MPLS:");
-                for l in &ext.mpls {
-                    let _ = write!(
-                        s,
-                        " Lbl {} TC {} S {} TTL {}",
-                        l.label,
-                        l.tc,
-                        u8::from(l.bottom_of_stack),
-                        l.ttl
-                    );
+                for l in ext.labels().take(MAX_LINE_LABELS) {
+                    push_label(&mut s, l);
+                }
+                if count > MAX_LINE_LABELS {
+                    let _ = write!(s, " (+{} labels)", count - MAX_LINE_LABELS);
                 }
                 s.push(']');
             }
-            if let Some(objects) = ext.structure["objects"].as_array() {
-                for o in objects.iter().filter(|o| o["object"] != "mpls") {
+            for o in &ext.objects {
+                if let fields::ExtensionObject::Described(o) = o {
                     let _ = write!(s, " [{}]", value_text(o));
                 }
             }
-            if let Some(reason) = ext.structure["malformed"].as_str() {
+            if let Some(reason) = &ext.malformed {
                 let _ = write!(s, " [extension malformed: {reason}]");
             }
-            if ext.structure["checksum"] == "invalid" {
+            if ext.checksum == ExtensionChecksum::Invalid {
                 s.push_str(" [extension checksum bad]");
             }
         }
@@ -131,6 +131,24 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
     s
 }
 
+/// Appends ` Lbl L TC T S B TTL N` for one label stack entry.
+fn push_label(s: &mut String, l: MplsLabel) {
+    let mut buf = [0; 10];
+    let mut number = |s: &mut String, n: u32| {
+        s.push_str(std::str::from_utf8(fields::decimal(n, &mut buf)).unwrap_or("?"));
+    };
+    s.push_str(" Lbl ");
+    number(s, l.label);
+    s.push_str(" TC ");
+    number(s, u32::from(l.tc));
+    s.push_str(if l.bottom_of_stack {
+        " S 1 TTL "
+    } else {
+        " S 0 TTL "
+    });
+    number(s, u32::from(l.ttl));
+}
+
 fn is_empty(v: &Value) -> bool {
     match v {
         Value::Null => true,
@@ -139,11 +157,12 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// A JSON value as compact text: strings bare, objects as `k=v` lists.
+/// A JSON value as compact text: strings bare (escaped: they may come off
+/// the wire), objects as `k=v` lists.
 fn value_text(v: &Value) -> String {
     match v {
         Value::Null => "-".to_owned(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => crate::escape::text(s).into_owned(),
         Value::Array(items) => {
             let parts: Vec<String> = items.iter().map(value_text).collect();
             format!("[{}]", parts.join(", "))

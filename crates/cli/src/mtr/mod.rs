@@ -65,6 +65,8 @@ struct Plan {
     method: Method,
     host: String,
     dst: IpAddr,
+    /// The interface a scoped link-local destination names.
+    link_scope: Option<u32>,
     src: IpAddr,
     interface: Option<String>,
     tos: Option<u8>,
@@ -147,7 +149,7 @@ impl Plan {
             a.port.as_deref().map(|p| ("-P", p)),
             a.sport.as_deref().map(|p| ("-L", p)),
         )?;
-        let dst = crate::input::resolve(&a.host, a.family.version())?;
+        let (dst, scope_id) = crate::input::resolve_scoped(&a.host, a.family.version())?;
         let ip_header = ip_header_len(dst);
         let min_len = ip_header + method.min_len();
         // mtr's default: 64 bytes, IP header included.
@@ -155,12 +157,20 @@ impl Plan {
             Some(len) => usize::try_from(integer("-s", len, min_len as u64, 65_000)?)?,
             None => 64.max(min_len),
         };
-        let src = source_for("-a", a.source.as_deref(), dst, a.interface.as_deref())?;
+        let src = source_for(
+            "-a",
+            a.source.as_deref(),
+            dst,
+            scope_id,
+            a.interface.as_deref(),
+        )?;
+        let link_scope = crate::args::prefix::link_scope([(a.host.as_str(), dst, scope_id)])?;
         Ok(Self {
             output,
             method,
             host: a.host.clone(),
             dst,
+            link_scope,
             src,
             interface: a.interface.clone(),
             tos: a.tos.as_deref().map(|t| named::tos("-Q", t)).transpose()?,
@@ -213,6 +223,7 @@ impl Plan {
             src: self.src,
             dst: self.dst,
             interface: self.interface.clone(),
+            link_scope: self.link_scope,
             tos: self.tos,
             dont_fragment: false,
             ping_socket,

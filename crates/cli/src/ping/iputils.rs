@@ -15,10 +15,12 @@ use icmpkit_wire::IpVersion;
 /// IPv4: `PING host (addr) 56(84) bytes of data.`, where 84 counts the IP
 /// (20 + options) and ICMP (8) headers; IPv6: `PING host(addr) 56 data bytes`.
 /// With `-I`, `from SRC IFACE:` comes before the sizes (IFACE empty when
-/// `-I` named an address: `from 192.0.2.2 :`).
+/// `-I` named an address: `from 192.0.2.2 :`). `shown` is `addr` as
+/// printed (with its scope: `fe80::1%eth0`).
 pub fn header(
     host: &str,
     addr: IpAddr,
+    shown: &str,
     datalen: usize,
     ip_options_len: usize,
     from: Option<(IpAddr, &str)>,
@@ -28,10 +30,10 @@ pub fn header(
         .unwrap_or_default();
     match addr {
         IpAddr::V4(_) => format!(
-            "PING {host} ({addr}){from} {datalen}({}) bytes of data.",
+            "PING {host} ({shown}){from} {datalen}({}) bytes of data.",
             datalen + 8 + 20 + ip_options_len
         ),
-        IpAddr::V6(_) => format!("PING {host}({addr}){from} {datalen} data bytes"),
+        IpAddr::V6(_) => format!("PING {host}({shown}){from} {datalen} data bytes"),
     }
 }
 
@@ -97,9 +99,31 @@ pub fn reply(line: &ReplyLine<'_>) -> String {
     s
 }
 
+/// `unverified reply from 10.0.0.2: icmp_seq=1 ttl=64, 8 bytes without
+/// the probe's nonce`: an Echo Reply too short to carry the nonce its
+/// probe carried. iputils has no such line (it counts the reply); this one
+/// is lower case like iputils' `no answer yet` and does not start with `N
+/// bytes from`, so what counts replies in iputils' output does not count
+/// it.
+pub fn unverified(bytes: usize, from: &str, seq: u16, ttl: Option<u8>) -> String {
+    let mut s = format!("unverified reply from {from}: icmp_seq={seq}");
+    if let Some(ttl) = ttl {
+        let _ = write!(s, " ttl={ttl}");
+    }
+    let _ = write!(s, ", {bytes} bytes without the probe's nonce");
+    s
+}
+
 /// `From 10.0.0.1 icmp_seq=1 Destination Host Unreachable`.
 pub fn error(from: &str, seq: u16, text: &str) -> String {
     format!("From {from} icmp_seq={seq} {text}")
+}
+
+/// Advice read on a raw socket, which iputils words with a colon after
+/// the sender: `From 10.0.0.1: icmp_seq=1 Redirect Host(New nexthop:
+/// 10.0.0.3)`.
+pub fn advice(from: &str, seq: u16, text: &str) -> String {
+    format!("From {from}: icmp_seq={seq} {text}")
 }
 
 /// What iputils says about an ICMPv4 error (`info` is the next-hop MTU of
@@ -276,21 +300,33 @@ mod tests {
     fn headers_match_iputils() {
         let v4: IpAddr = "198.51.100.2".parse().unwrap();
         assert_eq!(
-            header("198.51.100.2", v4, 56, 0, None),
+            header("198.51.100.2", v4, &v4.to_string(), 56, 0, None),
             "PING 198.51.100.2 (198.51.100.2) 56(84) bytes of data."
         );
         assert_eq!(
-            header("127.0.0.1", "127.0.0.1".parse().unwrap(), 8, 0, None),
+            header(
+                "127.0.0.1",
+                "127.0.0.1".parse().unwrap(),
+                "127.0.0.1",
+                8,
+                0,
+                None
+            ),
             "PING 127.0.0.1 (127.0.0.1) 8(36) bytes of data."
         );
         assert_eq!(
-            header("h", v4, 1400, 0, None),
+            header("h", v4, &v4.to_string(), 1400, 0, None),
             "PING h (198.51.100.2) 1400(1428) bytes of data."
         );
         let v6: IpAddr = "2001:db8:2::2".parse().unwrap();
         assert_eq!(
-            header("2001:db8:2::2", v6, 56, 0, None),
+            header("2001:db8:2::2", v6, &v6.to_string(), 56, 0, None),
             "PING 2001:db8:2::2(2001:db8:2::2) 56 data bytes"
+        );
+        let ll: IpAddr = "fe80::1".parse().unwrap();
+        assert_eq!(
+            header("fe80::1%c0", ll, "fe80::1%c0", 56, 0, None),
+            "PING fe80::1%c0(fe80::1%c0) 56 data bytes"
         );
     }
 
@@ -299,17 +335,31 @@ mod tests {
         let v4: IpAddr = "198.51.100.2".parse().unwrap();
         let src: IpAddr = "192.0.2.2".parse().unwrap();
         assert_eq!(
-            header("198.51.100.2", v4, 56, 0, Some((src, "c0"))),
+            header(
+                "198.51.100.2",
+                v4,
+                &v4.to_string(),
+                56,
+                0,
+                Some((src, "c0"))
+            ),
             "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 c0: 56(84) bytes of data."
         );
         assert_eq!(
-            header("198.51.100.2", v4, 56, 0, Some((src, ""))),
+            header("198.51.100.2", v4, &v4.to_string(), 56, 0, Some((src, ""))),
             "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 : 56(84) bytes of data."
         );
         let v6: IpAddr = "2001:db8:2::2".parse().unwrap();
         let src6: IpAddr = "2001:db8:1::2".parse().unwrap();
         assert_eq!(
-            header("2001:db8:2::2", v6, 56, 0, Some((src6, "c0"))),
+            header(
+                "2001:db8:2::2",
+                v6,
+                &v6.to_string(),
+                56,
+                0,
+                Some((src6, "c0"))
+            ),
             "PING 2001:db8:2::2(2001:db8:2::2) from 2001:db8:1::2 c0: 56 data bytes"
         );
     }
@@ -326,6 +376,18 @@ mod tests {
         assert_eq!(rtt(99_949), "99.9");
         assert_eq!(rtt(99_950), "100");
         assert_eq!(rtt(1_234_567), "1235");
+    }
+
+    #[test]
+    fn unverified_lines_do_not_look_like_replies() {
+        assert_eq!(
+            unverified(8, "198.51.100.99", 2, Some(64)),
+            "unverified reply from 198.51.100.99: icmp_seq=2 ttl=64, 8 bytes without the probe's nonce"
+        );
+        assert_eq!(
+            unverified(9, "h (2001:db8::9)", 1, None),
+            "unverified reply from h (2001:db8::9): icmp_seq=1, 9 bytes without the probe's nonce"
+        );
     }
 
     #[test]

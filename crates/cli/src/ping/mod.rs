@@ -63,9 +63,52 @@ pub struct Plan {
     /// Several targets: probes per second in all, and resends.
     rate: u32,
     retries: u32,
+    /// The interface the link-local targets' scope names
+    /// ([`targets::link_scope`]).
+    link_scope: Option<u32>,
 }
 
 impl Plan {
+    /// The interface link-local addresses are printed with: the one the
+    /// targets' scope names, else the one -I binds to (iputils prints the
+    /// interface a reply arrived on, which is that one); 0 when there is
+    /// none.
+    fn printed_link_scope(&self) -> u32 {
+        self.link_scope
+            .or_else(|| {
+                let device = self.interface.as_deref()?;
+                if device.parse::<std::net::IpAddr>().is_ok() {
+                    return None;
+                }
+                icmpkit_net::interface_index(device)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Warns, as iputils does, about each link-local target without a
+    /// scope when the IPv6 socket is a ping socket and no -I binds it:
+    /// the kernel refuses to send such a socket's probes there
+    /// (`EINVAL`), where a raw socket lets its routes choose.
+    fn warn_unscoped_link_local(&self, transport: &icmpkit_driver::real::RealTransport) {
+        if self.interface.is_some()
+            || transport.icmp_kind(IpVersion::V6) != Some(icmpkit_net::SocketKind::Dgram)
+        {
+            return;
+        }
+        for target in &self.targets {
+            if let std::net::IpAddr::V6(a) = target.addr
+                && target.scope_id == 0
+                && icmpkit_net::needs_scope(&a)
+            {
+                eprintln!(
+                    "icmpkit: warning: {} is link-local: a ping socket cannot send to it \
+                     without its interface: use {a}%INTERFACE (or -I INTERFACE)",
+                    target.name
+                );
+            }
+        }
+    }
+
     fn from_args(args: &Args) -> Result<Self> {
         let family = args.family.version();
         let mut specs = args.targets.clone();
@@ -79,6 +122,7 @@ impl Plan {
         if targets.is_empty() {
             bail!("the targets given expand to no address");
         }
+        let link_scope = targets::link_scope(&targets)?;
         let socket = match args.socket.as_str() {
             "auto" => SocketChoice::Auto,
             "raw" => SocketChoice::Raw,
@@ -164,6 +208,7 @@ impl Plan {
             socket,
             rate: multi::parse_rate(args.rate.as_deref())?,
             retries: multi::parse_retries(&args.retries)?,
+            link_scope,
             targets,
         })
     }

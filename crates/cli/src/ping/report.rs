@@ -33,6 +33,25 @@ pub struct Reply<'a> {
     pub duplicate: bool,
     /// Shorter than sent.
     pub truncated: bool,
+    /// Sent by another address than the target's (fping's `[<- ADDR]`).
+    pub other_sender: bool,
+}
+
+/// An Echo Reply with our identifier and a probe's sequence number but
+/// without the nonce the probe carried: no answer, never counted.
+pub struct Unverified<'a> {
+    /// The target as the user named it.
+    pub target: &'a str,
+    /// The sender's address (as the packet claims it).
+    pub from: IpAddr,
+    /// Sequence number.
+    pub seq: u16,
+    /// Identifier.
+    pub ident: u16,
+    /// ICMP bytes received.
+    pub bytes: usize,
+    /// TTL or hop limit.
+    pub ttl: Option<u8>,
 }
 
 /// An ICMP error about one of our probes.
@@ -51,6 +70,10 @@ pub struct ErrorReport<'a> {
     pub icmp_code: u8,
     /// MTU, pointer or gateway, by type.
     pub info: u32,
+    /// Counted among the errors (see `icmpkit_proto::ping::ErrorEvent`):
+    /// iputils words an uncounted one `From X: icmp_seq=N ...` and prints
+    /// nothing for it in flood mode.
+    pub counted: bool,
 }
 
 /// The end of a run for one target.
@@ -65,6 +88,8 @@ pub struct End<'a> {
     pub time_ms: u64,
     /// Inter-packet gap (µs) when iputils shows it.
     pub ipg_micros: Option<u64>,
+    /// Replies without their probe's nonce, in none of `stats`.
+    pub unverified: u64,
 }
 
 /// Where the events of a run go.
@@ -75,6 +100,8 @@ pub trait Reporter {
     fn sent(&mut self) -> io::Result<()>;
     /// A reply arrived.
     fn reply(&mut self, reply: &Reply<'_>) -> io::Result<()>;
+    /// A reply without its probe's nonce arrived (not counted).
+    fn unverified(&mut self, reply: &Unverified<'_>) -> io::Result<()>;
     /// An error about a probe arrived.
     fn error(&mut self, error: &ErrorReport<'_>) -> io::Result<()>;
     /// The kernel refused to send (message too long for the known path MTU).
@@ -154,17 +181,33 @@ impl<W: Write> Reporter for Text<W> {
         self.line(&line)
     }
 
+    fn unverified(&mut self, u: &Unverified<'_>) -> io::Result<()> {
+        if self.quiet || self.flood {
+            return Ok(());
+        }
+        let from = self.names.sender(u.from);
+        self.line(&iputils::unverified(u.bytes, &from, u.seq, u.ttl))
+    }
+
     fn error(&mut self, e: &ErrorReport<'_>) -> io::Result<()> {
         if self.quiet {
             return Ok(());
         }
         if self.flood {
+            if !e.counted {
+                return Ok(());
+            }
             self.out.write_all(b"\x08E")?;
             return self.out.flush();
         }
         let text = iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info);
         let from = self.names.sender(e.from);
-        self.line(&iputils::error(&from, e.seq, &text))
+        let line = if e.counted {
+            iputils::error(&from, e.seq, &text)
+        } else {
+            iputils::advice(&from, e.seq, &text)
+        };
+        self.line(&line)
     }
 
     fn local_error(&mut self, _target: &str, version: IpVersion, mtu: u32) -> io::Result<()> {
@@ -244,6 +287,21 @@ impl<W: Write> Reporter for Json<W> {
                 "rtt_ms": r.rtt_micros.map(ms),
                 "duplicate": r.duplicate,
                 "truncated": r.truncated,
+                "other_sender": r.other_sender,
+            }),
+        )
+    }
+
+    fn unverified(&mut self, u: &Unverified<'_>) -> io::Result<()> {
+        self.emit(
+            "unverified",
+            json!({
+                "target": u.target,
+                "from": u.from.to_string(),
+                "seq": u.seq,
+                "ident": u.ident,
+                "bytes": u.bytes,
+                "ttl": u.ttl,
             }),
         )
     }
@@ -257,6 +315,7 @@ impl<W: Write> Reporter for Json<W> {
             "icmp_code": e.icmp_code,
             "mtu": matches!((e.version, e.icmp_type, e.icmp_code), (IpVersion::V4, 3, 4) | (IpVersion::V6, 2, _)).then_some(e.info),
             "message": iputils::error_text(e.version, e.icmp_type, e.icmp_code, e.info),
+            "counted": e.counted,
         }))
     }
 
@@ -271,6 +330,7 @@ impl<W: Write> Reporter for Json<W> {
                 "icmp_code": null,
                 "mtu": mtu,
                 "message": iputils::local_message_too_long(version, mtu),
+                "counted": true,
             }),
         )
     }
@@ -306,6 +366,7 @@ impl<W: Write> Reporter for Json<W> {
                 "rtt_p90_ms": pct.map(|p| ms(p.p90_us)),
                 "rtt_p99_ms": pct.map(|p| ms(p.p99_us)),
                 "jitter_ms": s.jitter_us().map(ms),
+                "unverified": end.unverified,
             }),
         )
     }

@@ -15,23 +15,30 @@ use icmpkit_net::{EMSGSIZE, SocketKind};
 use icmpkit_proto::machine::Verdict;
 use icmpkit_proto::ping::{Ping, PingEvent, PingOptions};
 
-use super::report::{End, ErrorReport, Json, Reply, Reporter, Text};
+use super::report::{End, ErrorReport, Json, Reply, Reporter, Text, Unverified};
 use super::sockets::socket_plan;
 use super::targets::Target;
 use super::{Plan, iputils};
+use crate::args::AddrSpec;
 use crate::exit::Exit;
 use crate::names::Names;
 
 /// The source address the header names with -I: the address given, or
-/// the interface's address towards the target.
+/// the interface's address towards the target. For a link-local target
+/// iputils names `::` (its source lookup leaves the family of a
+/// link-local first hop unset, so it learns no address), and so does
+/// this, line for line.
 fn header_source<'a>(plan: &'a Plan, target: &Target) -> Result<Option<(IpAddr, &'a str)>> {
     let Some(given) = plan.interface.as_deref() else {
         return Ok(None);
     };
     Ok(Some(match given.parse::<IpAddr>() {
         Ok(addr) => (addr, ""),
+        Err(_) if matches!(target.addr, IpAddr::V6(a) if icmpkit_net::needs_scope(&a)) => {
+            (IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), given)
+        }
         Err(_) => (
-            icmpkit_net::source_address_for(target.addr, Some(given))
+            icmpkit_net::source_address_for(target.addr, target.scope_id, Some(given))
                 .with_context(|| format!("no source address on {given} for {}", target.addr))?,
             given,
         ),
@@ -49,6 +56,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
     // Opens the socket and drops CAP_NET_RAW.
     let mut transport = RealTransport::open(&socket_plan(plan, &[version], None, Some(raw_ident)))?;
+    plan.warn_unscoped_link_local(&transport);
     let ident = match transport.icmp_kind(version) {
         Some(SocketKind::Dgram) => transport
             .dgram_ident(version)
@@ -65,6 +73,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let header = iputils::header(
         &target.name,
         target.addr,
+        &target.shown(),
         plan.size,
         0,
         header_source(plan, target)?,
@@ -79,7 +88,8 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             flood: plan.flood,
             timestamps: plan.timestamps,
             verbose: plan.verbose,
-            names: Names::new(plan.numeric || target.name.parse::<IpAddr>().is_ok()),
+            names: Names::new(plan.numeric || target.name.parse::<AddrSpec>().is_ok())
+                .with_link_scope(plan.printed_link_scope()),
         })
     };
     reporter.start(&header)?;
@@ -131,6 +141,15 @@ fn render(
                 .then(|| u64::try_from(reply.rtt.as_micros()).unwrap_or(u64::MAX)),
             duplicate: reply.duplicate,
             truncated: reply.truncated,
+            other_sender: reply.from != target.addr,
+        }),
+        PingEvent::Unverified(u) => reporter.unverified(&Unverified {
+            target: &target.name,
+            from: u.from,
+            seq: u.seq,
+            ident: machine.config().ident,
+            bytes: u.bytes,
+            ttl: u.ttl,
         }),
         PingEvent::Error(error) => reporter.error(&ErrorReport {
             target: &target.name,
@@ -140,6 +159,7 @@ fn render(
             icmp_type: error.icmp_type,
             icmp_code: error.icmp_code,
             info: error.info,
+            counted: error.counted,
         }),
         PingEvent::LocalError { errno, info } if errno == EMSGSIZE => {
             reporter.local_error(&target.name, version, info)
@@ -159,6 +179,7 @@ fn render(
             stats: &summary.statistics,
             time_ms: summary.time_ms,
             ipg_micros: summary.ipg_us,
+            unverified: summary.unverified,
         }),
     }
 }

@@ -34,6 +34,7 @@ pub fn socket_plan(
         source,
         timestamps: !plan.user_latency,
         recv_buffer,
+        link_scope: plan.link_scope,
         ..SocketOptions::receiving()
     };
     versions

@@ -2,8 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::args::AddrSpec;
-use crate::input::resolve;
+use crate::args::{AddrSpec, scoped};
+use crate::input::{check_family, resolve_scoped};
 
 use anyhow::{Result, bail};
 use icmpkit_wire::IpVersion;
@@ -18,6 +18,15 @@ pub struct Target {
     pub name: String,
     /// The address probed.
     pub addr: IpAddr,
+    /// The interface index of its scope (`fe80::1%eth0`); 0 for none.
+    pub scope_id: u32,
+}
+
+impl Target {
+    /// The address as iputils prints it (`fe80::1%eth0`).
+    pub fn shown(&self) -> String {
+        scoped(self.addr, self.scope_id)
+    }
 }
 
 /// Expands `specs` (addresses, host names, `ADDR/LEN` prefixes) in order.
@@ -32,17 +41,13 @@ pub fn expand(specs: &[String], family: Option<IpVersion>) -> Result<Vec<Target>
             check_family(spec, parsed.addr, family)?;
             // A `/` always brings a length (or the parse failed).
             let len = parsed.len.unwrap_or(0);
-            prefix(spec, parsed.addr, len, &mut out)?;
-        } else if let Ok(addr) = spec.parse::<IpAddr>() {
-            check_family(spec, addr, family)?;
+            prefix(spec, parsed.addr, len, parsed.scope_id()?, &mut out)?;
+        } else {
+            let (addr, scope_id) = resolve_scoped(spec, family)?;
             out.push(Target {
                 name: spec.clone(),
                 addr,
-            });
-        } else {
-            out.push(Target {
-                name: spec.clone(),
-                addr: resolve(spec, family)?,
+                scope_id,
             });
         }
         if out.len() as u64 > MAX_TARGETS {
@@ -52,15 +57,18 @@ pub fn expand(specs: &[String], family: Option<IpVersion>) -> Result<Vec<Target>
     Ok(out)
 }
 
-fn check_family(spec: &str, addr: IpAddr, family: Option<IpVersion>) -> Result<()> {
-    match (family, addr) {
-        (Some(IpVersion::V4), IpAddr::V6(_)) => bail!("{spec}: an IPv6 address, but -4 was given"),
-        (Some(IpVersion::V6), IpAddr::V4(_)) => bail!("{spec}: an IPv4 address, but -6 was given"),
-        _ => Ok(()),
-    }
+/// The one interface the link-local targets of a run are reached
+/// through, when their addresses name one (the sockets take one); `None`
+/// when none does (the kernel chooses by its routes).
+pub fn link_scope(targets: &[Target]) -> Result<Option<u32>> {
+    Ok(crate::args::prefix::link_scope(
+        targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.addr, t.scope_id)),
+    )?)
 }
 
-fn prefix(spec: &str, addr: IpAddr, len: u8, out: &mut Vec<Target>) -> Result<()> {
+fn prefix(spec: &str, addr: IpAddr, len: u8, scope_id: u32, out: &mut Vec<Target>) -> Result<()> {
     match addr {
         IpAddr::V4(a) => {
             let host_bits = 32 - u32::from(len);
@@ -80,6 +88,7 @@ fn prefix(spec: &str, addr: IpAddr, len: u8, out: &mut Vec<Target>) -> Result<()
                 out.push(Target {
                     name: addr.to_string(),
                     addr,
+                    scope_id,
                 });
             }
         }
@@ -101,6 +110,7 @@ fn prefix(spec: &str, addr: IpAddr, len: u8, out: &mut Vec<Target>) -> Result<()
                 out.push(Target {
                     name: addr.to_string(),
                     addr,
+                    scope_id,
                 });
             }
         }

@@ -73,6 +73,8 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// What the arguments ask for, checked.
 struct Settings {
     space: TargetSpace,
+    /// The interface the link-local targets' scope names (`fe80::/120%eth0`).
+    link_scope: Option<u32>,
     config: SweepConfig,
     format: Format,
     all: bool,
@@ -81,7 +83,7 @@ struct Settings {
 impl Settings {
     /// Reads and checks `args`; the per-run key is drawn here.
     fn from_args(args: &Args) -> Result<Self> {
-        let space = target_space(args)?;
+        let (space, link_scope) = target_space(args)?;
         let rate = match args.rate.as_str() {
             "max" => Rate::Max,
             text => match text.parse::<u64>() {
@@ -119,6 +121,7 @@ impl Settings {
         };
         Ok(Self {
             space,
+            link_scope,
             config,
             format,
             all: args.all,
@@ -142,12 +145,13 @@ impl Settings {
 pub fn run(args: &Args) -> Result<ExitCode> {
     let settings = Settings::from_args(args)?;
     let families = settings.families();
-    let mut transport = RealTransport::open(&socket_plan(&families)).map_err(|e| {
-        anyhow::anyhow!(
-            "{e}\n(sweep needs raw sockets: ping sockets rewrite the identifiers that carry \
+    let mut transport =
+        RealTransport::open(&socket_plan(&families, settings.link_scope)).map_err(|e| {
+            anyhow::anyhow!(
+                "{e}\n(sweep needs raw sockets: ping sockets rewrite the identifiers that carry \
              the stateless validation)"
-        )
-    })?;
+            )
+        })?;
     let signals = Signals::install().context("installing signal handlers")?;
     let progress = ProgressLine::new();
     let stdout = io::stdout();
@@ -201,9 +205,11 @@ fn sweep_over<T: Transport, W: io::Write>(
 /// identifiers, which ping sockets rewrite), keeping replies and errors,
 /// with kernel timestamps, the received TTL, and room for bursts of
 /// replies (`SO_RCVBUFFORCE` when root). Sends to a broadcast address are
-/// refused (`EACCES`) and reported: a sweep is unicast.
-fn socket_plan(families: &[IpVersion]) -> SocketPlan {
+/// refused (`EACCES`) and reported: a sweep is unicast. Link-local targets
+/// go out through the interface of `link_scope`, when given.
+fn socket_plan(families: &[IpVersion], link_scope: Option<u32>) -> SocketPlan {
     let options = SocketOptions {
+        link_scope,
         timestamps: true,
         recv_ttl: true,
         recv_buffer: Some(32 << 20),
@@ -218,8 +224,9 @@ fn socket_plan(families: &[IpVersion]) -> SocketPlan {
     })
 }
 
-/// The targets of `args`: positional, `--file`, minus `--exclude`.
-fn target_space(args: &Args) -> Result<TargetSpace> {
+/// The targets of `args`: positional, `--file`, minus `--exclude`; and
+/// the one interface their scopes name.
+fn target_space(args: &Args) -> Result<(TargetSpace, Option<u32>)> {
     let mut specs = args.targets.clone();
     if let Some(file) = &args.file {
         specs.extend(crate::input::read_list(file)?);
@@ -229,8 +236,11 @@ fn target_space(args: &Args) -> Result<TargetSpace> {
     }
     let mut builder: TargetSpaceBuilder = TargetSpace::builder();
     builder.allow_everything(args.force);
+    let mut scopes = Vec::new();
     for spec in &specs {
-        match parse_spec(spec)? {
+        let parsed: AddrSpec = spec.parse()?;
+        scopes.push((spec.as_str(), parsed.addr, parsed.scope_id()?));
+        match (parsed.addr, parsed.len) {
             (addr, None) => {
                 builder.add_addr(addr);
             }
@@ -262,7 +272,9 @@ fn target_space(args: &Args) -> Result<TargetSpace> {
             }
         }
     }
-    builder.build().map_err(|e| anyhow::anyhow!("{e}"))
+    let link_scope = crate::args::prefix::link_scope(scopes)?;
+    let space = builder.build().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((space, link_scope))
 }
 
 /// `ADDR` or `ADDR/LEN`, by the shared parser.

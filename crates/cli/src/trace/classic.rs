@@ -26,12 +26,15 @@ impl<'a> ClassicRenderer<'a> {
             writeln!(
                 w,
                 "traceroute to {} ({}), {} hops max, {} byte packets",
-                plan.host, plan.dst, plan.max_ttl, plan.packet_len
+                plan.host,
+                plan.shown_dst(),
+                plan.max_ttl,
+                plan.packet_len
             )
         })?;
         Ok(Self {
             plan,
-            names: Names::new(plan.numeric),
+            names: plan.names(),
             out,
         })
     }

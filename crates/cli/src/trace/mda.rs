@@ -28,7 +28,7 @@ impl<'a> MdaRenderer<'a> {
         Self {
             plan,
             confidence,
-            names: Names::new(plan.numeric),
+            names: plan.names(),
             out: Output::new(plan.json, out),
         }
     }

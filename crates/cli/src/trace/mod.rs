@@ -50,6 +50,8 @@ pub struct Plan {
     method: Method,
     host: String,
     dst: IpAddr,
+    /// The interface index of `dst`'s scope (`fe80::1%eth0`); 0 for none.
+    scope_id: u32,
     src: IpAddr,
     interface: Option<String>,
     tos: Option<u8>,
@@ -103,7 +105,7 @@ impl Plan {
             a.port.as_deref().map(|p| ("-p", p)),
             a.sport.as_deref().map(|p| ("--sport", p)),
         )?;
-        let dst = crate::input::resolve(&a.host, a.family.version())?;
+        let (dst, scope_id) = crate::input::resolve_scoped(&a.host, a.family.version())?;
         let ip_header = ip_header_len(dst);
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
         let default_len = ip_header + 40;
@@ -114,7 +116,13 @@ impl Plan {
             }
             None => default_len,
         };
-        let src = source_for("-s", a.source.as_deref(), dst, a.interface.as_deref())?;
+        let src = source_for(
+            "-s",
+            a.source.as_deref(),
+            dst,
+            scope_id,
+            a.interface.as_deref(),
+        )?;
         let mode = if a.mda {
             Mode::Mda(confidence)
         } else if a.pmtu {
@@ -127,6 +135,7 @@ impl Plan {
             method,
             host: a.host.clone(),
             dst,
+            scope_id,
             src,
             interface: a.interface.clone(),
             tos,
@@ -146,6 +155,24 @@ impl Plan {
             packet_len,
             dont_fragment: a.dont_fragment,
         })
+    }
+
+    /// The destination as traceroute prints it (`fe80::1%eth0`).
+    fn shown_dst(&self) -> String {
+        crate::args::scoped(self.dst, self.scope_id)
+    }
+
+    /// The interface a scoped link-local destination names, if any.
+    fn link_scope(&self) -> Option<u32> {
+        crate::args::prefix::link_scope([(self.host.as_str(), self.dst, self.scope_id)])
+            .ok()
+            .flatten()
+    }
+
+    /// Reverse names as this plan asks, link-local hops printed with the
+    /// destination's interface (`fe80::1%eth0`, as traceroute does).
+    fn names(&self) -> crate::names::Names {
+        crate::names::Names::new(self.numeric).with_link_scope(self.link_scope().unwrap_or(0))
     }
 
     /// The prober of this plan's probes.
@@ -174,6 +201,7 @@ impl Plan {
             src: self.src,
             dst: self.dst,
             interface: self.interface.clone(),
+            link_scope: self.link_scope(),
             tos: self.tos,
             dont_fragment: df,
             ping_socket: false,
@@ -263,11 +291,12 @@ pub(crate) fn source_for(
     option: &str,
     source: Option<&str>,
     dst: IpAddr,
+    scope_id: u32,
     interface: Option<&str>,
 ) -> Result<IpAddr> {
     let Some(s) = source else {
-        return icmpkit_net::source_address_for(dst, interface)
-            .with_context(|| format!("no route to {dst}"));
+        return icmpkit_net::source_address_for(dst, scope_id, interface)
+            .with_context(|| format!("no route to {}", crate::args::scoped(dst, scope_id)));
     };
     let src: IpAddr = s
         .parse()
@@ -293,6 +322,9 @@ pub(crate) struct ProbeSockets {
     pub dst: IpAddr,
     /// The interface to send through.
     pub interface: Option<String>,
+    /// The interface a link-local destination is reached through (its
+    /// scope), when it names one.
+    pub link_scope: Option<u32>,
     /// The TOS or traffic class.
     pub tos: Option<u8>,
     /// Don't Fragment (a too-big probe's MTU is queued), else probes
@@ -311,6 +343,7 @@ pub(crate) struct ProbeSockets {
 pub(crate) fn probe_sockets(p: &ProbeSockets) -> SocketPlan {
     let receiving = SocketOptions {
         device: p.interface.clone(),
+        link_scope: p.link_scope,
         timestamps: true,
         recv_ttl: true,
         ..SocketOptions::default()

@@ -26,12 +26,15 @@ impl<'a> PmtuRenderer<'a> {
             writeln!(
                 w,
                 "pmtu to {} ({}), {} hops max, {} probes",
-                plan.host, plan.dst, plan.max_ttl, plan.method
+                plan.host,
+                plan.shown_dst(),
+                plan.max_ttl,
+                plan.method
             )
         })?;
         Ok(Self {
             plan,
-            names: Names::new(plan.numeric),
+            names: plan.names(),
             out,
         })
     }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::json_lines::JsonLines;
 use crate::names::Names;
+use crate::text::MAX_LINE_LABELS;
 
 /// Where a trace prints (stdout, or a buffer in tests): traceroute-style
 /// text, or JSON lines with `--json`; each write is flushed at once.
@@ -74,18 +75,31 @@ fn role_name(role: InterfaceRole) -> &'static str {
 /// The lines printed under a hop for one extension object.
 pub fn extension_lines(extension: &Extension) -> Vec<String> {
     match extension {
-        Extension::Mpls(labels) => labels
-            .iter()
-            .map(|l| {
-                format!(
-                    "[MPLS: Lbl {} TC {} S {} TTL {}]",
-                    l.label,
-                    l.tc,
-                    u8::from(l.bottom_of_stack),
-                    l.ttl
-                )
-            })
-            .collect(),
+        Extension::Mpls(labels) => {
+            // A hostile router can stack thousands of labels: the lines
+            // stop where decode's do, and count the rest (`--json` lists
+            // them all).
+            let mut lines: Vec<String> = labels
+                .iter()
+                .take(MAX_LINE_LABELS)
+                .map(|l| {
+                    format!(
+                        "[MPLS: Lbl {} TC {} S {} TTL {}]",
+                        l.label,
+                        l.tc,
+                        u8::from(l.bottom_of_stack),
+                        l.ttl
+                    )
+                })
+                .collect();
+            if labels.len() > MAX_LINE_LABELS {
+                lines.push(format!(
+                    "[MPLS: +{} labels]",
+                    labels.len() - MAX_LINE_LABELS
+                ));
+            }
+            lines
+        }
         Extension::Interface {
             role,
             ifindex,
@@ -101,7 +115,7 @@ pub fn extension_lines(extension: &Extension) -> Vec<String> {
                 parts.push(a.to_string());
             }
             if let Some(n) = name {
-                parts.push(format!("name {n:?}"));
+                parts.push(format!("name {}", crate::escape::quoted(n)));
             }
             if let Some(m) = mtu {
                 parts.push(format!("MTU {m}"));
@@ -232,6 +246,37 @@ mod tests {
             extension_lines(&iface),
             ["[Incoming interface: index 2, 203.0.113.6, name \"eth1\", MTU 1500]"]
         );
+    }
+
+    #[test]
+    fn a_stack_of_thousands_of_labels_shows_sixteen_and_counts_the_rest() {
+        let label = MplsLabel {
+            label: 16,
+            tc: 0,
+            bottom_of_stack: false,
+            ttl: 1,
+        };
+        let lines = extension_lines(&Extension::Mpls(vec![label; 5000]));
+        assert_eq!(lines.len(), MAX_LINE_LABELS + 1);
+        assert_eq!(lines[0], "[MPLS: Lbl 16 TC 0 S 0 TTL 1]");
+        assert_eq!(lines[MAX_LINE_LABELS], "[MPLS: +4984 labels]");
+    }
+
+    #[test]
+    fn a_hostile_interface_name_is_escaped_in_text_and_kept_in_json() {
+        let name = "\u{1b}]0;owned\u{7}\u{1b}[2J\n\"x\u{202e}";
+        let iface = Extension::Interface {
+            role: InterfaceRole::IncomingIpInterface,
+            ifindex: None,
+            address: None,
+            name: Some(name.into()),
+            mtu: None,
+        };
+        assert_eq!(
+            extension_lines(&iface),
+            ["[Incoming interface: name \"\\x1b]0;owned\\x07\\x1b[2J\\x0a\\\"x\\u{202e}\"]"]
+        );
+        assert_eq!(extension_json(&iface)["name"], name);
     }
 
     #[test]

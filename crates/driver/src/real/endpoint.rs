@@ -166,10 +166,13 @@ fn refusal(queued: &Queued, errno: i32, explained: bool) -> Delivery<'static> {
 impl Endpoint {
     /// Opens and sets up one socket.
     pub fn open(
-        socket: IcmpSocket,
+        mut socket: IcmpSocket,
         channel: Channel,
         options: &SocketOptions,
     ) -> Result<Self, OpenError> {
+        if let Some(index) = options.link_scope {
+            socket.set_link_scope(index);
+        }
         configure(&socket, options)?;
         let receives = channel != Channel::Udp;
         if !receives {

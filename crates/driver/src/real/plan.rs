@@ -146,6 +146,11 @@ pub struct SocketOptions {
     pub device: Option<String>,
     /// Bind to this local address (the source of what is sent).
     pub source: Option<IpAddr>,
+    /// The interface (index) through which link-local IPv6 destinations
+    /// are reached, and a link-local `source` is bound: the scope id of
+    /// `fe80::1%eth0` (`icmpkit_net::IcmpSocket::set_link_scope`). `None`
+    /// lets the kernel choose by its routes.
+    pub link_scope: Option<u32>,
     /// Queue errors about sent datagrams (`IP_RECVERR`, `IPV6_RECVERR`):
     /// ICMP errors and local ones (a send too big for the link). They are
     /// handed to the machine as `Input::SocketError`. A raw ICMP socket

@@ -13,6 +13,14 @@
 //! - A payload too short to carry the serial (`payload_len` under
 //!   [`payload::ID_LEN`]) falls back on the address (the reply's source,
 //!   the error's destination) and the 16-bit sequence number.
+//! - A reply too short to carry the nonce and serial its probe carried is
+//!   no answer (anyone who guesses the identifier and a sequence number
+//!   can send it): when its source is a target with an unexpired probe of
+//!   that sequence number, it is [`MultiEvent::Unverified`], counted only
+//!   in [`MultiPing::unverified`]; otherwise it is ignored.
+//! - A reply is matched by its serial wherever it comes from: one from
+//!   another address than its target's counts, as in fping, and
+//!   [`TargetReply::from`] says who sent it (fping's `[<- ADDR]`).
 //! - An ICMP error about a probe is reported and counted; the probe stays
 //!   outstanding and times out as usual (fping reports both).
 //!
@@ -90,6 +98,28 @@ pub struct TargetReply {
     pub tally: Tally,
 }
 
+/// A reply from a target with our identifier and the sequence number of
+/// one of its probes, but without the nonce and serial that probe carried:
+/// no answer, not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetUnverified {
+    /// Which target (by the reply's source).
+    pub target: usize,
+    /// The probe it claims to answer: the target's most recent unexpired
+    /// probe with that sequence number.
+    pub number: u64,
+    /// The Echo sequence number of the reply.
+    pub seq: u16,
+    /// The Echo identifier of the reply.
+    pub ident: u16,
+    /// The reply's source.
+    pub from: IpAddr,
+    /// ICMP bytes received.
+    pub bytes: usize,
+    /// The TTL / hop limit of the reply, when known.
+    pub ttl: Option<u8>,
+}
+
 /// An ICMP error about one of a target's probes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetError {
@@ -114,6 +144,8 @@ pub struct TargetError {
 pub enum MultiEvent {
     /// A reply (duplicates included).
     Reply(TargetReply),
+    /// A reply without its probe's nonce: no answer, not counted.
+    Unverified(TargetUnverified),
     /// A probe went unanswered for the timeout.
     Timeout {
         /// Which target.
@@ -173,6 +205,8 @@ pub struct MultiPing {
     sent_order: VecDeque<(Instant, u64)>,
     next_serial: u64,
     tallies: Vec<Tally>,
+    /// Unverified replies per target.
+    unverified: Vec<u64>,
     send_failed: Vec<bool>,
     data: Vec<u8>,
     events: VecDeque<MultiEvent>,
@@ -204,6 +238,7 @@ impl MultiPing {
             sent_order: VecDeque::new(),
             next_serial: 0,
             tallies: vec![Tally::default(); n],
+            unverified: vec![0; n],
             send_failed: vec![false; n],
             data: vec![0; config.payload_len],
             events: VecDeque::new(),
@@ -235,6 +270,13 @@ impl MultiPing {
     /// If `target` is out of range.
     pub fn tally(&self, target: usize) -> &Tally {
         &self.tallies[target]
+    }
+
+    /// Replies from `target` without their probe's nonce
+    /// ([`MultiEvent::Unverified`]), in none of its statistics; 0 for a
+    /// target out of range.
+    pub fn unverified(&self, target: usize) -> u64 {
+        self.unverified.get(target).copied().unwrap_or(0)
     }
 
     /// Inputs that were not ours or could not be read.
@@ -288,6 +330,9 @@ impl MultiPing {
         }
         let version = version_of(d.from);
         let (ident, seq, data) = echo_fields(version, d.bytes, EchoKind::Reply)?;
+        if self.config.payload_len >= payload::ID_LEN && data.len() < payload::ID_LEN {
+            return self.on_unverified(d, ident, seq);
+        }
         let (target, number) = self.resolve(version, Some(d.from), ident, seq, data)?;
         let reply = self.sched.on_reply(d.received_at(), target, number)?;
         if !reply.duplicate {
@@ -306,6 +351,29 @@ impl MultiPing {
             duplicate: reply.duplicate,
             tally: self.tallies[target],
         }));
+        Some(())
+    }
+
+    /// A reply too short for the nonce its probe carried: reported when it
+    /// names a target's unexpired probe by identifier, source and
+    /// sequence number.
+    fn on_unverified(&mut self, d: &Datagram<'_>, ident: u16, seq: u16) -> Option<()> {
+        if self.ident(version_of(d.from)) != ident {
+            return None;
+        }
+        let target = *self.by_addr.get(&d.from)?;
+        let number = self.sched.number_for_seq(target, seq)?;
+        self.unverified[target] += 1;
+        self.events
+            .push_back(MultiEvent::Unverified(TargetUnverified {
+                target,
+                number,
+                seq,
+                ident,
+                from: d.from,
+                bytes: d.bytes.len(),
+                ttl: d.hop_limit,
+            }));
         Some(())
     }
 

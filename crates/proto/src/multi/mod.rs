@@ -51,7 +51,10 @@ mod tally;
 
 use outstanding::{Outstanding, Probe};
 
-pub use machine::{MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply};
+pub use machine::{
+    MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply,
+    TargetUnverified,
+};
 pub use tally::Tally;
 
 /// How far behind its slot a send may be and still keep the pace's

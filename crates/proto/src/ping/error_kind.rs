@@ -41,14 +41,14 @@ pub enum ErrorKind {
         /// The pointer (bytes 4-7).
         pointer: u32,
     },
-    /// ICMPv4 Redirect: reported, not counted as an error (iputils).
+    /// ICMPv4 Redirect (advice: see [`ErrorKind::is_advice`]).
     Redirect {
         /// The code.
         code: icmpv4::Redirect,
         /// The gateway to use.
         gateway: Ipv4Addr,
     },
-    /// ICMPv4 Source Quench: reported, not counted as an error (iputils).
+    /// ICMPv4 Source Quench (advice: see [`ErrorKind::is_advice`]).
     SourceQuench,
 }
 
@@ -95,10 +95,13 @@ impl ErrorKind {
         })
     }
 
-    /// Whether iputils counts it in `errors` (and treats the probe as
-    /// acknowledged): every error but Redirect and Source Quench.
-    pub fn counts_as_error(&self) -> bool {
-        !matches!(self, Self::Redirect { .. } | Self::SourceQuench)
+    /// Whether it is advice about the route (Redirect, Source Quench)
+    /// rather than a probe's failure. A raw socket reads advice only as a
+    /// datagram (Linux queues none of it on the error queue), and iputils
+    /// reports it from there without counting it; a ping socket finds it on
+    /// the error queue, where iputils counts it as every other error.
+    pub fn is_advice(&self) -> bool {
+        matches!(self, Self::Redirect { .. } | Self::SourceQuench)
     }
 }
 
@@ -176,8 +179,13 @@ mod tests {
     }
 
     #[test]
-    fn redirect_and_quench_are_not_counted() {
-        assert!(!ErrorKind::SourceQuench.counts_as_error());
-        assert!(ErrorKind::PacketTooBig { mtu: 1 }.counts_as_error());
+    fn redirect_and_quench_are_advice() {
+        assert!(ErrorKind::SourceQuench.is_advice());
+        assert!(
+            ErrorKind::classify(IpVersion::V4, 5, 1, 0)
+                .unwrap()
+                .is_advice()
+        );
+        assert!(!ErrorKind::PacketTooBig { mtu: 1 }.is_advice());
     }
 }

@@ -14,7 +14,9 @@
 //!   [`PingEvent::NoAnswerYet`] names it.
 //! - Replies: an Echo Reply on the ICMP channel, timed by the kernel's
 //!   receive time unless -U ([`PingOptions::user_latency`]) asks for the
-//!   time the driver read it.
+//!   time the driver read it. One without the nonce its probe carried is
+//!   [`PingEvent::Unverified`], counted only in
+//!   [`PingSummary::unverified`].
 //! - Errors: a local error (the kernel refused a probe: `EMSGSIZE` past a
 //!   known path MTU) is [`PingEvent::LocalError`]; an ICMP error quoting
 //!   one of our probes is [`PingEvent::Error`]. Both count as iputils'
@@ -32,8 +34,12 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::Instant;
 
+use icmpkit_wire::IpVersion;
+
 use super::echo::{EchoKind, echo_fields};
-use super::{ErrorEvent, PingConfig, PingSession, ReplyEvent, ReplyOutcome, SentProbe};
+use super::{
+    ErrorEvent, PingConfig, PingSession, ReplyEvent, ReplyOutcome, SentProbe, UnverifiedReply,
+};
 use crate::machine::{
     Channel, ErrorSource, Input, Machine, SendFailure, Signal, Transmit, Verdict,
 };
@@ -60,6 +66,9 @@ pub struct PingSummary {
     pub time_ms: u64,
     /// iputils' `ipg` in microseconds, when it shows it.
     pub ipg_us: Option<u64>,
+    /// Replies without the nonce their probe carried
+    /// ([`PingEvent::Unverified`]), in none of the statistics.
+    pub unverified: u64,
     /// The exit status (iputils' rule).
     pub verdict: Verdict,
 }
@@ -77,6 +86,9 @@ pub enum PingEvent {
     },
     /// An Echo Reply to one of our probes (possibly a duplicate).
     Reply(ReplyEvent),
+    /// An Echo Reply with our identifier and a probe's sequence number but
+    /// not the nonce that probe carried: no answer, not counted.
+    Unverified(UnverifiedReply),
     /// An ICMP error quoting one of our probes.
     Error(ErrorEvent),
     /// The local stack refused a probe (iputils' `local error: ...`). With
@@ -114,6 +126,7 @@ pub struct Ping {
     answered_last: bool,
     ended: bool,
     ignored: u64,
+    unverified: u64,
 }
 
 impl Ping {
@@ -129,6 +142,7 @@ impl Ping {
             answered_last: true,
             ended: false,
             ignored: 0,
+            unverified: 0,
         }
     }
 
@@ -161,6 +175,7 @@ impl Ping {
             statistics: self.session.statistics().clone(),
             time_ms: u64::try_from(self.session.summary_time_ms()).unwrap_or(u64::MAX),
             ipg_us: self.session.ipg_us(),
+            unverified: self.unverified,
             verdict: self.verdict(),
         }));
     }
@@ -182,7 +197,9 @@ impl Ping {
             .then(|| echo_fields(version, d.bytes, EchoKind::Reply))
             .flatten();
         let Some((ident, seq, data)) = fields else {
-            self.ignored += 1;
+            if !self.on_advice(at, d) {
+                self.ignored += 1;
+            }
             return;
         };
         let kernel = if self.options.user_latency {
@@ -198,8 +215,39 @@ impl Ping {
                 self.note_answer(event.number);
                 self.events.push_back(PingEvent::Reply(event));
             }
+            ReplyOutcome::Unverified(event) => {
+                self.unverified += 1;
+                self.events.push_back(PingEvent::Unverified(event));
+            }
             ReplyOutcome::NotOurs | ReplyOutcome::Unknown => self.ignored += 1,
         }
+    }
+
+    /// A Redirect or Source Quench read as a datagram (a raw socket gets
+    /// advice only so: Linux queues none of it on the error queue):
+    /// reported when it quotes one of our probes to the target, never
+    /// counted, as iputils' `ping4_parse_reply` does. Whether it was.
+    fn on_advice(&mut self, at: Instant, d: &crate::machine::Datagram<'_>) -> bool {
+        let Some((icmp_type, code, info, original)) = advice_of(d) else {
+            return false;
+        };
+        let Ok(quote) = icmpkit_wire::quote::parse(original, IpVersion::V4) else {
+            return false;
+        };
+        if quote.ip.dst() != self.target {
+            return false;
+        }
+        let Some((ident, seq, data)) = echo_fields(IpVersion::V4, quote.payload, EchoKind::Request)
+        else {
+            return false;
+        };
+        let event = self
+            .session
+            .on_error(at, d.from, icmp_type, code, info, ident, seq, data, false);
+        event.is_some_and(|event| {
+            self.events.push_back(PingEvent::Error(event));
+            true
+        })
     }
 
     fn on_socket_error(&mut self, at: Instant, e: &crate::machine::SocketError<'_>) {
@@ -232,6 +280,7 @@ impl Ping {
                     ident,
                     seq,
                     data,
+                    true,
                 );
                 match event {
                     Some(event) => {
@@ -339,6 +388,24 @@ impl Machine for Ping {
         } else {
             Verdict::Unanswered
         }
+    }
+}
+
+/// The type, code, `info` word (the gateway of a Redirect) and quoted
+/// datagram of an ICMPv4 Redirect or Source Quench on the ICMP channel.
+fn advice_of<'a>(d: &crate::machine::Datagram<'a>) -> Option<(u8, u8, u32, &'a [u8])> {
+    use icmpkit_wire::icmpv4::Repr;
+    if d.channel != Channel::Icmp || !d.from.is_ipv4() {
+        return None;
+    }
+    let icmp_type = *d.bytes.first()?;
+    let code = *d.bytes.get(1)?;
+    match Repr::parse_bytes(d.bytes).ok()? {
+        Repr::Redirect {
+            gateway, original, ..
+        } => Some((icmp_type, code, u32::from(gateway), original)),
+        Repr::SourceQuench { original } => Some((icmp_type, code, 0, original)),
+        _ => None,
     }
 }
 

@@ -15,6 +15,7 @@ pub use error_kind::ErrorKind;
 pub use machine::{Ping, PingEvent, PingOptions, PingSummary};
 pub use session::{
     ErrorEvent, PROBES_REMEMBERED, PingSession, ReplyEvent, ReplyOutcome, SentProbe,
+    UnverifiedReply,
 };
 
 /// iputils' `MINUSERINTERVAL`: the shortest interval (and the adaptive

@@ -37,14 +37,19 @@
 //!
 //! A reply with another identifier, or whose data carries another nonce,
 //! is [`ReplyOutcome::NotOurs`] (another ping on the host). A reply
-//! carrying our nonce names its probe by its 64-bit number; a reply too
-//! short to carry one (or to a payload under 16 bytes) maps by sequence
-//! number to the most recent remembered probe with that sequence. Probes
-//! are remembered for `max(2 * linger, deadline)` after their send, and
-//! never more than the last [`PROBES_REMEMBERED`] (two cycles of the
-//! sequence number, 16 bytes each): memory is bounded whatever the rate
-//! and the deadline (`-f -w 3600` included), and a reply later than the
-//! linger still maps (flagged `late`) while remembered.
+//! carrying our nonce names its probe by its 64-bit number. A reply too
+//! short to carry the nonce its probe carried is no answer: anyone who
+//! guesses an identifier and a sequence number can send it (an off-path
+//! sender needs only 65536 tries per sequence number), so it is
+//! [`ReplyOutcome::Unverified`], reported and never counted, and the real
+//! reply, if it comes, still counts. Only probes that carried no nonce (a
+//! payload under 16 bytes) are matched by sequence number alone: to the
+//! most recent remembered probe with that sequence. Probes are remembered
+//! for `max(2 * linger, deadline)` after their send, and never more than
+//! the last [`PROBES_REMEMBERED`] (two cycles of the sequence number, 16
+//! bytes each): memory is bounded whatever the rate and the deadline
+//! (`-f -w 3600` included), and a reply later than the linger still maps
+//! (flagged `late`) while remembered.
 //!
 //! # ICMPv6 checksum
 //!
@@ -103,11 +108,31 @@ pub struct ReplyEvent {
     pub wrong_byte: Option<WrongByte>,
 }
 
+/// An Echo Reply with our identifier and the sequence number of a
+/// remembered probe, but too short to carry the nonce that probe carried:
+/// not an answer (anyone can forge it), reported and never counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnverifiedReply {
+    /// The sequence number.
+    pub seq: u16,
+    /// The probe it claims to answer: the most recent with that sequence.
+    pub number: u64,
+    /// Who sent it (or claims to).
+    pub from: IpAddr,
+    /// TTL or hop limit of the reply, when the socket reported it.
+    pub ttl: Option<u8>,
+    /// ICMP message length (8 + data).
+    pub bytes: usize,
+}
+
 /// What [`PingSession::on_echo_reply`] made of a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyOutcome {
     /// One of ours.
     Reply(ReplyEvent),
+    /// Our identifier and sequence number without the nonce the probe
+    /// carried: no answer; nothing was counted.
+    Unverified(UnverifiedReply),
     /// Another identifier or another nonce: another ping process.
     NotOurs,
     /// Ours by identifier and nonce, but no remembered probe has that
@@ -132,6 +157,11 @@ pub struct ErrorEvent {
     pub icmp_code: u8,
     /// The type-specific word, as in [`ErrorKind::classify`].
     pub info: u32,
+    /// Whether it counts among the run's errors and answers its probe:
+    /// every error read from the error queue; advice read as a datagram
+    /// ([`ErrorKind::is_advice`], raw sockets) is only reported, as
+    /// iputils reports it (`From X: icmp_seq=N Redirect ...`).
+    pub counted: bool,
 }
 
 mod window;
@@ -402,6 +432,18 @@ impl PingSession {
             return ReplyOutcome::NotOurs;
         }
         self.prune(now);
+        if self.config.payload_len >= ID_LEN && data.len() < ID_LEN {
+            let Lookup::Ours(number, _) = self.locate(seq, data) else {
+                return ReplyOutcome::Unknown;
+            };
+            return ReplyOutcome::Unverified(UnverifiedReply {
+                seq,
+                number,
+                from,
+                ttl,
+                bytes: 8 + data.len(),
+            });
+        }
         let (number, rtt_known) = match self.locate(seq, data) {
             Lookup::Ours(number, identified) => (number, identified),
             Lookup::NotOurs => return ReplyOutcome::NotOurs,
@@ -465,7 +507,8 @@ impl PingSession {
     /// `info` as in [`ErrorKind::classify`], and from the quoted Echo
     /// Request its identifier, sequence number and as much data as was
     /// quoted. Returns the event when it quotes one of our probes; a
-    /// counted error acknowledges the probe and adds to `errors`.
+    /// `counted` error (see [`ErrorEvent::counted`]) acknowledges the
+    /// probe and adds to `errors`.
     #[allow(clippy::too_many_arguments, reason = "one value per error field")]
     pub fn on_error(
         &mut self,
@@ -477,6 +520,7 @@ impl PingSession {
         quoted_ident: u16,
         quoted_seq: u16,
         quoted_data: &[u8],
+        counted: bool,
     ) -> Option<ErrorEvent> {
         let kind = ErrorKind::classify(self.config.version, icmp_type, code, info)?;
         if quoted_ident != self.config.ident {
@@ -486,7 +530,7 @@ impl PingSession {
         let Lookup::Ours(number, _) = self.locate(quoted_seq, quoted_data) else {
             return None;
         };
-        if kind.counts_as_error() {
+        if counted {
             self.stats.errors += 1;
             self.acknowledge(number);
         }
@@ -498,6 +542,7 @@ impl PingSession {
             icmp_type,
             icmp_code: code,
             info,
+            counted,
         })
     }
 

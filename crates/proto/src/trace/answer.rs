@@ -159,8 +159,15 @@ pub enum IcmpAnswer<'a> {
 /// Reads an ICMP message (no IP header) of `version`: an Echo Reply or an
 /// error whose quote can be read; `None` for anything else (other types,
 /// malformed messages, unreadable quotes), which a tracer counts and skips.
+///
+/// An error whose RFC 4884 length attribute cannot be right (it runs past
+/// the end, or delimits under 128 bytes with more after them) still
+/// answers the probe it quotes: it is read as Linux reads it, the whole
+/// body as the quote and no extension.
 pub fn read_icmp(version: IpVersion, icmp: &[u8]) -> Option<IcmpAnswer<'_>> {
-    let message = Message::parse(version, icmp).ok()?;
+    let Ok(message) = Message::parse(version, icmp) else {
+        return read_ignoring_length_attr(version, icmp);
+    };
     match message {
         Message::V4(icmpv4::Repr::EchoReply { ident, seq_no, .. })
         | Message::V6(icmpv6::Repr::EchoReply { ident, seq_no, .. }) => {
@@ -184,6 +191,31 @@ pub fn read_icmp(version: IpVersion, icmp: &[u8]) -> Option<IcmpAnswer<'_>> {
         quoted,
         extension,
     })
+}
+
+/// [`read_icmp`] of an error with its RFC 4884 length attribute taken as
+/// zero; `None` when it was zero already or the type has none.
+fn read_ignoring_length_attr(version: IpVersion, icmp: &[u8]) -> Option<IcmpAnswer<'static>> {
+    let at = match (version, icmp.first()?) {
+        (IpVersion::V4, 3 | 11 | 12) => 5,
+        (IpVersion::V6, 1 | 3) => 4,
+        _ => return None,
+    };
+    if *icmp.get(at)? == 0 {
+        return None;
+    }
+    let mut plain = icmp.to_vec();
+    plain[at] = 0;
+    match read_icmp(version, &plain)? {
+        IcmpAnswer::Error {
+            outcome, quoted, ..
+        } => Some(IcmpAnswer::Error {
+            outcome,
+            quoted,
+            extension: None,
+        }),
+        IcmpAnswer::EchoReply { .. } => None,
+    }
 }
 
 /// The extension objects of a raw structure, owned; a malformed structure

@@ -33,7 +33,12 @@ fn loss(sent: u64, received: u64) -> u64 {
         .unwrap_or(0)
 }
 
-/// `NAME : [0], 64 bytes, 0.05 ms (0.05 avg, 0% loss)`.
+/// `NAME : [0], 64 bytes, 0.05 ms (0.05 avg, 0% loss)`, and ` [<- ADDR]`
+/// after it when `other_sender` (not the target's address) sent the reply.
+///
+/// fping 5.1 writes that annotation to stderr and the line to stdout, so
+/// on a terminal it lands at the start of the next line, and in a pipe it
+/// leaves the line; here it stays on the line it belongs to, on stdout.
 pub fn reply_line(
     name: &str,
     width: usize,
@@ -41,12 +46,29 @@ pub fn reply_line(
     bytes: usize,
     rtt_ns: u64,
     t: &Tally,
+    other_sender: Option<IpAddr>,
 ) -> String {
-    format!(
+    let mut line = format!(
         "{name:<width$} : [{index}], {bytes} bytes, {} ms ({} avg, {}% loss)",
         fping_ms(rtt_ns),
         fping_ms(t.avg_ns().unwrap_or(0)),
         loss(t.sent, t.received)
+    );
+    if let Some(from) = other_sender {
+        let _ = write!(line, " [<- {from}]");
+    }
+    line
+}
+
+/// fping-style warning for an Echo Reply that names a probe of `target`
+/// by identifier and sequence number but lacks the nonce the probe
+/// carried (fping has none: it counts such a reply): `Unverified Echo
+/// Reply from 198.51.100.9 for ICMP Echo sent to 198.51.100.9 (8 bytes,
+/// without the probe's nonce)`.
+pub fn unverified_line(from: IpAddr, target: &str, bytes: usize) -> String {
+    format!(
+        "Unverified Echo Reply from {from} for ICMP Echo sent to {target} \
+         ({bytes} bytes, without the probe's nonce)"
     )
 }
 
@@ -159,8 +181,17 @@ mod tests {
         // From `fping -c 2 -p 200 127.0.0.1 ::1` (fping 5.1).
         let t = tally(1, &[28_000]);
         assert_eq!(
-            reply_line("::1", 9, 0, 64, 28_000, &t),
+            reply_line("::1", 9, 0, 64, 28_000, &t, None),
             "::1       : [0], 64 bytes, 0.028 ms (0.028 avg, 0% loss)"
+        );
+        // From `fping -c 2` with replies to 198.51.100.99 sent by
+        // 198.51.100.7 (lab/hostile.py from-other), stderr put back in
+        // its place.
+        let t = tally(1, &[228_000]);
+        let other = "198.51.100.7".parse().ok();
+        assert_eq!(
+            reply_line("198.51.100.99", 13, 0, 64, 228_000, &t, other),
+            "198.51.100.99 : [0], 64 bytes, 0.228 ms (0.228 avg, 0% loss) [<- 198.51.100.7]"
         );
         let t = tally(2, &[28_000, 33_000]);
         assert_eq!(
@@ -180,6 +211,15 @@ mod tests {
         assert_eq!(
             timeout_line("a", 1, 2, &t),
             "a : [2], timed out (0.051 avg, 33% loss)"
+        );
+    }
+
+    #[test]
+    fn unverified_replies_are_warned_about_like_errors() {
+        let from: IpAddr = "198.51.100.99".parse().unwrap();
+        assert_eq!(
+            unverified_line(from, "198.51.100.99", 8),
+            "Unverified Echo Reply from 198.51.100.99 for ICMP Echo sent to 198.51.100.99 (8 bytes, without the probe's nonce)"
         );
     }
 

@@ -20,9 +20,14 @@
 //! - Text is fping's `-c` output: a line per reply and per timeout on
 //!   stdout, ICMP errors on stderr, and the per-target summary on stderr;
 //!   `-q` prints only the summary. `[N]` is fping's probe index, from 0.
-//!   `--json` prints the Reporter's objects (`reply`, `error`, `timeout`,
-//!   one `summary` per target); there `seq` is the ICMP sequence number
-//!   (the probe index + 1).
+//!   A reply from another address than its target's counts, as in fping,
+//!   and its line ends in fping's ` [<- ADDR]` (on the line, where fping
+//!   5.1 writes it to stderr). A reply without its probe's nonce is no
+//!   answer: a warning on stderr (`Unverified Echo Reply from ...`), not
+//!   counted.
+//!   `--json` prints the Reporter's objects (`reply`, `unverified`,
+//!   `error`, `timeout`, one `summary` per target); there `seq` is the
+//!   ICMP sequence number (the probe index + 1).
 //! - The run ends once every probe is answered or timed out (as fping),
 //!   at `-w` seconds, or on SIGINT/SIGTERM, with the summaries; SIGQUIT
 //!   prints the summaries so far on stderr and goes on (fping's SIGQUIT).
@@ -41,11 +46,11 @@ use icmpkit_proto::machine::version_of;
 use icmpkit_proto::multi::{MultiConfig, MultiEvent, MultiPing, MultiPingConfig};
 use icmpkit_wire::IpVersion;
 
-use super::report::{End, ErrorReport, Json, Reply, Reporter};
+use super::report::{End, ErrorReport, Json, Reply, Reporter, Unverified};
 use super::sockets::socket_plan;
 use super::targets::Target;
 use super::{Plan, iputils, random_u64};
-use fping::{error_line, reply_line, summary_line, timeout_line};
+use fping::{error_line, reply_line, summary_line, timeout_line, unverified_line};
 
 /// Probes per second when `--rate` is not given.
 pub const DEFAULT_RATE: u32 = 1000;
@@ -107,13 +112,21 @@ impl<W: Write, E: Write> Render<'_, W, E> {
     fn event(&mut self, machine: &MultiPing, event: MultiEvent) -> io::Result<()> {
         match event {
             MultiEvent::Reply(r) => {
-                let name = &self.targets[r.target].name;
+                let target = &self.targets[r.target];
+                let (name, other_sender) = (&target.name, r.from != target.addr);
                 match &mut self.output {
                     Output::Text { out, quiet, width } => {
                         if !*quiet && !r.duplicate {
                             let rtt_ns = u64::try_from(r.rtt.as_nanos()).unwrap_or(u64::MAX);
-                            let line =
-                                reply_line(name, *width, r.number - 1, r.bytes, rtt_ns, &r.tally);
+                            let line = reply_line(
+                                name,
+                                *width,
+                                r.number - 1,
+                                r.bytes,
+                                rtt_ns,
+                                &r.tally,
+                                other_sender.then_some(r.from),
+                            );
                             writeln!(out, "{line}")?;
                         }
                     }
@@ -127,6 +140,26 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                         rtt_micros: Some(micros(r.rtt)),
                         duplicate: r.duplicate,
                         truncated: false,
+                        other_sender,
+                    })?,
+                }
+            }
+            MultiEvent::Unverified(u) => {
+                let name = &self.targets[u.target].name;
+                match &mut self.output {
+                    Output::Text { out, quiet, .. } => {
+                        if !*quiet {
+                            out.flush()?;
+                            writeln!(self.err, "{}", unverified_line(u.from, name, u.bytes))?;
+                        }
+                    }
+                    Output::Json(json) => json.unverified(&Unverified {
+                        target: name,
+                        from: u.from,
+                        seq: u.seq,
+                        ident: u.ident,
+                        bytes: u.bytes,
+                        ttl: u.ttl,
                     })?,
                 }
             }
@@ -171,6 +204,7 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                         icmp_type: e.icmp_type,
                         icmp_code: e.icmp_code,
                         info: e.info,
+                        counted: true,
                     })?,
                 }
             }
@@ -234,6 +268,7 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                 stats: machine.statistics(target),
                 time_ms: u64::try_from(tally.send_span().as_millis()).unwrap_or(u64::MAX),
                 ipg_micros: None,
+                unverified: machine.unverified(target),
             }),
         }
     }
@@ -252,6 +287,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
     let sockets = socket_plan(plan, &versions, Some(4 << 20), Some(raw_ident));
     let mut transport = RealTransport::open(&sockets)?;
+    plan.warn_unscoped_link_local(&transport);
     let signals = Signals::install().context("installing signal handlers")?;
     let ident = |v| transport.dgram_ident(v).unwrap_or(raw_ident);
     let config = MultiPingConfig {

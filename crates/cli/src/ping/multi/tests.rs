@@ -51,6 +51,7 @@ fn targets(addrs: &[IpAddr]) -> Vec<Target> {
         .map(|&addr| Target {
             name: addr.to_string(),
             addr,
+            scope_id: 0,
         })
         .collect()
 }

@@ -76,6 +76,7 @@ fn ping_over(
     let target = Target {
         name: addr.to_string(),
         addr,
+        scope_id: 0,
     };
     let mut config = PingConfig::new(IpVersion::V4, ident, 0x0123_4567_89ab_cdef);
     config.count = Some(count);

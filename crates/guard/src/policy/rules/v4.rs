@@ -45,7 +45,7 @@ pub(super) fn decide(list: &mut List<'_>) {
         Codes::Only(vec![FRAG_NEEDED]),
         always(Fate::Accept),
         "Fragmentation Needed drives path-MTU discovery: without it large transfers hang",
-        "RFC 1191 §4",
+        "RFC 1191 §3",
     );
     if list.transit() {
         list.hide_topology(UNREACHABLE, TIME_EXCEEDED);
@@ -170,7 +170,7 @@ fn output(list: &mut List<'_>) {
         Codes::Only(vec![FRAG_NEEDED]),
         always(Fate::Accept),
         "Fragmentation Needed still leaves: hiding it would break path-MTU discovery",
-        "RFC 1191 §4",
+        "RFC 1191 §3",
     );
     list.hide_topology(UNREACHABLE, TIME_EXCEEDED);
 }

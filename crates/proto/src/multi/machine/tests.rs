@@ -479,3 +479,60 @@ fn bytes_that_are_no_icmp_are_ignored() {
     assert_eq!(events(&mut m), []);
     assert_eq!(m.ignored(), 8);
 }
+
+#[test]
+fn a_reply_without_the_probes_nonce_is_unverified_and_the_real_one_still_counts() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A, B], 1), t0);
+    let a = sends(&mut m, t0).remove(0);
+    let reply = reply_to(&a.1);
+    // Its header alone, and one byte short of nonce and serial.
+    for short in [&reply[..8], &reply[..23]] {
+        m.handle_input(t0 + ms(1), datagram(A, short, t0 + ms(1)));
+        assert_eq!(
+            events(&mut m),
+            [MultiEvent::Unverified(TargetUnverified {
+                target: 0,
+                number: 1,
+                seq: 1,
+                ident: 0x4242,
+                from: A,
+                bytes: short.len(),
+                ttl: Some(64),
+            })]
+        );
+    }
+    // From no target, with another identifier, or a sequence number no
+    // probe of A had: ignored.
+    let mut other_ident = reply[..8].to_vec();
+    other_ident[4] = 0;
+    let mut other_seq = reply[..8].to_vec();
+    other_seq[7] = 2;
+    m.handle_input(t0 + ms(1), datagram(ROUTER, &reply[..8], t0 + ms(1)));
+    m.handle_input(t0 + ms(1), datagram(A, &other_ident, t0 + ms(1)));
+    m.handle_input(t0 + ms(1), datagram(A, &other_seq, t0 + ms(1)));
+    assert_eq!(events(&mut m), []);
+    assert_eq!((m.ignored(), m.unverified(0), m.unverified(1)), (3, 2, 0));
+    assert_eq!(m.statistics(0).received, 0);
+    m.handle_input(t0 + ms(4), datagram(A, &reply, t0 + ms(4)));
+    let [MultiEvent::Reply(r)] = events(&mut m)[..] else {
+        panic!("no reply");
+    };
+    assert_eq!((r.rtt, r.duplicate, r.tally.received), (ms(4), false, 1));
+    let s = m.statistics(0);
+    assert_eq!((s.received, s.duplicates), (1, 0));
+    assert_eq!(s.rtt().map(|r| (r.min_us, r.max_us)), Some((4000, 4000)));
+}
+
+#[test]
+fn a_reply_from_another_address_carrying_a_targets_probe_counts_and_names_its_sender() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::new(config(&[A, B], 1), t0);
+    let a = sends(&mut m, t0).remove(0);
+    m.handle_input(t0 + ms(2), datagram(ROUTER, &reply_to(&a.1), t0 + ms(2)));
+    let [MultiEvent::Reply(r)] = events(&mut m)[..] else {
+        panic!("no reply");
+    };
+    assert_eq!((r.target, r.number, r.from), (0, 1, ROUTER));
+    assert_eq!(m.statistics(0).received, 1);
+}

@@ -234,9 +234,64 @@ fn an_icmp_error_quoting_a_probe_is_an_error_event() {
             icmp_type: 11,
             icmp_code: 0,
             info: 0,
+            counted: true,
         })]
     );
     assert_eq!(b.ping.session().statistics().errors, 1);
+}
+
+/// An ICMPv4 message of `repr` as bytes.
+fn emitted(repr: &icmpv4::Repr<'_>) -> Vec<u8> {
+    let mut out = vec![0; repr.buffer_len()];
+    repr.emit(&mut icmpv4::Packet::new_unchecked(&mut out[..]));
+    out
+}
+
+/// Probe `number` as a router quotes it: an IPv4 header to `dst`, then
+/// the Echo Request.
+fn quoted(b: &Bench, number: usize, dst: Ipv4Addr) -> Vec<u8> {
+    let request = &b.sent[number - 1];
+    let total = u16::try_from(20 + request.len()).unwrap();
+    let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 63, 1, 0, 0, 192, 0, 2, 2];
+    ip[2..4].copy_from_slice(&total.to_be_bytes());
+    ip.extend_from_slice(&dst.octets());
+    ip.extend_from_slice(request);
+    ip
+}
+
+#[test]
+fn a_redirect_read_as_a_datagram_is_reported_and_not_counted() {
+    let mut b = Bench::new(config(), PingOptions::default());
+    b.step(0);
+    let IpAddr::V4(target) = TARGET else {
+        unreachable!("the bench target is IPv4")
+    };
+    let gateway = Ipv4Addr::new(192, 0, 2, 3);
+    let original = quoted(&b, 1, target);
+    let redirect = emitted(&icmpv4::Repr::Redirect {
+        code: icmpv4::Redirect::ForHost,
+        gateway,
+        original: &original,
+    });
+    let events = b.datagram(&redirect, 1, None);
+    let [PingEvent::Error(e)] = events.as_slice() else {
+        panic!("one error event, not {events:?}")
+    };
+    assert_eq!((e.seq, e.number, e.counted), (1, 1, false));
+    assert_eq!((e.icmp_type, e.icmp_code), (5, 1));
+    assert_eq!(e.info, u32::from(gateway));
+    assert_eq!(b.ping.session().statistics().errors, 0);
+    // The reply still answers the probe.
+    assert_eq!(b.reply(1, 2, None), [reply_event(1, ms(2), false)]);
+    // A Redirect quoting a probe to another address is not ours.
+    let elsewhere = quoted(&b, 1, Ipv4Addr::new(203, 0, 113, 9));
+    let other = emitted(&icmpv4::Repr::Redirect {
+        code: icmpv4::Redirect::ForHost,
+        gateway,
+        original: &elsewhere,
+    });
+    assert_eq!(b.datagram(&other, 3, None), []);
+    assert_eq!(b.ping.ignored(), 1);
 }
 
 #[test]
@@ -457,4 +512,31 @@ fn a_refused_send_takes_its_sent_back_and_reports_only_if_unexplained() {
     );
     // Both still count as transmitted, as in iputils.
     assert_eq!(b.ping.session().statistics().transmitted, 2);
+}
+
+#[test]
+fn a_reply_without_the_nonce_is_an_unverified_event_and_only_the_summary_counts_it() {
+    let mut c = config();
+    c.count = Some(1);
+    let mut b = Bench::new(c, PingOptions::default());
+    assert_eq!(b.step(0), [sent(1)]);
+    // The probe's header echoed without its data.
+    let short = b.reply_bytes(1)[..8].to_vec();
+    assert_eq!(
+        b.datagram(&short, 1, None),
+        [PingEvent::Unverified(UnverifiedReply {
+            seq: 1,
+            number: 1,
+            from: TARGET,
+            ttl: Some(64),
+            bytes: 8,
+        })]
+    );
+    // Not an answer: the run still waits, then ends unanswered.
+    assert_eq!(b.timeout(1), Some(ms(10_000)));
+    let events = b.step(10_000);
+    let end = end_of(&events);
+    assert_eq!((end.statistics.received, end.unverified), (0, 1));
+    assert_eq!(end.verdict, Verdict::Unanswered);
+    assert_eq!(b.ping.ignored(), 0);
 }

@@ -213,15 +213,66 @@ fn sequence_wraps_and_the_nonce_disambiguates() {
     // Carrying number 1 in the payload: probe 1, RTT 65.6 s (late).
     let e = reply(&mut s, now, 1);
     assert_eq!((e.number, e.seq, e.rtt, e.late), (1, 1, ms(65_600), false));
-    // Seq 1 with no identification: the most recent probe with seq 1.
-    let ReplyOutcome::Reply(e) = s.on_echo_reply(now, PEER, IDENT, 1, &[], None, None) else {
-        panic!("no match");
+    // Seq 1 with no identification: it claims the most recent probe with
+    // seq 1, but is no answer.
+    let ReplyOutcome::Unverified(e) = s.on_echo_reply(now, PEER, IDENT, 1, &[], None, None) else {
+        panic!("not unverified");
     };
-    assert_eq!((e.number, e.rtt_known, e.duplicate), (65_537, false, false));
+    assert_eq!(e.number, 65_537);
     // Probe 65536 has seq 0.
     let e = reply(&mut s, now, 65_536);
     assert_eq!(e.seq, 0);
-    assert_eq!(s.statistics().received, 3);
+    assert_eq!(s.statistics().received, 2);
+}
+
+#[test]
+fn a_reply_without_the_probes_nonce_is_unverified_and_not_counted() {
+    let t0 = Instant::now();
+    let mut s = PingSession::new(config(), t0);
+    send(&mut s, t0);
+    let data = echoed(&s, 1);
+    // Empty, and one byte short of the nonce and number.
+    for short in [&data[..0], &data[..15]] {
+        assert_eq!(
+            s.on_echo_reply(t0 + ms(1), PEER, IDENT, 1, short, Some(61), None),
+            ReplyOutcome::Unverified(UnverifiedReply {
+                seq: 1,
+                number: 1,
+                from: PEER,
+                ttl: Some(61),
+                bytes: 8 + short.len(),
+            })
+        );
+    }
+    // A sequence number no probe had: not even claimed.
+    assert_eq!(
+        s.on_echo_reply(t0 + ms(1), PEER, IDENT, 2, &[], None, None),
+        ReplyOutcome::Unknown
+    );
+    let st = s.statistics();
+    assert_eq!((st.received, st.duplicates, st.rtt()), (0, 0, None));
+    assert_eq!(s.in_flight(), 1);
+    assert_eq!(s.exit_code(), 1);
+}
+
+#[test]
+fn the_real_reply_after_a_forged_short_one_counts_once_with_its_own_time() {
+    let t0 = Instant::now();
+    let mut s = PingSession::new(config(), t0);
+    send(&mut s, t0);
+    assert!(matches!(
+        s.on_echo_reply(t0 + us(10), PEER, IDENT, 1, &[], None, None),
+        ReplyOutcome::Unverified(_)
+    ));
+    let e = reply(&mut s, t0 + ms(2), 1);
+    assert_eq!(
+        (e.number, e.rtt, e.rtt_known, e.duplicate),
+        (1, ms(2), true, false)
+    );
+    let st = s.statistics();
+    assert_eq!((st.received, st.duplicates), (1, 0));
+    let rtt = st.rtt().unwrap();
+    assert_eq!((rtt.min_us, rtt.avg_us, rtt.max_us), (2000, 2000, 2000));
 }
 
 #[test]
@@ -368,7 +419,9 @@ fn error(
 ) -> Option<ErrorEvent> {
     let router = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1));
     let now = Instant::now();
-    s.on_error(now, router, icmp_type, code, 0, IDENT, seq, data)
+    // Advice comes as a datagram (uncounted), the rest from the queue.
+    let counted = !matches!(icmp_type, 4 | 5);
+    s.on_error(now, router, icmp_type, code, 0, IDENT, seq, data, counted)
 }
 
 #[test]
@@ -392,17 +445,24 @@ fn errors_are_attributed_to_the_quoted_probe() {
     assert_eq!(e.number, 3);
     assert_eq!(s.statistics().errors, 2);
     assert_eq!(s.in_flight(), 0);
-    // Redirect: reported, not counted.
+    // Redirect read as a datagram: reported, not counted.
     let e = error(&mut s, 5, 1, 1, &[]).unwrap();
-    assert_eq!(e.number, 1);
+    assert_eq!((e.number, e.counted), (1, false));
     assert_eq!(s.statistics().errors, 2);
+    // The same Redirect from a ping socket's error queue counts.
+    let e = s.on_error(t0, PEER, 5, 1, 0, IDENT, 1, &[], true).unwrap();
+    assert_eq!((e.number, e.counted), (1, true));
+    assert_eq!(s.statistics().errors, 3);
     // Another process's probe (nonce), another ident, not an error type.
     let mut foreign = echoed(&s, 1);
     foreign[7] ^= 0xff;
     assert_eq!(error(&mut s, 11, 0, 1, &foreign), None);
-    assert_eq!(s.on_error(t0, PEER, 11, 0, 0, IDENT ^ 1, 1, &[]), None);
+    assert_eq!(
+        s.on_error(t0, PEER, 11, 0, 0, IDENT ^ 1, 1, &[], true),
+        None
+    );
     assert_eq!(error(&mut s, 0, 0, 1, &[]), None);
-    assert_eq!(s.statistics().errors, 2);
+    assert_eq!(s.statistics().errors, 3);
 }
 
 #[test]

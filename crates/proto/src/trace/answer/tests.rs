@@ -326,6 +326,39 @@ fn other_and_malformed_extension_objects() {
 }
 
 #[test]
+fn an_error_whose_rfc_4884_length_runs_past_the_end_still_answers_its_probe() {
+    // Time Exceeded (v4, length in 32-bit words at byte 5) and Destination
+    // Unreachable (v6, 64-bit words at byte 4) claiming 255 words of quote.
+    let v4_msg = icmpv4(11, 0, [0, 255, 0, 0], &quoted_udp_probe(IpVersion::V4));
+    let v6_msg = icmpv6(1, 4, [255, 0, 0, 0], &quoted_udp_probe(IpVersion::V6));
+    for (version, msg, outcome) in [
+        (IpVersion::V4, v4_msg, Outcome::Hop),
+        (IpVersion::V6, v6_msg, Outcome::Reached),
+    ] {
+        assert!(Message::parse(version, &msg).is_err(), "{version:?}");
+        let (read, quoted, extension) = error(&msg, version);
+        assert_eq!(read, outcome, "{version:?}");
+        assert_eq!(quoted, expected_identity(version), "{version:?}");
+        assert_eq!(extension, None, "{version:?}");
+    }
+    // A length under 128 bytes with bytes after it: the same.
+    let labels = [LABEL];
+    let mut msg = time_exceeded_with_extensions(&[ObjectRepr::Mpls(&labels)]);
+    msg[5] = 1;
+    msg[2..4].fill(0);
+    let sum = checksum::checksum(&msg);
+    msg[2..4].copy_from_slice(&sum.to_be_bytes());
+    let (read, quoted, extension) = error(&msg, IpVersion::V4);
+    assert_eq!(
+        (read, quoted, extension),
+        (Outcome::Hop, expected_identity(IpVersion::V4), None)
+    );
+    // Types without a length attribute are not read this way.
+    let echo = icmpv4(0, 0, [0, 255, 0, 0], &[]);
+    assert_eq!(read_icmp(IpVersion::V4, &echo[..6]), None);
+}
+
+#[test]
 fn truncated_and_garbage_never_panic() {
     let labels = [LABEL];
     let messages = [

@@ -65,6 +65,9 @@ struct Net {
     narrow: Option<(u8, usize)>,
     /// Every send fails with this errno.
     refuse: Option<i32>,
+    /// The hop whose Time Exceeded claims an RFC 4884 length of 255 words,
+    /// past the end of the message.
+    overrun: Option<u8>,
 }
 
 /// What the network does with a probe.
@@ -131,11 +134,12 @@ impl Net {
             };
         }
         if ttl < dst_hop {
+            let length = if self.overrun == Some(ttl) { 255 } else { 0 };
             return Fate::Answer {
                 channel: Channel::Icmp,
                 from: at_hop(ttl),
                 delay: ms(ttl),
-                bytes: icmpv4(11, 0, [0; 4], &quote(ttl)),
+                bytes: icmpv4(11, 0, [0, length, 0, 0], &quote(ttl)),
             };
         }
         if self.silent_dst {
@@ -313,6 +317,29 @@ fn a_classic_udp_trace_reports_each_hop_then_the_summary() {
     );
     assert_eq!(tracer.verdict(), Verdict::Answered);
     assert_eq!(tracer.poll_timeout(Instant::now()), None);
+}
+
+/// A Time Exceeded whose RFC 4884 length runs past the end is still the
+/// hop's answer (as ping reports it), not a `*`.
+#[test]
+fn a_time_exceeded_with_an_rfc_4884_length_past_the_end_is_the_hop() {
+    let mut tracer = Tracer::new(prober(Method::Udp, 60), classic(3));
+    let net = Net {
+        overrun: Some(1),
+        ..Net::path(&[&[1]])
+    };
+    let events = run(&mut tracer, &net, Instant::now());
+    assert_eq!(
+        events[..2],
+        [
+            hop(1, answer(router(1), 1, Outcome::Hop, Some(1))),
+            hop(2, answer(dst(), 2, port_unreachable(), Some(1))),
+        ]
+    );
+    assert!(
+        matches!(&events[2], TracerEvent::Finished(end) if end.reached && end.ignored == 0),
+        "{events:?}"
+    );
 }
 
 #[test]
