@@ -17,15 +17,12 @@ The same seed gives the same file. Traffic: none (a file is written).
 import random
 import struct
 import sys
+import os
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+from inet import checksum  # noqa: E402 (lab/inet.py)
 
 
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def ipv4(payload: bytes, src: bytes, dst: bytes, proto: int = 1, ttl: int = 64) -> bytes:

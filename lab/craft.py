@@ -19,31 +19,18 @@ import socket
 import struct
 import sys
 
+from inet import checksum, is_v6, source_for  # noqa: E402 (lab/inet.py, beside this file)
+
 IPPROTO_ICMPV6 = 58
 IPPROTO_DSTOPTS = 60
 IPPROTO_FRAGMENT = 44
 IPPROTO_NONE = 59
 
 
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
-def is_v6(dst: str) -> bool:
-    return ipaddress.ip_address(dst).version == 6
 
 
-def source_for(dst: str) -> str:
-    """The address the kernel would send from to reach dst (no packet is sent)."""
-    family = socket.AF_INET6 if is_v6(dst) else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.connect((dst, 9))
-        return s.getsockname()[0]
 
 
 def send_raw_ipv4(dst: str, packet: bytes) -> None:

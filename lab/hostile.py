@@ -35,30 +35,17 @@ import struct
 import sys
 import time
 
+from inet import checksum, is_v6, source_for  # noqa: E402 (lab/inet.py, beside this file)
+
 IPPROTO_ICMPV6 = 58
 ETH_P_ALL = 0x0003
 ETH_HLEN = 14
 
 
-def checksum(data: bytes, start: int = 0) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = start + sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
-def is_v6(addr: str) -> bool:
-    return ipaddress.ip_address(addr).version == 6
 
 
-def source_for(dst: str) -> str:
-    """The address the kernel sends from to reach dst (no packet is sent)."""
-    family = socket.AF_INET6 if is_v6(dst) else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.connect((dst, 9))
-        return s.getsockname()[0]
 
 
 def ipv4_header(src: str, dst: str, proto: int, payload_len: int) -> bytes:
