@@ -34,8 +34,8 @@ pub use privilege::{
 pub use resolve::{host_name, name_of, utc_offset};
 pub use socket::{
     ICMP_FILTER, ICMP6_FILTER, SockFilter, attach_filter, bind, connect, get_option_int,
-    interface_index, interface_name, local_addr, set_nonblocking, set_option_bytes,
-    set_option_int, socket,
+    interface_index, interface_name, local_addr, set_nonblocking, set_option_bytes, set_option_int,
+    socket,
 };
 pub use transfer::{Message, recv_msg, send_to};
 
