@@ -4,8 +4,15 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+/// The most addresses looked up in one run; past them, addresses print
+/// numerically. Senders can be forged at any rate: neither the lookups
+/// (each one can block) nor the cache may grow with them.
+const MAX_LOOKUPS: usize = 4096;
+
 /// Reverse lookups, once per address, unless numeric output was asked for
-/// (`-n`). A lookup that finds nothing is remembered too.
+/// (`-n`), and at most [`MAX_LOOKUPS`] of them. A lookup that finds nothing
+/// is remembered too. Names are escaped as every string from the network
+/// is (`crate::escape`).
 #[derive(Debug, Default)]
 pub struct Names {
     numeric: bool,
@@ -48,10 +55,22 @@ impl Names {
         if self.numeric {
             return None;
         }
-        self.cache
-            .entry(addr)
-            .or_insert_with(|| icmpkit_net::reverse_lookup(addr))
-            .clone()
+        if let Some(known) = self.cache.get(&addr) {
+            return known.clone();
+        }
+        if self.cache.len() >= MAX_LOOKUPS {
+            return None;
+        }
+        let name =
+            icmpkit_net::reverse_lookup(addr).map(|name| crate::escape::text(&name).into_owned());
+        self.cache.insert(addr, name.clone());
+        name
+    }
+
+    /// `addr` as printed, never looked up: for senders that are forged by
+    /// definition (a reply without its probe's nonce).
+    pub fn numeric(&self, addr: IpAddr) -> String {
+        self.shown(addr)
     }
 
     /// traceroute's form: `addr` when numeric, else `name (addr)` (the

@@ -98,13 +98,15 @@ fn several_targets_into_a_stalled_reader_lose_nothing_and_stay_bounded() {
         let mut all = Vec::new();
         stderr.read_to_end(&mut all).map(|_| all)
     });
-    // The stall: after the first byte, nothing is read for two seconds,
+    // The stall: after the first byte, nothing is read for five seconds,
     // long after the writer filled the pipe (12,282 lines of about 60
-    // bytes; a pipe holds 64 KiB) and blocked with probes in flight. No
-    // reply may be lost or turned into a timeout meanwhile.
+    // bytes; a pipe holds 64 KiB) and blocked with probes in flight, and
+    // longer than their timeout (-W 2): their replies wait in the
+    // kernel's receive buffer meanwhile, thousands of them. No reply may
+    // be lost or turned into a timeout.
     let mut first = [0; 1];
     stdout.read_exact(&mut first).expect("a first line");
-    std::thread::sleep(std::time::Duration::from_secs(2));
+    std::thread::sleep(std::time::Duration::from_secs(5));
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).expect("the output");
     let summaries = summaries.join().expect("stderr reader").expect("stderr");

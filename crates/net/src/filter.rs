@@ -22,6 +22,12 @@
 //! A ping socket needs none of this: the kernel already gives it only its
 //! own replies and errors.
 //!
+//! The filter sees datagrams only, not the socket's error queue: with
+//! `IP_RECVERR` on, a raw ICMP socket still gets an error-queue entry for
+//! every ICMP error about any ICMP packet of its host (the kernel's
+//! `raw_err`), unfiltered. Those entries are small and read in bounded
+//! batches, but a storm of them still reaches user space.
+//!
 //! The program sees an ICMPv4 datagram from its IP header on (whose length
 //! the `MSH` load reads), an ICMPv6 one from the ICMPv6 header on.
 

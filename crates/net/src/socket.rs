@@ -495,8 +495,9 @@ impl IcmpSocket {
     /// Filters in the kernel on the Echo identifier (a classic BPF program,
     /// `SO_ATTACH_FILTER`): of Echo Replies and errors, only those about
     /// Echo Requests with identifier `ident` reach this socket, so a storm
-    /// of other processes' ICMP never reaches user space (see
-    /// `filter::echo_ident_program` for what passes). Raw sockets only: a
+    /// of other processes' ICMP datagrams never reaches user space (see
+    /// `filter::echo_ident_program` for what passes; the error queue is
+    /// not filtered). Raw sockets only: a
     /// ping socket is filtered by the kernel already, and this is then an
     /// error.
     pub fn filter_echo_ident(&self, ident: u16) -> io::Result<()> {

@@ -228,6 +228,8 @@ pub(super) fn next<R: Read>(
         };
         match block_type {
             IDB if section.interfaces.len() >= MAX_INTERFACES => {
+                // The rule below is a static text: it says the number.
+                const _: () = assert!(MAX_INTERFACES == 65_536);
                 return Err(block.invalid(
                     "interface id",
                     u64::try_from(section.interfaces.len()).unwrap_or(u64::MAX),

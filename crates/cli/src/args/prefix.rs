@@ -51,6 +51,14 @@ pub enum AddrSpecError {
     /// A `%` after an IPv4 address, or with nothing after it.
     #[error("{0}: a scope (%INTERFACE) follows IPv6 addresses only, and names an interface")]
     BadScope(String),
+    /// A numeric scope too large for an interface index.
+    #[error("{spec}: there is no network interface with index {index} (see `ip link`)")]
+    ScopeIndex {
+        /// The argument as given.
+        spec: String,
+        /// The index, as written.
+        index: String,
+    },
     /// An interface name after an address that needs no scope.
     #[error(
         "{spec}: {addr} is not link-local, so no interface scope applies: drop %{name} (the routes choose the interface; -I binds to one)"
@@ -174,7 +182,10 @@ fn parse_scope(spec: &str, addr: IpAddr, text: &str) -> Result<Scope, AddrSpecEr
         return text
             .parse()
             .map(Scope::Index)
-            .map_err(|_| AddrSpecError::BadScope(spec.to_owned()));
+            .map_err(|_| AddrSpecError::ScopeIndex {
+                spec: spec.to_owned(),
+                index: text.to_owned(),
+            });
     }
     if icmpkit_net::needs_scope(&v6) {
         Ok(Scope::Name(text.to_owned()))
@@ -339,7 +350,10 @@ mod tests {
         };
         bad("192.0.2.9%lo");
         bad("fe80::1%");
-        bad("fe80::1%99999999999");
+        assert_eq!(
+            error("fe80::1%99999999999"),
+            "fe80::1%99999999999: there is no network interface with index 99999999999 (see `ip link`)"
+        );
         assert_eq!(
             error("fe80::1%lo%lo"),
             "fe80::1%lo%lo: there is no network interface named \"lo%lo\" (see `ip link`)"

@@ -91,6 +91,7 @@ impl Plan {
     /// (`EINVAL`), where a raw socket lets its routes choose.
     fn warn_unscoped_link_local(&self, transport: &icmpkit_driver::real::RealTransport) {
         if self.interface.is_some()
+            || self.link_scope.is_some()
             || transport.icmp_kind(IpVersion::V6) != Some(icmpkit_net::SocketKind::Dgram)
         {
             return;
@@ -252,6 +253,13 @@ impl Plan {
 /// 64 random bits for the per-run nonce and the raw identifier.
 fn random_u64() -> u64 {
     u64::from_ne_bytes(crate::input::random_bytes())
+}
+
+/// The Echo identifier a raw socket sends with, and filters what it
+/// receives on: the nonce's top 16 bits (a ping socket's kernel picks its
+/// own).
+fn raw_ident(nonce: u64) -> u16 {
+    u16::try_from(nonce >> 48).unwrap_or(0)
 }
 
 /// Whether this process may use root-only ping options (short intervals,

@@ -185,7 +185,8 @@ impl<W: Write> Reporter for Text<W> {
         if self.quiet || self.flood {
             return Ok(());
         }
-        let from = self.names.sender(u.from);
+        // Forged by definition: never worth a (blocking) reverse lookup.
+        let from = self.names.numeric(u.from);
         self.line(&iputils::unverified(u.bytes, &from, u.seq, u.ttl))
     }
 

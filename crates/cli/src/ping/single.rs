@@ -53,7 +53,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let signals = DriverSignals::install().context("installing signal handlers")?;
     let nonce = super::random_u64();
     // A raw socket's identifier is ours, and filters what it receives.
-    let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
+    let raw_ident = super::raw_ident(nonce);
     // Opens the socket and drops CAP_NET_RAW.
     let mut transport = RealTransport::open(&socket_plan(plan, &[version], None, Some(raw_ident)))?;
     plan.warn_unscoped_link_local(&transport);

@@ -73,7 +73,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// What the arguments ask for, checked.
 struct Settings {
     space: TargetSpace,
-    /// The interface the link-local targets' scope names (`fe80::/120%eth0`).
+    /// The interface the link-local targets' scope names (`fe80::%eth0/120`).
     link_scope: Option<u32>,
     config: SweepConfig,
     format: Format,

@@ -284,7 +284,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     let nonce = random_u64();
     // A ping socket's kernel picks its identifier; a raw one takes ours,
     // and filters what it receives on it.
-    let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
+    let raw_ident = super::raw_ident(nonce);
     let sockets = socket_plan(plan, &versions, Some(4 << 20), Some(raw_ident));
     let mut transport = RealTransport::open(&sockets)?;
     plan.warn_unscoped_link_local(&transport);

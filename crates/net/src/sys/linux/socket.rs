@@ -16,9 +16,9 @@ pub const ICMP_FILTER: c_int = 1;
 /// `IPPROTO_ICMPV6` option: the ICMPv6 type filter (linux/icmpv6.h).
 pub const ICMP6_FILTER: c_int = 1;
 
-/// `SOL_SOCKET` option: attach a classic BPF program (asm-generic
-/// socket.h; the same number on every Linux architecture).
-pub const SO_ATTACH_FILTER: c_int = 26;
+/// `SOL_SOCKET` option: attach a classic BPF program (its number differs
+/// between architectures: 26 in asm-generic, 0x401a on parisc).
+pub const SO_ATTACH_FILTER: c_int = libc::SO_ATTACH_FILTER;
 
 /// One classic BPF instruction, as `struct sock_filter` lays it out.
 #[repr(C)]
