@@ -120,7 +120,7 @@ fn bad_input_exits_2_naming_the_line_and_what_was_expected() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("line 3, column 1: expected `*TABLE`, `:CHAIN POLICY`, `-A CHAIN ...` or `COMMIT`, found `flush everything`"),
+        stderr.contains("line 3, column 1: expected `*TABLE`, `:CHAIN POLICY`, `-A CHAIN ...`, `-I CHAIN ...` or `COMMIT`, found `flush everything`"),
         "{stderr}"
     );
 }

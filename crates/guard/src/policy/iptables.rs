@@ -1,12 +1,15 @@
 //! The decisions as `iptables-restore` and `ip6tables-restore` input: one
 //! text per IP version.
 //!
-//! Each text is a complete `*filter` table: the built-in chains keep policy
-//! ACCEPT, and the ICMP rules live in chains of their own (`icmpkit-input`,
-//! `icmpkit-forward`, `icmpkit-output`) that `INPUT`, `FORWARD` and
-//! `OUTPUT` jump to for ICMP only. `iptables-restore` replaces the whole
-//! filter table; to add the chains to rules already loaded, use
-//! `iptables-restore --noflush` (the header says so). A decision becomes
+//! Each text is a `*filter` table whose ICMP rules live in chains of their
+//! own (`icmpkit-input`, `icmpkit-forward`, `icmpkit-output`) that `INPUT`,
+//! `FORWARD` and `OUTPUT` jump to, for ICMP only, from their first rule
+//! (`-I INPUT 1`). The text sets no built-in chain's policy: with
+//! `iptables-restore --noflush` (the header says so) it adds to rules
+//! already loaded and leaves their policies alone (a `DROP` policy stays
+//! `DROP`), and its jumps come before those rules, so that a final
+//! `-j REJECT` of theirs does not hide ICMP from it. Without `--noflush`
+//! it replaces the whole filter table. A decision becomes
 //! one rule per type, code and address (iptables matches one of each), in
 //! the order nft's rules have: hop limit below 255 (`-m hl ! --hl-eq
 //! 255`), a tracked flow (`-m conntrack --ctstate RELATED` or
@@ -79,9 +82,6 @@ fn render_version(policy: &Policy, version: IpVersion) -> String {
     let hooks = policy.hooks();
     let mut out = header(policy, version);
     out.push_str("*filter\n");
-    for hook in Hook::ALL {
-        let _ = writeln!(out, ":{} ACCEPT [0:0]", builtin(hook));
-    }
     for &hook in &hooks {
         let _ = writeln!(out, ":{CHAIN_PREFIX}{} - [0:0]", hook.name());
     }
@@ -89,7 +89,7 @@ fn render_version(policy: &Policy, version: IpVersion) -> String {
     for &hook in &hooks {
         let _ = writeln!(
             out,
-            "-A {} -p {proto} -j {CHAIN_PREFIX}{}",
+            "-I {} 1 -p {proto} -j {CHAIN_PREFIX}{}",
             builtin(hook),
             hook.name()
         );
@@ -126,16 +126,16 @@ fn header(policy: &Policy, version: IpVersion) -> String {
     out.push_str(
         "#\n\
          # The chains icmpkit-* decide ICMP only; the built-in chains jump to them for ICMP\n\
-         # and keep policy ACCEPT. Each rule's comment says why.\n\
+         # before their other rules, and keep their policies. Each rule's comment says why.\n\
          #\n",
     );
     let _ = writeln!(
         out,
-        "# Load:  {command} FILE   (replaces the whole filter table)"
+        "# Load:  {command} --noflush FILE   (adds to the rules already loaded: once only)"
     );
     let _ = writeln!(
         out,
-        "#        {command} --noflush FILE   (adds to rules already loaded: once only)"
+        "#        {command} FILE   (replaces the whole filter table: policies ACCEPT)"
     );
     let _ = writeln!(out, "# Check: {command} --test FILE");
     out

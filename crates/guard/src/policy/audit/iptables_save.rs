@@ -98,6 +98,35 @@ pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
                     .lines
                     .push((number, chain.clone(), line.to_owned(), words[2..].to_vec()));
             }
+            Some("-I" | "--insert") => {
+                let Some(chain) = words.get(1) else {
+                    return Err(ParseError::line(number, 3, "a chain name after -I", line));
+                };
+                let (position, rest) = match words.get(2).map(|w| w.parse::<usize>()) {
+                    Some(Ok(n)) if n >= 1 => (n, &words[3..]),
+                    Some(Ok(_)) => {
+                        return Err(ParseError::line(
+                            number,
+                            1,
+                            "a rule number from 1 after -I CHAIN",
+                            line,
+                        ));
+                    }
+                    _ => (1, &words[2..]),
+                };
+                // Before the chain's rule at `position`, or last when it has
+                // fewer rules (as iptables-restore does).
+                let at = current
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.1 == *chain)
+                    .nth(position - 1)
+                    .map_or(current.lines.len(), |(i, _)| i);
+                current
+                    .lines
+                    .insert(at, (number, chain.clone(), line.to_owned(), rest.to_vec()));
+            }
             Some("-N" | "--new-chain") => {
                 if let Some(chain) = words.get(1) {
                     current.declare(chain, None);
@@ -112,7 +141,7 @@ pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
                 return Err(ParseError::line(
                     number,
                     1,
-                    "`*TABLE`, `:CHAIN POLICY`, `-A CHAIN ...` or `COMMIT`",
+                    "`*TABLE`, `:CHAIN POLICY`, `-A CHAIN ...`, `-I CHAIN ...` or `COMMIT`",
                     line,
                 ));
             }

@@ -235,7 +235,7 @@ fn parse_errors_say_where_and_what_was_expected() {
     let e = audit_iptables_save("*filter\n:INPUT ACCEPT [0:0]\n-X INPUT\nCOMMIT\n").unwrap_err();
     assert_eq!(
         e.to_string(),
-        "line 3, column 1: expected `*TABLE`, `:CHAIN POLICY`, `-A CHAIN ...` or `COMMIT`, found `-X INPUT`"
+        "line 3, column 1: expected `*TABLE`, `:CHAIN POLICY`, `-A CHAIN ...`, `-I CHAIN ...` or `COMMIT`, found `-X INPUT`"
     );
     let e = audit_iptables_save("*filter\n:INPUT ACCEPT [0:0]\n").unwrap_err();
     assert_eq!(e.expected, "COMMIT at the end of table filter");
@@ -375,4 +375,24 @@ fn a_rule_no_icmp_message_can_match_leaves_no_trace() {
         "{:#?}",
         audit.findings(None)
     );
+}
+
+#[test]
+fn iptables_restore_insert_goes_before_the_chains_rules() {
+    // A restore file's `-I INPUT 1` jump runs before the final reject of
+    // the rules already there; `-I CHAIN N` lands before the N-th rule.
+    let text = "*filter\n\
+        :INPUT DROP [0:0]\n\
+        -A INPUT -p icmp -j DROP\n\
+        -A INPUT -p icmp --icmp-type 8 -j ACCEPT\n\
+        -I INPUT 1 -p icmp --icmp-type 0 -j ACCEPT\n\
+        -I INPUT 3 -p icmp --icmp-type 13 -j ACCEPT\n\
+        COMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    let fate = |t| audit.treatment(Hook::Input, v4(t, 0)).unsolicited;
+    assert_eq!(fate(0), Fate::Accept);
+    assert_eq!(fate(8), Fate::Drop);
+    assert_eq!(fate(13), Fate::Drop);
+    let e = audit_iptables_save("*filter\n-I INPUT 0 -j DROP\nCOMMIT\n").unwrap_err();
+    assert!(e.to_string().contains("a rule number from 1"), "{e}");
 }

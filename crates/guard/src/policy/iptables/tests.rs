@@ -46,7 +46,11 @@ fn one_text_per_version_of_the_family() {
             versions
         );
         for text in texts {
-            assert!(text.text.contains("*filter\n:INPUT ACCEPT [0:0]\n"));
+            assert!(text.text.contains("*filter\n:icmpkit-input - [0:0]\n"));
+            assert!(
+                !text.text.contains("ACCEPT [0:0]"),
+                "no built-in policy is set"
+            );
             assert!(text.text.ends_with("COMMIT\n"));
         }
     }
