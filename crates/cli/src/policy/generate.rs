@@ -181,6 +181,12 @@ fn ping_host(spec: &str, family: TableFamily) -> Result<String> {
     let parsed: AddrSpec = spec
         .parse()
         .map_err(|e| anyhow::anyhow!("--ping-host {e}"))?;
+    if parsed.scope.is_some() {
+        bail!(
+            "--ping-host {spec}: a firewall rule matches the address, not its scope; give {} alone",
+            parsed.addr
+        );
+    }
     let version = match parsed.addr {
         IpAddr::V4(_) => IpVersion::V4,
         IpAddr::V6(_) => IpVersion::V6,

@@ -80,6 +80,10 @@ fn bad_values_name_the_option_and_the_fix() {
         "--ping-host 10.0.0.1/24: host bits are set; use 10.0.0.0/24 (the prefix) or 10.0.0.1 (the address)"
     );
     assert_eq!(
+        error(&["--role", "host", "--ping-host", "fe80::1%eth0"]),
+        "--ping-host fe80::1%eth0: a firewall rule matches the address, not its scope; give fe80::1 alone"
+    );
+    assert_eq!(
         error(&["--role", "host", "--ping-host", "pinghost"]),
         "--ping-host pinghost: not an IPv4 or IPv6 address or prefix (ADDRESS/LENGTH)"
     );
