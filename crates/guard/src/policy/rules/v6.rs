@@ -96,7 +96,7 @@ fn local(list: &mut List<'_>) {
         &[ROUTER_RENUMBERING],
         always(Fate::Drop),
         "router renumbering is unused and would let its sender renumber the network",
-        "RFC 4890 §4.4.4",
+        "RFC 4890 §4.4.3",
     );
     list.add(
         &NODE_INFORMATION,
@@ -115,7 +115,7 @@ fn local(list: &mut List<'_>) {
         &[],
         always(Fate::Drop),
         "every other type: experimental (Seamoby, 100, 101, 200, 201), unassigned or reserved",
-        "RFC 4890 §4.4.5",
+        "RFC 4890 §4.4.4, §4.4.5",
     );
 }
 
@@ -162,10 +162,15 @@ fn transit(list: &mut List<'_>) {
             ROUTER_RENUMBERING,
             NODE_INFORMATION[0],
             NODE_INFORMATION[1],
-            SEAMOBY,
         ],
         always(Fate::Drop),
-        "router renumbering, node information and Seamoby: unused, and they reveal or reconfigure",
+        "router renumbering and node information: unused, and they reveal or reconfigure",
+        "RFC 4890 §4.3.5",
+    );
+    list.add(
+        &[SEAMOBY],
+        always(Fate::Drop),
+        "Seamoby: an experiment that ended, nothing sends it",
         "RFC 4890 §4.3.4",
     );
     constrained_networks(list);
@@ -173,7 +178,7 @@ fn transit(list: &mut List<'_>) {
         &[],
         always(Fate::Drop),
         "every other type: experimental (100, 101, 200, 201), unassigned or reserved",
-        "RFC 4890 §4.3.5",
+        "RFC 4890 §4.3.4, §4.3.5",
     );
 }
 
