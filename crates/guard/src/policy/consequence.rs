@@ -210,7 +210,13 @@ pub fn when_accepted(
             _ => None,
         },
         (V4, 0) | (V6, 129) if hook == Hook::Input && unsolicited => said(
-            Severity::Low,
+            // A router keeps no conntrack (it would track every forwarded
+            // flow): accepting them is its policy's price, not a slip.
+            if role == Some(Role::Router) {
+                Severity::Info
+            } else {
+                Severity::Low
+            },
             "unsolicited echo replies accepted: backscatter and ICMP tunnels reach the host",
         ),
         (V4, 3) if code == 4 => unsolicited_error(hook, role, unsolicited, true),
@@ -246,7 +252,10 @@ fn unsolicited_error(
             "spoofed errors can lower the path MTU (RFC 5927 §7); accepted on purpose: path-MTU discovery needs them",
         );
     }
+    // A router keeps no conntrack, so it cannot tell solicited errors from
+    // others, in transit or to itself: Info there.
     let severity = match (hook, role) {
+        (_, Some(Role::Router)) => Severity::Info,
         (Hook::Forward, Some(Role::Firewall)) | (Hook::Input, _) => Severity::Low,
         _ => Severity::Info,
     };

@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use icmpkit_wire::meaning;
 
 use super::rules::{Codes, Condition, Decision, Policy, Tracked};
-use super::{Fate, IpVersion, Rate, TableFamily};
+use super::{Fate, IpVersion, Rate, Role, TableFamily};
 
 /// The name of the generated table.
 pub const TABLE: &str = "icmpkit";
@@ -176,10 +176,22 @@ fn header(policy: &Policy) -> String {
         "#\n\
          # The table decides ICMP only: every rule matches ICMP or ICMPv6, and every other\n\
          # packet passes it untouched (chain policy accept). Its accepts do not override\n\
-         # another table's drops; its drops are final. Each rule's comment says why.\n\
-         # Errors pass when they concern a flow conntrack tracks (ct state related), echo\n\
-         # is limited per source, Fragmentation Needed and Packet Too Big always pass,\n\
-         # neighbour discovery only from the link (hop limit 255), and the rest is dropped.\n\
+         # another table's drops; its drops are final. Each rule's comment says why.\n",
+    );
+    if options.role == Role::Router {
+        out.push_str(
+            "# Errors and echo replies pass without connection tracking (a router that\n\
+             # tracked them would track every forwarded flow), echo is limited,\n",
+        );
+    } else {
+        out.push_str(
+            "# Errors pass when they concern a flow conntrack tracks (ct state related), echo\n\
+             # is limited,\n",
+        );
+    }
+    out.push_str(
+        "# Fragmentation Needed and Packet Too Big always pass, neighbour discovery only\n\
+         # from the link (hop limit 255), and the rest is dropped.\n\
          #\n",
     );
     let _ = writeln!(

@@ -75,3 +75,12 @@ fn hashlimit_names_are_unique_and_short_enough() {
         assert_eq!(all.len(), count, "a name used twice");
     }
 }
+
+#[test]
+fn a_routers_texts_use_no_connection_tracking() {
+    let mut options = Options::new(Role::Router);
+    options.hide_topology = Some("eth0".into());
+    for restore in render(&decide(&options)) {
+        assert!(!restore.text.contains("-m conntrack"), "{}", restore.text);
+    }
+}

@@ -93,3 +93,21 @@ fn an_overall_limit_needs_no_set() {
     assert!(!text.contains("set "));
     assert!(text.contains("icmp type echo-request limit rate 5/second burst 10 packets accept"));
 }
+
+#[test]
+fn a_routers_ruleset_loads_no_connection_tracking() {
+    // One `ct` expression makes the kernel track every forwarded flow.
+    let mut options = Options::new(Role::Router);
+    options.hide_topology = Some("eth0".into());
+    let text = render(&decide(&options));
+    let rules = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split(" comment ").next().unwrap_or(l));
+    for rule in rules {
+        assert!(!rule.split_whitespace().any(|w| w == "ct"), "{rule}");
+    }
+    for role in [Role::Host, Role::Firewall] {
+        assert!(render(&decide(&Options::new(role))).contains(" ct state related "));
+    }
+}

@@ -14,7 +14,8 @@
 //!
 //! | | host | router | firewall |
 //! |---|---|---|---|
-//! | errors to itself | related only | related only | related only |
+//! | errors to itself | related only | always (stateless) | related only |
+//! | echo replies to itself | established only | always (stateless) | established only |
 //! | errors in transit | — | always (stateless) | related only |
 //! | echo replies in transit | — | always (stateless) | established only |
 //! | Frag Needed, Packet Too Big | always | always | always |
@@ -411,6 +412,16 @@ impl List<'_> {
         );
     }
 }
+
+/// Why a router takes every error addressed to itself: it keeps no
+/// connection tracking, because one `ct` rule makes the kernel track every
+/// forwarded flow too (a busy router's conntrack table fills and drops).
+const STATELESS_ERRORS: &str =
+    "errors to this router pass: no conntrack, which would track every forwarded flow";
+
+/// Why a router takes every echo reply addressed to itself.
+const STATELESS_REPLIES: &str =
+    "echo replies to this router pass: no conntrack, which would track every forwarded flow";
 
 /// Accepted only when it belongs to a flow this machine tracks: errors
 /// (conntrack `related`) and echo replies (`established`).

@@ -56,11 +56,11 @@ fn path_mtu_messages_pass_everywhere_for_every_role() {
 }
 
 #[test]
-fn errors_are_related_only_except_in_a_routers_transit() {
+fn errors_are_related_only_except_on_a_router() {
     for role in Role::ALL {
         let p = policy(role);
         for hook in p.hooks() {
-            let expected = if hook == Hook::Forward && role == Role::Router {
+            let expected = if role == Role::Router {
                 Treatment::always(Fate::Accept)
             } else {
                 related_only()
@@ -76,7 +76,7 @@ fn errors_are_related_only_except_in_a_routers_transit() {
 }
 
 #[test]
-fn echo_is_limited_per_source_and_replies_need_a_request() {
+fn echo_is_limited_and_replies_need_a_request_except_on_a_router() {
     for role in Role::ALL {
         let p = policy(role);
         for hook in p.hooks() {
@@ -90,7 +90,7 @@ fn echo_is_limited_per_source_and_replies_need_a_request() {
             ] {
                 assert_eq!(fate_of(&p, hook, m), Treatment::always(LIMIT), "{m:?}");
             }
-            let reply = if hook == Hook::Forward && role == Role::Router {
+            let reply = if role == Role::Router {
                 Treatment::always(Fate::Accept)
             } else {
                 related_only()

@@ -116,6 +116,12 @@ fn errors(list: &mut List<'_>) {
             "errors about tracked flows pass (unreachable, traceroute); unsolicited ones are scans or forged",
             "RFC 1812 §5.2.7",
         ),
+        (_, Role::Router) => list.add(
+            &types,
+            always(Fate::Accept),
+            super::STATELESS_ERRORS,
+            "RFC 1122 §3.2.2",
+        ),
         _ => list.add(
             &types,
             related_only(),
@@ -133,6 +139,13 @@ fn echo(list: &mut List<'_>) {
             always(Fate::Accept),
             "echo replies in transit: a stateless router may not have seen the request",
             "RFC 1812 §4.3.3.6",
+        );
+    } else if list.role() == Role::Router {
+        list.add(
+            &[ECHO_REPLY],
+            always(Fate::Accept),
+            super::STATELESS_REPLIES,
+            "RFC 1122 §3.2.2.6",
         );
     } else {
         list.add(

@@ -67,12 +67,21 @@ fn local(list: &mut List<'_>) {
         "Packet Too Big drives path-MTU discovery: without it large transfers hang",
         "RFC 4890 §4.4.1",
     );
-    list.add(
-        &[UNREACHABLE, TIME_EXCEEDED, PARAMETER_PROBLEM],
-        related_only(),
-        "errors about this machine's own flows; unsolicited ones are scans or forged",
-        "RFC 4890 §4.4.1",
-    );
+    if list.role() == Role::Router {
+        list.add(
+            &[UNREACHABLE, TIME_EXCEEDED, PARAMETER_PROBLEM],
+            always(Fate::Accept),
+            super::STATELESS_ERRORS,
+            "RFC 4890 §4.4.1",
+        );
+    } else {
+        list.add(
+            &[UNREACHABLE, TIME_EXCEEDED, PARAMETER_PROBLEM],
+            related_only(),
+            "errors about this machine's own flows; unsolicited ones are scans or forged",
+            "RFC 4890 §4.4.1",
+        );
+    }
     echo(list, "RFC 4890 §4.4.1");
     list.add(
         &NEIGHBOUR_DISCOVERY,
@@ -158,11 +167,7 @@ fn transit(list: &mut List<'_>) {
         "RFC 4890 §4.3.3",
     );
     list.add(
-        &[
-            ROUTER_RENUMBERING,
-            NODE_INFORMATION[0],
-            NODE_INFORMATION[1],
-        ],
+        &[ROUTER_RENUMBERING, NODE_INFORMATION[0], NODE_INFORMATION[1]],
         always(Fate::Drop),
         "router renumbering and node information: unused, and they reveal or reconfigure",
         "RFC 4890 §4.3.5",
@@ -189,6 +194,13 @@ fn echo(list: &mut List<'_>, cite: &'static str) {
             &[ECHO_REPLY],
             always(Fate::Accept),
             "echo replies in transit: a stateless router may not have seen the request",
+            cite,
+        );
+    } else if list.role() == Role::Router {
+        list.add(
+            &[ECHO_REPLY],
+            always(Fate::Accept),
+            super::STATELESS_REPLIES,
             cite,
         );
     } else {
