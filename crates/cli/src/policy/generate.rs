@@ -25,7 +25,7 @@ use crate::args::{AddrSpec, named};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// What the machine does: host (traffic to and from itself), router
-    /// (forwards, stateless: errors in transit always pass), firewall
+    /// (forwards, stateless: no connection tracking, errors always pass), firewall
     /// (forwards, stateful: errors in transit pass when they concern a
     /// tracked flow).
     #[arg(long, value_enum)]
