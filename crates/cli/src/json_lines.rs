@@ -165,8 +165,9 @@
 //! # `policy audit`
 //!
 //! A fate is an object: `fate` (`accept`, `drop`, `limit`, `unknown`),
-//! with `per_second`, `burst` and `per_source` for `limit` and `rule` (the
-//! rule that could not be evaluated) for `unknown`.
+//! with `per_second`, `burst`, `per_source` (a bucket per source) and
+//! `per_destination` (per source and destination) for `limit`, and `rule`
+//! (the rule that could not be evaluated) for `unknown`.
 //!
 //! - `treatment`: one row of a hook's table: `hook`, `version` (4 or 6),
 //!   `icmp_type` and `icmp_type_last` (a run of unassigned types, else the

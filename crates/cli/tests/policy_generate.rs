@@ -1,5 +1,6 @@
 //! `icmpkit policy generate` against the real tools: every ruleset it
-//! writes (each role, family and format, and one with every option) is
+//! writes (each role, family and format, one with every option, and a
+//! firewall pinged at one address from outside) is
 //! accepted by `nft -c -f`, `iptables-restore --test` and
 //! `ip6tables-restore --test` inside a namespace of the test's own; each
 //! nft ruleset loads (twice: the file replaces its table) and lists back
@@ -69,6 +70,8 @@ fn variants() -> Vec<Vec<String>> {
                 "20/s",
                 "--echo-burst",
                 "40",
+                "--outside",
+                "wan0",
                 "--log-drops",
                 "--hide-topology",
                 "wan0",
@@ -77,6 +80,18 @@ fn variants() -> Vec<Vec<String>> {
             .to_vec(),
         );
     }
+    all.push(
+        [
+            "--role",
+            "firewall",
+            "--ping-host",
+            "192.0.2.10",
+            "--outside",
+            "eth0",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
     all
 }
 
@@ -217,6 +232,31 @@ fn every_nft_ruleset_loads_and_lists_back_its_chains_sets_and_comments() {
         lab.must("host", &["nft", "flush", "ruleset"]);
     }
     std::fs::remove_dir_all(&dir).expect("remove scratch");
+}
+
+#[test]
+fn ping_hosts_in_transit_without_the_outside_interface_are_refused_with_the_fix() {
+    for (args, said) in [
+        (
+            ["--role", "firewall", "--ping-host", "192.0.2.10"].as_slice(),
+            "icmpkit: --ping-host on a router or firewall needs --outside IFACE (the interface \
+             facing the untrusted side), so that clients inside can still ping out\n",
+        ),
+        (
+            ["--role", "host", "--outside", "eth0"].as_slice(),
+            "icmpkit: --outside: a host forwards nothing, so it has no outside to tell from an \
+             inside; use it with --role router or --role firewall\n",
+        ),
+    ] {
+        let out = Command::new(icmpkit!())
+            .args(["policy", "generate"])
+            .args(args)
+            .output()
+            .expect("icmpkit runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), said, "{args:?}");
+    }
 }
 
 #[test]

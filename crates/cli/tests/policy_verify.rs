@@ -1,7 +1,8 @@
 //! `icmpkit policy verify` with real traffic in the trace lab it builds
 //! itself: every ruleset `icmpkit policy generate` writes (each role and
-//! family, nftables and iptables-restore) passes every check of its role
-//! and versions; each known-bad ruleset of
+//! family, nftables and iptables-restore, and a firewall with
+//! `--ping-host` and `--outside`) passes every check of its role and
+//! versions; each known-bad ruleset of
 //! `crates/guard/tests/fixtures/bad` fails exactly the checks it should,
 //! with the reason; a ruleset nft refuses is an error (exit 2); nothing is
 //! left behind, after Ctrl-C either. Needs root (skipped otherwise, unless
@@ -202,16 +203,25 @@ fn checks_of(role: Role, family: TableFamily) -> Vec<&'static str> {
         .collect()
 }
 
-/// Generates the ruleset of `role` and `family` in `format` into a
-/// scratch directory; the files to give verify.
-fn generated(role: Role, family: TableFamily, format: &str) -> Vec<PathBuf> {
+/// Generates the ruleset of `role` and `family` in `format` (with the
+/// options `extra`, named `name` in the file) into a scratch directory;
+/// the files to give verify.
+fn generated(
+    role: Role,
+    family: TableFamily,
+    format: &str,
+    name: &str,
+    extra: &[&str],
+) -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("policy-verify-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let stem = dir.join(format!("{role}-{}-{format}", family.name()));
+    let stem = dir.join(format!("{role}-{}-{format}{name}", family.name()));
     let out = Command::new(icmpkit!())
         .args(["policy", "generate", "--role", role.name()])
-        .args(["--family", family.name(), "--format", format, "-o"])
+        .args(["--family", family.name(), "--format", format])
+        .args(extra)
+        .arg("-o")
         .arg(&stem)
         .output()
         .unwrap();
@@ -241,7 +251,7 @@ fn generated(role: Role, family: TableFamily, format: &str) -> Vec<PathBuf> {
 fn every_generated_ruleset_passes(format: &str) {
     for role in Role::ALL {
         for family in TableFamily::ALL {
-            let files = generated(role, family, format);
+            let files = generated(role, family, format, "", &[]);
             let mut args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
             args.extend(["--role", role.name()]);
             let run = verify(&args);
@@ -267,6 +277,55 @@ fn every_generated_nft_ruleset_passes_every_check() {
 fn every_generated_iptables_ruleset_passes_every_check() {
     if require::root("every_generated_iptables_ruleset_passes_every_check") {
         every_generated_ruleset_passes("iptables");
+    }
+}
+
+/// A firewall (r1) answering ping from outside (r1's interface `r2`)
+/// only at the client and at its own outside address passes every check:
+/// the client still pings out through it (inside to out, limited per
+/// source and destination), the server pings the client, and the flood
+/// to r1 is cut to the limit.
+fn a_firewall_pinged_only_at_ping_hosts_from_outside_passes(format: &str) {
+    let (role, family) = (Role::Firewall, TableFamily::Inet);
+    let files = generated(
+        role,
+        family,
+        format,
+        "-ping-hosts",
+        &[
+            "--ping-host",
+            "192.0.2.2",
+            "--ping-host",
+            "203.0.113.1",
+            "--ping-host",
+            "2001:db8:1::2",
+            "--ping-host",
+            "2001:db8:12::1",
+            "--outside",
+            "r2",
+        ],
+    );
+    let mut args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    args.extend(["--role", role.name()]);
+    let run = verify(&args);
+    assert_failing(&run, &checks_of(role, family), &[]);
+    for n in [4, 6] {
+        let flood = run.reason(&format!("flood-v{n}"));
+        assert!(flood.ends_with(": cut to a limit"), "{flood}");
+    }
+}
+
+#[test]
+fn a_firewall_with_nft_ping_hosts_and_outside_passes_every_check() {
+    if require::root("a_firewall_with_nft_ping_hosts_and_outside_passes_every_check") {
+        a_firewall_pinged_only_at_ping_hosts_from_outside_passes("nft");
+    }
+}
+
+#[test]
+fn a_firewall_with_iptables_ping_hosts_and_outside_passes_every_check() {
+    if require::root("a_firewall_with_iptables_ping_hosts_and_outside_passes_every_check") {
+        a_firewall_pinged_only_at_ping_hosts_from_outside_passes("iptables");
     }
 }
 

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use icmpkit_guard::policy::rules::{Options, decide};
-use icmpkit_guard::policy::{IpVersion, Rate, Role, TableFamily, iptables, nft};
+use icmpkit_guard::policy::{IpVersion, Rate, RateKey, Role, TableFamily, iptables, nft};
 
 use crate::args::{AddrSpec, named};
 
@@ -38,10 +38,18 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "nft")]
     format: Format,
     /// Answer echo requests only to this address or prefix (repeat for
-    /// more); others are dropped. Default: every address.
+    /// more); others are dropped. Default: every address. A router or
+    /// firewall needs --outside: in transit only echo requests arriving
+    /// there are restricted.
     #[arg(long = "ping-host", value_name = "ADDR[/LEN]")]
     ping_hosts: Vec<String>,
-    /// Echo requests accepted per source and second (IPv6 sources by /64).
+    /// Router or firewall: IFACE faces the untrusted side. In transit,
+    /// --ping-host restricts only the echo requests arriving on it, so
+    /// that clients inside can still ping out.
+    #[arg(long, value_name = "IFACE")]
+    outside: Option<String>,
+    /// Echo requests accepted per source and second (IPv6 sources by /64;
+    /// in transit per source and destination).
     #[arg(long, value_name = "N/s", default_value = "5/s")]
     echo_rate: String,
     /// Echo requests accepted at once from a source before --echo-rate
@@ -133,7 +141,7 @@ fn options(args: &Args) -> Result<Options> {
             1,
             MAX_RATE,
         )?)?,
-        per_source: true,
+        key: RateKey::Source,
     };
     options.ping_hosts = args
         .ping_hosts
@@ -148,7 +156,22 @@ fn options(args: &Args) -> Result<Options> {
                  use it with --role router or --role firewall"
             );
         }
-        options.hide_topology = Some(interface(iface)?);
+        options.hide_topology = Some(interface("--hide-topology", iface)?);
+    }
+    if let Some(iface) = &args.outside {
+        if role == Role::Host {
+            bail!(
+                "--outside: a host forwards nothing, so it has no outside to tell from an inside; \
+                 use it with --role router or --role firewall"
+            );
+        }
+        options.outside = Some(interface("--outside", iface)?);
+    }
+    if role.forwards() && !options.ping_hosts.is_empty() && options.outside.is_none() {
+        bail!(
+            "--ping-host on a router or firewall needs --outside IFACE (the interface facing the \
+             untrusted side), so that clients inside can still ping out"
+        );
     }
     Ok(options)
 }
@@ -227,14 +250,14 @@ fn network(addr: IpAddr, len: u8) -> IpAddr {
     }
 }
 
-/// `--hide-topology IFACE`: a Linux interface name nft and iptables take
-/// literally.
-fn interface(name: &str) -> Result<String> {
+/// `--hide-topology IFACE`, `--outside IFACE` (`option`): a Linux
+/// interface name nft and iptables take literally.
+fn interface(option: &str, name: &str) -> Result<String> {
     let bad = |c: char| c.is_whitespace() || matches!(c, '/' | '"' | '\'' | '\\' | '*' | '+');
     if name.is_empty() || name.len() > 15 || name.chars().any(bad) {
         bail!(
-            "--hide-topology {name:?}: not an interface name (1 to 15 characters, no '/', spaces, quotes or wildcards); \
-             name the outside interface, e.g. --hide-topology eth0"
+            "{option} {name:?}: not an interface name (1 to 15 characters, no '/', spaces, quotes or wildcards); \
+             name the outside interface, e.g. {option} eth0"
         );
     }
     Ok(name.to_owned())
@@ -252,9 +275,13 @@ fn warnings(options: &Options) -> Vec<String> {
                 IpVersion::V4 => "IPv4",
                 IpVersion::V6 => "IPv6",
             };
-            warnings.push(format!(
-                "no {name} --ping-host given: every {name} echo request is dropped"
-            ));
+            let dropped = match &options.outside {
+                Some(outside) => format!(
+                    "every {name} echo request to this machine or arriving on {outside} is dropped"
+                ),
+                None => format!("every {name} echo request is dropped"),
+            };
+            warnings.push(format!("no {name} --ping-host given: {dropped}"));
         }
     }
     warnings

@@ -203,7 +203,7 @@ pub fn when_accepted(
                 Severity::Medium,
                 "echo without a rate limit: a flood target and reflector",
             ),
-            Fate::Limit(rate) if !rate.per_source => said(
+            Fate::Limit(rate) if !rate.key.by_source() => said(
                 Severity::Info,
                 "one echo limit for every source: one flooder starves everyone's pings",
             ),

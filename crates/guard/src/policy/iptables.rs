@@ -14,7 +14,10 @@
 //! the order nft's rules have: hop limit below 255 (`-m hl ! --hl-eq
 //! 255`), a tracked flow (`-m conntrack --ctstate RELATED` or
 //! `ESTABLISHED`), the rest. Limits are `-m hashlimit` per source (IPv6 by
-//! /64); `--log-drops` puts a `-m limit` LOG rule before every drop.
+//! /64), in transit per source and destination (`--hashlimit-mode
+//! srcip,dstip`); an address condition is `-d`, an interface condition
+//! `-i` (arriving) or `-o` (leaving). `--log-drops` puts a `-m limit` LOG
+//! rule before every drop.
 //!
 //! ```
 //! use icmpkit_guard::policy::{IpVersion, Role};
@@ -32,7 +35,7 @@ use std::fmt::Write as _;
 
 use super::nft::quoted;
 use super::rules::{Codes, Condition, Decision, Policy, Tracked};
-use super::{Fate, Hook, IpVersion, Rate};
+use super::{Fate, Hook, IpVersion, Rate, RateKey};
 
 /// One restore text: for `iptables-restore` (IPv4) or `ip6tables-restore`
 /// (IPv6).
@@ -237,15 +240,20 @@ impl Writer<'_> {
         targets
     }
 
-    /// The limit match for `rate`: `hashlimit` per source (named after
-    /// hook and type, at most 15 characters), `limit` otherwise.
+    /// The limit match for `rate`: `hashlimit` keyed by source, or by
+    /// source and destination (named after hook and type, at most 15
+    /// characters), `limit` for one bucket.
     fn limit(&mut self, decision: &Decision, rate: &Rate) -> String {
-        if !rate.per_source {
-            return format!(
-                "-m limit --limit {}/sec --limit-burst {}",
-                rate.per_second, rate.burst
-            );
-        }
+        let mode = match rate.key {
+            RateKey::Everyone => {
+                return format!(
+                    "-m limit --limit {}/sec --limit-burst {}",
+                    rate.per_second, rate.burst
+                );
+            }
+            RateKey::Source => "srcip",
+            RateKey::SourceAndDestination => "srcip,dstip",
+        };
         let hook = match decision.hook {
             Hook::Input => "in",
             Hook::Forward => "fwd",
@@ -265,7 +273,7 @@ impl Writer<'_> {
             IpVersion::V6 => " --hashlimit-srcmask 64",
         };
         format!(
-            "-m hashlimit --hashlimit-upto {}/sec --hashlimit-burst {} --hashlimit-mode srcip{mask} --hashlimit-name {name} --hashlimit-htable-expire 60000",
+            "-m hashlimit --hashlimit-upto {}/sec --hashlimit-burst {} --hashlimit-mode {mode}{mask} --hashlimit-name {name} --hashlimit-htable-expire 60000",
             rate.per_second, rate.burst
         )
     }
@@ -280,6 +288,7 @@ fn matchers(decision: &Decision) -> Vec<String> {
     let places: Vec<String> = match &decision.condition {
         Some(Condition::To(hosts)) => hosts.iter().map(|h| format!(" -d {h}")).collect(),
         Some(Condition::OutOf(iface)) => vec![format!(" -o {iface}")],
+        Some(Condition::ArrivingOn(iface)) => vec![format!(" -i {iface}")],
         None => vec![String::new()],
     };
     let kinds: Vec<String> = if decision.types.is_empty() {

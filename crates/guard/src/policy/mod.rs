@@ -142,9 +142,41 @@ pub struct Rate {
     pub per_second: u32,
     /// Messages let through at once before the rate applies.
     pub burst: u32,
-    /// One bucket per source address (an nft meter, `hashlimit`), or one
-    /// for everyone.
-    pub per_source: bool,
+    /// What gets a bucket of its own.
+    pub key: RateKey,
+}
+
+/// What a [`Rate`] keeps one bucket for, coarsest first. IPv6 sources are
+/// bucketed by /64 (the smallest block one subscriber gets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RateKey {
+    /// One bucket for everyone (nft `limit`, iptables `-m limit`).
+    Everyone,
+    /// One bucket per source address (an nft meter or dynamic set keyed
+    /// by `ip saddr`, `hashlimit --hashlimit-mode srcip`).
+    Source,
+    /// One bucket per source and destination pair (keyed by `ip saddr .
+    /// ip daddr`, `--hashlimit-mode srcip,dstip`): a source sending to
+    /// many destinations is held back toward none of them, while a flood
+    /// from one source to one destination is still cut to the rate.
+    SourceAndDestination,
+}
+
+impl RateKey {
+    /// How a report says it: `""`, `" per source"`, `" per source and
+    /// destination"` (to follow a rate).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            RateKey::Everyone => "",
+            RateKey::Source => " per source",
+            RateKey::SourceAndDestination => " per source and destination",
+        }
+    }
+
+    /// Whether each source address has buckets of its own.
+    pub fn by_source(self) -> bool {
+        self != RateKey::Everyone
+    }
 }
 
 /// What happens to one message in one situation.

@@ -8,11 +8,14 @@
 //! of its situations, in this order: hop limit below 255 (`ip6 hoplimit !=
 //! 255`), a tracked flow (`ct state related` for errors, `ct state
 //! established` for replies), then everything else; each rule carries the
-//! decision's comment, `why (RFC ...)`. A limit is a per-source dynamic
-//! set (`update @set { ip saddr limit rate ... } accept`, then a drop);
-//! IPv6 sources are bucketed by /64, the smallest block one subscriber
-//! gets. With `--log-drops` every drop is preceded by a log rule limited
-//! to 10 messages a minute.
+//! decision's comment, `why (RFC ...)`. A limit is a dynamic set keyed
+//! by source (`update @set { ip saddr limit rate ... } accept`, then a
+//! drop), or in transit by source and destination (`ip saddr . ip
+//! daddr`); IPv6 sources are bucketed by /64, the smallest block one
+//! subscriber gets. An address condition is `ip daddr`, an interface
+//! condition `iifname` (arriving) or `oifname` (leaving). With
+//! `--log-drops` every drop is preceded by a log rule limited to 10
+//! messages a minute.
 //!
 //! ```
 //! use icmpkit_guard::policy::Role;
@@ -29,7 +32,7 @@ use std::fmt::Write as _;
 use icmpkit_wire::meaning;
 
 use super::rules::{Codes, Condition, Decision, Policy, Tracked};
-use super::{Fate, IpVersion, Rate, Role, TableFamily};
+use super::{Fate, IpVersion, Rate, RateKey, Role, TableFamily};
 
 /// The name of the generated table.
 pub const TABLE: &str = "icmpkit";
@@ -178,22 +181,20 @@ fn header(policy: &Policy) -> String {
          # packet passes it untouched (chain policy accept). Its accepts do not override\n\
          # another table's drops; its drops are final. Each rule's comment says why.\n",
     );
-    if options.role == Role::Router {
-        out.push_str(
-            "# Errors and echo replies pass without connection tracking (a router that\n\
-             # tracked them would track every forwarded flow), echo is limited,\n",
-        );
+    out.push_str(if options.role == Role::Router {
+        "# Errors and echo replies pass without connection tracking (a router that\n\
+         # tracked them would track every forwarded flow), echo\n"
     } else {
-        out.push_str(
-            "# Errors pass when they concern a flow conntrack tracks (ct state related), echo\n\
-             # is limited,\n",
-        );
-    }
-    out.push_str(
-        "# Fragmentation Needed and Packet Too Big always pass, neighbour discovery only\n\
-         # from the link (hop limit 255), and the rest is dropped.\n\
-         #\n",
-    );
+        "# Errors pass when they concern a flow conntrack tracks (ct state related), echo\n"
+    });
+    out.push_str(if options.role.forwards() {
+        "# is limited per source (in transit per source and destination), Fragmentation\n\
+         # Needed and Packet Too Big always pass, neighbour discovery only from the link\n\
+         # (hop limit 255), and the rest is dropped.\n#\n"
+    } else {
+        "# is limited per source, Fragmentation Needed and Packet Too Big always pass,\n\
+         # neighbour discovery only from the link (hop limit 255), and the rest is dropped.\n#\n"
+    });
     let _ = writeln!(
         out,
         "# Load:   nft -f FILE   (again to update: the next two lines replace the table)"
@@ -204,7 +205,7 @@ fn header(policy: &Policy) -> String {
     out
 }
 
-/// A per-source dynamic set.
+/// A dynamic set of rate-limit buckets.
 struct Set {
     name: String,
     key_type: &'static str,
@@ -275,18 +276,27 @@ impl Writer<'_> {
         rules
     }
 
-    /// The limit statement for `rate`; a per-source one declares its set.
+    /// The limit statement for `rate`; one keyed by address declares its
+    /// set.
     fn limit(&mut self, decision: &Decision, rate: &Rate) -> String {
         let limit = format!(
             "limit rate {}/second burst {} packets",
             rate.per_second, rate.burst
         );
-        if !rate.per_source {
-            return limit;
-        }
-        let (key_type, key, suffix) = match decision.version {
-            IpVersion::V4 => ("ipv4_addr", "ip saddr", "v4"),
-            IpVersion::V6 => ("ipv6_addr", "ip6 saddr & ffff:ffff:ffff:ffff::", "v6"),
+        let (key_type, key, suffix) = match (rate.key, decision.version) {
+            (RateKey::Everyone, _) => return limit,
+            (RateKey::Source, IpVersion::V4) => ("ipv4_addr", "ip saddr", "v4"),
+            (RateKey::Source, IpVersion::V6) => {
+                ("ipv6_addr", "ip6 saddr & ffff:ffff:ffff:ffff::", "v6")
+            }
+            (RateKey::SourceAndDestination, IpVersion::V4) => {
+                ("ipv4_addr . ipv4_addr", "ip saddr . ip daddr", "v4")
+            }
+            (RateKey::SourceAndDestination, IpVersion::V6) => (
+                "ipv6_addr . ipv6_addr",
+                "ip6 saddr & ffff:ffff:ffff:ffff:: . ip6 daddr",
+                "v6",
+            ),
         };
         let stem = format!(
             "{}_{}_{suffix}",
@@ -317,6 +327,7 @@ fn matcher(decision: &Decision) -> String {
     match &decision.condition {
         Some(Condition::To(hosts)) => parts.push(format!("{ip} daddr {}", one_or_set(hosts))),
         Some(Condition::OutOf(iface)) => parts.push(format!("oifname {}", quoted(iface))),
+        Some(Condition::ArrivingOn(iface)) => parts.push(format!("iifname {}", quoted(iface))),
         None => {}
     }
     if decision.types.is_empty() {

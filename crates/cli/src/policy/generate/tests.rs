@@ -42,6 +42,8 @@ fn every_option_reaches_the_decisions() {
         "2001:db8::/64",
         "--ping-host",
         "2001:DB8::1",
+        "--outside",
+        "eth1",
         "--log-drops",
         "--hide-topology",
         "wan0",
@@ -53,10 +55,11 @@ fn every_option_reaches_the_decisions() {
         Rate {
             per_second: 20,
             burst: 40,
-            per_source: true
+            key: RateKey::Source,
         }
     );
     assert_eq!(options.ping_hosts, ["2001:db8::/64", "2001:db8::1"]);
+    assert_eq!(options.outside.as_deref(), Some("eth1"));
     assert!(options.log_drops);
     assert_eq!(options.hide_topology.as_deref(), Some("wan0"));
 }
@@ -116,6 +119,39 @@ fn bad_values_name_the_option_and_the_fix() {
         ])
         .contains("1 to 15")
     );
+    assert_eq!(
+        error(&["--role", "host", "--outside", "eth0"]),
+        "--outside: a host forwards nothing, so it has no outside to tell from an inside; \
+         use it with --role router or --role firewall"
+    );
+    assert!(
+        error(&["--role", "firewall", "--outside", "eth'0"])
+            .starts_with("--outside \"eth'0\": not an interface name")
+    );
+}
+
+#[test]
+fn ping_hosts_on_a_router_or_firewall_need_the_outside_interface() {
+    for role in ["router", "firewall"] {
+        assert_eq!(
+            error(&["--role", role, "--ping-host", "192.0.2.10"]),
+            "--ping-host on a router or firewall needs --outside IFACE (the interface facing the \
+             untrusted side), so that clients inside can still ping out"
+        );
+        let options = parsed(&[
+            "--role",
+            role,
+            "--ping-host",
+            "192.0.2.10",
+            "--outside",
+            "eth0",
+        ])
+        .unwrap();
+        assert_eq!(options.ping_hosts, ["192.0.2.10"]);
+        assert_eq!(options.outside.as_deref(), Some("eth0"));
+    }
+    // Without --ping-host, --outside changes nothing and is accepted.
+    assert!(parsed(&["--role", "router", "--outside", "eth0"]).is_ok());
 }
 
 #[test]
@@ -126,6 +162,21 @@ fn a_family_without_ping_hosts_of_one_version_is_warned_about() {
         ["no IPv6 --ping-host given: every IPv6 echo request is dropped"]
     );
     assert!(warnings(&parsed(&["--role", "host"]).unwrap()).is_empty());
+    let options = parsed(&[
+        "--role",
+        "firewall",
+        "--ping-host",
+        "2001:db8::1",
+        "--outside",
+        "eth0",
+    ])
+    .unwrap();
+    assert_eq!(
+        warnings(&options),
+        [
+            "no IPv4 --ping-host given: every IPv4 echo request to this machine or arriving on eth0 is dropped"
+        ]
+    );
 }
 
 #[test]

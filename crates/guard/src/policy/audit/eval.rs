@@ -358,13 +358,13 @@ fn limited(under: Outcome, above: Outcome, rate: Rate, origin: &RuleRef, text: &
             Outcome::new(Fate::Limit(tighter(rate, inner)), origin.clone())
         }
         // Under the rate accepted, above it limited again: the two buckets
-        // add up.
+        // add up, kept by the coarser key.
         (Fate::Accept, Fate::Limit(more)) => {
             let more = *more;
             let sum = Rate {
                 per_second: rate.per_second.saturating_add(more.per_second),
                 burst: rate.burst.saturating_add(more.burst),
-                per_source: rate.per_source && more.per_source,
+                key: rate.key.min(more.key),
             };
             Outcome::new(Fate::Limit(sum), origin.clone())
         }

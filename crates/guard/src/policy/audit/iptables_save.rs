@@ -13,7 +13,7 @@ use super::ir::{
     Action, BaseChain, ByteSet, Chain, Compare, Cond, NfHook, Rule, RuleRef, Ruleset, ct,
 };
 use super::{ParseError, names};
-use crate::policy::{IpVersion, Rate, TableFamily};
+use crate::policy::{IpVersion, Rate, RateKey, TableFamily};
 
 /// Reads iptables-save text.
 pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
@@ -430,7 +430,7 @@ fn rule(
                             Rate {
                                 per_second,
                                 burst: 5,
-                                per_source: false,
+                                key: RateKey::Everyone,
                             },
                             over,
                         ));
@@ -447,7 +447,7 @@ fn rule(
                     Rate {
                         per_second: 1,
                         burst: 5,
-                        per_source: false,
+                        key: RateKey::Everyone,
                     },
                     false,
                 ));
@@ -456,16 +456,25 @@ fn rule(
             }
             "--hashlimit-mode" => {
                 let mode = take().unwrap_or("");
-                if mode.split(',').all(|m| m == "srcip") {
+                let (src, dst) = mode.split(',').fold((false, false), |(s, d), m| {
+                    (s || m == "srcip", d || m == "dstip")
+                });
+                let known = mode.split(',').all(|m| m == "srcip" || m == "dstip");
+                let key = match (known, src, dst) {
+                    (true, true, false) => Some(RateKey::Source),
+                    (true, true, true) => Some(RateKey::SourceAndDestination),
+                    _ => None,
+                };
+                if let Some(key) = key {
                     let entry = limit.get_or_insert((
                         Rate {
                             per_second: 1,
                             burst: 5,
-                            per_source: true,
+                            key,
                         },
                         false,
                     ));
-                    entry.0.per_source = true;
+                    entry.0.key = key;
                     continue;
                 }
                 Cond::Unknown(format!("--hashlimit-mode {mode}"))

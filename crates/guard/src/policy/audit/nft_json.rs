@@ -13,7 +13,7 @@ use super::ir::{
     Action, BaseChain, ByteSet, Chain, Compare, Cond, NfHook, Rule, RuleRef, Ruleset, ct,
 };
 use super::{ParseError, names};
-use crate::policy::{IpVersion, Rate, TableFamily};
+use crate::policy::{IpVersion, Rate, RateKey, TableFamily};
 
 /// Reads `nft -j list ruleset` output.
 pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
@@ -203,15 +203,15 @@ impl Scope<'_> {
                 }
                 "counter" | "log" => continue,
                 "limit" => {
-                    conds.push(limit(body, false, expr));
+                    conds.push(limit(body, RateKey::Everyone, expr));
                     continue;
                 }
                 "meter" => {
-                    conds.push(per_source(body.get("key"), body.get("stmt"), expr));
+                    conds.push(keyed(body.get("key"), body.get("stmt"), expr));
                     continue;
                 }
                 "set" => {
-                    conds.push(per_source(body.get("elem"), body.get("stmt"), expr));
+                    conds.push(keyed(body.get("elem"), body.get("stmt"), expr));
                     continue;
                 }
                 "mangle" => {
@@ -616,7 +616,7 @@ fn standard_priority(name: &str) -> Option<i32> {
 }
 
 /// A `limit` statement as a condition.
-fn limit(body: &Value, per_source: bool, expr: &Value) -> Cond {
+fn limit(body: &Value, key: RateKey, expr: &Value) -> Cond {
     let unknown = || Cond::Unknown(render(expr));
     if body
         .get("rate_unit")
@@ -641,16 +641,17 @@ fn limit(body: &Value, per_source: bool, expr: &Value) -> Cond {
         rate: Rate {
             per_second: u32::try_from(rate.div_ceil(seconds)).unwrap_or(u32::MAX),
             burst: u32::try_from(burst).unwrap_or(u32::MAX),
-            per_source,
+            key,
         },
         over: body.get("inv").and_then(Value::as_bool).unwrap_or(false),
     }
 }
 
 /// A meter or a dynamic set update: a limit per source when keyed by
-/// the source address and holding a limit; nothing that decides without
-/// a limit.
-fn per_source(key: Option<&Value>, stmt: Option<&Value>, expr: &Value) -> Cond {
+/// the source address (per source and destination when by both, as in
+/// `ip saddr . ip daddr`) and holding a limit; nothing that decides
+/// without a limit.
+fn keyed(key: Option<&Value>, stmt: Option<&Value>, expr: &Value) -> Cond {
     let stmts: Vec<&Value> = match stmt {
         Some(Value::Array(items)) => items.iter().collect(),
         Some(one) => vec![one],
@@ -663,11 +664,13 @@ fn per_source(key: Option<&Value>, stmt: Option<&Value>, expr: &Value) -> Cond {
         }
         return Cond::Unknown(render(expr));
     };
-    let by_source = key.is_some_and(|k| render(k).contains("saddr"));
-    if !by_source {
-        return Cond::Unknown(render(expr));
-    }
-    limit(limit_body, true, expr)
+    let key = key.map(render).unwrap_or_default();
+    let rate_key = match (key.contains("saddr"), key.contains("daddr")) {
+        (true, true) => RateKey::SourceAndDestination,
+        (true, false) => RateKey::Source,
+        (false, _) => return Cond::Unknown(render(expr)),
+    };
+    limit(limit_body, rate_key, expr)
 }
 
 /// An nft-like rendering of an expression, for reports.

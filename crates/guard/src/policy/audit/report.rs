@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use super::{Audit, Finding, Kind, Span};
 use crate::policy::consequence::Severity;
-use crate::policy::{Fate, Hook, IpVersion, Role};
+use crate::policy::{Fate, Hook, IpVersion, RateKey, Role};
 
 /// A fate in a table cell: `accept`, `drop`, `limit 5/s burst 10 per
-/// source`, `unknown`.
+/// source` (or `per source and destination`), `unknown`.
 fn fate_text(fate: &Fate) -> String {
     match fate {
         Fate::Accept => "accept".to_owned(),
@@ -20,7 +20,7 @@ fn fate_text(fate: &Fate) -> String {
             "limit {}/s burst {}{}",
             rate.per_second,
             rate.burst,
-            if rate.per_source { " per source" } else { "" }
+            rate.key.suffix()
         ),
         Fate::Unknown(_) => "unknown".to_owned(),
     }
@@ -34,7 +34,8 @@ fn fate_json(fate: &Fate) -> Value {
             "fate": "limit",
             "per_second": rate.per_second,
             "burst": rate.burst,
-            "per_source": rate.per_source,
+            "per_source": rate.key.by_source(),
+            "per_destination": rate.key == RateKey::SourceAndDestination,
         }),
         Fate::Unknown(rule) => json!({"fate": "unknown", "rule": rule}),
     }

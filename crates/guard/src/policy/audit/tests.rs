@@ -2,7 +2,7 @@
 //! sets, verdict maps, jumps, returns, limits, unknown expressions, errors.
 
 use super::*;
-use crate::policy::Rate;
+use crate::policy::{Rate, RateKey};
 
 const TRICKY: &str = include_str!("../../../tests/fixtures/tricky.json");
 
@@ -110,7 +110,7 @@ fn a_meter_limits_per_source_and_notrack_is_unknown() {
         matches!(
             t.unsolicited,
             Fate::Limit(Rate {
-                per_source: true,
+                key: RateKey::Source,
                 ..
             })
         ),
@@ -210,9 +210,62 @@ fn iptables_hashlimit_alone_is_a_limit_per_source() {
         Fate::Limit(Rate {
             per_second: 5,
             burst: 10,
-            per_source: true
+            key: RateKey::Source
         })
     );
+}
+
+#[test]
+fn iptables_hashlimit_by_source_and_destination_is_a_limit_per_pair() {
+    let text = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i eth0 -p icmp --icmp-type 8 -j DROP\n-A FORWARD -p icmp --icmp-type echo-request -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 10 --hashlimit-mode srcip,dstip --hashlimit-name p -j ACCEPT\nCOMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    assert_eq!(
+        audit.treatment(Hook::Forward, v4(8, 0)).unsolicited,
+        Fate::Limit(Rate {
+            per_second: 5,
+            burst: 10,
+            key: RateKey::SourceAndDestination
+        })
+    );
+}
+
+#[test]
+fn an_nft_set_keyed_by_source_and_destination_is_a_limit_per_pair() {
+    let payload =
+        |field: &str| format!(r#"{{"payload": {{"protocol": "ip6", "field": "{field}"}}}}"#);
+    let json = format!(
+        r#"{{"nftables": [
+        {{"chain": {{"family": "ip6", "table": "t", "name": "forward", "hook": "forward", "prio": 0, "policy": "drop"}}}},
+        {{"rule": {{"family": "ip6", "table": "t", "chain": "forward", "handle": 2, "expr": [
+            {{"match": {{"op": "==", "left": {{"meta": {{"key": "iifname"}}}}, "right": "eth0"}}}},
+            {{"match": {{"op": "==", "left": {{"payload": {{"protocol": "icmpv6", "field": "type"}}}}, "right": "echo-request"}}}},
+            {{"drop": null}}]}}}},
+        {{"rule": {{"family": "ip6", "table": "t", "chain": "forward", "handle": 3, "expr": [
+            {{"match": {{"op": "==", "left": {{"payload": {{"protocol": "icmpv6", "field": "type"}}}}, "right": "echo-request"}}}},
+            {{"set": {{"op": "update", "set": "@s", "elem": {{"concat": [
+                {{"&": [{src}, "ffff:ffff:ffff:ffff::"]}}, {dst}]}},
+              "stmt": [{{"limit": {{"rate": 5, "burst": 10, "per": "second"}}}}]}}}},
+            {{"accept": null}}]}}}}
+    ]}}"#,
+        src = payload("saddr"),
+        dst = payload("daddr"),
+    );
+    let audit = audit_nft_json(&json).expect("parses");
+    assert_eq!(
+        audit.treatment(Hook::Forward, v6(128, 0)).unsolicited,
+        Fate::Limit(Rate {
+            per_second: 5,
+            burst: 10,
+            key: RateKey::SourceAndDestination
+        })
+    );
+    assert!(report::text(&audit, None).contains("limit 5/s burst 10 per source and destination"));
+    let row = report::json_records(&audit, None)
+        .into_iter()
+        .find(|r| r["icmp_type"] == 128 && r["hook"] == "forward")
+        .expect("a row for echo requests in transit");
+    assert_eq!(row["unsolicited"]["per_source"], true);
+    assert_eq!(row["unsolicited"]["per_destination"], true);
 }
 
 #[test]

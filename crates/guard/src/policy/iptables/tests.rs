@@ -32,6 +32,12 @@ fn ping_hosts_logging_and_hidden_topology_render_as_the_snapshot_says() {
 }
 
 #[test]
+fn a_firewall_pinged_at_one_address_from_outside_renders_as_the_snapshot_says() {
+    let options = crate::policy::rules::tests::firewall_ping_host_outside();
+    insta::assert_snapshot!("firewall_ping_host_outside", joined(&options));
+}
+
+#[test]
 fn one_text_per_version_of_the_family() {
     for (family, versions) in [
         (TableFamily::Inet, vec![IpVersion::V4, IpVersion::V6]),
@@ -54,6 +60,20 @@ fn one_text_per_version_of_the_family() {
             assert!(text.text.ends_with("COMMIT\n"));
         }
     }
+}
+
+#[test]
+fn echo_in_transit_is_limited_per_source_and_destination() {
+    let texts = render(&decide(&Options::new(Role::Firewall)));
+    assert!(texts[0].text.contains(
+        "-A icmpkit-forward -p icmp -m icmp --icmp-type 8 -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 10 --hashlimit-mode srcip,dstip --hashlimit-name icmpkit-fwd-8 "
+    ));
+    assert!(texts[0].text.contains(
+        "-A icmpkit-input -p icmp -m icmp --icmp-type 8 -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 10 --hashlimit-mode srcip --hashlimit-name icmpkit-in-8 "
+    ));
+    assert!(texts[1].text.contains(
+        "-A icmpkit-forward -p ipv6-icmp -m icmp6 --icmpv6-type 128 -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 10 --hashlimit-mode srcip,dstip --hashlimit-srcmask 64 --hashlimit-name icmpkit-fwd-128 "
+    ));
 }
 
 #[test]

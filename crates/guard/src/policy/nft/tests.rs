@@ -26,6 +26,12 @@ fn ping_hosts_logging_and_hidden_topology_render_as_the_snapshot_says() {
 }
 
 #[test]
+fn a_firewall_pinged_at_one_address_from_outside_renders_as_the_snapshot_says() {
+    let options = crate::policy::rules::tests::firewall_ping_host_outside();
+    insta::assert_snapshot!("firewall_ping_host_outside", render(&decide(&options)));
+}
+
+#[test]
 fn every_comment_fits_nft_and_has_no_quote() {
     for role in Role::ALL {
         let mut options = Options::new(role);
@@ -33,6 +39,7 @@ fn every_comment_fits_nft_and_has_no_quote() {
         options.log_drops = true;
         if role.forwards() {
             options.hide_topology = Some("eth0".into());
+            options.outside = Some("eth0".into());
         }
         for decision in decide(&options).decisions {
             let comment = decision.comment();
@@ -69,7 +76,7 @@ fn keywords_name_the_types_the_registry_gives_them() {
 }
 
 #[test]
-fn a_per_source_limit_declares_one_set_per_rule() {
+fn a_keyed_limit_declares_one_set_per_rule() {
     let text = ruleset(Role::Router, TableFamily::Inet);
     for set in [
         "input_echo_request_v4",
@@ -83,12 +90,23 @@ fn a_per_source_limit_declares_one_set_per_rule() {
     assert!(text.contains(
         "icmpv6 type echo-request update @input_echo_request_v6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate 5/second burst 10 packets } accept"
     ));
+    // In transit, one bucket per source and destination.
+    assert!(text.contains("\tset forward_echo_request_v4 {\n\t\ttype ipv4_addr . ipv4_addr\n"));
+    assert!(text.contains("\tset forward_echo_request_v6 {\n\t\ttype ipv6_addr . ipv6_addr\n"));
+    assert!(text.contains(
+        "icmp type echo-request update @forward_echo_request_v4 { ip saddr . ip daddr limit rate 5/second burst 10 packets } accept"
+    ));
+    assert!(text.contains(
+        "icmpv6 type echo-request update @forward_echo_request_v6 { ip6 saddr & ffff:ffff:ffff:ffff:: . ip6 daddr limit rate 5/second burst 10 packets } accept"
+    ));
+    // Extended echo replies stay per source.
+    assert!(text.contains("\tset forward_extended_echo_reply_v6 {\n\t\ttype ipv6_addr\n"));
 }
 
 #[test]
 fn an_overall_limit_needs_no_set() {
     let mut options = Options::new(Role::Host);
-    options.echo_rate.per_source = false;
+    options.echo_rate.key = crate::policy::RateKey::Everyone;
     let text = render(&decide(&options));
     assert!(!text.contains("set "));
     assert!(text.contains("icmp type echo-request limit rate 5/second burst 10 packets accept"));

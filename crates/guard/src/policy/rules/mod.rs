@@ -19,7 +19,15 @@
 //! | errors in transit | — | always (stateless) | related only |
 //! | echo replies in transit | — | always (stateless) | established only |
 //! | Frag Needed, Packet Too Big | always | always | always |
-//! | echo requests | limited per source | limited per source | limited per source |
+//! | echo requests to itself | limited per source | limited per source | limited per source |
+//! | echo requests in transit | — | limited per source and destination | limited per source and destination |
+//!
+//! In transit the echo limit is kept per source and destination pair: a
+//! machine inside that pings many hosts (fping, a monitoring box, mtr)
+//! is held back toward none of them, while a flood from one source to one
+//! target is still cut to the limit. There `--ping-host` restricts only
+//! the echo requests arriving on the `--outside` interface: clients
+//! inside keep their ping to the world.
 
 mod v4;
 mod v6;
@@ -29,7 +37,7 @@ pub(crate) mod tests;
 
 use icmpkit_wire::meaning;
 
-use super::{Fate, Hook, IpVersion, Message, Rate, Role, TableFamily, Treatment};
+use super::{Fate, Hook, IpVersion, Message, Rate, RateKey, Role, TableFamily, Treatment};
 
 /// What the user asked for (`icmpkit policy generate` options).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +46,17 @@ pub struct Options {
     pub role: Role,
     /// Which IP versions (table family).
     pub family: TableFamily,
-    /// The limit on echo requests (per source by default).
+    /// The limit on echo requests (per source by default; in transit a
+    /// per-source limit is kept per source and destination instead).
     pub echo_rate: Rate,
     /// Addresses or prefixes (`ADDR` or `ADDR/LEN`, as text) that may be
-    /// pinged; empty: any.
+    /// pinged; empty: any. In transit it restricts only the echo requests
+    /// arriving on [`Options::outside`] (and, without one, every echo
+    /// request in transit: the command line refuses that).
     pub ping_hosts: Vec<String>,
+    /// `--outside IFACE` (routers and firewalls): the interface facing the
+    /// untrusted side, the one `--ping-host` guards in transit.
+    pub outside: Option<String>,
     /// Log what is dropped (with a rate-limited log rule).
     pub log_drops: bool,
     /// `--hide-topology OUTSIDE-IFACE` (routers and firewalls): limit the
@@ -59,18 +73,19 @@ impl Options {
     pub const DEFAULT_ECHO_RATE: Rate = Rate {
         per_second: 5,
         burst: 10,
-        per_source: true,
+        key: RateKey::Source,
     };
 
     /// The defaults for `role`: both IP versions (`inet`), echo at
-    /// [`Options::DEFAULT_ECHO_RATE`] to every address, no logging, no
-    /// topology hiding.
+    /// [`Options::DEFAULT_ECHO_RATE`] to every address, no outside
+    /// interface, no logging, no topology hiding.
     pub fn new(role: Role) -> Options {
         Options {
             role,
             family: TableFamily::Inet,
             echo_rate: Options::DEFAULT_ECHO_RATE,
             ping_hosts: Vec::new(),
+            outside: None,
             log_drops: false,
             hide_topology: None,
         }
@@ -90,6 +105,10 @@ impl Options {
         for host in &self.ping_hosts {
             args.push_str(" --ping-host ");
             args.push_str(host);
+        }
+        if let Some(iface) = &self.outside {
+            args.push_str(" --outside ");
+            args.push_str(iface);
         }
         if self.log_drops {
             args.push_str(" --log-drops");
@@ -132,8 +151,8 @@ impl Codes {
 }
 
 /// A condition beyond the message itself that a decision needs (added to
-/// the lead's skeleton: `--ping-host` and `--hide-topology` decide by
-/// address and interface, which a [`Treatment`] cannot say).
+/// the lead's skeleton: `--ping-host`, `--outside` and `--hide-topology`
+/// decide by address and interface, which a [`Treatment`] cannot say).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition {
     /// Only packets to these destinations (`ADDR` or `ADDR/LEN` of the
@@ -141,6 +160,8 @@ pub enum Condition {
     To(Vec<String>),
     /// Only packets leaving by this interface: `--hide-topology`.
     OutOf(String),
+    /// Only packets arriving on this interface: `--outside`.
+    ArrivingOn(String),
 }
 
 /// One decision: one rule in the generated ruleset.
@@ -255,8 +276,9 @@ fn hooks(options: &Options) -> Vec<Hook> {
 impl Policy {
     /// What the policy does with `message` at `hook` (the first decision
     /// that covers it) when no [`Condition`] holds: a packet to an address
-    /// no `--ping-host` lists, leaving by an interface `--hide-topology`
-    /// does not name. `None`: no decision, the chain's policy (accept).
+    /// no `--ping-host` lists, arriving on an interface other than
+    /// `--outside`, leaving by an interface `--hide-topology` does not
+    /// name. `None`: no decision, the chain's policy (accept).
     pub fn treatment(&self, hook: Hook, message: Message) -> Option<&Treatment> {
         self.treatment_when(hook, message, |_| false)
     }
@@ -360,12 +382,39 @@ impl List<'_> {
         self.hook == Hook::Forward
     }
 
-    /// Echo-like requests (`types`: echo or extended echo request): limited
-    /// per source, only to the `--ping-host` addresses when there are any.
-    fn echo_requests(&mut self, types: &[u8], why: &str, cite: &'static str) {
-        let limit = Treatment::always(Fate::Limit(self.options.echo_rate));
+    /// The limit on echo requests here: `--echo-rate`, kept per source and
+    /// destination in transit where it is per source (the destination is
+    /// not this machine, and one source may rightly ping many).
+    fn echo_rate(&self) -> Rate {
+        let rate = self.options.echo_rate;
+        if self.transit() && rate.key == RateKey::Source {
+            Rate {
+                key: RateKey::SourceAndDestination,
+                ..rate
+            }
+        } else {
+            rate
+        }
+    }
+
+    /// Echo-like requests (`types`: echo or extended echo request), limited
+    /// by [`List::echo_rate`]; the reason is `lead` (what they are for,
+    /// with its separator) and what the limit does to a flood. With
+    /// `--ping-host`, only those to its addresses; in transit with
+    /// `--outside`, that restriction holds for the requests arriving on the
+    /// outside only, and the rest (inside to out, between inside
+    /// interfaces) pass limited.
+    fn echo_requests(&mut self, types: &[u8], lead: &str, cite: &'static str) {
+        let rate = self.echo_rate();
+        let flood = match rate.key {
+            RateKey::Everyone => "a flood is cut to the limit",
+            RateKey::Source => "a flood from one source is cut to the limit",
+            RateKey::SourceAndDestination => "one source flooding one target is cut to the limit",
+        };
+        let why = format!("{lead}{flood}");
+        let limit = Treatment::always(Fate::Limit(rate));
         if self.options.ping_hosts.is_empty() {
-            self.add(types, limit, why, cite);
+            self.add(types, limit, &why, cite);
             return;
         }
         let hosts = self.options.ping_hosts_of(self.version);
@@ -374,17 +423,30 @@ impl List<'_> {
                 Some(Condition::To(hosts)),
                 types,
                 Codes::All,
-                limit,
-                &format!("to --ping-host addresses only: {why}"),
+                limit.clone(),
+                &format!("to --ping-host addresses: {why}"),
                 cite,
             );
         }
-        self.add(
-            types,
-            Treatment::always(Fate::Drop),
-            "echo requests to addresses --ping-host does not list",
-            cite,
-        );
+        match self.options.outside.clone().filter(|_| self.transit()) {
+            Some(outside) => {
+                self.add_when(
+                    Some(Condition::ArrivingOn(outside)),
+                    types,
+                    Codes::All,
+                    Treatment::always(Fate::Drop),
+                    "echo requests from outside to addresses --ping-host does not list",
+                    cite,
+                );
+                self.add(types, limit, &format!("not from --outside: {why}"), cite);
+            }
+            None => self.add(
+                types,
+                Treatment::always(Fate::Drop),
+                "echo requests to addresses --ping-host does not list",
+                cite,
+            ),
+        }
     }
 
     /// `--hide-topology`: the Unreachable (`unreachable`) and Time Exceeded

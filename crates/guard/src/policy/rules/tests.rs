@@ -10,8 +10,18 @@ pub(crate) fn every_option() -> Options {
         "10.9.9.9".into(),
         "2001:db8::/64".into(),
     ];
+    options.outside = Some("wan0".into());
     options.log_drops = true;
     options.hide_topology = Some("wan0".into());
+    options
+}
+
+/// `--role firewall --ping-host 192.0.2.10 --outside eth0`: pinged from
+/// outside at one address only, while clients inside ping out.
+pub(crate) fn firewall_ping_host_outside() -> Options {
+    let mut options = Options::new(Role::Firewall);
+    options.ping_hosts = vec!["192.0.2.10".into()];
+    options.outside = Some("eth0".into());
     options
 }
 
@@ -43,6 +53,12 @@ fn fate_of(policy: &Policy, hook: Hook, message: Message) -> Treatment {
 }
 
 const LIMIT: Fate = Fate::Limit(Options::DEFAULT_ECHO_RATE);
+
+/// The default echo limit kept per source and destination: in transit.
+const PAIR_LIMIT: Fate = Fate::Limit(Rate {
+    key: RateKey::SourceAndDestination,
+    ..Options::DEFAULT_ECHO_RATE
+});
 
 #[test]
 fn path_mtu_messages_pass_everywhere_for_every_role() {
@@ -76,18 +92,21 @@ fn errors_are_related_only_except_on_a_router() {
 }
 
 #[test]
-fn echo_is_limited_and_replies_need_a_request_except_on_a_router() {
+fn echo_is_limited_per_source_in_transit_per_pair_and_replies_need_a_request_off_routers() {
     for role in Role::ALL {
         let p = policy(role);
         for hook in p.hooks() {
-            for m in [
-                v4(8, 0),
-                v6(128, 0),
-                v4(42, 0),
-                v6(160, 0),
-                v4(43, 0),
-                v6(161, 0),
-            ] {
+            let request = if hook == Hook::Forward {
+                PAIR_LIMIT
+            } else {
+                LIMIT
+            };
+            for m in [v4(8, 0), v6(128, 0), v4(42, 0), v6(160, 0)] {
+                assert_eq!(fate_of(&p, hook, m), Treatment::always(request.clone()));
+            }
+            // Extended echo replies stay per source: their source is the
+            // one that could flood.
+            for m in [v4(43, 0), v6(161, 0)] {
                 assert_eq!(fate_of(&p, hook, m), Treatment::always(LIMIT), "{m:?}");
             }
             let reply = if role == Role::Router {
@@ -211,6 +230,66 @@ fn ping_hosts_limit_echo_to_them_and_drop_the_rest() {
 }
 
 #[test]
+fn in_transit_ping_hosts_guard_only_the_outside() {
+    for role in [Role::Router, Role::Firewall] {
+        let mut options = Options::new(role);
+        options.ping_hosts = vec!["192.0.2.10".into()];
+        options.outside = Some("eth0".into());
+        let p = decide(&options);
+        let to_host = |c: &Condition| c == &Condition::To(vec!["192.0.2.10".into()]);
+        let from_outside = |c: &Condition| c == &Condition::ArrivingOn("eth0".into());
+        let limited = Treatment::always(PAIR_LIMIT);
+        let drop = Treatment::always(Fate::Drop);
+        for m in [v4(8, 0), v4(42, 0)] {
+            // From outside: to the ping host limited, elsewhere dropped.
+            assert_eq!(
+                p.treatment_when(Hook::Forward, m, |c| to_host(c) || from_outside(c)),
+                Some(&limited)
+            );
+            assert_eq!(
+                p.treatment_when(Hook::Forward, m, from_outside),
+                Some(&drop)
+            );
+            // From inside, to anywhere: limited per pair.
+            assert_eq!(p.treatment(Hook::Forward, m), Some(&limited));
+            assert_eq!(p.treatment_when(Hook::Forward, m, to_host), Some(&limited));
+            // To this machine the interface makes no difference.
+            assert_eq!(p.treatment_when(Hook::Input, m, from_outside), Some(&drop));
+            assert_eq!(
+                p.treatment_when(Hook::Input, m, to_host),
+                Some(&Treatment::always(LIMIT))
+            );
+        }
+        // No IPv6 ping host: IPv6 echo from outside is dropped, from
+        // inside limited.
+        assert_eq!(
+            p.treatment_when(Hook::Forward, v6(128, 0), from_outside),
+            Some(&drop)
+        );
+        assert_eq!(p.treatment(Hook::Forward, v6(128, 0)), Some(&limited));
+        let why = &p
+            .decision_when(Hook::Forward, v4(8, 0), |_| false)
+            .expect("a decision")
+            .why;
+        assert_eq!(
+            why,
+            "not from --outside: ping works for monitoring; one source flooding one target is cut to the limit"
+        );
+    }
+}
+
+#[test]
+fn without_outside_ping_hosts_drop_every_other_echo_in_transit() {
+    let mut options = Options::new(Role::Firewall);
+    options.ping_hosts = vec!["192.0.2.10".into()];
+    let p = decide(&options);
+    assert_eq!(
+        p.treatment(Hook::Forward, v4(8, 0)),
+        Some(&Treatment::always(Fate::Drop))
+    );
+}
+
+#[test]
 fn hidden_topology_drops_errors_out_of_the_interface_but_not_path_mtu_ones() {
     let mut options = Options::new(Role::Router);
     options.hide_topology = Some("wan0".into());
@@ -251,11 +330,12 @@ fn options_spell_out_the_command_line() {
         "--role firewall --family inet --echo-rate 5/s --echo-burst 10"
     );
     options.ping_hosts = vec!["10.0.0.0/24".into(), "2001:db8::1".into()];
+    options.outside = Some("eth0".into());
     options.log_drops = true;
     options.hide_topology = Some("wan0".into());
     assert_eq!(
         options.arguments(),
-        "--role firewall --family inet --echo-rate 5/s --echo-burst 10 --ping-host 10.0.0.0/24 --ping-host 2001:db8::1 --log-drops --hide-topology wan0"
+        "--role firewall --family inet --echo-rate 5/s --echo-burst 10 --ping-host 10.0.0.0/24 --ping-host 2001:db8::1 --outside eth0 --log-drops --hide-topology wan0"
     );
 }
 

@@ -157,12 +157,12 @@ fn echo(list: &mut List<'_>) {
     }
     list.echo_requests(
         &[ECHO_REQUEST],
-        "ping works for monitoring; a flood from one source is cut to the limit",
+        "ping works for monitoring; ",
         "RFC 1122 §3.2.2.6",
     );
     list.echo_requests(
         &[EXTENDED_ECHO_REQUEST],
-        "extended echo as ping: a flood from one source is cut to the limit",
+        "extended echo as ping: ",
         "RFC 8335 §2",
     );
     list.add(

@@ -211,14 +211,10 @@ fn echo(list: &mut List<'_>, cite: &'static str) {
             cite,
         );
     }
-    list.echo_requests(
-        &[ECHO_REQUEST],
-        "ping works for monitoring; a flood from one source is cut to the limit",
-        cite,
-    );
+    list.echo_requests(&[ECHO_REQUEST], "ping works for monitoring; ", cite);
     list.echo_requests(
         &[EXTENDED_ECHO_REQUEST],
-        "extended echo as ping: a flood from one source is cut to the limit",
+        "extended echo as ping: ",
         "RFC 8335 §2",
     );
     list.add_codes(
