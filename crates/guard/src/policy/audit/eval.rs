@@ -382,6 +382,14 @@ fn limited(under: Outcome, above: Outcome, rate: Rate, origin: &RuleRef, text: &
 /// The conntrack state a message has in the situation: `related` (a
 /// message of a tracked flow) or not (unsolicited), as Linux conntrack
 /// assigns it.
+///
+/// Only the request/reply pairs `nf_conntrack_proto_icmp.c` and
+/// `nf_conntrack_proto_icmpv6.c` can invert are tracked: echo, timestamp,
+/// information and address mask (ICMPv4), echo and node information
+/// (ICMPv6). Anything else that is no error, extended echo (RFC 8335:
+/// ICMPv4 42/43, ICMPv6 160/161) included, has no conntrack entry: it is
+/// `invalid` whatever went before, so `ct state established,related`
+/// never matches it.
 pub(crate) fn ct_state(message: Message, related: bool) -> u8 {
     let Message {
         version, msg_type, ..
@@ -391,13 +399,13 @@ pub(crate) fn ct_state(message: Message, related: bool) -> u8 {
     let untracked = version == IpVersion::V6 && matches!(msg_type, 130..=136 | 143);
     // The requests conntrack starts a flow with.
     let request = match version {
-        IpVersion::V4 => matches!(msg_type, 8 | 13 | 15 | 17 | 42),
-        IpVersion::V6 => matches!(msg_type, 128 | 139 | 160),
+        IpVersion::V4 => matches!(msg_type, 8 | 13 | 15 | 17),
+        IpVersion::V6 => matches!(msg_type, 128 | 139),
     };
     // Replies to those requests.
     let reply = match version {
-        IpVersion::V4 => matches!(msg_type, 0 | 14 | 16 | 18 | 43),
-        IpVersion::V6 => matches!(msg_type, 129 | 140 | 161),
+        IpVersion::V4 => matches!(msg_type, 0 | 14 | 16 | 18),
+        IpVersion::V6 => matches!(msg_type, 129 | 140),
     };
     if untracked {
         ct::UNTRACKED

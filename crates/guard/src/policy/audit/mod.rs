@@ -14,7 +14,8 @@
 //! with the conntrack state Linux gives it there: unsolicited (requests
 //! `new`; errors, replies and unknown types `invalid`), related (errors
 //! `related`, requests and replies `established`); neighbour discovery and
-//! MLD are never tracked (`untracked` in both). ICMPv6 is tried at hop
+//! MLD are never tracked (`untracked` in both), and neither is extended
+//! echo (RFC 8335: conntrack cannot pair it, so it is `invalid` in both). ICMPv6 is tried at hop
 //! limit 255 and again at 64 (`below_hop_limit_255`), ICMPv4 at TTL 64.
 //! Every ICMP type is tried, and every run of codes the ruleset tells apart.
 //!

@@ -22,6 +22,55 @@ fn v6(msg_type: u8, code: u8) -> Message {
     }
 }
 
+/// `nft -j list ruleset` JSON of one `inet t` table: base chains
+/// `(name, hook, policy)` (a hook of `""` makes a regular chain) and rules
+/// `(chain, [statement...])`, handles numbered from 1 in order.
+fn nft_json(chains: &[(&str, &str, &str)], rules: &[(&str, Vec<serde_json::Value>)]) -> String {
+    use serde_json::json;
+    let mut items = vec![json!({"metainfo": {"json_schema_version": 1}})];
+    for &(name, hook, policy) in chains {
+        let mut chain = json!({"family": "inet", "table": "t", "name": name});
+        if !hook.is_empty() {
+            chain["type"] = json!("filter");
+            chain["hook"] = json!(hook);
+            chain["prio"] = json!(0);
+            chain["policy"] = json!(policy);
+        }
+        items.push(json!({ "chain": chain }));
+    }
+    for (handle, (chain, expr)) in rules.iter().enumerate() {
+        items.push(json!({"rule": {
+            "family": "inet", "table": "t", "chain": chain, "handle": handle + 1, "expr": expr
+        }}));
+    }
+    json!({ "nftables": items }).to_string()
+}
+
+/// nft JSON statements, briefly.
+mod nft {
+    use serde_json::{Value, json};
+
+    pub(super) fn matches(left: &Value, op: &str, right: &Value) -> Value {
+        json!({"match": {"op": op, "left": left, "right": right}})
+    }
+
+    pub(super) fn icmp_type(protocol: &str, types: &[u64]) -> Value {
+        matches(
+            &json!({"payload": {"protocol": protocol, "field": "type"}}),
+            "==",
+            &json!({ "set": types }),
+        )
+    }
+
+    pub(super) fn ct_state(states: &[&str]) -> Value {
+        matches(&json!({"ct": {"key": "state"}}), "in", &json!(states))
+    }
+
+    pub(super) fn verdict(name: &str) -> Value {
+        json!({ name: null })
+    }
+}
+
 fn tricky() -> Audit {
     audit_nft_json(TRICKY).expect("tricky.json parses")
 }
@@ -33,6 +82,73 @@ fn conntrack_states_decide_errors_and_replies() {
     let t = tricky().treatment(Hook::Input, v4(11, 0));
     assert_eq!(t.related, Fate::Accept);
     assert_eq!(t.unsolicited, Fate::Drop);
+}
+
+#[test]
+fn extended_echo_is_never_established_or_related() {
+    // Linux conntrack tracks only the request/reply pairs it can invert;
+    // RFC 8335 extended echo (ICMPv4 42/43, ICMPv6 160/161) is `invalid`
+    // whether or not a request went out first.
+    let text = nft_json(
+        &[("in", "input", "drop")],
+        &[
+            (
+                "in",
+                vec![
+                    nft::ct_state(&["established", "related"]),
+                    nft::verdict("accept"),
+                ],
+            ),
+            (
+                "in",
+                vec![
+                    nft::ct_state(&["new"]),
+                    nft::icmp_type("icmp", &[8, 42]),
+                    nft::verdict("accept"),
+                ],
+            ),
+            (
+                "in",
+                vec![
+                    nft::ct_state(&["new"]),
+                    nft::icmp_type("icmpv6", &[128, 160]),
+                    nft::verdict("accept"),
+                ],
+            ),
+        ],
+    );
+    let audit = audit_nft_json(&text).expect("parses");
+    let drop = Treatment::always(Fate::Drop);
+    for message in [v4(42, 0), v4(43, 0), v6(160, 0), v6(161, 0)] {
+        assert_eq!(audit.treatment(Hook::Input, message), drop, "{message:?}");
+    }
+    // Echo is tracked: new when unsolicited, established in a flow.
+    assert_eq!(
+        audit.treatment(Hook::Input, v4(8, 0)),
+        Treatment::always(Fate::Accept)
+    );
+    let reply = audit.treatment(Hook::Input, v6(129, 0));
+    assert_eq!(
+        (reply.unsolicited, reply.related),
+        (Fate::Drop, Fate::Accept)
+    );
+}
+
+#[test]
+fn ct_state_invalid_takes_extended_echo_in_every_situation() {
+    let text = "*filter\n:INPUT ACCEPT [0:0]\n\
+                -A INPUT -m state --state INVALID -j DROP\n\
+                -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n\
+                COMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    let drop = Treatment::always(Fate::Drop);
+    assert_eq!(audit.treatment(Hook::Input, v4(42, 0)), drop);
+    assert_eq!(audit.treatment(Hook::Input, v4(43, 0)), drop);
+    // An echo request is new, not invalid: accepted by the policy.
+    assert_eq!(
+        audit.treatment(Hook::Input, v4(8, 0)),
+        Treatment::always(Fate::Accept)
+    );
 }
 
 #[test]
