@@ -4,12 +4,14 @@
 //! back by the kernel's own tools (`nft -j list ruleset`, `iptables-save`,
 //! `ip6tables-save`), is audited, and the audit must find exactly the
 //! treatment the decisions asked for, for every type and code at every
-//! hook — and nothing to report.
+//! hook — and nothing to report. Rulesets with conditions (`--ping-host`,
+//! `--hide-topology`) are held to the decisions both for a packet that
+//! meets none of them and for one that meets them.
 
 use std::path::PathBuf;
 
-use icmpkit_guard::policy::audit::{self, Audit};
-use icmpkit_guard::policy::rules::{Options, Policy, decide};
+use icmpkit_guard::policy::audit::{self, About, Audit};
+use icmpkit_guard::policy::rules::{Condition, Options, Policy, decide};
 use icmpkit_guard::policy::{Fate, Hook, IpVersion, Message, Role, TableFamily, Treatment};
 use icmpkit_guard::policy::{iptables, nft};
 use icmpkit_lab::netns::Lab;
@@ -27,8 +29,41 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The views compared: which generator conditions hold, and the audit's
+/// conditions that say the same.
+const VIEWS: [(&str, bool, bool); 4] = [
+    ("no condition holds", false, false),
+    ("to a --ping-host address", true, false),
+    ("out of the --hide-topology interface", false, true),
+    ("both", true, true),
+];
+
 /// Every (hook, message) where the audit and the decisions differ, as lines.
 fn differences(policy: &Policy, audit: &Audit) -> Vec<String> {
+    let mut out = Vec::new();
+    for (view, to, out_of) in VIEWS {
+        let decided = |c: &Condition| match c {
+            Condition::To(_) => to,
+            Condition::OutOf(_) => out_of,
+        };
+        let audited = |c: &audit::Condition| match c.about {
+            About::Destination => to,
+            About::LeavingInterface => out_of,
+            _ => false,
+        };
+        for line in differences_when(policy, audit, decided, audited) {
+            out.push(format!("{view}: {line}"));
+        }
+    }
+    out
+}
+
+fn differences_when(
+    policy: &Policy,
+    audit: &Audit,
+    decided: impl Fn(&Condition) -> bool + Copy,
+    audited: impl Fn(&audit::Condition) -> bool + Copy,
+) -> Vec<String> {
     let accept = Treatment::always(Fate::Accept);
     let mut out = Vec::new();
     for hook in Hook::ALL {
@@ -40,8 +75,10 @@ fn differences(policy: &Policy, audit: &Audit) -> Vec<String> {
                         msg_type,
                         code,
                     };
-                    let wanted = policy.treatment(hook, message).unwrap_or(&accept);
-                    let found = audit.treatment(hook, message);
+                    let wanted = policy
+                        .treatment_when(hook, message, decided)
+                        .unwrap_or(&accept);
+                    let found = audit.treatment_when(hook, message, audited);
                     if *wanted != found {
                         out.push(format!(
                             "{} {version:?} {msg_type}/{code}: decided {wanted:?}, audited {found:?}",
@@ -76,6 +113,11 @@ fn policies() -> Vec<Policy> {
         for family in TableFamily::ALL {
             let mut options = Options::new(role);
             options.family = family;
+            all.push(decide(&options.clone()));
+            options.ping_hosts = vec!["10.0.0.1".into(), "2001:db8::/64".into()];
+            if role.forwards() {
+                options.hide_topology = Some("wan0".into());
+            }
             all.push(decide(&options));
         }
     }
@@ -98,7 +140,7 @@ fn the_audit_of_every_generated_nft_ruleset_finds_exactly_its_decisions() {
     };
     let dir = scratch("nft");
     for (i, policy) in policies().iter().enumerate() {
-        let what = format!("{} {}", policy.options.role, policy.options.family.name());
+        let what = policy.options.arguments();
         let file = dir.join(format!("{i}.nft"));
         std::fs::write(&file, nft::render(policy)).expect("write");
         let path = file.to_str().expect("UTF-8 path");
@@ -123,11 +165,7 @@ fn the_audit_of_every_generated_iptables_ruleset_finds_exactly_its_decisions() {
     };
     let dir = scratch("iptables");
     for (i, policy) in policies().iter().enumerate() {
-        let what = format!(
-            "{} {} (iptables)",
-            policy.options.role,
-            policy.options.family.name()
-        );
+        let what = format!("{} (iptables)", policy.options.arguments());
         let mut saved = String::new();
         for restore in iptables::render(policy) {
             let (load, save) = match restore.version {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ir::{Action, Cond, NfHook, Rule, RuleRef, Ruleset, ct};
+use super::ir::{Action, Cond, Condition, NfHook, Rule, RuleRef, Ruleset, ct};
 use crate::policy::{Fate, Hook, IpVersion, Message, Rate};
 
 /// Enough forks at rate limits and steps for any sane ruleset; past them
@@ -29,9 +29,9 @@ pub(crate) struct Outcome {
     pub(crate) fate: Fate,
     /// The rule (or policy) that decided it.
     pub(crate) by: RuleRef,
-    /// Conditions (addresses, interfaces) that were taken not to match and
-    /// could change the answer.
-    pub(crate) depends: BTreeSet<String>,
+    /// Address and interface conditions met on the way and taken not to
+    /// hold: one that held might change the answer.
+    pub(crate) depends: BTreeSet<Condition>,
 }
 
 impl Outcome {
@@ -63,8 +63,15 @@ pub(crate) fn hook_present(ruleset: &Ruleset, hook: Hook, version: IpVersion) ->
 }
 
 /// The fate of `packet` at `hook`: every base chain it passes, in order;
-/// a drop anywhere is final, an accept passes it to the next.
-pub(crate) fn evaluate(ruleset: &Ruleset, hook: Hook, packet: Packet) -> Outcome {
+/// a drop anywhere is final, an accept passes it to the next. `holds`:
+/// which address and interface conditions the packet meets (the others
+/// are taken not to hold, and recorded in the outcome's `depends`).
+pub(crate) fn evaluate(
+    ruleset: &Ruleset,
+    hook: Hook,
+    packet: Packet,
+    holds: &dyn Fn(&Condition) -> bool,
+) -> Outcome {
     let mut bases: Vec<_> = ruleset
         .bases
         .iter()
@@ -84,6 +91,7 @@ pub(crate) fn evaluate(ruleset: &Ruleset, hook: Hook, packet: Packet) -> Outcome
         let machine = Machine {
             ruleset,
             packet,
+            holds,
             policy_accept: base.policy_accept,
             policy,
         };
@@ -151,6 +159,7 @@ struct Frame {
 struct Machine<'a> {
     ruleset: &'a Ruleset,
     packet: Packet,
+    holds: &'a dyn Fn(&Condition) -> bool,
     policy_accept: bool,
     policy: RuleRef,
 }
@@ -160,7 +169,7 @@ enum Test {
     Holds,
     Fails,
     Fork(Rate, bool),
-    Depends(String),
+    Depends(Condition),
     Unknown(String),
 }
 
@@ -188,6 +197,7 @@ impl Machine<'_> {
                 holds(*version == m.version && op.holds(self.packet.hop_limit, *value))
             }
             Cond::Limit { rate, over } => Test::Fork(*rate, *over),
+            Cond::Depends(what) if (self.holds)(what) => Test::Holds,
             Cond::Depends(what) => Test::Depends(what.clone()),
             Cond::Unknown(what) => Test::Unknown(what.clone()),
         }
@@ -230,7 +240,7 @@ impl Machine<'_> {
         &self,
         frames: &mut Vec<Frame>,
         budget: &mut u32,
-        depends: &mut BTreeSet<String>,
+        depends: &mut BTreeSet<Condition>,
     ) -> Outcome {
         loop {
             if *budget == 0 {

@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 
 use super::ir::{
-    Action, BaseChain, ByteSet, Chain, Compare, Cond, NfHook, Rule, RuleRef, Ruleset, ct,
+    About, Action, BaseChain, ByteSet, Chain, Compare, Cond, Condition, NfHook, Rule, RuleRef,
+    Ruleset, ct,
 };
 use super::{ParseError, names};
 use crate::policy::{IpVersion, Rate, TableFamily};
@@ -326,7 +327,13 @@ fn rule(
             | "--out-interface" => {
                 let v = take().unwrap_or("");
                 let bang = if not { "! " } else { "" };
-                Cond::Depends(format!("{word} {bang}{v}"))
+                let about = match word {
+                    "-s" | "--source" => About::Source,
+                    "-d" | "--destination" => About::Destination,
+                    "-i" | "--in-interface" => About::ArrivingInterface,
+                    _ => About::LeavingInterface,
+                };
+                Cond::Depends(Condition::new(about, format!("{bang}{word} {v}")))
             }
             "-m" | "--match" => {
                 let module = take().unwrap_or("");
@@ -511,7 +518,7 @@ fn rule(
                     i += 1;
                 }
                 if address_module {
-                    Cond::Depends(shown)
+                    Cond::Depends(Condition::new(About::Other, shown))
                 } else {
                     Cond::Unknown(shown)
                 }

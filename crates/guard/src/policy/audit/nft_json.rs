@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::ir::{
-    Action, BaseChain, ByteSet, Chain, Compare, Cond, NfHook, Rule, RuleRef, Ruleset, ct,
+    About, Action, BaseChain, ByteSet, Chain, Compare, Cond, Condition, NfHook, Rule, RuleRef,
+    Ruleset, ct,
 };
 use super::{ParseError, names};
 use crate::policy::{IpVersion, Rate, TableFamily};
@@ -350,7 +351,7 @@ impl Scope<'_> {
             _ => {
                 return match hop_limit_version(left) {
                     Some(version) => self.hop_limit(version, op, right, &shown()),
-                    None => self.other(left, &shown()),
+                    None => Self::other(left, &shown()),
                 };
             }
         };
@@ -444,56 +445,16 @@ impl Scope<'_> {
             }
             return Cond::CtState { states, negated };
         }
-        self.other(left, &shown())
+        Self::other(left, &shown())
     }
 
     /// A condition on something other than protocol, ICMP, conntrack
-    /// state or hop limit.
-    fn other(&self, left: &Value, shown: &str) -> Cond {
-        let _ = self;
-        let depends = if let Some(payload) = left.get("payload") {
-            matches!(
-                payload.get("field").and_then(Value::as_str),
-                Some("saddr" | "daddr")
-            ) && matches!(
-                payload.get("protocol").and_then(Value::as_str),
-                Some("ip" | "ip6")
-            )
-        } else if let Some(key) = left
-            .get("meta")
-            .and_then(|m| m.get("key"))
-            .and_then(Value::as_str)
-        {
-            matches!(
-                key,
-                "iif"
-                    | "oif"
-                    | "iifname"
-                    | "oifname"
-                    | "iiftype"
-                    | "oiftype"
-                    | "iifgroup"
-                    | "oifgroup"
-                    | "pkttype"
-                    | "ibrname"
-                    | "obrname"
-                    | "sdif"
-                    | "sdifname"
-            )
-        } else {
-            left.get("fib").is_some()
-                || left.get("concat").is_some_and(|c| {
-                    c.as_array().is_some_and(|parts| {
-                        parts
-                            .iter()
-                            .all(|p| !matches!(self.other(p, ""), Cond::Unknown(_)))
-                    })
-                })
-        };
-        if depends {
-            Cond::Depends(shown.to_owned())
-        } else {
-            Cond::Unknown(shown.to_owned())
+    /// state or hop limit: an address or interface condition the fate may
+    /// depend on, or one the audit cannot evaluate.
+    fn other(left: &Value, shown: &str) -> Cond {
+        match about(left) {
+            Some(about) => Cond::Depends(Condition::new(about, shown)),
+            None => Cond::Unknown(shown.to_owned()),
         }
     }
 
@@ -568,6 +529,47 @@ impl Scope<'_> {
             _ => set.insert(one(right)?),
         }
         Some(set)
+    }
+}
+
+/// What the left side of a comparison is about, when it is an address or
+/// an interface (or something else a packet's addresses decide).
+fn about(left: &Value) -> Option<About> {
+    if let Some(payload) = left.get("payload") {
+        if !matches!(
+            payload.get("protocol").and_then(Value::as_str),
+            Some("ip" | "ip6")
+        ) {
+            return None;
+        }
+        return match payload.get("field").and_then(Value::as_str)? {
+            "saddr" => Some(About::Source),
+            "daddr" => Some(About::Destination),
+            _ => None,
+        };
+    }
+    if let Some(key) = left
+        .get("meta")
+        .and_then(|m| m.get("key"))
+        .and_then(Value::as_str)
+    {
+        return match key {
+            "iif" | "iifname" | "iiftype" | "iifgroup" | "ibrname" | "sdif" | "sdifname" => {
+                Some(About::ArrivingInterface)
+            }
+            "oif" | "oifname" | "oiftype" | "oifgroup" | "obrname" => Some(About::LeavingInterface),
+            "pkttype" => Some(About::Other),
+            _ => None,
+        };
+    }
+    if left.get("fib").is_some() {
+        return Some(About::Other);
+    }
+    let parts = left.get("concat")?.as_array()?;
+    let abouts: Vec<About> = parts.iter().map(about).collect::<Option<_>>()?;
+    match abouts.as_slice() {
+        [one] => Some(*one),
+        _ => Some(About::Other),
     }
 }
 
