@@ -380,4 +380,33 @@ pub(crate) struct Ruleset {
     pub(crate) chains: Vec<Chain>,
     /// The base chains.
     pub(crate) bases: Vec<BaseChain>,
+    /// The text is the whole ruleset (`nft list ruleset`), not one IP
+    /// version's part of it (iptables-save leaves IPv6 to ip6tables-save).
+    pub(crate) whole: bool,
+}
+
+impl Ruleset {
+    /// Whether the audit judges what happens to packets of `version`: it
+    /// does when a base chain somewhere sees them, or when nothing filters
+    /// anything (an empty ruleset). A ruleset for one version only (an
+    /// `ip` table, iptables-save without ip6tables-save) is taken to
+    /// leave the other to something else.
+    pub(crate) fn covers(&self, version: IpVersion) -> bool {
+        self.bases.is_empty()
+            || self
+                .bases
+                .iter()
+                .any(|b| b.family.versions().contains(&version))
+    }
+
+    /// Whether the text says nothing filters packets of `version`: a whole
+    /// ruleset without a base chain that sees them (iptables-save text
+    /// says it only when empty).
+    pub(crate) fn unfiltered(&self, version: IpVersion) -> bool {
+        (self.whole || self.bases.is_empty())
+            && !self
+                .bases
+                .iter()
+                .any(|b| b.family.versions().contains(&version))
+    }
 }

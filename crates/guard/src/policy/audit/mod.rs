@@ -19,6 +19,13 @@
 //! limit 255 and again at 64 (`below_hop_limit_255`), ICMPv4 at TTL 64.
 //! Every ICMP type is tried, and every run of codes the ruleset tells apart.
 //!
+//! Where no chain sees a packet, netfilter accepts it, and the findings
+//! say what that exposes (forward only for a role that forwards): an
+//! empty ruleset is no clean one. A version the ruleset has no chain for
+//! at all is judged only when nothing filters anything (one `ip` table or
+//! an iptables-save alone leave the other version to something else),
+//! with an info note when the text is the whole ruleset.
+//!
 //! Conditions on addresses, interfaces and the like ([`Condition`]) hold
 //! for some packets and not for others. The fates of [`Audit::treatment`]
 //! are those of a packet from and to nowhere in particular, for which
@@ -255,12 +262,11 @@ impl Audit {
             }
             runs.insert(version, starts.into_iter().collect::<Vec<u8>>());
         }
+        // Every hook and version, those without chains too (everything
+        // passes there: what that exposes is a finding).
         let mut entries = BTreeMap::new();
-        for &hook in &hooks {
+        for hook in Hook::ALL {
             for version in [IpVersion::V4, IpVersion::V6] {
-                if !eval::hook_present(&ruleset, hook, version) {
-                    continue;
-                }
                 for msg_type in 0..=255u8 {
                     let row = runs[&version]
                         .iter()
@@ -290,7 +296,7 @@ impl Audit {
     pub fn versions(&self, hook: Hook) -> Vec<IpVersion> {
         [IpVersion::V4, IpVersion::V6]
             .into_iter()
-            .filter(|&v| self.entries.contains_key(&(hook, v, 0)))
+            .filter(|&v| eval::hook_present(&self.ruleset, hook, v))
             .collect()
     }
 
@@ -328,6 +334,9 @@ impl Audit {
     /// The entry for `message` at `hook`, with what decided it; `None` at a
     /// hook without chains.
     pub fn entry(&self, hook: Hook, message: Message) -> Option<&Entry> {
+        if !eval::hook_present(&self.ruleset, hook, message.version) {
+            return None;
+        }
         let row = self
             .entries
             .get(&(hook, message.version, message.msg_type))?;
@@ -359,11 +368,18 @@ impl Audit {
     /// machine's, when known (a host has no forward hook to judge).
     pub fn findings(&self, role: Option<Role>) -> Vec<Finding> {
         let mut grouped: BTreeMap<Group, Finding> = BTreeMap::new();
-        for &hook in &self.hooks {
-            if hook == Hook::Forward && role == Some(Role::Host) {
+        for hook in Hook::ALL {
+            let present = self.hooks.contains(&hook);
+            // A hook without chains passes everything: judged as such,
+            // except forward where the role does not say it forwards.
+            let forwards = role.map_or(present, Role::forwards);
+            if hook == Hook::Forward && !forwards {
                 continue;
             }
-            for version in self.versions(hook) {
+            for version in [IpVersion::V4, IpVersion::V6] {
+                if !self.ruleset.covers(version) {
+                    continue;
+                }
                 let all_dropped = self.all_dropped(hook, version);
                 if let Some(unless) = &all_dropped {
                     let by = self.entries[&(hook, version, 0)][0].unsolicited_by.clone();
@@ -460,6 +476,23 @@ impl Audit {
             }
         }
         let mut findings: Vec<Finding> = grouped.into_values().collect();
+        for version in [IpVersion::V4, IpVersion::V6] {
+            if self.ruleset.unfiltered(version) {
+                findings.push(Finding {
+                    kind: Kind::Exposes,
+                    severity: Severity::Info,
+                    hook: None,
+                    messages: Vec::new(),
+                    text: format!(
+                        "nothing filters ICMPv{}: no chain sees it, every message is accepted",
+                        version.number()
+                    ),
+                    rule: Some(RuleRef::NoChain),
+                    rule_text: None,
+                    depends: BTreeSet::new(),
+                });
+            }
+        }
         findings.extend(self.dead_rules());
         for finding in &mut findings {
             if finding.rule_text.is_none() {

@@ -27,6 +27,7 @@ pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
         ));
     };
     let mut reader = Reader::default();
+    reader.ruleset.whole = true;
     for (i, item) in items.iter().enumerate() {
         if let Some(chain) = item.get("chain") {
             reader.chain(i, chain)?;

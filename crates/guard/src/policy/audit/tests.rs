@@ -265,7 +265,110 @@ fn an_empty_ruleset_accepts_everything() {
         audit.treatment(Hook::Input, v6(2, 0)),
         Treatment::always(Fate::Accept)
     );
-    assert!(audit.is_clean(None));
+    // Nothing filters: what accepting everything exposes is reported.
+    let findings = audit.findings(None);
+    assert!(!audit.is_clean(None), "{findings:#?}");
+    let exposes = |hook: Hook, text: &str, message: Message| {
+        findings.iter().any(|f| {
+            f.kind == Kind::Exposes
+                && f.hook == Some(hook)
+                && f.text.starts_with(text)
+                && f.messages.iter().any(|s| {
+                    s.version == message.version
+                        && s.msg_type == message.msg_type
+                        && (s.codes.0..=s.codes.1).contains(&message.code)
+                })
+        })
+    };
+    for echo in [v4(8, 0), v6(128, 0)] {
+        assert!(exposes(Hook::Input, "echo without a rate limit", echo));
+    }
+    for redirect in [v4(5, 0), v6(137, 0)] {
+        assert!(exposes(Hook::Input, "redirects accepted", redirect));
+    }
+    assert!(exposes(
+        Hook::Input,
+        "timestamp requests answered",
+        v4(13, 0)
+    ));
+    let notes: Vec<(&str, Severity)> = findings
+        .iter()
+        .filter(|f| f.hook.is_none())
+        .map(|f| (f.text.as_str(), f.severity))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                "nothing filters ICMPv4: no chain sees it, every message is accepted",
+                Severity::Info
+            ),
+            (
+                "nothing filters ICMPv6: no chain sees it, every message is accepted",
+                Severity::Info
+            )
+        ]
+    );
+    // Forward only when the role forwards.
+    assert!(findings.iter().all(|f| f.hook != Some(Hook::Forward)));
+    assert!(
+        audit
+            .findings(Some(Role::Router))
+            .iter()
+            .any(|f| f.hook == Some(Hook::Forward))
+    );
+    // An empty iptables-save says the same.
+    let empty = audit_iptables_save("").expect("parses");
+    assert_eq!(empty.findings(None), findings);
+}
+
+#[test]
+fn an_nft_ruleset_of_one_family_notes_the_other_is_unfiltered() {
+    let text = nft_json(&[("in", "input", "accept")], &[]).replace("\"inet\"", "\"ip\"");
+    let audit = audit_nft_json(&text).expect("parses");
+    let findings = audit.findings(None);
+    let unfiltered: Vec<(&str, Severity)> = findings
+        .iter()
+        .filter(|f| f.hook.is_none())
+        .map(|f| (f.text.as_str(), f.severity))
+        .collect();
+    assert_eq!(
+        unfiltered,
+        [(
+            "nothing filters ICMPv6: no chain sees it, every message is accepted",
+            Severity::Info
+        )]
+    );
+    // Only the info note: IPv6 is taken to be someone else's business.
+    assert!(
+        findings
+            .iter()
+            .flat_map(|f| &f.messages)
+            .all(|s| s.version == IpVersion::V4)
+    );
+}
+
+#[test]
+fn an_iptables_save_of_one_version_judges_only_that_one() {
+    let text = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p icmp --icmp-type 5 -j DROP\nCOMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    let findings = audit.findings(None);
+    // IPv6 is ip6tables-save's business: not judged.
+    assert!(
+        findings
+            .iter()
+            .flat_map(|f| &f.messages)
+            .all(|s| s.version == IpVersion::V4),
+        "{findings:#?}"
+    );
+    assert!(findings.iter().all(|f| !f.text.contains("ICMPv6")));
+    // IPv4 at input has a chain, which accepts echo without a limit.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.text.starts_with("echo without a rate limit")
+                && f.hook == Some(Hook::Input))
+    );
 }
 
 const IPTABLES: &str = "\
