@@ -165,7 +165,9 @@
 //! # `policy audit`
 //!
 //! A fate is an object: `fate` (`accept`, `drop`, `limit`, `unknown`),
-//! with `per_second`, `burst` and `per_source` for `limit` and `rule` (the
+//! with `count` and `per` (`second`, `minute`, `hour`, `day`, `week`: the
+//! rate as the ruleset writes it), `per_second` (the same as a number per
+//! second), `burst` and `per_source` for `limit` and `rule` (the
 //! rule that could not be evaluated) for `unknown`.
 //!
 //! - `treatment`: one row of a hook's table: `hook`, `version` (4 or 6),

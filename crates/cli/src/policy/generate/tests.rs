@@ -52,6 +52,7 @@ fn every_option_reaches_the_decisions() {
         options.echo_rate,
         Rate {
             per_second: 20,
+            unit: RateUnit::Second,
             burst: 40,
             per_source: true
         }

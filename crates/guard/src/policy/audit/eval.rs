@@ -140,12 +140,31 @@ fn then(first: Outcome, next: Outcome) -> Outcome {
     out
 }
 
-/// The stricter of two limits.
+/// The stricter of two limits (by the sustained rate, then the burst).
 fn tighter(a: Rate, b: Rate) -> Rate {
-    if (b.per_second, b.burst) < (a.per_second, a.burst) {
+    // a/ua < b/ub, exactly: a * ub < b * ua.
+    let sustained =
+        |r: Rate, other: Rate| u64::from(r.per_second) * u64::from(other.unit.seconds());
+    if (sustained(b, a), b.burst) < (sustained(a, b), a.burst) {
         b
     } else {
         a
+    }
+}
+
+/// Two limits' buckets added up, in the coarser unit of the two (exact:
+/// each unit's length divides the next's).
+fn sum(a: Rate, b: Rate) -> Rate {
+    let unit = a.unit.max(b.unit);
+    let scaled = |r: Rate| {
+        let factor = unit.seconds() / r.unit.seconds();
+        r.per_second.saturating_mul(factor)
+    };
+    Rate {
+        per_second: scaled(a).saturating_add(scaled(b)),
+        unit,
+        burst: a.burst.saturating_add(b.burst),
+        per_source: a.per_source && b.per_source,
     }
 }
 
@@ -371,12 +390,7 @@ fn limited(under: Outcome, above: Outcome, rate: Rate, origin: &RuleRef, text: &
         // add up.
         (Fate::Accept, Fate::Limit(more)) => {
             let more = *more;
-            let sum = Rate {
-                per_second: rate.per_second.saturating_add(more.per_second),
-                burst: rate.burst.saturating_add(more.burst),
-                per_source: rate.per_source && more.per_source,
-            };
-            Outcome::new(Fate::Limit(sum), origin.clone())
+            Outcome::new(Fate::Limit(sum(rate, more)), origin.clone())
         }
         _ => Outcome::new(
             Fate::Unknown(format!(

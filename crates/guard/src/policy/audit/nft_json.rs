@@ -14,7 +14,7 @@ use super::ir::{
     Ruleset, ct,
 };
 use super::{ParseError, names};
-use crate::policy::{IpVersion, Rate, TableFamily};
+use crate::policy::{IpVersion, Rate, RateUnit, TableFamily};
 
 /// Reads `nft -j list ruleset` output.
 pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
@@ -631,18 +631,15 @@ fn limit(body: &Value, per_source: bool, expr: &Value) -> Cond {
     let Some(rate) = body.get("rate").and_then(Value::as_u64) else {
         return unknown();
     };
-    let seconds: u64 = match body.get("per").and_then(Value::as_str).unwrap_or("second") {
-        "second" => 1,
-        "minute" => 60,
-        "hour" => 3600,
-        "day" => 86_400,
-        "week" => 604_800,
-        _ => return unknown(),
+    let per = body.get("per").and_then(Value::as_str).unwrap_or("second");
+    let Some(unit) = RateUnit::ALL.into_iter().find(|u| u.name() == per) else {
+        return unknown();
     };
     let burst = body.get("burst").and_then(Value::as_u64).unwrap_or(5);
     Cond::Limit {
         rate: Rate {
-            per_second: u32::try_from(rate.div_ceil(seconds)).unwrap_or(u32::MAX),
+            per_second: u32::try_from(rate).unwrap_or(u32::MAX),
+            unit,
             burst: u32::try_from(burst).unwrap_or(u32::MAX),
             per_source,
         },

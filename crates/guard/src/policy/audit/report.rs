@@ -8,17 +8,21 @@ use serde_json::{Value, json};
 
 use super::{Alternative, Audit, Finding, Kind, Span};
 use crate::policy::consequence::Severity;
-use crate::policy::{Fate, Hook, IpVersion, Role, Treatment};
+use crate::policy::{Fate, Hook, IpVersion, RateUnit, Role, Treatment};
 
 /// A fate in a table cell: `accept`, `drop`, `limit 5/s burst 10 per
-/// source`, `unknown`.
+/// source` (`limit 10/minute burst 5`: the unit as written), `unknown`.
 fn fate_text(fate: &Fate) -> String {
     match fate {
         Fate::Accept => "accept".to_owned(),
         Fate::Drop => "drop".to_owned(),
         Fate::Limit(rate) => format!(
-            "limit {}/s burst {}{}",
+            "limit {}/{} burst {}{}",
             rate.per_second,
+            match rate.unit {
+                RateUnit::Second => "s",
+                unit => unit.name(),
+            },
             rate.burst,
             if rate.per_source { " per source" } else { "" }
         ),
@@ -32,7 +36,9 @@ fn fate_json(fate: &Fate) -> Value {
         Fate::Drop => json!({"fate": "drop"}),
         Fate::Limit(rate) => json!({
             "fate": "limit",
-            "per_second": rate.per_second,
+            "count": rate.per_second,
+            "per": rate.unit.name(),
+            "per_second": rate.sustained(),
             "burst": rate.burst,
             "per_source": rate.per_source,
         }),

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::policy::consequence::Severity;
-use crate::policy::{Rate, Role};
+use crate::policy::{Rate, RateUnit, Role};
 
 const TRICKY: &str = include_str!("../../../tests/fixtures/tricky.json");
 
@@ -429,6 +429,7 @@ fn iptables_hashlimit_alone_is_a_limit_per_source() {
         audit.treatment(Hook::Input, v4(8, 0)).unsolicited,
         Fate::Limit(Rate {
             per_second: 5,
+            unit: RateUnit::Second,
             burst: 10,
             per_source: true
         })
@@ -773,5 +774,116 @@ fn nft_address_and_interface_conditions_say_what_they_are_about() {
             (About::ArrivingInterface, "meta iifname == x"),
             (About::LeavingInterface, "meta oifname == x"),
         ]
+    );
+}
+
+#[test]
+fn slow_rates_keep_their_unit_as_written() {
+    use serde_json::json;
+    let limit = |rate: u64, per: &str| json!({"limit": {"rate": rate, "per": per, "burst": 5}});
+    let text = nft_json(
+        &[("in", "input", "drop")],
+        &[
+            (
+                "in",
+                vec![
+                    nft::icmp_type("icmp", &[8]),
+                    limit(10, "minute"),
+                    nft::verdict("accept"),
+                ],
+            ),
+            (
+                "in",
+                vec![
+                    nft::icmp_type("icmp", &[13]),
+                    limit(3, "hour"),
+                    nft::verdict("accept"),
+                ],
+            ),
+        ],
+    );
+    let audit = audit_nft_json(&text).expect("parses");
+    let rate = |count, unit| {
+        Fate::Limit(Rate {
+            per_second: count,
+            unit,
+            burst: 5,
+            per_source: false,
+        })
+    };
+    assert_eq!(
+        audit.treatment(Hook::Input, v4(8, 0)).unsolicited,
+        rate(10, RateUnit::Minute)
+    );
+    assert_eq!(
+        audit.treatment(Hook::Input, v4(13, 0)).unsolicited,
+        rate(3, RateUnit::Hour)
+    );
+    let shown = report::text(&audit, None);
+    assert!(shown.contains("limit 10/minute burst 5"), "{shown}");
+    assert!(shown.contains("limit 3/hour burst 5"), "{shown}");
+    let records = report::json_records(&audit, None);
+    let echo = records
+        .iter()
+        .find(|r| r["type"] == "treatment" && r["icmp_type"] == 8)
+        .expect("an echo row");
+    assert_eq!(echo["unsolicited"]["count"], 10);
+    assert_eq!(echo["unsolicited"]["per"], "minute");
+    assert_eq!(echo["unsolicited"]["per_second"], 10.0 / 60.0);
+
+    let text = "*filter\n:INPUT DROP [0:0]\n\
+                -A INPUT -p icmp --icmp-type 8 -m limit --limit 10/min -j ACCEPT\n\
+                -A INPUT -p icmp --icmp-type 13 -m hashlimit --hashlimit-upto 3/hour --hashlimit-name t -j ACCEPT\n\
+                -A INPUT -p icmp --icmp-type 17 -m limit --limit 2/d -j ACCEPT\n\
+                COMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    let unsolicited = |t| audit.treatment(Hook::Input, v4(t, 0)).unsolicited;
+    assert_eq!(unsolicited(8), rate(10, RateUnit::Minute));
+    assert_eq!(unsolicited(13), rate(3, RateUnit::Hour));
+    assert_eq!(unsolicited(17), rate(2, RateUnit::Day));
+}
+
+#[test]
+fn limits_of_different_units_add_up_and_compare_exactly() {
+    use serde_json::json;
+    // Under 1/second accepted, above it 30/minute more: 90/minute.
+    let text = "*filter\n:INPUT DROP [0:0]\n\
+                -A INPUT -p icmp -m limit --limit 1/sec --limit-burst 2 -j ACCEPT\n\
+                -A INPUT -p icmp -m limit --limit 30/minute --limit-burst 3 -j ACCEPT\n\
+                COMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    assert_eq!(
+        audit.treatment(Hook::Input, v4(8, 0)).unsolicited,
+        Fate::Limit(Rate {
+            per_second: 90,
+            unit: RateUnit::Minute,
+            burst: 5,
+            per_source: false,
+        })
+    );
+    // Two limits in one rule: the stricter one, 59/minute, under 1/second.
+    let text = nft_json(
+        &[("in", "input", "drop")],
+        &[(
+            "in",
+            vec![
+                json!({"limit": {"rate": 1, "per": "second"}}),
+                json!({"limit": {"rate": 59, "per": "minute"}}),
+                nft::verdict("accept"),
+            ],
+        )],
+    );
+    let audit = audit_nft_json(&text).expect("parses");
+    let t = audit.treatment(Hook::Input, v4(8, 0)).unsolicited;
+    assert!(
+        matches!(
+            t,
+            Fate::Limit(Rate {
+                per_second: 59,
+                unit: RateUnit::Minute,
+                ..
+            })
+        ),
+        "{t:?}"
     );
 }

@@ -28,7 +28,7 @@ pub(crate) mod tests;
 
 use icmpkit_wire::meaning;
 
-use super::{Fate, Hook, IpVersion, Message, Rate, Role, TableFamily, Treatment};
+use super::{Fate, Hook, IpVersion, Message, Rate, RateUnit, Role, TableFamily, Treatment};
 
 /// What the user asked for (`icmpkit policy generate` options).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,7 @@ impl Options {
     /// to load the machine.
     pub const DEFAULT_ECHO_RATE: Rate = Rate {
         per_second: 5,
+        unit: RateUnit::Second,
         burst: 10,
         per_source: true,
     };
