@@ -218,12 +218,42 @@ pub fn audit_iptables_save(text: &str) -> Result<Audit, ParseError> {
     Ok(Audit::of(iptables_save::parse(text)?))
 }
 
-/// Audits a ruleset in `format`, or in the format it looks like.
+/// Audits a ruleset in `format`, or in the format it looks like. `nft
+/// list ruleset` text (not JSON) is refused with a hint to ask for JSON.
 pub fn audit(text: &str, format: Option<Format>) -> Result<Audit, ParseError> {
+    if let Some(error) = nft_text(text) {
+        return Err(error);
+    }
     match format.unwrap_or_else(|| Format::detect(text)) {
         Format::NftJson => audit_nft_json(text),
         Format::Iptables => audit_iptables_save(text),
     }
+}
+
+/// When `text` is `nft list ruleset` output (its first line starts a
+/// `table`, or is an nft command): the error that says so.
+fn nft_text(text: &str) -> Option<ParseError> {
+    let (number, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
+    let mut words = line.split_whitespace();
+    let first = words.next()?;
+    let nft = matches!(first, "table" | "flush" | "add" | "delete" | "destroy")
+        && words.next().is_some_and(|w| {
+            matches!(
+                w,
+                "ip" | "ip6" | "inet" | "arp" | "bridge" | "netdev" | "ruleset" | "table"
+            )
+        });
+    nft.then(|| ParseError {
+        position: Position::Line {
+            line: number + 1,
+            column: 1,
+        },
+        expected: "`nft -j list ruleset` output (JSON) or iptables-save text; this is nft text: give `nft -j list ruleset` output".to_owned(),
+        found: format!("`{}`", shorten(line.trim())),
+    })
 }
 
 impl Audit {

@@ -933,3 +933,17 @@ fn dropping_router_solicitations_matters_only_to_routers() {
         assert_eq!(about(Role::Host, t), [], "type {t}");
     }
 }
+
+#[test]
+fn nft_text_is_told_apart_from_iptables_save() {
+    for text in [
+        "table inet filter {\n\tchain input {\n\t}\n}\n",
+        "# comment\nflush ruleset\ntable ip t {\n}\n",
+    ] {
+        let e = audit(text, None).unwrap_err();
+        assert!(e.expected.contains("this is nft text"), "{e}");
+    }
+    let e = audit("table inet filter {\n}\n", Some(Format::NftJson)).unwrap_err();
+    assert!(e.expected.contains("this is nft text"), "{e}");
+    assert!(audit("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", None).is_ok());
+}
