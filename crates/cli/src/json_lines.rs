@@ -165,7 +165,9 @@
 //! # `policy audit`
 //!
 //! A fate is an object: `fate` (`accept`, `drop`, `limit`, `unknown`),
-//! with `per_second`, `burst`, `per_source` (a bucket per source) and
+//! with `count` and `per` (`second`, `minute`, `hour`, `day`, `week`: the
+//! rate as the ruleset writes it), `per_second` (the same as a number per
+//! second), `burst`, `per_source` (a bucket per source) and
 //! `per_destination` (per source and destination) for `limit`, and `rule`
 //! (the rule that could not be evaluated) for `unknown`.
 //!
@@ -173,13 +175,19 @@
 //!   `icmp_type` and `icmp_type_last` (a run of unassigned types, else the
 //!   same), `codes` (`[first, last]`, or `null` for every code), `name`,
 //!   `unsolicited`, `related`, `below_hop_limit_255` (a fate, or `null`
-//!   when the hop limit makes no difference).
+//!   when the hop limit makes no difference): the fates of a packet that
+//!   meets no address or interface condition; `conditional`: where
+//!   conditions that hold change them, each with `when` (the conditions,
+//!   each `about` — `source`, `destination`, `arriving interface`,
+//!   `leaving interface`, `other` — and `condition`, its text), the three
+//!   fates then, and `rule` (the rule that decides the first that differs).
 //! - `finding`: `kind` (`breaks`, `exposes`, `unknown`, `dead rule`),
 //!   `severity` (`info`, `low`, `medium`, `high`, `critical`), `hook`
 //!   (`null` for a dead rule), `messages` (each `version`, `icmp_type`,
 //!   `codes`), `summary` (the text line), `consequence`, `rule` (where the
 //!   responsible rule is) and `rule_text`, `depends` (address or interface
-//!   conditions taken not to match).
+//!   conditions under which the finding does not hold; a drop that does
+//!   not hold for every packet is only `info`).
 //! - `summary`: `hooks`, `breaks`, `exposes`, `unknown`, `dead_rules`
 //!   (findings above `info`), `clean`.
 //!

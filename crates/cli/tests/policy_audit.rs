@@ -210,3 +210,57 @@ fn the_rfc_4890_script_loaded_by_ip6tables_restore_shows_its_slip_in_ip6tables_s
         "{dead:#?}"
     );
 }
+
+#[test]
+fn live_with_the_iptables_format_reads_iptables_save_and_ip6tables_save() {
+    if !icmpkit_lab::require::program("ip6tables-restore") {
+        return;
+    }
+    let Some(lab) = Lab::host("policy_audit_live_iptables") else {
+        return;
+    };
+    let v4 =
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p icmp -m icmp --icmp-type 3/4 -j DROP\nCOMMIT\n";
+    let v6 = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 2 -j DROP\nCOMMIT\n";
+    for (restore, rules) in [("iptables-restore", v4), ("ip6tables-restore", v6)] {
+        let load = lab.run_bounded(
+            "host",
+            10,
+            "sh",
+            &[
+                "-c",
+                &format!("printf '%s' \"$1\" | {restore}"),
+                "sh",
+                rules,
+            ],
+        );
+        assert!(load.status.success(), "{restore}: {load:?}");
+    }
+    let live = lab.run_bounded(
+        "host",
+        20,
+        icmpkit!(),
+        &["policy", "audit", "--live", "--format", "iptables"],
+    );
+    let text = stdout(&live);
+    assert_eq!(live.status.code(), Some(1), "{live:?}");
+    assert!(
+        text.contains("ICMPv4 3/4 (Fragmentation needed) dropped -> TCP over IPv4 hangs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ICMPv6 2 (Packet Too Big) dropped -> TCP over IPv6 hangs"),
+        "{text}"
+    );
+}
+
+#[test]
+fn nft_text_is_refused_with_a_hint_to_give_json() {
+    let out = audit(&[bad("drop-type-3.nft").to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("this is nft text: give `nft -j list ruleset` output"),
+        "{stderr}"
+    );
+}

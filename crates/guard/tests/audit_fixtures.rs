@@ -191,16 +191,50 @@ fn the_rfc_4890_script_repeats_its_packet_too_big_rule_where_time_exceeded_was_m
             "never decides anything: line 25 (table filter chain icmpv6-filter), earlier, has the same match (`{slip}`) (a copy-paste slip?)"
         )
     );
-    // Time Exceeded in transit is dropped by the final catch-all, and the
-    // answer is recorded as depending on the script's prefixes.
-    let f = find(
-        &findings,
-        Kind::Breaks,
-        Hook::Forward,
-        "traceroute is blind",
+    // Time Exceeded in transit is dropped by the final catch-all except
+    // where the script's prefixes accept it, and the slip shows: code 0
+    // (hop limit exceeded) is accepted from the network (`-s`) but not
+    // towards it (`-d`, the rule that was meant). Only some packets are
+    // dropped, so the audit cannot say traceroute is blind: info only.
+    let source = audit::Condition::new(audit::About::Source, "-s 2001:db8:1::/64");
+    let destination = audit::Condition::new(audit::About::Destination, "-d 2001:db8:1::/64");
+    let blind: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.hook == Some(Hook::Forward) && f.text.starts_with("traceroute is blind"))
+        .collect();
+    let code = |c: u8| Span {
+        version: IpVersion::V6,
+        msg_type: 3,
+        codes: (c, c),
+    };
+    let of = |span: Span| {
+        *blind
+            .iter()
+            .find(|f| f.messages.contains(&span))
+            .unwrap_or_else(|| panic!("no finding for {span:?} in {blind:#?}"))
+    };
+    let hop_limit = of(code(0));
+    assert_eq!(hop_limit.messages, [code(0)]);
+    assert_eq!(hop_limit.severity, Severity::Info);
+    assert_eq!(
+        hop_limit.depends.iter().collect::<Vec<_>>(),
+        [&source],
+        "{hop_limit:#?}"
     );
-    assert_eq!(f.messages, vec![whole(IpVersion::V6, 3)]);
-    assert!(f.depends.contains("-d 2001:db8:1::/64"), "{f:#?}");
+    let reassembly = of(code(1));
+    assert_eq!(reassembly.severity, Severity::Info);
+    assert_eq!(
+        reassembly.depends.iter().collect::<Vec<_>>(),
+        [&source, &destination]
+    );
+    // The codes no rule accepts are dropped for every packet.
+    let rest = of(Span {
+        version: IpVersion::V6,
+        msg_type: 3,
+        codes: (2, 255),
+    });
+    assert_eq!(rest.severity, Severity::Medium);
+    assert!(rest.depends.is_empty(), "{rest:#?}");
     // Only IPv6 is judged: the file has no IPv4 tables.
     assert_eq!(audit.versions(Hook::Input), [IpVersion::V6]);
 }

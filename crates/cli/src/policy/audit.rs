@@ -26,7 +26,8 @@ pub struct Args {
     /// (`-` for stdin).
     #[arg(required_unless_present = "live", conflicts_with = "live")]
     file: Option<PathBuf>,
-    /// Audit the ruleset loaded in this network namespace (runs `nft -j list ruleset`).
+    /// Audit the ruleset loaded in this network namespace (runs `nft -j list ruleset`,
+    /// or with `--format iptables` `iptables-save` and `ip6tables-save`).
     #[arg(long)]
     live: bool,
     /// What the file is (default: JSON when it starts with `{`, else iptables-save).
@@ -58,7 +59,17 @@ fn parse_role(text: &str) -> Result<Role, String> {
 /// Runs `icmpkit policy audit`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (text, format) = if args.live {
-        (live()?, Some(Format::NftJson))
+        match args.format {
+            Some(Format::Iptables) => {
+                let mut text = live_tool("iptables-save", &[], "the iptables package")?;
+                text.push_str(&live_tool("ip6tables-save", &[], "the iptables package")?);
+                (text, Some(Format::Iptables))
+            }
+            _ => (
+                live_tool("nft", &["-j", "list", "ruleset"], "the nftables package")?,
+                Some(Format::NftJson),
+            ),
+        }
     } else {
         let path = args.file.as_deref().context("a ruleset file or --live")?;
         let text = if path.as_os_str() == "-" {
@@ -100,26 +111,32 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(exit.into())
 }
 
-/// `nft -j list ruleset` in this namespace.
-fn live() -> anyhow::Result<String> {
-    let output = match Command::new("nft").args(["-j", "list", "ruleset"]).output() {
+/// What `program args` prints in this namespace (`nft -j list ruleset`,
+/// `iptables-save`); `package` names what installs it.
+fn live_tool(program: &str, args: &[&str], package: &str) -> anyhow::Result<String> {
+    let shown = std::iter::once(program)
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = match Command::new(program).args(args).output() {
         Ok(output) => output,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             bail!(
-                "nft is not installed (the nftables package): --live needs it; or pass a file of `nft -j list ruleset` output"
+                "{program} is not installed ({package}): --live needs it; or pass a file of `{shown}` output"
             )
         }
-        Err(e) => return Err(e).context("run nft -j list ruleset"),
+        Err(e) => return Err(e).with_context(|| format!("run {shown}")),
     };
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if stderr.contains("Operation not permitted") || stderr.contains("Permission denied") {
             bail!(
-                "nft may not read the ruleset: it needs CAP_NET_ADMIN (run as root, or with that capability): {}",
+                "{program} may not read the ruleset: it needs CAP_NET_ADMIN (run as root, or with that capability): {}",
                 stderr.trim()
             );
         }
-        bail!("nft -j list ruleset failed: {}", stderr.trim());
+        bail!("{shown} failed: {}", stderr.trim());
     }
-    String::from_utf8(output.stdout).context("nft printed text that is not UTF-8")
+    String::from_utf8(output.stdout)
+        .with_context(|| format!("{program} printed text that is not UTF-8"))
 }

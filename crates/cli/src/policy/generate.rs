@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use icmpkit_guard::policy::rules::{Options, decide};
-use icmpkit_guard::policy::{IpVersion, Rate, RateKey, Role, TableFamily, iptables, nft};
+use icmpkit_guard::policy::{IpVersion, Rate, RateKey, RateUnit, Role, TableFamily, iptables, nft};
 
 use crate::args::{AddrSpec, named};
 
@@ -135,6 +135,7 @@ fn options(args: &Args) -> Result<Options> {
     options.family = family;
     options.echo_rate = Rate {
         per_second: echo_rate(&args.echo_rate)?,
+        unit: RateUnit::Second,
         burst: u32::try_from(named::integer(
             "--echo-burst",
             &args.echo_burst,

@@ -126,9 +126,26 @@ pub fn when_dropped(
             Severity::Critical,
             "no neighbour discovery: no IPv6 on the link",
         ),
-        (V6, 133 | 134, _) if hook != Hook::Forward => said(
+        (V6, 134, _) if hook != Hook::Forward => said(
             Severity::High,
             "no router discovery: no default route or autoconfigured address",
+        ),
+        // Router Solicitations are for routers: a host drops them (RFC
+        // 4861 §6.2.6), and one that cannot send its own waits for the
+        // next periodic advertisement.
+        (V6, 133, _) if hook == Hook::Input => match role {
+            Some(Role::Router | Role::Firewall) => said(
+                Severity::Medium,
+                "hosts on the link wait for the next periodic router advertisement (up to minutes) to configure",
+            ),
+            _ => said(
+                Severity::Info,
+                "router solicitations dropped: only routers answer them",
+            ),
+        },
+        (V6, 133, _) if hook == Hook::Output => said(
+            Severity::Low,
+            "this host waits for the next periodic router advertisement (up to minutes) to configure",
         ),
         (V6, 130..=132 | 143, _) if hook != Hook::Forward => said(
             Severity::Medium,

@@ -135,11 +135,16 @@ pub struct Message {
     pub code: u8,
 }
 
-/// A rate limit: so many messages per second after a burst.
+/// A rate limit: so many messages per second (or per [`Rate::unit`])
+/// after a burst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rate {
-    /// Messages per second, sustained.
+    /// Messages per [`Rate::unit`] (a second unless the ruleset says
+    /// `/minute`, `/hour`, `/day`), sustained.
     pub per_second: u32,
+    /// What `per_second` counts over: [`RateUnit::Second`] unless a
+    /// ruleset says otherwise (`limit rate 10/minute`, `--limit 10/min`).
+    pub unit: RateUnit,
     /// Messages let through at once before the rate applies.
     pub burst: u32,
     /// What gets a bucket of its own.
@@ -176,6 +181,62 @@ impl RateKey {
     /// Whether each source address has buckets of its own.
     pub fn by_source(self) -> bool {
         self != RateKey::Everyone
+    }
+}
+
+/// The time a [`Rate`] counts messages over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum RateUnit {
+    /// Per second.
+    #[default]
+    Second,
+    /// Per minute.
+    Minute,
+    /// Per hour.
+    Hour,
+    /// Per day.
+    Day,
+    /// Per week (nftables only).
+    Week,
+}
+
+impl RateUnit {
+    /// Every unit, shortest first.
+    pub const ALL: [RateUnit; 5] = [
+        RateUnit::Second,
+        RateUnit::Minute,
+        RateUnit::Hour,
+        RateUnit::Day,
+        RateUnit::Week,
+    ];
+
+    /// nftables' name: `second`, `minute`, `hour`, `day`, `week`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateUnit::Second => "second",
+            RateUnit::Minute => "minute",
+            RateUnit::Hour => "hour",
+            RateUnit::Day => "day",
+            RateUnit::Week => "week",
+        }
+    }
+
+    /// Its length in seconds.
+    pub fn seconds(self) -> u32 {
+        match self {
+            RateUnit::Second => 1,
+            RateUnit::Minute => 60,
+            RateUnit::Hour => 3600,
+            RateUnit::Day => 86_400,
+            RateUnit::Week => 604_800,
+        }
+    }
+}
+
+impl Rate {
+    /// Messages per second, sustained (a fraction for slower units).
+    pub fn sustained(self) -> f64 {
+        f64::from(self.per_second) / f64::from(self.unit.seconds())
     }
 }
 

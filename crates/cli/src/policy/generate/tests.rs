@@ -54,6 +54,7 @@ fn every_option_reaches_the_decisions() {
         options.echo_rate,
         Rate {
             per_second: 20,
+            unit: RateUnit::Second,
             burst: 40,
             key: RateKey::Source,
         }

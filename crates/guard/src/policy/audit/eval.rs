@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ir::{Action, Cond, NfHook, Rule, RuleRef, Ruleset, ct};
+use super::ir::{Action, Cond, Condition, NfHook, Rule, RuleRef, Ruleset, ct};
 use crate::policy::{Fate, Hook, IpVersion, Message, Rate};
 
 /// Enough forks at rate limits and steps for any sane ruleset; past them
@@ -29,9 +29,9 @@ pub(crate) struct Outcome {
     pub(crate) fate: Fate,
     /// The rule (or policy) that decided it.
     pub(crate) by: RuleRef,
-    /// Conditions (addresses, interfaces) that were taken not to match and
-    /// could change the answer.
-    pub(crate) depends: BTreeSet<String>,
+    /// Address and interface conditions met on the way and taken not to
+    /// hold: one that held might change the answer.
+    pub(crate) depends: BTreeSet<Condition>,
 }
 
 impl Outcome {
@@ -63,8 +63,15 @@ pub(crate) fn hook_present(ruleset: &Ruleset, hook: Hook, version: IpVersion) ->
 }
 
 /// The fate of `packet` at `hook`: every base chain it passes, in order;
-/// a drop anywhere is final, an accept passes it to the next.
-pub(crate) fn evaluate(ruleset: &Ruleset, hook: Hook, packet: Packet) -> Outcome {
+/// a drop anywhere is final, an accept passes it to the next. `holds`:
+/// which address and interface conditions the packet meets (the others
+/// are taken not to hold, and recorded in the outcome's `depends`).
+pub(crate) fn evaluate(
+    ruleset: &Ruleset,
+    hook: Hook,
+    packet: Packet,
+    holds: &dyn Fn(&Condition) -> bool,
+) -> Outcome {
     let mut bases: Vec<_> = ruleset
         .bases
         .iter()
@@ -84,6 +91,7 @@ pub(crate) fn evaluate(ruleset: &Ruleset, hook: Hook, packet: Packet) -> Outcome
         let machine = Machine {
             ruleset,
             packet,
+            holds,
             policy_accept: base.policy_accept,
             policy,
         };
@@ -132,12 +140,31 @@ fn then(first: Outcome, next: Outcome) -> Outcome {
     out
 }
 
-/// The stricter of two limits.
+/// The stricter of two limits (by the sustained rate, then the burst).
 fn tighter(a: Rate, b: Rate) -> Rate {
-    if (b.per_second, b.burst) < (a.per_second, a.burst) {
+    // a/ua < b/ub, exactly: a * ub < b * ua.
+    let sustained =
+        |r: Rate, other: Rate| u64::from(r.per_second) * u64::from(other.unit.seconds());
+    if (sustained(b, a), b.burst) < (sustained(a, b), a.burst) {
         b
     } else {
         a
+    }
+}
+
+/// Two limits' buckets added up, in the coarser unit of the two (exact:
+/// each unit's length divides the next's).
+fn sum(a: Rate, b: Rate) -> Rate {
+    let unit = a.unit.max(b.unit);
+    let scaled = |r: Rate| {
+        let factor = unit.seconds() / r.unit.seconds();
+        r.per_second.saturating_mul(factor)
+    };
+    Rate {
+        per_second: scaled(a).saturating_add(scaled(b)),
+        unit,
+        burst: a.burst.saturating_add(b.burst),
+        key: a.key.min(b.key),
     }
 }
 
@@ -151,6 +178,7 @@ struct Frame {
 struct Machine<'a> {
     ruleset: &'a Ruleset,
     packet: Packet,
+    holds: &'a dyn Fn(&Condition) -> bool,
     policy_accept: bool,
     policy: RuleRef,
 }
@@ -160,7 +188,7 @@ enum Test {
     Holds,
     Fails,
     Fork(Rate, bool),
-    Depends(String),
+    Depends(Condition),
     Unknown(String),
 }
 
@@ -188,6 +216,7 @@ impl Machine<'_> {
                 holds(*version == m.version && op.holds(self.packet.hop_limit, *value))
             }
             Cond::Limit { rate, over } => Test::Fork(*rate, *over),
+            Cond::Depends(what) if (self.holds)(what) => Test::Holds,
             Cond::Depends(what) => Test::Depends(what.clone()),
             Cond::Unknown(what) => Test::Unknown(what.clone()),
         }
@@ -230,7 +259,7 @@ impl Machine<'_> {
         &self,
         frames: &mut Vec<Frame>,
         budget: &mut u32,
-        depends: &mut BTreeSet<String>,
+        depends: &mut BTreeSet<Condition>,
     ) -> Outcome {
         loop {
             if *budget == 0 {
@@ -361,12 +390,7 @@ fn limited(under: Outcome, above: Outcome, rate: Rate, origin: &RuleRef, text: &
         // add up, kept by the coarser key.
         (Fate::Accept, Fate::Limit(more)) => {
             let more = *more;
-            let sum = Rate {
-                per_second: rate.per_second.saturating_add(more.per_second),
-                burst: rate.burst.saturating_add(more.burst),
-                key: rate.key.min(more.key),
-            };
-            Outcome::new(Fate::Limit(sum), origin.clone())
+            Outcome::new(Fate::Limit(sum(rate, more)), origin.clone())
         }
         _ => Outcome::new(
             Fate::Unknown(format!(
@@ -382,6 +406,14 @@ fn limited(under: Outcome, above: Outcome, rate: Rate, origin: &RuleRef, text: &
 /// The conntrack state a message has in the situation: `related` (a
 /// message of a tracked flow) or not (unsolicited), as Linux conntrack
 /// assigns it.
+///
+/// Only the request/reply pairs `nf_conntrack_proto_icmp.c` and
+/// `nf_conntrack_proto_icmpv6.c` can invert are tracked: echo, timestamp,
+/// information and address mask (ICMPv4), echo and node information
+/// (ICMPv6). Anything else that is no error, extended echo (RFC 8335:
+/// ICMPv4 42/43, ICMPv6 160/161) included, has no conntrack entry: it is
+/// `invalid` whatever went before, so `ct state established,related`
+/// never matches it.
 pub(crate) fn ct_state(message: Message, related: bool) -> u8 {
     let Message {
         version, msg_type, ..
@@ -391,13 +423,13 @@ pub(crate) fn ct_state(message: Message, related: bool) -> u8 {
     let untracked = version == IpVersion::V6 && matches!(msg_type, 130..=136 | 143);
     // The requests conntrack starts a flow with.
     let request = match version {
-        IpVersion::V4 => matches!(msg_type, 8 | 13 | 15 | 17 | 42),
-        IpVersion::V6 => matches!(msg_type, 128 | 139 | 160),
+        IpVersion::V4 => matches!(msg_type, 8 | 13 | 15 | 17),
+        IpVersion::V6 => matches!(msg_type, 128 | 139),
     };
     // Replies to those requests.
     let reply = match version {
-        IpVersion::V4 => matches!(msg_type, 0 | 14 | 16 | 18 | 43),
-        IpVersion::V6 => matches!(msg_type, 129 | 140 | 161),
+        IpVersion::V4 => matches!(msg_type, 0 | 14 | 16 | 18),
+        IpVersion::V6 => matches!(msg_type, 129 | 140),
     };
     if untracked {
         ct::UNTRACKED

@@ -10,10 +10,11 @@
 use std::collections::HashMap;
 
 use super::ir::{
-    Action, BaseChain, ByteSet, Chain, Compare, Cond, NfHook, Rule, RuleRef, Ruleset, ct,
+    About, Action, BaseChain, ByteSet, Chain, Compare, Cond, Condition, NfHook, Rule, RuleRef,
+    Ruleset, ct,
 };
 use super::{ParseError, names};
-use crate::policy::{IpVersion, Rate, RateKey, TableFamily};
+use crate::policy::{IpVersion, Rate, RateKey, RateUnit, TableFamily};
 
 /// Reads iptables-save text.
 pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
@@ -355,7 +356,13 @@ fn rule(
             | "--out-interface" => {
                 let v = take().unwrap_or("");
                 let bang = if not { "! " } else { "" };
-                Cond::Depends(format!("{word} {bang}{v}"))
+                let about = match word {
+                    "-s" | "--source" => About::Source,
+                    "-d" | "--destination" => About::Destination,
+                    "-i" | "--in-interface" => About::ArrivingInterface,
+                    _ => About::LeavingInterface,
+                };
+                Cond::Depends(Condition::new(about, format!("{bang}{word} {v}")))
             }
             "-m" | "--match" => {
                 let module = take().unwrap_or("");
@@ -425,16 +432,18 @@ fn rule(
                 let Some(spec) = take() else { break };
                 let over = word == "--hashlimit-above";
                 match parse_rate(spec) {
-                    Some(per_second) => {
+                    Some((count, unit)) => {
                         let entry = limit.get_or_insert((
                             Rate {
-                                per_second,
+                                per_second: count,
+                                unit,
                                 burst: 5,
                                 key: RateKey::Everyone,
                             },
                             over,
                         ));
-                        entry.0.per_second = per_second;
+                        entry.0.per_second = count;
+                        entry.0.unit = unit;
                         entry.1 = over;
                         continue;
                     }
@@ -446,6 +455,7 @@ fn rule(
                 let entry = limit.get_or_insert((
                     Rate {
                         per_second: 1,
+                        unit: RateUnit::Second,
                         burst: 5,
                         key: RateKey::Everyone,
                     },
@@ -469,6 +479,7 @@ fn rule(
                     let entry = limit.get_or_insert((
                         Rate {
                             per_second: 1,
+                            unit: RateUnit::Second,
                             burst: 5,
                             key,
                         },
@@ -549,7 +560,7 @@ fn rule(
                     i += 1;
                 }
                 if address_module {
-                    Cond::Depends(shown)
+                    Cond::Depends(Condition::new(About::Other, shown))
                 } else {
                     Cond::Unknown(shown)
                 }
@@ -568,17 +579,19 @@ fn rule(
     }
 }
 
-/// `10/sec`, `3/minute`, `5` (per second) as messages per second (at
-/// least 1).
-fn parse_rate(spec: &str) -> Option<u32> {
+/// `10/sec`, `3/minute`, `5` (per second): the count and its unit, as
+/// written (iptables takes any prefix of `second`, `minute`, `hour`,
+/// `day`).
+fn parse_rate(spec: &str) -> Option<(u32, RateUnit)> {
     let (count, unit) = spec.split_once('/').unwrap_or((spec, "second"));
-    let count: u64 = count.parse().ok()?;
-    let seconds: u64 = match unit {
-        u if "second".starts_with(u) => 1,
-        u if "minute".starts_with(u) => 60,
-        u if "hour".starts_with(u) => 3600,
-        u if "day".starts_with(u) => 86_400,
+    let count: u32 = count.parse().ok()?;
+    let unit = match unit {
+        "" => return None,
+        u if "second".starts_with(u) => RateUnit::Second,
+        u if "minute".starts_with(u) => RateUnit::Minute,
+        u if "hour".starts_with(u) => RateUnit::Hour,
+        u if "day".starts_with(u) => RateUnit::Day,
         _ => return None,
     };
-    u32::try_from(count.div_ceil(seconds).max(1)).ok()
+    Some((count, unit))
 }

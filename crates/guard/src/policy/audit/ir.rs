@@ -57,6 +57,72 @@ impl fmt::Display for RuleRef {
     }
 }
 
+/// What an address or interface condition is about.
+///
+/// A new kind of condition is one variant here and the lines of the
+/// parsers that recognise it; the evaluator treats every kind alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum About {
+    /// The source address (`ip saddr`, `-s`).
+    Source,
+    /// The destination address (`ip daddr`, `-d`).
+    Destination,
+    /// The interface the packet arrived on (`iifname`, `-i`).
+    ArrivingInterface,
+    /// The interface the packet leaves by (`oifname`, `-o`).
+    LeavingInterface,
+    /// Anything else the packet's addresses or interfaces decide: address
+    /// types, sets of addresses, packet types, routing lookups.
+    Other,
+}
+
+/// A condition of a rule the audit cannot settle for a message (it holds
+/// for some packets, not for others): what a fate may depend on.
+///
+/// By default the audit takes every such condition not to hold, as for a
+/// packet from and to nowhere in particular (see
+/// [`Audit::treatment`](super::Audit::treatment)); where one that holds
+/// would change a fate, the entry says so
+/// ([`Entry::conditional`](super::Entry::conditional)).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Condition {
+    /// What it is about.
+    pub about: About,
+    /// The condition as the ruleset says it: `-s fe80::/10`,
+    /// `ip daddr 10.0.0.1`, `oifname "wan0"`.
+    pub text: String,
+}
+
+impl About {
+    /// The name in reports: `source`, `destination`, `arriving interface`,
+    /// `leaving interface`, `other`.
+    pub fn name(self) -> &'static str {
+        match self {
+            About::Source => "source",
+            About::Destination => "destination",
+            About::ArrivingInterface => "arriving interface",
+            About::LeavingInterface => "leaving interface",
+            About::Other => "other",
+        }
+    }
+}
+
+impl Condition {
+    /// A condition about `about`, as `text` says it.
+    pub fn new(about: About, text: impl Into<String>) -> Condition {
+        Condition {
+            about,
+            text: text.into(),
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// A set of byte values (ICMP types, codes): one bit each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(crate) struct ByteSet([u64; 4]);
@@ -214,9 +280,10 @@ pub(crate) enum Cond {
         /// `limit rate over`, `--hashlimit-above`.
         over: bool,
     },
-    /// A condition on addresses, interfaces or the like: evaluated as not
-    /// matching, and the answer recorded as depending on it.
-    Depends(String),
+    /// A condition on addresses, interfaces or the like, which the audit
+    /// cannot settle for a message: it holds for some packets and not for
+    /// others, so the fate may depend on it.
+    Depends(Condition),
     /// A condition the audit cannot evaluate.
     Unknown(String),
 }
@@ -313,4 +380,33 @@ pub(crate) struct Ruleset {
     pub(crate) chains: Vec<Chain>,
     /// The base chains.
     pub(crate) bases: Vec<BaseChain>,
+    /// The text is the whole ruleset (`nft list ruleset`), not one IP
+    /// version's part of it (iptables-save leaves IPv6 to ip6tables-save).
+    pub(crate) whole: bool,
+}
+
+impl Ruleset {
+    /// Whether the audit judges what happens to packets of `version`: it
+    /// does when a base chain somewhere sees them, or when nothing filters
+    /// anything (an empty ruleset). A ruleset for one version only (an
+    /// `ip` table, iptables-save without ip6tables-save) is taken to
+    /// leave the other to something else.
+    pub(crate) fn covers(&self, version: IpVersion) -> bool {
+        self.bases.is_empty()
+            || self
+                .bases
+                .iter()
+                .any(|b| b.family.versions().contains(&version))
+    }
+
+    /// Whether the text says nothing filters packets of `version`: a whole
+    /// ruleset without a base chain that sees them (iptables-save text
+    /// says it only when empty).
+    pub(crate) fn unfiltered(&self, version: IpVersion) -> bool {
+        (self.whole || self.bases.is_empty())
+            && !self
+                .bases
+                .iter()
+                .any(|b| b.family.versions().contains(&version))
+    }
 }

@@ -14,13 +14,30 @@
 //! with the conntrack state Linux gives it there: unsolicited (requests
 //! `new`; errors, replies and unknown types `invalid`), related (errors
 //! `related`, requests and replies `established`); neighbour discovery and
-//! MLD are never tracked (`untracked` in both). ICMPv6 is tried at hop
+//! MLD are never tracked (`untracked` in both), and neither is extended
+//! echo (RFC 8335: conntrack cannot pair it, so it is `invalid` in both). ICMPv6 is tried at hop
 //! limit 255 and again at 64 (`below_hop_limit_255`), ICMPv4 at TTL 64.
 //! Every ICMP type is tried, and every run of codes the ruleset tells apart.
 //!
-//! Conditions on addresses, interfaces and the like are taken not to match
-//! (a packet from and to nowhere in particular) and the answer records
-//! that it depends on them. Anything else the audit cannot follow makes the
+//! Where no chain sees a packet, netfilter accepts it, and the findings
+//! say what that exposes (forward only for a role that forwards): an
+//! empty ruleset is no clean one. A version the ruleset has no chain for
+//! at all is judged only when nothing filters anything (one `ip` table or
+//! an iptables-save alone leave the other version to something else),
+//! with an info note when the text is the whole ruleset.
+//!
+//! Conditions on addresses, interfaces and the like ([`Condition`]) hold
+//! for some packets and not for others. The fates of [`Audit::treatment`]
+//! are those of a packet from and to nowhere in particular, for which
+//! none holds (as [`Policy::treatment`](super::rules::Policy::treatment)
+//! says what the generator decided when none of its conditions holds);
+//! [`Audit::treatment_when`] answers for a packet that meets some. Where
+//! a condition that holds changes a fate, the entry lists the other
+//! treatment ([`Entry::conditional`]), the report shows the fate as
+//! depending on it, and a finding about a drop or an accept says where it
+//! does not hold: the audit cannot know which packets meet such a
+//! condition, so it never claims a message dropped for all when it is
+//! dropped only for some. Anything else the audit cannot follow makes the
 //! fate [`Fate::Unknown`], naming the rule: it never guesses.
 
 mod eval;
@@ -33,10 +50,10 @@ mod report;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
-pub use ir::RuleRef;
+pub use ir::{About, Condition, RuleRef};
 pub use report::{json_records, text};
 
 use self::eval::{Packet, ct_state};
@@ -152,9 +169,31 @@ pub struct Entry {
     pub related_by: RuleRef,
     /// What decided the fate below hop limit 255, when it differs.
     pub below_by: Option<RuleRef>,
-    /// Address or interface conditions taken not to match on the way.
-    pub depends: BTreeSet<String>,
+    /// Where address or interface conditions that hold change the
+    /// treatment: the treatment packets meeting them get (the smallest
+    /// sets of conditions found, at most [`MAX_ASSUMPTIONS`] tried).
+    pub conditional: Vec<Alternative>,
+    /// Every condition of [`Entry::conditional`]: what the fates depend
+    /// on (empty: the same for every packet).
+    pub depends: BTreeSet<Condition>,
 }
+
+/// The treatment of packets that meet some address or interface
+/// conditions, where it differs from that of packets meeting none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// The conditions that hold (all of them).
+    pub when: Vec<Condition>,
+    /// The fates then.
+    pub treatment: Treatment,
+    /// The rule that decides the first fate that differs.
+    pub by: RuleRef,
+}
+
+/// How many sets of address and interface conditions are tried for one
+/// message at one hook, beyond none: enough for any sane ruleset, and a
+/// bound on the time an adversarial one takes.
+pub const MAX_ASSUMPTIONS: usize = 32;
 
 /// The audit of one ruleset: a treatment for every message at every hook
 /// the ruleset has chains for.
@@ -179,12 +218,42 @@ pub fn audit_iptables_save(text: &str) -> Result<Audit, ParseError> {
     Ok(Audit::of(iptables_save::parse(text)?))
 }
 
-/// Audits a ruleset in `format`, or in the format it looks like.
+/// Audits a ruleset in `format`, or in the format it looks like. `nft
+/// list ruleset` text (not JSON) is refused with a hint to ask for JSON.
 pub fn audit(text: &str, format: Option<Format>) -> Result<Audit, ParseError> {
+    if let Some(error) = nft_text(text) {
+        return Err(error);
+    }
     match format.unwrap_or_else(|| Format::detect(text)) {
         Format::NftJson => audit_nft_json(text),
         Format::Iptables => audit_iptables_save(text),
     }
+}
+
+/// When `text` is `nft list ruleset` output (its first line starts a
+/// `table`, or is an nft command): the error that says so.
+fn nft_text(text: &str) -> Option<ParseError> {
+    let (number, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
+    let mut words = line.split_whitespace();
+    let first = words.next()?;
+    let nft = matches!(first, "table" | "flush" | "add" | "delete" | "destroy")
+        && words.next().is_some_and(|w| {
+            matches!(
+                w,
+                "ip" | "ip6" | "inet" | "arp" | "bridge" | "netdev" | "ruleset" | "table"
+            )
+        });
+    nft.then(|| ParseError {
+        position: Position::Line {
+            line: number + 1,
+            column: 1,
+        },
+        expected: "`nft -j list ruleset` output (JSON) or iptables-save text; this is nft text: give `nft -j list ruleset` output".to_owned(),
+        found: format!("`{}`", shorten(line.trim())),
+    })
 }
 
 impl Audit {
@@ -223,12 +292,11 @@ impl Audit {
             }
             runs.insert(version, starts.into_iter().collect::<Vec<u8>>());
         }
+        // Every hook and version, those without chains too (everything
+        // passes there: what that exposes is a finding).
         let mut entries = BTreeMap::new();
-        for &hook in &hooks {
+        for hook in Hook::ALL {
             for version in [IpVersion::V4, IpVersion::V6] {
-                if !eval::hook_present(&ruleset, hook, version) {
-                    continue;
-                }
                 for msg_type in 0..=255u8 {
                     let row = runs[&version]
                         .iter()
@@ -258,7 +326,7 @@ impl Audit {
     pub fn versions(&self, hook: Hook) -> Vec<IpVersion> {
         [IpVersion::V4, IpVersion::V6]
             .into_iter()
-            .filter(|&v| self.entries.contains_key(&(hook, v, 0)))
+            .filter(|&v| eval::hook_present(&self.ruleset, hook, v))
             .collect()
     }
 
@@ -268,16 +336,37 @@ impl Audit {
         &self.hooks
     }
 
-    /// What the ruleset does with `message` at `hook` (everything passes
-    /// at a hook without chains).
+    /// What the ruleset does with `message` at `hook` when no address or
+    /// interface condition holds: a packet from and to nowhere in
+    /// particular (everything passes at a hook without chains). Where a
+    /// condition would change that, [`Audit::entry`] lists it.
     pub fn treatment(&self, hook: Hook, message: Message) -> Treatment {
         self.entry(hook, message)
             .map_or_else(|| Treatment::always(Fate::Accept), |e| e.treatment.clone())
     }
 
+    /// What the ruleset does with `message` at `hook` for a packet that
+    /// meets the address and interface conditions `holds` says it does
+    /// (and no other).
+    pub fn treatment_when(
+        &self,
+        hook: Hook,
+        message: Message,
+        holds: impl Fn(&Condition) -> bool,
+    ) -> Treatment {
+        if !self.hooks.contains(&hook) || !eval::hook_present(&self.ruleset, hook, message.version)
+        {
+            return Treatment::always(Fate::Accept);
+        }
+        decide(&self.ruleset, hook, message, &holds).treatment
+    }
+
     /// The entry for `message` at `hook`, with what decided it; `None` at a
     /// hook without chains.
     pub fn entry(&self, hook: Hook, message: Message) -> Option<&Entry> {
+        if !eval::hook_present(&self.ruleset, hook, message.version) {
+            return None;
+        }
         let row = self
             .entries
             .get(&(hook, message.version, message.msg_type))?;
@@ -308,14 +397,21 @@ impl Audit {
     /// evaluate, and rules that never decide anything. `role`: the
     /// machine's, when known (a host has no forward hook to judge).
     pub fn findings(&self, role: Option<Role>) -> Vec<Finding> {
-        let mut grouped: BTreeMap<(Kind, Hook, String, Option<RuleRef>), Finding> = BTreeMap::new();
-        for &hook in &self.hooks {
-            if hook == Hook::Forward && role == Some(Role::Host) {
+        let mut grouped: BTreeMap<Group, Finding> = BTreeMap::new();
+        for hook in Hook::ALL {
+            let present = self.hooks.contains(&hook);
+            // A hook without chains passes everything: judged as such,
+            // except forward where the role does not say it forwards.
+            let forwards = role.map_or(present, Role::forwards);
+            if hook == Hook::Forward && !forwards {
                 continue;
             }
-            for version in self.versions(hook) {
+            for version in [IpVersion::V4, IpVersion::V6] {
+                if !self.ruleset.covers(version) {
+                    continue;
+                }
                 let all_dropped = self.all_dropped(hook, version);
-                if all_dropped {
+                if let Some(unless) = &all_dropped {
                     let by = self.entries[&(hook, version, 0)][0].unsolicited_by.clone();
                     let text = match version {
                         IpVersion::V4 => {
@@ -337,6 +433,7 @@ impl Audit {
                         None,
                         Consequence { severity, text },
                         Some(by),
+                        unless,
                     );
                 }
                 for ((_, _, msg_type), row) in self
@@ -369,44 +466,63 @@ impl Audit {
                                         text: "could not be evaluated",
                                     },
                                     Some(by.clone()),
+                                    &BTreeSet::new(),
                                 );
                                 finding.rule_text = Some(text.clone());
                             }
                         }
-                        if !all_dropped
-                            && let Some(c) =
-                                consequence::when_dropped(hook, role, message, &entry.treatment)
-                        {
-                            let by = entry_by_for_drop(entry);
-                            let f = Self::add(
-                                &mut grouped,
-                                Kind::Breaks,
-                                hook,
-                                Some(span),
-                                c,
-                                Some(by),
-                            );
-                            f.depends.extend(entry.depends.iter().cloned());
-                        }
-                        if let Some(c) =
-                            consequence::when_accepted(hook, role, message, &entry.treatment)
-                        {
-                            let by = entry_by_for_accept(entry);
-                            let f = Self::add(
-                                &mut grouped,
-                                Kind::Exposes,
-                                hook,
-                                Some(span),
-                                c,
-                                Some(by),
-                            );
-                            f.depends.extend(entry.depends.iter().cloned());
+                        let judge = |t: &Treatment, accepted: bool| {
+                            if accepted {
+                                consequence::when_accepted(hook, role, message, t)
+                            } else {
+                                consequence::when_dropped(hook, role, message, t)
+                            }
+                        };
+                        for (kind, accepted) in [(Kind::Breaks, false), (Kind::Exposes, true)] {
+                            if kind == Kind::Breaks && all_dropped.is_some() {
+                                continue;
+                            }
+                            let Some(c) = judge(&entry.treatment, accepted) else {
+                                continue;
+                            };
+                            // Where a condition that holds spares the
+                            // message this consequence, it holds only for
+                            // the packets meeting none of those.
+                            let unless: BTreeSet<Condition> = entry
+                                .conditional
+                                .iter()
+                                .filter(|a| judge(&a.treatment, accepted) != Some(c))
+                                .flat_map(|a| a.when.iter().cloned())
+                                .collect();
+                            let by = if accepted {
+                                entry_by_for_accept(entry)
+                            } else {
+                                entry_by_for_drop(entry)
+                            };
+                            Self::add(&mut grouped, kind, hook, Some(span), c, Some(by), &unless);
                         }
                     }
                 }
             }
         }
         let mut findings: Vec<Finding> = grouped.into_values().collect();
+        for version in [IpVersion::V4, IpVersion::V6] {
+            if self.ruleset.unfiltered(version) {
+                findings.push(Finding {
+                    kind: Kind::Exposes,
+                    severity: Severity::Info,
+                    hook: None,
+                    messages: Vec::new(),
+                    text: format!(
+                        "nothing filters ICMPv{}: no chain sees it, every message is accepted",
+                        version.number()
+                    ),
+                    rule: Some(RuleRef::NoChain),
+                    rule_text: None,
+                    depends: BTreeSet::new(),
+                });
+            }
+        }
         findings.extend(self.dead_rules());
         for finding in &mut findings {
             if finding.rule_text.is_none() {
@@ -417,27 +533,45 @@ impl Audit {
         findings
     }
 
-    fn add(
-        grouped: &mut BTreeMap<(Kind, Hook, String, Option<RuleRef>), Finding>,
+    /// Adds `span` to the finding of `kind` at `hook` with this
+    /// consequence, rule and `unless` (conditions under which it does not
+    /// hold), making one if needed. A drop that holds only where none of
+    /// `unless` does is only [`Severity::Info`]: the audit cannot tell
+    /// whether the packets that need the message meet them (an RFC 4890
+    /// ruleset accepts MLD only from link-local sources, a Docker host
+    /// forwards only to and from its bridges).
+    fn add<'a>(
+        grouped: &'a mut BTreeMap<Group, Finding>,
         kind: Kind,
         hook: Hook,
         span: Option<Span>,
         consequence: Consequence,
         rule: Option<RuleRef>,
-    ) -> &mut Finding {
-        let finding = grouped
-            .entry((kind, hook, consequence.text.to_owned(), rule.clone()))
-            .or_insert_with(|| Finding {
-                kind,
-                severity: consequence.severity,
-                hook: Some(hook),
-                messages: Vec::new(),
-                text: consequence.text.to_owned(),
-                rule,
-                rule_text: None,
-                depends: BTreeSet::new(),
-            });
-        finding.severity = finding.severity.max(consequence.severity);
+        unless: &BTreeSet<Condition>,
+    ) -> &'a mut Finding {
+        let severity = if kind == Kind::Breaks && !unless.is_empty() {
+            Severity::Info
+        } else {
+            consequence.severity
+        };
+        let key = (
+            kind,
+            hook,
+            consequence.text.to_owned(),
+            rule.clone(),
+            unless.clone(),
+        );
+        let finding = grouped.entry(key).or_insert_with(|| Finding {
+            kind,
+            severity,
+            hook: Some(hook),
+            messages: Vec::new(),
+            text: consequence.text.to_owned(),
+            rule,
+            rule_text: None,
+            depends: unless.clone(),
+        });
+        finding.severity = finding.severity.max(severity);
         if let Some(span) = span
             && !finding.messages.contains(&span)
         {
@@ -456,17 +590,29 @@ impl Audit {
         finding
     }
 
-    fn all_dropped(&self, hook: Hook, version: IpVersion) -> bool {
-        (0..=255u8).all(|t| {
-            self.entries[&(hook, version, t)].iter().all(|e| {
-                e.treatment.unsolicited == Fate::Drop
-                    && e.treatment.related == Fate::Drop
-                    && e.treatment
-                        .below_hop_limit_255
-                        .as_ref()
-                        .is_none_or(|f| *f == Fate::Drop)
-            })
-        })
+    /// Whether every message of `version` is dropped at `hook` in every
+    /// situation when no address or interface condition holds: `None` if
+    /// not, else the conditions under which some are not (empty: none).
+    fn all_dropped(&self, hook: Hook, version: IpVersion) -> Option<BTreeSet<Condition>> {
+        let dropped = |t: &Treatment| {
+            t.unsolicited == Fate::Drop
+                && t.related == Fate::Drop
+                && t.below_hop_limit_255
+                    .as_ref()
+                    .is_none_or(|f| *f == Fate::Drop)
+        };
+        let mut unless = BTreeSet::new();
+        for t in 0..=255u8 {
+            for e in &self.entries[&(hook, version, t)] {
+                if !dropped(&e.treatment) {
+                    return None;
+                }
+                for a in e.conditional.iter().filter(|a| !dropped(&a.treatment)) {
+                    unless.extend(a.when.iter().cloned());
+                }
+            }
+        }
+        Some(unless)
     }
 
     /// The text of the rule `by` names.
@@ -594,8 +740,23 @@ fn entry_by_for_accept(entry: &Entry) -> RuleRef {
     }
 }
 
-/// Evaluates one message at one hook in every situation.
-fn entry(ruleset: &Ruleset, hook: Hook, message: Message) -> Entry {
+/// One message at one hook in every situation, for packets that meet the
+/// conditions `holds` says they do.
+struct Decided {
+    treatment: Treatment,
+    unsolicited_by: RuleRef,
+    related_by: RuleRef,
+    below_by: Option<RuleRef>,
+    /// Conditions met on the way and taken not to hold.
+    depends: BTreeSet<Condition>,
+}
+
+fn decide(
+    ruleset: &Ruleset,
+    hook: Hook,
+    message: Message,
+    holds: &dyn Fn(&Condition) -> bool,
+) -> Decided {
     let (high, low) = match message.version {
         IpVersion::V4 => (64, 64),
         IpVersion::V6 => (255, 64),
@@ -609,6 +770,7 @@ fn entry(ruleset: &Ruleset, hook: Hook, message: Message) -> Entry {
                 ct: ct_state(message, related),
                 hop_limit,
             },
+            holds,
         )
     };
     let unsolicited = run(false, high);
@@ -629,7 +791,7 @@ fn entry(ruleset: &Ruleset, hook: Hook, message: Message) -> Entry {
             below_by = Some(r.by);
         }
     }
-    Entry {
+    Decided {
         treatment: Treatment {
             unsolicited: unsolicited.fate,
             related: related.fate,
@@ -641,6 +803,70 @@ fn entry(ruleset: &Ruleset, hook: Hook, message: Message) -> Entry {
         depends,
     }
 }
+
+/// Evaluates one message at one hook in every situation: for packets that
+/// meet no address or interface condition, then for those that meet some
+/// (breadth first, so the smallest sets of conditions that change the
+/// treatment are found first).
+fn entry(ruleset: &Ruleset, hook: Hook, message: Message) -> Entry {
+    let none = decide(ruleset, hook, message, &|_| false);
+    let mut conditional: Vec<Alternative> = Vec::new();
+    let mut tried: BTreeSet<BTreeSet<Condition>> = BTreeSet::new();
+    let mut queue: VecDeque<BTreeSet<Condition>> = none
+        .depends
+        .iter()
+        .map(|c| BTreeSet::from([c.clone()]))
+        .collect();
+    while let Some(assumed) = queue.pop_front() {
+        if tried.len() >= MAX_ASSUMPTIONS {
+            break;
+        }
+        if !tried.insert(assumed.clone()) {
+            continue;
+        }
+        let then = decide(ruleset, hook, message, &|c| assumed.contains(c));
+        for c in &then.depends {
+            let mut more = assumed.clone();
+            more.insert(c.clone());
+            queue.push_back(more);
+        }
+        let known = conditional
+            .iter()
+            .any(|a| a.treatment == then.treatment && a.when.iter().all(|c| assumed.contains(c)));
+        if then.treatment == none.treatment || known {
+            continue;
+        }
+        let t = &then.treatment;
+        let by = if t.unsolicited != none.treatment.unsolicited {
+            then.unsolicited_by
+        } else if t.related != none.treatment.related {
+            then.related_by
+        } else {
+            then.below_by.unwrap_or(then.unsolicited_by)
+        };
+        conditional.push(Alternative {
+            when: assumed.into_iter().collect(),
+            treatment: then.treatment,
+            by,
+        });
+    }
+    let depends = conditional
+        .iter()
+        .flat_map(|a| a.when.iter().cloned())
+        .collect();
+    Entry {
+        treatment: none.treatment,
+        unsolicited_by: none.unsolicited_by,
+        related_by: none.related_by,
+        below_by: none.below_by,
+        conditional,
+        depends,
+    }
+}
+
+/// What groups findings: kind, hook, consequence, rule, and the
+/// conditions under which it does not hold.
+type Group = (Kind, Hook, String, Option<RuleRef>, BTreeSet<Condition>);
 
 /// What kind of finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -696,6 +922,8 @@ pub struct Finding {
     pub rule: Option<RuleRef>,
     /// That rule's text (or, for an unknown, what could not be evaluated).
     pub rule_text: Option<String>,
-    /// Address or interface conditions the answer depends on.
-    pub depends: BTreeSet<String>,
+    /// Address or interface conditions under which the finding does not
+    /// hold (the message is not dropped, or not accepted, for packets that
+    /// meet them); empty: it holds for every packet.
+    pub depends: BTreeSet<Condition>,
 }

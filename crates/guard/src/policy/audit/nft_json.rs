@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::ir::{
-    Action, BaseChain, ByteSet, Chain, Compare, Cond, NfHook, Rule, RuleRef, Ruleset, ct,
+    About, Action, BaseChain, ByteSet, Chain, Compare, Cond, Condition, NfHook, Rule, RuleRef,
+    Ruleset, ct,
 };
 use super::{ParseError, names};
-use crate::policy::{IpVersion, Rate, RateKey, TableFamily};
+use crate::policy::{IpVersion, Rate, RateKey, RateUnit, TableFamily};
 
 /// Reads `nft -j list ruleset` output.
 pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
@@ -26,6 +27,7 @@ pub(crate) fn parse(text: &str) -> Result<Ruleset, ParseError> {
         ));
     };
     let mut reader = Reader::default();
+    reader.ruleset.whole = true;
     for (i, item) in items.iter().enumerate() {
         if let Some(chain) = item.get("chain") {
             reader.chain(i, chain)?;
@@ -350,7 +352,7 @@ impl Scope<'_> {
             _ => {
                 return match hop_limit_version(left) {
                     Some(version) => self.hop_limit(version, op, right, &shown()),
-                    None => self.other(left, &shown()),
+                    None => Self::other(left, &shown()),
                 };
             }
         };
@@ -444,56 +446,16 @@ impl Scope<'_> {
             }
             return Cond::CtState { states, negated };
         }
-        self.other(left, &shown())
+        Self::other(left, &shown())
     }
 
     /// A condition on something other than protocol, ICMP, conntrack
-    /// state or hop limit.
-    fn other(&self, left: &Value, shown: &str) -> Cond {
-        let _ = self;
-        let depends = if let Some(payload) = left.get("payload") {
-            matches!(
-                payload.get("field").and_then(Value::as_str),
-                Some("saddr" | "daddr")
-            ) && matches!(
-                payload.get("protocol").and_then(Value::as_str),
-                Some("ip" | "ip6")
-            )
-        } else if let Some(key) = left
-            .get("meta")
-            .and_then(|m| m.get("key"))
-            .and_then(Value::as_str)
-        {
-            matches!(
-                key,
-                "iif"
-                    | "oif"
-                    | "iifname"
-                    | "oifname"
-                    | "iiftype"
-                    | "oiftype"
-                    | "iifgroup"
-                    | "oifgroup"
-                    | "pkttype"
-                    | "ibrname"
-                    | "obrname"
-                    | "sdif"
-                    | "sdifname"
-            )
-        } else {
-            left.get("fib").is_some()
-                || left.get("concat").is_some_and(|c| {
-                    c.as_array().is_some_and(|parts| {
-                        parts
-                            .iter()
-                            .all(|p| !matches!(self.other(p, ""), Cond::Unknown(_)))
-                    })
-                })
-        };
-        if depends {
-            Cond::Depends(shown.to_owned())
-        } else {
-            Cond::Unknown(shown.to_owned())
+    /// state or hop limit: an address or interface condition the fate may
+    /// depend on, or one the audit cannot evaluate.
+    fn other(left: &Value, shown: &str) -> Cond {
+        match about(left) {
+            Some(about) => Cond::Depends(Condition::new(about, shown)),
+            None => Cond::Unknown(shown.to_owned()),
         }
     }
 
@@ -571,6 +533,47 @@ impl Scope<'_> {
     }
 }
 
+/// What the left side of a comparison is about, when it is an address or
+/// an interface (or something else a packet's addresses decide).
+fn about(left: &Value) -> Option<About> {
+    if let Some(payload) = left.get("payload") {
+        if !matches!(
+            payload.get("protocol").and_then(Value::as_str),
+            Some("ip" | "ip6")
+        ) {
+            return None;
+        }
+        return match payload.get("field").and_then(Value::as_str)? {
+            "saddr" => Some(About::Source),
+            "daddr" => Some(About::Destination),
+            _ => None,
+        };
+    }
+    if let Some(key) = left
+        .get("meta")
+        .and_then(|m| m.get("key"))
+        .and_then(Value::as_str)
+    {
+        return match key {
+            "iif" | "iifname" | "iiftype" | "iifgroup" | "ibrname" | "sdif" | "sdifname" => {
+                Some(About::ArrivingInterface)
+            }
+            "oif" | "oifname" | "oiftype" | "oifgroup" | "obrname" => Some(About::LeavingInterface),
+            "pkttype" => Some(About::Other),
+            _ => None,
+        };
+    }
+    if left.get("fib").is_some() {
+        return Some(About::Other);
+    }
+    let parts = left.get("concat")?.as_array()?;
+    let abouts: Vec<About> = parts.iter().map(about).collect::<Option<_>>()?;
+    match abouts.as_slice() {
+        [one] => Some(*one),
+        _ => Some(About::Other),
+    }
+}
+
 /// The left side of a hop-limit / TTL comparison.
 fn hop_limit_version(left: &Value) -> Option<IpVersion> {
     let payload = left.get("payload")?;
@@ -628,18 +631,15 @@ fn limit(body: &Value, key: RateKey, expr: &Value) -> Cond {
     let Some(rate) = body.get("rate").and_then(Value::as_u64) else {
         return unknown();
     };
-    let seconds: u64 = match body.get("per").and_then(Value::as_str).unwrap_or("second") {
-        "second" => 1,
-        "minute" => 60,
-        "hour" => 3600,
-        "day" => 86_400,
-        "week" => 604_800,
-        _ => return unknown(),
+    let per = body.get("per").and_then(Value::as_str).unwrap_or("second");
+    let Some(unit) = RateUnit::ALL.into_iter().find(|u| u.name() == per) else {
+        return unknown();
     };
     let burst = body.get("burst").and_then(Value::as_u64).unwrap_or(5);
     Cond::Limit {
         rate: Rate {
-            per_second: u32::try_from(rate.div_ceil(seconds)).unwrap_or(u32::MAX),
+            per_second: u32::try_from(rate).unwrap_or(u32::MAX),
+            unit,
             burst: u32::try_from(burst).unwrap_or(u32::MAX),
             key,
         },

@@ -6,19 +6,24 @@ use std::fmt::Write as _;
 use icmpkit_wire::meaning::{self, Status};
 use serde_json::{Value, json};
 
-use super::{Audit, Finding, Kind, Span};
+use super::{Alternative, Audit, Finding, Kind, Span};
 use crate::policy::consequence::Severity;
-use crate::policy::{Fate, Hook, IpVersion, RateKey, Role};
+use crate::policy::{Fate, Hook, IpVersion, RateKey, RateUnit, Role, Treatment};
 
 /// A fate in a table cell: `accept`, `drop`, `limit 5/s burst 10 per
-/// source` (or `per source and destination`), `unknown`.
+/// source` (or `per source and destination`; `limit 10/minute burst 5`:
+/// the unit as written), `unknown`.
 fn fate_text(fate: &Fate) -> String {
     match fate {
         Fate::Accept => "accept".to_owned(),
         Fate::Drop => "drop".to_owned(),
         Fate::Limit(rate) => format!(
-            "limit {}/s burst {}{}",
+            "limit {}/{} burst {}{}",
             rate.per_second,
+            match rate.unit {
+                RateUnit::Second => "s",
+                unit => unit.name(),
+            },
             rate.burst,
             rate.key.suffix()
         ),
@@ -32,7 +37,9 @@ fn fate_json(fate: &Fate) -> Value {
         Fate::Drop => json!({"fate": "drop"}),
         Fate::Limit(rate) => json!({
             "fate": "limit",
-            "per_second": rate.per_second,
+            "count": rate.per_second,
+            "per": rate.unit.name(),
+            "per_second": rate.sustained(),
             "burst": rate.burst,
             "per_source": rate.key.by_source(),
             "per_destination": rate.key == RateKey::SourceAndDestination,
@@ -57,6 +64,63 @@ struct Row {
     unsolicited: Fate,
     related: Fate,
     below: Option<Fate>,
+    /// Where address or interface conditions change the treatment.
+    conditional: Vec<Alternative>,
+}
+
+/// A table cell: the fate when no address or interface condition holds,
+/// then the others conditions give: `drop (or accept)`.
+fn cell(fate: &Fate, others: Vec<&Fate>) -> String {
+    let mut shown: Vec<String> = Vec::new();
+    for other in others {
+        let text = fate_text(other);
+        if other != fate && !shown.contains(&text) {
+            shown.push(text);
+        }
+    }
+    if shown.is_empty() {
+        fate_text(fate)
+    } else {
+        format!("{} (or {})", fate_text(fate), shown.join(", "))
+    }
+}
+
+/// What an alternative changes against `base`: `accept`, or
+/// `unsolicited drop, related accept` when the situations differ.
+fn change(alternative: &Alternative, base: &Treatment) -> String {
+    let base_below = base
+        .below_hop_limit_255
+        .as_ref()
+        .unwrap_or(&base.unsolicited);
+    let alt = &alternative.treatment;
+    let alt_below = alt.below_hop_limit_255.as_ref().unwrap_or(&alt.unsolicited);
+    let changed: Vec<(&str, &Fate)> = [
+        ("unsolicited", &alt.unsolicited, &base.unsolicited),
+        ("related", &alt.related, &base.related),
+        ("below hop limit 255", alt_below, base_below),
+    ]
+    .into_iter()
+    .filter(|(_, a, b)| a != b)
+    .map(|(name, a, _)| (name, a))
+    .collect();
+    let all_alike = changed.windows(2).all(|w| w[0].1 == w[1].1);
+    if all_alike && let Some((_, fate)) = changed.first() {
+        return fate_text(fate);
+    }
+    changed
+        .iter()
+        .map(|(name, fate)| format!("{name} {}", fate_text(fate)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Conditions joined: `-s fe80::/10 and -i eth0`.
+fn conditions_text<'a>(conditions: impl IntoIterator<Item = &'a super::Condition>) -> String {
+    conditions
+        .into_iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 fn type_name(version: IpVersion, msg_type: u8) -> String {
@@ -80,7 +144,9 @@ fn rows(audit: &Audit, hook: Hook, version: IpVersion) -> Vec<Row> {
         let Some(entries) = audit.entries.get(&(hook, version, msg_type)) else {
             continue;
         };
-        let same = entries.windows(2).all(|w| w[0].treatment == w[1].treatment);
+        let same = entries
+            .windows(2)
+            .all(|w| w[0].treatment == w[1].treatment && w[0].conditional == w[1].conditional);
         if same {
             let t = &entries[0].treatment;
             let unassigned = meaning::status(version, msg_type) == Status::Unassigned;
@@ -92,6 +158,7 @@ fn rows(audit: &Audit, hook: Hook, version: IpVersion) -> Vec<Row> {
                 && last.unsolicited == t.unsolicited
                 && last.related == t.related
                 && last.below == t.below_hop_limit_255
+                && last.conditional == entries[0].conditional
             {
                 last.types.1 = msg_type;
                 continue;
@@ -103,6 +170,7 @@ fn rows(audit: &Audit, hook: Hook, version: IpVersion) -> Vec<Row> {
                 unsolicited: t.unsolicited.clone(),
                 related: t.related.clone(),
                 below: t.below_hop_limit_255.clone(),
+                conditional: entries[0].conditional.clone(),
             });
         } else {
             for (&codes, entry) in runs.iter().zip(entries) {
@@ -117,6 +185,7 @@ fn rows(audit: &Audit, hook: Hook, version: IpVersion) -> Vec<Row> {
                     unsolicited: entry.treatment.unsolicited.clone(),
                     related: entry.treatment.related.clone(),
                     below: entry.treatment.below_hop_limit_255.clone(),
+                    conditional: entry.conditional.clone(),
                 });
             }
         }
@@ -204,10 +273,18 @@ fn finding_line(finding: &Finding) -> String {
             };
             let _ = write!(
                 line,
-                "{} {verb} -> {}",
+                "{} {verb}{} -> {}",
                 spans_text(&finding.messages),
+                except(finding),
                 finding.text
             );
+        }
+        Kind::Breaks if !finding.depends.is_empty() => {
+            let text =
+                finding
+                    .text
+                    .replacen(" dropped", &format!(" dropped{}", except(finding)), 1);
+            line.push_str(&text);
         }
         Kind::Unknown => {
             let _ = write!(
@@ -224,19 +301,24 @@ fn finding_line(finding: &Finding) -> String {
             let _ = write!(line, ": {text}");
         }
     }
-    if !finding.depends.is_empty() {
-        let _ = write!(
-            line,
-            "\n    depends on conditions taken not to match: {}",
-            finding
-                .depends
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-    }
     line
+}
+
+/// ` (except where -s fe80::/10; -i lo)`: the conditions under which a
+/// finding does not hold, or nothing.
+fn except(finding: &Finding) -> String {
+    if finding.depends.is_empty() {
+        return String::new();
+    }
+    format!(
+        " (except where {})",
+        finding
+            .depends
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
 }
 
 /// `text` cut to `width` characters (the last one an ellipsis) so that a
@@ -274,17 +356,60 @@ pub fn text(audit: &Audit, role: Option<Role>) -> String {
                 }
             );
             let _ = writeln!(out, "{}", header.trim_end());
+            // (conditions, change, rule) -> the rows it concerns.
+            let mut notes: Vec<(String, String, String, Vec<String>)> = Vec::new();
             for row in rows {
-                let below = row.below.as_ref().map(fate_text).unwrap_or_default();
+                let alts = |pick: fn(&Treatment) -> Option<&Fate>| {
+                    row.conditional
+                        .iter()
+                        .filter_map(|a| pick(&a.treatment))
+                        .collect::<Vec<_>>()
+                };
+                let below = row.below.as_ref().map_or_else(String::new, |b| {
+                    cell(b, alts(|t| t.below_hop_limit_255.as_ref()))
+                });
                 let line = format!(
                     "  {:<10} {:<52} {:<32} {:<32} {}",
                     row_label(&row),
                     column(&row.name, 52),
-                    fate_text(&row.unsolicited),
-                    fate_text(&row.related),
+                    cell(&row.unsolicited, alts(|t| Some(&t.unsolicited))),
+                    cell(&row.related, alts(|t| Some(&t.related))),
                     below
                 );
                 let _ = writeln!(out, "{}", line.trim_end());
+                let base = Treatment {
+                    unsolicited: row.unsolicited.clone(),
+                    related: row.related.clone(),
+                    below_hop_limit_255: row.below.clone(),
+                };
+                for alternative in &row.conditional {
+                    let key = (
+                        conditions_text(&alternative.when),
+                        change(alternative, &base),
+                        alternative.by.to_string(),
+                    );
+                    match notes
+                        .iter_mut()
+                        .find(|n| (&n.0, &n.1, &n.2) == (&key.0, &key.1, &key.2))
+                    {
+                        Some(note) => note.3.push(row_label(&row)),
+                        None => notes.push((key.0, key.1, key.2, vec![row_label(&row)])),
+                    }
+                }
+            }
+            if !notes.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  the fates above are for packets that meet no address or interface condition; where one holds:"
+                );
+                for (when, change, by, labels) in notes {
+                    let _ = writeln!(
+                        out,
+                        "    {} {}: {change} if {when} ({by})",
+                        family(version),
+                        labels.join(", ")
+                    );
+                }
             }
         }
         out.push('\n');
@@ -339,6 +464,16 @@ pub fn json_records(audit: &Audit, role: Option<Role>) -> Vec<Value> {
                     "unsolicited": fate_json(&row.unsolicited),
                     "related": fate_json(&row.related),
                     "below_hop_limit_255": row.below.as_ref().map(fate_json),
+                    "conditional": row.conditional.iter().map(|a| json!({
+                        "when": a.when.iter().map(|c| json!({
+                            "about": c.about.name(),
+                            "condition": c.text,
+                        })).collect::<Vec<_>>(),
+                        "unsolicited": fate_json(&a.treatment.unsolicited),
+                        "related": fate_json(&a.treatment.related),
+                        "below_hop_limit_255": a.treatment.below_hop_limit_255.as_ref().map(fate_json),
+                        "rule": a.by.to_string(),
+                    })).collect::<Vec<_>>(),
                 }));
             }
         }
@@ -359,7 +494,7 @@ pub fn json_records(audit: &Audit, role: Option<Role>) -> Vec<Value> {
             "consequence": finding.text,
             "rule": finding.rule.as_ref().map(ToString::to_string),
             "rule_text": finding.rule_text,
-            "depends": finding.depends.iter().collect::<Vec<_>>(),
+            "depends": finding.depends.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }));
     }
     let count = |kind: Kind| {

@@ -37,7 +37,9 @@ pub(crate) mod tests;
 
 use icmpkit_wire::meaning;
 
-use super::{Fate, Hook, IpVersion, Message, Rate, RateKey, Role, TableFamily, Treatment};
+use super::{
+    Fate, Hook, IpVersion, Message, Rate, RateKey, RateUnit, Role, TableFamily, Treatment,
+};
 
 /// What the user asked for (`icmpkit policy generate` options).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +74,7 @@ impl Options {
     /// to load the machine.
     pub const DEFAULT_ECHO_RATE: Rate = Rate {
         per_second: 5,
+        unit: RateUnit::Second,
         burst: 10,
         key: RateKey::Source,
     };
