@@ -572,8 +572,10 @@ impl Audit {
             depends: unless.clone(),
         });
         finding.severity = finding.severity.max(severity);
+        // A span already covered (the same run found again in another
+        // situation, after it was merged with its neighbours) adds nothing.
         if let Some(span) = span
-            && !finding.messages.contains(&span)
+            && !finding.messages.iter().any(|m| m.covers(&span))
         {
             match finding.messages.last_mut() {
                 // Adjacent runs of codes of one type read as one.
@@ -902,6 +904,16 @@ pub struct Span {
     pub msg_type: u8,
     /// The first and last code.
     pub codes: (u8, u8),
+}
+
+impl Span {
+    /// Whether every code of `other` is in this span.
+    pub fn covers(&self, other: &Span) -> bool {
+        self.version == other.version
+            && self.msg_type == other.msg_type
+            && self.codes.0 <= other.codes.0
+            && other.codes.1 <= self.codes.1
+    }
 }
 
 /// One thing the audit found.

@@ -1022,3 +1022,21 @@ fn nft_text_is_told_apart_from_iptables_save() {
     assert!(e.expected.contains("this is nft text"), "{e}");
     assert!(audit("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", None).is_ok());
 }
+
+#[test]
+fn an_unknown_rule_names_each_code_run_once() {
+    // The same run is found unknown unsolicited and related: after the
+    // runs are merged, the second finding of a run must not reopen it.
+    let text = "*filter\n:INPUT DROP [0:0]\n\
+                -A INPUT -s 10.0.0.1 -p icmp --icmp-type 3/5 -j DROP\n\
+                -A INPUT -p icmp --icmp-type 3 -m mark --mark 1 -j ACCEPT\n\
+                COMMIT\n";
+    let audit = audit_iptables_save(text).expect("parses");
+    let unknown: Vec<Vec<(u8, u8)>> = audit
+        .findings(None)
+        .iter()
+        .filter(|f| f.kind == Kind::Unknown)
+        .map(|f| f.messages.iter().map(|m| m.codes).collect())
+        .collect();
+    assert_eq!(unknown, [vec![(0, 255)]]);
+}
