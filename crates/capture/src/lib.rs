@@ -8,7 +8,10 @@
 //! own byte order), interfaces (each with its link type and timestamp
 //! resolution), Enhanced, Simple and obsolete Packet Blocks. Other blocks are
 //! skipped. [`network_layer`] then finds the IPv4 or IPv6 packet inside a
-//! frame of a known [`LinkType`].
+//! frame of a known [`LinkType`] ([`LinkType::known`]: Ethernet with VLAN
+//! tags, raw IP, Linux SLL and SLL2, BSD and OpenBSD loopback, PPP, PPP in
+//! HDLC-like framing, Cisco HDLC, IP over InfiniBand, Solaris ipnet, ARCNET
+//! with the Linux header).
 //!
 //! [`hex::HexReader`] reads hex dumps of IP packets (`tcpdump -x` output
 //! among them) as a stream.

@@ -293,6 +293,12 @@ fn pcap_link_types() {
         (228, LinkType::Ipv4),
         (229, LinkType::Ipv6),
         (276, LinkType::LinuxSll2),
+        (9, LinkType::Ppp),
+        (50, LinkType::PppHdlc),
+        (104, LinkType::CiscoHdlc),
+        (129, LinkType::ArcnetLinux),
+        (226, LinkType::Ipnet),
+        (242, LinkType::Ipoib),
         (147, LinkType::Other(147)),
         // FCS flags in the upper bits do not change the link type.
         (0x1400_0001, LinkType::Ethernet),
