@@ -400,30 +400,4 @@ fn malformed(outer: Outer, reason: Malformed) -> Dissection<'static> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_message_alone_parses_by_version() {
-        let request = [8u8, 0, 0xf7, 0xfd, 0, 1, 0, 1];
-        assert_eq!(
-            Message::parse(IpVersion::V4, &request),
-            Ok(Message::V4(icmpv4::Repr::EchoRequest {
-                ident: 1,
-                seq_no: 1,
-                data: &[],
-            }))
-        );
-        let reply = [129u8, 0, 0, 0, 0, 7, 0, 9, 1];
-        assert_eq!(
-            Message::parse(IpVersion::V6, &reply),
-            Ok(Message::V6(icmpv6::Repr::EchoReply {
-                ident: 7,
-                seq_no: 9,
-                data: &[1],
-            }))
-        );
-        assert!(Message::parse(IpVersion::V4, &request[..3]).is_err());
-        assert!(Message::parse(IpVersion::V6, &[1, 2, 3]).is_err());
-    }
-}
+mod tests;

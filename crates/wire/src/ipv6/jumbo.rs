@@ -93,3 +93,6 @@ fn find_option(header: &[u8]) -> Result<Option<u32>> {
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests;

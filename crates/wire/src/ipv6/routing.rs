@@ -172,3 +172,6 @@ const fn invalid(field: &'static str, value: u32, rule: &'static str) -> Malform
         rule,
     }
 }
+
+#[cfg(test)]
+mod tests;
