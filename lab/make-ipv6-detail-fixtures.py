@@ -4,6 +4,10 @@ standard library only, so CI needs nothing more to remake them):
 
   make-ipv6-detail-fixtures.py [OUTDIR]   (default tests/fixtures/ipv6-details)
 
+Run without OUTDIR it also writes each frame's IP packet (the jumbograms
+cut to their first 256 bytes, to keep fuzzing inputs small) into
+fuzz/seeds/, which scripts/fuzz gives the fuzz targets to start from.
+
 - routing.pcap: ICMPv6 behind routing headers, whose checksum covers the
   FINAL destination (RFC 8200 §8.1): type 0 (RFC 5095 deprecated it, but
   captures hold it), type 2 (Mobile IPv6 home address), type 3 (RPL source
@@ -189,9 +193,18 @@ def ipv4_frames() -> list:
     ]
 
 
+def write_seeds(seeds: str, name: str, linktype: int, frames: list) -> None:
+    os.makedirs(seeds, exist_ok=True)
+    for i, frame in enumerate(frames, 1):
+        packet = frame[14:] if linktype == LINKTYPE_ETHERNET else frame
+        stem = name.removesuffix(".pcap")
+        with open(os.path.join(seeds, f"ipv6-details-{stem}-{i:02}"), "wb") as f:
+            f.write(packet[:256])
+
+
 def main() -> None:
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "tests", "fixtures", "ipv6-details")
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "tests", "fixtures", "ipv6-details")
     os.makedirs(out, exist_ok=True)
     for name, linktype, frames in [
         ("routing.pcap", LINKTYPE_RAW, routing_frames()),
@@ -200,6 +213,8 @@ def main() -> None:
     ]:
         with open(os.path.join(out, name), "wb") as f:
             f.write(pcap(linktype, frames))
+        if len(sys.argv) == 1:
+            write_seeds(os.path.join(root, "fuzz", "seeds"), name, linktype, frames)
 
 
 if __name__ == "__main__":
