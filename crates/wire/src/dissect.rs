@@ -9,13 +9,16 @@
 //! own [`Malformed`] reason, so a caller can print what was understood and
 //! why the rest was not.
 
-use core::net::IpAddr;
+use core::net::{IpAddr, Ipv6Addr};
 
 use crate::error::{Malformed, Result};
 use crate::extension::ExtensionStructure;
 use crate::ip::{IpVersion, protocol};
 use crate::quote::{self, Quote};
 use crate::{icmpv4, icmpv6, ipv4, ipv6};
+
+mod note;
+pub use note::{FinalDestination, Note, Notes};
 
 /// Whether an ICMP checksum verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,6 +128,8 @@ pub struct Dissection<'a> {
     /// The parsed message, or why the outer header or the message could not
     /// be read.
     pub message: Result<Message<'a>>,
+    /// What the IP layer was read as otherwise than its fields say.
+    pub notes: Notes,
 }
 
 impl<'a> Dissection<'a> {
@@ -228,23 +233,29 @@ fn dissect_v4(packet: &[u8]) -> Option<Dissection<'_>> {
         dst,
         hop_limit: packet[8],
     };
-    let view = match ipv4::Packet::new_checked_lax(packet) {
-        Ok(view) => view,
-        Err(reason) => {
-            return Some(assemble(
-                outer,
-                &[],
-                true,
-                ChecksumStatus::Unverified,
-                Err(reason),
-            ));
-        }
+    let view = ipv4::Packet::new_unchecked(packet);
+    // Total length 0: a capture taken with segmentation offload; tshark
+    // then takes the captured length, and so does this, saying so.
+    let length_from_capture = crate::field::get_u16(packet, 2) == Some(0);
+    let checked = if length_from_capture {
+        view.check_header_len()
+    } else {
+        view.check_len_lax()
     };
+    if let Err(reason) = checked {
+        return Some(malformed(outer, reason));
+    }
     if view.frag_offset() != 0 {
         return None;
     }
     let header_len = view.header_len();
-    let total_len = usize::from(view.total_len());
+    let mut notes = Notes::default();
+    let total_len = if length_from_capture {
+        notes.ipv4_length_from_capture = Some(packet.len());
+        packet.len()
+    } else {
+        usize::from(view.total_len())
+    };
     let icmp = packet
         .get(header_len..total_len.min(packet.len()))
         .unwrap_or_default();
@@ -256,7 +267,9 @@ fn dissect_v4(packet: &[u8]) -> Option<Dissection<'_>> {
         ),
         Err(reason) => (ChecksumStatus::Unverified, Err(reason)),
     };
-    Some(assemble(outer, icmp, truncated, checksum_status, message))
+    let mut d = assemble(outer, icmp, truncated, checksum_status, message);
+    d.notes = notes;
+    Some(d)
 }
 
 fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
@@ -268,41 +281,76 @@ fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
         dst: IpAddr::V6(dst6),
         hop_limit: view.hop_limit(),
     };
-    let payload_len = usize::from(view.payload_len());
-    let payload = packet
-        .get(ipv6::HEADER_LEN..(ipv6::HEADER_LEN + payload_len).min(packet.len()))
-        .unwrap_or_default();
+    let mut notes = Notes::default();
+    let after_header = packet.get(ipv6::HEADER_LEN..).unwrap_or_default();
+    let jumbo = ipv6::jumbo_payload_len(view.next_header(), view.payload_len(), after_header);
+    let payload_len = match jumbo {
+        Ok(None) => usize::from(view.payload_len()),
+        Ok(Some(len)) => {
+            notes.jumbo_payload_len = Some(len);
+            usize::try_from(len).unwrap_or(usize::MAX)
+        }
+        Err(reason) => return Some(malformed(outer, reason)),
+    };
+    let payload = &after_header[..payload_len.min(after_header.len())];
     // Most ICMPv6 follows the fixed header directly: skip the walk then.
     let (offset, more_fragments) = if view.next_header() == protocol::ICMPV6 {
         (0, false)
     } else {
         match ipv6::walk_extensions_lax(view.next_header(), payload) {
-            Ok(upper) if upper.protocol == protocol::ICMPV6 => match upper.fragment {
-                Some(f) if f.offset != 0 => return None,
-                fragment => (upper.offset, fragment.is_some_and(|f| f.more)),
-            },
-            Ok(_) => return None,
-            Err(reason) => {
-                return Some(assemble(
-                    outer,
-                    &[],
-                    true,
-                    ChecksumStatus::Unverified,
-                    Err(reason),
-                ));
+            Ok(upper) if upper.protocol == protocol::ICMPV6 => {
+                if notes.jumbo_payload_len.is_some() && upper.fragment.is_some() {
+                    return Some(malformed(outer, JUMBO_FRAGMENT));
+                }
+                if let Some(at) = upper.routing {
+                    match final_destination(&payload[at..], dst6) {
+                        Ok(found) => notes.final_destination = found,
+                        Err(reason) => return Some(malformed(outer, reason)),
+                    }
+                }
+                match upper.fragment {
+                    Some(f) if f.offset != 0 => return None,
+                    fragment => (upper.offset, fragment.is_some_and(|f| f.more)),
+                }
             }
+            Ok(_) => return None,
+            Err(reason) => return Some(malformed(outer, reason)),
         }
     };
     let icmp = payload.get(offset..).unwrap_or_default();
     let truncated = more_fragments || icmp.len() < payload_len.saturating_sub(offset);
+    // The checksum covers the final destination (RFC 8200 §8.1).
+    let pseudo_dst = notes.final_destination.map_or(dst6, |d| d.addr);
     let (checksum_status, message) = match icmpv6::Packet::new_checked(icmp) {
         Ok(p) => (
-            verdict(truncated, || p.verify_checksum(src6, dst6)),
+            verdict(truncated, || p.verify_checksum(src6, pseudo_dst)),
             icmpv6::Repr::parse(&p).map(Message::V6),
         ),
         Err(reason) => (ChecksumStatus::Unverified, Err(reason)),
     };
-    Some(assemble(outer, icmp, truncated, checksum_status, message))
+    let mut d = assemble(outer, icmp, truncated, checksum_status, message);
+    d.notes = notes;
+    Some(d)
+}
+
+/// RFC 2675 §3: a jumbogram cannot be fragmented.
+const JUMBO_FRAGMENT: Malformed = Malformed::Invalid {
+    what: "IPv6 jumbogram",
+    field: "next header",
+    value: protocol::FRAGMENT as u32,
+    rule: "(Fragment) is not allowed with a Jumbo Payload option (RFC 2675)",
+};
+
+/// The final destination the routing header at the start of `header` names
+/// when it differs from the IPv6 destination `dst`.
+fn final_destination(header: &[u8], dst: Ipv6Addr) -> Result<Option<FinalDestination>> {
+    let routing = ipv6::RoutingHeader::new_checked(header)?;
+    Ok(routing
+        .final_destination(dst)?
+        .map(|addr| FinalDestination {
+            addr,
+            routing_type: routing.routing_type(),
+        }))
 }
 
 /// The checksum verdict: unverifiable on a partial message.
@@ -342,34 +390,14 @@ fn assemble<'a>(
         truncated,
         checksum_status,
         message,
+        notes: Notes::default(),
     }
+}
+
+/// The dissection of a packet whose IP layer is malformed.
+fn malformed(outer: Outer, reason: Malformed) -> Dissection<'static> {
+    assemble(outer, &[], true, ChecksumStatus::Unverified, Err(reason))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_message_alone_parses_by_version() {
-        let request = [8u8, 0, 0xf7, 0xfd, 0, 1, 0, 1];
-        assert_eq!(
-            Message::parse(IpVersion::V4, &request),
-            Ok(Message::V4(icmpv4::Repr::EchoRequest {
-                ident: 1,
-                seq_no: 1,
-                data: &[],
-            }))
-        );
-        let reply = [129u8, 0, 0, 0, 0, 7, 0, 9, 1];
-        assert_eq!(
-            Message::parse(IpVersion::V6, &reply),
-            Ok(Message::V6(icmpv6::Repr::EchoReply {
-                ident: 7,
-                seq_no: 9,
-                data: &[1],
-            }))
-        );
-        assert!(Message::parse(IpVersion::V4, &request[..3]).is_err());
-        assert!(Message::parse(IpVersion::V6, &[1, 2, 3]).is_err());
-    }
-}
+mod tests;

@@ -106,6 +106,22 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// As [`Packet::check_len`], but accepts a total length past the end
     /// of the buffer (use [`Packet::payload_lax`] then).
     pub fn check_len_lax(&self) -> Result<()> {
+        self.check_header_len()?;
+        if usize::from(self.total_len()) < self.header_len() {
+            return Err(Malformed::Invalid {
+                what: WHAT,
+                field: "total length",
+                value: u32::from(self.total_len()),
+                rule: "is below the header length (IHL × 4)",
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the header alone (at least 20 bytes, IHL at least 5, IHL × 4
+    /// bytes present), whatever its total length says: for a capture taken
+    /// with segmentation offload, whose total length may be 0.
+    pub fn check_header_len(&self) -> Result<()> {
         let buf = self.buffer.as_ref();
         need(WHAT, buf, HEADER_LEN)?;
         let ihl = self.ihl();
@@ -124,14 +140,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
                 field: "IHL",
                 claimed: header_len,
                 available: buf.len(),
-            });
-        }
-        if usize::from(self.total_len()) < header_len {
-            return Err(Malformed::Invalid {
-                what: WHAT,
-                field: "total length",
-                value: u32::from(self.total_len()),
-                rule: "is below the header length (IHL × 4)",
             });
         }
         Ok(())

@@ -1,6 +1,8 @@
 //! The IPv6 header (RFC 8200): a zero-copy [`Packet`] view, a [`Repr`] to
 //! parse and emit, and a bounded walk of the extension-header chain
-//! ([`walk_extensions`]).
+//! ([`walk_extensions`]), with the two extension headers that change what
+//! the payload is: the Routing header's final destination
+//! ([`RoutingHeader`]) and the jumbogram's length ([`jumbo_payload_len`]).
 //!
 //! ```text
 //!  0                   1                   2                   3
@@ -27,7 +29,13 @@ use crate::field::{set_u16, set_u32, u16_at, u32_at};
 use core::net::Ipv6Addr;
 
 mod ext;
+mod jumbo;
+mod routing;
 pub use ext::{Fragment, MAX_EXTENSION_HEADERS, UpperLayer, walk_extensions, walk_extensions_lax};
+pub use jumbo::{OPTION_JUMBO_PAYLOAD, jumbo_payload_len};
+pub use routing::{
+    RoutingHeader, TYPE_MOBILE_IPV6, TYPE_RPL, TYPE_SEGMENT_ROUTING, TYPE_SOURCE_ROUTE,
+};
 
 /// Byte ranges of the IPv6 header fields.
 mod field {

@@ -102,6 +102,10 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
             Err(reason) => reason.to_string().into(),
         },
     );
+    put(
+        "notes",
+        Value::Array(d.notes.iter().map(|n| n.to_string().into()).collect()),
+    );
     if let Ok(message) = &d.message {
         for (name, value) in fields::message(message) {
             put(name, value);

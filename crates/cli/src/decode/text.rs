@@ -125,6 +125,9 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
         }
         _ => {}
     }
+    for note in d.notes.iter() {
+        let _ = write!(s, " [{note}]");
+    }
     if let Err(reason) = &d.message {
         let _ = write!(s, " [malformed: {reason}]");
     }

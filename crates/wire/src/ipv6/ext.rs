@@ -48,6 +48,9 @@ pub struct UpperLayer {
     pub offset: usize,
     /// The first Fragment header on the way, if any.
     pub fragment: Option<Fragment>,
+    /// The offset of the first Routing header on the way, if any, from the
+    /// start of the walked bytes (see [`super::RoutingHeader`]).
+    pub routing: Option<usize>,
     /// How many extension headers were walked.
     pub extension_headers: usize,
     /// False when a lax walk ([`walk_extensions_lax`]) stopped at an
@@ -94,6 +97,7 @@ fn walk(first: u8, bytes: &[u8], strict: bool) -> Result<UpperLayer> {
         protocol: first,
         offset: 0,
         fragment: None,
+        routing: None,
         extension_headers: 0,
         complete: true,
     };
@@ -134,6 +138,9 @@ fn walk(first: u8, bytes: &[u8], strict: bool) -> Result<UpperLayer> {
             return Ok(at);
         };
         let kind = at.protocol;
+        if kind == p::ROUTING {
+            at.routing.get_or_insert(at.offset);
+        }
         at.protocol = header[0];
         at.offset += len;
         at.extension_headers += 1;

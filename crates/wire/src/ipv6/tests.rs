@@ -149,6 +149,7 @@ fn walks_every_extension_kind() {
                 more: true,
                 ident: 0xdead_beef
             }),
+            routing: Some(8),
             extension_headers: 5,
             complete: true,
         }

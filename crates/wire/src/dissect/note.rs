@@ -1,0 +1,77 @@
+//! What a dissection did that a reader of the packet should know: the IP
+//! layer read otherwise than its header fields say, though not malformed.
+
+use core::fmt;
+use core::net::Ipv6Addr;
+
+/// The notes of one dissection; each kind at most once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Notes {
+    /// The IPv4 total length was 0, so the captured length was used (as
+    /// tshark does: captures taken with segmentation offload hold such
+    /// packets); the value is that length.
+    pub ipv4_length_from_capture: Option<usize>,
+    /// The payload length of a jumbogram (RFC 2675), from its Jumbo Payload
+    /// option.
+    pub jumbo_payload_len: Option<u32>,
+    /// The final destination a routing header names, over which the ICMPv6
+    /// checksum was verified (RFC 8200 §8.1).
+    pub final_destination: Option<FinalDestination>,
+}
+
+/// The final destination of a packet with a routing header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FinalDestination {
+    /// The address.
+    pub addr: Ipv6Addr,
+    /// The routing header's type.
+    pub routing_type: u8,
+}
+
+/// One note, to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Note {
+    /// See [`Notes::ipv4_length_from_capture`].
+    Ipv4LengthFromCapture(usize),
+    /// See [`Notes::jumbo_payload_len`].
+    Jumbogram(u32),
+    /// See [`Notes::final_destination`].
+    FinalDestination(FinalDestination),
+}
+
+impl Notes {
+    /// Whether there is nothing to note.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The notes, in the order of the layers they concern.
+    pub fn iter(&self) -> impl Iterator<Item = Note> {
+        let v4 = self
+            .ipv4_length_from_capture
+            .map(Note::Ipv4LengthFromCapture);
+        let jumbo = self.jumbo_payload_len.map(Note::Jumbogram);
+        let dst = self.final_destination.map(Note::FinalDestination);
+        v4.into_iter().chain(jumbo).chain(dst)
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ipv4LengthFromCapture(len) => write!(
+                f,
+                "IPv4 total length 0 (segmentation offload?): using the captured length, {len} bytes"
+            ),
+            Self::Jumbogram(len) => write!(
+                f,
+                "jumbogram: payload length {len} from the Jumbo Payload option"
+            ),
+            Self::FinalDestination(d) => write!(
+                f,
+                "checksum over the final destination {} (routing header type {})",
+                d.addr, d.routing_type
+            ),
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Jumbograms (RFC 2675): an IPv6 packet whose payload length field is 0
+//! and whose real length, above 65535, is in a Jumbo Payload option of the
+//! Hop-by-Hop Options header.
+//!
+//! ```text
+//! Hop-by-Hop Options header: | next header | hdr ext len | options ... |
+//! Jumbo Payload option:      | 0xC2 | 4 | jumbo payload length (32)    |
+//! ```
+//!
+//! The jumbo payload length counts everything after the fixed header, the
+//! Hop-by-Hop header included. RFC 2675 §3 names the errors a receiver
+//! answers with a Parameter Problem: a Jumbo Payload option with a payload
+//! length other than 0 or a jumbo payload length up to 65535, a payload
+//! length of 0 behind a Hop-by-Hop header without one, and a Fragment
+//! header in a jumbogram; here each is a [`Malformed`] reason.
+
+use crate::error::{Malformed, Result};
+use crate::field::get_u32;
+use crate::ip::protocol;
+
+/// The Jumbo Payload option's type.
+pub const OPTION_JUMBO_PAYLOAD: u8 = 0xc2;
+/// The Pad1 option's type: one byte, no length.
+const OPTION_PAD1: u8 = 0;
+
+const WHAT: &str = "IPv6 Jumbo Payload option";
+
+/// The payload length of a jumbogram: `Some` with the Jumbo Payload
+/// option's length when `payload` (what follows the fixed header, whose
+/// `next_header` and `payload_len` fields are given) starts with a
+/// Hop-by-Hop header carrying one; `None` for any other packet.
+///
+/// A Hop-by-Hop header cut short by the capture is read as far as it goes.
+/// Errors ([`Malformed::Invalid`]): the RFC 2675 errors above but the
+/// Fragment header (which a caller finds walking the chain).
+pub fn jumbo_payload_len(next_header: u8, payload_len: u16, payload: &[u8]) -> Result<Option<u32>> {
+    if next_header != protocol::HOP_BY_HOP {
+        return Ok(None);
+    }
+    match (find_option(payload)?, payload_len) {
+        (None, 0) => Err(Malformed::Invalid {
+            what: "IPv6 header",
+            field: "payload length",
+            value: 0,
+            rule: "comes with a Hop-by-Hop header but no Jumbo Payload option (RFC 2675)",
+        }),
+        (None, _) => Ok(None),
+        (Some(_), len @ 1..) => Err(Malformed::Invalid {
+            what: WHAT,
+            field: "IPv6 payload length",
+            value: u32::from(len),
+            rule: "is not 0 (RFC 2675)",
+        }),
+        (Some(len), 0) if u16::try_from(len).is_ok() => Err(Malformed::Invalid {
+            what: WHAT,
+            field: "jumbo payload length",
+            value: len,
+            rule: "is not above 65535 (RFC 2675)",
+        }),
+        (Some(len), 0) => Ok(Some(len)),
+    }
+}
+
+/// The jumbo payload length of the Jumbo Payload option in the Hop-by-Hop
+/// header at the start of `header`, if there is one.
+fn find_option(header: &[u8]) -> Result<Option<u32>> {
+    let Some(&ext_len) = header.get(1) else {
+        return Ok(None);
+    };
+    let end = ((usize::from(ext_len) + 1) * 8).min(header.len());
+    let mut at = 2;
+    while at < end {
+        let kind = header[at];
+        if kind == OPTION_PAD1 {
+            at += 1;
+            continue;
+        }
+        let Some(&len) = header.get(at + 1) else {
+            break;
+        };
+        if kind == OPTION_JUMBO_PAYLOAD {
+            if len != 4 {
+                return Err(Malformed::Invalid {
+                    what: WHAT,
+                    field: "option length",
+                    value: u32::from(len),
+                    rule: "is not 4",
+                });
+            }
+            return Ok(get_u32(header, at + 2));
+        }
+        at += 2 + usize::from(len);
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+extern crate std;
+
+use std::vec::Vec;
+
+use super::*;
+
+/// A Hop-by-Hop header (to ICMPv6) holding `options`, padded with Pad1.
+fn hop_by_hop(options: &[u8]) -> Vec<u8> {
+    let mut h = std::vec![58, 0];
+    h.extend(options);
+    h.resize(h.len().div_ceil(8) * 8, 0);
+    h[1] = u8::try_from(h.len() / 8 - 1).unwrap();
+    h
+}
+
+fn jumbo(len: u32) -> [u8; 6] {
+    let l = len.to_be_bytes();
+    [OPTION_JUMBO_PAYLOAD, 4, l[0], l[1], l[2], l[3]]
+}
+
+const HBH: u8 = protocol::HOP_BY_HOP;
+
+#[test]
+fn the_option_gives_the_length() {
+    assert_eq!(
+        jumbo_payload_len(HBH, 0, &hop_by_hop(&jumbo(70_016))),
+        Ok(Some(70_016))
+    );
+    // After Pad1 and PadN.
+    let mut options = std::vec![0, 1, 2, 0, 0];
+    options.extend(jumbo(65_536));
+    assert_eq!(
+        jumbo_payload_len(HBH, 0, &hop_by_hop(&options)),
+        Ok(Some(65_536))
+    );
+}
+
+#[test]
+fn other_packets_have_none() {
+    assert_eq!(jumbo_payload_len(58, 0, &[]), Ok(None));
+    assert_eq!(
+        jumbo_payload_len(58, 8, &hop_by_hop(&jumbo(70_000))),
+        Ok(None)
+    );
+    // A Hop-by-Hop header without the option, payload length set.
+    let router_alert = hop_by_hop(&[5, 2, 0, 0]);
+    assert_eq!(jumbo_payload_len(HBH, 8, &router_alert), Ok(None));
+}
+
+#[test]
+fn rfc_2675_errors_are_malformed() {
+    let invalid = |what, field, value, rule| Malformed::Invalid {
+        what,
+        field,
+        value,
+        rule,
+    };
+    assert_eq!(
+        jumbo_payload_len(HBH, 0, &hop_by_hop(&jumbo(65_535))),
+        Err(invalid(
+            WHAT,
+            "jumbo payload length",
+            65_535,
+            "is not above 65535 (RFC 2675)"
+        ))
+    );
+    assert_eq!(
+        jumbo_payload_len(HBH, 16, &hop_by_hop(&jumbo(70_000))),
+        Err(invalid(
+            WHAT,
+            "IPv6 payload length",
+            16,
+            "is not 0 (RFC 2675)"
+        ))
+    );
+    assert_eq!(
+        jumbo_payload_len(HBH, 0, &hop_by_hop(&[1, 4, 0, 0, 0, 0])),
+        Err(invalid(
+            "IPv6 header",
+            "payload length",
+            0,
+            "comes with a Hop-by-Hop header but no Jumbo Payload option (RFC 2675)"
+        ))
+    );
+    assert_eq!(
+        jumbo_payload_len(HBH, 0, &hop_by_hop(&[OPTION_JUMBO_PAYLOAD, 2, 0, 0])),
+        Err(invalid(WHAT, "option length", 2, "is not 4"))
+    );
+}
+
+#[test]
+fn a_cut_header_is_read_as_far_as_it_goes() {
+    let h = hop_by_hop(&jumbo(70_000));
+    for len in 0..h.len() {
+        // Never a panic; the option found only when all of it is there.
+        let found = jumbo_payload_len(HBH, 0, &h[..len]);
+        assert_eq!(found.is_ok(), len >= 8, "{len}");
+    }
+}
