@@ -8,7 +8,8 @@
 //! own byte order), interfaces (each with its link type and timestamp
 //! resolution), Enhanced, Simple and obsolete Packet Blocks. Other blocks are
 //! skipped. [`network_layer`] then finds the IPv4 or IPv6 packet inside a
-//! frame of a known [`LinkType`].
+//! frame of a known [`LinkType`], and [`encap::innermost`] (or
+//! [`Frame::innermost`]) the innermost one, through tunnels, with the path.
 //!
 //! [`hex::HexReader`] reads hex dumps of IP packets (`tcpdump -x` output
 //! among them) as a stream.
@@ -16,6 +17,7 @@
 //! Nothing here panics on any input: every problem is a [`CaptureError`]
 //! that names what failed and the value it found.
 
+pub mod encap;
 mod error;
 mod frame;
 pub mod hex;

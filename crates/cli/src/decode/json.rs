@@ -107,6 +107,8 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
             put(name, value);
         }
     }
+    put("encap", fields::encap(packet.encap));
+    put("outer", fields::outer(packet.encap));
     put(
         "quote",
         match &d.quote() {
