@@ -1,6 +1,22 @@
 //! The JSON renderer: one object per ICMP packet (`"type": "packet"`) and a
 //! final `"type": "summary"` object. Numbers are numbers, addresses strings,
 //! and a missing value is `null`.
+//!
+//! A packet found inside tunnels has `src`/`dst` of the innermost IP packet
+//! and the path to it in two lists, both empty for a plain packet:
+//!
+//! - `encap`: the tunnel layers, outermost first, each `{"proto": ...}` with
+//!   its fields: `gre` (`protocol`, `checksum`, `key`, `sequence`: `null`
+//!   when absent), `erspan` (`version`: the ERSPAN type 1, 2 or 3;
+//!   `session`, `vlan`, `platform`: the type III platform id), `udp`
+//!   (`src_port`, `dst_port`), `vxlan` (`vni`), `geneve` (`vni`,
+//!   `protocol`, `options`: how many), `mpls` (`labels`, top first), `vlan`
+//!   (`tpid`, `id`, `pcp`), `macsec` (`an`, `pn`, `sci`: 16 hex digits or
+//!   `null`), `pim-register` (`null`: the Null-Register bit), `srh`
+//!   (`segments_left`, `segments`), and IP in IP as `ipip`, `6in4`, `4in6`
+//!   or `6in6`.
+//! - `outer`: the IP headers that carried them, outermost first, each
+//!   `{"version", "src", "dst"}`.
 
 use std::io::{self, Write};
 
