@@ -272,3 +272,31 @@ fn tunnels_agree_with_tshark() {
     }
     assert!(compared >= 60, "only {compared} messages compared");
 }
+
+/// Hex dumps of IP packets are followed through tunnels too: an IP-in-IP
+/// packet from `ipip-raw.pcap` (raw IP link type, so its frames are IP
+/// packets) given as hex.
+#[test]
+fn hex_input_follows_tunnels() {
+    let pcap = std::fs::read(file("ipip-raw")).expect("ipip-raw.pcap");
+    // The first record: a 24-byte file header, a 16-byte record header.
+    let len = u32::from_le_bytes(pcap[32..36].try_into().unwrap()) as usize;
+    let packet = &pcap[40..40 + len];
+    let hex = packet.iter().fold(String::new(), |mut s, b| {
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+        s
+    });
+    let mut child = Command::new(icmpkit!())
+        .args(["decode", "--hex", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run icmpkit");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), hex.as_bytes()).unwrap();
+    let output = child.wait_with_output().expect("icmpkit ends");
+    assert_eq!(
+        String::from_utf8(output.stdout).expect("utf-8"),
+        "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
+         [via IPIP; outer 192.0.2.1 → 192.0.2.2]\n"
+    );
+}

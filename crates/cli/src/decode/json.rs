@@ -123,8 +123,6 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
             put(name, value);
         }
     }
-    put("encap", fields::encap(packet.encap));
-    put("outer", fields::outer(packet.encap));
     put(
         "quote",
         match &d.quote() {
@@ -139,8 +137,25 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
 /// Writes the object for one packet: [`object`], then `extension` and
 /// `mpls`, whose label stacks are written straight from the packet's bytes
 /// (a hostile extension holds thousands of labels; a `Value` for each
-/// would cost more than the rest of the packet).
+/// would cost more than the rest of the packet), then `encap` and `outer`.
 fn write_packet(line: &mut Vec<u8>, packet: &Packet<'_>, d: &Dissection<'_>) -> io::Result<()> {
+    write_icmp(line, packet, d)?;
+    // Continue the object before its closing brace.
+    line.pop();
+    if packet.encap.is_empty() {
+        line.extend_from_slice(b",\"encap\":[],\"outer\":[]}");
+        return Ok(());
+    }
+    line.extend_from_slice(b",\"encap\":");
+    escape::write_json(&mut *line, &fields::encap(packet.encap))?;
+    line.extend_from_slice(b",\"outer\":");
+    escape::write_json(&mut *line, &fields::outer(packet.encap))?;
+    line.push(b'}');
+    Ok(())
+}
+
+/// Writes [`object`], `extension` and `mpls`.
+fn write_icmp(line: &mut Vec<u8>, packet: &Packet<'_>, d: &Dissection<'_>) -> io::Result<()> {
     escape::write_json(&mut *line, &object(packet, d))?;
     // `object` always has keys: continue it before its closing brace.
     line.pop();
