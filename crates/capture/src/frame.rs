@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::encap::{self, Unwrapped};
 use crate::link::{LinkType, network_layer};
 
 /// When a frame was captured: seconds and nanoseconds since the Unix epoch.
@@ -46,5 +47,11 @@ impl<'a> Frame<'a> {
     /// The IPv4 or IPv6 packet this frame carries, as [`network_layer`] finds it.
     pub fn network_layer(&self) -> Option<&'a [u8]> {
         network_layer(self.link_type, self.captured)
+    }
+
+    /// The innermost IP packet this frame carries through any tunnels, and
+    /// the path to it, as [`encap::innermost`] finds them.
+    pub fn innermost(&self) -> Unwrapped<'a> {
+        encap::innermost(self.link_type, self.captured)
     }
 }

@@ -11,7 +11,8 @@
 //! frame of a known [`LinkType`] ([`LinkType::known`]: Ethernet with VLAN
 //! tags, raw IP, Linux SLL and SLL2, BSD and OpenBSD loopback, PPP, PPP in
 //! HDLC-like framing, Cisco HDLC, IP over InfiniBand, Solaris ipnet, ARCNET
-//! with the Linux header).
+//! with the Linux header), and [`encap::innermost`] (or
+//! [`Frame::innermost`]) the innermost one, through tunnels, with the path.
 //!
 //! [`hex::HexReader`] reads hex dumps of IP packets (`tcpdump -x` output
 //! among them) as a stream.
@@ -19,7 +20,9 @@
 //! Nothing here panics on any input: every problem is a [`CaptureError`]
 //! that names what failed and the value it found.
 
+pub mod encap;
 mod error;
+mod ethertypes;
 mod frame;
 pub mod hex;
 mod link;

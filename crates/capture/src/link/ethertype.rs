@@ -3,10 +3,7 @@
 
 use super::{Carried, Expect, be16};
 
-const ETHERTYPE_IPV4: u16 = 0x0800;
-const ETHERTYPE_IPV6: u16 = 0x86dd;
-/// 802.1Q, 802.1ad and the older pre-standard `QinQ` tag protocol identifier.
-const ETHERTYPE_VLAN: [u16; 3] = [0x8100, 0x88a8, 0x9100];
+use crate::ethertypes::{IPV4 as ETHERTYPE_IPV4, IPV6 as ETHERTYPE_IPV6, VLAN as ETHERTYPE_VLAN};
 /// Most VLAN tags walked before giving up on an Ethernet frame.
 pub(super) const MAX_VLAN_TAGS: usize = 8;
 

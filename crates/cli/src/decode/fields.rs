@@ -5,6 +5,7 @@
 
 use std::net::IpAddr;
 
+use icmpkit_capture::encap::Layer;
 use icmpkit_wire::dissect::Message;
 use icmpkit_wire::extension::{
     ChecksumStatus, ExtensionStructure, InterfaceAddress, InterfaceIdentification,
@@ -606,4 +607,75 @@ fn hex(bytes: &[u8]) -> String {
 /// An address as a JSON string.
 pub fn addr(a: IpAddr) -> Value {
     a.to_string().into()
+}
+
+/// The tunnel layers of an encapsulation path (every layer but the outer IP
+/// headers), one object each, `proto` first.
+pub fn encap(path: &[Layer]) -> Value {
+    path.iter()
+        .filter(|l| !matches!(l, Layer::Ip { .. }))
+        .map(layer)
+        .collect()
+}
+
+/// The outer IP headers of an encapsulation path, outermost first, as
+/// `{version, src, dst}`.
+pub fn outer(path: &[Layer]) -> Value {
+    path.iter()
+        .filter_map(|l| match *l {
+            Layer::Ip { src, dst } => Some(json!({
+                "version": if src.is_ipv4() { 4 } else { 6 },
+                "src": addr(src),
+                "dst": addr(dst),
+            })),
+            _ => None,
+        })
+        .collect()
+}
+
+fn layer(l: &Layer) -> Value {
+    let proto = l.proto();
+    match l {
+        Layer::Ip { .. } | Layer::IpInIp { .. } => json!({ "proto": proto }),
+        Layer::SegmentRouting {
+            segments_left,
+            segments,
+        } => json!({ "proto": proto, "segments_left": segments_left, "segments": segments }),
+        Layer::Gre {
+            protocol,
+            checksum,
+            key,
+            sequence,
+        } => json!({
+            "proto": proto, "protocol": protocol, "checksum": checksum, "key": key,
+            "sequence": sequence,
+        }),
+        Layer::Erspan {
+            version,
+            session,
+            vlan,
+            platform,
+        } => json!({
+            "proto": proto, "version": version, "session": session, "vlan": vlan,
+            "platform": platform,
+        }),
+        Layer::Udp { src_port, dst_port } => {
+            json!({ "proto": proto, "src_port": src_port, "dst_port": dst_port })
+        }
+        Layer::Vxlan { vni } => json!({ "proto": proto, "vni": vni }),
+        Layer::Geneve {
+            vni,
+            protocol,
+            options,
+        } => json!({ "proto": proto, "vni": vni, "protocol": protocol, "options": options }),
+        Layer::Mpls { labels } => json!({ "proto": proto, "labels": labels }),
+        Layer::Vlan { tpid, id, pcp } => {
+            json!({ "proto": proto, "tpid": tpid, "id": id, "pcp": pcp })
+        }
+        Layer::Macsec { an, pn, sci } => json!({
+            "proto": proto, "an": an, "pn": pn,
+            "sci": sci.map(|s| format!("{s:016x}")),
+        }),
+        Layer::PimRegister { null: is_null } => json!({ "proto": proto, "null": is_null }),
+    }
 }

@@ -1,6 +1,22 @@
 //! The JSON renderer: one object per ICMP packet (`"type": "packet"`) and a
 //! final `"type": "summary"` object. Numbers are numbers, addresses strings,
 //! and a missing value is `null`.
+//!
+//! A packet found inside tunnels has `src`/`dst` of the innermost IP packet
+//! and the path to it in two lists, both empty for a plain packet:
+//!
+//! - `encap`: the tunnel layers, outermost first, each `{"proto": ...}` with
+//!   its fields: `gre` (`protocol`, `checksum`, `key`, `sequence`: `null`
+//!   when absent), `erspan` (`version`: the ERSPAN type 1, 2 or 3;
+//!   `session`, `vlan`, `platform`: the type III platform id), `udp`
+//!   (`src_port`, `dst_port`), `vxlan` (`vni`), `geneve` (`vni`,
+//!   `protocol`, `options`: how many), `mpls` (`labels`, top first), `vlan`
+//!   (`tpid`, `id`, `pcp`), `macsec` (`an`, `pn`, `sci`: 16 hex digits or
+//!   `null`), `pim-register` (`null`: the Null-Register bit), `srh`
+//!   (`segments_left`, `segments`), and IP in IP as `ipip`, `6in4`, `4in6`
+//!   or `6in6`.
+//! - `outer`: the IP headers that carried them, outermost first, each
+//!   `{"version", "src", "dst"}`.
 
 use std::io::{self, Write};
 
@@ -125,8 +141,25 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
 /// Writes the object for one packet: [`object`], then `extension` and
 /// `mpls`, whose label stacks are written straight from the packet's bytes
 /// (a hostile extension holds thousands of labels; a `Value` for each
-/// would cost more than the rest of the packet).
+/// would cost more than the rest of the packet), then `encap` and `outer`.
 fn write_packet(line: &mut Vec<u8>, packet: &Packet<'_>, d: &Dissection<'_>) -> io::Result<()> {
+    write_icmp(line, packet, d)?;
+    // Continue the object before its closing brace.
+    line.pop();
+    if packet.encap.is_empty() {
+        line.extend_from_slice(b",\"encap\":[],\"outer\":[]}");
+        return Ok(());
+    }
+    line.extend_from_slice(b",\"encap\":");
+    escape::write_json(&mut *line, &fields::encap(packet.encap))?;
+    line.extend_from_slice(b",\"outer\":");
+    escape::write_json(&mut *line, &fields::outer(packet.encap))?;
+    line.push(b'}');
+    Ok(())
+}
+
+/// Writes [`object`], `extension` and `mpls`.
+fn write_icmp(line: &mut Vec<u8>, packet: &Packet<'_>, d: &Dissection<'_>) -> io::Result<()> {
     escape::write_json(&mut *line, &object(packet, d))?;
     // `object` always has keys: continue it before its closing brace.
     line.pop();

@@ -12,6 +12,7 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use icmpkit_capture::encap::{self, Layer};
 use icmpkit_capture::hex::HexReader;
 use icmpkit_capture::{CaptureError, CaptureReader, Timestamp};
 use icmpkit_wire::dissect::{self, Dissection};
@@ -40,8 +41,11 @@ pub struct Packet<'a> {
     pub frame: u64,
     /// Capture time, when there is one.
     pub time: Option<Timestamp>,
-    /// The IP packet.
+    /// The IP packet: the innermost one, when the frame holds tunnels.
     pub ip: &'a [u8],
+    /// The tunnels it came through, outermost first (see
+    /// [`encap::innermost`]); empty for a plain packet.
+    pub encap: &'a [Layer],
 }
 
 /// What a run saw, for the summary.
@@ -153,7 +157,8 @@ fn decode_capture(
             Ok(frame) => frame,
             Err(e) => return Ok(Some(e)),
         };
-        let Some(ip) = frame.network_layer() else {
+        let unwrapped = frame.innermost();
+        let Some(ip) = unwrapped.ip else {
             counts.frames += 1;
             continue;
         };
@@ -161,6 +166,7 @@ fn decode_capture(
             frame: frame.number,
             time: Some(frame.timestamp),
             ip,
+            encap: &unwrapped.path,
         };
         emit(out, renderer, counts, &packet)?;
     }
@@ -184,10 +190,17 @@ fn decode_hex(
         .with_context(|| format!("in {name}"))?
     {
         frame += 1;
+        // A plain packet is decoded as written (trailing bytes and all).
+        let unwrapped = encap::from_ip(ip);
+        let (ip, path) = match unwrapped.ip {
+            Some(inner) if !unwrapped.path.is_empty() => (inner, unwrapped.path.as_slice()),
+            _ => (ip, &[][..]),
+        };
         let packet = Packet {
             frame,
             time: None,
             ip,
+            encap: path,
         };
         emit(out, renderer, counts, &packet)?;
     }

@@ -1,10 +1,13 @@
 //! The text renderer: one line per ICMP packet, in the spirit of tshark's
 //! summary line, then a count of what was seen on stderr. A line shows at
-//! most [`MAX_LINE_LABELS`] MPLS labels and counts the others.
+//! most [`MAX_LINE_LABELS`] MPLS labels and counts the others. A packet
+//! found inside tunnels ends with the path to it (`[via GRE key 5/VLAN 10;
+//! outer 192.0.2.1 → 192.0.2.2]`).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use icmpkit_capture::encap::Layer;
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::dissect::{ChecksumStatus, Dissection};
 use icmpkit_wire::extension::{ChecksumStatus as ExtensionChecksum, MplsLabel};
@@ -26,7 +29,7 @@ impl Renderer for Text {
         packet: &Packet<'_>,
         d: &Dissection<'_>,
     ) -> io::Result<()> {
-        writeln!(out, "{}", line(packet.frame, d))
+        writeln!(out, "{}{}", line(packet.frame, d), via(packet.encap))
     }
 
     fn finish(
@@ -131,6 +134,26 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
     if let Err(reason) = &d.message {
         let _ = write!(s, " [malformed: {reason}]");
     }
+    s
+}
+
+/// The tunnels a packet came through, e.g.
+/// ` [via GRE key 5/ERSPAN-II session 100/VLAN 10; outer 192.0.2.1 → 192.0.2.2]`
+/// (every outer IP level, outermost first), or nothing for a plain packet.
+fn via(path: &[Layer]) -> String {
+    if path.is_empty() {
+        return String::new();
+    }
+    let (ips, tunnels): (Vec<&Layer>, Vec<&Layer>) =
+        path.iter().partition(|l| matches!(l, Layer::Ip { .. }));
+    let tunnels: Vec<String> = tunnels.iter().map(ToString::to_string).collect();
+    let mut s = format!(" [via {}", tunnels.join("/"));
+    for (i, l) in ips.iter().enumerate() {
+        if let Layer::Ip { src, dst } = l {
+            let _ = write!(s, "{}{src} → {dst}", if i == 0 { "; outer " } else { ", " });
+        }
+    }
+    s.push(']');
     s
 }
 

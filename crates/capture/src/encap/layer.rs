@@ -1,0 +1,240 @@
+//! The layers of an encapsulation path and why a walk stops.
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// One layer a walk went through on its way to the innermost IP packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layer {
+    /// An IP header that carried a tunnel.
+    Ip {
+        /// Its source address.
+        src: IpAddr,
+        /// Its destination address.
+        dst: IpAddr,
+    },
+    /// An IP packet carried directly in an IP packet (protocol 4 or 41).
+    IpInIp {
+        /// The carrying packet's IP version (4 or 6).
+        outer: u8,
+        /// The carried packet's IP version (4 or 6).
+        inner: u8,
+    },
+    /// An IPv6 segment routing header (routing type 4, RFC 8754).
+    SegmentRouting {
+        /// Segments left.
+        segments_left: u8,
+        /// Entries in the segment list.
+        segments: u8,
+    },
+    /// A GRE header (RFC 2784, RFC 2890).
+    Gre {
+        /// The protocol type of its payload (an ethertype).
+        protocol: u16,
+        /// The checksum, when present.
+        checksum: Option<u16>,
+        /// The key, when present.
+        key: Option<u32>,
+        /// The sequence number, when present.
+        sequence: Option<u32>,
+    },
+    /// An ERSPAN header in GRE.
+    Erspan {
+        /// The ERSPAN type: 1 (no header), 2 or 3 (the header's version
+        /// field plus one).
+        version: u8,
+        /// The session id (types II and III).
+        session: Option<u16>,
+        /// The original frame's VLAN (types II and III).
+        vlan: Option<u16>,
+        /// The platform id of a type III platform-specific sub-header.
+        platform: Option<u8>,
+    },
+    /// A UDP header whose destination port is a tunnel's.
+    Udp {
+        /// The source port.
+        src_port: u16,
+        /// The destination port.
+        dst_port: u16,
+    },
+    /// A VXLAN header (RFC 7348).
+    Vxlan {
+        /// The VXLAN network identifier.
+        vni: u32,
+    },
+    /// A Geneve header (RFC 8926).
+    Geneve {
+        /// The virtual network identifier.
+        vni: u32,
+        /// The payload's protocol type (an ethertype).
+        protocol: u16,
+        /// How many options the header carries.
+        options: u8,
+    },
+    /// An MPLS label stack.
+    Mpls {
+        /// The labels, top of stack first.
+        labels: Vec<u32>,
+    },
+    /// An 802.1Q or 802.1ad VLAN tag.
+    Vlan {
+        /// The tag protocol identifier (0x8100, 0x88a8 or 0x9100).
+        tpid: u16,
+        /// The VLAN id.
+        id: u16,
+        /// The priority code point.
+        pcp: u8,
+    },
+    /// A MACsec `SecTAG` (IEEE 802.1AE) of an integrity-only frame.
+    Macsec {
+        /// The association number.
+        an: u8,
+        /// The packet number.
+        pn: u32,
+        /// The secure channel identifier, when the tag carries one.
+        sci: Option<u64>,
+    },
+    /// A PIM Register message (RFC 7761 §4.9).
+    PimRegister {
+        /// The Null-Register bit.
+        null: bool,
+    },
+}
+
+impl Layer {
+    /// The layer's protocol as a short lowercase name (`"gre"`, `"vxlan"`,
+    /// `"ipip"`, ...), as the JSON output names it.
+    pub fn proto(&self) -> &'static str {
+        match self {
+            Self::Ip { src, .. } => {
+                if src.is_ipv4() {
+                    "ipv4"
+                } else {
+                    "ipv6"
+                }
+            }
+            Self::IpInIp { outer, inner } => match (outer, inner) {
+                (4, 4) => "ipip",
+                (4, _) => "6in4",
+                (_, 4) => "4in6",
+                _ => "6in6",
+            },
+            Self::SegmentRouting { .. } => "srh",
+            Self::Gre { .. } => "gre",
+            Self::Erspan { .. } => "erspan",
+            Self::Udp { .. } => "udp",
+            Self::Vxlan { .. } => "vxlan",
+            Self::Geneve { .. } => "geneve",
+            Self::Mpls { .. } => "mpls",
+            Self::Vlan { .. } => "vlan",
+            Self::Macsec { .. } => "macsec",
+            Self::PimRegister { .. } => "pim-register",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    /// The layer in a few words: `GRE key 5`, `ERSPAN-II session 100`,
+    /// `VLAN 10`, `IPv4 192.0.2.1 → 192.0.2.2`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ip { src, dst } => {
+                let v = if src.is_ipv4() { 4 } else { 6 };
+                write!(f, "IPv{v} {src} → {dst}")
+            }
+            Self::IpInIp { outer, inner } => match (outer, inner) {
+                (4, 4) => f.write_str("IPIP"),
+                _ => write!(f, "{inner}in{outer}"),
+            },
+            Self::SegmentRouting { segments_left, .. } => {
+                write!(f, "SRH segments left {segments_left}")
+            }
+            Self::Gre {
+                key,
+                sequence,
+                checksum,
+                ..
+            } => {
+                f.write_str("GRE")?;
+                if let Some(key) = key {
+                    write!(f, " key {key}")?;
+                }
+                if let Some(sequence) = sequence {
+                    write!(f, " seq {sequence}")?;
+                }
+                if checksum.is_some() {
+                    f.write_str(" csum")?;
+                }
+                Ok(())
+            }
+            Self::Erspan {
+                version,
+                session,
+                platform,
+                ..
+            } => {
+                let roman = match version {
+                    1 => "I",
+                    2 => "II",
+                    _ => "III",
+                };
+                write!(f, "ERSPAN-{roman}")?;
+                if let Some(session) = session {
+                    write!(f, " session {session}")?;
+                }
+                if let Some(platform) = platform {
+                    write!(f, " platform {platform}")?;
+                }
+                Ok(())
+            }
+            Self::Udp { dst_port, .. } => write!(f, "UDP {dst_port}"),
+            Self::Vxlan { vni } => write!(f, "VXLAN {vni}"),
+            Self::Geneve { vni, options, .. } => {
+                write!(f, "Geneve {vni}")?;
+                if *options > 0 {
+                    write!(f, " options {options}")?;
+                }
+                Ok(())
+            }
+            Self::Mpls { labels } => {
+                f.write_str("MPLS")?;
+                for (i, label) in labels.iter().enumerate() {
+                    let sep = if i == 0 { ' ' } else { ',' };
+                    write!(f, "{sep}{label}")?;
+                }
+                Ok(())
+            }
+            Self::Vlan { tpid, id, .. } => {
+                let name = if *tpid == 0x8100 { "VLAN" } else { "S-VLAN" };
+                write!(f, "{name} {id}")
+            }
+            Self::Macsec { .. } => f.write_str("MACsec"),
+            Self::PimRegister { null } => f.write_str(if *null {
+                "PIM Null-Register"
+            } else {
+                "PIM Register"
+            }),
+        }
+    }
+}
+
+/// Why a walk ended before reaching a packet whose payload is not a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// A header was cut short or contradicts its framing; the text names it.
+    Malformed(&'static str),
+    /// More than [`MAX_LAYERS`](super::MAX_LAYERS) layers, or a loop.
+    TooDeep,
+    /// A MACsec frame whose payload is encrypted.
+    Encrypted,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(what) => f.write_str(what),
+            Self::TooDeep => write!(f, "more than {} encapsulation layers", super::MAX_LAYERS),
+            Self::Encrypted => f.write_str("MACsec encrypted"),
+        }
+    }
+}

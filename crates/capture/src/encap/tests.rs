@@ -1,0 +1,310 @@
+use std::net::IpAddr;
+
+use super::*;
+
+fn v4(protocol: u8, src: u8, dst: u8, payload: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(20 + payload.len()).unwrap();
+    let mut p = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, protocol, 0, 0];
+    p[2..4].copy_from_slice(&len.to_be_bytes());
+    p.extend_from_slice(&[192, 0, 2, src, 192, 0, 2, dst]);
+    p.extend_from_slice(payload);
+    p
+}
+
+fn v6(next: u8, src: u8, dst: u8, payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x60, 0, 0, 0];
+    p.extend_from_slice(&u16::try_from(payload.len()).unwrap().to_be_bytes());
+    p.extend_from_slice(&[next, 64]);
+    for last in [src, dst] {
+        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        p.extend_from_slice(&[0; 11]);
+        p.push(last);
+    }
+    p.extend_from_slice(payload);
+    p
+}
+
+const ECHO: [u8; 8] = [8, 0, 0xf7, 0xff, 0, 0, 0, 0];
+
+fn echo4() -> Vec<u8> {
+    v4(1, 10, 20, &ECHO)
+}
+
+fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+fn gre(flags: u16, protocol: u16, fields: &[u32], payload: &[u8]) -> Vec<u8> {
+    let mut g = flags.to_be_bytes().to_vec();
+    g.extend_from_slice(&protocol.to_be_bytes());
+    for f in fields {
+        g.extend_from_slice(&f.to_be_bytes());
+    }
+    g.extend_from_slice(payload);
+    g
+}
+
+fn udp(dst_port: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = vec![0xc0, 0x00];
+    u.extend_from_slice(&dst_port.to_be_bytes());
+    u.extend_from_slice(&u16::try_from(8 + payload.len()).unwrap().to_be_bytes());
+    u.extend_from_slice(&[0, 0]);
+    u.extend_from_slice(payload);
+    u
+}
+
+fn ip(a: [u8; 4]) -> IpAddr {
+    IpAddr::from(a)
+}
+
+fn outer4(src: u8, dst: u8) -> Layer {
+    Layer::Ip {
+        src: ip([192, 0, 2, src]),
+        dst: ip([192, 0, 2, dst]),
+    }
+}
+
+#[test]
+fn plain_packets_have_an_empty_path() {
+    let p = echo4();
+    let u = from_ip(&p);
+    assert_eq!(u.ip, Some(&p[..]));
+    assert!(u.path.is_empty());
+    assert_eq!(u.stop, None);
+    let f = eth(0x0800, &p);
+    assert_eq!(from_ethernet(&f).ip, Some(&p[..]));
+    // ARP: no IP packet, no reason.
+    let arp = eth(0x0806, &[0; 28]);
+    assert_eq!(from_ethernet(&arp), Unwrapped::default());
+    // Other link types go through `network_layer`.
+    assert_eq!(innermost(LinkType::RawIp, &p).ip, Some(&p[..]));
+    assert_eq!(innermost(LinkType::Other(147), &p), Unwrapped::default());
+}
+
+#[test]
+fn gre_with_every_option() {
+    let inner = echo4();
+    let g = gre(0xb000, 0x0800, &[0x1234_0000, 5, 7], &inner);
+    let p = v4(47, 1, 2, &g);
+    let u = from_ip(&p);
+    assert_eq!(u.ip, Some(&inner[..]));
+    assert_eq!(
+        u.path,
+        vec![
+            outer4(1, 2),
+            Layer::Gre {
+                protocol: 0x0800,
+                checksum: Some(0x1234),
+                key: Some(5),
+                sequence: Some(7),
+            }
+        ]
+    );
+    assert_eq!(u.path[1].to_string(), "GRE key 5 seq 7 csum");
+    // Source routes: one entry, then the null entry.
+    let g = gre(0x4000, 0x0800, &[0, 0x0800_0004, 0xc000_0201, 0], &inner);
+    let u = from_ip(&v4(47, 1, 2, &g)).ip.map(<[u8]>::to_vec);
+    assert_eq!(u, Some(inner.clone()));
+    // Truncated key: the outer packet is the last reached.
+    let p = v4(47, 1, 2, &gre(0x2000, 0x0800, &[], &[0, 0]));
+    let u = from_ip(&p);
+    assert_eq!(u.ip, Some(&p[..]));
+    assert!(u.path.is_empty());
+    assert_eq!(u.stop, Some(Stop::Malformed("GRE header truncated")));
+    // PPTP's GRE version 1 is not followed.
+    let p = v4(47, 1, 2, &gre(0x3001, 0x880b, &[0, 0], &inner));
+    assert_eq!(from_ip(&p).ip, Some(&p[..]));
+}
+
+#[test]
+fn ip_in_ip_every_way_and_behind_a_segment_routing_header() {
+    let i4 = echo4();
+    let pkt = v4(4, 1, 2, &i4);
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&i4[..]));
+    assert_eq!(u.path[1], Layer::IpInIp { outer: 4, inner: 4 });
+    assert_eq!(u.path[1].to_string(), "IPIP");
+    let i6 = v6(58, 10, 20, &[128, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(from_ip(&v4(41, 1, 2, &i6)).path[1].proto(), "6in4");
+    let pkt = v6(4, 1, 2, &i4);
+    let u = from_ip(&pkt);
+    assert_eq!((u.ip, u.path[1].proto()), (Some(&i4[..]), "4in6"));
+    // 6in6 behind an SRH with two segments, one left.
+    let mut srh = vec![41, 4, 4, 1, 1, 0, 0, 0];
+    srh.extend_from_slice(&[0xfd; 32]);
+    srh.extend_from_slice(&i6);
+    let pkt = v6(43, 1, 2, &srh);
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&i6[..]));
+    assert_eq!(
+        u.path[1],
+        Layer::SegmentRouting {
+            segments_left: 1,
+            segments: 2
+        }
+    );
+    assert_eq!(u.path[2].to_string(), "6in6");
+    // The inner version must be the one the protocol number says.
+    let p = v4(41, 1, 2, &i4);
+    let u = from_ip(&p);
+    assert_eq!((u.ip, u.path.len()), (Some(&p[..]), 0));
+    assert!(u.stop.is_some());
+}
+
+#[test]
+fn erspan_types() {
+    let frame = eth(0x0800, &echo4());
+    // Type I: GRE without a sequence number, no ERSPAN header.
+    let pkt = v4(47, 1, 2, &gre(0, 0x88be, &[], &frame));
+    let u = from_ip(&pkt);
+    assert_eq!(u.path[2].to_string(), "ERSPAN-I");
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    // Type II, session 100, VLAN 10.
+    let mut e = vec![0x10, 0x0a, 0x00, 100, 0, 0, 0, 0];
+    e.extend_from_slice(&frame);
+    let pkt = v4(47, 1, 2, &gre(0x1000, 0x88be, &[1], &e));
+    let u = from_ip(&pkt);
+    assert_eq!(
+        u.path[2],
+        Layer::Erspan {
+            version: 2,
+            session: Some(100),
+            vlan: Some(10),
+            platform: None
+        }
+    );
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    // Type III with a platform sub-header (platform id 3).
+    let mut e = vec![0x20, 0, 0x00, 7, 0, 0, 0, 0, 0, 0, 0, 1];
+    e.extend_from_slice(&[3 << 2, 0, 0, 0, 0, 0, 0, 0]);
+    e.extend_from_slice(&frame);
+    let pkt = v4(47, 1, 2, &gre(0x1000, 0x22eb, &[1], &e));
+    let u = from_ip(&pkt);
+    assert_eq!(u.path[2].to_string(), "ERSPAN-III session 7 platform 3");
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    let pkt = v4(47, 1, 2, &gre(0x1000, 0x22eb, &[1], &e[..15]));
+    let u = from_ip(&pkt);
+    assert_eq!(u.stop, Some(Stop::Malformed("ERSPAN III header truncated")));
+}
+
+#[test]
+fn udp_tunnels() {
+    let frame = eth(0x0800, &echo4());
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 42, 0];
+    vx.extend_from_slice(&frame);
+    let pkt = v4(17, 1, 2, &udp(4789, &vx));
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    assert_eq!(u.path[2], Layer::Vxlan { vni: 42 });
+    // Geneve with two options (4 and 8 bytes of data) and an Ethernet payload.
+    let mut gn = vec![0x05, 0, 0x65, 0x58, 0, 0, 43, 0];
+    gn.extend_from_slice(&[0, 1, 1, 1, 0, 0, 0, 0]);
+    gn.extend_from_slice(&[0, 1, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+    gn.extend_from_slice(&frame);
+    let pkt = v4(17, 1, 2, &udp(6081, &gn));
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    assert_eq!(u.path[2].to_string(), "Geneve 43 options 2");
+    gn[0] = 0x04; // the options overrun the length stated
+    let pkt = v4(17, 1, 2, &udp(6081, &gn));
+    let u = from_ip(&pkt);
+    assert!(matches!(u.stop, Some(Stop::Malformed(_))));
+    // MPLS over UDP: two labels.
+    let mut m = vec![0x00, 0x06, 0x40, 0x40, 0x00, 0x06, 0x51, 0x40];
+    m.extend_from_slice(&echo4());
+    let pkt = v4(17, 1, 2, &udp(6635, &m));
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    assert_eq!(u.path[2].to_string(), "MPLS 100,101");
+    // Another port is not a tunnel.
+    let p = v4(17, 1, 2, &udp(53, &vx));
+    assert_eq!(from_ip(&p).ip, Some(&p[..]));
+}
+
+#[test]
+fn ethernet_stacks_mpls_and_macsec() {
+    let mut tagged = vec![0x00, 0x14, 0x81, 0x00, 0x20, 0x0a, 0x88, 0x47];
+    tagged.extend_from_slice(&[0x00, 0x06, 0x41, 0x40]);
+    tagged.extend_from_slice(&echo4());
+    let pkt = eth(0x88a8, &tagged);
+    let u = from_ethernet(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    let names: Vec<String> = u.path.iter().map(ToString::to_string).collect();
+    assert_eq!(names, ["S-VLAN 20", "VLAN 10", "MPLS 100"]);
+    // MACsec integrity only, with an SCI: followed, the ICV dropped.
+    let mut sec = vec![0x20, 0, 0, 0, 0, 9];
+    sec.extend_from_slice(&[1, 2, 3, 4, 5, 6, 0, 1]);
+    sec.extend_from_slice(&[0x08, 0x00]);
+    sec.extend_from_slice(&echo4());
+    sec.extend_from_slice(&[0xee; 16]);
+    let pkt = eth(0x88e5, &sec);
+    let u = from_ethernet(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    assert_eq!(
+        u.path,
+        vec![Layer::Macsec {
+            an: 0,
+            pn: 9,
+            sci: Some(0x0102_0304_0506_0001)
+        }]
+    );
+    sec[0] |= 0x0c; // encrypted
+    let pkt = eth(0x88e5, &sec);
+    let u = from_ethernet(&pkt);
+    assert_eq!((u.ip, u.stop), (None, Some(Stop::Encrypted)));
+    assert_eq!(Stop::Encrypted.to_string(), "MACsec encrypted");
+}
+
+#[test]
+fn pim_register() {
+    let mut pim = vec![0x21, 0, 0, 0, 0, 0, 0, 0];
+    pim.extend_from_slice(&echo4());
+    let pkt = v4(103, 1, 2, &pim);
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    assert_eq!(u.path[1], Layer::PimRegister { null: false });
+    let p = v4(103, 1, 2, &pim[..6]);
+    assert_eq!(
+        from_ip(&p).stop,
+        Some(Stop::Malformed("PIM Register truncated"))
+    );
+}
+
+#[test]
+fn depth_is_bounded() {
+    let mut p = echo4();
+    for _ in 0..20 {
+        p = v4(4, 1, 2, &p);
+    }
+    let u = from_ip(&p);
+    assert_eq!(u.stop, Some(Stop::TooDeep));
+    assert_eq!(
+        u.stop.unwrap().to_string(),
+        "more than 16 encapsulation layers"
+    );
+    assert!(u.path.len() <= MAX_LAYERS + 1);
+}
+
+#[test]
+fn every_prefix_of_a_deep_stack_is_safe() {
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 42, 0];
+    vx.extend_from_slice(&eth(0x8100, &[0, 10, 0x08, 0x00]));
+    vx.extend_from_slice(&v4(
+        47,
+        3,
+        4,
+        &gre(0x3000, 0x86dd, &[1, 2], &v6(58, 5, 6, &ECHO)),
+    ));
+    let f = eth(0x0800, &v4(17, 1, 2, &udp(4789, &vx)));
+    for n in 0..=f.len() {
+        let u = from_ethernet(&f[..n]);
+        if let Some(ip) = u.ip {
+            assert!(f[..n].as_ptr_range().contains(&ip.as_ptr()) || ip.is_empty());
+        }
+    }
+    let names: Vec<&str> = from_ethernet(&f).path.iter().map(Layer::proto).collect();
+    assert_eq!(names, ["ipv4", "udp", "vxlan", "vlan", "ipv4", "gre"]);
+}

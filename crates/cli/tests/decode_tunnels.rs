@@ -1,0 +1,302 @@
+//! `icmpkit decode` follows tunnels to the innermost IP packet: for every
+//! capture of `tests/fixtures/tunnels` (crafted by
+//! `lab/craft-tunnel-fixtures.py`, recorded through the kernel's tunnels by
+//! `lab/make-tunnel-fixtures.sh`) it finds the ICMP messages tshark finds
+//! (frame, type, code, checksum status), with the same innermost and outer
+//! addresses, and names the path expected for the capture.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use icmpkit_lab::{icmpkit, repo, require};
+use serde_json::Value;
+
+/// Each capture and the `proto` of each `encap` entry of its packets.
+const PATHS: &[(&str, &[&str])] = &[
+    ("erspan1", &["gre", "erspan"]),
+    ("erspan2", &["gre", "erspan", "vlan"]),
+    ("erspan3", &["gre", "erspan"]),
+    ("geneve", &["udp", "geneve"]),
+    ("gre", &["gre"]),
+    ("gre-checksum", &["gre"]),
+    ("gretap", &["gre"]),
+    ("ip4in6", &["4in6"]),
+    ("ip6erspan", &["gre", "erspan"]),
+    ("ip6gre", &["gre"]),
+    ("ip6ip6", &["6in6"]),
+    ("ip6ip6-srh", &["srh", "6in6"]),
+    ("ipip", &["ipip"]),
+    ("ipip-raw", &["ipip"]),
+    ("kernel-vxlan", &["udp", "vxlan"]),
+    ("kernel-vxlan6", &["udp", "vxlan"]),
+    ("macsec", &["macsec"]),
+    ("macsec-encrypted", &[]),
+    ("mpls-eth", &["mpls"]),
+    ("mpls-gre", &["gre", "mpls"]),
+    ("mpls-udp", &["udp", "mpls"]),
+    ("pim-register", &["pim-register"]),
+    ("qinq", &["vlan", "vlan"]),
+    ("sit", &["6in4"]),
+    ("vlan", &["vlan"]),
+    ("vxlan", &["udp", "vxlan"]),
+    ("vxlan-gre-vlan", &["vlan", "udp", "vxlan", "gre"]),
+    ("vxlan6", &["udp", "vxlan"]),
+];
+
+/// What both sides say of one ICMP message: type, code, checksum status (1
+/// good, 0 bad, 2 unverified), then every IP level's (src, dst), outermost
+/// first, the innermost last.
+type Message = (u8, u8, u8, Vec<(String, String)>);
+
+fn dir() -> PathBuf {
+    repo().join("tests/fixtures/tunnels")
+}
+
+fn file(name: &str) -> PathBuf {
+    dir().join(format!("{name}.pcap"))
+}
+
+fn decode_json(file: &Path) -> Vec<Value> {
+    let output = Command::new(icmpkit!())
+        .args(["decode", "--json"])
+        .arg(file)
+        .output()
+        .expect("run icmpkit");
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+fn ours(file: &Path) -> BTreeMap<u64, Message> {
+    let mut map = BTreeMap::new();
+    for v in decode_json(file) {
+        if v["type"] == "summary" {
+            assert_eq!(v["malformed"], 0, "{}: {v}", file.display());
+            continue;
+        }
+        assert!(v["malformed"].is_null(), "{}: {v}", file.display());
+        let status = match v["checksum_valid"].as_bool() {
+            Some(true) => 1,
+            Some(false) => 0,
+            None => 2,
+        };
+        let n = |k: &str| u8::try_from(v[k].as_u64().expect(k)).expect(k);
+        let s = |v: &Value| v.as_str().expect("an address").to_owned();
+        let mut levels: Vec<(String, String)> = v["outer"]
+            .as_array()
+            .expect("outer")
+            .iter()
+            .map(|o| (s(&o["src"]), s(&o["dst"])))
+            .collect();
+        levels.push((s(&v["src"]), s(&v["dst"])));
+        map.insert(
+            v["frame"].as_u64().expect("frame"),
+            (n("icmp_type"), n("icmp_code"), status, levels),
+        );
+    }
+    map
+}
+
+/// tshark's view: the first ICMP message of each frame (a quoted one comes
+/// after it), and the IP levels before it, in the order `frame.protocols`
+/// lists `ip` and `ipv6`.
+fn tshark(file: &Path) -> BTreeMap<u64, Message> {
+    let fields = [
+        "frame.number",
+        "frame.protocols",
+        "icmp.type",
+        "icmp.code",
+        "icmp.checksum.status",
+        "icmpv6.type",
+        "icmpv6.code",
+        "icmpv6.checksum.status",
+        "ip.src",
+        "ip.dst",
+        "ipv6.src",
+        "ipv6.dst",
+    ];
+    let mut command = Command::new("tshark");
+    command.args(["-n", "-r"]).arg(file);
+    command.args(["-Y", "icmp or icmpv6", "-T", "fields"]);
+    command.args([
+        "-E",
+        "occurrence=a",
+        "-E",
+        "separator=\t",
+        "-E",
+        "aggregator=|",
+    ]);
+    for f in fields {
+        command.args(["-e", f]);
+    }
+    let output = command.output().expect("run tshark");
+    assert!(
+        output.status.success(),
+        "tshark failed on {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut map = BTreeMap::new();
+    for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
+        let cols: Vec<Vec<&str>> = line.split('\t').map(|c| c.split('|').collect()).collect();
+        let first = |i: usize| cols[i][0];
+        let (msg_type, code, status) = if first(2).is_empty() {
+            (first(5), first(6), first(7))
+        } else {
+            (first(2), first(3), first(4))
+        };
+        let mut next = [0, 0]; // next occurrence of ip.*, ipv6.*
+        let mut levels = Vec::new();
+        for proto in cols[1][0].split(':') {
+            let (family, src) = match proto {
+                "ip" => (0, 8),
+                "ipv6" => (1, 10),
+                "icmp" | "icmpv6" => break,
+                _ => continue,
+            };
+            let i = next[family];
+            next[family] += 1;
+            levels.push((cols[src][i].to_owned(), cols[src + 1][i].to_owned()));
+        }
+        map.insert(
+            first(0).parse().expect("frame number"),
+            (
+                msg_type.parse().expect("type"),
+                code.parse().expect("code"),
+                status.parse().unwrap_or(2),
+                levels,
+            ),
+        );
+    }
+    map
+}
+
+#[test]
+fn every_fixture_has_an_expected_path() {
+    let mut names: Vec<String> = std::fs::read_dir(dir())
+        .expect("tunnel fixtures")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let listed: Vec<&str> = PATHS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, listed);
+}
+
+#[test]
+fn paths_are_named_per_encapsulation() {
+    for (name, expected) in PATHS {
+        let packets: Vec<Value> = decode_json(&file(name))
+            .into_iter()
+            .filter(|v| v["type"] == "packet")
+            .collect();
+        assert_eq!(packets.is_empty(), expected.is_empty(), "{name}");
+        for v in packets {
+            let protos: Vec<&str> = v["encap"]
+                .as_array()
+                .expect("encap")
+                .iter()
+                .map(|l| l["proto"].as_str().expect("proto"))
+                .collect();
+            assert_eq!(&protos, expected, "{name}: {v}");
+        }
+    }
+}
+
+#[test]
+fn erspan_vxlan_and_geneve_keep_their_ids() {
+    let first = |name: &str| decode_json(&file(name)).swap_remove(0);
+    let v = first("erspan2");
+    assert_eq!(
+        v["encap"],
+        serde_json::json!([
+            {"proto": "gre", "protocol": 0x88be, "checksum": null, "key": null, "sequence": 0},
+            {"proto": "erspan", "version": 2, "session": 100, "vlan": 0, "platform": null},
+            {"proto": "vlan", "tpid": 0x8100, "id": 10, "pcp": 0},
+        ])
+    );
+    assert_eq!(
+        v["outer"],
+        serde_json::json!([{"version": 4, "src": "192.0.2.1", "dst": "192.0.2.2"}])
+    );
+    assert_eq!(first("erspan3")["encap"][1]["platform"], 3);
+    assert_eq!(first("vxlan")["encap"][1]["vni"], 42);
+    assert_eq!(first("geneve")["encap"][1]["options"], 2);
+    assert_eq!(
+        first("mpls-udp")["encap"][1]["labels"],
+        serde_json::json!([100, 200])
+    );
+    assert_eq!(first("gre")["encap"][0]["key"], 5);
+    assert!(first("gre-checksum")["encap"][0]["checksum"].is_u64());
+}
+
+#[test]
+fn text_lines_end_with_the_path() {
+    let output = Command::new(icmpkit!())
+        .arg("decode")
+        .arg(file("vxlan-gre-vlan"))
+        .output()
+        .expect("run icmpkit");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(
+        text.lines().next(),
+        Some(
+            "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
+             [via VLAN 30/UDP 4789/VXLAN 7/GRE key 1; \
+             outer 192.0.2.1 → 192.0.2.2, 198.51.100.1 → 198.51.100.2]"
+        )
+    );
+}
+
+#[test]
+fn tunnels_agree_with_tshark() {
+    if !require::program("tshark") {
+        return;
+    }
+    let mut compared = 0;
+    for (name, _) in PATHS {
+        let file = file(name);
+        let theirs = tshark(&file);
+        assert_eq!(ours(&file), theirs, "{name}");
+        compared += theirs.len();
+    }
+    assert!(compared >= 60, "only {compared} messages compared");
+}
+
+/// Hex dumps of IP packets are followed through tunnels too: an IP-in-IP
+/// packet from `ipip-raw.pcap` (raw IP link type, so its frames are IP
+/// packets) given as hex.
+#[test]
+fn hex_input_follows_tunnels() {
+    let pcap = std::fs::read(file("ipip-raw")).expect("ipip-raw.pcap");
+    // The first record: a 24-byte file header, a 16-byte record header.
+    let len = u32::from_le_bytes(pcap[32..36].try_into().unwrap()) as usize;
+    let packet = &pcap[40..40 + len];
+    let hex = packet.iter().fold(String::new(), |mut s, b| {
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+        s
+    });
+    let mut child = Command::new(icmpkit!())
+        .args(["decode", "--hex", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run icmpkit");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), hex.as_bytes()).unwrap();
+    let output = child.wait_with_output().expect("icmpkit ends");
+    assert_eq!(
+        String::from_utf8(output.stdout).expect("utf-8"),
+        "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
+         [via IPIP; outer 192.0.2.1 → 192.0.2.2]\n"
+    );
+}

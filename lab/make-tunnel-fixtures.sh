@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# lab/make-tunnel-fixtures.sh OUTDIR - records ICMP through the tunnels the
+# running kernel can build, and crafts the rest.
+#
+# Two namespaces, left and right, joined by a veth pair (the underlay:
+# 192.0.2.1/24 2001:db8:1::1/64 -- 192.0.2.2/24 2001:db8:1::2/64). For each
+# tunnel type below the script makes the tunnel on both ends (inner
+# addresses 10.1.0.1/24 -- 10.1.0.2/24, 2001:db8:a::1/64 -- ::2), pings
+# across it twice, and records the underlay with tcpdump into
+# OUTDIR/kernel-NAME.pcap. A type the kernel lacks (no module, no config) is
+# reported and skipped: lab/craft-tunnel-fixtures.py, run at the end, crafts
+# every encapsulation (and those the kernel cannot make at all: ERSPAN III,
+# PIM Register, encrypted MACsec) into OUTDIR/NAME.pcap.
+#
+# Traffic goes only to addresses inside the namespaces made here, which are
+# removed on exit, even on failure. Needs root, iproute2, tcpdump, python3.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lab/lib.sh
+. "$here/lib.sh"
+
+[ $# -eq 1 ] || lab_die "usage: $0 OUTDIR"
+out=$1
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+for tool in tcpdump python3 timeout; do
+    command -v "$tool" >/dev/null || lab_die "$tool is not installed"
+done
+
+lab_init itun
+lab_ns left
+lab_ns right
+lab_wire left u0 192.0.2.1/24 2001:db8:1::1/64 right u1 192.0.2.2/24 2001:db8:1::2/64
+
+# tunnel NAME FAMILY TYPE ARGS...: ARGS may use @LOCAL@ and @REMOTE@ (the
+# underlay addresses of FAMILY, 4 or 6, seen from each end); the interface
+# is t0 on both ends. A vlan or macsec link sits on the underlay device.
+tunnel() {
+    local name=$1 family=$2 type=$3 side local remote args parent ok=1
+    shift 3
+    for side in left right; do
+        parent=
+        case $type in vlan | macsec) parent="link u0" && [ $side = right ] && parent="link u1" ;; esac
+        if [ "$family" = 4 ]; then
+            local=192.0.2.1 remote=192.0.2.2
+        else
+            local=2001:db8:1::1 remote=2001:db8:1::2
+        fi
+        if [ $side = right ]; then
+            args=$local; local=$remote; remote=$args
+        fi
+        args=$(printf '%s ' "$@" | sed "s/@LOCAL@/$local/g; s/@REMOTE@/$remote/g")
+        # shellcheck disable=SC2086 # ARGS are words
+        # shellcheck disable=SC2086 # PARENT and ARGS are words
+        if ! lab_exec $side ip link add t0 $parent type "$type" $args 2>"$LAB_TMP/err"; then
+            lab_log "$name: the kernel cannot make a $type link ($(cat "$LAB_TMP/err")); crafted instead"
+            ok=0
+            break
+        fi
+    done
+    if [ $ok = 1 ]; then
+        record "$name"
+    fi
+    for side in left right; do
+        lab_exec $side ip link del t0 2>/dev/null || true
+    done
+}
+
+# record NAME: addresses on t0, two pings each way it can, the underlay
+# recorded meanwhile.
+record() {
+    local name=$1 side n
+    for side in left right; do
+        n=1; [ $side = right ] && n=2
+        lab_exec $side ip link set t0 up
+        lab_exec $side ip addr add 10.1.0.$n/24 dev t0 2>/dev/null || true
+        lab_exec $side ip -6 addr add 2001:db8:a::$n/64 dev t0 nodad 2>/dev/null || true
+    done
+    sleep 1 # let IPv6 on t0 settle (neighbour discovery is then not recorded)
+    lab_capture_start left "$out/kernel-$name.pcap" -i u0
+    lab_exec left ping -c 2 -i 0.2 -W 1 10.1.0.2 >/dev/null || lab_log "$name: IPv4 ping failed"
+    lab_exec left ping -6 -c 2 -i 0.2 -W 1 2001:db8:a::2 >/dev/null || lab_log "$name: IPv6 ping failed"
+    lab_capture_stop
+    lab_log "$name: recorded $out/kernel-$name.pcap"
+}
+
+tunnel gre 4 gre local @LOCAL@ remote @REMOTE@ key 5
+tunnel gretap 4 gretap local @LOCAL@ remote @REMOTE@
+tunnel ip6gre 6 ip6gre local @LOCAL@ remote @REMOTE@
+tunnel erspan1 4 erspan local @LOCAL@ remote @REMOTE@ seq key 10 erspan_ver 1 erspan 100
+tunnel erspan2 4 erspan local @LOCAL@ remote @REMOTE@ seq key 11 erspan_ver 2 erspan_dir ingress erspan_hwid 7
+tunnel ip6erspan 6 ip6erspan local @LOCAL@ remote @REMOTE@ seq key 12 erspan_ver 1 erspan 300
+tunnel vxlan 4 vxlan id 42 dstport 4789 local @LOCAL@ remote @REMOTE@
+tunnel vxlan6 6 vxlan id 43 dstport 4789 local @LOCAL@ remote @REMOTE@
+tunnel geneve 4 geneve id 44 remote @REMOTE@
+tunnel ipip 4 ipip local @LOCAL@ remote @REMOTE@
+tunnel sit 4 sit local @LOCAL@ remote @REMOTE@
+tunnel ip6ip6 6 ip6tnl mode ip6ip6 local @LOCAL@ remote @REMOTE@
+tunnel ip4in6 6 ip6tnl mode ipip6 local @LOCAL@ remote @REMOTE@
+tunnel vlan 4 vlan id 10
+tunnel macsec 4 macsec encrypt off
+# MPLS needs mpls_router and per-route labels; where /proc/sys/net/mpls is
+# missing the kernel has none.
+if lab_exec left test -e /proc/sys/net/mpls/platform_labels; then
+    lab_log "mpls: mpls_router is present, but labelled routes are crafted here too"
+else
+    lab_log "mpls: the kernel has no mpls_router (no /proc/sys/net/mpls); crafted instead"
+fi
+
+python3 "$here/craft-tunnel-fixtures.py" "$out"
+lab_log "crafted fixtures written to $out"
