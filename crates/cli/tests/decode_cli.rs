@@ -954,3 +954,39 @@ fn tcpdump_hex_output_decodes_like_the_capture() {
     }
     assert!(compared > 30, "only {compared} lines compared");
 }
+
+/// A frame whose tunnels cannot be followed to the end (a truncated GRE
+/// header, encrypted MACsec) is counted by reason in the summary, never
+/// passed over in silence.
+#[test]
+fn frames_stopped_inside_a_tunnel_are_counted_by_reason() {
+    // An IPv4 packet announcing GRE with two bytes of its header.
+    let mut truncated_gre = vec![
+        0x45, 0, 0, 22, 0, 0, 0, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 0, 0,
+    ];
+    let run = icmpkit(&["decode", "--hex", "-"], hex(&truncated_gre).as_bytes());
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "0 ICMP packets in 1 frames (0 malformed, 0 with a bad checksum); \
+         1 frames not followed to the end of their tunnels (1 GRE header truncated)\n"
+    );
+    truncated_gre.truncate(21);
+    truncated_gre[3] = 21;
+    let run = icmpkit(
+        &["decode", "--json", "--hex", "-"],
+        hex(&truncated_gre).as_bytes(),
+    );
+    let summary: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
+    assert_eq!(summary["tunnel_stops"], json!({"GRE header truncated": 1}));
+
+    let encrypted = repo().join("tests/fixtures/tunnels/macsec-encrypted.pcap");
+    let run = icmpkit(
+        &["decode", "--json", encrypted.to_str().expect("UTF-8 path")],
+        b"",
+    );
+    let summary: Value =
+        serde_json::from_str(run.stdout.lines().last().expect("a summary")).expect("JSON");
+    assert_eq!(summary["icmp"], json!(0));
+    assert_eq!(summary["tunnel_stops"], json!({"MACsec encrypted": 2}));
+}

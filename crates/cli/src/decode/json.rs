@@ -17,6 +17,11 @@
 //!   or `6in6`.
 //! - `outer`: the IP headers that carried them, outermost first, each
 //!   `{"version", "src", "dst"}`.
+//!
+//! The summary counts `frames`, `icmp`, `malformed` and `bad_checksum`
+//! packets, and in `tunnel_stops` the frames whose tunnels could not be
+//! followed to the end, by reason (`{"MACsec encrypted": 2}`); `error` is
+//! the reason a damaged capture stopped the run, else `null`.
 
 use std::io::{self, Write};
 
@@ -61,6 +66,7 @@ impl Renderer for Json {
             "icmp": counts.icmp,
             "malformed": counts.malformed,
             "bad_checksum": counts.bad_checksum,
+            "tunnel_stops": counts.tunnel_stops,
             "error": error,
         });
         escape::write_json(&mut *out, &summary)?;

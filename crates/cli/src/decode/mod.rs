@@ -7,12 +7,13 @@ mod fields;
 mod json;
 mod text;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use icmpkit_capture::encap::{self, Layer};
+use icmpkit_capture::encap::{self, Layer, Stop};
 use icmpkit_capture::hex::HexReader;
 use icmpkit_capture::{CaptureError, CaptureReader, Timestamp};
 use icmpkit_wire::dissect::{self, Dissection};
@@ -59,6 +60,18 @@ pub struct Counts {
     pub malformed: u64,
     /// ICMP packets whose checksum did not verify.
     pub bad_checksum: u64,
+    /// Frames whose walk through tunnels stopped early, by reason (a
+    /// truncated tunnel header, too many layers, encrypted MACsec).
+    pub tunnel_stops: BTreeMap<String, u64>,
+}
+
+impl Counts {
+    /// Counts a walk that stopped early.
+    fn stopped(&mut self, stop: Option<&Stop>) {
+        if let Some(stop) = stop {
+            *self.tunnel_stops.entry(stop.to_string()).or_default() += 1;
+        }
+    }
 }
 
 /// Writes decoded packets in one of the output formats.
@@ -158,6 +171,7 @@ fn decode_capture(
             Err(e) => return Ok(Some(e)),
         };
         let unwrapped = frame.innermost();
+        counts.stopped(unwrapped.stop.as_ref());
         let Some(ip) = unwrapped.ip else {
             counts.frames += 1;
             continue;
@@ -192,6 +206,7 @@ fn decode_hex(
         frame += 1;
         // A plain packet is decoded as written (trailing bytes and all).
         let unwrapped = encap::from_ip(ip);
+        counts.stopped(unwrapped.stop.as_ref());
         let (ip, path) = match unwrapped.ip {
             Some(inner) if !unwrapped.path.is_empty() => (inner, unwrapped.path.as_slice()),
             _ => (ip, &[][..]),

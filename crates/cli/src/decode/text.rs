@@ -44,6 +44,19 @@ impl Renderer for Text {
             "{} ICMP packets in {} frames ({} malformed, {} with a bad checksum)",
             counts.icmp, counts.frames, counts.malformed, counts.bad_checksum
         );
+        if !counts.tunnel_stops.is_empty() {
+            let reasons: Vec<String> = counts
+                .tunnel_stops
+                .iter()
+                .map(|(reason, n)| format!("{n} {reason}"))
+                .collect();
+            let total: u64 = counts.tunnel_stops.values().sum();
+            let _ = write!(
+                s,
+                "; {total} frames not followed to the end of their tunnels ({})",
+                reasons.join(", ")
+            );
+        }
         if let Some(error) = error {
             let _ = write!(s, "; stopped early: {error}");
         }
