@@ -8,12 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use icmpkit_lab::tshark::{self, ICMP, VERDICT_FIELDS, Verdict};
 use icmpkit_lab::{icmpkit, repo, require};
 use serde_json::Value;
-
-/// (type, code, checksum status as tshark numbers it: 1 good, 0 bad,
-/// 2 unverified)
-type Verdict = (u8, u8, u8);
 
 const GOOD: u8 = 1;
 const BAD: u8 = 0;
@@ -24,21 +21,8 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Our JSON objects for the packets of `file`, by frame.
 fn decode(file: &Path) -> BTreeMap<u64, Value> {
-    let output = Command::new(icmpkit!())
-        .args(["decode", "--json"])
-        .arg(file)
-        .output()
-        .expect("run icmpkit");
-    assert!(
-        output.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("a JSON line"))
+    tshark::decode_json(icmpkit!(), file)
+        .into_iter()
         .filter(|v| v["type"] == "packet")
         .map(|v| (v["frame"].as_u64().expect("frame"), v))
         .collect()
@@ -49,55 +33,15 @@ fn ours(packets: &BTreeMap<u64, Value>) -> BTreeMap<u64, Verdict> {
     packets
         .iter()
         .filter(|(_, v)| !v["icmp_type"].is_null())
-        .map(|(&frame, v)| {
-            let n = |k: &str| u8::try_from(v[k].as_u64().expect(k)).expect(k);
-            let status = match v["checksum_valid"].as_bool() {
-                Some(true) => GOOD,
-                Some(false) => BAD,
-                None => 2,
-            };
-            (frame, (n("icmp_type"), n("icmp_code"), status))
-        })
+        .map(|(&frame, v)| (frame, tshark::verdict(v)))
         .collect()
 }
 
 /// tshark's verdicts for the frames it dissects as ICMP or ICMPv6.
 fn tshark(file: &Path) -> BTreeMap<u64, Verdict> {
-    let output = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(file)
-        .args(["-Y", "icmp or icmpv6", "-T", "fields"])
-        .args(["-E", "occurrence=f", "-E", "separator=,"])
-        .args([
-            "-e",
-            "frame.number",
-            "-e",
-            "icmpv6.type",
-            "-e",
-            "icmpv6.code",
-        ])
-        .args(["-e", "icmpv6.checksum.status", "-e", "icmp.type"])
-        .args(["-e", "icmp.code", "-e", "icmp.checksum.status"])
-        .output()
-        .expect("run tshark");
-    assert!(output.status.success(), "tshark on {}", file.display());
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            let (t, c, s) = if f[1].is_empty() {
-                (f[4], f[5], f[6])
-            } else {
-                (f[1], f[2], f[3])
-            };
-            let verdict = (
-                t.parse().expect("type"),
-                c.parse().expect("code"),
-                s.parse().unwrap_or(2),
-            );
-            (f[0].parse().expect("frame"), verdict)
-        })
+    tshark::fields(file, ICMP, &VERDICT_FIELDS)
+        .iter()
+        .map(|row| (row.frame(), row.verdict()))
         .collect()
 }
 

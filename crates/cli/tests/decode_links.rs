@@ -6,11 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use icmpkit_lab::peers::run_bounded;
-use icmpkit_lab::{icmpkit, repo, require, text};
-use serde_json::Value;
+use icmpkit_lab::tshark::{self, ICMP, VERDICT_FIELDS};
+use icmpkit_lab::{icmpkit, repo, require};
 
 /// One ICMP message: type, code, checksum status as tshark numbers it (1
 /// good, 0 bad, 2 unverified), source and destination address.
@@ -34,47 +32,18 @@ fn fixtures() -> Vec<PathBuf> {
 /// tshark's messages by frame (the outer message of an error, not the one
 /// it quotes).
 fn tshark(file: &Path) -> BTreeMap<u64, Message> {
-    let file = file.to_str().expect("UTF-8 path");
-    let mut args = vec!["-n", "-r", file, "-Y", "icmp or icmpv6", "-T", "fields"];
-    args.extend(["-E", "occurrence=f", "-E", "separator=,"]);
-    for field in [
-        "frame.number",
-        "icmp.type",
-        "icmp.code",
-        "icmp.checksum.status",
-        "icmpv6.type",
-        "icmpv6.code",
-        "icmpv6.checksum.status",
-        "ip.src",
-        "ip.dst",
-        "ipv6.src",
-        "ipv6.dst",
-    ] {
-        args.extend(["-e", field]);
-    }
-    let output = run_bounded(60, "tshark", &args);
-    assert!(
-        output.status.success(),
-        "tshark failed on {file}: {}",
-        text(&output.stderr)
-    );
+    let mut fields = VERDICT_FIELDS.to_vec();
+    fields.extend(["ip.src", "ip.dst", "ipv6.src", "ipv6.dst"]);
     let mut map = BTreeMap::new();
-    for line in text(&output.stdout).lines() {
-        let f: Vec<&str> = line.split(',').collect();
-        assert_eq!(f.len(), 11, "{file}: {line}");
-        let (t, c, s, src, dst) = if f[1].is_empty() {
-            (f[4], f[5], f[6], f[9], f[10])
+    for row in tshark::fields(file, ICMP, &fields) {
+        let (t, c, s) = row.verdict();
+        let ip = if row.first("icmp.type").is_empty() {
+            "ipv6"
         } else {
-            (f[1], f[2], f[3], f[7], f[8])
+            "ip"
         };
-        let message = (
-            t.parse().expect("type"),
-            c.parse().expect("code"),
-            s.parse().unwrap_or(2),
-            src.to_owned(),
-            dst.to_owned(),
-        );
-        map.insert(f[0].parse().expect("frame number"), message);
+        let address = |end: &str| row.first(&format!("{ip}.{end}")).to_owned();
+        map.insert(row.frame(), (t, c, s, address("src"), address("dst")));
     }
     map
 }
@@ -82,37 +51,22 @@ fn tshark(file: &Path) -> BTreeMap<u64, Message> {
 /// Our messages by frame, from `icmpkit decode --json`; checks the summary
 /// counts every frame and nothing malformed.
 fn ours(file: &Path) -> BTreeMap<u64, Message> {
-    let output = Command::new(icmpkit!())
-        .args(["decode", "--json"])
-        .arg(file)
-        .output()
-        .expect("run icmpkit");
-    assert!(
-        output.status.success(),
-        "{}: {}",
-        file.display(),
-        text(&output.stderr)
-    );
     let mut map = BTreeMap::new();
     let mut summaries = 0;
-    for line in text(&output.stdout).lines() {
-        let v: Value = serde_json::from_str(line).expect("a JSON line");
+    for v in tshark::decode_json(icmpkit!(), file) {
         if v["type"] == "summary" {
-            assert_eq!(v["malformed"], 0, "{}: {line}", file.display());
-            assert_eq!(v["icmp"], v["frames"], "{}: {line}", file.display());
+            assert_eq!(v["malformed"], 0, "{}: {v}", file.display());
+            assert_eq!(v["icmp"], v["frames"], "{}: {v}", file.display());
             summaries += 1;
             continue;
         }
-        assert!(v["malformed"].is_null(), "{}: {line}", file.display());
-        let status = match v["checksum_valid"].as_bool() {
-            Some(true) => 1,
-            Some(false) => 0,
-            None => 2,
-        };
-        let n = |k: &str| u8::try_from(v[k].as_u64().expect(k)).expect(k);
+        assert!(v["malformed"].is_null(), "{}: {v}", file.display());
+        let (t, c, status) = tshark::verdict(&v);
         let s = |k: &str| v[k].as_str().expect(k).to_owned();
-        let message = (n("icmp_type"), n("icmp_code"), status, s("src"), s("dst"));
-        map.insert(v["frame"].as_u64().expect("frame"), message);
+        map.insert(
+            v["frame"].as_u64().expect("frame"),
+            (t, c, status, s("src"), s("dst")),
+        );
     }
     assert_eq!(summaries, 1, "{}", file.display());
     map

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use icmpkit_lab::tshark::{self, ICMP, VERDICT_FIELDS};
 use icmpkit_lab::{icmpkit, repo, require};
 use serde_json::Value;
 
@@ -58,22 +59,7 @@ fn file(name: &str) -> PathBuf {
 }
 
 fn decode_json(file: &Path) -> Vec<Value> {
-    let output = Command::new(icmpkit!())
-        .args(["decode", "--json"])
-        .arg(file)
-        .output()
-        .expect("run icmpkit");
-    assert!(
-        output.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
+    tshark::decode_json(icmpkit!(), file)
 }
 
 fn ours(file: &Path) -> BTreeMap<u64, Message> {
@@ -84,12 +70,7 @@ fn ours(file: &Path) -> BTreeMap<u64, Message> {
             continue;
         }
         assert!(v["malformed"].is_null(), "{}: {v}", file.display());
-        let status = match v["checksum_valid"].as_bool() {
-            Some(true) => 1,
-            Some(false) => 0,
-            None => 2,
-        };
-        let n = |k: &str| u8::try_from(v[k].as_u64().expect(k)).expect(k);
+        let (msg_type, code, status) = tshark::verdict(&v);
         let s = |v: &Value| v.as_str().expect("an address").to_owned();
         let mut levels: Vec<(String, String)> = v["outer"]
             .as_array()
@@ -100,7 +81,7 @@ fn ours(file: &Path) -> BTreeMap<u64, Message> {
         levels.push((s(&v["src"]), s(&v["dst"])));
         map.insert(
             v["frame"].as_u64().expect("frame"),
-            (n("icmp_type"), n("icmp_code"), status, levels),
+            (msg_type, code, status, levels),
         );
     }
     map
@@ -110,72 +91,32 @@ fn ours(file: &Path) -> BTreeMap<u64, Message> {
 /// after it), and the IP levels before it, in the order `frame.protocols`
 /// lists `ip` and `ipv6`.
 fn tshark(file: &Path) -> BTreeMap<u64, Message> {
-    let fields = [
-        "frame.number",
+    let mut fields = VERDICT_FIELDS.to_vec();
+    fields.extend([
         "frame.protocols",
-        "icmp.type",
-        "icmp.code",
-        "icmp.checksum.status",
-        "icmpv6.type",
-        "icmpv6.code",
-        "icmpv6.checksum.status",
         "ip.src",
         "ip.dst",
         "ipv6.src",
         "ipv6.dst",
-    ];
-    let mut command = Command::new("tshark");
-    command.args(["-n", "-r"]).arg(file);
-    command.args(["-Y", "icmp or icmpv6", "-T", "fields"]);
-    command.args([
-        "-E",
-        "occurrence=a",
-        "-E",
-        "separator=\t",
-        "-E",
-        "aggregator=|",
     ]);
-    for f in fields {
-        command.args(["-e", f]);
-    }
-    let output = command.output().expect("run tshark");
-    assert!(
-        output.status.success(),
-        "tshark failed on {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
     let mut map = BTreeMap::new();
-    for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
-        let cols: Vec<Vec<&str>> = line.split('\t').map(|c| c.split('|').collect()).collect();
-        let first = |i: usize| cols[i][0];
-        let (msg_type, code, status) = if first(2).is_empty() {
-            (first(5), first(6), first(7))
-        } else {
-            (first(2), first(3), first(4))
-        };
+    for row in tshark::fields(file, ICMP, &fields) {
+        let (msg_type, code, status) = row.verdict();
         let mut next = [0, 0]; // next occurrence of ip.*, ipv6.*
         let mut levels = Vec::new();
-        for proto in cols[1][0].split(':') {
-            let (family, src) = match proto {
-                "ip" => (0, 8),
-                "ipv6" => (1, 10),
+        for proto in row.first("frame.protocols").split(':') {
+            let (family, ip) = match proto {
+                "ip" => (0, "ip"),
+                "ipv6" => (1, "ipv6"),
                 "icmp" | "icmpv6" => break,
                 _ => continue,
             };
             let i = next[family];
             next[family] += 1;
-            levels.push((cols[src][i].to_owned(), cols[src + 1][i].to_owned()));
+            let address = |end: &str| row.all(&format!("{ip}.{end}"))[i].clone();
+            levels.push((address("src"), address("dst")));
         }
-        map.insert(
-            first(0).parse().expect("frame number"),
-            (
-                msg_type.parse().expect("type"),
-                code.parse().expect("code"),
-                status.parse().unwrap_or(2),
-                levels,
-            ),
-        );
+        map.insert(row.frame(), (msg_type, code, status, levels));
     }
     map
 }

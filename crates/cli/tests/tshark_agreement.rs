@@ -7,11 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use icmpkit_lab::tshark::{self, ICMP, VERDICT_FIELDS, Verdict};
 use icmpkit_lab::{icmpkit, repo, require};
-use serde_json::Value;
-
-/// (type, code, checksum status as tshark numbers it: 1 good, 0 bad, 2 unverified)
-type Verdict = (u8, u8, u8);
 
 /// (IP version, type, code)
 type Kind = (u64, u8, u8);
@@ -37,95 +34,26 @@ fn captures(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn tshark(file: &Path) -> BTreeMap<u64, Verdict> {
-    let output = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(file)
-        .args([
-            "-Y",
-            "icmp or icmpv6",
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=f",
-            "-E",
-            "separator=,",
-        ])
-        .args(["-e", "frame.number", "-e", "icmp.type", "-e", "icmp.code"])
-        .args([
-            "-e",
-            "icmp.checksum.status",
-            "-e",
-            "icmpv6.type",
-            "-e",
-            "icmpv6.code",
-        ])
-        .args(["-e", "icmpv6.checksum.status"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        output.status.success(),
-        "tshark failed on {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut map = BTreeMap::new();
-    for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
-        let f: Vec<&str> = line.split(',').collect();
-        let (t, c, s) = if f[1].is_empty() {
-            (f[4], f[5], f[6])
-        } else {
-            (f[1], f[2], f[3])
-        };
-        map.insert(
-            f[0].parse().expect("frame number"),
-            (
-                t.parse().expect("type"),
-                c.parse().expect("code"),
-                s.parse().unwrap_or(2),
-            ),
-        );
-    }
-    map
+    tshark::fields(file, ICMP, &VERDICT_FIELDS)
+        .iter()
+        .map(|row| (row.frame(), row.verdict()))
+        .collect()
 }
 
 /// Our verdicts by frame, and the kinds of message seen.
 fn ours(file: &Path) -> (BTreeMap<u64, Verdict>, BTreeSet<Kind>) {
-    let output = Command::new(icmpkit!())
-        .args(["decode", "--json"])
-        .arg(file)
-        .output()
-        .expect("run icmpkit");
-    assert!(
-        output.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
     let mut map = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    for line in String::from_utf8(output.stdout).expect("utf-8").lines() {
-        let v: Value = serde_json::from_str(line).expect("a JSON line");
+    for v in tshark::decode_json(icmpkit!(), file) {
         if v["type"] == "summary" {
-            assert_eq!(v["malformed"], 0, "{}: {line}", file.display());
+            assert_eq!(v["malformed"], 0, "{}: {v}", file.display());
             continue;
         }
         assert_eq!(v["type"], "packet");
-        assert!(v["malformed"].is_null(), "{}: {line}", file.display());
-        let status = match v["checksum_valid"].as_bool() {
-            Some(true) => 1,
-            Some(false) => 0,
-            None => 2,
-        };
-        let n = |k: &str| u8::try_from(v[k].as_u64().expect(k)).expect(k);
-        map.insert(
-            v["frame"].as_u64().expect("frame"),
-            (n("icmp_type"), n("icmp_code"), status),
-        );
-        seen.insert((
-            v["version"].as_u64().expect("version"),
-            n("icmp_type"),
-            n("icmp_code"),
-        ));
+        assert!(v["malformed"].is_null(), "{}: {v}", file.display());
+        let (t, c, status) = tshark::verdict(&v);
+        map.insert(v["frame"].as_u64().expect("frame"), (t, c, status));
+        seen.insert((v["version"].as_u64().expect("version"), t, c));
     }
     (map, seen)
 }

@@ -10,6 +10,9 @@
 //!   `tracepath`, `scamper`, `tshark`, `tcpdump`) run bounded in time, and
 //!   what makes their output comparable with ours.
 //! - [`bin`]: the `icmpkit` binary under test ([`icmpkit!`]).
+//! - [`tshark`]: tshark's `-T fields` output by field name, and (feature
+//!   `json`) `icmpkit decode --json`'s records, reduced to the same
+//!   verdicts, for the tests that compare the decoder with tshark.
 //! - [`require`]: the rule for tests that need root or a tool: skip with a
 //!   printed message, except under `CI=true`, where they fail.
 //! - `echo` (feature `sockets`): echo messages with a random nonce and a
@@ -30,6 +33,7 @@ pub mod netns;
 pub mod packets;
 pub mod peers;
 pub mod require;
+pub mod tshark;
 
 /// The workspace root (where `lab/`, `tests/fixtures/` and `Cargo.toml`
 /// are).
