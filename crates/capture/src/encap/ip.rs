@@ -112,13 +112,13 @@ fn header(packet: &[u8]) -> Option<Header<'_>> {
 /// Follows the payload of the IP packet `packet` when it is a tunnel,
 /// adding the IP header (and what it carried) to `path`.
 pub(super) fn payload<'a>(packet: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
+    if !may_carry_tunnel(packet) {
+        return Ok(Next::End);
+    }
     let Some(h) = header(packet) else {
         return Ok(Next::End);
     };
-    if !matches!(
-        h.protocol,
-        PROTO_IPV4 | PROTO_IPV6 | PROTO_GRE | PROTO_UDP | PROTO_PIM | PROTO_MPLS_IN_IP
-    ) {
+    if !is_tunnel(h.protocol) {
         return Ok(Next::End);
     }
     if h.protocol == PROTO_UDP && !udp::is_tunnel(h.payload) {
@@ -145,6 +145,34 @@ pub(super) fn payload<'a>(packet: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
 
 /// A PIM message: a Register (version 2, type 1) carries an IP packet after
 /// its 4-byte header and 4 bytes of flags; other messages end the walk.
+/// Whether the IP packet `packet` may carry a tunnel: false, before any
+/// address is read, when the protocol right after the fixed header is
+/// neither a tunnel nor an IPv6 extension header (ICMP, say).
+pub(super) fn may_carry_tunnel(packet: &[u8]) -> bool {
+    let next = match packet.first().map(|b| b >> 4) {
+        Some(4) => packet.get(9),
+        Some(6) => packet.get(6),
+        _ => None,
+    };
+    next.is_none_or(|&p| is_tunnel(p) || is_extension_header(p))
+}
+
+/// Whether an IP payload of `protocol` may be a tunnel the walk follows.
+fn is_tunnel(protocol: u8) -> bool {
+    matches!(
+        protocol,
+        PROTO_IPV4 | PROTO_IPV6 | PROTO_GRE | PROTO_UDP | PROTO_PIM | PROTO_MPLS_IN_IP
+    )
+}
+
+/// Whether `protocol` is an IPv6 extension header the walk steps over.
+fn is_extension_header(protocol: u8) -> bool {
+    matches!(
+        protocol,
+        PROTO_HOP_BY_HOP | PROTO_DEST_OPTS | PROTO_ROUTING | PROTO_AH | PROTO_FRAGMENT
+    )
+}
+
 fn pim_register<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
     if data.first() != Some(&0x21) {
         return Ok(Next::End);

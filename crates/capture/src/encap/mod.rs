@@ -28,6 +28,7 @@ mod tests;
 
 pub use layer::{Layer, Stop};
 
+use crate::ethertypes;
 use crate::link::{LinkType, network_layer};
 
 /// Most layers a walk goes through before it stops with [`Stop::TooDeep`].
@@ -74,6 +75,19 @@ type Step<'a> = Result<Next<'a>, Stop>;
 /// MACsec are followed); other link types from the IP packet
 /// [`network_layer`] finds.
 pub fn innermost(link_type: LinkType, data: &[u8]) -> Unwrapped<'_> {
+    // The common case, as cheap as it was before tunnels were followed: an
+    // untagged frame whose IP packet carries no tunnel.
+    let untagged = link_type != LinkType::Ethernet
+        || be16(data, 12).is_some_and(|t| t == ethertypes::IPV4 || t == ethertypes::IPV6);
+    if untagged
+        && let Some(packet) = network_layer(link_type, data)
+        && !ip::may_carry_tunnel(packet)
+    {
+        return Unwrapped {
+            ip: Some(packet),
+            ..Unwrapped::default()
+        };
+    }
     match link_type {
         LinkType::Ethernet => from_ethernet(data),
         _ => match network_layer(link_type, data) {
