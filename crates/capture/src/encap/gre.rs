@@ -1,5 +1,5 @@
 //! GRE (RFC 2784, RFC 2890, and RFC 1701's source routes) and ERSPAN, which
-//! GRE carries.
+//! GRE carries (as it does NHRP: see `nhrp`).
 
 use super::ethernet::{self, ETHERTYPE_BRIDGED};
 use super::{Layer, Next, Step, Stop, be16, be32};
@@ -13,6 +13,8 @@ const VERSION: u16 = 0x0007;
 const PROTO_ERSPAN: u16 = 0x88be;
 /// ERSPAN type III.
 const PROTO_ERSPAN3: u16 = 0x22eb;
+/// NHRP (RFC 2332), as DMVPN carries it.
+const PROTO_NHRP: u16 = 0x2001;
 /// Most source route entries walked.
 const MAX_SOURCE_ROUTES: usize = 16;
 
@@ -63,6 +65,7 @@ pub(super) fn header<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
         PROTO_ERSPAN => erspan2(payload, path),
         PROTO_ERSPAN3 => erspan3(payload, path),
         ETHERTYPE_BRIDGED => Ok(Next::Ethernet(payload)),
+        PROTO_NHRP => Ok(Next::Nhrp(payload)),
         other => ethernet::ethertype(other, payload, path),
     }
 }

@@ -99,6 +99,19 @@ pub enum Layer {
         /// The Null-Register bit.
         null: bool,
     },
+    /// An NHRP packet (RFC 2332) that carries another: a Traffic
+    /// Indication (the IP packet that caused it) or an Error Indication
+    /// (the NHRP packet in error).
+    Nhrp {
+        /// The operation type: 7 Error Indication, 8 Traffic Indication
+        /// (Cisco's), 1 to 6 the requests and replies, which carry nothing.
+        op_type: u8,
+        /// The protocol type of the fixed header: an ethertype, or an NLPID
+        /// when below 0x100.
+        protocol: u16,
+        /// An Error Indication's error code.
+        error: Option<u16>,
+    },
 }
 
 impl Layer {
@@ -129,13 +142,14 @@ impl Layer {
             Self::Vlan { .. } => "vlan",
             Self::Macsec { .. } => "macsec",
             Self::PimRegister { .. } => "pim-register",
+            Self::Nhrp { .. } => "nhrp",
         }
     }
 }
 
 impl fmt::Display for Layer {
     /// The layer in a few words: `GRE key 5`, `ERSPAN-II session 100`,
-    /// `VLAN 10`, `IPv4 192.0.2.1 → 192.0.2.2`.
+    /// `VLAN 10`, `IPv4 192.0.2.1 → 192.0.2.2`, `NHRP traffic indication`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Ip { src, dst } => {
@@ -214,6 +228,24 @@ impl fmt::Display for Layer {
             } else {
                 "PIM Register"
             }),
+            Self::Nhrp { op_type, error, .. } => {
+                let name = match op_type {
+                    1 => "resolution request",
+                    2 => "resolution reply",
+                    3 => "registration request",
+                    4 => "registration reply",
+                    5 => "purge request",
+                    6 => "purge reply",
+                    7 => "error indication",
+                    8 => "traffic indication",
+                    _ => return write!(f, "NHRP type {op_type}"),
+                };
+                write!(f, "NHRP {name}")?;
+                if let Some(error) = error {
+                    write!(f, " code {error}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

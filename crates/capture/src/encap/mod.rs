@@ -4,7 +4,8 @@
 //! packet) and follows every tunnel it knows: IP-in-IP (4in4, 6in4, 4in6,
 //! 6in6, also behind IPv6 extension headers and a segment routing header),
 //! GRE (with checksum, key, sequence and source routes) and what GRE
-//! carries (ERSPAN I, II and III, transparent Ethernet bridging, MPLS), UDP
+//! carries (ERSPAN I, II and III, transparent Ethernet bridging, MPLS, and
+//! NHRP's Traffic and Error Indications, to the packet they carry), UDP
 //! tunnels (VXLAN on 4789, Geneve on 6081, MPLS-over-UDP on 6635), MPLS in
 //! IP, PIM Register, and in Ethernet frames 802.1Q/802.1ad tags, MPLS and
 //! integrity-only MACsec. It stops at the first IP packet whose payload is
@@ -21,6 +22,7 @@ mod gre;
 mod ip;
 mod layer;
 mod mpls;
+mod nhrp;
 mod udp;
 
 #[cfg(test)]
@@ -63,6 +65,8 @@ enum Next<'a> {
     Ethertype(u16, &'a [u8]),
     /// An MPLS label stack.
     Mpls(&'a [u8]),
+    /// An NHRP packet.
+    Nhrp(&'a [u8]),
     /// Nothing more to follow.
     End,
 }
@@ -130,6 +134,7 @@ fn walk(mut next: Next<'_>) -> Unwrapped<'_> {
             Next::Ethernet(data) => ethernet::frame(data),
             Next::Ethertype(ethertype, data) => ethernet::ethertype(ethertype, data, &mut out.path),
             Next::Mpls(data) => mpls::stack(data, &mut out.path),
+            Next::Nhrp(data) => nhrp::packet(data, &mut out.path),
             Next::End => break,
         };
         match step {

@@ -273,6 +273,124 @@ fn pim_register() {
     );
 }
 
+/// An NHRP packet with an IPv4 NBMA address and IPv4 protocol addresses:
+/// the fixed header, the mandatory part (`six`: its bytes after the two
+/// address lengths) and `payload`.
+fn nhrp(op_type: u8, protocol: u16, six: [u8; 6], payload: &[u8]) -> Vec<u8> {
+    let size = u16::try_from(20 + 8 + 12 + payload.len()).unwrap();
+    let mut n = vec![0, 1];
+    n.extend_from_slice(&protocol.to_be_bytes());
+    n.extend_from_slice(&[0, 0, 0, 0, 0, 1]);
+    n.extend_from_slice(&size.to_be_bytes());
+    n.extend_from_slice(&[0, 0, 0, 0, 1, op_type, 4, 0]);
+    n.extend_from_slice(&[4, 4]);
+    n.extend_from_slice(&six);
+    n.extend_from_slice(&[192, 0, 2, 1, 172, 16, 0, 1, 172, 16, 0, 2]);
+    n.extend_from_slice(payload);
+    n
+}
+
+fn traffic_indication(protocol: u16, payload: &[u8]) -> Vec<u8> {
+    nhrp(8, protocol, [0; 6], payload)
+}
+
+#[test]
+fn nhrp_indications_carry_packets() {
+    let inner = echo4();
+    let ti = traffic_indication(0x0800, &inner);
+    let pkt = v4(47, 1, 2, &gre(0, 0x2001, &[], &ti));
+    let u = from_ip(&pkt);
+    assert_eq!((u.ip, u.stop), (Some(&inner[..]), None));
+    let nhrp_ti = Layer::Nhrp {
+        op_type: 8,
+        protocol: 0x0800,
+        error: None,
+    };
+    assert_eq!(u.path[2], nhrp_ti);
+    assert_eq!(u.path[2].to_string(), "NHRP traffic indication");
+    // The NLPID for IPv4.
+    let pkt = v4(
+        47,
+        1,
+        2,
+        &gre(0, 0x2001, &[], &traffic_indication(0xcc, &inner)),
+    );
+    assert_eq!(from_ip(&pkt).ip, Some(&inner[..]));
+    // An Error Indication (code 6) about a Traffic Indication.
+    let ei = nhrp(7, 0x0800, [0, 0, 0, 6, 0, 0], &ti);
+    let pkt = v4(47, 1, 2, &gre(0, 0x2001, &[], &ei));
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&inner[..]));
+    let nhrp_ei = Layer::Nhrp {
+        op_type: 7,
+        protocol: 0x0800,
+        error: Some(6),
+    };
+    assert_eq!(u.path[2..], [nhrp_ei.clone(), nhrp_ti]);
+    assert_eq!(nhrp_ei.to_string(), "NHRP error indication code 6");
+    assert_eq!(nhrp_ei.proto(), "nhrp");
+}
+
+#[test]
+fn nhrp_packets_carrying_nothing_end_the_walk() {
+    // A Resolution Request ends the walk at the outer packet, no reason.
+    let pkt = v4(
+        47,
+        1,
+        2,
+        &gre(0, 0x2001, &[], &nhrp(1, 0x0800, [0; 6], &[])),
+    );
+    let u = from_ip(&pkt);
+    assert_eq!((u.ip, u.path.len(), u.stop), (Some(&pkt[..]), 0, None));
+    // So does a Traffic Indication of a protocol type not followed (an
+    // ATM Forum one) or whose mandatory part is empty (extension offset 20).
+    let ti = traffic_indication(0x0400, &echo4());
+    let pkt = v4(47, 1, 2, &gre(0, 0x2001, &[], &ti));
+    assert_eq!(from_ip(&pkt).ip, Some(&pkt[..]));
+    let mut ti = traffic_indication(0x0800, &echo4());
+    ti[15] = 20;
+    let pkt = v4(47, 1, 2, &gre(0, 0x2001, &[], &ti));
+    assert_eq!(from_ip(&pkt).ip, Some(&pkt[..]));
+}
+
+#[test]
+fn truncated_nhrp_is_malformed() {
+    let ti = traffic_indication(0x0800, &echo4());
+    let stop = |nhrp: &[u8]| from_ip(&v4(47, 1, 2, &gre(0, 0x2001, &[], nhrp))).stop;
+    let fixed = Some(Stop::Malformed("NHRP fixed header truncated"));
+    let mandatory = Some(Stop::Malformed("NHRP mandatory part truncated"));
+    for n in 0..20 {
+        assert_eq!(stop(&ti[..n]), fixed, "{n}");
+    }
+    // The two lengths, six bytes, 4 + 4 + 4 bytes of addresses.
+    for n in 20..40 {
+        assert_eq!(stop(&ti[..n]), mandatory, "{n}");
+    }
+    // An NBMA address longer than what is left.
+    let mut long = ti.clone();
+    long[18] = 63;
+    assert_eq!(stop(&long), mandatory);
+    // Nothing carried: the inner version check stops it.
+    assert_eq!(
+        stop(&ti[..40]),
+        Some(Stop::Malformed("not the IP version its framing announced"))
+    );
+    // A packet size below the fixed header's, an extension offset past it.
+    for (at, value) in [(11, 19), (15, 0xff)] {
+        let mut bad = ti.clone();
+        bad[at] = value;
+        assert_eq!(
+            stop(&bad),
+            Some(Stop::Malformed(
+                "NHRP packet size or extension offset invalid"
+            ))
+        );
+    }
+    // A truncated packet in error inside an Error Indication.
+    let ei = nhrp(7, 0x0800, [0, 0, 0, 6, 0, 0], &ti[..10]);
+    assert_eq!(stop(&ei), fixed);
+}
+
 #[test]
 fn depth_is_bounded() {
     let mut p = echo4();

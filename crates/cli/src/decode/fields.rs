@@ -677,5 +677,10 @@ fn layer(l: &Layer) -> Value {
             "sci": sci.map(|s| format!("{s:016x}")),
         }),
         Layer::PimRegister { null: is_null } => json!({ "proto": proto, "null": is_null }),
+        Layer::Nhrp {
+            op_type,
+            protocol,
+            error,
+        } => json!({ "proto": proto, "op": op_type, "protocol": protocol, "error": error }),
     }
 }

@@ -12,7 +12,11 @@
 //!   (`src_port`, `dst_port`), `vxlan` (`vni`), `geneve` (`vni`,
 //!   `protocol`, `options`: how many), `mpls` (`labels`, top first), `vlan`
 //!   (`tpid`, `id`, `pcp`), `macsec` (`an`, `pn`, `sci`: 16 hex digits or
-//!   `null`), `pim-register` (`null`: the Null-Register bit), `srh`
+//!   `null`), `pim-register` (`null`: the Null-Register bit), `nhrp`
+//!   (`op`: the operation type, 8 a Traffic Indication, 7 an Error
+//!   Indication, whose packet in error follows as another `nhrp`;
+//!   `protocol`: the fixed header's protocol type; `error`: an Error
+//!   Indication's code, else `null`), `srh`
 //!   (`segments_left`, `segments`), and IP in IP as `ipip`, `6in4`, `4in6`
 //!   or `6in6`.
 //! - `outer`: the IP headers that carried them, outermost first, each
