@@ -5,8 +5,9 @@ Writes one small pcap per encapsulation into OUTDIR (tests/fixtures/tunnels):
 ICMP echo request/reply pairs (and, in gre.pcap, a Time Exceeded quoting a
 UDP datagram) carried in GRE, ERSPAN I/II/III, VXLAN, Geneve, MPLS (over
 Ethernet, GRE and UDP), IP-in-IP (4in4, 6in4, 4in6, 6in6, 6in6 behind a
-segment routing header), PIM Register, 802.1Q/802.1ad and MACsec (one
-integrity-only, one encrypted). Every checksum is computed, so tshark checks
+segment routing header), PIM Register, 802.1Q/802.1ad, MACsec (one
+integrity-only, one encrypted) and NHRP in GRE (Traffic Indications carrying
+the packet that caused them; an Error Indication carrying one). Every checksum is computed, so tshark checks
 them. Deterministic: the same bytes on every run. Needs only python3.
 lab/make-tunnel-fixtures.sh records the ones the running kernel can make.
 """
@@ -25,6 +26,8 @@ OUT4 = ("192.0.2.1", "192.0.2.2")
 MID4 = ("198.51.100.1", "198.51.100.2")
 IN6 = ("2001:db8:a::1", "2001:db8:b::1")
 OUT6 = ("2001:db8:1::1", "2001:db8:1::2")
+TUN4 = ("172.16.0.1", "172.16.0.2")  # NHRP protocol (tunnel) addresses
+TUN6 = ("2001:db8:ffff::1", "2001:db8:ffff::2")
 MAC = (bytes.fromhex("020000000001"), bytes.fromhex("020000000002"))
 
 
@@ -233,7 +236,43 @@ def fixtures():
     f["vxlan-gre-vlan"] = (1, [eth_ip(over4(17, udp(49152, 4789, vxlan(7, gre4(p, MID4, key=1)))),
                                       [(0x8100, 30)])
                                for p in pair4()])
+    f["nhrp-traffic-indication"] = (1, [eth_ip(over4(47, gre(0x2001, traffic_indication(p))))
+                                        for p in pair4() + pair6()]
+                                    + [eth_ip(over4(47, gre(0x2001, traffic_indication(p, 0xCC))))
+                                       for p in pair4()])
+    f["nhrp-error-indication"] = (1, [eth_ip(over4(47, gre(0x2001, error_indication(
+        traffic_indication(p))))) for p in pair4()])
     return f
+
+
+def nhrp(op, mandatory, payload, proto=0x0800, src=TUN4[0], dst=TUN4[1]):
+    """An NHRP packet (RFC 2332) over an IPv4 NBMA: the fixed header, the
+    mandatory part (`mandatory`: its 6 bytes after the two protocol address
+    lengths; then the source NBMA address OUT4[0], no subaddress, the
+    source and destination protocol addresses) and the payload."""
+    src, dst = a(src), a(dst)
+    mand = struct.pack("!BB", len(src), len(dst)) + mandatory + a(OUT4[0]) + src + dst
+    # AFN 1 (IPv4), protocol type, empty SNAP, hop count 1, size, checksum,
+    # no extensions, version 1, operation type, NBMA address 4 bytes, no
+    # subaddress.
+    p = struct.pack("!HH5sBHHHBBBB", 1, proto, bytes(5), 1, 20 + len(mand) + len(payload), 0,
+                    0, 1, op, 4, 0) + mand + payload
+    return p[:10] + struct.pack("!H", checksum(p)) + p[12:]
+
+
+def traffic_indication(packet, proto=None):
+    """Cisco's Traffic Indication (type 8) for `packet`, of protocol type
+    `proto` (the packet's ethertype unless given: 0xCC and 0x8E are NLPIDs)."""
+    v6 = packet[0] >> 4 == 6
+    if proto is None:
+        proto = 0x86DD if v6 else 0x0800
+    ends = TUN6 if v6 else TUN4
+    return nhrp(8, bytes(6), packet, proto, *ends)
+
+
+def error_indication(packet_in_error, code=6):
+    """An Error Indication (type 7; code 6: protocol address unreachable)."""
+    return nhrp(7, struct.pack("!HHH", 0, code, 0), packet_in_error)
 
 
 def pim_register(inner):

@@ -36,6 +36,8 @@ const PATHS: &[(&str, &[&str])] = &[
     ("mpls-eth", &["mpls"]),
     ("mpls-gre", &["gre", "mpls"]),
     ("mpls-udp", &["udp", "mpls"]),
+    ("nhrp-error-indication", &["gre", "nhrp", "nhrp"]),
+    ("nhrp-traffic-indication", &["gre", "nhrp"]),
     ("pim-register", &["pim-register"]),
     ("qinq", &["vlan", "vlan"]),
     ("sit", &["6in4"]),
@@ -44,6 +46,11 @@ const PATHS: &[(&str, &[&str])] = &[
     ("vxlan-gre-vlan", &["vlan", "udp", "vxlan", "gre"]),
     ("vxlan6", &["udp", "vxlan"]),
 ];
+
+/// Captures whose ICMP checksums tshark leaves unverified: it dissects the
+/// packet an NHRP indication carries as a packet in error, and checks no
+/// checksum there. Ours are checked, and good.
+const UNVERIFIED_BY_TSHARK: &[&str] = &["nhrp-error-indication", "nhrp-traffic-indication"];
 
 /// What both sides say of one ICMP message: type, code, checksum status (1
 /// good, 0 bad, 2 unverified), then every IP level's (src, dst), outermost
@@ -182,6 +189,33 @@ fn erspan_vxlan_and_geneve_keep_their_ids() {
 }
 
 #[test]
+fn nhrp_indications_keep_their_type_and_error() {
+    let v = decode_json(&file("nhrp-error-indication")).swap_remove(0);
+    assert_eq!(
+        v["encap"],
+        serde_json::json!([
+            {"proto": "gre", "protocol": 0x2001, "checksum": null, "key": null, "sequence": null},
+            {"proto": "nhrp", "op": 7, "protocol": 0x0800, "error": 6},
+            {"proto": "nhrp", "op": 8, "protocol": 0x0800, "error": null},
+        ])
+    );
+    let output = Command::new(icmpkit!())
+        .arg("decode")
+        .arg(file("nhrp-error-indication"))
+        .output()
+        .expect("run icmpkit");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(
+        text.lines().next(),
+        Some(
+            "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
+             [via GRE/NHRP error indication code 6/NHRP traffic indication; \
+             outer 192.0.2.1 → 192.0.2.2]"
+        )
+    );
+}
+
+#[test]
 fn text_lines_end_with_the_path() {
     let output = Command::new(icmpkit!())
         .arg("decode")
@@ -208,7 +242,14 @@ fn tunnels_agree_with_tshark() {
     for (name, _) in PATHS {
         let file = file(name);
         let theirs = tshark(&file);
-        assert_eq!(ours(&file), theirs, "{name}");
+        let mut ours = ours(&file);
+        if UNVERIFIED_BY_TSHARK.contains(name) {
+            for (_, _, status, _) in ours.values_mut() {
+                assert_eq!(*status, 1, "{name}: a checksum we found bad");
+                *status = 2;
+            }
+        }
+        assert_eq!(ours, theirs, "{name}");
         compared += theirs.len();
     }
     assert!(compared >= 60, "only {compared} messages compared");
