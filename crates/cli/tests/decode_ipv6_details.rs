@@ -62,6 +62,15 @@ fn check(name: &str, want: &[(u64, Verdict)], tshark_differs: &[(u64, Verdict)])
     assert_eq!(theirs, want, "{name}: tshark");
 }
 
+/// The summary's count of malformed packets.
+fn malformed_count(file: &Path) -> u64 {
+    let summary = tshark::decode_json(icmpkit!(), file)
+        .into_iter()
+        .find(|v| v["type"] == "summary")
+        .expect("a summary");
+    summary["malformed"].as_u64().expect("a count")
+}
+
 fn notes(v: &Value) -> Vec<&str> {
     v["notes"]
         .as_array()
@@ -75,17 +84,20 @@ fn notes(v: &Value) -> Vec<&str> {
 fn routing_headers_checksum_the_final_destination() {
     // The frames lab/make-ipv6-detail-fixtures.py writes, in order.
     let want = [
-        (1, (128, 0, GOOD)), // type 0, 2 segments left
-        (2, (128, 0, GOOD)), // type 0, none left
-        (3, (129, 0, GOOD)), // type 2, home address
-        (4, (128, 0, GOOD)), // SRH, 2 left
-        (5, (128, 0, GOOD)), // SRH, none left
-        (6, (1, 4, GOOD)),   // SRH, an error message
-        (7, (128, 0, GOOD)), // Hop-by-Hop, Destination Options, SRH
-        (8, (128, 0, GOOD)), // type 3 (RPL), compressed
-        (9, (128, 0, GOOD)), // unknown type 253: the IPv6 destination
-        (10, (128, 0, BAD)), // SRH summed over the IPv6 destination
-        (11, (128, 0, BAD)), // type 0 summed over the IPv6 destination
+        (1, (128, 0, GOOD)),  // type 0, 2 segments left
+        (2, (128, 0, GOOD)),  // type 0, none left
+        (3, (129, 0, GOOD)),  // type 2, home address
+        (4, (128, 0, GOOD)),  // SRH, 2 left
+        (5, (128, 0, GOOD)),  // SRH, none left
+        (6, (1, 4, GOOD)),    // SRH, an error message
+        (7, (128, 0, GOOD)),  // Hop-by-Hop, Destination Options, SRH
+        (8, (128, 0, GOOD)),  // type 3 (RPL), compressed
+        (9, (128, 0, GOOD)),  // unknown type 253: the IPv6 destination
+        (10, (128, 0, BAD)),  // SRH summed over the IPv6 destination
+        (11, (128, 0, BAD)),  // type 0 summed over the IPv6 destination
+        (12, (128, 0, GOOD)), // malformed type 0 (odd length), read past
+        (13, (128, 0, GOOD)), // malformed SRH (5 segments left of 3)
+        (14, (128, 0, BAD)),  // the same summed over the IPv6 destination
     ];
     check("routing.pcap", &want, &[]);
     let packets = decode(&fixture("routing.pcap"));
@@ -112,6 +124,27 @@ fn routing_headers_checksum_the_final_destination() {
     for frame in [2, 5, 9] {
         assert!(final_dst(frame).is_empty(), "frame {frame}");
     }
+    // A malformed routing header is read past as tshark reads it, and
+    // noted: the message is shown, the packet counted malformed.
+    assert_eq!(
+        final_dst(12),
+        [
+            "malformed, read past: IPv6 Routing header: header extension length 3 is odd",
+            "checksum over the final destination 2001:db8:3::1 (routing header type 0)"
+        ]
+    );
+    for frame in [13, 14] {
+        assert_eq!(
+            final_dst(frame),
+            [
+                "malformed, read past: IPv6 Routing header: segments left 5 \
+                 exceeds the addresses listed",
+                "checksum over the final destination 2001:db8:4::1 (routing header type 4)"
+            ],
+            "frame {frame}"
+        );
+    }
+    assert_eq!(malformed_count(&fixture("routing.pcap")), 3);
     // The outer destination stays the IPv6 header's.
     assert_eq!(packets[&4]["dst"], "2001:db8:2::1");
     assert!(packets.values().all(|v| v["malformed"].is_null()));

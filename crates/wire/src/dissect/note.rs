@@ -1,8 +1,11 @@
 //! What a dissection did that a reader of the packet should know: the IP
-//! layer read otherwise than its header fields say, though not malformed.
+//! layer read otherwise than its header fields say, or read past a rule it
+//! breaks (as tshark reads it, so that the message is still shown).
 
 use core::fmt;
 use core::net::Ipv6Addr;
+
+use crate::error::Malformed;
 
 /// The notes of one dissection; each kind at most once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -17,6 +20,10 @@ pub struct Notes {
     /// The final destination a routing header names, over which the ICMPv6
     /// checksum was verified (RFC 8200 §8.1).
     pub final_destination: Option<FinalDestination>,
+    /// The rule the routing header breaks: the final destination was read
+    /// as far as the header goes (see [`crate::ipv6::Route`]). The packet
+    /// is malformed ([`super::Dissection::problem`]) all the same.
+    pub routing_violation: Option<Malformed>,
 }
 
 /// The final destination of a packet with a routing header.
@@ -37,6 +44,8 @@ pub enum Note {
     Jumbogram(u32),
     /// See [`Notes::final_destination`].
     FinalDestination(FinalDestination),
+    /// See [`Notes::routing_violation`].
+    ReadPast(Malformed),
 }
 
 impl Notes {
@@ -51,8 +60,9 @@ impl Notes {
             .ipv4_length_from_capture
             .map(Note::Ipv4LengthFromCapture);
         let jumbo = self.jumbo_payload_len.map(Note::Jumbogram);
+        let routing = self.routing_violation.map(Note::ReadPast);
         let dst = self.final_destination.map(Note::FinalDestination);
-        v4.into_iter().chain(jumbo).chain(dst)
+        v4.into_iter().chain(jumbo).chain(routing).chain(dst)
     }
 }
 
@@ -72,6 +82,7 @@ impl fmt::Display for Note {
                 "checksum over the final destination {} (routing header type {})",
                 d.addr, d.routing_type
             ),
+            Self::ReadPast(reason) => write!(f, "malformed, read past: {reason}"),
         }
     }
 }

@@ -121,20 +121,54 @@ fn a_routing_header_behind_others_counts() {
     assert_eq!(d.notes.final_destination.map(|f| f.addr), Some(FINAL));
 }
 
+/// A routing header breaking its type's rules is noted and read past as
+/// tshark reads it: the message is still parsed and its checksum checked.
 #[test]
-fn a_bad_routing_header_is_malformed() {
-    let p = routed(&rh0(3), FINAL);
+fn a_bad_routing_header_is_noted_and_read_past() {
+    let segments_left = Malformed::Invalid {
+        what: "IPv6 Routing header",
+        field: "segments left",
+        value: 3,
+        rule: "exceeds the addresses listed",
+    };
+    // Type 0, segments left 3 of 2 addresses: the last one is final.
+    for (routing, routing_type) in [(rh0(3), 0), (srh(3), 4)] {
+        let p = routed(&routing, FINAL);
+        let d = dissect(&p).unwrap();
+        assert_eq!(d.msg_type(), Some(128));
+        assert!(d.message.is_ok());
+        assert_eq!(d.checksum_status, ChecksumStatus::Valid, "{routing_type}");
+        assert_eq!(d.notes.routing_violation, Some(segments_left));
+        assert_eq!(
+            d.notes.final_destination,
+            Some(FinalDestination {
+                addr: FINAL,
+                routing_type
+            })
+        );
+        // The packet breaks RFC 8200 all the same.
+        assert_eq!(d.problem(), Some(segments_left));
+        let p = routed(&routing, HOP);
+        let d = dissect(&p).unwrap();
+        assert_eq!(d.checksum_status, ChecksumStatus::Invalid, "{routing_type}");
+    }
+    // Type 0 with an odd length: the addresses that fit whole, [HOP].
+    let mut odd = rh0(2);
+    odd[1] = 3;
+    odd.truncate(32);
+    let p = routed(&odd, HOP);
     let d = dissect(&p).unwrap();
+    assert_eq!(d.checksum_status, ChecksumStatus::Valid);
     assert_eq!(
-        d.message,
-        Err(Malformed::Invalid {
-            what: "IPv6 Routing header",
-            field: "segments left",
-            value: 3,
-            rule: "exceeds the addresses listed",
-        })
+        d.notes
+            .iter()
+            .map(|n| n.to_string_lossy())
+            .collect::<Vec<_>>(),
+        [
+            "malformed, read past: IPv6 Routing header: header extension length 3 is odd",
+            "checksum over the final destination 2001:db8:2::1 (routing header type 0)"
+        ]
     );
-    assert_eq!(d.checksum_status, ChecksumStatus::Unverified);
 }
 
 /// A Hop-by-Hop header with a Jumbo Payload option of `len`.
