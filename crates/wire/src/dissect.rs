@@ -172,7 +172,7 @@ impl<'a> Dissection<'a> {
     /// the message, the quote, the extension structure or one of its
     /// objects, or an NDP option. `None` when everything read cleanly.
     pub fn problem(&self) -> Option<Malformed> {
-        if let Some(reason) = self.notes.routing_violation {
+        if let Some(reason) = self.notes.jumbo_ignored.or(self.notes.routing_violation) {
             return Some(reason);
         }
         let message = match &self.message {
@@ -290,10 +290,14 @@ fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
     let after_header = packet.get(ipv6::HEADER_LEN..).unwrap_or_default();
     let jumbo = ipv6::jumbo_payload_len(view.next_header(), view.payload_len(), after_header);
     let payload_len = match jumbo {
-        Ok(None) => usize::from(view.payload_len()),
-        Ok(Some(len)) => {
+        Ok(ipv6::PayloadLen::Field) => usize::from(view.payload_len()),
+        Ok(ipv6::PayloadLen::Jumbo(len)) => {
             notes.jumbo_payload_len = Some(len);
             usize::try_from(len).unwrap_or(usize::MAX)
+        }
+        Ok(ipv6::PayloadLen::OptionIgnored(reason)) => {
+            notes.jumbo_ignored = Some(reason);
+            usize::from(view.payload_len())
         }
         Err(reason) => return Some(malformed(outer, reason)),
     };

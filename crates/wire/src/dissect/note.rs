@@ -17,6 +17,11 @@ pub struct Notes {
     /// The payload length of a jumbogram (RFC 2675), from its Jumbo Payload
     /// option.
     pub jumbo_payload_len: Option<u32>,
+    /// The RFC 2675 error of a Jumbo Payload option in a packet whose
+    /// payload length is not 0: the option was ignored, the payload length
+    /// used (see [`crate::ipv6::PayloadLen::OptionIgnored`]). The packet is
+    /// malformed ([`super::Dissection::problem`]) all the same.
+    pub jumbo_ignored: Option<Malformed>,
     /// The final destination a routing header names, over which the ICMPv6
     /// checksum was verified (RFC 8200 §8.1).
     pub final_destination: Option<FinalDestination>,
@@ -44,6 +49,8 @@ pub enum Note {
     Jumbogram(u32),
     /// See [`Notes::final_destination`].
     FinalDestination(FinalDestination),
+    /// See [`Notes::jumbo_ignored`].
+    JumboIgnored(Malformed),
     /// See [`Notes::routing_violation`].
     ReadPast(Malformed),
 }
@@ -60,9 +67,14 @@ impl Notes {
             .ipv4_length_from_capture
             .map(Note::Ipv4LengthFromCapture);
         let jumbo = self.jumbo_payload_len.map(Note::Jumbogram);
+        let ignored = self.jumbo_ignored.map(Note::JumboIgnored);
         let routing = self.routing_violation.map(Note::ReadPast);
         let dst = self.final_destination.map(Note::FinalDestination);
-        v4.into_iter().chain(jumbo).chain(routing).chain(dst)
+        v4.into_iter()
+            .chain(jumbo)
+            .chain(ignored)
+            .chain(routing)
+            .chain(dst)
     }
 }
 
@@ -82,6 +94,9 @@ impl fmt::Display for Note {
                 "checksum over the final destination {} (routing header type {})",
                 d.addr, d.routing_type
             ),
+            Self::JumboIgnored(reason) => {
+                write!(f, "malformed, Jumbo Payload option ignored: {reason}")
+            }
             Self::ReadPast(reason) => write!(f, "malformed, read past: {reason}"),
         }
     }

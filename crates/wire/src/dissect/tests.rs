@@ -205,6 +205,46 @@ fn a_jumbogram_is_decoded() {
     assert_eq!(d.checksum_status, ChecksumStatus::Unverified);
 }
 
+/// RFC 2675 §3: a Jumbo Payload option in a packet whose payload length is
+/// not 0 is an error; tshark notes it and takes the payload length, and so
+/// does this: the message is shown, the packet malformed.
+#[test]
+fn a_jumbo_payload_option_with_a_payload_length_is_read_past() {
+    let icmp = echo_v6(FINAL, 8);
+    let len = u16::try_from(8 + icmp.len()).unwrap();
+    let p = v6(
+        protocol::HOP_BY_HOP,
+        FINAL,
+        &jumbo_header(70_016),
+        &icmp,
+        len,
+    );
+    let d = dissect(&p).unwrap();
+    assert_eq!(d.msg_type(), Some(128));
+    assert!(d.message.is_ok());
+    assert!(!d.truncated);
+    assert_eq!(d.checksum_status, ChecksumStatus::Valid);
+    let reason = Malformed::Invalid {
+        what: "IPv6 Jumbo Payload option",
+        field: "IPv6 payload length",
+        value: u32::from(len),
+        rule: "is not 0 (RFC 2675)",
+    };
+    assert_eq!(d.notes.jumbo_ignored, Some(reason));
+    assert_eq!(d.notes.jumbo_payload_len, None);
+    assert_eq!(
+        d.notes
+            .iter()
+            .map(|n| n.to_string_lossy())
+            .collect::<Vec<_>>(),
+        [
+            "malformed, Jumbo Payload option ignored: IPv6 Jumbo Payload option: \
+          IPv6 payload length 24 is not 0 (RFC 2675)"
+        ]
+    );
+    assert_eq!(d.problem(), Some(reason));
+}
+
 #[test]
 fn jumbogram_errors_are_malformed() {
     let icmp = echo_v6(FINAL, 8);

@@ -24,31 +24,34 @@ const HBH: u8 = protocol::HOP_BY_HOP;
 fn the_option_gives_the_length() {
     assert_eq!(
         jumbo_payload_len(HBH, 0, &hop_by_hop(&jumbo(70_016))),
-        Ok(Some(70_016))
+        Ok(PayloadLen::Jumbo(70_016))
     );
     // After Pad1 and PadN.
     let mut options = std::vec![0, 1, 2, 0, 0];
     options.extend(jumbo(65_536));
     assert_eq!(
         jumbo_payload_len(HBH, 0, &hop_by_hop(&options)),
-        Ok(Some(65_536))
+        Ok(PayloadLen::Jumbo(65_536))
     );
 }
 
 #[test]
 fn other_packets_have_none() {
-    assert_eq!(jumbo_payload_len(58, 0, &[]), Ok(None));
+    assert_eq!(jumbo_payload_len(58, 0, &[]), Ok(PayloadLen::Field));
     assert_eq!(
         jumbo_payload_len(58, 8, &hop_by_hop(&jumbo(70_000))),
-        Ok(None)
+        Ok(PayloadLen::Field)
     );
     // A Hop-by-Hop header without the option, payload length set.
     let router_alert = hop_by_hop(&[5, 2, 0, 0]);
-    assert_eq!(jumbo_payload_len(HBH, 8, &router_alert), Ok(None));
+    assert_eq!(
+        jumbo_payload_len(HBH, 8, &router_alert),
+        Ok(PayloadLen::Field)
+    );
 }
 
 #[test]
-fn rfc_2675_errors_are_malformed() {
+fn rfc_2675_errors_are_reported() {
     let invalid = |what, field, value, rule| Malformed::Invalid {
         what,
         field,
@@ -64,14 +67,15 @@ fn rfc_2675_errors_are_malformed() {
             "is not above 65535 (RFC 2675)"
         ))
     );
+    // The option ignored, as tshark ignores it.
     assert_eq!(
         jumbo_payload_len(HBH, 16, &hop_by_hop(&jumbo(70_000))),
-        Err(invalid(
+        Ok(PayloadLen::OptionIgnored(invalid(
             WHAT,
             "IPv6 payload length",
             16,
             "is not 0 (RFC 2675)"
-        ))
+        )))
     );
     assert_eq!(
         jumbo_payload_len(HBH, 0, &hop_by_hop(&[1, 4, 0, 0, 0, 0])),
