@@ -203,6 +203,16 @@ fn a_jumbogram_is_decoded() {
     let d = dissect(&p[..60_000]).unwrap();
     assert!(d.truncated);
     assert_eq!(d.checksum_status, ChecksumStatus::Unverified);
+    // Cut inside the Hop-by-Hop header: its length cannot be told.
+    let d = dissect(&p[..45]).unwrap();
+    assert_eq!(
+        d.message,
+        Err(Malformed::Truncated {
+            what: "IPv6 Hop-by-Hop Options header",
+            needed: 8,
+            available: 5,
+        })
+    );
 }
 
 /// RFC 2675 §3: a Jumbo Payload option in a packet whose payload length is

@@ -45,46 +45,71 @@ pub enum PayloadLen {
 /// Hop-by-Hop header carrying one, otherwise the payload length field.
 ///
 /// A Hop-by-Hop header cut short by the capture is read as far as it goes.
-/// Errors ([`Malformed::Invalid`]): the RFC 2675 errors above but the
-/// Fragment header (which a caller finds walking the chain) and the one
-/// [`PayloadLen::OptionIgnored`] reports.
+/// Errors: [`Malformed::Truncated`] when it is cut before a Jumbo Payload
+/// option was found and the payload length is 0 (so the packet's length
+/// cannot be told); [`Malformed::Invalid`] for the RFC 2675 errors above
+/// but the Fragment header (which a caller finds walking the chain) and
+/// the one [`PayloadLen::OptionIgnored`] reports.
 pub fn jumbo_payload_len(next_header: u8, payload_len: u16, payload: &[u8]) -> Result<PayloadLen> {
     if next_header != protocol::HOP_BY_HOP {
         return Ok(PayloadLen::Field);
     }
     match (find_option(payload)?, payload_len) {
-        (None, 0) => Err(Malformed::Invalid {
+        (Search::Cut { needed }, 0) => Err(Malformed::Truncated {
+            what: "IPv6 Hop-by-Hop Options header",
+            needed,
+            available: payload.len(),
+        }),
+        (Search::Cut { .. } | Search::Absent, 1..) => Ok(PayloadLen::Field),
+        (Search::Absent, 0) => Err(Malformed::Invalid {
             what: "IPv6 header",
             field: "payload length",
             value: 0,
             rule: "comes with a Hop-by-Hop header but no Jumbo Payload option (RFC 2675)",
         }),
-        (None, _) => Ok(PayloadLen::Field),
-        (Some(_), len @ 1..) => Ok(PayloadLen::OptionIgnored(Malformed::Invalid {
+        (Search::Found(_), len @ 1..) => Ok(PayloadLen::OptionIgnored(Malformed::Invalid {
             what: WHAT,
             field: "IPv6 payload length",
             value: u32::from(len),
             rule: "is not 0 (RFC 2675)",
         })),
-        (Some(len), 0) if u16::try_from(len).is_ok() => Err(Malformed::Invalid {
+        (Search::Found(len), 0) if u16::try_from(len).is_ok() => Err(Malformed::Invalid {
             what: WHAT,
             field: "jumbo payload length",
             value: len,
             rule: "is not above 65535 (RFC 2675)",
         }),
-        (Some(len), 0) => Ok(PayloadLen::Jumbo(len)),
+        (Search::Found(len), 0) => Ok(PayloadLen::Jumbo(len)),
     }
 }
 
-/// The jumbo payload length of the Jumbo Payload option in the Hop-by-Hop
-/// header at the start of `header`, if there is one.
-fn find_option(header: &[u8]) -> Result<Option<u32>> {
+/// What a search of a Hop-by-Hop header for the Jumbo Payload option
+/// found.
+enum Search {
+    /// The option, with this jumbo payload length.
+    Found(u32),
+    /// No option in the whole header.
+    Absent,
+    /// No option before the end of the bytes, which cut the header short of
+    /// the `needed` bytes it claims.
+    Cut { needed: usize },
+}
+
+/// Searches the Hop-by-Hop header at the start of `header` for the Jumbo
+/// Payload option.
+fn find_option(header: &[u8]) -> Result<Search> {
     let Some(&ext_len) = header.get(1) else {
-        return Ok(None);
+        return Ok(Search::Cut { needed: 2 });
     };
-    let end = ((usize::from(ext_len) + 1) * 8).min(header.len());
+    let needed = (usize::from(ext_len) + 1) * 8;
+    let header = &header[..needed.min(header.len())];
+    let not_found = if header.len() < needed {
+        Search::Cut { needed }
+    } else {
+        Search::Absent
+    };
     let mut at = 2;
-    while at < end {
+    while at < header.len() {
         let kind = header[at];
         if kind == OPTION_PAD1 {
             at += 1;
@@ -102,11 +127,11 @@ fn find_option(header: &[u8]) -> Result<Option<u32>> {
                     rule: "is not 4",
                 });
             }
-            return Ok(get_u32(header, at + 2));
+            return Ok(get_u32(header, at + 2).map_or(not_found, Search::Found));
         }
         at += 2 + usize::from(len);
     }
-    Ok(None)
+    Ok(not_found)
 }
 
 #[cfg(test)]
