@@ -219,3 +219,27 @@ fn the_script_remakes_the_fixtures() {
     }
     std::fs::remove_dir_all(&out).expect("remove the scratch copy");
 }
+
+/// The schema at the top of `decode/json.rs` has a `` - `key`: `` entry for
+/// each list every packet object carries (`notes` among them).
+#[test]
+fn the_json_schema_documents_every_list() {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/decode/json.rs"))
+            .expect("read json.rs");
+    let schema = source
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .map(|l| l.trim_start_matches("//!").trim())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for packet in decode(&fixture("routing.pcap")).values() {
+        let object = packet.as_object().expect("an object");
+        for (key, _) in object.iter().filter(|(_, v)| v.is_array()) {
+            assert!(
+                schema.contains(&format!("- `{key}`:")),
+                "`{key}` is not in the schema:\n{schema}"
+            );
+        }
+    }
+}
