@@ -13,8 +13,10 @@ fuzz/seeds/, which scripts/fuzz gives the fuzz targets to start from.
   captures hold it), type 2 (Mobile IPv6 home address), type 3 (RPL source
   route, RFC 6554, compressed addresses), type 4 (segment routing header,
   RFC 8754: Segment List[0] is the final destination), each with segments
-  left > 0 and = 0, an error message, an unknown routing type, and two
-  deliberately wrong checksums (summed over the IPv6 destination instead).
+  left > 0 and = 0, an error message, an unknown routing type, two
+  deliberately wrong checksums (summed over the IPv6 destination instead),
+  and two malformed headers read past as tshark reads them (a type 0 of odd
+  length, an SRH with more segments left than listed).
 - jumbo.pcap: an RFC 2675 jumbogram carrying a 70000-byte ICMPv6 echo
   request, and three jumbograms RFC 2675 calls errors.
 - ipv4-length0.pcap: IPv4 packets with total length 0, as captures taken
@@ -138,6 +140,14 @@ def routing_frames() -> list:
     frames.append(ipv6(ROUTING, SRC, HOP1, srh(ICMPV6, 2, segments) + echo(128, SRC, HOP1, 10)))
     # 11. Wrong: type 0 with segments left, checksum over the IPv6 destination.
     frames.append(ipv6(ROUTING, SRC, HOP1, rh0(ICMPV6, 2, [HOP2, FINAL]) + echo(128, SRC, HOP1, 11)))
+    # 12. Malformed: type 0 whose header extension length (3) is odd, HOP2
+    #     then half of FINAL; read as far as whole addresses go, HOP2 is final.
+    odd = ext(ICMPV6, struct.pack("!BBI", 0, 1, 0) + HOP2 + FINAL[:8])
+    frames.append(ipv6(ROUTING, SRC, HOP1, odd + echo(128, SRC, HOP2, 12)))
+    # 13. Malformed: SRH with 5 segments left of 3; Segment List[0] is final.
+    frames.append(ipv6(ROUTING, SRC, HOP1, srh(ICMPV6, 5, segments) + echo(128, SRC, FINAL, 13)))
+    # 14. The same summed over the IPv6 destination: wrong.
+    frames.append(ipv6(ROUTING, SRC, HOP1, srh(ICMPV6, 5, segments) + echo(128, SRC, HOP1, 14)))
     return frames
 
 

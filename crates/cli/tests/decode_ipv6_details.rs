@@ -45,9 +45,8 @@ fn tshark(file: &Path) -> BTreeMap<u64, Verdict> {
         .collect()
 }
 
-/// Asserts our verdicts are `want`, and tshark's too but for the frames of
-/// `tshark_differs`, where the RFCs are followed and tshark is not.
-fn check(name: &str, want: &[(u64, Verdict)], tshark_differs: &[(u64, Verdict)]) {
+/// Asserts our verdicts are `want`, and tshark's too, frame for frame.
+fn check(name: &str, want: &[(u64, Verdict)]) {
     let file = fixture(name);
     let packets = decode(&file);
     let want: BTreeMap<u64, Verdict> = want.iter().copied().collect();
@@ -55,11 +54,16 @@ fn check(name: &str, want: &[(u64, Verdict)], tshark_differs: &[(u64, Verdict)])
     if !require::program("tshark") {
         return;
     }
-    let mut theirs = tshark(&file);
-    for (frame, verdict) in tshark_differs {
-        assert_eq!(theirs.remove(frame), Some(*verdict), "{name} frame {frame}");
-    }
-    assert_eq!(theirs, want, "{name}: tshark");
+    assert_eq!(tshark(&file), want, "{name}: tshark");
+}
+
+/// The summary's count of malformed packets.
+fn malformed_count(file: &Path) -> u64 {
+    let summary = tshark::decode_json(icmpkit!(), file)
+        .into_iter()
+        .find(|v| v["type"] == "summary")
+        .expect("a summary");
+    summary["malformed"].as_u64().expect("a count")
 }
 
 fn notes(v: &Value) -> Vec<&str> {
@@ -75,19 +79,22 @@ fn notes(v: &Value) -> Vec<&str> {
 fn routing_headers_checksum_the_final_destination() {
     // The frames lab/make-ipv6-detail-fixtures.py writes, in order.
     let want = [
-        (1, (128, 0, GOOD)), // type 0, 2 segments left
-        (2, (128, 0, GOOD)), // type 0, none left
-        (3, (129, 0, GOOD)), // type 2, home address
-        (4, (128, 0, GOOD)), // SRH, 2 left
-        (5, (128, 0, GOOD)), // SRH, none left
-        (6, (1, 4, GOOD)),   // SRH, an error message
-        (7, (128, 0, GOOD)), // Hop-by-Hop, Destination Options, SRH
-        (8, (128, 0, GOOD)), // type 3 (RPL), compressed
-        (9, (128, 0, GOOD)), // unknown type 253: the IPv6 destination
-        (10, (128, 0, BAD)), // SRH summed over the IPv6 destination
-        (11, (128, 0, BAD)), // type 0 summed over the IPv6 destination
+        (1, (128, 0, GOOD)),  // type 0, 2 segments left
+        (2, (128, 0, GOOD)),  // type 0, none left
+        (3, (129, 0, GOOD)),  // type 2, home address
+        (4, (128, 0, GOOD)),  // SRH, 2 left
+        (5, (128, 0, GOOD)),  // SRH, none left
+        (6, (1, 4, GOOD)),    // SRH, an error message
+        (7, (128, 0, GOOD)),  // Hop-by-Hop, Destination Options, SRH
+        (8, (128, 0, GOOD)),  // type 3 (RPL), compressed
+        (9, (128, 0, GOOD)),  // unknown type 253: the IPv6 destination
+        (10, (128, 0, BAD)),  // SRH summed over the IPv6 destination
+        (11, (128, 0, BAD)),  // type 0 summed over the IPv6 destination
+        (12, (128, 0, GOOD)), // malformed type 0 (odd length), read past
+        (13, (128, 0, GOOD)), // malformed SRH (5 segments left of 3)
+        (14, (128, 0, BAD)),  // the same summed over the IPv6 destination
     ];
-    check("routing.pcap", &want, &[]);
+    check("routing.pcap", &want);
     let packets = decode(&fixture("routing.pcap"));
     let final_dst = |frame: u64| notes(&packets[&frame]);
     assert_eq!(
@@ -112,6 +119,27 @@ fn routing_headers_checksum_the_final_destination() {
     for frame in [2, 5, 9] {
         assert!(final_dst(frame).is_empty(), "frame {frame}");
     }
+    // A malformed routing header is read past as tshark reads it, and
+    // noted: the message is shown, the packet counted malformed.
+    assert_eq!(
+        final_dst(12),
+        [
+            "malformed, read past: IPv6 Routing header: header extension length 3 is odd",
+            "checksum over the final destination 2001:db8:3::1 (routing header type 0)"
+        ]
+    );
+    for frame in [13, 14] {
+        assert_eq!(
+            final_dst(frame),
+            [
+                "malformed, read past: IPv6 Routing header: segments left 5 \
+                 exceeds the addresses listed",
+                "checksum over the final destination 2001:db8:4::1 (routing header type 4)"
+            ],
+            "frame {frame}"
+        );
+    }
+    assert_eq!(malformed_count(&fixture("routing.pcap")), 3);
     // The outer destination stays the IPv6 header's.
     assert_eq!(packets[&4]["dst"], "2001:db8:2::1");
     assert!(packets.values().all(|v| v["malformed"].is_null()));
@@ -120,9 +148,9 @@ fn routing_headers_checksum_the_final_destination() {
 #[test]
 fn a_jumbogram_is_decoded_and_rfc_2675_errors_are_malformed() {
     // Frame 3 carries a Jumbo Payload option with a payload length other
-    // than 0, an error by RFC 2675 §3; tshark notes it but still dissects
-    // the ICMPv6 inside, where we report the packet malformed.
-    check("jumbo.pcap", &[(1, (128, 0, GOOD))], &[(3, (128, 0, GOOD))]);
+    // than 0, an error by RFC 2675 §3; tshark notes it and dissects the
+    // ICMPv6 inside by the payload length, and so do we.
+    check("jumbo.pcap", &[(1, (128, 0, GOOD)), (3, (128, 0, GOOD))]);
     let packets = decode(&fixture("jumbo.pcap"));
     let jumbo = &packets[&1];
     assert_eq!(
@@ -136,10 +164,15 @@ fn a_jumbogram_is_decoded_and_rfc_2675_errors_are_malformed() {
         malformed(2),
         "IPv6 Jumbo Payload option: jumbo payload length 23 is not above 65535 (RFC 2675)"
     );
+    assert!(packets[&3]["malformed"].is_null());
     assert_eq!(
-        malformed(3),
-        "IPv6 Jumbo Payload option: IPv6 payload length 23 is not 0 (RFC 2675)"
+        notes(&packets[&3]),
+        [
+            "malformed, Jumbo Payload option ignored: IPv6 Jumbo Payload option: \
+          IPv6 payload length 23 is not 0 (RFC 2675)"
+        ]
     );
+    assert_eq!(malformed_count(&fixture("jumbo.pcap")), 3);
     assert_eq!(
         malformed(4),
         "IPv6 header: payload length 0 comes with a Hop-by-Hop header \
@@ -149,11 +182,7 @@ fn a_jumbogram_is_decoded_and_rfc_2675_errors_are_malformed() {
 
 #[test]
 fn ipv4_total_length_0_uses_the_captured_length_and_says_so() {
-    check(
-        "ipv4-length0.pcap",
-        &[(1, (8, 0, GOOD)), (2, (0, 0, GOOD))],
-        &[],
-    );
+    check("ipv4-length0.pcap", &[(1, (8, 0, GOOD)), (2, (0, 0, GOOD))]);
     let packets = decode(&fixture("ipv4-length0.pcap"));
     let note = "IPv4 total length 0 (segmentation offload?): using the captured length, 92 bytes";
     assert_eq!(notes(&packets[&1]), [note]);
@@ -189,4 +218,28 @@ fn the_script_remakes_the_fixtures() {
         assert!(committed.len() < 200_000, "{name} is too big");
     }
     std::fs::remove_dir_all(&out).expect("remove the scratch copy");
+}
+
+/// The schema at the top of `decode/json.rs` has a `` - `key`: `` entry for
+/// each list every packet object carries (`notes` among them).
+#[test]
+fn the_json_schema_documents_every_list() {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/decode/json.rs"))
+            .expect("read json.rs");
+    let schema = source
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .map(|l| l.trim_start_matches("//!").trim())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for packet in decode(&fixture("routing.pcap")).values() {
+        let object = packet.as_object().expect("an object");
+        for (key, _) in object.iter().filter(|(_, v)| v.is_array()) {
+            assert!(
+                schema.contains(&format!("- `{key}`:")),
+                "`{key}` is not in the schema:\n{schema}"
+            );
+        }
+    }
 }

@@ -128,7 +128,8 @@ pub struct Dissection<'a> {
     /// The parsed message, or why the outer header or the message could not
     /// be read.
     pub message: Result<Message<'a>>,
-    /// What the IP layer was read as otherwise than its fields say.
+    /// What the IP layer was read as otherwise than its fields say, and
+    /// the rules it breaks that were read past.
     pub notes: Notes,
 }
 
@@ -166,10 +167,14 @@ impl<'a> Dissection<'a> {
         Some(ExtensionStructure::new_checked(bytes))
     }
 
-    /// The first thing found malformed at any layer: the outer header or
+    /// The first thing found malformed at any layer: the outer header
+    /// (including a rule it breaks that was read past, see [`Notes`]) or
     /// the message, the quote, the extension structure or one of its
     /// objects, or an NDP option. `None` when everything read cleanly.
     pub fn problem(&self) -> Option<Malformed> {
+        if let Some(reason) = self.notes.jumbo_ignored.or(self.notes.routing_violation) {
+            return Some(reason);
+        }
         let message = match &self.message {
             Ok(message) => message,
             Err(reason) => return Some(*reason),
@@ -285,10 +290,14 @@ fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
     let after_header = packet.get(ipv6::HEADER_LEN..).unwrap_or_default();
     let jumbo = ipv6::jumbo_payload_len(view.next_header(), view.payload_len(), after_header);
     let payload_len = match jumbo {
-        Ok(None) => usize::from(view.payload_len()),
-        Ok(Some(len)) => {
+        Ok(ipv6::PayloadLen::Field) => usize::from(view.payload_len()),
+        Ok(ipv6::PayloadLen::Jumbo(len)) => {
             notes.jumbo_payload_len = Some(len);
             usize::try_from(len).unwrap_or(usize::MAX)
+        }
+        Ok(ipv6::PayloadLen::OptionIgnored(reason)) => {
+            notes.jumbo_ignored = Some(reason);
+            usize::from(view.payload_len())
         }
         Err(reason) => return Some(malformed(outer, reason)),
     };
@@ -303,8 +312,8 @@ fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
                     return Some(malformed(outer, JUMBO_FRAGMENT));
                 }
                 if let Some(at) = upper.routing {
-                    match final_destination(&payload[at..], dst6) {
-                        Ok(found) => notes.final_destination = found,
+                    match ipv6::RoutingHeader::new_checked(&payload[at..]) {
+                        Ok(routing) => note_route(&mut notes, routing, dst6),
                         Err(reason) => return Some(malformed(outer, reason)),
                     }
                 }
@@ -341,16 +350,15 @@ const JUMBO_FRAGMENT: Malformed = Malformed::Invalid {
     rule: "(Fragment) is not allowed with a Jumbo Payload option (RFC 2675)",
 };
 
-/// The final destination the routing header at the start of `header` names
-/// when it differs from the IPv6 destination `dst`.
-fn final_destination(header: &[u8], dst: Ipv6Addr) -> Result<Option<FinalDestination>> {
-    let routing = ipv6::RoutingHeader::new_checked(header)?;
-    Ok(routing
-        .final_destination(dst)?
-        .map(|addr| FinalDestination {
-            addr,
-            routing_type: routing.routing_type(),
-        }))
+/// Notes the final destination `routing` names when it differs from the
+/// IPv6 destination `dst`, and the rule it breaks if any.
+fn note_route(notes: &mut Notes, routing: ipv6::RoutingHeader<'_>, dst: Ipv6Addr) {
+    let route = routing.final_destination(dst);
+    notes.final_destination = route.final_destination.map(|addr| FinalDestination {
+        addr,
+        routing_type: routing.routing_type(),
+    });
+    notes.routing_violation = route.broken;
 }
 
 /// The checksum verdict: unverifiable on a partial message.

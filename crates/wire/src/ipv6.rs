@@ -32,9 +32,9 @@ mod ext;
 mod jumbo;
 mod routing;
 pub use ext::{Fragment, MAX_EXTENSION_HEADERS, UpperLayer, walk_extensions, walk_extensions_lax};
-pub use jumbo::{OPTION_JUMBO_PAYLOAD, jumbo_payload_len};
+pub use jumbo::{OPTION_JUMBO_PAYLOAD, PayloadLen, jumbo_payload_len};
 pub use routing::{
-    RoutingHeader, TYPE_MOBILE_IPV6, TYPE_RPL, TYPE_SEGMENT_ROUTING, TYPE_SOURCE_ROUTE,
+    Route, RoutingHeader, TYPE_MOBILE_IPV6, TYPE_RPL, TYPE_SEGMENT_ROUTING, TYPE_SOURCE_ROUTE,
 };
 
 /// Byte ranges of the IPv6 header fields.

@@ -2,6 +2,20 @@
 //! final `"type": "summary"` object. Numbers are numbers, addresses strings,
 //! and a missing value is `null`.
 //!
+//! Every packet object also carries two lists, empty when there is nothing
+//! to say:
+//!
+//! - `notes`: strings, each a sentence on how the IP layer was read
+//!   otherwise than its header fields say: an IPv4 total length of 0
+//!   replaced by the captured length, a jumbogram's length from its Jumbo
+//!   Payload option, the final destination of a routing header over which
+//!   the ICMPv6 checksum was verified, or a rule the IP layer breaks that
+//!   was read past as tshark reads it (such a note starts `"malformed, "`;
+//!   `malformed` stays `null`, for the message was read, but the summary
+//!   counts the packet malformed).
+//! - `mpls`: every label of the extension's MPLS label stack objects
+//!   (RFC 4950), in order, each `{"label", "tc", "s", "ttl"}`.
+//!
 //! A packet found inside tunnels has `src`/`dst` of the innermost IP packet
 //! and the path to it in two lists, both empty for a plain packet:
 //!

@@ -1,8 +1,11 @@
 //! What a dissection did that a reader of the packet should know: the IP
-//! layer read otherwise than its header fields say, though not malformed.
+//! layer read otherwise than its header fields say, or read past a rule it
+//! breaks (as tshark reads it, so that the message is still shown).
 
 use core::fmt;
 use core::net::Ipv6Addr;
+
+use crate::error::Malformed;
 
 /// The notes of one dissection; each kind at most once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -14,9 +17,18 @@ pub struct Notes {
     /// The payload length of a jumbogram (RFC 2675), from its Jumbo Payload
     /// option.
     pub jumbo_payload_len: Option<u32>,
+    /// The RFC 2675 error of a Jumbo Payload option in a packet whose
+    /// payload length is not 0: the option was ignored, the payload length
+    /// used (see [`crate::ipv6::PayloadLen::OptionIgnored`]). The packet is
+    /// malformed ([`super::Dissection::problem`]) all the same.
+    pub jumbo_ignored: Option<Malformed>,
     /// The final destination a routing header names, over which the ICMPv6
     /// checksum was verified (RFC 8200 §8.1).
     pub final_destination: Option<FinalDestination>,
+    /// The rule the routing header breaks: the final destination was read
+    /// as far as the header goes (see [`crate::ipv6::Route`]). The packet
+    /// is malformed ([`super::Dissection::problem`]) all the same.
+    pub routing_violation: Option<Malformed>,
 }
 
 /// The final destination of a packet with a routing header.
@@ -37,6 +49,10 @@ pub enum Note {
     Jumbogram(u32),
     /// See [`Notes::final_destination`].
     FinalDestination(FinalDestination),
+    /// See [`Notes::jumbo_ignored`].
+    JumboIgnored(Malformed),
+    /// See [`Notes::routing_violation`].
+    ReadPast(Malformed),
 }
 
 impl Notes {
@@ -51,8 +67,14 @@ impl Notes {
             .ipv4_length_from_capture
             .map(Note::Ipv4LengthFromCapture);
         let jumbo = self.jumbo_payload_len.map(Note::Jumbogram);
+        let ignored = self.jumbo_ignored.map(Note::JumboIgnored);
+        let routing = self.routing_violation.map(Note::ReadPast);
         let dst = self.final_destination.map(Note::FinalDestination);
-        v4.into_iter().chain(jumbo).chain(dst)
+        v4.into_iter()
+            .chain(jumbo)
+            .chain(ignored)
+            .chain(routing)
+            .chain(dst)
     }
 }
 
@@ -72,6 +94,10 @@ impl fmt::Display for Note {
                 "checksum over the final destination {} (routing header type {})",
                 d.addr, d.routing_type
             ),
+            Self::JumboIgnored(reason) => {
+                write!(f, "malformed, Jumbo Payload option ignored: {reason}")
+            }
+            Self::ReadPast(reason) => write!(f, "malformed, read past: {reason}"),
         }
     }
 }

@@ -121,20 +121,54 @@ fn a_routing_header_behind_others_counts() {
     assert_eq!(d.notes.final_destination.map(|f| f.addr), Some(FINAL));
 }
 
+/// A routing header breaking its type's rules is noted and read past as
+/// tshark reads it: the message is still parsed and its checksum checked.
 #[test]
-fn a_bad_routing_header_is_malformed() {
-    let p = routed(&rh0(3), FINAL);
+fn a_bad_routing_header_is_noted_and_read_past() {
+    let segments_left = Malformed::Invalid {
+        what: "IPv6 Routing header",
+        field: "segments left",
+        value: 3,
+        rule: "exceeds the addresses listed",
+    };
+    // Type 0, segments left 3 of 2 addresses: the last one is final.
+    for (routing, routing_type) in [(rh0(3), 0), (srh(3), 4)] {
+        let p = routed(&routing, FINAL);
+        let d = dissect(&p).unwrap();
+        assert_eq!(d.msg_type(), Some(128));
+        assert!(d.message.is_ok());
+        assert_eq!(d.checksum_status, ChecksumStatus::Valid, "{routing_type}");
+        assert_eq!(d.notes.routing_violation, Some(segments_left));
+        assert_eq!(
+            d.notes.final_destination,
+            Some(FinalDestination {
+                addr: FINAL,
+                routing_type
+            })
+        );
+        // The packet breaks RFC 8200 all the same.
+        assert_eq!(d.problem(), Some(segments_left));
+        let p = routed(&routing, HOP);
+        let d = dissect(&p).unwrap();
+        assert_eq!(d.checksum_status, ChecksumStatus::Invalid, "{routing_type}");
+    }
+    // Type 0 with an odd length: the addresses that fit whole, [HOP].
+    let mut odd = rh0(2);
+    odd[1] = 3;
+    odd.truncate(32);
+    let p = routed(&odd, HOP);
     let d = dissect(&p).unwrap();
+    assert_eq!(d.checksum_status, ChecksumStatus::Valid);
     assert_eq!(
-        d.message,
-        Err(Malformed::Invalid {
-            what: "IPv6 Routing header",
-            field: "segments left",
-            value: 3,
-            rule: "exceeds the addresses listed",
-        })
+        d.notes
+            .iter()
+            .map(|n| n.to_string_lossy())
+            .collect::<Vec<_>>(),
+        [
+            "malformed, read past: IPv6 Routing header: header extension length 3 is odd",
+            "checksum over the final destination 2001:db8:2::1 (routing header type 0)"
+        ]
     );
-    assert_eq!(d.checksum_status, ChecksumStatus::Unverified);
 }
 
 /// A Hop-by-Hop header with a Jumbo Payload option of `len`.
@@ -169,6 +203,56 @@ fn a_jumbogram_is_decoded() {
     let d = dissect(&p[..60_000]).unwrap();
     assert!(d.truncated);
     assert_eq!(d.checksum_status, ChecksumStatus::Unverified);
+    // Cut inside the Hop-by-Hop header: its length cannot be told.
+    let d = dissect(&p[..45]).unwrap();
+    assert_eq!(
+        d.message,
+        Err(Malformed::Truncated {
+            what: "IPv6 Hop-by-Hop Options header",
+            needed: 8,
+            available: 5,
+        })
+    );
+}
+
+/// RFC 2675 §3: a Jumbo Payload option in a packet whose payload length is
+/// not 0 is an error; tshark notes it and takes the payload length, and so
+/// does this: the message is shown, the packet malformed.
+#[test]
+fn a_jumbo_payload_option_with_a_payload_length_is_read_past() {
+    let icmp = echo_v6(FINAL, 8);
+    let len = u16::try_from(8 + icmp.len()).unwrap();
+    let p = v6(
+        protocol::HOP_BY_HOP,
+        FINAL,
+        &jumbo_header(70_016),
+        &icmp,
+        len,
+    );
+    let d = dissect(&p).unwrap();
+    assert_eq!(d.msg_type(), Some(128));
+    assert!(d.message.is_ok());
+    assert!(!d.truncated);
+    assert_eq!(d.checksum_status, ChecksumStatus::Valid);
+    let reason = Malformed::Invalid {
+        what: "IPv6 Jumbo Payload option",
+        field: "IPv6 payload length",
+        value: u32::from(len),
+        rule: "is not 0 (RFC 2675)",
+    };
+    assert_eq!(d.notes.jumbo_ignored, Some(reason));
+    assert_eq!(d.notes.jumbo_payload_len, None);
+    assert_eq!(
+        d.notes
+            .iter()
+            .map(|n| n.to_string_lossy())
+            .collect::<Vec<_>>(),
+        [
+            "malformed, Jumbo Payload option ignored: IPv6 Jumbo Payload option: \
+          IPv6 payload length 24 is not 0 (RFC 2675)"
+        ]
+    );
+    assert_eq!(d.problem(), Some(reason));
 }
 
 #[test]

@@ -70,92 +70,121 @@ impl<'a> RoutingHeader<'a> {
         self.bytes[3]
     }
 
-    /// The destination the packet is finally bound for, when it is not the
-    /// IPv6 destination `dst`: `None` when no segments are left (`dst` is
-    /// final) or for a routing type that names no final destination (any
-    /// type but 0, 2, 3 and 4; such a packet is discarded on the way).
+    /// The destination the packet is finally bound for, and the first rule
+    /// of its routing type the header breaks, if any.
     ///
-    /// Errors ([`Malformed::Invalid`]): segments left exceeding the listed
-    /// addresses, or a header length that fits no whole list.
-    pub fn final_destination(&self, dst: Ipv6Addr) -> Result<Option<Ipv6Addr>> {
+    /// The destination is `None` when it is the IPv6 destination `dst`: no
+    /// segments are left, or the routing type names no final destination
+    /// (any type but 0, 2, 3 and 4; such a packet is discarded on the way).
+    ///
+    /// A header breaking its type's rules ([`Malformed::Invalid`]: segments
+    /// left exceeding the listed addresses, or a header length that fits no
+    /// whole list) is read as far as it goes, as tshark reads it: the last
+    /// whole address of a type 0 list, the first address of a type 2
+    /// header, Segment List\[0\] of a segment routing header, the last
+    /// address of an RPL route; none (the IPv6 destination) when there is
+    /// no such address.
+    pub fn final_destination(&self, dst: Ipv6Addr) -> Route {
         let left = usize::from(self.segments_left());
         if left == 0 {
-            return Ok(None);
+            return Route::default();
         }
         let data = &self.bytes[DATA..];
+        let whole = data.len() / ADDR;
+        let first = (whole > 0).then(|| address(data, 0));
         let ext_len = u32::from(self.bytes[1]);
-        let (addresses, last) = match self.routing_type() {
-            TYPE_SOURCE_ROUTE => {
-                if ext_len % 2 != 0 {
-                    return Err(invalid("header extension length", ext_len, "is odd"));
-                }
-                let n = data.len() / ADDR;
-                (n, n.checked_sub(1).map(|i| address(data, i * ADDR)))
-            }
-            TYPE_MOBILE_IPV6 => {
-                if ext_len != 2 {
-                    return Err(invalid("header extension length", ext_len, "is not 2"));
-                }
-                (1, Some(address(data, 0)))
-            }
-            TYPE_RPL => return rpl_final(self.bytes, left, dst).map(Some),
+        let (addresses, addr, broken) = match self.routing_type() {
+            TYPE_SOURCE_ROUTE => (
+                whole,
+                whole.checked_sub(1).map(|i| address(data, i * ADDR)),
+                (ext_len % 2 != 0).then(|| invalid("header extension length", ext_len, "is odd")),
+            ),
+            TYPE_MOBILE_IPV6 => (
+                1,
+                first,
+                (ext_len != 2).then(|| invalid("header extension length", ext_len, "is not 2")),
+            ),
+            TYPE_RPL => return rpl_final(self.bytes, left, dst),
             TYPE_SEGMENT_ROUTING => {
                 let entries = usize::from(self.bytes[4]) + 1;
-                if entries * ADDR > data.len() {
-                    return Err(invalid(
+                let broken = (entries > whole).then(|| {
+                    invalid(
                         "last entry",
                         u32::from(self.bytes[4]),
                         "lists more segments than the header holds",
-                    ));
-                }
-                (entries, Some(address(data, 0)))
+                    )
+                });
+                (entries, first, broken)
             }
-            _ => return Ok(None),
+            _ => return Route::default(),
         };
-        match last {
-            Some(last) if left <= addresses => Ok(Some(last)),
-            _ => Err(invalid(
+        let too_far = (left > addresses).then(|| {
+            invalid(
                 "segments left",
                 u32::from(self.segments_left()),
                 "exceeds the addresses listed",
-            )),
+            )
+        });
+        Route {
+            final_destination: addr,
+            broken: broken.or(too_far),
         }
     }
 }
 
+/// What a routing header says of the final destination
+/// ([`RoutingHeader::final_destination`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Route {
+    /// The final destination, when it is not the IPv6 destination.
+    pub final_destination: Option<Ipv6Addr>,
+    /// The first rule of its routing type the header breaks; the final
+    /// destination is then read as far as the header goes.
+    pub broken: Option<Malformed>,
+}
+
 /// The last address of an RPL source route (RFC 6554 §3), its first `CmprE`
-/// bytes taken from `dst`.
-fn rpl_final(bytes: &[u8], left: usize, dst: Ipv6Addr) -> Result<Ipv6Addr> {
+/// bytes taken from `dst`, read as [`RoutingHeader::final_destination`]
+/// says.
+fn rpl_final(bytes: &[u8], left: usize, dst: Ipv6Addr) -> Route {
     let cmpr_i = usize::from(bytes[4] >> 4);
     let cmpr_e = usize::from(bytes[4] & 0x0f);
     let pad = usize::from(bytes[5] >> 4);
     let (each, last_len) = (ADDR - cmpr_i, ADDR - cmpr_e);
     let room = bytes.len() - DATA;
+    let ext_len = u32::from(bytes[1]);
     let Some(others) = room.checked_sub(pad + last_len) else {
-        return Err(invalid(
-            "header extension length",
-            u32::from(bytes[1]),
-            "leaves no room for the last address",
-        ));
+        return Route {
+            final_destination: None,
+            broken: Some(invalid(
+                "header extension length",
+                ext_len,
+                "leaves no room for the last address",
+            )),
+        };
     };
-    if others % each != 0 {
-        return Err(invalid(
+    let broken = if others % each != 0 {
+        Some(invalid(
             "header extension length",
-            u32::from(bytes[1]),
+            ext_len,
             "does not fit a whole number of compressed addresses",
-        ));
-    }
-    if left > others / each + 1 {
-        return Err(invalid(
+        ))
+    } else if left > others / each + 1 {
+        Some(invalid(
             "segments left",
             u32::from(bytes[3]),
             "exceeds the addresses listed",
-        ));
-    }
+        ))
+    } else {
+        None
+    };
     let mut octets = dst.octets();
     let start = DATA + others;
     octets[cmpr_e..].copy_from_slice(&bytes[start..start + last_len]);
-    Ok(Ipv6Addr::from(octets))
+    Route {
+        final_destination: Some(Ipv6Addr::from(octets)),
+        broken,
+    }
 }
 
 fn address(data: &[u8], at: usize) -> Ipv6Addr {

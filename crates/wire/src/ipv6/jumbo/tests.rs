@@ -24,31 +24,34 @@ const HBH: u8 = protocol::HOP_BY_HOP;
 fn the_option_gives_the_length() {
     assert_eq!(
         jumbo_payload_len(HBH, 0, &hop_by_hop(&jumbo(70_016))),
-        Ok(Some(70_016))
+        Ok(PayloadLen::Jumbo(70_016))
     );
     // After Pad1 and PadN.
     let mut options = std::vec![0, 1, 2, 0, 0];
     options.extend(jumbo(65_536));
     assert_eq!(
         jumbo_payload_len(HBH, 0, &hop_by_hop(&options)),
-        Ok(Some(65_536))
+        Ok(PayloadLen::Jumbo(65_536))
     );
 }
 
 #[test]
 fn other_packets_have_none() {
-    assert_eq!(jumbo_payload_len(58, 0, &[]), Ok(None));
+    assert_eq!(jumbo_payload_len(58, 0, &[]), Ok(PayloadLen::Field));
     assert_eq!(
         jumbo_payload_len(58, 8, &hop_by_hop(&jumbo(70_000))),
-        Ok(None)
+        Ok(PayloadLen::Field)
     );
     // A Hop-by-Hop header without the option, payload length set.
     let router_alert = hop_by_hop(&[5, 2, 0, 0]);
-    assert_eq!(jumbo_payload_len(HBH, 8, &router_alert), Ok(None));
+    assert_eq!(
+        jumbo_payload_len(HBH, 8, &router_alert),
+        Ok(PayloadLen::Field)
+    );
 }
 
 #[test]
-fn rfc_2675_errors_are_malformed() {
+fn rfc_2675_errors_are_reported() {
     let invalid = |what, field, value, rule| Malformed::Invalid {
         what,
         field,
@@ -64,14 +67,15 @@ fn rfc_2675_errors_are_malformed() {
             "is not above 65535 (RFC 2675)"
         ))
     );
+    // The option ignored, as tshark ignores it.
     assert_eq!(
         jumbo_payload_len(HBH, 16, &hop_by_hop(&jumbo(70_000))),
-        Err(invalid(
+        Ok(PayloadLen::OptionIgnored(invalid(
             WHAT,
             "IPv6 payload length",
             16,
             "is not 0 (RFC 2675)"
-        ))
+        )))
     );
     assert_eq!(
         jumbo_payload_len(HBH, 0, &hop_by_hop(&[1, 4, 0, 0, 0, 0])),
@@ -88,12 +92,48 @@ fn rfc_2675_errors_are_malformed() {
     );
 }
 
+/// A Hop-by-Hop header cut short by the capture, in a packet whose payload
+/// length is 0, is reported cut short, not as lacking the option.
 #[test]
-fn a_cut_header_is_read_as_far_as_it_goes() {
+fn a_cut_header_is_truncated() {
     let h = hop_by_hop(&jumbo(70_000));
+    let cut = |needed, available| {
+        Err(Malformed::Truncated {
+            what: "IPv6 Hop-by-Hop Options header",
+            needed,
+            available,
+        })
+    };
     for len in 0..h.len() {
-        // Never a panic; the option found only when all of it is there.
-        let found = jumbo_payload_len(HBH, 0, &h[..len]);
-        assert_eq!(found.is_ok(), len >= 8, "{len}");
+        let needed = if len < 2 { 2 } else { 8 };
+        assert_eq!(
+            jumbo_payload_len(HBH, 0, &h[..len]),
+            cut(needed, len),
+            "{len}"
+        );
+        // With a payload length it is no jumbogram: the field holds.
+        assert_eq!(
+            jumbo_payload_len(HBH, 40, &h[..len]),
+            Ok(PayloadLen::Field),
+            "{len}"
+        );
     }
+    // An option found before the cut is read.
+    let mut options = jumbo(70_000).to_vec();
+    options.extend([1, 8, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let long = hop_by_hop(&options);
+    assert_eq!(long.len(), 24);
+    assert_eq!(
+        jumbo_payload_len(HBH, 0, &long[..10]),
+        Ok(PayloadLen::Jumbo(70_000))
+    );
+    // Cut after PadN, before the option would have been: still cut short.
+    let mut options = std::vec![1, 8, 0, 0, 0, 0, 0, 0, 0, 0];
+    options.extend(jumbo(70_000));
+    let late = hop_by_hop(&options);
+    assert_eq!(jumbo_payload_len(HBH, 0, &late[..12]), cut(24, 12));
+    assert_eq!(
+        jumbo_payload_len(HBH, 0, &late),
+        Ok(PayloadLen::Jumbo(70_000))
+    );
 }
