@@ -18,9 +18,11 @@ use icmpkit_lab::{icmpkit, repo, require};
 use serde_json::Value;
 
 /// Every check for a router or firewall.
-const ROUTER_CHECKS: [&str; 28] = [
+const ROUTER_CHECKS: [&str; 32] = [
     "ping-out-v4",
     "ping-in-v4",
+    "large-ping-v4",
+    "large-ping-transit-v4",
     "traceroute-v4",
     "icmpkit-trace-v4",
     "pmtu-transfer-v4",
@@ -38,6 +40,8 @@ const ROUTER_CHECKS: [&str; 28] = [
     "flood-v4",
     "ping-out-v6",
     "ping-in-v6",
+    "large-ping-v6",
+    "large-ping-transit-v6",
     "traceroute-v6",
     "icmpkit-trace-v6",
     "pmtu-transfer-v6",
@@ -399,6 +403,8 @@ fn dropping_all_icmpv6_breaks_everything_over_ipv6() {
         "flood-v4",
         "ping-out-v6",
         "ping-in-v6",
+        "large-ping-v6",
+        "large-ping-transit-v6",
         "traceroute-v6",
         "icmpkit-trace-v6",
         "pmtu-transfer-v6",

@@ -13,7 +13,11 @@
 //! one rule per type, code and address (iptables matches one of each), in
 //! the order nft's rules have: hop limit below 255 (`-m hl ! --hl-eq
 //! 255`), a tracked flow (`-m conntrack --ctstate RELATED` or
-//! `ESTABLISHED`), the rest. Limits are `-m hashlimit` per source (IPv6 by
+//! `ESTABLISHED`), the rest. The rule for every type (the last, a drop)
+//! is `-m icmp --icmp-type any` (IPv6: `! --icmpv6-type 255`, then
+//! `--icmpv6-type 255`), not a bare `-p icmp`: a non-first fragment has
+//! no ICMP header, fails it and returns to the built-in chain, sharing its
+//! first fragment's fate. Limits are `-m hashlimit` per source (IPv6 by
 //! /64), in transit per source and destination (`--hashlimit-mode
 //! srcip,dstip`); an address condition is `-d`, an interface condition
 //! `-i` (arriving) or `-o` (leaving). `--log-drops` puts a `-m limit` LOG
@@ -292,7 +296,18 @@ fn matchers(decision: &Decision) -> Vec<String> {
         None => vec![String::new()],
     };
     let kinds: Vec<String> = if decision.types.is_empty() {
-        vec![String::new()]
+        // Every type, but only where the ICMP header is: a non-first
+        // fragment fails the icmp/icmp6 match and goes back to the
+        // built-in chain (its first fragment was decided); a bare `-p`
+        // would drop it, and every large ping through a router without
+        // conntrack. icmp6 has no `any`: all types but 255, then 255.
+        match decision.version {
+            IpVersion::V4 => vec![format!(" -m {module} {option} any")],
+            IpVersion::V6 => vec![
+                format!(" -m {module} ! {option} 255"),
+                format!(" -m {module} {option} 255"),
+            ],
+        }
     } else {
         decision
             .types

@@ -12,7 +12,10 @@
 //! by source (`update @set { ip saddr limit rate ... } accept`, then a
 //! drop), or in transit by source and destination (`ip saddr . ip
 //! daddr`); IPv6 sources are bucketed by /64, the smallest block one
-//! subscriber gets. An address condition is `ip daddr`, an interface
+//! subscriber gets. Each chain first lets through fragments after the
+//! first ([`later_fragments`]): they have no ICMP header, and share the
+//! fate of their first fragment, which meets the rules (without conntrack,
+//! as on a router, nothing reassembles them first). An address condition is `ip daddr`, an interface
 //! condition `iifname` (arriving) or `oifname` (leaving). With
 //! `--log-drops` every drop is preceded by a log rule limited to 10
 //! messages a minute.
@@ -130,6 +133,7 @@ pub fn render(policy: &Policy) -> String {
             hook.name()
         );
         for &version in policy.options.family.versions() {
+            let _ = writeln!(chains, "\t\t{}", later_fragments(version));
             for decision in policy.at(hook, version) {
                 for rule in writer.rules(decision) {
                     let _ = writeln!(chains, "\t\t{rule}");
@@ -315,6 +319,30 @@ impl Writer<'_> {
         });
         format!("update @{name} {{ {key} {limit} }}")
     }
+}
+
+/// The first rule of each chain for `version`: a fragment after the first
+/// carries no ICMP header, so it passes, and shares the fate of its first
+/// fragment (which carries the header and meets the rules).
+///
+/// nft reads `icmp type` at the start of a non-first fragment's payload
+/// as if a header were there, so without this rule the rules would judge
+/// arbitrary data and the last one (`meta l4proto icmp drop`) would drop
+/// what no other matched. Where conntrack runs, the kernel reassembles
+/// before the filter hooks and this rule never matches; a router without
+/// it (so without reassembly) would drop every large ping.
+pub fn later_fragments(version: IpVersion) -> String {
+    let (matched, why) = match version {
+        IpVersion::V4 => (
+            "meta l4proto icmp ip frag-off & 0x1fff != 0",
+            "a fragment after the first has no ICMP header: it shares the fate of the first (RFC 791 §3.2)",
+        ),
+        IpVersion::V6 => (
+            "meta l4proto ipv6-icmp frag frag-off != 0",
+            "a fragment after the first has no ICMPv6 header: it shares the fate of the first (RFC 8200 §4.5)",
+        ),
+    };
+    format!("{matched} accept comment {}", quoted(why))
 }
 
 /// What a decision matches: condition, type(s), code(s).

@@ -129,3 +129,40 @@ fn a_routers_ruleset_loads_no_connection_tracking() {
         assert!(render(&decide(&Options::new(role))).contains(" ct state related "));
     }
 }
+
+#[test]
+fn every_chain_first_lets_later_fragments_through() {
+    // nft reads `icmp type` from a non-first fragment's data: without this
+    // rule a router, which does not reassemble, drops large pings.
+    for role in Role::ALL {
+        for family in TableFamily::ALL {
+            let text = ruleset(role, family);
+            let chains = if role.forwards() { 2 } else { 1 };
+            let lines: Vec<&str> = text.lines().collect();
+            let first: Vec<&str> = lines
+                .windows(2)
+                .filter(|w| w[0].starts_with("\t\ttype filter hook "))
+                .map(|w| w[1].trim())
+                .collect();
+            let expected = later_fragments(family.versions()[0]);
+            assert_eq!(
+                first,
+                vec![expected.as_str(); chains],
+                "{role} {}",
+                family.name()
+            );
+            for &version in family.versions() {
+                let rule = format!("\t\t{}", later_fragments(version));
+                assert_eq!(lines.iter().filter(|l| **l == rule).count(), chains);
+            }
+        }
+    }
+    assert_eq!(
+        later_fragments(IpVersion::V4),
+        "meta l4proto icmp ip frag-off & 0x1fff != 0 accept comment \"a fragment after the first has no ICMP header: it shares the fate of the first (RFC 791 §3.2)\""
+    );
+    assert_eq!(
+        later_fragments(IpVersion::V6),
+        "meta l4proto ipv6-icmp frag frag-off != 0 accept comment \"a fragment after the first has no ICMPv6 header: it shares the fate of the first (RFC 8200 §4.5)\""
+    );
+}
