@@ -19,7 +19,9 @@
 //! no ICMP header, fails it and returns to the built-in chain, sharing its
 //! first fragment's fate. Limits are `-m hashlimit` per source (IPv6 by
 //! /64), in transit per source and destination (`--hashlimit-mode
-//! srcip,dstip`); an address condition is `-d`, an interface condition
+//! srcip,dstip`), at most 65535 entries each forgotten 10 s after its
+//! last packet (`--hashlimit-htable-max`, `--hashlimit-htable-expire`), as
+//! nft's sets; an address condition is `-d`, an interface condition
 //! `-i` (arriving) or `-o` (leaving). `--log-drops` puts a `-m limit` LOG
 //! rule before every drop.
 //!
@@ -277,8 +279,11 @@ impl Writer<'_> {
             IpVersion::V6 => " --hashlimit-srcmask 64",
         };
         format!(
-            "-m hashlimit --hashlimit-upto {}/sec --hashlimit-burst {} --hashlimit-mode {mode}{mask} --hashlimit-name {name} --hashlimit-htable-expire 60000",
-            rate.per_second, rate.burst
+            "-m hashlimit --hashlimit-upto {}/sec --hashlimit-burst {} --hashlimit-mode {mode}{mask} --hashlimit-name {name} --hashlimit-htable-max {} --hashlimit-htable-expire {}",
+            rate.per_second,
+            rate.burst,
+            super::nft::SET_SIZE,
+            super::nft::SET_TIMEOUT_SECS * 1000
         )
     }
 }

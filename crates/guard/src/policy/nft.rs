@@ -12,7 +12,12 @@
 //! by source (`update @set { ip saddr limit rate ... } accept`, then a
 //! drop), or in transit by source and destination (`ip saddr . ip
 //! daddr`); IPv6 sources are bucketed by /64, the smallest block one
-//! subscriber gets. Each chain first lets through fragments after the
+//! subscriber gets. A set holds 65535 buckets, each forgotten 10 s after
+//! its last packet (it refills in 2 s). The trade-off: a full set drops
+//! echo from every new source, and a sweeper fills it only by creating
+//! more than about 6,500 new sources (in transit, source and destination
+//! pairs) a second; a longer timeout would need fewer, a larger set more
+//! memory. Each chain first lets through fragments after the
 //! first ([`later_fragments`]): they have no ICMP header, and share the
 //! fate of their first fragment, which meets the rules (without conntrack,
 //! as on a router, nothing reassembles them first). An address condition is `ip daddr`, an interface
@@ -42,6 +47,17 @@ pub const TABLE: &str = "icmpkit";
 
 /// The prefix of the log messages of `--log-drops`.
 pub const LOG_PREFIX: &str = "icmpkit drop: ";
+
+/// The most buckets a limit's set holds (`size`), and `--hashlimit-htable-max`.
+pub const SET_SIZE: u32 = 65535;
+
+/// How long a bucket lives after its last packet, in seconds (`timeout`,
+/// and `--hashlimit-htable-expire` in milliseconds): a bucket refills in
+/// burst / rate = 2 s, so 10 s forgets nothing worth keeping. A full set
+/// makes `update @set` fail and echo is dropped for every new source:
+/// to fill it a sweeper must create more than [`SET_SIZE`] / 10, about
+/// 6,500, new sources (pairs in transit) a second.
+pub const SET_TIMEOUT_SECS: u32 = 10;
 
 /// The limit on log messages of `--log-drops`, per log rule: 10 a minute
 /// after a burst of 5 (nft's default burst), enough to see what is dropped
@@ -152,7 +168,9 @@ pub fn render(policy: &Policy) -> String {
         }
         let _ = writeln!(out, "\tset {} {{", set.name);
         let _ = writeln!(out, "\t\ttype {}", set.key_type);
-        out.push_str("\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n\t}\n");
+        let _ = writeln!(out, "\t\tsize {SET_SIZE}");
+        out.push_str("\t\tflags dynamic,timeout\n");
+        let _ = writeln!(out, "\t\ttimeout {SET_TIMEOUT_SECS}s\n\t}}");
     }
     out.push_str(&chains);
     out.push_str("}\n");
@@ -194,11 +212,16 @@ fn header(policy: &Policy) -> String {
     out.push_str(if options.role.forwards() {
         "# is limited per source (in transit per source and destination), Fragmentation\n\
          # Needed and Packet Too Big always pass, neighbour discovery only from the link\n\
-         # (hop limit 255), and the rest is dropped.\n#\n"
+         # (hop limit 255), and the rest is dropped.\n"
     } else {
         "# is limited per source, Fragmentation Needed and Packet Too Big always pass,\n\
-         # neighbour discovery only from the link (hop limit 255), and the rest is dropped.\n#\n"
+         # neighbour discovery only from the link (hop limit 255), and the rest is dropped.\n"
     });
+    out.push_str(
+        "# Echo limits keep one bucket per source (or pair) for 10 s after its last packet,\n\
+         # at most 65535: a sweeper must create over 6,500 new ones a second to fill a set,\n\
+         # and a full one drops echo from every new source.\n#\n",
+    );
     let _ = writeln!(
         out,
         "# Load:   nft -f FILE   (again to update: the next two lines replace the table)"

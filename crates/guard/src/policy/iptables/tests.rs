@@ -132,3 +132,22 @@ fn the_rules_for_every_type_need_the_icmp_header() {
         ]
     );
 }
+
+#[test]
+fn a_hashlimit_holds_as_many_entries_as_long_as_nfts_sets() {
+    let texts = render(&decide(&Options::new(Role::Router)));
+    for restore in &texts {
+        let limits: Vec<&str> = restore
+            .text
+            .lines()
+            .filter(|l| l.contains("-m hashlimit "))
+            .collect();
+        assert!(!limits.is_empty());
+        for line in limits {
+            assert!(
+                line.contains(" --hashlimit-htable-max 65535 --hashlimit-htable-expire 10000 "),
+                "{line}"
+            );
+        }
+    }
+}

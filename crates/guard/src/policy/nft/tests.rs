@@ -166,3 +166,18 @@ fn every_chain_first_lets_later_fragments_through() {
         "meta l4proto ipv6-icmp frag frag-off != 0 accept comment \"a fragment after the first has no ICMPv6 header: it shares the fate of the first (RFC 8200 §4.5)\""
     );
 }
+
+#[test]
+fn a_limits_set_forgets_a_bucket_10_seconds_after_its_last_packet() {
+    // A full set drops echo from every new source: with 10 s, a sweeper
+    // must create over 6,500 new sources a second to fill 65535.
+    let text = ruleset(Role::Router, TableFamily::Inet);
+    let declaration = "\tset forward_echo_request_v4 {\n\t\ttype ipv4_addr . ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 10s\n\t}\n";
+    assert!(text.contains(declaration), "{text}");
+    assert_eq!(
+        text.matches("\t\ttimeout 10s\n").count(),
+        text.matches("\tset ").count()
+    );
+    assert!(!text.contains("timeout 1m"));
+    assert!(text.contains("over 6,500 new ones a second to fill a set"));
+}
