@@ -574,6 +574,22 @@ impl Audit {
                 });
             }
         }
+        for chain in &self.ruleset.assumed_policies {
+            findings.push(Finding {
+                kind: Kind::Unknown,
+                severity: Severity::Info,
+                hook: None,
+                messages: Vec::new(),
+                text: format!(
+                    "the policy of chain {chain} is not in the file (iptables-restore --noflush keeps the loaded one): assumed ACCEPT"
+                ),
+                rule: Some(RuleRef::Policy {
+                    chain: chain.clone(),
+                }),
+                rule_text: None,
+                depends: BTreeSet::new(),
+            });
+        }
         findings.extend(self.dead_rules());
         for finding in &mut findings {
             if finding.rule_text.is_none() {
