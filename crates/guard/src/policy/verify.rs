@@ -257,7 +257,7 @@ impl Check {
                 "ping and monitoring fail: the path looks down when it is not"
             }
             Probe::LargePing { .. } => {
-                "fragmented ICMP is dropped: pings over the MTU fail, and so does every ICMP message sent in fragments"
+                "pings over the MTU fail: ICMP fragments, or the Packet Too Big that sizes the replies, are dropped"
             }
             Probe::Flood => {
                 "echo without a limit makes the machine a flood reflector; echo dropped breaks monitoring"

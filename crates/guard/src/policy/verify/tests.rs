@@ -120,7 +120,7 @@ fn a_large_ping_says_it_travels_in_fragments_and_passes_only_when_all_are_answer
     assert_eq!(failed.verdict, Verdict::Fail);
     assert_eq!(
         failed.reason,
-        "0 of 5 answered at 5 a second: fragmented ICMP is dropped: pings over the MTU fail, and so does every ICMP message sent in fragments"
+        "0 of 5 answered at 5 a second: pings over the MTU fail: ICMP fragments, or the Packet Too Big that sizes the replies, are dropped"
     );
 }
 
