@@ -209,3 +209,40 @@ fn the_audit_of_every_generated_iptables_ruleset_finds_exactly_its_decisions() {
         must_agree(&what, policy, &audit);
     }
 }
+
+#[test]
+fn the_audit_of_every_generated_iptables_text_itself_finds_exactly_its_decisions() {
+    // The files as generated, audited without loading them: they insert
+    // jumps into INPUT, FORWARD and OUTPUT without declaring those chains
+    // (for `iptables-restore --noflush`), whose policy is assumed ACCEPT.
+    for policy in policies() {
+        let what = format!("{} (iptables text)", policy.options.arguments());
+        let texts = iptables::render(&policy);
+        let text: String = texts.iter().map(|r| r.text.as_str()).collect();
+        let audit = audit::audit_iptables_save(&text).expect("the text parses");
+        must_agree(&what, &policy, &audit);
+        let mut assumed: Vec<String> = audit
+            .findings(Some(policy.options.role))
+            .into_iter()
+            .filter(|f| f.text.starts_with("the policy of chain "))
+            .map(|f| f.text)
+            .collect();
+        assumed.sort();
+        let mut expected = Vec::new();
+        for _ in &texts {
+            for hook in policy.hooks() {
+                expected.push(format!(
+                    "the policy of chain filter {} is not in the file (iptables-restore --noflush keeps the loaded one): assumed ACCEPT",
+                    hook.name().to_uppercase()
+                ));
+            }
+        }
+        expected.sort();
+        assert_eq!(assumed, expected, "{what}");
+        let report = audit::text(&audit, Some(policy.options.role));
+        assert!(
+            report.contains("\n  unknown (info): the policy of chain filter INPUT is not in the file (iptables-restore --noflush keeps the loaded one): assumed ACCEPT\n    rule: policy of chain filter INPUT\n"),
+            "{what}: {report}"
+        );
+    }
+}

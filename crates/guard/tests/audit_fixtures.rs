@@ -194,8 +194,8 @@ fn the_rfc_4890_script_repeats_its_packet_too_big_rule_where_time_exceeded_was_m
     // Time Exceeded in transit is dropped by the final catch-all except
     // where the script's prefixes accept it, and the slip shows: code 0
     // (hop limit exceeded) is accepted from the network (`-s`) but not
-    // towards it (`-d`, the rule that was meant). Only some packets are
-    // dropped, so the audit cannot say traceroute is blind: info only.
+    // towards it (`-d`, the rule that was meant). Every other route loses
+    // it: the finding keeps its severity and names the exceptions.
     let source = audit::Condition::new(audit::About::Source, "-s 2001:db8:1::/64");
     let destination = audit::Condition::new(audit::About::Destination, "-d 2001:db8:1::/64");
     let blind: Vec<&Finding> = findings
@@ -215,14 +215,14 @@ fn the_rfc_4890_script_repeats_its_packet_too_big_rule_where_time_exceeded_was_m
     };
     let hop_limit = of(code(0));
     assert_eq!(hop_limit.messages, [code(0)]);
-    assert_eq!(hop_limit.severity, Severity::Info);
+    assert_eq!(hop_limit.severity, Severity::Medium);
     assert_eq!(
         hop_limit.depends.iter().collect::<Vec<_>>(),
         [&source],
         "{hop_limit:#?}"
     );
     let reassembly = of(code(1));
-    assert_eq!(reassembly.severity, Severity::Info);
+    assert_eq!(reassembly.severity, Severity::Medium);
     assert_eq!(
         reassembly.depends.iter().collect::<Vec<_>>(),
         [&source, &destination]

@@ -13,9 +13,15 @@
 //! one rule per type, code and address (iptables matches one of each), in
 //! the order nft's rules have: hop limit below 255 (`-m hl ! --hl-eq
 //! 255`), a tracked flow (`-m conntrack --ctstate RELATED` or
-//! `ESTABLISHED`), the rest. Limits are `-m hashlimit` per source (IPv6 by
+//! `ESTABLISHED`), the rest. The rule for every type (the last, a drop)
+//! is `-m icmp --icmp-type any` (IPv6: `! --icmpv6-type 255`, then
+//! `--icmpv6-type 255`), not a bare `-p icmp`: a non-first fragment has
+//! no ICMP header, fails it and returns to the built-in chain, sharing its
+//! first fragment's fate. Limits are `-m hashlimit` per source (IPv6 by
 //! /64), in transit per source and destination (`--hashlimit-mode
-//! srcip,dstip`); an address condition is `-d`, an interface condition
+//! srcip,dstip`), at most 65535 entries each forgotten 10 s after its
+//! last packet (`--hashlimit-htable-max`, `--hashlimit-htable-expire`), as
+//! nft's sets; an address condition is `-d`, an interface condition
 //! `-i` (arriving) or `-o` (leaving). `--log-drops` puts a `-m limit` LOG
 //! rule before every drop.
 //!
@@ -273,8 +279,11 @@ impl Writer<'_> {
             IpVersion::V6 => " --hashlimit-srcmask 64",
         };
         format!(
-            "-m hashlimit --hashlimit-upto {}/sec --hashlimit-burst {} --hashlimit-mode {mode}{mask} --hashlimit-name {name} --hashlimit-htable-expire 60000",
-            rate.per_second, rate.burst
+            "-m hashlimit --hashlimit-upto {}/sec --hashlimit-burst {} --hashlimit-mode {mode}{mask} --hashlimit-name {name} --hashlimit-htable-max {} --hashlimit-htable-expire {}",
+            rate.per_second,
+            rate.burst,
+            super::nft::SET_SIZE,
+            super::nft::SET_TIMEOUT_SECS * 1000
         )
     }
 }
@@ -292,7 +301,18 @@ fn matchers(decision: &Decision) -> Vec<String> {
         None => vec![String::new()],
     };
     let kinds: Vec<String> = if decision.types.is_empty() {
-        vec![String::new()]
+        // Every type, but only where the ICMP header is: a non-first
+        // fragment fails the icmp/icmp6 match and goes back to the
+        // built-in chain (its first fragment was decided); a bare `-p`
+        // would drop it, and every large ping through a router without
+        // conntrack. icmp6 has no `any`: all types but 255, then 255.
+        match decision.version {
+            IpVersion::V4 => vec![format!(" -m {module} {option} any")],
+            IpVersion::V6 => vec![
+                format!(" -m {module} ! {option} 255"),
+                format!(" -m {module} {option} 255"),
+            ],
+        }
     } else {
         decision
             .types

@@ -12,7 +12,15 @@
 //! by source (`update @set { ip saddr limit rate ... } accept`, then a
 //! drop), or in transit by source and destination (`ip saddr . ip
 //! daddr`); IPv6 sources are bucketed by /64, the smallest block one
-//! subscriber gets. An address condition is `ip daddr`, an interface
+//! subscriber gets. A set holds 65535 buckets, each forgotten 10 s after
+//! its last packet (it refills in 2 s). The trade-off: a full set drops
+//! echo from every new source, and a sweeper fills it only by creating
+//! more than about 6,500 new sources (in transit, source and destination
+//! pairs) a second; a longer timeout would need fewer, a larger set more
+//! memory. Each chain first lets through fragments after the
+//! first ([`later_fragments`]): they have no ICMP header, and share the
+//! fate of their first fragment, which meets the rules (without conntrack,
+//! as on a router, nothing reassembles them first). An address condition is `ip daddr`, an interface
 //! condition `iifname` (arriving) or `oifname` (leaving). With
 //! `--log-drops` every drop is preceded by a log rule limited to 10
 //! messages a minute.
@@ -39,6 +47,17 @@ pub const TABLE: &str = "icmpkit";
 
 /// The prefix of the log messages of `--log-drops`.
 pub const LOG_PREFIX: &str = "icmpkit drop: ";
+
+/// The most buckets a limit's set holds (`size`), and `--hashlimit-htable-max`.
+pub const SET_SIZE: u32 = 65535;
+
+/// How long a bucket lives after its last packet, in seconds (`timeout`,
+/// and `--hashlimit-htable-expire` in milliseconds): a bucket refills in
+/// burst / rate = 2 s, so 10 s forgets nothing worth keeping. A full set
+/// makes `update @set` fail and echo is dropped for every new source:
+/// to fill it a sweeper must create more than [`SET_SIZE`] / 10, about
+/// 6,500, new sources (pairs in transit) a second.
+pub const SET_TIMEOUT_SECS: u32 = 10;
 
 /// The limit on log messages of `--log-drops`, per log rule: 10 a minute
 /// after a burst of 5 (nft's default burst), enough to see what is dropped
@@ -130,6 +149,7 @@ pub fn render(policy: &Policy) -> String {
             hook.name()
         );
         for &version in policy.options.family.versions() {
+            let _ = writeln!(chains, "\t\t{}", later_fragments(version));
             for decision in policy.at(hook, version) {
                 for rule in writer.rules(decision) {
                     let _ = writeln!(chains, "\t\t{rule}");
@@ -148,7 +168,9 @@ pub fn render(policy: &Policy) -> String {
         }
         let _ = writeln!(out, "\tset {} {{", set.name);
         let _ = writeln!(out, "\t\ttype {}", set.key_type);
-        out.push_str("\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n\t}\n");
+        let _ = writeln!(out, "\t\tsize {SET_SIZE}");
+        out.push_str("\t\tflags dynamic,timeout\n");
+        let _ = writeln!(out, "\t\ttimeout {SET_TIMEOUT_SECS}s\n\t}}");
     }
     out.push_str(&chains);
     out.push_str("}\n");
@@ -190,11 +212,16 @@ fn header(policy: &Policy) -> String {
     out.push_str(if options.role.forwards() {
         "# is limited per source (in transit per source and destination), Fragmentation\n\
          # Needed and Packet Too Big always pass, neighbour discovery only from the link\n\
-         # (hop limit 255), and the rest is dropped.\n#\n"
+         # (hop limit 255), and the rest is dropped.\n"
     } else {
         "# is limited per source, Fragmentation Needed and Packet Too Big always pass,\n\
-         # neighbour discovery only from the link (hop limit 255), and the rest is dropped.\n#\n"
+         # neighbour discovery only from the link (hop limit 255), and the rest is dropped.\n"
     });
+    out.push_str(
+        "# Echo limits keep one bucket per source (or pair) for 10 s after its last packet,\n\
+         # at most 65535: a sweeper must create over 6,500 new ones a second to fill a set,\n\
+         # and a full one drops echo from every new source.\n#\n",
+    );
     let _ = writeln!(
         out,
         "# Load:   nft -f FILE   (again to update: the next two lines replace the table)"
@@ -315,6 +342,30 @@ impl Writer<'_> {
         });
         format!("update @{name} {{ {key} {limit} }}")
     }
+}
+
+/// The first rule of each chain for `version`: a fragment after the first
+/// carries no ICMP header, so it passes, and shares the fate of its first
+/// fragment (which carries the header and meets the rules).
+///
+/// nft reads `icmp type` at the start of a non-first fragment's payload
+/// as if a header were there, so without this rule the rules would judge
+/// arbitrary data and the last one (`meta l4proto icmp drop`) would drop
+/// what no other matched. Where conntrack runs, the kernel reassembles
+/// before the filter hooks and this rule never matches; a router without
+/// it (so without reassembly) would drop every large ping.
+pub fn later_fragments(version: IpVersion) -> String {
+    let (matched, why) = match version {
+        IpVersion::V4 => (
+            "meta l4proto icmp ip frag-off & 0x1fff != 0",
+            "a fragment after the first has no ICMP header: it shares the fate of the first (RFC 791 §3.2)",
+        ),
+        IpVersion::V6 => (
+            "meta l4proto ipv6-icmp frag frag-off != 0",
+            "a fragment after the first has no ICMPv6 header: it shares the fate of the first (RFC 8200 §4.5)",
+        ),
+    };
+    format!("{matched} accept comment {}", quoted(why))
 }
 
 /// What a decision matches: condition, type(s), code(s).

@@ -17,6 +17,10 @@
 //! - diagnostics work: echo at a normal pace (a few a second) is answered,
 //!   every one, both ways; traceroute sees every hop of the path and the
 //!   destination;
+//! - fragmented ICMP passes: echo of 3000 bytes, which travels in
+//!   fragments, is answered every time, to the protected machine and
+//!   through it (a rule that matches the protocol but not the ICMP header
+//!   drops non-first fragments where nothing reassembles them);
 //! - path-MTU discovery works: a TCP transfer of megabytes across the
 //!   small link completes within a bound (a dropped Fragmentation Needed or
 //!   Packet Too Big makes it hang), and tracepath finds the path MTU;
@@ -128,6 +132,13 @@ pub enum Probe {
     PingOut,
     /// Echo requests from the server to the client at a normal pace.
     PingIn,
+    /// Echo requests of [`LARGE_PING_BYTES`] of data (`ping -s 3000`),
+    /// fragmented on the way, from the server to `target` at a normal
+    /// pace: the replies come back fragmented too.
+    LargePing {
+        /// The protected machine, or the client through it.
+        target: Target,
+    },
     /// A fast flood of echo requests from the server to the protected
     /// machine.
     Flood,
@@ -149,6 +160,11 @@ pub enum Probe {
     },
 }
 
+/// The data bytes of a large echo request ([`Probe::LargePing`]), as
+/// `ping -s 3000`: more than any link of the lab carries in one packet
+/// (1500 at most), so requests and replies travel as fragments.
+pub const LARGE_PING_BYTES: usize = 3000;
+
 /// The bytes of the TCP transfer ([`Probe::Transfer`]): 4 MiB.
 pub const TRANSFER_BYTES: u64 = 4 << 20;
 
@@ -168,6 +184,12 @@ impl Check {
         let stem = match self.probe {
             Probe::PingOut => "ping-out",
             Probe::PingIn => "ping-in",
+            Probe::LargePing {
+                target: Target::Machine,
+            } => "large-ping",
+            Probe::LargePing {
+                target: Target::Transit,
+            } => "large-ping-transit",
             Probe::Flood => "flood",
             Probe::Traceroute => "traceroute",
             Probe::IcmpkitTrace => "icmpkit-trace",
@@ -190,6 +212,13 @@ impl Check {
         match self.probe {
             Probe::PingOut => "echo from inside to outside is answered at a normal pace".to_owned(),
             Probe::PingIn => "echo from outside to inside is answered at a normal pace".to_owned(),
+            Probe::LargePing { target } => format!(
+                "echo of {LARGE_PING_BYTES} bytes from outside to {}, in fragments both ways, is answered",
+                match target {
+                    Target::Machine => "the protected machine",
+                    Target::Transit => "the client through the protected machine",
+                }
+            ),
             Probe::Flood => {
                 "a fast echo flood from outside is cut to a limit, yet answered".to_owned()
             }
@@ -227,6 +256,9 @@ impl Check {
             Probe::PingOut | Probe::PingIn => {
                 "ping and monitoring fail: the path looks down when it is not"
             }
+            Probe::LargePing { .. } => {
+                "pings over the MTU fail: ICMP fragments, or the Packet Too Big that sizes the replies, are dropped"
+            }
             Probe::Flood => {
                 "echo without a limit makes the machine a flood reflector; echo dropped breaks monitoring"
             }
@@ -263,19 +295,19 @@ pub fn checks(role: Role) -> Vec<Check> {
 /// The checks for `role` over one IP version, in the order they are best
 /// run (the flood last).
 pub fn checks_for(role: Role, version: IpVersion) -> Vec<Check> {
-    let mut probes = vec![
-        Probe::PingOut,
-        Probe::PingIn,
-        Probe::Traceroute,
-        Probe::IcmpkitTrace,
-        Probe::Transfer,
-        Probe::Tracepath,
-    ];
     let targets: &[Target] = if role.forwards() {
         &[Target::Machine, Target::Transit]
     } else {
         &[Target::Machine]
     };
+    let mut probes = vec![Probe::PingOut, Probe::PingIn];
+    probes.extend(targets.iter().map(|&target| Probe::LargePing { target }));
+    probes.extend([
+        Probe::Traceroute,
+        Probe::IcmpkitTrace,
+        Probe::Transfer,
+        Probe::Tracepath,
+    ]);
     for &target in targets {
         for message in ABUSED.iter().filter(|m| m.message.version == version) {
             probes.push(Probe::Abused {
@@ -426,7 +458,7 @@ pub fn judge(check: &Check, observation: &Observation) -> Outcome {
             reason: format!("could not run: {error}"),
         },
         (
-            Probe::PingOut | Probe::PingIn,
+            Probe::PingOut | Probe::PingIn | Probe::LargePing { .. },
             &Observation::Echoes {
                 sent,
                 answered,

@@ -25,7 +25,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context as _, bail};
 use icmpkit_guard::policy::verify::{
-    Check, Observation, Outcome, Probe, RulesetFormat, Verdict, checks_for, judge,
+    Check, Observation, Outcome, Probe, RulesetFormat, Target, Verdict, checks_for, judge,
 };
 use icmpkit_guard::policy::{IpVersion, Role};
 use serde_json::json;
@@ -213,6 +213,13 @@ fn run_version(lab: &Lab, role: Role, version: IpVersion, exe: &Path, report: &M
                 PING_COUNT,
                 PING_INTERVAL,
             ),
+            Probe::LargePing { target } => {
+                let dst = match target {
+                    Target::Machine => machine_addr,
+                    Target::Transit => addrs.client,
+                };
+                probe::large_echoes(lab, "server", version, dst)
+            }
             Probe::Flood => probe::echoes(
                 lab,
                 "server",

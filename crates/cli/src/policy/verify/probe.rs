@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use icmpkit_guard::policy::verify::{
-    AbusedMessage, Check, Observation, Probe, TRANSFER_BYTES, Target,
+    AbusedMessage, Check, LARGE_PING_BYTES, Observation, Probe, TRANSFER_BYTES, Target,
 };
 use icmpkit_guard::policy::{IpVersion, Message};
 use icmpkit_net::{IcmpSocket, SocketChoice, netns};
@@ -72,20 +72,44 @@ pub fn echoes(
     count: u32,
     interval: Duration,
 ) -> Observation {
-    match echo_run(lab, from, version, dst, count, interval) {
+    let data = *b"icmpkit verify\0\0";
+    match echo_run(lab, from, version, dst, (count, interval), &data) {
         Ok(observation) => observation,
         Err(error) => failed(error),
     }
 }
 
+/// As [`echoes`], [`PING_COUNT`] requests of [`LARGE_PING_BYTES`] of data
+/// at [`PING_INTERVAL`] (`ping -s 3000`): more than the lab's links carry
+/// in one packet (1500 bytes at most), so the kernel sends each request in
+/// fragments, and the replies come back so. One request goes first, not
+/// counted (see the body).
+pub fn large_echoes(lab: &Lab, from: &str, version: IpVersion, dst: IpAddr) -> Observation {
+    // Counting bytes, as ping fills its data: a fragment's first bytes are
+    // not zero, which a rule reading them as an ICMP type would take for
+    // an echo reply.
+    let mut data = b"icmpkit verify".to_vec();
+    data.extend((data.len()..LARGE_PING_BYTES).map(|i| i.to_le_bytes()[0]));
+    // One request first, not counted: over IPv6 the first reply, sent in
+    // 1500-byte fragments, meets the 1280 link, where routers do not
+    // fragment; its Packet Too Big teaches the answerer the path MTU.
+    let _ = echo_run(lab, from, version, dst, (1, PING_INTERVAL), &data);
+    match echo_run(lab, from, version, dst, (PING_COUNT, PING_INTERVAL), &data) {
+        Ok(observation) => observation,
+        Err(error) => failed(error),
+    }
+}
+
+/// The echo run of [`echoes`]: `pace` is the count and the interval.
 fn echo_run(
     lab: &Lab,
     from: &str,
     version: IpVersion,
     dst: IpAddr,
-    count: u32,
-    interval: Duration,
+    pace: (u32, Duration),
+    data: &[u8],
 ) -> Result<Observation, String> {
+    let (count, interval) = pace;
     let sock = raw_socket(lab, from, version)?;
     let reply_type = match version {
         IpVersion::V4 => 0,
@@ -101,7 +125,6 @@ fn echo_run(
         .unwrap_or(0)
         .wrapping_shl(8)
         | NEXT_IDENT.fetch_add(1, Ordering::Relaxed) & 0xff;
-    let data = *b"icmpkit verify\0\0";
     let sent_all: OnceLock<Instant> = OnceLock::new();
     let started = Instant::now();
     let (sent, answered) = std::thread::scope(|scope| {
@@ -115,7 +138,7 @@ fn echo_run(
                 std::thread::sleep(wait);
             }
             let seq_no = u16::try_from(seq).unwrap_or(u16::MAX);
-            echo_request(version, ident, seq_no, &data, &mut message);
+            echo_request(version, ident, seq_no, data, &mut message);
             match sock.send_to(&message, dst) {
                 Ok(_) => sent += 1,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -179,7 +202,7 @@ fn count_replies(
     sent_all: &OnceLock<Instant>,
 ) -> Result<u32, String> {
     let mut seen = vec![false; usize::try_from(count).unwrap_or(0)];
-    let mut buf = vec![0u8; 4096];
+    let mut buf = vec![0u8; 8192];
     loop {
         if sent_all.get().is_some_and(|end| end.elapsed() > LINGER) {
             break;

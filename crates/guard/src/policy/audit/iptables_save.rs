@@ -247,8 +247,21 @@ impl Block {
             IpVersion::V6 => TableFamily::Ip6,
         };
         for (name, policy) in &self.chains {
-            let (Some(policy_accept), Some(hook)) = (policy, NfHook::from_name(name)) else {
+            let Some(hook) = NfHook::from_name(name) else {
                 continue;
+            };
+            // A built-in chain the text uses without declaring it (input
+            // for `iptables-restore --noflush`, which keeps the loaded
+            // policy): its policy is not known, taken as ACCEPT, and said.
+            let policy_accept = match policy {
+                Some(accept) => accept,
+                None if builtin(&self.table, name) => {
+                    ruleset
+                        .assumed_policies
+                        .push(format!("{} {name}", self.table));
+                    &true
+                }
+                None => continue,
             };
             ruleset.bases.push(BaseChain {
                 chain: index[name],
@@ -259,6 +272,17 @@ impl Block {
             });
         }
     }
+}
+
+/// Whether `chain` is a built-in chain of `table`.
+fn builtin(table: &str, chain: &str) -> bool {
+    let chains: &[&str] = match table {
+        "filter" | "security" => &["INPUT", "FORWARD", "OUTPUT"],
+        "mangle" => &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+        "raw" => &["PREROUTING", "OUTPUT"],
+        _ => &[],
+    };
+    chains.contains(&chain)
 }
 
 /// Splits a line into words, honouring `"..."` (with `\"` inside); on an

@@ -383,6 +383,10 @@ pub(crate) struct Ruleset {
     /// The text is the whole ruleset (`nft list ruleset`), not one IP
     /// version's part of it (iptables-save leaves IPv6 to ip6tables-save).
     pub(crate) whole: bool,
+    /// Base chains whose policy the text does not give (`iptables-restore
+    /// --noflush` input that only adds rules), taken as `ACCEPT`: as
+    /// `filter INPUT`.
+    pub(crate) assumed_policies: Vec<String>,
 }
 
 impl Ruleset {

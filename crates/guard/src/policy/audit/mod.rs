@@ -158,6 +158,57 @@ impl ParseError {
     }
 }
 
+/// Whether dropping the messages of `span` at `hook` except where a
+/// condition of `unless` holds is a recognised choice rather than a
+/// fault: [`spared_on_the_link`], or echo requests let in only to some
+/// addresses, of this machine or (in transit) behind it (every condition
+/// a destination address, as `--ping-host` writes: which hosts answer
+/// ping is a choice; dropping it by route or interface is not).
+fn deliberate(hook: Hook, span: Span, unless: &BTreeSet<Condition>) -> bool {
+    let echo_request = match span.version {
+        IpVersion::V4 => span.msg_type == 8,
+        IpVersion::V6 => span.msg_type == 128,
+    };
+    spared_on_the_link(span, unless)
+        || (hook != Hook::Output
+            && echo_request
+            && !unless.is_empty()
+            && unless
+                .iter()
+                .all(|c| c.about == About::Destination && !c.text.contains('!')))
+}
+
+/// Whether `unless` spares the messages of `span` exactly where they are
+/// needed: they are link-local ICMPv6 messages (types 130 to 136, 141 to
+/// 143, 148 to 153: MLD, neighbour and router discovery, inverse and
+/// SEND discovery, multicast router discovery), which legitimately come
+/// only from link-local sources (RFC 4890 §4.4.1), and every condition
+/// of `unless` is a source within `fe80::/10`.
+fn spared_on_the_link(span: Span, unless: &BTreeSet<Condition>) -> bool {
+    span.version == IpVersion::V6
+        && matches!(span.msg_type, 130..=136 | 141..=143 | 148..=153)
+        && !unless.is_empty()
+        && unless
+            .iter()
+            .all(|c| c.about == About::Source && link_local_prefix(&c.text))
+}
+
+/// Whether a source condition's text (`-s fe80::/10`, `ip6 saddr ==
+/// fe80::/64`) names a prefix within `fe80::/10`: its last word, not negated.
+fn link_local_prefix(text: &str) -> bool {
+    if text.contains('!') {
+        return false;
+    }
+    let Some(last) = text.split_whitespace().last() else {
+        return false;
+    };
+    let (addr, len) = last.split_once('/').unwrap_or((last, "128"));
+    let (Ok(addr), Ok(len)) = (addr.parse::<std::net::Ipv6Addr>(), len.parse::<u8>()) else {
+        return false;
+    };
+    (10..=128).contains(&len) && addr.segments()[0] & 0xffc0 == 0xfe80
+}
+
 /// What the ruleset does with one run of codes of one type at one hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -523,6 +574,22 @@ impl Audit {
                 });
             }
         }
+        for chain in &self.ruleset.assumed_policies {
+            findings.push(Finding {
+                kind: Kind::Unknown,
+                severity: Severity::Info,
+                hook: None,
+                messages: Vec::new(),
+                text: format!(
+                    "the policy of chain {chain} is not in the file (iptables-restore --noflush keeps the loaded one): assumed ACCEPT"
+                ),
+                rule: Some(RuleRef::Policy {
+                    chain: chain.clone(),
+                }),
+                rule_text: None,
+                depends: BTreeSet::new(),
+            });
+        }
         findings.extend(self.dead_rules());
         for finding in &mut findings {
             if finding.rule_text.is_none() {
@@ -535,11 +602,15 @@ impl Audit {
 
     /// Adds `span` to the finding of `kind` at `hook` with this
     /// consequence, rule and `unless` (conditions under which it does not
-    /// hold), making one if needed. A drop that holds only where none of
-    /// `unless` does is only [`Severity::Info`]: the audit cannot tell
-    /// whether the packets that need the message meet them (an RFC 4890
-    /// ruleset accepts MLD only from link-local sources, a Docker host
-    /// forwards only to and from its bridges).
+    /// hold), making one if needed. The finding keeps the consequence's
+    /// severity, `unless` only says where it does not hold (a Docker host
+    /// that forwards ICMP only to and from its bridges still drops it for
+    /// every other route), except where the sparing conditions are a
+    /// choice the audit recognises, which is [`Severity::Info`]
+    /// ([`deliberate`]): a link-local message (neighbour and router
+    /// discovery, MLD...) accepted only from link-local sources, as RFC
+    /// 4890 does, and echo requests let in only to some addresses, as
+    /// `--ping-host` does.
     fn add<'a>(
         grouped: &'a mut BTreeMap<Group, Finding>,
         kind: Kind,
@@ -549,7 +620,8 @@ impl Audit {
         rule: Option<RuleRef>,
         unless: &BTreeSet<Condition>,
     ) -> &'a mut Finding {
-        let severity = if kind == Kind::Breaks && !unless.is_empty() {
+        let severity = if kind == Kind::Breaks && span.is_some_and(|s| deliberate(hook, s, unless))
+        {
             Severity::Info
         } else {
             consequence.severity

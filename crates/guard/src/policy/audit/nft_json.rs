@@ -356,6 +356,9 @@ impl Scope<'_> {
                 };
             }
         };
+        if let Some(later) = later_fragment(left, negated, right) {
+            return later;
+        }
         if let Some(payload) = left.get("payload") {
             let protocol = payload
                 .get("protocol")
@@ -740,5 +743,38 @@ pub(crate) fn render(expr: &Value) -> String {
                 _ => expr.to_string(),
             }
         }
+    }
+}
+
+/// A fragment-offset condition: `ip frag-off & 0x1fff != 0` or `frag
+/// frag-off != 0` hold only for a fragment after the first, which has no
+/// ICMP header, so for no message the audit judges (a rule with one never
+/// decides one); `ip frag-off & 0x1fff == 0` holds for every ICMPv4 message.
+fn later_fragment(left: &Value, negated: bool, right: &Value) -> Option<Cond> {
+    if right.as_u64() != Some(0) {
+        return None;
+    }
+    let offset =
+        if let Some([payload, mask]) = left.get("&").and_then(Value::as_array).map(Vec::as_slice) {
+            let field = payload.get("payload")?;
+            (field.get("protocol")?.as_str()? == "ip"
+                && field.get("field")?.as_str()? == "frag-off"
+                && mask.as_u64()? == 0x1fff)
+                .then_some(IpVersion::V4)?
+        } else {
+            let field = left.get("exthdr")?;
+            (field.get("name")?.as_str()? == "frag" && field.get("field")?.as_str()? == "frag-off")
+                .then_some(IpVersion::V6)?
+        };
+    match (offset, negated) {
+        (_, true) => Some(Cond::Protocol {
+            v4: false,
+            v6: false,
+        }),
+        (IpVersion::V4, false) => Some(Cond::Protocol {
+            v4: true,
+            v6: false,
+        }),
+        (IpVersion::V6, false) => None,
     }
 }

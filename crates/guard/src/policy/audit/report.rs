@@ -286,6 +286,7 @@ fn finding_line(finding: &Finding) -> String {
                     .replacen(" dropped", &format!(" dropped{}", except(finding)), 1);
             line.push_str(&text);
         }
+        Kind::Unknown if finding.messages.is_empty() => line.push_str(&finding.text),
         Kind::Unknown => {
             let _ = write!(
                 line,

@@ -104,3 +104,50 @@ fn a_routers_texts_use_no_connection_tracking() {
         assert!(!restore.text.contains("-m conntrack"), "{}", restore.text);
     }
 }
+
+#[test]
+fn the_rules_for_every_type_need_the_icmp_header() {
+    // A bare `-p icmp` also matches a non-first fragment, which has no ICMP
+    // header: a router, which does not reassemble, would drop large pings.
+    let texts = render(&decide(&Options::new(Role::Router)));
+    let catch_all = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("-A icmpkit-input ") && l.contains("every other type"))
+            .map(|l| {
+                let (matched, _) = l.split_once(" -m comment ").unwrap_or((l, ""));
+                let target = l.rsplit(' ').next().unwrap_or("");
+                format!("{matched} -j {target}")
+            })
+            .collect()
+    };
+    assert_eq!(
+        catch_all(&texts[0].text),
+        ["-A icmpkit-input -p icmp -m icmp --icmp-type any -j DROP"]
+    );
+    assert_eq!(
+        catch_all(&texts[1].text),
+        [
+            "-A icmpkit-input -p ipv6-icmp -m icmp6 ! --icmpv6-type 255 -j DROP",
+            "-A icmpkit-input -p ipv6-icmp -m icmp6 --icmpv6-type 255 -j DROP",
+        ]
+    );
+}
+
+#[test]
+fn a_hashlimit_holds_as_many_entries_as_long_as_nfts_sets() {
+    let texts = render(&decide(&Options::new(Role::Router)));
+    for restore in &texts {
+        let limits: Vec<&str> = restore
+            .text
+            .lines()
+            .filter(|l| l.contains("-m hashlimit "))
+            .collect();
+        assert!(!limits.is_empty());
+        for line in limits {
+            assert!(
+                line.contains(" --hashlimit-htable-max 65535 --hashlimit-htable-expire 10000 "),
+                "{line}"
+            );
+        }
+    }
+}

@@ -129,3 +129,55 @@ fn a_routers_ruleset_loads_no_connection_tracking() {
         assert!(render(&decide(&Options::new(role))).contains(" ct state related "));
     }
 }
+
+#[test]
+fn every_chain_first_lets_later_fragments_through() {
+    // nft reads `icmp type` from a non-first fragment's data: without this
+    // rule a router, which does not reassemble, drops large pings.
+    for role in Role::ALL {
+        for family in TableFamily::ALL {
+            let text = ruleset(role, family);
+            let chains = if role.forwards() { 2 } else { 1 };
+            let lines: Vec<&str> = text.lines().collect();
+            let first: Vec<&str> = lines
+                .windows(2)
+                .filter(|w| w[0].starts_with("\t\ttype filter hook "))
+                .map(|w| w[1].trim())
+                .collect();
+            let expected = later_fragments(family.versions()[0]);
+            assert_eq!(
+                first,
+                vec![expected.as_str(); chains],
+                "{role} {}",
+                family.name()
+            );
+            for &version in family.versions() {
+                let rule = format!("\t\t{}", later_fragments(version));
+                assert_eq!(lines.iter().filter(|l| **l == rule).count(), chains);
+            }
+        }
+    }
+    assert_eq!(
+        later_fragments(IpVersion::V4),
+        "meta l4proto icmp ip frag-off & 0x1fff != 0 accept comment \"a fragment after the first has no ICMP header: it shares the fate of the first (RFC 791 §3.2)\""
+    );
+    assert_eq!(
+        later_fragments(IpVersion::V6),
+        "meta l4proto ipv6-icmp frag frag-off != 0 accept comment \"a fragment after the first has no ICMPv6 header: it shares the fate of the first (RFC 8200 §4.5)\""
+    );
+}
+
+#[test]
+fn a_limits_set_forgets_a_bucket_10_seconds_after_its_last_packet() {
+    // A full set drops echo from every new source: with 10 s, a sweeper
+    // must create over 6,500 new sources a second to fill 65535.
+    let text = ruleset(Role::Router, TableFamily::Inet);
+    let declaration = "\tset forward_echo_request_v4 {\n\t\ttype ipv4_addr . ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 10s\n\t}\n";
+    assert!(text.contains(declaration), "{text}");
+    assert_eq!(
+        text.matches("\t\ttimeout 10s\n").count(),
+        text.matches("\tset ").count()
+    );
+    assert!(!text.contains("timeout 1m"));
+    assert!(text.contains("over 6,500 new ones a second to fill a set"));
+}

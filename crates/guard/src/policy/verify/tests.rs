@@ -2,7 +2,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::{
-    Check, IpVersion, Observation, Probe, Role, RulesetFormat, Verdict, checks, checks_for, judge,
+    Check, IpVersion, Observation, Probe, Role, RulesetFormat, Target, Verdict, checks, checks_for,
+    judge,
 };
 
 fn names(role: Role) -> Vec<String> {
@@ -32,6 +33,7 @@ fn a_host_is_checked_by_these_names_flood_last() {
         [
             "ping-out-v4",
             "ping-in-v4",
+            "large-ping-v4",
             "traceroute-v4",
             "icmpkit-trace-v4",
             "pmtu-transfer-v4",
@@ -44,6 +46,7 @@ fn a_host_is_checked_by_these_names_flood_last() {
             "flood-v4",
             "ping-out-v6",
             "ping-in-v6",
+            "large-ping-v6",
             "traceroute-v6",
             "icmpkit-trace-v6",
             "pmtu-transfer-v6",
@@ -66,6 +69,8 @@ fn a_router_and_a_firewall_are_also_checked_in_transit() {
         [
             "ping-out-v6",
             "ping-in-v6",
+            "large-ping-v6",
+            "large-ping-transit-v6",
             "traceroute-v6",
             "icmpkit-trace-v6",
             "pmtu-transfer-v6",
@@ -78,7 +83,7 @@ fn a_router_and_a_firewall_are_also_checked_in_transit() {
         ]
     );
     assert_eq!(names(Role::Firewall), names(Role::Router));
-    assert_eq!(names(Role::Router).len(), 12 + 5 + 11);
+    assert_eq!(names(Role::Router).len(), 14 + 5 + 13);
 }
 
 #[test]
@@ -94,6 +99,28 @@ fn every_check_says_what_it_proves_and_breaks() {
     assert_eq!(
         redirect.proves(),
         "an ICMPv4 Redirect (type 5) from outside, hop limit 64, does not reach the client through the protected machine"
+    );
+}
+
+#[test]
+fn a_large_ping_says_it_travels_in_fragments_and_passes_only_when_all_are_answered() {
+    let transit = check(
+        IpVersion::V4,
+        Probe::LargePing {
+            target: Target::Transit,
+        },
+    );
+    assert_eq!(transit.name(), "large-ping-transit-v4");
+    assert_eq!(
+        transit.proves(),
+        "echo of 3000 bytes from outside to the client through the protected machine, in fragments both ways, is answered"
+    );
+    assert_eq!(judge(&transit, &echoes(5, 5, 800)).verdict, Verdict::Pass);
+    let failed = judge(&transit, &echoes(5, 0, 800));
+    assert_eq!(failed.verdict, Verdict::Fail);
+    assert_eq!(
+        failed.reason,
+        "0 of 5 answered at 5 a second: pings over the MTU fail: ICMP fragments, or the Packet Too Big that sizes the replies, are dropped"
     );
 }
 
@@ -237,7 +264,7 @@ fn tracepath_passes_on_the_paths_mtu_only() {
 
 #[test]
 fn an_abused_message_passes_when_none_arrives() {
-    let redirect = checks(Role::Host)[6];
+    let redirect = checks(Role::Host)[7];
     assert_eq!(redirect.name(), "redirect-v4");
     let arrivals = |arrived| Observation::Arrivals {
         sent: 1,
