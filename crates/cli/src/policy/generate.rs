@@ -39,13 +39,13 @@ pub struct Args {
     format: Format,
     /// Answer echo requests only to this address or prefix (repeat for
     /// more); others are dropped. Default: every address. A router or
-    /// firewall needs --outside: in transit only echo requests arriving
-    /// there are restricted.
+    /// firewall needs --outside: only echo requests arriving there are
+    /// restricted.
     #[arg(long = "ping-host", value_name = "ADDR[/LEN]")]
     ping_hosts: Vec<String>,
-    /// Router or firewall: IFACE faces the untrusted side. In transit,
-    /// --ping-host restricts only the echo requests arriving on it, so
-    /// that clients inside can still ping out.
+    /// Router or firewall: IFACE faces the untrusted side. --ping-host
+    /// restricts only the echo requests arriving on it, so that clients
+    /// inside can still ping out and ping this machine.
     #[arg(long, value_name = "IFACE")]
     outside: Option<String>,
     /// Echo requests accepted per source and second (IPv6 sources by /64;
@@ -268,6 +268,11 @@ fn interface(option: &str, name: &str) -> Result<String> {
 fn warnings(options: &Options) -> Vec<String> {
     let mut warnings = Vec::new();
     if options.ping_hosts.is_empty() {
+        if let Some(outside) = &options.outside {
+            warnings.push(format!(
+                "--outside {outside} does nothing without --ping-host: every echo request is limited, not restricted"
+            ));
+        }
         return warnings;
     }
     for &version in options.family.versions() {
@@ -277,9 +282,9 @@ fn warnings(options: &Options) -> Vec<String> {
                 IpVersion::V6 => "IPv6",
             };
             let dropped = match &options.outside {
-                Some(outside) => format!(
-                    "every {name} echo request to this machine or arriving on {outside} is dropped"
-                ),
+                Some(outside) => {
+                    format!("every {name} echo request arriving on {outside} is dropped")
+                }
                 None => format!("every {name} echo request is dropped"),
             };
             warnings.push(format!("no {name} --ping-host given: {dropped}"));

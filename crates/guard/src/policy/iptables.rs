@@ -144,9 +144,15 @@ fn header(policy: &Policy, version: IpVersion) -> String {
     );
     let _ = writeln!(
         out,
-        "#        {command} FILE   (replaces the whole filter table: policies ACCEPT)"
+        "#        {command} FILE   (replaces the whole filter table; with iptables-nft the\n\
+         #               built-in chains' policies become ACCEPT, with iptables-legacy they stay)"
     );
     let _ = writeln!(out, "# Check: {command} --test FILE");
+    let _ = writeln!(
+        out,
+        "# Audit: icmpkit policy audit --live --format iptables --role {}",
+        options.role
+    );
     out
 }
 

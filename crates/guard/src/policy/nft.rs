@@ -228,7 +228,11 @@ fn header(policy: &Policy) -> String {
     );
     let _ = writeln!(out, "# Check:  nft -c -f FILE");
     let _ = writeln!(out, "# Remove: nft delete table {family} {TABLE}");
-    let _ = writeln!(out, "# Audit:  icmpkit policy audit --live");
+    let _ = writeln!(
+        out,
+        "# Audit:  icmpkit policy audit --live --role {}",
+        options.role
+    );
     out
 }
 

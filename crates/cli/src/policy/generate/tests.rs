@@ -174,8 +174,12 @@ fn a_family_without_ping_hosts_of_one_version_is_warned_about() {
     .unwrap();
     assert_eq!(
         warnings(&options),
+        ["no IPv4 --ping-host given: every IPv4 echo request arriving on eth0 is dropped"]
+    );
+    assert_eq!(
+        warnings(&parsed(&["--role", "router", "--outside", "eth0"]).unwrap()),
         [
-            "no IPv4 --ping-host given: every IPv4 echo request to this machine or arriving on eth0 is dropped"
+            "--outside eth0 does nothing without --ping-host: every echo request is limited, not restricted"
         ]
     );
 }

@@ -431,7 +431,10 @@ impl List<'_> {
                 cite,
             );
         }
-        match self.options.outside.clone().filter(|_| self.transit()) {
+        // With --outside, only what arrives from outside is held to the
+        // list: inside clients still ping out and ping this machine (their
+        // gateway).
+        match self.options.outside.clone() {
             Some(outside) => {
                 self.add_when(
                     Some(Condition::ArrivingOn(outside)),

@@ -348,3 +348,23 @@ fn every_decision_cites_a_document_and_says_why() {
         }
     }
 }
+
+#[test]
+fn with_outside_the_machine_itself_is_pingable_from_inside() {
+    // A firewall with --ping-host and --outside: its own inside clients
+    // ping it (their gateway) whatever the list says; from outside only
+    // the listed addresses answer.
+    let mut options = Options::new(Role::Firewall);
+    options.ping_hosts = vec!["192.0.2.10".into()];
+    options.outside = Some("eth0".into());
+    let p = decide(&options);
+    let from_outside = |c: &Condition| matches!(c, Condition::ArrivingOn(_));
+    assert_eq!(
+        p.treatment_when(Hook::Input, v4(8, 0), |_| false),
+        Some(&Treatment::always(LIMIT))
+    );
+    assert_eq!(
+        p.treatment_when(Hook::Input, v4(8, 0), from_outside),
+        Some(&Treatment::always(Fate::Drop))
+    );
+}

@@ -72,14 +72,14 @@ fn local(list: &mut List<'_>) {
             &[UNREACHABLE, TIME_EXCEEDED, PARAMETER_PROBLEM],
             always(Fate::Accept),
             super::STATELESS_ERRORS,
-            "RFC 4890 §4.4.1",
+            "RFC 4890 §4.4.1, §4.4.2",
         );
     } else {
         list.add(
             &[UNREACHABLE, TIME_EXCEEDED, PARAMETER_PROBLEM],
             related_only(),
             "errors about this machine's own flows; unsolicited ones are scans or forged",
-            "RFC 4890 §4.4.1",
+            "RFC 4890 §4.4.1, §4.4.2",
         );
     }
     echo(list, "RFC 4890 §4.4.1");
@@ -143,14 +143,14 @@ fn transit(list: &mut List<'_>) {
             &errors,
             always(Fate::Accept),
             "errors in transit pass whatever flow they belong to: routes may be asymmetric",
-            "RFC 4890 §4.3.1",
+            "RFC 4890 §4.3.1, §4.3.2",
         );
     } else {
         list.add(
             &errors,
             related_only(),
             "errors about tracked flows pass (unreachable, traceroute); unsolicited ones are scans or forged",
-            "RFC 4890 §4.3.1",
+            "RFC 4890 §4.3.1, §4.3.2",
         );
     }
     echo(list, "RFC 4890 §4.3.1");
