@@ -5,7 +5,8 @@ Writes one small pcap per encapsulation into OUTDIR (tests/fixtures/tunnels):
 ICMP echo request/reply pairs (and, in gre.pcap, a Time Exceeded quoting a
 UDP datagram) carried in GRE, ERSPAN I/II/III, VXLAN, Geneve, MPLS (over
 Ethernet, GRE and UDP), IP-in-IP (4in4, 6in4, 4in6, 6in6, 6in6 behind a
-segment routing header), PIM Register, 802.1Q/802.1ad, MACsec (one
+segment routing header), PIM Register, 802.1Q/802.1ad, MPLS and 802.1Q on
+Linux cooked captures (v1, v2) and MPLS on PPP, MACsec (one
 integrity-only, one encrypted) and NHRP in GRE (Traffic Indications carrying
 the packet that caused them; an Error Indication carrying one). Every checksum is computed, so tshark checks
 them. Deterministic: the same bytes on every run. Needs only python3.
@@ -187,6 +188,18 @@ def macsec(inner_frame_payload, ethertype, pn, encrypted=False):
     return eth(0x88E5, tag + data + bytes(range(16)))
 
 
+def sll(protocol, payload):
+    """A Linux cooked v1 frame (link type 113) sent by us (packet type 4)
+    from an Ethernet device (ARPHRD 1)."""
+    return struct.pack("!HHH8sH", 4, 1, 6, MAC[0] + b"\0\0", protocol) + payload
+
+
+def sll2(protocol, payload):
+    """A Linux cooked v2 frame (link type 276), as `tcpdump -i any` writes
+    it: protocol, reserved, interface index 3, ARPHRD 1, packet type 4."""
+    return struct.pack("!HHIHBB8s", protocol, 0, 3, 1, 4, 6, MAC[0] + b"\0\0") + payload
+
+
 def time_exceeded4():
     """A router's Time Exceeded quoting a UDP datagram to IN4[1]."""
     quoted = ipv4(17, IN4[0], IN4[1], udp(40000, 33434, b"x" * 12), ttl=1, ident=7)
@@ -240,6 +253,12 @@ def fixtures():
                                         for p in pair4() + pair6()]
                                     + [eth_ip(over4(47, gre(0x2001, traffic_indication(p, 0xCC))))
                                        for p in pair4()])
+    # Other link types name their payload by ethertype (or PPP protocol):
+    # the walk starts there, not only at an IP packet.
+    f["sll-mpls"] = (113, [sll(0x8847, mpls([100], p)) for p in pair4()])
+    f["sll2-vlan"] = (276, [sll2(0x8100, struct.pack("!HH", 10, 0x0800) + p) for p in pair4()]
+                      + [sll2(0x8100, struct.pack("!HH", 10, 0x86DD) + p) for p in pair6()])
+    f["ppp-mpls"] = (9, [b"\xff\x03\x02\x81" + mpls([16, 17], p) for p in pair4()])
     f["nhrp-error-indication"] = (1, [eth_ip(over4(47, gre(0x2001, error_indication(
         traffic_indication(p))))) for p in pair4()])
     return f

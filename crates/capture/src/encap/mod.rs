@@ -31,7 +31,7 @@ mod tests;
 pub use layer::{Layer, Stop};
 
 use crate::ethertypes;
-use crate::link::{LinkType, network_layer};
+use crate::link::{self, Carried, LinkType, network_layer};
 
 /// Most layers a walk goes through before it stops with [`Stop::TooDeep`].
 pub const MAX_LAYERS: usize = 16;
@@ -76,28 +76,41 @@ type Step<'a> = Result<Next<'a>, Stop>;
 
 /// The innermost IP packet a frame of `link_type` carries, and the path to
 /// it. Ethernet frames are walked from their header (so VLAN tags, MPLS and
-/// MACsec are followed); other link types from the IP packet
-/// [`network_layer`] finds.
+/// MACsec are followed); other link types from what their header names:
+/// an IP packet, an Ethernet type (Linux cooked captures, Cisco HDLC, IP
+/// over InfiniBand: VLAN, MPLS, MACsec or IP) or an MPLS label stack (PPP).
 pub fn innermost(link_type: LinkType, data: &[u8]) -> Unwrapped<'_> {
     // The common case, as cheap as it was before tunnels were followed: an
     // untagged frame whose IP packet carries no tunnel.
-    let untagged = link_type != LinkType::Ethernet
-        || be16(data, 12).is_some_and(|t| t == ethertypes::IPV4 || t == ethertypes::IPV6);
-    if untagged
-        && let Some(packet) = network_layer(link_type, data)
+    if link_type == LinkType::Ethernet {
+        if be16(data, 12).is_some_and(|t| t == ethertypes::IPV4 || t == ethertypes::IPV6)
+            && let Some(packet) = network_layer(link_type, data)
+            && !ip::may_carry_tunnel(packet)
+        {
+            return plain(packet);
+        }
+        return from_ethernet(data);
+    }
+    let Some(carried) = link::carried(link_type, data) else {
+        return Unwrapped::default();
+    };
+    if let Some(packet) = carried.ip_packet()
         && !ip::may_carry_tunnel(packet)
     {
-        return Unwrapped {
-            ip: Some(packet),
-            ..Unwrapped::default()
-        };
+        return plain(packet);
     }
-    match link_type {
-        LinkType::Ethernet => from_ethernet(data),
-        _ => match network_layer(link_type, data) {
-            Some(ip) => from_ip(ip),
-            None => Unwrapped::default(),
-        },
+    walk(match carried {
+        Carried::Ip(expect, data) => Next::Ip(data, expect.version()),
+        Carried::Ethertype(ethertype, data) => Next::Ethertype(ethertype, data),
+        Carried::Mpls(data) => Next::Mpls(data),
+    })
+}
+
+/// A plain IP packet: no layers, no stop.
+fn plain(packet: &[u8]) -> Unwrapped<'_> {
+    Unwrapped {
+        ip: Some(packet),
+        ..Unwrapped::default()
     }
 }
 

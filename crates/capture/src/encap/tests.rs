@@ -84,6 +84,79 @@ fn plain_packets_have_an_empty_path() {
     assert_eq!(innermost(LinkType::Other(147), &p), Unwrapped::default());
 }
 
+/// Link types other than Ethernet start the walk at what their header
+/// names: an Ethernet type (Linux cooked v1 and v2, Cisco HDLC, IP over
+/// InfiniBand) or PPP's MPLS protocols.
+#[test]
+fn other_link_types_start_at_their_ethertype() {
+    let inner = echo4();
+    let mut labelled = vec![0x00, 0x06, 0x41, 0x40]; // label 100, bottom
+    labelled.extend_from_slice(&inner);
+    let mut tagged = vec![0x20, 0x0a, 0x08, 0x00]; // PCP 1, VLAN 10, IPv4
+    tagged.extend_from_slice(&inner);
+    let sll = |ethertype: u16, payload: &[u8]| {
+        let mut f = vec![0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        [&f[..], payload].concat()
+    };
+    let sll2 = |ethertype: u16, payload: &[u8]| {
+        let mut f = ethertype.to_be_bytes().to_vec();
+        f.extend_from_slice(&[0, 0, 0, 0, 0, 3, 0, 1, 4, 6, 2, 0, 0, 0, 0, 1, 0, 0]);
+        [&f[..], payload].concat()
+    };
+    let ipoib = |ethertype: u16, payload: &[u8]| {
+        let mut f = vec![0; 40];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        [&f[..], payload].concat()
+    };
+    let mpls = vec![Layer::Mpls { labels: vec![100] }];
+    let vlan = vec![Layer::Vlan {
+        tpid: 0x8100,
+        id: 10,
+        pcp: 1,
+    }];
+    let cases = [
+        (LinkType::LinuxSll, sll(0x8847, &labelled), &mpls),
+        (LinkType::LinuxSll, sll(0x8100, &tagged), &vlan),
+        (LinkType::LinuxSll2, sll2(0x8847, &labelled), &mpls),
+        (LinkType::LinuxSll2, sll2(0x8100, &tagged), &vlan),
+        (
+            LinkType::CiscoHdlc,
+            [&[0x0f, 0, 0x88, 0x47][..], &labelled].concat(),
+            &mpls,
+        ),
+        (LinkType::Ipoib, ipoib(0x8847, &labelled), &mpls),
+        (
+            LinkType::Ppp,
+            [&[0xff, 0x03, 0x02, 0x81][..], &labelled].concat(),
+            &mpls,
+        ),
+        (
+            LinkType::PppHdlc,
+            [&[0x02, 0x83][..], &labelled].concat(),
+            &mpls,
+        ),
+    ];
+    for (link, frame, path) in cases {
+        let u = innermost(link, &frame);
+        assert_eq!(
+            (u.ip, &u.path, u.stop),
+            (Some(&inner[..]), path, None),
+            "{link}"
+        );
+    }
+    // A plain packet on those links is still found, with an empty path.
+    let plain = sll2(0x0800, &inner);
+    let u = innermost(LinkType::LinuxSll2, &plain);
+    assert_eq!((u.ip, u.path.len()), (Some(&inner[..]), 0));
+    // ARP carries no IP packet.
+    assert_eq!(
+        innermost(LinkType::LinuxSll, &sll(0x0806, &[0; 28])),
+        Unwrapped::default()
+    );
+}
+
 #[test]
 fn gre_with_every_option() {
     let inner = echo4();
