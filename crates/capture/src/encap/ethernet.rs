@@ -12,6 +12,14 @@ pub(super) const ETHERTYPE_BRIDGED: u16 = 0x6558;
 /// The length of a MACsec integrity check value (the default cipher suites').
 const MACSEC_ICV_LEN: usize = 16;
 
+/// Whether `ethertype` names framing rather than a tunnel: IP itself, or a
+/// VLAN tag.
+pub(super) fn is_framing(ethertype: u16) -> bool {
+    ethertype == ETHERTYPE_IPV4
+        || ethertype == ETHERTYPE_IPV6
+        || ETHERTYPE_VLAN.contains(&ethertype)
+}
+
 /// An Ethernet II frame: its ethertype and payload.
 pub(super) fn frame(data: &[u8]) -> Step<'_> {
     match (be16(data, 12), data.get(14..)) {

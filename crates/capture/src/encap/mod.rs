@@ -15,7 +15,9 @@
 //! The walk is bounded ([`MAX_LAYERS`]); a truncated or inconsistent tunnel
 //! header, too many layers or an encrypted MACsec frame end it with a
 //! [`Stop`] reason, and the packet returned is then the last IP packet
-//! reached. Nothing here panics on any input.
+//! reached. A frame that enters no tunnel (VLAN tags are framing, not
+//! tunnels) and is cut short or mislabelled has no IP packet and no reason,
+//! as [`network_layer`] would say. Nothing here panics on any input.
 
 mod ethernet;
 mod gre;
@@ -135,6 +137,10 @@ fn walk(mut next: Next<'_>) -> Unwrapped<'_> {
             out.stop = Some(Stop::TooDeep);
             break;
         }
+        // Whether a failure of this step is the framing's (a frame that
+        // is not the IP packet it announced), not a tunnel's.
+        let framing = matches!(next, Next::Ip(..) | Next::Ethernet(_))
+            || matches!(next, Next::Ethertype(t, _) if ethernet::is_framing(t));
         let step = match next {
             Next::Ip(data, expect) => match ip::packet(data, expect) {
                 Ok(packet) => {
@@ -153,7 +159,11 @@ fn walk(mut next: Next<'_>) -> Unwrapped<'_> {
         match step {
             Ok(n) => next = n,
             Err(stop) => {
-                out.stop = Some(stop);
+                // A plain frame that is cut short or mislabelled is just not
+                // an IP packet; only a walk that entered a tunnel stopped.
+                if !framing || out.path.iter().any(|l| !matches!(l, Layer::Vlan { .. })) {
+                    out.stop = Some(stop);
+                }
                 break;
             }
         }

@@ -157,6 +157,39 @@ fn other_link_types_start_at_their_ethertype() {
     );
 }
 
+/// A frame that enters no tunnel and is cut short or mislabelled is just
+/// not an IP packet: no stop reason, as before tunnels were followed.
+#[test]
+fn plain_frames_cut_or_mislabelled_have_no_stop() {
+    let p = echo4();
+    let frames = [
+        eth(0x0800, &[]),                        // an empty payload
+        eth(0x86dd, &p),                         // the wrong IP version
+        eth(0x8100, &[0, 10]),                   // a cut VLAN tag
+        eth(0x8100, &[0, 10, 0x08, 0x00]),       // a tag, then nothing
+        eth(0x8100, &[0, 10, 0x86, 0xdd, 0x45]), // a tag, the wrong version
+        p[..10].to_vec(),                        // a cut Ethernet header
+    ];
+    for f in &frames {
+        assert_eq!(from_ethernet(f), Unwrapped::default(), "{f:02x?}");
+        assert_eq!(innermost(LinkType::Ethernet, f), Unwrapped::default());
+    }
+    assert_eq!(from_ip(&[0x50; 20]), Unwrapped::default());
+    assert_eq!(innermost(LinkType::RawIp, &[]), Unwrapped::default());
+    // Inside a tunnel the same faults are a stop: a cut label stack, the
+    // wrong version under MPLS or under a GRE header.
+    let stop = |f: &[u8]| from_ethernet(f).stop;
+    assert_eq!(
+        stop(&eth(0x8847, &[0, 6])),
+        Some(Stop::Malformed("MPLS label stack truncated"))
+    );
+    let version = Some(Stop::Malformed("not the IP version its framing announced"));
+    assert_eq!(stop(&eth(0x8847, &[0, 0x06, 0x41, 0x40])), None);
+    assert_eq!(stop(&eth(0x8847, &[0, 0, 0x01, 0x40, 0x60])), version);
+    let gre_v6 = v4(47, 1, 2, &gre(0, 0x86dd, &[], &p));
+    assert_eq!(stop(&eth(0x0800, &gre_v6)), version);
+}
+
 #[test]
 fn gre_with_every_option() {
     let inner = echo4();
