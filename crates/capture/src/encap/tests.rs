@@ -314,10 +314,19 @@ fn udp_tunnels() {
     let u = from_ip(&pkt);
     assert_eq!(u.ip, Some(&echo4()[..]));
     assert_eq!(u.path[2].to_string(), "Geneve 43 options 2");
-    gn[0] = 0x04; // the options overrun the length stated
+    // An option claiming more than the options hold: counted, and the
+    // payload still read where the fixed header puts it (as tshark does).
+    gn[19] = 3;
     let pkt = v4(17, 1, 2, &udp(6081, &gn));
     let u = from_ip(&pkt);
-    assert!(matches!(u.stop, Some(Stop::Malformed(_))));
+    assert_eq!((u.ip, u.stop), (Some(&echo4()[..]), None));
+    assert_eq!(u.path[2].to_string(), "Geneve 43 options 2");
+    // Options cut by the end of the data are a stop.
+    let pkt = v4(17, 1, 2, &udp(6081, &gn[..20]));
+    assert_eq!(
+        from_ip(&pkt).stop,
+        Some(Stop::Malformed("Geneve header truncated"))
+    );
     // MPLS over UDP: two labels.
     let mut m = vec![0x00, 0x06, 0x40, 0x40, 0x00, 0x06, 0x51, 0x40];
     m.extend_from_slice(&echo4());

@@ -39,7 +39,10 @@ fn vxlan<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
 }
 
 /// Geneve: 8 bytes (version, options length, protocol type, VNI), the
-/// options, then the payload of that protocol type.
+/// options, then the payload of that protocol type. The payload starts
+/// where the fixed header's options length says, whatever the options
+/// claim (tshark reads it there too): options are only counted, as many as
+/// start inside the options.
 fn geneve<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
     const TRUNCATED: Stop = Stop::Malformed("Geneve header truncated");
     let (Some(&first), Some(protocol), Some(word)) = (data.first(), be16(data, 2), be32(data, 4))
@@ -50,23 +53,21 @@ fn geneve<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
         return Ok(Next::End); // an unknown version
     }
     let end = 8 + usize::from(first & 0x3f) * 4;
-    let options = data.get(8..end).ok_or(TRUNCATED)?;
+    let (Some(options), Some(payload)) = (data.get(8..end), data.get(end..)) else {
+        return Err(TRUNCATED);
+    };
     let mut count: u8 = 0;
     let mut at = 0;
     while at < options.len() {
-        let len = options.get(at + 3).ok_or(TRUNCATED)? & 0x1f;
+        let len = options.get(at + 3).map_or(0, |b| b & 0x1f);
         at += 4 + usize::from(len) * 4;
         count = count.saturating_add(1);
-    }
-    if at != options.len() {
-        return Err(Stop::Malformed("Geneve option overruns the options"));
     }
     path.push(Layer::Geneve {
         vni: word >> 8,
         protocol,
         options: count,
     });
-    let payload = data.get(end..).ok_or(TRUNCATED)?;
     match protocol {
         ETHERTYPE_BRIDGED => Ok(Next::Ethernet(payload)),
         other => ethernet::ethertype(other, payload, path),
