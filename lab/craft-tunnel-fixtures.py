@@ -232,6 +232,7 @@ def fixtures():
                          for p in pair4()])
     f["mpls-eth"] = (1, [eth(0x8847, mpls([16, 17], p)) for p in pair4()]
                      + [eth(0x8847, mpls([18, 2], p)) for p in pair6()])
+    f["mpls-deep"] = (1, [eth(0x8847, mpls(list(range(100, 120)), p)) for p in pair4()])
     f["mpls-gre"] = (1, [eth_ip(over4(47, gre(0x8847, mpls([300], p)))) for p in pair4()])
     f["ipip"] = (1, [eth_ip(over4(4, p)) for p in pair4()])
     f["ipip-raw"] = (101, [over4(4, p) for p in pair4()])

@@ -33,6 +33,7 @@ const PATHS: &[(&str, &[&str])] = &[
     ("kernel-vxlan6", &["udp", "vxlan"]),
     ("macsec", &["macsec"]),
     ("macsec-encrypted", &[]),
+    ("mpls-deep", &["mpls"]),
     ("mpls-eth", &["mpls"]),
     ("mpls-gre", &["gre", "mpls"]),
     ("mpls-udp", &["udp", "mpls"]),
@@ -187,6 +188,10 @@ fn erspan_vxlan_and_geneve_keep_their_ids() {
         first("mpls-udp")["encap"][1]["labels"],
         serde_json::json!([100, 200])
     );
+    let deep = first("mpls-deep");
+    let labels: Vec<u32> = (100..116).collect();
+    assert_eq!(deep["encap"][0]["labels"], serde_json::json!(labels));
+    assert_eq!(deep["encap"][0]["omitted"], 4);
     assert_eq!(first("gre")["encap"][0]["key"], 5);
     assert!(first("gre-checksum")["encap"][0]["checksum"].is_u64());
 }

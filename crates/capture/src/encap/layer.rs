@@ -73,8 +73,10 @@ pub enum Layer {
     },
     /// An MPLS label stack.
     Mpls {
-        /// The labels, top of stack first.
+        /// The labels, top of stack first: the first 16 of a deeper stack.
         labels: Vec<u32>,
+        /// How many labels of a deeper stack are not in `labels`.
+        omitted: u32,
     },
     /// An 802.1Q or 802.1ad VLAN tag.
     Vlan {
@@ -210,11 +212,14 @@ impl fmt::Display for Layer {
                 }
                 Ok(())
             }
-            Self::Mpls { labels } => {
+            Self::Mpls { labels, omitted } => {
                 f.write_str("MPLS")?;
                 for (i, label) in labels.iter().enumerate() {
                     let sep = if i == 0 { ' ' } else { ',' };
                     write!(f, "{sep}{label}")?;
+                }
+                if *omitted > 0 {
+                    write!(f, " +{omitted} more")?;
                 }
                 Ok(())
             }

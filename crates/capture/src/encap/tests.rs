@@ -110,7 +110,10 @@ fn other_link_types_start_at_their_ethertype() {
         f.extend_from_slice(&[0, 0]);
         [&f[..], payload].concat()
     };
-    let mpls = vec![Layer::Mpls { labels: vec![100] }];
+    let mpls = vec![Layer::Mpls {
+        labels: vec![100],
+        omitted: 0,
+    }];
     let vlan = vec![Layer::Vlan {
         tpid: 0x8100,
         id: 10,
@@ -371,6 +374,27 @@ fn ethernet_stacks_mpls_and_macsec() {
     let u = from_ethernet(&pkt);
     assert_eq!((u.ip, u.stop), (None, Some(Stop::Encrypted)));
     assert_eq!(Stop::Encrypted.to_string(), "MACsec encrypted");
+}
+
+/// A stack deeper than 16 labels is read to its bottom (tshark reads it
+/// all); the layer keeps 16 labels and counts the rest.
+#[test]
+fn deep_mpls_stacks_are_followed() {
+    let label = |n: u32, bottom: bool| (n << 12 | u32::from(bottom) << 8 | 64).to_be_bytes();
+    let mut stack: Vec<u8> = (0..20).flat_map(|n| label(100 + n, n == 19)).collect();
+    stack.extend_from_slice(&echo4());
+    let frame = eth(0x8847, &stack);
+    let u = from_ethernet(&frame);
+    assert_eq!((u.ip, u.stop), (Some(&echo4()[..]), None));
+    let labels: Vec<u32> = (100..116).collect();
+    assert_eq!(u.path, [Layer::Mpls { labels, omitted: 4 }]);
+    assert!(u.path[0].to_string().ends_with(",115 +4 more"));
+    // No bottom of stack before the data ends.
+    let cut = eth(0x8847, &stack[..78]);
+    assert_eq!(
+        from_ethernet(&cut).stop,
+        Some(Stop::Malformed("MPLS label stack truncated"))
+    );
 }
 
 #[test]

@@ -668,7 +668,9 @@ fn layer(l: &Layer) -> Value {
             protocol,
             options,
         } => json!({ "proto": proto, "vni": vni, "protocol": protocol, "options": options }),
-        Layer::Mpls { labels } => json!({ "proto": proto, "labels": labels }),
+        Layer::Mpls { labels, omitted } => {
+            json!({ "proto": proto, "labels": labels, "omitted": omitted })
+        }
         Layer::Vlan { tpid, id, pcp } => {
             json!({ "proto": proto, "tpid": tpid, "id": id, "pcp": pcp })
         }

@@ -10,7 +10,8 @@
 //!   when absent), `erspan` (`version`: the ERSPAN type 1, 2 or 3;
 //!   `session`, `vlan`, `platform`: the type III platform id), `udp`
 //!   (`src_port`, `dst_port`), `vxlan` (`vni`), `geneve` (`vni`,
-//!   `protocol`, `options`: how many), `mpls` (`labels`, top first), `vlan`
+//!   `protocol`, `options`: how many), `mpls` (`labels`, top first, at most 16;
+//!   `omitted`: how many more a deeper stack has), `vlan`
 //!   (`tpid`, `id`, `pcp`), `macsec` (`an`, `pn`, `sci`: 16 hex digits or
 //!   `null`), `pim-register` (`null`: the Null-Register bit), `nhrp`
 //!   (`op`: the operation type, 8 a Traffic Indication, 7 an Error
