@@ -6,7 +6,7 @@ ICMP echo request/reply pairs (and, in gre.pcap, a Time Exceeded quoting a
 UDP datagram) carried in GRE, ERSPAN I/II/III, VXLAN, Geneve, MPLS (over
 Ethernet, GRE and UDP), IP-in-IP (4in4, 6in4, 4in6, 6in6, 6in6 behind a
 segment routing header), PIM Register, 802.1Q/802.1ad, MPLS and 802.1Q on
-Linux cooked captures (v1, v2) and MPLS on PPP, MACsec (one
+Linux cooked captures (v1, v2) and MPLS on PPP, PPP in PPTP's enhanced GRE, MACsec (one
 integrity-only, one encrypted) and NHRP in GRE (Traffic Indications carrying
 the packet that caused them; an Error Indication carrying one). Every checksum is computed, so tshark checks
 them. Deterministic: the same bytes on every run. Needs only python3.
@@ -122,6 +122,18 @@ def gre(proto, payload, key=None, seq=None, csum=False):
     if csum:
         g = g[:4] + struct.pack("!H", checksum(g)) + g[6:]
     return g
+
+
+def pptp_gre(ppp, call_id, seq=None, ack=None):
+    """PPTP's enhanced GRE (version 1, RFC 2637): key present (payload
+    length, call id), sequence and acknowledgment numbers when given, PPP."""
+    flags = 0x2001 | (0x1000 if seq is not None else 0) | (0x0080 if ack is not None else 0)
+    hdr = struct.pack("!HHHH", flags, 0x880B, len(ppp), call_id)
+    if seq is not None:
+        hdr += struct.pack("!I", seq)
+    if ack is not None:
+        hdr += struct.pack("!I", ack)
+    return hdr + ppp
 
 
 def over4(proto, payload, ends=OUT4):
@@ -260,6 +272,11 @@ def fixtures():
     f["sll2-vlan"] = (276, [sll2(0x8100, struct.pack("!HH", 10, 0x0800) + p) for p in pair4()]
                       + [sll2(0x8100, struct.pack("!HH", 10, 0x86DD) + p) for p in pair6()])
     f["ppp-mpls"] = (9, [b"\xff\x03\x02\x81" + mpls([16, 17], p) for p in pair4()])
+    # PPTP: PPP framed in full (ff 03, protocol 0x0021) with sequence and
+    # ack numbers, then compressed (protocol 0x57 in one byte), ack only.
+    f["pptp"] = (1, [eth_ip(over4(47, pptp_gre(b"\xff\x03\x00\x21" + p, 7, seq=i, ack=i)))
+                     for i, p in enumerate(pair4())]
+                 + [eth_ip(over4(47, pptp_gre(b"\x57" + p, 7, ack=9))) for p in pair6()])
     f["nhrp-error-indication"] = (1, [eth_ip(over4(47, gre(0x2001, error_indication(
         traffic_indication(p))))) for p in pair4()])
     return f

@@ -41,6 +41,7 @@ const PATHS: &[(&str, &[&str])] = &[
     ("nhrp-traffic-indication", &["gre", "nhrp"]),
     ("pim-register", &["pim-register"]),
     ("ppp-mpls", &["mpls"]),
+    ("pptp", &["gre"]),
     ("qinq", &["vlan", "vlan"]),
     ("sit", &["6in4"]),
     ("sll-mpls", &["mpls"]),
@@ -172,7 +173,8 @@ fn erspan_vxlan_and_geneve_keep_their_ids() {
     assert_eq!(
         v["encap"],
         serde_json::json!([
-            {"proto": "gre", "protocol": 0x88be, "checksum": null, "key": null, "sequence": 0},
+            {"proto": "gre", "version": 0, "protocol": 0x88be, "checksum": null, "key": null,
+             "sequence": 0, "call_id": null},
             {"proto": "erspan", "version": 2, "session": 100, "vlan": 0, "platform": null},
             {"proto": "vlan", "tpid": 0x8100, "id": 10, "pcp": 0},
         ])
@@ -193,6 +195,11 @@ fn erspan_vxlan_and_geneve_keep_their_ids() {
     assert_eq!(deep["encap"][0]["labels"], serde_json::json!(labels));
     assert_eq!(deep["encap"][0]["omitted"], 4);
     assert_eq!(first("gre")["encap"][0]["key"], 5);
+    assert_eq!(
+        first("pptp")["encap"][0],
+        serde_json::json!({"proto": "gre", "version": 1, "protocol": 0x880b, "checksum": null,
+                           "key": null, "sequence": 0, "call_id": 7})
+    );
     assert!(first("gre-checksum")["encap"][0]["checksum"].is_u64());
 }
 
@@ -202,7 +209,8 @@ fn nhrp_indications_keep_their_type_and_error() {
     assert_eq!(
         v["encap"],
         serde_json::json!([
-            {"proto": "gre", "protocol": 0x2001, "checksum": null, "key": null, "sequence": null},
+            {"proto": "gre", "version": 0, "protocol": 0x2001, "checksum": null, "key": null,
+             "sequence": null, "call_id": null},
             {"proto": "nhrp", "op": 7, "protocol": 0x0800, "error": 6},
             {"proto": "nhrp", "op": 8, "protocol": 0x0800, "error": null},
         ])

@@ -27,9 +27,12 @@ pub enum Layer {
         /// Entries in the segment list.
         segments: u8,
     },
-    /// A GRE header (RFC 2784, RFC 2890).
+    /// A GRE header (RFC 2784, RFC 2890), or PPTP's enhanced GRE (RFC 2637).
     Gre {
-        /// The protocol type of its payload (an ethertype).
+        /// The version: 0, or 1 for PPTP's enhanced GRE.
+        version: u8,
+        /// The protocol type of its payload (an ethertype; 0x880b, PPP,
+        /// in PPTP).
         protocol: u16,
         /// The checksum, when present.
         checksum: Option<u16>,
@@ -37,6 +40,9 @@ pub enum Layer {
         key: Option<u32>,
         /// The sequence number, when present.
         sequence: Option<u32>,
+        /// The call id of enhanced GRE (version 1), which has it in place
+        /// of the key.
+        call_id: Option<u16>,
     },
     /// An ERSPAN header in GRE.
     Erspan {
@@ -150,7 +156,8 @@ impl Layer {
 }
 
 impl fmt::Display for Layer {
-    /// The layer in a few words: `GRE key 5`, `ERSPAN-II session 100`,
+    /// The layer in a few words: `GRE key 5`, `GRE v1 call 7` (PPTP),
+    /// `ERSPAN-II session 100`,
     /// `VLAN 10`, `IPv4 192.0.2.1 → 192.0.2.2`, `NHRP traffic indication`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -166,12 +173,20 @@ impl fmt::Display for Layer {
                 write!(f, "SRH segments left {segments_left}")
             }
             Self::Gre {
+                version,
                 key,
                 sequence,
                 checksum,
+                call_id,
                 ..
             } => {
                 f.write_str("GRE")?;
+                if *version != 0 {
+                    write!(f, " v{version}")?;
+                }
+                if let Some(call_id) = call_id {
+                    write!(f, " call {call_id}")?;
+                }
                 if let Some(key) = key {
                     write!(f, " key {key}")?;
                 }

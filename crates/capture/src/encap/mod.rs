@@ -4,8 +4,9 @@
 //! packet) and follows every tunnel it knows: IP-in-IP (4in4, 6in4, 4in6,
 //! 6in6, also behind IPv6 extension headers and a segment routing header),
 //! GRE (with checksum, key, sequence and source routes) and what GRE
-//! carries (ERSPAN I, II and III, transparent Ethernet bridging, MPLS, and
-//! NHRP's Traffic and Error Indications, to the packet they carry), UDP
+//! carries (ERSPAN I, II and III, transparent Ethernet bridging, MPLS,
+//! NHRP's Traffic and Error Indications, to the packet they carry, and in
+//! PPTP's enhanced GRE a PPP frame), UDP
 //! tunnels (VXLAN on 4789, Geneve on 6081, MPLS-over-UDP on 6635), MPLS in
 //! IP, PIM Register, and in Ethernet frames 802.1Q/802.1ad tags, MPLS and
 //! integrity-only MACsec. It stops at the first IP packet whose payload is
@@ -101,11 +102,16 @@ pub fn innermost(link_type: LinkType, data: &[u8]) -> Unwrapped<'_> {
     {
         return plain(packet);
     }
-    walk(match carried {
+    walk(start(carried))
+}
+
+/// Where a walk goes into what a link header (or PPP in PPTP) carries.
+fn start(carried: Carried<'_>) -> Next<'_> {
+    match carried {
         Carried::Ip(expect, data) => Next::Ip(data, expect.version()),
         Carried::Ethertype(ethertype, data) => Next::Ethertype(ethertype, data),
         Carried::Mpls(data) => Next::Mpls(data),
-    })
+    }
 }
 
 /// A plain IP packet: no layers, no stop.

@@ -205,10 +205,12 @@ fn gre_with_every_option() {
         vec![
             outer4(1, 2),
             Layer::Gre {
+                version: 0,
                 protocol: 0x0800,
                 checksum: Some(0x1234),
                 key: Some(5),
                 sequence: Some(7),
+                call_id: None,
             }
         ]
     );
@@ -223,9 +225,54 @@ fn gre_with_every_option() {
     assert_eq!(u.ip, Some(&p[..]));
     assert!(u.path.is_empty());
     assert_eq!(u.stop, Some(Stop::Malformed("GRE header truncated")));
-    // PPTP's GRE version 1 is not followed.
-    let p = v4(47, 1, 2, &gre(0x3001, 0x880b, &[0, 0], &inner));
+    // Other GRE versions are not followed.
+    let p = v4(47, 1, 2, &gre(0x2002, 0x880b, &[0, 0], &inner));
     assert_eq!(from_ip(&p).ip, Some(&p[..]));
+}
+
+/// PPTP's enhanced GRE (version 1): the key field (payload length, call
+/// id), sequence and acknowledgment numbers as the flags say, then PPP
+/// with or without address, control and a full protocol field.
+#[test]
+fn pptp_carries_ppp() {
+    let inner = echo4();
+    let len = u32::try_from(inner.len() + 4).unwrap() << 16;
+    let ppp = [&[0xff, 0x03, 0x00, 0x21][..], &inner].concat();
+    // Key, sequence 3, ack 2.
+    let p = v4(47, 1, 2, &gre(0x3081, 0x880b, &[len | 7, 3, 2], &ppp));
+    let u = from_ip(&p);
+    assert_eq!((u.ip, u.stop), (Some(&inner[..]), None));
+    assert_eq!(
+        u.path[1],
+        Layer::Gre {
+            version: 1,
+            protocol: 0x880b,
+            checksum: None,
+            key: None,
+            sequence: Some(3),
+            call_id: Some(7),
+        }
+    );
+    assert_eq!(u.path[1].to_string(), "GRE v1 call 7 seq 3");
+    // Ack only; PPP compressed to one protocol byte; IPv6.
+    let i6 = v6(58, 10, 20, &ECHO);
+    let compressed = [&[0x57][..], &i6].concat();
+    let p = v4(47, 1, 2, &gre(0x2081, 0x880b, &[len | 7, 2], &compressed));
+    assert_eq!(from_ip(&p).ip, Some(&i6[..]));
+    // LCP, or compressed data, ends the walk at the outer packet.
+    let lcp = [&[0xff, 0x03, 0xc0, 0x21][..], &inner].concat();
+    let p = v4(47, 1, 2, &gre(0x2001, 0x880b, &[len | 7], &lcp));
+    let u = from_ip(&p);
+    assert_eq!((u.ip, u.stop), (Some(&p[..]), None));
+    // Cut inside the key, or inside the sequence number.
+    for cut in [6, 10] {
+        let g = gre(0x3081, 0x880b, &[len | 7, 3, 2], &ppp);
+        let p = v4(47, 1, 2, &g[..cut]);
+        assert_eq!(
+            from_ip(&p).stop,
+            Some(Stop::Malformed("GRE header truncated"))
+        );
+    }
 }
 
 #[test]

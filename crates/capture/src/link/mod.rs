@@ -22,6 +22,8 @@ mod ethertype;
 mod family;
 mod serial;
 
+pub(crate) use serial::ppp;
+
 #[cfg(test)]
 mod tests;
 

@@ -642,13 +642,15 @@ fn layer(l: &Layer) -> Value {
             segments,
         } => json!({ "proto": proto, "segments_left": segments_left, "segments": segments }),
         Layer::Gre {
+            version,
             protocol,
             checksum,
             key,
             sequence,
+            call_id,
         } => json!({
-            "proto": proto, "protocol": protocol, "checksum": checksum, "key": key,
-            "sequence": sequence,
+            "proto": proto, "version": version, "protocol": protocol, "checksum": checksum,
+            "key": key, "sequence": sequence, "call_id": call_id,
         }),
         Layer::Erspan {
             version,
