@@ -15,7 +15,7 @@ const ACK: u16 = 0x0080;
 /// PPP, which PPTP's enhanced GRE carries.
 const PROTO_PPP: u16 = 0x880b;
 const TRUNCATED: Stop = Stop::Malformed("GRE header truncated");
-/// ERSPAN types I and II.
+/// ERSPAN types I (no sequence number) and II.
 const PROTO_ERSPAN: u16 = 0x88be;
 /// ERSPAN type III.
 const PROTO_ERSPAN3: u16 = 0x22eb;
@@ -71,8 +71,7 @@ pub(super) fn header<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
             });
             Ok(Next::Ethernet(payload))
         }
-        PROTO_ERSPAN => erspan2(payload, path),
-        PROTO_ERSPAN3 => erspan3(payload, path),
+        PROTO_ERSPAN | PROTO_ERSPAN3 => erspan(payload, path),
         ETHERTYPE_BRIDGED => Ok(Next::Ethernet(payload)),
         PROTO_NHRP => Ok(Next::Nhrp(payload)),
         other => ethernet::ethertype(other, payload, path),
@@ -128,6 +127,19 @@ fn source_routes(data: &[u8], mut at: usize) -> Option<usize> {
 /// The VLAN and session id that start ERSPAN II and III headers.
 fn vlan_session(data: &[u8]) -> Option<(u16, u16)> {
     Some((be16(data, 0)? & 0x0fff, be16(data, 2)? & 0x03ff))
+}
+
+/// An ERSPAN header with a version field (types II and III, under GRE
+/// with a sequence number): the field says which, 1 for type II, 2 for
+/// type III, as tshark reads it whichever of the two protocol types GRE
+/// names.
+fn erspan<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
+    match data.first().map(|b| b >> 4) {
+        None => Err(Stop::Malformed("ERSPAN header truncated")),
+        Some(1) => erspan2(data, path),
+        Some(2) => erspan3(data, path),
+        Some(_) => Err(Stop::Malformed("ERSPAN version unknown")),
+    }
 }
 
 /// ERSPAN type II: an 8-byte header, then the mirrored Ethernet frame.

@@ -47,7 +47,7 @@ pub enum Layer {
     /// An ERSPAN header in GRE.
     Erspan {
         /// The ERSPAN type: 1 (no header), 2 or 3 (the header's version
-        /// field plus one).
+        /// field, 1 or 2, plus one).
         version: u8,
         /// The session id (types II and III).
         session: Option<u16>,

@@ -344,6 +344,23 @@ fn erspan_types() {
     let pkt = v4(47, 1, 2, &gre(0x1000, 0x22eb, &[1], &e[..15]));
     let u = from_ip(&pkt);
     assert_eq!(u.stop, Some(Stop::Malformed("ERSPAN III header truncated")));
+    // The version field decides the type, whichever protocol type GRE
+    // names; versions other than 1 and 2 are unknown.
+    let pkt = v4(47, 1, 2, &gre(0x1000, 0x88be, &[1], &e));
+    assert_eq!(
+        from_ip(&pkt).path[2].to_string(),
+        "ERSPAN-III session 7 platform 3"
+    );
+    e[0] = 0x30;
+    let pkt = v4(47, 1, 2, &gre(0x1000, 0x22eb, &[1], &e));
+    let u = from_ip(&pkt);
+    assert_eq!(
+        (u.ip, u.stop),
+        (
+            Some(&pkt[..]),
+            Some(Stop::Malformed("ERSPAN version unknown"))
+        )
+    );
 }
 
 #[test]
