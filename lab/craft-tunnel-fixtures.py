@@ -235,6 +235,9 @@ def fixtures():
     f["ip6erspan"] = (1, [eth_ip(over6(47, gre(0x88BE, erspan2(300, eth_ip(p)), seq=i)))
                           for i, p in enumerate(pair6())])
     f["vxlan"] = (1, [eth_ip(over4(17, udp(49152, 4789, vxlan(42, eth_ip(p))))) for p in pair4()])
+    # From port 4789 to an ephemeral one: tshark picks the lower port.
+    f["vxlan-sport"] = (1, [eth_ip(over4(17, udp(4789, 49152, vxlan(45, eth_ip(p)))))
+                            for p in pair4()])
     f["vxlan6"] = (1, [eth_ip(over6(17, udp(49152, 4789, vxlan(43, eth_ip(p)), *OUT6)))
                        for p in pair6()])
     opts = [(0x0102, 0x80, b"\x00\x00\x00\x01"), (0xFFFF, 0x01, b"\x00" * 8)]

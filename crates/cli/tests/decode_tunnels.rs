@@ -50,6 +50,7 @@ const PATHS: &[(&str, &[&str])] = &[
     ("vlan", &["vlan"]),
     ("vxlan", &["udp", "vxlan"]),
     ("vxlan-gre-vlan", &["vlan", "udp", "vxlan", "gre"]),
+    ("vxlan-sport", &["udp", "vxlan"]),
     ("vxlan6", &["udp", "vxlan"]),
 ];
 

@@ -1,7 +1,7 @@
 //! GRE (RFC 2784, RFC 2890, and RFC 1701's source routes) and ERSPAN, which
 //! GRE carries (as it does NHRP: see `nhrp`).
 
-use super::ethernet::{self, ETHERTYPE_BRIDGED};
+use super::ethernet;
 use super::{Layer, Next, Step, Stop, be16, be32};
 use crate::link;
 
@@ -72,7 +72,6 @@ pub(super) fn header<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
             Ok(Next::Ethernet(payload))
         }
         PROTO_ERSPAN | PROTO_ERSPAN3 => erspan(payload, path),
-        ETHERTYPE_BRIDGED => Ok(Next::Ethernet(payload)),
         PROTO_NHRP => Ok(Next::Nhrp(payload)),
         other => ethernet::ethertype(other, payload, path),
     }

@@ -56,7 +56,7 @@ pub enum Layer {
         /// The platform id of a type III platform-specific sub-header.
         platform: Option<u8>,
     },
-    /// A UDP header whose destination port is a tunnel's.
+    /// A UDP header whose source or destination port is a tunnel's.
     Udp {
         /// The source port.
         src_port: u16,
@@ -218,7 +218,10 @@ impl fmt::Display for Layer {
                 }
                 Ok(())
             }
-            Self::Udp { dst_port, .. } => write!(f, "UDP {dst_port}"),
+            Self::Udp { src_port, dst_port } => {
+                let port = super::udp::tunnel_port(*src_port, *dst_port).unwrap_or(*dst_port);
+                write!(f, "UDP {port}")
+            }
             Self::Vxlan { vni } => write!(f, "VXLAN {vni}"),
             Self::Geneve { vni, options, .. } => {
                 write!(f, "Geneve {vni}")?;

@@ -404,6 +404,14 @@ fn udp_tunnels() {
     // Another port is not a tunnel.
     let p = v4(17, 1, 2, &udp(53, &vx));
     assert_eq!(from_ip(&p).ip, Some(&p[..]));
+    // The source port counts too, the lower port first (as tshark picks).
+    let mut from_vxlan = udp(50000, &vx);
+    from_vxlan[..2].copy_from_slice(&4789u16.to_be_bytes());
+    let pkt = v4(17, 1, 2, &from_vxlan);
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    assert_eq!(u.path[1].to_string(), "UDP 4789");
+    assert_eq!(u.path[2], Layer::Vxlan { vni: 42 });
 }
 
 #[test]

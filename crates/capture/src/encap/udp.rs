@@ -1,7 +1,7 @@
-//! UDP tunnels, by destination port: VXLAN (4789), Geneve (6081) and
-//! MPLS-over-UDP (6635, RFC 7510).
+//! UDP tunnels, by port: VXLAN (4789), Geneve (6081) and MPLS-over-UDP
+//! (6635, RFC 7510).
 
-use super::ethernet::{self, ETHERTYPE_BRIDGED};
+use super::ethernet;
 use super::{Layer, Next, Step, Stop, be16, be32};
 
 const VXLAN: u16 = 4789;
@@ -9,12 +9,21 @@ const GENEVE: u16 = 6081;
 const MPLS: u16 = 6635;
 const UDP_HEADER_LEN: usize = 8;
 
-/// Whether the UDP datagram `data` goes to a tunnel's port.
-pub(super) fn is_tunnel(data: &[u8]) -> bool {
-    matches!(be16(data, 2), Some(VXLAN | GENEVE | MPLS))
+/// The tunnel port of a datagram between `src_port` and `dst_port`, if
+/// either is one: as tshark picks a UDP port, the lower first, so a
+/// datagram from port 4789 is VXLAN too.
+pub(super) fn tunnel_port(src_port: u16, dst_port: u16) -> Option<u16> {
+    let is_tunnel = |port: &u16| matches!(port, &(VXLAN | GENEVE | MPLS));
+    let (low, high) = (src_port.min(dst_port), src_port.max(dst_port));
+    [low, high].into_iter().find(is_tunnel)
 }
 
-/// A UDP datagram to a tunnel port, and the tunnel header after it.
+/// Whether the UDP datagram `data` is from or to a tunnel's port.
+pub(super) fn is_tunnel(data: &[u8]) -> bool {
+    matches!((be16(data, 0), be16(data, 2)), (Some(src), Some(dst)) if tunnel_port(src, dst).is_some())
+}
+
+/// A UDP datagram from or to a tunnel port, and the tunnel header after it.
 pub(super) fn tunnel<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
     let (Some(src_port), Some(dst_port), Some(payload)) =
         (be16(data, 0), be16(data, 2), data.get(UDP_HEADER_LEN..))
@@ -22,10 +31,11 @@ pub(super) fn tunnel<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
         return Err(Stop::Malformed("UDP header truncated"));
     };
     path.push(Layer::Udp { src_port, dst_port });
-    match dst_port {
-        VXLAN => vxlan(payload, path),
-        GENEVE => geneve(payload, path),
-        _ => Ok(Next::Mpls(payload)),
+    match tunnel_port(src_port, dst_port) {
+        Some(VXLAN) => vxlan(payload, path),
+        Some(GENEVE) => geneve(payload, path),
+        Some(_) => Ok(Next::Mpls(payload)),
+        None => Ok(Next::End),
     }
 }
 
@@ -68,8 +78,5 @@ fn geneve<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
         protocol,
         options: count,
     });
-    match protocol {
-        ETHERTYPE_BRIDGED => Ok(Next::Ethernet(payload)),
-        other => ethernet::ethertype(other, payload, path),
-    }
+    ethernet::ethertype(protocol, payload, path)
 }
