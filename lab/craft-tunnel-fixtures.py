@@ -5,7 +5,8 @@ Writes one small pcap per encapsulation into OUTDIR (tests/fixtures/tunnels):
 ICMP echo request/reply pairs (and, in gre.pcap, a Time Exceeded quoting a
 UDP datagram) carried in GRE, ERSPAN I/II/III, VXLAN, Geneve, MPLS (over
 Ethernet, GRE and UDP), IP-in-IP (4in4, 6in4, 4in6, 6in6, 6in6 behind a
-segment routing header), PIM Register, 802.1Q/802.1ad, MACsec (one
+segment routing header), PIM Register, 802.1Q/802.1ad, MPLS and 802.1Q on
+Linux cooked captures (v1, v2) and MPLS on PPP, PPP in PPTP's enhanced GRE, MACsec (one
 integrity-only, one encrypted) and NHRP in GRE (Traffic Indications carrying
 the packet that caused them; an Error Indication carrying one). Every checksum is computed, so tshark checks
 them. Deterministic: the same bytes on every run. Needs only python3.
@@ -123,6 +124,18 @@ def gre(proto, payload, key=None, seq=None, csum=False):
     return g
 
 
+def pptp_gre(ppp, call_id, seq=None, ack=None):
+    """PPTP's enhanced GRE (version 1, RFC 2637): key present (payload
+    length, call id), sequence and acknowledgment numbers when given, PPP."""
+    flags = 0x2001 | (0x1000 if seq is not None else 0) | (0x0080 if ack is not None else 0)
+    hdr = struct.pack("!HHHH", flags, 0x880B, len(ppp), call_id)
+    if seq is not None:
+        hdr += struct.pack("!I", seq)
+    if ack is not None:
+        hdr += struct.pack("!I", ack)
+    return hdr + ppp
+
+
 def over4(proto, payload, ends=OUT4):
     return ipv4(proto, ends[0], ends[1], payload)
 
@@ -187,6 +200,18 @@ def macsec(inner_frame_payload, ethertype, pn, encrypted=False):
     return eth(0x88E5, tag + data + bytes(range(16)))
 
 
+def sll(protocol, payload):
+    """A Linux cooked v1 frame (link type 113) sent by us (packet type 4)
+    from an Ethernet device (ARPHRD 1)."""
+    return struct.pack("!HHH8sH", 4, 1, 6, MAC[0] + b"\0\0", protocol) + payload
+
+
+def sll2(protocol, payload):
+    """A Linux cooked v2 frame (link type 276), as `tcpdump -i any` writes
+    it: protocol, reserved, interface index 3, ARPHRD 1, packet type 4."""
+    return struct.pack("!HHIHBB8s", protocol, 0, 3, 1, 4, 6, MAC[0] + b"\0\0") + payload
+
+
 def time_exceeded4():
     """A router's Time Exceeded quoting a UDP datagram to IN4[1]."""
     quoted = ipv4(17, IN4[0], IN4[1], udp(40000, 33434, b"x" * 12), ttl=1, ident=7)
@@ -210,6 +235,9 @@ def fixtures():
     f["ip6erspan"] = (1, [eth_ip(over6(47, gre(0x88BE, erspan2(300, eth_ip(p)), seq=i)))
                           for i, p in enumerate(pair6())])
     f["vxlan"] = (1, [eth_ip(over4(17, udp(49152, 4789, vxlan(42, eth_ip(p))))) for p in pair4()])
+    # From port 4789 to an ephemeral one: tshark picks the lower port.
+    f["vxlan-sport"] = (1, [eth_ip(over4(17, udp(4789, 49152, vxlan(45, eth_ip(p)))))
+                            for p in pair4()])
     f["vxlan6"] = (1, [eth_ip(over6(17, udp(49152, 4789, vxlan(43, eth_ip(p)), *OUT6)))
                        for p in pair6()])
     opts = [(0x0102, 0x80, b"\x00\x00\x00\x01"), (0xFFFF, 0x01, b"\x00" * 8)]
@@ -219,6 +247,7 @@ def fixtures():
                          for p in pair4()])
     f["mpls-eth"] = (1, [eth(0x8847, mpls([16, 17], p)) for p in pair4()]
                      + [eth(0x8847, mpls([18, 2], p)) for p in pair6()])
+    f["mpls-deep"] = (1, [eth(0x8847, mpls(list(range(100, 120)), p)) for p in pair4()])
     f["mpls-gre"] = (1, [eth_ip(over4(47, gre(0x8847, mpls([300], p)))) for p in pair4()])
     f["ipip"] = (1, [eth_ip(over4(4, p)) for p in pair4()])
     f["ipip-raw"] = (101, [over4(4, p) for p in pair4()])
@@ -240,6 +269,17 @@ def fixtures():
                                         for p in pair4() + pair6()]
                                     + [eth_ip(over4(47, gre(0x2001, traffic_indication(p, 0xCC))))
                                        for p in pair4()])
+    # Other link types name their payload by ethertype (or PPP protocol):
+    # the walk starts there, not only at an IP packet.
+    f["sll-mpls"] = (113, [sll(0x8847, mpls([100], p)) for p in pair4()])
+    f["sll2-vlan"] = (276, [sll2(0x8100, struct.pack("!HH", 10, 0x0800) + p) for p in pair4()]
+                      + [sll2(0x8100, struct.pack("!HH", 10, 0x86DD) + p) for p in pair6()])
+    f["ppp-mpls"] = (9, [b"\xff\x03\x02\x81" + mpls([16, 17], p) for p in pair4()])
+    # PPTP: PPP framed in full (ff 03, protocol 0x0021) with sequence and
+    # ack numbers, then compressed (protocol 0x57 in one byte), ack only.
+    f["pptp"] = (1, [eth_ip(over4(47, pptp_gre(b"\xff\x03\x00\x21" + p, 7, seq=i, ack=i)))
+                     for i, p in enumerate(pair4())]
+                 + [eth_ip(over4(47, pptp_gre(b"\x57" + p, 7, ack=9))) for p in pair6()])
     f["nhrp-error-indication"] = (1, [eth_ip(over4(47, gre(0x2001, error_indication(
         traffic_indication(p))))) for p in pair4()])
     return f

@@ -990,3 +990,48 @@ fn frames_stopped_inside_a_tunnel_are_counted_by_reason() {
     assert_eq!(summary["icmp"], json!(0));
     assert_eq!(summary["tunnel_stops"], json!({"MACsec encrypted": 2}));
 }
+
+/// Frames that enter no tunnel are never tunnel stops: an Ethernet frame
+/// announcing IPv4 with an empty payload (cut by the snap length), one
+/// announcing IPv6 that holds IPv4, and a hex dump that is no IP packet are
+/// just not IP packets.
+#[test]
+fn plain_frames_that_are_no_ip_packet_are_not_tunnel_stops() {
+    let eth = |ethertype: [u8; 2], payload: &[u8]| {
+        let mut f = vec![
+            2,
+            0,
+            0,
+            0,
+            0,
+            1,
+            2,
+            0,
+            0,
+            0,
+            0,
+            2,
+            ethertype[0],
+            ethertype[1],
+        ];
+        f.extend_from_slice(payload);
+        f
+    };
+    let empty = eth([0x08, 0x00], &[]);
+    let mislabelled = eth([0x86, 0xdd], &port_unreachable());
+    let mut capture = pcap(&[(&empty, 74), (&mislabelled, 80)]);
+    capture[20..24].copy_from_slice(&1u32.to_le_bytes()); // Ethernet
+    let file = temp_file("plain-not-ip.pcap", &capture);
+    let run = icmpkit(&["decode", file.to_str().expect("UTF-8 path")], b"");
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (
+            0,
+            "",
+            "0 ICMP packets in 2 frames (0 malformed, 0 with a bad checksum)\n"
+        )
+    );
+    let run = icmpkit(&["decode", "--json", "--hex", "-"], b"50000014\n");
+    let summary: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
+    assert_eq!(summary["tunnel_stops"], json!({}));
+}

@@ -8,9 +8,17 @@ use crate::ethertypes::{IPV4 as ETHERTYPE_IPV4, IPV6 as ETHERTYPE_IPV6, VLAN as 
 const ETHERTYPE_MPLS: [u16; 2] = [0x8847, 0x8848];
 const ETHERTYPE_MACSEC: u16 = 0x88e5;
 /// Transparent Ethernet bridging: an Ethernet frame (in GRE and Geneve).
-pub(super) const ETHERTYPE_BRIDGED: u16 = 0x6558;
+const ETHERTYPE_BRIDGED: u16 = 0x6558;
 /// The length of a MACsec integrity check value (the default cipher suites').
 const MACSEC_ICV_LEN: usize = 16;
+
+/// Whether `ethertype` names framing rather than a tunnel: IP itself, or a
+/// VLAN tag.
+pub(super) fn is_framing(ethertype: u16) -> bool {
+    ethertype == ETHERTYPE_IPV4
+        || ethertype == ETHERTYPE_IPV6
+        || ETHERTYPE_VLAN.contains(&ethertype)
+}
 
 /// An Ethernet II frame: its ethertype and payload.
 pub(super) fn frame(data: &[u8]) -> Step<'_> {

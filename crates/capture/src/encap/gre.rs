@@ -1,15 +1,21 @@
 //! GRE (RFC 2784, RFC 2890, and RFC 1701's source routes) and ERSPAN, which
 //! GRE carries (as it does NHRP: see `nhrp`).
 
-use super::ethernet::{self, ETHERTYPE_BRIDGED};
+use super::ethernet;
 use super::{Layer, Next, Step, Stop, be16, be32};
+use crate::link;
 
 const CHECKSUM: u16 = 0x8000;
 const ROUTING: u16 = 0x4000;
 const KEY: u16 = 0x2000;
 const SEQUENCE: u16 = 0x1000;
 const VERSION: u16 = 0x0007;
-/// ERSPAN types I and II.
+/// Enhanced GRE's acknowledgment number present bit.
+const ACK: u16 = 0x0080;
+/// PPP, which PPTP's enhanced GRE carries.
+const PROTO_PPP: u16 = 0x880b;
+const TRUNCATED: Stop = Stop::Malformed("GRE header truncated");
+/// ERSPAN types I (no sequence number) and II.
 const PROTO_ERSPAN: u16 = 0x88be;
 /// ERSPAN type III.
 const PROTO_ERSPAN3: u16 = 0x22eb;
@@ -18,15 +24,16 @@ const PROTO_NHRP: u16 = 0x2001;
 /// Most source route entries walked.
 const MAX_SOURCE_ROUTES: usize = 16;
 
-/// A GRE header, then its payload by protocol type. Version 1 (PPTP's
-/// enhanced GRE) carries PPP and ends the walk.
+/// A GRE header, then its payload by protocol type. Version 1 is PPTP's
+/// enhanced GRE (see [`pptp`]); other versions end the walk.
 pub(super) fn header<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
-    const TRUNCATED: Stop = Stop::Malformed("GRE header truncated");
     let (Some(flags), Some(protocol)) = (be16(data, 0), be16(data, 2)) else {
         return Err(TRUNCATED);
     };
-    if flags & VERSION != 0 {
-        return Ok(Next::End);
+    match flags & VERSION {
+        0 => {}
+        1 => return pptp(data, flags, protocol, path),
+        _ => return Ok(Next::End),
     }
     let mut at = 4;
     let mut field = |present: bool| -> Result<Option<u32>, Stop> {
@@ -46,10 +53,12 @@ pub(super) fn header<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
         at = source_routes(data, at).ok_or(TRUNCATED)?;
     }
     path.push(Layer::Gre {
+        version: 0,
         protocol,
         checksum,
         key,
         sequence,
+        call_id: None,
     });
     let payload = data.get(at..).ok_or(TRUNCATED)?;
     match protocol {
@@ -62,12 +71,42 @@ pub(super) fn header<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
             });
             Ok(Next::Ethernet(payload))
         }
-        PROTO_ERSPAN => erspan2(payload, path),
-        PROTO_ERSPAN3 => erspan3(payload, path),
-        ETHERTYPE_BRIDGED => Ok(Next::Ethernet(payload)),
+        PROTO_ERSPAN | PROTO_ERSPAN3 => erspan(payload, path),
         PROTO_NHRP => Ok(Next::Nhrp(payload)),
         other => ethernet::ethertype(other, payload, path),
     }
+}
+
+/// PPTP's enhanced GRE (RFC 2637 §4.1), version 1: the key field is always
+/// there (payload length, call id), then a sequence number (S bit) and an
+/// acknowledgment number (A bit), then a PPP frame, followed to its IPv4,
+/// IPv6 or MPLS payload as a PPP link's is (other PPP protocols, such as
+/// compressed or encrypted data, end the walk).
+fn pptp<'a>(data: &'a [u8], flags: u16, protocol: u16, path: &mut Vec<Layer>) -> Step<'a> {
+    let call_id = be16(data, 6).ok_or(TRUNCATED)?;
+    let mut at = 8;
+    let sequence = if flags & SEQUENCE == 0 {
+        None
+    } else {
+        at += 4;
+        Some(be32(data, 8).ok_or(TRUNCATED)?)
+    };
+    if flags & ACK != 0 {
+        at += 4;
+    }
+    let payload = data.get(at..).ok_or(TRUNCATED)?;
+    path.push(Layer::Gre {
+        version: 1,
+        protocol,
+        checksum: None,
+        key: None,
+        sequence,
+        call_id: Some(call_id),
+    });
+    if protocol != PROTO_PPP {
+        return Ok(Next::End);
+    }
+    Ok(link::ppp(payload).map_or(Next::End, super::start))
 }
 
 /// Where the source route entries starting at `at` end (after the null
@@ -87,6 +126,19 @@ fn source_routes(data: &[u8], mut at: usize) -> Option<usize> {
 /// The VLAN and session id that start ERSPAN II and III headers.
 fn vlan_session(data: &[u8]) -> Option<(u16, u16)> {
     Some((be16(data, 0)? & 0x0fff, be16(data, 2)? & 0x03ff))
+}
+
+/// An ERSPAN header with a version field (types II and III, under GRE
+/// with a sequence number): the field says which, 1 for type II, 2 for
+/// type III, as tshark reads it whichever of the two protocol types GRE
+/// names.
+fn erspan<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
+    match data.first().map(|b| b >> 4) {
+        None => Err(Stop::Malformed("ERSPAN header truncated")),
+        Some(1) => erspan2(data, path),
+        Some(2) => erspan3(data, path),
+        Some(_) => Err(Stop::Malformed("ERSPAN version unknown")),
+    }
 }
 
 /// ERSPAN type II: an 8-byte header, then the mirrored Ethernet frame.

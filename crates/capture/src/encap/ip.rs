@@ -143,8 +143,6 @@ pub(super) fn payload<'a>(packet: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
     }
 }
 
-/// A PIM message: a Register (version 2, type 1) carries an IP packet after
-/// its 4-byte header and 4 bytes of flags; other messages end the walk.
 /// Whether the IP packet `packet` may carry a tunnel: false, before any
 /// address is read, when the protocol right after the fixed header is
 /// neither a tunnel nor an IPv6 extension header (ICMP, say).
@@ -173,6 +171,8 @@ fn is_extension_header(protocol: u8) -> bool {
     )
 }
 
+/// A PIM message: a Register (version 2, type 1) carries an IP packet after
+/// its 4-byte header and 4 bytes of flags; other messages end the walk.
 fn pim_register<'a>(data: &'a [u8], path: &mut Vec<Layer>) -> Step<'a> {
     if data.first() != Some(&0x21) {
         return Ok(Next::End);

@@ -27,9 +27,12 @@ pub enum Layer {
         /// Entries in the segment list.
         segments: u8,
     },
-    /// A GRE header (RFC 2784, RFC 2890).
+    /// A GRE header (RFC 2784, RFC 2890), or PPTP's enhanced GRE (RFC 2637).
     Gre {
-        /// The protocol type of its payload (an ethertype).
+        /// The version: 0, or 1 for PPTP's enhanced GRE.
+        version: u8,
+        /// The protocol type of its payload (an ethertype; 0x880b, PPP,
+        /// in PPTP).
         protocol: u16,
         /// The checksum, when present.
         checksum: Option<u16>,
@@ -37,11 +40,14 @@ pub enum Layer {
         key: Option<u32>,
         /// The sequence number, when present.
         sequence: Option<u32>,
+        /// The call id of enhanced GRE (version 1), which has it in place
+        /// of the key.
+        call_id: Option<u16>,
     },
     /// An ERSPAN header in GRE.
     Erspan {
         /// The ERSPAN type: 1 (no header), 2 or 3 (the header's version
-        /// field plus one).
+        /// field, 1 or 2, plus one).
         version: u8,
         /// The session id (types II and III).
         session: Option<u16>,
@@ -50,7 +56,7 @@ pub enum Layer {
         /// The platform id of a type III platform-specific sub-header.
         platform: Option<u8>,
     },
-    /// A UDP header whose destination port is a tunnel's.
+    /// A UDP header whose source or destination port is a tunnel's.
     Udp {
         /// The source port.
         src_port: u16,
@@ -73,8 +79,10 @@ pub enum Layer {
     },
     /// An MPLS label stack.
     Mpls {
-        /// The labels, top of stack first.
+        /// The labels, top of stack first: the first 16 of a deeper stack.
         labels: Vec<u32>,
+        /// How many labels of a deeper stack are not in `labels`.
+        omitted: u32,
     },
     /// An 802.1Q or 802.1ad VLAN tag.
     Vlan {
@@ -148,7 +156,8 @@ impl Layer {
 }
 
 impl fmt::Display for Layer {
-    /// The layer in a few words: `GRE key 5`, `ERSPAN-II session 100`,
+    /// The layer in a few words: `GRE key 5`, `GRE v1 call 7` (PPTP),
+    /// `ERSPAN-II session 100`,
     /// `VLAN 10`, `IPv4 192.0.2.1 → 192.0.2.2`, `NHRP traffic indication`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -164,12 +173,20 @@ impl fmt::Display for Layer {
                 write!(f, "SRH segments left {segments_left}")
             }
             Self::Gre {
+                version,
                 key,
                 sequence,
                 checksum,
+                call_id,
                 ..
             } => {
                 f.write_str("GRE")?;
+                if *version != 0 {
+                    write!(f, " v{version}")?;
+                }
+                if let Some(call_id) = call_id {
+                    write!(f, " call {call_id}")?;
+                }
                 if let Some(key) = key {
                     write!(f, " key {key}")?;
                 }
@@ -201,7 +218,10 @@ impl fmt::Display for Layer {
                 }
                 Ok(())
             }
-            Self::Udp { dst_port, .. } => write!(f, "UDP {dst_port}"),
+            Self::Udp { src_port, dst_port } => {
+                let port = super::udp::tunnel_port(*src_port, *dst_port).unwrap_or(*dst_port);
+                write!(f, "UDP {port}")
+            }
             Self::Vxlan { vni } => write!(f, "VXLAN {vni}"),
             Self::Geneve { vni, options, .. } => {
                 write!(f, "Geneve {vni}")?;
@@ -210,11 +230,14 @@ impl fmt::Display for Layer {
                 }
                 Ok(())
             }
-            Self::Mpls { labels } => {
+            Self::Mpls { labels, omitted } => {
                 f.write_str("MPLS")?;
                 for (i, label) in labels.iter().enumerate() {
                     let sep = if i == 0 { ' ' } else { ',' };
                     write!(f, "{sep}{label}")?;
+                }
+                if *omitted > 0 {
+                    write!(f, " +{omitted} more")?;
                 }
                 Ok(())
             }

@@ -4,8 +4,9 @@
 //! packet) and follows every tunnel it knows: IP-in-IP (4in4, 6in4, 4in6,
 //! 6in6, also behind IPv6 extension headers and a segment routing header),
 //! GRE (with checksum, key, sequence and source routes) and what GRE
-//! carries (ERSPAN I, II and III, transparent Ethernet bridging, MPLS, and
-//! NHRP's Traffic and Error Indications, to the packet they carry), UDP
+//! carries (ERSPAN I, II and III, transparent Ethernet bridging, MPLS,
+//! NHRP's Traffic and Error Indications, to the packet they carry, and in
+//! PPTP's enhanced GRE a PPP frame), UDP
 //! tunnels (VXLAN on 4789, Geneve on 6081, MPLS-over-UDP on 6635), MPLS in
 //! IP, PIM Register, and in Ethernet frames 802.1Q/802.1ad tags, MPLS and
 //! integrity-only MACsec. It stops at the first IP packet whose payload is
@@ -15,7 +16,9 @@
 //! The walk is bounded ([`MAX_LAYERS`]); a truncated or inconsistent tunnel
 //! header, too many layers or an encrypted MACsec frame end it with a
 //! [`Stop`] reason, and the packet returned is then the last IP packet
-//! reached. Nothing here panics on any input.
+//! reached. A frame that enters no tunnel (VLAN tags are framing, not
+//! tunnels) and is cut short or mislabelled has no IP packet and no reason,
+//! as [`network_layer`] would say. Nothing here panics on any input.
 
 mod ethernet;
 mod gre;
@@ -31,7 +34,7 @@ mod tests;
 pub use layer::{Layer, Stop};
 
 use crate::ethertypes;
-use crate::link::{LinkType, network_layer};
+use crate::link::{self, Carried, LinkType, network_layer};
 
 /// Most layers a walk goes through before it stops with [`Stop::TooDeep`].
 pub const MAX_LAYERS: usize = 16;
@@ -76,28 +79,46 @@ type Step<'a> = Result<Next<'a>, Stop>;
 
 /// The innermost IP packet a frame of `link_type` carries, and the path to
 /// it. Ethernet frames are walked from their header (so VLAN tags, MPLS and
-/// MACsec are followed); other link types from the IP packet
-/// [`network_layer`] finds.
+/// MACsec are followed); other link types from what their header names:
+/// an IP packet, an Ethernet type (Linux cooked captures, Cisco HDLC, IP
+/// over InfiniBand: VLAN, MPLS, MACsec or IP) or an MPLS label stack (PPP).
 pub fn innermost(link_type: LinkType, data: &[u8]) -> Unwrapped<'_> {
     // The common case, as cheap as it was before tunnels were followed: an
     // untagged frame whose IP packet carries no tunnel.
-    let untagged = link_type != LinkType::Ethernet
-        || be16(data, 12).is_some_and(|t| t == ethertypes::IPV4 || t == ethertypes::IPV6);
-    if untagged
-        && let Some(packet) = network_layer(link_type, data)
+    if link_type == LinkType::Ethernet {
+        if be16(data, 12).is_some_and(|t| t == ethertypes::IPV4 || t == ethertypes::IPV6)
+            && let Some(packet) = network_layer(link_type, data)
+            && !ip::may_carry_tunnel(packet)
+        {
+            return plain(packet);
+        }
+        return from_ethernet(data);
+    }
+    let Some(carried) = link::carried(link_type, data) else {
+        return Unwrapped::default();
+    };
+    if let Some(packet) = carried.ip_packet()
         && !ip::may_carry_tunnel(packet)
     {
-        return Unwrapped {
-            ip: Some(packet),
-            ..Unwrapped::default()
-        };
+        return plain(packet);
     }
-    match link_type {
-        LinkType::Ethernet => from_ethernet(data),
-        _ => match network_layer(link_type, data) {
-            Some(ip) => from_ip(ip),
-            None => Unwrapped::default(),
-        },
+    walk(start(carried))
+}
+
+/// Where a walk goes into what a link header (or PPP in PPTP) carries.
+fn start(carried: Carried<'_>) -> Next<'_> {
+    match carried {
+        Carried::Ip(expect, data) => Next::Ip(data, expect.version()),
+        Carried::Ethertype(ethertype, data) => Next::Ethertype(ethertype, data),
+        Carried::Mpls(data) => Next::Mpls(data),
+    }
+}
+
+/// A plain IP packet: no layers, no stop.
+fn plain(packet: &[u8]) -> Unwrapped<'_> {
+    Unwrapped {
+        ip: Some(packet),
+        ..Unwrapped::default()
     }
 }
 
@@ -122,6 +143,10 @@ fn walk(mut next: Next<'_>) -> Unwrapped<'_> {
             out.stop = Some(Stop::TooDeep);
             break;
         }
+        // Whether a failure of this step is the framing's (a frame that
+        // is not the IP packet it announced), not a tunnel's.
+        let framing = matches!(next, Next::Ip(..) | Next::Ethernet(_))
+            || matches!(next, Next::Ethertype(t, _) if ethernet::is_framing(t));
         let step = match next {
             Next::Ip(data, expect) => match ip::packet(data, expect) {
                 Ok(packet) => {
@@ -140,7 +165,11 @@ fn walk(mut next: Next<'_>) -> Unwrapped<'_> {
         match step {
             Ok(n) => next = n,
             Err(stop) => {
-                out.stop = Some(stop);
+                // A plain frame that is cut short or mislabelled is just not
+                // an IP packet; only a walk that entered a tunnel stopped.
+                if !framing || out.path.iter().any(|l| !matches!(l, Layer::Vlan { .. })) {
+                    out.stop = Some(stop);
+                }
                 break;
             }
         }

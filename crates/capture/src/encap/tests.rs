@@ -84,6 +84,115 @@ fn plain_packets_have_an_empty_path() {
     assert_eq!(innermost(LinkType::Other(147), &p), Unwrapped::default());
 }
 
+/// Link types other than Ethernet start the walk at what their header
+/// names: an Ethernet type (Linux cooked v1 and v2, Cisco HDLC, IP over
+/// InfiniBand) or PPP's MPLS protocols.
+#[test]
+fn other_link_types_start_at_their_ethertype() {
+    let inner = echo4();
+    let mut labelled = vec![0x00, 0x06, 0x41, 0x40]; // label 100, bottom
+    labelled.extend_from_slice(&inner);
+    let mut tagged = vec![0x20, 0x0a, 0x08, 0x00]; // PCP 1, VLAN 10, IPv4
+    tagged.extend_from_slice(&inner);
+    let sll = |ethertype: u16, payload: &[u8]| {
+        let mut f = vec![0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        [&f[..], payload].concat()
+    };
+    let sll2 = |ethertype: u16, payload: &[u8]| {
+        let mut f = ethertype.to_be_bytes().to_vec();
+        f.extend_from_slice(&[0, 0, 0, 0, 0, 3, 0, 1, 4, 6, 2, 0, 0, 0, 0, 1, 0, 0]);
+        [&f[..], payload].concat()
+    };
+    let ipoib = |ethertype: u16, payload: &[u8]| {
+        let mut f = vec![0; 40];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        [&f[..], payload].concat()
+    };
+    let mpls = vec![Layer::Mpls {
+        labels: vec![100],
+        omitted: 0,
+    }];
+    let vlan = vec![Layer::Vlan {
+        tpid: 0x8100,
+        id: 10,
+        pcp: 1,
+    }];
+    let cases = [
+        (LinkType::LinuxSll, sll(0x8847, &labelled), &mpls),
+        (LinkType::LinuxSll, sll(0x8100, &tagged), &vlan),
+        (LinkType::LinuxSll2, sll2(0x8847, &labelled), &mpls),
+        (LinkType::LinuxSll2, sll2(0x8100, &tagged), &vlan),
+        (
+            LinkType::CiscoHdlc,
+            [&[0x0f, 0, 0x88, 0x47][..], &labelled].concat(),
+            &mpls,
+        ),
+        (LinkType::Ipoib, ipoib(0x8847, &labelled), &mpls),
+        (
+            LinkType::Ppp,
+            [&[0xff, 0x03, 0x02, 0x81][..], &labelled].concat(),
+            &mpls,
+        ),
+        (
+            LinkType::PppHdlc,
+            [&[0x02, 0x83][..], &labelled].concat(),
+            &mpls,
+        ),
+    ];
+    for (link, frame, path) in cases {
+        let u = innermost(link, &frame);
+        assert_eq!(
+            (u.ip, &u.path, u.stop),
+            (Some(&inner[..]), path, None),
+            "{link}"
+        );
+    }
+    // A plain packet on those links is still found, with an empty path.
+    let plain = sll2(0x0800, &inner);
+    let u = innermost(LinkType::LinuxSll2, &plain);
+    assert_eq!((u.ip, u.path.len()), (Some(&inner[..]), 0));
+    // ARP carries no IP packet.
+    assert_eq!(
+        innermost(LinkType::LinuxSll, &sll(0x0806, &[0; 28])),
+        Unwrapped::default()
+    );
+}
+
+/// A frame that enters no tunnel and is cut short or mislabelled is just
+/// not an IP packet: no stop reason, as before tunnels were followed.
+#[test]
+fn plain_frames_cut_or_mislabelled_have_no_stop() {
+    let p = echo4();
+    let frames = [
+        eth(0x0800, &[]),                        // an empty payload
+        eth(0x86dd, &p),                         // the wrong IP version
+        eth(0x8100, &[0, 10]),                   // a cut VLAN tag
+        eth(0x8100, &[0, 10, 0x08, 0x00]),       // a tag, then nothing
+        eth(0x8100, &[0, 10, 0x86, 0xdd, 0x45]), // a tag, the wrong version
+        p[..10].to_vec(),                        // a cut Ethernet header
+    ];
+    for f in &frames {
+        assert_eq!(from_ethernet(f), Unwrapped::default(), "{f:02x?}");
+        assert_eq!(innermost(LinkType::Ethernet, f), Unwrapped::default());
+    }
+    assert_eq!(from_ip(&[0x50; 20]), Unwrapped::default());
+    assert_eq!(innermost(LinkType::RawIp, &[]), Unwrapped::default());
+    // Inside a tunnel the same faults are a stop: a cut label stack, the
+    // wrong version under MPLS or under a GRE header.
+    let stop = |f: &[u8]| from_ethernet(f).stop;
+    assert_eq!(
+        stop(&eth(0x8847, &[0, 6])),
+        Some(Stop::Malformed("MPLS label stack truncated"))
+    );
+    let version = Some(Stop::Malformed("not the IP version its framing announced"));
+    assert_eq!(stop(&eth(0x8847, &[0, 0x06, 0x41, 0x40])), None);
+    assert_eq!(stop(&eth(0x8847, &[0, 0, 0x01, 0x40, 0x60])), version);
+    let gre_v6 = v4(47, 1, 2, &gre(0, 0x86dd, &[], &p));
+    assert_eq!(stop(&eth(0x0800, &gre_v6)), version);
+}
+
 #[test]
 fn gre_with_every_option() {
     let inner = echo4();
@@ -96,10 +205,12 @@ fn gre_with_every_option() {
         vec![
             outer4(1, 2),
             Layer::Gre {
+                version: 0,
                 protocol: 0x0800,
                 checksum: Some(0x1234),
                 key: Some(5),
                 sequence: Some(7),
+                call_id: None,
             }
         ]
     );
@@ -114,9 +225,54 @@ fn gre_with_every_option() {
     assert_eq!(u.ip, Some(&p[..]));
     assert!(u.path.is_empty());
     assert_eq!(u.stop, Some(Stop::Malformed("GRE header truncated")));
-    // PPTP's GRE version 1 is not followed.
-    let p = v4(47, 1, 2, &gre(0x3001, 0x880b, &[0, 0], &inner));
+    // Other GRE versions are not followed.
+    let p = v4(47, 1, 2, &gre(0x2002, 0x880b, &[0, 0], &inner));
     assert_eq!(from_ip(&p).ip, Some(&p[..]));
+}
+
+/// PPTP's enhanced GRE (version 1): the key field (payload length, call
+/// id), sequence and acknowledgment numbers as the flags say, then PPP
+/// with or without address, control and a full protocol field.
+#[test]
+fn pptp_carries_ppp() {
+    let inner = echo4();
+    let len = u32::try_from(inner.len() + 4).unwrap() << 16;
+    let ppp = [&[0xff, 0x03, 0x00, 0x21][..], &inner].concat();
+    // Key, sequence 3, ack 2.
+    let p = v4(47, 1, 2, &gre(0x3081, 0x880b, &[len | 7, 3, 2], &ppp));
+    let u = from_ip(&p);
+    assert_eq!((u.ip, u.stop), (Some(&inner[..]), None));
+    assert_eq!(
+        u.path[1],
+        Layer::Gre {
+            version: 1,
+            protocol: 0x880b,
+            checksum: None,
+            key: None,
+            sequence: Some(3),
+            call_id: Some(7),
+        }
+    );
+    assert_eq!(u.path[1].to_string(), "GRE v1 call 7 seq 3");
+    // Ack only; PPP compressed to one protocol byte; IPv6.
+    let i6 = v6(58, 10, 20, &ECHO);
+    let compressed = [&[0x57][..], &i6].concat();
+    let p = v4(47, 1, 2, &gre(0x2081, 0x880b, &[len | 7, 2], &compressed));
+    assert_eq!(from_ip(&p).ip, Some(&i6[..]));
+    // LCP, or compressed data, ends the walk at the outer packet.
+    let lcp = [&[0xff, 0x03, 0xc0, 0x21][..], &inner].concat();
+    let p = v4(47, 1, 2, &gre(0x2001, 0x880b, &[len | 7], &lcp));
+    let u = from_ip(&p);
+    assert_eq!((u.ip, u.stop), (Some(&p[..]), None));
+    // Cut inside the key, or inside the sequence number.
+    for cut in [6, 10] {
+        let g = gre(0x3081, 0x880b, &[len | 7, 3, 2], &ppp);
+        let p = v4(47, 1, 2, &g[..cut]);
+        assert_eq!(
+            from_ip(&p).stop,
+            Some(Stop::Malformed("GRE header truncated"))
+        );
+    }
 }
 
 #[test]
@@ -188,6 +344,23 @@ fn erspan_types() {
     let pkt = v4(47, 1, 2, &gre(0x1000, 0x22eb, &[1], &e[..15]));
     let u = from_ip(&pkt);
     assert_eq!(u.stop, Some(Stop::Malformed("ERSPAN III header truncated")));
+    // The version field decides the type, whichever protocol type GRE
+    // names; versions other than 1 and 2 are unknown.
+    let pkt = v4(47, 1, 2, &gre(0x1000, 0x88be, &[1], &e));
+    assert_eq!(
+        from_ip(&pkt).path[2].to_string(),
+        "ERSPAN-III session 7 platform 3"
+    );
+    e[0] = 0x30;
+    let pkt = v4(47, 1, 2, &gre(0x1000, 0x22eb, &[1], &e));
+    let u = from_ip(&pkt);
+    assert_eq!(
+        (u.ip, u.stop),
+        (
+            Some(&pkt[..]),
+            Some(Stop::Malformed("ERSPAN version unknown"))
+        )
+    );
 }
 
 #[test]
@@ -208,10 +381,19 @@ fn udp_tunnels() {
     let u = from_ip(&pkt);
     assert_eq!(u.ip, Some(&echo4()[..]));
     assert_eq!(u.path[2].to_string(), "Geneve 43 options 2");
-    gn[0] = 0x04; // the options overrun the length stated
+    // An option claiming more than the options hold: counted, and the
+    // payload still read where the fixed header puts it (as tshark does).
+    gn[19] = 3;
     let pkt = v4(17, 1, 2, &udp(6081, &gn));
     let u = from_ip(&pkt);
-    assert!(matches!(u.stop, Some(Stop::Malformed(_))));
+    assert_eq!((u.ip, u.stop), (Some(&echo4()[..]), None));
+    assert_eq!(u.path[2].to_string(), "Geneve 43 options 2");
+    // Options cut by the end of the data are a stop.
+    let pkt = v4(17, 1, 2, &udp(6081, &gn[..20]));
+    assert_eq!(
+        from_ip(&pkt).stop,
+        Some(Stop::Malformed("Geneve header truncated"))
+    );
     // MPLS over UDP: two labels.
     let mut m = vec![0x00, 0x06, 0x40, 0x40, 0x00, 0x06, 0x51, 0x40];
     m.extend_from_slice(&echo4());
@@ -222,6 +404,14 @@ fn udp_tunnels() {
     // Another port is not a tunnel.
     let p = v4(17, 1, 2, &udp(53, &vx));
     assert_eq!(from_ip(&p).ip, Some(&p[..]));
+    // The source port counts too, the lower port first (as tshark picks).
+    let mut from_vxlan = udp(50000, &vx);
+    from_vxlan[..2].copy_from_slice(&4789u16.to_be_bytes());
+    let pkt = v4(17, 1, 2, &from_vxlan);
+    let u = from_ip(&pkt);
+    assert_eq!(u.ip, Some(&echo4()[..]));
+    assert_eq!(u.path[1].to_string(), "UDP 4789");
+    assert_eq!(u.path[2], Layer::Vxlan { vni: 42 });
 }
 
 #[test]
@@ -256,6 +446,27 @@ fn ethernet_stacks_mpls_and_macsec() {
     let u = from_ethernet(&pkt);
     assert_eq!((u.ip, u.stop), (None, Some(Stop::Encrypted)));
     assert_eq!(Stop::Encrypted.to_string(), "MACsec encrypted");
+}
+
+/// A stack deeper than 16 labels is read to its bottom (tshark reads it
+/// all); the layer keeps 16 labels and counts the rest.
+#[test]
+fn deep_mpls_stacks_are_followed() {
+    let label = |n: u32, bottom: bool| (n << 12 | u32::from(bottom) << 8 | 64).to_be_bytes();
+    let mut stack: Vec<u8> = (0..20).flat_map(|n| label(100 + n, n == 19)).collect();
+    stack.extend_from_slice(&echo4());
+    let frame = eth(0x8847, &stack);
+    let u = from_ethernet(&frame);
+    assert_eq!((u.ip, u.stop), (Some(&echo4()[..]), None));
+    let labels: Vec<u32> = (100..116).collect();
+    assert_eq!(u.path, [Layer::Mpls { labels, omitted: 4 }]);
+    assert!(u.path[0].to_string().ends_with(",115 +4 more"));
+    // No bottom of stack before the data ends.
+    let cut = eth(0x8847, &stack[..78]);
+    assert_eq!(
+        from_ethernet(&cut).stop,
+        Some(Stop::Malformed("MPLS label stack truncated"))
+    );
 }
 
 #[test]

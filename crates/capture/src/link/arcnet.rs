@@ -28,7 +28,7 @@ pub(super) fn linux(data: &[u8]) -> Option<Carried<'_>> {
         IPV6 => (Expect::V6, LONG_LEN),
         _ => return None,
     };
-    Some((expect, data.get(len..)?))
+    Some(Carried::Ip(expect, data.get(len..)?))
 }
 
 #[cfg(test)]

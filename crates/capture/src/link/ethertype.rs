@@ -26,8 +26,8 @@ struct Fixed {
 
 impl Fixed {
     fn read(self, data: &[u8]) -> Option<Carried<'_>> {
-        let expect = by_ethertype(be16(data, self.ethertype_at)?)?;
-        Some((expect, data.get(self.len..)?))
+        let ethertype = be16(data, self.ethertype_at)?;
+        Some(Carried::Ethertype(ethertype, data.get(self.len..)?))
     }
 }
 
@@ -56,6 +56,7 @@ const IPOIB: Fixed = Fixed {
 
 /// Ethernet II: destination, source, then the Ethernet type, which VLAN
 /// tags (4 bytes each: tag protocol, tag control) may push further back.
+/// (The tunnel walk reads Ethernet headers itself, to name the tags.)
 pub(super) fn ethernet(data: &[u8]) -> Option<Carried<'_>> {
     let mut ethertype = be16(data, 12)?;
     let mut rest = data.get(14..)?;
@@ -66,7 +67,7 @@ pub(super) fn ethernet(data: &[u8]) -> Option<Carried<'_>> {
         ethertype = be16(rest, 2)?;
         rest = rest.get(4..)?;
     }
-    Some((by_ethertype(ethertype)?, rest))
+    Some(Carried::Ethertype(ethertype, rest))
 }
 
 /// Linux cooked capture, version 1.

@@ -22,7 +22,7 @@ fn loopback(data: &[u8], big_endian_only: bool) -> Option<Carried<'_>> {
     } else {
         u32::from_le_bytes(header)
     };
-    Some((by_bsd_family(family)?, data.get(4..)?))
+    Some(Carried::Ip(by_bsd_family(family)?, data.get(4..)?))
 }
 
 /// BSD loopback: the family in the capturing host's byte order (a family
@@ -56,7 +56,7 @@ pub(super) fn ipnet(data: &[u8]) -> Option<Carried<'_>> {
         Ipnet::AF_INET6 => Expect::V6,
         _ => return None,
     };
-    Some((expect, data.get(Ipnet::LEN..)?))
+    Some(Carried::Ip(expect, data.get(Ipnet::LEN..)?))
 }
 
 #[cfg(test)]

@@ -2,7 +2,10 @@
 //!
 //! One table ([`TABLE`]) maps each link type we know to its numbers, its name
 //! and the view of its first header. A view reads one family of link headers
-//! and says where the IP packet starts and which IP versions it may be:
+//! and says what the payload is and where it starts ([`Carried`]): an IP
+//! packet of the versions the header allows, a payload named by Ethernet
+//! type (which the tunnel walk follows through VLAN tags, MPLS, MACsec...),
+//! or an MPLS label stack:
 //!
 //! - [`ethertype`]: headers naming the payload by Ethernet type (Ethernet with
 //!   VLAN tags, Linux SLL and SLL2, IP over InfiniBand);
@@ -18,6 +21,8 @@ mod arcnet;
 mod ethertype;
 mod family;
 mod serial;
+
+pub(crate) use serial::ppp;
 
 #[cfg(test)]
 mod tests;
@@ -70,15 +75,50 @@ pub enum LinkType {
 
 /// Which IP versions a link layer's framing allows at this point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
+pub(crate) enum Expect {
+    /// IPv4 only.
     V4,
+    /// IPv6 only.
     V6,
+    /// Either version (raw IP).
     Either,
 }
 
-/// What a link header view finds: the IP versions its framing allows and the
-/// bytes after the header.
-type Carried<'a> = (Expect, &'a [u8]);
+impl Expect {
+    /// The one IP version allowed, if only one is.
+    pub(crate) fn version(self) -> Option<u8> {
+        match self {
+            Self::V4 => Some(4),
+            Self::V6 => Some(6),
+            Self::Either => None,
+        }
+    }
+}
+
+/// What a link header view finds after the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Carried<'a> {
+    /// An IP packet of the versions the framing allows.
+    Ip(Expect, &'a [u8]),
+    /// A payload the header names by Ethernet type.
+    Ethertype(u16, &'a [u8]),
+    /// An MPLS label stack (PPP's MPLS protocols).
+    Mpls(&'a [u8]),
+}
+
+impl<'a> Carried<'a> {
+    /// The IP packet carried directly (for an Ethernet type, the IPv4 or
+    /// IPv6 one), cut as [`network_layer`] cuts it.
+    pub(crate) fn ip_packet(self) -> Option<&'a [u8]> {
+        match self {
+            Self::Ip(expect, data) => ip_packet(data, expect),
+            Self::Ethertype(ethertype, data) => {
+                ip_packet(data, ethertype::by_ethertype(ethertype)?)
+            }
+            Self::Mpls(_) => None,
+        }
+    }
+}
 
 /// One link type's row of [`TABLE`].
 struct Row {
@@ -120,21 +160,21 @@ const TABLE: [Row; 14] = [
         code: 101,
         aliases: &[12, 14],
         name: "raw IP",
-        first_header: |data| Some((Expect::Either, data)),
+        first_header: |data| Some(Carried::Ip(Expect::Either, data)),
     },
     Row {
         link_type: LinkType::Ipv4,
         code: 228,
         aliases: &[],
         name: "raw IPv4",
-        first_header: |data| Some((Expect::V4, data)),
+        first_header: |data| Some(Carried::Ip(Expect::V4, data)),
     },
     Row {
         link_type: LinkType::Ipv6,
         code: 229,
         aliases: &[],
         name: "raw IPv6",
-        first_header: |data| Some((Expect::V6, data)),
+        first_header: |data| Some(Carried::Ip(Expect::V6, data)),
     },
     Row {
         link_type: LinkType::Null,
@@ -259,6 +299,11 @@ fn ip_packet(data: &[u8], expect: Expect) -> Option<&[u8]> {
 /// that much, so Ethernet padding and trailers are dropped; a packet cut short
 /// by the capture's snap length is returned as far as it was captured.
 pub fn network_layer(link_type: LinkType, data: &[u8]) -> Option<&[u8]> {
-    let (expect, packet) = (link_type.row()?.first_header)(data)?;
-    ip_packet(packet, expect)
+    carried(link_type, data)?.ip_packet()
+}
+
+/// What the first header of a frame of `link_type` carries, or `None` for
+/// an unknown link type, a payload no view names, or a cut header.
+pub(crate) fn carried(link_type: LinkType, data: &[u8]) -> Option<Carried<'_>> {
+    (link_type.row()?.first_header)(data)
 }

@@ -1,12 +1,13 @@
 //! Point-to-point serial link headers: PPP (RFC 1661), PPP in HDLC-like
 //! framing (RFC 1662) and Cisco HDLC (RFC 1547 section 4.3.1).
 
-use super::ethertype::by_ethertype;
 use super::{Carried, Expect, be16};
 
 /// PPP's protocol numbers for IPv4 and IPv6.
 const PPP_IPV4: u16 = 0x0021;
 const PPP_IPV6: u16 = 0x0057;
+/// PPP's protocol numbers for MPLS unicast and multicast (RFC 3032 §4.3).
+const PPP_MPLS: [u16; 2] = [0x0281, 0x0283];
 
 /// The HDLC-like framing's all-stations address and unnumbered-information
 /// control byte, which a link may agree to leave out (address and control
@@ -33,8 +34,8 @@ pub(super) fn cisco_hdlc(data: &[u8]) -> Option<Carried<'_>> {
     if !CiscoHdlc::ADDRESSES.contains(&address) || control != CiscoHdlc::CONTROL {
         return None;
     }
-    let expect = by_ethertype(be16(data, CiscoHdlc::ETHERTYPE_AT)?)?;
-    Some((expect, data.get(CiscoHdlc::LEN..)?))
+    let ethertype = be16(data, CiscoHdlc::ETHERTYPE_AT)?;
+    Some(Carried::Ethertype(ethertype, data.get(CiscoHdlc::LEN..)?))
 }
 
 /// A PPP frame as link types 9 and 50 record it, read as Wireshark does for
@@ -44,9 +45,18 @@ pub(super) fn cisco_hdlc(data: &[u8]) -> Option<Carried<'_>> {
 pub(super) fn ppp_or_cisco(data: &[u8]) -> Option<Carried<'_>> {
     match *data {
         [first, ..] if CiscoHdlc::ADDRESSES.contains(&first) => cisco_hdlc(data),
-        [HDLC_ADDRESS, HDLC_CONTROL, ref rest @ ..] => ppp(rest),
-        [HDLC_ADDRESS, ..] => None,
         _ => ppp(data),
+    }
+}
+
+/// A PPP frame (as PPTP's GRE carries it too): `0xff 0x03` address and
+/// control, unless compressed away, then the protocol field and the IPv4,
+/// IPv6 or MPLS payload.
+pub(crate) fn ppp(data: &[u8]) -> Option<Carried<'_>> {
+    match *data {
+        [HDLC_ADDRESS, HDLC_CONTROL, ref rest @ ..] => ppp_protocol(rest),
+        [HDLC_ADDRESS, ..] => None,
+        _ => ppp_protocol(data),
     }
 }
 
@@ -54,19 +64,20 @@ pub(super) fn ppp_or_cisco(data: &[u8]) -> Option<Carried<'_>> {
 /// the link agreed to protocol field compression: protocol numbers have an
 /// even first byte and an odd last one, so an odd first byte is a whole
 /// compressed protocol number.
-fn ppp(data: &[u8]) -> Option<Carried<'_>> {
+fn ppp_protocol(data: &[u8]) -> Option<Carried<'_>> {
     let first = *data.first()?;
     let (protocol, len) = if first & 1 == 1 {
         (u16::from(first), 1)
     } else {
         (be16(data, 0)?, 2)
     };
-    let expect = match protocol {
-        PPP_IPV4 => Expect::V4,
-        PPP_IPV6 => Expect::V6,
-        _ => return None,
-    };
-    Some((expect, data.get(len..)?))
+    let payload = data.get(len..)?;
+    match protocol {
+        PPP_IPV4 => Some(Carried::Ip(Expect::V4, payload)),
+        PPP_IPV6 => Some(Carried::Ip(Expect::V6, payload)),
+        p if PPP_MPLS.contains(&p) => Some(Carried::Mpls(payload)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -642,13 +642,15 @@ fn layer(l: &Layer) -> Value {
             segments,
         } => json!({ "proto": proto, "segments_left": segments_left, "segments": segments }),
         Layer::Gre {
+            version,
             protocol,
             checksum,
             key,
             sequence,
+            call_id,
         } => json!({
-            "proto": proto, "protocol": protocol, "checksum": checksum, "key": key,
-            "sequence": sequence,
+            "proto": proto, "version": version, "protocol": protocol, "checksum": checksum,
+            "key": key, "sequence": sequence, "call_id": call_id,
         }),
         Layer::Erspan {
             version,
@@ -668,7 +670,9 @@ fn layer(l: &Layer) -> Value {
             protocol,
             options,
         } => json!({ "proto": proto, "vni": vni, "protocol": protocol, "options": options }),
-        Layer::Mpls { labels } => json!({ "proto": proto, "labels": labels }),
+        Layer::Mpls { labels, omitted } => {
+            json!({ "proto": proto, "labels": labels, "omitted": omitted })
+        }
         Layer::Vlan { tpid, id, pcp } => {
             json!({ "proto": proto, "tpid": tpid, "id": id, "pcp": pcp })
         }

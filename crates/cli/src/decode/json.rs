@@ -20,11 +20,13 @@
 //! and the path to it in two lists, both empty for a plain packet:
 //!
 //! - `encap`: the tunnel layers, outermost first, each `{"proto": ...}` with
-//!   its fields: `gre` (`protocol`, `checksum`, `key`, `sequence`: `null`
+//!   its fields: `gre` (`version`: 0, or 1 for PPTP's enhanced GRE;
+//!   `protocol`, `checksum`, `key`, `sequence`, `call_id`: PPTP's; `null`
 //!   when absent), `erspan` (`version`: the ERSPAN type 1, 2 or 3;
 //!   `session`, `vlan`, `platform`: the type III platform id), `udp`
 //!   (`src_port`, `dst_port`), `vxlan` (`vni`), `geneve` (`vni`,
-//!   `protocol`, `options`: how many), `mpls` (`labels`, top first), `vlan`
+//!   `protocol`, `options`: how many), `mpls` (`labels`, top first, at most 16;
+//!   `omitted`: how many more a deeper stack has), `vlan`
 //!   (`tpid`, `id`, `pcp`), `macsec` (`an`, `pn`, `sci`: 16 hex digits or
 //!   `null`), `pim-register` (`null`: the Null-Register bit), `nhrp`
 //!   (`op`: the operation type, 8 a Traffic Indication, 7 an Error
