@@ -30,12 +30,9 @@ megabytes=${1:-1024}
 runs=${2:-3}
 command -v tcpdump >/dev/null || { echo "decode bench: tcpdump is not installed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "decode bench: needs /usr/bin/time (GNU time)" >&2; exit 1; }
-if [ -n "${ICMPKIT:-}" ]; then
-    bin=$ICMPKIT
-else
-    cargo build --release -q -p icmpkit --manifest-path "$repo/Cargo.toml"
-    bin=$repo/target/release/icmpkit
-fi
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bin=$(icmpkit_binary "$repo")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

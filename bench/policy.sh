@@ -22,12 +22,9 @@ rules=${1:-5000}
 runs=${2:-5}
 [ "$(id -u)" -eq 0 ] || { echo "policy bench: needs root (a network namespace for nft)" >&2; exit 1; }
 command -v nft >/dev/null || { echo "policy bench: nft is not installed" >&2; exit 1; }
-if [ -n "${ICMPKIT:-}" ]; then
-    bin=$ICMPKIT
-else
-    cargo build --release -q -p icmpkit --manifest-path "$repo/Cargo.toml"
-    bin=$repo/target/release/icmpkit
-fi
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bin=$(icmpkit_binary "$repo")
 
 prefix=ikbp$$
 work=$(mktemp -d)
