@@ -72,6 +72,10 @@ for round in $(seq 1 "$runs"); do
         tail -1 "$work/time" >>"$work/times.$i"
     done
 done
+# ratio A B: A / B as "1.23x", or "n/a" when B is 0 (too small a capture).
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'
+}
 median() {
     sort -n "$work/times.$1" | awk '{t[NR]=$1} END {print t[int((NR+1)/2)]}'
 }
@@ -81,9 +85,9 @@ printf '%-38s %9s %10s\n' command seconds "vs tcpdump"
 base=$(median 0)
 for i in "${!commands[@]}"; do
     t=$(median "$i")
-    printf '%-38s %9s %9.2fx\n' "${labels[$i]}" "$t" "$(echo "$t / $base" | bc -l)"
+    printf '%-38s %9s %10s\n' "${labels[$i]}" "$t" "$(ratio "$t" "$base")"
 done
 if [ -n "${BEFORE:-}" ]; then
-    printf 'new vs before: text %.2fx, JSON %.2fx\n' \
-        "$(echo "$(median 1) / $(median 3)" | bc -l)" "$(echo "$(median 2) / $(median 4)" | bc -l)"
+    printf 'new vs before: text %s, JSON %s\n' \
+        "$(ratio "$(median 1)" "$(median 3)")" "$(ratio "$(median 2)" "$(median 4)")"
 fi
