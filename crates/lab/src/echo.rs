@@ -8,6 +8,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
 use icmpkit_net::{IcmpSocket, IpVersion, Received};
+use icmpkit_wire::echo;
 use icmpkit_wire::{icmpv4, icmpv6};
 
 /// The longest any test waits for one packet.
@@ -51,27 +52,8 @@ pub fn write_echo_request(
     buf: &mut Vec<u8>,
 ) {
     buf.clear();
-    match version {
-        IpVersion::V4 => {
-            let repr = icmpv4::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            };
-            buf.resize(repr.buffer_len(), 0);
-            repr.emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..]));
-        }
-        IpVersion::V6 => {
-            let repr = icmpv6::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            };
-            buf.resize(repr.buffer_len(), 0);
-            let any = std::net::Ipv6Addr::UNSPECIFIED;
-            repr.emit(&mut icmpv6::Packet::new_unchecked(&mut buf[..]), any, any);
-        }
-    }
+    buf.resize(echo::request_len(data.len()), 0);
+    echo::write_request(version, ident, seq_no, data, buf);
 }
 
 /// An echo message's (is it a reply, identifier, sequence, data).

@@ -31,4 +31,5 @@ pub mod tcp;
 pub mod udp;
 
 pub use error::{Malformed, Result};
+pub use icmp::echo;
 pub use ip::IpVersion;

@@ -34,10 +34,11 @@
 //! target answered at least once.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+use icmpkit_wire::IpVersion;
+use icmpkit_wire::echo;
 
 use super::{MultiConfig, Scheduler, Tally};
 use crate::machine::{
@@ -431,31 +432,6 @@ fn error_version(e: &SocketError<'_>) -> Option<IpVersion> {
     }
 }
 
-/// Writes an Echo Request into `buf` (an ICMPv6 checksum is left for the
-/// kernel, as on every raw ICMPv6 socket).
-fn emit_echo(version: IpVersion, ident: u16, seq_no: u16, data: &[u8], buf: &mut Vec<u8>) {
-    buf.clear();
-    buf.resize(8 + data.len(), 0);
-    match version {
-        IpVersion::V4 => icmpv4::Repr::EchoRequest {
-            ident,
-            seq_no,
-            data,
-        }
-        .emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..])),
-        IpVersion::V6 => icmpv6::Repr::EchoRequest {
-            ident,
-            seq_no,
-            data,
-        }
-        .emit(
-            &mut icmpv6::Packet::new_unchecked(&mut buf[..]),
-            Ipv6Addr::UNSPECIFIED,
-            Ipv6Addr::UNSPECIFIED,
-        ),
-    }
-}
-
 impl Machine for MultiPing {
     type Event = MultiEvent;
 
@@ -476,7 +452,9 @@ impl Machine for MultiPing {
             serial,
             &self.config.pattern,
         );
-        emit_echo(version, self.ident(version), slot.seq, &self.data, buf);
+        buf.clear();
+        buf.resize(echo::request_len(self.data.len()), 0);
+        echo::write_request(version, self.ident(version), slot.seq, &self.data, buf);
         self.tallies[slot.target].sent_at(now);
         Some(Transmit {
             channel: Channel::Icmp,

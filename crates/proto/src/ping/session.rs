@@ -58,10 +58,10 @@
 //! checksum of raw and datagram ICMPv6 sockets (it subtracts whatever the
 //! field holds), so the value on the wire is right.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use icmpkit_wire::{IpVersion, icmpv4, icmpv6};
+use icmpkit_wire::echo;
 
 use super::{ErrorKind, FLOOD_UNANSWERED_INTERVAL, PingConfig};
 use crate::payload::{self, ID_LEN, WrongByte};
@@ -318,24 +318,7 @@ impl PingSession {
             &self.config.pattern,
         );
         let (ident, data, out) = (self.config.ident, &self.scratch[..], &mut buf[..len]);
-        match self.config.version {
-            IpVersion::V4 => icmpv4::Repr::EchoRequest {
-                ident,
-                seq_no: seq,
-                data,
-            }
-            .emit(&mut icmpv4::Packet::new_unchecked(out)),
-            IpVersion::V6 => icmpv6::Repr::EchoRequest {
-                ident,
-                seq_no: seq,
-                data,
-            }
-            .emit(
-                &mut icmpv6::Packet::new_unchecked(out),
-                Ipv6Addr::UNSPECIFIED,
-                Ipv6Addr::UNSPECIFIED,
-            ),
-        }
+        echo::write_request(self.config.version, ident, seq, data, out);
         Some(SentProbe { seq, number, len })
     }
 

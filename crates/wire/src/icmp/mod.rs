@@ -16,6 +16,7 @@
 //! |     data ...
 //! ```
 
+pub mod echo;
 pub mod extended_echo;
 
 use crate::extension;

@@ -5,7 +5,7 @@
 //! `icmpkit trace`) run under `ip netns exec ... timeout`.
 
 use std::io::{self, Read as _, Write as _};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -16,6 +16,7 @@ use icmpkit_guard::policy::verify::{
 };
 use icmpkit_guard::policy::{IpVersion, Message};
 use icmpkit_net::{IcmpSocket, SocketChoice, netns};
+use icmpkit_wire::echo;
 use icmpkit_wire::icmpv4::Redirect;
 use icmpkit_wire::icmpv6::ndp::{NdpOptions, Preference, RouterAdvertisement};
 use icmpkit_wire::ip::{AddressPair, protocol};
@@ -138,7 +139,9 @@ fn echo_run(
                 std::thread::sleep(wait);
             }
             let seq_no = u16::try_from(seq).unwrap_or(u16::MAX);
-            echo_request(version, ident, seq_no, data, &mut message);
+            message.clear();
+            message.resize(echo::request_len(data.len()), 0);
+            echo::write_request(version, ident, seq_no, data, &mut message);
             match sock.send_to(&message, dst) {
                 Ok(_) => sent += 1,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -161,33 +164,6 @@ fn echo_run(
         answered,
         sending,
     })
-}
-
-/// An echo request of `version` into `buf`; the kernel fills an ICMPv6
-/// checksum.
-fn echo_request(version: IpVersion, ident: u16, seq_no: u16, data: &[u8], buf: &mut Vec<u8>) {
-    buf.clear();
-    match version {
-        IpVersion::V4 => {
-            let repr = icmpv4::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            };
-            buf.resize(repr.buffer_len(), 0);
-            repr.emit(&mut icmpv4::Packet::new_unchecked(&mut buf[..]));
-        }
-        IpVersion::V6 => {
-            let repr = icmpv6::Repr::EchoRequest {
-                ident,
-                seq_no,
-                data,
-            };
-            buf.resize(repr.buffer_len(), 0);
-            let any = Ipv6Addr::UNSPECIFIED;
-            repr.emit(&mut icmpv6::Packet::new_unchecked(&mut buf[..]), any, any);
-        }
-    }
 }
 
 /// Reads echo replies from `dst` with `ident` until [`LINGER`] after the

@@ -1,6 +1,6 @@
 //! `PingSession` driven with made-up time.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use icmpkit_wire::{IpVersion, checksum, icmpv4, icmpv6};
