@@ -23,7 +23,7 @@ from inet import checksum  # noqa: E402 (lab/inet.py, beside this file)
 
 # Addresses: the innermost hosts and the tunnel endpoints.
 IN4 = ("10.1.0.1", "10.2.0.1")
-OUT4 = ("192.0.2.1", "192.0.2.2")
+OUT4 = ("203.0.113.1", "203.0.113.2")
 MID4 = ("198.51.100.1", "198.51.100.2")
 IN6 = ("2001:db8:a::1", "2001:db8:b::1")
 OUT6 = ("2001:db8:1::1", "2001:db8:1::2")

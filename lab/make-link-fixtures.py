@@ -10,8 +10,8 @@ allows variants (compressed PPP fields, Cisco multicast, RFC 1051 ARCNET):
   2  ICMPv4 echo reply              echo.pcap frame 2
   3  ICMPv6 echo request            echo.pcap frame 5
   4  ICMPv6 echo reply              echo.pcap frame 6
-  5  ICMPv4 port unreachable (3/3)  reject-v4.pcap frame 3, quoting UDP
-  6  ICMPv6 port unreachable (1/4)  reject-v6.pcap frame 4, quoting UDP
+  5  ICMPv4 port unreachable (3/3)  port-proto-unreachable.pcap frame 1, quoting UDP
+  6  ICMPv6 port unreachable (1/4)  port-proto-unreachable.pcap frame 2, quoting UDP
   7  ICMPv4 echo request, bad checksum   echo.pcap frame 3, checksum flipped
   8  ICMPv6 echo request, bad checksum   echo.pcap frame 7, checksum flipped
 
@@ -32,8 +32,8 @@ PICKS = [
     ("echo.pcap", 2, False),
     ("echo.pcap", 5, False),
     ("echo.pcap", 6, False),
-    ("reject-v4.pcap", 3, False),
-    ("reject-v6.pcap", 4, False),
+    ("port-proto-unreachable.pcap", 1, False),
+    ("port-proto-unreachable.pcap", 2, False),
     ("echo.pcap", 3, True),
     ("echo.pcap", 7, True),
 ]

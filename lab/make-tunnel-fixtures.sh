@@ -3,7 +3,7 @@
 # running kernel can build, and crafts the rest.
 #
 # Two namespaces, left and right, joined by a veth pair (the underlay:
-# 192.0.2.1/24 2001:db8:1::1/64 -- 192.0.2.2/24 2001:db8:1::2/64). For each
+# 203.0.113.1/24 2001:db8:1::1/64 -- 203.0.113.2/24 2001:db8:1::2/64). For each
 # tunnel type below the script makes the tunnel on both ends (inner
 # addresses 10.1.0.1/24 -- 10.1.0.2/24, 2001:db8:a::1/64 -- ::2), pings
 # across it twice, and records the underlay with tcpdump into
@@ -34,7 +34,7 @@ done
 lab_init itun
 lab_ns left
 lab_ns right
-lab_wire left u0 192.0.2.1/24 2001:db8:1::1/64 right u1 192.0.2.2/24 2001:db8:1::2/64
+lab_wire left u0 203.0.113.1/24 2001:db8:1::1/64 right u1 203.0.113.2/24 2001:db8:1::2/64
 
 # tunnel NAME FAMILY TYPE ARGS...: ARGS may use @LOCAL@ and @REMOTE@ (the
 # underlay addresses of FAMILY, 4 or 6, seen from each end); the interface
@@ -46,7 +46,7 @@ tunnel() {
         parent=
         case $type in vlan | macsec) parent="link u0" && [ $side = right ] && parent="link u1" ;; esac
         if [ "$family" = 4 ]; then
-            near=192.0.2.1 far=192.0.2.2
+            near=203.0.113.1 far=203.0.113.2
         else
             near=2001:db8:1::1 far=2001:db8:1::2
         fi
@@ -135,9 +135,9 @@ mpls() {
     local side n label peer_label via dev peer
     for side in left right; do
         if [ $side = left ]; then
-            n=1 label=200 peer_label=100 via=192.0.2.2 dev=u0 peer=2
+            n=1 label=200 peer_label=100 via=203.0.113.2 dev=u0 peer=2
         else
-            n=2 label=100 peer_label=200 via=192.0.2.1 dev=u1 peer=1
+            n=2 label=100 peer_label=200 via=203.0.113.1 dev=u1 peer=1
         fi
         if ! {
             lab_exec $side sysctl -qw net.mpls.platform_labels=1000 \

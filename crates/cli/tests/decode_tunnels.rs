@@ -239,7 +239,7 @@ fn erspan_vxlan_and_geneve_keep_their_ids() {
     );
     assert_eq!(
         v["outer"],
-        serde_json::json!([{"version": 4, "src": "192.0.2.1", "dst": "192.0.2.2"}])
+        serde_json::json!([{"version": 4, "src": "203.0.113.1", "dst": "203.0.113.2"}])
     );
     assert_eq!(first("erspan3")["encap"][1]["platform"], 3);
     assert_eq!(first("vxlan")["encap"][1]["vni"], 42);
@@ -284,7 +284,7 @@ fn nhrp_indications_keep_their_type_and_error() {
         Some(
             "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
              [via GRE/NHRP error indication code 6/NHRP traffic indication; \
-             outer 192.0.2.1 → 192.0.2.2]"
+             outer 203.0.113.1 → 203.0.113.2]"
         )
     );
 }
@@ -302,7 +302,7 @@ fn text_lines_end_with_the_path() {
         Some(
             "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
              [via VLAN 30/UDP 4789/VXLAN 7/GRE key 1; \
-             outer 192.0.2.1 → 192.0.2.2, 198.51.100.1 → 198.51.100.2]"
+             outer 203.0.113.1 → 203.0.113.2, 198.51.100.1 → 198.51.100.2]"
         )
     );
 }
@@ -354,6 +354,6 @@ fn hex_input_follows_tunnels() {
     assert_eq!(
         String::from_utf8(output.stdout).expect("utf-8"),
         "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
-         [via IPIP; outer 192.0.2.1 → 192.0.2.2]\n"
+         [via IPIP; outer 203.0.113.1 → 203.0.113.2]\n"
     );
 }

@@ -158,7 +158,7 @@ impl Layer {
 impl fmt::Display for Layer {
     /// The layer in a few words: `GRE key 5`, `GRE v1 call 7` (PPTP),
     /// `ERSPAN-II session 100`,
-    /// `VLAN 10`, `IPv4 192.0.2.1 → 192.0.2.2`, `NHRP traffic indication`.
+    /// `VLAN 10`, `IPv4 203.0.113.1 → 203.0.113.2`, `NHRP traffic indication`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Ip { src, dst } => {

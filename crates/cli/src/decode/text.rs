@@ -2,7 +2,7 @@
 //! summary line, then a count of what was seen on stderr. A line shows at
 //! most [`MAX_LINE_LABELS`] MPLS labels and counts the others. A packet
 //! found inside tunnels ends with the path to it (`[via GRE key 5/VLAN 10;
-//! outer 192.0.2.1 → 192.0.2.2]`).
+//! outer 203.0.113.1 → 203.0.113.2]`).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -151,7 +151,7 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
 }
 
 /// The tunnels a packet came through, e.g.
-/// ` [via GRE key 5/ERSPAN-II session 100/VLAN 10; outer 192.0.2.1 → 192.0.2.2]`
+/// ` [via GRE key 5/ERSPAN-II session 100/VLAN 10; outer 203.0.113.1 → 203.0.113.2]`
 /// (every outer IP level, outermost first), or nothing for a plain packet.
 fn via(path: &[Layer]) -> String {
     if path.is_empty() {
