@@ -82,9 +82,24 @@ struct Verified {
     code: Option<i32>,
 }
 
+/// How a check's reason is compared in [`Verified::expect_reason`].
+type Compare = fn(&str, &str) -> bool;
+const STARTS_WITH: Compare = |reason, expected| reason.starts_with(expected);
+const CONTAINS: Compare = |reason, expected| reason.contains(expected);
+
 impl Verified {
     fn reason(&self, check: &str) -> &str {
         &self.results[check].1
+    }
+
+    /// Asserts that `check`'s reason compares with `expected` as `compare`
+    /// says, showing the reason when it does not.
+    fn expect_reason(&self, check: &str, compare: Compare, expected: &str) {
+        let reason = self.reason(check);
+        assert!(
+            compare(reason, expected),
+            "{check}: {reason:?} does not match {expected:?}"
+        );
     }
 
     /// The names of the checks that failed.
@@ -379,18 +394,14 @@ fn dropping_all_icmp_breaks_ping_traceroute_and_path_mtu_discovery() {
         .filter(|c| !ABUSED_V4.contains(c) && !ABUSED_V6.contains(c))
         .collect();
     assert_failing(&run, &ROUTER_CHECKS, &broken);
-    assert!(run.reason("ping-out-v4").starts_with("0 of 5 answered"));
-    assert!(
-        run.reason("traceroute-v6")
-            .starts_with("hops 2, 3, 4, 5 (the destination) did not answer: "),
-        "{}",
-        run.reason("traceroute-v6")
+    run.expect_reason("ping-out-v4", STARTS_WITH, "0 of 5 answered");
+    run.expect_reason(
+        "traceroute-v6",
+        STARTS_WITH,
+        "hops 2, 3, 4, 5 (the destination) did not answer: ",
     );
-    assert!(run.reason("pmtu-transfer-v4").contains("the transfer hung"));
-    assert!(
-        run.reason("flood-v6")
-            .contains("echo is dropped, not limited")
-    );
+    run.expect_reason("pmtu-transfer-v4", CONTAINS, "the transfer hung");
+    run.expect_reason("flood-v6", CONTAINS, "echo is dropped, not limited");
 }
 
 #[test]
@@ -414,7 +425,7 @@ fn dropping_all_icmpv6_breaks_everything_over_ipv6() {
         "flood-v6",
     ]);
     assert_failing(&run, &ROUTER_CHECKS, &failing);
-    assert!(run.reason("ping-in-v6").starts_with("0 of 5 answered"));
+    run.expect_reason("ping-in-v6", STARTS_WITH, "0 of 5 answered");
 }
 
 #[test]
@@ -447,20 +458,21 @@ fn dropping_type_3_hangs_ipv4_transfers_and_hides_the_destination() {
     ];
     assert_failing(&run, &host, &failing);
     for trace in ["traceroute-v4", "icmpkit-trace-v4"] {
-        assert!(
-            run.reason(trace)
-                .starts_with("hop 5 (the destination) did not answer: "),
-            "{}",
-            run.reason(trace)
+        run.expect_reason(
+            trace,
+            STARTS_WITH,
+            "hop 5 (the destination) did not answer: ",
         );
     }
-    assert!(
-        run.reason("pmtu-transfer-v4")
-            .starts_with("0 of 4194304 bytes arrived in 3.0 s, the transfer hung: ")
+    run.expect_reason(
+        "pmtu-transfer-v4",
+        STARTS_WITH,
+        "0 of 4194304 bytes arrived in 3.0 s, the transfer hung: ",
     );
-    assert!(
-        run.reason("tracepath-v4")
-            .starts_with("tracepath found pmtu 1500, the path's is 1280: ")
+    run.expect_reason(
+        "tracepath-v4",
+        STARTS_WITH,
+        "tracepath found pmtu 1500, the path's is 1280: ",
     );
 }
 
@@ -475,20 +487,16 @@ fn accepting_all_icmp_leaves_the_flood_and_the_abused_types_open() {
     failing.extend(ABUSED_V6);
     failing.extend(["flood-v4", "flood-v6"]);
     assert_failing(&run, &ROUTER_CHECKS, &failing);
-    assert!(
-        run.reason("flood-v4").contains(": not limited: "),
-        "{}",
-        run.reason("flood-v4")
+    run.expect_reason("flood-v4", CONTAINS, ": not limited: ");
+    run.expect_reason(
+        "redirect-v4",
+        STARTS_WITH,
+        "delivered: 1 of 1 arrived at r1: ",
     );
-    assert!(
-        run.reason("redirect-v4")
-            .starts_with("delivered: 1 of 1 arrived at r1: "),
-        "{}",
-        run.reason("redirect-v4")
-    );
-    assert!(
-        run.reason("timestamp-transit-v4")
-            .starts_with("delivered: 1 of 1 arrived at client: ")
+    run.expect_reason(
+        "timestamp-transit-v4",
+        STARTS_WITH,
+        "delivered: 1 of 1 arrived at client: ",
     );
 }
 
@@ -512,10 +520,11 @@ fn dropping_packet_too_big_hangs_ipv6_transfers_and_misleads_tracepath() {
         "tracepath-v6",
     ]);
     assert_failing(&run, &ROUTER_CHECKS, &failing);
-    assert!(run.reason("pmtu-transfer-v6").contains("the transfer hung"));
-    assert!(
-        run.reason("tracepath-v6")
-            .starts_with("tracepath found pmtu 1500, the path's is 1280: ")
+    run.expect_reason("pmtu-transfer-v6", CONTAINS, "the transfer hung");
+    run.expect_reason(
+        "tracepath-v6",
+        STARTS_WITH,
+        "tracepath found pmtu 1500, the path's is 1280: ",
     );
 }
 
@@ -596,11 +605,6 @@ fn the_rfc_4890_scripts_slip_blinds_traceroute_from_inside_but_not_path_mtu_disc
     ];
     assert_failing(&run, &v6, &failing);
     for trace in ["traceroute-v6", "icmpkit-trace-v6"] {
-        assert!(
-            run.reason(trace)
-                .starts_with("hops 2, 3, 4 did not answer: "),
-            "{}",
-            run.reason(trace)
-        );
+        run.expect_reason(trace, STARTS_WITH, "hops 2, 3, 4 did not answer: ");
     }
 }

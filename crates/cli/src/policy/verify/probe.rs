@@ -384,13 +384,7 @@ fn send_all(mut stream: TcpStream, deadline: Instant) {
         let n = usize::try_from(left).unwrap_or(usize::MAX).min(chunk.len());
         match stream.write(&chunk[..n]) {
             Ok(written) => left -= written as u64,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if retryable(&e) => {}
             Err(_) => break,
         }
     }
@@ -425,13 +419,7 @@ fn receive_all(
         match stream.read(&mut buf) {
             Ok(0) => return Ok((received, Some(Instant::now()))),
             Ok(n) => received += n as u64,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if retryable(&e) => {}
             Err(_) => break,
         }
     }
@@ -642,3 +630,12 @@ fn quoted_datagram(src: Ipv4Addr, dst: Ipv4Addr) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether a socket read or write that failed with `e` is worth trying
+/// again before the deadline (a timeout or a signal, not a broken stream).
+fn retryable(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
