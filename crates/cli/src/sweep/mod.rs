@@ -65,7 +65,18 @@ pub struct Args {
     /// Allow sweeping all of IPv4 (0.0.0.0/0).
     #[arg(long)]
     force: bool,
+    /// Threads that send, each on a socket of its own, while the main
+    /// thread builds probes and reads replies (default: one per core, at
+    /// most 4; 0: the main thread sends).
+    #[arg(long, value_name = "N")]
+    senders: Option<String>,
 }
+
+/// The most send threads [`Args::senders`] defaults to.
+const MAX_DEFAULT_SENDERS: usize = 4;
+
+/// The most send threads `--senders` takes.
+const MAX_SENDERS: usize = 64;
 
 /// How often the progress line on a terminal is redrawn.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -78,6 +89,8 @@ struct Settings {
     config: SweepConfig,
     format: Format,
     all: bool,
+    /// Send threads.
+    senders: usize,
 }
 
 impl Settings {
@@ -105,6 +118,17 @@ impl Settings {
                 args.cooldown
             ),
         };
+        let senders = match args.senders.as_deref() {
+            None => std::thread::available_parallelism()
+                .map_or(1, std::num::NonZero::get)
+                .min(MAX_DEFAULT_SENDERS),
+            Some(text) => match text.parse::<usize>() {
+                Ok(n @ 0..=MAX_SENDERS) => n,
+                _ => {
+                    bail!("--senders {text}: give a number of send threads from 0 to {MAX_SENDERS}")
+                }
+            },
+        };
         let format = if args.json {
             Format::Json
         } else if args.csv {
@@ -125,6 +149,7 @@ impl Settings {
             config,
             format,
             all: args.all,
+            senders,
         })
     }
 
@@ -145,13 +170,17 @@ impl Settings {
 pub fn run(args: &Args) -> Result<ExitCode> {
     let settings = Settings::from_args(args)?;
     let families = settings.families();
-    let mut transport =
-        RealTransport::open(&socket_plan(&families, settings.link_scope)).map_err(|e| {
-            anyhow::anyhow!(
-                "{e}\n(sweep needs raw sockets: ping sockets rewrite the identifiers that carry \
+    let mut transport = RealTransport::open(&socket_plan(
+        &families,
+        settings.link_scope,
+        settings.senders,
+    ))
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{e}\n(sweep needs raw sockets: ping sockets rewrite the identifiers that carry \
              the stateless validation)"
-            )
-        })?;
+        )
+    })?;
     let signals = Signals::install().context("installing signal handlers")?;
     let progress = ProgressLine::new();
     let stdout = io::stdout();
@@ -206,8 +235,10 @@ fn sweep_over<T: Transport, W: io::Write>(
 /// with kernel timestamps, the received TTL, and room for bursts of
 /// replies (`SO_RCVBUFFORCE` when root). Sends to a broadcast address are
 /// refused (`EACCES`) and reported: a sweep is unicast. Link-local targets
-/// go out through the interface of `link_scope`, when given.
-fn socket_plan(families: &[IpVersion], link_scope: Option<u32>) -> SocketPlan {
+/// go out through the interface of `link_scope`, when given. `senders`
+/// send-only sockets per family, each on a thread, send the probes (the
+/// kernel's work for a probe is paid by the thread that sends it).
+fn socket_plan(families: &[IpVersion], link_scope: Option<u32>, senders: usize) -> SocketPlan {
     let options = SocketOptions {
         link_scope,
         timestamps: true,
@@ -219,7 +250,10 @@ fn socket_plan(families: &[IpVersion], link_scope: Option<u32>) -> SocketPlan {
     families.iter().fold(SocketPlan::new(), |plan, &version| {
         plan.with(
             version,
-            FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, options.clone())),
+            FamilyPlan::icmp(IcmpPlan {
+                senders,
+                ..IcmpPlan::new(SocketChoice::Raw, options.clone())
+            }),
         )
     })
 }

@@ -4,14 +4,16 @@
 
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, MAX_BATCH, RecvBatch, SendBatch, os_errno};
 use icmpkit_proto::machine::{Channel, Datagram, ErrorSource, Input, SendFailure, SocketError};
 
 use super::OpenError;
 use super::plan::SocketOptions;
+use super::pool::SendPool;
 use super::queue::{Queued, SendQueue};
+use super::sending::{Refusals, errno_of, send_queue};
 use crate::transport::{Delivery, TransportError};
 
 /// The most datagrams one [`Endpoint::receive`] reads: a storm cannot
@@ -32,19 +34,6 @@ pub(super) const RECV_SLOTS: usize = 64;
 /// The size of a receive slot: the largest IP datagram, so nothing is cut
 /// (the pages of a slot are touched only as far as datagrams fill them).
 pub(super) const RECV_SLOT_LEN: usize = 65_536;
-
-/// How long one flush waits for room in a full send buffer before it
-/// refuses what is left.
-const ROOM_WAIT: Duration = Duration::from_millis(100);
-
-/// The pause between two attempts on a full send buffer (a raw socket's
-/// `ENOBUFS` cannot be waited for with `poll`).
-const ROOM_PAUSE: Duration = Duration::from_micros(200);
-
-/// The errno a datagram is refused with when the send buffer stayed full
-/// for [`ROOM_WAIT`]: what iputils prints for it ("No buffer space
-/// available").
-const NO_ROOM_ERRNO: i32 = libc::ENOBUFS;
 
 /// One open socket of the plan.
 #[derive(Debug)]
@@ -70,6 +59,9 @@ pub(super) struct Endpoint {
     /// send to its last refusal, when another thread reads the socket
     /// too: a refusal then finds the error the kernel queued about it.
     errors_lock: Option<Arc<Mutex<()>>>,
+    /// Send-only sockets sharing large flushes, when the plan asks for
+    /// more than one sender.
+    pool: Option<SendPool>,
 }
 
 /// Takes `lock` (a panic elsewhere while holding it left nothing half
@@ -79,7 +71,7 @@ fn hold(lock: Option<&Mutex<()>>) -> Option<MutexGuard<'_, ()>> {
 }
 
 /// Sets `options` on `socket`, and makes it non-blocking.
-fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<(), OpenError> {
+pub(super) fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<(), OpenError> {
     if let Some(device) = options.device.as_deref() {
         socket
             .bind_device(device)
@@ -135,15 +127,6 @@ fn is_fatal(err: &io::Error) -> bool {
     )
 }
 
-/// The errno of a failed send.
-fn errno_of(err: &io::Error) -> i32 {
-    os_errno(err).unwrap_or(match err.kind() {
-        io::ErrorKind::WouldBlock => libc::EAGAIN,
-        io::ErrorKind::Interrupted => libc::EINTR,
-        _ => libc::EINVAL,
-    })
-}
-
 /// What one drain of an error queue handed over.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Drained {
@@ -161,6 +144,26 @@ fn refusal(queued: &Queued, errno: i32, explained: bool) -> Delivery<'static> {
         errno,
         explained,
     })
+}
+
+/// An endpoint's answer to refusals: its error queue read first, then
+/// the refusal delivered.
+struct EndpointRefusals<'a> {
+    endpoint: &'a Endpoint,
+    buf: &'a mut [u8],
+    sink: &'a mut dyn FnMut(Delivery<'_>),
+}
+
+impl Refusals for EndpointRefusals<'_> {
+    fn drain(&mut self) -> Result<Drained, TransportError> {
+        self.endpoint.drain_after_refusal(self.buf, self.sink)
+    }
+
+    fn refuse(&mut self, index: usize, errno: i32, explained: bool) {
+        if let Some(queued) = self.endpoint.queue.get(index) {
+            (self.sink)(refusal(queued, errno, explained));
+        }
+    }
 }
 
 impl Endpoint {
@@ -200,7 +203,18 @@ impl Endpoint {
             send: SendBatch::with_capacity(0),
             recv,
             errors_lock: None,
+            pool: None,
         })
+    }
+
+    /// Adds `count` send-only raw sockets of this one's version and
+    /// `options`, each with a thread, that take shares of large flushes
+    /// (see [`SendPool`]). Needs `CAP_NET_RAW`.
+    pub fn add_senders(&mut self, count: usize, options: &SocketOptions) -> Result<(), OpenError> {
+        if count > 0 {
+            self.pool = Some(SendPool::open(self.socket.version(), count, options)?);
+        }
+        Ok(())
     }
 
     /// An endpoint that reads this one's socket on another thread: it
@@ -223,6 +237,7 @@ impl Endpoint {
             send: SendBatch::with_capacity(0),
             recv: std::mem::replace(&mut self.recv, RecvBatch::new(0, 0)),
             errors_lock: Some(lock),
+            pool: None,
         }
     }
 
@@ -314,16 +329,20 @@ impl Endpoint {
     }
 
     /// Sends what is queued with as few `sendmmsg(2)` calls as the kernel
-    /// allows, after setting the queue's TTL on the socket (only when it
-    /// changes). A datagram the kernel refuses is delivered as
-    /// [`Delivery::Refused`], after what the kernel queued about it, and
-    /// the rest go on; a send buffer that stays full for [`ROOM_WAIT`]
-    /// refuses what is left.
+    /// allows ([`send_queue`]), after setting the queue's TTL on the socket
+    /// (only when it changes). A large queue is shared with the endpoint's
+    /// [`SendPool`], whose shares may still be going out when this returns
+    /// (see [`Endpoint::settle`]). A datagram the kernel refuses is
+    /// delivered as [`Delivery::Refused`], after what the kernel queued
+    /// about it, and the rest go on.
     pub fn flush(
         &mut self,
         buf: &mut [u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
+        // The shares of the last flush first: their refusals come before
+        // this one's, and their queues take this one's shares.
+        self.settle(sink)?;
         let Some(ttl) = self.queue.ttl() else {
             return Ok(());
         };
@@ -342,74 +361,36 @@ impl Endpoint {
             }
             self.ttl = ttl;
         }
-        self.send.reserve(self.queue.len());
-        let mut next = 0;
-        let mut room_deadline = None;
-        // The datagram already sent again after a router's pending error.
-        let mut resent = None;
-        while next < self.queue.len() {
-            match self
-                .socket
-                .send_batch_iter(&mut self.send, self.queue.messages_from(next))
-            {
-                Ok(0) => {
-                    // A full send buffer (or a signal): wait a little.
-                    let deadline = *room_deadline.get_or_insert_with(|| Instant::now() + ROOM_WAIT);
-                    if Instant::now() < deadline {
-                        std::thread::sleep(ROOM_PAUSE);
-                        continue;
-                    }
-                    for i in next..self.queue.len() {
-                        if let Some(queued) = self.queue.get(i) {
-                            sink(refusal(queued, NO_ROOM_ERRNO, false));
-                        }
-                    }
-                    break;
-                }
-                Ok(sent) => {
-                    let requested = (self.queue.len() - next).min(self.send.capacity());
-                    next += sent;
-                    room_deadline = None;
-                    if sent < requested {
-                        // The kernel refused datagram `next` and said
-                        // nothing, but queued what it could say about it
-                        // (a local EMSGSIZE with the MTU): then it is
-                        // refused with that, and not sent again (which
-                        // would queue the same error twice). Otherwise the
-                        // next call, starting at it, says why.
-                        let drained = self.drain_after_refusal(buf, sink)?;
-                        if let Some(errno) = drained.local_errno {
-                            if let Some(queued) = self.queue.get(next) {
-                                sink(refusal(queued, errno, true));
-                            }
-                            next += 1;
-                        }
-                    }
-                }
-                // The first datagram of this call was refused.
-                Err(error) => {
-                    // What the kernel queued about it goes first.
-                    let drained = self.drain_after_refusal(buf, sink)?;
-                    // Only routers' errors, about earlier datagrams: the
-                    // failed send took the pending one; this datagram
-                    // never left, so it goes again.
-                    if self.resend
-                        && drained.handed > 0
-                        && drained.local_errno.is_none()
-                        && resent != Some(next)
-                    {
-                        resent = Some(next);
-                        continue;
-                    }
-                    if let Some(queued) = self.queue.get(next) {
-                        sink(refusal(queued, errno_of(&error), drained.handed > 0));
-                    }
-                    next += 1;
-                }
-            }
+        if let Some(pool) = &mut self.pool {
+            pool.hand_out(&mut self.queue);
         }
+        let mut batch = std::mem::replace(&mut self.send, SendBatch::with_capacity(0));
+        let sent = send_queue(
+            &self.socket,
+            &mut batch,
+            &self.queue,
+            self.resend,
+            &mut EndpointRefusals {
+                endpoint: self,
+                buf,
+                sink,
+            },
+        );
+        self.send = batch;
+        sent?;
         self.queue.clear();
         Ok(())
+    }
+
+    /// Waits for the shares the last flush handed to the [`SendPool`]
+    /// (they are sent while the driver goes on), delivering their
+    /// refusals: called before the next flush, and by the transport
+    /// before it sleeps.
+    pub fn settle(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        match &mut self.pool {
+            Some(pool) => pool.collect(sink),
+            None => Ok(()),
+        }
     }
 
     /// Reads what waits on this socket, a batch of datagrams per

@@ -11,7 +11,9 @@
 
 mod endpoint;
 mod plan;
+mod pool;
 mod queue;
+mod sending;
 mod threaded;
 mod transport;
 

@@ -93,6 +93,15 @@ pub struct IcmpPlan {
     /// socket among those types; `None` keeps every one (trace, sweep).
     /// Ignored for a ping socket, which the kernel filters anyway.
     pub echo_ident: Option<u16>,
+    /// Send threads: 0, the driver's thread sends on this socket; more,
+    /// that many send-only raw sockets of the same options, each on a
+    /// thread of its own, take equal shares of every large flush while
+    /// the driver's thread goes on building probes and reading answers
+    /// (the kernel's work for a probe is paid by the thread that sends
+    /// it, and one raw socket sends on one core at most). For high-rate
+    /// senders (a sweep) on a host with cores to spare. Ignored for a
+    /// ping socket.
+    pub senders: usize,
     /// Its options.
     pub options: SocketOptions,
 }
@@ -106,6 +115,7 @@ impl IcmpPlan {
             choice,
             filter: IcmpFilter::RepliesAndErrors,
             echo_ident: None,
+            senders: 0,
             options,
         }
     }

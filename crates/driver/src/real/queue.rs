@@ -91,6 +91,25 @@ impl SendQueue {
         })
     }
 
+    /// Moves the datagrams from `from` on to the end of `to` (which takes
+    /// this queue's TTL), in order; this queue keeps those before.
+    pub fn move_tail(&mut self, from: usize, to: &mut SendQueue) {
+        let Some(first) = self.entries.get(from) else {
+            return;
+        };
+        let cut = first.start;
+        to.ttl = self.ttl;
+        let base = to.bytes.len();
+        to.bytes
+            .extend_from_slice(self.bytes.get(cut..).unwrap_or(&[]));
+        to.entries
+            .extend(self.entries.drain(from..).map(|q| Queued {
+                start: q.start - cut + base,
+                ..q
+            }));
+        self.bytes.truncate(cut);
+    }
+
     /// Empties the queue, keeping its buffers.
     pub fn clear(&mut self) {
         self.bytes.clear();
@@ -123,6 +142,30 @@ mod tests {
         queue.clear();
         assert!(queue.is_empty());
         assert_eq!(queue.ttl(), None);
+    }
+
+    #[test]
+    fn a_moved_tail_keeps_its_bytes_tags_and_ttl() {
+        let mut queue = SendQueue::new(8);
+        queue.push(b"one", A, 1, 7);
+        queue.push(b"two", B, 2, 7);
+        queue.push(b"three", A, 3, 7);
+        let mut tail = SendQueue::new(8);
+        tail.push(b"old", B, 9, 7);
+        queue.move_tail(1, &mut tail);
+        assert_eq!(
+            queue.messages_from(0).collect::<Vec<_>>(),
+            [(&b"one"[..], A)]
+        );
+        assert_eq!(
+            tail.messages_from(0).collect::<Vec<_>>(),
+            [(&b"old"[..], B), (&b"two"[..], B), (&b"three"[..], A)]
+        );
+        assert_eq!(tail.get(2).map(|q| q.tag), Some(3));
+        assert_eq!(tail.ttl(), Some(7));
+        // Past the end: nothing moves.
+        queue.move_tail(5, &mut tail);
+        assert_eq!((queue.len(), tail.len()), (1, 3));
     }
 
     #[test]

@@ -935,6 +935,104 @@ fn a_thousand_echoes_get_the_same_answers_threaded_as_plain() {
     }
 }
 
+/// [`raw_icmp_plan`] with room for bursts and `senders` send threads.
+fn send_thread_plan(senders: usize) -> SocketPlan {
+    let options = SocketOptions {
+        recv_buffer: Some(4 << 20),
+        ..SocketOptions::receiving()
+    };
+    let family = FamilyPlan::icmp(IcmpPlan {
+        senders,
+        ..IcmpPlan::new(SocketChoice::Raw, options)
+    });
+    SocketPlan::new()
+        .with(IpVersion::V4, family.clone())
+        .with(IpVersion::V6, family)
+}
+
+#[test]
+fn a_thousand_echoes_get_the_same_answers_from_send_threads_as_from_one() {
+    let Some(lab) =
+        Lab::host("a_thousand_echoes_get_the_same_answers_from_send_threads_as_from_one")
+    else {
+        return;
+    };
+    let expected = (Verdict::Answered, (0..1000).collect::<Vec<u16>>(), vec![]);
+    for target in [V4_LOOPBACK, V6_LOOPBACK] {
+        for senders in [0, 1, 3] {
+            let got = lab.enter("host", || {
+                let mut transport = RealTransport::open(&send_thread_plan(senders)).expect("open");
+                many_echoes(&mut transport, target, 1000)
+            });
+            assert_eq!(got, expected, "{target}, {senders} send threads");
+        }
+    }
+}
+
+#[test]
+fn refusals_from_send_threads_come_in_the_order_of_the_queue() {
+    let Some(lab) = Lab::host("refusals_from_send_threads_come_in_the_order_of_the_queue") else {
+        return;
+    };
+    let broadcast = IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255));
+    // Two threads take 150 datagrams each: refusals in both shares.
+    let refused_seqs = [7_u16, 149, 150, 299];
+    lab.enter("host", || {
+        let mut transport = RealTransport::open(&send_thread_plan(2)).expect("open");
+        let (ident, data) = (ident(), nonce());
+        let mut echo = Vec::new();
+        let mut delivered = Vec::new();
+        for seq in 0..300_u16 {
+            let dst = if refused_seqs.contains(&seq) {
+                broadcast
+            } else {
+                V4_LOOPBACK
+            };
+            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst,
+                hop_limit: None,
+                tag: u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        // The threads send while the caller goes on; a wait that would
+        // sleep settles them first, and the next receive says what they
+        // refused, in the queue's order.
+        let mut answered = 0;
+        receive_all(
+            &mut transport,
+            &mut (&mut delivered, &mut answered),
+            |(delivered, answered), d| match seen(d) {
+                refused @ Seen::Refused(_) => delivered.push(refused),
+                other => {
+                    if let Some((true, _)) = our_echo(&other, ident, &data) {
+                        **answered += 1;
+                    }
+                }
+            },
+            |(_, answered)| **answered >= 296,
+        );
+        let refusals: Vec<(u64, IpAddr, i32)> = delivered
+            .iter()
+            .filter_map(|s| match s {
+                Seen::Refused(f) => Some((f.tag, f.dst, f.errno)),
+                _ => None,
+            })
+            .collect();
+        let expected: Vec<(u64, IpAddr, i32)> = refused_seqs
+            .iter()
+            .map(|&seq| (u64::from(seq), broadcast, libc::EACCES))
+            .collect();
+        assert_eq!(refusals, expected);
+        assert_eq!(answered, 296);
+    });
+}
+
 #[test]
 fn a_threaded_transport_still_explains_a_refused_send_with_its_queued_error() {
     let Some(lab) =

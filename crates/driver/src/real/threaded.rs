@@ -270,6 +270,9 @@ impl Transport for ThreadedTransport {
     }
 
     fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
+        if deadline > Instant::now() {
+            self.sender.settle()?;
+        }
         if self.ready.is_some() {
             return Ok(());
         }
@@ -283,6 +286,7 @@ impl Transport for ThreadedTransport {
     }
 
     fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        self.sender.deliver_settled(sink);
         if let Some(handed) = self.ready.take() {
             self.deliver(handed, sink)?;
         }

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
 use icmpkit_net::{IcmpSocket, SocketKind, Transport as RawProtocol, WaitSet, privilege};
-use icmpkit_proto::machine::{Channel, Transmit};
+use icmpkit_proto::machine::{Channel, SendFailure, Transmit};
 use icmpkit_wire::IpVersion;
 
 use super::OpenError;
@@ -38,6 +38,9 @@ pub struct RealTransport {
     /// is read).
     waited: bool,
     buf: Vec<u8>,
+    /// Refusals of send-pool shares settled by a wait, delivered by the
+    /// next receive.
+    refused: Vec<SendFailure>,
 }
 
 /// `ICMP`, `UDP` or `TCP`.
@@ -82,7 +85,10 @@ impl RealTransport {
                         socket.filter_echo_ident(ident).map_err(OpenError::Setup)?;
                     }
                 }
-                let endpoint = Endpoint::open(socket, Channel::Icmp, &icmp.options)?;
+                let mut endpoint = Endpoint::open(socket, Channel::Icmp, &icmp.options)?;
+                if endpoint.socket.kind() == SocketKind::Raw {
+                    endpoint.add_senders(icmp.senders, &icmp.options)?;
+                }
                 if endpoint.socket.dgram_ident().is_none()
                     && endpoint.socket.kind() == SocketKind::Dgram
                 {
@@ -114,6 +120,7 @@ impl RealTransport {
             waiting,
             waited: false,
             buf: vec![0; ERROR_BUFFER],
+            refused: Vec::new(),
         })
     }
 
@@ -136,6 +143,27 @@ impl RealTransport {
         self.endpoints
             .iter()
             .find(|e| e.channel == channel && e.socket.version() == version)
+    }
+
+    /// Waits until every datagram handed to a send pool is sent or
+    /// refused, keeping the refusals for the next [`Transport::receive`].
+    pub(super) fn settle(&mut self) -> Result<(), TransportError> {
+        let refused = &mut self.refused;
+        for endpoint in &mut self.endpoints {
+            endpoint.settle(&mut |d| {
+                if let Delivery::Refused(failure) = d {
+                    refused.push(failure);
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Delivers the refusals [`RealTransport::settle`] kept.
+    pub(super) fn deliver_settled(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) {
+        for failure in self.refused.drain(..) {
+            sink(Delivery::Refused(failure));
+        }
     }
 
     /// The socket of `version` and `channel`, if the plan has it (for
@@ -206,6 +234,12 @@ impl Transport for RealTransport {
     }
 
     fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
+        if deadline > Instant::now() {
+            // About to sleep: every datagram of the last flush goes first,
+            // so that the sending time is known and its refusals are
+            // delivered before the machine judges the quiet.
+            self.settle()?;
+        }
         let timeout = deadline.saturating_duration_since(Instant::now());
         if self.waiting.is_empty() {
             std::thread::sleep(timeout);
@@ -222,6 +256,7 @@ impl Transport for RealTransport {
     }
 
     fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
+        self.deliver_settled(sink);
         let waited = std::mem::take(&mut self.waited);
         // The wait set holds the receiving endpoints in this order.
         for (i, endpoint) in self.endpoints.iter_mut().filter(|e| e.receives).enumerate() {
