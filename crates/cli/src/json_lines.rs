@@ -83,7 +83,9 @@
 //! - `summary`: `targets`, `sent`, `replies`, `unique`, `errors`,
 //!   `duplicates`, `invalid`, `refused`, `refused_by_errno` (an object from
 //!   errno name to count), `kernel_drops` (`null` when unknown), `stopped`,
-//!   `sending_s` and `time_s` (seconds, floats).
+//!   `sending_s` and `time_s` (seconds, floats), `backoff` (`null`, or
+//!   when the kernel dropped answers under `--rate max`: `dropped`,
+//!   `cuts`, `lowest_rate` and `last_rate` in probes per second).
 //!
 //! # `trace`
 //!

@@ -23,6 +23,7 @@ fn deliver<M: Machine>(machine: &mut M, now: std::time::Instant, delivery: Deliv
     match delivery {
         Delivery::Input(input) => machine.handle_input(now, input),
         Delivery::Refused(failure) => machine.handle_send_failure(now, failure),
+        Delivery::Overflow(overflow) => machine.handle_overflow(now, overflow),
     }
 }
 

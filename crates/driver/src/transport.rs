@@ -3,7 +3,7 @@
 use std::io;
 use std::time::Instant;
 
-use icmpkit_proto::machine::{Input, SendFailure, Transmit};
+use icmpkit_proto::machine::{Input, Overflow, SendFailure, Transmit};
 
 /// What a transport hands the driver: an input for the machine, or a send
 /// it refused.
@@ -14,6 +14,9 @@ pub enum Delivery<'a> {
     /// A datagram the transport could not send. Any error the kernel
     /// queued about it is delivered first.
     Refused(SendFailure),
+    /// The kernel dropped datagrams for a full receive queue; delivered
+    /// before the first datagram read after the drops.
+    Overflow(Overflow),
 }
 
 /// A transport failure that ends the run.

@@ -1,6 +1,8 @@
 //! How many packets the kernel dropped for a socket because its receive
 //! queue was full: the `drops` column of `/proc/net/raw` (`raw6`, `icmp`,
-//! `icmp6` for ping sockets), found by the socket's inode.
+//! `icmp6` for ping sockets), found by the socket's inode, in the tables
+//! of the calling thread's network namespace (`/proc/thread-self`: a
+//! thread that entered another namespace sees that one's sockets).
 
 use std::io;
 use std::os::fd::AsRawFd;
@@ -15,10 +17,10 @@ impl IcmpSocket {
     pub fn kernel_drops(&self) -> io::Result<u64> {
         let inode = std::fs::metadata(format!("/proc/self/fd/{}", self.as_raw_fd()))?.ino();
         let table = match (self.kind(), self.version()) {
-            (SocketKind::Raw, IpVersion::V4) => "/proc/self/net/raw",
-            (SocketKind::Raw, IpVersion::V6) => "/proc/self/net/raw6",
-            (SocketKind::Dgram, IpVersion::V4) => "/proc/self/net/icmp",
-            (SocketKind::Dgram, IpVersion::V6) => "/proc/self/net/icmp6",
+            (SocketKind::Raw, IpVersion::V4) => "/proc/thread-self/net/raw",
+            (SocketKind::Raw, IpVersion::V6) => "/proc/thread-self/net/raw6",
+            (SocketKind::Dgram, IpVersion::V4) => "/proc/thread-self/net/icmp",
+            (SocketKind::Dgram, IpVersion::V6) => "/proc/thread-self/net/icmp6",
         };
         let text = std::fs::read_to_string(table)?;
         drops_of(&text, inode).ok_or_else(|| {

@@ -405,6 +405,14 @@ impl IcmpSocket {
         )
     }
 
+    /// Has the kernel tell, with each datagram received after a drop, how
+    /// many it has dropped for this socket for a full receive queue
+    /// (`SO_RXQ_OVFL`, read as [`crate::Received::drops`]): a reader
+    /// learns of its losses as they happen, at no cost per datagram.
+    pub fn set_report_drops(&self, on: bool) -> io::Result<()> {
+        self.set_flag((libc::SOL_SOCKET, libc::SO_RXQ_OVFL), on, "SO_RXQ_OVFL")
+    }
+
     /// Allows sending to broadcast addresses (`SO_BROADCAST`).
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.set_flag((libc::SOL_SOCKET, libc::SO_BROADCAST), on, "SO_BROADCAST")

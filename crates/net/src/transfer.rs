@@ -47,6 +47,11 @@ pub struct Received {
     pub dst: Option<IpAddr>,
     /// The packet was longer than the buffer and was cut.
     pub truncated: bool,
+    /// How many datagrams the kernel had dropped for this socket (a full
+    /// receive queue) when it queued this one: with
+    /// [`IcmpSocket::set_report_drops`] on, the kernel says so from the
+    /// first drop on (`None` before it, or with reporting off).
+    pub drops: Option<u32>,
 }
 
 impl Received {
@@ -173,6 +178,7 @@ impl IcmpSocket {
             kernel_time: msg.ancillary.timestamp,
             dst: msg.ancillary.dst,
             truncated: msg.truncated,
+            drops: msg.ancillary.drops,
         };
         if self.version() == IpVersion::V4 && self.kind() == SocketKind::Raw {
             let bytes = buf.get(..msg.len).unwrap_or(&[]);

@@ -22,7 +22,8 @@
 //! 3. [`Machine::poll_event`] until it returns `None`;
 //! 4. [`Machine::poll_timeout`]: `None` ends the run; otherwise the driver
 //!    waits until that instant at most, for input or a signal;
-//! 5. [`Machine::handle_input`] for everything that arrived, then
+//! 5. [`Machine::handle_input`] for everything that arrived (and
+//!    [`Machine::handle_overflow`] where the kernel dropped some of it), then
 //!    [`Machine::handle_signal`] for a signal that came, and back to 1.
 //!
 //! Every method takes `now` from the driver's clock (a simulated transport
@@ -155,6 +156,17 @@ pub struct SocketError<'a> {
     pub original: &'a [u8],
 }
 
+/// The kernel dropped datagrams for one of the run's sockets because its
+/// receive queue was full: answers the machine will never see, because
+/// it was not read fast enough for what arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow {
+    /// The socket's channel.
+    pub channel: Channel,
+    /// Datagrams dropped since the last report.
+    pub dropped: u64,
+}
+
 /// What arrived for a machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input<'a> {
@@ -208,6 +220,14 @@ pub trait Machine {
     /// Something arrived: a datagram or a queued socket error. Input that
     /// is not ours or cannot be read is counted and ignored, never a panic.
     fn handle_input(&mut self, now: Instant, input: Input<'_>);
+
+    /// Datagrams for the machine were dropped before they could be read
+    /// (see [`Overflow`]), reported when the transport learns of it. A
+    /// machine that can send more slowly does; by default it is ignored
+    /// (the transport's own counters still say it happened).
+    fn handle_overflow(&mut self, now: Instant, overflow: Overflow) {
+        let _ = (now, overflow);
+    }
 
     /// Time passed: give up on late probes, end when the end has come.
     fn handle_timeout(&mut self, now: Instant);

@@ -232,8 +232,9 @@ fn sweep_over<T: Transport, W: io::Write>(
 
 /// One raw ICMP socket per family (stateless validation sets its own
 /// identifiers, which ping sockets rewrite), keeping replies and errors,
-/// with kernel timestamps, the received TTL, and room for bursts of
-/// replies (`SO_RCVBUFFORCE` when root). Sends to a broadcast address are
+/// with kernel timestamps, the received TTL, room for bursts of replies
+/// (`SO_RCVBUFFORCE` when root), and the kernel's drops reported as they
+/// happen (a `--rate max` sweep slows down on them). Sends to a broadcast address are
 /// refused (`EACCES`) and reported: a sweep is unicast. Link-local targets
 /// go out through the interface of `link_scope`, when given. `senders`
 /// send-only sockets per family, each on a thread, send the probes (the
@@ -245,6 +246,7 @@ fn socket_plan(families: &[IpVersion], link_scope: Option<u32>, senders: usize) 
         recv_ttl: true,
         recv_buffer: Some(32 << 20),
         send_buffer: Some(4 << 20),
+        report_drops: true,
         ..SocketOptions::default()
     };
     families.iter().fold(SocketPlan::new(), |plan, &version| {

@@ -177,6 +177,12 @@ impl<W: Write> Writer<W> {
                         "stopped": summary.stopped,
                         "sending_s": summary.sending.as_secs_f64(),
                         "time_s": c.elapsed.as_secs_f64(),
+                        "backoff": summary.backoff.map(|b| json!({
+                            "dropped": b.dropped,
+                            "cuts": b.cuts,
+                            "lowest_rate": b.lowest,
+                            "last_rate": b.last,
+                        })),
                     }),
                 )?;
                 lines.flush()
@@ -230,6 +236,15 @@ pub fn summary_line(summary: &SweepSummary, kernel_drops: Option<u64>) -> String
     );
     if summary.stopped {
         line += ", stopped";
+    }
+    if let Some(b) = summary.backoff {
+        let _ = write!(
+            line,
+            "\nsweep: the kernel dropped {} replies for a full receive queue: --rate max \
+             slowed to {} probes/s (lowest {}, {} cuts); hosts whose replies were dropped \
+             are missing: run again with --retries 1, or a lower --rate",
+            b.dropped, b.last, b.lowest, b.cuts
+        );
     }
     line
 }

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, MAX_BATCH, RecvBatch, SendBatch, os_errno};
-use icmpkit_proto::machine::{Channel, Datagram, ErrorSource, Input, SendFailure, SocketError};
+use icmpkit_proto::machine::{
+    Channel, Datagram, ErrorSource, Input, Overflow, SendFailure, SocketError,
+};
 
 use super::OpenError;
 use super::plan::SocketOptions;
@@ -59,9 +61,11 @@ pub(super) struct Endpoint {
     /// send to its last refusal, when another thread reads the socket
     /// too: a refusal then finds the error the kernel queued about it.
     errors_lock: Option<Arc<Mutex<()>>>,
-    /// Send-only sockets sharing large flushes, when the plan asks for
-    /// more than one sender.
+    /// Send threads taking shares of large flushes, when the plan asks
+    /// for them.
     pool: Option<SendPool>,
+    /// The kernel's drop count last reported (`SO_RXQ_OVFL`).
+    drops: u32,
 }
 
 /// Takes `lock` (a panic elsewhere while holding it left nothing half
@@ -113,6 +117,9 @@ pub(super) fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<
     }
     if options.broadcast {
         setup(socket.set_broadcast(true))?;
+    }
+    if options.report_drops {
+        setup(socket.set_report_drops(true))?;
     }
     setup(socket.set_nonblocking(true))
 }
@@ -204,6 +211,7 @@ impl Endpoint {
             recv,
             errors_lock: None,
             pool: None,
+            drops: 0,
         })
     }
 
@@ -238,6 +246,7 @@ impl Endpoint {
             recv: std::mem::replace(&mut self.recv, RecvBatch::new(0, 0)),
             errors_lock: Some(lock),
             pool: None,
+            drops: self.drops,
         }
     }
 
@@ -413,6 +422,17 @@ impl Endpoint {
                     reads += got;
                     let clocks = Clocks::read();
                     for (received, bytes) in self.recv.iter() {
+                        if let Some(drops) = received.drops
+                            && drops != self.drops
+                        {
+                            // The count wraps at 2^32.
+                            let dropped = drops.wrapping_sub(self.drops);
+                            self.drops = drops;
+                            sink(Delivery::Overflow(Overflow {
+                                channel: self.channel,
+                                dropped: u64::from(dropped),
+                            }));
+                        }
                         sink(Delivery::Input(Input::Datagram(Datagram {
                             channel: self.channel,
                             from: received.from,

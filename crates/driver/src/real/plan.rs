@@ -183,6 +183,9 @@ pub struct SocketOptions {
     pub recv_ttl: bool,
     /// The receive buffer to ask for, in bytes.
     pub recv_buffer: Option<usize>,
+    /// Report datagrams the kernel drops for a full receive queue
+    /// (`SO_RXQ_OVFL`) as `Delivery::Overflow`, as they happen.
+    pub report_drops: bool,
     /// The send buffer to ask for, in bytes.
     pub send_buffer: Option<usize>,
     /// Allow sending to broadcast addresses (`SO_BROADCAST`).

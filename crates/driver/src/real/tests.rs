@@ -16,7 +16,8 @@ use icmpkit_lab::netns::Lab;
 use icmpkit_lab::require;
 use icmpkit_net::{PmtuMode, SocketChoice, SocketKind, privilege};
 use icmpkit_proto::machine::{
-    Channel, ErrorSource, Input, Machine, SendFailure, Signal, Transmit, Verdict, version_of,
+    Channel, ErrorSource, Input, Machine, Overflow, SendFailure, Signal, Transmit, Verdict,
+    version_of,
 };
 use icmpkit_wire::{IpVersion, tcp};
 
@@ -163,6 +164,7 @@ enum Seen {
         original_len: usize,
     },
     Refused(SendFailure),
+    Overflow(Overflow),
 }
 
 fn seen(delivery: Delivery<'_>) -> Seen {
@@ -181,6 +183,7 @@ fn seen(delivery: Delivery<'_>) -> Seen {
             original_len: e.original.len(),
         },
         Delivery::Refused(failure) => Seen::Refused(failure),
+        Delivery::Overflow(overflow) => Seen::Overflow(overflow),
     }
 }
 
@@ -1030,6 +1033,93 @@ fn refusals_from_send_threads_come_in_the_order_of_the_queue() {
             .collect();
         assert_eq!(refusals, expected);
         assert_eq!(answered, 296);
+    });
+}
+
+#[test]
+fn replies_dropped_for_a_full_receive_queue_are_reported_as_they_happen() {
+    let Some(lab) =
+        Lab::host("replies_dropped_for_a_full_receive_queue_are_reported_as_they_happen")
+    else {
+        return;
+    };
+    lab.enter("host", || {
+        let options = SocketOptions {
+            // The kernel's smallest buffer: a few replies fit.
+            recv_buffer: Some(1),
+            report_drops: true,
+            ..SocketOptions::receiving()
+        };
+        let plan = SocketPlan::new().with(
+            IpVersion::V4,
+            FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, options)),
+        );
+        let mut transport = RealTransport::open(&plan).expect("open");
+        let (ident, data) = (ident(), nonce());
+        let mut echo = Vec::new();
+        let mut delivered = Vec::new();
+        for seq in 0..COUNT {
+            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
+            let transmit = Transmit {
+                channel: Channel::Icmp,
+                dst: V4_LOOPBACK,
+                hop_limit: None,
+                tag: u64::from(seq),
+            };
+            transport
+                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
+                .unwrap();
+        }
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        // Nothing read while the replies came: most were dropped. Read
+        // what is queued, then send one more echo, whose reply carries
+        // the final count.
+        let read = |transport: &mut RealTransport, delivered: &mut Vec<Seen>| {
+            transport.receive(&mut |d| delivered.push(seen(d))).unwrap();
+        };
+        read(&mut transport, &mut delivered);
+        write_echo_request(IpVersion::V4, ident, COUNT, &data, &mut echo);
+        let last = Transmit {
+            channel: Channel::Icmp,
+            dst: V4_LOOPBACK,
+            hop_limit: None,
+            tag: u64::from(COUNT),
+        };
+        transport
+            .send(&last, &echo, &mut |d| delivered.push(seen(d)))
+            .unwrap();
+        transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline
+            && !delivered
+                .iter()
+                .any(|s| our_echo(s, ident, &data) == Some((true, COUNT)))
+        {
+            transport.wait(deadline).unwrap();
+            read(&mut transport, &mut delivered);
+        }
+        let kernel = transport
+            .socket(IpVersion::V4, Channel::Icmp)
+            .unwrap()
+            .kernel_drops()
+            .unwrap();
+        let reported: u64 = delivered
+            .iter()
+            .filter_map(|s| match s {
+                Seen::Overflow(o) => Some(o.dropped),
+                _ => None,
+            })
+            .sum();
+        let replies = delivered
+            .iter()
+            .filter(|s| matches!(our_echo(s, ident, &data), Some((true, _))))
+            .count();
+        assert!(kernel > 0, "the queue never overflowed");
+        assert_eq!(reported, kernel);
+        // Every reply was either read or dropped (the raw socket also
+        // holds our own requests, which count among the drops).
+        // (COUNT + 1 replies.)
+        assert!(replies as u64 + reported > u64::from(COUNT));
     });
 }
 

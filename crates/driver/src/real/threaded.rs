@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use icmpkit_net::WaitSet;
-use icmpkit_proto::machine::{Datagram, Input, SocketError, Transmit};
+use icmpkit_proto::machine::{Datagram, Input, Overflow, SocketError, Transmit};
 
 use super::endpoint::Endpoint;
 use super::{OpenError, RealTransport, SocketPlan};
@@ -38,6 +38,7 @@ const ERROR_BUFFER: usize = 65_536;
 enum Item {
     Datagram(Datagram<'static>, Range<usize>),
     Error(SocketError<'static>, Range<usize>),
+    Overflow(Overflow),
 }
 
 /// What the receive thread read from one socket in one go, owned; the
@@ -51,9 +52,14 @@ struct Batch {
 impl Batch {
     /// Keeps a copy of `delivery`.
     fn push(&mut self, delivery: Delivery<'_>) {
-        let Delivery::Input(input) = delivery else {
+        let input = match delivery {
+            Delivery::Input(input) => input,
+            Delivery::Overflow(overflow) => {
+                self.items.push(Item::Overflow(overflow));
+                return;
+            }
             // A reader never sends, so it refuses nothing.
-            return;
+            Delivery::Refused(_) => return,
         };
         let start = self.bytes.len();
         match input {
@@ -76,6 +82,10 @@ impl Batch {
     fn deliver(&self, sink: &mut dyn FnMut(Delivery<'_>)) {
         for item in &self.items {
             let input = match item {
+                Item::Overflow(overflow) => {
+                    sink(Delivery::Overflow(*overflow));
+                    continue;
+                }
                 Item::Datagram(d, range) => Input::Datagram(Datagram {
                     bytes: self.bytes.get(range.clone()).unwrap_or(&[]),
                     ..*d

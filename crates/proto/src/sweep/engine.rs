@@ -9,6 +9,7 @@
 //! Errors do not count as answers, so a target that sent an ICMP error is
 //! probed again.
 
+use super::backoff::{Backoff, BackoffReport};
 use super::pacing::{Pacer, Rate};
 use super::permutation::Permutation;
 use super::seen::Seen;
@@ -174,6 +175,8 @@ pub struct Sweep {
     validator: Validator,
     seen: Seen,
     pacer: Pacer,
+    /// What `Rate::Max` holds to once answers are dropped.
+    backoff: Option<Backoff>,
     config: SweepConfig,
     start: Instant,
     /// The next position of the order in the current pass.
@@ -217,6 +220,7 @@ impl Sweep {
             validator: Validator::new(derive_key(&config.key, b"icmpkit sweep validation")),
             seen: Seen::new(total),
             pacer: Pacer::new(config.rate, start),
+            backoff: (config.rate == Rate::Max).then(|| Backoff::new(start)),
             space,
             config,
             start,
@@ -254,6 +258,9 @@ impl Sweep {
         if max == 0 || !self.may_send(now) {
             return 0;
         }
+        if let Some(rate) = self.backoff.as_mut().and_then(|b| b.poll_raise(now)) {
+            self.pacer.set_rate(Rate::PerSecond(rate), now);
+        }
         let budget = self.pacer.next_batch(now, max);
         let mut skips = budget.saturating_mul(SKIPS_PER_PROBE);
         let mut pushed = 0;
@@ -279,6 +286,9 @@ impl Sweep {
         if pushed > 0 {
             self.last_send = Some(now);
             self.progress.sent += pushed as u64;
+            if let Some(backoff) = &mut self.backoff {
+                backoff.on_sent(now, pushed as u64);
+            }
         }
         pushed
     }
@@ -422,6 +432,21 @@ impl Sweep {
     /// When the latest probe was given out, if any was.
     pub fn last_probe_at(&self) -> Option<Instant> {
         self.last_send
+    }
+
+    /// The kernel dropped `dropped` answers for a full receive queue,
+    /// learnt at `now`: a `Rate::Max` sweep slows down (see [`Backoff`]);
+    /// a paced one keeps its rate (the count is the transport's to tell).
+    pub fn on_overflow(&mut self, now: Instant, dropped: u64) {
+        if let Some(rate) = self.backoff.as_mut().and_then(|b| b.on_drops(now, dropped)) {
+            self.pacer.set_rate(Rate::PerSecond(rate), now);
+        }
+    }
+
+    /// What backing off from `Rate::Max` came to; `None` while no answer
+    /// was dropped (or for a paced sweep).
+    pub fn backoff(&self) -> Option<BackoffReport> {
+        self.backoff.as_ref().and_then(Backoff::report)
     }
 
     /// Counts a message that was for no probe of this sweep and could not

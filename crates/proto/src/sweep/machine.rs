@@ -11,6 +11,8 @@
 //!   receives both). Queued socket errors are not read: on a raw socket the
 //!   same error also arrives as a datagram, and a local error comes with its
 //!   refused send.
+//! - [`Machine::handle_overflow`]: answers the kernel dropped slow a
+//!   `Rate::Max` sweep down ([`super::Backoff`]); the summary says so.
 //! - [`Machine::handle_send_failure`]: a refused probe (`EACCES` at a
 //!   broadcast address, `ENETUNREACH` or `EPERM` behind a prohibit or
 //!   blackhole route) is counted per errno and reported; the sweep goes on.
@@ -25,11 +27,12 @@ use std::time::{Duration, Instant};
 use icmpkit_wire::dissect::Message;
 use icmpkit_wire::{icmpv4, icmpv6, quote};
 
+use super::backoff::BackoffReport;
 use super::engine::{ErrorVerdict, Progress, QuotedEcho, ReplyVerdict, Responder, Sweep};
 use super::pacing::Rate;
 use super::validation::Validator;
 use crate::machine::{
-    Channel, Datagram, Input, Machine, SendFailure, Signal, Transmit, Verdict, version_of,
+    Channel, Datagram, Input, Machine, Overflow, SendFailure, Signal, Transmit, Verdict, version_of,
 };
 
 /// The most probes [`SweepMachine`] gives in one round of the driver
@@ -84,6 +87,9 @@ pub struct SweepSummary {
     pub sending: Duration,
     /// Whether a [`Signal::Stop`] ended it early.
     pub stopped: bool,
+    /// What a `Rate::Max` sweep slowed to when the kernel dropped
+    /// answers; `None` when none was dropped.
+    pub backoff: Option<BackoffReport>,
 }
 
 /// What happened in a sweep, oldest first.
@@ -177,6 +183,7 @@ impl SweepMachine {
                 .last_probe_at()
                 .map_or(Duration::ZERO, |at| at.saturating_duration_since(start)),
             stopped: self.stopped,
+            backoff: self.sweep.backoff(),
         }));
     }
 
@@ -302,6 +309,12 @@ impl Machine for SweepMachine {
             // Not a channel a sweep sends on; queued errors: see the
             // module docs.
             Input::Datagram(_) | Input::SocketError(_) => {}
+        }
+    }
+
+    fn handle_overflow(&mut self, now: Instant, overflow: Overflow) {
+        if overflow.channel == Channel::Icmp {
+            self.sweep.on_overflow(now, overflow.dropped);
         }
     }
 

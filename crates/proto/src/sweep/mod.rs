@@ -7,7 +7,8 @@
 //!   key and the target address, so replies are checked with no table of
 //!   probes in flight; the payload also carries the send time (RTT).
 //! - [`Seen`]: one bit per target, for duplicates.
-//! - [`Pacer`]: the probe rate.
+//! - [`Pacer`]: the probe rate; [`Backoff`]: what `Rate::Max` slows to
+//!   once the kernel drops answers.
 //! - [`Sweep`]: all of these together. A send loop calls
 //!   [`Sweep::next_probes`] and [`Sweep::build_probe`], hands received Echo
 //!   Replies to [`Sweep::on_reply`] and ICMP errors to [`Sweep::on_error`],
@@ -18,6 +19,7 @@
 //!
 //! Sans-IO as the rest of the crate: times are passed in.
 
+mod backoff;
 mod engine;
 mod machine;
 mod pacing;
@@ -27,6 +29,7 @@ mod siphash;
 mod targets;
 mod validation;
 
+pub use backoff::{Backoff, BackoffReport, HOLD, MIN_RATE, RAISE_EVERY};
 pub use engine::{
     ErrorVerdict, MAX_SWEEP_TARGETS, Progress, QuotedEcho, ReplyVerdict, Responder, Sweep,
     SweepConfig, SweepError,

@@ -65,6 +65,27 @@ impl Pacer {
         }
     }
 
+    /// Holds to `rate` from `now` on, with [`Pacer::new`]'s burst for it:
+    /// the tokens earned until `now` at the old rate are kept (at most the
+    /// new burst); from [`Rate::Max`], the bucket starts with one token.
+    ///
+    /// # Panics
+    ///
+    /// If the rate is `PerSecond(0)`.
+    pub fn set_rate(&mut self, rate: Rate, now: Instant) {
+        let was_limited = self.rate.is_some();
+        self.refill(now);
+        let fresh = Self::new(rate, now);
+        self.rate = fresh.rate;
+        self.cap = fresh.cap;
+        self.credit = if was_limited {
+            self.credit.min(self.cap)
+        } else {
+            fresh.credit
+        };
+        self.last = self.last.max(now);
+    }
+
     fn refill(&mut self, now: Instant) {
         let Some(rate) = self.rate else { return };
         if now <= self.last {

@@ -1,5 +1,5 @@
 use super::*;
-use icmpkit_proto::sweep::{Progress, SweepCounts};
+use icmpkit_proto::sweep::{BackoffReport, Progress, SweepCounts};
 
 fn summary() -> SweepSummary {
     SweepSummary {
@@ -19,6 +19,7 @@ fn summary() -> SweepSummary {
         refused_by_errno: vec![(13, 1)],
         sending: Duration::from_millis(250),
         stopped: false,
+        backoff: None,
     }
 }
 
@@ -113,6 +114,35 @@ fn json_lines_use_the_shared_keys() {
     assert_eq!(summary["refused_by_errno"]["EACCES"], 1);
     assert_eq!(summary["time_s"], 2.25);
     assert_eq!(summary["sending_s"], 0.25);
+    assert_eq!(summary["backoff"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_backoff_is_told_in_the_summary_line_and_the_json() {
+    let mut slowed = summary();
+    slowed.backoff = Some(BackoffReport {
+        dropped: 120,
+        cuts: 2,
+        lowest: 90_000,
+        last: 101_250,
+    });
+    assert_eq!(
+        summary_line(&slowed, Some(120)),
+        "sweep: 4 targets, sent 3, replies 2, unique hosts 1 (25.00%), errors 1, duplicates 1, \
+         invalid 0, refused 1 (EACCES 1), kernel drops 120, time 2.250 s (12 probes/s)\n\
+         sweep: the kernel dropped 120 replies for a full receive queue: --rate max slowed to \
+         101250 probes/s (lowest 90000, 2 cuts); hosts whose replies were dropped are missing: \
+         run again with --retries 1, or a lower --rate"
+    );
+    let mut out = Vec::new();
+    let mut w = Writer::new(&mut out, Format::Json, false).unwrap();
+    w.finish(&slowed, Some(120)).unwrap();
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8(out).unwrap().trim()).unwrap();
+    assert_eq!(
+        line["backoff"],
+        serde_json::json!({"dropped": 120, "cuts": 2, "lowest_rate": 90_000, "last_rate": 101_250})
+    );
 }
 
 #[test]

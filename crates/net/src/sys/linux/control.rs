@@ -1,5 +1,6 @@
 //! The control messages of a received datagram (`SCM_TIMESTAMPNS`,
-//! `IP_TTL`, `IPV6_HOPLIMIT`, the packet info, the extended error).
+//! `IP_TTL`, `IPV6_HOPLIMIT`, the packet info, the extended error,
+//! `SO_RXQ_OVFL`).
 
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -20,6 +21,9 @@ pub struct Ancillary {
     pub dst: Option<IpAddr>,
     /// `IP_RECVERR` or `IPV6_RECVERR`.
     pub error: Option<ExtendedError>,
+    /// `SO_RXQ_OVFL`: the socket's drop count when the datagram was
+    /// queued (sent only once it is above 0).
+    pub drops: Option<u32>,
 }
 
 /// Decodes the control messages of `msg`.
@@ -78,6 +82,10 @@ unsafe fn decode_one(out: &mut Ancillary, level: c_int, kind: c_int, data: *cons
                 let nanos = u32::try_from(ts.tv_nsec).unwrap_or(0);
                 out.timestamp = Some(SystemTime::UNIX_EPOCH + Duration::new(secs, nanos));
             }
+        }
+        (libc::SOL_SOCKET, libc::SO_RXQ_OVFL) => {
+            // SAFETY: as above.
+            out.drops = unsafe { read_as::<u32>(data, len) };
         }
         (libc::IPPROTO_IP, libc::IP_TTL) | (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
             // SAFETY: as above.

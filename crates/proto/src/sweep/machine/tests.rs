@@ -209,6 +209,7 @@ fn each_probe_carries_the_time_of_its_own_call_and_the_cooldown_follows_the_last
             refused_by_errno: vec![],
             sending: ms(3),
             stopped: false,
+            backoff: None,
         })]
     );
     assert_eq!(run.machine.poll_timeout(run.at(ms(503))), None);
@@ -355,6 +356,7 @@ fn a_silent_sweep_retries_then_ends_unanswered() {
             refused_by_errno: vec![],
             sending: ms(200),
             stopped: false,
+            backoff: None,
         })]
     );
     assert_eq!(run.machine.poll_timeout(run.at(ms(400))), None);
@@ -395,6 +397,7 @@ fn stop_ends_at_once_and_status_reports_the_counts() {
             refused_by_errno: vec![],
             sending: ms(0),
             stopped: true,
+            backoff: None,
         })]
     );
     assert_eq!(run.machine.poll_timeout(run.at(ms(6))), None);
@@ -489,4 +492,68 @@ fn ipv6_replies_and_errors_are_read_too() {
             }),
         ]
     );
+}
+
+#[test]
+fn a_max_rate_sweep_slows_down_when_answers_are_dropped_and_says_so() {
+    // A /12: more than a second of probes at the rates below.
+    let mut run = Run::new(&[("10.0.0.0", 12)], Rate::Max, 0, ms(500));
+    // Unlimited: every round gives a full batch, 100 rounds over 100 ms.
+    for i in 0..100 {
+        assert_eq!(run.round(ms(i), &[]), ROUND_PROBES, "round {i}");
+    }
+    // 1,024 probes a millisecond; the kernel drops answers.
+    let dropped = Overflow {
+        channel: Channel::Icmp,
+        dropped: 40,
+    };
+    run.machine.handle_overflow(run.at(ms(100)), dropped);
+    // Held to half the rate it sent at: about 512 a millisecond.
+    let sent: usize = (100..200).map(|i| run.round(ms(i), &[])).sum();
+    assert!((49_000..=53_000).contains(&sent), "{sent} in 100 ms");
+    // A quiet interval later, an eighth more.
+    let sent: usize = (200..300).map(|i| run.round(ms(i), &[])).sum();
+    assert!((55_500..=60_000).contains(&sent), "{sent} in 100 ms");
+    // An overflow on another channel is not the sweep's.
+    run.machine.handle_overflow(
+        run.at(ms(300)),
+        Overflow {
+            channel: Channel::Tcp,
+            dropped: 1,
+        },
+    );
+    run.machine.handle_signal(run.at(ms(300)), Signal::Stop);
+    let summary = run
+        .events()
+        .into_iter()
+        .find_map(|e| match e {
+            SweepEvent::Summary(s) => Some(s),
+            _ => None,
+        })
+        .expect("a summary");
+    let backoff = summary.backoff.expect("the summary tells the backoff");
+    assert_eq!((backoff.dropped, backoff.cuts), (40, 1));
+    assert!((500_000..=530_000).contains(&backoff.lowest), "{backoff:?}");
+    assert_eq!(backoff.last, backoff.lowest + backoff.lowest / 8);
+}
+
+#[test]
+fn a_paced_sweep_keeps_its_rate_when_answers_are_dropped() {
+    let mut run = Run::new(&[("10.0.0.0", 16)], Rate::PerSecond(100_000), 0, ms(500));
+    let before: usize = (0..50).map(|i| run.round(ms(i), &[])).sum();
+    run.machine.handle_overflow(
+        run.at(ms(50)),
+        Overflow {
+            channel: Channel::Icmp,
+            dropped: 10,
+        },
+    );
+    let after: usize = (50..100).map(|i| run.round(ms(i), &[])).sum();
+    assert!(before.abs_diff(after) <= 100, "{before} then {after}");
+    run.machine.handle_signal(run.at(ms(100)), Signal::Stop);
+    let summary = run.events().into_iter().find_map(|e| match e {
+        SweepEvent::Summary(s) => Some(s),
+        _ => None,
+    });
+    assert_eq!(summary.expect("a summary").backoff, None);
 }
