@@ -19,8 +19,8 @@ use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::SocketChoice;
 use icmpkit_proto::machine::Channel;
 use icmpkit_proto::sweep::{
-    Rate, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine, SweepSummary, TargetSpace,
-    TargetSpaceBuilder,
+    Rate, Shard, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine, SweepSummary,
+    TargetSpace, TargetSpaceBuilder,
 };
 use icmpkit_wire::IpVersion;
 
@@ -32,7 +32,12 @@ use output::{Format, Writer};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  icmpkit sweep 10.200.0.0/16\n  \
                         icmpkit sweep --rate 50000 --json 10.200.0.0/20\n  \
-                        icmpkit sweep --all --csv -f targets.txt --exclude 10.200.1.0/24")]
+                        icmpkit sweep --all --csv -f targets.txt --exclude 10.200.1.0/24\n  \
+                        icmpkit sweep --shard 0/3 --seed 7 --json 10.200.0.0/16 > shard-0.jsonl\n\n\
+                        Shards: run --shard 0/N to --shard N-1/N with the same targets, \
+                        excludes and --seed\n(on N machines, or as N jobs of a scheduler); \
+                        between them they probe every target once,\nand their outputs \
+                        concatenated are one sweep's.")]
 #[allow(clippy::struct_excessive_bools)] // one per output switch
 pub struct Args {
     /// Addresses and prefixes to probe (IPv6 prefixes /64 or longer).
@@ -65,6 +70,16 @@ pub struct Args {
     /// Allow sweeping all of IPv4 (0.0.0.0/0).
     #[arg(long)]
     force: bool,
+    /// Sweep only shard I of N (I from 0 to N-1, as zmap's --shard and
+    /// --shards): the N shards of the same targets and --seed are disjoint
+    /// and together probe every target. Needs --seed.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Pick the order of the targets from S (0 to 2^64-1, as zmap's
+    /// --seed) rather than at random: the same targets and S give the same
+    /// order. Replies are still checked with a secret of the run's own.
+    #[arg(long, value_name = "S")]
+    seed: Option<String>,
 }
 
 /// How often the progress line on a terminal is redrawn.
@@ -105,6 +120,7 @@ impl Settings {
                 args.cooldown
             ),
         };
+        let (seed, shard) = seed_and_shard(args)?;
         let format = if args.json {
             Format::Json
         } else if args.csv {
@@ -116,7 +132,11 @@ impl Settings {
             rate,
             retries,
             payload_len: 16,
+            // Random per run even with --seed: shards on one host see each
+            // other's replies, and only their own key keeps them apart.
             key: crate::input::random_bytes(),
+            seed,
+            shard,
             cooldown,
         };
         Ok(Self {
@@ -222,6 +242,37 @@ fn socket_plan(families: &[IpVersion], link_scope: Option<u32>) -> SocketPlan {
             FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, options.clone())),
         )
     })
+}
+
+/// `--seed` and `--shard`, checked: a shard needs the seed that makes every
+/// shard walk the same order.
+fn seed_and_shard(args: &Args) -> Result<(Option<u64>, Shard)> {
+    let seed = match &args.seed {
+        None => None,
+        // Digits only: no sign, no spaces, as zmap.
+        Some(text) => Some(
+            text.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| text.parse::<u64>().ok())
+                .flatten()
+                .with_context(|| {
+                    format!("--seed {text}: give a whole number from 0 to {}", u64::MAX)
+                })?,
+        ),
+    };
+    let Some(text) = &args.shard else {
+        return Ok((seed, Shard::WHOLE));
+    };
+    let shard: Shard = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--shard {text}: {e}"))?;
+    if seed.is_none() {
+        bail!(
+            "--shard needs --seed S so that every shard walks the same order \
+             (give every shard of the sweep the same S, e.g. --seed 1)"
+        );
+    }
+    Ok((seed, shard))
 }
 
 /// The targets of `args`: positional, `--file`, minus `--exclude`; and
