@@ -33,11 +33,7 @@ use output::{Format, Writer};
 #[command(after_help = "Examples:\n  icmpkit sweep 10.200.0.0/16\n  \
                         icmpkit sweep --rate 50000 --json 10.200.0.0/20\n  \
                         icmpkit sweep --all --csv -f targets.txt --exclude 10.200.1.0/24\n  \
-                        icmpkit sweep --shard 0/3 --seed 7 --json 10.200.0.0/16 > shard-0.jsonl\n\n\
-                        Shards: run --shard 0/N to --shard N-1/N with the same targets, \
-                        excludes and --seed\n(on N machines, or as N jobs of a scheduler); \
-                        between them they probe every target once,\nand their outputs \
-                        concatenated are one sweep's.")]
+                        icmpkit sweep --shard 0/3 --seed 7 --json 10.200.0.0/16 > shard-0.jsonl")]
 #[allow(clippy::struct_excessive_bools)] // one per output switch
 pub struct Args {
     /// Addresses and prefixes to probe (IPv6 prefixes /64 or longer).
@@ -70,14 +66,18 @@ pub struct Args {
     /// Allow sweeping all of IPv4 (0.0.0.0/0).
     #[arg(long)]
     force: bool,
-    /// Sweep only shard I of N (I from 0 to N-1, as zmap's --shard and
-    /// --shards): the N shards of the same targets and --seed are disjoint
-    /// and together probe every target. Needs --seed.
+    /// Sweep only shard I of N (I from 0, as zmap's --shard/--shards); needs --seed.
+    ///
+    /// The N shards of one sweep (the same targets, excludes and --seed)
+    /// are disjoint and between them probe every target once; their
+    /// outputs concatenated are the whole sweep's.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
-    /// Pick the order of the targets from S (0 to 2^64-1, as zmap's
-    /// --seed) rather than at random: the same targets and S give the same
-    /// order. Replies are still checked with a secret of the run's own.
+    /// Take the order of the targets from S (0 to 2^64-1, as zmap's --seed), not at random.
+    ///
+    /// The same targets and S give the same order. Replies are still
+    /// checked with a secret of the run's own, so shards that run on one
+    /// host at once never count each other's replies.
     #[arg(long, value_name = "S")]
     seed: Option<String>,
 }

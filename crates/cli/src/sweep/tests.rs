@@ -203,7 +203,7 @@ fn bad_shards_and_seeds_name_the_option_and_the_fix() {
         ),
         (
             &["--shard", "3/3", "--seed", "1", "192.0.2.0/24"],
-            &["--shard 3/3", "from 0 to 2"],
+            &["--shard 3/3", "from 0 to 2", "numbered from 0"],
         ),
         (
             &["--shard", "0/0", "--seed", "1", "192.0.2.0/24"],

@@ -51,7 +51,8 @@ impl fmt::Display for ShardError {
             Self::NoShards => f.write_str("the number of shards must be at least 1"),
             Self::IndexTooLarge { index, count } => write!(
                 f,
-                "shard {index} of {count}: shards are numbered from 0 to {} (as zmap's)",
+                "shard {index} is not one of {count}: the index is from 0 to {} \
+                 (numbered from 0, as zmap's)",
                 count - 1
             ),
         }

@@ -108,7 +108,7 @@ fn bad_shards_say_what_is_wrong() {
     }
     assert_eq!(
         ShardError::IndexTooLarge { index: 3, count: 3 }.to_string(),
-        "shard 3 of 3: shards are numbered from 0 to 2 (as zmap's)"
+        "shard 3 is not one of 3: the index is from 0 to 2 (numbered from 0, as zmap's)"
     );
     assert!(
         ShardError::Malformed { text: "x".into() }
