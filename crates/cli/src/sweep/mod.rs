@@ -244,37 +244,6 @@ fn socket_plan(families: &[IpVersion], link_scope: Option<u32>) -> SocketPlan {
     })
 }
 
-/// `--seed` and `--shard`, checked: a shard needs the seed that makes every
-/// shard walk the same order.
-fn seed_and_shard(args: &Args) -> Result<(Option<u64>, Shard)> {
-    let seed = match &args.seed {
-        None => None,
-        // Digits only: no sign, no spaces, as zmap.
-        Some(text) => Some(
-            text.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| text.parse::<u64>().ok())
-                .flatten()
-                .with_context(|| {
-                    format!("--seed {text}: give a whole number from 0 to {}", u64::MAX)
-                })?,
-        ),
-    };
-    let Some(text) = &args.shard else {
-        return Ok((seed, Shard::WHOLE));
-    };
-    let shard: Shard = text
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--shard {text}: {e}"))?;
-    if seed.is_none() {
-        bail!(
-            "--shard needs --seed S so that every shard walks the same order \
-             (give every shard of the sweep the same S, e.g. --seed 1)"
-        );
-    }
-    Ok((seed, shard))
-}
-
 /// The targets of `args`: positional, `--file`, minus `--exclude`; and
 /// the one interface their scopes name.
 fn target_space(args: &Args) -> Result<(TargetSpace, Option<u32>)> {
@@ -332,6 +301,37 @@ fn target_space(args: &Args) -> Result<(TargetSpace, Option<u32>)> {
 fn parse_spec(spec: &str) -> Result<(IpAddr, Option<u8>)> {
     let parsed: AddrSpec = spec.parse()?;
     Ok((parsed.addr, parsed.len))
+}
+
+/// `--seed` and `--shard`, checked: a shard needs the seed that makes every
+/// shard walk the same order.
+fn seed_and_shard(args: &Args) -> Result<(Option<u64>, Shard)> {
+    let seed = match &args.seed {
+        None => None,
+        // Digits only: no sign, no spaces.
+        Some(text) => Some(
+            text.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| text.parse::<u64>().ok())
+                .flatten()
+                .with_context(|| {
+                    format!("--seed {text}: give a whole number from 0 to {}", u64::MAX)
+                })?,
+        ),
+    };
+    let Some(text) = &args.shard else {
+        return Ok((seed, Shard::WHOLE));
+    };
+    let shard: Shard = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--shard {text}: {e}"))?;
+    if seed.is_none() {
+        bail!(
+            "--shard needs --seed S so that every shard walks the same order \
+             (give every shard of the sweep the same S, e.g. --seed 1)"
+        );
+    }
+    Ok((seed, shard))
 }
 
 /// The progress line on stderr: on a terminal, redrawn in place once the
