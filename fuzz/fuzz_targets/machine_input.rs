@@ -21,7 +21,7 @@ use icmpkit_proto::mtr::{Figure, Mtr, MtrConfig, Path, ProbeResult};
 use icmpkit_proto::multi::{MultiConfig, MultiPing, MultiPingConfig};
 use icmpkit_proto::ping::{Ping, PingConfig, PingOptions};
 use icmpkit_proto::sweep::{
-    Rate, Sweep, SweepConfig, SweepMachine, TargetSpace, TargetSpaceBuilder,
+    Rate, Shard, Sweep, SweepConfig, SweepMachine, TargetSpace, TargetSpaceBuilder,
 };
 use icmpkit_proto::trace::{
     Answer, Confidence, Mda, MdaConfig, Method, Outcome, Pmtu, PmtuConfig, Prober, ProberConfig,
@@ -744,6 +744,10 @@ fn sweep(b: &mut Bytes, t0: Instant) -> Option<SweepMachine> {
         retries: b.u8() % 3,
         payload_len: b.pick(&[16, 24, 64]),
         key: *b"fuzz sweep key!!",
+        seed: b.bool().then(|| u64::from(b.u8())),
+        // The whole space, a share, and an empty shard (more shards than
+        // targets).
+        shard: Shard::new(u64::from(b.u8() % 4), b.pick(&[1, 3, 4, 300])).unwrap_or_default(),
         cooldown: b.ms(&[0, 10, 200]),
     };
     let sweep = Sweep::new(space(b.bool()), config, t0).ok()?;

@@ -80,12 +80,20 @@
 //!   address), `from`, `icmp_type`, `icmp_code`.
 //! - `refused` (`--all`): a probe the system would not send: `target`,
 //!   `errno` (`"EACCES"`), `message`.
-//! - `summary`: `targets`, `sent`, `replies`, `unique`, `errors`,
-//!   `duplicates`, `invalid`, `refused`, `refused_by_errno` (an object from
-//!   errno name to count), `kernel_drops` (`null` when unknown), `stopped`,
-//!   `sending_s` and `time_s` (seconds, floats), `backoff` (`null`, or
-//!   when the kernel dropped answers under `--rate max`: `dropped`,
-//!   `cuts`, `lowest_rate` and `last_rate` in probes per second).
+//! - `summary`: `targets` (this run's: with `--shard`, the shard's share),
+//!   `space_targets` (the whole sweep's, every shard's: the same in each
+//!   shard, and the sum of their `targets`), `shard` and `shards` (this run
+//!   is shard `shard` of `shards`, from 0; 0 and 1 without `--shard`),
+//!   `seed` (`--seed`, an integer up to 2^64-1 — read it as a 64-bit
+//!   integer, not a double; `null` without one), `sent`, `replies`,
+//!   `unique`, `errors`, `duplicates`, `invalid`, `refused`,
+//!   `refused_by_errno` (an object from errno name to count),
+//!   `kernel_drops` (`null` when unknown), `stopped`, `sending_s` and
+//!   `time_s` (seconds, floats), `backoff` (`null`, or when the kernel
+//!   dropped answers under `--rate max`: `dropped`, `cuts`, `lowest_rate`
+//!   and `last_rate` in probes per second). The outputs of a sweep's shards
+//!   concatenated are the whole sweep's records, with one `summary` per
+//!   shard.
 //!
 //! # `trace`
 //!

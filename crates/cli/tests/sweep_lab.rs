@@ -180,6 +180,15 @@ fn bad_input_is_refused_with_the_reason() {
             "no address to sweep",
         ),
         (&["--rate", "0", "10.0.0.1"][..], "--rate"),
+        (
+            &["--shard", "0/3", "10.0.0.0/24"][..],
+            "--shard needs --seed S so that every shard walks the same order",
+        ),
+        (
+            &["--shard", "3/3", "--seed", "1", "10.0.0.0/24"][..],
+            "--shard 3/3",
+        ),
+        (&["--seed", "x", "10.0.0.0/24"][..], "--seed x"),
     ] {
         let out = run(args);
         assert_eq!(
@@ -274,4 +283,143 @@ fn refused_sends_are_counted_and_the_sweep_goes_on() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// The sweep of the shard tests: merged and overlapping prefixes, an
+/// exclude and a lone address; 1089 targets, of which the 256 of
+/// 10.200.1.0/24 (blackholed by the router) stay silent.
+const SHARDED: [&str; 6] = [
+    "10.200.0.0/22",
+    "10.200.0.128/25",
+    "10.200.8.0/25",
+    "10.200.9.7",
+    "--exclude",
+    "10.200.3.0/26",
+];
+const SHARDED_TARGETS: u64 = 1024 - 64 + 128 + 1;
+
+/// A chain answering for 10.200.0.0/16 but 10.200.1.0/24.
+fn partly_answering(test: &str) -> Option<Lab> {
+    let chain = ranges(test)?;
+    chain.must(
+        "router",
+        &["ip", "route", "add", "blackhole", "10.200.1.0/24"],
+    );
+    Some(chain)
+}
+
+/// The replies' addresses and the summary of a `--json` sweep.
+fn replies_and_summary(out: &Output) -> (Vec<String>, serde_json::Value) {
+    let mut replies = Vec::new();
+    let mut summary = None;
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        match v["type"].as_str() {
+            Some("reply") => replies.push(v["from"].as_str().unwrap().to_owned()),
+            Some("summary") => summary = Some(v),
+            other => panic!("unexpected {other:?}: {line}"),
+        }
+    }
+    (replies, summary.expect("a summary object"))
+}
+
+/// `--json` and `extra` before the shard tests' targets.
+fn sharded_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    ["--json", "--rate", "10000", "--cooldown", "0.5"]
+        .iter()
+        .chain(extra)
+        .chain(&SHARDED)
+        .copied()
+        .collect()
+}
+
+/// Checks that `shards` (the outputs of shards 0/3, 1/3, 2/3 of
+/// [`SHARDED`] with seed 2026) found, between them, each of `expected`
+/// once and nothing else, and said which part each covered.
+fn assert_shards_add_up(shards: &[Output], expected: &BTreeSet<String>) {
+    let mut together = Vec::new();
+    let (mut targets, mut sent) = (0, 0);
+    for (index, out) in shards.iter().enumerate() {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let (replies, summary) = replies_and_summary(out);
+        assert_eq!(summary["shard"], index, "{summary}");
+        assert_eq!(summary["shards"], 3);
+        assert_eq!(summary["seed"], 2026);
+        assert_eq!(summary["space_targets"], SHARDED_TARGETS);
+        assert_eq!(summary["unique"], replies.len(), "{summary}");
+        assert!(
+            text(&out.stderr).contains(&format!(
+                "(shard {index}/3 of {SHARDED_TARGETS}, seed 2026)"
+            )),
+            "{}",
+            text(&out.stderr)
+        );
+        targets += summary["targets"].as_u64().unwrap();
+        sent += summary["sent"].as_u64().unwrap();
+        together.extend(replies);
+    }
+    // Every target probed once, by one shard.
+    assert_eq!((targets, sent), (SHARDED_TARGETS, SHARDED_TARGETS));
+    let distinct: BTreeSet<String> = together.iter().cloned().collect();
+    assert_eq!(distinct.len(), together.len(), "a host found by two shards");
+    assert_eq!(&distinct, expected);
+}
+
+#[test]
+fn three_shards_one_after_another_find_together_exactly_what_one_sweep_finds() {
+    let test = "three_shards_one_after_another_find_together_exactly_what_one_sweep_finds";
+    let Some(chain) = partly_answering(test) else {
+        return;
+    };
+    let whole = sweep(&chain, &sharded_args(&[]));
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    let (found, summary) = replies_and_summary(&whole);
+    assert_eq!(summary["targets"], SHARDED_TARGETS);
+    let found: BTreeSet<String> = found.into_iter().collect();
+    assert_eq!(found.len(), 1089 - 256, "{}", text(&whole.stderr));
+    assert!(!found.iter().any(|a| a.starts_with("10.200.1.")));
+    let shards: Vec<Output> = ["0/3", "1/3", "2/3"]
+        .iter()
+        .map(|shard| sweep(&chain, &sharded_args(&["--shard", shard, "--seed", "2026"])))
+        .collect();
+    assert_shards_add_up(&shards, &found);
+}
+
+#[test]
+fn shards_running_at_once_on_one_host_never_count_each_others_replies() {
+    let test = "shards_running_at_once_on_one_host_never_count_each_others_replies";
+    let Some(chain) = partly_answering(test) else {
+        return;
+    };
+    // What the chain answers: all but the blackholed /24.
+    let expected: BTreeSet<String> = sweep(&chain, &sharded_args(&[]))
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "reply")
+        .map(|v| v["from"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(expected.len(), 1089 - 256);
+    // Three raw sockets in one namespace: each sees every shard's replies.
+    let running: Vec<_> = ["0/3", "1/3", "2/3"]
+        .iter()
+        .map(|shard| {
+            let args = with_subcommand(
+                "sweep",
+                &sharded_args(&["--shard", shard, "--seed", "2026"]),
+            );
+            chain.spawn_bounded("client", 60, icmpkit!(), &args)
+        })
+        .collect();
+    let shards: Vec<Output> = running
+        .into_iter()
+        .map(|child| child.wait_with_output().expect("a shard"))
+        .collect();
+    assert_shards_add_up(&shards, &expected);
+    // They did see each other's replies, and counted them as not theirs.
+    let invalid: u64 = shards
+        .iter()
+        .map(|out| replies_and_summary(out).1["invalid"].as_u64().unwrap())
+        .sum();
+    assert!(invalid > 0, "the shards did not overlap");
 }

@@ -19,8 +19,8 @@ use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::SocketChoice;
 use icmpkit_proto::machine::Channel;
 use icmpkit_proto::sweep::{
-    Rate, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine, SweepSummary, TargetSpace,
-    TargetSpaceBuilder,
+    Rate, Shard, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine, SweepSummary,
+    TargetSpace, TargetSpaceBuilder,
 };
 use icmpkit_wire::IpVersion;
 
@@ -32,7 +32,8 @@ use output::{Format, Writer};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  icmpkit sweep 10.200.0.0/16\n  \
                         icmpkit sweep --rate 50000 --json 10.200.0.0/20\n  \
-                        icmpkit sweep --all --csv -f targets.txt --exclude 10.200.1.0/24")]
+                        icmpkit sweep --all --csv -f targets.txt --exclude 10.200.1.0/24\n  \
+                        icmpkit sweep --shard 0/3 --seed 7 --json 10.200.0.0/16 > shard-0.jsonl")]
 #[allow(clippy::struct_excessive_bools)] // one per output switch
 pub struct Args {
     /// Addresses and prefixes to probe (IPv6 prefixes /64 or longer).
@@ -70,6 +71,20 @@ pub struct Args {
     /// most 4; 0: the main thread sends).
     #[arg(long, value_name = "N")]
     senders: Option<String>,
+    /// Sweep only shard I of N (I from 0, as zmap's --shard/--shards); needs --seed.
+    ///
+    /// The N shards of one sweep (the same targets, excludes and --seed)
+    /// are disjoint and between them probe every target once; their
+    /// outputs concatenated are the whole sweep's.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Take the order of the targets from S (0 to 2^64-1, as zmap's --seed), not at random.
+    ///
+    /// The same targets and S give the same order. Replies are still
+    /// checked with a secret of the run's own, so shards that run on one
+    /// host at once never count each other's replies.
+    #[arg(long, value_name = "S")]
+    seed: Option<String>,
 }
 
 /// The most send threads [`Args::senders`] defaults to.
@@ -129,6 +144,7 @@ impl Settings {
                 }
             },
         };
+        let (seed, shard) = seed_and_shard(args)?;
         let format = if args.json {
             Format::Json
         } else if args.csv {
@@ -140,7 +156,11 @@ impl Settings {
             rate,
             retries,
             payload_len: 16,
+            // Random per run even with --seed: shards on one host see each
+            // other's replies, and only their own key keeps them apart.
             key: crate::input::random_bytes(),
+            seed,
+            shard,
             cooldown,
         };
         Ok(Self {
@@ -317,6 +337,37 @@ fn target_space(args: &Args) -> Result<(TargetSpace, Option<u32>)> {
 fn parse_spec(spec: &str) -> Result<(IpAddr, Option<u8>)> {
     let parsed: AddrSpec = spec.parse()?;
     Ok((parsed.addr, parsed.len))
+}
+
+/// `--seed` and `--shard`, checked: a shard needs the seed that makes every
+/// shard walk the same order.
+fn seed_and_shard(args: &Args) -> Result<(Option<u64>, Shard)> {
+    let seed = match &args.seed {
+        None => None,
+        // Digits only: no sign, no spaces.
+        Some(text) => Some(
+            text.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| text.parse::<u64>().ok())
+                .flatten()
+                .with_context(|| {
+                    format!("--seed {text}: give a whole number from 0 to {}", u64::MAX)
+                })?,
+        ),
+    };
+    let Some(text) = &args.shard else {
+        return Ok((seed, Shard::WHOLE));
+    };
+    let shard: Shard = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--shard {text}: {e}"))?;
+    if seed.is_none() {
+        bail!(
+            "--shard needs --seed S so that every shard walks the same order \
+             (give every shard of the sweep the same S, e.g. --seed 1)"
+        );
+    }
+    Ok((seed, shard))
 }
 
 /// The progress line on stderr: on a terminal, redrawn in place once the

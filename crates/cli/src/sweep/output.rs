@@ -2,7 +2,8 @@
 //! address and nothing else (text: the address; `--csv`; `--json` lines);
 //! with `--all` also the errors received and the probes the system refused
 //! to send. The summary goes to stderr (and, with `--json`, a final
-//! `summary` object to stdout).
+//! `summary` object to stdout); it names the shard and the seed, so the
+//! outputs of a sharded sweep, concatenated, say what each part covered.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -165,6 +166,10 @@ impl<W: Write> Writer<W> {
                     "summary",
                     json!({
                         "targets": p.total,
+                        "space_targets": summary.space_targets,
+                        "shard": summary.shard.index(),
+                        "shards": summary.shard.count(),
+                        "seed": summary.seed,
                         "sent": p.sent,
                         "replies": p.replies,
                         "unique": p.unique,
@@ -213,9 +218,25 @@ pub fn summary_line(summary: &SweepSummary, kernel_drops: Option<u64>) -> String
     } else {
         p.unique as f64 * 100.0 / p.total as f64
     };
+    // Which part of which order: "(shard 1/3 of 1024, seed 7)".
+    let mut part = Vec::new();
+    if !summary.shard.is_whole() {
+        part.push(format!(
+            "shard {} of {}",
+            summary.shard, summary.space_targets
+        ));
+    }
+    if let Some(seed) = summary.seed {
+        part.push(format!("seed {seed}"));
+    }
+    let part = if part.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", part.join(", "))
+    };
     let mut line = format!(
-        "sweep: {} targets, sent {}, replies {}, unique hosts {} ({hit_rate:.2}%), errors {}, \
-         duplicates {}, invalid {}",
+        "sweep: {} targets{part}, sent {}, replies {}, unique hosts {} ({hit_rate:.2}%), \
+         errors {}, duplicates {}, invalid {}",
         p.total, p.sent, p.replies, p.unique, p.errors, p.duplicates, p.invalid,
     );
     if c.refused > 0 {

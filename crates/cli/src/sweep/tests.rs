@@ -161,3 +161,140 @@ fn json_lines_name_the_responder_from() {
     assert_eq!(summary["kernel_drops"], serde_json::Value::Null);
     assert_eq!(exit, Exit::Success);
 }
+
+/// The error `Settings::from_args` gives for `args`.
+fn settings_error(args: &[&str]) -> String {
+    let cli = Cli::try_parse_from(std::iter::once("sweep").chain(args.iter().copied())).unwrap();
+    match Settings::from_args(&cli.args) {
+        Ok(_) => panic!("sweep {args:?} was taken"),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+#[test]
+fn shard_and_seed_reach_the_sweep() {
+    let s = settings(&["--shard", "1/3", "--seed", "7", "192.0.2.0/24"]);
+    assert_eq!(s.config.shard, Shard::new(1, 3).unwrap());
+    assert_eq!(s.config.seed, Some(7));
+    // The seed alone fixes the order; no shard is the whole space.
+    let s = settings(&["--seed", "18446744073709551615", "192.0.2.0/24"]);
+    assert_eq!(
+        (s.config.shard, s.config.seed),
+        (Shard::WHOLE, Some(u64::MAX))
+    );
+    let s = settings(&["192.0.2.0/24"]);
+    assert_eq!((s.config.shard, s.config.seed), (Shard::WHOLE, None));
+    // The validation key stays the run's own, seed or not.
+    let again = settings(&["--shard", "1/3", "--seed", "7", "192.0.2.0/24"]);
+    assert_ne!(
+        again.config.key,
+        settings(&["--shard", "1/3", "--seed", "7", "192.0.2.0/24"])
+            .config
+            .key
+    );
+}
+
+#[test]
+fn bad_shards_and_seeds_name_the_option_and_the_fix() {
+    for (args, words) in [
+        (
+            &["--shard", "1/3", "192.0.2.0/24"][..],
+            &["--shard needs --seed S so that every shard walks the same order"][..],
+        ),
+        (
+            &["--shard", "3/3", "--seed", "1", "192.0.2.0/24"],
+            &["--shard 3/3", "from 0 to 2", "numbered from 0"],
+        ),
+        (
+            &["--shard", "0/0", "--seed", "1", "192.0.2.0/24"],
+            &["--shard 0/0", "at least 1"],
+        ),
+        (
+            &["--shard", "1", "--seed", "1", "192.0.2.0/24"],
+            &["--shard 1", "I/N", "0/3"],
+        ),
+        (
+            &["--shard=-1/3", "--seed", "1", "192.0.2.0/24"],
+            &["--shard -1/3", "I/N"],
+        ),
+        (
+            &["--seed", "x", "192.0.2.0/24"],
+            &["--seed x", "whole number"],
+        ),
+        (
+            &["--seed=-1", "192.0.2.0/24"],
+            &["--seed -1", "18446744073709551615"],
+        ),
+        (
+            &["--seed", "18446744073709551616", "192.0.2.0/24"],
+            &["--seed 18446744073709551616"],
+        ),
+    ] {
+        let error = settings_error(args);
+        for word in words {
+            assert!(error.contains(word), "sweep {args:?}: {error}");
+        }
+    }
+}
+
+#[test]
+fn three_shards_find_together_exactly_what_one_sweep_finds() {
+    let targets = [
+        "192.0.2.0/24",
+        "198.51.100.0/28",
+        "192.0.2.128/25",
+        "203.0.113.5",
+    ];
+    let common = ["--all", "--json", "--cooldown", "0.2", "--rate", "2000"];
+    let records = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    // (type, address) of every record but the summary.
+    let kinds = |records: &[serde_json::Value]| -> Vec<(String, String)> {
+        records
+            .iter()
+            .filter(|r| r["type"] != "summary")
+            .map(|r| {
+                let addr = if r["type"] == "reply" {
+                    &r["from"]
+                } else {
+                    &r["target"]
+                };
+                (
+                    r["type"].as_str().unwrap().to_owned(),
+                    addr.as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let args: Vec<&str> = common.iter().chain(&targets).copied().collect();
+    let (whole, _, _, _) = sweep(&args);
+    let whole = kinds(&records(&whole));
+    // Three hosts, sixteen unreachable, one refused.
+    assert_eq!(whole.len(), 3 + 16 + 1);
+    let mut together = Vec::new();
+    let mut targets_total = 0;
+    for shard in ["0/3", "1/3", "2/3"] {
+        let args: Vec<&str> = ["--shard", shard, "--seed", "99"]
+            .iter()
+            .chain(&common)
+            .chain(&targets)
+            .copied()
+            .collect();
+        let (out, summary, _, _) = sweep(&args);
+        let records = records(&out);
+        let end = records.last().unwrap();
+        assert_eq!(end["shards"], 3);
+        assert_eq!(end["space_targets"], 256 + 16 + 1);
+        assert_eq!(end["seed"], 99);
+        assert_eq!(summary.shard.to_string(), shard);
+        targets_total += summary.counts.progress.total;
+        together.extend(kinds(&records));
+    }
+    assert_eq!(targets_total, 256 + 16 + 1);
+    let distinct: BTreeSet<_> = together.iter().cloned().collect();
+    assert_eq!(distinct.len(), together.len(), "a record in two shards");
+    assert_eq!(distinct, whole.into_iter().collect::<BTreeSet<_>>());
+}

@@ -8,11 +8,16 @@
 //! to the silent.
 //! Errors do not count as answers, so a target that sent an ICMP error is
 //! probed again.
+//!
+//! A sweep may be one [`Shard`] of several: it then walks only its own
+//! positions of the order (in every pass), counts only its own targets
+//! (`Progress::total`), and takes replies and errors only for them.
 
 use super::backoff::{Backoff, BackoffReport};
 use super::pacing::{Pacer, Rate};
 use super::permutation::Permutation;
 use super::seen::Seen;
+use super::shard::Shard;
 use super::siphash::derive_key;
 use super::targets::TargetSpace;
 use super::validation::{MAX_PAYLOAD_LEN, Validator};
@@ -38,9 +43,17 @@ pub struct SweepConfig {
     pub retries: u8,
     /// Echo payload bytes (raised to [`super::MIN_PAYLOAD_LEN`]).
     pub payload_len: usize,
-    /// The per-run secret (random): it picks the order and keys the
-    /// validation.
+    /// The per-run secret (random): it keys the validation, and picks the
+    /// order when there is no `seed`. Keep it random even with a seed:
+    /// shards running on one host see each other's replies, and only a key
+    /// of their own keeps them apart.
     pub key: [u8; 16],
+    /// zmap's `--seed`: when given, it alone picks the order (the same
+    /// order for every run with this seed and these targets), so the
+    /// shards of one sweep walk one order.
+    pub seed: Option<u64>,
+    /// The part of the order this sweep walks ([`Shard::WHOLE`]: all).
+    pub shard: Shard,
     /// How long to wait for replies after the last probe.
     pub cooldown: Duration,
 }
@@ -151,7 +164,7 @@ pub struct ErrorVerdict {
 pub struct Progress {
     /// Probes sent (all attempts).
     pub sent: u64,
-    /// Targets in the space.
+    /// Targets to probe: the space's, or the shard's share of it.
     pub total: u64,
     /// Valid Echo Replies (new and duplicate).
     pub replies: u64,
@@ -179,7 +192,10 @@ pub struct Sweep {
     backoff: Option<Backoff>,
     config: SweepConfig,
     start: Instant,
-    /// The next position of the order in the current pass.
+    /// Targets in the whole space (every shard's).
+    space_len: u64,
+    /// The next position of the order in the current pass (one of the
+    /// shard's).
     position: u64,
     /// The pass being walked.
     pass: u8,
@@ -212,11 +228,9 @@ impl Sweep {
                 len: config.payload_len,
             });
         }
+        let shard = config.shard;
         Ok(Self {
-            order: Permutation::new(
-                total.into(),
-                derive_key(&config.key, b"icmpkit sweep order"),
-            ),
+            order: Permutation::new(total.into(), order_key(&config)),
             validator: Validator::new(derive_key(&config.key, b"icmpkit sweep validation")),
             seen: Seen::new(total),
             pacer: Pacer::new(config.rate, start),
@@ -224,13 +238,15 @@ impl Sweep {
             space,
             config,
             start,
-            position: 0,
+            space_len: total,
+            // An empty shard (more shards than targets) sends nothing.
+            position: shard.first(total).unwrap_or(0),
             pass: 0,
-            sending: true,
+            sending: shard.first(total).is_some(),
             last_send: None,
             resume_at: None,
             progress: Progress {
-                total,
+                total: shard.len_of(total),
                 ..Progress::default()
             },
         })
@@ -239,6 +255,24 @@ impl Sweep {
     /// The targets.
     pub fn space(&self) -> &TargetSpace {
         &self.space
+    }
+
+    /// The part of the order it walks.
+    pub fn shard(&self) -> Shard {
+        self.config.shard
+    }
+
+    /// Targets in the whole space, every shard's (`Progress::total` is
+    /// this sweep's share).
+    pub fn space_len(&self) -> u64 {
+        self.space_len
+    }
+
+    /// Whether the target at `index` of the space is this sweep's: in its
+    /// shard.
+    pub fn holds(&self, index: u64) -> bool {
+        let shard = self.config.shard;
+        shard.is_whole() || shard.holds(self.order.position_of(index))
     }
 
     /// The settings.
@@ -298,14 +332,17 @@ impl Sweep {
         self.sending && self.resume_at.is_none_or(|at| at <= now)
     }
 
-    /// Moves to the next position of the order, the next pass (after a
-    /// cooldown from `now`, the time of the pass's last probe), or the end.
+    /// Moves to the shard's next position of the order, the next pass
+    /// (after a cooldown from `now`, the time of the pass's last probe), or
+    /// the end.
     fn step(&mut self, now: Instant) {
-        self.position += 1;
-        if self.position < self.progress.total {
+        let shard = self.config.shard;
+        if let Some(next) = shard.next_after(self.position, self.space_len) {
+            self.position = next;
             return;
         }
-        self.position = 0;
+        // Not empty: a pass was walked.
+        self.position = shard.first(self.space_len).unwrap_or(0);
         if self.pass == self.config.retries {
             self.sending = false;
         } else {
@@ -326,6 +363,14 @@ impl Sweep {
             .build_echo(addr, attempt, sent, self.config.payload_len, buf)
     }
 
+    /// The index of `addr` when it is one of this sweep's targets (in the
+    /// space and in the shard): no reply from outside the shard counts,
+    /// even one that validates, so "every target answered" means this
+    /// shard's.
+    fn index_held(&self, addr: IpAddr) -> Option<u64> {
+        self.space.index_of(addr).filter(|&i| self.holds(i))
+    }
+
     fn rtt(&self, now: Instant, sent: Duration) -> Option<Duration> {
         now.checked_duration_since(self.start)?.checked_sub(sent)
     }
@@ -343,7 +388,7 @@ impl Sweep {
         let found = self
             .validator
             .check_reply(from, ident, seq, data)
-            .and_then(|stamp| Some((stamp, self.space.index_of(from)?)));
+            .and_then(|stamp| Some((stamp, self.index_held(from)?)));
         let Some((stamp, index)) = found else {
             self.progress.invalid += 1;
             return ReplyVerdict::Invalid;
@@ -379,7 +424,7 @@ impl Sweep {
         let found = self
             .validator
             .check_error(quoted.dst, quoted.ident, quoted.seq, quoted.data)
-            .and_then(|q| Some((q.stamp, self.space.index_of(quoted.dst)?)));
+            .and_then(|q| Some((q.stamp, self.index_held(quoted.dst)?)));
         let Some((stamp, index)) = found else {
             self.progress.invalid += 1;
             return None;
@@ -463,6 +508,19 @@ impl Sweep {
     /// Whether the target at `index` has answered.
     pub fn has_answered(&self, index: u64) -> bool {
         self.seen.contains(index)
+    }
+}
+
+/// The key of the order: from the seed when there is one (the same for
+/// every run), else from the per-run secret.
+fn order_key(config: &SweepConfig) -> [u8; 16] {
+    match config.seed {
+        Some(seed) => {
+            let mut key = [0u8; 16];
+            key[..8].copy_from_slice(&seed.to_le_bytes());
+            derive_key(&key, b"icmpkit sweep order from a seed")
+        }
+        None => derive_key(&config.key, b"icmpkit sweep order"),
     }
 }
 

@@ -16,9 +16,10 @@
 //! - [`Machine::handle_send_failure`]: a refused probe (`EACCES` at a
 //!   broadcast address, `ENETUNREACH` or `EPERM` behind a prohibit or
 //!   blackhole route) is counted per errno and reported; the sweep goes on.
-//! - The run ends when every target answered, or after the cooldown that
-//!   follows the last probe, or at once on [`Signal::Stop`], with a
-//!   [`SweepEvent::Summary`].
+//! - The run ends when every target (of its shard) answered, or after the
+//!   cooldown that follows the last probe, or at once on [`Signal::Stop`],
+//!   with a [`SweepEvent::Summary`]. An empty shard (more shards than
+//!   targets) ends at once, answered: it had nothing to find.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
@@ -30,6 +31,7 @@ use icmpkit_wire::{icmpv4, icmpv6, quote};
 use super::backoff::BackoffReport;
 use super::engine::{ErrorVerdict, Progress, QuotedEcho, ReplyVerdict, Responder, Sweep};
 use super::pacing::Rate;
+use super::shard::Shard;
 use super::validation::Validator;
 use crate::machine::{
     Channel, Datagram, Input, Machine, Overflow, SendFailure, Signal, Transmit, Verdict, version_of,
@@ -90,6 +92,13 @@ pub struct SweepSummary {
     /// What a `Rate::Max` sweep slowed to when the kernel dropped
     /// answers; `None` when none was dropped.
     pub backoff: Option<BackoffReport>,
+    /// The part of the order it walked ([`Shard::WHOLE`]: all of it).
+    pub shard: Shard,
+    /// The seed that picked the order, if one was given.
+    pub seed: Option<u64>,
+    /// Targets in the whole space, every shard's (`counts.progress.total`
+    /// is this sweep's share).
+    pub space_targets: u64,
 }
 
 /// What happened in a sweep, oldest first.
@@ -184,6 +193,9 @@ impl SweepMachine {
                 .map_or(Duration::ZERO, |at| at.saturating_duration_since(start)),
             stopped: self.stopped,
             backoff: self.sweep.backoff(),
+            shard: self.sweep.shard(),
+            seed: self.sweep.config().seed,
+            space_targets: self.sweep.space_len(),
         }));
     }
 
@@ -372,7 +384,10 @@ impl Machine for SweepMachine {
     }
 
     fn verdict(&self) -> Verdict {
-        if self.sweep.progress().unique > 0 {
+        let progress = self.sweep.progress();
+        // An empty shard (more shards than targets) had nothing to find:
+        // it did its part.
+        if progress.unique > 0 || progress.total == 0 {
             Verdict::Answered
         } else {
             Verdict::Unanswered

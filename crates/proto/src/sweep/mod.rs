@@ -7,6 +7,8 @@
 //!   key and the target address, so replies are checked with no table of
 //!   probes in flight; the payload also carries the send time (RTT).
 //! - [`Seen`]: one bit per target, for duplicates.
+//! - [`Shard`]: one of N disjoint parts of the order (zmap's `--shard`),
+//!   whose union is the whole space.
 //! - [`Pacer`]: the probe rate; [`Backoff`]: what `Rate::Max` slows to
 //!   once the kernel drops answers.
 //! - [`Sweep`]: all of these together. A send loop calls
@@ -25,6 +27,7 @@ mod machine;
 mod pacing;
 mod permutation;
 mod seen;
+mod shard;
 mod siphash;
 mod targets;
 mod validation;
@@ -40,6 +43,7 @@ pub use machine::{
 pub use pacing::{Pacer, Rate};
 pub use permutation::{Iter, Permutation};
 pub use seen::Seen;
+pub use shard::{Shard, ShardError};
 pub use siphash::{derive_key, siphash24};
 pub use targets::{MAX_TARGETS, MIN_V6_PREFIX, TargetError, TargetSpace, TargetSpaceBuilder};
 pub use validation::{

@@ -75,6 +75,28 @@ impl Permutation {
         }
     }
 
+    /// The position of `index` in the order: the inverse of
+    /// [`at`](Self::at) (the network run backwards, with the same cycle
+    /// walk).
+    ///
+    /// # Panics
+    ///
+    /// If `index >= n`.
+    pub fn position_of(&self, index: u64) -> u64 {
+        assert!(
+            u128::from(index) < self.n,
+            "Permutation::position_of: index {index} of {}",
+            self.n
+        );
+        let mut x = index;
+        loop {
+            x = self.feistel_inverse(x);
+            if u128::from(x) < self.n {
+                return x;
+            }
+        }
+    }
+
     /// Every index of `[0, n)`, each once, in the keyed order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
@@ -95,6 +117,21 @@ impl Permutation {
             (left, right) = (right, left ^ f);
         }
         // For half = 32 the shift is 32 and left fits: no overflow.
+        (left << half) | right
+    }
+
+    /// [`feistel`](Self::feistel) undone: the rounds in reverse order.
+    fn feistel_inverse(&self, x: u64) -> u64 {
+        let half = self.half_bits;
+        let mask = u64::MAX >> (64 - half);
+        let (mut left, mut right) = ((x >> half) & mask, x & mask);
+        for round in (0..ROUNDS).rev() {
+            let mut input = [0u8; 9];
+            input[0] = round;
+            input[1..].copy_from_slice(&left.to_le_bytes());
+            let f = siphash24(&self.key, &input) & mask;
+            (left, right) = (right ^ f, left);
+        }
         (left << half) | right
     }
 }
@@ -203,6 +240,22 @@ mod tests {
             let first: Vec<u64> = p.iter().take(3).collect();
             assert_eq!(first.len(), 3);
             assert_ne!(first[0], first[1]);
+        }
+    }
+
+    #[test]
+    fn position_of_undoes_at() {
+        for n in [1u64, 2, 3, 7, 255, 256, 257, 9_973] {
+            let p = Permutation::new(n.into(), KEY_A);
+            for position in 0..n {
+                assert_eq!(p.position_of(p.at(position)), position, "n = {n}");
+            }
+        }
+        for n in [MAX_LEN, (1 << 63) + 5, 1 << 33] {
+            let p = Permutation::new(n, KEY_B);
+            for position in [0, 1, 2, 1 << 31, u64::try_from(n - 1).unwrap()] {
+                assert_eq!(p.position_of(p.at(position)), position);
+            }
         }
     }
 

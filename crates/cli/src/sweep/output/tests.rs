@@ -1,5 +1,5 @@
 use super::*;
-use icmpkit_proto::sweep::{BackoffReport, Progress, SweepCounts};
+use icmpkit_proto::sweep::{BackoffReport, Progress, Shard, SweepCounts};
 
 fn summary() -> SweepSummary {
     SweepSummary {
@@ -20,6 +20,9 @@ fn summary() -> SweepSummary {
         sending: Duration::from_millis(250),
         stopped: false,
         backoff: None,
+        shard: Shard::WHOLE,
+        seed: None,
+        space_targets: 4,
     }
 }
 
@@ -115,6 +118,59 @@ fn json_lines_use_the_shared_keys() {
     assert_eq!(summary["time_s"], 2.25);
     assert_eq!(summary["sending_s"], 0.25);
     assert_eq!(summary["backoff"], serde_json::Value::Null);
+    // Not sharded: shard 0 of 1, the whole space, no seed.
+    assert_eq!(
+        (
+            &summary["targets"],
+            &summary["space_targets"],
+            &summary["shard"],
+            &summary["shards"],
+            &summary["seed"]
+        ),
+        (
+            &json!(4),
+            &json!(4),
+            &json!(0),
+            &json!(1),
+            &serde_json::Value::Null
+        )
+    );
+}
+
+#[test]
+fn a_shard_names_its_part_and_seed_in_both_summaries() {
+    let mut shard = summary();
+    shard.shard = Shard::new(2, 3).unwrap();
+    shard.seed = Some(18_446_744_073_709_551_615);
+    shard.space_targets = 11;
+    let line = summary_line(&shard, None);
+    assert!(
+        line.starts_with(
+            "sweep: 4 targets (shard 2/3 of 11, seed 18446744073709551615), sent 3, replies 2,"
+        ),
+        "{line}"
+    );
+    let mut out = Vec::new();
+    Writer::new(&mut out, Format::Json, false)
+        .unwrap()
+        .finish(&shard, None)
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (
+            &json["targets"],
+            &json["space_targets"],
+            &json["shard"],
+            &json["shards"]
+        ),
+        (&json!(4), &json!(11), &json!(2), &json!(3))
+    );
+    // A u64, exactly.
+    assert_eq!(json["seed"].as_u64(), Some(u64::MAX));
+    // The seed alone (no shard): the order is reproducible.
+    shard.shard = Shard::WHOLE;
+    shard.seed = Some(7);
+    assert!(summary_line(&shard, None).starts_with("sweep: 4 targets (seed 7), sent 3,"));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::sweep::TargetSpaceBuilder;
+use crate::sweep::{Shard, TargetSpaceBuilder};
 use icmpkit_wire::{icmpv4, icmpv6};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,6 +29,8 @@ fn config(retries: u8) -> SweepConfig {
         retries,
         payload_len: 24,
         key: KEY,
+        seed: None,
+        shard: Shard::WHOLE,
         cooldown: Duration::from_secs(2),
     }
 }
@@ -366,4 +368,195 @@ fn config_errors() {
         "18446744073709551616 targets: one sweep takes at most 8589934592 (2^33), \
          the addresses a 1 GiB duplicate bitmap covers"
     );
+}
+
+/// `n` addresses from 10.0.0.0 up, as single addresses (merged into one
+/// range by the builder).
+fn numbered_space(n: u32) -> TargetSpace {
+    let mut b = TargetSpaceBuilder::default();
+    for i in 0..n {
+        b.add_addr(IpAddr::V4((0x0a00_0000 + i).into()));
+    }
+    b.build().unwrap()
+}
+
+fn shard_config(shard: Shard, retries: u8, key: [u8; 16]) -> SweepConfig {
+    SweepConfig {
+        rate: Rate::PerSecond(1_000_000),
+        retries,
+        payload_len: 16,
+        key,
+        seed: Some(0x5eed),
+        shard,
+        cooldown: Duration::from_millis(10),
+    }
+}
+
+/// Runs `config` over `space` where nobody answers; every probe given, in
+/// order, and the sweep at its end.
+fn silent_run(space: &TargetSpace, config: SweepConfig) -> (Vec<(IpAddr, u8)>, Sweep) {
+    let start = Instant::now();
+    let mut sweep = Sweep::new(space.clone(), config, start).unwrap();
+    let (mut now, mut sent) = (start, Vec::new());
+    for _ in 0..1_000_000 {
+        sweep.next_probes(now, 256, &mut sent);
+        match sweep.next_wakeup(now) {
+            None => return (sent, sweep),
+            Some(at) => now = at.max(now + Duration::from_micros(1)),
+        }
+    }
+    panic!("the sweep did not end");
+}
+
+#[test]
+fn shards_are_disjoint_and_cover_the_space_exactly_in_every_pass() {
+    let spaces = [
+        numbered_space(1),
+        numbered_space(2),
+        numbered_space(10),
+        numbered_space(97),
+        // Merged ranges: overlapping prefixes, an exclude, IPv4 and IPv6.
+        space(),
+    ];
+    for space in &spaces {
+        let len = u64::try_from(space.len()).unwrap();
+        let everything: BTreeSet<IpAddr> = (0..len).map(|i| space.addr_at(i).unwrap()).collect();
+        // One sweep with the seed: the order every shard follows.
+        let (whole, _) = silent_run(space, shard_config(Shard::WHOLE, 0, KEY));
+        assert_eq!(whole.len() as u64, len);
+        for count in [1, 2, 3, 7, len, len + 1, len + 4] {
+            let mut covered = BTreeSet::new();
+            let mut total = 0;
+            for index in 0..count {
+                let shard = Shard::new(index, count).unwrap();
+                // Each shard its own per-run key: the seed alone picks the order.
+                let key = [u8::try_from(index % 256).unwrap(); 16];
+                let (sent, sweep) = silent_run(space, shard_config(shard, 2, key));
+                let p = sweep.progress();
+                assert_eq!(p.total, shard.len_of(len), "{shard} of {len}");
+                assert_eq!(sweep.space_len(), len);
+                assert_eq!(p.sent, 3 * p.total, "{shard} of {len}");
+                total += p.total;
+                // Every pass walks the same targets, in the shard's share of
+                // the seeded order.
+                let mine: Vec<IpAddr> = whole
+                    .iter()
+                    .skip(usize::try_from(index).unwrap_or(usize::MAX))
+                    .step_by(usize::try_from(count).unwrap())
+                    .map(|&(addr, _)| addr)
+                    .collect();
+                for attempt in 0..3 {
+                    let pass: Vec<IpAddr> = sent
+                        .iter()
+                        .filter(|s| s.1 == attempt)
+                        .map(|s| s.0)
+                        .collect();
+                    assert_eq!(pass, mine, "{shard} of {len}, pass {attempt}");
+                }
+                for addr in &mine {
+                    assert!(covered.insert(*addr), "{addr} in two shards of {count}");
+                    assert!(sweep.holds(space.index_of(*addr).unwrap()));
+                }
+            }
+            assert_eq!(total, len, "{count} shards of {len}");
+            assert_eq!(covered, everything, "{count} shards of {len}");
+        }
+    }
+}
+
+#[test]
+fn the_seed_alone_picks_the_order() {
+    let space = space();
+    let order = |key, seed| {
+        let config = SweepConfig {
+            seed,
+            ..shard_config(Shard::WHOLE, 0, key)
+        };
+        silent_run(&space, config).0
+    };
+    let seeded = order(KEY, Some(7));
+    assert_eq!(seeded, order(*b"some other key!!", Some(7)));
+    assert_ne!(seeded, order(KEY, Some(8)));
+    // Without a seed the per-run key picks it.
+    assert_ne!(order(KEY, None), order(*b"some other key!!", None));
+    assert_eq!(order(KEY, None), order(KEY, None));
+}
+
+/// The reply `target` would send to `sweep`'s probe.
+fn reply_to(sweep: &Sweep, now: Instant, target: IpAddr) -> (u16, u16, Vec<u8>) {
+    let mut buf = [0u8; 64];
+    let len = sweep.build_probe(now, target, 0, &mut buf);
+    parse_echo(target, &buf[..len])
+}
+
+#[test]
+fn a_shard_counts_only_its_own_targets_and_ends_when_they_all_answered() {
+    let space = space();
+    let start = Instant::now();
+    let config = |shard, key| SweepConfig {
+        cooldown: Duration::from_secs(5),
+        ..shard_config(shard, 1, key)
+    };
+    let mut mine =
+        Sweep::new(space.clone(), config(Shard::new(1, 3).unwrap(), KEY), start).unwrap();
+    // Shard 0 runs on the same host at the same time, with a key of its own.
+    let other = Sweep::new(
+        space.clone(),
+        config(Shard::new(0, 3).unwrap(), *b"shard zero's key"),
+        start,
+    )
+    .unwrap();
+    let mut sent = Vec::new();
+    let mut now = start;
+    while sent.len() < usize::try_from(mine.progress().total).unwrap() {
+        mine.next_probes(now, 64, &mut sent);
+        now += Duration::from_millis(1);
+    }
+    // Replies to shard 0's probes reach shard 1's socket too: not its own.
+    let theirs = (0..640)
+        .map(|i| space.addr_at(i).unwrap())
+        .find(|a| other.holds(space.index_of(*a).unwrap()))
+        .unwrap();
+    let (ident, seq, data) = reply_to(&other, now, theirs);
+    assert_eq!(
+        mine.on_reply(now, theirs, ident, seq, &data, None),
+        ReplyVerdict::Invalid
+    );
+    // Even a reply that validates with this shard's key (a forged one)
+    // counts only for a target of the shard.
+    let (ident, seq, data) = reply_to(&mine, now, theirs);
+    assert_eq!(
+        mine.on_reply(now, theirs, ident, seq, &data, None),
+        ReplyVerdict::Invalid
+    );
+    assert_eq!(mine.progress().invalid, 2);
+    for &(target, _) in &sent {
+        assert!(mine.next_wakeup(now).is_some());
+        let (ident, seq, data) = reply_to(&mine, now, target);
+        assert!(matches!(
+            mine.on_reply(now, target, ident, seq, &data, None),
+            ReplyVerdict::New(_)
+        ));
+    }
+    // Every target of the shard answered: done at once, no retry pass and
+    // no cooldown, though two thirds of the space never answered.
+    // Positions 1, 4, ..., 637 of 640.
+    let p = mine.progress();
+    assert_eq!((p.unique, p.total, p.sent), (213, 213, 213));
+    assert_eq!(mine.next_wakeup(now), None);
+}
+
+#[test]
+fn a_shard_with_no_target_is_done_at_once() {
+    let start = Instant::now();
+    let mut sweep = Sweep::new(
+        numbered_space(3),
+        shard_config(Shard::new(5, 7).unwrap(), 2, KEY),
+        start,
+    )
+    .unwrap();
+    let mut sent = Vec::new();
+    assert_eq!(sweep.next_probes(start, 64, &mut sent), 0);
+    assert_eq!(sweep.progress().total, 0);
+    assert_eq!(sweep.next_wakeup(start), None);
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::sweep::{SweepConfig, TargetSpace, TargetSpaceBuilder};
+use crate::sweep::{Shard, SweepConfig, TargetSpace, TargetSpaceBuilder};
 use crate::trace::testing::ip_datagram;
 use icmpkit_wire::checksum;
 use icmpkit_wire::ip::protocol;
@@ -40,6 +40,8 @@ impl Run {
             retries,
             payload_len: 16,
             key: KEY,
+            seed: None,
+            shard: Shard::WHOLE,
             cooldown,
         };
         let sweep = Sweep::new(space(prefixes), config, t0).unwrap();
@@ -210,6 +212,9 @@ fn each_probe_carries_the_time_of_its_own_call_and_the_cooldown_follows_the_last
             sending: ms(3),
             stopped: false,
             backoff: None,
+            shard: Shard::WHOLE,
+            seed: None,
+            space_targets: 4,
         })]
     );
     assert_eq!(run.machine.poll_timeout(run.at(ms(503))), None);
@@ -357,6 +362,9 @@ fn a_silent_sweep_retries_then_ends_unanswered() {
             sending: ms(200),
             stopped: false,
             backoff: None,
+            shard: Shard::WHOLE,
+            seed: None,
+            space_targets: 2,
         })]
     );
     assert_eq!(run.machine.poll_timeout(run.at(ms(400))), None);
@@ -398,6 +406,9 @@ fn stop_ends_at_once_and_status_reports_the_counts() {
             sending: ms(0),
             stopped: true,
             backoff: None,
+            shard: Shard::WHOLE,
+            seed: None,
+            space_targets: 256,
         })]
     );
     assert_eq!(run.machine.poll_timeout(run.at(ms(6))), None);
@@ -413,6 +424,8 @@ fn progress_comes_every_interval() {
         retries: 0,
         payload_len: 16,
         key: KEY,
+        seed: None,
+        shard: Shard::WHOLE,
         cooldown: ms(100),
     };
     let sweep = Sweep::new(space(&[("198.51.100.0", 29)]), config, t0).unwrap();
@@ -556,4 +569,55 @@ fn a_paced_sweep_keeps_its_rate_when_answers_are_dropped() {
         _ => None,
     });
     assert_eq!(summary.expect("a summary").backoff, None);
+}
+
+#[test]
+fn a_shard_reports_its_part_and_an_empty_one_ends_answered() {
+    let t0 = Instant::now();
+    let machine = |shard| {
+        let config = SweepConfig {
+            rate: Rate::PerSecond(1000),
+            retries: 0,
+            payload_len: 16,
+            key: KEY,
+            seed: Some(42),
+            shard,
+            cooldown: ms(10),
+        };
+        SweepMachine::new(Sweep::new(space(&[("198.51.100.0", 30)]), config, t0).unwrap())
+    };
+    // Four targets in six shards: shard 5 has none, and nothing to find.
+    let mut empty = machine(Shard::new(5, 6).unwrap());
+    let mut buf = Vec::new();
+    assert_eq!(empty.poll_transmit(t0, &mut buf), None);
+    assert_eq!(empty.poll_timeout(t0), Some(t0));
+    empty.handle_timeout(t0);
+    assert_eq!(
+        empty.poll_event(),
+        Some(SweepEvent::Summary(SweepSummary {
+            counts: counts(Progress::default(), 0, ms(0)),
+            refused_by_errno: vec![],
+            sending: ms(0),
+            stopped: false,
+            backoff: None,
+            shard: Shard::new(5, 6).unwrap(),
+            seed: Some(42),
+            space_targets: 4,
+        }))
+    );
+    assert_eq!(empty.verdict(), Verdict::Answered);
+    // Shard 1 of 3 of four targets: position 1 of the order only (4 is
+    // past the end): one target, probed once, silent.
+    let mut one = machine(Shard::new(1, 3).unwrap());
+    assert!(one.poll_transmit(t0, &mut buf).is_some());
+    assert_eq!(one.poll_transmit(t0 + ms(1), &mut buf), None);
+    one.handle_timeout(t0 + ms(20));
+    let Some(SweepEvent::Summary(summary)) = one.poll_event() else {
+        panic!("no summary");
+    };
+    assert_eq!(
+        (summary.counts.progress.total, summary.counts.progress.sent),
+        (1, 1)
+    );
+    assert_eq!(one.verdict(), Verdict::Unanswered);
 }
