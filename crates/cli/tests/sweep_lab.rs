@@ -221,13 +221,23 @@ fn refused_sends_are_counted_and_the_sweep_goes_on() {
         "client",
         &["ip", "route", "add", "blackhole", "10.200.5.0/24"],
     );
+    // Paced, and at full speed, where send threads take shares of each
+    // batch and their refusals come back in order.
+    for rate in ["5000", "max"] {
+        refused_sends_are_listed_at(&chain, rate);
+    }
+}
+
+/// The sweep of [`refused_sends_are_counted_and_the_sweep_goes_on`] at
+/// `rate`.
+fn refused_sends_are_listed_at(chain: &Lab, rate: &str) {
     let out = sweep(
-        &chain,
+        chain,
         &[
             "--all",
             "--json",
             "--rate",
-            "5000",
+            rate,
             "--cooldown",
             "0.3",
             "10.200.0.0/24",

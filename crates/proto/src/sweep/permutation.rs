@@ -1,11 +1,17 @@
 //! A keyed pseudo-random bijection over `[0, n)`: the order in which a
 //! sweep visits its targets.
 //!
-//! A balanced Feistel network with four SipHash-2-4 rounds permutes the
-//! smallest even power of two `2^(2h) >= n`; cycle walking (apply the
-//! network again while the result is `>= n`) turns it into a permutation of
-//! `[0, n)`. The domain is less than `4n`, so a walk takes fewer than four
-//! steps on average. Memory is O(1): position `i` of the order is computed
+//! A Feistel network with four SipHash-2-4 rounds permutes the smallest
+//! power of two `2^b >= n` (at least 4), split into a left half of
+//! `ceil(b/2)` bits and a right one of `floor(b/2)`: the rounds alternate,
+//! each XORing one half with the keyed hash of the other (two such rounds
+//! are one classic Feistel round and its swap, so four of them are Luby
+//! and Rackoff's four rounds, and odd `b` needs no padding bit). Cycle
+//! walking (apply the network again while the result is `>= n`) turns it
+//! into a permutation of `[0, n)`. The domain is less than `2n`, so a walk
+//! takes fewer than two steps on average (a balanced network of `2^(2h)`
+//! took up to four, and the order's hashing was a sweep's largest
+//! user-space cost). Memory is O(1): position `i` of the order is computed
 //! from `i` alone.
 
 use super::siphash::siphash24;
@@ -21,7 +27,10 @@ pub const MAX_LEN: u128 = 1 << 64;
 #[derive(Debug, Clone)]
 pub struct Permutation {
     n: u128,
-    half_bits: u32,
+    /// Bits of the left half: `ceil(b/2)`.
+    left_bits: u32,
+    /// Bits of the right half: `floor(b/2)`.
+    right_bits: u32,
     key: [u8; 16],
 }
 
@@ -36,11 +45,12 @@ impl Permutation {
             (1..=MAX_LEN).contains(&n),
             "Permutation::new: n = {n} is outside 1..=2^64"
         );
-        // Bits of the largest index, rounded up to an even number, at least 2.
+        // Bits of the largest index, at least 2 (one per half).
         let bits = (128 - (n - 1).leading_zeros()).max(2);
         Self {
             n,
-            half_bits: bits.div_ceil(2),
+            left_bits: bits.div_ceil(2),
+            right_bits: bits / 2,
             key,
         }
     }
@@ -105,34 +115,46 @@ impl Permutation {
         }
     }
 
-    fn feistel(&self, x: u64) -> u64 {
-        let half = self.half_bits;
-        let mask = u64::MAX >> (64 - half);
-        let (mut left, mut right) = ((x >> half) & mask, x & mask);
-        for round in 0..ROUNDS {
-            let mut input = [0u8; 9];
-            input[0] = round;
-            input[1..].copy_from_slice(&right.to_le_bytes());
-            let f = siphash24(&self.key, &input) & mask;
-            (left, right) = (right, left ^ f);
+    /// Round `round`'s keyed hash of `half`.
+    fn round_hash(&self, round: u8, half: u64) -> u64 {
+        let mut input = [0u8; 9];
+        input[0] = round;
+        input[1..].copy_from_slice(&half.to_le_bytes());
+        siphash24(&self.key, &input)
+    }
+
+    /// One round: an even one XORs the left half with the hash of the
+    /// right, an odd one the right with the hash of the left. Its own
+    /// inverse.
+    fn round(&self, round: u8, left: &mut u64, right: &mut u64) {
+        // Each half has 1 to 32 bits.
+        let left_mask = u64::MAX >> (64 - self.left_bits);
+        let right_mask = u64::MAX >> (64 - self.right_bits);
+        if round % 2 == 0 {
+            *left ^= self.round_hash(round, *right) & left_mask;
+        } else {
+            *right ^= self.round_hash(round, *left) & right_mask;
         }
-        // For half = 32 the shift is 32 and left fits: no overflow.
-        (left << half) | right
+    }
+
+    /// The network on `x`, rounds in `order`.
+    fn network(&self, x: u64, order: impl Iterator<Item = u8>) -> u64 {
+        let right_mask = u64::MAX >> (64 - self.right_bits);
+        let (mut left, mut right) = (x >> self.right_bits, x & right_mask);
+        for round in order {
+            self.round(round, &mut left, &mut right);
+        }
+        // left has left_bits bits: the sum is at most 64.
+        (left << self.right_bits) | right
+    }
+
+    fn feistel(&self, x: u64) -> u64 {
+        self.network(x, 0..ROUNDS)
     }
 
     /// [`feistel`](Self::feistel) undone: the rounds in reverse order.
     fn feistel_inverse(&self, x: u64) -> u64 {
-        let half = self.half_bits;
-        let mask = u64::MAX >> (64 - half);
-        let (mut left, mut right) = ((x >> half) & mask, x & mask);
-        for round in (0..ROUNDS).rev() {
-            let mut input = [0u8; 9];
-            input[0] = round;
-            input[1..].copy_from_slice(&left.to_le_bytes());
-            let f = siphash24(&self.key, &input) & mask;
-            (left, right) = (right ^ f, left);
-        }
-        (left << half) | right
+        self.network(x, (0..ROUNDS).rev())
     }
 }
 
@@ -201,6 +223,22 @@ mod tests {
             for key in [KEY_A, KEY_B, [0; 16]] {
                 assert_bijective(n, key);
             }
+        }
+    }
+
+    #[test]
+    fn the_domain_is_the_smallest_power_of_two_that_holds_every_index() {
+        for (n, bits) in [
+            (1, 2),
+            (4, 2),
+            (5, 3),
+            (393_216, 19),
+            (1 << 20, 20),
+            (MAX_LEN, 64),
+        ] {
+            let p = Permutation::new(n, KEY_A);
+            assert_eq!(p.left_bits + p.right_bits, bits, "n = {n}");
+            assert!(p.left_bits - p.right_bits <= 1, "n = {n}");
         }
     }
 
