@@ -4,7 +4,7 @@
 //! A Feistel network with four SipHash-2-4 rounds permutes the smallest
 //! power of two `2^b >= n` (at least 4), split into a left half of
 //! `ceil(b/2)` bits and a right one of `floor(b/2)`: the rounds alternate,
-//! each XORing one half with the keyed hash of the other (two such rounds
+//! each one an exclusive or of one half with the keyed hash of the other (two such rounds
 //! are one classic Feistel round and its swap, so four of them are Luby
 //! and Rackoff's four rounds, and odd `b` needs no padding bit). Cycle
 //! walking (apply the network again while the result is `>= n`) turns it
@@ -130,7 +130,7 @@ impl Permutation {
         // Each half has 1 to 32 bits.
         let left_mask = u64::MAX >> (64 - self.left_bits);
         let right_mask = u64::MAX >> (64 - self.right_bits);
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             *left ^= self.round_hash(round, *right) & left_mask;
         } else {
             *right ^= self.round_hash(round, *left) & right_mask;
