@@ -90,8 +90,11 @@
 //!   `refused_by_errno` (an object from errno name to count),
 //!   `kernel_drops` (`null` when unknown), `stopped`, `sending_s` and
 //!   `time_s` (seconds, floats), `backoff` (`null`, or when the kernel
-//!   dropped answers under `--rate max`: `dropped`, `cuts`, `lowest_rate`
-//!   and `last_rate` in probes per second). The outputs of a sweep's shards
+//!   told during a `--rate max` sweep that it dropped answers: `dropped`,
+//!   `cuts` (how often the rate was halved; 0 when the drops came while
+//!   nothing was sent), `lowest_rate` and `last_rate` in probes per
+//!   second, 0 without a cut; `kernel_drops` counts every drop, also those
+//!   no answer read afterwards told of). The outputs of a sweep's shards
 //!   concatenated are the whole sweep's records, with one `summary` per
 //!   shard.
 //!

@@ -95,9 +95,14 @@ impl Round {
         transport: &mut T,
         signals: &Signals,
     ) -> Result<(), DriveError> {
+        let signal = signals.take();
+        if signal == Some(Signal::Stop) && !self.stopped {
+            // Whatever is still being sent is counted before the end.
+            transport.settle()?;
+        }
         let now = transport.now();
         transport.receive(&mut |d| deliver(machine, now, d))?;
-        match signals.take() {
+        match signal {
             Some(Signal::Stop) if !self.stopped => {
                 self.stopped = true;
                 machine.handle_signal(transport.now(), Signal::Stop);

@@ -71,4 +71,13 @@ pub trait Transport {
 
     /// Delivers everything that has arrived (without waiting).
     fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError>;
+
+    /// Waits until every datagram handed over is sent or refused, for a
+    /// transport that sends on other threads (nothing to do otherwise);
+    /// the refusals are delivered by the next [`Transport::receive`]. The
+    /// driver calls it before it hands a machine a stop, so that the
+    /// machine's summary counts every refusal.
+    fn settle(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
 }

@@ -165,6 +165,9 @@ pub struct Overflow {
     pub channel: Channel,
     /// Datagrams dropped since the last report.
     pub dropped: u64,
+    /// When the kernel queued the datagram that told of the drops (they
+    /// happened before it), when the socket reports timestamps.
+    pub queued_at: Option<Instant>,
 }
 
 /// What arrived for a machine.

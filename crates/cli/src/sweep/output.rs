@@ -261,11 +261,20 @@ pub fn summary_line(summary: &SweepSummary, kernel_drops: Option<u64>) -> String
     if let Some(b) = summary.backoff {
         let _ = write!(
             line,
-            "\nsweep: the kernel dropped {} replies for a full receive queue: --rate max \
-             slowed to {} probes/s (lowest {}, {} cuts); hosts whose replies were dropped \
-             are missing: run again with --retries 1, or a lower --rate",
-            b.dropped, b.last, b.lowest, b.cuts
+            "\nsweep: the kernel dropped {} replies for a full receive queue",
+            b.dropped
         );
+        if b.cuts > 0 {
+            let _ = write!(
+                line,
+                ": --rate max slowed to {} probes/s (lowest {}, {} cuts)",
+                b.last, b.lowest, b.cuts
+            );
+        }
+        if p.unique < p.total {
+            line += "; hosts whose replies were dropped are missing: run again with \
+                     --retries 1, or a lower --rate";
+        }
     }
     line
 }

@@ -349,12 +349,14 @@ impl Endpoint {
         buf: &mut [u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
+        let Some(ttl) = self.queue.ttl() else {
+            // Nothing new: the shares of the last flush may go on while
+            // the driver builds the next batch.
+            return Ok(());
+        };
         // The shares of the last flush first: their refusals come before
         // this one's, and their queues take this one's shares.
         self.settle(sink)?;
-        let Some(ttl) = self.queue.ttl() else {
-            return Ok(());
-        };
         let lock = self.errors_lock.clone();
         let _turn = hold(lock.as_deref());
         if self.ttl != ttl {
@@ -371,7 +373,7 @@ impl Endpoint {
             self.ttl = ttl;
         }
         if let Some(pool) = &mut self.pool {
-            pool.hand_out(&mut self.queue);
+            pool.hand_out(&mut self.queue)?;
         }
         let mut batch = std::mem::replace(&mut self.send, SendBatch::with_capacity(0));
         let sent = send_queue(
@@ -422,6 +424,7 @@ impl Endpoint {
                     reads += got;
                     let clocks = Clocks::read();
                     for (received, bytes) in self.recv.iter() {
+                        let kernel_at = clocks.kernel_instant(received.kernel_time);
                         if let Some(drops) = received.drops
                             && drops != self.drops
                         {
@@ -431,6 +434,7 @@ impl Endpoint {
                             sink(Delivery::Overflow(Overflow {
                                 channel: self.channel,
                                 dropped: u64::from(dropped),
+                                queued_at: kernel_at,
                             }));
                         }
                         sink(Delivery::Input(Input::Datagram(Datagram {
@@ -438,7 +442,7 @@ impl Endpoint {
                             from: received.from,
                             hop_limit: received.ttl,
                             read_at: clocks.now,
-                            kernel_at: clocks.kernel_instant(received.kernel_time),
+                            kernel_at,
                             bytes: received.icmp(bytes),
                         })));
                     }

@@ -16,7 +16,12 @@
 //!
 //! The pool's sockets only send: their ICMP type filter drops every type,
 //! so the kernel does not even copy what arrives to them, and they queue
-//! no errors (a refusal carries its errno alone).
+//! no errors (a refusal carries its errno alone). The sockets are opened
+//! with the transport's, while it may still open raw sockets; each thread
+//! starts with its first share, from the driver's thread, whose
+//! capabilities the transport has dropped by then: Linux keeps
+//! capabilities per thread, and a thread started earlier would keep
+//! `CAP_NET_RAW` for the whole run.
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
@@ -48,12 +53,37 @@ struct Done {
 /// One send-only socket and the thread that sends on it.
 #[derive(Debug)]
 struct Worker {
+    /// Its number, from 1 (the thread's name).
+    number: usize,
+    /// The socket, until the thread starts and takes it.
+    socket: Option<IcmpSocket>,
     /// Closed on drop: the thread then ends.
     jobs: Option<SyncSender<SendQueue>>,
-    done: Receiver<Done>,
+    done: Option<Receiver<Done>>,
     /// The queue for the next share, while the worker is idle.
     spare: Option<SendQueue>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the thread, unless it runs already.
+    fn start(&mut self) -> std::io::Result<()> {
+        let Some(socket) = self.socket.take() else {
+            return Ok(());
+        };
+        let (jobs, job_rx) = mpsc::sync_channel(1);
+        let (done_tx, done) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name(format!("icmpkit-send-{}", self.number))
+            .spawn(move || work(&socket, &job_rx, &done_tx))
+            .map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot start a send thread: {e}"))
+            })?;
+        self.jobs = Some(jobs);
+        self.done = Some(done);
+        self.thread = Some(thread);
+        Ok(())
+    }
 }
 
 /// The send-only sockets of one endpoint and their threads.
@@ -132,8 +162,9 @@ fn work(socket: &IcmpSocket, jobs: &Receiver<SendQueue>, done: &SyncSender<Done>
 
 impl SendPool {
     /// Opens `count` raw ICMP sockets of `version` with `options` (all
-    /// but what only a receiving socket needs), each with a worker
-    /// thread. Needs `CAP_NET_RAW`, as the endpoint's own raw socket.
+    /// but what only a receiving socket needs), each for a worker thread
+    /// that starts with its first share. Needs `CAP_NET_RAW`, as the
+    /// endpoint's own raw socket.
     pub fn open(
         version: IpVersion,
         count: usize,
@@ -156,22 +187,13 @@ impl SendPool {
                 socket.set_link_scope(index);
             }
             configure(&socket, &options)?;
-            let (jobs, job_rx) = mpsc::sync_channel(1);
-            let (done_tx, done) = mpsc::sync_channel(1);
-            let thread = std::thread::Builder::new()
-                .name(format!("icmpkit-send-{}", i + 1))
-                .spawn(move || work(&socket, &job_rx, &done_tx))
-                .map_err(|e| {
-                    OpenError::Setup(std::io::Error::new(
-                        e.kind(),
-                        format!("cannot start a send thread: {e}"),
-                    ))
-                })?;
             workers.push(Worker {
-                jobs: Some(jobs),
-                done,
+                number: i + 1,
+                socket: Some(socket),
+                jobs: None,
+                done: None,
                 spare: Some(SendQueue::new(icmpkit_net::MAX_BATCH)),
-                thread: Some(thread),
+                thread: None,
             });
         }
         Ok(Self { workers, busy: 0 })
@@ -180,16 +202,20 @@ impl SendPool {
     /// Moves `queue`'s datagrams in equal shares to idle workers, which
     /// start sending them at once. A queue too short to share (below
     /// [`MIN_SHARE`]) stays whole, as does what a gone worker could not
-    /// take.
-    pub fn hand_out(&mut self, queue: &mut SendQueue) {
+    /// take. Fails when a thread cannot be started.
+    pub fn hand_out(&mut self, queue: &mut SendQueue) -> Result<(), TransportError> {
         let shares = (queue.len() / MIN_SHARE).min(self.workers.len());
         if shares < 1 {
-            return;
+            return Ok(());
         }
         let share = queue.len() / shares;
         // From the last share back, so each tail moved is one share.
         for k in (0..shares).rev() {
             let worker = &mut self.workers[k];
+            worker.start().map_err(|source| TransportError::Io {
+                operation: "sending",
+                source,
+            })?;
             let (Some(mut job), Some(jobs)) = (worker.spare.take(), worker.jobs.as_ref()) else {
                 continue;
             };
@@ -203,6 +229,7 @@ impl SendPool {
             }
             self.busy = self.busy.max(k + 1);
         }
+        Ok(())
     }
 
     /// Waits for every worker given a share by the last
@@ -216,7 +243,7 @@ impl SendPool {
                 // Not handed a share this time.
                 continue;
             }
-            let Ok(done) = worker.done.recv() else {
+            let Some(Ok(done)) = worker.done.as_ref().map(Receiver::recv) else {
                 failure.get_or_insert(TransportError::Io {
                     operation: "sending",
                     source: std::io::Error::other("a send thread ended"),

@@ -972,6 +972,120 @@ fn a_thousand_echoes_get_the_same_answers_from_send_threads_as_from_one() {
     }
 }
 
+/// The effective capabilities (`CapEff`, hexadecimal) of every thread of
+/// this process named `name`.
+fn capabilities_of_threads_named(name: &str) -> Vec<u64> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task") {
+        let dir = task.expect("a task").path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let status = std::fs::read_to_string(dir.join("status")).expect("status");
+        let cap_eff = status
+            .lines()
+            .find_map(|l| l.strip_prefix("CapEff:"))
+            .expect("a CapEff line");
+        found.push(u64::from_str_radix(cap_eff.trim(), 16).expect("hexadecimal"));
+    }
+    found
+}
+
+#[test]
+fn send_threads_run_without_the_capabilities_the_transport_dropped() {
+    let Some(lab) = Lab::host("send_threads_run_without_the_capabilities_the_transport_dropped")
+    else {
+        return;
+    };
+    lab.enter("host", || {
+        let mut transport = RealTransport::open(&send_thread_plan(2)).expect("open");
+        let (verdict, answered, refused) = many_echoes(&mut transport, V4_LOOPBACK, 300);
+        assert_eq!(
+            (verdict, answered.len(), refused),
+            (Verdict::Answered, 300, vec![])
+        );
+        // Both threads took a share, and hold no capability at all.
+        for name in ["icmpkit-send-1", "icmpkit-send-2"] {
+            assert_eq!(capabilities_of_threads_named(name), [0], "{name}");
+        }
+    });
+}
+
+/// A machine that gives 300 Echo Requests to the loopback broadcast
+/// address (each refused) at once, never waits, and on a stop notes how
+/// many refusals it had been told of.
+struct RefusedThenStopped {
+    given: u16,
+    refused: usize,
+    refused_at_stop: Option<usize>,
+}
+
+impl Machine for RefusedThenStopped {
+    type Event = ();
+
+    fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        if self.given == 300 {
+            return None;
+        }
+        write_echo_request(IpVersion::V4, 7, self.given, b"stop", buf);
+        self.given += 1;
+        Some(Transmit {
+            channel: Channel::Icmp,
+            dst: IpAddr::V4(Ipv4Addr::new(127, 255, 255, 255)),
+            hop_limit: None,
+            tag: u64::from(self.given),
+        })
+    }
+
+    fn handle_send_failure(&mut self, _now: Instant, _failure: SendFailure) {
+        self.refused += 1;
+    }
+
+    fn handle_input(&mut self, _now: Instant, _input: Input<'_>) {}
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn handle_signal(&mut self, _now: Instant, signal: Signal) {
+        if signal == Signal::Stop {
+            self.refused_at_stop = Some(self.refused);
+        }
+    }
+
+    fn poll_event(&mut self) -> Option<()> {
+        None
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        // Never a wait that would sleep (which settles the send threads):
+        // only the stop does.
+        self.refused_at_stop.is_none().then_some(now)
+    }
+
+    fn verdict(&self) -> Verdict {
+        Verdict::Unanswered
+    }
+}
+
+#[test]
+fn a_stop_comes_after_every_refusal_of_the_send_threads() {
+    let Some(lab) = Lab::host("a_stop_comes_after_every_refusal_of_the_send_threads") else {
+        return;
+    };
+    lab.enter("host", || {
+        let mut transport = RealTransport::open(&send_thread_plan(2)).expect("open");
+        let mut machine = RefusedThenStopped {
+            given: 0,
+            refused: 0,
+            refused_at_stop: None,
+        };
+        let signals = Signals::none();
+        signals.raise(Signal::Stop);
+        drive(&mut machine, &mut transport, &signals, |_, ()| Ok(())).expect("the run ends");
+        assert_eq!(machine.refused_at_stop, Some(300));
+    });
+}
+
 #[test]
 fn refusals_from_send_threads_come_in_the_order_of_the_queue() {
     let Some(lab) = Lab::host("refusals_from_send_threads_come_in_the_order_of_the_queue") else {

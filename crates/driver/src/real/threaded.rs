@@ -295,6 +295,10 @@ impl Transport for ThreadedTransport {
         Ok(())
     }
 
+    fn settle(&mut self) -> Result<(), TransportError> {
+        self.sender.settle()
+    }
+
     fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
         self.sender.deliver_settled(sink);
         if let Some(handed) = self.ready.take() {

@@ -145,21 +145,7 @@ impl RealTransport {
             .find(|e| e.channel == channel && e.socket.version() == version)
     }
 
-    /// Waits until every datagram handed to a send pool is sent or
-    /// refused, keeping the refusals for the next [`Transport::receive`].
-    pub(super) fn settle(&mut self) -> Result<(), TransportError> {
-        let refused = &mut self.refused;
-        for endpoint in &mut self.endpoints {
-            endpoint.settle(&mut |d| {
-                if let Delivery::Refused(failure) = d {
-                    refused.push(failure);
-                }
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Delivers the refusals [`RealTransport::settle`] kept.
+    /// Delivers the refusals [`Transport::settle`] kept.
     pub(super) fn deliver_settled(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) {
         for failure in self.refused.drain(..) {
             sink(Delivery::Refused(failure));
@@ -262,6 +248,20 @@ impl Transport for RealTransport {
         for (i, endpoint) in self.endpoints.iter_mut().filter(|e| e.receives).enumerate() {
             let flagged = !waited || self.waiting.readiness(i).is_none_or(|r| r.error);
             endpoint.receive(&mut self.buf, flagged, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every datagram handed to a send pool is sent or
+    /// refused, keeping the refusals for the next [`Transport::receive`].
+    fn settle(&mut self) -> Result<(), TransportError> {
+        let refused = &mut self.refused;
+        for endpoint in &mut self.endpoints {
+            endpoint.settle(&mut |d| {
+                if let Delivery::Refused(failure) = d {
+                    refused.push(failure);
+                }
+            })?;
         }
         Ok(())
     }

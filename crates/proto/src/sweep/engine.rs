@@ -480,11 +480,25 @@ impl Sweep {
     }
 
     /// The kernel dropped `dropped` answers for a full receive queue,
-    /// learnt at `now`: a `Rate::Max` sweep slows down (see [`Backoff`]);
-    /// a paced one keeps its rate (the count is the transport's to tell).
-    pub fn on_overflow(&mut self, now: Instant, dropped: u64) {
-        if let Some(rate) = self.backoff.as_mut().and_then(|b| b.on_drops(now, dropped)) {
+    /// learnt at `now`, the last before `happened` when known: a
+    /// `Rate::Max` sweep slows down (see [`Backoff`]); a paced one keeps
+    /// its rate (the count is the transport's to tell).
+    pub fn on_overflow(&mut self, now: Instant, happened: Option<Instant>, dropped: u64) {
+        let cut = self
+            .backoff
+            .as_mut()
+            .and_then(|b| b.on_drops(now, happened, dropped));
+        if let Some(rate) = cut {
             self.pacer.set_rate(Rate::PerSecond(rate), now);
+        }
+    }
+
+    /// The rate the sweep holds to now: its configured one, or what a
+    /// `Rate::Max` sweep backed off to.
+    pub fn rate(&self) -> Rate {
+        match self.backoff.as_ref().and_then(Backoff::limit) {
+            Some(limit) => Rate::PerSecond(limit),
+            None => self.config.rate,
         }
     }
 

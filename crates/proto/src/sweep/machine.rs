@@ -126,7 +126,6 @@ pub struct SweepMachine {
     probes: Vec<(IpAddr, u8)>,
     /// Probes given since the round began.
     round: usize,
-    wake_batch: usize,
     events: VecDeque<SweepEvent>,
     refused: BTreeMap<i32, u64>,
     refused_total: u64,
@@ -140,7 +139,6 @@ impl SweepMachine {
     /// A machine running `sweep` (started at [`Sweep::started_at`]).
     pub fn new(sweep: Sweep) -> Self {
         Self {
-            wake_batch: wake_batch(sweep.config().rate),
             sweep,
             probes: Vec::with_capacity(1),
             round: 0,
@@ -303,6 +301,11 @@ impl Machine for SweepMachine {
     }
 
     fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
+        if self.finished {
+            // After the summary (the driver settles a transport's sends
+            // before a stop, so none should come): nothing to add to it.
+            return;
+        }
         self.refused_total += 1;
         *self.refused.entry(failure.errno).or_default() += 1;
         self.events.push_back(SweepEvent::Refused(RefusedProbe {
@@ -326,7 +329,8 @@ impl Machine for SweepMachine {
 
     fn handle_overflow(&mut self, now: Instant, overflow: Overflow) {
         if overflow.channel == Channel::Icmp {
-            self.sweep.on_overflow(now, overflow.dropped);
+            self.sweep
+                .on_overflow(now, overflow.queued_at, overflow.dropped);
         }
     }
 
@@ -376,7 +380,9 @@ impl Machine for SweepMachine {
             // A full round: read what arrived, then go on at once.
             Some(now)
         } else {
-            self.sweep.next_wakeup_for(now, self.wake_batch)
+            // The rate may have changed (a backoff): batches follow it.
+            self.sweep
+                .next_wakeup_for(now, wake_batch(self.sweep.rate()))
         };
         // Done: call back at once to queue the summary.
         let due = due.unwrap_or(now);

@@ -5,9 +5,9 @@
 //! power of two `2^b >= n` (at least 4), split into a left half of
 //! `ceil(b/2)` bits and a right one of `floor(b/2)`: the rounds alternate,
 //! each one an exclusive or of one half with the keyed hash of the other
-//! (two such rounds are one classic Feistel round and its swap, so four of
-//! them are Luby and Rackoff's four rounds, and odd `b` needs no padding
-//! bit). Cycle
+//! (each is a classic Feistel round without the swap of the halves, so four
+//! of them are Luby and Rackoff's four rounds, and odd `b` needs no
+//! padding bit). Cycle
 //! walking (apply the network again while the result is `>= n`) turns it
 //! into a permutation of `[0, n)`. The domain is less than `2n`, so a walk
 //! takes fewer than two steps on average (a balanced network of `2^(2h)`

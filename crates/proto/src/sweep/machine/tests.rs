@@ -519,6 +519,7 @@ fn a_max_rate_sweep_slows_down_when_answers_are_dropped_and_says_so() {
     let dropped = Overflow {
         channel: Channel::Icmp,
         dropped: 40,
+        queued_at: None,
     };
     run.machine.handle_overflow(run.at(ms(100)), dropped);
     // Held to half the rate it sent at: about 512 a millisecond.
@@ -533,6 +534,7 @@ fn a_max_rate_sweep_slows_down_when_answers_are_dropped_and_says_so() {
         Overflow {
             channel: Channel::Tcp,
             dropped: 1,
+            queued_at: None,
         },
     );
     run.machine.handle_signal(run.at(ms(300)), Signal::Stop);
@@ -559,6 +561,7 @@ fn a_paced_sweep_keeps_its_rate_when_answers_are_dropped() {
         Overflow {
             channel: Channel::Icmp,
             dropped: 10,
+            queued_at: None,
         },
     );
     let after: usize = (50..100).map(|i| run.round(ms(i), &[])).sum();
