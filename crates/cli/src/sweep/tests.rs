@@ -298,3 +298,22 @@ fn three_shards_find_together_exactly_what_one_sweep_finds() {
     assert_eq!(distinct.len(), together.len(), "a record in two shards");
     assert_eq!(distinct, whole.into_iter().collect::<BTreeSet<_>>());
 }
+
+#[test]
+fn send_threads_default_to_the_cores_and_a_bad_count_names_the_option() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    assert_eq!(
+        settings(&["192.0.2.0/24"]).senders,
+        cores.min(MAX_DEFAULT_SENDERS)
+    );
+    assert_eq!(settings(&["--senders", "0", "192.0.2.0/24"]).senders, 0);
+    assert_eq!(settings(&["--senders", "8", "192.0.2.0/24"]).senders, 8);
+    for bad in ["65", "-1", "x"] {
+        let option = format!("--senders={bad}");
+        let error = settings_error(&[&option, "192.0.2.0/24"]);
+        assert!(
+            error.contains(&format!("--senders {bad}")) && error.contains("from 0 to 64"),
+            "{error}"
+        );
+    }
+}
