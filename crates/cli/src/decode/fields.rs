@@ -17,6 +17,9 @@ use icmpkit_wire::icmpv6::{self, Ipv6Addresses};
 use icmpkit_wire::quote::{Quote, QuotedTransport};
 use serde_json::{Value, json};
 
+#[cfg(test)]
+mod tests;
+
 /// An ordered list of named values.
 pub type Fields = Vec<(&'static str, Value)>;
 
@@ -437,7 +440,7 @@ fn ndp_option(option: &NdpOption<'_>) -> Value {
 
 /// The quoted datagram as an object: what a prober matches its probe by.
 /// Every key is present; what the quote does not hold is `null`.
-pub fn quote(q: &Quote<'_>) -> Value {
+pub fn quote(q: &Quote<'_>) -> Fields {
     let id = q.probe_identity();
     let (transport, icmp_type, icmp_code) = match q.transport {
         Some(QuotedTransport::Udp { .. }) => (Value::from("udp"), None, None),
@@ -448,25 +451,25 @@ pub fn quote(q: &Quote<'_>) -> Value {
         Some(QuotedTransport::Other { protocol }) => (Value::from(protocol), None, None),
         None => (Value::Null, None, None),
     };
-    json!({
-        "version": q.ip.version().number(),
-        "src": id.src.to_string(),
-        "dst": id.dst.to_string(),
-        "protocol": id.protocol,
-        "ttl": id.hop_limit,
-        "ip_id": id.ip_ident,
-        "flow_label": id.flow_label,
-        "transport": transport,
-        "src_port": id.src_port,
-        "dst_port": id.dst_port,
-        "tcp_seq": id.tcp_seq,
-        "icmp_type": icmp_type,
-        "icmp_code": icmp_code,
-        "icmp_id": id.icmp_ident,
-        "icmp_seq": id.icmp_seq,
-        "transport_checksum": id.transport_checksum,
-        "truncated": q.truncated,
-    })
+    vec![
+        ("version", q.ip.version().number().into()),
+        ("src", addr(id.src)),
+        ("dst", addr(id.dst)),
+        ("protocol", id.protocol.into()),
+        ("ttl", id.hop_limit.into()),
+        ("ip_id", id.ip_ident.into()),
+        ("flow_label", id.flow_label.into()),
+        ("transport", transport),
+        ("src_port", id.src_port.into()),
+        ("dst_port", id.dst_port.into()),
+        ("tcp_seq", id.tcp_seq.into()),
+        ("icmp_type", icmp_type.into()),
+        ("icmp_code", icmp_code.into()),
+        ("icmp_id", id.icmp_ident.into()),
+        ("icmp_seq", id.icmp_seq.into()),
+        ("transport_checksum", id.transport_checksum.into()),
+        ("truncated", q.truncated.into()),
+    ]
 }
 
 /// One object of an RFC 4884 extension structure.
@@ -606,7 +609,32 @@ fn hex(bytes: &[u8]) -> String {
 
 /// An address as a JSON string.
 pub fn addr(a: IpAddr) -> Value {
-    a.to_string().into()
+    let mut s = String::with_capacity(15);
+    push_addr(&mut s, a);
+    s.into()
+}
+
+/// Appends an address as `Display` writes it; an IPv4 address digit by
+/// digit, for the formatting machinery cost a good part of a decode (two
+/// addresses a packet, four with a quote).
+pub fn push_addr(s: &mut String, a: IpAddr) {
+    match a {
+        IpAddr::V4(a) => {
+            let mut buf = [0; 10];
+            for (i, octet) in a.octets().into_iter().enumerate() {
+                if i > 0 {
+                    s.push('.');
+                }
+                for &digit in decimal(u32::from(octet), &mut buf) {
+                    s.push(char::from(digit));
+                }
+            }
+        }
+        IpAddr::V6(a) => {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{a}");
+        }
+    }
 }
 
 /// The tunnel layers of an encapsulation path (every layer but the outer IP
