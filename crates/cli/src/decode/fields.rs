@@ -614,25 +614,71 @@ pub fn addr(a: IpAddr) -> Value {
     s.into()
 }
 
-/// Appends an address as `Display` writes it; an IPv4 address digit by
-/// digit, for the formatting machinery cost a good part of a decode (two
+/// Appends an address as `Display` writes it (RFC 5952 for IPv6), digit by
+/// digit: the formatting machinery cost a good part of a decode (two
 /// addresses a packet, four with a quote).
 pub fn push_addr(s: &mut String, a: IpAddr) {
     match a {
-        IpAddr::V4(a) => {
-            let mut buf = [0; 10];
-            for (i, octet) in a.octets().into_iter().enumerate() {
-                if i > 0 {
-                    s.push('.');
-                }
-                for &digit in decimal(u32::from(octet), &mut buf) {
-                    s.push(char::from(digit));
+        IpAddr::V4(a) => push_v4(s, a.octets()),
+        IpAddr::V6(a) => {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                s.push_str("::ffff:");
+                push_v4(s, v4.octets());
+                return;
+            }
+            let groups = a.segments();
+            // The longest run of two or more zero groups (the first of
+            // equals) becomes `::`.
+            let (mut best, mut best_len, mut run) = (0, 0, 0);
+            for (i, &g) in groups.iter().enumerate() {
+                run = if g == 0 { run + 1 } else { 0 };
+                if run > best_len {
+                    (best, best_len) = (i + 1 - run, run);
                 }
             }
+            let zeros = if best_len >= 2 {
+                best..best + best_len
+            } else {
+                0..0
+            };
+            let mut i = 0;
+            while i < 8 {
+                if i == zeros.start && !zeros.is_empty() {
+                    s.push_str("::");
+                    i = zeros.end;
+                    continue;
+                }
+                if i > 0 && i != zeros.end {
+                    s.push(':');
+                }
+                push_hex(s, groups[i]);
+                i += 1;
+            }
         }
-        IpAddr::V6(a) => {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{a}");
+    }
+}
+
+fn push_v4(s: &mut String, octets: [u8; 4]) {
+    let mut buf = [0; 10];
+    for (i, octet) in octets.into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        for &digit in decimal(u32::from(octet), &mut buf) {
+            s.push(char::from(digit));
+        }
+    }
+}
+
+/// Appends a group in lowercase hex, without leading zeros.
+fn push_hex(s: &mut String, group: u16) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12, 8, 4, 0] {
+        let digit = (group >> shift) & 0xf;
+        if digit != 0 || started || shift == 0 {
+            started = true;
+            s.push(char::from(DIGITS[usize::from(digit)]));
         }
     }
 }

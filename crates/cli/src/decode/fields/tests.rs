@@ -18,12 +18,31 @@ fn an_address_is_written_as_display_writes_it() {
     for text in [
         "::",
         "::1",
+        "1::",
         "2001:db8::1",
         "fe80::200:ff:fe00:1",
         "::ffff:198.51.100.7",
+        "::198.51.100.7",
+        "64:ff9b::c633:6407",
         "2001:db8:0:1:1:1:1:1",
+        "2001:0:0:1::1",
+        "2001:db8::1:0:0:1",
+        "1:0:0:2:0:0:0:3",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
     ] {
         addresses.push(IpAddr::V6(text.parse::<Ipv6Addr>().unwrap()));
+    }
+    // Every pattern of zero and non-zero groups, with groups of one to four
+    // hex digits.
+    for zeros in 0_usize..256 {
+        let groups: [u16; 8] = std::array::from_fn(|i| {
+            if zeros >> i & 1 == 1 {
+                0
+            } else {
+                [0x1, 0x2a, 0xdb8, 0xfe80][(zeros + i) % 4]
+            }
+        });
+        addresses.push(IpAddr::V6(Ipv6Addr::from(groups)));
     }
     let mut s = String::new();
     for a in addresses {
