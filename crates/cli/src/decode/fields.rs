@@ -17,6 +17,9 @@ use icmpkit_wire::icmpv6::{self, Ipv6Addresses};
 use icmpkit_wire::quote::{Quote, QuotedTransport};
 use serde_json::{Value, json};
 
+#[cfg(test)]
+mod tests;
+
 /// An ordered list of named values.
 pub type Fields = Vec<(&'static str, Value)>;
 
@@ -437,7 +440,7 @@ fn ndp_option(option: &NdpOption<'_>) -> Value {
 
 /// The quoted datagram as an object: what a prober matches its probe by.
 /// Every key is present; what the quote does not hold is `null`.
-pub fn quote(q: &Quote<'_>) -> Value {
+pub fn quote(q: &Quote<'_>) -> Fields {
     let id = q.probe_identity();
     let (transport, icmp_type, icmp_code) = match q.transport {
         Some(QuotedTransport::Udp { .. }) => (Value::from("udp"), None, None),
@@ -448,25 +451,25 @@ pub fn quote(q: &Quote<'_>) -> Value {
         Some(QuotedTransport::Other { protocol }) => (Value::from(protocol), None, None),
         None => (Value::Null, None, None),
     };
-    json!({
-        "version": q.ip.version().number(),
-        "src": id.src.to_string(),
-        "dst": id.dst.to_string(),
-        "protocol": id.protocol,
-        "ttl": id.hop_limit,
-        "ip_id": id.ip_ident,
-        "flow_label": id.flow_label,
-        "transport": transport,
-        "src_port": id.src_port,
-        "dst_port": id.dst_port,
-        "tcp_seq": id.tcp_seq,
-        "icmp_type": icmp_type,
-        "icmp_code": icmp_code,
-        "icmp_id": id.icmp_ident,
-        "icmp_seq": id.icmp_seq,
-        "transport_checksum": id.transport_checksum,
-        "truncated": q.truncated,
-    })
+    vec![
+        ("version", q.ip.version().number().into()),
+        ("src", addr(id.src)),
+        ("dst", addr(id.dst)),
+        ("protocol", id.protocol.into()),
+        ("ttl", id.hop_limit.into()),
+        ("ip_id", id.ip_ident.into()),
+        ("flow_label", id.flow_label.into()),
+        ("transport", transport),
+        ("src_port", id.src_port.into()),
+        ("dst_port", id.dst_port.into()),
+        ("tcp_seq", id.tcp_seq.into()),
+        ("icmp_type", icmp_type.into()),
+        ("icmp_code", icmp_code.into()),
+        ("icmp_id", id.icmp_ident.into()),
+        ("icmp_seq", id.icmp_seq.into()),
+        ("transport_checksum", id.transport_checksum.into()),
+        ("truncated", q.truncated.into()),
+    ]
 }
 
 /// One object of an RFC 4884 extension structure.
@@ -606,7 +609,78 @@ fn hex(bytes: &[u8]) -> String {
 
 /// An address as a JSON string.
 pub fn addr(a: IpAddr) -> Value {
-    a.to_string().into()
+    let mut s = String::with_capacity(15);
+    push_addr(&mut s, a);
+    s.into()
+}
+
+/// Appends an address as `Display` writes it (RFC 5952 for IPv6), digit by
+/// digit: the formatting machinery cost a good part of a decode (two
+/// addresses a packet, four with a quote).
+pub fn push_addr(s: &mut String, a: IpAddr) {
+    match a {
+        IpAddr::V4(a) => push_v4(s, a.octets()),
+        IpAddr::V6(a) => {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                s.push_str("::ffff:");
+                push_v4(s, v4.octets());
+                return;
+            }
+            let groups = a.segments();
+            // The longest run of two or more zero groups (the first of
+            // equals) becomes `::`.
+            let (mut best, mut best_len, mut run) = (0, 0, 0);
+            for (i, &g) in groups.iter().enumerate() {
+                run = if g == 0 { run + 1 } else { 0 };
+                if run > best_len {
+                    (best, best_len) = (i + 1 - run, run);
+                }
+            }
+            let zeros = if best_len >= 2 {
+                best..best + best_len
+            } else {
+                0..0
+            };
+            let mut i = 0;
+            while i < 8 {
+                if i == zeros.start && !zeros.is_empty() {
+                    s.push_str("::");
+                    i = zeros.end;
+                    continue;
+                }
+                if i > 0 && i != zeros.end {
+                    s.push(':');
+                }
+                push_hex(s, groups[i]);
+                i += 1;
+            }
+        }
+    }
+}
+
+fn push_v4(s: &mut String, octets: [u8; 4]) {
+    let mut buf = [0; 10];
+    for (i, octet) in octets.into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        for &digit in decimal(u32::from(octet), &mut buf) {
+            s.push(char::from(digit));
+        }
+    }
+}
+
+/// Appends a group in lowercase hex, without leading zeros.
+fn push_hex(s: &mut String, group: u16) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12, 8, 4, 0] {
+        let digit = (group >> shift) & 0xf;
+        if digit != 0 || started || shift == 0 {
+            started = true;
+            s.push(char::from(DIGITS[usize::from(digit)]));
+        }
+    }
 }
 
 /// The tunnel layers of an encapsulation path (every layer but the outer IP

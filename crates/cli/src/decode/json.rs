@@ -49,10 +49,14 @@ use icmpkit_capture::Timestamp;
 use icmpkit_wire::dissect::{ChecksumStatus, Dissection};
 use icmpkit_wire::extension::MplsLabel;
 use icmpkit_wire::meaning;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::{Counts, Packet, Renderer, fields};
+use super::fields::{self, Fields};
+use super::{Counts, Packet, Renderer};
 use crate::escape;
+
+#[cfg(test)]
+mod tests;
 
 /// Renders JSON lines.
 #[derive(Debug, Default)]
@@ -100,12 +104,15 @@ fn seconds(t: Timestamp) -> f64 {
     t.seconds as f64 + f64::from(t.nanoseconds) / 1e9
 }
 
-/// The object for one packet, but for `extension` and `mpls` (see
-/// [`write_packet`]).
-fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
-    let mut m = Map::new();
-    let mut put = |k: &str, v: Value| {
-        m.insert(k.to_owned(), v);
+/// The members of the object for one packet, in order, but for `quote`,
+/// `extension` and `mpls` (see [`write_icmp`]). A list, not a `Map`: the
+/// names are fixed and distinct, and hashing them for every packet cost
+/// more than writing the packet.
+fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Fields {
+    let mut m = Fields::with_capacity(32);
+    let mut put = |k: &'static str, v: Value| {
+        debug_assert!(m.iter().all(|(name, _)| *name != k), "{k} twice");
+        m.push((k, v));
     };
     put("type", "packet".into());
     put("frame", packet.frame.into());
@@ -153,15 +160,24 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Value {
             put(name, value);
         }
     }
-    put(
-        "quote",
-        match &d.quote() {
-            None => Value::Null,
-            Some(Ok(q)) => fields::quote(q),
-            Some(Err(reason)) => json!({"malformed": reason.to_string()}),
-        },
-    );
-    m.into()
+    m
+}
+
+/// Writes members as a JSON object. Their names are Rust identifiers,
+/// which need no escaping.
+fn write_object(line: &mut Vec<u8>, members: &Fields) -> io::Result<()> {
+    line.push(b'{');
+    for (i, (name, value)) in members.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        line.push(b'"');
+        line.extend_from_slice(name.as_bytes());
+        line.extend_from_slice(b"\":");
+        escape::write_json(&mut *line, value)?;
+    }
+    line.push(b'}');
+    Ok(())
 }
 
 /// Writes the object for one packet: [`object`], then `extension` and
@@ -184,11 +200,19 @@ fn write_packet(line: &mut Vec<u8>, packet: &Packet<'_>, d: &Dissection<'_>) -> 
     Ok(())
 }
 
-/// Writes [`object`], `extension` and `mpls`.
+/// Writes [`object`], `quote`, `extension` and `mpls`.
 fn write_icmp(line: &mut Vec<u8>, packet: &Packet<'_>, d: &Dissection<'_>) -> io::Result<()> {
-    escape::write_json(&mut *line, &object(packet, d))?;
-    // `object` always has keys: continue it before its closing brace.
+    write_object(line, &object(packet, d))?;
+    // `object` always has members: continue it before its closing brace.
     line.pop();
+    line.extend_from_slice(b",\"quote\":");
+    match &d.quote() {
+        None => line.extend_from_slice(b"null"),
+        Some(Ok(q)) => write_object(line, &fields::quote(q))?,
+        Some(Err(reason)) => {
+            escape::write_json(&mut *line, &json!({"malformed": reason.to_string()}))?;
+        }
+    }
     line.extend_from_slice(b",\"extension\":");
     match &d.extension() {
         None => line.extend_from_slice(b"null,\"mpls\":[]}"),

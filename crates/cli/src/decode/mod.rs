@@ -96,11 +96,12 @@ trait Renderer {
 pub fn run(args: &Args) -> Result<ExitCode> {
     let input = open(&args.input)?;
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    // Large writes: a capture's lines go out in 64 KiB blocks, as it is read.
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut renderer: Box<dyn Renderer> = if args.json {
         Box::new(json::Json::default())
     } else {
-        Box::new(text::Text)
+        Box::new(text::Text::default())
     };
     let mut counts = Counts::default();
     let error = if args.hex {

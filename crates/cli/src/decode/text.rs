@@ -18,9 +18,15 @@ use serde_json::Value;
 use super::{Counts, Packet, Renderer, fields};
 use crate::text::MAX_LINE_LABELS;
 
+#[cfg(test)]
+mod tests;
+
 /// Renders text lines.
 #[derive(Debug, Default)]
-pub struct Text;
+pub struct Text {
+    /// The line being written, reused from packet to packet.
+    line: String,
+}
 
 impl Renderer for Text {
     fn packet(
@@ -29,7 +35,11 @@ impl Renderer for Text {
         packet: &Packet<'_>,
         d: &Dissection<'_>,
     ) -> io::Result<()> {
-        writeln!(out, "{}{}", line(packet.frame, d), via(packet.encap))
+        self.line.clear();
+        write_line(&mut self.line, packet.frame, d);
+        write_via(&mut self.line, packet.encap);
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())
     }
 
     fn finish(
@@ -64,13 +74,17 @@ impl Renderer for Text {
     }
 }
 
-/// The line for one packet.
-pub fn line(frame: u64, d: &Dissection<'_>) -> String {
+/// Appends the line for one packet (without its tunnels and newline) to `s`.
+fn write_line(s: &mut String, frame: u64, d: &Dissection<'_>) {
     let family = match d.version {
         IpVersion::V4 => "ICMP",
         IpVersion::V6 => "ICMPv6",
     };
-    let mut s = format!("{frame:>5} {} → {} {family} ", d.src, d.dst);
+    let _ = write!(s, "{frame:>5} ");
+    fields::push_addr(s, d.src);
+    s.push_str(" → ");
+    fields::push_addr(s, d.dst);
+    let _ = write!(s, " {family} ");
     match (d.msg_type(), d.code()) {
         (Some(t), Some(c)) => {
             let _ = write!(s, "{}", meaning::summary(d.version, t, c));
@@ -85,12 +99,15 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
             if name.ends_with("_len") || is_empty(&value) {
                 continue;
             }
-            let _ = write!(s, " {name}={}", value_text(&value));
+            let _ = write!(s, " {name}=");
+            push_value(s, &value);
         }
     }
     match &d.quote() {
         Some(Ok(q)) => {
-            let _ = write!(s, " [{}]", quote_text(q));
+            s.push_str(" [");
+            push_quote(s, q);
+            s.push(']');
         }
         Some(Err(reason)) => {
             let _ = write!(s, " [quote malformed: {reason}]");
@@ -104,7 +121,7 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
             if count > 0 {
                 s.push_str(" [MPLS:");
                 for l in ext.labels().take(MAX_LINE_LABELS) {
-                    push_label(&mut s, l);
+                    push_label(s, l);
                 }
                 if count > MAX_LINE_LABELS {
                     let _ = write!(s, " (+{} labels)", count - MAX_LINE_LABELS);
@@ -113,7 +130,9 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
             }
             for o in &ext.objects {
                 if let fields::ExtensionObject::Described(o) = o {
-                    let _ = write!(s, " [{}]", value_text(o));
+                    s.push_str(" [");
+                    push_value(s, o);
+                    s.push(']');
                 }
             }
             if let Some(reason) = &ext.malformed {
@@ -147,27 +166,25 @@ pub fn line(frame: u64, d: &Dissection<'_>) -> String {
     if let Err(reason) = &d.message {
         let _ = write!(s, " [malformed: {reason}]");
     }
-    s
 }
 
-/// The tunnels a packet came through, e.g.
+/// Appends the tunnels a packet came through, e.g.
 /// ` [via GRE key 5/ERSPAN-II session 100/VLAN 10; outer 203.0.113.1 → 203.0.113.2]`
 /// (every outer IP level, outermost first), or nothing for a plain packet.
-fn via(path: &[Layer]) -> String {
+fn write_via(s: &mut String, path: &[Layer]) {
     if path.is_empty() {
-        return String::new();
+        return;
     }
     let (ips, tunnels): (Vec<&Layer>, Vec<&Layer>) =
         path.iter().partition(|l| matches!(l, Layer::Ip { .. }));
     let tunnels: Vec<String> = tunnels.iter().map(ToString::to_string).collect();
-    let mut s = format!(" [via {}", tunnels.join("/"));
+    let _ = write!(s, " [via {}", tunnels.join("/"));
     for (i, l) in ips.iter().enumerate() {
         if let Layer::Ip { src, dst } = l {
             let _ = write!(s, "{}{src} → {dst}", if i == 0 { "; outer " } else { ", " });
         }
     }
     s.push(']');
-    s
 }
 
 /// Appends ` Lbl L TC T S B TTL N` for one label stack entry.
@@ -196,45 +213,53 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// A JSON value as compact text: strings bare (escaped: they may come off
-/// the wire), objects as `k=v` lists.
-fn value_text(v: &Value) -> String {
+/// Appends a JSON value as compact text: strings bare (escaped: they may
+/// come off the wire), objects as `k=v` lists.
+fn push_value(s: &mut String, v: &Value) {
     match v {
-        Value::Null => "-".to_owned(),
-        Value::String(s) => crate::escape::text(s).into_owned(),
+        Value::Null => s.push('-'),
+        Value::String(text) => s.push_str(&crate::escape::text(text)),
         Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(value_text).collect();
-            format!("[{}]", parts.join(", "))
+            s.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                push_value(s, item);
+            }
+            s.push(']');
         }
         Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| {
-                    if k == "object" || k == "option" {
-                        value_text(v)
-                    } else {
-                        format!("{k}={}", value_text(v))
-                    }
-                })
-                .collect();
-            parts.join(" ")
+            for (i, (k, v)) in map.iter().filter(|(_, v)| !v.is_null()).enumerate() {
+                if i > 0 {
+                    s.push(' ');
+                }
+                if k != "object" && k != "option" {
+                    s.push_str(k);
+                    s.push('=');
+                }
+                push_value(s, v);
+            }
         }
-        other => other.to_string(),
+        Value::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(s, "{n}");
+        }
     }
 }
 
-/// The quoted datagram in a few words: protocol, endpoints, TTL, ids.
-fn quote_text(q: &Quote<'_>) -> String {
+/// Appends the quoted datagram in a few words: protocol, endpoints, TTL, ids.
+fn push_quote(s: &mut String, q: &Quote<'_>) {
     let id = q.probe_identity();
-    let mut s = match q.transport {
+    let _ = match q.transport {
         Some(QuotedTransport::Udp {
             src_port, dst_port, ..
         }) => {
-            format!(
+            write!(
+                s,
                 "UDP {}:{src_port} → {}:{dst_port}",
-                bracket(id.src),
-                bracket(id.dst)
+                Bracketed(id.src),
+                Bracketed(id.dst)
             )
         }
         Some(QuotedTransport::Tcp {
@@ -242,10 +267,11 @@ fn quote_text(q: &Quote<'_>) -> String {
             dst_port,
             seq_number,
             ..
-        }) => format!(
+        }) => write!(
+            s,
             "TCP {}:{src_port} → {}:{dst_port} seq={seq_number}",
-            bracket(id.src),
-            bracket(id.dst)
+            Bracketed(id.src),
+            Bracketed(id.dst)
         ),
         Some(QuotedTransport::Icmp {
             version,
@@ -254,7 +280,8 @@ fn quote_text(q: &Quote<'_>) -> String {
             ident,
             seq_no,
             ..
-        }) => format!(
+        }) => write!(
+            s,
             "{} {} → {} {} id={ident} seq={seq_no}",
             if version == IpVersion::V4 {
                 "ICMP"
@@ -266,9 +293,9 @@ fn quote_text(q: &Quote<'_>) -> String {
             meaning::summary(version, msg_type, code)
         ),
         Some(QuotedTransport::Other { protocol }) => {
-            format!("proto {protocol} {} → {}", id.src, id.dst)
+            write!(s, "proto {protocol} {} → {}", id.src, id.dst)
         }
-        None => format!("proto {} {} → {}", id.protocol, id.src, id.dst),
+        None => write!(s, "proto {} {} → {}", id.protocol, id.src, id.dst),
     };
     let _ = write!(s, " ttl={}", id.hop_limit);
     if let Some(ip_id) = id.ip_ident {
@@ -277,12 +304,16 @@ fn quote_text(q: &Quote<'_>) -> String {
     if q.truncated {
         s.push_str(" (quote truncated)");
     }
-    s
 }
 
-fn bracket(addr: std::net::IpAddr) -> String {
-    match addr {
-        std::net::IpAddr::V4(a) => a.to_string(),
-        std::net::IpAddr::V6(a) => format!("[{a}]"),
+/// An address as it stands before `:port`: IPv6 in brackets.
+struct Bracketed(std::net::IpAddr);
+
+impl std::fmt::Display for Bracketed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            std::net::IpAddr::V4(a) => write!(f, "{a}"),
+            std::net::IpAddr::V6(a) => write!(f, "[{a}]"),
+        }
     }
 }
