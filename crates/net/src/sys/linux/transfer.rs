@@ -12,11 +12,20 @@ use super::addr::{RawAddr, read_sockaddr, socklen_of};
 use super::check_len;
 use super::control::{Ancillary, parse_control};
 
-/// `sendto(2)` of `buf` to `dst`.
-pub fn send_to(fd: RawFd, buf: &[u8], dst: SocketAddr) -> io::Result<usize> {
+/// `sendto(2)` of `buf` to `dst` with `flags`.
+pub fn send_to(fd: RawFd, buf: &[u8], dst: SocketAddr, flags: c_int) -> io::Result<usize> {
     let raw = RawAddr::new(dst);
     // SAFETY: `buf` and `raw` are valid for the lengths passed.
-    check_len(unsafe { libc::sendto(fd, buf.as_ptr().cast(), buf.len(), 0, raw.as_ptr(), raw.len) })
+    check_len(unsafe {
+        libc::sendto(
+            fd,
+            buf.as_ptr().cast(),
+            buf.len(),
+            flags,
+            raw.as_ptr(),
+            raw.len,
+        )
+    })
 }
 
 /// One datagram read by [`recv_msg`].
