@@ -74,8 +74,12 @@ impl Round {
     ) -> Result<Option<std::time::Instant>, DriveError> {
         let now = transport.now();
         machine.handle_timeout(now);
-        while let Some(transmit) = machine.poll_transmit(transport.now(), &mut self.buf) {
+        // The clock is read again after each send (a batch of sends takes
+        // time), not before the first.
+        let mut at = now;
+        while let Some(transmit) = machine.poll_transmit(at, &mut self.buf) {
             transport.send(&transmit, &self.buf, &mut |d| deliver(machine, now, d))?;
+            at = transport.now();
         }
         transport.flush(&mut |d| deliver(machine, now, d))?;
         while let Some(event) = machine.poll_event() {
