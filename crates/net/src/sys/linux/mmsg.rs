@@ -8,8 +8,8 @@ use std::os::fd::RawFd;
 use libc::c_int;
 
 use super::addr::{RawAddr, socklen_of};
-use super::check;
 use super::transfer::{CONTROL_LEN, Control, Message, decode_received, receive_header, send_to};
+use super::{check, check_len};
 
 /// The most messages one `sendmmsg` or `recvmmsg` call handles
 /// (`UIO_MAXIOV`); the kernel silently shortens longer vectors.
@@ -229,7 +229,7 @@ impl RecvScratch {
 }
 
 /// `recvmmsg(2)` with `flags` into the scratch's first `limit` slots (or
-/// all); calls `each` with
+/// all; `recvmsg(2)` for one); calls `each` with
 /// the decoded [`Message`] and the slot's buffer of every datagram
 /// received, in order, and returns how many there were.
 pub fn recv_mmsg(
@@ -247,19 +247,34 @@ pub fn recv_mmsg(
     let vlen = libc::c_uint::try_from(slots).unwrap_or(libc::c_uint::MAX);
     // Whatever happens, the kernel may have written to every header.
     scratch.dirty = scratch.headers.len();
-    // SAFETY: every header points at a live iovec, name and control buffer
-    // of the scratch, and every iovec at its slot of `buffers` (or, for
-    // empty slots, at no byte), all alive and unmoved for the call; no
-    // timeout.
-    let got = check(unsafe {
-        libc::recvmmsg(
-            fd,
-            scratch.headers.as_mut_ptr(),
-            vlen,
-            flags,
-            std::ptr::null_mut(),
-        )
-    })?;
+    let got = if slots == 1 {
+        // One datagram: recvmsg(2), which spares the kernel the vector's
+        // bookkeeping (MSG_WAITFORONE means nothing to it: it waits for
+        // the one datagram unless told not to).
+        let header = &mut scratch.headers[0];
+        // SAFETY: the header points at a live iovec, name and control
+        // buffer of the scratch, and its iovec at slot 0 of `buffers`, all
+        // alive and unmoved for the call.
+        let len = check_len(unsafe {
+            libc::recvmsg(fd, &raw mut header.msg_hdr, flags & !libc::MSG_WAITFORONE)
+        })?;
+        header.msg_len = libc::c_uint::try_from(len).unwrap_or(libc::c_uint::MAX);
+        1
+    } else {
+        // SAFETY: every header points at a live iovec, name and control
+        // buffer of the scratch, and every iovec at its slot of `buffers`
+        // (or, for empty slots, at no byte), all alive and unmoved for the
+        // call; no timeout.
+        check(unsafe {
+            libc::recvmmsg(
+                fd,
+                scratch.headers.as_mut_ptr(),
+                vlen,
+                flags,
+                std::ptr::null_mut(),
+            )
+        })?
+    };
     let got = usize::try_from(got).unwrap_or(0).min(scratch.headers.len());
     // The kernel writes the header of each datagram it returns (and, to
     // be safe, the next one counts as written too).
