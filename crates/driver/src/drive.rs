@@ -85,10 +85,13 @@ impl Round {
         while let Some(event) = machine.poll_event() {
             on_event(machine, event).map_err(DriveError::Output)?;
         }
-        let now = transport.now();
+        // The latest reading, taken before the flush and the events: a
+        // deadline reckoned from it is at worst early (the wait then
+        // returns early, and the next round reckons again), never late,
+        // and a flood spares a clock read per probe.
         Ok(machine
-            .poll_timeout(now)
-            .map(|wake| wake.min(now + SIGNAL_CHECK)))
+            .poll_timeout(at)
+            .map(|wake| wake.min(at + SIGNAL_CHECK)))
     }
 
     /// Step 5: input, then signals.
