@@ -34,7 +34,7 @@ const ATTEMPTS: usize = 4;
 
 /// How long [`Clocks::read_reusing_offset`] goes on deriving the wall clock
 /// from the offset one [`Clocks::read`] measured.
-pub const OFFSET_REUSE: Duration = Duration::from_millis(1);
+const OFFSET_REUSE: Duration = Duration::from_millis(1);
 
 thread_local! {
     /// The pair [`Clocks::read_reusing_offset`] last measured on this
@@ -66,11 +66,11 @@ impl Clocks {
     /// Both clocks now, with one clock read where [`Clocks::read`] takes
     /// three (a flood reads them for every reply): the monotonic clock is
     /// read, and the wall clock derived from it by the offset between the
-    /// two that a `read` on this thread measured less than
-    /// [`OFFSET_REUSE`] ago (older, a `read` measures it again). The two
-    /// clocks run at one rate — NTP slews both, and only the wall clock is
-    /// ever stepped — so the offset holds to the nanosecond until a step,
-    /// which this sees at most [`OFFSET_REUSE`] late.
+    /// two that a `read` on this thread measured less than 1 ms ago
+    /// (older, a `read` measures it again). The two clocks run at one
+    /// rate — NTP slews both, and only the wall clock is ever stepped — so
+    /// the offset holds to the nanosecond until a step, which this sees at
+    /// most 1 ms late.
     pub fn read_reusing_offset() -> Self {
         let now = Instant::now();
         if let Some(measured) = MEASURED.get()

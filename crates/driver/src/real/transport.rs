@@ -30,7 +30,9 @@ const ERROR_BUFFER: usize = 65_536;
 ///   allocating), [`Transport::receive`] reads each with `recvmmsg(2)`,
 ///   then its queued errors. When one socket receives and input keeps
 ///   coming (a flood), the wait is the receive itself, as in iputils:
-///   see [`InReceive`].
+///   `recvmmsg(2)` on the socket made blocking, with a receive timeout
+///   (`SO_RCVTIMEO`) that ends before the deadline; what it read is
+///   delivered by the next receive.
 #[derive(Debug)]
 pub struct RealTransport {
     endpoints: Vec<Endpoint>,
