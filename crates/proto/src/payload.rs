@@ -47,7 +47,7 @@ pub fn write(data: &mut [u8], nonce: u64, number: u64, pattern: &[u8]) {
 }
 
 /// Writes only the identification of a payload into `data`, whose fill
-/// [`write`] wrote for an earlier probe (the fill is the same in every
+/// [`write()`] wrote for an earlier probe (the fill is the same in every
 /// probe); nothing when `data` has no room for it.
 pub fn write_identification(data: &mut [u8], nonce: u64, number: u64) {
     if let Some(id) = data.get_mut(..ID_LEN) {
