@@ -80,6 +80,9 @@ struct InReceive {
     granted: Option<Duration>,
     /// Setting it failed: waits are `poll`s for the rest of the run.
     unusable: bool,
+    /// A timeout asked for whose grant (rounded up to a tick) did not fit
+    /// the wait: not asked for again (at HZ=250, 1 and 2 ms become 4).
+    too_coarse: Option<Duration>,
     /// The last wait ended with input (or a pending error).
     busy: bool,
     /// What the last wait read, for the next [`Transport::receive`].
@@ -93,14 +96,14 @@ const ONE_AT_A_TIME: u8 = 16;
 
 /// Whether a receive timeout of `granted` ends (on the kernel's timer
 /// wheel, at most an eighth late) before `timeout` has passed.
-fn fits(granted: Duration, timeout: Duration) -> bool {
+pub(super) fn fits(granted: Duration, timeout: Duration) -> bool {
     granted + granted / 8 <= timeout
 }
 
 /// The receive timeout to set for a wait of `timeout`: the largest power
 /// of two of milliseconds that [`fits`], at most
 /// [`LONGEST_IN_RECEIVE`]; `None` under [`SHORTEST_IN_RECEIVE`].
-fn receive_timeout_for(timeout: Duration) -> Option<Duration> {
+pub(super) fn receive_timeout_for(timeout: Duration) -> Option<Duration> {
     let mut chosen = None;
     let mut t = SHORTEST_IN_RECEIVE;
     while t <= LONGEST_IN_RECEIVE && fits(t, timeout) {
@@ -224,6 +227,9 @@ impl RealTransport {
             let (true, Some(wanted)) = (state.busy, wanted) else {
                 return Ok(false);
             };
+            if state.too_coarse.is_some_and(|t| wanted <= t) {
+                return Ok(false);
+            }
             let socket = &endpoint.socket;
             let set = match state.granted {
                 Some(_) => socket.set_recv_timeout(wanted),
@@ -240,6 +246,7 @@ impl RealTransport {
             };
             state.granted = Some(granted);
             if !fits(granted, timeout) {
+                state.too_coarse = Some(wanted);
                 return Ok(false);
             }
         }
