@@ -75,17 +75,24 @@ impl Round {
     ) -> Result<Option<std::time::Instant>, DriveError> {
         let now = transport.now();
         machine.handle_timeout(now);
-        while let Some(transmit) = machine.poll_transmit(transport.now(), &mut self.buf) {
+        // The clock is read again after each send (a batch of sends takes
+        // time), not before the first.
+        let mut at = now;
+        while let Some(transmit) = machine.poll_transmit(at, &mut self.buf) {
             transport.send(&transmit, &self.buf, &mut |d| deliver(machine, now, d))?;
+            at = transport.now();
         }
         transport.flush(&mut |d| deliver(machine, now, d))?;
         while let Some(event) = machine.poll_event() {
             on_event(machine, event).map_err(DriveError::Output)?;
         }
-        let now = transport.now();
+        // The latest reading, taken before the flush and the events: a
+        // deadline reckoned from it is at worst early (the wait then
+        // returns early, and the next round reckons again), never late,
+        // and a flood spares a clock read per probe.
         Ok(machine
-            .poll_timeout(now)
-            .map(|wake| wake.min(now + SIGNAL_CHECK)))
+            .poll_timeout(at)
+            .map(|wake| wake.min(at + SIGNAL_CHECK)))
     }
 
     /// Step 5: input, then signals.

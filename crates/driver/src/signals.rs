@@ -67,8 +67,13 @@ impl Signals {
     pub fn take(&self) -> Option<Signal> {
         if self.stop.load(Ordering::Relaxed) {
             Some(Signal::Stop)
-        } else if self.status.swap(false, Ordering::Relaxed) {
+        } else if self.status.load(Ordering::Relaxed) && self.status.swap(false, Ordering::Relaxed)
+        {
+            // (Loaded first: the driver asks after every wait, and a plain
+            // load costs less than a swap, which locks the cache line.)
             Some(Signal::Status)
+        } else if self.pause.load(Ordering::Relaxed) == NO_PAUSE {
+            None
         } else {
             match self.pause.swap(NO_PAUSE, Ordering::Relaxed) {
                 PAUSE => Some(Signal::Pause),

@@ -6,12 +6,16 @@
 //! The arrays the calls need live in a [`SendBatch`] or [`RecvBatch`] made
 //! once and reused, so a call allocates nothing.
 //!
-//! Neither call reports "would block": on a full send buffer
-//! [`IcmpSocket::send_batch`] returns `Ok(0)`, and
-//! [`IcmpSocket::recv_batch`], which never waits, returns `Ok(0)` when
-//! nothing is queued. A signal interrupting either call also gives `Ok(0)`.
-//! Wait (`poll` for `POLLOUT`, or [`IcmpSocket::wait`] for replies) and
-//! call again.
+//! Neither call waits, whether the socket is blocking or not, nor reports
+//! "would block": on a full send buffer [`IcmpSocket::send_batch`] returns
+//! `Ok(0)`, and [`IcmpSocket::recv_batch`] returns `Ok(0)` when nothing is
+//! queued. A signal interrupting either call also gives `Ok(0)`. Wait
+//! (`poll` for `POLLOUT`, or [`IcmpSocket::wait`] for replies) and call
+//! again — or, to wait for replies in the receive itself, as iputils'
+//! flood does, make the socket blocking, give it a receive timeout
+//! ([`IcmpSocket::set_recv_timeout`]) and call
+//! [`IcmpSocket::recv_batch_wait`]: one system call where a wait and a
+//! receive take two.
 
 use std::io;
 use std::net::IpAddr;
@@ -147,10 +151,13 @@ impl IcmpSocket {
     /// the kernel took. Send the rest with another call.
     ///
     /// - An empty `messages` returns `Ok(0)` without a system call.
-    /// - A full send buffer returns `Ok(0)`: `EAGAIN` from a non-blocking
-    ///   datagram socket, and `ENOBUFS`, which raw sockets report instead
-    ///   (blocking or not) — they never wait for room. A signal also gives
-    ///   `Ok(0)`. A blocking datagram socket waits as `send_to` does.
+    /// - A full send buffer returns `Ok(0)`: `EAGAIN` from a datagram
+    ///   socket, and `ENOBUFS`, which raw sockets report instead. The call
+    ///   never waits for room (`MSG_DONTWAIT`), even on a blocking socket
+    ///   (one made blocking to wait in [`IcmpSocket::recv_batch_wait`]).
+    ///   A signal also gives `Ok(0)`.
+    /// - A lone message goes with `sendto(2)`, cheaper for the kernel than
+    ///   a `sendmmsg(2)` of one, with the same results.
     /// - A message the kernel refuses after others went ends the call
     ///   early: the count says how many went, and the next call, starting
     ///   at the refused message, reports its error.
@@ -207,9 +214,49 @@ impl IcmpSocket {
     pub fn recv_batch(&self, batch: &mut RecvBatch) -> io::Result<usize> {
         let RecvBatch { scratch, received } = batch;
         received.clear();
-        let result = sys::recv_mmsg(self.as_raw_fd(), scratch, libc::MSG_DONTWAIT, |msg, buf| {
-            received.push(self.received(msg, buf));
-        });
+        let result = sys::recv_mmsg(
+            self.as_raw_fd(),
+            scratch,
+            libc::MSG_DONTWAIT,
+            usize::MAX,
+            |msg, buf| {
+                received.push(self.received(msg, buf));
+            },
+        );
+        match result {
+            Ok(n) => Ok(n),
+            Err(e) if nothing_moved(&e) => Ok(0),
+            Err(e) => Err(self.context("cannot receive a batch", &e)),
+        }
+    }
+
+    /// [`IcmpSocket::recv_batch`] of at most `most` packets (and the
+    /// batch's slots) that waits for the first one (`recvmmsg(2)` with
+    /// `MSG_WAITFORONE`): on a blocking socket
+    /// ([`IcmpSocket::set_nonblocking`] off) it waits at most the receive
+    /// timeout ([`IcmpSocket::set_recv_timeout`]), then takes what else is
+    /// queued without waiting. A reader that expects one packet at a time
+    /// asks for one: taking a packet costs the kernel about as much as
+    /// finding there is no second. `Ok(0)` when the timeout passed first or a
+    /// signal interrupted the wait (with a receive timeout set, Linux
+    /// interrupts the call even for a handler installed with
+    /// `SA_RESTART`). A pending socket error ends the wait as an error,
+    /// as it does [`IcmpSocket::recv_batch`]; an error queued with none
+    /// pending (`IP_RECVERR` queues ICMP errors with one, local send
+    /// errors without) does not. On a non-blocking socket this is
+    /// [`IcmpSocket::recv_batch`].
+    pub fn recv_batch_wait(&self, batch: &mut RecvBatch, most: usize) -> io::Result<usize> {
+        let RecvBatch { scratch, received } = batch;
+        received.clear();
+        let result = sys::recv_mmsg(
+            self.as_raw_fd(),
+            scratch,
+            libc::MSG_WAITFORONE,
+            most,
+            |msg, buf| {
+                received.push(self.received(msg, buf));
+            },
+        );
         match result {
             Ok(n) => Ok(n),
             Err(e) if nothing_moved(&e) => Ok(0),

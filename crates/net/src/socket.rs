@@ -382,8 +382,13 @@ impl IcmpSocket {
 
     /// Delivers the received TTL or hop limit with each packet
     /// (`IP_RECVTTL`, `IPV6_RECVHOPLIMIT`). A raw IPv4 socket reads it
-    /// from the IP header anyway.
+    /// from the IP header of every packet anyway, so for it this asks the
+    /// kernel nothing: a control message per packet would cost the kernel
+    /// and the reader for nothing.
     pub fn set_recv_ttl(&self, on: bool) -> io::Result<()> {
+        if self.version == IpVersion::V4 && self.kind == SocketKind::Raw {
+            return Ok(());
+        }
         let option = self.ip_level(libc::IP_RECVTTL, libc::IPV6_RECVHOPLIMIT);
         self.set_flag(option, on, "IP_RECVTTL/IPV6_RECVHOPLIMIT")
     }
@@ -422,6 +427,26 @@ impl IcmpSocket {
     pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
         sys::set_nonblocking(self.as_raw_fd(), on)
             .map_err(|e| self.context("cannot change O_NONBLOCK", &e))
+    }
+
+    /// Sets the receive timeout (`SO_RCVTIMEO`): how long a receive on a
+    /// blocking socket waits ([`IcmpSocket::recv_batch_wait`],
+    /// [`IcmpSocket::recv`]) before it fails with `WouldBlock`; zero waits
+    /// for ever. Returns the timeout the kernel granted, which it keeps in
+    /// scheduler ticks: `timeout` rounded up to a whole tick (1 to 10 ms,
+    /// by the kernel's `HZ`). A wait may also end up to a tick early, and,
+    /// past 63 ticks, up to an eighth of the timeout late (the kernel's
+    /// timer wheel): ask for less than a deadline allows.
+    pub fn set_recv_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> io::Result<std::time::Duration> {
+        sys::set_recv_timeout(self.as_raw_fd(), timeout).map_err(|e| {
+            self.context(
+                &format!("cannot set SO_RCVTIMEO to {} µs", timeout.as_micros()),
+                &e,
+            )
+        })
     }
 
     /// Asks for a receive buffer of `bytes`: `SO_RCVBUFFORCE` when allowed

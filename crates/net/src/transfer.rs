@@ -147,7 +147,7 @@ impl IcmpSocket {
             wall: SystemTime::now(),
             instant: Instant::now(),
         };
-        let sent = sys::send_to(self.as_raw_fd(), icmp_message, addr)
+        let sent = sys::send_to(self.as_raw_fd(), icmp_message, addr, 0)
             .map_err(|e| self.context(&format!("cannot send to {dst}"), &e))?;
         if sent != icmp_message.len() {
             return Err(io::Error::new(

@@ -43,6 +43,13 @@ pub fn write(data: &mut [u8], nonce: u64, number: u64, pattern: &[u8]) {
     for (i, byte) in data.iter_mut().enumerate() {
         *byte = fill_byte(i, pattern);
     }
+    write_identification(data, nonce, number);
+}
+
+/// Writes only the identification of a payload into `data`, whose fill
+/// [`write()`] wrote for an earlier probe (the fill is the same in every
+/// probe); nothing when `data` has no room for it.
+pub fn write_identification(data: &mut [u8], nonce: u64, number: u64) {
     if let Some(id) = data.get_mut(..ID_LEN) {
         id[..8].copy_from_slice(&nonce.to_be_bytes());
         id[8..].copy_from_slice(&number.to_be_bytes());

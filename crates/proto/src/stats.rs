@@ -212,12 +212,25 @@ impl Statistics {
 /// [`RttHistogram::MAX_BUCKETS`] whatever the number of RTTs recorded,
 /// 8 bytes each (a few dozen for a typical target: nothing before its
 /// first reply, which matters with tens of thousands of targets).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct RttHistogram {
     /// `bucket << 48 | count` per bucket hit, in bucket order.
     counts: Vec<u64>,
     total: u64,
+    /// Where the last RTT was counted: the next one, from the same path,
+    /// is often in the same bucket (a flood's are), and then needs no
+    /// search, whose branches go either way at random.
+    last: usize,
 }
+
+/// Histograms are equal when they counted the same RTTs.
+impl PartialEq for RttHistogram {
+    fn eq(&self, other: &Self) -> bool {
+        self.counts == other.counts && self.total == other.total
+    }
+}
+
+impl Eq for RttHistogram {}
 
 impl RttHistogram {
     /// Bits of a value kept below its leading one.
@@ -260,14 +273,24 @@ impl RttHistogram {
     pub fn record(&mut self, us: u64) {
         let bucket = u64::from(Self::bucket(us));
         let count_mask = (1 << Self::COUNT_BITS) - 1;
-        match self
-            .counts
-            .binary_search_by_key(&bucket, |e| e >> Self::COUNT_BITS)
-        {
+        let found = match self.counts.get(self.last) {
+            Some(&e) if e >> Self::COUNT_BITS == bucket => Ok(self.last),
+            _ => self
+                .counts
+                .binary_search_by_key(&bucket, |e| e >> Self::COUNT_BITS),
+        };
+        match found {
             // A count saturates at 2^48 - 1 replies.
-            Ok(i) if self.counts[i] & count_mask < count_mask => self.counts[i] += 1,
-            Ok(_) => {}
-            Err(i) => self.counts.insert(i, bucket << Self::COUNT_BITS | 1),
+            Ok(i) => {
+                if self.counts[i] & count_mask < count_mask {
+                    self.counts[i] += 1;
+                }
+                self.last = i;
+            }
+            Err(i) => {
+                self.counts.insert(i, bucket << Self::COUNT_BITS | 1);
+                self.last = i;
+            }
         }
         self.total = self.total.saturating_add(1);
     }

@@ -134,6 +134,17 @@ fn is_fatal(err: &io::Error) -> bool {
     )
 }
 
+/// What [`Endpoint::wait_read`] read while it waited.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Waited {
+    /// Nothing: the receive timeout passed, or a signal came.
+    Nothing,
+    /// `got` datagrams, in the receive slots, read just before `clocks`.
+    Datagrams { got: usize, clocks: Clocks },
+    /// The read reported (and cleared) a pending socket error.
+    PendingError,
+}
+
 /// What one drain of an error queue handed over.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Drained {
@@ -404,48 +415,92 @@ impl Endpoint {
         }
     }
 
+    /// Waits in the receive itself ([`IcmpSocket::recv_batch_wait`]: at
+    /// most the socket's receive timeout, on a blocking socket) for at most
+    /// `most` datagrams, and keeps what it read in the receive slots for
+    /// [`Endpoint::receive`], which must come next.
+    pub fn wait_read(&mut self, most: usize) -> Result<Waited, TransportError> {
+        match self.socket.recv_batch_wait(&mut self.recv, most) {
+            Ok(0) => Ok(Waited::Nothing),
+            Ok(got) => Ok(Waited::Datagrams {
+                got,
+                clocks: Clocks::read_reusing_offset(),
+            }),
+            Err(source) if is_fatal(&source) => Err(TransportError::Io {
+                operation: "receiving",
+                source,
+            }),
+            Err(_) => Ok(Waited::PendingError),
+        }
+    }
+
+    /// Hands the datagrams of the last read, made just before `clocks`
+    /// were read, to `sink`; before the first one that tells of new
+    /// drops (`SO_RXQ_OVFL`), a [`Delivery::Overflow`].
+    fn deliver(&mut self, clocks: &Clocks, sink: &mut dyn FnMut(Delivery<'_>)) {
+        for (received, bytes) in self.recv.iter() {
+            let kernel_at = clocks.kernel_instant(received.kernel_time);
+            if let Some(drops) = received.drops
+                && drops != self.drops
+            {
+                // The count wraps at 2^32.
+                let dropped = drops.wrapping_sub(self.drops);
+                self.drops = drops;
+                sink(Delivery::Overflow(Overflow {
+                    channel: self.channel,
+                    dropped: u64::from(dropped),
+                    queued_at: kernel_at,
+                }));
+            }
+            sink(Delivery::Input(Input::Datagram(Datagram {
+                channel: self.channel,
+                from: received.from,
+                hop_limit: received.ttl,
+                read_at: clocks.now,
+                kernel_at,
+                bytes: received.icmp(bytes),
+            })));
+        }
+    }
+
     /// Reads what waits on this socket, a batch of datagrams per
     /// `recvmmsg(2)`, then its queued errors when `errors_flagged` (the
     /// last wait saw the socket's error flag, or nobody knows) or a read
     /// reported a pending error: a flood would otherwise pay one failing
     /// `MSG_ERRQUEUE` read per reply. An error queued after the wait is
     /// flagged by the next one.
+    ///
+    /// `waited` is what [`Endpoint::wait_read`] read, if the wait was
+    /// one: its datagrams go first, and the socket is read again only when
+    /// they filled every slot (a read that found nothing, or fewer
+    /// datagrams than slots, left the socket empty an instant ago; one
+    /// that asked for fewer leaves the rest to the next wait, which
+    /// returns at once).
     pub fn receive(
         &mut self,
         buf: &mut [u8],
         errors_flagged: bool,
+        waited: Option<Waited>,
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
         let (mut reads, mut pending) = (0, 0);
-        while reads < READS_PER_RECEIVE && pending < PENDING_ERRORS_PER_RECEIVE {
+        let mut more = true;
+        match waited {
+            None => {}
+            Some(Waited::Nothing) => more = false,
+            Some(Waited::PendingError) => pending += 1,
+            Some(Waited::Datagrams { got, clocks }) => {
+                reads += got;
+                self.deliver(&clocks, sink);
+                more = got >= self.recv.slots();
+            }
+        }
+        while more && reads < READS_PER_RECEIVE && pending < PENDING_ERRORS_PER_RECEIVE {
             match self.socket.recv_batch(&mut self.recv) {
                 Ok(0) => break,
                 Ok(got) => {
                     reads += got;
-                    let clocks = Clocks::read();
-                    for (received, bytes) in self.recv.iter() {
-                        let kernel_at = clocks.kernel_instant(received.kernel_time);
-                        if let Some(drops) = received.drops
-                            && drops != self.drops
-                        {
-                            // The count wraps at 2^32.
-                            let dropped = drops.wrapping_sub(self.drops);
-                            self.drops = drops;
-                            sink(Delivery::Overflow(Overflow {
-                                channel: self.channel,
-                                dropped: u64::from(dropped),
-                                queued_at: kernel_at,
-                            }));
-                        }
-                        sink(Delivery::Input(Input::Datagram(Datagram {
-                            channel: self.channel,
-                            from: received.from,
-                            hop_limit: received.ttl,
-                            read_at: clocks.now,
-                            kernel_at,
-                            bytes: received.icmp(bytes),
-                        })));
-                    }
+                    self.deliver(&Clocks::read_reusing_offset(), sink);
                     if got < self.recv.slots() {
                         // The socket is empty now.
                         break;

@@ -1456,3 +1456,26 @@ fn a_plan_with_an_echo_identifier_hands_over_no_strangers_replies() {
         assert_eq!(strangers, 0);
     });
 }
+
+#[test]
+fn a_receive_timeout_ends_before_the_deadline_even_an_eighth_late() {
+    use super::transport::{fits, receive_timeout_for};
+    // A flood's wait, 10 ms after its probe, less a little: 8 ms.
+    assert_eq!(
+        receive_timeout_for(Duration::from_micros(9_990)),
+        Some(Duration::from_millis(8))
+    );
+    // The driver's longest wait: 128 ms.
+    assert_eq!(
+        receive_timeout_for(crate::SIGNAL_CHECK),
+        Some(Duration::from_millis(128))
+    );
+    // Too short for a tick-counted timeout: a poll.
+    assert_eq!(receive_timeout_for(Duration::from_millis(1)), None);
+    for us in (0..300_000).step_by(997) {
+        let timeout = Duration::from_micros(us);
+        if let Some(t) = receive_timeout_for(timeout) {
+            assert!(fits(t, timeout) && t + t / 8 <= timeout, "{timeout:?}");
+        }
+    }
+}

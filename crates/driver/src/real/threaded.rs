@@ -235,7 +235,7 @@ fn read(
                 .take()
                 .or_else(|| recycled.try_recv().ok())
                 .unwrap_or_default();
-            if let Err(e) = reader.receive(&mut buf, true, &mut |d| batch.push(d)) {
+            if let Err(e) = reader.receive(&mut buf, true, None, &mut |d| batch.push(d)) {
                 let _ = to_driver.send(Err(e));
                 return;
             }

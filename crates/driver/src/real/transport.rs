@@ -2,14 +2,14 @@
 //! [`Transport`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use icmpkit_net::{IcmpSocket, SocketKind, Transport as RawProtocol, WaitSet, privilege};
 use icmpkit_proto::machine::{Channel, SendFailure, Transmit};
 use icmpkit_wire::IpVersion;
 
 use super::OpenError;
-use super::endpoint::Endpoint;
+use super::endpoint::{Endpoint, Waited};
 use super::plan::{IcmpFilter, SocketPlan};
 use crate::transport::{Delivery, Transport, TransportError};
 
@@ -28,7 +28,11 @@ const ERROR_BUFFER: usize = 65_536;
 ///   about it, and the others go.
 /// - [`Transport::wait`] waits on every socket that receives (without
 ///   allocating), [`Transport::receive`] reads each with `recvmmsg(2)`,
-///   then its queued errors.
+///   then its queued errors. When one socket receives and input keeps
+///   coming (a flood), the wait is the receive itself, as in iputils:
+///   `recvmmsg(2)` on the socket made blocking, with a receive timeout
+///   (`SO_RCVTIMEO`) that ends before the deadline; what it read is
+///   delivered by the next receive.
 #[derive(Debug)]
 pub struct RealTransport {
     endpoints: Vec<Endpoint>,
@@ -37,10 +41,79 @@ pub struct RealTransport {
     /// receive (otherwise, e.g. under the tokio driver, every error queue
     /// is read).
     waited: bool,
+    /// Waiting in the receive, and what such a wait read.
+    in_receive: InReceive,
     buf: Vec<u8>,
     /// Refusals of send-pool shares settled by a wait, delivered by the
     /// next receive.
     refused: Vec<SendFailure>,
+}
+
+/// The shortest receive timeout worth waiting in the receive for; a
+/// shorter wait is a `poll`.
+const SHORTEST_IN_RECEIVE: Duration = Duration::from_millis(1);
+
+/// The longest receive timeout set: the driver never waits longer than
+/// [`crate::SIGNAL_CHECK`].
+const LONGEST_IN_RECEIVE: Duration = Duration::from_millis(128);
+
+/// Waiting for input in the receive itself, when one socket receives:
+/// `recvmmsg(2)` on the socket made blocking, with `SO_RCVTIMEO`, the way
+/// iputils' flood waits in `recvmsg` — one system call where `ppoll`
+/// and a receive take two.
+///
+/// The kernel keeps a receive timeout in scheduler ticks and may end it up
+/// to an eighth late past 63 ticks, and setting it costs two system calls
+/// (set, and read back what was granted). So a timeout is set only while
+/// input keeps coming (the last wait ended with some), to a power of two
+/// of milliseconds below eight ninths of the wait asked for, and used for
+/// every later wait it fits in (the wait returns early, which the
+/// [`Transport`] allows); a wait it does not fit in, or one after a wait
+/// that timed out, is a `poll` as before. A flood (a deadline 10 ms after
+/// each probe) sets 8 ms once and waits in the receive from then on.
+///
+/// A read that finds one datagram costs the kernel a second, failing,
+/// attempt when it asks for a batch. So while reads find one datagram at
+/// a time, they ask for one, and every [`ONE_AT_A_TIME`]th asks for a
+/// batch again, to notice a backlog.
+#[derive(Debug, Default)]
+struct InReceive {
+    /// The receive timeout the kernel granted; the socket is blocking
+    /// once it is set.
+    granted: Option<Duration>,
+    /// Setting it failed: waits are `poll`s for the rest of the run.
+    unusable: bool,
+    /// A timeout asked for whose grant (rounded up to a tick) did not fit
+    /// the wait: not asked for again (at HZ=250, 1 and 2 ms become 4).
+    too_coarse: Option<Duration>,
+    /// The last wait ended with input (or a pending error).
+    busy: bool,
+    /// What the last wait read, for the next [`Transport::receive`].
+    held: Option<Waited>,
+    /// Reads to make of one datagram before a batch again (0: a batch).
+    single_reads: u8,
+}
+
+/// How many reads of one datagram follow a batch read that found one.
+const ONE_AT_A_TIME: u8 = 16;
+
+/// Whether a receive timeout of `granted` ends (on the kernel's timer
+/// wheel, at most an eighth late) before `timeout` has passed.
+pub(super) fn fits(granted: Duration, timeout: Duration) -> bool {
+    granted + granted / 8 <= timeout
+}
+
+/// The receive timeout to set for a wait of `timeout`: the largest power
+/// of two of milliseconds that [`fits`], at most
+/// [`LONGEST_IN_RECEIVE`]; `None` under [`SHORTEST_IN_RECEIVE`].
+pub(super) fn receive_timeout_for(timeout: Duration) -> Option<Duration> {
+    let mut chosen = None;
+    let mut t = SHORTEST_IN_RECEIVE;
+    while t <= LONGEST_IN_RECEIVE && fits(t, timeout) {
+        chosen = Some(t);
+        t *= 2;
+    }
+    chosen
 }
 
 /// `ICMP`, `UDP` or `TCP`.
@@ -119,6 +192,7 @@ impl RealTransport {
             endpoints,
             waiting,
             waited: false,
+            in_receive: InReceive::default(),
             buf: vec![0; ERROR_BUFFER],
             refused: Vec::new(),
         })
@@ -137,6 +211,64 @@ impl RealTransport {
         let waiting = WaitSet::new(readers.iter().map(|e| &*e.socket));
         self.waiting = WaitSet::new([]);
         (readers, waiting)
+    }
+
+    /// Waits at most `timeout` in the receive of the one receiving socket
+    /// (see [`InReceive`]), keeping what it read; `false` when this wait
+    /// is better a `poll`.
+    fn wait_in_receive(&mut self, timeout: Duration) -> Result<bool, TransportError> {
+        let state = &mut self.in_receive;
+        if self.waiting.len() != 1 || state.unusable {
+            return Ok(false);
+        }
+        let Some(endpoint) = self.endpoints.iter_mut().find(|e| e.receives) else {
+            return Ok(false);
+        };
+        let usable = state
+            .granted
+            .is_some_and(|t| fits(t, timeout) && !(state.busy && t < timeout / 4));
+        if !usable {
+            // A shorter or much longer wait than the timeout set: worth
+            // setting another only while input keeps coming.
+            let wanted = receive_timeout_for(timeout);
+            let (true, Some(wanted)) = (state.busy, wanted) else {
+                return Ok(false);
+            };
+            if state.too_coarse.is_some_and(|t| wanted <= t) {
+                return Ok(false);
+            }
+            let socket = &endpoint.socket;
+            let set = match state.granted {
+                Some(_) => socket.set_recv_timeout(wanted),
+                None => socket
+                    .set_recv_timeout(wanted)
+                    .and_then(|granted| socket.set_nonblocking(false).map(|()| granted)),
+            };
+            let Ok(granted) = set else {
+                // The socket stays as it was: non-blocking if this failed
+                // before it was made blocking (the order above), and the
+                // timeout granted before otherwise.
+                state.unusable = true;
+                return Ok(false);
+            };
+            state.granted = Some(granted);
+            if !fits(granted, timeout) {
+                state.too_coarse = Some(wanted);
+                return Ok(false);
+            }
+        }
+        let single = state.single_reads > 0;
+        let waited = endpoint.wait_read(if single { 1 } else { usize::MAX })?;
+        state.busy = !matches!(waited, Waited::Nothing);
+        if let Waited::Datagrams { got, .. } = waited {
+            state.single_reads = match (single, got) {
+                (true, _) => state.single_reads - 1,
+                (false, 1) => ONE_AT_A_TIME,
+                (false, _) => 0,
+            };
+        }
+        state.held = Some(waited);
+        Ok(true)
     }
 
     fn endpoint(&self, version: IpVersion, channel: Channel) -> Option<&Endpoint> {
@@ -182,6 +314,12 @@ impl RealTransport {
 
 impl Transport for RealTransport {
     fn now(&mut self) -> Instant {
+        // Datagrams a wait read and holds for the next receive were read
+        // at this instant (an instant ago): the time to deliver them at,
+        // without another clock read per flood reply.
+        if let Some(Waited::Datagrams { clocks, .. }) = self.in_receive.held {
+            return clocks.now;
+        }
         Instant::now()
     }
 
@@ -231,12 +369,18 @@ impl Transport for RealTransport {
             std::thread::sleep(timeout);
             return Ok(());
         }
-        self.waiting
+        if self.in_receive.held.is_some() || self.wait_in_receive(timeout)? {
+            self.waited = true;
+            return Ok(());
+        }
+        let ready = self
+            .waiting
             .wait(timeout)
             .map_err(|source| TransportError::Io {
                 operation: "waiting for input",
                 source,
             })?;
+        self.in_receive.busy = ready > 0;
         self.waited = true;
         Ok(())
     }
@@ -244,10 +388,17 @@ impl Transport for RealTransport {
     fn receive(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
         self.deliver_settled(sink);
         let waited = std::mem::take(&mut self.waited);
+        let held = self.in_receive.held.take();
         // The wait set holds the receiving endpoints in this order.
         for (i, endpoint) in self.endpoints.iter_mut().filter(|e| e.receives).enumerate() {
+            if held.is_some() {
+                // The one receiving socket, read by the wait: a queued
+                // ICMP error ended that read as a pending error.
+                endpoint.receive(&mut self.buf, false, held, sink)?;
+                continue;
+            }
             let flagged = !waited || self.waiting.readiness(i).is_none_or(|r| r.error);
-            endpoint.receive(&mut self.buf, flagged, sink)?;
+            endpoint.receive(&mut self.buf, flagged, None, sink)?;
         }
         Ok(())
     }

@@ -200,10 +200,12 @@ pub struct MultiPing {
     deadline: Option<Instant>,
     /// Target index by address (the first target of that address).
     by_addr: HashMap<IpAddr, usize>,
-    /// Run-wide serial -> (target, number), for probes not yet expired.
-    serials: HashMap<u64, (usize, u64)>,
-    /// (send time, serial) in send order, to expire `serials`.
-    sent_order: VecDeque<(Instant, u64)>,
+    /// (send time, target, number) of each probe not yet expired, in send
+    /// order: the run-wide serials are consecutive, so the probe of serial
+    /// `s` is at `s - first_serial` (no hashing per reply), and expiring
+    /// the oldest is popping the front.
+    sent: VecDeque<(Instant, usize, u64)>,
+    /// The serial of the last probe sent (the first is 1).
     next_serial: u64,
     tallies: Vec<Tally>,
     /// Unverified replies per target.
@@ -235,13 +237,18 @@ impl MultiPing {
             sched: Scheduler::new(config.schedule, n, start),
             deadline: config.deadline.map(|d| start + d),
             by_addr,
-            serials: HashMap::new(),
-            sent_order: VecDeque::new(),
+            sent: VecDeque::new(),
             next_serial: 0,
             tallies: vec![Tally::default(); n],
             unverified: vec![0; n],
             send_failed: vec![false; n],
-            data: vec![0; config.payload_len],
+            // The fill, the same in every probe: only the identification
+            // is written per probe.
+            data: {
+                let mut data = vec![0; config.payload_len];
+                payload::write(&mut data, config.nonce, 0, &config.pattern);
+                data
+            },
             events: VecDeque::new(),
             finished: false,
             next_summary: 0,
@@ -318,7 +325,7 @@ impl MultiPing {
         }
         if self.config.payload_len >= payload::ID_LEN {
             let (nonce, serial) = payload::identify(data)?;
-            return (nonce == self.config.nonce).then(|| self.serials.get(&serial).copied())?;
+            return (nonce == self.config.nonce).then(|| self.probe_of(serial))?;
         }
         // Too short to carry the serial: the address and the sequence.
         let target = *self.by_addr.get(&addr?)?;
@@ -406,15 +413,24 @@ impl MultiPing {
         Some(())
     }
 
+    /// The (target, number) of the probe with run-wide `serial`, if it
+    /// has not expired.
+    fn probe_of(&self, serial: u64) -> Option<(usize, u64)> {
+        let first = self.next_serial + 1 - self.sent.len() as u64;
+        let i = usize::try_from(serial.checked_sub(first)?).ok()?;
+        self.sent
+            .get(i)
+            .map(|&(_, target, number)| (target, number))
+    }
+
     /// Forgets serials of probes past their timeout and the grace.
     fn expire(&mut self, now: Instant) {
         let keep = self.config.schedule.timeout + SERIAL_GRACE;
-        while let Some(&(at, serial)) = self.sent_order.front() {
+        while let Some(&(at, ..)) = self.sent.front() {
             if now.saturating_duration_since(at) <= keep {
                 break;
             }
-            self.sent_order.pop_front();
-            self.serials.remove(&serial);
+            self.sent.pop_front();
         }
     }
 }
@@ -444,14 +460,8 @@ impl Machine for MultiPing {
         let version = version_of(dst);
         self.next_serial += 1;
         let serial = self.next_serial;
-        self.serials.insert(serial, (slot.target, slot.number));
-        self.sent_order.push_back((now, serial));
-        payload::write(
-            &mut self.data,
-            self.config.nonce,
-            serial,
-            &self.config.pattern,
-        );
+        self.sent.push_back((now, slot.target, slot.number));
+        payload::write_identification(&mut self.data, self.config.nonce, serial);
         buf.clear();
         buf.resize(echo::request_len(self.data.len()), 0);
         echo::write_request(version, self.ident(version), slot.seq, &self.data, buf);
@@ -469,7 +479,7 @@ impl Machine for MultiPing {
         if failure.explained {
             return;
         }
-        let Some(&(target, _)) = self.serials.get(&failure.tag) else {
+        let Some((target, _)) = self.probe_of(failure.tag) else {
             return;
         };
         if !std::mem::replace(&mut self.send_failed[target], true) {

@@ -303,7 +303,7 @@ impl Machine for Ping {
         }
         buf.clear();
         buf.resize(self.config().echo_len(), 0);
-        let probe = self.session.build_echo(now, buf)?;
+        let probe = self.session.build_due_echo(now, buf);
         if self.options.report_outstanding
             && !self.answered_last
             && let Some((_, seq)) = self.last_sent

@@ -109,7 +109,20 @@ const fn seq_of(number: u64) -> u16 {
 }
 
 impl<W: Write, E: Write> Render<'_, W, E> {
+    /// Renders `event`. `err` may be buffered: the summaries at the end of
+    /// a run (one line per target) are written in large pieces, and
+    /// anything else written there goes out at once, after them.
     fn event(&mut self, machine: &MultiPing, event: MultiEvent) -> io::Result<()> {
+        if let MultiEvent::Summary { target, tally } = event {
+            return self.summary(machine, target, &tally);
+        }
+        self.err.flush()?;
+        self.other(machine, event)?;
+        self.err.flush()
+    }
+
+    /// Renders every event but a summary.
+    fn other(&mut self, machine: &MultiPing, event: MultiEvent) -> io::Result<()> {
         match event {
             MultiEvent::Reply(r) => {
                 let target = &self.targets[r.target];
@@ -320,13 +333,14 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     };
     let mut render = Render {
         targets: &plan.targets,
-        err: io::stderr(),
+        err: io::BufWriter::new(io::stderr()),
         output,
         summing_up: false,
     };
     let verdict = icmpkit_driver::drive(&mut machine, &mut transport, &signals, |m, event| {
         render.event(m, event)
     })?;
+    render.err.flush()?;
     Ok(crate::exit::Exit::from(verdict).into())
 }
 

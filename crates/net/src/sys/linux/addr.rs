@@ -24,14 +24,7 @@ impl RawAddr {
         let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
         let len = match addr {
             SocketAddr::V4(a) => {
-                let sin = libc::sockaddr_in {
-                    sin_family: sa_family(libc::AF_INET),
-                    sin_port: a.port().to_be(),
-                    sin_addr: libc::in_addr {
-                        s_addr: u32::from_ne_bytes(a.ip().octets()),
-                    },
-                    sin_zero: [0; 8],
-                };
+                let sin = sockaddr_in(a);
                 // SAFETY: sockaddr_storage is larger than and aligned for
                 // sockaddr_in.
                 unsafe { (&raw mut storage).cast::<libc::sockaddr_in>().write(sin) };
@@ -58,6 +51,18 @@ impl RawAddr {
 
     pub(super) fn as_ptr(&self) -> *const libc::sockaddr {
         (&raw const self.storage).cast()
+    }
+}
+
+/// The C form of an IPv4 socket address.
+pub(super) fn sockaddr_in(a: SocketAddrV4) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: sa_family(libc::AF_INET),
+        sin_port: a.port().to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(a.ip().octets()),
+        },
+        sin_zero: [0; 8],
     }
 }
 

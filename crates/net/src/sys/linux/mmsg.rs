@@ -7,9 +7,9 @@ use std::os::fd::RawFd;
 
 use libc::c_int;
 
-use super::addr::RawAddr;
-use super::check;
-use super::transfer::{CONTROL_LEN, Control, Message, decode_received, receive_header};
+use super::addr::{RawAddr, socklen_of};
+use super::transfer::{CONTROL_LEN, Control, Message, decode_received, receive_header, send_to};
+use super::{check, check_len};
 
 /// The most messages one `sendmmsg` or `recvmmsg` call handles
 /// (`UIO_MAXIOV`); the kernel silently shortens longer vectors.
@@ -73,21 +73,34 @@ impl SendScratch {
     }
 }
 
-/// `sendmmsg(2)`: the first messages of `messages` (at most the scratch's
-/// capacity) in one call; returns how many the kernel took. An `Err` item
-/// is returned before anything is sent.
+/// `sendmmsg(2)` with `MSG_DONTWAIT`: the first messages of `messages`
+/// (at most the scratch's capacity) in one call; returns how many the
+/// kernel took. A lone message goes with `sendto(2)` instead, which spares
+/// the kernel copying in a message header (the results are the same: 1,
+/// or the error). An `Err` item is returned before anything is sent.
 pub fn send_mmsg<'a>(
     fd: RawFd,
     scratch: &mut SendScratch,
     messages: impl IntoIterator<Item = io::Result<(&'a [u8], SocketAddr)>>,
 ) -> io::Result<usize> {
+    let mut messages = messages.into_iter().take(scratch.capacity());
+    let Some(first) = messages.next() else {
+        return Ok(0);
+    };
+    let first = first?;
+    let Some(second) = messages.next() else {
+        send_to(fd, first.0, first.1, libc::MSG_DONTWAIT)?;
+        return Ok(1);
+    };
+    let second = second?;
     let SendScratch {
         headers,
         iovecs,
         addrs,
     } = scratch;
     let mut count = 0;
-    for (item, (header, (iov, addr))) in messages.into_iter().zip(
+    let items = [Ok(first), Ok(second)].into_iter().chain(messages);
+    for (item, (header, (iov, addr))) in items.zip(
         headers
             .iter_mut()
             .zip(iovecs.iter_mut().zip(addrs.iter_mut())),
@@ -111,31 +124,41 @@ pub fn send_mmsg<'a>(
         };
         count += 1;
     }
-    if count == 0 {
-        return Ok(0);
-    }
     let vlen = libc::c_uint::try_from(count).unwrap_or(libc::c_uint::MAX);
     // SAFETY: the first `count` headers point at live iovecs and addresses
     // of the scratch, whose iovecs point at the callers' buffers borrowed
     // for `'a`, which outlives this call.
-    let sent = check(unsafe { libc::sendmmsg(fd, headers.as_mut_ptr(), vlen, 0) })?;
+    let sent =
+        check(unsafe { libc::sendmmsg(fd, headers.as_mut_ptr(), vlen, libc::MSG_DONTWAIT) })?;
     Ok(usize::try_from(sent).unwrap_or(0))
 }
 
 /// Reusable arrays for [`recv_mmsg`]: per slot a header, an iovec, a
 /// peer address, a control buffer and `slot_len` bytes of packet buffer.
+///
+/// The headers are built once, pointing into the other arrays' heap
+/// memory, which never moves or grows after [`RecvScratch::new`]; a call
+/// only resets the lengths and flags the kernel wrote into the headers of
+/// the call before (a flood reads one datagram per call out of 64 slots).
 pub struct RecvScratch {
     headers: Vec<libc::mmsghdr>,
-    iovecs: Vec<libc::iovec>,
-    names: Vec<libc::sockaddr_storage>,
-    controls: Vec<Control>,
+    // The rest is only ever written by the kernel, through the pointers in
+    // `headers`, and read after a call.
+    _iovecs: Vec<libc::iovec>,
+    _names: Vec<libc::sockaddr_storage>,
+    _controls: Vec<Control>,
     buffers: Vec<u8>,
     slot_len: usize,
+    /// How many headers, from the first, the kernel may have written to
+    /// since they were built or reset.
+    dirty: usize,
 }
 
-// SAFETY: as for `SendScratch`: the pointers in `headers` and `iovecs` are
-// rewritten at the start of every `recv_mmsg` call and dereferenced only
-// by the kernel during it; `&self` reads only the owned packet buffers.
+// SAFETY: the raw pointers in `headers` and `_iovecs` point into the
+// scratch's own heap arrays, which are never reallocated; they are
+// dereferenced only by the kernel during a `recv_mmsg` call, which holds
+// `&mut self`. Moving the scratch moves no heap memory, and `&self`
+// reads only the packet buffers.
 unsafe impl Send for RecvScratch {}
 // SAFETY: as above.
 unsafe impl Sync for RecvScratch {}
@@ -144,13 +167,35 @@ impl RecvScratch {
     /// `slots` slots (at most [`UIO_MAXIOV`]) of `slot_len` bytes each.
     pub fn new(slots: usize, slot_len: usize) -> Self {
         let slots = slots.min(UIO_MAXIOV);
+        let mut iovecs: Vec<libc::iovec> = zeroed_vec(slots);
+        let mut names: Vec<libc::sockaddr_storage> = zeroed_vec(slots);
+        let mut controls: Vec<Control> = (0..slots).map(|_| Control([0; CONTROL_LEN])).collect();
+        let mut buffers = vec![0; slots * slot_len];
+        let base = buffers.as_mut_ptr();
+        let headers = iovecs
+            .iter_mut()
+            .zip(names.iter_mut().zip(controls.iter_mut()))
+            .enumerate()
+            .map(|(i, (iov, (name, control)))| {
+                *iov = libc::iovec {
+                    // Slot `i` of `buffers` (its end when a slot is empty).
+                    iov_base: base.wrapping_add(i * slot_len).cast(),
+                    iov_len: slot_len,
+                };
+                libc::mmsghdr {
+                    msg_hdr: receive_header(name, iov, control),
+                    msg_len: 0,
+                }
+            })
+            .collect();
         Self {
-            headers: zeroed_vec(slots),
-            iovecs: zeroed_vec(slots),
-            names: zeroed_vec(slots),
-            controls: (0..slots).map(|_| Control([0; CONTROL_LEN])).collect(),
-            buffers: vec![0; slots * slot_len],
+            headers,
+            _iovecs: iovecs,
+            _names: names,
+            _controls: controls,
+            buffers,
             slot_len,
+            dirty: 0,
         }
     }
 
@@ -170,71 +215,78 @@ impl RecvScratch {
         let len = len.min(self.slot_len);
         self.buffers.get(start..start.checked_add(len)?)
     }
+
+    /// Gives the headers the kernel wrote to their full lengths back.
+    fn reset(&mut self) {
+        for header in self.headers.iter_mut().take(self.dirty) {
+            header.msg_hdr.msg_namelen = socklen_of::<libc::sockaddr_storage>();
+            header.msg_hdr.msg_controllen = CONTROL_LEN as _;
+            header.msg_hdr.msg_flags = 0;
+            header.msg_len = 0;
+        }
+        self.dirty = 0;
+    }
 }
 
-/// `recvmmsg(2)` with `flags` into the scratch's slots; calls `each` with
+/// `recvmmsg(2)` with `flags` into the scratch's first `limit` slots (or
+/// all; `recvmsg(2)` for one); calls `each` with
 /// the decoded [`Message`] and the slot's buffer of every datagram
 /// received, in order, and returns how many there were.
 pub fn recv_mmsg(
     fd: RawFd,
     scratch: &mut RecvScratch,
     flags: c_int,
+    limit: usize,
     mut each: impl FnMut(&Message, &[u8]),
 ) -> io::Result<usize> {
-    let slot_len = scratch.slot_len;
-    let RecvScratch {
-        headers,
-        iovecs,
-        names,
-        controls,
-        buffers,
-        ..
-    } = scratch;
-    if headers.is_empty() {
+    let slots = scratch.headers.len().min(limit);
+    if slots == 0 {
         return Ok(0);
     }
-    let slots = headers.iter_mut().zip(
-        iovecs
-            .iter_mut()
-            .zip(names.iter_mut().zip(controls.iter_mut())),
-    );
-    // `chunks_mut` panics on 0; a zero-length slot gets an empty buffer.
-    let mut empty: [u8; 0] = [];
-    let mut chunks = buffers.chunks_mut(slot_len.max(1));
-    for (header, (iov, (name, control))) in slots {
-        let buf = if slot_len == 0 {
-            &mut empty[..]
-        } else {
-            chunks.next().unwrap_or(&mut empty[..])
-        };
-        *iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        *header = libc::mmsghdr {
-            msg_hdr: receive_header(name, iov, control),
-            msg_len: 0,
-        };
-    }
-    let vlen = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
-    // SAFETY: every header points at a live iovec, name and control buffer
-    // of the scratch, and every iovec at its slot of `buffers` (or an empty
-    // buffer of length 0), all alive and unmoved for the call; no timeout.
-    let got = check(unsafe {
-        libc::recvmmsg(fd, headers.as_mut_ptr(), vlen, flags, std::ptr::null_mut())
-    })?;
-    let got = usize::try_from(got).unwrap_or(0).min(headers.len());
-    let mut slot_bufs = buffers.chunks(slot_len.max(1));
-    for header in headers.iter().take(got) {
+    scratch.reset();
+    let vlen = libc::c_uint::try_from(slots).unwrap_or(libc::c_uint::MAX);
+    // Whatever happens, the kernel may have written to every header.
+    scratch.dirty = scratch.headers.len();
+    let got = if slots == 1 {
+        // One datagram: recvmsg(2), which spares the kernel the vector's
+        // bookkeeping (MSG_WAITFORONE means nothing to it: it waits for
+        // the one datagram unless told not to).
+        let header = &mut scratch.headers[0];
+        // SAFETY: the header points at a live iovec, name and control
+        // buffer of the scratch, and its iovec at slot 0 of `buffers`, all
+        // alive and unmoved for the call.
+        let len = check_len(unsafe {
+            libc::recvmsg(fd, &raw mut header.msg_hdr, flags & !libc::MSG_WAITFORONE)
+        })?;
+        header.msg_len = libc::c_uint::try_from(len).unwrap_or(libc::c_uint::MAX);
+        1
+    } else {
+        // SAFETY: every header points at a live iovec, name and control
+        // buffer of the scratch, and every iovec at its slot of `buffers`
+        // (or, for empty slots, at no byte), all alive and unmoved for the
+        // call; no timeout.
+        check(unsafe {
+            libc::recvmmsg(
+                fd,
+                scratch.headers.as_mut_ptr(),
+                vlen,
+                flags,
+                std::ptr::null_mut(),
+            )
+        })?
+    };
+    let got = usize::try_from(got).unwrap_or(0).min(scratch.headers.len());
+    // The kernel writes the header of each datagram it returns (and, to
+    // be safe, the next one counts as written too).
+    scratch.dirty = (got + 1).min(scratch.headers.len());
+    let slot_len = scratch.slot_len;
+    for (i, header) in scratch.headers.iter().take(got).enumerate() {
         let len = usize::try_from(header.msg_len).unwrap_or(usize::MAX);
         // SAFETY: recvmmsg just filled in this header; its name and control
         // buffers are the scratch's, still alive.
         let msg = unsafe { decode_received(&header.msg_hdr, len, slot_len) };
-        let buf = if slot_len == 0 {
-            &[][..]
-        } else {
-            slot_bufs.next().unwrap_or(&[])
-        };
+        let start = i * slot_len;
+        let buf = scratch.buffers.get(start..start + slot_len).unwrap_or(&[]);
         each(&msg, buf);
     }
     Ok(got)

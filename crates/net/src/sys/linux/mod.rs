@@ -35,7 +35,7 @@ pub use resolve::{host_name, name_of, utc_offset};
 pub use socket::{
     ICMP_FILTER, ICMP6_FILTER, SockFilter, attach_filter, bind, connect, get_option_int,
     interface_index, interface_name, local_addr, set_nonblocking, set_option_bytes, set_option_int,
-    socket,
+    set_recv_timeout, socket,
 };
 pub use transfer::{Message, recv_msg, send_to};
 

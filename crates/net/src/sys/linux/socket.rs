@@ -105,6 +105,41 @@ pub fn get_option_int(fd: RawFd, level: c_int, name: c_int) -> io::Result<c_int>
     Ok(value)
 }
 
+/// Sets `SO_RCVTIMEO` to `timeout` (microseconds; zero means "wait
+/// forever", the kernel's convention) and returns the timeout the kernel
+/// granted: it counts in scheduler ticks, so it reads back rounded up to
+/// one.
+pub fn set_recv_timeout(
+    fd: RawFd,
+    timeout: std::time::Duration,
+) -> io::Result<std::time::Duration> {
+    let tv = libc::timeval {
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_usec: libc::suseconds_t::from(timeout.subsec_micros()),
+    };
+    // SAFETY: `tv` is a plain C structure of the size passed.
+    let bytes = unsafe {
+        std::slice::from_raw_parts((&raw const tv).cast::<u8>(), size_of::<libc::timeval>())
+    };
+    set_option_bytes(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, bytes)?;
+    // SAFETY: all zeroes is a valid timeval.
+    let mut granted: libc::timeval = unsafe { zeroed() };
+    let mut len = socklen_of::<libc::timeval>();
+    // SAFETY: `granted` and `len` are valid for writes and `len` is its size.
+    check(unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&raw mut granted).cast::<c_void>(),
+            &raw mut len,
+        )
+    })?;
+    let secs = u64::try_from(granted.tv_sec).unwrap_or(0);
+    let micros = u64::try_from(granted.tv_usec).unwrap_or(0);
+    Ok(std::time::Duration::from_secs(secs) + std::time::Duration::from_micros(micros))
+}
+
 /// Sets or clears `O_NONBLOCK`.
 pub fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
     // SAFETY: F_GETFL takes no pointer.

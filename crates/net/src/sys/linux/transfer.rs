@@ -8,15 +8,40 @@ use std::os::fd::RawFd;
 
 use libc::c_int;
 
-use super::addr::{RawAddr, read_sockaddr, socklen_of};
+use super::addr::{RawAddr, read_sockaddr, sockaddr_in, socklen_of};
 use super::check_len;
 use super::control::{Ancillary, parse_control};
 
-/// `sendto(2)` of `buf` to `dst`.
-pub fn send_to(fd: RawFd, buf: &[u8], dst: SocketAddr) -> io::Result<usize> {
+/// `sendto(2)` of `buf` to `dst` with `flags`.
+pub fn send_to(fd: RawFd, buf: &[u8], dst: SocketAddr, flags: c_int) -> io::Result<usize> {
+    if let SocketAddr::V4(a) = dst {
+        // The 16-byte form alone, not a zeroed sockaddr_storage (a flood
+        // sends one datagram per call).
+        let sin = sockaddr_in(a);
+        // SAFETY: `buf` and `sin` are valid for the lengths passed.
+        return check_len(unsafe {
+            libc::sendto(
+                fd,
+                buf.as_ptr().cast(),
+                buf.len(),
+                flags,
+                (&raw const sin).cast(),
+                socklen_of::<libc::sockaddr_in>(),
+            )
+        });
+    }
     let raw = RawAddr::new(dst);
     // SAFETY: `buf` and `raw` are valid for the lengths passed.
-    check_len(unsafe { libc::sendto(fd, buf.as_ptr().cast(), buf.len(), 0, raw.as_ptr(), raw.len) })
+    check_len(unsafe {
+        libc::sendto(
+            fd,
+            buf.as_ptr().cast(),
+            buf.len(),
+            flags,
+            raw.as_ptr(),
+            raw.len,
+        )
+    })
 }
 
 /// One datagram read by [`recv_msg`].
