@@ -404,6 +404,11 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Whether the [`SendPool`] holds shares not settled yet.
+    pub fn has_shares_out(&self) -> bool {
+        self.pool.as_ref().is_some_and(SendPool::has_shares_out)
+    }
+
     /// Waits for the shares the last flush handed to the [`SendPool`]
     /// (they are sent while the driver goes on), delivering their
     /// refusals: called before the next flush, and by the transport

@@ -232,6 +232,11 @@ impl SendPool {
         Ok(())
     }
 
+    /// Whether shares handed out are not collected yet.
+    pub fn has_shares_out(&self) -> bool {
+        self.busy > 0
+    }
+
     /// Waits for every worker given a share by the last
     /// [`SendPool::hand_out`], delivering their refusals in the order of
     /// the shares.

@@ -358,13 +358,15 @@ impl Transport for RealTransport {
     }
 
     fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
-        if deadline > Instant::now() {
+        let mut now = Instant::now();
+        if deadline > now && self.endpoints.iter().any(Endpoint::has_shares_out) {
             // About to sleep: every datagram of the last flush goes first,
             // so that the sending time is known and its refusals are
             // delivered before the machine judges the quiet.
             self.settle()?;
+            now = Instant::now();
         }
-        let timeout = deadline.saturating_duration_since(Instant::now());
+        let timeout = deadline.saturating_duration_since(now);
         if self.waiting.is_empty() {
             std::thread::sleep(timeout);
             return Ok(());
