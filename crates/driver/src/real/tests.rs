@@ -1237,6 +1237,128 @@ fn replies_dropped_for_a_full_receive_queue_are_reported_as_they_happen() {
     });
 }
 
+/// A machine that sends `count` Echo Requests at once and waits in short
+/// steps (as a flood does, so that the transport waits in the receive)
+/// until the error queue has told of an error about each, or [`WAIT`].
+struct QueuedErrors {
+    target: IpAddr,
+    count: u16,
+    given: u16,
+    deadline: Option<Instant>,
+    queued: std::collections::BTreeSet<u16>,
+}
+
+impl Machine for QueuedErrors {
+    type Event = ();
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        if self.given == self.count {
+            return None;
+        }
+        write_echo_request(IpVersion::V4, 77, self.given, b"queued errors", buf);
+        self.given += 1;
+        self.deadline.get_or_insert(now + WAIT);
+        Some(Transmit {
+            channel: Channel::Icmp,
+            dst: self.target,
+            hop_limit: None,
+            tag: u64::from(self.given),
+        })
+    }
+
+    fn handle_send_failure(&mut self, _now: Instant, _failure: SendFailure) {}
+
+    fn handle_input(&mut self, _now: Instant, input: Input<'_>) {
+        if let Input::SocketError(e) = input
+            && e.source == ErrorSource::Icmp
+            && let Some((false, 77, seq, _)) = echo_fields(IpVersion::V4, e.original)
+        {
+            self.queued.insert(seq);
+        }
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn handle_signal(&mut self, _now: Instant, _signal: Signal) {}
+
+    fn poll_event(&mut self) -> Option<()> {
+        None
+    }
+
+    fn poll_timeout(&self, now: Instant) -> Option<Instant> {
+        let done = self.queued.len() == usize::from(self.count);
+        let deadline = self.deadline.unwrap_or(now);
+        (!done && now < deadline).then(|| (now + Duration::from_millis(10)).min(deadline))
+    }
+
+    fn verdict(&self) -> Verdict {
+        Verdict::Unanswered
+    }
+}
+
+/// One drain reads at most 256 queued errors, and the read that reports
+/// the socket's pending error clears it; what keeps the rest from being
+/// forgotten (a wait in the receive sees no `POLLERR`) is the kernel:
+/// taking an error off the queue raises the pending error again while an
+/// ICMP error is left (`sock_dequeue_err_skb`), so the next read reports
+/// it and the next receive drains again.
+#[test]
+fn more_queued_errors_than_one_drain_reads_are_all_read() {
+    let Some(lab) = Lab::host("more_queued_errors_than_one_drain_reads_are_all_read") else {
+        return;
+    };
+    // Every Echo Request to 127.0.0.2 is rejected on arrival, with no
+    // limit on the errors: 300 of them queue during the one flush.
+    for setting in [
+        "net.ipv4.icmp_ratelimit=0",
+        "net.ipv4.icmp_msgs_per_sec=100000",
+        "net.ipv4.icmp_msgs_burst=100000",
+    ] {
+        lab.sysctl("host", setting);
+    }
+    lab.must(
+        "host",
+        &[
+            "iptables",
+            "-A",
+            "INPUT",
+            "-d",
+            "127.0.0.2",
+            "-p",
+            "icmp",
+            "--icmp-type",
+            "echo-request",
+            "-j",
+            "REJECT",
+            "--reject-with",
+            "icmp-host-unreachable",
+        ],
+    );
+    lab.enter("host", || {
+        let options = SocketOptions {
+            recv_buffer: Some(4 << 20),
+            ..SocketOptions::receiving()
+        };
+        let plan = SocketPlan::new().with(
+            IpVersion::V4,
+            FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, options)),
+        );
+        let mut transport = RealTransport::open(&plan).expect("open");
+        let mut machine = QueuedErrors {
+            target: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
+            count: 300,
+            given: 0,
+            deadline: None,
+            queued: std::collections::BTreeSet::new(),
+        };
+        drive(&mut machine, &mut transport, &Signals::none(), |_, ()| {
+            Ok(())
+        })
+        .expect("the run ends");
+        assert_eq!(machine.queued.len(), 300, "{:?}", machine.queued.last());
+    });
+}
+
 #[test]
 fn a_threaded_transport_still_explains_a_refused_send_with_its_queued_error() {
     let Some(lab) =

@@ -286,7 +286,9 @@ impl RealTransport {
 
     /// The socket of `version` and `channel`, if the plan has it (for
     /// what the transport does not do itself, e.g. reading its kernel
-    /// drop count).
+    /// drop count). It may have been made blocking (a wait in the
+    /// receive): read or send on it only with calls that never wait
+    /// (`MSG_DONTWAIT`, as the transport's own).
     pub fn socket(&self, version: IpVersion, channel: Channel) -> Option<&IcmpSocket> {
         self.endpoint(version, channel).map(|e| &*e.socket)
     }
