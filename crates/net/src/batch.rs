@@ -212,22 +212,7 @@ impl IcmpSocket {
     /// same control messages). `Ok(0)` when nothing is queued (or a signal
     /// interrupted the call) or the batch has no slots.
     pub fn recv_batch(&self, batch: &mut RecvBatch) -> io::Result<usize> {
-        let RecvBatch { scratch, received } = batch;
-        received.clear();
-        let result = sys::recv_mmsg(
-            self.as_raw_fd(),
-            scratch,
-            libc::MSG_DONTWAIT,
-            usize::MAX,
-            |msg, buf| {
-                received.push(self.received(msg, buf));
-            },
-        );
-        match result {
-            Ok(n) => Ok(n),
-            Err(e) if nothing_moved(&e) => Ok(0),
-            Err(e) => Err(self.context("cannot receive a batch", &e)),
-        }
+        self.recv_batch_with(batch, libc::MSG_DONTWAIT, usize::MAX)
     }
 
     /// [`IcmpSocket::recv_batch`] of at most `most` packets (and the
@@ -246,17 +231,21 @@ impl IcmpSocket {
     /// errors without) does not. On a non-blocking socket this is
     /// [`IcmpSocket::recv_batch`].
     pub fn recv_batch_wait(&self, batch: &mut RecvBatch, most: usize) -> io::Result<usize> {
+        self.recv_batch_with(batch, libc::MSG_WAITFORONE, most)
+    }
+
+    /// `recvmmsg(2)` with `flags` of at most `most` packets into `batch`.
+    fn recv_batch_with(
+        &self,
+        batch: &mut RecvBatch,
+        flags: libc::c_int,
+        most: usize,
+    ) -> io::Result<usize> {
         let RecvBatch { scratch, received } = batch;
         received.clear();
-        let result = sys::recv_mmsg(
-            self.as_raw_fd(),
-            scratch,
-            libc::MSG_WAITFORONE,
-            most,
-            |msg, buf| {
-                received.push(self.received(msg, buf));
-            },
-        );
+        let result = sys::recv_mmsg(self.as_raw_fd(), scratch, flags, most, |msg, buf| {
+            received.push(self.received(msg, buf));
+        });
         match result {
             Ok(n) => Ok(n),
             Err(e) if nothing_moved(&e) => Ok(0),

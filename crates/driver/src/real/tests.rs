@@ -540,6 +540,38 @@ fn a_channel_the_plan_lacks_ends_the_run_with_what_was_missing() {
     });
 }
 
+/// Our Echo Requests: one identifier and payload, a sequence number each.
+struct Echoes<'a> {
+    ident: u16,
+    data: &'a [u8],
+}
+
+impl Echoes<'_> {
+    /// Queues echo `seq` to `dst` with `hop_limit` and `tag` on
+    /// `transport`, what it delivers (refusals) pushed to `delivered`.
+    fn queue(
+        &self,
+        transport: &mut RealTransport,
+        seq: u16,
+        dst: IpAddr,
+        hop_limit: Option<u8>,
+        tag: u64,
+        delivered: &mut Vec<Seen>,
+    ) {
+        let mut bytes = Vec::new();
+        write_echo_request(version_of(dst), self.ident, seq, self.data, &mut bytes);
+        let transmit = Transmit {
+            channel: Channel::Icmp,
+            dst,
+            hop_limit,
+            tag,
+        };
+        transport
+            .send(&transmit, &bytes, &mut |d| delivered.push(seen(d)))
+            .unwrap();
+    }
+}
+
 /// A raw ICMP socket for IPv4 alone, with a receive buffer for a burst of
 /// replies and the ICMP type filter `filter`.
 fn burst_plan(filter: IcmpFilter) -> SocketPlan {
@@ -592,19 +624,17 @@ fn two_hundred_queued_echoes_go_in_one_flush_and_are_all_answered() {
         let mut transport =
             RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
         let (ident, data) = (ident(), nonce());
-        let mut echo = Vec::new();
+        let echoes = Echoes { ident, data: &data };
         let mut delivered = Vec::new();
         for seq in 0..COUNT {
-            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
-            let transmit = Transmit {
-                channel: Channel::Icmp,
-                dst: V4_LOOPBACK,
-                hop_limit: None,
-                tag: u64::from(seq) + 1000,
-            };
-            transport
-                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
-                .unwrap();
+            echoes.queue(
+                &mut transport,
+                seq,
+                V4_LOOPBACK,
+                None,
+                u64::from(seq) + 1000,
+                &mut delivered,
+            );
         }
         // Queued, not sent: nothing of ours can have come back.
         transport.receive(&mut |d| delivered.push(seen(d))).unwrap();
@@ -654,19 +684,17 @@ fn queued_echoes_leave_with_the_ttl_each_asked_for() {
     lab.enter("host", || {
         let mut transport = RealTransport::open(&burst_plan(IcmpFilter::All)).expect("open");
         let (ident, data) = (ident(), nonce());
-        let mut echo = Vec::new();
+        let echoes = Echoes { ident, data: &data };
         let mut refused = Vec::new();
         for (seq, &hop_limit) in (0..).zip(&ttls) {
-            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
-            let transmit = Transmit {
-                channel: Channel::Icmp,
-                dst: V4_LOOPBACK,
+            echoes.queue(
+                &mut transport,
+                seq,
+                V4_LOOPBACK,
                 hop_limit,
-                tag: u64::from(seq),
-            };
-            transport
-                .send(&transmit, &echo, &mut |d| refused.push(seen(d)))
-                .unwrap();
+                u64::from(seq),
+                &mut refused,
+            );
         }
         transport.flush(&mut |d| refused.push(seen(d))).unwrap();
         assert_eq!(refused, []);
@@ -701,21 +729,19 @@ fn a_refused_datagram_in_the_middle_of_a_batch_is_reported_with_its_tag_and_the_
         let mut transport =
             RealTransport::open(&burst_plan(IcmpFilter::RepliesAndErrors)).expect("open");
         let (ident, data) = (ident(), nonce());
-        let mut echo = Vec::new();
+        let echoes = Echoes { ident, data: &data };
         let mut delivered = Vec::new();
         for seq in 0..6_u16 {
             // Seq 3 goes to the broadcast address, without SO_BROADCAST.
             let dst = if seq == 3 { broadcast } else { V4_LOOPBACK };
-            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
-            let transmit = Transmit {
-                channel: Channel::Icmp,
+            echoes.queue(
+                &mut transport,
+                seq,
                 dst,
-                hop_limit: None,
-                tag: 100 + u64::from(seq),
-            };
-            transport
-                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
-                .unwrap();
+                None,
+                100 + u64::from(seq),
+                &mut delivered,
+            );
         }
         assert_eq!(delivered, []);
         transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
@@ -1097,7 +1123,7 @@ fn refusals_from_send_threads_come_in_the_order_of_the_queue() {
     lab.enter("host", || {
         let mut transport = RealTransport::open(&send_thread_plan(2)).expect("open");
         let (ident, data) = (ident(), nonce());
-        let mut echo = Vec::new();
+        let echoes = Echoes { ident, data: &data };
         let mut delivered = Vec::new();
         for seq in 0..300_u16 {
             let dst = if refused_seqs.contains(&seq) {
@@ -1105,16 +1131,14 @@ fn refusals_from_send_threads_come_in_the_order_of_the_queue() {
             } else {
                 V4_LOOPBACK
             };
-            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
-            let transmit = Transmit {
-                channel: Channel::Icmp,
+            echoes.queue(
+                &mut transport,
+                seq,
                 dst,
-                hop_limit: None,
-                tag: u64::from(seq),
-            };
-            transport
-                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
-                .unwrap();
+                None,
+                u64::from(seq),
+                &mut delivered,
+            );
         }
         transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
         // The threads send while the caller goes on; a wait that would
@@ -1170,19 +1194,17 @@ fn replies_dropped_for_a_full_receive_queue_are_reported_as_they_happen() {
         );
         let mut transport = RealTransport::open(&plan).expect("open");
         let (ident, data) = (ident(), nonce());
-        let mut echo = Vec::new();
+        let echoes = Echoes { ident, data: &data };
         let mut delivered = Vec::new();
         for seq in 0..COUNT {
-            write_echo_request(IpVersion::V4, ident, seq, &data, &mut echo);
-            let transmit = Transmit {
-                channel: Channel::Icmp,
-                dst: V4_LOOPBACK,
-                hop_limit: None,
-                tag: u64::from(seq),
-            };
-            transport
-                .send(&transmit, &echo, &mut |d| delivered.push(seen(d)))
-                .unwrap();
+            echoes.queue(
+                &mut transport,
+                seq,
+                V4_LOOPBACK,
+                None,
+                u64::from(seq),
+                &mut delivered,
+            );
         }
         transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
         // Nothing read while the replies came: most were dropped. Read
@@ -1192,16 +1214,15 @@ fn replies_dropped_for_a_full_receive_queue_are_reported_as_they_happen() {
             transport.receive(&mut |d| delivered.push(seen(d))).unwrap();
         };
         read(&mut transport, &mut delivered);
-        write_echo_request(IpVersion::V4, ident, COUNT, &data, &mut echo);
-        let last = Transmit {
-            channel: Channel::Icmp,
-            dst: V4_LOOPBACK,
-            hop_limit: None,
-            tag: u64::from(COUNT),
-        };
-        transport
-            .send(&last, &echo, &mut |d| delivered.push(seen(d)))
-            .unwrap();
+        let tag = u64::from(COUNT);
+        echoes.queue(
+            &mut transport,
+            COUNT,
+            V4_LOOPBACK,
+            None,
+            tag,
+            &mut delivered,
+        );
         transport.flush(&mut |d| delivered.push(seen(d))).unwrap();
         let deadline = Instant::now() + WAIT;
         while Instant::now() < deadline
