@@ -77,13 +77,7 @@ impl Permutation {
             "Permutation::at: position {position} of {}",
             self.n
         );
-        let mut x = position;
-        loop {
-            x = self.feistel(x);
-            if u128::from(x) < self.n {
-                return x;
-            }
-        }
+        self.cycle_walk(position, || 0..ROUNDS)
     }
 
     /// The position of `index` in the order: the inverse of
@@ -99,9 +93,14 @@ impl Permutation {
             "Permutation::position_of: index {index} of {}",
             self.n
         );
-        let mut x = index;
+        self.cycle_walk(index, || (0..ROUNDS).rev())
+    }
+
+    /// Runs the network on `x`, its rounds in the order `rounds` gives,
+    /// again and again until the result is below `n`.
+    fn cycle_walk<R: Iterator<Item = u8>>(&self, mut x: u64, rounds: impl Fn() -> R) -> u64 {
         loop {
-            x = self.feistel_inverse(x);
+            x = self.network(x, rounds());
             if u128::from(x) < self.n {
                 return x;
             }
@@ -147,15 +146,6 @@ impl Permutation {
         }
         // left has left_bits bits: the sum is at most 64.
         (left << self.right_bits) | right
-    }
-
-    fn feistel(&self, x: u64) -> u64 {
-        self.network(x, 0..ROUNDS)
-    }
-
-    /// [`feistel`](Self::feistel) undone: the rounds in reverse order.
-    fn feistel_inverse(&self, x: u64) -> u64 {
-        self.network(x, (0..ROUNDS).rev())
     }
 }
 
