@@ -12,6 +12,8 @@ mod input;
 mod json_lines;
 mod mtr;
 mod names;
+mod packaging;
+mod personality;
 mod ping;
 mod policy;
 mod sweep;
@@ -20,7 +22,7 @@ mod trace;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Everything ICMP: decode captures, explain messages, ping, sweep, trace, mtr, firewall policy.
 #[derive(Debug, Parser)]
@@ -46,9 +48,22 @@ enum Command {
     Mtr(Box<mtr::Args>),
     /// Firewall rules for ICMP that keep diagnostics and path-MTU discovery working.
     Policy(policy::Args),
+    /// Print a shell completion script (for packages).
+    #[command(hide = true)]
+    Completions(packaging::CompletionsArgs),
+    /// Write the manual pages into a directory (for packages).
+    #[command(hide = true)]
+    Manpages(packaging::ManpagesArgs),
 }
 
 fn main() -> ExitCode {
+    // Run as `ping`, `traceroute`, ...: that tool (`personality`).
+    let mut argv = std::env::args_os();
+    if let Some(argv0) = argv.next()
+        && let Some(tool) = personality::Tool::from_program(&argv0)
+    {
+        return personality::run(tool, &argv0.to_string_lossy(), argv);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
@@ -58,7 +73,15 @@ fn main() -> ExitCode {
         Command::Trace(args) => trace::run(&args),
         Command::Mtr(args) => mtr::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Completions(args) => packaging::completions(&args, Cli::command()),
+        Command::Manpages(args) => packaging::manpages(&args, Cli::command()),
     };
+    finish("icmpkit", result)
+}
+
+/// The exit code of a command's `result`; an error is printed as
+/// `PROGRAM: error` (a closed pipe is no error).
+fn finish(program: &str, result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -70,7 +93,7 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("icmpkit: {error:#}");
+            eprintln!("{program}: {error:#}");
             ExitCode::from(exit::ERROR)
         }
     }

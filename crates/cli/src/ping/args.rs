@@ -105,6 +105,10 @@ pub struct Args {
     /// Hosts, addresses or CIDR prefixes to ping.
     #[arg(value_name = "HOST", required_unless_present = "file")]
     pub targets: Vec<String>,
+    /// The IPv6 header as current upstream iputils prints it (`PING ::1
+    /// (::1) 56 data bytes`): set when run as `ping` (`personality`).
+    #[arg(skip)]
+    pub upstream_header: bool,
 }
 
 /// iputils' wording for an out-of-range number.

@@ -37,6 +37,20 @@ pub fn header(
     }
 }
 
+/// `header` as current upstream iputils prints it (since 2025): the IPv6
+/// header, too, has a space before the parenthesis (`PING ::1 (::1) 56
+/// data bytes`), as the IPv4 one always had. `host` is the name the
+/// header starts with.
+pub fn upstream_header(header: &str, host: &str) -> String {
+    match header
+        .strip_prefix("PING ")
+        .and_then(|rest| rest.strip_prefix(host))
+    {
+        Some(rest) if rest.starts_with('(') => format!("PING {host} {rest}"),
+        _ => header.to_owned(),
+    }
+}
+
 /// A round-trip time as iputils prints it after `time=`: three decimals
 /// under 1 ms, two under 10 ms, one under 100 ms, none above (rounded).
 pub fn rtt(micros: u64) -> String {
@@ -328,6 +342,15 @@ mod tests {
             header("fe80::1%c0", ll, "fe80::1%c0", 56, 0, None),
             "PING fe80::1%c0(fe80::1%c0) 56 data bytes"
         );
+    }
+
+    #[test]
+    fn upstream_headers_space_the_ipv6_address() {
+        let v6: IpAddr = "::1".parse().unwrap();
+        let old = header("::1", v6, "::1", 56, 0, None);
+        assert_eq!(upstream_header(&old, "::1"), "PING ::1 (::1) 56 data bytes");
+        let v4 = header("lo", "127.0.0.1".parse().unwrap(), "127.0.0.1", 56, 0, None);
+        assert_eq!(upstream_header(&v4, "lo"), v4);
     }
 
     #[test]

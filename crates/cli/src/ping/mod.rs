@@ -3,7 +3,7 @@
 //! `icmpkit-net`, the session logic `icmpkit-proto`; this module turns
 //! options into a plan and drives them.
 
-mod args;
+pub(crate) mod args;
 mod iputils;
 mod multi;
 mod probe;
@@ -30,6 +30,8 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// -n, or implied by numeric targets.
     pub numeric: bool,
+    /// The header of current upstream iputils (run as `ping`).
+    upstream_header: bool,
     /// -O.
     pub report_outstanding: bool,
     /// -U: no kernel timestamps.
@@ -145,6 +147,7 @@ impl Plan {
         };
         Ok(Self {
             numeric: args.numeric,
+            upstream_header: args.upstream_header,
             report_outstanding: args.report_outstanding,
             user_latency: args.user_latency,
             quiet: args.quiet,

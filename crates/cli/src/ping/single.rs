@@ -78,6 +78,11 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         0,
         header_source(plan, target)?,
     );
+    let header = if plan.upstream_header {
+        iputils::upstream_header(&header, &target.name)
+    } else {
+        header
+    };
     let stdout = io::stdout();
     let mut reporter: Box<dyn Reporter> = if plan.json {
         Box::new(Json { out: stdout.lock() })

@@ -1,0 +1,342 @@
+//! icmpkit run through links named `ping`, `ping6`, `traceroute`,
+//! `traceroute6`, `tracepath`, `tracepath6` and `mtr` (one binary, many
+//! names), beside the installed tools: the same output for a ping of
+//! loopback (the IPv6 header as current upstream iputils prints it), the
+//! same messages and exit codes for a missing destination and a bad
+//! option.
+//!
+//! Traffic goes only to loopback. Tests that send need root (raw sockets,
+//! as the peers use them) and print "skipped: ..." otherwise (failing
+//! under `CI=true`); a peer that is not installed skips its comparison the
+//! same way.
+
+use std::os::unix::fs::symlink;
+use std::path::PathBuf;
+use std::process::Output;
+
+use icmpkit_lab::peers::{self, normalize_ping_times};
+use icmpkit_lab::{icmpkit, require, text};
+
+/// The names icmpkit answers to.
+const NAMES: [&str; 7] = [
+    "ping",
+    "ping6",
+    "traceroute",
+    "traceroute6",
+    "tracepath",
+    "tracepath6",
+    "mtr",
+];
+
+/// A temporary directory of links to the binary under test, one per
+/// name; removed when dropped.
+struct Links {
+    dir: PathBuf,
+}
+
+impl Links {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("icmpkit-names-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in NAMES {
+            symlink(icmpkit!(), dir.join(name)).unwrap();
+        }
+        Self { dir }
+    }
+
+    /// Runs the link `name` with `args`, bounded by 20 s.
+    fn run(&self, name: &str, args: &[&str]) -> Output {
+        peers::run_bounded(20, self.dir.join(name), args)
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs an installed peer tool, bounded by 20 s.
+fn peer(program: &str, args: &[&str]) -> Output {
+    peers::run_bounded(20, program, args)
+}
+
+/// Whether `path` exists; skips (fails under CI) when not.
+fn installed(path: &str) -> bool {
+    let found = std::path::Path::new(path).exists();
+    if !found {
+        require::skip(&format!("{path} is not installed"));
+    }
+    found
+}
+
+fn first_line(bytes: &[u8]) -> String {
+    text(bytes).lines().next().unwrap_or_default().to_owned()
+}
+
+/// `out`'s stderr with the program path it starts with (`argv[0]`, as
+/// iputils, mtr and icmpkit print it) replaced by `NAME`.
+fn stderr_named(out: &Output, program: impl AsRef<std::path::Path>) -> String {
+    let program = program.as_ref().to_string_lossy().into_owned();
+    text(&out.stderr).replace(&format!("{program}: "), "NAME: ")
+}
+
+#[test]
+fn ping_of_loopback_matches_iputils() {
+    if !require::root("ping_of_loopback_matches_iputils") || !installed("/usr/bin/ping") {
+        return;
+    }
+    let links = Links::new("ping4");
+    let ours = links.run("ping", &["-c", "1", "127.0.0.1"]);
+    let theirs = peer("/usr/bin/ping", &["-c", "1", "127.0.0.1"]);
+    assert_eq!(ours.status.code(), Some(0), "{}", text(&ours.stderr));
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert_eq!(
+        normalize_ping_times(&text(&ours.stdout)),
+        normalize_ping_times(&text(&theirs.stdout))
+    );
+    assert_eq!(text(&ours.stderr), "");
+}
+
+#[test]
+fn ping6_of_loopback_has_the_upstream_header() {
+    if !require::root("ping6_of_loopback_has_the_upstream_header") || !installed("/usr/bin/ping") {
+        return;
+    }
+    let links = Links::new("ping6");
+    let theirs = peer("/usr/bin/ping", &["-6", "-c", "1", "::1"]);
+    // iputils 20221126 (installed) prints `PING ::1(::1)`; upstream now
+    // spaces it as for IPv4.
+    let theirs = normalize_ping_times(&text(&theirs.stdout)).replacen(
+        "PING ::1(::1) ",
+        "PING ::1 (::1) ",
+        1,
+    );
+    for (name, args) in [
+        ("ping6", &["-c", "1", "::1"][..]),
+        ("ping", &["-c", "1", "::1"]),
+    ] {
+        let ours = links.run(name, args);
+        assert_eq!(
+            ours.status.code(),
+            Some(0),
+            "{name}: {}",
+            text(&ours.stderr)
+        );
+        let ours = normalize_ping_times(&text(&ours.stdout));
+        assert!(ours.starts_with("PING ::1 (::1) 56 data bytes\n"), "{ours}");
+        assert_eq!(ours, theirs, "{name}");
+    }
+}
+
+#[test]
+fn ping_without_a_destination_as_iputils() {
+    if !installed("/usr/bin/ping") {
+        return;
+    }
+    let links = Links::new("ping-missing");
+    let ours = links.run("ping", &[]);
+    let theirs = peer("/usr/bin/ping", &[]);
+    assert_eq!(
+        stderr_named(&ours, links.dir.join("ping")),
+        "NAME: usage error: Destination address required\n"
+    );
+    assert_eq!(
+        stderr_named(&ours, links.dir.join("ping")),
+        stderr_named(&theirs, "/usr/bin/ping")
+    );
+    assert_eq!(text(&ours.stdout), "");
+    // Exit 2 as upstream iputils (and its test suite); 20221126 exits 1.
+    assert_eq!(ours.status.code(), Some(2));
+    let ours = links.run("ping6", &["-c", "1"]);
+    assert_eq!(
+        (
+            stderr_named(&ours, links.dir.join("ping6")),
+            ours.status.code()
+        ),
+        (
+            "NAME: usage error: Destination address required\n".into(),
+            Some(2)
+        )
+    );
+}
+
+#[test]
+fn bad_options_are_refused_in_each_tools_words() {
+    let links = Links::new("bad-options");
+    for (name, peer_path, args) in [
+        ("ping", "/usr/bin/ping", &["-Z", "127.0.0.1"][..]),
+        ("ping", "/usr/bin/ping", &["127.0.0.1", "-c"]),
+        ("ping", "/usr/bin/ping", &["--foo", "127.0.0.1"]),
+        ("ping", "/usr/bin/ping", &["-4", "-6", "127.0.0.1"]),
+        ("tracepath", "/usr/bin/tracepath", &["-Z", "127.0.0.1"]),
+        ("mtr", "/usr/bin/mtr", &["-X", "127.0.0.1"]),
+        ("mtr", "/usr/bin/mtr", &["--foo", "127.0.0.1"]),
+    ] {
+        if !installed(peer_path) {
+            continue;
+        }
+        let ours = links.run(name, args);
+        let theirs = peer(peer_path, args);
+        let ours_first = stderr_named(&ours, links.dir.join(name));
+        let theirs_first = stderr_named(&theirs, peer_path);
+        assert_eq!(
+            first_line(ours_first.as_bytes()),
+            first_line(theirs_first.as_bytes()),
+            "{name} {args:?}"
+        );
+        assert_eq!(ours.status.code(), theirs.status.code(), "{name} {args:?}");
+        assert_eq!(text(&ours.stdout), "", "{name} {args:?}");
+    }
+    // traceroute's whole message is one line, and the same.
+    for (name, peer_path, args) in [
+        (
+            "traceroute",
+            "/usr/bin/traceroute",
+            &["-Z", "127.0.0.1"][..],
+        ),
+        (
+            "traceroute",
+            "/usr/bin/traceroute",
+            &["-n", "--foo", "127.0.0.1"],
+        ),
+        ("traceroute", "/usr/bin/traceroute", &["127.0.0.1", "-m"]),
+        ("traceroute6", "/usr/bin/traceroute6", &["-nZ", "::1"]),
+    ] {
+        if !installed(peer_path) {
+            continue;
+        }
+        let ours = links.run(name, args);
+        let theirs = peer(peer_path, args);
+        assert_eq!(text(&ours.stderr), text(&theirs.stderr), "{name} {args:?}");
+        assert_eq!(ours.status.code(), theirs.status.code(), "{name} {args:?}");
+    }
+}
+
+#[test]
+fn traceroute_and_tracepath_without_a_destination() {
+    let links = Links::new("trace-missing");
+    for (name, peer_path) in [
+        ("traceroute", "/usr/bin/traceroute"),
+        ("tracepath", "/usr/bin/tracepath"),
+    ] {
+        if !installed(peer_path) {
+            continue;
+        }
+        let ours = links.run(name, &[]);
+        let theirs = peer(peer_path, &[]);
+        // Both print their usage on stderr, nothing on stdout; traceroute
+        // exits 0, tracepath 255.
+        assert_eq!(ours.status.code(), theirs.status.code(), "{name}");
+        assert_eq!(text(&ours.stdout), "", "{name}");
+        assert!(
+            text(&ours.stderr).contains(&format!("Usage: {name}")),
+            "{name}: {}",
+            text(&ours.stderr)
+        );
+    }
+}
+
+/// Hop lines with their times made fixed (`0.052 ms` → `T ms`).
+fn normalize_hops(output: &str) -> String {
+    output
+        .lines()
+        .map(|line| {
+            let words: Vec<&str> = line.split(' ').collect();
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    if words.get(i + 1) == Some(&"ms") && w.parse::<f64>().is_ok() {
+                        "T"
+                    } else {
+                        w
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn traceroute_of_loopback_matches_traceroute() {
+    if !require::root("traceroute_of_loopback_matches_traceroute") {
+        return;
+    }
+    let links = Links::new("traceroute");
+    for (name, peer_path, args) in [
+        (
+            "traceroute",
+            "/usr/bin/traceroute",
+            &["-n", "-q", "1", "127.0.0.1"][..],
+        ),
+        (
+            "traceroute",
+            "/usr/bin/traceroute",
+            &["-n", "-I", "--queries=2", "127.0.0.1"],
+        ),
+        (
+            "traceroute6",
+            "/usr/bin/traceroute6",
+            &["-n", "-q", "1", "::1"],
+        ),
+    ] {
+        if !installed(peer_path) {
+            continue;
+        }
+        let ours = links.run(name, args);
+        let theirs = peer(peer_path, args);
+        assert_eq!(
+            ours.status.code(),
+            Some(0),
+            "{name}: {}",
+            text(&ours.stderr)
+        );
+        assert_eq!(
+            normalize_hops(&text(&ours.stdout)),
+            normalize_hops(&text(&theirs.stdout)),
+            "{name} {args:?}"
+        );
+    }
+}
+
+#[test]
+fn tracepath_and_mtr_run_their_subcommands() {
+    if !require::root("tracepath_and_mtr_run_their_subcommands") {
+        return;
+    }
+    let links = Links::new("tracepath-mtr");
+    let out = links.run("tracepath6", &["-n", "::1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = text(&out.stdout);
+    assert!(out.starts_with("pmtu to ::1 (::1), 30 hops max"), "{out}");
+    assert!(out.contains("destination reached"), "{out}");
+
+    let out = links.run("mtr", &["-r", "-c", "1", "-n", "127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = text(&out.stdout);
+    assert!(out.contains("  1.|-- 127.0.0.1 "), "{out}");
+}
+
+#[test]
+fn versions_name_icmpkit() {
+    let links = Links::new("versions");
+    let out = links.run("ping", &["-V"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "ping from icmpkit {}\nlibcap: no, IDN: no, NLS: no, error.h: no, \
+             getrandom(): no, __fpending(): no\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    let out = links.run("traceroute", &["-V"]);
+    assert_eq!(
+        text(&out.stdout),
+        format!("traceroute from icmpkit {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
