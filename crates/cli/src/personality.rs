@@ -97,6 +97,46 @@ impl Tool {
         }
     }
 
+    /// Options the real tool has and icmpkit does not: what each does,
+    /// and what to use instead. Said as such, not as an unknown option.
+    fn lacking(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Tool::Ping | Tool::Ping6 => &[
+                ("-3", "RTT precision without rounding"),
+                ("-C", "connect() on the socket"),
+                ("-d", "SO_DEBUG"),
+                ("-H", "reverse lookups even of numeric targets"),
+                ("-j", "iputils' JSON: use --json, icmpkit's JSON lines"),
+                ("-r", "SO_DONTROUTE"),
+            ],
+            Tool::Traceroute | Tool::Traceroute6 => &[
+                ("-d", "socket debugging"),
+                ("--debug", "socket debugging"),
+                ("-g", "loose source routing"),
+                ("--gateway", "loose source routing"),
+                ("-l", "IPv6 flow labels"),
+                ("--flowlabel", "IPv6 flow labels"),
+                ("-r", "SO_DONTROUTE"),
+                (
+                    "-M",
+                    "traceroute's modules: use -I (ICMP), -U (UDP) or -T (TCP)",
+                ),
+                (
+                    "--module",
+                    "traceroute's modules: use -I (ICMP), -U (UDP) or -T (TCP)",
+                ),
+                ("-O", "module options"),
+                ("--options", "module options"),
+                ("-D", "DCCP probes: use -I, -U or -T"),
+                ("--dccp", "DCCP probes: use -I, -U or -T"),
+                ("-P", "raw protocol probes: use -I, -U or -T"),
+                ("--protocol", "raw protocol probes: use -I, -U or -T"),
+                ("--fwmark", "firewall marks"),
+            ],
+            _ => &[],
+        }
+    }
+
     fn dialect(self) -> Dialect {
         match self {
             Tool::Traceroute | Tool::Traceroute6 => Dialect::Traceroute,
@@ -195,8 +235,16 @@ impl Tool {
                 "Examples:\n  ping -c 3 127.0.0.1\n  ping -6 -c 3 ::1\n  ping -c 1 -W 1 localhost",
             ),
             Tool::Traceroute | Tool::Traceroute6 => {
-                traceroute_long_names(<trace::Args as clap::Args>::augment_args(base))
-                    .after_help("Examples:\n  traceroute -n 127.0.0.1\n  traceroute -I -q 1 ::1")
+                traceroute_long_names(<trace::Args as clap::Args>::augment_args(
+                    base.arg(
+                        Arg::new("extensions")
+                            .short('e')
+                            .long("extensions")
+                            .action(ArgAction::SetTrue)
+                            .help("Show ICMP extensions (icmpkit always does)"),
+                    ),
+                ))
+                .after_help("Examples:\n  traceroute -n 127.0.0.1\n  traceroute -I -q 1 ::1")
             }
             Tool::Tracepath | Tool::Tracepath6 => tracepath_command(base),
             Tool::Mtr => <mtr::Args as clap::Args>::augment_args(base)
@@ -411,6 +459,17 @@ fn complain(
             Outcome::stdout(tool.version_text())
         }
         ErrorKind::MissingRequiredArgument => missing_destination(tool, program, command),
+        ErrorKind::UnknownArgument
+            if let Some((_, what)) = tool.lacking().iter().find(|(f, _)| *f == flag) =>
+        {
+            Outcome::stderr(
+                format!(
+                    "{name}: {flag} ({what}) is a {} option that icmpkit does not have\n",
+                    tool.name()
+                ),
+                code,
+            )
+        }
         ErrorKind::UnknownArgument => match tool.dialect() {
             Dialect::Traceroute => {
                 Outcome::stderr(format!("Bad option `{flag}' (argc {})\n", argc()), code)

@@ -191,3 +191,30 @@ fn names_imply_options_and_map_onto_subcommands() {
         ["trace", "--pmtu", "-6", "-n", "-m", "4", "::1", "1300"]
     );
 }
+
+#[test]
+fn options_of_the_real_tool_that_icmpkit_lacks_are_named() {
+    assert_eq!(
+        stderr_of(Tool::Ping, &["-j", "127.0.0.1"]),
+        (
+            "ping: -j (iputils' JSON: use --json, icmpkit's JSON lines) is a ping option \
+             that icmpkit does not have\n"
+                .into(),
+            2
+        )
+    );
+    assert_eq!(
+        stderr_of(Tool::Traceroute, &["--gateway", "192.0.2.1", "127.0.0.1"]),
+        (
+            "traceroute: --gateway (loose source routing) is a traceroute option \
+             that icmpkit does not have\n"
+                .into(),
+            2
+        )
+    );
+    // traceroute's -e is accepted: icmpkit shows extensions anyway.
+    assert!(matches!(
+        parse_str(Tool::Traceroute, &["-e", "127.0.0.1"]),
+        Outcome::Run(_)
+    ));
+}
