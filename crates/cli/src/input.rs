@@ -94,8 +94,9 @@ pub fn check_family(spec: &str, addr: IpAddr, family: Option<IpVersion>) -> Resu
             bail!("{spec}: an IPv4-mapped IPv6 address, but -4 was given: use {v4}");
         }
         eprintln!(
-            "icmpkit: warning: {spec} is an IPv4-mapped IPv6 address: it is probed over IPv6, \
-             as iputils does, and no IPv4 host answers it (for {v4} over IPv4, use {v4})"
+            "{}: warning: {spec} is an IPv4-mapped IPv6 address: it is probed over IPv6, \
+             as iputils does, and no IPv4 host answers it (for {v4} over IPv4, use {v4})",
+            crate::program()
         );
     }
     match (family, addr) {

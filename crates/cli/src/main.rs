@@ -21,6 +21,7 @@ mod text;
 mod trace;
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -62,7 +63,8 @@ fn main() -> ExitCode {
     if let Some(argv0) = argv.next()
         && let Some(tool) = personality::Tool::from_program(&argv0)
     {
-        return personality::run(tool, &argv0.to_string_lossy(), argv);
+        let name = PROGRAM.get_or_init(|| argv0.to_string_lossy().into_owned());
+        return personality::run(tool, name, argv);
     }
     let cli = Cli::parse();
     let result = match cli.command {
@@ -77,6 +79,16 @@ fn main() -> ExitCode {
         Command::Manpages(args) => packaging::manpages(&args, Cli::command()),
     };
     finish("icmpkit", result)
+}
+
+/// The name run as, when it is a tool's (`personality`): messages start
+/// with it.
+static PROGRAM: OnceLock<String> = OnceLock::new();
+
+/// The name messages start with: `icmpkit`, or the tool's name as run
+/// (`ping: warning: ...`).
+fn program() -> &'static str {
+    PROGRAM.get().map_or("icmpkit", String::as_str)
 }
 
 /// The exit code of a command's `result`; an error is printed as

@@ -104,8 +104,9 @@ impl Plan {
                 && icmpkit_net::needs_scope(&a)
             {
                 eprintln!(
-                    "icmpkit: warning: {} is link-local: a ping socket cannot send to it \
+                    "{}: warning: {} is link-local: a ping socket cannot send to it \
                      without its interface: use {a}%INTERFACE (or -I INTERFACE)",
+                    crate::program(),
                     target.name
                 );
             }
