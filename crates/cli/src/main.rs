@@ -60,11 +60,12 @@ enum Command {
 fn main() -> ExitCode {
     // Run as `ping`, `traceroute`, ...: that tool (`personality`).
     let mut argv = std::env::args_os();
-    if let Some(argv0) = argv.next()
-        && let Some(tool) = personality::Tool::from_program(&argv0)
-    {
-        let name = PROGRAM.get_or_init(|| argv0.to_string_lossy().into_owned());
-        return personality::run(tool, name, argv);
+    if let Some(argv0) = argv.next() {
+        // i18 merge (fping): if personality::base_name(&argv0) == Some("fping") { return finish("fping", fping::run(&<fping::Args as Parser>::parse())); }
+        if let Some(tool) = personality::Tool::from_program(&argv0) {
+            let name = PROGRAM.get_or_init(|| argv0.to_string_lossy().into_owned());
+            return personality::run(tool, name, argv);
+        }
     }
     let cli = Cli::parse();
     let result = match cli.command {

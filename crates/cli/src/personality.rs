@@ -75,8 +75,7 @@ enum Missing {
 impl Tool {
     /// The tool a program name (`argv[0]`, a path or not) stands for.
     pub fn from_program(argv0: &OsStr) -> Option<Tool> {
-        let name = Path::new(argv0).file_name()?.to_str()?;
-        Some(match name {
+        Some(match base_name(argv0)? {
             "ping" => Tool::Ping,
             "ping6" => Tool::Ping6,
             "traceroute" => Tool::Traceroute,
@@ -84,7 +83,6 @@ impl Tool {
             "tracepath" => Tool::Tracepath,
             "tracepath6" => Tool::Tracepath6,
             "mtr" => Tool::Mtr,
-            // i18 merge: "fping" => Tool::Fping (run: crate::fping::Args from clap, crate::fping::run)
             _ => return None,
         })
     }
@@ -216,6 +214,11 @@ impl Tool {
             _ => "host",
         }
     }
+}
+
+/// The file name of a program path (`/usr/bin/ping` → `ping`).
+pub fn base_name(argv0: &OsStr) -> Option<&str> {
+    Path::new(argv0).file_name()?.to_str()
 }
 
 /// The user's arguments after the tool name's implied ones.
