@@ -71,7 +71,9 @@
 //! # `ping` (several targets)
 //!
 //! The same `reply`, `unverified`, `error` and `timeout` records (a
-//! `timeout` when a probe's fping timeout ran out), then one `summary` per
+//! `timeout` when a probe's fping timeout ran out with neither a reply nor
+//! an error: as for one target, a probe has at most one of `error` and
+//! `timeout`, where fping's text prints both), then one `summary` per
 //! target, in the order the targets were given. A reply
 //! with `other_sender` counts for its target, as in fping.
 //!
