@@ -290,8 +290,9 @@ fn generated_has_mtu(version: IpVersion, msg_type: u8, code: u8) -> bool {
 /// 10.0.0.1 icmp_seq=1 ` (or `From 10.0.0.1: icmp_seq=1 `).
 fn ping_text(query: &str) -> String {
     let mut text = query;
-    if text.len() > 5
-        && text[..5].eq_ignore_ascii_case("from ")
+    if text
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case("from "))
         && let Some(at) = text.find("icmp_seq=")
     {
         let rest = &text[at + "icmp_seq=".len()..];
@@ -510,6 +511,34 @@ mod tests {
             (V4, 3, Some(99), None)
         );
         assert_eq!(exact("Destination Host Unreachablex", None), None);
+    }
+
+    #[test]
+    fn odd_input_reads_as_nothing_without_panic() {
+        for query in [
+            "",
+            "!",
+            "!!",
+            "!<",
+            "!<>",
+            "!-",
+            "!F-",
+            "!F-é",
+            "!é",
+            "!<300>",
+            "From ",
+            "from x icmp_seq=",
+            "Fromé icmp_seq=1 x",
+            "é",
+            "Frag needed and DF set (mtu = )",
+            "Frag needed and DF set (mtu = 99999999999)",
+            "Redirect Host(New nexthop: x)",
+        ] {
+            let _ = exact(query, None);
+            let _ = stem(query, Some(IpVersion::V6));
+        }
+        assert_eq!(exact("!<300>", None), None);
+        assert_eq!(exact("", None), None);
     }
 
     #[test]

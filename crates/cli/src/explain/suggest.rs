@@ -75,23 +75,35 @@ fn candidates() -> Vec<String> {
 }
 
 /// The names within a few edits of `name` (about one in four of its
-/// letters), or containing it whole when it is at least five letters long;
-/// only the closest (a near miss hides those a letter further). Nothing for names under four letters: any short name is
-/// a letter or two from too many others.
+/// letters), containing it whole when it is at least five letters long, or
+/// having it as a word (`ttl` in `ttl-exceeded`); only the closest (a near
+/// miss hides those a letter further). Under four letters only whole
+/// words count, under three nothing: any short name is a letter or two
+/// from too many others.
 fn close_names(name: &str) -> Vec<String> {
     let wanted = flat(name);
-    if wanted.len() < 4 {
+    if wanted.len() < 3 {
         return Vec::new();
     }
-    let limit = (wanted.len() / 4).max(1);
+    let limit = if wanted.len() < 4 {
+        0
+    } else {
+        (wanted.len() / 4).max(1)
+    };
     let mut scored: Vec<(usize, usize, String)> = Vec::new();
     for (order, candidate) in candidates().into_iter().enumerate() {
         let key = flat(&candidate);
-        let distance = if wanted.len() >= 5 && key.contains(&wanted) {
+        let a_word = candidate
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w.eq_ignore_ascii_case(&wanted));
+        let distance = if a_word || (wanted.len() >= 5 && key.contains(&wanted)) {
             0
         } else {
             strsim::damerau_levenshtein(&wanted, &key)
         };
+        if limit == 0 && distance > 0 {
+            continue;
+        }
         if distance <= limit
             && !scored
                 .iter()
@@ -133,7 +145,8 @@ mod tests {
     #[test]
     fn nothing_rather_than_junk() {
         assert!(close_names("x").is_empty());
-        assert!(close_names("ttl").is_empty());
+        assert!(close_names("tt").is_empty());
+        assert!(close_names("ttx").is_empty());
         assert!(close_names("zzzz").is_empty());
         assert!(close_names("nonsense-name").is_empty());
         assert!(unknown_name("!Y").starts_with("traceroute prints no '!Y': its annotations are"));
