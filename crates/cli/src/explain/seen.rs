@@ -176,7 +176,7 @@ const BSD_LETTERS: &[(char, u8)] = &[
 /// prohibited", the name of ICMPv4 code 13.
 const PRIMARY: &[(IpVersion, &str, u8)] = &[(IpVersion::V4, "X", 13)];
 
-/// `!H`, `!F-1280`, `!F`, `!<13>`, `!13`, `!U`...
+/// `!H`, `!F-1280`, `!F`, `!<13>`, `!13`, `!<12-0>`, `!U`...
 fn annotation(query: &str, version: IpVersion) -> Option<Seen> {
     let body = &query[1..];
     let unreachable = match version {
@@ -200,6 +200,21 @@ fn annotation(query: &str, version: IpVersion) -> Option<Seen> {
             value: None,
             also: Vec::new(),
             numbered: true,
+        });
+    }
+    // `!<12-0>`: the type and code of an error traceroute has no mark for.
+    if let Some((t, c)) = body
+        .strip_prefix('<')
+        .and_then(|b| b.strip_suffix('>'))
+        .and_then(|b| b.split_once('-'))
+        && let (Ok(msg_type), Ok(code)) = (t.parse::<u8>(), c.parse::<u8>())
+    {
+        return Some(Seen {
+            tool: Tool::Traceroute,
+            found: found(msg_type, code),
+            value: None,
+            also: Vec::new(),
+            numbered: false,
         });
     }
     let (letters, mtu) = match body.split_once('-') {
@@ -442,6 +457,8 @@ mod tests {
         assert_eq!(read("!H", Some(V6)), (V6, 1, Some(3), None));
         assert_eq!(read("!<13>", None), (V4, 3, Some(13), None));
         assert_eq!(read("!13", None), (V4, 3, Some(13), None));
+        assert_eq!(read("!<12-0>", None), (V4, 12, Some(0), None));
+        assert_eq!(read("!<4-1>", Some(V6)), (V6, 4, Some(1), None));
         assert_eq!(read("!U", None), (V4, 3, Some(6), None));
         assert_eq!(read("!W", None), (V4, 3, Some(7), None));
         assert_eq!(exact("!N", None).unwrap().also, [6, 8, 11]);
