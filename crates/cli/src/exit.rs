@@ -1,6 +1,8 @@
 //! Exit codes, one type for every subcommand, as iputils has them: 0 every
 //! target answered (trace: the destination was reached; sweep: at least one
-//! host was found), 1 otherwise, 2 usage or system error (mapped in `main`).
+//! host was found), 1 otherwise, 2 usage or system error (mapped in `main`);
+//! 130 (128 + SIGINT, as a shell reports it) for a sweep cut short by
+//! Ctrl-C after its summary.
 
 use std::process::ExitCode;
 
@@ -13,6 +15,8 @@ pub enum Exit {
     Success,
     /// 1: something did not answer.
     Unanswered,
+    /// 130: stopped by SIGINT (Ctrl-C), the summary printed.
+    Interrupted,
 }
 
 impl From<Verdict> for Exit {
@@ -29,9 +33,14 @@ impl From<Exit> for ExitCode {
         match exit {
             Exit::Success => ExitCode::SUCCESS,
             Exit::Unanswered => ExitCode::from(1),
+            Exit::Interrupted => ExitCode::from(INTERRUPTED),
         }
     }
 }
+
+/// The exit code of a run stopped by SIGINT: 128 + 2, what a shell
+/// reports for a program Ctrl-C killed.
+pub const INTERRUPTED: u8 = 130;
 
 /// The exit code of a usage or system error.
 pub const ERROR: u8 = 2;

@@ -4,15 +4,22 @@
 //! final `summary` object. The rules, the same for every subcommand:
 //!
 //! - every object has `"type"` (what it is: `reply`, `error`, `timeout`,
-//!   `hop`, `summary`, ...) and `"timestamp"`: when it was written, in
-//!   seconds since the Unix epoch, as a number with microseconds;
+//!   `hop`, `summary`, ...) and `"timestamp"`: the wall-clock time the
+//!   record was made, in seconds since the Unix epoch, as a number with
+//!   microseconds. Records are made as their event is handled, so a
+//!   reply's timestamp is when it was read (its RTT runs to the kernel's
+//!   receive time, at most a wake-up earlier), a timeout's when the wait
+//!   ran out, a summary's when the run ended;
 //! - the same key means the same thing everywhere: `"target"` is a target
 //!   as the user named it (host name, address, or the address of a target
 //!   that came from a prefix); `"address"` is that target's IP address;
 //!   `"from"` is the address that sent what we received; `"seq"` is an ICMP
 //!   sequence number; `"ttl"` is the TTL / hop limit a reply arrived with;
-//!   `"rtt_ms"` is a round-trip time in milliseconds, a float rounded to the
-//!   microsecond;
+//!   `"rtt_ms"` is a round-trip time in milliseconds, a float with at most
+//!   three decimals: to the microsecond, the resolution of iputils'
+//!   figures (what the kernel's nanosecond timestamps measure is kept to
+//!   the microsecond, never rounded coarser), written as that decimal
+//!   (`0.057`), never as a binary approximation printed long;
 //! - numbers are numbers, addresses are strings, and a value that is not
 //!   known is `null` (the key is still there);
 //! - a string that came off the wire (an RFC 5837 or RFC 8335 interface
@@ -44,8 +51,13 @@
 //!   on a raw socket, which iputils reports without counting). A local
 //!   error has `null` for `from`, `seq`, `icmp_type` and `icmp_code`, and
 //!   is counted.
-//! - `timeout`: `target`, `seq`: no answer to `seq` before the next probe
-//!   (`-O`).
+//! - `timeout`: `target`, `seq`: the probe got neither a reply nor an
+//!   error within `-W` (10 s by default) of its send, or by the end of the
+//!   run, whichever came first: every unanswered probe has one, the last
+//!   too, with or without `-O`. A probe has at most one of `error` and
+//!   `timeout`: an error later than its probe's timeout is counted in the
+//!   summary's `errors` but not written. A reply later than the timeout
+//!   (beyond `-W`) is still written, after it, and counted.
 //! - `summary`: `target`, `address`, `transmitted`, `received`,
 //!   `duplicates`, `errors`, `loss_percent`, `time_ms`, `rtt_min_ms`,
 //!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms` (iputils' figures, exact),
@@ -58,8 +70,11 @@
 //!
 //! # `ping` (several targets)
 //!
-//! The same `reply`, `unverified`, `error` and `timeout` records, then one
-//! `summary` per target, in the order the targets were given. A reply
+//! The same `reply`, `unverified`, `error` and `timeout` records (a
+//! `timeout` when a probe's fping timeout ran out with neither a reply nor
+//! an error: as for one target, a probe has at most one of `error` and
+//! `timeout`, where fping's text prints both), then one `summary` per
+//! target, in the order the targets were given. A reply
 //! with `other_sender` counts for its target, as in fping.
 //!
 //! # `ping --probe-interface` (RFC 8335 PROBE)
@@ -74,6 +89,10 @@
 //! - `summary`: `transmitted`, `answered`, `exists`.
 //!
 //! # `sweep`
+//!
+//! (`--csv` has one header, `type,addr,rtt_ms,ttl,from,icmp_type,
+//! icmp_code,errno`, whatever the flags: a row's `type` is `reply`,
+//! `error` or `refused` as below, the columns it has no value for empty.)
 //!
 //! - `reply`: a host that answered: `from`, `rtt_ms`, `ttl`.
 //! - `error` (`--all`): an ICMP error about a probe: `target` (the probed

@@ -172,7 +172,16 @@ fn bad_input_is_refused_with_the_reason() {
     };
     for (args, words) in [
         (&["0.0.0.0/0"][..], "--force"),
-        (&["2001:db8::/48"][..], "/64"),
+        (
+            &["2001:db8::/64"][..],
+            "2001:db8::/64: an IPv6 /64 holds 2^64 addresses and one sweep takes at most 2^33: \
+             give /95 or longer, or a list of addresses",
+        ),
+        (&["2001:db8::/48"][..], "give /95 or longer"),
+        (
+            &["-4", "2001:db8::/120"][..],
+            "2001:db8::/120: an IPv6 address, but -4 was given",
+        ),
         (&["10.0.0.300"][..], "10.0.0.300"),
         (&["10.0.0.0/33"][..], "10.0.0.0/33"),
         (
@@ -432,4 +441,77 @@ fn shards_running_at_once_on_one_host_never_count_each_others_replies() {
         .map(|out| replies_and_summary(out).1["invalid"].as_u64().unwrap())
         .sum();
     assert!(invalid > 0, "the shards did not overlap");
+}
+
+#[test]
+fn host_names_are_resolved_as_ping_resolves_them() {
+    let Some(chain) = ranges("host_names_are_resolved_as_ping_resolves_them") else {
+        return;
+    };
+    // localhost from /etc/hosts, answered by the client's own loopback.
+    let out = sweep(
+        &chain,
+        &["-4", "--cooldown", "0.2", "localhost", "10.200.0.1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        addresses(&out),
+        BTreeSet::from(["127.0.0.1".to_owned(), "10.200.0.1".to_owned()])
+    );
+    // A name nothing resolves (the lab has no way out to a resolver).
+    let out = sweep(&chain, &["no-such-host.invalid"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with("icmpkit: no-such-host.invalid: "),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
+fn exits_1_when_no_host_answers() {
+    let Some(chain) = partly_answering("exits_1_when_no_host_answers") else {
+        return;
+    };
+    let out = sweep(&chain, &["--cooldown", "0.3", "10.200.1.0/28"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("unique hosts 0"),
+        "{}",
+        text(&out.stderr)
+    );
+    // One answer among silent targets is a success.
+    let out = sweep(
+        &chain,
+        &["--cooldown", "0.3", "10.200.1.0/28", "10.200.0.9"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "10.200.0.9\n");
+}
+
+#[test]
+fn ctrl_c_prints_the_summary_and_exits_130() {
+    let Some(chain) = ranges("ctrl_c_prints_the_summary_and_exits_130") else {
+        return;
+    };
+    // 65,536 targets at 2,000 a second: half a minute, cut after 1.5 s.
+    let out = chain.interrupt(
+        "client",
+        std::time::Duration::from_millis(1500),
+        icmpkit!(),
+        &["sweep", "--json", "--rate", "2000", "10.200.0.0/16"],
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let (replies, summary) = replies_and_summary(&out);
+    assert_eq!(summary["stopped"], true, "{summary}");
+    let unique = summary["unique"].as_u64().unwrap();
+    assert_eq!(unique, replies.len() as u64);
+    assert!((1..=5000).contains(&unique), "{summary}");
+    assert!(
+        text(&out.stderr).contains(&format!("unique hosts {unique}")),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -235,6 +235,39 @@ impl Lab {
             .expect("start in the lab")
     }
 
+    /// Runs `program args` inside namespace `name`, sends it SIGINT (as
+    /// Ctrl-C does) after `after`, and returns its output; killed should
+    /// it outlive the signal by 10 s.
+    pub fn interrupt(
+        &self,
+        name: &str,
+        after: std::time::Duration,
+        program: &str,
+        args: &[&str],
+    ) -> Output {
+        // `ip netns exec` execs the program: the pid is the program's.
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(name), program])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start in the lab");
+        std::thread::sleep(after);
+        let pid = child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status();
+        let waiter = std::thread::spawn(move || child.wait_with_output());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !waiter.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        if !waiter.is_finished() {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        }
+        assert!(sent.is_ok_and(|s| s.success()), "kill -INT {pid}");
+        waiter.join().expect("waiter").expect("wait")
+    }
+
     /// Runs `program args` as [`Lab::run_bounded`] does, but as an
     /// unprivileged user ([`UNPRIVILEGED_ID`] with no capability, by
     /// `setpriv`): what a program may do without root in that namespace

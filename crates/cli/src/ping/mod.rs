@@ -4,7 +4,7 @@
 //! options into a plan and drives them.
 
 pub(crate) mod args;
-mod iputils;
+pub(crate) mod iputils;
 mod multi;
 mod probe;
 mod report;

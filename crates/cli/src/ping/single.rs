@@ -65,11 +65,15 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     };
     let config = plan.config(version, ident, nonce, privileged)?;
     let options = PingOptions {
-        report_outstanding: plan.report_outstanding,
+        // JSON names every unanswered probe (`timeout`), -O or not.
+        report_outstanding: plan.report_outstanding && !plan.json,
         user_latency: plan.user_latency,
         hop_limit: plan.ttl,
     };
     let mut machine = Ping::new(config, target.addr, options, transport.now());
+    if plan.json {
+        machine = machine.with_timeouts();
+    }
     let header = iputils::header(
         &target.name,
         target.addr,
@@ -133,7 +137,9 @@ fn render(
     let version = machine.config().version;
     match event {
         PingEvent::Sent(_) => reporter.sent(),
-        PingEvent::NoAnswerYet { seq } => reporter.no_answer_yet(&target.name, seq),
+        PingEvent::NoAnswerYet { seq } | PingEvent::Timeout { seq } => {
+            reporter.no_answer_yet(&target.name, seq)
+        }
         PingEvent::Reply(reply) => reporter.reply(&Reply {
             target: &target.name,
             from: reply.from,

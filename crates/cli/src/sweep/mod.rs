@@ -19,8 +19,8 @@ use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::{PmtuMode, SocketChoice};
 use icmpkit_proto::machine::Channel;
 use icmpkit_proto::sweep::{
-    Rate, Shard, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine, SweepSummary,
-    TargetSpace, TargetSpaceBuilder,
+    MAX_SWEEP_TARGETS, Rate, Shard, Sweep, SweepConfig, SweepCounts, SweepEvent, SweepMachine,
+    SweepSummary, TargetSpace, TargetSpaceBuilder,
 };
 use icmpkit_wire::IpVersion;
 
@@ -33,12 +33,17 @@ use output::{Format, Writer};
 #[command(after_help = "Examples:\n  icmpkit sweep 10.200.0.0/16\n  \
                         icmpkit sweep --rate 50000 --json 10.200.0.0/20\n  \
                         icmpkit sweep --all --csv -f targets.txt --exclude 10.200.1.0/24\n  \
-                        icmpkit sweep --shard 0/3 --seed 7 --json 10.200.0.0/16 > shard-0.jsonl")]
+                        icmpkit sweep --shard 0/3 --seed 7 --json 10.200.0.0/16 > shard-0.jsonl\n\n\
+                        Exit status: 0 at least one host answered, 1 none did, 2 usage or \
+                        system error, 130 stopped by Ctrl-C (after the summary).")]
 #[allow(clippy::struct_excessive_bools)] // one per output switch
 pub struct Args {
-    /// Addresses and prefixes to probe (IPv6 prefixes /64 or longer).
+    /// Addresses, prefixes and host names to probe: at most 2^33 addresses
+    /// in all (all of IPv4 fits; an IPv6 prefix must be /95 or longer).
     #[arg(value_name = "TARGET")]
     targets: Vec<String>,
+    #[command(flatten)]
+    family: crate::args::FamilyArgs,
     /// Read more targets from FILE (one per line, # comments), `-` for stdin.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     file: Option<String>,
@@ -202,6 +207,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         )
     })?;
     let signals = Signals::install().context("installing signal handlers")?;
+    // SIGINT, told apart from SIGTERM (both stop the sweep): Ctrl-C exits 130.
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted.clone())
+        .context("installing signal handlers")?;
     let progress = ProgressLine::new();
     let stdout = io::stdout();
     let out = io::BufWriter::new(stdout.lock());
@@ -213,6 +222,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .sum();
     writer.finish(&summary, Some(kernel_drops))?;
     eprintln!("{}", output::summary_line(&summary, Some(kernel_drops)));
+    if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(Exit::Interrupted.into());
+    }
     Ok(exit.into())
 }
 
@@ -297,19 +309,24 @@ fn target_space(args: &Args) -> Result<(TargetSpace, Option<u32>)> {
     }
     let mut builder: TargetSpaceBuilder = TargetSpace::builder();
     builder.allow_everything(args.force);
+    let family = args.family.version();
     let mut scopes = Vec::new();
     for spec in &specs {
-        let parsed: AddrSpec = spec.parse()?;
-        scopes.push((spec.as_str(), parsed.addr, parsed.scope_id()?));
-        match (parsed.addr, parsed.len) {
-            (addr, None) => {
-                builder.add_addr(addr);
-            }
-            (addr, Some(len)) => {
-                builder
-                    .add_prefix(addr, len)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
+        if AddrSpec::is_prefix(spec) {
+            let parsed: AddrSpec = spec.parse()?;
+            crate::input::check_family(spec, parsed.addr, family)?;
+            scopes.push((spec.as_str(), parsed.addr, parsed.scope_id()?));
+            let len = parsed.len.unwrap_or(0);
+            check_v6_prefix(spec, parsed.addr, len)?;
+            builder
+                .add_prefix(parsed.addr, len)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        } else {
+            // An address, `ADDR%SCOPE`, or a host name resolved as ping
+            // resolves it (-4/-6 choose the family).
+            let (addr, scope_id) = crate::input::resolve_scoped(spec, family)?;
+            scopes.push((spec.as_str(), addr, scope_id));
+            builder.add_addr(addr);
         }
     }
     for exclude in &args.exclude {
@@ -335,7 +352,33 @@ fn target_space(args: &Args) -> Result<(TargetSpace, Option<u32>)> {
     }
     let link_scope = crate::args::prefix::link_scope(scopes)?;
     let space = builder.build().map_err(|e| anyhow::anyhow!("{e}"))?;
+    if space.len() > u128::from(MAX_SWEEP_TARGETS) {
+        bail!(
+            "the targets hold {} addresses; one sweep takes at most 2^33 ({MAX_SWEEP_TARGETS}): \
+             split them into several sweeps",
+            space.len()
+        );
+    }
     Ok((space, link_scope))
+}
+
+/// The longest IPv6 prefix a sweep takes whole: one of 2^33 addresses.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "trailing_zeros of a u64 is at most 64"
+)]
+const SHORTEST_V6_PREFIX: u8 = 128 - MAX_SWEEP_TARGETS.trailing_zeros() as u8;
+
+/// Refuses an IPv6 prefix with more addresses than one sweep takes.
+fn check_v6_prefix(spec: &str, addr: IpAddr, len: u8) -> Result<()> {
+    if addr.is_ipv6() && len < SHORTEST_V6_PREFIX {
+        bail!(
+            "{spec}: an IPv6 /{len} holds 2^{} addresses and one sweep takes at most 2^33: \
+             give /{SHORTEST_V6_PREFIX} or longer, or a list of addresses",
+            128 - u32::from(len)
+        );
+    }
+    Ok(())
 }
 
 /// `ADDR` or `ADDR/LEN`, by the shared parser.

@@ -19,11 +19,16 @@ use crate::json_lines::JsonLines;
 pub enum Format {
     /// One address per line.
     Text,
-    /// CSV with a header line.
+    /// CSV: [`CSV_HEADER`], then one row per record, whatever the flags
+    /// (a row's `type` says what it is; `--all` adds rows, not columns).
     Csv,
     /// JSON lines.
     Json,
 }
+
+/// The one CSV header: every row has every column, empty where the record
+/// has no such value.
+pub const CSV_HEADER: &str = "type,addr,rtt_ms,ttl,from,icmp_type,icmp_code,errno";
 
 /// Where records go: plain lines or JSON lines.
 enum Sink<W: Write> {
@@ -64,11 +69,7 @@ impl<W: Write> Writer<W> {
     /// A writer; the CSV header is written at once.
     pub fn new(mut out: W, format: Format, all: bool) -> io::Result<Self> {
         if format == Format::Csv {
-            if all {
-                writeln!(out, "type,addr,rtt_ms,ttl,from,icmp_type,icmp_code,errno")?;
-            } else {
-                writeln!(out, "addr,rtt_ms,ttl")?;
-            }
+            writeln!(out, "{CSV_HEADER}")?;
         }
         let sink = match format {
             Format::Json => Sink::Json(JsonLines::batched(out)),
@@ -80,15 +81,12 @@ impl<W: Write> Writer<W> {
     /// A host that answered.
     pub fn found(&mut self, host: &Responder) -> io::Result<()> {
         let rtt = host.rtt.map(ms);
-        match (&mut self.sink, self.format, self.all) {
-            (Sink::Json(lines), ..) => lines.emit(
+        match (&mut self.sink, self.format) {
+            (Sink::Json(lines), _) => lines.emit(
                 "reply",
                 json!({"from": host.addr.to_string(), "rtt_ms": rtt, "ttl": host.ttl}),
             ),
-            (Sink::Lines(out), Format::Csv, false) => {
-                writeln!(out, "{},{},{}", host.addr, opt(rtt), opt(host.ttl))
-            }
-            (Sink::Lines(out), Format::Csv, true) => writeln!(
+            (Sink::Lines(out), Format::Csv) => writeln!(
                 out,
                 "reply,{},{},{},,,,",
                 host.addr,

@@ -155,6 +155,9 @@ pub enum MultiEvent {
         number: u64,
         /// Whether a resend was scheduled for the round.
         will_retry: bool,
+        /// Whether an ICMP error about the probe came first (fping prints
+        /// both; JSON lines write only the error).
+        after_error: bool,
         /// The target's tally.
         tally: Tally,
     },
@@ -517,6 +520,7 @@ impl Machine for MultiPing {
                 target: t.target,
                 number: t.number,
                 will_retry: t.will_retry,
+                after_error: t.after_error,
                 tally: self.tallies[t.target],
             });
         }

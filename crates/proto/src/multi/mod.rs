@@ -100,6 +100,8 @@ pub struct Timeout {
     pub number: u64,
     /// Whether a resend was scheduled for the round.
     pub will_retry: bool,
+    /// Whether an ICMP error about the probe came before its timeout.
+    pub after_error: bool,
 }
 
 /// A reply matched to a target's probe.
@@ -197,6 +199,7 @@ impl Scheduler {
                 sent_at: now,
                 attempt,
                 replies: 0,
+                errored: false,
             },
         );
         self.timeouts
@@ -243,6 +246,7 @@ impl Scheduler {
                 target,
                 number,
                 will_retry,
+                after_error: probe.errored,
             });
         }
         None
@@ -287,9 +291,10 @@ impl Scheduler {
         let Some(t) = self.targets.get_mut(target) else {
             return false;
         };
-        if !t.probes.contains(number) {
+        let Some(probe) = t.probes.get_mut(number) else {
             return false;
-        }
+        };
+        probe.errored = true;
         t.stats.errors += 1;
         true
     }

@@ -10,6 +10,8 @@ pub(super) struct Probe {
     pub sent_at: Instant,
     pub attempt: u32,
     pub replies: u32,
+    /// An ICMP error about it came.
+    pub errored: bool,
 }
 
 /// A target's probes by number, in send order (numbers only grow). A
@@ -49,6 +51,7 @@ impl Outstanding {
     }
 
     /// Whether probe `number` is out.
+    #[cfg(test)]
     pub fn contains(&self, number: u64) -> bool {
         self.find(number).is_ok()
     }
@@ -83,6 +86,7 @@ mod tests {
             sent_at: t0,
             attempt: 0,
             replies: 0,
+            errored: false,
         }
     }
 

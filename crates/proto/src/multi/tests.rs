@@ -71,7 +71,8 @@ fn one_target_count_three() {
             Timeout {
                 target: 0,
                 number: 2,
-                will_retry: false
+                will_retry: false,
+                after_error: false
             }
         )]
     );
@@ -208,13 +209,15 @@ fn errors_count_for_outstanding_probes_only() {
     assert!(!s.on_error(a.target, a.number + 1));
     assert!(!s.on_error(7, 1));
     assert_eq!(s.statistics(0).errors, 1);
-    // The probe still times out, unanswered.
+    // The probe still times out, unanswered (fping reports both), and
+    // says it had an error.
     assert_eq!(
         s.pop_timeout(t0 + ms(500)),
         Some(Timeout {
             target: 0,
             number: 1,
-            will_retry: false
+            will_retry: false,
+            after_error: true
         })
     );
     assert!(!s.on_error(0, 1));

@@ -27,6 +27,12 @@
 //!   reply still queued is not counted, as in iputils).
 //! - [`Signal::Status`]: [`PingEvent::Status`] with the running statistics
 //!   (iputils' SIGQUIT line).
+//! - Timeouts ([`Ping::with_timeouts`], for JSON lines): every probe that
+//!   gets neither a reply nor an error within `-W` of its send, or by the
+//!   end of the run, is named once by [`PingEvent::Timeout`] (the last
+//!   probe too). A reply later than that still comes ([`ReplyEvent::late`]);
+//!   an error later than that is counted but not reported, so no probe has
+//!   both a timeout and an error.
 //!
 //! The verdict is iputils' exit status ([`PingSession::exit_code`]).
 
@@ -37,6 +43,7 @@ use std::time::Instant;
 use icmpkit_wire::IpVersion;
 
 use super::echo::{EchoKind, echo_fields};
+use super::waits::Waits;
 use super::{
     ErrorEvent, PingConfig, PingSession, ReplyEvent, ReplyOutcome, SentProbe, UnverifiedReply,
 };
@@ -84,6 +91,13 @@ pub enum PingEvent {
         /// Its sequence number.
         seq: u16,
     },
+    /// With [`Ping::with_timeouts`]: the probe with this sequence number
+    /// got neither a reply nor an error within `-W` of its send, or by the
+    /// end of the run.
+    Timeout {
+        /// Its sequence number.
+        seq: u16,
+    },
     /// An Echo Reply to one of our probes (possibly a duplicate).
     Reply(ReplyEvent),
     /// An Echo Reply with our identifier and a probe's sequence number but
@@ -127,6 +141,8 @@ pub struct Ping {
     ended: bool,
     ignored: u64,
     unverified: u64,
+    /// The probes waiting for an answer, with [`Ping::with_timeouts`].
+    waits: Option<Waits>,
 }
 
 impl Ping {
@@ -143,7 +159,38 @@ impl Ping {
             ended: false,
             ignored: 0,
             unverified: 0,
+            waits: None,
         }
+    }
+
+    /// Reports [`PingEvent::Timeout`] for every probe that gets no answer
+    /// (see the module documentation).
+    #[must_use]
+    pub fn with_timeouts(mut self) -> Self {
+        self.waits = Some(Waits::new(self.config().linger));
+        self
+    }
+
+    /// Reports the probes whose wait is over at `now` as timed out.
+    fn expire_waits(&mut self, now: Instant) {
+        if let Some(waits) = &mut self.waits {
+            let mut seqs = Vec::new();
+            waits.expire(now, &mut seqs);
+            self.events
+                .extend(seqs.into_iter().map(|seq| PingEvent::Timeout { seq }));
+        }
+    }
+
+    /// An error about probe `number` arrived: reported unless the probe
+    /// already timed out (it is counted either way).
+    fn push_error(&mut self, event: ErrorEvent) {
+        if let Some(waits) = &mut self.waits {
+            if waits.has_timed_out(event.number) {
+                return;
+            }
+            waits.answered(event.number);
+        }
+        self.events.push_back(PingEvent::Error(event));
     }
 
     /// The session underneath (options, statistics, interval).
@@ -171,6 +218,12 @@ impl Ping {
             return;
         }
         self.ended = true;
+        if let Some(waits) = &mut self.waits {
+            let mut seqs = Vec::new();
+            waits.end(&mut seqs);
+            self.events
+                .extend(seqs.into_iter().map(|seq| PingEvent::Timeout { seq }));
+        }
         self.events.push_back(PingEvent::End(PingSummary {
             statistics: self.session.statistics().clone(),
             time_ms: u64::try_from(self.session.summary_time_ms()).unwrap_or(u64::MAX),
@@ -213,6 +266,9 @@ impl Ping {
         {
             ReplyOutcome::Reply(event) => {
                 self.note_answer(event.number);
+                if let Some(waits) = &mut self.waits {
+                    waits.answered(event.number);
+                }
                 self.events.push_back(PingEvent::Reply(event));
             }
             ReplyOutcome::Unverified(event) => {
@@ -245,7 +301,7 @@ impl Ping {
             .session
             .on_error(at, d.from, icmp_type, code, info, ident, seq, data, false);
         event.is_some_and(|event| {
-            self.events.push_back(PingEvent::Error(event));
+            self.push_error(event);
             true
         })
     }
@@ -285,7 +341,7 @@ impl Ping {
                 match event {
                     Some(event) => {
                         self.note_answer(event.number);
-                        self.events.push_back(PingEvent::Error(event));
+                        self.push_error(event);
                     }
                     None => self.ignored += 1,
                 }
@@ -313,6 +369,13 @@ impl Machine for Ping {
         self.last_sent = Some((probe.number, probe.seq));
         self.answered_last = false;
         self.events.push_back(PingEvent::Sent(probe));
+        if let Some(seq) = self
+            .waits
+            .as_mut()
+            .and_then(|w| w.sent(probe.number, probe.seq, now))
+        {
+            self.events.push_back(PingEvent::Timeout { seq });
+        }
         Some(Transmit {
             channel: Channel::Icmp,
             dst: self.target,
@@ -329,6 +392,10 @@ impl Machine for Ping {
         let Some(PingEvent::Sent(probe)) = sent.and_then(|i| self.events.remove(i)) else {
             return;
         };
+        // Never sent: it waits for no answer.
+        if let Some(waits) = &mut self.waits {
+            waits.answered(probe.number);
+        }
         if !failure.explained {
             self.events.push_back(PingEvent::SendFailed {
                 seq: probe.seq,
@@ -355,6 +422,9 @@ impl Machine for Ping {
     }
 
     fn handle_timeout(&mut self, now: Instant) {
+        if !self.ended {
+            self.expire_waits(now);
+        }
         if self.session.is_finished(now) {
             self.end();
         }
@@ -379,7 +449,9 @@ impl Machine for Ping {
             return None;
         }
         // Finished but not yet ended: call back at once to end.
-        Some(self.session.next_wakeup(now).unwrap_or(now))
+        let session = self.session.next_wakeup(now).unwrap_or(now);
+        let wait = self.waits.as_ref().and_then(Waits::next_deadline);
+        Some(wait.map_or(session, |w| w.min(session)))
     }
 
     fn verdict(&self) -> Verdict {

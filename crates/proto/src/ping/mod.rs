@@ -8,6 +8,7 @@ mod echo;
 mod error_kind;
 mod machine;
 mod session;
+mod waits;
 
 pub use config::{ConfigError, PingConfig};
 pub use echo::{EchoKind, echo_fields};

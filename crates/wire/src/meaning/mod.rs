@@ -25,9 +25,12 @@
 
 use crate::ip::IpVersion;
 
+mod counterpart;
 mod extended_echo;
 mod v4;
 mod v6;
+
+pub use counterpart::counterpart;
 
 #[cfg(test)]
 mod tests;
@@ -322,8 +325,17 @@ pub fn find_all(name: &str) -> impl Iterator<Item = Found> + use<> {
     found.into_iter().flatten()
 }
 
-/// Splits a family prefix (`v6:`, `icmpv6-`, `ipv4 `...) off a name.
-fn split_family(name: &str) -> (Option<IpVersion>, &str) {
+/// Splits a family prefix (`v6:`, `icmpv6-`, `ipv4 `...) off a name: the
+/// family it names, if any, and the rest.
+///
+/// ```
+/// use icmpkit_wire::IpVersion;
+/// use icmpkit_wire::meaning::split_family;
+///
+/// assert_eq!(split_family("v6:frag-needed"), (Some(IpVersion::V6), "frag-needed"));
+/// assert_eq!(split_family("frag-needed"), (None, "frag-needed"));
+/// ```
+pub fn split_family(name: &str) -> (Option<IpVersion>, &str) {
     const PREFIXES: [(&str, IpVersion); 10] = [
         ("icmpv6", IpVersion::V6),
         ("icmpv4", IpVersion::V4),

@@ -180,6 +180,7 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                 target,
                 number,
                 tally,
+                after_error,
                 ..
             } => {
                 let name = &self.targets[target].name;
@@ -189,7 +190,11 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                             writeln!(out, "{}", timeout_line(name, *width, number - 1, &tally))?;
                         }
                     }
-                    Output::Json(json) => json.no_answer_yet(name, seq_of(number))?,
+                    // A probe has an error or a timeout, never both.
+                    Output::Json(json) if !after_error => {
+                        json.no_answer_yet(name, seq_of(number))?;
+                    }
+                    Output::Json(_) => {}
                 }
             }
             MultiEvent::Error(e) => {

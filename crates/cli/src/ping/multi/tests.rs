@@ -187,7 +187,7 @@ fn a_ping_socket_with_queued_errors_gives_the_same_lines() {
 
 #[test]
 fn json_records_per_target_end_with_the_summaries_in_target_order() {
-    let addrs = [PROHIBITED.into(), ANSWERS.into()];
+    let addrs = [PROHIBITED.into(), ANSWERS.into(), SILENT.into()];
     let run = run_sim(network(ErrorDelivery::Both, None), &addrs, 1, false, true);
     assert_eq!(run.stderr, "");
     let records: Vec<serde_json::Value> = run
@@ -204,9 +204,12 @@ fn json_records_per_target_end_with_the_summaries_in_target_order() {
         [
             ("error", "10.0.2.5"),
             ("reply", "10.0.1.1"),
-            ("timeout", "10.0.2.5"),
+            // The rejected probe has its error and no timeout: one record
+            // ends each probe (fping's text says both).
+            ("timeout", "10.0.1.9"),
             ("summary", "10.0.2.5"),
             ("summary", "10.0.1.1"),
+            ("summary", "10.0.1.9"),
         ]
     );
     assert_eq!(records[0]["from"], "10.0.0.253");

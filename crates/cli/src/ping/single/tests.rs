@@ -252,3 +252,82 @@ fn over_a_ping_socket_the_kernels_identifier_replaces_the_machines() {
     );
     assert_eq!(run.verdict, Verdict::Unanswered);
 }
+
+/// Pings `target` as [`ping`] does, rendering JSON lines as `--json`
+/// does (with timeouts); the records, parsed.
+fn ping_json(target: Ipv4Addr, count: u64, options: PingOptions) -> Vec<serde_json::Value> {
+    let mut net = network();
+    let addr = IpAddr::V4(target);
+    let target = Target {
+        name: addr.to_string(),
+        addr,
+        scope_id: 0,
+    };
+    let mut config = PingConfig::new(IpVersion::V4, 0x4242, 0x0123_4567_89ab_cdef);
+    config.count = Some(count);
+    let mut machine = Ping::new(config, addr, options, net.start()).with_timeouts();
+    let mut out = Vec::new();
+    let mut reporter = Json { out: &mut out };
+    run_machine(
+        &mut machine,
+        &mut net,
+        &DriverSignals::none(),
+        &target,
+        &mut reporter,
+    )
+    .expect("the simulated run");
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// The `seq` of every record of `kind`.
+fn seqs(records: &[serde_json::Value], kind: &str) -> Vec<u64> {
+    records
+        .iter()
+        .filter(|r| r["type"] == kind)
+        .map(|r| r["seq"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn json_names_every_probe_once_reply_or_timeout_the_last_too() {
+    let records = ping_json(LOSSY, 20, PingOptions::default());
+    let replies = seqs(&records, "reply");
+    let timeouts = seqs(&records, "timeout");
+    assert!(!timeouts.is_empty() && !replies.is_empty(), "{records:?}");
+    let mut all: Vec<u64> = replies.iter().chain(&timeouts).copied().collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=20).collect::<Vec<_>>(), "{records:?}");
+    let summary = records.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["received"].as_u64(), Some(replies.len() as u64));
+    for r in &records {
+        assert!(r["timestamp"].as_f64().is_some_and(|t| t > 1.6e9), "{r}");
+    }
+}
+
+#[test]
+fn json_times_out_a_silent_targets_probes_the_last_at_the_end() {
+    let records = ping_json(SILENT, 3, PingOptions::default());
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["timeout", "timeout", "timeout", "summary"]);
+    assert_eq!(seqs(&records, "timeout"), [1, 2, 3]);
+}
+
+#[test]
+fn json_never_has_an_error_and_a_timeout_for_one_probe() {
+    let options = PingOptions {
+        hop_limit: Some(1),
+        report_outstanding: true,
+        ..PingOptions::default()
+    };
+    let records = ping_json(ANSWERS, 3, options);
+    assert_eq!(seqs(&records, "error"), [1, 2, 3]);
+    assert_eq!(seqs(&records, "timeout"), Vec::<u64>::new());
+}

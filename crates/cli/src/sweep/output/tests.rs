@@ -77,10 +77,11 @@ fn text_is_addresses_only() {
 }
 
 #[test]
-fn csv_has_a_header_and_with_all_every_kind_of_row() {
+fn csv_has_one_header_and_with_all_every_kind_of_row() {
     assert_eq!(
         written(Format::Csv, false),
-        "addr,rtt_ms,ttl\n10.200.0.7,1.5,63\n10.200.0.7,,\n"
+        "type,addr,rtt_ms,ttl,from,icmp_type,icmp_code,errno\nreply,10.200.0.7,1.5,63,,,,\n\
+         reply,10.200.0.7,,,,,,\n"
     );
     assert_eq!(
         written(Format::Csv, true),

@@ -140,6 +140,7 @@ fn one_target_answers_and_one_times_out_then_the_summaries_end_the_run() {
                 target: 1,
                 number: 1,
                 will_retry: false,
+                after_error: false,
                 tally: b_tally,
             },
             MultiEvent::Summary {
@@ -254,12 +255,14 @@ fn an_icmp_error_is_reported_and_the_probe_still_times_out() {
                 target: 0,
                 number: 1,
                 will_retry: false,
+                after_error: true,
                 tally: t1,
             },
             MultiEvent::Timeout {
                 target: 0,
                 number: 2,
                 will_retry: false,
+                after_error: false,
                 tally: t1,
             },
             MultiEvent::Summary {
@@ -311,6 +314,7 @@ fn retries_resend_an_unanswered_round() {
             target: 0,
             number: 1,
             will_retry: true,
+            after_error: false,
             tally: tally(1, &[], t0, t0),
         }]
     );

@@ -540,3 +540,73 @@ fn a_reply_without_the_nonce_is_an_unverified_event_and_only_the_summary_counts_
     assert_eq!(end.verdict, Verdict::Unanswered);
     assert_eq!(b.ping.ignored(), 0);
 }
+
+fn timed_out(seq: u16) -> PingEvent {
+    PingEvent::Timeout { seq }
+}
+
+#[test]
+fn with_timeouts_every_unanswered_probe_times_out_once_the_last_at_the_end() {
+    let mut c = config();
+    c.count = Some(4);
+    c.linger = ms(1500);
+    let mut b = Bench::new(c, PingOptions::default());
+    b.ping = b.ping.with_timeouts();
+    assert_eq!(b.step(0), [sent(1)]);
+    // Probe 1's wait ends 1.5 s after its send, before probe 3 goes.
+    assert_eq!(b.step(1000), [sent(2)]);
+    b.reply(2, 1010, None);
+    assert_eq!(b.timeout(1010), Some(ms(1500)));
+    assert_eq!(b.step(1500), [timed_out(1)]);
+    assert_eq!(b.step(2000), [sent(3)]);
+    // An error about probe 3 is its answer: no timeout for it.
+    assert_eq!(b.icmp_error(3, 3, 1, 2100).len(), 1);
+    assert_eq!(b.step(3000), [sent(4)]);
+    // The run ends (twice the longest RTT or the interval after the last
+    // send) before probe 4's wait: it times out with the end.
+    let events = b.step(4000);
+    assert_eq!(events[0], timed_out(4));
+    let end = end_of(&events);
+    assert_eq!(
+        (
+            end.statistics.transmitted,
+            end.statistics.received,
+            end.statistics.errors
+        ),
+        (4, 1, 1)
+    );
+}
+
+#[test]
+fn with_timeouts_an_error_after_the_timeout_is_counted_not_reported() {
+    let mut c = config();
+    c.linger = ms(500);
+    let mut b = Bench::new(c, PingOptions::default());
+    b.ping = b.ping.with_timeouts();
+    assert_eq!(b.step(0), [sent(1)]);
+    assert_eq!(b.step(500), [timed_out(1)]);
+    // Host Unreachable after the neighbour lookup gave up: too late.
+    assert_eq!(b.icmp_error(1, 3, 1, 900), []);
+    assert_eq!(b.ping.session().statistics().errors, 1);
+    // A late reply still counts and is reported, flagged late.
+    assert_eq!(b.step(1000), [sent(2)]);
+    let late = b.reply(2, 1600, None);
+    assert!(
+        matches!(&late[..], [PingEvent::Reply(r)] if r.late),
+        "{late:?}"
+    );
+}
+
+#[test]
+fn without_timeouts_there_are_none() {
+    let mut c = config();
+    c.count = Some(1);
+    let mut b = Bench::new(c, PingOptions::default());
+    b.step(0);
+    let events = b.step(10_000);
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, PingEvent::Timeout { .. }))
+    );
+}
