@@ -278,7 +278,8 @@ pub fn parse(tool: Tool, program: &str, user: impl IntoIterator<Item = OsString>
         return Outcome::stdout(tool.version_text());
     }
     if !matches.contains_id(tool.destination_id()) {
-        return missing_destination(tool, program, &mut command);
+        let bare = argv.len() == 1 + tool.implied().len();
+        return missing_destination(tool, program, &mut command, bare);
     }
     Outcome::Run(Box::new(matches))
 }

@@ -12,6 +12,9 @@ use super::seen;
 /// At most this many suggestions.
 const MOST: usize = 6;
 
+/// Names longer than this get no suggestions.
+const LONGEST: usize = 64;
+
 /// The error for a name nothing matches, with suggestions when some name
 /// is close.
 pub(super) fn unknown_name(name: &str) -> String {
@@ -82,7 +85,9 @@ fn candidates() -> Vec<String> {
 /// from too many others.
 fn close_names(name: &str) -> Vec<String> {
     let wanted = flat(name);
-    if wanted.len() < 3 {
+    // No name is longer than this; the distance costs the product of
+    // the two lengths, so a pasted screenful gets no suggestion.
+    if wanted.len() < 3 || wanted.len() > LONGEST {
         return Vec::new();
     }
     let limit = if wanted.len() < 4 {

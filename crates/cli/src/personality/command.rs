@@ -25,6 +25,9 @@ impl Tool {
                 self.name()
             ))
             .disable_version_flag(true)
+            // getopt takes an option twice, the last one winning: scripts
+            // that append to a default set (`ping6 -6`, `ping -c 1 -c 2`).
+            .args_override_self(true)
             .arg(flag);
         let destination = self.destination_id();
         match self {

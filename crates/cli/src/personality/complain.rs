@@ -9,7 +9,21 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use super::{Dialect, Missing, Outcome, Tool};
 
-pub(super) fn missing_destination(tool: Tool, program: &str, command: &mut Command) -> Outcome {
+/// No destination: `bare` when the user gave no argument at all
+/// (traceroute then prints its usage and exits 0, but with options it
+/// says the host is missing and exits 2).
+pub(super) fn missing_destination(
+    tool: Tool,
+    program: &str,
+    command: &mut Command,
+    bare: bool,
+) -> Outcome {
+    if matches!(tool, Tool::Traceroute | Tool::Traceroute6) && !bare {
+        return Outcome::stderr(
+            "Specify \"host\" missing argument.\n".to_owned(),
+            tool.usage_exit(),
+        );
+    }
     match tool.missing() {
         Missing::UsageError => Outcome::stderr(
             format!("{program}: usage error: Destination address required\n"),
@@ -55,7 +69,10 @@ pub(super) fn complain(
         {
             Outcome::stdout(tool.version_text())
         }
-        ErrorKind::MissingRequiredArgument => missing_destination(tool, program, command),
+        ErrorKind::MissingRequiredArgument => {
+            let bare = argv.len() == 1 + tool.implied().len();
+            missing_destination(tool, program, command, bare)
+        }
         ErrorKind::UnknownArgument
             if let Some((_, what)) = tool.lacking().iter().find(|(f, _)| *f == flag) =>
         {

@@ -53,6 +53,11 @@ fn a_missing_destination_as_each_tool_says_it() {
     let (usage, code) = stderr_of(Tool::Traceroute, &[]);
     assert!(usage.contains("Usage: traceroute"), "{usage}");
     assert_eq!(code, 0);
+    // With options but no host, traceroute says so and fails.
+    assert_eq!(
+        stderr_of(Tool::Traceroute, &["-n"]),
+        ("Specify \"host\" missing argument.\n".into(), 2)
+    );
     let (usage, code) = stderr_of(Tool::Tracepath, &["-n"]);
     assert!(usage.contains("Usage: tracepath"), "{usage}");
     assert_eq!(code, 255);
@@ -127,6 +132,22 @@ fn one_family_only() {
             2
         )
     );
+}
+
+#[test]
+fn an_option_given_twice_takes_the_last_as_getopt_does() {
+    let Outcome::Run(m) = parse_str(Tool::Ping6, &["-6", "-c", "1", "-c", "2", "::1"]) else {
+        panic!("ping6 -6 refused")
+    };
+    let args = ping::Args::from_arg_matches(&m).unwrap();
+    assert!(args.family.ipv6);
+    assert_eq!(args.count.as_deref(), Some("2"));
+    let Outcome::Run(m) = parse_str(Tool::Traceroute, &["-6", "-6", "-q", "1", "-q", "2", "::1"])
+    else {
+        panic!("traceroute -6 -6 refused")
+    };
+    let args = trace::Args::from_arg_matches(&m).unwrap();
+    assert_eq!(args.queries, "2");
 }
 
 #[test]

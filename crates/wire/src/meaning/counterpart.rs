@@ -2,14 +2,22 @@
 //! ICMPv6 Packet Too Big for ICMPv4's Fragmentation Needed, ICMPv4's Host
 //! Unreachable for ICMPv6's Address Unreachable, and so on.
 //!
-//! The pairs are those of the SIIT translation tables (RFC 7915 §4.2 and
-//! §5.2) where a translator keeps the meaning, with two exceptions where
-//! what a host or router sends for the same condition differs from what a
-//! translator writes: Host Unreachable (an ARP failure) pairs with
-//! Address Unreachable (a Neighbor Discovery failure, RFC 4443 §3.1), and
-//! Source Route Failed with Error in Source Routing Header. Codes with no
-//! counterpart (ICMPv4's precedence and TOS codes, ICMPv6's scope and
-//! policy codes) have none; a type's own counterpart is not given for them.
+//! The pairs are chosen by meaning: two messages pair when a host or
+//! router reports the same condition with them. They start from the SIIT
+//! translation tables (RFC 7915 §4.2 and §5.2) but are not those tables:
+//! a translator must write some code for every input, so its tables also
+//! map conditions that differ, and where they do this table keeps the
+//! meaning instead. The differences: ICMPv6 No Route (1/0) pairs with
+//! Network Unreachable (3/0), not Host Unreachable; Administratively
+//! Prohibited (1/1) with Communication Administratively Prohibited (3/13),
+//! not Host Prohibited (3/10); Address Unreachable (1/3, a Neighbor
+//! Discovery failure, RFC 4443 §3.1) with Host Unreachable (3/1, an ARP
+//! failure); Source Route Failed (3/5) with Error in Source Routing Header
+//! (1/7); and ICMPv4 codes the tables fold into unrelated ones (Source
+//! Host Isolated 3/8, the TOS codes 3/11 and 3/12, Precedence Cutoff 3/15)
+//! have no pair unless listed below. ICMPv4's four Redirect codes all pair
+//! with ICMPv6's one Redirect. A code without a pair gets none: its type's
+//! pair is not given for it.
 
 use super::Found;
 use crate::ip::IpVersion;
@@ -57,6 +65,10 @@ const V4_ONLY: &[Pair] = &[
     ((3, Some(10)), (1, Some(1))),
     ((3, Some(11)), (1, Some(0))),
     ((12, Some(2)), (4, Some(0))),
+    ((5, Some(0)), (137, None)),
+    ((5, Some(1)), (137, None)),
+    ((5, Some(2)), (137, None)),
+    ((5, Some(3)), (137, None)),
 ];
 
 /// The message of the other IP version that says what `found` says, if
