@@ -25,7 +25,10 @@
 //!   re-anchors at the send instead: no burst longer than that. Among due
 //!   sends the earliest due goes first, ties by target index (fping's
 //!   order).
-//! - A probe times out `timeout` after its send unless answered; an
+//! - A round's first probe waits `timeout`; each resend waits
+//!   `backoff_milli / 1000` times as long as the probe before it (fping
+//!   `-B`: 500 ms, 750 ms, 1125 ms, ... at its default of 1.5).
+//! - A probe times out its wait after its send unless answered; an
 //!   answered probe is kept until then so duplicates are recognised. A
 //!   reply after the timeout is not matched (fping discards it too).
 //! - Nothing caps the number of probes in flight.
@@ -53,7 +56,7 @@ use outstanding::{Outstanding, Probe};
 
 pub use machine::{
     MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply,
-    TargetUnverified,
+    TargetUnverified, Totals,
 };
 pub use tally::Tally;
 
@@ -76,6 +79,22 @@ pub struct MultiConfig {
     pub timeout: Duration,
     /// Resends of an unanswered round (fping `-r`).
     pub retries: u32,
+    /// Each resend waits this many thousandths of its predecessor's wait
+    /// (fping `-B`: 1500; 1000 keeps every wait at `timeout`).
+    pub backoff_milli: u32,
+}
+
+impl MultiConfig {
+    /// How long the probe of `attempt` (0 for a round's first) waits for
+    /// its reply: `timeout`, multiplied by the backoff once per resend,
+    /// truncated to the nanosecond at each step as fping does.
+    pub fn wait_for(&self, attempt: u32) -> Duration {
+        let mut ns = self.timeout.as_nanos();
+        for _ in 0..attempt {
+            ns = ns * u128::from(self.backoff_milli) / 1000;
+        }
+        Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
+    }
 }
 
 /// A probe to send now.
@@ -200,7 +219,7 @@ impl Scheduler {
             },
         );
         self.timeouts
-            .push(Reverse((now + self.config.timeout, target, number)));
+            .push(Reverse((now + self.config.wait_for(attempt), target, number)));
         if attempt == 0 && rounds_left > 0 {
             self.pending.push(Reverse((
                 now + self.config.period,

@@ -310,6 +310,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             period: plan.interval.unwrap_or(DEFAULT_PERIOD),
             timeout: plan.linger.unwrap_or(DEFAULT_TIMEOUT),
             retries: plan.retries,
+            backoff_milli: 1000,
         },
         targets: plan.targets.iter().map(|t| t.addr).collect(),
         payload_len: plan.size,
@@ -318,6 +319,8 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         ident_v4: ident(IpVersion::V4),
         ident_v6: ident(IpVersion::V6),
         deadline: plan.deadline,
+        keep_rtts: false,
+        report_every: None,
     };
     let mut machine = MultiPing::new(config, Instant::now());
     let width = plan.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);
