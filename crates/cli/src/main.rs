@@ -8,6 +8,7 @@ mod decode;
 mod escape;
 mod exit;
 mod explain;
+mod fping;
 mod input;
 mod json_lines;
 mod mtr;
@@ -38,6 +39,8 @@ enum Command {
     Explain(explain::Args),
     /// Ping one or more hosts, iputils-style (and fping-style for several).
     Ping(Box<ping::Args>),
+    /// Ping many hosts as fping does: its options, output and exit codes.
+    Fping(Box<fping::Args>),
     /// Discover the hosts of whole prefixes at high rate (stateless, zmap-class).
     Sweep(sweep::Args),
     /// Trace the path to a host: traceroute, multipath discovery, path MTU.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Ping(args) => ping::run(&args),
+        Command::Fping(args) => fping::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Mtr(args) => mtr::run(&args),

@@ -1,0 +1,210 @@
+//! `icmpkit fping`: fping 5 for scripts, its options, output and exit
+//! codes, over the several-target machine of `icmpkit_proto::multi`.
+//!
+//! - [`args`]: fping's options ([`Args`], also a top-level clap command
+//!   named `fping`, for a link of that name) checked into [`args::Options`]
+//!   with fping's defaults (timeout 500 ms, 3 retries, backoff 1.5,
+//!   interval 10 ms, period 1000 ms; in count and loop modes the wait is
+//!   the period up to 2 s and there are no retries).
+//! - [`targets`]: the arguments, `-f FILE` or standard input, `-g`; names
+//!   resolved once, those that fail warned about and counted.
+//! - The machine is `MultiPing` with fping's schedule (`-i` as a rate,
+//!   `-p`, `-t`, `-r`, `-B`), sockets as `ping`'s several-target mode
+//!   opens them (`ping::multi::open`); [`render`] prints its events.
+//! - Exit codes as fping 5 exits: 0 every target alive, 1 some
+//!   unreachable, 2 a name not found, 4 a system call failed; a bad
+//!   option exits 1, as fping 5.1 does (its manual says 3, its code
+//!   exits 1). With `-x N`: 0 when at least N targets are alive, else 1.
+//!   Messages start with `fping: `.
+
+pub mod args;
+mod render;
+pub mod targets;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use icmpkit_driver::real::SocketOptions;
+use icmpkit_proto::multi::{MultiConfig, MultiPing, MultiPingConfig};
+
+pub use args::Args;
+use args::{Mode, Options};
+use render::Render;
+
+use crate::ping::multi::{Opened, open};
+use crate::ping::sockets::icmp_plan;
+
+/// Why a run could not go on, as fping tells it.
+#[derive(Debug)]
+pub enum Failure {
+    /// A bad option or value: the message, exit 1.
+    Usage(String),
+    /// A system call failed: the message, exit 4.
+    System(String),
+}
+
+/// fping's exit code for a bad option (fping 5 exits 1, not the 3 its
+/// manual gives).
+pub const USAGE: u8 = 1;
+/// fping's exit code for a failed system call.
+pub const SYSTEM: u8 = 4;
+
+/// An OS error's text without Rust's ` (os error N)`, as `strerror` has it.
+pub fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// Runs `icmpkit fping` (or `fping` through a link of that name).
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    match execute(args) {
+        Ok(code) => Ok(code),
+        Err(Outcome::Failed(Failure::Usage(message))) => {
+            eprintln!("fping: {message}");
+            eprintln!("see 'fping -h' for usage information");
+            Ok(ExitCode::from(USAGE))
+        }
+        Err(Outcome::Failed(Failure::System(message))) => {
+            eprintln!("fping: {message}");
+            Ok(ExitCode::from(SYSTEM))
+        }
+        Err(Outcome::Output(e)) => Err(e.into()),
+    }
+}
+
+/// How a run ended early.
+enum Outcome {
+    Failed(Failure),
+    /// Writing the output failed (a closed pipe is left to `main`).
+    Output(io::Error),
+}
+
+impl From<Failure> for Outcome {
+    fn from(f: Failure) -> Self {
+        Self::Failed(f)
+    }
+}
+
+impl From<io::Error> for Outcome {
+    fn from(e: io::Error) -> Self {
+        Self::Output(e)
+    }
+}
+
+fn execute(args: &Args) -> Result<ExitCode, Outcome> {
+    if args.version {
+        println!("fping: Version {} (icmpkit)", env!("CARGO_PKG_VERSION"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = args.options()?;
+    let specs = targets::specs(args)?;
+    let started = Instant::now();
+    let targets = targets::resolve(&specs, &options, |why| {
+        if !options.quiet {
+            eprintln!("{why}");
+        }
+    });
+    if targets.list.is_empty() {
+        return Ok(ExitCode::from(if targets.not_found > 0 { 2 } else { 1 }));
+    }
+    let socket_options = SocketOptions {
+        tos: options.tos,
+        ttl: options.ttl,
+        pmtu: options.pmtu,
+        device: options.device.clone(),
+        source: options.source,
+        timestamps: true,
+        recv_buffer: Some(4 << 20),
+        ..SocketOptions::receiving()
+    };
+    let Opened {
+        mut transport,
+        signals,
+        nonce,
+        ident_v4,
+        ident_v6,
+    } = open(targets.list.iter().map(|t| t.addr), |versions, raw_ident| {
+        icmp_plan(options.socket, &socket_options, versions, Some(raw_ident))
+    })
+    .map_err(|e| Failure::System(format!("{e:#}")))?;
+    let mut machine = MultiPing::new(config(&options, &targets.list, nonce, ident_v4, ident_v6), Instant::now());
+    let mut render = Render {
+        options: &options,
+        targets: &targets.list,
+        out: io::stdout().lock(),
+        err: io::BufWriter::new(io::stderr()),
+        width: targets.list.iter().map(|t| t.name.len()).max().unwrap_or(0),
+        summing_up: false,
+    };
+    let drove = icmpkit_driver::drive(&mut machine, &mut transport, &signals, |m, event| {
+        let result = render.event(m, event);
+        render.err.flush().and(result)
+    });
+    if let Err(e) = drove {
+        return match e {
+            icmpkit_driver::DriveError::Output(e) => Err(e.into()),
+            other => Err(Failure::System(other.to_string()).into()),
+        };
+    }
+    let alive = (0..targets.list.len())
+        .filter(|&t| machine.tally(t).received > 0)
+        .count() as u64;
+    if options.stats {
+        render.stats(&machine, targets.not_found, alive, started)?;
+    }
+    render.out.flush()?;
+    if let Some(required) = options.min_reachable {
+        let enough = alive >= required;
+        println!(
+            "{} hosts reachable (required: {required}, reachable: {alive})",
+            if enough { "Enough" } else { "Not enough" }
+        );
+        return Ok(ExitCode::from(u8::from(!enough)));
+    }
+    Ok(if targets.not_found > 0 {
+        ExitCode::from(2)
+    } else if alive < targets.list.len() as u64 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The machine's configuration for `options` and `targets`.
+fn config(
+    options: &Options,
+    targets: &[targets::Target],
+    nonce: u64,
+    ident_v4: u16,
+    ident_v6: u16,
+) -> MultiPingConfig {
+    MultiPingConfig {
+        schedule: MultiConfig {
+            rate: options.rate(),
+            count: options.count(),
+            period: options.period,
+            timeout: options.timeout,
+            retries: options.retries,
+            backoff_milli: options.backoff_milli,
+        },
+        targets: targets.iter().map(|t| t.addr).collect(),
+        payload_len: options.size,
+        pattern: Vec::new(),
+        nonce,
+        ident_v4,
+        ident_v6,
+        deadline: None,
+        keep_rtts: matches!(
+            options.mode,
+            Mode::Count {
+                per_probe_rtts: true,
+                ..
+            }
+        ),
+        report_every: options.report_every,
+    }
+}
