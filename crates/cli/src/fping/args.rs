@@ -286,7 +286,7 @@ impl Args {
             }
         }
         if self.ipv4 && self.ipv6 {
-            return Err(Failure::Usage("can't specify both -4 and -6".into()));
+            return Err(Failure::Refused("can't specify both -4 and -6".into()));
         }
         let family = match (self.ipv4, self.ipv6) {
             (true, _) => Some(IpVersion::V4),
@@ -345,7 +345,7 @@ impl Args {
                     .filter(|f| f.is_finite() && *f != 0.0)
                     .ok_or_else(|| bad('B', b, "give a factor such as 1.5"))?;
                 if !(1.0..=5.0).contains(&factor) {
-                    return Err(Failure::Usage(format!(
+                    return Err(Failure::Refused(format!(
                         "backoff factor {factor:.1} not valid, must be between 1.0 and 5.0"
                     )));
                 }
@@ -360,7 +360,7 @@ impl Args {
             Some(h) => {
                 let n = whole('H', h, 1)?;
                 if n > 255 {
-                    return Err(Failure::Usage(format!("ttl {n} out of range")));
+                    return Err(Failure::Refused(format!("ttl {n} out of range")));
                 }
                 u8::try_from(n).ok()
             }
@@ -375,7 +375,7 @@ impl Args {
             .as_deref()
             .map(|s| {
                 s.parse()
-                    .map_err(|_| Failure::Usage(format!("can't parse source address: {s}")))
+                    .map_err(|_| Failure::Refused(format!("can't parse source address: {s}")))
             })
             .transpose()?;
         let min_reachable = self
@@ -394,14 +394,14 @@ impl Args {
             }
         };
         if self.alive && self.unreach {
-            return Err(Failure::Usage("specify only one of a, u".into()));
+            return Err(Failure::Refused("specify only one of a, u".into()));
         }
         let counted = count.or(vcount);
         if counted.is_some() && self.loop_mode {
-            return Err(Failure::Usage("specify only one of c, l".into()));
+            return Err(Failure::Refused("specify only one of c, l".into()));
         }
         if size > MAX_SIZE {
-            return Err(Failure::Usage(format!(
+            return Err(Failure::Refused(format!(
                 "data size {size} not valid, must be lower than {MAX_SIZE}"
             )));
         }

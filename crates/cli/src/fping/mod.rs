@@ -38,8 +38,11 @@ use crate::ping::sockets::icmp_plan;
 /// Why a run could not go on, as fping tells it.
 #[derive(Debug)]
 pub enum Failure {
-    /// A bad option or value: the message, exit 1.
+    /// A bad value: the message and where to read the usage, exit 1.
     Usage(String),
+    /// A refusal in fping's own words (`specify only one of a, u`): the
+    /// message alone, exit 1.
+    Refused(String),
     /// A system call failed: the message, exit 4.
     System(String),
 }
@@ -66,6 +69,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(Outcome::Failed(Failure::Usage(message))) => {
             eprintln!("fping: {message}");
             eprintln!("see 'fping -h' for usage information");
+            Ok(ExitCode::from(USAGE))
+        }
+        Err(Outcome::Failed(Failure::Refused(message))) => {
+            eprintln!("fping: {message}");
             Ok(ExitCode::from(USAGE))
         }
         Err(Outcome::Failed(Failure::System(message))) => {

@@ -81,8 +81,8 @@ fn read(path: &str) -> Result<Vec<String>, Failure> {
 fn ipv4(text: &str) -> Result<Ipv4Addr, Failure> {
     match text.parse::<IpAddr>() {
         Ok(IpAddr::V4(a)) => Ok(a),
-        Ok(IpAddr::V6(_)) => Err(Failure::Usage("-g works only with IPv4 addresses".into())),
-        Err(_) => Err(Failure::Usage(format!(
+        Ok(IpAddr::V6(_)) => Err(Failure::Refused("-g works only with IPv4 addresses".into())),
+        Err(_) => Err(Failure::Refused(format!(
             "can't parse address {text}: Name or service not known"
         ))),
     }
@@ -101,7 +101,7 @@ pub fn generate(specs: &[String]) -> Result<Vec<String>, Failure> {
             let bits = match len.trim().parse::<u32>() {
                 Ok(n @ 1..=32) => n,
                 _ => {
-                    return Err(Failure::Usage(format!(
+                    return Err(Failure::Refused(format!(
                         "netmask must be between 1 and 32 (is: {len})"
                     )));
                 }
@@ -122,10 +122,9 @@ pub fn generate(specs: &[String]) -> Result<Vec<String>, Failure> {
         }
     };
     if u64::from(last) > u64::from(first) + u64::from(MAX_GENERATE) {
-        return Err(Failure::Usage(format!(
-            "-g parameter generates too many addresses (at most {MAX_GENERATE}: \
-             use a longer prefix or a shorter range)"
-        )));
+        return Err(Failure::Refused(
+            "-g parameter generates too many addresses".into(),
+        ));
     }
     Ok((first..=last)
         .map(|bits| Ipv4Addr::from_bits(bits).to_string())
@@ -180,7 +179,7 @@ mod tests {
 
     fn usage(result: Result<Vec<String>, Failure>) -> String {
         match result {
-            Err(Failure::Usage(m)) => m,
+            Err(Failure::Usage(m) | Failure::Refused(m)) => m,
             other => panic!("not a usage error: {other:?}"),
         }
     }
