@@ -227,7 +227,10 @@ fn count_vcount_timestamps_and_icmp_errors_match_fping() {
     ));
     let (_, ours) = compare(&lab, &["-D", "-c", "1", LIVE]);
     let stdout = text(&ours.stdout);
-    assert!(stdout.starts_with('[') && stdout[1..].split_once("] ").is_some(), "{stdout}");
+    assert!(
+        stdout.starts_with('[') && stdout[1..].split_once("] ").is_some(),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -271,7 +274,10 @@ fn generated_targets_and_refusals_match_fping() {
     }
     // A file that cannot be opened: a failed system call, exit 4.
     let (theirs, ours) = both(&lab, &["-f", "/no/such/list"]);
-    assert_eq!((ours.status.code(), theirs.status.code()), (Some(4), Some(4)));
+    assert_eq!(
+        (ours.status.code(), theirs.status.code()),
+        (Some(4), Some(4))
+    );
 }
 
 /// Sends `signal` to each child (ours, by process id: `ip netns exec`
@@ -336,7 +342,8 @@ fn a_loop_prints_splits_on_sigquit_and_its_summary_on_sigint_like_fping() {
         assert_eq!(shapes(&ours.stderr), shapes(&theirs.stderr), "{context}");
         let err = text(&ours.stderr);
         assert!(
-            err.lines().any(|l| l.len() == 10 && l.starts_with('[') && l.ends_with(']')),
+            err.lines()
+                .any(|l| l.len() == 10 && l.starts_with('[') && l.ends_with(']')),
             "a split's clock: {context}"
         );
         if !args.contains(&"-Q") {

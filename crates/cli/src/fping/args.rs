@@ -20,7 +20,7 @@ pub const MAX_SIZE: u64 = 65_488;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 /// In count and loop modes the wait is the period, at most this (fping's
 /// `AUTOTUNE_TIMEOUT_MAX`).
-pub const AUTOTUNE_TIMEOUT_MAX: Duration = Duration::from_millis(2000);
+pub const AUTOTUNE_TIMEOUT_MAX: Duration = Duration::from_secs(2);
 /// fping's default resends (`-r`).
 pub const DEFAULT_RETRIES: u32 = 3;
 /// fping's default backoff factor, in thousandths (`-B 1.5`).
@@ -28,7 +28,7 @@ pub const DEFAULT_BACKOFF_MILLI: u32 = 1500;
 /// fping's default interval between any two probes (`-i`).
 pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(10);
 /// fping's default period between a target's probes (`-p`).
-pub const DEFAULT_PERIOD: Duration = Duration::from_millis(1000);
+pub const DEFAULT_PERIOD: Duration = Duration::from_secs(1);
 
 /// Arguments of `icmpkit fping`: fping 5's options, same letters and
 /// meanings.
@@ -314,7 +314,11 @@ impl Args {
             .map(|p| millis('p', p))
             .transpose()?
             .unwrap_or(DEFAULT_PERIOD);
-        let count = self.count.as_deref().map(|c| whole('c', c, 1)).transpose()?;
+        let count = self
+            .count
+            .as_deref()
+            .map(|c| whole('c', c, 1))
+            .transpose()?;
         let vcount = self
             .vcount
             .as_deref()
@@ -416,7 +420,7 @@ impl Args {
             (None, false) => Mode::Default,
         };
         let quiet = self.quiet || self.squiet.is_some();
-        let mut verbose = !quiet && !(self.alive || self.unreach || min_reachable.is_some());
+        let mut verbose = !(quiet || self.alive || self.unreach || min_reachable.is_some());
         let (mut alive, mut unreach, mut per_probe) = (self.alive, self.unreach, false);
         match mode {
             Mode::Count { .. } => {

@@ -134,11 +134,15 @@ fn execute(args: &Args) -> Result<ExitCode, Outcome> {
         nonce,
         ident_v4,
         ident_v6,
-    } = open(targets.list.iter().map(|t| t.addr), |versions, raw_ident| {
-        icmp_plan(options.socket, &socket_options, versions, Some(raw_ident))
-    })
+    } = open(
+        &targets.list.iter().map(|t| t.addr).collect::<Vec<_>>(),
+        |versions, raw_ident| icmp_plan(options.socket, &socket_options, versions, Some(raw_ident)),
+    )
     .map_err(|e| Failure::System(format!("{e:#}")))?;
-    let mut machine = MultiPing::new(config(&options, &targets.list, nonce, ident_v4, ident_v6), Instant::now());
+    let mut machine = MultiPing::new(
+        config(&options, &targets.list, nonce, ident_v4, ident_v6),
+        Instant::now(),
+    );
     let mut render = Render {
         options: &options,
         targets: &targets.list,
@@ -154,7 +158,9 @@ fn execute(args: &Args) -> Result<ExitCode, Outcome> {
     if let Err(e) = drove {
         return match e {
             icmpkit_driver::DriveError::Output(e) => Err(e.into()),
-            other => Err(Failure::System(other.to_string()).into()),
+            other @ icmpkit_driver::DriveError::Transport(_) => {
+                Err(Failure::System(other.to_string()).into())
+            }
         };
     }
     let alive = (0..targets.list.len())

@@ -165,7 +165,8 @@ impl<O: Write, E: Write> Render<'_, O, E> {
                 ..
             } => {
                 if o.per_probe {
-                    let line = timeout_line(&self.targets[target].name, self.width, number - 1, &tally);
+                    let line =
+                        timeout_line(&self.targets[target].name, self.width, number - 1, &tally);
                     writeln!(self.out, "{}{line}", self.prefix())?;
                 }
             }
@@ -173,7 +174,8 @@ impl<O: Write, E: Write> Render<'_, O, E> {
                 if !o.quiet {
                     let name = &self.targets[e.target].name;
                     self.out.flush()?;
-                    let line = error_line(e.version, e.icmp_type, e.icmp_code, e.info, e.from, name);
+                    let line =
+                        error_line(e.version, e.icmp_type, e.icmp_code, e.info, e.from, name);
                     writeln!(self.err, "{line}")?;
                 }
             }
@@ -197,7 +199,11 @@ impl<O: Write, E: Write> Render<'_, O, E> {
                 if o.verbose {
                     let e = io::Error::from_raw_os_error(errno);
                     let name = &self.targets[target].name;
-                    writeln!(self.err, "{name}: error while sending ping: {}", super::strerror(&e))?;
+                    writeln!(
+                        self.err,
+                        "{name}: error while sending ping: {}",
+                        super::strerror(&e)
+                    )?;
                 }
             }
             MultiEvent::Status => self.splits(machine)?,
@@ -245,7 +251,8 @@ impl<O: Write, E: Write> Render<'_, O, E> {
         }
         writeln!(self.err, "{}", clock(SystemTime::now()))?;
         for (i, t) in self.targets.iter().enumerate() {
-            let line = summary_line_with_outage(&t.name, self.width, machine.split(i), self.outage());
+            let line =
+                summary_line_with_outage(&t.name, self.width, machine.split(i), self.outage());
             writeln!(self.err, "{line}")?;
         }
         self.err.flush()

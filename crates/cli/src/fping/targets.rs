@@ -66,7 +66,8 @@ fn read(path: &str) -> Result<Vec<String>, Failure> {
     };
     let mut out = Vec::new();
     for line in reader.split(b'\n') {
-        let line = line.map_err(|e| Failure::System(format!("read {path} : {}", super::strerror(&e))))?;
+        let line =
+            line.map_err(|e| Failure::System(format!("read {path} : {}", super::strerror(&e))))?;
         let line = String::from_utf8_lossy(&line);
         if let Some(word) = line.split_whitespace().next()
             && !word.starts_with('#')
@@ -98,13 +99,10 @@ pub fn generate(specs: &[String]) -> Result<Vec<String>, Failure> {
                 )));
             };
             let addr = ipv4(addr)?;
-            let bits = match len.trim().parse::<u32>() {
-                Ok(n @ 1..=32) => n,
-                _ => {
-                    return Err(Failure::Refused(format!(
-                        "netmask must be between 1 and 32 (is: {len})"
-                    )));
-                }
+            let Ok(bits @ 1..=32) = len.trim().parse::<u32>() else {
+                return Err(Failure::Refused(format!(
+                    "netmask must be between 1 and 32 (is: {len})"
+                )));
             };
             let mask = u32::MAX << (32 - bits);
             let (net, last) = (addr.to_bits() & mask, addr.to_bits() | !mask);
@@ -157,9 +155,8 @@ pub fn resolve(specs: &[String], options: &Options, mut warn: impl FnMut(&str)) 
 
 /// The address of `spec` of `family`, or fping's (getaddrinfo's) reason.
 fn address(spec: &str, family: Option<IpVersion>) -> Result<IpAddr, String> {
-    let addr = match spec.parse::<IpAddr>() {
-        Ok(addr) => addr,
-        Err(_) => return crate::input::resolve(spec, family).map_err(|e| e.to_string()),
+    let Ok(addr) = spec.parse::<IpAddr>() else {
+        return crate::input::resolve(spec, family).map_err(|e| e.to_string());
     };
     match (family, addr) {
         (Some(IpVersion::V4), IpAddr::V6(_)) | (Some(IpVersion::V6), IpAddr::V4(_)) => {
@@ -199,15 +196,23 @@ mod tests {
     #[test]
     fn generate_refuses_as_fping_does() {
         let e = |s: &[&str]| usage(generate(&strings(s)));
-        assert_eq!(e(&["10.0.0.0/33"]), "netmask must be between 1 and 32 (is: 33)");
-        assert_eq!(e(&["10.0.0.0/0"]), "netmask must be between 1 and 32 (is: 0)");
+        assert_eq!(
+            e(&["10.0.0.0/33"]),
+            "netmask must be between 1 and 32 (is: 33)"
+        );
+        assert_eq!(
+            e(&["10.0.0.0/0"]),
+            "netmask must be between 1 and 32 (is: 0)"
+        );
         assert_eq!(e(&["::1/120"]), "-g works only with IPv4 addresses");
         assert_eq!(e(&["::1", "::2"]), "-g works only with IPv4 addresses");
         assert_eq!(
             e(&["a", "b"]),
             "can't parse address a: Name or service not known"
         );
-        assert!(e(&["10.0.0.1", "10.2.0.0"]).starts_with("-g parameter generates too many addresses"));
+        assert!(
+            e(&["10.0.0.1", "10.2.0.0"]).starts_with("-g parameter generates too many addresses")
+        );
         assert!(e(&["10.0.0.0/8"]).starts_with("-g parameter generates too many addresses"));
         assert!(e(&["10.0.0.1", "10.0.0.2", "10.0.0.3"]).starts_with("-g takes START END"));
         assert!(e(&["10.0.0.1"]).starts_with("-g 10.0.0.1: give a prefix"));

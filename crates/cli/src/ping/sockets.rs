@@ -29,16 +29,16 @@ pub fn socket_plan(
     icmp_plan(
         plan.socket,
         &SocketOptions {
-        tos: plan.tos,
-        ttl: plan.ttl,
-        pmtu: plan.pmtu,
-        mark: plan.mark,
-        device,
-        source,
-        timestamps: !plan.user_latency,
-        recv_buffer,
-        link_scope: plan.link_scope,
-        ..SocketOptions::receiving()
+            tos: plan.tos,
+            ttl: plan.ttl,
+            pmtu: plan.pmtu,
+            mark: plan.mark,
+            device,
+            source,
+            timestamps: !plan.user_latency,
+            recv_buffer,
+            link_scope: plan.link_scope,
+            ..SocketOptions::receiving()
         },
         versions,
         echo_ident,

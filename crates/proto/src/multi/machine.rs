@@ -284,7 +284,10 @@ impl MultiPing {
             splits: vec![Tally::default(); n],
             last_splits: vec![Tally::default(); n],
             rtts: vec![Vec::new(); if config.keep_rtts { n } else { 0 }],
-            next_report: config.report_every.filter(|d| !d.is_zero()).map(|d| start + d),
+            next_report: config
+                .report_every
+                .filter(|d| !d.is_zero())
+                .map(|d| start + d),
             unverified: vec![0; n],
             send_failed: vec![false; n],
             // The fill, the same in every probe: only the identification
@@ -370,7 +373,8 @@ impl MultiPing {
 
     /// Closes the interval: the splits so far become [`Self::split`].
     fn close_interval(&mut self) {
-        self.last_splits = std::mem::replace(&mut self.splits, vec![Tally::default(); self.tallies.len()]);
+        self.last_splits =
+            std::mem::replace(&mut self.splits, vec![Tally::default(); self.tallies.len()]);
         self.events.push_back(MultiEvent::Status);
     }
 

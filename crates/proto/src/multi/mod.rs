@@ -218,8 +218,11 @@ impl Scheduler {
                 replies: 0,
             },
         );
-        self.timeouts
-            .push(Reverse((now + self.config.wait_for(attempt), target, number)));
+        self.timeouts.push(Reverse((
+            now + self.config.wait_for(attempt),
+            target,
+            number,
+        )));
         if attempt == 0 && rounds_left > 0 {
             self.pending.push(Reverse((
                 now + self.config.period,

@@ -293,10 +293,7 @@ fn each_resend_waits_the_backoff_times_longer_as_fping_b_does() {
     let mut s = Scheduler::new(c, 1, t0);
     let (sends, timeouts) = run(&mut s, t0, |_| None);
     let at: Vec<_> = sends.iter().map(|(d, s)| (*d, s.attempt)).collect();
-    assert_eq!(
-        at,
-        [(ms(0), 0), (ms(500), 1), (ms(1250), 2), (ms(2375), 3)]
-    );
+    assert_eq!(at, [(ms(0), 0), (ms(500), 1), (ms(1250), 2), (ms(2375), 3)]);
     // fping's unreachable target: four sends, the last given up at 4.06 s.
     assert_eq!(timeouts.last().unwrap().0, Duration::from_micros(4_062_500));
     // Without a backoff every wait is the timeout.

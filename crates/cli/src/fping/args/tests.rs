@@ -54,7 +54,10 @@ fn count_and_loop_modes_wait_a_period_up_to_two_seconds_without_retries() {
     assert_eq!(o.timeout, ms(1000));
     assert!(!o.per_probe && o.quiet);
     let o = options(&["-l", "-p", "5000", "-t", "700", "h"]).unwrap();
-    assert_eq!((o.mode, o.count(), o.timeout), (Mode::Loop, u64::MAX, ms(700)));
+    assert_eq!(
+        (o.mode, o.count(), o.timeout),
+        (Mode::Loop, u64::MAX, ms(700))
+    );
     assert_eq!(o.backoff_milli, 1000, "no backoff in a loop");
     let o = options(&["-l", "-p", "5000", "h"]).unwrap();
     assert_eq!(o.timeout, ms(2000));
@@ -77,9 +80,14 @@ fn alive_and_unreachable_lists_are_off_in_count_and_loop_modes() {
 
 #[test]
 fn values_map_onto_the_machine() {
-    let o = options(&["-i", "1", "-b", "100", "-B", "2", "-r", "1", "-H", "7", "-O", "0x10", "h"])
-        .unwrap();
-    assert_eq!((o.rate(), o.size, o.backoff_milli, o.retries), (1000, 100, 2000, 1));
+    let o = options(&[
+        "-i", "1", "-b", "100", "-B", "2", "-r", "1", "-H", "7", "-O", "0x10", "h",
+    ])
+    .unwrap();
+    assert_eq!(
+        (o.rate(), o.size, o.backoff_milli, o.retries),
+        (1000, 100, 2000, 1)
+    );
     assert_eq!((o.ttl, o.tos), (Some(7), Some(16)));
     assert_eq!(options(&["-i", "0", "h"]).unwrap().rate(), u32::MAX);
     assert_eq!(options(&["-i", "3", "h"]).unwrap().rate(), 333);

@@ -307,12 +307,12 @@ pub(crate) struct Opened {
 /// `raw_ident`; a ping socket's kernel picks its own identifier), then
 /// installs the signal handlers: what `ping` and `fping` share.
 pub(crate) fn open(
-    addrs: impl Iterator<Item = std::net::IpAddr> + Clone,
+    addrs: &[std::net::IpAddr],
     plan: impl FnOnce(&[IpVersion], u16) -> icmpkit_driver::real::SocketPlan,
 ) -> Result<Opened> {
     let versions: Vec<IpVersion> = [IpVersion::V4, IpVersion::V6]
         .into_iter()
-        .filter(|&v| addrs.clone().any(|a| version_of(a) == v))
+        .filter(|&v| addrs.iter().any(|&a| version_of(a) == v))
         .collect();
     let nonce = random_u64();
     let raw_ident = super::raw_ident(nonce);
@@ -337,9 +337,10 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         nonce,
         ident_v4,
         ident_v6,
-    } = open(plan.targets.iter().map(|t| t.addr), |versions, raw_ident| {
-        socket_plan(plan, versions, Some(4 << 20), Some(raw_ident))
-    })?;
+    } = open(
+        &plan.targets.iter().map(|t| t.addr).collect::<Vec<_>>(),
+        |versions, raw_ident| socket_plan(plan, versions, Some(4 << 20), Some(raw_ident)),
+    )?;
     plan.warn_unscoped_link_local(&transport);
     let config = MultiPingConfig {
         schedule: MultiConfig {
