@@ -62,6 +62,33 @@ pub fn strerror(e: &io::Error) -> String {
     }
 }
 
+/// Parses fping's command line (`argv[0]` first) and reports a bad one
+/// as fping does: `fping: ...` and where to read the usage on stderr,
+/// exit 1; `-h` prints the help, exit 0. For a link named `fping`, whose
+/// options are not those of an `icmpkit` subcommand.
+#[allow(dead_code, reason = "for the dispatch of a link named fping")]
+pub fn parse<I, T>(argv: I) -> Result<Args, ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::Parser;
+    Args::try_parse_from(argv).map_err(|e| {
+        if matches!(
+            e.kind(),
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+        ) {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or("bad arguments");
+        eprintln!("fping: {}", first.strip_prefix("error: ").unwrap_or(first));
+        eprintln!("see 'fping -h' for usage information");
+        ExitCode::from(USAGE)
+    })
+}
+
 /// Runs `icmpkit fping` (or `fping` through a link of that name).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match execute(args) {

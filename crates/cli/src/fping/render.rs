@@ -185,7 +185,8 @@ impl<O: Write, E: Write> Render<'_, O, E> {
                 errno,
                 info,
             } => {
-                if !o.quiet {
+                // fping reports a refused send only in its default mode.
+                if o.verbose {
                     let name = target.map_or("?", |t| self.targets[t].name.as_str());
                     let error = if errno == icmpkit_proto::errno::EMSGSIZE {
                         crate::ping::iputils::local_message_too_long(version, info)

@@ -130,3 +130,11 @@ fn refusals_use_fpings_words_or_name_the_fix() {
         "usage: -d (reverse DNS names) is not supported by icmpkit fping: leave it out"
     );
 }
+
+#[test]
+fn a_link_named_fping_parses_fpings_command_line() {
+    let args = crate::fping::parse(["fping", "-C", "3", "-q", "h1", "h2"]).unwrap();
+    assert_eq!(args.vcount.as_deref(), Some("3"));
+    assert_eq!(args.targets, ["h1", "h2"]);
+    assert!(crate::fping::parse(["fping", "-Z", "h"]).is_err());
+}
