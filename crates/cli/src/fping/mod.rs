@@ -20,10 +20,11 @@
 pub mod args;
 mod render;
 pub mod targets;
+#[cfg(test)]
+mod tests;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::time::Instant;
 
 use icmpkit_driver::real::SocketOptions;
 use icmpkit_proto::multi::{MultiConfig, MultiPing, MultiPingConfig};
@@ -136,7 +137,6 @@ fn execute(args: &Args) -> Result<ExitCode, Outcome> {
     }
     let options = args.options()?;
     let specs = targets::specs(args)?;
-    let started = Instant::now();
     let targets = targets::resolve(&specs, &options, |why| {
         if !options.quiet {
             eprintln!("{why}");
@@ -166,19 +166,32 @@ fn execute(args: &Args) -> Result<ExitCode, Outcome> {
         |versions, raw_ident| icmp_plan(options.socket, &socket_options, versions, Some(raw_ident)),
     )
     .map_err(|e| Failure::System(format!("{e:#}")))?;
-    let mut machine = MultiPing::new(
-        config(&options, &targets.list, nonce, ident_v4, ident_v6),
-        Instant::now(),
-    );
+    let config = config(&options, &targets.list, nonce, ident_v4, ident_v6);
+    let output = (io::stdout().lock(), io::BufWriter::new(io::stderr()));
+    session(&options, &targets, config, &mut transport, &signals, output)
+}
+
+/// Runs the machine of `config` over `transport`, rendering to
+/// `(stdout, stderr)`, then prints what follows the run; the exit code.
+fn session<T: icmpkit_driver::Transport + ?Sized>(
+    options: &Options,
+    targets: &targets::Targets,
+    config: MultiPingConfig,
+    transport: &mut T,
+    signals: &icmpkit_driver::Signals,
+    (out, err): (impl Write, impl Write),
+) -> Result<ExitCode, Outcome> {
+    let started = transport.now();
+    let mut machine = MultiPing::new(config, started);
     let mut render = Render {
-        options: &options,
+        options,
         targets: &targets.list,
-        out: io::stdout().lock(),
-        err: io::BufWriter::new(io::stderr()),
+        out,
+        err,
         width: targets.list.iter().map(|t| t.name.len()).max().unwrap_or(0),
         summing_up: false,
     };
-    let drove = icmpkit_driver::drive(&mut machine, &mut transport, &signals, |m, event| {
+    let drove = icmpkit_driver::drive(&mut machine, transport, signals, |m, event| {
         let result = render.event(m, event);
         render.err.flush().and(result)
     });
@@ -194,17 +207,20 @@ fn execute(args: &Args) -> Result<ExitCode, Outcome> {
         .filter(|&t| machine.tally(t).received > 0)
         .count() as u64;
     if options.stats {
-        render.stats(&machine, targets.not_found, alive, started)?;
+        let elapsed = transport.now().saturating_duration_since(started);
+        render.stats(&machine, targets.not_found, alive, elapsed)?;
     }
-    render.out.flush()?;
     if let Some(required) = options.min_reachable {
         let enough = alive >= required;
-        println!(
+        writeln!(
+            render.out,
             "{} hosts reachable (required: {required}, reachable: {alive})",
             if enough { "Enough" } else { "Not enough" }
-        );
+        )?;
+        render.out.flush()?;
         return Ok(ExitCode::from(u8::from(!enough)));
     }
+    render.out.flush()?;
     Ok(if targets.not_found > 0 {
         ExitCode::from(2)
     } else if alive < targets.list.len() as u64 {

@@ -15,7 +15,7 @@
 
 use std::io::{self, Write};
 use std::net::IpAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use icmpkit_proto::multi::{MultiEvent, MultiPing, Tally, Totals};
 
@@ -294,7 +294,7 @@ impl<O: Write, E: Write> Render<'_, O, E> {
         machine: &MultiPing,
         not_found: u64,
         alive: u64,
-        started: Instant,
+        elapsed: Duration,
     ) -> io::Result<()> {
         self.out.flush()?;
         let block = stats_block(
@@ -302,7 +302,7 @@ impl<O: Write, E: Write> Render<'_, O, E> {
             alive,
             not_found,
             &machine.totals(),
-            started.elapsed(),
+            elapsed,
         );
         self.err.write_all(block.as_bytes())?;
         self.err.flush()
