@@ -112,6 +112,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// How a run ended early.
+#[derive(Debug)]
 enum Outcome {
     Failed(Failure),
     /// Writing the output failed (a closed pipe is left to `main`).

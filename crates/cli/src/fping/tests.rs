@@ -61,17 +61,15 @@ fn fping(line: &[&str], not_found: u64) -> Run {
     let config = config(&options, &targets.list, 0x0123_4567_89ab_cdef, 0x4d2, 0x4d2);
     let mut net = network();
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = match session(
+    let code = session(
         &options,
         &targets,
         config,
         &mut net,
         &Signals::none(),
         (&mut out, &mut err),
-    ) {
-        Ok(code) => code,
-        Err(_) => panic!("the simulated run failed"),
-    };
+    )
+    .expect("the simulated run");
     Run {
         stdout: String::from_utf8(out).unwrap(),
         stderr: String::from_utf8(err).unwrap(),
