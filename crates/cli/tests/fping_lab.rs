@@ -1,7 +1,7 @@
 //! `icmpkit fping` beside fping 5 (`/usr/bin/fping`) in the lab chain of
 //! `lab/lib.sh`: the server answers 10.200.0.0/20, the router blackholes
 //! 10.200.1.0/24 (a silent target) and rejects 10.200.2.5 (admin
-//! prohibited); `nosuch.invalid` is a name that does not resolve (the
+//! prohibited), nobody has 2001:db8:2::99; `nosuch.invalid` is a name that does not resolve (the
 //! client's resolver is its own loopback, where nothing listens: no query
 //! leaves the lab). Both run with the same options in the same namespace
 //! and must print the same lines on the same streams, times aside, and
@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use icmpkit_lab::netns::{Lab, SERVER4};
+use icmpkit_lab::netns::{Lab, SERVER4, SERVER6};
 use icmpkit_lab::{icmpkit, require, text};
 
 const LIVE: &str = "10.200.0.1";
@@ -19,6 +19,9 @@ const LIVE2: &str = "10.200.0.77";
 const SILENT: &str = "10.200.1.1";
 const REJECTED: &str = "10.200.2.5";
 const UNKNOWN: &str = "nosuch.invalid";
+/// On the server's link, with no one there: the router's neighbour
+/// discovery fails, and it answers Address Unreachable.
+const ABSENT6: &str = "2001:db8:2::99";
 
 /// The lab with its losses and a resolver that answers nothing; `None`
 /// when labs or fping are not available (the skip is printed).
@@ -206,8 +209,11 @@ fn count_vcount_timestamps_and_icmp_errors_match_fping() {
     let Some(lab) = lab("fping_count") else {
         return;
     };
-    let runs: [&[&str]; 6] = [
+    let runs: [&[&str]; 8] = [
         &["-c", "3", "-p", "100", LIVE, SILENT, SERVER4],
+        // fping shows no ICMPv6 error (nor counts one in -s).
+        &["-c", "2", "-p", "100", "-s", SERVER6, ABSENT6, LIVE],
+        &["-c", "1", "-H", "1", "-s", SERVER6, LIVE],
         &["-C", "3", "-p", "100", LIVE, SILENT],
         &["-C", "3", "-q", "-p", "100", LIVE, SILENT, LIVE2],
         &["-D", "-c", "2", "-p", "100", LIVE, SILENT],

@@ -191,6 +191,7 @@ fn session<T: icmpkit_driver::Transport + ?Sized>(
         err,
         width: targets.list.iter().map(|t| t.name.len()).max().unwrap_or(0),
         summing_up: false,
+        icmpv6_errors: 0,
     };
     let drove = icmpkit_driver::drive(&mut machine, transport, signals, |m, event| {
         let result = render.event(m, event);

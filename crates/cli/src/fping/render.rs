@@ -7,7 +7,8 @@
 //!   loop modes (`[1733000000.12345] ` before them with -D); at the end,
 //!   `NAME is unreachable` (or `NAME` with -u) in target order; -x's
 //!   verdict.
-//! - stderr: ICMP errors and name errors (not with -q), ` [<- ADDR]` for
+//! - stderr: ICMPv4 errors (fping recognises no ICMPv6 error) and name
+//!   errors (not with -q), ` [<- ADDR]` for
 //!   a reply from another address than the target's (fping 5.1 writes it
 //!   there, after the stdout line's text and before its newline), the
 //!   per-target statistics of count and loop modes (`-C`: every RTT), the
@@ -39,6 +40,8 @@ pub struct Render<'a, O: Write, E: Write> {
     pub width: usize,
     /// The summaries have begun.
     pub summing_up: bool,
+    /// ICMPv6 errors about our probes (fping shows none).
+    pub icmpv6_errors: u64,
 }
 
 /// fping's `-D` stamp: `[1733000000.12345] `.
@@ -169,6 +172,12 @@ impl<O: Write, E: Write> Render<'_, O, E> {
                         timeout_line(&self.targets[target].name, self.width, number - 1, &tally);
                     writeln!(self.out, "{}{line}", self.prefix())?;
                 }
+            }
+            // fping 5 reads the quoted probe of an ICMPv6 error at an
+            // IPv4 header's offset, so it never recognises one: it prints
+            // none and counts none in -s.
+            MultiEvent::Error(e) if e.version == icmpkit_wire::IpVersion::V6 => {
+                self.icmpv6_errors += 1;
             }
             MultiEvent::Error(e) => {
                 if !o.quiet {
@@ -301,7 +310,10 @@ impl<O: Write, E: Write> Render<'_, O, E> {
             self.targets.len() as u64,
             alive,
             not_found,
-            &machine.totals(),
+            &Totals {
+                errors: machine.totals().errors - self.icmpv6_errors,
+                ..machine.totals()
+            },
             elapsed,
         );
         self.err.write_all(block.as_bytes())?;
