@@ -1,11 +1,11 @@
 //! `icmpkit fping` beside fping 5 (`/usr/bin/fping`) in the lab chain of
 //! `lab/lib.sh`: the server answers 10.200.0.0/20, the router blackholes
 //! 10.200.1.0/24 (a silent target) and rejects 10.200.2.5 (admin
-//! prohibited), nobody has 2001:db8:2::99; `nosuch.invalid` is a name that does not resolve (the
-//! client's resolver is its own loopback, where nothing listens: no query
-//! leaves the lab). Both run with the same options in the same namespace
-//! and must print the same lines on the same streams, times aside, and
-//! exit alike.
+//! prohibited), nobody has `2001:db8:2::99`; `nosuch.invalid` is a name
+//! that does not resolve (the client's resolver is its own loopback,
+//! where nothing listens: no query leaves the lab). Both run with the
+//! same options in the same namespace and must print the same lines on
+//! the same streams, times aside, and exit alike.
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Output, Stdio};
