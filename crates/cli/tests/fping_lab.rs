@@ -247,6 +247,19 @@ fn generated_targets_and_refusals_match_fping() {
     compare(&lab, &["-g", "10.200.0.0/29"]);
     compare(&lab, &["-a", "-g", "10.200.0.253", "10.200.1.2"]);
     compare(&lab, &["-u", "-g", "10.200.0.254/31"]);
+    // A file of targets: the first word of a line, `#` lines and blank
+    // lines skipped.
+    let list = std::env::temp_dir().join(format!("icmpkit-fping-list-{}", std::process::id()));
+    std::fs::write(
+        &list,
+        format!("{LIVE} first word only\n# {LIVE2}\n\n   {SILENT}\n{UNKNOWN}\n"),
+    )
+    .expect("a target list");
+    let path = list.to_string_lossy().into_owned();
+    let (_, ours) = compare(&lab, &["-e", "-t", "100", "-f", &path]);
+    std::fs::remove_file(&list).expect("remove the list");
+    assert_eq!(ours.status.code(), Some(2));
+    assert_eq!(text(&ours.stdout).lines().count(), 2);
     // Refusals fping words itself: the same line, exit 1.
     for args in [
         &["-g", "10.0.0.0/33"][..],
