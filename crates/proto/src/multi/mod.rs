@@ -15,7 +15,11 @@
 //!   retries; fping `-c` is `retries = 0`).
 //! - Round 1 of every target is due at the start; round `k + 1` is due
 //!   `period` after round `k`'s first send (rounds overlap when `timeout >
-//!   period`). A resend is due the moment its predecessor times out.
+//!   period`). A resend goes the moment its predecessor times out, outside
+//!   the pace (as fping sends it from its timeout handler), and the pace
+//!   starts over at it: the next first probe waits `1 / rate`. Resends are
+//!   spaced as the timeouts that cause them, which are spaced as the sends
+//!   before them.
 //! - Across all targets, sends are spaced by `1 / rate`: slot `k` after an
 //!   anchor is at `anchor + ceil(k * 1e9 / rate)` ns, so `rate` sends fall
 //!   in every second exactly. A caller woken late (a wait overslept by the
@@ -146,6 +150,8 @@ pub struct Scheduler {
     targets: Vec<Target>,
     /// Pending sends: (due, target, rounds left after this one, attempt).
     pending: BinaryHeap<Reverse<(Instant, usize, u64, u32)>>,
+    /// Pending resends: (due, target, attempt).
+    resends: BinaryHeap<Reverse<(Instant, usize, u32)>>,
     /// Timeouts: (when, target, number).
     timeouts: BinaryHeap<Reverse<(Instant, usize, u64)>>,
     anchor: Instant,
@@ -173,6 +179,7 @@ impl Scheduler {
             config,
             targets: vec![Target::default(); targets],
             pending,
+            resends: BinaryHeap::new(),
             timeouts: BinaryHeap::new(),
             anchor: start,
             slot: 0,
@@ -189,8 +196,12 @@ impl Scheduler {
     /// When the next send is due (may be in the past); `None` when every
     /// round has been sent and no resend is pending.
     pub fn next_send_at(&self) -> Option<Instant> {
-        let Reverse((due, ..)) = self.pending.peek()?;
-        Some((*due).max(self.slot_at(self.slot)))
+        let first = self
+            .pending
+            .peek()
+            .map(|Reverse((due, ..))| (*due).max(self.slot_at(self.slot)));
+        let resend = self.resends.peek().map(|Reverse((due, ..))| *due);
+        [first, resend].into_iter().flatten().min()
     }
 
     /// The next probe to send at `now`, if one is due; the caller sends it
@@ -199,12 +210,23 @@ impl Scheduler {
         if self.next_send_at()? > now {
             return None;
         }
-        let Reverse((_, target, rounds_left, attempt)) = self.pending.pop()?;
-        if now > self.slot_at(self.slot) + MAX_CATCH_UP {
-            self.anchor = now;
-            self.slot = 0;
-        }
-        self.slot += 1;
+        let (target, rounds_left, attempt) = match self.resends.peek() {
+            Some(&Reverse((due, target, attempt))) if due <= now => {
+                self.resends.pop();
+                self.anchor = now;
+                self.slot = 1;
+                (target, 0, attempt)
+            }
+            _ => {
+                let Reverse((_, target, rounds_left, attempt)) = self.pending.pop()?;
+                if now > self.slot_at(self.slot) + MAX_CATCH_UP {
+                    self.anchor = now;
+                    self.slot = 0;
+                }
+                self.slot += 1;
+                (target, rounds_left, attempt)
+            }
+        };
         let t = &mut self.targets[target];
         t.sent += 1;
         t.stats.transmitted += 1;
@@ -258,8 +280,8 @@ impl Scheduler {
             self.awaiting -= 1;
             let will_retry = probe.attempt < self.config.retries;
             if will_retry {
-                self.pending
-                    .push(Reverse((when, target, 0, probe.attempt + 1)));
+                self.resends
+                    .push(Reverse((when, target, probe.attempt + 1)));
             }
             return Some(Timeout {
                 target,
@@ -330,14 +352,14 @@ impl Scheduler {
 
     /// Whether nothing remains to send or to wait for.
     pub fn is_finished(&self) -> bool {
-        self.pending.is_empty() && self.timeouts.is_empty()
+        self.pending.is_empty() && self.resends.is_empty() && self.timeouts.is_empty()
     }
 
     /// Whether nothing remains to send and every probe sent was answered
     /// or timed out: a run can end here, as fping does, without waiting
     /// out the timeouts of answered probes (only late duplicates are missed).
     pub fn is_settled(&self) -> bool {
-        self.pending.is_empty() && self.awaiting == 0
+        self.pending.is_empty() && self.resends.is_empty() && self.awaiting == 0
     }
 
     /// The statistics of `target`.

@@ -314,3 +314,29 @@ fn a_loop_never_runs_out_of_rounds() {
     }
     assert!(!s.is_settled());
 }
+
+#[test]
+fn a_resend_goes_at_its_timeout_outside_the_pace_which_starts_over_at_it() {
+    let t0 = Instant::now();
+    let mut c = config(10, 1);
+    c.retries = 1;
+    c.timeout = ms(150);
+    let mut s = Scheduler::new(c, 4, t0);
+    let (sends, _) = run(&mut s, t0, |slot| (slot.target != 0).then_some(ms(5)));
+    let at: Vec<_> = sends
+        .iter()
+        .map(|(d, s)| (d.as_millis(), s.target, s.attempt))
+        .collect();
+    // fping: target 0's resend leaves at 150 ms, between two slots, and
+    // the next first probe waits a whole interval after it.
+    assert_eq!(
+        at,
+        [
+            (0, 0, 0),
+            (100, 1, 0),
+            (150, 0, 1),
+            (250, 2, 0),
+            (350, 3, 0)
+        ]
+    );
+}
