@@ -199,6 +199,11 @@ fn alive_and_unreachable_lists_elapsed_times_and_stats_match_fping() {
     let (_, ours) = compare(&lab, &["-a", "-e", LIVE, SILENT]);
     assert_eq!(text(&ours.stdout).lines().count(), 1);
     assert_eq!(ours.status.code(), Some(1));
+    // -x: the verdict on stdout decides the exit.
+    let (_, ours) = compare(&lab, &["-x", "2", "-t", "100", LIVE, SILENT, LIVE2]);
+    assert_eq!(ours.status.code(), Some(0));
+    let (_, ours) = compare(&lab, &["-x", "3", "-t", "100", LIVE, SILENT, LIVE2]);
+    assert_eq!(ours.status.code(), Some(1));
     let (_, ours) = compare(&lab, &["-s", "-q", LIVE, LIVE2]);
     assert_eq!(ours.status.code(), Some(0));
     assert!(text(&ours.stderr).contains("       2 alive\n"));
