@@ -199,6 +199,13 @@ fn alive_and_unreachable_lists_elapsed_times_and_stats_match_fping() {
     let (_, ours) = compare(&lab, &["-a", "-e", LIVE, SILENT]);
     assert_eq!(text(&ours.stdout).lines().count(), 1);
     assert_eq!(ours.status.code(), Some(1));
+    // Names: -A shows addresses; -n and -d names from reverse lookups
+    // (the hosts file names 127.0.0.1, the client's loopback; the lab's
+    // addresses have none and are shown as addresses).
+    compare(&lab, &["-A", "-e", "localhost", LIVE]);
+    let (_, ours) = compare(&lab, &["-n", "127.0.0.1", LIVE]);
+    assert!(text(&ours.stdout).starts_with("localhost is alive\n"));
+    compare(&lab, &["-A", "-d", "-c", "1", "localhost", LIVE]);
     // -x: the verdict on stdout decides the exit.
     let (_, ours) = compare(&lab, &["-x", "2", "-t", "100", LIVE, SILENT, LIVE2]);
     assert_eq!(ours.status.code(), Some(0));

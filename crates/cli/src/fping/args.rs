@@ -69,7 +69,7 @@ pub struct Args {
     /// Same as -c, report every RTT per target (smokeping's format).
     #[arg(short = 'C', long, value_name = "N", allow_hyphen_values = true)]
     pub vcount: Option<String>,
-    /// Show targets by name, forcing a reverse lookup (not supported).
+    /// Show targets by name, forcing a reverse lookup.
     #[arg(short = 'd', long)]
     pub rdns: bool,
     /// Print a Unix timestamp before each per-probe line (-c, -C, -l).
@@ -102,7 +102,7 @@ pub struct Args {
     /// Set the Don't Fragment flag.
     #[arg(short = 'M', long)]
     pub dontfrag: bool,
-    /// Show targets by name, reverse lookups for addresses (not supported).
+    /// Show targets by name: a reverse lookup for targets given as addresses.
     #[arg(short = 'n', long)]
     pub name: bool,
     /// Output for netdata (not supported).
@@ -159,6 +159,17 @@ pub struct Args {
     pub targets: Vec<String>,
 }
 
+/// Which targets are shown by the name a reverse lookup gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// As given (fping's default).
+    AsGiven,
+    /// `-n`: targets given as addresses.
+    ForAddresses,
+    /// `-d`: every target.
+    Always,
+}
+
 /// How a run goes: fping's three modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -196,6 +207,8 @@ pub struct Options {
     pub quiet: bool,
     /// -A.
     pub by_address: bool,
+    /// -n / -d.
+    pub names: Names,
     /// -D.
     pub timestamps: bool,
     /// -e.
@@ -274,9 +287,10 @@ impl Args {
     /// Checks the options as fping does, in its order, and fills in its
     /// defaults.
     pub fn options(&self) -> Result<Options, Failure> {
+        if self.rdns && self.name {
+            return Err(Failure::Refused("use either one of -d or -n".into()));
+        }
         for (given, option, what) in [
-            (self.rdns, "-d", "reverse DNS names"),
-            (self.name, "-n", "reverse DNS names"),
             (self.all, "-m", "every address of a name"),
             (self.netdata, "-N", "netdata output"),
             (self.random, "-R", "random packet data"),
@@ -449,6 +463,11 @@ impl Args {
             per_probe,
             quiet,
             by_address: self.addr,
+            names: match (self.name, self.rdns) {
+                (true, _) => Names::ForAddresses,
+                (_, true) => Names::Always,
+                _ => Names::AsGiven,
+            },
             timestamps: self.timestamp,
             elapsed: self.elapsed,
             outage: self.outage,

@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use icmpkit_wire::IpVersion;
 
 use super::Failure;
-use super::args::{Args, Options};
+use super::args::{Args, Names, Options};
 
 /// The most addresses `-g` generates (fping's `MAX_GENERATE`).
 pub const MAX_GENERATE: u32 = 100_000;
@@ -131,17 +131,14 @@ pub fn generate(specs: &[String]) -> Result<Vec<String>, Failure> {
 
 /// Resolves each of `specs` in order; a name without an address of the
 /// family asked for is passed to `warn` as fping words it (`NAME:
-/// reason`) and counted.
+/// reason`) and counted. Names shown are as [`shown`] says, with the
+/// system's reverse lookup.
 pub fn resolve(specs: &[String], options: &Options, mut warn: impl FnMut(&str)) -> Targets {
     let mut out = Targets::default();
     for spec in specs {
         match address(spec, options.family) {
             Ok(addr) => out.list.push(Target {
-                name: if options.by_address {
-                    addr.to_string()
-                } else {
-                    spec.clone()
-                },
+                name: shown(spec, addr, options, icmpkit_net::reverse_lookup),
                 addr,
             }),
             Err(why) => {
@@ -151,6 +148,33 @@ pub fn resolve(specs: &[String], options: &Options, mut warn: impl FnMut(&str)) 
         }
     }
     out
+}
+
+/// The name fping shows for `spec`, resolved to `addr`: as given; with
+/// -n (for an address given) or -d the name `reverse` finds, else the
+/// address; with -A the address, after that name in parentheses when -n
+/// or -d asked for one.
+pub fn shown(
+    spec: &str,
+    addr: IpAddr,
+    options: &Options,
+    reverse: impl FnOnce(IpAddr) -> Option<String>,
+) -> String {
+    let looked_up = match options.names {
+        Names::AsGiven => false,
+        Names::ForAddresses => spec.parse::<IpAddr>().is_ok(),
+        Names::Always => true,
+    };
+    let name = if looked_up {
+        reverse(addr).unwrap_or_else(|| addr.to_string())
+    } else {
+        spec.to_owned()
+    };
+    match (options.by_address, options.names) {
+        (false, _) => name,
+        (true, Names::AsGiven) => addr.to_string(),
+        (true, _) => format!("{name} ({addr})"),
+    }
 }
 
 /// The address of `spec` of `family`, or fping's (getaddrinfo's) reason.
@@ -179,6 +203,42 @@ mod tests {
             Err(Failure::Usage(m) | Failure::Refused(m)) => m,
             other => panic!("not a usage error: {other:?}"),
         }
+    }
+
+    #[test]
+    fn names_shown_follow_n_d_and_a_upper() {
+        use clap::Parser;
+        let options = |line: &[&str]| {
+            Args::try_parse_from(std::iter::once("fping").chain(line.iter().copied()))
+                .unwrap()
+                .options()
+                .unwrap()
+        };
+        let addr: IpAddr = "192.0.2.7".parse().unwrap();
+        let named = |_| Some("gw.example".to_owned());
+        let unnamed = |_| None;
+        let show = |line: &[&str], spec: &str, found: bool| {
+            let o = options(line);
+            if found {
+                shown(spec, addr, &o, named)
+            } else {
+                shown(spec, addr, &o, unnamed)
+            }
+        };
+        assert_eq!(show(&["h"], "192.0.2.7", true), "192.0.2.7");
+        assert_eq!(show(&["-n", "h"], "192.0.2.7", true), "gw.example");
+        assert_eq!(
+            show(&["-n", "h"], "host", true),
+            "host",
+            "-n: addresses only"
+        );
+        assert_eq!(show(&["-d", "h"], "host", true), "gw.example");
+        assert_eq!(show(&["-d", "h"], "host", false), "192.0.2.7");
+        assert_eq!(show(&["-A", "h"], "host", true), "192.0.2.7");
+        assert_eq!(
+            show(&["-A", "-d", "h"], "host", true),
+            "gw.example (192.0.2.7)"
+        );
     }
 
     #[test]

@@ -126,9 +126,10 @@ fn refusals_use_fpings_words_or_name_the_fix() {
         "usage: -B x: give a factor such as 1.5"
     );
     assert_eq!(
-        refusal(&["-d", "h"]),
-        "usage: -d (reverse DNS names) is not supported by icmpkit fping: leave it out"
+        refusal(&["-m", "h"]),
+        "usage: -m (every address of a name) is not supported by icmpkit fping: leave it out"
     );
+    assert_eq!(refusal(&["-n", "-d", "h"]), "use either one of -d or -n");
 }
 
 #[test]
