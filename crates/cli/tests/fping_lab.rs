@@ -206,6 +206,8 @@ fn alive_and_unreachable_lists_elapsed_times_and_stats_match_fping() {
     let (_, ours) = compare(&lab, &["-n", "127.0.0.1", LIVE]);
     assert!(text(&ours.stdout).starts_with("localhost is alive\n"));
     compare(&lab, &["-A", "-d", "-c", "1", "localhost", LIVE]);
+    compare(&lab, &["-m", "-A", "-c", "1", "localhost"]);
+    compare(&lab, &["-R", "-c", "2", "-p", "100", "-b", "100", LIVE]);
     // -x: the verdict on stdout decides the exit.
     let (_, ours) = compare(&lab, &["-x", "2", "-t", "100", LIVE, SILENT, LIVE2]);
     assert_eq!(ours.status.code(), Some(0));

@@ -96,7 +96,7 @@ pub struct Args {
     /// Loop mode: send pings forever (until Ctrl-C).
     #[arg(short = 'l', long = "loop")]
     pub loop_mode: bool,
-    /// Ping every address of a name (not supported).
+    /// Ping every address of a name (use with -A).
     #[arg(short = 'm', long)]
     pub all: bool,
     /// Set the Don't Fragment flag.
@@ -126,7 +126,7 @@ pub struct Args {
     /// Resends of an unanswered probe (default: 3; none with -c, -C, -l).
     #[arg(short = 'r', long, value_name = "N", allow_hyphen_values = true)]
     pub retry: Option<String>,
-    /// Random packet data (not supported).
+    /// Random packet data (to foil link data compression).
     #[arg(short = 'R', long)]
     pub random: bool,
     /// Print the cumulative statistics on exit.
@@ -209,6 +209,10 @@ pub struct Options {
     pub by_address: bool,
     /// -n / -d.
     pub names: Names,
+    /// -m: every address of a name.
+    pub every_address: bool,
+    /// -R: random data (else fping's zeros).
+    pub random_data: bool,
     /// -D.
     pub timestamps: bool,
     /// -e.
@@ -290,11 +294,7 @@ impl Args {
         if self.rdns && self.name {
             return Err(Failure::Refused("use either one of -d or -n".into()));
         }
-        for (given, option, what) in [
-            (self.all, "-m", "every address of a name"),
-            (self.netdata, "-N", "netdata output"),
-            (self.random, "-R", "random packet data"),
-        ] {
+        for (given, option, what) in [(self.netdata, "-N", "netdata output")] {
             if given {
                 return Err(unsupported(option, what));
             }
@@ -463,6 +463,8 @@ impl Args {
             per_probe,
             quiet,
             by_address: self.addr,
+            every_address: self.all,
+            random_data: self.random,
             names: match (self.name, self.rdns) {
                 (true, _) => Names::ForAddresses,
                 (_, true) => Names::Always,

@@ -232,6 +232,16 @@ fn session<T: icmpkit_driver::Transport + ?Sized>(
     })
 }
 
+/// `len` random bytes (at least one).
+fn random_fill(len: usize) -> Vec<u8> {
+    let mut fill = Vec::with_capacity(len.max(1) + 16);
+    while fill.len() < len.max(1) {
+        fill.extend_from_slice(&crate::input::random_bytes::<16>());
+    }
+    fill.truncate(len.max(1));
+    fill
+}
+
 /// The machine's configuration for `options` and `targets`.
 fn config(
     options: &Options,
@@ -251,7 +261,13 @@ fn config(
         },
         targets: targets.iter().map(|t| t.addr).collect(),
         payload_len: options.size,
-        pattern: Vec::new(),
+        // fping sends zeros, or with -R random bytes (here drawn once per
+        // run: the whole payload but our identification).
+        pattern: if options.random_data {
+            random_fill(options.size)
+        } else {
+            vec![0]
+        },
         nonce,
         ident_v4,
         ident_v6,

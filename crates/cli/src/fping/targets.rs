@@ -136,11 +136,11 @@ pub fn generate(specs: &[String]) -> Result<Vec<String>, Failure> {
 pub fn resolve(specs: &[String], options: &Options, mut warn: impl FnMut(&str)) -> Targets {
     let mut out = Targets::default();
     for spec in specs {
-        match address(spec, options.family) {
-            Ok(addr) => out.list.push(Target {
+        match addresses(spec, options.family, options.every_address) {
+            Ok(addrs) => out.list.extend(addrs.into_iter().map(|addr| Target {
                 name: shown(spec, addr, options, icmpkit_net::reverse_lookup),
                 addr,
-            }),
+            })),
             Err(why) => {
                 warn(&why);
                 out.not_found += 1;
@@ -177,17 +177,37 @@ pub fn shown(
     }
 }
 
-/// The address of `spec` of `family`, or fping's (getaddrinfo's) reason.
-fn address(spec: &str, family: Option<IpVersion>) -> Result<IpAddr, String> {
-    let Ok(addr) = spec.parse::<IpAddr>() else {
-        return crate::input::resolve(spec, family).map_err(|e| e.to_string());
+/// The address of `spec` of `family` (with `every`, -m, all of them in
+/// the resolver's order), or fping's (getaddrinfo's) reason.
+fn addresses(spec: &str, family: Option<IpVersion>, every: bool) -> Result<Vec<IpAddr>, String> {
+    let of_family = |a: &IpAddr| match family {
+        Some(IpVersion::V4) => a.is_ipv4(),
+        Some(IpVersion::V6) => a.is_ipv6(),
+        None => true,
     };
-    match (family, addr) {
-        (Some(IpVersion::V4), IpAddr::V6(_)) | (Some(IpVersion::V6), IpAddr::V4(_)) => {
+    if let Ok(addr) = spec.parse::<IpAddr>() {
+        return if of_family(&addr) {
+            Ok(vec![addr])
+        } else {
             Err(format!("{spec}: Address family for hostname not supported"))
-        }
-        _ => Ok(addr),
+        };
     }
+    if !every {
+        return crate::input::resolve(spec, family)
+            .map(|a| vec![a])
+            .map_err(|e| e.to_string());
+    }
+    let all = crate::input::resolve_all(spec).map_err(|e| e.to_string())?;
+    let mut found: Vec<IpAddr> = Vec::new();
+    for addr in all.into_iter().filter(of_family) {
+        if !found.contains(&addr) {
+            found.push(addr);
+        }
+    }
+    if found.is_empty() {
+        return Err(format!("{spec}: Address family for hostname not supported"));
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -126,8 +126,8 @@ fn refusals_use_fpings_words_or_name_the_fix() {
         "usage: -B x: give a factor such as 1.5"
     );
     assert_eq!(
-        refusal(&["-m", "h"]),
-        "usage: -m (every address of a name) is not supported by icmpkit fping: leave it out"
+        refusal(&["-N", "h"]),
+        "usage: -N (netdata output) is not supported by icmpkit fping: leave it out"
     );
     assert_eq!(refusal(&["-n", "-d", "h"]), "use either one of -d or -n");
 }
