@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use icmpkit_lab::bin::RunnableCopy;
 use icmpkit_lab::netns::{Lab, SERVER4, SERVER6};
 use icmpkit_lab::{icmpkit, require, text};
 
@@ -402,5 +403,28 @@ fn a_loop_prints_splits_on_sigquit_and_its_summary_on_sigint_like_fping() {
                 "a line per probe: {context}"
             );
         }
+    }
+}
+
+#[test]
+fn without_privileges_on_ping_sockets_the_lines_are_fpings() {
+    let Some(lab) = lab("fping_unprivileged") else {
+        return;
+    };
+    lab.lab.allow_ping_sockets("client");
+    let icmpkit = RunnableCopy::new(icmpkit!(), "fping-unprivileged");
+    let binary = icmpkit.path().to_string_lossy().into_owned();
+    for options in [
+        &["-c", "2", "-p", "100", LIVE, SILENT, SERVER6][..],
+        &["-a", "-e", "-t", "100", LIVE, SILENT],
+        &["-C", "2", "-q", "-p", "100", LIVE, SILENT],
+    ] {
+        // fping as root (its own binary will not run without its file
+        // capability), ours as a user without any.
+        let theirs = finish(spawn(&lab, false, options), 30);
+        let mut args = vec!["fping"];
+        args.extend_from_slice(options);
+        let ours = lab.lab.run_unprivileged("client", 30, &binary, &args);
+        same(options, &theirs, &ours);
     }
 }
