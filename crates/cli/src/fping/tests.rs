@@ -183,3 +183,87 @@ fn reachable_counts_decide_the_exit_with_x() {
     );
     assert_eq!(run.code, ExitCode::from(1));
 }
+
+/// The stdout and stderr of rendering `events` (replies of the first of
+/// `targets`) with `options`.
+fn rendered(line: &[&str], events: &[icmpkit_proto::multi::TargetReply]) -> (String, String) {
+    use icmpkit_proto::multi::MultiEvent;
+    let args = Args::try_parse_from(std::iter::once("fping").chain(line.iter().copied()))
+        .expect("clap parses");
+    let options = args.options().expect("valid options");
+    let targets = targets::resolve(&targets::specs(&args).unwrap(), &options, |_| {});
+    let config = config(&options, &targets.list, 1, 2, 3);
+    let machine = MultiPing::new(config, std::time::Instant::now());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut render = render::Render {
+        options: &options,
+        targets: &targets.list,
+        out: &mut out,
+        err: &mut err,
+        width: 8,
+        summing_up: false,
+        icmpv6_errors: 0,
+    };
+    for &reply in events {
+        render.event(&machine, MultiEvent::Reply(reply)).unwrap();
+    }
+    (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn duplicates_and_other_senders_go_where_fping_writes_them() {
+    use icmpkit_proto::multi::{Tally, TargetReply};
+    let mut tally = Tally::default();
+    tally.record(4_000_000);
+    let first = TargetReply {
+        target: 0,
+        number: 1,
+        seq: 1,
+        ident: 2,
+        from: IpAddr::V4(ANSWERS),
+        bytes: 64,
+        ttl: Some(64),
+        rtt: std::time::Duration::from_millis(4),
+        duplicate: false,
+        tally,
+    };
+    let duplicate = TargetReply {
+        duplicate: true,
+        rtt: std::time::Duration::from_millis(6),
+        ..first
+    };
+    let a = addr(ANSWERS);
+    // The default mode: a duplicate on stderr.
+    let (out, err) = rendered(&[&a], &[first, duplicate]);
+    assert_eq!(out, "10.0.1.1 is alive\n");
+    assert_eq!(err, "10.0.1.1 : duplicate for [0], 64 bytes, 6.00 ms\n");
+    // Count mode: duplicates are not shown.
+    let (out, err) = rendered(&["-c", "1", &a], &[first, duplicate]);
+    assert_eq!(
+        out,
+        "10.0.1.1 : [0], 64 bytes, 4.00 ms (4.00 avg, 0% loss)\n"
+    );
+    assert_eq!(err, "");
+    // Another sender: its address on stderr, before the newline of the
+    // stdout line (fping 5's streams).
+    let other = TargetReply {
+        from: IpAddr::V4(ANSWERS2),
+        ..first
+    };
+    let (out, err) = rendered(&["-e", &a], &[other]);
+    assert_eq!(
+        (out.as_str(), err.as_str()),
+        ("10.0.1.1 is alive (4.00 ms)\n", " [<- 10.0.1.2]")
+    );
+    let (out, err) = rendered(&["-c", "1", &a], &[other]);
+    assert_eq!(
+        (out.as_str(), err.as_str()),
+        (
+            "10.0.1.1 : [0], 64 bytes, 4.00 ms (4.00 avg, 0% loss)\n",
+            " [<- 10.0.1.2]"
+        )
+    );
+}
