@@ -311,7 +311,7 @@ impl<O: Write, E: Write> Render<'_, O, E> {
             alive,
             not_found,
             &Totals {
-                errors: machine.totals().errors - self.icmpv6_errors,
+                errors: machine.totals().errors.saturating_sub(self.icmpv6_errors),
                 ..machine.totals()
             },
             elapsed,
