@@ -357,7 +357,7 @@ impl MultiPing {
             let stats = self.sched.statistics(i);
             totals.sent += stats.transmitted;
             totals.replies += stats.received + stats.duplicates;
-            totals.timeouts += t.settled - t.received;
+            totals.timeouts += t.settled.saturating_sub(t.received);
             totals.errors += stats.errors;
             if t.received > 0 {
                 if totals.rtt.received == 0 || t.min_ns < totals.rtt.min_ns {

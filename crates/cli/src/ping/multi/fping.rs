@@ -95,7 +95,7 @@ pub fn summary_line_with_outage(
         t.loss_percent()
     );
     if let Some(period) = period {
-        let lost = u128::from(t.settled - t.received);
+        let lost = u128::from(t.settled.saturating_sub(t.received));
         let _ = write!(line, ", outage(ms) = {}", lost * period.as_millis());
     }
     if let Some(avg) = t.avg_ns() {
