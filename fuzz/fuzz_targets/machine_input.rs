@@ -684,6 +684,7 @@ fn multi(b: &mut Bytes, t0: Instant) -> MultiPing {
             period: b.ms(&[0, 10, 1000]),
             timeout: b.ms(&[1, 20, 500]),
             retries: u32::from(b.u8() % 3),
+            backoff_milli: b.pick(&[1000, 1500, 5000]),
         },
         targets: all[..n].to_vec(),
         payload_len: b.pick(&[0, 8, 16, 56]),
@@ -699,6 +700,8 @@ fn multi(b: &mut Bytes, t0: Instant) -> MultiPing {
         } else {
             None
         },
+        keep_rtts: b.bool(),
+        report_every: b.bool().then(|| b.ms(&[0, 15, 1000])),
     };
     MultiPing::new(config, t0)
 }

@@ -51,12 +51,18 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// Every address the system resolver (getaddrinfo) gives a host name,
+/// in its order.
+pub fn resolve_all(name: &str) -> Result<Vec<IpAddr>> {
+    match (name, 0).to_socket_addrs() {
+        Ok(addrs) => Ok(addrs.map(|a| a.ip()).collect()),
+        Err(e) => bail!("{name}: {}", resolver_message(&e)),
+    }
+}
+
 /// Resolves a host name with the system resolver (getaddrinfo).
 pub fn resolve(name: &str, family: Option<IpVersion>) -> Result<IpAddr> {
-    let addrs: Vec<IpAddr> = match (name, 0).to_socket_addrs() {
-        Ok(addrs) => addrs.map(|a| a.ip()).collect(),
-        Err(e) => bail!("{name}: {}", resolver_message(&e)),
-    };
+    let addrs = resolve_all(name)?;
     let wanted = addrs.iter().copied().find(|a| match family {
         Some(IpVersion::V4) => a.is_ipv4(),
         Some(IpVersion::V6) => a.is_ipv6(),

@@ -8,6 +8,7 @@ mod decode;
 mod escape;
 mod exit;
 mod explain;
+mod fping;
 mod input;
 mod json_lines;
 mod mtr;
@@ -41,6 +42,8 @@ enum Command {
     Explain(explain::Args),
     /// Ping one or more hosts, iputils-style (and fping-style for several).
     Ping(Box<ping::Args>),
+    /// Ping many hosts as fping does: its options, output and exit codes.
+    Fping(Box<fping::Args>),
     /// Discover the hosts of whole prefixes at high rate (stateless, zmap-class).
     Sweep(sweep::Args),
     /// Trace the path to a host: traceroute, multipath discovery, path MTU.
@@ -61,7 +64,14 @@ fn main() -> ExitCode {
     // Run as `ping`, `traceroute`, ...: that tool (`personality`).
     let mut argv = std::env::args_os();
     if let Some(argv0) = argv.next() {
-        // i18 merge (fping): if personality::base_name(&argv0) == Some("fping") { return finish("fping", fping::run(&<fping::Args as Parser>::parse())); }
+        // fping has a parser of its own (its refusals exit 1, as fping's).
+        if personality::base_name(&argv0) == Some("fping") {
+            let name = PROGRAM.get_or_init(|| argv0.to_string_lossy().into_owned());
+            return match fping::parse(std::iter::once(argv0.clone()).chain(argv)) {
+                Ok(args) => finish(name, fping::run(&args)),
+                Err(code) => code,
+            };
+        }
         if let Some(tool) = personality::Tool::from_program(&argv0) {
             let name = PROGRAM.get_or_init(|| argv0.to_string_lossy().into_owned());
             return personality::run(tool, name, argv);
@@ -72,6 +82,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Ping(args) => ping::run(&args),
+        Command::Fping(args) => fping::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Mtr(args) => mtr::run(&args),

@@ -26,6 +26,7 @@ mod command;
 mod complain;
 
 use command::tracepath_to_trace;
+pub(crate) use complain::invalid_option;
 use complain::{complain, missing_destination};
 
 /// The id of the version flag every tool gets.

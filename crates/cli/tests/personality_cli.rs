@@ -1,4 +1,4 @@
-//! icmpkit run through links named `ping`, `ping6`, `traceroute`,
+//! icmpkit run through links named `ping`, `ping6`, `fping`, `traceroute`,
 //! `traceroute6`, `tracepath`, `tracepath6` and `mtr` (one binary, many
 //! names), beside the installed tools: the same output for a ping of
 //! loopback (the IPv6 header as current upstream iputils prints it), the
@@ -18,7 +18,8 @@ use icmpkit_lab::peers::{self, normalize_ping_times};
 use icmpkit_lab::{icmpkit, require, text};
 
 /// The names icmpkit answers to.
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
+    "fping",
     "ping",
     "ping6",
     "traceroute",
@@ -173,6 +174,9 @@ fn bad_options_are_refused_in_each_tools_words() {
         ("tracepath", "/usr/bin/tracepath", &["-Z", "127.0.0.1"]),
         ("mtr", "/usr/bin/mtr", &["-X", "127.0.0.1"]),
         ("mtr", "/usr/bin/mtr", &["--foo", "127.0.0.1"]),
+        ("fping", "/usr/bin/fping", &["-Z", "127.0.0.1"]),
+        ("fping", "/usr/bin/fping", &["127.0.0.1", "-c"]),
+        ("fping", "/usr/bin/fping", &["--foo", "127.0.0.1"]),
     ] {
         if !installed(peer_path) {
             continue;
@@ -203,6 +207,8 @@ fn bad_options_are_refused_in_each_tools_words() {
         ),
         ("traceroute", "/usr/bin/traceroute", &["127.0.0.1", "-m"]),
         ("traceroute6", "/usr/bin/traceroute6", &["-nZ", "::1"]),
+        // Options but no host.
+        ("traceroute", "/usr/bin/traceroute", &["-n"]),
     ] {
         if !installed(peer_path) {
             continue;

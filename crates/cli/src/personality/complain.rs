@@ -35,6 +35,14 @@ pub(super) fn missing_destination(
     }
 }
 
+/// getopt's words for an unknown short option (`-Z`, or the first letter
+/// of `-Zx`): `invalid option -- 'Z'`.
+pub(crate) fn invalid_option(flag: &str) -> String {
+    let letter = flag.trim_start_matches('-').chars().next().unwrap_or('-');
+    let letter = if flag.starts_with("--") { '-' } else { letter };
+    format!("invalid option -- '{letter}'")
+}
+
 /// A clap error in the tool's words.
 pub(super) fn complain(
     tool: Tool,
@@ -92,9 +100,7 @@ pub(super) fn complain(
                 Outcome::stderr(format!("{name}: unrecognized option '{flag}'{usage}"), code)
             }
             Dialect::Getopt { .. } => {
-                let letter = flag.trim_start_matches('-').chars().next().unwrap_or('-');
-                let letter = if flag.starts_with("--") { '-' } else { letter };
-                Outcome::stderr(format!("{name}: invalid option -- '{letter}'{usage}"), code)
+                Outcome::stderr(format!("{name}: {}{usage}", invalid_option(&flag)), code)
             }
         },
         ErrorKind::InvalidValue if value_missing(error) => {

@@ -5,12 +5,12 @@
 
 pub(crate) mod args;
 pub(crate) mod iputils;
-mod multi;
+pub(crate) mod multi;
 mod probe;
 mod report;
 mod single;
-mod sockets;
-mod targets;
+pub(crate) mod sockets;
+pub(crate) mod targets;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -255,7 +255,7 @@ impl Plan {
 }
 
 /// 64 random bits for the per-run nonce and the raw identifier.
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     u64::from_ne_bytes(crate::input::random_bytes())
 }
 

@@ -3,6 +3,7 @@
 //! `--socket`, `-U`), opened by `icmpkit_driver::real::RealTransport`.
 
 use icmpkit_driver::real::{FamilyPlan, IcmpPlan, SocketOptions, SocketPlan};
+use icmpkit_net::SocketChoice;
 use icmpkit_wire::IpVersion;
 
 use super::Plan;
@@ -25,18 +26,33 @@ pub fn socket_plan(
             Err(_) => (Some(name.to_owned()), None),
         },
     };
-    let options = SocketOptions {
-        tos: plan.tos,
-        ttl: plan.ttl,
-        pmtu: plan.pmtu,
-        mark: plan.mark,
-        device,
-        source,
-        timestamps: !plan.user_latency,
-        recv_buffer,
-        link_scope: plan.link_scope,
-        ..SocketOptions::receiving()
-    };
+    icmp_plan(
+        plan.socket,
+        &SocketOptions {
+            tos: plan.tos,
+            ttl: plan.ttl,
+            pmtu: plan.pmtu,
+            mark: plan.mark,
+            device,
+            source,
+            timestamps: !plan.user_latency,
+            recv_buffer,
+            link_scope: plan.link_scope,
+            ..SocketOptions::receiving()
+        },
+        versions,
+        echo_ident,
+    )
+}
+
+/// One ICMP socket of kind `choice` with `options` per family of
+/// `versions`; `echo_ident` as for [`socket_plan`].
+pub fn icmp_plan(
+    choice: SocketChoice,
+    options: &SocketOptions,
+    versions: &[IpVersion],
+    echo_ident: Option<u16>,
+) -> SocketPlan {
     versions
         .iter()
         .fold(SocketPlan::new(), |sockets, &version| {
@@ -44,7 +60,7 @@ pub fn socket_plan(
                 version,
                 FamilyPlan::icmp(IcmpPlan {
                     echo_ident,
-                    ..IcmpPlan::new(plan.socket, options.clone())
+                    ..IcmpPlan::new(choice, options.clone())
                 }),
             )
         })

@@ -30,7 +30,16 @@
 //! the deadline, or on [`Signal::Stop`]; then it reports one
 //! [`MultiEvent::Summary`] per target, in target order.
 //! [`Signal::Status`] reports [`MultiEvent::Status`] (fping's SIGQUIT
-//! summary) and goes on. The verdict is [`Verdict::Answered`] when every
+//! summary) and goes on; so does every [`MultiPingConfig::report_every`]
+//! (fping `-Q`). Each status closes an interval: [`MultiPing::split`]
+//! is then each target's tally over the interval just ended (fping's
+//! splits), [`MultiPing::tally`] the whole run's.
+//!
+//! # Per-probe results
+//!
+//! With [`MultiPingConfig::keep_rtts`], each target's RTT per probe
+//! number is kept ([`MultiPing::rtts`], fping `-C`): one slot per probe
+//! sent, for runs of a bounded count. The verdict is [`Verdict::Answered`] when every
 //! target answered at least once.
 
 use std::collections::{HashMap, VecDeque};
@@ -72,6 +81,12 @@ pub struct MultiPingConfig {
     pub ident_v6: u16,
     /// The whole run stops this long after the start (`-w`).
     pub deadline: Option<Duration>,
+    /// Keep every probe's RTT per target ([`MultiPing::rtts`], fping
+    /// `-C`); memory grows with the probes sent, so only for a bounded
+    /// count.
+    pub keep_rtts: bool,
+    /// Report a [`MultiEvent::Status`] this often (fping `-Q`).
+    pub report_every: Option<Duration>,
 }
 
 /// A reply matched to a target's probe.
@@ -119,6 +134,22 @@ pub struct TargetUnverified {
     pub bytes: usize,
     /// The TTL / hop limit of the reply, when known.
     pub ttl: Option<u8>,
+}
+
+/// The whole run's counts over every target (fping `-s`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Echo Requests sent, resends included.
+    pub sent: u64,
+    /// Echo Replies matched to a probe, duplicates included.
+    pub replies: u64,
+    /// Probes that went unanswered for their wait.
+    pub timeouts: u64,
+    /// ICMP errors about our probes.
+    pub errors: u64,
+    /// The first replies to probes, over every target: their count, the
+    /// smallest, largest and summed RTTs (`sent` and `settled` unused).
+    pub rtt: Tally,
 }
 
 /// An ICMP error about one of a target's probes.
@@ -183,8 +214,10 @@ pub enum MultiEvent {
         /// The OS error number.
         errno: i32,
     },
-    /// [`Signal::Status`]: the running statistics were asked for (read
-    /// them with [`MultiPing::tally`]).
+    /// [`Signal::Status`], or a [`MultiPingConfig::report_every`]
+    /// interval ended: the running statistics were asked for (read them
+    /// with [`MultiPing::tally`], and the interval's with
+    /// [`MultiPing::split`]).
     Status,
     /// The end: one per target, in target order.
     Summary {
@@ -211,6 +244,14 @@ pub struct MultiPing {
     /// The serial of the last probe sent (the first is 1).
     next_serial: u64,
     tallies: Vec<Tally>,
+    /// Each target's tally since the last status.
+    splits: Vec<Tally>,
+    /// Each target's tally over the interval the last status closed.
+    last_splits: Vec<Tally>,
+    /// The RTT of each probe per target, by number - 1 (`keep_rtts`).
+    rtts: Vec<Vec<Option<Duration>>>,
+    /// When the next periodic status is due.
+    next_report: Option<Instant>,
     /// Unverified replies per target.
     unverified: Vec<u64>,
     send_failed: Vec<bool>,
@@ -243,6 +284,13 @@ impl MultiPing {
             sent: VecDeque::new(),
             next_serial: 0,
             tallies: vec![Tally::default(); n],
+            splits: vec![Tally::default(); n],
+            last_splits: vec![Tally::default(); n],
+            rtts: vec![Vec::new(); if config.keep_rtts { n } else { 0 }],
+            next_report: config
+                .report_every
+                .filter(|d| !d.is_zero())
+                .map(|d| start + d),
             unverified: vec![0; n],
             send_failed: vec![false; n],
             // The fill, the same in every probe: only the identification
@@ -281,6 +329,56 @@ impl MultiPing {
     /// If `target` is out of range.
     pub fn tally(&self, target: usize) -> &Tally {
         &self.tallies[target]
+    }
+
+    /// The tally of `target` over the interval the last
+    /// [`MultiEvent::Status`] closed (fping's split); all zero before one.
+    ///
+    /// # Panics
+    ///
+    /// If `target` is out of range.
+    pub fn split(&self, target: usize) -> &Tally {
+        &self.last_splits[target]
+    }
+
+    /// The RTT of each settled probe of `target` in probe order, `None`
+    /// for one unanswered (fping `-C`'s `-`): as many as the target's
+    /// settled probes. Empty without [`MultiPingConfig::keep_rtts`] or
+    /// for a target out of range.
+    pub fn rtts(&self, target: usize) -> &[Option<Duration>] {
+        let Some(all) = self.rtts.get(target) else {
+            return &[];
+        };
+        let settled = usize::try_from(self.tallies[target].settled).unwrap_or(usize::MAX);
+        &all[..settled.min(all.len())]
+    }
+
+    /// The whole run's counts over every target (fping `-s`).
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals::default();
+        for (i, t) in self.tallies.iter().enumerate() {
+            let stats = self.sched.statistics(i);
+            totals.sent += stats.transmitted;
+            totals.replies += stats.received + stats.duplicates;
+            totals.timeouts += t.settled.saturating_sub(t.received);
+            totals.errors += stats.errors;
+            if t.received > 0 {
+                if totals.rtt.received == 0 || t.min_ns < totals.rtt.min_ns {
+                    totals.rtt.min_ns = t.min_ns;
+                }
+                totals.rtt.max_ns = totals.rtt.max_ns.max(t.max_ns);
+                totals.rtt.sum_ns += t.sum_ns;
+                totals.rtt.received += t.received;
+            }
+        }
+        totals
+    }
+
+    /// Closes the interval: the splits so far become [`Self::split`].
+    fn close_interval(&mut self) {
+        self.last_splits =
+            std::mem::replace(&mut self.splits, vec![Tally::default(); self.tallies.len()]);
+        self.events.push_back(MultiEvent::Status);
     }
 
     /// Replies from `target` without their probe's nonce
@@ -349,6 +447,14 @@ impl MultiPing {
         if !reply.duplicate {
             let rtt_ns = u64::try_from(reply.rtt.as_nanos()).unwrap_or(u64::MAX);
             self.tallies[target].record(rtt_ns);
+            self.splits[target].record(rtt_ns);
+            if let Some(slot) = self
+                .rtts
+                .get_mut(target)
+                .and_then(|r| r.get_mut(usize::try_from(number - 1).ok()?))
+            {
+                *slot = Some(reply.rtt);
+            }
         }
         self.events.push_back(MultiEvent::Reply(TargetReply {
             target,
@@ -428,7 +534,8 @@ impl MultiPing {
 
     /// Forgets serials of probes past their timeout and the grace.
     fn expire(&mut self, now: Instant) {
-        let keep = self.config.schedule.timeout + SERIAL_GRACE;
+        let schedule = &self.config.schedule;
+        let keep = schedule.wait_for(schedule.retries) + SERIAL_GRACE;
         while let Some(&(at, ..)) = self.sent.front() {
             if now.saturating_duration_since(at) <= keep {
                 break;
@@ -469,6 +576,10 @@ impl Machine for MultiPing {
         buf.resize(echo::request_len(self.data.len()), 0);
         echo::write_request(version, self.ident(version), slot.seq, &self.data, buf);
         self.tallies[slot.target].sent_at(now);
+        self.splits[slot.target].sent_at(now);
+        if let Some(rtts) = self.rtts.get_mut(slot.target) {
+            rtts.push(None);
+        }
         Some(Transmit {
             channel: Channel::Icmp,
             dst,
@@ -516,6 +627,8 @@ impl Machine for MultiPing {
             return;
         }
         while let Some(t) = self.sched.pop_timeout(now) {
+            self.tallies[t.target].timed_out();
+            self.splits[t.target].timed_out();
             self.events.push_back(MultiEvent::Timeout {
                 target: t.target,
                 number: t.number,
@@ -525,13 +638,23 @@ impl Machine for MultiPing {
             });
         }
         self.expire(now);
+        if let (Some(due), Some(every)) = (self.next_report, self.config.report_every)
+            && now >= due
+        {
+            let mut next = due;
+            while next <= now {
+                next += every;
+            }
+            self.next_report = Some(next);
+            self.close_interval();
+        }
         self.finish_if_settled();
     }
 
     fn handle_signal(&mut self, _now: Instant, signal: Signal) {
         match signal {
             Signal::Stop => self.finish(),
-            Signal::Status if !self.finished => self.events.push_back(MultiEvent::Status),
+            Signal::Status if !self.finished => self.close_interval(),
             Signal::Status | Signal::Pause | Signal::Resume | Signal::Burst => {}
         }
     }
@@ -551,6 +674,7 @@ impl Machine for MultiPing {
             return None;
         }
         let wake = self.sched.next_wakeup().unwrap_or(now);
+        let wake = self.next_report.map_or(wake, |r| wake.min(r));
         Some(self.deadline.map_or(wake, |d| wake.min(d)))
     }
 

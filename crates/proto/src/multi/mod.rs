@@ -15,7 +15,11 @@
 //!   retries; fping `-c` is `retries = 0`).
 //! - Round 1 of every target is due at the start; round `k + 1` is due
 //!   `period` after round `k`'s first send (rounds overlap when `timeout >
-//!   period`). A resend is due the moment its predecessor times out.
+//!   period`). A resend goes the moment its predecessor times out, outside
+//!   the pace (as fping sends it from its timeout handler), and the pace
+//!   starts over at it: the next first probe waits `1 / rate`. Resends are
+//!   spaced as the timeouts that cause them, which are spaced as the sends
+//!   before them.
 //! - Across all targets, sends are spaced by `1 / rate`: slot `k` after an
 //!   anchor is at `anchor + ceil(k * 1e9 / rate)` ns, so `rate` sends fall
 //!   in every second exactly. A caller woken late (a wait overslept by the
@@ -25,7 +29,10 @@
 //!   re-anchors at the send instead: no burst longer than that. Among due
 //!   sends the earliest due goes first, ties by target index (fping's
 //!   order).
-//! - A probe times out `timeout` after its send unless answered; an
+//! - A round's first probe waits `timeout`; each resend waits
+//!   `backoff_milli / 1000` times as long as the probe before it (fping
+//!   `-B`: 500 ms, 750 ms, 1125 ms, ... at its default of 1.5).
+//! - A probe times out its wait after its send unless answered; an
 //!   answered probe is kept until then so duplicates are recognised. A
 //!   reply after the timeout is not matched (fping discards it too).
 //! - Nothing caps the number of probes in flight.
@@ -53,7 +60,7 @@ use outstanding::{Outstanding, Probe};
 
 pub use machine::{
     MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE, TargetError, TargetReply,
-    TargetUnverified,
+    TargetUnverified, Totals,
 };
 pub use tally::Tally;
 
@@ -76,6 +83,22 @@ pub struct MultiConfig {
     pub timeout: Duration,
     /// Resends of an unanswered round (fping `-r`).
     pub retries: u32,
+    /// Each resend waits this many thousandths of its predecessor's wait
+    /// (fping `-B`: 1500; 1000 keeps every wait at `timeout`).
+    pub backoff_milli: u32,
+}
+
+impl MultiConfig {
+    /// How long the probe of `attempt` (0 for a round's first) waits for
+    /// its reply: `timeout`, multiplied by the backoff once per resend,
+    /// truncated to the nanosecond at each step as fping does.
+    pub fn wait_for(&self, attempt: u32) -> Duration {
+        let mut ns = self.timeout.as_nanos();
+        for _ in 0..attempt {
+            ns = ns * u128::from(self.backoff_milli) / 1000;
+        }
+        Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
+    }
 }
 
 /// A probe to send now.
@@ -129,6 +152,8 @@ pub struct Scheduler {
     targets: Vec<Target>,
     /// Pending sends: (due, target, rounds left after this one, attempt).
     pending: BinaryHeap<Reverse<(Instant, usize, u64, u32)>>,
+    /// Pending resends: (due, target, attempt).
+    resends: BinaryHeap<Reverse<(Instant, usize, u32)>>,
     /// Timeouts: (when, target, number).
     timeouts: BinaryHeap<Reverse<(Instant, usize, u64)>>,
     anchor: Instant,
@@ -156,6 +181,7 @@ impl Scheduler {
             config,
             targets: vec![Target::default(); targets],
             pending,
+            resends: BinaryHeap::new(),
             timeouts: BinaryHeap::new(),
             anchor: start,
             slot: 0,
@@ -172,8 +198,12 @@ impl Scheduler {
     /// When the next send is due (may be in the past); `None` when every
     /// round has been sent and no resend is pending.
     pub fn next_send_at(&self) -> Option<Instant> {
-        let Reverse((due, ..)) = self.pending.peek()?;
-        Some((*due).max(self.slot_at(self.slot)))
+        let first = self
+            .pending
+            .peek()
+            .map(|Reverse((due, ..))| (*due).max(self.slot_at(self.slot)));
+        let resend = self.resends.peek().map(|Reverse((due, ..))| *due);
+        [first, resend].into_iter().flatten().min()
     }
 
     /// The next probe to send at `now`, if one is due; the caller sends it
@@ -182,12 +212,23 @@ impl Scheduler {
         if self.next_send_at()? > now {
             return None;
         }
-        let Reverse((_, target, rounds_left, attempt)) = self.pending.pop()?;
-        if now > self.slot_at(self.slot) + MAX_CATCH_UP {
-            self.anchor = now;
-            self.slot = 0;
-        }
-        self.slot += 1;
+        let (target, rounds_left, attempt) = match self.resends.peek() {
+            Some(&Reverse((due, target, attempt))) if due <= now => {
+                self.resends.pop();
+                self.anchor = now;
+                self.slot = 1;
+                (target, 0, attempt)
+            }
+            _ => {
+                let Reverse((_, target, rounds_left, attempt)) = self.pending.pop()?;
+                if now > self.slot_at(self.slot) + MAX_CATCH_UP {
+                    self.anchor = now;
+                    self.slot = 0;
+                }
+                self.slot += 1;
+                (target, rounds_left, attempt)
+            }
+        };
         let t = &mut self.targets[target];
         t.sent += 1;
         t.stats.transmitted += 1;
@@ -202,8 +243,11 @@ impl Scheduler {
                 errored: false,
             },
         );
-        self.timeouts
-            .push(Reverse((now + self.config.timeout, target, number)));
+        self.timeouts.push(Reverse((
+            now + self.config.wait_for(attempt),
+            target,
+            number,
+        )));
         if attempt == 0 && rounds_left > 0 {
             self.pending.push(Reverse((
                 now + self.config.period,
@@ -239,8 +283,8 @@ impl Scheduler {
             self.awaiting -= 1;
             let will_retry = probe.attempt < self.config.retries;
             if will_retry {
-                self.pending
-                    .push(Reverse((when, target, 0, probe.attempt + 1)));
+                self.resends
+                    .push(Reverse((when, target, probe.attempt + 1)));
             }
             return Some(Timeout {
                 target,
@@ -313,14 +357,14 @@ impl Scheduler {
 
     /// Whether nothing remains to send or to wait for.
     pub fn is_finished(&self) -> bool {
-        self.pending.is_empty() && self.timeouts.is_empty()
+        self.pending.is_empty() && self.resends.is_empty() && self.timeouts.is_empty()
     }
 
     /// Whether nothing remains to send and every probe sent was answered
     /// or timed out: a run can end here, as fping does, without waiting
     /// out the timeouts of answered probes (only late duplicates are missed).
     pub fn is_settled(&self) -> bool {
-        self.pending.is_empty() && self.awaiting == 0
+        self.pending.is_empty() && self.resends.is_empty() && self.awaiting == 0
     }
 
     /// The statistics of `target`.

@@ -10,6 +10,9 @@ pub struct Tally {
     pub sent: u64,
     /// Probes answered (duplicates aside).
     pub received: u64,
+    /// Probes answered or timed out: fping 5's `xmt`, counted when a
+    /// probe's fate is known, so a probe in flight is never lost.
+    pub settled: u64,
     /// Sum of the RTTs of `received`.
     pub sum_ns: u128,
     /// Smallest RTT.
@@ -31,6 +34,20 @@ impl Tally {
         self.max_ns = self.max_ns.max(rtt_ns);
         self.sum_ns += u128::from(rtt_ns);
         self.received += 1;
+        self.settled += 1;
+    }
+
+    /// A probe that went unanswered for its wait.
+    pub fn timed_out(&mut self) {
+        self.settled += 1;
+    }
+
+    /// fping's loss: the settled probes not answered, in whole percent
+    /// (0 before any settled).
+    pub fn loss_percent(&self) -> u64 {
+        (self.settled.saturating_sub(self.received) * 100)
+            .checked_div(self.settled)
+            .unwrap_or(0)
     }
 
     /// A probe sent at `at`.
@@ -72,6 +89,11 @@ mod tests {
             (t.min_ns, t.max_ns, t.avg_ns()),
             (40_000, 62_000, Some(51_000))
         );
+        assert_eq!(t.loss_percent(), 0);
         assert_eq!(t.send_span(), Duration::from_millis(5));
+        t.sent_at(t0 + Duration::from_millis(9));
+        assert_eq!(t.loss_percent(), 0, "a probe in flight is no loss");
+        t.timed_out();
+        assert_eq!((t.settled, t.loss_percent()), (3, 33));
     }
 }

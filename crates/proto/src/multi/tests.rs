@@ -13,6 +13,7 @@ fn config(rate: u32, count: u64) -> MultiConfig {
         period: ms(1000),
         timeout: ms(500),
         retries: 0,
+        backoff_milli: 1000,
     }
 }
 
@@ -280,4 +281,65 @@ fn a_caller_woken_late_catches_up_and_keeps_the_rate() {
     let stalled = t0 + ms(50);
     let burst = std::iter::from_fn(|| s.pop_due(stalled)).count();
     assert_eq!(burst, 1);
+}
+
+#[test]
+fn each_resend_waits_the_backoff_times_longer_as_fping_b_does() {
+    let t0 = Instant::now();
+    let mut c = config(100, 1);
+    c.retries = 3;
+    c.backoff_milli = 1500;
+    assert_eq!(
+        (0..4).map(|a| c.wait_for(a)).collect::<Vec<_>>(),
+        [ms(500), ms(750), ms(1125), Duration::from_micros(1_687_500)]
+    );
+    let mut s = Scheduler::new(c, 1, t0);
+    let (sends, timeouts) = run(&mut s, t0, |_| None);
+    let at: Vec<_> = sends.iter().map(|(d, s)| (*d, s.attempt)).collect();
+    assert_eq!(at, [(ms(0), 0), (ms(500), 1), (ms(1250), 2), (ms(2375), 3)]);
+    // fping's unreachable target: four sends, the last given up at 4.06 s.
+    assert_eq!(timeouts.last().unwrap().0, Duration::from_micros(4_062_500));
+    // Without a backoff every wait is the timeout.
+    c.backoff_milli = 1000;
+    assert_eq!(c.wait_for(3), ms(500));
+}
+
+#[test]
+fn a_loop_never_runs_out_of_rounds() {
+    let t0 = Instant::now();
+    let mut s = Scheduler::new(config(1000, u64::MAX), 1, t0);
+    for k in 0..50u64 {
+        let now = t0 + ms(1000 * k);
+        let slot = s.pop_due(now).expect("a round every period");
+        assert_eq!(slot.number, k + 1);
+        s.on_reply(now + ms(1), 0, slot.number);
+        assert!(s.pop_timeout(now + ms(500)).is_none());
+    }
+    assert!(!s.is_settled());
+}
+
+#[test]
+fn a_resend_goes_at_its_timeout_outside_the_pace_which_starts_over_at_it() {
+    let t0 = Instant::now();
+    let mut c = config(10, 1);
+    c.retries = 1;
+    c.timeout = ms(150);
+    let mut s = Scheduler::new(c, 4, t0);
+    let (sends, _) = run(&mut s, t0, |slot| (slot.target != 0).then_some(ms(5)));
+    let at: Vec<_> = sends
+        .iter()
+        .map(|(d, s)| (d.as_millis(), s.target, s.attempt))
+        .collect();
+    // fping: target 0's resend leaves at 150 ms, between two slots, and
+    // the next first probe waits a whole interval after it.
+    assert_eq!(
+        at,
+        [
+            (0, 0, 0),
+            (100, 1, 0),
+            (150, 0, 1),
+            (250, 2, 0),
+            (350, 3, 0)
+        ]
+    );
 }

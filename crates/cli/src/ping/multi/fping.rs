@@ -26,13 +26,6 @@ pub fn fping_ms(ns: u64) -> String {
     }
 }
 
-/// fping's loss: `(sent - received) * 100 / sent`, in whole percent.
-fn loss(sent: u64, received: u64) -> u64 {
-    (sent.saturating_sub(received) * 100)
-        .checked_div(sent)
-        .unwrap_or(0)
-}
-
 /// `NAME : [0], 64 bytes, 0.05 ms (0.05 avg, 0% loss)`, and ` [<- ADDR]`
 /// after it when `other_sender` (not the target's address) sent the reply.
 ///
@@ -52,7 +45,7 @@ pub fn reply_line(
         "{name:<width$} : [{index}], {bytes} bytes, {} ms ({} avg, {}% loss)",
         fping_ms(rtt_ns),
         fping_ms(t.avg_ns().unwrap_or(0)),
-        loss(t.sent, t.received)
+        t.loss_percent()
     );
     if let Some(from) = other_sender {
         let _ = write!(line, " [<- {from}]");
@@ -77,18 +70,34 @@ pub fn timeout_line(name: &str, width: usize, index: u64, t: &Tally) -> String {
     let avg = t.avg_ns().map_or_else(|| "NaN".to_owned(), fping_ms);
     format!(
         "{name:<width$} : [{index}], timed out ({avg} avg, {}% loss)",
-        loss(t.sent, t.received)
+        t.loss_percent()
     )
 }
 
-/// `NAME : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.03/0.04/0.05`.
+/// `NAME : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.03/0.04/0.05`: xmt
+/// counts the probes answered or timed out (fping 5).
 pub fn summary_line(name: &str, width: usize, t: &Tally) -> String {
+    summary_line_with_outage(name, width, t, None)
+}
+
+/// [`summary_line`], with fping `-o`'s `, outage(ms) = N` after the loss
+/// when `period` is given: the probes lost times the period.
+pub fn summary_line_with_outage(
+    name: &str,
+    width: usize,
+    t: &Tally,
+    period: Option<std::time::Duration>,
+) -> String {
     let mut line = format!(
         "{name:<width$} : xmt/rcv/%loss = {}/{}/{}%",
-        t.sent,
+        t.settled,
         t.received,
-        loss(t.sent, t.received)
+        t.loss_percent()
     );
+    if let Some(period) = period {
+        let lost = u128::from(t.settled.saturating_sub(t.received));
+        let _ = write!(line, ", outage(ms) = {}", lost * period.as_millis());
+    }
     if let Some(avg) = t.avg_ns() {
         let _ = write!(
             line,
@@ -164,6 +173,7 @@ mod tests {
         for &r in rtts_ns {
             t.record(r);
         }
+        t.settled = sent;
         t
     }
 

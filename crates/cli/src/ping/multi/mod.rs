@@ -33,7 +33,7 @@
 //!   prints the summaries so far on stderr and goes on (fping's SIGQUIT).
 //! - Exit code 0 when every target answered at least once, 1 otherwise.
 
-mod fping;
+pub(crate) mod fping;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -292,22 +292,61 @@ impl<W: Write, E: Write> Render<'_, W, E> {
     }
 }
 
+/// The sockets of a several-target run, open, and what its machine needs
+/// from them.
+pub(crate) struct Opened {
+    /// One ICMP socket per family in use.
+    pub transport: RealTransport,
+    /// SIGINT/SIGTERM and SIGQUIT.
+    pub signals: Signals,
+    /// The run's nonce.
+    pub nonce: u64,
+    /// The Echo identifier of IPv4 probes.
+    pub ident_v4: u16,
+    /// The Echo identifier of IPv6 probes.
+    pub ident_v6: u16,
+}
+
+/// Opens the sockets `plan(versions, raw_ident)` describes for the
+/// families of `addrs` (a raw socket sends with, and filters on,
+/// `raw_ident`; a ping socket's kernel picks its own identifier), then
+/// installs the signal handlers: what `ping` and `fping` share.
+pub(crate) fn open(
+    addrs: &[std::net::IpAddr],
+    plan: impl FnOnce(&[IpVersion], u16) -> icmpkit_driver::real::SocketPlan,
+) -> Result<Opened> {
+    let versions: Vec<IpVersion> = [IpVersion::V4, IpVersion::V6]
+        .into_iter()
+        .filter(|&v| addrs.iter().any(|&a| version_of(a) == v))
+        .collect();
+    let nonce = random_u64();
+    let raw_ident = super::raw_ident(nonce);
+    let transport = RealTransport::open(&plan(&versions, raw_ident))?;
+    let signals = Signals::install().context("installing signal handlers")?;
+    let ident = |v| transport.dgram_ident(v).unwrap_or(raw_ident);
+    Ok(Opened {
+        nonce,
+        ident_v4: ident(IpVersion::V4),
+        ident_v6: ident(IpVersion::V6),
+        transport,
+        signals,
+    })
+}
+
 /// Runs every target of `plan`; exits 0 when every target answered at
 /// least once, else 1.
 pub fn run(plan: &Plan) -> Result<ExitCode> {
-    let versions: Vec<IpVersion> = [IpVersion::V4, IpVersion::V6]
-        .into_iter()
-        .filter(|&v| plan.targets.iter().any(|t| version_of(t.addr) == v))
-        .collect();
-    let nonce = random_u64();
-    // A ping socket's kernel picks its identifier; a raw one takes ours,
-    // and filters what it receives on it.
-    let raw_ident = super::raw_ident(nonce);
-    let sockets = socket_plan(plan, &versions, Some(4 << 20), Some(raw_ident));
-    let mut transport = RealTransport::open(&sockets)?;
+    let Opened {
+        mut transport,
+        signals,
+        nonce,
+        ident_v4,
+        ident_v6,
+    } = open(
+        &plan.targets.iter().map(|t| t.addr).collect::<Vec<_>>(),
+        |versions, raw_ident| socket_plan(plan, versions, Some(4 << 20), Some(raw_ident)),
+    )?;
     plan.warn_unscoped_link_local(&transport);
-    let signals = Signals::install().context("installing signal handlers")?;
-    let ident = |v| transport.dgram_ident(v).unwrap_or(raw_ident);
     let config = MultiPingConfig {
         schedule: MultiConfig {
             rate: plan.rate,
@@ -315,14 +354,17 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             period: plan.interval.unwrap_or(DEFAULT_PERIOD),
             timeout: plan.linger.unwrap_or(DEFAULT_TIMEOUT),
             retries: plan.retries,
+            backoff_milli: 1000,
         },
         targets: plan.targets.iter().map(|t| t.addr).collect(),
         payload_len: plan.size,
         pattern: plan.pattern.clone(),
         nonce,
-        ident_v4: ident(IpVersion::V4),
-        ident_v6: ident(IpVersion::V6),
+        ident_v4,
+        ident_v6,
         deadline: plan.deadline,
+        keep_rtts: false,
+        report_every: None,
     };
     let mut machine = MultiPing::new(config, Instant::now());
     let width = plan.targets.iter().map(|t| t.name.len()).max().unwrap_or(0);

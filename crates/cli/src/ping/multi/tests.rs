@@ -75,6 +75,7 @@ fn run_sim(mut net: Network, addrs: &[IpAddr], count: u64, quiet: bool, json: bo
             period: Duration::from_secs(1),
             timeout: Duration::from_millis(500),
             retries: 0,
+            backoff_milli: 1000,
         },
         targets: addrs.to_vec(),
         payload_len: 56,
@@ -83,6 +84,8 @@ fn run_sim(mut net: Network, addrs: &[IpAddr], count: u64, quiet: bool, json: bo
         ident_v4: ident,
         ident_v6: ident,
         deadline: None,
+        keep_rtts: false,
+        report_every: None,
     };
     let mut machine = MultiPing::new(config, net.start());
     let width = targets.iter().map(|t| t.name.len()).max().unwrap_or(0);

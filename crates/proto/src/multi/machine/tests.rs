@@ -19,6 +19,7 @@ fn config(targets: &[IpAddr], count: u64) -> MultiPingConfig {
             period: ms(1000),
             timeout: ms(500),
             retries: 0,
+            backoff_milli: 1000,
         },
         targets: targets.to_vec(),
         payload_len: 56,
@@ -27,6 +28,8 @@ fn config(targets: &[IpAddr], count: u64) -> MultiPingConfig {
         ident_v4: 0x4242,
         ident_v6: 0x6666,
         deadline: None,
+        keep_rtts: false,
+        report_every: None,
     }
 }
 
@@ -92,6 +95,14 @@ fn tally(sent: u64, rtts_ns: &[u64], first: Instant, last: Instant) -> Tally {
     t
 }
 
+/// `t` with `n` more probes timed out.
+fn lost(mut t: Tally, n: u64) -> Tally {
+    for _ in 0..n {
+        t.timed_out();
+    }
+    t
+}
+
 #[test]
 fn one_target_answers_and_one_times_out_then_the_summaries_end_the_run() {
     let t0 = Instant::now();
@@ -132,7 +143,7 @@ fn one_target_answers_and_one_times_out_then_the_summaries_end_the_run() {
     // B's timeout ends the run (A's answered probe is not waited out).
     assert_eq!(m.poll_timeout(t0 + ms(12)), Some(t0 + ms(500)));
     assert!(sends(&mut m, t0 + ms(510)).is_empty());
-    let b_tally = tally(1, &[], t0 + ms(10), t0 + ms(10));
+    let b_tally = lost(tally(1, &[], t0 + ms(10), t0 + ms(10)), 1);
     assert_eq!(
         events(&mut m),
         [
@@ -256,18 +267,18 @@ fn an_icmp_error_is_reported_and_the_probe_still_times_out() {
                 number: 1,
                 will_retry: false,
                 after_error: true,
-                tally: t1,
+                tally: lost(t1, 1),
             },
             MultiEvent::Timeout {
                 target: 0,
                 number: 2,
                 will_retry: false,
                 after_error: false,
-                tally: t1,
+                tally: lost(t1, 2),
             },
             MultiEvent::Summary {
                 target: 0,
-                tally: t1,
+                tally: lost(t1, 2),
             },
         ]
     );
@@ -315,7 +326,7 @@ fn retries_resend_an_unanswered_round() {
             number: 1,
             will_retry: true,
             after_error: false,
-            tally: tally(1, &[], t0, t0),
+            tally: lost(tally(1, &[], t0, t0), 1),
         }]
     );
     m.handle_input(
@@ -541,4 +552,94 @@ fn a_reply_from_another_address_carrying_a_targets_probe_counts_and_names_its_se
     };
     assert_eq!((r.target, r.number, r.from), (0, 1, ROUTER));
     assert_eq!(m.statistics(0).received, 1);
+}
+
+/// Sends whatever is due at `at`, answering the probes of the targets
+/// in `answer` 2 ms later.
+fn step(m: &mut MultiPing, at: Instant, answer: &[IpAddr]) {
+    for (dst, bytes) in sends(m, at) {
+        if answer.contains(&dst) {
+            m.handle_input(at + ms(2), datagram(dst, &reply_to(&bytes), at + ms(2)));
+        }
+    }
+}
+
+#[test]
+fn kept_rtts_list_every_settled_probe_like_fping_c_upper() {
+    let t0 = Instant::now();
+    let mut c = config(&[A, B], 3);
+    c.keep_rtts = true;
+    c.schedule.period = ms(100);
+    c.schedule.timeout = ms(100);
+    let mut m = MultiPing::new(c, t0);
+    step(&mut m, t0, &[A]);
+    step(&mut m, t0 + ms(10), &[]);
+    step(&mut m, t0 + ms(100), &[]);
+    assert_eq!(m.rtts(0), [Some(ms(2))]);
+    assert_eq!(m.rtts(1), [], "B's first probe is still in flight");
+    step(&mut m, t0 + ms(110), &[B]);
+    assert_eq!(m.rtts(1), [None, Some(ms(2))]);
+    step(&mut m, t0 + ms(200), &[A]);
+    step(&mut m, t0 + ms(210), &[]);
+    step(&mut m, t0 + ms(310), &[]);
+    assert_eq!(m.rtts(0), [Some(ms(2)), None, Some(ms(2))]);
+    assert_eq!(m.rtts(1), [None, Some(ms(2)), None]);
+    assert_eq!(m.rtts(2), []);
+    let without = MultiPing::new(config(&[A], 1), t0);
+    assert_eq!(without.rtts(0), []);
+}
+
+#[test]
+fn a_status_closes_an_interval_and_report_every_raises_one() {
+    let t0 = Instant::now();
+    let mut c = config(&[A], u64::MAX);
+    c.schedule.period = ms(100);
+    c.schedule.timeout = ms(100);
+    c.report_every = Some(ms(250));
+    let mut m = MultiPing::new(c, t0);
+    let mut statuses = Vec::new();
+    for k in 0..6u64 {
+        let at = t0 + ms(100 * k);
+        // Every other probe answered.
+        step(&mut m, at, if k % 2 == 0 { &[A] } else { &[] });
+        for e in events(&mut m) {
+            if e == MultiEvent::Status {
+                statuses.push((k, *m.split(0)));
+            }
+        }
+        assert!(m.poll_timeout(at + ms(3)).unwrap() <= at + ms(100));
+    }
+    // At 300 ms (the first due at 250), before that round's send: probes
+    // 1 and 3 answered, 2 lost; at 500 ms: 4 lost, 5 answered.
+    let counts: Vec<_> = statuses
+        .iter()
+        .map(|(k, t)| (*k, t.sent, t.settled, t.received))
+        .collect();
+    assert_eq!(counts, [(3, 3, 3, 2), (5, 2, 2, 1)]);
+    assert_eq!((m.tally(0).settled, m.tally(0).received), (5, 3));
+    m.handle_signal(t0 + ms(510), Signal::Status);
+    assert_eq!(events(&mut m), [MultiEvent::Status]);
+    assert_eq!(m.split(0).settled, 0, "nothing settled since the last");
+}
+
+#[test]
+fn totals_add_up_every_target_for_fping_s() {
+    let t0 = Instant::now();
+    let mut c = config(&[A, B], 1);
+    c.schedule.retries = 1;
+    let mut m = MultiPing::new(c, t0);
+    step(&mut m, t0, &[A]);
+    step(&mut m, t0 + ms(10), &[]);
+    step(&mut m, t0 + ms(510), &[]);
+    step(&mut m, t0 + ms(1010), &[]);
+    let _ = events(&mut m);
+    let totals = m.totals();
+    assert_eq!(
+        (totals.sent, totals.replies, totals.timeouts, totals.errors),
+        (3, 1, 2, 0)
+    );
+    assert_eq!(
+        (totals.rtt.received, totals.rtt.min_ns, totals.rtt.max_ns),
+        (1, 2_000_000, 2_000_000)
+    );
 }
