@@ -136,6 +136,13 @@ theme_probe() {
     craft probe $S6 name nope0
 }
 
+theme_fragmented() {
+    # 3000 bytes of data: fragmented by the client (MTU 1500) and the
+    # server's reply (1280 on its link); each is one message to reassemble.
+    ping4 -c 1 -s 3000 $S4
+    ping6 -c 1 -s 3000 $S6
+}
+
 FILTER='icmp or icmp6'
 DEADLINE=120 # seconds for the whole run; a normal one takes about 30
 # record FILE THEME [TCPDUMP-ARGS...]: runs THEME while tcpdump writes FILE.
@@ -160,6 +167,8 @@ record time-exceeded.pcap theme_time_exceeded -i c0
 record parameter-problem.pcap theme_parameter_problem -i c0
 record timestamp-nanosecond.pcap theme_timestamp -i c0 --time-stamp-precision=nano
 record probe.pcap theme_probe -i c0
+# `icmp6` sees only the fixed header: IPv6 fragments need their own test.
+FILTER='icmp or icmp6 or ip6[6] == 44' record fragmented.pcap theme_fragmented -i c0
 record echo-any-sll2.pcap theme_echo -i any -y LINUX_SLL2
 record reject-v4-any-sll.pcap theme_reject_v4 -i any -y LINUX_SLL
 

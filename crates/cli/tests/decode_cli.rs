@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use icmpkit_lab::packets::{
     MTU_1500, RDNSS_OF_LENGTH_2, echo_request_behind_destination_options, icmp,
-    neighbor_solicitation_with_zero_length_option, object, quoted_udp_v4, quoted_udp_v6,
+    neighbor_solicitation_with_zero_length_option, object, pcap, quoted_udp_v4, quoted_udp_v6,
     record_route_options, router_advertisement, time_exceeded_with_objects, v4, v4_with_options,
     v6,
 };
@@ -129,7 +129,8 @@ fn icmp_shorter_than_8_bytes_v4_and_v6() {
          [malformed: ICMPv4 header truncated: needs 8 bytes, only 4 present]"
     );
     assert_eq!(object["icmp_type"], json!(8));
-    assert_eq!(object["checksum_valid"], Value::Null);
+    // The checksum covers bytes, not structure: checked all the same.
+    assert_eq!(object["checksum_valid"], json!(true));
 
     let mut echo6 = icmp(128, 0, [0, 1, 0, 1], &[]);
     echo6.truncate(6);
@@ -458,23 +459,6 @@ fn bad_icmp_checksum() {
 }
 
 // ------------------------------------------------------------ pcap files
-
-/// A little-endian microsecond pcap of raw IP (link type 101), snap length
-/// 65535, with `records` as (included bytes, original length) pairs.
-fn pcap(records: &[(&[u8], u32)]) -> Vec<u8> {
-    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
-    f.extend_from_slice(&[0; 8]);
-    f.extend_from_slice(&65535u32.to_le_bytes());
-    f.extend_from_slice(&101u32.to_le_bytes());
-    for (i, (data, orig_len)) in records.iter().enumerate() {
-        f.extend_from_slice(&(1_700_000_000 + u32::try_from(i).unwrap()).to_le_bytes());
-        f.extend_from_slice(&250_000u32.to_le_bytes());
-        f.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
-        f.extend_from_slice(&orig_len.to_le_bytes());
-        f.extend_from_slice(data);
-    }
-    f
-}
 
 /// Writes `bytes` to a fresh file under the target directory.
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {

@@ -2,6 +2,12 @@
 //! a pcap/pcapng capture or of hex dumps. Other frames are skipped; a
 //! malformed packet is shown as malformed, with the reason, and decoding
 //! goes on.
+//!
+//! Fragmented datagrams are reassembled as tshark does by default
+//! ([`icmpkit_capture::reassembly`]): the message is shown once, at the
+//! frame of the fragment that completed it, with its whole length and the
+//! frames of its fragments; the fragments themselves are counted in the
+//! summary, not shown.
 
 mod fields;
 mod json;
@@ -15,6 +21,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use icmpkit_capture::encap::{self, Layer, Stop};
 use icmpkit_capture::hex::HexReader;
+use icmpkit_capture::reassembly::{self, Outcome, Reassembler};
 use icmpkit_capture::{CaptureError, CaptureReader, Timestamp};
 use icmpkit_wire::dissect::{self, Dissection};
 
@@ -47,6 +54,26 @@ pub struct Packet<'a> {
     /// The tunnels it came through, outermost first (see
     /// [`encap::innermost`]); empty for a plain packet.
     pub encap: &'a [Layer],
+    /// For a datagram reassembled from fragments: the frames of its
+    /// fragments, in the order they came (`frame` is the last); empty for
+    /// a packet that came whole.
+    pub fragments: &'a [u64],
+    /// What is wrong with the fragments of a reassembled datagram.
+    pub reassembly: Option<reassembly::Problem>,
+}
+
+impl<'a> Packet<'a> {
+    /// A packet that came whole in one frame.
+    pub fn whole(frame: u64, time: Option<Timestamp>, ip: &'a [u8], encap: &'a [Layer]) -> Self {
+        Self {
+            frame,
+            time,
+            ip,
+            encap,
+            fragments: &[],
+            reassembly: None,
+        }
+    }
 }
 
 /// What a run saw, for the summary.
@@ -63,6 +90,9 @@ pub struct Counts {
     /// Frames whose walk through tunnels stopped early, by reason (a
     /// truncated tunnel header, too many layers, encrypted MACsec).
     pub tunnel_stops: BTreeMap<String, u64>,
+    /// What reassembly did: datagrams made whole and their fragments,
+    /// datagrams never completed and their fragments.
+    pub reassembly: reassembly::Stats,
 }
 
 impl Counts {
@@ -104,12 +134,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         Box::new(text::Text::default())
     };
     let mut counts = Counts::default();
+    let mut run = Run {
+        out: &mut out,
+        renderer: renderer.as_mut(),
+        counts: &mut counts,
+        reassembler: Reassembler::new(),
+    };
     let error = if args.hex {
-        decode_hex(input, &args.input, &mut out, renderer.as_mut(), &mut counts)?;
+        decode_hex(input, &args.input, &mut run)?;
         None
     } else {
-        decode_capture(input, &args.input, &mut out, renderer.as_mut(), &mut counts)?
+        decode_capture(input, &args.input, &mut run)?
     };
+    counts.reassembly = run.reassembler.finish();
     renderer.finish(
         &mut out,
         &counts,
@@ -132,18 +169,46 @@ fn open(path: &str) -> Result<Box<dyn Read>> {
     Ok(Box::new(file))
 }
 
-fn emit(
+/// Where a run's packets go.
+struct Run<'r> {
+    out: &'r mut dyn Write,
+    renderer: &'r mut dyn Renderer,
+    counts: &'r mut Counts,
+    reassembler: Reassembler,
+}
+
+impl Run<'_> {
+    /// Takes one IP packet: shows it, holds it as a fragment, or shows the
+    /// datagram it completes.
+    fn emit(&mut self, packet: &Packet<'_>) -> io::Result<()> {
+        self.counts.frames += 1;
+        match self.reassembler.push(packet.frame, packet.time, packet.ip) {
+            Outcome::Whole => show(self.out, self.renderer, self.counts, packet),
+            Outcome::Held => Ok(()),
+            Outcome::Complete(whole) => {
+                let packet = Packet {
+                    ip: whole.packet,
+                    fragments: whole.frames,
+                    reassembly: whole.problem,
+                    ..*packet
+                };
+                show(self.out, self.renderer, self.counts, &packet)
+            }
+        }
+    }
+}
+
+fn show(
     out: &mut dyn Write,
     renderer: &mut dyn Renderer,
     counts: &mut Counts,
     packet: &Packet<'_>,
 ) -> io::Result<()> {
-    counts.frames += 1;
     let Some(d) = dissect::dissect(packet.ip) else {
         return Ok(());
     };
     counts.icmp += 1;
-    counts.malformed += u64::from(d.problem().is_some());
+    counts.malformed += u64::from(d.problem().is_some() || packet.reassembly.is_some());
     counts.bad_checksum += u64::from(d.checksum_status == dissect::ChecksumStatus::Invalid);
     renderer.packet(out, packet, &d)
 }
@@ -153,9 +218,7 @@ fn emit(
 fn decode_capture(
     input: Box<dyn Read>,
     name: &str,
-    out: &mut dyn Write,
-    renderer: &mut dyn Renderer,
-    counts: &mut Counts,
+    run: &mut Run<'_>,
 ) -> Result<Option<CaptureError>> {
     let mut reader = match CaptureReader::new(BufReader::with_capacity(1 << 16, input)) {
         Ok(reader) => reader,
@@ -172,18 +235,13 @@ fn decode_capture(
             Err(e) => return Ok(Some(e)),
         };
         let unwrapped = frame.innermost();
-        counts.stopped(unwrapped.stop.as_ref());
+        run.counts.stopped(unwrapped.stop.as_ref());
         let Some(ip) = unwrapped.ip else {
-            counts.frames += 1;
+            run.counts.frames += 1;
             continue;
         };
-        let packet = Packet {
-            frame: frame.number,
-            time: Some(frame.timestamp),
-            ip,
-            encap: &unwrapped.path,
-        };
-        emit(out, renderer, counts, &packet)?;
+        let packet = Packet::whole(frame.number, Some(frame.timestamp), ip, &unwrapped.path);
+        run.emit(&packet)?;
     }
     Ok(None)
 }
@@ -191,34 +249,22 @@ fn decode_capture(
 /// Decodes hex dumps as they arrive: each packet is written, and the output
 /// flushed whenever the reader is about to wait for more input, so a dump
 /// piped in while it is written is shown packet by packet.
-fn decode_hex(
-    input: Box<dyn Read>,
-    name: &str,
-    out: &mut dyn Write,
-    renderer: &mut dyn Renderer,
-    counts: &mut Counts,
-) -> Result<()> {
+fn decode_hex(input: Box<dyn Read>, name: &str, run: &mut Run<'_>) -> Result<()> {
     let mut reader = HexReader::new(input);
     let mut frame = 0;
     while let Some(ip) = reader
-        .next_packet(&mut || out.flush())
+        .next_packet(&mut || run.out.flush())
         .with_context(|| format!("in {name}"))?
     {
         frame += 1;
         // A plain packet is decoded as written (trailing bytes and all).
         let unwrapped = encap::from_ip(ip);
-        counts.stopped(unwrapped.stop.as_ref());
+        run.counts.stopped(unwrapped.stop.as_ref());
         let (ip, path) = match unwrapped.ip {
             Some(inner) if !unwrapped.path.is_empty() => (inner, unwrapped.path.as_slice()),
             _ => (ip, &[][..]),
         };
-        let packet = Packet {
-            frame,
-            time: None,
-            ip,
-            encap: path,
-        };
-        emit(out, renderer, counts, &packet)?;
+        run.emit(&Packet::whole(frame, None, ip, path))?;
     }
     Ok(())
 }

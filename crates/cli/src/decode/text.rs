@@ -37,6 +37,7 @@ impl Renderer for Text {
     ) -> io::Result<()> {
         self.line.clear();
         write_line(&mut self.line, packet.frame, d);
+        write_fragments(&mut self.line, packet);
         write_via(&mut self.line, packet.encap);
         self.line.push('\n');
         out.write_all(self.line.as_bytes())
@@ -65,6 +66,38 @@ impl Renderer for Text {
                 s,
                 "; {total} frames not followed to the end of their tunnels ({})",
                 reasons.join(", ")
+            );
+        }
+        let r = &counts.reassembly;
+        if r.datagrams > 0 {
+            let _ = write!(
+                s,
+                "; {} fragments reassembled into {} {}",
+                r.fragments,
+                r.datagrams,
+                if r.datagrams == 1 {
+                    "message"
+                } else {
+                    "messages"
+                }
+            );
+        }
+        if r.incomplete_datagrams > 0 {
+            let _ = write!(
+                s,
+                "; {} {} of {} incomplete {} not shown",
+                r.incomplete_fragments,
+                if r.incomplete_fragments == 1 {
+                    "fragment"
+                } else {
+                    "fragments"
+                },
+                r.incomplete_datagrams,
+                if r.incomplete_datagrams == 1 {
+                    "datagram"
+                } else {
+                    "datagrams"
+                }
             );
         }
         if let Some(error) = error {
@@ -165,6 +198,33 @@ fn write_line(s: &mut String, frame: u64, d: &Dissection<'_>) {
     }
     if let Err(reason) = &d.message {
         let _ = write!(s, " [malformed: {reason}]");
+    }
+}
+
+/// The most fragment frames a line lists; it counts the others.
+const MAX_LINE_FRAGMENTS: usize = 16;
+
+/// Appends how a reassembled datagram was made, e.g. ` [reassembled from 3
+/// fragments: #1 #2 #3; 3028 bytes]`, and what is wrong with its fragments;
+/// nothing for a packet that came whole.
+fn write_fragments(s: &mut String, packet: &Packet<'_>) {
+    if packet.fragments.is_empty() {
+        return;
+    }
+    let _ = write!(
+        s,
+        " [reassembled from {} fragments:",
+        packet.fragments.len()
+    );
+    for frame in packet.fragments.iter().take(MAX_LINE_FRAGMENTS) {
+        let _ = write!(s, " #{frame}");
+    }
+    if packet.fragments.len() > MAX_LINE_FRAGMENTS {
+        let _ = write!(s, " (+{})", packet.fragments.len() - MAX_LINE_FRAGMENTS);
+    }
+    let _ = write!(s, "; {} bytes]", packet.ip.len());
+    if let Some(problem) = packet.reassembly {
+        let _ = write!(s, " [malformed, {problem}]");
     }
 }
 

@@ -31,6 +31,8 @@ fn a_packet_object_names_each_member_once_in_the_documented_order() {
         time: None,
         ip: &ip,
         encap: &[],
+        fragments: &[],
+        reassembly: None,
     };
     let mut json = Json::default();
     let mut out = Vec::new();
@@ -66,6 +68,7 @@ fn a_packet_object_names_each_member_once_in_the_documented_order() {
             "truncated",
             "malformed",
             "notes",
+            "fragments",
             "quote_len",
             "quote",
             "extension",

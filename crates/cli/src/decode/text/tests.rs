@@ -14,6 +14,8 @@ fn render(ips: &[Vec<u8>]) -> String {
             time: None,
             ip,
             encap: &[],
+            fragments: &[],
+            reassembly: None,
         };
         text.packet(&mut out, &packet, &d).unwrap();
     }
