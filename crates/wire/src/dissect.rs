@@ -175,7 +175,11 @@ impl<'a> Dissection<'a> {
     /// the message, the quote, the extension structure or one of its
     /// objects, or an NDP option. `None` when everything read cleanly.
     pub fn problem(&self) -> Option<Malformed> {
-        if let Some(reason) = self.notes.jumbo_ignored.or(self.notes.routing_violation) {
+        let option = self.notes.ipv4_option_refused.map(|r| r.reason);
+        if let Some(reason) = option
+            .or(self.notes.jumbo_ignored)
+            .or(self.notes.routing_violation)
+        {
             return Some(reason);
         }
         let message = match &self.message {
@@ -258,6 +262,10 @@ fn dissect_v4(packet: &[u8]) -> Option<Dissection<'_>> {
     }
     let header_len = view.header_len();
     let mut notes = Notes::default();
+    if header_len > ipv4::HEADER_LEN {
+        let area = packet.get(ipv4::HEADER_LEN..header_len).unwrap_or_default();
+        notes.ipv4_option_refused = ipv4::option::linux::check(area).err();
+    }
     let total_len = if length_from_capture {
         notes.ipv4_length_from_capture = Some(packet.len());
         packet.len()

@@ -12,7 +12,10 @@
 //!   the ICMPv6 checksum was verified, or a rule the IP layer breaks that
 //!   was read past as tshark reads it (such a note starts `"malformed, "`;
 //!   `malformed` stays `null`, for the message was read, but the summary
-//!   counts the packet malformed), among them what is wrong with the
+//!   counts the packet malformed), among them IPv4 options the Linux
+//!   kernel refuses, with the pointer of the Parameter Problem it answers
+//!   (`"malformed, IPv4 Timestamp option: length 2 is below 4 (Linux
+//!   answers Parameter Problem, pointer 21)"`), and what is wrong with the
 //!   fragments of a reassembled datagram (`"malformed, fragments overlap
 //!   ..."`).
 //! - `fragments`: for a datagram reassembled from fragments (shown at the
