@@ -27,7 +27,7 @@ fn a_timestamp_option_of_length_2_is_malformed_with_the_kernels_pointer() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "    1 192.0.2.2 → 198.51.100.2 ICMP Echo (ping) request id=2928 seq=1 [malformed, \
+        "    1   0.000000 192.0.2.2 → 198.51.100.2 ICMP Echo (ping) request id=2928 seq=1 [malformed, \
          IPv4 Timestamp option: length 2 is below 4 (Linux answers Parameter Problem, pointer 21)]"
     );
     assert!(lines[1].contains(" pointer=21 "), "{}", lines[1]);

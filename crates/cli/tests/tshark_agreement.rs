@@ -2,6 +2,8 @@
 //! every ICMP and ICMPv6 packet of the kernel capture corpus: the committed
 //! one (`tests/fixtures/kernel`) and, as root, one recorded afresh from the
 //! running kernel by `lab/capture-corpus.sh` in namespaces of its own.
+//! Requests and replies are paired as tshark pairs them (`icmp.resp_to`
+//! read once, `icmp.resp_in` with two passes, `-2`).
 //! Every packet whose IPv4 options the decoder finds Linux would refuse
 //! is answered in the corpus by the kernel's Parameter Problem, with the
 //! pointer the decoder said.
@@ -121,6 +123,12 @@ fn compare_dir(dir: &Path) -> BTreeSet<Kind> {
         // shows no ICMP there; we show the message, with the refusal.
         ours.retain(|frame, _| !refused.contains(frame) || theirs.contains_key(frame));
         assert_eq!(ours, theirs, "{}", file.display());
+        for two_pass in [false, true] {
+            let theirs = tshark_pairs(&file, two_pass);
+            let mut ours = our_pairs(&file, two_pass);
+            ours.retain(|frame, _| !refused.contains(frame) || theirs.contains_key(frame));
+            assert_eq!(ours, theirs, "{} (two passes: {two_pass})", file.display());
+        }
         compared += ours.len();
         seen.extend(kinds);
     }
@@ -130,6 +138,73 @@ fn compare_dir(dir: &Path) -> BTreeSet<Kind> {
         dir.display()
     );
     seen
+}
+
+/// (response in, response to) of an echo request or reply, by frame.
+type Pairs = BTreeMap<u64, (Option<u64>, Option<u64>)>;
+
+/// The fields [`tshark_pairs`] reads.
+const PAIR_FIELDS: [&str; 7] = [
+    "frame.number",
+    "icmp.type",
+    "icmpv6.type",
+    "icmp.resp_in",
+    "icmp.resp_to",
+    "icmpv6.resp_in",
+    "icmpv6.resp_to",
+];
+
+/// Whether an ICMP or ICMPv6 type is an echo request or reply (tshark
+/// does not pair RFC 8335 extended echo; we do, see `our_pairs`).
+fn is_echo(icmp_type: u64, version: u64) -> bool {
+    matches!((version, icmp_type), (4, 0 | 8) | (6, 128 | 129))
+}
+
+fn tshark_pairs(file: &Path, two_pass: bool) -> Pairs {
+    let options: &[&str] = if two_pass { &["-2"] } else { &[] };
+    tshark::fields_with(file, ICMP, &PAIR_FIELDS, options)
+        .iter()
+        .filter_map(|row| {
+            let (version, t) = match row.first("icmp.type") {
+                "" => (6, row.first("icmpv6.type")),
+                t => (4, t),
+            };
+            if !is_echo(t.parse().ok()?, version) {
+                return None;
+            }
+            let p = if version == 4 { "icmp" } else { "icmpv6" };
+            let frame = |f: &str| row.first(&format!("{p}.{f}")).parse().ok();
+            Some((row.frame(), (frame("resp_in"), frame("resp_to"))))
+        })
+        .collect()
+}
+
+fn our_pairs(file: &Path, two_pass: bool) -> Pairs {
+    let mut args = vec!["decode", "--json"];
+    if two_pass {
+        args.push("--two-pass");
+    }
+    let output = Command::new(icmpkit!())
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("run icmpkit");
+    assert!(output.status.success());
+    let mut pairs = Pairs::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        let (Some(t), Some(version)) = (v["icmp_type"].as_u64(), v["version"].as_u64()) else {
+            continue;
+        };
+        let link = (v["response_in"].as_u64(), v["response_to"].as_u64());
+        if is_echo(t, version) {
+            pairs.insert(v["frame"].as_u64().expect("frame"), link);
+        } else if matches!(t, 43 | 161) {
+            // Extended echo replies are paired too (the kernel answers each).
+            assert!(link.1.is_some(), "{}: {v}", file.display());
+        }
+    }
+    pairs
 }
 
 /// The messages the corpus script makes the kernel send.

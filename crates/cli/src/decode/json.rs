@@ -18,6 +18,10 @@
 //!   answers Parameter Problem, pointer 21)"`), and what is wrong with the
 //!   fragments of a reassembled datagram (`"malformed, fragments overlap
 //!   ..."`).
+//! - `response_to`, `response_in`: for an echo or extended echo reply,
+//!   the frame of its request; for a request, the frame of its first reply
+//!   (known only with `--two-pass`, as tshark's `icmp.resp_in` with `-2`);
+//!   else `null`.
 //! - `fragments`: for a datagram reassembled from fragments (shown at the
 //!   frame that completed it, `length` its whole length), the frame numbers
 //!   of its fragments in the order they came, the last being `frame`.
@@ -187,6 +191,8 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Fields {
         "fragments",
         Value::Array(packet.fragments.iter().map(|&f| f.into()).collect()),
     );
+    put("response_to", packet.link.response_to.into());
+    put("response_in", packet.link.response_in.into());
     if let Ok(message) = &d.message {
         for (name, value) in fields::message(message) {
             put(name, value);

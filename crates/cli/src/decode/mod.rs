@@ -11,7 +11,9 @@
 
 mod fields;
 mod json;
+mod pairing;
 mod text;
+mod time;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -38,12 +40,24 @@ pub struct Args {
     /// works) instead of a capture file.
     #[arg(long)]
     hex: bool,
+    /// The time column of the text output, in tshark's `-t` formats: r
+    /// seconds since the first frame, a local time of day, ad local date
+    /// and time, u and ud the same in UTC, e seconds since the epoch, d
+    /// since the previous frame, dd since the previous message shown, none
+    /// no column. Hex dumps have no times.
+    #[arg(short = 't', long = "time", value_name = "FORMAT", default_value = "r")]
+    time: time::TimeFormat,
+    /// Read the capture twice, as `tshark -2`, so that a request, too, is
+    /// shown with the frame of its reply (a file only).
+    #[arg(short = '2', long)]
+    two_pass: bool,
     /// A pcap or pcapng file, or `-` for standard input.
     #[arg(default_value = "-")]
     input: String,
 }
 
 /// One packet to decode, wherever it came from.
+#[derive(Debug, Clone, Copy)]
 pub struct Packet<'a> {
     /// 1-based frame (or hex paragraph) number.
     pub frame: u64,
@@ -60,6 +74,10 @@ pub struct Packet<'a> {
     pub fragments: &'a [u64],
     /// What is wrong with the fragments of a reassembled datagram.
     pub reassembly: Option<reassembly::Problem>,
+    /// The text of the time column (see [`time`]); empty for none.
+    pub time_column: &'a str,
+    /// Its request or reply, when it is one of a pair.
+    pub link: pairing::Link,
 }
 
 impl<'a> Packet<'a> {
@@ -72,6 +90,8 @@ impl<'a> Packet<'a> {
             encap,
             fragments: &[],
             reassembly: None,
+            time_column: "",
+            link: pairing::Link::default(),
         }
     }
 }
@@ -124,6 +144,11 @@ trait Renderer {
 
 /// Runs `icmpkit decode`.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    let pairing = if args.two_pass {
+        first_pass(args)?
+    } else {
+        pairing::Pairing::default()
+    };
     let input = open(&args.input)?;
     let stdout = io::stdout();
     // Large writes: a capture's lines go out in 64 KiB blocks, as it is read.
@@ -139,6 +164,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         renderer: renderer.as_mut(),
         counts: &mut counts,
         reassembler: Reassembler::new(),
+        clock: time::Clock::new(args.time),
+        time_column: String::new(),
+        pairing,
     };
     let error = if args.hex {
         decode_hex(input, &args.input, &mut run)?;
@@ -161,6 +189,51 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
 }
 
+/// Reads the capture once, showing nothing, to learn each request's reply.
+fn first_pass(args: &Args) -> Result<pairing::Pairing> {
+    if args.input == "-" || args.hex {
+        anyhow::bail!(
+            "--two-pass reads a capture file twice: give a pcap or pcapng file, \
+             not standard input or hex dumps"
+        );
+    }
+    let mut observer = FirstPass::default();
+    let mut counts = Counts::default();
+    let mut sink = io::sink();
+    let mut run = Run {
+        out: &mut sink,
+        renderer: &mut observer,
+        counts: &mut counts,
+        reassembler: Reassembler::new(),
+        clock: time::Clock::new(time::TimeFormat::None),
+        time_column: String::new(),
+        pairing: pairing::Pairing::default(),
+    };
+    // A damaged capture is reported by the second pass.
+    let _ = decode_capture(open(&args.input)?, &args.input, &mut run)?;
+    Ok(observer.0.finish())
+}
+
+/// The renderer of a first pass: it shows nothing and notes the pairs.
+#[derive(Default)]
+struct FirstPass(pairing::FirstPass);
+
+impl Renderer for FirstPass {
+    fn packet(
+        &mut self,
+        _: &mut dyn Write,
+        packet: &Packet<'_>,
+        _: &Dissection<'_>,
+    ) -> io::Result<()> {
+        self.0.observe(packet.frame, packet.link);
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &mut dyn Write, _: &Counts, _: Option<&str>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn open(path: &str) -> Result<Box<dyn Read>> {
     if path == "-" {
         return Ok(Box::new(io::stdin()));
@@ -175,6 +248,10 @@ struct Run<'r> {
     renderer: &'r mut dyn Renderer,
     counts: &'r mut Counts,
     reassembler: Reassembler,
+    clock: time::Clock,
+    /// The time column of the packet being shown.
+    time_column: String,
+    pairing: pairing::Pairing,
 }
 
 impl Run<'_> {
@@ -182,35 +259,38 @@ impl Run<'_> {
     /// datagram it completes.
     fn emit(&mut self, packet: &Packet<'_>) -> io::Result<()> {
         self.counts.frames += 1;
-        match self.reassembler.push(packet.frame, packet.time, packet.ip) {
-            Outcome::Whole => show(self.out, self.renderer, self.counts, packet),
-            Outcome::Held => Ok(()),
-            Outcome::Complete(whole) => {
-                let packet = Packet {
-                    ip: whole.packet,
-                    fragments: whole.frames,
-                    reassembly: whole.problem,
-                    ..*packet
-                };
-                show(self.out, self.renderer, self.counts, &packet)
-            }
-        }
+        self.clock.observe(packet.time);
+        let packet = match self.reassembler.push(packet.frame, packet.time, packet.ip) {
+            Outcome::Whole => *packet,
+            Outcome::Held => return Ok(()),
+            Outcome::Complete(whole) => Packet {
+                ip: whole.packet,
+                fragments: whole.frames,
+                reassembly: whole.problem,
+                ..*packet
+            },
+        };
+        let Some(d) = dissect::dissect(packet.ip) else {
+            return Ok(());
+        };
+        self.clock.write(&mut self.time_column, packet.time);
+        let packet = Packet {
+            time_column: &self.time_column,
+            link: self.pairing.link(packet.frame, &d),
+            ..packet
+        };
+        let counts = &mut *self.counts;
+        counts.icmp += 1;
+        counts.malformed += u64::from(d.problem().is_some() || packet.reassembly.is_some());
+        counts.bad_checksum += u64::from(d.checksum_status == dissect::ChecksumStatus::Invalid);
+        self.renderer.packet(self.out, &packet, &d)
     }
-}
 
-fn show(
-    out: &mut dyn Write,
-    renderer: &mut dyn Renderer,
-    counts: &mut Counts,
-    packet: &Packet<'_>,
-) -> io::Result<()> {
-    let Some(d) = dissect::dissect(packet.ip) else {
-        return Ok(());
-    };
-    counts.icmp += 1;
-    counts.malformed += u64::from(d.problem().is_some() || packet.reassembly.is_some());
-    counts.bad_checksum += u64::from(d.checksum_status == dissect::ChecksumStatus::Invalid);
-    renderer.packet(out, packet, &d)
+    /// Notes a frame that carries no IP packet.
+    fn skip(&mut self, time: Option<Timestamp>) {
+        self.counts.frames += 1;
+        self.clock.observe(time);
+    }
 }
 
 /// Decodes a pcap/pcapng stream. Returns the capture error that stopped it
@@ -229,6 +309,14 @@ fn decode_capture(
         ),
         Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {name}"))),
     };
+    let nanosecond = matches!(
+        reader.format(),
+        icmpkit_capture::CaptureFormat::Pcap {
+            nanosecond: true,
+            ..
+        }
+    );
+    run.clock.set_nanosecond(nanosecond);
     while let Some(frame) = reader.next_frame() {
         let frame = match frame {
             Ok(frame) => frame,
@@ -237,7 +325,7 @@ fn decode_capture(
         let unwrapped = frame.innermost();
         run.counts.stopped(unwrapped.stop.as_ref());
         let Some(ip) = unwrapped.ip else {
-            run.counts.frames += 1;
+            run.skip(Some(frame.timestamp));
             continue;
         };
         let packet = Packet::whole(frame.number, Some(frame.timestamp), ip, &unwrapped.path);

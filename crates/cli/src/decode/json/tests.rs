@@ -33,6 +33,8 @@ fn a_packet_object_names_each_member_once_in_the_documented_order() {
         encap: &[],
         fragments: &[],
         reassembly: None,
+        time_column: "",
+        link: super::super::pairing::Link::default(),
     };
     let mut json = Json::default();
     let mut out = Vec::new();
@@ -69,6 +71,8 @@ fn a_packet_object_names_each_member_once_in_the_documented_order() {
             "malformed",
             "notes",
             "fragments",
+            "response_to",
+            "response_in",
             "quote_len",
             "quote",
             "extension",

@@ -16,6 +16,8 @@ fn render(ips: &[Vec<u8>]) -> String {
             encap: &[],
             fragments: &[],
             reassembly: None,
+            time_column: "",
+            link: super::super::pairing::Link::default(),
         };
         text.packet(&mut out, &packet, &d).unwrap();
     }
