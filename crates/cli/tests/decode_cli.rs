@@ -907,7 +907,9 @@ fn json_on_the_kernel_fixtures_has_the_documented_keys() {
 
 /// `tcpdump -n -x` output piped into `decode --hex -` decodes to the same
 /// lines as the capture itself, for every kernel fixture with a link layer
-/// tcpdump strips (all of them).
+/// tcpdump strips (all of them); so does `-X` (hex and ASCII) and, link
+/// layer included, `-xx` and `-XX` (Ethernet, Linux SLL and SLL2), and
+/// fragments are reassembled from hex as from the capture.
 #[test]
 fn tcpdump_hex_output_decodes_like_the_capture() {
     if !require::program("tcpdump") {
@@ -915,15 +917,22 @@ fn tcpdump_hex_output_decodes_like_the_capture() {
     }
     let dir = repo().join("tests/fixtures/kernel");
     let mut compared = 0;
-    for name in [
+    let files = [
         "reject-v4.pcap",
         "reject-v6.pcap",
         "too-big.pcap",
         "probe.pcap",
-    ] {
+        "fragmented.pcap",
+        "echo-any-sll2.pcap",
+        "reject-v4-any-sll.pcap",
+    ];
+    for (name, format) in files
+        .into_iter()
+        .flat_map(|name| ["-x", "-X", "-xx", "-XX"].map(|format| (name, format)))
+    {
         let file = dir.join(name);
         let out = Command::new("tcpdump")
-            .args(["-n", "-x", "-r"])
+            .args(["-n", format, "-r"])
             .arg(&file)
             .output()
             .expect("run tcpdump");
@@ -939,11 +948,11 @@ fn tcpdump_hex_output_decodes_like_the_capture() {
             &["decode", "-t", "none", file.to_str().expect("UTF-8 path")],
             b"",
         );
-        assert_eq!((from_hex.code, from_pcap.code), (0, 0), "{name}");
-        assert_eq!(from_hex.stdout, from_pcap.stdout, "{name}");
+        assert_eq!((from_hex.code, from_pcap.code), (0, 0), "{name} {format}");
+        assert_eq!(from_hex.stdout, from_pcap.stdout, "{name} {format}");
         compared += from_pcap.stdout.lines().count();
     }
-    assert!(compared > 30, "only {compared} lines compared");
+    assert!(compared > 200, "only {compared} lines compared");
 }
 
 /// A frame whose tunnels cannot be followed to the end (a truncated GRE
@@ -1025,4 +1034,32 @@ fn plain_frames_that_are_no_ip_packet_are_not_tunnel_stops() {
     let run = icmpkit(&["decode", "--json", "--hex", "-"], b"50000014\n");
     let summary: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
     assert_eq!(summary["tunnel_stops"], json!({}));
+}
+
+/// At a terminal with no file given, `decode` says that it reads standard
+/// input, and how to end it (`script` gives it a terminal; Ctrl-D ends
+/// it). From a pipe it says nothing (the other tests).
+#[test]
+fn at_a_terminal_it_says_that_it_reads_standard_input() {
+    if !require::program("script") {
+        return;
+    }
+    for (args, what) in [("decode", "a capture"), ("decode --hex", "hex dumps")] {
+        let mut child = icmpkit_lab::peers::bounded(10, "script")
+            .args(["-q", "-c", &format!("{} {args}", icmpkit!()), "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run script");
+        child.stdin.take().unwrap().write_all(b"\x04").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            shown.starts_with(&format!(
+                "icmpkit decode: reading {what} from standard input (Ctrl-D to end)\r\n"
+            )),
+            "{shown:?}"
+        );
+    }
 }

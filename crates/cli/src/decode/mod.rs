@@ -17,7 +17,7 @@ mod time;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -36,8 +36,8 @@ pub struct Args {
     /// Print one JSON object per ICMP packet (and a final summary object).
     #[arg(long)]
     json: bool,
-    /// Read hex dumps of IP packets (one per paragraph; `tcpdump -x` output
-    /// works) instead of a capture file.
+    /// Read hex dumps of IP packets (one per paragraph; `tcpdump -x`, `-X`,
+    /// `-xx` and `-XX` output works) instead of a capture file.
     #[arg(long)]
     hex: bool,
     /// The time column of the text output, in tshark's `-t` formats: r
@@ -149,6 +149,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         pairing::Pairing::default()
     };
+    if args.input == "-" && io::stdin().is_terminal() {
+        // As cat-like tools do: say why nothing happens yet.
+        let what = if args.hex { "hex dumps" } else { "a capture" };
+        eprintln!("icmpkit decode: reading {what} from standard input (Ctrl-D to end)");
+    }
     let input = open(&args.input)?;
     let stdout = io::stdout();
     // Large writes: a capture's lines go out in 64 KiB blocks, as it is read.
@@ -345,11 +350,18 @@ fn decode_hex(input: Box<dyn Read>, name: &str, run: &mut Run<'_>) -> Result<()>
         .with_context(|| format!("in {name}"))?
     {
         frame += 1;
-        // A plain packet is decoded as written (trailing bytes and all).
-        let unwrapped = encap::from_ip(ip);
+        // A whole frame (`tcpdump -xx`) from its link layer down; a plain
+        // packet is decoded as written (trailing bytes and all).
+        let link = icmpkit_capture::hex::link_type_of(ip);
+        let unwrapped = match link {
+            Some(link) => encap::innermost(link, ip),
+            None => encap::from_ip(ip),
+        };
         run.counts.stopped(unwrapped.stop.as_ref());
         let (ip, path) = match unwrapped.ip {
-            Some(inner) if !unwrapped.path.is_empty() => (inner, unwrapped.path.as_slice()),
+            Some(inner) if !unwrapped.path.is_empty() || link.is_some() => {
+                (inner, unwrapped.path.as_slice())
+            }
             _ => (ip, &[][..]),
         };
         run.emit(&Packet::whole(frame, None, ip, path))?;
