@@ -1063,3 +1063,28 @@ fn at_a_terminal_it_says_that_it_reads_standard_input() {
         );
     }
 }
+
+/// `--two-pass` reads a file twice: standard input and hex dumps are
+/// refused with the reason, and a request then names its reply.
+#[test]
+fn two_passes_need_a_capture_file() {
+    for args in [&["decode", "-2"][..], &["decode", "-2", "--hex", "x.txt"]] {
+        let run = icmpkit(args, b"");
+        assert_eq!(run.code, 2);
+        assert_eq!(
+            run.stderr,
+            "icmpkit: --two-pass reads a capture file twice: give a pcap or pcapng file, \
+             not standard input or hex dumps\n"
+        );
+    }
+    let file = repo().join("tests/fixtures/kernel/echo.pcap");
+    let run = icmpkit(&["decode", "-2", "-t", "none", file.to_str().unwrap()], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().take(2).collect::<Vec<_>>(),
+        [
+            "    1 192.0.2.2 → 198.51.100.2 ICMP Echo (ping) request id=32666 seq=1 (reply in 2)",
+            "    2 198.51.100.2 → 192.0.2.2 ICMP Echo (ping) reply id=32666 seq=1 (request in 1)"
+        ]
+    );
+}

@@ -2,6 +2,8 @@
 //! every ICMP and ICMPv6 packet of the kernel capture corpus: the committed
 //! one (`tests/fixtures/kernel`) and, as root, one recorded afresh from the
 //! running kernel by `lab/capture-corpus.sh` in namespaces of its own.
+//! Fragmented datagrams are reassembled as tshark reassembles them (the
+//! same frames, whole lengths and fragment frames).
 //! Requests and replies are paired as tshark pairs them (`icmp.resp_to`
 //! read once, `icmp.resp_in` with two passes, `-2`).
 //! Every packet whose IPv4 options the decoder finds Linux would refuse
@@ -123,6 +125,17 @@ fn compare_dir(dir: &Path) -> BTreeSet<Kind> {
         // shows no ICMP there; we show the message, with the refusal.
         ours.retain(|frame, _| !refused.contains(frame) || theirs.contains_key(frame));
         assert_eq!(ours, theirs, "{}", file.display());
+        // (A message tshark reassembles and we do not would differ in
+        // frame above: tshark is asked only where we reassembled.)
+        let reassembled = our_reassembled(&file);
+        if !reassembled.is_empty() {
+            assert_eq!(
+                reassembled,
+                tshark_reassembled(&file),
+                "{}: reassembled messages",
+                file.display()
+            );
+        }
         for two_pass in [false, true] {
             let theirs = tshark_pairs(&file, two_pass);
             let mut ours = our_pairs(&file, two_pass);
@@ -138,6 +151,51 @@ fn compare_dir(dir: &Path) -> BTreeSet<Kind> {
         dir.display()
     );
     seen
+}
+
+/// (whole IP length, fragment frames) of each reassembled message, by frame.
+type Reassembled = BTreeMap<u64, (u64, Vec<u64>)>;
+
+fn tshark_reassembled(file: &Path) -> Reassembled {
+    let fields = [
+        "frame.number",
+        "ip.hdr_len",
+        "ip.reassembled.length",
+        "ipv6.reassembled.length",
+        "ip.fragment",
+        "ipv6.fragment",
+    ];
+    tshark::fields(file, ICMP, &fields)
+        .iter()
+        .filter_map(|row| {
+            let number = |field: &str| row.first(field).parse::<u64>().ok();
+            // tshark's reassembled length is the payload's: add the header
+            // (no IPv6 extension headers in the corpus).
+            let length = match number("ip.reassembled.length") {
+                Some(payload) => payload + number("ip.hdr_len")?,
+                None => number("ipv6.reassembled.length")? + 40,
+            };
+            let frames = [row.all("ip.fragment"), row.all("ipv6.fragment")].concat();
+            let frames = frames.iter().map(|f| f.parse().expect("a frame")).collect();
+            Some((row.frame(), (length, frames)))
+        })
+        .collect()
+}
+
+fn our_reassembled(file: &Path) -> Reassembled {
+    tshark::decode_json(icmpkit!(), file)
+        .iter()
+        .filter(|v| v["fragments"].as_array().is_some_and(|f| !f.is_empty()))
+        .map(|v| {
+            let frames = v["fragments"].as_array().expect("fragments");
+            let frames = frames
+                .iter()
+                .map(|f| f.as_u64().expect("a frame"))
+                .collect();
+            let length = v["length"].as_u64().expect("length");
+            (v["frame"].as_u64().expect("frame"), (length, frames))
+        })
+        .collect()
 }
 
 /// (response in, response to) of an echo request or reply, by frame.
