@@ -198,18 +198,21 @@ fn our_reassembled(file: &Path) -> Reassembled {
         .collect()
 }
 
-/// (response in, response to) of an echo request or reply, by frame.
-type Pairs = BTreeMap<u64, (Option<u64>, Option<u64>)>;
+/// (response in, response to, no response found) of an echo request or
+/// reply, by frame.
+type Pairs = BTreeMap<u64, (Option<u64>, Option<u64>, bool)>;
 
 /// The fields [`tshark_pairs`] reads.
-const PAIR_FIELDS: [&str; 7] = [
+const PAIR_FIELDS: [&str; 9] = [
     "frame.number",
     "icmp.type",
     "icmpv6.type",
     "icmp.resp_in",
     "icmp.resp_to",
+    "icmp.no_resp",
     "icmpv6.resp_in",
     "icmpv6.resp_to",
+    "icmpv6.no_resp",
 ];
 
 /// Whether an ICMP or ICMPv6 type is an echo request or reply (tshark
@@ -232,7 +235,8 @@ fn tshark_pairs(file: &Path, two_pass: bool) -> Pairs {
             }
             let p = if version == 4 { "icmp" } else { "icmpv6" };
             let frame = |f: &str| row.first(&format!("{p}.{f}")).parse().ok();
-            Some((row.frame(), (frame("resp_in"), frame("resp_to"))))
+            let none = !row.first(&format!("{p}.no_resp")).is_empty();
+            Some((row.frame(), (frame("resp_in"), frame("resp_to"), none)))
         })
         .collect()
 }
@@ -254,7 +258,11 @@ fn our_pairs(file: &Path, two_pass: bool) -> Pairs {
         let (Some(t), Some(version)) = (v["icmp_type"].as_u64(), v["version"].as_u64()) else {
             continue;
         };
-        let link = (v["response_in"].as_u64(), v["response_to"].as_u64());
+        let link = (
+            v["response_in"].as_u64(),
+            v["response_to"].as_u64(),
+            v["no_response"] == true,
+        );
         if is_echo(t, version) {
             pairs.insert(v["frame"].as_u64().expect("frame"), link);
         } else if matches!(t, 43 | 161) {

@@ -21,7 +21,8 @@
 //! - `response_to`, `response_in`: for an echo or extended echo reply,
 //!   the frame of its request; for a request, the frame of its first reply
 //!   (known only with `--two-pass`, as tshark's `icmp.resp_in` with `-2`);
-//!   else `null`.
+//!   else `null`. `no_response`: `true` for a request a second pass found
+//!   no reply to (tshark's `icmp.no_resp`), else `false`.
 //! - `fragments`: for a datagram reassembled from fragments (shown at the
 //!   frame that completed it, `length` its whole length), the frame numbers
 //!   of its fragments in the order they came, the last being `frame`.
@@ -193,6 +194,7 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Fields {
     );
     put("response_to", packet.link.response_to.into());
     put("response_in", packet.link.response_in.into());
+    put("no_response", packet.link.no_response.into());
     if let Ok(message) = &d.message {
         for (name, value) in fields::message(message) {
             put(name, value);

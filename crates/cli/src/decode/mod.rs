@@ -169,7 +169,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         renderer: renderer.as_mut(),
         counts: &mut counts,
         reassembler: Reassembler::new(),
-        clock: time::Clock::new(args.time),
+        // JSON has its own `time`: no column to write.
+        clock: time::Clock::new(if args.json {
+            time::TimeFormat::None
+        } else {
+            args.time
+        }),
         time_column: String::new(),
         pairing,
     };

@@ -7,7 +7,9 @@
 //! Read once, as tshark reads by default, a capture tells each reply its
 //! request. A request learns its reply only from a second pass (tshark's
 //! `-2`, `decode --two-pass`): the first records, for each request
-//! answered, the frame of its first reply.
+//! answered, the frame of its first reply; a request without one is then
+//! said to have none (tshark's "no response found!"). A request the
+//! [`MAX_ANSWERED`] bound left out is said to have none too.
 //!
 //! Memory is bounded: at most [`MAX_REQUESTS`] requests are remembered for
 //! replies to find (the oldest forgotten first), and at most
@@ -83,6 +85,9 @@ pub struct Link {
     pub response_to: Option<u64>,
     /// For a request: the frame of its first reply (second pass only).
     pub response_in: Option<u64>,
+    /// A request no reply answers in the whole capture (second pass only:
+    /// tshark `-2`'s "no response found!").
+    pub no_response: bool,
 }
 
 /// The pairing state of one pass over a capture.
@@ -95,6 +100,8 @@ pub struct Pairing {
     order: VecDeque<Key>,
     /// From a first pass: request frame to its first reply's frame.
     answered: HashMap<u64, u64>,
+    /// Whether this is a second pass (`answered` is all there is).
+    second: bool,
 }
 
 impl Pairing {
@@ -111,14 +118,16 @@ impl Pairing {
                         self.requests.remove(&oldest);
                     }
                 }
+                let response_in = self.answered.get(&frame).copied();
                 Link {
                     response_to: None,
-                    response_in: self.answered.get(&frame).copied(),
+                    response_in,
+                    no_response: self.second && response_in.is_none(),
                 }
             }
             Some(Side::Reply(key)) => Link {
                 response_to: self.requests.get(&key).copied(),
-                response_in: None,
+                ..Link::default()
             },
         }
     }
@@ -145,6 +154,7 @@ impl FirstPass {
     pub fn finish(self) -> Pairing {
         Pairing {
             answered: self.answered,
+            second: true,
             ..Pairing::default()
         }
     }

@@ -206,14 +206,18 @@ fn write_line(s: &mut String, packet: &Packet<'_>, d: &Dissection<'_>) {
     }
 }
 
-/// Appends tshark's ` (request in N)` to a reply and ` (reply in N)` to a
-/// request whose reply is known.
+/// Appends tshark's ` (request in N)` to a reply, ` (reply in N)` to a
+/// request whose reply is known and ` (no response found!)` to one a
+/// second pass found unanswered.
 fn write_link(s: &mut String, link: pairing::Link) {
     if let Some(request) = link.response_to {
         let _ = write!(s, " (request in {request})");
     }
     if let Some(reply) = link.response_in {
         let _ = write!(s, " (reply in {reply})");
+    }
+    if link.no_response {
+        s.push_str(" (no response found!)");
     }
 }
 

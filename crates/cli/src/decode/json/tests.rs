@@ -73,6 +73,7 @@ fn a_packet_object_names_each_member_once_in_the_documented_order() {
             "fragments",
             "response_to",
             "response_in",
+            "no_response",
             "quote_len",
             "quote",
             "extension",

@@ -23,7 +23,7 @@ fn links(packets: &[Vec<u8>]) -> Vec<Link> {
 fn to(frame: u64) -> Link {
     Link {
         response_to: Some(frame),
-        response_in: None,
+        ..Link::default()
     }
 }
 
@@ -71,7 +71,8 @@ fn extended_echo_pairs_too_but_not_with_echo() {
 fn a_second_pass_knows_each_requests_first_reply() {
     let request = v4(icmp(8, 0, [0, 7, 0, 1], b"x"));
     let reply = reversed(v4(icmp(0, 0, [0, 7, 0, 1], b"x")));
-    let packets = [request, reply.clone(), reply];
+    let unanswered = v4(icmp(8, 0, [0, 7, 0, 9], b"x"));
+    let packets = [request, reply.clone(), reply, unanswered];
     let mut first = FirstPass::default();
     for (link, frame) in links(&packets).into_iter().zip(1..) {
         first.observe(frame, link);
@@ -86,11 +87,15 @@ fn a_second_pass_knows_each_requests_first_reply() {
         second,
         [
             Link {
-                response_to: None,
-                response_in: Some(2)
+                response_in: Some(2),
+                ..Link::default()
             },
             to(1),
-            to(1)
+            to(1),
+            Link {
+                no_response: true,
+                ..Link::default()
+            },
         ]
     );
 }
