@@ -1,6 +1,6 @@
 //! The time column of `icmpkit decode` is tshark's, in each of its `-t`
-//! formats, on kernel captures (microsecond and nanosecond pcap, held
-//! fragments that are frames but not messages).
+//! formats, on kernel captures (microsecond and nanosecond pcap and
+//! pcapng, held fragments that are frames but not messages).
 
 use std::process::Command;
 
@@ -24,9 +24,26 @@ fn every_time_format_prints_as_tsharks() {
     if !require::program("tshark") {
         return;
     }
+    let dir = repo().join("tests/fixtures/kernel");
+    // A nanosecond pcapng (if_tsresol 9), as tshark writes one.
+    let pcapng = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("nanosecond.pcapng");
+    let made = bounded(60, "tshark")
+        .arg("-r")
+        .arg(dir.join("timestamp-nanosecond.pcap"))
+        .args(["-F", "pcapng", "-w"])
+        .arg(&pcapng)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
     let mut compared = 0;
-    for name in ["echo.pcap", "timestamp-nanosecond.pcap", "fragmented.pcap"] {
-        let file = repo().join("tests/fixtures/kernel").join(name);
+    for file in [
+        dir.join("echo.pcap"),
+        dir.join("reject-v6.pcapng"),
+        dir.join("timestamp-nanosecond.pcap"),
+        pcapng,
+        dir.join("fragmented.pcap"),
+    ] {
+        let name = file.display();
         for format in ["r", "a", "ad", "u", "ud", "e", "d", "dd"] {
             let tokens = if matches!(format, "ad" | "ud") { 2 } else { 1 };
             let ours = Command::new(icmpkit!())

@@ -319,19 +319,13 @@ fn decode_capture(
         ),
         Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {name}"))),
     };
-    let nanosecond = matches!(
-        reader.format(),
-        icmpkit_capture::CaptureFormat::Pcap {
-            nanosecond: true,
-            ..
-        }
-    );
-    run.clock.set_nanosecond(nanosecond);
+
     while let Some(frame) = reader.next_frame() {
         let frame = match frame {
             Ok(frame) => frame,
             Err(e) => return Ok(Some(e)),
         };
+        run.clock.set_digits(frame.time_digits);
         let unwrapped = frame.innermost();
         run.counts.stopped(unwrapped.stop.as_ref());
         let Some(ip) = unwrapped.ip else {

@@ -2,8 +2,9 @@
 //! capture time of each shown message relative to the first frame (the
 //! default, as tshark's), as a time of day or date in the local zone or in
 //! UTC, as seconds since the epoch, or since the previous frame (captured
-//! or shown). To the microsecond, or to the nanosecond for a nanosecond
-//! pcap, as tshark prints them. Hex dumps have no times: no column.
+//! or shown). To the resolution of the capture's timestamps (microseconds,
+//! nanoseconds: [`icmpkit_capture::Frame::time_digits`]), as tshark prints
+//! them. Hex dumps have no times: no column.
 
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -75,9 +76,10 @@ impl Clock {
         }
     }
 
-    /// Shows times to the nanosecond (a nanosecond capture) or not.
-    pub fn set_nanosecond(&mut self, nanosecond: bool) {
-        self.digits = if nanosecond { 9 } else { 6 };
+    /// Shows times to `digits` decimal digits of a second (at most 9):
+    /// the frame's resolution, as tshark shows it.
+    pub fn set_digits(&mut self, digits: u8) {
+        self.digits = usize::from(digits.min(9));
     }
 
     /// Notes the time of a frame read, shown or not.
@@ -117,11 +119,12 @@ impl Clock {
         let n = nanos.unsigned_abs();
         let (whole, fraction) = (n / 1_000_000_000, n % 1_000_000_000);
         let fraction = fraction / 10u128.pow(9 - u32::try_from(self.digits).unwrap_or(9));
-        let text_len = sign.len() + digits_of(whole) + 1 + self.digits;
+        let text_len = sign.len() + digits_of(whole) + usize::from(self.digits > 0) + self.digits;
         for _ in text_len..width {
             s.push(' ');
         }
-        let _ = write!(s, "{sign}{whole}.{fraction:0width$}", width = self.digits);
+        let _ = write!(s, "{sign}{whole}");
+        self.fraction(s, fraction);
     }
 
     /// `HH:MM:SS.FFFFFF`, after `YYYY-MM-DD ` for the date formats.
@@ -135,7 +138,15 @@ impl Clock {
             text.get(11..).unwrap_or_default()
         };
         let fraction = t.nanoseconds / 10u32.pow(9 - u32::try_from(self.digits).unwrap_or(9));
-        let _ = write!(s, "{text}.{fraction:0width$}", width = self.digits);
+        s.push_str(text);
+        self.fraction(s, u128::from(fraction));
+    }
+
+    /// `.FFFFFF`, to the digits shown; nothing for whole seconds.
+    fn fraction(&self, s: &mut String, fraction: u128) {
+        if self.digits > 0 {
+            let _ = write!(s, ".{fraction:0width$}", width = self.digits);
+        }
     }
 
     /// The local zone's offset from UTC at `t`, read again every quarter

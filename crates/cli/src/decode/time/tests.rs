@@ -11,7 +11,7 @@ fn at(seconds: u64, nanoseconds: u32) -> Option<Timestamp> {
 /// The column for each of `times`, every one observed and shown.
 fn column(format: TimeFormat, nanosecond: bool, times: &[Option<Timestamp>]) -> Vec<String> {
     let mut clock = Clock::new(format);
-    clock.set_nanosecond(nanosecond);
+    clock.set_digits(if nanosecond { 9 } else { 6 });
     times
         .iter()
         .map(|&t| {
@@ -86,4 +86,19 @@ fn deltas_from_the_previous_frame_and_the_previous_shown() {
 fn no_time_no_column() {
     assert_eq!(column(TimeFormat::Relative, false, &[None]), [""]);
     assert_eq!(column(TimeFormat::None, false, &[at(1, 0)]), [""]);
+}
+
+#[test]
+fn whole_seconds_have_no_fraction() {
+    let mut clock = Clock::new(TimeFormat::Relative);
+    clock.set_digits(0);
+    let mut s = String::new();
+    clock.observe(at(1, 0));
+    clock.observe(at(3, 0));
+    clock.write(&mut s, at(3, 0));
+    assert_eq!(s, "         2");
+    let mut clock = Clock::new(TimeFormat::Utc);
+    clock.set_digits(0);
+    clock.write(&mut s, at(1_795_354_566, 0));
+    assert_eq!(s, "13:36:06");
 }
