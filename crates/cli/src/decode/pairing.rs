@@ -12,10 +12,10 @@
 //! [`MAX_ANSWERED`] bound left out is said to have none too.
 //!
 //! Memory is bounded: at most [`MAX_REQUESTS`] requests are remembered for
-//! replies to find (the oldest forgotten first), and at most
+//! replies to find (when full, the older half is forgotten), and at most
 //! [`MAX_ANSWERED`] answered requests for a second pass.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use icmpkit_wire::dissect::{Dissection, Message};
@@ -95,9 +95,8 @@ pub struct Link {
 pub struct Pairing {
     /// Requests seen, by key: their frame.
     requests: HashMap<Key, u64>,
-    /// The keys in the order they were first remembered, to forget the
-    /// oldest.
-    order: VecDeque<Key>,
+    /// The frame of the oldest request remembered (about).
+    oldest: u64,
     /// From a first pass: request frame to its first reply's frame.
     answered: HashMap<u64, u64>,
     /// Whether this is a second pass (`answered` is all there is).
@@ -110,14 +109,19 @@ impl Pairing {
         match side(d) {
             None => Link::default(),
             Some(Side::Request(key)) => {
-                if self.requests.insert(key, frame).is_none() {
-                    self.order.push_back(key);
-                    if self.order.len() > MAX_REQUESTS
-                        && let Some(oldest) = self.order.pop_front()
-                    {
-                        self.requests.remove(&oldest);
-                    }
+                while self.requests.len() >= MAX_REQUESTS && !self.requests.contains_key(&key) {
+                    // Forget the older half of the frames since the oldest,
+                    // in one sweep (at the latest, everything before this
+                    // frame goes).
+                    let keep_from =
+                        (self.oldest + (frame - self.oldest.min(frame)).div_ceil(2)).min(frame);
+                    self.requests.retain(|_, &mut f| f >= keep_from);
+                    self.oldest = keep_from;
                 }
+                if self.requests.is_empty() {
+                    self.oldest = frame;
+                }
+                self.requests.insert(key, frame);
                 let response_in = self.answered.get(&frame).copied();
                 Link {
                     response_to: None,

@@ -99,3 +99,24 @@ fn a_second_pass_knows_each_requests_first_reply() {
         ]
     );
 }
+
+#[test]
+fn requests_remembered_are_bounded() {
+    let mut pairing = Pairing::default();
+    let total = MAX_REQUESTS as u64 * 3;
+    for frame in 1..=total {
+        let seq = u16::try_from(frame % 65_536).unwrap().to_be_bytes();
+        let ident = u16::try_from(frame / 65_536).unwrap().to_be_bytes();
+        let request = v4(icmp(8, 0, [ident[0], ident[1], seq[0], seq[1]], &[]));
+        pairing.link(frame, &dissect(&request).unwrap());
+        assert!(pairing.requests.len() <= MAX_REQUESTS);
+    }
+    // The latest are remembered.
+    let seq = u16::try_from(total % 65_536).unwrap().to_be_bytes();
+    let ident = u16::try_from(total / 65_536).unwrap().to_be_bytes();
+    let reply = reversed(v4(icmp(0, 0, [ident[0], ident[1], seq[0], seq[1]], &[])));
+    assert_eq!(
+        pairing.link(total + 1, &dissect(&reply).unwrap()),
+        to(total)
+    );
+}
