@@ -136,6 +136,25 @@ theme_probe() {
     craft probe $S6 name nope0
 }
 
+theme_ipv4_options() {
+    # Options Linux refuses (each answered by Parameter Problem, its pointer
+    # at the offending byte; lab/craft-options.py) and one it takes.
+    lab_exec client timeout 5 python3 "$here/craft-options.py" $S4 \
+        44020000 44030500 4408040000000000 4408050100000000 440405f0 \
+        07020000 07030200 0707050000000000 0703040703040000 \
+        83020000 89030200 94020000 01820100 01010107 01010728 \
+        4404050044040500 0707040000000000 ||
+        lab_log "craft-options failed"
+    sleep 0.5
+}
+
+theme_fragmented() {
+    # 3000 bytes of data: fragmented by the client (MTU 1500) and the
+    # server's reply (1280 on its link); each is one message to reassemble.
+    ping4 -c 1 -s 3000 $S4
+    ping6 -c 1 -s 3000 $S6
+}
+
 FILTER='icmp or icmp6'
 DEADLINE=120 # seconds for the whole run; a normal one takes about 30
 # record FILE THEME [TCPDUMP-ARGS...]: runs THEME while tcpdump writes FILE.
@@ -160,6 +179,9 @@ record time-exceeded.pcap theme_time_exceeded -i c0
 record parameter-problem.pcap theme_parameter_problem -i c0
 record timestamp-nanosecond.pcap theme_timestamp -i c0 --time-stamp-precision=nano
 record probe.pcap theme_probe -i c0
+record ipv4-options.pcap theme_ipv4_options -i c0
+# `icmp6` sees only the fixed header: IPv6 fragments need their own test.
+FILTER='icmp or icmp6 or ip6[6] == 44' record fragmented.pcap theme_fragmented -i c0
 record echo-any-sll2.pcap theme_echo -i any -y LINUX_SLL2
 record reject-v4-any-sll.pcap theme_reject_v4 -i any -y LINUX_SLL
 

@@ -32,6 +32,9 @@ pub struct Frame<'a> {
     /// When it was captured. A pcapng Simple Packet Block has no timestamp:
     /// its frames have [`Timestamp::default`] (the epoch).
     pub timestamp: Timestamp,
+    /// How many decimal digits of a second the file's timestamps resolve:
+    /// 6 for microseconds, 9 for nanoseconds (at most 9). What tshark shows.
+    pub time_digits: u8,
     /// The link-layer header type of `captured`.
     pub link_type: LinkType,
     /// The pcapng interface the frame was captured on (its index in the

@@ -12,6 +12,10 @@
 //! is such a summary line when an offset line comes next, and an error
 //! otherwise.
 //!
+//! `tcpdump -X` (and `-XX`) output works too: the ASCII column after the
+//! hex of each offset line is left out. With `-xx` or `-XX` the dump holds
+//! the link-layer header as well: [`link_type_of`] tells which.
+//!
 //! The reader holds one line and one packet at a time, each bounded
 //! ([`MAX_LINE_LEN`], [`MAX_PACKET_LEN`]), and hands out each packet as soon
 //! as its end is read: a dump piped in while it is written is decoded as it
@@ -19,6 +23,9 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::{error, fmt};
+
+mod frame;
+pub use frame::link_type_of;
 
 /// The longest line read, in bytes: a whole [`MAX_PACKET_LEN`] packet
 /// written with generous separators (`0x45, `) fits.
@@ -235,7 +242,7 @@ impl<R: Read> HexReader<R> {
                     self.current.clear();
                     self.pending_nibble = None;
                 }
-                &line[offset.len()..]
+                tcpdump_hex(&line[offset.len()..])
             }
             // A tcpdump summary line: the next packet begins.
             None if self.tcpdump => return self.finish(),
@@ -294,6 +301,24 @@ fn first_non_hex(digits: &str) -> Option<char> {
             .chars()
             .find(|&c| !c.is_ascii_hexdigit() && !matches!(c, ':' | '.' | ',' | '-'))
     })
+}
+
+/// The hex part of an offset line's `rest` (what follows the offset):
+/// tcpdump writes 16 bytes as 8 groups of 4 digits, each after a space,
+/// and with `-X` pads them to 40 characters and adds two spaces and the
+/// bytes as ASCII, which is left out here. Other offset lines are kept
+/// whole.
+fn tcpdump_hex(rest: &str) -> &str {
+    // " " + 8 × " xxxx": the ASCII column starts after.
+    const HEX_PART: usize = 41;
+    let groups = rest
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.len() == 4 && w.chars().all(|c| c.is_ascii_hexdigit()));
+    match rest.get(..HEX_PART) {
+        Some(hex) if groups => hex,
+        _ => rest,
+    }
 }
 
 /// The `0x0000:` offset that starts a line of `tcpdump -x` output.

@@ -17,6 +17,9 @@
 //! [`hex::HexReader`] reads hex dumps of IP packets (`tcpdump -x` output
 //! among them) as a stream.
 //!
+//! [`reassembly::Reassembler`] puts fragmented ICMP datagrams back together,
+//! as tshark does by default, in bounded memory.
+//!
 //! Nothing here panics on any input: every problem is a [`CaptureError`]
 //! that names what failed and the value it found.
 
@@ -27,6 +30,7 @@ mod frame;
 pub mod hex;
 mod link;
 mod reader;
+pub mod reassembly;
 
 #[cfg(test)]
 mod tests;

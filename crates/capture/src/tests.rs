@@ -820,3 +820,28 @@ fn mutated_files_never_panic() {
         }
     }
 }
+
+/// The digits of a second each frame's timestamps resolve, as tshark
+/// shows them.
+#[test]
+fn timestamp_digits_follow_the_resolution() {
+    let digits = |bytes: &[u8]| {
+        let mut reader = CaptureReader::new(Cursor::new(bytes)).unwrap();
+        let mut all = Vec::new();
+        while let Some(frame) = reader.next_frame() {
+            all.push(frame.unwrap().time_digits);
+        }
+        all
+    };
+    assert_eq!(digits(&pcap(false, false, 228, &[(1, 5, &V4, 28)])), [6]);
+    assert_eq!(digits(&pcap(true, true, 228, &[(1, 5, &V4, 28)])), [9]);
+    let mut file = shb(false);
+    file.extend(idb(false, 1, 0, Some(9), None)); // nanoseconds
+    file.extend(idb(false, 276, 0, Some(0x8a), None)); // 2^-10 s
+    file.extend(idb(false, 101, 0, Some(0), None)); // whole seconds
+    file.extend(idb(false, 101, 0, None, None)); // microseconds
+    for interface in 0..4 {
+        file.extend(epb(false, interface, 0, &[], 0));
+    }
+    assert_eq!(digits(&file), [9, 4, 0, 6]);
+}

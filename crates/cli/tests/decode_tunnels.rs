@@ -282,7 +282,7 @@ fn nhrp_indications_keep_their_type_and_error() {
     assert_eq!(
         text.lines().next(),
         Some(
-            "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
+            "    1   0.000000 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
              [via GRE/NHRP error indication code 6/NHRP traffic indication; \
              outer 203.0.113.1 → 203.0.113.2]"
         )
@@ -300,7 +300,7 @@ fn text_lines_end_with_the_path() {
     assert_eq!(
         text.lines().next(),
         Some(
-            "    1 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
+            "    1   0.000000 10.1.0.1 → 10.2.0.1 ICMP Echo (ping) request id=4660 seq=1 \
              [via VLAN 30/UDP 4789/VXLAN 7/GRE key 1; \
              outer 203.0.113.1 → 203.0.113.2, 198.51.100.1 → 198.51.100.2]"
         )

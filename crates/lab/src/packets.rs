@@ -214,3 +214,21 @@ pub fn echo_request_behind_destination_options(count: usize) -> Vec<u8> {
     packet.extend_from_slice(&payload);
     packet
 }
+
+/// A little-endian microsecond pcap of raw IP (link type 101), snap length
+/// 65535, with `records` as (included bytes, original length) pairs, one a
+/// second from 1,700,000,000.25.
+pub fn pcap(records: &[(&[u8], u32)]) -> Vec<u8> {
+    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&65535u32.to_le_bytes());
+    f.extend_from_slice(&101u32.to_le_bytes());
+    for (i, (data, orig_len)) in records.iter().enumerate() {
+        f.extend_from_slice(&(1_700_000_000 + u32::try_from(i).unwrap()).to_le_bytes());
+        f.extend_from_slice(&250_000u32.to_le_bytes());
+        f.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+        f.extend_from_slice(&orig_len.to_le_bytes());
+        f.extend_from_slice(data);
+    }
+    f
+}

@@ -85,7 +85,14 @@ impl Row {
 /// occurrence of each field, bounded to 60 seconds) and returns one
 /// [`Row`] per frame that passes `filter`, in frame order.
 pub fn fields(file: &Path, filter: &str, fields: &[&str]) -> Vec<Row> {
+    fields_with(file, filter, fields, &[])
+}
+
+/// [`fields`], with more tshark options before `-r` (`-2`: two passes, so
+/// that a request knows its reply, `icmp.resp_in`).
+pub fn fields_with(file: &Path, filter: &str, fields: &[&str], options: &[&str]) -> Vec<Row> {
     let mut command = bounded(60, "tshark");
+    command.args(options);
     command.args(["-n", "-r"]).arg(file);
     command.args(["-Y", filter, "-T", "fields"]);
     // Values hold `,` and `:` (addresses, frame.protocols), never a tab or `|`.

@@ -20,7 +20,10 @@ use crate::{icmpv4, icmpv6, ipv4, ipv6};
 mod note;
 pub use note::{FinalDestination, Note, Notes};
 
-/// Whether an ICMP checksum verified.
+/// Whether an ICMP checksum verified. It is checked for every message
+/// that holds a checksum field and was captured whole (not cut by the
+/// capture's snapshot length nor a fragment), also one whose body is
+/// malformed: the checksum covers bytes, not structure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChecksumStatus {
     /// It verified.
@@ -172,7 +175,11 @@ impl<'a> Dissection<'a> {
     /// the message, the quote, the extension structure or one of its
     /// objects, or an NDP option. `None` when everything read cleanly.
     pub fn problem(&self) -> Option<Malformed> {
-        if let Some(reason) = self.notes.jumbo_ignored.or(self.notes.routing_violation) {
+        let option = self.notes.ipv4_option_refused.map(|r| r.reason);
+        if let Some(reason) = option
+            .or(self.notes.jumbo_ignored)
+            .or(self.notes.routing_violation)
+        {
             return Some(reason);
         }
         let message = match &self.message {
@@ -255,6 +262,10 @@ fn dissect_v4(packet: &[u8]) -> Option<Dissection<'_>> {
     }
     let header_len = view.header_len();
     let mut notes = Notes::default();
+    if header_len > ipv4::HEADER_LEN {
+        let area = packet.get(ipv4::HEADER_LEN..header_len).unwrap_or_default();
+        notes.ipv4_option_refused = ipv4::option::linux::check(area).err();
+    }
     let total_len = if length_from_capture {
         notes.ipv4_length_from_capture = Some(packet.len());
         packet.len()
@@ -265,13 +276,11 @@ fn dissect_v4(packet: &[u8]) -> Option<Dissection<'_>> {
         .get(header_len..total_len.min(packet.len()))
         .unwrap_or_default();
     let truncated = view.more_frags() || icmp.len() < total_len.saturating_sub(header_len);
-    let (checksum_status, message) = match icmpv4::Packet::new_checked(icmp) {
-        Ok(p) => (
-            verdict(truncated, || p.verify_checksum()),
-            icmpv4::Repr::parse(&p).map(Message::V4),
-        ),
-        Err(reason) => (ChecksumStatus::Unverified, Err(reason)),
-    };
+    // The checksum covers bytes, not structure: checked whatever the body.
+    let checksum_status = verdict(truncated || icmp.len() < CHECKSUM_END, || {
+        icmpv4::Packet::new_unchecked(icmp).verify_checksum()
+    });
+    let message = icmpv4::Repr::parse_bytes(icmp).map(Message::V4);
     let mut d = assemble(outer, icmp, truncated, checksum_status, message);
     d.notes = notes;
     Some(d)
@@ -330,13 +339,10 @@ fn dissect_v6(packet: &[u8]) -> Option<Dissection<'_>> {
     let truncated = more_fragments || icmp.len() < payload_len.saturating_sub(offset);
     // The checksum covers the final destination (RFC 8200 §8.1).
     let pseudo_dst = notes.final_destination.map_or(dst6, |d| d.addr);
-    let (checksum_status, message) = match icmpv6::Packet::new_checked(icmp) {
-        Ok(p) => (
-            verdict(truncated, || p.verify_checksum(src6, pseudo_dst)),
-            icmpv6::Repr::parse(&p).map(Message::V6),
-        ),
-        Err(reason) => (ChecksumStatus::Unverified, Err(reason)),
-    };
+    let checksum_status = verdict(truncated || icmp.len() < CHECKSUM_END, || {
+        icmpv6::Packet::new_unchecked(icmp).verify_checksum(src6, pseudo_dst)
+    });
+    let message = Message::parse(IpVersion::V6, icmp);
     let mut d = assemble(outer, icmp, truncated, checksum_status, message);
     d.notes = notes;
     Some(d)
@@ -360,6 +366,9 @@ fn note_route(notes: &mut Notes, routing: ipv6::RoutingHeader<'_>, dst: Ipv6Addr
     });
     notes.routing_violation = route.broken;
 }
+
+/// Where the checksum field ends: a message shorter has none to check.
+const CHECKSUM_END: usize = 4;
 
 /// The checksum verdict: unverifiable on a partial message.
 fn verdict(truncated: bool, verify: impl FnOnce() -> bool) -> ChecksumStatus {

@@ -167,3 +167,35 @@ fn a_failed_wait_ends_reading_with_its_error() {
     assert!(error::Error::source(&e).is_some());
     assert!(reader.next_packet(&mut || Ok(())).unwrap().is_none());
 }
+
+#[test]
+fn tcpdump_ascii_columns_are_left_out() {
+    // `tcpdump -X`: the ASCII column holds hex-looking text ("cafe").
+    let text = "\t0x0000:  4500 001c 0001 0000 4001 0000 0a00 0001  E...........cafe\n\
+                \t0x0010:  0a00 0002 0800 f7fe 0001 00            ...........\n";
+    let p = packets(text).unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].len(), 27);
+    assert_eq!(&p[0][24..], &[0, 1, 0]);
+    // Offset lines in other layouts are kept whole.
+    assert_eq!(
+        packets("0x0000: 45 00 00 1c 00 01 00 00 40 01 00 00 0a 00 00 01 0a 00\n").unwrap()[0]
+            .len(),
+        18
+    );
+}
+
+#[test]
+fn a_dump_with_its_link_layer_is_told_from_an_ip_packet() {
+    let ip = [
+        0x45, 0, 0, 20, 0, 1, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    assert_eq!(link_type_of(&ip), None);
+    let mut ethernet = vec![0x45; 12];
+    ethernet.extend_from_slice(&[0x08, 0x00]);
+    ethernet.extend_from_slice(&ip);
+    assert_eq!(link_type_of(&ethernet), Some(crate::LinkType::Ethernet));
+    // Neither: taken for an IP packet.
+    assert_eq!(link_type_of(&[0x12, 0x34]), None);
+    assert_eq!(link_type_of(&[]), None);
+}

@@ -66,6 +66,7 @@ enum Format {
 /// Where a frame's fields are, while its bytes sit in the reader's buffer.
 struct FrameMeta {
     timestamp: Timestamp,
+    time_digits: u8,
     link_type: LinkType,
     interface: u32,
     data: Range<usize>,
@@ -122,6 +123,7 @@ impl<R: Read> CaptureReader<R> {
                 Some(Ok(Frame {
                     number: next,
                     timestamp: meta.timestamp,
+                    time_digits: meta.time_digits,
                     link_type: meta.link_type,
                     interface: meta.interface,
                     captured: self.input.buf.get(meta.data).unwrap_or_default(),

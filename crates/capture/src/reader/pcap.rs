@@ -106,6 +106,7 @@ pub(super) fn next<R: Read>(
             seconds: u64::from(seconds) + u64::from(fraction / per_second),
             nanoseconds: (fraction % per_second) * nanos_per_unit,
         },
+        time_digits: if header.nanosecond { 9 } else { 6 },
         link_type: header.link_type,
         interface: 0,
         data: 0..input.buf.len(),

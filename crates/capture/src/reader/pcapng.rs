@@ -76,6 +76,18 @@ struct Interface {
 }
 
 impl Interface {
+    /// The decimal digits its resolution shows: 6 for microseconds, 9 for
+    /// nanoseconds (at most 9; 7 for 2^-20 seconds).
+    fn time_digits(&self) -> u8 {
+        let mut digits = 0;
+        let mut n = self.units_per_second.saturating_sub(1);
+        while n > 0 && digits < 9 {
+            n /= 10;
+            digits += 1;
+        }
+        digits
+    }
+
     fn timestamp(&self, units: u64) -> Timestamp {
         let units = u128::from(units);
         let whole = u64::try_from(units / self.units_per_second).unwrap_or(u64::MAX);
@@ -361,6 +373,7 @@ impl Block {
             })?;
         Ok(FrameMeta {
             timestamp: interface.timestamp(units),
+            time_digits: interface.time_digits(),
             link_type: interface.link_type,
             interface: id,
             data: DATA..end,
@@ -387,6 +400,7 @@ impl Block {
         }
         Ok(FrameMeta {
             timestamp: Timestamp::default(),
+            time_digits: interface.time_digits(),
             link_type: interface.link_type,
             interface: 0,
             data: DATA..DATA + captured,

@@ -12,7 +12,20 @@
 //!   the ICMPv6 checksum was verified, or a rule the IP layer breaks that
 //!   was read past as tshark reads it (such a note starts `"malformed, "`;
 //!   `malformed` stays `null`, for the message was read, but the summary
-//!   counts the packet malformed).
+//!   counts the packet malformed), among them IPv4 options the Linux
+//!   kernel refuses, with the pointer of the Parameter Problem it answers
+//!   (`"malformed, IPv4 Timestamp option: length 2 is below 4 (Linux
+//!   answers Parameter Problem, pointer 21)"`), and what is wrong with the
+//!   fragments of a reassembled datagram (`"malformed, fragments overlap
+//!   ..."`).
+//! - `response_to`, `response_in`: for an echo or extended echo reply,
+//!   the frame of its request; for a request, the frame of its first reply
+//!   (known only with `--two-pass`, as tshark's `icmp.resp_in` with `-2`);
+//!   else `null`. `no_response`: `true` for a request a second pass found
+//!   no reply to (tshark's `icmp.no_resp`), else `false`.
+//! - `fragments`: for a datagram reassembled from fragments (shown at the
+//!   frame that completed it, `length` its whole length), the frame numbers
+//!   of its fragments in the order they came, the last being `frame`.
 //! - `mpls`: every label of the extension's MPLS label stack objects
 //!   (RFC 4950), in order, each `{"label", "tc", "s", "ttl"}`.
 //!
@@ -39,7 +52,12 @@
 //!   `{"version", "src", "dst"}`.
 //!
 //! The summary counts `frames`, `icmp`, `malformed` and `bad_checksum`
-//! packets, and in `tunnel_stops` the frames whose tunnels could not be
+//! packets; `reassembly`: `{"datagrams", "fragments"}` reassembled (the
+//! fragments, the shown last ones included, are counted in `frames` but
+//! are not packets of their own) and `{"incomplete_datagrams",
+//! "incomplete_fragments"}` never completed (not shown: timed out, given up
+//! for the bounds, or cut off by the end of the capture); and in
+//! `tunnel_stops` the frames whose tunnels could not be
 //! followed to the end, by reason (`{"MACsec encrypted": 2}`); `error` is
 //! the reason a damaged capture stopped the run, else `null`.
 
@@ -90,6 +108,12 @@ impl Renderer for Json {
             "icmp": counts.icmp,
             "malformed": counts.malformed,
             "bad_checksum": counts.bad_checksum,
+            "reassembly": {
+                "datagrams": counts.reassembly.datagrams,
+                "fragments": counts.reassembly.fragments,
+                "incomplete_datagrams": counts.reassembly.incomplete_datagrams,
+                "incomplete_fragments": counts.reassembly.incomplete_fragments,
+            },
             "tunnel_stops": counts.tunnel_stops,
             "error": error,
         });
@@ -151,10 +175,26 @@ fn object(packet: &Packet<'_>, d: &Dissection<'_>) -> Fields {
             Err(reason) => reason.to_string().into(),
         },
     );
+    let reassembly = packet
+        .reassembly
+        .map(|problem| format!("malformed, {problem}").into());
     put(
         "notes",
-        Value::Array(d.notes.iter().map(|n| n.to_string().into()).collect()),
+        Value::Array(
+            d.notes
+                .iter()
+                .map(|n| n.to_string().into())
+                .chain(reassembly)
+                .collect(),
+        ),
     );
+    put(
+        "fragments",
+        Value::Array(packet.fragments.iter().map(|&f| f.into()).collect()),
+    );
+    put("response_to", packet.link.response_to.into());
+    put("response_in", packet.link.response_in.into());
+    put("no_response", packet.link.no_response.into());
     if let Ok(message) = &d.message {
         for (name, value) in fields::message(message) {
             put(name, value);

@@ -1,5 +1,5 @@
 //! The text renderer: one line per ICMP packet, in the spirit of tshark's
-//! summary line, then a count of what was seen on stderr. A line shows at
+//! summary line (frame, time column, addresses, message), then a count of what was seen on stderr. A line shows at
 //! most [`MAX_LINE_LABELS`] MPLS labels and counts the others. A packet
 //! found inside tunnels ends with the path to it (`[via GRE key 5/VLAN 10;
 //! outer 203.0.113.1 → 203.0.113.2]`).
@@ -15,7 +15,7 @@ use icmpkit_wire::meaning;
 use icmpkit_wire::quote::{Quote, QuotedTransport};
 use serde_json::Value;
 
-use super::{Counts, Packet, Renderer, fields};
+use super::{Counts, Packet, Renderer, fields, pairing};
 use crate::text::MAX_LINE_LABELS;
 
 #[cfg(test)]
@@ -36,7 +36,9 @@ impl Renderer for Text {
         d: &Dissection<'_>,
     ) -> io::Result<()> {
         self.line.clear();
-        write_line(&mut self.line, packet.frame, d);
+        write_line(&mut self.line, packet, d);
+        write_link(&mut self.line, packet.link);
+        write_fragments(&mut self.line, packet);
         write_via(&mut self.line, packet.encap);
         self.line.push('\n');
         out.write_all(self.line.as_bytes())
@@ -67,6 +69,38 @@ impl Renderer for Text {
                 reasons.join(", ")
             );
         }
+        let r = &counts.reassembly;
+        if r.datagrams > 0 {
+            let _ = write!(
+                s,
+                "; {} fragments reassembled into {} {}",
+                r.fragments,
+                r.datagrams,
+                if r.datagrams == 1 {
+                    "message"
+                } else {
+                    "messages"
+                }
+            );
+        }
+        if r.incomplete_datagrams > 0 {
+            let _ = write!(
+                s,
+                "; {} {} of {} incomplete {} not shown",
+                r.incomplete_fragments,
+                if r.incomplete_fragments == 1 {
+                    "fragment"
+                } else {
+                    "fragments"
+                },
+                r.incomplete_datagrams,
+                if r.incomplete_datagrams == 1 {
+                    "datagram"
+                } else {
+                    "datagrams"
+                }
+            );
+        }
         if let Some(error) = error {
             let _ = write!(s, "; stopped early: {error}");
         }
@@ -75,12 +109,16 @@ impl Renderer for Text {
 }
 
 /// Appends the line for one packet (without its tunnels and newline) to `s`.
-fn write_line(s: &mut String, frame: u64, d: &Dissection<'_>) {
+fn write_line(s: &mut String, packet: &Packet<'_>, d: &Dissection<'_>) {
     let family = match d.version {
         IpVersion::V4 => "ICMP",
         IpVersion::V6 => "ICMPv6",
     };
-    let _ = write!(s, "{frame:>5} ");
+    let _ = write!(s, "{:>5} ", packet.frame);
+    if !packet.time_column.is_empty() {
+        s.push_str(packet.time_column);
+        s.push(' ');
+    }
     fields::push_addr(s, d.src);
     s.push_str(" → ");
     fields::push_addr(s, d.dst);
@@ -165,6 +203,48 @@ fn write_line(s: &mut String, frame: u64, d: &Dissection<'_>) {
     }
     if let Err(reason) = &d.message {
         let _ = write!(s, " [malformed: {reason}]");
+    }
+}
+
+/// Appends tshark's ` (request in N)` to a reply, ` (reply in N)` to a
+/// request whose reply is known and ` (no response found!)` to one a
+/// second pass found unanswered.
+fn write_link(s: &mut String, link: pairing::Link) {
+    if let Some(request) = link.response_to {
+        let _ = write!(s, " (request in {request})");
+    }
+    if let Some(reply) = link.response_in {
+        let _ = write!(s, " (reply in {reply})");
+    }
+    if link.no_response {
+        s.push_str(" (no response found!)");
+    }
+}
+
+/// The most fragment frames a line lists; it counts the others.
+const MAX_LINE_FRAGMENTS: usize = 16;
+
+/// Appends how a reassembled datagram was made, e.g. ` [reassembled from 3
+/// fragments: #1 #2 #3; 3028 bytes]`, and what is wrong with its fragments;
+/// nothing for a packet that came whole.
+fn write_fragments(s: &mut String, packet: &Packet<'_>) {
+    if packet.fragments.is_empty() {
+        return;
+    }
+    let _ = write!(
+        s,
+        " [reassembled from {} fragments:",
+        packet.fragments.len()
+    );
+    for frame in packet.fragments.iter().take(MAX_LINE_FRAGMENTS) {
+        let _ = write!(s, " #{frame}");
+    }
+    if packet.fragments.len() > MAX_LINE_FRAGMENTS {
+        let _ = write!(s, " (+{})", packet.fragments.len() - MAX_LINE_FRAGMENTS);
+    }
+    let _ = write!(s, "; {} bytes]", packet.ip.len());
+    if let Some(problem) = packet.reassembly {
+        let _ = write!(s, " [malformed, {problem}]");
     }
 }
 

@@ -8,7 +8,7 @@
 mod args;
 mod columns;
 mod report;
-mod time;
+pub(crate) mod time;
 mod tui;
 
 use std::io::{self, IsTerminal};

@@ -1,5 +1,6 @@
 //! Wall times as the report prints them: mtr's `Start:` (`strftime`'s
-//! `%Y-%m-%dT%H:%M:%S%z` of local time) and RFC 3339 for JSON.
+//! `%Y-%m-%dT%H:%M:%S%z` of local time) and RFC 3339 for JSON; and the
+//! date and time of `decode`'s time column.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -104,6 +105,17 @@ pub(crate) fn mtr_time(at: SystemTime, utc_offset: i32) -> String {
     let civil = Civil::new(at, utc_offset);
     let (sign, hours, minutes) = civil.zone();
     format!("{}{sign}{hours:02}{minutes:02}", civil.date_time())
+}
+
+/// The date and time of day, to the second, `utc_offset` seconds east of
+/// UTC: `2026-12-04 14:04:44` (what `decode`'s tshark-like time column
+/// shows before the fraction).
+pub(crate) fn date_and_time(at: SystemTime, utc_offset: i32) -> String {
+    let c = Civil::new(at, utc_offset);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
 }
 
 /// RFC 3339, to the second, in the local zone: `2026-12-04T14:04:44+00:00`.

@@ -6,6 +6,7 @@ use core::fmt;
 use core::net::Ipv6Addr;
 
 use crate::error::Malformed;
+use crate::ipv4::option::linux::Refusal;
 
 /// The notes of one dissection; each kind at most once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -14,6 +15,11 @@ pub struct Notes {
     /// tshark does: captures taken with segmentation offload hold such
     /// packets); the value is that length.
     pub ipv4_length_from_capture: Option<usize>,
+    /// The IPv4 option the Linux kernel would refuse, with the pointer of
+    /// the Parameter Problem it would answer (see
+    /// [`crate::ipv4::option::linux`]). The packet is malformed
+    /// ([`super::Dissection::problem`]) all the same.
+    pub ipv4_option_refused: Option<Refusal>,
     /// The payload length of a jumbogram (RFC 2675), from its Jumbo Payload
     /// option.
     pub jumbo_payload_len: Option<u32>,
@@ -45,6 +51,8 @@ pub struct FinalDestination {
 pub enum Note {
     /// See [`Notes::ipv4_length_from_capture`].
     Ipv4LengthFromCapture(usize),
+    /// See [`Notes::ipv4_option_refused`].
+    Ipv4OptionRefused(Refusal),
     /// See [`Notes::jumbo_payload_len`].
     Jumbogram(u32),
     /// See [`Notes::final_destination`].
@@ -66,11 +74,13 @@ impl Notes {
         let v4 = self
             .ipv4_length_from_capture
             .map(Note::Ipv4LengthFromCapture);
+        let options = self.ipv4_option_refused.map(Note::Ipv4OptionRefused);
         let jumbo = self.jumbo_payload_len.map(Note::Jumbogram);
         let ignored = self.jumbo_ignored.map(Note::JumboIgnored);
         let routing = self.routing_violation.map(Note::ReadPast);
         let dst = self.final_destination.map(Note::FinalDestination);
         v4.into_iter()
+            .chain(options)
             .chain(jumbo)
             .chain(ignored)
             .chain(routing)
@@ -84,6 +94,11 @@ impl fmt::Display for Note {
             Self::Ipv4LengthFromCapture(len) => write!(
                 f,
                 "IPv4 total length 0 (segmentation offload?): using the captured length, {len} bytes"
+            ),
+            Self::Ipv4OptionRefused(refusal) => write!(
+                f,
+                "malformed, {} (Linux answers Parameter Problem, pointer {})",
+                refusal.reason, refusal.pointer
             ),
             Self::Jumbogram(len) => write!(
                 f,

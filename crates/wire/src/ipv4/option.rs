@@ -11,6 +11,8 @@
 use crate::error::{Malformed, Result};
 use core::net::Ipv4Addr;
 
+pub mod linux;
+
 const WHAT: &str = "IPv4 option";
 
 /// Option type numbers (the whole type byte, copy flag included).

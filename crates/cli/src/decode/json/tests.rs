@@ -31,6 +31,10 @@ fn a_packet_object_names_each_member_once_in_the_documented_order() {
         time: None,
         ip: &ip,
         encap: &[],
+        fragments: &[],
+        reassembly: None,
+        time_column: "",
+        link: super::super::pairing::Link::default(),
     };
     let mut json = Json::default();
     let mut out = Vec::new();
@@ -66,6 +70,10 @@ fn a_packet_object_names_each_member_once_in_the_documented_order() {
             "truncated",
             "malformed",
             "notes",
+            "fragments",
+            "response_to",
+            "response_in",
+            "no_response",
             "quote_len",
             "quote",
             "extension",

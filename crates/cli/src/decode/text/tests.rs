@@ -14,6 +14,10 @@ fn render(ips: &[Vec<u8>]) -> String {
             time: None,
             ip,
             encap: &[],
+            fragments: &[],
+            reassembly: None,
+            time_column: "",
+            link: super::super::pairing::Link::default(),
         };
         text.packet(&mut out, &packet, &d).unwrap();
     }

@@ -1,0 +1,236 @@
+//! `icmpkit decode` reassembles fragmented datagrams as tshark does by
+//! default: `tests/fixtures/kernel/fragmented.pcap` (a `ping -s 3000`, IPv4
+//! and IPv6, recorded by `lab/capture-corpus.sh`; both the requests and the
+//! replies come in three fragments) shows one message per datagram, at the
+//! frame tshark shows it, with the same type, code, whole length, checksum
+//! status and fragment frames; crafted fragments out of order, overlapping
+//! and incomplete are shown, reported and counted as documented.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use icmpkit_lab::tshark;
+use icmpkit_lab::{icmpkit, repo, require, text};
+use serde_json::{Value, json};
+
+const FIELDS: [&str; 13] = [
+    "frame.number",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum.status",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.checksum.status",
+    "ip.hdr_len",
+    "ip.reassembled.length",
+    "ipv6.reassembled.length",
+    "ip.fragment",
+    "ipv6.fragment",
+    "ipv6.plen",
+];
+
+/// Runs `icmpkit decode ARGS` with `stdin`; returns stdout's JSON lines
+/// (when `--json`) or text, and stderr.
+fn decode(args: &[&str], stdin: &[u8]) -> (String, String) {
+    let mut child = Command::new(icmpkit!())
+        .arg("decode")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("icmpkit runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (text(&out.stdout), text(&out.stderr))
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// (frame, type, code, checksum status, length, fragment frames) per message.
+type Row = (u64, u8, u8, u8, u64, Vec<u64>);
+
+#[test]
+fn a_fragmented_ping_is_one_message_at_its_last_fragment_as_tshark_shows_it() {
+    let file = repo().join("tests/fixtures/kernel/fragmented.pcap");
+    let (stdout, stderr) = decode(&["--json", file.to_str().unwrap()], b"");
+    let values = json_lines(&stdout);
+    let (summary, packets) = values.split_last().unwrap();
+    let ours: Vec<Row> = packets
+        .iter()
+        .map(|p| {
+            let (t, c, status) = tshark::verdict(p);
+            let frames = p["fragments"].as_array().unwrap();
+            (
+                p["frame"].as_u64().unwrap(),
+                t,
+                c,
+                status,
+                p["length"].as_u64().unwrap(),
+                frames.iter().map(|f| f.as_u64().unwrap()).collect(),
+            )
+        })
+        .collect();
+    // What tshark showed when the fixture was recorded (the test below
+    // asks tshark itself): requests and replies of 3008 ICMP bytes.
+    assert_eq!(
+        ours,
+        [
+            (3, 8, 0, 1, 3028, vec![1, 2, 3]),
+            (6, 0, 0, 1, 3028, vec![4, 5, 6]),
+            (9, 128, 0, 1, 3048, vec![7, 8, 9]),
+            (12, 129, 0, 1, 3048, vec![10, 11, 12]),
+        ]
+    );
+    assert_eq!(summary["frames"], 12);
+    assert_eq!(summary["icmp"], 4);
+    assert_eq!(summary["malformed"], 0);
+    assert_eq!(
+        summary["reassembly"],
+        json!({"datagrams": 4, "fragments": 12, "incomplete_datagrams": 0, "incomplete_fragments": 0})
+    );
+    assert_eq!(stderr, "");
+
+    if !require::program("tshark") {
+        return;
+    }
+    let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &FIELDS)
+        .iter()
+        .map(|row| {
+            let (t, c, status) = row.verdict();
+            let number = |field: &str| row.first(field).parse::<u64>().ok();
+            // tshark's reassembled length is the payload's: add the header.
+            let length = match number("ip.reassembled.length") {
+                Some(payload) => payload + number("ip.hdr_len").unwrap(),
+                None => number("ipv6.reassembled.length").unwrap() + 40,
+            };
+            let fragments = [row.all("ip.fragment"), row.all("ipv6.fragment")].concat();
+            let fragments = fragments.iter().map(|f| f.parse().unwrap()).collect();
+            (row.frame(), t, c, status, length, fragments)
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn the_text_line_names_the_fragments_and_the_summary_counts_them() {
+    let file = repo().join("tests/fixtures/kernel/fragmented.pcap");
+    let (stdout, stderr) = decode(&[file.to_str().unwrap()], b"");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(
+        lines[0].ends_with(
+            " ICMP Echo (ping) request id=19808 seq=1 [reassembled from 3 fragments: #1 #2 #3; 3028 bytes]"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].trim_start().starts_with("3 "), "{}", lines[0]);
+    assert_eq!(
+        stderr,
+        "4 ICMP packets in 12 frames (0 malformed, 0 with a bad checksum); \
+         12 fragments reassembled into 4 messages\n"
+    );
+}
+
+// ------------------------------------------------------------ crafted
+
+/// An IPv4 echo request (id 1, seq 1) of 300 bytes of data from 192.0.2.2
+/// to 198.51.100.2, IP id `ident`, with correct checksums.
+fn echo_v4(ident: u16) -> Vec<u8> {
+    let data: Vec<u8> = (0..300u16)
+        .map(|i| u8::try_from(i % 251).unwrap())
+        .collect();
+    let mut icmp = vec![8, 0, 0, 0, 0, 1, 0, 1];
+    icmp.extend_from_slice(&data);
+    let sum = icmpkit_lab::packets::inet_checksum(&[&icmp]);
+    icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+    let mut p = vec![0x45, 0];
+    p.extend_from_slice(&icmpkit_lab::packets::be16(20 + icmp.len()));
+    p.extend_from_slice(&ident.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 64, 1, 0, 0, 192, 0, 2, 2, 198, 51, 100, 2]);
+    p.extend_from_slice(&icmp);
+    p
+}
+
+/// The fragment of `datagram` with ICMP bytes `from..to`, as hex.
+fn fragment(datagram: &[u8], from: usize, to: usize, more: bool) -> String {
+    let mut f = datagram[..20].to_vec();
+    f.extend_from_slice(&datagram[20 + from..20 + to]);
+    let len = icmpkit_lab::packets::be16(f.len());
+    f[2..4].copy_from_slice(&len);
+    let field = u16::try_from(from / 8).unwrap() | if more { 0x2000 } else { 0 };
+    f[6..8].copy_from_slice(&field.to_be_bytes());
+    let mut hex = String::new();
+    for b in f {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex + "\n\n"
+}
+
+#[test]
+fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
+    let a = echo_v4(0x0a);
+    let b = echo_v4(0x0b);
+    let c = echo_v4(0x0c);
+    let mut conflicting = c.clone();
+    conflicting[20 + 100] ^= 0xff;
+    let input = [
+        fragment(&a, 160, 308, false),         // 1: a, last part first
+        fragment(&b, 0, 160, true),            // 2: b, never completed
+        fragment(&a, 0, 160, true),            // 3: a complete here
+        fragment(&c, 0, 160, true),            // 4
+        fragment(&conflicting, 80, 240, true), // 5: c's, other bytes at 100
+        fragment(&c, 240, 308, false),         // 6: c complete, malformed
+    ]
+    .concat();
+    let (stdout, stderr) = decode(&["--hex", "--json", "-"], input.as_bytes());
+    let values = json_lines(&stdout);
+    let (summary, packets) = values.split_last().unwrap();
+    assert_eq!(packets.len(), 2, "{stdout}");
+    assert_eq!(packets[0]["frame"], 3);
+    assert_eq!(packets[0]["fragments"], json!([1, 3]));
+    assert_eq!(packets[0]["length"], 328);
+    assert_eq!(packets[0]["checksum_valid"], true);
+    assert_eq!(packets[0]["notes"], json!([]));
+    assert_eq!(packets[1]["frame"], 6);
+    assert_eq!(packets[1]["fragments"], json!([4, 5, 6]));
+    // The first bytes received are kept: the checksum still verifies.
+    assert_eq!(packets[1]["checksum_valid"], true);
+    assert_eq!(
+        packets[1]["notes"],
+        json!([
+            "malformed, fragments overlap with different bytes at payload offset 80 \
+                (the first received are kept)"
+        ])
+    );
+    assert_eq!(summary["frames"], 6);
+    assert_eq!(summary["icmp"], 2);
+    assert_eq!(summary["malformed"], 1);
+    assert_eq!(
+        summary["reassembly"],
+        json!({"datagrams": 2, "fragments": 5, "incomplete_datagrams": 1, "incomplete_fragments": 1})
+    );
+    assert_eq!(stderr, "");
+
+    let (stdout, stderr) = decode(&["--hex", "-"], input.as_bytes());
+    assert!(
+        stdout.lines().nth(1).unwrap().ends_with(
+            " [reassembled from 3 fragments: #4 #5 #6; 328 bytes] [malformed, fragments overlap \
+             with different bytes at payload offset 80 (the first received are kept)]"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr,
+        "2 ICMP packets in 6 frames (1 malformed, 0 with a bad checksum); 5 fragments \
+         reassembled into 2 messages; 1 fragment of 1 incomplete datagram not shown\n"
+    );
+}
