@@ -41,7 +41,9 @@ pub const DEFAULT_PERIOD: Duration = Duration::from_secs(1);
     after_help = "Examples:\n  fping -a -g 192.0.2.0/28\n  fping -C 5 -q host1 host2\n  \
                   fping -l -D -p 500 host\n  fping -s < targets.txt\n\n\
                   Exit status: 0 every target alive, 1 some unreachable (also for a bad \
-                  option, as fping 5 exits), 2 a name not found, 4 a system call failed."
+                  option given to a link named fping, as fping 5 exits; `icmpkit fping` \
+                  refuses one with 2, as every icmpkit subcommand), 2 a name not found, \
+                  4 a system call failed."
 )]
 #[allow(clippy::struct_excessive_bools)] // one per fping flag
 pub struct Args {
