@@ -56,9 +56,9 @@ pub use group::{
 };
 pub use icmpkit_wire::IpVersion;
 pub use interface::{interface_index, interface_name, needs_scope};
-pub use resolve::{host_name, reverse_lookup, source_address_for};
+pub use resolve::{host_name, reverse_lookup, source_address_for, source_address_for_broadcast};
 pub use socket::{
     IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS,
     V6_REPLIES_AND_ERRORS,
 };
-pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime, WaitSet, wait_any};
+pub use transfer::{ErrorOrigin, IpOptions, QueuedError, Readiness, Received, SendTime, WaitSet, wait_any};

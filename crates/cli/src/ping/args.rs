@@ -73,6 +73,28 @@ pub struct Args {
     /// `SO_MARK` for the probes.
     #[arg(short = 'm', value_name = "MARK")]
     pub mark: Option<String>,
+    /// Audible: ring the terminal bell (`\a`) with each reply.
+    #[arg(short = 'a')]
+    pub audible: bool,
+    /// The Echo identifier (0-65535; a ping socket binds it, 0 forces a
+    /// raw socket).
+    #[arg(short = 'e', value_name = "IDENTIFIER")]
+    pub ident: Option<String>,
+    /// `SO_SNDBUF` of the socket, in bytes.
+    #[arg(short = 'S', value_name = "SNDBUF", allow_negative_numbers = true)]
+    pub sndbuf: Option<String>,
+    /// Sticky source: bind to the first source address the kernel picks.
+    #[arg(short = 'B')]
+    pub strict_source: bool,
+    /// Suppress the loopback of multicast probes.
+    #[arg(short = 'L')]
+    pub no_loop: bool,
+    /// IPv6 flow label (decimal or 0x hex, 20 bits; 0 asks the kernel for one).
+    #[arg(short = 'F', value_name = "FLOWLABEL")]
+    pub flow_label: Option<String>,
+    /// Allow pinging a broadcast address.
+    #[arg(short = 'b')]
+    pub broadcast: bool,
     /// `-4` / `-6`.
     #[command(flatten)]
     pub family: crate::args::FamilyArgs,
@@ -144,10 +166,12 @@ pub fn tos(value: &str) -> Result<u8> {
     })
 }
 
-/// Parses a -p pattern: up to 16 bytes of hex digits.
+/// Parses a -p pattern: up to 16 bytes of hex digits, read two at a
+/// time as iputils' `sscanf("%2x...")` reads them (`abc` is `ab 0c`);
+/// iputils' message names the rest from the first wrong character.
 pub fn pattern(value: &str) -> Result<Vec<u8>> {
-    if value.is_empty() || !value.chars().all(|c| c.is_ascii_hexdigit()) {
-        bail!("patterns must be specified as hex digits: '{value}'");
+    if let Some(bad) = value.find(|c: char| !c.is_ascii_hexdigit()) {
+        bail!("patterns must be specified as hex digits: {}", &value[bad..]);
     }
     let digits: Vec<u8> = value.bytes().take(32).collect();
     let mut out = Vec::new();
@@ -156,6 +180,32 @@ pub fn pattern(value: &str) -> Result<Vec<u8>> {
         out.push(u8::from_str_radix(text, 16)?);
     }
     Ok(out)
+}
+
+/// iputils' `PATTERN: 0x...` line for the bytes of `-p`.
+pub fn pattern_line(pattern: &[u8]) -> String {
+    let hex: String = pattern.iter().map(|b| format!("{b:02x}")).collect();
+    format!("PATTERN: 0x{hex}")
+}
+
+/// Parses `-F`: a flow label, decimal or hex after `0x`, at most 20 bits
+/// (iputils' `parseflow`).
+pub fn flow_label(value: &str) -> Result<u32> {
+    let parsed = match value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None if value.is_empty() => Ok(0),
+        None => value.parse::<u64>(),
+    };
+    let Ok(n) = parsed else {
+        bail!("bad value for flowinfo: {value}");
+    };
+    match u32::try_from(n) {
+        Ok(label) if label <= 0xf_ffff => Ok(label),
+        _ => bail!("flow value is greater than 20 bits: {value}"),
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +248,27 @@ mod tests {
         );
         assert_eq!(pattern("ff00").unwrap(), vec![0xff, 0]);
         assert_eq!(pattern("abc").unwrap(), vec![0xab, 0x0c]);
-        assert!(pattern("zz").is_err());
+        assert_eq!(
+            pattern("12zz").unwrap_err().to_string(),
+            "patterns must be specified as hex digits: zz"
+        );
+        assert_eq!(pattern("").unwrap(), Vec::<u8>::new());
+        assert_eq!(pattern_line(&[0xab, 0x0c]), "PATTERN: 0xab0c");
+        assert_eq!(pattern_line(&[]), "PATTERN: 0x");
+    }
+
+    #[test]
+    fn flow_labels_as_iputils_parses_them() {
+        assert_eq!(flow_label("0x12345").unwrap(), 0x12345);
+        assert_eq!(flow_label("1").unwrap(), 1);
+        assert_eq!(flow_label("0xfffff").unwrap(), 0xf_ffff);
+        assert_eq!(
+            flow_label("0x100000").unwrap_err().to_string(),
+            "flow value is greater than 20 bits: 0x100000"
+        );
+        assert_eq!(
+            flow_label("12x").unwrap_err().to_string(),
+            "bad value for flowinfo: 12x"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! options into a plan and drives them.
 
 mod args;
+mod ip_options;
 mod iputils;
 mod multi;
 mod probe;
@@ -25,6 +26,7 @@ use targets::Target;
 
 /// The run, validated: what every part of the loop needs to know.
 #[allow(clippy::struct_excessive_bools)] // one per iputils flag
+#[derive(Clone)]
 pub struct Plan {
     /// Where to send.
     pub targets: Vec<Target>,
@@ -66,6 +68,24 @@ pub struct Plan {
     /// The interface the link-local targets' scope names
     /// ([`targets::link_scope`]).
     link_scope: Option<u32>,
+    /// -a: a bell with each reply.
+    bell: bool,
+    /// -e: the Echo identifier asked for (a ping socket binds it).
+    ident: Option<u16>,
+    /// -S: `SO_SNDBUF`.
+    sndbuf: Option<usize>,
+    /// -B: bind to the source address the kernel picks first.
+    strict_source: bool,
+    /// -L: no loopback of multicast probes.
+    no_loop: bool,
+    /// -F: the IPv6 flow label to ask for.
+    flow_label: Option<u32>,
+    /// -b: broadcast allowed.
+    broadcast: bool,
+    /// -p as given (iputils prints its `PATTERN:` line), even when empty.
+    pattern_given: Option<Vec<u8>>,
+    /// -R / -T: the IPv4 options every probe carries (`IP_OPTIONS`).
+    ip_options: Vec<u8>,
 }
 
 impl Plan {
@@ -124,12 +144,26 @@ impl Plan {
             bail!("the targets given expand to no address");
         }
         let link_scope = targets::link_scope(&targets)?;
-        let socket = match args.socket.as_str() {
+        let mut socket = match args.socket.as_str() {
             "auto" => SocketChoice::Auto,
             "raw" => SocketChoice::Raw,
             "dgram" => SocketChoice::Dgram,
             other => bail!("--socket {other}: expected raw, dgram or auto"),
         };
+        let ident = args
+            .ident
+            .as_deref()
+            .map(|e| args::integer(e, 0, u64::from(u16::MAX)))
+            .transpose()?
+            .map(|e| u16::try_from(e).unwrap_or(0));
+        if ident == Some(0) {
+            // A ping socket cannot have identifier 0 (iputils: "ident 0
+            // => forcing raw socket").
+            if args.verbose {
+                eprintln!("icmpkit: WARNING: ident 0 => forcing raw socket");
+            }
+            socket = SocketChoice::Raw;
+        }
         let pmtu = match args.pmtudisc.as_deref() {
             None => None,
             Some("do") => Some(PmtuMode::Do),
@@ -210,6 +244,20 @@ impl Plan {
             rate: multi::parse_rate(args.rate.as_deref())?,
             retries: multi::parse_retries(&args.retries)?,
             link_scope,
+            bell: args.audible,
+            ident,
+            sndbuf: args
+                .sndbuf
+                .as_deref()
+                .map(|b| args::integer(b, 1, i32::MAX.unsigned_abs().into()))
+                .transpose()?
+                .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+            strict_source: args.strict_source,
+            no_loop: args.no_loop,
+            flow_label: args.flow_label.as_deref().map(args::flow_label).transpose()?,
+            broadcast: args.broadcast,
+            pattern_given: args.pattern.as_deref().map(args::pattern).transpose()?,
+            ip_options: Vec::new(),
             targets,
         })
     }

@@ -9,6 +9,7 @@ use icmpkit_proto::stats::Statistics;
 use icmpkit_wire::IpVersion;
 use serde_json::{Value, json};
 
+use super::ip_options::{self, RouteMemory};
 use super::iputils;
 use crate::json_lines::JsonLines;
 use crate::names::Names;
@@ -35,6 +36,8 @@ pub struct Reply<'a> {
     pub truncated: bool,
     /// Sent by another address than the target's (fping's `[<- ADDR]`).
     pub other_sender: bool,
+    /// The IPv4 options it came with (`-R`, `-T`), empty otherwise.
+    pub ip_options: &'a [u8],
 }
 
 /// An Echo Reply with our identifier and a probe's sequence number but
@@ -130,6 +133,13 @@ pub struct Text<W: Write> {
     /// How senders are printed: `name (address)` when reverse lookups
     /// are on (not -n, target named by host name) and find a name.
     pub names: Names,
+    /// -a: a bell (`\a`) after each reply, where iputils writes it.
+    pub bell: bool,
+    /// A broadcast (-b) or multicast target: iputils marks duplicates
+    /// `(DUP!)` then only with -v.
+    pub multicast: bool,
+    /// The route last printed, for iputils' `(same route)`.
+    pub routes: RouteMemory,
 }
 
 impl<W: Write> Text<W> {
@@ -165,19 +175,35 @@ impl<W: Write> Reporter for Text<W> {
         }
         if self.flood {
             self.out.write_all(b"\x08 \x08")?;
+            if self.bell {
+                self.out.write_all(b"\x07")?;
+            }
             return self.out.flush();
         }
         let from = self.names.sender(r.from);
-        let line = iputils::reply(&iputils::ReplyLine {
+        let mut line = iputils::reply(&iputils::ReplyLine {
             bytes: r.bytes,
             from: &from,
             seq: r.seq,
             ident: self.verbose.then_some(r.ident),
             ttl: r.ttl,
             rtt_micros: r.rtt_micros,
-            duplicate: r.duplicate,
+            duplicate: r.duplicate && (!self.multicast || self.verbose),
             truncated: r.truncated,
         });
+        // iputils ends a truncated reply's line there: no bell, no options.
+        if !r.truncated {
+            if self.bell {
+                line.push('\x07');
+            }
+            let names = &mut self.names;
+            line.push_str(&ip_options::text(
+                r.ip_options,
+                &mut self.routes,
+                false,
+                &mut |addr| names.sender(addr.into()),
+            ));
+        }
         self.line(&line)
     }
 

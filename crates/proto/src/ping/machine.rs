@@ -211,8 +211,9 @@ impl Ping {
             .session
             .on_echo_reply(at, d.from, ident, seq, data, d.hop_limit, kernel)
         {
-            ReplyOutcome::Reply(event) => {
+            ReplyOutcome::Reply(mut event) => {
                 self.note_answer(event.number);
+                event.ip_options = icmpkit_wire::ipv4::option::OptionArea::new(d.ip_options);
                 self.events.push_back(PingEvent::Reply(event));
             }
             ReplyOutcome::Unverified(event) => {

@@ -62,6 +62,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use icmpkit_wire::echo;
+use icmpkit_wire::ipv4::option::OptionArea;
 
 use super::{ErrorKind, FLOOD_UNANSWERED_INTERVAL, PingConfig};
 use crate::payload::{self, ID_LEN, WrongByte};
@@ -106,6 +107,9 @@ pub struct ReplyEvent {
     pub truncated: bool,
     /// The first fill byte that differs from what was sent.
     pub wrong_byte: Option<WrongByte>,
+    /// The IPv4 options the reply came with (record route, timestamps;
+    /// set by [`super::Ping`] from the datagram), empty otherwise.
+    pub ip_options: OptionArea,
 }
 
 /// An Echo Reply with our identifier and the sequence number of a
@@ -488,6 +492,7 @@ impl PingSession {
             late: rtt > self.config.linger,
             truncated: data.len() < self.config.payload_len,
             wrong_byte: self.wrong_byte(data),
+            ip_options: OptionArea::default(),
         })
     }
 

@@ -11,6 +11,12 @@
 use crate::error::{Malformed, Result};
 use core::net::Ipv4Addr;
 
+mod request;
+
+pub use request::{
+    MAX_LEN, MAX_PRESPECIFIED, OptionArea, TimestampFlags, emit_record_route, emit_timestamp,
+};
+
 const WHAT: &str = "IPv4 option";
 
 /// Option type numbers (the whole type byte, copy flag included).
@@ -205,3 +211,6 @@ impl<'a> Iterator for Options<'a> {
         Some(self.next_option())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -89,6 +89,9 @@ fn ping_over(
         timestamps: false,
         verbose: false,
         names: Names::new(true),
+        bell: false,
+        multicast: false,
+        routes: RouteMemory::default(),
     };
     let verdict = run_machine(
         &mut machine,

@@ -84,6 +84,16 @@ impl Bench {
     }
 
     fn datagram(&mut self, bytes: &[u8], read: u64, kernel: Option<u64>) -> Vec<PingEvent> {
+        self.datagram_with_options(bytes, &[], read, kernel)
+    }
+
+    fn datagram_with_options(
+        &mut self,
+        bytes: &[u8],
+        ip_options: &[u8],
+        read: u64,
+        kernel: Option<u64>,
+    ) -> Vec<PingEvent> {
         let d = Datagram {
             channel: Channel::Icmp,
             from: TARGET,
@@ -91,6 +101,7 @@ impl Bench {
             read_at: self.at(read),
             kernel_at: kernel.map(|k| self.at(k)),
             bytes,
+            ip_options,
         };
         self.ping.handle_input(self.at(read), Input::Datagram(d));
         self.events()
@@ -160,6 +171,7 @@ fn reply_event(number: u64, rtt: Duration, duplicate: bool) -> PingEvent {
         late: false,
         truncated: false,
         wrong_byte: None,
+        ip_options: Default::default(),
     })
 }
 
@@ -182,6 +194,19 @@ fn a_reply_is_timed_by_the_kernel_clock() {
     assert_eq!(b.reply(1, 5, Some(3)), [reply_event(1, ms(3), false)]);
     assert_eq!(b.timeout(5), Some(ms(1000)));
     assert_eq!(b.step(1000), [sent(2)]);
+}
+
+#[test]
+fn a_reply_carries_the_ip_options_it_came_with() {
+    let mut b = Bench::new(config(), PingOptions::default());
+    b.step(0);
+    let bytes = b.reply_bytes(1);
+    let options = [7, 11, 12, 192, 0, 2, 254, 198, 51, 100, 2, 0];
+    let events = b.datagram_with_options(&bytes, &options, 5, Some(3));
+    let [PingEvent::Reply(reply)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(reply.ip_options.as_bytes(), &options);
 }
 
 #[test]
