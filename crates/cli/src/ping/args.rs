@@ -95,6 +95,13 @@ pub struct Args {
     /// Allow pinging a broadcast address.
     #[arg(short = 'b')]
     pub broadcast: bool,
+    /// Record route (IPv4): every reply's route on `RR:` lines.
+    #[arg(short = 'R')]
+    pub record_route: bool,
+    /// IPv4 timestamps: tsonly, tsandaddr, or tsprespec ADDR... (up to 4
+    /// hops before the target).
+    #[arg(short = 'T', value_name = "TIMESTAMP")]
+    pub timestamp: Option<String>,
     /// `-4` / `-6`.
     #[command(flatten)]
     pub family: crate::args::FamilyArgs,
@@ -188,6 +195,55 @@ pub fn pattern_line(pattern: &[u8]) -> String {
     format!("PATTERN: 0x{hex}")
 }
 
+/// The IPv4 options `-R` or `-T` ask for (`IP_OPTIONS` bytes), with
+/// iputils' refusals; `hops` are the addresses before the target, which
+/// only `-T tsprespec` takes. Empty when neither is given.
+pub fn ip_options(
+    record_route: bool,
+    timestamp: Option<&str>,
+    hops: &[std::net::Ipv4Addr],
+) -> Result<Vec<u8>> {
+    use icmpkit_wire::ipv4::option::{self, TimestampFlags};
+    let mut out = vec![0; option::MAX_LEN];
+    let len = match (record_route, timestamp) {
+        (false, None) => {
+            if !hops.is_empty() {
+                bail!("usage error: one target at a time with these options");
+            }
+            return Ok(Vec::new());
+        }
+        (true, Some(_)) => bail!("only one of -T or -R may be used"),
+        (true, None) => {
+            if !hops.is_empty() {
+                bail!("usage error: -R takes one target");
+            }
+            option::emit_record_route(&mut out)?
+        }
+        (false, Some(kind)) => {
+            let flags = match kind {
+                "tsonly" => TimestampFlags::TimestampsOnly,
+                "tsandaddr" => TimestampFlags::AddressAndTimestamp,
+                "tsprespec" => TimestampFlags::Prespecified,
+                other => bail!("invalid timestamp type: {other}"),
+            };
+            if flags != TimestampFlags::Prespecified && !hops.is_empty() {
+                bail!("usage error: -T {kind} takes one target");
+            }
+            if flags == TimestampFlags::Prespecified
+                && (hops.is_empty() || hops.len() > option::MAX_PRESPECIFIED)
+            {
+                bail!(
+                    "usage error: -T tsprespec takes 1 to {} addresses before the target",
+                    option::MAX_PRESPECIFIED
+                );
+            }
+            option::emit_timestamp(flags, hops, &mut out)?
+        }
+    };
+    out.truncate(len);
+    Ok(out)
+}
+
 /// Parses `-F`: a flow label, decimal or hex after `0x`, at most 20 bits
 /// (iputils' `parseflow`).
 pub fn flow_label(value: &str) -> Result<u32> {
@@ -255,6 +311,33 @@ mod tests {
         assert_eq!(pattern("").unwrap(), Vec::<u8>::new());
         assert_eq!(pattern_line(&[0xab, 0x0c]), "PATTERN: 0xab0c");
         assert_eq!(pattern_line(&[]), "PATTERN: 0x");
+    }
+
+    #[test]
+    fn ip_options_as_iputils_asks_for_them() {
+        let rr = ip_options(true, None, &[]).unwrap();
+        assert_eq!((rr.len(), &rr[..4]), (40, &[1, 7, 39, 4][..]));
+        assert_eq!(ip_options(false, Some("tsonly"), &[]).unwrap().len(), 40);
+        assert_eq!(ip_options(false, Some("tsandaddr"), &[]).unwrap().len(), 36);
+        let hop = "192.0.2.254".parse().unwrap();
+        assert_eq!(
+            ip_options(false, Some("tsprespec"), &[hop]).unwrap(),
+            [68, 12, 5, 3, 192, 0, 2, 254, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            ip_options(true, Some("tsonly"), &[])
+                .unwrap_err()
+                .to_string(),
+            "only one of -T or -R may be used"
+        );
+        assert_eq!(
+            ip_options(false, Some("ts"), &[]).unwrap_err().to_string(),
+            "invalid timestamp type: ts"
+        );
+        assert!(ip_options(false, Some("tsprespec"), &[]).is_err());
+        assert!(ip_options(false, Some("tsprespec"), &[hop; 5]).is_err());
+        assert!(ip_options(true, None, &[hop]).is_err());
+        assert_eq!(ip_options(false, None, &[]).unwrap(), Vec::<u8>::new());
     }
 
     #[test]

@@ -139,6 +139,22 @@ impl Plan {
         if specs.is_empty() {
             bail!("no targets: name at least one host (or --file FILE)");
         }
+        // -R and -T ping one target; -T tsprespec names the hops to
+        // timestamp before it (iputils reads them as its first arguments).
+        let mut hops = Vec::new();
+        if (args.record_route || args.timestamp.is_some()) && specs.len() > 1 {
+            let target = specs.pop().unwrap_or_default();
+            for hop in std::mem::replace(&mut specs, vec![target]) {
+                match targets::expand(&[hop.clone()], Some(IpVersion::V4))?.as_slice() {
+                    [t] => match t.addr {
+                        std::net::IpAddr::V4(a) => hops.push(a),
+                        std::net::IpAddr::V6(_) => bail!("{hop}: not an IPv4 address"),
+                    },
+                    _ => bail!("{hop}: not one IPv4 address"),
+                }
+            }
+        }
+        let ip_options = args::ip_options(args.record_route, args.timestamp.as_deref(), &hops)?;
         let targets = targets::expand(&specs, family)?;
         if targets.is_empty() {
             bail!("the targets given expand to no address");
@@ -257,7 +273,11 @@ impl Plan {
             flow_label: args.flow_label.as_deref().map(args::flow_label).transpose()?,
             broadcast: args.broadcast,
             pattern_given: args.pattern.as_deref().map(args::pattern).transpose()?,
-            ip_options: Vec::new(),
+            ip_options: if targets.iter().all(|t| t.addr.is_ipv4()) {
+                ip_options
+            } else {
+                Vec::new()
+            },
             targets,
         })
     }
