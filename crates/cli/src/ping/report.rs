@@ -140,6 +140,10 @@ pub struct Text<W: Write> {
     pub multicast: bool,
     /// The route last printed, for iputils' `(same route)`.
     pub routes: RouteMemory,
+    /// Whether -v shows the identifier: iputils knows it only when it
+    /// chose it (raw socket) or was given it (-e), not when a ping
+    /// socket's kernel picked it.
+    pub ident_known: bool,
 }
 
 impl<W: Write> Text<W> {
@@ -185,7 +189,7 @@ impl<W: Write> Reporter for Text<W> {
             bytes: r.bytes,
             from: &from,
             seq: r.seq,
-            ident: self.verbose.then_some(r.ident),
+            ident: (self.verbose && self.ident_known).then_some(r.ident),
             ttl: r.ttl,
             rtt_micros: r.rtt_micros,
             duplicate: r.duplicate && (!self.multicast || self.verbose),

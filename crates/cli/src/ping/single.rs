@@ -155,6 +155,8 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
     // Opens the socket and drops CAP_NET_RAW.
     let mut transport = RealTransport::open(&sockets)?;
     plan.warn_unscoped_link_local(&transport);
+    let ident_known =
+        plan.ident.is_some() || transport.icmp_kind(version) != Some(SocketKind::Dgram);
     let ident = match transport.icmp_kind(version) {
         Some(SocketKind::Dgram) => transport
             .dgram_ident(version)
@@ -193,6 +195,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             bell: plan.bell,
             multicast,
             routes: RouteMemory::default(),
+            ident_known,
         })
     };
     reporter.start(&header)?;

@@ -92,6 +92,7 @@ fn ping_over(
         bell: false,
         multicast: false,
         routes: RouteMemory::default(),
+        ident_known: true,
     };
     let verdict = run_machine(
         &mut machine,

@@ -1,0 +1,375 @@
+//! iputils ping's options of issue 18 in `icmpkit ping`, each beside
+//! `/usr/bin/ping` run the same way: `-a`, `-e`, `-S`, `-B`, `-L`, `-F`,
+//! the `PATTERN:` line of `-p`, `-b` (a LAN of hosts answering broadcast
+//! pings), `-R` and `-T` (over the chain's router, raw and ping sockets).
+//!
+//! Traffic goes only to the lab's own namespaces (`icmpkit_lab::netns`,
+//! removed on drop; the broadcast LAN's extra namespaces carry the lab's
+//! prefix, so they go with it). Tests needing root print "skipped: ..."
+//! when not root and fail under `CI=true`.
+
+use std::process::Output;
+
+use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::netns::{CLIENT4, Lab, ROUTER4, SERVER4};
+use icmpkit_lab::peers::{self, normalize_ping_times};
+use icmpkit_lab::{icmpkit, text};
+
+/// `icmpkit ping args` here, bounded by 20 s.
+fn ping(args: &[&str]) -> Output {
+    peers::run_bounded(20, icmpkit!(), &with_subcommand("ping", args))
+}
+
+/// The message after `name: ` on stderr (its first line).
+fn message(out: &Output, name: &str) -> String {
+    let err = text(&out.stderr);
+    let first = err.lines().next().unwrap_or_default();
+    first
+        .strip_prefix(&format!("{name}: "))
+        .unwrap_or_else(|| panic!("stderr does not start with {name:?}: {err:?}"))
+        .to_owned()
+}
+
+/// Runs iputils and ours with `args` in namespace `ns` of `lab`; returns
+/// (ours, theirs).
+fn both(lab: &Lab, ns: &str, args: &[&str]) -> (Output, Output) {
+    let theirs = lab.run_bounded(ns, 20, "ping", args);
+    let ours = lab.run_bounded(ns, 20, icmpkit!(), &with_subcommand("ping", args));
+    (ours, theirs)
+}
+
+/// Asserts the same stdout (after `normalize`, times aside) and exit code.
+fn assert_same(ours: &Output, theirs: &Output, what: &str, normalize: impl Fn(&str) -> String) {
+    let (o, t) = (text(&ours.stdout), text(&theirs.stdout));
+    assert_eq!(
+        normalize(&normalize_ping_times(&without_debug(&o))),
+        normalize(&normalize_ping_times(&without_debug(&t))),
+        "ping {what}\n--- ours:\n{o}\n--- iputils:\n{t}\n--- our stderr: {}",
+        text(&ours.stderr)
+    );
+    assert_eq!(ours.status.code(), theirs.status.code(), "exit of ping {what}");
+}
+
+/// Runs both in `ns` and asserts [`assert_same`] with nothing normalized
+/// beyond times; returns ours.
+fn same_as_iputils(lab: &Lab, ns: &str, args: &[&str]) -> Output {
+    let (ours, theirs) = both(lab, ns, args);
+    assert_same(&ours, &theirs, &format!("{args:?}"), str::to_owned);
+    ours
+}
+
+/// The milliseconds of `TS:` lines made fixed (times of day, and their
+/// differences, which cross a millisecond now and then).
+fn fixed_timestamps(output: &str) -> String {
+    output
+        .lines()
+        .map(|line| {
+            line.split('\t')
+                .map(|field| {
+                    let (number, rest) = field.split_once(' ').unwrap_or((field, ""));
+                    if number.parse::<i64>().is_ok() {
+                        format!("N{}{rest}", if rest.is_empty() { "" } else { " " })
+                    } else {
+                        field.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// iputils' stdout without what its -v adds for debugging (the
+/// `ai->ai_family` line of its resolver).
+fn without_debug(output: &str) -> String {
+    output
+        .lines()
+        .filter(|line| !line.starts_with("ai->"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The identifier of `ident=N` made fixed (a raw socket's is random).
+fn fixed_ident(output: &str) -> String {
+    output
+        .split(' ')
+        .map(|word| {
+            if word.starts_with("ident=") {
+                "ident=I"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------- input
+
+#[test]
+fn bad_values_of_the_new_options_are_refused_in_iputils_words() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["-e", "70000"],
+            "invalid argument: '70000': out of range: 0 <= value <= 65535",
+        ),
+        (&["-e", "x"], "invalid argument: 'x'"),
+        (
+            &["-S", "0"],
+            "invalid argument: '0': out of range: 1 <= value <= 2147483647",
+        ),
+        (
+            &["-F", "0x100000"],
+            "flow value is greater than 20 bits: 0x100000",
+        ),
+        (&["-F", "12x"], "bad value for flowinfo: 12x"),
+        (&["-p", "12zz"], "patterns must be specified as hex digits: zz"),
+        (&["-T", "foo"], "invalid timestamp type: foo"),
+        (&["-R", "-T", "tsonly"], "only one of -T or -R may be used"),
+    ];
+    let iputils = icmpkit_lab::require::program("ping");
+    for (options, expected) in cases {
+        let mut args = options.to_vec();
+        args.extend(["-c", "1", "127.0.0.1"]);
+        let ours = ping(&args);
+        assert_eq!(ours.status.code(), Some(2), "{args:?}: {}", text(&ours.stderr));
+        assert_eq!(text(&ours.stdout), "", "{args:?}");
+        assert_eq!(message(&ours, "icmpkit"), *expected, "{args:?}");
+        if iputils {
+            // iputils says the same (it exits 1 for the numbers it
+            // reads with strtol_or_err, 2 for the rest; we always 2).
+            let theirs = peers::run_bounded(20, "ping", &args);
+            assert_eq!(message(&theirs, "ping"), *expected, "iputils {args:?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- loopback
+
+#[test]
+fn bell_pattern_source_ident_buffers_and_loop_print_as_iputils_prints_them() {
+    let Some(lab) = Lab::host("bell_pattern_source_ident") else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    for args in [
+        &["-c", "2", "-i", "0.2", "-a", "127.0.0.1"][..],
+        &["-c", "1", "-p", "abc", "-s", "2", "127.0.0.1"],
+        &["-c", "1", "-p", "ff00", "127.0.0.1"],
+        &["-c", "1", "-q", "-p", "ff00", "127.0.0.1"],
+        &["-c", "1", "-B", "127.0.0.1"],
+        &["-c", "1", "-v", "-e", "4242", "127.0.0.1"],
+        &["-c", "1", "-S", "2000", "-L", "127.0.0.1"],
+        &["-6", "-c", "1", "-a", "-B", "::1"],
+    ] {
+        same_as_iputils(&lab, "host", args);
+    }
+    let ours = same_as_iputils(&lab, "host", &["-c", "1", "-a", "127.0.0.1"]);
+    assert!(
+        text(&ours.stdout).contains(" ms\x07\n"),
+        "the bell ends the reply line: {:?}",
+        text(&ours.stdout)
+    );
+}
+
+#[test]
+fn on_ping_sockets_the_identifier_is_bound_as_iputils_binds_it() {
+    let Some(lab) = Lab::host("identifier_on_ping_sockets") else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    // iputils prefers a ping socket where the namespace allows it.
+    lab.allow_ping_sockets("host");
+    let args = ["-c", "1", "-v", "-e", "777", "127.0.0.1"];
+    let theirs = lab.run_bounded("host", 20, "ping", &args);
+    let mut our_args = vec!["--socket", "dgram"];
+    our_args.extend(args);
+    let ours = lab.run_bounded("host", 20, icmpkit!(), &with_subcommand("ping", &our_args));
+    assert_same(&ours, &theirs, "-e 777 (ping socket)", str::to_owned);
+    assert!(text(&ours.stdout).contains(" ident=777 "), "{}", text(&ours.stdout));
+    // Without -e the kernel picks it, and iputils does not know it.
+    let args = ["-c", "1", "-v", "127.0.0.1"];
+    let theirs = lab.run_bounded("host", 20, "ping", &args);
+    let mut our_args = vec!["--socket", "dgram"];
+    our_args.extend(args);
+    let ours = lab.run_bounded("host", 20, icmpkit!(), &with_subcommand("ping", &our_args));
+    assert_same(&ours, &theirs, "-v (ping socket)", str::to_owned);
+}
+
+#[test]
+fn a_flow_label_is_granted_and_shown_as_iputils_shows_it() {
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    // Flow labels are per namespace and linger after their socket: one
+    // namespace each.
+    let (Some(mine), Some(theirs_lab)) = (
+        Lab::host("flow_label_ours"),
+        Lab::host("flow_label_iputils"),
+    ) else {
+        return;
+    };
+    let args = ["-6", "-c", "1", "-F", "0x12345", "::1"];
+    let theirs = theirs_lab.run_bounded("host", 20, "ping", &args);
+    let ours = mine.run_bounded("host", 20, icmpkit!(), &with_subcommand("ping", &args));
+    assert_same(&ours, &theirs, "-F 0x12345", str::to_owned);
+    assert!(text(&ours.stdout).starts_with("PING ::1(::1) , flow 0x12345, 56 data bytes\n"));
+    // 0: the kernel picks one, printed alike (its value aside).
+    let args = ["-6", "-c", "1", "-F", "0", "::1"];
+    let theirs = theirs_lab.run_bounded("host", 20, "ping", &args);
+    let ours = mine.run_bounded("host", 20, icmpkit!(), &with_subcommand("ping", &args));
+    let label = |s: &str| {
+        s.split_once(", flow 0x")
+            .map(|(a, b)| format!("{a}, flow 0xLABEL{}", &b[5..]))
+            .unwrap_or_else(|| s.to_owned())
+    };
+    assert_same(&ours, &theirs, "-F 0", label);
+}
+
+// ---------------------------------------------------------------- broadcast
+
+/// The LAN of the broadcast test: a bridge in the lab's `host` namespace,
+/// and namespaces `pinger`, `h1`, `h2`, `h3` on it (192.0.2.1 to .4/24),
+/// the hosts answering broadcast pings.
+fn broadcast_lan(lab: &Lab) {
+    let switch = lab.ns("host");
+    lab.must("host", &["ip", "link", "add", "br0", "type", "bridge"]);
+    lab.must("host", &["ip", "link", "set", "br0", "up"]);
+    for (i, name) in ["pinger", "h1", "h2", "h3"].iter().enumerate() {
+        let ns = lab.ns(name);
+        let port = format!("p{i}");
+        let addr = format!("192.0.2.{}/24", i + 1);
+        icmpkit_lab::peers::run_bounded(10, "ip", &["netns", "add", &ns]);
+        lab.must(name, &["ip", "link", "set", "lo", "up"]);
+        let made = icmpkit_lab::peers::run_bounded(
+            10,
+            "ip",
+            &[
+                "link", "add", &port, "netns", &switch, "type", "veth", "peer", "name", "e0",
+                "netns", &ns,
+            ],
+        );
+        assert!(made.status.success(), "veth: {}", text(&made.stderr));
+        lab.must("host", &["ip", "link", "set", &port, "master", "br0", "up"]);
+        lab.must(name, &["ip", "addr", "add", &addr, "dev", "e0"]);
+        lab.must(name, &["ip", "link", "set", "e0", "up"]);
+        if *name != "pinger" {
+            lab.sysctl(name, "net.ipv4.icmp_echo_ignore_broadcasts=0");
+        }
+    }
+}
+
+/// Lines sorted: three hosts answer each probe in no fixed order.
+fn sorted_lines(output: &str) -> String {
+    let mut lines: Vec<&str> = output.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
+#[test]
+fn broadcast_pings_are_refused_without_b_and_answered_by_every_host_with_it() {
+    let Some(lab) = Lab::host("broadcast_pings") else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    broadcast_lan(&lab);
+    // Without -b: iputils' refusal, exit 2.
+    let (ours, theirs) = both(&lab, "pinger", &["-c", "1", "192.0.2.255"]);
+    assert_eq!(ours.status.code(), Some(2));
+    assert_eq!(theirs.status.code(), Some(2));
+    assert_eq!(message(&ours, "icmpkit"), message(&theirs, "ping"));
+    assert_eq!(
+        message(&ours, "icmpkit"),
+        "Do you want to ping broadcast? Then -b. If not, check your local firewall rules"
+    );
+    // With -b: the warning, and three replies a probe; duplicates are
+    // counted, and marked (DUP!) only with -v.
+    for args in [
+        &["-b", "-w", "3", "192.0.2.255"][..],
+        &["-b", "-v", "-w", "3", "192.0.2.255"],
+    ] {
+        let (ours, theirs) = both(&lab, "pinger", args);
+        assert_same(&ours, &theirs, &format!("{args:?}"), |s| {
+            sorted_lines(&fixed_ident(s))
+        });
+        assert_eq!(
+            text(&ours.stderr).lines().next(),
+            Some("WARNING: pinging broadcast address"),
+            "{}",
+            text(&ours.stderr)
+        );
+        let out = text(&ours.stdout);
+        assert!(out.contains(", +6 duplicates,"), "{out}");
+        assert_eq!(
+            out.matches("(DUP!)").count(),
+            if args.contains(&"-v") { 6 } else { 0 },
+            "{out}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- IP options
+
+#[test]
+fn record_route_and_timestamps_print_as_iputils_prints_them() {
+    let Some(chain) = Lab::chain("record_route_and_timestamps", 1280) else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    let rr = same_as_iputils(&chain, "client", &["-c", "2", "-i", "0.2", "-R", SERVER4]);
+    let out = text(&rr.stdout);
+    assert!(
+        out.contains(&format!(
+            "RR: \t{CLIENT4}\n\t198.51.100.1\n\t{SERVER4}\n\t{SERVER4}\n\t{ROUTER4}\n\t{CLIENT4}\n"
+        )),
+        "{out}"
+    );
+    assert!(out.contains(" ms\t(same route)\n"), "{out}");
+    for args in [
+        &["-c", "2", "-i", "0.2", "-T", "tsonly", SERVER4][..],
+        &["-c", "1", "-T", "tsandaddr", SERVER4],
+        &["-c", "1", "-T", "tsprespec", ROUTER4, SERVER4, SERVER4],
+        &["-c", "1", "-a", "-R", SERVER4],
+    ] {
+        let (ours, theirs) = both(&chain, "client", args);
+        assert_same(&ours, &theirs, &format!("{args:?}"), fixed_timestamps);
+        assert!(text(&ours.stdout).contains("56(124) bytes"));
+    }
+}
+
+#[test]
+fn over_ping_sockets_the_options_come_back_as_over_raw_ones() {
+    let Some(chain) = Lab::chain("options_over_ping_sockets", 1280) else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    chain.allow_ping_sockets("client");
+    for args in [
+        &["-c", "2", "-i", "0.2", "-R", SERVER4][..],
+        &["-c", "1", "-T", "tsonly", SERVER4],
+        &["-c", "1", "-T", "tsandaddr", SERVER4],
+    ] {
+        let theirs = chain.run_bounded("client", 20, "ping", args);
+        let mut our_args = vec!["--socket", "dgram"];
+        our_args.extend(args);
+        let ours = chain.run_bounded(
+            "client",
+            20,
+            icmpkit!(),
+            &with_subcommand("ping", &our_args),
+        );
+        assert_same(&ours, &theirs, &format!("{args:?}"), fixed_timestamps);
+        assert!(text(&ours.stdout).contains("\nRR: ") || text(&ours.stdout).contains("\nTS: "));
+    }
+}
