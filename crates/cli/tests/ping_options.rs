@@ -373,3 +373,99 @@ fn over_ping_sockets_the_options_come_back_as_over_raw_ones() {
         assert!(text(&ours.stdout).contains("\nRR: ") || text(&ours.stdout).contains("\nTS: "));
     }
 }
+
+// ---------------------------------------------------------------- node information
+
+/// Starts `lab/node-info-responder.py` in `ns` for at most 15 s and waits
+/// until it listens; stopped (SIGTERM, through `timeout`) by the guard.
+struct Responder(std::process::Child);
+
+impl Responder {
+    fn start(lab: &Lab, ns: &str) -> Self {
+        use std::io::BufRead;
+        let script = icmpkit_lab::repo().join("lab/node-info-responder.py");
+        let script = script.to_string_lossy().into_owned();
+        let mut child = lab.spawn_bounded(ns, 20, "python3", &[&script, "15"]);
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the responder");
+        assert_eq!(line.trim(), "ready", "the responder did not start");
+        Self(child)
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn node_information_answers_print_as_iputils_prints_them() {
+    let Some(lab) = Lab::host("node_information") else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") || !icmpkit_lab::require::program("python3") {
+        return;
+    }
+    let _responder = Responder::start(&lab, "host");
+    for query in [
+        &["-N", "name"][..],
+        &["-N", "fqdn", "-a"],
+        &["-N", "ipv6"],
+        &["-N", "ipv6-all"],
+        &["-N", "ipv6-global", "-N", "ipv6-linklocal"],
+        &["-N", "ipv4"],
+        &["-N", "ipv4-all", "-N", "subject-ipv4=192.0.2.7"],
+        &["-N", "name", "-N", "subject-name=mini"],
+        &["-N", "name", "-N", "subject-fqdn=host.example"],
+        &["-N", "ipv6", "-N", "subject-ipv6=2001:db8::5"],
+        &["-N", "subject-ipv6=::1"],
+    ] {
+        let mut args = vec!["-c", "2", "-i", "0.2"];
+        args.extend(query);
+        args.push("::1");
+        same_as_iputils(&lab, "host", &args);
+    }
+    let ours = same_as_iputils(&lab, "host", &["-c", "1", "-N", "name", "::1"]);
+    assert!(
+        text(&ours.stdout).contains("\n41 bytes from ::1: host.example., mini; seq=1; ttl=64\n"),
+        "{}",
+        text(&ours.stdout)
+    );
+    let ours = same_as_iputils(&lab, "host", &["-c", "1", "-N", "ipv6-all", "::1"]);
+    assert!(
+        text(&ours.stdout).contains(": ::1, 2001:db8::5 (truncated); seq=1;"),
+        "{}",
+        text(&ours.stdout)
+    );
+}
+
+#[test]
+fn node_information_help_and_refusals_are_iputils() {
+    let help = ping(&["-N", "help", "::1"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).starts_with("ping -6 -N <nodeinfo opt>\nHelp:\n"));
+    assert!(text(&help.stdout).ends_with("  subject-fqdn=name\n"));
+    for bad in [&["-N", "nonsense"][..], &["-N", "name", "-N", "ipv4"]] {
+        let mut args = bad.to_vec();
+        args.push("::1");
+        let out = ping(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("ping -6 -N <nodeinfo opt>\nHelp:\n"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    if icmpkit_lab::require::program("ping") {
+        let theirs = peers::run_bounded(20, "ping", &["-N", "help", "::1"]);
+        assert_eq!(text(&theirs.stdout), text(&help.stdout));
+    }
+}

@@ -102,6 +102,12 @@ pub struct Args {
     /// hops before the target).
     #[arg(short = 'T', value_name = "TIMESTAMP")]
     pub timestamp: Option<String>,
+    /// IPv6 Node Information query (RFC 4620) instead of Echo: name,
+    /// ipv6, ipv6-all, ipv6-global, ..., ipv4, ipv4-all, subject-ipv6=ADDR,
+    /// subject-ipv4=ADDR, subject-name=NAME, subject-fqdn=NAME; `help`
+    /// lists them.
+    #[arg(short = 'N', value_name = "NODEINFO")]
+    pub node_info: Vec<String>,
     /// `-4` / `-6`.
     #[command(flatten)]
     pub family: crate::args::FamilyArgs,

@@ -7,6 +7,7 @@ mod args;
 mod ip_options;
 mod iputils;
 mod multi;
+mod node_info;
 mod probe;
 mod report;
 mod single;
@@ -86,6 +87,8 @@ pub struct Plan {
     pattern_given: Option<Vec<u8>>,
     /// -R / -T: the IPv4 options every probe carries (`IP_OPTIONS`).
     ip_options: Vec<u8>,
+    /// -N: the Node Information query asked for, if any.
+    node_info: node_info::Request,
 }
 
 impl Plan {
@@ -273,6 +276,7 @@ impl Plan {
             flow_label: args.flow_label.as_deref().map(args::flow_label).transpose()?,
             broadcast: args.broadcast,
             pattern_given: args.pattern.as_deref().map(args::pattern).transpose()?,
+            node_info: node_info::Request::parse(&args.node_info)?,
             ip_options: if targets.iter().all(|t| t.addr.is_ipv4()) {
                 ip_options
             } else {
@@ -339,6 +343,10 @@ fn privileged() -> bool {
 
 /// Runs `icmpkit ping`.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    if args.node_info.iter().any(|v| v == "help") {
+        print!("{}", node_info::HELP);
+        return Ok(ExitCode::SUCCESS);
+    }
     let plan = Plan::from_args(args)?;
     if let Some(interface) = args.probe_interface.as_deref() {
         return probe::run(&plan, interface);

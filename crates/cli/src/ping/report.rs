@@ -1,6 +1,7 @@
 //! What a ping run shows: iputils' text or JSON lines, behind one trait so
 //! the run loop says what happened once.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -103,6 +104,9 @@ pub trait Reporter {
     fn sent(&mut self) -> io::Result<()>;
     /// A reply arrived.
     fn reply(&mut self, reply: &Reply<'_>) -> io::Result<()>;
+    /// A Node Information response (-N) arrived; `answer` is what
+    /// iputils prints of it (`node_info::answer`).
+    fn node_info(&mut self, reply: &Reply<'_>, answer: &str) -> io::Result<()>;
     /// A reply without its probe's nonce arrived (not counted).
     fn unverified(&mut self, reply: &Unverified<'_>) -> io::Result<()>;
     /// An error about a probe arrived.
@@ -207,6 +211,34 @@ impl<W: Write> Reporter for Text<W> {
                 false,
                 &mut |addr| names.sender(addr.into()),
             ));
+        }
+        self.line(&line)
+    }
+
+    fn node_info(&mut self, r: &Reply<'_>, answer: &str) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        if self.flood {
+            self.out.write_all(b"\x08 \x08")?;
+            if self.bell {
+                self.out.write_all(b"\x07")?;
+            }
+            return self.out.flush();
+        }
+        let from = self.names.sender(r.from);
+        let mut line = format!("{} bytes from {from}:{answer}", r.bytes);
+        if self.verbose && self.ident_known {
+            let _ = write!(line, " ident={}", r.ident);
+        }
+        if let Some(ttl) = r.ttl {
+            let _ = write!(line, " ttl={ttl}");
+        }
+        if r.duplicate && (!self.multicast || self.verbose) {
+            line.push_str(" (DUP!)");
+        }
+        if self.bell {
+            line.push('\x07');
         }
         self.line(&line)
     }
@@ -319,6 +351,21 @@ impl<W: Write> Reporter for Json<W> {
                 "duplicate": r.duplicate,
                 "truncated": r.truncated,
                 "other_sender": r.other_sender,
+            }),
+        )
+    }
+
+    fn node_info(&mut self, r: &Reply<'_>, answer: &str) -> io::Result<()> {
+        self.emit(
+            "node_info",
+            json!({
+                "target": r.target,
+                "from": r.from.to_string(),
+                "seq": r.seq,
+                "bytes": r.bytes,
+                "ttl": r.ttl,
+                "duplicate": r.duplicate,
+                "answer": answer.trim_start(),
             }),
         )
     }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use icmpkit_driver::real::RealTransport;
+use icmpkit_driver::real::{IcmpFilter, RealTransport};
 use icmpkit_driver::{Signals as DriverSignals, Transport, drive};
 use icmpkit_net::{EMSGSIZE, PmtuMode, SocketKind};
 use icmpkit_proto::machine::Verdict;
@@ -20,7 +20,7 @@ use super::ip_options::RouteMemory;
 use super::report::{End, ErrorReport, Json, Reply, Reporter, Text, Unverified};
 use super::sockets::socket_plan;
 use super::targets::Target;
-use super::{Plan, iputils};
+use super::{Plan, iputils, node_info};
 use crate::args::AddrSpec;
 use crate::exit::Exit;
 use crate::names::Names;
@@ -133,6 +133,12 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         multicast_rules(&mut plan, version, privileged)?;
     }
     let bound = source.filter(|_| plan.strict_source);
+    // -N asks on a raw socket, as iputils does (a ping socket sends only
+    // Echo Requests).
+    let query = plan.node_info.query(target.addr);
+    if query.is_some() {
+        plan.socket = icmpkit_net::SocketChoice::Raw;
+    }
     let signals = DriverSignals::install().context("installing signal handlers")?;
     let nonce = super::random_u64();
     // A raw socket's identifier is ours (or -e's), and filters what it
@@ -151,6 +157,10 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             icmp.options.flow_label = Some((dst, label));
         }
         icmp.options.ip_options.clone_from(&plan.ip_options);
+        if query.is_some() {
+            icmp.filter = IcmpFilter::Only(vec![icmpkit_wire::icmpv6::node_info::RESPONSE]);
+            icmp.echo_ident = None;
+        }
     }
     // Opens the socket and drops CAP_NET_RAW.
     let mut transport = RealTransport::open(&sockets)?;
@@ -163,7 +173,11 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             .context("the kernel assigned no identifier to the ping socket")?,
         _ => raw_ident,
     };
-    let config = plan.config(version, ident, nonce, privileged)?;
+    let mut config = plan.config(version, ident, nonce, privileged)?;
+    if let Some(query) = query {
+        config.payload_len = 0;
+        config.node_info = Some(query);
+    }
     let options = PingOptions {
         report_outstanding: plan.report_outstanding,
         user_latency: plan.user_latency,
@@ -250,6 +264,22 @@ fn render(
             other_sender: reply.from != target.addr,
             ip_options: reply.ip_options.as_bytes(),
         }),
+        PingEvent::NodeInfo(reply, message) => reporter.node_info(
+            &Reply {
+                target: &target.name,
+                from: reply.from,
+                seq: reply.seq,
+                ident: machine.config().ident,
+                bytes: reply.bytes,
+                ttl: reply.ttl,
+                rtt_micros: None,
+                duplicate: reply.duplicate,
+                truncated: false,
+                other_sender: reply.from != target.addr,
+                ip_options: &[],
+            },
+            &node_info::answer(&message),
+        ),
         PingEvent::Unverified(u) => reporter.unverified(&Unverified {
             target: &target.name,
             from: u.from,

@@ -77,6 +77,11 @@ mod data;
 
 pub use data::{AddressReplies, NameReplies, NodeName, encode_name};
 
+/// The ICMPv6 type of a query.
+pub const QUERY: u8 = 139;
+/// The ICMPv6 type of a response.
+pub const RESPONSE: u8 = 140;
+
 /// Subject code 0 of a query: the data is an IPv6 address.
 pub const SUBJECT_IPV6: u8 = 0;
 /// Subject code 1 of a query: the data is a DNS name (or nothing).
