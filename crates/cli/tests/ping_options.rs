@@ -47,7 +47,11 @@ fn assert_same(ours: &Output, theirs: &Output, what: &str, normalize: impl Fn(&s
         "ping {what}\n--- ours:\n{o}\n--- iputils:\n{t}\n--- our stderr: {}",
         text(&ours.stderr)
     );
-    assert_eq!(ours.status.code(), theirs.status.code(), "exit of ping {what}");
+    assert_eq!(
+        ours.status.code(),
+        theirs.status.code(),
+        "exit of ping {what}"
+    );
 }
 
 /// Runs both in `ns` and asserts [`assert_same`] with nothing normalized
@@ -124,7 +128,10 @@ fn bad_values_of_the_new_options_are_refused_in_iputils_words() {
             "flow value is greater than 20 bits: 0x100000",
         ),
         (&["-F", "12x"], "bad value for flowinfo: 12x"),
-        (&["-p", "12zz"], "patterns must be specified as hex digits: zz"),
+        (
+            &["-p", "12zz"],
+            "patterns must be specified as hex digits: zz",
+        ),
         (&["-T", "foo"], "invalid timestamp type: foo"),
         (&["-R", "-T", "tsonly"], "only one of -T or -R may be used"),
     ];
@@ -133,7 +140,12 @@ fn bad_values_of_the_new_options_are_refused_in_iputils_words() {
         let mut args = options.to_vec();
         args.extend(["-c", "1", "127.0.0.1"]);
         let ours = ping(&args);
-        assert_eq!(ours.status.code(), Some(2), "{args:?}: {}", text(&ours.stderr));
+        assert_eq!(
+            ours.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&ours.stderr)
+        );
         assert_eq!(text(&ours.stdout), "", "{args:?}");
         assert_eq!(message(&ours, "icmpkit"), *expected, "{args:?}");
         if iputils {
@@ -191,7 +203,11 @@ fn on_ping_sockets_the_identifier_is_bound_as_iputils_binds_it() {
     our_args.extend(args);
     let ours = lab.run_bounded("host", 20, icmpkit!(), &with_subcommand("ping", &our_args));
     assert_same(&ours, &theirs, "-e 777 (ping socket)", str::to_owned);
-    assert!(text(&ours.stdout).contains(" ident=777 "), "{}", text(&ours.stdout));
+    assert!(
+        text(&ours.stdout).contains(" ident=777 "),
+        "{}",
+        text(&ours.stdout)
+    );
     // Without -e the kernel picks it, and iputils does not know it.
     let args = ["-c", "1", "-v", "127.0.0.1"];
     let theirs = lab.run_bounded("host", 20, "ping", &args);
@@ -224,9 +240,10 @@ fn a_flow_label_is_granted_and_shown_as_iputils_shows_it() {
     let theirs = theirs_lab.run_bounded("host", 20, "ping", &args);
     let ours = mine.run_bounded("host", 20, icmpkit!(), &with_subcommand("ping", &args));
     let label = |s: &str| {
-        s.split_once(", flow 0x")
-            .map(|(a, b)| format!("{a}, flow 0xLABEL{}", &b[5..]))
-            .unwrap_or_else(|| s.to_owned())
+        s.split_once(", flow 0x").map_or_else(
+            || s.to_owned(),
+            |(a, b)| format!("{a}, flow 0xLABEL{}", &b[5..]),
+        )
     };
     assert_same(&ours, &theirs, "-F 0", label);
 }

@@ -61,4 +61,6 @@ pub use socket::{
     IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS,
     V6_REPLIES_AND_ERRORS,
 };
-pub use transfer::{ErrorOrigin, IpOptions, QueuedError, Readiness, Received, SendTime, WaitSet, wait_any};
+pub use transfer::{
+    ErrorOrigin, IpOptions, QueuedError, Readiness, Received, SendTime, WaitSet, wait_any,
+};

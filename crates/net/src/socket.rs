@@ -402,7 +402,9 @@ impl IcmpSocket {
             libc::IPV6_FLOWLABEL_MGR,
             &mut request,
         )
-        .map_err(|e| crate::error::with_context(&e, format!("can't set flowlabel: {}", plain(&e))))?;
+        .map_err(|e| {
+            crate::error::with_context(&e, format!("can't set flowlabel: {}", plain(&e)))
+        })?;
         let granted = u32::from_be_bytes([request[16], request[17], request[18], request[19]]);
         sys::set_option_int(
             self.as_raw_fd(),
@@ -410,7 +412,9 @@ impl IcmpSocket {
             libc::IPV6_FLOWINFO_SEND,
             1,
         )
-        .map_err(|e| crate::error::with_context(&e, format!("can't send flowinfo: {}", plain(&e))))?;
+        .map_err(|e| {
+            crate::error::with_context(&e, format!("can't send flowinfo: {}", plain(&e)))
+        })?;
         self.flow_label = granted & 0xf_ffff;
         Ok(self.flow_label)
     }
@@ -431,8 +435,13 @@ impl IcmpSocket {
                 format!("IP options are IPv4's: not on the {}", self.describe()),
             ));
         }
-        sys::set_option_bytes(self.as_raw_fd(), libc::IPPROTO_IP, libc::IP_OPTIONS, options)
-            .map_err(|e| self.context("cannot set IP_OPTIONS", &e))
+        sys::set_option_bytes(
+            self.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_OPTIONS,
+            options,
+        )
+        .map_err(|e| self.context("cannot set IP_OPTIONS", &e))
     }
 
     /// Delivers the IPv4 options of each received datagram as the reply
@@ -683,14 +692,9 @@ impl IcmpSocket {
     /// `addr` with port 0, checked against the socket's version.
     pub(crate) fn socket_addr(&self, addr: IpAddr) -> io::Result<SocketAddr> {
         match (self.version, addr) {
-            (IpVersion::V6, IpAddr::V6(a)) if self.link_scope != 0 && crate::needs_scope(&a) => {
-                Ok(SocketAddr::V6(SocketAddrV6::new(
-                    a,
-                    0,
-                    self.flow_label,
-                    self.link_scope,
-                )))
-            }
+            (IpVersion::V6, IpAddr::V6(a)) if self.link_scope != 0 && crate::needs_scope(&a) => Ok(
+                SocketAddr::V6(SocketAddrV6::new(a, 0, self.flow_label, self.link_scope)),
+            ),
             (IpVersion::V6, IpAddr::V6(a)) if self.flow_label != 0 => {
                 Ok(SocketAddr::V6(SocketAddrV6::new(a, 0, self.flow_label, 0)))
             }

@@ -194,7 +194,8 @@ impl IcmpSocket {
             match ipv4::Packet::new_checked_lax(bytes) {
                 Ok(ip) => {
                     received.icmp_offset = ip.header_len();
-                    received.ip_options = IpOptions::new(bytes.get(20..ip.header_len()).unwrap_or(&[]));
+                    received.ip_options =
+                        IpOptions::new(bytes.get(20..ip.header_len()).unwrap_or(&[]));
                     received.ttl = Some(ip.ttl());
                     received.dst = Some(IpAddr::V4(ip.dst_addr()));
                 }

@@ -4,6 +4,7 @@
 //! One departure from the letters: iputils' `-f` is flood, fping's `-f` is a
 //! file of targets; here `-f` floods (iputils) and `--file` reads targets.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -184,7 +185,10 @@ pub fn tos(value: &str) -> Result<u8> {
 /// iputils' message names the rest from the first wrong character.
 pub fn pattern(value: &str) -> Result<Vec<u8>> {
     if let Some(bad) = value.find(|c: char| !c.is_ascii_hexdigit()) {
-        bail!("patterns must be specified as hex digits: {}", &value[bad..]);
+        bail!(
+            "patterns must be specified as hex digits: {}",
+            &value[bad..]
+        );
     }
     let digits: Vec<u8> = value.bytes().take(32).collect();
     let mut out = Vec::new();
@@ -197,8 +201,12 @@ pub fn pattern(value: &str) -> Result<Vec<u8>> {
 
 /// iputils' `PATTERN: 0x...` line for the bytes of `-p`.
 pub fn pattern_line(pattern: &[u8]) -> String {
-    let hex: String = pattern.iter().map(|b| format!("{b:02x}")).collect();
-    format!("PATTERN: 0x{hex}")
+    pattern
+        .iter()
+        .fold(String::from("PATTERN: 0x"), |mut line, b| {
+            let _ = write!(line, "{b:02x}");
+            line
+        })
 }
 
 /// The IPv4 options `-R` or `-T` ask for (`IP_OPTIONS` bytes), with

@@ -319,7 +319,9 @@ mod tests {
                 "127.0.0.1",
                 8,
                 0,
-                None, None),
+                None,
+                None
+            ),
             "PING 127.0.0.1 (127.0.0.1) 8(36) bytes of data."
         );
         assert_eq!(
@@ -362,11 +364,21 @@ mod tests {
                 &v4.to_string(),
                 56,
                 0,
-                Some((src, "c0")), None),
+                Some((src, "c0")),
+                None
+            ),
             "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 c0: 56(84) bytes of data."
         );
         assert_eq!(
-            header("198.51.100.2", v4, &v4.to_string(), 56, 0, Some((src, "")), None),
+            header(
+                "198.51.100.2",
+                v4,
+                &v4.to_string(),
+                56,
+                0,
+                Some((src, "")),
+                None
+            ),
             "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 : 56(84) bytes of data."
         );
         let v6: IpAddr = "2001:db8:2::2".parse().unwrap();
@@ -378,7 +390,9 @@ mod tests {
                 &v6.to_string(),
                 56,
                 0,
-                Some((src6, "c0")), None),
+                Some((src6, "c0")),
+                None
+            ),
             "PING 2001:db8:2::2(2001:db8:2::2) from 2001:db8:1::2 c0: 56 data bytes"
         );
     }

@@ -148,7 +148,7 @@ impl Plan {
         if (args.record_route || args.timestamp.is_some()) && specs.len() > 1 {
             let target = specs.pop().unwrap_or_default();
             for hop in std::mem::replace(&mut specs, vec![target]) {
-                match targets::expand(&[hop.clone()], Some(IpVersion::V4))?.as_slice() {
+                match targets::expand(std::slice::from_ref(&hop), Some(IpVersion::V4))?.as_slice() {
                     [t] => match t.addr {
                         std::net::IpAddr::V4(a) => hops.push(a),
                         std::net::IpAddr::V6(_) => bail!("{hop}: not an IPv4 address"),
@@ -273,7 +273,11 @@ impl Plan {
                 .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
             strict_source: args.strict_source,
             no_loop: args.no_loop,
-            flow_label: args.flow_label.as_deref().map(args::flow_label).transpose()?,
+            flow_label: args
+                .flow_label
+                .as_deref()
+                .map(args::flow_label)
+                .transpose()?,
             broadcast: args.broadcast,
             pattern_given: args.pattern.as_deref().map(args::pattern).transpose()?,
             node_info: node_info::Request::parse(&args.node_info)?,

@@ -12,8 +12,8 @@ use anyhow::{Result, bail};
 use icmpkit_proto::ping::NodeInfoQuery;
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::icmpv6::node_info::{
-    self, AddressReplies, FLAG_ALL, FLAG_COMPATIBLE, FLAG_GLOBAL, FLAG_LINK_LOCAL,
-    FLAG_SITE_LOCAL, FLAG_TRUNCATE, NameReplies,
+    self, AddressReplies, FLAG_ALL, FLAG_COMPATIBLE, FLAG_GLOBAL, FLAG_LINK_LOCAL, FLAG_SITE_LOCAL,
+    FLAG_TRUNCATE, NameReplies,
 };
 
 /// iputils' `-N help` text (stdout for `help`, stderr for a bad value).

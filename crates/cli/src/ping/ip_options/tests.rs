@@ -41,7 +41,10 @@ fn a_recorded_route_is_one_address_a_line_then_the_same_route() {
 #[test]
 fn an_empty_or_full_route_prints_as_iputils_cuts_it() {
     let mut memory = RouteMemory::default();
-    assert_eq!(text(&record_route(&[]), &mut memory, false, &mut numeric), "");
+    assert_eq!(
+        text(&record_route(&[]), &mut memory, false, &mut numeric),
+        ""
+    );
     let full = record_route(&[[10, 0, 0, 1]; 9]);
     let lines = text(&full, &mut memory, false, &mut numeric);
     assert_eq!(lines.matches("\t10.0.0.1\n").count(), 9);

@@ -21,11 +21,20 @@ fn options_set_the_qtype_flags_and_subject_as_iputils_does() {
     let r = request(&["ipv6-all", "ipv6-global"]).unwrap();
     assert_eq!(
         (r.qtype, r.flags),
-        (Some(node_info::QTYPE_NODE_ADDRESSES), FLAG_ALL | FLAG_GLOBAL)
+        (
+            Some(node_info::QTYPE_NODE_ADDRESSES),
+            FLAG_ALL | FLAG_GLOBAL
+        )
     );
-    assert_eq!(request(&["fqdn"]).unwrap().qtype, Some(node_info::QTYPE_NODE_NAME));
+    assert_eq!(
+        request(&["fqdn"]).unwrap().qtype,
+        Some(node_info::QTYPE_NODE_NAME)
+    );
     let r = request(&["name", "subject-ipv4=192.0.2.1"]).unwrap();
-    assert_eq!(r.subject, Some((node_info::SUBJECT_IPV4, vec![192, 0, 2, 1])));
+    assert_eq!(
+        r.subject,
+        Some((node_info::SUBJECT_IPV4, vec![192, 0, 2, 1]))
+    );
     let r = request(&["name", "subject-name=Host"]).unwrap();
     assert_eq!(
         r.subject,
@@ -34,13 +43,34 @@ fn options_set_the_qtype_flags_and_subject_as_iputils_does() {
     let r = request(&["name", "subject-name=h.example"]).unwrap();
     assert_eq!(r.subject.unwrap().1, b"\x01h\x07example\x00");
     assert!(request(&["name", "ipv4"]).is_err());
-    assert!(request(&["nonsense"]).unwrap_err().to_string().starts_with("ping -6 -N"));
+    assert!(
+        request(&["nonsense"])
+            .unwrap_err()
+            .to_string()
+            .starts_with("ping -6 -N")
+    );
     assert!(request(&["subject-ipv6=::1", "subject-ipv4=192.0.2.1"]).is_err());
     // The target's address is the subject by default; IPv4 targets ping.
-    let q = request(&["ipv4"]).unwrap().query("::1".parse().unwrap()).unwrap();
-    assert_eq!((q.subject_code, q.subject.len()), (node_info::SUBJECT_IPV6, 16));
-    assert!(request(&["ipv4"]).unwrap().query("192.0.2.1".parse().unwrap()).is_none());
-    assert!(request(&[]).unwrap().query("::1".parse().unwrap()).is_none());
+    let q = request(&["ipv4"])
+        .unwrap()
+        .query("::1".parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        (q.subject_code, q.subject.len()),
+        (node_info::SUBJECT_IPV6, 16)
+    );
+    assert!(
+        request(&["ipv4"])
+            .unwrap()
+            .query("192.0.2.1".parse().unwrap())
+            .is_none()
+    );
+    assert!(
+        request(&[])
+            .unwrap()
+            .query("::1".parse().unwrap())
+            .is_none()
+    );
 }
 
 #[test]
@@ -48,7 +78,12 @@ fn answers_print_as_iputils_prints_them() {
     let name = response(0, 2, 0, b"\0\0\0\0\x04host\x07example\0\x04mini\0\0");
     assert_eq!(answer(&name), " host.example., mini; seq=1;");
     let mut v6 = vec![0, 0, 0, 0];
-    v6.extend("2001:db8::1".parse::<std::net::Ipv6Addr>().unwrap().octets());
+    v6.extend(
+        "2001:db8::1"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
     v6.extend([0, 0, 0]);
     assert_eq!(
         answer(&response(0, 3, 1, &v6)),
@@ -60,7 +95,16 @@ fn answers_print_as_iputils_prints_them() {
     );
     assert_eq!(answer(&response(1, 2, 0, &[])), " refused; seq=1;");
     assert_eq!(answer(&response(2, 9, 0, &[])), " unknown; seq=1;");
-    assert_eq!(answer(&response(3, 2, 0, &[])), " unknown code(300); seq=1;");
-    assert_eq!(answer(&response(0, 0, 0, &[])), " unknown qtype(0x00); seq=1;");
-    assert_eq!(answer(&response(0, 2, 0, &[0])), " parse error (too short); seq=1;");
+    assert_eq!(
+        answer(&response(3, 2, 0, &[])),
+        " unknown code(300); seq=1;"
+    );
+    assert_eq!(
+        answer(&response(0, 0, 0, &[])),
+        " unknown qtype(0x00); seq=1;"
+    );
+    assert_eq!(
+        answer(&response(0, 2, 0, &[0])),
+        " parse error (too short); seq=1;"
+    );
 }

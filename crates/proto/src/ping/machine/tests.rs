@@ -171,7 +171,7 @@ fn reply_event(number: u64, rtt: Duration, duplicate: bool) -> PingEvent {
         late: false,
         truncated: false,
         wrong_byte: None,
-        ip_options: Default::default(),
+        ip_options: icmpkit_wire::ipv4::option::OptionArea::default(),
     })
 }
 

@@ -65,7 +65,9 @@ fn broken_names_are_errors_not_panics() {
     assert!(NodeName::read(b"\xc0\x00", 0).is_err());
     assert!(NodeName::read(b"\x80", 0).is_err());
     assert!(NodeName::read(b"\xc0", 0).is_err());
-    let long: Vec<u8> = (0..5).flat_map(|_| [63u8].into_iter().chain([b'a'; 63])).collect();
+    let long: Vec<u8> = (0..5)
+        .flat_map(|_| [63u8].into_iter().chain([b'a'; 63]))
+        .collect();
     assert!(NodeName::read(&long, 0).is_err());
     let mut replies = NameReplies::new(b"\x00\x00\x00\x00\x03ab").unwrap();
     assert!(replies.next().unwrap().is_err());

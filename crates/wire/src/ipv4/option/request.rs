@@ -149,7 +149,7 @@ impl OptionArea {
     }
 
     /// An iterator over the options.
-    pub fn iter(&self) -> super::Options<'_> {
+    pub fn options(&self) -> super::Options<'_> {
         super::Options::new(self.as_bytes())
     }
 }

@@ -46,7 +46,10 @@ fn timestamp_requests_have_iputils_lengths() {
         Ok(36)
     );
     assert_eq!(out[..4], [68, 36, 5, 1]);
-    let hops = [Ipv4Addr::new(192, 0, 2, 254), Ipv4Addr::new(198, 51, 100, 2)];
+    let hops = [
+        Ipv4Addr::new(192, 0, 2, 254),
+        Ipv4Addr::new(198, 51, 100, 2),
+    ];
     assert_eq!(
         emit_timestamp(TimestampFlags::Prespecified, &hops, &mut out),
         Ok(20)
@@ -89,8 +92,8 @@ fn timestamp_requests_refuse_what_iputils_refuses() {
 fn an_option_area_keeps_at_most_forty_bytes() {
     let area = OptionArea::new(&RECORD_ROUTE);
     assert_eq!(area.as_bytes(), &RECORD_ROUTE);
-    assert_eq!(area.iter().count(), 2);
+    assert_eq!(area.options().count(), 2);
     assert_eq!(OptionArea::new(&[1; 60]).as_bytes().len(), 40);
     assert!(OptionArea::default().is_empty());
-    assert_eq!(OptionArea::default().iter().count(), 0);
+    assert_eq!(OptionArea::default().options().count(), 0);
 }
