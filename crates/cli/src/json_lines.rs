@@ -46,6 +46,10 @@
 //!   is counted.
 //! - `timeout`: `target`, `seq`: no answer to `seq` before the next probe
 //!   (`-O`).
+//! - `node_info`: a Node Information response to a `-N` query (counted
+//!   as a reply, untimed): `target`, `from`, `seq`, `bytes`, `ttl`,
+//!   `duplicate`, `answer` (iputils' words: names, addresses, `refused`,
+//!   then `; seq=N;`).
 //! - `summary`: `target`, `address`, `transmitted`, `received`,
 //!   `duplicates`, `errors`, `loss_percent`, `time_ms`, `rtt_min_ms`,
 //!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms` (iputils' figures, exact),
