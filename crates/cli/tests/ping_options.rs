@@ -10,7 +10,7 @@
 
 use std::process::Output;
 
-use icmpkit_lab::bin::with_subcommand;
+use icmpkit_lab::bin::{RunnableCopy, with_subcommand};
 use icmpkit_lab::netns::{CLIENT4, Lab, ROUTER4, SERVER4};
 use icmpkit_lab::peers::{self, normalize_ping_times};
 use icmpkit_lab::{icmpkit, text};
@@ -329,6 +329,48 @@ fn broadcast_pings_are_refused_without_b_and_answered_by_every_host_with_it() {
             if args.contains(&"-v") { 6 } else { 0 },
             "{out}"
         );
+    }
+    // A user may broadcast once a second at most, and never fragment.
+    if !icmpkit_lab::require::program("setpriv") {
+        return;
+    }
+    lab.allow_ping_sockets("pinger");
+    let ping = RunnableCopy::new("/usr/bin/ping", "broadcast_user");
+    let ours = RunnableCopy::new(icmpkit!(), "broadcast_user");
+    let (ping, ours) = (ping.path(), ours.path());
+    for (args, expected) in [
+        (
+            &["-b", "-c", "1", "-i", "0.5", "192.0.2.255"][..],
+            "broadcast ping with too short interval: 500",
+        ),
+        (
+            &["-b", "-c", "1", "-M", "dont", "192.0.2.255"],
+            "broadcast ping does not fragment",
+        ),
+    ] {
+        let theirs = lab.run_unprivileged("pinger", 20, ping.to_str().unwrap(), args);
+        let mine = lab.run_unprivileged(
+            "pinger",
+            20,
+            ours.to_str().unwrap(),
+            &with_subcommand("ping", args),
+        );
+        let last = |out: &Output| {
+            text(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        // iputils names itself by the path it was run as.
+        assert!(
+            last(&theirs).ends_with(&format!("ping: {expected}")),
+            "iputils {args:?}: {}",
+            last(&theirs)
+        );
+        assert_eq!(last(&mine), format!("icmpkit: {expected}"), "{args:?}");
+        assert_eq!(mine.status.code(), Some(2));
+        assert_eq!(theirs.status.code(), Some(2));
     }
 }
 
