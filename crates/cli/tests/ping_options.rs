@@ -374,6 +374,38 @@ fn broadcast_pings_are_refused_without_b_and_answered_by_every_host_with_it() {
     }
 }
 
+#[test]
+fn a_multicast_ping_loops_back_unless_l_and_marks_no_duplicates() {
+    let Some(lab) = Lab::host("multicast_loop") else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    broadcast_lan(&lab);
+    // The pinger answers too, so its own loopback copy shows.
+    lab.sysctl("pinger", "net.ipv4.icmp_echo_ignore_broadcasts=0");
+    lab.must(
+        "pinger",
+        &["ip", "route", "add", "224.0.0.0/4", "dev", "e0"],
+    );
+    for (args, senders) in [
+        (&["-w", "2", "224.0.0.1"][..], 4),
+        (&["-L", "-w", "2", "224.0.0.1"], 3),
+    ] {
+        let (ours, theirs) = both(&lab, "pinger", args);
+        assert_same(&ours, &theirs, &format!("{args:?}"), sorted_lines);
+        let out = text(&ours.stdout);
+        let looped = out.contains("bytes from 192.0.2.1:");
+        assert_eq!(looped, senders == 4, "{args:?}: {out}");
+        assert!(!out.contains("(DUP!)"), "{out}");
+        assert!(
+            out.contains(&format!(", +{} duplicates,", 2 * (senders - 1))),
+            "{out}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- IP options
 
 #[test]
