@@ -246,6 +246,36 @@ fn a_flow_label_is_granted_and_shown_as_iputils_shows_it() {
         )
     };
     assert_same(&ours, &theirs, "-F 0", label);
+    // The label is on the wire, from a raw and from a ping socket.
+    if !icmpkit_lab::require::program("tcpdump") {
+        return;
+    }
+    mine.allow_ping_sockets("host");
+    for (socket, flow) in [("raw", "0x23456"), ("dgram", "0x34567")] {
+        let capture = mine.spawn_bounded(
+            "host",
+            10,
+            "tcpdump",
+            &[
+                "-i",
+                "lo",
+                "-nn",
+                "-v",
+                "-c",
+                "1",
+                "icmp6 and ip6[40] == 128",
+            ],
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let args = ["--socket", socket, "-6", "-c", "1", "-F", flow, "::1"];
+        let ours = mine.run_bounded("host", 20, icmpkit!(), &with_subcommand("ping", &args));
+        assert_eq!(ours.status.code(), Some(0), "{}", text(&ours.stderr));
+        let seen = text(&capture.wait_with_output().expect("tcpdump").stdout);
+        assert!(
+            seen.contains(&format!("flowlabel {flow},")),
+            "{socket}: {seen}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- broadcast
