@@ -434,6 +434,28 @@ fn a_multicast_ping_loops_back_unless_l_and_marks_no_duplicates() {
             "{out}"
         );
     }
+    // -t sets the multicast TTL too (the kernel's default is 1).
+    if !icmpkit_lab::require::program("tcpdump") {
+        return;
+    }
+    for program in ["ping", icmpkit!()] {
+        let capture = lab.spawn_bounded(
+            "pinger",
+            10,
+            "tcpdump",
+            &["-i", "e0", "-nn", "-v", "-c", "1", "icmp[0] == 8"],
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let args = ["-c", "1", "-t", "5", "224.0.0.1"];
+        let args = if program == "ping" {
+            args.to_vec()
+        } else {
+            with_subcommand("ping", &args)
+        };
+        lab.run_bounded("pinger", 20, program, &args);
+        let seen = text(&capture.wait_with_output().expect("tcpdump").stdout);
+        assert!(seen.contains("ttl 5,"), "{program}: {seen}");
+    }
 }
 
 // ---------------------------------------------------------------- IP options

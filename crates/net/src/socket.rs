@@ -376,6 +376,18 @@ impl IcmpSocket {
         self.set_flag(option, on, "IP_MULTICAST_LOOP/IPV6_MULTICAST_LOOP")
     }
 
+    /// Sets the TTL (IPv4) or hop limit (IPv6) of sent multicast
+    /// datagrams (`IP_MULTICAST_TTL`, `IPV6_MULTICAST_HOPS`; the kernel's
+    /// default is 1), as iputils' `-t` sets it beside the unicast one.
+    pub fn set_multicast_ttl(&self, ttl: u8) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_MULTICAST_TTL, libc::IPV6_MULTICAST_HOPS);
+        self.set_int(
+            option,
+            c_int::from(ttl),
+            &format!("cannot set the multicast TTL to {ttl}"),
+        )
+    }
+
     /// Asks the kernel's flow label manager for the IPv6 flow label
     /// `label` towards `dst` (`IPV6_FLOWLABEL_MGR`, get or create,
     /// exclusive), and sends every datagram with it (`IPV6_FLOWINFO_SEND`

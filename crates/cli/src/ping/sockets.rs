@@ -1,6 +1,6 @@
 //! The socket plan of every ping mode (one target, several, PROBE): one
 //! ICMP socket per family in use, with ping's options (`-t`, `-Q`, `-M`, `-m`, `-I`,
-//! `--socket`, `-U`, `-S`, `-b`, `-L`, `-e`), opened by
+//! `--socket`, `-U`, `-S`, `-b`, `-L`, `-e`; `-t` for multicast too), opened by
 //! `icmpkit_driver::real::RealTransport`; one target adds its own
 //! (`single`: `-B`, `-F`, `-R`, `-T`).
 
@@ -40,6 +40,8 @@ pub fn socket_plan(
         send_buffer: plan.sndbuf,
         broadcast: plan.broadcast,
         no_multicast_loop: plan.no_loop,
+        // iputils' -t sets the multicast TTL too.
+        multicast_ttl: plan.ttl,
         ident: plan.ident.filter(|&e| e > 0),
         ..SocketOptions::receiving()
     };

@@ -125,6 +125,9 @@ pub(super) fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<
     if options.report_drops {
         setup(socket.set_report_drops(true))?;
     }
+    if let Some(ttl) = options.multicast_ttl {
+        setup(socket.set_multicast_ttl(ttl))?;
+    }
     if options.no_multicast_loop {
         setup(socket.set_multicast_loop(false))?;
     }

@@ -190,6 +190,10 @@ pub struct SocketOptions {
     pub send_buffer: Option<usize>,
     /// Allow sending to broadcast addresses (`SO_BROADCAST`).
     pub broadcast: bool,
+    /// The TTL / hop limit of sent multicast datagrams
+    /// (`IP_MULTICAST_TTL`/`IPV6_MULTICAST_HOPS`); `None` keeps the
+    /// kernel's 1.
+    pub multicast_ttl: Option<u8>,
     /// Do not loop sent multicast datagrams back to this host
     /// (`IP_MULTICAST_LOOP`/`IPV6_MULTICAST_LOOP` off; iputils' `-L`).
     pub no_multicast_loop: bool,
