@@ -612,3 +612,42 @@ fn node_information_help_and_refusals_are_iputils() {
         assert_eq!(text(&theirs.stdout), text(&help.stdout));
     }
 }
+
+#[test]
+fn a_route_longer_than_nine_slots_and_timestamps_over_four_routers() {
+    let Some(lab) = Lab::trace("long_record_route", 1280) else {
+        return;
+    };
+    if !icmpkit_lab::require::program("ping") {
+        return;
+    }
+    // One path (the fork pinned), so both runs record the same route.
+    lab.route_through(icmpkit_lab::netns::Branch::R3a);
+    let rr = same_as_iputils(&lab, "client", &["-c", "2", "-i", "0.2", "-R", SERVER4]);
+    let out = text(&rr.stdout);
+    // Nine slots: the way out and the start of the way back.
+    let route = out
+        .split("RR: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_default();
+    assert_eq!(route.lines().count(), 9, "{out}");
+    assert!(route.starts_with(&format!("\t{CLIENT4}\n")), "{out}");
+    for args in [
+        &["-c", "1", "-T", "tsandaddr", SERVER4][..],
+        &["-c", "1", "-T", "tsonly", SERVER4],
+        &[
+            "-c",
+            "1",
+            "-T",
+            "tsprespec",
+            icmpkit_lab::netns::R1_4,
+            icmpkit_lab::netns::R4_4,
+            SERVER4,
+            SERVER4,
+        ],
+    ] {
+        let (ours, theirs) = both(&lab, "client", args);
+        assert_same(&ours, &theirs, &format!("{args:?}"), fixed_timestamps);
+    }
+}
