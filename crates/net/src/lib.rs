@@ -47,6 +47,10 @@ mod transfer;
 /// (`EMSGSIZE`), as a local send error or a queued error reports it.
 pub const EMSGSIZE: i32 = libc::EMSGSIZE;
 
+/// The errno of a connect or send to a broadcast address without
+/// `SO_BROADCAST` (`EACCES`; a firewall's refusal reads the same).
+pub const EACCES: i32 = libc::EACCES;
+
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use clocks::{Clocks, utc_offset};
 pub use denied::{OpenDenied, SYSCTL_FIX};

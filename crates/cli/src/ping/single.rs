@@ -77,7 +77,7 @@ fn probe_route(plan: &Plan, target: &Target) -> Result<Option<IpAddr>> {
     }
     match icmpkit_net::source_address_for(target.addr, target.scope_id, device(plan)) {
         Ok(source) => Ok(Some(source)),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && target.addr.is_ipv4() => {
+        Err(e) if e.raw_os_error() == Some(icmpkit_net::EACCES) && target.addr.is_ipv4() => {
             if !plan.broadcast {
                 bail!(
                     "Do you want to ping broadcast? Then -b. If not, check your local firewall rules"
