@@ -145,6 +145,39 @@ impl Request {
     }
 }
 
+/// What a response's line says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// ICMPv6 bytes received.
+    pub bytes: usize,
+    /// The sender as printed.
+    pub from: &'a str,
+    /// [`answer`] of the response.
+    pub answer: &'a str,
+    /// -v prints the identifier (when iputils knows it).
+    pub ident: Option<u16>,
+    /// The hop limit, when known.
+    pub ttl: Option<u8>,
+    /// A second response to the same query, marked.
+    pub duplicate: bool,
+}
+
+/// iputils' line for a response (no time: a query carries none):
+/// `41 bytes from ::1: host.example., mini; seq=1; ttl=64`.
+pub fn line(line: &Line<'_>) -> String {
+    let mut s = format!("{} bytes from {}:{}", line.bytes, line.from, line.answer);
+    if let Some(ident) = line.ident {
+        let _ = write!(s, " ident={ident}");
+    }
+    if let Some(ttl) = line.ttl {
+        let _ = write!(s, " ttl={ttl}");
+    }
+    if line.duplicate {
+        s.push_str(" (DUP!)");
+    }
+    s
+}
+
 /// What iputils prints of a response after `N bytes from ADDR:`: the
 /// answer (names, addresses, `refused`, ...) and `; seq=N;`.
 pub fn answer(message: &[u8]) -> String {

@@ -1,7 +1,6 @@
 //! What a ping run shows: iputils' text or JSON lines, behind one trait so
 //! the run loop says what happened once.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,7 +10,7 @@ use icmpkit_wire::IpVersion;
 use serde_json::{Value, json};
 
 use super::ip_options::{self, RouteMemory};
-use super::iputils;
+use super::{iputils, node_info};
 use crate::json_lines::JsonLines;
 use crate::names::Names;
 
@@ -151,6 +150,26 @@ pub struct Text<W: Write> {
 }
 
 impl<W: Write> Text<W> {
+    /// A flood's answer: its dot erased (and the bell, with -a).
+    fn flood_answer(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\x08 \x08")?;
+        if self.bell {
+            self.out.write_all(b"\x07")?;
+        }
+        self.out.flush()
+    }
+
+    /// The identifier -v shows, when iputils knows it.
+    fn shown_ident(&self, ident: u16) -> Option<u16> {
+        (self.verbose && self.ident_known).then_some(ident)
+    }
+
+    /// Whether a duplicate is marked `(DUP!)`: always, but for a
+    /// broadcast or multicast target only with -v (iputils).
+    fn marks_duplicate(&self, duplicate: bool) -> bool {
+        duplicate && (!self.multicast || self.verbose)
+    }
+
     fn line(&mut self, text: &str) -> io::Result<()> {
         if self.timestamps {
             let now = SystemTime::now()
@@ -182,21 +201,17 @@ impl<W: Write> Reporter for Text<W> {
             return Ok(());
         }
         if self.flood {
-            self.out.write_all(b"\x08 \x08")?;
-            if self.bell {
-                self.out.write_all(b"\x07")?;
-            }
-            return self.out.flush();
+            return self.flood_answer();
         }
         let from = self.names.sender(r.from);
         let mut line = iputils::reply(&iputils::ReplyLine {
             bytes: r.bytes,
             from: &from,
             seq: r.seq,
-            ident: (self.verbose && self.ident_known).then_some(r.ident),
+            ident: self.shown_ident(r.ident),
             ttl: r.ttl,
             rtt_micros: r.rtt_micros,
-            duplicate: r.duplicate && (!self.multicast || self.verbose),
+            duplicate: self.marks_duplicate(r.duplicate),
             truncated: r.truncated,
         });
         // iputils ends a truncated reply's line there: no bell, no options.
@@ -220,23 +235,17 @@ impl<W: Write> Reporter for Text<W> {
             return Ok(());
         }
         if self.flood {
-            self.out.write_all(b"\x08 \x08")?;
-            if self.bell {
-                self.out.write_all(b"\x07")?;
-            }
-            return self.out.flush();
+            return self.flood_answer();
         }
         let from = self.names.sender(r.from);
-        let mut line = format!("{} bytes from {from}:{answer}", r.bytes);
-        if self.verbose && self.ident_known {
-            let _ = write!(line, " ident={}", r.ident);
-        }
-        if let Some(ttl) = r.ttl {
-            let _ = write!(line, " ttl={ttl}");
-        }
-        if r.duplicate && (!self.multicast || self.verbose) {
-            line.push_str(" (DUP!)");
-        }
+        let mut line = node_info::line(&node_info::Line {
+            bytes: r.bytes,
+            from: &from,
+            answer,
+            ident: self.shown_ident(r.ident),
+            ttl: r.ttl,
+            duplicate: self.marks_duplicate(r.duplicate),
+        });
         if self.bell {
             line.push('\x07');
         }

@@ -108,3 +108,25 @@ fn answers_print_as_iputils_prints_them() {
         " parse error (too short); seq=1;"
     );
 }
+
+#[test]
+fn a_response_line_is_iputils_reply_line_without_a_time() {
+    let mut l = Line {
+        bytes: 41,
+        from: "::1",
+        answer: " host.example., mini; seq=1;",
+        ident: None,
+        ttl: Some(64),
+        duplicate: false,
+    };
+    assert_eq!(
+        line(&l),
+        "41 bytes from ::1: host.example., mini; seq=1; ttl=64"
+    );
+    l.ident = Some(7);
+    l.duplicate = true;
+    assert_eq!(
+        line(&l),
+        "41 bytes from ::1: host.example., mini; seq=1; ident=7 ttl=64 (DUP!)"
+    );
+}
