@@ -186,6 +186,7 @@ impl Run {
                 read_at: self.now,
                 kernel_at,
                 bytes,
+                ip_options: &[],
             }),
         );
     }

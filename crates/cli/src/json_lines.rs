@@ -58,6 +58,10 @@
 //!   `timeout`: an error later than its probe's timeout is counted in the
 //!   summary's `errors` but not written. A reply later than the timeout
 //!   (beyond `-W`) is still written, after it, and counted.
+//! - `node_info`: a Node Information response to a `-N` query (counted
+//!   as a reply, untimed): `target`, `from`, `seq`, `bytes`, `ttl`,
+//!   `duplicate`, `answer` (iputils' words: names, addresses, `refused`,
+//!   then `; seq=N;`).
 //! - `summary`: `target`, `address`, `transmitted`, `received`,
 //!   `duplicates`, `errors`, `loss_percent`, `time_ms`, `rtt_min_ms`,
 //!   `rtt_avg_ms`, `rtt_max_ms`, `rtt_mdev_ms` (iputils' figures, exact),

@@ -47,6 +47,10 @@ mod transfer;
 /// (`EMSGSIZE`), as a local send error or a queued error reports it.
 pub const EMSGSIZE: i32 = libc::EMSGSIZE;
 
+/// The errno of a connect or send to a broadcast address without
+/// `SO_BROADCAST` (`EACCES`; a firewall's refusal reads the same).
+pub const EACCES: i32 = libc::EACCES;
+
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use clocks::{Clocks, utc_offset};
 pub use denied::{OpenDenied, SYSCTL_FIX};
@@ -56,9 +60,11 @@ pub use group::{
 };
 pub use icmpkit_wire::IpVersion;
 pub use interface::{interface_index, interface_name, needs_scope};
-pub use resolve::{host_name, reverse_lookup, source_address_for};
+pub use resolve::{host_name, reverse_lookup, source_address_for, source_address_for_broadcast};
 pub use socket::{
     IcmpSocket, PmtuMode, SocketChoice, SocketKind, Transport, V4_REPLIES_AND_ERRORS,
     V6_REPLIES_AND_ERRORS,
 };
-pub use transfer::{ErrorOrigin, QueuedError, Readiness, Received, SendTime, WaitSet, wait_any};
+pub use transfer::{
+    ErrorOrigin, IpOptions, QueuedError, Readiness, Received, SendTime, WaitSet, wait_any,
+};

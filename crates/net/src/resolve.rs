@@ -25,6 +25,24 @@ pub fn host_name() -> String {
 /// index `scope_id` when not 0 (iputils prints it as `from SRC IFACE:`). Learned by
 /// connecting a UDP socket, which sends nothing.
 pub fn source_address_for(dst: IpAddr, scope_id: u32, device: Option<&str>) -> io::Result<IpAddr> {
+    source_address(dst, scope_id, device, false)
+}
+
+/// [`source_address_for`] a broadcast `dst` (IPv4), which the kernel
+/// refuses (`EACCES`) without `SO_BROADCAST`: iputils learns its source
+/// for `-b` so.
+pub fn source_address_for_broadcast(dst: IpAddr, device: Option<&str>) -> io::Result<IpAddr> {
+    source_address(dst, 0, device, true)
+}
+
+/// The source address the kernel picks for `dst`, by connecting a UDP
+/// socket (with `SO_BROADCAST` when `broadcast`).
+fn source_address(
+    dst: IpAddr,
+    scope_id: u32,
+    device: Option<&str>,
+    broadcast: bool,
+) -> io::Result<IpAddr> {
     let domain = if dst.is_ipv4() {
         libc::AF_INET
     } else {
@@ -39,6 +57,9 @@ pub fn source_address_for(dst: IpAddr, scope_id: u32, device: Option<&str>) -> i
             name.as_bytes(),
         )
         .map_err(|e| io::Error::new(e.kind(), format!("SO_BINDTODEVICE {name}: {e}")))?;
+    }
+    if broadcast {
+        sys::set_option_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_BROADCAST, 1)?;
     }
     let to = match dst {
         IpAddr::V6(a) if crate::needs_scope(&a) => {

@@ -90,6 +90,9 @@ pub struct IcmpSocket {
     /// The interface index given as `sin6_scope_id` with every
     /// destination that needs one ([`IcmpSocket::set_link_scope`]).
     link_scope: u32,
+    /// The IPv6 flow label the kernel granted
+    /// ([`IcmpSocket::request_flow_label`]), sent as `sin6_flowinfo`.
+    flow_label: u32,
 }
 
 /// A transport protocol a prober sends raw (see
@@ -163,6 +166,7 @@ impl IcmpSocket {
             kind,
             transport: None,
             link_scope: 0,
+            flow_label: 0,
         })
     }
 
@@ -192,6 +196,7 @@ impl IcmpSocket {
             kind: SocketKind::Raw,
             transport: Some(transport),
             link_scope: 0,
+            flow_label: 0,
         })
     }
 
@@ -344,6 +349,124 @@ impl IcmpSocket {
     /// Other destinations are sent as before.
     pub fn set_link_scope(&mut self, index: u32) {
         self.link_scope = index;
+    }
+
+    /// Binds the socket to `source` (the unspecified address when `None`)
+    /// and, for a ping socket, to the Echo identifier `ident` (its local
+    /// "port", which the kernel then writes into every Echo Request), as
+    /// iputils' `-e` binds. A raw socket has no port: only `source` counts.
+    pub fn bind_ident(&self, source: Option<IpAddr>, ident: u16) -> io::Result<()> {
+        let addr = source.unwrap_or_else(|| self.unspecified());
+        let mut sockaddr = self.socket_addr(addr)?;
+        if self.kind == SocketKind::Dgram {
+            sockaddr.set_port(ident);
+        }
+        sys::bind(self.as_raw_fd(), sockaddr).map_err(|e| {
+            self.context(
+                &format!("cannot bind to {addr} with identifier {ident}"),
+                &e,
+            )
+        })
+    }
+
+    /// Turns the loopback of sent multicast datagrams off (`on` false) or
+    /// on (`IP_MULTICAST_LOOP`, `IPV6_MULTICAST_LOOP`): iputils' `-L`.
+    pub fn set_multicast_loop(&self, on: bool) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_MULTICAST_LOOP, libc::IPV6_MULTICAST_LOOP);
+        self.set_flag(option, on, "IP_MULTICAST_LOOP/IPV6_MULTICAST_LOOP")
+    }
+
+    /// Sets the TTL (IPv4) or hop limit (IPv6) of sent multicast
+    /// datagrams (`IP_MULTICAST_TTL`, `IPV6_MULTICAST_HOPS`; the kernel's
+    /// default is 1), as iputils' `-t` sets it beside the unicast one.
+    pub fn set_multicast_ttl(&self, ttl: u8) -> io::Result<()> {
+        let option = self.ip_level(libc::IP_MULTICAST_TTL, libc::IPV6_MULTICAST_HOPS);
+        self.set_int(
+            option,
+            c_int::from(ttl),
+            &format!("cannot set the multicast TTL to {ttl}"),
+        )
+    }
+
+    /// Asks the kernel's flow label manager for the IPv6 flow label
+    /// `label` towards `dst` (`IPV6_FLOWLABEL_MGR`, get or create,
+    /// exclusive), and sends every datagram with it (`IPV6_FLOWINFO_SEND`
+    /// and `sin6_flowinfo`), as iputils' `-F` does. Label 0 lets the kernel
+    /// choose one. Returns the label granted. IPv6 sockets only.
+    pub fn request_flow_label(&mut self, dst: Ipv6Addr, label: u32) -> io::Result<u32> {
+        if self.version != IpVersion::V6 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("flow labels are IPv6's: not on the {}", self.describe()),
+            ));
+        }
+        // struct in6_flowlabel_req: flr_dst, flr_label (big endian),
+        // flr_action, flr_share, flr_flags, flr_expires, flr_linger, pad.
+        let mut request = [0u8; 32];
+        request[..16].copy_from_slice(&dst.octets());
+        request[16..20].copy_from_slice(&(label & 0xf_ffff).to_be_bytes());
+        request[20] = sys::IPV6_FL_A_GET;
+        request[21] = sys::IPV6_FL_S_EXCL;
+        request[22..24].copy_from_slice(&sys::IPV6_FL_F_CREATE.to_ne_bytes());
+        sys::set_option_bytes_mut(
+            self.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_FLOWLABEL_MGR,
+            &mut request,
+        )
+        .map_err(|e| {
+            crate::error::with_context(&e, format!("can't set flowlabel: {}", plain(&e)))
+        })?;
+        let granted = u32::from_be_bytes([request[16], request[17], request[18], request[19]]);
+        sys::set_option_int(
+            self.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_FLOWINFO_SEND,
+            1,
+        )
+        .map_err(|e| {
+            crate::error::with_context(&e, format!("can't send flowinfo: {}", plain(&e)))
+        })?;
+        self.flow_label = granted & 0xf_ffff;
+        Ok(self.flow_label)
+    }
+
+    /// The flow label [`IcmpSocket::request_flow_label`] got; 0 when none
+    /// was asked for.
+    pub fn flow_label(&self) -> u32 {
+        self.flow_label
+    }
+
+    /// Sends every datagram with these IPv4 header options
+    /// (`IP_OPTIONS`: record route, timestamps, padded by the kernel).
+    /// IPv4 sockets only.
+    pub fn set_ip_options(&self, options: &[u8]) -> io::Result<()> {
+        if self.version != IpVersion::V4 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("IP options are IPv4's: not on the {}", self.describe()),
+            ));
+        }
+        sys::set_option_bytes(
+            self.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_OPTIONS,
+            options,
+        )
+        .map_err(|e| self.context("cannot set IP_OPTIONS", &e))
+    }
+
+    /// Delivers the IPv4 options of each received datagram as the reply
+    /// to it would carry them (`IP_RETOPTS`, read into
+    /// [`crate::Received::ip_options`]): how a ping socket, which never
+    /// sees the IP header, learns a reply's record route or timestamps.
+    /// A raw IPv4 socket reads them from the header, so for it this asks
+    /// the kernel nothing.
+    pub fn set_recv_ip_options(&self, on: bool) -> io::Result<()> {
+        if self.version == IpVersion::V4 && self.kind == SocketKind::Raw {
+            return Ok(());
+        }
+        self.set_flag((libc::IPPROTO_IP, libc::IP_RETOPTS), on, "IP_RETOPTS")
     }
 
     /// Binds the socket to a local source address. For a datagram socket
@@ -581,8 +704,11 @@ impl IcmpSocket {
     /// `addr` with port 0, checked against the socket's version.
     pub(crate) fn socket_addr(&self, addr: IpAddr) -> io::Result<SocketAddr> {
         match (self.version, addr) {
-            (IpVersion::V6, IpAddr::V6(a)) if self.link_scope != 0 && crate::needs_scope(&a) => {
-                Ok(SocketAddr::V6(SocketAddrV6::new(a, 0, 0, self.link_scope)))
+            (IpVersion::V6, IpAddr::V6(a)) if self.link_scope != 0 && crate::needs_scope(&a) => Ok(
+                SocketAddr::V6(SocketAddrV6::new(a, 0, self.flow_label, self.link_scope)),
+            ),
+            (IpVersion::V6, IpAddr::V6(a)) if self.flow_label != 0 => {
+                Ok(SocketAddr::V6(SocketAddrV6::new(a, 0, self.flow_label, 0)))
             }
             (IpVersion::V4, IpAddr::V4(_)) | (IpVersion::V6, IpAddr::V6(_)) => {
                 Ok(SocketAddr::new(addr, 0))
@@ -600,6 +726,16 @@ impl IcmpSocket {
             IpVersion::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             IpVersion::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         }
+    }
+}
+
+/// What the kernel said, as `strerror` words it (without Rust's
+/// `(os error N)`), for messages worded as iputils words them.
+fn plain(err: &io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
     }
 }
 

@@ -52,7 +52,15 @@ pub struct Received {
     /// [`IcmpSocket::set_report_drops`] on, the kernel says so from the
     /// first drop on (`None` before it, or with reporting off).
     pub drops: Option<u32>,
+    /// The IPv4 header options: from the header for a raw IPv4 socket,
+    /// from `IP_RETOPTS` for a ping socket that asked for them
+    /// ([`IcmpSocket::set_recv_ip_options`]); empty otherwise.
+    pub ip_options: IpOptions,
 }
+
+/// The IPv4 options of a received datagram (at most 40 bytes), kept by
+/// value so that [`Received`] stays `Copy`.
+pub type IpOptions = icmpkit_wire::ipv4::option::OptionArea;
 
 impl Received {
     /// The ICMP message within `buf` (the buffer given to `recv`).
@@ -179,12 +187,15 @@ impl IcmpSocket {
             dst: msg.ancillary.dst,
             truncated: msg.truncated,
             drops: msg.ancillary.drops,
+            ip_options: msg.ancillary.ip_options,
         };
         if self.version() == IpVersion::V4 && self.kind() == SocketKind::Raw {
             let bytes = buf.get(..msg.len).unwrap_or(&[]);
             match ipv4::Packet::new_checked_lax(bytes) {
                 Ok(ip) => {
                     received.icmp_offset = ip.header_len();
+                    received.ip_options =
+                        IpOptions::new(bytes.get(20..ip.header_len()).unwrap_or(&[]));
                     received.ttl = Some(ip.ttl());
                     received.dst = Some(IpAddr::V4(ip.dst_addr()));
                 }

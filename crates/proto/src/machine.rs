@@ -110,6 +110,10 @@ pub struct Datagram<'a> {
     pub kernel_at: Option<Instant>,
     /// Everything after the IP header: the ICMP message or TCP segment.
     pub bytes: &'a [u8],
+    /// The IPv4 header's options (record route, timestamps): from the
+    /// header on a raw socket, from `IP_RETOPTS` on a ping socket; empty
+    /// when there are none or the transport does not read them.
+    pub ip_options: &'a [u8],
 }
 
 impl Datagram<'_> {

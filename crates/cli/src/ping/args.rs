@@ -4,6 +4,7 @@
 //! One departure from the letters: iputils' `-f` is flood, fping's `-f` is a
 //! file of targets; here `-f` floods (iputils) and `--file` reads targets.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -73,6 +74,41 @@ pub struct Args {
     /// `SO_MARK` for the probes.
     #[arg(short = 'm', value_name = "MARK")]
     pub mark: Option<String>,
+    /// Audible: ring the terminal bell (`\a`) with each reply.
+    #[arg(short = 'a')]
+    pub audible: bool,
+    /// The Echo identifier (0-65535; a ping socket binds it, 0 forces a
+    /// raw socket).
+    #[arg(short = 'e', value_name = "IDENTIFIER")]
+    pub ident: Option<String>,
+    /// `SO_SNDBUF` of the socket, in bytes.
+    #[arg(short = 'S', value_name = "SNDBUF", allow_negative_numbers = true)]
+    pub sndbuf: Option<String>,
+    /// Sticky source: bind to the first source address the kernel picks.
+    #[arg(short = 'B')]
+    pub strict_source: bool,
+    /// Suppress the loopback of multicast probes.
+    #[arg(short = 'L')]
+    pub no_loop: bool,
+    /// IPv6 flow label (decimal or 0x hex, 20 bits; 0 asks the kernel for one).
+    #[arg(short = 'F', value_name = "FLOWLABEL")]
+    pub flow_label: Option<String>,
+    /// Allow pinging a broadcast address.
+    #[arg(short = 'b')]
+    pub broadcast: bool,
+    /// Record route (IPv4): every reply's route on `RR:` lines.
+    #[arg(short = 'R')]
+    pub record_route: bool,
+    /// IPv4 timestamps: tsonly, tsandaddr, or tsprespec ADDR... (up to 4
+    /// hops before the target).
+    #[arg(short = 'T', value_name = "TIMESTAMP")]
+    pub timestamp: Option<String>,
+    /// IPv6 Node Information query (RFC 4620) instead of Echo: name,
+    /// ipv6, ipv6-all, ipv6-global, ..., ipv4, ipv4-all, subject-ipv6=ADDR,
+    /// subject-ipv4=ADDR, subject-name=NAME, subject-fqdn=NAME; `help`
+    /// lists them.
+    #[arg(short = 'N', value_name = "NODEINFO")]
+    pub node_info: Vec<String>,
     /// `-4` / `-6`.
     #[command(flatten)]
     pub family: crate::args::FamilyArgs,
@@ -148,10 +184,15 @@ pub fn tos(value: &str) -> Result<u8> {
     })
 }
 
-/// Parses a -p pattern: up to 16 bytes of hex digits.
+/// Parses a -p pattern: up to 16 bytes of hex digits, read two at a
+/// time as iputils' `sscanf("%2x...")` reads them (`abc` is `ab 0c`);
+/// iputils' message names the rest from the first wrong character.
 pub fn pattern(value: &str) -> Result<Vec<u8>> {
-    if value.is_empty() || !value.chars().all(|c| c.is_ascii_hexdigit()) {
-        bail!("patterns must be specified as hex digits: '{value}'");
+    if let Some(bad) = value.find(|c: char| !c.is_ascii_hexdigit()) {
+        bail!(
+            "patterns must be specified as hex digits: {}",
+            &value[bad..]
+        );
     }
     let digits: Vec<u8> = value.bytes().take(32).collect();
     let mut out = Vec::new();
@@ -160,6 +201,85 @@ pub fn pattern(value: &str) -> Result<Vec<u8>> {
         out.push(u8::from_str_radix(text, 16)?);
     }
     Ok(out)
+}
+
+/// iputils' `PATTERN: 0x...` line for the bytes of `-p`.
+pub fn pattern_line(pattern: &[u8]) -> String {
+    pattern
+        .iter()
+        .fold(String::from("PATTERN: 0x"), |mut line, b| {
+            let _ = write!(line, "{b:02x}");
+            line
+        })
+}
+
+/// The IPv4 options `-R` or `-T` ask for (`IP_OPTIONS` bytes), with
+/// iputils' refusals; `hops` are the addresses before the target, which
+/// only `-T tsprespec` takes. Empty when neither is given.
+pub fn ip_options(
+    record_route: bool,
+    timestamp: Option<&str>,
+    hops: &[std::net::Ipv4Addr],
+) -> Result<Vec<u8>> {
+    use icmpkit_wire::ipv4::option::{self, TimestampFlags};
+    let mut out = vec![0; option::MAX_LEN];
+    let len = match (record_route, timestamp) {
+        (false, None) => {
+            if !hops.is_empty() {
+                bail!("usage error: one target at a time with these options");
+            }
+            return Ok(Vec::new());
+        }
+        (true, Some(_)) => bail!("only one of -T or -R may be used"),
+        (true, None) => {
+            if !hops.is_empty() {
+                bail!("usage error: -R takes one target");
+            }
+            option::emit_record_route(&mut out)?
+        }
+        (false, Some(kind)) => {
+            let flags = match kind {
+                "tsonly" => TimestampFlags::TimestampsOnly,
+                "tsandaddr" => TimestampFlags::AddressAndTimestamp,
+                "tsprespec" => TimestampFlags::Prespecified,
+                other => bail!("invalid timestamp type: {other}"),
+            };
+            if flags != TimestampFlags::Prespecified && !hops.is_empty() {
+                bail!("usage error: -T {kind} takes one target");
+            }
+            if flags == TimestampFlags::Prespecified
+                && (hops.is_empty() || hops.len() > option::MAX_PRESPECIFIED)
+            {
+                bail!(
+                    "usage error: -T tsprespec takes 1 to {} addresses before the target",
+                    option::MAX_PRESPECIFIED
+                );
+            }
+            option::emit_timestamp(flags, hops, &mut out)?
+        }
+    };
+    out.truncate(len);
+    Ok(out)
+}
+
+/// Parses `-F`: a flow label, decimal or hex after `0x`, at most 20 bits
+/// (iputils' `parseflow`).
+pub fn flow_label(value: &str) -> Result<u32> {
+    let parsed = match value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None if value.is_empty() => Ok(0),
+        None => value.parse::<u64>(),
+    };
+    let Ok(n) = parsed else {
+        bail!("bad value for flowinfo: {value}");
+    };
+    match u32::try_from(n) {
+        Ok(label) if label <= 0xf_ffff => Ok(label),
+        _ => bail!("flow value is greater than 20 bits: {value}"),
+    }
 }
 
 #[cfg(test)]
@@ -202,6 +322,54 @@ mod tests {
         );
         assert_eq!(pattern("ff00").unwrap(), vec![0xff, 0]);
         assert_eq!(pattern("abc").unwrap(), vec![0xab, 0x0c]);
-        assert!(pattern("zz").is_err());
+        assert_eq!(
+            pattern("12zz").unwrap_err().to_string(),
+            "patterns must be specified as hex digits: zz"
+        );
+        assert_eq!(pattern("").unwrap(), Vec::<u8>::new());
+        assert_eq!(pattern_line(&[0xab, 0x0c]), "PATTERN: 0xab0c");
+        assert_eq!(pattern_line(&[]), "PATTERN: 0x");
+    }
+
+    #[test]
+    fn ip_options_as_iputils_asks_for_them() {
+        let rr = ip_options(true, None, &[]).unwrap();
+        assert_eq!((rr.len(), &rr[..4]), (40, &[1, 7, 39, 4][..]));
+        assert_eq!(ip_options(false, Some("tsonly"), &[]).unwrap().len(), 40);
+        assert_eq!(ip_options(false, Some("tsandaddr"), &[]).unwrap().len(), 36);
+        let hop = "192.0.2.254".parse().unwrap();
+        assert_eq!(
+            ip_options(false, Some("tsprespec"), &[hop]).unwrap(),
+            [68, 12, 5, 3, 192, 0, 2, 254, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            ip_options(true, Some("tsonly"), &[])
+                .unwrap_err()
+                .to_string(),
+            "only one of -T or -R may be used"
+        );
+        assert_eq!(
+            ip_options(false, Some("ts"), &[]).unwrap_err().to_string(),
+            "invalid timestamp type: ts"
+        );
+        assert!(ip_options(false, Some("tsprespec"), &[]).is_err());
+        assert!(ip_options(false, Some("tsprespec"), &[hop; 5]).is_err());
+        assert!(ip_options(true, None, &[hop]).is_err());
+        assert_eq!(ip_options(false, None, &[]).unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn flow_labels_as_iputils_parses_them() {
+        assert_eq!(flow_label("0x12345").unwrap(), 0x12345);
+        assert_eq!(flow_label("1").unwrap(), 1);
+        assert_eq!(flow_label("0xfffff").unwrap(), 0xf_ffff);
+        assert_eq!(
+            flow_label("0x100000").unwrap_err().to_string(),
+            "flow value is greater than 20 bits: 0x100000"
+        );
+        assert_eq!(
+            flow_label("12x").unwrap_err().to_string(),
+            "bad value for flowinfo: 12x"
+        );
     }
 }

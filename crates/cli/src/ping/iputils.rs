@@ -17,6 +17,9 @@ use icmpkit_wire::IpVersion;
 /// With `-I`, `from SRC IFACE:` comes before the sizes (IFACE empty when
 /// `-I` named an address: `from 192.0.2.2 :`). `shown` is `addr` as
 /// printed (with its scope: `fe80::1%eth0`).
+///
+/// An IPv6 flow label (`-F`) comes after the address as iputils writes
+/// it: `PING ::1(::1) , flow 0x12345, 56 data bytes`.
 pub fn header(
     host: &str,
     addr: IpAddr,
@@ -24,6 +27,7 @@ pub fn header(
     datalen: usize,
     ip_options_len: usize,
     from: Option<(IpAddr, &str)>,
+    flow: Option<u32>,
 ) -> String {
     let from = from
         .map(|(src, device)| format!(" from {src} {device}:"))
@@ -33,7 +37,12 @@ pub fn header(
             "PING {host} ({shown}){from} {datalen}({}) bytes of data.",
             datalen + 8 + 20 + ip_options_len
         ),
-        IpAddr::V6(_) => format!("PING {host}({shown}){from} {datalen} data bytes"),
+        IpAddr::V6(_) => {
+            let flow = flow
+                .map(|label| format!(" , flow 0x{label:05x},"))
+                .unwrap_or_default();
+            format!("PING {host}({shown}){flow}{from} {datalen} data bytes")
+        }
     }
 }
 
@@ -314,7 +323,7 @@ mod tests {
     fn headers_match_iputils() {
         let v4: IpAddr = "198.51.100.2".parse().unwrap();
         assert_eq!(
-            header("198.51.100.2", v4, &v4.to_string(), 56, 0, None),
+            header("198.51.100.2", v4, &v4.to_string(), 56, 0, None, None),
             "PING 198.51.100.2 (198.51.100.2) 56(84) bytes of data."
         );
         assert_eq!(
@@ -324,22 +333,23 @@ mod tests {
                 "127.0.0.1",
                 8,
                 0,
+                None,
                 None
             ),
             "PING 127.0.0.1 (127.0.0.1) 8(36) bytes of data."
         );
         assert_eq!(
-            header("h", v4, &v4.to_string(), 1400, 0, None),
+            header("h", v4, &v4.to_string(), 1400, 0, None, None),
             "PING h (198.51.100.2) 1400(1428) bytes of data."
         );
         let v6: IpAddr = "2001:db8:2::2".parse().unwrap();
         assert_eq!(
-            header("2001:db8:2::2", v6, &v6.to_string(), 56, 0, None),
+            header("2001:db8:2::2", v6, &v6.to_string(), 56, 0, None, None),
             "PING 2001:db8:2::2(2001:db8:2::2) 56 data bytes"
         );
         let ll: IpAddr = "fe80::1".parse().unwrap();
         assert_eq!(
-            header("fe80::1%c0", ll, "fe80::1%c0", 56, 0, None),
+            header("fe80::1%c0", ll, "fe80::1%c0", 56, 0, None, None),
             "PING fe80::1%c0(fe80::1%c0) 56 data bytes"
         );
     }
@@ -347,10 +357,31 @@ mod tests {
     #[test]
     fn upstream_headers_space_the_ipv6_address() {
         let v6: IpAddr = "::1".parse().unwrap();
-        let old = header("::1", v6, "::1", 56, 0, None);
+        let old = header("::1", v6, "::1", 56, 0, None, None);
         assert_eq!(upstream_header(&old, "::1"), "PING ::1 (::1) 56 data bytes");
-        let v4 = header("lo", "127.0.0.1".parse().unwrap(), "127.0.0.1", 56, 0, None);
+        let v4 = header(
+            "lo",
+            "127.0.0.1".parse().unwrap(),
+            "127.0.0.1",
+            56,
+            0,
+            None,
+            None,
+        );
         assert_eq!(upstream_header(&v4, "lo"), v4);
+    }
+
+    #[test]
+    fn an_ipv6_flow_label_follows_the_address() {
+        let v6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(
+            header("::1", v6, "::1", 56, 0, None, Some(0x12345)),
+            "PING ::1(::1) , flow 0x12345, 56 data bytes"
+        );
+        assert_eq!(
+            header("::1", v6, "::1", 56, 0, Some((v6, "lo")), Some(1)),
+            "PING ::1(::1) , flow 0x00001, from ::1 lo: 56 data bytes"
+        );
     }
 
     #[test]
@@ -364,12 +395,21 @@ mod tests {
                 &v4.to_string(),
                 56,
                 0,
-                Some((src, "c0"))
+                Some((src, "c0")),
+                None
             ),
             "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 c0: 56(84) bytes of data."
         );
         assert_eq!(
-            header("198.51.100.2", v4, &v4.to_string(), 56, 0, Some((src, ""))),
+            header(
+                "198.51.100.2",
+                v4,
+                &v4.to_string(),
+                56,
+                0,
+                Some((src, "")),
+                None
+            ),
             "PING 198.51.100.2 (198.51.100.2) from 192.0.2.2 : 56(84) bytes of data."
         );
         let v6: IpAddr = "2001:db8:2::2".parse().unwrap();
@@ -381,7 +421,8 @@ mod tests {
                 &v6.to_string(),
                 56,
                 0,
-                Some((src6, "c0"))
+                Some((src6, "c0")),
+                None
             ),
             "PING 2001:db8:2::2(2001:db8:2::2) from 2001:db8:1::2 c0: 56 data bytes"
         );

@@ -4,8 +4,10 @@
 //! options into a plan and drives them.
 
 pub(crate) mod args;
+mod ip_options;
 pub(crate) mod iputils;
 pub(crate) mod multi;
+mod node_info;
 mod probe;
 mod report;
 mod single;
@@ -25,6 +27,7 @@ use targets::Target;
 
 /// The run, validated: what every part of the loop needs to know.
 #[allow(clippy::struct_excessive_bools)] // one per iputils flag
+#[derive(Clone)]
 pub struct Plan {
     /// Where to send.
     pub targets: Vec<Target>,
@@ -68,6 +71,26 @@ pub struct Plan {
     /// The interface the link-local targets' scope names
     /// ([`targets::link_scope`]).
     link_scope: Option<u32>,
+    /// -a: a bell with each reply.
+    bell: bool,
+    /// -e: the Echo identifier asked for (a ping socket binds it).
+    ident: Option<u16>,
+    /// -S: `SO_SNDBUF`.
+    sndbuf: Option<usize>,
+    /// -B: bind to the source address the kernel picks first.
+    strict_source: bool,
+    /// -L: no loopback of multicast probes.
+    no_loop: bool,
+    /// -F: the IPv6 flow label to ask for.
+    flow_label: Option<u32>,
+    /// -b: broadcast allowed.
+    broadcast: bool,
+    /// -p as given (iputils prints its `PATTERN:` line), even when empty.
+    pattern_given: Option<Vec<u8>>,
+    /// -R / -T: the IPv4 options every probe carries (`IP_OPTIONS`).
+    ip_options: Vec<u8>,
+    /// -N: the Node Information query asked for, if any.
+    node_info: node_info::Request,
 }
 
 impl Plan {
@@ -122,17 +145,47 @@ impl Plan {
         if specs.is_empty() {
             bail!("no targets: name at least one host (or --file FILE)");
         }
+        // -R and -T ping one target; -T tsprespec names the hops to
+        // timestamp before it (iputils reads them as its first arguments).
+        let mut hops = Vec::new();
+        if (args.record_route || args.timestamp.is_some()) && specs.len() > 1 {
+            let target = specs.pop().unwrap_or_default();
+            for hop in std::mem::replace(&mut specs, vec![target]) {
+                match targets::expand(std::slice::from_ref(&hop), Some(IpVersion::V4))?.as_slice() {
+                    [t] => match t.addr {
+                        std::net::IpAddr::V4(a) => hops.push(a),
+                        std::net::IpAddr::V6(_) => bail!("{hop}: not an IPv4 address"),
+                    },
+                    _ => bail!("{hop}: not one IPv4 address"),
+                }
+            }
+        }
+        let ip_options = args::ip_options(args.record_route, args.timestamp.as_deref(), &hops)?;
         let targets = targets::expand(&specs, family)?;
         if targets.is_empty() {
             bail!("the targets given expand to no address");
         }
         let link_scope = targets::link_scope(&targets)?;
-        let socket = match args.socket.as_str() {
+        let mut socket = match args.socket.as_str() {
             "auto" => SocketChoice::Auto,
             "raw" => SocketChoice::Raw,
             "dgram" => SocketChoice::Dgram,
             other => bail!("--socket {other}: expected raw, dgram or auto"),
         };
+        let ident = args
+            .ident
+            .as_deref()
+            .map(|e| args::integer(e, 0, u64::from(u16::MAX)))
+            .transpose()?
+            .map(|e| u16::try_from(e).unwrap_or(0));
+        if ident == Some(0) {
+            // A ping socket cannot have identifier 0 (iputils: "ident 0
+            // => forcing raw socket").
+            if args.verbose {
+                eprintln!("icmpkit: WARNING: ident 0 => forcing raw socket");
+            }
+            socket = SocketChoice::Raw;
+        }
         let pmtu = match args.pmtudisc.as_deref() {
             None => None,
             Some("do") => Some(PmtuMode::Do),
@@ -214,6 +267,29 @@ impl Plan {
             rate: multi::parse_rate(args.rate.as_deref())?,
             retries: multi::parse_retries(&args.retries)?,
             link_scope,
+            bell: args.audible,
+            ident,
+            sndbuf: args
+                .sndbuf
+                .as_deref()
+                .map(|b| args::integer(b, 1, i32::MAX.unsigned_abs().into()))
+                .transpose()?
+                .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+            strict_source: args.strict_source,
+            no_loop: args.no_loop,
+            flow_label: args
+                .flow_label
+                .as_deref()
+                .map(args::flow_label)
+                .transpose()?,
+            broadcast: args.broadcast,
+            pattern_given: args.pattern.as_deref().map(args::pattern).transpose()?,
+            node_info: node_info::Request::parse(&args.node_info)?,
+            ip_options: if targets.iter().all(|t| t.addr.is_ipv4()) {
+                ip_options
+            } else {
+                Vec::new()
+            },
             targets,
         })
     }
@@ -275,6 +351,10 @@ fn privileged() -> bool {
 
 /// Runs `icmpkit ping`.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    if args.node_info.iter().any(|v| v == "help") {
+        print!("{}", node_info::HELP);
+        return Ok(ExitCode::SUCCESS);
+    }
     let plan = Plan::from_args(args)?;
     if let Some(interface) = args.probe_interface.as_deref() {
         return probe::run(&plan, interface);

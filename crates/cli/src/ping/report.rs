@@ -9,7 +9,8 @@ use icmpkit_proto::stats::Statistics;
 use icmpkit_wire::IpVersion;
 use serde_json::{Value, json};
 
-use super::iputils;
+use super::ip_options::{self, RouteMemory};
+use super::{iputils, node_info};
 use crate::json_lines::JsonLines;
 use crate::names::Names;
 
@@ -35,6 +36,8 @@ pub struct Reply<'a> {
     pub truncated: bool,
     /// Sent by another address than the target's (fping's `[<- ADDR]`).
     pub other_sender: bool,
+    /// The IPv4 options it came with (`-R`, `-T`), empty otherwise.
+    pub ip_options: &'a [u8],
 }
 
 /// An Echo Reply with our identifier and a probe's sequence number but
@@ -100,6 +103,9 @@ pub trait Reporter {
     fn sent(&mut self) -> io::Result<()>;
     /// A reply arrived.
     fn reply(&mut self, reply: &Reply<'_>) -> io::Result<()>;
+    /// A Node Information response (-N) arrived; `answer` is what
+    /// iputils prints of it (`node_info::answer`).
+    fn node_info(&mut self, reply: &Reply<'_>, answer: &str) -> io::Result<()>;
     /// A reply without its probe's nonce arrived (not counted).
     fn unverified(&mut self, reply: &Unverified<'_>) -> io::Result<()>;
     /// An error about a probe arrived.
@@ -130,9 +136,40 @@ pub struct Text<W: Write> {
     /// How senders are printed: `name (address)` when reverse lookups
     /// are on (not -n, target named by host name) and find a name.
     pub names: Names,
+    /// -a: a bell (`\a`) after each reply, where iputils writes it.
+    pub bell: bool,
+    /// A broadcast (-b) or multicast target: iputils marks duplicates
+    /// `(DUP!)` then only with -v.
+    pub multicast: bool,
+    /// The route last printed, for iputils' `(same route)`.
+    pub routes: RouteMemory,
+    /// Whether -v shows the identifier: iputils knows it only when it
+    /// chose it (raw socket) or was given it (-e), not when a ping
+    /// socket's kernel picked it.
+    pub ident_known: bool,
 }
 
 impl<W: Write> Text<W> {
+    /// A flood's answer: its dot erased (and the bell, with -a).
+    fn flood_answer(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\x08 \x08")?;
+        if self.bell {
+            self.out.write_all(b"\x07")?;
+        }
+        self.out.flush()
+    }
+
+    /// The identifier -v shows, when iputils knows it.
+    fn shown_ident(&self, ident: u16) -> Option<u16> {
+        (self.verbose && self.ident_known).then_some(ident)
+    }
+
+    /// Whether a duplicate is marked `(DUP!)`: always, but for a
+    /// broadcast or multicast target only with -v (iputils).
+    fn marks_duplicate(&self, duplicate: bool) -> bool {
+        duplicate && (!self.multicast || self.verbose)
+    }
+
     fn line(&mut self, text: &str) -> io::Result<()> {
         if self.timestamps {
             let now = SystemTime::now()
@@ -164,20 +201,54 @@ impl<W: Write> Reporter for Text<W> {
             return Ok(());
         }
         if self.flood {
-            self.out.write_all(b"\x08 \x08")?;
-            return self.out.flush();
+            return self.flood_answer();
         }
         let from = self.names.sender(r.from);
-        let line = iputils::reply(&iputils::ReplyLine {
+        let mut line = iputils::reply(&iputils::ReplyLine {
             bytes: r.bytes,
             from: &from,
             seq: r.seq,
-            ident: self.verbose.then_some(r.ident),
+            ident: self.shown_ident(r.ident),
             ttl: r.ttl,
             rtt_micros: r.rtt_micros,
-            duplicate: r.duplicate,
+            duplicate: self.marks_duplicate(r.duplicate),
             truncated: r.truncated,
         });
+        // iputils ends a truncated reply's line there: no bell, no options.
+        if !r.truncated {
+            if self.bell {
+                line.push('\x07');
+            }
+            let names = &mut self.names;
+            line.push_str(&ip_options::text(
+                r.ip_options,
+                &mut self.routes,
+                false,
+                &mut |addr| names.sender(addr.into()),
+            ));
+        }
+        self.line(&line)
+    }
+
+    fn node_info(&mut self, r: &Reply<'_>, answer: &str) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        if self.flood {
+            return self.flood_answer();
+        }
+        let from = self.names.sender(r.from);
+        let mut line = node_info::line(&node_info::Line {
+            bytes: r.bytes,
+            from: &from,
+            answer,
+            ident: self.shown_ident(r.ident),
+            ttl: r.ttl,
+            duplicate: self.marks_duplicate(r.duplicate),
+        });
+        if self.bell {
+            line.push('\x07');
+        }
         self.line(&line)
     }
 
@@ -289,6 +360,21 @@ impl<W: Write> Reporter for Json<W> {
                 "duplicate": r.duplicate,
                 "truncated": r.truncated,
                 "other_sender": r.other_sender,
+            }),
+        )
+    }
+
+    fn node_info(&mut self, r: &Reply<'_>, answer: &str) -> io::Result<()> {
+        self.emit(
+            "node_info",
+            json!({
+                "target": r.target,
+                "from": r.from.to_string(),
+                "seq": r.seq,
+                "bytes": r.bytes,
+                "ttl": r.ttl,
+                "duplicate": r.duplicate,
+                "answer": answer.trim_start(),
             }),
         )
     }

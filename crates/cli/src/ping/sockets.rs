@@ -1,6 +1,8 @@
 //! The socket plan of every ping mode (one target, several, PROBE): one
 //! ICMP socket per family in use, with ping's options (`-t`, `-Q`, `-M`, `-m`, `-I`,
-//! `--socket`, `-U`), opened by `icmpkit_driver::real::RealTransport`.
+//! `--socket`, `-U`, `-S`, `-b`, `-L`, `-e`; `-t` for multicast too), opened by
+//! `icmpkit_driver::real::RealTransport`; one target adds its own
+//! (`single`: `-B`, `-F`, `-R`, `-T`).
 
 use icmpkit_driver::real::{FamilyPlan, IcmpPlan, SocketOptions, SocketPlan};
 use icmpkit_net::SocketChoice;
@@ -38,6 +40,12 @@ pub fn socket_plan(
             timestamps: !plan.user_latency,
             recv_buffer,
             link_scope: plan.link_scope,
+            send_buffer: plan.sndbuf,
+            broadcast: plan.broadcast,
+            no_multicast_loop: plan.no_loop,
+            // iputils' -t sets the multicast TTL too.
+            multicast_ttl: plan.ttl,
+            ident: plan.ident.filter(|&e| e > 0),
             ..SocketOptions::receiving()
         },
         versions,

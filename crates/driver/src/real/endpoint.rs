@@ -85,8 +85,12 @@ pub(super) fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<
             })?;
     }
     let setup = |result: io::Result<()>| result.map_err(OpenError::Setup);
-    if let Some(source) = options.source {
-        setup(socket.bind_source(source))?;
+    match (options.source, options.ident) {
+        (source, Some(ident)) if socket.kind() == icmpkit_net::SocketKind::Dgram => {
+            setup(socket.bind_ident(source, ident))?;
+        }
+        (Some(source), _) => setup(socket.bind_source(source))?,
+        (None, _) => {}
     }
     if let Some(tos) = options.tos {
         setup(socket.set_tos(tos))?;
@@ -120,6 +124,16 @@ pub(super) fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<
     }
     if options.report_drops {
         setup(socket.set_report_drops(true))?;
+    }
+    if let Some(ttl) = options.multicast_ttl {
+        setup(socket.set_multicast_ttl(ttl))?;
+    }
+    if options.no_multicast_loop {
+        setup(socket.set_multicast_loop(false))?;
+    }
+    if !options.ip_options.is_empty() {
+        setup(socket.set_ip_options(&options.ip_options))?;
+        setup(socket.set_recv_ip_options(true))?;
     }
     setup(socket.set_nonblocking(true))
 }
@@ -193,6 +207,11 @@ impl Endpoint {
     ) -> Result<Self, OpenError> {
         if let Some(index) = options.link_scope {
             socket.set_link_scope(index);
+        }
+        if let Some((dst, label)) = options.flow_label {
+            socket
+                .request_flow_label(dst, label)
+                .map_err(OpenError::Setup)?;
         }
         configure(&socket, options)?;
         let receives = channel != Channel::Udp;
@@ -464,6 +483,7 @@ impl Endpoint {
                 read_at: clocks.now,
                 kernel_at,
                 bytes: received.icmp(bytes),
+                ip_options: received.ip_options.as_bytes(),
             })));
         }
     }

@@ -190,6 +190,24 @@ pub struct SocketOptions {
     pub send_buffer: Option<usize>,
     /// Allow sending to broadcast addresses (`SO_BROADCAST`).
     pub broadcast: bool,
+    /// The TTL / hop limit of sent multicast datagrams
+    /// (`IP_MULTICAST_TTL`/`IPV6_MULTICAST_HOPS`); `None` keeps the
+    /// kernel's 1.
+    pub multicast_ttl: Option<u8>,
+    /// Do not loop sent multicast datagrams back to this host
+    /// (`IP_MULTICAST_LOOP`/`IPV6_MULTICAST_LOOP` off; iputils' `-L`).
+    pub no_multicast_loop: bool,
+    /// The Echo identifier a ping socket binds as its port (iputils'
+    /// `-e`), with `source` when given; ignored by raw sockets.
+    pub ident: Option<u16>,
+    /// The IPv6 flow label to ask the kernel's flow label manager for,
+    /// towards the destination given (iputils' `-F`; 0: the kernel
+    /// chooses); read back with `RealTransport::flow_label`.
+    pub flow_label: Option<(std::net::Ipv6Addr, u32)>,
+    /// IPv4 header options for every datagram (`IP_OPTIONS`: record
+    /// route, timestamps), and the options of what comes back delivered
+    /// as `Datagram::ip_options` (a ping socket asks `IP_RETOPTS`).
+    pub ip_options: Vec<u8>,
 }
 
 impl SocketOptions {

@@ -36,7 +36,9 @@ const ERROR_BUFFER: usize = 65_536;
 /// One delivery read on the receive thread, its bytes in [`Batch::bytes`].
 #[derive(Debug, Clone)]
 enum Item {
-    Datagram(Datagram<'static>, Range<usize>),
+    /// The datagram, the range of its bytes and options, and where its
+    /// options start.
+    Datagram(Datagram<'static>, Range<usize>, usize),
     Error(SocketError<'static>, Range<usize>),
     Overflow(Overflow),
 }
@@ -65,9 +67,15 @@ impl Batch {
         match input {
             Input::Datagram(d) => {
                 self.bytes.extend_from_slice(d.bytes);
+                let options = self.bytes.len();
+                self.bytes.extend_from_slice(d.ip_options);
                 let range = start..self.bytes.len();
-                self.items
-                    .push(Item::Datagram(Datagram { bytes: &[], ..d }, range));
+                let copy = Datagram {
+                    bytes: &[],
+                    ip_options: &[],
+                    ..d
+                };
+                self.items.push(Item::Datagram(copy, range, options));
             }
             Input::SocketError(e) => {
                 self.bytes.extend_from_slice(e.original);
@@ -86,8 +94,9 @@ impl Batch {
                     sink(Delivery::Overflow(*overflow));
                     continue;
                 }
-                Item::Datagram(d, range) => Input::Datagram(Datagram {
-                    bytes: self.bytes.get(range.clone()).unwrap_or(&[]),
+                Item::Datagram(d, range, options) => Input::Datagram(Datagram {
+                    bytes: self.bytes.get(range.start..*options).unwrap_or(&[]),
+                    ip_options: self.bytes.get(*options..range.end).unwrap_or(&[]),
                     ..*d
                 }),
                 Item::Error(e, range) => Input::SocketError(SocketError {

@@ -305,6 +305,14 @@ impl RealTransport {
         self.socket(version, Channel::Icmp)?.dgram_ident()
     }
 
+    /// The IPv6 flow label the kernel granted the ICMP socket of
+    /// `version` (`SocketOptions::flow_label`); `None` when none was asked
+    /// for or there is no such socket.
+    pub fn flow_label(&self, version: IpVersion) -> Option<u32> {
+        let socket = self.socket(version, Channel::Icmp)?;
+        (socket.flow_label() != 0).then(|| socket.flow_label())
+    }
+
     /// The local address the socket of `version` and `channel` is bound to
     /// (the unspecified address for a ping socket bound to none); `None`
     /// when it is not bound or there is no such socket.

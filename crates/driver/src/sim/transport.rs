@@ -72,6 +72,7 @@ impl Network {
                 read_at: arrival.at,
                 kernel_at: Some(arrival.at),
                 bytes: payload,
+                ip_options: &[],
             }))
         };
         if !is_icmp_error(&header, payload) {

@@ -136,6 +136,7 @@ fn datagram(bytes: &[u8], at: Instant) -> Input<'_> {
         read_at: at,
         kernel_at: None,
         bytes,
+        ip_options: &[],
     })
 }
 

@@ -47,6 +47,10 @@ pub struct PingConfig {
     pub flood: bool,
     /// A random number drawn once per run, written into every probe.
     pub nonce: u64,
+    /// `-N`: every probe is this Node Information query (ICMPv6) instead
+    /// of an Echo Request; set `payload_len` to 0 with it (a query has no
+    /// echo data, and no time is measured, as in iputils).
+    pub node_info: Option<super::NodeInfoQuery>,
 }
 
 impl PingConfig {
@@ -68,6 +72,7 @@ impl PingConfig {
             adaptive_floor: MIN_USER_INTERVAL,
             flood: false,
             nonce,
+            node_info: None,
         }
     }
 
@@ -81,9 +86,12 @@ impl PingConfig {
     }
 
     /// The length of the ICMP message [`super::PingSession::build_echo`]
-    /// writes: 8 + `payload_len`.
+    /// writes: 8 + `payload_len`, or the Node Information query's.
     pub fn echo_len(&self) -> usize {
-        8 + self.payload_len
+        match &self.node_info {
+            Some(query) => query.message_len(),
+            None => 8 + self.payload_len,
+        }
     }
 
     /// The deadline, with iputils' `-w 0` meaning none.

@@ -100,6 +100,9 @@ pub enum PingEvent {
     },
     /// An Echo Reply to one of our probes (possibly a duplicate).
     Reply(ReplyEvent),
+    /// A Node Information response to one of our `-N` queries (counted as
+    /// a reply, untimed), and the whole ICMPv6 message, for printing.
+    NodeInfo(ReplyEvent, Vec<u8>),
     /// An Echo Reply with our identifier and a probe's sequence number but
     /// not the nonce that probe carried: no answer, not counted.
     Unverified(UnverifiedReply),
@@ -244,7 +247,38 @@ impl Ping {
         }
     }
 
+    /// A Node Information response to one of our queries (`-N`): whether
+    /// `d` was one (of any run).
+    fn on_node_info(&mut self, at: Instant, d: &crate::machine::Datagram<'_>) -> bool {
+        use icmpkit_wire::icmpv6::{Packet, Repr};
+        if self.config().node_info.is_none() || d.channel != Channel::Icmp {
+            return false;
+        }
+        let Some(Repr::NodeInformationResponse { nonce, .. }) = Packet::new_checked(d.bytes)
+            .ok()
+            .and_then(|p| Repr::parse(&p).ok())
+        else {
+            return false;
+        };
+        match self
+            .session
+            .on_node_info_response(at, d.from, nonce, d.hop_limit)
+        {
+            ReplyOutcome::Reply(mut event) => {
+                self.note_answer(event.number);
+                event.bytes = d.bytes.len();
+                self.events
+                    .push_back(PingEvent::NodeInfo(event, d.bytes.to_vec()));
+            }
+            _ => self.ignored += 1,
+        }
+        true
+    }
+
     fn on_datagram(&mut self, at: Instant, d: &crate::machine::Datagram<'_>) {
+        if self.on_node_info(at, d) {
+            return;
+        }
         let version = self.config().version;
         let fields = (d.channel == Channel::Icmp)
             .then(|| echo_fields(version, d.bytes, EchoKind::Reply))
@@ -264,8 +298,9 @@ impl Ping {
             .session
             .on_echo_reply(at, d.from, ident, seq, data, d.hop_limit, kernel)
         {
-            ReplyOutcome::Reply(event) => {
+            ReplyOutcome::Reply(mut event) => {
                 self.note_answer(event.number);
+                event.ip_options = icmpkit_wire::ipv4::option::OptionArea::new(d.ip_options);
                 if let Some(waits) = &mut self.waits {
                     waits.answered(event.number);
                 }

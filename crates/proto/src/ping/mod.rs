@@ -7,6 +7,7 @@ mod config;
 mod echo;
 mod error_kind;
 mod machine;
+mod node_info;
 mod session;
 mod waits;
 
@@ -14,6 +15,7 @@ pub use config::{ConfigError, PingConfig};
 pub use echo::{EchoKind, echo_fields};
 pub use error_kind::ErrorKind;
 pub use machine::{Ping, PingEvent, PingOptions, PingSummary};
+pub use node_info::NodeInfoQuery;
 pub use session::{
     ErrorEvent, PROBES_REMEMBERED, PingSession, ReplyEvent, ReplyOutcome, SentProbe,
     UnverifiedReply,

@@ -62,6 +62,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use icmpkit_wire::echo;
+use icmpkit_wire::ipv4::option::OptionArea;
 
 use super::{ErrorKind, FLOOD_UNANSWERED_INTERVAL, PingConfig};
 use crate::payload::{self, ID_LEN, WrongByte};
@@ -106,6 +107,9 @@ pub struct ReplyEvent {
     pub truncated: bool,
     /// The first fill byte that differs from what was sent.
     pub wrong_byte: Option<WrongByte>,
+    /// The IPv4 options the reply came with (record route, timestamps;
+    /// set by [`super::Ping`] from the datagram), empty otherwise.
+    pub ip_options: OptionArea,
 }
 
 /// An Echo Reply with our identifier and the sequence number of a
@@ -327,6 +331,10 @@ impl PingSession {
         let number = self.stats.transmitted;
         #[allow(clippy::cast_possible_truncation, reason = "seq is the low 16 bits")]
         let seq = number as u16;
+        if let Some(query) = &self.config.node_info {
+            query.write(self.config.nonce, seq, &mut buf[..len]);
+            return SentProbe { seq, number, len };
+        }
         if self.scratch.len() == self.config.payload_len {
             // The fill of the last probe is there still.
             payload::write_identification(&mut self.scratch, self.config.nonce, number);
@@ -488,7 +496,25 @@ impl PingSession {
             late: rtt > self.config.linger,
             truncated: data.len() < self.config.payload_len,
             wrong_byte: self.wrong_byte(data),
+            ip_options: OptionArea::default(),
         })
+    }
+
+    /// A Node Information response arrived (`-N`): `nonce` names the
+    /// query it answers when it is this run's. Counted as a reply to that
+    /// query, untimed (as iputils counts it); [`ReplyOutcome::NotOurs`]
+    /// for a nonce of no query of this run.
+    pub fn on_node_info_response(
+        &mut self,
+        now: Instant,
+        from: IpAddr,
+        nonce: [u8; 8],
+        ttl: Option<u8>,
+    ) -> ReplyOutcome {
+        let Some(seq) = super::node_info::seq_of(self.config.nonce, nonce) else {
+            return ReplyOutcome::NotOurs;
+        };
+        self.on_echo_reply(now, from, self.config.ident, seq, &[], ttl, None)
     }
 
     /// [`payload::first_wrong_byte`] of an echoed payload. The fill after

@@ -72,3 +72,42 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
         self.tail_mut(0)[field::NONCE].copy_from_slice(&value);
     }
 }
+
+mod data;
+
+pub use data::{AddressReplies, NameReplies, NodeName, encode_name};
+
+/// The ICMPv6 type of a query.
+pub const QUERY: u8 = 139;
+/// The ICMPv6 type of a response.
+pub const RESPONSE: u8 = 140;
+
+/// Subject code 0 of a query: the data is an IPv6 address.
+pub const SUBJECT_IPV6: u8 = 0;
+/// Subject code 1 of a query: the data is a DNS name (or nothing).
+pub const SUBJECT_NAME: u8 = 1;
+/// Subject code 2 of a query: the data is an IPv4 address.
+pub const SUBJECT_IPV4: u8 = 2;
+
+/// Response code 0: success.
+pub const SUCCESS: u8 = 0;
+/// Response code 1: the responder refuses.
+pub const REFUSED: u8 = 1;
+/// Response code 2: the Qtype is unknown to the responder.
+pub const UNKNOWN_QTYPE: u8 = 2;
+
+/// Node Addresses / IPv4 Addresses flag T: the answer was cut short.
+pub const FLAG_TRUNCATE: u16 = 0x0001;
+/// Flag A: every address of the node, not only those of the interface.
+pub const FLAG_ALL: u16 = 0x0002;
+/// Flag C: IPv4-compatible addresses too (Node Addresses).
+pub const FLAG_COMPATIBLE: u16 = 0x0004;
+/// Flag L: link-local addresses (Node Addresses).
+pub const FLAG_LINK_LOCAL: u16 = 0x0008;
+/// Flag S: site-local addresses (Node Addresses).
+pub const FLAG_SITE_LOCAL: u16 = 0x0010;
+/// Flag G: global addresses (Node Addresses).
+pub const FLAG_GLOBAL: u16 = 0x0020;
+
+#[cfg(test)]
+mod tests;

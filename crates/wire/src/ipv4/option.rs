@@ -12,6 +12,11 @@ use crate::error::{Malformed, Result};
 use core::net::Ipv4Addr;
 
 pub mod linux;
+mod request;
+
+pub use request::{
+    MAX_LEN, MAX_PRESPECIFIED, OptionArea, TimestampFlags, emit_record_route, emit_timestamp,
+};
 
 const WHAT: &str = "IPv4 option";
 
@@ -207,3 +212,6 @@ impl<'a> Iterator for Options<'a> {
         Some(self.next_option())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -154,6 +154,7 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                         duplicate: r.duplicate,
                         truncated: false,
                         other_sender,
+                        ip_options: &[],
                     })?,
                 }
             }

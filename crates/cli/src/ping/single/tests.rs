@@ -89,6 +89,10 @@ fn ping_over(
         timestamps: false,
         verbose: false,
         names: Names::new(true),
+        bell: false,
+        multicast: false,
+        routes: RouteMemory::default(),
+        ident_known: true,
     };
     let verdict = run_machine(
         &mut machine,

@@ -1,6 +1,6 @@
 //! The control messages of a received datagram (`SCM_TIMESTAMPNS`,
 //! `IP_TTL`, `IPV6_HOPLIMIT`, the packet info, the extended error,
-//! `SO_RXQ_OVFL`).
+//! `SO_RXQ_OVFL`, `IP_RETOPTS`).
 
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -24,6 +24,9 @@ pub struct Ancillary {
     /// `SO_RXQ_OVFL`: the socket's drop count when the datagram was
     /// queued (sent only once it is above 0).
     pub drops: Option<u32>,
+    /// `IP_RETOPTS`: the IPv4 options of the datagram, as a reply to it
+    /// would carry them.
+    pub ip_options: crate::IpOptions,
 }
 
 /// Decodes the control messages of `msg`.
@@ -106,6 +109,11 @@ unsafe fn decode_one(out: &mut Ancillary, level: c_int, kind: c_int, data: *cons
             if let Some(info) = unsafe { read_as::<libc::in6_pktinfo>(data, len) } {
                 out.dst = Some(IpAddr::V6(Ipv6Addr::from(info.ipi6_addr.s6_addr)));
             }
+        }
+        (libc::IPPROTO_IP, libc::IP_RETOPTS) => {
+            // SAFETY: `len` bytes at `data` are readable (caller).
+            let bytes = unsafe { std::slice::from_raw_parts(data, len) };
+            out.ip_options = crate::IpOptions::new(bytes);
         }
         (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR) => {
             // SAFETY: as above.

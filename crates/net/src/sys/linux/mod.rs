@@ -33,9 +33,10 @@ pub use privilege::{
 };
 pub use resolve::{host_name, name_of, utc_offset};
 pub use socket::{
-    ICMP_FILTER, ICMP6_FILTER, SockFilter, attach_filter, bind, connect, get_option_int,
-    interface_index, interface_name, local_addr, set_nonblocking, set_option_bytes, set_option_int,
-    set_recv_timeout, socket,
+    ICMP_FILTER, ICMP6_FILTER, IPV6_FL_A_GET, IPV6_FL_F_CREATE, IPV6_FL_S_EXCL, SockFilter,
+    attach_filter, bind, connect, get_option_int, interface_index, interface_name, local_addr,
+    set_nonblocking, set_option_bytes, set_option_bytes_mut, set_option_int, set_recv_timeout,
+    socket,
 };
 pub use transfer::{Message, recv_msg, send_to};
 

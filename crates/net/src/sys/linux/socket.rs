@@ -16,6 +16,13 @@ pub const ICMP_FILTER: c_int = 1;
 /// `IPPROTO_ICMPV6` option: the ICMPv6 type filter (linux/icmpv6.h).
 pub const ICMP6_FILTER: c_int = 1;
 
+/// `IPV6_FL_A_GET`: the flow label manager's "get (or create)" action.
+pub const IPV6_FL_A_GET: u8 = 0;
+/// `IPV6_FL_S_EXCL`: a flow label for this socket alone.
+pub const IPV6_FL_S_EXCL: u8 = 1;
+/// `IPV6_FL_F_CREATE`: create the label when it does not exist.
+pub const IPV6_FL_F_CREATE: u16 = 1;
+
 /// `SOL_SOCKET` option: attach a classic BPF program (its number differs
 /// between architectures: 26 in asm-generic, 0x401a on parisc).
 pub const SO_ATTACH_FILTER: c_int = libc::SO_ATTACH_FILTER;
@@ -80,6 +87,22 @@ pub fn set_option_bytes(fd: RawFd, level: c_int, name: c_int, value: &[u8]) -> i
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "option value too long"))?;
     // SAFETY: the pointer and length describe `value`, which outlives the call.
     check(unsafe { libc::setsockopt(fd, level, name, value.as_ptr().cast::<c_void>(), len) })?;
+    Ok(())
+}
+
+/// `setsockopt` with the bytes of `value`, which the kernel may write
+/// back into (`IPV6_FLOWLABEL_MGR` returns the label it chose there).
+pub fn set_option_bytes_mut(
+    fd: RawFd,
+    level: c_int,
+    name: c_int,
+    value: &mut [u8],
+) -> io::Result<()> {
+    let len = socklen_t::try_from(value.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "option value too long"))?;
+    // SAFETY: the pointer and length describe `value`, writable and alive
+    // for the call.
+    check(unsafe { libc::setsockopt(fd, level, name, value.as_mut_ptr().cast::<c_void>(), len) })?;
     Ok(())
 }
 

@@ -64,6 +64,7 @@ fn datagram(from: IpAddr, bytes: &[u8], at: Instant) -> Input<'_> {
         read_at: at,
         kernel_at: None,
         bytes,
+        ip_options: &[],
     })
 }
 

@@ -84,6 +84,16 @@ impl Bench {
     }
 
     fn datagram(&mut self, bytes: &[u8], read: u64, kernel: Option<u64>) -> Vec<PingEvent> {
+        self.datagram_with_options(bytes, &[], read, kernel)
+    }
+
+    fn datagram_with_options(
+        &mut self,
+        bytes: &[u8],
+        ip_options: &[u8],
+        read: u64,
+        kernel: Option<u64>,
+    ) -> Vec<PingEvent> {
         let d = Datagram {
             channel: Channel::Icmp,
             from: TARGET,
@@ -91,6 +101,7 @@ impl Bench {
             read_at: self.at(read),
             kernel_at: kernel.map(|k| self.at(k)),
             bytes,
+            ip_options,
         };
         self.ping.handle_input(self.at(read), Input::Datagram(d));
         self.events()
@@ -160,6 +171,7 @@ fn reply_event(number: u64, rtt: Duration, duplicate: bool) -> PingEvent {
         late: false,
         truncated: false,
         wrong_byte: None,
+        ip_options: icmpkit_wire::ipv4::option::OptionArea::default(),
     })
 }
 
@@ -182,6 +194,59 @@ fn a_reply_is_timed_by_the_kernel_clock() {
     assert_eq!(b.reply(1, 5, Some(3)), [reply_event(1, ms(3), false)]);
     assert_eq!(b.timeout(5), Some(ms(1000)));
     assert_eq!(b.step(1000), [sent(2)]);
+}
+
+#[test]
+fn a_reply_carries_the_ip_options_it_came_with() {
+    let mut b = Bench::new(config(), PingOptions::default());
+    b.step(0);
+    let bytes = b.reply_bytes(1);
+    let options = [7, 11, 12, 192, 0, 2, 254, 198, 51, 100, 2, 0];
+    let events = b.datagram_with_options(&bytes, &options, 5, Some(3));
+    let [PingEvent::Reply(reply)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(reply.ip_options.as_bytes(), &options);
+}
+
+/// A Node Information response answering `query` (its nonce copied).
+fn node_info_response(query: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut out = query[..16].to_vec();
+    out[0] = 140;
+    out[1] = 0;
+    out.extend_from_slice(data);
+    out
+}
+
+#[test]
+fn node_info_queries_are_sent_and_their_responses_counted_by_nonce() {
+    let mut config = PingConfig::new(IpVersion::V6, IDENT, NONCE);
+    config.payload_len = 0;
+    config.count = Some(2);
+    config.node_info = Some(crate::ping::NodeInfoQuery {
+        qtype: icmpkit_wire::icmpv6::node_info::QTYPE_NODE_NAME,
+        flags: 0,
+        subject_code: icmpkit_wire::icmpv6::node_info::SUBJECT_IPV6,
+        subject: vec![0; 16],
+    });
+    let mut b = Bench::new(config, PingOptions::default());
+    b.step(0);
+    let query = b.sent[0].clone();
+    assert_eq!((query[0], query.len()), (139, 32));
+    let response = node_info_response(&query, b"\0\0\0\0\x04host\0\0");
+    let events = b.datagram(&response, 5, None);
+    let [PingEvent::NodeInfo(reply, bytes)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!((reply.seq, reply.bytes, reply.duplicate), (1, 27, false));
+    assert!(!reply.rtt_known);
+    assert_eq!(bytes, &response);
+    // Another run's nonce is not ours; the same response again a duplicate.
+    let mut stranger = response.clone();
+    stranger[10] ^= 1;
+    assert_eq!(b.datagram(&stranger, 6, None), []);
+    let again = b.datagram(&response, 7, None);
+    assert!(matches!(&again[..], [PingEvent::NodeInfo(r, _)] if r.duplicate));
 }
 
 #[test]

@@ -106,6 +106,7 @@ impl Run {
                 read_at: now,
                 kernel_at: None,
                 bytes,
+                ip_options: &[],
             }),
         );
     }

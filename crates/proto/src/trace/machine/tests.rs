@@ -241,6 +241,7 @@ fn run<S: Strategy>(tracer: &mut Tracer<S>, net: &Net, t0: Instant) -> Vec<Event
                 read_at: at,
                 kernel_at: None,
                 bytes: &bytes,
+                ip_options: &[],
             };
             tracer.handle_input(now, Input::Datagram(datagram));
         }
@@ -415,6 +416,7 @@ fn what_is_not_an_answer_is_counted_as_ignored() {
             read_at: now,
             kernel_at: None,
             bytes,
+            ip_options: &[],
         })
     };
     // Garbage, and a Time Exceeded about a probe never sent.
