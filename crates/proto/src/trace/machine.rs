@@ -316,9 +316,18 @@ pub struct Tracer<S> {
     failure: Option<TraceFailure>,
     stopped: bool,
     finished: bool,
-    /// Routers' errors come from the socket's error queue (a ping socket).
+    /// Routers' errors come from the socket's error queue (a ping socket,
+    /// an ordinary UDP socket).
     queued_errors: bool,
+    /// The `(source port, length)` of the UDP probes sent, when errors
+    /// come from an ordinary UDP socket's queue: what finds a Paris
+    /// probe's number again there ([`Prober::identify_udp_payload`]).
+    udp_shapes: Vec<(u16, u16)>,
 }
+
+/// The most UDP probe shapes a [`Tracer`] keeps (a path MTU walk sends a
+/// few dozen sizes; the oldest go first).
+const UDP_SHAPES: usize = 64;
 
 impl<S: Strategy> Tracer<S> {
     /// A run of `strategy` with the probes of `prober`.
@@ -333,15 +342,18 @@ impl<S: Strategy> Tracer<S> {
             stopped: false,
             finished: false,
             queued_errors: false,
+            udp_shapes: Vec::new(),
         }
     }
 
     /// Reads routers' errors from the socket's error queue
-    /// ([`Input::SocketError`]): ICMP probes sent on a ping socket
-    /// (`SOCK_DGRAM`, no `CAP_NET_RAW`), which gets no ICMP errors as
-    /// datagrams, with `IP_RECVERR` on. The prober's key must then be the
-    /// socket's identifier. (On a raw socket errors come as datagrams;
-    /// queued copies are ignored.)
+    /// ([`Input::SocketError`]), as the unprivileged sockets get them, with
+    /// `IP_RECVERR` on: ICMP probes sent on a ping socket (`SOCK_DGRAM`,
+    /// no `CAP_NET_RAW`; the prober's key must then be the socket's
+    /// identifier), UDP probes on an ordinary UDP socket (bound to the
+    /// prober's source port). Neither gets ICMP errors as datagrams, and
+    /// the error queue keeps no quoted IP header and no extensions. (On a
+    /// raw socket errors come as datagrams; queued copies are ignored.)
     #[must_use]
     pub fn with_queued_errors(mut self) -> Self {
         self.queued_errors = true;
@@ -455,29 +467,41 @@ impl<S: Strategy> Tracer<S> {
         self.answer(number, at, answer)
     }
 
-    /// A router's error queued on a ping socket about one of our Echo
-    /// Requests (`original`, as sent): no quote of the IP header, no
-    /// extensions, the time it was read.
+    /// A router's error queued about one of our probes: on a ping socket
+    /// about an Echo Request (`original`, as sent), on an ordinary UDP
+    /// socket about a datagram (its destination port and payload). No
+    /// quote of the IP header, no extensions.
     fn queued_answer(&self, e: &SocketError<'_>) -> Option<(u16, Answer)> {
-        if e.source != ErrorSource::Icmp || self.prober.method() != Method::Icmp {
+        if e.source != ErrorSource::Icmp {
             return None;
         }
-        let (ident, seq, _) = echo_fields(self.prober.version(), e.original, EchoKind::Request)?;
-        if ident != self.prober.key() {
-            return None;
-        }
+        let number = match (self.prober.method(), e.channel) {
+            (Method::Icmp, Channel::Icmp) => {
+                let (ident, seq, _) =
+                    echo_fields(self.prober.version(), e.original, EchoKind::Request)?;
+                (ident == self.prober.key()).then_some(seq)?
+            }
+            (Method::Udp, Channel::Udp) => {
+                if e.dst != Some(self.prober.dst()) {
+                    return None;
+                }
+                self.prober
+                    .identify_udp_payload(e.port?, e.original, &self.udp_shapes, |n| self.sent(n))?
+            }
+            _ => return None,
+        };
         let mtu = (e.info > 0).then_some(e.info);
         let outcome = Outcome::of_error(self.prober.version(), e.icmp_type, e.icmp_code, mtu)?;
         let answer = Answer {
             from: e.offender?,
             rtt: std::time::Duration::ZERO,
             outcome,
-            reply_ttl: None,
+            reply_ttl: e.hop_limit,
             quoted_ttl: None,
             rewrites: Rewrites::default(),
             extensions: Vec::new(),
         };
-        self.answer(seq, e.read_at, answer)
+        self.answer(number, e.received_at(), answer)
     }
 
     fn over(&self) -> bool {
@@ -510,6 +534,15 @@ impl<S: Strategy> Machine for Tracer<S> {
             at: now,
             ttl: spec.ttl,
         });
+        if self.queued_errors && self.prober.method() == Method::Udp {
+            let shape = (sent.src_port, sent.len);
+            if !self.udp_shapes.contains(&shape) {
+                if self.udp_shapes.len() == UDP_SHAPES {
+                    self.udp_shapes.remove(0);
+                }
+                self.udp_shapes.push(shape);
+            }
+        }
         Some(Transmit {
             channel: self.send_channel(),
             dst,
