@@ -21,11 +21,13 @@ use anyhow::{Context, Result, bail};
 use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
 use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::{PmtuMode, SocketChoice};
+use icmpkit_proto::errno;
 use icmpkit_proto::machine::version_of;
 use icmpkit_proto::trace::{
     Confidence, MAX_FLOWS, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig,
     Strategy, Trace, TraceConfig, TraceFailure, Tracer, TracerEvent, Wait, ip_header_len,
 };
+use icmpkit_wire::IpVersion;
 
 pub use args::Args;
 
@@ -111,7 +113,13 @@ impl Plan {
             a.port.as_deref().map(|p| ("-p", p)),
             a.sport.as_deref().map(|p| ("--sport", p)),
         )?;
-        let (dst, scope_id) = crate::input::resolve_scoped(&a.host, a.family.version())?;
+        // A name with IPv4 and IPv6 addresses is traced over IPv4, as
+        // traceroute traces it (its man page: "traceroute will use IPv4").
+        let (dst, scope_id) = crate::input::resolve_scoped_preferring(
+            &a.host,
+            a.family.version(),
+            Some(IpVersion::V4),
+        )?;
         let ip_header = ip_header_len(dst);
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
         let default_len = ip_header + 40;
@@ -371,8 +379,14 @@ pub(crate) fn source_for(
     interface: Option<&str>,
 ) -> Result<IpAddr> {
     let Some(s) = source else {
-        return icmpkit_net::source_address_for(dst, scope_id, interface)
-            .with_context(|| format!("no route to {}", crate::args::scoped(dst, scope_id)));
+        return icmpkit_net::source_address_for(dst, scope_id, interface).map_err(|e| {
+            let shown = crate::args::scoped(dst, scope_id);
+            let why = match e.raw_os_error().and_then(local_route) {
+                Some(route) => format!("{shown} is behind {route} on this host"),
+                None => format!("no route to {shown}"),
+            };
+            anyhow::Error::new(e).context(why)
+        });
     };
     let src: IpAddr = s
         .parse()
@@ -385,6 +399,20 @@ pub(crate) fn source_for(
         );
     }
     Ok(src)
+}
+
+/// The kind of local route that refuses a destination with `errno` (to
+/// `connect(2)` or a send), as the kernel says it: a prohibit route
+/// (`EACCES`), a blackhole route (`EINVAL`), an unreachable route
+/// (`EHOSTUNREACH`). traceroute prints the bare error (`connect:
+/// Permission denied`); this names the route.
+pub(crate) fn local_route(errno: i32) -> Option<&'static str> {
+    match errno {
+        errno::EACCES => Some("a prohibit route"),
+        errno::EINVAL => Some("a blackhole route"),
+        errno::EHOSTUNREACH => Some("an unreachable route"),
+        _ => None,
+    }
 }
 
 /// Where and how trace probes go: what [`probe_sockets`] needs.
