@@ -68,6 +68,7 @@ impl<'a> ClassicRenderer<'a> {
                 "paris": plan.paris,
                 "flow": plan.flow,
                 "reached": end.reached,
+                "socket": plan.sockets_name(),
                 "final_ttl": end.summary.final_ttl,
                 "hops": end.summary.hops,
                 "probes_sent": counters.sent,
@@ -131,7 +132,7 @@ fn hop_json(plan: &Plan, hop: &Hop, names: &mut Names) -> serde_json::Value {
                 ProbeState::Answered(a) => Some(a),
                 _ => None,
             };
-            render::probe_json(answer, names)
+            render::probe_json(answer, plan.dst, names)
         })
         .collect();
     json!({

@@ -54,6 +54,7 @@ impl<'a> MdaRenderer<'a> {
             "method": plan.method.to_string(),
             "confidence": self.confidence.percent(),
             "reached": end.reached,
+            "socket": plan.sockets_name(),
             "hops": graph.hops.iter().map(|h| json!({
                 "ttl": h.ttl,
                 "flows": h.flows,

@@ -2,6 +2,7 @@
 //! MTU falls, as text or JSON lines.
 
 use std::io;
+use std::net::IpAddr;
 
 use icmpkit_proto::trace::{PmtuEvent, PmtuProgress, PmtuStep, PmtuSummary, TraceEnd, TracerEvent};
 use serde_json::json;
@@ -51,11 +52,11 @@ impl<'a> PmtuRenderer<'a> {
                 self.out.text(|w| writeln!(w, "{line}"))
             }
             TracerEvent::Progress(PmtuProgress::Step(step)) if self.plan.json => {
-                let fields = step_json(&step, names);
+                let fields = step_json(&step, self.plan.dst, names);
                 self.out.json("hop", fields)
             }
             TracerEvent::Progress(PmtuProgress::Step(step)) => {
-                let line = step_text(&step, names);
+                let line = step_text(&step, self.plan.dst, names);
                 self.out.text(|w| writeln!(w, "{line}"))
             }
             TracerEvent::Finished(end) => self.summary(&end),
@@ -75,6 +76,7 @@ impl<'a> PmtuRenderer<'a> {
                     "pmtu": summary.pmtu,
                     "falls_before_ttl": falls,
                     "reached": end.reached,
+                    "socket": self.plan.sockets_name(),
                     "hops": summary.hops,
                     "probes_sent": summary.probes_sent,
                 }),
@@ -100,7 +102,7 @@ impl<'a> PmtuRenderer<'a> {
     }
 }
 
-fn step_text(step: &PmtuStep, names: &mut Names) -> String {
+fn step_text(step: &PmtuStep, dst: IpAddr, names: &mut Names) -> String {
     match &step.answer {
         Some(a) => {
             let mut line = format!(
@@ -110,7 +112,7 @@ fn step_text(step: &PmtuStep, names: &mut Names) -> String {
                 render::ms(a.rtt),
                 step.size
             );
-            if a.outcome.is_final() && a.outcome.annotation().is_none() {
+            if a.reaches(dst) {
                 line.push_str("  reached");
             } else if let Some(note) = a.outcome.annotation() {
                 line.push(' ');
@@ -135,11 +137,11 @@ fn event_text(event: &PmtuEvent, names: &mut Names) -> String {
     }
 }
 
-fn step_json(step: &PmtuStep, names: &mut Names) -> serde_json::Value {
+fn step_json(step: &PmtuStep, dst: IpAddr, names: &mut Names) -> serde_json::Value {
     json!({
         "ttl": step.ttl,
         "size": step.size,
-        "probe": render::probe_json(step.answer.as_ref(), names),
+        "probe": render::probe_json(step.answer.as_ref(), dst, names),
     })
 }
 

@@ -183,10 +183,17 @@ pub fn extension_json(extension: &Extension) -> Value {
     }
 }
 
-/// One probe's answer as JSON (`None`: no answer, all fields null).
-pub fn probe_json(answer: Option<&Answer>, names: &mut Names) -> Value {
+/// One probe's answer as JSON, to `dst`: every key there whether it was
+/// answered or not (`None`: no answer, every value null). `reached`: this
+/// answer is the destination answering ([`Answer::reaches`]), the rule of
+/// every summary's `reached`.
+pub fn probe_json(answer: Option<&Answer>, dst: IpAddr, names: &mut Names) -> Value {
     let Some(a) = answer else {
-        return json!({"from": null, "name": null, "rtt_ms": null, "annotation": null});
+        return json!({
+            "from": null, "name": null, "rtt_ms": null, "annotation": null,
+            "final": null, "reached": null, "reply_ttl": null, "quoted_ttl": null,
+            "rewritten": null, "extensions": null,
+        });
     };
     let rewrites = &a.rewrites;
     json!({
@@ -195,6 +202,7 @@ pub fn probe_json(answer: Option<&Answer>, names: &mut Names) -> Value {
         "rtt_ms": ms_json(a.rtt),
         "annotation": a.outcome.annotation(),
         "final": a.outcome.is_final(),
+        "reached": a.reaches(dst),
         "reply_ttl": a.reply_ttl,
         "quoted_ttl": a.quoted_ttl,
         "rewritten": rewrites.any().then(|| json!({

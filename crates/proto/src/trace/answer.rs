@@ -135,6 +135,17 @@ pub struct Answer {
     pub extensions: Vec<Extension>,
 }
 
+impl Answer {
+    /// Whether this answer is the destination `dst` answering the probe
+    /// itself (Echo Reply, Port Unreachable, SYN-ACK or RST from `dst`):
+    /// what every trace mode and summary calls "reached". An error from
+    /// the destination (a filter's `!X`) ends a trace without reaching
+    /// it, as does a Port Unreachable from another node.
+    pub fn reaches(&self, dst: IpAddr) -> bool {
+        self.outcome == Outcome::Reached && self.from == dst
+    }
+}
+
 /// An ICMP message read for a tracer, borrowing the received bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IcmpAnswer<'a> {

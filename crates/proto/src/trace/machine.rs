@@ -78,7 +78,8 @@ pub trait Strategy {
     fn next_progress(&mut self) -> Option<Self::Progress>;
     /// What is known at the end (or at a stop).
     fn summary(&self) -> Self::Summary;
-    /// Whether `dst` itself gave a final answer.
+    /// Whether `dst` itself answered a probe ([`Answer::reaches`]): the
+    /// one rule of "reached" for every strategy.
     fn reached(&self, dst: IpAddr) -> bool;
 }
 
@@ -275,7 +276,8 @@ impl std::error::Error for TraceFailure {}
 pub struct TraceEnd<S> {
     /// The strategy's summary.
     pub summary: S,
-    /// Whether the destination itself gave a final answer.
+    /// Whether the destination itself answered a probe ([`Answer::reaches`]):
+    /// not a filter's `!X` from it.
     pub reached: bool,
     /// Packets that could not be read or matched to a probe.
     pub ignored: u64,

@@ -540,11 +540,12 @@ impl Mda {
         self.done
     }
 
-    /// Whether `dst` gave a final answer at some hop.
+    /// Whether `dst` itself answered a probe at some hop
+    /// ([`Answer::reaches`]).
     pub fn reached(&self, dst: IpAddr) -> bool {
-        self.probes.iter().any(
-            |p| matches!(&p.state, State::Answered(a) if a.outcome.is_final() && a.from == dst),
-        )
+        self.probes
+            .iter()
+            .any(|p| matches!(&p.state, State::Answered(a) if a.reaches(dst)))
     }
 
     /// The hops up to the end of the path, with their interfaces.

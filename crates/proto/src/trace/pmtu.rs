@@ -218,12 +218,13 @@ impl Pmtu {
         })
     }
 
-    /// Whether the last hop walked is `dst` giving a final answer.
+    /// Whether the last hop walked is `dst` answering the probe itself
+    /// ([`Answer::reaches`]).
     pub fn reached(&self, dst: IpAddr) -> bool {
         self.steps
             .last()
             .and_then(|s| s.answer.as_ref())
-            .is_some_and(|a| a.outcome.is_final() && a.from == dst)
+            .is_some_and(|a| a.reaches(dst))
     }
 
     /// The path MTU found (so far).

@@ -449,3 +449,22 @@ fn pacing_per_hop() {
     assert!(mda.next_probe(t0 + ms(20)).is_some());
     assert!(mda.next_probe(t0 + ms(20)).is_none());
 }
+
+#[test]
+fn a_filter_answering_for_the_destination_is_not_reaching_it() {
+    let prohibited = Outcome::Unreachable {
+        version: icmpkit_wire::IpVersion::V4,
+        msg_type: 3,
+        code: 13,
+        mtu: None,
+    };
+    for (outcome, reached) in [(prohibited, false), (Outcome::Reached, true)] {
+        let net = move |ttl: u8, _flow: u16| match ttl {
+            1 | 2 => Some((v4(ttl), Outcome::Hop)),
+            _ => Some((dst(), outcome)),
+        };
+        let run = run(config(), &net);
+        assert_eq!(run.mda.hops().len(), 3);
+        assert_eq!(run.mda.reached(dst()), reached, "{outcome:?}");
+    }
+}

@@ -347,3 +347,25 @@ fn a_too_big_naming_no_mtu_is_searched() {
     assert_eq!(w.pmtu.pmtu(), 1400);
     assert_eq!(steps(&w.pmtu).last(), Some(&(4, Some(v4(DST)), 1400)));
 }
+
+#[test]
+fn a_filter_answering_for_the_destination_is_not_reaching_it() {
+    let prohibited = Outcome::Unreachable {
+        version: IpVersion::V4,
+        msg_type: 3,
+        code: 13,
+        mtu: None,
+    };
+    for (outcome, reached) in [(prohibited, false), (Outcome::Reached, true)] {
+        let net = move |ttl: u8, _size: usize| {
+            Some(if ttl >= 3 {
+                (v4(DST), outcome)
+            } else {
+                (v4(ttl), Outcome::Hop)
+            })
+        };
+        let w = walk(config(1500), 1500, &net);
+        assert!(w.pmtu.is_done());
+        assert_eq!(w.pmtu.reached(v4(DST)), reached, "{outcome:?}");
+    }
+}
