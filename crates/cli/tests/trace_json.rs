@@ -12,8 +12,9 @@ use icmpkit_lab::text;
 use serde_json::Value;
 
 /// The keys of every probe object.
-const PROBE_KEYS: [&str; 10] = [
+const PROBE_KEYS: [&str; 11] = [
     "annotation",
+    "back",
     "extensions",
     "final",
     "from",

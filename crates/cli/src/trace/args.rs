@@ -87,6 +87,10 @@ pub struct Args {
     /// Find the path MTU and where on the path it falls (as tracepath).
     #[arg(long)]
     pub pmtu: bool,
+    /// Show how many hops each answer came back over, from the TTL it
+    /// arrived with (tracepath's `back N`): `[back N]` after each address.
+    #[arg(long)]
+    pub back: bool,
     /// Sockets: raw (needs `CAP_NET_RAW`), dgram (unprivileged: UDP
     /// probes on a UDP socket, ICMP probes on a ping socket, errors from
     /// their error queue), or auto (raw if allowed, else dgram).

@@ -74,6 +74,8 @@ pub struct Plan {
     packet_len: usize,
     /// `-F`.
     dont_fragment: bool,
+    /// `--back`.
+    back: bool,
     /// The sockets asked for (`--socket`).
     socket: SocketChoice,
     /// The sockets opened are the unprivileged ones: UDP probes on a UDP
@@ -168,6 +170,7 @@ impl Plan {
             key,
             packet_len,
             dont_fragment: a.dont_fragment,
+            back: a.back,
             socket: args::socket_choice(&a.socket)?,
             unprivileged: false,
         })

@@ -17,6 +17,8 @@ pub struct PmtuRenderer<'a> {
     plan: &'a Plan,
     names: Names,
     out: Output<'a>,
+    /// The hops the destination's answer came back over, once it came.
+    back: Option<u8>,
 }
 
 impl<'a> PmtuRenderer<'a> {
@@ -37,11 +39,17 @@ impl<'a> PmtuRenderer<'a> {
             plan,
             names: plan.names(),
             out,
+            back: None,
         })
     }
 
     /// Prints one event.
     pub fn event(&mut self, event: TracerEvent<PmtuProgress, PmtuSummary>) -> io::Result<()> {
+        if let TracerEvent::Progress(PmtuProgress::Step(step)) = &event
+            && let Some(a) = step.answer.as_ref().filter(|a| a.reaches(self.plan.dst))
+        {
+            self.back = self.back.or_else(|| a.back());
+        }
         let names = &mut self.names;
         match event {
             TracerEvent::Progress(PmtuProgress::Mtu(event)) if self.plan.json => {
@@ -56,7 +64,7 @@ impl<'a> PmtuRenderer<'a> {
                 self.out.json("hop", fields)
             }
             TracerEvent::Progress(PmtuProgress::Step(step)) => {
-                let line = step_text(&step, self.plan.dst, names);
+                let line = step_text(&step, self.plan, names);
                 self.out.text(|w| writeln!(w, "{line}"))
             }
             TracerEvent::Finished(end) => self.summary(&end),
@@ -76,6 +84,7 @@ impl<'a> PmtuRenderer<'a> {
                     "pmtu": summary.pmtu,
                     "falls_before_ttl": falls,
                     "reached": end.reached,
+                    "back": self.back,
                     "socket": self.plan.sockets_name(),
                     "hops": summary.hops,
                     "probes_sent": summary.probes_sent,
@@ -86,10 +95,14 @@ impl<'a> PmtuRenderer<'a> {
             || "at the first link".to_owned(),
             |t| format!("before hop {t}"),
         );
+        let back = match self.back {
+            Some(hops) if self.plan.back => format!(", back {hops}"),
+            _ => String::new(),
+        };
         self.out.text(|w| {
             writeln!(
                 w,
-                "path MTU {} (set {place}), {} hops, {}",
+                "path MTU {} (set {place}), {} hops{back}, {}",
                 summary.pmtu,
                 summary.hops,
                 if end.reached {
@@ -102,17 +115,17 @@ impl<'a> PmtuRenderer<'a> {
     }
 }
 
-fn step_text(step: &PmtuStep, dst: IpAddr, names: &mut Names) -> String {
+fn step_text(step: &PmtuStep, plan: &Plan, names: &mut Names) -> String {
     match &step.answer {
         Some(a) => {
             let mut line = format!(
                 "{:2}  {}  {}  size {}",
                 step.ttl,
-                names.label(a.from),
+                render::answer_label(a, names, plan.back),
                 render::ms(a.rtt),
                 step.size
             );
-            if a.reaches(dst) {
+            if a.reaches(plan.dst) {
                 line.push_str("  reached");
             } else if let Some(note) = a.outcome.annotation() {
                 line.push(' ');

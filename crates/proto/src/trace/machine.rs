@@ -27,8 +27,8 @@ use crate::machine::{
 };
 use crate::ping::{EchoKind, echo_fields};
 use crate::trace::{
-    Answer, Counters, Hop, IcmpAnswer, Mda, MdaHop, MdaLink, Method, Outcome, Pmtu, PmtuProgress,
-    ProbeSpec, Prober, Rewrites, Sent, Trace, read_extensions, read_icmp,
+    Answer, Counters, Hop, IcmpAnswer, Mda, MdaHop, MdaLink, MdaStop, Method, Outcome, Pmtu,
+    PmtuProgress, ProbeSpec, Prober, Rewrites, Sent, Trace, read_extensions, read_icmp,
 };
 
 use crate::errno::EMSGSIZE;
@@ -107,6 +107,8 @@ pub struct MdaGraph {
     pub rounds: u32,
     /// Whether the probe budget ran out.
     pub budget_exhausted: bool,
+    /// Why the discovery stopped where it did.
+    pub stop: MdaStop,
 }
 
 /// The end of a path MTU walk.
@@ -191,6 +193,7 @@ impl Strategy for Mda {
             probes_sent: self.probes_sent(),
             rounds: self.rounds(),
             budget_exhausted: self.budget_exhausted(),
+            stop: self.stop(),
         }
     }
     fn reached(&self, dst: IpAddr) -> bool {
