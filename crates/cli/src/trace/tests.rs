@@ -272,10 +272,10 @@ fn mda_over_a_per_flow_diamond_finds_both_branches_and_their_links() {
             format!(
                 "\
 mda to 192.0.2.9 (192.0.2.9), 95% confidence, {name} probes, 30 hops max
- 1  10.0.1.1
- 2  10.0.2.1 10.0.2.2
- 3  10.0.3.1
- 4  192.0.2.9
+ 1  10.0.1.1  2.000 ms
+ 2  10.0.2.1  4.000 ms 10.0.2.2  4.000 ms
+ 3  10.0.3.1  6.000 ms
+ 4  192.0.2.9  8.000 ms
 links:
  1  10.0.1.1 -> 10.0.2.1
  1  10.0.1.1 -> 10.0.2.2
@@ -283,6 +283,7 @@ links:
  2  10.0.2.2 -> 10.0.3.1
  3  10.0.3.1 -> 192.0.2.9
 {probes} probes in {rounds} rounds
+stopped at hop 4: the destination answered there
 "
             ),
             "{method}"

@@ -4,7 +4,6 @@
 
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
 use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, MAX_BATCH, RecvBatch, SendBatch, os_errno};
 use icmpkit_proto::machine::{
@@ -85,8 +84,13 @@ pub(super) fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<
             })?;
     }
     let setup = |result: io::Result<()>| result.map_err(OpenError::Setup);
-    if let Some(source) = options.source {
-        setup(socket.bind_source(source))?;
+    match (options.source, options.source_port) {
+        (Some(source), None) => setup(socket.bind_source(source))?,
+        (source, Some(port)) => {
+            let addr = source.unwrap_or_else(|| super::transport::unspecified(socket.version()));
+            setup(socket.bind_source_port(addr, port))?;
+        }
+        (None, None) => {}
     }
     if let Some(tos) = options.tos {
         setup(socket.set_tos(tos))?;
@@ -195,7 +199,9 @@ impl Endpoint {
             socket.set_link_scope(index);
         }
         configure(&socket, options)?;
-        let receives = channel != Channel::Udp;
+        // A raw UDP sender is never read; an ordinary UDP socket gets its
+        // errors on its error queue.
+        let receives = channel != Channel::Udp || socket.is_udp_datagram();
         if !receives {
             // Never read: keep what queues there (every UDP datagram the
             // host receives) small.
@@ -283,6 +289,7 @@ impl Endpoint {
                 // A message without its extended error: taken, go on.
                 Err(_) => continue,
             };
+            let clocks = Clocks::read_reusing_offset();
             let source = match queued.origin {
                 ErrorOrigin::Local => ErrorSource::Local,
                 ErrorOrigin::Icmp | ErrorOrigin::Icmp6 => ErrorSource::Icmp,
@@ -300,7 +307,10 @@ impl Endpoint {
                 info: queued.info,
                 offender: queued.offender,
                 dst: queued.dst,
-                read_at: Instant::now(),
+                port: queued.port,
+                hop_limit: queued.ttl,
+                read_at: clocks.now,
+                kernel_at: clocks.kernel_instant(queued.kernel_time),
                 original: queued.original(buf),
             })));
             drained.handed += 1;

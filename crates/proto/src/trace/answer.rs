@@ -135,6 +135,35 @@ pub struct Answer {
     pub extensions: Vec<Extension>,
 }
 
+impl Answer {
+    /// Whether this answer is the destination `dst` answering the probe
+    /// itself (Echo Reply, Port Unreachable, SYN-ACK or RST from `dst`):
+    /// what every trace mode and summary calls "reached". An error from
+    /// the destination (a filter's `!X`) ends a trace without reaching
+    /// it, as does a Port Unreachable from another node.
+    pub fn reaches(&self, dst: IpAddr) -> bool {
+        self.outcome == Outcome::Reached && self.from == dst
+    }
+
+    /// How many hops this answer came back over, from the TTL it arrived
+    /// with ([`return_hops`]); `None` when the socket did not say.
+    pub fn back(&self) -> Option<u8> {
+        self.reply_ttl.map(return_hops)
+    }
+}
+
+/// The hops a packet that arrived with `ttl` came over, as tracepath
+/// reckons them (its `back N` and `asymm N`): the sender started at 64,
+/// 128 or 255, the first of them at or above `ttl`, and a packet from a
+/// neighbour (no router between) counts one hop.
+pub fn return_hops(ttl: u8) -> u8 {
+    match ttl {
+        0..=64 => 65 - ttl,
+        65..=128 => 129 - ttl,
+        _ => 255 - ttl + 1,
+    }
+}
+
 /// An ICMP message read for a tracer, borrowing the received bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IcmpAnswer<'a> {

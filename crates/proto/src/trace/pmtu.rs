@@ -9,13 +9,19 @@
 //! next TTL; the destination or an unreachable error ends the walk.
 //!
 //! A black hole (a link that drops big packets without telling): when the
-//! probes of a TTL get no answer, a small probe is sent; if that one is
-//! answered and one more big probe is lost (so it was not chance loss),
-//! the MTU falls just before this hop, and a binary search over the common
-//! MTUs between the small and the big size finds the largest size that
-//! passes. If the small probe is lost too, the hop is silent (`*`) and the
-//! walk goes on at the same size. A Packet Too Big that names no usable
-//! MTU (0, from routers older than RFC 1191) starts the same search.
+//! big probe of a TTL gets no answer, a small probe is sent; if that one
+//! is answered and one more big probe is lost (so it was not chance
+//! loss), the MTU falls just before this hop, and a binary search over the
+//! common MTUs between the small and the big size finds the largest size
+//! that passes. If the small probe is lost too, the hop is silent (`*`)
+//! and the walk goes on at the same size. A Packet Too Big that names no
+//! usable MTU (0, from routers older than RFC 1191) starts the same
+//! search.
+//!
+//! A silent hop costs two waits (a big probe, then the small one; at the
+//! small size, two probes), each as long as the slowest answer so far
+//! allows ([`Pmtu`]'s wait: ten times that round trip, at least 1 s, at
+//! most the configured wait), where tracepath spends three waits of 1 s.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -44,9 +50,12 @@ pub struct PmtuConfig {
     /// The small probe's size (IP packet) for the black-hole check; the
     /// least size the walk goes down to.
     pub small_size: usize,
-    /// How long to wait for one probe.
+    /// The longest wait for one probe (it is shorter while the answers
+    /// come fast: see [`Pmtu`]).
     pub wait: Duration,
-    /// Probes sent at one size and TTL before giving up on it.
+    /// Probes sent at one size and TTL before giving up on it; above the
+    /// small size, the last of them is the small probe of the black-hole
+    /// check.
     pub tries: u8,
     /// The flow every probe uses.
     pub flow: u16,
@@ -57,7 +66,8 @@ impl PmtuConfig {
     /// above any interface's MTU (the local error names the real one), go
     /// down no further than the family's minimum MTU (68 bytes for IPv4,
     /// RFC 791; 1280 for IPv6, RFC 8200) or `min_probe_len`, whichever is
-    /// larger, wait at most 2 s for a probe, and try each size twice.
+    /// larger, wait at most 2 s for a probe, and give a silent hop two
+    /// probes.
     pub fn for_version(
         version: IpVersion,
         first_ttl: u8,
@@ -148,7 +158,17 @@ enum Phase {
     },
 }
 
-/// The state machine of a path MTU walk.
+/// The least wait for one probe, whatever the round trips seen: what
+/// tracepath waits for each.
+const LEAST_WAIT: Duration = Duration::from_secs(1);
+
+/// A probe is waited for this many times the slowest round trip seen
+/// (traceroute's factor for an answer of a nearby hop).
+const SLOWEST_FACTOR: u32 = 10;
+
+/// The state machine of a path MTU walk. A probe is waited for ten times
+/// the slowest round trip seen so far, at least 1 s (tracepath's wait)
+/// and at most [`PmtuConfig::wait`].
 #[derive(Debug, Clone)]
 pub struct Pmtu {
     config: PmtuConfig,
@@ -164,6 +184,8 @@ pub struct Pmtu {
     sent: u64,
     /// Events and steps handed out by [`Pmtu::next_progress`].
     reported: (usize, usize),
+    /// The slowest round trip of an answer so far.
+    slowest: Duration,
 }
 
 impl Pmtu {
@@ -183,7 +205,15 @@ impl Pmtu {
             done: false,
             sent: 0,
             reported: (0, 0),
+            slowest: Duration::ZERO,
         }
+    }
+
+    /// How long the next probe is waited for.
+    pub fn probe_wait(&self) -> Duration {
+        self.config
+            .wait
+            .min(LEAST_WAIT.max(self.slowest.saturating_mul(SLOWEST_FACTOR)))
     }
 
     /// The hops walked so far.
@@ -218,12 +248,13 @@ impl Pmtu {
         })
     }
 
-    /// Whether the last hop walked is `dst` giving a final answer.
+    /// Whether the last hop walked is `dst` answering the probe itself
+    /// ([`Answer::reaches`]).
     pub fn reached(&self, dst: IpAddr) -> bool {
         self.steps
             .last()
             .and_then(|s| s.answer.as_ref())
-            .is_some_and(|a| a.outcome.is_final() && a.from == dst)
+            .is_some_and(|a| a.reaches(dst))
     }
 
     /// The path MTU found (so far).
@@ -293,6 +324,7 @@ impl Pmtu {
         }
         self.outstanding = None;
         self.tries = 0;
+        self.slowest = self.slowest.max(answer.rtt);
         let too_big = match answer.outcome {
             Outcome::Unreachable { mtu: Some(mtu), .. } => usize::try_from(mtu).ok(),
             _ => None,
@@ -385,11 +417,18 @@ impl Pmtu {
         let Some((_, at)) = self.outstanding else {
             return;
         };
-        if now.duration_since(at) < self.config.wait {
+        if now.duration_since(at) < self.probe_wait() {
             return;
         }
         self.outstanding = None;
-        if self.tries < self.config.tries.max(1) {
+        let tries = self.config.tries.max(1);
+        let tries = match self.phase {
+            // Above the small size, the last try is the small probe.
+            Phase::Normal if self.size > self.config.small_size => tries - 1,
+            Phase::Small => 1,
+            _ => tries,
+        };
+        if self.tries < tries {
             return;
         }
         self.tries = 0;
@@ -420,7 +459,7 @@ impl Pmtu {
         }
         Some(
             self.outstanding
-                .map_or(now, |(_, at)| at + self.config.wait),
+                .map_or(now, |(_, at)| at + self.probe_wait()),
         )
     }
 }

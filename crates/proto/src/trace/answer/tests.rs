@@ -464,3 +464,19 @@ fn annotations_for_every_code() {
     assert!(!Outcome::Hop.is_final());
     assert!(Outcome::Reached.is_final());
 }
+
+#[test]
+fn return_hops_are_reckoned_as_tracepath_reckons_them() {
+    // A neighbour's packet: one hop, whatever its initial TTL.
+    assert_eq!(return_hops(64), 1);
+    assert_eq!(return_hops(128), 1);
+    assert_eq!(return_hops(255), 1);
+    // Four routers on the way back from a Linux host (64).
+    assert_eq!(return_hops(60), 5);
+    // From 128 (Windows) and 255 (many routers).
+    assert_eq!(return_hops(120), 9);
+    assert_eq!(return_hops(250), 6);
+    assert_eq!(return_hops(129), 127);
+    assert_eq!(return_hops(1), 64);
+    assert_eq!(return_hops(0), 65);
+}

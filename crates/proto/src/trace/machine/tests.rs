@@ -213,7 +213,10 @@ fn run<S: Strategy>(tracer: &mut Tracer<S>, net: &Net, t0: Instant) -> Vec<Event
                         info: u32::try_from(mtu).unwrap(),
                         offender: None,
                         dst: Some(t.dst),
+                        port: None,
+                        hop_limit: None,
                         read_at: now,
+                        kernel_at: None,
                         original: &[],
                     };
                     tracer.handle_input(now, Input::SocketError(error));
@@ -535,7 +538,10 @@ fn a_local_mtu_explains_only_an_explained_emsgsize_refusal() {
             info: 1500,
             offender: None,
             dst: Some(dst()),
+            port: None,
+            hop_limit: None,
             read_at: t0,
+            kernel_at: None,
             original: &buf,
         }),
     );
