@@ -99,6 +99,14 @@ pub struct Args {
     /// Print JSON lines instead of text.
     #[arg(long)]
     pub json: bool,
+    /// With --pmtu: `tracepath` prints iputils tracepath's lines,
+    /// `icmpkit` (the default) icmpkit's own.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// With --format tracepath: each hop's name and address (tracepath's
+    /// -b).
+    #[arg(long)]
+    pub both: bool,
     /// The host to trace.
     #[arg(value_name = "HOST")]
     pub host: String,

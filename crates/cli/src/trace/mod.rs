@@ -11,6 +11,7 @@ mod classic;
 mod mda;
 mod pmtu;
 pub(crate) mod render;
+mod tracepath;
 
 use std::io;
 use std::net::IpAddr;
@@ -27,6 +28,7 @@ use icmpkit_proto::trace::{
     Confidence, MAX_FLOWS, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig,
     Strategy, Trace, TraceConfig, TraceFailure, Tracer, TracerEvent, Wait, ip_header_len,
 };
+use icmpkit_proto::trace::{MAX_IPV4_PACKET, MAX_IPV6_PACKET};
 use icmpkit_wire::IpVersion;
 
 pub use args::Args;
@@ -78,6 +80,10 @@ pub struct Plan {
     back: bool,
     /// The sockets asked for (`--socket`).
     socket: SocketChoice,
+    /// `--format tracepath`: a path MTU walk in tracepath's lines.
+    tracepath: Option<tracepath::Style>,
+    /// The size a path MTU walk starts at, when given (`PACKETLEN`).
+    first_size: Option<usize>,
     /// The sockets opened are the unprivileged ones: UDP probes on a UDP
     /// socket, ICMP probes on a ping socket (then `key` is its
     /// identifier), routers' errors from their error queue.
@@ -126,10 +132,21 @@ impl Plan {
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
         let default_len = ip_header + 40;
         let min_len = ip_header + method.min_len();
+        let tracepath = tracepath_style(a, dst)?;
+        // A path MTU walk may start at the largest packet of the family.
+        let max_len = match (a.pmtu, dst) {
+            (true, IpAddr::V4(_)) => MAX_IPV4_PACKET,
+            (true, IpAddr::V6(_)) => MAX_IPV6_PACKET,
+            (false, _) => 65_000,
+        };
         let packet_len = match &a.packet_len {
-            Some(len) => {
-                usize::try_from(args::integer("packet length", len, min_len as u64, 65_000)?)?
-            }
+            Some(len) if tracepath.is_some() => tracepath::packet_len(len, dst, min_len, max_len)?,
+            Some(len) => usize::try_from(args::integer(
+                "packet length",
+                len,
+                min_len as u64,
+                max_len as u64,
+            )?)?,
             None => default_len,
         };
         let src = source_for(
@@ -173,6 +190,8 @@ impl Plan {
             back: a.back,
             socket: args::socket_choice(&a.socket)?,
             unprivileged: false,
+            tracepath,
+            first_size: a.packet_len.as_ref().map(|_| packet_len),
         })
     }
 
@@ -319,15 +338,52 @@ impl Plan {
     }
 
     fn pmtu(&self) -> Pmtu {
-        Pmtu::new(PmtuConfig::for_version(
+        let mut config = PmtuConfig::for_version(
             version_of(self.dst),
             self.first_ttl,
             self.max_ttl,
             ip_header_len(self.dst) + self.method.min_len(),
             self.wait.max,
             self.flow,
-        ))
+        );
+        if let Some(size) = self.first_size {
+            config.initial_size = size;
+        }
+        let pmtu = Pmtu::new(config);
+        // tracepath's lines come from tracepath's walk.
+        if self.tracepath.is_some() {
+            pmtu.with_tracepath_restart()
+        } else {
+            pmtu
+        }
     }
+}
+
+/// `--format` and `--both` read: tracepath's style, or `None` for
+/// icmpkit's own lines.
+fn tracepath_style(a: &Args, dst: IpAddr) -> Result<Option<tracepath::Style>> {
+    let tracepath = match a.format.as_deref() {
+        None | Some("icmpkit") => false,
+        Some("tracepath") => true,
+        Some(other) => bail!("--format {other}: expected tracepath or icmpkit"),
+    };
+    if !tracepath {
+        if a.both {
+            bail!("--both is tracepath's -b: add --format tracepath");
+        }
+        return Ok(None);
+    }
+    if !a.pmtu {
+        bail!("--format tracepath prints a path MTU walk: add --pmtu");
+    }
+    if a.json {
+        bail!("--format tracepath is text: drop --json (or --format)");
+    }
+    Ok(Some(tracepath::Style {
+        numeric: a.numeric,
+        both: a.both,
+        v6: dst.is_ipv6(),
+    }))
 }
 
 /// The ports and key of trace probes.
@@ -573,6 +629,11 @@ fn trace_over<'a, T: Transport>(
             let render = Box::new(move |e| r.event(e));
             execute(plan, plan.mda(confidence), transport, signals, render)
         }
+        Mode::Pmtu if let Some(style) = plan.tracepath => {
+            let mut r = tracepath::TracepathRenderer::new(plan, style, crate::program(), out);
+            let render = Box::new(move |e| r.event(e));
+            execute(plan, plan.pmtu(), transport, signals, render)
+        }
         Mode::Pmtu => {
             let mut r = pmtu::PmtuRenderer::new(plan, out)?;
             let render = Box::new(move |e| r.event(e));
@@ -588,7 +649,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     plan.prober()?;
     // Opening drops CAP_NET_RAW for good.
     let mut transport = plan.open()?;
-    eprintln!("{}", plan.sockets_line());
+    // tracepath says nothing of its sockets.
+    if plan.tracepath.is_none() {
+        eprintln!("{}", plan.sockets_line());
+    }
     let signals = Signals::install()?;
     let exit = trace_over(&plan, &mut transport, &signals, io::stdout().lock())?;
     Ok(exit.into())

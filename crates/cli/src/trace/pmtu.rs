@@ -139,8 +139,8 @@ fn step_text(step: &PmtuStep, plan: &Plan, names: &mut Names) -> String {
 
 fn event_text(event: &PmtuEvent, names: &mut Names) -> String {
     match *event {
-        PmtuEvent::Local { mtu } => format!("     pmtu {mtu}: the outgoing interface's MTU"),
-        PmtuEvent::TooBig { ttl, from, mtu } => format!(
+        PmtuEvent::Local { mtu, .. } => format!("     pmtu {mtu}: the outgoing interface's MTU"),
+        PmtuEvent::TooBig { ttl, from, mtu, .. } => format!(
             "     pmtu {mtu}: {} says the link after it is smaller (the MTU falls before hop {ttl})",
             names.label(from)
         ),
@@ -160,8 +160,8 @@ fn step_json(step: &PmtuStep, dst: IpAddr, names: &mut Names) -> serde_json::Val
 
 fn event_json(event: &PmtuEvent) -> serde_json::Value {
     match *event {
-        PmtuEvent::Local { mtu } => json!({"cause": "local", "mtu": mtu}),
-        PmtuEvent::TooBig { ttl, from, mtu } => json!({
+        PmtuEvent::Local { mtu, .. } => json!({"cause": "local", "mtu": mtu}),
+        PmtuEvent::TooBig { ttl, from, mtu, .. } => json!({
             "cause": "too_big", "mtu": mtu, "ttl": ttl, "from": from.to_string(),
         }),
         PmtuEvent::BlackHole { ttl, mtu } => json!({

@@ -24,7 +24,7 @@ const DEST: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 9);
 /// MDA's 95% stopping rule misses a branch of two when its first six
 /// flows hash onto one, as it may (with another port or destination the
 /// counts below change, and a branch can be missed).
-fn plan(options: &str) -> Plan {
+pub(super) fn plan(options: &str) -> Plan {
     plan_from("10.0.0.1", options)
 }
 

@@ -84,6 +84,43 @@ impl Outcome {
         };
         Some(text.to_owned())
     }
+
+    /// The errno Linux puts in a UDP socket's error queue for this answer
+    /// (`icmp_err_convert` and `icmpv6_err_convert`, as `udp_err` applies
+    /// them; what tracepath reads its verdict from): `EHOSTUNREACH` for a
+    /// Time Exceeded, `ECONNREFUSED` for a Port Unreachable, `EMSGSIZE`
+    /// for a Fragmentation Needed or Packet Too Big, `EPROTO` for a
+    /// Parameter Problem, and each Destination Unreachable code's own.
+    pub fn linux_errno(&self) -> i32 {
+        use crate::errno::{
+            EACCES, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENONET,
+            ENOPROTOOPT, EOPNOTSUPP, EPROTO,
+        };
+        let Self::Unreachable {
+            version,
+            msg_type,
+            code,
+            ..
+        } = *self
+        else {
+            return match self {
+                Self::Hop => EHOSTUNREACH,
+                _ => ECONNREFUSED,
+            };
+        };
+        match (version, msg_type, code) {
+            (IpVersion::V4, 3, 4) | (IpVersion::V6, 2, _) => EMSGSIZE,
+            (IpVersion::V4, 3, 0 | 6 | 9 | 11) | (IpVersion::V6, 1, 0) => ENETUNREACH,
+            (IpVersion::V4, 3, 2) => ENOPROTOOPT,
+            (IpVersion::V4, 3, 3) | (IpVersion::V6, 1, 4) => ECONNREFUSED,
+            (IpVersion::V4, 3, 5) => EOPNOTSUPP,
+            (IpVersion::V4, 3, 7) => EHOSTDOWN,
+            (IpVersion::V4, 3, 8) => ENONET,
+            (IpVersion::V6, 1, 1 | 5 | 6) => EACCES,
+            (IpVersion::V4, 3, _) | (IpVersion::V6, 1, 2 | 3) => EHOSTUNREACH,
+            _ => EPROTO,
+        }
+    }
 }
 
 /// One RFC 4884 extension object an answer carried, owned.

@@ -32,7 +32,9 @@ pub use machine::{
     ip_header_len,
 };
 pub use mda::{Mda, MdaConfig, MdaHop, MdaInterface, MdaLink, MdaStop};
-pub use pmtu::{Pmtu, PmtuConfig, PmtuEvent, PmtuProgress, PmtuStep};
+pub use pmtu::{
+    MAX_IPV4_PACKET, MAX_IPV6_PACKET, Pmtu, PmtuConfig, PmtuEvent, PmtuProgress, PmtuStep,
+};
 pub use probe::{
     Identified, MAX_FLOWS, MAX_PROBES, Method, ProbeSpec, Prober, ProberConfig, ProberError,
     Rewrites, Sent,

@@ -37,6 +37,16 @@ const COMMON_MTUS: [usize; 17] = [
     296,
 ];
 
+/// The largest IPv4 packet (RFC 791's 16-bit total length): where an IPv4
+/// walk starts, so that a link of a larger MTU (loopback's 65,536) lets
+/// the first probe through and the path MTU is this.
+pub const MAX_IPV4_PACKET: usize = 65_535;
+
+/// The largest IPv6 packet without a jumbogram (the 40-byte header and a
+/// 16-bit payload length): where an IPv6 walk starts, above any MTU but a
+/// jumbo link's, so that the local error names the outgoing link's.
+pub const MAX_IPV6_PACKET: usize = 40 + 65_535;
+
 /// The settings of a [`Pmtu`] walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PmtuConfig {
@@ -63,7 +73,9 @@ pub struct PmtuConfig {
 
 impl PmtuConfig {
     /// A walk to a destination of `version` as tracepath makes it: start
-    /// above any interface's MTU (the local error names the real one), go
+    /// at the largest packet the family has ([`MAX_IPV4_PACKET`],
+    /// [`MAX_IPV6_PACKET`]: above any interface's MTU, whose local error
+    /// names the real one, or the path MTU itself on loopback), go
     /// down no further than the family's minimum MTU (68 bytes for IPv4,
     /// RFC 791; 1280 for IPv6, RFC 8200) or `min_probe_len`, whichever is
     /// larger, wait at most 2 s for a probe, and give a silent hop two
@@ -76,14 +88,14 @@ impl PmtuConfig {
         wait: Duration,
         flow: u16,
     ) -> Self {
-        let family_minimum = match version {
-            IpVersion::V4 => 68,
-            IpVersion::V6 => 1280,
+        let (family_minimum, largest) = match version {
+            IpVersion::V4 => (68, MAX_IPV4_PACKET),
+            IpVersion::V6 => (1280, MAX_IPV6_PACKET),
         };
         Self {
             first_ttl,
             max_ttl,
-            initial_size: 65_000,
+            initial_size: largest,
             small_size: family_minimum.max(min_probe_len),
             wait: wait.min(Duration::from_secs(2)),
             tries: 2,
@@ -97,6 +109,8 @@ impl PmtuConfig {
 pub enum PmtuEvent {
     /// The outgoing interface's MTU (a local `EMSGSIZE`).
     Local {
+        /// The TTL being probed when the send was refused.
+        ttl: u8,
         /// The MTU.
         mtu: usize,
     },
@@ -109,6 +123,9 @@ pub enum PmtuEvent {
         from: IpAddr,
         /// The next-hop MTU it named.
         mtu: usize,
+        /// The round trip of its answer (of the first, when the MTU was
+        /// searched for because the one named was of no use).
+        rtt: Duration,
     },
     /// Big probes vanished at a hop whose small probes passed.
     BlackHole {
@@ -149,12 +166,13 @@ enum Phase {
     /// The small one was: one more big probe tells loss from a black hole.
     Confirm,
     /// Black hole, or a Packet Too Big that named no usable MTU (from
-    /// `named_by`): `lo` passes, `hi` does not.
+    /// `named_by`, answered in that round trip): `lo` passes, `hi` does
+    /// not.
     Search {
         lo: usize,
         hi: usize,
         candidate: usize,
-        named_by: Option<IpAddr>,
+        named_by: Option<(IpAddr, Duration)>,
     },
 }
 
@@ -186,6 +204,11 @@ pub struct Pmtu {
     reported: (usize, usize),
     /// The slowest round trip of an answer so far.
     slowest: Duration,
+    /// Probe a TTL once more after its answer when the outgoing link's
+    /// MTU was learned while probing it ([`Pmtu::with_tracepath_restart`]).
+    tracepath_restart: bool,
+    /// The TTL to probe once more, under `tracepath_restart`.
+    again: Option<u8>,
 }
 
 impl Pmtu {
@@ -206,7 +229,21 @@ impl Pmtu {
             sent: 0,
             reported: (0, 0),
             slowest: Duration::ZERO,
+            tracepath_restart: false,
+            again: None,
         }
+    }
+
+    /// Probes the TTL at which the outgoing link's MTU was learned once
+    /// more after its answer, as tracepath does: it starts a TTL over when
+    /// the MTU changed while probing it, and a local refusal is followed
+    /// by the resend and its answer within the same try. Its first hop (or
+    /// the destination, when that is the first hop) then shows twice, each
+    /// time from an answer of its own.
+    #[must_use]
+    pub fn with_tracepath_restart(mut self) -> Self {
+        self.tracepath_restart = true;
+        self
     }
 
     /// How long the next probe is waited for.
@@ -311,7 +348,10 @@ impl Pmtu {
         self.outstanding = None;
         self.tries = 0;
         let mtu = mtu.max(self.config.small_size);
-        self.events.push(PmtuEvent::Local { mtu });
+        self.events.push(PmtuEvent::Local { ttl: self.ttl, mtu });
+        if self.tracepath_restart {
+            self.again = Some(self.ttl);
+        }
         self.size = mtu;
         self.phase = Phase::Normal;
     }
@@ -337,6 +377,7 @@ impl Pmtu {
                         ttl: self.ttl,
                         from: answer.from,
                         mtu,
+                        rtt: answer.rtt,
                     });
                     self.size = mtu;
                     self.phase = Phase::Normal;
@@ -344,7 +385,7 @@ impl Pmtu {
                 // Too big, but the MTU named is no use (0 from an old
                 // router, or not below the size): look for it.
                 Some(_) if self.size > small => {
-                    self.search_next(small, self.size, Some(answer.from));
+                    self.search_next(small, self.size, Some((answer.from, answer.rtt)));
                 }
                 _ => {
                     self.phase = Phase::Normal;
@@ -373,7 +414,7 @@ impl Pmtu {
     /// Goes on with the search between `lo` (passes) and `hi` (does not),
     /// or ends it at `lo` when no common MTU lies between: a black hole, or
     /// the MTU a router's unusable Packet Too Big (`named_by`) meant.
-    fn search_next(&mut self, lo: usize, hi: usize, named_by: Option<IpAddr>) {
+    fn search_next(&mut self, lo: usize, hi: usize, named_by: Option<(IpAddr, Duration)>) {
         let between: Vec<usize> = COMMON_MTUS
             .iter()
             .copied()
@@ -382,7 +423,12 @@ impl Pmtu {
         if between.is_empty() {
             let ttl = self.ttl;
             self.events.push(match named_by {
-                Some(from) => PmtuEvent::TooBig { ttl, from, mtu: lo },
+                Some((from, rtt)) => PmtuEvent::TooBig {
+                    ttl,
+                    from,
+                    mtu: lo,
+                    rtt,
+                },
                 None => PmtuEvent::BlackHole { ttl, mtu: lo },
             });
             self.size = lo;
@@ -400,11 +446,15 @@ impl Pmtu {
     /// Records this TTL's step and moves to the next TTL, or ends.
     fn advance(&mut self, answer: Option<Answer>) {
         let is_final = answer.as_ref().is_some_and(|a| a.outcome.is_final());
+        let answered = answer.is_some();
         self.steps.push(PmtuStep {
             ttl: self.ttl,
             answer,
             size: self.size,
         });
+        if self.again.take() == Some(self.ttl) && answered {
+            return;
+        }
         if is_final || self.ttl >= self.config.max_ttl {
             self.done = true;
         } else {

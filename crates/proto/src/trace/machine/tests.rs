@@ -459,12 +459,13 @@ fn a_path_mtu_walk_steps_down_at_the_local_link_and_at_a_router() {
     assert_eq!(
         events,
         vec![
-            mtu(PmtuEvent::Local { mtu: 1500 }),
+            mtu(PmtuEvent::Local { ttl: 1, mtu: 1500 }),
             step(1, 1500, answer(router(1), 1, Outcome::Hop, Some(1))),
             mtu(PmtuEvent::TooBig {
                 ttl: 2,
                 from: router(1),
-                mtu: 1280
+                mtu: 1280,
+                rtt: Duration::from_millis(1),
             }),
             step(2, 1280, answer(router(2), 2, Outcome::Hop, Some(1))),
             step(3, 1280, answer(dst(), 3, port_unreachable(), Some(1))),

@@ -40,7 +40,11 @@ struct Walk {
 /// Walks to the end: sends larger than `local_mtu` fail locally, lost
 /// probes expire after the wait.
 fn walk(config: PmtuConfig, local_mtu: usize, net: &Net) -> Walk {
-    let mut pmtu = Pmtu::new(config);
+    walk_from(Pmtu::new(config), local_mtu, net)
+}
+
+/// [`walk`] from `pmtu` as made.
+fn walk_from(mut pmtu: Pmtu, local_mtu: usize, net: &Net) -> Walk {
     let mut now = Instant::now();
     let mut probes = Vec::new();
     for _ in 0..1000 {
@@ -105,11 +109,12 @@ fn a_router_names_the_mtu() {
     assert_eq!(
         w.pmtu.events(),
         [
-            PmtuEvent::Local { mtu: 1500 },
+            PmtuEvent::Local { ttl: 1, mtu: 1500 },
             PmtuEvent::TooBig {
                 ttl: 3,
                 from: v4(2),
-                mtu: 1280
+                mtu: 1280,
+                rtt: Duration::from_millis(5),
             }
         ]
     );
@@ -201,7 +206,8 @@ fn a_too_big_after_a_black_hole_lowers_the_mtu_again() {
             PmtuEvent::TooBig {
                 ttl: 4,
                 from: v4(3),
-                mtu: 1280
+                mtu: 1280,
+                rtt: Duration::from_millis(5),
             }
         ]
     );
@@ -340,7 +346,8 @@ fn a_too_big_naming_no_mtu_is_searched() {
         [PmtuEvent::TooBig {
             ttl: 3,
             from: v4(2),
-            mtu: 1400
+            mtu: 1400,
+            rtt: Duration::from_millis(5),
         }]
     );
     assert_eq!(w.pmtu.pmtu(), 1400);
@@ -391,4 +398,79 @@ fn the_wait_follows_the_slowest_answer_from_1_s_to_the_configured_most() {
     // A shorter configured wait is the most.
     cfg.wait = Duration::from_millis(300);
     assert_eq!(Pmtu::new(cfg).probe_wait(), Duration::from_millis(300));
+}
+
+#[test]
+fn walks_start_at_the_largest_packet_of_the_family() {
+    let v4 = PmtuConfig::for_version(IpVersion::V4, 1, 30, 30, WAIT, 0);
+    let v6 = PmtuConfig::for_version(IpVersion::V6, 1, 30, 50, WAIT, 0);
+    assert_eq!((v4.initial_size, v6.initial_size), (65_535, 65_575));
+    assert_eq!((v4.small_size, v6.small_size), (68, 1280));
+    // Loopback's MTU (65,536) lets the largest IPv4 packet through: the
+    // path MTU is that packet's size, as tracepath says.
+    let w = walk(PmtuConfig { flow: 3, ..v4 }, 65_536, &|ttl, _| {
+        hop_or_dst(ttl, 1)
+    });
+    assert_eq!((w.pmtu.pmtu(), w.pmtu.events()), (65_535, &[][..]));
+    let w = walk(PmtuConfig { flow: 3, ..v6 }, 65_536, &|ttl, _| {
+        hop_or_dst(ttl, 1)
+    });
+    assert_eq!(w.pmtu.pmtu(), 65_536);
+    assert_eq!(
+        w.pmtu.events(),
+        [PmtuEvent::Local {
+            ttl: 1,
+            mtu: 65_536
+        }]
+    );
+}
+
+#[test]
+fn a_tracepath_restart_probes_the_ttl_of_a_local_refusal_again() {
+    let w = walk_from(
+        Pmtu::new(config(9000)).with_tracepath_restart(),
+        1500,
+        &|ttl, _| hop_or_dst(ttl, 3),
+    );
+    assert_eq!(
+        w.probes,
+        [(1, 9000), (1, 1500), (1, 1500), (2, 1500), (3, 1500)]
+    );
+    assert_eq!(
+        steps(&w.pmtu),
+        [
+            (1, Some(v4(1)), 1500),
+            (1, Some(v4(1)), 1500),
+            (2, Some(v4(2)), 1500),
+            (3, Some(v4(DST)), 1500),
+        ]
+    );
+    // The destination as the first hop: reached twice, then the end.
+    let w = walk_from(
+        Pmtu::new(config(9000)).with_tracepath_restart(),
+        1500,
+        &|ttl, _| hop_or_dst(ttl, 1),
+    );
+    assert_eq!(
+        steps(&w.pmtu),
+        [(1, Some(v4(DST)), 1500), (1, Some(v4(DST)), 1500)]
+    );
+    // A router's Too Big starts no TTL over; without a local refusal
+    // nothing is probed twice.
+    let net = |ttl: u8, size: usize| {
+        if ttl >= 2 && size > 1280 {
+            Some((v4(1), frag_needed(1280)))
+        } else {
+            hop_or_dst(ttl, 3)
+        }
+    };
+    let w = walk_from(Pmtu::new(config(1500)).with_tracepath_restart(), 1500, &net);
+    assert_eq!(
+        steps(&w.pmtu),
+        [
+            (1, Some(v4(1)), 1500),
+            (2, Some(v4(2)), 1280),
+            (3, Some(v4(DST)), 1280)
+        ]
+    );
 }
