@@ -317,6 +317,42 @@ path MTU 1280 (set before hop 3), 4 hops, destination reached
 }
 
 #[test]
+fn pmtu_in_tracepath_s_lines_shows_its_first_hop_twice_and_the_router_that_named_1280() {
+    let run = trace(&plan("--pmtu --format tracepath 192.0.2.9"), narrow());
+    let line = |ttl: &str, host: &str, rest: &str| {
+        format!("{ttl}:  {host}{}{rest}\n", " ".repeat(52 - host.len()))
+    };
+    let expected = [
+        " 1?: [LOCALHOST]                      pmtu 1500\n".to_owned(),
+        line(" 1", "10.0.1.1", "  2.000ms "),
+        line(" 1", "10.0.1.1", "  2.000ms "),
+        line(" 2", "10.0.2.1", "  6.000ms "),
+        line(" 3", "10.0.2.1", "  6.000ms pmtu 1280"),
+        line(" 3", "10.0.3.1", " 12.000ms "),
+        line(" 4", "192.0.2.9", " 20.000ms reached"),
+        "     Resume: pmtu 1280 hops 4 back 4 \n".to_owned(),
+    ]
+    .concat();
+    assert_eq!(run.stdout, expected);
+    assert_eq!(run.exit, Exit::Success);
+    // With the last hop at the max TTL: tracepath's "Too many hops".
+    let run = trace(&plan("--pmtu --format tracepath -m 2 192.0.2.9"), narrow());
+    assert!(
+        run.stdout
+            .ends_with("     Too many hops: pmtu 1500\n     Resume: pmtu 1500 \n"),
+        "{}",
+        run.stdout
+    );
+    for refused in ["--json", "-m 2", "--both"] {
+        let args = format!("--format tracepath {refused} 192.0.2.9");
+        let words = ["trace"].into_iter().chain(args.split_whitespace());
+        let cli = Cli::try_parse_from(words).unwrap();
+        let error = Plan::from_args(&cli.args).unwrap_err().to_string();
+        assert!(error.contains("--pmtu"), "{refused}: {error}");
+    }
+}
+
+#[test]
 fn classic_over_ipv6_prints_hop_limits_and_a_prohibited_router_as_x() {
     let mut net = Network::builder()
         .local(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))
