@@ -1,0 +1,94 @@
+//! icmpkit run through links named `tracepath` and `tracepath6`, beside
+//! iputils tracepath, in the traceroute lab of `lab/lib.sh` (`lab_trace`)
+//! made one path (r2 sends everything through r3a) with two smaller
+//! links: 1400 bytes between r1 and r2, 1280 between r4 and the server.
+//! Both print the same lines, round trip times aside: the outgoing link's
+//! MTU, the first hop twice, `pmtu 1400` from r1 at hop 2, `pmtu 1280`
+//! from r4 at hop 5, `asymm` for a router whose answers start at another
+//! TTL, `reached`, the `Resume` line; and the same exit code. Every lab is
+//! built and removed by the guard `icmpkit_lab::netns::Lab`.
+
+use icmpkit_lab::bin::Links;
+use icmpkit_lab::netns::{Branch, Lab, SERVER4, SERVER6};
+use icmpkit_lab::peers::normalize_tracepath_times;
+use icmpkit_lab::{icmpkit, require, text};
+
+/// The bound on every program run here, in seconds.
+const BOUND: u32 = 60;
+
+/// `program args` from the client: stdout with round trips made fixed,
+/// stderr, exit code. The route cache is flushed first: tracepath's
+/// first probe would otherwise meet the path MTU the last run left.
+fn run(lab: &Lab, program: &str, args: &[&str]) -> (String, String, Option<i32>) {
+    for family in ["-4", "-6"] {
+        lab.must("client", &["ip", family, "route", "flush", "cache"]);
+    }
+    let out = lab.run_bounded("client", BOUND, program, args);
+    (
+        normalize_tracepath_times(&text(&out.stdout)),
+        text(&out.stderr),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn walks_print_what_tracepath_prints() {
+    let test = "walks_print_what_tracepath_prints";
+    if !require::program("tracepath") {
+        return;
+    }
+    let Some(lab) = Lab::trace(test, 1280) else {
+        return;
+    };
+    lab.route_through(Branch::R3a);
+    for (ns, interface) in [("r1", "r2"), ("r2", "r1")] {
+        lab.must(ns, &["ip", "link", "set", interface, "mtu", "1400"]);
+    }
+    // r3a's answers start at 100: they come back over 31 hops by
+    // tracepath's reckoning, not 3 (`asymm 31`).
+    lab.sysctl("r3a", "net.ipv4.ip_default_ttl=100");
+    lab.sysctl("r3a", "net.ipv6.conf.all.hop_limit=100");
+    for interface in ["r2", "r4"] {
+        lab.sysctl("r3a", &format!("net.ipv6.conf.{interface}.hop_limit=100"));
+    }
+    let links = Links::new(icmpkit!(), &["tracepath", "tracepath6"], "tracepath-lab");
+    let ours = links.path("tracepath");
+    let ours6 = links.path("tracepath6");
+    let ours = ours.to_str().unwrap();
+    let ours6 = ours6.to_str().unwrap();
+    for (program, args) in [
+        (ours, &["-n", SERVER4][..]),
+        (ours, &["-n", SERVER6]),
+        (ours6, &["-n", SERVER6]),
+        (ours, &["-n", "-m", "3", SERVER4]),
+        (ours, &["-n", "-l", "1300", SERVER6]),
+    ] {
+        let mut peer_args = if program == ours6 { vec!["-6"] } else { vec![] };
+        peer_args.extend_from_slice(args);
+        let theirs = run(&lab, "tracepath", &peer_args);
+        let we = run(&lab, program, args);
+        assert_eq!(we.0, theirs.0, "{args:?}\nours:\n{}\ntheirs:\n{}", we.0, theirs.0);
+        assert_eq!((we.2, theirs.2), (Some(0), Some(0)), "{args:?}: {}", we.1);
+        assert_eq!(we.1, "", "{args:?}");
+    }
+    // A silent hop: r2 sends no Time Exceeded.
+    let drop = ["-p", "icmp", "--icmp-type", "time-exceeded", "-j", "DROP"];
+    lab.must("r2", &[&["iptables", "-A", "OUTPUT"][..], &drop].concat());
+    let theirs = run(&lab, "tracepath", &["-n", SERVER4]);
+    let we = run(&lab, ours, &["-n", SERVER4]);
+    assert_eq!(we, theirs, "ours:\n{}\ntheirs:\n{}", we.0, theirs.0);
+    assert!(we.0.contains("\n 2:  no reply\n"), "{}", we.0);
+    lab.must("r2", &["iptables", "-F", "OUTPUT"]);
+    // The walk itself, as tracepath printed it.
+    let (theirs, _, _) = run(&lab, "tracepath", &["-n", SERVER4]);
+    let lines: Vec<&str> = theirs.lines().collect();
+    assert_eq!(lines[0], " 1?: [LOCALHOST]                      pmtu 1500");
+    assert!(lines[3].ends_with("pmtu 1400"), "{theirs}");
+    assert!(lines.iter().any(|l| l.ends_with("asymm 31 ")), "{theirs}");
+    assert!(lines.iter().any(|l| l.ends_with("pmtu 1280")), "{theirs}");
+    assert_eq!(
+        lines.last(),
+        Some(&"     Resume: pmtu 1280 hops 5 back 5 "),
+        "{theirs}"
+    );
+}
