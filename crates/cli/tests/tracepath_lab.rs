@@ -8,7 +8,7 @@
 //! TTL, `reached`, the `Resume` line; and the same exit code. Every lab is
 //! built and removed by the guard `icmpkit_lab::netns::Lab`.
 
-use icmpkit_lab::bin::Links;
+use icmpkit_lab::bin::{Links, RunnableCopy};
 use icmpkit_lab::netns::{Branch, Lab, SERVER4, SERVER6};
 use icmpkit_lab::peers::normalize_tracepath_times;
 use icmpkit_lab::{icmpkit, require, text};
@@ -67,9 +67,41 @@ fn walks_print_what_tracepath_prints() {
         peer_args.extend_from_slice(args);
         let theirs = run(&lab, "tracepath", &peer_args);
         let we = run(&lab, program, args);
-        assert_eq!(we.0, theirs.0, "{args:?}\nours:\n{}\ntheirs:\n{}", we.0, theirs.0);
+        assert_eq!(
+            we.0, theirs.0,
+            "{args:?}\nours:\n{}\ntheirs:\n{}",
+            we.0, theirs.0
+        );
         assert_eq!((we.2, theirs.2), (Some(0), Some(0)), "{args:?}: {}", we.1);
         assert_eq!(we.1, "", "{args:?}");
+    }
+    // Without privileges: UDP probes on an ordinary UDP socket, errors
+    // from its error queue, as tracepath's own.
+    let copy = RunnableCopy::new(icmpkit!(), "tracepath-lab");
+    let unprivileged = Links::new(
+        copy.path().to_str().unwrap(),
+        &["tracepath"],
+        "tracepath-lab-unprivileged",
+    );
+    let link = unprivileged.path("tracepath");
+    for dst in [SERVER4, SERVER6] {
+        let as_user = |program: &str| {
+            for family in ["-4", "-6"] {
+                lab.must("client", &["ip", family, "route", "flush", "cache"]);
+            }
+            let out = lab.run_unprivileged("client", BOUND, program, &["-n", dst]);
+            (
+                normalize_tracepath_times(&text(&out.stdout)),
+                out.status.code(),
+            )
+        };
+        let theirs = as_user("tracepath");
+        let we = as_user(link.to_str().unwrap());
+        assert_eq!(
+            we, theirs,
+            "{dst} unprivileged\nours:\n{}\ntheirs:\n{}",
+            we.0, theirs.0
+        );
     }
     // A silent hop: r2 sends no Time Exceeded.
     let drop = ["-p", "icmp", "--icmp-type", "time-exceeded", "-j", "DROP"];

@@ -159,16 +159,17 @@ pub(super) fn tracepath_to_trace(m: &ArgMatches) -> anyhow::Result<Vec<String>> 
     if let Some(hops) = number("hops", 255)? {
         argv.extend(["-m".to_owned(), hops.to_string()]);
     }
-    let mut host = m.get_one::<String>("host").cloned().unwrap_or_default();
+    let given = m.get_one::<String>("host").map_or("", String::as_str);
+    let mut host = given;
     let mut port = number("port", i64::from(u16::MAX))?.filter(|&p| p != 0);
     if port.is_none()
-        && let Some((name, p)) = host.split_once('/')
+        && let Some((name, p)) = given.split_once('/')
     {
         port = Some(tracepath_number(p, i64::from(u16::MAX))?);
-        host = name.to_owned();
+        host = name;
     }
     let port = port.filter(|&p| p != 0).unwrap_or(TRACEPATH_PORT.into());
-    argv.extend(["-p".to_owned(), port.to_string(), host]);
+    argv.extend(["-p".to_owned(), port.to_string(), host.to_owned()]);
     if let Some(length) = length {
         argv.push(length.to_string());
     }

@@ -59,7 +59,8 @@ impl<'w> Output<'w> {
 pub fn answer_label(a: &Answer, names: &mut Names, back: bool) -> String {
     let mut label = names.label(a.from);
     if let Some(hops) = a.back().filter(|_| back) {
-        label.push_str(&format!(" [back {hops}]"));
+        use std::fmt::Write as _;
+        let _ = write!(label, " [back {hops}]");
     }
     label
 }

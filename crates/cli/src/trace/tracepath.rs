@@ -77,8 +77,8 @@ impl<'a> TracepathRenderer<'a> {
     /// Prints one event.
     pub fn event(&mut self, event: TracerEvent<PmtuProgress, PmtuSummary>) -> io::Result<()> {
         let line = match event {
-            TracerEvent::Progress(PmtuProgress::Mtu(event)) => self.mtu_line(&event),
-            TracerEvent::Progress(PmtuProgress::Step(step)) => self.step_line(&step),
+            TracerEvent::Progress(PmtuProgress::Mtu(event)) => Some(self.mtu_line(&event)),
+            TracerEvent::Progress(PmtuProgress::Step(step)) => Some(self.step_line(&step)),
             TracerEvent::Finished(end) => self.end_lines(&end),
             TracerEvent::Failed(_) => return Ok(()),
         };
@@ -88,8 +88,8 @@ impl<'a> TracepathRenderer<'a> {
         self.out.flush()
     }
 
-    fn mtu_line(&mut self, event: &PmtuEvent) -> Option<String> {
-        Some(match *event {
+    fn mtu_line(&mut self, event: &PmtuEvent) -> String {
+        match *event {
             PmtuEvent::Local { ttl, mtu } => {
                 // The machine sees a refusal at the instant of the send.
                 let rtt = if self.style.v6 {
@@ -108,17 +108,16 @@ impl<'a> TracepathRenderer<'a> {
             PmtuEvent::BlackHole { ttl, mtu } => {
                 format!("{ttl:2}?: {:<32} pmtu {mtu}", "[black hole]")
             }
-        })
+        }
     }
 
-    fn step_line(&mut self, step: &PmtuStep) -> Option<String> {
+    fn step_line(&mut self, step: &PmtuStep) -> String {
         let Some(a) = &step.answer else {
-            return Some(format!("{:2}:  no reply", step.ttl));
+            return format!("{:2}:  no reply", step.ttl);
         };
-        let mut line = format!("{:2}:  {}{}", step.ttl, self.host(a.from), rtt(a.rtt));
+        let host = self.host(a.from);
         let verdict = self.verdict(step.ttl, a);
-        line.push_str(&verdict);
-        Some(line)
+        format!("{:2}:  {host}{}{verdict}", step.ttl, rtt(a.rtt))
     }
 
     /// What follows the round trip: tracepath's reading of the errno the
@@ -161,18 +160,19 @@ impl<'a> TracepathRenderer<'a> {
             return None;
         }
         let pmtu = end.summary.pmtu;
-        let mut text = String::new();
-        if !self.ended {
-            text.push_str(&format!("     Too many hops: pmtu {pmtu}\n"));
-        }
-        text.push_str(&format!("     Resume: pmtu {pmtu} "));
-        if let Some((hops, back)) = self.reached {
-            text.push_str(&format!("hops {hops} "));
-            if let Some(back) = back {
-                text.push_str(&format!("back {back} "));
-            }
-        }
-        Some(text)
+        let too_many = if self.ended {
+            String::new()
+        } else {
+            format!("     Too many hops: pmtu {pmtu}\n")
+        };
+        let (hops, back) = match self.reached {
+            Some((hops, back)) => (
+                format!("hops {hops} "),
+                back.map(|b| format!("back {b} ")).unwrap_or_default(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        Some(format!("{too_many}     Resume: pmtu {pmtu} {hops}{back}"))
     }
 
     /// The host field of `addr` ([`host_field`]), its name looked up
