@@ -90,10 +90,9 @@ impl<'a> TracepathRenderer<'a> {
 
     fn mtu_line(&mut self, event: &PmtuEvent) -> String {
         match *event {
-            PmtuEvent::Local { ttl, mtu } => {
-                // The machine sees a refusal at the instant of the send.
+            PmtuEvent::Local { ttl, mtu, after } => {
                 let rtt = if self.style.v6 {
-                    rtt(Duration::ZERO)
+                    rtt(after)
                 } else {
                     String::new()
                 };
@@ -324,7 +323,11 @@ mod tests {
         let out = render(
             NUMERIC,
             vec![
-                mtu(PmtuEvent::Local { ttl: 1, mtu: 1500 }),
+                mtu(PmtuEvent::Local {
+                    ttl: 1,
+                    mtu: 1500,
+                    after: Duration::ZERO,
+                }),
                 step(1, Some(answer(addr(1), 48, Outcome::Hop, 64))),
                 step(1, Some(answer(addr(1), 4, Outcome::Hop, 64))),
                 mtu(PmtuEvent::TooBig {
@@ -362,7 +365,11 @@ mod tests {
         let out = render(
             v6,
             vec![
-                mtu(PmtuEvent::Local { ttl: 1, mtu: 1500 }),
+                mtu(PmtuEvent::Local {
+                    ttl: 1,
+                    mtu: 1500,
+                    after: Duration::from_micros(22),
+                }),
                 step(1, Some(answer(addr(1), 48, Outcome::Hop, 64))),
                 end(1500, false),
             ],
@@ -370,7 +377,7 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines[0],
-            " 1?: [LOCALHOST]                        0.000ms pmtu 1500"
+            " 1?: [LOCALHOST]                        0.022ms pmtu 1500"
         );
         assert_eq!(
             lines[2..],

@@ -20,7 +20,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::machine::{
     Channel, ErrorSource, Input, Machine, SendFailure, Signal, SocketError, Transmit, Verdict,
@@ -56,6 +56,12 @@ pub trait Strategy {
     /// `mtu`; false when the strategy cannot go on (its probes have one
     /// size).
     fn on_local_mtu(&mut self, number: u16, mtu: usize) -> bool;
+    /// [`Strategy::on_local_mtu`], the refusal read `after` the send (by
+    /// default the time is not kept).
+    fn on_local_mtu_after(&mut self, number: u16, mtu: usize, after: Duration) -> bool {
+        let _ = after;
+        self.on_local_mtu(number, mtu)
+    }
     /// The transport refused probe `number` (not for its size) with
     /// `errno`; false when that ends the run (the default), true when the
     /// strategy counts the probe lost and goes on.
@@ -215,6 +221,10 @@ impl Strategy for Pmtu {
         Pmtu::on_local_mtu(self, number, mtu);
         true
     }
+    fn on_local_mtu_after(&mut self, number: u16, mtu: usize, after: Duration) -> bool {
+        Pmtu::on_local_mtu_after(self, number, mtu, after);
+        true
+    }
     fn expire(&mut self, now: Instant) {
         Pmtu::expire(self, now);
     }
@@ -314,9 +324,9 @@ pub struct Tracer<S> {
     prober: Prober,
     strategy: S,
     records: Vec<Option<Record>>,
-    /// The MTU of the last local `EMSGSIZE`, until the send failure it
-    /// explains.
-    local_mtu: Option<usize>,
+    /// The MTU of the last local `EMSGSIZE` and when it was read, until
+    /// the send failure it explains.
+    local_mtu: Option<(usize, Instant)>,
     ignored: u64,
     failure: Option<TraceFailure>,
     stopped: bool,
@@ -566,8 +576,9 @@ impl<S: Strategy> Machine for Tracer<S> {
         let record = number.and_then(|n| self.records.get_mut(usize::from(n))?.take());
         // The local stack's EMSGSIZE queued just before explains it.
         let local_mtu = local_mtu.filter(|_| failure.errno == EMSGSIZE && failure.explained);
-        if let (Some(mtu), Some(number)) = (local_mtu, number) {
-            if !self.strategy.on_local_mtu(number, mtu) {
+        if let (Some((mtu, read_at)), Some(number)) = (local_mtu, number) {
+            let after = record.map_or(Duration::ZERO, |r| read_at.saturating_duration_since(r.at));
+            if !self.strategy.on_local_mtu_after(number, mtu, after) {
                 self.failure = Some(TraceFailure::DoesNotFit { mtu });
             }
             return;
@@ -610,7 +621,9 @@ impl<S: Strategy> Machine for Tracer<S> {
             // channel, where they are read: drop them here.
             Input::SocketError(e) => {
                 if e.source == ErrorSource::Local && e.errno == EMSGSIZE && e.info > 0 {
-                    self.local_mtu = usize::try_from(e.info).ok();
+                    self.local_mtu = usize::try_from(e.info)
+                        .ok()
+                        .map(|mtu| (mtu, e.received_at()));
                 } else if self.queued_errors {
                     match self.queued_answer(&e) {
                         Some((number, answer)) => self.strategy.on_answer(number, answer),

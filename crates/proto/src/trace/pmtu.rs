@@ -113,6 +113,9 @@ pub enum PmtuEvent {
         ttl: u8,
         /// The MTU.
         mtu: usize,
+        /// How long after the send the refusal was read (tracepath prints
+        /// it for IPv6, whose refusals name the probe).
+        after: Duration,
     },
     /// A router said the next link's MTU is smaller.
     TooBig {
@@ -342,13 +345,22 @@ impl Pmtu {
     /// The send of probe `number` failed locally: the outgoing interface's
     /// MTU is `mtu`. The walk goes on at that size.
     pub fn on_local_mtu(&mut self, number: u16, mtu: usize) {
+        self.on_local_mtu_after(number, mtu, Duration::ZERO);
+    }
+
+    /// [`Pmtu::on_local_mtu`], the refusal read `after` the send.
+    pub fn on_local_mtu_after(&mut self, number: u16, mtu: usize, after: Duration) {
         if self.outstanding.map(|(n, _)| n) != Some(number) {
             return;
         }
         self.outstanding = None;
         self.tries = 0;
         let mtu = mtu.max(self.config.small_size);
-        self.events.push(PmtuEvent::Local { ttl: self.ttl, mtu });
+        self.events.push(PmtuEvent::Local {
+            ttl: self.ttl,
+            mtu,
+            after,
+        });
         if self.tracepath_restart {
             self.again = Some(self.ttl);
         }

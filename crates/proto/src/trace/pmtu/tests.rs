@@ -109,7 +109,11 @@ fn a_router_names_the_mtu() {
     assert_eq!(
         w.pmtu.events(),
         [
-            PmtuEvent::Local { ttl: 1, mtu: 1500 },
+            PmtuEvent::Local {
+                ttl: 1,
+                mtu: 1500,
+                after: Duration::ZERO,
+            },
             PmtuEvent::TooBig {
                 ttl: 3,
                 from: v4(2),
@@ -420,7 +424,8 @@ fn walks_start_at_the_largest_packet_of_the_family() {
         w.pmtu.events(),
         [PmtuEvent::Local {
             ttl: 1,
-            mtu: 65_536
+            mtu: 65_536,
+            after: Duration::ZERO,
         }]
     );
 }
