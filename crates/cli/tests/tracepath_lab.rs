@@ -111,6 +111,40 @@ fn walks_print_what_tracepath_prints() {
     assert_eq!(we, theirs, "ours:\n{}\ntheirs:\n{}", we.0, theirs.0);
     assert!(we.0.contains("\n 2:  no reply\n"), "{}", we.0);
     lab.must("r2", &["iptables", "-F", "OUTPUT"]);
+    // r4 refuses to forward: each refusal as tracepath reads the errno it
+    // queues (ICMPv4's admin prohibited is a host unreachable to it,
+    // ICMPv6's a permission error), and its NET ERROR on stderr.
+    for (tables, reject, dst) in [
+        ("iptables", "icmp-host-unreachable", SERVER4),
+        ("iptables", "icmp-net-unreachable", SERVER4),
+        ("iptables", "icmp-admin-prohibited", SERVER4),
+        ("iptables", "icmp-proto-unreachable", SERVER4),
+        ("ip6tables", "icmp6-adm-prohibited", SERVER6),
+        ("ip6tables", "icmp6-no-route", SERVER6),
+        ("ip6tables", "icmp6-addr-unreachable", SERVER6),
+    ] {
+        let rule = [
+            "-A",
+            "FORWARD",
+            "-p",
+            "udp",
+            "-j",
+            "REJECT",
+            "--reject-with",
+            reject,
+        ];
+        lab.must("r4", &[&[tables][..], &rule].concat());
+        let theirs = run(&lab, "tracepath", &["-n", dst]);
+        let we = run(&lab, ours, &["-n", dst]);
+        let theirs = (theirs.0, theirs.1.replace("tracepath:", "NAME:"), theirs.2);
+        let we = (we.0, we.1.replace(&format!("{ours}:"), "NAME:"), we.2);
+        assert_eq!(
+            we, theirs,
+            "{reject}\nours:\n{}\ntheirs:\n{}",
+            we.0, theirs.0
+        );
+        lab.must("r4", &[tables, "-F", "FORWARD"]);
+    }
     // The walk itself, as tracepath printed it.
     let (theirs, _, _) = run(&lab, "tracepath", &["-n", SERVER4]);
     let lines: Vec<&str> = theirs.lines().collect();

@@ -56,6 +56,8 @@ pub struct TracepathRenderer<'a> {
     reached: Option<(u8, Option<u8>)>,
     /// A line ended the walk (`reached`, `!H`, ...).
     ended: bool,
+    /// tracepath's `NET ERROR` for stderr, after the line it ends.
+    net_error: Option<String>,
 }
 
 impl<'a> TracepathRenderer<'a> {
@@ -71,6 +73,7 @@ impl<'a> TracepathRenderer<'a> {
             program: program.to_owned(),
             reached: None,
             ended: false,
+            net_error: None,
         }
     }
 
@@ -85,7 +88,11 @@ impl<'a> TracepathRenderer<'a> {
         if let Some(line) = line {
             writeln!(self.out, "{line}")?;
         }
-        self.out.flush()
+        self.out.flush()?;
+        if let Some(error) = self.net_error.take() {
+            eprintln!("{}: NET ERROR: {error}", self.program);
+        }
+        Ok(())
     }
 
     fn mtu_line(&mut self, event: &PmtuEvent) -> String {
@@ -144,7 +151,7 @@ impl<'a> TracepathRenderer<'a> {
                     errno::ENETUNREACH => "!N",
                     errno::EACCES => "!A",
                     _ => {
-                        eprintln!("{}: NET ERROR: {}", self.program, strerror(other));
+                        self.net_error = Some(strerror(other));
                         ""
                     }
                 }
