@@ -12,7 +12,8 @@
 //! `icmpkit trace` with traceroute's classic probes (a port or sequence
 //! number per probe), `tracepath` is `icmpkit trace --pmtu --format
 //! tracepath` (tracepath's walk and lines, its exit codes: 0 once the walk
-//! ran, 1 for an error), and `mtr` is `icmpkit mtr`.
+//! ran, 1 for an error, 130 for Ctrl-C, which kills tracepath), and `mtr`
+//! is `icmpkit mtr`.
 
 use std::ffi::{OsStr, OsString};
 use std::path::Path;

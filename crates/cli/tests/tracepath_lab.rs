@@ -110,6 +110,19 @@ fn walks_print_what_tracepath_prints() {
     let we = run(&lab, ours, &["-n", SERVER4]);
     assert_eq!(we, theirs, "ours:\n{}\ntheirs:\n{}", we.0, theirs.0);
     assert!(we.0.contains("\n 2:  no reply\n"), "{}", we.0);
+    // Ctrl-C at the silent hop: what was printed so far, nothing more,
+    // and the status a shell reports for tracepath, which SIGINT kills
+    // (130). tracepath itself is not interrupted here: a harness that
+    // ignores SIGINT passes that on to it.
+    let wait = std::time::Duration::from_millis(1500);
+    let we = lab.interrupt("client", wait, ours, &["-n", SERVER4]);
+    assert_eq!(we.status.code(), Some(130), "{}", text(&we.stderr));
+    let printed = normalize_tracepath_times(&text(&we.stdout));
+    assert!(
+        !printed.is_empty() && theirs.0.starts_with(&printed) && !printed.contains("Resume"),
+        "ours:\n{printed}\ntheirs:\n{}",
+        theirs.0
+    );
     lab.must("r2", &["iptables", "-F", "OUTPUT"]);
     // r4 refuses to forward: each refusal as tracepath reads the errno it
     // queues (ICMPv4's admin prohibited is a host unreachable to it,

@@ -631,8 +631,19 @@ fn trace_over<'a, T: Transport>(
         }
         Mode::Pmtu if let Some(style) = plan.tracepath => {
             let mut r = tracepath::TracepathRenderer::new(plan, style, crate::program(), out);
-            let render = Box::new(move |e| r.event(e));
-            execute(plan, plan.pmtu(), transport, signals, render)
+            let exit = execute(
+                plan,
+                plan.pmtu(),
+                transport,
+                signals,
+                Box::new(|e| r.event(e)),
+            )?;
+            // Ctrl-C kills tracepath: its shell reports 130.
+            Ok(if r.interrupted() {
+                Exit::Interrupted
+            } else {
+                exit
+            })
         }
         Mode::Pmtu => {
             let mut r = pmtu::PmtuRenderer::new(plan, out)?;

@@ -58,6 +58,8 @@ pub struct TracepathRenderer<'a> {
     ended: bool,
     /// tracepath's `NET ERROR` for stderr, after the line it ends.
     net_error: Option<String>,
+    /// The walk was stopped by a signal.
+    interrupted: bool,
 }
 
 impl<'a> TracepathRenderer<'a> {
@@ -74,7 +76,14 @@ impl<'a> TracepathRenderer<'a> {
             reached: None,
             ended: false,
             net_error: None,
+            interrupted: false,
         }
+    }
+
+    /// Whether the walk was stopped by a signal (Ctrl-C), which ends
+    /// tracepath then and there.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted
     }
 
     /// Prints one event.
@@ -163,6 +172,7 @@ impl<'a> TracepathRenderer<'a> {
     fn end_lines(&mut self, end: &TraceEnd<PmtuSummary>) -> Option<String> {
         // Stopped by a signal, tracepath dies without a word.
         if end.stopped {
+            self.interrupted = true;
             return None;
         }
         let pmtu = end.summary.pmtu;
