@@ -60,14 +60,31 @@ pub fn resolve_all(name: &str) -> Result<Vec<IpAddr>> {
     }
 }
 
-/// Resolves a host name with the system resolver (getaddrinfo).
+/// Resolves a host name with the system resolver (getaddrinfo): the
+/// first address of the family -4/-6 asks for, else the first.
 pub fn resolve(name: &str, family: Option<IpVersion>) -> Result<IpAddr> {
+    resolve_preferring(name, family, None)
+}
+
+/// Resolves a host name with the system resolver (getaddrinfo): the first
+/// address of the family -4/-6 asks for; without either, of `preferred`
+/// when the name has one (traceroute takes IPv4), else the first,
+/// whatever order the resolver gives them in.
+fn resolve_preferring(
+    name: &str,
+    family: Option<IpVersion>,
+    preferred: Option<IpVersion>,
+) -> Result<IpAddr> {
     let addrs = resolve_all(name)?;
-    let wanted = addrs.iter().copied().find(|a| match family {
-        Some(IpVersion::V4) => a.is_ipv4(),
-        Some(IpVersion::V6) => a.is_ipv6(),
-        None => true,
-    });
+    let of = |version: IpVersion| move |a: &IpAddr| a.is_ipv4() == (version == IpVersion::V4);
+    let wanted = match family.or(preferred) {
+        Some(version) => addrs.iter().copied().find(of(version)),
+        None => None,
+    };
+    let wanted = match (wanted, family) {
+        (None, None) => addrs.first().copied(),
+        (wanted, _) => wanted,
+    };
     match wanted {
         Some(addr) => Ok(addr),
         None => bail!("{name}: Address family for hostname not supported"),
@@ -78,12 +95,24 @@ pub fn resolve(name: &str, family: Option<IpVersion>) -> Result<IpAddr> {
 /// `crate::args`) or a host name resolved, of the family -4/-6 asks for:
 /// the address and the interface index of its scope (0 for none).
 pub fn resolve_scoped(spec: &str, family: Option<IpVersion>) -> Result<(IpAddr, u32)> {
+    resolve_scoped_preferring(spec, family, None)
+}
+
+/// [`resolve_scoped`], a name with addresses of both families and no
+/// -4/-6 taken as one of `preferred` ([`resolve_preferring`]).
+pub fn resolve_scoped_preferring(
+    spec: &str,
+    family: Option<IpVersion>,
+    preferred: Option<IpVersion>,
+) -> Result<(IpAddr, u32)> {
     match spec.parse::<AddrSpec>() {
         Ok(parsed) if parsed.len.is_none() => {
             check_family(spec, parsed.addr, family)?;
             Ok((parsed.addr, parsed.scope_id()?))
         }
-        Ok(_) | Err(AddrSpecError::NotAnAddress(_)) => Ok((resolve(spec, family)?, 0)),
+        Ok(_) | Err(AddrSpecError::NotAnAddress(_)) => {
+            Ok((resolve_preferring(spec, family, preferred)?, 0))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -126,28 +126,44 @@
 //! A probe's answer, in `probes` of a `hop` and in `probe` of a path-MTU
 //! `hop`: `from`, `name` (reverse lookup, `null` with `-n` or none found),
 //! `rtt_ms`, `annotation` (traceroute's `!H`, `!X`, `!F-1280`, ... or
-//! `null`), `final`, `reply_ttl`, `quoted_ttl`, `rewritten` (`null`, or
-//! what a middlebox changed: `src_addr`, `src_port`, `checksum`),
-//! `extensions` (RFC 4884 objects, each with its own `type`: `mpls` with
-//! `labels`, `interface` with `role`, `ifindex`, `address`, `name`, `mtu`,
-//! `other`, `malformed`). An unanswered probe has `from`, `name`,
-//! `rtt_ms` and `annotation` all `null`.
+//! `null`), `final` (the trace ends at this answer), `reached` (the
+//! destination itself answered: Echo Reply, Port Unreachable, SYN-ACK or
+//! RST from it; not a filter's `!X`, even from the destination),
+//! `reply_ttl`, `back` (the hops the answer came back over, reckoned from
+//! `reply_ttl` as tracepath reckons its `back N`), `quoted_ttl`,
+//! `rewritten` (`null`, or what a middlebox
+//! changed: `src_addr`, `src_port`, `checksum`), `extensions` (RFC 4884
+//! objects, each with its own `type`: `mpls` with `labels`, `interface`
+//! with `role`, `ifindex`, `address`, `name`, `mtu`, `other`,
+//! `malformed`). An unanswered probe has the same keys, every value
+//! `null`.
+//!
+//! `reached` follows that one rule in every record and mode: a summary's
+//! `reached` is whether some probe's is true.
 //!
 //! - `hop` (classic): `ttl`, `method`, `flow` (`null` without Paris),
 //!   `probes`, `possibly_rate_limited`.
 //! - `summary` (classic): `target`, `address`, `method`, `paris`, `flow`,
-//!   `reached` (the destination answered), `final_ttl`, `hops`,
+//!   `reached`, `back` (of the destination's answer, `null` without one),
+//!   `socket` (`raw`, `udp`: an unprivileged UDP socket, `ping`: a ping
+//!   socket), `final_ttl`, `hops`,
 //!   `probes_sent`, `answers`, `duplicates`, `late`, `ignored`.
 //! - `mda`: `target`, `address`, `method`, `confidence`, `reached`,
+//!   `socket`,
 //!   `hops` (each: `ttl`, `flows`, `unanswered`, `interfaces`: `from`,
-//!   `name`, `flows`, `min_rtt_ms`, `final`, `annotation`), `links` (`ttl`,
-//!   `from`, `to`), `summary` (`probes_sent`, `rounds`,
-//!   `budget_exhausted`, `ignored`).
+//!   `name`, `flows`, `min_rtt_ms`, `avg_rtt_ms`, `max_rtt_ms`, `final`,
+//!   `annotation`), `links` (`ttl`, `from`, `to`), `summary`
+//!   (`probes_sent`, `rounds`, `budget_exhausted`, `ignored`), `stop`
+//!   (why it stopped: `reason`, one of `end` (every flow got a final
+//!   answer at `ttl`), `silence` (`silent` TTLs in a row up to `ttl`
+//!   answered nothing), `max_ttl`, `budget`, `interrupted`; `ttl`,
+//!   `silent`, `null` where they do not apply).
 //! - `hop` (`--pmtu`): `ttl`, `size`, `probe`.
 //! - `pmtu`: a path MTU event: `cause` (`local`, `too_big`,
 //!   `black_hole`), `mtu`, and `ttl`, `from` where known.
 //! - `summary` (`--pmtu`): `target`, `address`, `pmtu`,
-//!   `falls_before_ttl`, `reached`, `hops`, `probes_sent`.
+//!   `falls_before_ttl`, `reached`, `back`, `socket`, `hops`,
+//!   `probes_sent`.
 //!
 //! # `mtr`
 //!

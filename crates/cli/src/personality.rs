@@ -10,8 +10,10 @@
 //! work itself is the subcommand's: `ping` is `icmpkit ping` (with the
 //! current upstream iputils header), `ping6` is `ping -6`, `traceroute` is
 //! `icmpkit trace` with traceroute's classic probes (a port or sequence
-//! number per probe), `tracepath` is `icmpkit trace --pmtu` (its output is
-//! trace's path-MTU walk, not tracepath's), and `mtr` is `icmpkit mtr`.
+//! number per probe), `tracepath` is `icmpkit trace --pmtu --format
+//! tracepath` (tracepath's walk and lines, its exit codes: 0 once the walk
+//! ran, 1 for an error, 130 for Ctrl-C, which kills tracepath), and `mtr`
+//! is `icmpkit mtr`.
 
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
@@ -298,7 +300,16 @@ pub fn run(tool: Tool, program: &str, user: impl IntoIterator<Item = OsString>) 
             eprint!("{stderr}");
             ExitCode::from(code)
         }
-        Outcome::Run(matches) => crate::finish(program, work(tool, &matches)),
+        Outcome::Run(matches) => {
+            let code = crate::finish(program, work(tool, &matches));
+            // tracepath's errors exit 1 (glibc's `error(1, ...)`).
+            let tracepath = matches!(tool, Tool::Tracepath | Tool::Tracepath6);
+            if tracepath && code == ExitCode::from(crate::exit::ERROR) {
+                ExitCode::FAILURE
+            } else {
+                code
+            }
+        }
     }
 }
 
@@ -333,10 +344,16 @@ fn work(tool: Tool, matches: &ArgMatches) -> Result<ExitCode> {
             })
         }
         Tool::Tracepath | Tool::Tracepath6 => {
-            let argv = tracepath_to_trace(matches);
+            let argv = tracepath_to_trace(matches)?;
             let command = <trace::Args as clap::Args>::augment_args(Command::new("trace"));
             let args = trace::Args::from_arg_matches(&command.try_get_matches_from(argv)?)?;
-            trace::run(&args)
+            let code = trace::run(&args)?;
+            // tracepath exits 0 whether or not the destination answered.
+            Ok(if code == ExitCode::from(1) {
+                ExitCode::SUCCESS
+            } else {
+                code
+            })
         }
         Tool::Mtr => mtr::run(&mtr::Args::from_arg_matches(matches)?),
     }

@@ -10,10 +10,9 @@
 //! under `CI=true`); a peer that is not installed skips its comparison the
 //! same way.
 
-use std::os::unix::fs::symlink;
-use std::path::PathBuf;
 use std::process::Output;
 
+use icmpkit_lab::bin::Links;
 use icmpkit_lab::peers::{self, normalize_ping_times};
 use icmpkit_lab::{icmpkit, require, text};
 
@@ -29,33 +28,9 @@ const NAMES: [&str; 8] = [
     "mtr",
 ];
 
-/// A temporary directory of links to the binary under test, one per
-/// name; removed when dropped.
-struct Links {
-    dir: PathBuf,
-}
-
-impl Links {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("icmpkit-names-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for name in NAMES {
-            symlink(icmpkit!(), dir.join(name)).unwrap();
-        }
-        Self { dir }
-    }
-
-    /// Runs the link `name` with `args`, bounded by 20 s.
-    fn run(&self, name: &str, args: &[&str]) -> Output {
-        peers::run_bounded(20, self.dir.join(name), args)
-    }
-}
-
-impl Drop for Links {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// Links to the binary under test, one per name, for `test`.
+fn links(test: &str) -> Links {
+    Links::new(icmpkit!(), &NAMES, test)
 }
 
 /// Runs an installed peer tool, bounded by 20 s.
@@ -88,7 +63,7 @@ fn ping_of_loopback_matches_iputils() {
     if !require::root("ping_of_loopback_matches_iputils") || !installed("/usr/bin/ping") {
         return;
     }
-    let links = Links::new("ping4");
+    let links = links("ping4");
     let ours = links.run("ping", &["-c", "1", "127.0.0.1"]);
     let theirs = peer("/usr/bin/ping", &["-c", "1", "127.0.0.1"]);
     assert_eq!(ours.status.code(), Some(0), "{}", text(&ours.stderr));
@@ -105,7 +80,7 @@ fn ping6_of_loopback_has_the_upstream_header() {
     if !require::root("ping6_of_loopback_has_the_upstream_header") || !installed("/usr/bin/ping") {
         return;
     }
-    let links = Links::new("ping6");
+    let links = links("ping6");
     let theirs = peer("/usr/bin/ping", &["-6", "-c", "1", "::1"]);
     // iputils 20221126 (installed) prints `PING ::1(::1)`; upstream now
     // spaces it as for IPv4.
@@ -136,15 +111,15 @@ fn ping_without_a_destination_as_iputils() {
     if !installed("/usr/bin/ping") {
         return;
     }
-    let links = Links::new("ping-missing");
+    let links = links("ping-missing");
     let ours = links.run("ping", &[]);
     let theirs = peer("/usr/bin/ping", &[]);
     assert_eq!(
-        stderr_named(&ours, links.dir.join("ping")),
+        stderr_named(&ours, links.path("ping")),
         "NAME: usage error: Destination address required\n"
     );
     assert_eq!(
-        stderr_named(&ours, links.dir.join("ping")),
+        stderr_named(&ours, links.path("ping")),
         stderr_named(&theirs, "/usr/bin/ping")
     );
     assert_eq!(text(&ours.stdout), "");
@@ -152,10 +127,7 @@ fn ping_without_a_destination_as_iputils() {
     assert_eq!(ours.status.code(), Some(2));
     let ours = links.run("ping6", &["-c", "1"]);
     assert_eq!(
-        (
-            stderr_named(&ours, links.dir.join("ping6")),
-            ours.status.code()
-        ),
+        (stderr_named(&ours, links.path("ping6")), ours.status.code()),
         (
             "NAME: usage error: Destination address required\n".into(),
             Some(2)
@@ -165,7 +137,7 @@ fn ping_without_a_destination_as_iputils() {
 
 #[test]
 fn bad_options_are_refused_in_each_tools_words() {
-    let links = Links::new("bad-options");
+    let links = links("bad-options");
     for (name, peer_path, args) in [
         ("ping", "/usr/bin/ping", &["-Z", "127.0.0.1"][..]),
         ("ping", "/usr/bin/ping", &["127.0.0.1", "-c"]),
@@ -183,7 +155,7 @@ fn bad_options_are_refused_in_each_tools_words() {
         }
         let ours = links.run(name, args);
         let theirs = peer(peer_path, args);
-        let ours_first = stderr_named(&ours, links.dir.join(name));
+        let ours_first = stderr_named(&ours, links.path(name));
         let theirs_first = stderr_named(&theirs, peer_path);
         assert_eq!(
             first_line(ours_first.as_bytes()),
@@ -222,7 +194,7 @@ fn bad_options_are_refused_in_each_tools_words() {
 
 #[test]
 fn traceroute_and_tracepath_without_a_destination() {
-    let links = Links::new("trace-missing");
+    let links = links("trace-missing");
     for (name, peer_path) in [
         ("traceroute", "/usr/bin/traceroute"),
         ("tracepath", "/usr/bin/tracepath"),
@@ -272,7 +244,7 @@ fn traceroute_of_loopback_matches_traceroute() {
     if !require::root("traceroute_of_loopback_matches_traceroute") {
         return;
     }
-    let links = Links::new("traceroute");
+    let links = links("traceroute");
     for (name, peer_path, args) in [
         (
             "traceroute",
@@ -309,18 +281,64 @@ fn traceroute_of_loopback_matches_traceroute() {
     }
 }
 
+/// tracepath, run through the link `name` (ours) or installed (theirs,
+/// `tracepath6` as `tracepath -6`): stdout with round trips made fixed,
+/// stderr with the program's path made `NAME`, and the exit code.
+fn tracepath_run(links: &Links, name: &str, args: &[&str]) -> [(String, String, Option<i32>); 2] {
+    let ours = links.run(name, args);
+    let mut peer_args = if name == "tracepath6" {
+        vec!["-6"]
+    } else {
+        vec![]
+    };
+    peer_args.extend_from_slice(args);
+    let theirs = peer("/usr/bin/tracepath", &peer_args);
+    [
+        (ours, links.path(name)),
+        (theirs, "/usr/bin/tracepath".into()),
+    ]
+    .map(|(out, program)| {
+        (
+            peers::normalize_tracepath_times(&text(&out.stdout)),
+            stderr_named(&out, program),
+            out.status.code(),
+        )
+    })
+}
+
 #[test]
-fn tracepath_and_mtr_run_their_subcommands() {
-    if !require::root("tracepath_and_mtr_run_their_subcommands") {
+fn tracepath_of_loopback_matches_tracepath() {
+    if !require::root("tracepath_of_loopback_matches_tracepath") || !installed("/usr/bin/tracepath")
+    {
         return;
     }
-    let links = Links::new("tracepath-mtr");
-    let out = links.run("tracepath6", &["-n", "::1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = text(&out.stdout);
-    assert!(out.starts_with("pmtu to ::1 (::1), 30 hops max"), "{out}");
-    assert!(out.contains("destination reached"), "{out}");
+    let links = links("tracepath");
+    // IPv4: the largest packet passes loopback (pmtu 65535); IPv6: the
+    // local refusal names loopback's MTU, 65536, and the first hop shows
+    // twice. Then a first size, and tracepath's refusals.
+    for (name, args) in [
+        ("tracepath", &["-n", "127.0.0.1"][..]),
+        ("tracepath", &["-n", "::1"]),
+        ("tracepath6", &["-n", "::1"]),
+        ("tracepath", &["-n", "-l", "2000", "127.0.0.1"]),
+        ("tracepath", &["-n", "-l", "1400", "::1"]),
+        ("tracepath", &["-n", "-m", "1", "127.0.0.1"]),
+        ("tracepath", &["-n", "-l", "20", "127.0.0.1"]),
+        ("tracepath", &["-n", "-m", "300", "127.0.0.1"]),
+        ("tracepath", &["-n", "-l", "abc", "127.0.0.1"]),
+        ("tracepath6", &["-4", "::1"]),
+    ] {
+        let [ours, theirs] = tracepath_run(&links, name, args);
+        assert_eq!(ours, theirs, "{name} {args:?}");
+    }
+}
 
+#[test]
+fn mtr_runs_its_subcommand() {
+    if !require::root("mtr_runs_its_subcommand") {
+        return;
+    }
+    let links = links("mtr");
     let out = links.run("mtr", &["-r", "-c", "1", "-n", "127.0.0.1"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = text(&out.stdout);
@@ -329,7 +347,7 @@ fn tracepath_and_mtr_run_their_subcommands() {
 
 #[test]
 fn versions_name_icmpkit() {
-    let links = Links::new("versions");
+    let links = links("versions");
     let out = links.run("ping", &["-V"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(

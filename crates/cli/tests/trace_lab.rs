@@ -13,6 +13,7 @@ use icmpkit_lab::netns::{
     self, Lab, R1_4, R1_6, R2_4, R2_6, R3A_4, R3A_6, R3B_4, R3B_6, R4_4, R4_6, R4_R3B_6, SERVER4,
     SERVER6,
 };
+use icmpkit_lab::traceroute::{addr_set as set, hop_lines, trace_lab_path};
 use serde_json::Value;
 
 /// Runs `program args` in namespace `ns` of the lab (bounded by 60 s).
@@ -49,72 +50,8 @@ fn peer(chain: &Lab, program: &str, args: &[&str]) -> String {
     String::from_utf8(run(chain, "client", program, args).stdout).unwrap()
 }
 
-/// One hop line of traceroute's format: TTL, addresses in order,
-/// annotations, stars.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct HopLine {
-    ttl: u8,
-    addrs: Vec<IpAddr>,
-    annotations: Vec<String>,
-    stars: usize,
-}
-
-/// The hop lines of traceroute-format output (other lines skipped).
-fn hop_lines(text: &str) -> Vec<HopLine> {
-    text.lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            let ttl = words.next()?.parse().ok()?;
-            let mut hop = HopLine {
-                ttl,
-                addrs: Vec::new(),
-                annotations: Vec::new(),
-                stars: 0,
-            };
-            for w in words {
-                if let Ok(a) = w.parse::<IpAddr>() {
-                    if hop.addrs.last() != Some(&a) {
-                        hop.addrs.push(a);
-                    }
-                } else if w == "*" {
-                    hop.stars += 1;
-                } else if w.starts_with('!') {
-                    hop.annotations.push(w.to_owned());
-                }
-            }
-            Some(hop)
-        })
-        .collect()
-}
-
 fn addr(s: &str) -> IpAddr {
     s.parse().unwrap()
-}
-
-fn set(addrs: &[&str]) -> BTreeSet<IpAddr> {
-    addrs.iter().map(|a| addr(a)).collect()
-}
-
-/// The addresses a hop line may show in a trace from the client: one
-/// branch or the other at the fork.
-fn expected_path(v6: bool) -> Vec<BTreeSet<IpAddr>> {
-    if v6 {
-        vec![
-            set(&[R1_6]),
-            set(&[R2_6]),
-            set(&[R3A_6, R3B_6]),
-            set(&[R4_6, R4_R3B_6]),
-            set(&[SERVER6]),
-        ]
-    } else {
-        vec![
-            set(&[R1_4]),
-            set(&[R2_4]),
-            set(&[R3A_4, R3B_4]),
-            set(&[R4_4]),
-            set(&[SERVER4]),
-        ]
-    }
 }
 
 #[test]
@@ -128,7 +65,7 @@ fn hops_agree_with_traceroute_for_every_method_and_family() {
             let ours = trace(&chain, &["-n", family, method, dst]);
             let theirs = peer(&chain, "traceroute", &["-n", family, method, dst]);
             let (ours, theirs) = (hop_lines(&ours), hop_lines(&theirs));
-            let expected = expected_path(v6);
+            let expected = trace_lab_path(v6);
             assert_eq!(ours.len(), expected.len(), "{method} {dst}: {ours:?}");
             assert_eq!(theirs.len(), ours.len(), "{method} {dst}: {theirs:?}");
             for ((hop, peer_hop), allowed) in ours.iter().zip(&theirs).zip(&expected) {
@@ -235,7 +172,7 @@ fn rejections_are_annotated_as_traceroute_annotates_them() {
         // r4 rejects what it would forward: the trace ends at hop 5, from
         // r4 (over IPv6 the address of the branch the probe came by).
         let last = ours.last().unwrap();
-        let r4 = expected_path(dst == SERVER6)[3].clone();
+        let r4 = trace_lab_path(dst == SERVER6)[3].clone();
         assert_eq!(ours.len(), 5, "{reject}: {ours:?}");
         assert_eq!(last.annotations, vec![annotation; 3], "{reject}: {last:?}");
         assert!(
@@ -392,7 +329,7 @@ fn mda_finds_the_whole_diamond_and_scamper_agrees() {
                     .collect()
             })
             .collect();
-        let mut expected = expected_path(v6);
+        let mut expected = trace_lab_path(v6);
         if !v6 {
             expected[3] = set(&[R4_4]);
         }

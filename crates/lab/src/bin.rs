@@ -81,3 +81,43 @@ impl Drop for RunnableCopy {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Links to a program under other names (`tracepath` → the binary under
+/// test: one binary, many names), in a directory of their own in the
+/// temporary directory; removed when dropped.
+#[derive(Debug)]
+pub struct Links {
+    dir: PathBuf,
+}
+
+impl Links {
+    /// Links `program` as each of `names`, for `test` (a word, unique
+    /// among the tests of one process).
+    pub fn new(program: &str, names: &[&str], test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("icmpkit-names-{}-{test}", std::process::id()));
+        // Left by an earlier run that had this process id and was killed.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        for name in names {
+            std::os::unix::fs::symlink(program, dir.join(name))
+                .unwrap_or_else(|e| panic!("link {name} to {program}: {e}"));
+        }
+        Self { dir }
+    }
+
+    /// The link named `name`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Runs the link `name` with `args`, bounded by 20 s.
+    pub fn run(&self, name: &str, args: &[&str]) -> std::process::Output {
+        crate::peers::run_bounded(20, self.path(name), args)
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

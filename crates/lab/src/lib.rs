@@ -10,6 +10,8 @@
 //!   `tracepath`, `scamper`, `tshark`, `tcpdump`) run bounded in time, and
 //!   what makes their output comparable with ours.
 //! - [`bin`]: the `icmpkit` binary under test ([`icmpkit!`]).
+//! - [`traceroute`]: traceroute-format hop lines read for comparison, and
+//!   the hops of the traceroute lab.
 //! - [`tshark`]: tshark's `-T fields` output by field name, and (feature
 //!   `json`) `icmpkit decode --json`'s records, reduced to the same
 //!   verdicts, for the tests that compare the decoder with tshark.
@@ -33,6 +35,7 @@ pub mod netns;
 pub mod packets;
 pub mod peers;
 pub mod require;
+pub mod traceroute;
 pub mod tshark;
 
 /// The workspace root (where `lab/`, `tests/fixtures/` and `Cargo.toml`

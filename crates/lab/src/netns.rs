@@ -54,7 +54,7 @@
 //! Traffic goes only to these documentation addresses inside the lab's own
 //! namespaces.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -462,6 +462,18 @@ impl Lab {
         }
     }
 
+    /// Gives namespace `name` its own `/etc/FILE` (`hosts`,
+    /// `resolv.conf`) holding `contents`: `ip netns exec` binds
+    /// `/etc/netns/NS/FILE` over `/etc/FILE` for what it runs, so a test
+    /// controls what names resolve to there, and which DNS server is asked.
+    /// Removed with the lab.
+    pub fn etc_file(&self, name: &str, file: &str, contents: &str) {
+        let dir = Path::new(ETC_NETNS).join(self.ns(name));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        let path = dir.join(file);
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+
     /// Opens ping sockets (`SOCK_DGRAM` ICMP) to every group inside
     /// namespace `name`; a new namespace starts with them off.
     pub fn allow_ping_sockets(&self, name: &str) {
@@ -514,8 +526,19 @@ pub fn proc_number(path: &str) -> u8 {
         .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// Where `ip netns exec` finds files to bind over `/etc` ([`Lab::etc_file`]).
+const ETC_NETNS: &str = "/etc/netns";
+
 impl Drop for Lab {
     fn drop(&mut self) {
+        let ours = format!("{}-", self.prefix);
+        if let Ok(dirs) = std::fs::read_dir(ETC_NETNS) {
+            for dir in dirs.flatten() {
+                if dir.file_name().to_string_lossy().starts_with(&ours) {
+                    let _ = std::fs::remove_dir_all(dir.path());
+                }
+            }
+        }
         let _ = Command::new(self.topology.script())
             .args(["down", &self.prefix])
             .status();

@@ -54,5 +54,41 @@ pub fn normalize_ping_times(output: &str) -> String {
         .join("\n")
 }
 
+/// tracepath text (or ours) with each round trip made fixed: the
+/// `%3ld.%03ldms` field (`  0.048ms`, `123.456ms`) becomes `  T.TTTms`,
+/// so that columns still count.
+pub fn normalize_tracepath_times(output: &str) -> String {
+    output
+        .lines()
+        .map(|line| match tracepath_rtt(line) {
+            Some((start, end)) => format!("{}  T.TTTms{}", &line[..start], &line[end..]),
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Where the first `%3ld.%03ldms` of a tracepath line is, its padding
+/// included.
+fn tracepath_rtt(line: &str) -> Option<(usize, usize)> {
+    let bytes = line.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    line.match_indices("ms").find_map(|(at, _)| {
+        let dot = at.checked_sub(4)?;
+        if bytes[dot] != b'.' || !digits(dot + 1..at) {
+            return None;
+        }
+        let whole = bytes[..dot]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let padding = 3usize.saturating_sub(whole);
+        let start = (dot - whole).checked_sub(padding)?;
+        (whole > 0 && bytes[start..dot - whole].iter().all(|&b| b == b' '))
+            .then_some((start, at + 2))
+    })
+}
+
 #[cfg(test)]
 mod tests;

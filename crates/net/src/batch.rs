@@ -187,7 +187,7 @@ impl IcmpSocket {
         let mut first = None;
         let items = messages.into_iter().map(|(buf, dst)| {
             first.get_or_insert(dst);
-            self.socket_addr(dst).map(|addr| (buf, addr))
+            self.outgoing(buf, dst)
         });
         match sys::send_mmsg(self.as_raw_fd(), &mut batch.scratch, items) {
             Ok(sent) => Ok(sent),

@@ -84,8 +84,9 @@ pub struct IcmpSocket {
     fd: OwnedFd,
     version: IpVersion,
     kind: SocketKind,
-    /// The IP protocol of a raw socket opened with
-    /// [`IcmpSocket::open_raw_transport`]; `None` for ICMP.
+    /// The IP protocol of a socket opened with
+    /// [`IcmpSocket::open_raw_transport`] (raw) or [`IcmpSocket::open_udp`]
+    /// (datagram); `None` for ICMP.
     transport: Option<Transport>,
     /// The interface index given as `sin6_scope_id` with every
     /// destination that needs one ([`IcmpSocket::set_link_scope`]).
@@ -200,8 +201,50 @@ impl IcmpSocket {
         })
     }
 
-    /// The transport of a socket from [`IcmpSocket::open_raw_transport`];
-    /// `None` for an ICMP socket.
+    /// Opens an ordinary UDP socket of `version` (`SOCK_DGRAM`,
+    /// `IPPROTO_UDP`; no privilege needed) for a prober that builds whole
+    /// UDP datagrams, as traceroute's unprivileged UDP probes go: what
+    /// [`IcmpSocket::send_to`] and [`IcmpSocket::send_batch`] are given is
+    /// a UDP header and payload, of which the payload is sent to the
+    /// header's destination port, from the port the socket is bound to
+    /// ([`IcmpSocket::bind_source_port`], which must be the header's
+    /// source port), the kernel writing the header and its checksum (the
+    /// same value, for the same bytes). ICMP errors about what it sent come
+    /// only through the error queue ([`IcmpSocket::set_recv_errors`]),
+    /// each with the datagram's payload ([`QueuedError::original`]) and
+    /// destination port ([`QueuedError::port`]).
+    ///
+    /// [`QueuedError::original`]: crate::QueuedError::original
+    /// [`QueuedError::port`]: crate::QueuedError::port
+    pub fn open_udp(version: IpVersion) -> Result<Self, NetError> {
+        let domain = match version {
+            IpVersion::V4 => libc::AF_INET,
+            IpVersion::V6 => libc::AF_INET6,
+        };
+        let fd = sys::socket(domain, libc::SOCK_DGRAM, libc::IPPROTO_UDP).map_err(|error| {
+            NetError::OpenTransport {
+                version,
+                transport: Transport::Udp,
+                error,
+            }
+        })?;
+        Ok(Self {
+            fd,
+            version,
+            kind: SocketKind::Dgram,
+            transport: Some(Transport::Udp),
+            link_scope: 0,
+            flow_label: 0,
+        })
+    }
+
+    /// Whether this is an ordinary UDP socket ([`IcmpSocket::open_udp`]).
+    pub fn is_udp_datagram(&self) -> bool {
+        self.kind == SocketKind::Dgram && self.transport == Some(Transport::Udp)
+    }
+
+    /// The transport of a socket from [`IcmpSocket::open_raw_transport`]
+    /// or [`IcmpSocket::open_udp`]; `None` for an ICMP socket.
     pub fn transport(&self) -> Option<Transport> {
         self.transport
     }
@@ -219,6 +262,9 @@ impl IcmpSocket {
     /// "raw ICMPv4 socket" and the like, for messages.
     pub(crate) fn describe(&self) -> String {
         match self.transport {
+            Some(t) if self.kind == SocketKind::Dgram => {
+                format!("{} over IPv{} socket", t.name(), self.version.number())
+            }
             Some(t) => format!("raw {} over IPv{} socket", t.name(), self.version.number()),
             None => format!("{} {} socket", self.kind, icmp_name(self.version)),
         }
@@ -478,6 +524,19 @@ impl IcmpSocket {
             .map_err(|e| self.context(&format!("cannot bind to source address {addr}"), &e))
     }
 
+    /// Binds the socket to local address `addr` and `port` (an ordinary
+    /// UDP socket's source port, [`IcmpSocket::open_udp`]).
+    pub fn bind_source_port(&self, addr: IpAddr, port: u16) -> io::Result<()> {
+        let mut sockaddr = self.socket_addr(addr)?;
+        sockaddr.set_port(port);
+        sys::bind(self.as_raw_fd(), sockaddr).map_err(|e| {
+            self.context(
+                &format!("cannot bind to source address {addr} port {port}"),
+                &e,
+            )
+        })
+    }
+
     /// Sets the firewall mark of sent packets (`SO_MARK`, which needs
     /// `CAP_NET_ADMIN`).
     pub fn set_mark(&self, mark: u32) -> io::Result<()> {
@@ -718,6 +777,33 @@ impl IcmpSocket {
                 format!("{addr} is not an address for this {}", self.describe()),
             )),
         }
+    }
+
+    /// Where `message` (as [`IcmpSocket::send_to`] takes it) goes to
+    /// `dst`, and the bytes to hand the kernel: all of it, to port 0, but
+    /// for an ordinary UDP socket, whose `message` is a UDP datagram, its
+    /// payload to the header's destination port.
+    pub(crate) fn outgoing<'m>(
+        &self,
+        message: &'m [u8],
+        dst: IpAddr,
+    ) -> io::Result<(&'m [u8], SocketAddr)> {
+        let mut addr = self.socket_addr(dst)?;
+        if !self.is_udp_datagram() {
+            return Ok((message, addr));
+        }
+        let (Some(port), Some(payload)) = (message.get(2..4), message.get(8..)) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a UDP datagram of {} bytes has no whole header for the {}",
+                    message.len(),
+                    self.describe()
+                ),
+            ));
+        };
+        addr.set_port(u16::from_be_bytes([port[0], port[1]]));
+        Ok((payload, addr))
     }
 
     /// The unspecified address of this socket's version.

@@ -113,6 +113,13 @@ pub struct QueuedError {
     pub offender: Option<IpAddr>,
     /// Where the packet the error is about was going.
     pub dst: Option<IpAddr>,
+    /// The destination port of the datagram the error is about, on an
+    /// ordinary UDP socket ([`IcmpSocket::open_udp`]); `None` elsewhere.
+    pub port: Option<u16>,
+    /// The TTL or hop limit of the ICMP error as it arrived, when
+    /// [`IcmpSocket::set_recv_ttl`] is on (the kernel gives it for
+    /// errors from the network, not for local ones).
+    pub ttl: Option<u8>,
     /// The length of the returned original message in the buffer.
     pub len: usize,
     /// The kernel's receive time of the error, with timestamps on.
@@ -121,8 +128,9 @@ pub struct QueuedError {
 
 impl QueuedError {
     /// The ICMP message we sent, as returned with the error (no IP header,
-    /// for every socket kind), within `buf` (the buffer given to
-    /// `recv_error`).
+    /// for every socket kind; an ordinary UDP socket returns the
+    /// datagram's payload, without the UDP header), within `buf` (the
+    /// buffer given to `recv_error`).
     pub fn original<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
         buf.get(..self.len).unwrap_or(&[])
     }
@@ -149,8 +157,11 @@ impl IcmpSocket {
     /// and for datagram sockets, and a datagram socket also replaces the
     /// identifier with its own ([`IcmpSocket::dgram_ident`]) and sends
     /// only echo requests.
+    ///
+    /// An ordinary UDP socket ([`IcmpSocket::open_udp`]) takes a UDP
+    /// datagram and sends its payload to the header's destination port.
     pub fn send_to(&self, icmp_message: &[u8], dst: IpAddr) -> io::Result<SendTime> {
-        let addr = self.socket_addr(dst)?;
+        let (icmp_message, addr) = self.outgoing(icmp_message, dst)?;
         let at = SendTime {
             wall: SystemTime::now(),
             instant: Instant::now(),
@@ -251,6 +262,11 @@ impl IcmpSocket {
             info: ee.info,
             offender: ee.offender,
             dst: msg.from.map(|a| a.ip()),
+            port: msg
+                .from
+                .map(|a| a.port())
+                .filter(|_| self.is_udp_datagram()),
+            ttl: msg.ancillary.ttl,
             len: msg.len,
             kernel_time: msg.ancillary.timestamp,
         }))

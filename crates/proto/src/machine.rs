@@ -153,11 +153,28 @@ pub struct SocketError<'a> {
     pub offender: Option<IpAddr>,
     /// The destination of the datagram it is about, when known.
     pub dst: Option<IpAddr>,
+    /// The destination port of the datagram it is about, when the socket
+    /// is an ordinary UDP socket (whose `original` starts after the UDP
+    /// header).
+    pub port: Option<u16>,
+    /// The TTL / hop limit the ICMP error arrived with, when the socket
+    /// reports it.
+    pub hop_limit: Option<u8>,
     /// When the driver read it.
     pub read_at: Instant,
+    /// When the kernel received it, when the socket reports timestamps.
+    pub kernel_at: Option<Instant>,
     /// The datagram it is about, from the transport header on (our ICMP
-    /// message, UDP or TCP header), as the kernel kept it.
+    /// message, UDP or TCP header; on an ordinary UDP socket the UDP
+    /// payload alone), as the kernel kept it.
     pub original: &'a [u8],
+}
+
+impl SocketError<'_> {
+    /// The best receive time known: the kernel's, else the driver's.
+    pub fn received_at(&self) -> Instant {
+        self.kernel_at.unwrap_or(self.read_at)
+    }
 }
 
 /// The kernel dropped datagrams for one of the run's sockets because its

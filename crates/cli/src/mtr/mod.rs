@@ -226,7 +226,8 @@ impl Plan {
             link_scope: self.link_scope,
             tos: self.tos,
             dont_fragment: false,
-            ping_socket,
+            unprivileged: ping_socket,
+            udp_source_port: None,
         })
     }
 

@@ -128,24 +128,65 @@ fn tracepath_command(base: Command) -> Command {
         .after_help("Examples:\n  tracepath -n 127.0.0.1\n  tracepath -6 ::1")
 }
 
-/// The `icmpkit trace` arguments of a tracepath command line.
-pub(super) fn tracepath_to_trace(m: &ArgMatches) -> Vec<String> {
-    let mut argv = vec!["trace".to_owned(), "--pmtu".to_owned()];
-    for (id, flag) in [("ipv4", "-4"), ("ipv6", "-6"), ("numeric", "-n")] {
+/// tracepath's first destination port (its probes count up from it).
+const TRACEPATH_PORT: u16 = 44_444;
+
+/// The `icmpkit trace` arguments of a tracepath command line: a path MTU
+/// walk printed as tracepath prints it. Its numbers are read as tracepath
+/// reads them (`invalid argument: '300': out of range: 0 <= value <=
+/// 255`); a port of 0 is its default, and `HOST/PORT` its old way of
+/// giving one.
+pub(super) fn tracepath_to_trace(m: &ArgMatches) -> anyhow::Result<Vec<String>> {
+    let mut argv = vec![
+        "trace".to_owned(),
+        "--pmtu".to_owned(),
+        "--format".to_owned(),
+        "tracepath".to_owned(),
+    ];
+    for (id, flag) in [
+        ("ipv4", "-4"),
+        ("ipv6", "-6"),
+        ("numeric", "-n"),
+        ("both", "--both"),
+    ] {
         if m.get_flag(id) {
             argv.push(flag.to_owned());
         }
     }
-    for (id, option) in [("hops", "-m"), ("port", "-p")] {
-        if let Some(v) = m.get_one::<String>(id) {
-            argv.extend([option.to_owned(), v.clone()]);
-        }
+    let number = |id: &str, max: i64| -> anyhow::Result<Option<i64>> {
+        m.get_one::<String>(id)
+            .map(|v| tracepath_number(v, max))
+            .transpose()
+    };
+    let length = number("length", i64::from(i32::MAX))?;
+    if let Some(hops) = number("hops", 255)? {
+        argv.extend(["-m".to_owned(), hops.to_string()]);
     }
-    if let Some(host) = m.get_one::<String>("host") {
-        argv.push(host.clone());
+    let given = m.get_one::<String>("host").map_or("", String::as_str);
+    let mut host = given;
+    let mut port = number("port", i64::from(u16::MAX))?.filter(|&p| p != 0);
+    if port.is_none()
+        && let Some((name, p)) = given.split_once('/')
+    {
+        port = Some(tracepath_number(p, i64::from(u16::MAX))?);
+        host = name;
     }
-    if let Some(length) = m.get_one::<String>("length") {
-        argv.push(length.clone());
+    let port = port.filter(|&p| p != 0).unwrap_or(TRACEPATH_PORT.into());
+    argv.extend(["-p".to_owned(), port.to_string(), host.to_owned()]);
+    if let Some(length) = length {
+        argv.push(length.to_string());
     }
-    argv
+    Ok(argv)
+}
+
+/// A number of tracepath's command line, from 0 to `max`, or the error
+/// in its words.
+fn tracepath_number(value: &str, max: i64) -> anyhow::Result<i64> {
+    let n: i64 = value
+        .parse()
+        .map_err(|_| anyhow::anyhow!("invalid argument: '{value}'"))?;
+    if !(0..=max).contains(&n) {
+        anyhow::bail!("invalid argument: '{value}': out of range: 0 <= value <= {max}");
+    }
+    Ok(n)
 }

@@ -135,10 +135,17 @@ pub(super) fn complain(
                 ),
             }
         }
-        ErrorKind::ArgumentConflict if is_family_conflict(error, &invalid_arg) => Outcome::stderr(
-            format!("{name}: only one -4 or -6 option may be specified\n"),
-            code,
-        ),
+        ErrorKind::ArgumentConflict if is_family_conflict(error, &invalid_arg) => {
+            // tracepath's own words, and glibc's `error(2, ...)`.
+            let only = match tool {
+                Tool::Tracepath | Tool::Tracepath6 => "Only",
+                _ => "only",
+            };
+            Outcome::stderr(
+                format!("{name}: {only} one -4 or -6 option may be specified\n"),
+                2,
+            )
+        }
         _ => {
             let rendered = error.render().to_string();
             let first = rendered

@@ -132,6 +132,14 @@ fn one_family_only() {
             2
         )
     );
+    for tool in [Tool::Tracepath, Tool::Tracepath6] {
+        let (text, code) = stderr_of(tool, &["-4", "-6", "::1"]);
+        let expected = format!(
+            "{}: Only one -4 or -6 option may be specified\n",
+            tool.name()
+        );
+        assert_eq!((text, code), (expected, 2));
+    }
 }
 
 #[test]
@@ -208,9 +216,48 @@ fn names_imply_options_and_map_onto_subcommands() {
         panic!()
     };
     assert_eq!(
-        tracepath_to_trace(&m),
-        ["trace", "--pmtu", "-6", "-n", "-m", "4", "::1", "1300"]
+        tracepath_to_trace(&m).unwrap(),
+        [
+            "trace",
+            "--pmtu",
+            "--format",
+            "tracepath",
+            "-6",
+            "-n",
+            "-m",
+            "4",
+            "-p",
+            "44444",
+            "::1",
+            "1300"
+        ]
     );
+    // -b, a port of 0 (the default), the old HOST/PORT.
+    let Outcome::Run(m) = parse_str(Tool::Tracepath, &["-b", "-p", "0", "192.0.2.1/5000"]) else {
+        panic!()
+    };
+    assert_eq!(
+        tracepath_to_trace(&m).unwrap()[4..],
+        ["--both", "-p", "5000", "192.0.2.1"]
+    );
+    // Numbers in tracepath's words.
+    for (args, error) in [
+        (
+            &["-m", "300", "::1"][..],
+            "invalid argument: '300': out of range: 0 <= value <= 255",
+        ),
+        (&["-l", "abc", "::1"][..], "invalid argument: 'abc'"),
+        (
+            &["-p", "70000", "::1"][..],
+            "invalid argument: '70000': out of range: 0 <= value <= 65535",
+        ),
+        (&["::1/x"][..], "invalid argument: 'x'"),
+    ] {
+        let Outcome::Run(m) = parse_str(Tool::Tracepath, args) else {
+            panic!("{args:?}")
+        };
+        assert_eq!(tracepath_to_trace(&m).unwrap_err().to_string(), error);
+    }
 }
 
 #[test]

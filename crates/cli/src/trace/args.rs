@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use crate::args::named::seconds;
 pub use crate::args::named::{integer, port, small, tos};
 
+use icmpkit_net::SocketChoice;
 use icmpkit_proto::trace::{Confidence, Method, Wait};
 
 /// Arguments of `icmpkit trace`.
@@ -86,9 +87,26 @@ pub struct Args {
     /// Find the path MTU and where on the path it falls (as tracepath).
     #[arg(long)]
     pub pmtu: bool,
+    /// Show how many hops each answer came back over, from the TTL it
+    /// arrived with (tracepath's `back N`): `[back N]` after each address.
+    #[arg(long)]
+    pub back: bool,
+    /// Sockets: raw (needs `CAP_NET_RAW`), dgram (unprivileged: UDP
+    /// probes on a UDP socket, ICMP probes on a ping socket, errors from
+    /// their error queue), or auto (raw if allowed, else dgram).
+    #[arg(long, value_name = "KIND", default_value = "auto")]
+    pub socket: String,
     /// Print JSON lines instead of text.
     #[arg(long)]
     pub json: bool,
+    /// With --pmtu: `tracepath` prints iputils tracepath's lines,
+    /// `icmpkit` (the default) icmpkit's own.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// With --format tracepath: each hop's name and address (tracepath's
+    /// -b).
+    #[arg(long)]
+    pub both: bool,
     /// The host to trace.
     #[arg(value_name = "HOST")]
     pub host: String,
@@ -137,6 +155,16 @@ pub fn sendwait(value: &str) -> Result<Duration> {
     } else {
         Duration::from_secs_f64(n)
     })
+}
+
+/// `--socket auto|raw|dgram`, as `icmpkit ping` reads it.
+pub fn socket_choice(value: &str) -> Result<SocketChoice> {
+    match value {
+        "auto" => Ok(SocketChoice::Auto),
+        "raw" => Ok(SocketChoice::Raw),
+        "dgram" => Ok(SocketChoice::Dgram),
+        other => bail!("--socket {other}: expected raw, dgram or auto"),
+    }
 }
 
 /// `--confidence 95|99`.

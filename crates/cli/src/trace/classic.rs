@@ -16,6 +16,8 @@ pub struct ClassicRenderer<'a> {
     plan: &'a Plan,
     names: Names,
     out: Output<'a>,
+    /// The hops the destination's answer came back over, once it came.
+    back: Option<u8>,
 }
 
 impl<'a> ClassicRenderer<'a> {
@@ -36,6 +38,7 @@ impl<'a> ClassicRenderer<'a> {
             plan,
             names: plan.names(),
             out,
+            back: None,
         })
     }
 
@@ -43,6 +46,13 @@ impl<'a> ClassicRenderer<'a> {
     pub fn event(&mut self, event: TracerEvent<Hop, TraceSummary>) -> io::Result<()> {
         match event {
             TracerEvent::Progress(hop) => {
+                let dst = self.plan.dst;
+                self.back = self.back.or_else(|| {
+                    hop.probes.iter().find_map(|p| match p {
+                        ProbeState::Answered(a) if a.reaches(dst) => a.back(),
+                        _ => None,
+                    })
+                });
                 if self.plan.json {
                     let fields = hop_json(self.plan, &hop, &mut self.names);
                     self.out.json("hop", fields)
@@ -68,6 +78,8 @@ impl<'a> ClassicRenderer<'a> {
                 "paris": plan.paris,
                 "flow": plan.flow,
                 "reached": end.reached,
+                "back": self.back,
+                "socket": plan.sockets_name(),
                 "final_ttl": end.summary.final_ttl,
                 "hops": end.summary.hops,
                 "probes_sent": counters.sent,
@@ -91,7 +103,7 @@ fn hop_text(plan: &Plan, hop: &Hop, names: &mut Names) -> String {
             ProbeState::Answered(a) => {
                 if previous != Some(a.from) {
                     line.push(' ');
-                    line.push_str(&names.label(a.from));
+                    line.push_str(&render::answer_label(a, names, plan.back));
                     previous = Some(a.from);
                 }
                 line.push_str("  ");
@@ -131,7 +143,7 @@ fn hop_json(plan: &Plan, hop: &Hop, names: &mut Names) -> serde_json::Value {
                 ProbeState::Answered(a) => Some(a),
                 _ => None,
             };
-            render::probe_json(answer, names)
+            render::probe_json(answer, plan.dst, names)
         })
         .collect();
     json!({

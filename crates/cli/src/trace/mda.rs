@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::net::IpAddr;
 
-use icmpkit_proto::trace::{Confidence, MdaGraph, TraceEnd, TracerEvent};
+use icmpkit_proto::trace::{Confidence, MdaGraph, MdaStop, TraceEnd, TracerEvent};
 use serde_json::json;
 
 use super::Plan;
@@ -39,7 +39,7 @@ impl<'a> MdaRenderer<'a> {
             TracerEvent::Progress(never) => match never {},
             TracerEvent::Finished(end) if self.plan.json => self.json(&end),
             TracerEvent::Finished(end) => {
-                let text = self.text(&end.summary);
+                let text = self.text(&end);
                 self.out.text(|w| w.write_all(text.as_bytes()))
             }
             TracerEvent::Failed(_) => Ok(()),
@@ -54,6 +54,7 @@ impl<'a> MdaRenderer<'a> {
             "method": plan.method.to_string(),
             "confidence": self.confidence.percent(),
             "reached": end.reached,
+            "socket": plan.sockets_name(),
             "hops": graph.hops.iter().map(|h| json!({
                 "ttl": h.ttl,
                 "flows": h.flows,
@@ -63,6 +64,8 @@ impl<'a> MdaRenderer<'a> {
                     "name": names.name(i.addr),
                     "flows": i.flows,
                     "min_rtt_ms": render::ms_json(i.min_rtt),
+                    "avg_rtt_ms": render::ms_json(i.avg_rtt),
+                    "max_rtt_ms": render::ms_json(i.max_rtt),
                     "final": i.is_final,
                     "annotation": i.annotation,
                 })).collect::<Vec<_>>(),
@@ -78,11 +81,13 @@ impl<'a> MdaRenderer<'a> {
                 "budget_exhausted": graph.budget_exhausted,
                 "ignored": end.ignored,
             },
+            "stop": stop_json(graph.stop),
         });
         self.out.json("mda", record)
     }
 
-    fn text(&mut self, graph: &MdaGraph) -> String {
+    fn text(&mut self, end: &TraceEnd<MdaGraph>) -> String {
+        let graph = &end.summary;
         let (plan, names) = (self.plan, &mut self.names);
         let mut out = format!(
             "mda to {} ({}), {}% confidence, {} probes, {} hops max\n",
@@ -97,6 +102,8 @@ impl<'a> MdaRenderer<'a> {
             for i in &hop.interfaces {
                 line.push(' ');
                 line.push_str(&names.label(i.addr));
+                line.push_str("  ");
+                line.push_str(&render::ms(i.min_rtt));
                 if let Some(a) = &i.annotation {
                     line.push(' ');
                     line.push_str(a);
@@ -140,6 +147,56 @@ impl<'a> MdaRenderer<'a> {
                 "the probe budget ran out: some nodes got fewer flows than the stopping rule asks\n",
             );
         }
+        out.push_str(&stop_text(end));
+        out.push('\n');
         out
     }
+}
+
+/// Why the discovery stopped, in words.
+fn stop_text(end: &TraceEnd<MdaGraph>) -> String {
+    let graph = &end.summary;
+    match graph.stop {
+        MdaStop::End { ttl } if end.reached => {
+            format!("stopped at hop {ttl}: the destination answered there")
+        }
+        MdaStop::End { ttl } => {
+            let why: Vec<&str> = graph
+                .hops
+                .iter()
+                .filter(|h| h.ttl == ttl)
+                .flat_map(|h| &h.interfaces)
+                .filter_map(|i| i.annotation.as_deref())
+                .collect();
+            let why = if why.is_empty() {
+                "a final answer".to_owned()
+            } else {
+                why.join(" ")
+            };
+            format!(
+                "stopped at hop {ttl}: every flow ends there ({why}), the destination not reached"
+            )
+        }
+        MdaStop::Silence { last_ttl, silent } => {
+            format!("stopped after hop {last_ttl}: {silent} hops in a row answered nothing")
+        }
+        MdaStop::MaxTtl { ttl } => {
+            format!("stopped at the max TTL, {ttl}, before the destination")
+        }
+        MdaStop::Budget => "stopped: the probe budget ran out".to_owned(),
+        MdaStop::Unfinished => "stopped before the end (interrupted)".to_owned(),
+    }
+}
+
+/// Why the discovery stopped, for `--json`: `reason` (`end`, `silence`,
+/// `max_ttl`, `budget`, `interrupted`), `ttl`, `silent`.
+fn stop_json(stop: MdaStop) -> serde_json::Value {
+    let (reason, ttl, silent) = match stop {
+        MdaStop::End { ttl } => ("end", Some(ttl), None),
+        MdaStop::Silence { last_ttl, silent } => ("silence", Some(last_ttl), Some(silent)),
+        MdaStop::MaxTtl { ttl } => ("max_ttl", Some(ttl), None),
+        MdaStop::Budget => ("budget", None, None),
+        MdaStop::Unfinished => ("interrupted", None, None),
+    };
+    json!({"reason": reason, "ttl": ttl, "silent": silent})
 }

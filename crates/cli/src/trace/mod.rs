@@ -11,6 +11,7 @@ mod classic;
 mod mda;
 mod pmtu;
 pub(crate) mod render;
+mod tracepath;
 
 use std::io;
 use std::net::IpAddr;
@@ -21,11 +22,14 @@ use anyhow::{Context, Result, bail};
 use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
 use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_net::{PmtuMode, SocketChoice};
+use icmpkit_proto::errno;
 use icmpkit_proto::machine::version_of;
 use icmpkit_proto::trace::{
     Confidence, MAX_FLOWS, Mda, MdaConfig, Method, Pmtu, PmtuConfig, Prober, ProberConfig,
     Strategy, Trace, TraceConfig, TraceFailure, Tracer, TracerEvent, Wait, ip_header_len,
 };
+use icmpkit_proto::trace::{MAX_IPV4_PACKET, MAX_IPV6_PACKET};
+use icmpkit_wire::IpVersion;
 
 pub use args::Args;
 
@@ -72,6 +76,18 @@ pub struct Plan {
     packet_len: usize,
     /// `-F`.
     dont_fragment: bool,
+    /// `--back`.
+    back: bool,
+    /// The sockets asked for (`--socket`).
+    socket: SocketChoice,
+    /// `--format tracepath`: a path MTU walk in tracepath's lines.
+    tracepath: Option<tracepath::Style>,
+    /// The size a path MTU walk starts at, when given (`PACKETLEN`).
+    first_size: Option<usize>,
+    /// The sockets opened are the unprivileged ones: UDP probes on a UDP
+    /// socket, ICMP probes on a ping socket (then `key` is its
+    /// identifier), routers' errors from their error queue.
+    unprivileged: bool,
 }
 
 impl Plan {
@@ -105,15 +121,32 @@ impl Plan {
             a.port.as_deref().map(|p| ("-p", p)),
             a.sport.as_deref().map(|p| ("--sport", p)),
         )?;
-        let (dst, scope_id) = crate::input::resolve_scoped(&a.host, a.family.version())?;
+        // A name with IPv4 and IPv6 addresses is traced over IPv4, as
+        // traceroute traces it (its man page: "traceroute will use IPv4").
+        let (dst, scope_id) = crate::input::resolve_scoped_preferring(
+            &a.host,
+            a.family.version(),
+            Some(IpVersion::V4),
+        )?;
         let ip_header = ip_header_len(dst);
         // traceroute's 60 (IPv4) and 80 (IPv6) bytes: 40 after the IP header.
         let default_len = ip_header + 40;
         let min_len = ip_header + method.min_len();
+        let tracepath = tracepath_style(a, dst)?;
+        // A path MTU walk may start at the largest packet of the family.
+        let max_len = match (a.pmtu, dst) {
+            (true, IpAddr::V4(_)) => MAX_IPV4_PACKET,
+            (true, IpAddr::V6(_)) => MAX_IPV6_PACKET,
+            (false, _) => 65_000,
+        };
         let packet_len = match &a.packet_len {
-            Some(len) => {
-                usize::try_from(args::integer("packet length", len, min_len as u64, 65_000)?)?
-            }
+            Some(len) if tracepath.is_some() => tracepath::packet_len(len, dst, min_len, max_len)?,
+            Some(len) => usize::try_from(args::integer(
+                "packet length",
+                len,
+                min_len as u64,
+                max_len as u64,
+            )?)?,
             None => default_len,
         };
         let src = source_for(
@@ -154,6 +187,11 @@ impl Plan {
             key,
             packet_len,
             dont_fragment: a.dont_fragment,
+            back: a.back,
+            socket: args::socket_choice(&a.socket)?,
+            unprivileged: false,
+            tracepath,
+            first_size: a.packet_len.as_ref().map(|_| packet_len),
         })
     }
 
@@ -190,12 +228,16 @@ impl Plan {
         })?)
     }
 
-    /// The sockets of this plan ([`probe_sockets`]).
-    fn sockets(&self) -> SocketPlan {
+    /// The sockets of this plan ([`probe_sockets`]), raw or the
+    /// unprivileged ones.
+    fn sockets(&self, unprivileged: bool) -> SocketPlan {
         // Don't Fragment, sent whatever path MTU the kernel learned (the
         // routers say where it is too big), or no DF at all, as
         // traceroute's probes fragment.
         let df = self.mode == Mode::Pmtu || self.dont_fragment;
+        // Classic UDP probes vary the destination port, Paris ones keep
+        // the source port of their flow.
+        let flow = if self.paris { self.flow } else { 0 };
         probe_sockets(&ProbeSockets {
             method: self.method,
             src: self.src,
@@ -204,8 +246,72 @@ impl Plan {
             link_scope: self.link_scope(),
             tos: self.tos,
             dont_fragment: df,
-            ping_socket: false,
+            unprivileged,
+            udp_source_port: Some(self.sport.wrapping_add(flow)),
         })
+    }
+
+    /// Why this plan cannot run on unprivileged sockets, if it cannot.
+    fn needs_raw(&self) -> Option<&'static str> {
+        match (self.method, self.mode) {
+            (Method::Tcp, _) => Some("TCP probes need raw sockets (CAP_NET_RAW)"),
+            (Method::Udp, Mode::Mda(_)) => Some(
+                "UDP multipath discovery varies the source port, which needs raw sockets \
+                 (CAP_NET_RAW); without them use -I (ICMP probes on a ping socket)",
+            ),
+            _ => None,
+        }
+    }
+
+    /// Opens the sockets `--socket` asks for: raw, the unprivileged ones,
+    /// or raw when allowed and else the unprivileged ones (as `icmpkit
+    /// ping --socket auto` does). On a ping socket `key` becomes its
+    /// identifier.
+    fn open(&mut self) -> Result<RealTransport> {
+        let raw_error = match self.socket {
+            SocketChoice::Dgram => None,
+            choice => match RealTransport::open(&self.sockets(false)) {
+                Ok(transport) => return Ok(transport),
+                Err(e) if choice == SocketChoice::Raw => return Err(e.into()),
+                Err(e) => Some(e),
+            },
+        };
+        if let Some(why) = self.needs_raw() {
+            return Err(match raw_error {
+                Some(e) => anyhow::Error::new(e).context(why),
+                None => anyhow::anyhow!("--socket dgram: {why}"),
+            });
+        }
+        let transport = RealTransport::open(&self.sockets(true)).map_err(|e| match raw_error {
+            Some(raw) => anyhow::anyhow!("no raw socket ({raw}) and no unprivileged one ({e})"),
+            None => e.into(),
+        })?;
+        if self.method == Method::Icmp {
+            self.key = transport
+                .dgram_ident(version_of(self.dst))
+                .context("the ping socket has no identifier")?;
+        }
+        self.unprivileged = true;
+        Ok(transport)
+    }
+
+    /// The line that says which sockets run (on stderr).
+    fn sockets_line(&self) -> String {
+        let sockets = match (self.unprivileged, self.method) {
+            (false, _) => "raw sockets",
+            (true, Method::Udp) => "a UDP socket, errors from its error queue (IP_RECVERR)",
+            (true, _) => "a ping socket, errors from its error queue (IP_RECVERR)",
+        };
+        format!("trace: {} probes on {sockets}", self.method)
+    }
+
+    /// What `--json` summaries call the sockets: `raw`, `udp` or `ping`.
+    fn sockets_name(&self) -> &'static str {
+        match (self.unprivileged, self.method) {
+            (false, _) => "raw",
+            (true, Method::Udp) => "udp",
+            (true, _) => "ping",
+        }
     }
 
     fn classic(&self) -> Trace {
@@ -232,15 +338,52 @@ impl Plan {
     }
 
     fn pmtu(&self) -> Pmtu {
-        Pmtu::new(PmtuConfig::for_version(
+        let mut config = PmtuConfig::for_version(
             version_of(self.dst),
             self.first_ttl,
             self.max_ttl,
             ip_header_len(self.dst) + self.method.min_len(),
             self.wait.max,
             self.flow,
-        ))
+        );
+        if let Some(size) = self.first_size {
+            config.initial_size = size;
+        }
+        let pmtu = Pmtu::new(config);
+        // tracepath's lines come from tracepath's walk.
+        if self.tracepath.is_some() {
+            pmtu.with_tracepath_restart()
+        } else {
+            pmtu
+        }
     }
+}
+
+/// `--format` and `--both` read: tracepath's style, or `None` for
+/// icmpkit's own lines.
+fn tracepath_style(a: &Args, dst: IpAddr) -> Result<Option<tracepath::Style>> {
+    let tracepath = match a.format.as_deref() {
+        None | Some("icmpkit") => false,
+        Some("tracepath") => true,
+        Some(other) => bail!("--format {other}: expected tracepath or icmpkit"),
+    };
+    if !tracepath {
+        if a.both {
+            bail!("--both is tracepath's -b: add --format tracepath");
+        }
+        return Ok(None);
+    }
+    if !a.pmtu {
+        bail!("--format tracepath prints a path MTU walk: add --pmtu");
+    }
+    if a.json {
+        bail!("--format tracepath is text: drop --json (or --format)");
+    }
+    Ok(Some(tracepath::Style {
+        numeric: a.numeric,
+        both: a.both,
+        v6: dst.is_ipv6(),
+    }))
 }
 
 /// The ports and key of trace probes.
@@ -295,8 +438,14 @@ pub(crate) fn source_for(
     interface: Option<&str>,
 ) -> Result<IpAddr> {
     let Some(s) = source else {
-        return icmpkit_net::source_address_for(dst, scope_id, interface)
-            .with_context(|| format!("no route to {}", crate::args::scoped(dst, scope_id)));
+        return icmpkit_net::source_address_for(dst, scope_id, interface).map_err(|e| {
+            let shown = crate::args::scoped(dst, scope_id);
+            let why = match e.raw_os_error().and_then(local_route) {
+                Some(route) => format!("{shown} is behind {route} on this host"),
+                None => format!("no route to {shown}"),
+            };
+            anyhow::Error::new(e).context(why)
+        });
     };
     let src: IpAddr = s
         .parse()
@@ -309,6 +458,20 @@ pub(crate) fn source_for(
         );
     }
     Ok(src)
+}
+
+/// The kind of local route that refuses a destination with `errno` (to
+/// `connect(2)` or a send), as the kernel says it: a prohibit route
+/// (`EACCES`), a blackhole route (`EINVAL`), an unreachable route
+/// (`EHOSTUNREACH`). traceroute prints the bare error (`connect:
+/// Permission denied`); this names the route.
+pub(crate) fn local_route(errno: i32) -> Option<&'static str> {
+    match errno {
+        errno::EACCES => Some("a prohibit route"),
+        errno::EINVAL => Some("a blackhole route"),
+        errno::EHOSTUNREACH => Some("an unreachable route"),
+        _ => None,
+    }
 }
 
 /// Where and how trace probes go: what [`probe_sockets`] needs.
@@ -330,16 +493,24 @@ pub(crate) struct ProbeSockets {
     /// Don't Fragment (a too-big probe's MTU is queued), else probes
     /// fragment.
     pub dont_fragment: bool,
-    /// ICMP probes on a ping socket (no `CAP_NET_RAW`), routers' errors
-    /// read from its error queue; else raw sockets.
-    pub ping_socket: bool,
+    /// The unprivileged sockets (no `CAP_NET_RAW`), routers' errors read
+    /// from their error queue: ICMP probes on a ping socket, UDP probes on
+    /// an ordinary UDP socket bound to `udp_source_port`; else raw
+    /// sockets. (TCP probes have raw sockets whatever this says.)
+    pub unprivileged: bool,
+    /// The source port of UDP probes on an ordinary UDP socket: every
+    /// probe comes from it (one flow).
+    pub udp_source_port: Option<u16>,
 }
 
 /// The sockets of trace probes (`icmpkit trace`, `icmpkit mtr`). ICMP
 /// probes go out and come back on one raw ICMP socket. UDP and TCP probes
 /// go out on a raw UDP or TCP socket (the kernel adds the IP header) and
 /// their ICMP errors come back on a raw ICMP socket; a TCP destination's
-/// SYN-ACK or RST comes back on the raw TCP socket.
+/// SYN-ACK or RST comes back on the raw TCP socket. Unprivileged, ICMP
+/// probes go out on a ping socket and UDP probes on an ordinary UDP
+/// socket (the kernel adds the UDP header), and the errors about them
+/// come to that socket's error queue, as traceroute's and tracepath's do.
 pub(crate) fn probe_sockets(p: &ProbeSockets) -> SocketPlan {
     let receiving = SocketOptions {
         device: p.interface.clone(),
@@ -364,7 +535,7 @@ pub(crate) fn probe_sockets(p: &ProbeSockets) -> SocketPlan {
         ..receiving.clone()
     };
     let family = match p.method {
-        Method::Icmp if p.ping_socket => FamilyPlan::icmp(IcmpPlan::new(
+        Method::Icmp if p.unprivileged => FamilyPlan::icmp(IcmpPlan::new(
             SocketChoice::Dgram,
             SocketOptions {
                 recv_errors: true,
@@ -372,15 +543,24 @@ pub(crate) fn probe_sockets(p: &ProbeSockets) -> SocketPlan {
             },
         )),
         Method::Icmp => FamilyPlan::icmp(IcmpPlan::new(SocketChoice::Raw, sending)),
+        Method::Udp if p.unprivileged => FamilyPlan {
+            udp: Some(SocketOptions {
+                recv_errors: true,
+                source_port: p.udp_source_port,
+                ..sending
+            }),
+            udp_datagram: true,
+            ..FamilyPlan::default()
+        },
         Method::Udp => FamilyPlan {
             icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
             udp: Some(sending),
-            tcp: None,
+            ..FamilyPlan::default()
         },
         Method::Tcp => FamilyPlan {
             icmp: Some(IcmpPlan::new(SocketChoice::Raw, receiving)),
-            udp: None,
             tcp: Some(sending),
+            ..FamilyPlan::default()
         },
     };
     SocketPlan::new().with(version_of(p.dst), family)
@@ -395,13 +575,16 @@ type Renderer<'a, S> = Box<
 /// Runs `strategy` with `prober` over `transport` to its end, handing
 /// every event to `render`; a failure of the run is an error (exit 2).
 fn execute<S: Strategy, T: Transport>(
-    prober: Prober,
+    plan: &Plan,
     strategy: S,
     transport: &mut T,
     signals: &Signals,
     mut render: Renderer<'_, S>,
 ) -> Result<Exit> {
-    let mut tracer = Tracer::new(prober, strategy);
+    let mut tracer = Tracer::new(plan.prober()?, strategy);
+    if plan.unprivileged {
+        tracer = tracer.with_queued_errors();
+    }
     let mut failure = None;
     let verdict = drive(&mut tracer, transport, signals, |_, event| {
         if let TracerEvent::Failed(f) = event {
@@ -434,34 +617,53 @@ fn trace_over<'a, T: Transport>(
     signals: &Signals,
     out: impl io::Write + 'a,
 ) -> Result<Exit> {
-    let prober = plan.prober()?;
     let out: Box<dyn io::Write + 'a> = Box::new(out);
     match plan.mode {
         Mode::Classic => {
             let mut r = classic::ClassicRenderer::new(plan, out)?;
             let render = Box::new(move |e| r.event(e));
-            execute(prober, plan.classic(), transport, signals, render)
+            execute(plan, plan.classic(), transport, signals, render)
         }
         Mode::Mda(confidence) => {
             let mut r = mda::MdaRenderer::new(plan, confidence, out);
             let render = Box::new(move |e| r.event(e));
-            execute(prober, plan.mda(confidence), transport, signals, render)
+            execute(plan, plan.mda(confidence), transport, signals, render)
+        }
+        Mode::Pmtu if let Some(style) = plan.tracepath => {
+            let mut r = tracepath::TracepathRenderer::new(plan, style, crate::program(), out);
+            let exit = execute(
+                plan,
+                plan.pmtu(),
+                transport,
+                signals,
+                Box::new(|e| r.event(e)),
+            )?;
+            // Ctrl-C kills tracepath: its shell reports 130.
+            Ok(if r.interrupted() {
+                Exit::Interrupted
+            } else {
+                exit
+            })
         }
         Mode::Pmtu => {
             let mut r = pmtu::PmtuRenderer::new(plan, out)?;
             let render = Box::new(move |e| r.event(e));
-            execute(prober, plan.pmtu(), transport, signals, render)
+            execute(plan, plan.pmtu(), transport, signals, render)
         }
     }
 }
 
 /// Runs `icmpkit trace`.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let plan = Plan::from_args(args)?;
+    let mut plan = Plan::from_args(args)?;
     // A probe the options cannot make fails before any socket opens.
     plan.prober()?;
     // Opening drops CAP_NET_RAW for good.
-    let mut transport = RealTransport::open(&plan.sockets())?;
+    let mut transport = plan.open()?;
+    // tracepath says nothing of its sockets.
+    if plan.tracepath.is_none() {
+        eprintln!("{}", plan.sockets_line());
+    }
     let signals = Signals::install()?;
     let exit = trace_over(&plan, &mut transport, &signals, io::stdout().lock())?;
     Ok(exit.into())

@@ -2,6 +2,7 @@
 //! MTU falls, as text or JSON lines.
 
 use std::io;
+use std::net::IpAddr;
 
 use icmpkit_proto::trace::{PmtuEvent, PmtuProgress, PmtuStep, PmtuSummary, TraceEnd, TracerEvent};
 use serde_json::json;
@@ -16,6 +17,8 @@ pub struct PmtuRenderer<'a> {
     plan: &'a Plan,
     names: Names,
     out: Output<'a>,
+    /// The hops the destination's answer came back over, once it came.
+    back: Option<u8>,
 }
 
 impl<'a> PmtuRenderer<'a> {
@@ -36,11 +39,17 @@ impl<'a> PmtuRenderer<'a> {
             plan,
             names: plan.names(),
             out,
+            back: None,
         })
     }
 
     /// Prints one event.
     pub fn event(&mut self, event: TracerEvent<PmtuProgress, PmtuSummary>) -> io::Result<()> {
+        if let TracerEvent::Progress(PmtuProgress::Step(step)) = &event
+            && let Some(a) = step.answer.as_ref().filter(|a| a.reaches(self.plan.dst))
+        {
+            self.back = self.back.or_else(|| a.back());
+        }
         let names = &mut self.names;
         match event {
             TracerEvent::Progress(PmtuProgress::Mtu(event)) if self.plan.json => {
@@ -51,11 +60,11 @@ impl<'a> PmtuRenderer<'a> {
                 self.out.text(|w| writeln!(w, "{line}"))
             }
             TracerEvent::Progress(PmtuProgress::Step(step)) if self.plan.json => {
-                let fields = step_json(&step, names);
+                let fields = step_json(&step, self.plan.dst, names);
                 self.out.json("hop", fields)
             }
             TracerEvent::Progress(PmtuProgress::Step(step)) => {
-                let line = step_text(&step, names);
+                let line = step_text(&step, self.plan, names);
                 self.out.text(|w| writeln!(w, "{line}"))
             }
             TracerEvent::Finished(end) => self.summary(&end),
@@ -75,6 +84,8 @@ impl<'a> PmtuRenderer<'a> {
                     "pmtu": summary.pmtu,
                     "falls_before_ttl": falls,
                     "reached": end.reached,
+                    "back": self.back,
+                    "socket": self.plan.sockets_name(),
                     "hops": summary.hops,
                     "probes_sent": summary.probes_sent,
                 }),
@@ -84,10 +95,14 @@ impl<'a> PmtuRenderer<'a> {
             || "at the first link".to_owned(),
             |t| format!("before hop {t}"),
         );
+        let back = match self.back {
+            Some(hops) if self.plan.back => format!(", back {hops}"),
+            _ => String::new(),
+        };
         self.out.text(|w| {
             writeln!(
                 w,
-                "path MTU {} (set {place}), {} hops, {}",
+                "path MTU {} (set {place}), {} hops{back}, {}",
                 summary.pmtu,
                 summary.hops,
                 if end.reached {
@@ -100,17 +115,17 @@ impl<'a> PmtuRenderer<'a> {
     }
 }
 
-fn step_text(step: &PmtuStep, names: &mut Names) -> String {
+fn step_text(step: &PmtuStep, plan: &Plan, names: &mut Names) -> String {
     match &step.answer {
         Some(a) => {
             let mut line = format!(
                 "{:2}  {}  {}  size {}",
                 step.ttl,
-                names.label(a.from),
+                render::answer_label(a, names, plan.back),
                 render::ms(a.rtt),
                 step.size
             );
-            if a.outcome.is_final() && a.outcome.annotation().is_none() {
+            if a.reaches(plan.dst) {
                 line.push_str("  reached");
             } else if let Some(note) = a.outcome.annotation() {
                 line.push(' ');
@@ -124,8 +139,8 @@ fn step_text(step: &PmtuStep, names: &mut Names) -> String {
 
 fn event_text(event: &PmtuEvent, names: &mut Names) -> String {
     match *event {
-        PmtuEvent::Local { mtu } => format!("     pmtu {mtu}: the outgoing interface's MTU"),
-        PmtuEvent::TooBig { ttl, from, mtu } => format!(
+        PmtuEvent::Local { mtu, .. } => format!("     pmtu {mtu}: the outgoing interface's MTU"),
+        PmtuEvent::TooBig { ttl, from, mtu, .. } => format!(
             "     pmtu {mtu}: {} says the link after it is smaller (the MTU falls before hop {ttl})",
             names.label(from)
         ),
@@ -135,18 +150,18 @@ fn event_text(event: &PmtuEvent, names: &mut Names) -> String {
     }
 }
 
-fn step_json(step: &PmtuStep, names: &mut Names) -> serde_json::Value {
+fn step_json(step: &PmtuStep, dst: IpAddr, names: &mut Names) -> serde_json::Value {
     json!({
         "ttl": step.ttl,
         "size": step.size,
-        "probe": render::probe_json(step.answer.as_ref(), names),
+        "probe": render::probe_json(step.answer.as_ref(), dst, names),
     })
 }
 
 fn event_json(event: &PmtuEvent) -> serde_json::Value {
     match *event {
-        PmtuEvent::Local { mtu } => json!({"cause": "local", "mtu": mtu}),
-        PmtuEvent::TooBig { ttl, from, mtu } => json!({
+        PmtuEvent::Local { mtu, .. } => json!({"cause": "local", "mtu": mtu}),
+        PmtuEvent::TooBig { ttl, from, mtu, .. } => json!({
             "cause": "too_big", "mtu": mtu, "ttl": ttl, "from": from.to_string(),
         }),
         PmtuEvent::BlackHole { ttl, mtu } => json!({

@@ -53,6 +53,18 @@ impl<'w> Output<'w> {
     }
 }
 
+/// An answer's address as a hop line shows it: the name or address, and
+/// with `--back` how many hops the answer came back over (`[back 5]`,
+/// tracepath's `back N`) when its TTL is known.
+pub fn answer_label(a: &Answer, names: &mut Names, back: bool) -> String {
+    let mut label = names.label(a.from);
+    if let Some(hops) = a.back().filter(|_| back) {
+        use std::fmt::Write as _;
+        let _ = write!(label, " [back {hops}]");
+    }
+    label
+}
+
 /// Milliseconds as traceroute prints them.
 pub fn ms(rtt: Duration) -> String {
     format!("{:.3} ms", rtt.as_secs_f64() * 1000.0)
@@ -183,10 +195,17 @@ pub fn extension_json(extension: &Extension) -> Value {
     }
 }
 
-/// One probe's answer as JSON (`None`: no answer, all fields null).
-pub fn probe_json(answer: Option<&Answer>, names: &mut Names) -> Value {
+/// One probe's answer as JSON, to `dst`: every key there whether it was
+/// answered or not (`None`: no answer, every value null). `reached`: this
+/// answer is the destination answering ([`Answer::reaches`]), the rule of
+/// every summary's `reached`.
+pub fn probe_json(answer: Option<&Answer>, dst: IpAddr, names: &mut Names) -> Value {
     let Some(a) = answer else {
-        return json!({"from": null, "name": null, "rtt_ms": null, "annotation": null});
+        return json!({
+            "from": null, "name": null, "rtt_ms": null, "annotation": null,
+            "final": null, "reached": null, "reply_ttl": null, "back": null, "quoted_ttl": null,
+            "rewritten": null, "extensions": null,
+        });
     };
     let rewrites = &a.rewrites;
     json!({
@@ -195,7 +214,9 @@ pub fn probe_json(answer: Option<&Answer>, names: &mut Names) -> Value {
         "rtt_ms": ms_json(a.rtt),
         "annotation": a.outcome.annotation(),
         "final": a.outcome.is_final(),
+        "reached": a.reaches(dst),
         "reply_ttl": a.reply_ttl,
+        "back": a.back(),
         "quoted_ttl": a.quoted_ttl,
         "rewritten": rewrites.any().then(|| json!({
             "src_addr": rewrites.src_addr.map(|s| s.to_string()),

@@ -24,7 +24,7 @@ const DEST: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 9);
 /// MDA's 95% stopping rule misses a branch of two when its first six
 /// flows hash onto one, as it may (with another port or destination the
 /// counts below change, and a branch can be missed).
-fn plan(options: &str) -> Plan {
+pub(super) fn plan(options: &str) -> Plan {
     plan_from("10.0.0.1", options)
 }
 
@@ -272,10 +272,10 @@ fn mda_over_a_per_flow_diamond_finds_both_branches_and_their_links() {
             format!(
                 "\
 mda to 192.0.2.9 (192.0.2.9), 95% confidence, {name} probes, 30 hops max
- 1  10.0.1.1
- 2  10.0.2.1 10.0.2.2
- 3  10.0.3.1
- 4  192.0.2.9
+ 1  10.0.1.1  2.000 ms
+ 2  10.0.2.1  4.000 ms 10.0.2.2  4.000 ms
+ 3  10.0.3.1  6.000 ms
+ 4  192.0.2.9  8.000 ms
 links:
  1  10.0.1.1 -> 10.0.2.1
  1  10.0.1.1 -> 10.0.2.2
@@ -283,6 +283,7 @@ links:
  2  10.0.2.2 -> 10.0.3.1
  3  10.0.3.1 -> 192.0.2.9
 {probes} probes in {rounds} rounds
+stopped at hop 4: the destination answered there
 "
             ),
             "{method}"
@@ -312,6 +313,42 @@ path MTU 1280 (set before hop 3), 4 hops, destination reached
             "{method}"
         );
         assert_eq!(run.exit, Exit::Success, "{method}");
+    }
+}
+
+#[test]
+fn pmtu_in_tracepath_s_lines_shows_its_first_hop_twice_and_the_router_that_named_1280() {
+    let run = trace(&plan("--pmtu --format tracepath 192.0.2.9"), narrow());
+    let line = |ttl: &str, host: &str, rest: &str| {
+        format!("{ttl}:  {host}{}{rest}\n", " ".repeat(52 - host.len()))
+    };
+    let expected = [
+        " 1?: [LOCALHOST]                      pmtu 1500\n".to_owned(),
+        line(" 1", "10.0.1.1", "  2.000ms "),
+        line(" 1", "10.0.1.1", "  2.000ms "),
+        line(" 2", "10.0.2.1", "  6.000ms "),
+        line(" 3", "10.0.2.1", "  6.000ms pmtu 1280"),
+        line(" 3", "10.0.3.1", " 12.000ms "),
+        line(" 4", "192.0.2.9", " 20.000ms reached"),
+        "     Resume: pmtu 1280 hops 4 back 4 \n".to_owned(),
+    ]
+    .concat();
+    assert_eq!(run.stdout, expected);
+    assert_eq!(run.exit, Exit::Success);
+    // With the last hop at the max TTL: tracepath's "Too many hops".
+    let run = trace(&plan("--pmtu --format tracepath -m 2 192.0.2.9"), narrow());
+    assert!(
+        run.stdout
+            .ends_with("     Too many hops: pmtu 1500\n     Resume: pmtu 1500 \n"),
+        "{}",
+        run.stdout
+    );
+    for refused in ["--json", "-m 2", "--both"] {
+        let args = format!("--format tracepath {refused} 192.0.2.9");
+        let words = ["trace"].into_iter().chain(args.split_whitespace());
+        let cli = Cli::try_parse_from(words).unwrap();
+        let error = Plan::from_args(&cli.args).unwrap_err().to_string();
+        assert!(error.contains("--pmtu"), "{refused}: {error}");
     }
 }
 

@@ -4,7 +4,6 @@
 
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
 use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, MAX_BATCH, RecvBatch, SendBatch, os_errno};
 use icmpkit_proto::machine::{
@@ -85,12 +84,18 @@ pub(super) fn configure(socket: &IcmpSocket, options: &SocketOptions) -> Result<
             })?;
     }
     let setup = |result: io::Result<()>| result.map_err(OpenError::Setup);
-    match (options.source, options.ident) {
-        (source, Some(ident)) if socket.kind() == icmpkit_net::SocketKind::Dgram => {
+    match (options.source, options.ident, options.source_port) {
+        // A ping socket bound to an identifier (-e); UDP probe sockets,
+        // the only ones with a source port, never have one.
+        (source, Some(ident), _) if socket.kind() == icmpkit_net::SocketKind::Dgram => {
             setup(socket.bind_ident(source, ident))?;
         }
-        (Some(source), _) => setup(socket.bind_source(source))?,
-        (None, _) => {}
+        (source, _, Some(port)) => {
+            let addr = source.unwrap_or_else(|| super::transport::unspecified(socket.version()));
+            setup(socket.bind_source_port(addr, port))?;
+        }
+        (Some(source), _, None) => setup(socket.bind_source(source))?,
+        (None, _, None) => {}
     }
     if let Some(tos) = options.tos {
         setup(socket.set_tos(tos))?;
@@ -214,7 +219,9 @@ impl Endpoint {
                 .map_err(OpenError::Setup)?;
         }
         configure(&socket, options)?;
-        let receives = channel != Channel::Udp;
+        // A raw UDP sender is never read; an ordinary UDP socket gets its
+        // errors on its error queue.
+        let receives = channel != Channel::Udp || socket.is_udp_datagram();
         if !receives {
             // Never read: keep what queues there (every UDP datagram the
             // host receives) small.
@@ -302,6 +309,7 @@ impl Endpoint {
                 // A message without its extended error: taken, go on.
                 Err(_) => continue,
             };
+            let clocks = Clocks::read_reusing_offset();
             let source = match queued.origin {
                 ErrorOrigin::Local => ErrorSource::Local,
                 ErrorOrigin::Icmp | ErrorOrigin::Icmp6 => ErrorSource::Icmp,
@@ -319,7 +327,10 @@ impl Endpoint {
                 info: queued.info,
                 offender: queued.offender,
                 dst: queued.dst,
-                read_at: Instant::now(),
+                port: queued.port,
+                hop_limit: queued.ttl,
+                read_at: clocks.now,
+                kernel_at: clocks.kernel_instant(queued.kernel_time),
                 original: queued.original(buf),
             })));
             drained.handed += 1;

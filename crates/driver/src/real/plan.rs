@@ -61,6 +61,15 @@ pub struct FamilyPlan {
     /// is read only after a refused send, for the local errors explaining
     /// it.
     pub udp: Option<SocketOptions>,
+    /// The `udp` socket is an ordinary UDP socket instead
+    /// (`icmpkit_net::IcmpSocket::open_udp`, no privilege needed): bound
+    /// to [`SocketOptions::source_port`], it sends the payload of each
+    /// datagram it is given to the header's destination port, and, unlike
+    /// the raw sender, it is waited on and read: the ICMP errors about
+    /// its datagrams come only to its error queue (turn
+    /// [`SocketOptions::recv_errors`] on), as traceroute's and tracepath's
+    /// unprivileged probes get them.
+    pub udp_datagram: bool,
     /// A raw TCP socket (channel `Tcp`, needs `CAP_NET_RAW`): SYN probes
     /// out; every TCP segment the host receives in, among them the SYN-ACK
     /// or RST of a probed destination.
@@ -73,6 +82,7 @@ impl FamilyPlan {
         Self {
             icmp: Some(icmp),
             udp: None,
+            udp_datagram: false,
             tcp: None,
         }
     }
@@ -156,6 +166,10 @@ pub struct SocketOptions {
     pub device: Option<String>,
     /// Bind to this local address (the source of what is sent).
     pub source: Option<IpAddr>,
+    /// Bind to this local port too (an ordinary UDP socket's source
+    /// port, [`FamilyPlan::udp_datagram`]); `None` leaves it to the
+    /// kernel.
+    pub source_port: Option<u16>,
     /// The interface (index) through which link-local IPv6 destinations
     /// are reached, and a link-local `source` is bound: the scope id of
     /// `fe80::1%eth0` (`icmpkit_net::IcmpSocket::set_link_scope`). `None`

@@ -126,7 +126,7 @@ fn channel_name(channel: Channel) -> &'static str {
 }
 
 /// The unspecified address of `version`.
-fn unspecified(version: IpVersion) -> IpAddr {
+pub(super) fn unspecified(version: IpVersion) -> IpAddr {
     match version {
         IpVersion::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         IpVersion::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
@@ -178,7 +178,11 @@ impl RealTransport {
                 (&family.tcp, RawProtocol::Tcp, Channel::Tcp),
             ] {
                 if let Some(options) = options {
-                    let socket = IcmpSocket::open_raw_transport(version, protocol)?;
+                    let socket = if channel == Channel::Udp && family.udp_datagram {
+                        IcmpSocket::open_udp(version)?
+                    } else {
+                        IcmpSocket::open_raw_transport(version, protocol)?
+                    };
                     endpoints.push(Endpoint::open(socket, channel, options)?);
                 }
             }

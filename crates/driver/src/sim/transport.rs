@@ -44,7 +44,10 @@ impl Network {
                 info: u32::from(mtu),
                 offender: None,
                 dst: Some(transmit.dst),
+                port: None,
+                hop_limit: None,
                 read_at: self.now,
+                kernel_at: None,
                 original: bytes,
             })));
         }
@@ -138,7 +141,10 @@ fn queued_error<'a>(header: &Header, message: &'a [u8], at: Instant) -> Option<S
         info,
         offender: Some(header.src),
         dst: Some(quote.ip.dst()),
+        port: None,
+        hop_limit: None,
         read_at: at,
+        kernel_at: None,
         original: quote.payload,
     })
 }

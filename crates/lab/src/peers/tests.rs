@@ -1,4 +1,4 @@
-use super::normalize_ping_times;
+use super::{normalize_ping_times, normalize_tracepath_times};
 
 #[test]
 fn reply_times_summary_time_and_rtt_line_are_fixed() {
@@ -19,4 +19,19 @@ rtt min/avg/max/mdev = T ms"
 fn lines_without_times_are_left_alone() {
     let line = "From 192.0.2.254 icmp_seq=1 Destination Host Unreachable";
     assert_eq!(normalize_ping_times(line), line);
+}
+
+#[test]
+fn tracepath_times_are_made_fixed_with_their_columns() {
+    let text = " 1?: [LOCALHOST]                        0.022ms pmtu 1500\n \
+                2:  192.0.2.1   123.456ms reached\n \
+                3:  192.0.2.1  1234.5ms \n \
+                4:  no reply";
+    assert_eq!(
+        normalize_tracepath_times(text),
+        " 1?: [LOCALHOST]                        T.TTTms pmtu 1500\n \
+         2:  192.0.2.1     T.TTTms reached\n \
+         3:  192.0.2.1  1234.5ms \n \
+         4:  no reply"
+    );
 }

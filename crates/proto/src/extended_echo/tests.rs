@@ -204,7 +204,10 @@ fn requests_are_spaced_answered_refused_and_timed_out() {
             info: 0,
             offender: Some(ROUTER),
             dst: Some(SERVER),
+            port: None,
+            hop_limit: None,
             read_at: t0 + ms(1002),
+            kernel_at: None,
             original: &second[0],
         }),
     );

@@ -84,6 +84,43 @@ impl Outcome {
         };
         Some(text.to_owned())
     }
+
+    /// The errno Linux puts in a UDP socket's error queue for this answer
+    /// (`icmp_err_convert` and `icmpv6_err_convert`, as `udp_err` applies
+    /// them; what tracepath reads its verdict from): `EHOSTUNREACH` for a
+    /// Time Exceeded, `ECONNREFUSED` for a Port Unreachable, `EMSGSIZE`
+    /// for a Fragmentation Needed or Packet Too Big, `EPROTO` for a
+    /// Parameter Problem, and each Destination Unreachable code's own.
+    pub fn linux_errno(&self) -> i32 {
+        use crate::errno::{
+            EACCES, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENONET,
+            ENOPROTOOPT, EOPNOTSUPP, EPROTO,
+        };
+        let Self::Unreachable {
+            version,
+            msg_type,
+            code,
+            ..
+        } = *self
+        else {
+            return match self {
+                Self::Hop => EHOSTUNREACH,
+                _ => ECONNREFUSED,
+            };
+        };
+        match (version, msg_type, code) {
+            (IpVersion::V4, 3, 4) | (IpVersion::V6, 2, _) => EMSGSIZE,
+            (IpVersion::V4, 3, 0 | 6 | 9 | 11) | (IpVersion::V6, 1, 0) => ENETUNREACH,
+            (IpVersion::V4, 3, 2) => ENOPROTOOPT,
+            (IpVersion::V4, 3, 3) | (IpVersion::V6, 1, 4) => ECONNREFUSED,
+            (IpVersion::V4, 3, 5) => EOPNOTSUPP,
+            (IpVersion::V4, 3, 7) => EHOSTDOWN,
+            (IpVersion::V4, 3, 8) => ENONET,
+            (IpVersion::V6, 1, 1 | 5 | 6) => EACCES,
+            (IpVersion::V4, 3, _) | (IpVersion::V6, 1, 2 | 3) => EHOSTUNREACH,
+            _ => EPROTO,
+        }
+    }
 }
 
 /// One RFC 4884 extension object an answer carried, owned.
@@ -133,6 +170,35 @@ pub struct Answer {
     pub rewrites: crate::trace::Rewrites,
     /// The RFC 4884 extension objects.
     pub extensions: Vec<Extension>,
+}
+
+impl Answer {
+    /// Whether this answer is the destination `dst` answering the probe
+    /// itself (Echo Reply, Port Unreachable, SYN-ACK or RST from `dst`):
+    /// what every trace mode and summary calls "reached". An error from
+    /// the destination (a filter's `!X`) ends a trace without reaching
+    /// it, as does a Port Unreachable from another node.
+    pub fn reaches(&self, dst: IpAddr) -> bool {
+        self.outcome == Outcome::Reached && self.from == dst
+    }
+
+    /// How many hops this answer came back over, from the TTL it arrived
+    /// with ([`return_hops`]); `None` when the socket did not say.
+    pub fn back(&self) -> Option<u8> {
+        self.reply_ttl.map(return_hops)
+    }
+}
+
+/// The hops a packet that arrived with `ttl` came over, as tracepath
+/// reckons them (its `back N` and `asymm N`): the sender started at 64,
+/// 128 or 255, the first of them at or above `ttl`, and a packet from a
+/// neighbour (no router between) counts one hop.
+pub fn return_hops(ttl: u8) -> u8 {
+    match ttl {
+        0..=64 => 65 - ttl,
+        65..=128 => 129 - ttl,
+        _ => 255 - ttl + 1,
+    }
 }
 
 /// An ICMP message read for a tracer, borrowing the received bytes.

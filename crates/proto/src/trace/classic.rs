@@ -408,12 +408,13 @@ impl Trace {
         u32::try_from(self.reported / self.per_hop()).unwrap_or(u32::MAX)
     }
 
-    /// Whether `dst` itself gave a final answer (reply, Port Unreachable,
-    /// SYN-ACK or RST, or an error it sent about itself) within the path.
+    /// Whether `dst` itself answered a probe (reply, Port Unreachable,
+    /// SYN-ACK or RST: [`Answer::reaches`]) within the path; an error it
+    /// sent about itself (a filter's `!X`) is no answer.
     pub fn reached(&self, dst: std::net::IpAddr) -> bool {
         self.probes[..self.end]
             .iter()
-            .any(|p| matches!(p, ProbeState::Answered(a) if a.outcome.is_final() && a.from == dst))
+            .any(|p| matches!(p, ProbeState::Answered(a) if a.reaches(dst)))
     }
 
     /// The TTL of the final answer (destination or error) the trace ends

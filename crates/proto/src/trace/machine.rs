@@ -20,15 +20,15 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::machine::{
     Channel, ErrorSource, Input, Machine, SendFailure, Signal, SocketError, Transmit, Verdict,
 };
 use crate::ping::{EchoKind, echo_fields};
 use crate::trace::{
-    Answer, Counters, Hop, IcmpAnswer, Mda, MdaHop, MdaLink, Method, Outcome, Pmtu, PmtuProgress,
-    ProbeSpec, Prober, Rewrites, Sent, Trace, read_extensions, read_icmp,
+    Answer, Counters, Hop, IcmpAnswer, Mda, MdaHop, MdaLink, MdaStop, Method, Outcome, Pmtu,
+    PmtuProgress, ProbeSpec, Prober, Rewrites, Sent, Trace, read_extensions, read_icmp,
 };
 
 use crate::errno::EMSGSIZE;
@@ -56,6 +56,12 @@ pub trait Strategy {
     /// `mtu`; false when the strategy cannot go on (its probes have one
     /// size).
     fn on_local_mtu(&mut self, number: u16, mtu: usize) -> bool;
+    /// [`Strategy::on_local_mtu`], the refusal read `after` the send (by
+    /// default the time is not kept).
+    fn on_local_mtu_after(&mut self, number: u16, mtu: usize, after: Duration) -> bool {
+        let _ = after;
+        self.on_local_mtu(number, mtu)
+    }
     /// The transport refused probe `number` (not for its size) with
     /// `errno`; false when that ends the run (the default), true when the
     /// strategy counts the probe lost and goes on.
@@ -78,7 +84,8 @@ pub trait Strategy {
     fn next_progress(&mut self) -> Option<Self::Progress>;
     /// What is known at the end (or at a stop).
     fn summary(&self) -> Self::Summary;
-    /// Whether `dst` itself gave a final answer.
+    /// Whether `dst` itself answered a probe ([`Answer::reaches`]): the
+    /// one rule of "reached" for every strategy.
     fn reached(&self, dst: IpAddr) -> bool;
 }
 
@@ -106,6 +113,8 @@ pub struct MdaGraph {
     pub rounds: u32,
     /// Whether the probe budget ran out.
     pub budget_exhausted: bool,
+    /// Why the discovery stopped where it did.
+    pub stop: MdaStop,
 }
 
 /// The end of a path MTU walk.
@@ -190,6 +199,7 @@ impl Strategy for Mda {
             probes_sent: self.probes_sent(),
             rounds: self.rounds(),
             budget_exhausted: self.budget_exhausted(),
+            stop: self.stop(),
         }
     }
     fn reached(&self, dst: IpAddr) -> bool {
@@ -209,6 +219,10 @@ impl Strategy for Pmtu {
     }
     fn on_local_mtu(&mut self, number: u16, mtu: usize) -> bool {
         Pmtu::on_local_mtu(self, number, mtu);
+        true
+    }
+    fn on_local_mtu_after(&mut self, number: u16, mtu: usize, after: Duration) -> bool {
+        Pmtu::on_local_mtu_after(self, number, mtu, after);
         true
     }
     fn expire(&mut self, now: Instant) {
@@ -275,7 +289,8 @@ impl std::error::Error for TraceFailure {}
 pub struct TraceEnd<S> {
     /// The strategy's summary.
     pub summary: S,
-    /// Whether the destination itself gave a final answer.
+    /// Whether the destination itself answered a probe ([`Answer::reaches`]):
+    /// not a filter's `!X` from it.
     pub reached: bool,
     /// Packets that could not be read or matched to a probe.
     pub ignored: u64,
@@ -309,16 +324,25 @@ pub struct Tracer<S> {
     prober: Prober,
     strategy: S,
     records: Vec<Option<Record>>,
-    /// The MTU of the last local `EMSGSIZE`, until the send failure it
-    /// explains.
-    local_mtu: Option<usize>,
+    /// The MTU of the last local `EMSGSIZE` and when it was read, until
+    /// the send failure it explains.
+    local_mtu: Option<(usize, Instant)>,
     ignored: u64,
     failure: Option<TraceFailure>,
     stopped: bool,
     finished: bool,
-    /// Routers' errors come from the socket's error queue (a ping socket).
+    /// Routers' errors come from the socket's error queue (a ping socket,
+    /// an ordinary UDP socket).
     queued_errors: bool,
+    /// The `(source port, length)` of the UDP probes sent, when errors
+    /// come from an ordinary UDP socket's queue: what finds a Paris
+    /// probe's number again there ([`Prober::identify_udp_payload`]).
+    udp_shapes: Vec<(u16, u16)>,
 }
+
+/// The most UDP probe shapes a [`Tracer`] keeps (a path MTU walk sends a
+/// few dozen sizes; the oldest go first).
+const UDP_SHAPES: usize = 64;
 
 impl<S: Strategy> Tracer<S> {
     /// A run of `strategy` with the probes of `prober`.
@@ -333,15 +357,18 @@ impl<S: Strategy> Tracer<S> {
             stopped: false,
             finished: false,
             queued_errors: false,
+            udp_shapes: Vec::new(),
         }
     }
 
     /// Reads routers' errors from the socket's error queue
-    /// ([`Input::SocketError`]): ICMP probes sent on a ping socket
-    /// (`SOCK_DGRAM`, no `CAP_NET_RAW`), which gets no ICMP errors as
-    /// datagrams, with `IP_RECVERR` on. The prober's key must then be the
-    /// socket's identifier. (On a raw socket errors come as datagrams;
-    /// queued copies are ignored.)
+    /// ([`Input::SocketError`]), as the unprivileged sockets get them, with
+    /// `IP_RECVERR` on: ICMP probes sent on a ping socket (`SOCK_DGRAM`,
+    /// no `CAP_NET_RAW`; the prober's key must then be the socket's
+    /// identifier), UDP probes on an ordinary UDP socket (bound to the
+    /// prober's source port). Neither gets ICMP errors as datagrams, and
+    /// the error queue keeps no quoted IP header and no extensions. (On a
+    /// raw socket errors come as datagrams; queued copies are ignored.)
     #[must_use]
     pub fn with_queued_errors(mut self) -> Self {
         self.queued_errors = true;
@@ -455,29 +482,41 @@ impl<S: Strategy> Tracer<S> {
         self.answer(number, at, answer)
     }
 
-    /// A router's error queued on a ping socket about one of our Echo
-    /// Requests (`original`, as sent): no quote of the IP header, no
-    /// extensions, the time it was read.
+    /// A router's error queued about one of our probes: on a ping socket
+    /// about an Echo Request (`original`, as sent), on an ordinary UDP
+    /// socket about a datagram (its destination port and payload). No
+    /// quote of the IP header, no extensions.
     fn queued_answer(&self, e: &SocketError<'_>) -> Option<(u16, Answer)> {
-        if e.source != ErrorSource::Icmp || self.prober.method() != Method::Icmp {
+        if e.source != ErrorSource::Icmp {
             return None;
         }
-        let (ident, seq, _) = echo_fields(self.prober.version(), e.original, EchoKind::Request)?;
-        if ident != self.prober.key() {
-            return None;
-        }
+        let number = match (self.prober.method(), e.channel) {
+            (Method::Icmp, Channel::Icmp) => {
+                let (ident, seq, _) =
+                    echo_fields(self.prober.version(), e.original, EchoKind::Request)?;
+                (ident == self.prober.key()).then_some(seq)?
+            }
+            (Method::Udp, Channel::Udp) => {
+                if e.dst != Some(self.prober.dst()) {
+                    return None;
+                }
+                self.prober
+                    .identify_udp_payload(e.port?, e.original, &self.udp_shapes, |n| self.sent(n))?
+            }
+            _ => return None,
+        };
         let mtu = (e.info > 0).then_some(e.info);
         let outcome = Outcome::of_error(self.prober.version(), e.icmp_type, e.icmp_code, mtu)?;
         let answer = Answer {
             from: e.offender?,
             rtt: std::time::Duration::ZERO,
             outcome,
-            reply_ttl: None,
+            reply_ttl: e.hop_limit,
             quoted_ttl: None,
             rewrites: Rewrites::default(),
             extensions: Vec::new(),
         };
-        self.answer(seq, e.read_at, answer)
+        self.answer(number, e.received_at(), answer)
     }
 
     fn over(&self) -> bool {
@@ -510,6 +549,15 @@ impl<S: Strategy> Machine for Tracer<S> {
             at: now,
             ttl: spec.ttl,
         });
+        if self.queued_errors && self.prober.method() == Method::Udp {
+            let shape = (sent.src_port, sent.len);
+            if !self.udp_shapes.contains(&shape) {
+                if self.udp_shapes.len() == UDP_SHAPES {
+                    self.udp_shapes.remove(0);
+                }
+                self.udp_shapes.push(shape);
+            }
+        }
         Some(Transmit {
             channel: self.send_channel(),
             dst,
@@ -528,8 +576,9 @@ impl<S: Strategy> Machine for Tracer<S> {
         let record = number.and_then(|n| self.records.get_mut(usize::from(n))?.take());
         // The local stack's EMSGSIZE queued just before explains it.
         let local_mtu = local_mtu.filter(|_| failure.errno == EMSGSIZE && failure.explained);
-        if let (Some(mtu), Some(number)) = (local_mtu, number) {
-            if !self.strategy.on_local_mtu(number, mtu) {
+        if let (Some((mtu, read_at)), Some(number)) = (local_mtu, number) {
+            let after = record.map_or(Duration::ZERO, |r| read_at.saturating_duration_since(r.at));
+            if !self.strategy.on_local_mtu_after(number, mtu, after) {
                 self.failure = Some(TraceFailure::DoesNotFit { mtu });
             }
             return;
@@ -572,7 +621,9 @@ impl<S: Strategy> Machine for Tracer<S> {
             // channel, where they are read: drop them here.
             Input::SocketError(e) => {
                 if e.source == ErrorSource::Local && e.errno == EMSGSIZE && e.info > 0 {
-                    self.local_mtu = usize::try_from(e.info).ok();
+                    self.local_mtu = usize::try_from(e.info)
+                        .ok()
+                        .map(|mtu| (mtu, e.received_at()));
                 } else if self.queued_errors {
                     match self.queued_answer(&e) {
                         Some((number, answer)) => self.strategy.on_answer(number, answer),

@@ -107,6 +107,10 @@ pub struct MdaInterface {
     pub is_final: bool,
     /// The least round-trip time of its answers.
     pub min_rtt: Duration,
+    /// The mean round-trip time of its answers.
+    pub avg_rtt: Duration,
+    /// The greatest round-trip time of its answers.
+    pub max_rtt: Duration,
     /// A traceroute annotation (`!H`, ...) of its answers, if any.
     pub annotation: Option<String>,
 }
@@ -134,6 +138,36 @@ pub struct MdaLink {
     pub from: Option<IpAddr>,
     /// The far side.
     pub to: Option<IpAddr>,
+}
+
+/// Why a multipath discovery stopped where it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MdaStop {
+    /// Every flow probed at `ttl` got a final answer there (the
+    /// destination's, or an error that ends the path), and the stopping
+    /// rule held everywhere before it.
+    End {
+        /// The TTL of the path's end.
+        ttl: u8,
+    },
+    /// `silent` TTLs in a row, up to `last_ttl`, got no answer at all
+    /// (the configured gap limit): the search goes no further.
+    Silence {
+        /// The last TTL probed.
+        last_ttl: u8,
+        /// How many TTLs in a row were silent.
+        silent: u8,
+    },
+    /// The max TTL was probed without finding the end.
+    MaxTtl {
+        /// The max TTL.
+        ttl: u8,
+    },
+    /// The probe budget or the flow ids ran out while a node still wanted
+    /// more probes, before any other reason.
+    Budget,
+    /// The discovery has not ended (a stop before it did).
+    Unfinished,
 }
 
 /// The state machine of a multipath discovery.
@@ -231,21 +265,50 @@ impl Mda {
         if let Some(end) = self.end_index() {
             return end;
         }
-        let probed = self.grid.iter().rposition(|g| !g.is_empty());
-        let Some(probed) = probed else {
+        let Some(probed) = self.grid.iter().rposition(|g| !g.is_empty()) else {
             return last.min(usize::from(self.config.window.max(1)) - 1);
         };
         // A long run of silent TTLs ends the search.
+        if self.silent_run().is_some() {
+            return probed;
+        }
+        last.min(probed + usize::from(self.config.window.max(1)))
+    }
+
+    /// The TTLs in a row up to the last one probed that got no answer at
+    /// all, when there are at least the gap limit of them.
+    fn silent_run(&self) -> Option<usize> {
+        let probed = self.grid.iter().rposition(|g| !g.is_empty())?;
         let answered = |h: usize| {
             self.grid[h]
                 .keys()
                 .any(|&f| matches!(self.answer(h, f), Some(Seen::Answer(_))))
         };
         let gap = (0..=probed).rev().take_while(|&h| !answered(h)).count();
-        if gap >= usize::from(self.config.gap_limit.max(1)) {
-            return probed;
+        (gap >= usize::from(self.config.gap_limit.max(1))).then_some(gap)
+    }
+
+    /// Why the discovery stopped ([`MdaStop::Unfinished`] while it runs).
+    pub fn stop(&self) -> MdaStop {
+        if !self.done {
+            return MdaStop::Unfinished;
         }
-        last.min(probed + usize::from(self.config.window.max(1)))
+        if let Some(end) = self.end_index() {
+            return MdaStop::End { ttl: self.ttl(end) };
+        }
+        let probed = self.grid.iter().rposition(|g| !g.is_empty());
+        if let (Some(silent), Some(probed)) = (self.silent_run(), probed) {
+            return MdaStop::Silence {
+                last_ttl: self.ttl(probed),
+                silent: u8::try_from(silent).unwrap_or(u8::MAX),
+            };
+        }
+        if probed == Some(self.grid.len() - 1) {
+            return MdaStop::MaxTtl {
+                ttl: self.config.max_ttl,
+            };
+        }
+        MdaStop::Budget
     }
 
     /// The one interface of hop index `h`, when every flow probed there
@@ -540,11 +603,12 @@ impl Mda {
         self.done
     }
 
-    /// Whether `dst` gave a final answer at some hop.
+    /// Whether `dst` itself answered a probe at some hop
+    /// ([`Answer::reaches`]).
     pub fn reached(&self, dst: IpAddr) -> bool {
-        self.probes.iter().any(
-            |p| matches!(&p.state, State::Answered(a) if a.outcome.is_final() && a.from == dst),
-        )
+        self.probes
+            .iter()
+            .any(|p| matches!(&p.state, State::Answered(a) if a.reaches(dst)))
     }
 
     /// The hops up to the end of the path, with their interfaces.
@@ -564,13 +628,21 @@ impl Mda {
                                 flows: 0,
                                 is_final: a.outcome.is_final(),
                                 min_rtt: a.rtt,
+                                avg_rtt: Duration::ZERO,
+                                max_rtt: a.rtt,
                                 annotation: a.outcome.annotation(),
                             });
+                            // The sum until all are in; the mean below.
+                            entry.avg_rtt += a.rtt;
                             entry.flows += 1;
                             entry.min_rtt = entry.min_rtt.min(a.rtt);
+                            entry.max_rtt = entry.max_rtt.max(a.rtt);
                         }
                         _ => unanswered += 1,
                     }
+                }
+                for i in interfaces.values_mut() {
+                    i.avg_rtt /= u32::try_from(i.flows).unwrap_or(u32::MAX);
                 }
                 MdaHop {
                     ttl: self.ttl(h),

@@ -25,14 +25,16 @@ mod stopping;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use answer::{Answer, Extension, IcmpAnswer, Outcome, read_extensions, read_icmp};
+pub use answer::{Answer, Extension, IcmpAnswer, Outcome, read_extensions, read_icmp, return_hops};
 pub use classic::{Counters, Hop, ProbeState, Trace, TraceConfig, Wait};
 pub use machine::{
     MdaGraph, PmtuSummary, Strategy, TraceEnd, TraceFailure, TraceSummary, Tracer, TracerEvent,
     ip_header_len,
 };
-pub use mda::{Mda, MdaConfig, MdaHop, MdaLink};
-pub use pmtu::{Pmtu, PmtuConfig, PmtuEvent, PmtuProgress, PmtuStep};
+pub use mda::{Mda, MdaConfig, MdaHop, MdaInterface, MdaLink, MdaStop};
+pub use pmtu::{
+    MAX_IPV4_PACKET, MAX_IPV6_PACKET, Pmtu, PmtuConfig, PmtuEvent, PmtuProgress, PmtuStep,
+};
 pub use probe::{
     Identified, MAX_FLOWS, MAX_PROBES, Method, ProbeSpec, Prober, ProberConfig, ProberError,
     Rewrites, Sent,

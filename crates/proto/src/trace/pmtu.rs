@@ -9,13 +9,19 @@
 //! next TTL; the destination or an unreachable error ends the walk.
 //!
 //! A black hole (a link that drops big packets without telling): when the
-//! probes of a TTL get no answer, a small probe is sent; if that one is
-//! answered and one more big probe is lost (so it was not chance loss),
-//! the MTU falls just before this hop, and a binary search over the common
-//! MTUs between the small and the big size finds the largest size that
-//! passes. If the small probe is lost too, the hop is silent (`*`) and the
-//! walk goes on at the same size. A Packet Too Big that names no usable
-//! MTU (0, from routers older than RFC 1191) starts the same search.
+//! big probe of a TTL gets no answer, a small probe is sent; if that one
+//! is answered and one more big probe is lost (so it was not chance
+//! loss), the MTU falls just before this hop, and a binary search over the
+//! common MTUs between the small and the big size finds the largest size
+//! that passes. If the small probe is lost too, the hop is silent (`*`)
+//! and the walk goes on at the same size. A Packet Too Big that names no
+//! usable MTU (0, from routers older than RFC 1191) starts the same
+//! search.
+//!
+//! A silent hop costs two waits (a big probe, then the small one; at the
+//! small size, two probes), each as long as the slowest answer so far
+//! allows ([`Pmtu`]'s wait: ten times that round trip, at least 1 s, at
+//! most the configured wait), where tracepath spends three waits of 1 s.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -31,6 +37,16 @@ const COMMON_MTUS: [usize; 17] = [
     296,
 ];
 
+/// The largest IPv4 packet (RFC 791's 16-bit total length): where an IPv4
+/// walk starts, so that a link of a larger MTU (loopback's 65,536) lets
+/// the first probe through and the path MTU is this.
+pub const MAX_IPV4_PACKET: usize = 65_535;
+
+/// The largest IPv6 packet without a jumbogram (the 40-byte header and a
+/// 16-bit payload length): where an IPv6 walk starts, above any MTU but a
+/// jumbo link's, so that the local error names the outgoing link's.
+pub const MAX_IPV6_PACKET: usize = 40 + 65_535;
+
 /// The settings of a [`Pmtu`] walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PmtuConfig {
@@ -44,9 +60,12 @@ pub struct PmtuConfig {
     /// The small probe's size (IP packet) for the black-hole check; the
     /// least size the walk goes down to.
     pub small_size: usize,
-    /// How long to wait for one probe.
+    /// The longest wait for one probe (it is shorter while the answers
+    /// come fast: see [`Pmtu`]).
     pub wait: Duration,
-    /// Probes sent at one size and TTL before giving up on it.
+    /// Probes sent at one size and TTL before giving up on it; above the
+    /// small size, the last of them is the small probe of the black-hole
+    /// check.
     pub tries: u8,
     /// The flow every probe uses.
     pub flow: u16,
@@ -54,10 +73,13 @@ pub struct PmtuConfig {
 
 impl PmtuConfig {
     /// A walk to a destination of `version` as tracepath makes it: start
-    /// above any interface's MTU (the local error names the real one), go
+    /// at the largest packet the family has ([`MAX_IPV4_PACKET`],
+    /// [`MAX_IPV6_PACKET`]: above any interface's MTU, whose local error
+    /// names the real one, or the path MTU itself on loopback), go
     /// down no further than the family's minimum MTU (68 bytes for IPv4,
     /// RFC 791; 1280 for IPv6, RFC 8200) or `min_probe_len`, whichever is
-    /// larger, wait at most 2 s for a probe, and try each size twice.
+    /// larger, wait at most 2 s for a probe, and give a silent hop two
+    /// probes.
     pub fn for_version(
         version: IpVersion,
         first_ttl: u8,
@@ -66,14 +88,14 @@ impl PmtuConfig {
         wait: Duration,
         flow: u16,
     ) -> Self {
-        let family_minimum = match version {
-            IpVersion::V4 => 68,
-            IpVersion::V6 => 1280,
+        let (family_minimum, largest) = match version {
+            IpVersion::V4 => (68, MAX_IPV4_PACKET),
+            IpVersion::V6 => (1280, MAX_IPV6_PACKET),
         };
         Self {
             first_ttl,
             max_ttl,
-            initial_size: 65_000,
+            initial_size: largest,
             small_size: family_minimum.max(min_probe_len),
             wait: wait.min(Duration::from_secs(2)),
             tries: 2,
@@ -87,8 +109,13 @@ impl PmtuConfig {
 pub enum PmtuEvent {
     /// The outgoing interface's MTU (a local `EMSGSIZE`).
     Local {
+        /// The TTL being probed when the send was refused.
+        ttl: u8,
         /// The MTU.
         mtu: usize,
+        /// How long after the send the refusal was read (tracepath prints
+        /// it for IPv6, whose refusals name the probe).
+        after: Duration,
     },
     /// A router said the next link's MTU is smaller.
     TooBig {
@@ -99,6 +126,9 @@ pub enum PmtuEvent {
         from: IpAddr,
         /// The next-hop MTU it named.
         mtu: usize,
+        /// The round trip of its answer (of the first, when the MTU was
+        /// searched for because the one named was of no use).
+        rtt: Duration,
     },
     /// Big probes vanished at a hop whose small probes passed.
     BlackHole {
@@ -139,16 +169,27 @@ enum Phase {
     /// The small one was: one more big probe tells loss from a black hole.
     Confirm,
     /// Black hole, or a Packet Too Big that named no usable MTU (from
-    /// `named_by`): `lo` passes, `hi` does not.
+    /// `named_by`, answered in that round trip): `lo` passes, `hi` does
+    /// not.
     Search {
         lo: usize,
         hi: usize,
         candidate: usize,
-        named_by: Option<IpAddr>,
+        named_by: Option<(IpAddr, Duration)>,
     },
 }
 
-/// The state machine of a path MTU walk.
+/// The least wait for one probe, whatever the round trips seen: what
+/// tracepath waits for each.
+const LEAST_WAIT: Duration = Duration::from_secs(1);
+
+/// A probe is waited for this many times the slowest round trip seen
+/// (traceroute's factor for an answer of a nearby hop).
+const SLOWEST_FACTOR: u32 = 10;
+
+/// The state machine of a path MTU walk. A probe is waited for ten times
+/// the slowest round trip seen so far, at least 1 s (tracepath's wait)
+/// and at most [`PmtuConfig::wait`].
 #[derive(Debug, Clone)]
 pub struct Pmtu {
     config: PmtuConfig,
@@ -164,6 +205,13 @@ pub struct Pmtu {
     sent: u64,
     /// Events and steps handed out by [`Pmtu::next_progress`].
     reported: (usize, usize),
+    /// The slowest round trip of an answer so far.
+    slowest: Duration,
+    /// Probe a TTL once more after its answer when the outgoing link's
+    /// MTU was learned while probing it ([`Pmtu::with_tracepath_restart`]).
+    tracepath_restart: bool,
+    /// The TTL to probe once more, under `tracepath_restart`.
+    again: Option<u8>,
 }
 
 impl Pmtu {
@@ -183,7 +231,29 @@ impl Pmtu {
             done: false,
             sent: 0,
             reported: (0, 0),
+            slowest: Duration::ZERO,
+            tracepath_restart: false,
+            again: None,
         }
+    }
+
+    /// Probes the TTL at which the outgoing link's MTU was learned once
+    /// more after its answer, as tracepath does: it starts a TTL over when
+    /// the MTU changed while probing it, and a local refusal is followed
+    /// by the resend and its answer within the same try. Its first hop (or
+    /// the destination, when that is the first hop) then shows twice, each
+    /// time from an answer of its own.
+    #[must_use]
+    pub fn with_tracepath_restart(mut self) -> Self {
+        self.tracepath_restart = true;
+        self
+    }
+
+    /// How long the next probe is waited for.
+    pub fn probe_wait(&self) -> Duration {
+        self.config
+            .wait
+            .min(LEAST_WAIT.max(self.slowest.saturating_mul(SLOWEST_FACTOR)))
     }
 
     /// The hops walked so far.
@@ -218,12 +288,13 @@ impl Pmtu {
         })
     }
 
-    /// Whether the last hop walked is `dst` giving a final answer.
+    /// Whether the last hop walked is `dst` answering the probe itself
+    /// ([`Answer::reaches`]).
     pub fn reached(&self, dst: IpAddr) -> bool {
         self.steps
             .last()
             .and_then(|s| s.answer.as_ref())
-            .is_some_and(|a| a.outcome.is_final() && a.from == dst)
+            .is_some_and(|a| a.reaches(dst))
     }
 
     /// The path MTU found (so far).
@@ -274,13 +345,25 @@ impl Pmtu {
     /// The send of probe `number` failed locally: the outgoing interface's
     /// MTU is `mtu`. The walk goes on at that size.
     pub fn on_local_mtu(&mut self, number: u16, mtu: usize) {
+        self.on_local_mtu_after(number, mtu, Duration::ZERO);
+    }
+
+    /// [`Pmtu::on_local_mtu`], the refusal read `after` the send.
+    pub fn on_local_mtu_after(&mut self, number: u16, mtu: usize, after: Duration) {
         if self.outstanding.map(|(n, _)| n) != Some(number) {
             return;
         }
         self.outstanding = None;
         self.tries = 0;
         let mtu = mtu.max(self.config.small_size);
-        self.events.push(PmtuEvent::Local { mtu });
+        self.events.push(PmtuEvent::Local {
+            ttl: self.ttl,
+            mtu,
+            after,
+        });
+        if self.tracepath_restart {
+            self.again = Some(self.ttl);
+        }
         self.size = mtu;
         self.phase = Phase::Normal;
     }
@@ -293,6 +376,7 @@ impl Pmtu {
         }
         self.outstanding = None;
         self.tries = 0;
+        self.slowest = self.slowest.max(answer.rtt);
         let too_big = match answer.outcome {
             Outcome::Unreachable { mtu: Some(mtu), .. } => usize::try_from(mtu).ok(),
             _ => None,
@@ -305,6 +389,7 @@ impl Pmtu {
                         ttl: self.ttl,
                         from: answer.from,
                         mtu,
+                        rtt: answer.rtt,
                     });
                     self.size = mtu;
                     self.phase = Phase::Normal;
@@ -312,7 +397,7 @@ impl Pmtu {
                 // Too big, but the MTU named is no use (0 from an old
                 // router, or not below the size): look for it.
                 Some(_) if self.size > small => {
-                    self.search_next(small, self.size, Some(answer.from));
+                    self.search_next(small, self.size, Some((answer.from, answer.rtt)));
                 }
                 _ => {
                     self.phase = Phase::Normal;
@@ -341,7 +426,7 @@ impl Pmtu {
     /// Goes on with the search between `lo` (passes) and `hi` (does not),
     /// or ends it at `lo` when no common MTU lies between: a black hole, or
     /// the MTU a router's unusable Packet Too Big (`named_by`) meant.
-    fn search_next(&mut self, lo: usize, hi: usize, named_by: Option<IpAddr>) {
+    fn search_next(&mut self, lo: usize, hi: usize, named_by: Option<(IpAddr, Duration)>) {
         let between: Vec<usize> = COMMON_MTUS
             .iter()
             .copied()
@@ -350,7 +435,12 @@ impl Pmtu {
         if between.is_empty() {
             let ttl = self.ttl;
             self.events.push(match named_by {
-                Some(from) => PmtuEvent::TooBig { ttl, from, mtu: lo },
+                Some((from, rtt)) => PmtuEvent::TooBig {
+                    ttl,
+                    from,
+                    mtu: lo,
+                    rtt,
+                },
                 None => PmtuEvent::BlackHole { ttl, mtu: lo },
             });
             self.size = lo;
@@ -368,11 +458,15 @@ impl Pmtu {
     /// Records this TTL's step and moves to the next TTL, or ends.
     fn advance(&mut self, answer: Option<Answer>) {
         let is_final = answer.as_ref().is_some_and(|a| a.outcome.is_final());
+        let answered = answer.is_some();
         self.steps.push(PmtuStep {
             ttl: self.ttl,
             answer,
             size: self.size,
         });
+        if self.again.take() == Some(self.ttl) && answered {
+            return;
+        }
         if is_final || self.ttl >= self.config.max_ttl {
             self.done = true;
         } else {
@@ -385,11 +479,18 @@ impl Pmtu {
         let Some((_, at)) = self.outstanding else {
             return;
         };
-        if now.duration_since(at) < self.config.wait {
+        if now.duration_since(at) < self.probe_wait() {
             return;
         }
         self.outstanding = None;
-        if self.tries < self.config.tries.max(1) {
+        let tries = self.config.tries.max(1);
+        let tries = match self.phase {
+            // Above the small size, the last try is the small probe.
+            Phase::Normal if self.size > self.config.small_size => tries - 1,
+            Phase::Small => 1,
+            _ => tries,
+        };
+        if self.tries < tries {
             return;
         }
         self.tries = 0;
@@ -420,7 +521,7 @@ impl Pmtu {
         }
         Some(
             self.outstanding
-                .map_or(now, |(_, at)| at + self.config.wait),
+                .map_or(now, |(_, at)| at + self.probe_wait()),
         )
     }
 }

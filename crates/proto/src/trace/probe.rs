@@ -502,6 +502,50 @@ impl Prober {
         })
     }
 
+    /// Finds the UDP probe an error queued on an ordinary UDP socket is
+    /// about. The kernel keeps no UDP header there: `port` is the
+    /// datagram's destination port, `payload` its payload as the error
+    /// quoted it, the source port the socket's and the checksum unknown.
+    /// A classic probe's number is in its port; a Paris probe's is in the
+    /// checksum its first two payload bytes steer, which is computed again
+    /// for each `(source port, length)` probes were sent with (`shapes`):
+    /// the number found counts when its probe was sent with that shape.
+    pub fn identify_udp_payload(
+        &self,
+        port: u16,
+        payload: &[u8],
+        shapes: &[(u16, u16)],
+        sent: impl Fn(u16) -> Option<Sent>,
+    ) -> Option<u16> {
+        if self.method != Method::Udp {
+            return None;
+        }
+        if !self.paris {
+            let number = port.wrapping_sub(self.dst_port);
+            return sent(number).map(|_| number);
+        }
+        let word = payload.get(..2).filter(|_| port == self.dst_port)?;
+        let mut datagram = Vec::new();
+        shapes.iter().find_map(|&(src_port, len)| {
+            let spec = ProbeSpec {
+                number: 0,
+                ttl: 0,
+                flow: 0,
+            };
+            self.build_len(spec, usize::from(len), &mut datagram);
+            if datagram.len() != usize::from(len) {
+                return None;
+            }
+            datagram[0..2].copy_from_slice(&src_port.to_be_bytes());
+            datagram[6..8].fill(0);
+            datagram[8..10].copy_from_slice(word);
+            let checksum = nonzero(self.addrs.sum(protocol::UDP, &datagram).checksum());
+            let number = checksum_number(checksum)?;
+            let probe = sent(number)?;
+            (probe.src_port == src_port && probe.len == len).then_some(number)
+        })
+    }
+
     /// `checksum` as it was before a middlebox changed the source address
     /// to `quoted_src` and the port (or identifier) from `port` to
     /// `quoted_port` (RFC 1624, one word at a time).

@@ -78,7 +78,10 @@ fn icmp_error(dst: IpAddr, original: &[u8], at: Instant) -> Input<'_> {
         info: 0,
         offender: Some(ROUTER),
         dst: Some(dst),
+        port: None,
+        hop_limit: None,
         read_at: at,
+        kernel_at: None,
         original,
     })
 }
@@ -421,7 +424,10 @@ fn send_failures_are_reported_once_per_target_and_local_errors_name_it() {
             info: 1400,
             offender: None,
             dst: Some(A),
+            port: None,
+            hop_limit: None,
             read_at: t0 + ms(101),
+            kernel_at: None,
             original: &buf,
         }),
     );
@@ -461,7 +467,10 @@ fn an_explained_refusal_is_reported_once_by_the_error_that_explains_it() {
             info: 1400,
             offender: None,
             dst: Some(A),
+            port: None,
+            hop_limit: None,
             read_at: t0,
+            kernel_at: None,
             original: &buf,
         }),
     );

@@ -119,7 +119,10 @@ impl Bench {
             info: 0,
             offender: Some(ROUTER),
             dst: Some(TARGET),
+            port: None,
+            hop_limit: None,
             read_at: self.at(read),
+            kernel_at: None,
             original: &original,
         };
         self.ping.handle_input(self.at(read), Input::SocketError(e));
@@ -137,7 +140,10 @@ impl Bench {
             info,
             offender: None,
             dst: Some(TARGET),
+            port: None,
+            hop_limit: None,
             read_at: self.at(read),
+            kernel_at: None,
             original: &original,
         };
         self.ping.handle_input(self.at(read), Input::SocketError(e));

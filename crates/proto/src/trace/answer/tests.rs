@@ -464,3 +464,52 @@ fn annotations_for_every_code() {
     assert!(!Outcome::Hop.is_final());
     assert!(Outcome::Reached.is_final());
 }
+
+#[test]
+fn return_hops_are_reckoned_as_tracepath_reckons_them() {
+    // A neighbour's packet: one hop, whatever its initial TTL.
+    assert_eq!(return_hops(64), 1);
+    assert_eq!(return_hops(128), 1);
+    assert_eq!(return_hops(255), 1);
+    // Four routers on the way back from a Linux host (64).
+    assert_eq!(return_hops(60), 5);
+    // From 128 (Windows) and 255 (many routers).
+    assert_eq!(return_hops(120), 9);
+    assert_eq!(return_hops(250), 6);
+    assert_eq!(return_hops(129), 127);
+    assert_eq!(return_hops(1), 64);
+    assert_eq!(return_hops(0), 65);
+}
+
+#[test]
+fn linux_errnos_of_answers() {
+    use crate::errno::{
+        EACCES, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EMSGSIZE, ENETUNREACH, ENOPROTOOPT, EPROTO,
+    };
+    let of = |version, msg_type, code| {
+        Outcome::of_error(version, msg_type, code, None)
+            .unwrap()
+            .linux_errno()
+    };
+    let (v4, v6) = (IpVersion::V4, IpVersion::V6);
+    assert_eq!(of(v4, 11, 0), EHOSTUNREACH);
+    assert_eq!(of(v6, 3, 0), EHOSTUNREACH);
+    assert_eq!(of(v4, 3, 3), ECONNREFUSED);
+    assert_eq!(of(v6, 1, 4), ECONNREFUSED);
+    assert_eq!(of(v4, 3, 4), EMSGSIZE);
+    assert_eq!(of(v6, 2, 0), EMSGSIZE);
+    assert_eq!(of(v4, 3, 0), ENETUNREACH);
+    assert_eq!(of(v4, 3, 1), EHOSTUNREACH);
+    assert_eq!(of(v4, 3, 2), ENOPROTOOPT);
+    assert_eq!(of(v4, 3, 7), EHOSTDOWN);
+    // ICMPv4's administratively prohibited is a host unreachable to the
+    // socket; ICMPv6's is a permission error.
+    assert_eq!(of(v4, 3, 13), EHOSTUNREACH);
+    assert_eq!(of(v6, 1, 1), EACCES);
+    assert_eq!(of(v6, 1, 3), EHOSTUNREACH);
+    assert_eq!(of(v6, 1, 9), EPROTO);
+    assert_eq!(of(v4, 12, 0), EPROTO);
+    assert_eq!(of(v6, 4, 0), EPROTO);
+    assert_eq!(Outcome::Hop.linux_errno(), EHOSTUNREACH);
+    assert_eq!(Outcome::Reached.linux_errno(), ECONNREFUSED);
+}

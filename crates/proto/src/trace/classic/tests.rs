@@ -432,3 +432,26 @@ fn per_hop_pacing_holds_the_third_probe() {
     assert_eq!(numbers(send_all(&mut trace, t0 + ms(44))), []);
     assert_eq!(numbers(send_all(&mut trace, t0 + ms(45))), [4]);
 }
+
+#[test]
+fn a_filter_answering_for_the_destination_is_not_reaching_it() {
+    let t0 = Instant::now();
+    let mut trace = Trace::new(config(6, 1, 30));
+    send_all(&mut trace, t0);
+    assert!(trace.on_answer(0, hop(v4(1), 1)));
+    // The destination's own firewall rejects the probe: !X from it.
+    assert!(trace.on_answer(1, answer(v4(DST), 2, admin_prohibited())));
+    assert_eq!(trace.final_ttl(), Some(2));
+    assert!(!trace.reached(v4(DST)));
+    // Its Port Unreachable, Echo Reply or RST is.
+    let mut trace = Trace::new(config(6, 1, 30));
+    send_all(&mut trace, t0);
+    assert!(trace.on_answer(1, reached(v4(DST), 2)));
+    assert!(trace.reached(v4(DST)));
+    // A Port Unreachable from another node is not.
+    let mut trace = Trace::new(config(6, 1, 30));
+    send_all(&mut trace, t0);
+    assert!(trace.on_answer(1, reached(v4(7), 2)));
+    assert_eq!(trace.final_ttl(), Some(2));
+    assert!(!trace.reached(v4(DST)));
+}

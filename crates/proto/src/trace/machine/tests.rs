@@ -3,6 +3,7 @@ use super::*;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+use icmpkit_wire::IpVersion;
 use icmpkit_wire::checksum;
 use icmpkit_wire::ip::protocol;
 use icmpkit_wire::tcp;
@@ -213,7 +214,10 @@ fn run<S: Strategy>(tracer: &mut Tracer<S>, net: &Net, t0: Instant) -> Vec<Event
                         info: u32::try_from(mtu).unwrap(),
                         offender: None,
                         dst: Some(t.dst),
+                        port: None,
+                        hop_limit: None,
                         read_at: now,
+                        kernel_at: None,
                         original: &[],
                     };
                     tracer.handle_input(now, Input::SocketError(error));
@@ -458,12 +462,17 @@ fn a_path_mtu_walk_steps_down_at_the_local_link_and_at_a_router() {
     assert_eq!(
         events,
         vec![
-            mtu(PmtuEvent::Local { mtu: 1500 }),
+            mtu(PmtuEvent::Local {
+                ttl: 1,
+                mtu: 1500,
+                after: Duration::ZERO,
+            }),
             step(1, 1500, answer(router(1), 1, Outcome::Hop, Some(1))),
             mtu(PmtuEvent::TooBig {
                 ttl: 2,
                 from: router(1),
-                mtu: 1280
+                mtu: 1280,
+                rtt: Duration::from_millis(1),
             }),
             step(2, 1280, answer(router(2), 2, Outcome::Hop, Some(1))),
             step(3, 1280, answer(dst(), 3, port_unreachable(), Some(1))),
@@ -537,7 +546,10 @@ fn a_local_mtu_explains_only_an_explained_emsgsize_refusal() {
             info: 1500,
             offender: None,
             dst: Some(dst()),
+            port: None,
+            hop_limit: None,
             read_at: t0,
+            kernel_at: None,
             original: &buf,
         }),
     );
@@ -561,6 +573,58 @@ fn a_local_mtu_explains_only_an_explained_emsgsize_refusal() {
             ttl: Some(1),
             errno: LINUX_ENETUNREACH,
         })]
+    );
+}
+
+#[test]
+fn a_local_mtu_is_timed_from_the_send_to_its_reading() {
+    let t0 = Instant::now();
+    let pmtu = Pmtu::new(PmtuConfig::for_version(
+        IpVersion::V6,
+        1,
+        5,
+        50,
+        Duration::from_secs(1),
+        0,
+    ));
+    let mut tracer = Tracer::new(prober(Method::Udp, 60), pmtu);
+    let mut buf = Vec::new();
+    let t = tracer.poll_transmit(t0, &mut buf).unwrap();
+    let read_at = t0 + Duration::from_micros(22);
+    tracer.handle_input(
+        read_at,
+        Input::SocketError(SocketError {
+            channel: Channel::Udp,
+            source: ErrorSource::Local,
+            errno: EMSGSIZE,
+            icmp_type: 0,
+            icmp_code: 0,
+            info: 1500,
+            offender: None,
+            dst: Some(dst()),
+            port: None,
+            hop_limit: None,
+            read_at,
+            kernel_at: None,
+            original: &buf,
+        }),
+    );
+    tracer.handle_send_failure(
+        read_at,
+        SendFailure {
+            tag: t.tag,
+            dst: dst(),
+            errno: EMSGSIZE,
+            explained: true,
+        },
+    );
+    assert_eq!(
+        tracer.poll_event(),
+        Some(TracerEvent::Progress(PmtuProgress::Mtu(PmtuEvent::Local {
+            ttl: 1,
+            mtu: 1500,
+            after: Duration::from_micros(22),
+        })))
     );
 }
 

@@ -449,3 +449,97 @@ fn pacing_per_hop() {
     assert!(mda.next_probe(t0 + ms(20)).is_some());
     assert!(mda.next_probe(t0 + ms(20)).is_none());
 }
+
+#[test]
+fn a_filter_answering_for_the_destination_is_not_reaching_it() {
+    let prohibited = Outcome::Unreachable {
+        version: icmpkit_wire::IpVersion::V4,
+        msg_type: 3,
+        code: 13,
+        mtu: None,
+    };
+    for (outcome, reached) in [(prohibited, false), (Outcome::Reached, true)] {
+        let net = move |ttl: u8, _flow: u16| match ttl {
+            1 | 2 => Some((v4(ttl), Outcome::Hop)),
+            _ => Some((dst(), outcome)),
+        };
+        let run = run(config(), &net);
+        assert_eq!(run.mda.hops().len(), 3);
+        assert_eq!(run.mda.reached(dst()), reached, "{outcome:?}");
+    }
+}
+
+#[test]
+fn the_stop_says_why_the_discovery_ended_and_rtts_are_summed_up() {
+    // The destination at TTL 3.
+    let net = path(vec![fixed(v4(1)), fixed(v4(2))]);
+    let done = run(config(), &net);
+    assert_eq!(done.mda.stop(), MdaStop::End { ttl: 3 });
+    // RTTs: each answer here comes after `ttl` ms.
+    let hop = &done.mda.hops()[1].interfaces[0];
+    assert_eq!(
+        (hop.min_rtt, hop.avg_rtt, hop.max_rtt),
+        (ms(2), ms(2), ms(2))
+    );
+    // Silent from TTL 3 on: the gap limit ends it.
+    let net = path(vec![
+        fixed(v4(1)),
+        fixed(v4(2)),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+        silent(),
+    ]);
+    let quiet = run(config(), &net);
+    let MdaStop::Silence { last_ttl, silent } = quiet.mda.stop() else {
+        panic!("{:?}", quiet.mda.stop());
+    };
+    assert!(silent >= config().gap_limit, "{silent}");
+    assert_eq!(last_ttl, 2 + silent);
+    // Routers all the way to the max TTL.
+    let net = |ttl: u8, _flow: u16| Some((v4(ttl), Outcome::Hop));
+    let long = run(
+        MdaConfig {
+            max_ttl: 6,
+            ..config()
+        },
+        &net,
+    );
+    assert_eq!(long.mda.stop(), MdaStop::MaxTtl { ttl: 6 });
+    // Not over yet.
+    assert_eq!(Mda::new(config()).stop(), MdaStop::Unfinished);
+}
+
+#[test]
+fn an_interfaces_rtts_are_its_least_mean_and_greatest() {
+    // Flows answer at TTL 1 after 1 + flow % 3 ms.
+    let mut mda = Mda::new(MdaConfig {
+        max_ttl: 1,
+        ..config()
+    });
+    let now = Instant::now();
+    let mut numbers = Vec::new();
+    while let Some(p) = mda.next_probe(now) {
+        numbers.push((p.number, p.flow));
+        let rtt = 1 + u64::from(p.flow % 3);
+        assert!(mda.on_answer(p.number, answer(v4(1), rtt, Outcome::Hop)));
+    }
+    assert!(mda.is_done());
+    assert!(numbers.len() >= 3, "{numbers:?}");
+    let rtts: Vec<u64> = numbers.iter().map(|&(_, f)| 1 + u64::from(f % 3)).collect();
+    let i = &mda.hops()[0].interfaces[0];
+    assert_eq!(i.min_rtt, ms(*rtts.iter().min().unwrap()));
+    assert_eq!(i.max_rtt, ms(*rtts.iter().max().unwrap()));
+    let mean = Duration::from_millis(rtts.iter().sum::<u64>()) / u32::try_from(rtts.len()).unwrap();
+    assert_eq!(i.avg_rtt, mean);
+}

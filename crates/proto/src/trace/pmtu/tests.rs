@@ -40,7 +40,11 @@ struct Walk {
 /// Walks to the end: sends larger than `local_mtu` fail locally, lost
 /// probes expire after the wait.
 fn walk(config: PmtuConfig, local_mtu: usize, net: &Net) -> Walk {
-    let mut pmtu = Pmtu::new(config);
+    walk_from(Pmtu::new(config), local_mtu, net)
+}
+
+/// [`walk`] from `pmtu` as made.
+fn walk_from(mut pmtu: Pmtu, local_mtu: usize, net: &Net) -> Walk {
     let mut now = Instant::now();
     let mut probes = Vec::new();
     for _ in 0..1000 {
@@ -105,11 +109,16 @@ fn a_router_names_the_mtu() {
     assert_eq!(
         w.pmtu.events(),
         [
-            PmtuEvent::Local { mtu: 1500 },
+            PmtuEvent::Local {
+                ttl: 1,
+                mtu: 1500,
+                after: Duration::ZERO,
+            },
             PmtuEvent::TooBig {
                 ttl: 3,
                 from: v4(2),
-                mtu: 1280
+                mtu: 1280,
+                rtt: Duration::from_millis(5),
             }
         ]
     );
@@ -161,14 +170,13 @@ fn a_black_hole_is_found_by_search() {
             (4, Some(v4(DST)), 1400),
         ]
     );
-    // Two tries at 1500, the small probe, two more at 1500 (not chance
+    // One try at 1500, the small probe, two more at 1500 (not chance
     // loss), then the common MTUs between.
     assert_eq!(
         w.probes,
         [
             (1, 1500),
             (2, 1500),
-            (3, 1500),
             (3, 1500),
             (3, 576),
             (3, 1500),
@@ -202,7 +210,8 @@ fn a_too_big_after_a_black_hole_lowers_the_mtu_again() {
             PmtuEvent::TooBig {
                 ttl: 4,
                 from: v4(3),
-                mtu: 1280
+                mtu: 1280,
+                rtt: Duration::from_millis(5),
             }
         ]
     );
@@ -227,7 +236,6 @@ fn a_too_big_during_the_search_bounds_it() {
     assert_eq!(
         &w.probes[2..],
         [
-            (3, 1500),
             (3, 1500),
             (3, 576),
             (3, 1500),
@@ -258,8 +266,8 @@ fn a_silent_hop_is_a_star_and_the_walk_goes_on() {
         ]
     );
     assert_eq!(w.pmtu.steps()[1].answer, None);
-    // Two big tries, two small ones.
-    assert_eq!(&w.probes[1..5], [(2, 1500), (2, 1500), (2, 576), (2, 576)]);
+    // One big try, then the small one: two waits.
+    assert_eq!(&w.probes[1..4], [(2, 1500), (2, 576), (3, 1500)]);
     assert_eq!(w.pmtu.pmtu(), 1500);
 }
 
@@ -310,7 +318,8 @@ fn answers_to_other_probes_are_ignored() {
 #[test]
 fn lost_big_probes_are_no_black_hole_when_the_next_big_one_passes() {
     // Hop 3's first two answers to big probes are lost (rate limiting,
-    // loss); the small probe and the big one after it pass.
+    // loss), one before the small probe and one after; the small probe
+    // and the next big one pass.
     let lost = std::cell::Cell::new(0);
     let net = move |ttl: u8, size: usize| {
         if ttl == 3 && size > 1000 && lost.get() < 2 {
@@ -324,7 +333,7 @@ fn lost_big_probes_are_no_black_hole_when_the_next_big_one_passes() {
     assert_eq!(w.pmtu.pmtu(), 1500);
     assert_eq!(
         &w.probes[2..],
-        [(3, 1500), (3, 1500), (3, 576), (3, 1500), (4, 1500)]
+        [(3, 1500), (3, 576), (3, 1500), (3, 1500), (4, 1500)]
     );
 }
 
@@ -341,9 +350,132 @@ fn a_too_big_naming_no_mtu_is_searched() {
         [PmtuEvent::TooBig {
             ttl: 3,
             from: v4(2),
-            mtu: 1400
+            mtu: 1400,
+            rtt: Duration::from_millis(5),
         }]
     );
     assert_eq!(w.pmtu.pmtu(), 1400);
     assert_eq!(steps(&w.pmtu).last(), Some(&(4, Some(v4(DST)), 1400)));
+}
+
+#[test]
+fn a_filter_answering_for_the_destination_is_not_reaching_it() {
+    let prohibited = Outcome::Unreachable {
+        version: IpVersion::V4,
+        msg_type: 3,
+        code: 13,
+        mtu: None,
+    };
+    for (outcome, reached) in [(prohibited, false), (Outcome::Reached, true)] {
+        let net = move |ttl: u8, _size: usize| {
+            Some(if ttl >= 3 {
+                (v4(DST), outcome)
+            } else {
+                (v4(ttl), Outcome::Hop)
+            })
+        };
+        let w = walk(config(1500), 1500, &net);
+        assert!(w.pmtu.is_done());
+        assert_eq!(w.pmtu.reached(v4(DST)), reached, "{outcome:?}");
+    }
+}
+
+#[test]
+fn the_wait_follows_the_slowest_answer_from_1_s_to_the_configured_most() {
+    let t0 = Instant::now();
+    let mut cfg = config(1500);
+    cfg.wait = Duration::from_secs(2);
+    let mut pmtu = Pmtu::new(cfg);
+    // Nothing seen yet: tracepath's 1 s.
+    assert_eq!(pmtu.probe_wait(), Duration::from_secs(1));
+    let (spec, _) = pmtu.next_probe(t0).unwrap();
+    assert_eq!(pmtu.next_wakeup(t0), Some(t0 + Duration::from_secs(1)));
+    // Fast answers keep it at 1 s; a slow one makes it ten times that.
+    assert!(pmtu.on_answer(spec.number, answer(v4(1), 30, Outcome::Hop)));
+    assert_eq!(pmtu.probe_wait(), Duration::from_secs(1));
+    let (spec, _) = pmtu.next_probe(t0).unwrap();
+    assert!(pmtu.on_answer(spec.number, answer(v4(2), 150, Outcome::Hop)));
+    assert_eq!(pmtu.probe_wait(), Duration::from_millis(1500));
+    let (spec, _) = pmtu.next_probe(t0).unwrap();
+    assert!(pmtu.on_answer(spec.number, answer(v4(3), 900, Outcome::Hop)));
+    assert_eq!(pmtu.probe_wait(), Duration::from_secs(2));
+    // A shorter configured wait is the most.
+    cfg.wait = Duration::from_millis(300);
+    assert_eq!(Pmtu::new(cfg).probe_wait(), Duration::from_millis(300));
+}
+
+#[test]
+fn walks_start_at_the_largest_packet_of_the_family() {
+    let v4 = PmtuConfig::for_version(IpVersion::V4, 1, 30, 30, WAIT, 0);
+    let v6 = PmtuConfig::for_version(IpVersion::V6, 1, 30, 50, WAIT, 0);
+    assert_eq!((v4.initial_size, v6.initial_size), (65_535, 65_575));
+    assert_eq!((v4.small_size, v6.small_size), (68, 1280));
+    // Loopback's MTU (65,536) lets the largest IPv4 packet through: the
+    // path MTU is that packet's size, as tracepath says.
+    let w = walk(PmtuConfig { flow: 3, ..v4 }, 65_536, &|ttl, _| {
+        hop_or_dst(ttl, 1)
+    });
+    assert_eq!((w.pmtu.pmtu(), w.pmtu.events()), (65_535, &[][..]));
+    let w = walk(PmtuConfig { flow: 3, ..v6 }, 65_536, &|ttl, _| {
+        hop_or_dst(ttl, 1)
+    });
+    assert_eq!(w.pmtu.pmtu(), 65_536);
+    assert_eq!(
+        w.pmtu.events(),
+        [PmtuEvent::Local {
+            ttl: 1,
+            mtu: 65_536,
+            after: Duration::ZERO,
+        }]
+    );
+}
+
+#[test]
+fn a_tracepath_restart_probes_the_ttl_of_a_local_refusal_again() {
+    let w = walk_from(
+        Pmtu::new(config(9000)).with_tracepath_restart(),
+        1500,
+        &|ttl, _| hop_or_dst(ttl, 3),
+    );
+    assert_eq!(
+        w.probes,
+        [(1, 9000), (1, 1500), (1, 1500), (2, 1500), (3, 1500)]
+    );
+    assert_eq!(
+        steps(&w.pmtu),
+        [
+            (1, Some(v4(1)), 1500),
+            (1, Some(v4(1)), 1500),
+            (2, Some(v4(2)), 1500),
+            (3, Some(v4(DST)), 1500),
+        ]
+    );
+    // The destination as the first hop: reached twice, then the end.
+    let w = walk_from(
+        Pmtu::new(config(9000)).with_tracepath_restart(),
+        1500,
+        &|ttl, _| hop_or_dst(ttl, 1),
+    );
+    assert_eq!(
+        steps(&w.pmtu),
+        [(1, Some(v4(DST)), 1500), (1, Some(v4(DST)), 1500)]
+    );
+    // A router's Too Big starts no TTL over; without a local refusal
+    // nothing is probed twice.
+    let net = |ttl: u8, size: usize| {
+        if ttl >= 2 && size > 1280 {
+            Some((v4(1), frag_needed(1280)))
+        } else {
+            hop_or_dst(ttl, 3)
+        }
+    };
+    let w = walk_from(Pmtu::new(config(1500)).with_tracepath_restart(), 1500, &net);
+    assert_eq!(
+        steps(&w.pmtu),
+        [
+            (1, Some(v4(1)), 1500),
+            (2, Some(v4(2)), 1280),
+            (3, Some(v4(DST)), 1280)
+        ]
+    );
 }

@@ -555,3 +555,63 @@ fn prober_errors() {
     cfg.src_port_base = 0;
     assert!(Prober::new(&cfg).is_ok());
 }
+
+/// What an ordinary UDP socket's error queue gives of `probe`: its
+/// destination port and its payload, cut to `quoted` bytes.
+fn queued(probe: &[u8], quoted: usize) -> (u16, Vec<u8>) {
+    let port = u16::from_be_bytes([probe[2], probe[3]]);
+    let payload = &probe[8..];
+    (port, payload[..quoted.min(payload.len())].to_vec())
+}
+
+#[test]
+fn udp_probes_are_found_from_the_port_and_payload_alone() {
+    for v6_ in [false, true] {
+        for paris in [false, true] {
+            let p = prober(Method::Udp, v6_, paris);
+            let mut sent = std::collections::HashMap::new();
+            let mut shapes = Vec::new();
+            let mut buf = Vec::new();
+            // Two lengths (a path MTU walk's), two flows, many numbers.
+            for (number, len, flow) in [(0, 32, 0), (7, 1400, 0), (300, 32, 5), (0xfff0, 90, 0)] {
+                let spec = ProbeSpec {
+                    number,
+                    ttl: 3,
+                    flow,
+                };
+                let s = p.build_len(spec, len, &mut buf);
+                sent.insert(number, (s, buf.clone()));
+                if !shapes.contains(&(s.src_port, s.len)) {
+                    shapes.push((s.src_port, s.len));
+                }
+            }
+            let lookup = |n: u16| sent.get(&n).map(|(s, _)| *s);
+            for (&number, (_, probe)) in &sent {
+                // A quote of a few payload bytes is enough.
+                for quoted in [2, 10, 2000] {
+                    let (port, payload) = queued(probe, quoted);
+                    assert_eq!(
+                        p.identify_udp_payload(port, &payload, &shapes, lookup),
+                        Some(number),
+                        "v6 {v6_} paris {paris} number {number} quoted {quoted}"
+                    );
+                }
+            }
+            // A probe never sent, or a payload not ours, is no answer.
+            let (port, mut payload) = queued(&sent[&7].1, 10);
+            payload[0] ^= 0x55;
+            let found = p.identify_udp_payload(port, &payload, &shapes, lookup);
+            assert!(found.is_none() || !paris, "{found:?}");
+            let (_, payload) = queued(&sent[&7].1, 10);
+            assert_eq!(
+                p.identify_udp_payload(DPORT + 1, &payload, &shapes, lookup),
+                None
+            );
+            assert_eq!(
+                p.identify_udp_payload(DPORT, &[], &shapes, lookup)
+                    .filter(|_| paris),
+                None
+            );
+        }
+    }
+}
