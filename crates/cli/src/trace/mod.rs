@@ -7,7 +7,9 @@
 //! `pmtu`, `render`).
 
 mod args;
+mod asn;
 mod classic;
+mod labels;
 mod mda;
 mod pmtu;
 pub(crate) mod render;
@@ -76,6 +78,9 @@ pub struct Plan {
     dont_fragment: bool,
     /// `--back`.
     back: bool,
+    /// `-A`: origin AS lookups, through this DNS server (`--dns-server`)
+    /// or the system's.
+    as_lookups: Option<Option<std::net::SocketAddr>>,
     /// The sockets asked for (`--socket`).
     socket: SocketChoice,
     /// The sockets opened are the unprivileged ones: UDP probes on a UDP
@@ -171,6 +176,11 @@ impl Plan {
             packet_len,
             dont_fragment: a.dont_fragment,
             back: a.back,
+            as_lookups: match (a.as_lookups, a.dns_server.as_deref()) {
+                (true, server) => Some(server.map(asn::dns_server).transpose()?),
+                (false, Some(_)) => bail!("--dns-server is for -A: add -A to look AS numbers up"),
+                (false, None) => None,
+            },
             socket: args::socket_choice(&a.socket)?,
             unprivileged: false,
         })
@@ -188,10 +198,17 @@ impl Plan {
             .flatten()
     }
 
-    /// Reverse names as this plan asks, link-local hops printed with the
-    /// destination's interface (`fe80::1%eth0`, as traceroute does).
-    fn names(&self) -> crate::names::Names {
-        crate::names::Names::new(self.numeric).with_link_scope(self.link_scope().unwrap_or(0))
+    /// Address labels as this plan asks: reverse names, link-local hops
+    /// printed with the destination's interface (`fe80::1%eth0`, as
+    /// traceroute does), origin AS numbers (`-A`), return hops (`--back`).
+    fn labels(&self) -> Result<labels::Labels> {
+        let names =
+            crate::names::Names::new(self.numeric).with_link_scope(self.link_scope().unwrap_or(0));
+        let asn = match &self.as_lookups {
+            Some(server) => Some(asn::AsNumbers::new(*server)?),
+            None => None,
+        };
+        Ok(labels::Labels::new(names, asn, self.back))
     }
 
     /// The prober of this plan's probes.
@@ -564,17 +581,17 @@ fn trace_over<'a, T: Transport>(
     let out: Box<dyn io::Write + 'a> = Box::new(out);
     match plan.mode {
         Mode::Classic => {
-            let mut r = classic::ClassicRenderer::new(plan, out)?;
+            let mut r = classic::ClassicRenderer::new(plan, plan.labels()?, out)?;
             let render = Box::new(move |e| r.event(e));
             execute(plan, plan.classic(), transport, signals, render)
         }
         Mode::Mda(confidence) => {
-            let mut r = mda::MdaRenderer::new(plan, confidence, out);
+            let mut r = mda::MdaRenderer::new(plan, confidence, plan.labels()?, out);
             let render = Box::new(move |e| r.event(e));
             execute(plan, plan.mda(confidence), transport, signals, render)
         }
         Mode::Pmtu => {
-            let mut r = pmtu::PmtuRenderer::new(plan, out)?;
+            let mut r = pmtu::PmtuRenderer::new(plan, plan.labels()?, out)?;
             let render = Box::new(move |e| r.event(e));
             execute(plan, plan.pmtu(), transport, signals, render)
         }
