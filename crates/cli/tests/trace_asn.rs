@@ -7,7 +7,7 @@
 //! namespace's own (`Lab::etc_file`): no question leaves the lab. Every
 //! lab is built and removed by the guard `icmpkit_lab::netns::Lab`.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::process::{Child, Command, Output};
 use std::time::Duration;
 
@@ -38,12 +38,12 @@ fn question(addr: &str) -> String {
             format!("{}.{}.{}.{}.origin.asn.cymru.com", o[3], o[2], o[1], o[0])
         }
         IpAddr::V6(a) => {
-            let hex: String = Ipv6Addr::from(a)
-                .segments()
+            let mut nibbles: Vec<String> = a
+                .octets()
                 .iter()
-                .map(|s| format!("{s:04x}"))
+                .flat_map(|byte| [byte >> 4, byte & 0xf])
+                .map(|nibble| format!("{nibble:x}"))
                 .collect();
-            let mut nibbles: Vec<String> = hex.chars().map(String::from).collect();
             nibbles.reverse();
             format!("{}.origin6.asn.cymru.com", nibbles.join("."))
         }

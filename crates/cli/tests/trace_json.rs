@@ -99,7 +99,7 @@ fn a_filter_at_the_destination_is_not_reaching_it_in_any_mode() {
                     &Value::Bool(!filtered),
                     "{args:?}: {lines:?}"
                 );
-                assert_eq!(code, Some(if filtered { 1 } else { 0 }), "{args:?}");
+                assert_eq!(code, Some(i32::from(filtered)), "{args:?}");
                 for probe in probes(&lines) {
                     if probe["from"] == dst {
                         assert_eq!(probe["reached"], !filtered, "{args:?}: {probe}");
@@ -124,7 +124,7 @@ fn a_filter_at_the_destination_is_not_reaching_it_in_any_mode() {
                 "destination reached\n"
             };
             assert!(text(&out.stdout).ends_with(end), "{}", text(&out.stdout));
-            assert_eq!(out.status.code(), Some(if filtered { 1 } else { 0 }));
+            assert_eq!(out.status.code(), Some(i32::from(filtered)));
             lab.must("server", &[tool, "-F", "INPUT"]);
         }
     }

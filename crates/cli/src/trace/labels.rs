@@ -3,6 +3,7 @@
 //! it: `[AS13335]`), and the hops an answer came back over (`--back`,
 //! tracepath's `back N`: `[back 5]`).
 
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use icmpkit_proto::trace::Answer;
@@ -43,7 +44,7 @@ impl Labels {
     pub fn answer(&mut self, a: &Answer) -> String {
         let mut label = self.address(a.from);
         if let Some(hops) = a.back().filter(|_| self.back) {
-            label.push_str(&format!(" [back {hops}]"));
+            let _ = write!(label, " [back {hops}]");
         }
         label
     }

@@ -78,9 +78,10 @@ pub struct Plan {
     dont_fragment: bool,
     /// `--back`.
     back: bool,
-    /// `-A`: origin AS lookups, through this DNS server (`--dns-server`)
-    /// or the system's.
-    as_lookups: Option<Option<std::net::SocketAddr>>,
+    /// `-A`: origin AS lookups.
+    as_lookups: bool,
+    /// The DNS server they ask (`--dns-server`); the system's without.
+    dns_server: Option<std::net::SocketAddr>,
     /// The sockets asked for (`--socket`).
     socket: SocketChoice,
     /// The sockets opened are the unprivileged ones: UDP probes on a UDP
@@ -176,10 +177,10 @@ impl Plan {
             packet_len,
             dont_fragment: a.dont_fragment,
             back: a.back,
-            as_lookups: match (a.as_lookups, a.dns_server.as_deref()) {
-                (true, server) => Some(server.map(asn::dns_server).transpose()?),
+            as_lookups: a.as_lookups,
+            dns_server: match (a.as_lookups, a.dns_server.as_deref()) {
                 (false, Some(_)) => bail!("--dns-server is for -A: add -A to look AS numbers up"),
-                (false, None) => None,
+                (_, server) => server.map(asn::dns_server).transpose()?,
             },
             socket: args::socket_choice(&a.socket)?,
             unprivileged: false,
@@ -204,9 +205,10 @@ impl Plan {
     fn labels(&self) -> Result<labels::Labels> {
         let names =
             crate::names::Names::new(self.numeric).with_link_scope(self.link_scope().unwrap_or(0));
-        let asn = match &self.as_lookups {
-            Some(server) => Some(asn::AsNumbers::new(*server)?),
-            None => None,
+        let asn = if self.as_lookups {
+            Some(asn::AsNumbers::new(self.dns_server)?)
+        } else {
+            None
         };
         Ok(labels::Labels::new(names, asn, self.back))
     }
