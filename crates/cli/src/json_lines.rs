@@ -103,7 +103,7 @@
 //! A probe's answer, in `probes` of a `hop` and in `probe` of a path-MTU
 //! `hop`: `from`, `name` (reverse lookup, `null` with `-n` or none found),
 //! `asn` (with `-A`, the origin AS numbers of `from`, `[]` when none is
-//! known; `null` without `-A`),
+//! known; `null` without `-A` or when the lookup failed),
 //! `rtt_ms`, `annotation` (traceroute's `!H`, `!X`, `!F-1280`, ... or
 //! `null`), `final` (the trace ends at this answer), `reached` (the
 //! destination itself answered: Echo Reply, Port Unreachable, SYN-ACK or

@@ -231,7 +231,8 @@ fn a_dns_server_that_does_not_answer_is_asked_once() {
     let Some(lab) = lab("trace asn silent") else {
         return;
     };
-    // Nothing listens on port 5399: every label is [*], one warning.
+    // Nothing listens on port 5399: every label is traceroute's [!!] for
+    // a failed lookup, and one warning.
     let out = trace(
         &lab,
         &[
@@ -249,7 +250,7 @@ fn a_dns_server_that_does_not_answer_is_asked_once() {
         .into_iter()
         .map(|l| l.2)
         .collect();
-    assert_eq!(labels, ["[*]"; 5]);
+    assert_eq!(labels, ["[!!]"; 5]);
     let stderr = text(&out.stderr);
     assert_eq!(
         stderr

@@ -2,7 +2,8 @@
 //! (`icmpkit_proto::trace::asn`: TXT records in Team Cymru's format) with
 //! hickory-resolver, the resolver made for the job: the system's
 //! resolv.conf, or one server (`--dns-server`). Each address is asked
-//! once; a server that does not answer is asked no more, and says so once.
+//! once; a server that does not answer is asked no more, and says so once
+//! (those addresses print `[!!]`, as traceroute prints a failed lookup).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -13,7 +14,7 @@ use hickory_resolver::config::{NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::{Resolver, TokioResolver};
-use icmpkit_proto::trace::asn::{Origin, origin_query};
+use icmpkit_proto::trace::asn::{Lookup, Origin, origin_query};
 
 /// How long one lookup waits for the server.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -22,7 +23,9 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct AsNumbers {
     runtime: tokio::runtime::Runtime,
     resolver: TokioResolver,
-    cache: HashMap<IpAddr, Option<Origin>>,
+    /// `None`: the lookup failed.
+    #[allow(clippy::option_option)] // three outcomes, cached as they came
+    cache: HashMap<IpAddr, Option<Option<Origin>>>,
     /// The server stopped answering: no more lookups.
     gave_up: bool,
 }
@@ -91,17 +94,23 @@ impl AsNumbers {
         })
     }
 
-    /// The origin of `addr`'s prefix, looked up once; `None` when the
-    /// service knows none (or could not be asked).
-    pub fn origin(&mut self, addr: IpAddr) -> Option<&Origin> {
+    /// The origin of `addr`'s prefix, looked up once.
+    pub fn origin(&mut self, addr: IpAddr) -> Lookup<'_> {
         if !self.cache.contains_key(&addr) {
             let found = self.look_up(addr);
             self.cache.insert(addr, found);
         }
-        self.cache.get(&addr)?.as_ref()
+        match self.cache.get(&addr) {
+            Some(Some(Some(origin))) => Lookup::Known(origin),
+            Some(Some(None)) => Lookup::Unknown,
+            _ => Lookup::Failed,
+        }
     }
 
-    fn look_up(&mut self, addr: IpAddr) -> Option<Origin> {
+    /// `None` when the lookup failed, `Some(None)` when the service knows
+    /// no prefix holding `addr`.
+    #[allow(clippy::option_option)] // three outcomes, cached as they came
+    fn look_up(&mut self, addr: IpAddr) -> Option<Option<Origin>> {
         if self.gave_up {
             return None;
         }
@@ -110,16 +119,14 @@ impl AsNumbers {
             .runtime
             .block_on(self.resolver.txt_lookup(query.as_str()))
         {
-            Ok(lookup) => {
-                Origin::most_specific(lookup.answers().iter().filter_map(
-                    |record| match &record.data {
-                        RData::TXT(txt) => Origin::parse(&txt.to_string()),
-                        _ => None,
-                    },
-                ))
-            }
+            Ok(lookup) => Some(Origin::most_specific(lookup.answers().iter().filter_map(
+                |record| match &record.data {
+                    RData::TXT(txt) => Origin::parse(&txt.to_string()),
+                    _ => None,
+                },
+            ))),
             // The service knows no prefix holding it.
-            Err(e) if e.is_nx_domain() || e.is_no_records_found() => None,
+            Err(e) if e.is_nx_domain() || e.is_no_records_found() => Some(None),
             Err(e) => {
                 self.gave_up = true;
                 eprintln!("icmpkit: -A: no more AS lookups: asking for {query}: {e}");

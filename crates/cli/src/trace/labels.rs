@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use icmpkit_proto::trace::Answer;
-use icmpkit_proto::trace::asn::as_label;
+use icmpkit_proto::trace::asn::{Lookup, as_label};
 use serde_json::{Value, json};
 
 use super::asn::AsNumbers;
@@ -54,11 +54,16 @@ impl Labels {
         self.names.name(addr)
     }
 
-    /// JSON `asn`: `null` without `-A`, else the origin AS numbers of
-    /// `addr` (empty when the service knows none).
+    /// JSON `asn`: `null` without `-A` or when the lookup failed, else
+    /// the origin AS numbers of `addr` (empty when the service knows
+    /// none).
     pub fn asn_json(&mut self, addr: IpAddr) -> Value {
         match &mut self.asn {
-            Some(asn) => json!(asn.origin(addr).map(|o| o.asns.clone()).unwrap_or_default()),
+            Some(asn) => match asn.origin(addr) {
+                Lookup::Known(o) => json!(o.asns),
+                Lookup::Unknown => json!([]),
+                Lookup::Failed => Value::Null,
+            },
             None => Value::Null,
         }
     }

@@ -90,27 +90,49 @@ impl Origin {
     }
 
     /// Of the records answering one address, the one of the longest
-    /// prefix (the route the address follows); the first of equals.
+    /// prefix (the route the address follows), with the origins of other
+    /// records of that length added (as traceroute joins the origins of
+    /// equal routes); the other fields are the first's.
     pub fn most_specific(records: impl IntoIterator<Item = Self>) -> Option<Self> {
-        records.into_iter().reduce(|best, o| {
-            if o.prefix_len.unwrap_or(0) > best.prefix_len.unwrap_or(0) {
-                o
-            } else {
-                best
+        records.into_iter().reduce(|mut best, o| {
+            let (len, best_len) = (o.prefix_len.unwrap_or(0), best.prefix_len.unwrap_or(0));
+            if len > best_len {
+                return o;
             }
+            if len == best_len {
+                for asn in o.asns {
+                    if !best.asns.contains(&asn) && best.asns.len() < MAX_ORIGINS {
+                        best.asns.push(asn);
+                    }
+                }
+            }
+            best
         })
     }
 }
 
+/// What a lookup of one address found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    /// The origin of its prefix.
+    Known(&'a Origin),
+    /// The service knows no prefix holding it.
+    Unknown,
+    /// The service could not be asked (no answer, an error).
+    Failed,
+}
+
 /// What traceroute's `-A` prints after an address: `[AS13335]`, several
-/// origins joined by `/` (`[AS64500/AS64501]`), `[*]` for none.
-pub fn as_label(origin: Option<&Origin>) -> String {
-    match origin {
-        Some(o) if !o.asns.is_empty() => {
+/// origins joined by `/` (`[AS64500/AS64501]`), `[*]` for none known,
+/// `[!!]` when the lookup failed.
+pub fn as_label(lookup: Lookup<'_>) -> String {
+    match lookup {
+        Lookup::Known(o) if !o.asns.is_empty() => {
             let all: Vec<String> = o.asns.iter().map(|a| format!("AS{a}")).collect();
             format!("[{}]", all.join("/"))
         }
-        _ => "[*]".to_owned(),
+        Lookup::Known(_) | Lookup::Unknown => "[*]".to_owned(),
+        Lookup::Failed => "[!!]".to_owned(),
     }
 }
 

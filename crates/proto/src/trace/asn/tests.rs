@@ -29,14 +29,15 @@ fn answers_read_as_the_service_writes_them() {
         ),
         ("US", "arin", "2010-07-14")
     );
-    assert_eq!(as_label(Some(&o)), "[AS13335]");
+    assert_eq!(as_label(Lookup::Known(&o)), "[AS13335]");
     // Quoted, several origins, fields missing.
     let o = Origin::parse("\"64500 64501 | 2001:db8::/32\"").unwrap();
     assert_eq!(o.asns, [64500, 64501]);
     assert_eq!(o.prefix_len, Some(32));
     assert_eq!(o.country, "");
-    assert_eq!(as_label(Some(&o)), "[AS64500/AS64501]");
-    assert_eq!(as_label(None), "[*]");
+    assert_eq!(as_label(Lookup::Known(&o)), "[AS64500/AS64501]");
+    assert_eq!(as_label(Lookup::Unknown), "[*]");
+    assert_eq!(as_label(Lookup::Failed), "[!!]");
 }
 
 #[test]
@@ -67,4 +68,14 @@ fn the_longest_prefix_wins() {
     .map(|r| Origin::parse(r).unwrap());
     assert_eq!(Origin::most_specific(records).unwrap().asns, [64501]);
     assert_eq!(Origin::most_specific([]), None);
+    // Routes of one length: their origins joined, each once.
+    let records = [
+        "64500 | 198.51.100.0/24 | ZZ | test | 2024-01-01",
+        "64500 64503 | 198.51.100.0/24 | ZZ | test | 2024-01-02",
+        "64502 | 198.51.0.0/16 | ZZ | test | 2024-01-03",
+    ]
+    .map(|r| Origin::parse(r).unwrap());
+    let best = Origin::most_specific(records).unwrap();
+    assert_eq!(best.asns, [64500, 64503]);
+    assert_eq!(best.allocated, "2024-01-01");
 }
