@@ -213,9 +213,10 @@ impl Plan {
         Ok(labels::Labels::new(names, asn, self.back))
     }
 
-    /// The prober of this plan's probes.
+    /// The prober of this plan's probes. On an ordinary UDP socket
+    /// (bound to one port) flows go in the destination port.
     fn prober(&self) -> Result<Prober> {
-        Ok(Prober::new(&ProberConfig {
+        let prober = Prober::new(&ProberConfig {
             method: self.method,
             src: self.src,
             dst: self.dst,
@@ -225,7 +226,12 @@ impl Plan {
             src_port_base: self.sport,
             dst_port: self.dst_port,
             transport_len: self.packet_len - ip_header_len(self.dst),
-        })?)
+        })?;
+        Ok(if self.unprivileged && self.method == Method::Udp {
+            prober.with_flows_in_dst_port()?
+        } else {
+            prober
+        })
     }
 
     /// The sockets of this plan ([`probe_sockets`]), raw or the
@@ -235,9 +241,6 @@ impl Plan {
         // routers say where it is too big), or no DF at all, as
         // traceroute's probes fragment.
         let df = self.mode == Mode::Pmtu || self.dont_fragment;
-        // Classic UDP probes vary the destination port, Paris ones keep
-        // the source port of their flow.
-        let flow = if self.paris { self.flow } else { 0 };
         probe_sockets(&ProbeSockets {
             method: self.method,
             src: self.src,
@@ -247,18 +250,16 @@ impl Plan {
             tos: self.tos,
             dont_fragment: df,
             unprivileged,
-            udp_source_port: Some(self.sport.wrapping_add(flow)),
+            // Every probe of an ordinary UDP socket comes from flow 0's
+            // port: flows and classic probes vary the destination port.
+            udp_source_port: Some(self.sport),
         })
     }
 
     /// Why this plan cannot run on unprivileged sockets, if it cannot.
     fn needs_raw(&self) -> Option<&'static str> {
-        match (self.method, self.mode) {
-            (Method::Tcp, _) => Some("TCP probes need raw sockets (CAP_NET_RAW)"),
-            (Method::Udp, Mode::Mda(_)) => Some(
-                "UDP multipath discovery varies the source port, which needs raw sockets \
-                 (CAP_NET_RAW); without them use -I (ICMP probes on a ping socket)",
-            ),
+        match self.method {
+            Method::Tcp => Some("TCP probes need raw sockets (CAP_NET_RAW)"),
             _ => None,
         }
     }
