@@ -96,8 +96,9 @@ pub struct Args {
     /// system's resolvers without it.
     #[arg(long, value_name = "ADDR")]
     pub dns_server: Option<String>,
-    /// Show how many hops each answer came back over, from the TTL it
-    /// arrived with (tracepath's `back N`): `[back N]` after each address.
+    /// Guess how many hops each answer came back over, from the TTL it
+    /// arrived with (tracepath's `back N`), and print it after the address
+    /// when it differs from the hop's (`'-N'`, as traceroute --back).
     #[arg(long)]
     pub back: bool,
     /// Sockets: raw (needs `CAP_NET_RAW`), dgram (unprivileged: UDP

@@ -97,14 +97,17 @@ impl<'a> ClassicRenderer<'a> {
 /// limiting) on indented lines below.
 fn hop_text(plan: &Plan, hop: &Hop, labels: &mut Labels) -> String {
     let mut line = format!("{:2} ", hop.ttl);
+    // The address again when it changes, or (--back) its return hops do,
+    // as traceroute prints it.
     let mut previous = None;
     for probe in &hop.probes {
         match probe {
             ProbeState::Answered(a) => {
-                if previous != Some(a.from) {
+                let this = (a.from, labels.back_of(a).and(a.reply_ttl));
+                if previous != Some(this) {
                     line.push(' ');
-                    line.push_str(&labels.answer(a));
-                    previous = Some(a.from);
+                    line.push_str(&labels.answer(a, hop.ttl));
+                    previous = Some(this);
                 }
                 line.push_str("  ");
                 line.push_str(&render::ms(a.rtt));

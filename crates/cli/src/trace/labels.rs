@@ -1,7 +1,8 @@
 //! [`Labels`]: how a trace shows the addresses of its answers: names or
 //! numbers (`-n`), the origin AS after each (`-A`, as traceroute prints
-//! it: `[AS13335]`), and the hops an answer came back over (`--back`,
-//! tracepath's `back N`: `[back 5]`).
+//! it: `[AS13335]`), and the hops an answer came back over when they are
+//! not the hops it went (`--back`, as traceroute prints it: `'-5'`; the
+//! count is tracepath's `back N`).
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -39,14 +40,21 @@ impl Labels {
         label
     }
 
-    /// An answer's address ([`Labels::address`]), then under `--back`
-    /// the hops it came back over, when its TTL is known.
-    pub fn answer(&mut self, a: &Answer) -> String {
+    /// An answer to a probe of TTL `ttl`: its address
+    /// ([`Labels::address`]), then under `--back` the hops it came back
+    /// over when they are not `ttl` and its TTL is known (`'-5'`, as
+    /// traceroute's `--back` prints them).
+    pub fn answer(&mut self, a: &Answer, ttl: u8) -> String {
         let mut label = self.address(a.from);
-        if let Some(hops) = a.back().filter(|_| self.back) {
-            let _ = write!(label, " [back {hops}]");
+        if let Some(hops) = self.back_of(a).filter(|&hops| hops != ttl) {
+            let _ = write!(label, " '-{hops}'");
         }
         label
+    }
+
+    /// The hops `a` came back over, under `--back`.
+    pub fn back_of(&self, a: &Answer) -> Option<u8> {
+        a.back().filter(|_| self.back)
     }
 
     /// The reverse name of `addr` (`None` with `-n`, or none found).

@@ -121,7 +121,7 @@ fn step_text(step: &PmtuStep, dst: IpAddr, labels: &mut Labels) -> String {
             let mut line = format!(
                 "{:2}  {}  {}  size {}",
                 step.ttl,
-                labels.answer(a),
+                labels.answer(a, step.ttl),
                 render::ms(a.rtt),
                 step.size
             );
