@@ -249,7 +249,10 @@ impl Run {
                 info,
                 offender: None,
                 dst: Some(t.dst),
+                port: None,
+                hop_limit: None,
                 read_at: self.now,
+                kernel_at: None,
                 original: &self.buf,
             }),
         );
@@ -402,6 +405,22 @@ impl Run {
         } else {
             Self::channel(b)
         };
+        // As an ordinary UDP socket queues it: the destination port, the
+        // payload without the UDP header.
+        let udp_socket = channel == Channel::Udp && probe.len() >= 8 && b.bool();
+        let port = if udp_socket {
+            Some(u16::from_be_bytes([probe[2], probe[3]]))
+        } else if b.bool() {
+            Some(b.u16())
+        } else {
+            None
+        };
+        let original = if udp_socket {
+            &probe[8..cut.clamp(8, probe.len())]
+        } else {
+            &probe[..cut.min(probe.len())]
+        };
+        let hop_limit = if b.bool() { Some(b.u8()) } else { None };
         m.handle_input(
             self.now,
             Input::SocketError(SocketError {
@@ -413,8 +432,11 @@ impl Run {
                 info: b.pick(&[0u32, 68, 576, 1280, 1500, 65_535, u32::MAX]),
                 offender,
                 dst,
+                port,
+                hop_limit,
                 read_at: self.now,
-                original: &probe[..cut.min(probe.len())],
+                kernel_at: None,
+                original,
             }),
         );
     }
@@ -566,6 +588,12 @@ fn drive<M: Machine<Event: Debug>>(mut m: M, t0: Instant, b: &mut Bytes) {
                 let info = b.u32();
                 let offender = if b.bool() { Some(run.addr(b)) } else { None };
                 let dst = if b.bool() { Some(run.addr(b)) } else { None };
+                let port = if b.bool() {
+                    Some(b.u16())
+                } else {
+                    None
+                };
+                let hop_limit = if b.bool() { Some(b.u8()) } else { None };
                 let original = b.blob();
                 m.handle_input(
                     run.now,
@@ -578,7 +606,10 @@ fn drive<M: Machine<Event: Debug>>(mut m: M, t0: Instant, b: &mut Bytes) {
                         info,
                         offender,
                         dst,
+                        port,
+                        hop_limit,
                         read_at: run.now,
+                        kernel_at: None,
                         original,
                     }),
                 );
@@ -799,7 +830,7 @@ fn trace(method: Method, b: &mut Bytes) -> Option<Tracer<Trace>> {
         hop_interval: b.ms(&[0, 20]),
         flow: b.u16() % 4,
     });
-    Some(Tracer::new(prober, strategy))
+    Some(queued_or_not(Tracer::new(prober, strategy), b))
 }
 
 fn mda(b: &mut Bytes) -> Option<Tracer<Mda>> {
@@ -816,7 +847,7 @@ fn mda(b: &mut Bytes) -> Option<Tracer<Mda>> {
         gap_limit: b.pick(&[1, 5]),
         max_probes: b.pick(&[1, 16, 64]),
     });
-    Some(Tracer::new(prober, strategy))
+    Some(queued_or_not(Tracer::new(prober, strategy), b))
 }
 
 fn pmtu(b: &mut Bytes) -> Option<Tracer<Pmtu>> {
@@ -831,7 +862,17 @@ fn pmtu(b: &mut Bytes) -> Option<Tracer<Pmtu>> {
         tries: b.pick(&[1, 2]),
         flow: b.u16() % 4,
     });
-    Some(Tracer::new(prober, strategy))
+    Some(queued_or_not(Tracer::new(prober, strategy), b))
+}
+
+/// `tracer`, reading routers' errors from the error queue (the
+/// unprivileged sockets: a ping socket, an ordinary UDP socket) or not.
+fn queued_or_not<S: Strategy>(tracer: Tracer<S>, b: &mut Bytes) -> Tracer<S> {
+    if b.bool() {
+        tracer.with_queued_errors()
+    } else {
+        tracer
+    }
 }
 
 fn mtr(b: &mut Bytes) -> Option<Tracer<Mtr>> {

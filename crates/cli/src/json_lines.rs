@@ -125,6 +125,8 @@
 //!
 //! A probe's answer, in `probes` of a `hop` and in `probe` of a path-MTU
 //! `hop`: `from`, `name` (reverse lookup, `null` with `-n` or none found),
+//! `asn` (with `-A`, the origin AS numbers of `from`, `[]` when none is
+//! known; `null` without `-A` or when the lookup failed),
 //! `rtt_ms`, `annotation` (traceroute's `!H`, `!X`, `!F-1280`, ... or
 //! `null`), `final` (the trace ends at this answer), `reached` (the
 //! destination itself answered: Echo Reply, Port Unreachable, SYN-ACK or
@@ -151,7 +153,7 @@
 //! - `mda`: `target`, `address`, `method`, `confidence`, `reached`,
 //!   `socket`,
 //!   `hops` (each: `ttl`, `flows`, `unanswered`, `interfaces`: `from`,
-//!   `name`, `flows`, `min_rtt_ms`, `avg_rtt_ms`, `max_rtt_ms`, `final`,
+//!   `name`, `asn`, `flows`, `min_rtt_ms`, `avg_rtt_ms`, `max_rtt_ms`, `final`,
 //!   `annotation`), `links` (`ttl`, `from`, `to`), `summary`
 //!   (`probes_sent`, `rounds`, `budget_exhausted`, `ignored`), `stop`
 //!   (why it stopped: `reason`, one of `end` (every flow got a final

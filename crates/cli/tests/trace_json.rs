@@ -12,8 +12,9 @@ use icmpkit_lab::text;
 use serde_json::Value;
 
 /// The keys of every probe object.
-const PROBE_KEYS: [&str; 11] = [
+const PROBE_KEYS: [&str; 12] = [
     "annotation",
+    "asn",
     "back",
     "extensions",
     "final",

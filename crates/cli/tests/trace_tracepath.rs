@@ -147,15 +147,31 @@ fn past_a_silent_hop_the_walk_finds_what_tracepath_finds() {
     }
 }
 
+/// Traceroute-format text with every round trip time (`0.123 ms`) made
+/// `T ms`.
+fn without_times(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let timed = words.get(i + 1).is_some_and(|n| n.starts_with("ms"));
+        out.push(if timed && w.parse::<f64>().is_ok() {
+            "T"
+        } else {
+            w
+        });
+    }
+    out.join(" ")
+}
+
 #[test]
-fn back_counts_the_return_hops_as_tracepath_does() {
+fn back_counts_the_return_hops_as_tracepath_and_traceroute_do() {
     let Some(lab) = Lab::trace("trace back", 1280) else {
         return;
     };
     // The server's own TTL first as Linux's (64), then 100 and 200: the
-    // count is tracepath's reckoning from the usual initial TTLs (64,
-    // 128, 255), right or wrong, and ours is the same.
-    for initial in [None, Some(100), Some(200)] {
+    // count is the reckoning of tracepath and traceroute from the usual
+    // initial TTLs (64, 128, 255), right or wrong, and ours is the same.
+    for (initial, back) in [(None, 5), (Some(100), 33), (Some(200), 60)] {
         if let Some(ttl) = initial {
             lab.sysctl("server", &format!("net.ipv4.ip_default_ttl={ttl}"));
             lab.sysctl("server", &format!("net.ipv6.conf.all.hop_limit={ttl}"));
@@ -163,15 +179,43 @@ fn back_counts_the_return_hops_as_tracepath_does() {
         }
         for dst in [SERVER4, SERVER6] {
             let (theirs, _) = timed(&lab, "tracepath", &["-n", dst]);
-            let back = resume(&theirs, "back").expect("tracepath's back");
+            assert_eq!(
+                resume(&theirs, "back"),
+                Some(back),
+                "{initial:?} {dst}: {theirs}"
+            );
             let (ours, code) = trace(&lab, &["-n", "--pmtu", "--back", dst]);
             assert_eq!(code, Some(0));
             let summary = ours.lines().last().unwrap();
             assert!(
                 summary.ends_with(&format!(", 5 hops, back {back}, destination reached")),
-                "{initial:?} {dst}: {summary}\ntracepath: {theirs}"
+                "{initial:?} {dst}: {summary}"
             );
-            assert!(ours.contains(&format!(" [back {back}]  ")), "{ours}");
+            // Classic: traceroute --back's lines, word for word.
+            let args = ["-n", "-q", "1", "--back", dst];
+            let (ours, _) = trace(&lab, &args);
+            let (theirs, _) = timed(&lab, "traceroute", &args);
+            let route = |t: &str| {
+                t.lines()
+                    .skip(1)
+                    .map(|l| without_times(l.trim_end()))
+                    .collect::<Vec<_>>()
+            };
+            // The fork's branch may differ: compare the lines outside it.
+            let (ours, theirs) = (route(&ours), route(&theirs));
+            assert_eq!(ours.len(), 5, "{ours:?}");
+            for hop in [0, 1, 3, 4] {
+                if dst == SERVER6 && hop == 3 {
+                    continue; // r4 answers from the address of the branch.
+                }
+                assert_eq!(ours[hop], theirs[hop], "{initial:?} {dst}");
+            }
+            let last = if back == 5 {
+                format!(" 5  {dst}  T ms")
+            } else {
+                format!(" 5  {dst} '-{back}'  T ms")
+            };
+            assert_eq!(ours[4], last);
             let (json, _) = trace(&lab, &["-n", "-q", "1", "--back", "--json", dst]);
             let lines: Vec<Value> = json
                 .lines()

@@ -159,33 +159,47 @@ fn the_path_mtu_walk_runs_unprivileged() {
 }
 
 #[test]
-fn without_raw_sockets_tcp_and_udp_multipath_name_the_fix() {
+fn without_raw_sockets_tcp_names_the_fix_and_multipath_discovery_runs() {
     let Some(lab) = lab("trace unprivileged refusals") else {
         return;
     };
-    for (args, message) in [
-        (
-            &["-n", "-T", SERVER4][..],
-            "TCP probes need raw sockets (CAP_NET_RAW)",
-        ),
-        (
-            &["-n", "--mda", SERVER4][..],
-            "UDP multipath discovery varies the source port, which needs raw sockets \
-             (CAP_NET_RAW); without them use -I (ICMP probes on a ping socket)",
-        ),
-    ] {
-        let out = ours(&lab, args);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.starts_with(&format!("icmpkit: {message}: ")),
-            "{stderr}"
-        );
-        assert!(out.stdout.is_empty(), "{args:?}");
+    let out = ours(&lab, &["-n", "-T", SERVER4]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("icmpkit: TCP probes need raw sockets (CAP_NET_RAW): "),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // Multipath discovery: UDP flows in the destination port of one UDP
+    // socket, ICMP flows in the checksum on a ping socket. The UDP flows
+    // find both branches of the fork at hop 3, as raw sockets do (ECMP
+    // there hashes ports; ICMP has none, so its flows take one branch).
+    for (method, branches) in [("-U", 2), ("-I", 1)] {
+        for (dst, v6) in [(SERVER4, false), (SERVER6, true)] {
+            let out = ours(&lab, &["-n", "--mda", "--json", method, dst]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{method} {dst}: {}",
+                text(&out.stderr)
+            );
+            let graph: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+            assert_eq!(graph["reached"], true);
+            assert_eq!(graph["socket"], if method == "-U" { "udp" } else { "ping" });
+            let hop3: Vec<std::net::IpAddr> = graph["hops"][2]["interfaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["from"].as_str().unwrap().parse().unwrap())
+                .collect();
+            assert_eq!(hop3.len(), branches, "{method} {dst}: {hop3:?}");
+            assert!(
+                hop3.iter().all(|a| trace_lab_path(v6)[2].contains(a)),
+                "{method} {dst}: {hop3:?}"
+            );
+        }
     }
-    // ICMP multipath discovery flows on a ping socket.
-    let out = ours(&lab, &["-n", "-I", "--mda", SERVER4]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
 #[test]

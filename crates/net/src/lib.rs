@@ -6,6 +6,9 @@
 //!   `CAP_NET_RAW`) or datagram ("ping socket", allowed by
 //!   `net.ipv4.ping_group_range`), opened with [`IcmpSocket::open`], which
 //!   explains how to allow either when neither works ([`OpenDenied`]);
+//!   raw UDP and TCP senders ([`IcmpSocket::open_raw_transport`]) and an
+//!   ordinary UDP socket for unprivileged UDP probes
+//!   ([`IcmpSocket::open_udp`]);
 //! - its options (TTL, TOS, path MTU discovery, device, source address,
 //!   mark, error queue, received TTL, kernel timestamps, broadcast,
 //!   non-blocking, receive and send buffers, ICMP type filter, and a

@@ -87,8 +87,18 @@ pub struct Args {
     /// Find the path MTU and where on the path it falls (as tracepath).
     #[arg(long)]
     pub pmtu: bool,
-    /// Show how many hops each answer came back over, from the TTL it
-    /// arrived with (tracepath's `back N`): `[back N]` after each address.
+    /// Print the origin AS of each address (`[AS13335]`), looked up in
+    /// the DNS as the public IP-to-ASN services answer (TXT records of
+    /// origin.asn.cymru.com, origin6.asn.cymru.com).
+    #[arg(short = 'A')]
+    pub as_lookups: bool,
+    /// The DNS server -A asks (ADDR, ADDR:PORT, [IPV6]:PORT); the
+    /// system's resolvers without it.
+    #[arg(long, value_name = "ADDR")]
+    pub dns_server: Option<String>,
+    /// Guess how many hops each answer came back over, from the TTL it
+    /// arrived with (tracepath's `back N`), and print it after the address
+    /// when it differs from the hop's (`'-N'`, as traceroute --back).
     #[arg(long)]
     pub back: bool,
     /// Sockets: raw (needs `CAP_NET_RAW`), dgram (unprivileged: UDP

@@ -7,14 +7,14 @@ use icmpkit_proto::trace::{Hop, ProbeState, TraceEnd, TraceSummary, TracerEvent}
 use serde_json::json;
 
 use super::Plan;
+use super::labels::Labels;
 use super::render::{self, Output};
-use crate::names::Names;
 
 /// What a classic trace prints: a header, each hop as soon as it and the
 /// hops before it are complete, and with `--json` a summary.
 pub struct ClassicRenderer<'a> {
     plan: &'a Plan,
-    names: Names,
+    labels: Labels,
     out: Output<'a>,
     /// The hops the destination's answer came back over, once it came.
     back: Option<u8>,
@@ -22,7 +22,7 @@ pub struct ClassicRenderer<'a> {
 
 impl<'a> ClassicRenderer<'a> {
     /// Prints the header (text only) to `out`.
-    pub fn new(plan: &'a Plan, out: Box<dyn io::Write + 'a>) -> io::Result<Self> {
+    pub fn new(plan: &'a Plan, labels: Labels, out: Box<dyn io::Write + 'a>) -> io::Result<Self> {
         let mut out = Output::new(plan.json, out);
         out.text(|w| {
             writeln!(
@@ -36,7 +36,7 @@ impl<'a> ClassicRenderer<'a> {
         })?;
         Ok(Self {
             plan,
-            names: plan.names(),
+            labels,
             out,
             back: None,
         })
@@ -54,10 +54,10 @@ impl<'a> ClassicRenderer<'a> {
                     })
                 });
                 if self.plan.json {
-                    let fields = hop_json(self.plan, &hop, &mut self.names);
+                    let fields = hop_json(self.plan, &hop, &mut self.labels);
                     self.out.json("hop", fields)
                 } else {
-                    let text = hop_text(self.plan, &hop, &mut self.names);
+                    let text = hop_text(self.plan, &hop, &mut self.labels);
                     self.out.text(|w| write!(w, "{text}"))
                 }
             }
@@ -95,16 +95,19 @@ impl<'a> ClassicRenderer<'a> {
 /// One hop as traceroute prints it: ` 3  addr  0.211 ms  addr2  0.3 ms *`,
 /// with annotations after times and notes (extensions, rewrites, rate
 /// limiting) on indented lines below.
-fn hop_text(plan: &Plan, hop: &Hop, names: &mut Names) -> String {
+fn hop_text(plan: &Plan, hop: &Hop, labels: &mut Labels) -> String {
     let mut line = format!("{:2} ", hop.ttl);
+    // The address again when it changes, or (--back) its return hops do,
+    // as traceroute prints it.
     let mut previous = None;
     for probe in &hop.probes {
         match probe {
             ProbeState::Answered(a) => {
-                if previous != Some(a.from) {
+                let this = (a.from, labels.back_of(a).and(a.reply_ttl));
+                if previous != Some(this) {
                     line.push(' ');
-                    line.push_str(&render::answer_label(a, names, plan.back));
-                    previous = Some(a.from);
+                    line.push_str(&labels.answer(a, hop.ttl));
+                    previous = Some(this);
                 }
                 line.push_str("  ");
                 line.push_str(&render::ms(a.rtt));
@@ -134,7 +137,7 @@ fn hop_text(plan: &Plan, hop: &Hop, names: &mut Names) -> String {
     line
 }
 
-fn hop_json(plan: &Plan, hop: &Hop, names: &mut Names) -> serde_json::Value {
+fn hop_json(plan: &Plan, hop: &Hop, labels: &mut Labels) -> serde_json::Value {
     let probes: Vec<_> = hop
         .probes
         .iter()
@@ -143,7 +146,7 @@ fn hop_json(plan: &Plan, hop: &Hop, names: &mut Names) -> serde_json::Value {
                 ProbeState::Answered(a) => Some(a),
                 _ => None,
             };
-            render::probe_json(answer, plan.dst, names)
+            render::probe_json(answer, plan.dst, labels)
         })
         .collect();
     json!({

@@ -11,24 +11,29 @@ use icmpkit_proto::trace::{Confidence, MdaGraph, MdaStop, TraceEnd, TracerEvent}
 use serde_json::json;
 
 use super::Plan;
+use super::labels::Labels;
 use super::render::{self, Output};
-use crate::names::Names;
 
 /// What a multipath discovery prints: the graph at the end.
 pub struct MdaRenderer<'a> {
     plan: &'a Plan,
     confidence: Confidence,
-    names: Names,
+    labels: Labels,
     out: Output<'a>,
 }
 
 impl<'a> MdaRenderer<'a> {
     /// A renderer for `plan`'s discovery at `confidence`.
-    pub fn new(plan: &'a Plan, confidence: Confidence, out: Box<dyn io::Write + 'a>) -> Self {
+    pub fn new(
+        plan: &'a Plan,
+        confidence: Confidence,
+        labels: Labels,
+        out: Box<dyn io::Write + 'a>,
+    ) -> Self {
         Self {
             plan,
             confidence,
-            names: plan.names(),
+            labels,
             out: Output::new(plan.json, out),
         }
     }
@@ -47,7 +52,7 @@ impl<'a> MdaRenderer<'a> {
     }
 
     fn json(&mut self, end: &TraceEnd<MdaGraph>) -> io::Result<()> {
-        let (plan, graph, names) = (self.plan, &end.summary, &mut self.names);
+        let (plan, graph, labels) = (self.plan, &end.summary, &mut self.labels);
         let record = json!({
             "target": plan.host,
             "address": plan.dst.to_string(),
@@ -61,7 +66,8 @@ impl<'a> MdaRenderer<'a> {
                 "unanswered": h.unanswered,
                 "interfaces": h.interfaces.iter().map(|i| json!({
                     "from": i.addr.to_string(),
-                    "name": names.name(i.addr),
+                    "name": labels.name(i.addr),
+                    "asn": labels.asn_json(i.addr),
                     "flows": i.flows,
                     "min_rtt_ms": render::ms_json(i.min_rtt),
                     "avg_rtt_ms": render::ms_json(i.avg_rtt),
@@ -88,7 +94,7 @@ impl<'a> MdaRenderer<'a> {
 
     fn text(&mut self, end: &TraceEnd<MdaGraph>) -> String {
         let graph = &end.summary;
-        let (plan, names) = (self.plan, &mut self.names);
+        let (plan, labels) = (self.plan, &mut self.labels);
         let mut out = format!(
             "mda to {} ({}), {}% confidence, {} probes, {} hops max\n",
             plan.host,
@@ -101,7 +107,7 @@ impl<'a> MdaRenderer<'a> {
             let mut line = format!("{:2} ", hop.ttl);
             for i in &hop.interfaces {
                 line.push(' ');
-                line.push_str(&names.label(i.addr));
+                line.push_str(&labels.address(i.addr));
                 line.push_str("  ");
                 line.push_str(&render::ms(i.min_rtt));
                 if let Some(a) = &i.annotation {
@@ -115,8 +121,8 @@ impl<'a> MdaRenderer<'a> {
             out.push_str(&line);
             out.push('\n');
         }
-        let label = |a: Option<IpAddr>, names: &mut Names| {
-            a.map_or_else(|| "*".to_owned(), |a| names.label(a))
+        let label = |a: Option<IpAddr>, labels: &mut Labels| {
+            a.map_or_else(|| "*".to_owned(), |a| labels.address(a))
         };
         let links = &graph.links;
         if links.iter().any(|l| {
@@ -133,7 +139,7 @@ impl<'a> MdaRenderer<'a> {
         }) {
             out.push_str("links:\n");
             for l in links {
-                let (from, to) = (label(l.from, names), label(l.to, names));
+                let (from, to) = (label(l.from, labels), label(l.to, labels));
                 let _ = writeln!(out, "{:2}  {from} -> {to}", l.ttl);
             }
         }

@@ -7,7 +7,9 @@
 //! `pmtu`, `render`).
 
 mod args;
+mod asn;
 mod classic;
+mod labels;
 mod mda;
 mod pmtu;
 pub(crate) mod render;
@@ -78,6 +80,10 @@ pub struct Plan {
     dont_fragment: bool,
     /// `--back`.
     back: bool,
+    /// `-A`: origin AS lookups.
+    as_lookups: bool,
+    /// The DNS server they ask (`--dns-server`); the system's without.
+    dns_server: Option<std::net::SocketAddr>,
     /// The sockets asked for (`--socket`).
     socket: SocketChoice,
     /// `--format tracepath`: a path MTU walk in tracepath's lines.
@@ -188,6 +194,11 @@ impl Plan {
             packet_len,
             dont_fragment: a.dont_fragment,
             back: a.back,
+            as_lookups: a.as_lookups,
+            dns_server: match (a.as_lookups, a.dns_server.as_deref()) {
+                (false, Some(_)) => bail!("--dns-server is for -A: add -A to look AS numbers up"),
+                (_, server) => server.map(asn::dns_server).transpose()?,
+            },
             socket: args::socket_choice(&a.socket)?,
             unprivileged: false,
             tracepath,
@@ -207,15 +218,24 @@ impl Plan {
             .flatten()
     }
 
-    /// Reverse names as this plan asks, link-local hops printed with the
-    /// destination's interface (`fe80::1%eth0`, as traceroute does).
-    fn names(&self) -> crate::names::Names {
-        crate::names::Names::new(self.numeric).with_link_scope(self.link_scope().unwrap_or(0))
+    /// Address labels as this plan asks: reverse names, link-local hops
+    /// printed with the destination's interface (`fe80::1%eth0`, as
+    /// traceroute does), origin AS numbers (`-A`), return hops (`--back`).
+    fn labels(&self) -> Result<labels::Labels> {
+        let names =
+            crate::names::Names::new(self.numeric).with_link_scope(self.link_scope().unwrap_or(0));
+        let asn = if self.as_lookups {
+            Some(asn::AsNumbers::new(self.dns_server)?)
+        } else {
+            None
+        };
+        Ok(labels::Labels::new(names, asn, self.back))
     }
 
-    /// The prober of this plan's probes.
+    /// The prober of this plan's probes. On an ordinary UDP socket
+    /// (bound to one port) flows go in the destination port.
     fn prober(&self) -> Result<Prober> {
-        Ok(Prober::new(&ProberConfig {
+        let prober = Prober::new(&ProberConfig {
             method: self.method,
             src: self.src,
             dst: self.dst,
@@ -225,7 +245,12 @@ impl Plan {
             src_port_base: self.sport,
             dst_port: self.dst_port,
             transport_len: self.packet_len - ip_header_len(self.dst),
-        })?)
+        })?;
+        Ok(if self.unprivileged && self.method == Method::Udp {
+            prober.with_flows_in_dst_port()?
+        } else {
+            prober
+        })
     }
 
     /// The sockets of this plan ([`probe_sockets`]), raw or the
@@ -235,9 +260,6 @@ impl Plan {
         // routers say where it is too big), or no DF at all, as
         // traceroute's probes fragment.
         let df = self.mode == Mode::Pmtu || self.dont_fragment;
-        // Classic UDP probes vary the destination port, Paris ones keep
-        // the source port of their flow.
-        let flow = if self.paris { self.flow } else { 0 };
         probe_sockets(&ProbeSockets {
             method: self.method,
             src: self.src,
@@ -247,18 +269,16 @@ impl Plan {
             tos: self.tos,
             dont_fragment: df,
             unprivileged,
-            udp_source_port: Some(self.sport.wrapping_add(flow)),
+            // Every probe of an ordinary UDP socket comes from flow 0's
+            // port: flows and classic probes vary the destination port.
+            udp_source_port: Some(self.sport),
         })
     }
 
     /// Why this plan cannot run on unprivileged sockets, if it cannot.
     fn needs_raw(&self) -> Option<&'static str> {
-        match (self.method, self.mode) {
-            (Method::Tcp, _) => Some("TCP probes need raw sockets (CAP_NET_RAW)"),
-            (Method::Udp, Mode::Mda(_)) => Some(
-                "UDP multipath discovery varies the source port, which needs raw sockets \
-                 (CAP_NET_RAW); without them use -I (ICMP probes on a ping socket)",
-            ),
+        match self.method {
+            Method::Tcp => Some("TCP probes need raw sockets (CAP_NET_RAW)"),
             _ => None,
         }
     }
@@ -620,12 +640,12 @@ fn trace_over<'a, T: Transport>(
     let out: Box<dyn io::Write + 'a> = Box::new(out);
     match plan.mode {
         Mode::Classic => {
-            let mut r = classic::ClassicRenderer::new(plan, out)?;
+            let mut r = classic::ClassicRenderer::new(plan, plan.labels()?, out)?;
             let render = Box::new(move |e| r.event(e));
             execute(plan, plan.classic(), transport, signals, render)
         }
         Mode::Mda(confidence) => {
-            let mut r = mda::MdaRenderer::new(plan, confidence, out);
+            let mut r = mda::MdaRenderer::new(plan, confidence, plan.labels()?, out);
             let render = Box::new(move |e| r.event(e));
             execute(plan, plan.mda(confidence), transport, signals, render)
         }
@@ -646,7 +666,7 @@ fn trace_over<'a, T: Transport>(
             })
         }
         Mode::Pmtu => {
-            let mut r = pmtu::PmtuRenderer::new(plan, out)?;
+            let mut r = pmtu::PmtuRenderer::new(plan, plan.labels()?, out)?;
             let render = Box::new(move |e| r.event(e));
             execute(plan, plan.pmtu(), transport, signals, render)
         }

@@ -8,14 +8,14 @@ use icmpkit_proto::trace::{PmtuEvent, PmtuProgress, PmtuStep, PmtuSummary, Trace
 use serde_json::json;
 
 use super::Plan;
+use super::labels::Labels;
 use super::render::{self, Output};
-use crate::names::Names;
 
 /// What a path MTU walk prints: a header, each MTU change and hop as it
 /// comes, and the summary.
 pub struct PmtuRenderer<'a> {
     plan: &'a Plan,
-    names: Names,
+    labels: Labels,
     out: Output<'a>,
     /// The hops the destination's answer came back over, once it came.
     back: Option<u8>,
@@ -23,7 +23,7 @@ pub struct PmtuRenderer<'a> {
 
 impl<'a> PmtuRenderer<'a> {
     /// Prints the header (text only) to `out`.
-    pub fn new(plan: &'a Plan, out: Box<dyn io::Write + 'a>) -> io::Result<Self> {
+    pub fn new(plan: &'a Plan, labels: Labels, out: Box<dyn io::Write + 'a>) -> io::Result<Self> {
         let mut out = Output::new(plan.json, out);
         out.text(|w| {
             writeln!(
@@ -37,7 +37,7 @@ impl<'a> PmtuRenderer<'a> {
         })?;
         Ok(Self {
             plan,
-            names: plan.names(),
+            labels,
             out,
             back: None,
         })
@@ -50,21 +50,21 @@ impl<'a> PmtuRenderer<'a> {
         {
             self.back = self.back.or_else(|| a.back());
         }
-        let names = &mut self.names;
+        let labels = &mut self.labels;
         match event {
             TracerEvent::Progress(PmtuProgress::Mtu(event)) if self.plan.json => {
                 self.out.json("pmtu", event_json(&event))
             }
             TracerEvent::Progress(PmtuProgress::Mtu(event)) => {
-                let line = event_text(&event, names);
+                let line = event_text(&event, labels);
                 self.out.text(|w| writeln!(w, "{line}"))
             }
             TracerEvent::Progress(PmtuProgress::Step(step)) if self.plan.json => {
-                let fields = step_json(&step, self.plan.dst, names);
+                let fields = step_json(&step, self.plan.dst, labels);
                 self.out.json("hop", fields)
             }
             TracerEvent::Progress(PmtuProgress::Step(step)) => {
-                let line = step_text(&step, self.plan, names);
+                let line = step_text(&step, self.plan.dst, labels);
                 self.out.text(|w| writeln!(w, "{line}"))
             }
             TracerEvent::Finished(end) => self.summary(&end),
@@ -115,17 +115,17 @@ impl<'a> PmtuRenderer<'a> {
     }
 }
 
-fn step_text(step: &PmtuStep, plan: &Plan, names: &mut Names) -> String {
+fn step_text(step: &PmtuStep, dst: IpAddr, labels: &mut Labels) -> String {
     match &step.answer {
         Some(a) => {
             let mut line = format!(
                 "{:2}  {}  {}  size {}",
                 step.ttl,
-                render::answer_label(a, names, plan.back),
+                labels.answer(a, step.ttl),
                 render::ms(a.rtt),
                 step.size
             );
-            if a.reaches(plan.dst) {
+            if a.reaches(dst) {
                 line.push_str("  reached");
             } else if let Some(note) = a.outcome.annotation() {
                 line.push(' ');
@@ -137,12 +137,12 @@ fn step_text(step: &PmtuStep, plan: &Plan, names: &mut Names) -> String {
     }
 }
 
-fn event_text(event: &PmtuEvent, names: &mut Names) -> String {
+fn event_text(event: &PmtuEvent, labels: &mut Labels) -> String {
     match *event {
         PmtuEvent::Local { mtu, .. } => format!("     pmtu {mtu}: the outgoing interface's MTU"),
         PmtuEvent::TooBig { ttl, from, mtu, .. } => format!(
             "     pmtu {mtu}: {} says the link after it is smaller (the MTU falls before hop {ttl})",
-            names.label(from)
+            labels.address(from)
         ),
         PmtuEvent::BlackHole { ttl, mtu } => format!(
             "     pmtu {mtu}: hop {ttl} silently drops larger packets (black hole); {mtu} bytes pass"
@@ -150,11 +150,11 @@ fn event_text(event: &PmtuEvent, names: &mut Names) -> String {
     }
 }
 
-fn step_json(step: &PmtuStep, dst: IpAddr, names: &mut Names) -> serde_json::Value {
+fn step_json(step: &PmtuStep, dst: IpAddr, labels: &mut Labels) -> serde_json::Value {
     json!({
         "ttl": step.ttl,
         "size": step.size,
-        "probe": render::probe_json(step.answer.as_ref(), dst, names),
+        "probe": render::probe_json(step.answer.as_ref(), dst, labels),
     })
 }
 

@@ -9,7 +9,9 @@ use icmpkit_proto::trace::{Answer, Extension, Rewrites};
 use icmpkit_wire::extension::{InterfaceRole, MplsLabel};
 use serde_json::{Value, json};
 
+use super::labels::Labels;
 use crate::json_lines::JsonLines;
+#[cfg(test)]
 use crate::names::Names;
 use crate::text::MAX_LINE_LABELS;
 
@@ -51,18 +53,6 @@ impl<'w> Output<'w> {
             Self::Text(_) => Ok(()),
         }
     }
-}
-
-/// An answer's address as a hop line shows it: the name or address, and
-/// with `--back` how many hops the answer came back over (`[back 5]`,
-/// tracepath's `back N`) when its TTL is known.
-pub fn answer_label(a: &Answer, names: &mut Names, back: bool) -> String {
-    let mut label = names.label(a.from);
-    if let Some(hops) = a.back().filter(|_| back) {
-        use std::fmt::Write as _;
-        let _ = write!(label, " [back {hops}]");
-    }
-    label
 }
 
 /// Milliseconds as traceroute prints them.
@@ -199,18 +189,20 @@ pub fn extension_json(extension: &Extension) -> Value {
 /// answered or not (`None`: no answer, every value null). `reached`: this
 /// answer is the destination answering ([`Answer::reaches`]), the rule of
 /// every summary's `reached`.
-pub fn probe_json(answer: Option<&Answer>, dst: IpAddr, names: &mut Names) -> Value {
+pub fn probe_json(answer: Option<&Answer>, dst: IpAddr, labels: &mut Labels) -> Value {
     let Some(a) = answer else {
         return json!({
             "from": null, "name": null, "rtt_ms": null, "annotation": null,
-            "final": null, "reached": null, "reply_ttl": null, "back": null, "quoted_ttl": null,
+            "asn": null, "final": null, "reached": null, "reply_ttl": null, "back": null,
+            "quoted_ttl": null,
             "rewritten": null, "extensions": null,
         });
     };
     let rewrites = &a.rewrites;
     json!({
         "from": a.from.to_string(),
-        "name": names.name(a.from),
+        "name": labels.name(a.from),
+        "asn": labels.asn_json(a.from),
         "rtt_ms": ms_json(a.rtt),
         "annotation": a.outcome.annotation(),
         "final": a.outcome.is_final(),

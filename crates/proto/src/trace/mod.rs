@@ -13,9 +13,14 @@
 //! - [`Tracer`]: the [`crate::machine::Machine`] that runs any of the three
 //!   ([`Strategy`]): send records, answers matched to probes, events.
 //!
+//! - [`asn`]: AS numbers of hop addresses from DNS TXT records in the
+//!   format of the public IP-to-ASN services (the questions and answers;
+//!   the lookup is the caller's).
+//!
 //! As in the rest of the crate, time comes in as arguments.
 
 mod answer;
+pub mod asn;
 mod classic;
 mod machine;
 mod mda;

@@ -16,6 +16,10 @@
 //! probes come from `base + number % MAX_FLOWS`, so every probe may take
 //! another path.
 //!
+//! UDP probes sent on an ordinary UDP socket, bound to one source port,
+//! carry their flow in the destination port instead (`port + flow`,
+//! [`Prober::with_flows_in_dst_port`]): ECMP routers hash both ports.
+//!
 //! [`Prober::identify`] finds the probe number in a quote and reports what
 //! a middlebox rewrote (source address, port or identifier, checksum); a
 //! NAT's rewrite of a UDP Paris probe is undone (RFC 1624) to find the
@@ -153,6 +157,8 @@ pub struct Prober {
     src_port_base: u16,
     dst_port: u16,
     transport_len: usize,
+    /// UDP Paris flows vary the destination port, not the source port.
+    flows_in_dst_port: bool,
 }
 
 /// Why a [`Prober`] cannot be made.
@@ -169,6 +175,9 @@ pub enum ProberError {
     },
     /// `base + MAX_FLOWS` passes port 65,535 (Paris), or the base is 0.
     SourcePort(u16),
+    /// `port + MAX_FLOWS` passes port 65,535, with flows in the
+    /// destination port.
+    DestinationPort(u16),
 }
 
 impl fmt::Display for ProberError {
@@ -184,6 +193,12 @@ impl fmt::Display for ProberError {
             Self::SourcePort(p) => write!(
                 f,
                 "source port {p} leaves no room for {MAX_FLOWS} flows below 65536 (use 1..={})",
+                u16::MAX - MAX_FLOWS
+            ),
+            Self::DestinationPort(p) => write!(
+                f,
+                "destination port {p} leaves no room for {MAX_FLOWS} flows below 65536 \
+                 (use 1..={})",
                 u16::MAX - MAX_FLOWS
             ),
         }
@@ -243,7 +258,23 @@ impl Prober {
             src_port_base: config.src_port_base,
             dst_port: config.dst_port,
             transport_len: config.transport_len,
+            flows_in_dst_port: false,
         })
+    }
+
+    /// This prober with UDP Paris flows in the destination port (`port +
+    /// flow`) and every probe from the source port of flow 0: the probes
+    /// of an ordinary UDP socket, which is bound to one port.
+    ///
+    /// # Errors
+    /// [`ProberError::DestinationPort`] when `port + MAX_FLOWS` passes
+    /// 65,535.
+    pub fn with_flows_in_dst_port(mut self) -> Result<Self, ProberError> {
+        if self.method == Method::Udp && self.dst_port > u16::MAX - MAX_FLOWS {
+            return Err(ProberError::DestinationPort(self.dst_port));
+        }
+        self.flows_in_dst_port = true;
+        Ok(self)
     }
 
     /// The method.
@@ -284,6 +315,7 @@ impl Prober {
     /// The source port a probe is sent from.
     fn src_port(&self, spec: ProbeSpec) -> u16 {
         let offset = match (self.paris, self.method) {
+            (true, Method::Udp) if self.flows_in_dst_port => 0,
             (true, _) => spec.flow,
             // Classic UDP varies the destination port instead.
             (false, Method::Udp) => 0,
@@ -352,10 +384,10 @@ impl Prober {
 
     fn build_udp(&self, spec: ProbeSpec, out: &mut [u8]) -> Sent {
         let src_port = self.src_port(spec);
-        let dst_port = if self.paris {
-            self.dst_port
-        } else {
-            self.dst_port.wrapping_add(spec.number)
+        let dst_port = match (self.paris, self.flows_in_dst_port) {
+            (true, false) => self.dst_port,
+            (true, true) => self.dst_port.wrapping_add(spec.flow % MAX_FLOWS),
+            (false, _) => self.dst_port.wrapping_add(spec.number),
         };
         let len = u16::try_from(out.len()).unwrap_or(u16::MAX);
         out[0..2].copy_from_slice(&src_port.to_be_bytes());
@@ -449,7 +481,10 @@ impl Prober {
             Method::Udp => {
                 let (sport, dport) = (quoted.src_port?, quoted.dst_port?);
                 if self.paris {
-                    if dport != self.dst_port {
+                    let ours = dport
+                        .checked_sub(self.dst_port)
+                        .is_some_and(|f| f == 0 || (self.flows_in_dst_port && f < MAX_FLOWS));
+                    if !ours {
                         return None;
                     }
                     (self.udp_paris_number(quoted, sport, natted, &sent)?, sport)
@@ -524,13 +559,17 @@ impl Prober {
             let number = port.wrapping_sub(self.dst_port);
             return sent(number).map(|_| number);
         }
-        let word = payload.get(..2).filter(|_| port == self.dst_port)?;
+        // The flow, when the destination port carries it.
+        let flow = port
+            .checked_sub(self.dst_port)
+            .filter(|&f| f < MAX_FLOWS && (f == 0 || self.flows_in_dst_port))?;
+        let word = payload.get(..2)?;
         let mut datagram = Vec::new();
         shapes.iter().find_map(|&(src_port, len)| {
             let spec = ProbeSpec {
                 number: 0,
                 ttl: 0,
-                flow: 0,
+                flow,
             };
             self.build_len(spec, usize::from(len), &mut datagram);
             if datagram.len() != usize::from(len) {
@@ -542,7 +581,8 @@ impl Prober {
             let checksum = nonzero(self.addrs.sum(protocol::UDP, &datagram).checksum());
             let number = checksum_number(checksum)?;
             let probe = sent(number)?;
-            (probe.src_port == src_port && probe.len == len).then_some(number)
+            let same_flow = !self.flows_in_dst_port || probe.flow == flow;
+            (probe.src_port == src_port && probe.len == len && same_flow).then_some(number)
         })
     }
 

@@ -567,8 +567,13 @@ fn queued(probe: &[u8], quoted: usize) -> (u16, Vec<u8>) {
 #[test]
 fn udp_probes_are_found_from_the_port_and_payload_alone() {
     for v6_ in [false, true] {
-        for paris in [false, true] {
+        for (paris, in_dst_port) in [(false, false), (true, false), (true, true)] {
             let p = prober(Method::Udp, v6_, paris);
+            let p = if in_dst_port {
+                p.with_flows_in_dst_port().unwrap()
+            } else {
+                p
+            };
             let mut sent = std::collections::HashMap::new();
             let mut shapes = Vec::new();
             let mut buf = Vec::new();
@@ -602,10 +607,12 @@ fn udp_probes_are_found_from_the_port_and_payload_alone() {
             payload[0] ^= 0x55;
             let found = p.identify_udp_payload(port, &payload, &shapes, lookup);
             assert!(found.is_none() || !paris, "{found:?}");
-            let (_, payload) = queued(&sent[&7].1, 10);
-            assert_eq!(
-                p.identify_udp_payload(DPORT + 1, &payload, &shapes, lookup),
-                None
+            let (port, payload) = queued(&sent[&7].1, 10);
+            assert_eq!(port, DPORT + if paris { 0 } else { 7 });
+            // Another flow's port (or another probe's, classic) is not it.
+            assert_ne!(
+                p.identify_udp_payload(port + 1, &payload, &shapes, lookup),
+                Some(7)
             );
             assert_eq!(
                 p.identify_udp_payload(DPORT, &[], &shapes, lookup)
@@ -614,4 +621,33 @@ fn udp_probes_are_found_from_the_port_and_payload_alone() {
             );
         }
     }
+}
+
+#[test]
+fn flows_in_the_destination_port_keep_one_source_port() {
+    let p = prober(Method::Udp, false, true)
+        .with_flows_in_dst_port()
+        .unwrap();
+    let mut buf = Vec::new();
+    for flow in [0, 1, 300] {
+        let spec = ProbeSpec {
+            number: 9,
+            ttl: 4,
+            flow,
+        };
+        let s = p.build(spec, &mut buf);
+        let udp = udp::Packet::new_checked(&buf[..]).unwrap();
+        assert_eq!((udp.src_port(), udp.dst_port()), (BASE, DPORT + flow));
+        assert_eq!((s.src_port, s.flow), (BASE, flow));
+    }
+    // Room for every flow below port 65536.
+    let mut c = config(Method::Udp, false, true);
+    c.dst_port = u16::MAX - MAX_FLOWS + 1;
+    assert_eq!(
+        Prober::new(&c)
+            .unwrap()
+            .with_flows_in_dst_port()
+            .unwrap_err(),
+        ProberError::DestinationPort(u16::MAX - MAX_FLOWS + 1)
+    );
 }
