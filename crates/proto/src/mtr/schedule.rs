@@ -143,8 +143,16 @@ pub struct Mtr {
     bursts: u32,
     sent: u64,
     answered: u64,
-    reached: bool,
+    /// Who answered a probe as the destination does (an Echo Reply, a
+    /// Port Unreachable), at most [`REACHED_BY`] of them: "reached" when
+    /// one is the destination itself ([`Answer::reaches`]), not a node
+    /// that answered for it.
+    reached_by: Vec<IpAddr>,
 }
+
+/// The most distinct addresses [`Mtr`] remembers answering as the
+/// destination does.
+const REACHED_BY: usize = 8;
 
 impl Mtr {
     /// A run of `config`; TTLs and flows are clamped to sensible ranges
@@ -169,7 +177,7 @@ impl Mtr {
             bursts: 0,
             sent: 0,
             answered: 0,
-            reached: false,
+            reached_by: Vec::new(),
         }
     }
 
@@ -330,8 +338,11 @@ impl Mtr {
     /// Moves the end of the path as answers tell.
     fn learn(&mut self, ttl: u8, answer: &Answer) {
         if answer.outcome.is_final() {
-            if answer.outcome == Outcome::Reached {
-                self.reached = true;
+            if answer.outcome == Outcome::Reached
+                && self.reached_by.len() < REACHED_BY
+                && !self.reached_by.contains(&answer.from)
+            {
+                self.reached_by.push(answer.from);
             }
             if self.end.is_none_or(|end| ttl < end) {
                 self.end = Some(ttl);
@@ -468,8 +479,8 @@ impl Strategy for Mtr {
         }
     }
 
-    fn reached(&self, _dst: IpAddr) -> bool {
-        self.reached
+    fn reached(&self, dst: IpAddr) -> bool {
+        self.reached_by.contains(&dst)
     }
 }
 

@@ -86,6 +86,20 @@ fn the_destination_ends_the_rounds_at_its_ttl() {
 }
 
 #[test]
+fn reached_means_the_destination_itself_answered() {
+    let t0 = Instant::now();
+    let mut m = Mtr::new(config(None));
+    round0(&mut m, t0);
+    // A Port Unreachable from another node ends the path, but is not the
+    // destination answering.
+    m.on_answer(1, reached(v4(7), 2));
+    assert_eq!(m.end_ttl(), Some(2));
+    assert!(!m.reached(v4(9)));
+    m.on_answer(2, reached(v4(9), 3));
+    assert!(m.reached(v4(9)));
+}
+
+#[test]
 fn unanswered_probes_are_lost_when_their_wait_ends() {
     let t0 = Instant::now();
     let mut m = Mtr::new(config(Some(1)));
