@@ -160,16 +160,22 @@ fn echo_v4(ident: u16) -> Vec<u8> {
     p
 }
 
-/// The fragment of `datagram` with ICMP bytes `from..to`, as hex.
-fn fragment(datagram: &[u8], from: usize, to: usize, more: bool) -> String {
+/// The fragment of `datagram` with ICMP bytes `from..to` (its IPv4 header
+/// checksum not made again: neither tshark nor we check it).
+fn fragment_bytes(datagram: &[u8], from: usize, to: usize, more: bool) -> Vec<u8> {
     let mut f = datagram[..20].to_vec();
     f.extend_from_slice(&datagram[20 + from..20 + to]);
     let len = icmpkit_lab::packets::be16(f.len());
     f[2..4].copy_from_slice(&len);
     let field = u16::try_from(from / 8).unwrap() | if more { 0x2000 } else { 0 };
     f[6..8].copy_from_slice(&field.to_be_bytes());
+    f
+}
+
+/// The fragment of `datagram` with ICMP bytes `from..to`, as hex.
+fn fragment(datagram: &[u8], from: usize, to: usize, more: bool) -> String {
     let mut hex = String::new();
-    for b in f {
+    for b in fragment_bytes(datagram, from, to, more) {
         let _ = write!(hex, "{b:02x}");
     }
     hex + "\n\n"
@@ -202,13 +208,13 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
     assert_eq!(packets[0]["notes"], json!([]));
     assert_eq!(packets[1]["frame"], 6);
     assert_eq!(packets[1]["fragments"], json!([4, 5, 6]));
-    // The first bytes received are kept: the checksum still verifies.
+    // The lowest fragment's bytes are kept: the checksum still verifies.
     assert_eq!(packets[1]["checksum_valid"], true);
     assert_eq!(
         packets[1]["notes"],
         json!([
             "malformed, fragments overlap with different bytes at payload offset 80 \
-                (the first received are kept)"
+                (the lowest fragment's are kept)"
         ])
     );
     assert_eq!(summary["frames"], 6);
@@ -224,7 +230,7 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
     assert!(
         stdout.lines().nth(1).unwrap().ends_with(
             " [reassembled from 3 fragments: #4 #5 #6; 328 bytes] [malformed, fragments overlap \
-             with different bytes at payload offset 80 (the first received are kept)]"
+             with different bytes at payload offset 80 (the lowest fragment's are kept)]"
         ),
         "{stdout}"
     );
@@ -233,4 +239,57 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
         "2 ICMP packets in 6 frames (1 malformed, 0 with a bad checksum); 5 fragments \
          reassembled into 2 messages; 1 fragment of 1 incomplete datagram not shown\n"
     );
+}
+
+/// `datagram` with `change` applied to its ICMP bytes and its ICMP
+/// checksum made again.
+fn with_icmp(datagram: &[u8], change: impl Fn(&mut [u8])) -> Vec<u8> {
+    let mut d = datagram.to_vec();
+    change(&mut d[20..]);
+    d[22..24].copy_from_slice(&[0, 0]);
+    let sum = icmpkit_lab::packets::inet_checksum(&[&d[20..]]);
+    d[22..24].copy_from_slice(&sum.to_be_bytes());
+    d
+}
+
+#[test]
+fn overlapping_fragments_keep_the_lowest_offsets_bytes_as_tshark() {
+    // [8, 24) first, then [0, 16) with other bytes at 8..16: tshark copies
+    // in offset order, so the later [0, 16)'s bytes are the datagram's.
+    let d = echo_v4(0x0d);
+    let other = with_icmp(&d, |icmp| icmp[8..16].fill(b'Z'));
+    let mut packets = Vec::new();
+    for (first, second) in [(&d, &other), (&other, &d)] {
+        packets.push(fragment_bytes(first, 8, 24, true));
+        packets.push(fragment_bytes(second, 0, 16, true));
+        packets.push(fragment_bytes(first, 24, 308, false));
+    }
+    // The second datagram: the same again with another IP id.
+    for p in &mut packets[3..] {
+        p[4..6].copy_from_slice(&[0, 0x0e]);
+    }
+    let records: Vec<(&[u8], u32)> = packets
+        .iter()
+        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
+        .collect();
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("overlap-lowest.pcap");
+    std::fs::write(&file, icmpkit_lab::packets::pcap(&records)).unwrap();
+    let records = tshark::decode_json(icmpkit!(), &file);
+    let ours: Vec<(u64, tshark::Verdict)> = records[..records.len() - 1]
+        .iter()
+        .map(|p| (p["frame"].as_u64().unwrap(), tshark::verdict(p)))
+        .collect();
+    // The datagrams are `other` and `d` whole: [0, 16) brings the checksum
+    // made for its own bytes at 8..16. Had the first bytes received been
+    // kept, neither checksum would verify.
+    assert_eq!(ours, [(3, (8, 0, 1)), (6, (8, 0, 1))]);
+    if !require::program("tshark") {
+        return;
+    }
+    let theirs: Vec<(u64, tshark::Verdict)> =
+        tshark::fields(&file, tshark::ICMP, &tshark::VERDICT_FIELDS)
+            .iter()
+            .map(|row| (row.frame(), row.verdict()))
+            .collect();
+    assert_eq!(ours, theirs);
 }

@@ -207,7 +207,7 @@ fn an_overlap_with_the_same_bytes_is_no_problem() {
 }
 
 #[test]
-fn an_overlap_with_other_bytes_keeps_the_first_and_says_where() {
+fn an_overlap_with_other_bytes_keeps_the_lowest_and_says_where() {
     let d = datagram_v4(7, 300);
     let mut second = fragment_of_v4(&d, 80, 240, true);
     second[20 + 20] ^= 0xff; // payload offset 100, covered by the first
@@ -221,8 +221,55 @@ fn an_overlap_with_other_bytes_keeps_the_first_and_says_where() {
     assert_eq!(packet, d);
     assert_eq!(
         problem.unwrap().to_string(),
-        "fragments overlap with different bytes at payload offset 80 (the first received are kept)"
+        "fragments overlap with different bytes at payload offset 80 (the lowest fragment's are kept)"
     );
+}
+
+/// `datagram`'s payload bytes `from..to` with every bit flipped.
+fn flipped(datagram: &[u8], header: usize, from: usize, to: usize) -> Vec<u8> {
+    let mut d = datagram.to_vec();
+    for b in &mut d[header + from..header + to] {
+        *b ^= 0xff;
+    }
+    d
+}
+
+#[test]
+fn where_fragments_overlap_the_lower_offset_wins_even_when_it_comes_later() {
+    // As tshark: fragments copied in offset order, each past the last.
+    let d = datagram_v4(7, 24);
+    let other = flipped(&d, 20, 8, 16);
+    let frags = [
+        fragment_of_v4(&d, 8, 24, true),
+        fragment_of_v4(&other, 0, 16, true),
+        fragment_of_v4(&d, 24, 32, false),
+    ];
+    let (_, packet, _, problem) = push_all(&mut Reassembler::new(), &frags).unwrap();
+    assert_eq!(problem, Some(Problem::OverlapConflict { offset: 8 }));
+    let mut expected = other[..36].to_vec();
+    expected.extend_from_slice(&d[36..]);
+    assert_eq!(packet, expected);
+
+    // At the same offset the first received is kept; a lower one that
+    // covers part of a piece splits it; the highest bytes stay.
+    let d = datagram_v4(8, 56);
+    let a = flipped(&d, 20, 0, 64);
+    let b = flipped(&d, 20, 16, 32);
+    let frags = [
+        fragment_of_v4(&d, 24, 56, true),  // 24..56: d's
+        fragment_of_v4(&a, 24, 48, true),  // same offset: d's kept
+        fragment_of_v4(&b, 16, 32, true),  // 16..32: b's
+        fragment_of_v4(&d, 0, 24, true),   // 0..24: d's, over b's 16..24
+        fragment_of_v4(&a, 56, 64, false), // 56..64: a's
+    ];
+    let (frame, packet, frames, problem) = push_all(&mut Reassembler::new(), &frags).unwrap();
+    assert_eq!((frame, frames), (5, vec![1, 2, 3, 4, 5]));
+    assert_eq!(problem, Some(Problem::OverlapConflict { offset: 24 }));
+    let mut expected = d[..20 + 24].to_vec();
+    expected.extend_from_slice(&b[20 + 24..20 + 32]);
+    expected.extend_from_slice(&d[20 + 32..20 + 56]);
+    expected.extend_from_slice(&a[20 + 56..]);
+    assert_eq!(packet, expected);
 }
 
 #[test]
@@ -386,4 +433,87 @@ fn tiny_fragments_past_the_fragment_cap_give_the_datagram_up() {
     }
     assert_eq!(r.in_progress(), 0);
     assert_eq!(r.stats().incomplete_fragments, MAX_FRAGMENTS as u64 + 1);
+}
+
+/// tshark's reassembly of `fragments` (payload range, bytes) of a datagram
+/// of `len` payload bytes: copied in offset order (stable: the first
+/// received first), each past where the ones before reached; and whether
+/// any two disagree where they overlap.
+fn offset_order_copy(len: usize, fragments: &[(usize, usize, &[u8])]) -> (Vec<u8>, bool) {
+    let mut sorted = fragments.to_vec();
+    sorted.sort_by_key(|&(from, _, _)| from);
+    let (mut out, mut reached) = (vec![0; len], 0);
+    for &(from, to, bytes) in &sorted {
+        if to > reached {
+            let at = from.max(reached);
+            out[at..to].copy_from_slice(&bytes[at..to]);
+            reached = to;
+        }
+    }
+    let conflict = (0..len).any(|i| {
+        let mut held = fragments.iter().filter(|f| (f.0..f.1).contains(&i));
+        let first = held.next().map(|f| f.2[i]);
+        held.any(|f| Some(f.2[i]) != first)
+    });
+    (out, conflict)
+}
+
+#[test]
+fn overlaps_of_every_shape_come_out_as_tsharks_offset_order_copy() {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % n as u64).unwrap()
+    };
+    for round in 0..2000u16 {
+        let blocks = 2 + next(10);
+        let len = blocks * 8;
+        let d = datagram_v4(round, len - 8);
+        // Three versions of the payload.
+        let versions: Vec<Vec<u8>> = (0..3u8)
+            .map(|v| d[20..].iter().map(|b| b ^ (v * 0x55)).collect())
+            .collect();
+        // Some random fragments, then chunks that cover the datagram, the
+        // last one ending it, all in a random order.
+        let mut ranges = Vec::new();
+        for _ in 0..next(5) {
+            let from = next(blocks);
+            let to = from + 1 + next(blocks - from);
+            ranges.push((from * 8, to * 8, next(3), true));
+        }
+        let mut from = 0;
+        while from < blocks {
+            // One fragment of all would be no fragment.
+            let to = from + 1 + next(blocks - from - usize::from(from == 0));
+            ranges.push((from * 8, to * 8, next(3), to < blocks));
+            from = to;
+        }
+        for i in (1..ranges.len()).rev() {
+            ranges.swap(i, next(i + 1));
+        }
+        let mut r = Reassembler::new();
+        let mut pushed = Vec::new();
+        let mut done = None;
+        for (i, &(from, to, v, more)) in ranges.iter().enumerate() {
+            let mut whole = d[..20].to_vec();
+            whole.extend_from_slice(&versions[v]);
+            pushed.push((from, to, versions[v].as_slice()));
+            if let Outcome::Complete(c) =
+                r.push(i as u64 + 1, None, &fragment_of_v4(&whole, from, to, more))
+            {
+                done = Some((c.packet[20..].to_vec(), c.problem));
+                break;
+            }
+        }
+        let (payload, problem) = done.expect("complete");
+        let (expected, conflict) = offset_order_copy(len, &pushed);
+        assert_eq!(payload, expected, "round {round}: {ranges:?}");
+        assert_eq!(
+            matches!(problem, Some(Problem::OverlapConflict { .. })),
+            conflict,
+            "round {round}: {ranges:?}"
+        );
+    }
 }
