@@ -5,9 +5,9 @@
 //! [`Reassembler::push`] takes each IP packet of a capture in order. A
 //! packet that is not a fragment (the common case) is answered
 //! [`Outcome::Whole`] after reading a few header bytes, without allocating.
-//! A fragment of an ICMP (IPv4 protocol 1) or ICMPv6 (IPv6 Fragment header
-//! whose next header is 58) datagram is held until every byte of the
-//! datagram has come, and the fragment that completes it is answered
+//! A fragment of an ICMP (IPv4 protocol 1) or ICMPv6 datagram is held
+//! until every byte of the datagram has come, and the fragment that
+//! completes it is answered
 //! [`Outcome::Complete`]: the datagram as one unfragmented IP packet (the
 //! first fragment's header, its length fields set to the whole, IPv4's
 //! flags and offset cleared and header checksum recomputed; IPv6's Fragment
@@ -15,6 +15,14 @@
 //! protocols, atomic fragments (RFC 6946), fragments cut short by the
 //! capture's snapshot length and IPv4 packets of total length 0 are
 //! [`Outcome::Whole`]: they are read as they are.
+//!
+//! An IPv6 Fragment header names the first header of the fragmentable
+//! part: ICMPv6 (58), or an extension header (Destination Options, ...)
+//! that ICMPv6 may follow. Only the first fragment's extension headers
+//! (walked as [`icmpkit_wire::ipv6::walk_extensions_lax`] walks them,
+//! bounded) tell, so such fragments are held too; a datagram they show
+//! not to be ICMPv6 is dropped when complete (its last fragment is
+//! [`Outcome::Whole`]) or given up, and counted in no [`Stats`].
 //!
 //! Datagrams are told apart by IP version, source, destination,
 //! identification and protocol (tshark's key).
@@ -48,6 +56,8 @@
 //! expert errors too).
 
 use std::fmt;
+
+use icmpkit_wire::ipv6;
 
 use crate::Timestamp;
 
@@ -217,6 +227,8 @@ struct Fragment<'p> {
     /// header is, and the protocol it must name instead.
     next_header_at: Option<(usize, u8)>,
     payload: &'p [u8],
+    /// Whether the datagram carries ICMP, when this fragment tells.
+    icmp: Option<bool>,
 }
 
 /// Payload bytes `start..end` of a datagram, from a fragment at offset
@@ -247,6 +259,8 @@ struct Pending {
     end: Option<usize>,
     frames: Vec<u64>,
     problem: Option<Problem>,
+    /// Whether it carries ICMP, once a fragment told.
+    icmp: Option<bool>,
     /// What it counts for in [`Reassembler`]'s byte total.
     cost: usize,
 }
@@ -327,6 +341,9 @@ impl Reassembler {
         }
         let done = self.pending.remove(index);
         self.held -= done.cost;
+        if !done.carries_icmp() {
+            return Outcome::Whole;
+        }
         self.stats.datagrams += 1;
         self.stats.fragments += done.frames.len() as u64;
         let problem = done.assemble(&mut self.packet);
@@ -385,6 +402,9 @@ impl Reassembler {
     fn give_up(&mut self, index: usize) {
         let gone = self.pending.remove(index);
         self.held -= gone.cost;
+        if gone.icmp == Some(false) {
+            return;
+        }
         self.stats.incomplete_datagrams += 1;
         self.stats.incomplete_fragments += gone.frames.len() as u64;
     }
@@ -409,6 +429,7 @@ impl Pending {
             end: None,
             frames: Vec::new(),
             problem: None,
+            icmp: None,
             cost: 0,
         }
     }
@@ -417,6 +438,9 @@ impl Pending {
     fn take(&mut self, frame: u64, f: &Fragment<'_>) {
         self.frames.push(frame);
         self.cost += FRAGMENT_OVERHEAD;
+        if let Some(icmp) = f.icmp {
+            self.icmp.get_or_insert(icmp);
+        }
         if f.offset == 0 && self.header.is_empty() {
             self.header.extend_from_slice(f.header);
             self.next_header_at = f.next_header_at;
@@ -524,6 +548,17 @@ impl Pending {
             self.note(Problem::OverlapConflict { offset });
         }
         self.pieces.splice(first..last, rebuilt);
+    }
+
+    /// Whether the complete datagram carries ICMP: what its fragments
+    /// told, or else what the extension headers of the whole fragmentable
+    /// part say (the first fragment's ended inside them).
+    fn carries_icmp(&self) -> bool {
+        match (self.icmp, self.next_header_at) {
+            (Some(icmp), _) => icmp,
+            (None, Some((_, next))) => leads_to_icmpv6(next, &self.data) == Some(true),
+            (None, None) => true,
+        }
     }
 
     fn is_complete(&self) -> bool {
@@ -639,6 +674,7 @@ fn fragment_v4(ip: &[u8]) -> Option<Fragment<'_>> {
         header: &packet[..header_len],
         next_header_at: None,
         payload: &packet[header_len..],
+        icmp: Some(true),
     })
 }
 
@@ -671,7 +707,21 @@ fn fragment_v6(ip: &[u8]) -> Option<Fragment<'_>> {
         .filter(|_| next == PROTOCOL_FRAGMENT)?;
     let field = u16::from_be_bytes([header[2], header[3]]);
     let (offset, more) = (usize::from(field & 0xfff8), field & 1 != 0);
-    if header[0] != PROTOCOL_ICMPV6 || (offset == 0 && !more) {
+    let first = header[0];
+    let payload = &packet[at + 8..];
+    let icmp = if first == PROTOCOL_ICMPV6 {
+        Some(true)
+    } else if ipv6::is_extension_header(first) && first != PROTOCOL_FRAGMENT {
+        // The first fragment's extension headers may say; others cannot.
+        if offset == 0 {
+            leads_to_icmpv6(first, payload)
+        } else {
+            None
+        }
+    } else {
+        return None;
+    };
+    if offset == 0 && !more {
         return None;
     }
     let mut key = Key {
@@ -688,7 +738,20 @@ fn fragment_v6(ip: &[u8]) -> Option<Fragment<'_>> {
         offset,
         more,
         header: &packet[..at],
-        next_header_at: Some((next_at, header[0])),
-        payload: &packet[at + 8..],
+        next_header_at: Some((next_at, first)),
+        payload,
+        icmp,
     })
+}
+
+/// Whether the fragmentable part `bytes` of an IPv6 datagram, whose first
+/// header is `next` (from the Fragment header), is ICMPv6 after its
+/// extension headers; `None` when they run past the end of `bytes` (the
+/// first fragment ends inside them).
+fn leads_to_icmpv6(next: u8, bytes: &[u8]) -> Option<bool> {
+    match ipv6::walk_extensions_lax(next, bytes) {
+        Ok(upper) if upper.complete => Some(upper.protocol == PROTOCOL_ICMPV6),
+        Ok(_) => None,
+        Err(_) => Some(false),
+    }
 }

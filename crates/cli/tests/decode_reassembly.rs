@@ -293,3 +293,96 @@ fn overlapping_fragments_keep_the_lowest_offsets_bytes_as_tshark() {
             .collect();
     assert_eq!(ours, theirs);
 }
+
+/// An IPv6 packet whose Destination Options header (8 bytes, `PadN`) leads
+/// to `upper`: an ICMPv6 Echo Request (id 1, seq 1, 48 bytes of data) when
+/// 58, otherwise as many bytes of that protocol.
+fn behind_options_v6(upper: u8) -> Vec<u8> {
+    use icmpkit_lab::packets::{fill_v6_checksum, icmp, ipv6_header};
+    let data: Vec<u8> = (0..48).collect();
+    let mut message = icmp(128, 0, [0, 1, 0, 1], &data);
+    fill_v6_checksum(&mut message);
+    let mut p = ipv6_header(60, 8 + message.len());
+    p.extend_from_slice(&[upper, 0, 1, 4, 0, 0, 0, 0]);
+    p.extend_from_slice(&message);
+    p
+}
+
+/// The fragment of IPv6 `datagram` (ident `ident`) with the bytes
+/// `from..to` of its payload, all of it the fragmentable part.
+fn fragment_v6(datagram: &[u8], ident: u32, from: usize, to: usize, more: bool) -> Vec<u8> {
+    let mut f = datagram[..40].to_vec();
+    f[6] = 44;
+    let field = u16::try_from(from).unwrap() | u16::from(more);
+    f.extend_from_slice(&[datagram[6], 0]);
+    f.extend_from_slice(&field.to_be_bytes());
+    f.extend_from_slice(&ident.to_be_bytes());
+    f.extend_from_slice(&datagram[40 + from..40 + to]);
+    let payload = icmpkit_lab::packets::be16(f.len() - 40);
+    f[4..6].copy_from_slice(&payload);
+    f
+}
+
+#[test]
+fn icmpv6_behind_options_after_the_fragment_header_as_tshark() {
+    // Fragment -> Destination Options -> ICMPv6: the last fragment first,
+    // then the first, which holds just the options; then the same with
+    // UDP after the options, which is no ICMP message.
+    let echo = behind_options_v6(58);
+    let udp = behind_options_v6(17);
+    let packets = [
+        fragment_v6(&echo, 7, 8, 64, false),
+        fragment_v6(&echo, 7, 0, 8, true),
+        fragment_v6(&udp, 8, 0, 32, true),
+        fragment_v6(&udp, 8, 32, 64, false),
+    ];
+    let records: Vec<(&[u8], u32)> = packets
+        .iter()
+        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
+        .collect();
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fragment-options.pcap");
+    std::fs::write(&file, icmpkit_lab::packets::pcap(&records)).unwrap();
+    let records = tshark::decode_json(icmpkit!(), &file);
+    let (summary, packets) = records.split_last().unwrap();
+    let ours: Vec<Row> = packets
+        .iter()
+        .map(|p| {
+            let (t, c, status) = tshark::verdict(p);
+            let frames = p["fragments"].as_array().unwrap();
+            (
+                p["frame"].as_u64().unwrap(),
+                t,
+                c,
+                status,
+                p["length"].as_u64().unwrap(),
+                frames.iter().map(|f| f.as_u64().unwrap()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(ours, [(2, 128, 0, 1, 104, vec![1, 2])]);
+    assert_eq!(
+        summary["reassembly"],
+        json!({"datagrams": 1, "fragments": 2, "incomplete_datagrams": 0, "incomplete_fragments": 0})
+    );
+    assert_eq!(summary["malformed"], 0);
+    if !require::program("tshark") {
+        return;
+    }
+    let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &FIELDS)
+        .iter()
+        .map(|row| {
+            let (t, c, status) = row.verdict();
+            let length = row.first("ipv6.reassembled.length").parse::<u64>().unwrap() + 40;
+            // tshark lists the fragments in offset order, we in the order
+            // they came.
+            let mut fragments: Vec<u64> = row
+                .all("ipv6.fragment")
+                .iter()
+                .map(|f| f.parse().unwrap())
+                .collect();
+            fragments.sort_unstable();
+            (row.frame(), t, c, status, length, fragments)
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}

@@ -47,8 +47,9 @@ fn datagram_v6(data: usize) -> Vec<u8> {
     p
 }
 
-/// The fragment of IPv6 `datagram` with payload bytes `from..to`, after a
-/// Destination Options header when `dest_opts`.
+/// The fragment of IPv6 `datagram` with payload bytes `from..to` (the
+/// fragmentable part: all its payload), after a Destination Options header
+/// when `dest_opts`.
 fn fragment_of_v6(datagram: &[u8], from: usize, to: usize, more: bool, dest_opts: bool) -> Vec<u8> {
     let mut f = datagram[..40].to_vec();
     if dest_opts {
@@ -58,7 +59,7 @@ fn fragment_of_v6(datagram: &[u8], from: usize, to: usize, more: bool, dest_opts
         f[6] = 44;
     }
     let field = u16::try_from(from).unwrap() | u16::from(more);
-    f.extend_from_slice(&[58, 0]);
+    f.extend_from_slice(&[datagram[6], 0]);
     f.extend_from_slice(&field.to_be_bytes());
     f.extend_from_slice(&0x1234_5678_u32.to_be_bytes());
     f.extend_from_slice(&datagram[40 + from..40 + to]);
@@ -167,6 +168,72 @@ fn ipv6_fragments_lose_their_fragment_header() {
             assert_eq!(packet, d);
         }
     }
+}
+
+/// IPv6 `datagram` with a Destination Options header of `len` bytes
+/// (`PadN`) before its payload, whose next header is `upper`.
+fn behind_options(datagram: &[u8], len: usize, upper: u8) -> Vec<u8> {
+    let mut d = datagram[..40].to_vec();
+    d[6] = 60;
+    d.extend_from_slice(&[upper, u8::try_from(len / 8 - 1).unwrap(), 1]);
+    d.push(u8::try_from(len - 4).unwrap());
+    d.resize(40 + len, 0);
+    d.extend_from_slice(&datagram[40..]);
+    let payload = u16::try_from(d.len() - 40).unwrap();
+    d[4..6].copy_from_slice(&payload.to_be_bytes());
+    d
+}
+
+#[test]
+fn icmpv6_behind_options_after_the_fragment_header_is_reassembled() {
+    // Fragment -> Destination Options -> ICMPv6, the last fragment first;
+    // and options longer than the first fragment.
+    for (options, first) in [(8, 1232), (16, 8)] {
+        let d = behind_options(&datagram_v6(3000), options, 58);
+        let end = d.len() - 40;
+        let frags = [
+            fragment_of_v6(&d, first, end, false, false),
+            fragment_of_v6(&d, 0, first, true, false),
+        ];
+        let mut r = Reassembler::new();
+        let (frame, packet, _, problem) = push_all(&mut r, &frags).unwrap();
+        assert_eq!((frame, problem), (2, None));
+        assert_eq!(packet, d);
+        assert_eq!((r.stats().datagrams, r.stats().fragments), (1, 2));
+    }
+}
+
+#[test]
+fn a_datagram_behind_options_that_is_not_icmpv6_is_dropped_uncounted() {
+    let udp = behind_options(&datagram_v6(300), 8, 17);
+    let mut r = Reassembler::new();
+    // Completed: the last fragment is whole (not ICMP to the dissector).
+    assert_eq!(
+        r.push(1, None, &fragment_of_v6(&udp, 200, 316, false, false)),
+        Outcome::Held
+    );
+    assert_eq!(
+        r.push(2, None, &fragment_of_v6(&udp, 0, 200, true, false)),
+        Outcome::Whole
+    );
+    // Options longer than the first fragment: told when complete.
+    let long = behind_options(&datagram_v6(300), 16, 17);
+    assert_eq!(
+        r.push(3, None, &fragment_of_v6(&long, 0, 8, true, false)),
+        Outcome::Held
+    );
+    assert_eq!(
+        r.push(4, None, &fragment_of_v6(&long, 8, 324, false, false)),
+        Outcome::Whole
+    );
+    // Never completed: given up at the end.
+    assert_eq!(
+        r.push(5, None, &fragment_of_v6(&udp, 0, 200, true, false)),
+        Outcome::Held
+    );
+    assert_eq!(r.in_progress(), 1);
+    assert_eq!(r.finish(), Stats::default());
+    assert_eq!(r.held_bytes(), 0);
 }
 
 #[test]
