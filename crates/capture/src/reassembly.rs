@@ -5,9 +5,9 @@
 //! [`Reassembler::push`] takes each IP packet of a capture in order. A
 //! packet that is not a fragment (the common case) is answered
 //! [`Outcome::Whole`] after reading a few header bytes, without allocating.
-//! A fragment of an ICMP (IPv4 protocol 1) or ICMPv6 (IPv6 Fragment header
-//! whose next header is 58) datagram is held until every byte of the
-//! datagram has come, and the fragment that completes it is answered
+//! A fragment of an ICMP (IPv4 protocol 1) or ICMPv6 datagram is held
+//! until every byte of the datagram has come, and the fragment that
+//! completes it is answered
 //! [`Outcome::Complete`]: the datagram as one unfragmented IP packet (the
 //! first fragment's header, its length fields set to the whole, IPv4's
 //! flags and offset cleared and header checksum recomputed; IPv6's Fragment
@@ -15,6 +15,14 @@
 //! protocols, atomic fragments (RFC 6946), fragments cut short by the
 //! capture's snapshot length and IPv4 packets of total length 0 are
 //! [`Outcome::Whole`]: they are read as they are.
+//!
+//! An IPv6 Fragment header names the first header of the fragmentable
+//! part: ICMPv6 (58), or an extension header (Destination Options, ...)
+//! that ICMPv6 may follow. Only the first fragment's extension headers
+//! (walked as [`icmpkit_wire::ipv6::walk_extensions_lax`] walks them,
+//! bounded) tell, so such fragments are held too; a datagram they show
+//! not to be ICMPv6 is dropped when complete (its last fragment is
+//! [`Outcome::Whole`]) or given up, and counted in no [`Stats`].
 //!
 //! Datagrams are told apart by IP version, source, destination,
 //! identification and protocol (tshark's key).
@@ -36,15 +44,20 @@
 //! # Inconsistent fragments
 //!
 //! Nothing here panics or fails on any input. Overlapping fragments whose
-//! bytes agree are reassembled silently (tshark does the same). Fragments
-//! that overlap with different bytes (the first bytes received are kept),
-//! that disagree on where the datagram ends, that reach past its end, or
+//! bytes agree are reassembled silently (tshark does the same). Where
+//! fragments overlap, each byte is the one of the fragment with the lowest
+//! offset that holds it, the first received of those at the same offset:
+//! tshark copies the fragments into the datagram in offset order, each
+//! only past where the ones before it reached. Fragments that overlap with
+//! different bytes, that disagree on where the datagram ends, that reach past its end, or
 //! that make it longer than an IP length field can say, still give a
 //! datagram, with the first such [`Problem`] in [`Reassembled::problem`]
 //! for the caller to report it malformed (tshark flags the first two as
 //! expert errors too).
 
 use std::fmt;
+
+use icmpkit_wire::ipv6;
 
 use crate::Timestamp;
 
@@ -61,8 +74,8 @@ pub const MAX_PAYLOAD: usize = 65_535;
 pub const MAX_FRAGMENTS: usize = 8_400;
 
 /// What a fragment costs in the byte count beyond its payload: its frame
-/// number and its place in the received ranges.
-const FRAGMENT_OVERHEAD: usize = 32;
+/// number and the (at most two) [`Piece`]s it adds.
+const FRAGMENT_OVERHEAD: usize = 64;
 
 /// The IPv6 extension headers walked before a Fragment header.
 const MAX_HEADERS_BEFORE_FRAGMENT: usize = 8;
@@ -97,7 +110,9 @@ impl Default for Limits {
 #[non_exhaustive]
 pub enum Problem {
     /// Two fragments overlap and their bytes differ from `offset` on (the
-    /// payload offset); the bytes received first were kept.
+    /// payload offset); the bytes of the fragment with the lower offset
+    /// (of the one received first, at the same offset) were kept, as
+    /// tshark keeps them.
     OverlapConflict {
         /// The payload offset of the first differing byte's overlap.
         offset: usize,
@@ -132,7 +147,7 @@ impl fmt::Display for Problem {
             Self::OverlapConflict { offset } => write!(
                 f,
                 "fragments overlap with different bytes at payload offset {offset} \
-                 (the first received are kept)"
+                 (the lowest fragment's are kept)"
             ),
             Self::EndsDiffer { first, other } => write!(
                 f,
@@ -212,6 +227,17 @@ struct Fragment<'p> {
     /// header is, and the protocol it must name instead.
     next_header_at: Option<(usize, u8)>,
     payload: &'p [u8],
+    /// Whether the datagram carries ICMP, when this fragment tells.
+    icmp: Option<bool>,
+}
+
+/// Payload bytes `start..end` of a datagram, from a fragment at offset
+/// `from` (the lowest that brought them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    start: usize,
+    end: usize,
+    from: usize,
 }
 
 /// A datagram in progress.
@@ -224,12 +250,17 @@ struct Pending {
     next_header_at: Option<(usize, u8)>,
     /// Payload bytes by offset (gaps zero until filled).
     data: Vec<u8>,
-    /// The payload ranges received, sorted, disjoint and not touching.
-    ranges: Vec<(usize, usize)>,
+    /// Who the bytes received are from: sorted and disjoint, touching
+    /// pieces from the same offset merged.
+    pieces: Vec<Piece>,
+    /// How many payload bytes the pieces hold.
+    covered: usize,
     /// The payload length, once the last fragment came.
     end: Option<usize>,
     frames: Vec<u64>,
     problem: Option<Problem>,
+    /// Whether it carries ICMP, once a fragment told.
+    icmp: Option<bool>,
     /// What it counts for in [`Reassembler`]'s byte total.
     cost: usize,
 }
@@ -310,6 +341,9 @@ impl Reassembler {
         }
         let done = self.pending.remove(index);
         self.held -= done.cost;
+        if !done.carries_icmp() {
+            return Outcome::Whole;
+        }
         self.stats.datagrams += 1;
         self.stats.fragments += done.frames.len() as u64;
         let problem = done.assemble(&mut self.packet);
@@ -368,6 +402,9 @@ impl Reassembler {
     fn give_up(&mut self, index: usize) {
         let gone = self.pending.remove(index);
         self.held -= gone.cost;
+        if gone.icmp == Some(false) {
+            return;
+        }
         self.stats.incomplete_datagrams += 1;
         self.stats.incomplete_fragments += gone.frames.len() as u64;
     }
@@ -387,10 +424,12 @@ impl Pending {
             header: Vec::new(),
             next_header_at: None,
             data: Vec::new(),
-            ranges: Vec::new(),
+            pieces: Vec::new(),
+            covered: 0,
             end: None,
             frames: Vec::new(),
             problem: None,
+            icmp: None,
             cost: 0,
         }
     }
@@ -399,6 +438,9 @@ impl Pending {
     fn take(&mut self, frame: u64, f: &Fragment<'_>) {
         self.frames.push(frame);
         self.cost += FRAGMENT_OVERHEAD;
+        if let Some(icmp) = f.icmp {
+            self.icmp.get_or_insert(icmp);
+        }
         if f.offset == 0 && self.header.is_empty() {
             self.header.extend_from_slice(f.header);
             self.next_header_at = f.next_header_at;
@@ -409,7 +451,7 @@ impl Pending {
             match self.end {
                 None => {
                     self.end = Some(reach);
-                    if let Some(&(_, last)) = self.ranges.last()
+                    if let Some(&Piece { end: last, .. }) = self.pieces.last()
                         && last > reach
                     {
                         // Bytes came past the end: drop them.
@@ -417,10 +459,11 @@ impl Pending {
                             end: reach,
                             reach: last,
                         });
-                        self.ranges.retain(|&(s, _)| s < reach);
-                        if let Some(range) = self.ranges.last_mut() {
-                            range.1 = range.1.min(reach);
+                        self.pieces.retain(|p| p.start < reach);
+                        if let Some(piece) = self.pieces.last_mut() {
+                            piece.end = piece.end.min(reach);
                         }
+                        self.covered = self.pieces.iter().map(|p| p.end - p.start).sum();
                         self.data.truncate(reach);
                     }
                 }
@@ -452,53 +495,77 @@ impl Pending {
         self.problem.get_or_insert(problem);
     }
 
-    /// Writes `bytes` at payload offset `start` where nothing was received,
-    /// compares them where something was, and records the range.
+    /// Writes the bytes of the fragment at payload offset `start` where
+    /// nothing was received or where what was came from a fragment at a
+    /// higher offset, compares them with what was received, and records
+    /// who each byte is from.
     fn insert(&mut self, start: usize, bytes: &[u8]) {
         let end = start + bytes.len();
         if self.data.len() < end {
             self.cost += end - self.data.len();
             self.data.resize(end, 0);
         }
-        // The first range that ends at or after `start`.
-        let first = self.ranges.partition_point(|&(_, e)| e < start);
+        // The pieces that touch or overlap [start, end).
+        let first = self.pieces.partition_point(|p| p.end < start);
+        let last = first + self.pieces[first..].partition_point(|p| p.start <= end);
+        let mut rebuilt: Vec<Piece> = Vec::with_capacity(last - first + 2);
         let mut pos = start;
         let mut conflict = None;
-        let mut last = first;
-        for &(s, e) in &self.ranges[first..] {
-            if s > end {
-                break;
+        for i in first..last {
+            let p = self.pieces[i];
+            if p.start < start {
+                push_piece(&mut rebuilt, p.start, p.end.min(start), p.from);
             }
-            last += 1;
-            if s > pos {
-                self.data[pos..s].copy_from_slice(&bytes[pos - start..s - start]);
+            if p.start > pos {
+                self.data[pos..p.start].copy_from_slice(&bytes[pos - start..p.start - start]);
+                self.covered += p.start - pos;
+                push_piece(&mut rebuilt, pos, p.start, start);
             }
-            let (from, to) = (s.max(pos), e.min(end));
-            if from < to
-                && conflict.is_none()
-                && self.data[from..to] != bytes[from - start..to - start]
-            {
-                conflict = Some(from);
+            let (from, to) = (p.start.max(start), p.end.min(end));
+            if from < to {
+                let theirs = &bytes[from - start..to - start];
+                if conflict.is_none() && self.data[from..to] != *theirs {
+                    conflict = Some(from);
+                }
+                if start < p.from {
+                    self.data[from..to].copy_from_slice(theirs);
+                    push_piece(&mut rebuilt, from, to, start);
+                } else {
+                    push_piece(&mut rebuilt, from, to, p.from);
+                }
             }
             pos = pos.max(to);
+            if p.end > end {
+                push_piece(&mut rebuilt, p.start.max(end), p.end, p.from);
+            }
         }
         if pos < end {
             self.data[pos..end].copy_from_slice(&bytes[pos - start..]);
+            self.covered += end - pos;
+            push_piece(&mut rebuilt, pos, end, start);
         }
         if let Some(offset) = conflict {
             self.note(Problem::OverlapConflict { offset });
         }
-        // Ranges first..last touch or overlap [start, end): merge them.
-        let merged = self.ranges[first..last]
-            .iter()
-            .fold((start, end), |(s, e), &(rs, re)| (s.min(rs), e.max(re)));
-        self.ranges.splice(first..last, [merged]);
+        self.pieces.splice(first..last, rebuilt);
+    }
+
+    /// Whether the complete datagram carries ICMP: what its fragments
+    /// told, or else what the extension headers of the whole fragmentable
+    /// part say (the first fragment's ended inside them).
+    fn carries_icmp(&self) -> bool {
+        match (self.icmp, self.next_header_at) {
+            (Some(icmp), _) => icmp,
+            (None, Some((_, next))) => leads_to_icmpv6(next, &self.data) == Some(true),
+            (None, None) => true,
+        }
     }
 
     fn is_complete(&self) -> bool {
         !self.header.is_empty()
             && self.end.is_some_and(|end| {
-                end == 0 || self.ranges.first() == Some(&(0, end.min(MAX_PAYLOAD)))
+                // The pieces are all below the end (or MAX_PAYLOAD).
+                self.covered == end.min(MAX_PAYLOAD)
             })
     }
 
@@ -538,6 +605,15 @@ impl Pending {
             }
         }
         problem
+    }
+}
+
+/// Appends bytes `start..end` from the fragment at `from` to `pieces`,
+/// merged into the last piece when it is from there too and touches.
+fn push_piece(pieces: &mut Vec<Piece>, start: usize, end: usize, from: usize) {
+    match pieces.last_mut() {
+        Some(last) if last.end == start && last.from == from => last.end = end,
+        _ => pieces.push(Piece { start, end, from }),
     }
 }
 
@@ -598,6 +674,7 @@ fn fragment_v4(ip: &[u8]) -> Option<Fragment<'_>> {
         header: &packet[..header_len],
         next_header_at: None,
         payload: &packet[header_len..],
+        icmp: Some(true),
     })
 }
 
@@ -630,7 +707,21 @@ fn fragment_v6(ip: &[u8]) -> Option<Fragment<'_>> {
         .filter(|_| next == PROTOCOL_FRAGMENT)?;
     let field = u16::from_be_bytes([header[2], header[3]]);
     let (offset, more) = (usize::from(field & 0xfff8), field & 1 != 0);
-    if header[0] != PROTOCOL_ICMPV6 || (offset == 0 && !more) {
+    let first = header[0];
+    let payload = &packet[at + 8..];
+    let icmp = if first == PROTOCOL_ICMPV6 {
+        Some(true)
+    } else if ipv6::is_extension_header(first) && first != PROTOCOL_FRAGMENT {
+        // The first fragment's extension headers may say; others cannot.
+        if offset == 0 {
+            leads_to_icmpv6(first, payload)
+        } else {
+            None
+        }
+    } else {
+        return None;
+    };
+    if offset == 0 && !more {
         return None;
     }
     let mut key = Key {
@@ -647,7 +738,20 @@ fn fragment_v6(ip: &[u8]) -> Option<Fragment<'_>> {
         offset,
         more,
         header: &packet[..at],
-        next_header_at: Some((next_at, header[0])),
-        payload: &packet[at + 8..],
+        next_header_at: Some((next_at, first)),
+        payload,
+        icmp,
     })
+}
+
+/// Whether the fragmentable part `bytes` of an IPv6 datagram, whose first
+/// header is `next` (from the Fragment header), is ICMPv6 after its
+/// extension headers; `None` when they run past the end of `bytes` (the
+/// first fragment ends inside them).
+fn leads_to_icmpv6(next: u8, bytes: &[u8]) -> Option<bool> {
+    match ipv6::walk_extensions_lax(next, bytes) {
+        Ok(upper) if upper.complete => Some(upper.protocol == PROTOCOL_ICMPV6),
+        Ok(_) => None,
+        Err(_) => Some(false),
+    }
 }

@@ -160,16 +160,22 @@ fn echo_v4(ident: u16) -> Vec<u8> {
     p
 }
 
-/// The fragment of `datagram` with ICMP bytes `from..to`, as hex.
-fn fragment(datagram: &[u8], from: usize, to: usize, more: bool) -> String {
+/// The fragment of `datagram` with ICMP bytes `from..to` (its IPv4 header
+/// checksum not made again: neither tshark nor we check it).
+fn fragment_bytes(datagram: &[u8], from: usize, to: usize, more: bool) -> Vec<u8> {
     let mut f = datagram[..20].to_vec();
     f.extend_from_slice(&datagram[20 + from..20 + to]);
     let len = icmpkit_lab::packets::be16(f.len());
     f[2..4].copy_from_slice(&len);
     let field = u16::try_from(from / 8).unwrap() | if more { 0x2000 } else { 0 };
     f[6..8].copy_from_slice(&field.to_be_bytes());
+    f
+}
+
+/// The fragment of `datagram` with ICMP bytes `from..to`, as hex.
+fn fragment(datagram: &[u8], from: usize, to: usize, more: bool) -> String {
     let mut hex = String::new();
-    for b in f {
+    for b in fragment_bytes(datagram, from, to, more) {
         let _ = write!(hex, "{b:02x}");
     }
     hex + "\n\n"
@@ -202,13 +208,13 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
     assert_eq!(packets[0]["notes"], json!([]));
     assert_eq!(packets[1]["frame"], 6);
     assert_eq!(packets[1]["fragments"], json!([4, 5, 6]));
-    // The first bytes received are kept: the checksum still verifies.
+    // The lowest fragment's bytes are kept: the checksum still verifies.
     assert_eq!(packets[1]["checksum_valid"], true);
     assert_eq!(
         packets[1]["notes"],
         json!([
             "malformed, fragments overlap with different bytes at payload offset 80 \
-                (the first received are kept)"
+                (the lowest fragment's are kept)"
         ])
     );
     assert_eq!(summary["frames"], 6);
@@ -224,7 +230,7 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
     assert!(
         stdout.lines().nth(1).unwrap().ends_with(
             " [reassembled from 3 fragments: #4 #5 #6; 328 bytes] [malformed, fragments overlap \
-             with different bytes at payload offset 80 (the first received are kept)]"
+             with different bytes at payload offset 80 (the lowest fragment's are kept)]"
         ),
         "{stdout}"
     );
@@ -233,4 +239,150 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
         "2 ICMP packets in 6 frames (1 malformed, 0 with a bad checksum); 5 fragments \
          reassembled into 2 messages; 1 fragment of 1 incomplete datagram not shown\n"
     );
+}
+
+/// `datagram` with `change` applied to its ICMP bytes and its ICMP
+/// checksum made again.
+fn with_icmp(datagram: &[u8], change: impl Fn(&mut [u8])) -> Vec<u8> {
+    let mut d = datagram.to_vec();
+    change(&mut d[20..]);
+    d[22..24].copy_from_slice(&[0, 0]);
+    let sum = icmpkit_lab::packets::inet_checksum(&[&d[20..]]);
+    d[22..24].copy_from_slice(&sum.to_be_bytes());
+    d
+}
+
+#[test]
+fn overlapping_fragments_keep_the_lowest_offsets_bytes_as_tshark() {
+    // [8, 24) first, then [0, 16) with other bytes at 8..16: tshark copies
+    // in offset order, so the later [0, 16)'s bytes are the datagram's.
+    let d = echo_v4(0x0d);
+    let other = with_icmp(&d, |icmp| icmp[8..16].fill(b'Z'));
+    let mut packets = Vec::new();
+    for (first, second) in [(&d, &other), (&other, &d)] {
+        packets.push(fragment_bytes(first, 8, 24, true));
+        packets.push(fragment_bytes(second, 0, 16, true));
+        packets.push(fragment_bytes(first, 24, 308, false));
+    }
+    // The second datagram: the same again with another IP id.
+    for p in &mut packets[3..] {
+        p[4..6].copy_from_slice(&[0, 0x0e]);
+    }
+    let records: Vec<(&[u8], u32)> = packets
+        .iter()
+        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
+        .collect();
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("overlap-lowest.pcap");
+    std::fs::write(&file, icmpkit_lab::packets::pcap(&records)).unwrap();
+    let records = tshark::decode_json(icmpkit!(), &file);
+    let ours: Vec<(u64, tshark::Verdict)> = records[..records.len() - 1]
+        .iter()
+        .map(|p| (p["frame"].as_u64().unwrap(), tshark::verdict(p)))
+        .collect();
+    // The datagrams are `other` and `d` whole: [0, 16) brings the checksum
+    // made for its own bytes at 8..16. Had the first bytes received been
+    // kept, neither checksum would verify.
+    assert_eq!(ours, [(3, (8, 0, 1)), (6, (8, 0, 1))]);
+    if !require::program("tshark") {
+        return;
+    }
+    let theirs: Vec<(u64, tshark::Verdict)> =
+        tshark::fields(&file, tshark::ICMP, &tshark::VERDICT_FIELDS)
+            .iter()
+            .map(|row| (row.frame(), row.verdict()))
+            .collect();
+    assert_eq!(ours, theirs);
+}
+
+/// An IPv6 packet whose Destination Options header (8 bytes, `PadN`) leads
+/// to `upper`: an ICMPv6 Echo Request (id 1, seq 1, 48 bytes of data) when
+/// 58, otherwise as many bytes of that protocol.
+fn behind_options_v6(upper: u8) -> Vec<u8> {
+    use icmpkit_lab::packets::{fill_v6_checksum, icmp, ipv6_header};
+    let data: Vec<u8> = (0..48).collect();
+    let mut message = icmp(128, 0, [0, 1, 0, 1], &data);
+    fill_v6_checksum(&mut message);
+    let mut p = ipv6_header(60, 8 + message.len());
+    p.extend_from_slice(&[upper, 0, 1, 4, 0, 0, 0, 0]);
+    p.extend_from_slice(&message);
+    p
+}
+
+/// The fragment of IPv6 `datagram` (ident `ident`) with the bytes
+/// `from..to` of its payload, all of it the fragmentable part.
+fn fragment_v6(datagram: &[u8], ident: u32, from: usize, to: usize, more: bool) -> Vec<u8> {
+    let mut f = datagram[..40].to_vec();
+    f[6] = 44;
+    let field = u16::try_from(from).unwrap() | u16::from(more);
+    f.extend_from_slice(&[datagram[6], 0]);
+    f.extend_from_slice(&field.to_be_bytes());
+    f.extend_from_slice(&ident.to_be_bytes());
+    f.extend_from_slice(&datagram[40 + from..40 + to]);
+    let payload = icmpkit_lab::packets::be16(f.len() - 40);
+    f[4..6].copy_from_slice(&payload);
+    f
+}
+
+#[test]
+fn icmpv6_behind_options_after_the_fragment_header_as_tshark() {
+    // Fragment -> Destination Options -> ICMPv6: the last fragment first,
+    // then the first, which holds just the options; then the same with
+    // UDP after the options, which is no ICMP message.
+    let echo = behind_options_v6(58);
+    let udp = behind_options_v6(17);
+    let packets = [
+        fragment_v6(&echo, 7, 8, 64, false),
+        fragment_v6(&echo, 7, 0, 8, true),
+        fragment_v6(&udp, 8, 0, 32, true),
+        fragment_v6(&udp, 8, 32, 64, false),
+    ];
+    let records: Vec<(&[u8], u32)> = packets
+        .iter()
+        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
+        .collect();
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fragment-options.pcap");
+    std::fs::write(&file, icmpkit_lab::packets::pcap(&records)).unwrap();
+    let records = tshark::decode_json(icmpkit!(), &file);
+    let (summary, packets) = records.split_last().unwrap();
+    let ours: Vec<Row> = packets
+        .iter()
+        .map(|p| {
+            let (t, c, status) = tshark::verdict(p);
+            let frames = p["fragments"].as_array().unwrap();
+            (
+                p["frame"].as_u64().unwrap(),
+                t,
+                c,
+                status,
+                p["length"].as_u64().unwrap(),
+                frames.iter().map(|f| f.as_u64().unwrap()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(ours, [(2, 128, 0, 1, 104, vec![1, 2])]);
+    assert_eq!(
+        summary["reassembly"],
+        json!({"datagrams": 1, "fragments": 2, "incomplete_datagrams": 0, "incomplete_fragments": 0})
+    );
+    assert_eq!(summary["malformed"], 0);
+    if !require::program("tshark") {
+        return;
+    }
+    let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &FIELDS)
+        .iter()
+        .map(|row| {
+            let (t, c, status) = row.verdict();
+            let length = row.first("ipv6.reassembled.length").parse::<u64>().unwrap() + 40;
+            // tshark lists the fragments in offset order, we in the order
+            // they came.
+            let mut fragments: Vec<u64> = row
+                .all("ipv6.fragment")
+                .iter()
+                .map(|f| f.parse().unwrap())
+                .collect();
+            fragments.sort_unstable();
+            (row.frame(), t, c, status, length, fragments)
+        })
+        .collect();
+    assert_eq!(ours, theirs);
 }

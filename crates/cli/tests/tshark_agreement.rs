@@ -338,3 +338,76 @@ fn freshly_recorded_corpus_agrees_with_tshark() {
     assert_covers_kernel_messages(&seen);
     std::fs::remove_dir_all(&out).expect("remove the fresh corpus");
 }
+
+/// An ICMP or ICMPv6 packet built by `icmpkit_lab::packets`, its addresses
+/// swapped (the checksums stay right).
+fn reversed(mut p: Vec<u8>) -> Vec<u8> {
+    let (src, len) = if p[0] >> 4 == 4 { (12, 4) } else { (8, 16) };
+    let (a, b) = p[src..src + 2 * len].split_at_mut(len);
+    a.swap_with_slice(b);
+    p
+}
+
+#[test]
+fn duplicate_replies_are_paired_as_tshark_pairs_them() {
+    use icmpkit_lab::packets::{icmp, pcap, v4, v6};
+    let request = v4(icmp(8, 0, [0, 7, 0, 1], b"x"));
+    let reply = reversed(v4(icmp(0, 0, [0, 7, 0, 1], b"x")));
+    let request6 = v6(icmp(128, 0, [0, 7, 0, 1], b"x"));
+    let reply6 = reversed(v6(icmp(129, 0, [0, 7, 0, 1], b"x")));
+    let packets = [
+        &request, &request, &reply, &reply, // 1-4: sent twice, answered twice
+        &request, &reply, &reply, // 5-7: sent again, answered twice
+        &request6, &reply6, &reply6, // 8-10
+    ];
+    let records: Vec<(&[u8], u32)> = packets
+        .iter()
+        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
+        .collect();
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("duplicate-replies.pcap");
+    std::fs::write(&file, pcap(&records)).unwrap();
+    let to = |f| (None, Some(f), false);
+    let alone = (None, None, false);
+    assert_eq!(
+        our_pairs(&file, false),
+        Pairs::from([
+            (1, alone),
+            (2, alone),
+            (3, to(2)),
+            (4, alone),
+            (5, alone),
+            (6, to(5)),
+            (7, alone),
+            (8, alone),
+            (9, to(8)),
+            (10, alone),
+        ])
+    );
+    let unanswered = (None, None, true);
+    let answered = |f| (Some(f), None, false);
+    assert_eq!(
+        our_pairs(&file, true),
+        Pairs::from([
+            (1, unanswered),
+            (2, answered(3)),
+            (3, to(2)),
+            (4, alone),
+            (5, answered(6)),
+            (6, to(5)),
+            (7, alone),
+            (8, answered(9)),
+            (9, to(8)),
+            (10, alone),
+        ])
+    );
+    if !require::program("tshark") {
+        return;
+    }
+    for two_pass in [false, true] {
+        assert_eq!(
+            our_pairs(&file, two_pass),
+            tshark_pairs(&file, two_pass),
+            "two passes: {two_pass}"
+        );
+    }
+}

@@ -31,7 +31,10 @@ use core::net::Ipv6Addr;
 mod ext;
 mod jumbo;
 mod routing;
-pub use ext::{Fragment, MAX_EXTENSION_HEADERS, UpperLayer, walk_extensions, walk_extensions_lax};
+pub use ext::{
+    Fragment, MAX_EXTENSION_HEADERS, UpperLayer, is_extension_header, walk_extensions,
+    walk_extensions_lax,
+};
 pub use jumbo::{OPTION_JUMBO_PAYLOAD, PayloadLen, jumbo_payload_len};
 pub use routing::{
     Route, RoutingHeader, TYPE_MOBILE_IPV6, TYPE_RPL, TYPE_SEGMENT_ROUTING, TYPE_SOURCE_ROUTE,

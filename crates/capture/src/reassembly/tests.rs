@@ -47,8 +47,9 @@ fn datagram_v6(data: usize) -> Vec<u8> {
     p
 }
 
-/// The fragment of IPv6 `datagram` with payload bytes `from..to`, after a
-/// Destination Options header when `dest_opts`.
+/// The fragment of IPv6 `datagram` with payload bytes `from..to` (the
+/// fragmentable part: all its payload), after a Destination Options header
+/// when `dest_opts`.
 fn fragment_of_v6(datagram: &[u8], from: usize, to: usize, more: bool, dest_opts: bool) -> Vec<u8> {
     let mut f = datagram[..40].to_vec();
     if dest_opts {
@@ -58,7 +59,7 @@ fn fragment_of_v6(datagram: &[u8], from: usize, to: usize, more: bool, dest_opts
         f[6] = 44;
     }
     let field = u16::try_from(from).unwrap() | u16::from(more);
-    f.extend_from_slice(&[58, 0]);
+    f.extend_from_slice(&[datagram[6], 0]);
     f.extend_from_slice(&field.to_be_bytes());
     f.extend_from_slice(&0x1234_5678_u32.to_be_bytes());
     f.extend_from_slice(&datagram[40 + from..40 + to]);
@@ -169,6 +170,72 @@ fn ipv6_fragments_lose_their_fragment_header() {
     }
 }
 
+/// IPv6 `datagram` with a Destination Options header of `len` bytes
+/// (`PadN`) before its payload, whose next header is `upper`.
+fn behind_options(datagram: &[u8], len: usize, upper: u8) -> Vec<u8> {
+    let mut d = datagram[..40].to_vec();
+    d[6] = 60;
+    d.extend_from_slice(&[upper, u8::try_from(len / 8 - 1).unwrap(), 1]);
+    d.push(u8::try_from(len - 4).unwrap());
+    d.resize(40 + len, 0);
+    d.extend_from_slice(&datagram[40..]);
+    let payload = u16::try_from(d.len() - 40).unwrap();
+    d[4..6].copy_from_slice(&payload.to_be_bytes());
+    d
+}
+
+#[test]
+fn icmpv6_behind_options_after_the_fragment_header_is_reassembled() {
+    // Fragment -> Destination Options -> ICMPv6, the last fragment first;
+    // and options longer than the first fragment.
+    for (options, first) in [(8, 1232), (16, 8)] {
+        let d = behind_options(&datagram_v6(3000), options, 58);
+        let end = d.len() - 40;
+        let frags = [
+            fragment_of_v6(&d, first, end, false, false),
+            fragment_of_v6(&d, 0, first, true, false),
+        ];
+        let mut r = Reassembler::new();
+        let (frame, packet, _, problem) = push_all(&mut r, &frags).unwrap();
+        assert_eq!((frame, problem), (2, None));
+        assert_eq!(packet, d);
+        assert_eq!((r.stats().datagrams, r.stats().fragments), (1, 2));
+    }
+}
+
+#[test]
+fn a_datagram_behind_options_that_is_not_icmpv6_is_dropped_uncounted() {
+    let udp = behind_options(&datagram_v6(300), 8, 17);
+    let mut r = Reassembler::new();
+    // Completed: the last fragment is whole (not ICMP to the dissector).
+    assert_eq!(
+        r.push(1, None, &fragment_of_v6(&udp, 200, 316, false, false)),
+        Outcome::Held
+    );
+    assert_eq!(
+        r.push(2, None, &fragment_of_v6(&udp, 0, 200, true, false)),
+        Outcome::Whole
+    );
+    // Options longer than the first fragment: told when complete.
+    let long = behind_options(&datagram_v6(300), 16, 17);
+    assert_eq!(
+        r.push(3, None, &fragment_of_v6(&long, 0, 8, true, false)),
+        Outcome::Held
+    );
+    assert_eq!(
+        r.push(4, None, &fragment_of_v6(&long, 8, 324, false, false)),
+        Outcome::Whole
+    );
+    // Never completed: given up at the end.
+    assert_eq!(
+        r.push(5, None, &fragment_of_v6(&udp, 0, 200, true, false)),
+        Outcome::Held
+    );
+    assert_eq!(r.in_progress(), 1);
+    assert_eq!(r.finish(), Stats::default());
+    assert_eq!(r.held_bytes(), 0);
+}
+
 #[test]
 fn an_atomic_fragment_and_other_protocols_are_whole() {
     let d = datagram_v6(100);
@@ -207,7 +274,7 @@ fn an_overlap_with_the_same_bytes_is_no_problem() {
 }
 
 #[test]
-fn an_overlap_with_other_bytes_keeps_the_first_and_says_where() {
+fn an_overlap_with_other_bytes_keeps_the_lowest_and_says_where() {
     let d = datagram_v4(7, 300);
     let mut second = fragment_of_v4(&d, 80, 240, true);
     second[20 + 20] ^= 0xff; // payload offset 100, covered by the first
@@ -221,8 +288,55 @@ fn an_overlap_with_other_bytes_keeps_the_first_and_says_where() {
     assert_eq!(packet, d);
     assert_eq!(
         problem.unwrap().to_string(),
-        "fragments overlap with different bytes at payload offset 80 (the first received are kept)"
+        "fragments overlap with different bytes at payload offset 80 (the lowest fragment's are kept)"
     );
+}
+
+/// `datagram`'s payload bytes `from..to` with every bit flipped.
+fn flipped(datagram: &[u8], header: usize, from: usize, to: usize) -> Vec<u8> {
+    let mut d = datagram.to_vec();
+    for b in &mut d[header + from..header + to] {
+        *b ^= 0xff;
+    }
+    d
+}
+
+#[test]
+fn where_fragments_overlap_the_lower_offset_wins_even_when_it_comes_later() {
+    // As tshark: fragments copied in offset order, each past the last.
+    let d = datagram_v4(7, 24);
+    let other = flipped(&d, 20, 8, 16);
+    let frags = [
+        fragment_of_v4(&d, 8, 24, true),
+        fragment_of_v4(&other, 0, 16, true),
+        fragment_of_v4(&d, 24, 32, false),
+    ];
+    let (_, packet, _, problem) = push_all(&mut Reassembler::new(), &frags).unwrap();
+    assert_eq!(problem, Some(Problem::OverlapConflict { offset: 8 }));
+    let mut expected = other[..36].to_vec();
+    expected.extend_from_slice(&d[36..]);
+    assert_eq!(packet, expected);
+
+    // At the same offset the first received is kept; a lower one that
+    // covers part of a piece splits it; the highest bytes stay.
+    let d = datagram_v4(8, 56);
+    let a = flipped(&d, 20, 0, 64);
+    let b = flipped(&d, 20, 16, 32);
+    let frags = [
+        fragment_of_v4(&d, 24, 56, true),  // 24..56: d's
+        fragment_of_v4(&a, 24, 48, true),  // same offset: d's kept
+        fragment_of_v4(&b, 16, 32, true),  // 16..32: b's
+        fragment_of_v4(&d, 0, 24, true),   // 0..24: d's, over b's 16..24
+        fragment_of_v4(&a, 56, 64, false), // 56..64: a's
+    ];
+    let (frame, packet, frames, problem) = push_all(&mut Reassembler::new(), &frags).unwrap();
+    assert_eq!((frame, frames), (5, vec![1, 2, 3, 4, 5]));
+    assert_eq!(problem, Some(Problem::OverlapConflict { offset: 24 }));
+    let mut expected = d[..20 + 24].to_vec();
+    expected.extend_from_slice(&b[20 + 24..20 + 32]);
+    expected.extend_from_slice(&d[20 + 32..20 + 56]);
+    expected.extend_from_slice(&a[20 + 56..]);
+    assert_eq!(packet, expected);
 }
 
 #[test]
@@ -386,4 +500,87 @@ fn tiny_fragments_past_the_fragment_cap_give_the_datagram_up() {
     }
     assert_eq!(r.in_progress(), 0);
     assert_eq!(r.stats().incomplete_fragments, MAX_FRAGMENTS as u64 + 1);
+}
+
+/// tshark's reassembly of `fragments` (payload range, bytes) of a datagram
+/// of `len` payload bytes: copied in offset order (stable: the first
+/// received first), each past where the ones before reached; and whether
+/// any two disagree where they overlap.
+fn offset_order_copy(len: usize, fragments: &[(usize, usize, &[u8])]) -> (Vec<u8>, bool) {
+    let mut sorted = fragments.to_vec();
+    sorted.sort_by_key(|&(from, _, _)| from);
+    let (mut out, mut reached) = (vec![0; len], 0);
+    for &(from, to, bytes) in &sorted {
+        if to > reached {
+            let at = from.max(reached);
+            out[at..to].copy_from_slice(&bytes[at..to]);
+            reached = to;
+        }
+    }
+    let conflict = (0..len).any(|i| {
+        let mut held = fragments.iter().filter(|f| (f.0..f.1).contains(&i));
+        let first = held.next().map(|f| f.2[i]);
+        held.any(|f| Some(f.2[i]) != first)
+    });
+    (out, conflict)
+}
+
+#[test]
+fn overlaps_of_every_shape_come_out_as_tsharks_offset_order_copy() {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % n as u64).unwrap()
+    };
+    for round in 0..2000u16 {
+        let blocks = 2 + next(10);
+        let len = blocks * 8;
+        let d = datagram_v4(round, len - 8);
+        // Three versions of the payload.
+        let versions: Vec<Vec<u8>> = (0..3u8)
+            .map(|v| d[20..].iter().map(|b| b ^ (v * 0x55)).collect())
+            .collect();
+        // Some random fragments, then chunks that cover the datagram, the
+        // last one ending it, all in a random order.
+        let mut ranges = Vec::new();
+        for _ in 0..next(5) {
+            let from = next(blocks);
+            let to = from + 1 + next(blocks - from);
+            ranges.push((from * 8, to * 8, next(3), true));
+        }
+        let mut from = 0;
+        while from < blocks {
+            // One fragment of all would be no fragment.
+            let to = from + 1 + next(blocks - from - usize::from(from == 0));
+            ranges.push((from * 8, to * 8, next(3), to < blocks));
+            from = to;
+        }
+        for i in (1..ranges.len()).rev() {
+            ranges.swap(i, next(i + 1));
+        }
+        let mut r = Reassembler::new();
+        let mut pushed = Vec::new();
+        let mut done = None;
+        for (i, &(from, to, v, more)) in ranges.iter().enumerate() {
+            let mut whole = d[..20].to_vec();
+            whole.extend_from_slice(&versions[v]);
+            pushed.push((from, to, versions[v].as_slice()));
+            if let Outcome::Complete(c) =
+                r.push(i as u64 + 1, None, &fragment_of_v4(&whole, from, to, more))
+            {
+                done = Some((c.packet[20..].to_vec(), c.problem));
+                break;
+            }
+        }
+        let (payload, problem) = done.expect("complete");
+        let (expected, conflict) = offset_order_copy(len, &pushed);
+        assert_eq!(payload, expected, "round {round}: {ranges:?}");
+        assert_eq!(
+            matches!(problem, Some(Problem::OverlapConflict { .. })),
+            conflict,
+            "round {round}: {ranges:?}"
+        );
+    }
 }

@@ -2,7 +2,9 @@
 //! "response in" (`icmp.resp_in`): an Echo Reply (or RFC 8335 Extended
 //! Echo Reply; tshark pairs only echo) is paired with the last request of
 //! the same family, identifier and sequence number sent from its
-//! destination to its source, seen before it.
+//! destination to its source, seen before it, unless that request already
+//! has a reply: as tshark, only the first reply to a request is paired, a
+//! duplicate is paired with nothing.
 //!
 //! Read once, as tshark reads by default, a capture tells each reply its
 //! request. A request learns its reply only from a second pass (tshark's
@@ -93,8 +95,9 @@ pub struct Link {
 /// The pairing state of one pass over a capture.
 #[derive(Debug, Default)]
 pub struct Pairing {
-    /// Requests seen, by key: their frame.
-    requests: HashMap<Key, u64>,
+    /// The last request seen of each key: its frame, and whether a reply
+    /// was paired with it.
+    requests: HashMap<Key, (u64, bool)>,
     /// The frame of the oldest request remembered (about).
     oldest: u64,
     /// From a first pass: request frame to its first reply's frame.
@@ -115,13 +118,13 @@ impl Pairing {
                     // frame goes).
                     let keep_from =
                         (self.oldest + (frame - self.oldest.min(frame)).div_ceil(2)).min(frame);
-                    self.requests.retain(|_, &mut f| f >= keep_from);
+                    self.requests.retain(|_, &mut (f, _)| f >= keep_from);
                     self.oldest = keep_from;
                 }
                 if self.requests.is_empty() {
                     self.oldest = frame;
                 }
-                self.requests.insert(key, frame);
+                self.requests.insert(key, (frame, false));
                 let response_in = self.answered.get(&frame).copied();
                 Link {
                     response_to: None,
@@ -129,10 +132,19 @@ impl Pairing {
                     no_response: self.second && response_in.is_none(),
                 }
             }
-            Some(Side::Reply(key)) => Link {
-                response_to: self.requests.get(&key).copied(),
-                ..Link::default()
-            },
+            Some(Side::Reply(key)) => {
+                let response_to = match self.requests.get_mut(&key) {
+                    Some((request, answered @ false)) => {
+                        *answered = true;
+                        Some(*request)
+                    }
+                    _ => None,
+                };
+                Link {
+                    response_to,
+                    ..Link::default()
+                }
+            }
         }
     }
 }

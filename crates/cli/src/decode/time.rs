@@ -7,11 +7,10 @@
 //! them. Hex dumps have no times: no column.
 
 use std::fmt::Write as _;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use icmpkit_capture::Timestamp;
 
-use crate::mtr::time::date_and_time;
+use crate::mtr::time::{shown_time, write_date_and_time};
 
 /// How the time column shows a capture time (tshark's `-t` names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -127,18 +126,12 @@ impl Clock {
         self.fraction(s, fraction);
     }
 
-    /// `HH:MM:SS.FFFFFF`, after `YYYY-MM-DD ` for the date formats.
+    /// `HH:MM:SS.FFFFFF`, after `YYYY-MM-DD ` for the date formats; times
+    /// past 9999-12-31 23:59:59 shown as that.
     fn civil(&self, s: &mut String, t: Timestamp, offset: i32) {
-        let at = UNIX_EPOCH + Duration::from_secs(t.seconds);
-        let text = date_and_time(at, offset);
         let with_date = matches!(self.format, TimeFormat::AbsoluteDate | TimeFormat::UtcDate);
-        let text = if with_date {
-            text.as_str()
-        } else {
-            text.get(11..).unwrap_or_default()
-        };
+        write_date_and_time(s, whole_seconds(t), offset, with_date);
         let fraction = t.nanoseconds / 10u32.pow(9 - u32::try_from(self.digits).unwrap_or(9));
-        s.push_str(text);
         self.fraction(s, u128::from(fraction));
     }
 
@@ -156,13 +149,18 @@ impl Clock {
         match self.offset {
             Some((q, offset)) if q == quarter => offset,
             _ => {
-                let at: SystemTime = UNIX_EPOCH + Duration::from_secs(t.seconds);
-                let offset = icmpkit_net::utc_offset(at);
+                let offset = icmpkit_net::utc_offset(shown_time(whole_seconds(t)));
                 self.offset = Some((quarter, offset));
                 offset
             }
         }
     }
+}
+
+/// `t`'s whole seconds since the epoch, saturated (a pcapng file can hold
+/// times up to 2^64 seconds).
+fn whole_seconds(t: Timestamp) -> i64 {
+    i64::try_from(t.seconds).unwrap_or(i64::MAX)
 }
 
 /// How many decimal digits `n` has.

@@ -2,6 +2,7 @@
 //! `%Y-%m-%dT%H:%M:%S%z` of local time) and RFC 3339 for JSON; and the
 //! date and time of `decode`'s time column.
 
+use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A wall time in one time zone, to the second.
@@ -18,7 +19,7 @@ struct Civil {
 }
 
 /// The earliest and latest seconds since the epoch shown (years 1 to
-/// 9999); times outside are shown as these.
+/// 9999), after the zone's offset; times outside are shown as these.
 const SHOWN: (i64, i64) = (-62_135_596_800, 253_402_300_799);
 
 /// Whole seconds since the Unix epoch (negative before it), rounded
@@ -39,8 +40,16 @@ impl Civil {
     /// `at` shifted `offset` seconds east of UTC (at most a day either
     /// way).
     fn new(at: SystemTime, offset: i32) -> Self {
+        Self::at_seconds(unix_seconds(at), offset)
+    }
+
+    /// `seconds` since the epoch, shifted `offset` seconds east of UTC (at
+    /// most a day either way).
+    fn at_seconds(seconds: i64, offset: i32) -> Self {
         let offset = offset.clamp(-86_399, 86_399);
-        let local = unix_seconds(at).clamp(SHOWN.0, SHOWN.1) + i64::from(offset);
+        let local = seconds
+            .saturating_add(i64::from(offset))
+            .clamp(SHOWN.0, SHOWN.1);
         let (days, of_day) = (local.div_euclid(86_400), local.rem_euclid(86_400));
         let (year, month, day) = date_of(days);
         // of_day < 86400: each part fits.
@@ -107,15 +116,35 @@ pub(crate) fn mtr_time(at: SystemTime, utc_offset: i32) -> String {
     format!("{}{sign}{hours:02}{minutes:02}", civil.date_time())
 }
 
-/// The date and time of day, to the second, `utc_offset` seconds east of
-/// UTC: `2026-12-04 14:04:44` (what `decode`'s tshark-like time column
-/// shows before the fraction).
-pub(crate) fn date_and_time(at: SystemTime, utc_offset: i32) -> String {
-    let c = Civil::new(at, utc_offset);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+/// Appends the time of day `unix_seconds` since the epoch, to the second,
+/// `utc_offset` seconds east of UTC, after its date if `with_date`:
+/// `2026-12-04 14:04:44` (what `decode`'s tshark-like time column shows
+/// before the fraction). Times past 9999-12-31 23:59:59 or before year 1
+/// are shown as those ends.
+pub(crate) fn write_date_and_time(
+    s: &mut String,
+    unix_seconds: i64,
+    utc_offset: i32,
+    with_date: bool,
+) {
+    let c = Civil::at_seconds(unix_seconds, utc_offset);
+    if with_date {
+        let _ = write!(s, "{:04}-{:02}-{:02} ", c.year, c.month, c.day);
+    }
+    let _ = write!(s, "{:02}:{:02}:{:02}", c.hour, c.minute, c.second);
+}
+
+/// The system time `unix_seconds` since the epoch, brought within the
+/// years shown (1 to 9999), so it can be made and handed to the C library.
+pub(crate) fn shown_time(unix_seconds: i64) -> SystemTime {
+    let seconds = unix_seconds.clamp(SHOWN.0, SHOWN.1);
+    let span = std::time::Duration::from_secs(seconds.unsigned_abs());
+    let at = if seconds < 0 {
+        UNIX_EPOCH.checked_sub(span)
+    } else {
+        UNIX_EPOCH.checked_add(span)
+    };
+    at.unwrap_or(UNIX_EPOCH)
 }
 
 /// RFC 3339, to the second, in the local zone: `2026-12-04T14:04:44+00:00`.
@@ -175,5 +204,15 @@ mod tests {
         let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
         assert_eq!(rfc3339(far, 0), "9999-12-31T23:59:59+00:00");
         assert_eq!(rfc3339(at(0), i32::MIN), "1969-12-31T00:00:01-23:59");
+        // The offset cannot carry the date past the ends either.
+        assert_eq!(rfc3339(far, 19_800), "9999-12-31T23:59:59+05:30");
+        let mut s = String::new();
+        write_date_and_time(&mut s, i64::MAX, 86_399, true);
+        assert_eq!(s, "9999-12-31 23:59:59");
+        s.clear();
+        write_date_and_time(&mut s, i64::MIN, -86_399, false);
+        assert_eq!(s, "00:00:00");
+        assert_eq!(unix_seconds(shown_time(i64::MAX)), SHOWN.1);
+        assert_eq!(unix_seconds(shown_time(i64::MIN)), SHOWN.0);
     }
 }

@@ -76,6 +76,12 @@ pub fn walk_extensions_lax(next_header: u8, bytes: &[u8]) -> Result<UpperLayer> 
     walk(next_header, bytes, false)
 }
 
+/// Whether `next_header` names an extension header the walk goes through
+/// (rather than one that ends it: an upper layer, ESP, No Next Header).
+pub const fn is_extension_header(next_header: u8) -> bool {
+    extension_name(next_header).is_some()
+}
+
 /// The name of an extension header, or `None` for anything that ends the
 /// walk.
 const fn extension_name(next_header: u8) -> Option<&'static str> {

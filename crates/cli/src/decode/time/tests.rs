@@ -102,3 +102,44 @@ fn whole_seconds_have_no_fraction() {
     clock.write(&mut s, at(1_795_354_566, 0));
     assert_eq!(s, "13:36:06");
 }
+
+#[test]
+fn times_past_year_9999_show_as_its_last_second() {
+    // A pcapng file with if_tsresol 0 holds whole seconds up to 2^64.
+    for seconds in [u64::MAX, u64::MAX - 1, 1 << 63, 253_402_300_800] {
+        let times = [at(seconds, 999_999_999)];
+        assert_eq!(column(TimeFormat::Utc, false, &times), ["23:59:59.999999"]);
+        assert_eq!(
+            column(TimeFormat::UtcDate, true, &times),
+            ["9999-12-31 23:59:59.999999999"]
+        );
+        // The local zone's offset is read for the last second shown.
+        for format in [TimeFormat::Absolute, TimeFormat::AbsoluteDate] {
+            assert!(!column(format, false, &times)[0].is_empty());
+        }
+    }
+    // No format panics on any mix of extremes.
+    let extremes =
+        [0, 1, 1 << 63, (1 << 63) - 1, u64::MAX - 1, u64::MAX].map(|s| at(s, 999_999_999));
+    for format in <TimeFormat as clap::ValueEnum>::value_variants() {
+        for digits in [0, 6, 9] {
+            let mut clock = Clock::new(*format);
+            clock.set_digits(digits);
+            let mut s = String::new();
+            for &t in extremes.iter().chain(extremes.iter().rev()) {
+                clock.observe(t);
+                clock.write(&mut s, t);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_column_is_written_into_the_string_given() {
+    let mut clock = Clock::new(TimeFormat::UtcDate);
+    let mut s = String::with_capacity(64);
+    let before = s.as_ptr();
+    clock.write(&mut s, at(1_795_354_566, 653_106_000));
+    assert_eq!(s, "2026-11-22 13:36:06.653106");
+    assert_eq!(s.as_ptr(), before, "no new string");
+}
