@@ -13,7 +13,9 @@
 //! number per probe), `tracepath` is `icmpkit trace --pmtu --format
 //! tracepath` (tracepath's walk and lines, its exit codes: 0 once the walk
 //! ran, 1 for an error, 130 for Ctrl-C, which kills tracepath), and `mtr`
-//! is `icmpkit mtr`.
+//! is `icmpkit mtr`. An option the real tool has and icmpkit lacks (ping's
+//! `-3 -C -d -H -j -r`, the list in `Tool::lacking`) is named as such,
+//! not as an unknown option.
 
 use std::ffi::{OsStr, OsString};
 use std::path::Path;

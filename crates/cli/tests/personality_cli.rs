@@ -135,6 +135,64 @@ fn ping_without_a_destination_as_iputils() {
     );
 }
 
+/// Current upstream iputils ping's getopt string (`ping/ping.c`): the
+/// installed 20221126 has all of these but `-3`, `-H` and `-j`.
+const UPSTREAM_PING_OPTIONS: &str = "h?4bRT:6F:N:3aABc:CdDe:fHi:I:jl:Lm:M:nOp:qQ:rs:S:t:UvVw:W:";
+
+/// What `ping -X` alone (no destination, so nothing is sent) says of the
+/// letter: it takes a value, it is a flag, or it is unknown.
+fn ping_letter(out: &Output) -> &'static str {
+    let stderr = text(&out.stderr);
+    if stderr.contains("option requires an argument") {
+        "value"
+    } else if stderr.contains("invalid option") {
+        "unknown"
+    } else if stderr.contains("icmpkit does not have") {
+        "lacking"
+    } else {
+        "flag"
+    }
+}
+
+#[test]
+fn every_iputils_ping_letter_is_parsed_or_named_lacking() {
+    let links = links("ping-letters");
+    let installed_ping = std::path::Path::new("/usr/bin/ping").exists();
+    for letter in ('a'..='z').chain('A'..='Z').chain('0'..='9') {
+        let flag = format!("-{letter}");
+        let upstream = UPSTREAM_PING_OPTIONS
+            .find(letter)
+            .map(|at| UPSTREAM_PING_OPTIONS[at + 1..].starts_with(':'));
+        let ours = links.run("ping", &[&flag]);
+        let said = ping_letter(&ours);
+        // The installed ping knows the letter too: it must not be unknown
+        // here either, and it takes a value exactly when ours does.
+        let theirs = installed_ping.then(|| peer("/usr/bin/ping", &[&flag]));
+        let theirs_said = theirs.as_ref().map(ping_letter);
+        match (upstream, said) {
+            (None, "unknown") => {
+                assert!(matches!(theirs_said, None | Some("unknown")), "{flag}");
+            }
+            (None, _) => panic!("{flag}: not an iputils option, yet {said}"),
+            (Some(_), "unknown") => panic!("{flag}: iputils has it, icmpkit calls it unknown"),
+            (Some(_), "lacking") => {
+                assert_eq!(ours.status.code(), Some(2), "{flag}");
+                assert!(
+                    text(&ours.stderr).contains(&format!("{flag} (")),
+                    "{flag}: {}",
+                    text(&ours.stderr)
+                );
+            }
+            (Some(takes_value), _) => {
+                assert_eq!(said == "value", takes_value, "{flag}: {said}");
+                if let Some(theirs_said) = theirs_said.filter(|s| *s != "unknown") {
+                    assert_eq!(said, theirs_said, "{flag}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn bad_options_are_refused_in_each_tools_words() {
     let links = links("bad-options");
