@@ -171,6 +171,23 @@ impl Tool {
         }
     }
 
+    /// The exit code of an error once the command line parsed: 1 for
+    /// tracepath's (glibc's `error(1, ...)`) and for a number ping
+    /// refuses (iputils' `strtol_or_err` exits `EXIT_FAILURE`), 2 (icmpkit's
+    /// own) otherwise.
+    fn error_exit(self, error: &anyhow::Error) -> u8 {
+        let refused_number = || {
+            error
+                .chain()
+                .any(|cause| cause.is::<ping::args::InvalidArgument>())
+        };
+        match self {
+            Tool::Tracepath | Tool::Tracepath6 => 1,
+            Tool::Ping | Tool::Ping6 if refused_number() => 1,
+            _ => crate::exit::ERROR,
+        }
+    }
+
     /// The exit code without a destination (traceroute's usage exits 0).
     fn missing_exit(self) -> u8 {
         match self {
@@ -303,13 +320,12 @@ pub fn run(tool: Tool, program: &str, user: impl IntoIterator<Item = OsString>) 
             ExitCode::from(code)
         }
         Outcome::Run(matches) => {
-            let code = crate::finish(program, work(tool, &matches));
-            // tracepath's errors exit 1 (glibc's `error(1, ...)`).
-            let tracepath = matches!(tool, Tool::Tracepath | Tool::Tracepath6);
-            if tracepath && code == ExitCode::from(crate::exit::ERROR) {
-                ExitCode::FAILURE
-            } else {
-                code
+            let result = work(tool, &matches);
+            let error_exit = result.as_ref().err().map(|e| tool.error_exit(e));
+            let code = crate::finish(program, result);
+            match error_exit {
+                Some(exit) if code == ExitCode::from(crate::exit::ERROR) => ExitCode::from(exit),
+                _ => code,
             }
         }
     }

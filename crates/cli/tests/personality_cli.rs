@@ -193,6 +193,67 @@ fn every_iputils_ping_letter_is_parsed_or_named_lacking() {
     }
 }
 
+/// iputils exits 1 for a number its `strtol_or_err` refuses and 2 for
+/// its other usage errors; the link does the same, in the same words.
+/// Every case fails before a packet is sent.
+#[test]
+fn bad_numbers_exit_as_iputils() {
+    if !installed("/usr/bin/ping") {
+        return;
+    }
+    let links = links("ping-numbers");
+    for args in [
+        &["-c", "x"][..],
+        &["-c", "0"],
+        &["-s", "x"],
+        &["-t", "x"],
+        &["-t", "256"],
+        &["-t", "-1"],
+        &["-t", "0"],
+        &["-w", "x"],
+        &["-w", "-1"],
+        &["-w", "1.5"],
+        &["-l", "x"],
+        &["-l", "70000"],
+        &["-e", "x"],
+        &["-e", "-1"],
+        &["-e", "70000"],
+        &["-S", "x"],
+        &["-S", "0"],
+        &["-m", "x"],
+        &["-m", "-1"],
+        // Usage errors of other kinds exit 2.
+        &["-Q", "x"],
+        &["-Q", "300"],
+        &["-F", "x"],
+        &["-p", "zz"],
+        &["-T", "x"],
+        &["-W", "-1"],
+    ] {
+        let mut args = args.to_vec();
+        args.push("127.0.0.1");
+        let ours = links.run("ping", &args);
+        let theirs = peer("/usr/bin/ping", &args);
+        assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
+        assert!(matches!(ours.status.code(), Some(1 | 2)), "{args:?}");
+        assert_eq!(text(&ours.stdout), "", "{args:?}");
+        if args[0] != "-W" {
+            assert_eq!(
+                stderr_named(&ours, links.path("ping")),
+                stderr_named(&theirs, "/usr/bin/ping"),
+                "{args:?}"
+            );
+        }
+    }
+    // `icmpkit ping` keeps its one exit code for usage errors.
+    let own = std::process::Command::new(icmpkit!())
+        .args(["ping", "-c", "x", "127.0.0.1"])
+        .output()
+        .unwrap();
+    assert_eq!(own.status.code(), Some(2));
+    assert_eq!(text(&own.stderr), "icmpkit: invalid argument: 'x'\n");
+}
+
 #[test]
 fn bad_options_are_refused_in_each_tools_words() {
     let links = links("bad-options");

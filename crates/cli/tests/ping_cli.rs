@@ -70,13 +70,19 @@ fn numbers_out_of_range_use_iputils_words() {
         &["-6", "-s", "70000", "::1"],
         "invalid argument: '70000': out of range: 0 <= value <= 65527",
     );
+    // iputils takes TTL 0, which IP_TTL refuses; a hop limit of 0 is
+    // refused here.
     assert_refused(
         &["-t", "0", "127.0.0.1"],
+        "cannot set unicast time-to-live: Invalid argument",
+    );
+    assert_refused(
+        &["-6", "-t", "0", "::1"],
         "invalid argument: '0': out of range: 1 <= value <= 255",
     );
     assert_refused(
         &["-t", "256", "127.0.0.1"],
-        "invalid argument: '256': out of range: 1 <= value <= 255",
+        "invalid argument: '256': out of range: 0 <= value <= 255",
     );
     assert_refused(&["-c", "x", "127.0.0.1"], "invalid argument: 'x'");
 }

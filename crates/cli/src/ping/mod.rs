@@ -248,12 +248,15 @@ impl Plan {
                 .map(args::pattern)
                 .transpose()?
                 .unwrap_or_default(),
-            ttl: args
-                .ttl
-                .as_deref()
-                .map(|t| args::integer(t, 1, 255))
-                .transpose()?
-                .map(|t| u8::try_from(t).unwrap_or(64)),
+            ttl: match args.ttl.as_deref().map(|t| args::integer(t, 0, 255)) {
+                // iputils takes 0, which IPv4's IP_TTL then refuses; a hop
+                // limit of 0 is refused here.
+                Some(Ok(0)) if targets.iter().all(|t| t.addr.is_ipv4()) => {
+                    bail!("cannot set unicast time-to-live: Invalid argument")
+                }
+                Some(Ok(0)) => return Err(args::out_of_range("0", 1, 255)),
+                ttl => ttl.transpose()?.map(|t| u8::try_from(t).unwrap_or(64)),
+            },
             tos: args.tos.as_deref().map(args::tos).transpose()?,
             pmtu,
             mark: args
