@@ -340,7 +340,7 @@ fn work(tool: Tool, matches: &ArgMatches) -> Result<ExitCode> {
             if let Some(deadline) = &args.deadline {
                 ping::args::integer(deadline, 0, i32::MAX.unsigned_abs().into())?;
             }
-            args.upstream_header = true;
+            args.upstream = true;
             ping::run(&args)
         }
         Tool::Traceroute | Tool::Traceroute6 => {

@@ -141,10 +141,11 @@ pub struct Args {
     /// Hosts, addresses or CIDR prefixes to ping.
     #[arg(value_name = "HOST", required_unless_present = "file")]
     pub targets: Vec<String>,
-    /// The IPv6 header as current upstream iputils prints it (`PING ::1
-    /// (::1) 56 data bytes`): set when run as `ping` (`personality`).
+    /// Current upstream iputils' words where they differ from 20221126's:
+    /// the IPv6 header (`PING ::1 (::1) 56 data bytes`) and the refusal of
+    /// a short interval. Set when run as `ping` (`personality`).
     #[arg(skip)]
-    pub upstream_header: bool,
+    pub upstream: bool,
 }
 
 /// A number iputils' `strtol_or_err` refuses (`invalid argument: 'x'`,

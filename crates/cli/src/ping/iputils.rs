@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use icmpkit_proto::ping::{ConfigError, MIN_USER_INTERVAL};
 use icmpkit_proto::stats::{Statistics, format_ms};
 use icmpkit_wire::IpVersion;
 
@@ -57,6 +58,28 @@ pub fn upstream_header(header: &str, host: &str) -> String {
     {
         Some(rest) if rest.starts_with('(') => format!("PING {host} {rest}"),
         _ => header.to_owned(),
+    }
+}
+
+/// A refusal of the options as current upstream iputils words it, where
+/// it differs from 20221126's (`ConfigError`'s own words): a user's
+/// interval below 2 ms is `cannot flood, minimal interval for user must
+/// be >= 2 ms, use -i 0.002 (or higher)`.
+pub fn upstream_refusal(error: &ConfigError) -> String {
+    match error {
+        ConfigError::IntervalForUser => {
+            let ms = MIN_USER_INTERVAL.as_millis();
+            // iputils' `str_interval`: seconds, with milliseconds if any.
+            let seconds = if ms % 1000 == 0 {
+                format!("{}", ms / 1000)
+            } else {
+                format!("{}.{:03}", ms / 1000, ms % 1000)
+            };
+            format!(
+                "cannot flood, minimal interval for user must be >= {ms} ms, use -i {seconds} (or higher)"
+            )
+        }
+        other => other.to_string(),
     }
 }
 
@@ -369,6 +392,14 @@ mod tests {
             None,
         );
         assert_eq!(upstream_header(&v4, "lo"), v4);
+        assert_eq!(
+            upstream_refusal(&ConfigError::IntervalForUser),
+            "cannot flood, minimal interval for user must be >= 2 ms, use -i 0.002 (or higher)"
+        );
+        assert_eq!(
+            upstream_refusal(&ConfigError::Preload(0)),
+            ConfigError::Preload(0).to_string()
+        );
     }
 
     #[test]

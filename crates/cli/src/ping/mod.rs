@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use icmpkit_net::{PmtuMode, SocketChoice};
-use icmpkit_proto::ping::PingConfig;
+use icmpkit_proto::ping::{ConfigError, PingConfig};
 use icmpkit_wire::IpVersion;
 
 pub use args::Args;
@@ -33,8 +33,8 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// -n, or implied by numeric targets.
     pub numeric: bool,
-    /// The header of current upstream iputils (run as `ping`).
-    upstream_header: bool,
+    /// Current upstream iputils' words (run as `ping`).
+    upstream: bool,
     /// -O.
     pub report_outstanding: bool,
     /// -U: no kernel timestamps.
@@ -201,7 +201,7 @@ impl Plan {
         };
         Ok(Self {
             numeric: args.numeric,
-            upstream_header: args.upstream_header,
+            upstream: args.upstream,
             report_outstanding: args.report_outstanding,
             user_latency: args.user_latency,
             quiet: args.quiet,
@@ -304,7 +304,7 @@ impl Plan {
         ident: u16,
         nonce: u64,
         privileged: bool,
-    ) -> Result<PingConfig> {
+    ) -> Result<PingConfig, ConfigError> {
         let mut config = PingConfig::new(version, ident, nonce);
         config.payload_len = self.size;
         config.pattern.clone_from(&self.pattern);
@@ -326,9 +326,7 @@ impl Plan {
         } else {
             icmpkit_proto::ping::MIN_USER_INTERVAL
         };
-        config
-            .validate(privileged)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        config.validate(privileged)?;
         Ok(config)
     }
 }
