@@ -118,6 +118,18 @@ pub struct ReplyLine<'a> {
     pub duplicate: bool,
     /// Fewer bytes than sent came back.
     pub truncated: bool,
+    /// Sent by another address than the target's, which iputils marks
+    /// ` (DIFFERENT ADDRESS!)` (see [`any_sender`]).
+    pub different_address: bool,
+}
+
+/// Whether any address may answer `target`, so iputils marks no reply
+/// ` (DIFFERENT ADDRESS!)`: a broadcast (`-b`) or multicast target
+/// (`multicast`), or an IPv6 Subnet-Router anycast address (its last 64
+/// bits zero, as iputils detects it "at least for the default prefix
+/// 64").
+pub fn any_sender(target: IpAddr, multicast: bool) -> bool {
+    multicast || matches!(target, IpAddr::V6(a) if a.segments()[4..].iter().all(|&s| s == 0))
 }
 
 /// `64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms`.
@@ -141,6 +153,9 @@ pub fn reply(line: &ReplyLine<'_>) -> String {
     }
     if line.duplicate {
         s.push_str(" (DUP!)");
+    }
+    if line.different_address {
+        s.push_str(" (DIFFERENT ADDRESS!)");
     }
     s
 }
@@ -496,11 +511,18 @@ mod tests {
             rtt_micros: Some(87),
             duplicate: false,
             truncated: false,
+            different_address: false,
         };
         assert_eq!(
             reply(&line),
             "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.087 ms"
         );
+        line.different_address = true;
+        assert_eq!(
+            reply(&line),
+            "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.087 ms (DIFFERENT ADDRESS!)"
+        );
+        line.different_address = false;
         line.duplicate = true;
         line.ident = Some(9602);
         assert_eq!(
@@ -515,6 +537,16 @@ mod tests {
             reply(&line),
             "16 bytes from 198.51.100.2: icmp_seq=1 ttl=63"
         );
+    }
+
+    #[test]
+    fn who_may_answer_from_any_address() {
+        let v4: IpAddr = "198.51.100.2".parse().unwrap();
+        assert!(!any_sender(v4, false));
+        assert!(any_sender(v4, true));
+        assert!(any_sender("2001:db8:2::".parse().unwrap(), false));
+        assert!(!any_sender("2001:db8:2::2".parse().unwrap(), false));
+        assert!(!any_sender("::1".parse().unwrap(), false));
     }
 
     #[test]

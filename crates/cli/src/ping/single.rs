@@ -207,6 +207,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
                 .with_link_scope(plan.printed_link_scope()),
             bell: plan.bell,
             multicast,
+            any_sender: iputils::any_sender(target.addr, multicast),
             routes: RouteMemory::default(),
             ident_known,
         })
