@@ -10,7 +10,8 @@
 //! work itself is the subcommand's: `ping` is `icmpkit ping` (with the
 //! current upstream iputils header), `ping6` is `ping -6`, `traceroute` is
 //! `icmpkit trace` with traceroute's classic probes (a port or sequence
-//! number per probe), `tracepath` is `icmpkit trace --pmtu --format
+//! number per probe) and, as traceroute, no line about its sockets on
+//! stderr, `tracepath` is `icmpkit trace --pmtu --format
 //! tracepath` (tracepath's walk and lines, its exit codes: 0 once the walk
 //! ran, 1 for an error, 130 for Ctrl-C, which kills tracepath), and `mtr`
 //! is `icmpkit mtr`. An option the real tool has and icmpkit lacks (ping's
@@ -345,6 +346,7 @@ fn work(tool: Tool, matches: &ArgMatches) -> Result<ExitCode> {
         }
         Tool::Traceroute | Tool::Traceroute6 => {
             let mut args = trace::Args::from_arg_matches(matches)?;
+            args.no_sockets_line = true;
             // traceroute's default probes take a port (UDP) or sequence
             // number (ICMP) of their own; its -U keeps one port, 53
             // unless -p.

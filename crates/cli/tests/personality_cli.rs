@@ -397,7 +397,14 @@ fn traceroute_of_loopback_matches_traceroute() {
             normalize_hops(&text(&theirs.stdout)),
             "{name} {args:?}"
         );
+        // traceroute prints nothing on stderr, and says nothing of its
+        // sockets: neither does the link.
+        assert_eq!(text(&theirs.stderr), "", "{name} {args:?}");
+        assert_eq!(text(&ours.stderr), "", "{name} {args:?}");
     }
+    // `icmpkit trace` itself names its sockets.
+    let own = peer(icmpkit!(), &["trace", "-n", "-q", "1", "127.0.0.1"]);
+    assert_eq!(text(&own.stderr), "trace: udp probes on raw sockets\n");
 }
 
 /// tracepath, run through the link `name` (ours) or installed (theirs,
