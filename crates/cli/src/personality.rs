@@ -178,9 +178,11 @@ impl Tool {
     /// own) otherwise.
     fn error_exit(self, error: &anyhow::Error) -> u8 {
         let refused_number = || {
-            error
-                .chain()
-                .any(|cause| cause.is::<ping::args::InvalidArgument>())
+            error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<ping::args::InvalidArgument>()
+                    .is_some()
+            })
         };
         match self {
             Tool::Tracepath | Tool::Tracepath6 => 1,

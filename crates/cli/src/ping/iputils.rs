@@ -70,7 +70,7 @@ pub fn upstream_refusal(error: &ConfigError) -> String {
         ConfigError::IntervalForUser => {
             let ms = MIN_USER_INTERVAL.as_millis();
             // iputils' `str_interval`: seconds, with milliseconds if any.
-            let seconds = if ms % 1000 == 0 {
+            let seconds = if ms.is_multiple_of(1000) {
                 format!("{}", ms / 1000)
             } else {
                 format!("{}.{:03}", ms / 1000, ms % 1000)
