@@ -278,6 +278,7 @@ fn a_user_gets_no_interval_below_2_ms() {
 /// iputils ping is installed with `cap_net_raw+ep` and still refuses
 /// intervals below 2 ms to anyone but root (its test is `getuid()`), after
 /// its header; so do icmpkit and its `ping` link (in upstream's words).
+/// A broadcast ping (-b) gets at most one probe a second, alike.
 /// The message icmpkit prints itself recommends `setcap cap_net_raw+ep`.
 #[test]
 fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
@@ -303,31 +304,53 @@ fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
     let setcap = Command::new("setcap")
         .args(["cap_net_raw+ep", &copy_text])
         .status();
-    let results: Vec<(Output, Output, Output)> = [
-        &["-c", "2", "-i", "0.001", "127.0.0.1"][..],
-        &["-c", "2", "-f", "127.0.0.1"][..],
-    ]
-    .iter()
-    .map(|args| {
-        let our_args = with_subcommand("ping", args);
+    // Each case: iputils 20221126's refusal (icmpkit's), upstream's (the
+    // link's), and what comes before it on stdout.
+    let cases: [(&[&str], &str, &str, &str); 3] = [
         (
-            as_nobody(&copy_text, &our_args),
-            as_nobody(&link_text, args),
-            as_nobody("ping", args),
-        )
-    })
-    .collect();
+            &["-c", "2", "-i", "0.001", "127.0.0.1"],
+            USER_FLOOD,
+            UPSTREAM_USER_FLOOD,
+            LOOPBACK_HEADER,
+        ),
+        (
+            &["-c", "2", "-f", "127.0.0.1"],
+            USER_FLOOD,
+            UPSTREAM_USER_FLOOD,
+            LOOPBACK_HEADER,
+        ),
+        // -b makes any target a broadcast one: at most a probe a second,
+        // refused before the header.
+        (
+            &["-b", "-c", "1", "-i", "0.5", "127.0.0.1"],
+            "broadcast ping with too short interval: 500",
+            "minimal interval for broadcast ping for user must be >= 1000 ms, use -i 1 (or higher)",
+            "",
+        ),
+    ];
+    let results: Vec<(Output, Output, Output)> = cases
+        .iter()
+        .map(|(args, ..)| {
+            let our_args = with_subcommand("ping", args);
+            (
+                as_nobody(&copy_text, &our_args),
+                as_nobody(&link_text, args),
+                as_nobody("ping", args),
+            )
+        })
+        .collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(setcap.is_ok_and(|s| s.success()), "setcap failed");
-    for (ours, link, theirs) in results {
-        assert_eq!(message(&theirs, "ping"), USER_FLOOD);
-        assert_eq!(text(&theirs.stdout), LOOPBACK_HEADER);
+    for ((ours, link, theirs), (args, words, upstream, stdout)) in results.iter().zip(cases) {
+        assert_eq!(message(theirs, "ping"), words, "{args:?}");
+        assert_eq!(text(&theirs.stdout), stdout, "{args:?}");
+        assert_eq!(theirs.status.code(), Some(2), "{args:?}");
         assert_eq!(ours.status.code(), Some(2), "{}", text(&ours.stdout));
-        assert_eq!(message(&ours, "icmpkit"), USER_FLOOD);
-        assert_eq!(text(&ours.stdout), LOOPBACK_HEADER);
-        assert_eq!(link.status.code(), theirs.status.code());
-        assert_eq!(message(&link, &link_text), UPSTREAM_USER_FLOOD);
-        assert_eq!(text(&link.stdout), LOOPBACK_HEADER);
+        assert_eq!(message(ours, "icmpkit"), words, "{args:?}");
+        assert_eq!(text(&ours.stdout), stdout, "{args:?}");
+        assert_eq!(link.status.code(), Some(2), "{args:?}");
+        assert_eq!(message(link, &link_text), upstream, "{args:?}");
+        assert_eq!(text(&link.stdout), stdout, "{args:?}");
     }
 }
 

@@ -69,17 +69,42 @@ pub fn upstream_refusal(error: &ConfigError) -> String {
     match error {
         ConfigError::IntervalForUser => {
             let ms = MIN_USER_INTERVAL.as_millis();
-            // iputils' `str_interval`: seconds, with milliseconds if any.
-            let seconds = if ms.is_multiple_of(1000) {
-                format!("{}", ms / 1000)
-            } else {
-                format!("{}.{:03}", ms / 1000, ms % 1000)
-            };
             format!(
-                "cannot flood, minimal interval for user must be >= {ms} ms, use -i {seconds} (or higher)"
+                "cannot flood, minimal interval for user must be >= {ms} ms, use -i {} (or higher)",
+                str_interval(ms)
             )
         }
         other => other.to_string(),
+    }
+}
+
+/// The smallest interval a user may give a broadcast (`-b`) or multicast
+/// ping, in milliseconds (iputils' `MIN_MULTICAST_USER_INTERVAL_MS`).
+pub const MIN_MULTICAST_USER_INTERVAL_MS: u128 = 1000;
+
+/// iputils' refusal of a user's interval of `interval_ms` for a
+/// broadcast or multicast (`what`) ping: 20221126's words
+/// (`broadcast ping with too short interval: 500`), or with `upstream`
+/// current upstream's (`minimal interval for broadcast ping for user must
+/// be >= 1000 ms, use -i 1 (or higher)`).
+pub fn multicast_interval_refusal(what: &str, interval_ms: u128, upstream: bool) -> String {
+    if upstream {
+        format!(
+            "minimal interval for {what} ping for user must be >= {MIN_MULTICAST_USER_INTERVAL_MS} ms, use -i {} (or higher)",
+            str_interval(MIN_MULTICAST_USER_INTERVAL_MS)
+        )
+    } else {
+        format!("{what} ping with too short interval: {interval_ms}")
+    }
+}
+
+/// iputils' `str_interval`: milliseconds as the seconds `-i` takes
+/// (`2` → `0.002`, `1000` → `1`).
+fn str_interval(ms: u128) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}", ms / 1000)
+    } else {
+        format!("{}.{:03}", ms / 1000, ms % 1000)
     }
 }
 
@@ -410,6 +435,14 @@ mod tests {
         assert_eq!(
             upstream_refusal(&ConfigError::IntervalForUser),
             "cannot flood, minimal interval for user must be >= 2 ms, use -i 0.002 (or higher)"
+        );
+        assert_eq!(
+            multicast_interval_refusal("broadcast", 500, false),
+            "broadcast ping with too short interval: 500"
+        );
+        assert_eq!(
+            multicast_interval_refusal("multicast", 500, true),
+            "minimal interval for multicast ping for user must be >= 1000 ms, use -i 1 (or higher)"
         );
         assert_eq!(
             upstream_refusal(&ConfigError::Preload(0)),

@@ -101,8 +101,12 @@ fn multicast_rules(plan: &mut Plan, version: IpVersion, privileged: bool) -> Res
     };
     if !privileged {
         let interval_ms = plan.interval.map_or(1000, |i| i.as_millis());
-        if interval_ms < 1000 {
-            bail!("{what} ping with too short interval: {interval_ms}");
+        if interval_ms < iputils::MIN_MULTICAST_USER_INTERVAL_MS {
+            bail!(iputils::multicast_interval_refusal(
+                what,
+                interval_ms,
+                plan.upstream
+            ));
         }
         if plan.pmtu.is_some_and(|m| m != PmtuMode::Do) {
             bail!("{what} ping does not fragment");
