@@ -10,10 +10,13 @@
 //! work itself is the subcommand's: `ping` is `icmpkit ping` (with the
 //! current upstream iputils header), `ping6` is `ping -6`, `traceroute` is
 //! `icmpkit trace` with traceroute's classic probes (a port or sequence
-//! number per probe), `tracepath` is `icmpkit trace --pmtu --format
+//! number per probe) and, as traceroute, no line about its sockets on
+//! stderr, `tracepath` is `icmpkit trace --pmtu --format
 //! tracepath` (tracepath's walk and lines, its exit codes: 0 once the walk
 //! ran, 1 for an error, 130 for Ctrl-C, which kills tracepath), and `mtr`
-//! is `icmpkit mtr`.
+//! is `icmpkit mtr`. An option the real tool has and icmpkit lacks (ping's
+//! `-3 -C -d -H -j -r`, the list in `Tool::lacking`) is named as such,
+//! not as an unknown option.
 
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
@@ -169,6 +172,25 @@ impl Tool {
         }
     }
 
+    /// The exit code of an error once the command line parsed: 1 for
+    /// tracepath's (glibc's `error(1, ...)`) and for a number ping
+    /// refuses (iputils' `strtol_or_err` exits `EXIT_FAILURE`), 2 (icmpkit's
+    /// own) otherwise.
+    fn error_exit(self, error: &anyhow::Error) -> u8 {
+        let refused_number = || {
+            error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<ping::args::InvalidArgument>()
+                    .is_some()
+            })
+        };
+        match self {
+            Tool::Tracepath | Tool::Tracepath6 => 1,
+            Tool::Ping | Tool::Ping6 if refused_number() => 1,
+            _ => crate::exit::ERROR,
+        }
+    }
+
     /// The exit code without a destination (traceroute's usage exits 0).
     fn missing_exit(self) -> u8 {
         match self {
@@ -301,13 +323,12 @@ pub fn run(tool: Tool, program: &str, user: impl IntoIterator<Item = OsString>) 
             ExitCode::from(code)
         }
         Outcome::Run(matches) => {
-            let code = crate::finish(program, work(tool, &matches));
-            // tracepath's errors exit 1 (glibc's `error(1, ...)`).
-            let tracepath = matches!(tool, Tool::Tracepath | Tool::Tracepath6);
-            if tracepath && code == ExitCode::from(crate::exit::ERROR) {
-                ExitCode::FAILURE
-            } else {
-                code
+            let result = work(tool, &matches);
+            let error_exit = result.as_ref().err().map(|e| tool.error_exit(e));
+            let code = crate::finish(program, result);
+            match error_exit {
+                Some(exit) if code == ExitCode::from(crate::exit::ERROR) => ExitCode::from(exit),
+                _ => code,
             }
         }
     }
@@ -322,11 +343,12 @@ fn work(tool: Tool, matches: &ArgMatches) -> Result<ExitCode> {
             if let Some(deadline) = &args.deadline {
                 ping::args::integer(deadline, 0, i32::MAX.unsigned_abs().into())?;
             }
-            args.upstream_header = true;
+            args.upstream = true;
             ping::run(&args)
         }
         Tool::Traceroute | Tool::Traceroute6 => {
             let mut args = trace::Args::from_arg_matches(matches)?;
+            args.no_sockets_line = true;
             // traceroute's default probes take a port (UDP) or sequence
             // number (ICMP) of their own; its -U keeps one port, 53
             // unless -p.

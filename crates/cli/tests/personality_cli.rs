@@ -135,6 +135,125 @@ fn ping_without_a_destination_as_iputils() {
     );
 }
 
+/// Current upstream iputils ping's getopt string (`ping/ping.c`): the
+/// installed 20221126 has all of these but `-3`, `-H` and `-j`.
+const UPSTREAM_PING_OPTIONS: &str = "h?4bRT:6F:N:3aABc:CdDe:fHi:I:jl:Lm:M:nOp:qQ:rs:S:t:UvVw:W:";
+
+/// What `ping -X` alone (no destination, so nothing is sent) says of the
+/// letter: it takes a value, it is a flag, or it is unknown.
+fn ping_letter(out: &Output) -> &'static str {
+    let stderr = text(&out.stderr);
+    if stderr.contains("option requires an argument") {
+        "value"
+    } else if stderr.contains("invalid option") {
+        "unknown"
+    } else if stderr.contains("icmpkit does not have") {
+        "lacking"
+    } else {
+        "flag"
+    }
+}
+
+#[test]
+fn every_iputils_ping_letter_is_parsed_or_named_lacking() {
+    let links = links("ping-letters");
+    let installed_ping = std::path::Path::new("/usr/bin/ping").exists();
+    for letter in ('a'..='z').chain('A'..='Z').chain('0'..='9') {
+        let flag = format!("-{letter}");
+        let upstream = UPSTREAM_PING_OPTIONS
+            .find(letter)
+            .map(|at| UPSTREAM_PING_OPTIONS[at + 1..].starts_with(':'));
+        let ours = links.run("ping", &[&flag]);
+        let said = ping_letter(&ours);
+        // The installed ping knows the letter too: it must not be unknown
+        // here either, and it takes a value exactly when ours does.
+        let theirs = installed_ping.then(|| peer("/usr/bin/ping", &[&flag]));
+        let theirs_said = theirs.as_ref().map(ping_letter);
+        match (upstream, said) {
+            (None, "unknown") => {
+                assert!(matches!(theirs_said, None | Some("unknown")), "{flag}");
+            }
+            (None, _) => panic!("{flag}: not an iputils option, yet {said}"),
+            (Some(_), "unknown") => panic!("{flag}: iputils has it, icmpkit calls it unknown"),
+            (Some(_), "lacking") => {
+                assert_eq!(ours.status.code(), Some(2), "{flag}");
+                assert!(
+                    text(&ours.stderr).contains(&format!("{flag} (")),
+                    "{flag}: {}",
+                    text(&ours.stderr)
+                );
+            }
+            (Some(takes_value), _) => {
+                assert_eq!(said == "value", takes_value, "{flag}: {said}");
+                if let Some(theirs_said) = theirs_said.filter(|s| *s != "unknown") {
+                    assert_eq!(said, theirs_said, "{flag}");
+                }
+            }
+        }
+    }
+}
+
+/// iputils exits 1 for a number its `strtol_or_err` refuses and 2 for
+/// its other usage errors; the link does the same, in the same words.
+/// Every case fails before a packet is sent.
+#[test]
+fn bad_numbers_exit_as_iputils() {
+    if !installed("/usr/bin/ping") {
+        return;
+    }
+    let links = links("ping-numbers");
+    for args in [
+        &["-c", "x"][..],
+        &["-c", "0"],
+        &["-s", "x"],
+        &["-t", "x"],
+        &["-t", "256"],
+        &["-t", "-1"],
+        &["-t", "0"],
+        &["-w", "x"],
+        &["-w", "-1"],
+        &["-w", "1.5"],
+        &["-l", "x"],
+        &["-l", "70000"],
+        &["-e", "x"],
+        &["-e", "-1"],
+        &["-e", "70000"],
+        &["-S", "x"],
+        &["-S", "0"],
+        &["-m", "x"],
+        &["-m", "-1"],
+        // Usage errors of other kinds exit 2.
+        &["-Q", "x"],
+        &["-Q", "300"],
+        &["-F", "x"],
+        &["-p", "zz"],
+        &["-T", "x"],
+        &["-W", "-1"],
+    ] {
+        let mut args = args.to_vec();
+        args.push("127.0.0.1");
+        let ours = links.run("ping", &args);
+        let theirs = peer("/usr/bin/ping", &args);
+        assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
+        assert!(matches!(ours.status.code(), Some(1 | 2)), "{args:?}");
+        assert_eq!(text(&ours.stdout), "", "{args:?}");
+        if args[0] != "-W" {
+            assert_eq!(
+                stderr_named(&ours, links.path("ping")),
+                stderr_named(&theirs, "/usr/bin/ping"),
+                "{args:?}"
+            );
+        }
+    }
+    // `icmpkit ping` keeps its one exit code for usage errors.
+    let own = std::process::Command::new(icmpkit!())
+        .args(["ping", "-c", "x", "127.0.0.1"])
+        .output()
+        .unwrap();
+    assert_eq!(own.status.code(), Some(2));
+    assert_eq!(text(&own.stderr), "icmpkit: invalid argument: 'x'\n");
+}
+
 #[test]
 fn bad_options_are_refused_in_each_tools_words() {
     let links = links("bad-options");
@@ -278,7 +397,14 @@ fn traceroute_of_loopback_matches_traceroute() {
             normalize_hops(&text(&theirs.stdout)),
             "{name} {args:?}"
         );
+        // traceroute prints nothing on stderr, and says nothing of its
+        // sockets: neither does the link.
+        assert_eq!(text(&theirs.stderr), "", "{name} {args:?}");
+        assert_eq!(text(&ours.stderr), "", "{name} {args:?}");
     }
+    // `icmpkit trace` itself names its sockets.
+    let own = peer(icmpkit!(), &["trace", "-n", "-q", "1", "127.0.0.1"]);
+    assert_eq!(text(&own.stderr), "trace: udp probes on raw sockets\n");
 }
 
 /// tracepath, run through the link `name` (ours) or installed (theirs,

@@ -70,13 +70,19 @@ fn numbers_out_of_range_use_iputils_words() {
         &["-6", "-s", "70000", "::1"],
         "invalid argument: '70000': out of range: 0 <= value <= 65527",
     );
+    // iputils takes TTL 0, which IP_TTL refuses; a hop limit of 0 is
+    // refused here.
     assert_refused(
         &["-t", "0", "127.0.0.1"],
+        "cannot set unicast time-to-live: Invalid argument",
+    );
+    assert_refused(
+        &["-6", "-t", "0", "::1"],
         "invalid argument: '0': out of range: 1 <= value <= 255",
     );
     assert_refused(
         &["-t", "256", "127.0.0.1"],
-        "invalid argument: '256': out of range: 1 <= value <= 255",
+        "invalid argument: '256': out of range: 0 <= value <= 255",
     );
     assert_refused(&["-c", "x", "127.0.0.1"], "invalid argument: 'x'");
 }
@@ -234,6 +240,15 @@ exit $rc
 
 const USER_FLOOD: &str = "cannot flood; minimal interval allowed for user is 2ms";
 
+/// The same refusal in current upstream iputils' words, as the `ping`
+/// link says it.
+const UPSTREAM_USER_FLOOD: &str =
+    "cannot flood, minimal interval for user must be >= 2 ms, use -i 0.002 (or higher)";
+
+/// iputils refuses a user's short interval in `setup()`, after the
+/// header: the one line on stdout.
+const LOOPBACK_HEADER: &str = "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.\n";
+
 #[test]
 fn a_user_gets_no_interval_below_2_ms() {
     if !require::root("a_user_gets_no_interval_below_2_ms") {
@@ -255,12 +270,16 @@ fn a_user_gets_no_interval_below_2_ms() {
         assert_eq!(theirs.status.code(), Some(2), "{args:?}: {theirs:?}");
         assert_eq!(message(&ours, "icmpkit"), USER_FLOOD, "{args:?}");
         assert_eq!(message(&theirs, "ping"), USER_FLOOD, "{args:?}");
+        assert_eq!(text(&theirs.stdout), LOOPBACK_HEADER, "{args:?}");
+        assert_eq!(text(&ours.stdout), LOOPBACK_HEADER, "{args:?}");
     }
 }
 
 /// iputils ping is installed with `cap_net_raw+ep` and still refuses
-/// intervals below 2 ms to anyone but root (its test is `getuid()`); the
-/// message icmpkit prints itself recommends `setcap cap_net_raw+ep`.
+/// intervals below 2 ms to anyone but root (its test is `getuid()`), after
+/// its header; so do icmpkit and its `ping` link (in upstream's words).
+/// A broadcast ping (-b) gets at most one probe a second, alike.
+/// The message icmpkit prints itself recommends `setcap cap_net_raw+ep`.
 #[test]
 fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
     if !require::root("a_user_of_a_setcap_binary_gets_no_interval_below_2_ms") {
@@ -279,25 +298,59 @@ fn a_user_of_a_setcap_binary_gets_no_interval_below_2_ms() {
             .expect("run setpriv")
     };
     let copy_text = copy.to_str().unwrap().to_owned();
+    let link = dir.join("ping");
+    std::os::unix::fs::symlink(&copy, &link).unwrap();
+    let link_text = link.to_str().unwrap().to_owned();
     let setcap = Command::new("setcap")
         .args(["cap_net_raw+ep", &copy_text])
         .status();
-    let results: Vec<(Output, Output)> = [
-        &["-c", "2", "-i", "0.001", "127.0.0.1"][..],
-        &["-c", "2", "-f", "127.0.0.1"][..],
-    ]
-    .iter()
-    .map(|args| {
-        let our_args = with_subcommand("ping", args);
-        (as_nobody(&copy_text, &our_args), as_nobody("ping", args))
-    })
-    .collect();
+    // Each case: iputils 20221126's refusal (icmpkit's), upstream's (the
+    // link's), and what comes before it on stdout.
+    let cases: [(&[&str], &str, &str, &str); 3] = [
+        (
+            &["-c", "2", "-i", "0.001", "127.0.0.1"],
+            USER_FLOOD,
+            UPSTREAM_USER_FLOOD,
+            LOOPBACK_HEADER,
+        ),
+        (
+            &["-c", "2", "-f", "127.0.0.1"],
+            USER_FLOOD,
+            UPSTREAM_USER_FLOOD,
+            LOOPBACK_HEADER,
+        ),
+        // -b makes any target a broadcast one: at most a probe a second,
+        // refused before the header.
+        (
+            &["-b", "-c", "1", "-i", "0.5", "127.0.0.1"],
+            "broadcast ping with too short interval: 500",
+            "minimal interval for broadcast ping for user must be >= 1000 ms, use -i 1 (or higher)",
+            "",
+        ),
+    ];
+    let results: Vec<(Output, Output, Output)> = cases
+        .iter()
+        .map(|(args, ..)| {
+            let our_args = with_subcommand("ping", args);
+            (
+                as_nobody(&copy_text, &our_args),
+                as_nobody(&link_text, args),
+                as_nobody("ping", args),
+            )
+        })
+        .collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(setcap.is_ok_and(|s| s.success()), "setcap failed");
-    for (ours, theirs) in results {
-        assert_eq!(message(&theirs, "ping"), USER_FLOOD);
+    for ((ours, link, theirs), (args, words, upstream, stdout)) in results.iter().zip(cases) {
+        assert_eq!(message(theirs, "ping"), words, "{args:?}");
+        assert_eq!(text(&theirs.stdout), stdout, "{args:?}");
+        assert_eq!(theirs.status.code(), Some(2), "{args:?}");
         assert_eq!(ours.status.code(), Some(2), "{}", text(&ours.stdout));
-        assert_eq!(message(&ours, "icmpkit"), USER_FLOOD);
+        assert_eq!(message(ours, "icmpkit"), words, "{args:?}");
+        assert_eq!(text(&ours.stdout), stdout, "{args:?}");
+        assert_eq!(link.status.code(), Some(2), "{args:?}");
+        assert_eq!(message(link, &link_text), upstream, "{args:?}");
+        assert_eq!(text(&link.stdout), stdout, "{args:?}");
     }
 }
 

@@ -186,6 +186,55 @@ fn replies_v4_and_v6_match_iputils() {
     same_as_iputils(&chain, &["-6", "-c", "2", "-i", "0.2", "-I", "c0", SERVER6]);
 }
 
+/// The router rewrites the source of the server's Echo Replies to its
+/// own client-side address (stateless, nftables `ip saddr set`: a `snat`
+/// rule would never see the replies of a tracked flow), over both
+/// families: iputils then marks each reply ` (DIFFERENT ADDRESS!)`.
+#[test]
+fn replies_from_another_address_are_marked_as_iputils_marks_them() {
+    let Some(chain) = Lab::chain("replies_from_another_address", 1280) else {
+        return;
+    };
+    chain.must("router", &["nft", "add", "table", "inet", "lab_saddr"]);
+    chain.must(
+        "router",
+        &[
+            "nft",
+            "add",
+            "chain",
+            "inet",
+            "lab_saddr",
+            "forward",
+            "{ type filter hook forward priority 0 ; }",
+        ],
+    );
+    for rule in [
+        format!("ip saddr {SERVER4} icmp type echo-reply ip saddr set {ROUTER4}"),
+        format!("ip6 saddr {SERVER6} icmpv6 type echo-reply ip6 saddr set {ROUTER6}"),
+    ] {
+        let mut args = vec!["nft", "add", "rule", "inet", "lab_saddr", "forward"];
+        args.extend(rule.split(' '));
+        chain.must("router", &args);
+    }
+    for args in [
+        &["-c", "2", "-i", "0.2", SERVER4][..],
+        &["-6", "-c", "2", "-i", "0.2", SERVER6],
+    ] {
+        let ours = same_as_iputils(&chain, args);
+        let stdout = String::from_utf8_lossy(&ours.stdout);
+        let router = if args[0] == "-6" { ROUTER6 } else { ROUTER4 };
+        assert!(
+            stdout.contains(&format!("bytes from {router}: icmp_seq=1 ")),
+            "{stdout}"
+        );
+        assert_eq!(
+            stdout.matches(" (DIFFERENT ADDRESS!)\n").count(),
+            2,
+            "{stdout}"
+        );
+    }
+}
+
 #[test]
 fn time_exceeded_with_ttl_1() {
     let Some(chain) = Lab::chain("time_exceeded_with_ttl_1", 1280) else {

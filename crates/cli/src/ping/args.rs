@@ -72,14 +72,14 @@ pub struct Args {
     #[arg(short = 'l', value_name = "PRELOAD", allow_negative_numbers = true)]
     pub preload: Option<String>,
     /// `SO_MARK` for the probes.
-    #[arg(short = 'm', value_name = "MARK")]
+    #[arg(short = 'm', value_name = "MARK", allow_negative_numbers = true)]
     pub mark: Option<String>,
     /// Audible: ring the terminal bell (`\a`) with each reply.
     #[arg(short = 'a')]
     pub audible: bool,
     /// The Echo identifier (0-65535; a ping socket binds it, 0 forces a
     /// raw socket).
-    #[arg(short = 'e', value_name = "IDENTIFIER")]
+    #[arg(short = 'e', value_name = "IDENTIFIER", allow_negative_numbers = true)]
     pub ident: Option<String>,
     /// `SO_SNDBUF` of the socket, in bytes.
     #[arg(short = 'S', value_name = "SNDBUF", allow_negative_numbers = true)]
@@ -141,22 +141,33 @@ pub struct Args {
     /// Hosts, addresses or CIDR prefixes to ping.
     #[arg(value_name = "HOST", required_unless_present = "file")]
     pub targets: Vec<String>,
-    /// The IPv6 header as current upstream iputils prints it (`PING ::1
-    /// (::1) 56 data bytes`): set when run as `ping` (`personality`).
+    /// Current upstream iputils' words where they differ from 20221126's:
+    /// the IPv6 header (`PING ::1 (::1) 56 data bytes`) and the refusal of
+    /// a short interval. Set when run as `ping` (`personality`).
     #[arg(skip)]
-    pub upstream_header: bool,
+    pub upstream: bool,
 }
+
+/// A number iputils' `strtol_or_err` refuses (`invalid argument: 'x'`,
+/// or out of range). iputils exits 1 for it (`EXIT_FAILURE`), where its
+/// other usage errors exit 2; the `ping` link does the same.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidArgument(String);
 
 /// iputils' wording for an out-of-range number.
 pub fn out_of_range(value: &str, min: u64, max: u64) -> anyhow::Error {
-    anyhow::anyhow!("invalid argument: '{value}': out of range: {min} <= value <= {max}")
+    InvalidArgument(format!(
+        "invalid argument: '{value}': out of range: {min} <= value <= {max}"
+    ))
+    .into()
 }
 
 /// Parses an integer option within `min..=max`, with iputils' messages.
 pub fn integer(value: &str, min: u64, max: u64) -> Result<u64> {
     values::integer(value, min, max).map_err(|e| match e {
         ValueError::OutOfRange(_) => out_of_range(value, min, max),
-        ValueError::NotANumber => anyhow::anyhow!("invalid argument: '{value}'"),
+        ValueError::NotANumber => InvalidArgument(format!("invalid argument: '{value}'")).into(),
     })
 }
 

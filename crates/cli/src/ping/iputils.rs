@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use icmpkit_proto::ping::{ConfigError, MIN_USER_INTERVAL};
 use icmpkit_proto::stats::{Statistics, format_ms};
 use icmpkit_wire::IpVersion;
 
@@ -60,6 +61,53 @@ pub fn upstream_header(header: &str, host: &str) -> String {
     }
 }
 
+/// A refusal of the options as current upstream iputils words it, where
+/// it differs from 20221126's (`ConfigError`'s own words): a user's
+/// interval below 2 ms is `cannot flood, minimal interval for user must
+/// be >= 2 ms, use -i 0.002 (or higher)`.
+pub fn upstream_refusal(error: &ConfigError) -> String {
+    match error {
+        ConfigError::IntervalForUser => {
+            let ms = MIN_USER_INTERVAL.as_millis();
+            format!(
+                "cannot flood, minimal interval for user must be >= {ms} ms, use -i {} (or higher)",
+                str_interval(ms)
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The smallest interval a user may give a broadcast (`-b`) or multicast
+/// ping, in milliseconds (iputils' `MIN_MULTICAST_USER_INTERVAL_MS`).
+pub const MIN_MULTICAST_USER_INTERVAL_MS: u128 = 1000;
+
+/// iputils' refusal of a user's interval of `interval_ms` for a
+/// broadcast or multicast (`what`) ping: 20221126's words
+/// (`broadcast ping with too short interval: 500`), or with `upstream`
+/// current upstream's (`minimal interval for broadcast ping for user must
+/// be >= 1000 ms, use -i 1 (or higher)`).
+pub fn multicast_interval_refusal(what: &str, interval_ms: u128, upstream: bool) -> String {
+    if upstream {
+        format!(
+            "minimal interval for {what} ping for user must be >= {MIN_MULTICAST_USER_INTERVAL_MS} ms, use -i {} (or higher)",
+            str_interval(MIN_MULTICAST_USER_INTERVAL_MS)
+        )
+    } else {
+        format!("{what} ping with too short interval: {interval_ms}")
+    }
+}
+
+/// iputils' `str_interval`: milliseconds as the seconds `-i` takes
+/// (`2` → `0.002`, `1000` → `1`).
+fn str_interval(ms: u128) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}", ms / 1000)
+    } else {
+        format!("{}.{:03}", ms / 1000, ms % 1000)
+    }
+}
+
 /// A round-trip time as iputils prints it after `time=`: three decimals
 /// under 1 ms, two under 10 ms, one under 100 ms, none above (rounded).
 pub fn rtt(micros: u64) -> String {
@@ -95,6 +143,18 @@ pub struct ReplyLine<'a> {
     pub duplicate: bool,
     /// Fewer bytes than sent came back.
     pub truncated: bool,
+    /// Sent by another address than the target's, which iputils marks
+    /// ` (DIFFERENT ADDRESS!)` (see [`any_sender`]).
+    pub different_address: bool,
+}
+
+/// Whether any address may answer `target`, so iputils marks no reply
+/// ` (DIFFERENT ADDRESS!)`: a broadcast (`-b`) or multicast target
+/// (`multicast`), or an IPv6 Subnet-Router anycast address (its last 64
+/// bits zero, as iputils detects it "at least for the default prefix
+/// 64").
+pub fn any_sender(target: IpAddr, multicast: bool) -> bool {
+    multicast || matches!(target, IpAddr::V6(a) if a.segments()[4..].iter().all(|&s| s == 0))
 }
 
 /// `64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms`.
@@ -118,6 +178,9 @@ pub fn reply(line: &ReplyLine<'_>) -> String {
     }
     if line.duplicate {
         s.push_str(" (DUP!)");
+    }
+    if line.different_address {
+        s.push_str(" (DIFFERENT ADDRESS!)");
     }
     s
 }
@@ -369,6 +432,22 @@ mod tests {
             None,
         );
         assert_eq!(upstream_header(&v4, "lo"), v4);
+        assert_eq!(
+            upstream_refusal(&ConfigError::IntervalForUser),
+            "cannot flood, minimal interval for user must be >= 2 ms, use -i 0.002 (or higher)"
+        );
+        assert_eq!(
+            multicast_interval_refusal("broadcast", 500, false),
+            "broadcast ping with too short interval: 500"
+        );
+        assert_eq!(
+            multicast_interval_refusal("multicast", 500, true),
+            "minimal interval for multicast ping for user must be >= 1000 ms, use -i 1 (or higher)"
+        );
+        assert_eq!(
+            upstream_refusal(&ConfigError::Preload(0)),
+            ConfigError::Preload(0).to_string()
+        );
     }
 
     #[test]
@@ -465,11 +544,18 @@ mod tests {
             rtt_micros: Some(87),
             duplicate: false,
             truncated: false,
+            different_address: false,
         };
         assert_eq!(
             reply(&line),
             "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.087 ms"
         );
+        line.different_address = true;
+        assert_eq!(
+            reply(&line),
+            "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.087 ms (DIFFERENT ADDRESS!)"
+        );
+        line.different_address = false;
         line.duplicate = true;
         line.ident = Some(9602);
         assert_eq!(
@@ -484,6 +570,16 @@ mod tests {
             reply(&line),
             "16 bytes from 198.51.100.2: icmp_seq=1 ttl=63"
         );
+    }
+
+    #[test]
+    fn who_may_answer_from_any_address() {
+        let v4: IpAddr = "198.51.100.2".parse().unwrap();
+        assert!(!any_sender(v4, false));
+        assert!(any_sender(v4, true));
+        assert!(any_sender("2001:db8:2::".parse().unwrap(), false));
+        assert!(!any_sender("2001:db8:2::2".parse().unwrap(), false));
+        assert!(!any_sender("::1".parse().unwrap(), false));
     }
 
     #[test]

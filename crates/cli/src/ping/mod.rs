@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use icmpkit_net::{PmtuMode, SocketChoice};
-use icmpkit_proto::ping::PingConfig;
+use icmpkit_proto::ping::{ConfigError, PingConfig};
 use icmpkit_wire::IpVersion;
 
 pub use args::Args;
@@ -33,8 +33,8 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// -n, or implied by numeric targets.
     pub numeric: bool,
-    /// The header of current upstream iputils (run as `ping`).
-    upstream_header: bool,
+    /// Current upstream iputils' words (run as `ping`).
+    upstream: bool,
     /// -O.
     pub report_outstanding: bool,
     /// -U: no kernel timestamps.
@@ -201,7 +201,7 @@ impl Plan {
         };
         Ok(Self {
             numeric: args.numeric,
-            upstream_header: args.upstream_header,
+            upstream: args.upstream,
             report_outstanding: args.report_outstanding,
             user_latency: args.user_latency,
             quiet: args.quiet,
@@ -248,12 +248,15 @@ impl Plan {
                 .map(args::pattern)
                 .transpose()?
                 .unwrap_or_default(),
-            ttl: args
-                .ttl
-                .as_deref()
-                .map(|t| args::integer(t, 1, 255))
-                .transpose()?
-                .map(|t| u8::try_from(t).unwrap_or(64)),
+            ttl: match args.ttl.as_deref().map(|t| args::integer(t, 0, 255)) {
+                // iputils takes 0, which IPv4's IP_TTL then refuses; a hop
+                // limit of 0 is refused here.
+                Some(Ok(0)) if targets.iter().all(|t| t.addr.is_ipv4()) => {
+                    bail!("cannot set unicast time-to-live: Invalid argument")
+                }
+                Some(Ok(0)) => return Err(args::out_of_range("0", 1, 255)),
+                ttl => ttl.transpose()?.map(|t| u8::try_from(t).unwrap_or(64)),
+            },
             tos: args.tos.as_deref().map(args::tos).transpose()?,
             pmtu,
             mark: args
@@ -301,7 +304,7 @@ impl Plan {
         ident: u16,
         nonce: u64,
         privileged: bool,
-    ) -> Result<PingConfig> {
+    ) -> Result<PingConfig, ConfigError> {
         let mut config = PingConfig::new(version, ident, nonce);
         config.payload_len = self.size;
         config.pattern.clone_from(&self.pattern);
@@ -323,9 +326,7 @@ impl Plan {
         } else {
             icmpkit_proto::ping::MIN_USER_INTERVAL
         };
-        config
-            .validate(privileged)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        config.validate(privileged)?;
         Ok(config)
     }
 }

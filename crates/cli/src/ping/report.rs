@@ -141,6 +141,9 @@ pub struct Text<W: Write> {
     /// A broadcast (-b) or multicast target: iputils marks duplicates
     /// `(DUP!)` then only with -v.
     pub multicast: bool,
+    /// Replies may come from any address (`iputils::any_sender`): none is
+    /// marked ` (DIFFERENT ADDRESS!)`.
+    pub any_sender: bool,
     /// The route last printed, for iputils' `(same route)`.
     pub routes: RouteMemory,
     /// Whether -v shows the identifier: iputils knows it only when it
@@ -213,6 +216,7 @@ impl<W: Write> Reporter for Text<W> {
             rtt_micros: r.rtt_micros,
             duplicate: self.marks_duplicate(r.duplicate),
             truncated: r.truncated,
+            different_address: r.other_sender && !self.any_sender,
         });
         // iputils ends a truncated reply's line there: no bell, no options.
         if !r.truncated {

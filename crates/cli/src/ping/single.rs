@@ -101,8 +101,12 @@ fn multicast_rules(plan: &mut Plan, version: IpVersion, privileged: bool) -> Res
     };
     if !privileged {
         let interval_ms = plan.interval.map_or(1000, |i| i.as_millis());
-        if interval_ms < 1000 {
-            bail!("{what} ping with too short interval: {interval_ms}");
+        if interval_ms < iputils::MIN_MULTICAST_USER_INTERVAL_MS {
+            bail!(iputils::multicast_interval_refusal(
+                what,
+                interval_ms,
+                plan.upstream
+            ));
         }
         if plan.pmtu.is_some_and(|m| m != PmtuMode::Do) {
             bail!("{what} ping does not fragment");
@@ -173,21 +177,11 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             .context("the kernel assigned no identifier to the ping socket")?,
         _ => raw_ident,
     };
-    let mut config = plan.config(version, ident, nonce, privileged)?;
-    if let Some(query) = query {
-        config.payload_len = 0;
-        config.node_info = Some(query);
-    }
-    let options = PingOptions {
-        // JSON names every unanswered probe (`timeout`), -O or not.
-        report_outstanding: plan.report_outstanding && !plan.json,
-        user_latency: plan.user_latency,
-        hop_limit: plan.ttl,
+    // iputils refuses some options only after its header (`setup()`).
+    let config = match plan.config(version, ident, nonce, privileged) {
+        Err(e) if !e.after_header() => return Err(refusal(&plan, &e)),
+        config => config,
     };
-    let mut machine = Ping::new(config, target.addr, options, transport.now());
-    if plan.json {
-        machine = machine.with_timeouts();
-    }
     let header = iputils::header(
         &target.name,
         target.addr,
@@ -198,7 +192,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         header_source(&plan, &target, bound)?,
         transport.flow_label(version),
     );
-    let header = if plan.upstream_header {
+    let header = if plan.upstream {
         iputils::upstream_header(&header, &target.name)
     } else {
         header
@@ -217,11 +211,27 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
                 .with_link_scope(plan.printed_link_scope()),
             bell: plan.bell,
             multicast,
+            any_sender: iputils::any_sender(target.addr, multicast),
             routes: RouteMemory::default(),
             ident_known,
         })
     };
     reporter.start(&header)?;
+    let mut config = config.map_err(|e| refusal(&plan, &e))?;
+    if let Some(query) = query {
+        config.payload_len = 0;
+        config.node_info = Some(query);
+    }
+    let options = PingOptions {
+        // JSON names every unanswered probe (`timeout`), -O or not.
+        report_outstanding: plan.report_outstanding && !plan.json,
+        user_latency: plan.user_latency,
+        hop_limit: plan.ttl,
+    };
+    let mut machine = Ping::new(config, target.addr, options, transport.now());
+    if plan.json {
+        machine = machine.with_timeouts();
+    }
     let verdict = run_machine(
         &mut machine,
         &mut transport,
@@ -230,6 +240,15 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         reporter.as_mut(),
     )?;
     Ok(Exit::from(verdict).into())
+}
+
+/// iputils' refusal of the options, in upstream's words when run as `ping`.
+fn refusal(plan: &Plan, error: &icmpkit_proto::ping::ConfigError) -> anyhow::Error {
+    if plan.upstream {
+        anyhow::anyhow!(iputils::upstream_refusal(error))
+    } else {
+        anyhow::anyhow!("{error}")
+    }
 }
 
 /// Drives `machine` over `transport` to its end, rendering every event

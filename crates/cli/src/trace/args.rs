@@ -120,6 +120,11 @@ pub struct Args {
     /// The host to trace.
     #[arg(value_name = "HOST")]
     pub host: String,
+    /// Say nothing of the sockets on stderr (`trace: udp probes on ...`):
+    /// set when run as `traceroute`, which prints no such line
+    /// (`personality`).
+    #[arg(skip)]
+    pub no_sockets_line: bool,
     /// The size of each probe packet, IP header included.
     #[arg(value_name = "PACKETLEN")]
     pub packet_len: Option<String>,

@@ -680,8 +680,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     plan.prober()?;
     // Opening drops CAP_NET_RAW for good.
     let mut transport = plan.open()?;
-    // tracepath says nothing of its sockets.
-    if plan.tracepath.is_none() {
+    // tracepath and traceroute say nothing of their sockets.
+    if plan.tracepath.is_none() && !args.no_sockets_line {
         eprintln!("{}", plan.sockets_line());
     }
     let signals = Signals::install()?;

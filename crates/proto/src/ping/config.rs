@@ -170,6 +170,13 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
+    /// Whether iputils finds this in `setup()`, after it printed the
+    /// `PING` header (a user's short interval, an interval too long for
+    /// the preload), not while it reads the options.
+    pub fn after_header(&self) -> bool {
+        matches!(self, Self::IntervalForUser | Self::PreloadAndInterval(_))
+    }
+
     /// The command-line option at fault, e.g. `'c'`.
     pub fn option(&self) -> char {
         match self {
@@ -289,6 +296,7 @@ mod tests {
                 "cannot flood; minimal interval allowed for user is 2ms".to_owned()
             )
         );
+        assert!(c.validate(false).unwrap_err().after_header());
         assert_eq!(c.validate(true), Ok(()));
         c.interval = Duration::from_millis(2);
         assert_eq!(c.validate(false), Ok(()));

@@ -91,6 +91,7 @@ fn ping_over(
         names: Names::new(true),
         bell: false,
         multicast: false,
+        any_sender: false,
         routes: RouteMemory::default(),
         ident_known: true,
     };
