@@ -388,4 +388,6 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
 }
 
 #[cfg(test)]
+pub(crate) mod testnet;
+#[cfg(test)]
 mod tests;
