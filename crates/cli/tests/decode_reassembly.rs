@@ -73,6 +73,30 @@ fn our_row(p: &Value) -> Row {
     )
 }
 
+/// Asserts the counts of a summary record: `[frames, icmp, malformed]`
+/// and its `reassembly` object, `[datagrams, fragments,
+/// incomplete_datagrams, incomplete_fragments]`.
+fn assert_counts(summary: &Value, [frames, icmp, malformed]: [u64; 3], reassembly: [u64; 4]) {
+    assert_eq!(summary["frames"], frames);
+    assert_eq!(summary["icmp"], icmp);
+    assert_eq!(summary["malformed"], malformed);
+    let [
+        datagrams,
+        fragments,
+        incomplete_datagrams,
+        incomplete_fragments,
+    ] = reassembly;
+    assert_eq!(
+        summary["reassembly"],
+        json!({
+            "datagrams": datagrams,
+            "fragments": fragments,
+            "incomplete_datagrams": incomplete_datagrams,
+            "incomplete_fragments": incomplete_fragments,
+        })
+    );
+}
+
 /// `packets` written as pcap file `name` in the test directory.
 fn write_pcap(name: &str, packets: &[Vec<u8>]) -> PathBuf {
     let records: Vec<(&[u8], u32)> = packets
@@ -102,13 +126,7 @@ fn a_fragmented_ping_is_one_message_at_its_last_fragment_as_tshark_shows_it() {
             (12, 129, 0, 1, 3048, vec![10, 11, 12]),
         ]
     );
-    assert_eq!(summary["frames"], 12);
-    assert_eq!(summary["icmp"], 4);
-    assert_eq!(summary["malformed"], 0);
-    assert_eq!(
-        summary["reassembly"],
-        json!({"datagrams": 4, "fragments": 12, "incomplete_datagrams": 0, "incomplete_fragments": 0})
-    );
+    assert_counts(summary, [12, 4, 0], [4, 12, 0, 0]);
     assert_eq!(stderr, "");
 
     if !require::program("tshark") {
@@ -230,13 +248,7 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
                 (the lowest fragment's are kept)"
         ])
     );
-    assert_eq!(summary["frames"], 6);
-    assert_eq!(summary["icmp"], 2);
-    assert_eq!(summary["malformed"], 1);
-    assert_eq!(
-        summary["reassembly"],
-        json!({"datagrams": 2, "fragments": 5, "incomplete_datagrams": 1, "incomplete_fragments": 1})
-    );
+    assert_counts(summary, [6, 2, 1], [2, 5, 1, 1]);
     assert_eq!(stderr, "");
 
     let (stdout, stderr) = decode(&["--hex", "-"], input.as_bytes());
