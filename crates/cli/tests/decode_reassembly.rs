@@ -73,6 +73,20 @@ fn our_row(p: &Value) -> Row {
     )
 }
 
+/// The [`Row`] of one of tshark's rows (asked for [`fields`]).
+fn their_row(row: &tshark::Row) -> Row {
+    let (t, c, status) = row.verdict();
+    let number = |field: &str| row.first(field).parse::<u64>().ok();
+    // tshark's reassembled length is the payload's: add the header.
+    let length = match number("ip.reassembled.length") {
+        Some(payload) => payload + number("ip.hdr_len").unwrap(),
+        None => number("ipv6.reassembled.length").unwrap() + 40,
+    };
+    let fragments = [row.all("ip.fragment"), row.all("ipv6.fragment")].concat();
+    let fragments = fragments.iter().map(|f| f.parse().unwrap()).collect();
+    (row.frame(), t, c, status, length, fragments)
+}
+
 /// Asserts the counts of a summary record: `[frames, icmp, malformed]`
 /// and its `reassembly` object, `[datagrams, fragments,
 /// incomplete_datagrams, incomplete_fragments]`.
@@ -134,18 +148,7 @@ fn a_fragmented_ping_is_one_message_at_its_last_fragment_as_tshark_shows_it() {
     }
     let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &fields())
         .iter()
-        .map(|row| {
-            let (t, c, status) = row.verdict();
-            let number = |field: &str| row.first(field).parse::<u64>().ok();
-            // tshark's reassembled length is the payload's: add the header.
-            let length = match number("ip.reassembled.length") {
-                Some(payload) => payload + number("ip.hdr_len").unwrap(),
-                None => number("ipv6.reassembled.length").unwrap() + 40,
-            };
-            let fragments = [row.all("ip.fragment"), row.all("ipv6.fragment")].concat();
-            let fragments = fragments.iter().map(|f| f.parse().unwrap()).collect();
-            (row.frame(), t, c, status, length, fragments)
-        })
+        .map(their_row)
         .collect();
     assert_eq!(ours, theirs);
 }
@@ -372,17 +375,11 @@ fn icmpv6_behind_options_after_the_fragment_header_as_tshark() {
     let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &fields())
         .iter()
         .map(|row| {
-            let (t, c, status) = row.verdict();
-            let length = row.first("ipv6.reassembled.length").parse::<u64>().unwrap() + 40;
             // tshark lists the fragments in offset order, we in the order
             // they came.
-            let mut fragments: Vec<u64> = row
-                .all("ipv6.fragment")
-                .iter()
-                .map(|f| f.parse().unwrap())
-                .collect();
+            let (frame, t, c, status, length, mut fragments) = their_row(row);
             fragments.sort_unstable();
-            (row.frame(), t, c, status, length, fragments)
+            (frame, t, c, status, length, fragments)
         })
         .collect();
     assert_eq!(ours, theirs);
