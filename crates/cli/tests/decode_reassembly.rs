@@ -8,20 +8,16 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use icmpkit_lab::tshark;
 use icmpkit_lab::{icmpkit, repo, require, text};
 use serde_json::{Value, json};
 
-const FIELDS: [&str; 13] = [
-    "frame.number",
-    "icmp.type",
-    "icmp.code",
-    "icmp.checksum.status",
-    "icmpv6.type",
-    "icmpv6.code",
-    "icmpv6.checksum.status",
+/// What tshark is asked besides the verdict: the lengths and the
+/// fragment frames.
+const REASSEMBLY_FIELDS: [&str; 6] = [
     "ip.hdr_len",
     "ip.reassembled.length",
     "ipv6.reassembled.length",
@@ -29,6 +25,12 @@ const FIELDS: [&str; 13] = [
     "ipv6.fragment",
     "ipv6.plen",
 ];
+
+/// Every field tshark is asked for here: [`tshark::VERDICT_FIELDS`] and
+/// [`REASSEMBLY_FIELDS`].
+fn fields() -> Vec<&'static str> {
+    [&tshark::VERDICT_FIELDS[..], &REASSEMBLY_FIELDS].concat()
+}
 
 /// Runs `icmpkit decode ARGS` with `stdin`; returns stdout's JSON lines
 /// (when `--json`) or text, and stderr.
@@ -57,27 +59,76 @@ fn json_lines(stdout: &str) -> Vec<Value> {
 /// (frame, type, code, checksum status, length, fragment frames) per message.
 type Row = (u64, u8, u8, u8, u64, Vec<u64>);
 
+/// The [`Row`] of one of our JSON records.
+fn our_row(p: &Value) -> Row {
+    let (t, c, status) = tshark::verdict(p);
+    let frames = p["fragments"].as_array().unwrap();
+    (
+        p["frame"].as_u64().unwrap(),
+        t,
+        c,
+        status,
+        p["length"].as_u64().unwrap(),
+        frames.iter().map(|f| f.as_u64().unwrap()).collect(),
+    )
+}
+
+/// The [`Row`] of one of tshark's rows (asked for [`fields`]).
+fn their_row(row: &tshark::Row) -> Row {
+    let (t, c, status) = row.verdict();
+    let number = |field: &str| row.first(field).parse::<u64>().ok();
+    // tshark's reassembled length is the payload's: add the header.
+    let length = match number("ip.reassembled.length") {
+        Some(payload) => payload + number("ip.hdr_len").unwrap(),
+        None => number("ipv6.reassembled.length").unwrap() + 40,
+    };
+    let fragments = [row.all("ip.fragment"), row.all("ipv6.fragment")].concat();
+    let fragments = fragments.iter().map(|f| f.parse().unwrap()).collect();
+    (row.frame(), t, c, status, length, fragments)
+}
+
+/// Asserts the counts of a summary record: `[frames, icmp, malformed]`
+/// and its `reassembly` object, `[datagrams, fragments,
+/// incomplete_datagrams, incomplete_fragments]`.
+fn assert_counts(summary: &Value, [frames, icmp, malformed]: [u64; 3], reassembly: [u64; 4]) {
+    assert_eq!(summary["frames"], frames);
+    assert_eq!(summary["icmp"], icmp);
+    assert_eq!(summary["malformed"], malformed);
+    let [
+        datagrams,
+        fragments,
+        incomplete_datagrams,
+        incomplete_fragments,
+    ] = reassembly;
+    assert_eq!(
+        summary["reassembly"],
+        json!({
+            "datagrams": datagrams,
+            "fragments": fragments,
+            "incomplete_datagrams": incomplete_datagrams,
+            "incomplete_fragments": incomplete_fragments,
+        })
+    );
+}
+
+/// `packets` written as pcap file `name` in the test directory.
+fn write_pcap(name: &str, packets: &[Vec<u8>]) -> PathBuf {
+    let records: Vec<(&[u8], u32)> = packets
+        .iter()
+        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
+        .collect();
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&file, icmpkit_lab::packets::pcap(&records)).unwrap();
+    file
+}
+
 #[test]
 fn a_fragmented_ping_is_one_message_at_its_last_fragment_as_tshark_shows_it() {
     let file = repo().join("tests/fixtures/kernel/fragmented.pcap");
     let (stdout, stderr) = decode(&["--json", file.to_str().unwrap()], b"");
     let values = json_lines(&stdout);
     let (summary, packets) = values.split_last().unwrap();
-    let ours: Vec<Row> = packets
-        .iter()
-        .map(|p| {
-            let (t, c, status) = tshark::verdict(p);
-            let frames = p["fragments"].as_array().unwrap();
-            (
-                p["frame"].as_u64().unwrap(),
-                t,
-                c,
-                status,
-                p["length"].as_u64().unwrap(),
-                frames.iter().map(|f| f.as_u64().unwrap()).collect(),
-            )
-        })
-        .collect();
+    let ours: Vec<Row> = packets.iter().map(our_row).collect();
     // What tshark showed when the fixture was recorded (the test below
     // asks tshark itself): requests and replies of 3008 ICMP bytes.
     assert_eq!(
@@ -89,32 +140,15 @@ fn a_fragmented_ping_is_one_message_at_its_last_fragment_as_tshark_shows_it() {
             (12, 129, 0, 1, 3048, vec![10, 11, 12]),
         ]
     );
-    assert_eq!(summary["frames"], 12);
-    assert_eq!(summary["icmp"], 4);
-    assert_eq!(summary["malformed"], 0);
-    assert_eq!(
-        summary["reassembly"],
-        json!({"datagrams": 4, "fragments": 12, "incomplete_datagrams": 0, "incomplete_fragments": 0})
-    );
+    assert_counts(summary, [12, 4, 0], [4, 12, 0, 0]);
     assert_eq!(stderr, "");
 
     if !require::program("tshark") {
         return;
     }
-    let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &FIELDS)
+    let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &fields())
         .iter()
-        .map(|row| {
-            let (t, c, status) = row.verdict();
-            let number = |field: &str| row.first(field).parse::<u64>().ok();
-            // tshark's reassembled length is the payload's: add the header.
-            let length = match number("ip.reassembled.length") {
-                Some(payload) => payload + number("ip.hdr_len").unwrap(),
-                None => number("ipv6.reassembled.length").unwrap() + 40,
-            };
-            let fragments = [row.all("ip.fragment"), row.all("ipv6.fragment")].concat();
-            let fragments = fragments.iter().map(|f| f.parse().unwrap()).collect();
-            (row.frame(), t, c, status, length, fragments)
-        })
+        .map(their_row)
         .collect();
     assert_eq!(ours, theirs);
 }
@@ -217,13 +251,7 @@ fn crafted_fragments_out_of_order_overlapping_and_incomplete() {
                 (the lowest fragment's are kept)"
         ])
     );
-    assert_eq!(summary["frames"], 6);
-    assert_eq!(summary["icmp"], 2);
-    assert_eq!(summary["malformed"], 1);
-    assert_eq!(
-        summary["reassembly"],
-        json!({"datagrams": 2, "fragments": 5, "incomplete_datagrams": 1, "incomplete_fragments": 1})
-    );
+    assert_counts(summary, [6, 2, 1], [2, 5, 1, 1]);
     assert_eq!(stderr, "");
 
     let (stdout, stderr) = decode(&["--hex", "-"], input.as_bytes());
@@ -268,12 +296,7 @@ fn overlapping_fragments_keep_the_lowest_offsets_bytes_as_tshark() {
     for p in &mut packets[3..] {
         p[4..6].copy_from_slice(&[0, 0x0e]);
     }
-    let records: Vec<(&[u8], u32)> = packets
-        .iter()
-        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
-        .collect();
-    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("overlap-lowest.pcap");
-    std::fs::write(&file, icmpkit_lab::packets::pcap(&records)).unwrap();
+    let file = write_pcap("overlap-lowest.pcap", &packets);
     let records = tshark::decode_json(icmpkit!(), &file);
     let ours: Vec<(u64, tshark::Verdict)> = records[..records.len() - 1]
         .iter()
@@ -336,29 +359,10 @@ fn icmpv6_behind_options_after_the_fragment_header_as_tshark() {
         fragment_v6(&udp, 8, 0, 32, true),
         fragment_v6(&udp, 8, 32, 64, false),
     ];
-    let records: Vec<(&[u8], u32)> = packets
-        .iter()
-        .map(|p| (p.as_slice(), u32::try_from(p.len()).unwrap()))
-        .collect();
-    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fragment-options.pcap");
-    std::fs::write(&file, icmpkit_lab::packets::pcap(&records)).unwrap();
+    let file = write_pcap("fragment-options.pcap", &packets);
     let records = tshark::decode_json(icmpkit!(), &file);
     let (summary, packets) = records.split_last().unwrap();
-    let ours: Vec<Row> = packets
-        .iter()
-        .map(|p| {
-            let (t, c, status) = tshark::verdict(p);
-            let frames = p["fragments"].as_array().unwrap();
-            (
-                p["frame"].as_u64().unwrap(),
-                t,
-                c,
-                status,
-                p["length"].as_u64().unwrap(),
-                frames.iter().map(|f| f.as_u64().unwrap()).collect(),
-            )
-        })
-        .collect();
+    let ours: Vec<Row> = packets.iter().map(our_row).collect();
     assert_eq!(ours, [(2, 128, 0, 1, 104, vec![1, 2])]);
     assert_eq!(
         summary["reassembly"],
@@ -368,20 +372,14 @@ fn icmpv6_behind_options_after_the_fragment_header_as_tshark() {
     if !require::program("tshark") {
         return;
     }
-    let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &FIELDS)
+    let theirs: Vec<Row> = tshark::fields(&file, tshark::ICMP, &fields())
         .iter()
         .map(|row| {
-            let (t, c, status) = row.verdict();
-            let length = row.first("ipv6.reassembled.length").parse::<u64>().unwrap() + 40;
             // tshark lists the fragments in offset order, we in the order
             // they came.
-            let mut fragments: Vec<u64> = row
-                .all("ipv6.fragment")
-                .iter()
-                .map(|f| f.parse().unwrap())
-                .collect();
+            let (frame, t, c, status, length, mut fragments) = their_row(row);
             fragments.sort_unstable();
-            (row.frame(), t, c, status, length, fragments)
+            (frame, t, c, status, length, fragments)
         })
         .collect();
     assert_eq!(ours, theirs);

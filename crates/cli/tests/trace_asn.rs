@@ -103,6 +103,12 @@ fn trace(lab: &Lab, args: &[&str]) -> Output {
     lab.run_bounded("client", 60, icmpkit!(), &[&["trace"][..], args].concat())
 }
 
+/// `icmpkit trace -n -q 1 -A --dns-server SERVER ARGS` from the client.
+fn trace_asn(lab: &Lab, server: &str, args: &[&str]) -> Output {
+    let asn = ["-n", "-q", "1", "-A", "--dns-server", server];
+    trace(lab, &[&asn[..], args].concat())
+}
+
 /// The labels after each hop's address: `(ttl, address, AS label)`.
 fn as_labels(out: &str) -> Vec<(String, String, String)> {
     out.lines()
@@ -172,19 +178,7 @@ fn as_numbers_come_from_the_lab_dns_server_as_traceroute_prints_them() {
         );
     }
     // JSON: the numbers, an empty list for none.
-    let out = trace(
-        &lab,
-        &[
-            "-n",
-            "-q",
-            "1",
-            "-A",
-            "--dns-server",
-            "127.0.0.1",
-            "--json",
-            SERVER4,
-        ],
-    );
+    let out = trace_asn(&lab, "127.0.0.1", &["--json", SERVER4]);
     let asns: Vec<Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
@@ -233,18 +227,7 @@ fn a_dns_server_that_does_not_answer_is_asked_once() {
     };
     // Nothing listens on port 5399: every label is traceroute's [!!] for
     // a failed lookup, and one warning.
-    let out = trace(
-        &lab,
-        &[
-            "-n",
-            "-q",
-            "1",
-            "-A",
-            "--dns-server",
-            "127.0.0.1:5399",
-            SERVER4,
-        ],
-    );
+    let out = trace_asn(&lab, "127.0.0.1:5399", &[SERVER4]);
     assert_eq!(out.status.code(), Some(0));
     let labels: Vec<String> = as_labels(&text(&out.stdout))
         .into_iter()

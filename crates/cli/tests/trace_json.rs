@@ -76,17 +76,7 @@ fn a_filter_at_the_destination_is_not_reaching_it_in_any_mode() {
         for filtered in [true, false] {
             if filtered {
                 for p in ["udp", protocol] {
-                    let rule = [
-                        "-A",
-                        "INPUT",
-                        "-p",
-                        p,
-                        "-j",
-                        "REJECT",
-                        "--reject-with",
-                        reject,
-                    ];
-                    lab.must("server", &[&[tool][..], &rule].concat());
+                    lab.reject("server", tool, "INPUT", p, reject);
                 }
             }
             for mode in [&["-U"][..], &["-I"], &["-I", "--mda"], &["-U", "--pmtu"]] {
@@ -136,34 +126,7 @@ fn answered_and_unanswered_probes_have_the_same_keys() {
         return;
     };
     // r2 sends no Time Exceeded: hop 2 is silent.
-    lab.must(
-        "r2",
-        &[
-            "iptables",
-            "-A",
-            "OUTPUT",
-            "-p",
-            "icmp",
-            "--icmp-type",
-            "time-exceeded",
-            "-j",
-            "DROP",
-        ],
-    );
-    lab.must(
-        "r2",
-        &[
-            "ip6tables",
-            "-A",
-            "OUTPUT",
-            "-p",
-            "ipv6-icmp",
-            "--icmpv6-type",
-            "time-exceeded",
-            "-j",
-            "DROP",
-        ],
-    );
+    lab.silence_hop("r2");
     let want: BTreeSet<&str> = PROBE_KEYS.into_iter().collect();
     for dst in [SERVER4, SERVER6] {
         for mode in [&["-q", "2"][..], &["--pmtu"]] {

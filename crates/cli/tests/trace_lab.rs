@@ -106,26 +106,12 @@ fn hops_agree_with_traceroute_for_every_method_and_family() {
     }
 }
 
-/// Has `router` drop the Time Exceeded it sends (those matching `extra`).
-fn drop_time_exceeded(chain: &Lab, router: &str, extra: &[&str]) {
-    let rule = [
-        "iptables",
-        "-A",
-        "OUTPUT",
-        "-p",
-        "icmp",
-        "--icmp-type",
-        "time-exceeded",
-    ];
-    chain.must(router, &[&rule[..], extra, &["-j", "DROP"]].concat());
-}
-
 #[test]
 fn a_silent_hop_is_starred_like_traceroute_does() {
     let Some(chain) = Lab::trace("trace silent hop", 1280) else {
         return;
     };
-    drop_time_exceeded(&chain, "r2", &[]);
+    chain.drop_time_exceeded("r2", false, &[]);
     let ours = hop_lines(&trace(&chain, &["-n", SERVER4]));
     let theirs = hop_lines(&peer(&chain, "traceroute", &["-n", SERVER4]));
     assert_eq!(ours.len(), 5);
@@ -151,20 +137,7 @@ fn rejections_are_annotated_as_traceroute_annotates_them() {
         ("ip6tables", "icmp6-addr-unreachable", SERVER6, "!H"),
     ];
     for (tool, reject, dst, annotation) in cases {
-        chain.must(
-            "r4",
-            &[
-                tool,
-                "-A",
-                "FORWARD",
-                "-p",
-                "udp",
-                "-j",
-                "REJECT",
-                "--reject-with",
-                reject,
-            ],
-        );
+        chain.reject("r4", tool, "FORWARD", "udp", reject);
         // r4's rejection ends the trace: not reached, exit 1.
         let ours = hop_lines(&trace_exiting(&chain, &["-n", dst], 1));
         let theirs = hop_lines(&peer(&chain, "traceroute", &["-n", dst]));
@@ -431,7 +404,7 @@ fn mpls_and_interface_extensions_are_shown_under_their_hop() {
         return;
     };
     // r1's own Time Exceeded is dropped; the responder's (marked) pass.
-    drop_time_exceeded(&chain, "r1", &["-m", "mark", "!", "--mark", "0x5837"]);
+    chain.drop_time_exceeded("r1", false, &["-m", "mark", "!", "--mark", "0x5837"]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/hop-extensions.py");
     let mut child = Command::new("ip")
         .args([

@@ -10,6 +10,7 @@ use std::process::Output;
 
 use icmpkit_lab::icmpkit;
 use icmpkit_lab::netns::{Lab, SERVER4, SERVER6};
+use icmpkit_lab::peers::normalize_traceroute_times;
 use icmpkit_lab::text;
 use icmpkit_lab::traceroute::hop_lines;
 
@@ -33,22 +34,6 @@ fn traceroute(lab: &Lab, unprivileged: bool, args: &[&str]) -> Output {
     } else {
         lab.run_bounded("client", BOUND, "traceroute", args)
     }
-}
-
-/// Traceroute-format text with every round trip time (`0.123 ms`) made
-/// `T ms`.
-fn without_times(text: &str) -> String {
-    let words: Vec<&str> = text.split(' ').collect();
-    let mut out = Vec::with_capacity(words.len());
-    for (i, w) in words.iter().enumerate() {
-        let timed = words.get(i + 1).is_some_and(|n| n.starts_with("ms"));
-        out.push(if timed && w.parse::<f64>().is_ok() {
-            "T"
-        } else {
-            w
-        });
-    }
-    out.join(" ")
 }
 
 #[test]
@@ -133,7 +118,7 @@ fn link_local_targets_with_a_zone_print_as_traceroute_prints_them() {
                 text(&out.stderr)
             );
             let theirs = traceroute(&lab, unprivileged, &args);
-            let ours = without_times(&text(&out.stdout));
+            let ours = normalize_traceroute_times(&text(&out.stdout));
             assert_eq!(
                 ours,
                 format!(
@@ -143,7 +128,7 @@ fn link_local_targets_with_a_zone_print_as_traceroute_prints_them() {
                 "unprivileged {unprivileged} {method}"
             );
             assert_eq!(
-                without_times(&text(&theirs.stdout)),
+                normalize_traceroute_times(&text(&theirs.stdout)),
                 ours,
                 "unprivileged {unprivileged} {method}"
             );

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use icmpkit_lab::icmpkit;
 use icmpkit_lab::netns::{Lab, R4_4, SERVER4, SERVER6};
+use icmpkit_lab::peers::normalize_traceroute_times;
 use icmpkit_lab::text;
 use icmpkit_lab::traceroute::trace_lab_path;
 use serde_json::Value;
@@ -72,34 +73,7 @@ fn past_a_silent_hop_the_walk_finds_what_tracepath_finds() {
         return;
     };
     // r2 sends no Time Exceeded: hop 2 is silent.
-    lab.must(
-        "r2",
-        &[
-            "iptables",
-            "-A",
-            "OUTPUT",
-            "-p",
-            "icmp",
-            "--icmp-type",
-            "time-exceeded",
-            "-j",
-            "DROP",
-        ],
-    );
-    lab.must(
-        "r2",
-        &[
-            "ip6tables",
-            "-A",
-            "OUTPUT",
-            "-p",
-            "ipv6-icmp",
-            "--icmpv6-type",
-            "time-exceeded",
-            "-j",
-            "DROP",
-        ],
-    );
+    lab.silence_hop("r2");
     for (dst, family) in [(SERVER4, "-4"), (SERVER6, "-6")] {
         lab.must("client", &["ip", family, "route", "flush", "cache"]);
         let (theirs, tracepath_took) = timed(&lab, "tracepath", &["-n", dst]);
@@ -147,22 +121,6 @@ fn past_a_silent_hop_the_walk_finds_what_tracepath_finds() {
     }
 }
 
-/// Traceroute-format text with every round trip time (`0.123 ms`) made
-/// `T ms`.
-fn without_times(text: &str) -> String {
-    let words: Vec<&str> = text.split(' ').collect();
-    let mut out = Vec::with_capacity(words.len());
-    for (i, w) in words.iter().enumerate() {
-        let timed = words.get(i + 1).is_some_and(|n| n.starts_with("ms"));
-        out.push(if timed && w.parse::<f64>().is_ok() {
-            "T"
-        } else {
-            w
-        });
-    }
-    out.join(" ")
-}
-
 #[test]
 fn back_counts_the_return_hops_as_tracepath_and_traceroute_do() {
     let Some(lab) = Lab::trace("trace back", 1280) else {
@@ -198,7 +156,7 @@ fn back_counts_the_return_hops_as_tracepath_and_traceroute_do() {
             let route = |t: &str| {
                 t.lines()
                     .skip(1)
-                    .map(|l| without_times(l.trim_end()))
+                    .map(|l| normalize_traceroute_times(l.trim_end()))
                     .collect::<Vec<_>>()
             };
             // The fork's branch may differ: compare the lines outside it.
@@ -281,20 +239,7 @@ fn mda_says_why_it_stops_and_shows_round_trip_times() {
     assert_eq!(line, "stopped at the max TTL, 3, before the destination");
     assert_eq!(code, Some(1));
 
-    lab.must(
-        "r4",
-        &[
-            "iptables",
-            "-A",
-            "FORWARD",
-            "-p",
-            "udp",
-            "-j",
-            "REJECT",
-            "--reject-with",
-            "icmp-admin-prohibited",
-        ],
-    );
+    lab.reject("r4", "iptables", "FORWARD", "udp", "icmp-admin-prohibited");
     let (reason, _, line, code) = stop(&[SERVER4]);
     assert_eq!(
         reason,

@@ -104,8 +104,7 @@ fn walks_print_what_tracepath_prints() {
         );
     }
     // A silent hop: r2 sends no Time Exceeded.
-    let drop = ["-p", "icmp", "--icmp-type", "time-exceeded", "-j", "DROP"];
-    lab.must("r2", &[&["iptables", "-A", "OUTPUT"][..], &drop].concat());
+    lab.drop_time_exceeded("r2", false, &[]);
     let theirs = run(&lab, "tracepath", &["-n", SERVER4]);
     let we = run(&lab, ours, &["-n", SERVER4]);
     assert_eq!(we, theirs, "ours:\n{}\ntheirs:\n{}", we.0, theirs.0);
@@ -136,17 +135,7 @@ fn walks_print_what_tracepath_prints() {
         ("ip6tables", "icmp6-no-route", SERVER6),
         ("ip6tables", "icmp6-addr-unreachable", SERVER6),
     ] {
-        let rule = [
-            "-A",
-            "FORWARD",
-            "-p",
-            "udp",
-            "-j",
-            "REJECT",
-            "--reject-with",
-            reject,
-        ];
-        lab.must("r4", &[&[tables][..], &rule].concat());
+        lab.reject("r4", tables, "FORWARD", "udp", reject);
         let theirs = run(&lab, "tracepath", &["-n", dst]);
         let we = run(&lab, ours, &["-n", dst]);
         let theirs = (theirs.0, theirs.1.replace("tracepath:", "NAME:"), theirs.2);

@@ -337,6 +337,54 @@ impl Lab {
         self.must(name, &["sysctl", "-qw", setting]);
     }
 
+    /// Namespace `name` answers what comes into `chain` (`INPUT`,
+    /// `FORWARD`) over `protocol` (`udp`, `icmp`, ...) with the ICMP error
+    /// `with` (`icmp-admin-prohibited`, `icmp6-no-route`, ...): a `REJECT`
+    /// rule of `tables` (`iptables` or `ip6tables`). `tables -F chain`
+    /// removes it.
+    pub fn reject(&self, name: &str, tables: &str, chain: &str, protocol: &str, with: &str) {
+        let rule = [
+            "-A",
+            chain,
+            "-p",
+            protocol,
+            "-j",
+            "REJECT",
+            "--reject-with",
+            with,
+        ];
+        self.must(name, &[&[tables][..], &rule].concat());
+    }
+
+    /// Namespace `name` drops the Time Exceeded messages it sends, ICMPv6's
+    /// when `v6`, otherwise ICMPv4's, those matching the iptables match
+    /// `extra` only (empty: all of them).
+    pub fn drop_time_exceeded(&self, name: &str, v6: bool, extra: &[&str]) {
+        let (tables, protocol, option) = if v6 {
+            ("ip6tables", "ipv6-icmp", "--icmpv6-type")
+        } else {
+            ("iptables", "icmp", "--icmp-type")
+        };
+        let rule = [
+            tables,
+            "-A",
+            "OUTPUT",
+            "-p",
+            protocol,
+            option,
+            "time-exceeded",
+        ];
+        self.must(name, &[&rule[..], extra, &["-j", "DROP"]].concat());
+    }
+
+    /// Router `name` of a trace lab is a silent hop: it sends no Time
+    /// Exceeded, in either family.
+    pub fn silence_hop(&self, name: &str) {
+        for v6 in [false, true] {
+            self.drop_time_exceeded(name, v6, &[]);
+        }
+    }
+
     /// Gives namespace `name` Linux's default ICMP error limits back (the
     /// lab's routers start without them): per source host one error a
     /// second after a burst of 6 (`net.ipv4.icmp_ratelimit=1000`,

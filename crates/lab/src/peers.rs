@@ -54,6 +54,22 @@ pub fn normalize_ping_times(output: &str) -> String {
         .join("\n")
 }
 
+/// Traceroute-format text (Butskoy traceroute's, or ours) with every
+/// round trip time (`0.123 ms`) made `T ms`.
+pub fn normalize_traceroute_times(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let timed = words.get(i + 1).is_some_and(|n| n.starts_with("ms"));
+        out.push(if timed && w.parse::<f64>().is_ok() {
+            "T"
+        } else {
+            w
+        });
+    }
+    out.join(" ")
+}
+
 /// tracepath text (or ours) with each round trip made fixed: the
 /// `%3ld.%03ldms` field (`  0.048ms`, `123.456ms`) becomes `  T.TTTms`,
 /// so that columns still count.

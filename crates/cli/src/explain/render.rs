@@ -62,12 +62,14 @@ pub(super) fn explain_type(out: &mut String, version: IpVersion, info: &TypeInfo
 /// Everything of a type's explanation after its first line, but its codes.
 fn type_body(out: &mut String, info: &TypeInfo) -> Result<()> {
     writeln!(out, "  Kind:       {}", kind_word(info))?;
-    writeln!(out, "  Reference:  {}", info.reference)?;
-    names_line(out, info.short, info.name, info.aliases)?;
-    section(out, "What it means", info.meaning);
-    list(out, "Usual causes", info.causes);
-    list(out, "What you can do", info.remedies);
-    Ok(())
+    details(
+        out,
+        info.reference,
+        (info.short, info.name, info.aliases),
+        info.meaning,
+        info.causes,
+        info.remedies,
+    )
 }
 
 /// One code of a type. Code 0 of a type the registry gives no codes
@@ -120,11 +122,32 @@ fn write_code(out: &mut String, version: IpVersion, info: &TypeInfo, c: &CodeInf
         c.name
     )?;
     writeln!(out, "  Type:       {} ({})", info.name, kind_word(info))?;
-    writeln!(out, "  Reference:  {}", c.reference)?;
-    names_line(out, c.short, c.name, c.aliases)?;
-    section(out, "What it means", c.meaning);
-    list(out, "Usual causes", c.causes);
-    list(out, "What you can do", c.remedies);
+    details(
+        out,
+        c.reference,
+        (c.short, c.name, c.aliases),
+        c.meaning,
+        c.causes,
+        c.remedies,
+    )
+}
+
+/// What a type's and a code's explanations end with: the reference, the
+/// other `names` (short, name, aliases), what it means, its usual causes
+/// and what to do.
+fn details(
+    out: &mut String,
+    reference: &str,
+    (short, name, aliases): (&str, &str, &[&str]),
+    meaning: &str,
+    causes: &[&str],
+    remedies: &[&str],
+) -> Result<()> {
+    writeln!(out, "  Reference:  {reference}")?;
+    names_line(out, short, name, aliases)?;
+    section(out, "What it means", meaning);
+    list(out, "Usual causes", causes);
+    list(out, "What you can do", remedies);
     Ok(())
 }
 

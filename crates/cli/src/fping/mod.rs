@@ -33,7 +33,7 @@ pub use args::Args;
 use args::{Mode, Options};
 use render::Render;
 
-use crate::ping::multi::{Opened, open};
+use crate::ping::multi::open;
 use crate::ping::sockets::icmp_plan;
 
 /// Why a run could not go on, as fping tells it.
@@ -182,20 +182,21 @@ fn execute(args: &Args) -> Result<ExitCode, Outcome> {
         recv_buffer: Some(4 << 20),
         ..SocketOptions::receiving()
     };
-    let Opened {
-        mut transport,
-        signals,
-        nonce,
-        ident_v4,
-        ident_v6,
-    } = open(
+    let mut opened = open(
         &targets.list.iter().map(|t| t.addr).collect::<Vec<_>>(),
         |versions, raw_ident| icmp_plan(options.socket, &socket_options, versions, Some(raw_ident)),
     )
     .map_err(|e| Failure::System(format!("{e:#}")))?;
-    let config = config(&options, &targets.list, nonce, ident_v4, ident_v6);
+    let config = config(
+        &options,
+        &targets.list,
+        opened.nonce,
+        opened.ident_v4,
+        opened.ident_v6,
+    );
     let output = (io::stdout().lock(), io::BufWriter::new(io::stderr()));
-    session(&options, &targets, config, &mut transport, &signals, output)
+    let (transport, signals) = (&mut opened.transport, &opened.signals);
+    session(&options, &targets, config, transport, signals, output)
 }
 
 /// Runs the machine of `config` over `transport`, rendering to

@@ -197,11 +197,9 @@ impl<O: Write, E: Write> Render<'_, O, E> {
                 // fping reports a refused send only in its default mode.
                 if o.verbose {
                     let name = target.map_or("?", |t| self.targets[t].name.as_str());
-                    let error = if errno == icmpkit_proto::errno::EMSGSIZE {
-                        crate::ping::iputils::local_message_too_long(version, info)
-                    } else {
-                        super::strerror(&io::Error::from_raw_os_error(errno))
-                    };
+                    let error = crate::ping::iputils::local_send_error(version, errno, info, |e| {
+                        super::strerror(&e)
+                    });
                     writeln!(self.err, "{name}: error while sending ping: {error}")?;
                 }
             }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use clap::Parser;
 use icmpkit_driver::Signals;
-use icmpkit_driver::sim::{ErrorDelivery, Host, Link, Network, Route, Router, Unreachable};
+use icmpkit_driver::sim::{ErrorDelivery, Network};
 
 use super::*;
 
@@ -22,22 +22,7 @@ fn network() -> Network {
         .local(Ipv4Addr::new(10, 0, 0, 1))
         .errors(ErrorDelivery::Both)
         .seed(1);
-    let router = net.router(Router::new(Ipv4Addr::new(10, 0, 0, 254)));
-    let firewall =
-        net.router(Router::new(Ipv4Addr::new(10, 0, 0, 253)).rejecting(Unreachable::PROHIBITED));
-    net.route(
-        Route::to(Ipv4Addr::new(10, 0, 1, 0), 24)
-            .hop(router, Link::ms(1))
-            .last_link(Link::ms(1))
-            .host(ANSWERS, Host::answering())
-            .host(ANSWERS2, Host::answering()),
-    );
-    net.route(
-        Route::to(Ipv4Addr::new(10, 0, 2, 0), 24)
-            .hop(firewall, Link::ms(1))
-            .last_link(Link::ms(1))
-            .every_host(Host::answering()),
-    );
+    crate::ping::multi::testnet::ipv4_routes(&mut net, &[ANSWERS, ANSWERS2]);
     net.build().expect("a valid network")
 }
 

@@ -308,6 +308,23 @@ pub fn local_message_too_long(version: IpVersion, mtu: u32) -> String {
     }
 }
 
+/// The text of a local error the kernel queued for a send, with errno
+/// `errno` and `info` (the MTU for `EMSGSIZE`):
+/// [`local_message_too_long`] for `EMSGSIZE`, otherwise `other` of the
+/// errno.
+pub fn local_send_error(
+    version: IpVersion,
+    errno: i32,
+    info: u32,
+    other: impl FnOnce(std::io::Error) -> String,
+) -> String {
+    if errno == icmpkit_proto::errno::EMSGSIZE {
+        local_message_too_long(version, info)
+    } else {
+        other(std::io::Error::from_raw_os_error(errno))
+    }
+}
+
 /// The closing block, starting with the blank line iputils prints:
 /// counts, loss, time (first to last send), RTTs, `pipe N`, and in flood or
 /// adaptive mode `ipg/ewma`.

@@ -1,4 +1,4 @@
-use super::{normalize_ping_times, normalize_tracepath_times};
+use super::{normalize_ping_times, normalize_tracepath_times, normalize_traceroute_times};
 
 #[test]
 fn reply_times_summary_time_and_rtt_line_are_fixed() {
@@ -33,5 +33,14 @@ fn tracepath_times_are_made_fixed_with_their_columns() {
          2:  192.0.2.1     T.TTTms reached\n \
          3:  192.0.2.1  1234.5ms \n \
          4:  no reply"
+    );
+}
+
+#[test]
+fn traceroute_times_are_made_t_and_nothing_else() {
+    let text = " 1  192.0.2.254  0.052 ms  1.5 ms *\n 2  10 ms 2 x";
+    assert_eq!(
+        normalize_traceroute_times(text),
+        " 1  192.0.2.254  T ms  T ms *\n 2  T ms 2 x"
     );
 }

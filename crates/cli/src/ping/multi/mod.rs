@@ -234,11 +234,9 @@ impl<W: Write, E: Write> Render<'_, W, E> {
                 info,
             } => {
                 let name = target.map_or("?", |t| &self.targets[t].name);
-                let error = if errno == icmpkit_proto::errno::EMSGSIZE {
-                    iputils::local_message_too_long(version, info)
-                } else {
-                    format!("local error: {}", io::Error::from_raw_os_error(errno))
-                };
+                let error = iputils::local_send_error(version, errno, info, |e| {
+                    format!("local error: {e}")
+                });
                 writeln!(self.err, "icmpkit: {name}: {error}")?;
             }
             MultiEvent::SendFailed { target, errno } => {
@@ -337,17 +335,11 @@ pub(crate) fn open(
 /// Runs every target of `plan`; exits 0 when every target answered at
 /// least once, else 1.
 pub fn run(plan: &Plan) -> Result<ExitCode> {
-    let Opened {
-        mut transport,
-        signals,
-        nonce,
-        ident_v4,
-        ident_v6,
-    } = open(
+    let mut opened = open(
         &plan.targets.iter().map(|t| t.addr).collect::<Vec<_>>(),
         |versions, raw_ident| socket_plan(plan, versions, Some(4 << 20), Some(raw_ident)),
     )?;
-    plan.warn_unscoped_link_local(&transport);
+    plan.warn_unscoped_link_local(&opened.transport);
     let config = MultiPingConfig {
         schedule: MultiConfig {
             rate: plan.rate,
@@ -360,9 +352,9 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         targets: plan.targets.iter().map(|t| t.addr).collect(),
         payload_len: plan.size,
         pattern: plan.pattern.clone(),
-        nonce,
-        ident_v4,
-        ident_v6,
+        nonce: opened.nonce,
+        ident_v4: opened.ident_v4,
+        ident_v6: opened.ident_v6,
         deadline: plan.deadline,
         keep_rtts: false,
         report_every: None,
@@ -385,12 +377,17 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
         output,
         summing_up: false,
     };
-    let verdict = icmpkit_driver::drive(&mut machine, &mut transport, &signals, |m, event| {
-        render.event(m, event)
-    })?;
+    let verdict = icmpkit_driver::drive(
+        &mut machine,
+        &mut opened.transport,
+        &opened.signals,
+        |m, event| render.event(m, event),
+    )?;
     render.err.flush()?;
     Ok(crate::exit::Exit::from(verdict).into())
 }
 
+#[cfg(test)]
+pub(crate) mod testnet;
 #[cfg(test)]
 mod tests;

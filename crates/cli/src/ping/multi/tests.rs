@@ -1,6 +1,6 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use icmpkit_driver::sim::{ErrorDelivery, Host, Link, Network, Route, Router, Unreachable};
+use icmpkit_driver::sim::{ErrorDelivery, Host, Link, Network, Route};
 use icmpkit_proto::machine::Verdict;
 
 use super::*;
@@ -22,21 +22,7 @@ fn network(errors: ErrorDelivery, ping_socket: Option<u16>) -> Network {
     if let Some(ident) = ping_socket {
         net = net.ping_socket(ident);
     }
-    let router = net.router(Router::new(Ipv4Addr::new(10, 0, 0, 254)));
-    let firewall =
-        net.router(Router::new(Ipv4Addr::new(10, 0, 0, 253)).rejecting(Unreachable::PROHIBITED));
-    net.route(
-        Route::to(Ipv4Addr::new(10, 0, 1, 0), 24)
-            .hop(router, Link::ms(1))
-            .last_link(Link::ms(1))
-            .host(ANSWERS, Host::answering()),
-    );
-    net.route(
-        Route::to(Ipv4Addr::new(10, 0, 2, 0), 24)
-            .hop(firewall, Link::ms(1))
-            .last_link(Link::ms(1))
-            .every_host(Host::answering()),
-    );
+    super::testnet::ipv4_routes(&mut net, &[ANSWERS]);
     net.route(
         Route::to(Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0), 64)
             .last_link(Link::ms(2))

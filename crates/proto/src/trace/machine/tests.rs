@@ -183,6 +183,32 @@ type Event<S> = TracerEvent<<S as Strategy>::Progress, <S as Strategy>::Summary>
 
 /// Runs `tracer` over `net` on made-up time from `t0`, as the driver
 /// would, and returns every event.
+/// The local "message too long" the kernel queues for a datagram to
+/// `dst` bigger than the link's `mtu`, read at `read_at`.
+fn local_too_big(
+    channel: Channel,
+    mtu: u32,
+    dst: IpAddr,
+    read_at: Instant,
+    original: &[u8],
+) -> SocketError<'_> {
+    SocketError {
+        channel,
+        source: ErrorSource::Local,
+        errno: EMSGSIZE,
+        icmp_type: 0,
+        icmp_code: 0,
+        info: mtu,
+        offender: None,
+        dst: Some(dst),
+        port: None,
+        hop_limit: None,
+        read_at,
+        kernel_at: None,
+        original,
+    }
+}
+
 fn run<S: Strategy>(tracer: &mut Tracer<S>, net: &Net, t0: Instant) -> Vec<Event<S>> {
     let mut now = t0;
     let mut buf = Vec::new();
@@ -205,21 +231,8 @@ fn run<S: Strategy>(tracer: &mut Tracer<S>, net: &Net, t0: Instant) -> Vec<Event
                     bytes,
                 } => pending.push((now + delay, channel, from, bytes)),
                 Fate::TooBigHere(mtu) => {
-                    let error = SocketError {
-                        channel: t.channel,
-                        source: ErrorSource::Local,
-                        errno: EMSGSIZE,
-                        icmp_type: 0,
-                        icmp_code: 0,
-                        info: u32::try_from(mtu).unwrap(),
-                        offender: None,
-                        dst: Some(t.dst),
-                        port: None,
-                        hop_limit: None,
-                        read_at: now,
-                        kernel_at: None,
-                        original: &[],
-                    };
+                    let mtu = u32::try_from(mtu).unwrap();
+                    let error = local_too_big(t.channel, mtu, t.dst, now, &[]);
                     tracer.handle_input(now, Input::SocketError(error));
                     tracer.handle_send_failure(now, failure(EMSGSIZE, true));
                 }
@@ -537,21 +550,7 @@ fn a_local_mtu_explains_only_an_explained_emsgsize_refusal() {
     // A local "too big" queued for some earlier datagram...
     tracer.handle_input(
         t0,
-        Input::SocketError(SocketError {
-            channel: Channel::Udp,
-            source: ErrorSource::Local,
-            errno: EMSGSIZE,
-            icmp_type: 0,
-            icmp_code: 0,
-            info: 1500,
-            offender: None,
-            dst: Some(dst()),
-            port: None,
-            hop_limit: None,
-            read_at: t0,
-            kernel_at: None,
-            original: &buf,
-        }),
+        Input::SocketError(local_too_big(Channel::Udp, 1500, dst(), t0, &buf)),
     );
     // ...does not explain a refusal for another reason.
     tracer.handle_send_failure(
@@ -593,21 +592,7 @@ fn a_local_mtu_is_timed_from_the_send_to_its_reading() {
     let read_at = t0 + Duration::from_micros(22);
     tracer.handle_input(
         read_at,
-        Input::SocketError(SocketError {
-            channel: Channel::Udp,
-            source: ErrorSource::Local,
-            errno: EMSGSIZE,
-            icmp_type: 0,
-            icmp_code: 0,
-            info: 1500,
-            offender: None,
-            dst: Some(dst()),
-            port: None,
-            hop_limit: None,
-            read_at,
-            kernel_at: None,
-            original: &buf,
-        }),
+        Input::SocketError(local_too_big(Channel::Udp, 1500, dst(), read_at, &buf)),
     );
     tracer.handle_send_failure(
         read_at,

@@ -482,24 +482,13 @@ fn the_stop_says_why_the_discovery_ended_and_rtts_are_summed_up() {
         (ms(2), ms(2), ms(2))
     );
     // Silent from TTL 3 on: the gap limit ends it.
-    let net = path(vec![
-        fixed(v4(1)),
-        fixed(v4(2)),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-        silent(),
-    ]);
+    let silence = std::iter::repeat_with(silent).take(14);
+    let net = path(
+        [fixed(v4(1)), fixed(v4(2))]
+            .into_iter()
+            .chain(silence)
+            .collect(),
+    );
     let quiet = run(config(), &net);
     let MdaStop::Silence { last_ttl, silent } = quiet.mda.stop() else {
         panic!("{:?}", quiet.mda.stop());
