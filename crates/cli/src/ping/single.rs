@@ -267,6 +267,28 @@ pub fn run_machine<T: Transport + ?Sized>(
 }
 
 /// Shows one event of a run on `reporter`.
+/// What a reply line shows of `reply`, untimed, whole and without IP
+/// options (a Node Information answer's; an Echo Reply adds them).
+fn reply_line<'a>(
+    target: &'a Target,
+    machine: &Ping,
+    reply: &icmpkit_proto::ping::ReplyEvent,
+) -> Reply<'a> {
+    Reply {
+        target: &target.name,
+        from: reply.from,
+        seq: reply.seq,
+        ident: machine.config().ident,
+        bytes: reply.bytes,
+        ttl: reply.ttl,
+        rtt_micros: None,
+        duplicate: reply.duplicate,
+        truncated: false,
+        other_sender: reply.from != target.addr,
+        ip_options: &[],
+    }
+}
+
 fn render(
     reporter: &mut dyn Reporter,
     target: &Target,
@@ -280,34 +302,16 @@ fn render(
             reporter.no_answer_yet(&target.name, seq)
         }
         PingEvent::Reply(reply) => reporter.reply(&Reply {
-            target: &target.name,
-            from: reply.from,
-            seq: reply.seq,
-            ident: machine.config().ident,
-            bytes: reply.bytes,
-            ttl: reply.ttl,
             rtt_micros: reply
                 .rtt_known
                 .then(|| u64::try_from(reply.rtt.as_micros()).unwrap_or(u64::MAX)),
-            duplicate: reply.duplicate,
             truncated: reply.truncated,
-            other_sender: reply.from != target.addr,
             ip_options: reply.ip_options.as_bytes(),
+            ..reply_line(target, machine, &reply)
         }),
+        // Untimed, as iputils shows them.
         PingEvent::NodeInfo(reply, message) => reporter.node_info(
-            &Reply {
-                target: &target.name,
-                from: reply.from,
-                seq: reply.seq,
-                ident: machine.config().ident,
-                bytes: reply.bytes,
-                ttl: reply.ttl,
-                rtt_micros: None,
-                duplicate: reply.duplicate,
-                truncated: false,
-                other_sender: reply.from != target.addr,
-                ip_options: &[],
-            },
+            &reply_line(target, machine, &reply),
             &node_info::answer(&message),
         ),
         PingEvent::Unverified(u) => reporter.unverified(&Unverified {
