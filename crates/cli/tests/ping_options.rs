@@ -481,6 +481,8 @@ fn record_route_and_timestamps_print_as_iputils_prints_them() {
         &["-c", "2", "-i", "0.2", "-T", "tsonly", SERVER4][..],
         &["-c", "1", "-T", "tsandaddr", SERVER4],
         &["-c", "1", "-T", "tsprespec", ROUTER4, SERVER4, SERVER4],
+        // No address: the bare 4-byte option, as iputils sends it.
+        &["-c", "1", "-T", "tsprespec", SERVER4],
         &["-c", "1", "-a", "-R", SERVER4],
     ] {
         let (ours, theirs) = both(&chain, "client", args);

@@ -258,11 +258,9 @@ pub fn ip_options(
             if flags != TimestampFlags::Prespecified && !hops.is_empty() {
                 bail!("usage error: -T {kind} takes one target");
             }
-            if flags == TimestampFlags::Prespecified
-                && (hops.is_empty() || hops.len() > option::MAX_PRESPECIFIED)
-            {
+            if flags == TimestampFlags::Prespecified && hops.len() > option::MAX_PRESPECIFIED {
                 bail!(
-                    "usage error: -T tsprespec takes 1 to {} addresses before the target",
+                    "usage error: -T tsprespec takes at most {} addresses before the target",
                     option::MAX_PRESPECIFIED
                 );
             }

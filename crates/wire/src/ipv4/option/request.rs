@@ -59,7 +59,9 @@ pub fn emit_record_route(out: &mut [u8]) -> Result<usize> {
 /// [`Malformed::Truncated`] when `out` is too short;
 /// [`Malformed::TooMany`] for more than [`MAX_PRESPECIFIED`] addresses;
 /// [`Malformed::Invalid`] for addresses with other flags than
-/// [`TimestampFlags::Prespecified`], or none with it.
+/// [`TimestampFlags::Prespecified`]. Prespecified with none is the bare
+/// 4-byte option (pointer past its end: full at once), as iputils sends
+/// `-T tsprespec` without addresses and the kernel accepts it.
 pub fn emit_timestamp(
     flags: TimestampFlags,
     prespecified: &[Ipv4Addr],
@@ -78,12 +80,12 @@ pub fn emit_timestamp(
             4 + 8 * prespecified.len()
         }
     };
-    if (flags == TimestampFlags::Prespecified) == prespecified.is_empty() {
+    if flags != TimestampFlags::Prespecified && !prespecified.is_empty() {
         return Err(Malformed::Invalid {
             what: "IPv4 timestamp option",
             field: "prespecified addresses",
             value: u32::try_from(prespecified.len()).unwrap_or(u32::MAX),
-            rule: "are given with flags 3 (prespecified) and only with them",
+            rule: "are given only with flags 3 (prespecified)",
         });
     }
     let area = room(out, len)?;

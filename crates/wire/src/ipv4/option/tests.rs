@@ -80,7 +80,12 @@ fn timestamp_requests_refuse_what_iputils_refuses() {
         emit_timestamp(TimestampFlags::Prespecified, &[hop; 5], &mut out),
         Err(Malformed::TooMany { limit: 4, .. })
     ));
-    assert!(emit_timestamp(TimestampFlags::Prespecified, &[], &mut out).is_err());
+    // No prespecified address: the bare option, full at once.
+    assert_eq!(
+        emit_timestamp(TimestampFlags::Prespecified, &[], &mut out),
+        Ok(4)
+    );
+    assert_eq!(out[..4], [68, 4, 5, 3]);
     assert!(emit_timestamp(TimestampFlags::TimestampsOnly, &[hop], &mut out).is_err());
     assert!(matches!(
         emit_timestamp(TimestampFlags::TimestampsOnly, &[], &mut [0u8; 39]),
