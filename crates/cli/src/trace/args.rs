@@ -89,7 +89,9 @@ pub struct Args {
     pub pmtu: bool,
     /// Print the origin AS of each address (`[AS13335]`), looked up in
     /// the DNS as the public IP-to-ASN services answer (TXT records of
-    /// origin.asn.cymru.com, origin6.asn.cymru.com).
+    /// origin.asn.cymru.com, origin6.asn.cymru.com). Each lookup holds
+    /// the trace while it waits (2 s per try, about 4 s for a server that
+    /// never answers); after one fails, no more are made.
     #[arg(short = 'A')]
     pub as_lookups: bool,
     /// The DNS server -A asks (ADDR, ADDR:PORT, [IPV6]:PORT); the
