@@ -448,6 +448,9 @@ fn tracepath_of_loopback_matches_tracepath() {
         ("tracepath6", &["-n", "::1"]),
         ("tracepath", &["-n", "-l", "2000", "127.0.0.1"]),
         ("tracepath", &["-n", "-l", "1400", "::1"]),
+        // Below the family's minimum MTU: walked from there all the same.
+        ("tracepath", &["-n", "-l", "1000", "::1"]),
+        ("tracepath", &["-n", "-l", "60", "127.0.0.1"]),
         ("tracepath", &["-n", "-m", "1", "127.0.0.1"]),
         ("tracepath", &["-n", "-l", "20", "127.0.0.1"]),
         ("tracepath", &["-n", "-m", "300", "127.0.0.1"]),

@@ -266,7 +266,6 @@ pub fn run_machine<T: Transport + ?Sized>(
     Ok(verdict)
 }
 
-/// Shows one event of a run on `reporter`.
 /// What a reply line shows of `reply`, untimed, whole and without IP
 /// options (a Node Information answer's; an Echo Reply adds them).
 fn reply_line<'a>(
@@ -289,6 +288,7 @@ fn reply_line<'a>(
     }
 }
 
+/// Shows one event of a run on `reporter`.
 fn render(
     reporter: &mut dyn Reporter,
     target: &Target,

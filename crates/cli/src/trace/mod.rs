@@ -368,6 +368,11 @@ impl Plan {
         );
         if let Some(size) = self.first_size {
             config.initial_size = size;
+            // tracepath walks from the size it is given, even below the
+            // family's minimum MTU (`-l 1000` to an IPv6 host).
+            if self.tracepath.is_some() {
+                config.small_size = config.small_size.min(size);
+            }
         }
         let pmtu = Pmtu::new(config);
         // tracepath's lines come from tracepath's walk.

@@ -148,10 +148,15 @@ impl<'a> TracepathRenderer<'a> {
                 self.ended = true;
                 "reached".to_owned()
             }
-            errno::EMSGSIZE => match a.outcome {
-                Outcome::Unreachable { mtu, .. } => format!("pmtu {}", mtu.unwrap_or(0)),
-                _ => String::new(),
-            },
+            // A step keeps a Too Big only when the walk can go no
+            // smaller: the end, not a hop limit reached.
+            errno::EMSGSIZE => {
+                self.ended = true;
+                match a.outcome {
+                    Outcome::Unreachable { mtu, .. } => format!("pmtu {}", mtu.unwrap_or(0)),
+                    _ => String::new(),
+                }
+            }
             other => {
                 self.ended = true;
                 match other {

@@ -181,8 +181,6 @@ impl Net {
 
 type Event<S> = TracerEvent<<S as Strategy>::Progress, <S as Strategy>::Summary>;
 
-/// Runs `tracer` over `net` on made-up time from `t0`, as the driver
-/// would, and returns every event.
 /// The local "message too long" the kernel queues for a datagram to
 /// `dst` bigger than the link's `mtu`, read at `read_at`.
 fn local_too_big(
@@ -209,6 +207,8 @@ fn local_too_big(
     }
 }
 
+/// Runs `tracer` over `net` on made-up time from `t0`, as the driver
+/// would, and returns every event.
 fn run<S: Strategy>(tracer: &mut Tracer<S>, net: &Net, t0: Instant) -> Vec<Event<S>> {
     let mut now = t0;
     let mut buf = Vec::new();
