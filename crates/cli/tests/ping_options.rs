@@ -281,7 +281,7 @@ fn a_flow_label_is_granted_and_shown_as_iputils_shows_it() {
 // ---------------------------------------------------------------- broadcast
 
 /// The LAN of the broadcast test: a bridge in the lab's `host` namespace,
-/// and namespaces `pinger`, `h1`, `h2`, `h3` on it (192.0.2.1 to .4/24),
+/// and namespaces `pinger`, `h1`, `h2`, `h3` on it (192.0.2.11 to .14/24),
 /// the hosts answering broadcast pings.
 fn broadcast_lan(lab: &Lab) {
     let switch = lab.ns("host");
@@ -290,7 +290,7 @@ fn broadcast_lan(lab: &Lab) {
     for (i, name) in ["pinger", "h1", "h2", "h3"].iter().enumerate() {
         let ns = lab.ns(name);
         let port = format!("p{i}");
-        let addr = format!("192.0.2.{}/24", i + 1);
+        let addr = format!("192.0.2.{}/24", i + 11);
         icmpkit_lab::peers::run_bounded(10, "ip", &["netns", "add", &ns]);
         lab.must(name, &["ip", "link", "set", "lo", "up"]);
         let made = icmpkit_lab::peers::run_bounded(
@@ -426,7 +426,7 @@ fn a_multicast_ping_loops_back_unless_l_and_marks_no_duplicates() {
         let (ours, theirs) = both(&lab, "pinger", args);
         assert_same(&ours, &theirs, &format!("{args:?}"), sorted_lines);
         let out = text(&ours.stdout);
-        let looped = out.contains("bytes from 192.0.2.1:");
+        let looped = out.contains("bytes from 192.0.2.11:");
         assert_eq!(looped, senders == 4, "{args:?}: {out}");
         assert!(!out.contains("(DUP!)"), "{out}");
         assert!(

@@ -233,12 +233,12 @@ fn names_imply_options_and_map_onto_subcommands() {
         ]
     );
     // -b, a port of 0 (the default), the old HOST/PORT.
-    let Outcome::Run(m) = parse_str(Tool::Tracepath, &["-b", "-p", "0", "192.0.2.1/5000"]) else {
+    let Outcome::Run(m) = parse_str(Tool::Tracepath, &["-b", "-p", "0", "192.0.2.11/5000"]) else {
         panic!()
     };
     assert_eq!(
         tracepath_to_trace(&m).unwrap()[4..],
-        ["--both", "-p", "5000", "192.0.2.1"]
+        ["--both", "-p", "5000", "192.0.2.11"]
     );
     // Numbers in tracepath's words.
     for (args, error) in [
@@ -272,7 +272,7 @@ fn options_of_the_real_tool_that_icmpkit_lacks_are_named() {
         )
     );
     assert_eq!(
-        stderr_of(Tool::Traceroute, &["--gateway", "192.0.2.1", "127.0.0.1"]),
+        stderr_of(Tool::Traceroute, &["--gateway", "192.0.2.11", "127.0.0.1"]),
         (
             "traceroute: --gateway (loose source routing) is a traceroute option \
              that icmpkit does not have\n"

@@ -350,15 +350,15 @@ mod tests {
                     mtu: 1500,
                     after: Duration::ZERO,
                 }),
-                step(1, Some(answer(addr(1), 48, Outcome::Hop, 64))),
-                step(1, Some(answer(addr(1), 4, Outcome::Hop, 64))),
+                step(1, Some(answer(addr(11), 48, Outcome::Hop, 64))),
+                step(1, Some(answer(addr(11), 4, Outcome::Hop, 64))),
                 mtu(PmtuEvent::TooBig {
                     ttl: 2,
-                    from: addr(1),
+                    from: addr(11),
                     mtu: 1400,
                     rtt: Duration::from_micros(9),
                 }),
-                step(2, Some(answer(addr(1), 1_234_567, Outcome::Hop, 62))),
+                step(2, Some(answer(addr(11), 1_234_567, Outcome::Hop, 62))),
                 step(3, None),
                 step(4, Some(answer(addr(9), 13, Outcome::Reached, 61))),
                 end(1400, false),
@@ -367,10 +367,10 @@ mod tests {
         let pad = |host: &str| format!("{host}{}", " ".repeat(52 - host.len()));
         let expected = [
             " 1?: [LOCALHOST]                      pmtu 1500".to_owned(),
-            format!(" 1:  {}  0.048ms ", pad("192.0.2.1")),
-            format!(" 1:  {}  0.004ms ", pad("192.0.2.1")),
-            format!(" 2:  {}  0.009ms pmtu 1400", pad("192.0.2.1")),
-            format!(" 2:  {}1234.567ms asymm  3 ", pad("192.0.2.1")),
+            format!(" 1:  {}  0.048ms ", pad("192.0.2.11")),
+            format!(" 1:  {}  0.004ms ", pad("192.0.2.11")),
+            format!(" 2:  {}  0.009ms pmtu 1400", pad("192.0.2.11")),
+            format!(" 2:  {}1234.567ms asymm  3 ", pad("192.0.2.11")),
             " 3:  no reply".to_owned(),
             format!(" 4:  {}  0.013ms reached", pad("192.0.2.9")),
             "     Resume: pmtu 1400 hops 4 back 4 ".to_owned(),
@@ -392,7 +392,7 @@ mod tests {
                     mtu: 1500,
                     after: Duration::from_micros(22),
                 }),
-                step(1, Some(answer(addr(1), 48, Outcome::Hop, 64))),
+                step(1, Some(answer(addr(11), 48, Outcome::Hop, 64))),
                 end(1500, false),
             ],
         );
@@ -416,15 +416,15 @@ mod tests {
             let out = render(
                 NUMERIC,
                 vec![
-                    step(1, Some(answer(addr(1), 5, outcome, 64))),
+                    step(1, Some(answer(addr(11), 5, outcome, 64))),
                     end(1500, false),
                 ],
             );
             assert_eq!(
                 out,
                 format!(
-                    " 1:  192.0.2.1{}  0.005ms {mark}\n     Resume: pmtu 1500 \n",
-                    " ".repeat(43)
+                    " 1:  192.0.2.11{}  0.005ms {mark}\n     Resume: pmtu 1500 \n",
+                    " ".repeat(42)
                 )
             );
         }
@@ -440,15 +440,15 @@ mod tests {
                 both,
                 v6: false,
             };
-            host_field(style, "192.0.2.1".to_owned(), name.map(str::to_owned))
+            host_field(style, "192.0.2.11".to_owned(), name.map(str::to_owned))
         };
         let padded = |text: &str| format!("{text}{}", " ".repeat(52 - text.len()));
-        assert_eq!(field(true, false, None), padded("192.0.2.1"));
+        assert_eq!(field(true, false, None), padded("192.0.2.11"));
         assert_eq!(field(false, false, Some("r1")), padded("r1"));
-        assert_eq!(field(false, false, None), padded("192.0.2.1"));
-        assert_eq!(field(false, true, Some("r1")), padded("r1 (192.0.2.1)"));
-        assert_eq!(field(true, true, Some("r1")), padded("192.0.2.1 (r1)"));
-        assert_eq!(field(true, true, None), padded("192.0.2.1 (192.0.2.1)"));
+        assert_eq!(field(false, false, None), padded("192.0.2.11"));
+        assert_eq!(field(false, true, Some("r1")), padded("r1 (192.0.2.11)"));
+        assert_eq!(field(true, true, Some("r1")), padded("192.0.2.11 (r1)"));
+        assert_eq!(field(true, true, None), padded("192.0.2.11 (192.0.2.11)"));
         // Too long for the column: one space after it.
         let long = "a".repeat(60);
         assert_eq!(field(false, false, Some(&long)), format!("{long} "));

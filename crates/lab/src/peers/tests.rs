@@ -24,14 +24,14 @@ fn lines_without_times_are_left_alone() {
 #[test]
 fn tracepath_times_are_made_fixed_with_their_columns() {
     let text = " 1?: [LOCALHOST]                        0.022ms pmtu 1500\n \
-                2:  192.0.2.1   123.456ms reached\n \
-                3:  192.0.2.1  1234.5ms \n \
+                2:  192.0.2.11   123.456ms reached\n \
+                3:  192.0.2.11  1234.5ms \n \
                 4:  no reply";
     assert_eq!(
         normalize_tracepath_times(text),
         " 1?: [LOCALHOST]                        T.TTTms pmtu 1500\n \
-         2:  192.0.2.1     T.TTTms reached\n \
-         3:  192.0.2.1  1234.5ms \n \
+         2:  192.0.2.11     T.TTTms reached\n \
+         3:  192.0.2.11  1234.5ms \n \
          4:  no reply"
     );
 }

@@ -5,7 +5,7 @@
 //! itself is the caller's.
 //!
 //! An IPv4 address's octets reversed under `origin.asn.cymru.com`
-//! (`1.1.1.1` → `1.1.1.1.origin.asn.cymru.com`), an IPv6 address's 32
+//! (`203.0.113.7` → `7.113.0.203.origin.asn.cymru.com`), an IPv6 address's 32
 //! nibbles reversed under `origin6.asn.cymru.com`; each TXT record
 //! answering is `"ASN [ASN ...] | PREFIX | CC | REGISTRY | DATE"`, one
 //! per prefix holding the address, of which the longest counts.

@@ -18,7 +18,7 @@ fn refusal(line: &[&str]) -> String {
 
 #[test]
 fn defaults_are_fping_5s() {
-    let o = options(&["192.0.2.1"]).unwrap();
+    let o = options(&["192.0.2.11"]).unwrap();
     assert_eq!(o.mode, Mode::Default);
     assert_eq!(o.timeout, Duration::from_millis(500));
     assert_eq!((o.retries, o.backoff_milli), (3, 1500));

@@ -30,10 +30,10 @@ fn options_set_the_qtype_flags_and_subject_as_iputils_does() {
         request(&["fqdn"]).unwrap().qtype,
         Some(node_info::QTYPE_NODE_NAME)
     );
-    let r = request(&["name", "subject-ipv4=192.0.2.1"]).unwrap();
+    let r = request(&["name", "subject-ipv4=192.0.2.11"]).unwrap();
     assert_eq!(
         r.subject,
-        Some((node_info::SUBJECT_IPV4, vec![192, 0, 2, 1]))
+        Some((node_info::SUBJECT_IPV4, vec![192, 0, 2, 11]))
     );
     let r = request(&["name", "subject-name=Host"]).unwrap();
     assert_eq!(
@@ -49,7 +49,7 @@ fn options_set_the_qtype_flags_and_subject_as_iputils_does() {
             .to_string()
             .starts_with("ping -6 -N")
     );
-    assert!(request(&["subject-ipv6=::1", "subject-ipv4=192.0.2.1"]).is_err());
+    assert!(request(&["subject-ipv6=::1", "subject-ipv4=192.0.2.11"]).is_err());
     // The target's address is the subject by default; IPv4 targets ping.
     let q = request(&["ipv4"])
         .unwrap()
@@ -62,7 +62,7 @@ fn options_set_the_qtype_flags_and_subject_as_iputils_does() {
     assert!(
         request(&["ipv4"])
             .unwrap()
-            .query("192.0.2.1".parse().unwrap())
+            .query("192.0.2.11".parse().unwrap())
             .is_none()
     );
     assert!(
@@ -90,8 +90,8 @@ fn answers_print_as_iputils_prints_them() {
         " 2001:db8::1, parse error (truncated) (truncated); seq=1;"
     );
     assert_eq!(
-        answer(&response(0, 4, 0, &[0, 0, 0, 0, 192, 0, 2, 1])),
-        " 192.0.2.1; seq=1;"
+        answer(&response(0, 4, 0, &[0, 0, 0, 0, 192, 0, 2, 11])),
+        " 192.0.2.11; seq=1;"
     );
     assert_eq!(answer(&response(1, 2, 0, &[])), " refused; seq=1;");
     assert_eq!(answer(&response(2, 9, 0, &[])), " unknown; seq=1;");

@@ -3,8 +3,8 @@ use super::*;
 #[test]
 fn questions_reverse_octets_and_nibbles() {
     assert_eq!(
-        origin_query("1.1.1.1".parse().unwrap()),
-        "1.1.1.1.origin.asn.cymru.com."
+        origin_query("203.0.113.7".parse().unwrap()),
+        "7.113.0.203.origin.asn.cymru.com."
     );
     assert_eq!(
         origin_query("192.0.2.254".parse().unwrap()),

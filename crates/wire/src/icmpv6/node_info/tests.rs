@@ -76,11 +76,11 @@ fn broken_names_are_errors_not_panics() {
 
 #[test]
 fn address_replies_are_ttl_and_address_pairs() {
-    let mut data = Vec::from(&[0, 0, 0, 10, 192, 0, 2, 1][..]);
+    let mut data = Vec::from(&[0, 0, 0, 10, 192, 0, 2, 11][..]);
     data.extend([0, 0, 0, 20, 198, 51, 100, 2, 0, 0]);
     let entries: Vec<_> = AddressReplies::new(&data, false).collect();
     assert_eq!(entries.len(), 3);
-    assert_eq!(entries[0], Ok((10, "192.0.2.1".parse().unwrap())));
+    assert_eq!(entries[0], Ok((10, "192.0.2.11".parse().unwrap())));
     assert_eq!(entries[1], Ok((20, "198.51.100.2".parse().unwrap())));
     assert!(entries[2].is_err());
     let mut v6 = Vec::from(&[0, 0, 0, 1][..]);
