@@ -64,14 +64,18 @@ fn ping(target: Ipv4Addr, count: u64, options: PingOptions) -> Run {
     ping_over(network(), 0x4242, target, count, options)
 }
 
-/// [`ping`] over `net`, the machine's identifier `ident`.
-fn ping_over(
-    mut net: Network,
+/// Runs a ping of `target` (`-c count`, `options`; `timeouts` as
+/// `--json` asks for them) over `net` with identifier `ident`, shown by
+/// `reporter`.
+fn simulate(
+    net: &mut Network,
     ident: u16,
     target: Ipv4Addr,
     count: u64,
     options: PingOptions,
-) -> Run {
+    timeouts: bool,
+    reporter: &mut dyn Reporter,
+) -> Verdict {
     let addr = IpAddr::V4(target);
     let target = Target {
         name: addr.to_string(),
@@ -81,6 +85,21 @@ fn ping_over(
     let mut config = PingConfig::new(IpVersion::V4, ident, 0x0123_4567_89ab_cdef);
     config.count = Some(count);
     let mut machine = Ping::new(config, addr, options, net.start());
+    if timeouts {
+        machine = machine.with_timeouts();
+    }
+    run_machine(&mut machine, net, &DriverSignals::none(), &target, reporter)
+        .expect("the simulated run")
+}
+
+/// [`ping`] over `net`, the machine's identifier `ident`.
+fn ping_over(
+    mut net: Network,
+    ident: u16,
+    target: Ipv4Addr,
+    count: u64,
+    options: PingOptions,
+) -> Run {
     let mut out = Vec::new();
     let mut reporter = Text {
         out: &mut out,
@@ -95,14 +114,15 @@ fn ping_over(
         routes: RouteMemory::default(),
         ident_known: true,
     };
-    let verdict = run_machine(
-        &mut machine,
+    let verdict = simulate(
         &mut net,
-        &DriverSignals::none(),
-        &target,
+        ident,
+        target,
+        count,
+        options,
+        false,
         &mut reporter,
-    )
-    .expect("the simulated run");
+    );
     Run {
         stdout: String::from_utf8(out).unwrap(),
         verdict,
@@ -261,26 +281,17 @@ fn over_a_ping_socket_the_kernels_identifier_replaces_the_machines() {
 /// Pings `target` as [`ping`] does, rendering JSON lines as `--json`
 /// does (with timeouts); the records, parsed.
 fn ping_json(target: Ipv4Addr, count: u64, options: PingOptions) -> Vec<serde_json::Value> {
-    let mut net = network();
-    let addr = IpAddr::V4(target);
-    let target = Target {
-        name: addr.to_string(),
-        addr,
-        scope_id: 0,
-    };
-    let mut config = PingConfig::new(IpVersion::V4, 0x4242, 0x0123_4567_89ab_cdef);
-    config.count = Some(count);
-    let mut machine = Ping::new(config, addr, options, net.start()).with_timeouts();
     let mut out = Vec::new();
     let mut reporter = Json { out: &mut out };
-    run_machine(
-        &mut machine,
-        &mut net,
-        &DriverSignals::none(),
-        &target,
+    simulate(
+        &mut network(),
+        0x4242,
+        target,
+        count,
+        options,
+        true,
         &mut reporter,
-    )
-    .expect("the simulated run");
+    );
     String::from_utf8(out)
         .unwrap()
         .lines()
