@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::encap::{self, Unwrapped};
-use crate::link::{LinkType, network_layer};
+use crate::link::{LinkAddressing, LinkType, link_addressing, network_layer};
 
 /// When a frame was captured: seconds and nanoseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,5 +56,12 @@ impl<'a> Frame<'a> {
     /// the path to it, as [`encap::innermost`] finds them.
     pub fn innermost(&self) -> Unwrapped<'a> {
         encap::innermost(self.link_type, self.captured)
+    }
+
+    /// What the link-layer header says about who the frame was addressed
+    /// to (and, for Linux cooked captures, which way it went), as
+    /// [`link_addressing`] reads it.
+    pub fn addressing(&self) -> Option<LinkAddressing> {
+        link_addressing(self.link_type, self.captured)
     }
 }

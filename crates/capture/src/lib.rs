@@ -37,5 +37,5 @@ mod tests;
 
 pub use error::{CaptureError, Position};
 pub use frame::{Frame, Timestamp};
-pub use link::{LinkType, network_layer};
+pub use link::{LinkAddressing, LinkType, link_addressing, network_layer};
 pub use reader::{CaptureFormat, CaptureReader, MAX_INTERFACES, MAX_RECORD_LEN};

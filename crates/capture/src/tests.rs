@@ -845,3 +845,33 @@ fn timestamp_digits_follow_the_resolution() {
     }
     assert_eq!(digits(&file), [9, 4, 0, 6]);
 }
+
+#[test]
+fn link_addressing_reads_ethernet_group_bits_and_sll_packet_types() {
+    use crate::{LinkAddressing, LinkType, link_addressing};
+    let mut eth = vec![0xff; 6];
+    eth.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    assert_eq!(
+        link_addressing(LinkType::Ethernet, &eth),
+        Some(LinkAddressing::Broadcast)
+    );
+    eth[..6].copy_from_slice(&[0x33, 0x33, 0, 0, 0, 1]);
+    assert_eq!(
+        link_addressing(LinkType::Ethernet, &eth),
+        Some(LinkAddressing::Multicast)
+    );
+    eth[0] = 0x02;
+    assert_eq!(link_addressing(LinkType::Ethernet, &eth), None);
+    let sll = [0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00];
+    assert_eq!(
+        link_addressing(LinkType::LinuxSll, &sll),
+        Some(LinkAddressing::Outgoing)
+    );
+    let mut sll2 = [0u8; 20];
+    sll2[10] = 3;
+    assert_eq!(
+        link_addressing(LinkType::LinuxSll2, &sll2),
+        Some(LinkAddressing::OtherHost)
+    );
+    assert_eq!(link_addressing(LinkType::RawIp, &[0x45]), None);
+}

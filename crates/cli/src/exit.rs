@@ -1,6 +1,6 @@
 //! Exit codes, one type for every subcommand, as iputils has them: 0 every
 //! target answered (trace: the destination was reached; sweep: at least one
-//! host was found), 1 otherwise, 2 usage or system error (mapped in `main`);
+//! host was found; guard: no finding at `--fail-on`'s severity or worse), 1 otherwise, 2 usage or system error (mapped in `main`);
 //! 130 (128 + SIGINT, as a shell reports it) for a sweep cut short by
 //! Ctrl-C after its summary.
 
@@ -15,6 +15,8 @@ pub enum Exit {
     Success,
     /// 1: something did not answer.
     Unanswered,
+    /// 1: `guard` raised a finding at `--fail-on`'s severity or worse.
+    Flagged,
     /// 130: stopped by SIGINT (Ctrl-C), the summary printed.
     Interrupted,
 }
@@ -32,7 +34,7 @@ impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         match exit {
             Exit::Success => ExitCode::SUCCESS,
-            Exit::Unanswered => ExitCode::from(1),
+            Exit::Unanswered | Exit::Flagged => ExitCode::from(1),
             Exit::Interrupted => ExitCode::from(INTERRUPTED),
         }
     }

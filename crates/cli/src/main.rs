@@ -9,6 +9,7 @@ mod escape;
 mod exit;
 mod explain;
 mod fping;
+mod guard;
 mod input;
 mod json_lines;
 mod mtr;
@@ -50,6 +51,8 @@ enum Command {
     Trace(Box<trace::Args>),
     /// Watch the path to a host live (mtr), telling rate limiting from loss.
     Mtr(Box<mtr::Args>),
+    /// Classify the ICMP traffic of a capture and detect its abuse, explaining every finding.
+    Guard(guard::Args),
     /// Firewall rules for ICMP that keep diagnostics and path-MTU discovery working.
     Policy(policy::Args),
     /// Print a shell completion script (for packages).
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Mtr(args) => mtr::run(&args),
+        Command::Guard(args) => guard::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Completions(args) => packaging::completions(&args, Cli::command()),
         Command::Manpages(args) => packaging::manpages(&args, Cli::command()),

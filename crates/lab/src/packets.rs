@@ -232,3 +232,41 @@ pub fn pcap(records: &[(&[u8], u32)]) -> Vec<u8> {
     }
     f
 }
+
+/// An ICMPv4 message from `src` to `dst` in an IPv4 packet (TTL 64, DF),
+/// both checksums filled.
+pub fn v4_between(src: [u8; 4], dst: [u8; 4], mut message: Vec<u8>) -> Vec<u8> {
+    fill_v4_checksum(&mut message);
+    let mut p = ipv4_with_options(1, &[], &message);
+    p[12..16].copy_from_slice(&src);
+    p[16..20].copy_from_slice(&dst);
+    p[10..12].fill(0);
+    let sum = inet_checksum(&[&p[..20]]);
+    p[10..12].copy_from_slice(&sum.to_be_bytes());
+    p
+}
+
+/// An ICMPv6 message from `src` to `dst` in an IPv6 packet with hop limit
+/// `hop_limit`, the checksum filled.
+pub fn v6_between(src: [u8; 16], dst: [u8; 16], hop_limit: u8, mut message: Vec<u8>) -> Vec<u8> {
+    if message.len() >= 4 {
+        message[2..4].fill(0);
+        let len = u32::try_from(message.len()).unwrap().to_be_bytes();
+        let sum = inet_checksum(&[&src, &dst, &len, &[0, 0, 0, 58], &message]);
+        message[2..4].copy_from_slice(&sum.to_be_bytes());
+    }
+    let mut p = ipv6_header(58, message.len());
+    p[7] = hop_limit;
+    p[8..24].copy_from_slice(&src);
+    p[24..40].copy_from_slice(&dst);
+    p.extend_from_slice(&message);
+    p
+}
+
+/// An echo request (ICMPv4 type 8) or reply (type 0) message with
+/// identifier `ident`, sequence number `seq` and `data`.
+pub fn echo_v4(reply: bool, ident: u16, seq: u16, data: &[u8]) -> Vec<u8> {
+    let [i0, i1] = ident.to_be_bytes();
+    let [s0, s1] = seq.to_be_bytes();
+    icmp(if reply { 0 } else { 8 }, 0, [i0, i1, s0, s1], data)
+}

@@ -17,6 +17,9 @@
 
 use std::fmt;
 
+pub use addressing::{LinkAddressing, link_addressing};
+
+mod addressing;
 mod arcnet;
 mod ethertype;
 mod family;

@@ -1,0 +1,151 @@
+//! `icmpkit guard`: classify the ICMP traffic of a capture and detect its
+//! abuse, explaining every finding.
+//!
+//! The work is `icmpkit_guard::Guard`'s; this module reads the packets
+//! (a pcap/pcapng file or standard input), hands them over in order, and
+//! writes what comes out: each finding as it is raised, then a summary
+//! (text, or JSON lines with `--json`).
+
+mod json;
+mod text;
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use icmpkit_capture::{CaptureError, CaptureReader, LinkType};
+use icmpkit_guard::observe::{Captured, Direction, SECOND};
+use icmpkit_guard::{Config, Finding, Guard, Severity};
+
+use crate::exit::Exit;
+
+/// Arguments of `icmpkit guard`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  icmpkit guard capture.pcapng\n  \
+                        icmpkit guard --json --fail-on high capture.pcap | jq .\n  \
+                        tcpdump -w - icmp | icmpkit guard -")]
+pub struct Args {
+    /// Print one JSON object per finding (`alert`) and a final `summary`.
+    #[arg(long)]
+    json: bool,
+    /// Exit with status 1 when a finding of this severity or worse was
+    /// raised: info, low, medium or high.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    /// Raise a finding about the same subject again only after this many
+    /// seconds of capture time without it (repeats in between are counted).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    hold: u64,
+    /// How many top sources and destinations the summary lists.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// A pcap or pcapng file, or `-` for standard input.
+    #[arg(default_value = "-")]
+    input: String,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::from_name(s)
+        .ok_or_else(|| format!("unknown severity '{s}': use info, low, medium or high"))
+}
+
+/// Writes findings and the summary in one of the output formats.
+trait Renderer {
+    /// Writes one finding as it is raised.
+    fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()>;
+    /// Writes the summary at the end (`error`: why the input ended early).
+    fn summary(
+        &mut self,
+        out: &mut dyn Write,
+        guard: &mut Guard,
+        top: usize,
+        error: Option<&str>,
+    ) -> io::Result<()>;
+}
+
+/// Runs `icmpkit guard`.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let config = Config {
+        hold: args.hold.saturating_mul(SECOND),
+        ..Config::default()
+    };
+    let mut guard = Guard::new(&config);
+    if args.input == "-" && io::stdin().is_terminal() {
+        eprintln!("icmpkit guard: reading a capture from standard input (Ctrl-D to end)");
+    }
+    let input: Box<dyn Read> = if args.input == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(&args.input).with_context(|| format!("cannot open {}", args.input))?)
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut renderer: Box<dyn Renderer> = if args.json {
+        Box::new(json::Json)
+    } else {
+        Box::new(text::Text)
+    };
+    let error = read_capture(input, &args.input, &mut guard, &mut *renderer, &mut out)?;
+    guard.finish();
+    drain(&mut guard, &mut *renderer, &mut out)?;
+    let reason = error.as_ref().map(ToString::to_string);
+    renderer.summary(&mut out, &mut guard, args.top, reason.as_deref())?;
+    out.flush()?;
+    if let Some(error) = error {
+        return Err(
+            anyhow::Error::new(error).context(format!("{}: capture is damaged", args.input))
+        );
+    }
+    let failed = args
+        .fail_on
+        .is_some_and(|threshold| guard.worst().is_some_and(|worst| worst >= threshold));
+    Ok(if failed { Exit::Flagged } else { Exit::Success }.into())
+}
+
+/// Writes every finding raised and not yet written.
+fn drain(guard: &mut Guard, renderer: &mut dyn Renderer, out: &mut dyn Write) -> io::Result<()> {
+    while let Some(finding) = guard.poll_finding() {
+        renderer.finding(out, &finding)?;
+    }
+    Ok(())
+}
+
+/// Hands every frame of a pcap/pcapng stream to the guard. Returns the
+/// capture error that stopped it early, after every frame before it.
+fn read_capture(
+    input: Box<dyn Read>,
+    name: &str,
+    guard: &mut Guard,
+    renderer: &mut dyn Renderer,
+    out: &mut dyn Write,
+) -> Result<Option<CaptureError>> {
+    let mut reader = match CaptureReader::new(BufReader::with_capacity(1 << 16, input)) {
+        Ok(reader) => reader,
+        Err(CaptureError::NotACapture { magic }) => anyhow::bail!(
+            "{name} is not a pcap or pcapng capture (it starts with 0x{:08x})",
+            u32::from_be_bytes(magic)
+        ),
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {name}"))),
+    };
+    while let Some(frame) = reader.next_frame() {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => return Ok(Some(e)),
+        };
+        let Some(ip) = frame.innermost().ip else {
+            continue;
+        };
+        let cooked = matches!(frame.link_type, LinkType::LinuxSll | LinkType::LinuxSll2);
+        let (direction, link_broadcast) = Direction::from_link(frame.addressing(), cooked);
+        guard.observe(&Captured {
+            frame: frame.number,
+            time: frame.timestamp,
+            ip,
+            direction,
+            link_broadcast,
+        });
+        drain(guard, renderer, out)?;
+    }
+    Ok(None)
+}

@@ -1,0 +1,234 @@
+//! Bounded state: every map the guard keeps per address or per flow is a
+//! [`Bounded`] map with a fixed capacity that forgets the least recently
+//! used entry, so a flood of new addresses at the capture's full rate
+//! cannot grow memory; and [`Window`] counts events over a sliding span of
+//! capture time in constant space.
+
+use core::hash::Hash;
+use core::num::NonZeroUsize;
+
+use lru::LruCache;
+
+use crate::observe::Nanos;
+
+/// The hasher of every bounded map: fast, and seeded per process, so that
+/// crafted addresses cannot be chosen to collide.
+type Hasher = foldhash::fast::RandomState;
+
+/// A map of at most `capacity` entries; inserting into a full map forgets
+/// the entry used least recently.
+#[derive(Debug)]
+pub struct Bounded<K: Hash + Eq, V> {
+    map: LruCache<K, V, Hasher>,
+    evicted: u64,
+}
+
+impl<K: Hash + Eq, V> Bounded<K, V> {
+    /// An empty map that holds at most `capacity` entries (at least one).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            map: LruCache::with_hasher(capacity, Hasher::default()),
+            evicted: 0,
+        }
+    }
+
+    /// The entry of `key`, made with `make` when there is none (forgetting
+    /// the least recently used entry if the map is full), marked as used.
+    pub fn entry(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        if !self.map.contains(&key) && self.map.len() == self.map.cap().get() {
+            self.evicted += 1;
+        }
+        self.map.get_or_insert_mut(key, make)
+    }
+
+    /// The entry of `key`, if held, marked as used.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+
+    /// The entry of `key`, if held, without marking it used.
+    pub fn peek(&self, key: &K) -> Option<&V> {
+        self.map.peek(key)
+    }
+
+    /// Forgets `key`'s entry, returning it.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        self.map.pop(key)
+    }
+
+    /// How many entries are held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The most entries held at once.
+    pub fn capacity(&self) -> usize {
+        self.map.cap().get()
+    }
+
+    /// How many entries were forgotten to make room.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Every entry, most recently used first.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.map.iter()
+    }
+}
+
+/// How many slices a [`Window`] divides its span into: its count is exact
+/// to one slice (an eighth of the span).
+const SLICES: usize = 8;
+
+/// Events counted over a sliding span of capture time, in constant space:
+/// the span is divided into eight slices, and [`Window::count`] is the sum
+/// of the slices that end within the span (so it lags by at most an
+/// eighth of it).
+#[derive(Debug, Clone)]
+pub struct Window {
+    span: Nanos,
+    /// Events per slice, a ring; `slices[head]` is the newest.
+    slices: [u32; SLICES],
+    head: usize,
+    /// The slice number (time / slice length) of `slices[head]`.
+    head_slice: u64,
+}
+
+impl Window {
+    /// A window of `span` nanoseconds (at least 8), empty.
+    pub fn new(span: Nanos) -> Self {
+        Self {
+            span: span.max(SLICES as u64),
+            slices: [0; SLICES],
+            head: 0,
+            head_slice: 0,
+        }
+    }
+
+    /// The span counted over.
+    pub fn span(&self) -> Nanos {
+        self.span
+    }
+
+    fn slice_len(&self) -> Nanos {
+        self.span / SLICES as u64
+    }
+
+    /// Moves the window to `now` (times going backwards count as `now`
+    /// being the newest slice).
+    fn advance(&mut self, now: Nanos) {
+        let slice = now / self.slice_len();
+        if slice <= self.head_slice {
+            return;
+        }
+        let steps = slice - self.head_slice;
+        if steps >= SLICES as u64 {
+            self.slices = [0; SLICES];
+        } else {
+            for _ in 0..steps {
+                self.head = (self.head + 1) % SLICES;
+                self.slices[self.head] = 0;
+            }
+        }
+        self.head_slice = slice;
+    }
+
+    /// Counts `n` events at `now` and returns the count over the span.
+    pub fn add(&mut self, now: Nanos, n: u32) -> u32 {
+        self.advance(now);
+        self.slices[self.head] = self.slices[self.head].saturating_add(n);
+        self.total()
+    }
+
+    /// The count over the span ending at `now`.
+    pub fn count(&mut self, now: Nanos) -> u32 {
+        self.advance(now);
+        self.total()
+    }
+
+    fn total(&self) -> u32 {
+        self.slices.iter().fold(0u32, |a, &b| a.saturating_add(b))
+    }
+
+    /// The rate over the span, in events per second.
+    pub fn rate(&mut self, now: Nanos) -> f64 {
+        f64::from(self.count(now)) * 1e9 / self.span as f64
+    }
+}
+
+/// A small set of distinct values (hashes of addresses, sizes, ...), exact
+/// up to `N` members and saturating there: enough to tell "one", "a few"
+/// and "many" apart in constant space.
+#[derive(Debug, Clone)]
+pub struct Distinct<const N: usize> {
+    members: [u64; N],
+    len: usize,
+    /// Values offered after the set was full that were not members.
+    overflow: u64,
+}
+
+impl<const N: usize> Default for Distinct<N> {
+    fn default() -> Self {
+        Self {
+            members: [0; N],
+            len: 0,
+            overflow: 0,
+        }
+    }
+}
+
+impl<const N: usize> Distinct<N> {
+    /// Adds `value`; returns whether it was new.
+    pub fn insert(&mut self, value: u64) -> bool {
+        if self.members[..self.len].contains(&value) {
+            return false;
+        }
+        if self.len < N {
+            self.members[self.len] = value;
+            self.len += 1;
+        } else {
+            self.overflow += 1;
+        }
+        true
+    }
+
+    /// How many distinct values were seen, exact below `N` (at `N`, "at
+    /// least N").
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was inserted.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether the set is full (so [`Distinct::len`] is a lower bound).
+    pub fn is_full(&self) -> bool {
+        self.len == N
+    }
+
+    /// Forgets every member.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.overflow = 0;
+    }
+}
+
+/// A 64-bit hash of `value` with a fixed key: the same in every run, for
+/// payload and address fingerprints that are compared, never used as map
+/// keys (the maps' hasher is seeded).
+pub fn fingerprint(value: &(impl Hash + ?Sized)) -> u64 {
+    use core::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x1c3b_9e37_79b9_7f4a).hash_one(value)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,45 @@
+use super::*;
+
+#[test]
+fn a_full_map_forgets_the_least_recently_used_entry() {
+    let mut map = Bounded::new(2);
+    *map.entry(1, || 10) += 1;
+    *map.entry(2, || 20) += 1;
+    *map.entry(1, || 0) += 1; // 1 is now the most recent
+    map.entry(3, || 30);
+    assert_eq!(map.len(), 2);
+    assert_eq!(map.peek(&1), Some(&12));
+    assert_eq!(map.peek(&2), None);
+    assert_eq!(map.evicted(), 1);
+}
+
+#[test]
+fn a_window_counts_only_events_within_its_span() {
+    let second = 1_000_000_000;
+    let mut w = Window::new(second);
+    for i in 0..10 {
+        w.add(i * second / 10, 1);
+    }
+    assert_eq!(w.count(second - 1), 10);
+    // Half a second later, the first half has left the window (to a slice).
+    assert_eq!(w.count(second + second / 2), 3);
+    assert_eq!(w.count(10 * second), 0);
+}
+
+#[test]
+fn a_distinct_set_saturates_at_its_size() {
+    let mut s = Distinct::<4>::default();
+    assert!(s.insert(1));
+    assert!(!s.insert(1));
+    for v in 2..10 {
+        s.insert(v);
+    }
+    assert_eq!(s.len(), 4);
+    assert!(s.is_full());
+}
+
+#[test]
+fn fingerprints_are_stable() {
+    assert_eq!(fingerprint(&b"abc"[..]), fingerprint(&b"abc"[..]));
+    assert_ne!(fingerprint(&b"abc"[..]), fingerprint(&b"abd"[..]));
+}

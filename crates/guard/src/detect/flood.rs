@@ -1,0 +1,344 @@
+//! Floods and reflection: echo floods per source and per destination,
+//! echo replies nobody asked for, echo to broadcast addresses, smurf
+//! amplification, and BlackNurse (Port Unreachable floods).
+//!
+//! Rates are counted over sliding windows of capture time
+//! ([`Window`]) per address, in [`Bounded`] maps: a flood from random
+//! sources forgets the least recently seen, it does not grow memory.
+
+use core::net::IpAddr;
+
+use icmpkit_wire::IpVersion;
+
+use super::{Alerts, Detection, Detector, Evidence, Finding};
+use crate::bounded::{Bounded, Distinct, Window, fingerprint};
+use crate::observe::{EchoKind, Nanos, SECOND, Seen, looks_broadcast};
+
+/// Thresholds of the flood detections.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Echo requests per second from one source, or to one destination,
+    /// that make a flood (over a one-second sliding window).
+    pub echo_per_second: u32,
+    /// Port Unreachable messages per second to one destination that make
+    /// a BlackNurse flood.
+    pub port_unreachable_per_second: u32,
+    /// Echo replies matching no request, to one destination within ten
+    /// seconds, that make a reflection (when at most a tenth of its
+    /// replies matched).
+    pub unsolicited_per_10s: u32,
+    /// Replies per second converging on one destination from hosts it did
+    /// not ask (answers to a broadcast, or unsolicited from three or more
+    /// hosts) that make a smurf.
+    pub amplified_per_second: u32,
+    /// Addresses tracked per map.
+    pub addresses: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            echo_per_second: 500,
+            port_unreachable_per_second: 1_500,
+            unsolicited_per_10s: 50,
+            amplified_per_second: 100,
+            addresses: 65_536,
+        }
+    }
+}
+
+/// Per-destination echo state.
+#[derive(Debug, Clone)]
+struct Target {
+    requests: Window,
+    /// Distinct sources since `epoch`, reset every second.
+    sources: Distinct<16>,
+    epoch: Nanos,
+}
+
+/// Per-destination reply state.
+#[derive(Debug, Clone)]
+struct Victim {
+    unmatched: Window,
+    matched: Window,
+    amplified: Window,
+    /// Distinct repliers of unmatched replies since `epoch` (every second).
+    repliers: Distinct<16>,
+    epoch: Nanos,
+    first_frame: u64,
+}
+
+/// The flood detector.
+#[derive(Debug)]
+pub struct Floods {
+    settings: Settings,
+    by_source: Bounded<IpAddr, (Window, u64)>,
+    by_target: Bounded<IpAddr, Target>,
+    victims: Bounded<IpAddr, Victim>,
+    unreachable: Bounded<IpAddr, (Window, u64)>,
+    broadcast_requests: Bounded<IpAddr, Window>,
+}
+
+impl Floods {
+    /// A detector with `settings`.
+    pub fn new(settings: &Settings) -> Self {
+        let n = settings.addresses;
+        Self {
+            settings: settings.clone(),
+            by_source: Bounded::new(n),
+            by_target: Bounded::new(n),
+            victims: Bounded::new(n),
+            unreachable: Bounded::new(n),
+            broadcast_requests: Bounded::new(n / 16),
+        }
+    }
+
+    fn request(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        let now = seen.now;
+        let limit = self.settings.echo_per_second;
+        let (window, first) = self
+            .by_source
+            .entry(seen.src(), || (Window::new(SECOND), seen.frame));
+        let count = window.add(now, 1);
+        if count == 1 {
+            *first = seen.frame;
+        }
+        if count >= limit {
+            let first = *first;
+            alerts.raise(Detection::EchoFloodSource, seen.src(), now, || {
+                Finding::about(
+                    seen,
+                    Detection::EchoFloodSource,
+                    90,
+                    Evidence::packets(count.into(), first).over(SECOND),
+                    format!(
+                        "{} sent {count} echo requests within one second (the flood threshold is \
+                         {limit} per second), the latest to {}.",
+                        seen.src(),
+                        seen.dst()
+                    ),
+                )
+            });
+        }
+
+        let target = self.by_target.entry(seen.dst(), || Target {
+            requests: Window::new(SECOND),
+            sources: Distinct::default(),
+            epoch: now,
+        });
+        if now.saturating_sub(target.epoch) >= SECOND {
+            target.sources.clear();
+            target.epoch = now;
+        }
+        target.sources.insert(fingerprint(&seen.src()));
+        let count = target.requests.add(now, 1);
+        let sources = target.sources.len();
+        if count >= limit && sources >= 2 {
+            alerts.raise(Detection::EchoFloodDestination, seen.dst(), now, || {
+                let more = if target.sources.is_full() {
+                    "at least "
+                } else {
+                    ""
+                };
+                Finding::about(
+                    seen,
+                    Detection::EchoFloodDestination,
+                    85,
+                    Evidence::packets(count.into(), seen.frame)
+                        .over(SECOND)
+                        .fact("sources", sources),
+                    format!(
+                        "{} received {count} echo requests within one second from {more}{sources} \
+                         sources (the flood threshold is {limit} per second): a distributed or \
+                         spoofed-source flood.",
+                        seen.dst()
+                    ),
+                )
+            });
+        }
+
+        let broadcast = seen.link_broadcast || looks_broadcast(seen.dst());
+        if broadcast {
+            self.broadcast(seen, alerts);
+        }
+    }
+
+    fn broadcast(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        let now = seen.now;
+        let exact = seen.link_broadcast || matches!(seen.dst(), IpAddr::V4(a) if a.is_broadcast());
+        alerts.raise(Detection::BroadcastEcho, seen.src(), now, || {
+            let how = if seen.link_broadcast {
+                "to the link's broadcast address"
+            } else if exact {
+                "to the limited broadcast address"
+            } else {
+                "to an address ending in .255, a subnet's broadcast address unless the prefix is \
+                 longer than /24"
+            };
+            Finding::about(
+                seen,
+                Detection::BroadcastEcho,
+                if exact { 95 } else { 50 },
+                Evidence::one(seen.frame),
+                format!(
+                    "{} sent an echo request {how} ({}): every host that answers broadcast pings \
+                     replies to it.",
+                    seen.src(),
+                    seen.dst()
+                ),
+            )
+        });
+        // Broadcast requests at a flood rate, sent in one host's name: the
+        // smurf being launched (the source is the victim).
+        let per_second = self.settings.amplified_per_second;
+        let window = self
+            .broadcast_requests
+            .entry(seen.src(), || Window::new(SECOND));
+        let count = window.add(now, 1);
+        if count >= per_second {
+            alerts.raise(Detection::Smurf, seen.src(), now, || {
+                Finding::about(
+                    seen,
+                    Detection::Smurf,
+                    80,
+                    Evidence::packets(count.into(), seen.frame).over(SECOND),
+                    format!(
+                        "{count} echo requests within one second went to the broadcast address {} \
+                         in the name of {}: every host there answers {}, which receives the \
+                         amplified replies.",
+                        seen.dst(),
+                        seen.src(),
+                        seen.src()
+                    ),
+                )
+            });
+        }
+    }
+
+    fn reply(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        let Some(echo) = seen.echo else {
+            return;
+        };
+        let now = seen.now;
+        let settings = &self.settings;
+        let victim = self.victims.entry(seen.dst(), || Victim {
+            unmatched: Window::new(10 * SECOND),
+            matched: Window::new(10 * SECOND),
+            amplified: Window::new(SECOND),
+            repliers: Distinct::default(),
+            epoch: now,
+            first_frame: seen.frame,
+        });
+        if now.saturating_sub(victim.epoch) >= SECOND {
+            victim.repliers.clear();
+            victim.epoch = now;
+        }
+        let amplified = if let Some(m) = echo.matched {
+            victim.matched.add(now, 1);
+            !m.from_target && (m.request_broadcast || m.replies >= 2)
+        } else {
+            let unmatched = victim.unmatched.add(now, 1);
+            if unmatched == 1 {
+                victim.first_frame = seen.frame;
+            }
+            victim.repliers.insert(fingerprint(&seen.src()));
+            let matched = victim.matched.count(now);
+            if unmatched >= settings.unsolicited_per_10s && matched <= unmatched / 10 {
+                let first = victim.first_frame;
+                alerts.raise(Detection::UnsolicitedEchoReplies, seen.dst(), now, || {
+                    Finding::about(
+                        seen,
+                        Detection::UnsolicitedEchoReplies,
+                        75,
+                        Evidence::packets(unmatched.into(), first)
+                            .over(10 * SECOND)
+                            .fact("matched", matched),
+                        format!(
+                            "{} received {unmatched} echo replies within ten seconds to \
+                             requests it was not seen sending ({matched} matched one), the \
+                             latest from {}: replies to requests sent in its name.",
+                            seen.dst(),
+                            seen.src()
+                        ),
+                    )
+                });
+            }
+            victim.repliers.len() >= 3
+        };
+        if !amplified {
+            return;
+        }
+        let count = victim.amplified.add(now, 1);
+        if count >= settings.amplified_per_second {
+            let repliers = victim.repliers.len();
+            alerts.raise(Detection::Smurf, seen.dst(), now, || {
+                Finding::about(
+                    seen,
+                    Detection::Smurf,
+                    85,
+                    Evidence::packets(count.into(), seen.frame)
+                        .over(SECOND)
+                        .fact("repliers", repliers.max(1)),
+                    format!(
+                        "{} received {count} echo replies within one second from hosts it did not \
+                         ping (answers to broadcast requests or requests sent in its name), the \
+                         latest from {}: smurf amplification.",
+                        seen.dst(),
+                        seen.src()
+                    ),
+                )
+            });
+        }
+    }
+
+    fn port_unreachable(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        let now = seen.now;
+        let limit = self.settings.port_unreachable_per_second;
+        let (window, first) = self
+            .unreachable
+            .entry(seen.dst(), || (Window::new(SECOND), seen.frame));
+        let count = window.add(now, 1);
+        if count == 1 {
+            *first = seen.frame;
+        }
+        if count >= limit {
+            let first = *first;
+            alerts.raise(Detection::BlackNurse, seen.dst(), now, || {
+                Finding::about(
+                    seen,
+                    Detection::BlackNurse,
+                    85,
+                    Evidence::packets(count.into(), first).over(SECOND),
+                    format!(
+                        "{} received {count} Port Unreachable messages (type 3 code 3) within one \
+                         second (threshold {limit}), the latest from {}: a BlackNurse flood \
+                         exhausts firewalls that process each one.",
+                        seen.dst(),
+                        seen.src()
+                    ),
+                )
+            });
+        }
+    }
+}
+
+impl Detector for Floods {
+    fn message(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        match seen.echo.map(|e| e.kind) {
+            Some(EchoKind::Request) => self.request(seen, alerts),
+            Some(EchoKind::Reply) => self.reply(seen, alerts),
+            None if seen.version() == IpVersion::V4 && seen.msg_type() == 3 && seen.code() == 3 => {
+                self.port_unreachable(seen, alerts);
+            }
+            None => {}
+        }
+    }
+
+    fn held(&self) -> usize {
+        self.by_source.len()
+            + self.by_target.len()
+            + self.victims.len()
+            + self.unreachable.len()
+            + self.broadcast_requests.len()
+    }
+}
