@@ -7,6 +7,7 @@
 //! (text, or JSON lines with `--json`).
 
 mod json;
+mod metrics;
 mod text;
 
 use std::fs::File;

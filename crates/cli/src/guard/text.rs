@@ -119,20 +119,20 @@ impl Renderer for Text {
         writeln!(out, "\nBy type and code:")?;
         writeln!(
             out,
-            "  {:<7} {:>4} {:>4}  {:<46} {:>10} {:>12} {:>8}",
-            "family", "type", "code", "message", "packets", "bytes", "peak/s"
+            "  {:<7} {:>4} {:>4} {:>10} {:>12} {:>8}  message",
+            "family", "type", "code", "packets", "bytes", "peak/s"
         )?;
         for (key, stats) in t.by_message() {
             writeln!(
                 out,
-                "  {:<7} {:>4} {:>4}  {:<46} {:>10} {:>12} {:>8}",
+                "  {:<7} {:>4} {:>4} {:>10} {:>12} {:>8}  {}",
                 family(key.version),
                 key.msg_type,
                 key.code,
-                meaning::summary(key.version, key.msg_type, key.code).to_string(),
                 stats.packets,
                 stats.bytes,
-                stats.peak_per_second
+                stats.peak_per_second,
+                meaning::summary(key.version, key.msg_type, key.code)
             )?;
         }
         talkers(out, "Top sources", &t.sources.top(top))?;
@@ -177,12 +177,13 @@ fn talkers(out: &mut dyn Write, title: &str, top: &[Talker]) -> io::Result<()> {
     }
     writeln!(out, "\n{title}:")?;
     for t in top {
+        // Space-Saving may count an address that replaced another high.
         let approx = if t.error > 0 { "~" } else { "" };
         writeln!(
             out,
-            "  {:<39} {approx}{:>9} packets {:>12} bytes",
+            "  {:<39} {:>10} packets {:>12} bytes",
             t.addr.to_string(),
-            t.packets,
+            format!("{approx}{}", t.packets),
             t.bytes
         )?;
     }
