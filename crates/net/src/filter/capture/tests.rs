@@ -62,7 +62,11 @@ fn the_ethertype_decides_not_the_version_nibble() {
         assert_eq!(run(&p, &v4(1, 0), protocol), 0, "{protocol:#x}");
     }
     // An IPv6 ethertype reads the IPv6 next header (byte 6), not byte 9.
-    assert_eq!(run(&p, &v4(1, 0), ETH_P_IPV6), SNAP, "byte 6 is 0: Hop-by-Hop");
+    assert_eq!(
+        run(&p, &v4(1, 0), ETH_P_IPV6),
+        SNAP,
+        "byte 6 is 0: Hop-by-Hop"
+    );
     // IPv6 bytes under the IPv4 ethertype: protocol (byte 9) 0, no
     // fragment bits (bytes 6 and 7: next header 0, hop limit 0).
     assert_eq!(run(&p, &v6(0), ETH_P_IP), 0);
