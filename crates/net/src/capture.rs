@@ -69,7 +69,10 @@ pub struct Options {
     /// default). A packet longer than a block is cut to fit.
     pub block_size: u32,
     /// Blocks in the ring (16 by default: 64 MiB, some 400,000 small
-    /// packets, seconds of a flood should the reader stall).
+    /// packets, seconds of a flood should the reader stall). A block
+    /// holds at least the packets of one block timeout, so on a quiet link
+    /// the ring lasts `block_count` timeouts (800 ms by default) without a
+    /// reader before the kernel drops packets: read continuously.
     pub block_count: u32,
     /// How long the kernel keeps a block that holds packets but is not
     /// full before handing it over (50 ms by default; at least 1 ms).
@@ -97,7 +100,9 @@ pub enum Direction {
     /// From this host.
     Outgoing,
     /// Between other hosts, seen in promiscuous mode (or a kind of
-    /// packet the kernel names otherwise).
+    /// packet the kernel names otherwise). The kernel's looped-back copies
+    /// of our own broadcasts and multicasts never reach a packet socket:
+    /// each is seen once, [`Direction::Outgoing`].
     Other,
 }
 

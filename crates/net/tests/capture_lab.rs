@@ -1,16 +1,18 @@
 //! Live capture ([`PacketCapture`]) inside network namespaces the tests
 //! create (and remove) themselves: what crosses the client's link of the
-//! standard chain, as iputils ping and a UDP socket send it.
+//! standard chain, as iputils ping (IPv4 and IPv6, small, fragmented and
+//! broadcast) and a UDP socket send it, and on every interface of the
+//! router.
 //!
 //! ```text
-//! client 192.0.2.2 (c0) --- (r0) 192.0.2.254 router --- server
+//! client 192.0.2.2 / 2001:db8:1::2 (c0) --- (r0) 192.0.2.254 / 2001:db8:1::1 router (r1) --- server
 //! ```
 
-use std::net::{Ipv4Addr, UdpSocket};
+use std::net::{Ipv4Addr, Ipv6Addr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use icmpkit_lab::netns::{CLIENT4, Lab, ROUTER4};
+use icmpkit_lab::netns::{CLIENT4, CLIENT6, Lab, ROUTER4, ROUTER6};
 use icmpkit_net::capture::{
     CaptureError, CaptureFilter, CapturedPacket, Direction, Options, PacketCapture,
 };
@@ -68,6 +70,12 @@ impl Seen {
         (self.ip_protocol() == 1 && self.fragment() == (false, 0))
             .then(|| self.ip.get(ihl).copied())
             .flatten()
+    }
+
+    /// An IPv6 packet's first next header, source and destination.
+    fn v6(&self) -> Option<(u8, Ipv6Addr, Ipv6Addr)> {
+        let addr = |at: usize| Ipv6Addr::from(<[u8; 16]>::try_from(&self.ip[at..at + 16]).unwrap());
+        (self.protocol == 0x86dd && self.ip.len() >= 40).then(|| (self.ip[6], addr(8), addr(24)))
     }
 
     /// Whether this is an ICMP echo of `kind` from `src` to `dst`.
@@ -167,10 +175,21 @@ fn captures_pings_both_ways_fragments_and_broadcasts_on_one_link() {
             socket.send_to(b"not icmp", (ROUTER4, 9)).unwrap();
             socket.local_addr().unwrap().port()
         });
-        // 3028 bytes of IP over c0's MTU of 1500: three fragments each way.
+        lab.must(
+            "client",
+            &["ping", "-6", "-n", "-c", "2", "-i", "0.1", ROUTER6],
+        );
+        // 3028 bytes of IP over c0's MTU of 1500: three fragments each way,
+        // and as many over IPv6 (3008 bytes of ICMPv6: 1448, 1448, 112).
         lab.must(
             "client",
             &["ping", "-n", "-c", "1", "-s", "3000", "-W", "2", ROUTER4],
+        );
+        lab.must(
+            "client",
+            &[
+                "ping", "-6", "-n", "-c", "1", "-s", "3000", "-W", "2", ROUTER6,
+            ],
         );
         // The router's limited broadcast from its address toward c0: a
         // link broadcast at c0 (which does not answer it,
@@ -265,6 +284,23 @@ fn captures_pings_both_ways_fragments_and_broadcasts_on_one_link() {
             "{src} -> {dst}"
         );
     }
+
+    // IPv6: echoes (next header 58) and fragments (44), both ways.
+    let (client6, router6): (Ipv6Addr, Ipv6Addr) =
+        (CLIENT6.parse().unwrap(), ROUTER6.parse().unwrap());
+    let v6 = |next, icmp_type: Option<u8>, src, dst, direction| {
+        seen.iter()
+            .filter(|p| {
+                p.v6() == Some((next, src, dst))
+                    && p.direction == direction
+                    && icmp_type.is_none_or(|t| p.ip[40] == t)
+            })
+            .count()
+    };
+    assert_eq!(v6(58, Some(128), client6, router6, Direction::Outgoing), 2);
+    assert_eq!(v6(58, Some(129), router6, client6, Direction::Incoming), 2);
+    assert_eq!(v6(44, None, client6, router6, Direction::Outgoing), 3);
+    assert_eq!(v6(44, None, router6, client6, Direction::Incoming), 3);
 
     // The broadcasts: every request ping sent came in, as a link
     // broadcast.
