@@ -178,6 +178,9 @@ pub enum CaptureError {
         /// The name asked for.
         name: String,
     },
+    /// A snap length of 0 would keep nothing of any packet.
+    #[error("a snap length of 0 keeps nothing: give at least 1 (65535 keeps whole packets)")]
+    ZeroSnapLength,
     /// Promiscuous mode was asked for every interface at once.
     #[error("promiscuous mode needs one interface to capture on, not all of them")]
     PromiscuousNeedsInterface,
@@ -210,6 +213,9 @@ impl PacketCapture {
     /// in the calling thread's network namespace. Needs `CAP_NET_RAW`
     /// ([`CaptureError::Denied`] says how to get it).
     pub fn open(interface: Option<&str>, options: &Options) -> Result<Self, CaptureError> {
+        if options.snap_len == 0 {
+            return Err(CaptureError::ZeroSnapLength);
+        }
         let on = interface.map_or_else(|| "every interface".to_owned(), str::to_owned);
         let setup = |step: String| {
             let on = on.clone();
