@@ -423,9 +423,9 @@ fn promiscuity(lab: &Lab, ns: &str, dev: &str) -> u32 {
 }
 
 #[test]
-fn promiscuous_mode_lasts_as_long_as_the_capture_and_every_interface_is_seen() {
+fn promiscuous_mode_every_interface_and_no_capability_after_open() {
     let Some(lab) = Lab::chain(
-        "promiscuous_mode_lasts_as_long_as_the_capture_and_every_interface_is_seen",
+        "promiscuous_mode_every_interface_and_no_capability_after_open",
         1280,
     ) else {
         return;
@@ -473,4 +473,32 @@ fn promiscuous_mode_lasts_as_long_as_the_capture_and_every_interface_is_seen() {
         reply,
         [(r1, Direction::Incoming), (r0, Direction::Outgoing)]
     );
+
+    // Once open, a capture reads on without any capability: its thread
+    // drops them all, then sees the reply to a ping sent meanwhile.
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let replies = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            lab.enter("router", move || {
+                let mut c =
+                    PacketCapture::open(Some("r0"), &test_options(CaptureFilter::Icmp)).unwrap();
+                assert!(icmpkit_net::privilege::drop_raw_capability().unwrap());
+                assert!(!icmpkit_net::privilege::has_raw_capability().unwrap());
+                ready_tx.send(()).unwrap();
+                let mut replies = 0;
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while replies == 0 && Instant::now() < deadline {
+                    c.for_each(Duration::from_millis(100), |p| {
+                        replies += usize::from(Seen::new(p).echo(0, ROUTER4, CLIENT4));
+                    })
+                    .unwrap();
+                }
+                replies
+            })
+        });
+        ready.recv().unwrap();
+        lab.must("client", &["ping", "-n", "-c", "1", ROUTER4]);
+        reader.join().unwrap()
+    });
+    assert_eq!(replies, 1);
 }
