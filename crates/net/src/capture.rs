@@ -280,11 +280,26 @@ impl PacketCapture {
     /// to hand one over; `None` when none came (wait again, or stop). The
     /// block goes back to the kernel when the [`Batch`] is dropped: drop
     /// it soon, the kernel fills the ring meanwhile.
+    ///
+    /// When the interface goes down (or away) the kernel flags the socket
+    /// with an error: this returns it once (`ENETDOWN`, "Network is down";
+    /// see [`crate::os_errno`]), rather than waking again and again with
+    /// nothing to read.
     pub fn next_batch(&mut self, timeout: Duration) -> io::Result<Option<Batch<'_>>> {
         if !self.ring.ready() {
-            sys::poll_in(self.fd.as_raw_fd(), timeout).map_err(|e| {
-                crate::error::with_context(&e, format!("cannot wait for packets: {e}"))
-            })?;
+            let fd = self.fd.as_raw_fd();
+            let on = self.interface.as_deref().unwrap_or("every interface");
+            let explain = |e: &io::Error| {
+                crate::error::with_context(e, format!("cannot capture packets on {on}: {e}"))
+            };
+            let ready = sys::poll_in(fd, timeout).map_err(|e| explain(&e))?;
+            if ready.error {
+                let errno = sys::get_option_int(fd, libc::SOL_SOCKET, libc::SO_ERROR)
+                    .map_err(|e| explain(&e))?;
+                if errno != 0 {
+                    return Err(explain(&io::Error::from_raw_os_error(errno)));
+                }
+            }
         }
         Ok(self.ring.take().map(|block| Batch { block }))
     }

@@ -501,4 +501,28 @@ fn promiscuous_mode_every_interface_and_no_capability_after_open() {
         reader.join().unwrap()
     });
     assert_eq!(replies, 1);
+
+    // The interface goes down: the capture says so once, then waits as
+    // before.
+    let mut capture = lab.enter("router", || {
+        PacketCapture::open(Some("r0"), &test_options(CaptureFilter::Icmp)).unwrap()
+    });
+    lab.must("router", &["ip", "link", "set", "r0", "down"]);
+    let down = capture
+        .for_each(Duration::from_secs(2), |_| ())
+        .unwrap_err();
+    assert_eq!(icmpkit_net::os_errno(&down), Some(libc::ENETDOWN));
+    assert!(
+        down.to_string()
+            .starts_with("cannot capture packets on r0: "),
+        "{down}"
+    );
+    let started = Instant::now();
+    assert_eq!(
+        capture
+            .for_each(Duration::from_millis(200), |_| ())
+            .unwrap(),
+        0
+    );
+    assert!(started.elapsed() >= Duration::from_millis(150));
 }
