@@ -21,6 +21,8 @@
 //!   with a reusable [`SendBatch`]) and [`IcmpSocket::recv_batch`]
 //!   (`recvmmsg`, into a reusable [`RecvBatch`]);
 //! - [`privilege::drop_raw_capability`] for after the sockets are open;
+//! - [`capture::PacketCapture`]: live capture of ICMP (and what may carry
+//!   it) on an interface, through a packet socket's `TPACKET_V3` ring;
 //! - [`netns::run_in`]: code (and the sockets it opens) inside a named
 //!   network namespace;
 //! - [`PingGroupRange`] and [`ping_sockets_allowed`].
@@ -32,6 +34,7 @@
 #![allow(unsafe_code)]
 
 mod batch;
+pub mod capture;
 mod clocks;
 mod denied;
 mod drops;
