@@ -358,9 +358,16 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// The packets, in the order the kernel captured them.
+    /// The packets, in the order the kernel captured them. On a loopback
+    /// device the kernel shows every packet twice, leaving and arriving:
+    /// as libpcap does, the leaving copy is skipped, so each is seen once,
+    /// [`Direction::Incoming`] (the kernel's [`CaptureStats::packets`]
+    /// still counts both).
     pub fn packets(&self) -> impl Iterator<Item = CapturedPacket<'_>> {
-        self.block.packets().map(CapturedPacket::from_ring)
+        self.block
+            .packets()
+            .filter(|p| !(p.hatype == libc::ARPHRD_LOOPBACK && p.pkttype == libc::PACKET_OUTGOING))
+            .map(CapturedPacket::from_ring)
     }
 }
 

@@ -57,6 +57,9 @@ pub const EMSGSIZE: i32 = libc::EMSGSIZE;
 /// `SO_BROADCAST` (`EACCES`; a firewall's refusal reads the same).
 pub const EACCES: i32 = libc::EACCES;
 
+/// `ENETDOWN`: what a capture reports once when its interface goes down.
+pub const ENETDOWN: i32 = libc::ENETDOWN;
+
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use clocks::{Clocks, utc_offset};
 pub use denied::{OpenDenied, SYSCTL_FIX};

@@ -1,5 +1,5 @@
 //! `icmpkit guard --listen ADDR`: the live guard's counts as Prometheus
-//! metrics (OpenMetrics text, prometheus-client) at `/metrics`, served by
+//! metrics (`OpenMetrics` text, `prometheus-client`) at `/metrics`, served by
 //! axum on a thread of its own.
 //!
 //! The capture loop owns the [`Guard`]; after each batch of packets it
@@ -108,8 +108,15 @@ fn gauge(
     Ok(())
 }
 
-fn no_labels() -> Vec<(&'static str, String)> {
-    Vec::new()
+/// A counter without labels.
+fn single(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    value: u64,
+) -> std::fmt::Result {
+    let c = ConstCounter::new(value);
+    c.encode(encoder.encode_descriptor(name, help, None, c.metric_type())?)
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -159,23 +166,23 @@ impl Collector for Counts {
                 .zip(s.directions)
                 .map(|(d, n)| (vec![("direction", d.name().to_owned())], n)),
         )?;
-        counter(
+        single(
             &mut e,
             "icmpkit_guard_malformed",
             "ICMP messages malformed at any layer",
-            [(no_labels(), s.malformed)],
+            s.malformed,
         )?;
-        counter(
+        single(
             &mut e,
             "icmpkit_guard_bad_checksum",
             "ICMP messages whose checksum did not verify",
-            [(no_labels(), s.bad_checksum)],
+            s.bad_checksum,
         )?;
-        counter(
+        single(
             &mut e,
             "icmpkit_guard_echo_replies_unmatched",
             "Echo replies that matched no request seen",
-            [(no_labels(), s.unmatched)],
+            s.unmatched,
         )?;
         counter(
             &mut e,
@@ -231,17 +238,17 @@ impl Collector for Counts {
             .map(|(k, v)| (vec![("kind", k.to_owned())], v as f64)),
         )?;
         if let Some((packets, drops)) = s.capture {
-            counter(
+            single(
                 &mut e,
                 "icmpkit_guard_capture_packets",
                 "Packets the kernel's capture filter passed",
-                [(no_labels(), packets)],
+                packets,
             )?;
-            counter(
+            single(
                 &mut e,
                 "icmpkit_guard_capture_drops",
                 "Packets the kernel dropped for a full capture ring",
-                [(no_labels(), drops)],
+                drops,
             )?;
         }
         Ok(())

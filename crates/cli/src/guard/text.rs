@@ -10,7 +10,7 @@ use icmpkit_guard::{Finding, Guard};
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::meaning;
 
-use super::Renderer;
+use super::{End, Renderer};
 use crate::escape;
 use crate::mtr::time::{rfc3339, shown_time};
 
@@ -70,13 +70,12 @@ impl Renderer for Text {
         writeln!(out)
     }
 
-    fn summary(
-        &mut self,
-        out: &mut dyn Write,
-        guard: &mut Guard,
-        top: usize,
-        error: Option<&str>,
-    ) -> io::Result<()> {
+    fn summary(&mut self, out: &mut dyn Write, guard: &mut Guard, end: &End<'_>) -> io::Result<()> {
+        let End {
+            top,
+            error,
+            capture,
+        } = *end;
         let held = guard.held();
         let reassembly = guard.reassembly();
         let t = guard.traffic();
@@ -164,6 +163,13 @@ impl Renderer for Text {
              reassembly, {} detector entries",
             held.echo_requests, held.reassembling, held.reassembly_bytes, held.detector_entries
         )?;
+        if let Some(c) = capture {
+            writeln!(
+                out,
+                "capture: {} packets passed the kernel's filter, {} dropped by the kernel",
+                c.packets, c.drops
+            )?;
+        }
         if let Some(error) = error {
             writeln!(out, "capture ends early: {error}")?;
         }

@@ -9,6 +9,7 @@ fn ring_packet(pkttype: u8) -> RingPacket<'static> {
         sec: 1_700_000_000,
         nsec: 123,
         pkttype,
+        hatype: 1,
         protocol: 0x0800,
         ifindex: 2,
     }

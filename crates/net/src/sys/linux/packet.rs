@@ -324,6 +324,8 @@ pub struct RingPacket<'a> {
     pub nsec: u32,
     /// `sll_pkttype`: `PACKET_HOST`, `PACKET_OUTGOING`, ...
     pub pkttype: u8,
+    /// `sll_hatype`: the interface's `ARPHRD_*` type.
+    pub hatype: u16,
     /// `sll_protocol`: the ethertype (host order).
     pub protocol: u16,
     /// `sll_ifindex`: the interface it was seen on.
@@ -392,6 +394,7 @@ impl<'a> Packets<'a> {
             sec: field(offset_of!(tpacket3_hdr, tp_sec))?,
             nsec: field(offset_of!(tpacket3_hdr, tp_nsec))?,
             pkttype: *b.get(sll + offset_of!(sockaddr_ll, sll_pkttype))?,
+            hatype: u16_at(b, sll + offset_of!(sockaddr_ll, sll_hatype))?,
             protocol: u16::from_be(protocol),
             ifindex: u32_at(b, sll + offset_of!(sockaddr_ll, sll_ifindex))?,
         };
