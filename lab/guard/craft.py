@@ -34,7 +34,7 @@ ATK4, ATK6 = "203.0.113.66", "2001:db8:66::66"
 # Forged errors from outside claim to come from a router on the path that is
 # no node of the lab (a lab router drops packets bearing its own address).
 EDGE4, EDGE6 = "203.0.113.9", "2001:db8:e::9"
-RTR4, RTR6, RTR_LL = "192.0.2.1", "2001:db8:1::1", "fe80::1"
+RTR4, RTR6, RTR_LL = "192.0.2.30", "2001:db8:1::1", "fe80::1"
 VIC4, VIC6, VIC_LL = "192.0.2.10", "2001:db8:1::10", "fe80::10"
 H4_4, H4_6, H4_LL = "192.0.2.14", "2001:db8:1::14", "fe80::14"
 LAN4_BCAST = "192.0.2.31"
@@ -204,12 +204,10 @@ def ra_flood():
         send("h4", ra(src, prefix, mac=mac), gap=0.001)
 
 
-def legit_ra():
-    """The real router's unsolicited RAs (benign), and one answer to an RS."""
+def router_solicitation():
+    """The victim's Router Solicitation (radvd on the router answers)."""
     send("vic", IPv6(src=VIC_LL, dst="ff02::2", hlim=255) / ICMPv6ND_RS()
          / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:10"))
-    for _ in range(3):
-        send("rtr", ra(RTR_LL, "2001:db8:1::"), gap=0.3)
 
 
 def rdnss_even():
@@ -364,12 +362,12 @@ def icmpsh():
 
 
 def entropy_session():
-    """A long echo session (160 exchanges, 8 s) from the victim to the
+    """A steady echo session (120 exchanges, 6 s) from the victim to the
     attacker with random payloads of random sizes (seeded), answered by the
     attacker's kernel (so replies equal requests)."""
     rnd = random.Random(42)
-    for seq in range(1, 161):
-        n = rnd.randrange(64, 1400)
+    for seq in range(1, 121):
+        n = rnd.randrange(64, 1024)
         data = bytes(rnd.getrandbits(8) for _ in range(n))
         send("vic", IP(src=VIC4, dst=ATK4, ttl=64) / ICMP(type=8, id=0x3131, seq=seq) / Raw(data), gap=0.05)
 
@@ -396,6 +394,16 @@ def mask_sweep():
         send("atk", IP(src=ATK4, dst=dst) / ICMP(type=17, id=0x6d6d, seq=i + 1, addr_mask="0.0.0.0"), gap=0.01)
 
 
+def inet_checksum(data):
+    """The Internet checksum (RFC 1071) of data."""
+    if len(data) % 2:
+        data += b"\x00"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+
 def probe_object(name):
     """RFC 8335 extension structure: version 2, one Interface Identification
     object (class 3, C-type 1: by name)."""
@@ -403,10 +411,7 @@ def probe_object(name):
     nm += b"\x00" * (-len(nm) % 4)
     obj = struct.pack("!HBB", 4 + len(nm), 3, 1) + nm
     hdr = bytearray(struct.pack("!BBH", 0x20, 0, 0) + obj)
-    s = sum(struct.unpack("!%dH" % (len(hdr) // 2), bytes(hdr)))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    hdr[2:4] = struct.pack("!H", ~s & 0xffff)
+    hdr[2:4] = struct.pack("!H", inet_checksum(bytes(hdr)))
     return bytes(hdr)
 
 
@@ -414,8 +419,9 @@ def probe_sweep():
     """Extended Echo (PROBE, type 42) requests for interface 'e0' to every
     address of the LAN /27 (sequence 8 bits, L bit set)."""
     for i, dst in enumerate(LAN4_HOSTS):
-        body = struct.pack("!BBHHBB", 42, 0, 0, 0x7072, i + 1, 0x01) + probe_object("e0")
-        send("atk", IP(src=ATK4, dst=dst) / ICMP(body), gap=0.01)
+        body = bytearray(struct.pack("!BBHHBB", 42, 0, 0, 0x7072, i + 1, 0x01) + probe_object("e0"))
+        body[2:4] = struct.pack("!H", inet_checksum(bytes(body)))
+        send("atk", IP(src=ATK4, dst=dst, proto=1) / Raw(bytes(body)), gap=0.01)
 
 
 # --- anomalies -------------------------------------------------------------------
@@ -440,7 +446,7 @@ def anomalies():
     send("atk", IPv6(src=ATK6, dst=VIC6, nh=58) / Raw(bytes(ICMPv6EchoRequest(type=250, cksum=0x1111))))
     send("atk", IPv6(src=ATK6, dst=VIC6) / ICMPv6DestUnreach(code=9) / Raw(bytes(victim_udp6())))
     # ICMPv6 in IPv4 (protocol 58) and ICMPv4 in IPv6 (next header 1).
-    send("atk", IP(src=ATK4, dst=VIC4, proto=58) / Raw(bytes(ICMPv6EchoRequest(id=0xbad2, seq=1, cksum=0))))
+    send("atk", IP(src=ATK4, dst=VIC4, proto=58) / Raw(bytes(ICMPv6EchoRequest(id=0xbad2, seq=1, cksum=0x0bad))))
     send("atk", IPv6(src=ATK6, dst=VIC6, nh=1) / ICMP(type=8, id=0xbad3, seq=1) / (b"\x00" * 8))
     # MLDv2 reports with hop limit 64 and 255 (must be 1), from h4 on the LAN.
     rec = ICMPv6MLDMultAddrRec(rtype=4, dst="ff02::1:ff00:14")
@@ -459,7 +465,7 @@ def mld_ok():
 
 
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in [
-    ping_of_death, overlapping_fragments, redirect4, redirect6, rogue_ra, ra_flood, legit_ra,
+    ping_of_death, overlapping_fragments, redirect4, redirect6, rogue_ra, ra_flood, router_solicitation,
     rdnss_even, source_quench, frag_needed_low, ptb_low, ptb_no_flow, errors_never_sent,
     quoted_options, smurf, reply_mismatch, icmptunnel, hans, icmpsh, entropy_session,
     timestamp_sweep, mask_sweep, probe_sweep, anomalies, mld_ok,
