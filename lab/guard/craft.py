@@ -143,9 +143,8 @@ def overlapping_fragments():
     send("atk", frag4(ATK4, VIC4, 0x7ea2, 0, True, icmp[:48]))
     send("atk", frag4(ATK4, VIC4, 0x7ea2, 8, False, b"\x33" * 16))
     from scapy.all import IPv6ExtHdrFragment
-    icmp6 = bytes(ICMPv6EchoRequest(id=0x7ea6, seq=1, data=b"\x11" * 64))
-    # (checksum of a non-existent whole: leave as scapy computed it without addresses)
     base = IPv6(src=ATK6, dst=VIC6, hlim=64)
+    icmp6 = bytes(base / ICMPv6EchoRequest(id=0x7ea6, seq=1, data=b"\x11" * 64))[40:]
     send("atk", base / IPv6ExtHdrFragment(nh=58, offset=0, m=1, id=0x7ea6) / Raw(icmp6[:48]))
     send("atk", base / IPv6ExtHdrFragment(nh=58, offset=3, m=0, id=0x7ea6) / Raw(b"\x22" * (len(icmp6) - 24)))
 

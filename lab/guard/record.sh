@@ -51,7 +51,6 @@ lab_init guard
 ATK4=203.0.113.66 ATK6=2001:db8:66::66
 RTR4=192.0.2.30 RTR6=2001:db8:1::1
 VIC4=192.0.2.10 VIC6=2001:db8:1::10
-H1_4=192.0.2.11
 BCAST4=192.0.2.31
 SRV4=198.51.100.2 SRV6=2001:db8:2::2
 
@@ -129,7 +128,7 @@ for a in "${lan[@]}"; do
         [ "$a" != "$b" ] || continue
         IFS=: read -r _ _ b4 b6 bmac <<<"$b"
         for addr in 192.0.2.$b4 2001:db8:1::$b6 fe80::$b6; do
-            ip -n "$(lab_name "$ans")" neigh replace $addr lladdr "$bmac" dev "$aif" nud permanent
+            ip -n "$(lab_name "$ans")" neigh replace "$addr" lladdr "$bmac" dev "$aif" nud permanent
         done
     done
 done
@@ -384,4 +383,4 @@ if [ ${#failed[@]} -gt 0 ]; then
     lab_log "failed: ${failed[*]}"
     exit 1
 fi
-lab_log "done: $(ls "$out"/*.pcap | wc -l) pcaps in $out (${SECONDS}s)"
+lab_log "done: $(find "$out" -maxdepth 1 -name "*.pcap" | wc -l) pcaps in $out (${SECONDS}s)"
