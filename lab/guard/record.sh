@@ -382,6 +382,13 @@ record timestamp-sweep atk e0 200 30 s_timestamp_sweep
 record mask-sweep atk e0 200 30 s_mask_sweep
 record probe-sweep atk e0 200 30 s_probe_sweep
 record anomalies vic e0 100 14 s_anomalies
+
+# Every recording is described in the directory's README, when it has one.
+if [ -f "$out/README.md" ]; then
+    for f in "$out"/*.pcap; do
+        grep -q "\`$(basename "$f")\`" "$out/README.md" || lab_log "warning: $(basename "$f") is not in $out/README.md"
+    done
+fi
 if [ ${#failed[@]} -gt 0 ]; then
     lab_log "failed: ${failed[*]}"
     exit 1
