@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lab/guard/record.sh OUTDIR - records ICMP attacks and their benign
 # look-alikes, one small pcap per scenario, for `icmpkit guard`'s tests
-# (crates/cli/tests/fixtures/guard, described in its README.md).
+# (tests/fixtures/guard, described in its README.md).
 #
 # The lab (namespaces of its own, removed on exit even on failure):
 #
