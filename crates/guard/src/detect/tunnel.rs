@@ -162,10 +162,28 @@ fn pair(key: &Key) -> String {
 
 fn raise_signature(seen: &Seen<'_>, session: &Session, sig: Signature, alerts: &mut Alerts) {
     alerts.raise(Detection::TunnelSignature, seen.src(), seen.now, || {
-        let what = if seen.echo.is_some_and(|e| e.kind == EchoKind::Request) {
-            "echo request"
+        let (what, len) = match seen.echo {
+            Some(e) if e.kind == EchoKind::Request => ("echo request", e.data.len()),
+            e => ("echo reply", e.map_or(0, |e| e.data.len())),
+        };
+        let explanation = if sig.is_pattern() {
+            format!(
+                "An {what} from {} to {} carries {} at the start of its data, the framing of {}. \
+                 The bytes alone prove little; weigh them with the session's other findings.",
+                seen.src(),
+                seen.dst(),
+                sig.mark(),
+                sig.tool()
+            )
         } else {
-            "echo reply"
+            format!(
+                "An {what} from {} to {} with {len} bytes of data answers a request with {} bytes: \
+                 an empty echo answered with data, or data answered with an empty echo, is how \
+                 icmpsh's slave polls its master for commands and returns their output.",
+                seen.src(),
+                seen.dst(),
+                session.last_request_size().unwrap_or(0),
+            )
         };
         Finding::about(
             seen,
@@ -175,14 +193,7 @@ fn raise_signature(seen: &Seen<'_>, session: &Session, sig: Signature, alerts: &
                 .fact("tool", sig.tool())
                 .fact("mark", sig.mark())
                 .fact("session_packets", session.packets()),
-            format!(
-                "An {what} from {} to {} carries {} at the start of its data, the framing of {}. \
-                 The bytes alone prove little; weigh them with the session's other findings.",
-                seen.src(),
-                seen.dst(),
-                sig.mark(),
-                sig.tool()
-            ),
+            explanation,
         )
         .with_severity(Severity::Low)
     });

@@ -224,6 +224,11 @@ impl Session {
         u64::from(self.requests) + u64::from(self.replies)
     }
 
+    /// The data size of the latest request.
+    pub fn last_request_size(&self) -> Option<usize> {
+        self.last.map(|(_, len)| len)
+    }
+
     /// The single mismatch pending, taken if the session has gone `settle`
     /// without another by `now`.
     pub fn settled_mismatch(&mut self, now: Nanos, settle: Nanos) -> Option<Mismatch> {
