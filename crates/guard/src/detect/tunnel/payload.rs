@@ -170,23 +170,31 @@ impl EntropyTable {
             return None;
         }
         let sample = &data[SKIP..data.len().min(SKIP + SAMPLE)];
+        // Counts and their running sums of c·log2(c): raising a count from
+        // c to c + 1 adds the difference of two table entries.
+        let t = &self.c_log_c;
         let mut bytes = [0u16; 256];
         let mut deltas = [0u16; 256];
+        let (mut bytes_sum, mut deltas_sum) = (0.0, 0.0);
+        let count = |counts: &mut [u16; 256], sum: &mut f64, value: u8| {
+            let c = &mut counts[usize::from(value)];
+            *sum += t[usize::from(*c) + 1] - t[usize::from(*c)];
+            *c += 1;
+        };
         let mut previous = sample[0];
-        bytes[usize::from(previous)] += 1;
+        count(&mut bytes, &mut bytes_sum, previous);
         for &b in &sample[1..] {
-            bytes[usize::from(b)] += 1;
-            deltas[usize::from(b.wrapping_sub(previous))] += 1;
+            count(&mut bytes, &mut bytes_sum, b);
+            count(&mut deltas, &mut deltas_sum, b.wrapping_sub(previous));
             previous = b;
         }
-        let shannon = |counts: &[u16; 256], n: usize| {
-            let sum: f64 = counts.iter().map(|&c| self.c_log_c[usize::from(c)]).sum();
+        let shannon = |sum: f64, n: usize| {
             let n = n as f64;
             n.log2() - sum / n
         };
         Some(Entropy {
-            bytes: shannon(&bytes, sample.len()),
-            deltas: shannon(&deltas, sample.len() - 1),
+            bytes: shannon(bytes_sum, sample.len()),
+            deltas: shannon(deltas_sum, sample.len() - 1),
             ceiling: ((sample.len() - 1) as f64).log2().min(8.0),
         })
     }

@@ -1,4 +1,4 @@
-use icmpkit_lab::packets::{echo_v4, v4_between};
+use icmpkit_lab::packets::{echo_v4, icmp, v4_between, v6_between};
 use icmpkit_wire::dissect::dissect;
 
 use super::*;
@@ -476,6 +476,53 @@ fn a_long_steady_session_is_info_only() {
     );
     packets.retain(|(t, _)| !(100 * SECOND..220 * SECOND).contains(t));
     assert_eq!(names(&run(&packets)), []);
+}
+
+#[test]
+fn replies_to_a_broadcast_ping_raise_nothing() {
+    // ping -b: every host of the subnet answers with the request's data.
+    let mut packets = Vec::new();
+    for seq in 0..60u16 {
+        let t = u64::from(seq) * SECOND;
+        let data = ping_data(56, seq);
+        packets.push((
+            t,
+            v4_between(CLIENT, [192, 0, 2, 255], echo_v4(false, 3, seq, &data)),
+        ));
+        for host in [1, 20, 30] {
+            let reply = echo_v4(true, 3, seq, &data);
+            packets.push((
+                t + u64::from(host) * MS,
+                v4_between([192, 0, 2, host], CLIENT, reply),
+            ));
+        }
+    }
+    assert_eq!(names(&run(&packets)), []);
+}
+
+#[test]
+fn icmpv6_echo_is_judged_the_same() {
+    let a = [
+        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let b = [
+        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x66,
+    ];
+    let mut packets = Vec::new();
+    for seq in 0..3u16 {
+        let t = u64::from(seq) * SECOND;
+        let [s0, s1] = seq.to_be_bytes();
+        let req = icmp(128, 0, [0, 9, s0, s1], &ping_data(56, seq));
+        packets.push((t, v6_between(a, b, 64, req)));
+        let rep = icmp(129, 0, [0, 9, s0, s1], b"not the request's data");
+        packets.push((t + MS, v6_between(b, a, 64, rep)));
+    }
+    let findings = run(&packets);
+    assert_eq!(
+        names(&findings),
+        [("echo-payload-mismatch", Severity::Medium)]
+    );
+    assert_eq!(findings[0].src.to_string(), "2001:db8::66");
 }
 
 // --- bounds ----------------------------------------------------------------------
