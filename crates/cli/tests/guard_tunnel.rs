@@ -10,10 +10,13 @@ use std::process::Command;
 use icmpkit_lab::icmpkit;
 use serde_json::Value;
 
+/// One expected finding: detection, severity, the finding's source.
+type Expected = (&'static str, &'static str, &'static str);
+
 /// Each tunnel capture and its tunnel findings: (detection, severity,
 /// the finding's source), in any order (a regenerated recording of a real
 /// tool may interleave them differently).
-const TUNNELS: &[(&str, &[(&str, &str, &str)])] = &[
+const TUNNELS: &[(&str, &[Expected])] = &[
     (
         "ptunnel-ng",
         &[

@@ -167,8 +167,6 @@ pub struct Session {
     pub pending: Option<Mismatch>,
     /// The first tool framing seen (a byte pattern).
     pub signature: Option<Signature>,
-    /// Whether icmpsh's poll shape was seen.
-    icmpsh: bool,
     /// Payloads sampled for entropy.
     pub sampled: u32,
     /// Of them, random-looking.
@@ -180,8 +178,17 @@ pub struct Session {
     truncated: bool,
     /// The factors `echo-tunnel` was raised with (none yet: empty).
     pub factors_raised: Factors,
-    unusual_raised: bool,
-    long_raised: bool,
+    /// What the session has already raised or noted ([`Said`] bits).
+    said: u8,
+}
+
+/// Bits of [`Session`]'s `said`: what it raised or noted once.
+struct Said;
+
+impl Said {
+    const UNUSUAL: u8 = 1;
+    const LONG: u8 = 2;
+    const ICMPSH: u8 = 4;
 }
 
 impl Session {
@@ -208,14 +215,12 @@ impl Session {
             first_mismatch_time: 0,
             pending: None,
             signature: None,
-            icmpsh: false,
             sampled: 0,
             high_entropy: 0,
             max_entropy: 0.0,
             truncated: false,
             factors_raised: Factors::default(),
-            unusual_raised: false,
-            long_raised: false,
+            said: 0,
         }
     }
 
@@ -270,7 +275,7 @@ impl Session {
             change.signature = Some(sig);
         }
         if len >= super::ENTROPY_MIN_DATA
-            && (self.sampled < SAMPLED_IN_FULL || self.packets() % 16 == 0)
+            && (self.sampled < SAMPLED_IN_FULL || self.packets().is_multiple_of(16))
             && let Some(e) = table.measure(data)
         {
             self.sampled += 1;
@@ -279,10 +284,10 @@ impl Session {
                 self.max_entropy = self.max_entropy.max(e.bytes);
             }
         }
-        if !self.unusual_raised
+        if self.said & Said::UNUSUAL == 0
             && (self.high_entropy >= settings.high_entropy_payloads || self.sizes_vary(settings))
         {
-            self.unusual_raised = true;
+            self.said |= Said::UNUSUAL;
             change.unusual = true;
         }
         change
@@ -312,11 +317,11 @@ impl Session {
             self.request_sizes.insert(len as u64);
         }
         self.last = Some((seq, len));
-        if !self.long_raised
+        if self.said & Said::LONG == 0
             && now.saturating_sub(self.first_request) >= settings.long_session
             && self.max_gap <= settings.steady_gap
         {
-            self.long_raised = true;
+            self.said |= Said::LONG;
             change.long = true;
         }
     }
@@ -360,12 +365,12 @@ impl Session {
         } else {
             self.pending = None;
         }
-        if !self.icmpsh
+        if self.said & Said::ICMPSH == 0
             && let Some((seq, request_len)) = self.last
             && seq == echo.seq
             && (request_len == 0) != (len == 0)
         {
-            self.icmpsh = true;
+            self.said |= Said::ICMPSH;
             change.signature = Some(Signature::IcmpshPoll);
         }
     }

@@ -70,9 +70,9 @@ fn random(seed: u64, n: usize) -> Vec<u8> {
 /// iputils ping's data: 16 bytes of send time, then the byte counting up
 /// from 16 (`-s size` makes `size` bytes of it).
 fn ping_data(size: usize, seq: u16) -> Vec<u8> {
-    let mut d: Vec<u8> = (0..size).map(|i| i as u8).collect();
+    let mut d: Vec<u8> = (0..size).map(|i| i.to_le_bytes()[0]).collect();
     for (i, b) in d.iter_mut().take(16).enumerate() {
-        *b = (seq as usize * 31 + i * 7) as u8;
+        *b = (usize::from(seq) * 31 + i * 7).to_le_bytes()[0];
     }
     d
 }
@@ -262,7 +262,7 @@ fn repeated_mismatches_are_medium() {
         |seq| ping_data(56, seq),
         |seq| {
             Some(if seq % 2 == 1 {
-                vec![seq as u8; 56]
+                vec![seq.to_le_bytes()[0]; 56]
             } else {
                 ping_data(56, seq)
             })
