@@ -146,9 +146,9 @@ pub struct Session {
     /// The longest pause between two requests.
     pub max_gap: Nanos,
     /// Distinct request data sizes (whole messages only).
-    pub request_sizes: Distinct<8>,
+    pub request_sizes: Distinct<4>,
     /// Distinct reply data sizes.
-    pub reply_sizes: Distinct<8>,
+    pub reply_sizes: Distinct<4>,
     /// The smallest data size seen.
     pub min_size: usize,
     /// The largest.
@@ -399,6 +399,24 @@ impl Session {
             .with(Factors::VOLUME, volume)
     }
 
+    /// "3 request sizes and at least 4 reply sizes, 0 to 64 bytes".
+    pub fn sizes_text(&self) -> String {
+        let n = |d: &Distinct<4>| {
+            if d.is_full() {
+                format!("at least {}", d.len())
+            } else {
+                d.len().to_string()
+            }
+        };
+        format!(
+            "{} request sizes and {} reply sizes, {} to {} bytes",
+            n(&self.request_sizes),
+            n(&self.reply_sizes),
+            self.min_size,
+            self.max_size
+        )
+    }
+
     /// Each factor of `factors` in plain language, with its numbers.
     pub fn describe(&self, factors: Factors) -> Vec<String> {
         let mut out = Vec::new();
@@ -433,12 +451,8 @@ impl Session {
         }
         if factors.contains(Factors::SIZES) {
             out.push(format!(
-                "the data size varies ({} request sizes, {} reply sizes, {} to {} bytes) where \
-                 ping sends one",
-                self.request_sizes.len(),
-                self.reply_sizes.len(),
-                self.min_size,
-                self.max_size
+                "the data size varies ({}) where ping sends one",
+                self.sizes_text()
             ));
         }
         if factors.contains(Factors::VOLUME) {

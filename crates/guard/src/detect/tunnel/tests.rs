@@ -569,3 +569,11 @@ fn a_flood_of_distinct_requesters_keeps_sessions_at_the_cap() {
     assert_eq!(tunnels.sessions.evicted(), 4_500);
     assert!(alerts.poll().is_none());
 }
+
+#[test]
+fn a_session_stays_small() {
+    // The module documentation states the bound: 16,384 sessions of at
+    // most 320 bytes (and their keys and the map's links).
+    let size = size_of::<session::Session>();
+    assert!(size <= 320, "{size}");
+}
