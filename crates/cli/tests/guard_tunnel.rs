@@ -89,12 +89,19 @@ const BENIGN: &[&str] = &[
 
 const FAMILY: &str = "tunnel";
 
+/// Where the capture `name` is: `tests/fixtures/guard` at the top, or
+/// beside this test (where `lab/guard/record.sh` was first pointed).
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(concat!(
+    let file = format!("{name}.pcap");
+    let top = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/fixtures/guard"
     ))
-    .join(format!("{name}.pcap"))
+    .join(&file);
+    if top.exists() {
+        return top;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/guard")).join(file)
 }
 
 /// The alerts of the tunnel family `icmpkit guard --json` prints for
