@@ -427,11 +427,16 @@ impl Session {
             ));
         }
         if factors.contains(Factors::ASYMMETRIC) {
-            out.push(format!(
+            let text = format!(
                 "requests carried {} bytes of data and replies {} (ping's replies return the \
                  requests' bytes)",
                 self.request_bytes, self.reply_bytes
-            ));
+            );
+            // One sign with the mismatch: replies that are not echoes.
+            match out.last_mut() {
+                Some(mismatch) => *mismatch = format!("{mismatch}, and {text}"),
+                None => out.push(text),
+            }
         }
         if let Some(sig) = self
             .signature

@@ -404,6 +404,32 @@ fn mismatch_and_asymmetry_are_one_factor() {
 }
 
 #[test]
+fn mismatch_and_asymmetry_are_told_as_one_sign() {
+    // Ten fixed-size exchanges (mismatch and asymmetry hold), then the
+    // request size varies: two groups, three factors.
+    let req = |seq: u16| vec![0; if seq < 10 { 8 } else { usize::from(seq) }];
+    let findings = run(&exchanges(13, SECOND, req, |_| Some(vec![b'a'; 1000])));
+    let tunnel = findings
+        .iter()
+        .find(|f| f.detection == Detection::EchoTunnel)
+        .unwrap();
+    assert_eq!(tunnel.frame, 23);
+    assert_eq!(
+        fact(tunnel, "factors"),
+        &"payload-mismatch,asymmetric-sizes,varying-sizes".into()
+    );
+    assert!(
+        tunnel.explanation.contains(
+            "2 independent signs hold over 23 messages in 11.0 s: 11 of 11 replies compared did \
+             not return their request's data, and requests carried 101 bytes of data and replies \
+             11000"
+        ),
+        "{}",
+        tunnel.explanation
+    );
+}
+
+#[test]
 fn volume_with_a_second_sign_is_a_tunnel() {
     // 1,400-byte requests of text answered with the same data, 40 per
     // second for 20 s (56 KB/s, 2.2 MB), sizes varying a little.
