@@ -4,10 +4,11 @@
 //! tunnel), and no benign look-alike (ping, large ping, traceroute,
 //! tracepath, mtr, monitoring, broadcast ping) raises any tunnel finding.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use icmpkit_lab::icmpkit;
+use icmpkit_lab::packets::{echo_v4, pcap, v4_between};
 use serde_json::Value;
 
 /// One expected finding: detection, severity, the finding's source.
@@ -216,4 +217,121 @@ fn benign_look_alikes_raise_no_tunnel_finding() {
         };
         assert_eq!(alerts, Vec::<Value>::new(), "{name}");
     }
+}
+
+/// A capture written for one test, removed when dropped.
+struct Written(PathBuf);
+
+impl Written {
+    /// `records` (included bytes, original length), one a second, as a
+    /// pcap named for `test`.
+    fn new(test: &str, records: &[(Vec<u8>, usize)]) -> Self {
+        let records: Vec<(&[u8], u32)> = records
+            .iter()
+            .map(|(b, len)| (b.as_slice(), u32::try_from(*len).unwrap()))
+            .collect();
+        let path = std::env::temp_dir().join(format!(
+            "icmpkit-guard-tunnel-{}-{test}.pcap",
+            std::process::id()
+        ));
+        std::fs::write(&path, pcap(&records)).expect("write the capture");
+        Self(path)
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// iputils ping's data: 16 bytes of time, then bytes counting from 16.
+fn ping_data(size: usize, seq: u16) -> Vec<u8> {
+    let mut d: Vec<u8> = (0..size).map(|i| i.to_le_bytes()[0]).collect();
+    d[..2].copy_from_slice(&seq.to_be_bytes());
+    d
+}
+
+/// Runs `icmpkit guard --json --fail-on high` on `path`: its exit code and
+/// its tunnel alerts.
+fn guard_fail_on_high(path: &Path) -> (Option<i32>, Vec<Value>) {
+    let out = Command::new(icmpkit!())
+        .args(["guard", "--json", "--fail-on", "high"])
+        .arg(path)
+        .output()
+        .expect("run icmpkit");
+    let alerts = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
+        .filter(|v| v["type"] == "alert" && v["family"] == FAMILY)
+        .collect();
+    (out.status.code(), alerts)
+}
+
+const HOST: [u8; 4] = [192, 0, 2, 11];
+const TARGET: [u8; 4] = [198, 51, 100, 2];
+
+#[test]
+fn a_ten_minute_steady_ping_is_a_long_session_and_nothing_more() {
+    // A request every 2 s and its reply 1 s later (the helper writes one
+    // record a second), for 700 s.
+    let mut records = Vec::new();
+    for seq in 0..350u16 {
+        let data = ping_data(56, seq);
+        let req = v4_between(HOST, TARGET, echo_v4(false, 0x5151, seq, &data));
+        let rep = v4_between(TARGET, HOST, echo_v4(true, 0x5151, seq, &data));
+        records.push((req.clone(), req.len()));
+        records.push((rep.clone(), rep.len()));
+    }
+    let file = Written::new("long", &records);
+    let (code, alerts) = guard_fail_on_high(&file.0);
+    assert_eq!(code, Some(0));
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let a = &alerts[0];
+    assert_eq!(a["detection"], "long-echo-session");
+    assert_eq!(a["severity"], "info");
+    assert_eq!(a["frame"], 601);
+    assert_eq!(a["src"], "192.0.2.11");
+    let facts = &a["evidence"]["facts"];
+    assert_eq!(facts["duration_s"], 600.0);
+    assert_eq!(facts["requests"], 301);
+    assert_eq!(facts["longest_gap_s"], 2.0);
+    assert_eq!(a["evidence"]["rate_pps"], 0.5);
+    assert!(
+        a["explanation"].as_str().unwrap().starts_with(
+            "192.0.2.11 has sent echo requests to 198.51.100.2 steadily for 10.0 minutes"
+        ),
+        "{}",
+        a["explanation"]
+    );
+}
+
+#[test]
+fn data_cut_by_the_snap_length_is_not_called_a_mismatch() {
+    // ping -s 200 captured with a snap length of 64: the replies' data is
+    // cut (and so is the requests', in the second half).
+    let mut records = Vec::new();
+    for seq in 0..20u16 {
+        let data = ping_data(200, seq);
+        let req = v4_between(HOST, TARGET, echo_v4(false, 9, seq, &data));
+        let rep = v4_between(TARGET, HOST, echo_v4(true, 9, seq, &data));
+        let req_kept = if seq < 10 { req.len() } else { 64 };
+        records.push((req[..req_kept].to_vec(), req.len()));
+        records.push((rep[..64].to_vec(), rep.len()));
+    }
+    let file = Written::new("snaplen", &records);
+    let (code, alerts) = guard_fail_on_high(&file.0);
+    assert_eq!(code, Some(0));
+    assert_eq!(alerts, Vec::<Value>::new());
+}
+
+#[test]
+fn a_tunnel_capture_fails_a_script_that_fails_on_high() {
+    let Some(path) = Some(fixture("icmptunnel")).filter(|p| p.exists()) else {
+        return missing("icmptunnel");
+    };
+    let (code, alerts) = guard_fail_on_high(&path);
+    assert_eq!(code, Some(1));
+    assert!(alerts.iter().any(|a| a["detection"] == "echo-tunnel"));
 }
