@@ -5,10 +5,13 @@
 //! tracepath, mtr, monitoring, broadcast ping) raises any tunnel finding.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use icmpkit_lab::icmpkit;
+use icmpkit_lab::netns::{Lab, SERVER4, SERVER6};
 use icmpkit_lab::packets::{echo_v4, pcap, v4_between};
+use icmpkit_lab::require;
 use serde_json::Value;
 
 /// One expected finding: detection, severity, the finding's source.
@@ -134,9 +137,9 @@ fn tunnel_alerts(name: &str) -> Option<Vec<Value>> {
 /// Fixtures are recorded by the lab, not committed by every branch: a
 /// missing one fails under CI, and is reported and skipped otherwise.
 fn missing(name: &str) {
-    let msg = format!("{name}.pcap missing: run lab/guard/record.sh tests/fixtures/guard");
-    assert!(std::env::var_os("CI").is_none(), "{msg}");
-    eprintln!("skipped: {msg}");
+    icmpkit_lab::require::skip(&format!(
+        "{name}.pcap missing: run lab/guard/record.sh tests/fixtures/guard"
+    ));
 }
 
 #[test]
@@ -334,4 +337,85 @@ fn a_tunnel_capture_fails_a_script_that_fails_on_high() {
     let (code, alerts) = guard_fail_on_high(&path);
     assert_eq!(code, Some(1));
     assert!(alerts.iter().any(|a| a["detection"] == "echo-tunnel"));
+}
+
+#[test]
+fn real_iputils_pings_raise_no_tunnel_finding() {
+    // Every ping shape an admin uses, captured on the server's link:
+    // default, large (fragmented over the 1280-byte link), patterned,
+    // patterned and sized, IPv6.
+    if !require::program("tcpdump") {
+        return;
+    }
+    let Some(chain) = Lab::chain("real_iputils_pings_raise_no_tunnel_finding", 1280) else {
+        return;
+    };
+    let pcap = std::env::temp_dir().join(format!("{}-tunnel.pcap", chain.ns("server")));
+    let pcap_arg = pcap.to_string_lossy().into_owned();
+    // `ip netns exec` execs tcpdump: the child's id is tcpdump's own.
+    let mut tcpdump = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &chain.ns("server"),
+            "tcpdump",
+            "-Z",
+            "root",
+        ])
+        .args([
+            "-U",
+            "-c",
+            "1000",
+            "-i",
+            "s0",
+            "-w",
+            &pcap_arg,
+            "icmp or icmp6 or ip[6:2] & 0x1fff != 0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run tcpdump");
+    std::thread::sleep(Duration::from_millis(1500));
+    let runs: &[&[&str]] = &[
+        &[SERVER4],
+        &["-s", "3000", SERVER4],
+        &["-p", "ff00", SERVER4],
+        &[
+            "-s",
+            "400",
+            "-p",
+            "0123456789abcdeffedcba9876543210",
+            SERVER4,
+        ],
+        &["-s", "1200", SERVER4],
+        &["-6", SERVER6],
+        &["-6", "-s", "600", "-p", "a5", SERVER6],
+    ];
+    for args in runs {
+        let mut all = vec!["-n", "-q", "-c", "4", "-i", "0.2"];
+        all.extend_from_slice(args);
+        let out = chain.run_bounded("client", 10, "ping", &all);
+        assert!(out.status.success(), "ping {all:?}: {out:?}");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = tcpdump.id().to_string();
+    let _ = Command::new("kill").args(["-INT", &pid]).status();
+    let status = tcpdump.wait().expect("wait for tcpdump");
+    assert!(status.success(), "tcpdump: {status}");
+    let (code, alerts) = guard_fail_on_high(&pcap);
+    let summary = Command::new(icmpkit!())
+        .args(["guard"])
+        .arg(&pcap)
+        .output()
+        .expect("run icmpkit");
+    let _ = std::fs::remove_file(&pcap);
+    let summary = String::from_utf8_lossy(&summary.stdout);
+    // 7 runs of 4 requests, each answered.
+    assert!(
+        summary.contains("echo: 28 requests, 28 replies matched, 0 replies without a request seen"),
+        "{summary}"
+    );
+    assert_eq!(alerts, Vec::<Value>::new());
+    assert_eq!(code, Some(0));
 }
