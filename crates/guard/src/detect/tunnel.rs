@@ -60,7 +60,7 @@ pub struct Settings {
     /// The longest pause between requests of a steady session.
     pub steady_gap: Nanos,
     /// Mismatching replies of one session that make the mismatch finding
-    /// Medium (fewer: Low, raised once the session shows no more).
+    /// Medium (fewer: Low, raised by a later good reply or at the end).
     pub repeated_mismatches: u32,
 }
 
@@ -80,8 +80,8 @@ impl Default for Settings {
     }
 }
 
-/// A single mismatch is raised (Low) when its session has gone this long
-/// without another, or at the end of the input.
+/// A single mismatch is raised (Low) by a reply of its session this long
+/// after it that is no mismatch, or at the end of the input.
 const MISMATCH_SETTLE: Nanos = 10 * SECOND;
 
 /// The tunnel detector.
@@ -114,11 +114,15 @@ impl Detector for Tunnels {
         };
         let settings = &self.settings;
         let session = self.sessions.entry(key, || Session::new(seen));
-        let settled = session.settled_mismatch(seen.now, MISMATCH_SETTLE);
-        if let Some(pending) = settled {
+        // A second mismatch clears the pending first one (raised Medium
+        // below); otherwise a lone one is raised Low by a reply that comes
+        // once it has settled (or at the end).
+        let change = session.observe(seen, &echo, settings, &self.entropy);
+        if echo.kind == EchoKind::Reply
+            && let Some(pending) = session.settled_mismatch(seen.now, MISMATCH_SETTLE)
+        {
             raise_single_mismatch(&key, &pending, seen.now, alerts);
         }
-        let change = session.observe(seen, &echo, settings, &self.entropy);
 
         if let Some(sig) = change.signature {
             raise_signature(seen, session, sig, alerts);

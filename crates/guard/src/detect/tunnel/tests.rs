@@ -255,6 +255,20 @@ fn a_single_mismatch_settles_after_ten_quiet_seconds_while_live() {
 }
 
 #[test]
+fn a_second_mismatch_long_after_the_first_is_still_medium() {
+    // Mismatches at 0 s and 30 s, the second the first message of the
+    // session in between that could settle the first.
+    let mut packets = exchanges(1, SECOND, |_| vec![1; 56], |_| Some(vec![2; 56]));
+    packets.extend(exchanges(31, SECOND, |_| vec![1; 56], |_| Some(vec![2; 56])).split_off(60));
+    let findings = run(&packets);
+    assert_eq!(
+        names(&findings),
+        [("echo-payload-mismatch", Severity::Medium)]
+    );
+    assert_eq!(findings[0].evidence.first_frame, 2);
+}
+
+#[test]
 fn repeated_mismatches_are_medium() {
     let packets = exchanges(
         6,
