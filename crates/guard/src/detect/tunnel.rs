@@ -128,6 +128,7 @@ impl Detector for Tunnels {
             raise_signature(seen, session, sig, alerts);
         }
         if change.mismatch && session.mismatches >= settings.repeated_mismatches {
+            session.pending = None;
             raise_mismatches(seen, &key, session, alerts);
         }
         if change.unusual {
