@@ -7,7 +7,7 @@
 //! | `truncated` | the message is shorter than its type needs (header, fields, quote) although the capture holds all of it |
 //! | `malformed` | another format break: a field with a forbidden value, an option overrun... |
 //! | `unknown-type` | an unassigned, reserved or experimental type ([`meaning::status`]) |
-//! | `unknown-code` | a code its type does not define ([`meaning::code_info`]; types with only "No Code" define 0) |
+//! | `unknown-code` | a code its type does not define ([`meaning::code_info`]; types with only "No Code" define 0); not an echo reply to a request seen, whose code Linux copies |
 //! | `version-mismatch` | ICMPv6 (58) in IPv4, ICMPv4 (1) in IPv6 |
 //! | `mld-hop-limit` | MLD query, report or done (130, 131, 132, 143) with a hop limit other than 1 |
 //!
@@ -26,7 +26,7 @@ use icmpkit_wire::meaning::{self, Status};
 use icmpkit_wire::{IpVersion, Malformed};
 
 use super::{Alerts, Detection, Detector, Evidence, Finding};
-use crate::observe::{Direction, IpPacket, Nanos, SECOND, Seen};
+use crate::observe::{Direction, EchoKind, IpPacket, Nanos, SECOND, Seen};
 
 /// Version mismatches held until the next message (distinct sources; more
 /// are dropped, and counted).
@@ -313,7 +313,13 @@ impl Anomalies {
         let (Some(info), Some(code)) = (info, seen.d.code()) else {
             return;
         };
-        if code_known(info, code) || alerts.is_active(Detection::UnknownCode, src, now) {
+        // Linux copies a request's code into its echo reply: a reply to a
+        // request seen is the request's anomaly, already raised.
+        let answered = seen
+            .echo
+            .is_some_and(|e| e.kind == EchoKind::Reply && e.matched.is_some());
+        if code_known(info, code) || answered || alerts.is_active(Detection::UnknownCode, src, now)
+        {
             return;
         }
         alerts.raise(Detection::UnknownCode, src, now, || {

@@ -105,6 +105,12 @@ impl Detector for Recon {
                 }
                 return;
             }
+            // The last hop of a walk answers with Destination Unreachable
+            // (UDP traceroute's Port Unreachable).
+            (IpVersion::V4, 3) | (IpVersion::V6, 1) => {
+                self.walks.unreachable(seen, alerts);
+                return;
+            }
             _ => return,
         };
         self.sweeps.request(seen, kind, alerts);

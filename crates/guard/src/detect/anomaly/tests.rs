@@ -231,3 +231,41 @@ fn pending_mismatches_are_bounded() {
     }
     assert_eq!((a.held(), a.dropped()), (PENDING, 100 - PENDING as u64));
 }
+
+#[test]
+fn the_reply_to_an_echo_with_a_bad_code_is_not_raised_again() {
+    use crate::engine::{Config, Guard};
+    use crate::observe::{Captured, Timestamp};
+    // Linux answers nmap's IE1 (code 9) with a reply of code 9.
+    let packets = [
+        v4_between(
+            ATTACKER,
+            VICTIM,
+            icmp(8, 9, [0xab, 0xcd, 1, 0x27], &[0; 120]),
+        ),
+        v4_between(
+            VICTIM,
+            ATTACKER,
+            icmp(0, 9, [0xab, 0xcd, 1, 0x27], &[0; 120]),
+        ),
+    ];
+    let mut guard = Guard::new(&Config::default());
+    for (i, ip) in packets.iter().enumerate() {
+        guard.observe(&Captured {
+            frame: i as u64 + 1,
+            time: Timestamp {
+                seconds: 1_700_000_000,
+                nanoseconds: u32::try_from(i).unwrap() * 1000,
+            },
+            ip,
+            direction: Direction::Unknown,
+            link_broadcast: false,
+        });
+    }
+    guard.finish();
+    let findings: Vec<_> = std::iter::from_fn(|| guard.poll_finding())
+        .filter(|f| f.detection.info().family == crate::detect::Family::Anomaly)
+        .collect();
+    assert_eq!(names(&findings), ["unknown-code"]);
+    assert_eq!(findings[0].src.to_string(), "203.0.113.66");
+}

@@ -149,8 +149,10 @@ impl Source {
     /// Whether the weak evidence looks like nmap's one probe per host and
     /// not a flood or a `ping -s 0` session to the same few hosts.
     fn one_per_host(&self) -> bool {
+        // Eight hosts or more (the set is full): a sweep, whatever the
+        // number of echoes.
         let hosts = self.destinations.len() as u32;
-        self.empty_echoes <= 2 * hosts + 2
+        self.destinations.is_full() || self.empty_echoes <= 2 * hosts + 2
     }
 }
 
@@ -291,10 +293,16 @@ fn raise_weak(src: IpAddr, source: &Source, alerts: &mut Alerts) {
                 .fact("shapes", names.as_str())
                 .fact("destinations", hosts),
             explanation: format!(
-                "{src} sent {} {names} to {hosts} address{}: one of nmap's host-discovery \
-                 shapes, but alone weak evidence (other tools can send it too), so the \
-                 severity is lowered to low.",
+                "{src} sent {} probe{} shaped as nmap's {names} to {}{hosts} address{}: one of \
+                 nmap's host-discovery shapes, but alone weak evidence (other tools can send it \
+                 too), so the severity is lowered to low.",
                 source.probes,
+                if source.probes == 1 { "" } else { "s" },
+                if source.destinations.is_full() {
+                    "at least "
+                } else {
+                    ""
+                },
                 if hosts == 1 { "" } else { "es" },
             ),
         }

@@ -412,3 +412,88 @@ fn state_stays_at_its_caps_under_a_flood_of_addresses() {
     let _ = feed(&mut recon, &packets);
     assert_eq!(recon.held(), 64 + 32 + 64);
 }
+
+/// A UDP datagram from `src` to `dst` with `ttl` (traceroute's probe).
+fn udp_probe(src: [u8; 4], dst: [u8; 4], ttl: u8, port: u16) -> Vec<u8> {
+    let [p0, p1] = port.to_be_bytes();
+    let udp = [0x82, 0x9a, p0, p1, 0, 8, 0, 0];
+    v4_edited(
+        icmpkit_lab::packets::ipv4_with_options(17, &[], &udp),
+        |h| {
+            h[8] = ttl;
+            h[12..16].copy_from_slice(&src);
+            h[16..20].copy_from_slice(&dst);
+        },
+    )
+}
+
+#[test]
+fn a_udp_traceroute_ends_its_walk_with_port_unreachable() {
+    // Two routers answer TTLs 1 and 2; the TTL 3 probe reaches the target,
+    // which answers Port Unreachable.
+    let routers = [[192, 0, 2, 30], [203, 0, 113, 5]];
+    let mut packets = Vec::new();
+    for ttl in 1..=3u8 {
+        let t = u64::from(ttl) * SECOND;
+        let probe = udp_probe(MONITOR, SCANNER, ttl, 33433 + u16::from(ttl));
+        packets.push((t, probe.clone()));
+        let mut quoted = v4_edited(probe, |h| h[8] = 1);
+        quoted.truncate(28);
+        let (from, msg_type, code) = match ttl {
+            3 => (SCANNER, 3, 3),
+            _ => (routers[usize::from(ttl) - 1], 11, 0),
+        };
+        packets.push((
+            t + 1000,
+            v4_between(from, MONITOR, icmp(msg_type, code, [0; 4], &quoted)),
+        ));
+    }
+    let findings = feed(&mut recon(), &packets);
+    assert_eq!(names(&findings), ["ttl-walk"]);
+    let f = &findings[0];
+    assert_eq!((f.frame, f.msg_type), (6, 3));
+    assert_eq!(
+        (f.src.to_string().as_str(), f.dst.to_string().as_str()),
+        ("192.0.2.11", "203.0.113.66")
+    );
+    assert_eq!(
+        f.explanation,
+        "192.0.2.11 is tracing the path to 203.0.113.66: 2 routers answered with Time Exceeded \
+         and its packets carried TTLs from 1 to 3 (3 consecutive). traceroute, mtr and \
+         tracepath do this."
+    );
+    // The Port Unreachable alone, about a pair never seen: nothing, no state.
+    let mut recon = recon();
+    let mut quoted = udp_probe(MONITOR, SCANNER, 1, 33434);
+    quoted.truncate(28);
+    let lone = v4_between(SCANNER, MONITOR, icmp(3, 3, [0; 4], &quoted));
+    assert_eq!(feed(&mut recon, &[(0, lone)]), []);
+    assert_eq!(recon.held(), 0);
+}
+
+#[test]
+fn empty_echoes_to_many_hosts_are_weak_evidence_however_many() {
+    // nmap -6 -sn -PE: one empty echo per host, twice for those silent.
+    let packets: Vec<_> = (0..40u8)
+        .map(|i| {
+            (
+                u64::from(i) * 1_000_000,
+                echo_ttl(SCANNER, lan(1 + i % 20), 0, &[], 50),
+            )
+        })
+        .collect();
+    let findings = feed(&mut recon(), &packets);
+    assert_eq!(names(&findings), ["scanner-probe"]);
+    assert_eq!(
+        (findings[0].severity, findings[0].confidence),
+        (Severity::Low, 45)
+    );
+    assert!(
+        findings[0].explanation.starts_with(
+            "203.0.113.66 sent 40 probes shaped as nmap's echo request with no data (-PE) to at \
+             least 8 addresses: "
+        ),
+        "{}",
+        findings[0].explanation
+    );
+}

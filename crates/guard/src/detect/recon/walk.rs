@@ -17,7 +17,8 @@
 //! bytes per pair, in a [`Bounded`] map of [`Settings::pairs`] entries.
 //! Probes are taken from the IP packet hook (so UDP traceroute counts too)
 //! and the finding is raised by the next ICMP message about the pair (a
-//! probe or a Time Exceeded).
+//! probe, a Time Exceeded, or the Destination Unreachable that ends a UDP
+//! traceroute).
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -147,6 +148,23 @@ impl Walks {
         let router = fingerprint(&seen.src());
         self.pair(key, seen.now).routers.insert(router);
         self.check(seen, key, alerts);
+    }
+
+    /// Sees a Destination Unreachable: a walk's last hop answers with
+    /// one (UDP traceroute's probes reach a closed port), by then the
+    /// probes' TTLs may make the walk. Creates no state.
+    pub fn unreachable(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        let Some(Ok(quote)) = seen.d.quote() else {
+            return;
+        };
+        let key = (quote.ip.src(), quote.ip.dst());
+        let known = self
+            .pairs
+            .peek(&key)
+            .is_some_and(|p| seen.now.saturating_sub(p.epoch) < self.window && p.ttls != 0);
+        if known {
+            self.check(seen, key, alerts);
+        }
     }
 
     fn check(&mut self, seen: &Seen<'_>, key: (IpAddr, IpAddr), alerts: &mut Alerts) {
