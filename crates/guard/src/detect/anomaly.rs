@@ -3,7 +3,7 @@
 //!
 //! | detection | rule |
 //! |---|---|
-//! | `bad-checksum` | the ICMP checksum of a whole message does not verify |
+//! | `bad-checksum` | the ICMP checksum of a whole message does not verify (not after a broken reassembly) |
 //! | `truncated` | the message is shorter than its type needs (header, fields, quote) although the capture holds all of it |
 //! | `malformed` | another format break: a field with a forbidden value, an option overrun... |
 //! | `unknown-type` | an unassigned, reserved or experimental type ([`meaning::status`]) |
@@ -188,7 +188,10 @@ fn code_known(info: &meaning::TypeInfo, code: u8) -> bool {
 
 impl Anomalies {
     fn checksum(seen: &Seen<'_>, alerts: &mut Alerts) {
+        // After a broken reassembly (overlaps, past 65,535 bytes) the
+        // checksum says nothing more: the fragment detections speak.
         if seen.d.checksum_status != ChecksumStatus::Invalid
+            || seen.reassembly.is_some()
             || alerts.is_active(Detection::BadChecksum, seen.src(), seen.now)
         {
             return;
