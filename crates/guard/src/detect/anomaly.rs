@@ -176,13 +176,54 @@ const fn private_experiment(version: IpVersion, msg_type: u8) -> bool {
     }
 }
 
-/// Whether `code` is one `msg_type` defines (a type with no code entries
-/// defines only 0).
-fn code_known(info: &meaning::TypeInfo, code: u8) -> bool {
-    if info.codes.is_empty() {
-        code == 0
-    } else {
-        info.code(code).is_some()
+/// The registry of one family as the per-packet path asks it: whether a
+/// type is unknown and which codes it defines, one bit each, built once
+/// from [`meaning`] (whose lookups walk its tables).
+struct Registry {
+    /// Per type: unassigned, reserved or experimental.
+    unknown: [bool; 256],
+    /// Per type: bit `c` set when code `c` is defined (a type with no code
+    /// entries defines only 0).
+    codes: [[u64; 4]; 256],
+}
+
+impl Registry {
+    fn build(version: IpVersion) -> Self {
+        let mut registry = Self {
+            unknown: [true; 256],
+            codes: [[0; 4]; 256],
+        };
+        for msg_type in 0..=255u8 {
+            let t = usize::from(msg_type);
+            registry.unknown[t] = matches!(
+                meaning::status(version, msg_type),
+                Status::Unassigned | Status::Reserved | Status::Experimental
+            );
+            let Some(info) = meaning::type_info(version, msg_type) else {
+                continue;
+            };
+            if info.codes.is_empty() {
+                registry.codes[t][0] = 1;
+            }
+            for c in info.codes {
+                registry.codes[t][usize::from(c.code / 64)] |= 1 << (c.code % 64);
+            }
+        }
+        registry
+    }
+
+    /// The registry of `version`'s family.
+    fn of(version: IpVersion) -> &'static Self {
+        static V4: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        static V6: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        match version {
+            IpVersion::V4 => V4.get_or_init(|| Self::build(IpVersion::V4)),
+            IpVersion::V6 => V6.get_or_init(|| Self::build(IpVersion::V6)),
+        }
+    }
+
+    fn code_known(&self, msg_type: u8, code: u8) -> bool {
+        self.codes[usize::from(msg_type)][usize::from(code / 64)] & (1 << (code % 64)) != 0
     }
 }
 
@@ -227,19 +268,19 @@ impl Anomalies {
         if seen.d.truncated {
             return;
         }
-        let src = seen.src();
-        if alerts.is_active(Detection::Truncated, src, seen.now)
-            && alerts.is_active(Detection::Malformed, src, seen.now)
-        {
-            return;
-        }
+        // Cheap for a well-formed message (an error's quote is parsed
+        // again, errors are few).
         let Some(reason) = seen.d.problem() else {
             return;
         };
+        let src = seen.src();
         let detection = match reason {
             Malformed::Truncated { .. } | Malformed::Overrun { .. } => Detection::Truncated,
             _ => Detection::Malformed,
         };
+        if alerts.is_active(detection, src, seen.now) {
+            return;
+        }
         alerts.raise(detection, src, seen.now, || {
             let what = if detection == Detection::Truncated {
                 "is shorter than its type needs, although the capture holds the whole packet"
@@ -270,17 +311,14 @@ impl Anomalies {
             return;
         };
         let (version, src, now) = (seen.version(), seen.src(), seen.now);
-        let info = meaning::type_info(version, msg_type);
-        let status = info.map_or(Status::Unassigned, |t| t.status);
-        let unknown = matches!(
-            status,
-            Status::Unassigned | Status::Reserved | Status::Experimental
-        );
-        if unknown {
+        let registry = Registry::of(version);
+        if registry.unknown[usize::from(msg_type)] {
             if alerts.is_active(Detection::UnknownType, src, now) {
                 return;
             }
             alerts.raise(Detection::UnknownType, src, now, || {
+                let info = meaning::type_info(version, msg_type);
+                let status = meaning::status(version, msg_type);
                 let (why, confidence) = match status {
                     Status::Unassigned => ("is not assigned to any message".to_owned(), 90),
                     Status::Reserved => {
@@ -313,7 +351,13 @@ impl Anomalies {
             });
             return;
         }
-        let (Some(info), Some(code)) = (info, seen.d.code()) else {
+        let Some(code) = seen.d.code() else {
+            return;
+        };
+        if registry.code_known(msg_type, code) {
+            return;
+        }
+        let Some(info) = meaning::type_info(version, msg_type) else {
             return;
         };
         // Linux copies a request's code into its echo reply: a reply to a
@@ -321,8 +365,7 @@ impl Anomalies {
         let answered = seen
             .echo
             .is_some_and(|e| e.kind == EchoKind::Reply && e.matched.is_some());
-        if code_known(info, code) || answered || alerts.is_active(Detection::UnknownCode, src, now)
-        {
+        if answered || alerts.is_active(Detection::UnknownCode, src, now) {
             return;
         }
         alerts.raise(Detection::UnknownCode, src, now, || {

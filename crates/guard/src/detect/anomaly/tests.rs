@@ -269,3 +269,35 @@ fn the_reply_to_an_echo_with_a_bad_code_is_not_raised_again() {
     assert_eq!(names(&findings), ["unknown-code"]);
     assert_eq!(findings[0].src.to_string(), "203.0.113.66");
 }
+
+#[test]
+fn the_registry_bits_agree_with_meaning() {
+    for version in [IpVersion::V4, IpVersion::V6] {
+        let registry = Registry::of(version);
+        for msg_type in 0..=255u8 {
+            let info = meaning::type_info(version, msg_type);
+            assert_eq!(
+                registry.unknown[usize::from(msg_type)],
+                !matches!(
+                    meaning::status(version, msg_type),
+                    Status::Current | Status::Deprecated
+                ),
+                "{version:?} {msg_type}"
+            );
+            for code in 0..=255u8 {
+                let defined = info.is_some_and(|t| {
+                    if t.codes.is_empty() {
+                        code == 0
+                    } else {
+                        t.code(code).is_some()
+                    }
+                });
+                assert_eq!(
+                    registry.code_known(msg_type, code),
+                    defined,
+                    "{version:?} {msg_type}/{code}"
+                );
+            }
+        }
+    }
+}

@@ -151,8 +151,8 @@ impl Source {
     fn one_per_host(&self) -> bool {
         // Eight hosts or more (the set is full): a sweep, whatever the
         // number of echoes.
-        let hosts = self.destinations.len() as u32;
-        self.destinations.is_full() || self.empty_echoes <= 2 * hosts + 2
+        let hosts = u32::try_from(self.destinations.len()).unwrap_or(u32::MAX);
+        self.destinations.is_full() || self.empty_echoes <= hosts.saturating_mul(2) + 2
     }
 }
 

@@ -155,8 +155,7 @@ impl Sweeps {
             let why = if by_rare {
                 format!(
                     " ({rare} of them timestamp or address-mask requests, which no ordinary tool \
-                     sends: {} such destinations make a sweep)",
-                    rare_threshold
+                     sends: {rare_threshold} such destinations make a sweep)"
                 )
             } else {
                 format!(

@@ -74,7 +74,7 @@ fn recon() -> Recon {
 /// An echo request from `src` to `dst` with `data`, sent with `ttl`.
 fn echo_ttl(src: [u8; 4], dst: [u8; 4], seq: u16, data: &[u8], ttl: u8) -> Vec<u8> {
     v4_edited(v4_between(src, dst, echo_v4(false, 7, seq, data)), |h| {
-        h[8] = ttl
+        h[8] = ttl;
     })
 }
 

@@ -187,7 +187,7 @@ impl Walks {
             let (lowest, highest) = if pair.ttls == 0 {
                 (0, 0)
             } else {
-                (pair.ttls.trailing_zeros(), 31 - pair.ttls.leading_zeros())
+                (pair.ttls.trailing_zeros(), pair.ttls.ilog2())
             };
             let mut signs = Vec::new();
             if routers > 0 {
