@@ -8,7 +8,7 @@
 //! | `malformed` | another format break: a field with a forbidden value, an option overrun... |
 //! | `unknown-type` | an unassigned, reserved or experimental type ([`meaning::status`]) |
 //! | `unknown-code` | a code its type does not define ([`meaning::code_info`]; types with only "No Code" define 0); not an echo reply to a request seen, whose code Linux copies |
-//! | `version-mismatch` | ICMPv6 (58) in IPv4, ICMPv4 (1) in IPv6 |
+//! | `version-mismatch` | ICMPv6 (protocol 58) in IPv4, ICMPv4 (next header 1, behind extension headers too) in IPv6 |
 //! | `mld-hop-limit` | MLD query, report or done (130, 131, 132, 143) with a hop limit other than 1 |
 //!
 //! A message cut by the capture's snapshot length is not truncated (the
@@ -23,7 +23,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use icmpkit_capture::Timestamp;
 use icmpkit_wire::dissect::ChecksumStatus;
 use icmpkit_wire::meaning::{self, Status};
-use icmpkit_wire::{IpVersion, Malformed};
+use icmpkit_wire::{IpVersion, Malformed, ipv6};
 
 use super::{Alerts, Detection, Detector, Evidence, Finding};
 use crate::observe::{Direction, EchoKind, IpPacket, Nanos, SECOND, Seen};
@@ -98,14 +98,23 @@ fn mismatch(packet: &IpPacket<'_>) -> Option<Mismatch> {
                 ip.get(header..).unwrap_or_default(),
             )
         }
-        6 if ip.len() >= 40 && ip[6] == 1 => {
+        6 if ip.len() >= 40 && (ip[6] == 1 || ipv6::is_extension_header(ip[6])) => {
+            // Behind extension headers too (walked only when there are some).
+            let offset = if ip[6] == 1 {
+                0
+            } else {
+                match ipv6::walk_extensions_lax(ip[6], &ip[40..]) {
+                    Ok(upper) if upper.protocol == 1 && upper.complete => upper.offset,
+                    _ => return None,
+                }
+            };
             let src: [u8; 16] = ip[8..24].try_into().ok()?;
             let dst: [u8; 16] = ip[24..40].try_into().ok()?;
             (
                 IpVersion::V6,
                 Ipv6Addr::from(src).into(),
                 Ipv6Addr::from(dst).into(),
-                &ip[40..],
+                ip.get(40 + offset..).unwrap_or_default(),
             )
         }
         _ => return None,

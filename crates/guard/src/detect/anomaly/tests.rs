@@ -199,6 +199,24 @@ fn icmp_of_the_other_family_is_a_version_mismatch() {
     assert_eq!(names(&findings), ["version-mismatch"]);
     assert_eq!((findings[0].frame, findings[0].version), (1, IpVersion::V4));
     assert!(findings[0].explanation.contains("next header 1 (ICMPv4)"));
+    // Behind a Hop-by-Hop Options header (next header 1, PadN).
+    let mut behind = ipv6_header(0, 8 + body.len());
+    behind.extend_from_slice(&[1, 0, 1, 4, 0, 0, 0, 0]);
+    behind.extend_from_slice(&body);
+    let findings = run(vec![behind]);
+    assert_eq!(names(&findings), ["version-mismatch"]);
+    assert_eq!(findings[0].msg_type, 8);
+    // A Hop-by-Hop header before ICMPv6: nothing.
+    let mut fine = ipv6_header(0, 8 + 8);
+    fine.extend_from_slice(&[58, 0, 1, 4, 0, 0, 0, 0]);
+    fine.extend_from_slice(&icmp(128, 0, [0; 4], &[]));
+    assert_eq!(
+        run(vec![fine])
+            .iter()
+            .filter(|f| f.detection == Detection::VersionMismatch)
+            .count(),
+        0
+    );
 }
 
 #[test]
