@@ -9,7 +9,9 @@
 //!
 //! Every piece of state is per source or per (source, destination) pair in
 //! a [`Bounded`](crate::bounded::Bounded) map (capacities in [`Settings`]),
-//! with fixed-size sets inside: memory is bounded whatever the traffic.
+//! with fixed-size sets inside: memory is bounded whatever the traffic
+//! (at the defaults about 11 MB at most: 6.5 MB of sweeps, 2.9 MB of
+//! scanner shapes, 1.8 MB of walks, plus the maps' own nodes).
 
 pub mod scanner;
 pub mod sweep;

@@ -319,3 +319,50 @@ fn the_registry_bits_agree_with_meaning() {
         }
     }
 }
+
+#[test]
+fn random_messages_never_panic_and_stay_bounded() {
+    use crate::detect::recon::{Recon, Settings as ReconSettings};
+    // A fixed xorshift: random types, codes, lengths and bytes behind
+    // valid IPv4 and IPv6 headers (and random headers' TTL and protocol).
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut packets = Vec::new();
+    for i in 0..5000u64 {
+        let r = next();
+        let len = usize::try_from(r % 64).unwrap();
+        let body: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
+        let [a, b, c, d, e, ..] = r.to_le_bytes();
+        let packet = if a & 1 == 0 {
+            v4_edited(v4_between([10, 0, b, c], VICTIM, body), |h| {
+                h[8] = d % 40;
+                if e % 7 == 0 {
+                    h[9] = 58;
+                }
+            })
+        } else {
+            let mut src = ATTACKER6;
+            src[15] = b;
+            let mut p = v6_between(src, VICTIM6, d % 40, body);
+            if e % 7 == 0 {
+                p[6] = [0, 1, 43, 60][usize::from(c % 4)];
+            }
+            p
+        };
+        packets.push((i * 1_000_000, packet));
+    }
+    let _ = feed(&mut anomalies(), &packets);
+    let settings = ReconSettings {
+        sources: 32,
+        pairs: 32,
+        ..ReconSettings::default()
+    };
+    let mut recon = Recon::new(&settings);
+    let _ = feed(&mut recon, &packets);
+    assert!(recon.held() <= 32 * 3);
+}

@@ -21,8 +21,8 @@
 //! times to the same few destinations (a flood, `ping -s 0`) are not
 //! nmap's one-per-host discovery and raise nothing here.
 //!
-//! Per source: about 150 bytes, in a [`Bounded`] map of
-//! [`Settings::sources`] entries.
+//! Per source: 176 bytes with its key, in a [`Bounded`] map of
+//! [`Settings::sources`] entries (about 2.9 MB at the default 16,384).
 
 use core::net::IpAddr;
 
@@ -307,4 +307,10 @@ fn raise_weak(src: IpAddr, source: &Source, alerts: &mut Alerts) {
             ),
         }
     });
+}
+
+/// The bytes of one entry (key and value).
+#[cfg(test)]
+pub(crate) const fn entry_size() -> usize {
+    core::mem::size_of::<(IpAddr, Source)>()
 }

@@ -497,3 +497,11 @@ fn empty_echoes_to_many_hosts_are_weak_evidence_however_many() {
         findings[0].explanation
     );
 }
+
+#[test]
+fn entries_are_as_small_as_documented() {
+    // Key and value, without the LRU's own node (two pointers and a slot).
+    assert!(sweep::entry_size() <= 400, "{}", sweep::entry_size());
+    assert!(walk::entry_size() <= 112, "{}", walk::entry_size());
+    assert!(scanner::entry_size() <= 176, "{}", scanner::entry_size());
+}

@@ -13,8 +13,9 @@
 //!   traffic leaves with 64, 128 or 255 and keeps one TTL per path; nmap's
 //!   random TTLs (37 to 59) are rarely consecutive.
 //!
-//! The TTLs seen are a 32-bit set and the routers a [`Distinct`] of 4: 64
-//! bytes per pair, in a [`Bounded`] map of [`Settings::pairs`] entries.
+//! The TTLs seen are a 32-bit set and the routers a [`Distinct`] of 4: 112
+//! bytes per pair with its key, in a [`Bounded`] map of
+//! [`Settings::pairs`] entries (about 1.8 MB at the default 16,384).
 //! Probes are taken from the IP packet hook (so UDP traceroute counts too)
 //! and the finding is raised by the next ICMP message about the pair (a
 //! probe, a Time Exceeded, or the Destination Unreachable that ends a UDP
@@ -237,4 +238,10 @@ impl Walks {
     pub fn held(&self) -> usize {
         self.pairs.len()
     }
+}
+
+/// The bytes of one entry (key and value).
+#[cfg(test)]
+pub(crate) const fn entry_size() -> usize {
+    core::mem::size_of::<((IpAddr, IpAddr), Pair)>()
 }
