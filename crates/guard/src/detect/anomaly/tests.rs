@@ -334,25 +334,26 @@ fn random_messages_never_panic_and_stay_bounded() {
     };
     let mut packets = Vec::new();
     for i in 0..5000u64 {
-        let r = next();
-        let len = usize::try_from(r % 64).unwrap();
+        let random = next();
+        let len = usize::try_from(random % 64).unwrap();
         let body: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
-        let [a, b, c, d, e, ..] = r.to_le_bytes();
-        let packet = if a & 1 == 0 {
-            v4_edited(v4_between([10, 0, b, c], VICTIM, body), |h| {
-                h[8] = d % 40;
-                if e % 7 == 0 {
+        let [family, host, net, ttl, odd, ..] = random.to_le_bytes();
+        let mismatched = odd % 7 == 0;
+        let packet = if family & 1 == 0 {
+            v4_edited(v4_between([10, 0, net, host], VICTIM, body), |h| {
+                h[8] = ttl % 40;
+                if mismatched {
                     h[9] = 58;
                 }
             })
         } else {
             let mut src = ATTACKER6;
-            src[15] = b;
-            let mut p = v6_between(src, VICTIM6, d % 40, body);
-            if e % 7 == 0 {
-                p[6] = [0, 1, 43, 60][usize::from(c % 4)];
+            src[15] = host;
+            let mut ip = v6_between(src, VICTIM6, ttl % 40, body);
+            if mismatched {
+                ip[6] = [0, 1, 43, 60][usize::from(net % 4)];
             }
-            p
+            ip
         };
         packets.push((i * 1_000_000, packet));
     }
