@@ -7,7 +7,7 @@
 //! | zero timestamp | `-PP` | timestamp request, originate timestamp 0 |
 //! | address mask | `-PM` | address mask request (type 17) |
 //! | IE1 | OS detection | echo request, code 9, 120 zero bytes (DF set) |
-//! | IE2 | OS detection | echo request, code 0, 150 zero bytes (TOS 4) |
+//! | IE2 | OS detection | IPv4 echo request, code 0, TOS 4, 150 zero bytes |
 //!
 //! ping, fping, mtr and traceroute send data (56, 56, 36, 32 bytes by
 //! default) and set the originate timestamp: none of their shapes match.
@@ -46,7 +46,7 @@ pub enum Shape {
     Mask = 4,
     /// OS detection's first echo probe: code 9, 120 zero bytes.
     Ie1 = 8,
-    /// OS detection's second echo probe: 150 zero bytes.
+    /// OS detection's second echo probe: TOS 4, 150 zero bytes.
     Ie2 = 16,
 }
 
@@ -66,7 +66,7 @@ impl Shape {
             Self::ZeroTimestamp => "timestamp request with a zero originate timestamp (-PP)",
             Self::Mask => "address mask request (-PM)",
             Self::Ie1 => "OS-detection echo with code 9 and 120 zero bytes (IE1)",
-            Self::Ie2 => "OS-detection echo with 150 zero bytes (IE2)",
+            Self::Ie2 => "OS-detection echo with TOS 4 and 150 zero bytes (IE2)",
         }
     }
 
@@ -82,7 +82,8 @@ impl Shape {
                 match (seen.code(), data.len()) {
                     (0, 0) => Some(Self::EmptyEcho),
                     (9, 120) if zeros(data) => Some(Self::Ie1),
-                    (0, 150) if zeros(data) => Some(Self::Ie2),
+                    // fping -b 150 sends 150 zero bytes too, with TOS 0.
+                    (0, 150) if zeros(data) && tos(seen) == Some(4) => Some(Self::Ie2),
                     _ => None,
                 }
             }
@@ -97,6 +98,14 @@ impl Shape {
     /// Whether one is enough to name nmap.
     const fn is_strong(self) -> bool {
         matches!(self, Self::Ie1 | Self::Ie2)
+    }
+}
+
+/// The IPv4 type-of-service byte (`None` for IPv6).
+fn tos(seen: &Seen<'_>) -> Option<u8> {
+    match seen.version() {
+        IpVersion::V4 => seen.ip.get(1).copied(),
+        IpVersion::V6 => None,
     }
 }
 

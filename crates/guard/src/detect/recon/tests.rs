@@ -228,14 +228,25 @@ fn os_detection_echo_probes_are_a_scanner_alone() {
         (findings[0].severity, findings[0].confidence),
         (Severity::Medium, 80)
     );
-    // IE2 after it: both, but one finding (the first is active).
-    let ie2 = v4_between(
+    // IE2 (TOS 4) after it: both, but one finding (the first is active).
+    let zeros150 = v4_between(
         SCANNER,
         TARGET,
         icmp(8, 0, [0xab, 0xce, 1, 0x28], &[0; 150]),
     );
-    let findings = feed(&mut recon(), &[(0, ie1), (1000, ie2)]);
+    let ie2 = v4_edited(zeros150.clone(), |h| h[1] = 4);
+    let findings = feed(&mut recon(), &[(0, ie1), (1000, ie2.clone())]);
     assert_eq!(names(&findings), ["scanner-probe"]);
+    let findings = feed(&mut recon(), &[(0, ie2)]);
+    assert!(
+        findings[0]
+            .explanation
+            .contains("TOS 4 and 150 zero bytes (IE2)"),
+        "{}",
+        findings[0].explanation
+    );
+    // fping -b 150: 150 zero bytes with TOS 0, not nmap.
+    assert_eq!(feed(&mut recon(), &[(0, zeros150)]), []);
 }
 
 #[test]
