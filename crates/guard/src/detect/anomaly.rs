@@ -18,15 +18,17 @@
 //! packet hook (which cannot raise), at most [`PENDING`] sources, raised by
 //! the next ICMP message or at the end of the input.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+mod mismatch;
+mod registry;
 
-use icmpkit_capture::Timestamp;
 use icmpkit_wire::dissect::ChecksumStatus;
 use icmpkit_wire::meaning::{self, Status};
-use icmpkit_wire::{IpVersion, Malformed, ipv6};
+use icmpkit_wire::{IpVersion, Malformed};
 
+use self::mismatch::Mismatch;
+use self::registry::{Registry, private_experiment};
 use super::{Alerts, Detection, Detector, Evidence, Finding};
-use crate::observe::{Direction, EchoKind, IpPacket, Nanos, SECOND, Seen};
+use crate::observe::{Direction, EchoKind, IpPacket, Nanos, Seen};
 
 /// Version mismatches held until the next message (distinct sources; more
 /// are dropped, and counted).
@@ -35,19 +37,6 @@ pub const PENDING: usize = 16;
 /// The settings of [`Anomalies`] (none yet: every rule is the protocol's).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {}
-
-/// A version mismatch seen by the packet hook.
-#[derive(Debug, Clone, Copy)]
-struct Mismatch {
-    frame: u64,
-    now: Nanos,
-    src: IpAddr,
-    dst: IpAddr,
-    /// The outer version.
-    outer: IpVersion,
-    msg_type: u8,
-    code: u8,
-}
 
 /// The anomaly detector.
 #[derive(Debug, Default)]
@@ -75,96 +64,9 @@ impl Anomalies {
     fn flush(&mut self, alerts: &mut Alerts) {
         for m in self.pending.drain(..) {
             alerts.raise(Detection::VersionMismatch, m.src, m.now, || {
-                mismatch_finding(&m)
+                mismatch::finding(&m)
             });
         }
-    }
-}
-
-/// The protocol field of an IPv4 header or the next header of an IPv6
-/// fixed header, with both addresses, when it names the other family's
-/// ICMP.
-fn mismatch(packet: &IpPacket<'_>) -> Option<Mismatch> {
-    let ip = packet.ip;
-    let (outer, src, dst, body) = match ip.first()? >> 4 {
-        4 if ip.len() >= 20 && ip[9] == 58 => {
-            let header = usize::from(ip[0] & 0x0f) * 4;
-            let src: [u8; 4] = ip[12..16].try_into().ok()?;
-            let dst: [u8; 4] = ip[16..20].try_into().ok()?;
-            (
-                IpVersion::V4,
-                Ipv4Addr::from(src).into(),
-                Ipv4Addr::from(dst).into(),
-                ip.get(header..).unwrap_or_default(),
-            )
-        }
-        6 if ip.len() >= 40 && (ip[6] == 1 || ipv6::is_extension_header(ip[6])) => {
-            // Behind extension headers too (walked only when there are some).
-            let offset = if ip[6] == 1 {
-                0
-            } else {
-                match ipv6::walk_extensions_lax(ip[6], &ip[40..]) {
-                    Ok(upper) if upper.protocol == 1 && upper.complete => upper.offset,
-                    _ => return None,
-                }
-            };
-            let src: [u8; 16] = ip[8..24].try_into().ok()?;
-            let dst: [u8; 16] = ip[24..40].try_into().ok()?;
-            (
-                IpVersion::V6,
-                Ipv6Addr::from(src).into(),
-                Ipv6Addr::from(dst).into(),
-                ip.get(40 + offset..).unwrap_or_default(),
-            )
-        }
-        _ => return None,
-    };
-    Some(Mismatch {
-        frame: packet.frame,
-        now: packet.now,
-        src,
-        dst,
-        outer,
-        msg_type: body.first().copied().unwrap_or(0),
-        code: body.get(1).copied().unwrap_or(0),
-    })
-}
-
-fn mismatch_finding(m: &Mismatch) -> Finding {
-    let (inner, outer, field) = match m.outer {
-        IpVersion::V4 => (IpVersion::V6, "IPv4", "protocol 58 (ICMPv6)"),
-        IpVersion::V6 => (IpVersion::V4, "IPv6", "next header 1 (ICMPv4)"),
-    };
-    Finding {
-        detection: Detection::VersionMismatch,
-        severity: Detection::VersionMismatch.info().severity,
-        confidence: 95,
-        time: Timestamp {
-            seconds: m.now / SECOND,
-            nanoseconds: u32::try_from(m.now % SECOND).unwrap_or(0),
-        },
-        frame: m.frame,
-        src: m.src,
-        dst: m.dst,
-        version: inner,
-        msg_type: m.msg_type,
-        code: m.code,
-        evidence: Evidence::one(m.frame)
-            .fact("outer", outer)
-            .fact("field", field),
-        explanation: format!(
-            "{} sent an {outer} packet to {} with {field}: {} carried in {outer}, which no stack \
-             sends (type {}, code {} inside). It is crafted to slip past filters that match one \
-             family's protocol number.",
-            m.src,
-            m.dst,
-            match inner {
-                IpVersion::V4 => "ICMPv4",
-                IpVersion::V6 => "ICMPv6",
-            },
-            m.msg_type,
-            m.code,
-        ),
     }
 }
 
@@ -173,66 +75,6 @@ const fn family(version: IpVersion) -> &'static str {
     match version {
         IpVersion::V4 => "ICMPv4",
         IpVersion::V6 => "ICMPv6",
-    }
-}
-
-/// Types set aside for private experiments (RFC 4727, RFC 4443 §2.1), as
-/// opposed to types an experimental protocol defines.
-const fn private_experiment(version: IpVersion, msg_type: u8) -> bool {
-    match version {
-        IpVersion::V4 => matches!(msg_type, 253 | 254),
-        IpVersion::V6 => matches!(msg_type, 100 | 101 | 200 | 201),
-    }
-}
-
-/// The registry of one family as the per-packet path asks it: whether a
-/// type is unknown and which codes it defines, one bit each, built once
-/// from [`meaning`] (whose lookups walk its tables).
-struct Registry {
-    /// Per type: unassigned, reserved or experimental.
-    unknown: [bool; 256],
-    /// Per type: bit `c` set when code `c` is defined (a type with no code
-    /// entries defines only 0).
-    codes: [[u64; 4]; 256],
-}
-
-impl Registry {
-    fn build(version: IpVersion) -> Self {
-        let mut registry = Self {
-            unknown: [true; 256],
-            codes: [[0; 4]; 256],
-        };
-        for msg_type in 0..=255u8 {
-            let t = usize::from(msg_type);
-            registry.unknown[t] = matches!(
-                meaning::status(version, msg_type),
-                Status::Unassigned | Status::Reserved | Status::Experimental
-            );
-            let Some(info) = meaning::type_info(version, msg_type) else {
-                continue;
-            };
-            if info.codes.is_empty() {
-                registry.codes[t][0] = 1;
-            }
-            for c in info.codes {
-                registry.codes[t][usize::from(c.code / 64)] |= 1 << (c.code % 64);
-            }
-        }
-        registry
-    }
-
-    /// The registry of `version`'s family.
-    fn of(version: IpVersion) -> &'static Self {
-        static V4: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-        static V6: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-        match version {
-            IpVersion::V4 => V4.get_or_init(|| Self::build(IpVersion::V4)),
-            IpVersion::V6 => V6.get_or_init(|| Self::build(IpVersion::V6)),
-        }
-    }
-
-    fn code_known(&self, msg_type: u8, code: u8) -> bool {
-        self.codes[usize::from(msg_type)][usize::from(code / 64)] & (1 << (code % 64)) != 0
     }
 }
 
@@ -432,7 +274,7 @@ impl Anomalies {
 impl Detector for Anomalies {
     fn packet(&mut self, packet: &IpPacket<'_>) {
         // One byte compared for nearly every packet.
-        let Some(m) = mismatch(packet) else {
+        let Some(m) = mismatch::mismatch(packet) else {
             return;
         };
         if self.pending.iter().any(|p| p.src == m.src) {
