@@ -19,7 +19,8 @@
 //! the same source and is then raised Low with a low confidence, when the
 //! source next sends a probe or at the end of the input. Empty echoes many
 //! times to the same few destinations (a flood, `ping -s 0`) are not
-//! nmap's one-per-host discovery and raise nothing here.
+//! nmap's one-per-host discovery and raise nothing here. A source's shapes
+//! are put together within [`Settings::window`] of its first.
 //!
 //! Per source: 176 bytes with its key, in a [`Bounded`] map of
 //! [`Settings::sources`] entries (about 2.9 MB at the default 16,384).
@@ -169,6 +170,7 @@ impl Source {
 #[derive(Debug)]
 pub struct Scanners {
     grace: Nanos,
+    window: Nanos,
     sources: Bounded<IpAddr, Source>,
 }
 
@@ -177,6 +179,7 @@ impl Scanners {
     pub fn new(settings: &Settings) -> Self {
         Self {
             grace: settings.scanner_grace,
+            window: settings.window,
             sources: Bounded::new(settings.sources),
         }
     }
@@ -190,7 +193,7 @@ impl Scanners {
         if alerts.is_active(Detection::ScannerProbe, src, now) {
             return;
         }
-        let source = self.sources.entry(src, || Source {
+        let fresh = || Source {
             shapes: 0,
             probes: 0,
             empty_echoes: 0,
@@ -205,7 +208,15 @@ impl Scanners {
                 code: seen.code(),
             },
             settled: false,
-        });
+        };
+        let source = self.sources.entry(src, fresh);
+        // Shapes are put together within a window, not over days.
+        if now.saturating_sub(source.first.now) >= self.window {
+            if !source.settled && !source.strong() {
+                raise_weak(src, source, alerts);
+            }
+            *source = fresh();
+        }
         let before = source.shapes;
         source.shapes |= shape as u8;
         source.probes = source.probes.saturating_add(1);

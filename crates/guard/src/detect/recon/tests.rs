@@ -516,3 +516,30 @@ fn entries_are_as_small_as_documented() {
     assert!(walk::entry_size() <= 112, "{}", walk::entry_size());
     assert!(scanner::entry_size() <= 176, "{}", scanner::entry_size());
 }
+
+#[test]
+fn shapes_far_apart_are_not_put_together() {
+    // An empty echo, then a zero timestamp two minutes later: the echo is
+    // raised Low alone when its window is over, and the timestamp's weak
+    // finding is a repeat within the hold.
+    let packets = [
+        (0, echo_ttl(SCANNER, TARGET, 0, &[], 50)),
+        (120 * SECOND, zero_timestamp(SCANNER, TARGET)),
+    ];
+    let findings = feed(&mut recon(), &packets);
+    assert_eq!(names(&findings), ["scanner-probe"]);
+    assert_eq!(
+        (findings[0].severity, findings[0].frame),
+        (Severity::Low, 1)
+    );
+    assert!(
+        findings[0].explanation.contains("(-PE)"),
+        "{}",
+        findings[0].explanation
+    );
+    assert!(
+        !findings[0].explanation.contains("(-PP)"),
+        "{}",
+        findings[0].explanation
+    );
+}
