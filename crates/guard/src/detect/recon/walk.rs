@@ -155,6 +155,11 @@ impl Walks {
     /// one (UDP traceroute's probes reach a closed port), by then the
     /// probes' TTLs may make the walk. Creates no state.
     pub fn unreachable(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        // No walk under way (the usual case, and a BlackNurse flood's): the
+        // quote is not even parsed.
+        if self.pairs.is_empty() {
+            return;
+        }
         let Some(Ok(quote)) = seen.d.quote() else {
             return;
         };
