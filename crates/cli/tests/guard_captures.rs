@@ -99,6 +99,29 @@ const EXPECTED: &[Expected] = &[
         "reply-mismatch.pcap",
         &[("echo-payload-mismatch", "medium")],
     ),
+    // Reconnaissance.
+    attack(
+        "nmap-sweep.pcap",
+        &[("host-sweep", "medium"), ("scanner-probe", "medium")],
+    ),
+    attack("nmap-sweep6.pcap", &[("host-sweep", "medium")]),
+    attack("nmap-os.pcap", &[("scanner-probe", "medium")]),
+    attack("timestamp-sweep.pcap", &[("host-sweep", "medium")]),
+    attack("mask-sweep.pcap", &[("host-sweep", "medium")]),
+    attack("probe-sweep.pcap", &[("host-sweep", "medium")]),
+    attack("ttl-walk.pcap", &[("ttl-walk", "info")]),
+    // Protocol anomalies, one finding per kind and source.
+    attack(
+        "anomalies.pcap",
+        &[
+            ("bad-checksum", "low"),
+            ("truncated", "low"),
+            ("unknown-type", "low"),
+            ("unknown-code", "low"),
+            ("version-mismatch", "medium"),
+            ("mld-hop-limit", "medium"),
+        ],
+    ),
     // Benign look-alikes.
     benign("benign-ping.pcap", None),
     benign("benign-ping-fragmented.pcap", None),

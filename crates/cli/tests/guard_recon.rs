@@ -11,33 +11,17 @@ use std::process::Command;
 use icmpkit_lab::icmpkit;
 use serde_json::Value;
 
-/// A capture of `tests/fixtures/guard`, or `None` (with the reason
-/// printed) when the fixtures are not there; under CI they must be.
-fn fixture(name: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/guard"
-    ))
-    .join(format!("{name}.pcap"));
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing (lab/guard/record.sh records it)",
-        path.display()
-    );
-    eprintln!(
-        "skipped: {} is missing (lab/guard/record.sh records it)",
-        path.display()
-    );
-    None
+/// A committed capture of `tests/fixtures/guard`.
+fn fixture(name: &str) -> PathBuf {
+    icmpkit_lab::repo()
+        .join("tests/fixtures/guard")
+        .join(format!("{name}.pcap"))
 }
 
 /// The alerts `icmpkit guard --json` raises on the capture `name` from the
 /// recon and anomaly families, in order.
-fn alerts(name: &str) -> Option<Vec<Value>> {
-    let path = fixture(name)?;
+fn alerts(name: &str) -> Vec<Value> {
+    let path = fixture(name);
     let out = Command::new(icmpkit!())
         .args(["guard", "--json"])
         .arg(&path)
@@ -48,15 +32,10 @@ fn alerts(name: &str) -> Option<Vec<Value>> {
         "{name}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    Some(
-        text.lines()
-            .map(|line| serde_json::from_str::<Value>(line).unwrap())
-            .filter(|v| {
-                v["type"] == "alert" && (v["family"] == "recon" || v["family"] == "anomaly")
-            })
-            .collect(),
-    )
+    icmpkit_lab::json_lines(&out.stdout)
+        .into_iter()
+        .filter(|v| v["type"] == "alert" && (v["family"] == "recon" || v["family"] == "anomaly"))
+        .collect()
 }
 
 /// (detection, severity) of each alert.
@@ -138,29 +117,22 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
 #[test]
 fn each_capture_raises_what_it_shows() {
     for &(name, expected) in EXPECTED {
-        let Some(alerts) = alerts(name) else {
-            continue;
-        };
+        let alerts = alerts(name);
         assert_eq!(raised(&alerts), expected, "{name}");
     }
 }
 
 /// The alert of `detection` on `name` (the first).
-fn alert(name: &str, detection: &str) -> Option<Value> {
-    let alerts = alerts(name)?;
-    Some(
-        alerts
-            .into_iter()
-            .find(|v| v["detection"] == detection)
-            .unwrap_or_else(|| panic!("{name}: no {detection}")),
-    )
+fn alert(name: &str, detection: &str) -> Value {
+    alerts(name)
+        .into_iter()
+        .find(|v| v["detection"] == detection)
+        .unwrap_or_else(|| panic!("{name}: no {detection}"))
 }
 
 #[test]
 fn the_nmap_sweep_names_its_source_kinds_and_shapes() {
-    let Some(sweep) = alert("nmap-sweep", "host-sweep") else {
-        return;
-    };
+    let sweep = alert("nmap-sweep", "host-sweep");
     assert_eq!(sweep["src"], "203.0.113.66");
     assert_eq!(sweep["evidence"]["facts"]["destinations"], 24);
     let kinds = sweep["evidence"]["facts"]["kinds"].as_str().unwrap();
@@ -171,9 +143,7 @@ fn the_nmap_sweep_names_its_source_kinds_and_shapes() {
             && explanation.contains("to 24 distinct addresses"),
         "{explanation}"
     );
-    let Some(probe) = alert("nmap-sweep", "scanner-probe") else {
-        return;
-    };
+    let probe = alert("nmap-sweep", "scanner-probe");
     // nmap sends echo first, then timestamp and mask to the hosts that did
     // not answer: the finding is raised at the second shape.
     assert_eq!(probe["confidence"], 0.85);
@@ -186,9 +156,7 @@ fn the_nmap_sweep_names_its_source_kinds_and_shapes() {
 
 #[test]
 fn nmap_os_detection_is_named_by_its_echo_probe() {
-    let Some(probe) = alert("nmap-os", "scanner-probe") else {
-        return;
-    };
+    let probe = alert("nmap-os", "scanner-probe");
     assert_eq!(
         (probe["src"].as_str(), probe["dst"].as_str()),
         (Some("203.0.113.66"), Some("192.0.2.10"))
@@ -205,9 +173,7 @@ fn nmap_os_detection_is_named_by_its_echo_probe() {
 
 #[test]
 fn traceroute_is_a_walk_from_the_tracer_to_its_target() {
-    let Some(walk) = alert("ttl-walk", "ttl-walk") else {
-        return;
-    };
+    let walk = alert("ttl-walk", "ttl-walk");
     assert_eq!(
         (walk["src"].as_str(), walk["dst"].as_str()),
         (Some("203.0.113.66"), Some("192.0.2.10"))
@@ -218,9 +184,7 @@ fn traceroute_is_a_walk_from_the_tracer_to_its_target() {
 
 #[test]
 fn anomalies_carry_suricata_event_names() {
-    let Some(alerts) = alerts("anomalies") else {
-        return;
-    };
+    let alerts = alerts("anomalies");
     let suricata = |detection: &str| -> Vec<String> {
         let v = alerts.iter().find(|v| v["detection"] == detection).unwrap();
         v["suricata"]
