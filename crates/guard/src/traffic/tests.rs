@@ -27,7 +27,7 @@ fn top_talkers_match_exact_counts_when_every_address_fits() {
     let mut x = 7u32;
     for _ in 0..5000 {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-        let addr = core::net::IpAddr::from([192, 0, 2, (x >> 16) as u8 % 50]);
+        let addr = core::net::IpAddr::from([192, 0, 2, ((x >> 16) % 50).to_be_bytes()[3]]);
         t.count(addr, 10);
         *exact.entry(addr).or_insert(0u64) += 1;
     }
