@@ -124,11 +124,18 @@ impl Window {
         self.span / SLICES as u64
     }
 
-    /// Moves the window to `now` (times going backwards count as `now`
-    /// being the newest slice).
+    /// Moves the window to `now`.
     fn advance(&mut self, now: Nanos) {
         let slice = now / self.slice_len();
         if slice <= self.head_slice {
+            // Slightly out of order: counted in the newest slice. A clock
+            // stepped back by a whole span or more: start over from there
+            // (else every event would pile up in one slice until the old
+            // time came again).
+            if self.head_slice - slice >= SLICES as u64 {
+                self.slices = [0; SLICES];
+                self.head_slice = slice;
+            }
             return;
         }
         let steps = slice - self.head_slice;

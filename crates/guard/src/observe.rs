@@ -148,6 +148,10 @@ pub struct EchoMatch {
     /// Whether the request went to a broadcast address (or a link-layer
     /// broadcast).
     pub request_broadcast: bool,
+    /// The address the request went to.
+    pub request_target: IpAddr,
+    /// The TTL or hop limit the request was captured with.
+    pub request_ttl: u8,
 }
 
 /// One ICMP or ICMPv6 message, as every detector sees it.

@@ -43,3 +43,19 @@ fn fingerprints_are_stable() {
     assert_eq!(fingerprint(&b"abc"[..]), fingerprint(&b"abc"[..]));
     assert_ne!(fingerprint(&b"abc"[..]), fingerprint(&b"abd"[..]));
 }
+
+#[test]
+fn a_clock_stepped_back_starts_the_window_over() {
+    let second = 1_000_000_000;
+    let mut w = Window::new(second);
+    let late = 3_600 * second;
+    for i in 0..5 {
+        w.add(late + i * second / 5, 1);
+    }
+    // An hour back: these five are not piled onto the earlier ones.
+    for i in 0..5 {
+        assert_eq!(w.add(i * second / 5, 1), u32::try_from(i).unwrap() + 1);
+    }
+    // A step back within the span is only reordering: counted.
+    assert_eq!(w.add(second / 2, 1), 6);
+}

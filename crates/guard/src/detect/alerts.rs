@@ -1,6 +1,10 @@
 //! Where detectors raise findings: one alert per detection and subject
 //! within a hold time, the repeats counted, never queued; so a flood
 //! raises one finding, not one per packet, and memory stays bounded.
+//!
+//! A finding raised below its detection's usual severity (a weak first
+//! sign) does not hold back a worse one: within the hold time a finding
+//! more severe than the one raised is raised too (an escalation).
 
 use core::net::IpAddr;
 use std::collections::VecDeque;
@@ -28,8 +32,9 @@ pub struct Tally {
 #[derive(Debug)]
 pub struct Alerts {
     hold: Nanos,
-    /// When each (detection, subject) was last raised or repeated.
-    recent: Bounded<(Detection, IpAddr), Nanos>,
+    /// When each (detection, subject) was last raised or repeated, and
+    /// the severity raised.
+    recent: Bounded<(Detection, IpAddr), (Nanos, Severity)>,
     queue: VecDeque<Finding>,
     tallies: Vec<Tally>,
 }
@@ -49,14 +54,39 @@ impl Alerts {
     /// Whether `detection` about `subject` was raised within the hold time
     /// before `now` (so a new finding would be a repeat).
     pub fn is_active(&self, detection: Detection, subject: IpAddr, now: Nanos) -> bool {
+        self.active(detection, subject, now).is_some()
+    }
+
+    /// The severity raised about `subject` within the hold time, if any.
+    fn active(&self, detection: Detection, subject: IpAddr, now: Nanos) -> Option<Severity> {
         self.recent
             .peek(&(detection, subject))
-            .is_some_and(|&last| now.saturating_sub(last) < self.hold)
+            .filter(|(last, _)| now.saturating_sub(*last) < self.hold)
+            .map(|&(_, severity)| severity)
+    }
+
+    /// For a detector about to work out a finding: when one about
+    /// `subject` is active at the detection's usual severity, counts a
+    /// repeat, keeps it active, and returns `true` (the work can be
+    /// skipped). A finding raised weaker than usual does not suppress: a
+    /// worse one may still come.
+    pub fn suppress(&mut self, detection: Detection, subject: IpAddr, now: Nanos) -> bool {
+        let Some(raised) = self.active(detection, subject, now) else {
+            return false;
+        };
+        if raised < detection.info().severity {
+            return false;
+        }
+        self.recent.entry((detection, subject), || (now, raised)).0 = now;
+        self.tallies[detection as usize].repeats += 1;
+        true
     }
 
     /// Raises the finding `make` builds about `subject`, unless the same
     /// detection about the same subject is active: then it only counts a
-    /// repeat (and `make` is not called). Returns whether it was raised.
+    /// repeat (and `make` is not called), except when the one raised was
+    /// weaker than the detection's usual severity: then `make` is called
+    /// and a more severe finding is raised. Returns whether it was raised.
     pub fn raise(
         &mut self,
         detection: Detection,
@@ -64,14 +94,23 @@ impl Alerts {
         now: Nanos,
         make: impl FnOnce() -> Finding,
     ) -> bool {
-        let active = self.is_active(detection, subject, now);
-        *self.recent.entry((detection, subject), || now) = now;
+        let active = self.active(detection, subject, now);
+        let finding = match active {
+            Some(raised) if raised >= detection.info().severity => None,
+            Some(raised) => Some(make()).filter(|f| f.severity > raised),
+            None => Some(make()),
+        };
         let tally = &mut self.tallies[detection as usize];
-        if active {
+        let Some(finding) = finding else {
             tally.repeats += 1;
+            if let Some(raised) = active {
+                *self.recent.entry((detection, subject), || (now, raised)) = (now, raised);
+            }
             return false;
-        }
-        let finding = make();
+        };
+        *self
+            .recent
+            .entry((detection, subject), || (now, finding.severity)) = (now, finding.severity);
         tally.raised += 1;
         tally.worst = tally.worst.max(Some(finding.severity));
         self.queue.push_back(finding);
@@ -96,3 +135,6 @@ impl Alerts {
         self.tallies.iter().filter_map(|t| t.worst).max()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,7 +13,7 @@
 //!
 //! A message cut by the capture's snapshot length is not truncated (the
 //! sender did nothing wrong). Each anomaly is raised once per source per
-//! hold time; repeats are skipped before any work (`Alerts::is_active`).
+//! hold time; repeats are counted and skipped before any work (`Alerts::suppress`).
 //! The only state is a short queue of version mismatches seen by the IP
 //! packet hook (which cannot raise), at most [`PENDING`] sources, raised by
 //! the next ICMP message or at the end of the input.
@@ -84,7 +84,7 @@ impl Anomalies {
         // checksum says nothing more: the fragment detections speak.
         if seen.d.checksum_status != ChecksumStatus::Invalid
             || seen.reassembly.is_some()
-            || alerts.is_active(Detection::BadChecksum, seen.src(), seen.now)
+            || alerts.suppress(Detection::BadChecksum, seen.src(), seen.now)
         {
             return;
         }
@@ -129,7 +129,7 @@ impl Anomalies {
             Malformed::Truncated { .. } | Malformed::Overrun { .. } => Detection::Truncated,
             _ => Detection::Malformed,
         };
-        if alerts.is_active(detection, src, seen.now) {
+        if alerts.suppress(detection, src, seen.now) {
             return;
         }
         alerts.raise(detection, src, seen.now, || {
@@ -164,7 +164,7 @@ impl Anomalies {
         let (version, src, now) = (seen.version(), seen.src(), seen.now);
         let registry = Registry::of(version);
         if registry.unknown[usize::from(msg_type)] {
-            if alerts.is_active(Detection::UnknownType, src, now) {
+            if alerts.suppress(Detection::UnknownType, src, now) {
                 return;
             }
             alerts.raise(Detection::UnknownType, src, now, || {
@@ -216,7 +216,7 @@ impl Anomalies {
         let answered = seen
             .echo
             .is_some_and(|e| e.kind == EchoKind::Reply && e.matched.is_some());
-        if answered || alerts.is_active(Detection::UnknownCode, src, now) {
+        if answered || alerts.suppress(Detection::UnknownCode, src, now) {
             return;
         }
         alerts.raise(Detection::UnknownCode, src, now, || {
@@ -249,7 +249,7 @@ impl Anomalies {
         if seen.version() != IpVersion::V6
             || !matches!(seen.msg_type(), 130 | 131 | 132 | 143)
             || hop_limit == 1
-            || alerts.is_active(Detection::MldHopLimit, seen.src(), seen.now)
+            || alerts.suppress(Detection::MldHopLimit, seen.src(), seen.now)
         {
             return;
         }

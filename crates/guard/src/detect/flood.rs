@@ -12,7 +12,7 @@ use icmpkit_wire::IpVersion;
 
 use super::{Alerts, Detection, Detector, Evidence, Finding};
 use crate::bounded::{Bounded, Distinct, Window, fingerprint};
-use crate::observe::{EchoKind, Nanos, SECOND, Seen, looks_broadcast};
+use crate::observe::{EchoKind, EchoMatch, Nanos, SECOND, Seen, looks_broadcast};
 
 /// Thresholds of the flood detections.
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ struct Victim {
     unmatched: Window,
     matched: Window,
     amplified: Window,
-    /// Distinct repliers of unmatched replies since `epoch` (every second).
+    /// Distinct repliers of amplified replies since `epoch` (every second).
     repliers: Distinct<16>,
     epoch: Nanos,
     first_frame: u64,
@@ -82,6 +82,10 @@ pub struct Floods {
     victims: Bounded<IpAddr, Victim>,
     unreachable: Bounded<IpAddr, (Window, u64)>,
     broadcast_requests: Bounded<IpAddr, Window>,
+    /// Unmatched replies by (destination, identifier, sequence): the
+    /// fingerprint of the first replier, and whether another answered
+    /// the same request too.
+    answered: Bounded<(IpAddr, u16, u16), (u64, bool)>,
 }
 
 impl Floods {
@@ -95,6 +99,7 @@ impl Floods {
             victims: Bounded::new(n),
             unreachable: Bounded::new(n),
             broadcast_requests: Bounded::new(n / 16),
+            answered: Bounded::new(n),
         }
     }
 
@@ -131,7 +136,7 @@ impl Floods {
             sources: Distinct::default(),
             epoch: now,
         });
-        if now.saturating_sub(target.epoch) >= SECOND {
+        if now.saturating_sub(target.epoch) >= SECOND || now < target.epoch {
             target.sources.clear();
             target.epoch = now;
         }
@@ -234,19 +239,22 @@ impl Floods {
             epoch: now,
             first_frame: seen.frame,
         });
-        if now.saturating_sub(victim.epoch) >= SECOND {
+        if now.saturating_sub(victim.epoch) >= SECOND || now < victim.epoch {
             victim.repliers.clear();
             victim.epoch = now;
         }
         let amplified = if let Some(m) = echo.matched {
             victim.matched.add(now, 1);
-            !m.from_target && (m.request_broadcast || m.replies >= 2)
+            // Another host answering a broadcast request that the
+            // requester cannot have sent itself: an administrator's `ping
+            // -b` is answered by many hosts too, but leaves its own subnet
+            // with an initial TTL.
+            !m.from_target && m.request_broadcast && routed_from_own_subnet(seen.dst(), &m)
         } else {
             let unmatched = victim.unmatched.add(now, 1);
             if unmatched == 1 {
                 victim.first_frame = seen.frame;
             }
-            victim.repliers.insert(fingerprint(&seen.src()));
             let matched = victim.matched.count(now);
             if unmatched >= settings.unsolicited_per_10s && matched <= unmatched / 10 {
                 let first = victim.first_frame;
@@ -268,14 +276,28 @@ impl Floods {
                     )
                 });
             }
-            victim.repliers.len() >= 3
+            // One request (never seen) answered by several hosts: what a
+            // smurf's victim receives. A monitor's replies seen without
+            // its requests each answer a request of their own.
+            let replier = fingerprint(&seen.src());
+            let (first, several) = self
+                .answered
+                .entry((seen.dst(), echo.ident, echo.seq), || (replier, false));
+            *several |= *first != replier;
+            *several
         };
         if !amplified {
             return;
         }
+        victim.repliers.insert(fingerprint(&seen.src()));
         let count = victim.amplified.add(now, 1);
         if count >= settings.amplified_per_second {
             let repliers = victim.repliers.len();
+            let more = if victim.repliers.is_full() {
+                "at least "
+            } else {
+                ""
+            };
             alerts.raise(Detection::Smurf, seen.dst(), now, || {
                 Finding::about(
                     seen,
@@ -283,11 +305,12 @@ impl Floods {
                     85,
                     Evidence::packets(count.into(), seen.frame)
                         .over(SECOND)
-                        .fact("repliers", repliers.max(1)),
+                        .fact("repliers", repliers),
                     format!(
-                        "{} received {count} echo replies within one second from hosts it did not \
-                         ping (answers to broadcast requests or requests sent in its name), the \
-                         latest from {}: smurf amplification.",
+                        "{} received {count} echo replies within one second from {more}{repliers} \
+                         hosts answering requests it cannot have sent (to a broadcast address, \
+                         or each answered by several hosts), the latest from {}: smurf \
+                         amplification.",
                         seen.dst(),
                         seen.src()
                     ),
@@ -327,6 +350,20 @@ impl Floods {
     }
 }
 
+/// Whether the broadcast request a reply matched came into the
+/// requester's own subnet routed: the requester and the broadcast address
+/// share their /24 (IPv4), yet the request's TTL is not one a host starts
+/// with (32, 64, 128, 255), so a router forwarded it, from outside, in the
+/// requester's name. (IPv6 has no broadcast.)
+fn routed_from_own_subnet(requester: IpAddr, m: &EchoMatch) -> bool {
+    match (requester, m.request_target) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            a.octets()[..3] == b.octets()[..3] && !matches!(m.request_ttl, 32 | 64 | 128 | 255)
+        }
+        _ => false,
+    }
+}
+
 impl Detector for Floods {
     fn message(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
         match seen.echo.map(|e| e.kind) {
@@ -345,5 +382,6 @@ impl Detector for Floods {
             + self.victims.len()
             + self.unreachable.len()
             + self.broadcast_requests.len()
+            + self.answered.len()
     }
 }

@@ -25,6 +25,7 @@ struct Request {
     target: IpAddr,
     data: u64,
     broadcast: bool,
+    ttl: u8,
     replies: u32,
 }
 
@@ -79,6 +80,7 @@ impl EchoPairing {
                     target: d.dst,
                     data: fingerprint(data),
                     broadcast: link_broadcast || looks_broadcast(d.dst) || is_multicast(d.dst),
+                    ttl: d.hop_limit,
                     replies: 0,
                 };
                 *self
@@ -97,6 +99,8 @@ impl EchoPairing {
                         from_target: request.target == d.src,
                         replies: request.replies,
                         request_broadcast: request.broadcast,
+                        request_target: request.target,
+                        request_ttl: request.ttl,
                     });
                 } else {
                     self.replies_unmatched += 1;

@@ -190,7 +190,7 @@ impl Scanners {
             return;
         };
         let (src, now) = (seen.src(), seen.now);
-        if alerts.is_active(Detection::ScannerProbe, src, now) {
+        if alerts.suppress(Detection::ScannerProbe, src, now) {
             return;
         }
         let fresh = || Source {

@@ -108,11 +108,14 @@ impl Sweeps {
     /// Sees a request of `kind`.
     pub fn request(&mut self, seen: &Seen<'_>, kind: Kind, alerts: &mut Alerts) {
         let now = seen.now;
-        if alerts.is_active(Detection::HostSweep, seen.src(), now) {
+        if alerts.suppress(Detection::HostSweep, seen.src(), now) {
             return;
         }
         let source = self.sources.entry(seen.src(), Source::default);
-        if source.requests == 0 || now.saturating_sub(source.epoch) >= self.window {
+        if source.requests == 0
+            || now.saturating_sub(source.epoch) >= self.window
+            || now < source.epoch
+        {
             *source = Source {
                 epoch: now,
                 first_frame: seen.frame,

@@ -103,7 +103,7 @@ impl Walks {
     fn pair(&mut self, key: (IpAddr, IpAddr), now: Nanos) -> &mut Pair {
         let window = self.window;
         let pair = self.pairs.entry(key, Pair::default);
-        if pair.epoch == 0 || now.saturating_sub(pair.epoch) >= window {
+        if pair.epoch == 0 || now.saturating_sub(pair.epoch) >= window || now < pair.epoch {
             *pair = Pair {
                 epoch: now.max(1),
                 ..Pair::default()
@@ -176,7 +176,7 @@ impl Walks {
     fn check(&mut self, seen: &Seen<'_>, key: (IpAddr, IpAddr), alerts: &mut Alerts) {
         let now = seen.now;
         let (routers_needed, ttls_needed) = (self.routers, self.ttls);
-        if alerts.is_active(Detection::TtlWalk, key.0, now) {
+        if alerts.suppress(Detection::TtlWalk, key.0, now) {
             return;
         }
         let pair = self.pair(key, now);
