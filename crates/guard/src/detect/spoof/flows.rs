@@ -1,0 +1,184 @@
+//! Errors about packets never sent (RFC 5927's blind attacks): every IP
+//! packet's flow is remembered as seen leaving its source, and an error
+//! whose quote names a flow never seen is forged — but only when the
+//! capture saw that source send at all (a capture that holds none of its
+//! traffic proves nothing about what it sent).
+//!
+//! A flow is the quoted packet's (source, destination, protocol) and its
+//! ports (UDP, TCP) or its ICMP type and identifier: what every packet of
+//! a connection, a ping or a traceroute probe shares, read by the same
+//! lax parser for the packets sent ([`quote::parse`] of the whole packet)
+//! and for the quotes, so both sides agree. Quotes that do not reach the
+//! ports (a non-first fragment, 8 bytes missing) are not judged.
+
+use core::net::IpAddr;
+
+use icmpkit_wire::IpVersion;
+use icmpkit_wire::quote::{self, Quote, QuotedTransport};
+
+use super::type_name;
+use crate::bounded::Bounded;
+use crate::detect::{Alerts, Detection, Evidence, Finding};
+use crate::observe::Seen;
+
+/// What the packets of one flow share, one way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct Flow {
+    src: IpAddr,
+    dst: IpAddr,
+    protocol: u8,
+    /// UDP/TCP source port, or the ICMP type.
+    a: u16,
+    /// UDP/TCP destination port, or the ICMP identifier (bytes 4-5).
+    b: u16,
+    /// What `a` and `b` hold.
+    kind: FlowKind,
+}
+
+/// How a flow's two numbers read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum FlowKind {
+    Ports,
+    Icmp,
+    Other,
+}
+
+impl Flow {
+    /// The flow of a (quoted or sent) packet, when its transport header
+    /// was read.
+    pub(super) fn of(quote: &Quote<'_>) -> Option<Self> {
+        let (a, b, kind) = match quote.transport? {
+            QuotedTransport::Udp {
+                src_port, dst_port, ..
+            }
+            | QuotedTransport::Tcp {
+                src_port, dst_port, ..
+            } => (src_port, dst_port, FlowKind::Ports),
+            QuotedTransport::Icmp {
+                msg_type, ident, ..
+            } => (u16::from(msg_type), ident, FlowKind::Icmp),
+            QuotedTransport::Other { .. } => (0, 0, FlowKind::Other),
+        };
+        Some(Self {
+            src: quote.ip.src(),
+            dst: quote.ip.dst(),
+            protocol: quote.ip.protocol(),
+            a,
+            b,
+            kind,
+        })
+    }
+
+    /// The flow in words ("UDP 192.0.2.10 port 40000 to 198.51.100.2 port 53").
+    fn describe(&self) -> String {
+        let (src, dst) = (self.src, self.dst);
+        match self.kind {
+            FlowKind::Ports => {
+                let name = match self.protocol {
+                    6 => "TCP",
+                    17 => "UDP",
+                    _ => "transport",
+                };
+                format!("{name} from {src} port {} to {dst} port {}", self.a, self.b)
+            }
+            FlowKind::Icmp => format!(
+                "ICMP type {} (identifier {}) from {src} to {dst}",
+                self.a, self.b
+            ),
+            FlowKind::Other => format!("protocol {} from {src} to {dst}", self.protocol),
+        }
+    }
+}
+
+/// The flows and sources seen.
+#[derive(Debug)]
+pub(super) struct Flows {
+    flows: Bounded<Flow, ()>,
+    /// Packets seen from each source.
+    senders: Bounded<IpAddr, u64>,
+}
+
+impl Flows {
+    /// Remembering at most `flows` flows and `sources` sources.
+    pub(super) fn new(flows: usize, sources: usize) -> Self {
+        Self {
+            flows: Bounded::new(flows),
+            senders: Bounded::new(sources),
+        }
+    }
+
+    /// Entries held.
+    pub(super) fn held(&self) -> usize {
+        self.flows.len() + self.senders.len()
+    }
+
+    /// The IP packet `ip` was seen: its source sent it, its flow exists.
+    pub(super) fn sent(&mut self, ip: &[u8]) {
+        let version = match ip.first().map(|b| b >> 4) {
+            Some(4) => IpVersion::V4,
+            Some(6) => IpVersion::V6,
+            _ => return,
+        };
+        let Ok(packet) = quote::parse(ip, version) else {
+            return;
+        };
+        let count = self.senders.entry(packet.ip.src(), || 0);
+        *count = count.saturating_add(1);
+        if let Some(flow) = Flow::of(&packet) {
+            self.flows.entry(flow, || ());
+        }
+    }
+
+    /// The error `seen` (its quote in the message body).
+    pub(super) fn error(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
+        if let Some(Ok(quote)) = seen.d.quote() {
+            self.quoted(seen, &quote, alerts);
+        }
+    }
+
+    /// The error `seen` quotes `quote`: raise when its flow was never
+    /// seen though its source was.
+    pub(super) fn quoted(&mut self, seen: &Seen<'_>, quote: &Quote<'_>, alerts: &mut Alerts) {
+        let Some(flow) = Flow::of(quote) else {
+            return;
+        };
+        if self.flows.peek(&flow).is_some() {
+            return;
+        }
+        let Some(&packets) = self.senders.peek(&flow.src) else {
+            return;
+        };
+        let forgot = self.flows.evicted() > 0;
+        alerts.raise(Detection::ErrorForUnsent, seen.dst(), seen.now, || {
+            let caveat = if forgot {
+                format!(
+                    " (the guard remembers {} flows and has forgotten older ones, so the flow \
+                     may be an old one)",
+                    self.flows.capacity()
+                )
+            } else {
+                String::new()
+            };
+            Finding::about(
+                seen,
+                Detection::ErrorForUnsent,
+                if forgot { 40 } else { 75 },
+                Evidence::one(seen.frame)
+                    .fact("quoted_src", flow.src)
+                    .fact("quoted_dst", flow.dst)
+                    .fact("quoted_protocol", flow.protocol)
+                    .fact("packets_from_quoted_src", packets),
+                format!(
+                    "{} sent {} a {} about a packet ({}) that the capture never saw leave, \
+                     though it saw {packets} other packets from {}{caveat}: an error about a \
+                     packet never sent is forged, to reset or slow a connection (RFC 5927).",
+                    seen.src(),
+                    seen.dst(),
+                    type_name(seen),
+                    flow.describe(),
+                    flow.src
+                ),
+            )
+        });
+    }
+}
