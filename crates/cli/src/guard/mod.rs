@@ -11,6 +11,7 @@ mod text;
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::net::IpAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -18,6 +19,7 @@ use icmpkit_capture::{CaptureError, CaptureReader, LinkType};
 use icmpkit_guard::observe::{Captured, Direction, SECOND};
 use icmpkit_guard::{Config, Finding, Guard, Severity};
 
+use crate::args::prefix::{AddrSpec, AddrSpecError};
 use crate::exit::Exit;
 
 /// Arguments of `icmpkit guard`.
@@ -37,12 +39,44 @@ pub struct Args {
     /// seconds of capture time without it (repeats in between are counted).
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     hold: u64,
+    /// A legitimate IPv6 router of the link (its link-local address; repeat
+    /// for each): router advertisements from any other are rogue. Without
+    /// one, the first router seen advertising is taken as legitimate.
+    #[arg(long = "router", value_name = "ADDR", value_parser = parse_router)]
+    routers: Vec<IpAddr>,
+    /// An on-link IPv4 prefix (repeatable), to judge whether a redirect's
+    /// gateway is on the host's link; without one, the host's /24 is
+    /// assumed.
+    #[arg(long = "link", value_name = "PREFIX", value_parser = parse_link)]
+    links: Vec<(IpAddr, u8)>,
     /// How many top sources and destinations the summary lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
     /// A pcap or pcapng file, or `-` for standard input.
     #[arg(default_value = "-")]
     input: String,
+}
+
+/// An IPv6 router's address.
+fn parse_router(s: &str) -> Result<IpAddr, String> {
+    match s.parse::<IpAddr>() {
+        Ok(a @ IpAddr::V6(_)) => Ok(a),
+        Ok(IpAddr::V4(_)) => Err(format!(
+            "{s}: router advertisements are IPv6: give the router's link-local address, e.g. fe80::1"
+        )),
+        Err(_) => Err(format!("{s}: not an IPv6 address (e.g. fe80::1)")),
+    }
+}
+
+/// `ADDR/LEN`, an on-link prefix.
+fn parse_link(s: &str) -> Result<(IpAddr, u8), String> {
+    let spec: AddrSpec = s.parse().map_err(|e: AddrSpecError| e.to_string())?;
+    match (spec.len, spec.scope) {
+        (Some(len), None) => Ok((spec.addr, len)),
+        _ => Err(format!(
+            "{s}: give the link's prefix with its length, e.g. 192.0.2.0/24"
+        )),
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -66,10 +100,12 @@ trait Renderer {
 
 /// Runs `icmpkit guard`.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let config = Config {
+    let mut config = Config {
         hold: args.hold.saturating_mul(SECOND),
         ..Config::default()
     };
+    config.detectors.spoof.routers.clone_from(&args.routers);
+    config.detectors.spoof.links.clone_from(&args.links);
     let mut guard = Guard::new(&config);
     if args.input == "-" && io::stdin().is_terminal() {
         eprintln!("icmpkit guard: reading a capture from standard input (Ctrl-D to end)");

@@ -149,12 +149,13 @@ impl Flows {
             return;
         };
         let forgot = self.flows.evicted() > 0;
+        let capacity = self.flows.capacity();
         alerts.raise(Detection::ErrorForUnsent, seen.dst(), seen.now, || {
             let caveat = if forgot {
                 format!(
                     " (the guard remembers {} flows and has forgotten older ones, so the flow \
                      may be an old one)",
-                    self.flows.capacity()
+                    capacity
                 )
             } else {
                 String::new()
@@ -170,12 +171,13 @@ impl Flows {
                     .fact("packets_from_quoted_src", packets),
                 format!(
                     "{} sent {} a {} about a packet ({}) that the capture never saw leave, \
-                     though it saw {packets} other packets from {}{caveat}: an error about a \
-                     packet never sent is forged, to reset or slow a connection (RFC 5927).",
+                     though it saw {packets} {} from {}{caveat}: a message about a packet never \
+                     sent is forged, to reset, slow or steer a connection (RFC 5927).",
                     seen.src(),
                     seen.dst(),
                     type_name(seen),
                     flow.describe(),
+                    if packets == 1 { "packet" } else { "packets" },
                     flow.src
                 ),
             )

@@ -135,7 +135,8 @@ impl Detector for Spoofing {
 
 /// The registry name of `seen`'s type ("Destination Unreachable").
 fn type_name(seen: &Seen<'_>) -> &'static str {
-    icmpkit_wire::meaning::type_info(seen.version(), seen.msg_type()).map_or("ICMP error", |t| t.name)
+    icmpkit_wire::meaning::type_info(seen.version(), seen.msg_type())
+        .map_or("ICMP error", |t| t.name)
 }
 
 /// Source Quench: deprecated (RFC 6633), so any one is forged.
@@ -191,7 +192,10 @@ fn small_mtu_v4(seen: &Seen<'_>, alerts: &mut Alerts) {
             .with_severity(Severity::Low);
         }
         let (confidence, why) = if mtu < IPV4_LEAST_LINK_MTU {
-            (95, "below 68, the least MTU any IPv4 link may have (RFC 791)")
+            (
+                95,
+                "below 68, the least MTU any IPv4 link may have (RFC 791)",
+            )
         } else {
             (80, "below 576, the size every IPv4 host must accept")
         };

@@ -81,7 +81,8 @@ impl<'a> Iterator for RawOptions<'a> {
 
 /// The packet an ICMPv6 Redirect quotes in its Redirected Header option.
 pub(super) fn redirected_header(icmp: &[u8]) -> Option<Quote<'_>> {
-    let option = RawOptions::new(icmp, REDIRECT_FIXED_LEN).find(|o| o.kind == kind::REDIRECTED_HEADER)?;
+    let option =
+        RawOptions::new(icmp, REDIRECT_FIXED_LEN).find(|o| o.kind == kind::REDIRECTED_HEADER)?;
     // Type, length and six reserved bytes, then the packet.
     quote::parse(option.bytes.get(8..)?, IpVersion::V6).ok()
 }
@@ -135,10 +136,14 @@ impl Advertisements {
         self.sources.insert(fingerprint(&seen.src()));
         for option in RawOptions::new(seen.d.icmp, RA_FIXED_LEN) {
             match option.kind {
-                kind::RDNSS if option.units > 0 && option.units % 2 == 0 => rdnss(seen, option, alerts),
+                kind::RDNSS if option.units > 0 && option.units % 2 == 0 => {
+                    rdnss(seen, option, alerts)
+                }
                 // Prefix Information: length, flags, lifetimes, reserved, prefix.
                 kind::PREFIX_INFORMATION => {
-                    if let (Some(&len), Some(prefix)) = (option.bytes.get(2), option.bytes.get(16..32)) {
+                    if let (Some(&len), Some(prefix)) =
+                        (option.bytes.get(2), option.bytes.get(16..32))
+                    {
                         self.prefixes.insert(fingerprint(&(len, prefix)));
                     }
                 }
@@ -209,7 +214,9 @@ impl Advertisements {
             let evidence = Evidence::one(seen.frame).fact("hop_limit", hop_limit);
             let (confidence, why) = if forged {
                 let broken = match (hop_limit != NDP_HOP_LIMIT, link_local) {
-                    (true, false) => format!("hop limit {hop_limit} and a source that is not link-local"),
+                    (true, false) => {
+                        format!("hop limit {hop_limit} and a source that is not link-local")
+                    }
                     (true, true) => format!("hop limit {hop_limit}"),
                     _ => "a source that is not link-local".to_owned(),
                 };

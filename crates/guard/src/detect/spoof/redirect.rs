@@ -29,11 +29,15 @@ const SURELY_OFF_LINK: u8 = 16;
 pub(super) fn in_prefix(prefix: IpAddr, len: u8, addr: IpAddr) -> bool {
     match (prefix, addr) {
         (IpAddr::V4(p), IpAddr::V4(a)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(len.min(32))).unwrap_or(0);
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(len.min(32)))
+                .unwrap_or(0);
             u32::from(p) & mask == u32::from(a) & mask
         }
         (IpAddr::V6(p), IpAddr::V6(a)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(len.min(128))).unwrap_or(0);
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(len.min(128)))
+                .unwrap_or(0);
             u128::from(p) & mask == u128::from(a) & mask
         }
         _ => false,
@@ -41,7 +45,12 @@ pub(super) fn in_prefix(prefix: IpAddr, len: u8, addr: IpAddr) -> bool {
 }
 
 /// The `redirect` finding for any redirect: `gateway` for `destination`.
-fn seen_redirect(seen: &Seen<'_>, gateway: IpAddr, destination: Option<IpAddr>, alerts: &mut Alerts) {
+fn seen_redirect(
+    seen: &Seen<'_>,
+    gateway: IpAddr,
+    destination: Option<IpAddr>,
+    alerts: &mut Alerts,
+) {
     alerts.raise(Detection::Redirect, seen.dst(), seen.now, || {
         let about = destination.map_or_else(|| "some destination".to_owned(), |d| d.to_string());
         let mut evidence = Evidence::one(seen.frame).fact("gateway", gateway);
@@ -140,7 +149,12 @@ pub(super) fn v6(seen: &Seen<'_>, alerts: &mut Alerts) {
     let (Some(target), Some(destination)) = (get_ipv6(icmp, 8), get_ipv6(icmp, 24)) else {
         return;
     };
-    seen_redirect(seen, IpAddr::V6(target), Some(IpAddr::V6(destination)), alerts);
+    seen_redirect(
+        seen,
+        IpAddr::V6(target),
+        Some(IpAddr::V6(destination)),
+        alerts,
+    );
     let hop_limit = seen.d.hop_limit;
     let source_link_local = matches!(seen.src(), IpAddr::V6(a) if a.is_unicast_link_local());
     let mut broken: [Option<String>; 5] = Default::default();

@@ -110,8 +110,16 @@ fn redirect_v4(gateway: [u8; 4]) -> Vec<u8> {
 fn an_ipv4_redirect_to_an_on_link_gateway_is_only_a_redirect() {
     let f = run(&spaced(vec![redirect_v4([192, 0, 2, 14])]));
     assert_eq!(names(&f), [("redirect", Severity::Medium, 90)]);
-    assert!(f[0].explanation.contains("through 192.0.2.14"), "{}", f[0].explanation);
-    assert!(f[0].explanation.contains("for 198.51.100.2"), "{}", f[0].explanation);
+    assert!(
+        f[0].explanation.contains("through 192.0.2.14"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].explanation.contains("for 198.51.100.2"),
+        "{}",
+        f[0].explanation
+    );
 }
 
 #[test]
@@ -125,26 +133,41 @@ fn an_ipv4_redirect_to_a_far_gateway_is_off_link_even_with_the_guessed_prefix() 
         ]
     );
     let e = &f[1].explanation;
-    assert!(e.contains("203.0.113.66 is not on 192.0.2.10's /24 (assumed"), "{e}");
+    assert!(
+        e.contains("203.0.113.66 is not on 192.0.2.10's /24 (assumed"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_gateway_in_the_next_24_is_off_link_only_when_the_link_is_given() {
     // 192.0.3.1: outside the guessed /24, inside the /16: weak, Medium.
     let guessed = run(&spaced(vec![redirect_v4([192, 0, 3, 1])]));
-    assert_eq!(names(&guessed)[1], ("redirect-off-link", Severity::Medium, 45));
+    assert_eq!(
+        names(&guessed)[1],
+        ("redirect-off-link", Severity::Medium, 45)
+    );
     // With the link 192.0.2.0/27 given, 192.0.2.40 (same /24) is off-link.
     let settings = Settings {
         links: vec![("192.0.2.0".parse().unwrap(), 27)],
         ..Settings::default()
     };
-    let (_, f) = run_with(settings.clone(), &spaced(vec![redirect_v4([192, 0, 2, 40])]));
+    let (_, f) = run_with(
+        settings.clone(),
+        &spaced(vec![redirect_v4([192, 0, 2, 40])]),
+    );
     assert_eq!(names(&f)[1], ("redirect-off-link", Severity::High, 90));
-    assert!(f[1].explanation.contains("not on the link 192.0.2.0/27 given"));
+    assert!(
+        f[1].explanation
+            .contains("not on the link 192.0.2.0/27 given")
+    );
     let (_, f) = run_with(settings, &spaced(vec![redirect_v4([192, 0, 2, 14])]));
     assert_eq!(names(&f).len(), 1);
     // Without it, 192.0.2.40 passes as on-link.
-    assert_eq!(names(&run(&spaced(vec![redirect_v4([192, 0, 2, 40])]))).len(), 1);
+    assert_eq!(
+        names(&run(&spaced(vec![redirect_v4([192, 0, 2, 40])]))).len(),
+        1
+    );
 }
 
 #[test]
@@ -152,7 +175,10 @@ fn an_ipv4_redirect_from_off_the_link_or_to_an_impossible_gateway_is_forged() {
     let from_afar = error_v4(EDGE, 5, 1, [192, 0, 2, 14], &quote28(&victim_udp(1, 2)));
     let f = run(&spaced(vec![from_afar]));
     assert_eq!(names(&f)[1], ("redirect-off-link", Severity::High, 75));
-    assert!(f[1].explanation.contains("the router sending it 203.0.113.9"));
+    assert!(
+        f[1].explanation
+            .contains("the router sending it 203.0.113.9")
+    );
     let f = run(&spaced(vec![redirect_v4([0, 0, 0, 0])]));
     assert_eq!(names(&f)[1], ("redirect-off-link", Severity::High, 95));
 }
@@ -160,7 +186,12 @@ fn an_ipv4_redirect_from_off_the_link_or_to_an_impossible_gateway_is_forged() {
 fn redirect_v6(src: &str, hop_limit: u8, target: &str, destination: &str) -> Vec<u8> {
     let mut body = v6(target).to_vec();
     body.extend_from_slice(&v6(destination));
-    v6_between(v6(src), v6("fe80::10"), hop_limit, icmp(137, 0, [0; 4], &body))
+    v6_between(
+        v6(src),
+        v6("fe80::10"),
+        hop_limit,
+        icmp(137, 0, [0; 4], &body),
+    )
 }
 
 #[test]
@@ -214,7 +245,12 @@ fn prefix_option(n: u16) -> Vec<u8> {
 fn ra(src: &str, hop_limit: u8, options: &[u8]) -> Vec<u8> {
     let mut body = vec![0; 8];
     body.extend_from_slice(options);
-    v6_between(v6(src), v6("ff02::1"), hop_limit, icmp(134, 0, [64, 0, 0x07, 0x08], &body))
+    v6_between(
+        v6(src),
+        v6("ff02::1"),
+        hop_limit,
+        icmp(134, 0, [64, 0, 0x07, 0x08], &body),
+    )
 }
 
 #[test]
@@ -237,7 +273,10 @@ fn a_second_router_is_rogue_with_low_confidence_unless_routers_are_listed() {
         [("rogue-router-advertisement", Severity::High, 50)]
     );
     assert_eq!(f[0].src.to_string(), "fe80::14");
-    assert!(f[0].explanation.contains("first router seen advertising was fe80::1"));
+    assert!(
+        f[0].explanation
+            .contains("first router seen advertising was fe80::1")
+    );
     let listed = Settings {
         routers: vec!["fe80::1".parse().unwrap()],
         ..Settings::default()
@@ -248,19 +287,28 @@ fn a_second_router_is_rogue_with_low_confidence_unless_routers_are_listed() {
         names(&f),
         [("rogue-router-advertisement", Severity::High, 90)]
     );
-    assert!(f[0].explanation.contains("not one of the routers listed (fe80::1)"));
+    assert!(
+        f[0].explanation
+            .contains("not one of the routers listed (fe80::1)")
+    );
 }
 
 #[test]
 fn an_advertisement_with_a_low_hop_limit_or_a_global_source_is_always_rogue() {
     let f = run(&spaced(vec![ra("fe80::1", 64, &[])]));
-    assert_eq!(names(&f), [("rogue-router-advertisement", Severity::High, 95)]);
+    assert_eq!(
+        names(&f),
+        [("rogue-router-advertisement", Severity::High, 95)]
+    );
     assert!(f[0].explanation.contains("with hop limit 64"));
     let f = run(&spaced(vec![
         ra("fe80::1", 255, &[]),
         ra("2001:db8:1::1", 255, &[]),
     ]));
-    assert_eq!(names(&f), [("rogue-router-advertisement", Severity::High, 95)]);
+    assert_eq!(
+        names(&f),
+        [("rogue-router-advertisement", Severity::High, 95)]
+    );
     assert!(f[0].explanation.contains("a source that is not link-local"));
 }
 
@@ -274,7 +322,10 @@ fn twenty_advertisements_in_ten_seconds_are_a_flood_nineteen_are_not() {
     };
     assert_eq!(names(&run(&burst(19))), []);
     let f = run(&burst(20));
-    assert_eq!(names(&f), [("router-advertisement-flood", Severity::High, 90)]);
+    assert_eq!(
+        names(&f),
+        [("router-advertisement-flood", Severity::High, 90)]
+    );
     assert_eq!(f[0].evidence.packets, 20);
     assert_eq!(f[0].evidence.first_frame, 1);
 }
@@ -283,12 +334,24 @@ fn twenty_advertisements_in_ten_seconds_are_a_flood_nineteen_are_not() {
 fn sixteen_prefixes_in_a_minute_are_a_flood() {
     // One RA every 3 s (the fastest a router may), each with a new prefix.
     let packets: Vec<_> = (0..16u16)
-        .map(|i| (u64::from(i) * 3 * SECOND, ra("fe80::1", 255, &prefix_option(i))))
+        .map(|i| {
+            (
+                u64::from(i) * 3 * SECOND,
+                ra("fe80::1", 255, &prefix_option(i)),
+            )
+        })
         .collect();
     assert_eq!(names(&run(&packets[..15])), []);
     let f = run(&packets);
-    assert_eq!(names(&f), [("router-advertisement-flood", Severity::High, 90)]);
-    assert!(f[0].explanation.contains("16 prefixes"), "{}", f[0].explanation);
+    assert_eq!(
+        names(&f),
+        [("router-advertisement-flood", Severity::High, 90)]
+    );
+    assert!(
+        f[0].explanation.contains("16 prefixes"),
+        "{}",
+        f[0].explanation
+    );
 }
 
 #[test]
@@ -299,8 +362,14 @@ fn a_flood_from_random_routers_is_one_flood_and_few_rogues() {
             .collect(),
     );
     let f = names(&run(&packets));
-    let floods = f.iter().filter(|n| n.0 == "router-advertisement-flood").count();
-    let rogues = f.iter().filter(|n| n.0 == "rogue-router-advertisement").count();
+    let floods = f
+        .iter()
+        .filter(|n| n.0 == "router-advertisement-flood")
+        .count();
+    let rogues = f
+        .iter()
+        .filter(|n| n.0 == "rogue-router-advertisement")
+        .count();
     assert_eq!((floods, rogues), (1, 2), "{f:?}");
 }
 
@@ -335,7 +404,10 @@ fn the_raw_option_walk_stops_at_a_zero_length_and_at_the_end() {
             .map(|o| (o.kind, o.units, o.bytes.len()))
             .collect()
     };
-    assert_eq!(walk(&[1, 1, 0, 0, 0, 0, 0, 0, 25, 0, 9, 9, 9]), [(1, 1, 8), (25, 0, 5)]);
+    assert_eq!(
+        walk(&[1, 1, 0, 0, 0, 0, 0, 0, 25, 0, 9, 9, 9]),
+        [(1, 1, 8), (25, 0, 5)]
+    );
     assert_eq!(walk(&[25, 2, 0, 0]), [(25, 2, 4)]);
     assert_eq!(walk(&[25]), []);
     assert_eq!(walk(&[]), []);
@@ -405,17 +477,24 @@ fn packet_too_big_below_1280_is_a_small_mtu() {
 fn an_error_about_a_flow_never_seen_is_raised_only_when_its_source_was_seen() {
     let unreachable = |sport, dport| {
         let [a, b, c, d] = SERVER;
-        v4_between([a, b, c, d], VICTIM, icmp(3, 3, [0; 4], &quote28(&victim_udp(sport, dport))))
+        v4_between(
+            [a, b, c, d],
+            VICTIM,
+            icmp(3, 3, [0; 4], &quote28(&victim_udp(sport, dport))),
+        )
     };
     // The victim was never seen sending: nothing proven.
     assert_eq!(names(&run(&spaced(vec![unreachable(40000, 53)]))), []);
     // It was seen sending another flow: this one is forged.
-    let f = run(&spaced(vec![victim_udp(40000, 123), unreachable(40000, 53)]));
+    let f = run(&spaced(vec![
+        victim_udp(40000, 123),
+        unreachable(40000, 53),
+    ]));
     assert_eq!(names(&f), [("error-for-unsent", Severity::Medium, 75)]);
     let e = &f[0].explanation;
     assert!(
         e.contains("(UDP from 192.0.2.10 port 40000 to 198.51.100.2 port 53)")
-            && e.contains("saw 1 other packets from 192.0.2.10"),
+            && e.contains("saw 1 packet from 192.0.2.10"),
         "{e}"
     );
     // It sent this very flow: a real error.
@@ -433,14 +512,20 @@ fn time_exceeded_for_a_real_icmp_probe_is_not_forged() {
     assert_eq!(names(&f), []);
     // Another identifier was never sent.
     let other = v4_between(VICTIM, SERVER, echo_v4(false, 0x5151, 1, &[0; 32]));
-    let f = run(&spaced(vec![probe(1), error_v4(ROUTER, 11, 0, [0; 4], &quote28(&other))]));
+    let f = run(&spaced(vec![
+        probe(1),
+        error_v4(ROUTER, 11, 0, [0; 4], &quote28(&other)),
+    ]));
     assert_eq!(names(&f), [("error-for-unsent", Severity::Medium, 75)]);
 }
 
 #[test]
 fn an_error_whose_quote_stops_before_the_ports_is_not_judged() {
     let short = victim_udp(40000, 53)[..24].to_vec();
-    let f = run(&spaced(vec![victim_udp(1, 2), error_v4(EDGE, 11, 0, [0; 4], &short)]));
+    let f = run(&spaced(vec![
+        victim_udp(1, 2),
+        error_v4(EDGE, 11, 0, [0; 4], &short),
+    ]));
     assert_eq!(names(&f), []);
 }
 
@@ -457,7 +542,12 @@ fn an_ipv6_redirect_quoting_a_flow_never_sent_is_raised() {
         body.extend_from_slice(&v6("2001:db8:2::2"));
         body.extend_from_slice(&[4, 11, 0, 0, 0, 0, 0, 0]);
         body.extend_from_slice(&quoted[..80]);
-        v6_between(v6("fe80::1"), v6("fe80::10"), 255, icmp(137, 0, [0; 4], &body))
+        v6_between(
+            v6("fe80::1"),
+            v6("fe80::10"),
+            255,
+            icmp(137, 0, [0; 4], &body),
+        )
     };
     let f = run(&spaced(vec![sent.clone(), redirect(&sent)]));
     assert_eq!(names(&f), [("redirect", Severity::Medium, 90)]);
@@ -491,11 +581,23 @@ fn a_quoted_header_with_options_is_cve_2022_23093_unless_it_is_a_record_route() 
         o.push(0);
         o
     };
-    let f = run(&spaced(vec![error_v4(EDGE, 3, 1, [0; 4], &probe(&nops)[..68])]));
+    let f = run(&spaced(vec![error_v4(
+        EDGE,
+        3,
+        1,
+        [0; 4],
+        &probe(&nops)[..68],
+    )]));
     assert_eq!(names(&f), [("quoted-ip-options", Severity::High, 90)]);
-    assert!(f[0].explanation.contains("IPv4 header of 60 bytes (IHL 15)"));
+    assert!(
+        f[0].explanation
+            .contains("IPv4 header of 60 bytes (IHL 15)")
+    );
     let rr = probe(&record_route());
-    let f = run(&spaced(vec![rr.clone(), error_v4(EDGE, 11, 0, [0; 4], &rr[..68])]));
+    let f = run(&spaced(vec![
+        rr.clone(),
+        error_v4(EDGE, 11, 0, [0; 4], &rr[..68]),
+    ]));
     assert_eq!(names(&f), [("quoted-ip-options", Severity::Low, 40)]);
     assert!(f[0].explanation.contains("well-formed Record Route"));
     // Cut inside the options: the quote itself is the overflow's shape.
@@ -504,7 +606,10 @@ fn a_quoted_header_with_options_is_cve_2022_23093_unless_it_is_a_record_route() 
     assert!(f[0].explanation.contains("the quote stops inside them"));
     // No options: nothing.
     let plain = probe(&[]);
-    let f = run(&spaced(vec![plain.clone(), error_v4(EDGE, 11, 0, [0; 4], &plain[..28])]));
+    let f = run(&spaced(vec![
+        plain.clone(),
+        error_v4(EDGE, 11, 0, [0; 4], &plain[..28]),
+    ]));
     assert_eq!(names(&f), []);
 }
 
@@ -537,7 +642,10 @@ fn a_flood_of_new_sources_and_flows_keeps_state_at_its_caps() {
     let packets: Vec<_> = (0..5_000u32)
         .map(|i| {
             let [_, _, a, b] = i.to_be_bytes();
-            (u64::from(i) * 1_000, ipv4([10, 1, a, b], SERVER, 17, &[], &udp(1, 2)))
+            (
+                u64::from(i) * 1_000,
+                ipv4([10, 1, a, b], SERVER, 17, &[], &udp(1, 2)),
+            )
         })
         .collect();
     let (mut guard, _) = run_with(settings.clone(), &packets);
@@ -580,5 +688,8 @@ fn truncated_and_broken_messages_never_panic() {
     let f = run(&spaced(packets));
     assert!(!f.is_empty());
     // A finding's subject is always one of the packets' addresses.
-    assert!(f.iter().all(|f| !matches!(f.dst, IpAddr::V4(a) if a.is_unspecified())));
+    assert!(
+        f.iter()
+            .all(|f| !matches!(f.dst, IpAddr::V4(a) if a.is_unspecified()))
+    );
 }
