@@ -93,23 +93,30 @@ impl Flow {
 /// The flows and sources seen.
 #[derive(Debug)]
 pub(super) struct Flows {
-    flows: Bounded<Flow, ()>,
+    known: Bounded<Flow, ()>,
     /// Packets seen from each source.
     senders: Bounded<IpAddr, u64>,
+    /// The latest packet's flow: a run of packets of one flow (a flood, a
+    /// transfer) is counted in `pending` without touching the maps.
+    last: Option<Flow>,
+    /// Packets of `last` after its first, not yet in `senders`.
+    pending: u64,
 }
 
 impl Flows {
     /// Remembering at most `flows` flows and `sources` sources.
     pub(super) fn new(flows: usize, sources: usize) -> Self {
         Self {
-            flows: Bounded::new(flows),
+            known: Bounded::new(flows),
             senders: Bounded::new(sources),
+            last: None,
+            pending: 0,
         }
     }
 
     /// Entries held.
     pub(super) fn held(&self) -> usize {
-        self.flows.len() + self.senders.len()
+        self.known.len() + self.senders.len()
     }
 
     /// The IP packet `ip` was seen: its source sent it, its flow exists.
@@ -122,11 +129,29 @@ impl Flows {
         let Ok(packet) = quote::parse(ip, version) else {
             return;
         };
+        let flow = Flow::of(&packet);
+        if flow.is_some() && flow == self.last {
+            self.pending += 1;
+            return;
+        }
+        self.flush();
         let count = self.senders.entry(packet.ip.src(), || 0);
         *count = count.saturating_add(1);
-        if let Some(flow) = Flow::of(&packet) {
-            self.flows.entry(flow, || ());
+        if let Some(flow) = flow {
+            self.known.entry(flow, || ());
         }
+        self.last = flow;
+    }
+
+    /// Counts the pending packets of the latest flow to its source.
+    fn flush(&mut self) {
+        if let Some(last) = self.last
+            && self.pending > 0
+            && let Some(count) = self.senders.get_mut(&last.src)
+        {
+            *count = count.saturating_add(self.pending);
+        }
+        self.pending = 0;
     }
 
     /// The error `seen` (its quote in the message body).
@@ -142,20 +167,20 @@ impl Flows {
         let Some(flow) = Flow::of(quote) else {
             return;
         };
-        if self.flows.peek(&flow).is_some() {
+        self.flush();
+        if self.known.peek(&flow).is_some() {
             return;
         }
         let Some(&packets) = self.senders.peek(&flow.src) else {
             return;
         };
-        let forgot = self.flows.evicted() > 0;
-        let capacity = self.flows.capacity();
+        let forgot = self.known.evicted() > 0;
+        let capacity = self.known.capacity();
         alerts.raise(Detection::ErrorForUnsent, seen.dst(), seen.now, || {
             let caveat = if forgot {
                 format!(
-                    " (the guard remembers {} flows and has forgotten older ones, so the flow \
-                     may be an old one)",
-                    capacity
+                    " (the guard remembers {capacity} flows and has forgotten older ones, so the \
+                     flow may be an old one)"
                 )
             } else {
                 String::new()

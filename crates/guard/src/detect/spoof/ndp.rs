@@ -137,7 +137,7 @@ impl Advertisements {
         for option in RawOptions::new(seen.d.icmp, RA_FIXED_LEN) {
             match option.kind {
                 kind::RDNSS if option.units > 0 && option.units % 2 == 0 => {
-                    rdnss(seen, option, alerts)
+                    rdnss(seen, option, alerts);
                 }
                 // Prefix Information: length, flags, lifetimes, reserved, prefix.
                 kind::PREFIX_INFORMATION => {

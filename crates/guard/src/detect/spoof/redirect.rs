@@ -98,9 +98,7 @@ pub(super) fn v4(seen: &Seen<'_>, links: &[(IpAddr, u8)], alerts: &mut Alerts) {
         || gateway.is_loopback()
         || gateway.is_multicast()
         || gateway.is_broadcast();
-    let (culprit, what) = if impossible {
-        (gateway, "the new gateway")
-    } else if !on_link(gateway) {
+    let (culprit, what) = if impossible || !on_link(gateway) {
         (gateway, "the new gateway")
     } else if !on_link(sender) {
         (sender, "the router sending it")
@@ -157,29 +155,32 @@ pub(super) fn v6(seen: &Seen<'_>, alerts: &mut Alerts) {
     );
     let hop_limit = seen.d.hop_limit;
     let source_link_local = matches!(seen.src(), IpAddr::V6(a) if a.is_unicast_link_local());
-    let mut broken: [Option<String>; 5] = Default::default();
-    if !source_link_local {
-        broken[0] = Some(format!("its source {} is not link-local", seen.src()));
-    }
-    if hop_limit != 255 {
-        broken[1] = Some(format!("its hop limit is {hop_limit}, not 255"));
-    }
-    if seen.code() != 0 {
-        broken[2] = Some(format!("its code is {}, not 0", seen.code()));
-    }
-    if !target.is_unicast_link_local() && target != destination {
-        broken[3] = Some(format!(
-            "its target {target} is neither link-local nor the destination {destination}"
-        ));
-    }
-    if destination.is_multicast() {
-        broken[4] = Some(format!("its destination {destination} is multicast"));
-    }
-    if broken.iter().all(Option::is_none) {
+    let code = seen.code();
+    let rules = [
+        !source_link_local,
+        hop_limit != 255,
+        code != 0,
+        !target.is_unicast_link_local() && target != destination,
+        destination.is_multicast(),
+    ];
+    if !rules.contains(&true) {
         return;
     }
     alerts.raise(Detection::RedirectOffLink, seen.dst(), seen.now, || {
-        let reasons: Vec<String> = broken.into_iter().flatten().collect();
+        let src = seen.src();
+        let reasons = [
+            format!("its source {src} is not link-local"),
+            format!("its hop limit is {hop_limit}, not 255"),
+            format!("its code is {code}, not 0"),
+            format!("its target {target} is neither link-local nor the destination {destination}"),
+            format!("its destination {destination} is multicast"),
+        ];
+        let broken: Vec<&str> = rules
+            .iter()
+            .zip(&reasons)
+            .filter(|(broken, _)| **broken)
+            .map(|(_, why)| why.as_str())
+            .collect();
         Finding::about(
             seen,
             Detection::RedirectOffLink,
@@ -194,7 +195,7 @@ pub(super) fn v6(seen: &Seen<'_>, alerts: &mut Alerts) {
                  link, to steer traffic.",
                 seen.src(),
                 seen.dst(),
-                reasons.join(", and ")
+                broken.join(", and ")
             ),
         )
     });

@@ -497,6 +497,14 @@ fn an_error_about_a_flow_never_seen_is_raised_only_when_its_source_was_seen() {
             && e.contains("saw 1 packet from 192.0.2.10"),
         "{e}"
     );
+    // Runs of one flow are counted too.
+    let f = run(&spaced(vec![
+        victim_udp(40000, 123),
+        victim_udp(40000, 123),
+        victim_udp(40000, 123),
+        unreachable(40000, 53),
+    ]));
+    assert!(f[0].explanation.contains("saw 3 packets from 192.0.2.10"));
     // It sent this very flow: a real error.
     let f = run(&spaced(vec![victim_udp(40000, 53), unreachable(40000, 53)]));
     assert_eq!(names(&f), []);
