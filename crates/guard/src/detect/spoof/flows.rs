@@ -9,7 +9,9 @@
 //! a connection, a ping or a traceroute probe shares, read by the same
 //! lax parser for the packets sent ([`quote::parse`] of the whole packet)
 //! and for the quotes, so both sides agree. Quotes that do not reach the
-//! ports (a non-first fragment, 8 bytes missing) are not judged.
+//! ports (a non-first fragment, 8 bytes missing) are not judged, nor
+//! quoted tunnel packets: front ends hand the guard the innermost packet
+//! of a tunnel, so the tunnel's own flow is never seen leaving.
 
 use core::net::IpAddr;
 
@@ -43,7 +45,21 @@ enum FlowKind {
     Other,
 }
 
+/// IP protocols the capture's tunnel walk follows (IPv4 and IPv6 in IP,
+/// GRE, PIM Register, MPLS in IP), and its UDP tunnel ports (VXLAN,
+/// Geneve, MPLS over UDP): see `icmpkit_capture::encap`.
+const TUNNEL_PROTOCOLS: [u8; 5] = [4, 41, 47, 103, 137];
+const TUNNEL_PORTS: [u16; 3] = [4789, 6081, 6635];
+
 impl Flow {
+    /// Whether the flow is a tunnel whose inner packets are what the
+    /// guard sees.
+    fn is_tunnel(&self) -> bool {
+        TUNNEL_PROTOCOLS.contains(&self.protocol)
+            || (self.protocol == 17
+                && (TUNNEL_PORTS.contains(&self.a) || TUNNEL_PORTS.contains(&self.b)))
+    }
+
     /// The flow of a (quoted or sent) packet, when its transport header
     /// was read.
     pub(super) fn of(quote: &Quote<'_>) -> Option<Self> {
@@ -93,6 +109,7 @@ impl Flow {
 /// The flows and sources seen.
 #[derive(Debug)]
 pub(super) struct Flows {
+    /// The flows seen.
     known: Bounded<Flow, ()>,
     /// Packets seen from each source.
     senders: Bounded<IpAddr, u64>,
@@ -168,7 +185,7 @@ impl Flows {
             return;
         };
         self.flush();
-        if self.known.peek(&flow).is_some() {
+        if flow.is_tunnel() || self.known.peek(&flow).is_some() {
             return;
         }
         let Some(&packets) = self.senders.peek(&flow.src) else {

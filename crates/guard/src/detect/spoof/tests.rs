@@ -528,6 +528,18 @@ fn time_exceeded_for_a_real_icmp_probe_is_not_forged() {
 }
 
 #[test]
+fn an_error_about_a_tunnel_packet_is_not_judged() {
+    // The guard sees a tunnel's inner packets, never its outer flow.
+    let gre = ipv4(VICTIM, SERVER, 47, &[], &[0; 16]);
+    let vxlan = ipv4(VICTIM, SERVER, 17, &[], &udp(50000, 4789));
+    for quoted in [gre, vxlan] {
+        let ptb = error_v4(EDGE, 3, 4, [0, 0, 5, 0], &quoted[..28]);
+        let f = run(&spaced(vec![victim_udp(1, 2), ptb]));
+        assert_eq!(names(&f), []);
+    }
+}
+
+#[test]
 fn an_error_whose_quote_stops_before_the_ports_is_not_judged() {
     let short = victim_udp(40000, 53)[..24].to_vec();
     let f = run(&spaced(vec![
