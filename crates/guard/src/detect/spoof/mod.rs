@@ -12,10 +12,13 @@
 //! | `rdnss-even-length` | an RA whose RDNSS option has an even length (CVE-2020-16898) |
 //! | `quoted-ip-options` | an ICMPv4 error quoting an IPv4 header with options (CVE-2022-23093) |
 //!
-//! Messages are about the host they are sent to: every finding but the
-//! rogue router's takes the message's destination as its subject (the
-//! sources of forged messages are themselves forged), so one attack on one
-//! host raises one finding per hold time. The per-flow and per-source state
+//! Messages are about the host they are sent to: the findings take the
+//! message's destination as their subject (the sources of forged messages
+//! are themselves forged), so one attack on one host raises one finding
+//! per hold time. The exceptions are the rogue router (its source) and the
+//! weaker variants (an MTU of 0, a quoted Record Route, a redirect judged
+//! off-link only by a guessed prefix), which are about their sender: one
+//! never holds back a stronger finding about the host. The per-flow and per-source state
 //! ([`flows`]) lives in [`Bounded`](crate::bounded::Bounded) maps; the RA
 //! state is a few counters for the whole link ([`ndp`]).
 
@@ -174,7 +177,10 @@ fn small_mtu_v4(seen: &Seen<'_>, alerts: &mut Alerts) {
     if mtu >= IPV4_MIN_REASSEMBLY {
         return;
     }
-    alerts.raise(Detection::SmallMtu, seen.dst(), seen.now, || {
+    // MTU 0 (a weak finding, about the router that sent it) never holds
+    // back a real one about the host.
+    let subject = if mtu == 0 { seen.src() } else { seen.dst() };
+    alerts.raise(Detection::SmallMtu, subject, seen.now, || {
         let evidence = Evidence::one(seen.frame).fact("mtu", mtu);
         let (src, dst) = (seen.src(), seen.dst());
         if mtu == 0 {
@@ -251,15 +257,27 @@ fn quoted_options(seen: &Seen<'_>, alerts: &mut Alerts) {
     if first >> 4 != 4 || ihl <= 5 {
         return;
     }
-    alerts.raise(Detection::QuotedIpOptions, seen.dst(), seen.now, || {
-        let header_len = usize::from(ihl) * 4;
-        let options = quoted.get(20..header_len.min(quoted.len())).unwrap_or(&[]);
-        let whole = quoted.len() >= header_len;
-        let kind = if whole {
-            ordinary_options(options)
-        } else {
-            None
-        };
+    let header_len = usize::from(ihl) * 4;
+    let whole = quoted.len() >= header_len;
+    let options = quoted.get(20..header_len.min(quoted.len())).unwrap_or(&[]);
+    let ordinary = if whole {
+        ordinary_options(options)
+    } else {
+        None
+    };
+    // A Parameter Problem pointing into the options reports a bad option:
+    // it quotes them by necessity.
+    let pointer = usize::from(seen.d.icmp.get(4).copied().unwrap_or(0));
+    let reported = seen.msg_type() == 12 && (20..header_len).contains(&pointer);
+    // The weaker findings are about the message's sender (a router
+    // answering ping -R), so that they never hold back a stronger one
+    // about the host.
+    let (severity, confidence, subject) = match (ordinary, reported) {
+        (Some(_), _) => (Severity::Low, 40, seen.src()),
+        (None, true) => (Severity::Medium, 60, seen.src()),
+        (None, false) => (Severity::High, 90, seen.dst()),
+    };
+    alerts.raise(Detection::QuotedIpOptions, subject, seen.now, || {
         let evidence = Evidence::one(seen.frame)
             .fact("quoted_ihl", ihl)
             .fact("quoted_options_bytes", header_len - 20);
@@ -271,39 +289,37 @@ fn quoted_options(seen: &Seen<'_>, alerts: &mut Alerts) {
             _ => String::new(),
         };
         let (src, dst, name) = (seen.src(), seen.dst(), type_name(seen));
-        match kind {
-            Some(kind) => Finding::about(
-                seen,
-                Detection::QuotedIpOptions,
-                40,
-                evidence,
-                format!(
-                    "{src} sent {dst} a {name} quoting an IPv4 header with {} bytes of \
-                     options{quoted_src}: a well-formed {kind}, which ping -R or -T sends \
-                     legitimately; still, such a quote overflows unpatched FreeBSD ping \
-                     (CVE-2022-23093).",
-                    header_len - 20
-                ),
-            )
-            .with_severity(Severity::Low),
-            None => Finding::about(
-                seen,
-                Detection::QuotedIpOptions,
-                90,
-                evidence,
-                format!(
-                    "{src} sent {dst} a {name} quoting an IPv4 header of {header_len} bytes (IHL \
-                     {ihl}){quoted_src} whose options are not a well-formed Record Route or \
-                     Timestamp{}: the shape that overflows FreeBSD ping's buffer \
-                     (CVE-2022-23093).",
-                    if whole {
-                        ""
-                    } else {
-                        ", and the quote stops inside them"
-                    }
-                ),
+        let what = match ordinary {
+            Some(kind) => format!(
+                "a well-formed {kind}, which ping -R or -T sends legitimately; still, such a \
+                 quote overflows unpatched FreeBSD ping"
             ),
-        }
+            None if reported => format!(
+                "options that are not a well-formed Record Route or Timestamp, and the error \
+                 points at byte {pointer} among them (a router reporting a bad option quotes \
+                 it); such a quote overflows unpatched FreeBSD ping"
+            ),
+            None => format!(
+                "options that are not a well-formed Record Route or Timestamp{}: the shape \
+                 built to overflow FreeBSD ping's buffer",
+                if whole {
+                    ""
+                } else {
+                    ", and the quote stops inside them"
+                }
+            ),
+        };
+        Finding::about(
+            seen,
+            Detection::QuotedIpOptions,
+            confidence,
+            evidence,
+            format!(
+                "{src} sent {dst} a {name} quoting an IPv4 header of {header_len} bytes (IHL \
+                 {ihl}){quoted_src} with {what} (CVE-2022-23093)."
+            ),
+        )
+        .with_severity(severity)
     });
 }
 

@@ -112,7 +112,14 @@ pub(super) fn v4(seen: &Seen<'_>, links: &[(IpAddr, u8)], alerts: &mut Alerts) {
         (false, false, false) => (Severity::High, 75),
         (false, false, true) => (Severity::Medium, 45),
     };
-    alerts.raise(Detection::RedirectOffLink, seen.dst(), seen.now, || {
+    // The weak variant is about the sender, so that it never holds back a
+    // sure one about the host.
+    let subject = if severity == Severity::High {
+        seen.dst()
+    } else {
+        seen.src()
+    };
+    alerts.raise(Detection::RedirectOffLink, subject, seen.now, || {
         let link = match configured {
             Some((p, l)) => format!("the link {p}/{l} given"),
             None => format!(

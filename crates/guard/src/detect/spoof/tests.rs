@@ -445,6 +445,15 @@ fn fragmentation_needed_below_576_is_a_small_mtu_and_zero_is_weak() {
     assert!(f[0].explanation.contains("MTU is 67 bytes"));
     let f = run(&spaced(vec![frag_needed(0)]));
     assert_eq!(names(&f), [("small-mtu", Severity::Low, 30)]);
+    // An MTU of 0 first does not hold back a forged one after it.
+    let f = run(&spaced(vec![frag_needed(0), frag_needed(296)]));
+    assert_eq!(
+        names(&f),
+        [
+            ("small-mtu", Severity::Low, 30),
+            ("small-mtu", Severity::Medium, 80)
+        ]
+    );
     // Another code of Destination Unreachable carries no MTU.
     let port = error_v4(EDGE, 3, 3, [0, 0, 0, 0], &quote28(&victim_udp(1, 2)));
     assert_eq!(names(&run(&spaced(vec![port]))), []);
@@ -620,6 +629,19 @@ fn a_quoted_header_with_options_is_cve_2022_23093_unless_it_is_a_record_route() 
     ]));
     assert_eq!(names(&f), [("quoted-ip-options", Severity::Low, 40)]);
     assert!(f[0].explanation.contains("well-formed Record Route"));
+    // A Record Route first does not hold back the attack after it.
+    let f = run(&spaced(vec![
+        rr.clone(),
+        error_v4(EDGE, 11, 0, [0; 4], &rr[..68]),
+        error_v4(EDGE, 3, 1, [0; 4], &probe(&nops)[..68]),
+    ]));
+    assert_eq!(
+        names(&f),
+        [
+            ("quoted-ip-options", Severity::Low, 40),
+            ("quoted-ip-options", Severity::High, 90)
+        ]
+    );
     // Cut inside the options: the quote itself is the overflow's shape.
     let f = run(&spaced(vec![error_v4(EDGE, 11, 0, [0; 4], &rr[..30])]));
     assert_eq!(names(&f), [("quoted-ip-options", Severity::High, 90)]);
