@@ -147,6 +147,18 @@ fn a_gateway_in_the_next_24_is_off_link_only_when_the_link_is_given() {
         names(&guessed)[1],
         ("redirect-off-link", Severity::Medium, 45)
     );
+    // It is about the sender: it does not hold back a sure one after it.
+    let both = run(&spaced(vec![
+        redirect_v4([192, 0, 3, 1]),
+        redirect_v4([203, 0, 113, 66]),
+    ]));
+    assert_eq!(
+        names(&both)[1..],
+        [
+            ("redirect-off-link", Severity::Medium, 45),
+            ("redirect-off-link", Severity::High, 75)
+        ]
+    );
     // With the link 192.0.2.0/27 given, 192.0.2.40 (same /24) is off-link.
     let settings = Settings {
         links: vec![("192.0.2.0".parse().unwrap(), 27)],
