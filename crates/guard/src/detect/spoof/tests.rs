@@ -634,6 +634,11 @@ fn a_quoted_header_with_options_is_cve_2022_23093_unless_it_is_a_record_route() 
         f[0].explanation
             .contains("IPv4 header of 60 bytes (IHL 15)")
     );
+    // The same options reported by a Parameter Problem pointing at them.
+    let problem = error_v4(EDGE, 12, 0, [24, 0, 0, 0], &probe(&nops)[..68]);
+    let f = run(&spaced(vec![problem]));
+    assert_eq!(names(&f), [("quoted-ip-options", Severity::Medium, 60)]);
+    assert!(f[0].explanation.contains("points at byte 24 among them"));
     let rr = probe(&record_route());
     let f = run(&spaced(vec![
         rr.clone(),
