@@ -1,8 +1,11 @@
 //! Errors about packets never sent (RFC 5927's blind attacks): every IP
 //! packet's flow is remembered as seen leaving its source, and an error
 //! whose quote names a flow never seen is forged — but only when the
-//! capture saw that source send at all (a capture that holds none of its
-//! traffic proves nothing about what it sent).
+//! capture saw the same source send the same protocol to the same
+//! destination: a capture that holds none of that traffic (it started
+//! later, or was filtered to `icmp`, as captures for the guard often are)
+//! proves nothing about what was sent. That is also what a blind attack
+//! aims at: a real pair's connection, with guessed ports.
 //!
 //! A flow is the quoted packet's (source, destination, protocol) and its
 //! ports (UDP, TCP) or its ICMP type and identifier: what every packet of
@@ -52,6 +55,11 @@ const TUNNEL_PROTOCOLS: [u8; 5] = [4, 41, 47, 103, 137];
 const TUNNEL_PORTS: [u16; 3] = [4789, 6081, 6635];
 
 impl Flow {
+    /// Its source, destination and protocol.
+    fn pair(&self) -> Pair {
+        (self.src, self.dst, self.protocol)
+    }
+
     /// Whether the flow is a tunnel whose inner packets are what the
     /// guard sees.
     fn is_tunnel(&self) -> bool {
@@ -106,26 +114,29 @@ impl Flow {
     }
 }
 
-/// The flows and sources seen.
+/// A source, destination and protocol.
+type Pair = (IpAddr, IpAddr, u8);
+
+/// The flows and pairs seen.
 #[derive(Debug)]
 pub(super) struct Flows {
     /// The flows seen.
     known: Bounded<Flow, ()>,
-    /// Packets seen from each source.
-    senders: Bounded<IpAddr, u64>,
+    /// Packets seen of each source, destination and protocol.
+    pairs: Bounded<Pair, u64>,
     /// The latest packet's flow: a run of packets of one flow (a flood, a
     /// transfer) is counted in `pending` without touching the maps.
     last: Option<Flow>,
-    /// Packets of `last` after its first, not yet in `senders`.
+    /// Packets of `last` after its first, not yet in `pairs`.
     pending: u64,
 }
 
 impl Flows {
-    /// Remembering at most `flows` flows and `sources` sources.
-    pub(super) fn new(flows: usize, sources: usize) -> Self {
+    /// Remembering at most `flows` flows and `pairs` pairs.
+    pub(super) fn new(flows: usize, pairs: usize) -> Self {
         Self {
             known: Bounded::new(flows),
-            senders: Bounded::new(sources),
+            pairs: Bounded::new(pairs),
             last: None,
             pending: 0,
         }
@@ -133,7 +144,7 @@ impl Flows {
 
     /// Entries held.
     pub(super) fn held(&self) -> usize {
-        self.known.len() + self.senders.len()
+        self.known.len() + self.pairs.len()
     }
 
     /// The IP packet `ip` was seen: its source sent it, its flow exists.
@@ -152,7 +163,8 @@ impl Flows {
             return;
         }
         self.flush();
-        let count = self.senders.entry(packet.ip.src(), || 0);
+        let pair = (packet.ip.src(), packet.ip.dst(), packet.ip.protocol());
+        let count = self.pairs.entry(pair, || 0);
         *count = count.saturating_add(1);
         if let Some(flow) = flow {
             self.known.entry(flow, || ());
@@ -160,11 +172,11 @@ impl Flows {
         self.last = flow;
     }
 
-    /// Counts the pending packets of the latest flow to its source.
+    /// Counts the pending packets of the latest flow to its pair.
     fn flush(&mut self) {
         if let Some(last) = self.last
             && self.pending > 0
-            && let Some(count) = self.senders.get_mut(&last.src)
+            && let Some(count) = self.pairs.get_mut(&last.pair())
         {
             *count = count.saturating_add(self.pending);
         }
@@ -179,7 +191,7 @@ impl Flows {
     }
 
     /// The error `seen` quotes `quote`: raise when its flow was never
-    /// seen though its source was.
+    /// seen though its source, destination and protocol were.
     pub(super) fn quoted(&mut self, seen: &Seen<'_>, quote: &Quote<'_>, alerts: &mut Alerts) {
         let Some(flow) = Flow::of(quote) else {
             return;
@@ -188,7 +200,7 @@ impl Flows {
         if flow.is_tunnel() || self.known.peek(&flow).is_some() {
             return;
         }
-        let Some(&packets) = self.senders.peek(&flow.src) else {
+        let Some(&packets) = self.pairs.peek(&flow.pair()) else {
             return;
         };
         let forgot = self.known.evicted() > 0;
@@ -210,17 +222,19 @@ impl Flows {
                     .fact("quoted_src", flow.src)
                     .fact("quoted_dst", flow.dst)
                     .fact("quoted_protocol", flow.protocol)
-                    .fact("packets_from_quoted_src", packets),
+                    .fact("packets_seen_of_pair", packets),
                 format!(
                     "{} sent {} a {} about a packet ({}) that the capture never saw leave, \
-                     though it saw {packets} {} from {}{caveat}: a message about a packet never \
-                     sent is forged, to reset, slow or steer a connection (RFC 5927).",
+                     though it saw {packets} {} of that protocol from {} to {}{caveat}: a \
+                     message about a packet never sent is forged, to reset, slow or steer a \
+                     connection (RFC 5927).",
                     seen.src(),
                     seen.dst(),
                     type_name(seen),
                     flow.describe(),
                     if packets == 1 { "packet" } else { "packets" },
-                    flow.src
+                    flow.src,
+                    flow.dst
                 ),
             )
         });

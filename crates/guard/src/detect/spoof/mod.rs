@@ -8,7 +8,7 @@
 //! | `router-advertisement-flood` | many RAs in ten seconds, or many distinct prefixes in a minute |
 //! | `source-quench` | any ICMPv4 Source Quench (4) |
 //! | `small-mtu` | Fragmentation Needed with a next-hop MTU below 576 (0, "not said", apart and lower); Packet Too Big below 1280 |
-//! | `error-for-unsent` | an error quoting a flow its source was never seen sending, though the capture saw that source send |
+//! | `error-for-unsent` | an error quoting a flow its source was never seen sending, though the capture saw that source send that protocol to that destination |
 //! | `rdnss-even-length` | an RA whose RDNSS option has an even length (CVE-2020-16898) |
 //! | `quoted-ip-options` | an ICMPv4 error quoting an IPv4 header with options (CVE-2022-23093) |
 //!
@@ -52,8 +52,9 @@ pub struct Settings {
     pub ra_prefixes_per_minute: usize,
     /// Flows remembered as seen leaving their source.
     pub flows: usize,
-    /// Sources remembered as seen sending.
-    pub sources: usize,
+    /// (source, destination, protocol) triples remembered as seen: an
+    /// error is judged only when its quote's triple was seen.
+    pub pairs: usize,
 }
 
 impl Default for Settings {
@@ -64,7 +65,7 @@ impl Default for Settings {
             ra_per_10s: 20,
             ra_prefixes_per_minute: 16,
             flows: 32_768,
-            sources: 16_384,
+            pairs: 16_384,
         }
     }
 }
@@ -82,7 +83,7 @@ impl Spoofing {
     pub fn new(settings: &Settings) -> Self {
         Self {
             links: settings.links.clone(),
-            flows: flows::Flows::new(settings.flows, settings.sources),
+            flows: flows::Flows::new(settings.flows, settings.pairs),
             advertisements: ndp::Advertisements::new(settings),
         }
     }

@@ -495,7 +495,7 @@ fn packet_too_big_below_1280_is_a_small_mtu() {
 // --- errors for packets never sent ----------------------------------------------
 
 #[test]
-fn an_error_about_a_flow_never_seen_is_raised_only_when_its_source_was_seen() {
+fn an_error_about_a_flow_never_seen_is_raised_only_when_its_pair_was_seen() {
     let unreachable = |sport, dport| {
         let [a, b, c, d] = SERVER;
         v4_between(
@@ -506,6 +506,12 @@ fn an_error_about_a_flow_never_seen_is_raised_only_when_its_source_was_seen() {
     };
     // The victim was never seen sending: nothing proven.
     assert_eq!(names(&run(&spaced(vec![unreachable(40000, 53)]))), []);
+    // Nor when it was seen pinging the server (a capture filtered to
+    // ICMP holds no UDP), nor sending UDP to another host.
+    let ping = v4_between(VICTIM, SERVER, echo_v4(false, 1, 1, &[0; 8]));
+    let elsewhere = ipv4(VICTIM, EDGE, 17, &[], &udp(40000, 53));
+    let f = run(&spaced(vec![ping, elsewhere, unreachable(40000, 53)]));
+    assert_eq!(names(&f), []);
     // It was seen sending another flow: this one is forged.
     let f = run(&spaced(vec![
         victim_udp(40000, 123),
@@ -515,7 +521,7 @@ fn an_error_about_a_flow_never_seen_is_raised_only_when_its_source_was_seen() {
     let e = &f[0].explanation;
     assert!(
         e.contains("(UDP from 192.0.2.10 port 40000 to 198.51.100.2 port 53)")
-            && e.contains("saw 1 packet from 192.0.2.10"),
+            && e.contains("saw 1 packet of that protocol from 192.0.2.10 to 198.51.100.2"),
         "{e}"
     );
     // Runs of one flow are counted too.
@@ -525,7 +531,10 @@ fn an_error_about_a_flow_never_seen_is_raised_only_when_its_source_was_seen() {
         victim_udp(40000, 123),
         unreachable(40000, 53),
     ]));
-    assert!(f[0].explanation.contains("saw 3 packets from 192.0.2.10"));
+    assert!(
+        f[0].explanation
+            .contains("saw 3 packets of that protocol from 192.0.2.10 to 198.51.100.2")
+    );
     // It sent this very flow: a real error.
     let f = run(&spaced(vec![victim_udp(40000, 53), unreachable(40000, 53)]));
     assert_eq!(names(&f), []);
@@ -692,10 +701,10 @@ fn ordinary_options_are_one_well_formed_record_route_or_timestamp() {
 // --- bounds and malformed input --------------------------------------------------
 
 #[test]
-fn a_flood_of_new_sources_and_flows_keeps_state_at_its_caps() {
+fn a_flood_of_new_pairs_and_flows_keeps_state_at_its_caps() {
     let settings = Settings {
         flows: 100,
-        sources: 50,
+        pairs: 50,
         ..Settings::default()
     };
     let packets: Vec<_> = (0..5_000u32)
