@@ -83,9 +83,17 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A capture, the options given, and the (detection, severity) pairs
+/// expected.
+type Case = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
 #[test]
 fn each_spoofing_capture_raises_its_detections() {
-    let cases: &[(&str, &[&str], &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         // Forged by h4 in the router's name: to the attacker outside (off
         // the link), then to h4 itself (on the link). They quote UDP the
         // victim never sent, but the capture holds no UDP of the victim's
