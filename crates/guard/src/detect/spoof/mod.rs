@@ -18,9 +18,12 @@
 //! per hold time. The exceptions are the rogue router (its source) and the
 //! weaker variants (an MTU of 0, a quoted Record Route, a redirect judged
 //! off-link only by a guessed prefix), which are about their sender: one
-//! never holds back a stronger finding about the host. The per-flow and per-source state
-//! ([`flows`]) lives in [`Bounded`](crate::bounded::Bounded) maps; the RA
-//! state is a few counters for the whole link ([`ndp`]).
+//! never holds back a stronger finding about the host.
+//!
+//! The per-flow and per-pair state (module `flows`) lives in
+//! [`Bounded`](crate::bounded::Bounded) maps ([`Settings::flows`],
+//! [`Settings::pairs`]); the RA state is a few counters for the whole link
+//! (module `ndp`).
 
 mod flows;
 mod ndp;
@@ -48,7 +51,7 @@ pub struct Settings {
     /// Router advertisements within ten seconds that make a flood.
     pub ra_per_10s: u32,
     /// Distinct advertised prefixes within a minute that make a flood
-    /// (at most [`ndp::PREFIXES_TRACKED`]).
+    /// (at most 32, the most distinct prefixes counted).
     pub ra_prefixes_per_minute: usize,
     /// Flows remembered as seen leaving their source.
     pub flows: usize,

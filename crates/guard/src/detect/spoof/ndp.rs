@@ -21,7 +21,7 @@ use crate::observe::{Nanos, SECOND, Seen};
 
 /// The most distinct prefixes counted per minute (the flood threshold's
 /// ceiling).
-pub const PREFIXES_TRACKED: usize = 32;
+pub(super) const PREFIXES_TRACKED: usize = 32;
 
 /// Distinct RA sources within the minute from which single rogue-router
 /// findings stop and the flood finding speaks for them.
