@@ -69,13 +69,7 @@ done
 printf 'load after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # stats I: "median_seconds peak_kb runs" of command I.
-stats() {
-    sort -n "$work/times.$1" | awk '{t[NR]=$1; if ($2 > m) m=$2} END {printf "%s %s %d\n", t[int((NR+1)/2)], m, NR}'
-}
-# ratio A B: A / B as "0.12x", or "n/a" when B is 0.
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3fx", a / b; else print "n/a" }'
-}
+stats() { median_stats "$work/times.$1"; }
 # The summary icmpkit prints on stderr: "N ICMP packets in M frames (...)".
 printf 'capture: %s bytes, %s; first quarter: %s bytes, %s\n' \
     "$(stat -c %s "$capture")" "$(grep -o '^[0-9]* ICMP packets in [0-9]* frames' "$work/stderr.2" | tail -1)" \

@@ -5,7 +5,6 @@
 //! capture time in constant space.
 
 use core::hash::Hash;
-use core::num::NonZeroUsize;
 
 use lru::LruCache;
 
@@ -19,16 +18,19 @@ type Hasher = foldhash::fast::RandomState;
 /// the entry used least recently.
 #[derive(Debug)]
 pub struct Bounded<K: Hash + Eq, V> {
+    /// Unbounded to the `lru` crate (so it grows with use, not allocated
+    /// at its cap up front); the cap is kept here.
     map: LruCache<K, V, Hasher>,
+    capacity: usize,
     evicted: u64,
 }
 
 impl<K: Hash + Eq, V> Bounded<K, V> {
     /// An empty map that holds at most `capacity` entries (at least one).
     pub fn new(capacity: usize) -> Self {
-        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
-            map: LruCache::with_hasher(capacity, Hasher::default()),
+            map: LruCache::unbounded_with_hasher(Hasher::default()),
+            capacity: capacity.max(1),
             evicted: 0,
         }
     }
@@ -36,7 +38,8 @@ impl<K: Hash + Eq, V> Bounded<K, V> {
     /// The entry of `key`, made with `make` when there is none (forgetting
     /// the least recently used entry if the map is full), marked as used.
     pub fn entry(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
-        if !self.map.contains(&key) && self.map.len() == self.map.cap().get() {
+        if self.map.len() >= self.capacity && !self.map.contains(&key) {
+            self.map.pop_lru();
             self.evicted += 1;
         }
         self.map.get_or_insert_mut(key, make)
@@ -69,7 +72,7 @@ impl<K: Hash + Eq, V> Bounded<K, V> {
 
     /// The most entries held at once.
     pub fn capacity(&self) -> usize {
-        self.map.cap().get()
+        self.capacity
     }
 
     /// How many entries were forgotten to make room.

@@ -22,7 +22,13 @@ pub(crate) fn exe_path() -> String {
 
 /// How to allow raw sockets to the program at `exe`.
 pub(crate) fn raw_fix(exe: &str) -> String {
-    format!("raw sockets need CAP_NET_RAW (run as root or `sudo setcap cap_net_raw+ep {exe}`)")
+    cap_net_raw_fix("raw sockets", exe)
+}
+
+/// How to allow `what` (sockets that need `CAP_NET_RAW`) to the program at
+/// `exe`.
+pub(crate) fn cap_net_raw_fix(what: &str, exe: &str) -> String {
+    format!("{what} need CAP_NET_RAW (run as root or `sudo setcap cap_net_raw+ep {exe}`)")
 }
 
 /// Neither a raw nor a datagram ICMP socket could be opened. Its

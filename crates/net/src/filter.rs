@@ -35,6 +35,10 @@ use icmpkit_wire::IpVersion;
 
 use crate::sys::SockFilter;
 
+pub(crate) mod capture;
+#[cfg(test)]
+mod interpret;
+
 /// Load a word size: half word.
 const H: u16 = 0x08;
 /// Load a word size: byte.
@@ -53,6 +57,8 @@ const RET: u16 = 0x06;
 const MISC: u16 = 0x07;
 /// Mode: the constant k.
 const IMM: u16 = 0x00;
+/// Mode: absolute offset (from the start of the datagram).
+const ABS: u16 = 0x20;
 /// Mode: offset from X.
 const IND: u16 = 0x40;
 /// Mode: `4 * (byte & 0xf)` (an IPv4 header length).
@@ -65,6 +71,8 @@ const AND: u16 = 0x50;
 const LSH: u16 = 0x60;
 /// Jump if A == k.
 const JEQ: u16 = 0x10;
+/// Jump if A & k is not zero.
+const JSET: u16 = 0x40;
 /// MISC: X = A.
 const TAX: u16 = 0x00;
 

@@ -21,6 +21,8 @@
 //!   with a reusable [`SendBatch`]) and [`IcmpSocket::recv_batch`]
 //!   (`recvmmsg`, into a reusable [`RecvBatch`]);
 //! - [`privilege::drop_raw_capability`] for after the sockets are open;
+//! - [`capture::PacketCapture`]: live capture of ICMP (and what may carry
+//!   it) on an interface, through a packet socket's `TPACKET_V3` ring;
 //! - [`netns::run_in`]: code (and the sockets it opens) inside a named
 //!   network namespace;
 //! - [`PingGroupRange`] and [`ping_sockets_allowed`].
@@ -32,6 +34,7 @@
 #![allow(unsafe_code)]
 
 mod batch;
+pub mod capture;
 mod clocks;
 mod denied;
 mod drops;
@@ -53,6 +56,9 @@ pub const EMSGSIZE: i32 = libc::EMSGSIZE;
 /// The errno of a connect or send to a broadcast address without
 /// `SO_BROADCAST` (`EACCES`; a firewall's refusal reads the same).
 pub const EACCES: i32 = libc::EACCES;
+
+/// `ENETDOWN`: what a capture reports once when its interface goes down.
+pub const ENETDOWN: i32 = libc::ENETDOWN;
 
 pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use clocks::{Clocks, utc_offset};

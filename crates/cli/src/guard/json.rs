@@ -10,7 +10,7 @@ use icmpkit_guard::{Finding, Guard, Severity};
 use icmpkit_wire::meaning;
 use serde_json::{Map, Value, json};
 
-use super::Renderer;
+use super::{End, Renderer};
 use crate::json_lines::JsonLines;
 
 /// The JSON-lines renderer.
@@ -75,13 +75,12 @@ impl Renderer for Json {
         JsonLines::batched(out).emit("alert", record)
     }
 
-    fn summary(
-        &mut self,
-        out: &mut dyn Write,
-        guard: &mut Guard,
-        top: usize,
-        error: Option<&str>,
-    ) -> io::Result<()> {
+    fn summary(&mut self, out: &mut dyn Write, guard: &mut Guard, end: &End<'_>) -> io::Result<()> {
+        let End {
+            top,
+            error,
+            capture,
+        } = *end;
         let held = guard.held();
         let r = guard.reassembly();
         let findings: Vec<Value> = guard
@@ -159,6 +158,7 @@ impl Renderer for Json {
                 "reassembly_bytes": held.reassembly_bytes,
                 "detector_entries": held.detector_entries,
             },
+            "capture": capture.map(|c| json!({"packets": c.packets, "drops": c.drops})),
             "error": error,
         });
         JsonLines::batched(out).emit("summary", record)

@@ -1,12 +1,16 @@
-//! `icmpkit guard`: classify the ICMP traffic of a capture and detect its
-//! abuse, explaining every finding.
+//! `icmpkit guard`: classify the ICMP traffic of a capture or an interface
+//! and detect its abuse, explaining every finding.
 //!
-//! The work is `icmpkit_guard::Guard`'s; this module reads the packets
-//! (a pcap/pcapng file or standard input), hands them over in order, and
-//! writes what comes out: each finding as it is raised, then a summary
-//! (text, or JSON lines with `--json`).
+//! The work is `icmpkit_guard::Guard`'s; this module reads the packets (a
+//! pcap/pcapng file, standard input, or `-i IFACE` live through
+//! `icmpkit_net::capture`, `CAP_NET_RAW` dropped once the socket is open),
+//! hands them over in order, and writes what comes out: each finding as it
+//! is raised, then a summary (text, or JSON lines with `--json`). Live, the
+//! counts are also served at `/metrics` with `--listen` (`metrics`).
 
 mod json;
+mod live;
+mod metrics;
 mod text;
 
 use std::fs::File;
@@ -18,6 +22,7 @@ use anyhow::{Context, Result};
 use icmpkit_capture::{CaptureError, CaptureReader, LinkType};
 use icmpkit_guard::observe::{Captured, Direction, SECOND};
 use icmpkit_guard::{Config, Finding, Guard, Severity};
+use icmpkit_net::capture::CaptureStats;
 
 use crate::args::prefix::{AddrSpec, AddrSpecError};
 use crate::exit::Exit;
@@ -52,9 +57,29 @@ pub struct Args {
     /// How many top sources and destinations the summary lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
+    /// Capture live on this interface (`any`: every interface) instead of
+    /// reading a file. Needs `CAP_NET_RAW`, dropped once the capture is open.
+    #[arg(short = 'i', long, value_name = "IFACE", conflicts_with = "input")]
+    interface: Option<String>,
+    /// Live: put the interface in promiscuous mode, to see other hosts'
+    /// traffic.
+    #[arg(long, requires = "interface")]
+    promiscuous: bool,
+    /// Live: capture every packet, not only ICMP and fragments (lets the
+    /// guard see the flows that errors quote; costs more).
+    #[arg(long, requires = "interface")]
+    all_traffic: bool,
+    /// Live: serve Prometheus metrics at `http://ADDR/metrics`.
+    #[arg(long, value_name = "ADDR", requires = "interface")]
+    listen: Option<std::net::SocketAddr>,
+    /// Live: stop after this many seconds (default: at Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "SECONDS", requires = "interface")]
+    duration: Option<f64>,
+    /// Live: stop after this many packets.
+    #[arg(short = 'c', long, value_name = "N", requires = "interface")]
+    count: Option<u64>,
     /// A pcap or pcapng file, or `-` for standard input.
-    #[arg(default_value = "-")]
-    input: String,
+    input: Option<String>,
 }
 
 /// An IPv6 router's address.
@@ -88,14 +113,19 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 trait Renderer {
     /// Writes one finding as it is raised.
     fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()>;
-    /// Writes the summary at the end (`error`: why the input ended early).
-    fn summary(
-        &mut self,
-        out: &mut dyn Write,
-        guard: &mut Guard,
-        top: usize,
-        error: Option<&str>,
-    ) -> io::Result<()>;
+    /// Writes the summary at the end.
+    fn summary(&mut self, out: &mut dyn Write, guard: &mut Guard, end: &End<'_>) -> io::Result<()>;
+}
+
+/// How a run ended, for the summary.
+#[derive(Debug, Clone, Copy)]
+struct End<'a> {
+    /// How many top talkers to list.
+    top: usize,
+    /// Why the input ended early (a damaged capture).
+    error: Option<&'a str>,
+    /// Live: what the kernel captured and dropped.
+    capture: Option<CaptureStats>,
 }
 
 /// Runs `icmpkit guard`.
@@ -107,14 +137,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     config.detectors.spoof.routers.clone_from(&args.routers);
     config.detectors.spoof.links.clone_from(&args.links);
     let mut guard = Guard::new(&config);
-    if args.input == "-" && io::stdin().is_terminal() {
-        eprintln!("icmpkit guard: reading a capture from standard input (Ctrl-D to end)");
-    }
-    let input: Box<dyn Read> = if args.input == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(&args.input).with_context(|| format!("cannot open {}", args.input))?)
-    };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut renderer: Box<dyn Renderer> = if args.json {
@@ -122,21 +144,49 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         Box::new(text::Text)
     };
-    let error = read_capture(input, &args.input, &mut guard, &mut *renderer, &mut out)?;
+    let (error, capture) = if let Some(interface) = &args.interface {
+        let stats = live::run(args, interface, &mut guard, &mut *renderer, &mut out)?;
+        (None, Some(stats))
+    } else {
+        let name = args.input.as_deref().unwrap_or("-");
+        (read_file(name, &mut guard, &mut *renderer, &mut out)?, None)
+    };
     guard.finish();
     drain(&mut guard, &mut *renderer, &mut out)?;
     let reason = error.as_ref().map(ToString::to_string);
-    renderer.summary(&mut out, &mut guard, args.top, reason.as_deref())?;
+    let end = End {
+        top: args.top,
+        error: reason.as_deref(),
+        capture,
+    };
+    renderer.summary(&mut out, &mut guard, &end)?;
     out.flush()?;
     if let Some(error) = error {
-        return Err(
-            anyhow::Error::new(error).context(format!("{}: capture is damaged", args.input))
-        );
+        let name = args.input.as_deref().unwrap_or("-");
+        return Err(anyhow::Error::new(error).context(format!("{name}: capture is damaged")));
     }
     let failed = args
         .fail_on
         .is_some_and(|threshold| guard.worst().is_some_and(|worst| worst >= threshold));
     Ok(if failed { Exit::Flagged } else { Exit::Success }.into())
+}
+
+/// Reads a capture file (or standard input, `-`) into the guard.
+fn read_file(
+    name: &str,
+    guard: &mut Guard,
+    renderer: &mut dyn Renderer,
+    out: &mut dyn Write,
+) -> Result<Option<CaptureError>> {
+    if name == "-" && io::stdin().is_terminal() {
+        eprintln!("icmpkit guard: reading a capture from standard input (Ctrl-D to end)");
+    }
+    let input: Box<dyn Read> = if name == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(name).with_context(|| format!("cannot open {name}"))?)
+    };
+    read_capture(input, name, guard, renderer, out)
 }
 
 /// Writes every finding raised and not yet written.

@@ -10,7 +10,7 @@ use icmpkit_guard::{Finding, Guard};
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::meaning;
 
-use super::Renderer;
+use super::{End, Renderer};
 use crate::escape;
 use crate::mtr::time::{rfc3339, shown_time};
 
@@ -70,13 +70,12 @@ impl Renderer for Text {
         writeln!(out)
     }
 
-    fn summary(
-        &mut self,
-        out: &mut dyn Write,
-        guard: &mut Guard,
-        top: usize,
-        error: Option<&str>,
-    ) -> io::Result<()> {
+    fn summary(&mut self, out: &mut dyn Write, guard: &mut Guard, end: &End<'_>) -> io::Result<()> {
+        let End {
+            top,
+            error,
+            capture,
+        } = *end;
         let held = guard.held();
         let reassembly = guard.reassembly();
         let t = guard.traffic();
@@ -119,20 +118,20 @@ impl Renderer for Text {
         writeln!(out, "\nBy type and code:")?;
         writeln!(
             out,
-            "  {:<7} {:>4} {:>4}  {:<46} {:>10} {:>12} {:>8}",
-            "family", "type", "code", "message", "packets", "bytes", "peak/s"
+            "  {:<7} {:>4} {:>4} {:>10} {:>12} {:>8}  message",
+            "family", "type", "code", "packets", "bytes", "peak/s"
         )?;
         for (key, stats) in t.by_message() {
             writeln!(
                 out,
-                "  {:<7} {:>4} {:>4}  {:<46} {:>10} {:>12} {:>8}",
+                "  {:<7} {:>4} {:>4} {:>10} {:>12} {:>8}  {}",
                 family(key.version),
                 key.msg_type,
                 key.code,
-                meaning::summary(key.version, key.msg_type, key.code).to_string(),
                 stats.packets,
                 stats.bytes,
-                stats.peak_per_second
+                stats.peak_per_second,
+                meaning::summary(key.version, key.msg_type, key.code)
             )?;
         }
         talkers(out, "Top sources", &t.sources.top(top))?;
@@ -164,6 +163,13 @@ impl Renderer for Text {
              reassembly, {} detector entries",
             held.echo_requests, held.reassembling, held.reassembly_bytes, held.detector_entries
         )?;
+        if let Some(c) = capture {
+            writeln!(
+                out,
+                "capture: {} packets passed the kernel's filter, {} dropped by the kernel",
+                c.packets, c.drops
+            )?;
+        }
         if let Some(error) = error {
             writeln!(out, "capture ends early: {error}")?;
         }
@@ -177,12 +183,13 @@ fn talkers(out: &mut dyn Write, title: &str, top: &[Talker]) -> io::Result<()> {
     }
     writeln!(out, "\n{title}:")?;
     for t in top {
+        // Space-Saving may count an address that replaced another high.
         let approx = if t.error > 0 { "~" } else { "" };
         writeln!(
             out,
-            "  {:<39} {approx}{:>9} packets {:>12} bytes",
+            "  {:<39} {:>10} packets {:>12} bytes",
             t.addr.to_string(),
-            t.packets,
+            format!("{approx}{}", t.packets),
             t.bytes
         )?;
     }

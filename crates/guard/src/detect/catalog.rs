@@ -242,8 +242,9 @@ detections! {
         family: Tunnel,
         severity: Low,
         suricata: [],
-        advice: "The bytes match a tunnel tool (ptunnel, ptunnel-ng, hans, icmptunnel); alone they \
-                 prove little, but look at the session's other findings and at the hosts involved.",
+        advice: "The bytes (for icmpsh, the poll shape) match a tunnel tool (ptunnel, ptunnel-ng, \
+                 hans, icmptunnel, icmpsh); alone they prove little, but look at the session's \
+                 other findings and at the hosts involved.",
     },
     UnusualEchoPayload => {
         name: "unusual-echo-payload",

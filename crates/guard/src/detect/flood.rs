@@ -29,8 +29,12 @@ pub struct Settings {
     pub unsolicited_per_10s: u32,
     /// Replies per second converging on one destination from hosts it did
     /// not ask (answers to a broadcast, or unsolicited from three or more
-    /// hosts) that make a smurf.
+    /// hosts) that make a smurf. An administrator's `ping -b` sends one
+    /// request a second: a LAN of 30 answering hosts stays below.
     pub amplified_per_second: u32,
+    /// Echo requests per second to a broadcast address in one source's name
+    /// that make a smurf being launched (`ping -b` sends one a second).
+    pub broadcast_per_second: u32,
     /// Addresses tracked per map.
     pub addresses: usize,
 }
@@ -41,7 +45,8 @@ impl Default for Settings {
             echo_per_second: 500,
             port_unreachable_per_second: 1_500,
             unsolicited_per_10s: 50,
-            amplified_per_second: 100,
+            amplified_per_second: 40,
+            broadcast_per_second: 10,
             addresses: 65_536,
         }
     }
@@ -190,7 +195,7 @@ impl Floods {
         });
         // Broadcast requests at a flood rate, sent in one host's name: the
         // smurf being launched (the source is the victim).
-        let per_second = self.settings.amplified_per_second;
+        let per_second = self.settings.broadcast_per_second;
         let window = self
             .broadcast_requests
             .entry(seen.src(), || Window::new(SECOND));

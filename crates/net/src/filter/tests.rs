@@ -1,6 +1,6 @@
 //! The programs run on made-up datagrams by a classic BPF interpreter of
-//! the instructions they use (the kernel's rules: a load past the end
-//! drops the datagram).
+//! the instructions they use (`super::interpret`: the kernel's rules, a
+//! load past the end drops the datagram).
 
 use super::*;
 
@@ -8,52 +8,7 @@ const IDENT: u16 = 0x4d2e;
 
 /// Runs `program` over `packet`: the bytes kept (0: dropped).
 fn run(program: &[SockFilter], packet: &[u8]) -> u32 {
-    let (mut a, mut x) = (0u32, 0u32);
-    let mut pc = 0;
-    let load = |at: u32, size: u16| -> Option<u32> {
-        let at = usize::try_from(at).ok()?;
-        match size {
-            H => Some(u32::from(u16::from_be_bytes(
-                packet.get(at..at + 2)?.try_into().ok()?,
-            ))),
-            B => Some(u32::from(*packet.get(at)?)),
-            _ => None,
-        }
-    };
-    loop {
-        let i = program[pc];
-        pc += 1;
-        match i.code & 0x07 {
-            LD => {
-                let Some(v) = load(x + i.k, i.code & 0x18) else {
-                    return 0;
-                };
-                assert_eq!(i.code & 0xe0, IND, "{i:?}");
-                a = v;
-            }
-            LDX => match i.code & 0xe0 {
-                IMM => x = i.k,
-                MSH => match load(i.k, B) {
-                    Some(v) => x = 4 * (v & 0xf),
-                    None => return 0,
-                },
-                _ => panic!("{i:?}"),
-            },
-            ALU => match i.code & 0xf8 {
-                ADD_X => a = a.wrapping_add(x),
-                AND => a &= i.k,
-                LSH => a <<= i.k,
-                _ => panic!("{i:?}"),
-            },
-            JMP => {
-                assert_eq!(i.code & 0xf0, JEQ, "{i:?}");
-                pc += usize::from(if a == i.k { i.jt } else { i.jf });
-            }
-            RET => return i.k,
-            MISC => x = a,
-            _ => panic!("{i:?}"),
-        }
-    }
+    super::interpret::run(program, packet, 0)
 }
 
 /// An ICMP message: type, code, checksum 0, then the rest.

@@ -6,7 +6,8 @@
 //! `recvmsg`), [`control`] (the control messages of a receive),
 //! [`errqueue`] (extended errors from the error queue), [`mmsg`]
 //! (`sendmmsg`, `recvmmsg`), [`poll`] (waiting), [`namespace`] (joining a
-//! network namespace), [`privilege`] (user, groups,
+//! network namespace), [`packet`] (packet sockets and their receive
+//! ring), [`privilege`] (user, groups,
 //! capabilities) and [`resolve`] (reverse lookups).
 
 use std::io;
@@ -18,6 +19,7 @@ mod control;
 mod errqueue;
 mod mmsg;
 mod namespace;
+mod packet;
 mod poll;
 mod privilege;
 mod resolve;
@@ -26,6 +28,10 @@ mod transfer;
 
 pub use mmsg::{RecvScratch, SendScratch, UIO_MAXIOV, recv_mmsg, send_mmsg};
 pub use namespace::enter_network_namespace;
+pub use packet::{
+    Block, Ring, RingPacket, RingShape, add_promiscuous, bind_packet, packet_socket,
+    packet_statistics, set_tpacket_v3,
+};
 pub use poll::{PollSet, poll_in, poll_many};
 pub use privilege::{
     capabilities, clear_ambient_and_bounding, clear_capabilities, effective_gid, effective_uid,
