@@ -216,6 +216,43 @@
 //!     `answered`, `leading` (answered before the first unanswered, in
 //!     send order) and `line` (what it says).
 //!
+//! # `guard`
+//!
+//! Here `timestamp` is the capture time of the packet the record is about
+//! (an alert's: the packet that raised it), not the time it was written.
+//!
+//! - `alert`: one finding, as it is raised: `frame` (of the packet that
+//!   raised it), `src`, `dst`, `version` (4 or 6), `icmp_type`,
+//!   `icmp_code`, `message` (the type and code's name), `detection` (its
+//!   name, e.g. `echo-flood-source`; the catalog is
+//!   `icmpkit_guard::detect::catalog`), `family` (`flood`, `tunnel`,
+//!   `recon`, `spoofing`, `anomaly`), `severity` (`info`, `low`, `medium`,
+//!   `high`), `confidence` (0.01 to 1), `evidence` (`packets`,
+//!   `first_frame`, `window_s` and `rate_pps`, each `null` when the finding
+//!   rests on no window, and `facts`: an object of named numbers, addresses
+//!   and words particular to the detection), `explanation` (what happened,
+//!   with the numbers), `advice` (what to do), `suricata` (the Suricata
+//!   decoder events that flag the same packets; may be empty). A finding
+//!   about the same detection and subject (an address) is raised again only
+//!   after `--hold` seconds of capture time without it; the repeats are
+//!   counted in the summary.
+//! - `summary`: `frames`, `messages` (ICMP and ICMPv6 messages, a
+//!   reassembled datagram once), `bytes`, `duration_s` (from the first
+//!   message to the last), `malformed`, `bad_checksum`, `directions` (`in`,
+//!   `out`, `transit`, `unknown`: counts), `echo` (`requests`,
+//!   `replies_matched`, `replies_unmatched`), `reassembly` (`datagrams`,
+//!   `fragments`, `incomplete_datagrams`, `incomplete_fragments`),
+//!   `by_message` (each `version`, `icmp_type`, `icmp_code`, `message`,
+//!   `packets`, `bytes`, `peak_per_second`), `top_sources` and
+//!   `top_destinations` (each `address`, `packets`, `bytes`, `error`: how
+//!   much `packets` may be over, Space-Saving's bound), `findings` (each
+//!   `detection`, `severity` (the worst raised), `raised`, `repeats`),
+//!   `worst` (the worst severity raised, or `null`), `held` (the bounded
+//!   state at the end: `echo_requests`, `reassembling`,
+//!   `reassembly_bytes`, `detector_entries`), `capture` (live: `packets`
+//!   the kernel's filter passed and `drops` for a full ring; `null` for a
+//!   file), `error` (why a damaged capture ended early, or `null`).
+//!
 //! # `policy audit`
 //!
 //! A fate is an object: `fate` (`accept`, `drop`, `limit`, `unknown`),

@@ -54,6 +54,74 @@ const EXPECTED: &[Expected] = &[
         "overlapping-fragments.pcap",
         &[("fragment-overlap", "high")],
     ),
+    // Tunnels and covert channels.
+    attack(
+        "ptunnel-ng.pcap",
+        &[
+            ("echo-tunnel", "high"),
+            ("echo-payload-mismatch", "medium"),
+            ("tunnel-signature", "low"),
+        ],
+    ),
+    attack(
+        "ptunnel.pcap",
+        &[
+            ("echo-tunnel", "high"),
+            ("echo-payload-mismatch", "medium"),
+            ("tunnel-signature", "low"),
+        ],
+    ),
+    attack(
+        "hans.pcap",
+        &[
+            ("echo-tunnel", "high"),
+            ("echo-payload-mismatch", "medium"),
+            ("tunnel-signature", "low"),
+        ],
+    ),
+    attack(
+        "icmptunnel.pcap",
+        &[
+            ("echo-tunnel", "high"),
+            ("echo-payload-mismatch", "medium"),
+            ("tunnel-signature", "low"),
+        ],
+    ),
+    attack(
+        "icmpsh.pcap",
+        &[("echo-tunnel", "high"), ("echo-payload-mismatch", "medium")],
+    ),
+    attack(
+        "entropy-session.pcap",
+        &[("echo-tunnel", "high"), ("unusual-echo-payload", "low")],
+    ),
+    attack(
+        "reply-mismatch.pcap",
+        &[("echo-payload-mismatch", "medium")],
+    ),
+    // Reconnaissance.
+    attack(
+        "nmap-sweep.pcap",
+        &[("host-sweep", "medium"), ("scanner-probe", "medium")],
+    ),
+    attack("nmap-sweep6.pcap", &[("host-sweep", "medium")]),
+    attack("nmap-os.pcap", &[("scanner-probe", "medium")]),
+    attack("timestamp-sweep.pcap", &[("host-sweep", "medium")]),
+    attack("mask-sweep.pcap", &[("host-sweep", "medium")]),
+    attack("probe-sweep.pcap", &[("host-sweep", "medium")]),
+    attack("ttl-walk.pcap", &[("ttl-walk", "info")]),
+    // Protocol anomalies, one finding per kind and source.
+    attack(
+        "anomalies.pcap",
+        &[
+            ("bad-checksum", "low"),
+            ("truncated", "low"),
+            ("unknown-type", "low"),
+            ("unknown-code", "low"),
+            ("version-mismatch", "medium"),
+            ("mld-hop-limit", "medium"),
+        ],
+    ),
     // Benign look-alikes.
     benign("benign-ping.pcap", None),
     benign("benign-ping-fragmented.pcap", None),
@@ -169,7 +237,7 @@ fn every_capture_of_the_readme_has_an_expectation() {
         .lines()
         .filter_map(|l| l.strip_prefix("| `"))
         .filter_map(|l| l.split('`').next())
-        .filter(|f| f.ends_with(".pcap"))
+        .filter(|f| Path::new(f).extension().is_some_and(|e| e == "pcap"))
         .collect();
     let expected: BTreeSet<&str> = EXPECTED.iter().map(|e| e.file).collect();
     let missing: Vec<_> = listed.difference(&expected).collect();

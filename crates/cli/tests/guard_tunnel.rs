@@ -93,28 +93,17 @@ const BENIGN: &[&str] = &[
 
 const FAMILY: &str = "tunnel";
 
-/// Where the capture `name` is: `tests/fixtures/guard` at the top, or
-/// beside this test (where `lab/guard/record.sh` was first pointed).
+/// The committed capture `name` (`tests/fixtures/guard`).
 fn fixture(name: &str) -> PathBuf {
-    let file = format!("{name}.pcap");
-    let top = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/guard"
-    ))
-    .join(&file);
-    if top.exists() {
-        return top;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/guard")).join(file)
+    icmpkit_lab::repo()
+        .join("tests/fixtures/guard")
+        .join(format!("{name}.pcap"))
 }
 
 /// The alerts of the tunnel family `icmpkit guard --json` prints for
-/// `name`, or `None` when the capture is not there.
-fn tunnel_alerts(name: &str) -> Option<Vec<Value>> {
+/// `name`.
+fn tunnel_alerts(name: &str) -> Vec<Value> {
     let path = fixture(name);
-    if !path.exists() {
-        return None;
-    }
     let out = Command::new(icmpkit!())
         .args(["guard", "--json"])
         .arg(&path)
@@ -125,30 +114,21 @@ fn tunnel_alerts(name: &str) -> Option<Vec<Value>> {
         "{name}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let alerts = String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
-        .filter(|v| v["type"] == "alert" && v["family"] == FAMILY)
-        .collect();
-    Some(alerts)
+    family_alerts(&out.stdout)
 }
 
-/// Fixtures are recorded by the lab, not committed by every branch: a
-/// missing one fails under CI, and is reported and skipped otherwise.
-fn missing(name: &str) {
-    icmpkit_lab::require::skip(&format!(
-        "{name}.pcap missing: run lab/guard/record.sh tests/fixtures/guard"
-    ));
+/// The alerts of the tunnel family among the JSON lines of `stdout`.
+fn family_alerts(stdout: &[u8]) -> Vec<Value> {
+    icmpkit_lab::json_lines(stdout)
+        .into_iter()
+        .filter(|v| v["type"] == "alert" && v["family"] == FAMILY)
+        .collect()
 }
 
 #[test]
 fn each_tunnel_capture_raises_its_tunnel_findings() {
     for (name, expected) in TUNNELS {
-        let Some(alerts) = tunnel_alerts(name) else {
-            missing(name);
-            continue;
-        };
+        let alerts = tunnel_alerts(name);
         let mut got: Vec<(String, String, String)> = alerts
             .iter()
             .map(|a| {
@@ -172,10 +152,7 @@ fn each_tunnel_capture_raises_its_tunnel_findings() {
 #[test]
 fn every_echo_tunnel_names_at_least_two_factors_and_explains_them() {
     for (name, _) in TUNNELS {
-        let Some(alerts) = tunnel_alerts(name) else {
-            missing(name);
-            continue;
-        };
+        let alerts = tunnel_alerts(name);
         for a in alerts.iter().filter(|a| a["detection"] == "echo-tunnel") {
             let factors = a["evidence"]["facts"]["factors"].as_str().unwrap();
             assert!(factors.split(',').count() >= 2, "{name}: {factors}");
@@ -191,9 +168,7 @@ fn every_echo_tunnel_names_at_least_two_factors_and_explains_them() {
 
 #[test]
 fn the_ptunnel_ng_capture_carries_its_magic_at_data_offset_zero() {
-    let Some(alerts) = tunnel_alerts("ptunnel-ng") else {
-        return missing("ptunnel-ng");
-    };
+    let alerts = tunnel_alerts("ptunnel-ng");
     let sig = alerts
         .iter()
         .find(|a| a["detection"] == "tunnel-signature")
@@ -214,10 +189,7 @@ fn the_ptunnel_ng_capture_carries_its_magic_at_data_offset_zero() {
 #[test]
 fn benign_look_alikes_raise_no_tunnel_finding() {
     for name in BENIGN {
-        let Some(alerts) = tunnel_alerts(name) else {
-            missing(name);
-            continue;
-        };
+        let alerts = tunnel_alerts(name);
         assert_eq!(alerts, Vec::<Value>::new(), "{name}");
     }
 }
@@ -263,13 +235,7 @@ fn guard_fail_on_high(path: &Path) -> (Option<i32>, Vec<Value>) {
         .arg(path)
         .output()
         .expect("run icmpkit");
-    let alerts = String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
-        .filter(|v| v["type"] == "alert" && v["family"] == FAMILY)
-        .collect();
-    (out.status.code(), alerts)
+    (out.status.code(), family_alerts(&out.stdout))
 }
 
 const HOST: [u8; 4] = [192, 0, 2, 11];
@@ -331,9 +297,7 @@ fn data_cut_by_the_snap_length_is_not_called_a_mismatch() {
 
 #[test]
 fn a_tunnel_capture_fails_a_script_that_fails_on_high() {
-    let Some(path) = Some(fixture("icmptunnel")).filter(|p| p.exists()) else {
-        return missing("icmptunnel");
-    };
+    let path = fixture("icmptunnel");
     let (code, alerts) = guard_fail_on_high(&path);
     assert_eq!(code, Some(1));
     assert!(alerts.iter().any(|a| a["detection"] == "echo-tunnel"));

@@ -91,6 +91,7 @@ impl Guard {
                 Outcome::Complete(whole) => (whole.packet, whole.frames.len(), whole.problem),
             };
         self.detectors.packet(&IpPacket {
+            frame: captured.frame,
             now,
             ip,
             direction: captured.direction,

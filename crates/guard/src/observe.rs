@@ -96,6 +96,8 @@ pub struct Captured<'a> {
 /// detectors see.
 #[derive(Debug, Clone, Copy)]
 pub struct IpPacket<'a> {
+    /// The frame that completed it.
+    pub frame: u64,
     /// Capture time.
     pub now: Nanos,
     /// The packet.

@@ -270,3 +270,14 @@ pub fn echo_v4(reply: bool, ident: u16, seq: u16, data: &[u8]) -> Vec<u8> {
     let [s0, s1] = seq.to_be_bytes();
     icmp(if reply { 0 } else { 8 }, 0, [i0, i1, s0, s1], data)
 }
+
+/// `packet` (IPv4) with its header changed by `edit` (TTL, TOS, flags,
+/// protocol...) and the header checksum filled again.
+pub fn v4_edited(mut packet: Vec<u8>, edit: impl FnOnce(&mut [u8])) -> Vec<u8> {
+    let header_len = usize::from(packet[0] & 0x0f) * 4;
+    edit(&mut packet[..header_len]);
+    packet[10..12].fill(0);
+    let sum = inet_checksum(&[&packet[..header_len]]);
+    packet[10..12].copy_from_slice(&sum.to_be_bytes());
+    packet
+}

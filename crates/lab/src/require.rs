@@ -10,8 +10,6 @@
 //! }
 //! ```
 
-use std::process::Command;
-
 /// Whether this process runs under CI (`CI=true`).
 pub fn in_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")
@@ -46,10 +44,22 @@ pub fn root(test: &str) -> bool {
     root
 }
 
-/// Whether `program` is installed (`program --version` runs); [`skip`]s
-/// the test when not.
+/// Whether `program` is installed (an executable file of that name on
+/// `PATH`, or the path itself); [`skip`]s the test when not. Nothing is run
+/// (`ptunnel-ng --version`, for one, starts a proxy that never ends).
 pub fn program(program: &str) -> bool {
-    let found = Command::new(program).arg("--version").output().is_ok();
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &std::path::Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let found = if program.contains('/') {
+        executable(std::path::Path::new(program))
+    } else {
+        std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| executable(&dir.join(program)))
+        })
+    };
     if !found {
         skip(&format!("{program} is not installed"));
     }
