@@ -15,6 +15,12 @@
 //! ports (a non-first fragment, 8 bytes missing) are not judged, nor
 //! quoted tunnel packets: front ends hand the guard the innermost packet
 //! of a tunnel, so the tunnel's own flow is never seen leaving.
+//!
+//! Per flow: 40 bytes with its key, in a [`Bounded`] map of
+//! [`Settings::flows`](super::Settings::flows) entries (about 1.3 MB at the
+//! default 32,768); per pair: 48 bytes, in one of
+//! [`Settings::pairs`](super::Settings::pairs) (about 0.8 MB at 16,384).
+//! A run of packets of one flow touches neither map after its first.
 
 use core::net::IpAddr;
 
@@ -239,4 +245,13 @@ impl Flows {
             )
         });
     }
+}
+
+/// The bytes of one entry of each map (key and value): flows, pairs.
+#[cfg(test)]
+pub(super) const fn entry_sizes() -> (usize, usize) {
+    (
+        core::mem::size_of::<(Flow, ())>(),
+        core::mem::size_of::<(Pair, u64)>(),
+    )
 }
