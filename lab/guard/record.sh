@@ -274,7 +274,14 @@ s_frag_needed_low() {
     craft frag-needed-low
 }
 s_ptb_low() { lab_exec vic ping -6 -n -q -c 2 -i 0.2 $SRV6 >/dev/null; craft ptb-low; }
-s_ptb_no_flow() { craft ptb-no-flow; }
+s_ptb_no_flow() {
+    # The victim's real TCP (port 80) and UDP (port 4501) to the addresses
+    # the forged errors name, which do not exist (nothing answers): the
+    # errors quote other ports, flows never opened.
+    lab_exec vic timeout 1 bash -c "echo >/dev/tcp/2001:db8:2::99/80" 2>/dev/null || true
+    lab_exec vic bash -c "echo probe >/dev/udp/198.51.100.99/4501"
+    craft ptb-no-flow
+}
 s_errors_never_sent() {
     # The victim's real UDP (port 123, both families) and TCP (port 80) to
     # the server first: the forged errors quote other ports, and only a
