@@ -20,7 +20,8 @@
 //! [`Settings::flows`](super::Settings::flows) entries (about 1.3 MB at the
 //! default 32,768); per pair: 48 bytes, in one of
 //! [`Settings::pairs`](super::Settings::pairs) (about 0.8 MB at 16,384).
-//! A run of packets of one flow touches neither map after its first.
+//! A run of packets of one flow, or of two alternating, touches neither
+//! map after the first.
 
 use core::net::IpAddr;
 
@@ -130,11 +131,14 @@ pub(super) struct Flows {
     known: Bounded<Flow, ()>,
     /// Packets seen of each source, destination and protocol.
     pairs: Bounded<Pair, u64>,
-    /// The latest packet's flow: a run of packets of one flow (a flood, a
-    /// transfer) is counted in `pending` without touching the maps.
-    last: Option<Flow>,
-    /// Packets of `last` after its first, not yet in `pairs`.
-    pending: u64,
+    /// The two latest flows, with their packets after the first not yet
+    /// counted in `pairs`: a run of packets of one flow (a flood, a
+    /// transfer) or of two alternating (requests and their replies) touches
+    /// neither map. (No other flow is inserted while they hit, so the
+    /// maps' order does not miss their use.)
+    recent: [Option<(Flow, u64)>; 2],
+    /// The slot of `recent` the next new flow takes.
+    next: usize,
 }
 
 impl Flows {
@@ -143,8 +147,8 @@ impl Flows {
         Self {
             known: Bounded::new(flows),
             pairs: Bounded::new(pairs),
-            last: None,
-            pending: 0,
+            recent: [None; 2],
+            next: 0,
         }
     }
 
@@ -164,29 +168,44 @@ impl Flows {
             return;
         };
         let flow = Flow::of(&packet);
-        if flow.is_some() && flow == self.last {
-            self.pending += 1;
-            return;
+        if let Some(flow) = flow {
+            for (recent, pending) in self.recent.iter_mut().flatten() {
+                if *recent == flow {
+                    *pending += 1;
+                    return;
+                }
+            }
         }
-        self.flush();
         let pair = (packet.ip.src(), packet.ip.dst(), packet.ip.protocol());
         let count = self.pairs.entry(pair, || 0);
         *count = count.saturating_add(1);
         if let Some(flow) = flow {
             self.known.entry(flow, || ());
+            if let Some(old) = self.recent[self.next].take() {
+                self.count(old);
+            }
+            self.recent[self.next] = Some((flow, 0));
+            self.next ^= 1;
         }
-        self.last = flow;
     }
 
-    /// Counts the pending packets of the latest flow to its pair.
-    fn flush(&mut self) {
-        if let Some(last) = self.last
-            && self.pending > 0
-            && let Some(count) = self.pairs.get_mut(&last.pair())
+    /// Adds a recent flow's pending packets to its pair's count.
+    fn count(&mut self, (flow, pending): (Flow, u64)) {
+        if pending > 0
+            && let Some(count) = self.pairs.get_mut(&flow.pair())
         {
-            *count = count.saturating_add(self.pending);
+            *count = count.saturating_add(pending);
         }
-        self.pending = 0;
+    }
+
+    /// Counts every pending packet (the recent flows stay recent).
+    fn flush(&mut self) {
+        for i in 0..self.recent.len() {
+            if let Some((flow, pending)) = self.recent[i] {
+                self.count((flow, pending));
+                self.recent[i] = Some((flow, 0));
+            }
+        }
     }
 
     /// The error `seen` (its quote in the message body).

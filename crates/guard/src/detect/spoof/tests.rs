@@ -538,6 +538,17 @@ fn an_error_about_a_flow_never_seen_is_raised_only_when_its_pair_was_seen() {
         f[0].explanation
             .contains("saw 3 packets of that protocol from 192.0.2.10 to 198.51.100.2")
     );
+    // And runs of two alternating flows (a request and its answer).
+    let answer = ipv4(SERVER, VICTIM, 17, &[], &udp(123, 40000));
+    let mut packets = Vec::new();
+    for _ in 0..4 {
+        packets.push(victim_udp(40000, 123));
+        packets.push(answer.clone());
+    }
+    packets.push(ipv4(VICTIM, EDGE, 17, &[], &udp(1, 2)));
+    packets.push(unreachable(40000, 53));
+    let f = run(&spaced(packets));
+    assert!(f[0].explanation.contains("saw 4 packets of that protocol"));
     // It sent this very flow: a real error.
     let f = run(&spaced(vec![victim_udp(40000, 53), unreachable(40000, 53)]));
     assert_eq!(names(&f), []);
