@@ -164,9 +164,11 @@ const EXPECTED: &[Expected] = &[
         &[("small-mtu", "medium"), ("error-for-unsent", "medium")],
     ),
     attack("quoted-ip-options.pcap", &[("quoted-ip-options", "high")]),
-    // The victim sends nothing in these two, so the capture proves nothing
-    // about what it sent: error-for-unsent judges an error only when the
-    // quote's source, destination and protocol were seen.
+    // The victim sends nothing in the committed recordings of these two,
+    // so they prove nothing about what it sent: error-for-unsent judges an
+    // error only when the quote's source, destination and protocol were
+    // seen. record.sh now has the victim send first; recorded again, both
+    // raise error-for-unsent (medium).
     attack("errors-never-sent.pcap", &[]),
     attack("ptb-no-flow.pcap", &[]),
     // Benign look-alikes.
