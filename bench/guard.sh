@@ -50,7 +50,7 @@ for round in $(seq 1 "$runs"); do
     done
 done
 printf 'load after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'capture: %s bytes; guard: %s\n' "$(stat -c %s "$capture")" "$(head -1 "$work/stdout.2")"
+printf 'capture: %s bytes; guard: %s\n' "$(stat -c %s "$capture")" "$(grep -m1 ' frames, ' "$work/stdout.2")"
 printf '%-26s %5s %9s %12s %10s %10s\n' command runs seconds "peak RSS KB" "time/tshark" "RSS/tshark"
 read -r t0 m0 _ < <(median_stats "$work/times.0")
 for i in "${!commands[@]}"; do

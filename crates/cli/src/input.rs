@@ -149,6 +149,34 @@ fn resolver_message(e: &std::io::Error) -> String {
         .to_owned()
 }
 
+/// FILE for reading, or standard input for `-`.
+pub fn open(path: &str) -> Result<Box<dyn io::Read>> {
+    if path == "-" {
+        return Ok(Box::new(io::stdin()));
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
+    Ok(Box::new(file))
+}
+
+/// A pcap/pcapng reader over `input` (called `name` in messages), in 64
+/// KiB reads. Bytes that are not a capture are refused with their magic
+/// and `hint` (what to use instead, or empty).
+pub fn capture_reader(
+    input: Box<dyn io::Read>,
+    name: &str,
+    hint: &str,
+) -> Result<icmpkit_capture::CaptureReader<io::BufReader<Box<dyn io::Read>>>> {
+    use icmpkit_capture::{CaptureError, CaptureReader};
+    match CaptureReader::new(io::BufReader::with_capacity(1 << 16, input)) {
+        Ok(reader) => Ok(reader),
+        Err(CaptureError::NotACapture { magic }) => bail!(
+            "{name} is not a pcap or pcapng capture (it starts with 0x{:08x}){hint}",
+            u32::from_be_bytes(magic)
+        ),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read {name}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,4 +178,6 @@ impl Guard {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;

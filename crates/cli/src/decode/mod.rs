@@ -16,15 +16,14 @@ mod text;
 mod time;
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use icmpkit_capture::encap::{self, Layer, Stop};
 use icmpkit_capture::hex::HexReader;
 use icmpkit_capture::reassembly::{self, Outcome, Reassembler};
-use icmpkit_capture::{CaptureError, CaptureReader, Timestamp};
+use icmpkit_capture::{CaptureError, Timestamp};
 use icmpkit_wire::dissect::{self, Dissection};
 
 /// Arguments of `icmpkit decode`.
@@ -154,7 +153,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         let what = if args.hex { "hex dumps" } else { "a capture" };
         eprintln!("icmpkit decode: reading {what} from standard input (Ctrl-D to end)");
     }
-    let input = open(&args.input)?;
+    let input = crate::input::open(&args.input)?;
     let stdout = io::stdout();
     // Large writes: a capture's lines go out in 64 KiB blocks, as it is read.
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -220,7 +219,7 @@ fn first_pass(args: &Args) -> Result<pairing::Pairing> {
         pairing: pairing::Pairing::default(),
     };
     // A damaged capture is reported by the second pass.
-    let _ = decode_capture(open(&args.input)?, &args.input, &mut run)?;
+    let _ = decode_capture(crate::input::open(&args.input)?, &args.input, &mut run)?;
     Ok(observer.0.finish())
 }
 
@@ -242,14 +241,6 @@ impl Renderer for FirstPass {
     fn finish(&mut self, _: &mut dyn Write, _: &Counts, _: Option<&str>) -> io::Result<()> {
         Ok(())
     }
-}
-
-fn open(path: &str) -> Result<Box<dyn Read>> {
-    if path == "-" {
-        return Ok(Box::new(io::stdin()));
-    }
-    let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
-    Ok(Box::new(file))
 }
 
 /// Where a run's packets go.
@@ -310,15 +301,8 @@ fn decode_capture(
     name: &str,
     run: &mut Run<'_>,
 ) -> Result<Option<CaptureError>> {
-    let mut reader = match CaptureReader::new(BufReader::with_capacity(1 << 16, input)) {
-        Ok(reader) => reader,
-        Err(CaptureError::NotACapture { magic }) => anyhow::bail!(
-            "{name} is not a pcap or pcapng capture (it starts with 0x{:08x}); \
-             for hex dumps of IP packets use --hex",
-            u32::from_be_bytes(magic)
-        ),
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {name}"))),
-    };
+    let mut reader =
+        crate::input::capture_reader(input, name, "; for hex dumps of IP packets use --hex")?;
 
     while let Some(frame) = reader.next_frame() {
         let frame = match frame {

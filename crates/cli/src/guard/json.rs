@@ -76,11 +76,6 @@ impl Renderer for Json {
     }
 
     fn summary(&mut self, out: &mut dyn Write, guard: &mut Guard, end: &End<'_>) -> io::Result<()> {
-        let End {
-            top,
-            error,
-            capture,
-        } = *end;
         let held = guard.held();
         let r = guard.reassembly();
         let findings: Vec<Value> = guard
@@ -148,8 +143,8 @@ impl Renderer for Json {
                 "incomplete_fragments": r.incomplete_fragments,
             },
             "by_message": by_message,
-            "top_sources": talkers(t.sources.top(top)),
-            "top_destinations": talkers(t.destinations.top(top)),
+            "top_sources": talkers(t.sources.top(end.top)),
+            "top_destinations": talkers(t.destinations.top(end.top)),
             "findings": findings,
             "worst": worst,
             "held": {
@@ -158,8 +153,8 @@ impl Renderer for Json {
                 "reassembly_bytes": held.reassembly_bytes,
                 "detector_entries": held.detector_entries,
             },
-            "capture": capture.map(|c| json!({"packets": c.packets, "drops": c.drops})),
-            "error": error,
+            "capture": end.capture.map(|c| json!({"packets": c.packets, "drops": c.drops})),
+            "error": end.error,
         });
         JsonLines::batched(out).emit("summary", record)
     }

@@ -13,13 +13,12 @@ mod live;
 mod metrics;
 mod text;
 
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use icmpkit_capture::{CaptureError, CaptureReader, LinkType};
+use anyhow::Result;
+use icmpkit_capture::{CaptureError, LinkType};
 use icmpkit_guard::observe::{Captured, Direction, SECOND};
 use icmpkit_guard::{Config, Finding, Guard, Severity};
 use icmpkit_net::capture::CaptureStats;
@@ -181,12 +180,7 @@ fn read_file(
     if name == "-" && io::stdin().is_terminal() {
         eprintln!("icmpkit guard: reading a capture from standard input (Ctrl-D to end)");
     }
-    let input: Box<dyn Read> = if name == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(name).with_context(|| format!("cannot open {name}"))?)
-    };
-    read_capture(input, name, guard, renderer, out)
+    read_capture(crate::input::open(name)?, name, guard, renderer, out)
 }
 
 /// Writes every finding raised and not yet written.
@@ -206,14 +200,7 @@ fn read_capture(
     renderer: &mut dyn Renderer,
     out: &mut dyn Write,
 ) -> Result<Option<CaptureError>> {
-    let mut reader = match CaptureReader::new(BufReader::with_capacity(1 << 16, input)) {
-        Ok(reader) => reader,
-        Err(CaptureError::NotACapture { magic }) => anyhow::bail!(
-            "{name} is not a pcap or pcapng capture (it starts with 0x{:08x})",
-            u32::from_be_bytes(magic)
-        ),
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {name}"))),
-    };
+    let mut reader = crate::input::capture_reader(input, name, "")?;
     while let Some(frame) = reader.next_frame() {
         let frame = match frame {
             Ok(frame) => frame,

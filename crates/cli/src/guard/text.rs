@@ -71,11 +71,6 @@ impl Renderer for Text {
     }
 
     fn summary(&mut self, out: &mut dyn Write, guard: &mut Guard, end: &End<'_>) -> io::Result<()> {
-        let End {
-            top,
-            error,
-            capture,
-        } = *end;
         let held = guard.held();
         let reassembly = guard.reassembly();
         let t = guard.traffic();
@@ -134,8 +129,8 @@ impl Renderer for Text {
                 meaning::summary(key.version, key.msg_type, key.code)
             )?;
         }
-        talkers(out, "Top sources", &t.sources.top(top))?;
-        talkers(out, "Top destinations", &t.destinations.top(top))?;
+        talkers(out, "Top sources", &t.sources.top(end.top))?;
+        talkers(out, "Top destinations", &t.destinations.top(end.top))?;
 
         writeln!(out, "\nFindings:")?;
         let mut any = false;
@@ -163,14 +158,14 @@ impl Renderer for Text {
              reassembly, {} detector entries",
             held.echo_requests, held.reassembling, held.reassembly_bytes, held.detector_entries
         )?;
-        if let Some(c) = capture {
+        if let Some(c) = end.capture {
             writeln!(
                 out,
                 "capture: {} packets passed the kernel's filter, {} dropped by the kernel",
                 c.packets, c.drops
             )?;
         }
-        if let Some(error) = error {
+        if let Some(error) = end.error {
             writeln!(out, "capture ends early: {error}")?;
         }
         Ok(())

@@ -1,29 +1,12 @@
 use icmpkit_lab::packets::{echo_v4, v4_between};
 
 use super::*;
-use crate::observe::{Direction, Timestamp};
 
 const ATTACKER: [u8; 4] = [198, 51, 100, 66];
 const VICTIM: [u8; 4] = [192, 0, 2, 10];
 
-/// Feeds `packets` at the times given (nanoseconds) and returns the findings.
 fn run(packets: &[(Nanos, Vec<u8>)]) -> (Guard, Vec<Finding>) {
-    let mut guard = Guard::new(&Config::default());
-    for (i, (time, ip)) in packets.iter().enumerate() {
-        guard.observe(&Captured {
-            frame: i as u64 + 1,
-            time: Timestamp {
-                seconds: 1_700_000_000 + time / SECOND,
-                nanoseconds: u32::try_from(time % SECOND).unwrap(),
-            },
-            ip,
-            direction: Direction::Unknown,
-            link_broadcast: false,
-        });
-    }
-    guard.finish();
-    let findings = std::iter::from_fn(|| guard.poll_finding()).collect();
-    (guard, findings)
+    super::testing::run(&Config::default(), packets)
 }
 
 #[test]

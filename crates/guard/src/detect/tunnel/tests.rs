@@ -15,21 +15,9 @@ const MS: Nanos = 1_000_000;
 fn run_with(settings: Settings, packets: &[(Nanos, Vec<u8>)]) -> Vec<Finding> {
     let mut config = Config::default();
     config.detectors.tunnel = settings;
-    let mut guard = Guard::new(&config);
-    for (i, (time, ip)) in packets.iter().enumerate() {
-        guard.observe(&Captured {
-            frame: i as u64 + 1,
-            time: Timestamp {
-                seconds: 1_700_000_000 + time / SECOND,
-                nanoseconds: u32::try_from(time % SECOND).unwrap(),
-            },
-            ip,
-            direction: Direction::Unknown,
-            link_broadcast: false,
-        });
-    }
-    guard.finish();
-    std::iter::from_fn(|| guard.poll_finding())
+    let (_, findings) = crate::engine::testing::run(&config, packets);
+    findings
+        .into_iter()
         .filter(|f| f.detection.info().family == crate::detect::Family::Tunnel)
         .collect()
 }
