@@ -244,8 +244,9 @@ def ptb_low():
 
 def ptb_no_flow():
     """Packet Too Big (MTU 1280, plausible) quoting a TCP flow the victim
-    never had (port 443 to an address it never talked to), and Frag Needed
-    (MTU 1400) quoting a UDP flow that never existed."""
+    never had (port 443; record.sh has it try port 80 of that address
+    first), and Frag Needed (MTU 1400) quoting a UDP flow that never
+    existed (port 4500; it sent to 4501)."""
     q6 = bytes(IPv6(src=VIC6, dst="2001:db8:2::99") / TCP(sport=51515, dport=443, flags="A") / (b"\x00" * 1300))
     send("atk", IPv6(src=EDGE6, dst=VIC6) / ICMPv6PacketTooBig(mtu=1280) / Raw(q6[:1232]))
     q4 = quote(IP(src=VIC4, dst="198.51.100.99", id=0x4444, flags="DF") / UDP(sport=51516, dport=4500) / (b"\x00" * 1400))

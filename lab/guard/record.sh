@@ -274,8 +274,23 @@ s_frag_needed_low() {
     craft frag-needed-low
 }
 s_ptb_low() { lab_exec vic ping -6 -n -q -c 2 -i 0.2 $SRV6 >/dev/null; craft ptb-low; }
-s_ptb_no_flow() { craft ptb-no-flow; }
-s_errors_never_sent() { craft errors-never-sent; }
+s_ptb_no_flow() {
+    # The victim's real TCP (port 80) and UDP (port 4501) to the addresses
+    # the forged errors name, which do not exist (nothing answers): the
+    # errors quote other ports, flows never opened.
+    lab_exec vic timeout 1 bash -c "echo >/dev/tcp/2001:db8:2::99/80" 2>/dev/null || true
+    lab_exec vic bash -c "echo probe >/dev/udp/198.51.100.99/4501"
+    craft ptb-no-flow
+}
+s_errors_never_sent() {
+    # The victim's real UDP (port 123, both families) and TCP (port 80) to
+    # the server first: the forged errors quote other ports, and only a
+    # capture that shows the victim sending UDP and TCP to the server
+    # proves what it did not send.
+    lab_exec vic bash -c "echo probe >/dev/udp/$SRV4/123; echo probe >/dev/udp/$SRV6/123"
+    lab_exec vic timeout 2 bash -c "echo >/dev/tcp/$SRV4/80" 2>/dev/null || true
+    craft errors-never-sent
+}
 s_quoted_options() { craft quoted-options; }
 s_reply_mismatch() { echo_off srv 1; craft reply-mismatch; local rc=$?; echo_off srv 0; return $rc; }
 s_icmptunnel() { echo_off atk 1; craft icmptunnel; local rc=$?; echo_off atk 0; return $rc; }

@@ -14,6 +14,7 @@ mod metrics;
 mod text;
 
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::net::IpAddr;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -22,6 +23,7 @@ use icmpkit_guard::observe::{Captured, Direction, SECOND};
 use icmpkit_guard::{Config, Finding, Guard, Severity};
 use icmpkit_net::capture::CaptureStats;
 
+use crate::args::prefix::{AddrSpec, AddrSpecError};
 use crate::exit::Exit;
 
 /// Arguments of `icmpkit guard`.
@@ -41,6 +43,16 @@ pub struct Args {
     /// seconds of capture time without it (repeats in between are counted).
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     hold: u64,
+    /// A legitimate IPv6 router of the link (its link-local address; repeat
+    /// for each): router advertisements from any other are rogue. Without
+    /// one, the first router seen advertising is taken as legitimate.
+    #[arg(long = "router", value_name = "ADDR", value_parser = parse_router)]
+    routers: Vec<IpAddr>,
+    /// An on-link IPv4 prefix (repeatable), to judge whether a redirect's
+    /// gateway is on the host's link; without one, the host's /24 is
+    /// assumed.
+    #[arg(long = "link", value_name = "PREFIX", value_parser = parse_link)]
+    links: Vec<(IpAddr, u8)>,
     /// How many top sources and destinations the summary lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
@@ -69,6 +81,28 @@ pub struct Args {
     input: Option<String>,
 }
 
+/// An IPv6 router's address.
+fn parse_router(s: &str) -> Result<IpAddr, String> {
+    match s.parse::<IpAddr>() {
+        Ok(a @ IpAddr::V6(_)) => Ok(a),
+        Ok(IpAddr::V4(_)) => Err(format!(
+            "{s}: router advertisements are IPv6: give the router's link-local address, e.g. fe80::1"
+        )),
+        Err(_) => Err(format!("{s}: not an IPv6 address (e.g. fe80::1)")),
+    }
+}
+
+/// `ADDR/LEN`, an on-link prefix.
+fn parse_link(s: &str) -> Result<(IpAddr, u8), String> {
+    let spec: AddrSpec = s.parse().map_err(|e: AddrSpecError| e.to_string())?;
+    match (spec.len, spec.scope) {
+        (Some(len), None) => Ok((spec.addr, len)),
+        _ => Err(format!(
+            "{s}: give the link's prefix with its length, e.g. 192.0.2.0/24"
+        )),
+    }
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::from_name(s)
         .ok_or_else(|| format!("unknown severity '{s}': use info, low, medium or high"))
@@ -95,10 +129,12 @@ struct End<'a> {
 
 /// Runs `icmpkit guard`.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let config = Config {
+    let mut config = Config {
         hold: args.hold.saturating_mul(SECOND),
         ..Config::default()
     };
+    config.detectors.spoof.routers.clone_from(&args.routers);
+    config.detectors.spoof.links.clone_from(&args.links);
     let mut guard = Guard::new(&config);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
