@@ -169,8 +169,8 @@ const EXPECTED: &[Expected] = &[
     // error only when the quote's source, destination and protocol were
     // seen. record.sh now has the victim send first; recorded again, both
     // raise error-for-unsent (medium).
-    attack("errors-never-sent.pcap", &[]),
-    attack("ptb-no-flow.pcap", &[]),
+    attack("errors-never-sent.pcap", &[("error-for-unsent", "medium")]),
+    attack("ptb-no-flow.pcap", &[("error-for-unsent", "medium")]),
     // Benign look-alikes.
     benign("benign-ping.pcap", None),
     benign("benign-ping-fragmented.pcap", None),
