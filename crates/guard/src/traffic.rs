@@ -62,7 +62,7 @@ pub struct Traffic {
     pub destinations: TopTalkers,
     /// Echo requests and their replies.
     pub echo: EchoPairing,
-    /// The capture time of the first and the latest message.
+    /// The earliest capture time of a message (captures may step back).
     pub first: Option<Nanos>,
     /// The capture time of the latest message.
     pub last: Nanos,
@@ -116,14 +116,25 @@ impl Traffic {
         self.malformed += u64::from(d.problem().is_some());
         self.bad_checksum += u64::from(d.checksum_status == ChecksumStatus::Invalid);
         self.by_direction[direction as usize] += 1;
-        self.first.get_or_insert(now);
+        self.first = Some(self.first.map_or(now, |first| first.min(now)));
         self.last = self.last.max(now);
         for w in &mut self.rates {
             w.add(now, 1);
         }
+        self.sources.count(d.src, ip_len);
+        self.destinations.count(d.dst, ip_len);
+        // A message cut before its type has no row: it is counted
+        // malformed, not as type 0.
+        if let Some(msg_type) = d.msg_type() {
+            self.count_message(d, msg_type, now, ip_len);
+        }
+        self.echo.observe(frame, now, d, link_broadcast)
+    }
+
+    fn count_message(&mut self, d: &Dissection<'_>, msg_type: u8, now: Nanos, ip_len: usize) {
         let key = MessageKey {
             version: d.version,
-            msg_type: d.msg_type().unwrap_or(0),
+            msg_type,
             code: d.code().unwrap_or(0),
         };
         let stats = self.by_message.entry(key).or_insert_with(|| MessageStats {
@@ -136,9 +147,6 @@ impl Traffic {
         stats.bytes += ip_len as u64;
         let in_second = stats.window.add(now, 1);
         stats.peak_per_second = stats.peak_per_second.max(in_second);
-        self.sources.count(d.src, ip_len);
-        self.destinations.count(d.dst, ip_len);
-        self.echo.observe(frame, now, d, link_broadcast)
     }
 
     /// Every type and code seen, in order, with its counts.
@@ -152,7 +160,8 @@ impl Traffic {
         self.rates.each_mut().map(|w| w.rate(now))
     }
 
-    /// The capture time the messages span, in seconds.
+    /// The capture time the messages span (the latest less the earliest),
+    /// in seconds.
     pub fn duration(&self) -> f64 {
         self.first
             .map_or(0.0, |first| self.last.saturating_sub(first) as f64 / 1e9)

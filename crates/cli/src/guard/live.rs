@@ -71,9 +71,7 @@ pub(super) fn run(
         None => None,
     };
     let started = Instant::now();
-    let deadline = args
-        .duration
-        .map(|s| started + Duration::from_secs_f64(s.max(0.0)));
+    let deadline = args.duration.and_then(|d| started.checked_add(d));
     let mut frame = 0u64;
     let mut published: Option<Instant> = None;
     let limit = args.count.unwrap_or(u64::MAX);
@@ -112,7 +110,12 @@ pub(super) fn run(
             && published.is_none_or(|at| at.elapsed() >= PUBLISH_EVERY)
         {
             let stats = capture.stats().ok().map(|s| (s.packets, s.drops));
-            let snapshot = Snapshot::of(guard, stats);
+            // Rates move with the clock, not only with packets: after a
+            // flood they fall to nothing while nothing comes.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+            let snapshot = Snapshot::of(guard, stats, now.max(guard.latest()));
             *shared
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snapshot);

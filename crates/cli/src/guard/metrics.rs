@@ -50,11 +50,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The guard's counts now, and the capture's (packets, drops).
-    pub fn of(guard: &mut Guard, capture: Option<(u64, u64)>) -> Self {
-        let latest = guard.latest();
+    /// The guard's counts now, the capture's (packets, drops), and the
+    /// message rates over the windows ending at `now` (capture time).
+    pub fn of(guard: &mut Guard, capture: Option<(u64, u64)>, now: u64) -> Self {
         let held = guard.held();
-        let rates = guard.traffic_mut().rates(latest);
+        let rates = guard.traffic_mut().rates(now);
         let findings = guard.tallies().collect();
         let t = guard.traffic();
         Self {

@@ -72,8 +72,8 @@ pub struct Args {
     #[arg(long, value_name = "ADDR", requires = "interface")]
     listen: Option<std::net::SocketAddr>,
     /// Live: stop after this many seconds (default: at Ctrl-C or SIGTERM).
-    #[arg(long, value_name = "SECONDS", requires = "interface")]
-    duration: Option<f64>,
+    #[arg(long, value_name = "SECONDS", requires = "interface", value_parser = parse_duration)]
+    duration: Option<std::time::Duration>,
     /// Live: stop after this many packets.
     #[arg(short = 'c', long, value_name = "N", requires = "interface")]
     count: Option<u64>,
@@ -101,6 +101,23 @@ fn parse_link(s: &str) -> Result<(IpAddr, u8), String> {
             "{s}: give the link's prefix with its length, e.g. 192.0.2.0/24"
         )),
     }
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let refused = || format!("'{s}' is not a number of seconds: use e.g. 60 or 0.5");
+    let seconds: f64 = s.parse().map_err(|_| refused())?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(refused());
+    }
+    std::time::Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("'{s}' seconds is too long: give at most 10^9"))
+        .and_then(|d| {
+            if d.as_secs() > 1_000_000_000 {
+                Err(format!("'{s}' seconds is too long: give at most 10^9"))
+            } else {
+                Ok(d)
+            }
+        })
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -291,7 +291,12 @@ fn strong(seen: &Seen<'_>, source: &Source) -> Finding {
 /// Raises the Low finding of one weak shape, unless it looks like a flood
 /// or a ping session rather than discovery.
 fn raise_weak(src: IpAddr, source: &Source, alerts: &mut Alerts) {
-    if source.shapes == Shape::EmptyEcho as u8 && !source.one_per_host() {
+    // Empty echoes alone: only to two hosts or more, a few each. One to
+    // one host is what a spoofed-source flood leaves per source (a finding
+    // each would let an attacker choose how much the guard writes).
+    if source.shapes == Shape::EmptyEcho as u8
+        && (!source.one_per_host() || source.destinations.len() < 2)
+    {
         return;
     }
     let first = source.first;
