@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use icmpkit_lab::{icmpkit, json_lines, repo, text};
+use icmpkit_lab::{guard, icmpkit, repo, text};
 
 /// What guard must raise for a capture, and the worst it may raise
 /// besides.
@@ -196,27 +196,8 @@ fn rank(severity: &str) -> usize {
 /// The alerts guard raises on `path` given `args`: (detection, severity)
 /// of each.
 fn alerts(path: &Path, args: &[&str]) -> Vec<(String, String)> {
-    let out = Command::new(icmpkit!())
-        .args(["guard", "--json"])
-        .args(args)
-        .arg(path)
-        .output()
-        .expect("run icmpkit guard");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}: {}",
-        path.display(),
-        text(&out.stderr)
-    );
-    let records = json_lines(&out.stdout);
-    assert_eq!(
-        records.last().map(|r| r["type"].clone()),
-        Some("summary".into())
-    );
-    records
+    guard::alerts(icmpkit!(), path, args)
         .iter()
-        .filter(|r| r["type"] == "alert")
         .map(|r| {
             (
                 r["detection"].as_str().unwrap().to_owned(),
@@ -271,7 +252,10 @@ fn check(dir: &Path) -> (Vec<String>, usize) {
 }
 
 fn fixtures() -> PathBuf {
-    repo().join("tests/fixtures/guard")
+    guard::fixture("x")
+        .parent()
+        .expect("a directory")
+        .to_owned()
 }
 
 #[test]

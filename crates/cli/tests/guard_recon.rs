@@ -5,37 +5,14 @@
 //! expected; the benign look-alikes raise at most the Info path walk that
 //! traceroute and mtr really are, and nothing of the anomaly family.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use icmpkit_lab::icmpkit;
+use icmpkit_lab::{guard, icmpkit};
 use serde_json::Value;
-
-/// A committed capture of `tests/fixtures/guard`.
-fn fixture(name: &str) -> PathBuf {
-    icmpkit_lab::repo()
-        .join("tests/fixtures/guard")
-        .join(format!("{name}.pcap"))
-}
 
 /// The alerts `icmpkit guard --json` raises on the capture `name` from the
 /// recon and anomaly families, in order.
 fn alerts(name: &str) -> Vec<Value> {
-    let path = fixture(name);
-    let out = Command::new(icmpkit!())
-        .args(["guard", "--json"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    icmpkit_lab::json_lines(&out.stdout)
-        .into_iter()
-        .filter(|v| v["type"] == "alert" && (v["family"] == "recon" || v["family"] == "anomaly"))
-        .collect()
+    let all = guard::alerts(icmpkit!(), &guard::fixture(name), &[]);
+    guard::of_family(all, "recon|anomaly")
 }
 
 /// (detection, severity) of each alert.

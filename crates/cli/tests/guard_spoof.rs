@@ -4,76 +4,31 @@
 //! tracepath's real path-MTU discovery, mtr, monitoring, the real router's
 //! advertisements) raise nothing of the spoofing family.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use icmpkit_lab::icmpkit;
-use serde_json::Value;
-
-/// A capture of `tests/fixtures/guard`, or `None` (with the reason
-/// printed) when the fixtures are not there; under CI they must be.
-fn fixture(name: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/guard"
-    ))
-    .join(format!("{name}.pcap"));
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing (lab/guard/record.sh records it)",
-        path.display()
-    );
-    eprintln!(
-        "skipped: {} is missing (lab/guard/record.sh records it)",
-        path.display()
-    );
-    None
-}
+use icmpkit_lab::{guard, icmpkit};
 
 /// The spoofing findings `icmpkit guard --json ARGS` raises on the capture
 /// `name`, in order, as (detection, severity, confidence, explanation).
-fn spoofing(name: &str, args: &[&str]) -> Option<Vec<(String, String, f64, String)>> {
-    let path = fixture(name)?;
-    let out = Command::new(icmpkit!())
-        .arg("guard")
-        .arg("--json")
-        .args(args)
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    Some(
-        text.lines()
-            .map(|line| serde_json::from_str::<Value>(line).unwrap())
-            .filter(|v| v["type"] == "alert" && v["family"] == "spoofing")
-            .map(|v| {
-                (
-                    v["detection"].as_str().unwrap().to_owned(),
-                    v["severity"].as_str().unwrap().to_owned(),
-                    v["confidence"].as_f64().unwrap(),
-                    v["explanation"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect(),
-    )
+fn spoofing(name: &str, args: &[&str]) -> Vec<(String, String, f64, String)> {
+    let alerts = guard::alerts(icmpkit!(), &guard::fixture(name), args);
+    guard::of_family(alerts, "spoofing")
+        .into_iter()
+        .map(|v| {
+            (
+                v["detection"].as_str().unwrap().to_owned(),
+                v["severity"].as_str().unwrap().to_owned(),
+                v["confidence"].as_f64().unwrap(),
+                v["explanation"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// The (detection, severity) pairs of `name`'s spoofing findings.
-fn raised(name: &str, args: &[&str]) -> Option<Vec<(String, String)>> {
-    Some(
-        spoofing(name, args)?
-            .into_iter()
-            .map(|(d, s, _, _)| (d, s))
-            .collect(),
-    )
+fn raised(name: &str, args: &[&str]) -> Vec<(String, String)> {
+    spoofing(name, args)
+        .into_iter()
+        .map(|(d, s, _, _)| (d, s))
+        .collect()
 }
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -127,19 +82,15 @@ fn each_spoofing_capture_raises_its_detections() {
         ("quoted-ip-options", &[], &[("quoted-ip-options", "high")]),
     ];
     for &(name, args, expected) in cases {
-        let Some(found) = raised(name, args) else {
-            continue;
-        };
+        let found = raised(name, args);
         assert_eq!(found, pairs(expected), "{name}");
     }
 }
 
 #[test]
 fn a_redirect_off_the_given_link_is_surer_than_off_the_guessed_one() {
-    let Some(guessed) = spoofing("redirect", &[]) else {
-        return;
-    };
-    let given = spoofing("redirect", &["--link", "192.0.2.0/27"]).unwrap();
+    let guessed = spoofing("redirect", &[]);
+    let given = spoofing("redirect", &["--link", "192.0.2.0/27"]);
     let (g, l) = (&guessed[1], &given[1]);
     assert_eq!((g.0.as_str(), g.2, l.2), ("redirect-off-link", 0.75, 0.9));
     assert!(
@@ -158,16 +109,15 @@ fn a_redirect_off_the_given_link_is_surer_than_off_the_guessed_one() {
 fn a_rogue_router_alone_is_learned_unless_the_routers_are_listed() {
     // The capture holds only h4's advertisements: with no router listed,
     // the first one seen is taken as legitimate.
-    if let Some(found) = raised("rogue-ra", &[]) {
+    {
+        let found = raised("rogue-ra", &[]);
         assert_eq!(found, []);
     }
 }
 
 #[test]
 fn an_ra_flood_is_one_flood_and_at_most_two_rogues() {
-    let Some(found) = raised("ra-flood", &[]) else {
-        return;
-    };
+    let found = raised("ra-flood", &[]);
     let count = |d: &str| found.iter().filter(|f| f.0 == d).count();
     assert_eq!(count("router-advertisement-flood"), 1, "{found:?}");
     assert!(count("rogue-router-advertisement") <= 2, "{found:?}");
@@ -188,12 +138,14 @@ fn benign_captures_raise_nothing_of_the_spoofing_family() {
         "benign-ndp-ra",
         "benign-mld",
     ] {
-        if let Some(found) = raised(name, &[]) {
+        {
+            let found = raised(name, &[]);
             assert_eq!(found, [], "{name}");
         }
     }
     // The real router, listed, is not rogue either.
-    if let Some(found) = raised("benign-ndp-ra", &["--router", "fe80::1"]) {
+    {
+        let found = raised("benign-ndp-ra", &["--router", "fe80::1"]);
         assert_eq!(found, []);
     }
 }
@@ -202,7 +154,7 @@ fn benign_captures_raise_nothing_of_the_spoofing_family() {
 fn the_decoders_captures_raise_nothing_high_of_the_spoofing_family() {
     // Real kernel errors in captures filtered to ICMP (the quoted UDP
     // probes are not in them) and through tunnels: nothing is forged.
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures"));
+    let root = icmpkit_lab::repo().join("tests/fixtures");
     let mut checked = 0;
     for dir in ["kernel", "links", "tunnels", "ipv6-details"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
@@ -213,23 +165,15 @@ fn the_decoders_captures_raise_nothing_high_of_the_spoofing_family() {
             {
                 continue;
             }
-            let out = Command::new(icmpkit!())
-                .args(["guard", "--json"])
-                .arg(&path)
-                .output()
-                .unwrap();
-            let text = String::from_utf8(out.stdout).unwrap();
-            for line in text.lines() {
-                let v: Value = serde_json::from_str(line).unwrap();
-                if v["type"] == "alert" && v["family"] == "spoofing" {
-                    assert_ne!(v["severity"], "high", "{}: {line}", path.display());
-                    assert_ne!(
-                        v["detection"],
-                        "error-for-unsent",
-                        "{}: {line}",
-                        path.display()
-                    );
-                }
+            let alerts = guard::alerts(icmpkit!(), &path, &[]);
+            for v in guard::of_family(alerts, "spoofing") {
+                assert_ne!(v["severity"], "high", "{}: {v}", path.display());
+                assert_ne!(
+                    v["detection"],
+                    "error-for-unsent",
+                    "{}: {v}",
+                    path.display()
+                );
             }
             checked += 1;
         }
@@ -253,7 +197,7 @@ fn bad_router_and_link_options_name_the_fix() {
             "an IPv4 prefix length is at most 32",
         ),
     ] {
-        let out = Command::new(icmpkit!())
+        let out = std::process::Command::new(icmpkit!())
             .arg("guard")
             .args(args)
             .arg("/dev/null")

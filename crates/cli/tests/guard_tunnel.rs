@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use icmpkit_lab::icmpkit;
 use icmpkit_lab::netns::{Lab, SERVER4, SERVER6};
 use icmpkit_lab::packets::{echo_v4, pcap, v4_between};
 use icmpkit_lab::require;
+use icmpkit_lab::{guard, icmpkit};
 use serde_json::Value;
 
 /// One expected finding: detection, severity, the finding's source.
@@ -93,36 +93,13 @@ const BENIGN: &[&str] = &[
 
 const FAMILY: &str = "tunnel";
 
-/// The committed capture `name` (`tests/fixtures/guard`).
-fn fixture(name: &str) -> PathBuf {
-    icmpkit_lab::repo()
-        .join("tests/fixtures/guard")
-        .join(format!("{name}.pcap"))
-}
-
 /// The alerts of the tunnel family `icmpkit guard --json` prints for
 /// `name`.
 fn tunnel_alerts(name: &str) -> Vec<Value> {
-    let path = fixture(name);
-    let out = Command::new(icmpkit!())
-        .args(["guard", "--json"])
-        .arg(&path)
-        .output()
-        .expect("run icmpkit");
-    assert!(
-        out.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    family_alerts(&out.stdout)
-}
-
-/// The alerts of the tunnel family among the JSON lines of `stdout`.
-fn family_alerts(stdout: &[u8]) -> Vec<Value> {
-    icmpkit_lab::json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["type"] == "alert" && v["family"] == FAMILY)
-        .collect()
+    guard::of_family(
+        guard::alerts(icmpkit!(), &guard::fixture(name), &[]),
+        FAMILY,
+    )
 }
 
 #[test]
@@ -235,7 +212,11 @@ fn guard_fail_on_high(path: &Path) -> (Option<i32>, Vec<Value>) {
         .arg(path)
         .output()
         .expect("run icmpkit");
-    (out.status.code(), family_alerts(&out.stdout))
+    let alerts = icmpkit_lab::json_lines(&out.stdout)
+        .into_iter()
+        .filter(|v| v["type"] == "alert")
+        .collect();
+    (out.status.code(), guard::of_family(alerts, FAMILY))
 }
 
 const HOST: [u8; 4] = [192, 0, 2, 11];
@@ -297,7 +278,7 @@ fn data_cut_by_the_snap_length_is_not_called_a_mismatch() {
 
 #[test]
 fn a_tunnel_capture_fails_a_script_that_fails_on_high() {
-    let path = fixture("icmptunnel");
+    let path = guard::fixture("icmptunnel");
     let (code, alerts) = guard_fail_on_high(&path);
     assert_eq!(code, Some(1));
     assert!(alerts.iter().any(|a| a["detection"] == "echo-tunnel"));

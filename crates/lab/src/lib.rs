@@ -15,6 +15,8 @@
 //! - [`tshark`]: tshark's `-T fields` output by field name, and (feature
 //!   `json`) `icmpkit decode --json`'s records, reduced to the same
 //!   verdicts, for the tests that compare the decoder with tshark.
+//! - `guard` (feature `json`): `icmpkit guard`'s recorded captures and
+//!   its JSON alerts.
 //! - [`require`]: the rule for tests that need root or a tool: skip with a
 //!   printed message, except under `CI=true`, where they fail.
 //! - `echo` (feature `sockets`): echo messages with a random nonce and a
@@ -31,6 +33,8 @@ use std::path::PathBuf;
 pub mod bin;
 #[cfg(feature = "sockets")]
 pub mod echo;
+#[cfg(feature = "json")]
+pub mod guard;
 pub mod netns;
 pub mod packets;
 pub mod peers;
