@@ -35,20 +35,9 @@ repo=$(cd "$here/.." && pwd)
 megabytes=${1:-1024}
 runs=${2:-3}
 tshark_runs=${TSHARK_RUNS:-$runs}
-for tool in tshark tcpdump; do
-    command -v "$tool" >/dev/null || { echo "decode bench: $tool is not installed" >&2; exit 1; }
-done
-[ -x /usr/bin/time ] || { echo "decode bench: needs /usr/bin/time (GNU time)" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
-bin=$(icmpkit_binary "$repo")
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-capture=$work/traffic.pcap
-quarter=$work/quarter.pcap
-printf 'load before: %s (%s cores)\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
-python3 "$here/traffic-capture.py" "$capture" "$megabytes" "$quarter" $((megabytes / 4))
+traffic_bench "decode bench" "$repo" "$here" "$megabytes"
 
 labels=("tshark -r FILE" "tcpdump -n -r FILE" "icmpkit decode FILE" "icmpkit decode --json FILE"
     "tshark -r QUARTER" "icmpkit decode QUARTER" "icmpkit decode --json QUARTER")

@@ -25,24 +25,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 megabytes=${1:-1024}
 runs=${2:-3}
-for tool in tshark tcpdump; do
-    command -v "$tool" >/dev/null || { echo "guard bench: $tool is not installed" >&2; exit 1; }
-done
-[ -x /usr/bin/time ] || { echo "guard bench: needs /usr/bin/time (GNU time)" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
-bin=$(icmpkit_binary "$repo")
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-capture=$work/traffic.pcap
-quarter=$work/quarter.pcap
-printf 'load before: %s (%s cores)\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
-python3 "$here/traffic-capture.py" "$capture" "$megabytes" "$quarter" $((megabytes / 4))
+traffic_bench "guard bench" "$repo" "$here" "$megabytes"
 
 labels=("tshark -r FILE" "tcpdump -n -r FILE" "icmpkit guard FILE" "icmpkit guard QUARTER")
 commands=("tshark -r $capture" "tcpdump -n -r $capture" "$bin guard $capture" "$bin guard $quarter")
-for round in $(seq 1 "$runs"); do
+for _ in $(seq 1 "$runs"); do
     for i in "${!commands[@]}"; do
         # shellcheck disable=SC2086 # the command's words
         /usr/bin/time -o "$work/time" -f '%e %M' ${commands[$i]} >"$work/stdout.$i" 2>/dev/null || true

@@ -3,7 +3,7 @@ use icmpkit_wire::dissect::dissect;
 
 use super::*;
 use crate::detect::Evidence;
-use crate::observe::{Direction, SECOND, Seen};
+use crate::observe::SECOND;
 
 /// A finding of `detection` at `severity` about one crafted echo.
 fn finding(detection: Detection, severity: Severity) -> Finding {
@@ -13,18 +13,7 @@ fn finding(detection: Detection, severity: Severity) -> Finding {
         echo_v4(false, 1, 1, &[]),
     );
     let d = dissect(&ip).unwrap();
-    let seen = Seen {
-        frame: 1,
-        time: crate::engine::testing::at(0),
-        now: 0,
-        ip: &ip,
-        d: &d,
-        direction: Direction::Unknown,
-        link_broadcast: false,
-        fragments: 0,
-        reassembly: None,
-        echo: None,
-    };
+    let seen = crate::engine::testing::seen(1, 0, &ip, &d);
     Finding::about(&seen, detection, 50, Evidence::one(1), String::new()).with_severity(severity)
 }
 
