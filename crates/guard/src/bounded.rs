@@ -232,6 +232,95 @@ impl<const N: usize> Distinct<N> {
     }
 }
 
+/// Recently seen values in a fixed table, each with a small value of its
+/// own: a value is kept as a 64-bit fingerprint (keyed per process, so
+/// crafted values cannot be chosen to collide) in the one slot its
+/// fingerprint picks, and a newer value picking the same slot forgets the
+/// older. Constant time and no allocation after creation, for state a
+/// detector touches with every packet (an LRU map's bookkeeping costs
+/// more there than the work itself); a value may be forgotten early, never
+/// reported when it was not inserted (barring a 2^-64 fingerprint match).
+#[derive(Debug)]
+pub struct Recent<V> {
+    /// Fingerprint (0: empty) and value, per slot.
+    slots: Vec<(u64, V)>,
+    hasher: Hasher,
+    len: usize,
+    forgotten: u64,
+}
+
+impl<V: Copy + Default> Recent<V> {
+    /// A table of `capacity` slots (rounded up to a power of two, at least
+    /// 2), empty.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            slots: vec![(0, V::default()); capacity.max(2).next_power_of_two()],
+            hasher: Hasher::default(),
+            len: 0,
+            forgotten: 0,
+        }
+    }
+
+    fn slot(&self, value: &(impl Hash + ?Sized)) -> (usize, u64) {
+        use core::hash::BuildHasher;
+        let fp = self.hasher.hash_one(value) | 1;
+        // The high bits pick the slot (the low bit is always set).
+        let slot = (fp >> 32) as usize & (self.slots.len() - 1);
+        (slot, fp)
+    }
+
+    /// The value kept for `key`, made with `V::default()` when `key` is not
+    /// held (forgetting whatever held its slot).
+    pub fn entry(&mut self, key: &(impl Hash + ?Sized)) -> &mut V {
+        let (slot, fp) = self.slot(key);
+        let (held, value) = &mut self.slots[slot];
+        if *held != fp {
+            if *held == 0 {
+                self.len += 1;
+            } else {
+                self.forgotten += 1;
+            }
+            *held = fp;
+            *value = V::default();
+        }
+        value
+    }
+
+    /// The value kept for `key`, if held.
+    pub fn get(&self, key: &(impl Hash + ?Sized)) -> Option<&V> {
+        let (slot, fp) = self.slot(key);
+        let (held, value) = &self.slots[slot];
+        (*held == fp).then_some(value)
+    }
+
+    /// The value kept for `key`, if held, to change.
+    pub fn get_mut(&mut self, key: &(impl Hash + ?Sized)) -> Option<&mut V> {
+        let (slot, fp) = self.slot(key);
+        let (held, value) = &mut self.slots[slot];
+        (*held == fp).then_some(value)
+    }
+
+    /// Slots in use.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was inserted.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The slots (the most values held at once).
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// How many values were forgotten for a newer one.
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
+    }
+}
+
 /// A 64-bit hash of `value` with a fixed key: the same in every run, for
 /// payload and address fingerprints that are compared, never used as map
 /// keys (the maps' hasher is seeded).

@@ -59,3 +59,26 @@ fn a_clock_stepped_back_starts_the_window_over() {
     // A step back within the span is only reordering: counted.
     assert_eq!(w.add(second / 2, 1), 6);
 }
+
+#[test]
+fn a_recent_table_remembers_until_a_newer_value_takes_the_slot() {
+    let mut t = Recent::<u64>::new(1000);
+    assert_eq!(t.capacity(), 1024);
+    *t.entry(&"a") += 2;
+    *t.entry(&"a") += 1;
+    assert_eq!(t.get(&"a"), Some(&3));
+    assert_eq!(t.get(&"b"), None);
+    // Far more values than slots: the table stays its size, values are
+    // forgotten, none is invented.
+    for i in 0..100_000u32 {
+        *t.entry(&i) += 1;
+    }
+    assert_eq!(t.len(), 1024);
+    assert!(t.forgotten() >= 100_000 - 1024);
+    let held = (0..100_000u32).filter(|i| t.get(i) == Some(&1)).count();
+    assert!(held <= 1024);
+    assert_eq!(
+        (100_000u32..200_000).filter(|i| t.get(i).is_some()).count(),
+        0
+    );
+}

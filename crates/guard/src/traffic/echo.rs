@@ -8,10 +8,13 @@ use core::net::IpAddr;
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::dissect::Dissection;
 
-use crate::bounded::{Bounded, fingerprint};
+use crate::bounded::{Recent, fingerprint};
 use crate::observe::{Echo, EchoKind, EchoMatch, Nanos, echo_of, is_multicast, looks_broadcast};
 
-/// How many requests are remembered awaiting replies.
+/// How many requests are remembered awaiting replies: the slots of a
+/// [`Recent`] table (about 56 bytes each, 3.5 MiB), touched by every echo,
+/// so a fixed table rather than an LRU map; a request whose slot a newer
+/// one took is forgotten (its reply counts as unmatched).
 pub const REQUESTS_REMEMBERED: usize = 65_536;
 
 /// Who asked: family, requester, identifier, sequence number.
@@ -19,7 +22,7 @@ type RequestKey = (IpVersion, IpAddr, u16, u16);
 
 /// A request awaiting replies.
 #[derive(Debug, Clone, Copy)]
-struct Request {
+pub(crate) struct Request {
     frame: u64,
     time: Nanos,
     target: IpAddr,
@@ -32,7 +35,7 @@ struct Request {
 /// Requests seen and what their replies matched.
 #[derive(Debug)]
 pub struct EchoPairing {
-    requests: Bounded<RequestKey, Request>,
+    requests: Recent<Option<Request>>,
     /// Requests seen.
     pub requests_seen: u64,
     /// Replies that matched a request.
@@ -46,7 +49,7 @@ impl EchoPairing {
     /// Remembers at most `capacity` requests.
     pub fn new(capacity: usize) -> Self {
         Self {
-            requests: Bounded::new(capacity),
+            requests: Recent::new(capacity),
             requests_seen: 0,
             replies_matched: 0,
             replies_unmatched: 0,
@@ -83,13 +86,12 @@ impl EchoPairing {
                     ttl: d.hop_limit,
                     replies: 0,
                 };
-                *self
-                    .requests
-                    .entry((d.version, d.src, ident, seq), || request) = request;
+                let key: RequestKey = (d.version, d.src, ident, seq);
+                *self.requests.entry(&key) = Some(request);
             }
             EchoKind::Reply => {
-                let key = (d.version, d.dst, ident, seq);
-                if let Some(request) = self.requests.get_mut(&key) {
+                let key: RequestKey = (d.version, d.dst, ident, seq);
+                if let Some(Some(request)) = self.requests.get_mut(&key) {
                     request.replies = request.replies.saturating_add(1);
                     self.replies_matched += 1;
                     echo.matched = Some(EchoMatch {

@@ -29,11 +29,12 @@ pub struct TopTalkers {
     capacity: usize,
     /// The counters, each in a slot of its own for its life.
     talkers: Vec<Talker>,
-    /// Slots in binary min-heap order of their counts: the smallest, which
-    /// a new address replaces, at the root.
-    heap: Vec<usize>,
-    /// Each slot's place in `heap`.
-    place: Vec<usize>,
+    /// (count when last placed, slot) in binary min-heap order. A counter
+    /// counted since is placed anew only when it reaches the root (a lazy
+    /// heap): counting a tracked address is O(1), and the smallest counter,
+    /// which a new address replaces, is found at the root in amortised
+    /// O(log capacity).
+    heap: Vec<(u64, usize)>,
     /// Each tracked address's slot.
     index: HashMap<IpAddr, usize, foldhash::fast::RandomState>,
 }
@@ -45,21 +46,17 @@ impl TopTalkers {
             capacity: capacity.max(1),
             talkers: Vec::new(),
             heap: Vec::new(),
-            place: Vec::new(),
             index: HashMap::default(),
         }
     }
 
-    /// Counts one message of `bytes` bytes for `addr`: O(log capacity), a
-    /// map lookup, and for an address not tracked a map removal and
-    /// insertion.
+    /// Counts one message of `bytes` bytes for `addr`.
     pub fn count(&mut self, addr: IpAddr, bytes: usize) {
         let bytes = bytes as u64;
         if let Some(&slot) = self.index.get(&addr) {
             let t = &mut self.talkers[slot];
             t.packets += 1;
             t.bytes += bytes;
-            self.sift_down(self.place[slot]);
             return;
         }
         if self.talkers.len() < self.capacity {
@@ -71,13 +68,21 @@ impl TopTalkers {
                 bytes,
                 error: 0,
             });
-            self.heap.push(slot);
-            self.place.push(slot);
-            self.sift_up(slot);
+            self.heap.push((1, slot));
+            self.sift_up(self.heap.len() - 1);
             return;
         }
-        // Replace the smallest counter, at the root.
-        let slot = self.heap[0];
+        // The root is the smallest once its count is current.
+        loop {
+            let (key, slot) = self.heap[0];
+            let packets = self.talkers[slot].packets;
+            if packets == key {
+                break;
+            }
+            self.heap[0].0 = packets;
+            self.sift_down(0);
+        }
+        let slot = self.heap[0].1;
         let min = self.talkers[slot];
         self.index.remove(&min.addr);
         self.index.insert(addr, slot);
@@ -87,47 +92,38 @@ impl TopTalkers {
             bytes,
             error: min.packets,
         };
+        self.heap[0].0 = min.packets + 1;
         self.sift_down(0);
     }
 
-    fn count_at(&self, place: usize) -> u64 {
-        self.talkers[self.heap[place]].packets
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.place[self.heap[a]] = a;
-        self.place[self.heap[b]] = b;
-    }
-
-    /// Moves the counter at heap place `i` down while a child counts less.
+    /// Moves the entry at heap place `i` down while a child is smaller.
     fn sift_down(&mut self, mut i: usize) {
         let len = self.heap.len();
         loop {
             let (l, r) = (2 * i + 1, 2 * i + 2);
             let mut smallest = i;
-            if l < len && self.count_at(l) < self.count_at(smallest) {
+            if l < len && self.heap[l].0 < self.heap[smallest].0 {
                 smallest = l;
             }
-            if r < len && self.count_at(r) < self.count_at(smallest) {
+            if r < len && self.heap[r].0 < self.heap[smallest].0 {
                 smallest = r;
             }
             if smallest == i {
                 return;
             }
-            self.swap(i, smallest);
+            self.heap.swap(i, smallest);
             i = smallest;
         }
     }
 
-    /// Moves the counter at heap place `i` up while its parent counts more.
+    /// Moves the entry at heap place `i` up while its parent is larger.
     fn sift_up(&mut self, mut i: usize) {
         while i > 0 {
             let parent = (i - 1) / 2;
-            if self.count_at(parent) <= self.count_at(i) {
+            if self.heap[parent].0 <= self.heap[i].0 {
                 return;
             }
-            self.swap(i, parent);
+            self.heap.swap(i, parent);
             i = parent;
         }
     }

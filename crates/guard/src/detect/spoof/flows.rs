@@ -16,12 +16,13 @@
 //! quoted tunnel packets: front ends hand the guard the innermost packet
 //! of a tunnel, so the tunnel's own flow is never seen leaving.
 //!
-//! Per flow: 40 bytes with its key, in a [`Bounded`] map of
-//! [`Settings::flows`](super::Settings::flows) entries (about 1.3 MB at the
-//! default 32,768); per pair: 48 bytes, in one of
-//! [`Settings::pairs`](super::Settings::pairs) (about 0.8 MB at 16,384).
-//! A run of packets of one flow, or of two alternating, touches neither
-//! map after the first.
+//! Every packet is remembered, so the tables are [`Recent`] tables, a
+//! fingerprint per slot, not LRU maps: per flow 8 bytes, in a table of
+//! [`Settings::flows`](super::Settings::flows) slots (256 KiB at the
+//! default 32,768); per pair 16 bytes and its packet count, in one of
+//! [`Settings::pairs`](super::Settings::pairs) (256 KiB at 16,384). A
+//! run of packets of one flow, or of two alternating, touches neither
+//! table after the first.
 
 use core::net::IpAddr;
 
@@ -29,7 +30,7 @@ use icmpkit_wire::IpVersion;
 use icmpkit_wire::quote::{self, Quote, QuotedTransport};
 
 use super::type_name;
-use crate::bounded::Bounded;
+use crate::bounded::Recent;
 use crate::detect::{Alerts, Detection, Evidence, Finding};
 use crate::observe::Seen;
 
@@ -128,9 +129,9 @@ type Pair = (IpAddr, IpAddr, u8);
 #[derive(Debug)]
 pub(super) struct Flows {
     /// The flows seen.
-    known: Bounded<Flow, ()>,
+    known: Recent<()>,
     /// Packets seen of each source, destination and protocol.
-    pairs: Bounded<Pair, u64>,
+    pairs: Recent<u64>,
     /// The two latest flows, with their packets after the first not yet
     /// counted in `pairs`: a run of packets of one flow (a flood, a
     /// transfer) or of two alternating (requests and their replies) touches
@@ -145,8 +146,8 @@ impl Flows {
     /// Remembering at most `flows` flows and `pairs` pairs.
     pub(super) fn new(flows: usize, pairs: usize) -> Self {
         Self {
-            known: Bounded::new(flows),
-            pairs: Bounded::new(pairs),
+            known: Recent::new(flows),
+            pairs: Recent::new(pairs),
             recent: [None; 2],
             next: 0,
         }
@@ -177,10 +178,10 @@ impl Flows {
             }
         }
         let pair = (packet.ip.src(), packet.ip.dst(), packet.ip.protocol());
-        let count = self.pairs.entry(pair, || 0);
+        let count = self.pairs.entry(&pair);
         *count = count.saturating_add(1);
         if let Some(flow) = flow {
-            self.known.entry(flow, || ());
+            self.known.entry(&flow);
             if let Some(old) = self.recent[self.next].take() {
                 self.count(old);
             }
@@ -222,13 +223,13 @@ impl Flows {
             return;
         };
         self.flush();
-        if flow.is_tunnel() || self.known.peek(&flow).is_some() {
+        if flow.is_tunnel() || self.known.get(&flow).is_some() {
             return;
         }
-        let Some(&packets) = self.pairs.peek(&flow.pair()) else {
+        let Some(&packets) = self.pairs.get(&flow.pair()) else {
             return;
         };
-        let forgot = self.known.evicted() > 0;
+        let forgot = self.known.forgotten() > 0;
         let capacity = self.known.capacity();
         alerts.raise(Detection::ErrorForUnsent, seen.dst(), seen.now, || {
             let caveat = if forgot {
@@ -266,11 +267,11 @@ impl Flows {
     }
 }
 
-/// The bytes of one entry of each map (key and value): flows, pairs.
+/// The bytes of one slot of each table: flows, pairs.
 #[cfg(test)]
 pub(super) const fn entry_sizes() -> (usize, usize) {
     (
-        core::mem::size_of::<(Flow, ())>(),
-        core::mem::size_of::<(Pair, u64)>(),
+        core::mem::size_of::<(u64, ())>(),
+        core::mem::size_of::<(u64, u64)>(),
     )
 }

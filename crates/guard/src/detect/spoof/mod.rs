@@ -20,9 +20,9 @@
 //! off-link only by a guessed prefix), which are about their sender: one
 //! never holds back a stronger finding about the host.
 //!
-//! The per-flow and per-pair state (module `flows`) lives in
-//! [`Bounded`](crate::bounded::Bounded) maps ([`Settings::flows`],
-//! [`Settings::pairs`]); the RA state is a few counters for the whole link
+//! The per-flow and per-pair state (module `flows`) lives in fixed
+//! [`Recent`](crate::bounded::Recent) tables ([`Settings::flows`],
+//! [`Settings::pairs`] slots); the RA state is a few counters for the whole link
 //! (module `ndp`).
 
 mod flows;
