@@ -156,7 +156,11 @@ impl Advertisements {
 
     fn flood(&self, seen: &Seen<'_>, count: u32, alerts: &mut Alerts) {
         let prefixes = self.prefixes.len();
-        if count < self.per_10s && prefixes < self.prefixes_per_minute {
+        // One router advertising one prefix however often (answering a
+        // crowd's solicitations) fills no table: a flood is many RAs from
+        // several routers or with many prefixes.
+        let many = count >= self.per_10s && (self.sources.len() >= 2 || prefixes >= 2);
+        if !many && prefixes < self.prefixes_per_minute {
             return;
         }
         let first = self.first_frame;

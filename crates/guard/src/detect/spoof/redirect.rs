@@ -51,7 +51,9 @@ fn seen_redirect(
     destination: Option<IpAddr>,
     alerts: &mut Alerts,
 ) {
-    alerts.raise(Detection::Redirect, seen.dst(), seen.now, || {
+    // About the router that sent it: one finding per router (a router
+    // redirects many hosts), the repeats counted.
+    alerts.raise(Detection::Redirect, seen.src(), seen.now, || {
         let about = destination.map_or_else(|| "some destination".to_owned(), |d| d.to_string());
         let mut evidence = Evidence::one(seen.frame).fact("gateway", gateway);
         if let Some(d) = destination {

@@ -328,21 +328,43 @@ fn an_advertisement_with_a_low_hop_limit_or_a_global_source_is_always_rogue() {
 }
 
 #[test]
-fn twenty_advertisements_in_ten_seconds_are_a_flood_nineteen_are_not() {
-    // One router, one every half second.
+fn twenty_advertisements_in_ten_seconds_from_two_routers_are_a_flood_nineteen_are_not() {
+    // Two routers taking turns, one RA every half second.
     let burst = |n: u64| -> Vec<(Nanos, Vec<u8>)> {
         (0..n)
-            .map(|i| (i * SECOND / 2, ra("fe80::1", 255, &PREFIX_2001_DB8_1)))
+            .map(|i| {
+                let router = if i % 2 == 0 { "fe80::1" } else { "fe80::2" };
+                (i * SECOND / 2, ra(router, 255, &PREFIX_2001_DB8_1))
+            })
             .collect()
     };
-    assert_eq!(names(&run(&burst(19))), []);
+    let flood = |f: &[Finding]| -> Vec<_> {
+        names(f)
+            .into_iter()
+            .filter(|n| n.0 == "router-advertisement-flood")
+            .collect()
+    };
+    assert_eq!(flood(&run(&burst(19))), []);
     let f = run(&burst(20));
     assert_eq!(
-        names(&f),
+        flood(&f),
         [("router-advertisement-flood", Severity::High, 90)]
     );
+    let f: Vec<_> = f
+        .into_iter()
+        .filter(|f| f.detection == Detection::RouterAdvertisementFlood)
+        .collect();
     assert_eq!(f[0].evidence.packets, 20);
     assert_eq!(f[0].evidence.first_frame, 1);
+}
+
+#[test]
+fn one_router_advertising_one_prefix_often_is_no_flood() {
+    // Answers to a crowd's solicitations: 100 in ten seconds.
+    let packets: Vec<_> = (0..100u64)
+        .map(|i| (i * SECOND / 10, ra("fe80::1", 255, &PREFIX_2001_DB8_1)))
+        .collect();
+    assert_eq!(names(&run(&packets)), []);
 }
 
 #[test]
