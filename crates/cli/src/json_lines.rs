@@ -218,8 +218,9 @@
 //!
 //! # `guard`
 //!
-//! Here `timestamp` is the capture time of the packet the record is about
-//! (an alert's: the packet that raised it), not the time it was written.
+//! Here an `alert`'s `timestamp` is the capture time of the packet that
+//! raised it, not the time it was written; the `summary`'s is when it was
+//! written, as everywhere.
 //!
 //! - `alert`: one finding, as it is raised: `frame` (of the packet that
 //!   raised it), `src`, `dst`, `version` (4 or 6), `icmp_type`,

@@ -150,7 +150,7 @@ const EXPECTED: &[Expected] = &[
         "ra-flood.pcap",
         &[
             ("router-advertisement-flood", "high"),
-            ("rogue-router-advertisement", "high"),
+            ("rogue-router-advertisement", "medium"),
         ],
     ),
     attack("rdnss-even.pcap", &[("rdnss-even-length", "high")]),
@@ -164,11 +164,8 @@ const EXPECTED: &[Expected] = &[
         &[("small-mtu", "medium"), ("error-for-unsent", "medium")],
     ),
     attack("quoted-ip-options.pcap", &[("quoted-ip-options", "high")]),
-    // The victim sends nothing in the committed recordings of these two,
-    // so they prove nothing about what it sent: error-for-unsent judges an
-    // error only when the quote's source, destination and protocol were
-    // seen. record.sh now has the victim send first; recorded again, both
-    // raise error-for-unsent (medium).
+    // The victim's real traffic to these hosts first, then the forged
+    // errors about flows it never opened.
     attack("errors-never-sent.pcap", &[("error-for-unsent", "medium")]),
     attack("ptb-no-flow.pcap", &[("error-for-unsent", "medium")]),
     // Benign look-alikes.

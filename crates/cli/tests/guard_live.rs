@@ -159,3 +159,35 @@ fn a_missing_interface_is_named() {
         "icmpkit: cannot capture on \"nosuch0\": no such interface (`ip link` lists them)\n"
     );
 }
+
+#[test]
+fn live_options_on_a_file_are_refused_with_the_fix() {
+    let capture = icmpkit_lab::guard::fixture("benign-ping");
+    for option in [
+        &["--listen", "127.0.0.1:9464"][..],
+        &["--duration", "5"],
+        &["-c", "3"],
+        &["--promiscuous"],
+        &["--all-traffic"],
+    ] {
+        let out = std::process::Command::new(icmpkit!())
+            .arg("guard")
+            .args(option)
+            .arg(&capture)
+            .output()
+            .expect("run icmpkit");
+        assert_eq!(out.status.code(), Some(2), "{option:?}");
+        let name = if option[0] == "-c" {
+            "--count"
+        } else {
+            option[0]
+        };
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "icmpkit: {name} is for a live capture: give -i IFACE instead of a file, or \
+                 leave {name} out\n"
+            )
+        );
+    }
+}

@@ -110,12 +110,13 @@ pub(super) fn run(
             && published.is_none_or(|at| at.elapsed() >= PUBLISH_EVERY)
         {
             let stats = capture.stats().ok().map(|s| (s.packets, s.drops));
-            // Rates move with the clock, not only with packets: after a
-            // flood they fall to nothing while nothing comes.
+            // Rates run to the wall clock (the kernel stamps packets with
+            // it), not to the latest packet: after a flood they fall to
+            // nothing while nothing comes.
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-            let snapshot = Snapshot::of(guard, stats, now.max(guard.latest()));
+            let snapshot = Snapshot::of(guard, stats, now);
             *shared
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snapshot);

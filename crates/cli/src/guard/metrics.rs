@@ -187,24 +187,24 @@ impl Collector for Counts {
         counter(
             &mut e,
             "icmpkit_guard_findings",
-            "Findings raised, by detection",
-            s.findings
-                .iter()
-                .filter(|(_, t)| t.raised > 0)
-                .map(|(d, t)| {
-                    let info = d.info();
-                    (
-                        vec![
-                            ("detection", info.name.to_owned()),
-                            ("family", info.family.name().to_owned()),
-                            (
-                                "severity",
-                                t.worst.unwrap_or(info.severity).name().to_owned(),
-                            ),
-                        ],
-                        t.raised,
-                    )
-                }),
+            "Findings raised, by detection and severity",
+            s.findings.iter().flat_map(|(d, t)| {
+                let info = d.info();
+                icmpkit_guard::Severity::ALL
+                    .into_iter()
+                    .zip(t.by_severity)
+                    .filter(|(_, n)| *n > 0)
+                    .map(move |(severity, n)| {
+                        (
+                            vec![
+                                ("detection", info.name.to_owned()),
+                                ("family", info.family.name().to_owned()),
+                                ("severity", severity.name().to_owned()),
+                            ],
+                            n,
+                        )
+                    })
+            }),
         )?;
         counter(
             &mut e,

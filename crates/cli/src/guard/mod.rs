@@ -83,7 +83,9 @@ pub struct Args {
 
 /// An IPv6 router's address.
 fn parse_router(s: &str) -> Result<IpAddr, String> {
-    match s.parse::<IpAddr>() {
+    // A zone (`fe80::1%eth0`) says nothing an RA's source does not.
+    let bare = s.split_once('%').map_or(s, |(addr, _)| addr);
+    match bare.parse::<IpAddr>() {
         Ok(a @ IpAddr::V6(_)) => Ok(a),
         Ok(IpAddr::V4(_)) => Err(format!(
             "{s}: router advertisements are IPv6: give the router's link-local address, e.g. fe80::1"
@@ -95,8 +97,15 @@ fn parse_router(s: &str) -> Result<IpAddr, String> {
 /// `ADDR/LEN`, an on-link prefix.
 fn parse_link(s: &str) -> Result<(IpAddr, u8), String> {
     let spec: AddrSpec = s.parse().map_err(|e: AddrSpecError| e.to_string())?;
-    match (spec.len, spec.scope) {
-        (Some(len), None) => Ok((spec.addr, len)),
+    match (spec.addr, spec.len, spec.scope) {
+        (IpAddr::V4(_), Some(len), None) if len > 0 => Ok((spec.addr, len)),
+        (IpAddr::V6(_), _, _) => Err(format!(
+            "{s}: --link takes an IPv4 prefix (an ICMPv6 redirect's rules need none), e.g. \
+             192.0.2.0/24"
+        )),
+        (_, Some(0), None) => Err(format!(
+            "{s}: a /0 link would hold every gateway: give the link's prefix, e.g. 192.0.2.0/24"
+        )),
         _ => Err(format!(
             "{s}: give the link's prefix with its length, e.g. 192.0.2.0/24"
         )),
@@ -144,14 +153,40 @@ struct End<'a> {
     capture: Option<CaptureStats>,
 }
 
+/// Refuses the live options on a file: clap's `requires` does not hold
+/// when the file (which conflicts with `-i`) is given.
+fn check_live_options(args: &Args) -> Result<()> {
+    if args.interface.is_some() {
+        return Ok(());
+    }
+    let given = [
+        (args.listen.is_some(), "--listen"),
+        (args.duration.is_some(), "--duration"),
+        (args.count.is_some(), "--count"),
+        (args.promiscuous, "--promiscuous"),
+        (args.all_traffic, "--all-traffic"),
+    ];
+    if let Some((_, name)) = given.iter().find(|(set, _)| *set) {
+        anyhow::bail!(
+            "{name} is for a live capture: give -i IFACE instead of a file, or leave {name} out"
+        );
+    }
+    Ok(())
+}
+
 /// Runs `icmpkit guard`.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    check_live_options(args)?;
     let mut config = Config {
         hold: args.hold.saturating_mul(SECOND),
         ..Config::default()
     };
     config.detectors.spoof.routers.clone_from(&args.routers);
     config.detectors.spoof.links.clone_from(&args.links);
+    // Live with the kernel's ICMP filter, a pair's ordinary packets never
+    // reach the guard (only its fragments): what the capture shows cannot
+    // prove a UDP or TCP packet was not sent.
+    config.detectors.spoof.transport_flows = args.interface.is_none() || args.all_traffic;
     let mut guard = Guard::new(&config);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());

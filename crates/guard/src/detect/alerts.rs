@@ -2,6 +2,10 @@
 //! within a hold time, the repeats counted, never queued; so a flood
 //! raises one finding, not one per packet, and memory stays bounded.
 //!
+//! One detection raises at most [`RAISED_PER_MINUTE`] findings a minute:
+//! forged sources or destinations, new with every packet, are counted as
+//! repeats past that.
+//!
 //! A finding raised below its detection's usual severity (a weak first
 //! sign) does not hold back a worse one: within the hold time a finding
 //! more severe than the one raised is raised too (an escalation).
@@ -11,18 +15,26 @@ use std::collections::VecDeque;
 
 use super::catalog::{Detection, Severity};
 use super::finding::Finding;
-use crate::bounded::Bounded;
-use crate::observe::Nanos;
+use crate::bounded::{Bounded, Window};
+use crate::observe::{Nanos, SECOND};
 
 /// How many (detection, subject) pairs are remembered for suppression.
 pub const SUBJECTS_REMEMBERED: usize = 16_384;
+
+/// The most findings one detection raises in a minute of capture time;
+/// past it, new subjects are counted as repeats: packets with forged,
+/// ever-new addresses must not choose how much the guard writes.
+pub const RAISED_PER_MINUTE: u32 = 20;
 
 /// What was raised for one detection over the whole run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Findings raised (alerts written).
     pub raised: u64,
-    /// Repeats within the hold time, counted but not raised again.
+    /// Findings raised of each severity, in [`Severity::ALL`] order.
+    pub by_severity: [u64; 4],
+    /// Repeats within the hold time, counted but not raised again (and
+    /// findings about new subjects past [`RAISED_PER_MINUTE`]).
     pub repeats: u64,
     /// The worst severity raised.
     pub worst: Option<Severity>,
@@ -37,6 +49,8 @@ pub struct Alerts {
     recent: Bounded<(Detection, IpAddr), (Nanos, Severity)>,
     queue: VecDeque<Finding>,
     tallies: Vec<Tally>,
+    /// Findings raised per detection over the last minute.
+    recently_raised: Vec<Window>,
 }
 
 impl Alerts {
@@ -48,6 +62,7 @@ impl Alerts {
             recent: Bounded::new(SUBJECTS_REMEMBERED),
             queue: VecDeque::new(),
             tallies: vec![Tally::default(); Detection::ALL.len()],
+            recently_raised: vec![Window::new(60 * SECOND); Detection::ALL.len()],
         }
     }
 
@@ -95,9 +110,11 @@ impl Alerts {
         make: impl FnOnce() -> Finding,
     ) -> bool {
         let active = self.active(detection, subject, now);
+        let many = self.recently_raised[detection as usize].count(now) >= RAISED_PER_MINUTE;
         let finding = match active {
             Some(raised) if raised >= detection.info().severity => None,
             Some(raised) => Some(make()).filter(|f| f.severity > raised),
+            None if many => None,
             None => Some(make()),
         };
         let tally = &mut self.tallies[detection as usize];
@@ -112,7 +129,9 @@ impl Alerts {
             .recent
             .entry((detection, subject), || (now, finding.severity)) = (now, finding.severity);
         tally.raised += 1;
+        tally.by_severity[finding.severity as usize] += 1;
         tally.worst = tally.worst.max(Some(finding.severity));
+        self.recently_raised[detection as usize].add(now, 1);
         self.queue.push_back(finding);
         true
     }

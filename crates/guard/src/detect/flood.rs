@@ -199,7 +199,12 @@ impl Floods {
             )
         });
         // Broadcast requests at a flood rate, sent in one host's name: the
-        // smurf being launched (the source is the victim).
+        // smurf being launched (the source is the victim). Only requests a
+        // router forwarded count (a TTL no host starts with): a host's own
+        // `ping -b` leaves with its initial TTL.
+        if is_initial_ttl(seen.d.hop_limit) {
+            return;
+        }
         let per_second = self.settings.broadcast_per_second;
         let window = self
             .broadcast_requests
@@ -358,10 +363,15 @@ impl Floods {
 fn routed_from_own_subnet(requester: IpAddr, m: &EchoMatch) -> bool {
     match (requester, m.request_target) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
-            a.octets()[..3] == b.octets()[..3] && !matches!(m.request_ttl, 32 | 64 | 128 | 255)
+            a.octets()[..3] == b.octets()[..3] && !is_initial_ttl(m.request_ttl)
         }
         _ => false,
     }
+}
+
+/// Whether `ttl` is one hosts start with (so the packet was not routed).
+fn is_initial_ttl(ttl: u8) -> bool {
+    matches!(ttl, 32 | 64 | 128 | 255)
 }
 
 impl Detector for Floods {

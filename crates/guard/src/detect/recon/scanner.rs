@@ -211,7 +211,7 @@ impl Scanners {
         };
         let source = self.sources.entry(src, fresh);
         // Shapes are put together within a window, not over days.
-        if now.saturating_sub(source.first.now) >= self.window {
+        if now.saturating_sub(source.first.now) >= self.window || now < source.first.now {
             if !source.settled && !source.strong() {
                 raise_weak(src, source, alerts);
             }

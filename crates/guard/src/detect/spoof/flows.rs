@@ -31,7 +31,7 @@ use icmpkit_wire::quote::{self, Quote, QuotedTransport};
 
 use super::type_name;
 use crate::bounded::Recent;
-use crate::detect::{Alerts, Detection, Evidence, Finding};
+use crate::detect::{Alerts, Detection, Evidence, Finding, Severity};
 use crate::observe::Seen;
 
 /// What the packets of one flow share, one way.
@@ -140,12 +140,16 @@ pub(super) struct Flows {
     recent: [Option<(Flow, u64)>; 2],
     /// The slot of `recent` the next new flow takes.
     next: usize,
+    /// Whether errors quoting UDP and TCP are judged (every packet reaches
+    /// the guard), or only those quoting ICMP.
+    transport: bool,
 }
 
 impl Flows {
     /// Remembering at most `flows` flows and `pairs` pairs.
-    pub(super) fn new(flows: usize, pairs: usize) -> Self {
+    pub(super) fn new(flows: usize, pairs: usize, transport: bool) -> Self {
         Self {
+            transport,
             known: Recent::new(flows),
             pairs: Recent::new(pairs),
             recent: [None; 2],
@@ -222,6 +226,9 @@ impl Flows {
         let Some(flow) = Flow::of(quote) else {
             return;
         };
+        if !self.transport && flow.kind != FlowKind::Icmp {
+            return;
+        }
         self.flush();
         if flow.is_tunnel() || self.known.get(&flow).is_some() {
             return;
@@ -240,7 +247,7 @@ impl Flows {
             } else {
                 String::new()
             };
-            Finding::about(
+            let finding = Finding::about(
                 seen,
                 Detection::ErrorForUnsent,
                 if forgot { 40 } else { 75 },
@@ -253,7 +260,8 @@ impl Flows {
                     "{} sent {} a {} about a packet ({}) that the capture never saw leave, \
                      though it saw {packets} {} of that protocol from {} to {}{caveat}: a \
                      message about a packet never sent is forged, to reset, slow or steer a \
-                     connection (RFC 5927).",
+                     connection (RFC 5927), unless the packet left by a path this capture \
+                     does not see.",
                     seen.src(),
                     seen.dst(),
                     type_name(seen),
@@ -262,7 +270,13 @@ impl Flows {
                     flow.src,
                     flow.dst
                 ),
-            )
+            );
+            // Once flows were forgotten, the flow's absence proves little.
+            if forgot {
+                finding.with_severity(Severity::Low)
+            } else {
+                finding
+            }
         });
     }
 }

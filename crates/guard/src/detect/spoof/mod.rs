@@ -15,10 +15,11 @@
 //! Messages are about the host they are sent to: the findings take the
 //! message's destination as their subject (the sources of forged messages
 //! are themselves forged), so one attack on one host raises one finding
-//! per hold time. The exceptions are the rogue router (its source) and the
-//! weaker variants (an MTU of 0, a quoted Record Route, a redirect judged
-//! off-link only by a guessed prefix), which are about their sender: one
-//! never holds back a stronger finding about the host.
+//! per hold time. The exceptions are the rogue router and a plain
+//! redirect, which are about the router that sent them. A weaker variant
+//! (an MTU of 0, a quoted Record Route, a redirect judged off-link only by
+//! a guessed prefix) never holds back a stronger finding about the same
+//! host: the alerts raise the more severe over it.
 //!
 //! The per-flow and per-pair state (module `flows`) lives in fixed
 //! [`Recent`](crate::bounded::Recent) tables ([`Settings::flows`],
@@ -58,6 +59,10 @@ pub struct Settings {
     /// (source, destination, protocol) triples remembered as seen: an
     /// error is judged only when its quote's triple was seen.
     pub pairs: usize,
+    /// Whether every packet reaches the guard, so errors quoting UDP and
+    /// TCP can be judged; `false` for a live capture with the kernel's
+    /// ICMP filter (only ICMP flows are judged then).
+    pub transport_flows: bool,
 }
 
 impl Default for Settings {
@@ -69,6 +74,7 @@ impl Default for Settings {
             ra_prefixes_per_minute: 16,
             flows: 32_768,
             pairs: 16_384,
+            transport_flows: true,
         }
     }
 }
@@ -86,7 +92,7 @@ impl Spoofing {
     pub fn new(settings: &Settings) -> Self {
         Self {
             links: settings.links.clone(),
-            flows: flows::Flows::new(settings.flows, settings.pairs),
+            flows: flows::Flows::new(settings.flows, settings.pairs, settings.transport_flows),
             advertisements: ndp::Advertisements::new(settings),
         }
     }
@@ -181,10 +187,9 @@ fn small_mtu_v4(seen: &Seen<'_>, alerts: &mut Alerts) {
     if mtu >= IPV4_MIN_REASSEMBLY {
         return;
     }
-    // MTU 0 (a weak finding, about the router that sent it) never holds
-    // back a real one about the host.
-    let subject = if mtu == 0 { seen.src() } else { seen.dst() };
-    alerts.raise(Detection::SmallMtu, subject, seen.now, || {
+    // MTU 0 (a weak finding) never holds back a real one about the host:
+    // the alerts raise the more severe over it.
+    alerts.raise(Detection::SmallMtu, seen.dst(), seen.now, || {
         let evidence = Evidence::one(seen.frame).fact("mtu", mtu);
         let (src, dst) = (seen.src(), seen.dst());
         if mtu == 0 {
@@ -277,8 +282,8 @@ fn quoted_options(seen: &Seen<'_>, alerts: &mut Alerts) {
     // answering ping -R), so that they never hold back a stronger one
     // about the host.
     let (severity, confidence, subject) = match (ordinary, reported) {
-        (Some(_), _) => (Severity::Low, 40, seen.src()),
-        (None, true) => (Severity::Medium, 60, seen.src()),
+        (Some(_), _) => (Severity::Low, 40, seen.dst()),
+        (None, true) => (Severity::Medium, 60, seen.dst()),
         (None, false) => (Severity::High, 90, seen.dst()),
     };
     alerts.raise(Detection::QuotedIpOptions, subject, seen.now, || {
@@ -333,9 +338,12 @@ const OPT_END: u8 = 0;
 const OPT_NOP: u8 = 1;
 const OPT_RECORD_ROUTE: u8 = 7;
 const OPT_TIMESTAMP: u8 = 68;
+/// Router Alert (RFC 2113): four bytes, value 0; RSVP carries it.
+const OPT_ROUTER_ALERT: u8 = 148;
 
 /// Whether IPv4 `options` are only a well-formed Record Route or
-/// Timestamp (what `ping -R` and `ping -T` send), padded: its name if so.
+/// Timestamp (what `ping -R` and `ping -T` send) or Router Alert (RFC
+/// 2113, what RSVP sends), padded: its name if so.
 fn ordinary_options(options: &[u8]) -> Option<&'static str> {
     let mut found = None;
     let mut at = 0;
@@ -343,6 +351,13 @@ fn ordinary_options(options: &[u8]) -> Option<&'static str> {
         match kind {
             OPT_END => break,
             OPT_NOP => at += 1,
+            OPT_ROUTER_ALERT => {
+                if found.is_some() || options.get(at + 1) != Some(&4) || at + 4 > options.len() {
+                    return None;
+                }
+                found = Some("Router Alert");
+                at += 4;
+            }
             OPT_RECORD_ROUTE | OPT_TIMESTAMP => {
                 let len = usize::from(*options.get(at + 1)?);
                 let pointer = usize::from(*options.get(at + 2)?);

@@ -16,7 +16,7 @@ use icmpkit_wire::quote::{self, Quote};
 
 use super::Settings;
 use crate::bounded::{Distinct, Window, fingerprint};
-use crate::detect::{Alerts, Detection, Evidence, Finding};
+use crate::detect::{Alerts, Detection, Evidence, Finding, Severity};
 use crate::observe::{Nanos, SECOND, Seen};
 
 /// The most distinct prefixes counted per minute (the flood threshold's
@@ -124,7 +124,7 @@ impl Advertisements {
     /// A Router Advertisement.
     pub(super) fn advertisement(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
         let now = seen.now;
-        if now.saturating_sub(self.epoch) >= 60 * SECOND {
+        if now.saturating_sub(self.epoch) >= 60 * SECOND || now < self.epoch {
             self.sources.clear();
             self.prefixes.clear();
             self.epoch = now;
@@ -261,6 +261,12 @@ impl Advertisements {
                     seen.dst()
                 ),
             )
+            // Only learned, not listed: a second real router looks the same.
+            .with_severity(if confidence <= 50 {
+                Severity::Medium
+            } else {
+                Severity::High
+            })
         });
     }
 }

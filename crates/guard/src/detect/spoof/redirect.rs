@@ -114,14 +114,9 @@ pub(super) fn v4(seen: &Seen<'_>, links: &[(IpAddr, u8)], alerts: &mut Alerts) {
         (false, false, false) => (Severity::High, 75),
         (false, false, true) => (Severity::Medium, 45),
     };
-    // The weak variant is about the sender, so that it never holds back a
-    // sure one about the host.
-    let subject = if severity == Severity::High {
-        seen.dst()
-    } else {
-        seen.src()
-    };
-    alerts.raise(Detection::RedirectOffLink, subject, seen.now, || {
+    // About the host (a weaker finding never holds back a sure one: the
+    // alerts raise the more severe over it).
+    alerts.raise(Detection::RedirectOffLink, seen.dst(), seen.now, || {
         let link = match configured {
             Some((p, l)) => format!("the link {p}/{l} given"),
             None => format!(
@@ -143,7 +138,15 @@ pub(super) fn v4(seen: &Seen<'_>, links: &[(IpAddr, u8)], alerts: &mut Alerts) {
             format!(
                 "{sender} told {host} to route through {gateway}, but {why}: a real router only \
                  redirects to a gateway on the host's own link, from that link (RFC 1122 \
-                 §3.2.2.2), so this redirect is forged to steer {host}'s traffic."
+                 §3.2.2.2), so {}",
+                if severity == Severity::High {
+                    format!("this redirect is forged to steer {host}'s traffic.")
+                } else {
+                    format!(
+                        "if the link is no wider than assumed, this redirect is forged to steer \
+                         {host}'s traffic."
+                    )
+                }
             ),
         )
         .with_severity(severity)

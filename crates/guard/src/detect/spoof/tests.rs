@@ -285,7 +285,7 @@ fn a_second_router_is_rogue_with_low_confidence_unless_routers_are_listed() {
     let f = run(&packets);
     assert_eq!(
         names(&f),
-        [("rogue-router-advertisement", Severity::High, 50)]
+        [("rogue-router-advertisement", Severity::Medium, 50)]
     );
     assert_eq!(f[0].src.to_string(), "fe80::14");
     assert!(
