@@ -203,6 +203,16 @@ def ra_flood():
         send("h4", ra(src, prefix, mac=mac), gap=0.001)
 
 
+def rand_source_flood():
+    """1,000 echo requests to the victim as fast as they go, each from a
+    random source of 203.0.113.128/25 (hping3 --rand-source's shape, kept
+    to a documentation range), seeded."""
+    rnd = random.Random(9)
+    for i in range(1000):
+        src = "203.0.113.%d" % rnd.randrange(128, 255)
+        send("atk", IP(src=src, dst=VIC4, ttl=61) / ICMP(id=rnd.getrandbits(16), seq=i), gap=0)
+
+
 def router_solicitation():
     """The victim's Router Solicitation (radvd on the router answers)."""
     send("vic", IPv6(src=VIC_LL, dst="ff02::2", hlim=255) / ICMPv6ND_RS()
@@ -457,6 +467,7 @@ def mld_ok():
 
 
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in [
+    rand_source_flood,
     ping_of_death, overlapping_fragments, redirect4, redirect6, rogue_ra, ra_flood, router_solicitation,
     rdnss_even, source_quench, frag_needed_low, ptb_low, ptb_no_flow, errors_never_sent,
     quoted_options, reply_mismatch, icmptunnel, hans, icmpsh, entropy_session,

@@ -217,6 +217,15 @@ s_ptunnel_classic() {
     return $rc
 }
 s_hping_flood() { lab_exec atk timeout 1 hping3 -q --icmp --flood $VIC4 >/dev/null 2>&1 || true; }
+# A flood from random (spoofed) sources: per destination, not per source.
+# (hping3 --rand-source picks any address; craft.py keeps them to a
+# documentation range.)
+s_rand_source() { craft rand-source-flood; }
+# Echo requests in the victim's name to the server: the server's replies
+# reach the victim, which asked nothing (reflection backscatter).
+s_backscatter() {
+    lab_exec atk timeout 1 hping3 -q --icmp -a $VIC4 -i u2000 $SRV4 >/dev/null 2>&1 || true
+}
 s_blacknurse() {
     # The quoted packet: UDP from the victim to the server (hping3's default
     # quotes addresses outside the lab).
@@ -370,6 +379,8 @@ record ptunnel-ng vic e0 3000 20 s_ptunnel
 record ptunnel vic e0 3000 20 s_ptunnel_classic
 record hping3-flood vic e0 2000 1000 s_hping_flood
 record hping3-blacknurse vic e0 2000 1000 s_blacknurse
+record rand-source-flood vic e0 2000 1000 s_rand_source
+record backscatter vic e0 300 60 s_backscatter
 record smurf vic e0 500 40 s_smurf
 record nmap-sweep atk e0 1000 90 s_nmap_sweep
 record nmap-sweep6 atk e0 1000 30 s_nmap_sweep6

@@ -58,6 +58,14 @@ const EXPECTED: &[Expected] = &[
     attack("hping3-flood.pcap", &[("echo-flood-source", "high")]),
     attack("hping3-blacknurse.pcap", &[("blacknurse", "high")]),
     attack(
+        "rand-source-flood.pcap",
+        &[("echo-flood-destination", "high")],
+    ),
+    attack(
+        "backscatter.pcap",
+        &[("unsolicited-echo-replies", "medium")],
+    ),
+    attack(
         "smurf.pcap",
         &[("smurf", "high"), ("broadcast-echo", "low")],
     ),

@@ -234,9 +234,9 @@ impl<const N: usize> Distinct<N> {
 
 /// Recently seen values in a fixed table, each with a small value of its
 /// own: a value is kept as a 64-bit fingerprint (keyed per process, so
-/// crafted values cannot be chosen to collide) in the one slot its
-/// fingerprint picks, and a newer value picking the same slot forgets the
-/// older. Constant time and no allocation after creation, for state a
+/// crafted values cannot be chosen to collide) in one of the two slots its
+/// fingerprint picks, and a newer value finding both taken forgets one of
+/// them (two ways: a few values never push each other out). Constant time and no allocation after creation, for state a
 /// detector touches with every packet (an LRU map's bookkeeping costs
 /// more there than the work itself); a value may be forgotten early, never
 /// reported when it was not inserted (barring a 2^-64 fingerprint match).
@@ -261,43 +261,52 @@ impl<V: Copy + Default> Recent<V> {
         }
     }
 
-    fn slot(&self, value: &(impl Hash + ?Sized)) -> (usize, u64) {
+    /// The pair of slots `value` may live in, and its fingerprint.
+    fn place(&self, value: &(impl Hash + ?Sized)) -> (usize, u64) {
         use core::hash::BuildHasher;
         let fp = self.hasher.hash_one(value) | 1;
-        // The high bits pick the slot (the low bit is always set).
-        let slot = (fp >> 32) as usize & (self.slots.len() - 1);
-        (slot, fp)
+        // The high bits pick the pair of slots (the low bit is always set).
+        let first = (fp >> 32) as usize & (self.slots.len() - 1) & !1;
+        (first, fp)
+    }
+
+    /// Where `fp` is held among the two slots from `first`.
+    fn find(&self, first: usize, fp: u64) -> Option<usize> {
+        (first..first + 2).find(|&i| self.slots[i].0 == fp)
     }
 
     /// The value kept for `key`, made with `V::default()` when `key` is not
-    /// held (forgetting whatever held its slot).
+    /// held: in a free slot of its pair, else in place of one of the two
+    /// (which is forgotten), chosen by the fingerprint.
     pub fn entry(&mut self, key: &(impl Hash + ?Sized)) -> &mut V {
-        let (slot, fp) = self.slot(key);
-        let (held, value) = &mut self.slots[slot];
-        if *held != fp {
-            if *held == 0 {
+        let (first, fp) = self.place(key);
+        let slot = if let Some(slot) = self.find(first, fp) {
+            slot
+        } else {
+            let slot = (first..first + 2)
+                .find(|&i| self.slots[i].0 == 0)
+                .unwrap_or(first + ((fp >> 1) & 1) as usize);
+            if self.slots[slot].0 == 0 {
                 self.len += 1;
             } else {
                 self.forgotten += 1;
             }
-            *held = fp;
-            *value = V::default();
-        }
-        value
+            self.slots[slot] = (fp, V::default());
+            slot
+        };
+        &mut self.slots[slot].1
     }
 
     /// The value kept for `key`, if held.
     pub fn get(&self, key: &(impl Hash + ?Sized)) -> Option<&V> {
-        let (slot, fp) = self.slot(key);
-        let (held, value) = &self.slots[slot];
-        (*held == fp).then_some(value)
+        let (first, fp) = self.place(key);
+        self.find(first, fp).map(|slot| &self.slots[slot].1)
     }
 
     /// The value kept for `key`, if held, to change.
     pub fn get_mut(&mut self, key: &(impl Hash + ?Sized)) -> Option<&mut V> {
-        let (slot, fp) = self.slot(key);
-        let (held, value) = &mut self.slots[slot];
-        (*held == fp).then_some(value)
+        let (first, fp) = self.place(key);
+        self.find(first, fp).map(|slot| &mut self.slots[slot].1)
     }
 
     /// Slots in use.
