@@ -54,6 +54,7 @@ fn manual_pages_for_the_command_and_each_subcommand() {
             "icmpkit-decode.1",
             "icmpkit-explain.1",
             "icmpkit-fping.1",
+            "icmpkit-guard.1",
             "icmpkit-mtr.1",
             "icmpkit-ping.1",
             "icmpkit-policy.1",

@@ -103,12 +103,14 @@ impl Evidence {
         Self::packets(1, frame)
     }
 
-    /// The same with the window (nanoseconds) and the rate it gives.
+    /// The same with the window (nanoseconds) and the rate it gives: only
+    /// for a window of a second or more (three packets in a millisecond
+    /// are no rate of 3,000 a second).
     #[must_use]
     pub fn over(mut self, window: Nanos) -> Self {
         let seconds = window as f64 / 1e9;
         self.window = Some(seconds);
-        if seconds > 0.0 {
+        if seconds >= 1.0 {
             self.rate = Some(self.packets as f64 / seconds);
         }
         self
