@@ -230,8 +230,8 @@
 //!   `recon`, `spoofing`, `anomaly`), `severity` (`info`, `low`, `medium`,
 //!   `high`), `confidence` (0.01 to 1), `evidence` (`packets`,
 //!   `first_frame`, `window_s` (`null` when the finding rests on no
-//!   window), `rate_pps` (`null` too when a rate would say nothing, as for
-//!   a path walk), and `facts`: an object of named numbers, addresses
+//!   window), `rate_pps` (`null` too when a rate would say nothing: a
+//!   window under a second, or a path walk), and `facts`: an object of named numbers, addresses
 //!   and words particular to the detection), `explanation` (what happened,
 //!   with the numbers), `advice` (what to do), `suricata` (the Suricata
 //!   decoder events that flag the same packets; may be empty). A finding
