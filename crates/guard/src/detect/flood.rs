@@ -106,15 +106,8 @@ impl Floods {
     fn request(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
         let now = seen.now;
         let limit = self.settings.echo_per_second;
-        let (window, first) = self
-            .by_source
-            .entry(seen.src(), || (Window::new(SECOND), seen.frame));
-        let count = window.add(now, 1);
-        if count == 1 {
-            *first = seen.frame;
-        }
+        let (count, first) = count_second(&mut self.by_source, seen.src(), seen);
         if count >= limit {
-            let first = *first;
             alerts.raise(Detection::EchoFloodSource, seen.src(), now, || {
                 Finding::about(
                     seen,
@@ -327,15 +320,8 @@ impl Floods {
     fn port_unreachable(&mut self, seen: &Seen<'_>, alerts: &mut Alerts) {
         let now = seen.now;
         let limit = self.settings.port_unreachable_per_second;
-        let (window, first) = self
-            .unreachable
-            .entry(seen.dst(), || (Window::new(SECOND), seen.frame));
-        let count = window.add(now, 1);
-        if count == 1 {
-            *first = seen.frame;
-        }
+        let (count, first) = count_second(&mut self.unreachable, seen.dst(), seen);
         if count >= limit {
-            let first = *first;
             alerts.raise(Detection::BlackNurse, seen.dst(), now, || {
                 Finding::about(
                     seen,
@@ -353,6 +339,21 @@ impl Floods {
             });
         }
     }
+}
+
+/// Counts `seen` for `key` in its one-second window; returns the count
+/// over the window and the frame of its first event.
+fn count_second(
+    map: &mut Bounded<IpAddr, (Window, u64)>,
+    key: IpAddr,
+    seen: &Seen<'_>,
+) -> (u32, u64) {
+    let (window, first) = map.entry(key, || (Window::new(SECOND), seen.frame));
+    let count = window.add(seen.now, 1);
+    if count == 1 {
+        *first = seen.frame;
+    }
+    (count, *first)
 }
 
 /// Whether the broadcast request a reply matched came into the
