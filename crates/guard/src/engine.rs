@@ -161,11 +161,6 @@ impl Guard {
         self.reassembler.stats()
     }
 
-    /// The latest capture time seen.
-    pub fn latest(&self) -> Nanos {
-        self.latest
-    }
-
     /// How much state is held now.
     pub fn held(&mut self) -> Held {
         Held {

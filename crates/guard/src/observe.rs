@@ -222,15 +222,10 @@ pub fn echo_of(d: &Dissection<'_>) -> Option<(EchoKind, u16, u16)> {
 /// Whether `addr` is a broadcast address as far as the packet alone can
 /// tell: IPv4 limited broadcast, or a last octet of 255 (the directed
 /// broadcast of a /24 or shorter prefix); IPv6 has none (its multicast is
-/// [`is_multicast`]).
+/// `IpAddr::is_multicast`).
 pub fn looks_broadcast(addr: IpAddr) -> bool {
     match addr {
         IpAddr::V4(a) => a.is_broadcast() || a.octets()[3] == 255,
         IpAddr::V6(_) => false,
     }
-}
-
-/// Whether `addr` is multicast (either family).
-pub fn is_multicast(addr: IpAddr) -> bool {
-    addr.is_multicast()
 }

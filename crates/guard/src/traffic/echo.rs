@@ -9,7 +9,7 @@ use icmpkit_wire::IpVersion;
 use icmpkit_wire::dissect::Dissection;
 
 use crate::bounded::{Recent, fingerprint};
-use crate::observe::{Echo, EchoKind, EchoMatch, Nanos, echo_of, is_multicast, looks_broadcast};
+use crate::observe::{Echo, EchoKind, EchoMatch, Nanos, echo_of, looks_broadcast};
 
 /// How many requests are remembered awaiting replies: the slots of a
 /// [`Recent`] table (about 56 bytes each, 3.5 MiB), touched by every echo,
@@ -82,7 +82,7 @@ impl EchoPairing {
                     time: now,
                     target: d.dst,
                     data: fingerprint(data),
-                    broadcast: link_broadcast || looks_broadcast(d.dst) || is_multicast(d.dst),
+                    broadcast: link_broadcast || looks_broadcast(d.dst) || d.dst.is_multicast(),
                     ttl: d.hop_limit,
                     replies: 0,
                 };
