@@ -1,0 +1,31 @@
+//! The flow hash of an ECMP router.
+
+use icmpkit_wire::ip::protocol;
+
+use crate::answer::addr_bits;
+use crate::packet::Header;
+use crate::rng::mix;
+
+/// The hash an ECMP router computes over a packet's flow, salted per hop:
+/// addresses, protocol (and IPv6 flow label), and the UDP/TCP ports or the
+/// ICMP checksum and identifier.
+pub(crate) fn flow_hash(header: &Header, packet: &[u8], salt: u64) -> u64 {
+    let transport = packet.get(header.transport_at..).unwrap_or(&[]);
+    let word = |range: std::ops::Range<usize>| {
+        transport.get(range).map_or(0, |b| {
+            b.iter().fold(0u64, |acc, &x| acc << 8 | u64::from(x))
+        })
+    };
+    let ports = if header.is_icmp() {
+        // Checksum and identifier (bytes 2..6).
+        word(2..6)
+    } else if matches!(header.protocol, protocol::UDP | protocol::TCP) {
+        word(0..4)
+    } else {
+        0
+    };
+    let mut h = mix(salt ^ addr_bits(header.src));
+    h = mix(h ^ addr_bits(header.dst));
+    h = mix(h ^ (u64::from(header.protocol) << 32 | u64::from(header.flow_label)));
+    mix(h ^ ports)
+}

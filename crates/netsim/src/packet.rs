@@ -1,0 +1,147 @@
+//! IP packets as the network handles them: the header fields it reads,
+//! headers it writes, the hop limit a router lowers.
+
+use std::net::IpAddr;
+
+use icmpkit_wire::ip::protocol;
+use icmpkit_wire::{ipv4, ipv6};
+
+/// The fields of an IP header the simulation looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
+    pub(crate) protocol: u8,
+    pub(crate) hop_limit: u8,
+    pub(crate) dont_frag: bool,
+    pub(crate) flow_label: u32,
+    pub(crate) transport_at: usize,
+}
+
+impl Header {
+    /// Reads the header of a packet the simulation built (`None` for
+    /// anything unreadable, which the simulation then drops).
+    pub(crate) fn parse(packet: &[u8]) -> Option<Self> {
+        match packet.first()? >> 4 {
+            4 => {
+                let view = ipv4::Packet::new_checked(packet).ok()?;
+                Some(Self {
+                    src: view.src_addr().into(),
+                    dst: view.dst_addr().into(),
+                    protocol: view.protocol(),
+                    hop_limit: view.ttl(),
+                    dont_frag: view.dont_frag(),
+                    flow_label: 0,
+                    transport_at: view.header_len(),
+                })
+            }
+            6 => {
+                let view = ipv6::Packet::new_checked(packet).ok()?;
+                Some(Self {
+                    src: view.src_addr().into(),
+                    dst: view.dst_addr().into(),
+                    protocol: view.next_header(),
+                    hop_limit: view.hop_limit(),
+                    // IPv6 routers never fragment.
+                    dont_frag: true,
+                    flow_label: view.flow_label(),
+                    transport_at: ipv6::HEADER_LEN,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether this is an ICMP (v4 or v6) packet.
+    pub(crate) fn is_icmp(&self) -> bool {
+        self.protocol == icmp_protocol(self.dst)
+    }
+}
+
+/// The ICMP protocol number of `addr`'s family.
+pub(crate) fn icmp_protocol(addr: IpAddr) -> u8 {
+    match addr {
+        IpAddr::V4(_) => protocol::ICMP,
+        IpAddr::V6(_) => protocol::ICMPV6,
+    }
+}
+
+/// The settings of an IP header the simulation writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Outer {
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
+    pub(crate) protocol: u8,
+    pub(crate) hop_limit: u8,
+    pub(crate) ident: u16,
+    pub(crate) dont_frag: bool,
+}
+
+/// Puts an IP header (no options, traffic class 0, flow label 0) before
+/// `payload`; `None` when the addresses are of two families or the payload
+/// does not fit one datagram.
+pub(crate) fn ip_packet(outer: &Outer, payload: &[u8]) -> Option<Vec<u8>> {
+    match (outer.src, outer.dst) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => {
+            let repr = ipv4::Repr {
+                src_addr: src,
+                dst_addr: dst,
+                protocol: outer.protocol,
+                payload_len: payload.len(),
+                ttl: outer.hop_limit,
+                dscp: 0,
+                ecn: 0,
+                ident: outer.ident,
+                dont_frag: outer.dont_frag,
+                more_frags: false,
+                frag_offset: 0,
+                options: &[],
+            };
+            if repr.buffer_len() > usize::from(u16::MAX) {
+                return None;
+            }
+            let mut out = vec![0; repr.buffer_len()];
+            repr.emit(&mut ipv4::Packet::new_unchecked(&mut out[..]));
+            out[ipv4::HEADER_LEN..].copy_from_slice(payload);
+            Some(out)
+        }
+        (IpAddr::V6(src), IpAddr::V6(dst)) => {
+            if payload.len() > usize::from(u16::MAX) {
+                return None;
+            }
+            let repr = ipv6::Repr {
+                src_addr: src,
+                dst_addr: dst,
+                next_header: outer.protocol,
+                payload_len: payload.len(),
+                hop_limit: outer.hop_limit,
+                traffic_class: 0,
+                flow_label: 0,
+            };
+            let mut out = vec![0; repr.buffer_len()];
+            repr.emit(&mut ipv6::Packet::new_unchecked(&mut out[..]));
+            out[ipv6::HEADER_LEN..].copy_from_slice(payload);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Lowers the TTL / hop limit by one as a router forwarding the packet does
+/// (the IPv4 header checksum refilled).
+pub(crate) fn decrement_hop_limit(packet: &mut [u8]) {
+    match packet.first().map(|b| b >> 4) {
+        Some(4) if packet.len() >= ipv4::HEADER_LEN => {
+            let mut view = ipv4::Packet::new_unchecked(packet);
+            let ttl = view.ttl().saturating_sub(1);
+            view.set_ttl(ttl);
+            view.fill_checksum();
+        }
+        Some(6) if packet.len() >= ipv6::HEADER_LEN => {
+            let mut view = ipv6::Packet::new_unchecked(packet);
+            let hop_limit = view.hop_limit().saturating_sub(1);
+            view.set_hop_limit(hop_limit);
+        }
+        _ => {}
+    }
+}
