@@ -14,6 +14,7 @@ mod input;
 mod json_lines;
 mod mtr;
 mod names;
+mod netsim;
 mod packaging;
 mod personality;
 mod ping;
@@ -55,6 +56,8 @@ enum Command {
     Guard(guard::Args),
     /// Firewall rules for ICMP that keep diagnostics and path-MTU discovery working.
     Policy(policy::Args),
+    /// Emulate a network of routers and hosts behind a TUN device (delay, loss, MTU, ICMP errors).
+    Netsim(netsim::Args),
     /// Print a shell completion script (for packages).
     #[command(hide = true)]
     Completions(packaging::CompletionsArgs),
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Mtr(args) => mtr::run(&args),
         Command::Guard(args) => guard::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Netsim(args) => netsim::run(&args),
         Command::Completions(args) => packaging::completions(&args, Cli::command()),
         Command::Manpages(args) => packaging::manpages(&args, Cli::command()),
     };

@@ -25,6 +25,8 @@
 //!   it) on an interface, through a packet socket's `TPACKET_V3` ring;
 //! - [`netns::run_in`]: code (and the sockets it opens) inside a named
 //!   network namespace;
+//! - [`tun::TunDevice`]: a TUN device with addresses and routes (over
+//!   rtnetlink), for `icmpkit netsim up`;
 //! - [`PingGroupRange`] and [`ping_sockets_allowed`].
 //!
 //! Packets are built and parsed with `icmpkit-wire`. Linux only for now;
@@ -42,12 +44,14 @@ mod error;
 mod filter;
 mod group;
 mod interface;
+mod netlink;
 pub mod netns;
 pub mod privilege;
 mod resolve;
 mod socket;
 mod sys;
 mod transfer;
+pub mod tun;
 
 /// The errno of a send larger than the path MTU the kernel knows
 /// (`EMSGSIZE`), as a local send error or a queued error reports it.

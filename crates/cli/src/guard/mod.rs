@@ -112,7 +112,8 @@ fn parse_link(s: &str) -> Result<(IpAddr, u8), String> {
     }
 }
 
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+/// Seconds (`60`, `0.5`) as a duration; also `netsim up --duration`.
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let refused = || format!("'{s}' is not a number of seconds: use e.g. 60 or 0.5");
     let seconds: f64 = s.parse().map_err(|_| refused())?;
     if !seconds.is_finite() || seconds < 0.0 {

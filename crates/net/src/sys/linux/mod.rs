@@ -8,7 +8,8 @@
 //! (`sendmmsg`, `recvmmsg`), [`poll`] (waiting), [`namespace`] (joining a
 //! network namespace), [`packet`] (packet sockets and their receive
 //! ring), [`privilege`] (user, groups,
-//! capabilities) and [`resolve`] (reverse lookups).
+//! capabilities), [`resolve`] (reverse lookups) and [`tun`] (TUN devices,
+//! timer slack).
 
 use std::io;
 
@@ -25,6 +26,7 @@ mod privilege;
 mod resolve;
 mod socket;
 mod transfer;
+mod tun;
 
 pub use mmsg::{RecvScratch, SendScratch, UIO_MAXIOV, recv_mmsg, send_mmsg};
 pub use namespace::enter_network_namespace;
@@ -45,6 +47,7 @@ pub use socket::{
     socket,
 };
 pub use transfer::{Message, recv_msg, send_to};
+pub use tun::{read_fd, set_timer_slack, tun_open, write_fd};
 
 /// The errno of the last failed call.
 fn last_error() -> io::Error {

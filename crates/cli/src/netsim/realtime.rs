@@ -1,0 +1,141 @@
+//! The real-time loop: one thread waits for the TUN device to hold a
+//! packet or for the network's next event, whichever comes first; reads
+//! every packet waiting (each injected with the time it was read), runs
+//! the network up to now and writes every packet leaving it at once.
+//!
+//! Waits end on time: the thread's timer slack is 1 ns, `ppoll` takes
+//! nanoseconds, and the last [`SPIN`] before an event are spent polling
+//! the device without sleeping (a wake-up from a sleep is tens of
+//! microseconds late on a busy machine). How late each packet left
+//! (written − due) is measured in microseconds.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use icmpkit_driver::{SIGNAL_CHECK, Signals};
+use icmpkit_net::tun::TunDevice;
+use icmpkit_netsim::{Network, NodeId, Stats};
+use icmpkit_proto::machine::Signal;
+use icmpkit_proto::stats::RttHistogram;
+
+/// How long before an event the loop stops sleeping and polls.
+const SPIN: Duration = Duration::from_micros(60);
+
+/// The largest packet a TUN device hands over (and then some).
+const BUFFER: usize = 65_536;
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// How long it ran.
+    pub elapsed: Duration,
+    /// Packets read from the device.
+    pub read: u64,
+    /// Packets written to it.
+    pub written: u64,
+    /// Writes the device refused.
+    pub write_errors: u64,
+    /// How late packets were written after they were due, in µs.
+    pub lateness: RttHistogram,
+    /// The latest a packet was written, in µs.
+    pub lateness_max: u64,
+    /// The network's counters.
+    pub stats: Stats,
+}
+
+/// Runs `network` behind `tun` (as `attachment`) until a stop signal or
+/// `end`.
+pub fn run(
+    tun: &TunDevice,
+    mut network: Network,
+    attachment: NodeId,
+    signals: &Signals,
+    end: Option<Instant>,
+) -> Result<Run> {
+    icmpkit_net::tun::set_timer_slack(Duration::from_nanos(1))
+        .context("setting the timer slack")?;
+    let start = Instant::now();
+    let mut run = Run {
+        elapsed: Duration::ZERO,
+        read: 0,
+        written: 0,
+        write_errors: 0,
+        lateness: RttHistogram::default(),
+        lateness_max: 0,
+        stats: Stats::default(),
+    };
+    let mut buf = vec![0u8; BUFFER];
+    loop {
+        if signals.take() == Some(Signal::Stop) {
+            break;
+        }
+        let now = Instant::now();
+        if end.is_some_and(|end| now >= end) {
+            break;
+        }
+        // The next thing to do: the network's next event, the end, or a
+        // look at the signal flags.
+        let mut wake = now + SIGNAL_CHECK;
+        if let Some(due) = network.next_due() {
+            wake = wake.min(due);
+        }
+        if let Some(end) = end {
+            wake = wake.min(end);
+        }
+        let sleep = wake.saturating_duration_since(now);
+        if sleep > SPIN {
+            tun.wait(sleep - SPIN)
+                .context("waiting for the TUN device")?;
+        }
+        // Read what came; near an event, keep polling until it is due.
+        loop {
+            read_all(tun, &mut network, attachment, &mut buf, &mut run)?;
+            if run_due(tun, &mut network, &mut run) || Instant::now() >= wake {
+                break;
+            }
+            if Instant::now() + SPIN < wake {
+                // Not yet near (a packet came): sleep again.
+                break;
+            }
+            std::hint::spin_loop();
+        }
+    }
+    run.elapsed = start.elapsed();
+    run.stats = network.stats().clone();
+    Ok(run)
+}
+
+/// Reads every packet waiting and injects each at the time it was read.
+fn read_all(
+    tun: &TunDevice,
+    network: &mut Network,
+    attachment: NodeId,
+    buf: &mut [u8],
+    run: &mut Run,
+) -> Result<()> {
+    while let Some(n) = tun.read(buf).context("reading the TUN device")? {
+        run.read += 1;
+        network.inject(Instant::now(), attachment, buf[..n].to_vec());
+    }
+    Ok(())
+}
+
+/// Runs the network up to now and writes what leaves it; whether
+/// anything was due.
+fn run_due(tun: &TunDevice, network: &mut Network, run: &mut Run) -> bool {
+    let due = network.next_due().is_some_and(|d| d <= Instant::now());
+    if !due {
+        return false;
+    }
+    network.advance(Instant::now(), &mut |egress| {
+        match tun.write(&egress.packet) {
+            Ok(()) => run.written += 1,
+            Err(_) => run.write_errors += 1,
+        }
+        let late = Instant::now().saturating_duration_since(egress.at);
+        let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
+        run.lateness.record(us);
+        run.lateness_max = run.lateness_max.max(us);
+    });
+    true
+}
