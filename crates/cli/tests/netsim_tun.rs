@@ -1,0 +1,266 @@
+//! `icmpkit netsim up` carries the real tools: in a namespace of its own
+//! (`Lab::host`), the chain (tun → r1 → r2 → r3 → r4 → 203.0.113.10 and
+//! 2001:db8:10::10, 5 ms links, the last with MTU 1280; `--builtin chain`,
+//! `examples/netsim/chain.toml`'s topology) behind the TUN device, and
+//! iputils ping (never under 50 ms), traceroute (UDP, ICMP, TCP: r1..r4
+//! then the destination, nothing else) and tracepath (pmtu 1280) through
+//! it; SIGINT stops it with a summary whose counters match. And its
+//! refusals: a device name taken, no CAP_NET_ADMIN, a bad topology file.
+
+use std::io::{BufRead, BufReader};
+use std::net::IpAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use icmpkit_lab::bin::RunnableCopy;
+use icmpkit_lab::netns::Lab;
+use icmpkit_lab::traceroute::hop_lines;
+use icmpkit_lab::{icmpkit, require, text};
+
+/// The bound on every program run here, in seconds.
+const BOUND: u32 = 60;
+
+/// A running `netsim up` and the lines of its stderr.
+struct Netsim {
+    child: Child,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Netsim {
+    /// Starts `icmpkit netsim up ARGS` in `lab`'s host namespace and waits
+    /// (10 s at most) for its ready line.
+    fn start(lab: &Lab, args: &[&str]) -> Netsim {
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &lab.ns("host"), "timeout"])
+            .arg(BOUND.to_string())
+            .args([icmpkit!(), "netsim", "up"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start netsim up");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let netsim = Netsim { child, stderr: rx };
+        let line = netsim
+            .stderr
+            .recv_timeout(Duration::from_secs(10))
+            .expect("netsim up says it is up within 10 s");
+        assert_eq!(
+            line,
+            "netsim0 up: 10.0.0.1/32 fd00::1/128, 10 routes; Ctrl-C stops it"
+        );
+        netsim
+    }
+
+    /// SIGINT (to `timeout`, which passes it on), then its summary.
+    fn interrupt(self) -> serde_json::Value {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(sent.success());
+        let out = self.child.wait_with_output().unwrap();
+        let rest: Vec<String> = self.stderr.try_iter().collect();
+        assert!(out.status.success(), "{rest:?}");
+        assert!(rest.is_empty(), "{rest:?}");
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+    }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// The minimum and maximum RTT (ms) of iputils ping's summary line.
+fn rtt_min_max(out: &str) -> (f64, f64) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("rtt min/avg/max/mdev = "))
+        .unwrap_or_else(|| panic!("no rtt line: {out}"));
+    let values: Vec<f64> = line["rtt min/avg/max/mdev = ".len()..]
+        .trim_end_matches(" ms")
+        .split('/')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    (values[0], values[2])
+}
+
+#[test]
+fn real_tools_see_the_configured_chain() {
+    let test = "real_tools_see_the_configured_chain";
+    for program in ["ping", "traceroute", "tracepath"] {
+        if !require::program(program) {
+            return;
+        }
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json", "--seed", "7"]);
+
+    // ping: 5 echoes each way, every RTT 50 ms (five 5 ms links both
+    // ways) plus what the kernel and the loop add, never less.
+    for dst in ["203.0.113.10", "2001:db8:10::10"] {
+        let out = lab.run_bounded("host", BOUND, "ping", &["-c", "5", "-i", "0.2", dst]);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        assert!(
+            stdout.contains("5 packets transmitted, 5 received"),
+            "{stdout}"
+        );
+        let (min, max) = rtt_min_max(&stdout);
+        eprintln!("ping {dst}: rtt {min:.3} to {max:.3} ms");
+        assert!(min >= 50.0, "{stdout}");
+        assert!(max < 55.0, "{stdout}");
+    }
+
+    // traceroute: UDP, ICMP and TCP probes see r1..r4, then the
+    // destination, each hop answering all three probes.
+    for (dst, hops) in [
+        (
+            "203.0.113.10",
+            [
+                "10.0.1.1",
+                "10.0.2.1",
+                "10.0.3.1",
+                "10.0.4.1",
+                "203.0.113.10",
+            ],
+        ),
+        (
+            "2001:db8:10::10",
+            [
+                "fd00:1::1",
+                "fd00:2::1",
+                "fd00:3::1",
+                "fd00:4::1",
+                "2001:db8:10::10",
+            ],
+        ),
+    ] {
+        for method in [None, Some("-I"), Some("-T")] {
+            let mut args = vec!["-n"];
+            args.extend(method);
+            args.push(dst);
+            let out = lab.run_bounded("host", BOUND, "traceroute", &args);
+            let stdout = text(&out.stdout);
+            assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+            let lines = hop_lines(&stdout);
+            let got: Vec<(u8, Vec<IpAddr>, usize)> = lines
+                .iter()
+                .map(|h| (h.ttl, h.addrs.clone(), h.stars))
+                .collect();
+            let want: Vec<(u8, Vec<IpAddr>, usize)> = (1..)
+                .zip(hops)
+                .map(|(ttl, a)| (ttl, vec![ip(a)], 0))
+                .collect();
+            assert_eq!(got, want, "traceroute {args:?}:\n{stdout}");
+        }
+    }
+
+    // tracepath: the last link's MTU.
+    for dst in ["203.0.113.10", "2001:db8:10::10"] {
+        let out = lab.run_bounded("host", BOUND, "tracepath", &["-n", dst]);
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("Resume: pmtu 1280 hops 5 back 5"),
+            "tracepath {dst}:\n{stdout}"
+        );
+    }
+
+    let summary = netsim.interrupt();
+    eprintln!("{summary}");
+    let n = |key: &str| summary[key].as_u64().unwrap_or_else(|| panic!("{key}"));
+    assert_eq!(summary["device"], "netsim0");
+    // Every packet read was injected; every one leaving was written.
+    assert_eq!(n("read"), n("injected"));
+    assert_eq!(n("written"), n("egress"));
+    assert_eq!(n("write_errors"), 0);
+    // Ten echoes answered, TCP probes answered, nothing lost or refused.
+    assert!(n("answered") >= 10, "{summary}");
+    assert_eq!(n("lost"), 0);
+    assert_eq!(summary["refused"], serde_json::json!({}));
+    assert_eq!(summary["rate_limited"], serde_json::json!({}));
+    // Three methods × two families × four routers × three probes at
+    // least; tracepath's walks meet the 1280 link once per family at
+    // least.
+    let errors = &summary["errors"];
+    assert!(errors["time-exceeded"].as_u64().unwrap() >= 72, "{summary}");
+    assert!(errors["too-big"].as_u64().unwrap() >= 2, "{summary}");
+    let lateness = &summary["lateness"];
+    assert_eq!(lateness["packets"], summary["written"]);
+    eprintln!(
+        "lateness: p50 {} us, p99 {} us, max {} us",
+        lateness["p50_us"], lateness["p99_us"], lateness["max_us"]
+    );
+}
+
+#[test]
+fn a_device_name_taken_is_refused() {
+    let Some(lab) = Lab::host("a_device_name_taken_is_refused") else {
+        return;
+    };
+    let out = lab.run_bounded(
+        "host",
+        BOUND,
+        icmpkit!(),
+        &["netsim", "up", "--builtin", "chain", "--dev", "lo"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "icmpkit: a network device named lo exists already: choose another name\n"
+    );
+}
+
+#[test]
+fn without_cap_net_admin_the_capability_is_named() {
+    let test = "without_cap_net_admin_the_capability_is_named";
+    if !require::program("setpriv") {
+        return;
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let copy = RunnableCopy::new(icmpkit!(), "netsim-unprivileged");
+    let path = copy.path();
+    let out = lab.run_unprivileged(
+        "host",
+        BOUND,
+        path.to_str().unwrap(),
+        &["netsim", "up", "--builtin", "chain"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("icmpkit: creating TUN device netsim0 needs CAP_NET_ADMIN: run as root"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_topology_file_names_itself() {
+    let dir = std::env::temp_dir().join(format!("icmpkit-netsim-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, "[[node]\nname = \n").unwrap();
+    let out = Command::new(icmpkit!())
+        .args(["netsim", "up"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("icmpkit: {}: ", file.display())),
+        "{stderr}"
+    );
+    // Nothing was made: the error comes before the device.
+    assert!(!stderr.contains("TUN"), "{stderr}");
+}
