@@ -56,6 +56,7 @@ fn manual_pages_for_the_command_and_each_subcommand() {
             "icmpkit-fping.1",
             "icmpkit-guard.1",
             "icmpkit-mtr.1",
+            "icmpkit-netsim.1",
             "icmpkit-ping.1",
             "icmpkit-policy.1",
             "icmpkit-sweep.1",
