@@ -1,11 +1,11 @@
 //! `icmpkit netsim up` carries the real tools: in a namespace of its own
-//! (`Lab::host`), the chain (tun → r1 → r2 → r3 → r4 → 203.0.113.10 and
-//! 2001:db8:10::10, 5 ms links, the last with MTU 1280; `--builtin chain`,
+//! (`Lab::host`), the chain (tun → r1 → r2 → r3 → r4 → `203.0.113.10` and
+//! `2001:db8:10::10`, 5 ms links, the last with MTU 1280; `--builtin chain`,
 //! `examples/netsim/chain.toml`'s topology) behind the TUN device, and
 //! iputils ping (never under 50 ms), traceroute (UDP, ICMP, TCP: r1..r4
 //! then the destination, nothing else) and tracepath (pmtu 1280) through
 //! it; SIGINT stops it with a summary whose counters match. And its
-//! refusals: a device name taken, no CAP_NET_ADMIN, a bad topology file.
+//! refusals: a device name taken, no `CAP_NET_ADMIN`, a bad topology file.
 
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;

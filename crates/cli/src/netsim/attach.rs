@@ -45,7 +45,7 @@ pub fn choose(topology: &Topology, name: Option<&str>) -> Result<NodeId> {
 }
 
 /// The device's setup: the attachment's addresses (/32, /128), and a
-/// route to every address of every other node, to hosts' AnyIP prefixes
+/// route to every address of every other node, to hosts' `AnyIP` prefixes
 /// and to the prefixes of static routes; never a default route (`/0`),
 /// which would take the host's own traffic.
 pub fn setup(topology: &Topology, attachment: NodeId) -> Setup {

@@ -1,7 +1,7 @@
 //! Topologies built in code, for tests and benchmarks that must not wait
 //! for a file (`--builtin NAME`, hidden): `chain` is
-//! `examples/netsim/chain.toml` (tun → r1 → r2 → r3 → r4 → 203.0.113.10
-//! and 2001:db8:10::10, 5 ms links, the last with MTU 1280); `chain0` the
+//! `examples/netsim/chain.toml` (tun → r1 → r2 → r3 → r4 → `203.0.113.10`
+//! and `2001:db8:10::10`, 5 ms links, the last with MTU 1280); `chain0` the
 //! same with no delay; `one0`, tun → r1 → the destination with no delay,
 //! the shape of the kernel's lab chain (`bench/netsim.sh` compares them).
 

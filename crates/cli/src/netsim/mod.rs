@@ -29,7 +29,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum NetsimCommand {
-    /// Run a topology behind a TUN device until Ctrl-C (needs CAP_NET_ADMIN).
+    /// Run a topology behind a TUN device until Ctrl-C (needs `CAP_NET_ADMIN`).
     Up(UpArgs),
 }
 

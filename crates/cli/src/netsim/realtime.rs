@@ -84,7 +84,7 @@ pub fn run(
         }
         let sleep = wake.saturating_duration_since(now);
         if sleep > SPIN {
-            tun.wait(sleep - SPIN)
+            tun.wait(sleep.saturating_sub(SPIN))
                 .context("waiting for the TUN device")?;
         }
         // Read what came; near an event, keep polling until it is due.
