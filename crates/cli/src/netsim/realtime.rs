@@ -4,10 +4,11 @@
 //! the network up to now and writes every packet leaving it at once.
 //!
 //! Waits end on time: the thread's timer slack is 1 ns, `ppoll` takes
-//! nanoseconds, and the last [`SPIN`] before an event are spent polling
-//! the device without sleeping (a wake-up from a sleep is tens of
-//! microseconds late on a busy machine). How late each packet left
-//! (written − due) is measured in microseconds.
+//! nanoseconds, and the last moments before an event are spent polling
+//! the device without sleeping ([`Spin`]: a wake-up from a sleep is tens
+//! of microseconds late on a busy machine, more on a loaded one). How late
+//! each packet left (handed to the device − due) is measured in
+//! microseconds.
 
 use std::time::{Duration, Instant};
 
@@ -18,8 +19,33 @@ use icmpkit_netsim::{Network, NodeId, Stats};
 use icmpkit_proto::machine::Signal;
 use icmpkit_proto::stats::RttHistogram;
 
-/// How long before an event the loop stops sleeping and polls.
-const SPIN: Duration = Duration::from_micros(60);
+/// How long before an event the loop stops sleeping and polls: half as
+/// long again as the latest sleeps overshot their end (the worst of them,
+/// forgotten by 1/64 a sleep), within [`Spin::MIN`] and [`Spin::MAX`].
+#[derive(Debug, Clone, Copy)]
+struct Spin {
+    margin: Duration,
+}
+
+impl Spin {
+    /// The least margin.
+    const MIN: Duration = Duration::from_micros(20);
+    /// The most margin: beyond, spinning costs more than lateness.
+    const MAX: Duration = Duration::from_millis(1);
+
+    fn new() -> Self {
+        Self {
+            margin: Duration::from_micros(60),
+        }
+    }
+
+    /// A sleep asked to end at `asked` ended, by its timeout, at `woke`.
+    fn overshot(&mut self, asked: Instant, woke: Instant) {
+        let over = woke.saturating_duration_since(asked);
+        let decayed = self.margin - self.margin / 64;
+        self.margin = decayed.max(over * 3 / 2).clamp(Self::MIN, Self::MAX);
+    }
+}
 
 /// The largest packet a TUN device hands over (and then some).
 const BUFFER: usize = 65_536;
@@ -65,6 +91,7 @@ pub fn run(
         stats: Stats::default(),
     };
     let mut buf = vec![0u8; BUFFER];
+    let mut spin = Spin::new();
     loop {
         if signals.take() == Some(Signal::Stop) {
             break;
@@ -83,18 +110,24 @@ pub fn run(
             wake = wake.min(end);
         }
         let sleep = wake.saturating_duration_since(now);
-        if sleep > SPIN {
-            tun.wait(sleep.saturating_sub(SPIN))
-                .context("waiting for the TUN device")?;
+        if sleep > spin.margin {
+            let asked = sleep - spin.margin;
+            let readable = tun.wait(asked).context("waiting for the TUN device")?;
+            if !readable {
+                spin.overshot(now + asked, Instant::now());
+            }
         }
-        // Read what came; near an event, keep polling until it is due.
+        // What is due leaves first; then what came in (and what of it is
+        // due at once); near an event, keep polling until it is due.
         loop {
+            let due = run_due(tun, &mut network, &mut run);
             read_all(tun, &mut network, attachment, &mut buf, &mut run)?;
-            if run_due(tun, &mut network, &mut run) || Instant::now() >= wake {
+            if run_due(tun, &mut network, &mut run) || due {
                 break;
             }
-            if Instant::now() + SPIN < wake {
-                // Not yet near (a packet came): sleep again.
+            let now = Instant::now();
+            if now >= wake || now + spin.margin < wake {
+                // Past it, or not yet near (a packet came): look again.
                 break;
             }
             std::hint::spin_loop();
@@ -128,14 +161,41 @@ fn run_due(tun: &TunDevice, network: &mut Network, run: &mut Run) -> bool {
         return false;
     }
     network.advance(Instant::now(), &mut |egress| {
+        // Late by when it is handed over (the kernel then takes it in on
+        // this thread, which the next packet waits for).
+        let late = Instant::now().saturating_duration_since(egress.at);
         match tun.write(&egress.packet) {
             Ok(()) => run.written += 1,
             Err(_) => run.write_errors += 1,
         }
-        let late = Instant::now().saturating_duration_since(egress.at);
         let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
         run.lateness.record(us);
         run.lateness_max = run.lateness_max.max(us);
     });
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spin_margin_follows_overshoots_within_bounds() {
+        let mut spin = Spin::new();
+        let t = Instant::now();
+        spin.overshot(t, t + Duration::from_micros(100));
+        assert_eq!(spin.margin, Duration::from_micros(150));
+        // On time: the margin decays by 1/64 a sleep, to the least.
+        spin.overshot(t, t);
+        assert_eq!(
+            spin.margin,
+            Duration::from_micros(150) - Duration::from_micros(150) / 64
+        );
+        for _ in 0..1000 {
+            spin.overshot(t, t);
+        }
+        assert_eq!(spin.margin, Spin::MIN);
+        spin.overshot(t, t + Duration::from_secs(1));
+        assert_eq!(spin.margin, Spin::MAX);
+    }
 }
