@@ -13,8 +13,9 @@
 # each, ROUNDS rounds interleaved; echo exchanges per second (each is two
 # packets forwarded by the router, one each way), medians and the ratio
 # netsim/kernel. Latency: `icmpkit netsim up --builtin chain` (five 5 ms
-# links: 50 ms round trips), `ping -i 0.005 -c SAMPLES` through it; ping's
-# RTTs and netsim's lateness (written - due, per packet) p50/p99/max.
+# links: 50 ms round trips), `ping -i 0.005 -c SAMPLES` through it, once
+# as it is and once with --realtime (SCHED_FIFO); ping's RTTs and netsim's
+# lateness (handed to the device - due, per packet) p50/p99/max.
 # COUNT (50000), PRELOAD (16), ROUNDS (3) and SAMPLES (1000) come from the
 # environment. ICMPKIT defaults to the release build (built when missing).
 # Traffic goes only to the labs' own namespaces. Needs root.
@@ -48,18 +49,20 @@ trap 'exit 143' TERM
 kernel_ns=${prefix}k-client
 netsim_ns=${prefix}t-host
 
-# netsim_start BUILTIN: netsim up in the background; waits (10 s at most)
-# for its ready line. Its summary goes to $tmp/BUILTIN.json.
+# netsim_start LABEL BUILTIN [ARGS]: netsim up in the background; waits
+# (10 s at most) for its ready line. Its summary goes to $tmp/LABEL.json.
 netsim_start() {
-    ip netns exec "$netsim_ns" timeout 900 "$bin" netsim up --builtin "$1" --json \
-        >"$tmp/$1.json" 2>"$tmp/$1.err" &
+    local label=$1 builtin=$2
+    shift 2
+    ip netns exec "$netsim_ns" timeout 900 "$bin" netsim up --builtin "$builtin" --json "$@" \
+        >"$tmp/$label.json" 2>"$tmp/$label.err" &
     netsim_pid=$!
     for _ in $(seq 100); do
-        grep -q ' up: ' "$tmp/$1.err" && return 0
+        grep -q ' up: ' "$tmp/$label.err" && return 0
         sleep 0.1
     done
     echo "netsim up did not start:" >&2
-    cat "$tmp/$1.err" >&2
+    cat "$tmp/$label.err" >&2
     exit 1
 }
 
@@ -92,7 +95,7 @@ median() {
 
 echo "netsim bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $bin"
 echo "throughput: ping -f -l $preload -c $count, $rounds rounds interleaved"
-netsim_start one0
+netsim_start one0 one0
 for round in $(seq 1 "$rounds"); do
     flood kernel "$kernel_ns" 198.51.100.2
     flood netsim "$netsim_ns" 203.0.113.10
@@ -105,7 +108,10 @@ sed 's/^/netsim one0 summary: /' "$tmp/one0.json"
 
 echo
 echo "latency: ping -i 0.005 -c $samples through the chain (50 ms round trips)"
-netsim_start chain
-ip netns exec "$netsim_ns" timeout 300 ping -i 0.005 -c "$samples" -q 203.0.113.10 | tail -2
-netsim_stop
-sed -n 's/.*"lateness":{"p50_us":\([0-9]*\),"p99_us":\([0-9]*\),"max_us":\([0-9]*\),"packets":\([0-9]*\)}.*/lateness (written - due): p50 \1 us, p99 \2 us, max \3 us over \4 packets/p' "$tmp/chain.json"
+for mode in plain realtime; do
+    if [ "$mode" = realtime ]; then netsim_start "$mode" chain --realtime; else netsim_start "$mode" chain; fi
+    printf '%-8s ping: %s\n' "$mode" "$(ip netns exec "$netsim_ns" timeout 300 ping -i 0.005 -c "$samples" -q 203.0.113.10 | tail -1)"
+    netsim_stop
+    sed -n 's/.*"lateness":{"p50_us":\([0-9]*\),"p99_us":\([0-9]*\),"max_us":\([0-9]*\),"packets":\([0-9]*\)}.*/\1 \2 \3 \4/p' "$tmp/$mode.json" |
+        { read -r p50 p99 max packets; printf '%-8s lateness (handed over - due): p50 %s us, p99 %s us, max %s us over %s packets\n' "$mode" "$p50" "$p99" "$max" "$packets"; }
+done

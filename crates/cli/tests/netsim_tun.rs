@@ -214,7 +214,7 @@ fn mtr_and_scamper_see_the_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json"]);
+    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json", "--realtime"]);
     for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
         let out = lab.run_bounded(
             "host",
@@ -272,6 +272,50 @@ fn mtr_and_scamper_see_the_chain() {
     let summary = netsim.interrupt();
     assert_eq!(summary["lost"], 0);
     assert_eq!(summary["write_errors"], 0);
+}
+
+#[test]
+fn a_duration_ends_the_run_and_the_file_holds_the_summary() {
+    let test = "a_duration_ends_the_run_and_the_file_holds_the_summary";
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let file = std::env::temp_dir().join(format!("icmpkit-netsim-{}.json", std::process::id()));
+    let out = lab.run_bounded(
+        "host",
+        BOUND,
+        icmpkit!(),
+        &[
+            "netsim",
+            "up",
+            "--builtin",
+            "chain",
+            "--duration",
+            "0.3",
+            "--stats-json",
+            file.to_str().unwrap(),
+        ],
+    );
+    let json = std::fs::read_to_string(&file);
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("--- netsim0 netsim statistics: 0.3"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("lateness: no packets left the network\n"),
+        "{stdout}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(&json.unwrap()).unwrap();
+    // The device sends nothing of its own (no IPv6 link-local address,
+    // so no router solicitation or MLD report).
+    assert_eq!(summary["read"], 0, "{summary}");
+    assert_eq!(summary["lateness"], serde_json::Value::Null);
+    // The device went away with the process.
+    let links = lab.exec("host", &["ip", "-o", "link"]);
+    assert!(!text(&links.stdout).contains("netsim0"));
 }
 
 #[test]

@@ -26,7 +26,8 @@
 //! - [`netns::run_in`]: code (and the sockets it opens) inside a named
 //!   network namespace;
 //! - [`tun::TunDevice`]: a TUN device with addresses and routes (over
-//!   rtnetlink), for `icmpkit netsim up`;
+//!   rtnetlink), and [`sched`], the thread's timer slack and real-time
+//!   priority, for `icmpkit netsim up`;
 //! - [`PingGroupRange`] and [`ping_sockets_allowed`].
 //!
 //! Packets are built and parsed with `icmpkit-wire`. Linux only for now;
@@ -48,6 +49,7 @@ mod netlink;
 pub mod netns;
 pub mod privilege;
 mod resolve;
+pub mod sched;
 mod socket;
 mod sys;
 mod transfer;

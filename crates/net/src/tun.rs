@@ -202,13 +202,6 @@ impl AsFd for TunDevice {
     }
 }
 
-/// Sets the calling thread's timer slack (`PR_SET_TIMERSLACK`): how much
-/// later than asked its timed waits may end (Linux's default is 50 µs; at
-/// least 1 ns).
-pub fn set_timer_slack(slack: Duration) -> io::Result<()> {
-    sys::set_timer_slack(u64::try_from(slack.as_nanos()).unwrap_or(u64::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,11 @@ pub struct UpArgs {
     /// Stop after this many seconds (default: at Ctrl-C or SIGTERM).
     #[arg(long, value_name = "SECONDS", value_parser = crate::guard::parse_duration)]
     duration: Option<Duration>,
+    /// Run the loop at real-time priority (`SCHED_FIFO` 10): packets
+    /// leave on time even when other programs keep the CPUs busy. Needs
+    /// `CAP_SYS_NICE`.
+    #[arg(long)]
+    realtime: bool,
     /// Print the summary as one JSON object.
     #[arg(long)]
     json: bool,
@@ -94,7 +99,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
     tun.configure(&setup)?;
     eprintln!("{}", summary::ready_line(&tun, &setup));
     let end = args.duration.map(|d| std::time::Instant::now() + d);
-    let run = realtime::run(&tun, network, attachment, &signals, end)?;
+    let run = realtime::run(&tun, network, attachment, &signals, end, args.realtime)?;
     drop(tun);
     let summary = summary::Summary::new(&args.dev, &run);
     if let Some(path) = &args.stats_json {

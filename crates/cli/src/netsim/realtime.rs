@@ -69,17 +69,26 @@ pub struct Run {
     pub stats: Stats,
 }
 
+/// The `SCHED_FIFO` priority of `--realtime`: above ordinary threads,
+/// below the kernel's own real-time ones (50) and anything that asks for
+/// more.
+pub const REALTIME_PRIORITY: u8 = 10;
+
 /// Runs `network` behind `tun` (as `attachment`) until a stop signal or
-/// `end`.
+/// `end`; at [`REALTIME_PRIORITY`] when `realtime`.
 pub fn run(
     tun: &TunDevice,
     mut network: Network,
     attachment: NodeId,
     signals: &Signals,
     end: Option<Instant>,
+    realtime: bool,
 ) -> Result<Run> {
-    icmpkit_net::tun::set_timer_slack(Duration::from_nanos(1))
+    icmpkit_net::sched::set_timer_slack(Duration::from_nanos(1))
         .context("setting the timer slack")?;
+    if realtime {
+        icmpkit_net::sched::set_realtime(REALTIME_PRIORITY).context("--realtime")?;
+    }
     let start = Instant::now();
     let mut run = Run {
         elapsed: Duration::ZERO,

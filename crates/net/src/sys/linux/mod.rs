@@ -8,8 +8,8 @@
 //! (`sendmmsg`, `recvmmsg`), [`poll`] (waiting), [`namespace`] (joining a
 //! network namespace), [`packet`] (packet sockets and their receive
 //! ring), [`privilege`] (user, groups,
-//! capabilities), [`resolve`] (reverse lookups) and [`tun`] (TUN devices,
-//! timer slack).
+//! capabilities), [`resolve`] (reverse lookups), [`sched`] (the thread's
+//! timer slack and real-time policy) and [`tun`] (TUN devices).
 
 use std::io;
 
@@ -24,6 +24,7 @@ mod packet;
 mod poll;
 mod privilege;
 mod resolve;
+mod sched;
 mod socket;
 mod transfer;
 mod tun;
@@ -40,6 +41,7 @@ pub use privilege::{
     supplementary_groups,
 };
 pub use resolve::{host_name, name_of, utc_offset};
+pub use sched::{set_fifo, set_timer_slack};
 pub use socket::{
     ICMP_FILTER, ICMP6_FILTER, IPV6_FL_A_GET, IPV6_FL_F_CREATE, IPV6_FL_S_EXCL, SockFilter,
     attach_filter, bind, connect, get_option_int, interface_index, interface_name, local_addr,
@@ -47,7 +49,7 @@ pub use socket::{
     socket,
 };
 pub use transfer::{Message, recv_msg, send_to};
-pub use tun::{read_fd, set_timer_slack, tun_open, write_fd};
+pub use tun::{read_fd, tun_open, write_fd};
 
 /// The errno of the last failed call.
 fn last_error() -> io::Error {

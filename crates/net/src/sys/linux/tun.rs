@@ -1,9 +1,7 @@
 //! TUN devices (`/dev/net/tun`, `TUNSETIFF`): a layer-3 device whose
 //! packets this process reads and writes, whole IP packets without the
 //! packet-information header (`IFF_NO_PI`). The device lives as long as
-//! the descriptor (it is not made persistent). Also the timer slack of
-//! the calling thread (`PR_SET_TIMERSLACK`), which a real-time loop
-//! lowers so its waits end on time.
+//! the descriptor (it is not made persistent).
 
 use std::ffi::CStr;
 use std::io;
@@ -62,14 +60,4 @@ pub fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
 pub fn write_fd(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: `buf` is valid for `buf.len()` bytes of reading.
     check_len(unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) })
-}
-
-/// `prctl(PR_SET_TIMERSLACK, nanoseconds)` for the calling thread: how
-/// much later than asked the kernel may end its timed waits (50 µs by
-/// default).
-pub fn set_timer_slack(nanoseconds: u64) -> io::Result<()> {
-    let slack = c_ulong::try_from(nanoseconds.max(1)).unwrap_or(c_ulong::MAX);
-    // SAFETY: PR_SET_TIMERSLACK takes one unsigned long by value.
-    check(unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, slack, 0, 0, 0) })?;
-    Ok(())
 }
