@@ -42,7 +42,7 @@ impl Spin {
     /// A sleep asked to end at `asked` ended, by its timeout, at `woke`.
     fn overshot(&mut self, asked: Instant, woke: Instant) {
         let over = woke.saturating_duration_since(asked);
-        let decayed = self.margin - self.margin / 64;
+        let decayed = self.margin.saturating_sub(self.margin / 64);
         self.margin = decayed.max(over * 3 / 2).clamp(Self::MIN, Self::MAX);
     }
 }
@@ -120,7 +120,7 @@ pub fn run(
         }
         let sleep = wake.saturating_duration_since(now);
         if sleep > spin.margin {
-            let asked = sleep - spin.margin;
+            let asked = sleep.saturating_sub(spin.margin);
             let readable = tun.wait(asked).context("waiting for the TUN device")?;
             if !readable {
                 spin.overshot(now + asked, Instant::now());
@@ -198,7 +198,7 @@ mod tests {
         spin.overshot(t, t);
         assert_eq!(
             spin.margin,
-            Duration::from_micros(150) - Duration::from_micros(150) / 64
+            Duration::from_micros(150).saturating_sub(Duration::from_micros(150) / 64)
         );
         for _ in 0..1000 {
             spin.overshot(t, t);
