@@ -262,8 +262,8 @@ impl Network {
             self.local(now, node, link, packet);
             return;
         }
-        let router = match &self.topology.get(node).kind {
-            NodeKind::Router(r) => r.clone(),
+        let forwarding = match &self.topology.get(node).kind {
+            NodeKind::Router(r) => r.forwarding,
             _ => {
                 Stats::bump(&mut self.stats.dropped, "not-addressed-here");
                 return;
@@ -273,7 +273,7 @@ impl Network {
             self.error(now, node, link, ErrorKind::TimeExceeded, &packet);
             return;
         }
-        match router.forwarding {
+        match forwarding {
             Forwarding::Forward => {}
             Forwarding::Drop => {
                 Stats::bump(&mut self.stats.dropped, "filtered");
