@@ -1,0 +1,493 @@
+//! From the file as read ([`super::model`]) to a [`Topology`], each
+//! mistake located at the table and key it is about.
+
+use std::net::IpAddr;
+use std::ops::Range;
+
+use icmpkit_wire::extension::MplsLabel;
+use toml::Spanned;
+
+use super::error::{ConfigError, Source};
+use super::model::{
+    AnswersSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec, LinuxSpec,
+    NodeSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName,
+    UnreachableName,
+};
+use crate::extended_echo::{ExtendedEchoAnswers, Interface};
+use crate::ratelimit::{Bucket, LinuxLimits, RateLimit};
+use crate::topology::{
+    Answers, Balance, ETHERNET_MTU, Extensions, Forwarding, Host, Link, Nat, NodeId, NodeKind,
+    RouteAction, Router, Routing, TcpAnswer, Topology, TopologyError, UdpAnswer, Unreachable,
+};
+
+/// The spans of one node, for messages.
+struct NodeSpans {
+    name: Range<usize>,
+    addresses: Vec<(IpAddr, Range<usize>)>,
+    nat: Option<Range<usize>>,
+}
+
+/// The spans of one link.
+struct LinkSpans {
+    between: Range<usize>,
+    loss: Option<Range<usize>>,
+    mtu: Option<Range<usize>>,
+}
+
+/// The spans of one route.
+struct RouteSpans {
+    table: Range<usize>,
+    via: Vec<Range<usize>>,
+}
+
+/// What is being built: the topology and where each part came from.
+struct Builder<'a> {
+    source: Source<'a>,
+    topology: Topology,
+    nodes: Vec<NodeSpans>,
+    links: Vec<LinkSpans>,
+    routes: Vec<RouteSpans>,
+}
+
+/// One node of the file, before it is added.
+enum Kind<'f> {
+    Attachment,
+    Router(&'f RouterSpec),
+    Host(&'f HostSpec),
+}
+
+/// Builds the topology `file` describes (`source` its text).
+pub(super) fn build(source: Source<'_>, file: &File) -> Result<Topology, ConfigError> {
+    let mut b = Builder {
+        source,
+        topology: Topology::new(),
+        nodes: Vec::new(),
+        links: Vec::new(),
+        routes: Vec::new(),
+    };
+    // Nodes in the order the file gives them, whatever their kind.
+    let mut nodes: Vec<(usize, &dyn NodeSpec, Kind<'_>)> = Vec::new();
+    nodes.extend(
+        file.attachment
+            .iter()
+            .map(|a| (a.span().start, a.get_ref() as &dyn NodeSpec, Kind::Attachment)),
+    );
+    nodes.extend(
+        file.router
+            .iter()
+            .map(|r| (r.span().start, r.get_ref() as &dyn NodeSpec, Kind::Router(r.get_ref()))),
+    );
+    nodes.extend(
+        file.host
+            .iter()
+            .map(|h| (h.span().start, h.get_ref() as &dyn NodeSpec, Kind::Host(h.get_ref()))),
+    );
+    nodes.sort_by_key(|(start, ..)| *start);
+    for (_, spec, kind) in &nodes {
+        b.node(*spec, kind)?;
+    }
+    // Names, addresses: checked before anything refers to a node by name.
+    b.validate()?;
+    for (_, _, kind) in &nodes {
+        if let Kind::Router(r) = kind {
+            b.nat(r)?;
+        }
+    }
+    for link in &file.link {
+        b.link(link)?;
+    }
+    for route in &file.route {
+        b.route(route)?;
+    }
+    if let Some(routing) = file.routing {
+        b.topology.set_routing(match routing {
+            RoutingName::ShortestPath => Routing::ShortestPath,
+            RoutingName::Static => Routing::Static,
+        });
+    }
+    b.topology.set_seed(file.seed);
+    b.validate()?;
+    Ok(b.topology)
+}
+
+impl Builder<'_> {
+    fn error(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
+        self.source.error(span, Some(key), message)
+    }
+
+    /// The node named by `name`, or an error listing the names.
+    fn find(&self, name: &Spanned<String>, what: &str, key: &str) -> Result<NodeId, ConfigError> {
+        self.topology.find(name.get_ref()).ok_or_else(|| {
+            let names: Vec<&str> = self
+                .topology
+                .nodes()
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect();
+            self.error(
+                &name.span(),
+                key,
+                format!(
+                    "{what}: no node named {:?}; nodes are: {}",
+                    name.get_ref(),
+                    names.join(", ")
+                ),
+            )
+        })
+    }
+
+    fn node(&mut self, spec: &dyn NodeSpec, kind: &Kind<'_>) -> Result<(), ConfigError> {
+        let addresses: Vec<IpAddr> = spec.addresses().iter().map(|a| a.get_ref().0).collect();
+        let kind = match kind {
+            Kind::Attachment => NodeKind::Attachment,
+            Kind::Router(r) => NodeKind::Router(self.router(r)?),
+            Kind::Host(h) => NodeKind::Host(host(h)),
+        };
+        self.topology
+            .node(spec.name().get_ref().clone(), &addresses, kind);
+        self.nodes.push(NodeSpans {
+            name: spec.name().span(),
+            addresses: spec
+                .addresses()
+                .iter()
+                .map(|a| (a.get_ref().0, a.span()))
+                .collect(),
+            nat: None,
+        });
+        Ok(())
+    }
+
+    fn router(&self, r: &RouterSpec) -> Result<Router, ConfigError> {
+        let default = Router::default();
+        let mut mpls = Vec::with_capacity(r.mpls.len());
+        for (i, entry) in r.mpls.iter().enumerate() {
+            let spec = entry.get_ref();
+            if *spec.label.get_ref() > 0xf_ffff {
+                return Err(self.error(
+                    &spec.label.span(),
+                    "mpls.label",
+                    format!(
+                        "MPLS label {} does not fit in 20 bits: give 0 to 1048575",
+                        spec.label.get_ref()
+                    ),
+                ));
+            }
+            if spec.tc > 7 {
+                return Err(self.error(
+                    &entry.span(),
+                    "mpls.tc",
+                    format!("traffic class {} does not fit in 3 bits: give 0 to 7", spec.tc),
+                ));
+            }
+            mpls.push(MplsLabel {
+                label: *spec.label.get_ref(),
+                tc: spec.tc,
+                bottom_of_stack: spec.s.unwrap_or(i + 1 == r.mpls.len()),
+                ttl: spec.ttl,
+            });
+        }
+        Ok(Router {
+            errors: r.errors.unwrap_or(default.errors),
+            forwarding: r.forwarding.map_or(default.forwarding, |f| match f {
+                ForwardingSpec::Forward => Forwarding::Forward,
+                ForwardingSpec::Drop => Forwarding::Drop,
+                ForwardingSpec::Reject(code) => Forwarding::Reject(unreachable(code)),
+            }),
+            rate_limit: r.rate_limit.map_or(default.rate_limit, rate_limit),
+            extensions: Extensions {
+                mpls,
+                interface_info: r.interface_info.unwrap_or(false),
+            },
+            balance: r.ecmp.map_or(default.balance, |e| match e {
+                EcmpName::PerFlow => Balance::PerFlow,
+                EcmpName::PerPacket => Balance::PerPacket,
+            }),
+            // Set by `nat` once every node has been added.
+            nat: None,
+            answers: answers(r.answers.as_ref()),
+        })
+    }
+
+    /// Resolves the NAT of router `r` (the last node of its name).
+    fn nat(&mut self, r: &RouterSpec) -> Result<(), ConfigError> {
+        let Some(nat) = &r.nat else {
+            return Ok(());
+        };
+        let spec = nat.get_ref();
+        let outside = self.find(&spec.outside, "nat", "nat.outside")?;
+        let id = self
+            .topology
+            .find(r.name.get_ref())
+            .expect("added before");
+        self.nodes[id.index()].nat = Some(spec.outside.span());
+        if let NodeKind::Router(router) = &mut self.topology.get_mut(id).kind {
+            router.nat = Some(Nat {
+                outside,
+                first_port: spec.first_port,
+            });
+        }
+        Ok(())
+    }
+
+    fn link(&mut self, spec: &Spanned<super::model::LinkSpec>) -> Result<(), ConfigError> {
+        let number = self.links.len() + 1;
+        let l = spec.get_ref();
+        let between = l.between.get_ref();
+        let [a, b] = between.as_slice() else {
+            return Err(self.error(
+                &l.between.span(),
+                "between",
+                format!(
+                    "a link joins two nodes, not {}: write between = [\"r1\", \"r2\"]",
+                    between.len()
+                ),
+            ));
+        };
+        let what = format!("link {number}");
+        let a = self.find(a, &what, "between")?;
+        let b = self.find(b, &what, "between")?;
+        let link = Link {
+            delay: l.delay.0,
+            jitter: l.jitter.0,
+            loss: l.loss.as_ref().map_or(0.0, |loss| loss.get_ref().0),
+            mtu: l.mtu.as_ref().map_or(ETHERNET_MTU, |mtu| mtu.get_ref().0),
+        };
+        self.topology.link(a, b, link);
+        self.links.push(LinkSpans {
+            between: l.between.span(),
+            loss: l.loss.as_ref().map(Spanned::span),
+            mtu: l.mtu.as_ref().map(Spanned::span),
+        });
+        Ok(())
+    }
+
+    fn route(&mut self, spec: &Spanned<RouteSpec>) -> Result<(), ConfigError> {
+        let number = self.routes.len() + 1;
+        let what = format!("route {number}");
+        let r = spec.get_ref();
+        let at = self.find(&r.at, &what, "at")?;
+        let (action, via) = match (&r.via, r.reject, r.blackhole) {
+            (Some(via), None, None | Some(false)) => {
+                let mut ids = Vec::new();
+                for name in via.get_ref() {
+                    ids.push(self.find(name, &what, "via")?);
+                }
+                let spans = if via.get_ref().is_empty() {
+                    vec![via.span()]
+                } else {
+                    via.get_ref().iter().map(Spanned::span).collect()
+                };
+                (RouteAction::Via(ids), spans)
+            }
+            (None, Some(code), None | Some(false)) => {
+                (RouteAction::Reject(unreachable(code)), Vec::new())
+            }
+            (None, None, Some(true)) => (RouteAction::Blackhole, Vec::new()),
+            _ => {
+                return Err(self.error(
+                    &spec.span(),
+                    "via",
+                    format!(
+                        "{what}: give one of via = [\"r2\"], reject = \"host-unreachable\" or blackhole = true"
+                    ),
+                ));
+            }
+        };
+        self.topology.route(at, r.to.0, action);
+        self.routes.push(RouteSpans {
+            table: spec.span(),
+            via,
+        });
+        Ok(())
+    }
+
+    /// `Topology::validate`, its error located where the file says it.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let Err(error) = self.topology.validate() else {
+            return Ok(());
+        };
+        let t = &self.topology;
+        let named = |name: &str| -> Vec<usize> {
+            t.nodes()
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.name == name)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let top = 0..0;
+        let (span, key) = match &error {
+            TopologyError::DuplicateName(name) => (
+                named(name).get(1).map(|&i| self.nodes[i].name.clone()),
+                "name",
+            ),
+            TopologyError::NoAddress(name) => (
+                named(name).first().map(|&i| self.nodes[i].name.clone()),
+                "addresses",
+            ),
+            TopologyError::DuplicateAddress { addr, second, .. } => (
+                named(second).into_iter().find_map(|i| {
+                    self.nodes[i]
+                        .addresses
+                        .iter()
+                        .find(|(a, _)| a == addr)
+                        .map(|(_, s)| s.clone())
+                }),
+                "addresses",
+            ),
+            TopologyError::SelfLink(_) => (
+                t.edges()
+                    .iter()
+                    .position(|e| e.ends[0] == e.ends[1])
+                    .map(|i| self.links[i].between.clone()),
+                "between",
+            ),
+            TopologyError::MtuTooSmall { .. } => (
+                t.edges()
+                    .iter()
+                    .position(|e| e.link.mtu < 68)
+                    .map(|i| self.links[i].mtu.clone().unwrap_or(self.links[i].between.clone())),
+                "mtu",
+            ),
+            TopologyError::BadLoss { .. } => (
+                t.edges()
+                    .iter()
+                    .position(|e| !(0.0..=1.0).contains(&e.link.loss))
+                    .map(|i| self.links[i].loss.clone().unwrap_or(self.links[i].between.clone())),
+                "loss",
+            ),
+            TopologyError::NotANeighbour { at, to, via } => {
+                (self.route_span(at, *to, Some(via)), "via")
+            }
+            TopologyError::EmptyVia { at, to } => (self.route_span(at, *to, None), "via"),
+            TopologyError::NatNotANeighbour { router, .. } => (
+                named(router).into_iter().find_map(|i| self.nodes[i].nat.clone()),
+                "nat.outside",
+            ),
+        };
+        Err(self
+            .source
+            .error(&span.unwrap_or(top), Some(key), error.to_string()))
+    }
+
+    /// The span of the route at `at` to `to` (of its `via` entry naming
+    /// `via`, when given).
+    fn route_span(&self, at: &str, to: crate::Prefix, via: Option<&str>) -> Option<Range<usize>> {
+        let t = &self.topology;
+        t.routes().iter().enumerate().find_map(|(i, r)| {
+            if t.get(r.at).name != at || r.to != to {
+                return None;
+            }
+            let RouteAction::Via(hops) = &r.action else {
+                return None;
+            };
+            let spans = &self.routes[i];
+            match via {
+                None => spans.via.first().cloned().or(Some(spans.table.clone())),
+                Some(via) => hops
+                    .iter()
+                    .position(|&h| t.get(h).name == via)
+                    .map(|j| spans.via[j].clone()),
+            }
+        })
+    }
+}
+
+fn host(h: &HostSpec) -> Host {
+    Host {
+        answers: answers(h.answers.as_ref()),
+        rate_limit: h.rate_limit.map_or(RateLimit::None, rate_limit),
+        any_ip: h.any_ip.iter().map(|p| p.0).collect(),
+    }
+}
+
+fn unreachable(code: UnreachableName) -> Unreachable {
+    match code {
+        UnreachableName::NetUnreachable => Unreachable::NET,
+        UnreachableName::HostUnreachable => Unreachable::HOST,
+        UnreachableName::ProtocolUnreachable => Unreachable::PROTOCOL,
+        UnreachableName::PortUnreachable => Unreachable::PORT,
+        UnreachableName::Prohibited => Unreachable::PROHIBITED,
+    }
+}
+
+fn rate_limit(spec: RateLimitSpec) -> RateLimit {
+    match spec {
+        RateLimitSpec::None => RateLimit::None,
+        RateLimitSpec::Linux(LinuxSpec {
+            ratelimit,
+            ratemask,
+            msgs_per_sec,
+            msgs_burst,
+        }) => {
+            let d = LinuxLimits::default();
+            RateLimit::Linux(LinuxLimits {
+                ratelimit: ratelimit.map_or(d.ratelimit, |r| r.0),
+                ratemask: ratemask.unwrap_or(d.ratemask),
+                msgs_per_sec: msgs_per_sec.unwrap_or(d.msgs_per_sec),
+                msgs_burst: msgs_burst.unwrap_or(d.msgs_burst),
+            })
+        }
+        RateLimitSpec::Bucket { burst, per_second } => {
+            RateLimit::Bucket(Bucket { burst, per_second })
+        }
+    }
+}
+
+fn answers(spec: Option<&AnswersSpec>) -> Answers {
+    let mut a = Answers::linux();
+    let Some(spec) = spec else {
+        return a;
+    };
+    if let Some(echo) = spec.echo {
+        a.echo = echo;
+    }
+    if let Some(udp) = spec.udp {
+        a.udp = match udp {
+            UdpName::PortUnreachable => UdpAnswer::PortUnreachable,
+            UdpName::Silent => UdpAnswer::Silent,
+        };
+    }
+    if let Some(tcp) = spec.tcp {
+        a.tcp = match tcp {
+            TcpName::Rst => TcpAnswer::Rst,
+            TcpName::SynAck => TcpAnswer::SynAck,
+            TcpName::Silent => TcpAnswer::Silent,
+        };
+    }
+    if let Some(ttl) = spec.initial_ttl {
+        a.initial_ttl = ttl;
+    }
+    if let Some(e) = spec.extended_echo {
+        a.extended_echo = match e {
+            ExtendedEchoName::Off => ExtendedEchoAnswers::Off,
+            ExtendedEchoName::Linux => ExtendedEchoAnswers::Linux,
+            ExtendedEchoName::Rfc8335 => ExtendedEchoAnswers::Rfc8335,
+        };
+    }
+    a.interfaces = spec.interfaces.as_ref().map(|list| {
+        list.iter()
+            .map(|i| {
+                let v4 = i
+                    .addresses
+                    .iter()
+                    .filter_map(|a| match a.0 {
+                        IpAddr::V4(v4) => Some(v4),
+                        IpAddr::V6(_) => None,
+                    })
+                    .collect();
+                let v6 = i
+                    .addresses
+                    .iter()
+                    .filter_map(|a| match a.0 {
+                        IpAddr::V6(v6) => Some(v6),
+                        IpAddr::V4(_) => None,
+                    })
+                    .collect();
+                let interface = Interface::owned(i.name.clone(), i.index, v4, v6);
+                if i.up { interface } else { interface.down() }
+            })
+            .collect()
+    });
+    a
+}
