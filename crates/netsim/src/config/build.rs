@@ -9,14 +9,14 @@ use toml::Spanned;
 
 use super::error::{ConfigError, Source};
 use super::model::{
-    AnswersSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec, LinuxSpec,
+    Addr, AnswersSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec, LinuxSpec,
     NodeSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName,
     UnreachableName,
 };
 use crate::extended_echo::{ExtendedEchoAnswers, Interface};
 use crate::ratelimit::{Bucket, LinuxLimits, RateLimit};
 use crate::topology::{
-    Answers, Balance, ETHERNET_MTU, Extensions, Forwarding, Host, Link, Nat, NodeId, NodeKind,
+    Answers, Balance, BadPrefix, ETHERNET_MTU, Extensions, Forwarding, Host, Link, Nat, NodeId, NodeKind,
     RouteAction, Router, Routing, TcpAnswer, Topology, TopologyError, UdpAnswer, Unreachable,
 };
 
@@ -111,12 +111,13 @@ pub(super) fn build(source: Source<'_>, file: &File) -> Result<Topology, ConfigE
 }
 
 impl Builder<'_> {
+    /// An error at `span` about `key` (`""`: about the whole table).
     fn error(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
         self.source.error(span, Some(key), message)
     }
 
     /// The node named by `name`, or an error listing the names.
-    fn find(&self, name: &Spanned<String>, what: &str, key: &str) -> Result<NodeId, ConfigError> {
+    fn find(&self, name: &Spanned<String>, key: &str) -> Result<NodeId, ConfigError> {
         self.topology.find(name.get_ref()).ok_or_else(|| {
             let names: Vec<&str> = self
                 .topology
@@ -128,7 +129,7 @@ impl Builder<'_> {
                 &name.span(),
                 key,
                 format!(
-                    "{what}: no node named {:?}; nodes are: {}",
+                    "no node named {:?}; nodes are: {}",
                     name.get_ref(),
                     names.join(", ")
                 ),
@@ -137,24 +138,42 @@ impl Builder<'_> {
     }
 
     fn node(&mut self, spec: &dyn NodeSpec, kind: &Kind<'_>) -> Result<(), ConfigError> {
-        let addresses: Vec<IpAddr> = spec.addresses().iter().map(|a| a.get_ref().0).collect();
+        let mut addresses = Vec::new();
+        for a in spec.addresses() {
+            let addr = Addr::parse(a.get_ref())
+                .map_err(|message| self.error(&a.span(), "addresses", message))?;
+            addresses.push((addr, a.span()));
+        }
         let kind = match kind {
             Kind::Attachment => NodeKind::Attachment,
             Kind::Router(r) => NodeKind::Router(self.router(r)?),
-            Kind::Host(h) => NodeKind::Host(host(h)),
+            Kind::Host(h) => NodeKind::Host(self.host(h)?),
         };
+        let list: Vec<IpAddr> = addresses.iter().map(|(a, _)| *a).collect();
         self.topology
-            .node(spec.name().get_ref().clone(), &addresses, kind);
+            .node(spec.name().get_ref().clone(), &list, kind);
         self.nodes.push(NodeSpans {
             name: spec.name().span(),
-            addresses: spec
-                .addresses()
-                .iter()
-                .map(|a| (a.get_ref().0, a.span()))
-                .collect(),
+            addresses,
             nat: None,
         });
         Ok(())
+    }
+
+    fn host(&self, h: &HostSpec) -> Result<Host, ConfigError> {
+        let mut any_ip = Vec::new();
+        for p in &h.any_ip {
+            any_ip.push(
+                p.get_ref()
+                    .parse()
+                    .map_err(|e: BadPrefix| self.error(&p.span(), "any_ip", e.to_string()))?,
+            );
+        }
+        Ok(Host {
+            answers: answers(h.answers.as_ref()),
+            rate_limit: h.rate_limit.map_or(RateLimit::None, rate_limit),
+            any_ip,
+        })
     }
 
     fn router(&self, r: &RouterSpec) -> Result<Router, ConfigError> {
@@ -214,7 +233,7 @@ impl Builder<'_> {
             return Ok(());
         };
         let spec = nat.get_ref();
-        let outside = self.find(&spec.outside, "nat", "nat.outside")?;
+        let outside = self.find(&spec.outside, "nat.outside")?;
         let id = self
             .topology
             .find(r.name.get_ref())
@@ -230,7 +249,6 @@ impl Builder<'_> {
     }
 
     fn link(&mut self, spec: &Spanned<super::model::LinkSpec>) -> Result<(), ConfigError> {
-        let number = self.links.len() + 1;
         let l = spec.get_ref();
         let between = l.between.get_ref();
         let [a, b] = between.as_slice() else {
@@ -243,9 +261,8 @@ impl Builder<'_> {
                 ),
             ));
         };
-        let what = format!("link {number}");
-        let a = self.find(a, &what, "between")?;
-        let b = self.find(b, &what, "between")?;
+        let a = self.find(a, "between")?;
+        let b = self.find(b, "between")?;
         let link = Link {
             delay: l.delay.0,
             jitter: l.jitter.0,
@@ -262,15 +279,13 @@ impl Builder<'_> {
     }
 
     fn route(&mut self, spec: &Spanned<RouteSpec>) -> Result<(), ConfigError> {
-        let number = self.routes.len() + 1;
-        let what = format!("route {number}");
         let r = spec.get_ref();
-        let at = self.find(&r.at, &what, "at")?;
+        let at = self.find(&r.at, "at")?;
         let (action, via) = match (&r.via, r.reject, r.blackhole) {
             (Some(via), None, None | Some(false)) => {
                 let mut ids = Vec::new();
                 for name in via.get_ref() {
-                    ids.push(self.find(name, &what, "via")?);
+                    ids.push(self.find(name, "via")?);
                 }
                 let spans = if via.get_ref().is_empty() {
                     vec![via.span()]
@@ -286,10 +301,8 @@ impl Builder<'_> {
             _ => {
                 return Err(self.error(
                     &spec.span(),
-                    "via",
-                    format!(
-                        "{what}: give one of via = [\"r2\"], reject = \"host-unreachable\" or blackhole = true"
-                    ),
+                    "",
+                    "a route does one thing: give one of via = [\"r2\"], reject = \"host-unreachable\" or blackhole = true",
                 ));
             }
         };
@@ -390,14 +403,6 @@ impl Builder<'_> {
                     .map(|j| spans.via[j].clone()),
             }
         })
-    }
-}
-
-fn host(h: &HostSpec) -> Host {
-    Host {
-        answers: answers(h.answers.as_ref()),
-        rate_limit: h.rate_limit.map_or(RateLimit::None, rate_limit),
-        any_ip: h.any_ip.iter().map(|p| p.0).collect(),
     }
 }
 

@@ -86,7 +86,8 @@ pub(super) struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// An error at `span`, about `key` (found from the text when `None`).
+    /// An error at `span`, about `key` (found from the text when `None`;
+    /// `Some("")`: about the whole table, no key).
     pub(super) fn error(
         &self,
         span: &Range<usize>,
@@ -99,6 +100,7 @@ impl Source<'_> {
             section,
             key,
         } = locate(self.text, span.start, key);
+        let key = key.filter(|k| !k.is_empty());
         ConfigError::Invalid {
             at: Location {
                 file: self.file.map(Path::to_path_buf),
@@ -111,7 +113,17 @@ impl Source<'_> {
         }
     }
 
-    /// A TOML syntax or serde error, its wording made about keys and
+    /// A TOML syntax error: where, without a table or key (the text
+    /// around is not a valid table).
+    pub(super) fn from_syntax(&self, error: &toml::de::Error) -> ConfigError {
+        let mut e = self.error(&error.span().unwrap_or(0..0), Some(""), error.message().trim_end());
+        if let ConfigError::Invalid { at, .. } = &mut e {
+            at.section.clear();
+        }
+        e
+    }
+
+    /// A serde error, its wording made about keys and
     /// values rather than fields and variants.
     pub(super) fn from_toml(&self, error: &toml::de::Error) -> ConfigError {
         let message = error.message().trim_end();
@@ -124,17 +136,27 @@ impl Source<'_> {
         let key = named("unknown field `").or_else(|| named("missing field `"));
         let message = message
             .replace("unknown field", "unknown key")
-            .replace("missing field `", "missing key `")
             .replace("unknown variant", "unknown value");
-        let message = match message.split_once(", expected one of ") {
-            Some((head, keys)) if head.starts_with("unknown key") => {
-                format!("{head}: valid keys are {keys}")
-            }
-            Some((head, values)) => format!("{head}: write one of {values}"),
-            None => match message.split_once(", there are no fields") {
-                Some((head, _)) => format!("{head}: this table takes no keys"),
-                None => message,
-            },
+        let message = if let Some(key) = message.strip_prefix("missing field `") {
+            let key = key.trim_end_matches('`');
+            format!("missing key `{key}`: add {key} = ... to the table")
+        } else if let Some((head, keys)) = message.split_once(", expected ")
+            && head.starts_with("unknown key")
+        {
+            let keys = match keys.strip_prefix("one of ") {
+                Some(list) => list.to_owned(),
+                None => keys.replacen(" or ", " and ", 1),
+            };
+            format!("{head}: valid keys are {keys}")
+        } else if let Some((head, values)) = message.split_once(", expected ")
+            && head.starts_with("unknown value")
+        {
+            format!("{head}: write {values}")
+        } else {
+            message.replace(
+                ", expected a sequence",
+                ": write a list, as [\"r1\", \"r2\"]",
+            )
         };
         self.error(&error.span().unwrap_or(0..0), key.as_deref(), message)
     }

@@ -62,7 +62,7 @@
 //! (`link 3`: the third `[[link]]`) and key, and what to write instead:
 //!
 //! ```text
-//! chain.toml:31:21: link 3, between: link 3: no node named "r9"; nodes are: tun, r1, r2
+//! chain.toml:31:21: link 3, between: no node named "r9"; nodes are: tun, r1, r2
 //! ```
 
 mod build;
@@ -99,6 +99,11 @@ pub fn load(path: impl AsRef<Path>) -> Result<Topology, ConfigError> {
 }
 
 fn read(source: Source<'_>) -> Result<Topology, ConfigError> {
+    // Syntax first: its errors have no table or key to name.
+    source
+        .text
+        .parse::<toml::Table>()
+        .map_err(|e| source.from_syntax(&e))?;
     let file: model::File = toml::from_str(source.text).map_err(|e| source.from_toml(&e))?;
     build::build(source, &file)
 }

@@ -46,8 +46,9 @@ pub(super) enum RoutingName {
 pub(super) trait NodeSpec {
     /// The name.
     fn name(&self) -> &Spanned<String>;
-    /// The addresses.
-    fn addresses(&self) -> &[Spanned<Addr>];
+    /// The addresses (read by the builder, to locate a bad one: toml
+    /// locates an error inside a list at the list).
+    fn addresses(&self) -> &[Spanned<String>];
 }
 
 macro_rules! node_spec {
@@ -56,7 +57,7 @@ macro_rules! node_spec {
             fn name(&self) -> &Spanned<String> {
                 &self.name
             }
-            fn addresses(&self) -> &[Spanned<Addr>] {
+            fn addresses(&self) -> &[Spanned<String>] {
                 &self.addresses
             }
         }
@@ -71,7 +72,7 @@ node_spec!(AttachmentSpec, RouterSpec, HostSpec);
 pub(super) struct AttachmentSpec {
     pub name: Spanned<String>,
     #[serde(default)]
-    pub addresses: Vec<Spanned<Addr>>,
+    pub addresses: Vec<Spanned<String>>,
 }
 
 /// A router's keys.
@@ -80,7 +81,7 @@ pub(super) struct AttachmentSpec {
 pub(super) struct RouterSpec {
     pub name: Spanned<String>,
     #[serde(default)]
-    pub addresses: Vec<Spanned<Addr>>,
+    pub addresses: Vec<Spanned<String>>,
     pub errors: Option<bool>,
     pub forwarding: Option<ForwardingSpec>,
     pub rate_limit: Option<RateLimitSpec>,
@@ -98,21 +99,53 @@ pub(super) struct RouterSpec {
 pub(super) struct HostSpec {
     pub name: Spanned<String>,
     #[serde(default)]
-    pub addresses: Vec<Spanned<Addr>>,
+    pub addresses: Vec<Spanned<String>>,
     #[serde(default)]
-    pub any_ip: Vec<PrefixValue>,
+    pub any_ip: Vec<Spanned<String>>,
     pub rate_limit: Option<RateLimitSpec>,
     pub answers: Option<AnswersSpec>,
 }
 
 /// `forwarding = "forward" | "drop" | { reject = CODE }`.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy)]
 pub(super) enum ForwardingSpec {
     Forward,
     Drop,
     Reject(UnreachableName),
 }
+
+/// The table form of `forwarding`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectTable {
+    reject: UnreachableName,
+}
+
+impl<'de> Deserialize<'de> for ForwardingSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ForwardingSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(FORWARDING)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ForwardingSpec, E> {
+                match v {
+                    "forward" => Ok(ForwardingSpec::Forward),
+                    "drop" => Ok(ForwardingSpec::Drop),
+                    _ => Err(E::custom(format!("unknown forwarding {v:?}: write {FORWARDING}"))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ForwardingSpec, A::Error> {
+                let table = RejectTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(ForwardingSpec::Reject(table.reject))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+const FORWARDING: &str = "\"forward\", \"drop\" or { reject = \"prohibited\" }";
 
 /// A Destination Unreachable reason.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -245,19 +278,24 @@ pub(super) struct RouteSpec {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Addr(pub IpAddr);
 
-impl<'de> Deserialize<'de> for Addr {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map(Self).map_err(|_| {
+impl Addr {
+    /// Reads one, or says how to write one.
+    pub fn parse(s: &str) -> Result<IpAddr, String> {
+        s.parse().map_err(|_| {
             let hint = if s.contains('/') {
                 " (a node's addresses are single addresses, without a prefix length)"
             } else {
                 ""
             };
-            de::Error::custom(format!(
-                "{s:?} is not an address: write 198.51.100.1 or 2001:db8::1{hint}"
-            ))
+            format!("{s:?} is not an address: write 198.51.100.1 or 2001:db8::1{hint}")
         })
+    }
+}
+
+impl<'de> Deserialize<'de> for Addr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map(Self).map_err(de::Error::custom)
     }
 }
 
@@ -283,18 +321,37 @@ pub(super) struct DurationValue(pub Duration);
 
 impl<'de> Deserialize<'de> for DurationValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let d = humantime::parse_duration(&s).map_err(|e| {
-            de::Error::custom(format!(
-                "{s:?} is not a duration ({e}): write \"5ms\", \"250us\" or \"1s\""
-            ))
-        })?;
-        if d > MAX_DURATION {
-            return Err(de::Error::custom(format!(
-                "{s:?} is longer than an hour: give at most \"1h\""
-            )));
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration: \"5ms\", \"250us\" or \"1s\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DurationValue, E> {
+                Err(E::custom(format!(
+                    "{v} has no unit: write \"{v}ms\", \"{v}us\" or \"{v}s\""
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DurationValue, E> {
+                Err(E::custom(format!(
+                    "{v} has no unit: write a whole number with one, as \"5ms\" or \"250us\""
+                )))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<DurationValue, E> {
+                let d = humantime::parse_duration(s).map_err(|e| {
+                    E::custom(format!(
+                        "{s:?} is not a duration ({e}): write \"5ms\", \"250us\" or \"1s\""
+                    ))
+                })?;
+                if d > MAX_DURATION {
+                    return Err(E::custom(format!(
+                        "{s:?} is longer than an hour: give at most \"1h\""
+                    )));
+                }
+                Ok(DurationValue(d))
+            }
         }
-        Ok(Self(d))
+        d.deserialize_any(V)
     }
 }
 
