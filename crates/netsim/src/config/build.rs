@@ -10,14 +10,14 @@ use toml::Spanned;
 use super::error::{ConfigError, Source};
 use super::model::{
     Addr, AnswersSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec, LinuxSpec,
-    NodeSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName,
-    UnreachableName,
+    NodeSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName, UnreachableName,
 };
 use crate::extended_echo::{ExtendedEchoAnswers, Interface};
 use crate::ratelimit::{Bucket, LinuxLimits, RateLimit};
 use crate::topology::{
-    Answers, Balance, BadPrefix, ETHERNET_MTU, Extensions, Forwarding, Host, Link, Nat, NodeId, NodeKind,
-    RouteAction, Router, Routing, TcpAnswer, Topology, TopologyError, UdpAnswer, Unreachable,
+    Answers, BadPrefix, Balance, ETHERNET_MTU, Extensions, Forwarding, Host, Link, Nat, NodeId,
+    NodeKind, RouteAction, Router, Routing, TcpAnswer, Topology, TopologyError, UdpAnswer,
+    Unreachable,
 };
 
 /// The spans of one node, for messages.
@@ -67,21 +67,27 @@ pub(super) fn build(source: Source<'_>, file: &File) -> Result<Topology, ConfigE
     };
     // Nodes in the order the file gives them, whatever their kind.
     let mut nodes: Vec<(usize, &dyn NodeSpec, Kind<'_>)> = Vec::new();
-    nodes.extend(
-        file.attachment
-            .iter()
-            .map(|a| (a.span().start, a.get_ref() as &dyn NodeSpec, Kind::Attachment)),
-    );
-    nodes.extend(
-        file.router
-            .iter()
-            .map(|r| (r.span().start, r.get_ref() as &dyn NodeSpec, Kind::Router(r.get_ref()))),
-    );
-    nodes.extend(
-        file.host
-            .iter()
-            .map(|h| (h.span().start, h.get_ref() as &dyn NodeSpec, Kind::Host(h.get_ref()))),
-    );
+    nodes.extend(file.attachment.iter().map(|a| {
+        (
+            a.span().start,
+            a.get_ref() as &dyn NodeSpec,
+            Kind::Attachment,
+        )
+    }));
+    nodes.extend(file.router.iter().map(|r| {
+        (
+            r.span().start,
+            r.get_ref() as &dyn NodeSpec,
+            Kind::Router(r.get_ref()),
+        )
+    }));
+    nodes.extend(file.host.iter().map(|h| {
+        (
+            h.span().start,
+            h.get_ref() as &dyn NodeSpec,
+            Kind::Host(h.get_ref()),
+        )
+    }));
     nodes.sort_by_key(|(start, ..)| *start);
     for (_, spec, kind) in &nodes {
         b.node(*spec, kind)?;
@@ -195,7 +201,10 @@ impl Builder<'_> {
                 return Err(self.error(
                     &entry.span(),
                     "mpls.tc",
-                    format!("traffic class {} does not fit in 3 bits: give 0 to 7", spec.tc),
+                    format!(
+                        "traffic class {} does not fit in 3 bits: give 0 to 7",
+                        spec.tc
+                    ),
                 ));
             }
             mpls.push(MplsLabel {
@@ -234,10 +243,7 @@ impl Builder<'_> {
         };
         let spec = nat.get_ref();
         let outside = self.find(&spec.outside, "nat.outside")?;
-        let id = self
-            .topology
-            .find(r.name.get_ref())
-            .expect("added before");
+        let id = self.topology.find(r.name.get_ref()).expect("added before");
         self.nodes[id.index()].nat = Some(spec.outside.span());
         if let NodeKind::Router(router) = &mut self.topology.get_mut(id).kind {
             router.nat = Some(Nat {
@@ -356,17 +362,24 @@ impl Builder<'_> {
                 "between",
             ),
             TopologyError::MtuTooSmall { .. } => (
-                t.edges()
-                    .iter()
-                    .position(|e| e.link.mtu < 68)
-                    .map(|i| self.links[i].mtu.clone().unwrap_or(self.links[i].between.clone())),
+                t.edges().iter().position(|e| e.link.mtu < 68).map(|i| {
+                    self.links[i]
+                        .mtu
+                        .clone()
+                        .unwrap_or(self.links[i].between.clone())
+                }),
                 "mtu",
             ),
             TopologyError::BadLoss { .. } => (
                 t.edges()
                     .iter()
                     .position(|e| !(0.0..=1.0).contains(&e.link.loss))
-                    .map(|i| self.links[i].loss.clone().unwrap_or(self.links[i].between.clone())),
+                    .map(|i| {
+                        self.links[i]
+                            .loss
+                            .clone()
+                            .unwrap_or(self.links[i].between.clone())
+                    }),
                 "loss",
             ),
             TopologyError::NotANeighbour { at, to, via } => {
@@ -374,7 +387,9 @@ impl Builder<'_> {
             }
             TopologyError::EmptyVia { at, to } => (self.route_span(at, *to, None), "via"),
             TopologyError::NatNotANeighbour { router, .. } => (
-                named(router).into_iter().find_map(|i| self.nodes[i].nat.clone()),
+                named(router)
+                    .into_iter()
+                    .find_map(|i| self.nodes[i].nat.clone()),
                 "nat.outside",
             ),
         };

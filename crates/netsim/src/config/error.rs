@@ -115,8 +115,12 @@ impl Source<'_> {
 
     /// A TOML syntax error: where, without a table or key (the text
     /// around is not a valid table).
-    pub(super) fn from_syntax(&self, error: &toml::de::Error) -> ConfigError {
-        let mut e = self.error(&error.span().unwrap_or(0..0), Some(""), error.message().trim_end());
+    pub(super) fn syntax_error(&self, error: &toml::de::Error) -> ConfigError {
+        let mut e = self.error(
+            &error.span().unwrap_or(0..0),
+            Some(""),
+            error.message().trim_end(),
+        );
         if let ConfigError::Invalid { at, .. } = &mut e {
             at.section.clear();
         }
@@ -125,7 +129,7 @@ impl Source<'_> {
 
     /// A serde error, its wording made about keys and
     /// values rather than fields and variants.
-    pub(super) fn from_toml(&self, error: &toml::de::Error) -> ConfigError {
+    pub(super) fn serde_error(&self, error: &toml::de::Error) -> ConfigError {
         let message = error.message().trim_end();
         let named = |prefix: &str| {
             message

@@ -25,7 +25,13 @@ pub(super) fn locate(text: &str, at: usize, key: Option<&str>) -> Place {
     let key = key
         .map(str::to_owned)
         .or_else(|| key_at(text, at, body_start))
-        .map(|k| if k.contains('.') { k } else { format!("{prefix}{k}") });
+        .map(|k| {
+            if k.contains('.') {
+                k
+            } else {
+                format!("{prefix}{k}")
+            }
+        });
     Place {
         line,
         column,
@@ -54,15 +60,12 @@ fn section_at(text: &str, at: usize) -> (String, String, usize) {
         let end = start + line.len();
         if let Some((name, array)) = header(line) {
             if array {
-                let count = match counts.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, c)) => {
-                        *c += 1;
-                        *c
-                    }
-                    None => {
-                        counts.push((name, 1));
-                        1
-                    }
+                let count = if let Some((_, c)) = counts.iter_mut().find(|(n, _)| *n == name) {
+                    *c += 1;
+                    *c
+                } else {
+                    counts.push((name, 1));
+                    1
                 };
                 current = (format!("{name} {count}"), String::new(), end);
             } else {
@@ -108,9 +111,7 @@ fn key_at(text: &str, at: usize, body_start: usize) -> Option<String> {
     let before = &text[body_start.min(at)..at];
     let eq = before.rfind('=')?;
     let head = before[..eq].trim_end();
-    let start = head
-        .rfind(|c: char| !is_key_char(c))
-        .map_or(0, |i| i + 1);
+    let start = head.rfind(|c: char| !is_key_char(c)).map_or(0, |i| i + 1);
     let key = &head[start..];
     (!key.is_empty()).then(|| key.to_owned())
 }
@@ -137,7 +138,10 @@ mod tests {
         assert_eq!(p.section, "router 2");
         assert_eq!(p.key.as_deref(), Some("per_second"));
         let p = locate(TEXT, at("udp"), None);
-        assert_eq!((p.section.as_str(), p.key.as_deref()), ("router 2", Some("answers.udp")));
+        assert_eq!(
+            (p.section.as_str(), p.key.as_deref()),
+            ("router 2", Some("answers.udp"))
+        );
         let p = locate(TEXT, at("3\n"), Some("answers.udp"));
         assert_eq!(p.key.as_deref(), Some("answers.udp"));
     }

@@ -103,7 +103,7 @@ fn read(source: Source<'_>) -> Result<Topology, ConfigError> {
     source
         .text
         .parse::<toml::Table>()
-        .map_err(|e| source.from_syntax(&e))?;
-    let file: model::File = toml::from_str(source.text).map_err(|e| source.from_toml(&e))?;
+        .map_err(|e| source.syntax_error(&e))?;
+    let file: model::File = toml::from_str(source.text).map_err(|e| source.serde_error(&e))?;
     build::build(source, &file)
 }

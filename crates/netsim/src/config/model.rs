@@ -8,8 +8,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
 use crate::topology::Prefix;
@@ -133,7 +133,9 @@ impl<'de> Deserialize<'de> for ForwardingSpec {
                 match v {
                     "forward" => Ok(ForwardingSpec::Forward),
                     "drop" => Ok(ForwardingSpec::Drop),
-                    _ => Err(E::custom(format!("unknown forwarding {v:?}: write {FORWARDING}"))),
+                    _ => Err(E::custom(format!(
+                        "unknown forwarding {v:?}: write {FORWARDING}"
+                    ))),
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ForwardingSpec, A::Error> {
@@ -312,7 +314,7 @@ impl<'de> Deserialize<'de> for PrefixValue {
 
 /// The longest duration a file may give (a clock far in the future helps
 /// no test, and sums of durations stay far from overflowing).
-const MAX_DURATION: Duration = Duration::from_secs(3600);
+const MAX_DURATION: Duration = Duration::from_hours(1);
 
 /// A duration written as humantime reads it: `"5ms"`, `"1.5ms"` is not
 /// one but `"1500us"` is, `"1s 200ms"`, `"0"`.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use icmpkit_wire::extension::MplsLabel;
 
 use super::*;
+use crate::Network;
 use crate::extended_echo::{ExtendedEchoAnswers, Interface};
 use crate::network::tests::{echo, run};
 use crate::packet::Header;
@@ -16,7 +17,6 @@ use crate::topology::{
     Answers, Balance, Extensions, Forwarding, Host, Link, Nat, NodeKind, Prefix, RouteAction,
     Router, Routing, TcpAnswer, UdpAnswer, Unreachable,
 };
-use crate::Network;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
@@ -49,7 +49,9 @@ const LINK: &str = "\n[[link]]\nbetween = [\"tun\", \"r1\"]\n";
 fn every_mistake_is_located_and_says_the_fix() {
     let cases: &[(String, &str)] = &[
         (
-            format!("{NODES}{LINK}[[link]]\nbetween = [\"r1\", \"r2\"]\n[[link]]\nbetween = [\"r2\", \"r9\"]\n"),
+            format!(
+                "{NODES}{LINK}[[link]]\nbetween = [\"r1\", \"r2\"]\n[[link]]\nbetween = [\"r2\", \"r9\"]\n"
+            ),
             r#"line 19, column 18: link 3, between: no node named "r9"; nodes are: tun, r1, r2"#,
         ),
         (
@@ -64,7 +66,9 @@ fn every_mistake_is_located_and_says_the_fix() {
              `attachment`, `router`, `host`, `link`, `route`",
         ),
         (
-            format!("{NODES}\n[[attachment]]\nname = \"h\"\naddresses = [\"198.51.100.13\"]\nerrors = false\n"),
+            format!(
+                "{NODES}\n[[attachment]]\nname = \"h\"\naddresses = [\"198.51.100.13\"]\nerrors = false\n"
+            ),
             "line 17, column 1: attachment 2, errors: unknown key `errors`: valid keys are `name` \
              and `addresses`",
         ),
@@ -128,7 +132,9 @@ fn every_mistake_is_located_and_says_the_fix() {
             r#"line 15, column 8: router 3, name: two nodes are named "r1": give each node its own name"#,
         ),
         (
-            format!("{NODES}\n[[host]]\nname = \"h\"\naddresses = [\"2001:db8::1\", \"198.51.100.12\"]\n"),
+            format!(
+                "{NODES}\n[[host]]\nname = \"h\"\naddresses = [\"2001:db8::1\", \"198.51.100.12\"]\n"
+            ),
             r#"line 16, column 29: host 1, addresses: nodes "r2" and "h" both have address 198.51.100.12: an address belongs to one node"#,
         ),
         (
@@ -144,7 +150,9 @@ fn every_mistake_is_located_and_says_the_fix() {
             r#"line 16, column 14: host 1, addresses: "198.51.100.13/24" is not an address: write 198.51.100.1 or 2001:db8::1 (a node's addresses are single addresses, without a prefix length)"#,
         ),
         (
-            format!("{NODES}\n[[host]]\nname = \"h\"\naddresses = [\"198.51.100.13\"]\nany_ip = [\"x\"]\n"),
+            format!(
+                "{NODES}\n[[host]]\nname = \"h\"\naddresses = [\"198.51.100.13\"]\nany_ip = [\"x\"]\n"
+            ),
             r#"line 17, column 11: host 1, any_ip: "x" is not an address or prefix: write 203.0.113.0/24, 2001:db8::/32 or one address"#,
         ),
         (
@@ -152,7 +160,9 @@ fn every_mistake_is_located_and_says_the_fix() {
             r#"line 16, column 6: route 1, to: "203.0.113.0/33" is not an address or prefix: write 203.0.113.0/24, 2001:db8::/32 or one address"#,
         ),
         (
-            format!("{NODES}{LINK}[[route]]\nat = \"r1\"\nto = \"203.0.113.0/24\"\nvia = [\"tun\", \"r2\"]\n"),
+            format!(
+                "{NODES}{LINK}[[route]]\nat = \"r1\"\nto = \"203.0.113.0/24\"\nvia = [\"tun\", \"r2\"]\n"
+            ),
             r#"line 19, column 15: route 1, via: node "r1" routes 203.0.113.0/24 via "r2", which no link joins to it: link them or route via a neighbour"#,
         ),
         (
@@ -168,7 +178,9 @@ fn every_mistake_is_located_and_says_the_fix() {
             r#"line 14, column 1: route 1: a route does one thing: give one of via = ["r2"], reject = "host-unreachable" or blackhole = true"#,
         ),
         (
-            format!("{NODES}\n[[route]]\nat = \"r1\"\nto = \"203.0.113.0/24\"\nvia = [\"r2\"]\nblackhole = true\n"),
+            format!(
+                "{NODES}\n[[route]]\nat = \"r1\"\nto = \"203.0.113.0/24\"\nvia = [\"r2\"]\nblackhole = true\n"
+            ),
             r#"line 14, column 1: route 1: a route does one thing: give one of via = ["r2"], reject = "host-unreachable" or blackhole = true"#,
         ),
         (
@@ -254,12 +266,16 @@ fn load_names_the_file() {
     );
     let at = e.location().unwrap();
     assert_eq!((at.line, at.column), (16, 7));
-    assert_eq!((at.section.as_str(), at.key.as_deref()), ("link 1", Some("mtu")));
+    assert_eq!(
+        (at.section.as_str(), at.key.as_deref()),
+        ("link 1", Some("mtu"))
+    );
     let missing = dir.join("missing.toml");
     let e = load(&missing).unwrap_err();
     assert!(matches!(e, ConfigError::Read { .. }));
     assert!(
-        e.to_string().starts_with(&format!("cannot read {}: ", missing.display())),
+        e.to_string()
+            .starts_with(&format!("cannot read {}: ", missing.display())),
         "{e}"
     );
 }
@@ -429,13 +445,21 @@ blackhole = true
     );
     want.link(r1, h, Link::default().loss(0.5));
     want.link(h, r2, Link::default());
-    want.route(r1, "203.0.113.0/24".parse().unwrap(), RouteAction::Via(vec![h]));
+    want.route(
+        r1,
+        "203.0.113.0/24".parse().unwrap(),
+        RouteAction::Via(vec![h]),
+    );
     want.route(
         r1,
         "2001:db8::/32".parse().unwrap(),
         RouteAction::Reject(Unreachable::HOST),
     );
-    want.route(r2, Prefix::new(ip("0.0.0.0"), 0).unwrap(), RouteAction::Blackhole);
+    want.route(
+        r2,
+        Prefix::new(ip("0.0.0.0"), 0).unwrap(),
+        RouteAction::Blackhole,
+    );
     assert_eq!(got, want);
 }
 
@@ -491,7 +515,10 @@ fn chain_toml_answers_in_50_ms_through_r1_to_r4() {
             assert_eq!(out.len(), 1, "ttl {ttl}");
             let h = Header::parse(&out[0].packet).unwrap();
             assert_eq!(h.src, hop.addr_like(dst).unwrap(), "ttl {ttl}");
-            assert_eq!(out[0].at - start, Duration::from_millis(10 * u64::from(ttl)));
+            assert_eq!(
+                out[0].at - start,
+                Duration::from_millis(10 * u64::from(ttl))
+            );
         }
         // A full-size ping: the echo reply after 50 ms.
         let out = run(
