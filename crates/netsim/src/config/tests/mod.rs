@@ -1,17 +1,15 @@
-//! Topology files: every key mapped, every mistake located and explained,
-//! the examples loaded and run.
+//! Topology files: every key mapped, every mistake located and explained;
+//! the examples in `examples.rs`.
+
+mod examples;
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use icmpkit_wire::extension::MplsLabel;
 
 use super::*;
-use crate::Network;
 use crate::extended_echo::{ExtendedEchoAnswers, Interface};
-use crate::network::tests::{echo, run};
-use crate::packet::Header;
 use crate::ratelimit::{Bucket, LinuxLimits, RateLimit};
 use crate::topology::{
     Answers, Balance, Extensions, Forwarding, Host, Link, Nat, NodeKind, Prefix, RouteAction,
@@ -20,10 +18,6 @@ use crate::topology::{
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
-}
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/netsim")
 }
 
 /// Three nodes, 13 lines: what the mistakes below are added to.
@@ -461,89 +455,4 @@ blackhole = true
         RouteAction::Blackhole,
     );
     assert_eq!(got, want);
-}
-
-#[test]
-fn every_example_loads_and_runs() {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(examples()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let topology = load(&path).unwrap_or_else(|e| panic!("{e}"));
-            let seed = topology.seed().unwrap_or(1);
-            Network::new(topology, seed).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            names.push(path.file_name().unwrap().to_string_lossy().into_owned());
-        }
-    }
-    names.sort();
-    assert_eq!(
-        names,
-        [
-            "chain.toml",
-            "diamond.toml",
-            "extensions.toml",
-            "lossy.toml",
-            "nat.toml",
-            "ratelimited.toml",
-            "reject.toml",
-            "sweep.toml"
-        ]
-    );
-}
-
-#[test]
-fn chain_toml_answers_in_50_ms_through_r1_to_r4() {
-    let topology = load(examples().join("chain.toml")).unwrap();
-    let tun = topology.find("tun").unwrap();
-    let names = ["r1", "r2", "r3", "r4", "dst"];
-    let hops: Vec<_> = names
-        .iter()
-        .map(|n| topology.get(topology.find(n).unwrap()).clone())
-        .collect();
-    let source = topology.get(tun).clone();
-    let mut net = Network::new(topology, 1).unwrap();
-    let start = Instant::now();
-    for dst in [ip("203.0.113.10"), ip("2001:db8:10::10")] {
-        let src = source.addr_like(dst).unwrap();
-        for (ttl, hop) in (1..=5u8).zip(&hops) {
-            let out = run(
-                &mut net,
-                start,
-                tun,
-                echo(&src.to_string(), &dst.to_string(), ttl, 56, true),
-            );
-            assert_eq!(out.len(), 1, "ttl {ttl}");
-            let h = Header::parse(&out[0].packet).unwrap();
-            assert_eq!(h.src, hop.addr_like(dst).unwrap(), "ttl {ttl}");
-            assert_eq!(
-                out[0].at - start,
-                Duration::from_millis(10 * u64::from(ttl))
-            );
-        }
-        // A full-size ping: the echo reply after 50 ms.
-        let out = run(
-            &mut net,
-            start,
-            tun,
-            echo(&src.to_string(), &dst.to_string(), 64, 56, true),
-        );
-        let h = Header::parse(&out[0].packet).unwrap();
-        assert_eq!((h.src, out[0].at - start), (dst, Duration::from_millis(50)));
-        // Too big for the last link: r4 names its MTU, 1280.
-        let out = run(
-            &mut net,
-            start,
-            tun,
-            echo(&src.to_string(), &dst.to_string(), 64, 1300, true),
-        );
-        let h = Header::parse(&out[0].packet).unwrap();
-        assert_eq!(h.src, hops[3].addr_like(dst).unwrap());
-        let icmp = &out[0].packet[h.transport_at..];
-        let mtu = u32::from_be_bytes([icmp[4], icmp[5], icmp[6], icmp[7]]);
-        if dst.is_ipv4() {
-            assert_eq!((icmp[0], icmp[1], mtu & 0xffff), (3, 4, 1280));
-        } else {
-            assert_eq!((icmp[0], mtu), (2, 1280));
-        }
-    }
 }
