@@ -261,19 +261,22 @@ fn ratelimited_toml_r3s_bucket_sends_ten_of_a_burst() {
 fn lossy_toml_loses_about_three_percent_and_jitters() {
     let (mut net, tun, at) = start("lossy.toml");
     let mut rtts = Vec::new();
-    let n = 2000;
+    let n = 2000u32;
     for i in 0..n {
-        let t = at + Duration::from_millis(100 * i);
+        let t = at + Duration::from_millis(100 * u64::from(i));
         if let Some(e) = probe(&mut net, tun, t, "203.0.113.10", 64).first() {
             rtts.push(e.at - t);
         }
     }
     // Each way: 1% then 0.5%; a round trip is lost with 2.98%.
-    let lost = n as usize - rtts.len();
+    let lost = n - u32::try_from(rtts.len()).unwrap();
     assert!((30..=90).contains(&lost), "{lost} of {n} lost");
     let (lo, hi) = (rtts.iter().min().unwrap(), rtts.iter().max().unwrap());
     assert!(*lo >= Duration::from_millis(52) && *hi <= Duration::from_millis(64));
-    assert!(*hi - *lo > Duration::from_millis(8), "{lo:?}..{hi:?}");
+    assert!(
+        hi.saturating_sub(*lo) > Duration::from_millis(8),
+        "{lo:?}..{hi:?}"
+    );
 }
 
 #[test]
