@@ -456,3 +456,36 @@ blackhole = true
     );
     assert_eq!(got, want);
 }
+
+#[test]
+fn cut_or_garbled_files_never_panic() {
+    let text = format!(
+        "{NODES}{R3}rate_limit = {{ linux = {{ ratelimit = \"1s\" }} }}\nmpls = [{{ label = 3 }}]\n\
+         nat = {{ outside = \"r2\" }}\n[router.answers]\nudp = \"silent\"\n{LINK}loss = \"1%\"\n\
+         [[route]]\nat = \"r1\"\nto = \"203.0.113.0/24\"\nvia = [\"tun\"]\n"
+    );
+    let mut outcomes = (0, 0);
+    for cut in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+        for garble in [
+            "",
+            "\"",
+            "[",
+            "]]",
+            "=",
+            "\n[[x]]\n",
+            "é",
+            "\n[router.answers]\n",
+        ] {
+            let t = format!(
+                "{}{garble}{}",
+                &text[..cut],
+                &text[cut..][..text[cut..].len().min(7)]
+            );
+            match parse(&t) {
+                Ok(_) => outcomes.0 += 1,
+                Err(_) => outcomes.1 += 1,
+            }
+        }
+    }
+    assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+}
