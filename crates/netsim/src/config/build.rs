@@ -9,8 +9,9 @@ use toml::Spanned;
 
 use super::error::{ConfigError, Source};
 use super::model::{
-    Addr, AnswersSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec, LinuxSpec,
-    NodeSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName, UnreachableName,
+    Addr, AnswersSpec, AttachmentSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec,
+    LinuxSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName,
+    UnreachableName,
 };
 use crate::extended_echo::{ExtendedEchoAnswers, Interface};
 use crate::ratelimit::{Bucket, LinuxLimits, RateLimit};
@@ -49,11 +50,32 @@ struct Builder<'a> {
     routes: Vec<RouteSpans>,
 }
 
-/// One node of the file, before it is added.
+/// One node of the file, before it is added. (Each kind's table has its
+/// own `name` and `addresses`: serde's `flatten` would lose the spans and
+/// the list of valid keys.)
+#[derive(Clone, Copy)]
 enum Kind<'f> {
-    Attachment,
+    Attachment(&'f AttachmentSpec),
     Router(&'f RouterSpec),
     Host(&'f HostSpec),
+}
+
+impl Kind<'_> {
+    fn name(&self) -> &Spanned<String> {
+        match self {
+            Self::Attachment(a) => &a.name,
+            Self::Router(r) => &r.name,
+            Self::Host(h) => &h.name,
+        }
+    }
+
+    fn addresses(&self) -> &[Spanned<String>] {
+        match self {
+            Self::Attachment(a) => &a.addresses,
+            Self::Router(r) => &r.addresses,
+            Self::Host(h) => &h.addresses,
+        }
+    }
 }
 
 /// Builds the topology `file` describes (`source` its text).
@@ -66,35 +88,29 @@ pub(super) fn build(source: Source<'_>, file: &File) -> Result<Topology, ConfigE
         routes: Vec::new(),
     };
     // Nodes in the order the file gives them, whatever their kind.
-    let mut nodes: Vec<(usize, &dyn NodeSpec, Kind<'_>)> = Vec::new();
-    nodes.extend(file.attachment.iter().map(|a| {
-        (
-            a.span().start,
-            a.get_ref() as &dyn NodeSpec,
-            Kind::Attachment,
-        )
-    }));
-    nodes.extend(file.router.iter().map(|r| {
-        (
-            r.span().start,
-            r.get_ref() as &dyn NodeSpec,
-            Kind::Router(r.get_ref()),
-        )
-    }));
-    nodes.extend(file.host.iter().map(|h| {
-        (
-            h.span().start,
-            h.get_ref() as &dyn NodeSpec,
-            Kind::Host(h.get_ref()),
-        )
-    }));
-    nodes.sort_by_key(|(start, ..)| *start);
-    for (_, spec, kind) in &nodes {
-        b.node(*spec, kind)?;
+    let mut nodes: Vec<(usize, Kind<'_>)> = Vec::new();
+    nodes.extend(
+        file.attachment
+            .iter()
+            .map(|a| (a.span().start, Kind::Attachment(a.get_ref()))),
+    );
+    nodes.extend(
+        file.router
+            .iter()
+            .map(|r| (r.span().start, Kind::Router(r.get_ref()))),
+    );
+    nodes.extend(
+        file.host
+            .iter()
+            .map(|h| (h.span().start, Kind::Host(h.get_ref()))),
+    );
+    nodes.sort_by_key(|&(start, _)| start);
+    for &(_, kind) in &nodes {
+        b.node(kind)?;
     }
     // Names, addresses: checked before anything refers to a node by name.
     b.validate()?;
-    for (_, _, kind) in &nodes {
+    for &(_, kind) in &nodes {
         if let Kind::Router(r) = kind {
             b.nat(r)?;
         }
@@ -143,23 +159,23 @@ impl Builder<'_> {
         })
     }
 
-    fn node(&mut self, spec: &dyn NodeSpec, kind: &Kind<'_>) -> Result<(), ConfigError> {
+    fn node(&mut self, kind: Kind<'_>) -> Result<(), ConfigError> {
         let mut addresses = Vec::new();
-        for a in spec.addresses() {
+        for a in kind.addresses() {
             let addr = Addr::parse(a.get_ref())
                 .map_err(|message| self.error(&a.span(), "addresses", message))?;
             addresses.push((addr, a.span()));
         }
-        let kind = match kind {
-            Kind::Attachment => NodeKind::Attachment,
+        let node = match kind {
+            Kind::Attachment(_) => NodeKind::Attachment,
             Kind::Router(r) => NodeKind::Router(self.router(r)?),
             Kind::Host(h) => NodeKind::Host(self.host(h)?),
         };
         let list: Vec<IpAddr> = addresses.iter().map(|(a, _)| *a).collect();
         self.topology
-            .node(spec.name().get_ref().clone(), &list, kind);
+            .node(kind.name().get_ref().clone(), &list, node);
         self.nodes.push(NodeSpans {
-            name: spec.name().span(),
+            name: kind.name().span(),
             addresses,
             nat: None,
         });

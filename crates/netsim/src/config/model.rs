@@ -40,32 +40,6 @@ pub(super) enum RoutingName {
     Static,
 }
 
-/// What every node has: a name and addresses (each spec has the two
-/// keys itself: serde's `flatten` would lose the spans and the list of
-/// valid keys).
-pub(super) trait NodeSpec {
-    /// The name.
-    fn name(&self) -> &Spanned<String>;
-    /// The addresses (read by the builder, to locate a bad one: toml
-    /// locates an error inside a list at the list).
-    fn addresses(&self) -> &[Spanned<String>];
-}
-
-macro_rules! node_spec {
-    ($($spec:ident),*) => {$(
-        impl NodeSpec for $spec {
-            fn name(&self) -> &Spanned<String> {
-                &self.name
-            }
-            fn addresses(&self) -> &[Spanned<String>] {
-                &self.addresses
-            }
-        }
-    )*};
-}
-
-node_spec!(AttachmentSpec, RouterSpec, HostSpec);
-
 /// An `[[attachment]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
