@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::error::{ConfigError, Source};
 use super::model::{
     Addr, AnswersSpec, AttachmentSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec,
-    LinuxSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName,
+    LinkSpec, LinuxSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName,
     UnreachableName,
 };
 use crate::extended_echo::{ExtendedEchoAnswers, Interface};
@@ -105,14 +105,15 @@ pub(super) fn build(source: Source<'_>, file: &File) -> Result<Topology, ConfigE
             .map(|h| (h.span().start, Kind::Host(h.get_ref()))),
     );
     nodes.sort_by_key(|&(start, _)| start);
+    let mut ids = Vec::with_capacity(nodes.len());
     for &(_, kind) in &nodes {
-        b.node(kind)?;
+        ids.push(b.node(kind)?);
     }
     // Names, addresses: checked before anything refers to a node by name.
     b.validate()?;
-    for &(_, kind) in &nodes {
+    for (&(_, kind), &id) in nodes.iter().zip(&ids) {
         if let Kind::Router(r) = kind {
-            b.nat(r)?;
+            b.nat(id, r)?;
         }
     }
     for link in &file.link {
@@ -159,7 +160,7 @@ impl Builder<'_> {
         })
     }
 
-    fn node(&mut self, kind: Kind<'_>) -> Result<(), ConfigError> {
+    fn node(&mut self, kind: Kind<'_>) -> Result<NodeId, ConfigError> {
         let mut addresses = Vec::new();
         for a in kind.addresses() {
             let addr = Addr::parse(a.get_ref())
@@ -172,14 +173,15 @@ impl Builder<'_> {
             Kind::Host(h) => NodeKind::Host(self.host(h)?),
         };
         let list: Vec<IpAddr> = addresses.iter().map(|(a, _)| *a).collect();
-        self.topology
+        let id = self
+            .topology
             .node(kind.name().get_ref().clone(), &list, node);
         self.nodes.push(NodeSpans {
             name: kind.name().span(),
             addresses,
             nat: None,
         });
-        Ok(())
+        Ok(id)
     }
 
     fn host(&self, h: &HostSpec) -> Result<Host, ConfigError> {
@@ -252,14 +254,13 @@ impl Builder<'_> {
         })
     }
 
-    /// Resolves the NAT of router `r` (the last node of its name).
-    fn nat(&mut self, r: &RouterSpec) -> Result<(), ConfigError> {
+    /// Resolves the NAT of router `r`, node `id`.
+    fn nat(&mut self, id: NodeId, r: &RouterSpec) -> Result<(), ConfigError> {
         let Some(nat) = &r.nat else {
             return Ok(());
         };
         let spec = nat.get_ref();
         let outside = self.find(&spec.outside, "nat.outside")?;
-        let id = self.topology.find(r.name.get_ref()).expect("added before");
         self.nodes[id.index()].nat = Some(spec.outside.span());
         if let NodeKind::Router(router) = &mut self.topology.get_mut(id).kind {
             router.nat = Some(Nat {
@@ -270,7 +271,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn link(&mut self, spec: &Spanned<super::model::LinkSpec>) -> Result<(), ConfigError> {
+    fn link(&mut self, spec: &Spanned<LinkSpec>) -> Result<(), ConfigError> {
         let l = spec.get_ref();
         let between = l.between.get_ref();
         let [a, b] = between.as_slice() else {
