@@ -19,22 +19,25 @@
 //! addresses = ["198.51.100.11", "2001:db8:1::1"]
 //! errors = true               # false: a silent (* * *) hop that forwards
 //! forwarding = "forward"      # "drop" | { reject = "prohibited" }
-//! rate_limit = "linux"        # "none" | { linux = { ratelimit = "1s",
-//!                             #   ratemask = 0x1818, msgs_per_sec = 1000,
-//!                             #   msgs_burst = 50 } } | { burst = 10, per_second = 1 }
+//! # "none" | "linux" | { linux = { ratelimit = "1s", ratemask = 0x1818,
+//! # msgs_per_sec = 1000, msgs_burst = 50 } } | { burst = 10, per_second = 1 }
+//! rate_limit = "linux"
 //! ecmp = "per-flow"           # or "per-packet"
 //! mpls = [{ label = 16005, tc = 0, ttl = 1 }]   # RFC 4950 on Time Exceeded
 //! interface_info = true       # RFC 5837 on its errors
 //! nat = { outside = "r2", first_port = 40000 }
 //! answers = { initial_ttl = 255 }
 //!
+//! [[router]]
+//! name = "r2"
+//! addresses = ["198.51.100.12", "2001:db8:2::1"]
+//!
 //! [[host]]
 //! name = "dst"
 //! addresses = ["203.0.113.10", "2001:db8:10::10"]
 //! any_ip = ["203.0.113.0/24"] # every address of these prefixes answers
 //! rate_limit = "none"
-//! answers = { echo = true, udp = "port-unreachable", tcp = "rst",
-//!             initial_ttl = 64, extended_echo = "off" }
+//! answers = { echo = true, udp = "port-unreachable", tcp = "rst", initial_ttl = 64, extended_echo = "off" }
 //!
 //! [[link]]
 //! between = ["tun", "r1"]
@@ -42,6 +45,12 @@
 //! jitter = "0ms"              # up to this much more, per packet
 //! loss = 0                    # a probability (0.01) or "1%"
 //! mtu = 1500                  # 68 to 65535
+//!
+//! [[link]]
+//! between = ["r1", "r2"]
+//!
+//! [[link]]
+//! between = ["r2", "dst"]
 //!
 //! [[route]]
 //! at = "r1"

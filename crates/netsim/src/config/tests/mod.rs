@@ -9,6 +9,7 @@ use std::time::Duration;
 use icmpkit_wire::extension::MplsLabel;
 
 use super::*;
+use crate::Network;
 use crate::extended_echo::{ExtendedEchoAnswers, Interface};
 use crate::ratelimit::{Bucket, LinuxLimits, RateLimit};
 use crate::topology::{
@@ -488,4 +489,21 @@ fn cut_or_garbled_files_never_panic() {
         }
     }
     assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+}
+
+#[test]
+fn the_module_docs_example_is_a_topology() {
+    let docs = include_str!("../mod.rs");
+    let start = docs.find("//! ```toml\n").unwrap() + "//! ```toml\n".len();
+    let end = start + docs[start..].find("//! ```\n").unwrap();
+    let lines: Vec<&str> = docs[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("//!").unwrap().trim_start_matches(' '))
+        .collect();
+    let text = lines.join("\n");
+    let t = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let names: Vec<&str> = t.nodes().iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["tun", "r1", "r2", "dst"]);
+    assert_eq!(t.seed(), Some(7));
+    Network::new(t, 7).unwrap();
 }
