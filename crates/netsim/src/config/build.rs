@@ -165,6 +165,13 @@ impl Builder<'_> {
         for a in kind.addresses() {
             let addr = Addr::parse(a.get_ref())
                 .map_err(|message| self.error(&a.span(), "addresses", message))?;
+            if addresses.iter().any(|&(seen, _)| seen == addr) {
+                return Err(self.error(
+                    &a.span(),
+                    "addresses",
+                    format!("{addr} is listed twice: list each address once"),
+                ));
+            }
             addresses.push((addr, a.span()));
         }
         let node = match kind {

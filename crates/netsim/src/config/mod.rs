@@ -71,7 +71,7 @@
 //! (`link 3`: the third `[[link]]`) and key, and what to write instead:
 //!
 //! ```text
-//! chain.toml:31:21: link 3, between: no node named "r9"; nodes are: tun, r1, r2
+//! mine.toml:19:18: link 3, between: no node named "r9"; nodes are: tun, r1, r2
 //! ```
 
 mod build;

@@ -133,6 +133,12 @@ fn every_mistake_is_located_and_says_the_fix() {
             r#"line 16, column 29: host 1, addresses: nodes "r2" and "h" both have address 198.51.100.12: an address belongs to one node"#,
         ),
         (
+            format!(
+                "{NODES}\n[[host]]\nname = \"h\"\naddresses = [\"2001:db8::1\", \"2001:DB8::1\"]\n"
+            ),
+            "line 16, column 29: host 1, addresses: 2001:db8::1 is listed twice: list each address once",
+        ),
+        (
             format!("{NODES}\n[[router]]\nname = \"r3\"\n"),
             r#"line 15, column 8: router 3, addresses: node "r3" has no address: give it an IPv4 or IPv6 address (or both)"#,
         ),
