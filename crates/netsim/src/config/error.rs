@@ -137,7 +137,9 @@ impl Source<'_> {
                 .and_then(|rest| rest.split('`').next())
                 .map(str::to_owned)
         };
-        let key = named("unknown field `").or_else(|| named("missing field `"));
+        // An unknown key is located at itself (its path found there); a
+        // missing one at its table.
+        let key = named("missing field `");
         let message = message
             .replace("unknown field", "unknown key")
             .replace("unknown variant", "unknown value");

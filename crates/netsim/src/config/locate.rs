@@ -22,16 +22,13 @@ pub(super) fn locate(text: &str, at: usize, key: Option<&str>) -> Place {
     let line = text[..at].matches('\n').count() + 1;
     let column = text[line_start..at].chars().count() + 1;
     let (section, prefix, body_start) = section_at(text, at);
-    let key = key
-        .map(str::to_owned)
-        .or_else(|| key_at(text, at, body_start))
-        .map(|k| {
-            if k.contains('.') {
-                k
-            } else {
-                format!("{prefix}{k}")
-            }
-        });
+    // A key the caller names is a path from the node's table; one found
+    // here is a path from the table holding it.
+    let key = match key {
+        Some(k) if k.contains('.') => Some(k.to_owned()),
+        Some(k) => Some(format!("{prefix}{k}")),
+        None => key_at(text, at, body_start).map(|k| format!("{prefix}{k}")),
+    };
     Place {
         line,
         column,
@@ -100,27 +97,64 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-')
 }
 
-/// The key `at` is in: the key itself when `at` is on one, else the
-/// nearest `key =` before it in its table.
+/// The key `at` is in, as a path through inline tables
+/// (`rate_limit.linux.ratelimit`): the key itself when `at` is on one,
+/// else the key whose value holds `at`. Reads the table's text from
+/// `body_start`, skipping strings and comments.
 fn key_at(text: &str, at: usize, body_start: usize) -> Option<String> {
-    let rest = &text[at..];
-    let token_len = rest.find(|c: char| !is_key_char(c)).unwrap_or(rest.len());
-    if token_len > 0 && rest[token_len..].trim_start().starts_with('=') {
-        return Some(rest[..token_len].to_owned());
+    let bytes = text.as_bytes();
+    // The keys of the inline tables open at `at`, and the last key seen.
+    let mut path: Vec<&str> = Vec::new();
+    let mut key: Option<&str> = None;
+    let mut token: Option<&str> = None;
+    let mut i = body_start.min(at);
+    while i < at {
+        match bytes[i] {
+            quote @ (b'"' | b'\'') => i = string_end(bytes, i, quote),
+            b'#' => i = text[i..].find('\n').map_or(text.len(), |n| i + n),
+            b'=' => key = token,
+            b'{' => path.extend(key),
+            b'}' => key = path.pop(),
+            c if is_key_char(char::from(c)) => {
+                let len = text[i..]
+                    .find(|c: char| !is_key_char(c))
+                    .unwrap_or(text.len() - i);
+                token = Some(&text[i..i + len]);
+                i += len;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
     }
-    let before = &text[body_start.min(at)..at];
-    let eq = before.rfind('=')?;
-    let head = before[..eq].trim_end();
-    let start = head.rfind(|c: char| !is_key_char(c)).map_or(0, |i| i + 1);
-    let key = &head[start..];
-    (!key.is_empty()).then(|| key.to_owned())
+    let rest = &text[at..];
+    let len = rest.find(|c: char| !is_key_char(c)).unwrap_or(rest.len());
+    if len > 0 && rest[len..].trim_start().starts_with('=') {
+        key = Some(&rest[..len]);
+    }
+    path.push(key?);
+    Some(path.join("."))
+}
+
+/// Where the string opened by `quote` at `start` ends (after its closing
+/// quote), a basic string's escapes skipped.
+fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const TEXT: &str = "seed = 1\n\n[[router]]\nname = \"r1\"\n\n[[link]]\nbetween = [\"a\", \"b\"]\n\n[[router]]\nname = \"r2\"\nrate_limit = { burst = 1, per_second = x }\n[router.answers]\nudp = 3\n";
+    const TEXT: &str = "seed = 1\n\n[[router]]\nname = \"r1\"\n\n[[link]]\nbetween = [\"a\", \"b\"]\n\n[[router]]\nname = \"r2\"\nrate_limit = { burst = 1, per_second = x }\nrate_limit = { linux = { ratelimit = \"{=#\\\"\", mask = 3 } } # } {\nmpls = [{ label = 1 }, { label = 2, tc = 9 }]\n[router.answers]\nudp = 3\n";
 
     fn at(needle: &str) -> usize {
         TEXT.find(needle).unwrap()
@@ -136,7 +170,15 @@ mod tests {
         assert_eq!(p.key.as_deref(), Some("between"));
         let p = locate(TEXT, at("x }"), None);
         assert_eq!(p.section, "router 2");
-        assert_eq!(p.key.as_deref(), Some("per_second"));
+        assert_eq!(p.key.as_deref(), Some("rate_limit.per_second"));
+        let p = locate(TEXT, at("#"), None);
+        assert_eq!(p.key.as_deref(), Some("rate_limit.linux.ratelimit"));
+        let p = locate(TEXT, at("mask"), None);
+        assert_eq!(p.key.as_deref(), Some("rate_limit.linux.mask"));
+        let p = locate(TEXT, at("{ label = 2"), None);
+        assert_eq!(p.key.as_deref(), Some("mpls"));
+        let p = locate(TEXT, at("9 }"), None);
+        assert_eq!(p.key.as_deref(), Some("mpls.tc"));
         let p = locate(TEXT, at("udp"), None);
         assert_eq!(
             (p.section.as_str(), p.key.as_deref()),

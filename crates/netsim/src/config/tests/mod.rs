@@ -69,7 +69,7 @@ fn every_mistake_is_located_and_says_the_fix() {
         ),
         (
             format!("{NODES}{R3}rate_limit = {{ linux = {{ ratelimit = \"1s\", mask = 3 }} }}\n"),
-            "line 17, column 44: router 3, mask: unknown key `mask`: valid keys are `ratelimit`, \
+            "line 17, column 44: router 3, rate_limit.linux.mask: unknown key `mask`: valid keys are `ratelimit`, \
              `ratemask`, `msgs_per_sec`, `msgs_burst`",
         ),
         (
@@ -194,7 +194,7 @@ fn every_mistake_is_located_and_says_the_fix() {
         ),
         (
             format!("{NODES}{R3}forwarding = {{ reject = \"nope\" }}\n"),
-            "line 17, column 25: router 3, reject: unknown value `nope`: write one of \
+            "line 17, column 25: router 3, forwarding.reject: unknown value `nope`: write one of \
              `net-unreachable`, `host-unreachable`, `protocol-unreachable`, `port-unreachable`, \
              `prohibited`",
         ),
@@ -234,6 +234,16 @@ fn every_mistake_is_located_and_says_the_fix() {
             format!("{NODES}{R3}[router.answers]\nudp = \"maybe\"\n"),
             "line 18, column 7: router 3, answers.udp: unknown value `maybe`: write \
              `port-unreachable` or `silent`",
+        ),
+        (
+            format!("{NODES}{R3}answers = {{ echo = true, udpp = 1 }}\n"),
+            "line 17, column 26: router 3, answers.udpp: unknown key `udpp`: valid keys are `echo`, \
+             `udp`, `tcp`, `initial_ttl`, `extended_echo`, `interfaces`",
+        ),
+        (
+            format!("{NODES}{R3}[router.answers]\ninterfaces = [{{ name = \"eth0\", nme = 1 }}]\n"),
+            "line 18, column 32: router 3, answers.interfaces.nme: unknown key `nme`: valid keys \
+             are `name`, `index`, `addresses`, `up`",
         ),
         (
             format!("routing = \"ospf\"\n{NODES}"),
