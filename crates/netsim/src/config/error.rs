@@ -127,43 +127,37 @@ impl Source<'_> {
         e
     }
 
-    /// A serde error, its wording made about keys and
-    /// values rather than fields and variants.
+    /// A serde error, its wording made about keys and values rather than
+    /// fields and variants. A missing key is located at its table; an
+    /// unknown one at itself (its path found there).
     pub(super) fn serde_error(&self, error: &toml::de::Error) -> ConfigError {
         let message = error.message().trim_end();
-        let named = |prefix: &str| {
-            message
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.split('`').next())
-                .map(str::to_owned)
-        };
-        // An unknown key is located at itself (its path found there); a
-        // missing one at its table.
-        let key = named("missing field `");
-        let message = message
-            .replace("unknown field", "unknown key")
-            .replace("unknown variant", "unknown value");
-        let message = if let Some(key) = message.strip_prefix("missing field `") {
-            let key = key.trim_end_matches('`');
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let text = if let Some(key) = missing {
             format!("missing key `{key}`: add {key} = ... to the table")
-        } else if let Some((head, keys)) = message.split_once(", expected ")
-            && head.starts_with("unknown key")
-        {
-            let keys = match keys.strip_prefix("one of ") {
-                Some(list) => list.to_owned(),
-                None => keys.replacen(" or ", " and ", 1),
-            };
-            format!("{head}: valid keys are {keys}")
-        } else if let Some((head, values)) = message.split_once(", expected ")
-            && head.starts_with("unknown value")
-        {
-            format!("{head}: write {values}")
         } else {
-            message.replace(
-                ", expected a sequence",
-                ": write a list, as [\"r1\", \"r2\"]",
-            )
+            let message = message
+                .replace("unknown field", "unknown key")
+                .replace("unknown variant", "unknown value");
+            match message.split_once(", expected ") {
+                Some((head, keys)) if head.starts_with("unknown key") => {
+                    let keys = match keys.strip_prefix("one of ") {
+                        Some(list) => list.to_owned(),
+                        None => keys.replacen(" or ", " and ", 1),
+                    };
+                    format!("{head}: valid keys are {keys}")
+                }
+                Some((head, values)) if head.starts_with("unknown value") => {
+                    format!("{head}: write {values}")
+                }
+                _ => message.replace(
+                    ", expected a sequence",
+                    ": write a list, as [\"r1\", \"r2\"]",
+                ),
+            }
         };
-        self.error(&error.span().unwrap_or(0..0), key.as_deref(), message)
+        self.error(&error.span().unwrap_or(0..0), missing, text)
     }
 }
