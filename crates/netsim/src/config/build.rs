@@ -7,18 +7,13 @@ use std::ops::Range;
 use icmpkit_wire::extension::MplsLabel;
 use toml::Spanned;
 
+use super::convert::answers;
 use super::error::{ConfigError, Source};
-use super::model::{
-    Addr, AnswersSpec, AttachmentSpec, EcmpName, ExtendedEchoName, File, ForwardingSpec, HostSpec,
-    LinkSpec, LinuxSpec, RateLimitSpec, RouteSpec, RouterSpec, RoutingName, TcpName, UdpName,
-    UnreachableName,
-};
-use crate::extended_echo::{ExtendedEchoAnswers, Interface};
-use crate::ratelimit::{Bucket, LinuxLimits, RateLimit};
+use super::model::{Addr, AttachmentSpec, File, HostSpec, LinkSpec, RouteSpec, RouterSpec};
+use crate::ratelimit::RateLimit;
 use crate::topology::{
-    Answers, BadPrefix, Balance, ETHERNET_MTU, Extensions, Forwarding, Host, Link, Nat, NodeId,
-    NodeKind, RouteAction, Router, Routing, TcpAnswer, Topology, TopologyError, UdpAnswer,
-    Unreachable,
+    BadPrefix, ETHERNET_MTU, Extensions, Host, Link, Nat, NodeId, NodeKind, RouteAction, Router,
+    Topology, TopologyError,
 };
 
 /// The spans of one node, for messages.
@@ -123,10 +118,7 @@ pub(super) fn build(source: Source<'_>, file: &File) -> Result<Topology, ConfigE
         b.route(route)?;
     }
     if let Some(routing) = file.routing {
-        b.topology.set_routing(match routing {
-            RoutingName::ShortestPath => Routing::ShortestPath,
-            RoutingName::Static => Routing::Static,
-        });
+        b.topology.set_routing(routing.into());
     }
     b.topology.set_seed(file.seed);
     b.validate()?;
@@ -202,7 +194,7 @@ impl Builder<'_> {
         }
         Ok(Host {
             answers: answers(h.answers.as_ref()),
-            rate_limit: h.rate_limit.map_or(RateLimit::None, rate_limit),
+            rate_limit: h.rate_limit.map_or(RateLimit::None, Into::into),
             any_ip,
         })
     }
@@ -241,20 +233,13 @@ impl Builder<'_> {
         }
         Ok(Router {
             errors: r.errors.unwrap_or(default.errors),
-            forwarding: r.forwarding.map_or(default.forwarding, |f| match f {
-                ForwardingSpec::Forward => Forwarding::Forward,
-                ForwardingSpec::Drop => Forwarding::Drop,
-                ForwardingSpec::Reject(code) => Forwarding::Reject(unreachable(code)),
-            }),
-            rate_limit: r.rate_limit.map_or(default.rate_limit, rate_limit),
+            forwarding: r.forwarding.map_or(default.forwarding, Into::into),
+            rate_limit: r.rate_limit.map_or(default.rate_limit, Into::into),
             extensions: Extensions {
                 mpls,
                 interface_info: r.interface_info.unwrap_or(false),
             },
-            balance: r.ecmp.map_or(default.balance, |e| match e {
-                EcmpName::PerFlow => Balance::PerFlow,
-                EcmpName::PerPacket => Balance::PerPacket,
-            }),
+            balance: r.ecmp.map_or(default.balance, Into::into),
             // Set by `nat` once every node has been added.
             nat: None,
             answers: answers(r.answers.as_ref()),
@@ -325,7 +310,7 @@ impl Builder<'_> {
                 (RouteAction::Via(ids), spans)
             }
             (None, Some(code), None | Some(false)) => {
-                (RouteAction::Reject(unreachable(code)), Vec::new())
+                (RouteAction::Reject(code.into()), Vec::new())
             }
             (None, None, Some(true)) => (RouteAction::Blackhole, Vec::new()),
             _ => {
@@ -443,95 +428,4 @@ impl Builder<'_> {
             }
         })
     }
-}
-
-fn unreachable(code: UnreachableName) -> Unreachable {
-    match code {
-        UnreachableName::NetUnreachable => Unreachable::NET,
-        UnreachableName::HostUnreachable => Unreachable::HOST,
-        UnreachableName::ProtocolUnreachable => Unreachable::PROTOCOL,
-        UnreachableName::PortUnreachable => Unreachable::PORT,
-        UnreachableName::Prohibited => Unreachable::PROHIBITED,
-    }
-}
-
-fn rate_limit(spec: RateLimitSpec) -> RateLimit {
-    match spec {
-        RateLimitSpec::None => RateLimit::None,
-        RateLimitSpec::Linux(LinuxSpec {
-            ratelimit,
-            ratemask,
-            msgs_per_sec,
-            msgs_burst,
-        }) => {
-            let d = LinuxLimits::default();
-            RateLimit::Linux(LinuxLimits {
-                ratelimit: ratelimit.map_or(d.ratelimit, |r| r.0),
-                ratemask: ratemask.unwrap_or(d.ratemask),
-                msgs_per_sec: msgs_per_sec.unwrap_or(d.msgs_per_sec),
-                msgs_burst: msgs_burst.unwrap_or(d.msgs_burst),
-            })
-        }
-        RateLimitSpec::Bucket { burst, per_second } => {
-            RateLimit::Bucket(Bucket { burst, per_second })
-        }
-    }
-}
-
-fn answers(spec: Option<&AnswersSpec>) -> Answers {
-    let mut a = Answers::linux();
-    let Some(spec) = spec else {
-        return a;
-    };
-    if let Some(echo) = spec.echo {
-        a.echo = echo;
-    }
-    if let Some(udp) = spec.udp {
-        a.udp = match udp {
-            UdpName::PortUnreachable => UdpAnswer::PortUnreachable,
-            UdpName::Silent => UdpAnswer::Silent,
-        };
-    }
-    if let Some(tcp) = spec.tcp {
-        a.tcp = match tcp {
-            TcpName::Rst => TcpAnswer::Rst,
-            TcpName::SynAck => TcpAnswer::SynAck,
-            TcpName::Silent => TcpAnswer::Silent,
-        };
-    }
-    if let Some(ttl) = spec.initial_ttl {
-        a.initial_ttl = ttl;
-    }
-    if let Some(e) = spec.extended_echo {
-        a.extended_echo = match e {
-            ExtendedEchoName::Off => ExtendedEchoAnswers::Off,
-            ExtendedEchoName::Linux => ExtendedEchoAnswers::Linux,
-            ExtendedEchoName::Rfc8335 => ExtendedEchoAnswers::Rfc8335,
-        };
-    }
-    a.interfaces = spec.interfaces.as_ref().map(|list| {
-        list.iter()
-            .map(|i| {
-                let v4 = i
-                    .addresses
-                    .iter()
-                    .filter_map(|a| match a.0 {
-                        IpAddr::V4(v4) => Some(v4),
-                        IpAddr::V6(_) => None,
-                    })
-                    .collect();
-                let v6 = i
-                    .addresses
-                    .iter()
-                    .filter_map(|a| match a.0 {
-                        IpAddr::V6(v6) => Some(v6),
-                        IpAddr::V4(_) => None,
-                    })
-                    .collect();
-                let interface = Interface::owned(i.name.clone(), i.index, v4, v6);
-                if i.up { interface } else { interface.down() }
-            })
-            .collect()
-    });
-    a
 }

@@ -75,6 +75,7 @@
 //! ```
 
 mod build;
+mod convert;
 mod error;
 mod locate;
 mod model;
