@@ -604,6 +604,7 @@ pub struct Topology {
     pub(crate) edges: Vec<Edge>,
     pub(crate) routes: Vec<StaticRoute>,
     pub(crate) routing: Routing,
+    pub(crate) seed: Option<u64>,
 }
 
 impl Topology {
@@ -616,6 +617,17 @@ impl Topology {
     pub fn set_routing(&mut self, routing: Routing) -> &mut Self {
         self.routing = routing;
         self
+    }
+
+    /// Sets the seed a topology file asks for (`None`: the caller picks).
+    pub fn set_seed(&mut self, seed: Option<u64>) -> &mut Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The seed a topology file asks for, to give [`crate::Network::new`].
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
     }
 
     /// Adds a node.
