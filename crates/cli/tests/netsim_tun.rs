@@ -1,7 +1,7 @@
 //! `icmpkit netsim up` carries the real tools: in a namespace of its own
-//! (`Lab::host`), the chain (tun → r1 → r2 → r3 → r4 → `203.0.113.10` and
-//! `2001:db8:10::10`, 5 ms links, the last with MTU 1280; `--builtin chain`,
-//! `examples/netsim/chain.toml`'s topology) behind the TUN device, and
+//! (`Lab::host`), `examples/netsim/chain.toml` (tun → r1 → r2 → r3 → r4 →
+//! `203.0.113.10` and `2001:db8:10::10`, 5 ms links, the last with MTU
+//! 1280) behind the TUN device, and
 //! iputils ping (never under 50 ms), traceroute (UDP, ICMP, TCP: r1..r4
 //! then the destination, nothing else) and tracepath (pmtu 1280) through
 //! it; mtr's report and scamper's trace and tracelb the same path;
@@ -17,10 +17,19 @@ use std::time::Duration;
 use icmpkit_lab::bin::RunnableCopy;
 use icmpkit_lab::netns::Lab;
 use icmpkit_lab::traceroute::hop_lines;
-use icmpkit_lab::{icmpkit, require, text};
+use icmpkit_lab::{icmpkit, repo, require, text};
 
 /// The bound on every program run here, in seconds.
 const BOUND: u32 = 60;
+
+/// `examples/netsim/chain.toml`.
+fn chain_toml() -> String {
+    repo()
+        .join("examples/netsim/chain.toml")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
 
 /// A running `netsim up` and the lines of its stderr.
 struct Netsim {
@@ -29,8 +38,8 @@ struct Netsim {
 }
 
 impl Netsim {
-    /// Starts `icmpkit netsim up ARGS` in `lab`'s host namespace and waits
-    /// (10 s at most) for its ready line.
+    /// Starts `icmpkit netsim up ARGS chain.toml` in `lab`'s host
+    /// namespace and waits (10 s at most) for its ready line.
     fn start(lab: &Lab, args: &[&str]) -> Netsim {
         let mut command = Command::new("ip");
         command
@@ -38,6 +47,7 @@ impl Netsim {
             .arg(BOUND.to_string())
             .args([icmpkit!(), "netsim", "up"])
             .args(args)
+            .arg(chain_toml())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("start netsim up");
@@ -55,7 +65,7 @@ impl Netsim {
             .expect("netsim up says it is up within 10 s");
         assert_eq!(
             line,
-            "netsim0 up: 10.0.0.1/32 fd00::1/128, 10 routes; Ctrl-C stops it"
+            "netsim0 up: 198.51.100.1/32 2001:db8:100::1/128, 10 routes; Ctrl-C stops it"
         );
         netsim
     }
@@ -81,18 +91,18 @@ fn ip(s: &str) -> IpAddr {
 fn chain_hops(v6: bool) -> Vec<IpAddr> {
     let hops = if v6 {
         [
-            "fd00:1::1",
-            "fd00:2::1",
-            "fd00:3::1",
-            "fd00:4::1",
+            "2001:db8:1::1",
+            "2001:db8:2::1",
+            "2001:db8:3::1",
+            "2001:db8:4::1",
             "2001:db8:10::10",
         ]
     } else {
         [
-            "10.0.1.1",
-            "10.0.2.1",
-            "10.0.3.1",
-            "10.0.4.1",
+            "198.51.100.11",
+            "198.51.100.12",
+            "198.51.100.13",
+            "198.51.100.14",
             "203.0.113.10",
         ]
     };
@@ -124,7 +134,7 @@ fn real_tools_see_the_configured_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json", "--seed", "7"]);
+    let netsim = Netsim::start(&lab, &["--json", "--seed", "7"]);
 
     // ping: 5 echoes each way, every RTT 50 ms (five 5 ms links both
     // ways) plus what the kernel and the loop add, never less.
@@ -214,7 +224,7 @@ fn mtr_and_scamper_see_the_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json", "--realtime"]);
+    let netsim = Netsim::start(&lab, &["--json", "--realtime"]);
     for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
         let out = lab.run_bounded(
             "host",
@@ -262,10 +272,10 @@ fn mtr_and_scamper_see_the_chain() {
     assert_eq!(
         links,
         [
-            "10.0.1.1 -> 10.0.2.1",
-            "10.0.2.1 -> 10.0.3.1",
-            "10.0.3.1 -> 10.0.4.1",
-            "10.0.4.1 -> 203.0.113.10",
+            "198.51.100.11 -> 198.51.100.12",
+            "198.51.100.12 -> 198.51.100.13",
+            "198.51.100.13 -> 198.51.100.14",
+            "198.51.100.14 -> 203.0.113.10",
         ],
         "{stdout}"
     );
@@ -281,6 +291,7 @@ fn a_duration_ends_the_run_and_the_file_holds_the_summary() {
         return;
     };
     let file = std::env::temp_dir().join(format!("icmpkit-netsim-{}.json", std::process::id()));
+    let chain = chain_toml();
     let out = lab.run_bounded(
         "host",
         BOUND,
@@ -288,8 +299,7 @@ fn a_duration_ends_the_run_and_the_file_holds_the_summary() {
         &[
             "netsim",
             "up",
-            "--builtin",
-            "chain",
+            &chain,
             "--duration",
             "0.3",
             "--stats-json",
@@ -327,7 +337,7 @@ fn a_device_name_taken_is_refused() {
         "host",
         BOUND,
         icmpkit!(),
-        &["netsim", "up", "--builtin", "chain", "--dev", "lo"],
+        &["netsim", "up", &chain_toml(), "--dev", "lo"],
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
@@ -351,7 +361,7 @@ fn without_cap_net_admin_the_capability_is_named() {
         "host",
         BOUND,
         path.to_str().unwrap(),
-        &["netsim", "up", "--builtin", "chain"],
+        &["netsim", "up", &chain_toml()],
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
@@ -376,7 +386,7 @@ fn a_bad_topology_file_names_itself() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.starts_with(&format!("icmpkit: {}: ", file.display())),
+        stderr.starts_with(&format!("icmpkit: {}:1:", file.display())),
         "{stderr}"
     );
     // Nothing was made: the error comes before the device.

@@ -28,13 +28,14 @@ pub fn ready_line(tun: &TunDevice, setup: &Setup) -> String {
 /// The end of a run, ready to print.
 pub struct Summary<'a> {
     device: &'a str,
+    seed: u64,
     run: &'a Run,
 }
 
 impl<'a> Summary<'a> {
-    /// The summary of `run` on `device`.
-    pub fn new(device: &'a str, run: &'a Run) -> Self {
-        Self { device, run }
+    /// The summary of `run` on `device`, its randomness from `seed`.
+    pub fn new(device: &'a str, seed: u64, run: &'a Run) -> Self {
+        Self { device, seed, run }
     }
 
     /// The lateness percentiles p50, p99 (µs), `None` without packets.
@@ -49,9 +50,10 @@ impl<'a> Summary<'a> {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "--- {} netsim statistics: {:.3} s ---",
+            "--- {} netsim statistics: {:.3} s, seed {} ---",
             self.device,
-            run.elapsed.as_secs_f64()
+            run.elapsed.as_secs_f64(),
+            self.seed
         );
         let _ = writeln!(
             s,
@@ -99,6 +101,7 @@ impl<'a> Summary<'a> {
         json!({
             "type": "netsim",
             "device": self.device,
+            "seed": self.seed,
             "seconds": run.elapsed.as_secs_f64(),
             "read": run.read,
             "written": run.written,
