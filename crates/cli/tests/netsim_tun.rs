@@ -5,8 +5,8 @@
 //! iputils ping (never under 50 ms), traceroute (UDP, ICMP, TCP: r1..r4
 //! then the destination, nothing else) and tracepath (pmtu 1280) through
 //! it; mtr's report and scamper's trace and tracelb the same path;
-//! SIGINT stops it with a summary whose counters match. And its
-//! refusals: a device name taken, no `CAP_NET_ADMIN`, a bad topology file.
+//! SIGINT stops it with a summary whose counters match. The device has
+//! its link's MTU (tracepath starts from it). And its refusals: a device name taken, no `CAP_NET_ADMIN`, a bad topology file.
 
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
@@ -41,13 +41,23 @@ impl Netsim {
     /// Starts `icmpkit netsim up ARGS chain.toml` in `lab`'s host
     /// namespace and waits (10 s at most) for its ready line.
     fn start(lab: &Lab, args: &[&str]) -> Netsim {
+        let (netsim, line) = Netsim::start_with(lab, &chain_toml(), args);
+        assert_eq!(
+            line,
+            "netsim0 up: 198.51.100.1/32 2001:db8:100::1/128, 10 routes; Ctrl-C stops it"
+        );
+        netsim
+    }
+
+    /// Starts `icmpkit netsim up ARGS TOPOLOGY`; the ready line.
+    fn start_with(lab: &Lab, topology: &str, args: &[&str]) -> (Netsim, String) {
         let mut command = Command::new("ip");
         command
             .args(["netns", "exec", &lab.ns("host"), "timeout"])
             .arg(BOUND.to_string())
             .args([icmpkit!(), "netsim", "up"])
             .args(args)
-            .arg(chain_toml())
+            .arg(topology)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("start netsim up");
@@ -63,11 +73,7 @@ impl Netsim {
             .stderr
             .recv_timeout(Duration::from_secs(10))
             .expect("netsim up says it is up within 10 s");
-        assert_eq!(
-            line,
-            "netsim0 up: 198.51.100.1/32 2001:db8:100::1/128, 10 routes; Ctrl-C stops it"
-        );
-        netsim
+        (netsim, line)
     }
 
     /// SIGINT (to `timeout`, which passes it on), then its summary.
@@ -282,6 +288,56 @@ fn mtr_and_scamper_see_the_chain() {
     let summary = netsim.interrupt();
     assert_eq!(summary["lost"], 0);
     assert_eq!(summary["write_errors"], 0);
+}
+
+#[test]
+fn the_device_has_its_links_mtu() {
+    let test = "the_device_has_its_links_mtu";
+    if !require::program("tracepath") {
+        return;
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("icmpkit-netsim-mtu-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mtu.toml");
+    std::fs::write(
+        &file,
+        "[[attachment]]\nname = \"tun\"\naddresses = [\"198.51.100.1\"]\n\
+         [[router]]\nname = \"r1\"\naddresses = [\"198.51.100.11\"]\n\
+         [[host]]\nname = \"dst\"\naddresses = [\"203.0.113.10\"]\n\
+         [[link]]\nbetween = [\"tun\", \"r1\"]\nmtu = 1400\n\
+         [[link]]\nbetween = [\"r1\", \"dst\"]\nmtu = 1300\n",
+    )
+    .unwrap();
+    let (netsim, line) = Netsim::start_with(&lab, file.to_str().unwrap(), &["--json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        line,
+        "netsim0 up: 198.51.100.1/32, 2 routes; Ctrl-C stops it"
+    );
+    let link = text(
+        &lab.exec("host", &["ip", "-o", "link", "show", "netsim0"])
+            .stdout,
+    );
+    assert!(link.contains(" mtu 1400 "), "{link}");
+    // tracepath starts from the device's MTU and meets r1's 1300 link.
+    let out = lab.run_bounded("host", BOUND, "tracepath", &["-n", "203.0.113.10"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(" 1?: [LOCALHOST]                      pmtu 1400\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Resume: pmtu 1300 hops 2 back 2"),
+        "{stdout}"
+    );
+    let summary = netsim.interrupt();
+    assert!(
+        summary["errors"]["too-big"].as_u64().unwrap() >= 1,
+        "{summary}"
+    );
 }
 
 #[test]
