@@ -1,12 +1,13 @@
 //! `icmpkit netsim up` carries the real tools: in a namespace of its own
 //! (`Lab::host`), `examples/netsim/chain.toml` (tun → r1 → r2 → r3 → r4 →
 //! `203.0.113.10` and `2001:db8:10::10`, 5 ms links, the last with MTU
-//! 1280) behind the TUN device, and
-//! iputils ping (never under 50 ms), traceroute (UDP, ICMP, TCP: r1..r4
-//! then the destination, nothing else) and tracepath (pmtu 1280) through
-//! it; mtr's report and scamper's trace and tracelb the same path;
-//! SIGINT stops it with a summary whose counters match. The device has
-//! its link's MTU (tracepath starts from it). And its refusals: a device name taken, no `CAP_NET_ADMIN`, a bad topology file.
+//! 1280) behind the TUN device, and iputils ping (never under 50 ms),
+//! traceroute (UDP, ICMP, TCP: r1..r4 then the destination, nothing else)
+//! and tracepath (pmtu 1280) through it; mtr's report and scamper's trace
+//! and tracelb the same path; SIGINT stops it with a summary whose
+//! counters match. The device has its link's MTU (tracepath starts from
+//! it). And its refusals: a device name taken, no `CAP_NET_ADMIN`, a bad
+//! topology file.
 
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
