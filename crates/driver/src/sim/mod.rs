@@ -52,21 +52,17 @@
 //! # let _ = network;
 //! ```
 
-mod clock;
-mod extended_echo;
-mod link;
+mod compile;
 mod network;
-mod node;
-mod rng;
 mod topology;
 mod transport;
 
-pub use extended_echo::{ExtendedEchoAnswers, Interface};
-pub use link::{ETHERNET_MTU, Link};
-pub use network::{BuildError, Builder, Counters, ErrorDelivery, Fragmentation, Network};
-pub use topology::{
-    Absent, Balance, Forwarding, Host, Route, Router, RouterId, TcpAnswer, UdpAnswer, Unreachable,
+pub use icmpkit_netsim::topology::ETHERNET_MTU;
+pub use icmpkit_netsim::{
+    Balance, ExtendedEchoAnswers, Forwarding, Interface, Link, TcpAnswer, UdpAnswer, Unreachable,
 };
+pub use network::{BuildError, Builder, Counters, ErrorDelivery, Fragmentation, Network};
+pub use topology::{Absent, Host, Route, Router, RouterId};
 pub use transport::{DEFAULT_HOP_LIMIT, errno};
 
 #[cfg(test)]
