@@ -160,3 +160,13 @@ pub fn decrement_hop_limit(packet: &mut [u8]) {
         _ => {}
     }
 }
+
+/// Clears Don't Fragment on an IPv4 packet (the header checksum
+/// refilled); other packets are left alone.
+pub fn clear_dont_frag(packet: &mut [u8]) {
+    if packet.first().map(|b| b >> 4) == Some(4) && packet.len() >= ipv4::HEADER_LEN {
+        let mut view = ipv4::Packet::new_unchecked(packet);
+        view.set_dont_frag(false);
+        view.fill_checksum();
+    }
+}

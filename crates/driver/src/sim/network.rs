@@ -340,15 +340,21 @@ impl Network {
     /// Runs the engine up to `until`, what reaches the local host going to
     /// the inbox.
     pub(crate) fn advance(&mut self, until: Instant) {
-        let (inbox, me) = (&mut self.inbox, self.attachment);
+        let me = self.attachment;
+        let mut arrived = Vec::new();
         self.engine.advance(until, &mut |egress| {
             if egress.attachment == me {
-                inbox.push_back(Arrival {
-                    at: egress.at,
-                    packet: egress.packet,
-                });
+                arrived.push(egress);
             }
         });
+        for egress in arrived {
+            if let Some(packet) = self.engine.reassemble(egress.at, me, egress.packet) {
+                self.inbox.push_back(Arrival {
+                    at: egress.at,
+                    packet,
+                });
+            }
+        }
     }
 }
 

@@ -130,6 +130,23 @@ impl Network {
         self.send_from(now, from, packet);
     }
 
+    /// A packet `attachment` received at `now`, reassembled as its host's
+    /// kernel would: the whole datagram when this completes one, `None`
+    /// while fragments are missing (an in-process host reads datagrams,
+    /// not fragments).
+    pub fn reassemble(
+        &mut self,
+        now: Instant,
+        attachment: NodeId,
+        packet: Vec<u8>,
+    ) -> Option<Vec<u8>> {
+        match self.nodes[attachment.0].reassembly.push(now, &packet) {
+            Reassembled::Whole => Some(packet),
+            Reassembled::Held => None,
+            Reassembled::Complete(whole) => Some(whole),
+        }
+    }
+
     /// Runs every event due at or before `until`, in time order; packets
     /// leaving to attachments go to `out`.
     pub fn advance(&mut self, until: Instant, out: &mut dyn FnMut(Egress)) {
@@ -163,13 +180,15 @@ impl Network {
         now: Instant,
         node: NodeId,
         link: LinkId,
-        packet: Vec<u8>,
+        mut packet: Vec<u8>,
         header: &Header,
     ) {
         let edge = &self.topology.edges()[link.0];
         let mtu = edge.link.mtu;
         if packet.len() > usize::from(mtu) {
-            if header.dont_frag {
+            if header.dont_frag && self.fragments_own(node, header) {
+                packet::clear_dont_frag(&mut packet);
+            } else if header.dont_frag {
                 Stats::bump(&mut self.stats.dropped, "too-big");
                 return;
             }
@@ -185,6 +204,15 @@ impl Network {
             return;
         }
         self.cross(now, node, link, packet);
+    }
+
+    /// Whether `node` cuts its own IPv4 datagram of `header` to its
+    /// link's MTU though Don't Fragment is set: a router or host does so
+    /// (Linux's `ip_append_data` sets DF only on a datagram that fits);
+    /// an attachment's datagrams and forwarded ones are left as they are.
+    fn fragments_own(&self, node: NodeId, header: &Header) -> bool {
+        let n = self.topology.get(node);
+        header.src.is_ipv4() && n.kind != NodeKind::Attachment && n.owns(header.src)
     }
 
     /// One packet crossing `link` away from `node`.
