@@ -65,7 +65,8 @@ pub(crate) fn compile(
     let mut reachable = Vec::new();
     for (i, route) in routes.iter().enumerate() {
         let (addr, len) = route.prefix;
-        let prefix = Prefix::new(addr, len).ok_or(BuildError::PrefixTooLong { prefix: addr, len })?;
+        let prefix =
+            Prefix::new(addr, len).ok_or(BuildError::PrefixTooLong { prefix: addr, len })?;
         if let Some(hop) = route.hops.iter().position(|h| h.routers.is_empty()) {
             return Err(BuildError::EmptyHop {
                 prefix: addr,
@@ -119,7 +120,13 @@ pub(crate) fn compile(
         let last = stages.last().cloned().unwrap_or_default();
         let mut hosts = Vec::new();
         for (j, &(addr, host)) in route.hosts.iter().enumerate() {
-            let node = add_host(&mut t, format!("route{i}-host{j}"), vec![addr], host, vec![]);
+            let node = add_host(
+                &mut t,
+                format!("route{i}-host{j}"),
+                vec![addr],
+                host,
+                vec![],
+            );
             used.insert(addr);
             for &at in &last {
                 route_via(&mut t, at, Prefix::host(addr), &[node]);
@@ -129,11 +136,19 @@ pub(crate) fn compile(
         let every = route.every_host.and_then(|host| {
             let addr = free_address(prefix, &used)?;
             used.insert(addr);
-            Some(add_host(&mut t, format!("route{i}-every"), vec![addr], host, vec![prefix]))
+            Some(add_host(
+                &mut t,
+                format!("route{i}-every"),
+                vec![addr],
+                host,
+                vec![prefix],
+            ))
         });
         let rest = match (every, route.absent) {
             (Some(node), _) => RouteAction::Via(vec![node]),
-            (None, Absent::Unreachable(code)) if !route.hops.is_empty() => RouteAction::Reject(code),
+            (None, Absent::Unreachable(code)) if !route.hops.is_empty() => {
+                RouteAction::Reject(code)
+            }
             (None, _) => RouteAction::Blackhole,
         };
         for &at in &last {

@@ -26,11 +26,17 @@
 //!   datagrams on the ICMP channel or as queued socket errors
 //!   ([`ErrorDelivery`]).
 //! - [`Counters`] say what happened: sent, refused, delivered, lost, rate
-//!   limited.
+//!   limited ([`Network::stats`]: the engine's counts, with reasons).
 //!
-//! A route's links are the same both ways; an answer from hop `k` comes
-//! back over the links it went, so its round trip is twice the sum of their
-//! delays (plus jitter).
+//! The routers and hosts run on the one forwarding engine,
+//! `icmpkit_netsim`: [`Builder::build`] compiles the routes into its
+//! topology (the local host an attachment, a node per router and host, a
+//! link per hop, static routes both ways), and [`Network::from_topology`]
+//! runs any topology of it (a topology file's, say) with the local host at
+//! one of its attachments. A route's links are the same both ways; an
+//! answer from hop `k` comes back over links like those it went over (an
+//! ECMP hop's first router on the way back), so its round trip is twice
+//! the sum of their delays (plus jitter).
 //!
 //! ```
 //! use std::net::Ipv4Addr;

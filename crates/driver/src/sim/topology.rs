@@ -34,7 +34,7 @@ pub struct RouterId(pub(crate) usize);
 pub struct Router {
     pub(crate) v4: Option<Ipv4Addr>,
     pub(crate) v6: Option<Ipv6Addr>,
-    pub(crate) time_exceeded: bool,
+    pub(crate) errors: bool,
     pub(crate) forwarding: Forwarding,
     pub(crate) rate_limited: bool,
     pub(crate) mpls: Vec<MplsLabel>,
@@ -50,7 +50,7 @@ impl Router {
         Self {
             v4: None,
             v6: None,
-            time_exceeded: true,
+            errors: true,
             forwarding: Forwarding::Forward,
             rate_limited: false,
             mpls: Vec::new(),
@@ -71,10 +71,11 @@ impl Router {
         self
     }
 
-    /// Sends no Time Exceeded (a `* * *` hop).
+    /// Sends no ICMP errors (a `* * *` hop; nor Destination Unreachable or
+    /// Fragmentation Needed, as the engine's silent router).
     #[must_use]
     pub fn silent(mut self) -> Self {
-        self.time_exceeded = false;
+        self.errors = false;
         self
     }
 
@@ -91,9 +92,9 @@ impl Router {
         self.forwarding(Forwarding::Reject(code))
     }
 
-    /// Limits the ICMP errors it sends as Linux's `icmp_ratelimit` does: a
-    /// token bucket of 6 errors refilled by one a second (Fragmentation
-    /// Needed and Packet Too Big are exempt).
+    /// Limits the ICMP errors it sends as Linux's `icmp_ratelimit` does:
+    /// per destination, a token bucket of 6 errors refilled by one a
+    /// second (Fragmentation Needed and Packet Too Big are exempt).
     #[must_use]
     pub fn rate_limited(mut self) -> Self {
         self.rate_limited = true;
@@ -133,7 +134,7 @@ impl Router {
     /// The engine's router.
     pub(crate) fn to_netsim(&self, balance: Balance) -> icmpkit_netsim::Router {
         icmpkit_netsim::Router {
-            errors: self.time_exceeded,
+            errors: self.errors,
             forwarding: self.forwarding,
             rate_limit: if self.rate_limited {
                 linux_per_destination()
@@ -374,5 +375,4 @@ impl Route {
         self.absent = absent;
         self
     }
-
 }
