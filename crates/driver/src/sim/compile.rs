@@ -108,25 +108,13 @@ pub(crate) fn compile(
                     }
                 }
             }
-            for &a in stages[p + 1]
-                .iter()
-                .flat_map(|&n| t.get(n).addresses.clone())
-                .collect::<Vec<_>>()
-                .iter()
-            {
-                reachable.push(Prefix::host(a));
-            }
+            let next = stages[p + 1].iter().flat_map(|&n| &t.get(n).addresses);
+            reachable.extend(next.map(|&a| Prefix::host(a)));
         }
         let last = stages.last().cloned().unwrap_or_default();
         let mut hosts = Vec::new();
         for (j, &(addr, host)) in route.hosts.iter().enumerate() {
-            let node = add_host(
-                &mut t,
-                format!("route{i}-host{j}"),
-                vec![addr],
-                host,
-                vec![],
-            );
+            let node = add_host(&mut t, format!("route{i}-host{j}"), &[addr], host, vec![]);
             used.insert(addr);
             for &at in &last {
                 route_via(&mut t, at, Prefix::host(addr), &[node]);
@@ -139,7 +127,7 @@ pub(crate) fn compile(
             Some(add_host(
                 &mut t,
                 format!("route{i}-every"),
-                vec![addr],
+                &[addr],
                 host,
                 vec![prefix],
             ))
@@ -200,11 +188,11 @@ fn route_via(t: &mut Topology, at: NodeId, to: Prefix, via: &[NodeId]) {
 fn add_host(
     t: &mut Topology,
     name: String,
-    addresses: Vec<IpAddr>,
+    addresses: &[IpAddr],
     host: Host,
     any_ip: Vec<Prefix>,
 ) -> NodeId {
-    t.host(name, &addresses, host.to_netsim(any_ip))
+    t.host(name, addresses, host.to_netsim(any_ip))
 }
 
 /// An address of `prefix` no node has yet (the node of `every_host` needs

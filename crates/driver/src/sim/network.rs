@@ -326,15 +326,16 @@ impl Network {
         self.ident
     }
 
-    /// Whether the local host has a route to `dst`, and the MTU of its
-    /// first link if it is known.
-    pub(crate) fn route_to(&self, dst: IpAddr) -> Option<Option<u16>> {
+    /// The MTU of the local host's first link towards `dst` (`u16::MAX`
+    /// for a route that rejects or drops); `None` without a route.
+    pub(crate) fn route_to(&self, dst: IpAddr) -> Option<u16> {
         if let Some(known) = &self.reachable
             && !known.iter().any(|p| p.contains(dst))
         {
             return None;
         }
-        self.engine.first_hop(self.attachment, dst)
+        let mtu = self.engine.first_hop(self.attachment, dst)?;
+        Some(mtu.unwrap_or(u16::MAX))
     }
 
     /// Runs the engine up to `until`, what reaches the local host going to

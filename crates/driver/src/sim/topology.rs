@@ -268,7 +268,7 @@ impl Host {
     }
 
     /// The engine's host, owning every address of `any_ip` too.
-    pub(crate) fn to_netsim(&self, any_ip: Vec<icmpkit_netsim::Prefix>) -> icmpkit_netsim::Host {
+    pub(crate) fn to_netsim(self, any_ip: Vec<icmpkit_netsim::Prefix>) -> icmpkit_netsim::Host {
         icmpkit_netsim::Host {
             answers: self.answers(),
             rate_limit: if self.rate_limited {

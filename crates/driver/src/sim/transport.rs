@@ -192,7 +192,7 @@ impl Transport for Network {
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
         let dst = transmit.dst;
-        let (Some(src), Some(first_mtu)) = (self.source_for(dst), self.route_to(dst)) else {
+        let (Some(src), Some(mtu)) = (self.source_for(dst), self.route_to(dst)) else {
             self.refuse(transmit, bytes, errno::ENETUNREACH, None, sink);
             return Ok(());
         };
@@ -234,7 +234,6 @@ impl Transport for Network {
             ident,
             dont_frag,
         };
-        let mtu = first_mtu.unwrap_or(u16::MAX);
         let Some(packet) = packet::ip_packet(&outer, &payload) else {
             self.refuse(transmit, bytes, errno::EMSGSIZE, Some(mtu), sink);
             return Ok(());

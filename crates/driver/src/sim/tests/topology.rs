@@ -18,13 +18,13 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-/// Router `i`: 10.0.i.1 and fd00:i::1.
+/// Router `i`: `10.0.i.1` and `fd00:i::1`.
 fn router_addrs(i: u8) -> [IpAddr; 2] {
     [ip(&format!("10.0.{i}.1")), ip(&format!("fd00:{i}::1"))]
 }
 
-/// tun (10.0.0.1, fd00::1) — r1 — r2 — r3 — r4 — dst (203.0.113.10,
-/// 2001:db8:10::10), 5 ms per link, the last MTU 1280; router `i` as
+/// tun (`10.0.0.1`, `fd00::1`) — r1 — r2 — r3 — r4 — dst
+/// (`203.0.113.10`, `2001:db8:10::10`), 5 ms per link, the last MTU 1280; router `i` as
 /// `router(i)` makes it.
 fn chain_with(router: impl Fn(u8) -> icmpkit_netsim::Router) -> Topology {
     let mut t = Topology::new();
