@@ -218,3 +218,37 @@ fn ecmp_keeps_a_flow_on_one_branch_and_spreads_flows_over_both() {
     assert_eq!(via_a + via_b, 32);
     assert!(via_a >= 6 && via_b >= 6, "{via_a} via a, {via_b} via b");
 }
+
+#[test]
+fn the_builders_delivery_options_apply_over_a_topology() {
+    let topology = chain_with(|_| icmpkit_netsim::Router::default());
+    let mut net = Builder::new()
+        .seed(1)
+        .errors(ErrorDelivery::Queued)
+        .build_over(topology, "tun")
+        .unwrap();
+    let probe = ping(ms(0), DEST4, Some(1), 1);
+    let seen = run(&mut net, vec![probe.clone()], ms(100));
+    assert_eq!(seen.len(), 1, "{seen:#?}");
+    match &seen[0] {
+        Seen::Error {
+            at,
+            channel,
+            source,
+            errno,
+            icmp_type,
+            offender,
+            original,
+            ..
+        } => {
+            assert_eq!(
+                (*at, *channel, *source),
+                (ms(10), Channel::Icmp, ErrorSource::Icmp)
+            );
+            assert_eq!((*errno, *icmp_type), (errno::EHOSTUNREACH, 11));
+            assert_eq!(*offender, Some(router_addrs(1)[0]));
+            assert_eq!(original, &probe.bytes);
+        }
+        other => panic!("{other:?}"),
+    }
+}
