@@ -69,12 +69,30 @@ fn ping_rtts(net: &mut Network, dst: IpAddr, count: u64) -> Vec<(IpAddr, Duratio
     replies
 }
 
-#[test]
-fn a_ping_over_the_chain_takes_exactly_50_ms() {
+/// Over the chain `make` builds, whose routers have `routers` (IPv4,
+/// IPv6): a ping of the destination takes exactly 50 ms, and a trace
+/// (ICMP, UDP, TCP; both families) sees r1 to r4, 10 ms further each, then
+/// the destination.
+fn assert_the_chain(make: impl Fn() -> Network, routers: &[[IpAddr; 2]; 4]) {
     for dst in [IpAddr::V4(DEST4), IpAddr::V6(DEST6)] {
-        let mut net = chain();
+        let mut net = make();
         assert_eq!(ping_rtts(&mut net, dst, 3), vec![(dst, ms(50)); 3], "{dst}");
+        let family = usize::from(dst.is_ipv6());
+        let mut want: Vec<(IpAddr, Duration)> = (1..=4u64)
+            .zip(routers)
+            .map(|(i, r)| (r[family], ms(10 * i)))
+            .collect();
+        want.push((dst, ms(50)));
+        for method in [Method::Icmp, Method::Udp, Method::Tcp] {
+            let mut net = make();
+            assert_eq!(trace_hops(&mut net, method, dst), want, "{method:?} {dst}");
+        }
     }
+}
+
+#[test]
+fn a_ping_of_the_chain_takes_50_ms_and_a_trace_sees_each_router() {
+    assert_the_chain(chain, &[1, 2, 3, 4].map(router_addrs));
 }
 
 #[test]
@@ -113,26 +131,6 @@ fn trace_hops(net: &mut Network, method: Method, dst: IpAddr) -> Vec<(IpAddr, Du
     })
     .expect("the run");
     hops
-}
-
-#[test]
-fn a_trace_sees_r1_to_r4_then_the_destination() {
-    for (method, dst) in [
-        (Method::Icmp, IpAddr::V4(DEST4)),
-        (Method::Udp, IpAddr::V4(DEST4)),
-        (Method::Tcp, IpAddr::V4(DEST4)),
-        (Method::Icmp, IpAddr::V6(DEST6)),
-        (Method::Udp, IpAddr::V6(DEST6)),
-        (Method::Tcp, IpAddr::V6(DEST6)),
-    ] {
-        let mut net = chain();
-        let family = usize::from(dst.is_ipv6());
-        let mut want: Vec<(IpAddr, Duration)> = (1..=4)
-            .map(|i| (router_addrs(i)[family], ms(10 * u64::from(i))))
-            .collect();
-        want.push((dst, ms(50)));
-        assert_eq!(trace_hops(&mut net, method, dst), want, "{method:?} {dst}");
-    }
 }
 
 #[test]
