@@ -326,6 +326,10 @@ impl Network {
         let packet = match self.nodes[node.0].reassembly.push(now, &packet) {
             Reassembled::Whole => packet,
             Reassembled::Held => return,
+            Reassembled::Dropped(why) => {
+                Stats::bump(&mut self.stats.dropped, why);
+                return;
+            }
             Reassembled::Complete(whole) => {
                 self.stats.reassembled += 1;
                 whole
@@ -517,5 +521,7 @@ fn node_state(topology: &Topology, id: NodeId, fib: Fib) -> NodeState {
     }
 }
 
+#[cfg(test)]
+mod fragnat_tests;
 #[cfg(test)]
 pub(crate) mod tests;
