@@ -252,7 +252,7 @@ impl Network {
         if let Some(nat) = &mut self.nodes[node.0].nat
             && self.topology.edges()[link.0].other(node) == nat.outside()
         {
-            nat.inbound(&mut packet);
+            nat.inbound(now, &mut packet);
         }
         let Some(header) = Header::parse(&packet) else {
             Stats::bump(&mut self.stats.dropped, "malformed");
@@ -311,10 +311,8 @@ impl Network {
         packet::decrement_hop_limit(&mut packet);
         if let Some(nat) = &mut self.nodes[node.0].nat
             && self.topology.edges()[out_link.0].other(node) == nat.outside()
-            && !nat.outbound(&mut packet)
         {
-            Stats::bump(&mut self.stats.dropped, "nat-full");
-            return;
+            nat.outbound(now, &mut packet);
         }
         self.stats.forwarded += 1;
         self.transmit(now, node, out_link, packet, &header);
