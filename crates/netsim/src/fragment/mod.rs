@@ -19,6 +19,7 @@
 //!
 //! [`Reassembly`] is the host's side.
 
+mod read;
 mod reassembly;
 
 pub(crate) use reassembly::{Reassembled, Reassembly};
