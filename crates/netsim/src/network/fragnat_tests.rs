@@ -116,6 +116,23 @@ fn a_time_exceeded_goes_for_the_first_fragment_only() {
 }
 
 #[test]
+fn overlapping_fragments_are_dropped_and_counted() {
+    let (t, tun) = chain();
+    let mut net = Network::new(t, 1).unwrap();
+    let start = Instant::now();
+    let request = echo("10.0.0.1", "203.0.113.10", 64, 1172, false);
+    let first = crate::fragment::fragment_v4(&request, 700);
+    let other = crate::fragment::fragment_v4(&request, 500);
+    // 0..680 held; 480..960 overlaps it: the datagram goes, and its
+    // last fragment then starts a datagram never completed.
+    assert!(run(&mut net, start, tun, first[0].clone()).is_empty());
+    assert!(run(&mut net, start, tun, other[1].clone()).is_empty());
+    assert!(run(&mut net, start, tun, first[1].clone()).is_empty());
+    assert_eq!(net.stats().dropped["fragment-overlap"], 1);
+    assert_eq!((net.stats().reassembled, net.stats().answered), (0, 0));
+}
+
+#[test]
 fn ipv6_fragments_are_put_together_and_answered() {
     let (t, tun) = chain();
     let mut net = Network::new(t, 1).unwrap();
