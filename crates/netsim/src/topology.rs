@@ -2,7 +2,7 @@
 //! point-to-point links between them, and static routes. A topology file
 //! ([`crate::config`]) or code builds one; [`crate::Network`] runs it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -346,7 +346,7 @@ pub struct Host {
     pub answers: Answers,
     /// How it limits its errors (Port Unreachable).
     pub rate_limit: RateLimit,
-    /// Every address of these prefixes is its own too (Linux's AnyIP, `ip
+    /// Every address of these prefixes is its own too (Linux's `AnyIP`, `ip
     /// route add local PREFIX dev lo`: a whole range answering, for
     /// sweeps).
     pub any_ip: Vec<Prefix>,
@@ -396,7 +396,7 @@ impl Node {
             .find(|a| a.is_ipv4() == like.is_ipv4())
     }
 
-    /// Whether `addr` is its own (an AnyIP prefix included).
+    /// Whether `addr` is its own (an `AnyIP` prefix included).
     pub fn owns(&self, addr: IpAddr) -> bool {
         self.addresses.contains(&addr)
             || matches!(&self.kind, NodeKind::Host(h) if h.any_ip.iter().any(|p| p.contains(addr)))
@@ -513,7 +513,7 @@ pub struct StaticRoute {
 /// How the routing tables are filled besides the static routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Routing {
-    /// Every node reaches every other node's addresses and AnyIP prefixes
+    /// Every node reaches every other node's addresses and `AnyIP` prefixes
     /// by the paths of fewest hops (all of them: equal paths are ECMP);
     /// static routes are added, the longest prefix winning.
     #[default]
@@ -721,10 +721,10 @@ impl Topology {
 
     /// Checks what the network needs to run.
     pub fn validate(&self) -> Result<(), TopologyError> {
-        let mut names = HashMap::new();
+        let mut names = HashSet::new();
         let mut owners: HashMap<IpAddr, &str> = HashMap::new();
         for node in &self.nodes {
-            if names.insert(node.name.as_str(), ()).is_some() {
+            if !names.insert(node.name.as_str()) {
                 return Err(TopologyError::DuplicateName(node.name.clone()));
             }
             if node.addresses.is_empty() {
