@@ -19,7 +19,9 @@
 //!   gets the inside port back; an ICMP error quoting a datagram that left
 //!   gets the quoted port or identifier back, the quoted checksum and the
 //!   error's checksum fixed (as Linux's conntrack does), so a traceroute
-//!   through the NAT recognises its probes.
+//!   through the NAT recognises its probes. The other way too: an error
+//!   from the inside quoting a datagram that came in to a mapped port gets
+//!   that port back in its quote.
 //! - A mapping expires when unused for [`UDP_TIMEOUT`], [`ICMP_TIMEOUT`] or
 //!   [`TCP_TIMEOUT`] (any translated packet refreshes it); at most
 //!   [`MAX_MAPPINGS`] (or as many ports as there are from the first) are
@@ -37,7 +39,7 @@ use std::time::{Duration, Instant};
 use icmpkit_wire::ip::protocol;
 
 use crate::topology::Nat;
-use rewrite::{Arriving, Port};
+use rewrite::{Found, Port};
 
 /// How long an unused UDP mapping lives (Linux's
 /// `nf_conntrack_udp_timeout`).
@@ -64,6 +66,15 @@ struct Inside {
 struct Mapping {
     port: u16,
     used: Instant,
+}
+
+/// The inside socket a port names.
+fn inside_of(port: &Port) -> Inside {
+    Inside {
+        protocol: port.protocol,
+        addr: port.addr,
+        port: port.value,
+    }
 }
 
 /// One router's translations.
@@ -94,31 +105,36 @@ impl NatTable {
     }
 
     /// Translates a datagram leaving towards the outside at `now`
-    /// (checksums updated). Anything without a port or echo identifier
-    /// passes as it is.
+    /// (checksums updated): a source port or echo request identifier gets
+    /// its mapping's port, mapped now if need be; an ICMP error quoting a
+    /// datagram that came in translated gets the port it came in to back.
+    /// Anything else passes as it is.
     pub(crate) fn outbound(&mut self, now: Instant, packet: &mut [u8]) {
-        let Some(port) = rewrite::leaving(packet) else {
-            return;
-        };
-        let inside = Inside {
-            protocol: port.protocol,
-            addr: port.addr,
-            port: port.value,
-        };
-        let outside = self.map(now, inside);
-        rewrite::rewrite(packet, &port, outside);
+        match rewrite::leaving(packet) {
+            Some(Found::Direct(port)) => {
+                let outside = self.map(now, inside_of(&port));
+                rewrite::rewrite(packet, &port, outside);
+            }
+            Some(Found::Quoted { port, outer }) => {
+                if let Some(outside) = self.mapped(now, &inside_of(&port)) {
+                    let changed = rewrite::rewrite(packet, &port, outside);
+                    rewrite::update_sum(packet, outer, &changed);
+                }
+            }
+            None => {}
+        }
     }
 
     /// Translates a datagram that came from the outside at `now` back (an
     /// answer, or an ICMP error quoting a translated datagram).
     pub(crate) fn inbound(&mut self, now: Instant, packet: &mut [u8]) {
         match rewrite::arriving(packet) {
-            Some(Arriving::Answer(port)) => {
+            Some(Found::Direct(port)) => {
                 if let Some(inside) = self.find(now, &port) {
                     rewrite::rewrite(packet, &port, inside);
                 }
             }
-            Some(Arriving::Quoted { port, outer }) => {
+            Some(Found::Quoted { port, outer }) => {
                 if let Some(inside) = self.find(now, &port) {
                     let changed = rewrite::rewrite(packet, &port, inside);
                     rewrite::update_sum(packet, outer, &changed);
@@ -128,6 +144,17 @@ impl NatTable {
         }
     }
 
+    /// The outside port of `inside`'s live mapping, which is used now.
+    fn mapped(&mut self, now: Instant, inside: &Inside) -> Option<u16> {
+        let mapping = self.by_inside.get_mut(inside)?;
+        if now.saturating_duration_since(mapping.used) >= timeout(inside.protocol) {
+            self.forget(inside);
+            return None;
+        }
+        mapping.used = now;
+        Some(mapping.port)
+    }
+
     /// The inside port of the live mapping `port` (an outside port to
     /// `port.addr`) names, which is used now.
     fn find(&mut self, now: Instant, port: &Port) -> Option<u16> {
@@ -135,23 +162,14 @@ impl NatTable {
         if inside.addr != port.addr {
             return None;
         }
-        let mapping = self.by_inside.get_mut(&inside)?;
-        if now.saturating_duration_since(mapping.used) >= timeout(inside.protocol) {
-            self.forget(&inside);
-            return None;
-        }
-        mapping.used = now;
+        self.mapped(now, &inside)?;
         Some(inside.port)
     }
 
     /// The outside port of `inside`, mapped now if it was not.
     fn map(&mut self, now: Instant, inside: Inside) -> u16 {
-        if let Some(m) = self.by_inside.get_mut(&inside) {
-            if now.saturating_duration_since(m.used) < timeout(inside.protocol) {
-                m.used = now;
-                return m.port;
-            }
-            self.forget(&inside);
+        if let Some(port) = self.mapped(now, &inside) {
+            return port;
         }
         self.expire(now);
         if self.by_inside.len() >= self.capacity() {

@@ -4,10 +4,11 @@
 //! pseudo-headers of UDP, TCP and ICMPv6 do not change.
 //!
 //! ```text
-//! leaving:   UDP/TCP source port (checksum at 6 / 16), echo request identifier (checksum at 2)
+//! leaving:   UDP/TCP source port (checksum at 6 / 16), echo request identifier (checksum at 2),
+//!            or in an ICMP error's quote: the quoted destination port or echo reply identifier
 //! arriving:  UDP/TCP destination port, echo reply identifier,
-//!            or in an ICMP error's quote: the quoted source port or echo
-//!            request identifier, the quoted checksum, and the error's own checksum
+//!            or in an ICMP error's quote: the quoted source port or echo request identifier
+//! (an error's quoted checksum and its own checksum updated with the port)
 //! ```
 
 use std::net::IpAddr;
@@ -42,13 +43,16 @@ pub(super) struct Port {
     sum: Option<Sum>,
 }
 
-/// What an arriving packet holds for the NAT.
+/// What a packet holds for the NAT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Arriving {
-    /// An answer: the destination port or the echo reply identifier.
-    Answer(Port),
-    /// An ICMP error quoting a datagram that left: the quoted source port
-    /// or echo request identifier, and the error's own checksum.
+pub(super) enum Found {
+    /// Its own port: a source port or echo request identifier leaving, a
+    /// destination port or echo reply identifier arriving.
+    Direct(Port),
+    /// An ICMP error's quoted port, and the error's own checksum: arriving,
+    /// the source port or echo request identifier of a datagram that left;
+    /// leaving, the destination port or echo reply identifier of one that
+    /// came in.
     Quoted {
         /// The quoted port.
         port: Port,
@@ -98,7 +102,7 @@ fn upper(packet: &[u8]) -> Option<Upper> {
     }
 }
 
-/// Which header a NAT looks into.
+/// Which port of a header a NAT looks at.
 #[derive(Debug, Clone, Copy)]
 struct Look {
     /// The source (0) or destination (2) port of UDP and TCP.
@@ -110,21 +114,28 @@ struct Look {
     quoted: bool,
 }
 
-const LEAVING: Look = Look {
+/// Source ports and echo requests.
+const SOURCE: Look = Look {
     port_offset: 0,
     icmp: (8, 128),
     quoted: false,
 };
-const ANSWER: Look = Look {
+/// Destination ports and echo replies.
+const DESTINATION: Look = Look {
     port_offset: 2,
     icmp: (0, 129),
     quoted: false,
 };
-const QUOTED: Look = Look {
-    port_offset: 0,
-    icmp: (8, 128),
-    quoted: true,
-};
+
+impl Look {
+    /// The same in a quote.
+    const fn in_quote(self) -> Self {
+        Self {
+            quoted: true,
+            ..self
+        }
+    }
+}
 
 /// Where the port (or identifier) and checksum of a `protocol` header from
 /// `at` to `end` are; `None` when it is too short to hold them or is not
@@ -176,29 +187,31 @@ fn port_at(
     }
 }
 
-/// The source port of a UDP or TCP datagram leaving, or the identifier of
-/// an echo request.
-pub(super) fn leaving(packet: &[u8]) -> Option<Port> {
-    let up = upper(packet)?;
-    let (at, sum) = port_at(packet, up.protocol, up.at, up.end, LEAVING)?;
-    Some(Port {
-        protocol: up.protocol,
-        addr: up.src,
-        value: word(packet, at),
-        at,
-        sum,
-    })
+/// What a datagram leaving holds: its source port (UDP, TCP) or echo
+/// request identifier; or, in an ICMP error, the quoted destination port or
+/// echo reply identifier.
+pub(super) fn leaving(packet: &[u8]) -> Option<Found> {
+    find(packet, SOURCE, DESTINATION)
 }
 
-/// The destination port of an arriving UDP or TCP datagram, the
-/// identifier of an echo reply, or the quoted source port or echo request
-/// identifier in an ICMP error.
-pub(super) fn arriving(packet: &[u8]) -> Option<Arriving> {
+/// What an arriving datagram holds: its destination port or echo reply
+/// identifier; or, in an ICMP error, the quoted source port or echo
+/// request identifier.
+pub(super) fn arriving(packet: &[u8]) -> Option<Found> {
+    find(packet, DESTINATION, SOURCE)
+}
+
+/// The port `direct` looks at in `packet`, or the one `quoted` looks at in
+/// the datagram an ICMP error quotes. A port's address is the inside
+/// host's: the source of a port looked at as a source, the destination of
+/// one looked at as a destination.
+fn find(packet: &[u8], direct: Look, quoted: Look) -> Option<Found> {
     let up = upper(packet)?;
-    if let Some((at, sum)) = port_at(packet, up.protocol, up.at, up.end, ANSWER) {
-        return Some(Arriving::Answer(Port {
+    let inside = |src, dst| if direct.port_offset == 0 { src } else { dst };
+    if let Some((at, sum)) = port_at(packet, up.protocol, up.at, up.end, direct) {
+        return Some(Found::Direct(Port {
             protocol: up.protocol,
-            addr: up.dst,
+            addr: inside(up.src, up.dst),
             value: word(packet, at),
             at,
             sum,
@@ -210,23 +223,29 @@ pub(super) fn arriving(packet: &[u8]) -> Option<Arriving> {
         _ => return None,
     };
     let start = up.at + 8;
-    let quoted = packet.get(start..up.end)?;
-    let q = quote::parse(quoted, version).ok()?;
+    let q = quote::parse(packet.get(start..up.end)?, version).ok()?;
     let transport_at = start + q.header.len();
     let transport_end = transport_at + q.payload.len();
-    let (protocol, value) = match q.transport? {
-        QuotedTransport::Udp { src_port, .. } => (protocol::UDP, src_port),
-        QuotedTransport::Tcp { src_port, .. } => (protocol::TCP, src_port),
-        QuotedTransport::Icmp { ident, .. } => (q.ip.protocol(), ident),
+    let protocol = match q.transport? {
+        QuotedTransport::Udp { .. } => protocol::UDP,
+        QuotedTransport::Tcp { .. } => protocol::TCP,
+        QuotedTransport::Icmp { .. } => q.ip.protocol(),
         QuotedTransport::Other { .. } => return None,
     };
-    let (at, sum) = port_at(packet, protocol, transport_at, transport_end, QUOTED)?;
-    debug_assert_eq!(word(packet, at), value);
-    Some(Arriving::Quoted {
+    let look = quoted.in_quote();
+    let (at, sum) = port_at(packet, protocol, transport_at, transport_end, look)?;
+    // The quoted datagram went the other way: its inside end is the
+    // error's, seen from the other side.
+    let addr = if look.port_offset == 0 {
+        q.ip.src()
+    } else {
+        q.ip.dst()
+    };
+    Some(Found::Quoted {
         port: Port {
             protocol,
-            addr: q.ip.src(),
-            value,
+            addr,
+            value: word(packet, at),
             at,
             sum,
         },

@@ -245,6 +245,30 @@ fn errors_quoting_a_translated_datagram_are_translated_back() {
 }
 
 #[test]
+fn errors_from_the_inside_quote_the_port_a_datagram_came_in_to() {
+    let now = Instant::now();
+    let port_unreachable = ErrorKind::Unreachable(Unreachable::PORT);
+    for (inside, outside) in [("10.0.0.1", "203.0.113.10"), ("fd00::1", "2001:db8::10")] {
+        let mut nat = table(61_000);
+        nat.outbound(now, &mut udp(inside, 40_000, outside, 53));
+        // An answer comes in to 61000, is translated to 40000, and the
+        // inside host refuses it: its error leaves quoting 61000 again.
+        let arrived = udp(outside, 53, inside, 61_000);
+        let mut translated = arrived.clone();
+        nat.inbound(now, &mut translated);
+        assert_eq!(ports(&translated), (53, 40_000));
+        let mut got = error(&translated, port_unreachable, inside);
+        nat.outbound(now, &mut got);
+        assert_eq!(got, error(&arrived, port_unreachable, inside), "{inside}");
+        // About a datagram to a port never mapped: left alone.
+        let unmapped = udp(outside, 53, inside, 40_001);
+        let mut got = error(&unmapped, port_unreachable, inside);
+        nat.outbound(now, &mut got);
+        assert_eq!(got, error(&unmapped, port_unreachable, inside));
+    }
+}
+
+#[test]
 fn a_udp_checksum_of_zero_stays_zero() {
     let mut nat = table(61_000);
     let mut p = udp("10.0.0.1", 40_000, "203.0.113.10", 53);
