@@ -3,13 +3,13 @@
 //! towards the outside is rewritten; answers and ICMP errors quoting the
 //! rewritten datagram are translated back.
 //!
-//! Like Linux's masquerade with port randomisation off, ports are handed
-//! out in turn from [`Nat::first_port`] up to 65535 (then from the first
-//! again, skipping those in use), each protocol counting on its own, one
-//! for each inside
-//! (address, port) — the mapping is endpoint-independent (RFC 4787 REQ-1,
-//! RFC 5508 for ICMP), so one inside socket keeps one outside port whatever
-//! it talks to. Addresses are kept: only ports change, so the checksums are
+//! Ports are handed out in turn from [`Nat::first_port`] up to 65535 (then
+//! from the first again, skipping those in use), each protocol counting on
+//! its own, so tests can name them (Linux 6.x picks a random free port of
+//! a masquerade's range instead). One port goes to each inside (address,
+//! port): the mapping is endpoint-independent (RFC 4787 REQ-1, RFC 5508
+//! for ICMP), so one inside socket keeps one outside port whatever it
+//! talks to. Addresses are kept: only ports change, so the checksums are
 //! updated for the one word (RFC 1624) and pseudo-headers are untouched.
 //!
 //! - Leaving (to [`Nat::outside`]): the source port or echo request
