@@ -38,3 +38,26 @@ pub(crate) fn flow_hash(header: &Header, packet: &[u8], salt: u64) -> u64 {
     h = mix(h ^ (u64::from(header.protocol) << 32 | u64::from(header.flow_label)));
     mix(h ^ ports)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::tests::echo;
+
+    #[test]
+    fn fragments_of_a_datagram_hash_alike_whatever_their_bytes() {
+        let mut first = echo("198.51.100.1", "203.0.113.10", 64, 64, false);
+        // More fragments, offset 0; then a later fragment, offset 64.
+        first[6] = 0x20;
+        let mut later = first.clone();
+        later[6..8].copy_from_slice(&8u16.to_be_bytes());
+        later[20..].fill(0xab);
+        let h = |p: &[u8]| flow_hash(&Header::parse(p).unwrap(), p, 9);
+        assert_eq!(h(&first), h(&later));
+        // Whole datagrams of two identifiers differ.
+        let a = echo("198.51.100.1", "203.0.113.10", 64, 64, false);
+        let mut b = a.clone();
+        b[24] ^= 1;
+        assert_ne!(h(&a), h(&b));
+    }
+}
