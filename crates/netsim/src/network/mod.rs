@@ -280,7 +280,7 @@ impl Network {
         if let Some(nat) = &mut self.nodes[node.0].nat
             && self.topology.edges()[link.0].other(node) == nat.outside()
         {
-            nat.inbound(&mut packet);
+            nat.inbound(now, &mut packet);
         }
         let Some(header) = Header::parse(&packet) else {
             Stats::bump(&mut self.stats.dropped, "malformed");
@@ -290,18 +290,16 @@ impl Network {
             self.local(now, node, link, packet);
             return;
         }
-        let router = match &self.topology.get(node).kind {
-            NodeKind::Router(r) => r.clone(),
-            _ => {
-                Stats::bump(&mut self.stats.dropped, "not-addressed-here");
-                return;
-            }
+        let NodeKind::Router(router) = &self.topology.get(node).kind else {
+            Stats::bump(&mut self.stats.dropped, "not-addressed-here");
+            return;
         };
+        let forwarding = router.forwarding;
         if header.hop_limit <= 1 {
             self.error(now, node, link, ErrorKind::TimeExceeded, &packet);
             return;
         }
-        match router.forwarding {
+        match forwarding {
             Forwarding::Forward => {}
             Forwarding::Drop => {
                 Stats::bump(&mut self.stats.dropped, "filtered");
@@ -339,10 +337,8 @@ impl Network {
         packet::decrement_hop_limit(&mut packet);
         if let Some(nat) = &mut self.nodes[node.0].nat
             && self.topology.edges()[out_link.0].other(node) == nat.outside()
-            && !nat.outbound(&mut packet)
         {
-            Stats::bump(&mut self.stats.dropped, "nat-full");
-            return;
+            nat.outbound(now, &mut packet);
         }
         self.stats.forwarded += 1;
         self.transmit(now, node, out_link, packet, &header);
@@ -354,6 +350,10 @@ impl Network {
         let packet = match self.nodes[node.0].reassembly.push(now, &packet) {
             Reassembled::Whole => packet,
             Reassembled::Held => return,
+            Reassembled::Dropped(why) => {
+                Stats::bump(&mut self.stats.dropped, why);
+                return;
+            }
             Reassembled::Complete(whole) => {
                 self.stats.reassembled += 1;
                 whole
@@ -545,5 +545,7 @@ fn node_state(topology: &Topology, id: NodeId, fib: Fib) -> NodeState {
     }
 }
 
+#[cfg(test)]
+mod fragnat_tests;
 #[cfg(test)]
 pub(crate) mod tests;
