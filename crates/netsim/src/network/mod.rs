@@ -143,7 +143,14 @@ impl Network {
         match self.nodes[attachment.0].reassembly.push(now, &packet) {
             Reassembled::Whole => Some(packet),
             Reassembled::Held => None,
-            Reassembled::Complete(whole) => Some(whole),
+            Reassembled::Dropped(why) => {
+                Stats::bump(&mut self.stats.dropped, why);
+                None
+            }
+            Reassembled::Complete(whole) => {
+                self.stats.reassembled += 1;
+                Some(whole)
+            }
         }
     }
 
