@@ -95,6 +95,30 @@ fn a_ping_of_the_chain_takes_50_ms_and_a_trace_sees_each_router() {
     assert_the_chain(chain, &[1, 2, 3, 4].map(router_addrs));
 }
 
+/// The issue's `examples/netsim/chain.toml`, the local host at its `tun`.
+fn chain_toml() -> Network {
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/netsim/chain.toml");
+    let topology = icmpkit_netsim::config::load(file).unwrap();
+    Network::from_topology(topology, "tun", 1).unwrap()
+}
+
+#[test]
+fn the_chain_of_the_example_file_is_the_same_chain() {
+    let routers = [1, 2, 3, 4].map(|i| {
+        [
+            ip(&format!("198.51.100.1{i}")),
+            ip(&format!("2001:db8:{i}::1")),
+        ]
+    });
+    assert_the_chain(chain_toml, &routers);
+    let net = chain_toml();
+    assert_eq!(
+        (net.source_for(DEST4.into()), net.source_for(DEST6.into())),
+        (Some(ip("198.51.100.1")), Some(ip("2001:db8:100::1")))
+    );
+}
+
 #[test]
 fn an_unknown_attachment_is_named() {
     let err = Network::from_topology(chain_with(|_| icmpkit_netsim::Router::default()), "eth0", 1)
@@ -134,17 +158,20 @@ fn trace_hops(net: &mut Network, method: Method, dst: IpAddr) -> Vec<(IpAddr, Du
 }
 
 #[test]
-fn the_last_links_mtu_is_what_a_router_reports() {
-    let mut net = chain();
-    let big = Probe {
-        bytes: echo(false, 1, 1, 1300 - 28),
-        ..ping(ms(0), DEST4, None, 1)
-    };
-    let seen = run(&mut net, vec![big], ms(100));
-    let (at, _, from, _, bytes) = datagram(&seen[0]);
-    assert_eq!((at, from), (ms(40), IpAddr::V4(Ipv4Addr::new(10, 0, 4, 1))));
-    assert_eq!((bytes[0], bytes[1]), (3, 4));
-    assert_eq!(u16::from_be_bytes([bytes[6], bytes[7]]), 1280);
+fn the_last_links_mtu_is_what_r4_reports() {
+    let chains: [(fn() -> Network, &str); 2] = [(chain, "10.0.4.1"), (chain_toml, "198.51.100.14")];
+    for (make, r4) in chains {
+        let mut net = make();
+        let big = Probe {
+            bytes: echo(false, 1, 1, 1300 - 28),
+            ..ping(ms(0), DEST4, None, 1)
+        };
+        let seen = run(&mut net, vec![big], ms(100));
+        let (at, _, from, _, bytes) = datagram(&seen[0]);
+        assert_eq!((at, from), (ms(40), ip(r4)));
+        assert_eq!((bytes[0], bytes[1]), (3, 4));
+        assert_eq!(u16::from_be_bytes([bytes[6], bytes[7]]), 1280);
+    }
 }
 
 #[test]
