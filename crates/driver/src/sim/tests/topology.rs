@@ -159,9 +159,7 @@ fn trace_hops(net: &mut Network, method: Method, dst: IpAddr) -> Vec<(IpAddr, Du
 
 #[test]
 fn the_last_links_mtu_is_what_r4_reports() {
-    let chains: [(fn() -> Network, &str); 2] = [(chain, "10.0.4.1"), (chain_toml, "198.51.100.14")];
-    for (make, r4) in chains {
-        let mut net = make();
+    for (mut net, r4) in [(chain(), "10.0.4.1"), (chain_toml(), "198.51.100.14")] {
         let big = Probe {
             bytes: echo(false, 1, 1, 1300 - 28),
             ..ping(ms(0), DEST4, None, 1)
