@@ -244,7 +244,8 @@ impl Network {
 
     /// The network of an engine topology, the local host plugged in at its
     /// attachment named `attachment` (its addresses are the local host's),
-    /// its randomness from `seed`; [`Builder::build_over`] takes the other
+    /// its randomness from `seed` (a topology file's own seed, if any, is
+    /// `topology.seed()` to pass); [`Builder::build_over`] takes the other
     /// options too.
     pub fn from_topology(
         topology: Topology,
