@@ -6,8 +6,9 @@
 //! and tracepath (pmtu 1280) through it; mtr's report and scamper's trace
 //! and tracelb the same path; SIGINT stops it with a summary whose
 //! counters match. The device has its link's MTU (tracepath starts from
-//! it). And its refusals: a device name taken, no `CAP_NET_ADMIN`, a bad
-//! topology file.
+//! it). scamper's tracelb finds `diamond.toml`'s three paths; loss is
+//! binomial and counted packet for packet. And its refusals: a device
+//! name taken, no `CAP_NET_ADMIN`, a bad topology file.
 
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
@@ -30,6 +31,32 @@ fn chain_toml() -> String {
         .to_str()
         .unwrap()
         .to_owned()
+}
+
+/// `TEXT` written to a file of its own, removed when dropped.
+struct TempToml(std::path::PathBuf);
+
+impl TempToml {
+    fn new(name: &str, text: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("icmpkit-netsim-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{name}.toml"));
+        std::fs::write(&file, text).unwrap();
+        Self(file)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempToml {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// A running `netsim up` and the lines of its stderr.
@@ -300,20 +327,15 @@ fn the_device_has_its_links_mtu() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("icmpkit-netsim-mtu-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("mtu.toml");
-    std::fs::write(
-        &file,
+    let file = TempToml::new(
+        "mtu",
         "[[attachment]]\nname = \"tun\"\naddresses = [\"198.51.100.1\"]\n\
          [[router]]\nname = \"r1\"\naddresses = [\"198.51.100.11\"]\n\
          [[host]]\nname = \"dst\"\naddresses = [\"203.0.113.10\"]\n\
          [[link]]\nbetween = [\"tun\", \"r1\"]\nmtu = 1400\n\
          [[link]]\nbetween = [\"r1\", \"dst\"]\nmtu = 1300\n",
-    )
-    .unwrap();
-    let (netsim, line) = Netsim::start_with(&lab, file.to_str().unwrap(), &["--json"]);
-    let _ = std::fs::remove_dir_all(&dir);
+    );
+    let (netsim, line) = Netsim::start_with(&lab, file.path(), &["--json"]);
     assert_eq!(
         line,
         "netsim0 up: 198.51.100.1/32, 2 routes; Ctrl-C stops it"
@@ -339,6 +361,81 @@ fn the_device_has_its_links_mtu() {
         summary["errors"]["too-big"].as_u64().unwrap() >= 1,
         "{summary}"
     );
+}
+
+#[test]
+fn scamper_tracelb_finds_the_diamond() {
+    let test = "scamper_tracelb_finds_the_diamond";
+    if !require::program("scamper") {
+        return;
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let diamond = repo().join("examples/netsim/diamond.toml");
+    let (netsim, _) = Netsim::start_with(&lab, diamond.to_str().unwrap(), &["--json"]);
+    let out = lab.run_bounded(
+        "host",
+        BOUND,
+        "scamper",
+        &["-O", "text", "-c", "tracelb", "-i", "203.0.113.10"],
+    );
+    let stdout = text(&out.stdout);
+    let links: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        links,
+        [
+            "198.51.100.11 -> (198.51.100.21, 198.51.100.22, 198.51.100.23) -> 198.51.100.15",
+            "198.51.100.15 -> 203.0.113.10",
+        ],
+        "{stdout}"
+    );
+    netsim.interrupt();
+}
+
+#[test]
+fn loss_is_binomial_and_counted() {
+    let test = "loss_is_binomial_and_counted";
+    if !require::program("ping") {
+        return;
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    // 10% loss each way on the last link: an exchange survives with
+    // probability 0.81; 2 ms (up to 3 ms) each way.
+    let file = TempToml::new(
+        "loss",
+        "[[attachment]]\nname = \"tun\"\naddresses = [\"198.51.100.1\"]\n\
+         [[router]]\nname = \"r1\"\naddresses = [\"198.51.100.11\"]\n\
+         [[host]]\nname = \"dst\"\naddresses = [\"203.0.113.10\"]\n\
+         [[link]]\nbetween = [\"tun\", \"r1\"]\n\
+         [[link]]\nbetween = [\"r1\", \"dst\"]\ndelay = \"2ms\"\njitter = \"1ms\"\nloss = 0.1\n",
+    );
+    let (netsim, _) = Netsim::start_with(&lab, file.path(), &["--json", "--seed", "3"]);
+    let out = lab.run_bounded(
+        "host",
+        BOUND,
+        "ping",
+        &["-c", "400", "-i", "0.01", "-q", "203.0.113.10"],
+    );
+    let stdout = text(&out.stdout);
+    let summary = netsim.interrupt();
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("packets transmitted"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (sent, received): (u64, u64) = (words[0].parse().unwrap(), words[3].parse().unwrap());
+    assert_eq!(sent, 400, "{stdout}");
+    // Binomial(400, 0.19): mean 76, standard deviation 7.8; four of them
+    // either way.
+    let lost = sent - received;
+    assert!((45..=107).contains(&lost), "{lost} lost: {stdout}");
+    // An exchange loses one packet at most (a lost request has no reply).
+    assert_eq!(summary["lost"], lost, "{summary}");
+    let (min, _) = rtt_min_max(&stdout);
+    assert!(min >= 4.0, "{stdout}");
 }
 
 #[test]
@@ -430,22 +527,27 @@ fn without_cap_net_admin_the_capability_is_named() {
 
 #[test]
 fn a_bad_topology_file_names_itself() {
-    let dir = std::env::temp_dir().join(format!("icmpkit-netsim-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("bad.toml");
-    std::fs::write(&file, "[[node]\nname = \n").unwrap();
-    let out = Command::new(icmpkit!())
-        .args(["netsim", "up"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.starts_with(&format!("icmpkit: {}:1:", file.display())),
-        "{stderr}"
-    );
-    // Nothing was made: the error comes before the device.
-    assert!(!stderr.contains("TUN"), "{stderr}");
+    for (toml, error) in [
+        (
+            "[[node]\nname = \n",
+            "1:8: unclosed array table, expected `]`",
+        ),
+        (
+            "[[attachment]]\nname = \"tun\"\naddresses = [\"198.51.100.1\"]\n\
+             [[link]]\nbetween = [\"tun\", \"r9\"]\n",
+            "5:19: link 1, between: no node named \"r9\"; nodes are: tun",
+        ),
+    ] {
+        let file = TempToml::new("bad", toml);
+        let out = Command::new(icmpkit!())
+            .args(["netsim", "up", file.path()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        // config's message, with the place; nothing made before it.
+        assert_eq!(
+            text(&out.stderr),
+            format!("icmpkit: {}:{error}\n", file.path())
+        );
+    }
 }
