@@ -319,6 +319,73 @@ fn mtr_and_scamper_see_the_chain() {
 }
 
 #[test]
+fn icmpkit_ping_trace_and_mtr_see_the_chain() {
+    let test = "icmpkit_ping_trace_and_mtr_see_the_chain";
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let netsim = Netsim::start(&lab, &["--json"]);
+    for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
+        let out = lab.run_bounded(
+            "host",
+            BOUND,
+            icmpkit!(),
+            &["ping", "-c", "3", "-i", "0.2", dst],
+        );
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        assert!(
+            stdout.contains("3 packets transmitted, 3 received"),
+            "{stdout}"
+        );
+        let (min, max) = rtt_min_max(&stdout);
+        assert!(min >= 50.0 && max < 100.0, "{stdout}");
+
+        for method in [None, Some("-I"), Some("-T")] {
+            let mut args = vec!["trace", "-n"];
+            args.extend(method);
+            args.push(dst);
+            let out = lab.run_bounded("host", BOUND, icmpkit!(), &args);
+            let stdout = text(&out.stdout);
+            assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+            let got: Vec<(u8, Vec<IpAddr>, usize)> = hop_lines(&stdout)
+                .iter()
+                .map(|h| (h.ttl, h.addrs.clone(), h.stars))
+                .collect();
+            let want: Vec<(u8, Vec<IpAddr>, usize)> = (1..)
+                .zip(chain_hops(v6))
+                .map(|(ttl, a)| (ttl, vec![a], 0))
+                .collect();
+            assert_eq!(got, want, "icmpkit {args:?}:\n{stdout}");
+        }
+
+        let out = lab.run_bounded(
+            "host",
+            BOUND,
+            icmpkit!(),
+            &["mtr", "-r", "-n", "-c", "3", "-i", "0.2", dst],
+        );
+        let stdout = text(&out.stdout);
+        let hops: Vec<IpAddr> = stdout
+            .lines()
+            .filter_map(|l| l.split_once("|-- "))
+            .map(|(_, rest)| ip(rest.split_whitespace().next().unwrap()))
+            .collect();
+        assert_eq!(hops, chain_hops(v6), "icmpkit mtr {dst}:\n{stdout}");
+        assert!(
+            stdout
+                .lines()
+                .filter(|l| l.contains("|-- "))
+                .all(|l| l.contains(" 0.0%")),
+            "icmpkit mtr {dst}: no loss\n{stdout}"
+        );
+    }
+    let summary = netsim.interrupt();
+    assert_eq!(summary["lost"], 0);
+    assert_eq!(summary["refused"], serde_json::json!({}));
+}
+
+#[test]
 fn the_device_has_its_links_mtu() {
     let test = "the_device_has_its_links_mtu";
     if !require::program("tracepath") {

@@ -11,13 +11,13 @@ use super::locate::{Place, locate};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        #[source]
-        source: io::Error,
+        /// Why (in the message, so not also a `source()`: an error
+        /// chain would print it twice).
+        error: io::Error,
     },
     /// The file is not a topology: where and why.
     #[error("{at}: {message}")]
@@ -41,7 +41,7 @@ impl ConfigError {
     /// What is wrong, without the place.
     pub fn message(&self) -> String {
         match self {
-            Self::Read { source, .. } => source.to_string(),
+            Self::Read { error, .. } => error.to_string(),
             Self::Invalid { message, .. } => message.clone(),
         }
     }

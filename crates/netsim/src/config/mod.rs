@@ -98,9 +98,9 @@ pub fn parse(text: &str) -> Result<Topology, ConfigError> {
 /// Reads a topology file; errors name it.
 pub fn load(path: impl AsRef<Path>) -> Result<Topology, ConfigError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     read(Source {
         text: &text,
