@@ -143,6 +143,38 @@ fn chain_hops(v6: bool) -> Vec<IpAddr> {
     hops.into_iter().map(ip).collect()
 }
 
+/// Asserts that traceroute-style `stdout` shows r1..r4 then the
+/// destination, one line per TTL, every probe answered.
+fn assert_trace_sees_chain(stdout: &str, v6: bool, what: &str) {
+    let got: Vec<(u8, Vec<IpAddr>, usize)> = hop_lines(stdout)
+        .iter()
+        .map(|h| (h.ttl, h.addrs.clone(), h.stars))
+        .collect();
+    let want: Vec<(u8, Vec<IpAddr>, usize)> = (1..)
+        .zip(chain_hops(v6))
+        .map(|(ttl, a)| (ttl, vec![a], 0))
+        .collect();
+    assert_eq!(got, want, "{what}:\n{stdout}");
+}
+
+/// Asserts that an mtr report shows r1..r4 then the destination, without
+/// loss.
+fn assert_mtr_sees_chain(stdout: &str, v6: bool, what: &str) {
+    let hops: Vec<IpAddr> = stdout
+        .lines()
+        .filter_map(|l| l.split_once("|-- "))
+        .map(|(_, rest)| ip(rest.split_whitespace().next().unwrap()))
+        .collect();
+    assert_eq!(hops, chain_hops(v6), "{what}:\n{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("|-- "))
+            .all(|l| l.contains(" 0.0%")),
+        "{what}: no loss\n{stdout}"
+    );
+}
+
 /// The minimum and maximum RTT (ms) of iputils ping's summary line.
 fn rtt_min_max(out: &str) -> (f64, f64) {
     let line = out
@@ -197,16 +229,7 @@ fn real_tools_see_the_configured_chain() {
             let out = lab.run_bounded("host", BOUND, "traceroute", &args);
             let stdout = text(&out.stdout);
             assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-            let lines = hop_lines(&stdout);
-            let got: Vec<(u8, Vec<IpAddr>, usize)> = lines
-                .iter()
-                .map(|h| (h.ttl, h.addrs.clone(), h.stars))
-                .collect();
-            let want: Vec<(u8, Vec<IpAddr>, usize)> = (1..)
-                .zip(chain_hops(v6))
-                .map(|(ttl, a)| (ttl, vec![a], 0))
-                .collect();
-            assert_eq!(got, want, "traceroute {args:?}:\n{stdout}");
+            assert_trace_sees_chain(&stdout, v6, &format!("traceroute {args:?}"));
         }
     }
 
@@ -266,20 +289,7 @@ fn mtr_and_scamper_see_the_chain() {
             "mtr",
             &["-r", "-n", "-c", "3", "-i", "0.2", dst],
         );
-        let stdout = text(&out.stdout);
-        let hops: Vec<IpAddr> = stdout
-            .lines()
-            .filter_map(|l| l.split_once("|-- "))
-            .map(|(_, rest)| ip(rest.split_whitespace().next().unwrap()))
-            .collect();
-        assert_eq!(hops, chain_hops(v6), "mtr {dst}:\n{stdout}");
-        assert!(
-            stdout
-                .lines()
-                .filter(|l| l.contains("|-- "))
-                .all(|l| l.contains(" 0.0%")),
-            "mtr {dst}: no loss\n{stdout}"
-        );
+        assert_mtr_sees_chain(&text(&out.stdout), v6, &format!("mtr {dst}"));
         let method = if v6 { "udp-paris" } else { "icmp-paris" };
         let out = lab.run_bounded(
             "host",
@@ -348,15 +358,7 @@ fn icmpkit_ping_trace_and_mtr_see_the_chain() {
             let out = lab.run_bounded("host", BOUND, icmpkit!(), &args);
             let stdout = text(&out.stdout);
             assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-            let got: Vec<(u8, Vec<IpAddr>, usize)> = hop_lines(&stdout)
-                .iter()
-                .map(|h| (h.ttl, h.addrs.clone(), h.stars))
-                .collect();
-            let want: Vec<(u8, Vec<IpAddr>, usize)> = (1..)
-                .zip(chain_hops(v6))
-                .map(|(ttl, a)| (ttl, vec![a], 0))
-                .collect();
-            assert_eq!(got, want, "icmpkit {args:?}:\n{stdout}");
+            assert_trace_sees_chain(&stdout, v6, &format!("icmpkit {args:?}"));
         }
 
         let out = lab.run_bounded(
@@ -365,20 +367,7 @@ fn icmpkit_ping_trace_and_mtr_see_the_chain() {
             icmpkit!(),
             &["mtr", "-r", "-n", "-c", "3", "-i", "0.2", dst],
         );
-        let stdout = text(&out.stdout);
-        let hops: Vec<IpAddr> = stdout
-            .lines()
-            .filter_map(|l| l.split_once("|-- "))
-            .map(|(_, rest)| ip(rest.split_whitespace().next().unwrap()))
-            .collect();
-        assert_eq!(hops, chain_hops(v6), "icmpkit mtr {dst}:\n{stdout}");
-        assert!(
-            stdout
-                .lines()
-                .filter(|l| l.contains("|-- "))
-                .all(|l| l.contains(" 0.0%")),
-            "icmpkit mtr {dst}: no loss\n{stdout}"
-        );
+        assert_mtr_sees_chain(&text(&out.stdout), v6, &format!("icmpkit mtr {dst}"));
     }
     let summary = netsim.interrupt();
     assert_eq!(summary["lost"], 0);
