@@ -9,6 +9,7 @@
 //! SIGTERM or `--duration`, then prints what the network did (`summary`).
 
 mod attach;
+mod check;
 mod realtime;
 mod summary;
 
@@ -30,6 +31,23 @@ pub struct Args {
 enum NetsimCommand {
     /// Run a topology behind a TUN device until Ctrl-C (needs `CAP_NET_ADMIN`).
     Up(UpArgs),
+    /// Read a topology and show the path to every address from the
+    /// attachment, with its delay and MTU (no device, no privilege).
+    Check(CheckArgs),
+}
+
+/// Arguments of `icmpkit netsim check`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  icmpkit netsim check examples/netsim/diamond.toml")]
+pub struct CheckArgs {
+    /// The attachment to look from (its name in the topology); needed
+    /// only when the topology has several.
+    #[arg(long, value_name = "NAME")]
+    attachment: Option<String>,
+    /// The topology file (TOML; `examples/netsim/README.md` has the
+    /// format).
+    #[arg(value_name = "TOPOLOGY")]
+    topology: PathBuf,
 }
 
 /// Arguments of `icmpkit netsim up`.
@@ -83,7 +101,18 @@ pub struct UpArgs {
 pub fn run(args: &Args) -> Result<ExitCode> {
     match &args.command {
         NetsimCommand::Up(up) => run_up(up),
+        NetsimCommand::Check(check) => run_check(check),
     }
+}
+
+/// Runs `icmpkit netsim check`.
+fn run_check(args: &CheckArgs) -> Result<ExitCode> {
+    let topology = icmpkit_netsim::config::load(&args.topology)?;
+    let attachment = attach::choose(&topology, args.attachment.as_deref())?;
+    let network = Network::new(topology, 0).context("the topology is not valid")?;
+    let file = args.topology.display().to_string();
+    print!("{}", check::report(&file, &network, attachment));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `icmpkit netsim up`.

@@ -5,6 +5,7 @@
 //! rate limit's cost) comes from a generator seeded by the caller.
 
 mod fib;
+mod paths;
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -28,6 +29,7 @@ use crate::topology::{
 };
 
 use fib::{Action, Fib};
+pub use paths::{Path, PathEnd};
 
 /// A packet leaving the network to an attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
