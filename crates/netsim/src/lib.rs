@@ -4,8 +4,8 @@
 //!
 //! - [`Topology`] describes the network: [`Node`]s (routers, hosts, and
 //!   attachments where the outside world plugs in), point-to-point links
-//!   with delay, jitter, loss and MTU, static routes; [`config`] reads one
-//!   from a TOML file.
+//!   with delay, jitter, loss and MTU, static routes; [`config::load`]
+//!   reads one from a TOML file (examples in `examples/netsim/`).
 //! - [`Network`] runs it on the caller's clock: [`Network::inject`] takes
 //!   a packet from an attachment, [`Network::advance`] runs what is due and
 //!   hands over the packets leaving to attachments. Routers lower the TTL

@@ -45,7 +45,7 @@ pub struct LinuxLimits {
 impl Default for LinuxLimits {
     fn default() -> Self {
         Self {
-            ratelimit: Duration::from_millis(1000),
+            ratelimit: Duration::from_secs(1),
             ratemask: 0x1818,
             msgs_per_sec: 1000,
             msgs_burst: 50,
@@ -269,7 +269,7 @@ mod tests {
             .count();
         assert_eq!(burst, 6);
         assert_eq!(l.allow(start, te, &mut rng), Err(Held::PerDestination));
-        let later = start + Duration::from_millis(1000);
+        let later = start + Duration::from_secs(1);
         assert!(l.allow(later, te, &mut rng).is_ok());
         assert!(l.allow(later, te, &mut rng).is_err());
         // Another destination has its own bucket.

@@ -346,7 +346,7 @@ pub struct Host {
     pub answers: Answers,
     /// How it limits its errors (Port Unreachable).
     pub rate_limit: RateLimit,
-    /// Every address of these prefixes is its own too (Linux's AnyIP, `ip
+    /// Every address of these prefixes is its own too (Linux's `AnyIP`, `ip
     /// route add local PREFIX dev lo`: a whole range answering, for
     /// sweeps).
     pub any_ip: Vec<Prefix>,
@@ -396,7 +396,7 @@ impl Node {
             .find(|a| a.is_ipv4() == like.is_ipv4())
     }
 
-    /// Whether `addr` is its own (an AnyIP prefix included).
+    /// Whether `addr` is its own (an `AnyIP` prefix included).
     pub fn owns(&self, addr: IpAddr) -> bool {
         self.addresses.contains(&addr)
             || matches!(&self.kind, NodeKind::Host(h) if h.any_ip.iter().any(|p| p.contains(addr)))
@@ -513,7 +513,7 @@ pub struct StaticRoute {
 /// How the routing tables are filled besides the static routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Routing {
-    /// Every node reaches every other node's addresses and AnyIP prefixes
+    /// Every node reaches every other node's addresses and `AnyIP` prefixes
     /// by the paths of fewest hops (all of them: equal paths are ECMP);
     /// static routes are added, the longest prefix winning.
     #[default]
@@ -604,6 +604,7 @@ pub struct Topology {
     pub(crate) edges: Vec<Edge>,
     pub(crate) routes: Vec<StaticRoute>,
     pub(crate) routing: Routing,
+    pub(crate) seed: Option<u64>,
 }
 
 impl Topology {
@@ -616,6 +617,17 @@ impl Topology {
     pub fn set_routing(&mut self, routing: Routing) -> &mut Self {
         self.routing = routing;
         self
+    }
+
+    /// Sets the seed a topology file asks for (`None`: the caller picks).
+    pub fn set_seed(&mut self, seed: Option<u64>) -> &mut Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The seed a topology file asks for, to give [`crate::Network::new`].
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
     }
 
     /// Adds a node.
@@ -721,10 +733,10 @@ impl Topology {
 
     /// Checks what the network needs to run.
     pub fn validate(&self) -> Result<(), TopologyError> {
-        let mut names = HashMap::new();
+        let mut names = std::collections::HashSet::new();
         let mut owners: HashMap<IpAddr, &str> = HashMap::new();
         for node in &self.nodes {
-            if names.insert(node.name.as_str(), ()).is_some() {
+            if !names.insert(node.name.as_str()) {
                 return Err(TopologyError::DuplicateName(node.name.clone()));
             }
             if node.addresses.is_empty() {
@@ -746,7 +758,10 @@ impl Topology {
             if a == b {
                 return Err(TopologyError::SelfLink(name(a)));
             }
-            if edge.link.mtu < 68 {
+            let carries_v6 = [a, b]
+                .iter()
+                .all(|n| self.nodes[n.0].addresses.iter().any(IpAddr::is_ipv6));
+            if edge.link.mtu < 68 || (carries_v6 && edge.link.mtu < 1280) {
                 return Err(TopologyError::MtuTooSmall {
                     a: name(a),
                     b: name(b),
@@ -814,5 +829,22 @@ mod tests {
         assert!("any".parse::<Prefix>().is_err());
         let all: Prefix = "0.0.0.0/0".parse().unwrap();
         assert!(all.contains("198.51.100.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_link_between_ipv6_nodes_carries_1280_bytes_at_least() {
+        let mut t = Topology::new();
+        let a = t.attachment("tun", &["2001:db8::1".parse().unwrap()]);
+        let r = t.router("r1", &["2001:db8::2".parse().unwrap()], Router::default());
+        t.link(a, r, Link::ms(1).mtu(1000));
+        assert_eq!(
+            t.validate().unwrap_err().to_string(),
+            "the link between \"tun\" and \"r1\" has MTU 1000: IPv4 needs at least 68 (IPv6 1280)"
+        );
+        let mut t = Topology::new();
+        let a = t.attachment("tun", &["198.51.100.1".parse().unwrap()]);
+        let r = t.router("r1", &["198.51.100.2".parse().unwrap()], Router::default());
+        t.link(a, r, Link::ms(1).mtu(1000));
+        assert!(t.validate().is_ok());
     }
 }

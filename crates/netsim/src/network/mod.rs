@@ -262,18 +262,16 @@ impl Network {
             self.local(now, node, link, packet);
             return;
         }
-        let router = match &self.topology.get(node).kind {
-            NodeKind::Router(r) => r.clone(),
-            _ => {
-                Stats::bump(&mut self.stats.dropped, "not-addressed-here");
-                return;
-            }
+        let NodeKind::Router(router) = &self.topology.get(node).kind else {
+            Stats::bump(&mut self.stats.dropped, "not-addressed-here");
+            return;
         };
+        let forwarding = router.forwarding;
         if header.hop_limit <= 1 {
             self.error(now, node, link, ErrorKind::TimeExceeded, &packet);
             return;
         }
-        match router.forwarding {
+        match forwarding {
             Forwarding::Forward => {}
             Forwarding::Drop => {
                 Stats::bump(&mut self.stats.dropped, "filtered");
