@@ -110,7 +110,11 @@ impl Capture {
         let mut child = Command::new("ip")
             .args(["netns", "exec", &lab.ns(ns), "timeout"])
             .arg(BOUND.to_string())
-            .args(["tcpdump", "-n", "-U", "--immediate-mode", "-i", dev, "-w", path])
+            // Immediate mode (nothing held back when it stops), and frames
+            // small enough that a burst fits the ring (with the default
+            // snapshot length, 2 MB holds 8 frames).
+            .args(["tcpdump", "-n", "-U", "--immediate-mode", "-s", "2048"])
+            .args(["-B", "8192", "-i", dev, "-w", path])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
