@@ -39,6 +39,7 @@ fn every_example_loads_and_runs() {
             "extensions.toml",
             "lossy.toml",
             "nat.toml",
+            "ratelimit-global.toml",
             "ratelimited.toml",
             "reject.toml",
             "sweep.toml"
