@@ -97,7 +97,11 @@ fn fixed_and_linux_limits_answer_their_burst_then_their_rate() {
         let (msg_type, _, checksum) = row.verdict();
         assert!(matches!(msg_type, 11 | 3) && checksum == 1, "{row:?}");
         let from = [row.first("ip.src"), row.first("ipv6.src")].concat();
-        let seq = [row.first("icmp.seq"), row.first("icmpv6.echo.sequence_number")].concat();
+        let seq = [
+            row.first("icmp.seq"),
+            row.first("icmpv6.echo.sequence_number"),
+        ]
+        .concat();
         answered
             .entry(from)
             .or_default()

@@ -139,7 +139,10 @@ fn forbidden_errors_are_never_sent() {
     );
     for row in &rows {
         let ident = [row.all("icmp.ident"), row.all("icmpv6.echo.identifier")].concat();
-        assert!(ident.iter().any(|i| i == "4242" || i == "0x1092"), "{row:?}");
+        assert!(
+            ident.iter().any(|i| i == "4242" || i == "0x1092"),
+            "{row:?}"
+        );
     }
 
     // The summary names each rule with its count.

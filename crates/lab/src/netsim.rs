@@ -86,8 +86,7 @@ impl Netsim {
         let rest: Vec<String> = self.stderr.try_iter().collect();
         assert!(out.status.success(), "{rest:?}");
         assert!(rest.is_empty(), "{rest:?}");
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
     }
 }
 
@@ -102,10 +101,8 @@ impl Capture {
     /// the temporary directory, named after `test`), and waits (10 s at
     /// most) until it listens.
     pub fn start(lab: &Lab, ns: &str, dev: &str, test: &str) -> Capture {
-        let file = std::env::temp_dir().join(format!(
-            "icmpkit-{test}-{}-{dev}.pcap",
-            std::process::id()
-        ));
+        let file =
+            std::env::temp_dir().join(format!("icmpkit-{test}-{}-{dev}.pcap", std::process::id()));
         let path = file.to_str().expect("a UTF-8 temporary directory");
         let mut child = Command::new("ip")
             .args(["netns", "exec", &lab.ns(ns), "timeout"])
