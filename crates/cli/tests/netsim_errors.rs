@@ -7,6 +7,8 @@
 //! length attribute, RFC 4950 MPLS label stacks, RFC 5837 interface
 //! information) as the topology configures them.
 
+use std::fmt::Write as _;
+
 use icmpkit_lab::netns::Lab;
 use icmpkit_lab::netsim::{Capture, Netsim, craft, example};
 use icmpkit_lab::tshark::{self, Row};
@@ -135,8 +137,8 @@ fn reject_codes_agree_with_tshark() {
     let test = "reject_codes_agree_with_tshark";
     let mut specs = String::new();
     for host in [20, 30, 40, 50] {
-        specs.push_str(&format!("echo {TUN_V4} 203.0.113.{host} 64 7 {host}\n"));
-        specs.push_str(&format!("echo {TUN_V6} 2001:db8:10::{host} 64 7 {host}\n"));
+        let _ = writeln!(specs, "echo {TUN_V4} 203.0.113.{host} 64 7 {host}");
+        let _ = writeln!(specs, "echo {TUN_V6} 2001:db8:10::{host} 64 7 {host}");
     }
     let Some((rows, summary)) = run(test, "reject.toml", &specs, &["icmpv6.mtu"]) else {
         return;

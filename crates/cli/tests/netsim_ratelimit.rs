@@ -14,6 +14,7 @@
 //!   side channel).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use icmpkit_lab::netns::Lab;
 use icmpkit_lab::netsim::{Capture, Netsim, craft, example};
@@ -36,8 +37,11 @@ fn lab(test: &str) -> Option<Lab> {
 
 /// One line per probe: `echo SRC DST TTL ID SEQ` for each of `seqs`.
 fn echoes(src: &str, dst: &str, ttl: u8, seqs: std::ops::RangeInclusive<u16>) -> String {
-    seqs.map(|seq| format!("echo {src} {dst} {ttl} {ttl} {seq}\n"))
-        .collect()
+    let mut specs = String::new();
+    for seq in seqs {
+        let _ = writeln!(specs, "echo {src} {dst} {ttl} {ttl} {seq}");
+    }
+    specs
 }
 
 #[test]
@@ -131,6 +135,10 @@ fn fixed_and_linux_limits_answer_their_burst_then_their_rate() {
     assert_eq!(summary["refused"], serde_json::json!({}));
 }
 
+/// The bursts of the global-bucket test, and the sources in each.
+const BURSTS: u16 = 5;
+const SOURCES: u16 = 100;
+
 #[test]
 fn linux_global_bucket_answers_a_different_count_each_burst() {
     let test = "linux_global_bucket_answers_a_different_count_each_burst";
@@ -147,20 +155,19 @@ fn linux_global_bucket_answers_a_different_count_each_burst() {
     // Five bursts, 1.2 s apart (the global bucket full again, each
     // source's own bucket never empty): 100 UDP probes from 100 sources
     // to 100 AnyIP addresses of lan, the burst's number in the port.
-    const BURSTS: u16 = 5;
-    const SOURCES: u16 = 100;
     let mut specs = String::new();
     for burst in 0..BURSTS {
         if burst > 0 {
             specs.push_str("sleep 1.2\n");
         }
         for i in 0..SOURCES {
-            specs.push_str(&format!(
-                "udp 198.51.100.{} 203.0.113.{} 64 40000 {}\n",
+            let _ = writeln!(
+                specs,
+                "udp 198.51.100.{} 203.0.113.{} 64 40000 {}",
                 128 + i,
                 1 + i,
                 33434 + burst
-            ));
+            );
         }
     }
     let probes = usize::from(BURSTS * SOURCES);

@@ -1,6 +1,6 @@
 //! The router's rules, proved through `icmpkit netsim up`'s TUN device
 //! with the real kernel and tshark as peers: packets crafted and written
-//! onto the device (`lab/netsim/craft.py`, AF_PACKET, so no kernel check
+//! onto the device (`lab/netsim/craft.py`, `AF_PACKET`, so no kernel check
 //! stands between them and the netsim), what comes back recorded by
 //! tcpdump on the device, and the netsim's JSON summary.
 //!
