@@ -205,8 +205,10 @@ fn linux_global_bucket_answers_a_different_count_each_burst() {
     // starts full *and* refills at once when first emptied (no stamp
     // yet), where Linux starts empty and refills once.
     assert!((20..=100).contains(&per_burst[0]), "{per_burst:?}");
+    // (A burst that takes longer than 20 ms gets a refill in its middle:
+    // more answered, never all.)
     for &n in &per_burst[1..] {
-        assert!((20..=90).contains(&n), "{per_burst:?}");
+        assert!((20..100).contains(&n), "{per_burst:?}");
     }
     assert!(
         per_burst.windows(2).any(|w| w[0] != w[1]),
