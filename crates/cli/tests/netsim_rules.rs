@@ -8,6 +8,9 @@
 //!   RFC 4443 2.4 (e)): errors about errors, to broadcast and multicast,
 //!   about non-initial fragments, to sources that are not one host; each
 //!   refusal counted by its rule, while a control probe gets its error.
+//! - The one exception (RFC 4443 2.4 (e.3)): Packet Too Big about a
+//!   datagram to multicast (`examples/netsim/multicast.toml`), where
+//!   IPv4's Fragmentation Needed is refused.
 
 use icmpkit_lab::netns::Lab;
 use icmpkit_lab::netsim::{Capture, Netsim, craft, example};
@@ -164,4 +167,66 @@ fn forbidden_errors_are_never_sent() {
         "{summary}"
     );
     assert_eq!(summary["rate_limited"], serde_json::json!({}));
+}
+
+#[test]
+fn packet_too_big_is_the_one_error_multicast_gets() {
+    let test = "packet_too_big_is_the_one_error_multicast_gets";
+    let Some(lab) = lab(test, &["tshark"]) else {
+        return;
+    };
+    let netsim = Netsim::start(
+        &lab,
+        "host",
+        icmpkit!(),
+        &["--json", &example("multicast.toml")],
+    );
+    let capture = Capture::start(&lab, "host", "netsim0", test);
+    let specs = format!(
+        "# too big for r1 -> r2 (1280): Packet Too Big, but no Fragmentation Needed\n\
+         udp {TUN_V6} ff0e::1 64 40000 9 size=1400\n\
+         udp {TUN_V4} 239.1.2.3 64 40000 9 size=1400 df\n\
+         # small: forwarded to r2, which has no route (Network Unreachable)\n\
+         udp {TUN_V6} ff0e::1 64 40000 9\n\
+         udp {TUN_V4} 239.1.2.3 64 40000 9\n"
+    );
+    assert_eq!(craft(&lab, "host", "netsim0", &specs), 4);
+    let file = capture.stop();
+    let summary = netsim.interrupt();
+    eprintln!("{summary}");
+    let rows = tshark::fields(
+        &file,
+        "icmp or icmpv6",
+        &[
+            "frame.number",
+            "icmp.type",
+            "icmp.code",
+            "icmp.checksum.status",
+            "icmpv6.type",
+            "icmpv6.code",
+            "icmpv6.checksum.status",
+            "ipv6.src",
+            "icmpv6.mtu",
+            "frame.len",
+        ],
+    );
+    let _ = std::fs::remove_file(&file);
+    let got: Vec<(tshark::Verdict, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.verdict(),
+                r.first("ipv6.src"),
+                r.first("icmpv6.mtu"),
+                r.first("frame.len"),
+            )
+        })
+        .collect();
+    assert_eq!(got, [((2, 0, 1), R1_V6, "1280", "1280")], "{rows:?}");
+    assert_eq!(summary["errors"], serde_json::json!({"too-big": 1}));
+    assert_eq!(
+        summary["refused"],
+        serde_json::json!({"to-broadcast-or-multicast": 3}),
+        "{summary}"
+    );
 }

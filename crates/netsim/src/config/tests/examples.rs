@@ -38,6 +38,7 @@ fn every_example_loads_and_runs() {
             "diamond.toml",
             "extensions.toml",
             "lossy.toml",
+            "multicast.toml",
             "nat.toml",
             "ratelimit-global.toml",
             "ratelimited.toml",
