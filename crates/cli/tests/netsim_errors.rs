@@ -5,7 +5,8 @@
 //! bytes for ICMPv4, 1280 for ICMPv6), the MTU of Fragmentation Needed
 //! and Packet Too Big, the reject codes, and RFC 4884 extensions (the
 //! length attribute, RFC 4950 MPLS label stacks, RFC 5837 interface
-//! information) as the topology configures them.
+//! information) as the topology configures them; and each error's TTL
+//! (64, less one per router on the way back).
 
 use std::fmt::Write as _;
 
@@ -108,7 +109,8 @@ fn chain_errors_agree_with_tshark() {
          udp {TUN_V4} {d4} 64 40002 33434\n\
          udp {TUN_V6} {d6} 64 40002 33434\n"
     );
-    let Some((rows, summary)) = run(test, "chain.toml", &specs, &["icmpv6.mtu"]) else {
+    let more = ["icmpv6.mtu", "ip.ttl", "ipv6.hlim"];
+    let Some((rows, summary)) = run(test, "chain.toml", &specs, &more) else {
         return;
     };
     let got = sorted(rows.iter().map(error).collect());
@@ -126,6 +128,29 @@ fn chain_errors_agree_with_tshark() {
         e("2001:db8:10::10", 1, 4, 103, 0),
     ]);
     assert_eq!(got, want, "{rows:?}");
+    // Each error left with TTL 64 and lost one per router on the way
+    // back: r1 none, r4 three, dst four.
+    let mut ttls: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let from = [r.first("ip.src"), r.first("ipv6.src")].concat();
+            (from, [r.first("ip.ttl"), r.first("ipv6.hlim")].concat())
+        })
+        .collect();
+    ttls.sort();
+    ttls.dedup();
+    let want: Vec<(String, String)> = [
+        ("198.51.100.11", "64"),
+        ("198.51.100.14", "61"),
+        ("2001:db8:10::10", "60"),
+        ("2001:db8:1::1", "64"),
+        ("2001:db8:4::1", "61"),
+        ("203.0.113.10", "60"),
+    ]
+    .iter()
+    .map(|&(a, t)| (a.to_owned(), t.to_owned()))
+    .collect();
+    assert_eq!(ttls, want);
     assert_eq!(
         summary["errors"],
         serde_json::json!({"time-exceeded": 4, "too-big": 2, "unreachable": 2})
