@@ -25,9 +25,12 @@ use crate::text;
 /// The bound on every program run here, in seconds.
 pub const BOUND: u32 = 60;
 
-/// A running `icmpkit netsim up` and the lines of its stderr.
+/// A running `icmpkit netsim up` and the lines of its stderr; stopped
+/// (SIGTERM) when dropped without [`Netsim::interrupt`], as when a test
+/// fails, so that its device goes away with it.
 pub struct Netsim {
-    child: Child,
+    /// `None` once interrupted.
+    child: Option<Child>,
     stderr: mpsc::Receiver<String>,
     ready: String,
 }
@@ -64,7 +67,7 @@ impl Netsim {
             .expect("netsim up says it is up within 10 s");
         assert!(ready.ends_with("; Ctrl-C stops it"), "{ready}");
         Netsim {
-            child,
+            child: Some(child),
             stderr,
             ready,
         }
@@ -78,11 +81,10 @@ impl Netsim {
     /// SIGINT (to `timeout`, which passes it on), then its summary (it
     /// must have been started with `--json`); asserts that it exits well
     /// with nothing more on stderr.
-    pub fn interrupt(self) -> serde_json::Value {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(sent.success());
-        let out = self.child.wait_with_output().unwrap();
+    pub fn interrupt(mut self) -> serde_json::Value {
+        let child = self.child.take().expect("interrupted once");
+        assert!(signal(&child, "-INT"), "kill -INT netsim up");
+        let out = child.wait_with_output().unwrap();
         let rest: Vec<String> = self.stderr.try_iter().collect();
         assert!(out.status.success(), "{rest:?}");
         assert!(rest.is_empty(), "{rest:?}");
@@ -90,7 +92,28 @@ impl Netsim {
     }
 }
 
-/// tcpdump recording a device of a lab namespace into a pcap file.
+impl Drop for Netsim {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take()
+            && signal(&child, "-TERM")
+        {
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Sends `signal` (`-INT`, `-TERM`) to `child`, a `timeout` that passes it
+/// on to the program it bounds (a SIGKILL would leave that program
+/// running unbounded); whether it was sent. Never panics (it runs in
+/// `drop` too).
+fn signal(child: &Child, signal: &str) -> bool {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args([signal, &pid]).status();
+    sent.is_ok_and(|s| s.success())
+}
+
+/// tcpdump recording a device of a lab namespace into a pcap file;
+/// stopped and its file removed when dropped without [`Capture::stop`].
 pub struct Capture {
     child: Child,
     file: PathBuf,
@@ -129,9 +152,7 @@ impl Capture {
     pub fn stop(mut self) -> PathBuf {
         // Let what is in flight reach the device first.
         std::thread::sleep(Duration::from_millis(300));
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(sent.success());
+        assert!(signal(&self.child, "-INT"), "kill -INT tcpdump");
         let status = self.child.wait().unwrap();
         assert!(status.success(), "tcpdump: {status}");
         std::mem::take(&mut self.file)
@@ -141,8 +162,9 @@ impl Capture {
 impl Drop for Capture {
     fn drop(&mut self) {
         if !self.file.as_os_str().is_empty() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            if signal(&self.child, "-TERM") {
+                let _ = self.child.wait();
+            }
             let _ = std::fs::remove_file(&self.file);
         }
     }
