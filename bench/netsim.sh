@@ -6,14 +6,14 @@
 # Two labs (removed on exit, even on failure or Ctrl-C):
 #   kernel: lab/chain.sh, client - router - server over veth, the router
 #           namespace forwarding;
-#   netsim: lab/host.sh, one namespace running
-#           `icmpkit netsim up --builtin one0` (tun - r1 - 203.0.113.10,
-#           no delay: the same shape, one router).
+#   netsim: lab/host.sh, one namespace running `icmpkit netsim up` with
+#           tun - r1 - 203.0.113.10 and no delay (the same shape, one
+#           router; written to a temporary file).
 # Throughput: iputils `ping -f -l PRELOAD -c COUNT -q` to the far host of
 # each, ROUNDS rounds interleaved; echo exchanges per second (each is two
 # packets forwarded by the router, one each way), medians and the ratio
-# netsim/kernel. Latency: `icmpkit netsim up --builtin chain` (five 5 ms
-# links: 50 ms round trips), `ping -i 0.005 -c SAMPLES` through it, once
+# netsim/kernel. Latency: `icmpkit netsim up examples/netsim/chain.toml`
+# (five 5 ms links: 50 ms round trips), `ping -i 0.005 -c SAMPLES` through it, once
 # as it is and once with --realtime (SCHED_FIFO); ping's RTTs and netsim's
 # lateness (handed to the device - due, per packet) p50/p99/max.
 # COUNT (50000), PRELOAD (16), ROUNDS (3) and SAMPLES (1000) come from the
@@ -49,12 +49,33 @@ trap 'exit 143' TERM
 kernel_ns=${prefix}k-client
 netsim_ns=${prefix}t-host
 
-# netsim_start LABEL BUILTIN [ARGS]: netsim up in the background; waits
+# The one-router topology of the throughput runs.
+cat >"$tmp/one.toml" <<'EOF'
+[[attachment]]
+name = "tun"
+addresses = ["198.51.100.1", "2001:db8:100::1"]
+
+[[router]]
+name = "r1"
+addresses = ["198.51.100.11", "2001:db8:1::1"]
+
+[[host]]
+name = "dst"
+addresses = ["203.0.113.10", "2001:db8:10::10"]
+
+[[link]]
+between = ["tun", "r1"]
+
+[[link]]
+between = ["r1", "dst"]
+EOF
+
+# netsim_start LABEL TOPOLOGY [ARGS]: netsim up in the background; waits
 # (10 s at most) for its ready line. Its summary goes to $tmp/LABEL.json.
 netsim_start() {
-    local label=$1 builtin=$2
+    local label=$1 topology=$2
     shift 2
-    ip netns exec "$netsim_ns" timeout 900 "$bin" netsim up --builtin "$builtin" --json "$@" \
+    ip netns exec "$netsim_ns" timeout 900 "$bin" netsim up "$topology" --json "$@" \
         >"$tmp/$label.json" 2>"$tmp/$label.err" &
     netsim_pid=$!
     for _ in $(seq 100); do
@@ -95,7 +116,7 @@ median() {
 
 echo "netsim bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $bin"
 echo "throughput: ping -f -l $preload -c $count, $rounds rounds interleaved"
-netsim_start one0 one0
+netsim_start one "$tmp/one.toml"
 for round in $(seq 1 "$rounds"); do
     flood kernel "$kernel_ns" 198.51.100.2
     flood netsim "$netsim_ns" 203.0.113.10
@@ -104,12 +125,13 @@ netsim_stop
 k=$(median kernel)
 n=$(median netsim)
 printf 'median: kernel %s exchanges/s, netsim %s exchanges/s, netsim/kernel %s\n' "$k" "$n" "$(ratio "$n" "$k")"
-sed 's/^/netsim one0 summary: /' "$tmp/one0.json"
+sed 's/^/netsim summary: /' "$tmp/one.json"
 
 echo
 echo "latency: ping -i 0.005 -c $samples through the chain (50 ms round trips)"
 for mode in plain realtime; do
-    if [ "$mode" = realtime ]; then netsim_start "$mode" chain --realtime; else netsim_start "$mode" chain; fi
+    chain=$repo/examples/netsim/chain.toml
+    if [ "$mode" = realtime ]; then netsim_start "$mode" "$chain" --realtime; else netsim_start "$mode" "$chain"; fi
     printf '%-8s ping: %s\n' "$mode" "$(ip netns exec "$netsim_ns" timeout 300 ping -i 0.005 -c "$samples" -q 203.0.113.10 | tail -1)"
     netsim_stop
     sed -n 's/.*"lateness":{"p50_us":\([0-9]*\),"p99_us":\([0-9]*\),"max_us":\([0-9]*\),"packets":\([0-9]*\)}.*/\1 \2 \3 \4/p' "$tmp/$mode.json" |

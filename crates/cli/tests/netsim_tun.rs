@@ -1,12 +1,14 @@
 //! `icmpkit netsim up` carries the real tools: in a namespace of its own
-//! (`Lab::host`), the chain (tun → r1 → r2 → r3 → r4 → `203.0.113.10` and
-//! `2001:db8:10::10`, 5 ms links, the last with MTU 1280; `--builtin chain`,
-//! `examples/netsim/chain.toml`'s topology) behind the TUN device, and
-//! iputils ping (never under 50 ms), traceroute (UDP, ICMP, TCP: r1..r4
-//! then the destination, nothing else) and tracepath (pmtu 1280) through
-//! it; mtr's report and scamper's trace and tracelb the same path;
-//! SIGINT stops it with a summary whose counters match. And its
-//! refusals: a device name taken, no `CAP_NET_ADMIN`, a bad topology file.
+//! (`Lab::host`), `examples/netsim/chain.toml` (tun → r1 → r2 → r3 → r4 →
+//! `203.0.113.10` and `2001:db8:10::10`, 5 ms links, the last with MTU
+//! 1280) behind the TUN device, and iputils ping (never under 50 ms),
+//! traceroute (UDP, ICMP, TCP: r1..r4 then the destination, nothing else)
+//! and tracepath (pmtu 1280) through it; mtr's report and scamper's trace
+//! and tracelb the same path; SIGINT stops it with a summary whose
+//! counters match. The device has its link's MTU (tracepath starts from
+//! it). scamper's tracelb finds `diamond.toml`'s three paths; loss is
+//! binomial and counted packet for packet. And its refusals: a device
+//! name taken, no `CAP_NET_ADMIN`, a bad topology file.
 
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
@@ -17,10 +19,45 @@ use std::time::Duration;
 use icmpkit_lab::bin::RunnableCopy;
 use icmpkit_lab::netns::Lab;
 use icmpkit_lab::traceroute::hop_lines;
-use icmpkit_lab::{icmpkit, require, text};
+use icmpkit_lab::{icmpkit, repo, require, text};
 
 /// The bound on every program run here, in seconds.
 const BOUND: u32 = 60;
+
+/// `examples/netsim/chain.toml`.
+fn chain_toml() -> String {
+    repo()
+        .join("examples/netsim/chain.toml")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `TEXT` written to a file of its own, removed when dropped.
+struct TempToml(std::path::PathBuf);
+
+impl TempToml {
+    fn new(name: &str, text: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("icmpkit-netsim-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{name}.toml"));
+        std::fs::write(&file, text).unwrap();
+        Self(file)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempToml {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
 
 /// A running `netsim up` and the lines of its stderr.
 struct Netsim {
@@ -29,15 +66,26 @@ struct Netsim {
 }
 
 impl Netsim {
-    /// Starts `icmpkit netsim up ARGS` in `lab`'s host namespace and waits
-    /// (10 s at most) for its ready line.
+    /// Starts `icmpkit netsim up ARGS chain.toml` in `lab`'s host
+    /// namespace and waits (10 s at most) for its ready line.
     fn start(lab: &Lab, args: &[&str]) -> Netsim {
+        let (netsim, line) = Netsim::start_with(lab, &chain_toml(), args);
+        assert_eq!(
+            line,
+            "netsim0 up: 198.51.100.1/32 2001:db8:100::1/128, 10 routes; Ctrl-C stops it"
+        );
+        netsim
+    }
+
+    /// Starts `icmpkit netsim up ARGS TOPOLOGY`; the ready line.
+    fn start_with(lab: &Lab, topology: &str, args: &[&str]) -> (Netsim, String) {
         let mut command = Command::new("ip");
         command
             .args(["netns", "exec", &lab.ns("host"), "timeout"])
             .arg(BOUND.to_string())
             .args([icmpkit!(), "netsim", "up"])
             .args(args)
+            .arg(topology)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("start netsim up");
@@ -53,11 +101,7 @@ impl Netsim {
             .stderr
             .recv_timeout(Duration::from_secs(10))
             .expect("netsim up says it is up within 10 s");
-        assert_eq!(
-            line,
-            "netsim0 up: 10.0.0.1/32 fd00::1/128, 10 routes; Ctrl-C stops it"
-        );
-        netsim
+        (netsim, line)
     }
 
     /// SIGINT (to `timeout`, which passes it on), then its summary.
@@ -81,18 +125,18 @@ fn ip(s: &str) -> IpAddr {
 fn chain_hops(v6: bool) -> Vec<IpAddr> {
     let hops = if v6 {
         [
-            "fd00:1::1",
-            "fd00:2::1",
-            "fd00:3::1",
-            "fd00:4::1",
+            "2001:db8:1::1",
+            "2001:db8:2::1",
+            "2001:db8:3::1",
+            "2001:db8:4::1",
             "2001:db8:10::10",
         ]
     } else {
         [
-            "10.0.1.1",
-            "10.0.2.1",
-            "10.0.3.1",
-            "10.0.4.1",
+            "198.51.100.11",
+            "198.51.100.12",
+            "198.51.100.13",
+            "198.51.100.14",
             "203.0.113.10",
         ]
     };
@@ -124,7 +168,7 @@ fn real_tools_see_the_configured_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json", "--seed", "7"]);
+    let netsim = Netsim::start(&lab, &["--json", "--seed", "7"]);
 
     // ping: 5 echoes each way, every RTT 50 ms (five 5 ms links both
     // ways) plus what the kernel and the loop add, never less.
@@ -214,7 +258,7 @@ fn mtr_and_scamper_see_the_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--builtin", "chain", "--json", "--realtime"]);
+    let netsim = Netsim::start(&lab, &["--json", "--realtime"]);
     for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
         let out = lab.run_bounded(
             "host",
@@ -262,10 +306,10 @@ fn mtr_and_scamper_see_the_chain() {
     assert_eq!(
         links,
         [
-            "10.0.1.1 -> 10.0.2.1",
-            "10.0.2.1 -> 10.0.3.1",
-            "10.0.3.1 -> 10.0.4.1",
-            "10.0.4.1 -> 203.0.113.10",
+            "198.51.100.11 -> 198.51.100.12",
+            "198.51.100.12 -> 198.51.100.13",
+            "198.51.100.13 -> 198.51.100.14",
+            "198.51.100.14 -> 203.0.113.10",
         ],
         "{stdout}"
     );
@@ -275,12 +319,133 @@ fn mtr_and_scamper_see_the_chain() {
 }
 
 #[test]
+fn the_device_has_its_links_mtu() {
+    let test = "the_device_has_its_links_mtu";
+    if !require::program("tracepath") {
+        return;
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let file = TempToml::new(
+        "mtu",
+        "[[attachment]]\nname = \"tun\"\naddresses = [\"198.51.100.1\"]\n\
+         [[router]]\nname = \"r1\"\naddresses = [\"198.51.100.11\"]\n\
+         [[host]]\nname = \"dst\"\naddresses = [\"203.0.113.10\"]\n\
+         [[link]]\nbetween = [\"tun\", \"r1\"]\nmtu = 1400\n\
+         [[link]]\nbetween = [\"r1\", \"dst\"]\nmtu = 1300\n",
+    );
+    let (netsim, line) = Netsim::start_with(&lab, file.path(), &["--json"]);
+    assert_eq!(
+        line,
+        "netsim0 up: 198.51.100.1/32, 2 routes; Ctrl-C stops it"
+    );
+    let link = text(
+        &lab.exec("host", &["ip", "-o", "link", "show", "netsim0"])
+            .stdout,
+    );
+    assert!(link.contains(" mtu 1400 "), "{link}");
+    // tracepath starts from the device's MTU and meets r1's 1300 link.
+    let out = lab.run_bounded("host", BOUND, "tracepath", &["-n", "203.0.113.10"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(" 1?: [LOCALHOST]                      pmtu 1400\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Resume: pmtu 1300 hops 2 back 2"),
+        "{stdout}"
+    );
+    let summary = netsim.interrupt();
+    assert!(
+        summary["errors"]["too-big"].as_u64().unwrap() >= 1,
+        "{summary}"
+    );
+}
+
+#[test]
+fn scamper_tracelb_finds_the_diamond() {
+    let test = "scamper_tracelb_finds_the_diamond";
+    if !require::program("scamper") {
+        return;
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    let diamond = repo().join("examples/netsim/diamond.toml");
+    let (netsim, _) = Netsim::start_with(&lab, diamond.to_str().unwrap(), &["--json"]);
+    let out = lab.run_bounded(
+        "host",
+        BOUND,
+        "scamper",
+        &["-O", "text", "-c", "tracelb", "-i", "203.0.113.10"],
+    );
+    let stdout = text(&out.stdout);
+    let links: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(
+        links,
+        [
+            "198.51.100.11 -> (198.51.100.21, 198.51.100.22, 198.51.100.23) -> 198.51.100.15",
+            "198.51.100.15 -> 203.0.113.10",
+        ],
+        "{stdout}"
+    );
+    netsim.interrupt();
+}
+
+#[test]
+fn loss_is_binomial_and_counted() {
+    let test = "loss_is_binomial_and_counted";
+    if !require::program("ping") {
+        return;
+    }
+    let Some(lab) = Lab::host(test) else {
+        return;
+    };
+    // 10% loss each way on the last link: an exchange survives with
+    // probability 0.81; 2 ms (up to 3 ms) each way.
+    let file = TempToml::new(
+        "loss",
+        "[[attachment]]\nname = \"tun\"\naddresses = [\"198.51.100.1\"]\n\
+         [[router]]\nname = \"r1\"\naddresses = [\"198.51.100.11\"]\n\
+         [[host]]\nname = \"dst\"\naddresses = [\"203.0.113.10\"]\n\
+         [[link]]\nbetween = [\"tun\", \"r1\"]\n\
+         [[link]]\nbetween = [\"r1\", \"dst\"]\ndelay = \"2ms\"\njitter = \"1ms\"\nloss = 0.1\n",
+    );
+    let (netsim, _) = Netsim::start_with(&lab, file.path(), &["--json", "--seed", "3"]);
+    let out = lab.run_bounded(
+        "host",
+        BOUND,
+        "ping",
+        &["-c", "400", "-i", "0.01", "-q", "203.0.113.10"],
+    );
+    let stdout = text(&out.stdout);
+    let summary = netsim.interrupt();
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("packets transmitted"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (sent, received): (u64, u64) = (words[0].parse().unwrap(), words[3].parse().unwrap());
+    assert_eq!(sent, 400, "{stdout}");
+    // Binomial(400, 0.19): mean 76, standard deviation 7.8; four of them
+    // either way.
+    let lost = sent - received;
+    assert!((45..=107).contains(&lost), "{lost} lost: {stdout}");
+    // An exchange loses one packet at most (a lost request has no reply).
+    assert_eq!(summary["lost"], lost, "{summary}");
+    let (min, _) = rtt_min_max(&stdout);
+    assert!(min >= 4.0, "{stdout}");
+}
+
+#[test]
 fn a_duration_ends_the_run_and_the_file_holds_the_summary() {
     let test = "a_duration_ends_the_run_and_the_file_holds_the_summary";
     let Some(lab) = Lab::host(test) else {
         return;
     };
     let file = std::env::temp_dir().join(format!("icmpkit-netsim-{}.json", std::process::id()));
+    let chain = chain_toml();
     let out = lab.run_bounded(
         "host",
         BOUND,
@@ -288,8 +453,7 @@ fn a_duration_ends_the_run_and_the_file_holds_the_summary() {
         &[
             "netsim",
             "up",
-            "--builtin",
-            "chain",
+            &chain,
             "--duration",
             "0.3",
             "--stats-json",
@@ -327,7 +491,7 @@ fn a_device_name_taken_is_refused() {
         "host",
         BOUND,
         icmpkit!(),
-        &["netsim", "up", "--builtin", "chain", "--dev", "lo"],
+        &["netsim", "up", &chain_toml(), "--dev", "lo"],
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
@@ -351,7 +515,7 @@ fn without_cap_net_admin_the_capability_is_named() {
         "host",
         BOUND,
         path.to_str().unwrap(),
-        &["netsim", "up", "--builtin", "chain"],
+        &["netsim", "up", &chain_toml()],
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
@@ -363,22 +527,27 @@ fn without_cap_net_admin_the_capability_is_named() {
 
 #[test]
 fn a_bad_topology_file_names_itself() {
-    let dir = std::env::temp_dir().join(format!("icmpkit-netsim-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("bad.toml");
-    std::fs::write(&file, "[[node]\nname = \n").unwrap();
-    let out = Command::new(icmpkit!())
-        .args(["netsim", "up"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.starts_with(&format!("icmpkit: {}: ", file.display())),
-        "{stderr}"
-    );
-    // Nothing was made: the error comes before the device.
-    assert!(!stderr.contains("TUN"), "{stderr}");
+    for (toml, error) in [
+        (
+            "[[node]\nname = \n",
+            "1:8: unclosed array table, expected `]`",
+        ),
+        (
+            "[[attachment]]\nname = \"tun\"\naddresses = [\"198.51.100.1\"]\n\
+             [[link]]\nbetween = [\"tun\", \"r9\"]\n",
+            "5:19: link 1, between: no node named \"r9\"; nodes are: tun",
+        ),
+    ] {
+        let file = TempToml::new("bad", toml);
+        let out = Command::new(icmpkit!())
+            .args(["netsim", "up", file.path()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        // config's message, with the place; nothing made before it.
+        assert_eq!(
+            text(&out.stderr),
+            format!("icmpkit: {}:{error}\n", file.path())
+        );
+    }
 }

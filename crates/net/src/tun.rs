@@ -11,6 +11,7 @@
 //! tun.configure(&Setup {
 //!     addresses: vec![("10.0.0.1".parse()?, 32)],
 //!     routes: vec![("203.0.113.0".parse()?, 24)],
+//!     mtu: Some(1500),
 //! })?;
 //! let mut buf = vec![0; 65536];
 //! if tun.wait(Duration::from_secs(1))? {
@@ -39,8 +40,12 @@ const CAPABILITY_FIX: &str = "needs CAP_NET_ADMIN: run as root, or give the prog
 /// Why a TUN device could not be had or set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TunError {
-    /// The name is empty, longer than 15 bytes or holds a NUL or `/`.
-    #[error("{name:?} is not a device name: give 1 to 15 characters without '/', e.g. netsim0")]
+    /// The name is empty, longer than 15 bytes, or holds a space, NUL,
+    /// `/` or `%` (the kernel's template for "the next free number").
+    #[error(
+        "{name:?} is not a device name: give 1 to 15 characters without '/', '%' or spaces, e.g. \
+         netsim0"
+    )]
     BadName {
         /// The name given.
         name: String,
@@ -91,6 +96,8 @@ pub struct Setup {
     pub addresses: Vec<(IpAddr, u8)>,
     /// Prefixes routed into it (address, prefix length).
     pub routes: Vec<(IpAddr, u8)>,
+    /// Its MTU (the kernel's default for a TUN device, 1500, when `None`).
+    pub mtu: Option<u32>,
 }
 
 /// A TUN device (`IFF_TUN | IFF_NO_PI`, non-blocking): whole IP packets
@@ -106,7 +113,9 @@ impl TunDevice {
     /// Creates the TUN device `name` in the calling thread's network
     /// namespace; refuses a name a device has already.
     pub fn create(name: &str) -> Result<Self, TunError> {
-        if name.is_empty() || name.len() >= 16 || name.contains(['\0', '/']) || name.trim() != name
+        if name.is_empty()
+            || name.len() >= 16
+            || name.contains(|c: char| c == '\0' || c == '/' || c == '%' || c.is_whitespace())
         {
             return Err(TunError::BadName { name: name.into() });
         }
@@ -145,7 +154,8 @@ impl TunDevice {
         self.index
     }
 
-    /// Brings it up (without IPv6 link-local addresses of its own), adds
+    /// Brings it up (with `setup`'s MTU, without IPv6 link-local addresses
+    /// of its own), adds
     /// `setup`'s addresses (IPv6 without duplicate address detection) and
     /// routes `setup`'s prefixes into it, each from the first address of
     /// its family.
@@ -155,7 +165,7 @@ impl TunDevice {
             move |error| TunError::Setup { name, what, error }
         };
         let mut nl = Rtnetlink::open().map_err(fail("opening a netlink socket".into()))?;
-        nl.link_up(self.index)
+        nl.link_up(self.index, setup.mtu)
             .map_err(fail("bringing it up".into()))?;
         for &(addr, len) in &setup.addresses {
             nl.add_address(self.index, addr, len)
@@ -208,7 +218,7 @@ mod tests {
 
     #[test]
     fn bad_names_name_themselves() {
-        for name in ["", "sixteen-chars-xx", "a/b", "a\0b", " x"] {
+        for name in ["", "sixteen-chars-xx", "a/b", "a\0b", " x", "tun%d"] {
             let e = TunDevice::create(name).unwrap_err();
             assert!(matches!(e, TunError::BadName { .. }), "{name:?}: {e}");
             assert!(e.to_string().contains("e.g. netsim0"), "{e}");

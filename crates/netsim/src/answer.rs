@@ -45,6 +45,13 @@ pub(crate) fn host_answer(
             if !host.echo {
                 return None;
             }
+            // Linux answers from its ICMP socket, which is set to
+            // IP_PMTUDISC_DONT: Don't Fragment clear, so a reply that
+            // does not fit is fragmented.
+            let outer = Outer {
+                dont_frag: false,
+                ..outer
+            };
             if matches!(payload.first(), Some(42 | 160)) {
                 let reply = extended_echo::reply(
                     host.extended_echo,

@@ -30,7 +30,7 @@ mod flow;
 mod fragment;
 mod nat;
 mod network;
-mod packet;
+pub mod packet;
 mod queue;
 pub mod ratelimit;
 mod rng;

@@ -1,5 +1,7 @@
 //! IP packets as the network handles them: the header fields it reads,
-//! headers it writes, the hop limit a router lowers.
+//! headers it writes, the hop limit a router lowers (public for the
+//! in-process attachment, `icmpkit_driver::sim`, which writes and reads
+//! the local host's headers with them).
 
 use std::net::IpAddr;
 
@@ -8,20 +10,27 @@ use icmpkit_wire::{ipv4, ipv6};
 
 /// The fields of an IP header the simulation looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Header {
-    pub(crate) src: IpAddr,
-    pub(crate) dst: IpAddr,
-    pub(crate) protocol: u8,
-    pub(crate) hop_limit: u8,
-    pub(crate) dont_frag: bool,
-    pub(crate) flow_label: u32,
-    pub(crate) transport_at: usize,
+pub struct Header {
+    /// Its source address.
+    pub src: IpAddr,
+    /// Its destination address.
+    pub dst: IpAddr,
+    /// The protocol (IPv4) or next header (IPv6).
+    pub protocol: u8,
+    /// The TTL or hop limit.
+    pub hop_limit: u8,
+    /// Whether it may not be fragmented (always for IPv6).
+    pub dont_frag: bool,
+    /// The IPv6 flow label (0 for IPv4).
+    pub flow_label: u32,
+    /// Where its payload starts.
+    pub transport_at: usize,
 }
 
 impl Header {
     /// Reads the header of a packet the simulation built (`None` for
     /// anything unreadable, which the simulation then drops).
-    pub(crate) fn parse(packet: &[u8]) -> Option<Self> {
+    pub fn parse(packet: &[u8]) -> Option<Self> {
         match packet.first()? >> 4 {
             4 => {
                 let view = ipv4::Packet::new_checked(packet).ok()?;
@@ -53,13 +62,13 @@ impl Header {
     }
 
     /// Whether this is an ICMP (v4 or v6) packet.
-    pub(crate) fn is_icmp(&self) -> bool {
+    pub fn is_icmp(&self) -> bool {
         self.protocol == icmp_protocol(self.dst)
     }
 }
 
 /// The ICMP protocol number of `addr`'s family.
-pub(crate) fn icmp_protocol(addr: IpAddr) -> u8 {
+pub fn icmp_protocol(addr: IpAddr) -> u8 {
     match addr {
         IpAddr::V4(_) => protocol::ICMP,
         IpAddr::V6(_) => protocol::ICMPV6,
@@ -68,19 +77,25 @@ pub(crate) fn icmp_protocol(addr: IpAddr) -> u8 {
 
 /// The settings of an IP header the simulation writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Outer {
-    pub(crate) src: IpAddr,
-    pub(crate) dst: IpAddr,
-    pub(crate) protocol: u8,
-    pub(crate) hop_limit: u8,
-    pub(crate) ident: u16,
-    pub(crate) dont_frag: bool,
+pub struct Outer {
+    /// The source address.
+    pub src: IpAddr,
+    /// The destination address.
+    pub dst: IpAddr,
+    /// The protocol (IPv4) or next header (IPv6).
+    pub protocol: u8,
+    /// The TTL or hop limit.
+    pub hop_limit: u8,
+    /// The IPv4 identification.
+    pub ident: u16,
+    /// Whether Don't Fragment is set (IPv4).
+    pub dont_frag: bool,
 }
 
 /// Puts an IP header (no options, traffic class 0, flow label 0) before
 /// `payload`; `None` when the addresses are of two families or the payload
 /// does not fit one datagram.
-pub(crate) fn ip_packet(outer: &Outer, payload: &[u8]) -> Option<Vec<u8>> {
+pub fn ip_packet(outer: &Outer, payload: &[u8]) -> Option<Vec<u8>> {
     match (outer.src, outer.dst) {
         (IpAddr::V4(src), IpAddr::V4(dst)) => {
             let repr = ipv4::Repr {
@@ -129,7 +144,7 @@ pub(crate) fn ip_packet(outer: &Outer, payload: &[u8]) -> Option<Vec<u8>> {
 
 /// Lowers the TTL / hop limit by one as a router forwarding the packet does
 /// (the IPv4 header checksum refilled).
-pub(crate) fn decrement_hop_limit(packet: &mut [u8]) {
+pub fn decrement_hop_limit(packet: &mut [u8]) {
     match packet.first().map(|b| b >> 4) {
         Some(4) if packet.len() >= ipv4::HEADER_LEN => {
             let mut view = ipv4::Packet::new_unchecked(packet);
@@ -143,5 +158,15 @@ pub(crate) fn decrement_hop_limit(packet: &mut [u8]) {
             view.set_hop_limit(hop_limit);
         }
         _ => {}
+    }
+}
+
+/// Clears Don't Fragment on an IPv4 packet (the header checksum
+/// refilled); other packets are left alone.
+pub fn clear_dont_frag(packet: &mut [u8]) {
+    if packet.first().map(|b| b >> 4) == Some(4) && packet.len() >= ipv4::HEADER_LEN {
+        let mut view = ipv4::Packet::new_unchecked(packet);
+        view.set_dont_frag(false);
+        view.fill_checksum();
     }
 }

@@ -28,7 +28,8 @@ pub struct Stats {
     /// Errors not sent because a rule of RFC 1122 / 1812 / 4443 forbids
     /// them, by rule.
     pub refused: BTreeMap<&'static str, u64>,
-    /// Fragments a router made of datagrams it forwarded.
+    /// Fragments made of datagrams too long for a link (by routers
+    /// forwarding them, and by hosts and attachments sending them).
     pub fragments_made: u64,
     /// Datagrams a node reassembled from fragments.
     pub reassembled: u64,

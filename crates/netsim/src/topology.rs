@@ -2,7 +2,7 @@
 //! point-to-point links between them, and static routes. A topology file
 //! ([`crate::config`]) or code builds one; [`crate::Network`] runs it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -733,7 +733,7 @@ impl Topology {
 
     /// Checks what the network needs to run.
     pub fn validate(&self) -> Result<(), TopologyError> {
-        let mut names = std::collections::HashSet::new();
+        let mut names = HashSet::new();
         let mut owners: HashMap<IpAddr, &str> = HashMap::new();
         for node in &self.nodes {
             if !names.insert(node.name.as_str()) {

@@ -44,10 +44,11 @@ pub fn choose(topology: &Topology, name: Option<&str>) -> Result<NodeId> {
     }
 }
 
-/// The device's setup: the attachment's addresses (/32, /128), and a
-/// route to every address of every other node, to hosts' `AnyIP` prefixes
-/// and to the prefixes of static routes; never a default route (`/0`),
-/// which would take the host's own traffic.
+/// The device's setup: the attachment's addresses (/32, /128), a route
+/// to every address of every other node, to hosts' `AnyIP` prefixes and
+/// to the prefixes of static routes (never a default route, `/0`, which
+/// would take the host's own traffic), and the MTU of the attachment's
+/// links (the smallest), as a host's interface has its link's.
 pub fn setup(topology: &Topology, attachment: NodeId) -> Setup {
     let own = &topology.get(attachment).addresses;
     let full = |a: IpAddr| if a.is_ipv4() { 32 } else { 128 };
@@ -64,16 +65,26 @@ pub fn setup(topology: &Topology, attachment: NodeId) -> Setup {
     }
     routes.extend(topology.routes().iter().map(|r| (r.to.addr(), r.to.len())));
     routes.retain(|&(addr, len)| len > 0 && !own.contains(&addr));
+    let mtu = topology
+        .links_of(attachment)
+        .map(|l| u32::from(topology.edges()[l.index()].link.mtu))
+        .min();
     Setup {
         addresses,
         routes: routes.into_iter().collect(),
+        mtu,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netsim::builtin;
+
+    /// `examples/netsim/chain.toml`.
+    fn chain() -> Topology {
+        icmpkit_netsim::config::parse(include_str!("../../../../examples/netsim/chain.toml"))
+            .unwrap()
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -81,23 +92,24 @@ mod tests {
 
     #[test]
     fn the_chain_routes_every_other_address_into_the_device() {
-        let topology = builtin::topology("chain").unwrap();
+        let topology = chain();
         let tun = choose(&topology, None).unwrap();
         let setup = setup(&topology, tun);
         assert_eq!(
             setup.addresses,
-            [(ip("10.0.0.1"), 32), (ip("fd00::1"), 128)]
+            [(ip("198.51.100.1"), 32), (ip("2001:db8:100::1"), 128)]
         );
         assert_eq!(setup.routes.len(), 10);
+        assert_eq!(setup.mtu, Some(1500));
         assert!(setup.routes.contains(&(ip("203.0.113.10"), 32)));
         assert!(setup.routes.contains(&(ip("2001:db8:10::10"), 128)));
-        assert!(setup.routes.contains(&(ip("10.0.4.1"), 32)));
-        assert!(!setup.routes.iter().any(|&(a, _)| a == ip("10.0.0.1")));
+        assert!(setup.routes.contains(&(ip("198.51.100.14"), 32)));
+        assert!(!setup.routes.iter().any(|&(a, _)| a == ip("198.51.100.1")));
     }
 
     #[test]
     fn attachments_are_chosen_by_name_or_alone() {
-        let topology = builtin::topology("chain").unwrap();
+        let topology = chain();
         assert!(choose(&topology, Some("tun")).is_ok());
         let e = choose(&topology, Some("r1")).unwrap_err().to_string();
         assert_eq!(

@@ -9,7 +9,6 @@
 //! SIGTERM or `--duration`, then prints what the network did (`summary`).
 
 mod attach;
-mod builtin;
 mod realtime;
 mod summary;
 
@@ -18,7 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use icmpkit_netsim::{Network, Topology};
+use icmpkit_netsim::Network;
 
 /// Arguments of `icmpkit netsim`.
 #[derive(Debug, clap::Args)]
@@ -56,9 +55,10 @@ pub struct UpArgs {
     #[arg(long, value_name = "NAME")]
     attachment: Option<String>,
     /// The seed of the network's randomness (loss, jitter, rate limits,
-    /// per-packet balancing): the same seed, the same choices.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    seed: u64,
+    /// per-packet balancing): the same seed, the same choices. Default: the
+    /// file's `seed`, else 1.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// Stop after this many seconds (default: at Ctrl-C or SIGTERM).
     #[arg(long, value_name = "SECONDS", value_parser = crate::guard::parse_duration)]
     duration: Option<Duration>,
@@ -73,12 +73,10 @@ pub struct UpArgs {
     /// Also write the summary as JSON into FILE.
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
-    /// A topology built in, instead of a file (tests and benchmarks).
-    #[arg(long, value_name = "NAME", hide = true, conflicts_with = "topology")]
-    builtin: Option<String>,
-    /// The topology file (TOML).
-    #[arg(value_name = "TOPOLOGY", required_unless_present = "builtin")]
-    topology: Option<PathBuf>,
+    /// The topology file (TOML; `examples/netsim/README.md` has the
+    /// format).
+    #[arg(value_name = "TOPOLOGY")]
+    topology: PathBuf,
 }
 
 /// Runs `icmpkit netsim`.
@@ -90,10 +88,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
 /// Runs `icmpkit netsim up`.
 fn run_up(args: &UpArgs) -> Result<ExitCode> {
-    let topology = load(args)?;
+    // Its errors name the file, the line and the key.
+    let topology = icmpkit_netsim::config::load(&args.topology)?;
     let attachment = attach::choose(&topology, args.attachment.as_deref())?;
     let setup = attach::setup(&topology, attachment);
-    let network = Network::new(topology, args.seed).context("the topology is not valid")?;
+    let seed = args.seed.or(topology.seed()).unwrap_or(1);
+    let network = Network::new(topology, seed).context("the topology is not valid")?;
     let signals = icmpkit_driver::Signals::install().context("installing signal handlers")?;
     let tun = icmpkit_net::tun::TunDevice::create(&args.dev)?;
     tun.configure(&setup)?;
@@ -101,7 +101,7 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
     let end = args.duration.map(|d| std::time::Instant::now() + d);
     let run = realtime::run(&tun, network, attachment, &signals, end, args.realtime)?;
     drop(tun);
-    let summary = summary::Summary::new(&args.dev, &run);
+    let summary = summary::Summary::new(&args.dev, seed, &run);
     if let Some(path) = &args.stats_json {
         std::fs::write(path, format!("{}\n", summary.json()))
             .with_context(|| format!("writing {}", path.display()))?;
@@ -112,18 +112,4 @@ fn run_up(args: &UpArgs) -> Result<ExitCode> {
         print!("{}", summary.text());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The topology of the file (or the built-in one).
-fn load(args: &UpArgs) -> Result<Topology> {
-    if let Some(name) = &args.builtin {
-        return builtin::topology(name);
-    }
-    let path = args
-        .topology
-        .as_ref()
-        .expect("clap requires a topology without --builtin");
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the topology {}", path.display()))?;
-    icmpkit_netsim::config::parse(&text).with_context(|| format!("{}", path.display()))
 }

@@ -118,11 +118,14 @@ pub fn run(
         if let Some(end) = end {
             wake = wake.min(end);
         }
+        // Only an event is worth spinning for.
+        let event = network.next_due() == Some(wake);
+        let margin = if event { spin.margin } else { Duration::ZERO };
         let sleep = wake.saturating_duration_since(now);
-        if sleep > spin.margin {
-            let asked = sleep.saturating_sub(spin.margin);
+        if sleep > margin {
+            let asked = sleep.saturating_sub(margin);
             let readable = tun.wait(asked).context("waiting for the TUN device")?;
-            if !readable {
+            if !readable && event {
                 spin.overshot(now + asked, Instant::now());
             }
         }
@@ -135,7 +138,7 @@ pub fn run(
                 break;
             }
             let now = Instant::now();
-            if now >= wake || now + spin.margin < wake {
+            if now >= wake || now + margin < wake {
                 // Past it, or not yet near (a packet came): look again.
                 break;
             }

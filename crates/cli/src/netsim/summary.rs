@@ -28,13 +28,14 @@ pub fn ready_line(tun: &TunDevice, setup: &Setup) -> String {
 /// The end of a run, ready to print.
 pub struct Summary<'a> {
     device: &'a str,
+    seed: u64,
     run: &'a Run,
 }
 
 impl<'a> Summary<'a> {
-    /// The summary of `run` on `device`.
-    pub fn new(device: &'a str, run: &'a Run) -> Self {
-        Self { device, run }
+    /// The summary of `run` on `device`, its randomness from `seed`.
+    pub fn new(device: &'a str, seed: u64, run: &'a Run) -> Self {
+        Self { device, seed, run }
     }
 
     /// The lateness percentiles p50, p99 (µs), `None` without packets.
@@ -49,9 +50,10 @@ impl<'a> Summary<'a> {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "--- {} netsim statistics: {:.3} s ---",
+            "--- {} netsim statistics: {:.3} s, seed {} ---",
             self.device,
-            run.elapsed.as_secs_f64()
+            run.elapsed.as_secs_f64(),
+            self.seed
         );
         let _ = writeln!(
             s,
@@ -99,6 +101,7 @@ impl<'a> Summary<'a> {
         json!({
             "type": "netsim",
             "device": self.device,
+            "seed": self.seed,
             "seconds": run.elapsed.as_secs_f64(),
             "read": run.read,
             "written": run.written,
@@ -128,4 +131,68 @@ fn counts_text(map: &BTreeMap<&'static str, u64>) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use icmpkit_netsim::Stats;
+    use icmpkit_proto::stats::RttHistogram;
+
+    use super::*;
+
+    fn run() -> Run {
+        let mut lateness = RttHistogram::default();
+        for us in [1, 2, 3, 40] {
+            lateness.record(us);
+        }
+        let mut stats = Stats {
+            injected: 4,
+            egress: 4,
+            forwarded: 12,
+            answered: 2,
+            ..Stats::default()
+        };
+        stats.errors.insert("time-exceeded", 2);
+        stats.dropped.insert("no-route", 1);
+        Run {
+            elapsed: Duration::from_millis(1500),
+            read: 4,
+            written: 4,
+            write_errors: 0,
+            lateness,
+            lateness_max: 40,
+            stats,
+        }
+    }
+
+    #[test]
+    fn text_has_a_line_per_kind_of_count() {
+        let run = run();
+        assert_eq!(
+            Summary::new("netsim0", 7, &run).text(),
+            "--- netsim0 netsim statistics: 1.500 s, seed 7 ---\n\
+             4 packets read, 4 written (0 write errors)\n\
+             12 forwarded, 2 answered, 0 lost on links, 0 fragments made, 0 reassembled\n\
+             errors sent: time-exceeded 2\n\
+             dropped: no-route 1\n\
+             rate limited: none\n\
+             refused: none\n\
+             lateness: p50 2 us, p99 40 us, max 40 us (4 packets)\n"
+        );
+    }
+
+    #[test]
+    fn json_has_every_counter() {
+        let run = run();
+        let json = Summary::new("netsim0", 7, &run).json();
+        assert_eq!(json["seed"], 7);
+        assert_eq!(json["errors"], json!({"time-exceeded": 2}));
+        assert_eq!(json["refused"], json!({}));
+        assert_eq!(
+            json["lateness"],
+            json!({"p50_us": 2, "p99_us": 40, "max_us": 40, "packets": 4})
+        );
+    }
 }

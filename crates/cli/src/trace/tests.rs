@@ -261,10 +261,12 @@ fn json_hops_carry_the_exact_round_trips_and_the_summary_says_reached() {
 
 #[test]
 fn mda_over_a_per_flow_diamond_finds_both_branches_and_their_links() {
+    // The probe counts follow which flows the seeded, per-router salted
+    // flow hash sends to which branch.
     for (method, name, probes, rounds) in [
-        ("-U", "udp", 41, 5),
-        ("-I", "icmp", 37, 5),
-        ("-T", "tcp", 41, 5),
+        ("-U", "udp", 37, 5),
+        ("-I", "icmp", 39, 5),
+        ("-T", "tcp", 37, 5),
     ] {
         let run = trace(&plan(&format!("--mda {method} 192.0.2.9")), diamond());
         assert_eq!(

@@ -26,11 +26,17 @@
 //!   datagrams on the ICMP channel or as queued socket errors
 //!   ([`ErrorDelivery`]).
 //! - [`Counters`] say what happened: sent, refused, delivered, lost, rate
-//!   limited.
+//!   limited ([`Network::stats`]: the engine's counts, with reasons).
 //!
-//! A route's links are the same both ways; an answer from hop `k` comes
-//! back over the links it went, so its round trip is twice the sum of their
-//! delays (plus jitter).
+//! The routers and hosts run on the one forwarding engine,
+//! `icmpkit_netsim`: [`Builder::build`] compiles the routes into its
+//! topology (the local host an attachment, a node per router and host, a
+//! link per hop, static routes both ways), and [`Network::from_topology`]
+//! runs any topology of it (a topology file's, say) with the local host at
+//! one of its attachments. A route's links are the same both ways; an
+//! answer from hop `k` comes back over links like those it went over (an
+//! ECMP hop's first router on the way back), so its round trip is twice
+//! the sum of their delays (plus jitter).
 //!
 //! ```
 //! use std::net::Ipv4Addr;
@@ -52,21 +58,17 @@
 //! # let _ = network;
 //! ```
 
-mod clock;
-mod extended_echo;
-mod link;
+mod compile;
 mod network;
-mod node;
-mod rng;
 mod topology;
 mod transport;
 
-pub use extended_echo::{ExtendedEchoAnswers, Interface};
-pub use link::{ETHERNET_MTU, Link};
-pub use network::{BuildError, Builder, Counters, ErrorDelivery, Fragmentation, Network};
-pub use topology::{
-    Absent, Balance, Forwarding, Host, Route, Router, RouterId, TcpAnswer, UdpAnswer, Unreachable,
+pub use icmpkit_netsim::topology::ETHERNET_MTU;
+pub use icmpkit_netsim::{
+    Balance, ExtendedEchoAnswers, Forwarding, Interface, Link, TcpAnswer, UdpAnswer, Unreachable,
 };
+pub use network::{BuildError, Builder, Counters, ErrorDelivery, Fragmentation, Network};
+pub use topology::{Absent, Host, Route, Router, RouterId};
 pub use transport::{DEFAULT_HOP_LIMIT, errno};
 
 #[cfg(test)]

@@ -1,17 +1,16 @@
-//! The simulated network: its builder, its state, and what happens when a
-//! packet reaches a node.
+//! The simulated network: its builder and its state, the local host
+//! attached to the engine (`icmpkit_netsim`) that runs the routers and
+//! hosts.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
+use icmpkit_netsim::{NodeId, Prefix, Topology, TopologyError};
 use icmpkit_proto::machine::Channel;
 
-use super::clock::EventQueue;
-use super::link::Link;
-use super::node::{self, ErrorKind, Header, HostAnswer, TokenBucket};
-use super::rng::SplitMix64;
-use super::topology::{Absent, Balance, Forwarding, Host, Route, Router, RouterId};
+use super::compile::{self, Compiled};
+use super::topology::{Route, Router, RouterId};
 
 /// How ICMP errors about the local host's datagrams reach the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -83,6 +82,12 @@ pub enum BuildError {
         /// The hop (1 is the first).
         hop: usize,
     },
+    /// The engine refused the topology.
+    #[error(transparent)]
+    Topology(#[from] TopologyError),
+    /// The topology has no attachment of the name given.
+    #[error("the topology has no attachment named {0:?}: name one of its attachments")]
+    NoAttachment(String),
 }
 
 /// Describes a simulated network: the local host (the sender), routers and
@@ -94,9 +99,15 @@ pub struct Builder {
     routers: Vec<Router>,
     routes: Vec<Route>,
     seed: u64,
-    errors: ErrorDelivery,
-    fragmentation: Fragmentation,
-    ping_socket: Option<u16>,
+    options: Options,
+}
+
+/// How the local host's kernel sends and delivers.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Options {
+    pub(crate) errors: ErrorDelivery,
+    pub(crate) fragmentation: Fragmentation,
+    pub(crate) ping_socket: Option<u16>,
 }
 
 impl Builder {
@@ -127,14 +138,14 @@ impl Builder {
     /// How ICMP errors reach the machine.
     #[must_use]
     pub fn errors(mut self, errors: ErrorDelivery) -> Self {
-        self.errors = errors;
+        self.options.errors = errors;
         self
     }
 
     /// Whether the local host's IPv4 datagrams may be fragmented.
     #[must_use]
     pub fn fragmentation(mut self, fragmentation: Fragmentation) -> Self {
-        self.fragmentation = fragmentation;
+        self.options.fragmentation = fragmentation;
         self
     }
 
@@ -145,7 +156,7 @@ impl Builder {
     /// [`ErrorDelivery::Queued`].)
     #[must_use]
     pub fn ping_socket(mut self, ident: u16) -> Self {
-        self.ping_socket = Some(ident);
+        self.options.ping_socket = Some(ident);
         self
     }
 
@@ -165,57 +176,36 @@ impl Builder {
 
     /// The network, its clock starting now.
     pub fn build(&self) -> Result<Network, BuildError> {
-        if self.local_v4.is_none() && self.local_v6.is_none() {
+        let locals: Vec<IpAddr> = self
+            .local_v4
+            .map(IpAddr::V4)
+            .into_iter()
+            .chain(self.local_v6.map(IpAddr::V6))
+            .collect();
+        if locals.is_empty() {
             return Err(BuildError::NoLocalAddress);
         }
-        for route in &self.routes {
-            let (prefix, len) = (route.prefix.addr, route.prefix.len);
-            if len > route.prefix.max_len() {
-                return Err(BuildError::PrefixTooLong { prefix, len });
-            }
-            if let Some(i) = route.hops.iter().position(|h| h.routers.is_empty()) {
-                return Err(BuildError::EmptyHop {
-                    prefix,
-                    len,
-                    hop: i + 1,
-                });
-            }
-        }
-        let now = Instant::now();
-        Ok(Network {
-            start: now,
-            now,
-            local_v4: self.local_v4,
-            local_v6: self.local_v6,
-            buckets: vec![TokenBucket::default(); self.routers.len()],
-            routers: self.routers.clone(),
-            routes: self.routes.clone(),
-            host_buckets: HashMap::new(),
-            rng: SplitMix64::new(self.seed),
-            seed: self.seed,
-            queue: EventQueue::new(),
-            inbox: VecDeque::new(),
-            errors: self.errors,
-            fragmentation: self.fragmentation,
-            ping_socket: self.ping_socket,
-            ident: 0,
-            counters: Counters::default(),
-        })
+        let Compiled {
+            topology,
+            local,
+            reachable,
+        } = compile::compile(&locals, &self.routers, &self.routes)?;
+        let engine = icmpkit_netsim::Network::new(topology, self.seed)?;
+        Ok(Network::new(engine, local, Some(reachable), self.options))
     }
-}
 
-/// Something in flight.
-#[derive(Debug)]
-pub(crate) enum Event {
-    /// A packet going away from the local host arrives at `position` of
-    /// route `route` (1 is the first hop; one past the hops is the hosts).
-    Outbound {
-        route: usize,
-        position: usize,
-        packet: Vec<u8>,
-    },
-    /// A packet arrives at the local host.
-    Inbound { packet: Vec<u8> },
+    /// The network of `topology`, the local host plugged in at its
+    /// attachment named `attachment` (whose addresses are the local
+    /// host's), with this builder's seed and options (its local addresses,
+    /// routers and routes are not used); its clock starts now.
+    pub fn build_over(&self, topology: Topology, attachment: &str) -> Result<Network, BuildError> {
+        let local = topology
+            .attachments()
+            .find(|&a| topology.get(a).name == attachment)
+            .ok_or_else(|| BuildError::NoAttachment(attachment.to_owned()))?;
+        let engine = icmpkit_netsim::Network::new(topology, self.seed)?;
+        Ok(Network::new(engine, local, None, self.options))
+    }
 }
 
 /// What arrived at the local host, waiting for the driver to receive it.
@@ -225,8 +215,9 @@ pub(crate) struct Arrival {
     pub(crate) packet: Vec<u8>,
 }
 
-/// A simulated network on a virtual clock; build it with a [`Builder`] and
-/// run a machine over it with [`drive`](crate::drive) (it is a
+/// A simulated network on a virtual clock; build it with a [`Builder`] (or
+/// over any engine topology with [`Network::from_topology`]) and run a
+/// machine over it with [`drive`](crate::drive) (it is a
 /// [`Transport`](crate::Transport)).
 #[derive(Debug)]
 pub struct Network {
@@ -234,17 +225,13 @@ pub struct Network {
     pub(crate) now: Instant,
     pub(crate) local_v4: Option<Ipv4Addr>,
     pub(crate) local_v6: Option<Ipv6Addr>,
-    routers: Vec<Router>,
-    buckets: Vec<TokenBucket>,
-    routes: Vec<Route>,
-    host_buckets: HashMap<IpAddr, TokenBucket>,
-    rng: SplitMix64,
-    seed: u64,
-    pub(crate) queue: EventQueue<Event>,
+    pub(crate) engine: icmpkit_netsim::Network,
+    pub(crate) attachment: NodeId,
+    /// What the local host has routes to (`None`: what the engine's table
+    /// of the attachment says).
+    reachable: Option<Vec<Prefix>>,
     pub(crate) inbox: VecDeque<Arrival>,
-    pub(crate) errors: ErrorDelivery,
-    pub(crate) fragmentation: Fragmentation,
-    pub(crate) ping_socket: Option<u16>,
+    pub(crate) options: Options,
     ident: u16,
     pub(crate) counters: Counters,
 }
@@ -255,9 +242,64 @@ impl Network {
         Builder::new()
     }
 
+    /// The network of an engine topology, the local host plugged in at its
+    /// attachment named `attachment` (its addresses are the local host's),
+    /// its randomness from `seed` (a topology file's own seed, if any, is
+    /// `topology.seed()` to pass); [`Builder::build_over`] takes the other
+    /// options too.
+    pub fn from_topology(
+        topology: Topology,
+        attachment: &str,
+        seed: u64,
+    ) -> Result<Self, BuildError> {
+        Builder::new().seed(seed).build_over(topology, attachment)
+    }
+
+    fn new(
+        engine: icmpkit_netsim::Network,
+        attachment: NodeId,
+        reachable: Option<Vec<Prefix>>,
+        options: Options,
+    ) -> Self {
+        let node = engine.topology().get(attachment);
+        let local_v4 = node.addresses.iter().find_map(|a| match a {
+            IpAddr::V4(a) => Some(*a),
+            IpAddr::V6(_) => None,
+        });
+        let local_v6 = node.addresses.iter().find_map(|a| match a {
+            IpAddr::V6(a) => Some(*a),
+            IpAddr::V4(_) => None,
+        });
+        let now = Instant::now();
+        Self {
+            start: now,
+            now,
+            local_v4,
+            local_v6,
+            engine,
+            attachment,
+            reachable,
+            inbox: VecDeque::new(),
+            options,
+            ident: 0,
+            counters: Counters::default(),
+        }
+    }
+
     /// What happened so far.
     pub fn counters(&self) -> Counters {
-        self.counters
+        let stats = self.engine.stats();
+        Counters {
+            lost: stats.lost,
+            rate_limited: stats.rate_limited_total(),
+            ..self.counters
+        }
+    }
+
+    /// What the engine counted: forwarded, answered, dropped, refused, each
+    /// with its reason.
+    pub fn stats(&self) -> &icmpkit_netsim::Stats {
+        self.engine.stats()
     }
 
     /// The instant the clock started at (what `now()` returned first).
@@ -285,212 +327,34 @@ impl Network {
         self.ident
     }
 
-    /// The route to `dst`: the one through a router owning `dst`, else the
-    /// longest prefix.
-    pub(crate) fn route_to(&self, dst: IpAddr) -> Option<usize> {
-        let owned = self.routes.iter().position(|route| {
-            route
-                .hops
-                .iter()
-                .flat_map(|h| &h.routers)
-                .any(|&RouterId(r)| self.routers[r].has(dst))
+    /// The MTU of the local host's first link towards `dst` (`u16::MAX`
+    /// for a route that rejects or drops); `None` without a route.
+    pub(crate) fn route_to(&self, dst: IpAddr) -> Option<u16> {
+        if let Some(known) = &self.reachable
+            && !known.iter().any(|p| p.contains(dst))
+        {
+            return None;
+        }
+        let mtu = self.engine.first_hop(self.attachment, dst)?;
+        Some(mtu.unwrap_or(u16::MAX))
+    }
+
+    /// Runs the engine up to `until`, what reaches the local host going to
+    /// the inbox.
+    pub(crate) fn advance(&mut self, until: Instant) {
+        let me = self.attachment;
+        let mut arrived = Vec::new();
+        self.engine.advance(until, &mut |egress| {
+            if egress.attachment == me {
+                arrived.push(egress);
+            }
         });
-        owned.or_else(|| {
-            self.routes
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.prefix.contains(dst))
-                .max_by_key(|(i, r)| (r.prefix.len, std::cmp::Reverse(*i)))
-                .map(|(i, _)| i)
-        })
-    }
-
-    /// The link from the local host on route `route`.
-    pub(crate) fn first_link(&self, route: usize) -> Link {
-        self.routes[route].link_into(1)
-    }
-
-    /// Sends `packet` over the link into `position` of `route`, from now.
-    pub(crate) fn transmit(&mut self, route: usize, position: usize, packet: Vec<u8>) {
-        let link = self.routes[route].link_into(position);
-        match link.cross(&mut self.rng) {
-            None => self.counters.lost += 1,
-            Some(delay) => self.queue.push(
-                self.now + delay,
-                Event::Outbound {
-                    route,
-                    position,
+        for egress in arrived {
+            if let Some(packet) = self.engine.reassemble(egress.at, me, egress.packet) {
+                self.inbox.push_back(Arrival {
+                    at: egress.at,
                     packet,
-                },
-            ),
-        }
-    }
-
-    /// Sends `packet` from `position` of `route` back to the local host,
-    /// each router on the way lowering its TTL.
-    fn send_back(&mut self, route: usize, position: usize, mut packet: Vec<u8>) {
-        let mut at = self.now;
-        for pos in (1..=position).rev() {
-            let link = self.routes[route].link_into(pos);
-            let Some(delay) = link.cross(&mut self.rng) else {
-                self.counters.lost += 1;
-                return;
-            };
-            at += delay;
-            if pos > 1 {
-                node::decrement_hop_limit(&mut packet);
-            }
-        }
-        self.queue.push(at, Event::Inbound { packet });
-    }
-
-    /// Handles one event due now.
-    pub(crate) fn process(&mut self, event: Event) {
-        match event {
-            Event::Inbound { packet } => self.inbox.push_back(Arrival {
-                at: self.now,
-                packet,
-            }),
-            Event::Outbound {
-                route,
-                position,
-                packet,
-            } => self.arrive(route, position, packet),
-        }
-    }
-
-    /// A packet reaches `position` of `route`.
-    fn arrive(&mut self, route: usize, position: usize, mut packet: Vec<u8>) {
-        let Some(header) = Header::parse(&packet) else {
-            return;
-        };
-        let hops = self.routes[route].hops.len();
-        if position > hops {
-            if let Some(host) = self.routes[route].host_at(header.dst) {
-                self.answer(route, position, host, None, &header, &packet);
-            }
-            return;
-        }
-        let r = self.pick(route, position, &header, &packet);
-        let router = &self.routers[r];
-        let Some(from) = router.addr_like(header.dst) else {
-            // A router without an address of the family drops the packet.
-            return;
-        };
-        if from == header.dst {
-            let host = router.as_host();
-            self.answer(route, position, host, Some(r), &header, &packet);
-            return;
-        }
-        if header.hop_limit <= 1 {
-            if router.time_exceeded {
-                self.router_error(route, position, r, ErrorKind::TimeExceeded, &packet);
-            }
-            return;
-        }
-        match router.forwarding {
-            Forwarding::Forward => {}
-            Forwarding::Drop => return,
-            Forwarding::Reject(code) => {
-                self.router_error(route, position, r, ErrorKind::Unreachable(code), &packet);
-                return;
-            }
-        }
-        let the_route = &self.routes[route];
-        if position == hops
-            && the_route.host_at(header.dst).is_none()
-            && let Absent::Unreachable(code) = the_route.absent
-        {
-            self.router_error(route, position, r, ErrorKind::Unreachable(code), &packet);
-            return;
-        }
-        let mtu = the_route.link_into(position + 1).mtu;
-        if packet.len() > usize::from(mtu) && header.dont_frag {
-            self.router_error(route, position, r, ErrorKind::TooBig(mtu), &packet);
-            return;
-        }
-        node::decrement_hop_limit(&mut packet);
-        self.transmit(route, position + 1, packet);
-    }
-
-    /// Which router of the hop at `position` takes the packet: one owning
-    /// its destination, else by the hop's balance.
-    fn pick(&mut self, route: usize, position: usize, header: &Header, packet: &[u8]) -> usize {
-        let hop = &self.routes[route].hops[position - 1];
-        if let Some(&RouterId(r)) = hop
-            .routers
-            .iter()
-            .find(|&&RouterId(r)| self.routers[r].has(header.dst))
-        {
-            return r;
-        }
-        let n = hop.routers.len() as u64;
-        let choice = match hop.balance {
-            Balance::PerFlow => node::flow_hash(header, packet, self.seed ^ position as u64) % n,
-            Balance::PerPacket => self.rng.up_to(n - 1),
-        };
-        // choice < n, a router count.
-        #[allow(clippy::cast_possible_truncation)]
-        let RouterId(r) = hop.routers[choice as usize];
-        r
-    }
-
-    /// Router `r` at `position` sends the error `kind` about `packet`, its
-    /// rate limit allowing.
-    fn router_error(
-        &mut self,
-        route: usize,
-        position: usize,
-        r: usize,
-        kind: ErrorKind,
-        packet: &[u8],
-    ) {
-        let router = &self.routers[r];
-        if router.rate_limited && !kind.exempt_from_rate_limit() && !self.buckets[r].allow(self.now)
-        {
-            self.counters.rate_limited += 1;
-            return;
-        }
-        let Some(header) = Header::parse(packet) else {
-            return;
-        };
-        let Some(from) = router.addr_like(header.dst) else {
-            return;
-        };
-        let mpls = router.mpls.clone();
-        let ident = self.next_ident();
-        if let Some(error) = node::error_packet(packet, kind, from, 64, ident, &mpls) {
-            self.send_back(route, position, error);
-        }
-    }
-
-    /// A host (or router `router`, answering for its own address) at
-    /// `position` answers `packet`.
-    fn answer(
-        &mut self,
-        route: usize,
-        position: usize,
-        host: Host,
-        router: Option<usize>,
-        header: &Header,
-        packet: &[u8],
-    ) {
-        match node::host_answer(host, header, packet) {
-            None => {}
-            Some(HostAnswer::Reply(reply)) => self.send_back(route, position, reply),
-            Some(HostAnswer::Error(error)) => {
-                if host.rate_limited {
-                    let now = self.now;
-                    let bucket = match router {
-                        Some(r) => &mut self.buckets[r],
-                        None => self.host_buckets.entry(header.dst).or_default(),
-                    };
-                    if !bucket.allow(now) {
-                        self.counters.rate_limited += 1;
-                        return;
-                    }
-                }
-                self.send_back(route, position, error);
+                });
             }
         }
     }

@@ -16,6 +16,7 @@ use super::*;
 use crate::{Signals, drive};
 
 mod extended_echo;
+mod topology;
 
 // ---- the test machine -------------------------------------------------
 

@@ -4,75 +4,37 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use icmpkit_netsim::ratelimit::{LinuxLimits, RateLimit};
+use icmpkit_netsim::{
+    Answers, Balance, ExtendedEchoAnswers, Extensions, Forwarding, Interface, Link, TcpAnswer,
+    UdpAnswer, Unreachable,
+};
 use icmpkit_wire::extension::MplsLabel;
-use icmpkit_wire::{icmpv4, icmpv6};
 
-use super::extended_echo::{ExtendedEchoAnswers, Interface, LOOPBACK_ONLY};
-use super::link::Link;
+/// The table of a node that names none: the loopback alone.
+const LOOPBACK_ONLY: &[Interface] = &[Interface::LOOPBACK];
+
+/// Linux's per-destination ICMP error limit (`icmp_ratelimit`: six at
+/// once, then one a second), with a global bucket too large to matter: a
+/// simulated router's limit is its per-destination one.
+fn linux_per_destination() -> RateLimit {
+    RateLimit::Linux(LinuxLimits {
+        msgs_per_sec: u32::MAX,
+        msgs_burst: u32::MAX,
+        ..LinuxLimits::default()
+    })
+}
 
 /// A router of a [`Builder`](super::Builder), named in routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RouterId(pub(crate) usize);
-
-/// A Destination Unreachable code, one per family (a `REJECT` rule or a
-/// route names the reason; each family has its own number for it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Unreachable {
-    /// The ICMPv4 code.
-    pub v4: icmpv4::DestinationUnreachable,
-    /// The ICMPv6 code.
-    pub v6: icmpv6::DestinationUnreachable,
-}
-
-impl Unreachable {
-    /// No route to the network: ICMPv4 code 0, ICMPv6 code 0 (`!N`).
-    pub const NET: Self = Self {
-        v4: icmpv4::DestinationUnreachable::NetUnreachable,
-        v6: icmpv6::DestinationUnreachable::NoRoute,
-    };
-    /// The host does not answer: ICMPv4 code 1, ICMPv6 code 3 (`!H`).
-    pub const HOST: Self = Self {
-        v4: icmpv4::DestinationUnreachable::HostUnreachable,
-        v6: icmpv6::DestinationUnreachable::AddressUnreachable,
-    };
-    /// Protocol unreachable: ICMPv4 code 2 (IPv6 has none: a Parameter
-    /// Problem is sent instead; code 4, port unreachable, stands in).
-    pub const PROTOCOL: Self = Self {
-        v4: icmpv4::DestinationUnreachable::ProtocolUnreachable,
-        v6: icmpv6::DestinationUnreachable::PortUnreachable,
-    };
-    /// Port unreachable: ICMPv4 code 3, ICMPv6 code 4.
-    pub const PORT: Self = Self {
-        v4: icmpv4::DestinationUnreachable::PortUnreachable,
-        v6: icmpv6::DestinationUnreachable::PortUnreachable,
-    };
-    /// Administratively prohibited (`iptables -j REJECT --reject-with
-    /// icmp-admin-prohibited`): ICMPv4 code 13, ICMPv6 code 1 (`!X`).
-    pub const PROHIBITED: Self = Self {
-        v4: icmpv4::DestinationUnreachable::CommunicationAdministrativelyProhibited,
-        v6: icmpv6::DestinationUnreachable::AdministrativelyProhibited,
-    };
-}
-
-/// What a router does with a datagram it would forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Forwarding {
-    /// Forwards it (the TTL allowing).
-    Forward,
-    /// Rejects it with a Destination Unreachable of this code, as an
-    /// `iptables -A FORWARD -j REJECT` rule does (a TTL that runs out here
-    /// still gets a Time Exceeded: Linux checks the TTL first).
-    Reject(Unreachable),
-    /// Drops it silently (a `DROP` rule, a black hole).
-    Drop,
-}
 
 /// A router: its addresses and how it behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Router {
     pub(crate) v4: Option<Ipv4Addr>,
     pub(crate) v6: Option<Ipv6Addr>,
-    pub(crate) time_exceeded: bool,
+    pub(crate) errors: bool,
     pub(crate) forwarding: Forwarding,
     pub(crate) rate_limited: bool,
     pub(crate) mpls: Vec<MplsLabel>,
@@ -88,7 +50,7 @@ impl Router {
         Self {
             v4: None,
             v6: None,
-            time_exceeded: true,
+            errors: true,
             forwarding: Forwarding::Forward,
             rate_limited: false,
             mpls: Vec::new(),
@@ -109,10 +71,11 @@ impl Router {
         self
     }
 
-    /// Sends no Time Exceeded (a `* * *` hop).
+    /// Sends no ICMP errors (a `* * *` hop; nor Destination Unreachable or
+    /// Fragmentation Needed, as the engine's silent router).
     #[must_use]
     pub fn silent(mut self) -> Self {
-        self.time_exceeded = false;
+        self.errors = false;
         self
     }
 
@@ -129,9 +92,9 @@ impl Router {
         self.forwarding(Forwarding::Reject(code))
     }
 
-    /// Limits the ICMP errors it sends as Linux's `icmp_ratelimit` does: a
-    /// token bucket of 6 errors refilled by one a second (Fragmentation
-    /// Needed and Packet Too Big are exempt).
+    /// Limits the ICMP errors it sends as Linux's `icmp_ratelimit` does:
+    /// per destination, a token bucket of 6 errors refilled by one a
+    /// second (Fragmentation Needed and Packet Too Big are exempt).
     #[must_use]
     pub fn rate_limited(mut self) -> Self {
         self.rate_limited = true;
@@ -162,50 +125,34 @@ impl Router {
         self
     }
 
-    /// How it answers as a host, for datagrams to its own address.
-    pub(crate) fn as_host(&self) -> Host {
-        let host = Host::answering()
-            .extended_echo(self.extended_echo)
-            .interfaces(self.interfaces);
-        if self.rate_limited {
-            host.rate_limited()
-        } else {
-            host
+    /// Its addresses.
+    pub(crate) fn addresses(&self) -> Vec<IpAddr> {
+        let v4 = self.v4.map(IpAddr::V4);
+        v4.into_iter().chain(self.v6.map(IpAddr::V6)).collect()
+    }
+
+    /// The engine's router.
+    pub(crate) fn to_netsim(&self, balance: Balance) -> icmpkit_netsim::Router {
+        icmpkit_netsim::Router {
+            errors: self.errors,
+            forwarding: self.forwarding,
+            rate_limit: if self.rate_limited {
+                linux_per_destination()
+            } else {
+                RateLimit::None
+            },
+            extensions: Extensions {
+                mpls: self.mpls.clone(),
+                interface_info: false,
+            },
+            balance,
+            nat: None,
+            answers: Host::answering()
+                .extended_echo(self.extended_echo)
+                .interfaces(self.interfaces)
+                .answers(),
         }
     }
-
-    /// Its address of `v`'s family.
-    pub(crate) fn addr_like(&self, v: IpAddr) -> Option<IpAddr> {
-        match v {
-            IpAddr::V4(_) => self.v4.map(IpAddr::V4),
-            IpAddr::V6(_) => self.v6.map(IpAddr::V6),
-        }
-    }
-
-    /// Whether `addr` is one of its addresses.
-    pub(crate) fn has(&self, addr: IpAddr) -> bool {
-        self.addr_like(addr) == Some(addr)
-    }
-}
-
-/// How a host answers a UDP datagram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UdpAnswer {
-    /// Port Unreachable (the port is closed).
-    PortUnreachable,
-    /// Nothing (the port is open, or a firewall drops it).
-    Silent,
-}
-
-/// How a host answers a TCP SYN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TcpAnswer {
-    /// SYN-ACK (the port is open).
-    SynAck,
-    /// RST-ACK (the port is closed).
-    Rst,
-    /// Nothing (a firewall drops it).
-    Silent,
 }
 
 /// How a host (or a router, for datagrams to its own address) answers.
@@ -307,17 +254,31 @@ impl Host {
         self.interfaces = table;
         self
     }
-}
 
-/// How a hop with several routers (ECMP) picks one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Balance {
-    /// By a hash of the flow: source, destination, protocol and the UDP or
-    /// TCP ports, or for ICMP the checksum and identifier (what Paris
-    /// traceroute keeps constant); for IPv6 the flow label too.
-    PerFlow,
-    /// At random, per packet.
-    PerPacket,
+    /// How the engine's node answers.
+    pub(crate) fn answers(&self) -> Answers {
+        Answers {
+            echo: self.echo,
+            udp: self.udp,
+            tcp: self.tcp,
+            initial_ttl: self.initial_ttl,
+            extended_echo: self.extended_echo,
+            interfaces: Some(self.interfaces.to_vec()),
+        }
+    }
+
+    /// The engine's host, owning every address of `any_ip` too.
+    pub(crate) fn to_netsim(self, any_ip: Vec<icmpkit_netsim::Prefix>) -> icmpkit_netsim::Host {
+        icmpkit_netsim::Host {
+            answers: self.answers(),
+            rate_limit: if self.rate_limited {
+                linux_per_destination()
+            } else {
+                RateLimit::None
+            },
+            any_ip,
+        }
+    }
 }
 
 /// What happens to a datagram for an address of a route's prefix that no
@@ -340,45 +301,11 @@ pub(crate) struct Hop {
     pub(crate) link: Link,
 }
 
-/// An address prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct Prefix {
-    pub(crate) addr: IpAddr,
-    pub(crate) len: u8,
-}
-
-impl Prefix {
-    /// Whether `addr` is inside.
-    pub(crate) fn contains(&self, addr: IpAddr) -> bool {
-        match (self.addr, addr) {
-            (IpAddr::V4(p), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.len)).unwrap_or(0);
-                u32::from(p) & mask == u32::from(a) & mask
-            }
-            (IpAddr::V6(p), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.len))
-                    .unwrap_or(0);
-                u128::from(p) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
-    }
-
-    /// The longest valid length for the family.
-    pub(crate) fn max_len(&self) -> u8 {
-        match self.addr {
-            IpAddr::V4(_) => 32,
-            IpAddr::V6(_) => 128,
-        }
-    }
-}
-
 /// A route: the datagrams to a prefix go over these hops, in order, then
 /// over the last link to the hosts of the prefix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
-    pub(crate) prefix: Prefix,
+    pub(crate) prefix: (IpAddr, u8),
     pub(crate) hops: Vec<Hop>,
     pub(crate) last_link: Link,
     pub(crate) hosts: Vec<(IpAddr, Host)>,
@@ -392,10 +319,7 @@ impl Route {
     /// addresses.
     pub fn to(addr: impl Into<IpAddr>, len: u8) -> Self {
         Self {
-            prefix: Prefix {
-                addr: addr.into(),
-                len,
-            },
+            prefix: (addr.into(), len),
             hops: Vec::new(),
             last_link: Link::default(),
             hosts: Vec::new(),
@@ -450,23 +374,5 @@ impl Route {
     pub fn absent(mut self, absent: Absent) -> Self {
         self.absent = absent;
         self
-    }
-
-    /// The host at `addr`, if any.
-    pub(crate) fn host_at(&self, addr: IpAddr) -> Option<Host> {
-        self.hosts
-            .iter()
-            .find(|(a, _)| *a == addr)
-            .map(|(_, h)| *h)
-            .or(self.every_host)
-    }
-
-    /// The link into position `position` (1 is the first hop; one past the
-    /// hops is the hosts).
-    pub(crate) fn link_into(&self, position: usize) -> Link {
-        position
-            .checked_sub(1)
-            .and_then(|i| self.hops.get(i))
-            .map_or(self.last_link, |h| h.link)
     }
 }

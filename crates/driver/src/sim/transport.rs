@@ -11,8 +11,9 @@ use icmpkit_proto::machine::{
 use icmpkit_wire::ip::protocol;
 use icmpkit_wire::{IpVersion, quote};
 
+use icmpkit_netsim::packet::{self, Header, Outer};
+
 use super::network::{Arrival, ErrorDelivery, Fragmentation, Network, channel_of};
-use super::node::{self, Header, Outer};
 use crate::transport::{Delivery, Transport, TransportError};
 
 /// Linux's errno values, as a real transport reports them.
@@ -85,11 +86,11 @@ impl Network {
             }
             return;
         }
-        if self.errors != ErrorDelivery::Queued {
+        if self.options.errors != ErrorDelivery::Queued {
             self.counters.delivered += 1;
             sink(datagram(Channel::Icmp));
         }
-        if self.errors != ErrorDelivery::Datagram
+        if self.options.errors != ErrorDelivery::Datagram
             && let Some(error) = queued_error(&header, payload, arrival.at)
         {
             self.counters.delivered += 1;
@@ -191,18 +192,18 @@ impl Transport for Network {
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
         let dst = transmit.dst;
-        let (Some(src), Some(route)) = (self.source_for(dst), self.route_to(dst)) else {
+        let (Some(src), Some(mtu)) = (self.source_for(dst), self.route_to(dst)) else {
             self.refuse(transmit, bytes, errno::ENETUNREACH, None, sink);
             return Ok(());
         };
         let v6 = dst.is_ipv6();
         let proto = match transmit.channel {
-            Channel::Icmp => node::icmp_protocol(dst),
+            Channel::Icmp => packet::icmp_protocol(dst),
             Channel::Udp => protocol::UDP,
             Channel::Tcp => protocol::TCP,
         };
         let mut payload = bytes.to_vec();
-        if let Some(ident) = self.ping_socket
+        if let Some(ident) = self.options.ping_socket
             && transmit.channel == Channel::Icmp
             && payload.len() >= 8
         {
@@ -223,7 +224,7 @@ impl Transport for Network {
             let sum = addrs.sum(protocol::ICMPV6, &payload).checksum();
             payload[2..4].copy_from_slice(&sum.to_be_bytes());
         }
-        let dont_frag = v6 || self.fragmentation == Fragmentation::DontFragment;
+        let dont_frag = v6 || self.options.fragmentation == Fragmentation::DontFragment;
         let ident = self.next_ident();
         let outer = Outer {
             src,
@@ -233,8 +234,7 @@ impl Transport for Network {
             ident,
             dont_frag,
         };
-        let mtu = self.first_link(route).mtu;
-        let Some(packet) = node::ip_packet(&outer, &payload) else {
+        let Some(packet) = packet::ip_packet(&outer, &payload) else {
             self.refuse(transmit, bytes, errno::EMSGSIZE, Some(mtu), sink);
             return Ok(());
         };
@@ -243,7 +243,7 @@ impl Transport for Network {
             return Ok(());
         }
         self.counters.sent += 1;
-        self.transmit(route, 1, packet);
+        self.engine.inject(self.now, self.attachment, packet);
         Ok(())
     }
 
@@ -251,14 +251,12 @@ impl Transport for Network {
         if !self.inbox.is_empty() {
             return Ok(());
         }
-        while let Some((at, event)) = self.queue.pop_due(deadline) {
+        while let Some(at) = self.engine.next_due().filter(|&at| at <= deadline) {
             self.now = self.now.max(at);
-            self.process(event);
+            // Everything due at this instant, arrivals at the local host
+            // among them.
+            self.advance(self.now);
             if !self.inbox.is_empty() {
-                // Everything else arriving at this same instant too.
-                while let Some((_, event)) = self.queue.pop_due(self.now) {
-                    self.process(event);
-                }
                 return Ok(());
             }
         }

@@ -130,6 +130,30 @@ impl Network {
         self.send_from(now, from, packet);
     }
 
+    /// A packet `attachment` received at `now`, reassembled as its host's
+    /// kernel would: the whole datagram when this completes one, `None`
+    /// while fragments are missing (an in-process host reads datagrams,
+    /// not fragments).
+    pub fn reassemble(
+        &mut self,
+        now: Instant,
+        attachment: NodeId,
+        packet: Vec<u8>,
+    ) -> Option<Vec<u8>> {
+        match self.nodes[attachment.0].reassembly.push(now, &packet) {
+            Reassembled::Whole => Some(packet),
+            Reassembled::Held => None,
+            Reassembled::Dropped(why) => {
+                Stats::bump(&mut self.stats.dropped, why);
+                None
+            }
+            Reassembled::Complete(whole) => {
+                self.stats.reassembled += 1;
+                Some(whole)
+            }
+        }
+    }
+
     /// Runs every event due at or before `until`, in time order; packets
     /// leaving to attachments go to `out`.
     pub fn advance(&mut self, until: Instant, out: &mut dyn FnMut(Egress)) {
@@ -163,13 +187,15 @@ impl Network {
         now: Instant,
         node: NodeId,
         link: LinkId,
-        packet: Vec<u8>,
+        mut packet: Vec<u8>,
         header: &Header,
     ) {
         let edge = &self.topology.edges()[link.0];
         let mtu = edge.link.mtu;
         if packet.len() > usize::from(mtu) {
-            if header.dont_frag {
+            if header.dont_frag && self.fragments_own(node, header) {
+                packet::clear_dont_frag(&mut packet);
+            } else if header.dont_frag {
                 Stats::bump(&mut self.stats.dropped, "too-big");
                 return;
             }
@@ -185,6 +211,15 @@ impl Network {
             return;
         }
         self.cross(now, node, link, packet);
+    }
+
+    /// Whether `node` cuts its own IPv4 datagram of `header` to its
+    /// link's MTU though Don't Fragment is set: a router or host does so
+    /// (Linux's `ip_append_data` sets DF only on a datagram that fits);
+    /// an attachment's datagrams and forwarded ones are left as they are.
+    fn fragments_own(&self, node: NodeId, header: &Header) -> bool {
+        let n = self.topology.get(node);
+        header.src.is_ipv4() && n.kind != NodeKind::Attachment && n.owns(header.src)
     }
 
     /// One packet crossing `link` away from `node`.
@@ -252,7 +287,7 @@ impl Network {
         if let Some(nat) = &mut self.nodes[node.0].nat
             && self.topology.edges()[link.0].other(node) == nat.outside()
         {
-            nat.inbound(&mut packet);
+            nat.inbound(now, &mut packet);
         }
         let Some(header) = Header::parse(&packet) else {
             Stats::bump(&mut self.stats.dropped, "malformed");
@@ -309,10 +344,8 @@ impl Network {
         packet::decrement_hop_limit(&mut packet);
         if let Some(nat) = &mut self.nodes[node.0].nat
             && self.topology.edges()[out_link.0].other(node) == nat.outside()
-            && !nat.outbound(&mut packet)
         {
-            Stats::bump(&mut self.stats.dropped, "nat-full");
-            return;
+            nat.outbound(now, &mut packet);
         }
         self.stats.forwarded += 1;
         self.transmit(now, node, out_link, packet, &header);
@@ -324,6 +357,10 @@ impl Network {
         let packet = match self.nodes[node.0].reassembly.push(now, &packet) {
             Reassembled::Whole => packet,
             Reassembled::Held => return,
+            Reassembled::Dropped(why) => {
+                Stats::bump(&mut self.stats.dropped, why);
+                return;
+            }
             Reassembled::Complete(whole) => {
                 self.stats.reassembled += 1;
                 whole
@@ -515,5 +552,7 @@ fn node_state(topology: &Topology, id: NodeId, fib: Fib) -> NodeState {
     }
 }
 
+#[cfg(test)]
+mod fragnat_tests;
 #[cfg(test)]
 pub(crate) mod tests;
