@@ -12,6 +12,8 @@
 //!   different number of probes in each burst from 100 sources (LTP's
 //!   `cve-2020-25705` test: a count that is the same every time is the
 //!   side channel).
+//! - `examples/netsim/pmtu.toml`: Linux's limit never holds back
+//!   Fragmentation Needed nor Packet Too Big (path MTU discovery).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -224,5 +226,61 @@ fn linux_global_bucket_answers_a_different_count_each_burst() {
         summary["rate_limited"],
         serde_json::json!({ "global": probes as u64 - answered }),
         "{summary}"
+    );
+}
+
+#[test]
+fn linux_limits_never_hold_back_path_mtu_discovery() {
+    let test = "linux_limits_never_hold_back_path_mtu_discovery";
+    let Some(lab) = lab(test) else {
+        return;
+    };
+    let netsim = Netsim::start(&lab, "host", icmpkit!(), &["--json", &example("pmtu.toml")]);
+    let capture = Capture::start(&lab, "host", "netsim0", test);
+    // 20 each, in a burst, to r2 behind r1's 1280 link: too big (DF),
+    // too big (IPv6), and TTL 1.
+    let mut specs = String::new();
+    for i in 0..20 {
+        let _ = writeln!(
+            specs,
+            "udp {TUN_V4} 198.51.100.12 64 40000 {i} size=1400 df"
+        );
+        let _ = writeln!(specs, "udp {TUN_V6} 2001:db8:2::1 64 40000 {i} size=1400");
+        let _ = writeln!(specs, "udp {TUN_V4} 198.51.100.12 1 40000 {i}");
+    }
+    assert_eq!(craft(&lab, "host", "netsim0", &specs), 60);
+    let file = capture.stop();
+    let summary = netsim.interrupt();
+    eprintln!("{summary}");
+    let rows = tshark::fields(
+        &file,
+        "icmp or icmpv6",
+        &[
+            "frame.number",
+            "icmp.type",
+            "icmp.code",
+            "icmp.checksum.status",
+            "icmpv6.type",
+            "icmpv6.code",
+            "icmpv6.checksum.status",
+        ],
+    );
+    let _ = std::fs::remove_file(&file);
+    let mut counts: BTreeMap<tshark::Verdict, usize> = BTreeMap::new();
+    for row in &rows {
+        *counts.entry(row.verdict()).or_default() += 1;
+    }
+    // Every Fragmentation Needed and Packet Too Big; Linux's 6 Time
+    // Exceeded to one destination.
+    let want: BTreeMap<tshark::Verdict, usize> =
+        [((2, 0, 1), 20), ((3, 4, 1), 20), ((11, 0, 1), 6)].into();
+    assert_eq!(counts, want);
+    assert_eq!(
+        summary["errors"],
+        serde_json::json!({"time-exceeded": 6, "too-big": 40})
+    );
+    assert_eq!(
+        summary["rate_limited"],
+        serde_json::json!({"per-destination": 14})
     );
 }

@@ -9,7 +9,7 @@
 //!   about non-initial fragments, to sources that are not one host; each
 //!   refusal counted by its rule, while a control probe gets its error.
 //! - The one exception (RFC 4443 2.4 (e.3)): Packet Too Big about a
-//!   datagram to multicast (`examples/netsim/multicast.toml`), where
+//!   datagram to multicast (`examples/netsim/pmtu.toml`), where
 //!   IPv4's Fragmentation Needed is refused.
 
 use icmpkit_lab::netns::Lab;
@@ -175,12 +175,7 @@ fn packet_too_big_is_the_one_error_multicast_gets() {
     let Some(lab) = lab(test, &["tshark"]) else {
         return;
     };
-    let netsim = Netsim::start(
-        &lab,
-        "host",
-        icmpkit!(),
-        &["--json", &example("multicast.toml")],
-    );
+    let netsim = Netsim::start(&lab, "host", icmpkit!(), &["--json", &example("pmtu.toml")]);
     let capture = Capture::start(&lab, "host", "netsim0", test);
     let specs = format!(
         "# too big for r1 -> r2 (1280): Packet Too Big, but no Fragmentation Needed\n\
