@@ -4,6 +4,8 @@
 //! - [`netns`]: labs of network namespaces, built and removed by
 //!   `lab/lib.sh` (the one lab builder, shared with the shell scripts and
 //!   the benchmarks) behind a drop guard, [`netns::Lab`].
+//! - `netsim` (feature `json`): `icmpkit netsim up` run in a lab, with
+//!   tcpdump on its device and crafted packets written onto it.
 //! - [`packets`]: valid IPv4/IPv6 + ICMP packets with correct checksums, so
 //!   a test can break exactly one thing.
 //! - [`peers`]: the reference tools (iputils `ping`, `fping`, `traceroute`,
@@ -36,6 +38,8 @@ pub mod echo;
 #[cfg(feature = "json")]
 pub mod guard;
 pub mod netns;
+#[cfg(feature = "json")]
+pub mod netsim;
 pub mod packets;
 pub mod peers;
 pub mod require;

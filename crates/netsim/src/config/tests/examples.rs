@@ -39,6 +39,8 @@ fn every_example_loads_and_runs() {
             "extensions.toml",
             "lossy.toml",
             "nat.toml",
+            "pmtu.toml",
+            "ratelimit-global.toml",
             "ratelimited.toml",
             "reject.toml",
             "sweep.toml"
