@@ -348,7 +348,7 @@ mod tests {
             })
             .collect();
         assert!(
-            counts.iter().all(|&c| (25..=200).contains(&c)),
+            counts.iter().all(|&c| (25..=100).contains(&c)),
             "{counts:?}"
         );
         assert!(counts.iter().any(|&c| c != counts[0]), "{counts:?}");
