@@ -4,25 +4,20 @@
 //! 1280) behind the TUN device, and iputils ping (never under 50 ms),
 //! traceroute (UDP, ICMP, TCP: r1..r4 then the destination, nothing else)
 //! and tracepath (pmtu 1280) through it; mtr's report and scamper's trace
-//! and tracelb the same path; SIGINT stops it with a summary whose
-//! counters match. The device has its link's MTU (tracepath starts from
-//! it). scamper's tracelb finds `diamond.toml`'s three paths; loss is
-//! binomial and counted packet for packet. And its refusals: a device
-//! name taken, no `CAP_NET_ADMIN`, a bad topology file.
+//! and tracelb the same path, and icmpkit's ping, trace and mtr; SIGINT
+//! stops it with a summary whose counters match. The device has its
+//! link's MTU (tracepath starts from it). Loss is binomial and counted
+//! packet for packet. And its refusals: a device name taken, no
+//! `CAP_NET_ADMIN`, a bad topology file. (The diamond: netsim_multipath.)
 
-use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use icmpkit_lab::bin::RunnableCopy;
 use icmpkit_lab::netns::Lab;
+use icmpkit_lab::netsim::{BOUND, Netsim};
 use icmpkit_lab::traceroute::hop_lines;
 use icmpkit_lab::{icmpkit, repo, require, text};
-
-/// The bound on every program run here, in seconds.
-const BOUND: u32 = 60;
 
 /// `examples/netsim/chain.toml`.
 fn chain_toml() -> String {
@@ -59,62 +54,25 @@ impl Drop for TempToml {
     }
 }
 
-/// A running `netsim up` and the lines of its stderr.
-struct Netsim {
-    child: Child,
-    stderr: mpsc::Receiver<String>,
+/// Starts `icmpkit netsim up ARGS chain.toml` in `lab`'s host namespace
+/// and checks its ready line.
+fn start_chain(lab: &Lab, args: &[&str]) -> Netsim {
+    let (netsim, line) = start_with(lab, &chain_toml(), args);
+    assert_eq!(
+        line,
+        "netsim0 up: 198.51.100.1/32 2001:db8:100::1/128, 10 routes; Ctrl-C stops it"
+    );
+    netsim
 }
 
-impl Netsim {
-    /// Starts `icmpkit netsim up ARGS chain.toml` in `lab`'s host
-    /// namespace and waits (10 s at most) for its ready line.
-    fn start(lab: &Lab, args: &[&str]) -> Netsim {
-        let (netsim, line) = Netsim::start_with(lab, &chain_toml(), args);
-        assert_eq!(
-            line,
-            "netsim0 up: 198.51.100.1/32 2001:db8:100::1/128, 10 routes; Ctrl-C stops it"
-        );
-        netsim
-    }
-
-    /// Starts `icmpkit netsim up ARGS TOPOLOGY`; the ready line.
-    fn start_with(lab: &Lab, topology: &str, args: &[&str]) -> (Netsim, String) {
-        let mut command = Command::new("ip");
-        command
-            .args(["netns", "exec", &lab.ns("host"), "timeout"])
-            .arg(BOUND.to_string())
-            .args([icmpkit!(), "netsim", "up"])
-            .args(args)
-            .arg(topology)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("start netsim up");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let netsim = Netsim { child, stderr: rx };
-        let line = netsim
-            .stderr
-            .recv_timeout(Duration::from_secs(10))
-            .expect("netsim up says it is up within 10 s");
-        (netsim, line)
-    }
-
-    /// SIGINT (to `timeout`, which passes it on), then its summary.
-    fn interrupt(self) -> serde_json::Value {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(sent.success());
-        let out = self.child.wait_with_output().unwrap();
-        let rest: Vec<String> = self.stderr.try_iter().collect();
-        assert!(out.status.success(), "{rest:?}");
-        assert!(rest.is_empty(), "{rest:?}");
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
-    }
+/// Starts `icmpkit netsim up ARGS TOPOLOGY` in `lab`'s host namespace;
+/// the ready line.
+fn start_with(lab: &Lab, topology: &str, args: &[&str]) -> (Netsim, String) {
+    let mut all = args.to_vec();
+    all.push(topology);
+    let netsim = Netsim::start(lab, "host", icmpkit!(), &all);
+    let line = netsim.ready_line().to_owned();
+    (netsim, line)
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -200,7 +158,7 @@ fn real_tools_see_the_configured_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--json", "--seed", "7"]);
+    let netsim = start_chain(&lab, &["--json", "--seed", "7"]);
 
     // ping: 5 echoes each way, every RTT 50 ms (five 5 ms links both
     // ways) plus what the kernel and the loop add, never less.
@@ -281,7 +239,7 @@ fn mtr_and_scamper_see_the_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--json", "--realtime"]);
+    let netsim = start_chain(&lab, &["--json", "--realtime"]);
     for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
         let out = lab.run_bounded(
             "host",
@@ -334,7 +292,7 @@ fn icmpkit_ping_trace_and_mtr_see_the_chain() {
     let Some(lab) = Lab::host(test) else {
         return;
     };
-    let netsim = Netsim::start(&lab, &["--json"]);
+    let netsim = start_chain(&lab, &["--json"]);
     for (dst, v6) in [("203.0.113.10", false), ("2001:db8:10::10", true)] {
         let out = lab.run_bounded(
             "host",
@@ -391,7 +349,7 @@ fn the_device_has_its_links_mtu() {
          [[link]]\nbetween = [\"tun\", \"r1\"]\nmtu = 1400\n\
          [[link]]\nbetween = [\"r1\", \"dst\"]\nmtu = 1300\n",
     );
-    let (netsim, line) = Netsim::start_with(&lab, file.path(), &["--json"]);
+    let (netsim, line) = start_with(&lab, file.path(), &["--json"]);
     assert_eq!(
         line,
         "netsim0 up: 198.51.100.1/32, 2 routes; Ctrl-C stops it"
@@ -420,36 +378,6 @@ fn the_device_has_its_links_mtu() {
 }
 
 #[test]
-fn scamper_tracelb_finds_the_diamond() {
-    let test = "scamper_tracelb_finds_the_diamond";
-    if !require::program("scamper") {
-        return;
-    }
-    let Some(lab) = Lab::host(test) else {
-        return;
-    };
-    let diamond = repo().join("examples/netsim/diamond.toml");
-    let (netsim, _) = Netsim::start_with(&lab, diamond.to_str().unwrap(), &["--json"]);
-    let out = lab.run_bounded(
-        "host",
-        BOUND,
-        "scamper",
-        &["-O", "text", "-c", "tracelb", "-i", "203.0.113.10"],
-    );
-    let stdout = text(&out.stdout);
-    let links: Vec<&str> = stdout.lines().skip(1).collect();
-    assert_eq!(
-        links,
-        [
-            "198.51.100.11 -> (198.51.100.21, 198.51.100.22, 198.51.100.23) -> 198.51.100.15",
-            "198.51.100.15 -> 203.0.113.10",
-        ],
-        "{stdout}"
-    );
-    netsim.interrupt();
-}
-
-#[test]
 fn loss_is_binomial_and_counted() {
     let test = "loss_is_binomial_and_counted";
     if !require::program("ping") {
@@ -468,7 +396,7 @@ fn loss_is_binomial_and_counted() {
          [[link]]\nbetween = [\"tun\", \"r1\"]\n\
          [[link]]\nbetween = [\"r1\", \"dst\"]\ndelay = \"2ms\"\njitter = \"1ms\"\nloss = 0.1\n",
     );
-    let (netsim, _) = Netsim::start_with(&lab, file.path(), &["--json", "--seed", "3"]);
+    let (netsim, _) = start_with(&lab, file.path(), &["--json", "--seed", "3"]);
     let out = lab.run_bounded(
         "host",
         BOUND,
