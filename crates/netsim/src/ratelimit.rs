@@ -120,15 +120,15 @@ pub(crate) struct Limiter {
 impl Limiter {
     /// A limiter with all buckets full.
     pub(crate) fn new(limit: RateLimit) -> Self {
-        // Linux's global credit starts at 0 with a stamp long past: the
-        // first message refills it to the burst and stamps the time (a
-        // full bucket without a stamp would refill at once when first
-        // emptied, passing twice the burst).
-        let (credit, tokens) = match limit {
-            RateLimit::Linux(_) => (0, 0.0),
-            RateLimit::Bucket(b) => (0, f64::from(b.burst)),
-            RateLimit::None => (0, 0.0),
+        // The fixed bucket starts full. Linux's global credit starts at 0
+        // with a stamp long past: the first message refills it to the
+        // burst and stamps the time (a full bucket without a stamp would
+        // refill at once when first emptied, passing twice the burst).
+        let tokens = match limit {
+            RateLimit::Bucket(b) => f64::from(b.burst),
+            RateLimit::Linux(_) | RateLimit::None => 0.0,
         };
+        let credit = 0;
         Self {
             limit,
             peers: HashMap::new(),
