@@ -8,7 +8,7 @@
 //! stops it with a summary whose counters match. The device has its
 //! link's MTU (tracepath starts from it). Loss is binomial and counted
 //! packet for packet. And its refusals: a device name taken, no
-//! `CAP_NET_ADMIN`, a bad topology file. (The diamond: netsim_multipath.)
+//! `CAP_NET_ADMIN`, a bad topology file. (The diamond: `netsim_multipath`.)
 
 use std::net::IpAddr;
 use std::process::Command;
