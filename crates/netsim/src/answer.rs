@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use icmpkit_wire::ip::{AddressPair, protocol};
-use icmpkit_wire::{checksum, tcp};
+use icmpkit_wire::{checksum, tcp, udp};
 
 use crate::errors::ErrorKind;
 use crate::extended_echo::{self, Interface};
@@ -40,6 +40,11 @@ pub(crate) fn host_answer(
         dont_frag: true,
     };
     let addrs = AddressPair::new(outer.src, outer.dst)?;
+    // A datagram whose checksum does not verify is dropped unanswered, as
+    // Linux's icmp_rcv, udp_rcv and tcp_v4_rcv do.
+    if !checksum_verifies(header, payload, &addrs) {
+        return None;
+    }
     match header.protocol {
         p if p == icmp_protocol(header.dst) => {
             if !host.echo {
@@ -66,7 +71,8 @@ pub(crate) fn host_answer(
                 IpAddr::V4(_) => (8, 0),
                 IpAddr::V6(_) => (128, 129),
             };
-            if payload.len() < 8 || payload[0] != request || payload[1] != 0 {
+            // Any code: Linux copies the request's header, code included.
+            if payload.len() < 8 || payload[0] != request {
                 return None;
             }
             // The kernel copies identifier, sequence number and data.
@@ -157,5 +163,18 @@ pub(crate) fn addr_bits(addr: IpAddr) -> u64 {
             let folded = (bits >> 64) as u64 ^ bits as u64;
             folded
         }
+    }
+}
+
+/// Whether the ICMP, UDP or TCP checksum of `payload` verifies (the
+/// pseudo-header's sum is the same in either direction, so the answer's
+/// address pair serves); other protocols have none to check.
+fn checksum_verifies(header: &Header, payload: &[u8], addrs: &AddressPair) -> bool {
+    match header.protocol {
+        protocol::ICMP if header.dst.is_ipv4() => checksum::is_valid(payload),
+        protocol::ICMPV6 => addrs.sum(protocol::ICMPV6, payload).is_valid(),
+        protocol::UDP => udp::Packet::new_checked(payload).is_ok_and(|u| u.verify_checksum(addrs)),
+        protocol::TCP => tcp::Packet::new_checked(payload).is_ok_and(|t| t.verify_checksum(addrs)),
+        _ => true,
     }
 }

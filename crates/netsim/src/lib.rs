@@ -39,7 +39,7 @@ pub mod topology;
 
 pub use errors::refusal_rule;
 pub use extended_echo::{ExtendedEchoAnswers, Interface};
-pub use network::{Egress, Network, Path, PathEnd};
+pub use network::{Egress, LINK_QUEUE_LIMIT, Network, Path, PathEnd};
 pub use stats::Stats;
 pub use topology::{
     Answers, Balance, Edge, Extensions, Forwarding, Host, Link, LinkId, Nat, Node, NodeId,

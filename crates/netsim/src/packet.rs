@@ -15,7 +15,8 @@ pub struct Header {
     pub src: IpAddr,
     /// Its destination address.
     pub dst: IpAddr,
-    /// The protocol (IPv4) or next header (IPv6).
+    /// The protocol (IPv4), or the upper layer behind the IPv6 extension
+    /// headers (44, the Fragment header, for an IPv6 fragment).
     pub protocol: u8,
     /// The TTL or hop limit.
     pub hop_limit: u8,
@@ -23,7 +24,7 @@ pub struct Header {
     pub dont_frag: bool,
     /// The IPv6 flow label (0 for IPv4).
     pub flow_label: u32,
-    /// Where its payload starts.
+    /// Where its upper layer's header starts.
     pub transport_at: usize,
 }
 
@@ -46,15 +47,27 @@ impl Header {
             }
             6 => {
                 let view = ipv6::Packet::new_checked(packet).ok()?;
+                // The upper layer behind any extension headers (Linux's
+                // hosts answer through them); a fragment is read as its
+                // Fragment header, which holds no ports.
+                let first = view.next_header();
+                let payload = packet.get(ipv6::HEADER_LEN..).unwrap_or(&[]);
+                let (protocol, transport_at) = match ipv6::walk_extensions_lax(first, payload) {
+                    Ok(upper) if upper.complete && upper.fragment.is_none() => {
+                        (upper.protocol, ipv6::HEADER_LEN + upper.offset)
+                    }
+                    Ok(upper) if upper.fragment.is_some() => (protocol::FRAGMENT, ipv6::HEADER_LEN),
+                    _ => (first, ipv6::HEADER_LEN),
+                };
                 Some(Self {
                     src: view.src_addr().into(),
                     dst: view.dst_addr().into(),
-                    protocol: view.next_header(),
+                    protocol,
                     hop_limit: view.hop_limit(),
                     // IPv6 routers never fragment.
                     dont_frag: true,
                     flow_label: view.flow_label(),
-                    transport_at: ipv6::HEADER_LEN,
+                    transport_at,
                 })
             }
             _ => None,
@@ -82,7 +95,8 @@ pub struct Outer {
     pub src: IpAddr,
     /// The destination address.
     pub dst: IpAddr,
-    /// The protocol (IPv4) or next header (IPv6).
+    /// The protocol (IPv4), or the upper layer behind the IPv6 extension
+    /// headers (44, the Fragment header, for an IPv6 fragment).
     pub protocol: u8,
     /// The TTL or hop limit.
     pub hop_limit: u8,
@@ -168,5 +182,46 @@ pub fn clear_dont_frag(packet: &mut [u8]) {
         let mut view = ipv4::Packet::new_unchecked(packet);
         view.set_dont_frag(false);
         view.fill_checksum();
+    }
+}
+
+/// Checks what RFC 1812 5.2.2 asks of a received datagram: an IPv4 header
+/// checksum that verifies (`false`: drop it silently); and cuts what
+/// follows the datagram's length (link padding, junk) off.
+pub fn verify_and_trim(packet: &mut Vec<u8>) -> bool {
+    let len = match packet.first().map(|b| b >> 4) {
+        Some(4) => match ipv4::Packet::new_checked(&packet[..]) {
+            Ok(view) if view.verify_checksum() => usize::from(view.total_len()),
+            _ => return false,
+        },
+        Some(6) => match ipv6::Packet::new_checked(&packet[..]) {
+            Ok(view) => ipv6::HEADER_LEN + usize::from(view.payload_len()),
+            Err(_) => return false,
+        },
+        _ => return false,
+    };
+    packet.truncate(len);
+    true
+}
+
+/// A source no router forwards (RFC 1812 5.3.7; Linux's `martian_source`):
+/// IPv4 0.0.0.0/8, 127.0.0.0/8, multicast and 240.0.0.0/4 (with the
+/// limited broadcast); IPv6 `::`, `::1` and multicast.
+pub fn is_martian_source(src: IpAddr) -> bool {
+    match src {
+        IpAddr::V4(a) => {
+            let first = a.octets()[0];
+            first == 0 || first == 127 || first >= 224
+        }
+        IpAddr::V6(a) => a.is_unspecified() || a.is_loopback() || a.is_multicast(),
+    }
+}
+
+/// A destination no router forwards (Linux's `martian_destination`):
+/// IPv4 0.0.0.0/8 and 127.0.0.0/8; IPv6 `::` and `::1`.
+pub fn is_martian_destination(dst: IpAddr) -> bool {
+    match dst {
+        IpAddr::V4(a) => matches!(a.octets()[0], 0 | 127),
+        IpAddr::V6(a) => a.is_unspecified() || a.is_loopback(),
     }
 }

@@ -31,6 +31,12 @@ use crate::topology::{
 use fib::{Action, Fib};
 pub use paths::{Path, PathEnd};
 
+/// The most packets a link holds in flight (both ways together); more are
+/// dropped (`dropped["link-queue-full"]`). Ten times netem's default
+/// `limit`: a 200,000 packets/s flood fills it only over delays of 50 ms
+/// and more.
+pub const LINK_QUEUE_LIMIT: u32 = 10_000;
+
 /// A packet leaving the network to an attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Egress {
@@ -69,6 +75,8 @@ pub struct Network {
     topology: Topology,
     nodes: Vec<NodeState>,
     queue: EventQueue<Arrival>,
+    /// Packets in flight per link.
+    in_flight: Vec<u32>,
     rng: SplitMix64,
     seed: u64,
     stats: Stats,
@@ -86,6 +94,7 @@ impl Network {
             .map(|(i, fib)| node_state(&topology, NodeId(i), fib))
             .collect();
         Ok(Self {
+            in_flight: vec![0; topology.edges().len()],
             topology,
             nodes,
             queue: EventQueue::new(),
@@ -160,6 +169,7 @@ impl Network {
     /// leaving to attachments go to `out`.
     pub fn advance(&mut self, until: Instant, out: &mut dyn FnMut(Egress)) {
         while let Some((at, arrival)) = self.queue.pop_due(until) {
+            self.in_flight[arrival.link.0] -= 1;
             self.arrive(at, arrival, out);
         }
     }
@@ -239,7 +249,18 @@ impl Network {
         } else {
             self.rng.up_to(jitter_ns)
         };
-        let at = now + l.delay + std::time::Duration::from_nanos(extra);
+        let Some(at) = now.checked_add(l.delay + std::time::Duration::from_nanos(extra)) else {
+            Stats::bump(&mut self.stats.dropped, "delay-overflow");
+            return;
+        };
+        // A link holds a bounded number of packets in flight, as a
+        // queueing discipline does (netem's limit, a txqueuelen): a flood
+        // over a long delay cannot take the memory.
+        if self.in_flight[link.0] >= LINK_QUEUE_LIMIT {
+            Stats::bump(&mut self.stats.dropped, "link-queue-full");
+            return;
+        }
+        self.in_flight[link.0] += 1;
         self.queue.push(
             at,
             Arrival {
@@ -291,10 +312,16 @@ impl Network {
         {
             nat.inbound(now, &mut packet);
         }
+        // RFC 1812 5.2.2: a header that does not verify is dropped; bytes
+        // past the datagram's length (link padding) are not part of it.
         let Some(header) = Header::parse(&packet) else {
             Stats::bump(&mut self.stats.dropped, "malformed");
             return;
         };
+        if !packet::verify_and_trim(&mut packet) {
+            Stats::bump(&mut self.stats.dropped, "bad-header");
+            return;
+        }
         if self.topology.get(node).owns(header.dst) {
             self.local(now, node, link, packet);
             return;
@@ -304,21 +331,24 @@ impl Network {
             return;
         };
         let forwarding = router.forwarding;
-        if header.hop_limit <= 1 {
-            self.error(now, node, link, ErrorKind::TimeExceeded, &packet);
+        // RFC 1812 5.3.7: martian sources and destinations are not
+        // forwarded (Linux: martian_source, martian_destination).
+        if packet::is_martian_source(header.src) {
+            Stats::bump(&mut self.stats.dropped, "martian");
+            if header.hop_limit <= 1 {
+                // No error goes: the rule that forbids it is counted.
+                self.error(now, node, link, ErrorKind::TimeExceeded, &packet);
+            }
             return;
         }
-        match forwarding {
-            Forwarding::Forward => {}
-            Forwarding::Drop => {
-                Stats::bump(&mut self.stats.dropped, "filtered");
-                return;
-            }
-            Forwarding::Reject(code) => {
-                self.error(now, node, link, ErrorKind::Unreachable(code), &packet);
-                return;
-            }
+        if packet::is_martian_destination(header.dst) {
+            Stats::bump(&mut self.stats.dropped, "martian");
+            return;
         }
+        // The route comes first, as in Linux's ip_route_input: a reject or
+        // unreachable route answers Destination Unreachable whatever the
+        // TTL, a blackhole drops; only a datagram to forward has its TTL,
+        // MTU (ip_forward) and then the firewall (FORWARD hook) checked.
         let next = match self.nodes[node.0].fib.lookup(header.dst) {
             Some((Action::Via(links), _)) => links.clone(),
             Some((Action::Reject(code), _)) => {
@@ -337,11 +367,26 @@ impl Network {
                 return;
             }
         };
+        if header.hop_limit <= 1 {
+            self.error(now, node, link, ErrorKind::TimeExceeded, &packet);
+            return;
+        }
         let out_link = self.choose(node, &next, &header, &packet);
         let mtu = self.topology.edges()[out_link.0].link.mtu;
         if packet.len() > usize::from(mtu) && header.dont_frag {
             self.error(now, node, link, ErrorKind::TooBig(mtu), &packet);
             return;
+        }
+        match forwarding {
+            Forwarding::Forward => {}
+            Forwarding::Drop => {
+                Stats::bump(&mut self.stats.dropped, "filtered");
+                return;
+            }
+            Forwarding::Reject(code) => {
+                self.error(now, node, link, ErrorKind::Unreachable(code), &packet);
+                return;
+            }
         }
         packet::decrement_hop_limit(&mut packet);
         if let Some(nat) = &mut self.nodes[node.0].nat
@@ -414,12 +459,22 @@ impl Network {
             Stats::bump(&mut self.stats.dropped, "malformed");
             return;
         };
-        let Some(from) = n.addr_like(header.src) else {
+        // About a datagram to the node itself, the error comes from the
+        // address it was sent to (Linux's icmp_send: saddr = daddr when
+        // local; icmp6_send likewise), else from the node's address.
+        let own = n.owns(header.dst) && header.dst.is_ipv4() == header.src.is_ipv4();
+        let from = if own {
+            Some(header.dst)
+        } else {
+            n.addr_like(header.src)
+        };
+        let Some(from) = from else {
             Stats::bump(&mut self.stats.dropped, "no-source-address");
             return;
         };
-        // The rules first: a forbidden error costs no token.
-        let ident = self.next_ident(node);
+        // The rules first: a forbidden error costs no token. The IPv4
+        // identification is taken only by an error that goes.
+        let ident = self.nodes[node.0].ident.wrapping_add(1);
         let state = &self.nodes[node.0];
         let ifindex = state
             .ifindex
@@ -484,18 +539,12 @@ impl Network {
             ErrorKind::TooBig(_) => "too-big",
         };
         Stats::bump(&mut self.stats.errors, kind_name);
+        self.nodes[node.0].ident = ident;
         self.send_from(now, node, error);
     }
 
     fn refused(&mut self, refusal: &Refusal) {
         Stats::bump(&mut self.stats.refused, refusal_rule(refusal));
-    }
-
-    /// The next IPv4 identification of `node`.
-    fn next_ident(&mut self, node: NodeId) -> u16 {
-        let state = &mut self.nodes[node.0];
-        state.ident = state.ident.wrapping_add(1);
-        state.ident
     }
 }
 
@@ -556,5 +605,7 @@ fn node_state(topology: &Topology, id: NodeId, fib: Fib) -> NodeState {
 
 #[cfg(test)]
 mod fragnat_tests;
+#[cfg(test)]
+mod rules_tests;
 #[cfg(test)]
 pub(crate) mod tests;

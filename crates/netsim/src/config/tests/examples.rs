@@ -177,7 +177,10 @@ fn reject_toml_has_a_silent_hop_rejects_and_a_black_hole() {
     assert_eq!(hops("203.0.113.10", 3), Some((r3, 11, 0)));
     assert_eq!(hops("203.0.113.10", 4), Some((ip("203.0.113.10"), 0, 0)));
     assert_eq!(hops("203.0.113.20", 4), Some((r3, 3, 1)));
-    assert_eq!(hops("203.0.113.30", 3), Some((r3, 11, 0)));
+    // Routes before the TTL, as Linux: an unreachable route answers a
+    // datagram whose TTL ends there; a black hole never shows.
+    assert_eq!(hops("203.0.113.20", 3), Some((r3, 3, 1)));
+    assert_eq!(hops("203.0.113.30", 3), None);
     assert_eq!(hops("203.0.113.30", 4), None);
     assert_eq!(hops("203.0.113.40", 4), Some((r3, 3, 13)));
     assert_eq!(hops("203.0.113.50", 2), Some((fw, 11, 0)));
