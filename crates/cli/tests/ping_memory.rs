@@ -19,8 +19,10 @@ use icmpkit_lab::{icmpkit, require, text};
 
 /// Peak RSS a run may reach, in KiB: the probe window (2 MiB), buffers,
 /// and the binary, with room to spare; several times below what the same
-/// runs took when memory grew with the probes.
-const BOUND_KIB: u64 = 20 * 1024;
+/// runs took when memory grew with the probes. (The debug binary's pages
+/// alone grew by over a MiB with netsim's TUN and netlink code: 21.2 MiB
+/// were measured for the stalled reader then.)
+const BOUND_KIB: u64 = 24 * 1024;
 
 /// Runs `icmpkit args` in the client namespace under GNU time; its output
 /// and peak RSS in KiB (the last line of stderr).

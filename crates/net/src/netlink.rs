@@ -90,16 +90,18 @@ impl Rtnetlink {
         ))
     }
 
-    /// Brings link `index` up (with `mtu` when given), without IPv6
-    /// link-local addresses of its own (`addr_gen_mode none`): on a TUN
-    /// device they would only send router solicitations and MLD reports
-    /// into it.
-    pub(crate) fn link_up(&mut self, index: u32, mtu: Option<u32>) -> io::Result<()> {
+    /// Brings link `index` up (with `mtu` when given); with `ipv6`,
+    /// without IPv6 link-local addresses of its own (`addr_gen_mode
+    /// none`): on a TUN device they would only send router solicitations
+    /// and MLD reports into it.
+    pub(crate) fn link_up(&mut self, index: u32, mtu: Option<u32>, ipv6: bool) -> io::Result<()> {
         let mut message = LinkMessage::default();
         message.header.index = index;
-        message.attributes = vec![LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
-            vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)],
-        )])];
+        if ipv6 {
+            message.attributes = vec![LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
+                vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)],
+            )])];
+        }
         message.attributes.extend(mtu.map(LinkAttribute::Mtu));
         self.request(RouteNetlinkMessage::SetLink(message), false)?;
         let mut message = LinkMessage::default();

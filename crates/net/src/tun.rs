@@ -165,7 +165,11 @@ impl TunDevice {
             move |error| TunError::Setup { name, what, error }
         };
         let mut nl = Rtnetlink::open().map_err(fail("opening a netlink socket".into()))?;
-        nl.link_up(self.index, setup.mtu)
+        // Only a device that carries IPv6 is told not to make addresses of
+        // its own: on a kernel booted without IPv6 the attribute fails.
+        let ipv6 = setup.addresses.iter().any(|(a, _)| a.is_ipv6())
+            || setup.routes.iter().any(|(a, _)| a.is_ipv6());
+        nl.link_up(self.index, setup.mtu, ipv6)
             .map_err(fail("bringing it up".into()))?;
         for &(addr, len) in &setup.addresses {
             nl.add_address(self.index, addr, len)

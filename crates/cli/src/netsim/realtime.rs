@@ -150,7 +150,13 @@ pub fn run(
     Ok(run)
 }
 
-/// Reads every packet waiting and injects each at the time it was read.
+/// The most packets read in one pass: a flood faster than the network
+/// takes it in must not keep what is due from leaving, nor a signal from
+/// being seen.
+const READ_BATCH: usize = 256;
+
+/// Reads the packets waiting (at most [`READ_BATCH`]) and injects each at
+/// the time it was read.
 fn read_all(
     tun: &TunDevice,
     network: &mut Network,
@@ -158,7 +164,10 @@ fn read_all(
     buf: &mut [u8],
     run: &mut Run,
 ) -> Result<()> {
-    while let Some(n) = tun.read(buf).context("reading the TUN device")? {
+    for _ in 0..READ_BATCH {
+        let Some(n) = tun.read(buf).context("reading the TUN device")? else {
+            break;
+        };
         run.read += 1;
         network.inject(Instant::now(), attachment, buf[..n].to_vec());
     }
