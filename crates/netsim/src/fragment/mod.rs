@@ -147,8 +147,10 @@ pub fn fragment_v6(packet: &[u8], mtu: u16, ident: u32) -> Vec<Vec<u8>> {
         fragment.extend_from_slice(&(offset | u16::from(more)).to_be_bytes());
         fragment.extend_from_slice(&ident.to_be_bytes());
         fragment.extend_from_slice(&data[at..at + len]);
-        let payload_len =
-            u16::try_from(fragment.len() - ipv6::HEADER_LEN).expect("no longer than the MTU");
+        // No longer than the MTU, so it fits.
+        let Ok(payload_len) = u16::try_from(fragment.len() - ipv6::HEADER_LEN) else {
+            return Vec::new();
+        };
         ipv6::Packet::new_unchecked(&mut fragment[..]).set_payload_len(payload_len);
         fragments.push(fragment);
         at += len;

@@ -390,7 +390,7 @@ fn hostile_fragments_never_panic_and_stay_bounded() {
 }
 
 /// `datagram_v6(total)` with 8-byte extension headers of these kinds
-/// (PadN inside, next header fields filled) before its UDP payload, which
+/// (`PadN` inside, next header fields filled) before its UDP payload, which
 /// keeps its length.
 fn with_extensions(total: usize, kinds: &[u8]) -> Vec<u8> {
     let mut packet = datagram_v6(total);
@@ -488,7 +488,11 @@ fn the_fragment_header_goes_where_linux_puts_it() {
         let (offset, more, len) = *shape.last().unwrap();
         assert_eq!(
             (usize::from(offset), more, len),
-            (data - (data - 1) % space - 1, false, at + 8 + (data - 1) % space + 1),
+            (
+                data - (data - 1) % space - 1,
+                false,
+                at + 8 + (data - 1) % space + 1
+            ),
             "{kinds:?}"
         );
         let mut r = Reassembly::default();
