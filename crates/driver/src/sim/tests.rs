@@ -209,7 +209,7 @@ fn udp(at: Duration, dst: Ipv4Addr, ttl: u8, src_port: u16) -> Probe {
     let mut bytes = Vec::new();
     bytes.extend_from_slice(&src_port.to_be_bytes());
     bytes.extend_from_slice(&33434u16.to_be_bytes());
-    bytes.extend_from_slice(&12u16.to_be_bytes());
+    bytes.extend_from_slice(&10u16.to_be_bytes());
     bytes.extend_from_slice(&[0, 0, 0xab, 0xcd]);
     let addrs = AddressPair::new(LOCAL4.into(), dst.into()).unwrap();
     let sum = addrs.sum(protocol::UDP, &bytes).checksum();
