@@ -39,6 +39,7 @@ pub mod topology;
 
 pub use errors::refusal_rule;
 pub use extended_echo::{ExtendedEchoAnswers, Interface};
+pub use fragment::fragment_v6;
 pub use network::{Egress, LINK_QUEUE_LIMIT, Network, Path, PathEnd};
 pub use stats::Stats;
 pub use topology::{

@@ -8,6 +8,12 @@
 //!   server (1276 244 1276 244 40: each 1500 cut again, then the 40) and
 //!   the reply's at the client (1276 1276 488: the server cuts its DF-clear
 //!   reply), against the same path in netsim;
+//! - IPv6 fragments: `ping -6 -s 1300` (1348 bytes); after the router's
+//!   Packet Too Big the client cuts its request (1280 124) and the server
+//!   its reply (1280 124): `fragment_v6` cuts the client's request as the
+//!   client did, byte for byte, and netsim's server, given the client's
+//!   fragments, answers with the fragments Linux's did (but for the
+//!   identification and flow label, Linux's random);
 //! - NAT: a UDP probe through a router that masquerades gets a Port
 //!   Unreachable that conntrack translates back; netsim's NAT (which keeps
 //!   addresses) gives the client the same ICMP message, byte for byte.
@@ -20,10 +26,10 @@ use std::time::{Duration, Instant};
 
 use icmpkit_capture::CaptureReader;
 
-use icmpkit_lab::netns::{CLIENT4, Lab, ROUTER4, SERVER4};
+use icmpkit_lab::netns::{CLIENT4, CLIENT6, Lab, ROUTER4, ROUTER6, SERVER4, SERVER6};
 use icmpkit_lab::{require, tshark};
 use icmpkit_netsim::{Egress, Host, Link, Nat, Network, NodeId, NodeKind, Router, Topology};
-use icmpkit_wire::{checksum, ipv4};
+use icmpkit_wire::{checksum, ipv4, ipv6};
 
 /// (source, MF, offset in bytes, total length, TTL) of one IPv4 packet.
 type Shape = (IpAddr, bool, u16, usize, u8);
@@ -209,6 +215,109 @@ fn a_3000_byte_ping_is_cut_as_linux_cuts_it() {
     assert_eq!(reply.len(), 3, "{reply:?}");
     assert_eq!(netsim(false), request);
     assert_eq!(netsim(true), reply);
+}
+
+/// (offset, M, identification) of an IPv6 packet whose Fragment header
+/// follows the fixed header; `None` for any other.
+fn fragment_of(packet: &[u8]) -> Option<(u16, bool, u32)> {
+    let v = ipv6::Packet::new_checked(packet).ok()?;
+    if v.next_header() != 44 {
+        return None;
+    }
+    let f = ipv6::walk_extensions(44, v.payload()).ok()?.fragment?;
+    Some((f.offset, f.more, f.ident))
+}
+
+/// `packet` without what Linux picks at random: the flow label and, after
+/// the fixed header, a Fragment header's identification.
+fn masked(packet: &[u8]) -> Vec<u8> {
+    let mut p = packet.to_vec();
+    p[1] &= 0xf0;
+    p[2..4].fill(0);
+    p[44..48].fill(0);
+    p
+}
+
+#[test]
+fn an_ipv6_ping_over_1280_is_fragmented_as_linux_fragments_it() {
+    let test = "an_ipv6_ping_over_1280_is_fragmented_as_linux_fragments_it";
+    if !require::root(test) || !["tcpdump", "ping"].iter().all(|p| require::program(p)) {
+        return;
+    }
+    let Some(lab) = Lab::chain(test, 1280) else {
+        return;
+    };
+    let file = capture_file("frag6-client");
+    // The second request's fragments and the reply's, at the client.
+    let tcpdump = tcpdump(&lab, ("client", "c0"), "ip6 and ip6[6] == 44", 4, &file);
+    // The first request (1348 bytes whole) gets the router's Packet Too
+    // Big; the second goes in fragments.
+    let ping = lab.run_bounded(
+        "client",
+        5,
+        "ping",
+        &[
+            "-6", "-n", "-c", "2", "-i", "0.2", "-W", "2", "-s", "1300", SERVER6,
+        ],
+    );
+    let out = icmpkit_lab::text(&ping.stdout);
+    assert!(out.contains("1 received"), "{out}");
+    assert!(tcpdump.wait_with_output().unwrap().status.success());
+    let captured = packets(&file);
+    let _ = std::fs::remove_file(&file);
+    let from = |src: &str| -> Vec<Vec<u8>> {
+        let src: std::net::Ipv6Addr = src.parse().unwrap();
+        captured
+            .iter()
+            .filter(|p| ipv6::Packet::new_checked(&p[..]).is_ok_and(|v| v.src_addr() == src))
+            .cloned()
+            .collect()
+    };
+    let (request, reply) = (from(CLIENT6), from(SERVER6));
+    let shape = |packets: &[Vec<u8>]| -> Vec<(u16, bool, usize)> {
+        packets
+            .iter()
+            .map(|p| {
+                let (offset, more, _) = fragment_of(p).unwrap();
+                (offset, more, p.len())
+            })
+            .collect()
+    };
+    assert_eq!(shape(&request), [(0, true, 1280), (1232, false, 124)]);
+    assert_eq!(shape(&reply), [(0, true, 1280), (1232, false, 124)]);
+
+    // netsim: the client an attachment, the server a host behind a 1280
+    // link.
+    let mut t = Topology::new();
+    let client = t.attachment("client", &[ip(CLIENT6)]);
+    let router = t.router(
+        "router",
+        &[ip(ROUTER6), ip("2001:db8:2::1")],
+        Router::default(),
+    );
+    let server = t.host("server", &[ip(SERVER6)], Host::default());
+    t.link(client, router, Link::ms(1));
+    t.link(router, server, Link::ms(1).mtu(1280));
+    let mut net = Network::new(t, 1).unwrap();
+    let start = Instant::now();
+    // The client's datagram, put together, cut again with its
+    // identification: the client's fragments.
+    let whole = request
+        .iter()
+        .find_map(|f| net.reassemble(start, client, f.clone()))
+        .expect("the request put together");
+    assert_eq!(whole.len(), 1348);
+    let (_, _, ident) = fragment_of(&request[0]).unwrap();
+    assert_eq!(icmpkit_netsim::fragment_v6(&whole, 1280, ident), request);
+    // The server answers the client's fragments as Linux's did.
+    for f in &request {
+        net.inject(start, client, f.clone());
+    }
+    let mut out = Vec::new();
+    net.advance(start + Duration::from_secs(1), &mut |e| out.push(e));
+    let ours: Vec<Vec<u8>> = out.iter().map(|e| masked(&e.packet)).collect();
+    let linux: Vec<Vec<u8>> = reply.iter().map(|p| masked(p)).collect();
+    assert_eq!(ours, linux);
 }
 
 /// Sends one UDP datagram from port 40000 to the server's port 33434.

@@ -28,18 +28,20 @@ pub enum ErrorDelivery {
     Both,
 }
 
-/// Whether the local host's IPv4 datagrams may be fragmented (IPv6 ones
-/// never are).
+/// Whether the local host's datagrams may be fragmented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Fragmentation {
     /// Don't Fragment on every IPv4 datagram, and a send longer than the
-    /// first link's MTU refused with `EMSGSIZE` (Linux's
-    /// `IP_PMTUDISC_PROBE`; the default).
+    /// first link's MTU refused with `EMSGSIZE`, IPv6 too (Linux's
+    /// `IP_PMTUDISC_PROBE` and `IPV6_PMTUDISC_PROBE`; the default).
     #[default]
     DontFragment,
-    /// No Don't Fragment: a datagram longer than a link's MTU is
-    /// fragmented (and, here, reassembled unseen), as traceroute's probes
-    /// go without `-F`.
+    /// No Don't Fragment: an IPv4 datagram longer than a link's MTU is
+    /// fragmented by the router before it (and, here, reassembled unseen),
+    /// as traceroute's probes go without `-F`; an IPv6 datagram longer
+    /// than the first link's MTU is fragmented by the local host, with a
+    /// Fragment header (routers never fragment IPv6, RFC 8200 §4.5), as a
+    /// Linux socket with `IPV6_PMTUDISC_WANT`, the default, does.
     Allowed,
 }
 
@@ -142,7 +144,7 @@ impl Builder {
         self
     }
 
-    /// Whether the local host's IPv4 datagrams may be fragmented.
+    /// Whether the local host's datagrams may be fragmented.
     #[must_use]
     pub fn fragmentation(mut self, fragmentation: Fragmentation) -> Self {
         self.options.fragmentation = fragmentation;

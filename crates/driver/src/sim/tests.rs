@@ -209,7 +209,7 @@ fn udp(at: Duration, dst: Ipv4Addr, ttl: u8, src_port: u16) -> Probe {
     let mut bytes = Vec::new();
     bytes.extend_from_slice(&src_port.to_be_bytes());
     bytes.extend_from_slice(&33434u16.to_be_bytes());
-    bytes.extend_from_slice(&12u16.to_be_bytes());
+    bytes.extend_from_slice(&10u16.to_be_bytes());
     bytes.extend_from_slice(&[0, 0, 0xab, 0xcd]);
     let addrs = AddressPair::new(LOCAL4.into(), dst.into()).unwrap();
     let sum = addrs.sum(protocol::UDP, &bytes).checksum();
@@ -534,6 +534,59 @@ fn a_send_over_the_first_links_mtu_is_refused_with_emsgsize_explained() {
     );
     assert_eq!(net.counters().sent, 0);
     assert_eq!(net.counters().refused, 1);
+}
+
+/// The local host (`fd00::1`) — r1 — the host `2001:db8::7`, both links
+/// with MTU 1280.
+fn narrow_v6(fragmentation: Fragmentation) -> (Network, Ipv6Addr) {
+    let dst: Ipv6Addr = "2001:db8::7".parse().unwrap();
+    let mut b = Network::builder()
+        .local(LOCAL6)
+        .fragmentation(fragmentation);
+    let r1 = b.router(Router::new("fd00:1::1".parse::<Ipv6Addr>().unwrap()));
+    b.route(
+        Route::to(dst, 128)
+            .hop(r1, Link::ms(1).mtu(1280))
+            .last_link(Link::ms(1).mtu(1280))
+            .every_host(Host::answering()),
+    );
+    (b.build().unwrap(), dst)
+}
+
+#[test]
+fn an_ipv6_send_over_the_first_links_mtu_is_fragmented_unless_probing() {
+    // ping -6 -s 1300: 1348 bytes on a 1280 link.
+    let big = |dst: Ipv6Addr| Probe {
+        bytes: echo(true, 0x1234, 1, 1300),
+        ..ping(ms(0), dst, None, 1)
+    };
+    // IPV6_PMTUDISC_WANT: the local host cuts it (1280 + 124), the host
+    // puts it together and answers 1348 bytes, cut by it the same way
+    // and put together here.
+    let (mut net, dst) = narrow_v6(Fragmentation::Allowed);
+    let seen = run(&mut net, vec![big(dst)], ms(50));
+    assert_eq!(seen.len(), 1);
+    let (at, _, from, _, bytes) = datagram(&seen[0]);
+    assert_eq!((at, from, bytes.len()), (ms(4), IpAddr::V6(dst), 1308));
+    assert_eq!(bytes[0], 129);
+    assert_eq!(&bytes[4..], &echo(true, 0x1234, 1, 1300)[4..]);
+    let addrs = AddressPair::new(dst.into(), LOCAL6.into()).unwrap();
+    assert!(addrs.sum(protocol::ICMPV6, bytes).is_valid());
+    assert_eq!(net.stats().reassembled, 2);
+    assert_eq!(net.stats().fragments_made, 2);
+    assert_eq!((net.counters().sent, net.counters().refused), (1, 0));
+
+    // IPV6_PMTUDISC_PROBE: EMSGSIZE with the link's MTU, as before.
+    let (mut net, dst) = narrow_v6(Fragmentation::DontFragment);
+    let seen = run(&mut net, vec![big(dst)], ms(50));
+    assert_eq!(seen.len(), 2);
+    assert!(
+        matches!(seen[0], Seen::Error { errno, info: 1280, .. } if errno == errno::EMSGSIZE),
+        "{:?}",
+        seen[0]
+    );
+    assert!(matches!(seen[1], Seen::Refused(_)));
+    assert_eq!((net.counters().sent, net.counters().refused), (0, 1));
 }
 
 #[test]

@@ -224,7 +224,7 @@ impl Transport for Network {
             let sum = addrs.sum(protocol::ICMPV6, &payload).checksum();
             payload[2..4].copy_from_slice(&sum.to_be_bytes());
         }
-        let dont_frag = v6 || self.options.fragmentation == Fragmentation::DontFragment;
+        let dont_frag = self.options.fragmentation == Fragmentation::DontFragment;
         let ident = self.next_ident();
         let outer = Outer {
             src,
@@ -240,6 +240,21 @@ impl Transport for Network {
         };
         if dont_frag && packet.len() > usize::from(mtu) {
             self.refuse(transmit, bytes, errno::EMSGSIZE, Some(mtu), sink);
+            return Ok(());
+        }
+        if v6 && packet.len() > usize::from(mtu) {
+            // IPv6 routers never fragment: the kernel cuts its own datagram
+            // to the first link's MTU (`ip6_fragment`, as a socket does
+            // with `IPV6_PMTUDISC_WANT` or `DONT` and no `IPV6_DONTFRAG`).
+            let fragments = icmpkit_netsim::fragment_v6(&packet, mtu, u32::from(ident));
+            if fragments.is_empty() {
+                self.refuse(transmit, bytes, errno::EMSGSIZE, Some(mtu), sink);
+                return Ok(());
+            }
+            self.counters.sent += 1;
+            for fragment in fragments {
+                self.engine.inject(self.now, self.attachment, fragment);
+            }
             return Ok(());
         }
         self.counters.sent += 1;

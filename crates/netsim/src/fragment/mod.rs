@@ -1,5 +1,5 @@
-//! IPv4 fragmentation by a router (Don't Fragment clear) and reassembly by
-//! a host.
+//! IPv4 fragmentation by a router (Don't Fragment clear), IPv6
+//! fragmentation by a source, and reassembly by a host.
 //!
 //! A router cuts a datagram as Linux's `ip_do_fragment` does: every
 //! fragment but the last carries a multiple of 8 bytes, as many as fit the
@@ -17,6 +17,19 @@
 //!                                         header': uncopied options -> NOP
 //! ```
 //!
+//! An IPv6 source cuts its own datagram as Linux's `ip6_fragment` does
+//! (RFC 8200 §4.5; routers never fragment IPv6): each fragment repeats the
+//! unfragmentable part (the IPv6 header and the extension headers that
+//! `ip6_find_1stfragopt` keeps there), then a Fragment header (the next
+//! header the original had there, the offset, M on all but the last, one
+//! identification), then a multiple of 8 bytes of the rest, as many as fit
+//! the MTU (the last what is left).
+//!
+//! ```text
+//! original:  | IPv6 | HbH, Routing | fragmentable part ......................... |
+//! fragments: | IPv6 | HbH, Routing | Frag, M | 8n bytes | ... | IPv6 | HbH, Routing | Frag | rest |
+//! ```
+//!
 //! [`Reassembly`] is the host's side.
 
 mod read;
@@ -24,7 +37,8 @@ mod reassembly;
 
 pub(crate) use reassembly::{Reassembled, Reassembly};
 
-use icmpkit_wire::ipv4;
+use icmpkit_wire::ip::protocol;
+use icmpkit_wire::{ipv4, ipv6};
 
 /// The copy flag of an IPv4 option type: copied into every fragment.
 const COPIED: u8 = 0x80;
@@ -84,6 +98,104 @@ pub(crate) fn fragment_v4(packet: &[u8], mtu: u16) -> Vec<Vec<u8>> {
         at += len;
     }
     fragments
+}
+
+/// The length of an IPv6 Fragment header.
+const FRAGMENT_HEADER_LEN: usize = 8;
+
+/// The fragments of `packet`, an IPv6 datagram its source sends, that fit
+/// `mtu`, identified by `ident`. A datagram that fits already comes back as
+/// one atomic fragment (offset 0, M clear), as Linux sends after a Packet
+/// Too Big below 1280; the caller cuts only what is too big. Empty when it
+/// cannot be cut: not IPv6, malformed (a jumbogram among them), or the
+/// unfragmentable part and a Fragment header leave no room for 8 bytes.
+pub fn fragment_v6(packet: &[u8], mtu: u16, ident: u32) -> Vec<Vec<u8>> {
+    if packet.first().map(|b| b >> 4) != Some(6) {
+        return Vec::new();
+    }
+    let Ok(view) = ipv6::Packet::new_checked(packet) else {
+        return Vec::new();
+    };
+    // Bytes past the payload length are not the datagram's.
+    let packet = &packet[..ipv6::HEADER_LEN + usize::from(view.payload_len())];
+    let Some((named_at, unfragmentable)) = first_fragmentable(packet) else {
+        return Vec::new();
+    };
+    // Linux: the data space is the MTU less the unfragmentable part and
+    // the Fragment header; every fragment but the last rounds it down to 8.
+    let space = usize::from(mtu).saturating_sub(unfragmentable + FRAGMENT_HEADER_LEN);
+    if space < 8 {
+        return Vec::new();
+    }
+    let next_header = packet[named_at];
+    let data = &packet[unfragmentable..];
+    let mut fragments = Vec::new();
+    let mut at = 0;
+    loop {
+        let left = data.len() - at;
+        let len = if left > space { space & !7 } else { left };
+        let more = at + len < data.len();
+        // `at` is a multiple of 8 below the 16-bit payload length, so
+        // the 13-bit offset field (in 8-byte units) holds it shifted.
+        let Ok(offset) = u16::try_from(at) else {
+            return Vec::new();
+        };
+        let mut fragment = Vec::with_capacity(unfragmentable + FRAGMENT_HEADER_LEN + len);
+        fragment.extend_from_slice(&packet[..unfragmentable]);
+        fragment[named_at] = protocol::FRAGMENT;
+        fragment.extend_from_slice(&[next_header, 0]);
+        fragment.extend_from_slice(&(offset | u16::from(more)).to_be_bytes());
+        fragment.extend_from_slice(&ident.to_be_bytes());
+        fragment.extend_from_slice(&data[at..at + len]);
+        // No longer than the MTU, so it fits.
+        let Ok(payload_len) = u16::try_from(fragment.len() - ipv6::HEADER_LEN) else {
+            return Vec::new();
+        };
+        ipv6::Packet::new_unchecked(&mut fragment[..]).set_payload_len(payload_len);
+        fragments.push(fragment);
+        at += len;
+        if !more {
+            return fragments;
+        }
+    }
+}
+
+/// Where the fragmentable part of an IPv6 datagram starts, as Linux's
+/// `ip6_find_1stfragopt` finds it: after Hop-by-Hop Options and Routing
+/// headers, and Destination Options headers not after a Routing header
+/// (Linux keeps those in the unfragmentable part even with no Routing
+/// header to follow). Returns the offset of the next header field naming
+/// the first fragmentable header and that header's offset; `None` when a
+/// header runs past the end or the chain is too long.
+fn first_fragmentable(packet: &[u8]) -> Option<(usize, usize)> {
+    let (mut named_at, mut at, mut routing) = (6, ipv6::HEADER_LEN, false);
+    for _ in 0..ipv6::MAX_EXTENSION_HEADERS {
+        let kind = packet[named_at];
+        match kind {
+            protocol::HOP_BY_HOP => {}
+            protocol::ROUTING => routing = true,
+            protocol::DESTINATION_OPTIONS if !routing => {}
+            _ => return Some((named_at, at)),
+        }
+        let len = extension_len(kind, packet.get(at..)?)?;
+        if at + len > packet.len() {
+            return None;
+        }
+        (named_at, at) = (at, at + len);
+    }
+    None
+}
+
+/// The length of the IPv6 extension header `kind` starting `header` (not
+/// a Fragment header, whose length is fixed), by its length field; `None`
+/// when that field is cut off.
+fn extension_len(kind: u8, header: &[u8]) -> Option<usize> {
+    let field = usize::from(*header.get(1)?);
+    Some(if kind == protocol::AH {
+        (field + 2) * 4
+    } else {
+        (field + 1) * 8
+    })
 }
 
 /// `header` (an IPv4 header with options) with every option whose copy

@@ -172,12 +172,7 @@ fn fragment_header_at(first: u8, payload: &[u8]) -> Option<(usize, usize)> {
         if !ipv6::is_extension_header(next) {
             return None;
         }
-        let len_field = usize::from(*payload.get(at + 1)?);
-        let len = if next == protocol::AH {
-            (len_field + 2) * 4
-        } else {
-            (len_field + 1) * 8
-        };
+        let len = super::extension_len(next, payload.get(at..)?)?;
         next = *payload.get(at)?;
         named_at = ipv6::HEADER_LEN + at;
         at += len;

@@ -59,32 +59,6 @@ pub(crate) fn datagram_v6(total: usize) -> Vec<u8> {
     out
 }
 
-/// The fragments an IPv6 source makes of `packet` (no extension headers)
-/// for `mtu`, as Linux's `ip6_fragment` cuts them.
-pub(crate) fn fragment_v6(packet: &[u8], mtu: usize, ident: u32) -> Vec<Vec<u8>> {
-    let view = ipv6::Packet::new_checked(packet).unwrap();
-    let data = view.payload();
-    let space = (mtu - ipv6::HEADER_LEN - 8) & !7;
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < data.len() {
-        let len = space.min(data.len() - at);
-        let more = at + len < data.len();
-        let mut f = packet[..ipv6::HEADER_LEN].to_vec();
-        f[6] = protocol::FRAGMENT;
-        let word = u16::try_from(at).unwrap() | u16::from(more);
-        f.extend_from_slice(&[view.next_header(), 0]);
-        f.extend_from_slice(&word.to_be_bytes());
-        f.extend_from_slice(&ident.to_be_bytes());
-        f.extend_from_slice(&data[at..at + len]);
-        let payload_len = u16::try_from(f.len() - ipv6::HEADER_LEN).unwrap();
-        ipv6::Packet::new_unchecked(&mut f[..]).set_payload_len(payload_len);
-        out.push(f);
-        at += len;
-    }
-    out
-}
-
 /// (offset, MF, total length) of each IPv4 fragment, their checksums
 /// checked.
 fn shape(fragments: &[Vec<u8>]) -> Vec<(u16, bool, usize)> {
@@ -413,4 +387,138 @@ fn hostile_fragments_never_panic_and_stay_bounded() {
         assert!(r.in_progress() <= MAX_DATAGRAMS);
         assert!(r.held_bytes() <= MAX_BYTES);
     }
+}
+
+/// `datagram_v6(total)` with 8-byte extension headers of these kinds
+/// (`PadN` inside, next header fields filled) before its UDP payload, which
+/// keeps its length.
+fn with_extensions(total: usize, kinds: &[u8]) -> Vec<u8> {
+    let mut packet = datagram_v6(total);
+    let mut headers = Vec::new();
+    for (i, _) in kinds.iter().enumerate() {
+        let next = kinds.get(i + 1).copied().unwrap_or(protocol::UDP);
+        headers.extend_from_slice(&[next, 0, 1, 4, 0, 0, 0, 0]);
+    }
+    if let Some(&first) = kinds.first() {
+        packet[6] = first;
+    }
+    packet.splice(40..40, headers);
+    let len = u16::try_from(packet.len() - 40).unwrap();
+    ipv6::Packet::new_unchecked(&mut packet[..]).set_payload_len(len);
+    packet
+}
+
+/// (offset, M, length) of each IPv6 fragment, whose Fragment header is at
+/// `at`, named by the next header field at `named_at`, naming `next`, all
+/// of identification `ident`; the bytes before it as the original's.
+fn shape_v6(
+    original: &[u8],
+    fragments: &[Vec<u8>],
+    (named_at, at, next, ident): (usize, usize, u8, u32),
+) -> Vec<(u16, bool, usize)> {
+    fragments
+        .iter()
+        .map(|f| {
+            let v = ipv6::Packet::new_checked(&f[..]).unwrap();
+            assert_eq!(usize::from(v.payload_len()) + 40, f.len());
+            let mut head = original[..at].to_vec();
+            head[4..6].copy_from_slice(&f[4..6]);
+            head[named_at] = protocol::FRAGMENT;
+            assert_eq!(f[..at], head[..]);
+            assert_eq!((f[at], f[at + 1]), (next, 0));
+            let word = u16::from_be_bytes([f[at + 2], f[at + 3]]);
+            assert_eq!(word & 6, 0, "reserved bits");
+            let got = u32::from_be_bytes(f[at + 4..at + 8].try_into().unwrap());
+            assert_eq!(got, ident);
+            (word & !7, word & 1 == 1, f.len())
+        })
+        .collect()
+}
+
+#[test]
+fn an_ipv6_datagram_is_cut_as_linux_cuts_it() {
+    // ping -6 -s 1300 over 1280: 1348 bytes, 1232 of data in the first
+    // fragment, 76 in the last.
+    let packet = datagram_v6(1348);
+    let fragments = fragment_v6(&packet, 1280, 0xdead_beef);
+    assert_eq!(
+        shape_v6(&packet, &fragments, (6, 40, protocol::UDP, 0xdead_beef)),
+        [(0, true, 1280), (1232, false, 124)]
+    );
+    // 1500: 1448 bytes of data space.
+    let packet = datagram_v6(3000);
+    assert_eq!(
+        shape_v6(
+            &packet,
+            &fragment_v6(&packet, 1500, 1),
+            (6, 40, protocol::UDP, 1)
+        ),
+        [(0, true, 1496), (1448, true, 1496), (2896, false, 112)]
+    );
+    // Bytes past the payload length are not cut along.
+    let mut long = datagram_v6(1348);
+    long.extend_from_slice(&[0xff; 20]);
+    assert_eq!(fragment_v6(&long, 1280, 0xdead_beef), fragments);
+}
+
+#[test]
+fn the_fragment_header_goes_where_linux_puts_it() {
+    use protocol::{DESTINATION_OPTIONS as DEST, HOP_BY_HOP as HBH, ROUTING};
+    // (extension headers, where the Fragment header goes, the next header
+    // field naming it): after Hop-by-Hop and Routing headers, and after
+    // Destination Options not after a Routing header (Linux's
+    // ip6_find_1stfragopt keeps even a lone one there).
+    let cases: [(&[u8], usize, usize, u8); 6] = [
+        (&[], 40, 6, protocol::UDP),
+        (&[HBH], 48, 40, protocol::UDP),
+        (&[DEST], 48, 40, protocol::UDP),
+        (&[HBH, ROUTING, DEST], 56, 48, DEST),
+        (&[DEST, ROUTING, DEST], 56, 48, DEST),
+        (&[HBH, protocol::AH], 48, 40, protocol::AH),
+    ];
+    for (kinds, at, named_at, next) in cases {
+        let packet = with_extensions(600, kinds);
+        let fragments = fragment_v6(&packet, 300, 9);
+        // The data space is 300 less the unfragmentable part and the
+        // Fragment header, rounded down to 8.
+        let space = (300 - at - 8) & !7;
+        let data = packet.len() - at;
+        let shape = shape_v6(&packet, &fragments, (named_at, at, next, 9));
+        assert_eq!(shape[0], (0, true, at + 8 + space), "{kinds:?}");
+        let (offset, more, len) = *shape.last().unwrap();
+        assert_eq!(
+            (usize::from(offset), more, len),
+            (
+                data - (data - 1) % space - 1,
+                false,
+                at + 8 + (data - 1) % space + 1
+            ),
+            "{kinds:?}"
+        );
+        let mut r = Reassembly::default();
+        let got = push_all(&mut r, Instant::now(), &fragments);
+        assert_eq!(
+            got.last(),
+            Some(&Reassembled::Complete(packet)),
+            "{kinds:?}"
+        );
+    }
+}
+
+#[test]
+fn an_ipv6_datagram_that_cannot_be_cut_gives_no_fragments() {
+    let packet = datagram_v6(100);
+    // 40 + 8 + 8: the least room for data.
+    assert!(fragment_v6(&packet, 55, 1).is_empty());
+    assert_eq!(fragment_v6(&packet, 56, 1).len(), 8);
+    let routed = with_extensions(100, &[protocol::ROUTING]);
+    assert!(fragment_v6(&routed, 63, 1).is_empty());
+    assert_eq!(fragment_v6(&routed, 64, 1).len(), 8);
+    // Not IPv6, cut short, a header running past the end.
+    assert!(fragment_v6(&datagram_v4(100, &[]), 1280, 1).is_empty());
+    assert!(fragment_v6(&packet[..60], 1280, 1).is_empty());
+    assert!(fragment_v6(&[], 1280, 1).is_empty());
+    let mut overrun = with_extensions(100, &[protocol::HOP_BY_HOP]);
+    overrun[41] = 20;
+    assert!(fragment_v6(&overrun, 56, 1).is_empty());
 }

@@ -7,8 +7,7 @@ use icmpkit_wire::ipv4;
 
 use super::tests::{chain, echo, run};
 use super::*;
-use crate::fragment::tests::fragment_v6;
-use crate::fragment::{Reassembled, Reassembly};
+use crate::fragment::{Reassembled, Reassembly, fragment_v6};
 use crate::nat::tests::{ports, transport, udp, valid};
 use crate::topology::{Host, Link, Router};
 
@@ -150,6 +149,63 @@ fn ipv6_fragments_are_put_together_and_answered() {
     let reply = &out[0].packet;
     assert_eq!(reply.len(), 1200);
     assert_eq!(reply[40], 129);
+    assert_eq!(reply[44..], request[44..]);
+}
+
+/// (offset, M, length, identification, next header after the Fragment
+/// header) of each IPv6 fragment: one Fragment header right after the
+/// fixed header, whose payload length counts the rest.
+fn shape_v6(packets: &[Egress]) -> Vec<(u16, bool, usize, u32, u8)> {
+    packets
+        .iter()
+        .map(|e| {
+            let v = icmpkit_wire::ipv6::Packet::new_checked(&e.packet[..]).unwrap();
+            assert_eq!(usize::from(v.payload_len()) + 40, e.packet.len());
+            assert_eq!(v.next_header(), 44);
+            let walk = icmpkit_wire::ipv6::walk_extensions(44, v.payload()).unwrap();
+            let f = walk.fragment.unwrap();
+            assert_eq!(e.packet[41], 0, "reserved");
+            (f.offset, f.more, e.packet.len(), f.ident, e.packet[40])
+        })
+        .collect()
+}
+
+#[test]
+fn an_ipv6_echo_over_the_1280_link_comes_back_in_fragments() {
+    // ping -6 -s 1300: 1348 bytes, which the sender cuts for the 1280
+    // link (after a Packet Too Big); dst answers 1348 bytes and cuts
+    // them itself, as Linux's ip6_fragment: 1232 bytes of data (a
+    // multiple of 8) in the first, the 76 left in the second.
+    let (t, tun) = chain();
+    let mut net = Network::new(t, 1).unwrap();
+    let start = Instant::now();
+    let request = echo("fd00::1", "2001:db8:10::10", 64, 1300, true);
+    assert_eq!(request.len(), 1348);
+    let fragments = fragment_v6(&request, 1280, 0x0102_0304);
+    let mut out = Vec::new();
+    for f in fragments {
+        out.extend(run(&mut net, start, tun, f));
+    }
+    assert_eq!((net.stats().reassembled, net.stats().answered), (1, 1));
+    assert!(net.stats().dropped.is_empty(), "{:?}", net.stats().dropped);
+    assert_eq!(net.stats().fragments_made, 2);
+    // dst's first IPv6 identification.
+    assert_eq!(
+        shape_v6(&out),
+        [(0, true, 1280, 1, 58), (1232, false, 124, 1, 58)]
+    );
+    for e in &out {
+        let h = Header::parse(&e.packet).unwrap();
+        assert_eq!(
+            (h.src, h.dst, h.hop_limit),
+            (ip("2001:db8:10::10"), ip("fd00::1"), 60)
+        );
+        assert_eq!(e.at, start + Duration::from_millis(50));
+    }
+    let reply = reassemble(&out);
+    assert_eq!(reply.len(), 1348);
+    assert_eq!((reply[6], reply[40], reply[41]), (58, 129, 0));
+    assert!(valid(&reply));
     assert_eq!(reply[44..], request[44..]);
 }
 

@@ -17,7 +17,7 @@ use crate::answer::{HostAnswer, host_answer};
 use crate::errors::{Attach, ErrorKind, error_packet, refusal_rule};
 use crate::extended_echo::Interface;
 use crate::flow::flow_hash;
-use crate::fragment::{Reassembled, Reassembly, fragment_v4};
+use crate::fragment::{Reassembled, Reassembly, fragment_v4, fragment_v6};
 use crate::nat::NatTable;
 use crate::packet::{self, Header};
 use crate::queue::EventQueue;
@@ -67,6 +67,8 @@ struct NodeState {
     /// The ifIndex of each of its links (by link), for RFC 5837.
     ifindex: Vec<(LinkId, u32)>,
     ident: u16,
+    /// The last identification of an IPv6 datagram it fragmented.
+    ident_v6: u32,
 }
 
 /// A network running a [`Topology`].
@@ -205,13 +207,25 @@ impl Network {
         let edge = &self.topology.edges()[link.0];
         let mtu = edge.link.mtu;
         if packet.len() > usize::from(mtu) {
-            if header.dont_frag && self.fragments_own(node, header) {
-                packet::clear_dont_frag(&mut packet);
-            } else if header.dont_frag {
-                Stats::bump(&mut self.stats.dropped, "too-big");
-                return;
-            }
-            let fragments = fragment_v4(&packet, mtu);
+            let own = self.fragments_own(node, header);
+            let fragments = if header.src.is_ipv6() {
+                // Only a source cuts IPv6 (RFC 8200 §4.5); a forwarded
+                // datagram this big got a Packet Too Big before.
+                if !own {
+                    Stats::bump(&mut self.stats.dropped, "too-big");
+                    return;
+                }
+                let ident = self.next_ident_v6(node);
+                fragment_v6(&packet, mtu, ident)
+            } else {
+                if header.dont_frag && own {
+                    packet::clear_dont_frag(&mut packet);
+                } else if header.dont_frag {
+                    Stats::bump(&mut self.stats.dropped, "too-big");
+                    return;
+                }
+                fragment_v4(&packet, mtu)
+            };
             if fragments.is_empty() {
                 Stats::bump(&mut self.stats.dropped, "too-big");
                 return;
@@ -225,13 +239,15 @@ impl Network {
         self.cross(now, node, link, packet);
     }
 
-    /// Whether `node` cuts its own IPv4 datagram of `header` to its
-    /// link's MTU though Don't Fragment is set: a router or host does so
-    /// (Linux's `ip_append_data` sets DF only on a datagram that fits);
-    /// an attachment's datagrams and forwarded ones are left as they are.
+    /// Whether `node` cuts its own datagram of `header` to its link's MTU:
+    /// a router or host does so, an IPv4 one though Don't Fragment is set
+    /// (Linux's `ip_append_data` sets DF only on a datagram that fits), an
+    /// IPv6 one with a Fragment header (`ip6_fragment`); an attachment's
+    /// datagrams (its own stack cut them) and forwarded ones are left as
+    /// they are.
     fn fragments_own(&self, node: NodeId, header: &Header) -> bool {
         let n = self.topology.get(node);
-        header.src.is_ipv4() && n.kind != NodeKind::Attachment && n.owns(header.src)
+        n.kind != NodeKind::Attachment && n.owns(header.src)
     }
 
     /// One packet crossing `link` away from `node`.
@@ -546,6 +562,15 @@ impl Network {
     fn refused(&mut self, refusal: &Refusal) {
         Stats::bump(&mut self.stats.refused, refusal_rule(refusal));
     }
+
+    /// The next identification of an IPv6 datagram `node` fragments (a
+    /// counter per node; Linux's `ipv6_select_ident` hashes one per
+    /// destination).
+    fn next_ident_v6(&mut self, node: NodeId) -> u32 {
+        let state = &mut self.nodes[node.0];
+        state.ident_v6 = state.ident_v6.wrapping_add(1);
+        state.ident_v6
+    }
 }
 
 /// How a node answers datagrams to its own addresses.
@@ -600,6 +625,7 @@ fn node_state(topology: &Topology, id: NodeId, fib: Fib) -> NodeState {
         interfaces,
         ifindex,
         ident: 0,
+        ident_v6: 0,
     }
 }
 
