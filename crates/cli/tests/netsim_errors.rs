@@ -21,20 +21,8 @@ const TUN_V6: &str = "2001:db8:100::1";
 /// The display filter of ICMP and ICMPv6 errors.
 const ERRORS: &str = "icmp.type == 3 or icmp.type == 11 or icmpv6.type <= 3";
 
-/// The fields every test here reads.
-const FIELDS: [&str; 11] = [
-    "frame.number",
-    "icmp.type",
-    "icmp.code",
-    "icmp.checksum.status",
-    "icmpv6.type",
-    "icmpv6.code",
-    "icmpv6.checksum.status",
-    "ip.src",
-    "ipv6.src",
-    "frame.len",
-    "icmp.mtu",
-];
+/// The fields every test here reads besides tshark's verdict fields.
+const FIELDS: [&str; 4] = ["ip.src", "ipv6.src", "frame.len", "icmp.mtu"];
 
 /// One error as tshark saw it: (from, type, code, checksum status,
 /// length of the whole packet, MTU named in it or 0).
@@ -75,7 +63,12 @@ fn run(
     let file = capture.stop();
     let summary = netsim.interrupt();
     eprintln!("{summary}");
-    let fields: Vec<&str> = FIELDS.iter().chain(more).copied().collect();
+    let fields: Vec<&str> = tshark::VERDICT_FIELDS
+        .iter()
+        .chain(&FIELDS)
+        .chain(more)
+        .copied()
+        .collect();
     let rows = tshark::fields(&file, ERRORS, &fields);
     let _ = std::fs::remove_file(&file);
     Some((rows, summary))

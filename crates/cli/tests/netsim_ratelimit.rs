@@ -84,18 +84,15 @@ fn fixed_and_linux_limits_answer_their_burst_then_their_rate() {
         &file,
         "icmp.type == 11 or icmpv6.type == 3",
         &[
-            "frame.number",
-            "icmp.type",
-            "icmp.code",
-            "icmp.checksum.status",
-            "icmpv6.type",
-            "icmpv6.code",
-            "icmpv6.checksum.status",
-            "ip.src",
-            "ipv6.src",
-            "icmp.seq",
-            "icmpv6.echo.sequence_number",
-        ],
+            &tshark::VERDICT_FIELDS[..],
+            &[
+                "ip.src",
+                "ipv6.src",
+                "icmp.seq",
+                "icmpv6.echo.sequence_number",
+            ],
+        ]
+        .concat(),
     );
     let _ = std::fs::remove_file(&file);
     let mut answered: BTreeMap<String, Vec<u16>> = BTreeMap::new();
@@ -182,16 +179,7 @@ fn linux_global_bucket_answers_a_different_count_each_burst() {
     let rows = tshark::fields(
         &file,
         "icmp.type == 3",
-        &[
-            "frame.number",
-            "icmp.type",
-            "icmp.code",
-            "icmp.checksum.status",
-            "icmpv6.type",
-            "icmpv6.code",
-            "icmpv6.checksum.status",
-            "udp.dstport",
-        ],
+        &[&tshark::VERDICT_FIELDS[..], &["udp.dstport"]].concat(),
     );
     let _ = std::fs::remove_file(&file);
     let mut per_burst = vec![0u64; usize::from(BURSTS)];
@@ -252,15 +240,7 @@ fn linux_limits_never_hold_back_path_mtu_discovery() {
     let rows = tshark::fields(
         &file,
         "icmp or icmpv6",
-        &[
-            "frame.number",
-            "icmp.type",
-            "icmp.code",
-            "icmp.checksum.status",
-            "icmpv6.type",
-            "icmpv6.code",
-            "icmpv6.checksum.status",
-        ],
+        &tshark::VERDICT_FIELDS,
     );
     let _ = std::fs::remove_file(&file);
     let mut counts: BTreeMap<tshark::Verdict, usize> = BTreeMap::new();
