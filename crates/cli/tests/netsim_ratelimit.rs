@@ -237,11 +237,7 @@ fn linux_limits_never_hold_back_path_mtu_discovery() {
     let file = capture.stop();
     let summary = netsim.interrupt();
     eprintln!("{summary}");
-    let rows = tshark::fields(
-        &file,
-        "icmp or icmpv6",
-        &tshark::VERDICT_FIELDS,
-    );
+    let rows = tshark::fields(&file, "icmp or icmpv6", &tshark::VERDICT_FIELDS);
     let _ = std::fs::remove_file(&file);
     let mut counts: BTreeMap<tshark::Verdict, usize> = BTreeMap::new();
     for row in &rows {

@@ -217,12 +217,12 @@ fn errors_quoting_a_translated_datagram_are_translated_back() {
         (
             tcp("10.0.0.1", 40_000, "203.0.113.10", 80, tcp::flags::SYN),
             ErrorKind::TimeExceeded,
-            "192.0.2.1",
+            "192.0.2.17",
         ),
         (
             echo("10.0.0.1", "203.0.113.10", 8, 0x1234),
             ErrorKind::TimeExceeded,
-            "192.0.2.1",
+            "192.0.2.17",
         ),
         (
             echo("fd00::1", "2001:db8::10", 128, 0x1234),
@@ -328,7 +328,7 @@ fn anything_else_passes_and_nothing_panics() {
         error(
             &echo("10.0.0.1", "203.0.113.10", 8, 1),
             ErrorKind::TimeExceeded,
-            "192.0.2.1",
+            "192.0.2.17",
         ),
     ];
     for seed in &seeds {

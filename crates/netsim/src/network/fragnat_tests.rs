@@ -220,7 +220,7 @@ fn natted() -> (Network, NodeId, NodeId) {
     let gw = t.router("gw", &[ip("10.0.1.1"), ip("fd00:1::1")], Router::default());
     let r2 = t.router(
         "r2",
-        &[ip("192.0.2.1"), ip("2001:db8:2::1")],
+        &[ip("192.0.2.17"), ip("2001:db8:2::1")],
         Router::default(),
     );
     let dst = t.host(
@@ -330,7 +330,7 @@ fn a_time_exceeded_from_beyond_the_nat_is_translated_back() {
             let want = match (hop, v4) {
                 ("gw", true) => "10.0.1.1",
                 ("gw", false) => "fd00:1::1",
-                (_, true) => "192.0.2.1",
+                (_, true) => "192.0.2.17",
                 (_, false) => "2001:db8:2::1",
             };
             assert_eq!(from, ip(want));
