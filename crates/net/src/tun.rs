@@ -165,10 +165,11 @@ impl TunDevice {
             move |error| TunError::Setup { name, what, error }
         };
         let mut nl = Rtnetlink::open().map_err(fail("opening a netlink socket".into()))?;
-        // Only a device that carries IPv6 is told not to make addresses of
-        // its own: on a kernel booted without IPv6 the attribute fails.
-        let ipv6 = setup.addresses.iter().any(|(a, _)| a.is_ipv6())
-            || setup.routes.iter().any(|(a, _)| a.is_ipv6());
+        // Told not to make IPv6 addresses of its own wherever the kernel
+        // has IPv6 (even for an IPv4-only topology: its link-local address
+        // would send solicitations and reports into the device); on a
+        // kernel without IPv6 the attribute fails.
+        let ipv6 = std::path::Path::new("/proc/sys/net/ipv6/conf").exists();
         nl.link_up(self.index, setup.mtu, ipv6)
             .map_err(fail("bringing it up".into()))?;
         for &(addr, len) in &setup.addresses {

@@ -62,39 +62,66 @@ pub(crate) fn error_packet(
     };
     let mut out = vec![0; generate::MAX_ICMPV6_ERROR_LEN];
     let len = match from {
-        IpAddr::V4(source) => {
-            let error = match kind {
-                ErrorKind::TimeExceeded => Icmpv4Error::TimeExceeded {
-                    code: icmpv4::TimeExceeded::TtlExceededInTransit,
-                },
-                ErrorKind::Unreachable(code) => Icmpv4Error::DestinationUnreachable {
-                    code: code.v4,
-                    next_hop_mtu: 0,
-                },
-                ErrorKind::TooBig(mtu) => Icmpv4Error::DestinationUnreachable {
-                    code: icmpv4::DestinationUnreachable::FragmentationNeeded,
-                    next_hop_mtu: mtu,
-                },
-            };
-            generate::build_v4(offending, error, source, context, &options, &mut out)
-        }
-        IpAddr::V6(source) => {
-            let error = match kind {
-                ErrorKind::TimeExceeded => Icmpv6Error::TimeExceeded {
-                    code: icmpv6::TimeExceeded::HopLimitExceeded,
-                },
-                ErrorKind::Unreachable(code) => {
-                    Icmpv6Error::DestinationUnreachable { code: code.v6 }
-                }
-                ErrorKind::TooBig(mtu) => Icmpv6Error::PacketTooBig {
-                    mtu: u32::from(mtu),
-                },
-            };
-            generate::build_v6(offending, error, source, context, &options, &mut out)
-        }
+        IpAddr::V4(source) => generate::build_v4(
+            offending,
+            v4_error(kind),
+            source,
+            context,
+            &options,
+            &mut out,
+        ),
+        IpAddr::V6(source) => generate::build_v6(
+            offending,
+            v6_error(kind),
+            source,
+            context,
+            &options,
+            &mut out,
+        ),
     }?;
     out.truncate(len);
     Ok(out)
+}
+
+/// The ICMPv4 error of `kind`.
+fn v4_error(kind: ErrorKind) -> Icmpv4Error {
+    match kind {
+        ErrorKind::TimeExceeded => Icmpv4Error::TimeExceeded {
+            code: icmpv4::TimeExceeded::TtlExceededInTransit,
+        },
+        ErrorKind::Unreachable(code) => Icmpv4Error::DestinationUnreachable {
+            code: code.v4,
+            next_hop_mtu: 0,
+        },
+        ErrorKind::TooBig(mtu) => Icmpv4Error::DestinationUnreachable {
+            code: icmpv4::DestinationUnreachable::FragmentationNeeded,
+            next_hop_mtu: mtu,
+        },
+    }
+}
+
+/// The ICMPv6 error of `kind`.
+fn v6_error(kind: ErrorKind) -> Icmpv6Error {
+    match kind {
+        ErrorKind::TimeExceeded => Icmpv6Error::TimeExceeded {
+            code: icmpv6::TimeExceeded::HopLimitExceeded,
+        },
+        ErrorKind::Unreachable(code) => Icmpv6Error::DestinationUnreachable { code: code.v6 },
+        ErrorKind::TooBig(mtu) => Icmpv6Error::PacketTooBig {
+            mtu: u32::from(mtu),
+        },
+    }
+}
+
+/// The rule that forbids the error `kind` about `offending` (a datagram
+/// of `v6`'s family), if one does, without building anything.
+pub(crate) fn refusal(offending: &[u8], kind: ErrorKind, v6: bool) -> Option<Refusal> {
+    let reason = if v6 {
+        generate::Reason::V6(v6_error(kind))
+    } else {
+        generate::Reason::V4(v4_error(kind))
+    };
+    generate::may_send_error(offending, reason, Context::default()).err()
 }
 
 impl ErrorKind {

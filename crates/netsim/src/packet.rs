@@ -195,6 +195,11 @@ pub fn verify_and_trim(packet: &mut Vec<u8>) -> bool {
             _ => return false,
         },
         Some(6) => match ipv6::Packet::new_checked(&packet[..]) {
+            // A payload length of 0 announces a jumbogram (RFC 2675), which
+            // no link here (MTU at most 65,535) can carry.
+            Ok(view) if view.payload_len() == 0 && view.next_header() == protocol::HOP_BY_HOP => {
+                return false;
+            }
             Ok(view) => ipv6::HEADER_LEN + usize::from(view.payload_len()),
             Err(_) => return false,
         },
@@ -204,24 +209,26 @@ pub fn verify_and_trim(packet: &mut Vec<u8>) -> bool {
     true
 }
 
-/// A source no router forwards (RFC 1812 5.3.7; Linux's `martian_source`):
-/// IPv4 0.0.0.0/8, 127.0.0.0/8, multicast and 240.0.0.0/4 (with the
-/// limited broadcast); IPv6 `::`, `::1` and multicast.
+/// A source no node accepts (RFC 1812 5.3.7; Linux's `martian_source`):
+/// IPv4 0.0.0.0/8, 127.0.0.0/8, multicast and the limited broadcast
+/// (Linux accepts the rest of 240.0.0.0/4 since 2.6.25); IPv6 `::`,
+/// `::1` and multicast.
 pub fn is_martian_source(src: IpAddr) -> bool {
     match src {
         IpAddr::V4(a) => {
             let first = a.octets()[0];
-            first == 0 || first == 127 || first >= 224
+            first == 0 || first == 127 || (224..240).contains(&first) || a.is_broadcast()
         }
         IpAddr::V6(a) => a.is_unspecified() || a.is_loopback() || a.is_multicast(),
     }
 }
 
-/// A destination no router forwards (Linux's `martian_destination`):
-/// IPv4 0.0.0.0/8 and 127.0.0.0/8; IPv6 `::` and `::1`.
+/// A destination no router forwards: IPv4 0.0.0.0/8 and 127.0.0.0/8
+/// (Linux's `martian_destination`) and the limited broadcast (RFC 1812
+/// 5.3.5.1); IPv6 `::` and `::1`.
 pub fn is_martian_destination(dst: IpAddr) -> bool {
     match dst {
-        IpAddr::V4(a) => matches!(a.octets()[0], 0 | 127),
+        IpAddr::V4(a) => matches!(a.octets()[0], 0 | 127) || a.is_broadcast(),
         IpAddr::V6(a) => a.is_unspecified() || a.is_loopback(),
     }
 }

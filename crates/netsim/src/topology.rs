@@ -182,7 +182,9 @@ pub enum Forwarding {
     Forward,
     /// Rejects it with a Destination Unreachable of this code, as an
     /// `iptables -A FORWARD -j REJECT` rule does (a TTL that runs out here
-    /// still gets a Time Exceeded: Linux checks the TTL first).
+    /// still gets a Time Exceeded: Linux checks the TTL, and the MTU,
+    /// before the FORWARD chain; reject and blackhole *routes* come before
+    /// the TTL).
     Reject(Unreachable),
     /// Drops it silently (a `DROP` rule, a black hole).
     Drop,

@@ -14,7 +14,7 @@ use icmpkit_wire::extension::{InterfaceInformation, InterfaceRole};
 use icmpkit_wire::generate::{Context, Refusal};
 
 use crate::answer::{HostAnswer, host_answer};
-use crate::errors::{Attach, ErrorKind, error_packet, refusal_rule};
+use crate::errors::{Attach, ErrorKind, error_packet, refusal, refusal_rule};
 use crate::extended_echo::Interface;
 use crate::flow::flow_hash;
 use crate::fragment::{Reassembled, Reassembly, fragment_v4, fragment_v6};
@@ -31,10 +31,10 @@ use crate::topology::{
 use fib::{Action, Fib};
 pub use paths::{Path, PathEnd};
 
-/// The most packets a link holds in flight (both ways together); more are
-/// dropped (`dropped["link-queue-full"]`). Ten times netem's default
-/// `limit`: a 200,000 packets/s flood fills it only over delays of 50 ms
-/// and more.
+/// The most packets a link holds in flight each way (as each end's queue
+/// would); more are dropped (`dropped["link-queue-full"]`). Ten times
+/// netem's default `limit`: a 200,000 packets/s flood fills it only over
+/// delays of 50 ms and more.
 pub const LINK_QUEUE_LIMIT: u32 = 10_000;
 
 /// A packet leaving the network to an attachment.
@@ -77,8 +77,9 @@ pub struct Network {
     topology: Topology,
     nodes: Vec<NodeState>,
     queue: EventQueue<Arrival>,
-    /// Packets in flight per link.
-    in_flight: Vec<u32>,
+    /// Packets in flight per link and way (towards its second end, its
+    /// first).
+    in_flight: Vec<[u32; 2]>,
     rng: SplitMix64,
     seed: u64,
     stats: Stats,
@@ -96,7 +97,7 @@ impl Network {
             .map(|(i, fib)| node_state(&topology, NodeId(i), fib))
             .collect();
         Ok(Self {
-            in_flight: vec![0; topology.edges().len()],
+            in_flight: vec![[0; 2]; topology.edges().len()],
             topology,
             nodes,
             queue: EventQueue::new(),
@@ -171,7 +172,8 @@ impl Network {
     /// leaving to attachments go to `out`.
     pub fn advance(&mut self, until: Instant, out: &mut dyn FnMut(Egress)) {
         while let Some((at, arrival)) = self.queue.pop_due(until) {
-            self.in_flight[arrival.link.0] -= 1;
+            let ends = self.topology.edges()[arrival.link.0].ends;
+            self.in_flight[arrival.link.0][usize::from(arrival.node == ends[0])] -= 1;
             self.arrive(at, arrival, out);
         }
     }
@@ -272,11 +274,12 @@ impl Network {
         // A link holds a bounded number of packets in flight, as a
         // queueing discipline does (netem's limit, a txqueuelen): a flood
         // over a long delay cannot take the memory.
-        if self.in_flight[link.0] >= LINK_QUEUE_LIMIT {
+        let way = usize::from(to == edge.ends[0]);
+        if self.in_flight[link.0][way] >= LINK_QUEUE_LIMIT {
             Stats::bump(&mut self.stats.dropped, "link-queue-full");
             return;
         }
-        self.in_flight[link.0] += 1;
+        self.in_flight[link.0][way] += 1;
         self.queue.push(
             at,
             Arrival {
@@ -330,12 +333,28 @@ impl Network {
         }
         // RFC 1812 5.2.2: a header that does not verify is dropped; bytes
         // past the datagram's length (link padding) are not part of it.
+        if !packet::verify_and_trim(&mut packet) {
+            Stats::bump(&mut self.stats.dropped, "bad-header");
+            return;
+        }
         let Some(header) = Header::parse(&packet) else {
             Stats::bump(&mut self.stats.dropped, "malformed");
             return;
         };
-        if !packet::verify_and_trim(&mut packet) {
-            Stats::bump(&mut self.stats.dropped, "bad-header");
+        // RFC 1812 5.3.7: martian sources and destinations are neither
+        // delivered nor forwarded (Linux's ip_route_input_slow checks them
+        // before anything else: martian_source, martian_destination).
+        if packet::is_martian_source(header.src) || packet::is_martian_destination(header.dst) {
+            Stats::bump(&mut self.stats.dropped, "martian");
+            // Were its TTL to end here, a rule that forbids answering it
+            // (a source that is not a host, a broadcast destination) is
+            // counted too; nothing is sent.
+            if header.hop_limit <= 1
+                && let Some(refusal) =
+                    refusal(&packet, ErrorKind::TimeExceeded, header.src.is_ipv6())
+            {
+                self.refused(&refusal);
+            }
             return;
         }
         if self.topology.get(node).owns(header.dst) {
@@ -347,20 +366,6 @@ impl Network {
             return;
         };
         let forwarding = router.forwarding;
-        // RFC 1812 5.3.7: martian sources and destinations are not
-        // forwarded (Linux: martian_source, martian_destination).
-        if packet::is_martian_source(header.src) {
-            Stats::bump(&mut self.stats.dropped, "martian");
-            if header.hop_limit <= 1 {
-                // No error goes: the rule that forbids it is counted.
-                self.error(now, node, link, ErrorKind::TimeExceeded, &packet);
-            }
-            return;
-        }
-        if packet::is_martian_destination(header.dst) {
-            Stats::bump(&mut self.stats.dropped, "martian");
-            return;
-        }
         // The route comes first, as in Linux's ip_route_input: a reject or
         // unreachable route answers Destination Unreachable whatever the
         // TTL, a blackhole drops; only a datagram to forward has its TTL,

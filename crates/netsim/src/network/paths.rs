@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Network;
 use super::fib::Action;
-use crate::topology::{LinkId, NodeId, NodeKind, Unreachable};
+use crate::topology::{Forwarding, LinkId, NodeId, NodeKind, Unreachable};
 
 /// How a path ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,51 +74,40 @@ impl Network {
         }
         let here = *path.nodes.last().expect("a path starts at its sender");
         let node = self.topology.get(here);
+        // The sender only sends; the others deliver, or forward if routers,
+        // in the engine's order: the route, then the firewall.
         let first = path.nodes.len() == 1;
-        let end = if !first && node.owns(dst) {
-            Some(PathEnd::Delivered)
-        } else if path.nodes[..path.nodes.len() - 1].contains(&here) {
-            Some(PathEnd::Loop)
-        } else {
-            match &node.kind {
-                NodeKind::Router(r) if !first => match r.forwarding {
-                    crate::topology::Forwarding::Forward => None,
-                    crate::topology::Forwarding::Reject(code) => Some(PathEnd::Rejected(code)),
-                    crate::topology::Forwarding::Drop => Some(PathEnd::Dropped),
-                },
-                NodeKind::Router(_) => None,
-                _ if first => None,
-                _ => Some(PathEnd::Dropped),
-            }
+        let end = |end| Path {
+            end,
+            ..path.clone()
         };
-        if let Some(end) = end {
-            out.push(Path {
-                end,
-                ..path.clone()
-            });
-            return;
+        if !first && node.owns(dst) {
+            return out.push(end(PathEnd::Delivered));
         }
+        if path.nodes[..path.nodes.len() - 1].contains(&here) {
+            return out.push(end(PathEnd::Loop));
+        }
+        let firewall = match &node.kind {
+            NodeKind::Router(r) => r.forwarding,
+            _ if first => Forwarding::Forward,
+            _ => return out.push(end(PathEnd::Dropped)),
+        };
         let next = match self.nodes[here.0].fib.lookup(dst) {
             Some((Action::Via(links), _)) => links.clone(),
-            Some((Action::Reject(code), _)) => {
-                return out.push(Path {
-                    end: PathEnd::Rejected(*code),
-                    ..path.clone()
-                });
-            }
+            // The sender drops what it has no way for (a TUN device's
+            // kernel would not have routed it in).
+            _ if first => return out.push(end(PathEnd::Dropped)),
+            Some((Action::Reject(code), _)) => return out.push(end(PathEnd::Rejected(*code))),
             Some((Action::Blackhole | Action::Local, _)) => {
-                return out.push(Path {
-                    end: PathEnd::Dropped,
-                    ..path.clone()
-                });
+                return out.push(end(PathEnd::Dropped));
             }
-            None => {
-                return out.push(Path {
-                    end: PathEnd::Rejected(Unreachable::NET),
-                    ..path.clone()
-                });
-            }
+            None => return out.push(end(PathEnd::Rejected(Unreachable::NET))),
         };
+        match firewall {
+            Forwarding::Forward => {}
+            Forwarding::Reject(code) => return out.push(end(PathEnd::Rejected(code))),
+            Forwarding::Drop => return out.push(end(PathEnd::Dropped)),
+        }
         for link in next {
             let to = self.topology.edges()[link.0].other(here);
             path.nodes.push(to);
@@ -185,5 +174,37 @@ mod tests {
         let nowhere = net.paths(tun, ip("203.0.113.200"), 16);
         assert_eq!(nowhere[0].end, PathEnd::Rejected(Unreachable::NET));
         assert_eq!(net.paths(tun, ip("203.0.113.10"), 1).len(), 1);
+    }
+
+    #[test]
+    fn routes_come_before_a_routers_firewall_as_in_the_engine() {
+        let mut t = Topology::new();
+        let tun = t.attachment("tun", &[ip("198.51.100.1")]);
+        let fw = t.router(
+            "fw",
+            &[ip("198.51.100.11")],
+            Router {
+                forwarding: crate::topology::Forwarding::Reject(Unreachable::PROHIBITED),
+                ..Router::default()
+            },
+        );
+        let dst = t.host("dst", &[ip("203.0.113.10")], Host::default());
+        t.link(tun, fw, Link::ms(1));
+        t.link(fw, dst, Link::ms(1));
+        t.route(
+            fw,
+            "203.0.113.30/32".parse().unwrap(),
+            RouteAction::Blackhole,
+        );
+        let net = Network::new(t, 0).unwrap();
+        let end = |d: &str| net.paths(tun, ip(d), 4)[0].end;
+        assert_eq!(
+            end("203.0.113.10"),
+            PathEnd::Rejected(Unreachable::PROHIBITED)
+        );
+        assert_eq!(end("203.0.113.30"), PathEnd::Dropped);
+        assert_eq!(end("203.0.113.99"), PathEnd::Rejected(Unreachable::NET));
+        // The sender drops what it has no route for.
+        assert_eq!(net.paths(dst, ip("198.18.0.1"), 4)[0].end, PathEnd::Dropped);
     }
 }

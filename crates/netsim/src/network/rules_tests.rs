@@ -127,6 +127,17 @@ fn martian_sources_and_destinations_are_not_forwarded() {
     }
     assert_eq!(net.stats().dropped["martian"], 4);
     assert_eq!(net.stats().forwarded, 0);
+    // Nor answered when sent to a node itself; nor the limited broadcast
+    // forwarded.
+    for (src, dst) in [
+        ("127.0.0.1", "10.0.1.1"),
+        ("224.0.0.5", "10.0.1.1"),
+        ("10.0.0.1", "255.255.255.255"),
+    ] {
+        assert!(run(&mut net, start, tun, echo(src, dst, 64, 8, true)).is_empty());
+    }
+    assert_eq!(net.stats().dropped["martian"], 7);
+    assert_eq!(net.stats().answered, 0);
 }
 
 #[test]
@@ -214,6 +225,23 @@ fn refused_and_limited_errors_take_no_identification() {
         echo("10.0.0.1", "203.0.113.10", 1, 8, true),
     );
     assert_eq!(ident(&next), ident(&first).wrapping_add(1));
+    // Held back by a rate limit: no identification taken either.
+    let (mut t, tun) = chain();
+    let r1 = t.find("r1").unwrap();
+    if let NodeKind::Router(r) = &mut t.get_mut(r1).kind {
+        r.rate_limit = crate::ratelimit::RateLimit::Bucket(crate::ratelimit::Bucket {
+            burst: 1,
+            per_second: 1.0,
+        });
+    }
+    let mut net = Network::new(t, 1).unwrap();
+    let probe = || echo("10.0.0.1", "203.0.113.10", 1, 8, true);
+    let first = run(&mut net, start, tun, probe());
+    for _ in 0..3 {
+        assert!(run(&mut net, start, tun, probe()).is_empty());
+    }
+    let next = run(&mut net, start + Duration::from_secs(1), tun, probe());
+    assert_eq!(ident(&next), ident(&first).wrapping_add(1));
 }
 
 #[test]
@@ -232,7 +260,34 @@ fn a_link_holds_a_bounded_number_of_packets() {
     assert_eq!(net.stats().dropped["link-queue-full"], 500);
     let mut back = 0u32;
     net.advance(start + Duration::from_secs(20), &mut |_| back += 1);
-    // Every request held arrives; the replies share the link's room as
-    // they go back (the requests have left it by then).
+    // Every request held arrives and is answered.
     assert_eq!(back, LINK_QUEUE_LIMIT);
+}
+
+#[test]
+fn each_way_of_a_link_has_its_own_room() {
+    let mut t = Topology::new();
+    let a = t.attachment("a", &[ip("198.51.100.1")]);
+    let b = t.attachment("b", &[ip("198.51.100.2")]);
+    t.link(a, b, Link::new(Duration::from_secs(5)));
+    let mut net = Network::new(t, 1).unwrap();
+    let start = Instant::now();
+    let ab = echo("198.51.100.1", "198.51.100.2", 64, 8, true);
+    let ba = echo("198.51.100.2", "198.51.100.1", 64, 8, true);
+    for _ in 0..LINK_QUEUE_LIMIT + 500 {
+        net.inject(start, a, ab.clone());
+    }
+    for _ in 0..10 {
+        net.inject(start, b, ba.clone());
+    }
+    assert_eq!(net.stats().dropped["link-queue-full"], 500);
+    let (mut to_a, mut to_b) = (0u32, 0u32);
+    net.advance(start + Duration::from_secs(6), &mut |e| {
+        if e.attachment == a {
+            to_a += 1;
+        } else {
+            to_b += 1;
+        }
+    });
+    assert_eq!((to_a, to_b), (10, LINK_QUEUE_LIMIT));
 }
