@@ -45,7 +45,7 @@ fn network() -> (Network, icmpkit_netsim::NodeId) {
         },
     );
     t.link(tun, r1, Link::ms(1));
-    t.link(r1, r2, Link::ms(1).mtu(576));
+    t.link(r1, r2, Link::ms(1).mtu(1280));
     t.link(r2, a, Link::ms(1).loss(0.1));
     t.link(r2, b, Link::ms(2).jitter(Duration::from_micros(500)));
     t.link(a, dst, Link::ms(1).mtu(1280));
