@@ -214,13 +214,6 @@ pub struct Extensions {
     pub interface_info: bool,
 }
 
-impl Extensions {
-    /// Whether there is anything to attach.
-    pub fn is_empty(&self) -> bool {
-        self.mpls.is_empty() && !self.interface_info
-    }
-}
-
 /// A router that rewrites the source port of UDP and TCP datagrams (and
 /// the identifier of ICMP echo requests) it forwards towards `outside`, as
 /// a port-translating NAT does, and translates the answers and the ICMP

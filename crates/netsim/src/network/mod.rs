@@ -502,8 +502,10 @@ impl Network {
             .iter()
             .find(|(l, _)| *l == link)
             .map_or(0, |(_, i)| *i);
-        let name = format!("eth{}", ifindex.saturating_sub(2));
-        let interface = interface_info.then(|| InterfaceInformation {
+        // Named as in the node's derived interface table (`ethN`, ifIndex
+        // N + 2), only when the router attaches it.
+        let name = interface_info.then(|| format!("eth{}", ifindex.saturating_sub(2)));
+        let interface = name.as_deref().map(|name| InterfaceInformation {
             role: InterfaceRole::IncomingIpInterface,
             ifindex: Some(ifindex),
             address: Some(from),
