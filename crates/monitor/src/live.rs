@@ -1,0 +1,98 @@
+//! What the daemon knows now, per target: the shared state that `/metrics`,
+//! the web pages and `/api` read. The daemon's aggregation task is its one
+//! writer.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+
+use crate::path::PathRecord;
+use crate::step::StepSummary;
+
+/// The upper bounds of the RTT histogram, in seconds: smokeping_prober's
+/// buckets, 50 µs × 2^k for k in 0..20 (50 µs to 26.2 s).
+pub fn rtt_buckets() -> impl Iterator<Item = f64> {
+    (0..20).map(|k| 50e-6 * f64::from(1u32 << k))
+}
+
+/// A target's RTT histogram (every answered probe since the start), in
+/// [`rtt_buckets`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RttHistogram {
+    /// Per bucket (not cumulative); the last slot counts RTTs above the
+    /// last bound.
+    pub counts: [u64; 21],
+    /// The sum of every RTT, seconds.
+    pub sum: f64,
+}
+
+impl RttHistogram {
+    /// Counts one RTT of `rtt_us` microseconds.
+    pub fn observe(&mut self, rtt_us: u32) {
+        let mut bucket = 20;
+        let mut bound = 50u64;
+        for k in 0..20 {
+            if u64::from(rtt_us) <= bound {
+                bucket = k;
+                break;
+            }
+            bound *= 2;
+        }
+        self.counts[bucket] += 1;
+        self.sum += f64::from(rtt_us) / 1e6;
+    }
+
+    /// The number of RTTs counted.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+/// One target now.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetStatus {
+    /// Its unique name (the `target` label).
+    pub name: String,
+    /// The host as configured (the `host` label).
+    pub host: String,
+    /// The address probed; `None` while the name does not resolve.
+    pub ip: Option<IpAddr>,
+    /// Its group's name.
+    pub group: String,
+    /// Its labels (group's and own).
+    pub labels: BTreeMap<String, String>,
+    /// Probes sent since the daemon started.
+    pub sent: u64,
+    /// Probes answered since the daemon started (duplicates not counted).
+    pub received: u64,
+    /// Every RTT since the start.
+    pub rtt: RttHistogram,
+    /// The last closed step.
+    pub last_step: Option<StepSummary>,
+    /// Up: the last closed step had an answer; `None` before the first.
+    pub up: Option<bool>,
+    /// The last path traced.
+    pub path: Option<PathRecord>,
+    /// How many times the path changed since the start.
+    pub path_changes: u64,
+    /// Why the target is not probed, when it is not (a name that does not
+    /// resolve, a send refused).
+    pub problem: Option<String>,
+}
+
+/// Everything the daemon knows now.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Live {
+    /// The `agent` label.
+    pub agent: String,
+    /// Every target, in configuration order.
+    pub targets: Vec<TargetStatus>,
+    /// Samples that came for a step already closed.
+    pub late_samples: u64,
+    /// Configuration reloads that succeeded and failed, and the last
+    /// failure's message.
+    pub reloads: (u64, u64, Option<String>),
+}
+
+/// The live state shared between the daemon's tasks.
+pub type SharedLive = Arc<RwLock<Live>>;

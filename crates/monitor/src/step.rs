@@ -1,0 +1,282 @@
+//! Samples and steps, without I/O: every probe's outcome is a [`Sample`];
+//! [`Steps`] gathers each target's samples into the step they were sent
+//! in and hands out a [`StepSummary`] once no sample of it can still come.
+//!
+//! A step of length `L` starts at a multiple of `L` since the Unix epoch
+//! (as smokeping's RRD steps do), so every agent and every restart agrees
+//! on the boundaries. A step closes `timeout + CLOSE_GRACE` after its end:
+//! a probe sent in its last instant has then either been answered or
+//! timed out. A sample for a step already closed (a clock step back) is
+//! counted in [`Steps::late`], never silently dropped.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// How long after a step's end plus the probe timeout it stays open for
+/// samples still on their way through the daemon.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// One probe's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// The target's index in the running configuration.
+    pub target: usize,
+    /// When the probe was sent, Unix milliseconds.
+    pub sent_ms: i64,
+    /// Its round-trip time in microseconds; `None` when it went unanswered.
+    pub rtt_us: Option<u32>,
+}
+
+/// What one target's step measured.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StepSummary {
+    /// The step's start, Unix seconds (a multiple of `step`).
+    pub start: i64,
+    /// The step's length in seconds.
+    pub step: u32,
+    /// Probes sent in the step.
+    pub sent: u32,
+    /// The answered probes' RTTs in microseconds, ascending.
+    pub rtts_us: Vec<u32>,
+    /// The mean absolute difference of successive RTTs (in the order the
+    /// replies came), microseconds; `None` below two replies.
+    pub jitter_us: Option<u32>,
+}
+
+impl StepSummary {
+    /// Probes answered.
+    pub fn received(&self) -> u32 {
+        u32::try_from(self.rtts_us.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Probes unanswered.
+    pub fn lost(&self) -> u32 {
+        self.sent.saturating_sub(self.received())
+    }
+
+    /// The fraction of probes lost, 0.0 to 1.0; `None` when none was sent.
+    pub fn loss(&self) -> Option<f64> {
+        (self.sent > 0).then(|| f64::from(self.lost()) / f64::from(self.sent))
+    }
+
+    /// The median RTT (the mean of the middle two for an even count, as
+    /// smokeping computes it), microseconds.
+    pub fn median_us(&self) -> Option<u32> {
+        let n = self.rtts_us.len();
+        if n == 0 {
+            return None;
+        }
+        if n % 2 == 1 {
+            Some(self.rtts_us[n / 2])
+        } else {
+            let (a, b) = (
+                u64::from(self.rtts_us[n / 2 - 1]),
+                u64::from(self.rtts_us[n / 2]),
+            );
+            u32::try_from(u64::midpoint(a, b)).ok()
+        }
+    }
+
+    /// The RTT at quantile `q` (0.0 to 1.0, nearest rank), microseconds.
+    pub fn quantile_us(&self, q: f64) -> Option<u32> {
+        let n = self.rtts_us.len();
+        if n == 0 {
+            return None;
+        }
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "a rank within 0..n"
+        )]
+        let rank = ((q.clamp(0.0, 1.0) * n as f64).ceil() as usize).clamp(1, n);
+        Some(self.rtts_us[rank - 1])
+    }
+
+    /// The step's end, Unix seconds.
+    pub fn end(&self) -> i64 {
+        self.start + i64::from(self.step)
+    }
+}
+
+/// A step being filled.
+#[derive(Debug, Clone, Default)]
+struct Open {
+    start: i64,
+    sent: u32,
+    /// RTTs in microseconds, in the order the replies came.
+    rtts: Vec<u32>,
+}
+
+impl Open {
+    fn close(self, step: u32) -> StepSummary {
+        let jitter_us = (self.rtts.len() >= 2).then(|| {
+            let sum: u64 = self
+                .rtts
+                .windows(2)
+                .map(|w| u64::from(w[0].abs_diff(w[1])))
+                .sum();
+            u32::try_from(sum / (self.rtts.len() as u64 - 1)).unwrap_or(u32::MAX)
+        });
+        let mut rtts_us = self.rtts;
+        rtts_us.sort_unstable();
+        StepSummary {
+            start: self.start,
+            step,
+            sent: self.sent,
+            rtts_us,
+            jitter_us,
+        }
+    }
+}
+
+/// One target's open steps.
+#[derive(Debug, Clone)]
+struct Track {
+    name: String,
+    step: u32,
+    /// Step end + timeout + grace, in milliseconds after the end.
+    hold_ms: i64,
+    /// Open steps, oldest first (at most two in steady state).
+    open: VecDeque<Open>,
+    /// The start of the newest step closed, so later samples for it are
+    /// known late.
+    closed_until: i64,
+}
+
+/// The aggregator: samples in, closed steps out.
+#[derive(Debug, Clone, Default)]
+pub struct Steps {
+    tracks: Vec<Track>,
+    late: u64,
+}
+
+/// A target as [`Steps`] sees it: its name (what survives a reload), its
+/// step and its probe timeout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    /// The target's name.
+    pub name: String,
+    /// Its step length.
+    pub step: Duration,
+    /// Its probes' timeout.
+    pub timeout: Duration,
+}
+
+impl Steps {
+    /// An aggregator for `targets`, by index.
+    pub fn new(targets: &[Tracked]) -> Self {
+        let mut steps = Self::default();
+        steps.reconfigure(targets);
+        steps
+    }
+
+    /// Takes a new target list (a reload): a target whose name and step
+    /// are unchanged keeps its open steps; the others start afresh.
+    pub fn reconfigure(&mut self, targets: &[Tracked]) {
+        let mut old: Vec<Option<Track>> = std::mem::take(&mut self.tracks)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.tracks = targets
+            .iter()
+            .map(|t| {
+                let step = u32::try_from(t.step.as_secs().max(1)).unwrap_or(u32::MAX);
+                let hold_ms =
+                    i64::try_from((t.timeout + CLOSE_GRACE).as_millis()).unwrap_or(i64::MAX);
+                let kept = old
+                    .iter_mut()
+                    .find(|o| {
+                        o.as_ref()
+                            .is_some_and(|o| o.name == t.name && o.step == step)
+                    })
+                    .and_then(Option::take);
+                match kept {
+                    Some(mut track) => {
+                        track.hold_ms = hold_ms;
+                        track
+                    }
+                    None => Track {
+                        name: t.name.clone(),
+                        step,
+                        hold_ms,
+                        open: VecDeque::new(),
+                        closed_until: i64::MIN,
+                    },
+                }
+            })
+            .collect();
+    }
+
+    /// Counts `sample` in its step.
+    pub fn record(&mut self, sample: Sample) {
+        let Some(track) = self.tracks.get_mut(sample.target) else {
+            self.late += 1;
+            return;
+        };
+        let step = i64::from(track.step);
+        let start = sample.sent_ms.div_euclid(1000).div_euclid(step) * step;
+        if start <= track.closed_until {
+            self.late += 1;
+            return;
+        }
+        let position = track.open.iter().position(|o| o.start >= start);
+        let open = match position {
+            Some(i) if track.open[i].start == start => &mut track.open[i],
+            Some(i) => {
+                track.open.insert(
+                    i,
+                    Open {
+                        start,
+                        ..Open::default()
+                    },
+                );
+                &mut track.open[i]
+            }
+            None => {
+                track.open.push_back(Open {
+                    start,
+                    ..Open::default()
+                });
+                track.open.back_mut().expect("just pushed")
+            }
+        };
+        open.sent += 1;
+        if let Some(rtt) = sample.rtt_us {
+            open.rtts.push(rtt);
+        }
+    }
+
+    /// Every step that can no longer receive a sample at `now_ms` (Unix
+    /// milliseconds), with its target's index, oldest first per target.
+    pub fn close_due(&mut self, now_ms: i64) -> Vec<(usize, StepSummary)> {
+        let mut closed = Vec::new();
+        for (index, track) in self.tracks.iter_mut().enumerate() {
+            let step = i64::from(track.step);
+            while let Some(open) = track.open.front() {
+                if (open.start + step) * 1000 + track.hold_ms > now_ms {
+                    break;
+                }
+                let open = track.open.pop_front().expect("peeked");
+                track.closed_until = open.start;
+                closed.push((index, open.close(track.step)));
+            }
+        }
+        closed
+    }
+
+    /// Closes every open step now, whatever its time (shutdown: what was
+    /// measured is kept, partial).
+    pub fn close_all(&mut self) -> Vec<(usize, StepSummary)> {
+        self.close_due(i64::MAX / 2)
+    }
+
+    /// Samples that came for a step already closed or a target no longer
+    /// configured.
+    pub fn late(&self) -> u64 {
+        self.late
+    }
+}
+
+#[cfg(test)]
+mod tests;

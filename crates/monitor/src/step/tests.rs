@@ -1,0 +1,81 @@
+use super::*;
+
+fn tracked(step: u64) -> Tracked {
+    Tracked {
+        name: "a".into(),
+        step: Duration::from_secs(step),
+        timeout: Duration::from_secs(1),
+    }
+}
+
+fn sample(sent_ms: i64, rtt_us: Option<u32>) -> Sample {
+    Sample {
+        target: 0,
+        sent_ms,
+        rtt_us,
+    }
+}
+
+#[test]
+fn samples_fall_in_the_step_they_were_sent_in() {
+    let mut steps = Steps::new(&[tracked(60)]);
+    steps.record(sample(59_999, Some(1000)));
+    steps.record(sample(60_000, Some(3000)));
+    steps.record(sample(61_000, None));
+    // The first step closes at 60 s + 1 s timeout + 2 s grace.
+    assert!(steps.close_due(62_999).is_empty());
+    let closed = steps.close_due(63_000);
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].1.start, 0);
+    assert_eq!(closed[0].1.sent, 1);
+    let closed = steps.close_due(123_000);
+    let s = &closed[0].1;
+    assert_eq!((s.start, s.sent, s.received(), s.lost()), (60, 2, 1, 1));
+    assert_eq!(s.loss(), Some(0.5));
+}
+
+#[test]
+fn median_quantiles_and_jitter_are_smokepings() {
+    let mut steps = Steps::new(&[tracked(10)]);
+    for (i, rtt) in [4000, 1000, 3000, 2000].into_iter().enumerate() {
+        steps.record(sample(i as i64 * 1000, Some(rtt)));
+    }
+    let s = &steps.close_all()[0].1;
+    assert_eq!(s.rtts_us, [1000, 2000, 3000, 4000]);
+    assert_eq!(s.median_us(), Some(2500));
+    assert_eq!(s.quantile_us(0.0), Some(1000));
+    assert_eq!(s.quantile_us(0.5), Some(2000));
+    assert_eq!(s.quantile_us(1.0), Some(4000));
+    // |4000-1000| + |1000-3000| + |3000-2000| = 6000 over 3.
+    assert_eq!(s.jitter_us, Some(2000));
+}
+
+#[test]
+fn a_sample_for_a_closed_step_is_counted_late() {
+    let mut steps = Steps::new(&[tracked(10)]);
+    steps.record(sample(1000, Some(5)));
+    assert_eq!(steps.close_due(20_000).len(), 1);
+    steps.record(sample(2000, Some(5)));
+    assert_eq!(steps.late(), 1);
+    steps.record(Sample {
+        target: 7,
+        sent_ms: 0,
+        rtt_us: None,
+    });
+    assert_eq!(steps.late(), 2);
+}
+
+#[test]
+fn a_reload_keeps_the_open_steps_of_unchanged_targets() {
+    let mut steps = Steps::new(&[tracked(10)]);
+    steps.record(sample(1000, Some(5)));
+    let b = Tracked {
+        name: "b".into(),
+        ..tracked(10)
+    };
+    steps.reconfigure(&[b, tracked(10)]);
+    let closed = steps.close_all();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].0, 1);
+    assert_eq!(closed[0].1.sent, 1);
+}
