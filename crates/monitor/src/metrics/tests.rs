@@ -1,0 +1,74 @@
+use std::sync::{Arc, RwLock};
+
+use super::*;
+use crate::step::StepSummary;
+
+fn live() -> SharedLive {
+    let mut target = TargetStatus {
+        name: "gw".into(),
+        host: "gw.example".into(),
+        ip: Some("10.0.0.1".parse().unwrap()),
+        group: "core".into(),
+        sent: 10,
+        received: 9,
+        last_step: Some(StepSummary {
+            start: 0,
+            step: 60,
+            sent: 10,
+            rtts_us: vec![1000; 9],
+            jitter_us: Some(0),
+        }),
+        up: Some(true),
+        ..TargetStatus::default()
+    };
+    target.labels.insert("site".into(), "fra1".into());
+    for _ in 0..9 {
+        target.rtt.observe(1000);
+    }
+    Arc::new(RwLock::new(Live {
+        agent: "a1".into(),
+        targets: vec![target],
+        ..Live::default()
+    }))
+}
+
+#[test]
+fn a_target_has_its_counters_histograms_and_step_gauges() {
+    let text = encode(&registry(live())).unwrap();
+    let labels = r#"{target="gw",host="gw.example",ip="10.0.0.1",group="core",agent="a1",site="fra1"}"#;
+    for line in [
+        format!("icmpkit_monitor_probes_sent_total{labels} 10"),
+        format!("icmpkit_monitor_probes_received_total{labels} 9"),
+        format!("smokeping_requests_total{labels} 10"),
+        format!("icmpkit_monitor_step_loss_ratio{labels} 0.1"),
+        format!("icmpkit_monitor_step_rtt_median_seconds{labels} 0.001"),
+        format!("icmpkit_monitor_up{labels} 1.0"),
+        format!("smokeping_response_duration_seconds_count{labels} 9"),
+    ] {
+        assert!(text.contains(&line), "{line} not in\n{text}");
+    }
+    // 1 ms is in the 1.6 ms bucket (50 µs × 2^5), not the 0.8 ms one.
+    let bucket = |le: &str| {
+        format!(
+            r#"smokeping_response_duration_seconds_bucket{{le="{le}",target="gw",host="gw.example",ip="10.0.0.1",group="core",agent="a1",site="fra1"}}"#
+        )
+    };
+    assert!(text.contains(&format!("{} 0", bucket("0.0008"))), "{text}");
+    assert!(text.contains(&format!("{} 9", bucket("0.0016"))), "{text}");
+    assert!(text.contains(&format!("{} 9", bucket("+Inf"))), "{text}");
+    assert!(text.ends_with("# EOF\n"));
+}
+
+#[test]
+fn a_target_never_measured_has_no_step_gauges() {
+    let shared = live();
+    {
+        let mut l = shared.write().unwrap();
+        l.targets[0].last_step = None;
+        l.targets[0].up = None;
+    }
+    let text = encode(&registry(shared)).unwrap();
+    assert!(!text.contains("icmpkit_monitor_step_loss_ratio{"));
+    assert!(!text.contains("icmpkit_monitor_up{"));
+    assert!(text.contains("icmpkit_monitor_probes_sent_total{"));
+}
