@@ -12,6 +12,7 @@ mod fping;
 mod guard;
 mod input;
 mod json_lines;
+mod monitor;
 mod mtr;
 mod names;
 mod netsim;
@@ -52,6 +53,8 @@ enum Command {
     Trace(Box<trace::Args>),
     /// Watch the path to a host live (mtr), telling rate limiting from loss.
     Mtr(Box<mtr::Args>),
+    /// Monitor many targets continuously: metrics, history, graphs and alerts.
+    Monitor(monitor::Args),
     /// Classify the ICMP traffic of a capture and detect its abuse, explaining every finding.
     Guard(guard::Args),
     /// Firewall rules for ICMP that keep diagnostics and path-MTU discovery working.
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Mtr(args) => mtr::run(&args),
+        Command::Monitor(args) => monitor::run(&args),
         Command::Guard(args) => guard::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Netsim(args) => netsim::run(&args),

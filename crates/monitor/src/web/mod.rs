@@ -1,1 +1,1 @@
-//! placeholder
+//! The HTTP server (being written).

@@ -1,0 +1,409 @@
+//! The aggregation task's state: every report of the probers and
+//! tracers goes through here, into steps, the live state, the history
+//! and the alert board.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::{Source, load, log, resolve, unix_now, unix_now_ms};
+use crate::alert::{Board, DeliveryHandle, Deliverer};
+use crate::config::Config;
+use crate::history::History;
+use crate::live::{Live, SharedLive, TargetStatus};
+use crate::path::{PathRecord, Tracer};
+use crate::prober::{Notice, Probers, Report};
+use crate::step::{StepSummary, Steps, Tracked};
+
+/// How often targets whose names did not resolve are tried again.
+const RESOLVE_AGAIN: Duration = Duration::from_secs(60);
+
+/// Steps kept in memory while the history cannot be written (a full
+/// disk), written with the next batch that succeeds; beyond this many the
+/// oldest are dropped and counted.
+const PENDING_LIMIT: usize = 1_000_000;
+
+/// The alert board, shared with the web server's `/api/alerts`.
+pub type SharedBoard = Arc<Mutex<Board>>;
+
+/// See the module documentation.
+#[derive(Debug)]
+pub struct Aggregator {
+    config: Config,
+    live: SharedLive,
+    history: Arc<History>,
+    steps: Steps,
+    probers: Option<Probers>,
+    reports_tx: mpsc::UnboundedSender<Report>,
+    reports_rx: mpsc::UnboundedReceiver<Report>,
+    paths_rx: mpsc::Receiver<(String, PathRecord)>,
+    tracer: Tracer,
+    board: SharedBoard,
+    delivery: DeliveryHandle,
+    /// Steps not yet in the history (its last write failed).
+    pending: Vec<(String, StepSummary)>,
+    dropped: u64,
+    unresolved: bool,
+    last_resolve: Instant,
+    buf: Vec<Report>,
+}
+
+/// The live state of `config`'s targets, carrying over the counters of
+/// targets of the same name from `old`.
+fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
+    let by_name: HashMap<&str, &TargetStatus> =
+        old.targets.iter().map(|t| (t.name.as_str(), t)).collect();
+    let targets = config
+        .targets
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(index, t)| {
+            let group = config.targets.group_of(t);
+            let mut labels = group.labels.clone();
+            labels.extend(t.labels.clone());
+            let mut status = by_name
+                .get(t.name.as_str())
+                .map_or_else(TargetStatus::default, |old| (*old).clone());
+            status.name.clone_from(&t.name);
+            status.host.clone_from(&t.host);
+            status.ip = t.ip;
+            status.group.clone_from(&group.name);
+            status.labels = labels;
+            status.problem = failures
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|(_, why)| why.clone());
+            status
+        })
+        .collect();
+    Live {
+        agent: config.agent.clone(),
+        targets,
+        late_samples: old.late_samples,
+        reloads: old.reloads.clone(),
+    }
+}
+
+fn tracked(config: &Config) -> Vec<Tracked> {
+    config
+        .targets
+        .targets
+        .iter()
+        .map(|t| {
+            let probing = &config.targets.group_of(t).probing;
+            Tracked {
+                name: t.name.clone(),
+                step: probing.step,
+                timeout: probing.timeout,
+            }
+        })
+        .collect()
+}
+
+impl Aggregator {
+    /// Resolves `config`'s names, starts its probers, tracers and alert
+    /// delivery.
+    pub async fn start(mut config: Config, live: SharedLive, history: Arc<History>) -> Self {
+        let failures = resolve::resolve(&mut config.targets).await;
+        for (_, why) in &failures {
+            log("warn", why);
+        }
+        {
+            let mut l = live.write().unwrap_or_else(PoisonError::into_inner);
+            *l = live_of(&config, &l, &failures);
+        }
+        let (reports_tx, reports_rx) = mpsc::unbounded_channel();
+        let (paths_tx, paths_rx) = mpsc::channel(1024);
+        let probers = Probers::start(&config.targets, &reports_tx);
+        let tracer = Tracer::spawn(&config.targets, paths_tx);
+        let delivery = Deliverer::spawn(config.receivers.clone(), config.agent.clone());
+        log(
+            "info",
+            format_args!(
+                "monitoring {} targets in {} groups",
+                config.targets.targets.len(),
+                config.targets.groups.len()
+            ),
+        );
+        Self {
+            steps: Steps::new(&tracked(&config)),
+            board: Arc::new(Mutex::new(Board::new(config.alerts.clone()))),
+            config,
+            live,
+            history,
+            probers: Some(probers),
+            reports_tx,
+            reports_rx,
+            paths_rx,
+            tracer,
+            delivery,
+            pending: Vec::new(),
+            dropped: 0,
+            unresolved: !failures.is_empty(),
+            last_resolve: Instant::now(),
+            buf: Vec::with_capacity(4096),
+        }
+    }
+
+    /// The alert board.
+    pub fn alerts(&self) -> SharedBoard {
+        Arc::clone(&self.board)
+    }
+
+    /// The address the server listens on.
+    pub fn listen(&self) -> SocketAddr {
+        self.config.listen
+    }
+
+    /// Waits for reports and takes them in (cancel-safe: a `select!` may
+    /// drop it between reports).
+    pub async fn gather(&mut self) {
+        tokio::select! {
+            n = self.reports_rx.recv_many(&mut self.buf, 4096) => {
+                if n > 0 {
+                    let reports = std::mem::take(&mut self.buf);
+                    self.apply(&reports);
+                    self.buf = reports;
+                    self.buf.clear();
+                }
+            }
+            Some((name, record)) = self.paths_rx.recv() => self.apply_path(&name, record),
+        }
+    }
+
+    fn apply(&mut self, reports: &[Report]) {
+        let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
+        for report in reports {
+            match report {
+                Report::Sample(sample) => {
+                    self.steps.record(*sample);
+                    if let Some(t) = live.targets.get_mut(sample.target) {
+                        t.sent += 1;
+                        if let Some(rtt) = sample.rtt_us {
+                            t.received += 1;
+                            t.rtt.observe(rtt);
+                        }
+                    }
+                }
+                Report::Notice(Notice::SendFailed { target, error }) => {
+                    if let Some(t) = live.targets.get_mut(*target) {
+                        log("warn", format_args!("{}: sending fails: {error}", t.name));
+                        t.problem = Some(format!("sending fails: {error}"));
+                    }
+                }
+                Report::Notice(Notice::Failed { targets, error }) => {
+                    log(
+                        "error",
+                        format_args!("a prober of {} targets stopped: {error}", targets.len()),
+                    );
+                    for &i in targets {
+                        if let Some(t) = live.targets.get_mut(i) {
+                            t.problem = Some(error.clone());
+                        }
+                    }
+                }
+            }
+        }
+        live.late_samples = self.steps.late();
+    }
+
+    fn apply_path(&mut self, name: &str, record: PathRecord) {
+        let Some((index, target)) = self.config.targets.find(name) else {
+            return;
+        };
+        let group = self.config.targets.group_of(target).name.clone();
+        let earlier = {
+            let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
+            let Some(status) = live.targets.get_mut(index) else {
+                return;
+            };
+            let earlier = status.path.replace(record.clone());
+            if earlier.as_ref().is_some_and(|e| record.changed_from(e)) {
+                status.path_changes += 1;
+            }
+            earlier
+        };
+        let transitions = self
+            .board
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .on_path(name, &group, earlier.as_ref(), &record);
+        for t in transitions {
+            self.delivery.send(t);
+        }
+        if let Err(e) = self.history.write_path(name, &record) {
+            log("error", format_args!("history: {e}"));
+        }
+    }
+
+    /// Closes the steps that are due: live state, alerts, history.
+    pub async fn close_due(&mut self) {
+        let closed = self.steps.close_due(unix_now_ms());
+        self.take_closed(closed).await;
+        if self.unresolved && self.last_resolve.elapsed() >= RESOLVE_AGAIN {
+            self.last_resolve = Instant::now();
+            let mut again = self.config.clone();
+            let failures = resolve::resolve(&mut again.targets).await;
+            let resolved_now = again.targets.targets.iter().zip(&self.config.targets.targets)
+                .any(|(a, b)| a.ip.is_some() && b.ip.is_none());
+            if resolved_now {
+                log("info", "a host name resolves now; its target is probed");
+                self.restart(again, &failures).await;
+            }
+        }
+    }
+
+    async fn take_closed(&mut self, closed: Vec<(usize, StepSummary)>) {
+        if closed.is_empty() && self.pending.is_empty() {
+            return;
+        }
+        let mut batch = Vec::with_capacity(closed.len());
+        {
+            let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
+            let mut board = self.board.lock().unwrap_or_else(PoisonError::into_inner);
+            for (index, step) in closed {
+                let Some(target) = self.config.targets.targets.get(index) else {
+                    continue;
+                };
+                let group = &self.config.targets.group_of(target).name;
+                for t in board.on_step(&target.name, group, &step) {
+                    self.delivery.send(t);
+                }
+                if let Some(status) = live.targets.get_mut(index) {
+                    if step.sent > 0 {
+                        status.up = Some(step.received() > 0);
+                    }
+                    status.last_step = Some(step.clone());
+                }
+                batch.push((target.name.clone(), step));
+            }
+        }
+        self.pending.append(&mut batch);
+        let history = Arc::clone(&self.history);
+        let pending = std::mem::take(&mut self.pending);
+        let result = tokio::task::spawn_blocking(move || {
+            let result = history.write(unix_now(), &pending);
+            (pending, result)
+        })
+        .await;
+        match result {
+            Ok((_, Ok(()))) => {}
+            Ok((mut pending, Err(e))) => {
+                log(
+                    "error",
+                    format_args!("history: {e}; {} steps kept in memory for the next try", pending.len()),
+                );
+                if pending.len() > PENDING_LIMIT {
+                    let excess = pending.len() - PENDING_LIMIT;
+                    pending.drain(..excess);
+                    self.dropped += excess as u64;
+                }
+                self.pending = pending;
+            }
+            Err(e) => log("error", format_args!("history writer: {e}")),
+        }
+    }
+
+    /// Reads the configuration again; on success, runs it.
+    pub async fn reload(
+        &mut self,
+        source: &Source,
+        listen: Option<SocketAddr>,
+    ) -> Result<String, String> {
+        let loaded = load(source).map(|mut config| {
+            if let Some(addr) = listen {
+                config.listen = addr;
+            }
+            config
+        });
+        let mut config = match loaded {
+            Ok(c) => c,
+            Err(e) => {
+                let message = e.to_string();
+                let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
+                live.reloads.1 += 1;
+                live.reloads.2 = Some(message.clone());
+                return Err(message);
+            }
+        };
+        let mut notes = Vec::new();
+        if config.listen != self.config.listen {
+            notes.push(format!(
+                "the new listen address {} takes effect at restart",
+                config.listen
+            ));
+            config.listen = self.config.listen;
+        }
+        if config.data_dir != self.config.data_dir || config.retention != self.config.retention {
+            notes.push("history settings take effect at restart".to_owned());
+        }
+        let failures = resolve::resolve(&mut config.targets).await;
+        for (_, why) in &failures {
+            log("warn", why);
+        }
+        let summary = format!(
+            "{} targets in {} groups, {} alert rules",
+            config.targets.targets.len(),
+            config.targets.groups.len(),
+            config.alerts.len()
+        );
+        self.restart(config, &failures).await;
+        self.live.write().unwrap_or_else(PoisonError::into_inner).reloads.0 += 1;
+        notes.insert(0, summary);
+        Ok(notes.join("; "))
+    }
+
+    /// Stops the probers (their samples all taken in), then runs `config`.
+    async fn restart(&mut self, config: Config, failures: &[(usize, String)]) {
+        if let Some(probers) = self.probers.take() {
+            probers.stop().await;
+        }
+        self.drain();
+        // Steps of the old indices close under the old names first.
+        self.steps.reconfigure(&tracked(&config));
+        {
+            let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
+            *live = live_of(&config, &live, failures);
+        }
+        self.board
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reconfigure(config.alerts.clone());
+        self.delivery.reconfigure(config.receivers.clone());
+        self.tracer.reconfigure(&config.targets);
+        self.probers = Some(Probers::start(&config.targets, &self.reports_tx));
+        self.unresolved = !failures.is_empty();
+        self.config = config;
+    }
+
+    /// Takes in every report already on the channel.
+    fn drain(&mut self) {
+        let mut reports = Vec::new();
+        while let Ok(r) = self.reports_rx.try_recv() {
+            reports.push(r);
+        }
+        self.apply(&reports);
+    }
+
+    /// Stops probing and writes every step measured, partial ones too.
+    pub async fn shutdown(mut self) {
+        if let Some(probers) = self.probers.take() {
+            probers.stop().await;
+        }
+        self.drain();
+        self.tracer.stop().await;
+        let closed = self.steps.close_all();
+        self.take_closed(closed).await;
+        if !self.pending.is_empty() {
+            log(
+                "error",
+                format_args!("{} steps could not be written to the history", self.pending.len()),
+            );
+        }
+        self.delivery.shutdown(Duration::from_secs(5)).await;
+    }
+}
