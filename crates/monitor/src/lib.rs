@@ -15,7 +15,7 @@
 //! - [`history`]: the embedded store (redb): raw steps and consolidations.
 //! - [`alert`]: rules, their hysteresis, and delivery.
 //! - [`path`]: periodic traces and path-MTU checks, path changes.
-//! - [`metrics`]: `/metrics` (prometheus-client, OpenMetrics text).
+//! - [`metrics`]: `/metrics` (prometheus-client, `OpenMetrics` text).
 //! - [`web`]: the HTTP server: overview, target pages, SVG graphs, `/api`.
 //! - [`daemon`]: the process: probers, aggregation, reload, shutdown.
 

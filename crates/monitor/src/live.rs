@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use crate::path::PathRecord;
 use crate::step::StepSummary;
 
-/// The upper bounds of the RTT histogram, in seconds: smokeping_prober's
+/// The upper bounds of the RTT histogram, in seconds: `smokeping_prober`'s
 /// buckets, 50 µs × 2^k for k in 0..20 (50 µs to 26.2 s).
 pub fn rtt_buckets() -> impl Iterator<Item = f64> {
     (0..20).map(|k| 50e-6 * f64::from(1u32 << k))

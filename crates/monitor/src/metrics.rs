@@ -1,19 +1,19 @@
 //! `/metrics`: what the daemon knows, as Prometheus metrics in
-//! OpenMetrics text (prometheus-client), encoded from the live state at
+//! `OpenMetrics` text (prometheus-client), encoded from the live state at
 //! each scrape.
 //!
 //! Per target (labels `target`, `host`, `ip`, `group`, `agent` and the
 //! configuration's own labels):
 //! - `icmpkit_monitor_probes_sent_total`, `icmpkit_monitor_probes_received_total`;
 //! - `icmpkit_monitor_rtt_seconds`, a histogram of every RTT (buckets
-//!   50 µs × 2^k, k = 0..19, as smokeping_prober's);
+//!   50 µs × 2^k, k = 0..19, as `smokeping_prober`'s);
 //! - of the last closed step: `icmpkit_monitor_step_loss_ratio`,
 //!   `icmpkit_monitor_step_rtt_median_seconds`,
 //!   `icmpkit_monitor_step_jitter_seconds`, `icmpkit_monitor_up` (1 when
 //!   the step had an answer);
 //! - of the path: `icmpkit_monitor_path_hops`,
 //!   `icmpkit_monitor_path_changes_total`, `icmpkit_monitor_path_mtu_bytes`;
-//! - smokeping_prober's names, so its dashboards work:
+//! - `smokeping_prober`'s names, so its dashboards work:
 //!   `smokeping_requests_total` and `smokeping_response_duration_seconds`.
 //!
 //! For the daemon: `icmpkit_monitor_targets`,
@@ -92,8 +92,8 @@ fn family<M: EncodeMetric>(
     Ok(())
 }
 
-fn counter(v: u64) -> Option<ConstCounter<u64>> {
-    Some(ConstCounter::new(v))
+fn counter(v: u64) -> ConstCounter<u64> {
+    ConstCounter::new(v)
 }
 
 fn gauge(v: Option<f64>) -> Option<ConstGauge<f64>> {
@@ -118,7 +118,7 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_probes_sent",
             "Echo Requests sent to the target",
             MetricType::Counter,
-            |t| counter(t.sent),
+            |t| Some(counter(t.sent)),
         )?;
         family(
             e,
@@ -126,7 +126,7 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_probes_received",
             "Echo Requests answered (duplicates not counted)",
             MetricType::Counter,
-            |t| counter(t.received),
+            |t| Some(counter(t.received)),
         )?;
         family(
             e,
@@ -142,7 +142,13 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_step_loss_ratio",
             "The fraction of probes lost in the last closed step",
             MetricType::Gauge,
-            |t| gauge(t.last_step.as_ref().and_then(crate::step::StepSummary::loss)),
+            |t| {
+                gauge(
+                    t.last_step
+                        .as_ref()
+                        .and_then(crate::step::StepSummary::loss),
+                )
+            },
         )?;
         family(
             e,
@@ -165,7 +171,14 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_step_jitter_seconds",
             "The mean difference of successive RTTs in the last closed step",
             MetricType::Gauge,
-            |t| gauge(t.last_step.as_ref().and_then(|s| s.jitter_us).map(|us| f64::from(us) / 1e6)),
+            |t| {
+                gauge(
+                    t.last_step
+                        .as_ref()
+                        .and_then(|s| s.jitter_us)
+                        .map(|us| f64::from(us) / 1e6),
+                )
+            },
         )?;
         family(
             e,
@@ -192,7 +205,7 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_path_changes",
             "Times the traced path changed",
             MetricType::Counter,
-            |t| t.path.as_ref().and(counter(t.path_changes)),
+            |t| t.path.as_ref().map(|_| counter(t.path_changes)),
         )?;
         family(
             e,
@@ -208,7 +221,7 @@ impl Collector for LiveCollector {
             "smokeping_requests",
             "Number of ping requests sent (smokeping_prober's name)",
             MetricType::Counter,
-            |t| counter(t.sent),
+            |t| Some(counter(t.sent)),
         )?;
         family(
             e,
@@ -253,7 +266,7 @@ pub fn registry(live: SharedLive) -> Registry {
     registry
 }
 
-/// The OpenMetrics text of `registry`.
+/// The `OpenMetrics` text of `registry`.
 pub fn encode(registry: &Registry) -> Result<String, std::fmt::Error> {
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, registry)?;

@@ -172,14 +172,13 @@ fn socket_plan(profile: &Profile, versions: &[IpVersion], raw_ident: u16) -> Soc
 
 /// The schedule of `n` targets probed every `profile.interval`.
 fn schedule(profile: &Profile, n: usize) -> MultiConfig {
-    let per_second = n as f64 / profile.interval.as_secs_f64().max(1e-3);
     #[allow(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
         clippy::cast_precision_loss,
         reason = "a positive rate far below u32::MAX"
     )]
-    let rate = (per_second.ceil() as u32).max(1);
+    let rate = ((n as f64 / profile.interval.as_secs_f64().max(1e-3)).ceil() as u32).max(1);
     MultiConfig {
         rate,
         count: u64::MAX,
@@ -207,9 +206,12 @@ async fn run(
     let versions: Vec<IpVersion> = [IpVersion::V4, IpVersion::V6]
         .into_iter()
         .filter(|&v| {
-            members
-                .iter()
-                .any(|(_, a)| matches!((v, a), (IpVersion::V4, IpAddr::V4(_)) | (IpVersion::V6, IpAddr::V6(_))))
+            members.iter().any(|(_, a)| {
+                matches!(
+                    (v, a),
+                    (IpVersion::V4, IpAddr::V4(_)) | (IpVersion::V6, IpAddr::V6(_))
+                )
+            })
         })
         .collect();
     let nonce = RandomState::new().hash_one(std::process::id());

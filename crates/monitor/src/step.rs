@@ -220,9 +220,8 @@ impl Steps {
             self.late += 1;
             return;
         }
-        let position = track.open.iter().position(|o| o.start >= start);
-        let open = match position {
-            Some(i) if track.open[i].start == start => &mut track.open[i],
+        let i = match track.open.iter().position(|o| o.start >= start) {
+            Some(i) if track.open[i].start == start => i,
             Some(i) => {
                 track.open.insert(
                     i,
@@ -231,15 +230,18 @@ impl Steps {
                         ..Open::default()
                     },
                 );
-                &mut track.open[i]
+                i
             }
             None => {
                 track.open.push_back(Open {
                     start,
                     ..Open::default()
                 });
-                track.open.back_mut().expect("just pushed")
+                track.open.len() - 1
             }
+        };
+        let Some(open) = track.open.get_mut(i) else {
+            return;
         };
         open.sent += 1;
         if let Some(rtt) = sample.rtt_us {
@@ -253,11 +255,14 @@ impl Steps {
         let mut closed = Vec::new();
         for (index, track) in self.tracks.iter_mut().enumerate() {
             let step = i64::from(track.step);
-            while let Some(open) = track.open.front() {
-                if (open.start + step) * 1000 + track.hold_ms > now_ms {
+            while track
+                .open
+                .front()
+                .is_some_and(|open| (open.start + step) * 1000 + track.hold_ms <= now_ms)
+            {
+                let Some(open) = track.open.pop_front() else {
                     break;
-                }
-                let open = track.open.pop_front().expect("peeked");
+                };
                 track.closed_until = open.start;
                 closed.push((index, open.close(track.step)));
             }

@@ -50,10 +50,10 @@ impl Probing {
 }
 
 impl Default for Probing {
-    /// smokeping_prober's quick start: one ping a second, a 60 s step.
+    /// `smokeping_prober`'s quick start: one ping a second, a 60 s step.
     fn default() -> Self {
         Self {
-            step: Duration::from_secs(60),
+            step: Duration::from_mins(1),
             pings: 60,
             size: 56,
             tos: 0,

@@ -35,7 +35,8 @@ fn live() -> SharedLive {
 #[test]
 fn a_target_has_its_counters_histograms_and_step_gauges() {
     let text = encode(&registry(live())).unwrap();
-    let labels = r#"{target="gw",host="gw.example",ip="10.0.0.1",group="core",agent="a1",site="fra1"}"#;
+    let labels =
+        r#"{target="gw",host="gw.example",ip="10.0.0.1",group="core",agent="a1",site="fra1"}"#;
     for line in [
         format!("icmpkit_monitor_probes_sent_total{labels} 10"),
         format!("icmpkit_monitor_probes_received_total{labels} 9"),

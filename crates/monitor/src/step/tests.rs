@@ -37,8 +37,8 @@ fn samples_fall_in_the_step_they_were_sent_in() {
 #[test]
 fn median_quantiles_and_jitter_are_smokepings() {
     let mut steps = Steps::new(&[tracked(10)]);
-    for (i, rtt) in [4000, 1000, 3000, 2000].into_iter().enumerate() {
-        steps.record(sample(i as i64 * 1000, Some(rtt)));
+    for (ms, rtt) in [(0, 4000), (1000, 1000), (2000, 3000), (3000, 2000)] {
+        steps.record(sample(ms, Some(rtt)));
     }
     let s = &steps.close_all()[0].1;
     assert_eq!(s.rtts_us, [1000, 2000, 3000, 4000]);
