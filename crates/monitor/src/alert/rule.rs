@@ -41,6 +41,28 @@ pub enum Condition {
     PmtuDropped,
 }
 
+impl Condition {
+    /// The condition's name as the configuration spells its `kind`
+    /// (`loss`, `rtt`, `rtt_over_baseline`, `down`, `path_changed`,
+    /// `pmtu_dropped`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Condition::Loss { .. } => "loss",
+            Condition::Rtt { .. } => "rtt",
+            Condition::RttOverBaseline { .. } => "rtt_over_baseline",
+            Condition::Down => "down",
+            Condition::PathChanged => "path_changed",
+            Condition::PmtuDropped => "pmtu_dropped",
+        }
+    }
+
+    /// Whether the condition is judged on traces (path records) rather
+    /// than on steps.
+    pub fn is_path(&self) -> bool {
+        matches!(self, Condition::PathChanged | Condition::PmtuDropped)
+    }
+}
+
 /// Which targets a rule watches.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Selector {
