@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::{Source, load, log, resolve, unix_now, unix_now_ms};
-use crate::alert::{Board, DeliveryHandle, Deliverer};
+use crate::alert::{Board, Deliverer, DeliveryHandle, DeliverySettings, Transition};
 use crate::config::Config;
 use crate::history::History;
 use crate::live::{Live, SharedLive, TargetStatus};
@@ -120,7 +120,13 @@ impl Aggregator {
         let (paths_tx, paths_rx) = mpsc::channel(1024);
         let probers = Probers::start(&config.targets, &reports_tx);
         let tracer = Tracer::spawn(&config.targets, paths_tx);
-        let delivery = Deliverer::spawn(config.receivers.clone(), config.agent.clone());
+        let mut settings = DeliverySettings::new(config.agent.clone());
+        settings.origin.external_url = Some(format!("http://{}", config.listen));
+        let delivery = Deliverer::spawn_with(config.receivers.clone(), settings);
+        let mut board = Board::new(config.alerts.clone());
+        for t in board.set_targets(&config.targets, unix_now()) {
+            delivery.send(t);
+        }
         log(
             "info",
             format_args!(
@@ -131,7 +137,7 @@ impl Aggregator {
         );
         Self {
             steps: Steps::new(&tracked(&config)),
-            board: Arc::new(Mutex::new(Board::new(config.alerts.clone()))),
+            board: Arc::new(Mutex::new(board)),
             config,
             live,
             history,
@@ -369,11 +375,16 @@ impl Aggregator {
             let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
             *live = live_of(&config, &live, failures);
         }
-        self.board
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .reconfigure(config.alerts.clone());
+        let transitions: Vec<Transition> = {
+            let mut board = self.board.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut t = board.reconfigure(config.alerts.clone(), unix_now());
+            t.extend(board.set_targets(&config.targets, unix_now()));
+            t
+        };
         self.delivery.reconfigure(config.receivers.clone());
+        for t in transitions {
+            self.delivery.send(t);
+        }
         self.tracer.reconfigure(&config.targets);
         self.probers = Some(Probers::start(&config.targets, &self.reports_tx));
         self.unresolved = !failures.is_empty();
