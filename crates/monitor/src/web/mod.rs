@@ -41,7 +41,7 @@ use serde::Serialize;
 
 pub use graph::{LOSS_COLOURS, LossScale, smoke_svg, smoke_svg_with_pings};
 pub use query::{GraphRange, OverviewQuery, QueryError, SortKey};
-pub use source::{AlertSource, AlertState, AlertView, HistorySource, Point, Series};
+pub use source::{AlertSource, HistorySource, Point, Series};
 pub use view::{PathView, Status, StepView, TargetDetail, TargetRow};
 
 use crate::live::{Live, SharedLive, TargetStatus};
@@ -382,7 +382,7 @@ async fn api_paths(
     }))
 }
 
-async fn api_alerts(State(state): State<WebState>) -> Json<Vec<AlertView>> {
+async fn api_alerts(State(state): State<WebState>) -> Json<Vec<crate::alert::Alert>> {
     Json(state.alerts.alerts())
 }
 

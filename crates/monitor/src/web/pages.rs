@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use super::graph::{LOSS_COLOURS, LossScale, ms, percent};
 use super::html::{encode, escape, page, pill, target_href};
 use super::query::{GraphRange, OverviewQuery, SortKey};
-use super::source::{AlertState, AlertView};
 use super::utc;
 use super::view::{PathView, Status, TargetRow, rows};
+use crate::alert::{Alert as AlertView, AlertState};
 use crate::live::{Live, TargetStatus};
 use crate::path::PathRecord;
 
@@ -187,11 +187,11 @@ fn alert_table<'a>(b: &mut String, alerts: impl Iterator<Item = &'a AlertView>) 
             b,
             "<tr><td>{}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             pill(state, state),
-            escape(&a.name),
+            escape(&a.rule),
             escape(&target_href(&a.target)),
             escape(&a.target),
             escape(&a.severity),
-            utc::minutes(a.since),
+            utc::minutes(a.ends_at.unwrap_or(a.starts_at)),
             a.value.map_or_else(String::new, |v| format!("{v:.3}")),
             escape(&a.summary),
         );

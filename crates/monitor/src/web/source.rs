@@ -2,10 +2,7 @@
 //! history and the alert board, seen through two small traits so the
 //! server does not depend on how they are stored.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
+use crate::alert::Alert;
 use crate::path::PathRecord;
 
 /// One target's history over a time range, as the graphs draw it.
@@ -43,40 +40,8 @@ pub trait HistorySource: Send + Sync {
     fn paths(&self, target: &str, from: i64, to: i64) -> Result<Vec<PathRecord>, String>;
 }
 
-/// Whether an alert is firing now or was resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AlertState {
-    /// The rule's condition holds.
-    Firing,
-    /// It held and no longer does.
-    Resolved,
-}
-
-/// One alert as `/api/alerts` and the pages show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AlertView {
-    /// The rule's name (`alertname`).
-    pub name: String,
-    /// The target it is about.
-    pub target: String,
-    /// Its `severity` label.
-    pub severity: String,
-    /// Firing or resolved.
-    pub state: AlertState,
-    /// Since when it is in `state`, Unix seconds.
-    pub since: i64,
-    /// The value that made it fire or resolve (a loss fraction, an RTT in
-    /// milliseconds, a path MTU…), when the rule has one.
-    pub value: Option<f64>,
-    /// The rule's summary.
-    pub summary: String,
-    /// Every label of the alert.
-    pub labels: BTreeMap<String, String>,
-}
-
 /// The alert board as the web server reads it.
 pub trait AlertSource: Send + Sync {
     /// Every alert firing now, and those resolved recently.
-    fn alerts(&self) -> Vec<AlertView>;
+    fn alerts(&self) -> Vec<Alert>;
 }

@@ -6,12 +6,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
+use icmpkit_monitor::alert::{Alert, AlertState};
 use icmpkit_monitor::live::{Live, TargetStatus};
 use icmpkit_monitor::path::PathRecord;
 use icmpkit_monitor::step::StepSummary;
-use icmpkit_monitor::web::{
-    AlertSource, AlertState, AlertView, HistorySource, Point, Series, WebState,
-};
+use icmpkit_monitor::web::{AlertSource, HistorySource, Point, Series, WebState};
 
 /// A fixed "now" for tests that pass `to=`: 2026-12-05 07:20 UTC.
 pub const NOW: i64 = 1_796_454_000;
@@ -209,29 +208,41 @@ pub fn live() -> Live {
 pub struct FakeAlerts;
 
 impl AlertSource for FakeAlerts {
-    fn alerts(&self) -> Vec<AlertView> {
+    fn alerts(&self) -> Vec<Alert> {
         let mut labels = BTreeMap::new();
         labels.insert("team".to_owned(), "net".to_owned());
         vec![
-            AlertView {
-                name: "HighLoss".to_owned(),
+            Alert {
+                rule: "HighLoss".to_owned(),
+                kind: "loss",
                 target: "lossy".to_owned(),
+                host: None,
+                group: "core".to_owned(),
                 severity: "critical".to_owned(),
+                labels: labels.clone(),
                 state: AlertState::Firing,
-                since: NOW - 900,
+                starts_at: NOW - 900,
+                ends_at: None,
                 value: Some(0.1),
                 summary: "Loss above 5 %".to_owned(),
-                labels: labels.clone(),
+                description: String::new(),
+                receivers: Vec::new(),
             },
-            AlertView {
-                name: "Down".to_owned(),
+            Alert {
+                rule: "Down".to_owned(),
+                kind: "down",
                 target: "gw".to_owned(),
+                host: None,
+                group: "core".to_owned(),
                 severity: "warning".to_owned(),
+                labels,
                 state: AlertState::Resolved,
-                since: NOW - 86_400,
+                starts_at: NOW - 90_000,
+                ends_at: Some(NOW - 86_400),
                 value: None,
                 summary: "gw did not answer".to_owned(),
-                labels,
+                description: String::new(),
+                receivers: Vec::new(),
             },
         ]
     }

@@ -234,7 +234,7 @@ async fn paths_are_listed_with_their_changes_marked() {
 async fn alerts_are_listed_as_the_board_has_them() {
     let s = server().await;
     let alerts = s.json("/api/alerts").await;
-    assert_eq!(alerts[0]["name"], "HighLoss");
+    assert_eq!(alerts[0]["rule"], "HighLoss");
     assert_eq!(alerts[0]["state"], "firing");
     assert_eq!(alerts[0]["labels"]["team"], "net");
     assert_eq!(alerts[0]["value"], 0.1);
