@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
-use icmpkit_driver::real::{RealTransport, SocketPlan};
+use icmpkit_driver::real::{ProbeSockets, RealTransport, SocketPlan, probe_sockets};
 use icmpkit_driver::{Signals, Transport, drive};
 use icmpkit_proto::machine::{Signal, version_of};
 use icmpkit_proto::mtr::{Mtr, MtrConfig, MtrProgress, Path, PathEvent, ProbeResult};
@@ -34,9 +34,7 @@ use crate::args::named::{self, integer, seconds, small};
 use crate::exit::Exit;
 use crate::json_lines::JsonLines;
 use crate::names::Names;
-use crate::trace::{
-    ProbePorts, ProbeSockets, failure_error, probe_ports, probe_sockets, source_for,
-};
+use crate::trace::{ProbePorts, failure_error, probe_ports, source_for};
 
 /// How the run is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

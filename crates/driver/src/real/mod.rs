@@ -6,12 +6,14 @@
 //! [`RealTransport::open`] (which then drops `CAP_NET_RAW`), reads what it
 //! needs to build its machine (the ping socket's identifier, the socket
 //! kind, the local address), and hands the transport to [`crate::drive`].
-//! For high rates, [`ThreadedTransport`] reads the same sockets on a
-//! thread of its own while the driver's thread sends.
+//! [`probe_sockets`] is the plan of trace probes' sockets (raw, or the
+//! unprivileged ones). For high rates, [`ThreadedTransport`] reads the
+//! same sockets on a thread of its own while the driver's thread sends.
 
 mod endpoint;
 mod plan;
 mod pool;
+mod probes;
 mod queue;
 mod sending;
 mod threaded;
@@ -25,6 +27,7 @@ use std::io;
 use icmpkit_net::NetError;
 
 pub use plan::{FamilyPlan, IcmpFilter, IcmpPlan, SocketOptions, SocketPlan};
+pub use probes::{ProbeSockets, probe_sockets};
 pub use threaded::ThreadedTransport;
 pub use transport::RealTransport;
 
