@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use icmpkit_driver::Signals;
-use icmpkit_driver::real::{FamilyPlan, IcmpPlan, RealTransport, SocketOptions, SocketPlan};
+use icmpkit_driver::real::{FamilyPlan, IcmpPlan, SocketOptions, SocketPlan};
 use icmpkit_driver::tokio::{AsyncReal, drive_async};
 use icmpkit_net::{PmtuMode, SocketChoice};
 use icmpkit_proto::machine::Signal;
@@ -28,6 +28,7 @@ use icmpkit_wire::IpVersion;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use crate::path::SocketOpener;
 use crate::step::Sample;
 use crate::target::{Probing, Targets};
 
@@ -111,14 +112,24 @@ pub fn plan(targets: &Targets) -> BTreeMap<Profile, Vec<(usize, IpAddr)>> {
 
 impl Probers {
     /// Starts one prober per profile of `targets` on the current runtime.
-    pub fn start(targets: &Targets, reports: &UnboundedSender<Report>) -> Self {
+    pub fn start(
+        targets: &Targets,
+        opener: &SocketOpener,
+        reports: &UnboundedSender<Report>,
+    ) -> Self {
         let mut probers = Self {
             signals: Vec::new(),
             tasks: Vec::new(),
         };
         for (profile, members) in plan(targets) {
             let signals = Signals::none();
-            let task = tokio::spawn(run(profile, members, signals.clone(), reports.clone()));
+            let task = tokio::spawn(run(
+                profile,
+                members,
+                opener.clone(),
+                signals.clone(),
+                reports.clone(),
+            ));
             probers.signals.push(signals);
             probers.tasks.push(task);
         }
@@ -189,10 +200,12 @@ fn schedule(profile: &Profile, n: usize) -> MultiConfig {
     }
 }
 
-/// One prober: opens its sockets, runs its machine until stopped.
+/// One prober: opens its sockets (through `opener`: opening drops the
+/// opening thread's `CAP_NET_RAW`), runs its machine until stopped.
 async fn run(
     profile: Profile,
     members: Vec<(usize, IpAddr)>,
+    opener: SocketOpener,
     signals: Signals,
     reports: UnboundedSender<Report>,
 ) {
@@ -216,9 +229,12 @@ async fn run(
         .collect();
     let nonce = RandomState::new().hash_one(std::process::id());
     let raw_ident = u16::try_from(nonce >> 48).unwrap_or(0);
-    let transport = match RealTransport::open(&socket_plan(&profile, &versions, raw_ident)) {
+    let transport = match opener
+        .open_transport(socket_plan(&profile, &versions, raw_ident))
+        .await
+    {
         Ok(t) => t,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e),
     };
     let ident_v4 = transport.dgram_ident(IpVersion::V4).unwrap_or(raw_ident);
     let ident_v6 = transport.dgram_ident(IpVersion::V6).unwrap_or(raw_ident);

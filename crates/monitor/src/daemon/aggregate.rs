@@ -14,7 +14,8 @@ use crate::alert::{Board, Deliverer, DeliveryHandle, DeliverySettings, Transitio
 use crate::config::Config;
 use crate::history::History;
 use crate::live::{Live, SharedLive, TargetStatus};
-use crate::path::{PathRecord, Tracer};
+use crate::path::{PathRecord, SocketOpener, Tracer};
+use crate::target::Targets;
 use crate::prober::{Notice, Probers, Report};
 use crate::step::{StepSummary, Steps, Tracked};
 
@@ -40,7 +41,9 @@ pub struct Aggregator {
     reports_tx: mpsc::UnboundedSender<Report>,
     reports_rx: mpsc::UnboundedReceiver<Report>,
     paths_rx: mpsc::Receiver<(String, PathRecord)>,
-    tracer: Tracer,
+    tracer: Option<Tracer>,
+    stop_tracer: tokio::sync::watch::Sender<bool>,
+    opener: SocketOpener,
     board: SharedBoard,
     delivery: DeliveryHandle,
     /// Steps not yet in the history (its last write failed).
@@ -88,6 +91,25 @@ fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
     }
 }
 
+/// Traces at once: a trace takes about a second when a hop is silent, so
+/// each target traced every P needs 1 s / P of a slot; twice that, at
+/// least [`crate::path::CONCURRENT_TRACES`], at most 64.
+fn concurrent_traces(targets: &Targets) -> usize {
+    let need: f64 = targets
+        .targets
+        .iter()
+        .filter_map(|t| targets.group_of(t).probing.trace_every)
+        .map(|every| 2.0 / every.as_secs_f64().max(1.0))
+        .sum();
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small positive count"
+    )]
+    let need = need.ceil() as usize;
+    need.clamp(crate::path::CONCURRENT_TRACES, 64)
+}
+
 fn tracked(config: &Config) -> Vec<Tracked> {
     config
         .targets
@@ -107,7 +129,12 @@ fn tracked(config: &Config) -> Vec<Tracked> {
 impl Aggregator {
     /// Resolves `config`'s names, starts its probers, tracers and alert
     /// delivery.
-    pub async fn start(mut config: Config, live: SharedLive, history: Arc<History>) -> Self {
+    pub async fn start(
+        mut config: Config,
+        opener: SocketOpener,
+        live: SharedLive,
+        history: Arc<History>,
+    ) -> Self {
         let failures = resolve::resolve(&mut config.targets).await;
         for (_, why) in &failures {
             log("warn", why);
@@ -118,8 +145,15 @@ impl Aggregator {
         }
         let (reports_tx, reports_rx) = mpsc::unbounded_channel();
         let (paths_tx, paths_rx) = mpsc::channel(1024);
-        let probers = Probers::start(&config.targets, &reports_tx);
-        let tracer = Tracer::spawn(&config.targets, paths_tx);
+        let probers = Probers::start(&config.targets, &opener, &reports_tx);
+        let (stop_tracer, stopped) = tokio::sync::watch::channel(false);
+        let tracer = Tracer::spawn_with_concurrency(
+            &config.targets,
+            opener.clone(),
+            paths_tx,
+            stopped,
+            concurrent_traces(&config.targets),
+        );
         let mut settings = DeliverySettings::new(config.agent.clone());
         settings.origin.external_url = Some(format!("http://{}", config.listen));
         let delivery = Deliverer::spawn_with(config.receivers.clone(), settings);
@@ -145,7 +179,9 @@ impl Aggregator {
             reports_tx,
             reports_rx,
             paths_rx,
-            tracer,
+            tracer: Some(tracer),
+            stop_tracer,
+            opener,
             delivery,
             pending: Vec::new(),
             dropped: 0,
@@ -385,8 +421,10 @@ impl Aggregator {
         for t in transitions {
             self.delivery.send(t);
         }
-        self.tracer.reconfigure(&config.targets);
-        self.probers = Some(Probers::start(&config.targets, &self.reports_tx));
+        if let Some(tracer) = &self.tracer {
+            tracer.reconfigure(&config.targets);
+        }
+        self.probers = Some(Probers::start(&config.targets, &self.opener, &self.reports_tx));
         self.unresolved = !failures.is_empty();
         self.config = config;
     }
@@ -406,7 +444,10 @@ impl Aggregator {
             probers.stop().await;
         }
         self.drain();
-        self.tracer.stop().await;
+        let _ = self.stop_tracer.send(true);
+        if let Some(tracer) = self.tracer.take() {
+            tracer.finished().await;
+        }
         let closed = self.steps.close_all();
         self.take_closed(closed).await;
         if !self.pending.is_empty() {

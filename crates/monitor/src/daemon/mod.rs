@@ -92,6 +92,9 @@ pub(crate) type ReloadRequest = oneshot::Sender<Result<String, String>>;
 /// Runs the daemon until SIGTERM or SIGINT. `listen` overrides the
 /// configuration's address.
 pub async fn run(source: Source, listen: Option<SocketAddr>) -> Result<(), DaemonError> {
+    // Before any socket is opened on this thread (which drops its
+    // CAP_NET_RAW): every socket is opened from here.
+    let opener = crate::path::SocketOpener::start().map_err(DaemonError::Signals)?;
     let mut config = load(&source)?;
     if let Some(addr) = listen {
         config.listen = addr;
@@ -109,7 +112,8 @@ pub async fn run(source: Source, listen: Option<SocketAddr>) -> Result<(), Daemo
     let live = Arc::new(RwLock::new(crate::live::Live::default()));
     let (reload_tx, reload_rx) = mpsc::channel::<ReloadRequest>(4);
 
-    let mut aggregator = Aggregator::start(config, Arc::clone(&live), Arc::clone(&history)).await;
+    let mut aggregator =
+        Aggregator::start(config, opener, Arc::clone(&live), Arc::clone(&history)).await;
     let server = crate::web::serve(
         listener,
         crate::web::WebState::new(

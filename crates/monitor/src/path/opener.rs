@@ -77,22 +77,41 @@ impl SocketOpener {
         raw: SocketPlan,
         unprivileged: SocketPlan,
     ) -> Result<OpenSockets, PathError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
-            let opened = match RealTransport::open(&raw) {
+        self.run(move || match RealTransport::open(&raw) {
+            Ok(transport) => Ok(OpenSockets {
+                transport,
+                unprivileged: false,
+            }),
+            Err(raw) => match RealTransport::open(&unprivileged) {
                 Ok(transport) => Ok(OpenSockets {
                     transport,
-                    unprivileged: false,
+                    unprivileged: true,
                 }),
-                Err(raw) => match RealTransport::open(&unprivileged) {
-                    Ok(transport) => Ok(OpenSockets {
-                        transport,
-                        unprivileged: true,
-                    }),
-                    Err(dgram) => Err(PathError::NoSockets { raw, dgram }),
-                },
-            };
-            let _ = reply.send(opened);
+                Err(dgram) => Err(PathError::NoSockets { raw, dgram }),
+            },
+        })
+        .await?
+    }
+
+    /// Opens the sockets of `plan` on an opening thread (the probers'
+    /// sockets: `SocketChoice::Auto` there picks raw when the kept
+    /// thread has `CAP_NET_RAW`).
+    pub async fn open_transport(&self, plan: SocketPlan) -> Result<RealTransport, String> {
+        match self.run(move || RealTransport::open(&plan)).await {
+            Ok(Ok(transport)) => Ok(transport),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Runs `open` on an opening thread and hands back what it returned.
+    async fn run<T: Send + 'static>(
+        &self,
+        open: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PathError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = reply.send(open());
         });
         match &self.kept {
             Some(jobs) => jobs.send(job).map_err(|_| PathError::OpenerGone)?,
@@ -103,6 +122,6 @@ impl SocketOpener {
                     .map_err(PathError::Thread)?;
             }
         }
-        answer.await.map_err(|_| PathError::OpenerGone)?
+        answer.await.map_err(|_| PathError::OpenerGone)
     }
 }
