@@ -30,11 +30,11 @@ impl Default for Retention {
             raw: Duration::from_secs(3 * DAY),
             levels: vec![
                 Level {
-                    step: Duration::from_secs(300),
+                    step: Duration::from_mins(5),
                     keep: Duration::from_secs(10 * DAY),
                 },
                 Level {
-                    step: Duration::from_secs(3600),
+                    step: Duration::from_hours(1),
                     keep: Duration::from_secs(400 * DAY),
                 },
             ],
