@@ -146,3 +146,35 @@ fn history_bytes_per_target_per_day_at_one_ping_per_second() {
 fn history_bytes_per_target_per_day_at_smokeping_twenty_per_300s() {
     measure("smokeping", 300, 20);
 }
+
+/// How long one write of 10,000 targets' steps (60 RTTs each) takes, over
+/// 15 simulated minutes (three 5-minute points consolidated). Printed, not
+/// checked.
+#[test]
+#[ignore = "a measurement: run with --ignored --nocapture"]
+fn history_write_time_of_ten_thousand_steps() {
+    let dir = TempDir(
+        std::env::temp_dir().join(format!("icmpkit-history-write-time-{}", std::process::id())),
+    );
+    let _ = std::fs::remove_dir_all(&dir.0);
+    let h = History::open(&dir.0, Retention::default()).unwrap();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let names: Vec<String> = (0..10_000).map(|t| format!("target-{t}")).collect();
+    for minute in 0..15 {
+        let start = T0 + minute * 60;
+        let batch: Vec<_> = names
+            .iter()
+            .map(|n| (n.clone(), step(&mut rng, start, 60, 60, 5000)))
+            .collect();
+        let began = std::time::Instant::now();
+        h.write(start + 60, &batch).unwrap();
+        let took = began.elapsed();
+        let usage = h.usage().unwrap();
+        println!(
+            "  minute {minute:>2}: {:>6} ms, file {} B, pages in use {} B",
+            took.as_millis(),
+            usage.file_bytes,
+            usage.allocated_bytes
+        );
+    }
+}

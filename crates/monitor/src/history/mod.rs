@@ -7,7 +7,7 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `raw` | (bucket, target id, offset) | a whole [`StepSummary`], [`codec`] encoded |
+//! | `raw` | (bucket, target id, offset) | a whole [`StepSummary`], varint encoded (`codec.rs`) |
 //! | `level_{step}s` | (bucket, target id, offset) | a consolidated point |
 //! | `targets` | name | (id, last step length, last write) |
 //! | `pending` | (level step, target id) | start of a point not yet consolidated |
@@ -44,6 +44,30 @@
 //! The caller logs the error and carries on. After an I/O error redb
 //! refuses further use of the file; [`History`] reopens it (redb repairs
 //! quickly: every commit saves its allocator state).
+
+//!
+//! # Disk
+//!
+//! Measured (`tests/history_size.rs`, 20 targets, 14 simulated days; redb
+//! leaves end about half full, so a page byte is about two stored bytes):
+//!
+//! | per target | raw step | 5 min point | 1 h point | default retention, steady |
+//! |---|---|---|---|---|
+//! | 1 ping/s, 60 s steps | 162 B × 1440/day = 233 KB/day | 83 B × 288/day = 24 KB/day | 80 B × 24/day = 1.9 KB/day | 3 d + 10 d + 400 d ≈ 1.7 MB |
+//! | 20 pings per 300 s | 70 B × 288/day = 20 KB/day | 84 B × 288/day = 24 KB/day | 81 B × 24/day = 1.9 KB/day | ≈ 1.1 MB |
+//!
+//! Pruning frees pages that later writes reuse, so the file stops growing
+//! once retention is reached; redb grows the file by doubling, so it is up
+//! to twice the pages in use. [`History::compact`] gives the free tail
+//! back (33.7 MB → 19.6 MB for the first row's 20 targets at day 14); it
+//! is not needed to bound the disk. [`History::usage`] reports both.
+//!
+//! # Use from the daemon
+//!
+//! Every call blocks on the disk (a write of 10,000 steps commits with an
+//! fsync; at a 5-minute boundary it also consolidates 10,000 points):
+//! call it from `tokio::task::spawn_blocking` or a thread of its own, with
+//! the `History` in an `Arc`.
 
 mod codec;
 mod merge;
