@@ -21,6 +21,7 @@
 
 pub mod alert;
 pub mod config;
+pub mod daemon;
 pub mod history;
 pub mod live;
 pub mod metrics;

@@ -15,17 +15,12 @@ use crate::config::Config;
 use crate::history::History;
 use crate::live::{Live, SharedLive, TargetStatus};
 use crate::path::{PathRecord, SocketOpener, Tracer};
-use crate::target::Targets;
 use crate::prober::{Notice, Probers, Report};
 use crate::step::{StepSummary, Steps, Tracked};
+use crate::target::Targets;
 
 /// How often targets whose names did not resolve are tried again.
-const RESOLVE_AGAIN: Duration = Duration::from_secs(60);
-
-/// Steps kept in memory while the history cannot be written (a full
-/// disk), written with the next batch that succeeds; beyond this many the
-/// oldest are dropped and counted.
-const PENDING_LIMIT: usize = 1_000_000;
+const RESOLVE_AGAIN: Duration = Duration::from_mins(1);
 
 /// The alert board, shared with the web server's `/api/alerts`.
 pub type SharedBoard = Arc<Mutex<Board>>;
@@ -46,9 +41,6 @@ pub struct Aggregator {
     opener: SocketOpener,
     board: SharedBoard,
     delivery: DeliveryHandle,
-    /// Steps not yet in the history (its last write failed).
-    pending: Vec<(String, StepSummary)>,
-    dropped: u64,
     unresolved: bool,
     last_resolve: Instant,
     buf: Vec<Report>,
@@ -183,8 +175,6 @@ impl Aggregator {
             stop_tracer,
             opener,
             delivery,
-            pending: Vec::new(),
-            dropped: 0,
             unresolved: !failures.is_empty(),
             last_resolve: Instant::now(),
             buf: Vec::with_capacity(4096),
@@ -277,9 +267,15 @@ impl Aggregator {
         for t in transitions {
             self.delivery.send(t);
         }
-        if let Err(e) = self.history.write_path(name, &record) {
-            log("error", format_args!("history: {e}"));
-        }
+        let history = Arc::clone(&self.history);
+        let name = name.to_owned();
+        // Off the runtime (the write waits for the disk); its error is
+        // only logged: the next trace is written again.
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = history.write_path(&name, &record) {
+                log("error", format_args!("history: {e}"));
+            }
+        });
     }
 
     /// Closes the steps that are due: live state, alerts, history.
@@ -290,7 +286,11 @@ impl Aggregator {
             self.last_resolve = Instant::now();
             let mut again = self.config.clone();
             let failures = resolve::resolve(&mut again.targets).await;
-            let resolved_now = again.targets.targets.iter().zip(&self.config.targets.targets)
+            let resolved_now = again
+                .targets
+                .targets
+                .iter()
+                .zip(&self.config.targets.targets)
                 .any(|(a, b)| a.ip.is_some() && b.ip.is_none());
             if resolved_now {
                 log("info", "a host name resolves now; its target is probed");
@@ -300,7 +300,7 @@ impl Aggregator {
     }
 
     async fn take_closed(&mut self, closed: Vec<(usize, StepSummary)>) {
-        if closed.is_empty() && self.pending.is_empty() {
+        if closed.is_empty() {
             return;
         }
         let mut batch = Vec::with_capacity(closed.len());
@@ -324,28 +324,13 @@ impl Aggregator {
                 batch.push((target.name.clone(), step));
             }
         }
-        self.pending.append(&mut batch);
+        // Every history call blocks on the disk: off the runtime. A
+        // failed write keeps its steps in the store's own bounded queue,
+        // written first by the next call.
         let history = Arc::clone(&self.history);
-        let pending = std::mem::take(&mut self.pending);
-        let result = tokio::task::spawn_blocking(move || {
-            let result = history.write(unix_now(), &pending);
-            (pending, result)
-        })
-        .await;
-        match result {
-            Ok((_, Ok(()))) => {}
-            Ok((mut pending, Err(e))) => {
-                log(
-                    "error",
-                    format_args!("history: {e}; {} steps kept in memory for the next try", pending.len()),
-                );
-                if pending.len() > PENDING_LIMIT {
-                    let excess = pending.len() - PENDING_LIMIT;
-                    pending.drain(..excess);
-                    self.dropped += excess as u64;
-                }
-                self.pending = pending;
-            }
+        match tokio::task::spawn_blocking(move || history.write(unix_now(), &batch)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => log("error", format_args!("history: {e}")),
             Err(e) => log("error", format_args!("history writer: {e}")),
         }
     }
@@ -394,7 +379,11 @@ impl Aggregator {
             config.alerts.len()
         );
         self.restart(config, &failures).await;
-        self.live.write().unwrap_or_else(PoisonError::into_inner).reloads.0 += 1;
+        self.live
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reloads
+            .0 += 1;
         notes.insert(0, summary);
         Ok(notes.join("; "))
     }
@@ -424,7 +413,11 @@ impl Aggregator {
         if let Some(tracer) = &self.tracer {
             tracer.reconfigure(&config.targets);
         }
-        self.probers = Some(Probers::start(&config.targets, &self.opener, &self.reports_tx));
+        self.probers = Some(Probers::start(
+            &config.targets,
+            &self.opener,
+            &self.reports_tx,
+        ));
         self.unresolved = !failures.is_empty();
         self.config = config;
     }
@@ -450,11 +443,22 @@ impl Aggregator {
         }
         let closed = self.steps.close_all();
         self.take_closed(closed).await;
-        if !self.pending.is_empty() {
-            log(
+        let history = Arc::clone(&self.history);
+        match tokio::task::spawn_blocking(move || {
+            history.flush(unix_now()).map(|()| history.pending())
+        })
+        .await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => log(
                 "error",
-                format_args!("{} steps could not be written to the history", self.pending.len()),
-            );
+                format_args!("{n} steps could not be written to the history"),
+            ),
+            Ok(Err(e)) => log(
+                "error",
+                format_args!("history: {e}; the steps it held are lost"),
+            ),
+            Err(e) => log("error", format_args!("history writer: {e}")),
         }
         self.delivery.shutdown(Duration::from_secs(5)).await;
     }

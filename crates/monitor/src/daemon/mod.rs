@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::config::Config;
 
 mod aggregate;
+mod http;
 mod resolve;
 mod watch;
 
@@ -43,7 +44,9 @@ pub enum DaemonError {
     #[error("{0}")]
     History(#[from] crate::history::HistoryError),
     /// The HTTP port could not be taken.
-    #[error("listening on {addr}: {source}; choose another address with --listen or `listen` in the file")]
+    #[error(
+        "listening on {addr}: {source}; choose another address with --listen or `listen` in the file"
+    )]
     Listen {
         /// The address.
         addr: SocketAddr,
@@ -114,16 +117,13 @@ pub async fn run(source: Source, listen: Option<SocketAddr>) -> Result<(), Daemo
 
     let mut aggregator =
         Aggregator::start(config, opener, Arc::clone(&live), Arc::clone(&history)).await;
-    let server = crate::web::serve(
+    let server = tokio::spawn(http::serve(
         listener,
-        crate::web::WebState::new(
-            Arc::clone(&live),
-            Arc::clone(&history),
-            aggregator.alerts(),
-            reload_tx.clone(),
-        ),
-    );
-    let server = tokio::spawn(server);
+        Arc::clone(&live),
+        Arc::clone(&history),
+        aggregator.alerts(),
+        reload_tx.clone(),
+    ));
     log(
         "info",
         format_args!("listening on http://{}", aggregator.listen()),

@@ -3,8 +3,6 @@
 //! pool. A name that does not resolve leaves its target unprobed with the
 //! reason shown; the rest run.
 
-use std::net::IpAddr;
-
 use crate::target::{Family, Targets};
 
 /// Resolves every target of `targets` without an address; returns, per
@@ -47,9 +45,4 @@ fn family_name(family: Family) -> &'static str {
         Family::V4 => "IPv4",
         Family::V6 => "IPv6",
     }
-}
-
-/// Whether `host` is written as an address (nothing to resolve).
-pub fn is_literal(host: &str) -> bool {
-    host.parse::<IpAddr>().is_ok()
 }

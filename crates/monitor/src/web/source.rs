@@ -5,30 +5,7 @@
 use crate::alert::Alert;
 use crate::path::PathRecord;
 
-/// One target's history over a time range, as the graphs draw it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Series {
-    /// The length of each point, seconds (a raw step or a consolidation).
-    pub step: u32,
-    /// The points, oldest first; a step without a point is a gap.
-    pub points: Vec<Point>,
-}
-
-/// One point of a [`Series`]: a step, or several consolidated.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Point {
-    /// Its start, Unix seconds.
-    pub start: i64,
-    /// Probes sent.
-    pub sent: u32,
-    /// Probes lost.
-    pub lost: u32,
-    /// The median RTT, microseconds; `None` when every probe was lost.
-    pub median_us: Option<u32>,
-    /// The smoke: RTT quantiles, ascending, microseconds; empty when every
-    /// probe was lost.
-    pub smoke_us: Vec<u32>,
-}
+pub use crate::history::{Point, Series};
 
 /// The history as the web server reads it.
 pub trait HistorySource: Send + Sync {
