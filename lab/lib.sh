@@ -275,7 +275,7 @@ lab_monitor() {
     lab_route targets default via 198.51.100.1
     lab_route targets -6 default via 2001:db8:2::1
     for ip in $CLEAN4/26 $LOSSY4/26 $DEAD4/26 $CLEAN6/64 $LOSSY6/64 $DEAD6/64; do
-        lab_addr targets s0 $ip
+        lab_addr targets s0 "$ip"
     done
     lab_addr far lo $MOVING4/32
     lab_addr far lo $MOVING6/128

@@ -6,6 +6,20 @@
 //! an HTTP path answers 200 (a bounded wait), and when dropped it is
 //! stopped (SIGTERM to its group, SIGKILL 10 s later) and its directory
 //! removed. Its stderr goes to a file, printed when the test fails.
+//!
+//! The daemon under test, in the monitoring lab's first agent, reachable
+//! from the router (where Prometheus runs); its history in a directory of
+//! the test's own, which outlives a restart:
+//!
+//! ```ignore
+//! let data = Scratch::new("history");
+//! let scratch = Scratch::new("icmpkit-monitor");
+//! let config = scratch.write("monitor.toml", &format!("data_dir = {:?}\n...", data.path()));
+//! let endpoint = Listen::at(lab.ns("agent"), AGENT4.parse()?).free_endpoint();
+//! let args = ["monitor", "--listen", &endpoint.addr.to_string(), "--config", config.to_str()?];
+//! let daemon = Server::start(scratch, endpoint, icmpkit!(), &args.map(String::from), "/metrics");
+//! daemon.signal("-HUP"); // reload
+//! ```
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -187,6 +201,23 @@ impl Server {
             .next()?
             .parse()
             .ok()
+    }
+
+    /// Sends `signal` (`-HUP`, `-KILL`, ...) to the program itself (not
+    /// to `timeout`, which would pass on only some); whether it was sent.
+    pub fn signal(&self, signal: &str) -> bool {
+        self.pid().is_some_and(|pid| {
+            Command::new("kill")
+                .args([signal, &pid.to_string()])
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+    }
+
+    /// Whether it has exited, and how (`None`: still running, or
+    /// stopped by [`Server::stop`]).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut()?.try_wait().ok().flatten()
     }
 
     /// Stops it now: SIGTERM to its process group, SIGKILL after 10 s.
