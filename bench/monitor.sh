@@ -32,9 +32,10 @@
 # Prometheus scraping every 15 s would add to both.
 #
 # Samples lost: smokeping_prober's smokeping_requests_total minus
-# smokeping_response_duration_seconds_count, summed over targets, over the
-# steady window (the difference of the two scrapes) and in all (a request
-# still in flight at a scrape counts as unanswered, up to one per target); icmpkit's $SENT_METRIC minus $RECORDED_METRIC (names below,
+# smokeping_response_duration_seconds_count, summed over targets, from
+# the start (a request still in flight at the scrape counts as
+# unanswered, up to one per target), and the rates sent and answered in
+# the steady window (whether it keeps up with TARGETS per second); icmpkit's $SENT_METRIC minus $RECORDED_METRIC (names below,
 # to be fixed with the daemon's metrics). History: `du -sb` of icmpkit's
 # data directory at the end, per target, scaled to a day.
 #
@@ -185,8 +186,9 @@ run() {
 echo "monitor bench: $targets targets at 1 probe/s, $duration s each ($steady s steady); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # report NAME WARM_SENT WARM_RECEIVED END_SENT END_RECEIVED: one line;
-# sets cpu_NAME and rss_NAME. Unanswered: in the steady window (the
-# difference of the two scrapes), and in all.
+# sets cpu_NAME and rss_NAME. Rates in the steady window (the difference
+# of the two scrapes: a prober that lags answers more than it sends there,
+# catching up); unanswered in all.
 report() {
     local name=$1 sent=$4 received=$5 startup total steadyt hwm rss
     local window_sent=$(($4 - $2)) window_received=$(($5 - $3))
@@ -195,8 +197,10 @@ report() {
         "$name" "$startup" "$(awk -v t="$total" -v c="$clk" 'BEGIN { print t / c }')" \
         "$(awk -v t="$steadyt" -v c="$clk" -v s="$steady" 'BEGIN { print t / c / s }')" \
         $((hwm / 1024)) $((rss / 1024)) "$(awk -v r="$rss" -v n="$targets" 'BEGIN { print r * 1024 / n }')"
-    printf '%-10s steady: sent %d, answered %d, unanswered %d; in all: sent %d, unanswered %d (up to one a target in flight)\n' \
-        "$name" "$window_sent" "$window_received" $((window_sent - window_received)) "$sent" $((sent - received))
+    printf '%-10s steady: sent %.0f/s (of %d/s), answered %.0f/s; in all: sent %d, unanswered %d (%.2f %%; up to %d of them in flight)\n' \
+        "$name" "$(awk -v n="$window_sent" -v s="$steady" 'BEGIN { print n / s }')" "$targets" \
+        "$(awk -v n="$window_received" -v s="$steady" 'BEGIN { print n / s }')" "$sent" $((sent - received)) \
+        "$(awk -v u=$((sent - received)) -v n="$sent" 'BEGIN { print n ? 100 * u / n : 0 }')" "$targets"
     printf -v "cpu_$name" '%s' "$steadyt"
     printf -v "rss_$name" '%s' "$rss"
 }
