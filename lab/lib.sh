@@ -220,6 +220,128 @@ lab_trace() {
     lab_icmp_unlimited server
 }
 
+# lab_monitor [MTU]: the monitoring lab, for `icmpkit monitor` and its peers
+# (smokeping_prober, blackbox_exporter, Prometheus), in namespaces agent,
+# agent2, router, targets, pa, pb and far:
+#
+#   agent  (a0) --.                          .-- (s0) targets: clean, lossy, dead
+#                  >-- router --------------<
+#   agent2 (a0) --'                 |        '-- (pa) pa --.
+#                                   '----------- (pb) pb ---+-- far: moving
+#
+#   target   IPv4             IPv6             what it does
+#   clean    198.51.100.10    2001:db8:2::10   answers every echo request (in targets)
+#   lossy    198.51.100.11    2001:db8:2::11   drops one echo request in ten at random (numgen)
+#   dead     198.51.100.12    2001:db8:2::12   drops every echo request
+#   moving   198.51.100.129   2001:db8:3::1    on far's loopback, reached through pa or pb
+#
+#   link             IPv4               IPv6               ends (first, second)
+#   agent - router   192.0.2.0/26       2001:db8:1::/64    .2 ::2,  .1 ::1
+#   agent2 - router  192.0.2.64/26      2001:db8:1a::/64   .66 ::2, .65 ::1
+#   router - targets 198.51.100.0/26    2001:db8:2::/64    .1 ::1,  .2 ::2  (MTU, default 1280)
+#   router - pa      203.0.113.0/30     2001:db8:a::/64    .1 ::1,  .2 ::2
+#   router - pb      203.0.113.4/30     2001:db8:b::/64    .5 ::1,  .6 ::2
+#   pa - far         203.0.113.8/30     2001:db8:af::/64   .9 ::1,  .10 ::2
+#   pb - far         203.0.113.12/30    2001:db8:bf::/64   .13 ::1, .14 ::2
+#
+# Interfaces in a router are named after the namespace at the other end.
+# The moving target's path starts through pa, both ways (router and far
+# route through pa); lab_monitor_path b moves it through pb. The drops are
+# nftables rules in targets' input (table inet lab, chains lossy and dead,
+# each with a counter of what came in first and one of what it dropped).
+# Forwarding on the routers (router, pa, pb), rp_filter off on far, no ICMP
+# rate limits but in the agents. Sets the addresses above as CLEAN4 LOSSY4
+# DEAD4 MOVING4 (and 6), and AGENT4 AGENT2_4 (and 6).
+lab_monitor() {
+    local mtu=${1:-1280} ns ip
+    AGENT4=192.0.2.2 AGENT6=2001:db8:1::2 AGENT2_4=192.0.2.66 AGENT2_6=2001:db8:1a::2
+    CLEAN4=198.51.100.10 LOSSY4=198.51.100.11 DEAD4=198.51.100.12 MOVING4=198.51.100.129
+    CLEAN6=2001:db8:2::10 LOSSY6=2001:db8:2::11 DEAD6=2001:db8:2::12 MOVING6=2001:db8:3::1
+    for ns in agent agent2 router targets pa pb far; do
+        lab_ns $ns
+    done
+    lab_sysctl far net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+    lab_wire agent a0 $AGENT4/26 $AGENT6/64 router agent 192.0.2.1/26 2001:db8:1::1/64
+    lab_wire agent2 a0 $AGENT2_4/26 $AGENT2_6/64 router agent2 192.0.2.65/26 2001:db8:1a::1/64
+    lab_wire router targets 198.51.100.1/26 2001:db8:2::1/64 targets s0 198.51.100.2/26 2001:db8:2::2/64 "$mtu"
+    lab_wire router pa 203.0.113.1/30 2001:db8:a::1/64 pa router 203.0.113.2/30 2001:db8:a::2/64
+    lab_wire router pb 203.0.113.5/30 2001:db8:b::1/64 pb router 203.0.113.6/30 2001:db8:b::2/64
+    lab_wire pa far 203.0.113.9/30 2001:db8:af::1/64 far pa 203.0.113.10/30 2001:db8:af::2/64
+    lab_wire pb far 203.0.113.13/30 2001:db8:bf::1/64 far pb 203.0.113.14/30 2001:db8:bf::2/64
+    lab_route agent default via 192.0.2.1
+    lab_route agent -6 default via 2001:db8:1::1
+    lab_route agent2 default via 192.0.2.65
+    lab_route agent2 -6 default via 2001:db8:1a::1
+    lab_route targets default via 198.51.100.1
+    lab_route targets -6 default via 2001:db8:2::1
+    for ip in $CLEAN4/26 $LOSSY4/26 $DEAD4/26 $CLEAN6/64 $LOSSY6/64 $DEAD6/64; do
+        lab_addr targets s0 "$ip"
+    done
+    lab_addr far lo $MOVING4/32
+    lab_addr far lo $MOVING6/128
+    lab_routes pa 203.0.113.1 192.0.2.0/24
+    lab_routes pa 2001:db8:a::1 2001:db8:1::/64 2001:db8:1a::/64
+    lab_routes pa 203.0.113.10 $MOVING4/32
+    lab_routes pa 2001:db8:af::2 $MOVING6/128
+    lab_routes pb 203.0.113.5 192.0.2.0/24
+    lab_routes pb 2001:db8:b::1 2001:db8:1::/64 2001:db8:1a::/64
+    lab_routes pb 203.0.113.14 $MOVING4/32
+    lab_routes pb 2001:db8:bf::2 $MOVING6/128
+    lab_route router $MOVING4/32 via 203.0.113.2
+    lab_route router -6 $MOVING6/128 via 2001:db8:a::2
+    lab_route far default via 203.0.113.9
+    lab_route far -6 default via 2001:db8:af::1
+    for ns in router pa pb; do
+        lab_forwarding $ns
+    done
+    for ns in router pa pb far targets; do
+        lab_icmp_unlimited $ns
+    done
+    lab_exec targets nft -f - <<EOF || lab_die "cannot add the drop rules in targets"
+table inet lab {
+    chain lossy {
+        counter
+        numgen random mod 10 0 counter drop
+    }
+    chain dead {
+        counter
+        counter drop
+    }
+    chain input {
+        type filter hook input priority 0;
+        ip daddr $LOSSY4 icmp type echo-request jump lossy
+        ip6 daddr $LOSSY6 icmpv6 type echo-request jump lossy
+        ip daddr $DEAD4 icmp type echo-request jump dead
+        ip6 daddr $DEAD6 icmpv6 type echo-request jump dead
+    }
+}
+EOF
+}
+
+# lab_monitor_path a|b: the monitoring lab's moving target is reached
+# through pa or pb, both ways, from now on (`ip route replace`: no packet
+# goes without a route in between).
+lab_monitor_path() {
+    local router4 router6 far4 far6
+    case $1 in
+    a) router4=203.0.113.2 router6=2001:db8:a::2 far4=203.0.113.9 far6=2001:db8:af::1 ;;
+    b) router4=203.0.113.6 router6=2001:db8:b::2 far4=203.0.113.13 far6=2001:db8:bf::1 ;;
+    *) lab_die "lab_monitor_path: a or b, not $1" ;;
+    esac
+    ip -n "$(lab_name router)" route replace 198.51.100.129/32 via $router4
+    ip -n "$(lab_name router)" -6 route replace 2001:db8:3::1/128 via $router6
+    ip -n "$(lab_name far)" route replace default via $far4
+    ip -n "$(lab_name far)" -6 route replace default via $far6
+}
+
+# lab_anyip NS PREFIX: NS answers echo for every address of PREFIX (an
+# AnyIP route, `ip route add local PREFIX dev lo`): thousands of targets in
+# one namespace, for benchmarks (use 198.18.0.0/15, RFC 2544's
+# benchmarking range).
+lab_anyip() {
+    lab_route "$1" local "$2" dev lo
+}
+
 # lab_main TOPOLOGY up PREFIX [MTU] | down PREFIX: the body of lab/host.sh,
 # lab/chain.sh and lab/trace.sh. `up` builds lab_TOPOLOGY in namespaces PREFIX-NAME and leaves
 # them for the caller (a failing `up` removes what it made); `down` removes

@@ -21,6 +21,14 @@
 //!   its JSON alerts.
 //! - [`require`]: the rule for tests that need root or a tool: skip with a
 //!   printed message, except under `CI=true`, where they fail.
+//! - [`metrics`]: Prometheus and `OpenMetrics` text read into samples.
+//! - Feature `monitor`, for the tests of `icmpkit monitor`: `http` (where
+//!   a server listens, a small HTTP client that reaches it inside a
+//!   namespace, a receiver that records webhooks), `server` (programs
+//!   started, awaited and stopped with drop guards) and the monitoring
+//!   peers in `peers`: Prometheus, `VictoriaMetrics`, `smokeping_prober`,
+//!   `blackbox_exporter` and headless Chromium; the monitoring lab is
+//!   [`netns::Lab::monitor`].
 //! - `echo` (feature `sockets`): echo messages with a random nonce and a
 //!   bounded wait for the matching reply, for tests of `icmpkit-net`.
 //!
@@ -37,12 +45,17 @@ pub mod bin;
 pub mod echo;
 #[cfg(feature = "json")]
 pub mod guard;
+#[cfg(feature = "monitor")]
+pub mod http;
+pub mod metrics;
 pub mod netns;
 #[cfg(feature = "json")]
 pub mod netsim;
 pub mod packets;
 pub mod peers;
 pub mod require;
+#[cfg(feature = "monitor")]
+pub mod server;
 pub mod traceroute;
 pub mod tshark;
 

@@ -36,6 +36,21 @@
 //!   back goes through r3a), an IPv6 router from the address the probe came
 //!   in on.
 //!
+//! - [`Lab::monitor`]: the monitoring lab (`lab_monitor`, `lab/monitor.sh`),
+//!   two agents and the targets of [`MonitorTarget`] behind one router,
+//!
+//! ```text
+//! agent  192.0.2.2  / 2001:db8:1::2  --.                  .-- targets: clean, lossy (10 %), dead (100 %)
+//!                                       >-- router -------<
+//! agent2 192.0.2.66 / 2001:db8:1a::2 --'       |          '-- pa --.
+//!                                              '------------- pb --+-- far: moving
+//! ```
+//!
+//!   with [`Lab::switch_path`] to move the moving target's path between
+//!   pa and pb, and [`Lab::echo_drops`] to count what the lossy and dead
+//!   targets dropped. The router (connected to both agents) is the place
+//!   for the Prometheus that scrapes them.
+//!
 //! A test changes its lab with these, while programs it started with
 //! [`Lab::spawn_bounded`] run if it likes:
 //!
@@ -104,6 +119,92 @@ pub const R4_R3B_6: &str = "2001:db8:3b4::2";
 /// Trace lab: r4's IPv6 address toward the server.
 pub const R4_SERVER6: &str = "2001:db8:2::1";
 
+/// Monitoring lab: the first agent ([`Lab::monitor`]).
+pub const AGENT4: &str = "192.0.2.2";
+/// Monitoring lab: the first agent over IPv6.
+pub const AGENT6: &str = "2001:db8:1::2";
+/// Monitoring lab: the second agent.
+pub const AGENT2_4: &str = "192.0.2.66";
+/// Monitoring lab: the second agent over IPv6.
+pub const AGENT2_6: &str = "2001:db8:1a::2";
+/// Monitoring lab: the router's address toward the first agent.
+pub const MONITOR_ROUTER4: &str = "192.0.2.1";
+/// Monitoring lab: the router's address toward the second agent.
+pub const MONITOR_ROUTER2_4: &str = "192.0.2.65";
+/// Monitoring lab: pa, the moving target's second hop on path A (IPv4).
+pub const PA4: &str = "203.0.113.2";
+/// Monitoring lab: pb, the moving target's second hop on path B (IPv4).
+pub const PB4: &str = "203.0.113.6";
+/// Monitoring lab: pa over IPv6.
+pub const PA6: &str = "2001:db8:a::2";
+/// Monitoring lab: pb over IPv6.
+pub const PB6: &str = "2001:db8:b::2";
+
+/// The targets of the monitoring lab ([`Lab::monitor`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonitorTarget {
+    /// Answers every echo request.
+    Clean,
+    /// Drops one echo request in ten, at random (nftables `numgen
+    /// random mod 10 0`), counted ([`Lab::echo_drops`]).
+    Lossy,
+    /// Drops every echo request, counted.
+    Dead,
+    /// Reached through pa or pb ([`Lab::switch_path`]): three hops,
+    /// router, pa or pb, then the target.
+    Moving,
+}
+
+impl MonitorTarget {
+    /// All four.
+    pub const ALL: [MonitorTarget; 4] = [
+        MonitorTarget::Clean,
+        MonitorTarget::Lossy,
+        MonitorTarget::Dead,
+        MonitorTarget::Moving,
+    ];
+
+    /// Its IPv4 address.
+    pub fn v4(self) -> &'static str {
+        match self {
+            MonitorTarget::Clean => "198.51.100.10",
+            MonitorTarget::Lossy => "198.51.100.11",
+            MonitorTarget::Dead => "198.51.100.12",
+            MonitorTarget::Moving => "198.51.100.129",
+        }
+    }
+
+    /// Its IPv6 address.
+    pub fn v6(self) -> &'static str {
+        match self {
+            MonitorTarget::Clean => "2001:db8:2::10",
+            MonitorTarget::Lossy => "2001:db8:2::11",
+            MonitorTarget::Dead => "2001:db8:2::12",
+            MonitorTarget::Moving => "2001:db8:3::1",
+        }
+    }
+
+    /// A name for it (`clean`, `lossy`, `dead`, `moving`): the nftables
+    /// chain of the lossy and dead ones, and a target name for configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            MonitorTarget::Clean => "clean",
+            MonitorTarget::Lossy => "lossy",
+            MonitorTarget::Dead => "dead",
+            MonitorTarget::Moving => "moving",
+        }
+    }
+}
+
+/// The moving target's two paths in the monitoring lab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonitorPath {
+    /// router - pa - far ([`PA4`], [`PA6`]): the path it starts on.
+    A,
+    /// router - pb - far ([`PB4`], [`PB6`]).
+    B,
+}
+
 /// Which lab to build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Topology {
@@ -115,6 +216,9 @@ pub enum Topology {
     /// client - r1 - r2 - (r3a | r3b) - r4 - server (`lab/trace.sh`);
     /// namespaces client, r1, r2, r3a, r3b, r4, server.
     Trace,
+    /// agent, agent2 - router - targets | pa, pb - far (`lab/monitor.sh`);
+    /// namespaces agent, agent2, router, targets, pa, pb, far.
+    Monitor,
 }
 
 impl Topology {
@@ -123,6 +227,7 @@ impl Topology {
             Topology::Host => "lab/host.sh",
             Topology::Chain => "lab/chain.sh",
             Topology::Trace => "lab/trace.sh",
+            Topology::Monitor => "lab/monitor.sh",
         })
     }
 }
@@ -136,8 +241,9 @@ pub enum Branch {
     R3b,
 }
 
-/// The packets a router of [`Lab::drop_forwarded`] was to forward, and
-/// those it dropped.
+/// The packets a router of [`Lab::drop_forwarded`] was to forward (or a
+/// target of the monitoring lab was sent, [`Lab::echo_drops`]), and those
+/// it dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ForwardDrops {
     /// Packets that came to its forward chain.
@@ -171,6 +277,12 @@ impl Lab {
     /// (after printing why) when labs are not available here.
     pub fn trace(test: &str, mtu: u32) -> Option<Lab> {
         Lab::build(test, Topology::Trace, mtu)
+    }
+
+    /// Builds the monitoring lab (its router - targets link of MTU 1280);
+    /// `None` (after printing why) when labs are not available here.
+    pub fn monitor(test: &str) -> Option<Lab> {
+        Lab::build(test, Topology::Monitor, 1280)
     }
 
     /// Builds `topology` whose link to the server has `mtu`; `None` (after
@@ -436,6 +548,43 @@ impl Lab {
         );
     }
 
+    /// Monitoring lab: the moving target is reached through `path`, both
+    /// ways, from now on (`lab/monitor.sh path`: `ip route replace` in
+    /// router and far, both families; no packet goes without a route in
+    /// between).
+    pub fn switch_path(&self, path: MonitorPath) {
+        assert_eq!(
+            self.topology,
+            Topology::Monitor,
+            "switch_path: not a monitoring lab"
+        );
+        let which = match path {
+            MonitorPath::A => "a",
+            MonitorPath::B => "b",
+        };
+        let script = self.topology.script();
+        let out = Command::new(&script)
+            .args(["path", &self.prefix, which])
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "{} path {which}: {}",
+            script.display(),
+            crate::text(&out.stderr)
+        );
+    }
+
+    /// Monitoring lab: the echo requests (both families) that came to the
+    /// lossy or dead `target` so far, and those it dropped.
+    pub fn echo_drops(&self, target: MonitorTarget) -> ForwardDrops {
+        assert!(
+            matches!(target, MonitorTarget::Lossy | MonitorTarget::Dead),
+            "{target:?} drops nothing"
+        );
+        self.chain_counts("targets", target.name())
+    }
+
     /// Namespace `name` drops at random one in `one_in` of the packets it
     /// forwards, both ways (nftables `numgen random` in a forward chain,
     /// table `inet lab`: the kernel here has no netem), and counts them
@@ -489,11 +638,14 @@ impl Lab {
 
     /// What [`Lab::drop_forwarded`] has done in `name` so far.
     pub fn forward_drops(&self, name: &str) -> ForwardDrops {
-        let out = self.exec(
-            name,
-            &["nft", "list", "chain", "inet", "lab", "forward_drop"],
-        );
-        assert!(out.status.success(), "no forward_drop chain in {name}");
+        self.chain_counts(name, "forward_drop")
+    }
+
+    /// The two counters of chain `chain` (table `inet lab`) in namespace
+    /// `name`: what came in, what was dropped.
+    fn chain_counts(&self, name: &str, chain: &str) -> ForwardDrops {
+        let out = self.exec(name, &["nft", "list", "chain", "inet", "lab", chain]);
+        assert!(out.status.success(), "no {chain} chain in {name}");
         // Each rule's line has "counter packets N bytes M": all that came to
         // be forwarded first, then what the drop rule took of it.
         let counts: Vec<u64> = crate::text(&out.stdout)
@@ -592,3 +744,6 @@ impl Drop for Lab {
             .status();
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,23 @@
 //! `tcpdump` (here, through [`run_bounded`]); [`require::program`](crate::require::program)
 //! says whether one is installed. And what makes their output comparable
 //! with ours ([`normalize_ping_times`]).
+//!
+//! With feature `monitor`, the peers of `icmpkit monitor`, each a server
+//! started by the test and stopped when dropped: [`prometheus`],
+//! [`victoria`] (`VictoriaMetrics`), [`smokeping`] (`smokeping_prober`),
+//! [`blackbox`] (`blackbox_exporter`); and [`chromium`], headless, for
+//! screenshots and DOM dumps of a web UI.
+
+#[cfg(feature = "monitor")]
+pub mod blackbox;
+#[cfg(feature = "monitor")]
+pub mod chromium;
+#[cfg(feature = "monitor")]
+pub mod prometheus;
+#[cfg(feature = "monitor")]
+pub mod smokeping;
+#[cfg(feature = "monitor")]
+pub mod victoria;
 
 use std::ffi::OsStr;
 use std::process::{Command, Output};
