@@ -261,14 +261,14 @@ lab_monitor() {
         lab_ns $ns
     done
     lab_sysctl far net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-    lab_wire agent a0 $AGENT4/26 $AGENT6/64 router agent 192.0.2.1/26 2001:db8:1::1/64
+    lab_wire agent a0 $AGENT4/26 $AGENT6/64 router agent 192.0.2.62/26 2001:db8:1::1/64
     lab_wire agent2 a0 $AGENT2_4/26 $AGENT2_6/64 router agent2 192.0.2.65/26 2001:db8:1a::1/64
     lab_wire router targets 198.51.100.1/26 2001:db8:2::1/64 targets s0 198.51.100.2/26 2001:db8:2::2/64 "$mtu"
     lab_wire router pa 203.0.113.1/30 2001:db8:a::1/64 pa router 203.0.113.2/30 2001:db8:a::2/64
     lab_wire router pb 203.0.113.5/30 2001:db8:b::1/64 pb router 203.0.113.6/30 2001:db8:b::2/64
     lab_wire pa far 203.0.113.9/30 2001:db8:af::1/64 far pa 203.0.113.10/30 2001:db8:af::2/64
     lab_wire pb far 203.0.113.13/30 2001:db8:bf::1/64 far pb 203.0.113.14/30 2001:db8:bf::2/64
-    lab_route agent default via 192.0.2.1
+    lab_route agent default via 192.0.2.62
     lab_route agent -6 default via 2001:db8:1::1
     lab_route agent2 default via 192.0.2.65
     lab_route agent2 -6 default via 2001:db8:1a::1

@@ -128,7 +128,7 @@ pub const AGENT2_4: &str = "192.0.2.66";
 /// Monitoring lab: the second agent over IPv6.
 pub const AGENT2_6: &str = "2001:db8:1a::2";
 /// Monitoring lab: the router's address toward the first agent.
-pub const MONITOR_ROUTER4: &str = "192.0.2.1";
+pub const MONITOR_ROUTER4: &str = "192.0.2.62";
 /// Monitoring lab: the router's address toward the second agent.
 pub const MONITOR_ROUTER2_4: &str = "192.0.2.65";
 /// Monitoring lab: pa, the moving target's second hop on path A (IPv4).

@@ -250,7 +250,7 @@ fn only_targets_with_an_address_in_a_traced_group_are_traced() {
         targets: vec![
             Target {
                 name: "gw".to_owned(),
-                host: "192.0.2.1".to_owned(),
+                host: "192.0.2.62".to_owned(),
                 ip: Some(ip(1)),
                 group: 0,
                 labels: BTreeMap::default(),
