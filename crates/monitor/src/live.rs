@@ -61,6 +61,8 @@ pub struct TargetStatus {
     pub group: String,
     /// Its labels (group's and own).
     pub labels: BTreeMap<String, String>,
+    /// Probes per step, as configured (the scale of its loss colours).
+    pub pings: u32,
     /// Probes sent since the daemon started.
     pub sent: u64,
     /// Probes answered since the daemon started (duplicates not counted).
@@ -89,9 +91,33 @@ pub struct Live {
     pub targets: Vec<TargetStatus>,
     /// Samples that came for a step already closed.
     pub late_samples: u64,
+    /// Probes in flight when their prober stopped (a reload, a restart of
+    /// the probers, the end): sent, never answered nor timed out.
+    pub probes_abandoned: u64,
+    /// Datagrams the kernel dropped for a full receive queue (answers
+    /// lost on this host, not on the network).
+    pub kernel_drops: u64,
+    /// Steps the history holds back after a failed write (written with
+    /// the next one that succeeds).
+    pub history_pending: u64,
+    /// Steps the history dropped: its backlog was full.
+    pub history_dropped: u64,
     /// Configuration reloads that succeeded and failed, and the last
     /// failure's message.
     pub reloads: (u64, u64, Option<String>),
+}
+
+impl Live {
+    /// The daemon-wide counters of `self`, with no targets (what a reload
+    /// carries over).
+    pub fn clone_counters(&self) -> Self {
+        Self {
+            agent: self.agent.clone(),
+            targets: Vec::new(),
+            reloads: self.reloads.clone(),
+            ..*self
+        }
+    }
 }
 
 /// The live state shared between the daemon's tasks.

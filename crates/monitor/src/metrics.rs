@@ -5,20 +5,25 @@
 //! Per target (labels `target`, `host`, `ip`, `group`, `agent` and the
 //! configuration's own labels):
 //! - `icmpkit_monitor_probes_sent_total`, `icmpkit_monitor_probes_received_total`;
-//! - `icmpkit_monitor_rtt_seconds`, a histogram of every RTT (buckets
-//!   50 µs × 2^k, k = 0..19, as `smokeping_prober`'s);
+//! - `smokeping_response_duration_seconds`, the histogram of every RTT,
+//!   under `smokeping_prober`'s name and with its buckets (50 µs × 2^k,
+//!   k = 0..19), so its dashboards work unchanged; exported once (a
+//!   second copy under our own name would double the largest part of a
+//!   scrape: 23 lines per target), and `smokeping_requests_total`;
 //! - of the last closed step: `icmpkit_monitor_step_loss_ratio`,
 //!   `icmpkit_monitor_step_rtt_median_seconds`,
 //!   `icmpkit_monitor_step_jitter_seconds`, `icmpkit_monitor_up` (1 when
 //!   the step had an answer);
 //! - of the path: `icmpkit_monitor_path_hops`,
 //!   `icmpkit_monitor_path_changes_total`, `icmpkit_monitor_path_mtu_bytes`;
-//! - `smokeping_prober`'s names, so its dashboards work:
-//!   `smokeping_requests_total` and `smokeping_response_duration_seconds`.
 //!
 //! For the daemon: `icmpkit_monitor_targets`,
-//! `icmpkit_monitor_late_samples_total`,
-//! `icmpkit_monitor_config_reloads_total` by `result`.
+//! `icmpkit_monitor_late_samples_total`, `icmpkit_monitor_probes_abandoned_total`,
+//! `icmpkit_monitor_kernel_drops_total`,
+//! `icmpkit_monitor_history_pending_steps`,
+//! `icmpkit_monitor_history_dropped_steps_total`,
+//! `icmpkit_monitor_config_reloads_total` by `result`. Label values are
+//! escaped as the text format requires.
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder};
@@ -31,21 +36,37 @@ use crate::live::{Live, RttHistogram, SharedLive, TargetStatus, rtt_buckets};
 
 type Labels = Vec<(String, String)>;
 
+/// `value` as a label value of the text format: backslash, double quote
+/// and line feed escaped (prometheus-client writes values as given, and
+/// names and labels come from a configuration file).
+fn escape(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '"' => escaped.push_str("\\\""),
+            '\n' => escaped.push_str("\\n"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 /// The labels of `target`'s series.
 fn labels(agent: &str, target: &TargetStatus) -> Labels {
     let mut labels = vec![
-        ("target".to_owned(), target.name.clone()),
-        ("host".to_owned(), target.host.clone()),
+        ("target".to_owned(), escape(&target.name)),
+        ("host".to_owned(), escape(&target.host)),
         (
             "ip".to_owned(),
             target.ip.map(|ip| ip.to_string()).unwrap_or_default(),
         ),
-        ("group".to_owned(), target.group.clone()),
-        ("agent".to_owned(), agent.to_owned()),
+        ("group".to_owned(), escape(&target.group)),
+        ("agent".to_owned(), escape(agent)),
     ];
     for (k, v) in &target.labels {
         if !labels.iter().any(|(name, _)| name == k) {
-            labels.push((k.clone(), v.clone()));
+            labels.push((k.clone(), escape(v)));
         }
     }
     labels
@@ -127,14 +148,6 @@ impl Collector for LiveCollector {
             "Echo Requests answered (duplicates not counted)",
             MetricType::Counter,
             |t| Some(counter(t.received)),
-        )?;
-        family(
-            e,
-            live,
-            "icmpkit_monitor_rtt_seconds",
-            "Round-trip times of the answered probes",
-            MetricType::Histogram,
-            |t| Some(Counted(t.rtt.clone())),
         )?;
         family(
             e,
@@ -227,7 +240,7 @@ impl Collector for LiveCollector {
             e,
             live,
             "smokeping_response_duration_seconds",
-            "A histogram of latencies for ping responses (smokeping_prober's name)",
+            "Round-trip times of the answered probes (smokeping_prober's name and buckets)",
             MetricType::Histogram,
             |t| Some(Counted(t.rtt.clone())),
         )?;
@@ -245,6 +258,38 @@ impl Collector for LiveCollector {
             "Samples that came for a step already closed",
             None,
             MetricType::Counter,
+        )?)?;
+        for (name, help, value) in [
+            (
+                "icmpkit_monitor_probes_abandoned",
+                "Probes in flight when their prober stopped (reloads, the end): in no step",
+                live.probes_abandoned,
+            ),
+            (
+                "icmpkit_monitor_kernel_drops",
+                "Datagrams the kernel dropped for a full receive queue (answers lost on this host)",
+                live.kernel_drops,
+            ),
+            (
+                "icmpkit_monitor_history_dropped_steps",
+                "Steps the history dropped because its backlog after failed writes was full",
+                live.history_dropped,
+            ),
+        ] {
+            ConstCounter::new(value).encode(e.encode_descriptor(
+                name,
+                help,
+                None,
+                MetricType::Counter,
+            )?)?;
+        }
+        #[allow(clippy::cast_precision_loss, reason = "a step count")]
+        let pending = ConstGauge::new(live.history_pending as f64);
+        pending.encode(e.encode_descriptor(
+            "icmpkit_monitor_history_pending_steps",
+            "Steps held in memory after a failed history write, written with the next one",
+            None,
+            MetricType::Gauge,
         )?)?;
         let mut reloads = e.encode_descriptor(
             "icmpkit_monitor_config_reloads",

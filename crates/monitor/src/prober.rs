@@ -72,6 +72,17 @@ pub enum Notice {
         /// The error.
         error: String,
     },
+    /// Probes a prober had in flight when it stopped (a reload, the end):
+    /// sent, never answered nor timed out, so in no step.
+    Abandoned {
+        /// How many.
+        probes: u64,
+    },
+    /// The kernel dropped datagrams for a full receive queue.
+    KernelDrops {
+        /// How many since the last notice.
+        datagrams: u64,
+    },
     /// A prober could not start or stopped on an error.
     Failed {
         /// The targets it had.
@@ -166,8 +177,11 @@ fn socket_plan(profile: &Profile, versions: &[IpVersion], raw_ident: u16) -> Soc
     let options = SocketOptions {
         tos: (profile.tos != 0).then_some(profile.tos),
         pmtu: profile.df.then_some(PmtuMode::Do),
-        // Room for every answer of a second of probes at 10,000 targets.
+        // Room for every answer of a second of probes at 10,000 targets
+        // (above net.core.rmem_max only with CAP_NET_ADMIN; drops are
+        // reported either way).
         recv_buffer: Some(4 << 20),
+        report_drops: true,
         ..SocketOptions::receiving()
     };
     versions.iter().fold(SocketPlan::new(), |plan, &version| {
@@ -256,7 +270,15 @@ async fn run(
     };
     let mut machine = MultiPing::new(config, Instant::now());
     let timeout = profile.timeout;
-    let result = drive_async(&mut machine, &mut transport, &signals, |_, event| {
+    let mut samples = 0u64;
+    let mut drops_told = 0u64;
+    let result = drive_async(&mut machine, &mut transport, &signals, |m, event| {
+        if m.kernel_drops() > drops_told {
+            let _ = reports.send(Report::Notice(Notice::KernelDrops {
+                datagrams: m.kernel_drops() - drops_told,
+            }));
+            drops_told = m.kernel_drops();
+        }
         let now = SystemTime::now();
         let report = match event {
             MultiEvent::Reply(r) if !r.duplicate => Report::Sample(Sample {
@@ -275,12 +297,19 @@ async fn run(
             }),
             _ => return Ok(()),
         };
+        if let Report::Sample(_) = report {
+            samples += 1;
+        }
         // The aggregation task outlives every prober; a send to it fails
         // only while the daemon is going down.
         let _ = reports.send(report);
         Ok(())
     })
     .await;
+    let abandoned = machine.totals().sent.saturating_sub(samples);
+    if abandoned > 0 {
+        let _ = reports.send(Report::Notice(Notice::Abandoned { probes: abandoned }));
+    }
     if let Err(e) = result {
         fail(e.to_string());
     }

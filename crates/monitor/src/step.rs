@@ -9,7 +9,7 @@
 //! timed out. A sample for a step already closed (a clock step back) is
 //! counted in [`Steps::late`], never silently dropped.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 /// How long after a step's end plus the probe timeout it stays open for
@@ -142,6 +142,8 @@ struct Track {
     /// The start of the newest step closed, so later samples for it are
     /// known late.
     closed_until: i64,
+    /// When this target's recording began, Unix milliseconds.
+    since_ms: i64,
 }
 
 /// The aggregator: samples in, closed steps out.
@@ -164,19 +166,23 @@ pub struct Tracked {
 }
 
 impl Steps {
-    /// An aggregator for `targets`, by index.
-    pub fn new(targets: &[Tracked]) -> Self {
+    /// An aggregator for `targets`, by index, recording from `now_ms`
+    /// (Unix milliseconds).
+    pub fn new(targets: &[Tracked], now_ms: i64) -> Self {
         let mut steps = Self::default();
-        steps.reconfigure(targets);
+        steps.reconfigure(targets, now_ms);
         steps
     }
 
-    /// Takes a new target list (a reload): a target whose name and step
-    /// are unchanged keeps its open steps; the others start afresh.
-    pub fn reconfigure(&mut self, targets: &[Tracked]) {
-        let mut old: Vec<Option<Track>> = std::mem::take(&mut self.tracks)
+    /// Takes a new target list (a reload) at `now_ms`: a target whose name
+    /// and step are unchanged keeps its open steps; the others start
+    /// afresh. The open steps of targets not kept are closed early and
+    /// returned with their targets' names (partial steps: kept in the
+    /// history, judged by no alert).
+    pub fn reconfigure(&mut self, targets: &[Tracked], now_ms: i64) -> Vec<(String, StepSummary)> {
+        let mut old: HashMap<String, Track> = std::mem::take(&mut self.tracks)
             .into_iter()
-            .map(Some)
+            .map(|t| (t.name.clone(), t))
             .collect();
         self.tracks = targets
             .iter()
@@ -184,28 +190,50 @@ impl Steps {
                 let step = u32::try_from(t.step.as_secs().max(1)).unwrap_or(u32::MAX);
                 let hold_ms =
                     i64::try_from((t.timeout + CLOSE_GRACE).as_millis()).unwrap_or(i64::MAX);
-                let kept = old
-                    .iter_mut()
-                    .find(|o| {
-                        o.as_ref()
-                            .is_some_and(|o| o.name == t.name && o.step == step)
-                    })
-                    .and_then(Option::take);
-                match kept {
-                    Some(mut track) => {
+                match old.remove(&t.name) {
+                    Some(mut track) if track.step == step => {
                         track.hold_ms = hold_ms;
                         track
                     }
-                    None => Track {
-                        name: t.name.clone(),
-                        step,
-                        hold_ms,
-                        open: VecDeque::new(),
-                        closed_until: i64::MIN,
-                    },
+                    other => {
+                        if let Some(track) = other {
+                            old.insert(track.name.clone(), track);
+                        }
+                        Track {
+                            name: t.name.clone(),
+                            step,
+                            hold_ms,
+                            open: VecDeque::new(),
+                            closed_until: i64::MIN,
+                            since_ms: now_ms,
+                        }
+                    }
                 }
             })
             .collect();
+        let mut dropped: Vec<(String, StepSummary)> = old
+            .into_values()
+            .flat_map(|track| {
+                let (name, step) = (track.name, track.step);
+                track
+                    .open
+                    .into_iter()
+                    .map(move |open| (name.clone(), open.close(step)))
+            })
+            .collect();
+        dropped.sort_by(|a, b| (a.0.as_str(), a.1.start).cmp(&(b.0.as_str(), b.1.start)));
+        dropped
+    }
+
+    /// Whether `step`, closed for the target at `index`, covers its whole
+    /// length: it started after the target's recording did (the first step
+    /// after a start or a change is partial) and ended before it was closed
+    /// (a step closed by [`Steps::close_all`] before its end is partial).
+    /// Partial steps go to the history; alert rules judge whole ones only.
+    pub fn is_whole(&self, index: usize, step: &StepSummary, closed_at_ms: i64) -> bool {
+        self.tracks.get(index).is_some_and(|track| {
+            step.start * 1000 >= track.since_ms && step.end() * 1000 <= closed_at_ms
+        })
     }
 
     /// Counts `sample` in its step.

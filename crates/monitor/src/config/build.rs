@@ -25,7 +25,18 @@ pub const DEFAULT_RECEIVER_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_BASELINE_STEPS: u32 = 12;
 
 /// Label names the daemon sets itself.
-const RESERVED_LABELS: [&str; 5] = ["agent", "target", "host", "ip", "group"];
+const RESERVED_LABELS: [&str; 9] = [
+    "agent",
+    "target",
+    "host",
+    "ip",
+    "group",
+    // Prometheus's own: histogram buckets, summaries, alerts.
+    "le",
+    "quantile",
+    "alertname",
+    "severity",
+];
 
 /// The name of the `index`th (from 0) entry of the array of tables
 /// `array` in messages: `target "gw"` by its name, else `target 3`.
@@ -351,7 +362,7 @@ impl Builder<'_> {
                     section,
                     &key,
                     format!(
-                        "the label {name:?} is set by the daemon on every series (with {}): \
+                        "the label {name:?} is set by the daemon or by Prometheus ({}): \
                          choose another name",
                         RESERVED_LABELS.join(", ")
                     ),
@@ -449,9 +460,10 @@ impl Builder<'_> {
                 None => BTreeMap::new(),
             };
             let first = targets.len();
-            let mut add = |name: String, ip: Option<IpAddr>| -> Result<(), ConfigError> {
-                if targets.len() >= MAX_TARGETS {
-                    return Err(self.at(
+            let mut add =
+                |name: String, ip: Option<IpAddr>, host: String| -> Result<(), ConfigError> {
+                    if targets.len() >= MAX_TARGETS {
+                        return Err(self.at(
                         &t.host,
                         &section,
                         "host",
@@ -460,43 +472,45 @@ impl Builder<'_> {
                              daemon monitors: split the configuration between daemons"
                         ),
                     ));
-                }
-                if let Some(&other) = names.get(&name) {
-                    let key = if t.name.is_some() { "name" } else { "host" };
-                    let at = t.name.as_ref().unwrap_or(&t.host);
-                    let o = specs[other].get_ref();
-                    let other_name = o.name.as_ref().unwrap_or(&o.host).get_ref();
-                    let other_line = self.source.line_of(specs[other].span().start);
-                    return Err(self.at(
-                        at,
-                        &section,
-                        key,
-                        format!(
-                            "the target name {name:?} is taken by target {other_name:?} (line \
+                    }
+                    if let Some(&other) = names.get(&name) {
+                        let key = if t.name.is_some() { "name" } else { "host" };
+                        let at = t.name.as_ref().unwrap_or(&t.host);
+                        let o = specs[other].get_ref();
+                        let other_name = o.name.as_ref().unwrap_or(&o.host).get_ref();
+                        let other_line = self.source.line_of(specs[other].span().start);
+                        return Err(self.at(
+                            at,
+                            &section,
+                            key,
+                            format!(
+                                "the target name {name:?} is taken by target {other_name:?} (line \
                              {other_line}): give this entry its own `name`"
-                        ),
-                    ));
-                }
-                names.insert(name.clone(), i);
-                targets.push(Target {
-                    name,
-                    host: host.clone(),
-                    ip,
-                    group,
-                    labels: labels.clone(),
-                });
-                Ok(())
-            };
+                            ),
+                        ));
+                    }
+                    names.insert(name.clone(), i);
+                    targets.push(Target {
+                        name,
+                        host,
+                        ip,
+                        group,
+                        labels: labels.clone(),
+                    });
+                    Ok(())
+                };
             match kind {
-                Host::Address(ip) => add(entry_name.clone(), Some(ip))?,
-                Host::Name => add(entry_name.clone(), None)?,
+                Host::Address(ip) => add(entry_name.clone(), Some(ip), host.clone())?,
+                Host::Name => add(entry_name.clone(), None, host.clone())?,
                 Host::Prefix(network, len) => {
                     for ip in prefix_addresses(network, len) {
                         let name = match &t.name {
                             Some(name) => format!("{}/{ip}", name.get_ref()),
                             None => ip.to_string(),
                         };
-                        add(name, Some(ip))?;
+                        // Each address is its own host (as smokeping_prober
+                        // labels it): the prefix is in the name.
+                        add(name, Some(ip), ip.to_string())?;
                     }
                 }
             }

@@ -235,10 +235,7 @@ fn an_ipv4_prefix_expands_to_its_hosts_named_after_the_entry() {
         ]
     );
     let t = &c.targets.targets[0];
-    assert_eq!(
-        (t.host.as_str(), t.ip),
-        ("10.0.1.0/29", Some(ip("10.0.1.1")))
-    );
+    assert_eq!((t.host.as_str(), t.ip), ("10.0.1.1", Some(ip("10.0.1.1"))));
 }
 
 #[test]
@@ -1050,8 +1047,9 @@ fn labels_must_be_prometheus_names_the_daemon_does_not_set() {
         ),
         (
             "[[group]]\nname = \"g\"\nlabels = { host = \"x\" }\n",
-            "m.toml:3:10: group \"g\", key `labels.host`: the label \"host\" is set by the daemon \
-                on every series (with agent, target, host, ip, group): choose another name",
+            "m.toml:3:10: group \"g\", key `labels.host`: the label \"host\" is set by the daemon or \
+                by Prometheus (agent, target, host, ip, group, le, quantile, alertname, severity): \
+                choose another name",
         ),
         (
             "[defaults]\nlabels = { __x = \"x\" }\n\n[[target]]\nhost = \"10.0.0.1\"\n",

@@ -19,6 +19,12 @@ use crate::prober::{Notice, Probers, Report};
 use crate::step::{StepSummary, Steps, Tracked};
 use crate::target::Targets;
 
+/// How a send failure reads in a target's problem.
+const SENDING_FAILS: &str = "sending fails: ";
+
+/// How long after a prober failed all are started again.
+const RETRY_PROBERS: Duration = Duration::from_secs(30);
+
 /// How often targets whose names did not resolve are tried again.
 const RESOLVE_AGAIN: Duration = Duration::from_mins(1);
 
@@ -43,6 +49,8 @@ pub struct Aggregator {
     delivery: DeliveryHandle,
     unresolved: bool,
     last_resolve: Instant,
+    /// When to start the probers again after one failed.
+    retry_at: Option<Instant>,
     buf: Vec<Report>,
 }
 
@@ -68,6 +76,7 @@ fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
             status.ip = t.ip;
             status.group.clone_from(&group.name);
             status.labels = labels;
+            status.pings = group.probing.pings;
             status.problem = failures
                 .iter()
                 .find(|(i, _)| *i == index)
@@ -78,8 +87,22 @@ fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
     Live {
         agent: config.agent.clone(),
         targets,
-        late_samples: old.late_samples,
         reloads: old.reloads.clone(),
+        ..old.clone_counters()
+    }
+}
+
+/// The daemon's URL as people reach it, for the links in alerts: the
+/// listen address, or the host's name when it listens on every address.
+fn external_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!(
+            "http://{}:{}",
+            crate::config::default_agent(),
+            listen.port()
+        )
+    } else {
+        format!("http://{listen}")
     }
 }
 
@@ -147,7 +170,12 @@ impl Aggregator {
             concurrent_traces(&config.targets),
         );
         let mut settings = DeliverySettings::new(config.agent.clone());
-        settings.origin.external_url = Some(format!("http://{}", config.listen));
+        settings.origin.external_url = Some(external_url(config.listen));
+        // Room for one transition per rule and target at once (an uplink
+        // down is every target's `down` in one step): a dropped "fired"
+        // would never reach a receiver.
+        settings.queue = (config.targets.targets.len() * config.alerts.len().max(1) * 2)
+            .clamp(settings.queue, 1 << 20);
         let delivery = Deliverer::spawn_with(config.receivers.clone(), settings);
         let mut board = Board::new(config.alerts.clone());
         for t in board.set_targets(&config.targets, unix_now()) {
@@ -162,7 +190,7 @@ impl Aggregator {
             ),
         );
         Self {
-            steps: Steps::new(&tracked(&config)),
+            steps: Steps::new(&tracked(&config), unix_now_ms()),
             board: Arc::new(Mutex::new(board)),
             config,
             live,
@@ -177,6 +205,7 @@ impl Aggregator {
             delivery,
             unresolved: !failures.is_empty(),
             last_resolve: Instant::now(),
+            retry_at: None,
             buf: Vec::with_capacity(4096),
         }
     }
@@ -218,13 +247,20 @@ impl Aggregator {
                         if let Some(rtt) = sample.rtt_us {
                             t.received += 1;
                             t.rtt.observe(rtt);
+                            // An answer ends a sending problem.
+                            if t.problem
+                                .as_deref()
+                                .is_some_and(|p| p.starts_with(SENDING_FAILS))
+                            {
+                                t.problem = None;
+                            }
                         }
                     }
                 }
                 Report::Notice(Notice::SendFailed { target, error }) => {
                     if let Some(t) = live.targets.get_mut(*target) {
-                        log("warn", format_args!("{}: sending fails: {error}", t.name));
-                        t.problem = Some(format!("sending fails: {error}"));
+                        log("warn", format_args!("{}: {SENDING_FAILS}{error}", t.name));
+                        t.problem = Some(format!("{SENDING_FAILS}{error}"));
                     }
                 }
                 Report::Notice(Notice::Failed { targets, error }) => {
@@ -234,9 +270,15 @@ impl Aggregator {
                     );
                     for &i in targets {
                         if let Some(t) = live.targets.get_mut(i) {
-                            t.problem = Some(error.clone());
+                            t.problem = Some(format!("{error}; probing again in 30 s"));
+                            t.up = None;
                         }
                     }
+                    self.retry_at.get_or_insert(Instant::now() + RETRY_PROBERS);
+                }
+                Report::Notice(Notice::Abandoned { probes }) => live.probes_abandoned += probes,
+                Report::Notice(Notice::KernelDrops { datagrams }) => {
+                    live.kernel_drops += datagrams;
                 }
             }
         }
@@ -280,8 +322,18 @@ impl Aggregator {
 
     /// Closes the steps that are due: live state, alerts, history.
     pub async fn close_due(&mut self) {
-        let closed = self.steps.close_due(unix_now_ms());
-        self.take_closed(closed).await;
+        // Samples already on the channel belong in the steps about to close.
+        self.drain();
+        let now_ms = unix_now_ms();
+        let closed = self.steps.close_due(now_ms);
+        self.take_closed(closed, now_ms).await;
+        if self.retry_at.is_some_and(|at| at <= Instant::now()) {
+            self.retry_at = None;
+            log("info", "starting the probers again");
+            let config = self.config.clone();
+            let failures = self.problems_of_names();
+            self.restart(config, &failures).await;
+        }
         if self.unresolved && self.last_resolve.elapsed() >= RESOLVE_AGAIN {
             self.last_resolve = Instant::now();
             let mut again = self.config.clone();
@@ -299,7 +351,23 @@ impl Aggregator {
         }
     }
 
-    async fn take_closed(&mut self, closed: Vec<(usize, StepSummary)>) {
+    /// The targets whose names do not resolve, with why (kept across a
+    /// restart of the probers).
+    fn problems_of_names(&self) -> Vec<(usize, String)> {
+        let live = self.live.read().unwrap_or_else(PoisonError::into_inner);
+        self.config
+            .targets
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.ip.is_none())
+            .filter_map(|(i, _)| Some((i, live.targets.get(i)?.problem.clone()?)))
+            .collect()
+    }
+
+    /// Takes in steps closed at `closed_at_ms`: live state, alerts (whole
+    /// steps only), history.
+    async fn take_closed(&mut self, closed: Vec<(usize, StepSummary)>, closed_at_ms: i64) {
         if closed.is_empty() {
             return;
         }
@@ -312,8 +380,12 @@ impl Aggregator {
                     continue;
                 };
                 let group = &self.config.targets.group_of(target).name;
-                for t in board.on_step(&target.name, group, &step) {
-                    self.delivery.send(t);
+                // A partial step (the first after a start, the last at a
+                // stop) is no evidence: one lost probe of two is not 50 %.
+                if self.steps.is_whole(index, &step, closed_at_ms) {
+                    for t in board.on_step(&target.name, group, &step) {
+                        self.delivery.send(t);
+                    }
                 }
                 if let Some(status) = live.targets.get_mut(index) {
                     if step.sent > 0 {
@@ -327,10 +399,27 @@ impl Aggregator {
         // Every history call blocks on the disk: off the runtime. A
         // failed write keeps its steps in the store's own bounded queue,
         // written first by the next call.
+        self.write_history(batch).await;
+    }
+
+    /// Writes `batch` to the history off the runtime; the store's backlog
+    /// (steps held after a failed write) and losses go to the live state.
+    async fn write_history(&self, batch: Vec<(String, StepSummary)>) {
         let history = Arc::clone(&self.history);
-        match tokio::task::spawn_blocking(move || history.write(unix_now(), &batch)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => log("error", format_args!("history: {e}")),
+        let result = tokio::task::spawn_blocking(move || {
+            let result = history.write(unix_now(), &batch);
+            (result, history.pending(), history.dropped())
+        })
+        .await;
+        match result {
+            Ok((result, pending, dropped)) => {
+                if let Err(e) = result {
+                    log("error", format_args!("history: {e}"));
+                }
+                let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
+                live.history_pending = pending as u64;
+                live.history_dropped = dropped;
+            }
             Err(e) => log("error", format_args!("history writer: {e}")),
         }
     }
@@ -394,8 +483,12 @@ impl Aggregator {
             probers.stop().await;
         }
         self.drain();
-        // Steps of the old indices close under the old names first.
-        self.steps.reconfigure(&tracked(&config));
+        // Open steps of targets removed or re-stepped close now, partial,
+        // into the history under their names.
+        let dropped = self.steps.reconfigure(&tracked(&config), unix_now_ms());
+        if !dropped.is_empty() {
+            self.write_history(dropped).await;
+        }
         {
             let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
             *live = live_of(&config, &live, failures);
@@ -442,7 +535,7 @@ impl Aggregator {
             tracer.finished().await;
         }
         let closed = self.steps.close_all();
-        self.take_closed(closed).await;
+        self.take_closed(closed, unix_now_ms()).await;
         let history = Arc::clone(&self.history);
         match tokio::task::spawn_blocking(move || {
             history.flush(unix_now()).map(|()| history.pending())

@@ -95,6 +95,14 @@ pub(crate) type ReloadRequest = oneshot::Sender<Result<String, String>>;
 /// Runs the daemon until SIGTERM or SIGINT. `listen` overrides the
 /// configuration's address.
 pub async fn run(source: Source, listen: Option<SocketAddr>) -> Result<(), DaemonError> {
+    // First, so that a SIGHUP or SIGTERM during a slow start is taken as
+    // a request, not the signal's default action (the end).
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(DaemonError::Signals)?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(DaemonError::Signals)?;
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(DaemonError::Signals)?;
     // Before any socket is opened on this thread (which drops its
     // CAP_NET_RAW): every socket is opened from here.
     let opener = crate::path::SocketOpener::start().map_err(DaemonError::Signals)?;
@@ -129,12 +137,6 @@ pub async fn run(source: Source, listen: Option<SocketAddr>) -> Result<(), Daemo
         format_args!("listening on http://{}", aggregator.listen()),
     );
 
-    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .map_err(DaemonError::Signals)?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(DaemonError::Signals)?;
-    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(DaemonError::Signals)?;
     let watcher = match &source {
         Source::File(path) => Some(watch::spawn(path.clone(), reload_tx.clone())),
         Source::Fixed(_) => None,
@@ -143,9 +145,12 @@ pub async fn run(source: Source, listen: Option<SocketAddr>) -> Result<(), Daemo
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        // In this order: a stop first, then reloads, then the clock, then
+        // reports (closing steps drains the reports first).
         tokio::select! {
-            () = aggregator.gather() => {}
-            _ = tick.tick() => aggregator.close_due().await,
+            biased;
+            _ = term.recv() => break,
+            _ = int.recv() => break,
             _ = hup.recv() => {
                 let outcome = aggregator.reload(&source, listen).await;
                 log_reload(&outcome);
@@ -155,8 +160,8 @@ pub async fn run(source: Source, listen: Option<SocketAddr>) -> Result<(), Daemo
                 log_reload(&outcome);
                 let _ = request.send(outcome);
             }
-            _ = term.recv() => break,
-            _ = int.recv() => break,
+            _ = tick.tick() => aggregator.close_due().await,
+            () = aggregator.gather() => {}
         }
     }
     log("info", "stopping: writing the steps measured so far");

@@ -61,6 +61,16 @@ fn a_target_has_its_counters_histograms_and_step_gauges() {
 }
 
 #[test]
+fn label_values_from_the_configuration_are_escaped() {
+    let shared = live();
+    shared.write().unwrap().targets[0]
+        .labels
+        .insert("rack".into(), "r \"A\"\\1\nx".into());
+    let text = encode(&registry(shared)).unwrap();
+    assert!(text.contains(r#"rack="r \"A\"\\1\nx""#), "{text}");
+}
+
+#[test]
 fn a_target_never_measured_has_no_step_gauges() {
     let shared = live();
     {

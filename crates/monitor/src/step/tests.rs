@@ -18,7 +18,7 @@ fn sample(sent_ms: i64, rtt_us: Option<u32>) -> Sample {
 
 #[test]
 fn samples_fall_in_the_step_they_were_sent_in() {
-    let mut steps = Steps::new(&[tracked(60)]);
+    let mut steps = Steps::new(&[tracked(60)], 0);
     steps.record(sample(59_999, Some(1000)));
     steps.record(sample(60_000, Some(3000)));
     steps.record(sample(61_000, None));
@@ -36,7 +36,7 @@ fn samples_fall_in_the_step_they_were_sent_in() {
 
 #[test]
 fn median_quantiles_and_jitter_are_smokepings() {
-    let mut steps = Steps::new(&[tracked(10)]);
+    let mut steps = Steps::new(&[tracked(10)], 0);
     for (ms, rtt) in [(0, 4000), (1000, 1000), (2000, 3000), (3000, 2000)] {
         steps.record(sample(ms, Some(rtt)));
     }
@@ -52,7 +52,7 @@ fn median_quantiles_and_jitter_are_smokepings() {
 
 #[test]
 fn a_sample_for_a_closed_step_is_counted_late() {
-    let mut steps = Steps::new(&[tracked(10)]);
+    let mut steps = Steps::new(&[tracked(10)], 0);
     steps.record(sample(1000, Some(5)));
     assert_eq!(steps.close_due(20_000).len(), 1);
     steps.record(sample(2000, Some(5)));
@@ -67,15 +67,54 @@ fn a_sample_for_a_closed_step_is_counted_late() {
 
 #[test]
 fn a_reload_keeps_the_open_steps_of_unchanged_targets() {
-    let mut steps = Steps::new(&[tracked(10)]);
+    let mut steps = Steps::new(&[tracked(10)], 0);
     steps.record(sample(1000, Some(5)));
     let b = Tracked {
         name: "b".into(),
         ..tracked(10)
     };
-    steps.reconfigure(&[b, tracked(10)]);
+    assert!(steps.reconfigure(&[b, tracked(10)], 5000).is_empty());
     let closed = steps.close_all();
     assert_eq!(closed.len(), 1);
     assert_eq!(closed[0].0, 1);
     assert_eq!(closed[0].1.sent, 1);
+}
+
+#[test]
+fn a_reload_hands_back_the_open_steps_of_removed_or_changed_targets() {
+    let mut steps = Steps::new(&[tracked(10)], 0);
+    steps.record(sample(1000, Some(5)));
+    steps.record(sample(2000, None));
+    let dropped = steps.reconfigure(&[tracked(20)], 3000);
+    assert_eq!(dropped.len(), 1);
+    assert_eq!(dropped[0].0, "a");
+    assert_eq!(
+        (
+            dropped[0].1.start,
+            dropped[0].1.sent,
+            dropped[0].1.received()
+        ),
+        (0, 2, 1)
+    );
+    assert!(steps.close_all().is_empty());
+}
+
+#[test]
+fn the_first_step_and_a_step_closed_early_are_partial() {
+    let mut steps = Steps::new(&[tracked(10)], 5000);
+    steps.record(sample(6000, Some(5)));
+    steps.record(sample(12_000, Some(5)));
+    steps.record(sample(21_000, Some(5)));
+    let closed = steps.close_due(23_000);
+    assert_eq!(closed.len(), 2);
+    assert!(
+        !steps.is_whole(0, &closed[0].1, 23_000),
+        "began before the start"
+    );
+    assert!(steps.is_whole(0, &closed[1].1, 23_000));
+    let rest = steps.close_all();
+    assert!(
+        !steps.is_whole(0, &rest[0].1, 25_000),
+        "closed before its end"
+    );
 }

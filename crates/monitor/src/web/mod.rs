@@ -187,9 +187,12 @@ async fn overview_page(
 /// How far back a target page lists path changes.
 const PATH_SPAN: i64 = 10 * 86_400;
 
-/// The probes per step of `t` (its last step's), for the loss colours.
+/// The probes per step of `t` as configured (else its last step's), for
+/// the loss colours: a partial step must not change the scale.
 fn pings_of(t: &TargetStatus) -> Option<u32> {
-    t.last_step.as_ref().map(|s| s.sent).filter(|&n| n > 0)
+    Some(t.pings)
+        .filter(|&n| n > 0)
+        .or_else(|| t.last_step.as_ref().map(|s| s.sent).filter(|&n| n > 0))
 }
 
 /// One graph of `name` over `span`, loss colours on the scale of `pings`

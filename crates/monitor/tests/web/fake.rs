@@ -192,14 +192,15 @@ pub fn live() -> Live {
                 path: (name == "net/10.0.1.5").then(|| path_at(NOW - 600)),
                 path_changes: 3,
                 problem: None,
+                pings: 20,
             }
         })
         .collect();
     Live {
         agent: "lab-a".to_owned(),
         targets,
-        late_samples: 0,
         reloads: (0, 0, None),
+        ..Live::default()
     }
 }
 

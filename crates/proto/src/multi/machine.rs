@@ -263,6 +263,8 @@ pub struct MultiPing {
     /// of thousands of targets queue none).
     next_summary: usize,
     ignored: u64,
+    /// Datagrams the kernel dropped for a full receive queue.
+    kernel_drops: u64,
 }
 
 impl MultiPing {
@@ -304,6 +306,7 @@ impl MultiPing {
             finished: false,
             next_summary: 0,
             ignored: 0,
+            kernel_drops: 0,
             config,
         }
     }
@@ -386,6 +389,12 @@ impl MultiPing {
     /// target out of range.
     pub fn unverified(&self, target: usize) -> u64 {
         self.unverified.get(target).copied().unwrap_or(0)
+    }
+
+    /// Datagrams the kernel dropped for a full receive queue (reported by
+    /// a socket asked to: `SO_RXQ_OVFL`); answers among them count as lost.
+    pub fn kernel_drops(&self) -> u64 {
+        self.kernel_drops
     }
 
     /// Inputs that were not ours or could not be read.
@@ -649,6 +658,10 @@ impl Machine for MultiPing {
             self.close_interval();
         }
         self.finish_if_settled();
+    }
+
+    fn handle_overflow(&mut self, _now: Instant, overflow: crate::machine::Overflow) {
+        self.kernel_drops += overflow.dropped;
     }
 
     fn handle_signal(&mut self, _now: Instant, signal: Signal) {
