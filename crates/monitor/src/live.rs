@@ -110,6 +110,7 @@ pub struct Live {
 impl Live {
     /// The daemon-wide counters of `self`, with no targets (what a reload
     /// carries over).
+    #[must_use]
     pub fn clone_counters(&self) -> Self {
         Self {
             agent: self.agent.clone(),
