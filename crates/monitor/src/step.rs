@@ -97,6 +97,32 @@ impl StepSummary {
     pub fn end(&self) -> i64 {
         self.start + i64::from(self.step)
     }
+
+    /// `self` and `other`, two parts of the same step (a daemon stopped
+    /// and started again within it), as one: probes added, RTTs merged,
+    /// jitter averaged by the pairs of replies each had.
+    #[must_use]
+    pub fn merged(&self, other: &StepSummary) -> StepSummary {
+        let mut rtts_us = Vec::with_capacity(self.rtts_us.len() + other.rtts_us.len());
+        rtts_us.extend_from_slice(&self.rtts_us);
+        rtts_us.extend_from_slice(&other.rtts_us);
+        rtts_us.sort_unstable();
+        let pairs = |s: &StepSummary| s.rtts_us.len().saturating_sub(1) as u64;
+        let jitter_us = match (self.jitter_us, other.jitter_us) {
+            (Some(a), Some(b)) => {
+                let (pa, pb) = (pairs(self), pairs(other));
+                u32::try_from((u64::from(a) * pa + u64::from(b) * pb) / (pa + pb).max(1)).ok()
+            }
+            (a, b) => a.or(b),
+        };
+        StepSummary {
+            start: self.start,
+            step: self.step,
+            sent: self.sent.saturating_add(other.sent),
+            rtts_us,
+            jitter_us,
+        }
+    }
 }
 
 /// A step being filled.

@@ -627,9 +627,18 @@ impl History {
                         .map_err(|e| self.err(e))?;
                     targets.insert(name.clone(), updated);
                 }
+                let key = self.key(0, entry.id, s.start);
+                // The same step written before (the daemon stopped and
+                // started again within it): the two parts are one step.
+                let earlier = tables.tiers[0]
+                    .get(key)
+                    .map_err(|e| self.err(e))?
+                    .and_then(|old| codec::decode_step(s.start, old.value()).ok())
+                    .filter(|old| old.step == s.step);
+                let merged = earlier.map(|old| old.merged(s));
+                let s = merged.as_ref().unwrap_or(s);
                 buf.clear();
                 codec::encode_step(s, &mut buf);
-                let key = self.key(0, entry.id, s.start);
                 tables.tiers[0]
                     .insert(key, buf.as_slice())
                     .map_err(|e| self.err(e))?;

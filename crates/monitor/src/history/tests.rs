@@ -146,6 +146,23 @@ fn a_written_step_reads_back_with_its_median_and_every_rtt_as_smoke() {
 }
 
 #[test]
+fn a_step_written_in_two_parts_across_a_restart_keeps_both() {
+    let dir = TempDir::new();
+    {
+        let h = History::open(dir.path(), Retention::default()).unwrap();
+        h.write(T0 + 40, &batch("gw", step(T0, 60, 40, &[1000; 39])))
+            .unwrap();
+    }
+    let h = History::open(dir.path(), Retention::default()).unwrap();
+    h.write(T0 + MIN, &batch("gw", step(T0, 60, 15, &[2000; 15])))
+        .unwrap();
+    let points = h.range("gw", T0, T0 + MIN, 100).unwrap().points;
+    assert_eq!(points.len(), 1);
+    assert_eq!((points[0].sent, points[0].lost), (55, 1));
+    assert_eq!(points[0].median_us, Some(1000));
+}
+
+#[test]
 fn a_reopened_store_holds_the_same_data() {
     let dir = TempDir::new();
     let steps: Vec<_> = (0..30)

@@ -118,3 +118,26 @@ fn the_first_step_and_a_step_closed_early_are_partial() {
         "closed before its end"
     );
 }
+
+#[test]
+fn two_parts_of_one_step_merge_into_one() {
+    let a = StepSummary {
+        start: 60,
+        step: 60,
+        sent: 3,
+        rtts_us: vec![100, 300],
+        jitter_us: Some(200),
+    };
+    let b = StepSummary {
+        start: 60,
+        step: 60,
+        sent: 4,
+        rtts_us: vec![200, 250, 400],
+        jitter_us: Some(50),
+    };
+    let m = a.merged(&b);
+    assert_eq!((m.sent, m.lost()), (7, 2));
+    assert_eq!(m.rtts_us, [100, 200, 250, 300, 400]);
+    // (200 × 1 pair + 50 × 2 pairs) / 3 pairs.
+    assert_eq!(m.jitter_us, Some(100));
+}
