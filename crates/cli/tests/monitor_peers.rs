@@ -3,7 +3,8 @@
 //! IPv6), at the same pace (one echo request a second per target):
 //!
 //! - icmpkit in `agent`, `smokeping_prober` in `agent2`, `blackbox_exporter`
-//!   in the router (one probe per request, driven by the test);
+//!   in the router (one probe per request, driven by the test; one hop
+//!   nearer the targets than the agents);
 //! - the lossy target drops one echo request in ten at random, whoever sent
 //!   it; the test gives each sender its own chain there (by source address,
 //!   the same `numgen random mod 10 0` rule, counted), so each prober's loss
@@ -32,6 +33,11 @@ use icmpkit_lab::peers::blackbox::BlackboxExporter;
 use icmpkit_lab::peers::smokeping::SmokepingProber;
 use icmpkit_lab::server::{Scratch, Server};
 use icmpkit_lab::{icmpkit, require, text};
+
+/// The router's addresses toward the targets: `blackbox_exporter`'s
+/// sources there.
+const ROUTER_TARGETS4: &str = "198.51.100.1";
+const ROUTER_TARGETS6: &str = "2001:db8:2::1";
 
 const TARGETS: [MonitorTarget; 3] = [
     MonitorTarget::Clean,
@@ -183,7 +189,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
 
 /// `blackbox_exporter`'s probes of one target: (successes, RTTs).
 struct Probed {
-    tries: usize,
+    tries: u32,
     rtts: Vec<f64>,
 }
 
@@ -206,6 +212,8 @@ fn icmpkit_smokeping_prober_and_blackbox_exporter_agree_on_loss_and_rtt() {
             ("icmpkit6", AGENT6),
             ("smokeping4", AGENT2_4),
             ("smokeping6", AGENT2_6),
+            ("blackbox4", ROUTER_TARGETS4),
+            ("blackbox6", ROUTER_TARGETS6),
         ],
     );
 
@@ -259,11 +267,17 @@ fn icmpkit_smokeping_prober_and_blackbox_exporter_agree_on_loss_and_rtt() {
     // The figures: each prober's first, then the lab's counters.
     let ours = parse_metrics(&daemon.endpoint().get_ok("/metrics")).expect("icmpkit /metrics");
     let theirs = smokeping.metrics();
-    let lab_counts: Vec<(String, (f64, f64))> =
-        ["icmpkit4", "icmpkit6", "smokeping4", "smokeping6"]
-            .iter()
-            .map(|c| ((*c).to_owned(), chain_counts(&lab, c)))
-            .collect();
+    let lab_counts: Vec<(String, (f64, f64))> = [
+        "icmpkit4",
+        "icmpkit6",
+        "smokeping4",
+        "smokeping6",
+        "blackbox4",
+        "blackbox6",
+    ]
+    .iter()
+    .map(|c| ((*c).to_owned(), chain_counts(&lab, c)))
+    .collect();
     let lab_of = |chain: String| {
         lab_counts
             .iter()
@@ -294,7 +308,7 @@ fn icmpkit_smokeping_prober_and_blackbox_exporter_agree_on_loss_and_rtt() {
             "smokeping_response_duration_seconds_count",
             &[("host", addr)],
         );
-        let answered = probe.rtts.len();
+        let answered = u32::try_from(probe.rtts.len()).expect("a few probes");
         eprintln!(
             "{name} ({addr}): icmpkit {received}/{sent} answered ({:.1} % lost), \
              smokeping_prober {responses}/{requests} ({:.1} %), blackbox_exporter {answered}/{}",
@@ -354,9 +368,19 @@ fn icmpkit_smokeping_prober_and_blackbox_exporter_agree_on_loss_and_rtt() {
                     (missing - dropped).abs() <= UNRESOLVED,
                     "smokeping_prober misses {missing} replies, the lab dropped {dropped}"
                 );
-                // blackbox_exporter's share went unsplit (from the router):
-                // its failures are its own probes' timeouts.
-                assert!(answered <= probe.tries);
+                // One echo request per probe, each awaited: nothing in
+                // flight, the count is exact.
+                let (seen, dropped) = lab_of(format!("blackbox{suffix}"));
+                eprintln!(
+                    "  lab: blackbox_exporter's {dropped}/{seen} dropped, {} probes failed",
+                    probe.tries - answered
+                );
+                assert_eq!(seen, f64::from(probe.tries), "blackbox_exporter's requests");
+                assert_eq!(
+                    dropped,
+                    f64::from(probe.tries - answered),
+                    "blackbox_exporter's failed probes"
+                );
             }
             MonitorTarget::Moving => unreachable!(),
         }
@@ -390,6 +414,11 @@ fn icmpkit_smokeping_prober_and_blackbox_exporter_agree_on_loss_and_rtt() {
             rtt_medians.push((name, icmpkit_median, smokeping_median, blackbox_median));
         }
     }
+    let log = daemon.stderr();
+    assert!(
+        !log.contains(" warn ") && !log.contains(" error "),
+        "icmpkit monitor complained:\n{log}"
+    );
     for (name, a, b, c) in rtt_medians {
         for (who, m) in [
             ("icmpkit", a),

@@ -257,6 +257,14 @@ fn prometheus_scrapes_two_agents_and_remote_writes_their_series_to_victoriametri
         targets.sort();
         assert_eq!(targets, ["clean", "dead", "lossy"], "{}", agent.name);
     }
+    let counted = promql("icmpkit_monitor_targets");
+    for agent in &agents {
+        assert_eq!(
+            sample_value(of_agent(&counted, agent.name)),
+            3.0,
+            "{counted:?}"
+        );
+    }
 
     // Values: between two readings of the agent's own /metrics, in
     // Prometheus and (after remote write) in VictoriaMetrics, for
@@ -370,4 +378,12 @@ fn prometheus_scrapes_two_agents_and_remote_writes_their_series_to_victoriametri
     );
     assert_eq!(bands.len(), 2, "{bands:?}");
     drop(prom);
+    for agent in &agents {
+        let log = agent.daemon.stderr();
+        assert!(
+            !log.contains(" warn ") && !log.contains(" error "),
+            "{} complained:\n{log}",
+            agent.name
+        );
+    }
 }

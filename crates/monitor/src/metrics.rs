@@ -231,21 +231,30 @@ impl Collector for LiveCollector {
             MetricType::Histogram,
             |t| Some(Counted(t.rtt.clone())),
         )?;
+        // The daemon's own series carry `agent` too: several agents
+        // scraped into one Prometheus are told apart by it.
+        let agent = [("agent", live.agent.as_str())];
         #[allow(clippy::cast_precision_loss, reason = "a target count")]
         let targets = ConstGauge::new(live.targets.len() as f64);
-        targets.encode(e.encode_descriptor(
-            "icmpkit_monitor_targets",
-            "Targets configured",
-            None,
-            MetricType::Gauge,
-        )?)?;
+        targets.encode(
+            e.encode_descriptor(
+                "icmpkit_monitor_targets",
+                "Targets configured",
+                None,
+                MetricType::Gauge,
+            )?
+            .encode_family(&agent)?,
+        )?;
         let late = ConstCounter::new(live.late_samples);
-        late.encode(e.encode_descriptor(
-            "icmpkit_monitor_late_samples",
-            "Samples that came for a step already closed",
-            None,
-            MetricType::Counter,
-        )?)?;
+        late.encode(
+            e.encode_descriptor(
+                "icmpkit_monitor_late_samples",
+                "Samples that came for a step already closed",
+                None,
+                MetricType::Counter,
+            )?
+            .encode_family(&agent)?,
+        )?;
         let mut reloads = e.encode_descriptor(
             "icmpkit_monitor_config_reloads",
             "Configuration reloads, by result",
@@ -253,7 +262,9 @@ impl Collector for LiveCollector {
             MetricType::Counter,
         )?;
         for (result, n) in [("success", live.reloads.0), ("failure", live.reloads.1)] {
-            ConstCounter::new(n).encode(reloads.encode_family(&[("result", result)])?)?;
+            ConstCounter::new(n).encode(
+                reloads.encode_family(&[("agent", live.agent.as_str()), ("result", result)])?,
+            )?;
         }
         Ok(())
     }
