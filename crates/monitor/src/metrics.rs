@@ -244,21 +244,31 @@ impl Collector for LiveCollector {
             MetricType::Histogram,
             |t| Some(Counted(t.rtt.clone())),
         )?;
+        // The daemon's own series carry `agent` too: several agents
+        // scraped into one Prometheus are told apart by it.
+        let agent_value = escape(&live.agent);
+        let agent = [("agent", agent_value.as_str())];
         #[allow(clippy::cast_precision_loss, reason = "a target count")]
         let targets = ConstGauge::new(live.targets.len() as f64);
-        targets.encode(e.encode_descriptor(
-            "icmpkit_monitor_targets",
-            "Targets configured",
-            None,
-            MetricType::Gauge,
-        )?)?;
+        targets.encode(
+            e.encode_descriptor(
+                "icmpkit_monitor_targets",
+                "Targets configured",
+                None,
+                MetricType::Gauge,
+            )?
+            .encode_family(&agent)?,
+        )?;
         let late = ConstCounter::new(live.late_samples);
-        late.encode(e.encode_descriptor(
-            "icmpkit_monitor_late_samples",
-            "Samples that came for a step already closed",
-            None,
-            MetricType::Counter,
-        )?)?;
+        late.encode(
+            e.encode_descriptor(
+                "icmpkit_monitor_late_samples",
+                "Samples that came for a step already closed",
+                None,
+                MetricType::Counter,
+            )?
+            .encode_family(&agent)?,
+        )?;
         for (name, help, value) in [
             (
                 "icmpkit_monitor_probes_abandoned",
@@ -276,21 +286,22 @@ impl Collector for LiveCollector {
                 live.history_dropped,
             ),
         ] {
-            ConstCounter::new(value).encode(e.encode_descriptor(
-                name,
-                help,
-                None,
-                MetricType::Counter,
-            )?)?;
+            ConstCounter::new(value).encode(
+                e.encode_descriptor(name, help, None, MetricType::Counter)?
+                    .encode_family(&agent)?,
+            )?;
         }
         #[allow(clippy::cast_precision_loss, reason = "a step count")]
         let pending = ConstGauge::new(live.history_pending as f64);
-        pending.encode(e.encode_descriptor(
-            "icmpkit_monitor_history_pending_steps",
-            "Steps held in memory after a failed history write, written with the next one",
-            None,
-            MetricType::Gauge,
-        )?)?;
+        pending.encode(
+            e.encode_descriptor(
+                "icmpkit_monitor_history_pending_steps",
+                "Steps held in memory after a failed history write, written with the next one",
+                None,
+                MetricType::Gauge,
+            )?
+            .encode_family(&agent)?,
+        )?;
         let mut reloads = e.encode_descriptor(
             "icmpkit_monitor_config_reloads",
             "Configuration reloads, by result",
@@ -298,7 +309,9 @@ impl Collector for LiveCollector {
             MetricType::Counter,
         )?;
         for (result, n) in [("success", live.reloads.0), ("failure", live.reloads.1)] {
-            ConstCounter::new(n).encode(reloads.encode_family(&[("result", result)])?)?;
+            ConstCounter::new(n).encode(
+                reloads.encode_family(&[("agent", live.agent.as_str()), ("result", result)])?,
+            )?;
         }
         Ok(())
     }

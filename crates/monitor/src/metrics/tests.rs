@@ -83,3 +83,16 @@ fn a_target_never_measured_has_no_step_gauges() {
     assert!(!text.contains("icmpkit_monitor_up{"));
     assert!(text.contains("icmpkit_monitor_probes_sent_total{"));
 }
+
+#[test]
+fn the_daemons_own_series_carry_the_agent_label() {
+    let text = encode(&registry(live())).unwrap();
+    for line in [
+        r#"icmpkit_monitor_targets{agent="a1"} 1.0"#,
+        r#"icmpkit_monitor_late_samples_total{agent="a1"} 0"#,
+        r#"icmpkit_monitor_config_reloads_total{agent="a1",result="success"} 0"#,
+        r#"icmpkit_monitor_config_reloads_total{agent="a1",result="failure"} 0"#,
+    ] {
+        assert!(text.contains(line), "{line} not in\n{text}");
+    }
+}
