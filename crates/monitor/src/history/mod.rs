@@ -32,7 +32,9 @@
 //! comes (a step was missing); a source for an already consolidated point
 //! (a late step) consolidates it again. Only one point's sources are in
 //! memory at a time. A step longer than a level's step lands in the point
-//! of its start.
+//! of its start. A raw step written again (the daemon stopped in a step,
+//! its partial step written, and started again within it) is merged with
+//! the one stored: both runs' probes count.
 //!
 //! # Failures
 //!
@@ -230,6 +232,30 @@ pub struct Series {
     /// The points that exist, ascending by start; a missing point (no data)
     /// is absent, not zero.
     pub points: Vec<Point>,
+}
+
+/// One step of two runs' probes: `earlier`, written before, and `new`
+/// (sent added, RTTs merged; the jitter the mean of both, weighted by
+/// their successive differences).
+fn merge_steps(earlier: &StepSummary, new: &StepSummary) -> StepSummary {
+    let mut rtts_us = earlier.rtts_us.clone();
+    rtts_us.extend_from_slice(&new.rtts_us);
+    rtts_us.sort_unstable();
+    let pairs = |s: &StepSummary| s.rtts_us.len().saturating_sub(1) as u64;
+    let jitter_us = match (earlier.jitter_us, new.jitter_us) {
+        (Some(a), Some(b)) => {
+            let (pa, pb) = (pairs(earlier), pairs(new));
+            u32::try_from((u64::from(a) * pa + u64::from(b) * pb) / (pa + pb).max(1)).ok()
+        }
+        (a, b) => a.or(b),
+    };
+    StepSummary {
+        start: new.start,
+        step: new.step,
+        sent: earlier.sent.saturating_add(new.sent),
+        rtts_us,
+        jitter_us,
+    }
 }
 
 /// The disk a store uses.
@@ -627,9 +653,17 @@ impl History {
                         .map_err(|e| self.err(e))?;
                     targets.insert(name.clone(), updated);
                 }
-                buf.clear();
-                codec::encode_step(s, &mut buf);
                 let key = self.key(0, entry.id, s.start);
+                // The same step written before: a daemon stopped in it and
+                // started again within it. Both runs' probes count.
+                let earlier = tables.tiers[0]
+                    .get(key)
+                    .map_err(|e| self.err(e))?
+                    .and_then(|v| codec::decode_step(s.start, v.value()).ok())
+                    .filter(|e| e.step == s.step);
+                let merged = earlier.map(|e| merge_steps(&e, s));
+                buf.clear();
+                codec::encode_step(merged.as_ref().unwrap_or(s), &mut buf);
                 tables.tiers[0]
                     .insert(key, buf.as_slice())
                     .map_err(|e| self.err(e))?;
