@@ -585,6 +585,20 @@ impl Lab {
         self.chain_counts("targets", target.name())
     }
 
+    /// Monitoring lab: the lossy or dead `target` answers every echo
+    /// request from now on (an `accept` before its drop rule); its
+    /// [`Lab::echo_drops`] go on counting what comes, and drop no more.
+    pub fn stop_dropping(&self, target: MonitorTarget) {
+        let _ = self.echo_drops(target); // a lossy or dead target
+        let chain = target.name();
+        self.must(
+            "targets",
+            &[
+                "nft", "insert", "rule", "inet", "lab", chain, "index", "1", "accept",
+            ],
+        );
+    }
+
     /// Namespace `name` drops at random one in `one_in` of the packets it
     /// forwards, both ways (nftables `numgen random` in a forward chain,
     /// table `inet lab`: the kernel here has no netem), and counts them

@@ -32,7 +32,9 @@
 //! comes (a step was missing); a source for an already consolidated point
 //! (a late step) consolidates it again. Only one point's sources are in
 //! memory at a time. A step longer than a level's step lands in the point
-//! of its start.
+//! of its start. A raw step written again (the daemon stopped in a step,
+//! its partial step written, and started again within it) is merged with
+//! the one stored: both runs' probes count.
 //!
 //! # Failures
 //!

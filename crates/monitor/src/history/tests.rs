@@ -146,20 +146,36 @@ fn a_written_step_reads_back_with_its_median_and_every_rtt_as_smoke() {
 }
 
 #[test]
-fn a_step_written_in_two_parts_across_a_restart_keeps_both() {
+fn a_step_written_again_after_a_restart_keeps_both_runs_probes() {
+    // A daemon stopped in a step (its partial step written), started again
+    // within the same step, writes that step again when it closes.
     let dir = TempDir::new();
     {
         let h = History::open(dir.path(), Retention::default()).unwrap();
-        h.write(T0 + 40, &batch("gw", step(T0, 60, 40, &[1000; 39])))
+        h.write(T0 + 10, &batch("gw", step(T0, 60, 4, &[1000, 3000, 2000])))
             .unwrap();
     }
     let h = History::open(dir.path(), Retention::default()).unwrap();
-    h.write(T0 + MIN, &batch("gw", step(T0, 60, 15, &[2000; 15])))
+    h.write(T0 + MIN, &batch("gw", step(T0, 60, 3, &[4000, 5000])))
         .unwrap();
-    let points = h.range("gw", T0, T0 + MIN, 100).unwrap().points;
-    assert_eq!(points.len(), 1);
-    assert_eq!((points[0].sent, points[0].lost), (55, 1));
-    assert_eq!(points[0].median_us, Some(1000));
+    let series = h.range("gw", T0, T0 + MIN, 100).unwrap();
+    assert_eq!(
+        series.points,
+        vec![Point {
+            start: T0,
+            sent: 7,
+            lost: 2,
+            median_us: Some(3000),
+            smoke_us: vec![1000, 2000, 3000, 4000, 5000],
+        }]
+    );
+    let g = h.db.read().unwrap();
+    let txn = g.as_ref().unwrap().begin_read().unwrap();
+    let raw = txn.open_table(h.tiers[0].def()).unwrap();
+    let stored = raw.get(h.key(0, 0, T0)).unwrap().unwrap();
+    let merged = codec::decode_step(T0, stored.value()).unwrap();
+    assert_eq!(merged.jitter_us, Some(7));
+    assert_eq!(merged.rtts_us, vec![1000, 2000, 3000, 4000, 5000]);
 }
 
 #[test]
