@@ -23,7 +23,7 @@ use icmpkit_driver::real::{FamilyPlan, IcmpPlan, SocketOptions, SocketPlan};
 use icmpkit_driver::tokio::{AsyncReal, drive_async};
 use icmpkit_net::{PmtuMode, SocketChoice};
 use icmpkit_proto::machine::Signal;
-use icmpkit_proto::multi::{MultiConfig, MultiEvent, MultiPing, MultiPingConfig};
+use icmpkit_proto::multi::{MultiConfig, MultiEvent, MultiPing, MultiPingConfig, SERIAL_GRACE};
 use icmpkit_wire::IpVersion;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -106,6 +106,8 @@ pub enum Report {
 pub struct Probers {
     signals: Vec<Signals>,
     tasks: Vec<JoinHandle<()>>,
+    /// The longest probe timeout of any prober.
+    longest_wait: Duration,
 }
 
 /// The targets of `targets` with an address, grouped by profile:
@@ -131,8 +133,10 @@ impl Probers {
         let mut probers = Self {
             signals: Vec::new(),
             tasks: Vec::new(),
+            longest_wait: Duration::ZERO,
         };
         for (profile, members) in plan(targets) {
+            probers.longest_wait = probers.longest_wait.max(profile.timeout);
             let signals = Signals::none();
             let task = tokio::spawn(run(
                 profile,
@@ -148,8 +152,14 @@ impl Probers {
     }
 
     /// Stops every prober and waits until each has ended (every sample it
-    /// made is on the channel).
+    /// made is on the channel): sending stops first, and the probes in
+    /// flight get their timeout (and the grace of a late answer) to be
+    /// answered or time out, so that every probe sent has its sample.
     pub async fn stop(self) {
+        for signals in &self.signals {
+            signals.raise(Signal::Pause);
+        }
+        tokio::time::sleep(self.longest_wait + SERIAL_GRACE).await;
         for signals in &self.signals {
             signals.raise(Signal::Stop);
         }
@@ -211,6 +221,8 @@ fn schedule(profile: &Profile, n: usize) -> MultiConfig {
         timeout: profile.timeout,
         retries: 0,
         backoff_milli: 1000,
+        // Exactly `pings` probes a step: lateness does not add up.
+        anchored: true,
     }
 }
 

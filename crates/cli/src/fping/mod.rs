@@ -285,6 +285,7 @@ fn config(
             timeout: options.timeout,
             retries: options.retries,
             backoff_milli: options.backoff_milli,
+            anchored: false,
         },
         targets: targets.iter().map(|t| t.addr).collect(),
         payload_len: options.size,

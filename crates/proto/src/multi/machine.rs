@@ -33,7 +33,10 @@
 //! summary) and goes on; so does every [`MultiPingConfig::report_every`]
 //! (fping `-Q`). Each status closes an interval: [`MultiPing::split`]
 //! is then each target's tally over the interval just ended (fping's
-//! splits), [`MultiPing::tally`] the whole run's.
+//! splits), [`MultiPing::tally`] the whole run's. [`Signal::Pause`]
+//! stops sending (the probes in flight are still answered or time out:
+//! a daemon pauses, waits a timeout, then stops, so that every probe sent
+//! has its outcome); [`Signal::Resume`] sends again.
 //!
 //! # Per-probe results
 //!
@@ -57,6 +60,9 @@ use crate::machine::{
 use crate::payload;
 use crate::ping::{EchoKind, echo_fields};
 use crate::stats::Statistics;
+
+/// How long a paused run with nothing in flight sleeps between looks.
+const PAUSED_WAKE: Duration = Duration::from_secs(1);
 
 /// How long past a probe's timeout its serial is still recognised (a late
 /// reply is then ignored as fping ignores it, rather than misread).
@@ -265,6 +271,8 @@ pub struct MultiPing {
     ignored: u64,
     /// Datagrams the kernel dropped for a full receive queue.
     kernel_drops: u64,
+    /// [`Signal::Pause`]: no probe is sent; answers and timeouts go on.
+    paused: bool,
 }
 
 impl MultiPing {
@@ -307,6 +315,7 @@ impl MultiPing {
             next_summary: 0,
             ignored: 0,
             kernel_drops: 0,
+            paused: false,
             config,
         }
     }
@@ -571,7 +580,7 @@ impl Machine for MultiPing {
     type Event = MultiEvent;
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        if self.finished {
+        if self.finished || self.paused {
             return None;
         }
         let slot = self.sched.pop_due(now)?;
@@ -668,7 +677,9 @@ impl Machine for MultiPing {
         match signal {
             Signal::Stop => self.finish(),
             Signal::Status if !self.finished => self.close_interval(),
-            Signal::Status | Signal::Pause | Signal::Resume | Signal::Burst => {}
+            Signal::Pause => self.paused = true,
+            Signal::Resume => self.paused = false,
+            Signal::Status | Signal::Burst => {}
         }
     }
 
@@ -686,7 +697,12 @@ impl Machine for MultiPing {
         if self.finished {
             return None;
         }
-        let wake = self.sched.next_wakeup().unwrap_or(now);
+        let wake = if self.paused {
+            // Only the probes in flight: their answers or timeouts.
+            self.sched.next_timeout().unwrap_or(now + PAUSED_WAKE)
+        } else {
+            self.sched.next_wakeup().unwrap_or(now)
+        };
         let wake = self.next_report.map_or(wake, |r| wake.min(r));
         Some(self.deadline.map_or(wake, |d| wake.min(d)))
     }

@@ -86,6 +86,12 @@ pub struct MultiConfig {
     /// Each resend waits this many thousandths of its predecessor's wait
     /// (fping `-B`: 1500; 1000 keeps every wait at `timeout`).
     pub backoff_milli: u32,
+    /// Round `k + 1` is due `period` after round `k` was *due*, not after
+    /// it was sent, so lateness does not add up over rounds (a monitor's
+    /// steady rate: exactly `step / period` probes a step); a round late
+    /// by a whole period or more starts over from its send. fping (false)
+    /// counts from the send.
+    pub anchored: bool,
 }
 
 impl MultiConfig {
@@ -212,21 +218,21 @@ impl Scheduler {
         if self.next_send_at()? > now {
             return None;
         }
-        let (target, rounds_left, attempt) = match self.resends.peek() {
+        let (due, target, rounds_left, attempt) = match self.resends.peek() {
             Some(&Reverse((due, target, attempt))) if due <= now => {
                 self.resends.pop();
                 self.anchor = now;
                 self.slot = 1;
-                (target, 0, attempt)
+                (due, target, 0, attempt)
             }
             _ => {
-                let Reverse((_, target, rounds_left, attempt)) = self.pending.pop()?;
+                let Reverse((due, target, rounds_left, attempt)) = self.pending.pop()?;
                 if now > self.slot_at(self.slot) + MAX_CATCH_UP {
                     self.anchor = now;
                     self.slot = 0;
                 }
                 self.slot += 1;
-                (target, rounds_left, attempt)
+                (due, target, rounds_left, attempt)
             }
         };
         let t = &mut self.targets[target];
@@ -249,8 +255,15 @@ impl Scheduler {
             number,
         )));
         if attempt == 0 && rounds_left > 0 {
+            let from = if self.config.anchored
+                && now.saturating_duration_since(due) < self.config.period
+            {
+                due
+            } else {
+                now
+            };
             self.pending.push(Reverse((
-                now + self.config.period,
+                from + self.config.period,
                 target,
                 rounds_left - 1,
                 0,
@@ -347,6 +360,11 @@ impl Scheduler {
     /// targets (answered ones included until their timeout).
     pub fn in_flight(&self) -> usize {
         self.targets.iter().map(|t| t.probes.len()).sum()
+    }
+
+    /// When the next probe times out, if one is waiting.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        self.timeouts.peek().map(|Reverse((when, ..))| *when)
     }
 
     /// The earliest of the next send and the next timeout.

@@ -14,6 +14,7 @@ fn config(rate: u32, count: u64) -> MultiConfig {
         timeout: ms(500),
         retries: 0,
         backoff_milli: 1000,
+        anchored: false,
     }
 }
 

@@ -348,6 +348,7 @@ pub fn run(plan: &Plan) -> Result<ExitCode> {
             timeout: plan.linger.unwrap_or(DEFAULT_TIMEOUT),
             retries: plan.retries,
             backoff_milli: 1000,
+            anchored: false,
         },
         targets: plan.targets.iter().map(|t| t.addr).collect(),
         payload_len: plan.size,

@@ -62,6 +62,7 @@ fn run_sim(mut net: Network, addrs: &[IpAddr], count: u64, quiet: bool, json: bo
             timeout: Duration::from_millis(500),
             retries: 0,
             backoff_milli: 1000,
+            anchored: false,
         },
         targets: addrs.to_vec(),
         payload_len: 56,

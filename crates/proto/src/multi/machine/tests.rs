@@ -20,6 +20,7 @@ fn config(targets: &[IpAddr], count: u64) -> MultiPingConfig {
             timeout: ms(500),
             retries: 0,
             backoff_milli: 1000,
+            anchored: false,
         },
         targets: targets.to_vec(),
         payload_len: 56,
