@@ -159,7 +159,7 @@ fn chromium_shows_the_overview_and_the_loss_colours_of_clean_lossy_and_dead() {
     let shots = shots
         .iter()
         .map(|&(path, name, w, h)| (path.to_owned(), name, w, h))
-        .chain([(close_up, "monitor-graph-lossy-close-up.png", 820, 340)]);
+        .chain([(close_up, "monitor-graph-lossy-close-up.png", 880, 340)]);
     for (path, name, width, height) in shots {
         let png = dir.join(name);
         chromium.screenshot(&endpoint.url(&path), &png, width, height);
