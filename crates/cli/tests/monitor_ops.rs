@@ -22,7 +22,8 @@ use icmpkit_lab::netns::Lab;
 use icmpkit_lab::server::{Scratch, Server, poll};
 use serde_json::Value;
 
-/// How long a reload may take to be seen: the watcher looks every 2 s, a
+/// How long a reload may take to be seen: the watcher looks every 2 s and
+/// takes a change in once it has settled (2 to 4 s after it), a
 /// reload stops and starts the probers.
 const RELOAD_WITHIN: Duration = Duration::from_secs(15);
 
