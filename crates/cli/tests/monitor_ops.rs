@@ -456,8 +456,10 @@ fn a_10_mb_target_list_loads_and_is_served() {
         "RSS with {TARGETS} targets: {rss} KiB ({} bytes a target)",
         rss * 1024 / u64::from(TARGETS)
     );
-    // Sane: under 8 KiB a target (the aim is 1 KiB, measured by the
-    // bench; a debug build keeps what parsing the file took).
+    // Sane: under 8 KiB a target. The aim, 1 KiB, is the bench's (no
+    // labels); here each target's one label is a BTreeMap node of 544
+    // bytes in each of three copies (configuration, alert board, live
+    // state): about 4.7 KiB a target in all, 2 KiB without the labels.
     assert!(rss < 8 * u64::from(TARGETS), "{rss} KiB");
     assert!(
         daemon
