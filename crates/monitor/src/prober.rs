@@ -281,7 +281,6 @@ async fn run(
         Err(e) => return fail(format!("registering the sockets with the runtime: {e}")),
     };
     let mut machine = MultiPing::new(config, Instant::now());
-    let timeout = profile.timeout;
     let mut samples = 0u64;
     let mut drops_told = 0u64;
     let result = drive_async(&mut machine, &mut transport, &signals, |m, event| {
@@ -291,16 +290,19 @@ async fn run(
             }));
             drops_told = m.kernel_drops();
         }
-        let now = SystemTime::now();
+        let (now, clock) = (SystemTime::now(), Instant::now());
         let report = match event {
             MultiEvent::Reply(r) if !r.duplicate => Report::Sample(Sample {
                 target: indices[r.target],
                 sent_ms: unix_ms(now - r.rtt),
                 rtt_us: Some(micros(r.rtt)),
             }),
-            MultiEvent::Timeout { target, .. } => Report::Sample(Sample {
+            MultiEvent::Timeout {
+                target, sent_at, ..
+            } => Report::Sample(Sample {
                 target: indices[target],
-                sent_ms: unix_ms(now - timeout),
+                // Dated at its send, not at the (later) wake-up that saw it.
+                sent_ms: unix_ms(now - clock.saturating_duration_since(sent_at)),
                 rtt_us: None,
             }),
             MultiEvent::SendFailed { target, errno } => Report::Notice(Notice::SendFailed {

@@ -195,6 +195,9 @@ pub enum MultiEvent {
         /// Whether an ICMP error about the probe came first (fping prints
         /// both; JSON lines write only the error).
         after_error: bool,
+        /// When the probe was sent (the timeout is noticed when the caller
+        /// wakes, later than the send plus the wait by its lateness).
+        sent_at: Instant,
         /// The target's tally.
         tally: Tally,
     },
@@ -652,6 +655,7 @@ impl Machine for MultiPing {
                 number: t.number,
                 will_retry: t.will_retry,
                 after_error: t.after_error,
+                sent_at: t.sent_at,
                 tally: self.tallies[t.target],
             });
         }

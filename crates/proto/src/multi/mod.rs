@@ -131,6 +131,8 @@ pub struct Timeout {
     pub will_retry: bool,
     /// Whether an ICMP error about the probe came before its timeout.
     pub after_error: bool,
+    /// When the probe was sent.
+    pub sent_at: Instant,
 }
 
 /// A reply matched to a target's probe.
@@ -304,6 +306,7 @@ impl Scheduler {
                 number,
                 will_retry,
                 after_error: probe.errored,
+                sent_at: probe.sent_at,
             });
         }
         None

@@ -74,7 +74,8 @@ fn one_target_count_three() {
                 target: 0,
                 number: 2,
                 will_retry: false,
-                after_error: false
+                after_error: false,
+                sent_at: t0 + ms(1000),
             }
         )]
     );
@@ -219,7 +220,8 @@ fn errors_count_for_outstanding_probes_only() {
             target: 0,
             number: 1,
             will_retry: false,
-            after_error: true
+            after_error: true,
+            sent_at: t0,
         })
     );
     assert!(!s.on_error(0, 1));

@@ -157,6 +157,7 @@ fn one_target_answers_and_one_times_out_then_the_summaries_end_the_run() {
                 number: 1,
                 will_retry: false,
                 after_error: false,
+                sent_at: t0 + ms(10),
                 tally: b_tally,
             },
             MultiEvent::Summary {
@@ -272,6 +273,7 @@ fn an_icmp_error_is_reported_and_the_probe_still_times_out() {
                 number: 1,
                 will_retry: false,
                 after_error: true,
+                sent_at: t0,
                 tally: lost(t1, 1),
             },
             MultiEvent::Timeout {
@@ -279,6 +281,7 @@ fn an_icmp_error_is_reported_and_the_probe_still_times_out() {
                 number: 2,
                 will_retry: false,
                 after_error: false,
+                sent_at: t0 + ms(200),
                 tally: lost(t1, 2),
             },
             MultiEvent::Summary {
@@ -331,6 +334,7 @@ fn retries_resend_an_unanswered_round() {
             number: 1,
             will_retry: true,
             after_error: false,
+            sent_at: t0,
             tally: lost(tally(1, &[], t0, t0), 1),
         }]
     );
