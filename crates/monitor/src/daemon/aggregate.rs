@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,8 @@ pub struct Aggregator {
     last_resolve: Instant,
     /// When to start the probers again after one failed.
     retry_at: Option<Instant>,
+    /// The last history write failed.
+    history_failing: AtomicBool,
     buf: Vec<Report>,
 }
 
@@ -206,6 +209,7 @@ impl Aggregator {
             unresolved: !failures.is_empty(),
             last_resolve: Instant::now(),
             retry_at: None,
+            history_failing: AtomicBool::new(false),
             buf: Vec::with_capacity(4096),
         }
     }
@@ -413,8 +417,19 @@ impl Aggregator {
         .await;
         match result {
             Ok((result, pending, dropped)) => {
-                if let Err(e) = result {
-                    log("error", format_args!("history: {e}"));
+                // Said once when writing starts to fail and once when it
+                // works again, not at every step in between.
+                match result {
+                    Err(e) if !self.history_failing.swap(true, Ordering::Relaxed) => {
+                        log("error", format_args!("history: {e}"));
+                    }
+                    Ok(()) if self.history_failing.swap(false, Ordering::Relaxed) => {
+                        log(
+                            "info",
+                            "history: writing again; the steps held meanwhile are written",
+                        );
+                    }
+                    _ => {}
                 }
                 let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
                 live.history_pending = pending as u64;

@@ -565,8 +565,10 @@ pub fn smoke_svg_with_pings(
     if width >= 700 {
         let _ = write!(
             out,
-            r##"<text x="{:.1}" y="18" fill="#666666" font-size="10" text-anchor="end">{} to {} UTC</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" fill="#666666" font-size="10" text-anchor="end">{} to {} UTC</text>"##,
             fr.right,
+            // Under the frame, right, where a long title cannot reach.
+            fr.bottom + 32.0,
             utc::minutes(from),
             utc::minutes(to)
         );
@@ -598,7 +600,9 @@ pub fn smoke_svg_with_pings(
 /// minimum and last; the packet loss's average and last.
 fn summary(series: &Series) -> (String, String) {
     let medians: Vec<u32> = series.points.iter().filter_map(|p| p.median_us).collect();
-    let rtt = if medians.is_empty() {
+    let rtt = if series.points.is_empty() {
+        "median rtt: no data yet".to_owned()
+    } else if medians.is_empty() {
         "median rtt: no answer".to_owned()
     } else {
         let sum: u64 = medians.iter().map(|&m| u64::from(m)).sum();
