@@ -18,6 +18,11 @@ pub enum DriveError {
     Output(#[source] io::Error),
 }
 
+/// How long after its last reading the driver asks a machine, after a
+/// send, whether anything may be due ([`Machine::may_transmit_before`]),
+/// to end the round's sending without reading the clock again.
+const SEND_GRACE: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Hands every delivery to the machine.
 fn deliver<M: Machine>(machine: &mut M, now: std::time::Instant, delivery: Delivery<'_>) {
     match delivery {
@@ -75,11 +80,19 @@ impl Round {
     ) -> Result<Option<std::time::Instant>, DriveError> {
         let now = transport.now();
         machine.handle_timeout(now);
-        // The clock is read again after each send (a batch of sends takes
-        // time), not before the first.
+        // The clock is read again after a send (a batch of sends takes
+        // time), not before the first, and only when the machine may have
+        // something due by then: when it has nothing before [`SEND_GRACE`]
+        // from the last reading, only a stall of that long could make
+        // something due, and the next round sends it (its wait, for a
+        // deadline past, returns at once). A flood, whose next probe waits
+        // for the reply, spares a clock read per probe.
         let mut at = now;
         while let Some(transmit) = machine.poll_transmit(at, &mut self.buf) {
             transport.send(&transmit, &self.buf, &mut |d| deliver(machine, now, d))?;
+            if !machine.may_transmit_before(at + SEND_GRACE) {
+                break;
+            }
             at = transport.now();
         }
         transport.flush(&mut |d| deliver(machine, now, d))?;

@@ -162,5 +162,47 @@ pub fn echo_ident_program(version: IpVersion, ident: u16) -> Vec<SockFilter> {
     p
 }
 
+/// What [`echo_ident_program`] decides about `datagram` (from the IPv4
+/// header on, or the ICMPv6 header), in user space: whether it keeps it.
+/// A socket that attaches the program only once it has seen a stranger's
+/// datagram (as iputils does) applies this to what it read before.
+pub fn echo_ident_keeps(version: IpVersion, datagram: &[u8], ident: u16) -> bool {
+    let (reply, errors): (u8, &[u8]) = match version {
+        IpVersion::V4 => (0, &V4_ERRORS),
+        IpVersion::V6 => (129, &V6_ERRORS),
+    };
+    // Where the ICMP header starts: the program's X.
+    let start = match version {
+        IpVersion::V4 => match datagram.first() {
+            Some(&b) => usize::from(b & 0x0f) * 4,
+            None => return false,
+        },
+        IpVersion::V6 => 0,
+    };
+    let half = |at: usize| {
+        datagram
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let Some(&kind) = datagram.get(start) else {
+        return false;
+    };
+    if kind == reply {
+        return half(start + 4) == Some(ident);
+    }
+    if !errors.contains(&kind) {
+        return true;
+    }
+    // The quoted Echo Request's identifier.
+    let quoted = match version {
+        IpVersion::V4 => match datagram.get(start + 8) {
+            Some(&b) => start + usize::from(b & 0x0f) * 4 + 8 + 4,
+            None => return false,
+        },
+        IpVersion::V6 => start + 8 + 40 + 4,
+    };
+    half(quoted) == Some(ident)
+}
+
 #[cfg(test)]
 mod tests;

@@ -70,6 +70,7 @@ pub use batch::{MAX_BATCH, RecvBatch, SendBatch};
 pub use clocks::{Clocks, utc_offset};
 pub use denied::{OpenDenied, SYSCTL_FIX};
 pub use error::{NetError, os_errno};
+pub use filter::echo_ident_keeps;
 pub use group::{
     PING_GROUP_RANGE_PATH, PingGroupRange, ping_sockets_allowed, ping_sockets_allowed_for_process,
 };

@@ -18,7 +18,9 @@
 //! 2. [`Machine::poll_transmit`] until it returns `None`, sending each
 //!    datagram at once; a send the transport refuses is reported with
 //!    [`Machine::handle_send_failure`] after any error the kernel queued for
-//!    it was handed over as [`Input::SocketError`];
+//!    it was handed over as [`Input::SocketError`]. After a send, a driver
+//!    may instead stop when [`Machine::may_transmit_before`] says nothing
+//!    is due for a while, sparing a clock read;
 //! 3. [`Machine::poll_event`] until it returns `None`;
 //! 4. [`Machine::poll_timeout`]: `None` ends the run; otherwise the driver
 //!    waits until that instant at most, for input or a signal;
@@ -237,6 +239,16 @@ pub trait Machine {
     /// Writes the next datagram due at `now` into `buf` (cleared first by
     /// the machine) and says where it goes; `None` when nothing is due.
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit>;
+
+    /// Whether [`Machine::poll_transmit`] may give something at an instant
+    /// before `at` (from the machine's state now, without further input).
+    /// A driver that just sent a datagram asks it before reading its clock
+    /// again for the next `poll_transmit`: `false` lets it stop sending for
+    /// this round. The default, `true`, claims nothing.
+    fn may_transmit_before(&self, at: Instant) -> bool {
+        let _ = at;
+        true
+    }
 
     /// The transport refused a datagram [`Machine::poll_transmit`] gave.
     fn handle_send_failure(&mut self, now: Instant, failure: SendFailure);

@@ -65,6 +65,22 @@ pub(super) struct Endpoint {
     pool: Option<SendPool>,
     /// The kernel's drop count last reported (`SO_RXQ_OVFL`).
     drops: u32,
+    /// The Echo identifier this raw socket keeps only (see
+    /// [`Endpoint::keep_only_echo_ident`]).
+    ident_filter: Option<IdentFilter>,
+}
+
+/// Keeping only the datagrams of one Echo identifier on a raw ICMP socket,
+/// as iputils does: in user space until a stranger's datagram comes, and
+/// from then on in the kernel too (`icmpkit_net::IcmpSocket::filter_echo_ident`).
+/// A run that meets no stranger (a flood in a lab) pays no filter in the
+/// kernel for each of its replies.
+#[derive(Debug, Clone, Copy)]
+struct IdentFilter {
+    ident: u16,
+    /// The kernel filter was attached (or attaching it failed: user
+    /// space goes on filtering).
+    in_kernel: bool,
 }
 
 /// Takes `lock` (a panic elsewhere while holding it left nothing half
@@ -249,7 +265,20 @@ impl Endpoint {
             errors_lock: None,
             pool: None,
             drops: 0,
+            ident_filter: None,
         })
+    }
+
+    /// Hands over, of the Echo Replies and errors this raw ICMP socket
+    /// reads, only those about Echo Requests with identifier `ident`
+    /// (`icmpkit_net::echo_ident_keeps`): checked in user space, and in the
+    /// kernel once a datagram of another identifier came (see
+    /// [`IdentFilter`]).
+    pub fn keep_only_echo_ident(&mut self, ident: u16) {
+        self.ident_filter = Some(IdentFilter {
+            ident,
+            in_kernel: false,
+        });
     }
 
     /// Adds `count` send-only raw sockets of this one's version and
@@ -284,6 +313,7 @@ impl Endpoint {
             errors_lock: Some(lock),
             pool: None,
             drops: self.drops,
+            ident_filter: self.ident_filter,
         }
     }
 
@@ -473,7 +503,21 @@ impl Endpoint {
     /// were read, to `sink`; before the first one that tells of new
     /// drops (`SO_RXQ_OVFL`), a [`Delivery::Overflow`].
     fn deliver(&mut self, clocks: &Clocks, sink: &mut dyn FnMut(Delivery<'_>)) {
+        let version = self.socket.version();
         for (received, bytes) in self.recv.iter() {
+            if let Some(filter) = &mut self.ident_filter {
+                let datagram = bytes.get(..received.len).unwrap_or(bytes);
+                if !icmpkit_net::echo_ident_keeps(version, datagram, filter.ident) {
+                    if !filter.in_kernel {
+                        // A stranger: from now on the kernel drops theirs
+                        // (what queued already is dropped here). Should
+                        // the kernel refuse, user space goes on alone.
+                        filter.in_kernel = true;
+                        let _ = self.socket.filter_echo_ident(filter.ident);
+                    }
+                    continue;
+                }
+            }
             let kernel_at = clocks.kernel_instant(received.kernel_time);
             if let Some(drops) = received.drops
                 && drops != self.drops

@@ -97,10 +97,14 @@ pub struct IcmpPlan {
     /// Which ICMP types a raw socket keeps; ignored for a ping socket,
     /// which gets only its own replies and errors anyway.
     pub filter: IcmpFilter,
-    /// The Echo identifier a raw socket filters on in the kernel
-    /// (`icmpkit_net::IcmpSocket::filter_echo_ident`): only Echo Replies
-    /// with it, and errors quoting an Echo Request with it, reach the
-    /// socket among those types; `None` keeps every one (trace, sweep).
+    /// The Echo identifier a raw socket filters on: only Echo Replies
+    /// with it, and errors quoting an Echo Request with it, are handed
+    /// over among those types; `None` keeps every one (trace, sweep). As
+    /// in iputils, the filter is checked in user space until a datagram of
+    /// another identifier comes, and from then on in the kernel too
+    /// (`icmpkit_net::IcmpSocket::filter_echo_ident`), so that a run
+    /// alone on its host pays no filter for each reply, and a storm of
+    /// strangers' datagrams stops reaching user space after its first.
     /// Ignored for a ping socket, which the kernel filters anyway.
     pub echo_ident: Option<u16>,
     /// Send threads: 0, the driver's thread sends on this socket; more,

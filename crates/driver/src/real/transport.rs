@@ -31,8 +31,10 @@ const ERROR_BUFFER: usize = 65_536;
 ///   then its queued errors. When one socket receives and input keeps
 ///   coming (a flood), the wait is the receive itself, as in iputils:
 ///   `recvmmsg(2)` on the socket made blocking, with a receive timeout
-///   (`SO_RCVTIMEO`) that ends before the deadline; what it read is
-///   delivered by the next receive.
+///   (`SO_RCVTIMEO`) that ends before the deadline (reckoned from the
+///   driver's last [`Transport::now`] when the timeout is already set:
+///   no clock read of its own); what it read is delivered by the next
+///   receive.
 #[derive(Debug)]
 pub struct RealTransport {
     endpoints: Vec<Endpoint>,
@@ -47,6 +49,8 @@ pub struct RealTransport {
     /// Refusals of send-pool shares settled by a wait, delivered by the
     /// next receive.
     refused: Vec<SendFailure>,
+    /// The last instant [`Transport::now`] gave, until the next wait.
+    last_reading: Option<Instant>,
 }
 
 /// The shortest receive timeout worth waiting in the receive for; a
@@ -96,6 +100,15 @@ struct InReceive {
 
 /// How many reads of one datagram follow a batch read that found one.
 const ONE_AT_A_TIME: u8 = 16;
+
+/// How old the driver's last reading of the clock (its
+/// [`Transport::now`]) is taken to be at most when a wait begins: the
+/// driver reads it, sends and reports events, then waits, all in a few
+/// microseconds. A wait in the receive on the timeout already set is
+/// reckoned from that reading, less this, without a clock read of its own
+/// (one per flood probe); a longer stall between the two (a preemption) is
+/// one the wait would suffer after its own reading just as well.
+const READING_AGE: Duration = Duration::from_millis(1);
 
 /// Whether a receive timeout of `granted` ends (on the kernel's timer
 /// wheel, at most an eighth late) before `timeout` has passed.
@@ -154,12 +167,12 @@ impl RealTransport {
                         IcmpFilter::Only(types) => socket.set_type_filter(types),
                     }
                     .map_err(OpenError::Setup)?;
-                    if let Some(ident) = icmp.echo_ident {
-                        socket.filter_echo_ident(ident).map_err(OpenError::Setup)?;
-                    }
                 }
                 let mut endpoint = Endpoint::open(socket, Channel::Icmp, &icmp.options)?;
                 if endpoint.socket.kind() == SocketKind::Raw {
+                    if let Some(ident) = icmp.echo_ident {
+                        endpoint.keep_only_echo_ident(ident);
+                    }
                     endpoint.add_senders(icmp.senders, &icmp.options)?;
                 }
                 if endpoint.socket.dgram_ident().is_none()
@@ -199,6 +212,7 @@ impl RealTransport {
             in_receive: InReceive::default(),
             buf: vec![0; ERROR_BUFFER],
             refused: Vec::new(),
+            last_reading: None,
         })
     }
 
@@ -261,6 +275,32 @@ impl RealTransport {
                 return Ok(false);
             }
         }
+        self.read_in_receive()?;
+        Ok(true)
+    }
+
+    /// [`RealTransport::wait_in_receive`] only when the receive timeout
+    /// already set is the one for a wait of `timeout`: no option is set;
+    /// `false` otherwise.
+    fn wait_in_receive_as_set(&mut self, timeout: Duration) -> Result<bool, TransportError> {
+        let state = &self.in_receive;
+        let usable = state
+            .granted
+            .is_some_and(|t| fits(t, timeout) && !(state.busy && t < timeout / 4));
+        if self.waiting.len() != 1 || state.unusable || !usable {
+            return Ok(false);
+        }
+        self.read_in_receive()?;
+        Ok(true)
+    }
+
+    /// The read of a wait in the receive, on the timeout set: what it
+    /// read is held for the next [`Transport::receive`].
+    fn read_in_receive(&mut self) -> Result<(), TransportError> {
+        let state = &mut self.in_receive;
+        let Some(endpoint) = self.endpoints.iter_mut().find(|e| e.receives) else {
+            return Ok(());
+        };
         let single = state.single_reads > 0;
         let waited = endpoint.wait_read(if single { 1 } else { usize::MAX })?;
         state.busy = !matches!(waited, Waited::Nothing);
@@ -272,7 +312,7 @@ impl RealTransport {
             };
         }
         state.held = Some(waited);
-        Ok(true)
+        Ok(())
     }
 
     fn endpoint(&self, version: IpVersion, channel: Channel) -> Option<&Endpoint> {
@@ -331,10 +371,12 @@ impl Transport for RealTransport {
         // Datagrams a wait read and holds for the next receive were read
         // at this instant (an instant ago): the time to deliver them at,
         // without another clock read per flood reply.
-        if let Some(Waited::Datagrams { clocks, .. }) = self.in_receive.held {
-            return clocks.now;
-        }
-        Instant::now()
+        let now = match self.in_receive.held {
+            Some(Waited::Datagrams { clocks, .. }) => clocks.now,
+            _ => Instant::now(),
+        };
+        self.last_reading = Some(now);
+        now
     }
 
     fn send(
@@ -372,6 +414,24 @@ impl Transport for RealTransport {
     }
 
     fn wait(&mut self, deadline: Instant) -> Result<(), TransportError> {
+        if let Some(read) = self.last_reading.take()
+            && !self.waiting.is_empty()
+            && !self.endpoints.iter().any(Endpoint::has_shares_out)
+        {
+            if self.in_receive.held.is_some() {
+                self.waited = true;
+                return Ok(());
+            }
+            // In the receive on the timeout set, reckoned from the
+            // driver's last reading (see READING_AGE).
+            let timeout = deadline
+                .saturating_duration_since(read)
+                .saturating_sub(READING_AGE);
+            if self.wait_in_receive_as_set(timeout)? {
+                self.waited = true;
+                return Ok(());
+            }
+        }
         let mut now = Instant::now();
         if deadline > now && self.endpoints.iter().any(Endpoint::has_shares_out) {
             // About to sleep: every datagram of the last flush goes first,

@@ -6,9 +6,16 @@ use super::*;
 
 const IDENT: u16 = 0x4d2e;
 
-/// Runs `program` over `packet`: the bytes kept (0: dropped).
-fn run(program: &[SockFilter], packet: &[u8]) -> u32 {
-    super::interpret::run(program, packet, 0)
+/// Runs the program of `version` for [`IDENT`] over `packet`: the bytes
+/// kept (0: dropped); [`echo_ident_keeps`] must say the same.
+fn run(version: IpVersion, packet: &[u8]) -> u32 {
+    let kept = super::interpret::run(&echo_ident_program(version, IDENT), packet, 0);
+    assert_eq!(
+        echo_ident_keeps(version, packet, IDENT),
+        kept != DROP,
+        "user space and kernel differ on {packet:?}"
+    );
+    kept
 }
 
 /// An ICMP message: type, code, checksum 0, then the rest.
@@ -44,17 +51,17 @@ fn error_v4(kind: u8, quoted: &[u8]) -> Vec<u8> {
 
 #[test]
 fn v4_keeps_our_replies_and_errors_about_our_requests_only() {
-    let p = echo_ident_program(IpVersion::V4, IDENT);
+    let p = IpVersion::V4;
     for ihl in [5, 6, 15] {
-        assert_eq!(run(&p, &ipv4(ihl, &echo(0, IDENT))), KEEP, "ihl {ihl}");
-        assert_eq!(run(&p, &ipv4(ihl, &echo(0, IDENT ^ 1))), DROP, "ihl {ihl}");
+        assert_eq!(run(p, &ipv4(ihl, &echo(0, IDENT))), KEEP, "ihl {ihl}");
+        assert_eq!(run(p, &ipv4(ihl, &echo(0, IDENT ^ 1))), DROP, "ihl {ihl}");
     }
     for kind in V4_ERRORS {
         for inner_ihl in [5, 7] {
             let ours = ipv4(inner_ihl, &echo(8, IDENT));
             let theirs = ipv4(inner_ihl, &echo(8, 0x0001));
             for outer_ihl in [5, 6] {
-                let kept = |q: &[u8]| run(&p, &ipv4(outer_ihl, &error_v4(kind, q)));
+                let kept = |q: &[u8]| run(p, &ipv4(outer_ihl, &error_v4(kind, q)));
                 assert_eq!(kept(&ours), KEEP, "type {kind} ihl {outer_ihl}/{inner_ihl}");
                 assert_eq!(kept(&theirs), DROP, "type {kind}");
                 // Quoting only the IP header: nothing to match.
@@ -66,18 +73,18 @@ fn v4_keeps_our_replies_and_errors_about_our_requests_only() {
     }
     // Other types pass, for the type filter and user space to judge.
     for kind in [8, 13, 14, 43] {
-        assert_eq!(run(&p, &ipv4(5, &echo(kind, 0x0001))), KEEP, "type {kind}");
+        assert_eq!(run(p, &ipv4(5, &echo(kind, 0x0001))), KEEP, "type {kind}");
     }
     // Truncated datagrams are dropped, not misread.
-    assert_eq!(run(&p, &[]), DROP);
-    assert_eq!(run(&p, &ipv4(5, &[0, 0, 0])), DROP);
+    assert_eq!(run(p, &[]), DROP);
+    assert_eq!(run(p, &ipv4(5, &[0, 0, 0])), DROP);
 }
 
 #[test]
 fn v6_keeps_our_replies_and_errors_about_our_requests_only() {
-    let p = echo_ident_program(IpVersion::V6, IDENT);
-    assert_eq!(run(&p, &echo(129, IDENT)), KEEP);
-    assert_eq!(run(&p, &echo(129, IDENT.swap_bytes())), DROP);
+    let p = IpVersion::V6;
+    assert_eq!(run(p, &echo(129, IDENT)), KEEP);
+    assert_eq!(run(p, &echo(129, IDENT.swap_bytes())), DROP);
     let quote = |ident| {
         let mut q = vec![0x60; 40];
         q[6] = 58;
@@ -88,14 +95,14 @@ fn v6_keeps_our_replies_and_errors_about_our_requests_only() {
         let with = |q: &[u8]| {
             let mut rest = vec![0; 4];
             rest.extend_from_slice(q);
-            run(&p, &icmp(kind, &rest))
+            run(p, &icmp(kind, &rest))
         };
         assert_eq!(with(&quote(IDENT)), KEEP, "type {kind}");
         assert_eq!(with(&quote(7)), DROP, "type {kind}");
         assert_eq!(with(&quote(IDENT)[..44]), DROP, "type {kind}");
     }
     for kind in [128, 133, 134, 161] {
-        assert_eq!(run(&p, &echo(kind, 1)), KEEP, "type {kind}");
+        assert_eq!(run(p, &echo(kind, 1)), KEEP, "type {kind}");
     }
 }
 

@@ -419,6 +419,12 @@ impl Machine for Ping {
         })
     }
 
+    fn may_transmit_before(&self, at: Instant) -> bool {
+        // The next probe of the session (iputils' pinger); none after the
+        // end.
+        !self.ended && self.session.next_transmit_at().is_some_and(|t| t < at)
+    }
+
     fn handle_send_failure(&mut self, _now: Instant, failure: SendFailure) {
         let sent = self
             .events
