@@ -71,7 +71,7 @@
 //! call it from `tokio::task::spawn_blocking` or a thread of its own, with
 //! the `History` in an `Arc`.
 
-mod codec;
+pub mod codec;
 mod merge;
 pub mod retention;
 
