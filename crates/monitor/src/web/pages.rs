@@ -138,10 +138,16 @@ pub fn overview(live: &Live, query: &OverviewQuery, alerts: &[AlertView]) -> Str
         let title = row.problem.as_deref().unwrap_or("");
         let _ = write!(
             b,
-            "<tr data-target=\"{n}\"><td title=\"{p}\">{pill}</td><td><a href=\"{href}\">{n}</a></td><td>{h}</td><td>{ip}</td>\
+            "<tr data-target=\"{n}\"><td title=\"{p}\">{pill}</td><td><a href=\"{href}\">{n}</a>{why}</td><td>{h}</td><td>{ip}</td>\
              <td>{g}</td><td class=\"num\">{loss}</td><td class=\"num\">{median}</td><td class=\"num\">{step}</td><td class=\"num\">{sent}</td><td class=\"num\">{recv}</td></tr>",
             n = escape(&row.name),
             p = escape(title),
+            // The problem under the name, not only in a tooltip.
+            why = if title.is_empty() {
+                String::new()
+            } else {
+                format!("<div class=\"muted problem\">{}</div>", escape(title))
+            },
             pill = pill(row.status.name(), row.status.name()),
             href = escape(&target_href(&row.name)),
             h = escape(&row.host),
