@@ -91,6 +91,16 @@ pub fn router(state: WebState) -> Router {
         .with_state(state)
 }
 
+/// Runs `work` on the runtime's blocking pool: the history's reads wait
+/// for the disk, and the workers serve everything else meanwhile (a
+/// panic in `work` goes on as the handler's).
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
 /// Now, Unix seconds.
 fn now() -> i64 {
     SystemTime::now()
@@ -218,12 +228,21 @@ async fn target_page(
     Path(name): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Html<String>, PageError> {
-    let (agent, target) = find(&state, &name);
+    blocking(move || target_page_now(&state, name, &params)).await
+}
+
+/// [`target_page`] on a blocking thread: it reads the history (the disk) and draws.
+fn target_page_now(
+    state: &WebState,
+    name: String,
+    params: &Params,
+) -> Result<Html<String>, PageError> {
+    let (agent, target) = find(state, &name);
     let Some(target) = target else {
         return Err(PageError(WebError::UnknownTarget(name), agent));
     };
     let now = now();
-    let span = Span::parse(&params, now, GraphRange::Hours3)
+    let span = Span::parse(params, now, GraphRange::Hours3)
         .map_err(|e| PageError(e.into(), agent.clone()))?;
     let ranges: Vec<GraphRange> = span.range.map_or(GraphRange::ALL.to_vec(), |r| vec![r]);
     let graphs: Vec<GraphBlock> = ranges
@@ -238,7 +257,7 @@ async fn target_page(
             let title = format!("{} — {}", target.name, range.title());
             GraphBlock {
                 range,
-                svg: draw(&state, &name, span, GRAPH_SIZE, &title, pings_of(&target)),
+                svg: draw(state, &name, span, GRAPH_SIZE, &title, pings_of(&target)),
             }
         })
         .collect();
@@ -257,11 +276,16 @@ async fn graph_svg(
     Path(name): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
-    let Some(target) = find(&state, &name).1 else {
+    blocking(move || graph_svg_now(&state, name, &params)).await
+}
+
+/// [`graph_svg`] on a blocking thread: it reads the history (the disk) and draws.
+fn graph_svg_now(state: &WebState, name: String, params: &Params) -> Result<Response, ApiError> {
+    let Some(target) = find(state, &name).1 else {
         return Err(WebError::UnknownTarget(name).into());
     };
-    let span = Span::parse(&params, now(), GraphRange::Hours3)?;
-    let size = query::size(&params, GRAPH_SIZE)?;
+    let span = Span::parse(params, now(), GraphRange::Hours3)?;
+    let size = query::size(params, GRAPH_SIZE)?;
     let title = span.range.map_or_else(
         || {
             format!(
@@ -273,7 +297,7 @@ async fn graph_svg(
         |r| format!("{name} — {}", r.title()),
     );
     let svg =
-        draw(&state, &name, span, size, &title, pings_of(&target)).map_err(WebError::History)?;
+        draw(state, &name, span, size, &title, pings_of(&target)).map_err(WebError::History)?;
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
         svg,
@@ -326,11 +350,20 @@ async fn api_history(
     Path(name): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Json<HistoryView>, ApiError> {
-    if find(&state, &name).1.is_none() {
+    blocking(move || api_history_now(&state, name, &params)).await
+}
+
+/// [`api_history`] on a blocking thread: it reads the history (the disk) and draws.
+fn api_history_now(
+    state: &WebState,
+    name: String,
+    params: &Params,
+) -> Result<Json<HistoryView>, ApiError> {
+    if find(state, &name).1.is_none() {
         return Err(WebError::UnknownTarget(name).into());
     }
-    let span = Span::parse(&params, now(), GraphRange::Hours3)?;
-    let points = query::points(&params)?;
+    let span = Span::parse(params, now(), GraphRange::Hours3)?;
+    let points = query::points(params)?;
     let series = state
         .history
         .range(&name, span.from, span.to, points)
@@ -369,10 +402,19 @@ async fn api_paths(
     Path(name): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Json<PathsView>, ApiError> {
-    if find(&state, &name).1.is_none() {
+    blocking(move || api_paths_now(&state, name, &params)).await
+}
+
+/// [`api_paths`] on a blocking thread: it reads the history (the disk) and draws.
+fn api_paths_now(
+    state: &WebState,
+    name: String,
+    params: &Params,
+) -> Result<Json<PathsView>, ApiError> {
+    if find(state, &name).1.is_none() {
         return Err(WebError::UnknownTarget(name).into());
     }
-    let span = Span::parse(&params, now(), GraphRange::Hours30)?;
+    let span = Span::parse(params, now(), GraphRange::Hours30)?;
     let paths = state
         .history
         .paths(&name, span.from, span.to)
