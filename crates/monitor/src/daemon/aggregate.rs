@@ -44,6 +44,23 @@ pub struct Aggregator {
     unresolved: bool,
     last_resolve: Instant,
     buf: Vec<Report>,
+    tally: Tally,
+}
+
+/// Every probe's way through the daemon, logged at the stop: a probe
+/// sent is settled (its sample made) unless in flight at the stop; a
+/// sample is recorded in its step unless late; a step's samples are
+/// written to the history with it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    /// Echo Requests the stopped probers sent.
+    sent: u64,
+    /// Of them, answered or timed out (a sample made).
+    settled: u64,
+    /// Samples counted in an open step.
+    recorded: u64,
+    /// Samples of the steps written to the history.
+    written: u64,
 }
 
 /// The live state of `config`'s targets, carrying over the counters of
@@ -178,6 +195,7 @@ impl Aggregator {
             unresolved: !failures.is_empty(),
             last_resolve: Instant::now(),
             buf: Vec::with_capacity(4096),
+            tally: Tally::default(),
         }
     }
 
@@ -212,7 +230,9 @@ impl Aggregator {
         for report in reports {
             match report {
                 Report::Sample(sample) => {
-                    self.steps.record(*sample);
+                    if self.steps.record(*sample) {
+                        self.tally.recorded += 1;
+                    }
                     if let Some(t) = live.targets.get_mut(sample.target) {
                         t.sent += 1;
                         if let Some(rtt) = sample.rtt_us {
@@ -226,6 +246,10 @@ impl Aggregator {
                         log("warn", format_args!("{}: sending fails: {error}", t.name));
                         t.problem = Some(format!("sending fails: {error}"));
                     }
+                }
+                Report::Notice(Notice::Stopped { sent, settled }) => {
+                    self.tally.sent += sent;
+                    self.tally.settled += settled;
                 }
                 Report::Notice(Notice::Failed { targets, error }) => {
                     log(
@@ -327,9 +351,10 @@ impl Aggregator {
         // Every history call blocks on the disk: off the runtime. A
         // failed write keeps its steps in the store's own bounded queue,
         // written first by the next call.
+        let samples: u64 = batch.iter().map(|(_, s)| u64::from(s.sent)).sum();
         let history = Arc::clone(&self.history);
         match tokio::task::spawn_blocking(move || history.write(unix_now(), &batch)).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => self.tally.written += samples,
             Ok(Err(e)) => log("error", format_args!("history: {e}")),
             Err(e) => log("error", format_args!("history writer: {e}")),
         }
@@ -460,6 +485,20 @@ impl Aggregator {
             ),
             Err(e) => log("error", format_args!("history writer: {e}")),
         }
+        let t = self.tally;
+        log(
+            "info",
+            format_args!(
+                "probes: {} sent, {} settled ({} in flight at the stop), {} recorded in steps, \
+                 {} written to the history ({} late)",
+                t.sent,
+                t.settled,
+                t.sent.saturating_sub(t.settled),
+                t.recorded,
+                t.written,
+                self.steps.late()
+            ),
+        );
         self.delivery.shutdown(Duration::from_secs(5)).await;
     }
 }

@@ -353,6 +353,15 @@ impl MultiPing {
         &all[..settled.min(all.len())]
     }
 
+    /// Keeps every target's rounds `period` apart from when each was due,
+    /// not sent (see [`Scheduler::fixed_cadence`]): a daemon probing
+    /// every target once per period keeps that rate on a loaded host.
+    #[must_use]
+    pub fn with_fixed_cadence(mut self) -> Self {
+        self.sched.fixed_cadence();
+        self
+    }
+
     /// The whole run's counts over every target (fping `-s`).
     pub fn totals(&self) -> Totals {
         let mut totals = Totals::default();

@@ -160,6 +160,9 @@ pub struct Scheduler {
     slot: u64,
     /// Probes sent, neither answered nor timed out.
     awaiting: usize,
+    /// Rounds due `period` after the previous round was due, not sent
+    /// ([`Scheduler::fixed_cadence`]).
+    cadence: bool,
 }
 
 impl Scheduler {
@@ -186,7 +189,16 @@ impl Scheduler {
             anchor: start,
             slot: 0,
             awaiting: 0,
+            cadence: false,
         }
+    }
+
+    /// Makes round `k + 1` due `period` after round `k` was due rather
+    /// than sent (a monitor's steady cadence: a send held back by the pace
+    /// or a late wake-up does not delay the target's later rounds), or
+    /// at once when that is already past.
+    pub fn fixed_cadence(&mut self) {
+        self.cadence = true;
     }
 
     /// The global slot `k` after the anchor.
@@ -212,6 +224,7 @@ impl Scheduler {
         if self.next_send_at()? > now {
             return None;
         }
+        let mut next_from = now;
         let (target, rounds_left, attempt) = match self.resends.peek() {
             Some(&Reverse((due, target, attempt))) if due <= now => {
                 self.resends.pop();
@@ -220,12 +233,13 @@ impl Scheduler {
                 (target, 0, attempt)
             }
             _ => {
-                let Reverse((_, target, rounds_left, attempt)) = self.pending.pop()?;
+                let Reverse((due, target, rounds_left, attempt)) = self.pending.pop()?;
                 if now > self.slot_at(self.slot) + MAX_CATCH_UP {
                     self.anchor = now;
                     self.slot = 0;
                 }
                 self.slot += 1;
+                next_from = if self.cadence { due } else { now };
                 (target, rounds_left, attempt)
             }
         };
@@ -250,7 +264,7 @@ impl Scheduler {
         )));
         if attempt == 0 && rounds_left > 0 {
             self.pending.push(Reverse((
-                now + self.config.period,
+                (next_from + self.config.period).max(now),
                 target,
                 rounds_left - 1,
                 0,
