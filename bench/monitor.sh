@@ -231,7 +231,7 @@ if [ "$only" != smokeping ]; then
     report icmpkit $(counts icmpkit "$SENT_METRIC" "$RECEIVED_METRIC")
     line=$(grep -o 'probes: .*' "$work/icmpkit.log" | tail -1)
     [ -n "$line" ] || { tail -20 "$work/icmpkit.log" >&2; die "icmpkit did not log its probes at the stop"; }
-    # shellcheck disable=SC2086 # the numbers of the line, in order
+    # shellcheck disable=SC2046 # the numbers of the line, in order
     set -- $(echo "$line" | tr -c '0-9\n' ' ')
     printf 'icmpkit    at the stop: %d sent, %d in flight, %d settled, %d recorded in steps, %d written to the history, %d late: samples lost %d\n' \
         "$1" "$3" "$2" "$4" "$5" "$6" $(($1 - $3 - $5))
