@@ -35,9 +35,16 @@
 # smokeping_response_duration_seconds_count, summed over targets, from
 # the start (a request still in flight at the scrape counts as
 # unanswered, up to one per target), and the rates sent and answered in
-# the steady window (whether it keeps up with TARGETS per second); icmpkit's $SENT_METRIC minus $RECORDED_METRIC (names below,
-# to be fixed with the daemon's metrics). History: `du -sb` of icmpkit's
-# data directory at the end, per target, scaled to a day.
+# the steady window (whether it keeps up with TARGETS per second). For
+# icmpkit the same rates come from icmpkit_monitor_probes_sent_total and
+# _received_total (counted as each probe's sample reaches the daemon's
+# steps); its samples lost are exact, from the line it logs when it stops
+# ("probes: S sent, T settled (F in flight at the stop), R recorded in
+# steps, W written to the history (L late)"): the probes sent whose
+# outcome (reply or timeout) never reached a step written to the history,
+# S - F - W, the F probes still unanswered when SIGTERM came aside (up to
+# one per target). History: `du -sb` of icmpkit's data directory after
+# it stopped, per target, scaled to a day.
 #
 # Environment: TARGETS (10000), DURATION (600), WARMUP, SAMPLE (10), ONLY,
 # SMOKEPING_PRIVILEGED, ICMPKIT (the binary; default the release build,
@@ -53,10 +60,8 @@ sample=${SAMPLE:-10}
 only=${ONLY:-}
 smokeping=prometheus-smokeping-prober
 
-# ---- LEAD: the daemon's metric names (sent probes, samples recorded) ----
-SENT_METRIC=${SENT_METRIC:-icmpkit_monitor_probes_sent_total}
-RECORDED_METRIC=${RECORDED_METRIC:-icmpkit_monitor_samples_recorded_total}
-# --------------------------------------------------------------------------
+SENT_METRIC=icmpkit_monitor_probes_sent_total
+RECEIVED_METRIC=icmpkit_monitor_probes_received_total
 
 die() { echo "bench/monitor.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
@@ -223,7 +228,13 @@ if [ "$only" != smokeping ]; then
     port=$(free_port)
     run icmpkit "$port" "$bin" monitor --listen "127.0.0.1:$port" --config "$work/icmpkit.toml"
     # shellcheck disable=SC2046 # four numbers
-    report icmpkit $(counts icmpkit "$SENT_METRIC" "$RECORDED_METRIC")
+    report icmpkit $(counts icmpkit "$SENT_METRIC" "$RECEIVED_METRIC")
+    line=$(grep -o 'probes: .*' "$work/icmpkit.log" | tail -1)
+    [ -n "$line" ] || { tail -20 "$work/icmpkit.log" >&2; die "icmpkit did not log its probes at the stop"; }
+    # shellcheck disable=SC2046 # the numbers of the line, in order
+    set -- $(echo "$line" | tr -c '0-9\n' ' ')
+    printf 'icmpkit    at the stop: %d sent, %d in flight, %d settled, %d recorded in steps, %d written to the history, %d late: samples lost %d\n' \
+        "$1" "$3" "$2" "$4" "$5" "$6" $(($1 - $3 - $5))
     bytes=$(du -sb "$work/icmpkit-data" | cut -f1)
     printf 'icmpkit    history %d bytes: %.0f bytes per target per day\n' "$bytes" \
         "$(awk -v b="$bytes" -v n="$targets" -v d="$duration" 'BEGIN { print b / n * 86400 / d }')"

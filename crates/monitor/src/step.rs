@@ -262,17 +262,18 @@ impl Steps {
         })
     }
 
-    /// Counts `sample` in its step.
-    pub fn record(&mut self, sample: Sample) {
+    /// Counts `sample` in its step; false when it came late (counted in
+    /// [`Steps::late`] instead).
+    pub fn record(&mut self, sample: Sample) -> bool {
         let Some(track) = self.tracks.get_mut(sample.target) else {
             self.late += 1;
-            return;
+            return false;
         };
         let step = i64::from(track.step);
         let start = sample.sent_ms.div_euclid(1000).div_euclid(step) * step;
         if start <= track.closed_until {
             self.late += 1;
-            return;
+            return false;
         }
         let i = match track.open.iter().position(|o| o.start >= start) {
             Some(i) if track.open[i].start == start => i,
@@ -295,12 +296,13 @@ impl Steps {
             }
         };
         let Some(open) = track.open.get_mut(i) else {
-            return;
+            return false;
         };
         open.sent += 1;
         if let Some(rtt) = sample.rtt_us {
             open.rtts.push(rtt);
         }
+        true
     }
 
     /// Every step that can no longer receive a sample at `now_ms` (Unix

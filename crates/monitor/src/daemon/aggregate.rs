@@ -55,6 +55,23 @@ pub struct Aggregator {
     /// The last history write failed.
     history_failing: AtomicBool,
     buf: Vec<Report>,
+    tally: Tally,
+}
+
+/// Every probe's way through the daemon, logged at the stop: a probe
+/// sent is settled (its sample made) unless in flight at the stop; a
+/// sample is recorded in its step unless late; a step's samples are
+/// written to the history with it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    /// Echo Requests the stopped probers sent.
+    sent: u64,
+    /// Of them, answered or timed out (a sample made).
+    settled: u64,
+    /// Samples counted in an open step.
+    recorded: u64,
+    /// Samples of the steps written to the history.
+    written: u64,
 }
 
 /// The live state of `config`'s targets, carrying over the counters of
@@ -211,6 +228,7 @@ impl Aggregator {
             retry_at: None,
             history_failing: AtomicBool::new(false),
             buf: Vec::with_capacity(4096),
+            tally: Tally::default(),
         }
     }
 
@@ -245,7 +263,9 @@ impl Aggregator {
         for report in reports {
             match report {
                 Report::Sample(sample) => {
-                    self.steps.record(*sample);
+                    if self.steps.record(*sample) {
+                        self.tally.recorded += 1;
+                    }
                     if let Some(t) = live.targets.get_mut(sample.target) {
                         t.sent += 1;
                         if let Some(rtt) = sample.rtt_us {
@@ -267,6 +287,11 @@ impl Aggregator {
                         t.problem = Some(format!("{SENDING_FAILS}{error}"));
                     }
                 }
+                Report::Notice(Notice::Stopped { sent, settled }) => {
+                    self.tally.sent += sent;
+                    self.tally.settled += settled;
+                    live.probes_abandoned += sent.saturating_sub(*settled);
+                }
                 Report::Notice(Notice::Failed { targets, error }) => {
                     log(
                         "error",
@@ -280,7 +305,6 @@ impl Aggregator {
                     }
                     self.retry_at.get_or_insert(Instant::now() + RETRY_PROBERS);
                 }
-                Report::Notice(Notice::Abandoned { probes }) => live.probes_abandoned += probes,
                 Report::Notice(Notice::KernelDrops { datagrams }) => {
                     live.kernel_drops += datagrams;
                 }
@@ -408,7 +432,8 @@ impl Aggregator {
 
     /// Writes `batch` to the history off the runtime; the store's backlog
     /// (steps held after a failed write) and losses go to the live state.
-    async fn write_history(&self, batch: Vec<(String, StepSummary)>) {
+    async fn write_history(&mut self, batch: Vec<(String, StepSummary)>) {
+        let samples: u64 = batch.iter().map(|(_, s)| u64::from(s.sent)).sum();
         let history = Arc::clone(&self.history);
         let result = tokio::task::spawn_blocking(move || {
             let result = history.write(unix_now(), &batch);
@@ -419,6 +444,9 @@ impl Aggregator {
             Ok((result, pending, dropped)) => {
                 // Said once when writing starts to fail and once when it
                 // works again, not at every step in between.
+                if result.is_ok() {
+                    self.tally.written += samples;
+                }
                 match result {
                     Err(e) if !self.history_failing.swap(true, Ordering::Relaxed) => {
                         log("error", format_args!("history: {e}"));
@@ -568,6 +596,20 @@ impl Aggregator {
             ),
             Err(e) => log("error", format_args!("history writer: {e}")),
         }
+        let t = self.tally;
+        log(
+            "info",
+            format_args!(
+                "probes: {} sent, {} settled ({} in flight at the stop), {} recorded in steps, \
+                 {} written to the history ({} late)",
+                t.sent,
+                t.settled,
+                t.sent.saturating_sub(t.settled),
+                t.recorded,
+                t.written,
+                self.steps.late()
+            ),
+        );
         self.delivery.shutdown(Duration::from_secs(5)).await;
     }
 }

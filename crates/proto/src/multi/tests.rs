@@ -129,6 +129,36 @@ fn three_targets_spaced_by_the_rate_with_retries() {
     assert_eq!((s.statistics(0).received, s.statistics(2).received), (2, 2));
 }
 
+/// Target 1's first round goes 300 ms late (a stall); when is its second
+/// round due, with anchored rounds and with fping's?
+fn second_round_after_a_stall(anchored: bool) -> Vec<(Duration, usize)> {
+    let t0 = Instant::now();
+    let config = MultiConfig {
+        anchored,
+        ..config(1000, 2)
+    };
+    let mut s = Scheduler::new(config, 2, t0);
+    let mut sends = Vec::new();
+    for at in [0, 300, 1000, 1001, 1300] {
+        while let Some(slot) = s.pop_due(t0 + ms(at)) {
+            sends.push((ms(at), slot.target));
+        }
+    }
+    sends
+}
+
+#[test]
+fn anchored_rounds_keep_a_late_targets_next_round_on_time() {
+    assert_eq!(
+        second_round_after_a_stall(true),
+        [(ms(0), 0), (ms(300), 1), (ms(1000), 0), (ms(1001), 1)]
+    );
+    assert_eq!(
+        second_round_after_a_stall(false),
+        [(ms(0), 0), (ms(300), 1), (ms(1000), 0), (ms(1300), 1)]
+    );
+}
+
 #[test]
 fn thousands_of_targets_at_a_global_rate() {
     let t0 = Instant::now();
