@@ -567,8 +567,9 @@ pub fn smoke_svg_with_pings(
             out,
             r##"<text x="{:.1}" y="{:.1}" fill="#666666" font-size="10" text-anchor="end">{} to {} UTC</text>"##,
             fr.right,
-            // Under the frame, right, where a long title cannot reach.
-            fr.bottom + 32.0,
+            // On the legend's line, right: clear of a long title and of
+            // the summary above.
+            fr.bottom + 51.0,
             utc::minutes(from),
             utc::minutes(to)
         );
