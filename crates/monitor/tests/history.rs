@@ -2,32 +2,12 @@
 //! in the middle of its writes, and a disk that fills up.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
+use icmpkit_lab::server::Scratch;
 use icmpkit_monitor::history::{History, HistoryError, Retention};
 use icmpkit_monitor::step::StepSummary;
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("icmpkit-history-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const T0: i64 = 1_750_000_020 / 60 * 60;
 const TARGETS: usize = 1000;
@@ -95,7 +75,7 @@ fn check_store(dir: &Path) -> i64 {
 
 #[test]
 fn history_killed_mid_write_keeps_whole_batches_and_still_writes() {
-    let dir = TempDir::new("sigkill");
+    let dir = Scratch::new("sigkill");
     let mut stored = 0;
     for round in 0..3 {
         let mut child = Command::new(std::env::current_exe().unwrap())
@@ -144,11 +124,11 @@ fn history_killed_mid_write_keeps_whole_batches_and_still_writes() {
 }
 
 /// A small tmpfs mounted for the test, unmounted on drop.
-struct Tmpfs(TempDir);
+struct Tmpfs(Scratch);
 
 impl Tmpfs {
     fn mount(size: &str) -> Self {
-        let dir = TempDir::new("tmpfs");
+        let dir = Scratch::new("tmpfs");
         let ok = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(dir.path())

@@ -1,37 +1,11 @@
 //! Tests of the history store: encoding, consolidation, queries, retention.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use super::codec::{self, StoredPoint};
 use super::*;
+use icmpkit_lab::server::Scratch;
 use redb::ReadableTableMetadata;
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "icmpkit-history-unit-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        Self(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const MIN: i64 = 60;
 const HOUR: i64 = 3600;
@@ -122,7 +96,7 @@ fn truncated_or_garbage_records_are_errors_not_panics() {
 
 #[test]
 fn a_written_step_reads_back_with_its_median_and_every_rtt_as_smoke() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), Retention::default()).unwrap();
     let s = step(T0, 60, 5, &[1000, 3000, 2000, 4000]);
     h.write(T0 + MIN, &batch("gw", s.clone())).unwrap();
@@ -149,7 +123,7 @@ fn a_written_step_reads_back_with_its_median_and_every_rtt_as_smoke() {
 fn a_step_written_again_after_a_restart_keeps_both_runs_probes() {
     // A daemon stopped in a step (its partial step written), started again
     // within the same step, writes that step again when it closes.
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     {
         let h = History::open(dir.path(), Retention::default()).unwrap();
         h.write(T0 + 10, &batch("gw", step(T0, 60, 4, &[1000, 3000, 2000])))
@@ -180,7 +154,7 @@ fn a_step_written_again_after_a_restart_keeps_both_runs_probes() {
 
 #[test]
 fn a_reopened_store_holds_the_same_data() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let steps: Vec<_> = (0..30)
         .map(|i| {
             step(
@@ -211,7 +185,7 @@ fn a_reopened_store_holds_the_same_data() {
 
 #[test]
 fn a_second_monitor_on_the_same_directory_is_told_who_holds_it() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let _first = History::open(dir.path(), Retention::default()).unwrap();
     let e = History::open(dir.path(), Retention::default()).unwrap_err();
     assert!(matches!(e, HistoryError::Locked { .. }), "{e:?}");
@@ -253,7 +227,7 @@ fn five_steps(point: i64) -> Vec<StepSummary> {
 
 #[test]
 fn steps_consolidate_into_a_point_of_their_merged_distribution() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), two_levels()).unwrap();
     for s in five_steps(T0) {
         h.write(s.end(), &batch("gw", s)).unwrap();
@@ -277,7 +251,7 @@ fn steps_consolidate_into_a_point_of_their_merged_distribution() {
 
 #[test]
 fn an_hour_point_merges_its_five_minute_points() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), two_levels()).unwrap();
     for p in 0..12 {
         for s in five_steps(T0 + p * 300) {
@@ -298,7 +272,7 @@ fn an_hour_point_merges_its_five_minute_points() {
 
 #[test]
 fn a_step_as_long_as_a_level_point_is_copied() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), two_levels()).unwrap();
     let rtts: Vec<u32> = (1..=20).map(|i| i * 100).collect();
     let s = step(T0, 300, 20, &rtts);
@@ -318,7 +292,7 @@ fn a_step_as_long_as_a_level_point_is_copied() {
 
 #[test]
 fn a_point_missing_its_last_step_is_consolidated_when_the_next_point_begins() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), two_levels()).unwrap();
     let mut steps = five_steps(T0);
     steps.pop();
@@ -335,7 +309,7 @@ fn a_point_missing_its_last_step_is_consolidated_when_the_next_point_begins() {
 
 #[test]
 fn a_late_step_consolidates_its_point_again() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), two_levels()).unwrap();
     let mut steps = five_steps(T0);
     let late = steps.remove(1);
@@ -349,7 +323,7 @@ fn a_late_step_consolidates_its_point_again() {
 
 #[test]
 fn a_range_too_long_for_its_points_is_merged_on_the_fly() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), two_levels()).unwrap();
     for i in 0..60 {
         let s = step(T0 + i * MIN, 60, 2, &[1000 + u32::try_from(i).unwrap()]);
@@ -364,7 +338,7 @@ fn a_range_too_long_for_its_points_is_merged_on_the_fly() {
     let s = h.range("gw", T0, T0 + HOUR, 1).unwrap();
     assert_eq!((s.step, s.points.len(), s.points[0].sent), (3600, 1, 120));
     // No level at all: raw merged by 6.
-    let dir2 = TempDir::new();
+    let dir2 = Scratch::new("history");
     let raw_only = History::open(
         dir2.path(),
         Retention {
@@ -384,7 +358,7 @@ fn a_range_too_long_for_its_points_is_merged_on_the_fly() {
 
 #[test]
 fn a_range_older_than_raw_retention_comes_from_a_level() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), two_levels()).unwrap();
     for s in five_steps(T0) {
         h.write(s.end(), &batch("gw", s)).unwrap();
@@ -398,7 +372,7 @@ fn a_range_older_than_raw_retention_comes_from_a_level() {
 
 #[test]
 fn old_entries_are_pruned_and_disk_stays_bounded() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let retention = Retention {
         raw: secs(6 * HOUR),
         levels: vec![Level {
@@ -429,7 +403,7 @@ fn old_entries_are_pruned_and_disk_stays_bounded() {
 
 #[test]
 fn a_target_not_written_for_the_longest_retention_expires() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let retention = Retention {
         raw: secs(HOUR),
         levels: vec![],
@@ -449,7 +423,7 @@ fn a_target_not_written_for_the_longest_retention_expires() {
 
 #[test]
 fn a_forgotten_target_starts_a_new_history() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), Retention::default()).unwrap();
     h.write(T0 + MIN, &batch("gw", step(T0, 60, 1, &[1])))
         .unwrap();
@@ -473,7 +447,7 @@ fn trace(at: i64, hops: &[Option<&str>]) -> PathRecord {
 
 #[test]
 fn a_path_is_stored_only_when_it_changes() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), Retention::default()).unwrap();
     h.write(T0, &batch("gw", step(T0 - 60, 60, 1, &[1])))
         .unwrap();
@@ -499,7 +473,7 @@ fn a_path_is_stored_only_when_it_changes() {
 
 #[test]
 fn a_bad_step_is_refused_with_its_target_and_start() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     let h = History::open(dir.path(), Retention::default()).unwrap();
     let e = h
         .write(T0, &batch("gw", step(-60, 60, 1, &[1])))
@@ -516,7 +490,7 @@ fn a_history_can_be_shared_between_threads() {
 
 #[test]
 fn a_level_removed_from_the_retention_is_dropped_on_open() {
-    let dir = TempDir::new();
+    let dir = Scratch::new("history");
     {
         let h = History::open(dir.path(), two_levels()).unwrap();
         for s in five_steps(T0) {
