@@ -122,15 +122,8 @@ fn chromium_shows_the_overview_and_the_loss_colours_of_clean_lossy_and_dead() {
     let scratch = Scratch::new("monitor-browser");
     let file = scratch.write("monitor.toml", &config);
     let endpoint = Listen::netns(agent.clone()).free_endpoint();
-    let args = [
-        "monitor".to_owned(),
-        "--listen".to_owned(),
-        endpoint.addr.to_string(),
-        "--config".to_owned(),
-        file.display().to_string(),
-    ];
     let from = now();
-    let daemon = Server::start(scratch, endpoint, icmpkit!(), &args, "/-/ready");
+    let daemon = Server::monitor(scratch, endpoint, icmpkit!(), &file, "/-/ready");
     let endpoint = daemon.endpoint().clone();
 
     // Bounded: STEPS + 2 steps, and the closing delay.

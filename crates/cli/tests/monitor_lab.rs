@@ -228,14 +228,7 @@ webhook = "{}"
 
     fn start_with(&self, config: &Path, what: &str) -> Server {
         let endpoint = Listen::at(self.lab.ns("agent"), AGENT4.parse().unwrap()).free_endpoint();
-        let args = [
-            "monitor".to_owned(),
-            "--listen".to_owned(),
-            endpoint.addr.to_string(),
-            "--config".to_owned(),
-            config.display().to_string(),
-        ];
-        Server::start(Scratch::new(what), endpoint, icmpkit!(), &args, "/-/ready")
+        Server::monitor(Scratch::new(what), endpoint, icmpkit!(), config, "/-/ready")
     }
 }
 

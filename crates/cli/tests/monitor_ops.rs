@@ -46,14 +46,7 @@ fn config(data: &Path, targets: &[(&str, &str)]) -> String {
 fn start(endpoint: Endpoint, text: &str) -> (Server, PathBuf) {
     let scratch = Scratch::new("monitor-ops");
     let file = scratch.write("monitor.toml", text);
-    let args = [
-        "monitor".to_owned(),
-        "--listen".to_owned(),
-        endpoint.addr.to_string(),
-        "--config".to_owned(),
-        file.display().to_string(),
-    ];
-    let server = Server::start(scratch, endpoint, icmpkit!(), &args, "/-/ready");
+    let server = Server::monitor(scratch, endpoint, icmpkit!(), &file, "/-/ready");
     (server, file)
 }
 

@@ -221,14 +221,7 @@ fn icmpkit_smokeping_prober_and_blackbox_exporter_agree_on_loss_and_rtt() {
     let scratch = Scratch::new("icmpkit-monitor");
     let config = scratch.write("monitor.toml", &monitor_config(data.path()));
     let endpoint = Listen::at(lab.ns("agent"), AGENT4.parse::<IpAddr>().unwrap()).free_endpoint();
-    let args = [
-        "monitor".to_owned(),
-        "--listen".to_owned(),
-        endpoint.addr.to_string(),
-        "--config".to_owned(),
-        config.display().to_string(),
-    ];
-    let daemon = Server::start(scratch, endpoint, icmpkit!(), &args, "/metrics");
+    let daemon = Server::monitor(scratch, endpoint, icmpkit!(), &config, "/metrics");
 
     let hosts: Vec<&str> = FAMILIES
         .iter()

@@ -64,14 +64,7 @@ fn start_agent(ns: String, ip: &str, name: &'static str) -> Agent {
     let config = scratch.write("monitor.toml", &monitor_config(name, data.path()));
     let ip: IpAddr = ip.parse().expect("agent address");
     let endpoint = Listen::at(ns, ip).free_endpoint();
-    let args = [
-        "monitor".to_owned(),
-        "--listen".to_owned(),
-        endpoint.addr.to_string(),
-        "--config".to_owned(),
-        config.display().to_string(),
-    ];
-    let daemon = Server::start(scratch, endpoint, icmpkit!(), &args, "/metrics");
+    let daemon = Server::monitor(scratch, endpoint, icmpkit!(), &config, "/metrics");
     Agent {
         name,
         daemon,

@@ -101,6 +101,26 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts `icmpkit monitor --listen ENDPOINT --config CONFIG`
+    /// (`icmpkit`: the binary under test) as [`Server::start`] does, ready
+    /// when `ready_path` answers.
+    pub fn monitor(
+        scratch: Scratch,
+        endpoint: Endpoint,
+        icmpkit: &str,
+        config: &Path,
+        ready_path: &str,
+    ) -> Server {
+        let args = [
+            "monitor".to_owned(),
+            "--listen".to_owned(),
+            endpoint.addr.to_string(),
+            "--config".to_owned(),
+            config.display().to_string(),
+        ];
+        Server::start(scratch, endpoint, icmpkit, &args, ready_path)
+    }
+
     /// Starts `program args` in `endpoint`'s namespace (or here), its
     /// stdout and stderr into `scratch` (`stdout.log`, `stderr.log`), and
     /// waits until `GET ready_path` at `endpoint` answers 200
