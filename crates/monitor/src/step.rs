@@ -247,7 +247,8 @@ impl Steps {
                             step,
                             pings: t.pings,
                             hold_ms,
-                            open: VecDeque::new(),
+                            // One open step, two around a boundary.
+                            open: VecDeque::with_capacity(2),
                             closed_until: i64::MIN,
                             since_ms: now_ms,
                         }

@@ -338,6 +338,15 @@ impl MultiPing {
         }
     }
 
+    /// `self` keeping no RTT histogram per target: its
+    /// [`Statistics::percentiles`] are then `None` (a daemon of tens of
+    /// thousands of targets that keeps its own).
+    #[must_use]
+    pub fn without_rtt_histograms(mut self) -> Self {
+        self.sched.without_rtt_histograms();
+        self
+    }
+
     /// The configuration.
     pub fn config(&self) -> &MultiPingConfig {
         &self.config
