@@ -135,6 +135,17 @@ struct Open {
 }
 
 impl Open {
+    /// A step starting at `start`, with room for `pings` replies at once
+    /// (a Vec grown by doubling keeps up to twice that, and tens of
+    /// thousands of targets each hold one or two open steps).
+    fn new(start: i64, pings: u32) -> Self {
+        Self {
+            start,
+            sent: 0,
+            rtts: Vec::with_capacity(usize::try_from(pings).unwrap_or(0)),
+        }
+    }
+
     fn close(self, step: u32) -> StepSummary {
         let jitter_us = (self.rtts.len() >= 2).then(|| {
             let sum: u64 = self
@@ -161,6 +172,8 @@ impl Open {
 struct Track {
     name: String,
     step: u32,
+    /// Probes per step as configured (the room reserved for its RTTs).
+    pings: u32,
     /// Step end + timeout + grace, in milliseconds after the end.
     hold_ms: i64,
     /// Open steps, oldest first (at most two in steady state).
@@ -189,6 +202,9 @@ pub struct Tracked {
     pub step: Duration,
     /// Its probes' timeout.
     pub timeout: Duration,
+    /// Its probes per step (room for their RTTs is reserved once per
+    /// step; more still fit).
+    pub pings: u32,
 }
 
 impl Steps {
@@ -219,6 +235,7 @@ impl Steps {
                 match old.remove(&t.name) {
                     Some(mut track) if track.step == step => {
                         track.hold_ms = hold_ms;
+                        track.pings = t.pings;
                         track
                     }
                     other => {
@@ -228,8 +245,10 @@ impl Steps {
                         Track {
                             name: t.name.clone(),
                             step,
+                            pings: t.pings,
                             hold_ms,
-                            open: VecDeque::new(),
+                            // One open step, two around a boundary.
+                            open: VecDeque::with_capacity(2),
                             closed_until: i64::MIN,
                             since_ms: now_ms,
                         }
@@ -278,20 +297,11 @@ impl Steps {
         let i = match track.open.iter().position(|o| o.start >= start) {
             Some(i) if track.open[i].start == start => i,
             Some(i) => {
-                track.open.insert(
-                    i,
-                    Open {
-                        start,
-                        ..Open::default()
-                    },
-                );
+                track.open.insert(i, Open::new(start, track.pings));
                 i
             }
             None => {
-                track.open.push_back(Open {
-                    start,
-                    ..Open::default()
-                });
+                track.open.push_back(Open::new(start, track.pings));
                 track.open.len() - 1
             }
         };

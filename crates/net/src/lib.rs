@@ -28,7 +28,8 @@
 //! - [`tun::TunDevice`]: a TUN device with addresses and routes (over
 //!   rtnetlink), and [`sched`], the thread's timer slack and real-time
 //!   priority, for `icmpkit netsim up`;
-//! - [`PingGroupRange`] and [`ping_sockets_allowed`].
+//! - [`PingGroupRange`] and [`ping_sockets_allowed`];
+//! - [`memory::release_free_heap`]: freed heap pages back to the kernel.
 //!
 //! Packets are built and parsed with `icmpkit-wire`. Linux only for now;
 //! every system call lives in one private module (`sys`) so other systems
@@ -45,6 +46,7 @@ mod error;
 mod filter;
 mod group;
 mod interface;
+pub mod memory;
 mod netlink;
 pub mod netns;
 pub mod privilege;

@@ -73,6 +73,8 @@ pub struct Statistics {
     /// Sum of the absolute differences of successive RTTs.
     jitter_sum_us: u64,
     histogram: RttHistogram,
+    /// [`Statistics::without_histogram`]: RTTs go into no histogram.
+    no_histogram: bool,
 }
 
 impl Statistics {
@@ -99,7 +101,18 @@ impl Statistics {
         };
         self.last_us = us;
         self.timed += 1;
-        self.histogram.record(us);
+        if !self.no_histogram {
+            self.histogram.record(us);
+        }
+    }
+
+    /// Keeps no histogram from now on (what was counted goes): for a
+    /// caller that never asks for [`Statistics::percentiles`] (`None`
+    /// then), with many targets (a histogram is up to a few hundred bytes
+    /// a target).
+    pub fn without_histogram(&mut self) {
+        self.no_histogram = true;
+        self.histogram = RttHistogram::default();
     }
 
     /// How many timed replies were recorded (unique and duplicate).
@@ -479,6 +492,22 @@ mod tests {
             usize::from(RttHistogram::bucket(u64::MAX)),
             RttHistogram::MAX_BUCKETS - 1
         );
+    }
+
+    #[test]
+    fn statistics_without_a_histogram_keep_everything_but_the_percentiles() {
+        let (mut with, mut without) = (Statistics::default(), Statistics::default());
+        without.without_histogram();
+        for us in [300, 100, 200, 900] {
+            with.record_rtt(Duration::from_micros(us));
+            without.record_rtt(Duration::from_micros(us));
+        }
+        assert_eq!(without.histogram().total(), 0);
+        assert_eq!(without.percentiles(), None);
+        assert!(with.percentiles().is_some());
+        assert_eq!(without.rtt(), with.rtt());
+        assert_eq!(without.jitter_us(), with.jitter_us());
+        assert_eq!(without.timed_replies(), 4);
     }
 
     #[test]

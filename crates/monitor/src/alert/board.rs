@@ -205,10 +205,19 @@ impl Board {
     /// hosts and labels go on alerts that fire from now on. The state of
     /// a target that is gone, or whose group changed, is dropped; an
     /// alert firing for it resolves at `now`, returned for delivery.
+    /// Only the targets some rule of the board watches are kept (after a
+    /// reload, call it after [`Board::reconfigure`]).
     pub fn set_targets(&mut self, targets: &Targets, now: i64) -> Vec<Transition> {
+        let rules = &self.rules;
         self.targets = targets
             .targets
             .iter()
+            .filter(|t| {
+                // Only what an alert can be about: a target no rule
+                // watches (every target, without rules) costs nothing.
+                let group = targets.groups.get(t.group).map_or("", |g| g.name.as_str());
+                rules.iter().any(|r| r.selector.matches(&t.name, group))
+            })
             .map(|t| {
                 let group = targets.groups.get(t.group);
                 let mut labels = group.map(|g| g.labels.clone()).unwrap_or_default();

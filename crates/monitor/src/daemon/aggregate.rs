@@ -156,6 +156,7 @@ fn tracked(config: &Config) -> Vec<Tracked> {
                 name: t.name.clone(),
                 step: probing.step,
                 timeout: probing.timeout,
+                pings: probing.pings,
             }
         })
         .collect()
@@ -437,6 +438,11 @@ impl Aggregator {
         let history = Arc::clone(&self.history);
         let result = tokio::task::spawn_blocking(move || {
             let result = history.write(unix_now(), &batch);
+            // A step's write dirties a page per target (tens of megabytes
+            // at 10,000 targets), freed at the commit but kept by the C
+            // heap (in the arena of this blocking thread) unless trimmed.
+            drop(batch);
+            icmpkit_net::memory::release_free_heap();
             (result, history.pending(), history.dropped())
         })
         .await;

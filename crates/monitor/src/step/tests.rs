@@ -5,6 +5,7 @@ fn tracked(step: u64) -> Tracked {
         name: "a".into(),
         step: Duration::from_secs(step),
         timeout: Duration::from_secs(1),
+        pings: 10,
     }
 }
 

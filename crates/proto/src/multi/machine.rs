@@ -68,6 +68,18 @@ const PAUSED_WAKE: Duration = Duration::from_secs(1);
 /// reply is then ignored as fping ignores it, rather than misread).
 pub const SERIAL_GRACE: Duration = Duration::from_millis(100);
 
+/// The split of every target before the first status.
+const NO_TALLY: Tally = Tally {
+    sent: 0,
+    received: 0,
+    settled: 0,
+    sum_ns: 0,
+    min_ns: 0,
+    max_ns: 0,
+    first_sent: None,
+    last_sent: None,
+};
+
 /// The options of a several-target ping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MultiPingConfig {
@@ -253,9 +265,12 @@ pub struct MultiPing {
     /// The serial of the last probe sent (the first is 1).
     next_serial: u64,
     tallies: Vec<Tally>,
-    /// Each target's tally since the last status.
+    /// Each target's tally since the last status; empty before the first
+    /// status (the interval so far is then the whole run: `tallies`), so
+    /// a run never asked for one (a daemon's) keeps one tally per target.
     splits: Vec<Tally>,
-    /// Each target's tally over the interval the last status closed.
+    /// Each target's tally over the interval the last status closed;
+    /// empty before the first status.
     last_splits: Vec<Tally>,
     /// The RTT of each probe per target, by number - 1 (`keep_rtts`).
     rtts: Vec<Vec<Option<Duration>>>,
@@ -297,8 +312,8 @@ impl MultiPing {
             sent: VecDeque::new(),
             next_serial: 0,
             tallies: vec![Tally::default(); n],
-            splits: vec![Tally::default(); n],
-            last_splits: vec![Tally::default(); n],
+            splits: Vec::new(),
+            last_splits: Vec::new(),
             rtts: vec![Vec::new(); if config.keep_rtts { n } else { 0 }],
             next_report: config
                 .report_every
@@ -321,6 +336,15 @@ impl MultiPing {
             paused: false,
             config,
         }
+    }
+
+    /// `self` keeping no RTT histogram per target: its
+    /// [`Statistics::percentiles`] are then `None` (a daemon of tens of
+    /// thousands of targets that keeps its own).
+    #[must_use]
+    pub fn without_rtt_histograms(mut self) -> Self {
+        self.sched.without_rtt_histograms();
+        self
     }
 
     /// The configuration.
@@ -353,7 +377,8 @@ impl MultiPing {
     ///
     /// If `target` is out of range.
     pub fn split(&self, target: usize) -> &Tally {
-        &self.last_splits[target]
+        assert!(target < self.tallies.len(), "target {target} out of range");
+        self.last_splits.get(target).unwrap_or(&NO_TALLY)
     }
 
     /// The RTT of each settled probe of `target` in probe order, `None`
@@ -391,8 +416,14 @@ impl MultiPing {
 
     /// Closes the interval: the splits so far become [`Self::split`].
     fn close_interval(&mut self) {
-        self.last_splits =
-            std::mem::replace(&mut self.splits, vec![Tally::default(); self.tallies.len()]);
+        let fresh = vec![Tally::default(); self.tallies.len()];
+        self.last_splits = if self.splits.is_empty() {
+            // The first interval: the whole run so far.
+            self.splits = fresh;
+            self.tallies.clone()
+        } else {
+            std::mem::replace(&mut self.splits, fresh)
+        };
         self.events.push_back(MultiEvent::Status);
     }
 
@@ -468,7 +499,9 @@ impl MultiPing {
         if !reply.duplicate {
             let rtt_ns = u64::try_from(reply.rtt.as_nanos()).unwrap_or(u64::MAX);
             self.tallies[target].record(rtt_ns);
-            self.splits[target].record(rtt_ns);
+            if let Some(split) = self.splits.get_mut(target) {
+                split.record(rtt_ns);
+            }
             if let Some(slot) = self
                 .rtts
                 .get_mut(target)
@@ -597,7 +630,9 @@ impl Machine for MultiPing {
         buf.resize(echo::request_len(self.data.len()), 0);
         echo::write_request(version, self.ident(version), slot.seq, &self.data, buf);
         self.tallies[slot.target].sent_at(now);
-        self.splits[slot.target].sent_at(now);
+        if let Some(split) = self.splits.get_mut(slot.target) {
+            split.sent_at(now);
+        }
         if let Some(rtts) = self.rtts.get_mut(slot.target) {
             rtts.push(None);
         }
@@ -649,7 +684,9 @@ impl Machine for MultiPing {
         }
         while let Some(t) = self.sched.pop_timeout(now) {
             self.tallies[t.target].timed_out();
-            self.splits[t.target].timed_out();
+            if let Some(split) = self.splits.get_mut(t.target) {
+                split.timed_out();
+            }
             self.events.push_back(MultiEvent::Timeout {
                 target: t.target,
                 number: t.number,

@@ -197,6 +197,14 @@ impl Scheduler {
         }
     }
 
+    /// Keeps no RTT histogram in any target's [`Statistics`] (see
+    /// [`Statistics::without_histogram`]).
+    pub fn without_rtt_histograms(&mut self) {
+        for t in &mut self.targets {
+            t.stats.without_histogram();
+        }
+    }
+
     /// The global slot `k` after the anchor.
     fn slot_at(&self, k: u64) -> Instant {
         let ns = (u128::from(k) * 1_000_000_000).div_ceil(u128::from(self.config.rate));

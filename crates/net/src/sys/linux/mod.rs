@@ -18,6 +18,7 @@ use libc::c_int;
 mod addr;
 mod control;
 mod errqueue;
+mod heap;
 mod mmsg;
 mod namespace;
 mod packet;
@@ -29,6 +30,7 @@ mod socket;
 mod transfer;
 mod tun;
 
+pub use heap::trim_heap;
 pub use mmsg::{RecvScratch, SendScratch, UIO_MAXIOV, recv_mmsg, send_mmsg};
 pub use namespace::enter_network_namespace;
 pub use packet::{

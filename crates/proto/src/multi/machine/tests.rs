@@ -638,6 +638,49 @@ fn a_status_closes_an_interval_and_report_every_raises_one() {
 }
 
 #[test]
+fn a_first_status_splits_the_whole_run_so_far_and_none_before_is_all_zero() {
+    let t0 = Instant::now();
+    let mut c = config(&[A, B], u64::MAX);
+    c.schedule.period = ms(100);
+    c.schedule.timeout = ms(100);
+    let mut m = MultiPing::new(c, t0);
+    for k in 0..4u64 {
+        // A then B, 10 ms apart (the rate); round 2 lost.
+        for at in [t0 + ms(100 * k), t0 + ms(100 * k + 10)] {
+            step(&mut m, at, if k == 1 { &[] } else { &[A, B] });
+        }
+        events(&mut m);
+    }
+    assert_eq!(*m.split(0), Tally::default(), "no status yet");
+    m.handle_signal(t0 + ms(350), Signal::Status);
+    assert_eq!(events(&mut m), [MultiEvent::Status]);
+    assert_eq!(m.split(0), m.tally(0));
+    assert_eq!(m.split(1), m.tally(1));
+    assert!(m.tally(0).settled > m.tally(0).received && m.tally(0).received > 0);
+    let first = [*m.tally(0), *m.tally(1)];
+    for at in [400, 410, 500, 510] {
+        step(&mut m, t0 + ms(at), &[A]);
+    }
+    events(&mut m);
+    m.handle_signal(t0 + ms(550), Signal::Status);
+    assert_eq!(events(&mut m), [MultiEvent::Status]);
+    for (t, before) in first.iter().enumerate() {
+        let (split, tally) = (m.split(t), m.tally(t));
+        assert_eq!(
+            (split.sent, split.settled, split.received),
+            (
+                tally.sent - before.sent,
+                tally.settled - before.settled,
+                tally.received - before.received
+            ),
+            "target {t}: the interval since the first status"
+        );
+    }
+    assert_eq!(m.split(0).received, 2);
+    assert_eq!(m.split(1).received, 0);
+}
+
+#[test]
 fn totals_add_up_every_target_for_fping_s() {
     let t0 = Instant::now();
     let mut c = config(&[A, B], 1);
