@@ -55,6 +55,7 @@ fn manual_pages_for_the_command_and_each_subcommand() {
             "icmpkit-explain.1",
             "icmpkit-fping.1",
             "icmpkit-guard.1",
+            "icmpkit-monitor.1",
             "icmpkit-mtr.1",
             "icmpkit-netsim.1",
             "icmpkit-ping.1",
