@@ -717,6 +717,7 @@ fn multi(b: &mut Bytes, t0: Instant) -> MultiPing {
             timeout: b.ms(&[1, 20, 500]),
             retries: u32::from(b.u8() % 3),
             backoff_milli: b.pick(&[1000, 1500, 5000]),
+            anchored: b.bool(),
         },
         targets: all[..n].to_vec(),
         payload_len: b.pick(&[0, 8, 16, 56]),

@@ -233,7 +233,7 @@ fn check_config_prints_the_summary_of_a_good_file_and_exits_0() {
     let (file, out, _scratch) = check_config(
         "listen = \"127.0.0.1:9999\"\ndata_dir = \"/var/tmp/h\"\n\
          [[group]]\nname = \"core\"\n\
-         [[target]]\nhost = \"192.0.2.1\"\ngroup = \"core\"\n\
+         [[target]]\nhost = \"192.0.2.7\"\ngroup = \"core\"\n\
          [[target]]\nname = \"lan\"\nhost = \"10.0.0.0/29\"\n",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

@@ -39,6 +39,21 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// `program`, killed after `seconds` (`timeout`), inside `ns` when given
+/// (`ip netns exec`): how every peer and daemon of a test runs.
+pub fn bounded(ns: Option<&str>, seconds: u32, program: &str) -> Command {
+    let mut command = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, "timeout"]);
+            c
+        }
+        None => Command::new("timeout"),
+    };
+    command.arg(seconds.to_string()).arg(program);
+    command
+}
+
 /// A directory of its own in the temporary directory, removed when
 /// dropped.
 #[derive(Debug)]
@@ -140,17 +155,8 @@ impl Server {
             let path = scratch.path().join(file);
             File::create(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()))
         };
-        let mut command = match &endpoint.ns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, "timeout"]);
-                c
-            }
-            None => Command::new("timeout"),
-        };
+        let mut command = bounded(endpoint.ns.as_deref(), BOUND, program);
         command
-            .arg(BOUND.to_string())
-            .arg(program)
             .args(args)
             .current_dir(scratch.path())
             .stdin(Stdio::null())

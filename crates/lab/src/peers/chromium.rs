@@ -9,7 +9,7 @@
 //! ([`Chromium::find`] with one) and it cannot reach anything else.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::server::Scratch;
 
@@ -80,17 +80,8 @@ impl Chromium {
     /// `chromium --headless ... args` with a profile of its own.
     fn run(&self, args: &[String]) -> Output {
         let profile = Scratch::new("chromium");
-        let mut command = match &self.ns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, "timeout"]);
-                c
-            }
-            None => Command::new("timeout"),
-        };
+        let mut command = crate::server::bounded(self.ns.as_deref(), BOUND, PROGRAM);
         command
-            .arg(BOUND.to_string())
-            .arg(PROGRAM)
             .args([
                 "--headless",
                 "--no-sandbox",
