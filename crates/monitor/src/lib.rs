@@ -12,6 +12,8 @@
 //! - [`target`]: what is monitored and how (targets, groups, probing).
 //! - [`step`]: samples, per-step summaries and the aggregator (sans-IO).
 //! - [`config`]: the TOML file, read and checked, every mistake located.
+//! - [`prober`]: one fping-style machine per probing profile, samples out.
+//! - [`live`]: what the daemon knows now, read by `/metrics` and the pages.
 //! - [`history`]: the embedded store (redb): raw steps and consolidations.
 //! - [`alert`]: rules, their hysteresis, and delivery.
 //! - [`path`]: periodic traces and path-MTU checks, path changes.
