@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
 use crate::path::PathRecord;
-use crate::step::StepSummary;
+use crate::step::StepBrief;
 
 /// The upper bounds of the RTT histogram, in seconds: `smokeping_prober`'s
 /// buckets, 50 µs × 2^k for k in 0..20 (50 µs to 26.2 s).
@@ -48,19 +48,22 @@ impl RttHistogram {
     }
 }
 
-/// One target now.
+/// One target now. Tens of thousands are kept: its names are shared with
+/// the configuration and its group's other targets, its last step is
+/// kept without its RTTs, its path boxed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetStatus {
     /// Its unique name (the `target` label).
-    pub name: String,
+    pub name: Arc<str>,
     /// The host as configured (the `host` label).
-    pub host: String,
+    pub host: Arc<str>,
     /// The address probed; `None` while the name does not resolve.
     pub ip: Option<IpAddr>,
     /// Its group's name.
-    pub group: String,
-    /// Its labels (group's and own).
-    pub labels: BTreeMap<String, String>,
+    pub group: Arc<str>,
+    /// Its labels (group's and own; shared by the targets of a group that
+    /// have none of their own).
+    pub labels: Arc<BTreeMap<String, String>>,
     /// Probes per step, as configured (the scale of its loss colours).
     pub pings: u32,
     /// Probes sent since the daemon started.
@@ -69,17 +72,17 @@ pub struct TargetStatus {
     pub received: u64,
     /// Every RTT since the start.
     pub rtt: RttHistogram,
-    /// The last closed step.
-    pub last_step: Option<StepSummary>,
+    /// The last closed step (its RTTs are in the history).
+    pub last_step: Option<StepBrief>,
     /// Up: the last closed step had an answer; `None` before the first.
     pub up: Option<bool>,
     /// The last path traced.
-    pub path: Option<PathRecord>,
+    pub path: Option<Box<PathRecord>>,
     /// How many times the path changed since the start.
     pub path_changes: u64,
     /// Why the target is not probed, when it is not (a name that does not
     /// resolve, a send refused).
-    pub problem: Option<String>,
+    pub problem: Option<Box<str>>,
 }
 
 /// Everything the daemon knows now.

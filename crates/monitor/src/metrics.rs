@@ -64,7 +64,7 @@ fn labels(agent: &str, target: &TargetStatus) -> Labels {
         ("group".to_owned(), escape(&target.group)),
         ("agent".to_owned(), escape(agent)),
     ];
-    for (k, v) in &target.labels {
+    for (k, v) in target.labels.iter() {
         if !labels.iter().any(|(name, _)| name == k) {
             labels.push((k.clone(), escape(v)));
         }
@@ -155,13 +155,7 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_step_loss_ratio",
             "The fraction of probes lost in the last closed step",
             MetricType::Gauge,
-            |t| {
-                gauge(
-                    t.last_step
-                        .as_ref()
-                        .and_then(crate::step::StepSummary::loss),
-                )
-            },
+            |t| gauge(t.last_step.as_ref().and_then(crate::step::StepBrief::loss)),
         )?;
         family(
             e,
@@ -173,7 +167,7 @@ impl Collector for LiveCollector {
                 gauge(
                     t.last_step
                         .as_ref()
-                        .and_then(crate::step::StepSummary::median_us)
+                        .and_then(|s| s.median_us)
                         .map(|us| f64::from(us) / 1e6),
                 )
             },

@@ -10,6 +10,7 @@
 //! counted in [`Steps::late`], never silently dropped.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long after a step's end plus the probe timeout it stays open for
@@ -125,37 +126,96 @@ impl StepSummary {
     }
 }
 
-/// A step being filled.
+/// What is kept of a target's last closed step for the live state: its
+/// figures without its RTTs (those are in the history), so tens of
+/// thousands of targets keep a few dozen bytes each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StepBrief {
+    /// The step's start, Unix seconds.
+    pub start: i64,
+    /// The step's length in seconds.
+    pub step: u32,
+    /// Probes sent in the step.
+    pub sent: u32,
+    /// Probes answered.
+    pub received: u32,
+    /// The median RTT (smokeping's), microseconds.
+    pub median_us: Option<u32>,
+    /// The lowest RTT, microseconds.
+    pub min_us: Option<u32>,
+    /// The highest RTT, microseconds.
+    pub max_us: Option<u32>,
+    /// The mean difference of successive RTTs, microseconds.
+    pub jitter_us: Option<u32>,
+}
+
+impl StepBrief {
+    /// The brief of `s`.
+    pub fn of(s: &StepSummary) -> Self {
+        Self {
+            start: s.start,
+            step: s.step,
+            sent: s.sent,
+            received: s.received(),
+            median_us: s.median_us(),
+            min_us: s.rtts_us.first().copied(),
+            max_us: s.rtts_us.last().copied(),
+            jitter_us: s.jitter_us,
+        }
+    }
+
+    /// Probes unanswered.
+    pub fn lost(&self) -> u32 {
+        self.sent.saturating_sub(self.received)
+    }
+
+    /// The fraction of probes lost, 0.0 to 1.0; `None` when none was sent.
+    pub fn loss(&self) -> Option<f64> {
+        (self.sent > 0).then(|| f64::from(self.lost()) / f64::from(self.sent))
+    }
+}
+
+/// A step being filled: its RTTs as LEB128 varints in the order the
+/// replies came (1 byte below 128 µs, 2 below 16 ms, 3 below 2 s: tens of
+/// thousands of targets each hold one or two open steps), the jitter
+/// summed as they come.
 #[derive(Debug, Clone, Default)]
 struct Open {
     start: i64,
     sent: u32,
-    /// RTTs in microseconds, in the order the replies came.
-    rtts: Vec<u32>,
+    received: u32,
+    /// The last reply's RTT, microseconds.
+    last_us: u32,
+    /// The sum of the absolute differences of successive RTTs.
+    jitter_sum_us: u64,
+    rtts: Vec<u8>,
 }
 
 impl Open {
-    /// A step starting at `start`, with room for `pings` replies at once
-    /// (a Vec grown by doubling keeps up to twice that, and tens of
-    /// thousands of targets each hold one or two open steps).
+    /// A step starting at `start`, with room for `pings` one-byte RTTs
+    /// (longer ones grow it once or twice).
     fn new(start: i64, pings: u32) -> Self {
         Self {
             start,
-            sent: 0,
             rtts: Vec::with_capacity(usize::try_from(pings).unwrap_or(0)),
+            ..Self::default()
         }
     }
 
+    fn answered(&mut self, rtt_us: u32) {
+        if self.received > 0 {
+            self.jitter_sum_us += u64::from(self.last_us.abs_diff(rtt_us));
+        }
+        self.received += 1;
+        self.last_us = rtt_us;
+        crate::history::codec::put(&mut self.rtts, rtt_us);
+    }
+
     fn close(self, step: u32) -> StepSummary {
-        let jitter_us = (self.rtts.len() >= 2).then(|| {
-            let sum: u64 = self
-                .rtts
-                .windows(2)
-                .map(|w| u64::from(w[0].abs_diff(w[1])))
-                .sum();
-            u32::try_from(sum / (self.rtts.len() as u64 - 1)).unwrap_or(u32::MAX)
+        let jitter_us = (self.received >= 2).then(|| {
+            u32::try_from(self.jitter_sum_us / u64::from(self.received - 1)).unwrap_or(u32::MAX)
         });
-        let mut rtts_us = self.rtts;
+        let mut rtts_us: Vec<u32> = crate::history::codec::varints(&self.rtts).collect();
         rtts_us.sort_unstable();
         StepSummary {
             start: self.start,
@@ -170,7 +230,7 @@ impl Open {
 /// One target's open steps.
 #[derive(Debug, Clone)]
 struct Track {
-    name: String,
+    name: Arc<str>,
     step: u32,
     /// Probes per step as configured (the room reserved for its RTTs).
     pings: u32,
@@ -196,8 +256,8 @@ pub struct Steps {
 /// step and its probe timeout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
-    /// The target's name.
-    pub name: String,
+    /// The target's name (shared with the configuration).
+    pub name: Arc<str>,
     /// Its step length.
     pub step: Duration,
     /// Its probes' timeout.
@@ -221,10 +281,14 @@ impl Steps {
     /// afresh. The open steps of targets not kept are closed early and
     /// returned with their targets' names (partial steps: kept in the
     /// history, judged by no alert).
-    pub fn reconfigure(&mut self, targets: &[Tracked], now_ms: i64) -> Vec<(String, StepSummary)> {
-        let mut old: HashMap<String, Track> = std::mem::take(&mut self.tracks)
+    pub fn reconfigure(
+        &mut self,
+        targets: &[Tracked],
+        now_ms: i64,
+    ) -> Vec<(Arc<str>, StepSummary)> {
+        let mut old: HashMap<Arc<str>, Track> = std::mem::take(&mut self.tracks)
             .into_iter()
-            .map(|t| (t.name.clone(), t))
+            .map(|t| (Arc::clone(&t.name), t))
             .collect();
         self.tracks = targets
             .iter()
@@ -243,7 +307,7 @@ impl Steps {
                             old.insert(track.name.clone(), track);
                         }
                         Track {
-                            name: t.name.clone(),
+                            name: Arc::clone(&t.name),
                             step,
                             pings: t.pings,
                             hold_ms,
@@ -256,7 +320,7 @@ impl Steps {
                 }
             })
             .collect();
-        let mut dropped: Vec<(String, StepSummary)> = old
+        let mut dropped: Vec<(Arc<str>, StepSummary)> = old
             .into_values()
             .flat_map(|track| {
                 let (name, step) = (track.name, track.step);
@@ -266,7 +330,7 @@ impl Steps {
                     .map(move |open| (name.clone(), open.close(step)))
             })
             .collect();
-        dropped.sort_by(|a, b| (a.0.as_str(), a.1.start).cmp(&(b.0.as_str(), b.1.start)));
+        dropped.sort_by(|a, b| (&*a.0, a.1.start).cmp(&(&*b.0, b.1.start)));
         dropped
     }
 
@@ -310,7 +374,7 @@ impl Steps {
         };
         open.sent += 1;
         if let Some(rtt) = sample.rtt_us {
-            open.rtts.push(rtt);
+            open.answered(rtt);
         }
         true
     }

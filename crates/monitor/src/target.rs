@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which address family a host name resolves to.
@@ -70,7 +71,7 @@ impl Default for Probing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     /// The group's name (a label value).
-    pub name: String,
+    pub name: Arc<str>,
     /// How its targets are probed.
     pub probing: Probing,
     /// Labels every target of the group carries.
@@ -81,11 +82,12 @@ pub struct Group {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// Unique name (the `target` label, the key of its history). For an
-    /// address of a CIDR entry, the entry's name and the address.
-    pub name: String,
+    /// address of a CIDR entry, the entry's name and the address. Shared
+    /// with the live state, the steps and the history's writes.
+    pub name: Arc<str>,
     /// What the configuration said: a name, an address or a CIDR (the
     /// `host` label).
-    pub host: String,
+    pub host: Arc<str>,
     /// The address probed (the `ip` label); `None` while the host name
     /// does not resolve.
     pub ip: Option<IpAddr>,
@@ -115,6 +117,6 @@ impl Targets {
         self.targets
             .iter()
             .enumerate()
-            .find(|(_, t)| t.name == name)
+            .find(|(_, t)| *t.name == *name)
     }
 }

@@ -19,7 +19,7 @@ fn the_example_config_parses_with_every_kind_of_entry() {
     let c = config::load(example()).unwrap();
     assert_eq!(c.agent, "lab-a");
     assert_eq!(c.listen, "127.0.0.1:9470".parse().unwrap());
-    let groups: Vec<&str> = c.targets.groups.iter().map(|g| g.name.as_str()).collect();
+    let groups: Vec<&str> = c.targets.groups.iter().map(|g| &*g.name).collect();
     assert_eq!(groups, ["core", "edge", "default"]);
     let core = &c.targets.groups[0];
     assert_eq!(
@@ -29,7 +29,7 @@ fn the_example_config_parses_with_every_kind_of_entry() {
     assert_eq!(core.probing.trace_every, Some(Duration::from_mins(10)));
     let edge = &c.targets.groups[1];
     assert_eq!((edge.probing.pings, edge.probing.family), (120, Family::V6));
-    let names: Vec<&str> = c.targets.targets.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<&str> = c.targets.targets.iter().map(|t| &*t.name).collect();
     assert_eq!(
         names,
         [
@@ -115,7 +115,7 @@ fn a_ten_megabyte_config_of_100000_targets_parses() {
     assert!(text.len() > 10_000_000, "{} bytes", text.len());
     let c = config::parse(&text, "big.toml").unwrap();
     assert_eq!(c.targets.targets.len(), TARGETS);
-    assert_eq!(c.targets.targets[TARGETS - 1].name, "target-099999");
+    assert_eq!(&*c.targets.targets[TARGETS - 1].name, "target-099999");
     assert_eq!(c.targets.groups.len(), 1);
     assert_eq!(c.alerts.len(), 1);
 }

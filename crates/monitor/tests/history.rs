@@ -16,9 +16,9 @@ const CHILD_FROM: &str = "ICMPKIT_HISTORY_CHILD_FROM";
 
 /// Batch `i`: one 60 s step per target, its RTTs derived from `i` and the
 /// target, so a reader can check every step it finds.
-fn batch(i: i64) -> Vec<(String, StepSummary)> {
+fn batch(i: i64) -> Vec<(std::sync::Arc<str>, StepSummary)> {
     (0..TARGETS)
-        .map(|t| (format!("t{t}"), expected(i, t)))
+        .map(|t| (format!("t{t}").into(), expected(i, t)))
         .collect()
 }
 

@@ -97,7 +97,7 @@ fn measure(name: &str, len: u32, pings: u32) {
                 for t in 0..targets {
                     let base = 1000 + u32::try_from(t).unwrap() * 300;
                     batch.push((
-                        format!("target-{t}"),
+                        std::sync::Arc::<str>::from(format!("target-{t}")),
                         step(&mut rng, start, len, pings, base),
                     ));
                 }
@@ -159,7 +159,8 @@ fn history_write_time_of_ten_thousand_steps() {
     let _ = std::fs::remove_dir_all(&dir.0);
     let h = History::open(&dir.0, Retention::default()).unwrap();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let names: Vec<String> = (0..10_000).map(|t| format!("target-{t}")).collect();
+    let names: Vec<std::sync::Arc<str>> =
+        (0..10_000).map(|t| format!("target-{t}").into()).collect();
     for minute in 0..15 {
         let start = T0 + minute * 60;
         let batch: Vec<_> = names

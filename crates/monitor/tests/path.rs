@@ -176,7 +176,7 @@ fn an_opener_started_early_opens_raw_path_sockets_after_its_thread_dropped_them(
 fn targets(every: Duration, entries: &[(&str, &str)]) -> Targets {
     Targets {
         groups: vec![Group {
-            name: "traced".to_owned(),
+            name: "traced".into(),
             probing: Probing {
                 trace_every: Some(every),
                 ..Probing::default()
@@ -186,8 +186,8 @@ fn targets(every: Duration, entries: &[(&str, &str)]) -> Targets {
         targets: entries
             .iter()
             .map(|&(name, ip)| Target {
-                name: name.to_owned(),
-                host: ip.to_owned(),
+                name: name.into(),
+                host: ip.into(),
                 ip: Some(addr(ip)),
                 group: 0,
                 labels: BTreeMap::new(),

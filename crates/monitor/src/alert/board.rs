@@ -215,7 +215,7 @@ impl Board {
             .filter(|t| {
                 // Only what an alert can be about: a target no rule
                 // watches (every target, without rules) costs nothing.
-                let group = targets.groups.get(t.group).map_or("", |g| g.name.as_str());
+                let group = targets.groups.get(t.group).map_or("", |g| &*g.name);
                 rules.iter().any(|r| r.selector.matches(&t.name, group))
             })
             .map(|t| {
@@ -223,11 +223,11 @@ impl Board {
                 let mut labels = group.map(|g| g.labels.clone()).unwrap_or_default();
                 labels.extend(t.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
                 let info = TargetInfo {
-                    host: Some(t.host.clone()),
-                    group: group.map(|g| g.name.clone()).unwrap_or_default(),
+                    host: Some(t.host.to_string()),
+                    group: group.map(|g| g.name.to_string()).unwrap_or_default(),
                     labels,
                 };
-                (t.name.clone(), info)
+                (t.name.to_string(), info)
             })
             .collect();
         let known = &self.targets;

@@ -305,7 +305,7 @@ impl Builder<'_> {
             let probing = self.probing(&section, g, defaults)?;
             let labels = self.labels(&section, defaults, g)?;
             groups.push(Group {
-                name,
+                name: name.into(),
                 probing,
                 labels,
             });
@@ -381,7 +381,7 @@ impl Builder<'_> {
         let mut by_group: HashMap<String, usize> = groups
             .iter()
             .enumerate()
-            .map(|(i, g)| (g.name.clone(), i))
+            .map(|(i, g)| (g.name.to_string(), i))
             .collect();
         let mut targets: Vec<Target> = Vec::with_capacity(specs.len());
         // Every target's name, and the entry it came from.
@@ -409,7 +409,7 @@ impl Builder<'_> {
                         self.default_group(defaults, groups, &mut by_group)?
                     }
                     None => {
-                        let known: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+                        let known: Vec<&str> = groups.iter().map(|g| &*g.name).collect();
                         return Err(self.at(
                             g,
                             &section,
@@ -491,8 +491,8 @@ impl Builder<'_> {
                     }
                     names.insert(name.clone(), i);
                     targets.push(Target {
-                        name,
-                        host,
+                        name: name.into(),
+                        host: host.into(),
                         ip,
                         group,
                         labels: labels.clone(),
@@ -542,7 +542,7 @@ impl Builder<'_> {
             None => (Probing::default(), BTreeMap::new()),
         };
         groups.push(Group {
-            name: DEFAULT_GROUP.to_owned(),
+            name: DEFAULT_GROUP.into(),
             probing,
             labels,
         });

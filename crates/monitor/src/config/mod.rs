@@ -185,8 +185,8 @@ pub fn quick(targets: &[String], listen: Option<SocketAddr>) -> Result<Config, C
                 return Err(bad(format!("{name} is given twice: give each target once")));
             }
             list.push(Target {
-                name,
-                host: host.clone(),
+                name: name.into(),
+                host: host.as_str().into(),
                 ip,
                 group: 0,
                 labels: BTreeMap::new(),
@@ -210,7 +210,7 @@ pub fn quick(targets: &[String], listen: Option<SocketAddr>) -> Result<Config, C
         retention: Retention::default(),
         targets: Targets {
             groups: vec![Group {
-                name: DEFAULT_GROUP.to_owned(),
+                name: DEFAULT_GROUP.into(),
                 probing: Probing::default(),
                 labels: BTreeMap::new(),
             }],

@@ -96,7 +96,7 @@ fn a_target_without_a_group_is_in_the_group_default_probed_as_defaults_say() {
     );
     assert_eq!(c.targets.groups.len(), 1);
     let g = &c.targets.groups[0];
-    assert_eq!(g.name, "default");
+    assert_eq!(&*g.name, "default");
     assert_eq!(g.labels, labels(&[("env", "lab")]));
     assert_eq!(
         g.probing,
@@ -108,7 +108,7 @@ fn a_target_without_a_group_is_in_the_group_default_probed_as_defaults_say() {
     );
     let t = &c.targets.targets[0];
     assert_eq!(
-        (t.name.as_str(), t.host.as_str(), t.ip, t.group),
+        (t.name.as_ref(), t.host.as_ref(), t.ip, t.group),
         ("10.0.0.1", "10.0.0.1", Some(ip("10.0.0.1")), 0)
     );
 }
@@ -148,7 +148,7 @@ family = "any"
 df = false
 "#);
     let core = &c.targets.groups[0];
-    assert_eq!(core.name, "core");
+    assert_eq!(&*core.name, "core");
     assert_eq!(
         core.probing,
         Probing {
@@ -204,15 +204,15 @@ group = "default"
 "#);
     let t = &c.targets;
     assert_eq!(
-        t.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        t.groups.iter().map(|g| g.name.as_ref()).collect::<Vec<_>>(),
         ["core", "default"]
     );
-    assert_eq!(t.targets[0].name, "gw");
+    assert_eq!(&*t.targets[0].name, "gw");
     assert_eq!(t.targets[0].group, 0);
     assert_eq!(t.targets[0].labels, labels(&[("role", "router")]));
-    assert_eq!(t.group_of(&t.targets[0]).name, "core");
+    assert_eq!(&*t.group_of(&t.targets[0]).name, "core");
     // A host name is left for the daemon to resolve.
-    assert_eq!(t.targets[1].name, "ns1.example.net");
+    assert_eq!(&*t.targets[1].name, "ns1.example.net");
     assert_eq!(t.targets[1].ip, None);
     assert_eq!(t.targets[1].group, 1);
     assert_eq!(t.targets[2].ip, Some(ip("2001:db8::1")));
@@ -222,7 +222,7 @@ group = "default"
 #[test]
 fn an_ipv4_prefix_expands_to_its_hosts_named_after_the_entry() {
     let c = ok("[[target]]\nname = \"lan\"\nhost = \"10.0.1.0/29\"\n");
-    let names: Vec<&str> = c.targets.targets.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<&str> = c.targets.targets.iter().map(|t| t.name.as_ref()).collect();
     assert_eq!(
         names,
         [
@@ -235,7 +235,7 @@ fn an_ipv4_prefix_expands_to_its_hosts_named_after_the_entry() {
         ]
     );
     let t = &c.targets.targets[0];
-    assert_eq!((t.host.as_str(), t.ip), ("10.0.1.1", Some(ip("10.0.1.1"))));
+    assert_eq!((t.host.as_ref(), t.ip), ("10.0.1.1", Some(ip("10.0.1.1"))));
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn a_prefix_without_a_name_names_each_target_by_its_address() {
         "[[target]]\nhost = \"10.0.1.0/31\"\n[[target]]\nhost = \"10.0.2.7/32\"\n[[target]]\nhost \
             = \"2001:db8::/126\"\n",
     );
-    let names: Vec<&str> = c.targets.targets.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<&str> = c.targets.targets.iter().map(|t| t.name.as_ref()).collect();
     // /31 and /32: every address (RFC 3021); IPv6: every address.
     assert_eq!(
         names,
@@ -267,8 +267,8 @@ fn the_largest_prefixes_expand_and_names_stay_unique() {
             \"2001:db8::/112\"\n",
     );
     assert_eq!(c.targets.targets.len(), 65_534 + 65_536);
-    assert_eq!(c.targets.targets[65_533].name, "a/10.1.255.254");
-    assert_eq!(c.targets.targets.last().unwrap().name, "b/2001:db8::ffff");
+    assert_eq!(&*c.targets.targets[65_533].name, "a/10.1.255.254");
+    assert_eq!(&*c.targets.targets.last().unwrap().name, "b/2001:db8::ffff");
 }
 
 #[test]
@@ -324,7 +324,7 @@ name = "ops"
 webhook = "http://127.0.0.1:5001/hook"
 "#);
     let high = &c.alerts[0];
-    assert_eq!(high.name, "HighLoss");
+    assert_eq!(&*high.name, "HighLoss");
     assert_eq!(
         high.condition,
         Condition::Loss {
@@ -450,13 +450,13 @@ fn quick_start_pings_each_target_once_a_second_in_the_group_default() {
     assert_eq!(c.retention, Retention::default());
     assert!(c.alerts.is_empty() && c.receivers.is_empty());
     assert_eq!(c.targets.groups.len(), 1);
-    assert_eq!(c.targets.groups[0].name, "default");
+    assert_eq!(&*c.targets.groups[0].name, "default");
     assert_eq!(c.targets.groups[0].probing, Probing::default());
     let got: Vec<(&str, &str, Option<IpAddr>)> = c
         .targets
         .targets
         .iter()
-        .map(|t| (t.name.as_str(), t.host.as_str(), t.ip))
+        .map(|t| (t.name.as_ref(), t.host.as_ref(), t.ip))
         .collect();
     assert_eq!(
         got,

@@ -2,7 +2,7 @@
 //! tracers goes through here, into steps, the live state, the history
 //! and the alert board.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,7 +17,7 @@ use crate::history::History;
 use crate::live::{Live, SharedLive, TargetStatus};
 use crate::path::{PathRecord, SocketOpener, Tracer};
 use crate::prober::{Notice, Probers, Report};
-use crate::step::{StepSummary, Steps, Tracked};
+use crate::step::{StepBrief, StepSummary, Steps, Tracked};
 use crate::target::Targets;
 
 /// How a send failure reads in a target's problem.
@@ -77,8 +77,14 @@ struct Tally {
 /// The live state of `config`'s targets, carrying over the counters of
 /// targets of the same name from `old`.
 fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
-    let by_name: HashMap<&str, &TargetStatus> =
-        old.targets.iter().map(|t| (t.name.as_str(), t)).collect();
+    let by_name: HashMap<&str, &TargetStatus> = old.targets.iter().map(|t| (&*t.name, t)).collect();
+    // A group's labels, shared by its targets that add none.
+    let group_labels: Vec<Arc<BTreeMap<String, String>>> = config
+        .targets
+        .groups
+        .iter()
+        .map(|g| Arc::new(g.labels.clone()))
+        .collect();
     let targets = config
         .targets
         .targets
@@ -86,21 +92,26 @@ fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
         .enumerate()
         .map(|(index, t)| {
             let group = config.targets.group_of(t);
-            let mut labels = group.labels.clone();
-            labels.extend(t.labels.clone());
+            let labels = if t.labels.is_empty() {
+                Arc::clone(&group_labels[t.group])
+            } else {
+                let mut labels = group.labels.clone();
+                labels.extend(t.labels.clone());
+                Arc::new(labels)
+            };
             let mut status = by_name
-                .get(t.name.as_str())
+                .get(&*t.name)
                 .map_or_else(TargetStatus::default, |old| (*old).clone());
-            status.name.clone_from(&t.name);
-            status.host.clone_from(&t.host);
+            status.name = Arc::clone(&t.name);
+            status.host = Arc::clone(&t.host);
             status.ip = t.ip;
-            status.group.clone_from(&group.name);
+            status.group = Arc::clone(&group.name);
             status.labels = labels;
             status.pings = group.probing.pings;
             status.problem = failures
                 .iter()
                 .find(|(i, _)| *i == index)
-                .map(|(_, why)| why.clone());
+                .map(|(_, why)| why.as_str().into());
             status
         })
         .collect();
@@ -153,7 +164,7 @@ fn tracked(config: &Config) -> Vec<Tracked> {
         .map(|t| {
             let probing = &config.targets.group_of(t).probing;
             Tracked {
-                name: t.name.clone(),
+                name: Arc::clone(&t.name),
                 step: probing.step,
                 timeout: probing.timeout,
                 pings: probing.pings,
@@ -285,7 +296,7 @@ impl Aggregator {
                 Report::Notice(Notice::SendFailed { target, error }) => {
                     if let Some(t) = live.targets.get_mut(*target) {
                         log("warn", format_args!("{}: {SENDING_FAILS}{error}", t.name));
-                        t.problem = Some(format!("{SENDING_FAILS}{error}"));
+                        t.problem = Some(format!("{SENDING_FAILS}{error}").into());
                     }
                 }
                 Report::Notice(Notice::Stopped { sent, settled }) => {
@@ -300,7 +311,7 @@ impl Aggregator {
                     );
                     for &i in targets {
                         if let Some(t) = live.targets.get_mut(i) {
-                            t.problem = Some(format!("{error}; probing again in 30 s"));
+                            t.problem = Some(format!("{error}; probing again in 30 s").into());
                             t.up = None;
                         }
                     }
@@ -324,7 +335,7 @@ impl Aggregator {
             let Some(status) = live.targets.get_mut(index) else {
                 return;
             };
-            let earlier = status.path.replace(record.clone());
+            let earlier = status.path.replace(Box::new(record.clone()));
             if earlier.as_ref().is_some_and(|e| record.changed_from(e)) {
                 status.path_changes += 1;
             }
@@ -334,7 +345,7 @@ impl Aggregator {
             .board
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .on_path(name, &group, earlier.as_ref(), &record);
+            .on_path(name, &group, earlier.as_deref(), &record);
         for t in transitions {
             self.delivery.send(t);
         }
@@ -390,7 +401,7 @@ impl Aggregator {
             .iter()
             .enumerate()
             .filter(|(_, t)| t.ip.is_none())
-            .filter_map(|(i, _)| Some((i, live.targets.get(i)?.problem.clone()?)))
+            .filter_map(|(i, _)| Some((i, live.targets.get(i)?.problem.as_deref()?.to_owned())))
             .collect()
     }
 
@@ -420,9 +431,9 @@ impl Aggregator {
                     if step.sent > 0 {
                         status.up = Some(step.received() > 0);
                     }
-                    status.last_step = Some(step.clone());
+                    status.last_step = Some(StepBrief::of(&step));
                 }
-                batch.push((target.name.clone(), step));
+                batch.push((Arc::clone(&target.name), step));
             }
         }
         // Every history call blocks on the disk: off the runtime. A
@@ -433,7 +444,7 @@ impl Aggregator {
 
     /// Writes `batch` to the history off the runtime; the store's backlog
     /// (steps held after a failed write) and losses go to the live state.
-    async fn write_history(&mut self, batch: Vec<(String, StepSummary)>) {
+    async fn write_history(&mut self, batch: Vec<(Arc<str>, StepSummary)>) {
         let samples: u64 = batch.iter().map(|(_, s)| u64::from(s.sent)).sum();
         let history = Arc::clone(&self.history);
         let result = tokio::task::spawn_blocking(move || {

@@ -4,6 +4,7 @@
 //! reason shown; the rest run.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -20,7 +21,7 @@ const LOOKUPS_AT_ONCE: usize = 64;
 /// each within [`LOOKUP_TIMEOUT`]; returns, per target index, why it still
 /// has none.
 pub async fn resolve(targets: &mut Targets) -> Vec<(usize, String)> {
-    let wanted: Vec<(usize, String, Family)> = targets
+    let wanted: Vec<(usize, Arc<str>, Family)> = targets
         .targets
         .iter()
         .enumerate()

@@ -35,7 +35,8 @@ pub struct StoredPoint {
     pub smoke_us: Vec<u32>,
 }
 
-fn put(out: &mut Vec<u8>, mut v: u32) {
+/// Appends `v` to `out` as a LEB128 varint (1 byte below 128, 5 at most).
+pub(crate) fn put(out: &mut Vec<u8>, mut v: u32) {
     while v >= 0x80 {
         #[allow(clippy::cast_possible_truncation, reason = "the low seven bits")]
         out.push((v as u8 & 0x7f) | 0x80);
@@ -43,6 +44,19 @@ fn put(out: &mut Vec<u8>, mut v: u32) {
     }
     #[allow(clippy::cast_possible_truncation, reason = "below 0x80")]
     out.push(v as u8);
+}
+
+/// The varints of `bytes` written by [`put`], in order; stops at the
+/// first malformed one.
+pub(crate) fn varints(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut reader = Reader { bytes };
+    std::iter::from_fn(move || {
+        if reader.bytes.is_empty() {
+            None
+        } else {
+            reader.get().ok()
+        }
+    })
 }
 
 /// A reader of varints over a byte slice.

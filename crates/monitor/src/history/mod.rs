@@ -81,7 +81,7 @@ mod tests;
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use redb::{
     Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table, TableDefinition,
@@ -347,10 +347,10 @@ struct TargetEntry {
 /// What writes share, behind one lock (writes are serialised).
 #[derive(Debug, Default)]
 struct WriteState {
-    targets: HashMap<String, TargetEntry>,
+    targets: HashMap<Arc<str>, TargetEntry>,
     next_id: u32,
     /// Steps of failed writes, oldest first.
-    pending: VecDeque<(String, StepSummary)>,
+    pending: VecDeque<(Arc<str>, StepSummary)>,
     dropped: u64,
     /// Where expiry of targets resumes.
     expire_cursor: String,
@@ -485,7 +485,7 @@ impl History {
                 let (k, v) = row.map_err(|e| self.err(e))?;
                 let (id, step, last_at) = v.value();
                 w.targets
-                    .insert(k.value().to_owned(), TargetEntry { id, step, last_at });
+                    .insert(k.value().into(), TargetEntry { id, step, last_at });
             }
             let next = |k| -> Result<Option<i64>, HistoryError> {
                 Ok(meta.get(k).map_err(|e| self.err(e))?.map(|v| v.value()))
@@ -537,12 +537,12 @@ impl History {
     /// (see [`PENDING_MAX`]).
     ///
     /// [`flush`]: History::flush
-    pub fn write(&self, at: i64, steps: &[(String, StepSummary)]) -> Result<(), HistoryError> {
+    pub fn write(&self, at: i64, steps: &[(Arc<str>, StepSummary)]) -> Result<(), HistoryError> {
         let mut w = self.lock_write();
         for (name, s) in steps {
             if s.step == 0 || s.start < 0 || !self.tiers.iter().all(|t| t.fits(s.end())) {
                 return Err(HistoryError::Step {
-                    target: name.clone(),
+                    target: name.to_string(),
                     start: s.start,
                     why: "a step needs a length and a start from 1970 to year 138,000",
                 });
@@ -584,7 +584,7 @@ impl History {
         &self,
         w: &mut WriteState,
         at: i64,
-        steps: &[(String, StepSummary)],
+        steps: &[(Arc<str>, StepSummary)],
     ) -> Result<(), HistoryError> {
         let guard = self.db()?;
         let db = guard
@@ -593,9 +593,9 @@ impl History {
         let mut txn = db.begin_write().map_err(|e| self.err(e))?;
         txn.set_quick_repair(true);
         // Targets added or changed by this transaction (removed: last_at MIN).
-        let mut targets: HashMap<String, TargetEntry> = HashMap::new();
+        let mut targets: HashMap<Arc<str>, TargetEntry> = HashMap::new();
         let mut next_id = w.next_id;
-        let pending: Vec<(String, StepSummary)> = w.pending.iter().cloned().collect();
+        let pending: Vec<(Arc<str>, StepSummary)> = w.pending.iter().cloned().collect();
         let batch = pending.len() + steps.len();
         {
             let mut tables = WriteTables {
@@ -628,7 +628,7 @@ impl History {
                 if entry.step != s.step || at.saturating_sub(entry.last_at) >= LAST_WRITE_SLACK {
                     updated.last_at = at;
                     target_table
-                        .insert(name.as_str(), (updated.id, updated.step, updated.last_at))
+                        .insert(&**name, (updated.id, updated.step, updated.last_at))
                         .map_err(|e| self.err(e))?;
                     targets.insert(name.clone(), updated);
                 }
@@ -844,7 +844,7 @@ impl History {
         &self,
         txn: &redb::WriteTransaction,
         w: &mut WriteState,
-        changes: &mut HashMap<String, TargetEntry>,
+        changes: &mut HashMap<Arc<str>, TargetEntry>,
         at: i64,
     ) -> Result<(), HistoryError> {
         let longest = self.tiers.iter().map(|t| t.keep).max().unwrap_or(0);
@@ -873,7 +873,7 @@ impl History {
         for (name, e) in expired {
             self.remove_target(txn, &name, e.id)?;
             changes.insert(
-                name,
+                name.into(),
                 TargetEntry {
                     last_at: i64::MIN,
                     ..e
@@ -928,7 +928,7 @@ impl History {
         match result {
             Ok(()) => {
                 w.targets.remove(target);
-                w.pending.retain(|(name, _)| name != target);
+                w.pending.retain(|(name, _)| **name != *target);
                 Ok(true)
             }
             Err(e) => {
@@ -940,7 +940,12 @@ impl History {
 
     /// The names of the targets with history, sorted.
     pub fn targets(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.lock_write().targets.keys().cloned().collect();
+        let mut names: Vec<String> = self
+            .lock_write()
+            .targets
+            .keys()
+            .map(ToString::to_string)
+            .collect();
         names.sort_unstable();
         names
     }
@@ -1026,7 +1031,7 @@ impl History {
         match result {
             Ok(stored) => {
                 if known.is_none() {
-                    w.targets.insert(target.to_owned(), entry);
+                    w.targets.insert(target.into(), entry);
                     w.next_id = entry.id + 1;
                 }
                 Ok(stored)

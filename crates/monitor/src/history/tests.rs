@@ -25,8 +25,8 @@ fn step(start: i64, len: u32, sent: u32, rtts: &[u32]) -> StepSummary {
     }
 }
 
-fn batch(name: &str, s: StepSummary) -> Vec<(String, StepSummary)> {
-    vec![(name.to_owned(), s)]
+fn batch(name: &str, s: StepSummary) -> Vec<(Arc<str>, StepSummary)> {
+    vec![(name.into(), s)]
 }
 
 fn secs(s: i64) -> Duration {
@@ -386,7 +386,7 @@ fn old_entries_are_pruned_and_disk_stays_bounded() {
         let steps: Vec<_> = (0..60)
             .map(|i| {
                 (
-                    "gw".to_owned(),
+                    std::sync::Arc::<str>::from("gw"),
                     step(T0 + hour * HOUR + i * MIN, 60, 1, &[1000]),
                 )
             })

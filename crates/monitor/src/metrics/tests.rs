@@ -1,7 +1,7 @@
 use std::sync::{Arc, RwLock};
 
 use super::*;
-use crate::step::StepSummary;
+use crate::step::{StepBrief, StepSummary};
 
 fn live() -> SharedLive {
     let mut target = TargetStatus {
@@ -11,17 +11,17 @@ fn live() -> SharedLive {
         group: "core".into(),
         sent: 10,
         received: 9,
-        last_step: Some(StepSummary {
+        last_step: Some(StepBrief::of(&StepSummary {
             start: 0,
             step: 60,
             sent: 10,
             rtts_us: vec![1000; 9],
             jitter_us: Some(0),
-        }),
+        })),
         up: Some(true),
         ..TargetStatus::default()
     };
-    target.labels.insert("site".into(), "fra1".into());
+    Arc::make_mut(&mut target.labels).insert("site".into(), "fra1".into());
     for _ in 0..9 {
         target.rtt.observe(1000);
     }
@@ -63,8 +63,7 @@ fn a_target_has_its_counters_histograms_and_step_gauges() {
 #[test]
 fn label_values_from_the_configuration_are_escaped() {
     let shared = live();
-    shared.write().unwrap().targets[0]
-        .labels
+    Arc::make_mut(&mut shared.write().unwrap().targets[0].labels)
         .insert("rack".into(), "r \"A\"\\1\nx".into());
     let text = encode(&registry(shared)).unwrap();
     assert!(text.contains(r#"rack="r \"A\"\\1\nx""#), "{text}");

@@ -40,7 +40,7 @@ pub fn path_targets(targets: &Targets) -> Vec<PathTarget> {
             let probing = &targets.groups.get(target.group)?.probing;
             let every = probing.trace_every.filter(|e| !e.is_zero())?;
             Some(PathTarget {
-                name: target.name.clone(),
+                name: target.name.to_string(),
                 ip: target.ip?,
                 every,
                 options: TraceOptions::for_probing(probing),

@@ -237,34 +237,34 @@ fn only_targets_with_an_address_in_a_traced_group_are_traced() {
     let targets = Targets {
         groups: vec![
             Group {
-                name: "traced".to_owned(),
+                name: "traced".into(),
                 probing: traced,
                 labels: BTreeMap::default(),
             },
             Group {
-                name: "pinged".to_owned(),
+                name: "pinged".into(),
                 probing: Probing::default(),
                 labels: BTreeMap::default(),
             },
         ],
         targets: vec![
             Target {
-                name: "gw".to_owned(),
-                host: "192.0.2.62".to_owned(),
+                name: "gw".into(),
+                host: "192.0.2.62".into(),
                 ip: Some(ip(1)),
                 group: 0,
                 labels: BTreeMap::default(),
             },
             Target {
-                name: "unresolved".to_owned(),
-                host: "nowhere.example".to_owned(),
+                name: "unresolved".into(),
+                host: "nowhere.example".into(),
                 ip: None,
                 group: 0,
                 labels: BTreeMap::default(),
             },
             Target {
-                name: "pinged".to_owned(),
-                host: "192.0.2.2".to_owned(),
+                name: "pinged".into(),
+                host: "192.0.2.2".into(),
                 ip: Some(ip(2)),
                 group: 1,
                 labels: BTreeMap::default(),
@@ -274,7 +274,7 @@ fn only_targets_with_an_address_in_a_traced_group_are_traced() {
     assert_eq!(
         path_targets(&targets),
         [PathTarget {
-            name: "gw".to_owned(),
+            name: "gw".into(),
             ip: ip(1),
             every: Duration::from_mins(10),
             options: TraceOptions {

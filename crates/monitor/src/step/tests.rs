@@ -88,7 +88,7 @@ fn a_reload_hands_back_the_open_steps_of_removed_or_changed_targets() {
     steps.record(sample(2000, None));
     let dropped = steps.reconfigure(&[tracked(20)], 3000);
     assert_eq!(dropped.len(), 1);
-    assert_eq!(dropped[0].0, "a");
+    assert_eq!(&*dropped[0].0, "a");
     assert_eq!(
         (
             dropped[0].1.start,
@@ -141,4 +141,31 @@ fn two_parts_of_one_step_merge_into_one() {
     assert_eq!(m.rtts_us, [100, 200, 250, 300, 400]);
     // (200 × 1 pair + 50 × 2 pairs) / 3 pairs.
     assert_eq!(m.jitter_us, Some(100));
+}
+
+#[test]
+fn rtts_of_every_size_come_back_sorted_with_their_jitter() {
+    let mut steps = Steps::new(&[tracked(60)], 0);
+    // One byte, two, three, four and five as varints, in arrival order.
+    let rtts = [3_000_000, 90, 127, 128, 16_384, u32::MAX, 2_097_152];
+    for (i, &rtt) in rtts.iter().enumerate() {
+        steps.record(sample(1_000 * i as i64, Some(rtt)));
+    }
+    steps.record(sample(59_000, None));
+    let closed = steps.close_all();
+    let s = &closed[0].1;
+    let mut sorted = rtts.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(s.rtts_us, sorted);
+    assert_eq!((s.sent, s.lost()), (8, 1));
+    let diffs: u64 = rtts
+        .windows(2)
+        .map(|w| u64::from(w[0].abs_diff(w[1])))
+        .sum();
+    assert_eq!(s.jitter_us, Some(u32::try_from(diffs / 6).unwrap()));
+    let brief = StepBrief::of(s);
+    assert_eq!(
+        (brief.received, brief.min_us, brief.max_us, brief.median_us),
+        (7, Some(90), Some(u32::MAX), Some(16_384))
+    );
 }

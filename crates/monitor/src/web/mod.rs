@@ -179,7 +179,7 @@ fn find(state: &WebState, name: &str) -> (String, Option<TargetStatus>) {
     let live = read_live(&state.live);
     (
         live.agent.clone(),
-        live.targets.iter().find(|t| t.name == name).cloned(),
+        live.targets.iter().find(|t| *t.name == *name).cloned(),
     )
 }
 

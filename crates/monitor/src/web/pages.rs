@@ -88,7 +88,7 @@ pub fn overview(live: &Live, query: &OverviewQuery, alerts: &[AlertView]) -> Str
     // The filter form (GET: no script).
     let mut groups: Vec<&str> = Vec::new();
     for t in &live.targets {
-        if !groups.contains(&t.group.as_str()) {
+        if !groups.contains(&&*t.group) {
             groups.push(&t.group);
         }
     }
@@ -294,18 +294,16 @@ pub fn target_page(
                 utc::minutes(s.start),
                 s.step,
                 s.sent,
-                s.received(),
+                s.received,
                 percent(s.lost(), s.sent)
             );
-            if let (Some(m), Some(lo), Some(hi)) =
-                (s.median_us(), s.rtts_us.first(), s.rtts_us.last())
-            {
+            if let (Some(m), Some(lo), Some(hi)) = (s.median_us, s.min_us, s.max_us) {
                 let _ = write!(
                     text,
                     "; median {} ms (min {}, max {}",
                     ms(m),
-                    ms(*lo),
-                    ms(*hi)
+                    ms(lo),
+                    ms(hi)
                 );
                 if let Some(j) = s.jitter_us {
                     let _ = write!(text, ", jitter {}", ms(j));
@@ -428,7 +426,7 @@ pub fn target_page(
     }
 
     b.push_str("<h2>Alerts</h2>");
-    let mine: Vec<&AlertView> = alerts.iter().filter(|a| a.target == t.name).collect();
+    let mine: Vec<&AlertView> = alerts.iter().filter(|a| *a.target == *t.name).collect();
     if mine.is_empty() {
         b.push_str("<p class=\"muted\">None.</p>");
     } else {

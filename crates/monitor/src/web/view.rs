@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::query::{OverviewQuery, SortKey};
 use crate::live::{Live, TargetStatus};
 use crate::path::PathRecord;
-use crate::step::StepSummary;
+use crate::step::StepBrief;
 
 /// A target's state in one word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -90,18 +90,18 @@ impl TargetRow {
     pub fn of(t: &TargetStatus) -> Self {
         let step = t.last_step.as_ref();
         Self {
-            name: t.name.clone(),
-            host: t.host.clone(),
+            name: t.name.to_string(),
+            host: t.host.to_string(),
             ip: t.ip.map(|ip| ip.to_string()),
-            group: t.group.clone(),
-            labels: t.labels.clone(),
+            group: t.group.to_string(),
+            labels: (*t.labels).clone(),
             status: Status::of(t),
-            problem: t.problem.clone(),
+            problem: t.problem.as_deref().map(str::to_owned),
             step_start: step.map(|s| s.start),
             step_sent: step.map(|s| s.sent),
-            step_received: step.map(StepSummary::received),
-            loss: step.and_then(StepSummary::loss),
-            median_ms: step.and_then(StepSummary::median_us).map(us_to_ms),
+            step_received: step.map(|s| s.received),
+            loss: step.and_then(StepBrief::loss),
+            median_ms: step.and_then(|s| s.median_us).map(us_to_ms),
             sent: t.sent,
             received: t.received,
         }
@@ -122,7 +122,7 @@ pub fn rows(live: &Live, query: &OverviewQuery) -> Vec<TargetRow> {
     let mut rows: Vec<TargetRow> = live
         .targets
         .iter()
-        .filter(|t| query.group.as_ref().is_none_or(|g| *g == t.group))
+        .filter(|t| query.group.as_ref().is_none_or(|g| **g == *t.group))
         .filter(|t| {
             needle
                 .as_ref()
@@ -163,7 +163,8 @@ pub fn rows(live: &Live, query: &OverviewQuery) -> Vec<TargetRow> {
     rows
 }
 
-/// One step as the API shows it.
+/// One step as the API shows it (its RTTs, as smoke quantiles, are in
+/// `/api/targets/{name}/history`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepView {
     /// Its start, Unix seconds.
@@ -186,25 +187,22 @@ pub struct StepView {
     pub max_ms: Option<f64>,
     /// The mean difference of successive RTTs, milliseconds.
     pub jitter_ms: Option<f64>,
-    /// Every RTT, ascending, milliseconds.
-    pub rtts_ms: Vec<f64>,
 }
 
 impl StepView {
     /// The view of `s`.
-    pub fn of(s: &StepSummary) -> Self {
+    pub fn of(s: &StepBrief) -> Self {
         Self {
             start: s.start,
             step: s.step,
             sent: s.sent,
-            received: s.received(),
+            received: s.received,
             lost: s.lost(),
             loss: s.loss(),
-            median_ms: s.median_us().map(us_to_ms),
-            min_ms: s.rtts_us.first().copied().map(us_to_ms),
-            max_ms: s.rtts_us.last().copied().map(us_to_ms),
+            median_ms: s.median_us.map(us_to_ms),
+            min_ms: s.min_us.map(us_to_ms),
+            max_ms: s.max_us.map(us_to_ms),
             jitter_ms: s.jitter_us.map(us_to_ms),
-            rtts_ms: s.rtts_us.iter().copied().map(us_to_ms).collect(),
         }
     }
 }
@@ -229,7 +227,7 @@ impl TargetDetail {
         Self {
             row: TargetRow::of(t),
             last_step: t.last_step.as_ref().map(StepView::of),
-            path: t.path.clone(),
+            path: t.path.as_deref().cloned(),
             path_changes: t.path_changes,
         }
     }

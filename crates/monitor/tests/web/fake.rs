@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use icmpkit_monitor::alert::{Alert, AlertState};
 use icmpkit_monitor::live::{Live, TargetStatus};
 use icmpkit_monitor::path::PathRecord;
-use icmpkit_monitor::step::StepSummary;
+use icmpkit_monitor::step::{StepBrief, StepSummary};
 use icmpkit_monitor::web::{AlertSource, HistorySource, Point, Series, WebState};
 
 /// A fixed "now" for tests that pass `to=`: 2026-12-05 07:20 UTC.
@@ -166,30 +166,30 @@ pub fn live() -> Live {
             let mut labels = BTreeMap::new();
             labels.insert("site".to_owned(), "fra1".to_owned());
             TargetStatus {
-                name: name.to_owned(),
-                host: host.to_owned(),
+                name: name.into(),
+                host: host.into(),
                 ip: host.parse().ok().or_else(|| {
                     (name == "net/10.0.1.5").then(|| IpAddr::V4(Ipv4Addr::new(10, 0, 1, 5)))
                 }),
-                group: group.to_owned(),
-                labels,
+                group: group.into(),
+                labels: labels.into(),
                 sent: 1000 + u64::try_from(i).unwrap_or(0),
                 received: 1000 - u64::from(lost) * 50,
                 rtt: icmpkit_monitor::live::RttHistogram::default(),
-                last_step: Some(StepSummary {
+                last_step: Some(StepBrief::of(&StepSummary {
                     start: NOW - 300,
                     step: 300,
                     sent: 20,
                     jitter_us: (rtts_us.len() >= 2).then_some(150),
                     rtts_us,
-                })
+                }))
                 .filter(|_| name != "<b>evil</b>"),
                 up: if name == "<b>evil</b>" {
                     None
                 } else {
                     Some(lost < 20)
                 },
-                path: (name == "net/10.0.1.5").then(|| path_at(NOW - 600)),
+                path: (name == "net/10.0.1.5").then(|| Box::new(path_at(NOW - 600))),
                 path_changes: 3,
                 problem: None,
                 pings: 20,

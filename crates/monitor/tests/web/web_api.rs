@@ -110,10 +110,9 @@ async fn a_target_has_its_status_last_step_and_path() {
         step["received"].as_u64().expect("a count") + step["lost"].as_u64().expect("a count"),
         20
     );
-    assert_eq!(
-        step["rtts_ms"].as_array().expect("RTTs").len() as u64,
-        step["received"].as_u64().expect("a count")
-    );
+    // The step's RTTs are the history's (smoke), not the live state's.
+    assert_eq!(step["rtts_ms"], Value::Null);
+    assert!(step["min_ms"].as_f64().expect("a min") <= step["max_ms"].as_f64().expect("a max"));
     assert_eq!(t["path"]["hops"][1], Value::Null);
     assert_eq!(t["path"]["hops"][3], "10.0.1.5");
     assert_eq!(t["path"]["pmtu"], 1500);

@@ -186,7 +186,7 @@ impl Builder<'_> {
                     Some(range) => selector.targets.extend(
                         targets.targets[range.clone()]
                             .iter()
-                            .map(|t| t.name.clone()),
+                            .map(|t| t.name.to_string()),
                     ),
                     None if targets.find(wanted).is_some() => selector.targets.push(wanted.clone()),
                     None => {
@@ -208,7 +208,7 @@ impl Builder<'_> {
                 }
             }
             for g in a.groups.iter().flatten() {
-                let known: Vec<&str> = targets.groups.iter().map(|g| g.name.as_str()).collect();
+                let known: Vec<&str> = targets.groups.iter().map(|g| &*g.name).collect();
                 if !known.contains(&g.get_ref().as_str()) {
                     return Err(self.at(
                         g,

@@ -1,21 +1,21 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::*;
-use crate::step::StepSummary;
+use crate::step::{StepBrief, StepSummary};
 
 fn target(name: &str, group: &str, lost: u32) -> TargetStatus {
     TargetStatus {
-        name: name.to_owned(),
-        host: name.to_owned(),
-        group: group.to_owned(),
+        name: name.into(),
+        host: name.into(),
+        group: group.into(),
         up: Some(lost < 20),
-        last_step: Some(StepSummary {
+        last_step: Some(StepBrief::of(&StepSummary {
             start: 1_000_000,
             step: 300,
             sent: 20,
             rtts_us: vec![10_000; 20 - lost as usize],
             jitter_us: None,
-        }),
+        })),
         ..TargetStatus::default()
     }
 }
