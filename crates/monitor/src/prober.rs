@@ -291,6 +291,8 @@ async fn run(
         keep_rtts: false,
         report_every: None,
     };
+    // The machine has the addresses, `indices` the targets.
+    drop(members);
     let mut transport = match AsyncReal::new(transport) {
         Ok(t) => t,
         Err(e) => return fail(format!("registering the sockets with the runtime: {e}")),

@@ -382,8 +382,21 @@ impl Steps {
     /// Every step that can no longer receive a sample at `now_ms` (Unix
     /// milliseconds), with its target's index, oldest first per target.
     pub fn close_due(&mut self, now_ms: i64) -> Vec<(usize, StepSummary)> {
+        self.close_due_of(now_ms, usize::MAX)
+    }
+
+    /// [`Steps::close_due`] for the first `targets` targets (in index
+    /// order) that have a step due: called until it returns none, it
+    /// closes a step boundary's tens of thousands of steps in batches,
+    /// each written and freed before the next is made.
+    pub fn close_due_of(&mut self, now_ms: i64, targets: usize) -> Vec<(usize, StepSummary)> {
         let mut closed = Vec::new();
+        let mut taken = 0;
         for (index, track) in self.tracks.iter_mut().enumerate() {
+            if taken == targets {
+                break;
+            }
+            let before = closed.len();
             let step = i64::from(track.step);
             while track
                 .open
@@ -395,6 +408,9 @@ impl Steps {
                 };
                 track.closed_until = open.start;
                 closed.push((index, open.close(track.step)));
+            }
+            if closed.len() > before {
+                taken += 1;
             }
         }
         closed

@@ -20,6 +20,12 @@ use crate::prober::{Notice, Probers, Report};
 use crate::step::{StepBrief, StepSummary, Steps, Tracked};
 use crate::target::Targets;
 
+/// Targets whose steps are closed and written at once: every target's
+/// step ends at the same instant (steps are aligned on the epoch), and a
+/// batch's summaries, history pages and encodings are held until its
+/// write commits, so a boundary of 10,000 targets is written in ten.
+const CLOSE_BATCH: usize = 1000;
+
 /// How a send failure reads in a target's problem.
 const SENDING_FAILS: &str = "sending fails: ";
 
@@ -365,8 +371,13 @@ impl Aggregator {
         // Samples already on the channel belong in the steps about to close.
         self.drain();
         let now_ms = unix_now_ms();
-        let closed = self.steps.close_due(now_ms);
-        self.take_closed(closed, now_ms).await;
+        loop {
+            let closed = self.steps.close_due_of(now_ms, CLOSE_BATCH);
+            if closed.is_empty() {
+                break;
+            }
+            self.take_closed(closed, now_ms).await;
+        }
         if self.retry_at.is_some_and(|at| at <= Instant::now()) {
             self.retry_at = None;
             log("info", "starting the probers again");

@@ -149,7 +149,7 @@ fn rtts_of_every_size_come_back_sorted_with_their_jitter() {
     // One byte, two, three, four and five as varints, in arrival order.
     let rtts = [3_000_000, 90, 127, 128, 16_384, u32::MAX, 2_097_152];
     for (i, &rtt) in rtts.iter().enumerate() {
-        steps.record(sample(1_000 * i as i64, Some(rtt)));
+        steps.record(sample(1_000 * i64::try_from(i).unwrap(), Some(rtt)));
     }
     steps.record(sample(59_000, None));
     let closed = steps.close_all();
@@ -168,4 +168,37 @@ fn rtts_of_every_size_come_back_sorted_with_their_jitter() {
         (brief.received, brief.min_us, brief.max_us, brief.median_us),
         (7, Some(90), Some(u32::MAX), Some(16_384))
     );
+}
+
+#[test]
+fn a_boundary_closes_in_batches_of_targets() {
+    let targets: Vec<Tracked> = (0..5)
+        .map(|i| Tracked {
+            name: format!("t{i}").into(),
+            ..tracked(10)
+        })
+        .collect();
+    let mut steps = Steps::new(&targets, 0);
+    for target in 0..5 {
+        for at in [1_000, 11_000] {
+            steps.record(Sample {
+                target,
+                sent_ms: at,
+                rtt_us: Some(500),
+            });
+        }
+    }
+    // Both steps of every target are due: a batch takes both of a
+    // target's, for two targets at most.
+    let mut seen = Vec::new();
+    loop {
+        let closed = steps.close_due_of(30_000, 2);
+        if closed.is_empty() {
+            break;
+        }
+        assert!(closed.len() <= 4, "{closed:?}");
+        seen.extend(closed.iter().map(|(i, s)| (*i, s.start)));
+    }
+    let want: Vec<(usize, i64)> = (0..5).flat_map(|i| [(i, 0), (i, 10)]).collect();
+    assert_eq!(seen, want);
 }
