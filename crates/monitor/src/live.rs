@@ -16,14 +16,28 @@ pub fn rtt_buckets() -> impl Iterator<Item = f64> {
 }
 
 /// A target's RTT histogram (every answered probe since the start), in
-/// [`rtt_buckets`].
+/// [`rtt_buckets`]. Counts are kept in 32 bits (84 bytes, not 168, for
+/// each of tens of thousands of targets) until one would overflow, then
+/// in 64.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RttHistogram {
-    /// Per bucket (not cumulative); the last slot counts RTTs above the
-    /// last bound.
-    pub counts: [u64; 21],
+    counts: Counts,
     /// The sum of every RTT, seconds.
     pub sum: f64,
+}
+
+/// Per bucket (not cumulative); the last slot counts RTTs above the last
+/// bound.
+#[derive(Debug, Clone, PartialEq)]
+enum Counts {
+    Narrow([u32; 21]),
+    Wide(Box<[u64; 21]>),
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts::Narrow([0; 21])
+    }
 }
 
 impl RttHistogram {
@@ -38,13 +52,40 @@ impl RttHistogram {
             }
             bound *= 2;
         }
-        self.counts[bucket] += 1;
+        self.add(bucket, 1);
         self.sum += f64::from(rtt_us) / 1e6;
+    }
+
+    /// Adds `n` to bucket `bucket` (0 to 20), widening the counts when a
+    /// 32-bit one would overflow.
+    fn add(&mut self, bucket: usize, n: u64) {
+        if let Counts::Narrow(narrow) = &self.counts {
+            let fits = u32::try_from(n)
+                .ok()
+                .and_then(|n| narrow[bucket].checked_add(n))
+                .is_some();
+            if !fits {
+                self.counts = Counts::Wide(Box::new(narrow.map(u64::from)));
+            }
+        }
+        match &mut self.counts {
+            Counts::Narrow(c) => c[bucket] += u32::try_from(n).unwrap_or(u32::MAX),
+            Counts::Wide(c) => c[bucket] = c[bucket].saturating_add(n),
+        }
+    }
+
+    /// The count of each bucket (not cumulative), the last above the last
+    /// bound.
+    pub fn counts(&self) -> [u64; 21] {
+        match &self.counts {
+            Counts::Narrow(c) => c.map(u64::from),
+            Counts::Wide(c) => **c,
+        }
     }
 
     /// The number of RTTs counted.
     pub fn count(&self) -> u64 {
-        self.counts.iter().sum()
+        self.counts().iter().sum()
     }
 }
 
@@ -126,3 +167,6 @@ impl Live {
 
 /// The live state shared between the daemon's tasks.
 pub type SharedLive = Arc<RwLock<Live>>;
+
+#[cfg(test)]
+mod tests;

@@ -80,7 +80,7 @@ impl EncodeMetric for Counted {
     fn encode(&self, mut encoder: MetricEncoder<'_>) -> std::fmt::Result {
         let buckets: Vec<(f64, u64)> = rtt_buckets()
             .chain(std::iter::once(f64::MAX))
-            .zip(self.0.counts)
+            .zip(self.0.counts())
             .collect();
         encoder.encode_histogram::<prometheus_client::encoding::NoLabelSet>(
             self.0.sum,

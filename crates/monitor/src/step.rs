@@ -9,7 +9,7 @@
 //! timed out. A sample for a step already closed (a clock step back) is
 //! counted in [`Steps::late`], never silently dropped.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -227,6 +227,67 @@ impl Open {
     }
 }
 
+/// A target's open steps, oldest first: the oldest kept inline (in
+/// steady state the only one), the others (around a boundary, for
+/// `timeout + CLOSE_GRACE`) in a vector freed once they close.
+#[derive(Debug, Clone, Default)]
+struct OpenSteps {
+    oldest: Option<Open>,
+    newer: Vec<Open>,
+}
+
+impl OpenSteps {
+    /// The open step that starts at `start`, opened (with room for
+    /// `pings` RTTs) when there is none.
+    fn at(&mut self, start: i64, pings: u32) -> &mut Open {
+        match self.oldest.as_ref().map(|o| o.start) {
+            None => return self.oldest.insert(Open::new(start, pings)),
+            Some(oldest) if start < oldest => {
+                // A sample of an earlier step than any open (sent before
+                // a reload's restart): it becomes the oldest.
+                if let Some(later) = self.oldest.take() {
+                    self.newer.insert(0, later);
+                }
+                return self.oldest.insert(Open::new(start, pings));
+            }
+            Some(oldest) if start == oldest => {
+                if let Some(o) = self.oldest.as_mut() {
+                    return o;
+                }
+            }
+            Some(_) => {}
+        }
+        let i = match self.newer.binary_search_by_key(&start, |o| o.start) {
+            Ok(i) => i,
+            Err(i) => {
+                self.newer.insert(i, Open::new(start, pings));
+                i
+            }
+        };
+        &mut self.newer[i]
+    }
+
+    fn oldest(&self) -> Option<&Open> {
+        self.oldest.as_ref()
+    }
+
+    /// Takes the oldest out; the next becomes the oldest.
+    fn pop_oldest(&mut self) -> Option<Open> {
+        let oldest = self.oldest.take()?;
+        if !self.newer.is_empty() {
+            self.oldest = Some(self.newer.remove(0));
+            if self.newer.is_empty() {
+                self.newer = Vec::new();
+            }
+        }
+        Some(oldest)
+    }
+
+    fn into_vec(self) -> Vec<Open> {
+        self.oldest.into_iter().chain(self.newer).collect()
+    }
+}
+
 /// One target's open steps.
 #[derive(Debug, Clone)]
 struct Track {
@@ -237,7 +298,7 @@ struct Track {
     /// Step end + timeout + grace, in milliseconds after the end.
     hold_ms: i64,
     /// Open steps, oldest first (at most two in steady state).
-    open: VecDeque<Open>,
+    open: OpenSteps,
     /// The start of the newest step closed, so later samples for it are
     /// known late.
     closed_until: i64,
@@ -311,8 +372,7 @@ impl Steps {
                             step,
                             pings: t.pings,
                             hold_ms,
-                            // One open step, two around a boundary.
-                            open: VecDeque::with_capacity(2),
+                            open: OpenSteps::default(),
                             closed_until: i64::MIN,
                             since_ms: now_ms,
                         }
@@ -326,6 +386,7 @@ impl Steps {
                 let (name, step) = (track.name, track.step);
                 track
                     .open
+                    .into_vec()
                     .into_iter()
                     .map(move |open| (name.clone(), open.close(step)))
             })
@@ -358,20 +419,7 @@ impl Steps {
             self.late += 1;
             return false;
         }
-        let i = match track.open.iter().position(|o| o.start >= start) {
-            Some(i) if track.open[i].start == start => i,
-            Some(i) => {
-                track.open.insert(i, Open::new(start, track.pings));
-                i
-            }
-            None => {
-                track.open.push_back(Open::new(start, track.pings));
-                track.open.len() - 1
-            }
-        };
-        let Some(open) = track.open.get_mut(i) else {
-            return false;
-        };
+        let open = track.open.at(start, track.pings);
         open.sent += 1;
         if let Some(rtt) = sample.rtt_us {
             open.answered(rtt);
@@ -400,10 +448,10 @@ impl Steps {
             let step = i64::from(track.step);
             while track
                 .open
-                .front()
+                .oldest()
                 .is_some_and(|open| (open.start + step) * 1000 + track.hold_ms <= now_ms)
             {
-                let Some(open) = track.open.pop_front() else {
+                let Some(open) = track.open.pop_oldest() else {
                     break;
                 };
                 track.closed_until = open.start;

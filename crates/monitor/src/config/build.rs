@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod alerts;
@@ -490,9 +491,16 @@ impl Builder<'_> {
                         ));
                     }
                     names.insert(name.clone(), i);
+                    let name: Arc<str> = name.into();
+                    // A target named by its host keeps one copy of both.
+                    let host = if host == *name {
+                        Arc::clone(&name)
+                    } else {
+                        host.into()
+                    };
                     targets.push(Target {
-                        name: name.into(),
-                        host: host.into(),
+                        name,
+                        host,
                         ip,
                         group,
                         labels: labels.clone(),

@@ -109,6 +109,7 @@ mod tests;
 use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use build::{DEFAULT_BASELINE_STEPS, DEFAULT_RECEIVER_TIMEOUT};
 pub use error::{ConfigError, Location};
@@ -184,9 +185,15 @@ pub fn quick(targets: &[String], listen: Option<SocketAddr>) -> Result<Config, C
             if !names.insert(name.clone()) {
                 return Err(bad(format!("{name} is given twice: give each target once")));
             }
+            let name: Arc<str> = name.into();
+            let host = if *host == *name {
+                Arc::clone(&name)
+            } else {
+                host.as_str().into()
+            };
             list.push(Target {
-                name: name.into(),
-                host: host.as_str().into(),
+                name,
+                host,
                 ip,
                 group: 0,
                 labels: BTreeMap::new(),

@@ -202,3 +202,18 @@ fn a_boundary_closes_in_batches_of_targets() {
     let want: Vec<(usize, i64)> = (0..5).flat_map(|i| [(i, 0), (i, 10)]).collect();
     assert_eq!(seen, want);
 }
+
+#[test]
+fn a_sample_of_an_earlier_step_than_any_open_opens_it_first() {
+    let mut steps = Steps::new(&[tracked(10)], 0);
+    steps.record(sample(25_000, Some(3)));
+    steps.record(sample(5_000, Some(1)));
+    steps.record(sample(15_000, Some(2)));
+    steps.record(sample(16_000, Some(2)));
+    let closed: Vec<(i64, u32)> = steps
+        .close_all()
+        .iter()
+        .map(|(_, s)| (s.start, s.sent))
+        .collect();
+    assert_eq!(closed, [(0, 1), (10, 2), (20, 1)]);
+}
