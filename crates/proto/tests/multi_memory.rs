@@ -54,8 +54,11 @@ static ALLOCATOR: Counting = Counting;
 
 const TARGETS: usize = 10_000;
 
-/// The budget per target, all in (the config's addresses included).
-const BUDGET: usize = 200;
+/// The budget per target, all in (the config's addresses included): the
+/// aim is 200 B; measured 86 B after `new` and 138 B after a round (425
+/// and 569 B before the lean machine), so a regression of a few bytes a
+/// target shows.
+const BUDGET: usize = 150;
 
 fn monitor_config() -> MultiPingConfig {
     MultiPingConfig {
@@ -90,7 +93,7 @@ fn per_target(bytes: usize) -> usize {
 }
 
 #[test]
-fn a_lean_machine_of_ten_thousand_targets_keeps_under_200_bytes_a_target() {
+fn a_lean_machine_of_ten_thousand_targets_keeps_under_150_bytes_a_target() {
     let t0 = Instant::now();
     let mut buf = Vec::with_capacity(2048);
     let before = LIVE.load(Ordering::Relaxed);

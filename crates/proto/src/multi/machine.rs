@@ -67,7 +67,7 @@ use icmpkit_wire::IpVersion;
 use icmpkit_wire::echo;
 
 use super::bits::Bits;
-use super::{Clock, MultiConfig, Nanos, Scheduler, Tally};
+use super::{Clock, MultiConfig, Nanos, NumberLow, Scheduler, Tally, number_low};
 use crate::machine::{
     Channel, Datagram, ErrorSource, Input, Machine, SendFailure, Signal, SocketError, Transmit,
     Verdict, version_of,
@@ -279,11 +279,13 @@ pub struct MultiPing {
     /// map took 50). Only replies and errors too short to carry a serial,
     /// and local errors, are matched by address.
     by_addr: Vec<u32>,
-    /// (send time, target, number) of each probe not yet expired, in send
-    /// order: the run-wide serials are consecutive, so the probe of serial
-    /// `s` is at `s - first_serial` (no hashing per reply), and expiring
-    /// the oldest is popping the front.
-    sent: VecDeque<(Nanos, u32, u64)>,
+    /// (send time, target, number's low bits) of each probe not yet
+    /// expired, in send order, 16 bytes each: the run-wide serials are
+    /// consecutive, so the probe of serial `s` is at `s - first_serial`
+    /// (no hashing per reply), and expiring the oldest is popping the
+    /// front. The number is found among the target's probes out (a probe
+    /// no longer out is answered by no reply).
+    sent: VecDeque<(Nanos, u32, NumberLow)>,
     /// The serial of the last probe sent (the first is 1).
     next_serial: u64,
     /// The whole run's counts, kept as they happen (lean or not).
@@ -550,7 +552,11 @@ impl MultiPing {
         }
         if self.config.payload_len >= payload::ID_LEN {
             let (nonce, serial) = payload::identify(data)?;
-            return (nonce == self.config.nonce).then(|| self.probe_of(serial))?;
+            if nonce != self.config.nonce {
+                return None;
+            }
+            let (target, low) = self.probe_of(serial)?;
+            return Some((target, self.sched.number_for_low(target, low)?));
         }
         // Too short to carry the serial: the address and the sequence.
         let target = self.target_of(addr?)?;
@@ -663,9 +669,9 @@ impl MultiPing {
         Some(())
     }
 
-    /// The (target, number) of the probe with run-wide `serial`, if it
-    /// has not expired.
-    fn probe_of(&self, serial: u64) -> Option<(usize, u64)> {
+    /// The target and the number's low bits of the probe with run-wide
+    /// `serial`, if it has not expired.
+    fn probe_of(&self, serial: u64) -> Option<(usize, NumberLow)> {
         let first = self.next_serial + 1 - self.sent.len() as u64;
         let i = usize::try_from(serial.checked_sub(first)?).ok()?;
         self.sent
@@ -732,7 +738,7 @@ impl Machine for MultiPing {
         #[allow(clippy::cast_possible_truncation, reason = "fewer than 2^32 targets")]
         let target = slot.target as u32;
         self.sent
-            .push_back((self.clock.nanos(now), target, slot.number));
+            .push_back((self.clock.nanos(now), target, number_low(slot.number)));
         payload::write_identification(&mut self.data, self.config.nonce, serial);
         buf.clear();
         buf.resize(echo::request_len(self.data.len()), 0);

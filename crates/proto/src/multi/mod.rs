@@ -176,6 +176,17 @@ impl Clock {
     }
 }
 
+/// The low 32 bits of a probe number: enough to tell a target's probes
+/// out apart (two 2^32 probes apart are never out together), in 4 bytes
+/// where the heaps and rings of every probe in flight would take 8.
+type NumberLow = u32;
+
+/// The low 32 bits of probe `number`.
+#[allow(clippy::cast_possible_truncation, reason = "the low 32 bits")]
+fn number_low(number: u64) -> NumberLow {
+    number as u32
+}
+
 /// What the scheduler keeps per target: 40 bytes, nothing allocated while
 /// at most one probe is out.
 #[derive(Debug, Clone, Default)]
@@ -198,8 +209,8 @@ pub struct Scheduler {
     pending: BinaryHeap<Reverse<(Nanos, u32, u64)>>,
     /// Pending resends: (due, target, attempt).
     resends: BinaryHeap<Reverse<(Nanos, u32, u32)>>,
-    /// Timeouts: (when, target, number).
-    timeouts: BinaryHeap<Reverse<(Nanos, u32, u64)>>,
+    /// Timeouts: (when, target, number's low bits): 16 bytes a probe.
+    timeouts: BinaryHeap<Reverse<(Nanos, u32, NumberLow)>>,
     anchor: Instant,
     slot: u64,
     /// Probes sent, neither answered nor timed out.
@@ -325,8 +336,11 @@ impl Scheduler {
             },
         );
         let wait = u64::try_from(self.config.wait_for(attempt).as_nanos()).unwrap_or(u64::MAX);
-        self.timeouts
-            .push(Reverse((now_ns.saturating_add(wait), target, number)));
+        self.timeouts.push(Reverse((
+            now_ns.saturating_add(wait),
+            target,
+            number_low(number),
+        )));
         if attempt == 0 && rounds_left > 0 {
             let period = u64::try_from(self.config.period.as_nanos()).unwrap_or(u64::MAX);
             let from = if self.config.anchored && now_ns.saturating_sub(due) < period {
@@ -354,11 +368,14 @@ impl Scheduler {
     /// retries remain; call until `None`.
     pub fn pop_timeout(&mut self, now: Instant) -> Option<Timeout> {
         let now_ns = self.clock.nanos(now);
-        while let Some(&Reverse((when, target, number))) = self.timeouts.peek() {
+        while let Some(&Reverse((when, target, low))) = self.timeouts.peek() {
             if when > now_ns {
                 return None;
             }
             self.timeouts.pop();
+            let Some(number) = self.number_for_low(target as usize, low) else {
+                continue;
+            };
             let Some(probe) = self.targets[target as usize].probes.remove(number) else {
                 continue;
             };
@@ -389,6 +406,14 @@ impl Scheduler {
         probes
             .numbers_newest_first()
             .find(|&n| n & 0xffff == u64::from(seq))
+    }
+
+    /// The number of `target`'s probe out whose low 32 bits are `low`.
+    fn number_for_low(&self, target: usize, low: NumberLow) -> Option<u64> {
+        let probes = &self.targets.get(target)?.probes;
+        probes
+            .numbers_newest_first()
+            .find(|&n| number_low(n) == low)
     }
 
     /// A reply from `target` to probe `number`, received at `rx`; `None`
