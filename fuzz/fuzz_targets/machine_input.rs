@@ -736,7 +736,12 @@ fn multi(b: &mut Bytes, t0: Instant) -> MultiPing {
         keep_rtts: b.bool(),
         report_every: b.bool().then(|| b.ms(&[0, 15, 1000])),
     };
-    MultiPing::new(config, t0)
+    // A daemon's lean run too: the same inputs, nothing per target.
+    if b.bool() {
+        MultiPing::lean(config, t0)
+    } else {
+        MultiPing::new(config, t0)
+    }
 }
 
 fn probe(b: &mut Bytes, t0: Instant) -> ExtendedEcho {

@@ -297,8 +297,8 @@ async fn run(
         Ok(t) => t,
         Err(e) => return fail(format!("registering the sockets with the runtime: {e}")),
     };
-    // Its own histograms are in the live state: none per target here.
-    let mut machine = MultiPing::new(config, Instant::now()).without_rtt_histograms();
+    // Its own statistics are in the live state: none per target here.
+    let mut machine = MultiPing::lean(config, Instant::now());
     let mut samples = 0u64;
     let mut drops_told = 0u64;
     let result = drive_async(&mut machine, &mut transport, &signals, |m, event| {

@@ -44,15 +44,30 @@
 //! number is kept ([`MultiPing::rtts`], fping `-C`): one slot per probe
 //! sent, for runs of a bounded count. The verdict is [`Verdict::Answered`] when every
 //! target answered at least once.
+//!
+//! # Lean runs
+//!
+//! [`MultiPing::lean`] keeps nothing per target but what matching and
+//! pacing need (a daemon of tens of thousands of targets keeps its own
+//! statistics from the events): no [`Tally`], [`Statistics`], split or
+//! RTT list. [`MultiPing::totals`], [`MultiPing::unverified`], the
+//! verdict and the events' targets, numbers, RTTs and times are as in a
+//! full run; what a lean run does not keep it does not make up:
+//! [`MultiPing::statistics`], [`MultiPing::tally`] and
+//! [`MultiPing::split`] panic, [`MultiPing::rtts`] is empty, the `tally`
+//! of [`MultiEvent::Reply`] and [`MultiEvent::Timeout`] is all zero
+//! ([`Tally::default`]), and the run ends without
+//! [`MultiEvent::Summary`]s.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use icmpkit_wire::IpVersion;
 use icmpkit_wire::echo;
 
-use super::{MultiConfig, Scheduler, Tally};
+use super::bits::Bits;
+use super::{Clock, MultiConfig, Nanos, NumberLow, Scheduler, Tally, number_low};
 use crate::machine::{
     Channel, Datagram, ErrorSource, Input, Machine, SendFailure, Signal, SocketError, Transmit,
     Verdict, version_of,
@@ -128,7 +143,8 @@ pub struct TargetReply {
     pub rtt: Duration,
     /// Not the first reply to this probe.
     pub duplicate: bool,
-    /// The target's tally after this reply.
+    /// The target's tally after this reply (all zero in a lean run,
+    /// which keeps none: [`MultiPing::lean`]).
     pub tally: Tally,
 }
 
@@ -210,7 +226,8 @@ pub enum MultiEvent {
         /// When the probe was sent (the timeout is noticed when the caller
         /// wakes, later than the send plus the wait by its lateness).
         sent_at: Instant,
-        /// The target's tally.
+        /// The target's tally (all zero in a lean run, which keeps
+        /// none: [`MultiPing::lean`]).
         tally: Tally,
     },
     /// An ICMP error about a probe.
@@ -240,7 +257,8 @@ pub enum MultiEvent {
     /// with [`MultiPing::tally`], and the interval's with
     /// [`MultiPing::split`]).
     Status,
-    /// The end: one per target, in target order.
+    /// The end: one per target, in target order (none in a lean run:
+    /// [`MultiPing::lean`]).
     Summary {
         /// Which target.
         target: usize,
@@ -254,16 +272,29 @@ pub enum MultiEvent {
 pub struct MultiPing {
     config: MultiPingConfig,
     sched: Scheduler,
+    clock: Clock,
     deadline: Option<Instant>,
-    /// Target index by address (the first target of that address).
-    by_addr: HashMap<IpAddr, usize>,
-    /// (send time, target, number) of each probe not yet expired, in send
-    /// order: the run-wide serials are consecutive, so the probe of serial
-    /// `s` is at `s - first_serial` (no hashing per reply), and expiring
-    /// the oldest is popping the front.
-    sent: VecDeque<(Instant, usize, u64)>,
+    /// Target indices sorted by address, the first target of an address
+    /// only: looked up by binary search (4 bytes a target, where a hash
+    /// map took 50). Only replies and errors too short to carry a serial,
+    /// and local errors, are matched by address.
+    by_addr: Vec<u32>,
+    /// (send time, target, number's low bits) of each probe not yet
+    /// expired, in send order, 16 bytes each: the run-wide serials are
+    /// consecutive, so the probe of serial `s` is at `s - first_serial`
+    /// (no hashing per reply), and expiring the oldest is popping the
+    /// front. The number is found among the target's probes out (a probe
+    /// no longer out is answered by no reply).
+    sent: VecDeque<(Nanos, u32, NumberLow)>,
     /// The serial of the last probe sent (the first is 1).
     next_serial: u64,
+    /// The whole run's counts, kept as they happen (lean or not).
+    totals: Totals,
+    /// Whether each target answered at least once (the verdict).
+    answered: Bits,
+    /// [`MultiPing::lean`]: no tally, split or RTT list per target.
+    lean: bool,
+    /// Each target's tally; empty in a lean run.
     tallies: Vec<Tally>,
     /// Each target's tally since the last status; empty before the first
     /// status (the interval so far is then the whole run: `tallies`), so
@@ -276,9 +307,11 @@ pub struct MultiPing {
     rtts: Vec<Vec<Option<Duration>>>,
     /// When the next periodic status is due.
     next_report: Option<Instant>,
-    /// Unverified replies per target.
+    /// Unverified replies per target; empty until the first (they are
+    /// rare: a run never sent one keeps nothing for them).
     unverified: Vec<u64>,
-    send_failed: Vec<bool>,
+    /// Targets whose send failed (reported once each).
+    send_failed: Bits,
     data: Vec<u8>,
     events: VecDeque<MultiEvent>,
     finished: bool,
@@ -300,27 +333,58 @@ impl MultiPing {
     ///
     /// If `config.schedule.rate` is zero.
     pub fn new(config: MultiPingConfig, start: Instant) -> Self {
+        Self::build(config, start, false)
+    }
+
+    /// A lean run of `config` starting at `start`: no [`Tally`],
+    /// [`Statistics`], split or RTT list per target (`keep_rtts` is
+    /// ignored), only the run's [`Totals`]; see the module documentation
+    /// for what its queries and events then say. A daemon's: about 100
+    /// bytes a target with a probe out.
+    ///
+    /// # Panics
+    ///
+    /// If `config.schedule.rate` is zero, or there are 2^32 targets or
+    /// more.
+    pub fn lean(config: MultiPingConfig, start: Instant) -> Self {
+        Self::build(config, start, true)
+    }
+
+    fn build(config: MultiPingConfig, start: Instant, lean: bool) -> Self {
         let n = config.targets.len();
-        let mut by_addr = HashMap::new();
-        for (i, addr) in config.targets.iter().enumerate() {
-            by_addr.entry(*addr).or_insert(i);
-        }
+        let mut by_addr: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
+        // Stable: of the targets of one address, the first comes first.
+        by_addr.sort_by_key(|&i| config.targets[i as usize]);
+        by_addr.dedup_by_key(|i| config.targets[*i as usize]);
+        by_addr.shrink_to_fit();
         Self {
-            sched: Scheduler::new(config.schedule, n, start),
+            sched: if lean {
+                Scheduler::lean(config.schedule, n, start)
+            } else {
+                Scheduler::new(config.schedule, n, start)
+            },
+            clock: Clock { start },
             deadline: config.deadline.map(|d| start + d),
             by_addr,
             sent: VecDeque::new(),
             next_serial: 0,
-            tallies: vec![Tally::default(); n],
+            totals: Totals::default(),
+            answered: Bits::new(n),
+            lean,
+            tallies: if lean {
+                Vec::new()
+            } else {
+                vec![Tally::default(); n]
+            },
             splits: Vec::new(),
             last_splits: Vec::new(),
-            rtts: vec![Vec::new(); if config.keep_rtts { n } else { 0 }],
+            rtts: vec![Vec::new(); if config.keep_rtts && !lean { n } else { 0 }],
             next_report: config
                 .report_every
                 .filter(|d| !d.is_zero())
                 .map(|d| start + d),
-            unverified: vec![0; n],
-            send_failed: vec![false; n],
+            unverified: Vec::new(),
+            send_failed: Bits::new(n),
             // The fill, the same in every probe: only the identification
             // is written per probe.
             data: {
@@ -340,7 +404,8 @@ impl MultiPing {
 
     /// `self` keeping no RTT histogram per target: its
     /// [`Statistics::percentiles`] are then `None` (a daemon of tens of
-    /// thousands of targets that keeps its own).
+    /// thousands of targets that keeps its own is better off
+    /// [`Self::lean`]). Nothing to do in a lean run.
     #[must_use]
     pub fn without_rtt_histograms(mut self) -> Self {
         self.sched.without_rtt_histograms();
@@ -352,12 +417,27 @@ impl MultiPing {
         &self.config
     }
 
+    /// Whether the run keeps nothing per target ([`Self::lean`]).
+    pub fn is_lean(&self) -> bool {
+        self.lean
+    }
+
+    /// Panics in a lean run, which keeps no `what` per target.
+    fn assert_full(&self, what: &str) {
+        assert!(
+            !self.lean,
+            "MultiPing::{what}: a lean run (MultiPing::lean) keeps no {what} per target"
+        );
+    }
+
     /// The statistics of `target` (iputils' counters, for JSON).
     ///
     /// # Panics
     ///
-    /// If `target` is out of range.
+    /// If `target` is out of range, or the run is lean ([`Self::lean`]:
+    /// it keeps none).
     pub fn statistics(&self, target: usize) -> &Statistics {
+        self.assert_full("statistics");
         self.sched.statistics(target)
     }
 
@@ -365,8 +445,10 @@ impl MultiPing {
     ///
     /// # Panics
     ///
-    /// If `target` is out of range.
+    /// If `target` is out of range, or the run is lean ([`Self::lean`]:
+    /// it keeps none).
     pub fn tally(&self, target: usize) -> &Tally {
+        self.assert_full("tally");
         &self.tallies[target]
     }
 
@@ -375,8 +457,10 @@ impl MultiPing {
     ///
     /// # Panics
     ///
-    /// If `target` is out of range.
+    /// If `target` is out of range, or the run is lean ([`Self::lean`]:
+    /// it keeps none).
     pub fn split(&self, target: usize) -> &Tally {
+        self.assert_full("split");
         assert!(target < self.tallies.len(), "target {target} out of range");
         self.last_splits.get(target).unwrap_or(&NO_TALLY)
     }
@@ -393,29 +477,19 @@ impl MultiPing {
         &all[..settled.min(all.len())]
     }
 
-    /// The whole run's counts over every target (fping `-s`).
+    /// The whole run's counts over every target (fping `-s`), lean or
+    /// not.
     pub fn totals(&self) -> Totals {
-        let mut totals = Totals::default();
-        for (i, t) in self.tallies.iter().enumerate() {
-            let stats = self.sched.statistics(i);
-            totals.sent += stats.transmitted;
-            totals.replies += stats.received + stats.duplicates;
-            totals.timeouts += t.settled.saturating_sub(t.received);
-            totals.errors += stats.errors;
-            if t.received > 0 {
-                if totals.rtt.received == 0 || t.min_ns < totals.rtt.min_ns {
-                    totals.rtt.min_ns = t.min_ns;
-                }
-                totals.rtt.max_ns = totals.rtt.max_ns.max(t.max_ns);
-                totals.rtt.sum_ns += t.sum_ns;
-                totals.rtt.received += t.received;
-            }
-        }
-        totals
+        self.totals
     }
 
-    /// Closes the interval: the splits so far become [`Self::split`].
+    /// Closes the interval: the splits so far become [`Self::split`]
+    /// (none in a lean run).
     fn close_interval(&mut self) {
+        if self.lean {
+            self.events.push_back(MultiEvent::Status);
+            return;
+        }
         let fresh = vec![Tally::default(); self.tallies.len()];
         self.last_splits = if self.splits.is_empty() {
             // The first interval: the whole run so far.
@@ -429,7 +503,7 @@ impl MultiPing {
 
     /// Replies from `target` without their probe's nonce
     /// ([`MultiEvent::Unverified`]), in none of its statistics; 0 for a
-    /// target out of range.
+    /// target out of range. Kept in lean runs too.
     pub fn unverified(&self, target: usize) -> u64 {
         self.unverified.get(target).copied().unwrap_or(0)
     }
@@ -478,10 +552,14 @@ impl MultiPing {
         }
         if self.config.payload_len >= payload::ID_LEN {
             let (nonce, serial) = payload::identify(data)?;
-            return (nonce == self.config.nonce).then(|| self.probe_of(serial))?;
+            if nonce != self.config.nonce {
+                return None;
+            }
+            let (target, low) = self.probe_of(serial)?;
+            return Some((target, self.sched.number_for_low(target, low)?));
         }
         // Too short to carry the serial: the address and the sequence.
-        let target = *self.by_addr.get(&addr?)?;
+        let target = self.target_of(addr?)?;
         Some((target, self.sched.number_for_seq(target, seq)?))
     }
 
@@ -496,9 +574,20 @@ impl MultiPing {
         }
         let (target, number) = self.resolve(version, Some(d.from), ident, seq, data)?;
         let reply = self.sched.on_reply(d.received_at(), target, number)?;
+        self.totals.replies += 1;
         if !reply.duplicate {
             let rtt_ns = u64::try_from(reply.rtt.as_nanos()).unwrap_or(u64::MAX);
-            self.tallies[target].record(rtt_ns);
+            let rtt = &mut self.totals.rtt;
+            if rtt.received == 0 || rtt_ns < rtt.min_ns {
+                rtt.min_ns = rtt_ns;
+            }
+            rtt.max_ns = rtt.max_ns.max(rtt_ns);
+            rtt.sum_ns += u128::from(rtt_ns);
+            rtt.received += 1;
+            self.answered.set(target);
+            if let Some(tally) = self.tallies.get_mut(target) {
+                tally.record(rtt_ns);
+            }
             if let Some(split) = self.splits.get_mut(target) {
                 split.record(rtt_ns);
             }
@@ -520,7 +609,7 @@ impl MultiPing {
             ttl: d.hop_limit,
             rtt: reply.rtt,
             duplicate: reply.duplicate,
-            tally: self.tallies[target],
+            tally: self.tally_or_zero(target),
         }));
         Some(())
     }
@@ -532,8 +621,11 @@ impl MultiPing {
         if self.ident(version_of(d.from)) != ident {
             return None;
         }
-        let target = *self.by_addr.get(&d.from)?;
+        let target = self.target_of(d.from)?;
         let number = self.sched.number_for_seq(target, seq)?;
+        if self.unverified.is_empty() {
+            self.unverified = vec![0; self.config.targets.len()];
+        }
         self.unverified[target] += 1;
         self.events
             .push_back(MultiEvent::Unverified(TargetUnverified {
@@ -552,7 +644,7 @@ impl MultiPing {
         let version = error_version(e)?;
         if e.source == ErrorSource::Local {
             self.events.push_back(MultiEvent::LocalError {
-                target: e.dst.and_then(|a| self.by_addr.get(&a).copied()),
+                target: e.dst.and_then(|a| self.target_of(a)),
                 version,
                 errno: e.errno,
                 info: e.info,
@@ -564,6 +656,7 @@ impl MultiPing {
         if !self.sched.on_error(target, number) {
             return None;
         }
+        self.totals.errors += 1;
         self.events.push_back(MultiEvent::Error(TargetError {
             target,
             number,
@@ -576,22 +669,39 @@ impl MultiPing {
         Some(())
     }
 
-    /// The (target, number) of the probe with run-wide `serial`, if it
-    /// has not expired.
-    fn probe_of(&self, serial: u64) -> Option<(usize, u64)> {
+    /// The target and the number's low bits of the probe with run-wide
+    /// `serial`, if it has not expired.
+    fn probe_of(&self, serial: u64) -> Option<(usize, NumberLow)> {
         let first = self.next_serial + 1 - self.sent.len() as u64;
         let i = usize::try_from(serial.checked_sub(first)?).ok()?;
         self.sent
             .get(i)
-            .map(|&(_, target, number)| (target, number))
+            .map(|&(_, target, number)| (target as usize, number))
+    }
+
+    /// The first target of address `addr`.
+    fn target_of(&self, addr: IpAddr) -> Option<usize> {
+        let targets = &self.config.targets;
+        let i = self
+            .by_addr
+            .binary_search_by(|&t| targets[t as usize].cmp(&addr))
+            .ok()?;
+        Some(self.by_addr[i] as usize)
+    }
+
+    /// The tally of `target`, all zero in a lean run.
+    fn tally_or_zero(&self, target: usize) -> Tally {
+        self.tallies.get(target).copied().unwrap_or_default()
     }
 
     /// Forgets serials of probes past their timeout and the grace.
     fn expire(&mut self, now: Instant) {
         let schedule = &self.config.schedule;
         let keep = schedule.wait_for(schedule.retries) + SERIAL_GRACE;
+        let keep = u64::try_from(keep.as_nanos()).unwrap_or(u64::MAX);
+        let now = self.clock.nanos(now);
         while let Some(&(at, ..)) = self.sent.front() {
-            if now.saturating_duration_since(at) <= keep {
+            if now.saturating_sub(at) <= keep {
                 break;
             }
             self.sent.pop_front();
@@ -624,12 +734,18 @@ impl Machine for MultiPing {
         let version = version_of(dst);
         self.next_serial += 1;
         let serial = self.next_serial;
-        self.sent.push_back((now, slot.target, slot.number));
+        self.totals.sent += 1;
+        #[allow(clippy::cast_possible_truncation, reason = "fewer than 2^32 targets")]
+        let target = slot.target as u32;
+        self.sent
+            .push_back((self.clock.nanos(now), target, number_low(slot.number)));
         payload::write_identification(&mut self.data, self.config.nonce, serial);
         buf.clear();
         buf.resize(echo::request_len(self.data.len()), 0);
         echo::write_request(version, self.ident(version), slot.seq, &self.data, buf);
-        self.tallies[slot.target].sent_at(now);
+        if let Some(tally) = self.tallies.get_mut(slot.target) {
+            tally.sent_at(now);
+        }
         if let Some(split) = self.splits.get_mut(slot.target) {
             split.sent_at(now);
         }
@@ -652,7 +768,7 @@ impl Machine for MultiPing {
         let Some((target, _)) = self.probe_of(failure.tag) else {
             return;
         };
-        if !std::mem::replace(&mut self.send_failed[target], true) {
+        if !self.send_failed.set(target) {
             self.events.push_back(MultiEvent::SendFailed {
                 target,
                 errno: failure.errno,
@@ -683,7 +799,10 @@ impl Machine for MultiPing {
             return;
         }
         while let Some(t) = self.sched.pop_timeout(now) {
-            self.tallies[t.target].timed_out();
+            self.totals.timeouts += 1;
+            if let Some(tally) = self.tallies.get_mut(t.target) {
+                tally.timed_out();
+            }
             if let Some(split) = self.splits.get_mut(t.target) {
                 split.timed_out();
             }
@@ -693,7 +812,7 @@ impl Machine for MultiPing {
                 will_retry: t.will_retry,
                 after_error: t.after_error,
                 sent_at: t.sent_at,
-                tally: self.tallies[t.target],
+                tally: self.tally_or_zero(t.target),
             });
         }
         self.expire(now);
@@ -749,7 +868,7 @@ impl Machine for MultiPing {
     }
 
     fn verdict(&self) -> Verdict {
-        let all = (0..self.tallies.len()).all(|t| self.sched.statistics(t).received > 0);
+        let all = (0..self.config.targets.len()).all(|t| self.answered.get(t));
         if all {
             Verdict::Answered
         } else {

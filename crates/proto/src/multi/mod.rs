@@ -45,6 +45,13 @@
 //! running sums and a bounded histogram), and events are handed to the
 //! driver as they happen: a reader that stalls stalls the run (its output
 //! blocks), it does not queue.
+//!
+//! A daemon of tens of thousands of targets that keeps its own statistics
+//! runs lean ([`MultiPing::lean`], [`Scheduler::lean`]): no [`Tally`] or
+//! [`Statistics`] per target, only the run's [`Totals`]. Either way the
+//! scheduler keeps times as nanoseconds since the start and targets as
+//! `u32` indices, and a target's oldest probe out inline, so that a
+//! target with one probe out allocates nothing of its own.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -52,6 +59,7 @@ use std::time::{Duration, Instant};
 
 use crate::stats::Statistics;
 
+mod bits;
 mod machine;
 mod outstanding;
 mod tally;
@@ -146,24 +154,63 @@ pub struct MultiReply {
     pub duplicate: bool,
 }
 
+/// A time as nanoseconds since the run's start: 8 bytes in the heaps and
+/// rings where an [`Instant`] takes 16 (584 years of run).
+type Nanos = u64;
+
+/// The run's clock: [`Nanos`] from and to [`Instant`]s.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    start: Instant,
+}
+
+impl Clock {
+    /// `t` as nanoseconds since the start (0 before it).
+    fn nanos(self, t: Instant) -> Nanos {
+        u64::try_from(t.saturating_duration_since(self.start).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// The instant `ns` after the start.
+    fn instant(self, ns: Nanos) -> Instant {
+        self.start + Duration::from_nanos(ns)
+    }
+}
+
+/// The low 32 bits of a probe number: enough to tell a target's probes
+/// out apart (two 2^32 probes apart are never out together), in 4 bytes
+/// where the heaps and rings of every probe in flight would take 8.
+type NumberLow = u32;
+
+/// The low 32 bits of probe `number`.
+#[allow(clippy::cast_possible_truncation, reason = "the low 32 bits")]
+fn number_low(number: u64) -> NumberLow {
+    number as u32
+}
+
+/// What the scheduler keeps per target: 40 bytes, nothing allocated while
+/// at most one probe is out.
 #[derive(Debug, Clone, Default)]
 struct Target {
     sent: u64,
     probes: Outstanding,
-    stats: Statistics,
 }
 
 /// The multi-target state machine; see the module documentation.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
     config: MultiConfig,
+    clock: Clock,
     targets: Vec<Target>,
-    /// Pending sends: (due, target, rounds left after this one, attempt).
-    pending: BinaryHeap<Reverse<(Instant, usize, u64, u32)>>,
+    /// Each target's statistics; empty when lean ([`Scheduler::lean`]).
+    stats: Vec<Statistics>,
+    lean: bool,
+    /// Pending first probes of rounds: (due, target, rounds left after
+    /// this one).
+    pending: BinaryHeap<Reverse<(Nanos, u32, u64)>>,
     /// Pending resends: (due, target, attempt).
-    resends: BinaryHeap<Reverse<(Instant, usize, u32)>>,
-    /// Timeouts: (when, target, number).
-    timeouts: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    resends: BinaryHeap<Reverse<(Nanos, u32, u32)>>,
+    /// Timeouts: (when, target, number's low bits): 16 bytes a probe.
+    timeouts: BinaryHeap<Reverse<(Nanos, u32, NumberLow)>>,
     anchor: Instant,
     slot: u64,
     /// Probes sent, neither answered nor timed out.
@@ -171,23 +218,40 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// `targets` targets starting at `start`.
+    /// `targets` targets starting at `start`, each with its
+    /// [`Statistics`].
     ///
     /// # Panics
     ///
-    /// If `config.rate` is zero.
+    /// If `config.rate` is zero, or `targets` is 2^32 or more.
     pub fn new(config: MultiConfig, targets: usize, start: Instant) -> Self {
+        let mut s = Self::lean(config, targets, start);
+        s.stats = vec![Statistics::default(); targets];
+        s.lean = false;
+        s
+    }
+
+    /// `targets` targets starting at `start`, keeping no [`Statistics`]
+    /// per target (a daemon that keeps its own): [`Self::statistics`]
+    /// then panics. Everything else is as in [`Self::new`].
+    ///
+    /// # Panics
+    ///
+    /// If `config.rate` is zero, or `targets` is 2^32 or more.
+    pub fn lean(config: MultiConfig, targets: usize, start: Instant) -> Self {
         assert!(config.rate > 0, "multi::Scheduler: rate must be above 0");
+        let n = u32::try_from(targets).expect("multi::Scheduler: fewer than 2^32 targets");
         let pending = if config.count == 0 {
             BinaryHeap::new()
         } else {
-            (0..targets)
-                .map(|t| Reverse((start, t, config.count - 1, 0)))
-                .collect()
+            (0..n).map(|t| Reverse((0, t, config.count - 1))).collect()
         };
         Self {
             config,
+            clock: Clock { start },
             targets: vec![Target::default(); targets],
+            stats: Vec::new(),
+            lean: true,
             pending,
             resends: BinaryHeap::new(),
             timeouts: BinaryHeap::new(),
@@ -197,11 +261,17 @@ impl Scheduler {
         }
     }
 
+    /// Whether the scheduler keeps no [`Statistics`] per target
+    /// ([`Self::lean`]).
+    pub fn is_lean(&self) -> bool {
+        self.lean
+    }
+
     /// Keeps no RTT histogram in any target's [`Statistics`] (see
     /// [`Statistics::without_histogram`]).
     pub fn without_rtt_histograms(&mut self) {
-        for t in &mut self.targets {
-            t.stats.without_histogram();
+        for s in &mut self.stats {
+            s.without_histogram();
         }
     }
 
@@ -217,8 +287,11 @@ impl Scheduler {
         let first = self
             .pending
             .peek()
-            .map(|Reverse((due, ..))| (*due).max(self.slot_at(self.slot)));
-        let resend = self.resends.peek().map(|Reverse((due, ..))| *due);
+            .map(|Reverse((due, ..))| self.clock.instant(*due).max(self.slot_at(self.slot)));
+        let resend = self
+            .resends
+            .peek()
+            .map(|Reverse((due, ..))| self.clock.instant(*due));
         [first, resend].into_iter().flatten().min()
     }
 
@@ -228,61 +301,63 @@ impl Scheduler {
         if self.next_send_at()? > now {
             return None;
         }
+        let now_ns = self.clock.nanos(now);
         let (due, target, rounds_left, attempt) = match self.resends.peek() {
-            Some(&Reverse((due, target, attempt))) if due <= now => {
+            Some(&Reverse((due, target, attempt))) if due <= now_ns => {
                 self.resends.pop();
                 self.anchor = now;
                 self.slot = 1;
                 (due, target, 0, attempt)
             }
             _ => {
-                let Reverse((due, target, rounds_left, attempt)) = self.pending.pop()?;
+                let Reverse((due, target, rounds_left)) = self.pending.pop()?;
                 if now > self.slot_at(self.slot) + MAX_CATCH_UP {
                     self.anchor = now;
                     self.slot = 0;
                 }
                 self.slot += 1;
-                (due, target, rounds_left, attempt)
+                (due, target, rounds_left, 0)
             }
         };
-        let t = &mut self.targets[target];
+        let t = &mut self.targets[target as usize];
         t.sent += 1;
-        t.stats.transmitted += 1;
         let number = t.sent;
+        if let Some(stats) = self.stats.get_mut(target as usize) {
+            stats.transmitted += 1;
+        }
         self.awaiting += 1;
         t.probes.insert(
             number,
             Probe {
-                sent_at: now,
+                sent_at: now_ns,
                 attempt,
                 replies: 0,
                 errored: false,
             },
         );
+        let wait = u64::try_from(self.config.wait_for(attempt).as_nanos()).unwrap_or(u64::MAX);
         self.timeouts.push(Reverse((
-            now + self.config.wait_for(attempt),
+            now_ns.saturating_add(wait),
             target,
-            number,
+            number_low(number),
         )));
         if attempt == 0 && rounds_left > 0 {
-            let from = if self.config.anchored
-                && now.saturating_duration_since(due) < self.config.period
-            {
+            let period = u64::try_from(self.config.period.as_nanos()).unwrap_or(u64::MAX);
+            let from = if self.config.anchored && now_ns.saturating_sub(due) < period {
                 due
             } else {
-                now
+                now_ns
             };
             self.pending.push(Reverse((
-                from + self.config.period,
+                from.saturating_add(period),
                 target,
                 rounds_left - 1,
-                0,
             )));
         }
         #[allow(clippy::cast_possible_truncation, reason = "seq is the low 16 bits")]
         let seq = number as u16;
         Some(SendSlot {
-            target,
+            target: target as usize,
             number,
             seq,
             attempt,
@@ -292,12 +367,16 @@ impl Scheduler {
     /// The next probe that timed out by `now`, scheduling a resend when
     /// retries remain; call until `None`.
     pub fn pop_timeout(&mut self, now: Instant) -> Option<Timeout> {
-        while let Some(&Reverse((when, target, number))) = self.timeouts.peek() {
-            if when > now {
+        let now_ns = self.clock.nanos(now);
+        while let Some(&Reverse((when, target, low))) = self.timeouts.peek() {
+            if when > now_ns {
                 return None;
             }
             self.timeouts.pop();
-            let Some(probe) = self.targets[target].probes.remove(number) else {
+            let Some(number) = self.number_for_low(target as usize, low) else {
+                continue;
+            };
+            let Some(probe) = self.targets[target as usize].probes.remove(number) else {
                 continue;
             };
             if probe.replies > 0 {
@@ -310,11 +389,11 @@ impl Scheduler {
                     .push(Reverse((when, target, probe.attempt + 1)));
             }
             return Some(Timeout {
-                target,
+                target: target as usize,
                 number,
                 will_retry,
                 after_error: probe.errored,
-                sent_at: probe.sent_at,
+                sent_at: self.clock.instant(probe.sent_at),
             });
         }
         None
@@ -329,21 +408,33 @@ impl Scheduler {
             .find(|&n| n & 0xffff == u64::from(seq))
     }
 
+    /// The number of `target`'s probe out whose low 32 bits are `low`.
+    fn number_for_low(&self, target: usize, low: NumberLow) -> Option<u64> {
+        let probes = &self.targets.get(target)?.probes;
+        probes
+            .numbers_newest_first()
+            .find(|&n| number_low(n) == low)
+    }
+
     /// A reply from `target` to probe `number`, received at `rx`; `None`
     /// when the probe is unknown or already timed out.
     pub fn on_reply(&mut self, rx: Instant, target: usize, number: u64) -> Option<MultiReply> {
         let t = self.targets.get_mut(target)?;
         let probe = t.probes.get_mut(number)?;
-        let rtt = rx.saturating_duration_since(probe.sent_at);
+        let rtt = rx.saturating_duration_since(self.clock.instant(probe.sent_at));
         let duplicate = probe.replies > 0;
-        probe.replies += 1;
-        if duplicate {
-            t.stats.duplicates += 1;
-        } else {
-            t.stats.received += 1;
+        probe.replies = probe.replies.saturating_add(1);
+        if !duplicate {
             self.awaiting -= 1;
         }
-        t.stats.record_rtt(rtt);
+        if let Some(stats) = self.stats.get_mut(target) {
+            if duplicate {
+                stats.duplicates += 1;
+            } else {
+                stats.received += 1;
+            }
+            stats.record_rtt(rtt);
+        }
         Some(MultiReply {
             number,
             rtt,
@@ -363,7 +454,9 @@ impl Scheduler {
             return false;
         };
         probe.errored = true;
-        t.stats.errors += 1;
+        if let Some(stats) = self.stats.get_mut(target) {
+            stats.errors += 1;
+        }
         true
     }
 
@@ -375,13 +468,17 @@ impl Scheduler {
 
     /// When the next probe times out, if one is waiting.
     pub fn next_timeout(&self) -> Option<Instant> {
-        self.timeouts.peek().map(|Reverse((when, ..))| *when)
+        self.timeouts
+            .peek()
+            .map(|Reverse((when, ..))| self.clock.instant(*when))
     }
 
     /// The earliest of the next send and the next timeout.
     pub fn next_wakeup(&self) -> Option<Instant> {
-        let timeout = self.timeouts.peek().map(|Reverse((when, ..))| *when);
-        [self.next_send_at(), timeout].into_iter().flatten().min()
+        [self.next_send_at(), self.next_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Whether nothing remains to send or to wait for.
@@ -400,9 +497,14 @@ impl Scheduler {
     ///
     /// # Panics
     ///
-    /// If `target` is out of range.
+    /// If `target` is out of range, or the scheduler is lean
+    /// ([`Self::lean`]: it keeps none).
     pub fn statistics(&self, target: usize) -> &Statistics {
-        &self.targets[target].stats
+        assert!(
+            !self.is_lean(),
+            "multi::Scheduler::statistics: a lean scheduler keeps no statistics per target"
+        );
+        &self.stats[target]
     }
 }
 

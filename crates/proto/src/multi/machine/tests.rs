@@ -701,3 +701,159 @@ fn totals_add_up_every_target_for_fping_s() {
         (1, 2_000_000, 2_000_000)
     );
 }
+
+/// A run of three targets over two rounds with one retry: A answers
+/// (twice to its first probe), B's first probe draws an ICMP error, C's a
+/// reply without its nonce and then its reply; then nothing answers.
+/// Returns every event.
+fn eventful_run(m: &mut MultiPing, t0: Instant) -> Vec<MultiEvent> {
+    let a = sends(m, t0).remove(0);
+    let b = sends(m, t0 + ms(10)).remove(0);
+    let c = sends(m, t0 + ms(20)).remove(0);
+    m.handle_input(t0 + ms(21), datagram(A, &reply_to(&a.1), t0 + ms(21)));
+    m.handle_input(t0 + ms(22), datagram(A, &reply_to(&a.1), t0 + ms(22)));
+    m.handle_input(t0 + ms(23), icmp_error(B, &b.1, t0 + ms(23)));
+    let c_reply = reply_to(&c.1);
+    m.handle_input(t0 + ms(24), datagram(C, &c_reply[..8], t0 + ms(24)));
+    m.handle_input(t0 + ms(27), datagram(C, &c_reply, t0 + ms(27)));
+    let mut all = events(m);
+    for k in 3..300 {
+        step(m, t0 + ms(10 * k), &[]);
+        all.extend(events(m));
+    }
+    all
+}
+
+/// `event` as a lean run reports it: no tally.
+fn without_tally(event: MultiEvent) -> MultiEvent {
+    match event {
+        MultiEvent::Reply(r) => MultiEvent::Reply(TargetReply {
+            tally: Tally::default(),
+            ..r
+        }),
+        MultiEvent::Timeout {
+            target,
+            number,
+            will_retry,
+            after_error,
+            sent_at,
+            ..
+        } => MultiEvent::Timeout {
+            target,
+            number,
+            will_retry,
+            after_error,
+            sent_at,
+            tally: Tally::default(),
+        },
+        other => other,
+    }
+}
+
+#[test]
+fn a_lean_run_reports_the_same_events_totals_and_verdict_without_tallies_or_summaries() {
+    let t0 = Instant::now();
+    let mut c = config(&[A, B, C], 2);
+    c.schedule.period = ms(200);
+    c.schedule.retries = 1;
+    let mut full = MultiPing::new(c.clone(), t0);
+    let mut lean = MultiPing::lean(c, t0);
+    assert!(lean.is_lean() && !full.is_lean());
+    let full_events = eventful_run(&mut full, t0);
+    let lean_events = eventful_run(&mut lean, t0);
+    assert!(
+        full_events
+            .iter()
+            .any(|e| matches!(e, MultiEvent::Summary { .. }))
+    );
+    let expected: Vec<_> = full_events
+        .into_iter()
+        .filter(|e| !matches!(e, MultiEvent::Summary { .. }))
+        .map(without_tally)
+        .collect();
+    assert_eq!(lean_events, expected, "no summaries, tallies all zero");
+    assert_eq!(lean.totals(), full.totals());
+    let totals = lean.totals();
+    assert_eq!(
+        (totals.sent, totals.replies, totals.timeouts, totals.errors),
+        (10, 3, 8, 1)
+    );
+    assert_eq!(
+        (totals.rtt.received, totals.rtt.min_ns, totals.rtt.max_ns),
+        (2, 7_000_000, 21_000_000)
+    );
+    assert_eq!(
+        (lean.unverified(2), lean.unverified(0), lean.unverified(9)),
+        (1, 0, 0)
+    );
+    assert_eq!(
+        (lean.verdict(), full.verdict()),
+        (Verdict::Unanswered, Verdict::Unanswered)
+    );
+    assert_eq!(lean.poll_timeout(t0 + ms(3000)), None, "ended");
+}
+
+#[test]
+fn a_lean_run_that_every_target_answers_is_answered() {
+    let t0 = Instant::now();
+    let mut m = MultiPing::lean(config(&[A, C], 1), t0);
+    step(&mut m, t0, &[A]);
+    step(&mut m, t0 + ms(10), &[C]);
+    assert_eq!(m.verdict(), Verdict::Answered);
+    assert_eq!(m.rtts(0), [], "a lean run keeps no RTT list");
+}
+
+#[test]
+fn a_lean_run_still_raises_statuses_and_keeps_no_split() {
+    let t0 = Instant::now();
+    let mut c = config(&[A], u64::MAX);
+    c.keep_rtts = true;
+    let mut m = MultiPing::lean(c, t0);
+    step(&mut m, t0, &[A]);
+    m.handle_signal(t0 + ms(5), Signal::Status);
+    assert!(events(&mut m).contains(&MultiEvent::Status));
+    assert_eq!(m.rtts(0), [], "keep_rtts is ignored");
+}
+
+#[test]
+#[should_panic(expected = "a lean run (MultiPing::lean) keeps no statistics per target")]
+fn a_lean_runs_statistics_panic_rather_than_lie() {
+    let _ = MultiPing::lean(config(&[A], 1), Instant::now()).statistics(0);
+}
+
+#[test]
+#[should_panic(expected = "a lean run (MultiPing::lean) keeps no tally per target")]
+fn a_lean_runs_tally_panics_rather_than_lie() {
+    let _ = MultiPing::lean(config(&[A], 1), Instant::now()).tally(0);
+}
+
+#[test]
+#[should_panic(expected = "a lean run (MultiPing::lean) keeps no split per target")]
+fn a_lean_runs_split_panics_rather_than_lie() {
+    let _ = MultiPing::lean(config(&[A], 1), Instant::now()).split(0);
+}
+
+#[test]
+fn the_first_target_of_a_repeated_address_is_the_one_matched_by_address() {
+    let t0 = Instant::now();
+    let mut short = config(&[B, A, C, A], 1);
+    short.payload_len = 4;
+    let mut m = MultiPing::lean(short, t0);
+    let to_b = sends(&mut m, t0).remove(0);
+    let to_a = sends(&mut m, t0 + ms(10)).remove(0);
+    assert_eq!(
+        (m.target_of(A), m.target_of(B), m.target_of(C)),
+        (Some(1), Some(0), Some(2))
+    );
+    assert_eq!(m.target_of(ROUTER), None);
+    m.handle_input(t0 + ms(11), datagram(A, &reply_to(&to_a.1), t0 + ms(11)));
+    m.handle_input(t0 + ms(12), datagram(B, &reply_to(&to_b.1), t0 + ms(12)));
+    let targets: Vec<_> = events(&mut m)
+        .into_iter()
+        .filter_map(|e| match e {
+            MultiEvent::Reply(r) => Some((r.target, r.rtt)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(targets, [(1, ms(1)), (0, ms(12))]);
+}
