@@ -29,6 +29,14 @@ use std::sync::OnceLock;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+/// jemalloc, not glibc's malloc: a monitor of 10,000 targets keeps ~1.3
+/// KB of RSS per target with glibc (its per-chunk headers, and freed
+/// pages its arenas keep between `malloc_trim`s) and ~1 KB with jemalloc,
+/// whose size classes carry no header and which gives freed pages back
+/// by itself (BENCHMARKS.md, "icmpkit monitor").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Everything ICMP: decode captures, explain messages, ping, sweep, trace, mtr, firewall policy.
 #[derive(Debug, Parser)]
 #[command(name = "icmpkit", version, about, propagate_version = true)]
