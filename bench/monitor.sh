@@ -46,7 +46,13 @@
 # one per target). History: `du -sb` of icmpkit's data directory after
 # it stopped, per target, scaled to a day.
 #
-# Environment: TARGETS (10000), DURATION (600), WARMUP, SAMPLE (10), ONLY,
+# Beside icmpkit's run, a second icmpkit monitor probes the first BASE
+# (100) targets from its own data directory; its RSS is sampled with the
+# first's, and "RSS per added target" is the difference of their medians
+# over the targets added: the binary, libraries, runtime and fixed
+# buffers, ~10 MB whatever the targets, left out.
+#
+# Environment: TARGETS (10000), BASE (100), DURATION (600), WARMUP, SAMPLE (10), ONLY,
 # SMOKEPING_PRIVILEGED, ICMPKIT (the binary; default the release build,
 # built when missing, or the first argument). Needs root, curl and
 # prometheus-smokeping-prober. Traffic stays inside the lab's namespaces.
@@ -87,8 +93,11 @@ prefix=monb$$
 client_ns=$prefix-client
 work=$(mktemp -d)
 pid=
+base_pid=
+base=${BASE:-100}
 cleanup() {
     if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    if [ -n "$base_pid" ]; then kill -TERM "$base_pid" 2>/dev/null || true; wait "$base_pid" 2>/dev/null || true; fi
     "$repo/lab/chain.sh" down "$prefix" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -134,6 +143,11 @@ done >"$work/targets"
         printf '\n[[target]]\nname = "t%05d"\nhost = "%s"\n' "$n" "$address"
     done <"$work/targets"
 } >"$work/icmpkit.toml"
+# The baseline: the same file's first BASE targets, its own history.
+awk -v n="$base" -v dir="$work/base-data" '
+    /^data_dir/ { print "data_dir = \"" dir "\""; next }
+    /^\[\[target\]\]/ { if (++t > n) exit }
+    { print }' "$work/icmpkit.toml" >"$work/base.toml"
 
 clk=$(getconf CLK_TCK)
 steady=$((duration - warmup))
@@ -177,6 +191,7 @@ run() {
     while [ $(($(date +%s) - start)) -lt "$duration" ]; do
         kill -0 "$pid" 2>/dev/null || { tail -20 "$work/$name.log" >&2; die "$name exited"; }
         status_kb "$pid" VmRSS >>"$work/$name.rss"
+        if [ -n "$base_pid" ]; then status_kb "$base_pid" VmRSS >>"$work/base.rss"; fi
         sleep "$sample"
     done
     ticks_end=$(cpu_ticks "$pid")
@@ -225,10 +240,20 @@ if [ "$only" != icmpkit ]; then
     report smokeping $(counts smokeping smokeping_requests_total smokeping_response_duration_seconds_count)
 fi
 if [ "$only" != smokeping ]; then
+    ip netns exec "$client_ns" "$bin" monitor --listen "127.0.0.1:$(free_port)" --config "$work/base.toml" \
+        >"$work/base.log" 2>&1 &
+    base_pid=$!
+    : >"$work/base.rss"
     port=$(free_port)
     run icmpkit "$port" "$bin" monitor --listen "127.0.0.1:$port" --config "$work/icmpkit.toml"
+    kill -TERM "$base_pid"
+    wait "$base_pid" || true
+    base_pid=
     # shellcheck disable=SC2046 # four numbers
     report icmpkit $(counts icmpkit "$SENT_METRIC" "$RECEIVED_METRIC")
+    base_rss=$(sort -n "$work/base.rss" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    printf 'icmpkit    RSS of %d targets beside it, steady %d kB: %.0f B per added target\n' "$base" "$base_rss" \
+        "$(awk -v r="$rss_icmpkit" -v b="$base_rss" -v n=$((targets - base)) 'BEGIN { print (r - b) * 1024 / n }')"
     line=$(grep -o 'probes: .*' "$work/icmpkit.log" | tail -1)
     [ -n "$line" ] || { tail -20 "$work/icmpkit.log" >&2; die "icmpkit did not log its probes at the stop"; }
     # shellcheck disable=SC2046 # the numbers of the line, in order

@@ -107,10 +107,10 @@ pub const FILE_NAME: &str = "history.redb";
 /// MB), more than any cache a daemon should hold, so they come from the
 /// page cache either way; reads are a page's worth of web requests. At
 /// 4 MiB it held 420 B per target of a 10,000-target daemon's RSS; at
-/// 1 MiB a write of 10,000 steps takes ~100 ms instead of ~60 (290 ms
-/// instead of 190 with a 5-minute consolidation; `tests/history_size.rs`),
-/// on a blocking thread once a minute.
-pub const CACHE_BYTES: usize = 1 << 20;
+/// 256 KiB a write of 10,000 steps takes 30-70 ms (280 ms with a 5-minute
+/// consolidation; `tests/history_size.rs`), on a blocking thread once a
+/// minute, as at 4 MiB within this machine's noise.
+pub const CACHE_BYTES: usize = 256 << 10;
 
 /// A raw key's bucket length, seconds.
 const RAW_BUCKET: u32 = 3 * 3600;
