@@ -461,8 +461,10 @@ impl Aggregator {
         let result = tokio::task::spawn_blocking(move || {
             let result = history.write(unix_now(), &batch);
             // A step's write dirties a page per target (tens of megabytes
-            // at 10,000 targets), freed at the commit but kept by the C
-            // heap (in the arena of this blocking thread) unless trimmed.
+            // at 10,000 targets), freed at the commit. Under glibc's malloc
+            // its arena keeps them unless trimmed; the icmpkit binary's
+            // jemalloc gives them back by itself (a second's decay), and
+            // the trim is then a cheap no-op.
             drop(batch);
             icmpkit_net::memory::release_free_heap();
             (result, history.pending(), history.dropped())
