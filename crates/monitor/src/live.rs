@@ -91,7 +91,8 @@ impl RttHistogram {
 
 /// One target now. Tens of thousands are kept: its names are shared with
 /// the configuration and its group's other targets, its last step is
-/// kept without its RTTs, its path boxed.
+/// kept without its RTTs, its answers are counted once (in its RTT
+/// histogram), and what few targets have (a path, a problem) is boxed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetStatus {
     /// Its unique name (the `target` label).
@@ -109,21 +110,84 @@ pub struct TargetStatus {
     pub pings: u32,
     /// Probes sent since the daemon started.
     pub sent: u64,
-    /// Probes answered since the daemon started (duplicates not counted).
-    pub received: u64,
-    /// Every RTT since the start.
+    /// The RTT of every probe answered since the start (duplicates not
+    /// counted): its count is [`TargetStatus::received`].
     pub rtt: RttHistogram,
     /// The last closed step (its RTTs are in the history).
     pub last_step: Option<StepBrief>,
     /// Up: the last closed step had an answer; `None` before the first.
     pub up: Option<bool>,
+    /// Its path and problem, when it has either.
+    pub rare: Option<Box<Rare>>,
+}
+
+/// What a target has only sometimes: a path (when traced) and a problem.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rare {
     /// The last path traced.
-    pub path: Option<Box<PathRecord>>,
+    pub path: Option<PathRecord>,
     /// How many times the path changed since the start.
     pub path_changes: u64,
     /// Why the target is not probed, when it is not (a name that does not
     /// resolve, a send refused).
     pub problem: Option<Box<str>>,
+}
+
+impl TargetStatus {
+    /// Probes answered since the daemon started (duplicates not counted).
+    pub fn received(&self) -> u64 {
+        self.rtt.count()
+    }
+
+    /// The last path traced.
+    pub fn path(&self) -> Option<&PathRecord> {
+        self.rare.as_ref()?.path.as_ref()
+    }
+
+    /// How many times the path changed since the start.
+    pub fn path_changes(&self) -> u64 {
+        self.rare.as_ref().map_or(0, |r| r.path_changes)
+    }
+
+    /// Why the target is not probed, when it is not.
+    pub fn problem(&self) -> Option<&str> {
+        self.rare.as_ref()?.problem.as_deref()
+    }
+
+    /// Sets or clears the problem.
+    pub fn set_problem(&mut self, problem: Option<Box<str>>) {
+        match (&mut self.rare, problem) {
+            (Some(rare), problem) => rare.problem = problem,
+            (None, None) => return,
+            (None, problem) => {
+                self.rare = Some(Box::new(Rare {
+                    problem,
+                    ..Rare::default()
+                }));
+            }
+        }
+        self.shed_rare();
+    }
+
+    /// Takes `record` as the last path, counting a change from the one
+    /// before ([`PathRecord::changed_from`]); returns the one before.
+    pub fn set_path(&mut self, record: PathRecord) -> Option<PathRecord> {
+        let rare = self.rare.get_or_insert_default();
+        let earlier = rare.path.replace(record);
+        if let (Some(e), Some(now)) = (&earlier, &rare.path)
+            && now.changed_from(e)
+        {
+            rare.path_changes += 1;
+        }
+        earlier
+    }
+
+    /// Frees the box when it holds nothing.
+    fn shed_rare(&mut self) {
+        if self.rare.as_deref().is_some_and(|r| *r == Rare::default()) {
+            self.rare = None;
+        }
+    }
 }
 
 /// Everything the daemon knows now.

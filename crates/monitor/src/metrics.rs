@@ -147,7 +147,7 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_probes_received",
             "Echo Requests answered (duplicates not counted)",
             MetricType::Counter,
-            |t| Some(counter(t.received)),
+            |t| Some(counter(t.received())),
         )?;
         family(
             e,
@@ -203,7 +203,7 @@ impl Collector for LiveCollector {
             MetricType::Gauge,
             |t| {
                 #[allow(clippy::cast_precision_loss, reason = "a hop count")]
-                gauge(t.path.as_ref().map(|p| p.hops.len() as f64))
+                gauge(t.path().map(|p| p.hops.len() as f64))
             },
         )?;
         family(
@@ -212,7 +212,7 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_path_changes",
             "Times the traced path changed",
             MetricType::Counter,
-            |t| t.path.as_ref().map(|_| counter(t.path_changes)),
+            |t| t.path().map(|_| counter(t.path_changes())),
         )?;
         family(
             e,
@@ -220,7 +220,7 @@ impl Collector for LiveCollector {
             "icmpkit_monitor_path_mtu_bytes",
             "The path MTU last found",
             MetricType::Gauge,
-            |t| gauge(t.path.as_ref().and_then(|p| p.pmtu).map(f64::from)),
+            |t| gauge(t.path().and_then(|p| p.pmtu).map(f64::from)),
         )?;
         family(
             e,

@@ -175,10 +175,11 @@ impl StepBrief {
     }
 }
 
-/// A step being filled: its RTTs as LEB128 varints in the order the
-/// replies came (1 byte below 128 µs, 2 below 16 ms, 3 below 2 s: tens of
-/// thousands of targets each hold one or two open steps), the jitter
-/// summed as they come.
+/// A step being filled: its RTTs in the order the replies came, the first
+/// as a LEB128 varint, each later one as the varint of its zigzagged
+/// difference from the one before (1 byte while successive RTTs differ by
+/// less than 64 µs, 2 below 8 ms: tens of thousands of targets each hold
+/// one or two open steps), the jitter summed as they come.
 #[derive(Debug, Clone, Default)]
 struct Open {
     start: i64,
@@ -191,31 +192,64 @@ struct Open {
     rtts: Vec<u8>,
 }
 
+/// Room an open step reserves beyond a byte per probe: for its first RTT's
+/// extra bytes and a few larger differences, before it grows.
+const RTT_ROOM: usize = 4;
+
+/// `d` with its sign in the lowest bit (0, -1, 1, -2, ... → 0, 1, 2, 3, ...).
+#[allow(clippy::cast_sign_loss, reason = "zigzag encoding")]
+fn zigzag(d: i32) -> u32 {
+    ((d << 1) ^ (d >> 31)) as u32
+}
+
+/// The inverse of [`zigzag`].
+#[allow(clippy::cast_possible_wrap, reason = "zigzag decoding")]
+fn unzigzag(z: u32) -> i32 {
+    (z >> 1) as i32 ^ -((z & 1) as i32)
+}
+
 impl Open {
     /// A step starting at `start`, with room for `pings` one-byte RTTs
-    /// (longer ones grow it once or twice).
+    /// and a little more (larger differences grow it).
     fn new(start: i64, pings: u32) -> Self {
         Self {
             start,
-            rtts: Vec::with_capacity(usize::try_from(pings).unwrap_or(0)),
+            rtts: Vec::with_capacity(usize::try_from(pings).unwrap_or(0) + RTT_ROOM),
             ..Self::default()
         }
     }
 
     fn answered(&mut self, rtt_us: u32) {
-        if self.received > 0 {
+        let coded = if self.received > 0 {
             self.jitter_sum_us += u64::from(self.last_us.abs_diff(rtt_us));
-        }
+            // The difference modulo 2^32: exact for any two RTTs.
+            #[allow(clippy::cast_possible_wrap, reason = "modulo 2^32")]
+            zigzag(rtt_us.wrapping_sub(self.last_us) as i32)
+        } else {
+            rtt_us
+        };
         self.received += 1;
         self.last_us = rtt_us;
-        crate::history::codec::put(&mut self.rtts, rtt_us);
+        crate::history::codec::put(&mut self.rtts, coded);
+    }
+
+    /// The RTTs, in the order they came.
+    fn rtts_us(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut codes = crate::history::codec::varints(&self.rtts);
+        let first = codes.next();
+        first.into_iter().chain(codes.scan(first.unwrap_or(0), |last, z| {
+            #[allow(clippy::cast_sign_loss, reason = "modulo 2^32")]
+            let rtt = last.wrapping_add(unzigzag(z) as u32);
+            *last = rtt;
+            Some(rtt)
+        }))
     }
 
     fn close(self, step: u32) -> StepSummary {
         let jitter_us = (self.received >= 2).then(|| {
             u32::try_from(self.jitter_sum_us / u64::from(self.received - 1)).unwrap_or(u32::MAX)
         });
-        let mut rtts_us: Vec<u32> = crate::history::codec::varints(&self.rtts).collect();
+        let mut rtts_us: Vec<u32> = self.rtts_us().collect();
         rtts_us.sort_unstable();
         StepSummary {
             start: self.start,
@@ -291,7 +325,6 @@ impl OpenSteps {
 /// One target's open steps.
 #[derive(Debug, Clone)]
 struct Track {
-    name: Arc<str>,
     step: u32,
     /// Probes per step as configured (the room reserved for its RTTs).
     pings: u32,
@@ -333,7 +366,7 @@ impl Steps {
     /// (Unix milliseconds).
     pub fn new(targets: &[Tracked], now_ms: i64) -> Self {
         let mut steps = Self::default();
-        steps.reconfigure(targets, now_ms);
+        steps.reconfigure(&[], targets, now_ms);
         steps
     }
 
@@ -341,15 +374,20 @@ impl Steps {
     /// and step are unchanged keeps its open steps; the others start
     /// afresh. The open steps of targets not kept are closed early and
     /// returned with their targets' names (partial steps: kept in the
-    /// history, judged by no alert).
+    /// history, judged by no alert). `before` is the list tracked until
+    /// now (given to [`Steps::new`] or the last reconfiguration): a track
+    /// keeps no name of its own (16 bytes of each of tens of thousands).
     pub fn reconfigure(
         &mut self,
+        before: &[Tracked],
         targets: &[Tracked],
         now_ms: i64,
     ) -> Vec<(Arc<str>, StepSummary)> {
+        debug_assert_eq!(before.len(), self.tracks.len(), "the list tracked until now");
         let mut old: HashMap<Arc<str>, Track> = std::mem::take(&mut self.tracks)
             .into_iter()
-            .map(|t| (Arc::clone(&t.name), t))
+            .zip(before)
+            .map(|(track, t)| (Arc::clone(&t.name), track))
             .collect();
         self.tracks = targets
             .iter()
@@ -357,18 +395,17 @@ impl Steps {
                 let step = u32::try_from(t.step.as_secs().max(1)).unwrap_or(u32::MAX);
                 let hold_ms =
                     i64::try_from((t.timeout + CLOSE_GRACE).as_millis()).unwrap_or(i64::MAX);
-                match old.remove(&t.name) {
-                    Some(mut track) if track.step == step => {
+                match old.remove_entry(&t.name) {
+                    Some((_, mut track)) if track.step == step => {
                         track.hold_ms = hold_ms;
                         track.pings = t.pings;
                         track
                     }
                     other => {
-                        if let Some(track) = other {
-                            old.insert(track.name.clone(), track);
+                        if let Some((name, track)) = other {
+                            old.insert(name, track);
                         }
                         Track {
-                            name: Arc::clone(&t.name),
                             step,
                             pings: t.pings,
                             hold_ms,
@@ -381,9 +418,9 @@ impl Steps {
             })
             .collect();
         let mut dropped: Vec<(Arc<str>, StepSummary)> = old
-            .into_values()
-            .flat_map(|track| {
-                let (name, step) = (track.name, track.step);
+            .into_iter()
+            .flat_map(|(name, track)| {
+                let step = track.step;
                 track
                     .open
                     .into_vec()

@@ -114,10 +114,12 @@ fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
             status.group = Arc::clone(&group.name);
             status.labels = labels;
             status.pings = group.probing.pings;
-            status.problem = failures
-                .iter()
-                .find(|(i, _)| *i == index)
-                .map(|(_, why)| why.as_str().into());
+            status.set_problem(
+                failures
+                    .iter()
+                    .find(|(i, _)| *i == index)
+                    .map(|(_, why)| why.as_str().into()),
+            );
             status
         })
         .collect();
@@ -287,14 +289,10 @@ impl Aggregator {
                     if let Some(t) = live.targets.get_mut(sample.target) {
                         t.sent += 1;
                         if let Some(rtt) = sample.rtt_us {
-                            t.received += 1;
                             t.rtt.observe(rtt);
                             // An answer ends a sending problem.
-                            if t.problem
-                                .as_deref()
-                                .is_some_and(|p| p.starts_with(SENDING_FAILS))
-                            {
-                                t.problem = None;
+                            if t.problem().is_some_and(|p| p.starts_with(SENDING_FAILS)) {
+                                t.set_problem(None);
                             }
                         }
                     }
@@ -302,7 +300,7 @@ impl Aggregator {
                 Report::Notice(Notice::SendFailed { target, error }) => {
                     if let Some(t) = live.targets.get_mut(*target) {
                         log("warn", format_args!("{}: {SENDING_FAILS}{error}", t.name));
-                        t.problem = Some(format!("{SENDING_FAILS}{error}").into());
+                        t.set_problem(Some(format!("{SENDING_FAILS}{error}").into()));
                     }
                 }
                 Report::Notice(Notice::Stopped { sent, settled }) => {
@@ -317,7 +315,7 @@ impl Aggregator {
                     );
                     for &i in targets {
                         if let Some(t) = live.targets.get_mut(i) {
-                            t.problem = Some(format!("{error}; probing again in 30 s").into());
+                            t.set_problem(Some(format!("{error}; probing again in 30 s").into()));
                             t.up = None;
                         }
                     }
@@ -341,17 +339,13 @@ impl Aggregator {
             let Some(status) = live.targets.get_mut(index) else {
                 return;
             };
-            let earlier = status.path.replace(Box::new(record.clone()));
-            if earlier.as_ref().is_some_and(|e| record.changed_from(e)) {
-                status.path_changes += 1;
-            }
-            earlier
+            status.set_path(record.clone())
         };
         let transitions = self
             .board
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .on_path(name, &group, earlier.as_deref(), &record);
+            .on_path(name, &group, earlier.as_ref(), &record);
         for t in transitions {
             self.delivery.send(t);
         }
@@ -412,7 +406,7 @@ impl Aggregator {
             .iter()
             .enumerate()
             .filter(|(_, t)| t.ip.is_none())
-            .filter_map(|(i, _)| Some((i, live.targets.get(i)?.problem.as_deref()?.to_owned())))
+            .filter_map(|(i, _)| Some((i, live.targets.get(i)?.problem()?.to_owned())))
             .collect()
     }
 
@@ -558,7 +552,9 @@ impl Aggregator {
         self.drain();
         // Open steps of targets removed or re-stepped close now, partial,
         // into the history under their names.
-        let dropped = self.steps.reconfigure(&tracked(&config), unix_now_ms());
+        let dropped =
+            self.steps
+                .reconfigure(&tracked(&self.config), &tracked(&config), unix_now_ms());
         if !dropped.is_empty() {
             self.write_history(dropped).await;
         }

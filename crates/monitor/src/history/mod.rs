@@ -72,6 +72,7 @@
 //! the `History` in an `Arc`.
 
 pub mod codec;
+mod index;
 mod merge;
 pub mod retention;
 
@@ -90,6 +91,7 @@ use redb::{
 
 use crate::path::PathRecord;
 use crate::step::StepSummary;
+use index::{TargetEntry, TargetIndex};
 use merge::Merger;
 pub use retention::{Level, Retention};
 
@@ -340,18 +342,10 @@ fn tiers(r: &Retention) -> Result<Vec<Tier>, HistoryError> {
     Ok(tiers)
 }
 
-/// A target as cached in memory.
-#[derive(Debug, Clone, Copy)]
-struct TargetEntry {
-    id: u32,
-    step: u32,
-    last_at: i64,
-}
-
 /// What writes share, behind one lock (writes are serialised).
 #[derive(Debug, Default)]
 struct WriteState {
-    targets: HashMap<Arc<str>, TargetEntry>,
+    targets: TargetIndex,
     next_id: u32,
     /// Steps of failed writes, oldest first.
     pending: VecDeque<(Arc<str>, StepSummary)>,
@@ -484,13 +478,13 @@ impl History {
             let meta = txn.open_table(META).map_err(|e| self.err(e))?;
             let targets = txn.open_table(TARGETS).map_err(|e| self.err(e))?;
             let mut w = self.lock_write();
-            w.targets.clear();
+            let mut rows = Vec::new();
             for row in targets.iter().map_err(|e| self.err(e))? {
                 let (k, v) = row.map_err(|e| self.err(e))?;
                 let (id, step, last_at) = v.value();
-                w.targets
-                    .insert(k.value().into(), TargetEntry { id, step, last_at });
+                rows.push((k.value().into(), TargetEntry { id, step, last_at }));
             }
+            w.targets = TargetIndex::from_rows(rows);
             let next = |k| -> Result<Option<i64>, HistoryError> {
                 Ok(meta.get(k).map_err(|e| self.err(e))?.map(|v| v.value()))
             };
@@ -666,13 +660,7 @@ impl History {
             meta.insert(META_LAST_AT, at).map_err(|e| self.err(e))?;
         }
         txn.commit().map_err(|e| self.err(e))?;
-        for (name, e) in targets {
-            if e.last_at == i64::MIN {
-                w.targets.remove(&name);
-            } else {
-                w.targets.insert(name, e);
-            }
-        }
+        w.targets.apply(targets);
         w.next_id = next_id;
         w.pending.clear();
         *self.last_at.lock().unwrap_or_else(PoisonError::into_inner) = Some(at);
@@ -944,14 +932,11 @@ impl History {
 
     /// The names of the targets with history, sorted.
     pub fn targets(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .lock_write()
+        self.lock_write()
             .targets
             .keys()
             .map(ToString::to_string)
-            .collect();
-        names.sort_unstable();
-        names
+            .collect()
     }
 
     /// Stores a trace of `target` (a target not yet known is added) when

@@ -24,3 +24,40 @@ fn a_count_past_32_bits_widens_and_keeps_counting() {
     assert_eq!((c[0], c[3]), (1, u64::from(u32::MAX) + 2));
     assert_eq!(h.count(), u64::from(u32::MAX) + 3);
 }
+
+fn path(at: i64, last: [u8; 4]) -> PathRecord {
+    PathRecord {
+        at,
+        hops: vec![Some(IpAddr::from([10, 0, 0, 1])), Some(IpAddr::from(last))],
+        reached: true,
+        pmtu: None,
+    }
+}
+
+#[test]
+fn a_problem_and_a_path_live_in_a_box_freed_when_empty() {
+    let mut t = TargetStatus::default();
+    assert_eq!((t.problem(), t.path(), t.path_changes()), (None, None, 0));
+    t.set_problem(Some("no address".into()));
+    assert_eq!(t.problem(), Some("no address"));
+    t.set_problem(None);
+    assert!(t.rare.is_none(), "an empty box is freed");
+    assert!(t.set_path(path(1, [10, 0, 0, 2])).is_none());
+    assert_eq!(t.path_changes(), 0, "a first path is no change");
+    let earlier = t.set_path(path(2, [10, 0, 0, 2]));
+    assert_eq!(earlier.map(|p| p.at), Some(1));
+    assert_eq!(t.path_changes(), 0, "the same hops");
+    t.set_path(path(3, [10, 0, 0, 3]));
+    assert_eq!((t.path().map(|p| p.at), t.path_changes()), (Some(3), 1));
+    t.set_problem(Some("refused".into()));
+    t.set_problem(None);
+    assert_eq!(t.path_changes(), 1, "the path stays when the problem goes");
+}
+
+#[test]
+fn received_is_the_count_of_rtts() {
+    let mut t = TargetStatus::default();
+    t.rtt.observe(100);
+    t.rtt.observe(200);
+    assert_eq!(t.received(), 2);
+}

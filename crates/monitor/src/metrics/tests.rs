@@ -10,7 +10,6 @@ fn live() -> SharedLive {
         ip: Some("10.0.0.1".parse().unwrap()),
         group: "core".into(),
         sent: 10,
-        received: 9,
         last_step: Some(StepBrief::of(&StepSummary {
             start: 0,
             step: 60,

@@ -74,7 +74,11 @@ fn a_reload_keeps_the_open_steps_of_unchanged_targets() {
         name: "b".into(),
         ..tracked(10)
     };
-    assert!(steps.reconfigure(&[b, tracked(10)], 5000).is_empty());
+    assert!(
+        steps
+            .reconfigure(&[tracked(10)], &[b, tracked(10)], 5000)
+            .is_empty()
+    );
     let closed = steps.close_all();
     assert_eq!(closed.len(), 1);
     assert_eq!(closed[0].0, 1);
@@ -86,7 +90,7 @@ fn a_reload_hands_back_the_open_steps_of_removed_or_changed_targets() {
     let mut steps = Steps::new(&[tracked(10)], 0);
     steps.record(sample(1000, Some(5)));
     steps.record(sample(2000, None));
-    let dropped = steps.reconfigure(&[tracked(20)], 3000);
+    let dropped = steps.reconfigure(&[tracked(10)], &[tracked(20)], 3000);
     assert_eq!(dropped.len(), 1);
     assert_eq!(&*dropped[0].0, "a");
     assert_eq!(
@@ -216,4 +220,22 @@ fn a_sample_of_an_earlier_step_than_any_open_opens_it_first() {
         .map(|(_, s)| (s.start, s.sent))
         .collect();
     assert_eq!(closed, [(0, 1), (10, 2), (20, 1)]);
+}
+
+#[test]
+fn steady_rtts_take_a_byte_each_and_come_back_exactly() {
+    let mut open = Open::new(0, 60);
+    let room = open.rtts.capacity();
+    let rtts: Vec<u32> = (0..60u32).map(|i| 150 + (i * 37) % 61).collect();
+    for &rtt in &rtts {
+        open.answered(rtt);
+    }
+    // The first takes two bytes, each difference (under 64 µs) one.
+    assert_eq!(open.rtts.len(), 61);
+    assert_eq!(open.rtts.capacity(), room, "no growth");
+    assert_eq!(open.rtts_us().collect::<Vec<_>>(), rtts);
+    for d in [0, 1, -1, 63, -64, i32::MAX, i32::MIN] {
+        assert_eq!(unzigzag(zigzag(d)), d);
+    }
+    assert_eq!((zigzag(-1), zigzag(1), zigzag(-64)), (1, 2, 127));
 }

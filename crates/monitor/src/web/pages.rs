@@ -284,7 +284,7 @@ pub fn target_page(
             .collect();
         fact("Labels", labels.join(" "));
     }
-    if let Some(p) = &t.problem {
+    if let Some(p) = t.problem() {
         fact("Problem", format!("<b>{}</b>", escape(p)));
     }
     match &t.last_step {
@@ -316,7 +316,7 @@ pub fn target_page(
     }
     fact(
         "Since start",
-        format!("{} sent, {} received", t.sent, t.received),
+        format!("{} sent, {} received", t.sent, t.received()),
     );
     b.push_str("</dl>");
 
@@ -360,7 +360,7 @@ pub fn target_page(
 
     // Path.
     b.push_str("<h2>Path</h2>");
-    match &t.path {
+    match t.path() {
         None => {
             b.push_str("<p class=\"muted\">Not traced yet (or tracing is off for this group).</p>");
         }
@@ -373,7 +373,7 @@ pub fn target_page(
                 if p.reached { "reached" } else { "not reached" },
                 p.pmtu
                     .map_or_else(String::new, |m| format!(", path MTU {m}")),
-                t.path_changes
+                t.path_changes()
             );
             b.push_str("<table class=\"hops\"><thead><tr><th class=\"num\">TTL</th><th>Address</th></tr></thead><tbody>");
             for (i, h) in p.hops.iter().enumerate() {

@@ -38,7 +38,7 @@ impl Status {
 
     /// The status of `t`.
     pub fn of(t: &TargetStatus) -> Self {
-        match (&t.problem, t.up) {
+        match (t.problem(), t.up) {
             (Some(_), _) => Self::Problem,
             (None, Some(true)) => Self::Up,
             (None, Some(false)) => Self::Down,
@@ -96,14 +96,14 @@ impl TargetRow {
             group: t.group.to_string(),
             labels: (*t.labels).clone(),
             status: Status::of(t),
-            problem: t.problem.as_deref().map(str::to_owned),
+            problem: t.problem().map(str::to_owned),
             step_start: step.map(|s| s.start),
             step_sent: step.map(|s| s.sent),
             step_received: step.map(|s| s.received),
             loss: step.and_then(StepBrief::loss),
             median_ms: step.and_then(|s| s.median_us).map(us_to_ms),
             sent: t.sent,
-            received: t.received,
+            received: t.received(),
         }
     }
 }
@@ -227,8 +227,8 @@ impl TargetDetail {
         Self {
             row: TargetRow::of(t),
             last_step: t.last_step.as_ref().map(StepView::of),
-            path: t.path.as_deref().cloned(),
-            path_changes: t.path_changes,
+            path: t.path().cloned(),
+            path_changes: t.path_changes(),
         }
     }
 }

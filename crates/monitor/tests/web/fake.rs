@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
 use icmpkit_monitor::alert::{Alert, AlertState};
-use icmpkit_monitor::live::{Live, TargetStatus};
+use icmpkit_monitor::live::{Live, Rare, RttHistogram, TargetStatus};
 use icmpkit_monitor::path::PathRecord;
 use icmpkit_monitor::step::{StepBrief, StepSummary};
 use icmpkit_monitor::web::{AlertSource, HistorySource, Point, Series, WebState};
@@ -157,6 +157,15 @@ pub fn path_at(at: i64) -> PathRecord {
 }
 
 /// The live state at [`NOW`].
+/// An RTT histogram of `n` answers of 10 ms.
+fn answered(n: u64) -> RttHistogram {
+    let mut rtt = RttHistogram::default();
+    for _ in 0..n {
+        rtt.observe(10_000);
+    }
+    rtt
+}
+
 pub fn live() -> Live {
     let targets = TARGETS
         .iter()
@@ -174,8 +183,7 @@ pub fn live() -> Live {
                 group: group.into(),
                 labels: labels.into(),
                 sent: 1000 + u64::try_from(i).unwrap_or(0),
-                received: 1000 - u64::from(lost) * 50,
-                rtt: icmpkit_monitor::live::RttHistogram::default(),
+                rtt: answered(1000 - u64::from(lost) * 50),
                 last_step: Some(StepBrief::of(&StepSummary {
                     start: NOW - 300,
                     step: 300,
@@ -189,9 +197,13 @@ pub fn live() -> Live {
                 } else {
                     Some(lost < 20)
                 },
-                path: (name == "net/10.0.1.5").then(|| Box::new(path_at(NOW - 600))),
-                path_changes: 3,
-                problem: None,
+                rare: (name == "net/10.0.1.5").then(|| {
+                    Box::new(Rare {
+                        path: Some(path_at(NOW - 600)),
+                        path_changes: 3,
+                        problem: None,
+                    })
+                }),
                 pings: 20,
             }
         })
