@@ -16,36 +16,58 @@ pub fn rtt_buckets() -> impl Iterator<Item = f64> {
 }
 
 /// A target's RTT histogram (every answered probe since the start), in
-/// [`rtt_buckets`]. Counts are kept in 32 bits (84 bytes, not 168, for
-/// each of tens of thousands of targets) until one would overflow, then
-/// in 64.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// [`rtt_buckets`]. A target's RTTs mostly fall in a few neighbouring
+/// buckets, so the counts are kept for a window of [`WINDOW`] buckets in
+/// 32 bits (40 bytes, not 168, for each of tens of thousands of targets),
+/// moved when an RTT falls outside it and all counted still fit; an RTT
+/// that does not fit (a spread wider than the window) or a count that
+/// would overflow 32 bits widens them to every bucket in 64 bits, boxed.
+#[derive(Debug, Clone, Default)]
 pub struct RttHistogram {
     counts: Counts,
     /// The sum of every RTT, seconds.
     pub sum: f64,
 }
 
+/// How many neighbouring buckets a narrow histogram counts: a factor of
+/// 2^8 between its fastest and slowest RTT.
+const WINDOW: usize = 8;
+
+/// The number of buckets: [`rtt_buckets`] and the one above the last bound.
+const BUCKETS: usize = 21;
+
 /// Per bucket (not cumulative); the last slot counts RTTs above the last
 /// bound.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum Counts {
-    Narrow([u32; 21]),
-    Wide(Box<[u64; 21]>),
+    /// Buckets `base .. base + WINDOW`; the others are zero.
+    Window { base: u8, counts: [u32; WINDOW] },
+    /// Every bucket.
+    Wide(Box<[u64; BUCKETS]>),
 }
 
 impl Default for Counts {
     fn default() -> Self {
-        Counts::Narrow([0; 21])
+        Counts::Window {
+            base: 0,
+            counts: [0; WINDOW],
+        }
+    }
+}
+
+impl PartialEq for RttHistogram {
+    /// The same counts and sum, however they are kept.
+    fn eq(&self, other: &Self) -> bool {
+        self.counts() == other.counts() && self.sum.to_bits() == other.sum.to_bits()
     }
 }
 
 impl RttHistogram {
     /// Counts one RTT of `rtt_us` microseconds.
     pub fn observe(&mut self, rtt_us: u32) {
-        let mut bucket = 20;
+        let mut bucket = BUCKETS - 1;
         let mut bound = 50u64;
-        for k in 0..20 {
+        for k in 0..BUCKETS - 1 {
             if u64::from(rtt_us) <= bound {
                 bucket = k;
                 break;
@@ -56,36 +78,64 @@ impl RttHistogram {
         self.sum += f64::from(rtt_us) / 1e6;
     }
 
-    /// Adds `n` to bucket `bucket` (0 to 20), widening the counts when a
-    /// 32-bit one would overflow.
+    /// Adds `n` to bucket `bucket` (0 to 20): in the window when it is
+    /// there and fits, after moving the window when everything counted
+    /// fits in it with `bucket`, and otherwise after widening.
     fn add(&mut self, bucket: usize, n: u64) {
-        if let Counts::Narrow(narrow) = &self.counts {
-            let fits = u32::try_from(n)
-                .ok()
-                .and_then(|n| narrow[bucket].checked_add(n))
-                .is_some();
-            if !fits {
-                self.counts = Counts::Wide(Box::new(narrow.map(u64::from)));
+        if let Counts::Window { base, counts } = &mut self.counts {
+            let at = usize::from(*base);
+            if !(at..at + WINDOW).contains(&bucket) {
+                let mut used = counts.iter().enumerate().filter(|(_, c)| **c > 0);
+                let lo = used.clone().next().map_or(bucket, |(i, _)| (at + i).min(bucket));
+                let hi = used.next_back().map_or(bucket, |(i, _)| (at + i).max(bucket));
+                if hi - lo < WINDOW {
+                    let new_base = lo.min(BUCKETS - WINDOW);
+                    let mut moved = [0; WINDOW];
+                    for (i, c) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+                        moved[at + i - new_base] = *c;
+                    }
+                    *counts = moved;
+                    *base = u8::try_from(new_base).unwrap_or(0);
+                }
             }
+            let at = usize::from(*base);
+            if let Some(slot) = bucket.checked_sub(at).filter(|i| *i < WINDOW)
+                && let Some(sum) = u32::try_from(n)
+                    .ok()
+                    .and_then(|n| counts[slot].checked_add(n))
+            {
+                counts[slot] = sum;
+                return;
+            }
+            self.counts = Counts::Wide(Box::new(self.counts()));
         }
-        match &mut self.counts {
-            Counts::Narrow(c) => c[bucket] += u32::try_from(n).unwrap_or(u32::MAX),
-            Counts::Wide(c) => c[bucket] = c[bucket].saturating_add(n),
+        if let Counts::Wide(c) = &mut self.counts {
+            c[bucket] = c[bucket].saturating_add(n);
         }
     }
 
     /// The count of each bucket (not cumulative), the last above the last
     /// bound.
-    pub fn counts(&self) -> [u64; 21] {
+    pub fn counts(&self) -> [u64; BUCKETS] {
         match &self.counts {
-            Counts::Narrow(c) => c.map(u64::from),
+            Counts::Window { base, counts } => {
+                let mut all = [0; BUCKETS];
+                let at = usize::from(*base);
+                for (i, c) in counts.iter().enumerate() {
+                    all[at + i] = u64::from(*c);
+                }
+                all
+            }
             Counts::Wide(c) => **c,
         }
     }
 
     /// The number of RTTs counted.
     pub fn count(&self) -> u64 {
-        self.counts().iter().sum()
+        match &self.counts {
+            Counts::Window { counts, .. } => counts.iter().map(|c| u64::from(*c)).sum(),
+            Counts::Wide(c) => c.iter().sum(),
+        }
     }
 }
 

@@ -93,8 +93,9 @@ pub struct Target {
     pub ip: Option<IpAddr>,
     /// Index of its group in [`Targets::groups`].
     pub group: usize,
-    /// Its own labels, over the group's (the target's win).
-    pub labels: BTreeMap<String, String>,
+    /// Its own labels, over the group's (the target's win); `None` when it
+    /// has none. The addresses of one CIDR entry share them.
+    pub labels: Option<Arc<BTreeMap<String, String>>>,
 }
 
 /// Every target and group of a configuration.

@@ -166,7 +166,7 @@ fn board(receivers: &[&str]) -> Board {
             host: "10.0.0.1".into(),
             ip: None,
             group: 0,
-            labels: BTreeMap::new(),
+            labels: None,
         }],
     };
     board.set_targets(&targets, 0);

@@ -190,7 +190,7 @@ fn targets(every: Duration, entries: &[(&str, &str)]) -> Targets {
                 host: ip.into(),
                 ip: Some(addr(ip)),
                 group: 0,
-                labels: BTreeMap::new(),
+                labels: None,
             })
             .collect(),
     }

@@ -457,8 +457,10 @@ impl Builder<'_> {
                 }
             }
             let labels = match &t.labels {
-                Some(labels) => self.check_labels(&section, labels)?,
-                None => BTreeMap::new(),
+                Some(labels) => Some(self.check_labels(&section, labels)?)
+                    .filter(|l| !l.is_empty())
+                    .map(Arc::new),
+                None => None,
             };
             let first = targets.len();
             let mut add =

@@ -196,7 +196,7 @@ pub fn quick(targets: &[String], listen: Option<SocketAddr>) -> Result<Config, C
                 host,
                 ip,
                 group: 0,
-                labels: BTreeMap::new(),
+                labels: None,
             });
             Ok(())
         };

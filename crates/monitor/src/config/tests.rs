@@ -209,7 +209,10 @@ group = "default"
     );
     assert_eq!(&*t.targets[0].name, "gw");
     assert_eq!(t.targets[0].group, 0);
-    assert_eq!(t.targets[0].labels, labels(&[("role", "router")]));
+    assert_eq!(
+        t.targets[0].labels.as_deref(),
+        Some(&labels(&[("role", "router")]))
+    );
     assert_eq!(&*t.group_of(&t.targets[0]).name, "core");
     // A host name is left for the daemon to resolve.
     assert_eq!(&*t.targets[1].name, "ns1.example.net");
@@ -1154,5 +1157,8 @@ fn columns_count_characters_and_sub_tables_belong_to_their_entry() {
         ),
     ]);
     let c = ok("[[target]]\nhost = \"10.0.0.1\"\n\n[target.labels]\nrole = \"router\"\n");
-    assert_eq!(c.targets.targets[0].labels, labels(&[("role", "router")]));
+    assert_eq!(
+        c.targets.targets[0].labels.as_deref(),
+        Some(&labels(&[("role", "router")]))
+    );
 }

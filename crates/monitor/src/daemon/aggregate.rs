@@ -98,12 +98,13 @@ fn live_of(config: &Config, old: &Live, failures: &[(usize, String)]) -> Live {
         .enumerate()
         .map(|(index, t)| {
             let group = config.targets.group_of(t);
-            let labels = if t.labels.is_empty() {
-                Arc::clone(&group_labels[t.group])
-            } else {
-                let mut labels = group.labels.clone();
-                labels.extend(t.labels.clone());
-                Arc::new(labels)
+            let labels = match &t.labels {
+                None => Arc::clone(&group_labels[t.group]),
+                Some(own) => {
+                    let mut labels = group.labels.clone();
+                    labels.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    Arc::new(labels)
+                }
             };
             let mut status = by_name
                 .get(&*t.name)

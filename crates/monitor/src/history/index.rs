@@ -58,6 +58,17 @@ impl TargetIndex {
         }
     }
 
+    /// Keeps `name` itself as the key of its entry, when it has one under
+    /// another copy of the name (read from the file at start): the copy is
+    /// freed, and the key shares the configuration's name.
+    pub fn share(&mut self, name: &Arc<str>) {
+        if let Ok(i) = self.position(name)
+            && !Arc::ptr_eq(&self.0[i].0, name)
+        {
+            self.0[i].0 = Arc::clone(name);
+        }
+    }
+
     /// Forgets `name`.
     pub fn remove(&mut self, name: &str) {
         if let Ok(i) = self.position(name) {
@@ -121,6 +132,9 @@ mod tests {
         index.remove("zz");
         let names: Vec<&str> = index.keys().map(|n| &**n).collect();
         assert_eq!(names, ["a", "c"]);
+        let shared: Arc<str> = "c".into();
+        index.share(&shared);
+        assert!(index.keys().any(|k| Arc::ptr_eq(k, &shared)));
         assert_eq!(index.get("a"), Some(&entry(0, 30)));
     }
 

@@ -608,6 +608,7 @@ impl History {
             let mut target_table = txn.open_table(TARGETS).map_err(|e| self.err(e))?;
             let mut buf = Vec::with_capacity(256);
             for (name, s) in pending.iter().chain(steps) {
+                w.targets.share(name);
                 let entry = if let Some(&e) = targets.get(name).or_else(|| w.targets.get(name)) {
                     e
                 } else {

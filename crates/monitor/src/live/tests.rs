@@ -2,6 +2,7 @@ use super::*;
 
 #[test]
 fn rtts_fall_in_smokeping_probers_buckets() {
+    // A spread of every bucket: kept wide.
     let mut h = RttHistogram::default();
     for us in [0, 50, 51, 100, 26_214_400, 26_214_401, u32::MAX] {
         h.observe(us);
@@ -15,7 +16,7 @@ fn rtts_fall_in_smokeping_probers_buckets() {
 fn a_count_past_32_bits_widens_and_keeps_counting() {
     let mut h = RttHistogram::default();
     h.add(3, u64::from(u32::MAX));
-    assert!(matches!(h.counts, Counts::Narrow(_)));
+    assert!(matches!(h.counts, Counts::Window { .. }));
     h.observe(400);
     assert!(matches!(h.counts, Counts::Wide(_)));
     h.observe(400);
@@ -60,4 +61,34 @@ fn received_is_the_count_of_rtts() {
     t.rtt.observe(100);
     t.rtt.observe(200);
     assert_eq!(t.received(), 2);
+}
+
+#[test]
+fn a_narrow_spread_keeps_a_window_that_moves_and_a_wide_one_widens() {
+    let mut h = RttHistogram::default();
+    // 10 ms (bucket 8), then 1 ms (5) and 40 ms (10): one window, moved.
+    for us in [10_000, 1_000, 40_000, 10_000] {
+        h.observe(us);
+    }
+    assert!(matches!(h.counts, Counts::Window { base: 5, .. }));
+    let c = h.counts();
+    assert_eq!((c[5], c[8], c[10], h.count()), (1, 2, 1, 4));
+    // 6 s (bucket 17) with 1 ms counted: 13 buckets apart, widened.
+    h.observe(6_000_000);
+    assert!(matches!(h.counts, Counts::Wide(_)));
+    let c = h.counts();
+    assert_eq!((c[5], c[8], c[10], c[17], h.count()), (1, 2, 1, 1, 5));
+    // The slowest buckets: the window stops at the last.
+    let mut slow = RttHistogram::default();
+    slow.observe(u32::MAX);
+    slow.observe(26_214_400);
+    assert!(matches!(slow.counts, Counts::Window { base: 13, .. }));
+    assert_eq!((slow.counts()[19], slow.counts()[20]), (1, 1));
+    // Equal counts compare equal however they are kept.
+    let mut a = RttHistogram::default();
+    let mut b = RttHistogram::default();
+    a.observe(100);
+    b.observe(100);
+    b.counts = Counts::Wide(Box::new(b.counts()));
+    assert_eq!(a, b);
 }
