@@ -86,8 +86,13 @@ impl RttHistogram {
             let at = usize::from(*base);
             if !(at..at + WINDOW).contains(&bucket) {
                 let mut used = counts.iter().enumerate().filter(|(_, c)| **c > 0);
-                let lo = used.clone().next().map_or(bucket, |(i, _)| (at + i).min(bucket));
-                let hi = used.next_back().map_or(bucket, |(i, _)| (at + i).max(bucket));
+                let lo = used
+                    .clone()
+                    .next()
+                    .map_or(bucket, |(i, _)| (at + i).min(bucket));
+                let hi = used
+                    .next_back()
+                    .map_or(bucket, |(i, _)| (at + i).max(bucket));
                 if hi - lo < WINDOW {
                     let new_base = lo.min(BUCKETS - WINDOW);
                     let mut moved = [0; WINDOW];

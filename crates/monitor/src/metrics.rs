@@ -167,7 +167,7 @@ impl Collector for LiveCollector {
                 gauge(
                     t.last_step
                         .as_ref()
-                        .and_then(|s| s.median_us)
+                        .and_then(crate::step::StepBrief::median_us)
                         .map(|us| f64::from(us) / 1e6),
                 )
             },

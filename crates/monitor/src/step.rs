@@ -139,12 +139,9 @@ pub struct StepBrief {
     pub sent: u32,
     /// Probes answered.
     pub received: u32,
-    /// The median RTT (smokeping's), microseconds.
-    pub median_us: Option<u32>,
-    /// The lowest RTT, microseconds.
-    pub min_us: Option<u32>,
-    /// The highest RTT, microseconds.
-    pub max_us: Option<u32>,
+    /// The lowest, median (smokeping's) and highest RTT, microseconds:
+    /// all three or none (48 bytes a brief, not 56).
+    rtts_us: Option<[u32; 3]>,
     /// The mean difference of successive RTTs, microseconds.
     pub jitter_us: Option<u32>,
 }
@@ -157,11 +154,27 @@ impl StepBrief {
             step: s.step,
             sent: s.sent,
             received: s.received(),
-            median_us: s.median_us(),
-            min_us: s.rtts_us.first().copied(),
-            max_us: s.rtts_us.last().copied(),
+            rtts_us: match (s.rtts_us.first(), s.median_us(), s.rtts_us.last()) {
+                (Some(&min), Some(median), Some(&max)) => Some([min, median, max]),
+                _ => None,
+            },
             jitter_us: s.jitter_us,
         }
+    }
+
+    /// The median RTT (smokeping's), microseconds.
+    pub fn median_us(&self) -> Option<u32> {
+        self.rtts_us.map(|r| r[1])
+    }
+
+    /// The lowest RTT, microseconds.
+    pub fn min_us(&self) -> Option<u32> {
+        self.rtts_us.map(|r| r[0])
+    }
+
+    /// The highest RTT, microseconds.
+    pub fn max_us(&self) -> Option<u32> {
+        self.rtts_us.map(|r| r[2])
     }
 
     /// Probes unanswered.
@@ -237,12 +250,14 @@ impl Open {
     fn rtts_us(&self) -> impl Iterator<Item = u32> + '_ {
         let mut codes = crate::history::codec::varints(&self.rtts);
         let first = codes.next();
-        first.into_iter().chain(codes.scan(first.unwrap_or(0), |last, z| {
-            #[allow(clippy::cast_sign_loss, reason = "modulo 2^32")]
-            let rtt = last.wrapping_add(unzigzag(z) as u32);
-            *last = rtt;
-            Some(rtt)
-        }))
+        first
+            .into_iter()
+            .chain(codes.scan(first.unwrap_or(0), |last, z| {
+                #[allow(clippy::cast_sign_loss, reason = "modulo 2^32")]
+                let rtt = last.wrapping_add(unzigzag(z) as u32);
+                *last = rtt;
+                Some(rtt)
+            }))
     }
 
     fn close(self, step: u32) -> StepSummary {
@@ -263,11 +278,21 @@ impl Open {
 
 /// A target's open steps, oldest first: the oldest kept inline (in
 /// steady state the only one), the others (around a boundary, for
-/// `timeout + CLOSE_GRACE`) in a vector freed once they close.
+/// `timeout + CLOSE_GRACE`) in a boxed slice, exactly as long as they
+/// are many (16 bytes, not a vector's 24), freed once they close.
 #[derive(Debug, Clone, Default)]
 struct OpenSteps {
     oldest: Option<Open>,
-    newer: Vec<Open>,
+    newer: Box<[Open]>,
+}
+
+/// Changes `newer` open steps as a vector (a step opens or closes about
+/// once a step: the reallocation is rare).
+fn change<R>(newer: &mut Box<[Open]>, f: impl FnOnce(&mut Vec<Open>) -> R) -> R {
+    let mut vec = std::mem::take(newer).into_vec();
+    let result = f(&mut vec);
+    *newer = vec.into_boxed_slice();
+    result
 }
 
 impl OpenSteps {
@@ -280,7 +305,7 @@ impl OpenSteps {
                 // A sample of an earlier step than any open (sent before
                 // a reload's restart): it becomes the oldest.
                 if let Some(later) = self.oldest.take() {
-                    self.newer.insert(0, later);
+                    change(&mut self.newer, |newer| newer.insert(0, later));
                 }
                 return self.oldest.insert(Open::new(start, pings));
             }
@@ -294,7 +319,9 @@ impl OpenSteps {
         let i = match self.newer.binary_search_by_key(&start, |o| o.start) {
             Ok(i) => i,
             Err(i) => {
-                self.newer.insert(i, Open::new(start, pings));
+                change(&mut self.newer, |newer| {
+                    newer.insert(i, Open::new(start, pings))
+                });
                 i
             }
         };
@@ -309,16 +336,16 @@ impl OpenSteps {
     fn pop_oldest(&mut self) -> Option<Open> {
         let oldest = self.oldest.take()?;
         if !self.newer.is_empty() {
-            self.oldest = Some(self.newer.remove(0));
-            if self.newer.is_empty() {
-                self.newer = Vec::new();
-            }
+            self.oldest = Some(change(&mut self.newer, |newer| newer.remove(0)));
         }
         Some(oldest)
     }
 
     fn into_vec(self) -> Vec<Open> {
-        self.oldest.into_iter().chain(self.newer).collect()
+        self.oldest
+            .into_iter()
+            .chain(self.newer.into_vec())
+            .collect()
     }
 }
 
@@ -383,7 +410,11 @@ impl Steps {
         targets: &[Tracked],
         now_ms: i64,
     ) -> Vec<(Arc<str>, StepSummary)> {
-        debug_assert_eq!(before.len(), self.tracks.len(), "the list tracked until now");
+        debug_assert_eq!(
+            before.len(),
+            self.tracks.len(),
+            "the list tracked until now"
+        );
         let mut old: HashMap<Arc<str>, Track> = std::mem::take(&mut self.tracks)
             .into_iter()
             .zip(before)

@@ -221,7 +221,12 @@ impl Board {
             .map(|t| {
                 let group = targets.groups.get(t.group);
                 let mut labels = group.map(|g| g.labels.clone()).unwrap_or_default();
-                labels.extend(t.labels.iter().flat_map(|l| l.iter()).map(|(k, v)| (k.clone(), v.clone())));
+                labels.extend(
+                    t.labels
+                        .iter()
+                        .flat_map(|l| l.iter())
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
                 let info = TargetInfo {
                     host: Some(t.host.to_string()),
                     group: group.map(|g| g.name.to_string()).unwrap_or_default(),

@@ -120,10 +120,8 @@ mod tests {
 
     #[test]
     fn lookups_inserts_and_removals_keep_it_sorted() {
-        let mut index = TargetIndex::from_rows(vec![
-            ("b".into(), entry(1, 10)),
-            ("a".into(), entry(0, 10)),
-        ]);
+        let mut index =
+            TargetIndex::from_rows(vec![("b".into(), entry(1, 10)), ("a".into(), entry(0, 10))]);
         assert_eq!(index.get("a"), Some(&entry(0, 10)));
         assert_eq!(index.get("c"), None);
         index.insert("c".into(), entry(2, 20));

@@ -92,3 +92,16 @@ fn a_narrow_spread_keeps_a_window_that_moves_and_a_wide_one_widens() {
     b.counts = Counts::Wide(Box::new(b.counts()));
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_target_s_live_status_stays_small() {
+    // Tens of thousands are kept: the aim is 1 KiB of RSS per target in
+    // all (BENCHMARKS.md, "icmpkit monitor").
+    assert_eq!(std::mem::size_of::<RttHistogram>(), 48);
+    assert_eq!(std::mem::size_of::<Option<StepBrief>>(), 48);
+    assert!(
+        std::mem::size_of::<TargetStatus>() <= 200,
+        "{}",
+        std::mem::size_of::<TargetStatus>()
+    );
+}

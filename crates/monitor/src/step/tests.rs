@@ -169,7 +169,12 @@ fn rtts_of_every_size_come_back_sorted_with_their_jitter() {
     assert_eq!(s.jitter_us, Some(u32::try_from(diffs / 6).unwrap()));
     let brief = StepBrief::of(s);
     assert_eq!(
-        (brief.received, brief.min_us, brief.max_us, brief.median_us),
+        (
+            brief.received,
+            brief.min_us(),
+            brief.max_us(),
+            brief.median_us()
+        ),
         (7, Some(90), Some(u32::MAX), Some(16_384))
     );
 }
@@ -238,4 +243,14 @@ fn steady_rtts_take_a_byte_each_and_come_back_exactly() {
         assert_eq!(unzigzag(zigzag(d)), d);
     }
     assert_eq!((zigzag(-1), zigzag(1), zigzag(-64)), (1, 2, 127));
+}
+
+#[test]
+fn a_track_stays_small() {
+    // One per target, tens of thousands (see live's size test).
+    assert!(
+        std::mem::size_of::<Track>() <= 104,
+        "{}",
+        std::mem::size_of::<Track>()
+    );
 }

@@ -297,7 +297,7 @@ pub fn target_page(
                 s.received,
                 percent(s.lost(), s.sent)
             );
-            if let (Some(m), Some(lo), Some(hi)) = (s.median_us, s.min_us, s.max_us) {
+            if let (Some(m), Some(lo), Some(hi)) = (s.median_us(), s.min_us(), s.max_us()) {
                 let _ = write!(
                     text,
                     "; median {} ms (min {}, max {}",

@@ -101,7 +101,7 @@ impl TargetRow {
             step_sent: step.map(|s| s.sent),
             step_received: step.map(|s| s.received),
             loss: step.and_then(StepBrief::loss),
-            median_ms: step.and_then(|s| s.median_us).map(us_to_ms),
+            median_ms: step.and_then(StepBrief::median_us).map(us_to_ms),
             sent: t.sent,
             received: t.received(),
         }
@@ -199,9 +199,9 @@ impl StepView {
             received: s.received,
             lost: s.lost(),
             loss: s.loss(),
-            median_ms: s.median_us.map(us_to_ms),
-            min_ms: s.min_us.map(us_to_ms),
-            max_ms: s.max_us.map(us_to_ms),
+            median_ms: s.median_us().map(us_to_ms),
+            min_ms: s.min_us().map(us_to_ms),
+            max_ms: s.max_us().map(us_to_ms),
             jitter_ms: s.jitter_us.map(us_to_ms),
         }
     }

@@ -433,7 +433,10 @@ fn targets(groups: &[(&str, &[(&str, &str)])], list: &[(&str, &str, usize)]) -> 
                 host: (*host).into(),
                 ip: None,
                 group: *group,
-                labels: Some(std::sync::Arc::new(BTreeMap::from([("role".into(), "router".into())]))),
+                labels: Some(std::sync::Arc::new(BTreeMap::from([(
+                    "role".into(),
+                    "router".into(),
+                )]))),
             })
             .collect(),
     }
