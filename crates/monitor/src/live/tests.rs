@@ -100,7 +100,7 @@ fn a_target_s_live_status_stays_small() {
     assert_eq!(std::mem::size_of::<RttHistogram>(), 48);
     assert_eq!(std::mem::size_of::<Option<StepBrief>>(), 48);
     assert!(
-        std::mem::size_of::<TargetStatus>() <= 200,
+        std::mem::size_of::<TargetStatus>() <= 192,
         "{}",
         std::mem::size_of::<TargetStatus>()
     );
