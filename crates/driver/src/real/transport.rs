@@ -146,6 +146,21 @@ pub(super) fn unspecified(version: IpVersion) -> IpAddr {
     }
 }
 
+/// The endpoint `transmit` goes out on.
+fn sending_endpoint<'a>(
+    endpoints: &'a mut [Endpoint],
+    transmit: &Transmit,
+) -> Result<&'a mut Endpoint, TransportError> {
+    let version = transmit.version();
+    endpoints
+        .iter_mut()
+        .find(|e| e.channel == transmit.channel && e.socket.version() == version)
+        .ok_or(TransportError::NoSocket {
+            channel: channel_name(transmit.channel),
+            version: version.number(),
+        })
+}
+
 impl RealTransport {
     /// Opens every socket of `plan`, sets its options, makes it
     /// non-blocking, and then drops `CAP_NET_RAW` (and every other
@@ -385,18 +400,28 @@ impl Transport for RealTransport {
         bytes: &[u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
-        let version = transmit.version();
-        let Some(endpoint) = self
-            .endpoints
-            .iter_mut()
-            .find(|e| e.channel == transmit.channel && e.socket.version() == version)
-        else {
-            return Err(TransportError::NoSocket {
-                channel: channel_name(transmit.channel),
-                version: version.number(),
-            });
-        };
+        let endpoint = sending_endpoint(&mut self.endpoints, transmit)?;
         endpoint.enqueue(
+            bytes,
+            transmit.dst,
+            transmit.tag,
+            transmit.hop_limit,
+            &mut self.buf,
+            sink,
+        )
+    }
+
+    /// Sent at once (`sendto(2)`) when nothing is queued on its socket
+    /// ([`Endpoint::send_alone`]); queued as by [`Transport::send`]
+    /// otherwise.
+    fn send_last(
+        &mut self,
+        transmit: &Transmit,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        let endpoint = sending_endpoint(&mut self.endpoints, transmit)?;
+        endpoint.send_alone(
             bytes,
             transmit.dst,
             transmit.tag,
