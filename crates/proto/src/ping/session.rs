@@ -389,11 +389,19 @@ impl PingSession {
         self.prune(now);
     }
 
-    /// Forgets probes sent more than `max(2 * linger, deadline)` ago.
+    /// Forgets probes sent more than `max(2 * linger, deadline)` ago: a
+    /// comparison, inlined, unless one is that old.
+    #[inline]
     fn prune(&mut self, now: Instant) {
-        if self.forget_after.is_none_or(|t| now <= t) {
-            return;
+        if self.forget_after.is_some_and(|t| now > t) {
+            self.forget_sent_before(now);
         }
+    }
+
+    /// [`PingSession::prune`] when the oldest probe is to go (out of
+    /// line: a flood shorter than the memory never comes here).
+    #[inline(never)]
+    fn forget_sent_before(&mut self, now: Instant) {
         if let Some(cutoff) = now.checked_sub(self.memory) {
             self.probes.forget_sent_before(cutoff);
         }
