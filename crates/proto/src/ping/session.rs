@@ -634,10 +634,14 @@ impl PingSession {
         if self.is_finished(now) {
             return None;
         }
-        [self.next_transmit_at(), self.deadline_at(), self.exit_at]
-            .into_iter()
-            .flatten()
-            .min()
+        let earliest = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        earliest(
+            earliest(self.next_transmit_at(), self.deadline_at()),
+            self.exit_at,
+        )
     }
 
     /// iputils' exit status: 1 if nothing was received, or with `-w` if
