@@ -452,28 +452,20 @@ impl Endpoint {
         if !self.queue.is_empty() || self.pool.is_some() || ttl != self.ttl {
             return self.enqueue(datagram, dst, tag, hop_limit, buf, sink);
         }
-        self.send.reserve(1);
-        let mut batch = std::mem::replace(&mut self.send, SendBatch::with_capacity(0));
-        let sent = {
-            let this = &*self;
-            let _turn = hold(this.errors_lock.as_deref());
-            send_one(
-                &this.socket,
-                &mut batch,
-                datagram,
+        let _turn = hold(self.errors_lock.as_deref());
+        send_one(
+            &self.socket,
+            datagram,
+            dst,
+            self.resend,
+            &mut LoneRefusal {
+                endpoint: self,
                 dst,
-                this.resend,
-                &mut LoneRefusal {
-                    endpoint: this,
-                    dst,
-                    tag,
-                    buf,
-                    sink,
-                },
-            )
-        };
-        self.send = batch;
-        sent
+                tag,
+                buf,
+                sink,
+            },
+        )
     }
 
     /// Sends what is queued with as few `sendmmsg(2)` calls as the kernel

@@ -68,10 +68,9 @@ pub(super) fn send_queue(
 }
 
 /// [`send_queue`] of a queue of one, `datagram` to `dst`, without the
-/// queue: one `sendto(2)` (`batch` needs room for one message).
+/// queue: one `sendto(2)` ([`IcmpSocket::send_one`]).
 pub(super) fn send_one(
     socket: &IcmpSocket,
-    batch: &mut SendBatch,
     datagram: &[u8],
     dst: IpAddr,
     resend: bool,
@@ -79,8 +78,8 @@ pub(super) fn send_one(
 ) -> Result<(), TransportError> {
     send_each(1, resend, refusals, |_| {
         socket
-            .send_batch_iter(batch, std::iter::once((datagram, dst)))
-            .map(|sent| (sent, 1))
+            .send_one(datagram, dst)
+            .map(|sent| (usize::from(sent), 1))
     })
 }
 
