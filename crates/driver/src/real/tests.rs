@@ -1607,7 +1607,7 @@ fn the_leads_of_a_grant_decide_a_wait_as_its_timeout_would() {
     for ms in [1, 2, 4, 8, 16, 32, 64, 128] {
         let granted = Duration::from_millis(ms) + Duration::from_nanos(ms * 7);
         let leads = Leads::of(granted);
-        let near = |lead: Duration| (lead.as_nanos() - 5..lead.as_nanos() + 5);
+        let near = |lead: Duration| lead.as_nanos() - 5..lead.as_nanos() + 5;
         let spans = near(leads.fits)
             .chain(near(leads.quarter))
             .chain((0..600_000_000).step_by(999_983));
