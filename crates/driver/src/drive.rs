@@ -18,9 +18,10 @@ pub enum DriveError {
     Output(#[source] io::Error),
 }
 
-/// How long after its last reading the driver asks a machine, after a
-/// send, whether anything may be due ([`Machine::may_transmit_before`]),
-/// to end the round's sending without reading the clock again.
+/// How long after its last reading the driver asks a machine, with each
+/// datagram it gives, whether anything more may be due
+/// ([`Machine::may_transmit_before`]), to end the round's sending without
+/// reading the clock again.
 const SEND_GRACE: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Hands every delivery to the machine.
@@ -86,13 +87,17 @@ impl Round {
         // from the last reading, only a stall of that long could make
         // something due, and the next round sends it (its wait, for a
         // deadline past, returns at once). A flood, whose next probe waits
-        // for the reply, spares a clock read per probe.
+        // for the reply, spares a clock read per probe. The machine is
+        // asked before the send (what a refusal could change waits for the
+        // next round), so that such a last datagram goes as one
+        // ([`Transport::send_last`]): a flood's probe skips the send queue.
         let mut at = now;
         while let Some(transmit) = machine.poll_transmit(at, &mut self.buf) {
-            transport.send(&transmit, &self.buf, &mut |d| deliver(machine, now, d))?;
             if !machine.may_transmit_before(at + SEND_GRACE) {
+                transport.send_last(&transmit, &self.buf, &mut |d| deliver(machine, now, d))?;
                 break;
             }
+            transport.send(&transmit, &self.buf, &mut |d| deliver(machine, now, d))?;
             at = transport.now();
         }
         transport.flush(&mut |d| deliver(machine, now, d))?;

@@ -56,6 +56,20 @@ pub trait Transport {
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError>;
 
+    /// [`Transport::send`] of the round's last datagram: the driver calls
+    /// [`Transport::flush`] next, with nothing sent in between. A transport
+    /// that queues may send it at once when nothing waits before it on its
+    /// socket (one datagram needs no queue); by default it is
+    /// [`Transport::send`].
+    fn send_last(
+        &mut self,
+        transmit: &Transmit,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        self.send(transmit, bytes, sink)
+    }
+
     /// Sends whatever [`Transport::send`] queued. The driver calls it
     /// before it waits.
     fn flush(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {

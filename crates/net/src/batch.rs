@@ -205,6 +205,19 @@ impl IcmpSocket {
         }
     }
 
+    /// [`IcmpSocket::send_batch`] of one message, without a
+    /// [`SendBatch`]: one `sendto(2)` with `MSG_DONTWAIT`. `Ok(true)` when
+    /// it went, `Ok(false)` when `send_batch` would give `Ok(0)` (a full
+    /// send buffer, or a signal); the same errors otherwise.
+    pub fn send_one(&self, message: &[u8], dst: IpAddr) -> io::Result<bool> {
+        let (buf, addr) = self.outgoing(message, dst)?;
+        match sys::send_to(self.as_raw_fd(), buf, addr, libc::MSG_DONTWAIT) {
+            Ok(_) => Ok(true),
+            Err(e) if no_room(&e) => Ok(false),
+            Err(e) => Err(self.context(&format!("cannot send to {dst}"), &e)),
+        }
+    }
+
     /// Receives up to [`RecvBatch::slots`] queued packets with one
     /// `recvmmsg(2)` (`MSG_DONTWAIT`: it never waits) and returns how many;
     /// read them with [`RecvBatch::get`] or [`RecvBatch::iter`]. Each

@@ -263,7 +263,12 @@ fn empty_batches_and_wrong_addresses() {
         err.to_string(),
         "::1 is not an address for this raw ICMPv4 socket"
     );
+    // One message without a batch: the same refusal, before it goes.
+    let err = sock.send_one(&msg, v6).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert_eq!(ns.enter("host", out_echos), start);
+    assert!(sock.send_one(&msg, dst).unwrap());
+    assert_eq!(ns.enter("host", out_echos), start + 1);
     // Nothing queued, and no slots: both 0, at once.
     let mut slots = RecvBatch::new(16, 2048);
     assert_eq!(sock.recv_batch(&mut slots).unwrap(), 0);
@@ -326,6 +331,7 @@ fn a_full_send_buffer_gives_zero() {
             "sent {first} of 64"
         );
         assert_eq!(sock.send_batch(&mut batch, &messages[first..]).unwrap(), 0);
+        assert!(!sock.send_one(messages[0].0, dst).unwrap());
         let err = sock.send_to(messages[0].0, dst).unwrap_err();
         assert!(
             err.to_string()
@@ -344,6 +350,7 @@ fn a_full_send_buffer_gives_zero() {
     let first = ping.send_batch(&mut batch, &messages).unwrap();
     assert!(first > 0 && first < 64, "sent {first} of 64");
     assert_eq!(ping.send_batch(&mut batch, &messages[first..]).unwrap(), 0);
+    assert!(!ping.send_one(messages[0].0, dst).unwrap());
     let err = ping.send_to(messages[0].0, dst).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
 }

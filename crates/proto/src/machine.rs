@@ -18,9 +18,11 @@
 //! 2. [`Machine::poll_transmit`] until it returns `None`, sending each
 //!    datagram at once; a send the transport refuses is reported with
 //!    [`Machine::handle_send_failure`] after any error the kernel queued for
-//!    it was handed over as [`Input::SocketError`]. After a send, a driver
-//!    may instead stop when [`Machine::may_transmit_before`] says nothing
-//!    is due for a while, sparing a clock read;
+//!    it was handed over as [`Input::SocketError`]. After each
+//!    `poll_transmit`, a driver may instead stop when
+//!    [`Machine::may_transmit_before`] says nothing is due for a while,
+//!    sparing a clock read (it asks before the send, so that the transport
+//!    knows the datagram is the round's last);
 //! 3. [`Machine::poll_event`] until it returns `None`;
 //! 4. [`Machine::poll_timeout`]: `None` ends the run; otherwise the driver
 //!    waits until that instant at most, for input or a signal;

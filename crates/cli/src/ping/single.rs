@@ -310,10 +310,13 @@ fn render(
             ..reply_line(target, machine, &reply)
         }),
         // Untimed, as iputils shows them.
-        PingEvent::NodeInfo(reply, message) => reporter.node_info(
-            &reply_line(target, machine, &reply),
-            &node_info::answer(&message),
-        ),
+        PingEvent::NodeInfo(answer) => {
+            let (reply, message) = &*answer;
+            reporter.node_info(
+                &reply_line(target, machine, reply),
+                &node_info::answer(message),
+            )
+        }
         PingEvent::Unverified(u) => reporter.unverified(&Unverified {
             target: &target.name,
             from: u.from,

@@ -14,7 +14,7 @@ use super::OpenError;
 use super::plan::SocketOptions;
 use super::pool::SendPool;
 use super::queue::{Queued, SendQueue};
-use super::sending::{Refusals, errno_of, send_queue};
+use super::sending::{Refusals, errno_of, send_one, send_queue};
 use crate::transport::{Delivery, TransportError};
 
 /// The most datagrams one [`Endpoint::receive`] reads: a storm cannot
@@ -197,6 +197,31 @@ fn refusal(queued: &Queued, errno: i32, explained: bool) -> Delivery<'static> {
         errno,
         explained,
     })
+}
+
+/// An endpoint's answer to the refusal of a datagram sent without the
+/// queue ([`Endpoint::send_alone`]): as [`EndpointRefusals`].
+struct LoneRefusal<'a> {
+    endpoint: &'a Endpoint,
+    dst: std::net::IpAddr,
+    tag: u64,
+    buf: &'a mut [u8],
+    sink: &'a mut dyn FnMut(Delivery<'_>),
+}
+
+impl Refusals for LoneRefusal<'_> {
+    fn drain(&mut self) -> Result<Drained, TransportError> {
+        self.endpoint.drain_after_refusal(self.buf, self.sink)
+    }
+
+    fn refuse(&mut self, _index: usize, errno: i32, explained: bool) {
+        (self.sink)(Delivery::Refused(SendFailure {
+            tag: self.tag,
+            dst: self.dst,
+            errno,
+            explained,
+        }));
+    }
 }
 
 /// An endpoint's answer to refusals: its error queue read first, then
@@ -406,6 +431,41 @@ impl Endpoint {
             self.flush(buf, sink)?;
         }
         Ok(())
+    }
+
+    /// Sends `datagram` at once, with `sendto(2)`, when nothing is queued,
+    /// no [`SendPool`] shares the sending and the socket has its TTL;
+    /// otherwise queues it ([`Endpoint::enqueue`]) for the next
+    /// [`Endpoint::flush`]. A refusal is delivered as by a flush (what the
+    /// kernel queued about it first): the same results as a queue of one,
+    /// without the queue.
+    pub fn send_alone(
+        &mut self,
+        datagram: &[u8],
+        dst: std::net::IpAddr,
+        tag: u64,
+        hop_limit: Option<u8>,
+        buf: &mut [u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        let ttl = hop_limit.unwrap_or(self.default_ttl);
+        if !self.queue.is_empty() || self.pool.is_some() || ttl != self.ttl {
+            return self.enqueue(datagram, dst, tag, hop_limit, buf, sink);
+        }
+        let _turn = hold(self.errors_lock.as_deref());
+        send_one(
+            &self.socket,
+            datagram,
+            dst,
+            self.resend,
+            &mut LoneRefusal {
+                endpoint: self,
+                dst,
+                tag,
+                buf,
+                sink,
+            },
+        )
     }
 
     /// Sends what is queued with as few `sendmmsg(2)` calls as the kernel

@@ -2,6 +2,7 @@
 //! shared by an [`super::endpoint::Endpoint`] and the send-only sockets
 //! of its [`super::pool::SendPool`].
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use icmpkit_net::{IcmpSocket, SendBatch, os_errno};
@@ -58,26 +59,58 @@ pub(super) fn send_queue(
     refusals: &mut dyn Refusals,
 ) -> Result<(), TransportError> {
     batch.reserve(queue.len());
+    send_each(queue.len(), resend, refusals, |next| {
+        let requested = (queue.len() - next).min(batch.capacity());
+        socket
+            .send_batch_iter(batch, queue.messages_from(next))
+            .map(|sent| (sent, requested))
+    })
+}
+
+/// [`send_queue`] of a queue of one, `datagram` to `dst`, without the
+/// queue: one `sendto(2)` ([`IcmpSocket::send_one`]).
+pub(super) fn send_one(
+    socket: &IcmpSocket,
+    datagram: &[u8],
+    dst: IpAddr,
+    resend: bool,
+    refusals: &mut dyn Refusals,
+) -> Result<(), TransportError> {
+    send_each(1, resend, refusals, |_| {
+        socket
+            .send_one(datagram, dst)
+            .map(|sent| (usize::from(sent), 1))
+    })
+}
+
+/// The loop of [`send_queue`] over `len` datagrams: `send(next)` sends
+/// from datagram `next` on and says how many went of how many it tried
+/// (`Ok((0, _))` for a full send buffer).
+fn send_each(
+    len: usize,
+    resend: bool,
+    refusals: &mut dyn Refusals,
+    mut send: impl FnMut(usize) -> std::io::Result<(usize, usize)>,
+) -> Result<(), TransportError> {
     let mut next = 0;
     let mut room_deadline = None;
     // The datagram already sent again after a router's pending error.
     let mut resent = None;
-    while next < queue.len() {
-        match socket.send_batch_iter(batch, queue.messages_from(next)) {
-            Ok(0) => {
+    while next < len {
+        match send(next) {
+            Ok((0, _)) => {
                 // A full send buffer (or a signal): wait a little.
                 let deadline = *room_deadline.get_or_insert_with(|| Instant::now() + ROOM_WAIT);
                 if Instant::now() < deadline {
                     std::thread::sleep(ROOM_PAUSE);
                     continue;
                 }
-                for i in next..queue.len() {
+                for i in next..len {
                     refusals.refuse(i, NO_ROOM_ERRNO, false);
                 }
                 break;
             }
-            Ok(sent) => {
-                let requested = (queue.len() - next).min(batch.capacity());
+            Ok((sent, requested)) => {
                 next += sent;
                 room_deadline = None;
                 if sent < requested {

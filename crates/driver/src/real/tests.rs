@@ -1601,6 +1601,32 @@ fn a_plan_with_an_echo_identifier_hands_over_no_strangers_replies() {
 }
 
 #[test]
+fn the_leads_of_a_grant_decide_a_wait_as_its_timeout_would() {
+    use super::transport::{Leads, READING_AGE, fits, reaches};
+    let reading = Instant::now();
+    for ms in [1, 2, 4, 8, 16, 32, 64, 128] {
+        let granted = Duration::from_millis(ms) + Duration::from_nanos(ms * 7);
+        let leads = Leads::of(granted);
+        let near = |lead: Duration| lead.as_nanos() - 5..lead.as_nanos() + 5;
+        let spans = near(leads.fits)
+            .chain(near(leads.quarter))
+            .chain((0..600_000_000).step_by(999_983));
+        for ns in spans {
+            let deadline = reading + Duration::from_nanos(u64::try_from(ns).unwrap());
+            let timeout = deadline
+                .saturating_duration_since(reading)
+                .saturating_sub(READING_AGE);
+            for busy in [false, true] {
+                let by_timeout = fits(granted, timeout) && !(busy && granted < timeout / 4);
+                let by_leads = reaches(reading, leads.fits, deadline)
+                    && !(busy && reaches(reading, leads.quarter, deadline));
+                assert_eq!(by_timeout, by_leads, "{granted:?} {ns} ns {busy}");
+            }
+        }
+    }
+}
+
+#[test]
 fn a_receive_timeout_ends_before_the_deadline_even_an_eighth_late() {
     use super::transport::{fits, receive_timeout_for};
     // A flood's wait, 10 ms after its probe, less a little: 8 ms.

@@ -85,6 +85,9 @@ struct InReceive {
     /// The receive timeout the kernel granted; the socket is blocking
     /// once it is set.
     granted: Option<Duration>,
+    /// What `granted` asks of a wait reckoned from the driver's last
+    /// reading ([`Leads`]), worked out once per grant.
+    leads: Option<Leads>,
     /// Setting it failed: waits are `poll`s for the rest of the run.
     unusable: bool,
     /// A timeout asked for whose grant (rounded up to a tick) did not fit
@@ -98,6 +101,37 @@ struct InReceive {
     single_reads: u8,
 }
 
+/// The rule of a wait in the receive on a timeout `granted` (it
+/// [`fits`] a wait of `timeout`, and a busy socket's wait is not four
+/// times as long) for a wait until `deadline` reckoned from the driver's
+/// last reading, less [`READING_AGE`], as lengths past that reading: a
+/// flood's wait is then two additions and two comparisons of instants,
+/// without a subtraction of instants or a division of durations.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Leads {
+    /// `deadline` at least this past the reading: the timeout fits.
+    pub fits: Duration,
+    /// `deadline` at least this past the reading: `granted` is under a
+    /// quarter of the wait (`granted < timeout / 4`, in whole
+    /// nanoseconds).
+    pub quarter: Duration,
+}
+
+impl Leads {
+    /// The leads of a grant of `granted`.
+    pub(super) fn of(granted: Duration) -> Self {
+        Self {
+            fits: READING_AGE + granted + granted / 8,
+            quarter: READING_AGE + granted * 4 + Duration::from_nanos(4),
+        }
+    }
+}
+
+/// Whether `deadline` lies `lead` or more past `reading`.
+pub(super) fn reaches(reading: Instant, lead: Duration, deadline: Instant) -> bool {
+    reading.checked_add(lead).is_some_and(|t| t <= deadline)
+}
+
 /// How many reads of one datagram follow a batch read that found one.
 const ONE_AT_A_TIME: u8 = 16;
 
@@ -108,7 +142,7 @@ const ONE_AT_A_TIME: u8 = 16;
 /// reckoned from that reading, less this, without a clock read of its own
 /// (one per flood probe); a longer stall between the two (a preemption) is
 /// one the wait would suffer after its own reading just as well.
-const READING_AGE: Duration = Duration::from_millis(1);
+pub(super) const READING_AGE: Duration = Duration::from_millis(1);
 
 /// Whether a receive timeout of `granted` ends (on the kernel's timer
 /// wheel, at most an eighth late) before `timeout` has passed.
@@ -144,6 +178,21 @@ pub(super) fn unspecified(version: IpVersion) -> IpAddr {
         IpVersion::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         IpVersion::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     }
+}
+
+/// The endpoint `transmit` goes out on.
+fn sending_endpoint<'a>(
+    endpoints: &'a mut [Endpoint],
+    transmit: &Transmit,
+) -> Result<&'a mut Endpoint, TransportError> {
+    let version = transmit.version();
+    endpoints
+        .iter_mut()
+        .find(|e| e.channel == transmit.channel && e.socket.version() == version)
+        .ok_or(TransportError::NoSocket {
+            channel: channel_name(transmit.channel),
+            version: version.number(),
+        })
 }
 
 impl RealTransport {
@@ -270,6 +319,7 @@ impl RealTransport {
                 return Ok(false);
             };
             state.granted = Some(granted);
+            state.leads = Some(Leads::of(granted));
             if !fits(granted, timeout) {
                 state.too_coarse = Some(wanted);
                 return Ok(false);
@@ -279,14 +329,20 @@ impl RealTransport {
         Ok(true)
     }
 
-    /// [`RealTransport::wait_in_receive`] only when the receive timeout
-    /// already set is the one for a wait of `timeout`: no option is set;
-    /// `false` otherwise.
-    fn wait_in_receive_as_set(&mut self, timeout: Duration) -> Result<bool, TransportError> {
+    /// [`RealTransport::wait_in_receive`] of a wait until `deadline`
+    /// reckoned from the driver's last reading (less [`READING_AGE`]),
+    /// only when the receive timeout already set is the one for it: no
+    /// option is set; `false` otherwise.
+    fn wait_in_receive_as_set(
+        &mut self,
+        reading: Instant,
+        deadline: Instant,
+    ) -> Result<bool, TransportError> {
         let state = &self.in_receive;
-        let usable = state
-            .granted
-            .is_some_and(|t| fits(t, timeout) && !(state.busy && t < timeout / 4));
+        let usable = state.leads.is_some_and(|leads| {
+            reaches(reading, leads.fits, deadline)
+                && !(state.busy && reaches(reading, leads.quarter, deadline))
+        });
         if self.waiting.len() != 1 || state.unusable || !usable {
             return Ok(false);
         }
@@ -385,17 +441,7 @@ impl Transport for RealTransport {
         bytes: &[u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
-        let version = transmit.version();
-        let Some(endpoint) = self
-            .endpoints
-            .iter_mut()
-            .find(|e| e.channel == transmit.channel && e.socket.version() == version)
-        else {
-            return Err(TransportError::NoSocket {
-                channel: channel_name(transmit.channel),
-                version: version.number(),
-            });
-        };
+        let endpoint = sending_endpoint(&mut self.endpoints, transmit)?;
         endpoint.enqueue(
             bytes,
             transmit.dst,
@@ -406,8 +452,30 @@ impl Transport for RealTransport {
         )
     }
 
+    /// Sent at once (`sendto(2)`) when nothing is queued on its socket
+    /// ([`Endpoint::send_alone`]); queued as by [`Transport::send`]
+    /// otherwise.
+    fn send_last(
+        &mut self,
+        transmit: &Transmit,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(Delivery<'_>),
+    ) -> Result<(), TransportError> {
+        let endpoint = sending_endpoint(&mut self.endpoints, transmit)?;
+        endpoint.send_alone(
+            bytes,
+            transmit.dst,
+            transmit.tag,
+            transmit.hop_limit,
+            &mut self.buf,
+            sink,
+        )
+    }
+
     fn flush(&mut self, sink: &mut dyn FnMut(Delivery<'_>)) -> Result<(), TransportError> {
-        for endpoint in &mut self.endpoints {
+        // An empty queue has nothing to flush (`Endpoint::flush` returns
+        // at once): no call for it, as after a flood's lone send.
+        for endpoint in self.endpoints.iter_mut().filter(|e| !e.queue.is_empty()) {
             endpoint.flush(&mut self.buf, sink)?;
         }
         Ok(())
@@ -424,10 +492,7 @@ impl Transport for RealTransport {
             }
             // In the receive on the timeout set, reckoned from the
             // driver's last reading (see READING_AGE).
-            let timeout = deadline
-                .saturating_duration_since(read)
-                .saturating_sub(READING_AGE);
-            if self.wait_in_receive_as_set(timeout)? {
+            if self.wait_in_receive_as_set(read, deadline)? {
                 self.waited = true;
                 return Ok(());
             }

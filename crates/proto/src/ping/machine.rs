@@ -102,7 +102,9 @@ pub enum PingEvent {
     Reply(ReplyEvent),
     /// A Node Information response to one of our `-N` queries (counted as
     /// a reply, untimed), and the whole ICMPv6 message, for printing.
-    NodeInfo(ReplyEvent, Vec<u8>),
+    /// Boxed, as the other rare large events: every event is as large as
+    /// the largest, and two go by per probe (`Sent`, `Reply`).
+    NodeInfo(Box<(ReplyEvent, Vec<u8>)>),
     /// An Echo Reply with our identifier and a probe's sequence number but
     /// not the nonce that probe carried: no answer, not counted.
     Unverified(UnverifiedReply),
@@ -125,9 +127,9 @@ pub enum PingEvent {
         errno: i32,
     },
     /// Running statistics, asked for with [`Signal::Status`].
-    Status(Statistics),
+    Status(Box<Statistics>),
     /// The run is over; always the last event.
-    End(PingSummary),
+    End(Box<PingSummary>),
 }
 
 /// One-target ping; see the module documentation.
@@ -227,13 +229,13 @@ impl Ping {
             self.events
                 .extend(seqs.into_iter().map(|seq| PingEvent::Timeout { seq }));
         }
-        self.events.push_back(PingEvent::End(PingSummary {
+        self.events.push_back(PingEvent::End(Box::new(PingSummary {
             statistics: self.session.statistics().clone(),
             time_ms: u64::try_from(self.session.summary_time_ms()).unwrap_or(u64::MAX),
             ipg_us: self.session.ipg_us(),
             unverified: self.unverified,
             verdict: self.verdict(),
-        }));
+        })));
     }
 
     /// Whether input arriving at `at` is still read.
@@ -268,7 +270,7 @@ impl Ping {
                 self.note_answer(event.number);
                 event.bytes = d.bytes.len();
                 self.events
-                    .push_back(PingEvent::NodeInfo(event, d.bytes.to_vec()));
+                    .push_back(PingEvent::NodeInfo(Box::new((event, d.bytes.to_vec()))));
             }
             _ => self.ignored += 1,
         }
@@ -474,9 +476,9 @@ impl Machine for Ping {
     fn handle_signal(&mut self, _now: Instant, signal: Signal) {
         match signal {
             Signal::Stop => self.end(),
-            Signal::Status if !self.ended => self
-                .events
-                .push_back(PingEvent::Status(self.session.statistics().clone())),
+            Signal::Status if !self.ended => self.events.push_back(PingEvent::Status(Box::new(
+                self.session.statistics().clone(),
+            ))),
             Signal::Status | Signal::Pause | Signal::Resume | Signal::Burst => {}
         }
     }

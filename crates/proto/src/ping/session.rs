@@ -202,6 +202,10 @@ pub struct PingSession {
     deadline: Option<Instant>,
     /// How long sent probes are remembered: `max(2 * linger, deadline)`.
     memory: Duration,
+    /// When the oldest remembered probe outlives `memory` (nothing to
+    /// forget before): [`PingSession::prune`], twice per probe, is then a
+    /// comparison. `None` when nothing is remembered, or never will be.
+    forget_after: Option<Instant>,
 }
 
 impl PingSession {
@@ -220,6 +224,7 @@ impl PingSession {
             scratch: Vec::new(),
             deadline: config.effective_deadline().map(|d| start + d),
             memory: (config.linger * 2).max(config.deadline.unwrap_or_default()),
+            forget_after: None,
             config,
         }
     }
@@ -356,6 +361,8 @@ impl PingSession {
     fn account_send(&mut self, now: Instant) {
         self.tokens = match self.last_send {
             None => self.interval * self.config.preload.saturating_sub(1),
+            // No interval, no tokens (what the arithmetic below gives).
+            Some(_) if self.interval.is_zero() => Duration::ZERO,
             Some(last) => {
                 let cap = self.interval * self.config.preload;
                 (now.saturating_duration_since(last) + self.tokens)
@@ -366,6 +373,11 @@ impl PingSession {
         self.last_send = Some(now);
         self.stats.transmitted += 1;
         self.probes.insert(self.stats.transmitted, now);
+        if self.forget_after.is_none() {
+            // The first remembered probe (other inserts only forget older
+            // ones, and the mark may come early, never late).
+            self.forget_after = self.first_forgotten_after();
+        }
         if self.sending_done() && self.exit_at.is_none() {
             let wait = if self.stats.received > 0 {
                 (self.stats.max_rtt() * 2).max(self.interval)
@@ -377,11 +389,29 @@ impl PingSession {
         self.prune(now);
     }
 
-    /// Forgets probes sent more than `max(2 * linger, deadline)` ago.
+    /// Forgets probes sent more than `max(2 * linger, deadline)` ago: a
+    /// comparison, inlined, unless one is that old.
+    #[inline]
     fn prune(&mut self, now: Instant) {
+        if self.forget_after.is_some_and(|t| now > t) {
+            self.forget_sent_before(now);
+        }
+    }
+
+    /// [`PingSession::prune`] when the oldest probe is to go (out of
+    /// line: a flood shorter than the memory never comes here).
+    #[inline(never)]
+    fn forget_sent_before(&mut self, now: Instant) {
         if let Some(cutoff) = now.checked_sub(self.memory) {
             self.probes.forget_sent_before(cutoff);
         }
+        self.forget_after = self.first_forgotten_after();
+    }
+
+    /// When the oldest remembered probe is to be forgotten: after its
+    /// send plus `memory` (a probe sent before `now - memory` goes).
+    fn first_forgotten_after(&self) -> Option<Instant> {
+        self.probes.oldest_sent_at()?.checked_add(self.memory)
     }
 
     fn locate(&self, seq: u16, data: &[u8]) -> Lookup {
@@ -604,10 +634,14 @@ impl PingSession {
         if self.is_finished(now) {
             return None;
         }
-        [self.next_transmit_at(), self.deadline_at(), self.exit_at]
-            .into_iter()
-            .flatten()
-            .min()
+        let earliest = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        earliest(
+            earliest(self.next_transmit_at(), self.deadline_at()),
+            self.exit_at,
+        )
     }
 
     /// iputils' exit status: 1 if nothing was received, or with `-w` if

@@ -241,9 +241,10 @@ fn node_info_queries_are_sent_and_their_responses_counted_by_nonce() {
     assert_eq!((query[0], query.len()), (139, 32));
     let response = node_info_response(&query, b"\0\0\0\0\x04host\0\0");
     let events = b.datagram(&response, 5, None);
-    let [PingEvent::NodeInfo(reply, bytes)] = &events[..] else {
+    let [PingEvent::NodeInfo(answer)] = &events[..] else {
         panic!("{events:?}")
     };
+    let (reply, bytes) = &**answer;
     assert_eq!((reply.seq, reply.bytes, reply.duplicate), (1, 27, false));
     assert!(!reply.rtt_known);
     assert_eq!(bytes, &response);
@@ -252,7 +253,7 @@ fn node_info_queries_are_sent_and_their_responses_counted_by_nonce() {
     stranger[10] ^= 1;
     assert_eq!(b.datagram(&stranger, 6, None), []);
     let again = b.datagram(&response, 7, None);
-    assert!(matches!(&again[..], [PingEvent::NodeInfo(r, _)] if r.duplicate));
+    assert!(matches!(&again[..], [PingEvent::NodeInfo(answer)] if answer.0.duplicate));
 }
 
 #[test]

@@ -93,6 +93,11 @@ impl ProbeWindow {
         (!self.probes.is_empty()).then_some(self.first)
     }
 
+    /// When the oldest probe remembered was sent.
+    pub fn oldest_sent_at(&self) -> Option<Instant> {
+        self.probes.front().map(|p| p.sent_at(self.start))
+    }
+
     /// Forgets every probe sent before `cutoff`.
     pub fn forget_sent_before(&mut self, cutoff: Instant) {
         while let Some(probe) = self.probes.front() {
