@@ -320,7 +320,7 @@ impl OpenSteps {
             Ok(i) => i,
             Err(i) => {
                 change(&mut self.newer, |newer| {
-                    newer.insert(i, Open::new(start, pings))
+                    newer.insert(i, Open::new(start, pings));
                 });
                 i
             }
