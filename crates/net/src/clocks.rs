@@ -17,12 +17,29 @@ pub fn utc_offset(at: SystemTime) -> i32 {
 
 /// The two clocks read together, right after a receive: the kernel's
 /// receive time (wall clock) maps onto the monotonic clock by their gap.
+///
+/// Kept as the monotonic time `now` and a pair of readings of both clocks
+/// taken together at or before it (at `now` itself when both were read,
+/// [`Clocks::read`]; up to 1 ms earlier when the wall clock is derived,
+/// [`Clocks::read_reusing_offset`]): a kernel time maps through that pair
+/// with one subtraction, and the wall clock at `now` is worked out only
+/// when asked for ([`Clocks::wall`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Clocks {
     /// Monotonic now.
     pub now: Instant,
-    /// Wall-clock now.
-    pub wall: SystemTime,
+    /// The monotonic clock when `pair_wall` was read, at or before `now`.
+    pair_now: Instant,
+    /// The wall clock at `pair_now`.
+    pair_wall: SystemTime,
+}
+
+/// The pair [`Clocks::read`] measured, and until when
+/// [`Clocks::read_reusing_offset`] derives the wall clock from it.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    clocks: Clocks,
+    reuse_until: Instant,
 }
 
 /// A wall-clock read bracketed by monotonic reads closer than this is
@@ -39,10 +56,25 @@ const OFFSET_REUSE: Duration = Duration::from_millis(1);
 thread_local! {
     /// The pair [`Clocks::read_reusing_offset`] last measured on this
     /// thread.
-    static MEASURED: Cell<Option<Clocks>> = const { Cell::new(None) };
+    static MEASURED: Cell<Option<Measured>> = const { Cell::new(None) };
 }
 
 impl Clocks {
+    /// The clocks read together as `now` (monotonic) and `wall`.
+    pub fn new(now: Instant, wall: SystemTime) -> Self {
+        Self {
+            now,
+            pair_now: now,
+            pair_wall: wall,
+        }
+    }
+
+    /// The wall clock at `now`.
+    pub fn wall(&self) -> SystemTime {
+        let since = self.now.saturating_duration_since(self.pair_now);
+        self.pair_wall.checked_add(since).unwrap_or(self.pair_wall)
+    }
+
     /// Both clocks, now: the wall clock read between two monotonic reads,
     /// paired with their midpoint. Read one after the other, a preemption
     /// between the reads would shift every kernel time mapped by this pair
@@ -73,15 +105,24 @@ impl Clocks {
     /// most 1 ms late.
     pub fn read_reusing_offset() -> Self {
         let now = Instant::now();
+        // Two comparisons: the wall clock at `now` is only worked out if
+        // asked for (`wall`), and a kernel time maps through the pair.
         if let Some(measured) = MEASURED.get()
-            && let Some(age) = now.checked_duration_since(measured.now)
-            && age < OFFSET_REUSE
-            && let Some(wall) = measured.wall.checked_add(age)
+            && measured.clocks.pair_now <= now
+            && now < measured.reuse_until
         {
-            return Self { now, wall };
+            return Self {
+                now,
+                ..measured.clocks
+            };
         }
         let fresh = Self::read();
-        MEASURED.set(Some(fresh));
+        if let Some(reuse_until) = fresh.now.checked_add(OFFSET_REUSE) {
+            MEASURED.set(Some(Measured {
+                clocks: fresh,
+                reuse_until,
+            }));
+        }
         fresh
     }
 
@@ -92,14 +133,19 @@ impl Clocks {
         let wall = SystemTime::now();
         let bracket = before.elapsed();
         let now = before + bracket / 2;
-        (bracket, Self { now, wall })
+        (bracket, Self::new(now, wall))
     }
 
     /// A kernel receive timestamp on the monotonic clock; `None` when there
-    /// is none or it lies in the future.
+    /// is none or it lies in the future (after `now`).
     pub fn kernel_instant(&self, kernel: Option<SystemTime>) -> Option<Instant> {
-        let age = self.wall.duration_since(kernel?).ok()?;
-        self.now.checked_sub(age)
+        match kernel?.duration_since(self.pair_wall) {
+            Ok(after) => self
+                .pair_now
+                .checked_add(after)
+                .filter(|&at| at <= self.now),
+            Err(before) => self.pair_now.checked_sub(before.duration()),
+        }
     }
 }
 
@@ -128,13 +174,13 @@ mod tests {
     #[test]
     fn kernel_times_map_back_by_their_age() {
         let c = Clocks::read();
-        let kernel = c.wall - Duration::from_micros(250);
+        let kernel = c.wall() - Duration::from_micros(250);
         assert_eq!(
             c.kernel_instant(Some(kernel)),
             c.now.checked_sub(Duration::from_micros(250))
         );
         assert_eq!(
-            c.kernel_instant(Some(c.wall + Duration::from_secs(1))),
+            c.kernel_instant(Some(c.wall() + Duration::from_secs(1))),
             None
         );
         assert_eq!(c.kernel_instant(None), None);
@@ -148,7 +194,7 @@ mod tests {
         if second.now.duration_since(first.now) < OFFSET_REUSE {
             // Derived: the same offset to the nanosecond.
             assert_eq!(
-                second.wall.duration_since(first.wall).ok(),
+                second.wall().duration_since(first.wall()).ok(),
                 Some(second.now.duration_since(first.now))
             );
         }
@@ -158,7 +204,7 @@ mod tests {
         let third = Clocks::read_reusing_offset();
         let after = SystemTime::now();
         let slack = Duration::from_micros(50);
-        assert!(before <= third.wall + slack && third.wall <= after + slack);
+        assert!(before <= third.wall() + slack && third.wall() <= after + slack);
     }
 
     #[test]
@@ -168,7 +214,7 @@ mod tests {
             let c = Clocks::read();
             let (wall_after, after) = (SystemTime::now(), Instant::now());
             assert!(before <= c.now && c.now <= after);
-            assert!(wall_before <= c.wall && c.wall <= wall_after);
+            assert!(wall_before <= c.wall() && c.wall() <= wall_after);
         }
     }
 }

@@ -497,9 +497,14 @@ impl PingSession {
         // A kernel timestamp from before the send cannot be this reply's
         // (the clocks were mapped badly): fall back on the arrival time,
         // as iputils falls back when "time of day goes back".
-        let sent_at = probe.sent_at(self.start);
-        let received_at = kernel_rx.filter(|rx| *rx > sent_at).unwrap_or(now);
-        let rtt = received_at.saturating_duration_since(sent_at);
+        // On the probe's clock (nanoseconds from the start): one
+        // subtraction of instants instead of an add and a subtraction.
+        let sent_ns = probe.sent_ns();
+        let received_ns = kernel_rx
+            .map(|rx| window::nanos_since(self.start, rx))
+            .filter(|&rx| rx > sent_ns)
+            .unwrap_or_else(|| window::nanos_since(self.start, now));
+        let rtt = Duration::from_nanos(received_ns.saturating_sub(sent_ns));
         let duplicate = probe.replies > 0;
         probe.replies += 1;
         if duplicate {

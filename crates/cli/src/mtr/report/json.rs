@@ -166,12 +166,13 @@ fn verdict_json(verdict: &HopVerdict) -> Value {
 
 /// The wall time of `at`, by the pair of clock reads `clocks`.
 fn wall_time(at: Instant, clocks: &Clocks) -> SystemTime {
+    let now_wall = clocks.wall();
     let wall = if at >= clocks.now {
-        clocks.wall.checked_add(at - clocks.now)
+        now_wall.checked_add(at - clocks.now)
     } else {
-        clocks.wall.checked_sub(clocks.now - at)
+        now_wall.checked_sub(clocks.now - at)
     };
-    wall.unwrap_or(clocks.wall)
+    wall.unwrap_or(now_wall)
 }
 
 /// The fields of a `probe` record: one resolved probe (emit it as

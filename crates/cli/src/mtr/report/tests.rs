@@ -501,10 +501,10 @@ fn with_one_flow(mut report: Value) -> Value {
 #[test]
 fn a_probe_record_has_its_wall_time_and_answer() {
     let t0 = Instant::now();
-    let clocks = Clocks {
-        now: t0 + Duration::from_secs(2),
-        wall: UNIX_EPOCH + Duration::from_secs(1_796_393_084),
-    };
+    let clocks = Clocks::new(
+        t0 + Duration::from_secs(2),
+        UNIX_EPOCH + Duration::from_secs(1_796_393_084),
+    );
     let answered = ProbeResult {
         round: 3,
         ttl: 2,

@@ -19,6 +19,17 @@ impl Probe {
     pub fn sent_at(&self, start: Instant) -> Instant {
         start + Duration::from_nanos(self.sent_ns)
     }
+
+    /// When it was sent, in nanoseconds from the session's start.
+    pub fn sent_ns(&self) -> u64 {
+        self.sent_ns
+    }
+}
+
+/// Nanoseconds from `start` to `at` (0 before it, `u64::MAX` past 584
+/// years): the clock [`Probe`] keeps its send time on.
+pub(super) fn nanos_since(start: Instant, at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(start).as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The most recent probes, by number: numbers are consecutive (one per
@@ -66,8 +77,7 @@ impl ProbeWindow {
             self.probes.pop_front();
             self.first += 1;
         }
-        let sent_ns = u64::try_from(sent_at.saturating_duration_since(self.start).as_nanos())
-            .unwrap_or(u64::MAX);
+        let sent_ns = nanos_since(self.start, sent_at);
         self.probes.push_back(Probe {
             sent_ns,
             replies: 0,
