@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use icmpkit_net::{Clocks, ErrorOrigin, IcmpSocket, MAX_BATCH, RecvBatch, SendBatch, os_errno};
 use icmpkit_proto::machine::{
-    Channel, Datagram, ErrorSource, Input, Overflow, SendFailure, SocketError,
+    Channel, Datagram, ErrorSource, Input, Overflow, SendFailure, SocketError, Transmit,
 };
 
 use super::OpenError;
@@ -199,35 +199,13 @@ fn refusal(queued: &Queued, errno: i32, explained: bool) -> Delivery<'static> {
     })
 }
 
-/// An endpoint's answer to the refusal of a datagram sent without the
-/// queue ([`Endpoint::send_alone`]): as [`EndpointRefusals`].
-struct LoneRefusal<'a> {
-    endpoint: &'a Endpoint,
-    dst: std::net::IpAddr,
-    tag: u64,
-    buf: &'a mut [u8],
-    sink: &'a mut dyn FnMut(Delivery<'_>),
-}
-
-impl Refusals for LoneRefusal<'_> {
-    fn drain(&mut self) -> Result<Drained, TransportError> {
-        self.endpoint.drain_after_refusal(self.buf, self.sink)
-    }
-
-    fn refuse(&mut self, _index: usize, errno: i32, explained: bool) {
-        (self.sink)(Delivery::Refused(SendFailure {
-            tag: self.tag,
-            dst: self.dst,
-            errno,
-            explained,
-        }));
-    }
-}
-
 /// An endpoint's answer to refusals: its error queue read first, then
 /// the refusal delivered.
 struct EndpointRefusals<'a> {
     endpoint: &'a Endpoint,
+    /// The destination and tag of the one datagram sent without the queue
+    /// ([`Endpoint::send_alone`]); `None`: the refused are in the queue.
+    lone: Option<(std::net::IpAddr, u64)>,
     buf: &'a mut [u8],
     sink: &'a mut dyn FnMut(Delivery<'_>),
 }
@@ -238,8 +216,18 @@ impl Refusals for EndpointRefusals<'_> {
     }
 
     fn refuse(&mut self, index: usize, errno: i32, explained: bool) {
-        if let Some(queued) = self.endpoint.queue.get(index) {
-            (self.sink)(refusal(queued, errno, explained));
+        match self.lone {
+            Some((dst, tag)) => (self.sink)(Delivery::Refused(SendFailure {
+                tag,
+                dst,
+                errno,
+                explained,
+            })),
+            None => {
+                if let Some(queued) = self.endpoint.queue.get(index) {
+                    (self.sink)(refusal(queued, errno, explained));
+                }
+            }
         }
     }
 }
@@ -411,22 +399,20 @@ impl Endpoint {
         self.drain_errors(buf, !self.receives, sink)
     }
 
-    /// Queues `datagram`, flushing first when its TTL differs from the
-    /// queue's, and after when the queue is full.
+    /// Queues `datagram`, sent as `transmit` says, flushing first when
+    /// its TTL differs from the queue's, and after when the queue is full.
     pub fn enqueue(
         &mut self,
+        transmit: &Transmit,
         datagram: &[u8],
-        dst: std::net::IpAddr,
-        tag: u64,
-        hop_limit: Option<u8>,
         buf: &mut [u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
-        let ttl = hop_limit.unwrap_or(self.default_ttl);
+        let ttl = transmit.hop_limit.unwrap_or(self.default_ttl);
         if self.queue.ttl().is_some_and(|queued| queued != ttl) {
             self.flush(buf, sink)?;
         }
-        self.queue.push(datagram, dst, tag, ttl);
+        self.queue.push(datagram, transmit.dst, transmit.tag, ttl);
         if self.queue.is_full() {
             self.flush(buf, sink)?;
         }
@@ -441,27 +427,24 @@ impl Endpoint {
     /// without the queue.
     pub fn send_alone(
         &mut self,
+        transmit: &Transmit,
         datagram: &[u8],
-        dst: std::net::IpAddr,
-        tag: u64,
-        hop_limit: Option<u8>,
         buf: &mut [u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
-        let ttl = hop_limit.unwrap_or(self.default_ttl);
+        let ttl = transmit.hop_limit.unwrap_or(self.default_ttl);
         if !self.queue.is_empty() || self.pool.is_some() || ttl != self.ttl {
-            return self.enqueue(datagram, dst, tag, hop_limit, buf, sink);
+            return self.enqueue(transmit, datagram, buf, sink);
         }
         let _turn = hold(self.errors_lock.as_deref());
         send_one(
             &self.socket,
             datagram,
-            dst,
+            transmit.dst,
             self.resend,
-            &mut LoneRefusal {
+            &mut EndpointRefusals {
                 endpoint: self,
-                dst,
-                tag,
+                lone: Some((transmit.dst, transmit.tag)),
                 buf,
                 sink,
             },
@@ -514,6 +497,7 @@ impl Endpoint {
             self.resend,
             &mut EndpointRefusals {
                 endpoint: self,
+                lone: None,
                 buf,
                 sink,
             },

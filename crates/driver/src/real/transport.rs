@@ -441,12 +441,9 @@ impl Transport for RealTransport {
         bytes: &[u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
-        let endpoint = sending_endpoint(&mut self.endpoints, transmit)?;
-        endpoint.enqueue(
+        sending_endpoint(&mut self.endpoints, transmit)?.enqueue(
+            transmit,
             bytes,
-            transmit.dst,
-            transmit.tag,
-            transmit.hop_limit,
             &mut self.buf,
             sink,
         )
@@ -461,12 +458,9 @@ impl Transport for RealTransport {
         bytes: &[u8],
         sink: &mut dyn FnMut(Delivery<'_>),
     ) -> Result<(), TransportError> {
-        let endpoint = sending_endpoint(&mut self.endpoints, transmit)?;
-        endpoint.send_alone(
+        sending_endpoint(&mut self.endpoints, transmit)?.send_alone(
+            transmit,
             bytes,
-            transmit.dst,
-            transmit.tag,
-            transmit.hop_limit,
             &mut self.buf,
             sink,
         )
