@@ -17,7 +17,7 @@ pub fn rtt_buckets() -> impl Iterator<Item = f64> {
 
 /// A target's RTT histogram (every answered probe since the start), in
 /// [`rtt_buckets`]. A target's RTTs mostly fall in a few neighbouring
-/// buckets, so the counts are kept for a window of [`WINDOW`] buckets in
+/// buckets, so the counts are kept for a window of eight buckets in
 /// 32 bits (40 bytes, not 168, for each of tens of thousands of targets),
 /// moved when an RTT falls outside it and all counted still fit; an RTT
 /// that does not fit (a spread wider than the window) or a count that
